@@ -1,0 +1,339 @@
+// sys/kern/kern_jail.c, sys/sys/jail.h: prisons.  Only what a network stack
+// needs: jid and name, persistence, a new vnet or the parent's, attach
+// (jexec), removal, lookup, and the privilege policy of a vnet jail.
+
+import { EAGAIN, EEXIST, EINVAL, ENOENT, EPERM } from "./errno.ts";
+import { SI_ORDER_SECOND, SI_SUB_VNET, SYSINIT } from "./kernel.ts";
+import { crsetprison, ucred } from "./kern_prot.ts";
+import { _security, CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLTYPE_INT, OID_AUTO, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC } from "./sysctl.ts";
+import { vnet, vnet0, vnet_alloc, vnet_destroy } from "../net/vnet.ts";
+import * as priv from "./kern_priv.ts";
+
+export const PR_PERSIST = 0x00000001;
+export const PR_HOST = 0x00000002;
+export const PR_IP4_USER = 0x00000004;
+export const PR_IP6_USER = 0x00000008;
+export const PR_VNET = 0x00000010;
+export const PR_IP4_SADDRSEL = 0x00000080;
+
+export const JAIL_CREATE = 0x01;
+export const JAIL_UPDATE = 0x02;
+export const JAIL_ATTACH = 0x04;
+export const JAIL_DYING = 0x08;
+
+export const JAIL_MAX = 999999;
+
+export const PRISON_STATE_INVALID = 0;
+export const PRISON_STATE_ALIVE = 1;
+export const PRISON_STATE_DYING = 2;
+
+export class prison {
+  pr_children: prison[] = [];
+  pr_childcount = 0;
+  /** References: the persist flag counts as one user reference. */
+  pr_ref = 0;
+  pr_uref = 0;
+  pr_state = PRISON_STATE_ALIVE;
+  pr_hostname = "";
+  constructor(
+    public pr_id: number,
+    public pr_name: string,
+    public pr_parent: prison | null,
+    public pr_flags: number,
+    public pr_vnet: vnet,
+  ) {}
+}
+
+/** The host.  Its pr_vnet becomes vnet0 once vnet0 exists. */
+export const prison0 = new prison(0, "0", null, PR_HOST | PR_VNET, vnet0);
+
+/** All prisons but prison0, in jid order (allprison). */
+export const allprison: prison[] = [];
+let lastprid = 0;
+
+/** Kernel-wide process credential of the host's root (proc0's). */
+export const cred0 = new ucred(0, prison0);
+
+export function jailed(cred: ucred): boolean {
+  return cred.cr_prison !== prison0;
+}
+
+/** prison_owns_vnet: the credential's prison has a vnet of its own. */
+export function prison_owns_vnet(cred: ucred): boolean {
+  if (!VIMAGE) return false;
+  return (cred.cr_prison.pr_flags & PR_VNET) !== 0;
+}
+
+/** CRED_TO_VNET(cr). */
+export function CRED_TO_VNET(cred: ucred): vnet {
+  return cred.cr_prison.pr_vnet;
+}
+
+/**
+ * prison_priv_check: which privileges a jailed root keeps.  A vnet jail runs
+ * its own network stack, so it may configure it; a plain jail may not.
+ */
+export function prison_priv_check(cred: ucred, p: number): number {
+  if (!jailed(cred)) return 0;
+  if (VIMAGE && prison_owns_vnet(cred)) {
+    switch (p) {
+      case priv.PRIV_NET_BRIDGE:
+      case priv.PRIV_NET_GRE:
+      case priv.PRIV_NET_BPF:
+      case priv.PRIV_NET_RAW:
+      case priv.PRIV_NET_ROUTE:
+      case priv.PRIV_NET_TAP:
+      case priv.PRIV_NET_SETIFMTU:
+      case priv.PRIV_NET_SETIFFLAGS:
+      case priv.PRIV_NET_SETIFCAP:
+      case priv.PRIV_NET_SETIFDESCR:
+      case priv.PRIV_NET_SETIFNAME:
+      case priv.PRIV_NET_SETIFMETRIC:
+      case priv.PRIV_NET_SETIFPHYS:
+      case priv.PRIV_NET_SETIFMAC:
+      case priv.PRIV_NET_SETLLADDR:
+      case priv.PRIV_NET_ADDMULTI:
+      case priv.PRIV_NET_DELMULTI:
+      case priv.PRIV_NET_HWIOCTL:
+      case priv.PRIV_NET_ADDIFGROUP:
+      case priv.PRIV_NET_DELIFGROUP:
+      case priv.PRIV_NET_IFCREATE:
+      case priv.PRIV_NET_IFDESTROY:
+      case priv.PRIV_NET_ADDIFADDR:
+      case priv.PRIV_NET_DELIFADDR:
+      case priv.PRIV_NET_LAGG:
+      case priv.PRIV_NET_GIF:
+      case priv.PRIV_NET_SETIFVNET:
+      case priv.PRIV_NET_SETIFFIB:
+        return 0;
+    }
+  }
+  switch (p) {
+    case priv.PRIV_SYSCTL_WRITEJAIL:
+    case priv.PRIV_NETINET_RESERVEDPORT:
+      return 0;
+    case priv.PRIV_NETINET_RAW:
+      // allow.raw_sockets is off by default; a vnet jail gets raw sockets
+      // through PRIV_NET_RAW semantics above only when its stack is its own.
+      return prison_owns_vnet(cred) ? 0 : EPERM;
+    default:
+      return EPERM;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Lookup.
+
+export function prison_find(jid: number): prison | null {
+  if (jid === 0) return prison0;
+  return allprison.find((pr) => pr.pr_id === jid && pr.pr_state === PRISON_STATE_ALIVE) ?? null;
+}
+
+/** prison_find_name: by name, or by number when the name is all digits. */
+export function prison_find_name(name: string): prison | null {
+  const byname = allprison.find((pr) => pr.pr_name === name && pr.pr_state === PRISON_STATE_ALIVE);
+  if (byname !== undefined) return byname;
+  if (/^[0-9]+$/.test(name)) return prison_find(Number(name));
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// jail_set(2).
+
+/** A jail_set request: the parameters as name -> value, as jail(8) builds
+ *  its iovec; `errmsg` comes back filled in on failure. */
+export interface jail_params {
+  [name: string]: string | number | boolean | undefined;
+}
+
+export interface jail_set_result {
+  error: number;
+  jid: number;
+  errmsg: string;
+}
+
+const known_params = new Set(["jid", "name", "persist", "nopersist", "vnet", "host.hostname", "host", "dying", "parent"]);
+
+/**
+ * kern_jail_set(): create or update a prison.  Returns the jid or an error
+ * with jail(8)'s message in errmsg.
+ */
+export function kern_jail_set(cred: ucred, params: jail_params, flags: number): jail_set_result {
+  const fail = (error: number, errmsg: string): jail_set_result => ({ error, jid: -1, errmsg });
+  let error = priv.priv_check_cred(cred, priv.PRIV_JAIL_SET);
+  if (error !== 0) return fail(error, "");
+  if ((flags & ~(JAIL_CREATE | JAIL_UPDATE | JAIL_ATTACH | JAIL_DYING)) !== 0 || (flags & (JAIL_CREATE | JAIL_UPDATE)) === 0) return fail(EINVAL, "");
+  for (const k of Object.keys(params)) {
+    if (params[k] === undefined) continue;
+    if (k === "vnet" && !VIMAGE) return fail(ENOENT, `unknown parameter: ${k}`);
+    if (!known_params.has(k)) return fail(ENOENT, `unknown parameter: ${k}`);
+  }
+  const ppr = cred.cr_prison;
+  let jid = params.jid === undefined ? 0 : Number(params.jid);
+  if (!Number.isInteger(jid) || jid < 0 || jid > JAIL_MAX) return fail(EINVAL, `jid ${params.jid} is out of range`);
+  const name = params.name === undefined ? undefined : String(params.name);
+  if (name !== undefined && name.includes(".")) return fail(EINVAL, `name cannot contain a dot: ${name}`);
+
+  let vnetmode: "new" | "inherit" | undefined;
+  if (params.vnet !== undefined) {
+    const v = params.vnet;
+    if (v === true || v === "new" || v === 1 || v === "1" || v === "") vnetmode = "new";
+    else if (v === false || v === "inherit" || v === 0 || v === "0" || v === "disable") vnetmode = "inherit";
+    else return fail(EINVAL, `vnet: invalid value "${String(v)}"`);
+  }
+  let persist: boolean | undefined;
+  if (params.persist !== undefined) persist = params.persist !== false && params.persist !== "false" && params.persist !== 0;
+  if (params.nopersist !== undefined) persist = false;
+
+  // Find an existing prison by jid or name.
+  let pr: prison | null = null;
+  if (jid !== 0) {
+    pr = prison_find(jid);
+    if (pr !== null && (flags & JAIL_CREATE) !== 0 && (flags & JAIL_UPDATE) === 0) return fail(EEXIST, `jail ${jid} already exists`);
+  } else if (name !== undefined) {
+    pr = prison_find_name(name);
+    if (pr !== null && (flags & JAIL_CREATE) !== 0 && (flags & JAIL_UPDATE) === 0) return fail(EEXIST, `jail "${name}" already exists`);
+  }
+  if (pr === null) {
+    if ((flags & JAIL_CREATE) === 0) return fail(ENOENT, jid !== 0 ? `jail ${jid} not found` : `jail "${name ?? ""}" not found`);
+    if (jid === 0) {
+      jid = lastprid + 1;
+      while (prison_find(jid) !== null) jid++;
+      if (jid > JAIL_MAX) return fail(EAGAIN, "no available jail IDs");
+    }
+    lastprid = Math.max(lastprid, jid);
+    let pflags = 0;
+    if (vnetmode === "new") pflags |= PR_VNET;
+    const np = new prison(jid, name ?? String(jid), ppr, pflags, ppr.pr_vnet);
+    if (VIMAGE && vnetmode === "new") np.pr_vnet = vnet_alloc();
+    if (typeof params["host.hostname"] === "string") np.pr_hostname = params["host.hostname"];
+    ppr.pr_children.push(np);
+    ppr.pr_childcount++;
+    allprison.push(np);
+    allprison.sort((a, b) => a.pr_id - b.pr_id);
+    pr = np;
+  } else {
+    if (vnetmode !== undefined && (vnetmode === "new") !== ((pr.pr_flags & PR_VNET) !== 0)) return fail(EINVAL, "vnet cannot be changed after creation");
+    if (name !== undefined && jid !== 0 && name !== pr.pr_name) {
+      if (prison_find_name(name) !== null) return fail(EEXIST, `jail "${name}" already exists`);
+      pr.pr_name = name;
+    }
+    if (typeof params["host.hostname"] === "string") pr.pr_hostname = params["host.hostname"];
+  }
+  if (persist === true && (pr.pr_flags & PR_PERSIST) === 0) {
+    pr.pr_flags |= PR_PERSIST;
+    pr.pr_uref++;
+    pr.pr_ref++;
+  } else if (persist === false && (pr.pr_flags & PR_PERSIST) !== 0) {
+    pr.pr_flags &= ~PR_PERSIST;
+    prison_deref(pr, 1);
+  }
+  if ((flags & JAIL_ATTACH) !== 0) pr.pr_uref++, pr.pr_ref++;
+  // A prison created without persist and without an attaching process dies
+  // at once, as in FreeBSD.
+  if (pr.pr_uref === 0) {
+    const id = pr.pr_id;
+    prison_deref(pr, 0);
+    return { error: 0, jid: id, errmsg: "" };
+  }
+  error = 0;
+  return { error, jid: pr.pr_id, errmsg: "" };
+}
+
+/** Drop `urefs` user references; the last one takes the prison down and
+ *  destroys its vnet if it has its own (prison_deref). */
+export function prison_deref(pr: prison, urefs: number): void {
+  pr.pr_uref -= urefs;
+  pr.pr_ref -= urefs;
+  if (pr.pr_uref > 0 || pr.pr_state !== PRISON_STATE_ALIVE) return;
+  pr.pr_state = PRISON_STATE_DYING;
+  for (const child of pr.pr_children.slice()) prison_remove_one(child);
+  const i = allprison.indexOf(pr);
+  if (i >= 0) allprison.splice(i, 1);
+  const ppr = pr.pr_parent;
+  if (ppr !== null) {
+    const j = ppr.pr_children.indexOf(pr);
+    if (j >= 0) ppr.pr_children.splice(j, 1);
+    ppr.pr_childcount--;
+    if (VIMAGE && pr.pr_vnet !== ppr.pr_vnet) vnet_destroy(pr.pr_vnet);
+  }
+  pr.pr_state = PRISON_STATE_INVALID;
+}
+
+function prison_remove_one(pr: prison): void {
+  // Drop the persist reference; a prison that still has processes attached
+  // dies when the last of them detaches (FreeBSD kills them first).
+  if ((pr.pr_flags & PR_PERSIST) !== 0) {
+    pr.pr_flags &= ~PR_PERSIST;
+    prison_deref(pr, 1);
+  } else if (pr.pr_uref <= 0) {
+    prison_deref(pr, 0);
+  }
+}
+
+/** jail_remove(2). */
+export function sys_jail_remove(cred: ucred, jid: number): number {
+  const error = priv.priv_check_cred(cred, priv.PRIV_JAIL_REMOVE);
+  if (error !== 0) return error;
+  const pr = prison_find(jid);
+  if (pr === null || pr === prison0 || !prison_ischild(cred.cr_prison, pr)) return EINVAL;
+  prison_remove_one(pr);
+  return 0;
+}
+
+function prison_ischild(ppr: prison, pr: prison): boolean {
+  for (let p = pr.pr_parent; p !== null; p = p.pr_parent) if (p === ppr) return true;
+  return false;
+}
+
+/** jail_attach(2) for a process: returns its new credential, or an errno.
+ *  The caller calls jail_detach_proc when the process ends. */
+export function sys_jail_attach(cred: ucred, jid: number): ucred | number {
+  const error = priv.priv_check_cred(cred, priv.PRIV_JAIL_ATTACH);
+  if (error !== 0) return error;
+  const pr = prison_find(jid);
+  if (pr === null || pr.pr_state !== PRISON_STATE_ALIVE) return EINVAL;
+  if (pr !== cred.cr_prison && !prison_ischild(cred.cr_prison, pr)) return EPERM;
+  pr.pr_uref++;
+  pr.pr_ref++;
+  return crsetprison(cred, pr);
+}
+
+/** Release a process's hold taken by sys_jail_attach. */
+export function jail_detach_proc(pr: prison): void {
+  prison_deref(pr, 1);
+}
+
+// vnet0_init (SI_SUB_VNET, FIRST) has just made vnet0: it is prison0's stack.
+SYSINIT("prison0_vnet", SI_SUB_VNET, SI_ORDER_SECOND, () => {
+  prison0.pr_vnet = vnet0;
+});
+
+// ---------------------------------------------------------------------------
+// security.jail.* sysctls.
+
+export const _security_jail = SYSCTL_NODE(_security, OID_AUTO, "jail", CTLFLAG_RW, null, "Jails");
+
+SYSCTL_PROC(
+  _security_jail,
+  OID_AUTO,
+  "jailed",
+  CTLTYPE_INT | CTLFLAG_RD | CTLFLAG_MPSAFE,
+  null,
+  0,
+  (_o, _a1, _a2, req) => SYSCTL_OUT(req, jailed(req.cred as ucred) ? 1 : 0),
+  "I",
+  "Process in jail?",
+);
+
+SYSCTL_PROC(
+  _security_jail,
+  OID_AUTO,
+  "vnet",
+  CTLTYPE_INT | CTLFLAG_RD | CTLFLAG_MPSAFE,
+  null,
+  0,
+  (_o, _a1, _a2, req) => SYSCTL_OUT(req, prison_owns_vnet(req.cred as ucred) ? 1 : 0),
+  "I",
+  "Jail owns vnet?",
+);

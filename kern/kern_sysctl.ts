@@ -1,0 +1,195 @@
+// sys/kern/kern_sysctl.c: finding an oid, sysctl_root()'s permission checks
+// and CTLFLAG_VNET rebasing, and the sysctl(2) system call with the
+// sysctl.* meta-oids userland uses (name2oid, next, oidfmt, oiddescr).
+
+import { EINVAL, ENOENT, ENOTDIR, EPERM } from "./errno.ts";
+import { CRED_TO_VNET, prison_owns_vnet } from "./kern_jail.ts";
+import { PRIV_SYSCTL_WRITE, PRIV_SYSCTL_WRITEJAIL, priv_check_cred } from "./kern_priv.ts";
+import type { ucred } from "./kern_prot.ts";
+import {
+  CTL_MAXNAME,
+  CTLFLAG_ANYBODY,
+  CTLFLAG_DORMANT,
+  CTLFLAG_PRISON,
+  CTLFLAG_SKIP,
+  CTLFLAG_VNET,
+  CTLFLAG_WR,
+  CTLTYPE,
+  CTLTYPE_NODE,
+  sysctl__children,
+  sysctl_oid,
+  sysctl_oid_path,
+  sysctl_req,
+  type sysctl_val,
+  vnet_region_ptr,
+} from "./sysctl.ts";
+import { CURVNET_RESTORE, CURVNET_SET, vnet_data_f64_cur, vnet_data_i32_cur } from "../net/vnet.ts";
+
+/** sysctl_find_oid: walk the numeric name.  ENOENT when it leads nowhere,
+ *  ENOTDIR when it continues past a leaf. */
+export function sysctl_find_oid(name: readonly number[]): { error: number; oid: sysctl_oid | null; indx: number } {
+  let kids = sysctl__children.oid_children ?? [];
+  let indx = 0;
+  while (indx < CTL_MAXNAME && indx < name.length) {
+    const oid = kids.find((o) => o.oid_number === name[indx]);
+    if (oid === undefined) return { error: ENOENT, oid: null, indx };
+    indx++;
+    if ((oid.oid_kind & CTLTYPE) === CTLTYPE_NODE) {
+      if (oid.oid_handler !== null) return { error: 0, oid, indx };
+      if (indx === name.length) break;
+      kids = oid.oid_children ?? [];
+    } else if (indx === name.length) {
+      if ((oid.oid_kind & CTLFLAG_DORMANT) !== 0) return { error: ENOENT, oid: null, indx };
+      return { error: 0, oid, indx };
+    } else {
+      return { error: ENOTDIR, oid: null, indx };
+    }
+  }
+  return { error: ENOENT, oid: null, indx };
+}
+
+/** name2oid: a dotted name to its numbers. */
+export function sysctl_name2oid(name: string): { error: number; mib: number[]; oid: sysctl_oid | null } {
+  const mib: number[] = [];
+  if (name === "") return { error: ENOENT, mib, oid: null };
+  let kids = sysctl__children.oid_children ?? [];
+  let oid: sysctl_oid | null = null;
+  const parts = name.split(".");
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    const o = kids.find((k) => k.oid_name === part);
+    if (o === undefined) return { error: ENOENT, mib, oid: null };
+    mib.push(o.oid_number);
+    oid = o;
+    if (i === parts.length - 1) break;
+    if ((o.oid_kind & CTLTYPE) !== CTLTYPE_NODE || o.oid_handler !== null) return { error: ENOENT, mib, oid: null };
+    kids = o.oid_children ?? [];
+  }
+  return { error: 0, mib, oid };
+}
+
+/**
+ * sysctl_root: the checks in FreeBSD's order (writable at all, then the
+ * privilege: VNET oids are writable from a jail that owns its vnet, other
+ * oids need PRIV_SYSCTL_WRITE which no jail holds), then the handler with
+ * arg1 rebased into curvnet's data region for CTLFLAG_VNET oids.
+ */
+export function sysctl_root(name: readonly number[], req: sysctl_req): number {
+  const { error: ferr, oid, indx } = sysctl_find_oid(name);
+  if (ferr !== 0 || oid === null) return ferr;
+  const cred = req.cred as ucred;
+  if (req.newval !== null && (oid.oid_kind & CTLFLAG_WR) === 0) return EPERM;
+  if (req.newval !== null && (oid.oid_kind & CTLFLAG_ANYBODY) === 0) {
+    let priv: number;
+    if ((oid.oid_kind & CTLFLAG_PRISON) !== 0) priv = PRIV_SYSCTL_WRITEJAIL;
+    else if (VIMAGE && (oid.oid_kind & CTLFLAG_VNET) !== 0 && prison_owns_vnet(cred)) priv = PRIV_SYSCTL_WRITEJAIL;
+    else priv = PRIV_SYSCTL_WRITE;
+    const error = priv_check_cred(cred, priv);
+    if (error !== 0) return error;
+  }
+  if (oid.oid_handler === null) return EINVAL;
+  let arg1: unknown;
+  let arg2: number;
+  if ((oid.oid_kind & CTLTYPE) === CTLTYPE_NODE) {
+    arg1 = name.slice(indx);
+    arg2 = name.length - indx;
+  } else {
+    arg1 = oid.oid_arg1;
+    arg2 = oid.oid_arg2;
+  }
+  if ((oid.oid_kind & CTLFLAG_VNET) !== 0 && typeof arg1 === "number") arg1 = new vnet_region_ptr(vnet_data_i32_cur(), vnet_data_f64_cur(), arg1);
+  oid.oid_running++;
+  try {
+    return oid.oid_handler(oid, arg1, arg2, req);
+  } finally {
+    oid.oid_running--;
+  }
+}
+
+export interface sysctl_result {
+  error: number;
+  value: sysctl_val | null;
+}
+
+/**
+ * userland_sysctl / sys___sysctl: the system call.  Runs under the caller's
+ * vnet (CURVNET_SET(TD_TO_VNET(td))), so VNET oids resolve to its stack.
+ */
+export function kern_sysctl(cred: ucred, name: readonly number[], newval: sysctl_val | null): sysctl_result {
+  if (name.length > CTL_MAXNAME || name.length < 2) return { error: EINVAL, value: null };
+  const req = new sysctl_req(cred, newval);
+  const saved = CURVNET_SET(CRED_TO_VNET(cred), "userland_sysctl");
+  try {
+    const error = sysctl_root(name, req);
+    return { error, value: error === 0 ? req.oldval : null };
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+/** sysctlbyname(3): name2oid then the call. */
+export function kernel_sysctlbyname(cred: ucred, name: string, newval: sysctl_val | null = null): sysctl_result {
+  const { error, mib } = sysctl_name2oid(name);
+  if (error !== 0) return { error, value: null };
+  return kern_sysctl(cred, mib, newval);
+}
+
+/** sysctl.oidfmt: the kind (type and flags) and format string. */
+export function sysctl_oidfmt(name: readonly number[]): { error: number; kind: number; fmt: string } {
+  const { error, oid } = sysctl_find_oid(name);
+  if (oid === null) {
+    // A node without a handler still has a format for sysctl -a to read.
+    const n = sysctl_node_at(name);
+    if (n === null) return { error: error || ENOENT, kind: 0, fmt: "" };
+    return { error: 0, kind: n.oid_kind, fmt: n.oid_fmt };
+  }
+  return { error: 0, kind: oid.oid_kind, fmt: oid.oid_fmt };
+}
+
+export function sysctl_oiddescr(name: readonly number[]): { error: number; descr: string } {
+  const o = sysctl_node_at(name);
+  return o === null ? { error: ENOENT, descr: "" } : { error: 0, descr: o.oid_descr };
+}
+
+export function sysctl_oidname(name: readonly number[]): { error: number; name: string } {
+  const o = sysctl_node_at(name);
+  return o === null ? { error: ENOENT, name: "" } : { error: 0, name: sysctl_oid_path(o) };
+}
+
+/** Any oid (leaf or node) at a numeric name. */
+export function sysctl_node_at(name: readonly number[]): sysctl_oid | null {
+  let kids = sysctl__children.oid_children ?? [];
+  let o: sysctl_oid | undefined;
+  for (const n of name) {
+    o = kids.find((k) => k.oid_number === n);
+    if (o === undefined) return null;
+    kids = o.oid_children ?? [];
+  }
+  return o ?? null;
+}
+
+/**
+ * sysctl.next (sysctl_sysctl_next): the leaf after `name` in depth-first
+ * order, skipping CTLFLAG_SKIP and dormant oids; an empty name gives the
+ * first leaf.  With `honor_skip` false, SKIP oids are listed too (sysctl -a
+ * with an explicit name).
+ */
+export function sysctl_next(name: readonly number[], honor_skip = true): number[] | null {
+  const leaves: number[][] = [];
+  const walk = (kids: sysctl_oid[], prefix: number[]) => {
+    for (const o of kids) {
+      if (honor_skip && (o.oid_kind & CTLFLAG_SKIP) !== 0) continue;
+      if ((o.oid_kind & CTLFLAG_DORMANT) !== 0) continue;
+      const p = [...prefix, o.oid_number];
+      if ((o.oid_kind & CTLTYPE) === CTLTYPE_NODE && o.oid_handler === null) walk(o.oid_children ?? [], p);
+      else leaves.push(p);
+    }
+  };
+  walk(sysctl__children.oid_children ?? [], []);
+  const cmp = (a: readonly number[], b: readonly number[]) => {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  };
+  for (const l of leaves) if (name.length === 0 || cmp(l, name) > 0) return l;
+  return null;
+}
