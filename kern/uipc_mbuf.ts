@@ -69,9 +69,10 @@ export function m_dup_pkthdr(to: mbuf, from: mbuf, _how: number): number {
 }
 
 /** m_demote(m0, all, flags): strip packet headers (and all flags but the
- *  storage ones and `flags`) from the first mbuf, or all of them. */
+ *  storage ones and `flags`) from the mbufs after the first, and from the
+ *  first too when `all` is set. */
 export function m_demote(m0: mbuf, all: boolean, flags: number): void {
-  for (let m: mbuf | null = m0; m !== null; m = all ? m.m_next : null) {
+  for (let m: mbuf | null = all ? m0 : m0.m_next; m !== null; m = m.m_next) {
     if ((m.m_flags & M_PKTHDR) !== 0) {
       m.m_pkthdr.pkthdr_zero();
       m.m_flags &= ~M_PKTHDR;
@@ -318,9 +319,39 @@ export function m_copym(m: mbuf | null, off0: number, len: number, how: number):
   return top;
 }
 
-/** m_copypacket(m, how): the whole packet, sharing clusters. */
+/** m_copypacket(m, how): the whole packet, sharing clusters.  Unlike
+ *  m_copym, the copy's first mbuf keeps the original's leading space, so a
+ *  header can still be prepended in place. */
 export function m_copypacket(m: mbuf, how: number): mbuf | null {
-  return m_copym(m, 0, M_COPYALL, how);
+  let n = m_get(how, m.m_type);
+  const top = n;
+  if (n === null) return null;
+  m_dup_pkthdr(n, m, how);
+  n.m_len = m.m_len;
+  if ((m.m_flags & (M_EXT | M_EXTPG)) !== 0) {
+    n.m_data = m.m_data;
+    mb_dupcl(n, m);
+  } else {
+    n.m_data = m.m_data;
+    n.m_buf.set(m.m_buf.subarray(m.m_data, m.m_data + m.m_len), n.m_data);
+  }
+  for (let src = m.m_next; src !== null; src = src.m_next) {
+    const o = m_get(how, src.m_type);
+    if (o === null) {
+      m_freem(top);
+      return null;
+    }
+    n.m_next = o;
+    n = o;
+    n.m_len = src.m_len;
+    if ((src.m_flags & (M_EXT | M_EXTPG)) !== 0) {
+      n.m_data = src.m_data;
+      mb_dupcl(n, src);
+    } else {
+      n.m_buf.set(src.m_buf.subarray(src.m_data, src.m_data + src.m_len), n.m_data);
+    }
+  }
+  return top;
 }
 
 /** m_copydata(m, off, len, cp): copy out to a flat buffer. */
@@ -589,20 +620,31 @@ export function m_sanity(m0: mbuf): string | null {
 }
 
 /** m_devget(buf, off, len, ifp): copy a received frame into a new chain
- *  (what a driver does with its receive buffer). Null if out of mbufs. */
+ *  (what a driver does with its receive buffer); `off` is where the frame
+ *  starts in buf.  A small frame is placed max_linkhdr bytes in, so a link
+ *  header can be prepended in place.  Null if out of mbufs or empty. */
 export function m_devget(buf: Uint8Array, off: number, totlen: number, rcvif: mbuf["m_pkthdr"]["rcvif"]): mbuf | null {
   let top: mbuf | null = null;
   let tail: mbuf | null = null;
   let remain = totlen;
-  while (remain > 0 || top === null) {
+  while (remain > 0) {
     let m: mbuf | null;
     let len: number;
     if (top === null) {
-      m = remain >= MINCLSIZE ? m_getcl(M_NOWAIT, MT_DATA, M_PKTHDR) : m_gethdr(M_NOWAIT, MT_DATA);
+      if (remain >= MINCLSIZE) {
+        m = m_getcl(M_NOWAIT, MT_DATA, M_PKTHDR);
+        len = MCLBYTES;
+      } else {
+        m = m_gethdr(M_NOWAIT, MT_DATA);
+        len = MHLEN;
+        if (m !== null && remain + max_linkhdr <= MHLEN) {
+          m.m_data += max_linkhdr;
+          len -= max_linkhdr;
+        }
+      }
       if (m === null) return null;
       m.m_pkthdr.rcvif = rcvif;
       m.m_pkthdr.len = totlen;
-      len = (m.m_flags & M_EXT) !== 0 ? MCLBYTES : MHLEN;
     } else {
       m = remain >= MINCLSIZE ? m_getcl(M_NOWAIT, MT_DATA, 0) : m_get(M_NOWAIT, MT_DATA);
       if (m === null) {

@@ -1,0 +1,62 @@
+// sys/sys/socket.h: address families, socket types, options and flags, and
+// the generic sockaddr.  Addresses of each family are classes of their own
+// (sockaddr_in in netinet/in.ts, sockaddr_dl in net/if_dl.ts).
+
+export const AF_UNSPEC = 0;
+export const AF_LOCAL = 1;
+export const AF_UNIX = AF_LOCAL;
+export const AF_INET = 2;
+export const AF_ROUTE = 17;
+export const AF_LINK = 18;
+export const pseudo_AF_HDRCMPLT = 31;
+export const AF_INET6 = 28;
+export const AF_NETGRAPH = 32;
+export const AF_ARP = 35;
+export const AF_MAX = 42;
+export const PF_INET = AF_INET;
+export const PF_ROUTE = AF_ROUTE;
+
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_RAW = 3;
+
+export const SOL_SOCKET = 0xffff;
+export const SO_DEBUG = 0x0001;
+export const SO_ACCEPTCONN = 0x0002;
+export const SO_REUSEADDR = 0x0004;
+export const SO_KEEPALIVE = 0x0008;
+export const SO_DONTROUTE = 0x0010;
+export const SO_BROADCAST = 0x0020;
+export const SO_REUSEPORT = 0x0200;
+export const SO_TIMESTAMP = 0x0400;
+export const SO_SNDBUF = 0x1001;
+export const SO_RCVBUF = 0x1002;
+export const SO_SNDLOWAT = 0x1003;
+export const SO_RCVLOWAT = 0x1004;
+export const SO_SNDTIMEO = 0x1005;
+export const SO_RCVTIMEO = 0x1006;
+export const SO_ERROR = 0x1007;
+export const SO_TYPE = 0x1008;
+export const SO_SETFIB = 0x1014;
+
+export const MSG_OOB = 0x00000001;
+export const MSG_PEEK = 0x00000002;
+export const MSG_DONTROUTE = 0x00000004;
+export const MSG_EOR = 0x00000008;
+export const MSG_TRUNC = 0x00000010;
+export const MSG_CTRUNC = 0x00000020;
+export const MSG_WAITALL = 0x00000040;
+export const MSG_DONTWAIT = 0x00000080;
+
+import type { sockaddr_in } from "../netinet/in.ts";
+import type { sockaddr_dl } from "../net/if_dl.ts";
+
+/** A bare sockaddr for families with no address of their own (AF_UNSPEC,
+ *  AF_ARP, pseudo_AF_HDRCMPLT), as arprequest and bpf writes use them. */
+export class sockaddr_generic {
+  sa_len = 16;
+  constructor(public sa_family: number) {}
+}
+
+/** A socket address of any family we model; tell them apart with instanceof. */
+export type sockaddr = sockaddr_in | sockaddr_dl | sockaddr_generic;

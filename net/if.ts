@@ -1,0 +1,670 @@
+// sys/net/if.c, sys/net/if.h, sys/net/if_var.h, sys/net/if_private.h: the
+// interface layer.  struct ifnet and struct ifaddr; per-vnet interface lists
+// and index tables; if_alloc/if_attach/if_detach; moving an interface
+// between vnets (if_vmove) and sending borrowed interfaces home when a vnet
+// dies (vnet_if_return); the generic interface ioctls (ifioctl).
+
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
+import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
+import type { mbuf } from "../kern/mbuf.ts";
+import { m_freem } from "../kern/kern_mbuf.ts";
+import type { sockaddr } from "../kern/socket.ts";
+import { AF_INET } from "../kern/socket.ts";
+import type { ucred } from "../kern/kern_prot.ts";
+import { domains, pffinddomain } from "../kern/uipc_domain.ts";
+import { KASSERT } from "../kern/subr_prf.ts";
+import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
+import { prison_find, type prison } from "../kern/kern_jail.ts";
+import { sockaddr_dl } from "./if_dl.ts";
+import {
+  CURVNET_RESTORE,
+  CURVNET_SET,
+  CURVNET_SET_QUIET,
+  VNET_DEFINE_PTR,
+  VNET_IS_SHUTTING_DOWN,
+  VNET_PTR,
+  VNET_PTR_SET,
+  VNET_SYSINIT,
+  VNET_SYSUNINIT,
+  curvnet,
+  vnet,
+  vnet0,
+} from "./vnet.ts";
+import { time_uptime } from "../kern/kern_timeout.ts";
+
+export const IFNAMSIZ = 16;
+export const IF_MAXMTU = 65535;
+export const IF_MINMTU = 72;
+
+// if_flags
+export const IFF_UP = 0x1;
+export const IFF_BROADCAST = 0x2;
+export const IFF_DEBUG = 0x4;
+export const IFF_LOOPBACK = 0x8;
+export const IFF_POINTOPOINT = 0x10;
+export const IFF_NEEDSEPOCH = 0x20;
+export const IFF_DRV_RUNNING = 0x40;
+export const IFF_RUNNING = IFF_DRV_RUNNING;
+export const IFF_NOARP = 0x80;
+export const IFF_PROMISC = 0x100;
+export const IFF_ALLMULTI = 0x200;
+export const IFF_DRV_OACTIVE = 0x400;
+export const IFF_OACTIVE = IFF_DRV_OACTIVE;
+export const IFF_SIMPLEX = 0x800;
+export const IFF_LINK0 = 0x1000;
+export const IFF_LINK1 = 0x2000;
+export const IFF_LINK2 = 0x4000;
+export const IFF_MULTICAST = 0x8000;
+export const IFF_CANTCONFIG = 0x10000;
+export const IFF_PPROMISC = 0x20000;
+export const IFF_MONITOR = 0x40000;
+export const IFF_STATICARP = 0x80000;
+export const IFF_STICKYARP = 0x100000;
+export const IFF_DYING = 0x200000;
+export const IFF_RENAMING = 0x400000;
+/** Flags userland may not change through SIOCSIFFLAGS. */
+export const IFF_CANTCHANGE =
+  IFF_BROADCAST | IFF_POINTOPOINT | IFF_DRV_RUNNING | IFF_DRV_OACTIVE | IFF_SIMPLEX | IFF_MULTICAST | IFF_ALLMULTI | IFF_PROMISC | IFF_DYING | IFF_CANTCONFIG | IFF_NEEDSEPOCH;
+
+export const LINK_STATE_UNKNOWN = 0;
+export const LINK_STATE_DOWN = 1;
+export const LINK_STATE_UP = 2;
+
+// if_capabilities
+export const IFCAP_RXCSUM = 0x00001;
+export const IFCAP_TXCSUM = 0x00002;
+export const IFCAP_NETCONS = 0x00004;
+export const IFCAP_VLAN_MTU = 0x00008;
+export const IFCAP_VLAN_HWTAGGING = 0x00010;
+export const IFCAP_JUMBO_MTU = 0x00020;
+export const IFCAP_POLLING = 0x00040;
+export const IFCAP_VLAN_HWCSUM = 0x00080;
+export const IFCAP_TSO4 = 0x00100;
+export const IFCAP_LINKSTATE = 0x80000;
+export const IFCAP_RXCSUM_IPV6 = 0x200000;
+export const IFCAP_TXCSUM_IPV6 = 0x400000;
+export const IFCAP_HWCSUM = IFCAP_RXCSUM | IFCAP_TXCSUM;
+
+// ifa_flags
+export const IFA_ROUTE = 0x01;
+export const IFA_RTSELF = 0x02;
+
+// Counters (if_inc_counter).
+export const IFCOUNTER_IPACKETS = 0;
+export const IFCOUNTER_IERRORS = 1;
+export const IFCOUNTER_OPACKETS = 2;
+export const IFCOUNTER_OERRORS = 3;
+export const IFCOUNTER_COLLISIONS = 4;
+export const IFCOUNTER_IBYTES = 5;
+export const IFCOUNTER_OBYTES = 6;
+export const IFCOUNTER_IMCASTS = 7;
+export const IFCOUNTER_OMCASTS = 8;
+export const IFCOUNTER_IQDROPS = 9;
+export const IFCOUNTER_OQDROPS = 10;
+export const IFCOUNTER_NOPROTO = 11;
+export const IFCOUNTERS = 12;
+
+/** The route a caller passes down to if_output (struct route, reduced). */
+export interface route {
+  ro_nh: unknown;
+  ro_flags: number;
+  /** A prebuilt link-level header (ARP sends with one), or null. */
+  ro_prepend: Uint8Array | null;
+  ro_plen: number;
+}
+export const RT_REJECT = 0x0020;
+export const RT_BLACKHOLE = 0x0040;
+export const RT_HAS_HEADER = 0x0080;
+export const RT_L2_ME = 0x0004;
+export const RT_MAY_LOOP = 0x0008;
+export const RT_IS_LOOPBACK = 0x0020;
+
+export type if_output_t = (ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | null) => number;
+export type if_input_t = (ifp: ifnet, m: mbuf) => void;
+export type if_transmit_t = (ifp: ifnet, m: mbuf) => number;
+export type if_ioctl_t = (ifp: ifnet, cmd: number, data: ifreq) => number;
+
+/** struct ifaddr. */
+export class ifaddr {
+  ifa_flags = 0;
+  ifa_refcnt = 1;
+  /** Per-address packet/byte counters. */
+  ifa_ipackets = 0;
+  ifa_opackets = 0;
+  ifa_ibytes = 0;
+  ifa_obytes = 0;
+  constructor(
+    public ifa_ifp: ifnet,
+    public ifa_addr: sockaddr,
+    public ifa_dstaddr: sockaddr | null,
+    public ifa_netmask: sockaddr | null,
+  ) {}
+}
+
+/** Anything a BPF tap point needs: net/bpf.ts fills it in. */
+export interface bpf_if_ref {
+  bif_dlt: number;
+  bif_hdrlen: number;
+  /** True when a listener is attached (bpf_peers_present). */
+  bif_peers: boolean;
+}
+
+export class ifnet {
+  if_xname = "";
+  if_dname = "";
+  if_dunit = -1;
+  if_index = 0;
+  if_flags = 0;
+  if_drv_flags = 0;
+  if_capabilities = 0;
+  if_capenable = 0;
+  if_hwassist = 0;
+  if_mtu = 0;
+  if_metric = 0;
+  if_fib = 0;
+  if_baudrate = 0;
+  if_addrlen = 0;
+  if_hdrlen = 0;
+  if_link_state = LINK_STATE_UNKNOWN;
+  if_description = "";
+  if_lastchange = 0;
+  if_refcount = 1;
+  if_pcount = 0;
+  if_softc: unknown = null;
+  /** Link-layer common (arpcom); ng_ether hangs its node here. */
+  if_l2com: unknown = null;
+  if_vnet: vnet;
+  if_home_vnet: vnet | null = null;
+  /** if_addrhead: the AF_LINK address first, then the others in order. */
+  if_addrhead: ifaddr[] = [];
+  /** The link-level address (first of if_addrhead). */
+  if_addr: ifaddr | null = null;
+  /** Hardware (factory) address; Ethernet only. */
+  if_hw_addr: Uint8Array | null = null;
+  if_broadcastaddr: Uint8Array | null = null;
+  /** if_afdata[AF_INET] and friends, filled by dom_ifattach. */
+  if_afdata: Map<number, unknown> = new Map();
+  if_groups: string[] = [];
+  if_bpf: bpf_if_ref | null = null;
+  /** The cloner that made this interface, if any. */
+  if_clone: unknown = null;
+  /** IFQ_MAXLEN of if_snd (no queue is modelled; kept for ifconfig). */
+  if_snd_maxlen = 50;
+  // Counters, if_counters[IFCOUNTERS].
+  if_counters = new Float64Array(IFCOUNTERS);
+
+  if_output: if_output_t = if_output_dead;
+  if_input: if_input_t = if_input_default;
+  if_transmit: if_transmit_t = if_transmit_dead;
+  if_ioctl: if_ioctl_t = () => EOPNOTSUPP;
+  if_init: ((softc: unknown) => void) | null = null;
+  if_qflush: ((ifp: ifnet) => void) | null = null;
+  /** Called when the interface moves to another vnet (ether_reassign). */
+  if_reassign: ((ifp: ifnet, newvnet: vnet) => void) | null = null;
+
+  constructor(
+    public if_type: number,
+    v: vnet,
+  ) {
+    this.if_vnet = v;
+  }
+}
+
+export function if_inc_counter(ifp: ifnet, cnt: number, inc: number): void {
+  ifp.if_counters[cnt] += inc;
+}
+export function if_get_counter(ifp: ifnet, cnt: number): number {
+  return ifp.if_counters[cnt];
+}
+
+function if_output_dead(_ifp: ifnet, m: mbuf): number {
+  m_freem(m);
+  return ENXIO;
+}
+function if_transmit_dead(_ifp: ifnet, m: mbuf): number {
+  m_freem(m);
+  return ENXIO;
+}
+function if_input_default(_ifp: ifnet, m: mbuf): void {
+  m_freem(m);
+}
+
+// ---------------------------------------------------------------------------
+// Per-vnet state.
+
+/** V_ifnet: the interfaces of this vnet, in attach order. */
+const ifnet_list = VNET_DEFINE_PTR<ifnet[]>("ifnet", []);
+/** V_ifindex_table: index -> ifnet (slot 0 unused). */
+const ifindex_table = VNET_DEFINE_PTR<(ifnet | null)[]>("ifindex_table", [null]);
+
+export function V_ifnet(): ifnet[] {
+  return VNET_PTR(ifnet_list);
+}
+function V_ifindex_table(): (ifnet | null)[] {
+  return VNET_PTR(ifindex_table);
+}
+
+VNET_SYSINIT("vnet_if_init", SI_SUB_INIT_IF, SI_ORDER_SECOND, () => {
+  VNET_PTR_SET(ifnet_list, []);
+  VNET_PTR_SET(ifindex_table, [null]);
+});
+
+VNET_SYSUNINIT("vnet_if_uninit", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => {
+  KASSERT(V_ifnet().length === 0, `vnet_if_uninit: ${V_ifnet().length} interfaces left`);
+});
+
+/** vnet_if_return: a dying vnet hands every borrowed interface back. */
+VNET_SYSUNINIT("vnet_if_return", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {
+  for (const ifp of V_ifnet().slice()) {
+    if (ifp.if_home_vnet !== null && ifp.if_home_vnet !== ifp.if_vnet) {
+      if_unlink_ifnet(ifp, true);
+      if_vmove(ifp, ifp.if_home_vnet);
+    }
+  }
+});
+
+function ifindex_alloc(): number {
+  const t = V_ifindex_table();
+  for (let i = 1; i < t.length; i++) if (t[i] === null) return i;
+  t.push(null);
+  return t.length - 1;
+}
+
+// ---------------------------------------------------------------------------
+// Lookup, in the current vnet.
+
+export function ifunit(name: string): ifnet | null {
+  for (const ifp of V_ifnet()) if (ifp.if_xname === name) return ifp;
+  return null;
+}
+export const ifunit_ref = ifunit;
+
+export function ifnet_byindex(idx: number): ifnet | null {
+  const t = V_ifindex_table();
+  return idx > 0 && idx < t.length ? t[idx] : null;
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle.
+
+/** if_alloc(type): a new interface in curvnet with an index reserved. */
+export function if_alloc(type: number): ifnet {
+  const ifp = new ifnet(type, VIMAGE ? (curvnet as vnet) : vnet0);
+  ifp.if_index = ifindex_alloc();
+  V_ifindex_table()[ifp.if_index] = ifp;
+  return ifp;
+}
+
+export function if_initname(ifp: ifnet, name: string, unit: number): void {
+  ifp.if_dname = name;
+  ifp.if_dunit = unit;
+  ifp.if_xname = unit >= 0 ? `${name}${unit}` : name;
+}
+
+function if_link_ifnet(ifp: ifnet): void {
+  V_ifnet().push(ifp);
+  if (VIMAGE) (curvnet as vnet).vnet_ifcnt++;
+}
+
+/** Unlink from V_ifnet; returns whether it was there. */
+function if_unlink_ifnet(ifp: ifnet, vmove: boolean): boolean {
+  const list = V_ifnet();
+  const i = list.indexOf(ifp);
+  if (i < 0) return false;
+  list.splice(i, 1);
+  if (!vmove) ifp.if_flags |= IFF_DYING;
+  if (VIMAGE) (curvnet as vnet).vnet_ifcnt--;
+  return true;
+}
+
+function if_attach_internal(ifp: ifnet, vmove: boolean): void {
+  ifp.if_vnet = VIMAGE ? (curvnet as vnet) : vnet0;
+  if (ifp.if_home_vnet === null) ifp.if_home_vnet = ifp.if_vnet;
+  if (!ifp.if_groups.includes("all")) ifp.if_groups.push("all");
+  ifp.if_lastchange = time_uptime();
+  if (!vmove) {
+    // The link-level address comes first in the address list.
+    const sdl = new sockaddr_dl(ifp.if_index, ifp.if_type, ifp.if_xname, new Uint8Array(ifp.if_addrlen));
+    const ifa = new ifaddr(ifp, sdl, null, null);
+    ifp.if_addr = ifa;
+    ifp.if_addrhead.unshift(ifa);
+  } else if (ifp.if_addr !== null) {
+    const sdl = ifp.if_addr.ifa_addr as sockaddr_dl;
+    sdl.sdl_index = ifp.if_index;
+  }
+  if_link_ifnet(ifp);
+  for (const dp of domains) if (dp.dom_ifattach !== undefined) ifp.if_afdata.set(dp.dom_family, dp.dom_ifattach(ifp));
+  rt_ifannouncemsg_hook?.(ifp, IFAN_ARRIVAL);
+}
+
+/** if_attach(ifp): make the interface visible in curvnet. */
+export function if_attach(ifp: ifnet): void {
+  if_attach_internal(ifp, false);
+}
+
+/**
+ * if_detach_internal: take the interface down and scrub what the stack knows
+ * of it.  On a move (vmove) the link address and driver state survive.  A
+ * vnet past its first destructor skips the purge: its own teardown cleans up.
+ */
+function if_detach_internal(ifp: ifnet, vmove: boolean): void {
+  const shutdown = VIMAGE && VNET_IS_SHUTTING_DOWN(ifp.if_vnet);
+  if_down(ifp);
+  if (!shutdown) {
+    if_purgeaddrs(ifp);
+    rt_ifannouncemsg_hook?.(ifp, IFAN_DEPARTURE);
+  }
+  if (!vmove) {
+    ifp.if_output = if_output_dead;
+    ifp.if_transmit = if_transmit_dead;
+    ifp.if_input = if_input_default;
+  }
+  for (const dp of domains) dp.dom_flushroutes?.(ifp);
+  for (const dp of domains) {
+    const aux = ifp.if_afdata.get(dp.dom_family);
+    if (aux !== undefined) dp.dom_ifdetach?.(ifp, aux);
+  }
+  ifp.if_afdata.clear();
+}
+
+/** if_detach(ifp): remove the interface from its vnet. */
+export function if_detach(ifp: ifnet): void {
+  const saved = CURVNET_SET_QUIET(ifp.if_vnet, "if_detach");
+  const found = if_unlink_ifnet(ifp, false);
+  if (found) if_detach_internal(ifp, false);
+  const t = V_ifindex_table();
+  if (t[ifp.if_index] === ifp) t[ifp.if_index] = null;
+  CURVNET_RESTORE(saved);
+}
+
+export function if_free(ifp: ifnet): void {
+  ifp.if_refcount--;
+}
+
+/** if_purgeaddrs: every address but the link-level one goes. */
+export function if_purgeaddrs(ifp: ifnet): void {
+  for (const dp of domains) dp.dom_purgeaddrs?.(ifp);
+  ifp.if_addrhead = ifp.if_addrhead.filter((ifa) => ifa === ifp.if_addr);
+}
+
+/**
+ * if_vmove(ifp, newvnet): detach-lite from the old vnet (addresses and routes
+ * purged, link address kept), free the index there, reattach in the new vnet
+ * with a new index.  The caller has unlinked it from the old V_ifnet.
+ */
+export function if_vmove(ifp: ifnet, newvnet: vnet): void {
+  if_detach_internal(ifp, true);
+  const saved0 = CURVNET_SET_QUIET(ifp.if_vnet, "if_vmove");
+  const t = V_ifindex_table();
+  if (t[ifp.if_index] === ifp) t[ifp.if_index] = null;
+  CURVNET_RESTORE(saved0);
+  ifp.if_reassign?.(ifp, newvnet);
+  const saved = CURVNET_SET_QUIET(newvnet, "if_vmove");
+  ifp.if_index = ifindex_alloc();
+  V_ifindex_table()[ifp.if_index] = ifp;
+  if_attach_internal(ifp, true);
+  bpf_vmove_hook?.(ifp);
+  CURVNET_RESTORE(saved);
+}
+
+/** if_vmove_loan: SIOCSIFVNET, `ifconfig IF vnet JAIL`. */
+export function if_vmove_loan(cred: ucred, ifp: ifnet, jid: number): { error: number; name: string } {
+  const pr = prison_find(jid);
+  if (pr === null || !prison_is_child(cred.cr_prison, pr)) return { error: ENXIO, name: "" };
+  const new_vnet = pr.pr_vnet;
+  if (ifp.if_vnet === new_vnet) return { error: EEXIST, name: "" };
+  const saved = CURVNET_SET_QUIET(new_vnet, "if_vmove_loan");
+  const clash = ifunit(ifp.if_xname);
+  CURVNET_RESTORE(saved);
+  if (clash !== null) return { error: EEXIST, name: "" };
+  if (VIMAGE && VNET_IS_SHUTTING_DOWN(ifp.if_vnet)) return { error: EBUSY, name: "" };
+  const s2 = CURVNET_SET_QUIET(ifp.if_vnet, "if_vmove_loan");
+  const found = if_unlink_ifnet(ifp, true);
+  CURVNET_RESTORE(s2);
+  if (!found) return { error: ENODEV, name: "" };
+  if_vmove(ifp, new_vnet);
+  return { error: 0, name: ifp.if_xname };
+}
+
+/** if_vmove_reclaim: SIOCSIFRVNET, `ifconfig IF -vnet JAIL`. */
+export function if_vmove_reclaim(cred: ucred, ifname: string, jid: number): { error: number; name: string } {
+  const pr = prison_find(jid);
+  if (pr === null || !prison_is_child(cred.cr_prison, pr)) return { error: ENXIO, name: "" };
+  const vnet_dst = cred.cr_prison.pr_vnet;
+  const saved = CURVNET_SET(pr.pr_vnet, "if_vmove_reclaim");
+  const ifp = ifunit(ifname);
+  if (ifp === null) {
+    CURVNET_RESTORE(saved);
+    return { error: ENXIO, name: "" };
+  }
+  if (vnet_dst === pr.pr_vnet) {
+    CURVNET_RESTORE(saved);
+    return { error: EEXIST, name: "" };
+  }
+  const s2 = CURVNET_SET_QUIET(vnet_dst, "if_vmove_reclaim");
+  const clash = ifunit(ifname);
+  CURVNET_RESTORE(s2);
+  if (clash !== null) {
+    CURVNET_RESTORE(saved);
+    return { error: EEXIST, name: "" };
+  }
+  if (VIMAGE && VNET_IS_SHUTTING_DOWN(ifp.if_vnet)) {
+    CURVNET_RESTORE(saved);
+    return { error: EBUSY, name: "" };
+  }
+  if_unlink_ifnet(ifp, true);
+  CURVNET_RESTORE(saved);
+  if_vmove(ifp, vnet_dst);
+  return { error: 0, name: ifp.if_xname };
+}
+
+function prison_is_child(ppr: prison, pr: prison): boolean {
+  for (let p = pr.pr_parent; p !== null; p = p.pr_parent) if (p === ppr) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Up, down, link state.
+
+export function if_up(ifp: ifnet): void {
+  ifp.if_flags |= IFF_UP;
+  ifp.if_lastchange = time_uptime();
+}
+export function if_down(ifp: ifnet): void {
+  ifp.if_flags &= ~IFF_UP;
+  ifp.if_lastchange = time_uptime();
+}
+export function if_link_state_change(ifp: ifnet, state: number): void {
+  if (ifp.if_link_state === state) return;
+  ifp.if_link_state = state;
+}
+
+/** A route-socket announcement hook (net/rtsock.ts sets it). */
+export const IFAN_ARRIVAL = 0;
+export const IFAN_DEPARTURE = 1;
+export let rt_ifannouncemsg_hook: ((ifp: ifnet, what: number) => void) | null = null;
+export function set_rt_ifannouncemsg_hook(f: ((ifp: ifnet, what: number) => void) | null): void {
+  rt_ifannouncemsg_hook = f;
+}
+/** net/bpf.ts re-attaches taps after a move through this hook. */
+export let bpf_vmove_hook: ((ifp: ifnet) => void) | null = null;
+export function set_bpf_vmove_hook(f: ((ifp: ifnet) => void) | null): void {
+  bpf_vmove_hook = f;
+}
+
+// ---------------------------------------------------------------------------
+// ioctls.
+
+/** The ioctl request numbers (sys/sockio.h); values are FreeBSD's. */
+export const SIOCSIFADDR = 0x8020690c;
+export const SIOCGIFADDR = 0xc0206921;
+export const SIOCSIFFLAGS = 0x80206910;
+export const SIOCGIFFLAGS = 0xc0206911;
+export const SIOCGIFMETRIC = 0xc0206917;
+export const SIOCSIFMETRIC = 0x80206918;
+export const SIOCDIFADDR = 0x80206919;
+export const SIOCAIFADDR = 0x8040691a;
+export const SIOCGIFMTU = 0xc0206933;
+export const SIOCSIFMTU = 0x80206934;
+export const SIOCSIFNAME = 0x80206928;
+export const SIOCSIFVNET = 0xc020695a;
+export const SIOCSIFRVNET = 0xc020695b;
+export const SIOCIFCREATE = 0xc020697a;
+export const SIOCIFCREATE2 = 0xc020697c;
+export const SIOCIFDESTROY = 0x80206979;
+export const SIOCSIFFIB = 0x8020695d;
+export const SIOCGIFFIB = 0xc020695c;
+export const SIOCGIFINDEX = 0xc0206920;
+export const SIOCSIFDESCR = 0x80206929;
+export const SIOCGIFDESCR = 0xc020692a;
+export const SIOCSIFLLADDR = 0x8020693c;
+
+/** struct ifreq: one request; the field used depends on the command. */
+export interface ifreq {
+  ifr_name: string;
+  ifr_flags?: number;
+  ifr_mtu?: number;
+  ifr_fib?: number;
+  ifr_jid?: number;
+  ifr_metric?: number;
+  ifr_index?: number;
+  /** SIOCSIFNAME's new name, SIOCSIFDESCR's text; the new name on output. */
+  ifr_data?: string;
+  ifr_lladdr?: Uint8Array;
+}
+
+/** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
+export interface cloner_ops {
+  if_clone_create(name: string, cred: ucred): { error: number; name: string };
+  if_clone_destroy(name: string): number;
+}
+let cloner: cloner_ops | null = null;
+export function set_cloner_ops(ops: cloner_ops): void {
+  cloner = ops;
+}
+
+/** Number of routing tables (net.fibs); net/route.ts keeps it current. */
+export let rt_numfibs_hook: () => number = () => 1;
+export function set_rt_numfibs_hook(f: () => number): void {
+  rt_numfibs_hook = f;
+}
+
+/**
+ * ifioctl: interface requests from a socket, run in the socket's vnet.
+ * Generic commands are handled here; family commands (addresses) go to the
+ * family's pr_control (in_control for AF_INET).
+ */
+export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family = AF_INET): number {
+  const ifr = data as ifreq;
+  let error: number;
+  switch (cmd) {
+    case SIOCIFCREATE:
+    case SIOCIFCREATE2: {
+      error = priv_check_cred(cred, PRIV_NET_IFCREATE);
+      if (error !== 0) return error;
+      if (cloner === null) return EINVAL;
+      const r = cloner.if_clone_create(ifr.ifr_name, cred);
+      if (r.error === 0) ifr.ifr_name = r.name;
+      return r.error;
+    }
+    case SIOCIFDESTROY:
+      error = priv_check_cred(cred, PRIV_NET_IFDESTROY);
+      if (error !== 0) return error;
+      if (cloner === null) return EINVAL;
+      return cloner.if_clone_destroy(ifr.ifr_name);
+    case SIOCSIFVNET: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFVNET);
+      if (error !== 0) return error;
+      const ifp = ifunit(ifr.ifr_name);
+      if (ifp === null) return ENXIO;
+      const r = if_vmove_loan(cred, ifp, ifr.ifr_jid ?? -1);
+      if (r.error === 0) ifr.ifr_name = r.name;
+      return r.error;
+    }
+    case SIOCSIFRVNET: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFVNET);
+      if (error !== 0) return error;
+      const r = if_vmove_reclaim(cred, ifr.ifr_name, ifr.ifr_jid ?? -1);
+      if (r.error === 0) ifr.ifr_name = r.name;
+      return r.error;
+    }
+  }
+  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? "");
+  if (ifp === null) return ENXIO;
+  switch (cmd) {
+    case SIOCGIFINDEX:
+      ifr.ifr_index = ifp.if_index;
+      return 0;
+    case SIOCGIFFLAGS:
+      ifr.ifr_flags = ifp.if_flags | ifp.if_drv_flags;
+      return 0;
+    case SIOCGIFMTU:
+      ifr.ifr_mtu = ifp.if_mtu;
+      return 0;
+    case SIOCGIFMETRIC:
+      ifr.ifr_metric = ifp.if_metric;
+      return 0;
+    case SIOCGIFFIB:
+      ifr.ifr_fib = ifp.if_fib;
+      return 0;
+    case SIOCGIFDESCR:
+      ifr.ifr_data = ifp.if_description;
+      return 0;
+    case SIOCSIFFLAGS: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
+      if (error !== 0) return error;
+      const nf = ifr.ifr_flags ?? 0;
+      if ((ifp.if_flags & IFF_UP) !== 0 && (nf & IFF_UP) === 0) if_down(ifp);
+      else if ((nf & IFF_UP) !== 0 && (ifp.if_flags & IFF_UP) === 0) if_up(ifp);
+      ifp.if_flags = (ifp.if_flags & IFF_CANTCHANGE) | (nf & ~IFF_CANTCHANGE);
+      return ifp.if_ioctl(ifp, cmd, ifr) === EOPNOTSUPP ? 0 : 0;
+    }
+    case SIOCSIFMETRIC:
+      error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
+      if (error !== 0) return error;
+      ifp.if_metric = ifr.ifr_metric ?? 0;
+      return 0;
+    case SIOCSIFFIB: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFFIB);
+      if (error !== 0) return error;
+      const fib = ifr.ifr_fib ?? -1;
+      if (fib < 0 || fib >= rt_numfibs_hook()) return EINVAL;
+      ifp.if_fib = fib;
+      return 0;
+    }
+    case SIOCSIFDESCR:
+      error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
+      if (error !== 0) return error;
+      ifp.if_description = ifr.ifr_data ?? "";
+      return 0;
+    case SIOCSIFMTU: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFMTU);
+      if (error !== 0) return error;
+      const mtu = ifr.ifr_mtu ?? 0;
+      if (mtu < IF_MINMTU || mtu > IF_MAXMTU) return EINVAL;
+      const old = ifp.if_mtu;
+      error = ifp.if_ioctl(ifp, cmd, ifr);
+      if (error === EOPNOTSUPP) {
+        ifp.if_mtu = mtu;
+        error = 0;
+      }
+      if (error === 0 && ifp.if_mtu !== old) ifp.if_lastchange = time_uptime();
+      return error;
+    }
+    case SIOCSIFNAME: {
+      error = priv_check_cred(cred, PRIV_NET_SETIFNAME);
+      if (error !== 0) return error;
+      const nn = ifr.ifr_data ?? "";
+      if (nn.length === 0 || nn.length >= IFNAMSIZ) return EINVAL;
+      if (ifunit(nn) !== null) return EEXIST;
+      ifp.if_xname = nn;
+      if (ifp.if_addr !== null) (ifp.if_addr.ifa_addr as sockaddr_dl).sdl_data = nn;
+      return 0;
+    }
+  }
+  // Family requests (addresses).
+  const dp = pffinddomain(family);
+  if (dp?.pr_control === undefined) return EOPNOTSUPP;
+  return dp.pr_control(cmd, data, ifp, cred);
+}
+
