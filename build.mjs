@@ -3,6 +3,9 @@
 // plus the benchmark runner and its workers.
 import { build } from "esbuild";
 
+// VIRTNET_DIST lets several builds coexist (e.g. parallel work); default dist/.
+const dist = process.env.VIRTNET_DIST ?? "dist";
+
 const configs = [
   { dir: "vimage", VIMAGE: true, VNET_DEBUG: false },
   { dir: "novimage", VIMAGE: false, VNET_DEBUG: false },
@@ -16,7 +19,7 @@ await Promise.all([
     build({
       ...common,
       entryPoints: { virtnet: "index.ts", "bench-worker": "bench/worker.ts" },
-      outdir: `dist/${c.dir}`,
+      outdir: `${dist}/${c.dir}`,
       define: { VIMAGE: String(c.VIMAGE), VNET_DEBUG: String(c.VNET_DEBUG) },
       external: ["piscina", "benchmark"],
     }),
@@ -24,7 +27,7 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { bench: "bench/run.ts" },
-    outdir: "dist",
+    outdir: dist,
     define: { VIMAGE: "true", VNET_DEBUG: "false" },
     external: ["piscina", "benchmark"],
   }),

@@ -14,7 +14,8 @@ let instance = 0;
 
 /** A freshly loaded kernel of the given build, not yet booted. */
 export async function loadKernelUnbooted(build: BuildName): Promise<Kernel> {
-  const url = pathToFileURL(path.join(root, "dist", build, "virtnet.mjs")).href + `?k=${instance++}`;
+  const dist = process.env.VIRTNET_DIST ?? "dist";
+  const url = pathToFileURL(path.join(root, dist, build, "virtnet.mjs")).href + `?k=${instance++}`;
   return (await import(url)) as Kernel;
 }
 
