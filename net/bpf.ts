@@ -1,0 +1,294 @@
+// sys/net/bpf.c, sys/net/bpf.h, sys/net/dlt.h: the Berkeley Packet Filter
+// taps, and the pcap savefile format that tcpdump -w writes.
+//
+// Every interface that can be listened to has a bpf_if (bpfattach: Ethernet
+// with DLT_EN10MB and a 14-byte header, loopback with DLT_NULL and a 4-byte
+// address family).  Drivers tap packets at FreeBSD's places: the sender of an
+// epair in its transmit routine, ether_input on receive, if_simloop for
+// loopback.  The tap first asks bpf_peers_present(ifp), one field read, and
+// does nothing more when nobody listens: no allocation, no copy.
+//
+// A listener is a bpf_d (what opening /dev/bpf and BIOCSETIF give tcpdump).
+// Instead of a read buffer it keeps every packet it accepts as a pcap record
+// stamped with microtime() from the virtual clock, so the same run with the
+// same seed gives the same bytes; pcap_file() writes them out.
+//
+// Departures: no BPF filter programs (a capture may carry a predicate over
+// the captured bytes instead), no buffer rotation or blocking reads.
+
+import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
+import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
+import { microtime } from "../kern/kern_timeout.ts";
+import { KASSERT } from "../kern/subr_prf.ts";
+import { CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of } from "../kern/sysctl.ts";
+import { set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
+
+// Data link types (net/dlt.h); pcap's LINKTYPE_ numbers are the same for these.
+export const DLT_NULL = 0;
+export const DLT_EN10MB = 1;
+export const DLT_RAW = 12;
+export const DLT_LOOP = 108;
+
+// bd_direction
+export const BPF_D_IN = 0;
+export const BPF_D_INOUT = 1;
+export const BPF_D_OUT = 2;
+
+/** tcpdump's default snapshot length (-s 0). */
+export const BPF_DEFAULT_SNAPLEN = 262144;
+
+const bpf_maxbufsize = kvar_of(64 * 1024 * 1024);
+const _net_bpf = SYSCTL_NODE(_net, OID_AUTO, "bpf", CTLFLAG_RW, null, "bpf sysctl");
+SYSCTL_INT(_net_bpf, OID_AUTO, "maxbufsize", CTLFLAG_RWTUN, bpf_maxbufsize, 0, "Maximum capture buffer size in bytes");
+
+/** struct bpf_if: an interface's tap point. */
+export class bpf_if implements bpf_if_ref {
+  /** Whether any descriptor listens (what bpf_peers_present reads). */
+  bif_peers = false;
+  readonly bif_dlist: bpf_d[] = [];
+  constructor(
+    readonly bif_ifp: ifnet,
+    readonly bif_dlt: number,
+    readonly bif_hdrlen: number,
+  ) {}
+}
+
+/** A predicate over a captured packet's bytes (link header included). */
+export type bpf_capture_filter = (pkt: Uint8Array, wirelen: number) => boolean;
+
+/**
+ * struct bpf_d: one listener.  Captured packets are kept as pcap records
+ * (16-byte record header + data, little-endian as on amd64).
+ */
+export class bpf_d {
+  bd_bif: bpf_if | null;
+  bd_direction = BPF_D_INOUT;
+  /** Packets seen, accepted, and dropped for want of buffer space. */
+  bd_rcount = 0;
+  bd_fcount = 0;
+  bd_dcount = 0;
+  /** Bytes held in bd_records. */
+  bd_slen = 0;
+  readonly bd_records: Uint8Array[] = [];
+  constructor(
+    bif: bpf_if,
+    /** The link type, kept after a detach so the capture can still be written. */
+    readonly bd_dlt: number,
+    readonly bd_snaplen: number,
+    readonly bd_ifname: string,
+    readonly bd_filter: bpf_capture_filter | null,
+  ) {
+    this.bd_bif = bif;
+  }
+}
+
+/** Every attached bpf_if (bpf_iflist). */
+export const bpf_iflist: bpf_if[] = [];
+
+/** bpfattach(ifp, dlt, hdrlen): give the interface a tap point. */
+export function bpfattach(ifp: ifnet, dlt: number, hdrlen: number): void {
+  const bp = new bpf_if(ifp, dlt, hdrlen);
+  bpf_iflist.push(bp);
+  ifp.if_bpf = bp;
+  for (const f of bpf_attach_event) f(ifp);
+}
+
+/** Observers told of every new tap point (also after a vnet move), so a
+ *  capture-everything listener such as `virtnet run --pcap` misses nothing. */
+export const bpf_attach_event: ((ifp: ifnet) => void)[] = [];
+
+function bpf_attachd(d: bpf_d, bp: bpf_if): void {
+  d.bd_bif = bp;
+  bp.bif_dlist.push(d);
+  bp.bif_peers = true;
+}
+
+function bpf_detachd(d: bpf_d): void {
+  const bp = d.bd_bif;
+  if (bp === null) return;
+  const i = bp.bif_dlist.indexOf(d);
+  if (i >= 0) bp.bif_dlist.splice(i, 1);
+  bp.bif_peers = bp.bif_dlist.length > 0;
+  d.bd_bif = null;
+}
+
+/** bpfdetach(ifp): the interface goes; its listeners are cut off (a
+ *  reading tcpdump gets ENXIO) and keep what they captured. */
+export function bpfdetach(ifp: ifnet): void {
+  const bp = ifp.if_bpf as bpf_if | null;
+  if (bp === null) return;
+  while (bp.bif_dlist.length > 0) bpf_detachd(bp.bif_dlist[0]);
+  const i = bpf_iflist.indexOf(bp);
+  if (i >= 0) bpf_iflist.splice(i, 1);
+  ifp.if_bpf = null;
+}
+
+/**
+ * After if_vmove: FreeBSD's departure handler has detached the old tap and
+ * if_vmove attaches a new one with the same DLT and header length in the new
+ * vnet.  Listeners from the old vnet are not carried over.
+ */
+function bpf_vmove(ifp: ifnet): void {
+  const bp = ifp.if_bpf;
+  if (bp === null) return;
+  const dlt = bp.bif_dlt;
+  const hdrlen = bp.bif_hdrlen;
+  bpfdetach(ifp);
+  bpfattach(ifp, dlt, hdrlen);
+}
+set_bpf_vmove_hook(bpf_vmove);
+
+/** bpf_peers_present: the cheap "anyone listening?" test the taps make. */
+export function bpf_peers_present(ifp: ifnet): boolean {
+  const bp = ifp.if_bpf;
+  return bp !== null && bp.bif_peers;
+}
+
+/** BPF_CHECK_DIRECTION: true when d does not want a packet that arrived on
+ *  r (null: sent by us) and is seen at i. */
+function BPF_CHECK_DIRECTION(d: bpf_d, r: unknown, i: ifnet): boolean {
+  return (d.bd_direction === BPF_D_IN && r !== i) || (d.bd_direction === BPF_D_OUT && r === i);
+}
+
+// microtime() once per tapped packet, however many listeners.
+let ts_sec = 0;
+let ts_usec = 0;
+
+/**
+ * catchpacket: copy up to bd_snaplen bytes (`hdr` first, then the chain) into
+ * a pcap record.  Runs only when someone listens, so it may allocate.
+ */
+function catchpacket(d: bpf_d, hdr: Uint8Array | null, m: mbuf, pktlen: number): void {
+  const caplen = Math.min(pktlen, d.bd_snaplen);
+  if (d.bd_slen + 16 + caplen > bpf_maxbufsize.v) {
+    d.bd_dcount++;
+    return;
+  }
+  const rec = new Uint8Array(16 + caplen);
+  let off = 16;
+  if (hdr !== null) {
+    const n = Math.min(hdr.length, caplen);
+    rec.set(hdr.subarray(0, n), off);
+    off += n;
+  }
+  if (caplen + 16 > off) m_copydata(m, 0, caplen + 16 - off, rec, off);
+  if (d.bd_filter !== null && !d.bd_filter(rec.subarray(16), pktlen)) return;
+  const dv = new DataView(rec.buffer, rec.byteOffset, 16);
+  dv.setUint32(0, ts_sec, true);
+  dv.setUint32(4, ts_usec, true);
+  dv.setUint32(8, caplen, true);
+  dv.setUint32(12, pktlen, true);
+  d.bd_fcount++;
+  d.bd_records.push(rec);
+  d.bd_slen += rec.length;
+}
+
+function bpf_tap_common(ifp: ifnet, bp: bpf_if, hdr: Uint8Array | null, m: mbuf): void {
+  // A packet bpf itself sent out comes back marked M_PROMISC with no
+  // receiving interface: not shown twice.
+  if ((m.m_flags & M_PROMISC) !== 0 && m.m_pkthdr.rcvif === null) {
+    m.m_flags &= ~M_PROMISC;
+    return;
+  }
+  const pktlen = (hdr !== null ? hdr.length : 0) + m_length(m);
+  let gottime = false;
+  const rcvif = m.m_pkthdr.rcvif;
+  for (let i = 0; i < bp.bif_dlist.length; i++) {
+    const d = bp.bif_dlist[i];
+    if (BPF_CHECK_DIRECTION(d, rcvif, ifp)) continue;
+    d.bd_rcount++;
+    if (!gottime) {
+      const t = microtime();
+      ts_sec = t[0];
+      ts_usec = t[1];
+      gottime = true;
+    }
+    catchpacket(d, hdr, m, pktlen);
+  }
+}
+
+/** bpf_mtap (BPF_MTAP): tap an mbuf chain on ifp. */
+export function bpf_mtap(ifp: ifnet, m: mbuf): void {
+  const bp = ifp.if_bpf as bpf_if | null;
+  if (bp === null || !bp.bif_peers) return;
+  bpf_tap_common(ifp, bp, null, m);
+}
+
+/** bpf_mtap2 (BPF_MTAP2): tap with a pseudo header in front (the 4-byte
+ *  address family of DLT_NULL, or a rebuilt VLAN header). */
+export function bpf_mtap2(ifp: ifnet, hdr: Uint8Array, m: mbuf): void {
+  const bp = ifp.if_bpf as bpf_if | null;
+  if (bp === null || !bp.bif_peers) return;
+  bpf_tap_common(ifp, bp, hdr, m);
+}
+
+// ---------------------------------------------------------------------------
+// Captures: what tcpdump -i IF -w FILE does, as a library call.
+
+export interface bpf_capture_opts {
+  snaplen?: number;
+  direction?: number;
+  filter?: bpf_capture_filter;
+}
+
+/** Open a listener on ifp (open /dev/bpf + BIOCSETIF).  null when the
+ *  interface has no tap point (ENXIO). */
+export function bpf_open_capture(ifp: ifnet, opts: bpf_capture_opts = {}): bpf_d | null {
+  const bp = ifp.if_bpf as bpf_if | null;
+  if (bp === null) return null;
+  const snaplen = opts.snaplen ?? BPF_DEFAULT_SNAPLEN;
+  KASSERT(snaplen > 0, "bpf_open_capture: snaplen must be positive");
+  const d = new bpf_d(bp, bp.bif_dlt, snaplen, ifp.if_xname, opts.filter ?? null);
+  if (opts.direction !== undefined) d.bd_direction = opts.direction;
+  bpf_attachd(d, bp);
+  return d;
+}
+
+/** Close a listener (its records stay readable). */
+export function bpf_close_capture(d: bpf_d): void {
+  bpf_detachd(d);
+}
+
+/** Whether the listener is still attached to an interface. */
+export function bpf_capture_attached(d: bpf_d): boolean {
+  return d.bd_bif !== null;
+}
+
+export const PCAP_MAGIC = 0xa1b2c3d4;
+export const PCAP_VERSION_MAJOR = 2;
+export const PCAP_VERSION_MINOR = 4;
+
+/** The capture as a pcap savefile: global header, then the records. */
+export function pcap_file(d: bpf_d): Uint8Array {
+  const out = new Uint8Array(24 + d.bd_slen);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, PCAP_MAGIC, true);
+  dv.setUint16(4, PCAP_VERSION_MAJOR, true);
+  dv.setUint16(6, PCAP_VERSION_MINOR, true);
+  dv.setInt32(8, 0, true); // thiszone: UTC
+  dv.setUint32(12, 0, true); // sigfigs
+  dv.setUint32(16, d.bd_snaplen, true);
+  dv.setUint32(20, d.bd_dlt, true);
+  let off = 24;
+  for (const r of d.bd_records) {
+    out.set(r, off);
+    off += r.length;
+  }
+  return out;
+}
+
+/** A captured packet, decoded from its record (for tests and tools). */
+export interface bpf_packet {
+  sec: number;
+  usec: number;
+  caplen: number;
+  len: number;
+  data: Uint8Array;
+}
+
+export function bpf_capture_packets(d: bpf_d): bpf_packet[] {
+  return d.bd_records.map((r) => {
+    const dv = new DataView(r.buffer, r.byteOffset, 16);
+    return { sec: dv.getUint32(0, true), usec: dv.getUint32(4, true), caplen: dv.getUint32(8, true), len: dv.getUint32(12, true), data: r.subarray(16) };
+  });
+}
