@@ -3,6 +3,7 @@
 // family data, the family's ioctl handler), so net/ need not import netinet/.
 
 import type { ifnet } from "../net/if.ts";
+import type { rib_head } from "../net/route.ts";
 import type { ucred } from "./kern_prot.ts";
 
 export interface domain {
@@ -17,6 +18,10 @@ export interface domain {
   dom_purgeaddrs?: (ifp: ifnet) => void;
   /** Remove every route through ifp (rt_flushifroutes), for this family. */
   dom_flushroutes?: (ifp: ifnet) => void;
+  /** Create this family's routing table for one fib (in_inithead). */
+  dom_rtattach?: (fibnum: number) => rib_head | null;
+  /** Destroy it when the vnet goes (in_detachhead). */
+  dom_rtdetach?: (rh: rib_head) => void;
 }
 
 export const domains: domain[] = [];

@@ -1,0 +1,601 @@
+// sys/net/rtsock.c: the routing socket (PF_ROUTE).  route(8), arp(8) and
+// routing daemons write struct rt_msghdr requests (RTM_ADD, RTM_DELETE,
+// RTM_CHANGE, RTM_GET) and read the answers and the kernel's
+// announcements (new addresses, interfaces arriving and leaving, routes
+// added by the kernel).
+//
+// Here a message is an object, not bytes: rt_msghdr's fields plus the
+// socket addresses that follow it, by RTAX_ index (rtm_sa), present where
+// rtm_addrs has the bit.  route_output() is the write side as a function
+// call (kern/sys_socket.ts calls it for a PF_ROUTE socket); sockets that
+// read announcements subscribe with rts_attach().
+
+import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
+import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
+import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
+import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
+import type { ucred } from "../kern/kern_prot.ts";
+import { AF_INET, AF_LINK, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
+import { printf } from "../kern/subr_prf.ts";
+import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
+import { sockaddr_dl } from "./if_dl.ts";
+import { lla_rt_output } from "./if_llatbl.ts";
+import {
+  NHR_REF,
+  RTAX_BRD,
+  RTAX_DST,
+  RTAX_GATEWAY,
+  RTAX_GENMASK,
+  RTAX_IFA,
+  RTAX_IFP,
+  RTAX_MAX,
+  RTAX_NETMASK,
+  RTA_IFA,
+  RTA_IFP,
+  RTA_NETMASK,
+  RTF_ANNOUNCE,
+  RTF_BLACKHOLE,
+  RTF_DONE,
+  RTF_GATEWAY,
+  RTF_GWFLAG_COMPAT,
+  RTF_HOST,
+  RTF_LLDATA,
+  RTF_REJECT,
+  RTF_RNH_LOCKED,
+  RTF_UP,
+  RTM_ADD,
+  RTM_CHANGE,
+  RTM_DELADDR,
+  RTM_DELETE,
+  RTM_GET,
+  RTM_IFANNOUNCE,
+  RTM_IFINFO,
+  RTM_NEWADDR,
+  RTM_VERSION,
+  RT_ALL_FIBS,
+  V_rt_numfibs,
+  nhop_get_expire,
+  nhop_get_idx,
+  nhop_get_rtflags,
+  rib4_lookup,
+  rib4_matchaddr,
+  rib_action,
+  rib_cmd_info,
+  rib_lookup_info,
+  rt_addrinfo,
+  rt_is_host,
+  rt_loif,
+  rt_mask2plen,
+  rt_metrics,
+  rt_tables_get_rnh,
+  sa_family,
+  type nhop_object,
+  type rtentry,
+} from "./route.ts";
+import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
+import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
+
+/** struct rt_msghdr, with the addresses that follow it. */
+export class rt_msghdr {
+  rtm_msglen = 0;
+  rtm_version = RTM_VERSION;
+  rtm_type = 0;
+  rtm_index = 0;
+  rtm_flags = 0;
+  rtm_addrs = 0;
+  rtm_pid = 0;
+  rtm_seq = 0;
+  rtm_errno = 0;
+  rtm_fmask = 0;
+  rtm_inits = 0;
+  rtm_rmx = new rt_metrics();
+  /** The sockaddrs after the header, by RTAX_ index. */
+  rtm_sa: (sockaddr | null)[] = [null, null, null, null, null, null, null, null];
+  /** RTM_IFANNOUNCE: the interface's name and IFAN_ARRIVAL/IFAN_DEPARTURE
+   *  (struct if_announcemsghdr's ifan_name, ifan_what). */
+  ifan_name = "";
+  ifan_what = 0;
+  /** The fib a kernel announcement is about (RTS_FILTER_FIB), or RT_ALL_FIBS. */
+  rtm_fibnum = RT_ALL_FIBS;
+}
+
+/** A copy of a message, sockaddrs included. */
+export function rt_msghdr_copy(src: rt_msghdr): rt_msghdr {
+  const m = new rt_msghdr();
+  m.rtm_msglen = src.rtm_msglen;
+  m.rtm_version = src.rtm_version;
+  m.rtm_type = src.rtm_type;
+  m.rtm_index = src.rtm_index;
+  m.rtm_flags = src.rtm_flags;
+  m.rtm_addrs = src.rtm_addrs;
+  m.rtm_pid = src.rtm_pid;
+  m.rtm_seq = src.rtm_seq;
+  m.rtm_errno = src.rtm_errno;
+  m.rtm_fmask = src.rtm_fmask;
+  m.rtm_inits = src.rtm_inits;
+  Object.assign(m.rtm_rmx, src.rtm_rmx);
+  for (let i = 0; i < RTAX_MAX; i++) m.rtm_sa[i] = sa_copy(src.rtm_sa[i] ?? null);
+  m.ifan_name = src.ifan_name;
+  m.ifan_what = src.ifan_what;
+  m.rtm_fibnum = src.rtm_fibnum;
+  return m;
+}
+
+function sa_copy(sa: sockaddr | null): sockaddr | null {
+  if (sa === null) return null;
+  if ("sin_addr" in sa) {
+    const s = new sockaddr_in(sa.sin_addr, sa.sin_port);
+    s.sin_len = sa.sin_len;
+    s.sin_family = sa.sin_family;
+    return s;
+  }
+  if ("sdl_index" in sa) {
+    const d = new sockaddr_dl(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr.slice());
+    d.sdl_len = sa.sdl_len;
+    return d;
+  }
+  return sa;
+}
+
+/** SA_SIZE's length of a sockaddr for rtm_msglen bookkeeping. */
+function SA_SIZE(sa: sockaddr): number {
+  const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+  return len === 0 ? 8 : 1 + ((len - 1) | 7);
+}
+/** sizeof(struct rt_msghdr) on LP64. */
+const RT_MSGHDR_SIZE = 152;
+
+// ---------------------------------------------------------------------------
+// Listeners (the route_cb counts and raw_input of rtsock.c).
+
+export type rts_listener_fn = (msg: rt_msghdr) => void;
+
+/** One PF_ROUTE socket: its protocol filter and fib. */
+export class rts_listener {
+  constructor(
+    readonly fn: rts_listener_fn,
+    /** sp_protocol: 0 for every family, else only messages about it. */
+    readonly proto: number,
+    public fibnum: number,
+  ) {}
+}
+
+class route_cb_t {
+  ip_count = 0;
+  ip6_count = 0;
+  any_count = 0;
+  listeners: rts_listener[] = [];
+}
+const route_cb = VNET_DEFINE_PTR<route_cb_t>("route_cb", new route_cb_t());
+function V_route_cb(): route_cb_t {
+  return VNET_PTR(route_cb);
+}
+
+VNET_SYSINIT("vnet_rtsock", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+  VNET_PTR_SET(route_cb, new route_cb_t());
+});
+
+/** rts_attach: a route socket of curvnet starts listening. */
+export function rts_attach(fn: rts_listener_fn, proto = 0, fibnum = 0): rts_listener {
+  const cb = V_route_cb();
+  const l = new rts_listener(fn, proto, fibnum);
+  if (proto === AF_INET) cb.ip_count++;
+  cb.any_count++;
+  cb.listeners.push(l);
+  return l;
+}
+
+/** rts_detach: it stops. */
+export function rts_detach(l: rts_listener): void {
+  const cb = V_route_cb();
+  const i = cb.listeners.indexOf(l);
+  if (i < 0) return;
+  cb.listeners.splice(i, 1);
+  if (l.proto === AF_INET) cb.ip_count--;
+  cb.any_count--;
+}
+
+/**
+ * rt_dispatch: hand a message to every listener of curvnet whose family
+ * and fib want it (raw_input_rts_cb), except `skip` (the sender, when it
+ * asked not to see its own messages).
+ */
+function rt_dispatch(msg: rt_msghdr, saf: number, skip: rts_listener | null): void {
+  for (const l of V_route_cb().listeners.slice()) {
+    if (l === skip) continue;
+    if (l.proto !== 0 && l.proto !== saf) continue;
+    if (msg.rtm_fibnum !== RT_ALL_FIBS && l.fibnum !== msg.rtm_fibnum) continue;
+    l.fn(rt_msghdr_copy(msg));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Requests.
+
+/** remove_netmask: a /32 is a host route. */
+function remove_netmask(info: rt_addrinfo): void {
+  info.rti_info[RTAX_NETMASK] = null;
+  info.rti_flags |= RTF_HOST;
+  info.rti_addrs &= ~RTA_NETMASK;
+}
+
+function cleanup_xaddrs_lladdr(info: rt_addrinfo): number {
+  const sdl = info.rti_info[RTAX_GATEWAY];
+  if (sdl === null || !("sdl_index" in sdl)) return EINVAL;
+  if (sdl.sdl_index === 0) return EINVAL;
+  return 0;
+}
+
+function cleanup_xaddrs_gateway(info: rt_addrinfo): number {
+  const gw = info.rti_info[RTAX_GATEWAY] as sockaddr;
+  if ((info.rti_flags & RTF_LLDATA) !== 0) return cleanup_xaddrs_lladdr(info);
+  if ("sin_addr" in gw) {
+    if (gw.sin_family === AF_INET) {
+      if (SA_SIZE(gw) < 8) return EINVAL;
+      info.rti_info[RTAX_GATEWAY] = new sockaddr_in(gw.sin_addr >>> 0);
+    }
+  } else if ("sdl_index" in gw) {
+    // Only the interface index of an AF_LINK gateway matters.
+    if (gw.sdl_len < 8) return EINVAL;
+    const sdl = new sockaddr_dl(gw.sdl_index, 0, "", new Uint8Array(0));
+    sdl.sdl_len = 12;
+    info.rti_info[RTAX_GATEWAY] = sdl;
+  }
+  return 0;
+}
+
+/** cleanup_xaddrs_inet: a clean, masked destination and mask. */
+function cleanup_xaddrs_inet(info: rt_addrinfo): number {
+  const dst_sa = info.rti_info[RTAX_DST];
+  const mask_sa = info.rti_info[RTAX_NETMASK];
+  if (dst_sa === null || !("sin_addr" in dst_sa)) return EINVAL;
+  if (SA_SIZE(dst_sa) < 8) return EINVAL;
+  let mask: number;
+  if (mask_sa !== null && "sin_addr" in mask_sa && mask_sa.sin_len < 16) {
+    // Old routing software encodes the mask length in sin_len.
+    let len = mask_sa.sin_len - 4;
+    if (len < 0) return EINVAL;
+    if (len > 4) len = 4;
+    mask = len === 0 ? 0 : (mask_sa.sin_addr & (0xffffffff << (32 - 8 * len))) >>> 0;
+  } else if (mask_sa !== null && "sin_addr" in mask_sa) {
+    mask = mask_sa.sin_addr >>> 0;
+  } else {
+    mask = 0xffffffff;
+  }
+  const dst = (dst_sa.sin_addr & mask) >>> 0;
+  info.rti_info[RTAX_DST] = new sockaddr_in(dst);
+  if (mask !== 0xffffffff) {
+    info.rti_info[RTAX_NETMASK] = new sockaddr_in(mask);
+    info.rti_flags &= ~RTF_HOST;
+  } else {
+    remove_netmask(info);
+  }
+  if (info.rti_info[RTAX_GATEWAY] !== null) return cleanup_xaddrs_gateway(info);
+  return 0;
+}
+
+function cleanup_xaddrs(info: rt_addrinfo): number {
+  const dst = info.rti_info[RTAX_DST];
+  if (dst === null) return EINVAL;
+  // arp(8) sends the prefix mask along with the address; drop it.
+  if ((info.rti_flags & RTF_LLDATA) !== 0) remove_netmask(info);
+  if (sa_family(dst) === AF_INET) return cleanup_xaddrs_inet(info);
+  return EAFNOSUPPORT;
+}
+
+/** rt_xaddrs: the sockaddrs the header says follow it. */
+function rt_xaddrs(rtm: rt_msghdr, rtinfo: rt_addrinfo): number {
+  for (let i = 0; i < RTAX_MAX; i++) {
+    if ((rtinfo.rti_addrs & (1 << i)) === 0) continue;
+    const sa = rtm.rtm_sa[i] ?? null;
+    if (sa === null) return EINVAL;
+    const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+    // An empty sockaddr ends the list (route(8) has sent such).
+    if (len === 0) return 0;
+    rtinfo.rti_info[i] = sa;
+  }
+  return 0;
+}
+
+function fill_addrinfo(cred: ucred, rtm: rt_msghdr, fibnum: number, info: rt_addrinfo, pid: number): number {
+  rtm.rtm_pid = pid;
+  info.rti_addrs = rtm.rtm_addrs;
+  info.rti_mflags = rtm.rtm_inits;
+  info.rti_rmx = rtm.rtm_rmx;
+  if (rt_xaddrs(rtm, info) !== 0) return EINVAL;
+  if ((rtm.rtm_flags & RTF_RNH_LOCKED) !== 0) return EINVAL;
+  info.rti_flags = rtm.rtm_flags;
+  let error = cleanup_xaddrs(info);
+  if (error !== 0) return error;
+  // Only RTM_GET is open to everybody.
+  if (rtm.rtm_type !== RTM_GET) {
+    error = priv_check_cred(cred, PRIV_NET_ROUTE);
+    if (error !== 0) return error;
+  }
+  // A gateway that is one of our own addresses (its route goes to lo0 with
+  // an AF_LINK gateway) makes this an interface route.
+  const gdst = info.rti_info[RTAX_GATEWAY];
+  if (gdst !== null && sa_family(gdst) !== AF_LINK) {
+    const ginfo = new rt_addrinfo();
+    if (rib_lookup_info(fibnum, gdst, NHR_REF, 0, ginfo) === 0) {
+      const ggw = ginfo.rti_info[RTAX_GATEWAY];
+      if (ggw !== null && sa_family(ggw) === AF_LINK && ginfo.rti_ifp !== null && (ginfo.rti_ifp.if_flags & IFF_LOOPBACK) !== 0) {
+        info.rti_flags &= ~RTF_GATEWAY;
+        info.rti_flags |= RTF_GWFLAG_COMPAT;
+      }
+    }
+  }
+  return 0;
+}
+
+/** fill_blackholeinfo: blackhole and reject routes go to lo0 via 127.0.0.1. */
+function fill_blackholeinfo(info: rt_addrinfo): number {
+  const loif = rt_loif();
+  if (loif === null) {
+    printf("Unable to add blackhole/reject nhop without loopback\n");
+    return EOPNOTSUPP;
+  }
+  info.rti_ifp = loif;
+  const saf = sa_family(info.rti_info[RTAX_DST] as sockaddr);
+  for (const ifa of loif.if_addrhead) {
+    if (sa_family(ifa.ifa_addr) === saf) {
+      info.rti_ifa = ifa;
+      break;
+    }
+  }
+  if (info.rti_ifa === null) {
+    printf("Unable to find ifa for blackhole/reject nhop\n");
+    return EOPNOTSUPP;
+  }
+  if (saf !== AF_INET) return EOPNOTSUPP;
+  info.rti_info[RTAX_GATEWAY] = new sockaddr_in(0x7f000001);
+  info.rti_flags |= RTF_GATEWAY;
+  return 0;
+}
+
+/**
+ * handle_rtm_get: without a netmask, the longest match for the address
+ * (route -n get addr); with one, that exact prefix.
+ */
+function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: rib_cmd_info): number {
+  const dst = info.rti_info[RTAX_DST] as sockaddr;
+  const rnh = rt_tables_get_rnh(fibnum, sa_family(dst));
+  if (rnh === null || !("sin_addr" in dst)) return EAFNOSUPPORT;
+  let rt: rtentry | null;
+  if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
+    rt = rib4_matchaddr(rnh, dst.sin_addr);
+  } else {
+    const mask = info.rti_info[RTAX_NETMASK];
+    const plen = mask !== null && "sin_addr" in mask ? rt_mask2plen(mask.sin_addr) : 32;
+    rt = plen < 0 ? null : rib4_lookup(rnh, dst.sin_addr, plen);
+  }
+  if (rt === null) return ESRCH;
+  let nh = rt.rt_nhop;
+  // Proxy ARP insertion wants the prefix route of our end of the link.
+  if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) {
+    const ia = nh.nh_ifa;
+    rt = rib4_matchaddr(rnh, (ia.ia_addr.sin_addr & ia.ia_sockmask.sin_addr) >>> 0);
+    if (rt === null) return ESRCH;
+    nh = rt.rt_nhop;
+  }
+  rc.rc_rt = rt;
+  rc.rc_nh_new = nh;
+  rc.rc_nh_weight = rt.rt_weight;
+  return 0;
+}
+
+/** rt_getmetrics: MTU, weight, nexthop index and expiry (wall clock). */
+function rt_getmetrics(rt: rtentry, nh: nhop_object, out: rt_metrics): void {
+  Object.assign(out, new rt_metrics());
+  out.rmx_mtu = nh.nh_mtu;
+  out.rmx_weight = rt.rt_weight;
+  out.rmx_nhidx = nhop_get_idx(nh);
+  const e = nhop_get_expire(nh);
+  // Kernel uptime to the wall clock userland expects.
+  out.rmx_expire = e !== 0 ? e - time_uptime() + (boottime_s + time_uptime()) : 0;
+}
+
+/** update_rtm_from_info: the message carries info's addresses now. */
+function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
+  let addrs = 0;
+  let len = RT_MSGHDR_SIZE;
+  for (let i = 0; i < RTAX_MAX; i++) {
+    const sa = info.rti_info[i];
+    rtm.rtm_sa[i] = sa_copy(sa);
+    if (sa === null) continue;
+    addrs |= 1 << i;
+    len += SA_SIZE(sa);
+  }
+  info.rti_addrs = addrs;
+  rtm.rtm_addrs = addrs;
+  rtm.rtm_msglen = len;
+}
+
+/**
+ * update_rtm_from_rc: the answer: the route's prefix, gateway, interface
+ * (RTA_IFP: its AF_LINK address, which carries its name; RTA_IFA: the
+ * source address), flags and metrics.
+ */
+function update_rtm_from_rc(info: rt_addrinfo, rtm: rt_msghdr, rc: rib_cmd_info, nh: nhop_object): number {
+  const rt = rc.rc_rt as rtentry;
+  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
+  info.rti_info[RTAX_NETMASK] = rt_is_host(rt) ? null : new sockaddr_in(rt.rt_mask);
+  info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
+  info.rti_info[RTAX_GENMASK] = null;
+  const ifp = nh.nh_ifp;
+  if ((rtm.rtm_addrs & (RTA_IFP | RTA_IFA)) !== 0) {
+    info.rti_info[RTAX_IFP] = ifp.if_addr !== null ? ifp.if_addr.ifa_addr : null;
+    // Jails restricted to some IPv4 addresses (rtm_get_jailed) are not
+    // modelled: the source address is reported as it is.
+    info.rti_info[RTAX_IFA] = nh.nh_ifa.ifa_addr;
+    if ((ifp.if_flags & IFF_POINTOPOINT) !== 0) info.rti_info[RTAX_BRD] = nh.nh_ifa.ifa_dstaddr;
+    rtm.rtm_index = ifp.if_index;
+  } else {
+    rtm.rtm_index = ifp.if_index;
+  }
+  update_rtm_from_info(info, rtm);
+  rtm.rtm_flags = rt.rte_flags | nhop_get_rtflags(nh);
+  if ((rtm.rtm_flags & RTF_GWFLAG_COMPAT) !== 0) rtm.rtm_flags = RTF_GATEWAY | (rtm.rtm_flags & ~RTF_GWFLAG_COMPAT);
+  rt_getmetrics(rt, nh, rtm.rtm_rmx);
+  rtm.rtm_rmx.rmx_weight = rc.rc_nh_weight;
+  return 0;
+}
+
+/**
+ * route_output(cred, fibnum, msg): a message written to a PF_ROUTE socket
+ * of the current vnet whose fib is fibnum.  Returns the error and the
+ * reply (the request with rtm_errno, or RTF_DONE and the answer), which
+ * also goes to the other listeners of the vnet.  pid fills rtm_pid;
+ * `sender` is the writing socket's listener, if it has one and does not
+ * want its own messages back (SO_USELOOPBACK off).
+ */
+export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 0, sender: rts_listener | null = null): { error: number; reply: rt_msghdr | null } {
+  // so_fibnum is checked by SO_SETFIB in FreeBSD; callers here pass it in.
+  if (!Number.isInteger(fibnum) || fibnum < 0 || fibnum >= V_rt_numfibs()) return { error: EINVAL, reply: null };
+  // A message of another version is not touched, nor answered.
+  if (msg.rtm_version !== RTM_VERSION) return { error: EPROTONOSUPPORT, reply: null };
+  const rtm = rt_msghdr_copy(msg);
+  const info = new rt_addrinfo();
+  const rc = new rib_cmd_info();
+  let nh: nhop_object | null = null;
+  let saf = AF_UNSPEC;
+  let error = fill_addrinfo(cred, rtm, fibnum, info, pid);
+  flush: {
+    if (error !== 0) break flush;
+    saf = sa_family(info.rti_info[RTAX_DST] as sockaddr);
+    // arp(8)'s entries.
+    if ((rtm.rtm_flags & RTF_LLDATA) !== 0) {
+      error = lla_rt_output(rtm, info);
+      break flush;
+    }
+    const blackhole_flags = rtm.rtm_flags & (RTF_BLACKHOLE | RTF_REJECT);
+    if (blackhole_flags !== 0) {
+      if (blackhole_flags !== (RTF_BLACKHOLE | RTF_REJECT)) error = fill_blackholeinfo(info);
+      else error = EINVAL;
+      if (error !== 0) break flush;
+    }
+    switch (rtm.rtm_type) {
+      case RTM_ADD:
+      case RTM_CHANGE:
+        if (rtm.rtm_type === RTM_ADD && info.rti_info[RTAX_GATEWAY] === null) {
+          error = EINVAL;
+          break flush;
+        }
+        error = rib_action(fibnum, rtm.rtm_type, info, rc);
+        if (error === 0) {
+          nh = rc.rc_nh_new;
+          if (nh !== null && rc.rc_rt !== null) {
+            rtm.rtm_index = nh.nh_ifp.if_index;
+            rtm.rtm_flags = rc.rc_rt.rte_flags | nhop_get_rtflags(nh);
+          }
+        }
+        break;
+      case RTM_DELETE:
+        error = rib_action(fibnum, RTM_DELETE, info, rc);
+        if (error === 0) nh = rc.rc_nh_old;
+        break;
+      case RTM_GET:
+        error = handle_rtm_get(info, fibnum, rtm, rc);
+        if (error !== 0) break flush;
+        nh = rc.rc_nh_new;
+        break;
+      default:
+        error = EOPNOTSUPP;
+        break flush;
+    }
+    if (error === 0 && nh !== null) error = update_rtm_from_rc(info, rtm, rc, nh);
+  }
+  // send_rtm_reply
+  if (error !== 0) rtm.rtm_errno = error;
+  else rtm.rtm_flags |= RTF_DONE;
+  rtm.rtm_fibnum = fibnum;
+  rt_dispatch(rtm, saf, sender);
+  return { error, reply: rtm };
+}
+
+// ---------------------------------------------------------------------------
+// Announcements.
+
+/** rt_missmsg_fib: a redirect, a failed lookup, or a protocol's complaint. */
+export function rt_missmsg_fib(type: number, rtinfo: rt_addrinfo, flags: number, error: number, fibnum: number): void {
+  if (V_route_cb().any_count === 0) return;
+  const m = new rt_msghdr();
+  m.rtm_type = type;
+  update_rtm_from_info(rtinfo, m);
+  m.rtm_flags = RTF_DONE | flags;
+  m.rtm_errno = error;
+  m.rtm_fibnum = fibnum;
+  const sa = rtinfo.rti_info[RTAX_DST];
+  rt_dispatch(m, sa !== null ? sa_family(sa) : AF_UNSPEC, null);
+}
+
+/** rt_ifmsg: an interface's flags changed. */
+export function rt_ifmsg(ifp: ifnet): void {
+  if (V_route_cb().any_count === 0) return;
+  const m = new rt_msghdr();
+  m.rtm_type = RTM_IFINFO;
+  m.rtm_index = ifp.if_index;
+  m.rtm_flags = ifp.if_flags | ifp.if_drv_flags;
+  rt_dispatch(m, AF_UNSPEC, null);
+}
+
+/** rtsock_addrmsg: an interface address came or went (RTM_NEWADDR/DELADDR). */
+export function rtsock_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number {
+  if (V_route_cb().any_count === 0) return 0;
+  const ifp = ifa.ifa_ifp;
+  const info = new rt_addrinfo();
+  info.rti_info[RTAX_IFA] = ifa.ifa_addr;
+  info.rti_info[RTAX_IFP] = ifp.if_addr !== null ? ifp.if_addr.ifa_addr : null;
+  info.rti_info[RTAX_NETMASK] = ifa.ifa_netmask;
+  info.rti_info[RTAX_BRD] = ifa instanceof in_ifaddr && ifa.ia_broadaddr.sin_len === 0 ? null : ifa.ifa_dstaddr;
+  const m = new rt_msghdr();
+  m.rtm_type = cmd === RTM_ADD ? RTM_NEWADDR : RTM_DELADDR;
+  update_rtm_from_info(info, m);
+  m.rtm_index = ifp.if_index;
+  m.rtm_flags = ifa.ifa_flags;
+  m.rtm_fibnum = fibnum;
+  rt_dispatch(m, sa_family(ifa.ifa_addr), null);
+  return 0;
+}
+
+/** rtsock_routemsg: the kernel added or deleted a route. */
+export function rtsock_routemsg(cmd: number, rt: rtentry, nh: nhop_object, fibnum: number): number {
+  if (V_route_cb().any_count === 0) return 0;
+  const info = new rt_addrinfo();
+  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
+  info.rti_info[RTAX_NETMASK] = new sockaddr_in(rt.rt_mask);
+  info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
+  info.rti_flags = rt.rte_flags | nhop_get_rtflags(nh);
+  info.rti_ifp = nh.nh_ifp;
+  return rtsock_routemsg_info(cmd, info, fibnum);
+}
+
+export function rtsock_routemsg_info(cmd: number, info: rt_addrinfo, fibnum: number): number {
+  if (V_route_cb().any_count === 0) return 0;
+  if ((info.rti_flags & RTF_HOST) !== 0) info.rti_info[RTAX_NETMASK] = null;
+  const m = new rt_msghdr();
+  m.rtm_type = cmd;
+  update_rtm_from_info(info, m);
+  if (info.rti_ifp !== null) m.rtm_index = info.rti_ifp.if_index;
+  // Completion, and reported routes are up.
+  info.rti_flags |= RTF_DONE;
+  if (cmd === RTM_ADD || cmd === RTM_CHANGE) info.rti_flags |= RTF_UP;
+  m.rtm_flags = info.rti_flags;
+  m.rtm_fibnum = fibnum;
+  const sa = info.rti_info[RTAX_DST];
+  rt_dispatch(m, sa !== null ? sa_family(sa) : AF_UNSPEC, null);
+  return 0;
+}
+
+/** rt_ifannouncemsg: an interface arrived or left (RTM_IFANNOUNCE). */
+export function rt_ifannouncemsg(ifp: ifnet, what: number): void {
+  if (V_route_cb().any_count === 0) return;
+  const m = new rt_msghdr();
+  m.rtm_type = RTM_IFANNOUNCE;
+  m.rtm_index = ifp.if_index;
+  m.ifan_name = ifp.if_xname;
+  m.ifan_what = what;
+  rt_dispatch(m, AF_UNSPEC, null);
+}
+set_rt_ifannouncemsg_hook(rt_ifannouncemsg);
+
