@@ -21,6 +21,8 @@ export const EINVAL = 22;
 export const ENFILE = 23;
 export const EMFILE = 24;
 export const ENOSPC = 28;
+export const EPIPE = 32;
+export const EDOM = 33;
 export const ERANGE = 34;
 export const EAGAIN = 35;
 export const EWOULDBLOCK = EAGAIN;
@@ -76,6 +78,8 @@ const errmsg: Record<number, string> = {
   [ENFILE]: "Too many open files in system",
   [EMFILE]: "Too many open files",
   [ENOSPC]: "No space left on device",
+  [EPIPE]: "Broken pipe",
+  [EDOM]: "Numerical argument out of domain",
   [ERANGE]: "Result too large",
   [EAGAIN]: "Resource temporarily unavailable",
   [EINPROGRESS]: "Operation now in progress",

@@ -299,6 +299,13 @@ export function sys_jail_attach(cred: ucred, jid: number): ucred | number {
   return crsetprison(cred, pr);
 }
 
+/** prison_proc_hold: a process in the prison holds a user reference (a
+ *  process created with a jailed credential, as fork does). */
+export function prison_proc_hold(pr: prison): void {
+  pr.pr_uref++;
+  pr.pr_ref++;
+}
+
 /** Release a process's hold taken by sys_jail_attach. */
 export function jail_detach_proc(pr: prison): void {
   prison_deref(pr, 1);

@@ -19,6 +19,10 @@ export const PF_ROUTE = AF_ROUTE;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_RAW = 3;
+export const SOCK_SEQPACKET = 5;
+/** Flags or'ed into socket(2)'s type argument. */
+export const SOCK_CLOEXEC = 0x10000000;
+export const SOCK_NONBLOCK = 0x20000000;
 
 export const SOL_SOCKET = 0xffff;
 export const SO_DEBUG = 0x0001;
@@ -27,8 +31,14 @@ export const SO_REUSEADDR = 0x0004;
 export const SO_KEEPALIVE = 0x0008;
 export const SO_DONTROUTE = 0x0010;
 export const SO_BROADCAST = 0x0020;
+export const SO_USELOOPBACK = 0x0040;
+export const SO_LINGER = 0x0080;
+export const SO_OOBINLINE = 0x0100;
 export const SO_REUSEPORT = 0x0200;
 export const SO_TIMESTAMP = 0x0400;
+export const SO_NOSIGPIPE = 0x0800;
+export const SO_BINTIME = 0x2000;
+export const SO_REUSEPORT_LB = 0x00010000;
 export const SO_SNDBUF = 0x1001;
 export const SO_RCVBUF = 0x1002;
 export const SO_SNDLOWAT = 0x1003;
@@ -38,6 +48,10 @@ export const SO_RCVTIMEO = 0x1006;
 export const SO_ERROR = 0x1007;
 export const SO_TYPE = 0x1008;
 export const SO_SETFIB = 0x1014;
+/** getsockopt(SO_FIB): the socket's FIB (same number as SO_SETFIB). */
+export const SO_FIB = SO_SETFIB;
+export const SO_PROTOCOL = 0x1016;
+export const SO_DOMAIN = 0x1019;
 
 export const MSG_OOB = 0x00000001;
 export const MSG_PEEK = 0x00000002;
@@ -47,6 +61,8 @@ export const MSG_TRUNC = 0x00000010;
 export const MSG_CTRUNC = 0x00000020;
 export const MSG_WAITALL = 0x00000040;
 export const MSG_DONTWAIT = 0x00000080;
+export const MSG_EOF = 0x00000100;
+export const MSG_NBIO = 0x00004000;
 
 import type { sockaddr_in } from "../netinet/in.ts";
 import type { sockaddr_dl } from "../net/if_dl.ts";

@@ -1,0 +1,430 @@
+// sys/kern/uipc_syscalls.c, with the process and descriptor-table pieces of
+// sys/kern/kern_descrip.c, kern_exit.c and kern_jail.c (jail_attach) that
+// the socket calls need: the system calls userland makes on sockets.
+//
+// A process (struct proc) has a credential, whose prison decides the vnet
+// its new sockets live in (CRED_TO_VNET), a FIB (setfib), and a descriptor
+// table.  Every call that touches a socket runs in the socket's vnet, so a
+// descriptor passed to another jail keeps talking to the stack it was made
+// in.  A process in a jail holds the jail (prison_proc_hold); exiting closes
+// every descriptor first, so a jail whose last process leaves finds no
+// sockets in its vnet when it dies.
+//
+// Departures: nothing blocks in the kernel.  recvfrom on an empty socket
+// returns EAGAIN; sys_poll is the one call that waits (on the virtual
+// clock, see kern_synch.ts).  Descriptors 0-2 are userland's stdio and are
+// never handed out for sockets.
+
+import { EALREADY, EBADF, EFAULT, EINVAL, EMFILE, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
+import { KASSERT } from "./subr_prf.ts";
+import { thread, type ucred } from "./kern_prot.ts";
+import { jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "./socket.ts";
+import { nanouptime_ns } from "./kern_timeout.ts";
+import { tsleep } from "./kern_synch.ts";
+import {
+  SOPT_GET,
+  SOPT_SET,
+  SS_ISCONNECTED,
+  SS_ISCONNECTING,
+  SS_NBIO,
+  selrecord,
+  sobind,
+  soconnect,
+  socreate,
+  sogetopt,
+  soreadable,
+  soreceive,
+  soreceive_out,
+  sosend,
+  sosetopt,
+  soshutdown,
+  sockopt,
+  uio,
+  type socket,
+} from "./uipc_socket.ts";
+import { rts_readable, soo_close, soo_ioctl, so_route_input, so_route_output } from "./sys_socket.ts";
+import { rt_numfibs_hook } from "../net/if.ts";
+import { CURVNET_RESTORE, CURVNET_SET } from "../net/vnet.ts";
+import { sockaddr_in } from "../netinet/in.ts";
+import type { rt_msghdr } from "../net/rtsock.ts";
+
+/** sys/file.h */
+export const DTYPE_SOCKET = 2;
+export const FREAD = 0x0001;
+export const FWRITE = 0x0002;
+export const FNONBLOCK = 0x0004;
+
+/** struct file for a socket. */
+export class file {
+  f_type = DTYPE_SOCKET;
+  f_flag = FREAD | FWRITE;
+  f_count = 1;
+  /** close-on-exec (a descriptor flag in FreeBSD, kept here). */
+  f_cloexec = false;
+  constructor(public f_data: socket) {}
+}
+
+/** The first descriptor a socket may get: 0-2 are stdio. */
+const FD_FIRST = 3;
+/** RLIMIT_NOFILE for the simulated processes. */
+const FD_MAX = 1024;
+
+/** struct proc, reduced to what the socket calls consult. */
+export class proc {
+  p_fd: (file | null)[] = [null, null, null];
+  /** The thread the calls run on (its td_ucred follows p_ucred). */
+  readonly p_td: thread;
+  /** setfib(2): the FIB new sockets use. */
+  p_fibnum = 0;
+  p_exited = false;
+  constructor(
+    public p_pid: number,
+    public p_comm: string,
+    public p_ucred: ucred,
+  ) {
+    this.p_td = new thread(p_ucred, p_pid + 100000, p_comm);
+  }
+}
+
+/** allproc: the live processes, in creation order. */
+export const allproc: proc[] = [];
+let nextpid = 100;
+
+/** fork+exec of a program with credential cred: a process with an empty
+ *  descriptor table.  A jailed credential holds its prison. */
+export function proc_create(cred: ucred, comm: string): proc {
+  const p = new proc(nextpid++, comm, cred);
+  if (jailed(cred)) prison_proc_hold(cred.cr_prison);
+  allproc.push(p);
+  return p;
+}
+
+/** exit(2): close every descriptor, then let go of the jail. */
+export function proc_exit(p: proc): void {
+  if (p.p_exited) return;
+  for (let fd = 0; fd < p.p_fd.length; fd++) if (p.p_fd[fd] !== null) kern_close(p, fd);
+  p.p_exited = true;
+  const i = allproc.indexOf(p);
+  if (i >= 0) allproc.splice(i, 1);
+  if (jailed(p.p_ucred)) jail_detach_proc(p.p_ucred.cr_prison);
+}
+
+/** jail_attach(2) for a running process (what jexec does): the process
+ *  moves to the prison; sockets it already has stay in their vnets. */
+export function sys_jail_attach_proc(p: proc, jid: number): number {
+  const cr = sys_jail_attach(p.p_ucred, jid);
+  if (typeof cr === "number") return cr;
+  const old = p.p_ucred;
+  p.p_ucred = cr;
+  p.p_td.td_ucred = cr;
+  if (jailed(old)) jail_detach_proc(old.cr_prison);
+  return 0;
+}
+
+/** setfib(2). */
+export function sys_setfib(p: proc, fibnum: number): number {
+  if (fibnum < 0 || fibnum >= rt_numfibs_hook()) return EINVAL;
+  p.p_fibnum = fibnum;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Descriptors.
+
+function fdalloc(p: proc): number {
+  for (let fd = FD_FIRST; fd < p.p_fd.length; fd++) if (p.p_fd[fd] === null) return fd;
+  if (p.p_fd.length >= FD_MAX) return -1;
+  p.p_fd.push(null);
+  return p.p_fd.length - 1;
+}
+
+/** getsock(td, fd): the socket behind a descriptor, or EBADF/ENOTSOCK. */
+function getsock(p: proc, fd: number): { error: number; so: socket | null } {
+  if (!Number.isInteger(fd) || fd < 0 || fd >= p.p_fd.length) return { error: EBADF, so: null };
+  const fp = p.p_fd[fd];
+  if (fp === null) return { error: EBADF, so: null };
+  if (fp.f_type !== DTYPE_SOCKET) return { error: ENOTSOCK, so: null };
+  return { error: 0, so: fp.f_data };
+}
+
+/** The socket behind a descriptor (for sockstat/netstat-like callers and
+ *  tests), or null. */
+export function fd_socket(p: proc, fd: number): socket | null {
+  return getsock(p, fd).so;
+}
+
+function fdrop(fp: file): number {
+  KASSERT(fp.f_count > 0, "fdrop: count 0");
+  if (--fp.f_count > 0) return 0;
+  return soo_close(fp.f_data);
+}
+
+function kern_close(p: proc, fd: number): number {
+  const fp = p.p_fd[fd];
+  if (fp === null) return EBADF;
+  p.p_fd[fd] = null;
+  return fdrop(fp);
+}
+
+/** getsockaddr(): the kernel works on its own copy of the caller's address
+ *  (protocols may scribble on it, as in_pcbbind_setup does). */
+function getsockaddr(sa: sockaddr_in): { error: number; sin: sockaddr_in } {
+  const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
+  sin.sin_len = sa.sin_len;
+  sin.sin_family = sa.sin_family;
+  // SOCK_MAXADDRLEN is 255; sa_len must at least cover the family.
+  if (sin.sin_len < 2) return { error: EINVAL, sin };
+  return { error: 0, sin };
+}
+
+// ---------------------------------------------------------------------------
+// The system calls.
+
+/** socket(2): a new socket in the caller's vnet, at the lowest free fd. */
+export function sys_socket(p: proc, domain: number, type: number, protocol: number): { error: number; fd: number } {
+  let cloexec = false;
+  let nonblock = false;
+  if ((type & SOCK_CLOEXEC) !== 0) {
+    type &= ~SOCK_CLOEXEC;
+    cloexec = true;
+  }
+  if ((type & SOCK_NONBLOCK) !== 0) {
+    type &= ~SOCK_NONBLOCK;
+    nonblock = true;
+  }
+  const fd = fdalloc(p);
+  if (fd < 0) return { error: EMFILE, fd: -1 };
+  const { error, so } = socreate(domain, type, protocol, p.p_ucred, p.p_td, p.p_fibnum);
+  if (error !== 0 || so === null) return { error, fd: -1 };
+  const fp = new file(so);
+  fp.f_cloexec = cloexec;
+  if (nonblock) {
+    fp.f_flag |= FNONBLOCK;
+    so.so_state |= SS_NBIO;
+  }
+  p.p_fd[fd] = fp;
+  return { error: 0, fd };
+}
+
+/** bind(2). */
+export function sys_bind(p: proc, fd: number, sa: sockaddr_in): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  const a = getsockaddr(sa);
+  if (a.error !== 0) return a.error;
+  return sobind(so, a.sin, p.p_td);
+}
+
+/** connect(2).  A datagram socket may connect again (re-targeting it). */
+export function sys_connect(p: proc, fd: number, sa: sockaddr_in): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  const a = getsockaddr(sa);
+  if (a.error !== 0) return a.error;
+  if ((so.so_state & SS_ISCONNECTING) !== 0) return EALREADY;
+  return soconnect(so, a.sin, p.p_td);
+}
+
+/** sendto(2): one datagram.  len is what was sent (all of buf) on success. */
+export function sys_sendto(p: proc, fd: number, buf: Uint8Array, flags: number, to: sockaddr_in | null): { error: number; len: number } {
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, len: 0 };
+  let to_k: sockaddr_in | null = null;
+  if (to !== null) {
+    const a = getsockaddr(to);
+    if (a.error !== 0) return { error: a.error, len: 0 };
+    to_k = a.sin;
+  }
+  const u = new uio(buf);
+  const error = sosend(so, to_k, u, null, null, flags, p.p_td);
+  // FreeBSD also sends SIGPIPE on EPIPE unless SO_NOSIGPIPE; there are no
+  // signals here.
+  return { error, len: error === 0 ? buf.length - u.uio_resid : 0 };
+}
+
+/**
+ * recvfrom(2): the next datagram, at most len bytes of it (the rest is
+ * dropped: flags gets MSG_TRUNC; with MSG_TRUNC in the request, `len` in
+ * the result is the datagram's real length).  EAGAIN when nothing is
+ * queued: the kernel never sleeps here.
+ */
+export function sys_recvfrom(
+  p: proc,
+  fd: number,
+  len: number,
+  flags: number,
+): { error: number; data: Uint8Array | null; from: sockaddr_in | null; flags: number; len: number } {
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, data: null, from: null, flags: 0, len: 0 };
+  if (!Number.isInteger(len) || len < 0) return { error: EINVAL, data: null, from: null, flags: 0, len: 0 };
+  const buf = new Uint8Array(len);
+  const u = new uio(buf);
+  const out = new soreceive_out();
+  out.flags = flags;
+  const error = soreceive(so, u, out);
+  if (error !== 0) return { error, data: null, from: null, flags: 0, len: 0 };
+  const data = u.uio_offset === len ? buf : buf.slice(0, u.uio_offset);
+  return { error: 0, data, from: out.psa, flags: out.flags, len: out.reclen };
+}
+
+/** setsockopt(2): val is a number for int options, bytes for the others. */
+export function sys_setsockopt(p: proc, fd: number, level: number, name: number, val: number | Uint8Array | null): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  const sopt = new sockopt(SOPT_SET, level, name, p.p_td);
+  sopt.sopt_val = val;
+  sopt.sopt_valsize = val === null ? 0 : typeof val === "number" ? 4 : val.length;
+  if (val === null && sopt.sopt_valsize !== 0) return EFAULT;
+  return sosetopt(so, sopt);
+}
+
+/** getsockopt(2): a number for int options, bytes for the others. */
+export function sys_getsockopt(p: proc, fd: number, level: number, name: number): { error: number; val: number | Uint8Array | null } {
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, val: null };
+  const sopt = new sockopt(SOPT_GET, level, name, p.p_td);
+  sopt.sopt_valsize = 65535;
+  const error = sogetopt(so, sopt);
+  return { error, val: error === 0 ? sopt.sopt_val : null };
+}
+
+/** getsockname(2). */
+export function sys_getsockname(p: proc, fd: number): { error: number; sa: sockaddr_in | null } {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return { error, sa: null };
+  const f = so.so_proto.pr_sockaddr;
+  if (f === undefined) return { error: EOPNOTSUPP, sa: null };
+  const saved = CURVNET_SET(so.so_vnet, "kern_getsockname");
+  const sa = f(so);
+  CURVNET_RESTORE(saved);
+  return { error: 0, sa };
+}
+
+/** getpeername(2): ENOTCONN unless connected. */
+export function sys_getpeername(p: proc, fd: number): { error: number; sa: sockaddr_in | null } {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return { error, sa: null };
+  if ((so.so_state & SS_ISCONNECTED) === 0) return { error: ENOTCONN, sa: null };
+  const f = so.so_proto.pr_peeraddr;
+  if (f === undefined) return { error: EOPNOTSUPP, sa: null };
+  const saved = CURVNET_SET(so.so_vnet, "kern_getpeername");
+  const sa = f(so);
+  CURVNET_RESTORE(saved);
+  return { error: 0, sa };
+}
+
+/** shutdown(2). */
+export function sys_shutdown(p: proc, fd: number, how: number): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  return soshutdown(so, how);
+}
+
+/** ioctl(2) on a socket: file ioctls, interface ioctls (ifconfig), the
+ *  protocol's.  data is the request structure (struct ifreq, in_aliasreq,
+ *  or { value } for the int ioctls) and is updated in place. */
+export function sys_ioctl(p: proc, fd: number, cmd: number, data: object): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  return soo_ioctl(so, cmd >>> 0, data, p.p_ucred, p.p_td);
+}
+
+/** A write of a routing message on a PF_ROUTE socket (route(8)). */
+export function sys_route(p: proc, fd: number, msg: rt_msghdr): { error: number; reply: rt_msghdr | null } {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return { error, reply: null };
+  return so_route_output(so, p.p_ucred, p.p_pid, msg);
+}
+
+/** A read on a PF_ROUTE socket: the next routing message the vnet sent
+ *  (changes made by others, interface arrivals and departures, and the
+ *  answers to our own writes while SO_USELOOPBACK is on).  EAGAIN when
+ *  none is waiting. */
+export function sys_route_recv(p: proc, fd: number): { error: number; msg: rt_msghdr | null } {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return { error, msg: null };
+  const saved = CURVNET_SET(so.so_vnet, "soreceive");
+  try {
+    return so_route_input(so);
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+/** close(2). */
+export function sys_close(p: proc, fd: number): number {
+  if (!Number.isInteger(fd) || fd < 0 || fd >= p.p_fd.length) return EBADF;
+  return kern_close(p, fd);
+}
+
+/** Would a recvfrom find something (a datagram, an error)? */
+export function so_readable(p: proc, fd: number): boolean {
+  const { so } = getsock(p, fd);
+  return so !== null && fd_readable(so);
+}
+
+function fd_readable(so: socket): boolean {
+  return soreadable(so) || rts_readable(so);
+}
+
+// poll(2)
+export const POLLIN = 0x0001;
+export const POLLOUT = 0x0004;
+export const POLLERR = 0x0008;
+export const POLLNVAL = 0x0020;
+export const POLLRDNORM = 0x0040;
+export const POLLWRNORM = POLLOUT;
+
+export interface pollfd {
+  fd: number;
+  events: number;
+  revents: number;
+}
+
+/**
+ * poll(2): wait until one of the sockets is readable (or writable, which a
+ * datagram socket always is), or timo_ns of virtual time passed (negative:
+ * no limit, 0: just look).  The only call that waits; it sleeps on the
+ * process and each socket's arrival wakes it (selrecord/selwakeup).
+ */
+export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise<{ error: number; n: number }> {
+  const deadline = timo_ns > 0 ? nanouptime_ns() + timo_ns : 0;
+  for (;;) {
+    let n = 0;
+    for (const pfd of fds) {
+      pfd.revents = 0;
+      const { so } = getsock(p, pfd.fd);
+      if (so === null) {
+        pfd.revents = POLLNVAL;
+        n++;
+        continue;
+      }
+      if ((pfd.events & (POLLIN | POLLRDNORM)) !== 0 && fd_readable(so)) pfd.revents |= pfd.events & (POLLIN | POLLRDNORM);
+      if ((pfd.events & (POLLOUT | POLLWRNORM)) !== 0) pfd.revents |= pfd.events & (POLLOUT | POLLWRNORM);
+      if (so.so_error !== 0) pfd.revents |= POLLERR;
+      if (pfd.revents !== 0) n++;
+    }
+    if (n > 0 || timo_ns === 0) return { error: 0, n };
+    let left = 0;
+    if (timo_ns > 0) {
+      left = deadline - nanouptime_ns();
+      if (left <= 0) return { error: 0, n: 0 };
+    }
+    const recorded: socket[] = [];
+    for (const pfd of fds) {
+      const { so } = getsock(p, pfd.fd);
+      if (so !== null) {
+        selrecord(p, so.so_rdsel);
+        recorded.push(so);
+      }
+    }
+    const error = await tsleep(p, left);
+    for (const so of recorded) {
+      const w = so.so_rdsel.si_waiters;
+      const i = w.indexOf(p);
+      if (i >= 0) w.splice(i, 1);
+    }
+    if (error !== 0 && error !== EWOULDBLOCK) return { error, n: 0 };
+  }
+}

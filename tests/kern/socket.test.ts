@@ -1,0 +1,309 @@
+// kern/uipc_socket, uipc_syscalls, sys_socket: socket lifecycle, descriptor
+// table, vnet_sockcnt and jails, protocol lookup errors, bind and ephemeral
+// ports (per seed, per vnet), socket options.
+import test from "ava";
+import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
+
+type Proc = ReturnType<Kernel["proc_create"]>;
+
+/** ifconfig lo0 inet 127.0.0.1/8 (what rc does at boot), as p. */
+function lo0_up(k: Kernel, p: Proc): void {
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0);
+  if (s.error !== 0) throw new Error(`socket: ${k.strerror(s.error)}`);
+  const error = k.sys_ioctl(p, s.fd, k.SIOCAIFADDR, {
+    ifra_name: "lo0",
+    ifra_addr: new k.sockaddr_in(k.INADDR_LOOPBACK),
+    ifra_mask: new k.sockaddr_in(0xff000000),
+    ifra_broadaddr: null,
+  });
+  if (error !== 0) throw new Error(`SIOCAIFADDR: ${k.strerror(error)}`);
+  k.sys_close(p, s.fd);
+}
+
+function udp_socket(k: Kernel, p: Proc): number {
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0);
+  if (s.error !== 0) throw new Error(`socket: ${k.strerror(s.error)}`);
+  return s.fd;
+}
+
+function local_port(k: Kernel, p: Proc, fd: number): number {
+  const r = k.sys_getsockname(p, fd);
+  if (r.sa === null) throw new Error(`getsockname: ${k.strerror(r.error)}`);
+  return r.sa.sin_port;
+}
+
+for (const build of BOTH) {
+  test(`${build}: socket, close, descriptors, errors`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "t");
+    const n0 = k.so_numopensockets();
+    const a = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0);
+    t.deepEqual(a, { error: 0, fd: 3 }, "0-2 are stdio");
+    const b = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, k.IPPROTO_UDP);
+    t.is(b.fd, 4);
+    t.is(k.so_numopensockets(), n0 + 2);
+    t.is(k.sys_close(p, a.fd), 0);
+    t.is(k.sys_close(p, a.fd), k.EBADF);
+    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd, 3, "lowest free descriptor");
+    // socreate's errors.
+    t.is(k.sys_socket(p, 99, k.SOCK_DGRAM, 0).error, k.EAFNOSUPPORT);
+    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_STREAM, 0).error, k.EPROTOTYPE, "no TCP: unknown type with protocol 0");
+    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, k.IPPROTO_ICMP).error, k.EPROTONOSUPPORT);
+    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_RAW, 256).error, k.EPROTONOSUPPORT);
+    t.is(k.sys_bind(p, 42, new k.sockaddr_in()), k.EBADF);
+    // Raw sockets need PRIV_NETINET_RAW.
+    const user = k.proc_create(k.crget(1001, k.prison0), "user");
+    t.is(k.sys_socket(user, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP).error, k.EPERM);
+    t.is(k.sys_socket(user, k.PF_INET, k.SOCK_DGRAM, 0).error, 0);
+    const r = k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP);
+    t.is(r.error, 0);
+    // A route socket.
+    const rt = k.sys_socket(p, k.PF_ROUTE, k.SOCK_RAW, 0);
+    t.is(rt.error, 0);
+    // An empty socket never blocks: EAGAIN.
+    const rv = k.sys_recvfrom(p, r.fd, 100, 0);
+    t.is(rv.error, k.EAGAIN);
+    t.false(k.so_readable(p, r.fd));
+    k.proc_exit(p);
+    k.proc_exit(user);
+    t.is(k.so_numopensockets(), n0, "exit closed everything");
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test(`${build}: bind: own addresses only, EADDRINUSE, reserved ports, SO_REUSEPORT`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "t");
+    const s1 = udp_socket(k, p);
+    // No address configured at all yet.
+    t.is(k.sys_bind(p, s1, new k.sockaddr_in(k.INADDR_ANY, 5000)), k.EADDRNOTAVAIL);
+    lo0_up(k, p);
+    t.is(k.sys_bind(p, s1, new k.sockaddr_in(0x0a090909, 5000)), k.EADDRNOTAVAIL, "not ours");
+    const sa = new k.sockaddr_in(k.INADDR_LOOPBACK, 5000);
+    t.is(k.sys_bind(p, s1, sa), 0);
+    t.is(sa.sin_port, 5000, "the caller's sockaddr is not touched");
+    t.is(k.sys_bind(p, s1, new k.sockaddr_in(k.INADDR_LOOPBACK, 5001)), k.EINVAL, "bound already");
+    const s2 = udp_socket(k, p);
+    t.is(k.sys_bind(p, s2, new k.sockaddr_in(k.INADDR_LOOPBACK, 5000)), k.EADDRINUSE);
+    t.is(k.sys_bind(p, s2, new k.sockaddr_in(k.INADDR_ANY, 5000)), k.EADDRINUSE, "the wildcard conflicts too");
+    // SO_REUSEADDR alone does not share a unicast port; SO_REUSEPORT on both does.
+    t.is(k.sys_setsockopt(p, s2, k.SOL_SOCKET, k.SO_REUSEADDR, 1), 0);
+    t.is(k.sys_bind(p, s2, new k.sockaddr_in(k.INADDR_LOOPBACK, 5000)), k.EADDRINUSE);
+    const s3 = udp_socket(k, p);
+    const s4 = udp_socket(k, p);
+    t.is(k.sys_setsockopt(p, s3, k.SOL_SOCKET, k.SO_REUSEPORT, 1), 0);
+    t.is(k.sys_setsockopt(p, s4, k.SOL_SOCKET, k.SO_REUSEPORT, 1), 0);
+    t.is(k.sys_bind(p, s3, new k.sockaddr_in(k.INADDR_LOOPBACK, 6000)), 0);
+    t.is(k.sys_bind(p, s4, new k.sockaddr_in(k.INADDR_LOOPBACK, 6000)), 0);
+    // Reserved ports are root's.
+    const user = k.proc_create(k.crget(1001, k.prison0), "user");
+    const u = udp_socket(k, user);
+    t.is(k.sys_bind(user, u, new k.sockaddr_in(k.INADDR_LOOPBACK, 53)), k.EACCES);
+    t.is(k.sys_bind(user, u, new k.sockaddr_in(k.INADDR_LOOPBACK, 1024)), 0);
+    const r = udp_socket(k, p);
+    t.is(k.sys_bind(p, r, new k.sockaddr_in(k.INADDR_LOOPBACK, 53)), 0);
+    // Closing frees the port.
+    t.is(k.sys_close(p, s1), 0);
+    t.is(k.sys_bind(p, s2, new k.sockaddr_in(k.INADDR_LOOPBACK, 5000)), 0);
+    k.proc_exit(user);
+    k.proc_exit(p);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test(`${build}: ephemeral ports: range, randomized per seed, exhaustion`, async (t) => {
+    const ports = async (seed: number) => {
+      const k = await loadKernel(build, seed);
+      const p = k.proc_create(k.cred0, "t");
+      lo0_up(k, p);
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const fd = udp_socket(k, p);
+        t.is(k.sys_bind(p, fd, new k.sockaddr_in(k.INADDR_ANY, 0)), 0);
+        out.push(local_port(k, p, fd));
+      }
+      k.proc_exit(p);
+      return out;
+    };
+    const a = await ports(1);
+    const b = await ports(1);
+    const c = await ports(2);
+    t.deepEqual(a, b, "same seed, same ports");
+    t.notDeepEqual(a, c, "another seed, other ports");
+    for (const port of [...a, ...c]) t.true(port >= 10000 && port <= 65535, `${port} in net.inet.ip.portrange.first..last`);
+    t.is(new Set(a).size, a.length);
+
+    // A one-port range: the second bind finds nothing free.
+    const k = await loadKernel(build, 3);
+    const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.portrange.first", 20000).error, 0);
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.portrange.last", 20000).error, 0);
+    const s1 = udp_socket(k, p);
+    t.is(k.sys_bind(p, s1, new k.sockaddr_in()), 0);
+    t.is(local_port(k, p, s1), 20000);
+    const s2 = udp_socket(k, p);
+    t.is(k.sys_bind(p, s2, new k.sockaddr_in()), k.EADDRNOTAVAIL);
+    // The range is clamped to [IPPORT_RESERVED, 65535].
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.portrange.first", 5).error, 0);
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.portrange.first").value, 1024);
+    // IP_PORTRANGE_HIGH takes from hifirst..hilast.
+    const s3 = udp_socket(k, p);
+    t.is(k.sys_setsockopt(p, s3, k.IPPROTO_IP, k.IP_PORTRANGE, k.IP_PORTRANGE_HIGH), 0);
+    t.is(k.sys_bind(p, s3, new k.sockaddr_in()), 0);
+    t.true(local_port(k, p, s3) >= 49152);
+    k.proc_exit(p);
+  });
+
+  test(`${build}: socket options`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "t");
+    const u = udp_socket(k, p);
+    const get = (fd: number, level: number, name: number) => k.sys_getsockopt(p, fd, level, name);
+    t.deepEqual(get(u, k.SOL_SOCKET, k.SO_RCVBUF), { error: 0, val: 42080 }, "net.inet.udp.recvspace");
+    t.deepEqual(get(u, k.SOL_SOCKET, k.SO_SNDBUF), { error: 0, val: 9216 }, "net.inet.udp.maxdgram");
+    t.deepEqual(get(u, k.SOL_SOCKET, k.SO_TYPE), { error: 0, val: k.SOCK_DGRAM });
+    t.deepEqual(get(u, k.SOL_SOCKET, k.SO_PROTOCOL), { error: 0, val: k.IPPROTO_UDP });
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_RCVBUF, 1000), 0);
+    t.is(get(u, k.SOL_SOCKET, k.SO_RCVBUF).val, 1000);
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_RCVBUF, 0), k.EINVAL);
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_RCVBUF, 1 << 30), k.ENOBUFS, "beyond kern.ipc.maxsockbuf");
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_BROADCAST, 1), 0);
+    t.is(get(u, k.SOL_SOCKET, k.SO_BROADCAST).val, k.SO_BROADCAST);
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_BROADCAST, new Uint8Array([0, 0, 0, 0])), 0, "an int as bytes");
+    t.is(get(u, k.SOL_SOCKET, k.SO_BROADCAST).val, 0);
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_BROADCAST, new Uint8Array([1])), k.EINVAL, "too short for an int");
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, 0x7777, 1), k.ENOPROTOOPT);
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_SETFIB, 1), k.EINVAL, "one FIB");
+    t.is(k.sys_setsockopt(p, u, k.SOL_SOCKET, k.SO_SETFIB, 0), 0);
+    // IPPROTO_IP.
+    t.deepEqual(get(u, k.IPPROTO_IP, k.IP_TTL), { error: 0, val: 64 }, "net.inet.ip.ttl");
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_TTL, 5), 0);
+    t.is(get(u, k.IPPROTO_IP, k.IP_TTL).val, 5);
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_TOS, 0x10), 0);
+    t.is(get(u, k.IPPROTO_IP, k.IP_TOS).val, 0x10);
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_RECVTTL, 1), 0);
+    t.is(get(u, k.IPPROTO_IP, k.IP_RECVTTL).val, 1);
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_MINTTL, 300), k.EINVAL);
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, 0x7777, 1), k.ENOPROTOOPT);
+    // IP_OPTIONS: kept with a 4-byte first-hop slot in front.
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_OPTIONS, new Uint8Array([1, 1, 1, 0])), 0);
+    t.deepEqual(get(u, k.IPPROTO_IP, k.IP_OPTIONS).val, new Uint8Array([0, 0, 0, 0, 1, 1, 1, 0]));
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_OPTIONS, new Uint8Array([1, 1, 1])), k.EINVAL, "not a multiple of 4");
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_OPTIONS, new Uint8Array([7, 9, 4, 0])), k.EINVAL, "option longer than the options");
+    t.deepEqual(get(u, k.IPPROTO_IP, k.IP_OPTIONS).val, new Uint8Array(0), "a failed set clears the old options");
+    t.is(k.sys_setsockopt(p, u, k.IPPROTO_IP, k.IP_OPTIONS, new Uint8Array([1, 1, 1, 0])), 0);
+    // Raw sockets: IP_HDRINCL, net.inet.raw.recvspace.
+    const r = k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP).fd;
+    t.is(get(r, k.SOL_SOCKET, k.SO_RCVBUF).val, 9216);
+    t.is(get(r, k.IPPROTO_IP, k.IP_HDRINCL).val, 0);
+    t.is(k.sys_setsockopt(p, r, k.IPPROTO_IP, k.IP_HDRINCL, 1), 0);
+    t.not(get(r, k.IPPROTO_IP, k.IP_HDRINCL).val, 0);
+    // net.inet.ip.ttl is the default for new sockets.
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.ttl", 33).error, 0);
+    const u2 = udp_socket(k, p);
+    t.is(get(u2, k.IPPROTO_IP, k.IP_TTL).val, 33);
+    k.proc_exit(p);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 }, "IP_OPTIONS mbuf freed with the socket");
+  });
+}
+
+test("vimage: sockets live in the creator's vnet; a jail dies when its last process (and socket) goes", async (t) => {
+  const k = await loadKernel("vimage");
+  const nv = k.vnet_head.length;
+  const j = k.kern_jail_set(k.cred0, { name: "j", persist: true, vnet: "new" }, k.JAIL_CREATE);
+  const pr = k.prison_find(j.jid);
+  if (pr === null) return t.fail();
+  const v = pr.pr_vnet;
+  const host = k.proc_create(k.cred0, "host");
+  const hs = udp_socket(k, host);
+  t.is(k.vnet0.vnet_sockcnt, 1);
+  t.is(v.vnet_sockcnt, 0);
+  // jexec: the process moves into the jail; new sockets are the jail's.
+  const p = k.proc_create(k.cred0, "jexec");
+  t.is(k.sys_jail_attach_proc(p, j.jid), 0);
+  t.is(p.p_ucred.cr_prison, pr);
+  const s1 = udp_socket(k, p);
+  const r1 = k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP);
+  t.is(r1.error, 0, "a vnet jail's root may open raw sockets");
+  t.is(v.vnet_sockcnt, 2);
+  t.is(k.vnet0.vnet_sockcnt, 1);
+  // Each vnet has its own ports: lo0 in the jail, bind the same port in both.
+  lo0_up(k, p);
+  lo0_up(k, host);
+  t.is(k.sys_bind(p, s1, new k.sockaddr_in(k.INADDR_LOOPBACK, 7000)), 0);
+  t.is(k.sys_bind(host, hs, new k.sockaddr_in(k.INADDR_LOOPBACK, 7000)), 0);
+  // A process created with a jailed credential holds the jail as well.
+  const p2 = k.proc_create(p.p_ucred, "child");
+  udp_socket(k, p2);
+  t.is(v.vnet_sockcnt, 3);
+  // jail -r: the processes keep it (and its vnet) alive.
+  t.is(k.sys_jail_remove(k.cred0, j.jid), 0);
+  t.true(k.vnet_head.includes(v));
+  k.proc_exit(p);
+  t.true(k.vnet_head.includes(v), "p2 still holds the jail");
+  t.is(v.vnet_sockcnt, 1);
+  k.proc_exit(p2);
+  t.is(v.vnet_sockcnt, 0);
+  t.false(k.vnet_head.includes(v), "vnet destroyed once the last process left");
+  t.is(k.vnet_head.length, nv);
+  t.is(k.vnet0.vnet_sockcnt, 1);
+  k.proc_exit(host);
+  t.is(k.vnet0.vnet_sockcnt, 0);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: a plain jail shares the host's stack; a jailed user cannot open raw sockets", async (t) => {
+  const k = await loadKernel("vimage");
+  const j = k.kern_jail_set(k.cred0, { name: "plain", persist: true }, k.JAIL_CREATE);
+  const p = k.proc_create(k.cred0, "jexec");
+  t.is(k.sys_jail_attach_proc(p, j.jid), 0);
+  const s = udp_socket(k, p);
+  t.is(k.vnet0.vnet_sockcnt, 1, "the host's vnet");
+  t.is(k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP).error, k.EPERM, "no allow.raw_sockets");
+  t.is(k.sys_close(p, s), 0);
+  k.proc_exit(p);
+  t.is(k.sys_jail_remove(k.cred0, j.jid), 0);
+  t.is(k.prison_find(j.jid), null);
+});
+
+for (const build of BOTH) {
+  test(`${build}: route sockets: writes go to route_output in the socket's FIB; PRIV_NET_ROUTE; messages to listeners`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "route");
+    lo0_up(k, p);
+    const rs = k.sys_socket(p, k.PF_ROUTE, k.SOCK_RAW, 0).fd;
+    const mon = k.sys_socket(p, k.PF_ROUTE, k.SOCK_RAW, 0).fd;
+    const get = new k.rt_msghdr();
+    get.rtm_type = k.RTM_GET;
+    get.rtm_addrs = k.RTA_DST;
+    get.rtm_seq = 1;
+    get.rtm_sa[k.RTAX_DST] = new k.sockaddr_in(k.INADDR_LOOPBACK);
+    const r = k.sys_route(p, rs, get);
+    t.is(r.error, 0);
+    t.is(r.reply?.rtm_type, k.RTM_GET);
+    t.is(r.reply?.rtm_pid, p.p_pid);
+    // Adding a route needs PRIV_NET_ROUTE.
+    const add = new k.rt_msghdr();
+    add.rtm_type = k.RTM_ADD;
+    add.rtm_flags = k.RTF_GATEWAY | k.RTF_STATIC;
+    add.rtm_addrs = k.RTA_DST | k.RTA_GATEWAY | k.RTA_NETMASK;
+    add.rtm_sa[k.RTAX_DST] = new k.sockaddr_in(0x0a000000);
+    add.rtm_sa[k.RTAX_GATEWAY] = new k.sockaddr_in(0x7f000001);
+    add.rtm_sa[k.RTAX_NETMASK] = new k.sockaddr_in(0xff000000);
+    const user = k.proc_create(k.crget(1001, k.prison0), "user");
+    const urs = k.sys_socket(user, k.PF_ROUTE, k.SOCK_RAW, 0).fd;
+    t.is(k.sys_route(user, urs, add).error, k.EPERM);
+    while (k.sys_route_recv(p, mon).error === 0);
+    t.is(k.sys_route(p, rs, add).error, 0);
+    // The monitoring socket hears the change.
+    t.true(k.so_readable(p, mon));
+    const heard = k.sys_route_recv(p, mon);
+    t.is(heard.msg?.rtm_type, k.RTM_ADD);
+    t.is(k.sys_route_recv(p, mon).error, k.EAGAIN);
+    // A UDP socket is not a route socket.
+    const u = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd;
+    t.is(k.sys_route(p, u, get).error, k.EOPNOTSUPP);
+    k.proc_exit(user);
+    k.proc_exit(p);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
