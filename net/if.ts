@@ -4,7 +4,7 @@
 // between vnets (if_vmove) and sending borrowed interfaces home when a vnet
 // dies (vnet_if_return); the generic interface ioctls (ifioctl).
 
-import { EBUSY, EEXIST, EINVAL, ENODEV, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -15,7 +15,7 @@ import { domains, pffinddomain } from "../kern/uipc_domain.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
-import { sockaddr_dl } from "./if_dl.ts";
+import { IFT_ETHER, sockaddr_dl } from "./if_dl.ts";
 import {
   CURVNET_RESTORE,
   CURVNET_SET,
@@ -112,17 +112,42 @@ export interface route {
   ro_prepend: Uint8Array | null;
   ro_plen: number;
 }
-export const RT_REJECT = 0x0020;
-export const RT_BLACKHOLE = 0x0040;
-export const RT_HAS_HEADER = 0x0080;
+// ro_flags (net/route.h).
 export const RT_L2_ME = 0x0004;
 export const RT_MAY_LOOP = 0x0008;
+export const RT_HAS_HEADER = 0x0010;
+export const RT_REJECT = 0x0020;
+export const RT_BLACKHOLE = 0x0040;
+export const RT_HAS_GW = 0x0080;
+export const RT_LLE_CACHE = 0x0100;
 export const RT_IS_LOOPBACK = 0x0020;
 
 export type if_output_t = (ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | null) => number;
 export type if_input_t = (ifp: ifnet, m: mbuf) => void;
 export type if_transmit_t = (ifp: ifnet, m: mbuf) => number;
-export type if_ioctl_t = (ifp: ifnet, cmd: number, data: ifreq) => number;
+/** data is an ifreq, or the ifaddr being configured for SIOCSIFADDR. */
+export type if_ioctl_t = (ifp: ifnet, cmd: number, data: ifreq | ifaddr) => number;
+
+/** struct if_encap_req: ask the link layer for a prebuilt header
+ *  (if_requestencap; ARP builds its frames this way). */
+export const IFENCAP_LL = 1;
+export const IFENCAP_FLAG_BROADCAST = 0x02;
+export class if_encap_req {
+  /** Where the header is written; bufsize is its room, then its length. */
+  buf: Uint8Array = new Uint8Array(0);
+  bufsize = 0;
+  rtype = IFENCAP_LL;
+  flags = 0;
+  family = 0;
+  lladdr_off = 0;
+  lladdr_len = 0;
+  /** Destination link address (unless IFENCAP_FLAG_BROADCAST). */
+  lladdr: Uint8Array | null = null;
+  /** The layer-3 header (the ARP header for AF_ARP), at hdata_off. */
+  hdata: Uint8Array | null = null;
+  hdata_off = 0;
+}
+export type if_requestencap_t = (ifp: ifnet, req: if_encap_req) => number;
 
 /** struct ifaddr. */
 export class ifaddr {
@@ -201,6 +226,8 @@ export class ifnet {
   if_qflush: ((ifp: ifnet) => void) | null = null;
   /** Called when the interface moves to another vnet (ether_reassign). */
   if_reassign: ((ifp: ifnet, newvnet: vnet) => void) | null = null;
+  /** Build a link-layer header (ether_requestencap). */
+  if_requestencap: if_requestencap_t | null = null;
 
   constructor(
     public if_type: number,
@@ -290,6 +317,7 @@ export function ifnet_byindex(idx: number): ifnet | null {
 /** if_alloc(type): a new interface in curvnet with an index reserved. */
 export function if_alloc(type: number): ifnet {
   const ifp = new ifnet(type, VIMAGE ? (curvnet as vnet) : vnet0);
+  if (type === IFT_ETHER) ifp.if_hw_addr = new Uint8Array(6);
   ifp.if_index = ifindex_alloc();
   V_ifindex_table()[ifp.if_index] = ifp;
   return ifp;
@@ -393,8 +421,10 @@ export function if_purgeaddrs(ifp: ifnet): void {
  * with a new index.  The caller has unlinked it from the old V_ifnet.
  */
 export function if_vmove(ifp: ifnet, newvnet: vnet): void {
-  if_detach_internal(ifp, true);
+  // The detach half runs in the vnet the interface leaves (every caller is
+  // already there in FreeBSD; setting it again is harmless).
   const saved0 = CURVNET_SET_QUIET(ifp.if_vnet, "if_vmove");
+  if_detach_internal(ifp, true);
   const t = V_ifindex_table();
   if (t[ifp.if_index] === ifp) t[ifp.if_index] = null;
   CURVNET_RESTORE(saved0);
@@ -453,8 +483,8 @@ export function if_vmove_reclaim(cred: ucred, ifname: string, jid: number): { er
     return { error: EBUSY, name: "" };
   }
   if_unlink_ifnet(ifp, true);
-  CURVNET_RESTORE(saved);
   if_vmove(ifp, vnet_dst);
+  CURVNET_RESTORE(saved);
   return { error: 0, name: ifp.if_xname };
 }
 
@@ -466,14 +496,42 @@ function prison_is_child(ppr: prison, pr: prison): boolean {
 // ---------------------------------------------------------------------------
 // Up, down, link state.
 
+export const IFNET_EVENT_UP = 0;
+export const IFNET_EVENT_DOWN = 1;
+/** EVENTHANDLER(ifnet_event): protocols follow interfaces going up and down
+ *  (in_ifnet_event takes the prefix routes away and back). */
+export const ifnet_event: ((ifp: ifnet, event: number) => void)[] = [];
+
 export function if_up(ifp: ifnet): void {
   ifp.if_flags |= IFF_UP;
   ifp.if_lastchange = time_uptime();
+  for (const f of ifnet_event) f(ifp, IFNET_EVENT_UP);
 }
 export function if_down(ifp: ifnet): void {
+  for (const f of ifnet_event) f(ifp, IFNET_EVENT_DOWN);
   ifp.if_flags &= ~IFF_UP;
   ifp.if_lastchange = time_uptime();
 }
+
+/** Called when an interface's MTU changed (rt_updatemtu in net/route.ts). */
+export let if_mtu_changed_hook: ((ifp: ifnet) => void) | null = null;
+export function set_if_mtu_changed_hook(f: ((ifp: ifnet) => void) | null): void {
+  if_mtu_changed_hook = f;
+}
+/** if_addgroup/if_delgroup: interface group membership (cloner names,
+ *  "all", user groups). */
+export function if_addgroup(ifp: ifnet, groupname: string): number {
+  if (ifp.if_groups.includes(groupname)) return EEXIST;
+  ifp.if_groups.push(groupname);
+  return 0;
+}
+export function if_delgroup(ifp: ifnet, groupname: string): number {
+  const i = ifp.if_groups.indexOf(groupname);
+  if (i < 0) return ENOENT;
+  ifp.if_groups.splice(i, 1);
+  return 0;
+}
+
 export function if_link_state_change(ifp: ifnet, state: number): void {
   if (ifp.if_link_state === state) return;
   ifp.if_link_state = state;
@@ -503,7 +561,7 @@ export const SIOCGIFFLAGS = 0xc0206911;
 export const SIOCGIFMETRIC = 0xc0206917;
 export const SIOCSIFMETRIC = 0x80206918;
 export const SIOCDIFADDR = 0x80206919;
-export const SIOCAIFADDR = 0x8040691a;
+export const SIOCAIFADDR = 0x8044692b;
 export const SIOCGIFMTU = 0xc0206933;
 export const SIOCSIFMTU = 0x80206934;
 export const SIOCSIFNAME = 0x80206928;
@@ -648,7 +706,10 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
         ifp.if_mtu = mtu;
         error = 0;
       }
-      if (error === 0 && ifp.if_mtu !== old) ifp.if_lastchange = time_uptime();
+      if (error === 0 && ifp.if_mtu !== old) {
+        ifp.if_lastchange = time_uptime();
+        if_mtu_changed_hook?.(ifp);
+      }
       return error;
     }
     case SIOCSIFNAME: {
@@ -668,3 +729,91 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
   return dp.pr_control(cmd, data, ifp, cred);
 }
 
+
+// ---------------------------------------------------------------------------
+// The interface list userland reads (sysctl NET_RT_IFLIST / getifaddrs).
+
+/** One address of an interface as getifaddrs(3) reports it. */
+export interface ifaddrs_entry {
+  family: number;
+  /** AF_INET: host-order address, netmask, broadcast (or point-to-point dst). */
+  addr: number;
+  netmask: number;
+  broadaddr: number | null;
+}
+
+/** One interface: what ifconfig(8) and netstat -i print. */
+export interface if_msghdr {
+  name: string;
+  index: number;
+  type: number;
+  flags: number;
+  mtu: number;
+  metric: number;
+  fib: number;
+  capabilities: number;
+  capenable: number;
+  link_state: number;
+  baudrate: number;
+  lladdr: Uint8Array;
+  hwaddr: Uint8Array | null;
+  groups: string[];
+  description: string;
+  addrs: ifaddrs_entry[];
+  counters: number[];
+  /** The driver's media words for `media:` (null when it reports none). */
+  media: string | null;
+}
+
+/** net/if_var.h if_media hook: a driver may describe its media. */
+export const if_media_hook = new WeakMap<ifnet, () => string>();
+
+/**
+ * sysctl_iflist: a snapshot of every interface of the caller's vnet (the
+ * sysctl runs under CURVNET_SET(TD_TO_VNET(td))), in index order.
+ */
+export function sysctl_iflist(cred: ucred): if_msghdr[] {
+  const saved = CURVNET_SET(cred.cr_prison.pr_vnet, "sysctl_iflist");
+  try {
+    const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+    return list.map((ifp) => {
+      const addrs: ifaddrs_entry[] = [];
+      for (const ifa of ifp.if_addrhead) {
+        const a = ifa.ifa_addr;
+        if ("sin_addr" in a) {
+          const nm = ifa.ifa_netmask;
+          const ba = ifa.ifa_dstaddr;
+          addrs.push({
+            family: AF_INET,
+            addr: a.sin_addr,
+            netmask: nm !== null && "sin_addr" in nm ? nm.sin_addr : 0,
+            broadaddr: ba !== null && "sin_addr" in ba ? ba.sin_addr : null,
+          });
+        }
+      }
+      const sdl = ifp.if_addr?.ifa_addr;
+      return {
+        name: ifp.if_xname,
+        index: ifp.if_index,
+        type: ifp.if_type,
+        flags: ifp.if_flags | ifp.if_drv_flags,
+        mtu: ifp.if_mtu,
+        metric: ifp.if_metric,
+        fib: ifp.if_fib,
+        capabilities: ifp.if_capabilities,
+        capenable: ifp.if_capenable,
+        link_state: ifp.if_link_state,
+        baudrate: ifp.if_baudrate,
+        lladdr: sdl !== undefined && sdl instanceof sockaddr_dl ? sdl.sdl_lladdr.slice() : new Uint8Array(0),
+        hwaddr: ifp.if_hw_addr === null ? null : ifp.if_hw_addr.slice(),
+        groups: ifp.if_groups.slice(),
+        description: ifp.if_description,
+        addrs,
+        counters: Array.from(ifp.if_counters),
+        media: if_media_hook.get(ifp)?.() ?? null,
+      };
+    });
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
