@@ -1,0 +1,406 @@
+// sbin/ifconfig/ifconfig.c, af_inet.c, af_link.c, ifclone.c, iffib.c,
+// ifmedia.c: ifconfig(8).  Lists interfaces in FreeBSD's format and changes
+// them through socket ioctls (SIOCIFCREATE2, SIOCAIFADDR, SIOCSIFVNET, ...).
+
+import { ENXIO, strerror } from "../kern/errno.ts";
+import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
+import {
+  IFF_BROADCAST,
+  IFF_POINTOPOINT,
+  IFF_UP,
+  LINK_STATE_UP,
+  SIOCAIFADDR,
+  SIOCDIFADDR,
+  SIOCGIFFLAGS,
+  SIOCIFCREATE2,
+  SIOCIFDESTROY,
+  SIOCSIFDESCR,
+  SIOCSIFFIB,
+  SIOCSIFFLAGS,
+  SIOCSIFMETRIC,
+  SIOCSIFMTU,
+  SIOCSIFNAME,
+  SIOCSIFRVNET,
+  SIOCSIFVNET,
+  sysctl_iflist,
+  type if_msghdr,
+  type ifreq,
+} from "../net/if.ts";
+import { IFT_ETHER } from "../net/if_dl.ts";
+import { ether_ntoa } from "../net/if_dl.ts";
+import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
+import { prison_find_name } from "../kern/kern_jail.ts";
+import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
+import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+
+const IFFBITS: [number, string][] = [
+  [0x1, "UP"],
+  [0x2, "BROADCAST"],
+  [0x4, "DEBUG"],
+  [0x8, "LOOPBACK"],
+  [0x10, "POINTOPOINT"],
+  [0x20, "NEEDSEPOCH"],
+  [0x40, "RUNNING"],
+  [0x80, "NOARP"],
+  [0x100, "PROMISC"],
+  [0x200, "ALLMULTI"],
+  [0x400, "OACTIVE"],
+  [0x800, "SIMPLEX"],
+  [0x1000, "LINK0"],
+  [0x2000, "LINK1"],
+  [0x4000, "LINK2"],
+  [0x8000, "MULTICAST"],
+  [0x20000, "PPROMISC"],
+  [0x40000, "MONITOR"],
+  [0x80000, "STATICARP"],
+  [0x100000, "STICKYARP"],
+];
+
+const IFCAPBITS: [number, string][] = [
+  [0x1, "RXCSUM"],
+  [0x2, "TXCSUM"],
+  [0x4, "NETCONS"],
+  [0x8, "VLAN_MTU"],
+  [0x10, "VLAN_HWTAGGING"],
+  [0x20, "JUMBO_MTU"],
+  [0x40, "POLLING"],
+  [0x80, "VLAN_HWCSUM"],
+  [0x100, "TSO4"],
+  [0x200, "TSO6"],
+  [0x400, "LRO"],
+  [0x800, "WOL_UCAST"],
+  [0x1000, "WOL_MCAST"],
+  [0x2000, "WOL_MAGIC"],
+  [0x4000, "TOE4"],
+  [0x8000, "TOE6"],
+  [0x10000, "VLAN_HWFILTER"],
+  [0x40000, "VLAN_HWTSO"],
+  [0x80000, "LINKSTATE"],
+  [0x100000, "NETMAP"],
+  [0x200000, "RXCSUM_IPV6"],
+  [0x400000, "TXCSUM_IPV6"],
+  [0x800000, "HWSTATS"],
+];
+
+/** printb(): "name=hex<BIT,BIT>". */
+export function printb(name: string, v: number, bits: [number, string][]): string {
+  const set = bits.filter(([b]) => (v & b) !== 0).map(([, n]) => n);
+  return `${name}=${(v >>> 0).toString(16)}<${set.join(",")}>`;
+}
+
+function usage(ctx: prog_ctx): never {
+  ctx.stderr.write(
+    "usage: ifconfig [-j jail] [-f type:format] [-L] [-C] [-g groupname] interface address_family\n" +
+      "                [address [dest_address]] [parameters]\n" +
+      "       ifconfig [-j jail] interface create\n" +
+      "       ifconfig [-j jail] -a [-L] [-C] [-g groupname] [-d] [-m] [-u] [-v]\n" +
+      "                [address_family]\n" +
+      "       ifconfig [-j jail] -l [-d] [-u] [address_family]\n" +
+      "       ifconfig [-j jail] [-L] [-C] [-g groupname] [-d] [-m] [-u] [-v]\n",
+  );
+  throw new prog_exit(1);
+}
+
+/** The interface block, as status() prints it.  `af` limits the address
+ *  lines to one family ("inet", "ether"/"link"), as `ifconfig IF inet` does. */
+export function if_status(i: if_msghdr, af: string | null): string {
+  let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
+  if (i.description !== "") s += `\tdescription: ${i.description}\n`;
+  if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
+  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && i.type === IFT_ETHER && i.lladdr.length === 6) {
+    s += `\tether ${ether_ntoa(i.lladdr)}\n`;
+    if (i.hwaddr !== null && ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
+  }
+  if (af === null || af === "inet") {
+    for (const a of i.addrs) {
+      if (a.family !== AF_INET) continue;
+      s += `\tinet ${inet_ntoa(a.addr)}`;
+      if ((i.flags & IFF_POINTOPOINT) !== 0 && a.broadaddr !== null) s += ` --> ${inet_ntoa(a.broadaddr)}`;
+      s += ` netmask 0x${(a.netmask >>> 0).toString(16).padStart(8, "0")}`;
+      if ((i.flags & IFF_BROADCAST) !== 0 && a.broadaddr !== null && a.broadaddr !== 0) s += ` broadcast ${inet_ntoa(a.broadaddr)}`;
+      s += "\n";
+    }
+  }
+  const groups = i.groups.filter((g) => g !== "all");
+  if (groups.length > 0) s += `\tgroups: ${groups.join(" ")}\n`;
+  if (i.media !== null) {
+    s += `\tmedia: ${i.media}\n`;
+    s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
+  }
+  if (i.fib !== 0) s += `\tfib: ${i.fib}\n`;
+  return s;
+}
+
+/** Parse "A", "A/len" into address and mask; null if malformed. */
+function parse_inet(s: string): { addr: number; mask: number | null } | null {
+  const slash = s.indexOf("/");
+  const a = inet_aton(slash >= 0 ? s.slice(0, slash) : s);
+  if (a === null) return null;
+  if (slash < 0) return { addr: a, mask: null };
+  const ls = s.slice(slash + 1);
+  if (!/^[0-9]+$/.test(ls) || Number(ls) > 32) return null;
+  return { addr: a, mask: in_len2mask(Number(ls)) };
+}
+
+function parse_mask(s: string): number | null {
+  if (/^0x[0-9a-fA-F]{1,8}$/.test(s)) return parseInt(s, 16) >>> 0;
+  return inet_aton(s);
+}
+
+export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
+  return prog_run(ctx, async () => {
+    const kp = ctx.p as proc;
+    let argv = ctx.argv.slice(1);
+    let all = false;
+    let list = false;
+    let downonly = false;
+    let uponly = false;
+    // Leading options.
+    while (argv.length > 0 && argv[0].startsWith("-") && argv[0].length > 1 && !/^-(vnet|alias|broadcast|arp)$/.test(argv[0])) {
+      const a = argv.shift() as string;
+      if (a === "-j") {
+        const jname = argv.shift();
+        if (jname === undefined) usage(ctx);
+        const pr = prison_find_name(jname);
+        if (pr === null) {
+          ctx.stderr.write(`ifconfig: jail "${jname}" not found\n`);
+          throw new prog_exit(1);
+        }
+        const e = sys_jail_attach_proc(kp, pr.pr_id);
+        if (e !== 0) {
+          ctx.stderr.write(`ifconfig: cannot attach to jail ${jname}: ${strerror(e)}\n`);
+          throw new prog_exit(1);
+        }
+        continue;
+      }
+      for (const c of a.slice(1)) {
+        if (c === "a") all = true;
+        else if (c === "l") list = true;
+        else if (c === "d") downonly = true;
+        else if (c === "u") uponly = true;
+        else if ("mvLCkn".includes(c)) continue;
+        else usage(ctx);
+      }
+    }
+    const s = sys_socket(kp, AF_INET, SOCK_DGRAM, 0);
+    if (s.error !== 0) {
+      ctx.stderr.write(`ifconfig: socket(family 2,SOCK_DGRAM): ${strerror(s.error)}\n`);
+      throw new prog_exit(1);
+    }
+    const fd = s.fd;
+    try {
+      const ifs = sysctl_iflist(kp.p_ucred);
+      const pick = (i: if_msghdr) => !((downonly && (i.flags & IFF_UP) !== 0) || (uponly && (i.flags & IFF_UP) === 0));
+      if (list) {
+        ctx.stdout.write(ifs.filter(pick).map((i) => i.name).join(" ") + "\n");
+        return 0;
+      }
+      if (all || argv.length === 0) {
+        const af = argv[0] ?? null;
+        for (const i of ifs) if (pick(i)) ctx.stdout.write(if_status(i, af));
+        return 0;
+      }
+      const ifname = argv.shift() as string;
+      // Cloning: `ifconfig epair create`, `ifconfig lo1 create`.
+      if (argv[0] === "create" || argv[0] === "plumb") {
+        argv.shift();
+        const ifr: ifreq = { ifr_name: ifname };
+        const e = sys_ioctl(kp, fd, SIOCIFCREATE2, ifr);
+        if (e !== 0) {
+          ctx.stderr.write(`ifconfig: SIOCIFCREATE2 (${ifname}): ${strerror(e)}\n`);
+          throw new prog_exit(1);
+        }
+        let name = ifr.ifr_name;
+        if (argv.length > 0) await apply(ctx, kp, fd, name, argv, (n) => (name = n));
+        ctx.stdout.write(`${name}\n`);
+        return 0;
+      }
+      const me = ifs.find((i) => i.name === ifname);
+      if (me === undefined) {
+        ctx.stderr.write(`ifconfig: interface ${ifname} does not exist\n`);
+        throw new prog_exit(1);
+      }
+      if (argv.length === 0) {
+        ctx.stdout.write(if_status(me, null));
+        return 0;
+      }
+      if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
+        ctx.stdout.write(if_status(me, argv[0]));
+        return 0;
+      }
+      await apply(ctx, kp, fd, ifname, argv, () => {});
+      return 0;
+    } finally {
+      sys_close(kp, fd);
+    }
+  });
+}
+
+function ioctl_fail(ctx: prog_ctx, what: string, ifname: string, e: number): never {
+  if (e === ENXIO) ctx.stderr.write(`ifconfig: interface ${ifname} does not exist\n`);
+  else ctx.stderr.write(`ifconfig: ${what}: ${strerror(e)}\n`);
+  throw new prog_exit(1);
+}
+
+/** Apply the parameters after the interface name, left to right. */
+async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: string[], renamed: (n: string) => void): Promise<void> {
+  let name = ifname;
+  let pending: { addr: number; mask: number | null; broad: number | null; del: boolean } | null = null;
+  const flush_addr = () => {
+    if (pending === null) return;
+    const p = pending;
+    pending = null;
+    const req: in_aliasreq = {
+      ifra_name: name,
+      ifra_addr: new sockaddr_in(p.addr),
+      ifra_broadaddr: p.broad === null ? null : new sockaddr_in(p.broad),
+      ifra_mask: p.mask === null ? null : new sockaddr_in(p.mask),
+    };
+    const e = sys_ioctl(kp, fd, p.del ? SIOCDIFADDR : SIOCAIFADDR, req);
+    if (e !== 0) ioctl_fail(ctx, p.del ? "ioctl (SIOCDIFADDR)" : "ioctl (SIOCAIFADDR)", name, e);
+  };
+  const setflags = (on: number, off: number) => {
+    const ifr: ifreq = { ifr_name: name };
+    let e = sys_ioctl(kp, fd, SIOCGIFFLAGS, ifr);
+    if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCGIFFLAGS)", name, e);
+    ifr.ifr_flags = ((ifr.ifr_flags ?? 0) | on) & ~off;
+    e = sys_ioctl(kp, fd, SIOCSIFFLAGS, ifr);
+    if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFFLAGS)", name, e);
+  };
+  const need = (i: number): string => {
+    const v = argv[i + 1];
+    if (v === undefined) {
+      ctx.stderr.write(`ifconfig: missing argument for ${argv[i]}\n`);
+      throw new prog_exit(1);
+    }
+    return v;
+  };
+  const jid_of = (j: string): number => {
+    const pr = prison_find_name(j);
+    if (pr === null) {
+      ctx.stderr.write(`ifconfig: jail "${j}" not found\n`);
+      throw new prog_exit(1);
+    }
+    return pr.pr_id;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case "inet":
+        continue;
+      case "up":
+        flush_addr();
+        setflags(IFF_UP, 0);
+        continue;
+      case "down":
+        flush_addr();
+        setflags(0, IFF_UP);
+        continue;
+      case "alias":
+      case "add":
+        continue;
+      case "-alias":
+      case "delete":
+      case "remove":
+        if (pending !== null) pending.del = true;
+        continue;
+      case "netmask": {
+        const m = parse_mask(need(i++));
+        if (m === null || pending === null) {
+          ctx.stderr.write(`ifconfig: ${argv[i]}: bad value\n`);
+          throw new prog_exit(1);
+        }
+        pending.mask = m;
+        continue;
+      }
+      case "broadcast": {
+        const b = inet_aton(need(i++));
+        if (b === null || pending === null) {
+          ctx.stderr.write(`ifconfig: ${argv[i]}: bad value\n`);
+          throw new prog_exit(1);
+        }
+        pending.broad = b;
+        continue;
+      }
+      case "destroy":
+      case "unplumb": {
+        flush_addr();
+        const e = sys_ioctl(kp, fd, SIOCIFDESTROY, { ifr_name: name } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "SIOCIFDESTROY", name, e);
+        return;
+      }
+      case "vnet":
+      case "-vnet": {
+        flush_addr();
+        const ifr: ifreq = { ifr_name: name, ifr_jid: jid_of(need(i++)) };
+        const e = sys_ioctl(kp, fd, a === "vnet" ? SIOCSIFVNET : SIOCSIFRVNET, ifr);
+        if (e !== 0) {
+          if (e === ENXIO && a === "vnet") ioctl_fail(ctx, "SIOCSIFVNET", name, e);
+          ctx.stderr.write(`ifconfig: ${a === "vnet" ? "SIOCSIFVNET" : "SIOCSIFRVNET"}: ${strerror(e)}\n`);
+          throw new prog_exit(1);
+        }
+        continue;
+      }
+      case "name": {
+        flush_addr();
+        const nn = need(i++);
+        const ifr: ifreq = { ifr_name: name, ifr_data: nn };
+        const e = sys_ioctl(kp, fd, SIOCSIFNAME, ifr);
+        if (e !== 0) ioctl_fail(ctx, "ioctl SIOCSIFNAME (set name)", name, e);
+        name = nn;
+        renamed(nn);
+        ctx.stdout.write(`${nn}\n`);
+        continue;
+      }
+      case "mtu": {
+        const v = need(i++);
+        if (!/^[0-9]+$/.test(v)) {
+          ctx.stderr.write(`ifconfig: ${v}: invalid mtu\n`);
+          throw new prog_exit(1);
+        }
+        const e = sys_ioctl(kp, fd, SIOCSIFMTU, { ifr_name: name, ifr_mtu: Number(v) } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl SIOCSIFMTU (set mtu)", name, e);
+        continue;
+      }
+      case "metric": {
+        const v = need(i++);
+        const e = sys_ioctl(kp, fd, SIOCSIFMETRIC, { ifr_name: name, ifr_metric: Number(v) } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl SIOCSIFMETRIC (set metric)", name, e);
+        continue;
+      }
+      case "fib": {
+        const v = need(i++);
+        if (!/^[0-9]+$/.test(v)) {
+          ctx.stderr.write(`ifconfig: ${v}: invalid fib\n`);
+          throw new prog_exit(1);
+        }
+        const e = sys_ioctl(kp, fd, SIOCSIFFIB, { ifr_name: name, ifr_fib: Number(v) } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFFIB)", name, e);
+        continue;
+      }
+      case "description":
+      case "descr": {
+        const v = need(i++);
+        const e = sys_ioctl(kp, fd, SIOCSIFDESCR, { ifr_name: name, ifr_data: v } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFDESCR)", name, e);
+        continue;
+      }
+      case "-description":
+      case "-descr": {
+        const e = sys_ioctl(kp, fd, SIOCSIFDESCR, { ifr_name: name, ifr_data: "" } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFDESCR)", name, e);
+        continue;
+      }
+      default: {
+        const p = parse_inet(a);
+        if (p === null) {
+          ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+          throw new prog_exit(1);
+        }
+        flush_addr();
+        pending = { addr: p.addr, mask: p.mask, broad: null, del: false };
+      }
+    }
+  }
+  flush_addr();
+}

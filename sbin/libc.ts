@@ -1,0 +1,105 @@
+// The userland side of the syscall boundary: what every simulated program
+// gets (argv, stdio, its process) and small helpers in the spirit of libc
+// (err/warn formatting, getopt).  Programs call the kernel only through
+// system calls, never by touching kernel objects.
+
+import type { sh_cmd_ctx } from "./sh.ts";
+import type { ucred } from "../kern/kern_prot.ts";
+import { strerror } from "../kern/errno.ts";
+
+/** A process as userland sees it: its credential (and, once it opens
+ *  sockets, its descriptor table, kept by the kernel's struct proc). */
+export interface uproc {
+  p_pid: number;
+  p_comm: string;
+  p_ucred: ucred;
+}
+
+export interface prog_ctx extends sh_cmd_ctx {
+  p: uproc;
+}
+
+export type prog_main = (ctx: prog_ctx) => Promise<number>;
+
+/** The exit status a program returns after err(3)/errx(3). */
+export class prog_exit extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+export function progname(ctx: prog_ctx): string {
+  const a0 = ctx.argv[0] ?? "?";
+  return a0.slice(a0.lastIndexOf("/") + 1);
+}
+
+/** warnx(3): "prog: message". */
+export function warnx(ctx: prog_ctx, msg: string): void {
+  ctx.stderr.write(`${progname(ctx)}: ${msg}\n`);
+}
+/** warn(3) with an errno: "prog: message: strerror". */
+export function warn(ctx: prog_ctx, msg: string, errno: number): void {
+  ctx.stderr.write(`${progname(ctx)}: ${msg}${msg === "" ? "" : ": "}${strerror(errno)}\n`);
+}
+export function errx(ctx: prog_ctx, status: number, msg: string): never {
+  warnx(ctx, msg);
+  throw new prog_exit(status);
+}
+export function err(ctx: prog_ctx, status: number, msg: string, errno: number): never {
+  warn(ctx, msg, errno);
+  throw new prog_exit(status);
+}
+
+/** getopt(3): parse `optstring` flags from argv[1..]; returns the options
+ *  in order and the index of the first operand.  A bad option calls
+ *  `usage`, which must throw. */
+export function getopt(
+  ctx: prog_ctx,
+  optstring: string,
+  usage: () => never,
+  argv: string[] = ctx.argv,
+): { opts: [string, string][]; optind: number } {
+  const opts: [string, string][] = [];
+  let i = 1;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j];
+      const k = optstring.indexOf(c);
+      if (k < 0 || c === ":") {
+        ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
+        usage();
+      }
+      if (optstring[k + 1] === ":") {
+        let val = a.slice(j + 1);
+        if (val === "") {
+          i++;
+          if (i >= argv.length) {
+            ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
+            usage();
+          }
+          val = argv[i];
+        }
+        opts.push([c, val]);
+        break;
+      }
+      opts.push([c, ""]);
+    }
+  }
+  return { opts, optind: i };
+}
+
+/** Run a program body, turning prog_exit into its status. */
+export async function prog_run(ctx: prog_ctx, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof prog_exit) return e.status;
+    throw e;
+  }
+}
