@@ -302,7 +302,8 @@ function epair_setup_ifp(sc: epair_softc, name: string, unit: number): void {
 
 /** What `ifconfig` shows as media: fixed 10G full duplex. */
 function epair_media_status(): string {
-  return "Ethernet 10Gbase-T <full-duplex>";
+  // ifconfig prints the current media, then the active one in parentheses.
+  return "Ethernet 10Gbase-T (10Gbase-T <full-duplex>)";
 }
 
 /**

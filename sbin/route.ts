@@ -352,7 +352,7 @@ function print_getmsg(r: rt_msghdr, target: number, fib: number): string {
   const ifp = r.rtm_sa[RTAX_IFP];
   const dsta = dst !== null && "sin_addr" in dst ? dst.sin_addr : 0;
   s += `destination: ${dsta === 0 && (mask === null || ("sin_addr" in mask && mask.sin_addr === 0)) && (r.rtm_flags & RTF_HOST) === 0 ? "default" : inet_ntoa(dsta)}\n`;
-  if (mask !== null && "sin_addr" in mask && (r.rtm_flags & RTF_HOST) === 0) s += `       mask: ${inet_ntoa(mask.sin_addr)}\n`;
+  if (mask !== null && "sin_addr" in mask && (r.rtm_flags & RTF_HOST) === 0) s += `       mask: ${mask.sin_addr === 0 ? "default" : inet_ntoa(mask.sin_addr)}\n`;
   if (gw !== null && (r.rtm_flags & RTF_GATEWAY) !== 0 && "sin_addr" in gw) s += `    gateway: ${inet_ntoa(gw.sin_addr)}\n`;
   s += `        fib: ${fib}\n`;
   if (ifp !== null && "sdl_data" in ifp && ifp.sdl_data !== "") s += `  interface: ${ifp.sdl_data}\n`;
@@ -360,6 +360,7 @@ function print_getmsg(r: rt_msghdr, target: number, fib: number): string {
   s += " recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire\n";
   const rmx = r.rtm_rmx;
   const vals = [rmx.rmx_recvpipe, rmx.rmx_sendpipe, rmx.rmx_ssthresh, rmx.rmx_rtt, rmx.rmx_mtu, rmx.rmx_weight, rmx.rmx_expire];
-  s += vals.map((v) => `${String(v ?? 0).padStart(8)}  `).join("") + "\n";
+  // "%8lu%c " for each, the lock flag being ' '; the last ends the line.
+  s += vals.map((v, i) => `${String(v ?? 0).padStart(8)} ${i === vals.length - 1 ? "\n" : " "}`).join("");
   return s;
 }
