@@ -568,16 +568,9 @@ export class sh_shell {
         let s = 0;
         for (const it of items) {
           this.vars.set(n.v, it);
-          try {
-            s = await this.exec(n.body, rio);
-          } catch (e) {
-            if (e instanceof sh_loopctl) {
-              if (e.levels > 1) throw new sh_loopctl(e.kind, e.levels - 1);
-              if (e.kind === "break") break;
-              continue;
-            }
-            throw e;
-          }
+          const r = await this.loop_body(n.body, rio);
+          if (r === "break") break;
+          if (r !== "continue") s = r;
         }
         return (this.status = s);
       }
@@ -588,16 +581,9 @@ export class sh_shell {
         for (;;) {
           const c = await this.exec(n.cond, rio);
           if ((c === 0) === n.until) break;
-          try {
-            s = await this.exec(n.body, rio);
-          } catch (e) {
-            if (e instanceof sh_loopctl) {
-              if (e.levels > 1) throw new sh_loopctl(e.kind, e.levels - 1);
-              if (e.kind === "break") break;
-              continue;
-            }
-            throw e;
-          }
+          const r = await this.loop_body(n.body, rio);
+          if (r === "break") break;
+          if (r !== "continue") s = r;
         }
         return (this.status = s);
       }
@@ -633,6 +619,20 @@ export class sh_shell {
         return (this.status = 0);
       case "simple":
         return (this.status = await this.simple(n, io));
+    }
+  }
+
+  /** One pass of a loop body; break/continue of this loop come back as
+   *  words, those aimed at outer loops go on up. */
+  private async loop_body(body: node, io: { stdout: sh_io; stderr: sh_io; stdin: string }): Promise<number | "break" | "continue"> {
+    try {
+      return await this.exec(body, io);
+    } catch (e) {
+      if (e instanceof sh_loopctl) {
+        if (e.levels > 1) throw new sh_loopctl(e.kind, e.levels - 1);
+        return e.kind;
+      }
+      throw e;
     }
   }
 
@@ -735,10 +735,20 @@ export class sh_shell {
         };
       case "set":
         return async (argv) => {
-          for (const a of argv.slice(1)) {
+          // Options first; "--" or the first operand starts new positional parameters.
+          let i = 1;
+          for (; i < argv.length; i++) {
+            const a = argv[i];
+            if (a === "--") {
+              i++;
+              this.params = argv.slice(i);
+              return 0;
+            }
             if (a === "-e") this.errexit = true;
             else if (a === "+e") this.errexit = false;
+            else if (!/^[-+][a-z]+$/.test(a)) break;
           }
+          if (i < argv.length) this.params = argv.slice(i);
           return 0;
         };
       case "export":
