@@ -19,6 +19,7 @@
 import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
 import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
 import { microtime } from "../kern/kern_timeout.ts";
+import { wakeup } from "../kern/kern_synch.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of } from "../kern/sysctl.ts";
 import { set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
@@ -110,6 +111,8 @@ function bpf_detachd(d: bpf_d): void {
   if (i >= 0) bp.bif_dlist.splice(i, 1);
   bp.bif_peers = bp.bif_dlist.length > 0;
   d.bd_bif = null;
+  // A reader learns that the interface is gone (ENXIO).
+  wakeup(d);
 }
 
 /** bpfdetach(ifp): the interface goes; its listeners are cut off (a
@@ -181,6 +184,8 @@ function catchpacket(d: bpf_d, hdr: Uint8Array | null, m: mbuf, pktlen: number):
   d.bd_fcount++;
   d.bd_records.push(rec);
   d.bd_slen += rec.length;
+  // bpf_wakeup: a reader sleeping in poll/read (tcpdump) runs again.
+  wakeup(d);
 }
 
 function bpf_tap_common(ifp: ifnet, bp: bpf_if, hdr: Uint8Array | null, m: mbuf): void {

@@ -1,0 +1,331 @@
+// usr.sbin/arp/arp.c, arp_netlink.c: arp(8) as FreeBSD 14 has it, talking
+// to the kernel's neighbour table (netlink RTM_GETNEIGH / RTM_NEWNEIGH /
+// RTM_DELNEIGH, here the sys_arp_* system calls).  Shows one or all
+// entries (-a, -n, -i), adds (-s, -S, -f) and deletes (-d, -d -a), with
+// arp(8)'s messages and exit statuses.
+
+import fs from "node:fs";
+import path from "node:path";
+import { strerror } from "../kern/errno.ts";
+import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
+import {
+  sys_arp_delete,
+  sys_arp_dump,
+  sys_arp_guess_ifindex,
+  sys_arp_set,
+  sys_getifaddrs,
+  sys_if_nametoindex,
+  type neigh_entry,
+} from "../kern/sys_generic.ts";
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../net/if.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
+import { INADDR_NONE, inet_aton, inet_ntoa } from "../netinet/in.ts";
+import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { ether_aton, ether_ntoa, gethostbyaddr } from "./netdb.ts";
+
+const F_GET = 1;
+const F_SET = 2;
+const F_FILESET = 3;
+const F_REPLACE = 4;
+const F_DELETE = 5;
+
+interface arp_opts {
+  aflag: boolean;
+  nflag: boolean;
+  rifname: string | null;
+  rifindex: number;
+  expire_time: number;
+  pub: boolean;
+  blackhole: boolean;
+  reject: boolean;
+}
+
+function usage(ctx: prog_ctx): never {
+  ctx.stderr.write(
+    "usage: arp [-n] [-i interface] hostname\n" +
+      "       arp [-n] [-i interface] -a\n" +
+      "       arp -d hostname [pub]\n" +
+      "       arp -d [-i interface] -a\n" +
+      "       arp -s hostname ether_addr [temp] [reject | blackhole] [pub [only]]\n" +
+      "       arp -S hostname ether_addr [temp] [reject | blackhole] [pub [only]]\n" +
+      "       arp -f filename\n",
+  );
+  throw new prog_exit(1);
+}
+
+function warnx(ctx: prog_ctx, msg: string): void {
+  ctx.stderr.write(`arp: ${msg}\n`);
+}
+
+function errx(ctx: prog_ctx, status: number, msg: string): never {
+  warnx(ctx, msg);
+  throw new prog_exit(status);
+}
+
+export async function arp_main(ctx: prog_ctx): Promise<number> {
+  return prog_run(ctx, async () => {
+    const kp = ctx.p as proc;
+    const opts: arp_opts = { aflag: false, nflag: false, rifname: null, rifindex: 0, expire_time: 0, pub: false, blackhole: false, reject: false };
+    let func = 0;
+    const setfunc = (f: number) => {
+      if (func !== 0) usage(ctx);
+      func = f;
+    };
+    const { opts: o, optind } = getopt(ctx, "andfsSi:", () => usage(ctx));
+    for (const [c, v] of o) {
+      switch (c) {
+        case "a":
+          opts.aflag = true;
+          break;
+        case "d":
+          setfunc(F_DELETE);
+          break;
+        case "n":
+          opts.nflag = true;
+          break;
+        case "S":
+          setfunc(F_REPLACE);
+          break;
+        case "s":
+          setfunc(F_SET);
+          break;
+        case "f":
+          setfunc(F_FILESET);
+          break;
+        case "i":
+          opts.rifname = v;
+          break;
+      }
+    }
+    const argv = ctx.argv.slice(optind);
+    if (func === 0) func = F_GET;
+    if (opts.rifname !== null) {
+      if (func !== F_GET && !(func === F_DELETE && opts.aflag)) errx(ctx, 1, "-i not applicable to this operation");
+      opts.rifindex = sys_if_nametoindex(kp, opts.rifname);
+      if (opts.rifindex === 0) errx(ctx, 1, `interface ${opts.rifname} does not exist`);
+    }
+    let rtn = 0;
+    switch (func) {
+      case F_GET:
+        if (opts.aflag) {
+          if (argv.length !== 0) usage(ctx);
+          print_entries(ctx, kp, opts, 0);
+        } else {
+          if (argv.length !== 1) usage(ctx);
+          rtn = get(ctx, kp, opts, argv[0]);
+        }
+        break;
+      case F_SET:
+      case F_REPLACE:
+        if (argv.length < 2 || argv.length > 6) usage(ctx);
+        if (func === F_REPLACE) void del(ctx, kp, argv[0]);
+        rtn = set(ctx, kp, opts, argv) ? 1 : 0;
+        break;
+      case F_DELETE:
+        if (opts.aflag) {
+          if (argv.length !== 0) usage(ctx);
+          nuke_entries(ctx, kp, opts);
+        } else {
+          if (argv.length !== 1) usage(ctx);
+          rtn = del(ctx, kp, argv[0]);
+        }
+        break;
+      case F_FILESET:
+        if (argv.length !== 1) usage(ctx);
+        rtn = file(ctx, kp, opts, argv[0]);
+        break;
+    }
+    return rtn;
+  });
+}
+
+/** getaddr: a dotted address, or a name from /etc/hosts. */
+function getaddr(ctx: prog_ctx, host: string): number | null {
+  const a = inet_aton(host);
+  if (a !== null && a !== INADDR_NONE) return a;
+  if (host === "localhost" || host === "localhost.my.domain") return 0x7f000001;
+  if (a !== null) return a;
+  warnx(ctx, `${host}: Unknown host`);
+  return null;
+}
+
+function valid_type(t: number): boolean {
+  return t === IFT_ETHER || t === IFT_L2VLAN || t === IFT_BRIDGE;
+}
+
+/** print_entry: one line of arp -a. */
+function print_entry(e: neigh_entry, opts: arp_opts): string {
+  const hp = opts.nflag ? null : gethostbyaddr(e.addr);
+  let s = `${hp ?? "?"} (${inet_ntoa(e.addr)}) at `;
+  if (e.lladdr !== null) {
+    if (valid_type(e.iftype) && e.lladdr.length === 6) s += ether_ntoa(e.lladdr);
+    else s += Array.from(e.lladdr, (b) => b.toString(16)).join(":");
+  } else s += "(incomplete)";
+  s += ` on ${e.ifname}`;
+  if (e.expire_in === null) s += " permanent";
+  else if (e.expire_in > 0) s += ` expires in ${e.expire_in} seconds`;
+  else s += " expired";
+  if (e.published) s += " published";
+  switch (e.iftype) {
+    case IFT_ETHER:
+      s += " [ethernet]";
+      break;
+    case IFT_L2VLAN:
+      s += " [vlan]";
+      break;
+    case IFT_BRIDGE:
+      s += " [bridge]";
+      break;
+  }
+  return s + "\n";
+}
+
+/** print_entries: the entries on rifindex (0: all) for addr (0: all). */
+function print_entries(ctx: prog_ctx, kp: proc, opts: arp_opts, addr: number): number {
+  let count = 0;
+  let o = "";
+  for (const e of sys_arp_dump(kp, opts.rifindex)) {
+    if (addr !== 0 && addr !== e.addr) continue;
+    o += print_entry(e, opts);
+    count++;
+  }
+  ctx.stdout.write(o);
+  return count;
+}
+
+function get(ctx: prog_ctx, kp: proc, opts: arp_opts, host: string): number {
+  const addr = getaddr(ctx, host);
+  if (addr === null) return 1;
+  const found = print_entries(ctx, kp, opts, addr);
+  if (found === 0) {
+    let s = `${host} (${inet_ntoa(addr)}) -- no entry`;
+    if (opts.rifname !== null) s += ` on ${opts.rifname}`;
+    ctx.stdout.write(s + "\n");
+  }
+  return found === 0 ? 1 : 0;
+}
+
+/** set: parse the modifiers and the link address, then RTM_NEWNEIGH. */
+function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
+  const host = argv[0];
+  const eaddr = argv[1];
+  const addr = getaddr(ctx, host);
+  if (addr === null) return true;
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "temp") {
+      const r = kernel_sysctlbyname(kp.p_ucred, "net.link.ether.inet.max_age");
+      if (r.error !== 0 || typeof r.value !== "number") errx(ctx, 1, `sysctlbyname: ${strerror(r.error)}`);
+      opts.expire_time = r.value;
+    } else if (a === "pub") {
+      opts.pub = true;
+      // "pub only" meant announce-but-do-not-install before FreeBSD 8.
+      if (argv[i + 1] === "only") i++;
+    } else if (a === "blackhole") {
+      if (opts.reject) errx(ctx, 1, "Choose one of blackhole or reject, not both.");
+      opts.blackhole = true;
+    } else if (a === "reject") {
+      if (opts.blackhole) errx(ctx, 1, "Choose one of blackhole or reject, not both.");
+      opts.reject = true;
+    } else {
+      warnx(ctx, `Invalid parameter '${a}'`);
+      usage(ctx);
+    }
+  }
+  let ea: Uint8Array | null;
+  if (opts.pub && eaddr === "auto") {
+    ea = get_ether_addr(ctx, kp, addr);
+    if (ea === null) {
+      warnx(ctx, `no interface found for ${inet_ntoa(addr)}`);
+      return true;
+    }
+  } else {
+    ea = ether_aton(eaddr);
+    if (ea === null) {
+      warnx(ctx, `invalid Ethernet address '${eaddr}'`);
+      return true;
+    }
+  }
+  // set_nl: the interface is the one the route to the address leaves by.
+  const ifindex = sys_arp_guess_ifindex(kp, addr);
+  if (ifindex === 0) {
+    // FreeBSD's message says "delete" here too, and the status is 0.
+    warnx(ctx, `delete: cannot locate ${host}`);
+    return false;
+  }
+  const error = sys_arp_set(kp, ifindex, addr, ea, opts.expire_time, opts.pub);
+  if (error !== 0) warnx(ctx, `set ${host}: ${strerror(error)}`);
+  return error !== 0;
+}
+
+/** delete_nl: RTM_DELNEIGH on the interface the address is reached by. */
+function del(ctx: prog_ctx, kp: proc, host: string): number {
+  const addr = getaddr(ctx, host);
+  if (addr === null) return 1;
+  const ifindex = sys_arp_guess_ifindex(kp, addr);
+  if (ifindex === 0) {
+    warnx(ctx, `delete: cannot locate ${host}`);
+    return 0;
+  }
+  const error = sys_arp_delete(kp, ifindex, addr);
+  if (error !== 0) {
+    warnx(ctx, `delete ${host}: ${strerror(error)}`);
+    return 1;
+  }
+  ctx.stdout.write(`${host} (${inet_ntoa(addr)}) deleted\n`);
+  return 0;
+}
+
+/** nuke_entries: delete every entry but our own addresses' (RTF_PINNED). */
+function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
+  for (const e of sys_arp_dump(kp, opts.rifindex)) {
+    if (e.pinned) continue;
+    void del(ctx, kp, inet_ntoa(e.addr));
+  }
+}
+
+/** get_ether_addr: the MAC of an interface on the same subnet as addr. */
+function get_ether_addr(ctx: prog_ctx, kp: proc, ipaddr: number): Uint8Array | null {
+  const ifas = sys_getifaddrs(kp);
+  const ifa = ifas.find(
+    (a) =>
+      a.family === AF_INET &&
+      (a.ifa_flags & (IFF_UP | IFF_BROADCAST | IFF_POINTOPOINT | IFF_LOOPBACK | IFF_NOARP)) === (IFF_UP | IFF_BROADCAST) &&
+      ((ipaddr & a.netmask) >>> 0) === ((a.addr & a.netmask) >>> 0),
+  );
+  if (ifa === undefined) return null;
+  const ifd = ifas.find((a) => a.family === AF_LINK && a.ifa_name === ifa.ifa_name);
+  if (ifd === undefined || ifd.sdl_lladdr.length === 0) return null;
+  ctx.stdout.write(`using interface ${ifa.ifa_name} for proxy with address ${ether_ntoa(ifd.sdl_lladdr)}\n`);
+  return ifd.sdl_lladdr;
+}
+
+/** file: arp -f, one "host ether_addr [modifiers]" per line. */
+function file(ctx: prog_ctx, kp: proc, opts: arp_opts, name: string): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(ctx.env.get("PWD") ?? process.cwd(), name), "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    errx(ctx, 1, `cannot open ${name}: ${code === "ENOENT" ? "No such file or directory" : code === "EACCES" ? "Permission denied" : String(code)}`);
+  }
+  let retval = 0;
+  const lines = text.split(/(?<=\n)/);
+  for (const raw of lines) {
+    const hash = raw.indexOf("#");
+    const line = hash >= 0 ? raw.slice(0, hash) : raw;
+    if (line.trim() === "") continue;
+    const args = line.trim().split(/\s+/).slice(0, 5);
+    if (args.length < 2) {
+      // warnx adds its newline after the line's own.
+      ctx.stderr.write(`arp: bad line: ${line}\n`);
+      retval = 1;
+      continue;
+    }
+    // The modifiers accumulate from line to line, as arp(8)'s global opts do.
+    if (set(ctx, kp, opts, args)) retval = 1;
+  }
+  return retval;
+}

@@ -1,0 +1,106 @@
+// lib/libc/net (gethostbyaddr, getnetbyaddr, getservbyport, getnameinfo
+// for AF_LINK, ether_ntoa) with FreeBSD's stock /etc/hosts and
+// /etc/networks, and the part of /etc/services the simulator's traffic
+// meets: the name lookups netstat, arp and tcpdump make when not told -n.
+// There is no resolver, so only what those files hold resolves.
+
+import { inet_ntoa } from "../netinet/in.ts";
+
+/** /etc/hosts as FreeBSD installs it. */
+const etc_hosts = new Map<number, string>([[0x7f000001, "localhost"]]);
+
+/** /etc/networks as FreeBSD installs it (network numbers, right-aligned). */
+const etc_networks = new Map<number, string>([
+  [127, "your-net"],
+  [0xffffff, "your-netmask"],
+  [0x7f0001, "subnet1"],
+  [0x7f0002, "subnet2"],
+]);
+
+/** gethostbyaddr(3)'s h_name, or null. */
+export function gethostbyaddr(addr: number): string | null {
+  return etc_hosts.get(addr >>> 0) ?? null;
+}
+
+/** getnetbyaddr(3)'s n_name, or null. */
+export function getnetbyaddr(net: number): string | null {
+  return etc_networks.get(net >>> 0) ?? null;
+}
+
+/** An IPv4 address as a host name unless numeric (routename, ipaddr_string). */
+export function hostname4(addr: number, numeric: boolean): string {
+  if (!numeric) {
+    const h = gethostbyaddr(addr);
+    if (h !== null) return h;
+  }
+  return inet_ntoa(addr >>> 0);
+}
+
+/** /etc/services: the UDP names the simulator's traffic may meet. */
+const etc_services_udp = new Map<number, string>([
+  [7, "echo"],
+  [9, "discard"],
+  [13, "daytime"],
+  [19, "chargen"],
+  [37, "time"],
+  [53, "domain"],
+  [67, "bootps"],
+  [68, "bootpc"],
+  [69, "tftp"],
+  [111, "sunrpc"],
+  [123, "ntp"],
+  [161, "snmp"],
+  [162, "snmptrap"],
+  [514, "syslog"],
+  [520, "router"],
+]);
+
+/** getservbyport(3) for "udp" (other protocols have no ports here). */
+export function getservbyport(port: number, proto: string): string | null {
+  if (proto !== "udp") return null;
+  return etc_services_udp.get(port) ?? null;
+}
+
+/** getservbyname(3) for "udp". */
+export function getservbyname(name: string, proto: string): number | null {
+  if (proto !== "udp") return null;
+  for (const [port, n] of etc_services_udp) if (n === name) return port;
+  return null;
+}
+
+/** ether_ntoa(3): six two-digit lowercase hex bytes. */
+export function ether_ntoa(a: Uint8Array): string {
+  return Array.from(a.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** ether_aton(3): "x:x:x:x:x:x" with one or two hex digits each, or null. */
+export function ether_aton(s: string): Uint8Array | null {
+  const parts = s.split(":");
+  if (parts.length !== 6) return null;
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) {
+    if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) return null;
+    out[i] = parseInt(parts[i], 16);
+  }
+  return out;
+}
+
+/** getnameinfo(3) on an AF_LINK address (getnameinfo_link): "link#N" for
+ *  an address with neither name nor link address, the name when there is
+ *  no link address, else the link address in hex (what every type this
+ *  simulator has, Ethernet among them, gets). */
+export function link_name(index: number, _type: number, name: string, lladdr: Uint8Array): string {
+  if (name.length === 0 && lladdr.length === 0) return `link#${index}`;
+  if (name.length > 0 && lladdr.length === 0) return name;
+  return Array.from(lladdr, (b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** printf's %-*.*s / %*.*s: pad to width, cut to precision. */
+export function ljust(s: string, width: number, prec = -1): string {
+  const t = prec >= 0 ? s.slice(0, prec) : s;
+  return t.padEnd(width);
+}
+export function rjust(s: string, width: number, prec = -1): string {
+  const t = prec >= 0 ? s.slice(0, prec) : s;
+  return t.padStart(width);
+}

@@ -1,0 +1,907 @@
+// usr.bin/netstat (main.c, route.c, if.c, inet.c, mbuf.c): netstat(1) as
+// FreeBSD 14 prints it.  The socket list (UDP and raw IP PCBs, -a, -n,
+// -p, -f), -r (routing tables, -n, -W, -4, -F fib), -rs, -s [-s] [-z]
+// [-p proto] (udp, ip, icmp, arp statistics), -i / -I IF [-W] [-b] [-d]
+// [-h] [-f link|inet], -m (mbuf zones).  The kernel is read through system
+// calls only: sysctl (the *stat structures), the route dump, the PCB lists,
+// getifaddrs and the mbuf zone statistics.
+
+import { ENOENT, strerror } from "../kern/errno.ts";
+import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
+import { sys_getfib, sys_getifaddrs, sys_mbstat, sys_pcblist, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../kern/sys_generic.ts";
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { IFF_UP } from "../net/if.ts";
+import {
+  RTF_BLACKHOLE,
+  RTF_BROADCAST,
+  RTF_DONE,
+  RTF_DYNAMIC,
+  RTF_GATEWAY,
+  RTF_HOST,
+  RTF_MODIFIED,
+  RTF_PROTO1,
+  RTF_PROTO2,
+  RTF_PROTO3,
+  RTF_REJECT,
+  RTF_STATIC,
+  RTF_UP,
+  RTF_XRESOLVE,
+  type rt_dump_entry,
+} from "../net/route.ts";
+import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
+import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
+import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
+
+const AF_UNSPEC = 0;
+const AF_UNIX = 1;
+const AF_INET6 = 28;
+const AF_NETGRAPH = 32;
+const IPPROTO_PIM = 103;
+const EX_USAGE = 64;
+
+interface nflags {
+  af: number;
+  aflag: boolean;
+  /** protopr prints its title once, before the first socket. */
+  first: boolean;
+  numeric_addr: boolean;
+  Wflag: boolean;
+  sflag: number;
+  zflag: boolean;
+  bflag: boolean;
+  dflag: boolean;
+  hflag: boolean;
+  interface: string | null;
+}
+
+function usage(ctx: prog_ctx): never {
+  ctx.stderr.write(
+    "usage: netstat [-46AaCcLnRSTWx] [-f protocol_family | -p protocol]\n" +
+      "               [-M core] [-N system]\n" +
+      "       netstat -i | -I interface [-46abdhnW] [-f address_family]\n" +
+      "               [-M core] [-N system]\n" +
+      "       netstat -w wait [-I interface] [-46d] [-M core] [-N system]\n" +
+      "               [-q howmany]\n" +
+      "       netstat -s [-46sz] [-f protocol_family | -p protocol]\n" +
+      "               [-M core] [-N system]\n" +
+      "       netstat -i | -I interface -s [-46s]\n" +
+      "               [-f protocol_family | -p protocol] [-M core] [-N system]\n" +
+      "       netstat -m [-M core] [-N system]\n" +
+      "       netstat -B [-z] [-I interface]\n" +
+      "       netstat -r [-46AnW] [-F fibnum] [-f address_family]\n" +
+      "               [-M core] [-N system]\n" +
+      "       netstat -rs [-s] [-M core] [-N system]\n" +
+      "       netstat -g [-46W] [-f address_family] [-M core] [-N system]\n" +
+      "       netstat -gs [-46s] [-f address_family] [-M core] [-N system]\n" +
+      "       netstat -Q\n",
+  );
+  throw new prog_exit(1);
+}
+
+function errx(ctx: prog_ctx, status: number, msg: string): never {
+  ctx.stderr.write(`netstat: ${msg}\n`);
+  throw new prog_exit(status);
+}
+
+const plural = (n: number) => (n !== 1 ? "s" : "");
+const plurales = (n: number) => (n !== 1 ? "es" : "");
+const pluralies = (n: number) => (n !== 1 ? "ies" : "y");
+
+// ---------------------------------------------------------------------------
+// The protocol table (main.c's protox, ip6protox, pfkeyprotox): which names
+// -p knows, and which have a statistics routine.
+
+type stats_fn = (ctx: prog_ctx, f: nflags, name: string) => void;
+
+interface protox {
+  name: string;
+  stats: stats_fn | null;
+  /** The protocol whose PCBs protopr lists (pr_protocol), or null when the
+   *  kernel has no PCB list for it (TCP, SCTP, divert, IPv6). */
+  pcb: number | null;
+}
+
+function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
+  return {
+    inet: [
+      { name: "tcp", stats: absent_stats("net.inet.tcp.stats"), pcb: null },
+      { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
+      { name: "sctp", stats: absent_stats("net.inet.sctp.stats"), pcb: null },
+      { name: "divert", stats: null, pcb: null },
+      { name: "ip", stats: ip_stats, pcb: IPPROTO_RAW },
+      { name: "icmp", stats: icmp_stats, pcb: IPPROTO_ICMP },
+      { name: "igmp", stats: absent_stats("net.inet.igmp.stats"), pcb: IPPROTO_IGMP },
+      { name: "ipsec", stats: absent_stats("net.inet.ipsec.ipsecstats"), pcb: null },
+      { name: "ah", stats: absent_stats("net.inet.ah.stats"), pcb: null },
+      { name: "esp", stats: absent_stats("net.inet.esp.stats"), pcb: null },
+      { name: "ipcomp", stats: absent_stats("net.inet.ipcomp.stats"), pcb: null },
+      { name: "pim", stats: absent_stats("net.inet.pim.stats"), pcb: IPPROTO_PIM },
+      { name: "carp", stats: absent_stats("net.inet.carp.stats"), pcb: null },
+      { name: "pfsync", stats: absent_stats("net.pfsync.stats"), pcb: null },
+      { name: "arp", stats: arp_stats, pcb: null },
+    ],
+    inet6: [
+      { name: "tcp", stats: null, pcb: null },
+      { name: "udp", stats: null, pcb: null },
+      { name: "ip6", stats: absent_stats("net.inet6.ip6.stats"), pcb: null },
+      { name: "icmp6", stats: absent_stats("net.inet6.icmp6.stats"), pcb: null },
+      { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
+      { name: "rip6", stats: absent_stats("net.inet6.ip6.rip6stats"), pcb: null },
+    ],
+    pfkey: [{ name: "pfkey", stats: absent_stats("net.key.stats"), pcb: null }],
+  };
+}
+
+/** A statistics routine whose sysctl this kernel does not have: the fetch
+ *  fails with ENOENT, which netstat passes over in silence. */
+function absent_stats(sysctlname: string): stats_fn {
+  return (ctx) => {
+    void fetch_stats(ctx, sysctlname, false);
+  };
+}
+
+/** /etc/protocols aliases that name a known protocol. */
+const proto_aliases = new Map<string, string>([
+  ["IP", "ip"],
+  ["ICMP", "icmp"],
+  ["IGMP", "igmp"],
+  ["TCP", "tcp"],
+  ["UDP", "udp"],
+  ["DIVERT", "divert"],
+  ["PIM", "pim"],
+  ["CARP", "carp"],
+  ["SCTP", "sctp"],
+  ["IPV6-ICMP", "icmp6"],
+]);
+
+// ---------------------------------------------------------------------------
+
+export async function netstat_main(ctx: prog_ctx): Promise<number> {
+  return prog_run(ctx, async () => {
+    const kp = ctx.p as proc;
+    const { opts, optind } = getopt(ctx, "46AaBbCcdF:f:ghI:iLlM:mN:nOoPp:Qq:RrSTsuWw:xz", () => usage(ctx));
+    const f: nflags = { af: AF_UNSPEC, aflag: false, first: true, numeric_addr: false, Wflag: false, sflag: 0, zflag: false, bflag: false, dflag: false, hflag: false, interface: null };
+    let fib = -1;
+    let iflag = false;
+    let rflag = false;
+    let mflag = false;
+    let pname: string | null = null;
+    let unsupported = false;
+    const tables = make_protox();
+    for (const [c, v] of opts) {
+      switch (c) {
+        case "4":
+          f.af = AF_INET;
+          break;
+        case "6":
+          f.af = AF_INET6;
+          break;
+        case "F": {
+          const n = parse_strtol(v);
+          if (n === null) errx(ctx, 1, `${v}: invalid fib`);
+          fib = n;
+          break;
+        }
+        case "f":
+          if (v === "inet") f.af = AF_INET;
+          else if (v === "inet6") f.af = AF_INET6;
+          else if (v === "unix" || v === "local") f.af = AF_UNIX;
+          else if (v === "ng" || v === "netgraph") f.af = AF_NETGRAPH;
+          else if (v === "link") f.af = AF_LINK;
+          else if (v === "pfkey") f.af = 27;
+          else errx(ctx, 1, `${v}: unknown address family`);
+          break;
+        case "I": {
+          iflag = true;
+          f.interface = v;
+          break;
+        }
+        case "i":
+          iflag = true;
+          break;
+        case "m":
+          mflag = true;
+          break;
+        case "n":
+          f.numeric_addr = true;
+          break;
+        case "S":
+          f.numeric_addr = true;
+          break;
+        case "p": {
+          const name = proto_aliases.get(v) ?? v;
+          const known = [...tables.inet, ...tables.inet6, ...tables.pfkey].some((t) => t.name === name);
+          if (!known) errx(ctx, 1, `${v}: unknown or uninstrumented protocol`);
+          pname = name;
+          break;
+        }
+        case "r":
+          rflag = true;
+          break;
+        case "s":
+          f.sflag++;
+          break;
+        case "u":
+          f.af = AF_UNIX;
+          break;
+        case "W":
+        case "l":
+          f.Wflag = true;
+          break;
+        case "a":
+          f.aflag = true;
+          break;
+        case "b":
+          f.bflag = true;
+          break;
+        case "d":
+          f.dflag = true;
+          break;
+        case "h":
+          f.hflag = true;
+          break;
+        case "z":
+          f.zflag = true;
+          break;
+        case "w":
+        case "B":
+        case "Q":
+        case "g":
+        case "o":
+        case "O":
+        case "M":
+        case "N":
+          // Interval displays never end, and there is no kvm, bpf
+          // descriptor table, netisr, multicast routing or nexthop
+          // listing in the simulator.
+          unsupported = true;
+          break;
+        default:
+          break;
+      }
+    }
+    if (optind < ctx.argv.length || unsupported) usage(ctx);
+
+    if (mflag) {
+      mbpr(ctx, kp);
+      return 0;
+    }
+    if (iflag && f.sflag === 0) {
+      intpr(ctx, kp, f);
+      return 0;
+    }
+    if (rflag) {
+      if (f.sflag > 0) rt_stats(ctx, kp, f);
+      else routepr(ctx, kp, f, fib);
+      return 0;
+    }
+    const all = (list: protox[]) => {
+      for (const tp of list) printproto(ctx, kp, f, tp, false, iflag);
+    };
+    if (pname !== null) {
+      const tp = [...tables.inet, ...tables.inet6, ...tables.pfkey].find((t) => t.name === pname);
+      if (tp !== undefined) printproto(ctx, kp, f, tp, true, iflag);
+      return 0;
+    }
+    if (f.af === AF_INET || f.af === AF_UNSPEC) all(tables.inet);
+    if (f.af === AF_INET6 || f.af === AF_UNSPEC) all(tables.inet6);
+    if (f.af === 27 || f.af === AF_UNSPEC) all(tables.pfkey);
+    return 0;
+  });
+
+  function printproto(c: prog_ctx, kp: proc, f: nflags, tp: protox, pflag: boolean, iflag: boolean): void {
+    if (f.sflag > 0) {
+      // No IPv4 protocol has per-interface statistics (pr_istats).
+      if (iflag) {
+        if (pflag) c.stdout.write(`${tp.name}: no per-interface stats routine\n`);
+        return;
+      }
+      if (tp.stats === null) {
+        if (pflag) c.stdout.write(`${tp.name}: no stats routine\n`);
+        return;
+      }
+      tp.stats(c, f, tp.name);
+      return;
+    }
+    if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb);
+  }
+}
+
+/** strtol(s, &end, 0) with the whole string consumed, or null. */
+function parse_strtol(s: string): number | null {
+  const t = s.trim();
+  if (/^[-+]?0[xX][0-9a-fA-F]+$/.test(t)) return parseInt(t, 16);
+  if (/^[-+]?0[0-7]*$/.test(t)) return parseInt(t, 8);
+  if (/^[-+]?[1-9][0-9]*$/.test(t)) return parseInt(t, 10);
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// Sockets (inet.c's protopr): the PCB lists of UDP and raw IP.
+
+/** inet_lnaof: the host part of an address, by its class. */
+function inet_lnaof(a: number): number {
+  if (IN_CLASSA(a)) return a & 0x00ffffff;
+  if (IN_CLASSB(a)) return a & 0x0000ffff;
+  return a & 0x000000ff;
+}
+
+/** inetname: "*", a host name, or the dotted address. */
+function inetname(a: number, f: nflags): string {
+  if (a === 0) return "*";
+  if (!f.numeric_addr) {
+    const h = gethostbyaddr(a);
+    if (h !== null) return h;
+  }
+  return inet_ntoa(a >>> 0);
+}
+
+/** inetprint: address.port in its 22-column field. */
+function inetprint(a: number, port: number, proto: string, num_port: boolean, f: nflags): string {
+  let line = f.Wflag ? `${inetname(a, f)}.` : `${inetname(a, f).slice(0, 16)}.`;
+  const sp = !num_port && port !== 0 ? getservbyport(port, proto) : null;
+  if (sp !== null || port === 0) line += `${(sp ?? "*").slice(0, 15)} `;
+  else line += `${port} `;
+  const width = !f.Wflag || f.af === AF_INET ? 22 : 45;
+  return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
+}
+
+function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number): void {
+  const list = sys_pcblist(kp, proto === IPPROTO_UDP ? "udp" : "raw");
+  let o = "";
+  for (const inp of list) {
+    if (inp.xso_protocol !== proto) continue;
+    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
+    if (!f.aflag && (f.af === AF_INET || f.af === AF_UNSPEC) && inet_lnaof(inp.inp_laddr) === 0) continue;
+    if (f.first) {
+      o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
+      const w = !f.Wflag || f.af === AF_INET ? 22 : 45;
+      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)} ${ljust("(state)", 11, 11)}\n`;
+      f.first = false;
+    }
+    o += `${ljust(name, 3, 3)}${ljust("4", 2, 2)} `;
+    o += `${String(inp.so_rcv_cc).padStart(6)} ${String(inp.so_snd_cc).padStart(6)} `;
+    // -n shows ports as numbers; so does an ephemeral local port; the
+    // remote one is named unless it equals the local one.
+    if (f.numeric_addr) {
+      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
+      o += inetprint(inp.inp_faddr, inp.inp_fport, name, true, f);
+    } else if ((inp.inp_flags & INP_ANONPORT) !== 0) {
+      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
+      o += inetprint(inp.inp_faddr, inp.inp_fport, name, false, f);
+    } else {
+      o += inetprint(inp.inp_laddr, inp.inp_lport, name, false, f);
+      o += inetprint(inp.inp_faddr, inp.inp_fport, name, inp.inp_lport !== inp.inp_fport, f);
+    }
+    o += "\n";
+  }
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// Statistics (inet.c): fetch_stats reads the sysctl (or zeroes it with -z).
+
+function fetch_stats(ctx: prog_ctx, name: string, zflag: boolean): number[] | null {
+  const r = kernel_sysctlbyname(ctx.p.p_ucred, name, zflag ? 0 : null);
+  if (r.error !== 0) {
+    // A protocol this kernel lacks (ENOENT) is skipped without a word.
+    if (r.error !== ENOENT) ctx.stderr.write(`netstat: sysctl ${name}: ${strerror(r.error)}\n`);
+    return null;
+  }
+  if (!Array.isArray(r.value)) return null;
+  const v = r.value as number[];
+  // Zeroing passes no buffer for the old values: what is shown is zeros.
+  return zflag ? v.map(() => 0) : v;
+}
+
+function stat_fetch(ctx: prog_ctx, f: nflags, name: string): number[] | null {
+  return fetch_stats(ctx, name, f.zflag);
+}
+
+function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet.udp.stats");
+  if (s === null) return;
+  const [ipackets, hdrops, badsum, nosum, badlen, noport, noportbcast, fullsock, , pcbhashmiss, opackets, , , filtermcast] = s;
+  let o = `${name}:\n`;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  if (show(ipackets)) o += `\t${ipackets} datagram${plural(ipackets)} received\n`;
+  if (show(hdrops)) o += `\t${hdrops} with incomplete header\n`;
+  if (show(badlen)) o += `\t${badlen} with bad data length field\n`;
+  if (show(badsum)) o += `\t${badsum} with bad checksum\n`;
+  if (show(nosum)) o += `\t${nosum} with no checksum\n`;
+  if (show(noport)) o += `\t${noport} dropped due to no socket\n`;
+  if (show(noportbcast)) o += `\t${noportbcast} broadcast/multicast datagram${plural(noportbcast)} undelivered\n`;
+  if (show(fullsock)) o += `\t${fullsock} dropped due to full socket buffers\n`;
+  if (show(pcbhashmiss)) o += `\t${pcbhashmiss} not for hashed pcb\n`;
+  const delivered = ipackets - hdrops - badlen - badsum - noport - noportbcast - fullsock;
+  if (show(delivered)) o += `\t${delivered} delivered\n`;
+  if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
+  if (show(filtermcast)) o += `\t${filtermcast} time${plural(filtermcast)} multicast source filter matched\n`;
+  ctx.stdout.write(o);
+}
+
+function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet.ip.stats");
+  if (s === null) return;
+  const [
+    total,
+    badsum,
+    tooshort,
+    toosmall,
+    badhlen,
+    badlen,
+    fragments,
+    fragdropped,
+    fragtimeout,
+    forward,
+    fastforward,
+    cantforward,
+    redirectsent,
+    noproto,
+    delivered,
+    localout,
+    odropped,
+    reassembled,
+    fragmented,
+    ofragments,
+    cantfrag,
+    badoptions,
+    noroute,
+    badvers,
+    rawout,
+    toolong,
+    notmember,
+    nogif,
+    badaddr,
+  ] = s;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = `${name}:\n`;
+  const p = (v: number, text: (pl: string) => string) => {
+    if (show(v)) o += text(plural(v));
+  };
+  const p1a = (v: number, text: string) => {
+    if (show(v)) o += `\t${v} ${text}\n`;
+  };
+  p(total, (s1) => `\t${total} total packet${s1} received\n`);
+  p(badsum, (s1) => `\t${badsum} bad header checksum${s1}\n`);
+  p1a(toosmall, "with size smaller than minimum");
+  p1a(tooshort, "with data size < data length");
+  p1a(toolong, "with ip length > max ip packet size");
+  p1a(badhlen, "with header length < data size");
+  p1a(badlen, "with data length < header length");
+  p1a(badoptions, "with bad options");
+  p1a(badvers, "with incorrect version number");
+  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
+  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
+  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
+  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
+  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
+  p(noproto, (s1) => `\t${noproto} packet${s1} for unknown/unsupported protocol\n`);
+  p(forward, (s1) => `\t${forward} packet${s1} forwarded`);
+  p(fastforward, (s1) => ` (${fastforward} packet${s1} fast forwarded)`);
+  if (show(forward)) o += "\n";
+  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
+  p(notmember, (s1) => `\t${notmember} packet${s1} received for unknown multicast group\n`);
+  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
+  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
+  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
+  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
+  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
+  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
+  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
+  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
+  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
+  p(badaddr, (s1) => `\t${badaddr} datagram${s1} with bad address in header\n`);
+  ctx.stdout.write(o);
+}
+
+function arp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.link.ether.arp.stats");
+  if (s === null) return;
+  const [txrequests, txreplies, rxrequests, rxreplies, received, txerrors, , , , dropped, timeouts, dupips] = s;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = `${name}:\n`;
+  if (show(txrequests)) o += `\t${txrequests} ARP request${plural(txrequests)} sent\n`;
+  if (show(txerrors)) o += `\t${txerrors} ARP request${plural(txerrors)} failed to sent\n`;
+  if (show(txreplies)) o += `\t${txreplies} ARP repl${pluralies(txreplies)} sent\n`;
+  if (show(rxrequests)) o += `\t${rxrequests} ARP request${plural(rxrequests)} received\n`;
+  if (show(rxreplies)) o += `\t${rxreplies} ARP repl${pluralies(rxreplies)} received\n`;
+  if (show(received)) o += `\t${received} ARP packet${plural(received)} received\n`;
+  if (show(dropped)) o += `\t${dropped} total packet${plural(dropped)} dropped due to no ARP entry\n`;
+  if (show(timeouts)) o += `\t${timeouts} ARP entry${plural(timeouts)} timed out\n`;
+  if (show(dupips)) o += `\t${dupips} Duplicate IP${plural(dupips)} seen\n`;
+  ctx.stdout.write(o);
+}
+
+/** inet.c's icmpnames[]. */
+const icmpnames: readonly string[] = [
+  "echo reply",
+  "#1",
+  "#2",
+  "destination unreachable",
+  "source quench",
+  "routing redirect",
+  "#6",
+  "#7",
+  "echo",
+  "router advertisement",
+  "router solicitation",
+  "time exceeded",
+  "parameter problem",
+  "time stamp",
+  "time stamp reply",
+  "information request",
+  "information request reply",
+  "address mask request",
+  "address mask reply",
+  "#19",
+  "#20",
+  "#21",
+  "#22",
+  "#23",
+  "#24",
+  "#25",
+  "#26",
+  "#27",
+  "#28",
+  "#29",
+  "icmp traceroute",
+  "datagram conversion error",
+  "mobile host redirect",
+  "IPv6 where-are-you",
+  "IPv6 i-am-here",
+  "mobile registration req",
+  "mobile registration reply",
+  "domain name request",
+  "domain name reply",
+  "icmp SKIP",
+  "icmp photuris",
+];
+const ICMP_MAXTYPE = 40;
+
+function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet.icmp.stats");
+  if (s === null) return;
+  // struct icmpstat: error, oldshort, oldicmp, outhist[41], badcode,
+  // tooshort, checksum, badlen, reflect, inhist[41], bmcastecho,
+  // bmcasttstamp, badaddr, noroute.
+  const N = ICMP_MAXTYPE + 1;
+  const error = s[0];
+  const oldicmp = s[2];
+  const outhist = s.slice(3, 3 + N);
+  let i = 3 + N;
+  const badcode = s[i++];
+  const tooshort = s[i++];
+  const checksum = s[i++];
+  const badlen = s[i++];
+  const reflect = s[i++];
+  const inhist = s.slice(i, i + N);
+  i += N;
+  const bmcastecho = s[i++];
+  const bmcasttstamp = s[i++];
+  const badaddr = s[i++];
+  const noroute = s[i++];
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = `${name}:\n`;
+  if (show(error)) o += `\t${error} call${plural(error)} to icmp_error\n`;
+  if (show(oldicmp)) o += `\t${oldicmp} error${plural(oldicmp)} not generated in response to an icmp message\n`;
+  const hist = (title: string, h: number[]) => {
+    let first = true;
+    for (let t = 0; t < N; t++) {
+      if (h[t] === 0) continue;
+      if (first) {
+        o += `\t${title} histogram:\n`;
+        first = false;
+      }
+      o += `\t\t${icmpnames[t]}: ${h[t]}\n`;
+    }
+  };
+  hist("Output", outhist);
+  if (show(badcode)) o += `\t${badcode} message${plural(badcode)} with bad code fields\n`;
+  if (show(tooshort)) o += `\t${tooshort} message${plural(tooshort)} less than the minimum length\n`;
+  if (show(checksum)) o += `\t${checksum} message${plural(checksum)} with bad checksum\n`;
+  if (show(badlen)) o += `\t${badlen} message${plural(badlen)} with bad length\n`;
+  if (show(bmcastecho)) o += `\t${bmcastecho} multicast echo requests ignored\n`;
+  if (show(bmcasttstamp)) o += `\t${bmcasttstamp} multicast timestamp requests ignored\n`;
+  hist("Input", inhist);
+  if (show(reflect)) o += `\t${reflect} message response${plural(reflect)} generated\n`;
+  if (show(badaddr)) o += `\t${badaddr} invalid return address${plurales(badaddr)}\n`;
+  if (show(noroute)) o += `\t${noroute} no return route${plural(noroute)}\n`;
+  const mr = kernel_sysctlbyname(ctx.p.p_ucred, "net.inet.icmp.maskrepl");
+  if (mr.error === 0) o += `\tICMP address mask responses are ${mr.value !== 0 ? "en" : "dis"}abled\n`;
+  ctx.stdout.write(o);
+}
+
+/** route.c's rt_stats (netstat -rs). */
+function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
+  const { rtstat, rttrash } = sys_rtstat(kp);
+  const [badredirect, dynamic, newgateway, unreach, wildcard] = rtstat;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = "routing:\n";
+  if (show(badredirect)) o += `\t${badredirect} bad routing redirect${plural(badredirect)}\n`;
+  if (show(dynamic)) o += `\t${dynamic} dynamically created route${plural(dynamic)}\n`;
+  if (show(newgateway)) o += `\t${newgateway} new gateway${plural(newgateway)} due to redirects\n`;
+  if (show(unreach)) o += `\t${unreach} destination${plural(unreach)} found unreachable\n`;
+  if (show(wildcard)) o += `\t${wildcard} use${plural(wildcard)} of a wildcard route\n`;
+  if (show(rttrash)) o += `\t${rttrash} route${plural(rttrash)} not in table but not freed\n`;
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// Routing tables (route.c).
+
+/** rt_bits[]: the Flags column's letters. */
+const rt_bits: [number, string][] = [
+  [RTF_UP, "U"],
+  [RTF_GATEWAY, "G"],
+  [RTF_HOST, "H"],
+  [RTF_REJECT, "R"],
+  [RTF_DYNAMIC, "D"],
+  [RTF_MODIFIED, "M"],
+  [RTF_DONE, "d"],
+  [RTF_XRESOLVE, "X"],
+  [RTF_STATIC, "S"],
+  [RTF_PROTO1, "1"],
+  [RTF_PROTO2, "2"],
+  [RTF_PROTO3, "3"],
+  [RTF_BLACKHOLE, "B"],
+  [RTF_BROADCAST, "b"],
+];
+
+function fmt_flags(flags: number): string {
+  let s = "";
+  for (const [b, c] of rt_bits) if ((flags & b) !== 0) s += c;
+  return s;
+}
+
+/** domask: "/len", or "&0xmask" for a non-contiguous mask, "" for none. */
+function domask(mask: number): string {
+  if (mask === 0) return "";
+  let i = 0;
+  for (let b = 0; b < 32; b++) {
+    if ((mask & (1 << b)) !== 0) {
+      i = b;
+      for (let bb = b + 1; bb < 32; bb++) {
+        if ((mask & (1 << bb)) === 0) {
+          i = -1;
+          break;
+        }
+      }
+      break;
+    }
+  }
+  if (i === -1) return `&0x${(mask >>> 0).toString(16)}`;
+  return `/${32 - i}`;
+}
+
+function NSHIFT(m: number): number {
+  if (m === IN_CLASSA_NET) return 24;
+  if (m === IN_CLASSB_NET) return 16;
+  if (m === IN_CLASSC_NET) return 8;
+  return 0;
+}
+
+/** netname4: "default", a name from /etc/networks, or a.b.c.d/len. */
+export function netname4(addr: number, mask: number, numeric: boolean): string {
+  if (addr === 0 && mask === 0) return "default";
+  const i = (addr & mask) >>> 0;
+  if (!numeric && i !== 0) {
+    const n = getnetbyaddr(i >>> NSHIFT(mask >>> 0));
+    if (n !== null) return n;
+  }
+  return inet_ntoa(i) + domask(mask >>> 0);
+}
+
+function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
+  if (fibnum === -1) fibnum = sys_getfib(kp);
+  const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+  const numfibs = typeof nf === "number" ? nf : 1;
+  if (fibnum < 0 || fibnum > numfibs - 1) errx(ctx, EX_USAGE, `${fibnum}: invalid fib`);
+  let o = "Routing tables";
+  if (fibnum !== 0) o += ` (fib: ${fibnum})`;
+  o += "\n";
+  // The kernel keeps IPv4 tables only.
+  if (f.af === AF_UNSPEC || f.af === AF_INET) {
+    const { error, entries } = sys_rtdump(kp, fibnum);
+    if (error !== 0) {
+      ctx.stdout.write(o);
+      ctx.stderr.write(`netstat: sysctl: net.route.0.${f.af}.dump.${fibnum}: ${strerror(error)}\n`);
+      throw new prog_exit(1);
+    }
+    if (entries.length > 0) {
+      o += "\nInternet:\n";
+      o += pr_rthdr(f);
+      for (const e of entries) o += p_rtentry(e, f);
+    }
+  }
+  ctx.stdout.write(o);
+}
+
+// Column widths for AF_INET (WID_*_DEFAULT), each followed by one space.
+const wid_dst = 18;
+const wid_gw = 18;
+const wid_flags = 6;
+const wid_mtu = 6;
+const wid_expire = 6;
+
+function pr_rthdr(f: nflags): string {
+  const wid_if = f.Wflag ? 10 : 8;
+  if (f.Wflag) {
+    return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Nhop#", wid_mtu, wid_mtu)} ${rjust("Mtu", wid_mtu, wid_mtu)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+  }
+  return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+}
+
+/** p_sockaddr: the text and how far it sticks out of its column. */
+function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusion: number } {
+  if (f.Wflag || f.numeric_addr) return { s: cp.padEnd(width) + " ", protrusion: Math.max(0, cp.length - width) };
+  return { s: ljust(cp, width, width) + " ", protrusion: 0 };
+}
+
+function p_rtentry(e: rt_dump_entry, f: nflags): string {
+  const ishost = (e.rt_flags & RTF_HOST) !== 0;
+  const dst = ishost ? hostname4(e.rt_dst, f.numeric_addr) : netname4(e.rt_dst, e.rt_mask, f.numeric_addr);
+  const g = e.rt_gateway;
+  let gw: string;
+  if ("sin_addr" in g) gw = hostname4(g.sin_addr, f.numeric_addr);
+  else if ("sdl_index" in g) gw = link_name(g.sdl_index, g.sdl_type, g.sdl_data, g.sdl_lladdr);
+  else gw = "null";
+  const d = p_sockaddr(dst, wid_dst, f);
+  const gp = p_sockaddr(gw, wid_gw - d.protrusion, f);
+  let s = d.s + gp.s;
+  s += fmt_flags(e.rt_flags).padEnd(Math.max(0, wid_flags - gp.protrusion)) + " ";
+  if (f.Wflag) {
+    s += `${String(e.rt_nhidx).padStart(wid_mtu)} `;
+    s += e.rt_mtu !== 0 ? `${String(e.rt_mtu).padStart(wid_mtu)} ` : `${"".padStart(wid_mtu)} `;
+    s += e.rt_ifname.padStart(10);
+  } else {
+    s += rjust(e.rt_ifname, 8, 8);
+  }
+  if (e.rt_expire > 0) s += ` ${String(e.rt_expire).padStart(wid_expire)}`;
+  return s + "\n";
+}
+
+// ---------------------------------------------------------------------------
+// Interfaces (if.c's intpr).
+
+/** humanize_number(3) with HN_AUTOSCALE | HN_NOSPACE | HN_DECIMAL into 5 bytes. */
+function humanize(v: number, div1000: boolean): string {
+  const divisor = div1000 ? 1000 : 1024;
+  const units = ["", "K", "M", "G", "T", "P", "E"];
+  let i = 0;
+  let x = v;
+  // Four characters of room: scale until the number fits.
+  while (i < units.length - 1 && (x >= 1000 || (i === 0 && v >= 10000))) {
+    x /= divisor;
+    i++;
+  }
+  if (i === 0) return String(v);
+  if (x < 9.95) return `${x.toFixed(1)}${units[i]}`;
+  return `${Math.round(x)}${units[i]}`;
+}
+
+function show_stat(width: number, value: number, showvalue: boolean, div1000: boolean, f: nflags, lsep = "", rsep = " "): string {
+  if (!showvalue) return `${lsep}${"-".padStart(width)}${rsep}`;
+  const v = f.hflag ? humanize(value, div1000) : String(value);
+  return `${lsep}${v.padStart(width)}${rsep}`;
+}
+
+function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
+  const ifap = sys_getifaddrs(kp);
+  let ifn_len_max = 5;
+  let net_len = 13;
+  const addr_len = 17;
+  const wanted = (ifa: ifaddrs_rec) => (f.interface === null || ifa.ifa_name === f.interface) && (f.af === AF_UNSPEC || ifa.family === f.af);
+  if (f.Wflag) {
+    for (const ifa of ifap) {
+      if (!wanted(ifa)) continue;
+      let l = ifa.ifa_name.length;
+      if ((ifa.ifa_flags & IFF_UP) === 0) l++;
+      ifn_len_max = Math.max(ifn_len_max, l);
+    }
+    net_len = 18;
+  }
+  let o = ljust("Name", ifn_len_max, ifn_len_max);
+  o += ` ${rjust("Mtu", 5, 5)} ${ljust("Network", net_len, net_len)} ${ljust("Address", addr_len, addr_len)} ${rjust("Ipkts", 8, 8)} ${rjust("Ierrs", 5, 5)} ${rjust("Idrop", 5, 5)}`;
+  if (f.bflag) o += ` ${rjust("Ibytes", 10, 10)}`;
+  o += ` ${rjust("Opkts", 8, 8)} ${rjust("Oerrs", 5, 5)}`;
+  if (f.bflag) o += ` ${rjust("Obytes", 10, 10)}`;
+  o += ` ${"Coll".padStart(5)}`;
+  if (f.dflag) o += ` ${rjust("Drop", 5, 5)}`;
+  o += "\n";
+  for (const ifa of ifap) {
+    if (!wanted(ifa)) continue;
+    const xname = (ifa.ifa_flags & IFF_UP) === 0 ? `${ifa.ifa_name}*` : ifa.ifa_name;
+    o += ljust(xname, ifn_len_max, ifn_len_max);
+    const d = ifa.ifa_data;
+    o += show_stat(6, d.ifi_mtu, d.ifi_mtu !== 0, false, f);
+    let network = false;
+    let link = false;
+    if (ifa.family === AF_INET) {
+      const nn = netname4(ifa.addr, ifa.netmask, f.numeric_addr);
+      const rn = hostname4(ifa.addr, f.numeric_addr);
+      if (f.Wflag) o += `${nn.padEnd(net_len)} ${rn.padEnd(addr_len)} `;
+      else o += `${ljust(nn, net_len, net_len)} ${ljust(rn, addr_len, addr_len)} `;
+      network = true;
+    } else {
+      o += `${ljust(`<Link#${ifa.sdl_index}>`, net_len, net_len)} `;
+      const ln = link_name(ifa.sdl_index, ifa.sdl_type, ifa.ifa_name, ifa.sdl_lladdr);
+      o += `${ljust(ln, addr_len, addr_len)} `;
+      link = true;
+    }
+    o += show_stat(8, d.ifi_ipackets, link || network, true, f);
+    o += show_stat(5, d.ifi_ierrors, link, true, f);
+    o += show_stat(5, d.ifi_iqdrops, link, true, f);
+    if (f.bflag) o += show_stat(10, d.ifi_ibytes, link || network, false, f);
+    o += show_stat(8, d.ifi_opackets, link || network, true, f);
+    o += show_stat(5, d.ifi_oerrors, link, true, f);
+    if (f.bflag) o += show_stat(10, d.ifi_obytes, link || network, false, f);
+    o += show_stat(5, d.ifi_collisions, link, true, f, "", "");
+    if (f.dflag) o += show_stat(5, d.ifi_oqdrops, link, true, f, " ", " ");
+    o += "\n";
+  }
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// mbuf.c's mbpr (netstat -m).
+
+function mbpr(ctx: prog_ctx, kp: proc): void {
+  const st = sys_mbstat(kp);
+  const zone = (n: string) => st.zones.find((z) => z.mt_name === n);
+  const mb = zone("mbuf");
+  const cl = zone("mbuf_cluster");
+  const pk = zone("mbuf_packet");
+  const jp = zone("mbuf_jumbo_page");
+  const j9 = zone("mbuf_jumbo_9k");
+  const j16 = zone("mbuf_jumbo_16k");
+  if (mb === undefined || cl === undefined || pk === undefined || jp === undefined || j9 === undefined || j16 === undefined) {
+    ctx.stderr.write("netstat: memstat_mtl_find: zone mbuf not found\n");
+    return;
+  }
+  const K = (n: number) => Math.floor(n / 1024);
+  let o = "";
+  o += `${mb.mt_count + pk.mt_count}/${mb.mt_free + pk.mt_free}/${mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free} mbufs in use (current/cache/total)\n`;
+  o += `${cl.mt_count - pk.mt_free}/${cl.mt_free + pk.mt_free}/${cl.mt_count + cl.mt_free}/${cl.mt_countlimit} mbuf clusters in use (current/cache/total/max)\n`;
+  o += `${pk.mt_count}/${pk.mt_free} mbuf+clusters out of packet secondary zone in use (current/cache)\n`;
+  o += `${jp.mt_count}/${jp.mt_free}/${jp.mt_count + jp.mt_free}/${jp.mt_countlimit} ${K(jp.mt_size)}k (page size) jumbo clusters in use (current/cache/total/max)\n`;
+  o += `${j9.mt_count}/${j9.mt_free}/${j9.mt_count + j9.mt_free}/${j9.mt_countlimit} 9k jumbo clusters in use (current/cache/total/max)\n`;
+  o += `${j16.mt_count}/${j16.mt_free}/${j16.mt_count + j16.mt_free}/${j16.mt_countlimit} 16k jumbo clusters in use (current/cache/total/max)\n`;
+  const bytes_inuse =
+    mb.mt_count * mb.mt_size +
+    pk.mt_count * pk.mt_size +
+    pk.mt_count * cl.mt_size +
+    (cl.mt_count - pk.mt_count - pk.mt_free) * cl.mt_size +
+    jp.mt_count * jp.mt_size +
+    j9.mt_count * j9.mt_size +
+    j16.mt_count * j16.mt_size;
+  const bytes_incache =
+    mb.mt_free * mb.mt_size +
+    pk.mt_free * mb.mt_size +
+    pk.mt_free * cl.mt_size +
+    cl.mt_free * cl.mt_size +
+    jp.mt_free * jp.mt_size +
+    j9.mt_free * j9.mt_size +
+    j16.mt_free * j16.mt_size;
+  o += `${K(bytes_inuse)}K/${K(bytes_incache)}K/${K(bytes_inuse + bytes_incache)}K bytes allocated to network (current/cache/total)\n`;
+  const den = st.mb_denied;
+  o += `${den.mbufs}/${den.clusters}/${den.packets} requests for mbufs denied (mbufs/clusters/mbuf+clusters)\n`;
+  o += `${mb.mt_sleeps}/${cl.mt_sleeps}/${pk.mt_sleeps} requests for mbufs delayed (mbufs/clusters/mbuf+clusters)\n`;
+  o += `${jp.mt_sleeps}/${j9.mt_sleeps}/${j16.mt_sleeps} requests for jumbo clusters delayed (${K(jp.mt_size)}k/9k/16k)\n`;
+  o += `${jp.mt_failures}/${j9.mt_failures}/${j16.mt_failures} requests for jumbo clusters denied (${K(jp.mt_size)}k/9k/16k)\n`;
+  const [syscalls, noiocnt, iocnt, pages_read, pages_valid, pages_bogus, rhpages_requested, rhpages_read, busy, allocfail, allocwait] = st.sfstat;
+  o += `${syscalls} sendfile syscalls\n`;
+  o += `${noiocnt} sendfile syscalls completed without I/O request\n`;
+  o += `${iocnt} requests for I/O initiated by sendfile\n`;
+  o += `${pages_read} pages read by sendfile as part of a request\n`;
+  o += `${pages_valid} pages were valid at time of a sendfile request\n`;
+  o += `${pages_bogus} pages were valid and substituted to bogus page\n`;
+  o += `${rhpages_requested} pages were requested for read ahead by applications\n`;
+  o += `${rhpages_read} pages were read ahead by sendfile\n`;
+  o += `${busy} times sendfile encountered an already busy page\n`;
+  o += `${allocfail} requests for sfbufs denied\n`;
+  o += `${allocwait} requests for sfbufs delayed\n`;
+  ctx.stdout.write(o);
+}

@@ -1,0 +1,924 @@
+// contrib/tcpdump (tcpdump.c, print-ether.c, print-null.c, print-arp.c,
+// print-ip.c, print-icmp.c, print-udp.c) with the libpcap pieces it needs
+// (pcap-bpf.c, sf-pcap.c, a small subset of the filter language): tcpdump
+// 4.99 as FreeBSD 14 ships it.  Captures on one interface through /dev/bpf
+// (sys_bpf_open and friends), writes a pcap savefile (-w) or prints a one
+// line decode per packet, reads savefiles back (-r), and stops after -c
+// packets or when nothing in the simulation can send another one (the
+// simulator's stand-in for ^C).
+
+import fs from "node:fs";
+import path from "node:path";
+import { EACCES, EINTR, ENXIO, EPERM } from "../kern/errno.ts";
+import { sys_bpf_close, sys_bpf_getdlt, sys_bpf_open, sys_bpf_read, sys_bpf_stats, sys_bpf_wait, sys_getifaddrs } from "../kern/sys_generic.ts";
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { SIGHUP, SIGINT, SIGTERM, sys_sigaction } from "../kern/kern_sig.ts";
+import { AF_LINK } from "../kern/socket.ts";
+import { IFF_LOOPBACK, IFF_RUNNING, IFF_UP, LINK_STATE_DOWN, LINK_STATE_UP, sysctl_iflist, type if_msghdr } from "../net/if.ts";
+import { inet_aton } from "../netinet/in.ts";
+import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { ether_aton, getservbyname, getservbyport, hostname4 } from "./netdb.ts";
+
+const DLT_NULL = 0;
+const DLT_EN10MB = 1;
+const DEFAULT_SNAPLEN = 262144;
+const PCAP_MAGIC = 0xa1b2c3d4;
+
+interface tflags {
+  nflag: boolean;
+  eflag: boolean;
+  tflag: number;
+  vflag: number;
+  qflag: boolean;
+}
+
+function print_usage(ctx: prog_ctx): never {
+  ctx.stderr.write(
+    "tcpdump version 4.99.4\n" +
+      "libpcap version 1.10.4\n" +
+      "OpenSSL 3.0.10 1 Aug 2023\n" +
+      "Usage: tcpdump [-AbdDefhHIJKlLnNOpqStuUvxX#] [ -B size ] [ -c count ] [--count]\n" +
+      "\t\t[ -C file_size ] [ -E algo:secret ] [ -F file ] [ -G seconds ]\n" +
+      "\t\t[ -i interface ] [ --immediate-mode ] [ -j tstamptype ]\n" +
+      "\t\t[ -M secret ] [ --number ] [ --print ] [ -Q in|out|inout ]\n" +
+      "\t\t[ -r file ] [ -s snaplen ] [ -T type ] [ --version ]\n" +
+      "\t\t[ -V file ] [ -w file ] [ -W filecount ] [ -y datalinktype ]\n" +
+      "\t\t[ --time-stamp-precision precision ] [ --micro ] [ --nano ]\n" +
+      "\t\t[ -z postrotate-command ] [ -Z user ] [ expression ]\n",
+  );
+  throw new prog_exit(1);
+}
+
+function error(ctx: prog_ctx, msg: string): never {
+  ctx.stderr.write(`tcpdump: ${msg}\n`);
+  throw new prog_exit(1);
+}
+
+function dlt_name(dlt: number): string {
+  switch (dlt) {
+    case DLT_NULL:
+      return "NULL (BSD loopback)";
+    case DLT_EN10MB:
+      return "EN10MB (Ethernet)";
+    default:
+      return `${dlt}`;
+  }
+}
+
+/** Where a relative file name lives: the shell's working directory. */
+function resolve_path(ctx: prog_ctx, f: string): string {
+  return path.resolve(ctx.env.get("PWD") ?? process.cwd(), f);
+}
+
+function errno_text(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return "No such file or directory";
+    case "EACCES":
+      return "Permission denied";
+    case "EISDIR":
+      return "Is a directory";
+    case "ENOTDIR":
+      return "Not a directory";
+    default:
+      return String(code ?? e);
+  }
+}
+
+export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
+  return prog_run(ctx, async () => {
+    const kp = ctx.p as proc;
+    const f: tflags = { nflag: false, eflag: false, tflag: 0, vflag: 0, qflag: false };
+    let device: string | null = null;
+    let wfile: string | null = null;
+    let rfile: string | null = null;
+    let cnt = -1;
+    let snaplen = DEFAULT_SNAPLEN;
+    const argv = ctx.argv;
+    const takes = "BcCEFGiIjMmrsTVwWyzZQ";
+    let i = 1;
+    for (; i < argv.length; i++) {
+      const a = argv[i];
+      if (a === "--") {
+        i++;
+        break;
+      }
+      if (!a.startsWith("-") || a === "-") break;
+      if (a.startsWith("--")) {
+        if (a === "--version") {
+          ctx.stdout.write("tcpdump version 4.99.4\nlibpcap version 1.10.4\nOpenSSL 3.0.10 1 Aug 2023\n");
+          return 0;
+        }
+        if (a === "--immediate-mode" || a === "--print" || a === "--micro") continue;
+        ctx.stderr.write(`tcpdump: unknown option -- ${a.slice(2)}\n`);
+        print_usage(ctx);
+      }
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j];
+        if (!"AbdDefhHIJKlLnNOpqStuUvxX#".includes(c) && !takes.includes(c)) {
+          ctx.stderr.write(`tcpdump: illegal option -- ${c}\n`);
+          print_usage(ctx);
+        }
+        let val = "";
+        if (takes.includes(c)) {
+          val = a.slice(j + 1);
+          if (val === "") {
+            i++;
+            if (i >= argv.length) {
+              ctx.stderr.write(`tcpdump: option requires an argument -- ${c}\n`);
+              print_usage(ctx);
+            }
+            val = argv[i];
+          }
+        }
+        switch (c) {
+          case "c": {
+            const n = /^[0-9]+$/.test(val) ? Number(val) : NaN;
+            if (!(n > 0) || n > 2 ** 31 - 1) error(ctx, `invalid packet count ${val}`);
+            cnt = n;
+            break;
+          }
+          case "e":
+            f.eflag = true;
+            break;
+          case "h":
+            print_usage(ctx);
+            break;
+          case "i":
+            device = val;
+            break;
+          case "n":
+            f.nflag = true;
+            break;
+          case "q":
+            f.qflag = true;
+            break;
+          case "r":
+            rfile = val;
+            break;
+          case "s": {
+            const n = /^[0-9]+$/.test(val) ? Number(val) : NaN;
+            if (!(n >= 0) || n > 262144) error(ctx, `invalid snaplen ${val}`);
+            snaplen = n === 0 ? DEFAULT_SNAPLEN : n;
+            break;
+          }
+          case "t":
+            f.tflag++;
+            break;
+          case "v":
+            f.vflag++;
+            break;
+          case "w":
+            wfile = val;
+            break;
+          case "D": {
+            // pcap_findalldevs: best candidates first (up, running, not a
+            // loopback), each with its flags and connection status.
+            const merit = (dev: if_msghdr) =>
+              ((dev.flags & IFF_UP) === 0 ? 0x2000000 : 0) + ((dev.flags & IFF_RUNNING) === 0 ? 0x1000000 : 0) + ((dev.flags & IFF_LOOPBACK) !== 0 ? 0x800000 : 0);
+            const devs = sysctl_iflist(kp.p_ucred)
+              .map((dev, n) => ({ dev, n }))
+              .sort((x, y) => merit(x.dev) - merit(y.dev) || x.n - y.n)
+              .map((x) => x.dev);
+            let n = 1;
+            for (const dev of devs) {
+              const fl: string[] = [];
+              if ((dev.flags & IFF_UP) !== 0) fl.push("Up");
+              if ((dev.flags & IFF_RUNNING) !== 0) fl.push("Running");
+              if ((dev.flags & IFF_LOOPBACK) !== 0) fl.push("Loopback");
+              let st = fl.length > 0 ? fl.join(", ") : "none";
+              if ((dev.flags & IFF_LOOPBACK) === 0) {
+                st += dev.link_state === LINK_STATE_UP ? ", Connected" : dev.link_state === LINK_STATE_DOWN ? ", Disconnected" : ", Connection status unknown";
+              }
+              ctx.stdout.write(`${n++}.${dev.name} [${st}]\n`);
+            }
+            return 0;
+          }
+          default:
+            break;
+        }
+        if (takes.includes(c)) break;
+      }
+    }
+    const expr = argv.slice(i).join(" ");
+    const filter = expr.trim() === "" ? null : compile_filter(ctx, expr);
+
+    if (rfile !== null) return read_savefile(ctx, f, rfile, filter, cnt, wfile);
+
+    if (device === null) device = lookupdev(kp);
+    if (device === null) error(ctx, "no suitable device found");
+    // BIOCSETF: the compiled filter runs in the kernel, on the link type
+    // of the interface (Ethernet, or lo0's 4-byte address family), which is
+    // known once the descriptor is bound (BIOCGDLT) and before any packet.
+    let fdlt = DLT_EN10MB;
+    const o = sys_bpf_open(kp, device, { snaplen, filter: filter === null ? undefined : (pkt) => filter(pkt, fdlt) });
+    if (o.error !== 0 || o.d === null) {
+      if (o.error === EPERM || o.error === EACCES) {
+        ctx.stderr.write(`tcpdump: ${device}: You don't have permission to capture on that device\n((cannot open device) /dev/bpf: Permission denied)\n`);
+      } else {
+        ctx.stderr.write(`tcpdump: ${device}: No such device exists\n(BIOCSETIF failed: Device not configured)\n`);
+      }
+      throw new prog_exit(1);
+    }
+    const d = o.d;
+    const dlt = sys_bpf_getdlt(d);
+    fdlt = dlt;
+    let fd: number | null = null;
+    try {
+      if (wfile !== null) {
+        try {
+          fd = fs.openSync(resolve_path(ctx, wfile), "w");
+          const hdr = new Uint8Array(24);
+          const dv = new DataView(hdr.buffer);
+          dv.setUint32(0, PCAP_MAGIC, true);
+          dv.setUint16(4, 2, true);
+          dv.setUint16(6, 4, true);
+          dv.setUint32(16, snaplen, true);
+          dv.setUint32(20, dlt, true);
+          fs.writeSync(fd, hdr);
+        } catch (e) {
+          error(ctx, `${wfile}: ${errno_text(e)}`);
+        }
+      }
+      if (f.vflag === 0 && wfile === null) {
+        ctx.stderr.write("tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n");
+      } else ctx.stderr.write("tcpdump: ");
+      ctx.stderr.write(`listening on ${device}, link-type ${dlt_name(dlt)}, snapshot length ${snaplen} bytes\n`);
+
+      // cleanup(): ^C, SIGTERM and SIGHUP end the capture loop (pcap_breakloop)
+      // and tcpdump prints its counts and exits 0.
+      for (const sig of [SIGHUP, SIGINT, SIGTERM]) sys_sigaction(kp, sig, () => {});
+      let have = 0;
+      let captured = 0;
+      let status = 0;
+      loop: for (;;) {
+        const r = sys_bpf_read(d, have);
+        for (const pkt of r.packets) {
+          have++;
+          if (fd !== null) {
+            const rec = new Uint8Array(16 + pkt.caplen);
+            const dv = new DataView(rec.buffer);
+            dv.setUint32(0, pkt.sec, true);
+            dv.setUint32(4, pkt.usec, true);
+            dv.setUint32(8, pkt.caplen, true);
+            dv.setUint32(12, pkt.len, true);
+            rec.set(pkt.data.subarray(0, pkt.caplen), 16);
+            fs.writeSync(fd, rec);
+          } else {
+            ctx.stdout.write(pretty_print(f, dlt, pkt.sec, pkt.usec, pkt.data, pkt.len));
+          }
+          captured++;
+          if (cnt > 0 && captured >= cnt) break loop;
+        }
+        if (r.error === ENXIO) {
+          ctx.stderr.write("tcpdump: pcap_loop: The interface disappeared\n");
+          status = 1;
+          break;
+        }
+        const e = await sys_bpf_wait(kp, d, have, 0);
+        // Interrupted: nothing can deliver another packet; end as ^C would.
+        if (e === EINTR) break;
+      }
+      const st = sys_bpf_stats(d);
+      const pl = (n: number) => (n === 1 ? "" : "s");
+      ctx.stderr.write(`${captured} packet${pl(captured)} captured\n`);
+      ctx.stderr.write(`${st.bs_recv} packet${pl(st.bs_recv)} received by filter\n`);
+      ctx.stderr.write(`${st.bs_drop} packet${pl(st.bs_drop)} dropped by kernel\n`);
+      return status;
+    } finally {
+      if (fd !== null) fs.closeSync(fd);
+      sys_bpf_close(d);
+    }
+  });
+}
+
+/** pcap_lookupdev: the first interface that is up and not a loopback, else the first one up. */
+function lookupdev(kp: proc): string | null {
+  const links = sys_getifaddrs(kp).filter((a) => a.family === AF_LINK && (a.ifa_flags & IFF_UP) !== 0);
+  const nl = links.find((a) => (a.ifa_flags & IFF_LOOPBACK) === 0);
+  return (nl ?? links[0])?.ifa_name ?? null;
+}
+
+/** tcpdump -r: decode (or copy with -w) a savefile. */
+function read_savefile(ctx: prog_ctx, f: tflags, rfile: string, filter: pkt_filter | null, cnt: number, wfile: string | null): number {
+  let buf: Uint8Array;
+  try {
+    buf = new Uint8Array(fs.readFileSync(resolve_path(ctx, rfile)));
+  } catch (e) {
+    error(ctx, `${rfile}: ${errno_text(e)}`);
+  }
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  // libpcap's own words (sf-pcap.c, savefile.c).
+  if (buf.length < 4) error(ctx, `truncated dump file; tried to read 4 file header bytes, only got ${buf.length}`);
+  const magic = dv.getUint32(0, true);
+  let le: boolean;
+  if (magic === PCAP_MAGIC) le = true;
+  else if (dv.getUint32(0, false) === PCAP_MAGIC) le = false;
+  else error(ctx, "unknown file format");
+  if (buf.length < 24) error(ctx, `truncated dump file; tried to read 20 file header bytes, only got ${buf.length - 4}`);
+  const snaplen = dv.getUint32(16, le);
+  const dlt = dv.getUint32(20, le);
+  ctx.stderr.write(`reading from file ${rfile}, link-type ${dlt_name(dlt)}, snapshot length ${snaplen}\n`);
+  let out: number | null = null;
+  if (wfile !== null) {
+    try {
+      out = fs.openSync(resolve_path(ctx, wfile), "w");
+      fs.writeSync(out, buf.subarray(0, 24));
+    } catch (e) {
+      error(ctx, `${wfile}: ${errno_text(e)}`);
+    }
+  }
+  try {
+    let off = 24;
+    let n = 0;
+    let o = "";
+    while (off + 16 <= buf.length) {
+      const sec = dv.getUint32(off, le);
+      const usec = dv.getUint32(off + 4, le);
+      const caplen = dv.getUint32(off + 8, le);
+      const len = dv.getUint32(off + 12, le);
+      if (off + 16 + caplen > buf.length) break;
+      const data = buf.subarray(off + 16, off + 16 + caplen);
+      const rec = buf.subarray(off, off + 16 + caplen);
+      off += 16 + caplen;
+      if (filter !== null && !filter(data, dlt)) continue;
+      if (out !== null) fs.writeSync(out, rec);
+      else o += pretty_print(f, dlt, sec, usec, data, len);
+      n++;
+      if (cnt > 0 && n >= cnt) break;
+    }
+    ctx.stdout.write(o);
+  } finally {
+    if (out !== null) fs.closeSync(out);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// The printers.
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/** ts_format: HH:MM:SS.uuuuuu in UTC (FreeBSD's default zone). */
+function ts_print(f: tflags, sec: number, usec: number): string {
+  if (f.tflag === 1) return "";
+  if (f.tflag === 2) return `${sec}.${String(usec).padStart(6, "0")} `;
+  const t = sec % 86400;
+  return `${pad2(Math.floor(t / 3600))}:${pad2(Math.floor((t % 3600) / 60))}:${pad2(t % 60)}.${String(usec).padStart(6, "0")} `;
+}
+
+/** addrtoname.c's OUI table, the entries the simulator can meet. */
+const oui_values = new Map<number, string>([[0x000000, "Ethernet"]]);
+
+/** etheraddr_string: without -n the broadcast address has a name, and
+ *  others carry their vendor ("oui") name. */
+function etheraddr_string(f: tflags, b: Uint8Array, off: number): string {
+  const p: string[] = [];
+  for (let i = 0; i < 6; i++) p.push(b[off + i].toString(16).padStart(2, "0"));
+  if (f.nflag) return p.join(":");
+  if (p.every((x) => x === "ff")) return "Broadcast";
+  const oui = (b[off] << 16) | (b[off + 1] << 8) | b[off + 2];
+  return `${p.join(":")} (oui ${oui_values.get(oui) ?? "Unknown"})`;
+}
+
+function ethertype_name(t: number): string {
+  switch (t) {
+    case 0x0800:
+      return "IPv4";
+    case 0x0806:
+      return "ARP";
+    case 0x86dd:
+      return "IPv6";
+    case 0x8100:
+      return "802.1Q";
+    case 0x8035:
+      return "Reverse ARP";
+    default:
+      return "Unknown";
+  }
+}
+
+function pretty_print(f: tflags, dlt: number, sec: number, usec: number, p: Uint8Array, len: number): string {
+  let s = ts_print(f, sec, usec);
+  if (dlt === DLT_EN10MB) s += ether_print(f, p, len);
+  else if (dlt === DLT_NULL) s += null_print(f, p, len);
+  else s += `[|dlt ${dlt}]`;
+  return s + "\n";
+}
+
+function ether_print(f: tflags, p: Uint8Array, len: number): string {
+  if (p.length < 14) return "[|ether]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const type = dv.getUint16(12);
+  let s = "";
+  if (f.eflag) {
+    s += `${etheraddr_string(f, p, 6)} > ${etheraddr_string(f, p, 0)}, `;
+    s += f.qflag ? ethertype_name(type) : `ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")})`;
+    s += `, length ${len}: `;
+  }
+  const payload = p.subarray(14);
+  switch (type) {
+    case 0x0800:
+      return s + ip_print(f, payload, len - 14);
+    case 0x0806:
+      return s + arp_print(f, payload, len - 14);
+    default:
+      if (!f.eflag) s += `${etheraddr_string(f, p, 6)} > ${etheraddr_string(f, p, 0)}, ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")}), length ${len}: `;
+      return s.replace(/: $/, ":");
+  }
+}
+
+function null_print(f: tflags, p: Uint8Array, len: number): string {
+  if (p.length < 4) return "[|null]";
+  const family = new DataView(p.buffer, p.byteOffset, 4).getUint32(0, true);
+  let s = "";
+  if (f.eflag) s += `AF ${family === 2 ? "IPv4" : family === 28 || family === 24 || family === 30 ? "IPv6" : "Unknown"} (${family}), length ${len}: `;
+  if (family === 2) return s + ip_print(f, p.subarray(4), len - 4);
+  return s + `[|null]`;
+}
+
+function ipaddr_string(f: tflags, a: number): string {
+  return hostname4(a, f.nflag);
+}
+
+const ipproto_names = new Map<number, string>([
+  [1, "ICMP"],
+  [2, "IGMP"],
+  [4, "IPIP"],
+  [6, "TCP"],
+  [17, "UDP"],
+  [41, "IPv6"],
+  [47, "GRE"],
+  [50, "ESP"],
+  [51, "AH"],
+  [103, "PIM"],
+  [112, "VRRP"],
+  [132, "SCTP"],
+]);
+/** /etc/protocols' names (netdb_protoname). */
+const netdb_protonames = new Map<number, string>([
+  [0, "ip"],
+  [1, "icmp"],
+  [2, "igmp"],
+  [4, "ipencap"],
+  [6, "tcp"],
+  [17, "udp"],
+  [41, "ipv6"],
+  [47, "gre"],
+  [50, "esp"],
+  [51, "ah"],
+  [89, "ospf"],
+  [103, "pim"],
+  [112, "carp"],
+  [132, "sctp"],
+]);
+
+/** The checksum the field should hold: the sum with the field zeroed. */
+function cksum_shouldbe(b: Uint8Array, off: number, len: number, field: number, init = 0): number {
+  const c = b.slice(off, off + len);
+  c[field] = 0;
+  c[field + 1] = 0;
+  return in_cksum(c, 0, len, init);
+}
+
+function in_cksum(b: Uint8Array, off: number, len: number, init = 0): number {
+  let sum = init;
+  let i = 0;
+  for (; i + 1 < len; i += 2) sum += (b[off + i] << 8) | b[off + i + 1];
+  if (i < len) sum += b[off + i] << 8;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+function ip_print(f: tflags, p: Uint8Array, length: number): string {
+  let s = f.eflag ? "" : "IP ";
+  if (p.length < 20) return s + "[|ip]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const vhl = p[0];
+  if (vhl >> 4 !== 4) return s + `IP${vhl >> 4}`;
+  const hlen = (vhl & 0xf) * 4;
+  if (hlen < 20) return s + `bad-hlen ${hlen}`;
+  const ipl = dv.getUint16(2);
+  if (length < ipl) s += `truncated-ip - ${ipl - length} bytes missing! `;
+  const id = dv.getUint16(4);
+  const off = dv.getUint16(6);
+  const ttl = p[8];
+  const proto = p[9];
+  const src = dv.getUint32(12);
+  const dst = dv.getUint32(16);
+  if (f.vflag > 0) {
+    const fl: string[] = [];
+    if ((off & 0x8000) !== 0) fl.push("rsvd");
+    if ((off & 0x4000) !== 0) fl.push("DF");
+    if ((off & 0x2000) !== 0) fl.push("+");
+    s += `(tos 0x${p[1].toString(16)}, ttl ${ttl}, id ${id}, offset ${(off & 0x1fff) * 8}, flags [${fl.length ? fl.join("") : "none"}], proto ${ipproto_names.get(proto) ?? "unknown"} (${proto}), length ${ipl}`;
+    if (p.length >= hlen && in_cksum(p, 0, hlen) !== 0) {
+      s += `, bad cksum ${dv.getUint16(10).toString(16)} (->${cksum_shouldbe(p, 0, hlen, 10).toString(16)})!`;
+    }
+    s += ")\n    ";
+  }
+  const len = Math.min(ipl, length) - hlen;
+  const payload = p.subarray(hlen, Math.min(p.length, hlen + Math.max(0, len)));
+  if ((off & 0x1fff) === 0) {
+    const fragmented = (off & 0x2000) !== 0;
+    switch (proto) {
+      case 1:
+        return s + `${ipaddr_string(f, src)} > ${ipaddr_string(f, dst)}: ` + icmp_print(f, payload, len, fragmented);
+      case 17:
+        return s + udp_print(f, payload, len, src, dst, p, hlen);
+      default: {
+        s += `${ipaddr_string(f, src)} > ${ipaddr_string(f, dst)}: `;
+        const pn = f.nflag ? undefined : netdb_protonames.get(proto);
+        s += pn !== undefined ? ` ${pn}` : ` ip-proto-${proto}`;
+        return s + ` ${len}`;
+      }
+    }
+  }
+  s += `${ipaddr_string(f, src)} > ${ipaddr_string(f, dst)}:`;
+  const pn = f.nflag ? undefined : netdb_protonames.get(proto);
+  return s + (pn !== undefined ? ` ${pn}` : ` ip-proto-${proto}`);
+}
+
+function udpport_string(f: tflags, port: number): string {
+  if (f.nflag) return String(port);
+  return getservbyport(port, "udp") ?? String(port);
+}
+
+function udp_print(f: tflags, p: Uint8Array, length: number, src: number, dst: number, ip: Uint8Array, hlen: number): string {
+  if (p.length < 8) return `${ipaddr_string(f, src)} > ${ipaddr_string(f, dst)}: [|udp]`;
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const sport = dv.getUint16(0);
+  const dport = dv.getUint16(2);
+  const ulen = dv.getUint16(4);
+  const addrs = `${ipaddr_string(f, src)}.${udpport_string(f, sport)} > ${ipaddr_string(f, dst)}.${udpport_string(f, dport)}: `;
+  if (ulen < 8) return addrs + `truncated-udplength ${ulen}`;
+  // The length is the header's, even for the first fragment of a datagram.
+  void length;
+  void ip;
+  void hlen;
+  return addrs + `UDP, length ${ulen - 8}`;
+}
+
+function icmp_print(f: tflags, p: Uint8Array, plen: number, fragmented: boolean): string {
+  if (p.length < 4) return "[|icmp]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const type = p[0];
+  const code = p[1];
+  const qdst = () => (p.length >= 8 + 20 ? ipaddr_string(f, dv.getUint32(8 + 16)) : "[|icmp]");
+  let str: string;
+  switch (type) {
+    case 0:
+    case 8:
+      str = `echo ${type === 8 ? "request" : "reply"}, id ${dv.getUint16(4)}, seq ${dv.getUint16(6)}`;
+      break;
+    case 3:
+      switch (code) {
+        case 0:
+          str = `net ${qdst()} unreachable`;
+          break;
+        case 1:
+          str = `host ${qdst()} unreachable`;
+          break;
+        case 2:
+          str = `${qdst()} protocol ${p[8 + 9]} unreachable`;
+          break;
+        case 3: {
+          const ohl = (p[8] & 0xf) * 4;
+          const dport = p.length >= 8 + ohl + 4 ? dv.getUint16(8 + ohl + 2) : 0;
+          const oproto = p[8 + 9];
+          if (oproto === 6) str = `${qdst()} tcp port ${f.nflag ? dport : dport} unreachable`;
+          else if (oproto === 17) str = `${qdst()} udp port ${udpport_string(f, dport)} unreachable`;
+          else str = `${qdst()} protocol ${oproto} port ${dport} unreachable`;
+          break;
+        }
+        case 4: {
+          const mtu = dv.getUint16(6);
+          str = mtu ? `${qdst()} unreachable - need to frag (mtu ${mtu})` : `${qdst()} unreachable - need to frag`;
+          break;
+        }
+        case 5:
+          str = `${qdst()} unreachable - source route failed`;
+          break;
+        case 6:
+          str = `net ${qdst()} unreachable - unknown`;
+          break;
+        case 7:
+          str = `host ${qdst()} unreachable - unknown`;
+          break;
+        case 8:
+          str = `${qdst()} unreachable - source host isolated`;
+          break;
+        case 9:
+          str = `net ${qdst()} unreachable - admin prohibited`;
+          break;
+        case 10:
+          str = `host ${qdst()} unreachable - admin prohibited`;
+          break;
+        case 11:
+          str = `net ${qdst()} unreachable - tos prohibited`;
+          break;
+        case 12:
+          str = `host ${qdst()} unreachable - tos prohibited`;
+          break;
+        case 13:
+          str = `host ${qdst()} unreachable - admin prohibited filter`;
+          break;
+        case 14:
+          str = `host ${qdst()} unreachable - host precedence violation`;
+          break;
+        case 15:
+          str = `host ${qdst()} unreachable - precedence cutoff`;
+          break;
+        default:
+          str = `${qdst()} unreachable - #${code}`;
+      }
+      break;
+    case 5: {
+      const gw = p.length >= 8 ? ipaddr_string(f, dv.getUint32(4)) : "";
+      const kinds = ["redirect %s to net %s", "redirect %s to host %s", "redirect-tos %s to net %s", "redirect-tos %s to host %s"];
+      const k = kinds[code];
+      str = k !== undefined ? k.replace("%s", qdst()).replace("%s", gw) : `redirect-#${code} ${qdst()} to ${gw}`;
+      break;
+    }
+    case 11:
+      str = code === 0 ? "time exceeded in-transit" : code === 1 ? "ip reassembly time exceeded" : `time exceeded-#${code}`;
+      break;
+    case 12:
+      str = code ? `parameter problem - code ${code}` : `parameter problem - octet ${p[4]}`;
+      break;
+    case 18:
+      str = `address mask is 0x${(p.length >= 12 ? dv.getUint32(8) : 0).toString(16).padStart(8, "0")}`;
+      break;
+    case 13:
+      str = `time stamp query id ${dv.getUint16(4)} seq ${dv.getUint16(6)}`;
+      break;
+    case 4:
+      str = "source quench";
+      break;
+    case 9:
+      str = "router advertisement";
+      break;
+    case 10:
+      str = "router solicitation";
+      break;
+    case 15:
+      str = "information request";
+      break;
+    case 16:
+      str = "information reply";
+      break;
+    case 17:
+      str = "address mask request";
+      break;
+    default:
+      str = `type-#${type}`;
+  }
+  let s = `ICMP ${str}, length ${plen}`;
+  if (f.vflag > 0 && !fragmented && p.length >= plen && in_cksum(p, 0, plen) !== 0) {
+    s += ` (wrong icmp cksum ${dv.getUint16(2).toString(16)} (->${cksum_shouldbe(p, 0, plen, 2).toString(16)})!)`;
+  }
+  // An error quotes the packet it is about: -v prints that one too.
+  if (f.vflag > 0 && (type === 3 || type === 4 || type === 5 || type === 11 || type === 12) && p.length >= 8 + 20) {
+    const q = p.subarray(8);
+    const qlen = new DataView(q.buffer, q.byteOffset, q.byteLength).getUint16(2);
+    s += "\n\t" + ip_print(f, q, qlen);
+  }
+  return s;
+}
+
+const arpop_values = new Map<number, string>([
+  [1, "Request"],
+  [2, "Reply"],
+  [3, "Reverse Request"],
+  [4, "Reverse Reply"],
+  [8, "Inverse Request"],
+  [9, "Inverse Reply"],
+  [10, "NACK Reply"],
+]);
+
+function arp_print(f: tflags, p: Uint8Array, length: number): string {
+  let s = f.eflag ? "" : "ARP, ";
+  if (p.length < 8) return s + "[|ARP]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const hrd = dv.getUint16(0);
+  const pro = dv.getUint16(2);
+  const hln = p[4];
+  const pln = p[5];
+  const op = dv.getUint16(6);
+  if (pro !== 0x0800 || pln !== 4 || hln === 0 || f.vflag > 0) {
+    const hname = hrd === 1 ? "Ethernet" : `Unknown Hardware (${hrd})`;
+    const pname = pro === 0x0800 ? "IPv4" : `Unknown Protocol (0x${pro.toString(16).padStart(4, "0")})`;
+    s += `${hname} (len ${hln}), ${pname} (len ${pln})`;
+    if (f.vflag === 0) return s + `, length ${length}`;
+  }
+  if (p.length < 8 + 2 * hln + 2 * pln) return s + "[|ARP]";
+  s += `${f.vflag > 0 ? ", " : ""}${arpop_values.get(op) ?? `Unknown (${op})`} `;
+  const sha = 8;
+  const spa = sha + hln;
+  const tha = spa + pln;
+  const tpa = tha + hln;
+  const lladdr = (o: number) => (hln === 6 ? etheraddr_string(f, p, o) : Array.from(p.subarray(o, o + hln), (b) => b.toString(16).padStart(2, "0")).join(":"));
+  switch (op) {
+    case 1: {
+      s += `who-has ${ipaddr_string(f, dv.getUint32(tpa))}`;
+      if (p.subarray(tha, tha + hln).some((b) => b !== 0)) s += ` (${lladdr(tha)})`;
+      s += ` tell ${ipaddr_string(f, dv.getUint32(spa))}`;
+      break;
+    }
+    case 2:
+      s += `${ipaddr_string(f, dv.getUint32(spa))} is-at ${lladdr(sha)}`;
+      break;
+    default:
+      s += `${ipaddr_string(f, dv.getUint32(spa))} ... ${ipaddr_string(f, dv.getUint32(tpa))}`;
+  }
+  return s + `, length ${length}`;
+}
+
+// ---------------------------------------------------------------------------
+// A small part of pcap-filter(7): ip, arp, icmp, udp, tcp, ether proto
+// keywords; [src|dst] host A; [src|dst] net A/len; [src|dst] port N;
+// ether [src|dst] host MAC; combined with and/&&, or/||, not/! and
+// parentheses.  The compiled filter is a predicate over the captured frame,
+// handed to the kernel as BIOCSETF would hand it a BPF program.
+
+type pkt_filter = (pkt: Uint8Array, dlt: number) => boolean;
+
+interface frame {
+  type: number;
+  p: Uint8Array;
+  dv: DataView;
+  /** Offset of the network header. */
+  nh: number;
+  link: boolean;
+}
+
+function frame_of(pkt: Uint8Array, dlt: number): frame | null {
+  const dv = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
+  if (dlt === DLT_EN10MB) {
+    if (pkt.length < 14) return null;
+    return { type: dv.getUint16(12), p: pkt, dv, nh: 14, link: true };
+  }
+  if (pkt.length < 4) return null;
+  return { type: dv.getUint32(0, true) === 2 ? 0x0800 : 0, p: pkt, dv, nh: 4, link: false };
+}
+
+type fpred = (fr: frame) => boolean;
+
+const is_ip: fpred = (fr) => fr.type === 0x0800 && fr.p.length >= fr.nh + 20;
+const ip_proto = (n: number): fpred => (fr) => is_ip(fr) && fr.p[fr.nh + 9] === n;
+const ip_src = (fr: frame) => fr.dv.getUint32(fr.nh + 12);
+const ip_dst = (fr: frame) => fr.dv.getUint32(fr.nh + 16);
+const arp_spa = (fr: frame) => (fr.p.length >= fr.nh + 28 ? fr.dv.getUint32(fr.nh + 14) : -1);
+const arp_tpa = (fr: frame) => (fr.p.length >= fr.nh + 28 ? fr.dv.getUint32(fr.nh + 24) : -1);
+
+function ports(fr: frame): [number, number] | null {
+  if (!is_ip(fr)) return null;
+  const proto = fr.p[fr.nh + 9];
+  if (proto !== 6 && proto !== 17 && proto !== 132) return null;
+  if ((fr.dv.getUint16(fr.nh + 6) & 0x1fff) !== 0) return null;
+  const hl = (fr.p[fr.nh] & 0xf) * 4;
+  if (fr.p.length < fr.nh + hl + 4) return null;
+  return [fr.dv.getUint16(fr.nh + hl), fr.dv.getUint16(fr.nh + hl + 2)];
+}
+
+class filter_syntax extends Error {}
+
+function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
+  const toks = expr.match(/\(|\)|&&|\|\||!|[^\s()!&|]+/g) ?? [];
+  let i = 0;
+  const peek = () => toks[i];
+  const next = () => {
+    const t = toks[i++];
+    if (t === undefined) throw new filter_syntax("syntax error");
+    return t;
+  };
+  const addr = (s: string): number => {
+    const a = inet_aton(s);
+    if (a !== null && /^[0-9.]+$/.test(s)) return a;
+    if (s === "localhost") return 0x7f000001;
+    throw new filter_syntax(`unknown host '${s}'`);
+  };
+  const port = (s: string): number => {
+    if (/^[0-9]+$/.test(s) && Number(s) < 65536) return Number(s);
+    const n = getservbyname(s, "udp");
+    if (n !== null) return n;
+    throw new filter_syntax(`unknown port '${s}'`);
+  };
+  const primary = (): fpred => {
+    const t = next();
+    if (t === "(") {
+      const e = or_expr();
+      if (next() !== ")") throw new filter_syntax("syntax error");
+      return e;
+    }
+    if (t === "not" || t === "!") {
+      const e = primary();
+      return (fr) => !e(fr);
+    }
+    let dir: "src" | "dst" | "any" = "any";
+    let w = t;
+    if (w === "ether") {
+      let edir: "src" | "dst" | "any" = "any";
+      let k = next();
+      if (k === "src" || k === "dst") {
+        edir = k;
+        k = next();
+      }
+      if (k !== "host") throw new filter_syntax("syntax error");
+      const mac = ether_aton(next());
+      if (mac === null) throw new filter_syntax("bogus ethernet address");
+      const eq = (fr: frame, off: number) => fr.link && mac.every((b, j) => fr.p[off + j] === b);
+      return (fr) => (edir !== "dst" && eq(fr, 6)) || (edir !== "src" && eq(fr, 0));
+    }
+    if (w === "src" || w === "dst") {
+      dir = w;
+      w = peek() ?? "";
+      if (w === "host" || w === "net" || w === "port") next();
+      else w = "host";
+    }
+    switch (w) {
+      case "ip":
+        return is_ip;
+      case "arp":
+        return (fr) => fr.type === 0x0806;
+      case "icmp":
+        return ip_proto(1);
+      case "udp":
+        return ip_proto(17);
+      case "tcp":
+        return ip_proto(6);
+      case "host": {
+        const a = addr(next());
+        return (fr) => {
+          if (is_ip(fr)) return (dir !== "dst" && ip_src(fr) === a) || (dir !== "src" && ip_dst(fr) === a);
+          if (fr.type === 0x0806) return (dir !== "dst" && arp_spa(fr) === a) || (dir !== "src" && arp_tpa(fr) === a);
+          return false;
+        };
+      }
+      case "net": {
+        const spec = next();
+        const slash = spec.indexOf("/");
+        const a = addr(slash >= 0 ? spec.slice(0, slash) : spec);
+        const len = slash >= 0 ? Number(spec.slice(slash + 1)) : 32;
+        if (!(len >= 0 && len <= 32)) throw new filter_syntax("mask length must be <= 32");
+        const m = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        const inn = (x: number) => ((x & m) >>> 0) === ((a & m) >>> 0);
+        return (fr) => {
+          if (is_ip(fr)) return (dir !== "dst" && inn(ip_src(fr))) || (dir !== "src" && inn(ip_dst(fr)));
+          if (fr.type === 0x0806) return (dir !== "dst" && inn(arp_spa(fr))) || (dir !== "src" && inn(arp_tpa(fr)));
+          return false;
+        };
+      }
+      case "port": {
+        const n = port(next());
+        return (fr) => {
+          const pp = ports(fr);
+          return pp !== null && ((dir !== "dst" && pp[0] === n) || (dir !== "src" && pp[1] === n));
+        };
+      }
+      default:
+        // A bare address means "host".
+        if (/^[0-9.]+$/.test(w)) {
+          i--;
+          toks[i] = "host";
+          toks.splice(i + 1, 0, w);
+          if (dir !== "any") toks.splice(i, 0, dir);
+          return primary();
+        }
+        throw new filter_syntax("syntax error");
+    }
+  };
+  const and_expr = (): fpred => {
+    let e = primary();
+    while (peek() === "and" || peek() === "&&") {
+      next();
+      const r = primary();
+      const l = e;
+      e = (fr) => l(fr) && r(fr);
+    }
+    return e;
+  };
+  const or_expr = (): fpred => {
+    let e = and_expr();
+    while (peek() === "or" || peek() === "||") {
+      next();
+      const r = and_expr();
+      const l = e;
+      e = (fr) => l(fr) || r(fr);
+    }
+    return e;
+  };
+  try {
+    const e = or_expr();
+    if (i !== toks.length) throw new filter_syntax("syntax error");
+    return (pkt, dlt) => {
+      const fr = frame_of(pkt, dlt);
+      return fr !== null && e(fr);
+    };
+  } catch (x) {
+    if (x instanceof filter_syntax) error(ctx, `can't parse filter expression: ${x.message}`);
+    throw x;
+  }
+}
+
