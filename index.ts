@@ -54,11 +54,17 @@ export * from "./netinet/udp_usrreq.ts";
 export * from "./netinet/raw_ip.ts";
 export * from "./netinet/in_proto.ts";
 export * from "./kern/kern_synch.ts";
+export * from "./kern/kern_sig.ts";
+export * from "./kern/kern_time.ts";
+export * from "./kern/subr_msgbuf.ts";
 export * from "./kern/sys_generic.ts";
 export * from "./sbin/sh.ts";
 export * from "./sbin/libc.ts";
 export * from "./sbin/programs.ts";
 export * from "./sbin/virtnet.ts";
+export * from "./sbin/virtnet_kernel.ts";
+export * from "./sbin/virtnet_shims.ts";
+export * from "./sbin/atf.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;

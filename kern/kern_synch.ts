@@ -10,9 +10,18 @@
 // fires the next callout, which is how `ping -c 3` takes three virtual
 // seconds and no real ones.  If sleepers remain but nothing is scheduled that
 // could ever wake them, they are woken with EINTR, as a signal would.
+//
+// Under `virtnet kernel` (sched_set_external) processes also wait on the real
+// world: commands arrive over a socket at any time, and a tcpdump waiting for
+// packets may be woken by the next one.  There, sleepers are never
+// interrupted for want of events, deferred tasks run whenever the simulated
+// processes are idle, and the clock goes no further than the daemon's limit:
+// it jumps while a command runs in the foreground, and keeps the pace of real
+// time otherwise (a background ping does not see minutes pass while the
+// script forks its next command, nor ARP entries age between commands).
 
 import { EINTR, EWOULDBLOCK } from "./errno.ts";
-import { callout, callout_init, callout_reset_ns, callout_run_next, callout_stop } from "./kern_timeout.ts";
+import { callout, callout_init, callout_next_ns, callout_reset_ns, callout_run_next, callout_stop } from "./kern_timeout.ts";
 import { taskqueue_pending, taskqueue_run } from "./subr_taskqueue.ts";
 
 class sleeper {
@@ -28,6 +37,7 @@ class sleeper {
 const sleepq = new Map<object, Set<sleeper>>();
 let nsleepers = 0;
 let kick_scheduled = false;
+let sched_external = false;
 
 function sleeper_done(s: sleeper, error: number): void {
   const set = sleepq.get(s.chan);
@@ -67,17 +77,78 @@ export function wakeup(chan: object): void {
   for (const s of [...set]) sleeper_done(s, 0);
 }
 
-function sched_kick(): void {
+/** Who called sched_relinquish and waits for the taskqueues to drain. */
+const yielders: (() => void)[] = [];
+
+/**
+ * sched_relinquish: give up the CPU without sleeping on anything.  Kernel
+ * threads with queued work (taskqueues: epair delivery, the loopback
+ * netisr) run first, at the same virtual time; the clock does not move.
+ * A parent returning from wait4(2) is such a point: on FreeBSD the
+ * taskqueue threads have long run by the time the shell starts its next
+ * command, so what one command sent has arrived before the next one looks.
+ */
+export function sched_relinquish(): Promise<void> {
+  if (!taskqueue_pending()) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    yielders.push(resolve);
+    sched_kick();
+  });
+}
+
+/** Make sure the idle loop runs once every simulated process waits. */
+export function sched_kick(): void {
   if (kick_scheduled) return;
   kick_scheduled = true;
   setImmediate(sched_idle);
 }
 
+/** In external mode, how far the clock may go right now, in virtual ns
+ *  since boot (the daemon paces it to real time while no command waits in
+ *  the foreground); null: no limit. */
+let sched_time_limit: (() => number) | null = null;
+/** The real-time timer that brings the next paced event (only one). */
+let sched_pace_timer: ReturnType<typeof setTimeout> | null = null;
+
+/** External mode: processes also wait on the real world (see above). */
+export function sched_set_external(on: boolean, time_limit: (() => number) | null = null): void {
+  sched_external = on;
+  sched_time_limit = time_limit;
+}
+
+function sched_pace(): void {
+  sched_pace_timer = null;
+  sched_kick();
+}
+
 function sched_idle(): void {
   kick_scheduled = false;
-  if (nsleepers === 0) return;
+  if (sched_external) {
+    if (taskqueue_pending()) taskqueue_run();
+    else if (yielders.length > 0) for (const y of yielders.splice(0)) y();
+    else {
+      const next = callout_next_ns();
+      if (next === null) return;
+      const limit = sched_time_limit === null ? Infinity : sched_time_limit();
+      if (next > limit) {
+        // Not yet: the next event is due later in real time.  (The timer
+        // alone does not keep the process alive: the daemon's socket does.)
+        if (sched_pace_timer !== null) clearTimeout(sched_pace_timer);
+        sched_pace_timer = setTimeout(sched_pace, Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((next - limit) / 1e6))));
+        sched_pace_timer.unref();
+        return;
+      }
+      callout_run_next();
+    }
+    sched_kick();
+    return;
+  }
+  if (nsleepers === 0 && yielders.length === 0) return;
   if (taskqueue_pending()) taskqueue_run();
-  else if (!callout_run_next()) {
+  else if (yielders.length > 0) {
+    // The queues are empty: those that only yielded go on before time moves.
+    for (const y of yielders.splice(0)) y();
+  } else if (!callout_run_next()) {
     for (const set of [...sleepq.values()]) for (const s of [...set]) sleeper_done(s, EINTR);
     return;
   }

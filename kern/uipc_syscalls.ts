@@ -15,13 +15,14 @@
 // clock, see kern_synch.ts).  Descriptors 0-2 are userland's stdio and are
 // never handed out for sockets.
 
-import { EALREADY, EBADF, EFAULT, EINVAL, EMFILE, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
+import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, EMFILE, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
-import { jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
+import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
 import { tsleep } from "./kern_synch.ts";
+import { postsig } from "./kern_sig.ts";
 import {
   SOPT_GET,
   SOPT_SET,
@@ -124,7 +125,13 @@ export function sys_jail_attach_proc(p: proc, jid: number): number {
 
 /** setfib(2). */
 export function sys_setfib(p: proc, fibnum: number): number {
-  if (fibnum < 0 || fibnum >= rt_numfibs_hook()) return EINVAL;
+  // net.fibs is per vnet: ask the caller's.
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "sys_setfib");
+  try {
+    if (fibnum < 0 || fibnum >= rt_numfibs_hook()) return EINVAL;
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
   p.p_fibnum = fibnum;
   return 0;
 }
@@ -390,6 +397,7 @@ export interface pollfd {
  */
 export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise<{ error: number; n: number }> {
   const deadline = timo_ns > 0 ? nanouptime_ns() + timo_ns : 0;
+  if (postsig(p)) return { error: EINTR, n: 0 };
   for (;;) {
     let n = 0;
     for (const pfd of fds) {
@@ -425,6 +433,8 @@ export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise
       const i = w.indexOf(p);
       if (i >= 0) w.splice(i, 1);
     }
+    // A signal (kern_sig.ts) woke us: handled, or the process ends here.
+    if (postsig(p)) return { error: EINTR, n: 0 };
     if (error !== 0 && error !== EWOULDBLOCK) return { error, n: 0 };
   }
 }

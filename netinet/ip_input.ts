@@ -56,7 +56,7 @@ import {
 } from "../net/netisr.ts";
 import { PFIL_HOOKED_IN, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_local_pfil_head, V_inet_pfil_head, pfil_mbuf_in, pfil_mbuf_out, pfil_mbuf_result } from "../net/pfil.ts";
 import { V_loif } from "../net/if_loop.ts";
-import { NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHR_REF, rib_flush_routes_family } from "../net/route.ts";
+import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_REF, rib_flush_routes_family } from "../net/route.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import {
   INADDR_ANY,
@@ -513,6 +513,20 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
   ro.ro_dst.sin_port = 0;
   ro.ro_dst.sin_addr = ip_dst;
   ro.ro_nh = fib4_lookup(M_GETFIB(m), ip_dst, 0, NHR_REF, m.m_pkthdr.flowid);
+  // Blackhole, broadcast and reject nexthops end here as on the fast path:
+  // the packet is not forwardable (silently, or with host unreachable).
+  if (ro.ro_nh !== null && (ro.ro_nh.nh_flags & (NHF_BLACKHOLE | NHF_BROADCAST)) !== 0) {
+    IPSTAT_INC(ips_cantforward);
+    m_freem(m);
+    RO_NHFREE(ro);
+    return;
+  }
+  if (ro.ro_nh !== null && (ro.ro_nh.nh_flags & NHF_REJECT) !== 0) {
+    IPSTAT_INC(ips_cantforward);
+    RO_NHFREE(ro);
+    icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0, 0);
+    return;
+  }
   const ia = ro.ro_nh !== null ? ro.ro_nh.nh_ifa : null;
 
   // Keep the header and the start of the payload for an ICMP error: a

@@ -216,6 +216,12 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         return 0;
       }
       const me = ifs.find((i) => i.name === ifname);
+      // `-vnet` names an interface of the jail's vnet, not of ours: ifconfig
+      // skips the lookup for it.
+      if (me === undefined && argv[0] === "-vnet") {
+        await apply(ctx, kp, fd, ifname, argv, () => {});
+        return 0;
+      }
       if (me === undefined) {
         ctx.stderr.write(`ifconfig: interface ${ifname} does not exist\n`);
         throw new prog_exit(1);

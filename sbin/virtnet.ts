@@ -12,6 +12,9 @@ import type { ifnet } from "../net/if.ts";
 import { vnet_name, type vnet } from "../net/vnet.ts";
 import { sh_shell, type sh_io } from "./sh.ts";
 import { lookup } from "./programs.ts";
+import { virtnet_kernel_main } from "./virtnet_kernel.ts";
+import { virtnet_shims_main } from "./virtnet_shims.ts";
+import { virtnet_atf_main } from "./atf.ts";
 
 export interface run_options {
   seed: number;
@@ -24,32 +27,33 @@ export interface run_options {
   cwd: string;
 }
 
-/** A name for a vnet in file names: its jail's name, or "host". */
-function vnet_label(v: vnet): string {
-  if (v === prison0.pr_vnet) return "host";
-  const pr = allprison.find((p) => p.pr_vnet === v);
-  return pr !== undefined ? pr.pr_name : vnet_name(v);
+/**
+ * Names for vnets in file names: the jail's name, or "host".  A jail's lo0
+ * attaches while its vnet is being made, before the prison points at it, so
+ * names are learnt whenever an interface attaches and once more at the end,
+ * and given to the files only when they are written.
+ */
+function vnet_labels_learn(labels: Map<vnet, string>): void {
+  labels.set(prison0.pr_vnet, "host");
+  for (const pr of allprison) if (pr.pr_vnet !== prison0.pr_vnet && !labels.has(pr.pr_vnet)) labels.set(pr.pr_vnet, pr.pr_name);
 }
 
 /** Boot, run the script, wait for background jobs, write captures.
  *  Resolves with the script's exit status. */
 export async function virtnet_run_script(src: string, o: run_options): Promise<number> {
-  kern_boot({ seed: o.seed });
-  const captures: { d: bpf_d; file: string }[] = [];
+  const captures: { d: bpf_d; v: vnet; ifname: string }[] = [];
+  const labels = new Map<vnet, string>();
   if (o.pcapdir !== null) {
-    const dir = o.pcapdir;
-    fs.mkdirSync(dir, { recursive: true });
-    const used = new Set<string>();
-    const open = (ifp: ifnet) => {
+    fs.mkdirSync(o.pcapdir, { recursive: true });
+    bpf_attach_event.push((ifp: ifnet) => {
+      vnet_labels_learn(labels);
       const d = bpf_open_capture(ifp);
-      if (d === null) return;
-      let base = `${vnet_label(ifp.if_vnet)}-${ifp.if_xname}`;
-      for (let n = 2; used.has(base); n++) base = `${vnet_label(ifp.if_vnet)}-${ifp.if_xname}.${n}`;
-      used.add(base);
-      captures.push({ d, file: path.join(dir, `${base}.pcap`) });
-    };
-    bpf_attach_event.push(open);
+      if (d !== null) captures.push({ d, v: ifp.if_vnet, ifname: ifp.if_xname });
+    });
   }
+  // After the capture hook, so that what boot attaches (the host's lo0) is
+  // captured too.
+  kern_boot({ seed: o.seed });
   const root = proc_create(cred0, "sh");
   const shell = new sh_shell({
     lookup: (n) => lookup(root, n),
@@ -73,15 +77,32 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   } finally {
     proc_exit(root);
   }
-  for (const c of captures) fs.writeFileSync(c.file, pcap_file(c.d));
+  if (o.pcapdir !== null) {
+    vnet_labels_learn(labels);
+    const used = new Set<string>();
+    for (const c of captures) {
+      const label = labels.get(c.v) ?? vnet_name(c.v);
+      let base = `${label}-${c.ifname}`;
+      for (let n = 2; used.has(base); n++) base = `${label}-${c.ifname}.${n}`;
+      used.add(base);
+      fs.writeFileSync(path.join(o.pcapdir, `${base}.pcap`), pcap_file(c.d));
+    }
+  }
   return status;
 }
 
-const USAGE = "usage: virtnet run [--seed N] [--pcap DIR] FILE|-\n";
+const USAGE =
+  "usage: virtnet run [--seed N] [--pcap DIR] FILE|-\n" +
+  "       virtnet kernel [--socket PATH] [--seed N]\n" +
+  "       virtnet shims [--socket PATH] DIR\n" +
+  "       virtnet atf-run [--seed N] [-v] [--keep] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
 
 /** The command line: returns the exit status. */
 export async function virtnet_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin: () => string): Promise<number> {
   const cmd = argv[0];
+  if (cmd === "kernel") return virtnet_kernel_main(argv.slice(1), stdout, stderr);
+  if (cmd === "shims") return virtnet_shims_main(argv.slice(1), stdout, stderr);
+  if (cmd === "atf-run") return virtnet_atf_main(argv.slice(1), stdout, stderr);
   if (cmd !== "run") {
     stderr.write(USAGE);
     return 64;

@@ -1,0 +1,248 @@
+// sys/kern/kern_sig.c, sys/sys/signal.h: signals, reduced to what the
+// simulated processes need: kill(2) and killall(1), jail removal killing
+// what runs inside, and a daemon client that goes away or is interrupted.
+//
+// A signal is posted to a process (kern_psignal) and wakes it if it sleeps
+// on itself (poll, nanosleep).  It is acted on when the process comes back
+// from the kernel (postsig, called where a sleeping system call returns):
+// a caught signal runs its handler and the call returns EINTR; an ignored
+// one is dropped; every other one ends the process.  Ending a process that
+// is an async function means unwinding it: postsig throws sigexit_unwind,
+// which runs the program's finally blocks (closing its sockets) on the way
+// out and is turned into the status 128+sig by whoever ran the program,
+// as a shell reports a process killed by a signal.
+
+import type { proc } from "./uipc_syscalls.ts";
+import { allproc } from "./uipc_syscalls.ts";
+import { tsleep, wakeup } from "./kern_synch.ts";
+import { EINTR, EINVAL, EPERM, ESRCH } from "./errno.ts";
+import { set_prison_kill_hook, type prison } from "./kern_jail.ts";
+import type { ucred } from "./kern_prot.ts";
+
+export const SIGHUP = 1;
+export const SIGINT = 2;
+export const SIGQUIT = 3;
+export const SIGILL = 4;
+export const SIGTRAP = 5;
+export const SIGABRT = 6;
+export const SIGEMT = 7;
+export const SIGFPE = 8;
+export const SIGKILL = 9;
+export const SIGBUS = 10;
+export const SIGSEGV = 11;
+export const SIGSYS = 12;
+export const SIGPIPE = 13;
+export const SIGALRM = 14;
+export const SIGTERM = 15;
+export const SIGURG = 16;
+export const SIGSTOP = 17;
+export const SIGTSTP = 18;
+export const SIGCONT = 19;
+export const SIGCHLD = 20;
+export const SIGTTIN = 21;
+export const SIGTTOU = 22;
+export const SIGIO = 23;
+export const SIGXCPU = 24;
+export const SIGXFSZ = 25;
+export const SIGVTALRM = 26;
+export const SIGPROF = 27;
+export const SIGWINCH = 28;
+export const SIGINFO = 29;
+export const SIGUSR1 = 30;
+export const SIGUSR2 = 31;
+export const SIGTHR = 32;
+export const SIGLIBRT = 33;
+/** Signals are 1 .. NSIG-1. */
+export const NSIG = 32;
+
+/** sys_signame: the names without "SIG", index = number. */
+export const sys_signame = [
+  "Signal 0", "hup", "int", "quit", "ill", "trap", "abrt", "emt", "fpe", "kill", "bus", "segv", "sys", "pipe",
+  "alrm", "term", "urg", "stop", "tstp", "cont", "chld", "ttin", "ttou", "io", "xcpu", "xfsz", "vtalrm", "prof",
+  "winch", "info", "usr1", "usr2",
+];
+
+/** Signals whose default action is to do nothing.  Stop and continue are
+ *  not simulated: a stopped process would only wait forever. */
+const SIG_DFL_IGNORE = (1 << SIGURG) | (1 << SIGCHLD) | (1 << SIGIO) | (1 << SIGWINCH) | (1 << SIGINFO) | (1 << SIGSTOP) | (1 << SIGTSTP) | (1 << SIGTTIN) | (1 << SIGTTOU) | (1 << SIGCONT);
+
+/** The way a process ends when a signal kills it (see the comment above). */
+export class sigexit_unwind extends Error {
+  constructor(readonly sig: number) {
+    super(`killed by signal ${sig}`);
+  }
+}
+
+/** Per-process signal state (struct sigacts and p_siglist), kept beside
+ *  struct proc. */
+class sigstate {
+  siglist = 0;
+  handlers = new Map<number, () => void>();
+  /** A process that stands for a real one (the daemon's hand-off of a
+   *  host command): its signals are passed on instead of acted on. */
+  forward: ((sig: number) => void) | null = null;
+}
+const sigstates = new WeakMap<proc, sigstate>();
+
+function sigs(p: proc): sigstate {
+  let st = sigstates.get(p);
+  if (st === undefined) sigstates.set(p, (st = new sigstate()));
+  return st;
+}
+
+/** kern_psignal: post sig to p and wake it if it sleeps on itself. */
+export function kern_psignal(p: proc, sig: number): void {
+  if (p.p_exited || sig <= 0 || sig >= NSIG) return;
+  const st = sigs(p);
+  if (st.forward !== null) {
+    st.forward(sig);
+    return;
+  }
+  st.siglist |= 1 << sig;
+  wakeup(p_wchan.get(p) ?? p);
+}
+
+/** What each process sleeps on when it sleeps interruptibly (td_wchan). */
+const p_wchan = new WeakMap<proc, object>();
+
+/**
+ * tsleep(chan, PCATCH, timo) on behalf of p: a signal to p wakes it.  A
+ * caught signal makes it return EINTR; one that kills unwinds the process
+ * (see postsig).  sys_poll and nanosleep sleep on p itself; a wait on some
+ * other channel (a bpf descriptor) uses this to stay interruptible.
+ */
+export async function tsleep_catch(p: proc, chan: object, timo_ns: number): Promise<number> {
+  if (postsig(p)) return EINTR;
+  p_wchan.set(p, chan);
+  let error: number;
+  try {
+    error = await tsleep(chan, timo_ns);
+  } finally {
+    p_wchan.delete(p);
+  }
+  if (postsig(p)) return EINTR;
+  return error;
+}
+
+/** sigaction(2), reduced: a handler run at postsig, or null for SIG_DFL. */
+export function sys_sigaction(p: proc, sig: number, handler: (() => void) | null): number {
+  if (sig <= 0 || sig >= NSIG || sig === SIGKILL || sig === SIGSTOP) return EINVAL;
+  if (handler === null) sigs(p).handlers.delete(sig);
+  else sigs(p).handlers.set(sig, handler);
+  return 0;
+}
+
+/** Pass p's signals to `fwd` (null: act on them again). */
+export function sig_set_forward(p: proc, fwd: ((sig: number) => void) | null): void {
+  sigs(p).forward = fwd;
+}
+
+/** Would postsig do anything for p? */
+export function SIGPENDING(p: proc): boolean {
+  const st = sigstates.get(p);
+  return st !== undefined && st.siglist !== 0;
+}
+
+/**
+ * postsig: act on p's pending signals on its way back from a sleep.  Throws
+ * sigexit_unwind for one that kills; returns true if a handler ran (the
+ * interrupted call then returns EINTR).
+ */
+export function postsig(p: proc): boolean {
+  const st = sigstates.get(p);
+  if (st === undefined || st.siglist === 0) return false;
+  let caught = false;
+  for (let sig = 1; sig < NSIG; sig++) {
+    if ((st.siglist & (1 << sig)) === 0) continue;
+    st.siglist &= ~(1 << sig);
+    const h = st.handlers.get(sig);
+    if (h !== undefined) {
+      h();
+      caught = true;
+    } else if ((SIG_DFL_IGNORE & (1 << sig)) === 0) {
+      st.siglist = 0;
+      throw new sigexit_unwind(sig);
+    }
+  }
+  return caught;
+}
+
+// ---------------------------------------------------------------------------
+// The process tree (p_pptr, kept beside struct proc): who ran whom, so that a
+// signal to a command reaches everything it started, as a process group.
+
+const p_pptr = new WeakMap<proc, proc>();
+
+/** fork(2): child's parent is parent. */
+export function proc_setparent(child: proc, parent: proc): void {
+  p_pptr.set(child, parent);
+}
+
+export function proc_parent(p: proc): proc | null {
+  return p_pptr.get(p) ?? null;
+}
+
+function proc_descends(p: proc, ancestor: proc): boolean {
+  for (let q: proc | null = p; q !== null; q = proc_parent(q)) if (q === ancestor) return true;
+  return false;
+}
+
+/** pgsignal: sig to root and every live process below it, leaves first. */
+export function pgsignal(root: proc, sig: number): void {
+  const members = allproc.filter((q) => proc_descends(q, root));
+  if (!members.includes(root)) members.push(root);
+  for (let i = members.length - 1; i >= 0; i--) kern_psignal(members[i], sig);
+}
+
+// ---------------------------------------------------------------------------
+// Visibility and kill(2).
+
+function prison_sees(viewer: prison, pr: prison): boolean {
+  for (let q: prison | null = pr; q !== null; q = q.pr_parent) if (q === viewer) return true;
+  return false;
+}
+
+/** p_cansee/p_cansignal: a jailed process sees its own prison and those
+ *  below it; only root may signal another user's process. */
+export function p_cansignal(cred: ucred, p: proc): number {
+  if (!prison_sees(cred.cr_prison, p.p_ucred.cr_prison)) return ESRCH;
+  if (cred.cr_uid !== 0 && cred.cr_uid !== p.p_ucred.cr_uid) return EPERM;
+  return 0;
+}
+
+/** A line of kern.proc.proc: what ps(1) and killall(1) read. */
+export interface kinfo_proc {
+  ki_pid: number;
+  ki_comm: string;
+  ki_uid: number;
+  ki_jid: number;
+}
+
+/** sysctl kern.proc.proc: the processes the caller can see. */
+export function sysctl_kern_proc(cred: ucred): kinfo_proc[] {
+  const out: kinfo_proc[] = [];
+  for (const q of allproc) {
+    if (q.p_exited || !prison_sees(cred.cr_prison, q.p_ucred.cr_prison)) continue;
+    out.push({ ki_pid: q.p_pid, ki_comm: q.p_comm, ki_uid: q.p_ucred.cr_uid, ki_jid: q.p_ucred.cr_prison.pr_id });
+  }
+  return out;
+}
+
+/** kill(2) of one process by pid. */
+export function sys_kill(td: proc, pid: number, sig: number): number {
+  if (sig < 0 || sig >= NSIG) return EINVAL;
+  const p = allproc.find((q) => q.p_pid === pid && !q.p_exited);
+  if (p === undefined) return ESRCH;
+  const error = p_cansignal(td.p_ucred, p);
+  if (error !== 0) return error;
+  if (sig !== 0) kern_psignal(p, sig);
+  return 0;
+}
+
+/** prison_remove: every process attached to the prison (or below it) gets
+ *  SIGKILL, as jail -r does before the jail can go. */
+export function prison_kill_procs(pr: prison): void {
+  for (const q of allproc.slice()) if (prison_sees(pr, q.p_ucred.cr_prison)) kern_psignal(q, SIGKILL);
+}
+
+set_prison_kill_hook(prison_kill_procs);

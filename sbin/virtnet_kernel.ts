@@ -1,0 +1,510 @@
+// The `virtnet kernel` daemon: one simulated kernel kept alive behind a Unix
+// socket, so that real shell scripts can drive it through command shims
+// (`virtnet shims DIR`, sbin/virtnet_shims.ts).  Each connection carries one
+// command, as one process of the simulated system: argv, environment and
+// working directory come in, stdout and stderr stream back, the exit status
+// ends it.  The environment carries the credential context the shim runs
+// in: VIRTNET_JAIL (a jail id or name; the command runs attached to it, as
+// after jexec) and VIRTNET_FIB (its default FIB, as after setfib).
+//
+// What the simulation does not have (a real /bin/sh, awk, python) is handed
+// back: when a simulated command such as `jexec a sh -c "ifconfig -l"` would
+// run such a program, the daemon asks the client to run it on the host with
+// VIRTNET_JAIL/VIRTNET_FIB set to the jail and FIB the simulated process had,
+// and waits for its exit status.  The shims it runs in turn come back here
+// in that jail.  So the jail of jexec is inherited by everything it runs.
+//
+// Commands from different connections run at the same time (a background
+// tcpdump while a ping runs).  Virtual time moves only while every simulated
+// process waits (kern/kern_synch.ts, in external mode); a command waiting for
+// something real (its stdin, a command handed to the host) does not hold the
+// clock.  How far it may move is decided below (pacing the clock): it jumps
+// while a command runs in the foreground and keeps real time's pace when
+// only background commands run.  Signals from the client (Ctrl-C, kill)
+// and the client going away reach the simulated process as kill(2) would
+// (kern/kern_sig.ts).
+
+import net from "node:net";
+import fs from "node:fs";
+import path from "node:path";
+import { kern_boot } from "../kern/init_main.ts";
+import { cred0, prison_find_name, jailed } from "../kern/kern_jail.ts";
+import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
+import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
+import { nanouptime_ns } from "../kern/kern_timeout.ts";
+import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sys_signame } from "../kern/kern_sig.ts";
+import { strerror } from "../kern/errno.ts";
+import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
+import type { sh_io } from "./sh.ts";
+
+/** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
+export function virtnet_default_socket(): string {
+  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+  return `/tmp/virtnet-${uid}.sock`;
+}
+
+/** The programs the shims stand for.  Besides these, every simulated
+ *  program gets a shim, except those the host's own serve better. */
+const SHIM_BASE = ["arp", "dmesg", "ifconfig", "jail", "jexec", "jls", "killall", "netstat", "ping", "route", "setfib", "sysctl", "tcpdump"];
+
+/** Simulated for `virtnet run`, but the host's under the daemon: its
+ *  /bin/sh runs scripts, and its sleep lets real time pass (a script's
+ *  `tcpdump ... &; sleep 1` gives the capture time to start, and the clock
+ *  keeps the pace of real time meanwhile). */
+const HOST_PROGRAMS = new Set(["sh", "sleep"]);
+
+export function virtnet_shim_names(): string[] {
+  const names = new Set(SHIM_BASE);
+  for (const n of programs.keys()) if (!HOST_PROGRAMS.has(n)) names.add(n);
+  return [...names].sort();
+}
+
+/** Is this command run inside the simulation (rather than handed to the
+ *  host)?  Shim names always are, so a shim never loops back to itself. */
+function simulated(name: string): boolean {
+  return !HOST_PROGRAMS.has(name) && (programs.has(name) || SHIM_BASE.includes(name));
+}
+
+// ---------------------------------------------------------------------------
+// The wire: frames of one type byte, a 32-bit big-endian length, a payload.
+// Client to daemon: C (JSON request, first), I (stdin bytes), D (end of
+// stdin), K (JSON {sig}: the client got a signal), S (JSON {id, status}: a
+// handed-off command ended).  Daemon to client: 1 / 2 (stdout / stderr
+// bytes), R (send your stdin), J (JSON {id, argv, jail, fib}: run this on
+// the host), k (JSON {id, sig}: signal that command), X (JSON {status}: done).
+
+export const FRAME_CMD = 0x43;
+export const FRAME_STDIN = 0x49;
+export const FRAME_STDIN_EOF = 0x44;
+export const FRAME_SIGNAL = 0x4b;
+export const FRAME_CHILD_DONE = 0x53;
+export const FRAME_STDOUT = 0x31;
+export const FRAME_STDERR = 0x32;
+export const FRAME_NEED_STDIN = 0x52;
+export const FRAME_EXEC = 0x4a;
+export const FRAME_KILL_CHILD = 0x6b;
+export const FRAME_EXIT = 0x58;
+
+export function frame_encode(type: number, payload: string | Uint8Array): Buffer {
+  const body = typeof payload === "string" ? Buffer.from(payload, "utf8") : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const hdr = Buffer.alloc(5);
+  hdr[0] = type;
+  hdr.writeUInt32BE(body.length, 1);
+  return Buffer.concat([hdr, body]);
+}
+
+/** Reassembles frames from a byte stream. */
+export class frame_reader {
+  private buf: Buffer = Buffer.alloc(0);
+  push(data: Buffer): void {
+    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+  }
+  next(): { type: number; payload: Buffer } | null {
+    if (this.buf.length < 5) return null;
+    const len = this.buf.readUInt32BE(1);
+    if (this.buf.length < 5 + len) return null;
+    const type = this.buf[0];
+    const payload = this.buf.subarray(5, 5 + len);
+    this.buf = this.buf.subarray(5 + len);
+    return { type, payload };
+  }
+}
+
+/** A request as the client sends it. */
+export interface shim_request {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** The client's standard input is /dev/null: a background command. */
+  background: boolean;
+}
+
+function parse_request(b: Buffer): shim_request | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(b.toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const r = v as Record<string, unknown>;
+  if (!Array.isArray(r.argv) || r.argv.length === 0 || !r.argv.every((a) => typeof a === "string")) return null;
+  const env: Record<string, string> = {};
+  if (typeof r.env === "object" && r.env !== null) for (const [k, x] of Object.entries(r.env)) if (typeof x === "string") env[k] = x;
+  return { argv: r.argv as string[], env, cwd: typeof r.cwd === "string" ? r.cwd : "/", background: r.background === true };
+}
+
+/** Signal names as they cross the wire ("SIGTERM"), both ways. */
+function signame_to_num(s: unknown): number {
+  if (typeof s === "number") return s > 0 && s < NSIG ? s : 0;
+  if (typeof s !== "string") return 0;
+  const i = sys_signame.indexOf(s.toLowerCase().replace(/^sig/, ""));
+  return i > 0 ? i : 0;
+}
+function signum_to_name(sig: number): string {
+  return `SIG${(sys_signame[sig] ?? "term").toUpperCase()}`;
+}
+
+/** Does the program read its standard input?  The shim sends its stdin
+ *  only when asked, so a command in a `while read` loop does not swallow the
+ *  loop's input: only "-" or /dev/stdin as an argument asks for it. */
+function wants_stdin(argv: string[]): boolean {
+  return argv.slice(1).some((a) => a === "-" || a === "/dev/stdin");
+}
+
+// ---------------------------------------------------------------------------
+// One connection: one command.
+
+class session {
+  private readonly rd = new frame_reader();
+  private started = false;
+  private finished = false;
+  closed = false;
+  private root: proc | null = null;
+  private stdin_chunks: Buffer[] = [];
+  private stdin_eof = false;
+  private stdin_wait: (() => void) | null = null;
+  private readonly handoffs = new Map<number, (status: number) => void>();
+  private nexthandoff = 1;
+
+  constructor(
+    private readonly sock: net.Socket,
+    private readonly log: (s: string) => void,
+  ) {
+    sock.on("data", (d: Buffer) => {
+      this.rd.push(d);
+      for (let f = this.rd.next(); f !== null; f = this.rd.next()) this.frame(f.type, f.payload);
+    });
+    sock.on("error", () => {});
+    sock.on("close", () => this.gone());
+  }
+
+  /** Frames go out in order, gathered into one write per turn of the
+   *  event loop (a flood ping writes a frame per packet). */
+  private outq: Buffer[] = [];
+  private outlen = 0;
+  send(type: number, payload: string | Uint8Array): void {
+    if (this.closed || this.sock.destroyed) return;
+    this.outq.push(frame_encode(type, payload));
+    this.outlen += this.outq[this.outq.length - 1].length;
+    if (this.outq.length === 1) setImmediate(() => this.flush());
+    else if (this.outlen >= 65536) this.flush();
+  }
+  private flush(): void {
+    if (this.outq.length === 0) return;
+    const b = this.outq.length === 1 ? this.outq[0] : Buffer.concat(this.outq);
+    this.outq = [];
+    this.outlen = 0;
+    if (!this.closed && !this.sock.destroyed) this.sock.write(b);
+  }
+
+  private frame(type: number, payload: Buffer): void {
+    switch (type) {
+      case FRAME_CMD: {
+        if (this.started) return this.protocol_error("a second command on one connection");
+        const req = parse_request(payload);
+        if (req === null) return this.protocol_error("a malformed request");
+        this.started = true;
+        void this.run(req);
+        return;
+      }
+      case FRAME_STDIN:
+        this.stdin_chunks.push(Buffer.from(payload));
+        return;
+      case FRAME_STDIN_EOF:
+        this.stdin_eof = true;
+        this.stdin_wait?.();
+        return;
+      case FRAME_SIGNAL: {
+        const sig = signame_to_num(json_field(payload, "sig"));
+        if (sig !== 0 && this.root !== null && !this.finished) pgsignal(this.root, sig);
+        return;
+      }
+      case FRAME_CHILD_DONE: {
+        const id = json_field(payload, "id");
+        const status = json_field(payload, "status");
+        const done = typeof id === "number" ? this.handoffs.get(id) : undefined;
+        if (done !== undefined && typeof id === "number") {
+          this.handoffs.delete(id);
+          done(typeof status === "number" ? status : 1);
+        }
+        return;
+      }
+      default:
+        this.protocol_error(`an unknown frame type ${type}`);
+    }
+  }
+
+  private protocol_error(what: string): void {
+    this.log(`virtnet kernel: dropping a client that sent ${what}\n`);
+    this.sock.destroy();
+  }
+
+  /** The client went away: whatever it was running dies with it. */
+  private gone(): void {
+    this.closed = true;
+    this.stdin_eof = true;
+    this.stdin_wait?.();
+    for (const done of this.handoffs.values()) done(128 + SIGKILL);
+    this.handoffs.clear();
+    if (this.root !== null && !this.finished) pgsignal(this.root, SIGKILL);
+  }
+
+  private read_stdin(): Promise<string> {
+    if (!this.stdin_eof) this.send(FRAME_NEED_STDIN, "");
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.stdin_eof) return;
+        this.stdin_wait = null;
+        resolve(Buffer.concat(this.stdin_chunks).toString("utf8"));
+      };
+      this.stdin_wait = check;
+      check();
+    });
+  }
+
+  /** Run on the host, for a simulated process that execs something the
+   *  simulation does not have.  The stand-in process holds the jail and
+   *  takes the signals meant for the real one. */
+  private readonly handoff: exec_external_fn = (parent, argv) => {
+    const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
+    if (simulated(name)) return null;
+    return (async () => {
+      if (this.closed) return 128 + SIGKILL;
+      const p = proc_create(parent.p_ucred, name);
+      p.p_fibnum = parent.p_fibnum;
+      proc_setparent(p, parent);
+      const id = this.nexthandoff++;
+      sig_set_forward(p, (sig) => this.send(FRAME_KILL_CHILD, JSON.stringify({ id, sig: signum_to_name(sig) })));
+      const cr = p.p_ucred;
+      const jail = jailed(cr) ? String(cr.cr_prison.pr_id) : "";
+      const status = new Promise<number>((resolve) => this.handoffs.set(id, resolve));
+      this.send(FRAME_EXEC, JSON.stringify({ id, argv, jail, fib: String(p.p_fibnum) }));
+      // While a host program runs, it (a shell busy between its commands)
+      // is what the clock waits for, not this command: the commands it
+      // runs here count for themselves.
+      fg_leave(this.background);
+      try {
+        return await status;
+      } finally {
+        fg_enter(this.background);
+        sig_set_forward(p, null);
+        proc_exit(p);
+      }
+    })();
+  };
+
+  private background = true;
+
+  private async run(req: shim_request): Promise<void> {
+    this.background = req.background;
+    const out: sh_io = { write: (s) => this.send(FRAME_STDOUT, s) };
+    const err: sh_io = { write: (s) => this.send(FRAME_STDERR, s) };
+    const name = req.argv[0].slice(req.argv[0].lastIndexOf("/") + 1);
+    const env = new Map(Object.entries(req.env));
+    // Relative paths (tcpdump -w FILE) are the client's: its real cwd.
+    env.set("PWD", req.cwd);
+    let status = 0;
+    const root = proc_create(cred0, "shim");
+    this.root = root;
+    fg_enter(req.background);
+    try {
+      const stdin = wants_stdin(req.argv) ? await this.read_stdin() : "";
+      status = this.credentials(root, env, name, err);
+      if (status === 0 && !this.closed) {
+        exec_set_external(root, this.handoff);
+        status = await exec_prog(root, req.argv, { stdin, stdout: out, stderr: err, env });
+      }
+    } catch (e) {
+      // A bug in the simulator: the client gets one line, the log the rest.
+      this.log(`virtnet kernel: ${req.argv.join(" ")}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      err.write(`${name}: internal error in the simulated kernel: ${e instanceof Error ? e.message : String(e)}\n`);
+      status = 70;
+    } finally {
+      this.finished = true;
+      fg_leave(req.background);
+      proc_exit(root);
+    }
+    this.send(FRAME_EXIT, JSON.stringify({ status }));
+    this.flush();
+    if (!this.sock.destroyed) this.sock.end();
+    // What the command left queued (an epair delivery) runs now, as the
+    // kernel's threads would have run it before the shell's next command.
+    sched_kick();
+  }
+
+  /** The context the client runs in: its jail and its FIB. */
+  private credentials(root: proc, env: Map<string, string>, name: string, err: sh_io): number {
+    const jail = env.get("VIRTNET_JAIL") ?? "";
+    if (jail !== "" && jail !== "0") {
+      const pr = prison_find_name(jail);
+      if (pr === null) {
+        err.write(`${name}: jail "${jail}" (VIRTNET_JAIL) not found\n`);
+        return 1;
+      }
+      const e = sys_jail_attach_proc(root, pr.pr_id);
+      if (e !== 0) {
+        err.write(`${name}: jail_attach(${pr.pr_id}): ${strerror(e)}\n`);
+        return 1;
+      }
+    }
+    const fib = env.get("VIRTNET_FIB") ?? "";
+    if (fib !== "" && fib !== "0") {
+      const n = Number(fib);
+      if (!Number.isInteger(n) || sys_setfib(root, n) !== 0) {
+        err.write(`${name}: setfib(${fib}) (VIRTNET_FIB): Invalid argument\n`);
+        return 1;
+      }
+    }
+    return 0;
+  }
+}
+
+function json_field(b: Buffer, key: string): unknown {
+  try {
+    const v: unknown = JSON.parse(b.toString("utf8"));
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pacing the clock.  A script that starts `ping X &` and goes on to its next
+// command waits for nothing; if the clock raced ahead whenever every
+// simulated process slept, that background ping would see minutes pass
+// while the shell forks its next command.  So the clock jumps only while a
+// command runs in the foreground (a shell waits for it); otherwise it goes
+// at the pace of real time, as on a real host.  A shell without job control
+// gives background commands /dev/null as their standard input (POSIX), and
+// that is how the shims tell them apart (the atf runner gives its scripts
+// an empty pipe instead of /dev/null, so that the difference shows).
+
+let nforeground = 0;
+let pace_vns = 0;
+let pace_rms = performance.now();
+function fg_enter(background: boolean): void {
+  if (background) return;
+  nforeground++;
+}
+function fg_leave(background: boolean): void {
+  if (background) return;
+  if (--nforeground === 0) {
+    pace_vns = nanouptime_ns();
+    pace_rms = performance.now();
+  }
+}
+/** sched_set_external's limit: how far the clock may go now. */
+function clock_limit(): number {
+  if (nforeground > 0) return Infinity;
+  return pace_vns + (performance.now() - pace_rms) * 1e6;
+}
+
+// ---------------------------------------------------------------------------
+// The daemon.
+
+export interface kernel_daemon {
+  readonly socket: string;
+  /** Stop listening, end every command still running, remove the socket. */
+  close(): Promise<void>;
+}
+
+export interface kernel_options {
+  socket: string;
+  seed: number;
+  /** Where the daemon reports its own troubles (default: process.stderr). */
+  log?: (s: string) => void;
+}
+
+/** Is something answering on that socket path? */
+function socket_alive(p: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.createConnection(p);
+    c.on("connect", () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.on("error", () => resolve(false));
+  });
+}
+
+/** Boot the kernel (once per process) and serve commands on opts.socket. */
+export async function virtnet_kernel_listen(opts: kernel_options): Promise<kernel_daemon> {
+  const log = opts.log ?? ((s: string) => void process.stderr.write(s));
+  if (fs.existsSync(opts.socket)) {
+    if (await socket_alive(opts.socket)) throw new Error(`${opts.socket}: a kernel is already listening there`);
+    fs.unlinkSync(opts.socket);
+  }
+  kern_boot({ seed: opts.seed });
+  pace_vns = nanouptime_ns();
+  pace_rms = performance.now();
+  sched_set_external(true, clock_limit);
+  const sessions = new Set<net.Socket>();
+  const server = net.createServer((sock) => {
+    sessions.add(sock);
+    sock.on("close", () => sessions.delete(sock));
+    new session(sock, log);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    fs.mkdirSync(path.dirname(opts.socket), { recursive: true });
+    server.listen(opts.socket, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    socket: opts.socket,
+    close(): Promise<void> {
+      if (closing !== null) return closing;
+      closing = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sessions) s.destroy();
+      }).then(() => {
+        try {
+          fs.unlinkSync(opts.socket);
+        } catch {
+          /* already gone */
+        }
+      });
+      return closing;
+    },
+  };
+}
+
+const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N]\n";
+
+/** `virtnet kernel`: serve until SIGINT or SIGTERM. */
+export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
+  let socket = process.env.VIRTNET_SOCKET ?? virtnet_default_socket();
+  let seed = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
+    else if (a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) seed = Number(argv[++i]);
+    else {
+      stderr.write(KERNEL_USAGE);
+      return 64;
+    }
+  }
+  let d: kernel_daemon;
+  try {
+    d = await virtnet_kernel_listen({ socket, seed, log: (s) => stderr.write(s) });
+  } catch (e) {
+    stderr.write(`virtnet: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 69;
+  }
+  stdout.write(`virtnet kernel: listening on ${socket} (seed ${seed})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await d.close();
+  return 0;
+}
