@@ -1,87 +1,556 @@
-// npm run bench: the VIMAGE-vs-baseline runner.  Each workload runs in two
-// piscina workers, one per kernel build, alternating A, B, A, B so that drift
-// of the machine (frequency, other load) falls on both; each figure is the
-// median of the rounds with min and max, and the VIMAGE/baseline ratio.
+// npm run bench: the evaluation, VIMAGE against the baseline.
+//
+// Every part runs its workloads in piscina worker threads, each of which
+// loads one kernel build (dist/<build>/bench-worker.mjs, found next to
+// this file, so VIRTNET_DIST builds work too).  Runs alternate A, B, B, A,
+// ... so that drift of the machine (frequency, other load) falls on both
+// builds; each figure is the median of its rounds with min and max, and
+// the VIMAGE/baseline ratio of the medians.  Rates are per CPU second of
+// the worker thread where Linux tells it (bench/wl_util.ts), so the load
+// of other programs does not show in them.  Nothing is asserted: targets
+// are printed beside the figures.
+//
+//   node dist/bench.mjs [--quick] [--only PART[,PART...]] [--out DIR]
+//
+// Output: a table on stdout, a progress bar on stderr (plain lines when
+// stderr is not a terminal), and in DIR (default bench-results/):
+// results.json, report.md and SVG plots.
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import os from "node:os";
 import { Piscina } from "piscina";
 import type { job, result } from "./worker.ts";
+import { netns_bench, type netns_result } from "./netns.ts";
+import { write_report, type fig, type run_info } from "./report.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const quick = process.argv.includes("--quick");
 
-interface workload_spec {
-  name: string;
-  iterations: number;
-  rounds: number;
-  /** Runs on the VIMAGE build only (needs several vnets). */
-  vimage_only?: boolean;
-  /** Names the extra figure to print instead of ns/op. */
-  extra?: string;
-  note: string;
+// ---------------------------------------------------------------------------
+// Command line.
+
+interface options {
+  quick: boolean;
+  only: string[] | null;
+  out: string;
+  /** --scale-n: the N of the scale part (default 1000 quick; 1000, 10000). */
+  scale_n: number[] | null;
 }
 
-const specs: workload_spec[] = [
-  { name: "mbuf_get_free", iterations: quick ? 200_000 : 2_000_000, rounds: quick ? 5 : 9, note: "m_gethdr + m_free" },
-  { name: "m_pullup_2mbuf", iterations: quick ? 100_000 : 1_000_000, rounds: quick ? 5 : 9, note: "m_pullup(m, 20) of an 8+12 byte chain" },
-  { name: "vnet_counter_inc", iterations: quick ? 2_000_000 : 20_000_000, rounds: quick ? 5 : 9, note: "V_ counter increment under curvnet" },
-  { name: "vnet_create_destroy", iterations: quick ? 1_000 : 10_000, rounds: quick ? 3 : 5, vimage_only: true, note: "vnet_alloc + vnet_destroy" },
-  { name: "vnet_idle_memory", iterations: 10_000, rounds: quick ? 1 : 3, vimage_only: true, extra: "bytes_per_vnet", note: "heap + ArrayBuffer bytes per idle vnet (10,000 vnets)" },
-];
+const PARTS = ["micro", "fwd", "echo", "func", "mgmt", "idle", "scale", "parallel", "netns"] as const;
+type part_name = (typeof PARTS)[number];
 
-function stats(xs: number[]): { min: number; median: number; max: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-  return { min: s[0], median, max: s[s.length - 1] };
+function usage(): never {
+  process.stderr.write(
+    `usage: bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n` +
+      `parts: ${PARTS.join(", ")}\n` +
+      `  micro     mbuf and V_ access micro-benchmarks\n` +
+      `  fwd       UDP through chains of H routers (issue 3; forwarding)\n` +
+      `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
+      `  func      per-function cost with benchmark.js (Table 2)\n` +
+      `  mgmt      management latency (Table 1)\n` +
+      `  idle      one active vnet among idle ones, queue ablation (Fig. 4)\n` +
+      `  scale     create and destroy N vnets: time and memory\n` +
+      `  parallel  the same workload in 1 and 2 workers\n` +
+      `  netns     Linux network namespaces (needs root)\n` +
+      `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
+      `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
+  );
+  process.exit(2);
 }
 
-function fmt(x: number): string {
+function parse_args(argv: string[]): options {
+  const o: options = { quick: false, only: null, out: "bench-results", scale_n: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") o.quick = true;
+    else if (a === "--only" || a === "--out" || a === "--scale-n") {
+      const v = argv[++i];
+      if (v === undefined) usage();
+      if (a === "--out") o.out = v;
+      else if (a === "--scale-n") o.scale_n = v.split(",").map(Number);
+      else o.only = v.split(",").map((s) => s.trim());
+    } else if (a.startsWith("--only=")) o.only = a.slice(7).split(",");
+    else if (a.startsWith("--out=")) o.out = a.slice(6);
+    else if (a === "--help" || a === "-h") usage();
+    else {
+      process.stderr.write(`bench: unknown argument ${a}\n`);
+      usage();
+    }
+  }
+  for (const p of o.only ?? []) {
+    if (!(PARTS as readonly string[]).includes(p)) {
+      process.stderr.write(`bench: no part named ${p}\n`);
+      usage();
+    }
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------
+// Progress.
+
+class progress {
+  private done = 0;
+  private readonly t0 = Date.now();
+  private readonly tty = process.stderr.isTTY === true;
+  private last = "";
+  constructor(private readonly total: number) {}
+  advance(est: number, label: string): void {
+    this.done += est;
+    if (this.tty) this.draw(label);
+  }
+  /** A line of news: on a terminal it goes above the bar. */
+  line(s: string): void {
+    if (this.tty) process.stderr.write(`\r\x1b[K${s}\n`);
+    else process.stderr.write(`${s}\n`);
+    if (this.tty) this.draw(this.last);
+  }
+  private draw(label: string): void {
+    this.last = label;
+    const f = Math.min(0.99, this.done / this.total);
+    const width = 28;
+    const n = Math.round(f * width);
+    const el = (Date.now() - this.t0) / 1000;
+    const left = f > 0.02 ? (el / f) * (1 - f) : NaN;
+    const cols = process.stderr.columns ?? 100;
+    let s = `[${"#".repeat(n)}${"-".repeat(width - n)}] ${(f * 100).toFixed(0).padStart(2)}% ${mmss(el)}${Number.isFinite(left) ? ` ~${mmss(left)} left` : ""}  ${label}`;
+    if (s.length > cols - 1) s = s.slice(0, cols - 1);
+    process.stderr.write(`\r\x1b[K${s}`);
+  }
+  finish(): void {
+    if (this.tty) process.stderr.write("\r\x1b[K");
+  }
+}
+
+function mmss(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+}
+
+// ---------------------------------------------------------------------------
+// Workers and figures.
+
+type build = "vimage" | "novimage";
+const BUILDS: build[] = ["vimage", "novimage"];
+
+function pool(b: build, threads = 1, max_old_mb = 0): Piscina {
+  return new Piscina({
+    filename: path.join(here, b, "bench-worker.mjs"),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1e9,
+    resourceLimits: max_old_mb > 0 ? { maxOldGenerationSizeMb: max_old_mb } : undefined,
+  });
+}
+
+interface ctx {
+  o: options;
+  p: progress;
+  figs: fig[];
+  notes: Record<string, string[]>;
+  extra: Record<string, unknown>;
+}
+
+function fig_of(c: ctx, part: string, id: string, label: string, unit: string, better: "higher" | "lower", extra: Partial<fig> = {}): fig {
+  let f = c.figs.find((x) => x.id === id);
+  if (f === undefined) {
+    f = { id, part, label, unit, better, samples: { vimage: [], novimage: [] }, ...extra };
+    c.figs.push(f);
+  }
+  return f;
+}
+
+async function run_job(c: ctx, pl: Piscina, j: job, est: number, label: string): Promise<Record<string, number>> {
+  const r = (await pl.run(j)) as result;
+  c.p.advance(est, label);
+  return r.v;
+}
+
+/**
+ * One point measured on the given builds: a warm-up run each (discarded),
+ * then `rounds` runs alternating the order of the builds.  `sink` files
+ * each run's figures.
+ */
+async function measure(
+  c: ctx,
+  pools: Partial<Record<build, Piscina>>,
+  builds: build[],
+  mk: (b: build, warm: boolean) => job,
+  rounds: number,
+  est: number,
+  label: string,
+  sink: (b: build, v: Record<string, number>) => void,
+  warm = 1,
+): Promise<void> {
+  for (let w = 0; w < warm; w++) for (const b of builds) await run_job(c, pools[b] as Piscina, mk(b, true), est * 3, `${label} (warm-up)`);
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? builds : [...builds].reverse();
+    for (const b of order) sink(b, await run_job(c, pools[b] as Piscina, mk(b, false), est, `${label} (${r + 1}/${rounds})`));
+  }
+}
+
+function med(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function fmt(x: number): string {
   if (!Number.isFinite(x)) return "-";
-  if (x >= 100) return x.toFixed(0);
-  if (x >= 10) return x.toFixed(1);
+  const a = Math.abs(x);
+  if (a >= 1e6) return `${(x / 1e6).toFixed(a >= 1e7 ? 1 : 2)}M`;
+  if (a >= 1e4) return `${(x / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
   return x.toFixed(2);
 }
 
-async function main(): Promise<void> {
-  const pools = {
-    vimage: new Piscina({ filename: path.join(here, "vimage", "bench-worker.mjs"), minThreads: 1, maxThreads: 1, idleTimeout: 60_000 }),
-    novimage: new Piscina({ filename: path.join(here, "novimage", "bench-worker.mjs"), minThreads: 1, maxThreads: 1, idleTimeout: 60_000 }),
-  };
-  console.log(`VirtNet benchmark: VIMAGE vs baseline, ${quick ? "quick" : "full"} run`);
-  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, ${new Date().toISOString()}`);
-  console.log("");
-  const header = ["workload", "build", "min", "median", "max", "unit", "ratio V/B"];
-  const rows: string[][] = [];
-  for (const spec of specs) {
-    const samples: { vimage: number[]; novimage: number[] } = { vimage: [], novimage: [] };
-    const order: ("vimage" | "novimage")[] = spec.vimage_only ? ["vimage"] : ["vimage", "novimage"];
-    // Warm up each build once, then alternate.
-    for (const b of order) await pools[b].run({ workload: spec.name, iterations: Math.max(1, spec.iterations / 10) } satisfies job);
-    for (let r = 0; r < spec.rounds; r++) {
-      const o = r % 2 === 0 ? order : [...order].reverse();
-      for (const b of o) {
-        const res = (await pools[b].run({ workload: spec.name, iterations: spec.iterations } satisfies job)) as result;
-        samples[b].push(spec.extra !== undefined ? (res.extra?.[spec.extra] ?? NaN) : res.ns_per_op);
+function news(c: ctx, f: fig): void {
+  const v = med(f.samples.vimage);
+  const b = med(f.samples.novimage);
+  const r = Number.isFinite(v) && Number.isFinite(b) ? `  V/B ${(v / b).toFixed(3)}` : "";
+  c.p.line(`  ${f.label}: ${Number.isFinite(v) ? `VIMAGE ${fmt(v)}` : ""}${Number.isFinite(b) ? `${Number.isFinite(v) ? ", " : ""}baseline ${fmt(b)}` : ""} ${f.unit}${r}`);
+}
+
+// ---------------------------------------------------------------------------
+// The parts.
+
+interface part {
+  name: part_name;
+  title: string;
+  estimate(o: options): number;
+  run(c: ctx): Promise<void>;
+}
+
+const Q = (o: options, quick: number, full: number): number => (o.quick ? quick : full);
+const rounds_of = (o: options): number => Q(o, 3, 5);
+const ms_of = (o: options): number => Q(o, 120, 350);
+const tp_est = (o: options): number => ms_of(o) / 1000 + 0.02;
+
+const fwd_H = (o: options): number[] => (o.quick ? [1, 2, 4, 8] : [1, 2, 3, 4, 6, 8, 12, 16]);
+const echo_sizes = (o: options): number[] => (o.quick ? [64, 1024, 8192] : [64, 128, 256, 512, 1024, 2048, 4096, 8192]);
+const idle_N = (o: options): number[] => (o.quick ? [0, 16, 128, 1024] : [0, 16, 128, 1024, 10000]);
+const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000, 10000]);
+const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
+const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
+
+const parts: part[] = [
+  {
+    name: "micro",
+    title: "Micro-benchmarks of the kernel core",
+    estimate: (o) => 4 * 2 * (Q(o, 5, 9) + 1) * Q(o, 0.04, 0.12) + 1,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const list: [string, number, build[], string][] = [
+        ["mbuf_get_free", Q(o, 2_000_000, 5_000_000), BUILDS, "m_gethdr + m_free"],
+        ["m_pullup_2mbuf", Q(o, 500_000, 2_000_000), BUILDS, "m_pullup(m, 20) of an 8+12 byte chain"],
+        ["vnet_counter_inc", Q(o, 20_000_000, 50_000_000), BUILDS, "V_ counter increment (IPSTAT_INC)"],
+        ["vnet_create_destroy", Q(o, 1_000, 5_000), ["vimage"], "bare vnet_alloc + vnet_destroy"],
+      ];
+      for (const [name, n, builds, label] of list) {
+        const f = fig_of(c, "micro", `micro/${name}`, label, "ns/op", "lower");
+        await measure(c, pools, builds, () => ({ op: "micro", args: { name, n } }), Q(o, 5, 9), 0.03, `micro: ${name}`, (b, v) => f.samples[b].push(v.ns));
+        news(c, f);
       }
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "fwd",
+    title: "UDP through chains of routers (issue 3, forwarding)",
+    estimate: (o) => fwd_H(o).length * (2 + 1) * (rounds_of(o) + 3) * tp_est(o) + 12 * tp_est(o) + 6,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      // Warm the JIT on the whole path first, so that the first points are
+      // not measured on colder code than the last.
+      for (const b of BUILDS) await run_job(c, pools[b], { op: "fwd", args: { mode: "fib", H: 4, ms: 4 * ms } }, 4 * tp_est(o), "fwd: warm-up");
+      await run_job(c, pools.vimage, { op: "fwd", args: { mode: "vnet", H: 4, ms: 4 * ms } }, 4 * tp_est(o), "fwd: warm-up");
+      for (const H of fwd_H(o)) {
+        for (const mode of ["fib", "vnet"] as const) {
+          const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
+          const group = mode === "vnet" ? "vnet chain" : "FIB chain";
+          const ref = (m: string) => (mode === "vnet" ? { ref: `fwd/fib/${m}/${H}` } : {});
+          const fp = fig_of(c, "fwd", `fwd/${mode}/pps/${H}`, `UDP 64 B, ${group}, H=${H}: end to end`, "pkt/s", "higher", { x: H, group, metric: "pps", ...ref("pps") });
+          const fh = fig_of(c, "fwd", `fwd/${mode}/hps/${H}`, `UDP 64 B, ${group}, H=${H}: handlings`, "handl/s", "higher", { x: H, group, metric: "hps", ...ref("hps") });
+          await measure(c, pools, builds, (_b, warm) => ({ op: "fwd", args: { mode, H, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `fwd: ${group} H=${H}`, (b, v) => {
+            fp.samples[b].push(v.pps);
+            fh.samples[b].push(v.hps);
+          });
+          news(c, fp);
+        }
+      }
+      // The heap check.
+      for (const mode of ["fib", "vnet"] as const) {
+        const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
+        const group = mode === "vnet" ? "vnet chain" : "FIB chain";
+        const fa = fig_of(c, "fwd", `fwd/${mode}/alloc`, `heap allocated per datagram, ${group} H=1, socket to socket`, "B/pkt", "lower", { metric: "alloc" });
+        const fk = fig_of(c, "fwd", `fwd/${mode}/kalloc`, `heap allocated per datagram, ${group} H=1, ip_output to socket buffer`, "B/pkt", "lower", { metric: "alloc" });
+        await measure(c, pools, builds, () => ({ op: "fwd_alloc", args: { mode, H: 1, n: Q(o, 20000, 50000) } }), 1, 1, `fwd: heap check ${group}`, (b, v) => {
+          fa.samples[b].push(v.bytes);
+          fk.samples[b].push(v.kernel_bytes);
+        }, 0);
+        news(c, fa);
+        news(c, fk);
+      }
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "echo",
+    title: "ICMP echo over lo0 by size (Fig. 6)",
+    estimate: (o) => echo_sizes(o).length * 2 * (rounds_of(o) + 3) * tp_est(o) + 8 * tp_est(o) + 3,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) await run_job(c, pools[b], { op: "echo", args: { size: 1024, ms: 4 * ms } }, 4 * tp_est(o), "echo: warm-up");
+      for (const size of echo_sizes(o)) {
+        const f = fig_of(c, "echo", `echo/${size}`, `ICMP echo over lo0, ${size} B of data`, "echo/s", "higher", { x: size, group: "lo0 echo" });
+        await measure(c, pools, BUILDS, (_b, warm) => ({ op: "echo", args: { size, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `echo: ${size} B`, (b, v) => f.samples[b].push(v.rate));
+        news(c, f);
+      }
+      const fa = fig_of(c, "echo", "echo/alloc", "heap allocated per echo (64 B), socket to socket", "B/echo", "lower", { metric: "alloc" });
+      const fk = fig_of(c, "echo", "echo/kalloc", "heap allocated per echo (64 B), ip_output to socket buffer", "B/echo", "lower", { metric: "alloc" });
+      await measure(c, pools, BUILDS, () => ({ op: "echo_alloc", args: { size: 64, n: Q(o, 20000, 50000) } }), 1, 1, "echo: heap check", (b, v) => {
+        fa.samples[b].push(v.bytes);
+        fk.samples[b].push(v.kernel_bytes);
+      }, 0);
+      news(c, fa);
+      news(c, fk);
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "func",
+    title: "Per-function cost with benchmark.js (Table 2)",
+    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 2, 4) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15),
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const max_time = Q(o, 0.1, 0.4);
+      const est = max_time * 2 + 0.15;
+      const all = ["prepare", ...FUNCS];
+      // Warm every function on both builds first (JIT), then measure.
+      for (const fn of all) for (const b of BUILDS) await run_job(c, pools[b], { op: "func", args: { fn, max_time: max_time / 2 } }, est, `func: ${fn} (warm-up)`);
+      for (const fn of all) {
+        const f = fig_of(c, "func", `func/${fn}`, fn === "prepare" ? "prepare a packet (m_gethdr + copy + m_freem)" : `${fn}()`, "ns/call", "lower", { group: fn });
+        const rme = fig_of(c, "func", `func/${fn}/rme`, `${fn}: benchmark.js margin of error`, "%", "lower", { metric: "rme" });
+        await measure(c, pools, BUILDS, () => ({ op: "func", args: { fn, max_time } }), Q(o, 2, 4), est, `func: ${fn}`, (b, v) => {
+          f.samples[b].push(v.ns);
+          rme.samples[b].push(v.rme);
+        }, 0);
+        news(c, f);
+      }
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "mgmt",
+    title: "Management latency (Table 1)",
+    estimate: (o) => 2 * (rounds_of(o) + 1) * (Q(o, 200, 500) * 0.0008 + 5 * Q(o, 200, 1000) * 0.00005) + 2,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ops: [string, number, [string, string][]][] = [
+        ["jail", Q(o, 200, 500), [["create_us", "create a vnet jail (jail -c vnet persist)"], ["remove_us", "delete it (jail -r)"]]],
+        ["ifmove", Q(o, 200, 1000), [["move_us", "move an interface into a jail (ifconfig IF vnet J)"], ["reclaim_us", "take it back (ifconfig IF -vnet J)"]]],
+        ["jexec", Q(o, 500, 2000), [["attach_us", "attach a process (jexec: jail_attach)"]]],
+        ["sysctl_set", Q(o, 500, 2000), [["us", "change a parameter (sysctl net.inet.ip.forwarding=1 in J)"]]],
+        ["sysctl_stats", Q(o, 500, 2000), [["us", "fetch statistics (sysctl net.inet.ip.stats in J)"]]],
+      ];
+      for (const [what, n, figs] of ops) {
+        const fs_ = figs.map(([k, label]) => [k, fig_of(c, "mgmt", `mgmt/${what}/${k}`, label, "us", "lower", { group: what })] as const);
+        const builds: build[] = what === "ifmove" ? ["vimage"] : BUILDS;
+        await measure(c, pools, builds, () => ({ op: "mgmt", args: { what, n } }), rounds_of(o), n * (what === "jail" ? 0.0008 : 0.00005), `mgmt: ${what}`, (b, v) => {
+          for (const [k, f] of fs_) f.samples[b].push(v[k]);
+        });
+        for (const [, f] of fs_) news(c, f);
+      }
+      c.notes.mgmt = [
+        "On the baseline build a jail has no vnet: `jail` is a plain persistent jail, `sysctl_set` writes from the host (a plain jail may not), and interfaces cannot move (no vnets).",
+      ];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "idle",
+    title: "One active vnet among idle ones, and the input-queue ablation (Fig. 4)",
+    estimate: (o) => idle_N(o).reduce((s, N) => s + 3 * (N === 0 ? 2 : 1) * (rounds_of(o) + 3) * tp_est(o) + N * 0.0008, 0),
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage", 1, 4096), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) {
+        await run_job(c, pools[b], { op: "idle", args: { N: 0, ms: 4 * ms } }, 4 * tp_est(o), "idle: warm-up");
+        for (const pervnet of [false, true]) await run_job(c, pools[b], { op: "ablation", args: { N: 0, pervnet, ms: 2 * ms } }, 2 * tp_est(o), "idle: warm-up");
+      }
+      let have = 0;
+      for (const N of idle_N(o)) {
+        const builds: build[] = N === 0 ? BUILDS : ["vimage"];
+        // Make the idle vnets outside the timed runs.
+        if (N > have) {
+          await run_job(c, pools.vimage, { op: "idle", args: { N, ms: 1 } }, (N - have) * 0.0008, `idle: creating ${N} idle vnet jails`);
+          have = N;
+        }
+        const series: [string, string, (b: build, warm: boolean) => job][] = [
+          ["kernel", "kernel (netisr: one shared queue)", (_b, warm) => ({ op: "idle", args: { N, ms: warm ? 3 * ms : ms } })],
+          ["shared", "model: one shared queue, O(1)", (_b, warm) => ({ op: "ablation", args: { N, pervnet: false, ms: warm ? 3 * ms : ms } })],
+          ["pervnet", "model: a queue per vnet polled in turn, O(N)", (_b, warm) => ({ op: "ablation", args: { N, pervnet: true, ms: warm ? 3 * ms : ms } })],
+        ];
+        for (const [key, group, mk] of series) {
+          const f = fig_of(c, "idle", `idle/${key}/${N}`, `UDP 64 B over lo0 in the active vnet, ${group}, ${N} idle`, "pkt/s", "higher", { x: N, group });
+          await measure(c, pools, builds, mk, rounds_of(o), tp_est(o), `idle: ${key} N=${N}`, (b, v) => f.samples[b].push(v.rate));
+          news(c, f);
+        }
+      }
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "scale",
+    title: "Creating and destroying N vnets",
+    estimate: (o) => scale_N(o).reduce((s, N) => s + N * (N >= 100000 ? 0.003 : 0.0012) + 1, 0),
+    async run(c) {
+      const o = c.o;
+      const total_mb = os.totalmem() / 2 ** 20;
+      for (const N of scale_N(o)) {
+        // About 60 KB of heap per vnet: leave room, and skip what cannot fit.
+        const need_mb = Math.ceil((N * 90_000) / 2 ** 20) + 512;
+        if (need_mb > total_mb * 0.7) {
+          (c.notes.scale ??= []).push(`N=${N}: skipped, needs about ${need_mb} MB of heap, the machine has ${Math.round(total_mb)} MB.`);
+          c.p.advance(N * 0.003, "scale: skipped");
+          continue;
+        }
+        const pl = pool("vimage", 1, Math.max(need_mb, 2048));
+        const keys: [string, string, string][] = [
+          ["create_us", "create (vnet jail + its epair end), per vnet", "us"],
+          ["destroy_us", "destroy (jail -r, epair destroy), per vnet", "us"],
+          ["jail_us", "of which: jail -c vnet persist", "us"],
+          ["epair_us", "of which: epair create + move, per vnet", "us"],
+          ["bytes_per_vnet", "memory per vnet (JS heap + ArrayBuffers)", "B"],
+          ["leak_bytes_per_vnet", "memory left per vnet after destroying all", "B"],
+        ];
+        const figs = keys.map(([k, label, unit]) => [k, fig_of(c, "scale", `scale/${k}/${N}`, `N=${N}: ${label}`, unit, "lower", { x: N, group: k })] as const);
+        try {
+          const v = await run_job(c, pl, { op: "scale", args: { N, epair: true } }, N * (N >= 100000 ? 0.003 : 0.0012), `scale: N=${N}`);
+          for (const [k, f] of figs) f.samples.vimage.push(v[k]);
+          const cd = fig_of(c, "scale", `scale/create_destroy_us/${N}`, `N=${N}: create + destroy, per vnet`, "us", "lower", { x: N, group: "create_destroy_us" });
+          cd.samples.vimage.push(v.create_us + v.destroy_us);
+          for (const [, f] of figs.slice(0, 2)) news(c, f);
+          news(c, figs[4][1]);
+        } catch (e) {
+          (c.notes.scale ??= []).push(`N=${N}: failed: ${(e as Error).message}`);
+          c.p.line(`  scale N=${N}: failed: ${(e as Error).message}`);
+        }
+        await pl.destroy();
+      }
+      (c.notes.scale ??= []).unshift("VIMAGE only: the baseline has one stack. One run per N, in a fresh worker.");
+    },
+  },
+  {
+    name: "parallel",
+    title: "The same workload in 1 and 2 workers",
+    estimate: (o) => 2 * 2 * (rounds_of(o) + 3) * tp_est(o) + 2,
+    async run(c) {
+      const o = c.o;
+      const ms = ms_of(o);
+      const pools = { vimage: pool("vimage", 2), novimage: pool("novimage", 2) };
+      // Wall-clock rates here: the question is what two threads get done
+      // together on this machine.
+      const j: job = { op: "fwd", args: { mode: "fib", H: 1, ms, wall: true } };
+      const f1 = fig_of(c, "parallel", "parallel/1", "UDP 64 B, FIB chain H=1: 1 worker", "pkt/s", "higher", { x: 1, group: "parallel" });
+      const f2 = fig_of(c, "parallel", "parallel/2", "UDP 64 B, FIB chain H=1: 2 workers, total", "pkt/s", "higher", { x: 2, group: "parallel" });
+      // Both threads of each pool build their chain and warm up.
+      const jw: job = { op: "fwd", args: { mode: "fib", H: 1, ms: 3 * ms, wall: true } };
+      for (const b of BUILDS) await Promise.all([run_job(c, pools[b], jw, 3 * tp_est(o), "parallel: warm-up"), run_job(c, pools[b], jw, 0, "")]);
+      for (let r = 0; r < rounds_of(o); r++) {
+        const order = r % 2 === 0 ? BUILDS : [...BUILDS].reverse();
+        for (const b of order) {
+          const one = await run_job(c, pools[b], j, tp_est(o), `parallel: 1 worker (${r + 1})`);
+          f1.samples[b].push(one.pps);
+          const two = await Promise.all([run_job(c, pools[b], j, tp_est(o), `parallel: 2 workers (${r + 1})`), run_job(c, pools[b], j, 0, "")]);
+          f2.samples[b].push(two[0].pps + two[1].pps);
+        }
+      }
+      news(c, f1);
+      news(c, f2);
+      c.notes.parallel = [`Each worker is a thread with its own kernel; the machine has ${os.cpus().length} CPUs. Rates here are wall-clock (the others are per CPU second), so load from other programs shows.`];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "netns",
+    title: "Linux network namespaces on this machine",
+    estimate: (o) => netns_N(o).reduce((s, N) => s + N * 0.014, 0) + (o.quick ? 0 : 100 * 0.25),
+    async run(c) {
+      const o = c.o;
+      c.p.advance(0, "netns: ip netns add/del");
+      // One `ip` process per command as well (a shell loop), in the full run.
+      const r: netns_result = netns_bench(netns_N(o), o.quick ? [] : [100]);
+      c.p.advance(netns_N(o).reduce((s, N) => s + N * 0.014, 0) + 2, "netns: done");
+      c.extra.netns = r;
+      if (r.skipped !== null) {
+        c.p.line(`  netns: ${r.skipped}`);
+        c.notes.netns = [r.skipped];
+        return;
+      }
+      for (const x of r.runs) {
+        for (const [k, label, unit] of [
+          ["add_ms", "ip netns add", "ms"],
+          ["del_ms", "ip netns del", "ms"],
+          ["kb_per_ns", "memory", "KB"],
+        ] as const) {
+          const f = fig_of(c, "netns", `netns/${x.mode}/${k}/${x.N}`, `N=${x.N}, ${x.mode}: ${label}, per namespace`, unit, "lower", { x: x.N, group: `${x.mode} ${k}` });
+          f.samples.vimage.push(x[k]);
+        }
+        c.p.line(`  netns N=${x.N} (${x.mode}): add ${x.add_ms.toFixed(2)} ms, del ${x.del_ms.toFixed(2)} ms, ${x.kb_per_ns.toFixed(0)} KB per namespace`);
+      }
+      c.notes.netns = ["Linux figures are in the VIMAGE column for want of another: they are the host kernel's, not a VirtNet build's. MemAvailable is machine-wide and noisy."];
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const o = parse_args(process.argv.slice(2));
+  const chosen = parts.filter((p) => o.only === null || o.only.includes(p.name));
+  const total = chosen.reduce((s, p) => s + p.estimate(o), 0);
+  const info: run_info = {
+    date: new Date().toISOString(),
+    mode: o.quick ? "quick" : "full",
+    parts: chosen.map((p) => p.name),
+    cpu: os.cpus()[0]?.model ?? "?",
+    cpus: os.cpus().length,
+    mem_gb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    seconds: 0,
+    load: [os.loadavg()[0], 0],
+  };
+  process.stdout.write(`VirtNet benchmark: VIMAGE vs baseline, ${info.mode} run (${info.parts.join(", ")})\n`);
+  process.stdout.write(`machine: ${info.cpu} x${info.cpus}, ${info.mem_gb} GB, ${info.os}, node ${info.node}, ${info.date}, load ${info.load[0].toFixed(1)}\n\n`);
+  const c: ctx = { o, p: new progress(total), figs: [], notes: {}, extra: {} };
+  const t0 = Date.now();
+  for (const p of chosen) {
+    c.p.line(`${p.name}: ${p.title}`);
+    try {
+      await p.run(c);
+    } catch (e) {
+      (c.notes[p.name] ??= []).push(`failed: ${(e as Error).stack ?? String(e)}`);
+      c.p.line(`${p.name}: failed: ${(e as Error).message}`);
     }
-    const unit = spec.extra !== undefined ? "bytes" : "ns/op";
-    const sv = stats(samples.vimage);
-    const sb = samples.novimage.length ? stats(samples.novimage) : null;
-    const ratio = sb !== null ? sv.median / sb.median : NaN;
-    rows.push([spec.name, "VIMAGE", fmt(sv.min), fmt(sv.median), fmt(sv.max), unit, sb !== null ? ratio.toFixed(3) : "-"]);
-    if (sb !== null) rows.push(["", "baseline", fmt(sb.min), fmt(sb.median), fmt(sb.max), unit, ""]);
-    process.stderr.write(`  done: ${spec.name} (${spec.note})\n`);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 2 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const r of rows) console.log(line(r));
-  console.log("");
-  console.log("Targets (reported, not asserted): V_ access ratio <= 1.05; vnet create+destroy <= 20 us (20000 ns); <= 16 KB per idle vnet.");
-  await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+  c.p.finish();
+  info.seconds = (Date.now() - t0) / 1000;
+  info.load[1] = os.loadavg()[0];
+  const table = write_report(o.out, info, c.figs, c.notes, c.extra, parts.filter((p) => chosen.includes(p)).map((p) => ({ name: p.name, title: p.title })));
+  process.stdout.write(table);
+  process.stdout.write(`\n${info.seconds.toFixed(0)} s.  Results: ${path.join(o.out, "results.json")}, ${path.join(o.out, "report.md")}, ${path.join(o.out, "*.svg")}\n`);
 }
 
 await main();

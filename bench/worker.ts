@@ -1,139 +1,62 @@
 // A benchmark worker: one piscina thread running one kernel build.  The
-// bundle this file is built into decides VIMAGE; the runner sends the same
-// workload to a VIMAGE worker and a baseline worker in turn.
-import v8 from "node:v8";
-import vm from "node:vm";
-import {
-  CURVNET_RESTORE,
-  CURVNET_SET,
-  M_NOWAIT,
-  MT_DATA,
-  VNET_DEFINE_U64,
-  VNET_U64,
-  VNET_U64_ADD,
-  kern_boot,
-  m_free,
-  m_freem,
-  m_get,
-  m_gethdr,
-  m_pullup,
-  mbuf_outstanding,
-  vnet,
-  vnet0,
-  vnet_alloc,
-  vnet_destroy,
-} from "../index.ts";
+// bundle this file is built into decides VIMAGE (build.mjs bundles it once
+// per build); the runner sends the same job to a VIMAGE worker and a
+// baseline worker in turn.  A worker keeps what it built (topologies,
+// sockets, idle vnets) between jobs, so each is built once per worker.
+import { kern_boot, mbuf_outstanding } from "../index.ts";
+import { micro } from "./wl_micro.ts";
+import { func_run } from "./wl_func.ts";
+import { mgmt_run, scale_run } from "./wl_mgmt.ts";
+import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
-// A statistics block like ipstat, defined before boot as every VNET_DEFINE is.
-const NCOUNTERS = 8;
-const benchstat = VNET_DEFINE_U64("benchstat", NCOUNTERS);
-
+// Every VNET_DEFINE of the workload modules above ran at import, before boot.
 kern_boot({ seed: 1 });
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
-
+export type job_args = Record<string, number | string | boolean>;
 export interface job {
-  workload: string;
-  iterations: number;
+  op: string;
+  args: job_args;
 }
 export interface result {
-  /** Nanoseconds per operation. */
-  ns_per_op: number;
-  /** Extra figures a workload reports (bytes, counts). */
-  extra?: Record<string, number>;
+  /** The figures the job measured, by name. */
+  v: Record<string, number>;
 }
 
-function timeit(iterations: number, fn: (n: number) => void): number {
-  const t0 = process.hrtime.bigint();
-  fn(iterations);
-  const t1 = process.hrtime.bigint();
-  return Number(t1 - t0) / iterations;
-}
+type handler = (a: job_args) => Record<string, number>;
 
-const workloads: Record<string, (n: number) => result> = {
-  /** m_gethdr + m_free: the zone fast path. */
-  mbuf_get_free(n) {
-    return {
-      ns_per_op: timeit(n, (n) => {
-        for (let i = 0; i < n; i++) {
-          const m = m_gethdr(M_NOWAIT, MT_DATA);
-          if (m === null) throw new Error("out of mbufs");
-          m_free(m);
-        }
-      }),
-    };
-  },
+const num = (a: job_args, k: string): number => {
+  const x = a[k];
+  if (typeof x !== "number") throw new Error(`job argument ${k} missing`);
+  return x;
+};
+const str = (a: job_args, k: string): string => {
+  const x = a[k];
+  if (typeof x !== "string") throw new Error(`job argument ${k} missing`);
+  return x;
+};
+const mode_of = (a: job_args): "vnet" | "fib" => (str(a, "mode") === "vnet" ? "vnet" : "fib");
 
-  /** m_pullup of 20 bytes split 8 + 12 over a two-mbuf chain. */
-  m_pullup_2mbuf(n) {
-    return {
-      ns_per_op: timeit(n, (n) => {
-        for (let i = 0; i < n; i++) {
-          const m = m_gethdr(M_NOWAIT, MT_DATA);
-          const m2 = m_get(M_NOWAIT, MT_DATA);
-          if (m === null || m2 === null) throw new Error("out of mbufs");
-          m.m_len = 8;
-          m2.m_len = 12;
-          m.m_next = m2;
-          m.m_pkthdr.len = 20;
-          const r = m_pullup(m, 20);
-          if (r === null) throw new Error("m_pullup failed");
-          m_freem(r);
-        }
-      }),
-    };
+const ops: Record<string, handler> = {
+  micro: (a) => ({ ns: micro[str(a, "name")](num(a, "n")) }),
+  fwd: (a) => {
+    const r = fwd_run(mode_of(a), num(a, "H"), num(a, "ms"), a.wall === true);
+    return { pps: r.pps, hps: r.hps };
   },
-
-  /** V_ counter increments with curvnet set, as IPSTAT_INC does. */
-  vnet_counter_inc(n) {
-    const saved = CURVNET_SET(vnet0, "bench");
-    const ns = timeit(n, (n) => {
-      for (let i = 0; i < n; i++) VNET_U64_ADD(benchstat + (i & (NCOUNTERS - 1)), 1);
-    });
-    CURVNET_RESTORE(saved);
-    // Read back so the loop cannot be dropped as dead.
-    let sum = 0;
-    const s2 = CURVNET_SET(vnet0, "bench");
-    for (let i = 0; i < NCOUNTERS; i++) sum += VNET_U64(benchstat + i);
-    CURVNET_RESTORE(s2);
-    return { ns_per_op: ns, extra: { sum } };
-  },
-
-  /** vnet_alloc + vnet_destroy (VIMAGE only). */
-  vnet_create_destroy(n) {
-    if (!VIMAGE) return { ns_per_op: NaN };
-    return {
-      ns_per_op: timeit(n, (n) => {
-        for (let i = 0; i < n; i++) vnet_destroy(vnet_alloc());
-      }),
-    };
-  },
-
-  /** Heap and ArrayBuffer bytes per idle vnet, over `n` vnets (VIMAGE only). */
-  vnet_idle_memory(n) {
-    if (!VIMAGE) return { ns_per_op: NaN };
-    gc();
-    gc();
-    const m0 = process.memoryUsage();
-    const t0 = process.hrtime.bigint();
-    const vs: vnet[] = [];
-    for (let i = 0; i < n; i++) vs.push(vnet_alloc());
-    const t1 = process.hrtime.bigint();
-    gc();
-    gc();
-    const m1 = process.memoryUsage();
-    const bytes = (m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers)) / n;
-    for (const v of vs) vnet_destroy(v);
-    return { ns_per_op: Number(t1 - t0) / n, extra: { bytes_per_vnet: bytes } };
-  },
+  fwd_alloc: (a) => ({ bytes: fwd_alloc(mode_of(a), num(a, "H"), num(a, "n")), kernel_bytes: fwd_kernel_alloc(mode_of(a), num(a, "H"), num(a, "n")) }),
+  echo: (a) => ({ rate: echo_run(num(a, "size"), num(a, "ms")) }),
+  echo_alloc: (a) => ({ bytes: echo_alloc(num(a, "size"), num(a, "n")), kernel_bytes: echo_kernel_alloc(num(a, "n")) }),
+  mgmt: (a) => mgmt_run(str(a, "what"), num(a, "n")),
+  scale: (a) => scale_run(num(a, "N"), a.epair !== false),
+  func: (a) => func_run(str(a, "fn"), num(a, "max_time")),
+  idle: (a) => ({ rate: idle_run(num(a, "N"), num(a, "ms")) }),
+  ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
 };
 
 export default function run(j: job): result {
-  const w = workloads[j.workload];
-  if (w === undefined) throw new Error(`unknown workload ${j.workload}`);
-  const r = w(j.iterations);
+  const h = ops[j.op];
+  if (h === undefined) throw new Error(`unknown job ${j.op}`);
+  const v = h(j.args);
   const o = mbuf_outstanding();
-  if (o.mbufs !== 0 || o.clusters !== 0) throw new Error(`${j.workload} leaked ${o.mbufs} mbufs, ${o.clusters} clusters`);
-  return r;
+  if (o.mbufs !== 0 || o.clusters !== 0) throw new Error(`${j.op} left ${o.mbufs} mbufs, ${o.clusters} clusters outstanding`);
+  return { v };
 }

@@ -13,8 +13,12 @@ export class task {
   ) {}
 }
 
-const queue: task[] = [];
+// The queue keeps its storage between runs (queue[head..tail) is live):
+// truncating it would make V8 grow a new backing store, an allocation on
+// every packet that schedules a task.
+const queue: (task | null)[] = [];
 let head = 0;
+let tail = 0;
 
 /** TASK_INIT. */
 export function TASK_INIT(func: (context: unknown, pending: number) => void, context: unknown): task {
@@ -28,15 +32,21 @@ export function taskqueue_enqueue(t: task): number {
     return 0;
   }
   t.ta_pending = 1;
-  queue.push(t);
+  if (tail === queue.length) queue.push(t);
+  else queue[tail] = t;
+  tail++;
   return 0;
 }
 
 /** taskqueue_cancel: 0 if the task was not queued, else removes it. */
 export function taskqueue_cancel(t: task): number {
   if (t.ta_pending === 0) return 0;
-  const i = queue.indexOf(t, head);
-  if (i >= 0) queue.splice(i, 1);
+  for (let i = head; i < tail; i++) {
+    if (queue[i] !== t) continue;
+    queue.copyWithin(i, i + 1, tail);
+    queue[--tail] = null;
+    break;
+  }
   t.ta_pending = 0;
   return 0;
 }
@@ -44,18 +54,18 @@ export function taskqueue_cancel(t: task): number {
 /** Run queued tasks until none is left; returns how many ran. */
 export function taskqueue_run(): number {
   let n = 0;
-  while (head < queue.length) {
-    const t = queue[head++];
+  while (head < tail) {
+    const t = queue[head] as task;
+    queue[head++] = null;
     const pending = t.ta_pending;
     t.ta_pending = 0;
     n++;
     t.ta_func(t.ta_context, pending);
   }
-  queue.length = 0;
-  head = 0;
+  head = tail = 0;
   return n;
 }
 
 export function taskqueue_pending(): boolean {
-  return head < queue.length;
+  return head < tail;
 }

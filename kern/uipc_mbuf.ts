@@ -273,8 +273,9 @@ export function M_PREPEND(m: mbuf, plen: number, how: number): mbuf | null {
  * small data is copied.  Null on failure, the source untouched.
  */
 export function m_copym(m: mbuf | null, off0: number, len: number, how: number): mbuf | null {
-  KASSERT(off0 >= 0, `m_copym, negative off ${off0}`);
-  KASSERT(len >= 0, `m_copym, negative len ${len}`);
+  // (Messages built only on failure: raw sockets copy every packet.)
+  if (off0 < 0) KASSERT(false, `m_copym, negative off ${off0}`);
+  if (len < 0) KASSERT(false, `m_copym, negative len ${len}`);
   let off = off0;
   let src = m;
   let copyhdr = off === 0 && src !== null && (src.m_flags & M_PKTHDR) !== 0;
@@ -310,7 +311,12 @@ export function m_copym(m: mbuf | null, off0: number, len: number, how: number):
       n.m_data = src.m_data + off;
       mb_dupcl(n, src);
     } else {
-      n.m_buf.set(src.m_buf.subarray(src.m_data + off, src.m_data + off + n.m_len), n.m_data);
+      // At most MLEN bytes: a loop, not a subarray view per copy.
+      const sb = src.m_buf;
+      const db = n.m_buf;
+      const s0 = src.m_data + off;
+      const d0 = n.m_data;
+      for (let i = 0; i < n.m_len; i++) db[d0 + i] = sb[s0 + i];
     }
     if (len !== M_COPYALL) len -= n.m_len;
     off = 0;

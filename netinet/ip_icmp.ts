@@ -666,7 +666,7 @@ function ntoa(a: number): string {
  * arrival interface's, else (reply_src) the named interface's, else the
  * address of the route back.  Consumes m.
  */
-function icmp_reflect(m: mbuf): void {
+export function icmp_reflect(m: mbuf): void {
   const ip = m.m_data;
   const dv = m.m_dv;
   const optlen = ((m.m_buf[ip + IPH_VHL] & 0x0f) << 2) - IP_HDRLEN;

@@ -509,7 +509,8 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
         ((ifp.if_flags & IFF_BROADCAST) !== 0 && in_ifaddr_broadcast(dst.sin_addr, ia));
     }
 
-    KASSERT(mtu > 0, `ip_output: mtu ${mtu} <= 0`);
+    // (The message is built only on failure: this runs for every packet.)
+    if (mtu <= 0) KASSERT(false, `ip_output: mtu ${mtu} <= 0`);
 
     if (IN_MULTICAST(ip_mbuf_dst(m))) {
       m.m_flags |= M_MCAST;

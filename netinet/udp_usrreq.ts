@@ -351,7 +351,7 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
       // Lay the pseudo header over the IP header (struct ipovly): zero
       // what precedes ih_pr, put the UDP length in ih_len, sum, restore.
       const b = m.m_buf;
-      udp_ipov_save.set(b.subarray(ip, ip + 12));
+      for (let i = 0; i < 12; i++) udp_ipov_save[i] = b[ip + i];
       b.fill(0, ip, ip + 9);
       dv.setUint16(ip + 10, dv.getUint16(uh + UH_ULEN));
       uh_sum = in_cksum(m, len + IP_HDRLEN);

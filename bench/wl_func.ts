@@ -1,0 +1,251 @@
+// Zec's Table 2: the cost of single kernel functions, VIMAGE against the
+// baseline, with benchmark.js.  Each call is fed a prepared packet, as the
+// function would get it from its caller: a frame as the driver leaves it
+// for ether_input; an IP datagram with rcvif set, as ether_demux leaves it,
+// for ip_input, ip_tryforward, icmp_input, udp_input; the echo reply
+// icmp_input hands icmp_reflect; the reply icmp_send hands ip_output.
+// Everything each function calls runs too (the times are inclusive), down
+// to the interface: the stack's epairs have their peers down, so a frame
+// sent ends as epair_transmit frees it (ARP entries are static: no ARP
+// traffic).  Preparing a packet (m_gethdr and a copy of the template) and
+// freeing it is timed on its own ("prepare") and subtracted.  curvnet is
+// set around the run, as it is when netisr or a socket call gets there.
+import Benchmark from "benchmark";
+import {
+  CURVNET_RESTORE,
+  CURVNET_SET,
+  IPPROTO_ICMP,
+  IPPROTO_UDP,
+  M_NOWAIT,
+  PF_INET,
+  SOCK_DGRAM,
+  sys_bind,
+  sys_socket,
+  MT_DATA,
+  cred0,
+  ether_input,
+  icmp_input,
+  icmp_reflect,
+  ip_input,
+  ip_output,
+  ip_tryforward,
+  lla_add_static,
+  m_freem,
+  m_gethdr,
+  max_linkhdr,
+  sbdroprecord_locked,
+  sockaddr_in,
+  udp_input,
+  vnet_run,
+  type ifnet,
+  type mbuf,
+  type socket,
+} from "../index.ts";
+import { aton, epair_create, host_node, ifp_of, if_addr, if_updown, must, sysctl_set, type node } from "./topo.ts";
+import { bsock } from "./wl_packets.ts";
+
+// Call the function, do not decompile it into benchmark.js's loop: the
+// closures below must keep their scope.
+Benchmark.support.decompilation = false;
+
+function cksum(b: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  for (let i = start; i < end; i += 2) sum += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** An IPv4 datagram: header checksummed, `l4` after it. */
+function ipdgram(src: number, dst: number, p: number, l4: Uint8Array): Uint8Array {
+  const b = new Uint8Array(20 + l4.length);
+  const dv = new DataView(b.buffer);
+  b[0] = 0x45;
+  dv.setUint16(2, b.length);
+  dv.setUint16(4, 0x1234);
+  b[8] = 64;
+  b[9] = p;
+  dv.setUint32(12, src);
+  dv.setUint32(16, dst);
+  dv.setUint16(10, cksum(b, 0, 20));
+  b.set(l4, 20);
+  return b;
+}
+
+function echo_msg(type: number, data: number): Uint8Array {
+  const b = new Uint8Array(8 + data);
+  b[0] = type;
+  b[4] = 0x12;
+  b[5] = 0x34;
+  b[7] = 1;
+  for (let i = 0; i < data; i++) b[8 + i] = i & 0xff;
+  const s = cksum(b, 0, b.length);
+  b[2] = s >>> 8;
+  b[3] = s & 0xff;
+  return b;
+}
+
+function udp_msg(src: number, dst: number, sport: number, dport: number, data: number): Uint8Array {
+  const b = new Uint8Array(8 + data);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, sport);
+  dv.setUint16(2, dport);
+  dv.setUint16(4, b.length);
+  for (let i = 0; i < data; i++) b[8 + i] = (i * 7 + 1) & 0xff;
+  // Pseudo header + UDP.
+  const ph = new Uint8Array(12 + b.length);
+  const pv = new DataView(ph.buffer);
+  pv.setUint32(0, src);
+  pv.setUint32(4, dst);
+  ph[9] = IPPROTO_UDP;
+  pv.setUint16(10, b.length);
+  ph.set(b, 12);
+  let s = cksum(ph, 0, ph.length);
+  if (s === 0) s = 0xffff;
+  dv.setUint16(6, s);
+  return b;
+}
+
+interface func_env {
+  h: node;
+  in_ifp: ifnet;
+  rx: bsock;
+  rxso: socket;
+  t: Record<string, Uint8Array>;
+}
+
+let env: func_env | null = null;
+
+const A_IN = aton("10.0.0.1");
+const PEER_IN = aton("10.0.0.2");
+const PEER_OUT = aton("10.0.1.2");
+const UDP_PORT = 7;
+
+function env_get(): func_env {
+  if (env !== null) return env;
+  const h = host_node();
+  const e0 = epair_create(h);
+  const e1 = epair_create(h);
+  if_addr(h, e0.a, "10.0.0.1", 24);
+  if_addr(h, e1.a, "10.0.1.1", 24);
+  // The far ends stay down: what is sent to them is freed on transmit.
+  if_updown(h, e0.b, false);
+  if_updown(h, e1.b, false);
+  sysctl_set(cred0, "net.inet.ip.forwarding", 1);
+  sysctl_set(cred0, "net.inet.icmp.icmplim", 0);
+  const in_ifp = ifp_of(h, e0.a);
+  const out_ifp = ifp_of(h, e1.a);
+  const mac = (ifname: string): Uint8Array => {
+    const ifp = ifp_of(h, ifname);
+    const sdl = ifp.if_addr?.ifa_addr;
+    if (sdl === undefined || !("sdl_lladdr" in sdl)) throw new Error("no lladdr");
+    return sdl.sdl_lladdr.slice();
+  };
+  // arp -s: the peers' addresses, so nothing waits for ARP.
+  vnet_run(h.v, "arp", () => {
+    must(lla_add_static(in_ifp, PEER_IN, mac(e0.b)), "arp -s");
+    must(lla_add_static(out_ifp, PEER_OUT, mac(e1.b)), "arp -s");
+  });
+  const s = sys_socket(h.p, PF_INET, SOCK_DGRAM, 0);
+  must(s.error, "socket");
+  must(sys_bind(h.p, s.fd, new sockaddr_in(A_IN, UDP_PORT)), "bind");
+  const rx = new bsock(h.p, s.fd, new Uint8Array(1), 2048);
+
+  const echo = ipdgram(PEER_IN, A_IN, IPPROTO_ICMP, echo_msg(8, 56));
+  const frame = new Uint8Array(14 + echo.length);
+  frame.set(mac(e0.a), 0);
+  frame.set(mac(e0.b), 6);
+  frame[12] = 0x08;
+  frame[13] = 0x00;
+  frame.set(echo, 14);
+  const t: Record<string, Uint8Array> = {
+    frame,
+    echo,
+    reply_in: ipdgram(PEER_IN, A_IN, IPPROTO_ICMP, echo_msg(0, 56)),
+    reply_out: ipdgram(A_IN, PEER_IN, IPPROTO_ICMP, echo_msg(0, 56)),
+    fwd: ipdgram(PEER_IN, PEER_OUT, IPPROTO_UDP, udp_msg(PEER_IN, PEER_OUT, 5555, 9, 64)),
+    udp: ipdgram(PEER_IN, A_IN, IPPROTO_UDP, udp_msg(PEER_IN, A_IN, 5555, UDP_PORT, 64)),
+  };
+  env = { h, in_ifp, rx, rxso: rx.so, t };
+  return env;
+}
+
+/** A packet as the caller of the function has it. */
+function prep(e: func_env, t: Uint8Array, linkoff: number): mbuf {
+  const m = m_gethdr(M_NOWAIT, MT_DATA);
+  if (m === null) throw new Error("out of mbufs");
+  m.m_data += linkoff;
+  m.m_buf.set(t, m.m_data);
+  m.m_len = m.m_pkthdr.len = t.length;
+  m.m_pkthdr.rcvif = e.in_ifp;
+  return m;
+}
+
+// ETHER_ALIGN for frames; room for the link header the reply gets, for
+// datagrams (ether_input leaves m_data 14 bytes in).
+const FRAME_OFF = 2;
+const IP_OFF = max_linkhdr;
+
+let drains = 0;
+
+function body(e: func_env, fn: string): () => void {
+  const t = e.t;
+  const ifp = e.in_ifp;
+  switch (fn) {
+    case "prepare":
+      return () => m_freem(prep(e, t.echo, IP_OFF));
+    case "ether_input":
+      return () => ether_input(ifp, prep(e, t.frame, FRAME_OFF));
+    case "ip_input":
+      return () => ip_input(prep(e, t.echo, IP_OFF));
+    case "ip_tryforward":
+      return () => {
+        const m = ip_tryforward(prep(e, t.fwd, IP_OFF));
+        if (m !== null) {
+          m_freem(m);
+          throw new Error("ip_tryforward did not forward");
+        }
+      };
+    case "icmp_input":
+      return () => icmp_input(prep(e, t.echo, IP_OFF), 20, IPPROTO_ICMP);
+    case "icmp_reflect":
+      return () => icmp_reflect(prep(e, t.reply_in, IP_OFF));
+    case "ip_output":
+      return () => {
+        const m = prep(e, t.reply_out, IP_OFF);
+        m.m_pkthdr.rcvif = null;
+        ip_output(m, null, null, 0, null, null);
+      };
+    case "udp_input": {
+      const so = e.rxso;
+      return () => {
+        udp_input(prep(e, t.udp, IP_OFF), 20, IPPROTO_UDP);
+        if (++drains === 128) {
+          drains = 0;
+          while (so.so_rcv.sb_mb !== null) sbdroprecord_locked(so.so_rcv);
+        }
+      };
+    }
+  }
+  throw new Error(`unknown function ${fn}`);
+}
+
+export const FUNCS = ["prepare", "ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
+
+/** benchmark.js on one function: ns per call (mean), relative margin of
+ *  error (%), samples. */
+export function func_run(fn: string, max_time: number): Record<string, number> {
+  const e = env_get();
+  const f = body(e, fn);
+  const saved = CURVNET_SET(e.h.v, "bench");
+  try {
+    // Once outside benchmark.js: a broken setup fails loudly here.
+    for (let i = 0; i < 1000; i++) f();
+    const b = new Benchmark(fn, f, { maxTime: max_time, minSamples: 5 });
+    b.run({ async: false });
+    if (b.error !== undefined && b.error !== null) throw b.error instanceof Error ? b.error : new Error(String(b.error));
+    while (e.rxso.so_rcv.sb_mb !== null) sbdroprecord_locked(e.rxso.so_rcv);
+    return { ns: b.stats.mean * 1e9, rme: b.stats.rme, samples: b.stats.sample.length };
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
