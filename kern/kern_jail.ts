@@ -49,6 +49,10 @@ export const prison0 = new prison(0, "0", null, PR_HOST | PR_VNET, vnet0);
 
 /** All prisons but prison0, in jid order (allprison). */
 export const allprison: prison[] = [];
+/** Lookups by jid and by name (FreeBSD walks allprison; with tens of
+ *  thousands of jails a walk per lookup is what a benchmark would measure). */
+const prison_by_id = new Map<number, prison>();
+const prison_by_name = new Map<string, prison>();
 let lastprid = 0;
 
 /** Kernel-wide process credential of the host's root (proc0's). */
@@ -126,13 +130,14 @@ export function prison_priv_check(cred: ucred, p: number): number {
 
 export function prison_find(jid: number): prison | null {
   if (jid === 0) return prison0;
-  return allprison.find((pr) => pr.pr_id === jid && pr.pr_state === PRISON_STATE_ALIVE) ?? null;
+  const pr = prison_by_id.get(jid);
+  return pr !== undefined && pr.pr_state === PRISON_STATE_ALIVE ? pr : null;
 }
 
 /** prison_find_name: by name, or by number when the name is all digits. */
 export function prison_find_name(name: string): prison | null {
-  const byname = allprison.find((pr) => pr.pr_name === name && pr.pr_state === PRISON_STATE_ALIVE);
-  if (byname !== undefined) return byname;
+  const byname = prison_by_name.get(name);
+  if (byname !== undefined && byname.pr_state === PRISON_STATE_ALIVE) return byname;
   if (/^[0-9]+$/.test(name)) return prison_find(Number(name));
   return null;
 }
@@ -209,14 +214,20 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
     if (typeof params["host.hostname"] === "string") np.pr_hostname = params["host.hostname"];
     ppr.pr_children.push(np);
     ppr.pr_childcount++;
-    allprison.push(np);
-    allprison.sort((a, b) => a.pr_id - b.pr_id);
+    // Keep allprison in jid order: new jids are usually the largest.
+    let at = allprison.length;
+    while (at > 0 && allprison[at - 1].pr_id > np.pr_id) at--;
+    allprison.splice(at, 0, np);
+    prison_by_id.set(np.pr_id, np);
+    prison_by_name.set(np.pr_name, np);
     pr = np;
   } else {
     if (vnetmode !== undefined && (vnetmode === "new") !== ((pr.pr_flags & PR_VNET) !== 0)) return fail(EINVAL, "vnet cannot be changed after creation");
     if (name !== undefined && jid !== 0 && name !== pr.pr_name) {
       if (prison_find_name(name) !== null) return fail(EEXIST, `jail "${name}" already exists`);
+      if (prison_by_name.get(pr.pr_name) === pr) prison_by_name.delete(pr.pr_name);
       pr.pr_name = name;
+      prison_by_name.set(name, pr);
     }
     if (typeof params["host.hostname"] === "string") pr.pr_hostname = params["host.hostname"];
   }
@@ -248,8 +259,10 @@ export function prison_deref(pr: prison, urefs: number): void {
   if (pr.pr_uref > 0 || pr.pr_state !== PRISON_STATE_ALIVE) return;
   pr.pr_state = PRISON_STATE_DYING;
   for (const child of pr.pr_children.slice()) prison_remove_one(child);
-  const i = allprison.indexOf(pr);
+  const i = allprison.lastIndexOf(pr);
   if (i >= 0) allprison.splice(i, 1);
+  if (prison_by_id.get(pr.pr_id) === pr) prison_by_id.delete(pr.pr_id);
+  if (prison_by_name.get(pr.pr_name) === pr) prison_by_name.delete(pr.pr_name);
   const ppr = pr.pr_parent;
   if (ppr !== null) {
     const j = ppr.pr_children.indexOf(pr);
@@ -260,15 +273,23 @@ export function prison_deref(pr: prison, urefs: number): void {
   pr.pr_state = PRISON_STATE_INVALID;
 }
 
+/** Set by kern/kern_sig.ts: SIGKILL to the processes attached to a prison. */
+let prison_kill_hook: ((pr: prison) => void) | null = null;
+export function set_prison_kill_hook(fn: (pr: prison) => void): void {
+  prison_kill_hook = fn;
+}
+
 function prison_remove_one(pr: prison): void {
   // Drop the persist reference; a prison that still has processes attached
-  // dies when the last of them detaches (FreeBSD kills them first).
+  // dies when the last of them detaches, which they do once the SIGKILL
+  // sent to them here has ended them.
   if ((pr.pr_flags & PR_PERSIST) !== 0) {
     pr.pr_flags &= ~PR_PERSIST;
     prison_deref(pr, 1);
   } else if (pr.pr_uref <= 0) {
     prison_deref(pr, 0);
   }
+  if (pr.pr_state === PRISON_STATE_ALIVE && prison_kill_hook !== null) prison_kill_hook(pr);
 }
 
 /** jail_remove(2). */

@@ -40,9 +40,10 @@ export function nanouptime_ns(): number {
 export function sbinuptime(): number {
   return Math.floor((now_ns * SBT_1S) / 1e9);
 }
-/** time_uptime: whole seconds since boot. */
+/** time_uptime: whole seconds since boot.  It starts at 1, as in FreeBSD
+ *  (kern_tc.c), so that 0 can mean "never" in expiry fields. */
 export function time_uptime(): number {
-  return Math.floor(now_ns / 1e9);
+  return Math.floor(now_ns / 1e9) + 1;
 }
 /** The wall clock at boot (microtime = boottime + uptime); fixed so pcaps are reproducible. */
 export let boottime_s = 1_700_000_000;

@@ -103,6 +103,10 @@ export interface lla_dump_entry {
 }
 
 /** struct lltable. */
+/** The one empty chain every unused hash slot points at (read-only). */
+const LLE_CHAIN_EMPTY: never[] = [];
+Object.freeze(LLE_CHAIN_EMPTY);
+
 export class lltable {
   llt_af = 0;
   llt_hsize: number;
@@ -130,8 +134,8 @@ export class lltable {
   constructor(hsize: number, ifp: ifnet) {
     this.llt_hsize = hsize;
     this.llt_ifp = ifp;
-    this.lle_head = [];
-    for (let i = 0; i < hsize; i++) this.lle_head.push([]);
+    // Empty chains share one frozen array until an entry lands there.
+    this.lle_head = new Array<llentry[]>(hsize).fill(LLE_CHAIN_EMPTY);
   }
 }
 
@@ -166,7 +170,9 @@ function htable_link_entry(llt: lltable, lle: llentry): number {
   const hashidx = llt.llt_hash(lle, llt.llt_hsize);
   lle.lle_tbl = llt;
   lle.la_flags |= LLE_LINKED;
-  llt.lle_head[hashidx].unshift(lle);
+  let chain = llt.lle_head[hashidx];
+  if (chain === LLE_CHAIN_EMPTY) llt.lle_head[hashidx] = chain = [];
+  chain.unshift(lle);
   llt.llt_entries++;
   return 1;
 }

@@ -30,8 +30,10 @@ export const VNET_MAGIC_N = 0x5e4a6f28;
 const VNET_MAGIC_DEAD = 0xdeadbeef;
 
 /** Room reserved in every vnet's region for variables defined after the first
- *  vnet exists (kernel modules loaded late): FreeBSD's VNET_MODMIN. */
-export const VNET_MODMIN = 8192;
+ *  vnet exists (kernel modules loaded late): FreeBSD's VNET_MODMIN.  FreeBSD
+ *  reserves 8 KB for C variables of any type; our region holds only ints and
+ *  counters (objects live in vnet_data_ptr), so 2 KB holds as many. */
+export const VNET_MODMIN = 2048;
 
 export class vnet {
   vnet_magic_n = VNET_MAGIC_N;

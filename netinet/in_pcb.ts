@@ -237,10 +237,22 @@ export class inpcbinfo {
     let n = 1;
     while (n * 2 <= hash_nelements) n *= 2;
     this.ipi_hashmask = n - 1;
-    this.ipi_hashbase = [];
-    for (let i = 0; i < n; i++) this.ipi_hashbase.push([]);
+    // Empty buckets share one frozen array until something is hashed there,
+    // so an idle vnet does not pay for a table of empty lists.
+    this.ipi_hashbase = new Array<inpcb[]>(n).fill(HASH_EMPTY);
     this.ipi_vnet = VIMAGE ? (curvnet as vnet) : vnet0;
   }
+}
+
+/** The one empty bucket every unused hash slot points at (read-only). */
+export const HASH_EMPTY: never[] = [];
+Object.freeze(HASH_EMPTY);
+
+/** The bucket at idx, made a list of its own before the first insert. */
+export function hash_bucket<T>(table: T[][], idx: number): T[] {
+  let b = table[idx];
+  if (b === HASH_EMPTY) table[idx] = b = [];
+  return b;
 }
 
 /** in_pcbinfo_init(pcbinfo, name, hash_nelements, porthash_nelements). */
@@ -348,7 +360,7 @@ export function in_pcballoc(so: socket, pcbinfo: inpcbinfo): number {
 export function in_pcbinshash(inp: inpcb): number {
   const pcbinfo = inp.inp_pcbinfo;
   KASSERT((inp.inp_flags & INP_INHASHLIST) === 0, "in_pcbinshash: INP_INHASHLIST");
-  const bucket = pcbinfo.ipi_hashbase[INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask)];
+  const bucket = hash_bucket(pcbinfo.ipi_hashbase, INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask));
   let phd = pcbinfo.ipi_porthashbase.get(inp.inp_lport);
   if (phd === undefined) pcbinfo.ipi_porthashbase.set(inp.inp_lport, (phd = []));
   phd.unshift(inp);
@@ -389,7 +401,7 @@ export function in_pcbrehash(inp: inpcb): void {
     const i = h.indexOf(inp);
     if (i >= 0) h.splice(i, 1);
   }
-  const bucket = pcbinfo.ipi_hashbase[INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask)];
+  const bucket = hash_bucket(pcbinfo.ipi_hashbase, INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask));
   bucket.unshift(inp);
   inp.inp_hash = bucket;
 }

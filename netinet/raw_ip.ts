@@ -63,6 +63,8 @@ import {
   in_pcbladdr,
   ip_ctloutput,
   sotoinpcb,
+  HASH_EMPTY,
+  hash_bucket,
   type inpcb,
   type inpcbinfo,
 } from "./in_pcb.ts";
@@ -96,11 +98,9 @@ function INP_PCBHASH_RAW(proto: number, laddr: number, faddr: number, mask: numb
 
 /** The raw PCBs and their hash (ipi_hash_exact). */
 class ripcbinfo_t {
-  readonly ipi_hash_exact: inpcb[][] = [];
+  readonly ipi_hash_exact: inpcb[][] = new Array<inpcb[]>(INP_PCBHASH_RAW_SIZE).fill(HASH_EMPTY);
   readonly ipi_hashmask = INP_PCBHASH_RAW_SIZE - 1;
-  constructor(readonly pcbinfo: inpcbinfo) {
-    for (let i = 0; i <= this.ipi_hashmask; i++) this.ipi_hash_exact.push([]);
-  }
+  constructor(readonly pcbinfo: inpcbinfo) {}
 }
 
 /** V_ripcbinfo. */
@@ -124,7 +124,7 @@ function rip_inshash(inp: inpcb): void {
   const ri = V_ripcbinfo();
   let hash = 0;
   if (inp.inp_ip_p !== 0 && inp.inp_laddr !== INADDR_ANY && inp.inp_faddr !== INADDR_ANY) hash = INP_PCBHASH_RAW(inp.inp_ip_p, inp.inp_laddr, inp.inp_faddr, ri.ipi_hashmask);
-  const b = ri.ipi_hash_exact[hash];
+  const b = hash_bucket(ri.ipi_hash_exact, hash);
   b.unshift(inp);
   rip_bucket.set(inp, b);
 }
