@@ -32,6 +32,7 @@ import {
   _net,
   kvar_of,
   type sysctl_handler_t,
+  type vnet_region_ptr,
 } from "../kern/sysctl.ts";
 import { m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
@@ -201,23 +202,29 @@ SYSCTL_INT(_net_link_ether_inet, OID_AUTO, "maxhold", CTLFLAG_VNET | CTLFLAG_RW,
 const arp_maxpps = kvar_of(1);
 SYSCTL_INT(_net_link_ether_inet, OID_AUTO, "max_log_per_second", CTLFLAG_RW, arp_maxpps, 0, "Maximum number of remotely triggered ARP messages that can be logged per second");
 
-/** Gratuitous ARP retransmissions; global, as in FreeBSD 14. */
+/**
+ * Gratuitous ARP retransmissions, per vnet.  Older FreeBSD kept this global
+ * (so a vnet jail got EPERM writing it); the branch that carries
+ * tests/sys/netinet/arp.sh's garp case, which sets it from inside a vnet
+ * jail and expects success, has it virtualized, and so do we.
+ */
 const MAX_GARP_RETRANSMITS = 16;
-const garp_rexmit_count = kvar_of(0);
-const sysctl_garp_rexmit: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
-  const error = SYSCTL_OUT(req, garp_rexmit_count.v);
+const garp_rexmit_count = VNET_DEFINE_INT("garp_rexmit_count", 0);
+const sysctl_garp_rexmit: sysctl_handler_t = (_oidp, arg1, _arg2, req) => {
+  const p = arg1 as vnet_region_ptr;
+  const error = SYSCTL_OUT(req, p.i32[p.idx]);
   if (error !== 0 || req.newval === null) return error;
   const v = req.newval;
   if (typeof v !== "number" || !Number.isInteger(v)) return EINVAL;
   // Clamped into range rather than refused.
-  garp_rexmit_count.v = v < 0 ? 0 : v > MAX_GARP_RETRANSMITS ? MAX_GARP_RETRANSMITS : v;
+  p.i32[p.idx] = v < 0 ? 0 : v > MAX_GARP_RETRANSMITS ? MAX_GARP_RETRANSMITS : v;
   return 0;
 };
 SYSCTL_PROC(
   _net_link_ether_inet,
   OID_AUTO,
   "garp_rexmit_count",
-  CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE,
+  CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_VNET | CTLFLAG_MPSAFE,
   garp_rexmit_count,
   0,
   sysctl_garp_rexmit,
@@ -980,7 +987,7 @@ function garp_rexmit(ia: in_ifaddr): void {
   const saved = CURVNET_SET(ifp.if_vnet, "garp_rexmit");
   arprequest(ifp, IA_SIN(ia), IA_SIN(ia), lltable_if_lladdr(ifp));
   ++ia.ia_garp_count;
-  if (ia.ia_garp_count < garp_rexmit_count.v) callout_reset(ia.ia_garp_timer, (1 << ia.ia_garp_count) * hz, garp_rexmit, ia);
+  if (ia.ia_garp_count < VNET_I32(garp_rexmit_count)) callout_reset(ia.ia_garp_timer, (1 << ia.ia_garp_count) * hz, garp_rexmit, ia);
   CURVNET_RESTORE(saved);
 }
 
@@ -999,7 +1006,7 @@ export function arp_ifinit(ifp: ifnet, ifa: ifaddr): void {
   const dst = IA_SIN(ifa);
   if (dst === INADDR_ANY) return;
   arp_announce_ifaddr(ifp, dst, lltable_if_lladdr(ifp));
-  if (garp_rexmit_count.v > 0) garp_timer_start(ifa);
+  if (VNET_I32(garp_rexmit_count) > 0) garp_timer_start(ifa);
   arp_add_ifa_lle(ifp, dst);
 }
 
