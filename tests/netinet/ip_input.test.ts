@@ -8,55 +8,14 @@ import fc from "fast-check";
 import { BOTH, loadKernel, type BuildName, type Kernel } from "../helpers/builds.ts";
 import type { mbuf } from "../../kern/mbuf.ts";
 import type { ifnet } from "../../net/if.ts";
+import { ippkt as ippkt_base, payload, ref_cksum, type hdr_opts } from "./ip_helpers.ts";
 
 /** An experimental protocol number the tests register a catcher for. */
 const PROTO_TEST = 253;
 
-interface hdr_opts {
-  v?: number;
-  hl?: number;
-  tos?: number;
-  len?: number;
-  id?: number;
-  off?: number;
-  ttl?: number;
-  p?: number;
-  src?: number;
-  dst?: number;
-  sum?: number;
-  options?: number[];
-}
-
-function ref_cksum(b: Uint8Array, start = 0, end = b.length): number {
-  let sum = 0;
-  for (let i = start; i < end; i += 2) sum += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return ~sum & 0xffff;
-}
-
-/** An IPv4 datagram: header (checksummed unless `sum` is given) + payload. */
-function ippkt(o: hdr_opts, payload: Uint8Array): Uint8Array {
-  const optb = o.options ?? [];
-  const hlen = 20 + optb.length;
-  const b = new Uint8Array(hlen + payload.length);
-  const dv = new DataView(b.buffer);
-  b[0] = ((o.v ?? 4) << 4) | (o.hl ?? hlen >> 2);
-  b[1] = o.tos ?? 0;
-  dv.setUint16(2, o.len ?? b.length);
-  dv.setUint16(4, o.id ?? 0x1234);
-  dv.setUint16(6, o.off ?? 0);
-  b[8] = o.ttl ?? 64;
-  b[9] = o.p ?? PROTO_TEST;
-  dv.setUint32(12, o.src ?? 0x0a000001);
-  dv.setUint32(16, o.dst ?? 0x0a000002);
-  b.set(optb, 20);
-  dv.setUint16(10, o.sum ?? ref_cksum(b, 0, hlen));
-  b.set(payload, hlen);
-  return b;
-}
-
-function payload(n: number, seed = 1): Uint8Array {
-  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + 3) & 0xff);
+/** An IPv4 datagram from 10.0.0.1 to 10.0.0.2 unless `o` says otherwise. */
+function ippkt(o: hdr_opts, body: Uint8Array): Uint8Array {
+  return ippkt_base({ src: 0x0a000001, dst: 0x0a000002, p: PROTO_TEST, ...o }, body);
 }
 
 interface env {
