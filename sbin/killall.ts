@@ -112,7 +112,6 @@ export async function killall_main(ctx: prog_ctx): Promise<number> {
           break;
         case "e":
         case "z":
-        case "I":
           break;
         default: {
           const name = a.slice(1);

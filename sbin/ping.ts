@@ -10,6 +10,7 @@ import { nanouptime_ns } from "../kern/kern_timeout.ts";
 import { inet_aton, inet_ntoa, sockaddr_in, IPPROTO_ICMP, IPPROTO_IP } from "../netinet/in.ts";
 import { sys_bind, sys_close, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { sys_wait_readable } from "../kern/sys_generic.ts";
+import { SIGINT, SIGALRM, sys_sigaction } from "../kern/kern_sig.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 const EX_USAGE = 64;
@@ -268,6 +269,10 @@ export async function ping_main(ctx: prog_ctx): Promise<number> {
           throw new prog_exit(EX_OSERR);
         }
       }
+      // ^C (and the alarm -t would raise) ends the run with the statistics,
+      // as ping's stopit()/finish() do.
+      let finish_up = false;
+      for (const sig of [SIGINT, SIGALRM]) sys_sigaction(kp, sig, () => (finish_up = true));
       const ident = kp.p_pid & 0xffff;
       const to = new sockaddr_in(dst, 0);
       ctx.stdout.write(`PING ${target} (${inet_ntoa(dst)}): ${datalen} data bytes\n`);
@@ -362,6 +367,7 @@ export async function ping_main(ctx: prog_ctx): Promise<number> {
       let almost_done = false;
       let deadline = Infinity;
       for (;;) {
+        if (finish_up) break;
         const now = nanouptime_ns();
         if (timeout_s > 0 && now - start >= timeout_s * 1e9) break;
         if (npackets > 0 && nreceived >= npackets) break;
