@@ -117,8 +117,9 @@ export function prison_priv_check(cred: ucred, p: number): number {
     case priv.PRIV_NETINET_RESERVEDPORT:
       return 0;
     case priv.PRIV_NETINET_RAW:
-      // allow.raw_sockets is off by default; a vnet jail gets raw sockets
-      // through PRIV_NET_RAW semantics above only when its stack is its own.
+      // A vnet jail may open raw sockets on its own stack (ping works in
+      // FreeBSD's vnet tests without allow.raw_sockets); other jails would
+      // need allow.raw_sockets, which is off by default and not modelled.
       return prison_owns_vnet(cred) ? 0 : EPERM;
     default:
       return EPERM;

@@ -278,9 +278,3 @@ export function M_SETFIB(m: mbuf, fib: number): void {
 export function m_clrprotoflags(m: mbuf | null): void {
   for (; m !== null; m = m.m_next) m.m_flags &= ~M_PROTOFLAGS;
 }
-
-/** Switch m's storage to external bytes (used when a cluster is attached). */
-export function m_setstorage_ext(m: mbuf, buf: Uint8Array, dv: DataView): void {
-  m.m_buf = buf;
-  m.m_dv = dv;
-}

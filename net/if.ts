@@ -671,11 +671,16 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
     case SIOCSIFFLAGS: {
       error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
       if (error !== 0) return error;
+      // FreeBSD's order: down at once, new flags, the driver, then up.
       const nf = ifr.ifr_flags ?? 0;
+      let do_ifup = false;
       if ((ifp.if_flags & IFF_UP) !== 0 && (nf & IFF_UP) === 0) if_down(ifp);
-      else if ((nf & IFF_UP) !== 0 && (ifp.if_flags & IFF_UP) === 0) if_up(ifp);
+      else if ((nf & IFF_UP) !== 0 && (ifp.if_flags & IFF_UP) === 0) do_ifup = true;
       ifp.if_flags = (ifp.if_flags & IFF_CANTCHANGE) | (nf & ~IFF_CANTCHANGE);
-      return ifp.if_ioctl(ifp, cmd, ifr) === EOPNOTSUPP ? 0 : 0;
+      // The driver's answer is ignored, as (void)(*ifp->if_ioctl)(...) does.
+      ifp.if_ioctl(ifp, cmd, ifr);
+      if (do_ifup) if_up(ifp);
+      return 0;
     }
     case SIOCSIFMETRIC:
       error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);

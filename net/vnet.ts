@@ -22,7 +22,6 @@ import {
   SI_SUB_VNET,
   SI_SUB_VNET_DONE,
   SYSINIT,
-  kernel_booted,
 } from "../kern/kernel.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
 
@@ -492,7 +491,3 @@ SYSINIT("vnet_init_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {
 
 // Makes sure every vnet_state reaches SI_SUB_VNET_DONE.
 VNET_SYSINIT("vnet_sysinit_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {});
-
-export function vnet_booted(): boolean {
-  return kernel_booted();
-}
