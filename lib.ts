@@ -63,7 +63,8 @@ export interface SysctlOptions {
 }
 
 /** A counter block (CTLTYPE_OPAQUE statistics structure) as an object:
- *  one number per field, arrays for the array fields (histograms). */
+ *  one number per field, arrays for the array fields (histograms).  The
+ *  typed blocks below (ipstat, ...) are CounterBlocks too. */
 export interface CounterBlock {
   readonly [field: string]: number | readonly number[];
 }
@@ -72,7 +73,7 @@ export interface CounterBlock {
 export type SysctlValue = number | string | CounterBlock;
 
 /** struct ipstat (netinet/ip_var.h), `sysctl net.inet.ip.stats`. */
-export interface ipstat {
+export type ipstat = {
   /** Packets received, everything ip_input saw. */
   readonly ips_total: number;
   /** Received with a bad header checksum. */
@@ -131,12 +132,12 @@ export interface ipstat {
   readonly ips_nogif: number;
   /** Packets with an address that may not appear in that place. */
   readonly ips_badaddr: number;
-}
+};
 
 /** struct icmpstat (netinet/icmp_var.h), `sysctl net.inet.icmp.stats`.
  *  The histograms are indexed by ICMP type (0 echo reply, 3 unreachable,
  *  8 echo, 11 time exceeded, ...). */
-export interface icmpstat {
+export type icmpstat = {
   /** Calls to icmp_error (an error was asked for). */
   readonly icps_error: number;
   /** Errors not sent: the offending packet was too short to quote. */
@@ -165,10 +166,10 @@ export interface icmpstat {
   readonly icps_badaddr: number;
   /** Replies not sent: no route back. */
   readonly icps_noroute: number;
-}
+};
 
 /** struct udpstat (netinet/udp_var.h), `sysctl net.inet.udp.stats`. */
-export interface udpstat {
+export type udpstat = {
   /** Datagrams received. */
   readonly udps_ipackets: number;
   /** Received shorter than a UDP header. */
@@ -197,10 +198,10 @@ export interface udpstat {
   readonly udps_noportmcast: number;
   /** Multicast dropped by a socket's source filter. */
   readonly udps_filtermcast: number;
-}
+};
 
 /** struct arpstat (net/if_arp.h), `sysctl net.link.ether.arp.stats`. */
-export interface arpstat {
+export type arpstat = {
   /** ARP requests sent. */
   readonly txrequests: number;
   /** ARP replies sent. */
@@ -221,7 +222,7 @@ export interface arpstat {
   readonly timeouts: number;
   /** Duplicate addresses seen. */
   readonly dupips: number;
-}
+};
 
 /** The counter blocks by the protocol names netstat's `-p` takes. */
 export interface StatsByProtocol {
