@@ -127,6 +127,13 @@ test("the same seed gives the same output and packets; another seed other MAC ad
   const c = await once(8);
   t.is(a.out, b.out);
   t.deepEqual(a.pcap, b.pcap);
+  // Kernels running at the same time do not disturb each other's clocks
+  // or random sources: the same as one at a time.
+  const [d, e] = await Promise.all([once(7), once(8)]);
+  t.is(d.out, a.out);
+  t.deepEqual(d.pcap, a.pcap);
+  t.is(e.out, c.out);
+  t.deepEqual(e.pcap, c.pcap);
   const mac = (s: string): string | undefined => /ether ([0-9a-f:]{17})/.exec(s)?.[1];
   t.not(mac(a.out), undefined);
   t.not(mac(a.out), mac(c.out));
