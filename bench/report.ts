@@ -221,13 +221,13 @@ function rpts(fs: fig[], r: (f: fig) => estimate = ratio): series["points"] {
 }
 
 /** The line under a plot's title: what the points and bars are. */
-function plot_note(fs: fig[], what = "medians"): string {
+function plot_note(fs: fig[], what = "medians", bars = false): string {
   const ns = fs.flatMap((f) => [f.samples.vimage.length, f.samples.novimage.length]).filter((n) => n > 0);
   if (ns.length === 0) return "no rounds";
   const lo = Math.min(...ns);
   const hi = Math.max(...ns);
   const n = lo === hi ? `${lo}` : `${lo} to ${hi}`;
-  return `points: ${what}; bars: their ${Math.round(LEVEL * 100)} % intervals (lower where rounds are too few); ${n} round${hi === 1 ? "" : "s"} per point`;
+  return `${bars ? "bars" : "points"}: ${what}; ${bars ? "whiskers" : "bars"}: their ${Math.round(LEVEL * 100)} % intervals (lower where rounds are too few); ${n} round${hi === 1 ? "" : "s"} per ${bars ? "bar" : "point"}`;
 }
 
 /** Zec 2003's Table 2, virtualized / stock cycles per call. */
@@ -256,6 +256,16 @@ export const ZEC_FIG4_PERVNET: [number, number][] = [
   [128, 16],
 ];
 export const ZEC = "Zec 2003";
+/** Short names of Table 1's operations, for the plot. */
+const T1_SHORT: Record<string, string> = {
+  "mgmt/jail/create_us": "create",
+  "mgmt/jail/remove_us": "delete",
+  "mgmt/ifmove/move_us": "move an interface",
+  "mgmt/ifmove/reclaim_us": "take it back",
+  "mgmt/jexec/attach_us": "attach a process",
+  "mgmt/sysctl_set/us": "change a parameter",
+  "mgmt/sysctl_stats/us": "fetch statistics",
+};
 
 export function plots(figs: fig[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -338,7 +348,7 @@ export function plots(figs: fig[]): Record<string, string> {
     out["table2-functions.svg"] = bar_plot(
       fn.map((f) => ({ label: f.group ?? f.id, values: values(f) })),
       ["VIMAGE", "baseline"],
-      { title: "Table 2: ns per call (inclusive of callees)", note: plot_note(fn), ylabel: "ns per call" },
+      { title: "Table 2: ns per call (inclusive of callees)", note: plot_note(fn, "medians", true), ylabel: "ns per call" },
     );
     const fr = fn.filter((f) => f.group !== "prepare");
     out["table2-ratio.svg"] = bar_plot(
@@ -347,14 +357,14 @@ export function plots(figs: fig[]): Record<string, string> {
         return { label: f.group ?? f.id, values: [e.n >= 2 ? { y: e.point, ymin: e.lo, ymax: e.hi } : { y: e.point }], ref: ZEC_T2_RATIO[f.group ?? ""] };
       }),
       ["VIMAGE / baseline, ns per call"],
-      { title: "Table 2: cost per call, VIMAGE / baseline", note: plot_note(fr, "medians of the per-round ratios"), ylabel: "ratio (above 1: VIMAGE slower)", hline: { y: 1, label: "parity" }, ref_label: `${ZEC}: virtualized / stock cycles` },
+      { title: "Table 2: cost per call, VIMAGE / baseline", note: plot_note(fr, "medians of the per-round ratios", true), ylabel: "ratio (above 1: VIMAGE slower)", hline: { y: 1, label: "parity" }, ref_label: `${ZEC}: virtualized / stock cycles` },
     );
   }
   const mg = figs.filter((f) => f.part === "mgmt");
   if (mg.length > 0) {
     out["table1-management.svg"] = bar_plot(
       mg.map((f) => ({
-        label: f.id.replace(/^mgmt\//, "").replace(/\/(us)$/, ""),
+        label: T1_SHORT[f.id] ?? f.id.replace(/^mgmt\//, ""),
         values: (["vimage", "novimage"] as const).map((b) => {
           const e = median_ci(f.samples[b]);
           return e.n >= 2 ? { y: e.point, ymin: e.lo, ymax: e.hi } : { y: e.point };
@@ -362,7 +372,7 @@ export function plots(figs: fig[]): Record<string, string> {
         ref: ZEC_T1_US[f.id],
       })),
       ["VIMAGE", "baseline"],
-      { title: "Table 1: management operations", note: plot_note(mg), ylabel: "microseconds", ref_label: `${ZEC} (1.2 GHz Athlon, FreeBSD 4)` },
+      { title: "Table 1: management operations", note: plot_note(mg, "medians", true), ylabel: "microseconds", ref_label: `${ZEC} (1.2 GHz Athlon, FreeBSD 4)` },
     );
   }
   const sc = (k: string) => sel(`scale/${k}/`);

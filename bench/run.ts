@@ -361,7 +361,7 @@ const parts: part[] = [
         for (const [, f] of fs_) news(c, f);
       }
       c.notes.mgmt = [
-        "On the baseline build a jail has no vnet: `jail` is a plain persistent jail, `sysctl_set` writes from the host (a plain jail may not), and interfaces cannot move (no vnets).",
+        "On the baseline build a jail has no vnet: jail -c makes a plain persistent jail, the parameter is changed from the host (a plain jail may not change it), and interfaces cannot move (there are no vnets).",
       ];
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },

@@ -178,7 +178,7 @@ export function decide_all(ds: decision[]): decision {
   if (ds.some((d) => d.verdict === "missed")) return { verdict: "missed", why: "" };
   if (ds.every((d) => d.verdict === "met")) return { verdict: "met", why: "" };
   const u = ds.filter((d) => d.verdict === "undecided");
-  return { verdict: "undecided", why: `${u.length} of ${ds.length} undecided (${[...new Set(u.map((d) => d.why))].join("; ")})` };
+  return { verdict: "undecided", why: `${u.length} of ${ds.length} figures undecided: ${[...new Set(u.map((d) => d.why))].join("; ")}` };
 }
 
 /** Scale an estimate (a unit change, e.g. ns to us). */

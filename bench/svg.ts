@@ -103,11 +103,13 @@ export function line_plot(all: series[], o: line_opts): string {
     if (o.ymin0 !== false) y0 = Math.min(0, y0);
     const pad = (y1 - y0) * 0.08 || Math.abs(y1) * 0.1 || 1;
     y1 += pad;
-    if (y0 < 0) y0 -= pad;
+    if (y0 < 0 || o.ymin0 === false) y0 -= pad;
   }
+  // Points at the ends stay clear of the frame.
+  const xp = pw * 0.04;
   const fx = (x: number) => {
-    if (o.xlog === true) return ml + (x1 === x0 ? pw / 2 : ((Math.log(x) - Math.log(x0)) / (Math.log(x1) - Math.log(x0))) * pw);
-    return ml + ((x - x0) / (x1 - x0)) * pw;
+    if (o.xlog === true) return ml + xp + (x1 === x0 ? (pw - 2 * xp) / 2 : ((Math.log(x) - Math.log(x0)) / (Math.log(x1) - Math.log(x0))) * (pw - 2 * xp));
+    return ml + xp + ((x - x0) / (x1 - x0)) * (pw - 2 * xp);
   };
   const fy = (y: number) => {
     if (o.ylog === true) return mt + ph - ((Math.log(y) - Math.log(y0)) / (Math.log(y1) - Math.log(y0))) * ph;
@@ -278,7 +280,8 @@ export function bar_plot(groups: bar_group[], names: string[], o: bar_opts): str
       out.push(diamond((x0 + x1) / 2, y, REF_COLOR));
     }
     const lx = ml + gi * gw + gw / 2;
-    out.push(`<text transform="translate(${lx.toFixed(1)} ${mt + ph + 14}) rotate(20)" ${FONT} font-size="12">${esc(g.label)}</text>`);
+    // Slanted down to the left, ending under the group: long names stay inside.
+    out.push(`<text transform="translate(${(lx + 8).toFixed(1)} ${mt + ph + 16}) rotate(-20)" text-anchor="end" ${FONT} font-size="12">${esc(g.label)}</text>`);
   });
   if (o.hline !== undefined && Number.isFinite(o.hline.y)) {
     const y = fy(o.hline.y);

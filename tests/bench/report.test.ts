@@ -121,7 +121,7 @@ test("decide_all: met when all are, missed when any is", (t) => {
   const und = { verdict: "undecided", why: "x" } as const;
   t.is(decide_all([met, met]).verdict, "met");
   t.is(decide_all([met, missed, und]).verdict, "missed");
-  t.deepEqual(decide_all([met, und]), { verdict: "undecided", why: "1 of 2 undecided (x)" });
+  t.deepEqual(decide_all([met, und]), { verdict: "undecided", why: "1 of 2 figures undecided: x" });
   t.is(decide_all([]).verdict, "undecided");
 });
 
@@ -221,7 +221,7 @@ test("targets: met, missed and undecided from the intervals", (t) => {
   // Idle: 99 % of the rate at N = 0, tightly at N = 128 but not at 1024
   // (rounds 12 % apart): undecided; without N = 1024, met.
   t.is(by("rate within 3 %", "UDP over lo0")?.verdict, "undecided");
-  t.regex(by("rate within 3 %", "UDP over lo0")?.why ?? "", /^1 of 2 undecided \(the interval contains the target's bound\)$/);
+  t.regex(by("rate within 3 %", "UDP over lo0")?.why ?? "", /^1 of 2 figures undecided: the interval contains the target's bound$/);
   const fewer = figs.filter((f) => f.id !== "idle/kernel/1024");
   t.is(targets(fewer).find((r) => r.target.startsWith("rate within 3 %"))?.verdict, "met");
   for (const r of rows) t.notRegex(`${r.value} ${r.why}`, BAD);
