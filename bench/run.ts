@@ -531,8 +531,9 @@ async function main(): Promise<void> {
     try {
       await p.run(c);
     } catch (e) {
-      (c.notes[p.name] ??= []).push(`failed: ${(e as Error).stack ?? String(e)}`);
-      c.p.line(`${p.name}: failed: ${(e as Error).message}`);
+      // The report says what went wrong; the stack trace is for stderr.
+      (c.notes[p.name] ??= []).push(`failed: ${e instanceof Error ? e.message : String(e)}`);
+      c.p.line(`${p.name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
   c.p.finish();
