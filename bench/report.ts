@@ -3,9 +3,11 @@
 // plots, all in the folder the user named; and the table printed on stdout.
 import fs from "node:fs";
 import path from "node:path";
+import { BOOT_RESAMPLES, BOOT_SEED, LEVEL, decide, decide_all, median_ci, ratio_bootstrap, ratio_paired, scaled, type decision, type estimate, type goal } from "./stats.ts";
 import { bar_plot, line_plot, type series } from "./svg.ts";
 
-/** One figure: samples per build (the baseline is "novimage"). */
+/** One figure: samples per build (the baseline is "novimage"), one per
+ *  round, in the order of the rounds. */
 export interface fig {
   id: string;
   part: string;
@@ -36,22 +38,8 @@ export interface run_info {
   load: [number, number];
 }
 
-interface st {
-  n: number;
-  min: number;
-  median: number;
-  max: number;
-}
-
-function stats(xs: number[]): st {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return { n: 0, min: NaN, median: NaN, max: NaN };
-  const m = s.length >> 1;
-  return { n: s.length, min: s[0], median: s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2, max: s[s.length - 1] };
-}
-
-function fmt(x: number): string {
-  if (!Number.isFinite(x)) return "-";
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return "n/a";
   const a = Math.abs(x);
   if (a >= 1e6) return `${(x / 1e6).toFixed(a >= 1e7 ? 1 : 2)}M`;
   if (a >= 1e4) return `${(x / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
@@ -60,27 +48,64 @@ function fmt(x: number): string {
   return x.toFixed(2);
 }
 
-function cell(s: st): string {
-  if (s.n === 0) return "-";
-  if (s.n === 1 || s.min === s.max) return fmt(s.median);
-  return `${fmt(s.median)} (${fmt(s.min)}-${fmt(s.max)})`;
+/** A ratio: three decimals. */
+export function rstr(r: number): string {
+  return Number.isFinite(r) ? r.toFixed(3) : "n/a";
+}
+
+const pct = (p: number) => `${(p * 100).toFixed(p >= 0.995 || p < 0.1 ? 0 : 1)} %`;
+
+/** The interval of an estimate: "[lo, hi]", its confidence when it is
+ *  below the report's level, or why there is none. */
+export function interval(e: estimate, f: (x: number) => string = fmt): string {
+  if (e.na !== null) return `n/a: ${e.na}`;
+  if (e.n < 2) return "n/a: one round";
+  const s = `[${f(e.lo)}, ${f(e.hi)}]`;
+  return e.level < LEVEL - 1e-12 ? `${s} (${pct(e.level)})` : s;
+}
+
+/** An estimate as one cell: "point [lo, hi]". */
+export function ecell(e: estimate, f: (x: number) => string = fmt): string {
+  if (e.na !== null) return `n/a (${e.na})`;
+  if (e.n < 2) return `${f(e.point)} (one round)`;
+  return `${f(e.point)} ${interval(e, f)}`;
 }
 
 let all_figs = new Map<string, fig>();
 
-function ratio(f: fig): number {
-  const base = f.samples.novimage.length === 0 && f.ref !== undefined ? all_figs.get(f.ref) : f;
-  if (base === undefined) return NaN;
-  return stats(f.samples.vimage).median / stats(base.samples.novimage).median;
+/** VIMAGE and baseline medians with their intervals. */
+export function est(f: fig, b: "vimage" | "novimage"): estimate {
+  const e = median_ci(f.samples[b]);
+  if (e.na !== null && b === "novimage" && f.samples.vimage.length > 0) return { ...e, na: "VIMAGE only" };
+  if (e.na !== null && b === "vimage" && f.samples.novimage.length > 0) return { ...e, na: "baseline only" };
+  return e;
+}
+
+/** V/B: per-round ratios where both builds ran in the same rounds, else
+ *  (a figure against another's baseline) a bootstrap of the ratio of the
+ *  medians. */
+export function ratio(f: fig): estimate {
+  const na = (why: string): estimate => ({ n: 0, point: NaN, lo: NaN, hi: NaN, level: 0, method: "none", na: why });
+  if (f.samples.vimage.length === 0) return na(f.samples.novimage.length === 0 ? "no rounds" : "baseline only");
+  if (f.samples.novimage.length === 0) {
+    if (f.ref === undefined) return na("VIMAGE only");
+    const base = all_figs.get(f.ref);
+    if (base === undefined || base.samples.novimage.length === 0) return na("its baseline figure was not measured");
+    return ratio_bootstrap(f.samples.vimage, base.samples.novimage);
+  }
+  return ratio_paired(f.samples.vimage, f.samples.novimage);
+}
+
+function rounds(f: fig): string {
+  const nv = f.samples.vimage.length;
+  const nb = f.samples.novimage.length;
+  return nb === 0 || nb === nv ? String(nv) : nv === 0 ? String(nb) : `${nv}/${nb}`;
 }
 
 function rcell(f: fig): string {
-  const r = rstr(ratio(f));
-  return f.samples.novimage.length === 0 && f.ref !== undefined && r !== "-" ? `${r}*` : r;
-}
-
-function rstr(r: number): string {
-  return Number.isFinite(r) ? r.toFixed(3) : "-";
+  const r = ratio(f);
+  const s = ecell(r, rstr);
+  return r.method === "bootstrap" ? `${s}*` : s;
 }
 
 const byid = (figs: fig[]) => new Map(figs.map((f) => [f.id, f]));
@@ -88,78 +113,88 @@ const byid = (figs: fig[]) => new Map(figs.map((f) => [f.id, f]));
 // ---------------------------------------------------------------------------
 // Targets.
 
-interface target_row {
+export interface target_row {
   target: string;
   figure: string;
+  /** The estimate with its interval (for a group: the range of them). */
   value: string;
-  met: string;
+  verdict: decision["verdict"];
+  why: string;
 }
 
-function targets(figs: fig[]): target_row[] {
+const GOAL_RATIO: goal = { op: "<=", value: 1.05 };
+
+/** Per-packet cost ratio VIMAGE/baseline: for rates, the inverse of V/B. */
+function cost_ratio(f: fig): estimate {
+  const r = ratio(f);
+  if (f.better !== "higher" || r.na !== null) return r;
+  return { ...r, point: 1 / r.point, lo: 1 / r.hi, hi: 1 / r.lo };
+}
+
+function row(target: string, figure: string, e: estimate, g: goal, f: (x: number) => string = fmt, unit = ""): target_row {
+  const d = decide(e, g);
+  return { target, figure, value: `${ecell(e, f)}${unit !== "" && e.na === null ? ` ${unit}` : ""}`, verdict: d.verdict, why: d.why };
+}
+
+function group_row(target: string, figure: string, es: estimate[], g: goal, f: (x: number) => string): target_row {
+  const d = decide_all(es.map((e) => decide(e, g)));
+  const ok = es.filter((e) => e.na === null);
+  const value =
+    ok.length === 0
+      ? `n/a (${es[0]?.na ?? "nothing measured"})`
+      : `${ok.length} figures, medians ${f(Math.min(...ok.map((e) => e.point)))} to ${f(Math.max(...ok.map((e) => e.point)))}; intervals within [${f(Math.min(...ok.map((e) => e.lo)))}, ${f(Math.max(...ok.map((e) => e.hi)))}]`;
+  return { target, figure, value, verdict: d.verdict, why: d.why };
+}
+
+export function targets(figs: fig[]): target_row[] {
   const m = byid(figs);
   const out: target_row[] = [];
-  const yes = (b: boolean | null) => (b === null ? "-" : b ? "yes" : "no");
   const vc = m.get("micro/vnet_counter_inc");
-  if (vc !== undefined) {
-    const r = ratio(vc);
-    out.push({ target: "V_ access ratio <= 1.05", figure: "V_ counter increment, VIMAGE/baseline ns", value: rstr(r), met: yes(Number.isFinite(r) ? r <= 1.05 : null) });
-  }
-  // Per-packet cost ratios: for rates, cost V/B = rate B / rate V.
-  const cost = (f: fig) => (f.better === "higher" ? 1 / ratio(f) : ratio(f));
+  if (vc !== undefined) out.push(row("V_ access ratio <= 1.05", "V_ counter increment, VIMAGE/baseline ns", ratio(vc), GOAL_RATIO, rstr));
   const groups: [string, (f: fig) => boolean][] = [
     ["UDP through the FIB chain, every H (cost per packet)", (f) => f.part === "fwd" && f.id.startsWith("fwd/fib/pps/")],
     ["ICMP echo over lo0, every size (cost per echo)", (f) => f.part === "echo" && f.x !== undefined],
     ["Table 2 functions (ns per call)", (f) => f.part === "func" && f.metric === undefined && f.group !== "prepare"],
   ];
   for (const [what, sel] of groups) {
-    const rs = figs.filter(sel).map(cost).filter((r) => Number.isFinite(r));
-    if (rs.length === 0) continue;
-    const s = stats(rs);
-    out.push({ target: "per-packet ratio <= 1.05", figure: what, value: `median ${s.median.toFixed(3)}, ${s.min.toFixed(3)}-${s.max.toFixed(3)}`, met: yes(s.median <= 1.05) });
+    const fs_ = figs.filter(sel);
+    if (fs_.length === 0) continue;
+    out.push(group_row("per-packet cost ratio <= 1.05, every figure", what, fs_.map(cost_ratio), GOAL_RATIO, rstr));
   }
   const idle = figs.filter((f) => f.id.startsWith("idle/kernel/")).sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
   if (idle.length > 1) {
-    const r0 = stats(idle[0].samples.vimage).median;
-    const last = idle[idle.length - 1];
-    const worst = Math.min(...idle.map((f) => stats(f.samples.vimage).median / r0));
-    const end = stats(last.samples.vimage).median / r0;
-    out.push({
-      target: "flat within 3 % from 0 to 10,000 idle vnets",
-      figure: `UDP over lo0 in the active vnet, 0 to ${last.x} idle`,
-      value: `${(end * 100).toFixed(1)} % at ${last.x}; lowest ${(worst * 100).toFixed(1)} %`,
-      met: yes(Math.abs(end - 1) <= 0.03 && worst >= 0.97),
-    });
+    const f0 = idle[0];
+    const es = idle.slice(1).map((f) => ratio_bootstrap(f.samples.vimage, f0.samples.vimage));
+    out.push(group_row(`rate within 3 % of N = ${f0.x ?? 0}, every N`, `UDP over lo0 in the active vnet, ${idle[1].x} to ${idle[idle.length - 1].x} idle (rate at N / rate at ${f0.x ?? 0})`, es, { op: "within", lo: 0.97, hi: 1.03 }, rstr));
   }
   for (const f of figs.filter((f) => f.id.startsWith("scale/create_destroy_us/"))) {
-    const v = stats(f.samples.vimage).median;
-    out.push({ target: "create+destroy <= 20 us", figure: `vnet jail with lo0 and an epair end, N=${f.x}`, value: `${fmt(v)} us`, met: yes(v <= 20) });
+    out.push(row("create+destroy <= 20 us", `vnet jail with lo0 and an epair end, N=${f.x}`, est(f, "vimage"), { op: "<=", value: 20 }, fmt, "us"));
   }
   const jc = m.get("mgmt/jail/create_us");
   const jr = m.get("mgmt/jail/remove_us");
   if (jc !== undefined && jr !== undefined) {
-    const v = stats(jc.samples.vimage).median + stats(jr.samples.vimage).median;
-    if (Number.isFinite(v)) out.push({ target: "create+destroy <= 20 us", figure: "Table 1: jail -c vnet + jail -r", value: `${fmt(v)} us`, met: yes(v <= 20) });
+    // Create and remove come from the same run: their per-round sums.
+    const n = Math.min(jc.samples.vimage.length, jr.samples.vimage.length);
+    const sums = jc.samples.vimage.slice(0, n).map((x, i) => x + jr.samples.vimage[i]);
+    out.push(row("create+destroy <= 20 us", "Table 1: jail -c vnet + jail -r", median_ci(sums), { op: "<=", value: 20 }, fmt, "us"));
   }
   const bare = m.get("micro/vnet_create_destroy");
-  if (bare !== undefined) {
-    const v = stats(bare.samples.vimage).median / 1000;
-    out.push({ target: "create+destroy <= 20 us", figure: "bare vnet_alloc + vnet_destroy", value: `${fmt(v)} us`, met: yes(v <= 20) });
-  }
+  if (bare !== undefined) out.push(row("create+destroy <= 20 us", "bare vnet_alloc + vnet_destroy", scaled(est(bare, "vimage"), 1 / 1000), { op: "<=", value: 20 }, fmt, "us"));
   for (const f of figs.filter((f) => f.id.startsWith("scale/bytes_per_vnet/"))) {
-    const v = stats(f.samples.vimage).median / 1024;
-    out.push({ target: "<= 16 KB per idle vnet", figure: `vnet jail with lo0 and an epair end, N=${f.x}`, value: `${v.toFixed(1)} KB`, met: yes(v <= 16) });
+    out.push(row("<= 16 KB per idle vnet", `vnet jail with lo0 and an epair end, N=${f.x}`, scaled(est(f, "vimage"), 1 / 1024), { op: "<=", value: 16 }, (x) => x.toFixed(1), "KB"));
   }
   for (const mode of ["vnet", "fib"]) {
     const hs = figs.filter((f) => f.id.startsWith(`fwd/${mode}/hps/`));
     if (hs.length === 0) continue;
-    const vs = hs.map((f) => stats(f.samples.vimage).median).filter((x) => Number.isFinite(x));
-    if (vs.length === 0) continue;
-    out.push({
-      target: ">= 1,000,000 packet handlings/s per core (VIMAGE)",
-      figure: `UDP through the ${mode === "vnet" ? "vnet" : "FIB"} chain, H=${hs[0].x}..${hs[hs.length - 1].x}`,
-      value: `${fmt(Math.min(...vs))}-${fmt(Math.max(...vs))} /s`,
-      met: yes(Math.min(...vs) >= 1e6),
-    });
+    out.push(
+      group_row(
+        ">= 1,000,000 packet handlings/s per core (VIMAGE), every H",
+        `UDP through the ${mode === "vnet" ? "vnet" : "FIB"} chain, H=${hs[0].x}..${hs[hs.length - 1].x}`,
+        hs.map((f) => est(f, "vimage")),
+        { op: ">=", value: 1e6 },
+        fmt,
+      ),
+    );
   }
   return out;
 }
@@ -171,12 +206,68 @@ function pts(fs: fig[], b: "vimage" | "novimage", xmap: (x: number) => number = 
   return fs
     .filter((f) => f.x !== undefined && f.samples[b].length > 0)
     .map((f) => {
-      const s = stats(f.samples[b]);
-      return { x: xmap(f.x as number), y: s.median * scale, ymin: s.min * scale, ymax: s.max * scale };
+      const e = median_ci(f.samples[b]);
+      return e.n >= 2 ? { x: xmap(f.x as number), y: e.point * scale, ymin: e.lo * scale, ymax: e.hi * scale } : { x: xmap(f.x as number), y: e.point * scale };
     });
 }
 
-function plots(figs: fig[]): Record<string, string> {
+/** Ratio points (V/B per figure) with their intervals. */
+function rpts(fs: fig[], r: (f: fig) => estimate = ratio): series["points"] {
+  return fs
+    .filter((f) => f.x !== undefined)
+    .map((f) => ({ f, e: r(f) }))
+    .filter(({ e }) => e.na === null)
+    .map(({ f, e }) => (e.n >= 2 ? { x: f.x as number, y: e.point, ymin: e.lo, ymax: e.hi } : { x: f.x as number, y: e.point }));
+}
+
+/** The line under a plot's title: what the points and bars are. */
+function plot_note(fs: fig[], what = "medians", bars = false): string {
+  const ns = fs.flatMap((f) => [f.samples.vimage.length, f.samples.novimage.length]).filter((n) => n > 0);
+  if (ns.length === 0) return "no rounds";
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  const n = lo === hi ? `${lo}` : `${lo} to ${hi}`;
+  return `${bars ? "bars" : "points"}: ${what}; ${bars ? "whiskers" : "bars"}: their ${Math.round(LEVEL * 100)} % intervals (lower where rounds are too few); ${n} round${hi === 1 ? "" : "s"} per ${bars ? "bar" : "point"}`;
+}
+
+/** Zec 2003's Table 2, virtualized / stock cycles per call. */
+export const ZEC_T2_RATIO: Record<string, number> = {
+  ip_input: 224 / 144,
+  ip_output: 502 / 492,
+  icmp_input: 504 / 660,
+  icmp_reflect: 181 / 153,
+};
+/** Zec 2003's Table 1, microseconds. */
+export const ZEC_T1_US: Record<string, number> = {
+  "mgmt/jail/create_us": 212,
+  "mgmt/jail/remove_us": 72,
+  "mgmt/ifmove/move_us": 47,
+  "mgmt/jexec/attach_us": 20,
+  "mgmt/sysctl_set/us": 21,
+  "mgmt/sysctl_stats/us": 25,
+};
+/** Zec 2003, Fig. 6: the virtualized kernel up to 5.7 % faster at ICMP echo. */
+export const ZEC_FIG6_RATIO = 1.057;
+/** Zec 2003, Fig. 4: % of the throughput with no idle instance, a private
+ *  queue per instance polled in turn (O(N)); with one shared queue it was flat. */
+export const ZEC_FIG4_PERVNET: [number, number][] = [
+  [0, 100],
+  [64, 70],
+  [128, 16],
+];
+export const ZEC = "Zec 2003";
+/** Short names of Table 1's operations, for the plot. */
+const T1_SHORT: Record<string, string> = {
+  "mgmt/jail/create_us": "create",
+  "mgmt/jail/remove_us": "delete",
+  "mgmt/ifmove/move_us": "move an interface",
+  "mgmt/ifmove/reclaim_us": "take it back",
+  "mgmt/jexec/attach_us": "attach a process",
+  "mgmt/sysctl_set/us": "change a parameter",
+  "mgmt/sysctl_stats/us": "fetch statistics",
+};
+
+export function plots(figs: fig[]): Record<string, string> {
   const out: Record<string, string> = {};
   const sel = (p: string) => figs.filter((f) => f.id.startsWith(p)).sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
   const vpps = sel("fwd/vnet/pps/");
@@ -188,27 +279,37 @@ function plots(figs: fig[]): Record<string, string> {
       { name: "baseline, FIB chain", points: pts(fpps, "novimage") },
     ];
     const vh = sel("fwd/vnet/hps/");
-    if (vh.length > 0) {
-      const budget = stats(vh[0].samples.vimage).median;
+    const budget = vh.length > 0 ? median_ci(vh[0].samples.vimage).point : NaN;
+    if (Number.isFinite(budget) && budget > 0) {
       s.push({ name: "budget/(H+2) (CORE's model, from VIMAGE vnet chain H=1)", dashed: true, points: vpps.map((f) => ({ x: f.x as number, y: budget / ((f.x as number) + 2) })) });
     }
-    out["forwarding-pps.svg"] = line_plot(s, { title: "UDP 64 B end to end through H routers", xlabel: "routers H", ylabel: "datagrams per second", ylog: true });
+    out["forwarding-pps.svg"] = line_plot(s, { title: "UDP 64 B end to end through H routers", note: plot_note(vpps.concat(fpps)), xlabel: "routers H", ylabel: "datagrams per second", ylog: true });
     const hs: series[] = [
       { name: "VIMAGE, vnet chain", points: pts(sel("fwd/vnet/hps/"), "vimage") },
       { name: "VIMAGE, FIB chain", points: pts(sel("fwd/fib/hps/"), "vimage") },
       { name: "baseline, FIB chain", points: pts(sel("fwd/fib/hps/"), "novimage") },
       { name: "target: 1,000,000 /s", dashed: true, points: fpps.concat(vpps).map((f) => ({ x: f.x as number, y: 1e6 })) },
     ];
-    out["forwarding-handlings.svg"] = line_plot(hs, { title: "Packet handlings per second (one core)", xlabel: "routers H", ylabel: "handlings per second (pkt/s x (H+2))" });
+    out["forwarding-handlings.svg"] = line_plot(hs, { title: "Packet handlings per second (one core)", note: plot_note(vpps.concat(fpps)), xlabel: "routers H", ylabel: "handlings per second (pkt/s x (H+2))" });
   }
   const echo = sel("echo/").filter((f) => f.x !== undefined);
   if (echo.length > 0) {
+    const xticks = echo.map((f) => ({ x: f.x as number, label: String(f.x) }));
     out["fig6-lo0-echo.svg"] = line_plot(
       [
         { name: "VIMAGE", points: pts(echo, "vimage") },
         { name: "baseline", points: pts(echo, "novimage") },
       ],
-      { title: "Fig. 6: ICMP echo over lo0 (ping -f)", xlabel: "ICMP data bytes", ylabel: "echo replies per second", xlog: true, xticks: echo.map((f) => ({ x: f.x as number, label: String(f.x) })) },
+      { title: "Fig. 6: ICMP echo over lo0 (ping -f)", note: plot_note(echo), xlabel: "ICMP data bytes", ylabel: "echo replies per second", xlog: true, xticks },
+    );
+    const xs = echo.map((f) => f.x as number);
+    out["fig6-lo0-echo-ratio.svg"] = line_plot(
+      [
+        { name: "VIMAGE / baseline", points: rpts(echo) },
+        { name: "parity", dashed: true, points: xs.map((x) => ({ x, y: 1 })) },
+        { name: `${ZEC}: VIMAGE up to 5.7 % faster`, ref: true, points: xs.map((x) => ({ x, y: ZEC_FIG6_RATIO })) },
+      ],
+      { title: "Fig. 6: ICMP echo rate, VIMAGE / baseline", note: plot_note(echo, "medians of the per-round ratios"), xlabel: "ICMP data bytes", ylabel: "echo rate ratio (above 1: VIMAGE faster)", xlog: true, ymin0: false, xticks },
     );
   }
   const idle_groups: [string, string][] = [
@@ -217,44 +318,61 @@ function plots(figs: fig[]): Record<string, string> {
     ["idle/pervnet/", "model: a queue per vnet polled in turn, O(N)"],
   ];
   const idle_s: series[] = [];
+  const idle_f: fig[] = [];
   let ticks: { x: number; label: string }[] = [];
   for (const [p, name] of idle_groups) {
     const fs_ = sel(p);
     if (fs_.length === 0) continue;
-    const r0 = stats(fs_[0].samples.vimage).median;
+    const r0 = median_ci(fs_[0].samples.vimage).point;
+    if (!(Number.isFinite(r0) && r0 > 0)) continue;
     idle_s.push({ name, points: pts(fs_, "vimage", (x) => (x === 0 ? 1 : x), 100 / r0) });
+    idle_f.push(...fs_);
     ticks = fs_.map((f) => ({ x: f.x === 0 ? 1 : (f.x as number), label: String(f.x) }));
   }
   if (idle_s.length > 0) {
     idle_s.push({ name: "97 %", dashed: true, points: ticks.map((t) => ({ x: t.x, y: 97 })) });
-    out["fig4-idle.svg"] = line_plot(idle_s, { title: "Fig. 4: one active vnet, N idle vnets (VIMAGE)", xlabel: "idle vnets N", ylabel: "% of the rate with no idle vnet", xlog: true, xticks: ticks });
+    const lo = Math.min(...ticks.map((t) => t.x));
+    const hi = Math.max(...ticks.map((t) => t.x));
+    const zec = ZEC_FIG4_PERVNET.map(([x, y]) => ({ x: x === 0 ? 1 : x, y })).filter((p) => p.x >= lo && p.x <= hi);
+    if (zec.length > 0) idle_s.push({ name: `${ZEC}: a queue per instance, O(N)`, ref: true, points: zec });
+    idle_s.push({ name: `${ZEC}: one queue, O(1) (flat)`, ref: true, points: [{ x: lo, y: 100 }, { x: Math.min(hi, 128), y: 100 }] });
+    out["fig4-idle.svg"] = line_plot(idle_s, { title: "Fig. 4: one active vnet, N idle vnets (VIMAGE)", note: plot_note(idle_f), xlabel: "idle vnets N", ylabel: "% of the rate with no idle vnet", xlog: true, xticks: ticks });
   }
   const fn = figs.filter((f) => f.part === "func" && f.metric === undefined);
   if (fn.length > 0) {
+    const values = (f: fig) =>
+      (["vimage", "novimage"] as const).map((b) => {
+        const e = median_ci(f.samples[b]);
+        return e.n >= 2 ? { y: e.point, ymin: e.lo, ymax: e.hi } : { y: e.point };
+      });
     out["table2-functions.svg"] = bar_plot(
-      fn.map((f) => ({
-        label: f.group ?? f.id,
-        values: (["vimage", "novimage"] as const).map((b) => {
-          const s = stats(f.samples[b]);
-          return { y: s.median, ymin: s.min, ymax: s.max };
-        }),
-      })),
+      fn.map((f) => ({ label: f.group ?? f.id, values: values(f) })),
       ["VIMAGE", "baseline"],
-      { title: "Table 2: ns per call (inclusive of callees)", ylabel: "ns per call" },
+      { title: "Table 2: ns per call (inclusive of callees)", note: plot_note(fn, "medians", true), ylabel: "ns per call" },
+    );
+    const fr = fn.filter((f) => f.group !== "prepare");
+    out["table2-ratio.svg"] = bar_plot(
+      fr.map((f) => {
+        const e = ratio(f);
+        return { label: f.group ?? f.id, values: [e.n >= 2 ? { y: e.point, ymin: e.lo, ymax: e.hi } : { y: e.point }], ref: ZEC_T2_RATIO[f.group ?? ""] };
+      }),
+      ["VIMAGE / baseline, ns per call"],
+      { title: "Table 2: cost per call, VIMAGE / baseline", note: plot_note(fr, "medians of the per-round ratios", true), ylabel: "ratio (above 1: VIMAGE slower)", hline: { y: 1, label: "parity" }, ref_label: `${ZEC}: virtualized / stock cycles` },
     );
   }
   const mg = figs.filter((f) => f.part === "mgmt");
   if (mg.length > 0) {
     out["table1-management.svg"] = bar_plot(
       mg.map((f) => ({
-        label: f.id.replace(/^mgmt\//, "").replace(/\/(us)$/, ""),
+        label: T1_SHORT[f.id] ?? f.id.replace(/^mgmt\//, ""),
         values: (["vimage", "novimage"] as const).map((b) => {
-          const s = stats(f.samples[b]);
-          return { y: s.median, ymin: s.min, ymax: s.max };
+          const e = median_ci(f.samples[b]);
+          return e.n >= 2 ? { y: e.point, ymin: e.lo, ymax: e.hi } : { y: e.point };
         }),
+        ref: ZEC_T1_US[f.id],
       })),
       ["VIMAGE", "baseline"],
-      { title: "Table 1: management operations", ylabel: "microseconds" },
+      { title: "Table 1: management operations", note: plot_note(mg, "medians", true), ylabel: "microseconds", ref_label: `${ZEC} (1.2 GHz Athlon, FreeBSD 4)` },
     );
   }
   const sc = (k: string) => sel(`scale/${k}/`);
@@ -267,14 +385,14 @@ function plots(figs: fig[]): Record<string, string> {
         { name: "create + destroy", points: pts(sc("create_destroy_us"), "vimage") },
         { name: "target 20 us", dashed: true, points: xs.map((x) => ({ x, y: 20 })) },
       ],
-      { title: "Time per vnet (jail + lo0 + an epair end)", xlabel: "vnets N", ylabel: "microseconds per vnet", xlog: true },
+      { title: "Time per vnet (jail + lo0 + an epair end)", note: plot_note(sc("create_us"), "one run per N, the mean over its N vnets"), xlabel: "vnets N", ylabel: "microseconds per vnet", xlog: true },
     );
     out["scale-memory.svg"] = line_plot(
       [
         { name: "memory per vnet", points: pts(sc("bytes_per_vnet"), "vimage", (x) => x, 1 / 1024) },
         { name: "target 16 KB", dashed: true, points: xs.map((x) => ({ x, y: 16 })) },
       ],
-      { title: "Memory per vnet (JS heap + ArrayBuffers)", xlabel: "vnets N", ylabel: "KB per vnet", xlog: true },
+      { title: "Memory per vnet (JS heap + ArrayBuffers)", note: plot_note(sc("bytes_per_vnet"), "one run per N, the mean over its N vnets"), xlabel: "vnets N", ylabel: "KB per vnet", xlog: true },
     );
   }
   return out;
@@ -303,13 +421,13 @@ function md_table(rows: string[][]): string {
   return [`| ${h.join(" | ")} |`, `| ${h.map(() => "---").join(" | ")} |`, ...rest.map((r) => `| ${r.join(" | ")} |`)].join("\n") + "\n";
 }
 
-function part_rows(fs_: fig[], extra?: (f: fig) => string): string[][] {
-  const head = ["figure", "VIMAGE median (min-max)", "baseline median (min-max)", "unit", "V/B"];
-  if (extra !== undefined) head.push("Zec 2003 (virtualized / stock)");
+function part_rows(fs_: fig[], extra?: { head: string; cell: (f: fig) => string }): string[][] {
+  const head = ["figure", "rounds", "VIMAGE median [95 % interval]", "baseline median [95 % interval]", "unit", "V/B [95 % interval]"];
+  if (extra !== undefined) head.push(extra.head);
   const rows = [head];
   for (const f of fs_) {
-    const r = [f.label, cell(stats(f.samples.vimage)), cell(stats(f.samples.novimage)), f.unit, rcell(f)];
-    if (extra !== undefined) r.push(extra(f));
+    const r = [f.label, rounds(f), ecell(est(f, "vimage")), ecell(est(f, "novimage")), f.unit, rcell(f)];
+    if (extra !== undefined) r.push(extra.cell(f));
     rows.push(r);
   }
   return rows;
@@ -320,18 +438,19 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
   out.push(`# VirtNet benchmark: VIMAGE against the baseline\n`);
   out.push(`${info.mode} run, ${info.date}, ${info.seconds.toFixed(0)} s. Machine: ${info.cpu} x${info.cpus}, ${info.mem_gb} GB, ${info.os}, node ${info.node}; load average ${info.load[0].toFixed(1)} at the start, ${info.load[1].toFixed(1)} at the end.\n`);
   out.push(
-    "How to read: every figure is the median of its rounds, with the lowest and highest round in parentheses; " +
+    "How to read: every figure is the median of its rounds, with a 95 % interval for that median in brackets; " +
       "rounds alternate the two builds (A, B, B, A, ...), each build in its own worker thread, after a warm-up run. " +
       "Rates (/s) and the micro-benchmarks are per CPU second of the worker thread (Linux /proc/thread-self/schedstat), so other work on the machine does not lower them; Table 1, Table 2 (benchmark.js) and the scale part are wall-clock. " +
-      "V/B is the ratio of the medians: for rates (/s) above 1 means VIMAGE is faster, for times (ns, us) above 1 means VIMAGE is slower. " +
+      "V/B is VIMAGE over the baseline: for rates (/s) above 1 means VIMAGE is faster, for times (ns, us) above 1 means VIMAGE is slower. " +
       "V/B marked * (the vnet chain, which needs VIMAGE) is taken against the baseline's FIB chain of the same H. " +
       "A packet handling is one pass of a packet through one stack (ether_input to ether_output); a datagram through H routers is handled H + 2 times (A, the routers, B). " +
       "Targets are reported, not asserted.\n",
   );
+  out.push(STATS_METHOD);
   const t = targets(figs);
   if (t.length > 0) {
     out.push(`## Targets\n`);
-    out.push(md_table([["target", "figure", "measured", "met"], ...t.map((r) => [r.target, r.figure, r.value, r.met])]));
+    out.push(md_table([["target", "figure", "measured [95 % interval]", "decision"], ...t.map((r) => [r.target, r.figure, r.value, verdict_text(r)])]));
   }
   const m = byid(figs);
   for (const p of list) {
@@ -370,14 +489,14 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
     }
     if (p.name === "func") {
       const main = fs_.filter((f) => f.metric === undefined);
-      out.push(md_table(part_rows(main, (f) => ZEC_T2[f.group ?? ""] ?? "")));
+      out.push(md_table(part_rows(main, { head: "Zec 2003 (virtualized / stock)", cell: (f) => ZEC_T2[f.group ?? ""] ?? "" })));
       const prep = m.get("func/prepare");
       if (prep !== undefined) {
-        const pv = stats(prep.samples.vimage).median;
-        const pb = stats(prep.samples.novimage).median;
+        const pv = median_ci(prep.samples.vimage).point;
+        const pb = median_ci(prep.samples.novimage).point;
         const net = (id: string, b: "vimage" | "novimage") => {
           const f = m.get(`func/${id}`);
-          return f === undefined ? NaN : stats(f.samples[b]).median - (b === "vimage" ? pv : pb);
+          return f === undefined ? NaN : median_ci(f.samples[b]).point - (b === "vimage" ? pv : pb);
         };
         const rows = [["function", "VIMAGE ns", "baseline ns", "V/B", "self (minus the callee below)"]];
         const chain = ["ether_input", "ip_input", "icmp_input", "icmp_reflect", "ip_output"];
@@ -390,20 +509,20 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
             const callee = chain[i + 1];
             self = `${fmt(v - net(callee, "vimage"))} / ${fmt(b - net(callee, "novimage"))} (minus ${callee})`;
           }
-          rows.push([fn, fmt(v), fmt(b), rstr(v / b), self]);
+          rows.push([fn, fmt(v), fmt(b), b > 0 && v > 0 ? rstr(v / b) : "n/a (not above the preparation's cost)", self]);
         }
-        out.push("\nWith the packet preparation subtracted:\n\n");
+        out.push("\nWith the packet preparation subtracted (differences of medians, no interval):\n\n");
         out.push(md_table(rows));
       }
     } else if (p.name === "mgmt") {
-      out.push(md_table(part_rows(fs_, (f) => ZEC_T1[f.id] ?? "")));
+      out.push(md_table(part_rows(fs_, { head: "Zec 2003", cell: (f) => ZEC_T1[f.id] ?? "" })));
     } else if (fs_.length > 0) {
       out.push(md_table(part_rows(fs_)));
     }
     if (p.name === "netns" && extra.netns !== undefined) {
       const r = extra.netns as { skipped: string | null };
       if (r.skipped !== null) out.push(`\n${r.skipped}\n`);
-      out.push("\nPublished for comparison (shared/reference/measurements.md): 1000 `ip netns add` took 6.7 s and about 225 KB each on the project's build machine; 1000 deletes 7.3 s; about 2.6 ms per create+destroy with unshare -n.\n");
+      out.push("\nPublished for comparison: 1000 `ip netns add` took 6.7 s and about 225 KB each on a 2-core machine with Linux 6.18; 1000 deletes 7.3 s; Linux kernel developers give about 2.6 ms per create+destroy with unshare -n (2019).\n");
     }
     for (const n of notes[p.name] ?? []) out.push(`\n${n}\n`);
     const pics = svgs.filter((s) => s.startsWith(svg_prefix[p.name] ?? "\u0000"));
@@ -426,22 +545,37 @@ const svg_prefix: Record<string, string> = {
 // stdout.
 
 function text_table(figs: fig[], list: { name: string; title: string }[]): string {
-  const rows: string[][] = [["figure", "VIMAGE med", "min", "max", "baseline med", "min", "max", "unit", "V/B"]];
+  const rows: string[][] = [["figure", "n", "VIMAGE med", "95 % interval", "baseline med", "95 % interval", "unit", "V/B", "95 % interval"]];
+  const iv = (e: estimate, f: (x: number) => string = fmt) => (e.na !== null ? e.na : interval(e, f));
   for (const p of list) {
     const fs_ = figs.filter((f) => f.part === p.name && f.metric !== "rme");
     if (fs_.length === 0) continue;
     rows.push([`[${p.name}]`, "", "", "", "", "", "", "", ""]);
     for (const f of fs_) {
-      const v = stats(f.samples.vimage);
-      const b = stats(f.samples.novimage);
-      rows.push([f.label, fmt(v.median), fmt(v.min), fmt(v.max), fmt(b.median), fmt(b.min), fmt(b.max), f.unit, rcell(f)]);
+      const v = est(f, "vimage");
+      const b = est(f, "novimage");
+      const r = ratio(f);
+      rows.push([f.label, rounds(f), fmt(v.point), iv(v), fmt(b.point), iv(b), f.unit, `${rstr(r.point)}${r.method === "bootstrap" ? "*" : ""}`, iv(r, rstr)]);
     }
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 7 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ").trimEnd();
+  const left = new Set([0, 3, 5, 6, 8]);
+  const line = (r: string[]) => r.map((c, i) => (left.has(i) ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  ").trimEnd();
   const out = [line(rows[0]), w.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(line)];
   return out.join("\n") + "\n";
 }
+
+function verdict_text(r: target_row): string {
+  return r.why === "" ? r.verdict : `${r.verdict} (${r.why})`;
+}
+
+const STATS_METHOD =
+  "Statistics: the interval for a median is distribution-free: the order statistics X(l) and X(n+1-l) of the n rounds, with l the largest rank for which Binomial(n, 1/2) puts at least 95 % between them " +
+  "(6 rounds: [min, max], 96.9 %; 10 rounds: the 2nd and 9th, 97.9 %; 20 rounds: the 6th and 15th, 95.9 %). Below 6 rounds not even [min, max] reaches 95 %: the interval is then [min, max] with its own confidence in parentheses. " +
+  "V/B and its interval: where both builds ran in the same rounds, back to back, the median of the per-round ratios with the same order-statistic interval; " +
+  `where they did not (marked *), a percentile bootstrap of the ratio of the medians (${BOOT_RESAMPLES.toLocaleString("en-US")} resamples, seeded generator, seed ${BOOT_SEED}, so the same samples give the same interval). ` +
+  "A target is met or missed only when the interval lies wholly on one side of it, and undecided when the interval contains the bound or has less than 95 % confidence; a target over several figures is met when every figure meets it and missed when any misses it. " +
+  "n/a marks a value that was not measured (e.g. VIMAGE only), with the reason.\n";
 
 export function write_report(
   dir: string,
@@ -457,10 +591,11 @@ export function write_report(
   for (const [name, body] of Object.entries(svg)) fs.writeFileSync(path.join(dir, name), body);
   const json = {
     info,
+    method: STATS_METHOD.trim(),
     figures: figs.map((f) => ({
       ...f,
-      vimage: stats(f.samples.vimage),
-      baseline: stats(f.samples.novimage),
+      vimage: est(f, "vimage"),
+      baseline: est(f, "novimage"),
       ratio: ratio(f),
     })),
     targets: targets(figs),
@@ -473,10 +608,10 @@ export function write_report(
   if (figs.some((f) => f.ref !== undefined)) s += "* V/B against the baseline's FIB chain of the same H.\n";
   const t = targets(figs);
   if (t.length > 0) {
-    s += "\nTargets (reported, not asserted):\n";
+    s += "\nTargets (reported, not asserted; met or missed only when the 95 % interval decides it):\n";
     const w0 = Math.max(...t.map((r) => r.target.length));
     const w1 = Math.max(...t.map((r) => r.figure.length));
-    for (const r of t) s += `  ${r.target.padEnd(w0)}  ${r.figure.padEnd(w1)}  ${r.value}  ${r.met === "-" ? "" : r.met === "yes" ? "met" : "NOT met"}\n`;
+    for (const r of t) s += `  ${r.target.padEnd(w0)}  ${r.figure.padEnd(w1)}  ${verdict_text(r)}: ${r.value}\n`;
   }
   for (const p of list) for (const n of notes[p.name] ?? []) if (n.startsWith("failed") || n.includes("skipped")) s += `${p.name}: ${n.split("\n")[0]}\n`;
   return s;

@@ -4,8 +4,9 @@
 // loads one kernel build (dist/<build>/bench-worker.mjs, found next to
 // this file, so VIRTNET_DIST builds work too).  Runs alternate A, B, B, A,
 // ... so that drift of the machine (frequency, other load) falls on both
-// builds; each figure is the median of its rounds with min and max, and
-// the VIMAGE/baseline ratio of the medians.  Rates are per CPU second of
+// builds; each figure is the median of its rounds with a distribution-free
+// 95 % interval, and the VIMAGE/baseline ratio with its interval
+// (bench/stats.ts).  Rates are per CPU second of
 // the worker thread where Linux tells it (bench/wl_util.ts), so the load
 // of other programs does not show in them.  Nothing is asserted: targets
 // are printed beside the figures.
@@ -21,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { job, result } from "./worker.ts";
 import { netns_bench, type netns_result } from "./netns.ts";
-import { write_report, type fig, type run_info } from "./report.ts";
+import { ecell, est, ratio, rstr, write_report, type fig, type run_info } from "./report.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,7 +45,7 @@ function usage(): never {
     `usage: bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n` +
       `parts: ${PARTS.join(", ")}\n` +
       `  micro     mbuf and V_ access micro-benchmarks\n` +
-      `  fwd       UDP through chains of H routers (issue 3; forwarding)\n` +
+      `  fwd       UDP through chains of H routers (forwarding)\n` +
       `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
       `  func      per-function cost with benchmark.js (Table 2)\n` +
       `  mgmt      management latency (Table 1)\n` +
@@ -107,7 +108,7 @@ class progress {
   }
   private draw(label: string): void {
     this.last = label;
-    const f = Math.min(0.99, this.done / this.total);
+    const f = this.total > 0 ? Math.min(0.99, this.done / this.total) : 0;
     const width = 28;
     const n = Math.round(f * width);
     const el = (Date.now() - this.t0) / 1000;
@@ -189,28 +190,15 @@ async function measure(
   }
 }
 
-function med(xs: number[]): number {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return "-";
-  const a = Math.abs(x);
-  if (a >= 1e6) return `${(x / 1e6).toFixed(a >= 1e7 ? 1 : 2)}M`;
-  if (a >= 1e4) return `${(x / 1e3).toFixed(a >= 1e5 ? 0 : 1)}k`;
-  if (a >= 100) return x.toFixed(0);
-  if (a >= 10) return x.toFixed(1);
-  return x.toFixed(2);
-}
-
 function news(c: ctx, f: fig): void {
-  const v = med(f.samples.vimage);
-  const b = med(f.samples.novimage);
-  const r = Number.isFinite(v) && Number.isFinite(b) ? `  V/B ${(v / b).toFixed(3)}` : "";
-  c.p.line(`  ${f.label}: ${Number.isFinite(v) ? `VIMAGE ${fmt(v)}` : ""}${Number.isFinite(b) ? `${Number.isFinite(v) ? ", " : ""}baseline ${fmt(b)}` : ""} ${f.unit}${r}`);
+  const v = est(f, "vimage");
+  const b = est(f, "novimage");
+  const parts: string[] = [];
+  if (v.na === null) parts.push(`VIMAGE ${ecell(v)}`);
+  if (b.na === null) parts.push(`baseline ${ecell(b)}`);
+  if (parts.length === 0) parts.push("n/a (no rounds)");
+  const r = ratio(f);
+  c.p.line(`  ${f.label}: ${parts.join(", ")} ${f.unit}${r.na === null ? `  V/B ${ecell(r, rstr)}` : ""}`);
 }
 
 // ---------------------------------------------------------------------------
@@ -224,7 +212,9 @@ interface part {
 }
 
 const Q = (o: options, quick: number, full: number): number => (o.quick ? quick : full);
-const rounds_of = (o: options): number => Q(o, 3, 5);
+// Six rounds are the fewest whose [min, max] is a 95 % interval for the
+// median (96.9 %); fewer decide no target.
+const rounds_of = (o: options): number => Q(o, 6, 8);
 const ms_of = (o: options): number => Q(o, 120, 350);
 const tp_est = (o: options): number => ms_of(o) / 1000 + 0.02;
 
@@ -239,7 +229,7 @@ const parts: part[] = [
   {
     name: "micro",
     title: "Micro-benchmarks of the kernel core",
-    estimate: (o) => 4 * 2 * (Q(o, 5, 9) + 1) * Q(o, 0.04, 0.12) + 1,
+    estimate: (o) => 4 * 2 * (Q(o, 6, 10) + 1) * Q(o, 0.04, 0.12) + 1,
     async run(c) {
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
@@ -251,7 +241,7 @@ const parts: part[] = [
       ];
       for (const [name, n, builds, label] of list) {
         const f = fig_of(c, "micro", `micro/${name}`, label, "ns/op", "lower");
-        await measure(c, pools, builds, () => ({ op: "micro", args: { name, n } }), Q(o, 5, 9), 0.03, `micro: ${name}`, (b, v) => f.samples[b].push(v.ns));
+        await measure(c, pools, builds, () => ({ op: "micro", args: { name, n } }), Q(o, 6, 10), 0.03, `micro: ${name}`, (b, v) => f.samples[b].push(v.ns));
         news(c, f);
       }
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
@@ -259,7 +249,7 @@ const parts: part[] = [
   },
   {
     name: "fwd",
-    title: "UDP through chains of routers (issue 3, forwarding)",
+    title: "UDP through chains of routers (forwarding)",
     estimate: (o) => fwd_H(o).length * (2 + 1) * (rounds_of(o) + 3) * tp_est(o) + 12 * tp_est(o) + 6,
     async run(c) {
       const o = c.o;
@@ -327,7 +317,7 @@ const parts: part[] = [
   {
     name: "func",
     title: "Per-function cost with benchmark.js (Table 2)",
-    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 2, 4) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15),
+    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 3, 6) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15),
     async run(c) {
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
@@ -339,7 +329,7 @@ const parts: part[] = [
       for (const fn of all) {
         const f = fig_of(c, "func", `func/${fn}`, fn === "prepare" ? "prepare a packet (m_gethdr + copy + m_freem)" : `${fn}()`, "ns/call", "lower", { group: fn });
         const rme = fig_of(c, "func", `func/${fn}/rme`, `${fn}: benchmark.js margin of error`, "%", "lower", { metric: "rme" });
-        await measure(c, pools, BUILDS, () => ({ op: "func", args: { fn, max_time } }), Q(o, 2, 4), est, `func: ${fn}`, (b, v) => {
+        await measure(c, pools, BUILDS, () => ({ op: "func", args: { fn, max_time } }), Q(o, 3, 6), est, `func: ${fn}`, (b, v) => {
           f.samples[b].push(v.ns);
           rme.samples[b].push(v.rme);
         }, 0);
@@ -371,7 +361,7 @@ const parts: part[] = [
         for (const [, f] of fs_) news(c, f);
       }
       c.notes.mgmt = [
-        "On the baseline build a jail has no vnet: `jail` is a plain persistent jail, `sysctl_set` writes from the host (a plain jail may not), and interfaces cannot move (no vnets).",
+        "On the baseline build a jail has no vnet: jail -c makes a plain persistent jail, the parameter is changed from the host (a plain jail may not change it), and interfaces cannot move (there are no vnets).",
       ];
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
@@ -541,8 +531,9 @@ async function main(): Promise<void> {
     try {
       await p.run(c);
     } catch (e) {
-      (c.notes[p.name] ??= []).push(`failed: ${(e as Error).stack ?? String(e)}`);
-      c.p.line(`${p.name}: failed: ${(e as Error).message}`);
+      // The report says what went wrong; the stack trace is for stderr.
+      (c.notes[p.name] ??= []).push(`failed: ${e instanceof Error ? e.message : String(e)}`);
+      c.p.line(`${p.name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     }
   }
   c.p.finish();

@@ -1,6 +1,9 @@
 // Hand-written SVG plots for the benchmark report: line plots (linear or
-// logarithmic axes, min-max error bars, dashed reference curves) and
-// grouped bar charts.  No dependency: the output is a string of SVG 1.1.
+// logarithmic axes, interval bars, dashed target curves, published
+// reference points) and grouped bar charts (interval whiskers, a published
+// reference marker per group, a horizontal line).  No dependency: the
+// output is a string of SVG 1.1.  Non-finite numbers are left out, never
+// written.
 
 export interface point {
   x: number;
@@ -13,6 +16,8 @@ export interface series {
   name: string;
   points: point[];
   dashed?: boolean;
+  /** A published reference (e.g. Zec 2003): dotted, diamond markers. */
+  ref?: boolean;
 }
 
 export interface line_opts {
@@ -24,10 +29,13 @@ export interface line_opts {
   /** Labels for x ticks (default: the x values of the points). */
   xticks?: { x: number; label: string }[];
   ymin0?: boolean;
+  /** A line under the title (what the bars are, how many rounds). */
+  note?: string;
   width?: number;
   height?: number;
 }
 
+const REF_COLOR = "#444444";
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"];
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
 
@@ -72,7 +80,7 @@ export function line_plot(all: series[], o: line_opts): string {
   const H = o.height ?? 440;
   const ml = 78;
   const mr = 20;
-  const mt = 40;
+  const mt = o.note !== undefined ? 50 : 40;
   const mb = 100;
   const pw = W - ml - mr;
   const ph = H - mt - mb;
@@ -95,11 +103,13 @@ export function line_plot(all: series[], o: line_opts): string {
     if (o.ymin0 !== false) y0 = Math.min(0, y0);
     const pad = (y1 - y0) * 0.08 || Math.abs(y1) * 0.1 || 1;
     y1 += pad;
-    if (y0 < 0) y0 -= pad;
+    if (y0 < 0 || o.ymin0 === false) y0 -= pad;
   }
+  // Points at the ends stay clear of the frame.
+  const xp = pw * 0.04;
   const fx = (x: number) => {
-    if (o.xlog === true) return ml + (x1 === x0 ? pw / 2 : ((Math.log(x) - Math.log(x0)) / (Math.log(x1) - Math.log(x0))) * pw);
-    return ml + ((x - x0) / (x1 - x0)) * pw;
+    if (o.xlog === true) return ml + xp + (x1 === x0 ? (pw - 2 * xp) / 2 : ((Math.log(x) - Math.log(x0)) / (Math.log(x1) - Math.log(x0))) * (pw - 2 * xp));
+    return ml + xp + ((x - x0) / (x1 - x0)) * (pw - 2 * xp);
   };
   const fy = (y: number) => {
     if (o.ylog === true) return mt + ph - ((Math.log(y) - Math.log(y0)) / (Math.log(y1) - Math.log(y0))) * ph;
@@ -109,6 +119,7 @@ export function line_plot(all: series[], o: line_opts): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="24" text-anchor="middle" ${FONT} font-size="16" font-weight="bold">${esc(o.title)}</text>`);
+  if (o.note !== undefined) out.push(`<text x="${W / 2}" y="38" text-anchor="middle" ${FONT} font-size="11" fill="#555">${esc(o.note)}</text>`);
   // Grid and y ticks.
   const yt = o.ylog === true ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6);
   for (const t of yt) {
@@ -126,12 +137,18 @@ export function line_plot(all: series[], o: line_opts): string {
   out.push(`<text x="${ml + pw / 2}" y="${mt + ph + 40}" text-anchor="middle" ${FONT} font-size="13">${esc(o.xlabel)}</text>`);
   out.push(`<text transform="translate(18 ${mt + ph / 2}) rotate(-90)" text-anchor="middle" ${FONT} font-size="13">${esc(o.ylabel)}</text>`);
   // Series.
+  const colors = series_colors(all);
   all.forEach((s, i) => {
-    const c = COLORS[i % COLORS.length];
+    const c = colors[i];
     const ps = s.points.filter((p) => Number.isFinite(p.y) && Number.isFinite(p.x)).sort((a, b) => a.x - b.x);
     if (ps.length === 0) return;
     const d = ps.map((p, j) => `${j === 0 ? "M" : "L"}${fx(p.x).toFixed(1)},${fy(p.y).toFixed(1)}`).join(" ");
-    out.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6,4"' : ""}/>`);
+    const dash = s.ref === true ? ' stroke-dasharray="2,3"' : s.dashed === true ? ' stroke-dasharray="6,4"' : "";
+    out.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="${s.ref === true ? 1.5 : 2}"${dash}/>`);
+    if (s.ref === true) {
+      for (const p of ps) out.push(diamond(fx(p.x), fy(p.y), c));
+      return;
+    }
     for (const p of ps) {
       const x = fx(p.x);
       if (p.ymin !== undefined && p.ymax !== undefined && Number.isFinite(p.ymin) && Number.isFinite(p.ymax)) {
@@ -144,25 +161,49 @@ export function line_plot(all: series[], o: line_opts): string {
       if (s.dashed !== true) out.push(`<circle cx="${x.toFixed(1)}" cy="${fy(p.y).toFixed(1)}" r="3.5" fill="${c}"/>`);
     }
   });
-  legend(out, all.map((s) => s.name), ml, mt + ph + 58, pw, all.map((s) => s.dashed === true));
+  legend(
+    out,
+    all.map((s, i) => ({ name: s.name, color: colors[i], style: s.ref === true ? "ref" : s.dashed === true ? "dashed" : "solid" })),
+    ml,
+    mt + ph + 58,
+    pw,
+  );
   out.push("</svg>");
   return out.join("\n") + "\n";
 }
 
-function legend(out: string[], names: string[], x0: number, y0: number, width: number, dashed: boolean[]): void {
+/** Colours: the measured series in turn, references in one dark grey. */
+function series_colors(all: series[]): string[] {
+  let i = 0;
+  return all.map((s) => (s.ref === true ? REF_COLOR : COLORS[i++ % COLORS.length]));
+}
+
+function diamond(x: number, y: number, c: string): string {
+  const r = 5;
+  return `<path d="M${x.toFixed(1)},${(y - r).toFixed(1)} L${(x + r).toFixed(1)},${y.toFixed(1)} L${x.toFixed(1)},${(y + r).toFixed(1)} L${(x - r).toFixed(1)},${y.toFixed(1)} Z" fill="white" stroke="${c}" stroke-width="1.5"/>`;
+}
+
+interface legend_item {
+  name: string;
+  color: string;
+  style: "solid" | "dashed" | "ref" | "bar";
+}
+
+function legend(out: string[], items: legend_item[], x0: number, y0: number, width: number): void {
   let x = x0;
   let y = y0;
-  names.forEach((n, i) => {
-    const w = 48 + n.length * 7.5;
-    if (x + w > x0 + width) {
+  for (const it of items) {
+    const w = 48 + it.name.length * 6.6;
+    if (x + w > x0 + width && x > x0) {
       x = x0;
       y += 18;
     }
-    const c = COLORS[i % COLORS.length];
-    out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${c}" stroke-width="3"${dashed[i] ? ' stroke-dasharray="6,4"' : ""}/>`);
-    out.push(`<text x="${x + 30}" y="${y}" ${FONT} font-size="12">${esc(n)}</text>`);
+    if (it.style === "bar") out.push(`<rect x="${x}" y="${y - 10}" width="24" height="10" fill="${it.color}"/>`);
+    else out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${it.color}" stroke-width="${it.style === "ref" ? 1.5 : 3}"${it.style === "ref" ? ' stroke-dasharray="2,3"' : it.style === "dashed" ? ' stroke-dasharray="6,4"' : ""}/>`);
+    if (it.style === "ref") out.push(diamond(x + 12, y - 4, it.color));
+    out.push(`<text x="${x + 30}" y="${y}" ${FONT} font-size="12">${esc(it.name)}</text>`);
     x += w;
-  });
+  }
 }
 
 function empty_plot(title: string, W: number, H: number): string {
@@ -173,25 +214,42 @@ export interface bar_group {
   label: string;
   /** One value per series (NaN: absent). */
   values: { y: number; ymin?: number; ymax?: number }[];
+  /** A published value for this group, drawn as a marker across it. */
+  ref?: number;
 }
 
-export function bar_plot(groups: bar_group[], names: string[], o: { title: string; ylabel: string; ylog?: boolean; width?: number; height?: number }): string {
+export interface bar_opts {
+  title: string;
+  ylabel: string;
+  note?: string;
+  /** The legend name of the groups' `ref` markers. */
+  ref_label?: string;
+  /** A horizontal line across the plot (e.g. parity at 1). */
+  hline?: { y: number; label: string };
+  width?: number;
+  height?: number;
+}
+
+export function bar_plot(groups: bar_group[], names: string[], o: bar_opts): string {
   const W = o.width ?? 720;
   const H = o.height ?? 440;
   const ml = 78;
   const mr = 20;
-  const mt = 40;
+  const mt = o.note !== undefined ? 50 : 40;
   const mb = 110;
   const pw = W - ml - mr;
   const ph = H - mt - mb;
   const vals = groups.flatMap((g) => g.values.flatMap((v) => [v.y, v.ymax ?? v.y])).filter((v) => Number.isFinite(v));
   if (vals.length === 0) return empty_plot(o.title, W, H);
-  const y1 = Math.max(...vals) * 1.1 || 1;
+  const refs = groups.map((g) => g.ref).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const top = Math.max(...vals, ...refs, o.hline !== undefined && Number.isFinite(o.hline.y) ? o.hline.y : 0);
+  const y1 = top > 0 ? top * 1.1 : 1;
   const fy = (y: number) => mt + ph - (y / y1) * ph;
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`);
   out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2}" y="24" text-anchor="middle" ${FONT} font-size="16" font-weight="bold">${esc(o.title)}</text>`);
+  if (o.note !== undefined) out.push(`<text x="${W / 2}" y="38" text-anchor="middle" ${FONT} font-size="11" fill="#555">${esc(o.note)}</text>`);
   for (const t of nice_ticks(0, y1, 6)) {
     const y = fy(t);
     out.push(`<line x1="${ml}" y1="${y.toFixed(1)}" x2="${ml + pw}" y2="${y.toFixed(1)}" stroke="#e0e0e0"/>`);
@@ -214,10 +272,25 @@ export function bar_plot(groups: bar_group[], names: string[], o: { title: strin
         out.push(`<line x1="${cx.toFixed(1)}" y1="${fy(v.ymin).toFixed(1)}" x2="${cx.toFixed(1)}" y2="${fy(v.ymax).toFixed(1)}" stroke="#222"/>`);
       }
     });
+    if (g.ref !== undefined && Number.isFinite(g.ref) && g.ref >= 0) {
+      const y = fy(g.ref);
+      const x0 = ml + gi * gw + gw * 0.08;
+      const x1 = ml + (gi + 1) * gw - gw * 0.08;
+      out.push(`<line x1="${x0.toFixed(1)}" y1="${y.toFixed(1)}" x2="${x1.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${REF_COLOR}" stroke-width="1.5" stroke-dasharray="2,3"/>`);
+      out.push(diamond((x0 + x1) / 2, y, REF_COLOR));
+    }
     const lx = ml + gi * gw + gw / 2;
-    out.push(`<text transform="translate(${lx.toFixed(1)} ${mt + ph + 14}) rotate(20)" ${FONT} font-size="12">${esc(g.label)}</text>`);
+    // Slanted down to the left, ending under the group: long names stay inside.
+    out.push(`<text transform="translate(${(lx + 8).toFixed(1)} ${mt + ph + 16}) rotate(-20)" text-anchor="end" ${FONT} font-size="12">${esc(g.label)}</text>`);
   });
-  legend(out, names, ml, mt + ph + 80, pw, names.map(() => false));
+  if (o.hline !== undefined && Number.isFinite(o.hline.y)) {
+    const y = fy(o.hline.y);
+    out.push(`<line x1="${ml}" y1="${y.toFixed(1)}" x2="${ml + pw}" y2="${y.toFixed(1)}" stroke="#999" stroke-dasharray="6,4"/>`);
+  }
+  const items: legend_item[] = names.map((name, i) => ({ name, color: COLORS[i % COLORS.length], style: "bar" }));
+  if (o.hline !== undefined) items.push({ name: o.hline.label, color: "#999", style: "dashed" });
+  if (refs.length > 0) items.push({ name: o.ref_label ?? "reference", color: REF_COLOR, style: "ref" });
+  legend(out, items, ml, mt + ph + 80, pw);
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

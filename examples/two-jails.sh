@@ -8,6 +8,7 @@ ifconfig ${epair%a}b vnet b
 jexec a ifconfig ${epair} 192.0.2.1/24 up
 jexec b ifconfig ${epair%a}b 192.0.2.2/24 up
 jexec a ping -c 3 192.0.2.2
+# expect: 3 packets transmitted, 3 packets received, 0.0% packet loss
 jexec b arp -an
 jexec a ifconfig ${epair}
 jail -r a

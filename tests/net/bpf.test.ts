@@ -3,6 +3,7 @@
 // same seed, timestamps from the virtual clock.
 import test from "ava";
 import { BOTH, loadKernel, type BuildName, type Kernel } from "../helpers/builds.ts";
+import { needs } from "../helpers/tools.ts";
 import { BCAST, frame, ifconfig_create, ifconfig_up, ifp_in, inv, mkpkt, record_netisr, sin } from "./link_helpers.ts";
 
 /** A run: an epair, captures on both ends and on lo0, a few frames over
@@ -124,21 +125,11 @@ for (const build of BOTH) {
   });
 }
 
-test("vimage: tshark reads the pcap files (when installed)", async (t) => {
+needs("tshark").test("vimage: tshark reads the pcap files", async (t) => {
   const { execFileSync } = await import("node:child_process");
   const fs = await import("node:fs");
   const os = await import("node:os");
   const path = await import("node:path");
-  let have = true;
-  try {
-    execFileSync("tshark", ["--version"], { stdio: "ignore" });
-  } catch {
-    have = false;
-  }
-  if (!have) {
-    t.pass("tshark not installed");
-    return;
-  }
   const { files } = await run("vimage", 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-bpf-"));
   const fa = path.join(dir, "a.pcap");

@@ -2,24 +2,20 @@
 // wrote: tshark must decode ARP, ICMP echo and errors, UDP and IP fragments
 // in them and find every IP, ICMP and UDP checksum good.  And the files are
 // a function of the scenario and the seed: the same seed gives the same
-// bytes, another seed other MAC addresses.  tshark is required (.ci/run
-// installs it): without it these tests fail, they do not skip.
+// bytes, another seed other MAC addresses.  The tshark tests skip, with the
+// reason, where tshark is not installed, and fail then under CI (.ci/run
+// installs it).
 import test from "ava";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { needs } from "../helpers/tools.ts";
 import { SCRIPT_CHAIN, SCRIPT_PAIR, run_script, scen_kernel, type scen } from "./scenario_helpers.ts";
 
 const TSHARK = "tshark";
-
-function tshark_missing(): string | null {
-  const r = spawnSync(TSHARK, ["--version"], { encoding: "utf8" });
-  if (r.error !== undefined || r.status !== 0)
-    return `tshark is required to check the pcap files and could not be run (${r.error?.message ?? `exit ${r.status}`}); install it (apt-get install tshark), as .ci/run does`;
-  return null;
-}
+const tshark = needs(TSHARK);
 
 /** A fresh temporary directory, removed when the test ends. */
 function tmpdir(t: { teardown: (f: () => void) => void }, tag: string): string {
@@ -127,9 +123,7 @@ async function check_dir(t: { is: (a: unknown, b: unknown, m?: string) => void; 
   return seen;
 }
 
-test.serial("tshark decodes the two-jail scenario's pcaps, every checksum good", async (t) => {
-  const missing = tshark_missing();
-  if (missing !== null) return void t.fail(missing);
+tshark.serial("tshark decodes the two-jail scenario's pcaps, every checksum good", async (t) => {
   const dir = tmpdir(t, "pcap-pair");
   const s = await capture(SCRIPT_PAIR, 1, dir);
   const files = fs.readdirSync(dir).sort();
@@ -149,9 +143,7 @@ test.serial("tshark decodes the two-jail scenario's pcaps, every checksum good",
   t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test.serial("tshark decodes the A - R - B scenario's pcaps: ICMP errors, UDP, fragments, every checksum good", async (t) => {
-  const missing = tshark_missing();
-  if (missing !== null) return void t.fail(missing);
+tshark.serial("tshark decodes the A - R - B scenario's pcaps: ICMP errors, UDP, fragments, every checksum good", async (t) => {
   const dir = tmpdir(t, "pcap-chain");
   const s = await capture(SCRIPT_CHAIN, 1, dir);
   const seen = await check_dir(t, dir);

@@ -6,6 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { needs } from "../helpers/tools.ts";
+
+/** The scripts run under the host's /bin/sh. */
+const sh_test = needs("/bin/sh");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -132,7 +136,7 @@ test.after.always(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test.serial("every case: pass, fail, skip, unmet requirement, expected failure, bad exit", async (t) => {
+sh_test.serial("every case: pass, fail, skip, unmet requirement, expected failure, bad exit", async (t) => {
   const log = path.join(tmp, "all.log");
   const r = await atf_run(["--var", `log=${log}`, script]);
   t.is(
@@ -158,7 +162,7 @@ test.serial("every case: pass, fail, skip, unmet requirement, expected failure, 
   t.is(fs.readFileSync(`${log}.jls`, "utf8"), "");
 });
 
-test.serial("named cases only; the exit status says whether any failed", async (t) => {
+sh_test.serial("named cases only; the exit status says whether any failed", async (t) => {
   const log = path.join(tmp, "some.log");
   const r = await atf_run(["--var", `log=${log}`, script, "two_jails", "skips"]);
   t.is(r.out, "two_jails: passed\nskips: skipped: not today\nmine.sh: 1 passed, 0 failed, 1 skipped\n");
@@ -171,7 +175,7 @@ test.serial("named cases only; the exit status says whether any failed", async (
   t.regex(usage.err, /^usage: virtnet atf-run /);
 });
 
-test.serial("temporary trees, daemons and sockets are gone afterwards", async (t) => {
+sh_test.serial("temporary trees, daemons and sockets are gone afterwards", async (t) => {
   const before = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("virtnet-atf-") && n !== path.basename(tmp));
   await atf_run(["--var", `log=${path.join(tmp, "x.log")}`, script, "skips"]);
   const after = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("virtnet-atf-") && n !== path.basename(tmp));

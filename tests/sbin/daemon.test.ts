@@ -6,6 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
+import { needs } from "../helpers/tools.ts";
+
+/** The scripts run under the host's /bin/sh. */
+const sh_test = needs("/bin/sh");
 
 interface sh_result {
   out: string;
@@ -64,7 +68,7 @@ test.serial("the shims: one executable per program, a /bin/sh wrapper around the
   t.true(fs.existsSync(path.join(shims, ".virtnet-shim.mjs")));
 });
 
-test.serial("two jails over an epair: a real /bin/sh script pings across in virtual time", async (t) => {
+sh_test.serial("two jails over an epair: a real /bin/sh script pings across in virtual time", async (t) => {
   const started = Date.now();
   const r = await sh(`set -e
 jail -c name=a persist vnet
@@ -86,7 +90,7 @@ jexec a ifconfig -l
   t.true(Date.now() - started < 10_000);
 });
 
-test.serial("exit statuses and stderr come back as the program left them", async (t) => {
+sh_test.serial("exit statuses and stderr come back as the program left them", async (t) => {
   const r = await sh(`ifconfig nosuch0; echo "ifconfig=$?"
 jexec nosuch ifconfig -l; echo "jexec=$?"
 jexec a ping -c 1 -t 1 10.0.0.99 >/dev/null; echo "ping=$?"
@@ -97,7 +101,7 @@ sysctl -n kern.features.vimage; echo "sysctl=$?"
   t.is(r.err, 'ifconfig: interface nosuch0 does not exist\njexec: jail "nosuch" not found\nusage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n');
 });
 
-test.serial("jexec: the jail is inherited by what it runs, simulated or on the host", async (t) => {
+sh_test.serial("jexec: the jail is inherited by what it runs, simulated or on the host", async (t) => {
   const r = await sh(`jexec a ifconfig -l
 jexec b sh -c 'ifconfig -l; echo "jail=$VIRTNET_JAIL"; sysctl -n security.jail.jailed'
 jexec a sh -c 'exit 3'; echo "sh=$?"
@@ -107,7 +111,7 @@ ifconfig -l
   t.is(r.out, "lo0 epair0a\nlo0 epair0b\njail=2\n1\nsh=3\nlo0\n");
 });
 
-test.serial("a background ping ends with SIGTERM from the shell, or killall in its jail", async (t) => {
+sh_test.serial("a background ping ends with SIGTERM from the shell, or killall in its jail", async (t) => {
   const r = await sh(`jexec a ping 10.0.0.2 >ping1.out &
 p=$!
 sleep 2
@@ -131,7 +135,7 @@ jexec b killall ping; echo "none=$?"
   t.is(jls.out, "1\n");
 });
 
-test.serial("commands overlap: a background tcpdump sees the ping that runs meanwhile", async (t) => {
+sh_test.serial("commands overlap: a background tcpdump sees the ping that runs meanwhile", async (t) => {
   const r = await sh(`jexec b tcpdump -n -c 2 -i epair0b >td.out 2>td.err &
 p=$!
 sleep 1
@@ -145,12 +149,12 @@ wait $p; echo "tcpdump=$?"
   t.regex(fs.readFileSync(path.join(tmp, "td.err"), "utf8"), /2 packets captured\n/);
 });
 
-test.serial("commands in a while-read loop leave the loop's input alone", async (t) => {
+sh_test.serial("commands in a while-read loop leave the loop's input alone", async (t) => {
   const r = await sh(`printf 'one\\ntwo\\n' | while read x; do jexec a ifconfig -l >/dev/null; echo "got $x"; done`);
   t.is(r.out, "got one\ngot two\n");
 });
 
-test.serial("jail -r ends what still runs in the jail (SIGKILL), then the jail goes", async (t) => {
+sh_test.serial("jail -r ends what still runs in the jail (SIGKILL), then the jail goes", async (t) => {
   const r = await sh(`jail -c name=c persist vnet >/dev/null
 jexec c ifconfig lo0 127.0.0.1/8 up
 jexec c ping 127.0.0.1 >/dev/null &
@@ -193,7 +197,7 @@ test.serial("the wire: a program that reads '-' gets the client's stdin when it 
   ]);
 });
 
-test.serial("a client that cannot reach a kernel says so", async (t) => {
+sh_test.serial("a client that cannot reach a kernel says so", async (t) => {
   const r = await sh("ifconfig -l; echo $?", { VIRTNET_SOCKET: path.join(tmp, "nothing.sock") });
   t.is(r.out, "69\n");
   t.regex(r.err, /^ifconfig: cannot reach the VirtNet kernel at .*nothing\.sock: ENOENT\n/);
