@@ -652,6 +652,20 @@ export function in_pcbladdr(inp: inpcb, faddr: number, _cred: ucred | null): { e
   const r = laddr_result;
   r.error = 0;
   r.laddr = INADDR_ANY;
+  // To a multicast group with an outgoing interface chosen
+  // (IP_MULTICAST_IF): that interface's address.
+  const imo = inp.inp_moptions;
+  if (IN_MULTICAST(faddr) && imo !== null && imo.imo_multicast_ifp !== null) {
+    const ifp = imo.imo_multicast_ifp;
+    for (const ia of V_in_ifaddrhead()) {
+      if (ia.ia_ifp === ifp) {
+        r.laddr = ia.ia_addr.sin_addr;
+        return r;
+      }
+    }
+    r.error = EADDRNOTAVAIL;
+    return r;
+  }
   let nh = null;
   if ((so.so_options & SO_DONTROUTE) === 0) nh = fib4_lookup(inp.inp_inc.inc_fibnum, faddr, 0, NHR_NONE, 0);
   // No route: assume faddr is on a directly connected network.

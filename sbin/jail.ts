@@ -92,6 +92,9 @@ interface cfjail {
   jid: number;
   flags: number;
   seq: number;
+  /** Given on the command line rather than in a configuration file: its
+   *  command= values are one argument vector. */
+  cmdline: boolean;
   jp: jailparam[];
   /** The values jp carries, as text (jailparam_import's input). */
   jpval: (string | null)[];
@@ -143,7 +146,7 @@ function failed(j: cfjail): void {
 }
 
 function add_jail(st: jail_state): cfjail {
-  const j: cfjail = { name: null, params: [], jid: 0, flags: 0, seq: 0, jp: [], jpval: [] };
+  const j: cfjail = { name: null, params: [], jid: 0, flags: 0, seq: 0, cmdline: false, jp: [], jpval: [] };
   st.jails.push(j);
   return j;
 }
@@ -726,7 +729,7 @@ async function run_command(st: jail_state, j: cfjail, comparam: string, comstrin
   let argv: string[];
   if (comparam === "vnet.interface") {
     argv = ["ifconfig", comstring ?? "", down ? "-vnet" : "vnet", string_param(find_param(j, "jid")) ?? string_param(find_param(j, "name")) ?? ""];
-  } else if (comparam === "command" && j.name === null) {
+  } else if (comparam === "command" && (j.name === null || j.cmdline)) {
     argv = find_param(j, "command")?.val.slice() ?? [];
   } else {
     const s = comstring ?? "";
@@ -766,7 +769,7 @@ async function run_commands(st: jail_state, j: cfjail, list: string[]): Promise<
   for (; k < list.length; k++) {
     const c = list[k];
     const down = stopping;
-    const strs = c === "__op" ? [null] : c === "command" && j.name === null ? (find_param(j, c) !== null ? [null] : []) : (find_param(j, c)?.val ?? []);
+    const strs = c === "__op" ? [null] : c === "command" && (j.name === null || j.cmdline) ? (find_param(j, c) !== null ? [null] : []) : (find_param(j, c)?.val ?? []);
     let bad = false;
     for (const s of strs) {
       if (s !== null && s.length === 0) continue;
@@ -890,7 +893,10 @@ export function make_jail_main(exec: exec_fn) {
         if (argv[2] !== "") for (const a of argv[2].split(",")) add_param(st, null, "ip4.addr", a);
         for (let k = 3; k < argc; k++) add_param(st, null, "command", argv[k]);
         const j = st.jails[st.jails.length - 1];
-        if (j !== undefined) j.name = string_param(find_param(j, "name"));
+        if (j !== undefined) {
+          j.name = string_param(find_param(j, "name"));
+          j.cmdline = true;
+        }
       } else if (op === JF_STOP || op === JF_SHOW) {
         if (op === JF_SHOW) {
           load_config(st);
@@ -917,9 +923,12 @@ export function make_jail_main(exec: exec_fn) {
             add_param(st, null, eq >= 0 ? a.slice(0, eq) : a, eq >= 0 ? a.slice(eq + 1) : null);
           }
         }
-        // The jail's name, for what jail(8) says about it.
+        // The jail's name, for what jail(8) says about it ("a: created").
         const j = st.jails[st.jails.length - 1];
-        if (j !== undefined) j.name = string_param(find_param(j, "name"));
+        if (j !== undefined) {
+          j.name = string_param(find_param(j, "name"));
+          j.cmdline = true;
+        }
       } else {
         if (Rflag || !docf) jail_usage(ctx);
         if (!conf_exists()) {
