@@ -704,8 +704,10 @@ function running_jid(st: jail_state, j: cfjail, dflag: boolean): void {
 // ---------------------------------------------------------------------------
 // command.c: the commands of starting and stopping a jail.
 
-const startcommands = ["exec.prestart", "__op", "vnet.interface", "exec.start", "command", "exec.poststart"];
-const stopcommands = ["exec.prestop", "exec.stop", "__op", "exec.poststop"];
+// command.c's startcommands and stopcommands, less what needs a file
+// system (mount*) or jail addresses (ip4.addr's interface aliases).
+const startcommands = ["exec.prepare", "exec.prestart", "__op", "exec.created", "vnet.interface", "exec.start", "command", "exec.poststart"];
+const stopcommands = ["exec.prestop", "exec.stop", "__op", "exec.poststop", "exec.release"];
 const injail_commands = new Set(["exec.start", "command", "exec.stop"]);
 
 async function run_command(st: jail_state, j: cfjail, comparam: string, comstring: string | null, down: boolean): Promise<number> {
@@ -751,6 +753,9 @@ async function run_command(st: jail_state, j: cfjail, comparam: string, comstrin
     if (clean) opts.push("-l");
     if (username !== null) opts.push(sjuser ? "-u" : "-U", username);
     full = ["jexec", ...opts, String(j.jid), ...argv];
+    // exec.fib: the FIB the command runs with (setfib before the attach).
+    const fib = int_param(find_param(j, "exec.fib"));
+    if (fib !== null) full = ["setfib", String(fib), ...full];
   }
   const status = await st.exec(st.ctx, full);
   if (status !== 0) {
