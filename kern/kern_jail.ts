@@ -35,6 +35,12 @@ export class prison {
   pr_uref = 0;
   pr_state = PRISON_STATE_ALIVE;
   pr_hostname = "";
+  /** The jail's root cpuset (cpuset.id); cpusets are not modelled beyond
+   *  the number, allocated as cpuset_create_root would. */
+  pr_cpuset_id = 1;
+  /** The jail's root directory; there is no file system to chroot into, so
+   *  it is only kept and reported. */
+  pr_path = "/";
   constructor(
     public pr_id: number,
     public pr_name: string,
@@ -54,6 +60,8 @@ export const allprison: prison[] = [];
 const prison_by_id = new Map<number, prison>();
 const prison_by_name = new Map<string, prison>();
 let lastprid = 0;
+/** cpuset ids: 0 and 1 are the kernel's and proc0's sets. */
+let next_cpuset_id = 2;
 
 /** Kernel-wide process credential of the host's root (proc0's). */
 export const cred0 = new ucred(0, prison0);
@@ -158,7 +166,7 @@ export interface jail_set_result {
   errmsg: string;
 }
 
-const known_params = new Set(["jid", "name", "persist", "nopersist", "vnet", "host.hostname", "host", "dying", "parent"]);
+const known_params = new Set(["jid", "name", "path", "persist", "nopersist", "vnet", "host.hostname", "host", "dying", "parent"]);
 
 /**
  * kern_jail_set(): create or update a prison.  Returns the jid or an error
@@ -212,7 +220,11 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
     if (vnetmode === "new") pflags |= PR_VNET;
     const np = new prison(jid, name ?? String(jid), ppr, pflags, ppr.pr_vnet);
     if (VIMAGE && vnetmode === "new") np.pr_vnet = vnet_alloc();
-    if (typeof params["host.hostname"] === "string") np.pr_hostname = params["host.hostname"];
+    // A new jail starts with its parent's hostname.
+    np.pr_hostname = typeof params["host.hostname"] === "string" ? params["host.hostname"] : ppr.pr_hostname;
+    np.pr_cpuset_id = next_cpuset_id++;
+    if (typeof params.path === "string") np.pr_path = params.path;
+    else np.pr_path = ppr.pr_path;
     ppr.pr_children.push(np);
     ppr.pr_childcount++;
     // Keep allprison in jid order: new jids are usually the largest.
@@ -223,7 +235,9 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
     prison_by_name.set(np.pr_name, np);
     pr = np;
   } else {
-    if (vnetmode !== undefined && (vnetmode === "new") !== ((pr.pr_flags & PR_VNET) !== 0)) return fail(EINVAL, "vnet cannot be changed after creation");
+    // vnet is a create-time parameter: jail(8) leaves it out of an update
+    // when it would not change it; given at all, the kernel refuses.
+    if (vnetmode !== undefined) return fail(EINVAL, "vnet cannot be changed after creation");
     if (name !== undefined && jid !== 0 && name !== pr.pr_name) {
       if (prison_find_name(name) !== null) return fail(EEXIST, `jail "${name}" already exists`);
       if (prison_by_name.get(pr.pr_name) === pr) prison_by_name.delete(pr.pr_name);
@@ -250,6 +264,114 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
   }
   error = 0;
   return { error, jid: pr.pr_id, errmsg: "" };
+}
+
+// ---------------------------------------------------------------------------
+// jail_get(2).
+
+/** CTLFLAG_RD / CTLFLAG_WR / CTLFLAG_RDTUN of a security.jail.param node:
+ *  read-only, settable, or settable at creation only. */
+export const JP_ACCESS_RD = 1;
+export const JP_ACCESS_RW = 2;
+export const JP_ACCESS_RDTUN = 3;
+/** JAIL_SYS_* values of a "jailsys" parameter (vnet). */
+export const JAIL_SYS_DISABLE = 0;
+export const JAIL_SYS_NEW = 1;
+export const JAIL_SYS_INHERIT = 2;
+
+export type jailparam_type = "int" | "string" | "bool" | "jailsys" | "ip4";
+export interface jailparam_desc {
+  name: string;
+  type: jailparam_type;
+  access: number;
+}
+
+/** The security.jail.param tree this kernel has, in sysctl order. */
+export const jail_params: readonly jailparam_desc[] = [
+  { name: "jid", type: "int", access: JP_ACCESS_RDTUN },
+  { name: "parent", type: "int", access: JP_ACCESS_RD },
+  { name: "name", type: "string", access: JP_ACCESS_RW },
+  { name: "path", type: "string", access: JP_ACCESS_RDTUN },
+  { name: "persist", type: "bool", access: JP_ACCESS_RW },
+  { name: "dying", type: "bool", access: JP_ACCESS_RD },
+  { name: "vnet", type: "jailsys", access: JP_ACCESS_RDTUN },
+  { name: "cpuset.id", type: "int", access: JP_ACCESS_RD },
+  { name: "host.hostname", type: "string", access: JP_ACCESS_RW },
+  { name: "ip4.addr", type: "ip4", access: JP_ACCESS_RW },
+];
+
+export type jail_value = number | string | boolean | number[];
+
+export interface jail_get_result {
+  error: number;
+  jid: number;
+  errmsg: string;
+  values: Map<string, jail_value>;
+}
+
+function prison_param(pr: prison, name: string): jail_value | undefined {
+  switch (name) {
+    case "jid":
+      return pr.pr_id;
+    case "parent":
+      return pr.pr_parent === null ? 0 : pr.pr_parent.pr_id;
+    case "name":
+      return pr.pr_name;
+    case "path":
+      return pr.pr_path;
+    case "persist":
+      return (pr.pr_flags & PR_PERSIST) !== 0;
+    case "dying":
+      return pr.pr_state !== PRISON_STATE_ALIVE;
+    case "vnet":
+      return (pr.pr_flags & PR_VNET) !== 0 ? JAIL_SYS_NEW : JAIL_SYS_INHERIT;
+    case "cpuset.id":
+      return pr.pr_cpuset_id;
+    case "host.hostname":
+      return pr.pr_hostname;
+    case "ip4.addr":
+      // Address restrictions of non-vnet jails are not modelled.
+      return [];
+  }
+  return undefined;
+}
+
+/**
+ * kern_jail_get(): find a prison by "lastjid" (the first after it), "jid"
+ * or "name", among those the caller can see, and return the parameters it
+ * asked for.  Errors carry jail_get's errmsg.
+ */
+export function kern_jail_get(cred: ucred, keys: { lastjid?: number; jid?: number; name?: string }, want: readonly string[], flags: number): jail_get_result {
+  const values = new Map<string, jail_value>();
+  const fail = (error: number, errmsg: string): jail_get_result => ({ error, jid: -1, errmsg, values });
+  if ((flags & ~JAIL_DYING) !== 0) return fail(EINVAL, "");
+  const mypr = cred.cr_prison;
+  const visible = (pr: prison): boolean => prison_ischild(mypr, pr) && (pr.pr_state === PRISON_STATE_ALIVE || (flags & JAIL_DYING) !== 0);
+  let pr: prison | null = null;
+  if (keys.lastjid !== undefined) {
+    for (const p of allprison) {
+      if (p.pr_id > keys.lastjid && visible(p)) {
+        pr = p;
+        break;
+      }
+    }
+    if (pr === null) return fail(ENOENT, `no jail after ${keys.lastjid}`);
+  } else if (keys.jid !== undefined && keys.jid !== 0) {
+    const p = prison_by_id.get(keys.jid);
+    if (p === undefined || !prison_ischild(mypr, p)) return fail(ENOENT, `jail ${keys.jid} not found`);
+    if (!visible(p)) return fail(ENOENT, `jail ${keys.jid} is dying`);
+    pr = p;
+  } else if (keys.name !== undefined) {
+    const p = prison_by_name.get(keys.name);
+    if (p === undefined || !visible(p) || !prison_ischild(mypr, p)) return fail(ENOENT, `jail "${keys.name}" not found`);
+    pr = p;
+  } else return fail(ENOENT, "no jail specified");
+  for (const w of want) {
+    const v = prison_param(pr, w);
+    if (v === undefined) return fail(ENOENT, `unknown parameter: ${w}`);
+    values.set(w, v);
+  }
+  return { error: 0, jid: pr.pr_id, errmsg: "", values };
 }
 
 /** Drop `urefs` user references; the last one takes the prison down and

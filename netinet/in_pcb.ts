@@ -15,7 +15,7 @@
 // share the host's addresses), so the prison_*_ip4 checks always pass; no
 // load-balancing groups (SO_REUSEPORT_LB binds like SO_REUSEPORT); no IPv6.
 
-import { EACCES, EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EINVAL, EMSGSIZE, ENETUNREACH, ENOBUFS, ENOPROTOOPT } from "../kern/errno.ts";
+import { EACCES, EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EINVAL, EMSGSIZE, ENETUNREACH, ENOBUFS, ENOPROTOOPT, EOPNOTSUPP } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { priv_check_cred, PRIV_NETINET_RESERVEDPORT } from "../kern/kern_priv.ts";
@@ -52,7 +52,7 @@ import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr } from "./in.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import { NHR_NONE } from "../net/route.ts";
-import { _net_inet_ip, type ip_moptions } from "./ip_var.ts";
+import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
 import { ifa_ifwithaddr, ifa_ifwithaddr_check, ifa_ifwithdstaddr, ifa_ifwithnet } from "./in.ts";
 
 // ---------------------------------------------------------------------------
@@ -82,6 +82,7 @@ export const IP_RECVTTL = 65;
 export const IP_MINTTL = 66;
 export const IP_DONTFRAG = 67;
 export const IP_RECVTOS = 68;
+export const IP_VLAN_PCP = 75;
 export const IP_FLOWID = 90;
 export const IP_FLOWTYPE = 91;
 export const IP_RECVFLOWID = 93;
@@ -150,6 +151,13 @@ export const INP_REUSEADDR = 0x00000020;
 export const INP_RECVFLOWID = 0x00000100;
 export const INP_ORIGDSTADDR = 0x00000800;
 export const INP_REUSEPORT_LB = 0x00002000;
+/** IP_VLAN_PCP: a priority code point is set, and its three bits. */
+export const INP_2PCP_SET = 0x00020000;
+export const INP_2PCP_BIT0 = 0x00040000;
+export const INP_2PCP_BIT1 = 0x00080000;
+export const INP_2PCP_BIT2 = 0x00100000;
+export const INP_2PCP_MASK = INP_2PCP_BIT0 | INP_2PCP_BIT1 | INP_2PCP_BIT2;
+export const INP_2PCP_SHIFT = 18;
 
 // in_pcblookup*() flags
 export const INPLOOKUP_WILDCARD = 0x00000001;
@@ -644,6 +652,20 @@ export function in_pcbladdr(inp: inpcb, faddr: number, _cred: ucred | null): { e
   const r = laddr_result;
   r.error = 0;
   r.laddr = INADDR_ANY;
+  // To a multicast group with an outgoing interface chosen
+  // (IP_MULTICAST_IF): that interface's address.
+  const imo = inp.inp_moptions;
+  if (IN_MULTICAST(faddr) && imo !== null && imo.imo_multicast_ifp !== null) {
+    const ifp = imo.imo_multicast_ifp;
+    for (const ia of V_in_ifaddrhead()) {
+      if (ia.ia_ifp === ifp) {
+        r.laddr = ia.ia_addr.sin_addr;
+        return r;
+      }
+    }
+    r.error = EADDRNOTAVAIL;
+    return r;
+  }
   let nh = null;
   if ((so.so_options & SO_DONTROUTE) === 0) nh = fib4_lookup(inp.inp_inc.inc_fibnum, faddr, 0, NHR_NONE, 0);
   // No route: assume faddr is on a directly connected network.
@@ -1047,6 +1069,27 @@ export function ip_ctloutput(so: socket, sopt: sockopt): number {
         }
         break;
       }
+      case IP_MULTICAST_IF:
+      case IP_MULTICAST_TTL:
+      case IP_MULTICAST_LOOP:
+        error = inp_setmoptions(inp, sopt);
+        break;
+      case IP_VLAN_PCP: {
+        // Kept on the inpcb for the vlan(4) driver to tag outgoing frames
+        // with (vlan_set_pcp); this stack has no vlan(4) yet.
+        const { error: e, val: optval } = sooptcopyin_int(sopt);
+        if (e !== 0) {
+          error = e;
+          break;
+        }
+        if (optval < -1 || optval > 7) {
+          error = EINVAL;
+          break;
+        }
+        if (optval === -1) inp.inp_flags2 &= ~(INP_2PCP_SET | INP_2PCP_MASK);
+        else inp.inp_flags2 = (inp.inp_flags2 & ~INP_2PCP_MASK) | INP_2PCP_SET | (optval << INP_2PCP_SHIFT);
+        break;
+      }
       case IP_PORTRANGE: {
         const { error: e, val: optval } = sooptcopyin_int(sopt);
         if (e !== 0) {
@@ -1170,9 +1213,102 @@ export function ip_ctloutput(so: socket, sopt: sockopt): number {
       error = sooptcopyout_int(sopt, optval);
       break;
     }
+    case IP_MULTICAST_IF:
+    case IP_MULTICAST_TTL:
+    case IP_MULTICAST_LOOP:
+      error = inp_getmoptions(inp, sopt);
+      break;
+    case IP_VLAN_PCP:
+      error = sooptcopyout_int(sopt, (inp.inp_flags2 & INP_2PCP_SET) !== 0 ? (inp.inp_flags2 & INP_2PCP_MASK) >>> INP_2PCP_SHIFT : -1);
+      break;
     default:
       error = ENOPROTOOPT;
       break;
   }
   return error;
+}
+
+/** A small unsigned option (IP_MULTICAST_TTL, _LOOP): one byte, or an int. */
+function sooptcopyin_uchar_or_int(sopt: sockopt): { error: number; val: number } {
+  if (sopt.sopt_valsize === 1) {
+    const v = sopt.sopt_val;
+    if (v === null) return { error: EINVAL, val: 0 };
+    return { error: 0, val: typeof v === "number" ? v & 0xff : v[0] };
+  }
+  const r = sooptcopyin_int(sopt);
+  return { error: r.error, val: r.val >>> 0 };
+}
+
+/** inp_findmoptions: the socket's multicast options, made on first use. */
+function inp_findmoptions(inp: inpcb): ip_moptions {
+  if (inp.inp_moptions === null) inp.inp_moptions = new ip_moptions();
+  return inp.inp_moptions;
+}
+
+/**
+ * inp_setmoptions (netinet/in_mcast.c) for the options that need no group
+ * membership: the interface for outgoing multicasts (an in_addr naming one
+ * of its addresses, or INADDR_ANY to route again), their TTL and whether
+ * our own multicasts loop back to us.
+ */
+function inp_setmoptions(inp: inpcb, sopt: sockopt): number {
+  switch (sopt.sopt_name) {
+    case IP_MULTICAST_IF: {
+      const { error, val } = sooptcopyin_bytes(sopt, 4, 4);
+      if (error !== 0) return error;
+      const addr = ((val[0] << 24) | (val[1] << 16) | (val[2] << 8) | val[3]) >>> 0;
+      let ifp: ifnet | null = null;
+      if (addr !== INADDR_ANY) {
+        // INADDR_TO_IFP: the interface holding that address.
+        for (const ia of V_in_ifaddrhead()) {
+          if (ia.ia_addr.sin_addr >>> 0 === addr) {
+            ifp = ia.ia_ifp;
+            break;
+          }
+        }
+        if (ifp === null) return EADDRNOTAVAIL;
+      }
+      inp_findmoptions(inp).imo_multicast_ifp = ifp;
+      return 0;
+    }
+    case IP_MULTICAST_TTL: {
+      const { error, val } = sooptcopyin_uchar_or_int(sopt);
+      if (error !== 0) return error;
+      if (val > 255) return EINVAL;
+      inp_findmoptions(inp).imo_multicast_ttl = val;
+      return 0;
+    }
+    case IP_MULTICAST_LOOP: {
+      const { error, val } = sooptcopyin_uchar_or_int(sopt);
+      if (error !== 0) return error;
+      inp_findmoptions(inp).imo_multicast_loop = val !== 0 ? 1 : 0;
+      return 0;
+    }
+  }
+  return EOPNOTSUPP;
+}
+
+/** inp_getmoptions: the defaults when the socket never set any. */
+function inp_getmoptions(inp: inpcb, sopt: sockopt): number {
+  const imo = inp.inp_moptions;
+  switch (sopt.sopt_name) {
+    case IP_MULTICAST_IF: {
+      let addr = INADDR_ANY;
+      const ifp = imo !== null ? imo.imo_multicast_ifp : null;
+      if (ifp !== null) {
+        for (const ia of V_in_ifaddrhead()) {
+          if (ia.ia_ifp === ifp) {
+            addr = ia.ia_addr.sin_addr >>> 0;
+            break;
+          }
+        }
+      }
+      return sooptcopyout_bytes(sopt, new Uint8Array([addr >>> 24, (addr >>> 16) & 0xff, (addr >>> 8) & 0xff, addr & 0xff]));
+    }
+    case IP_MULTICAST_TTL:
+      return sooptcopyout_int(sopt, imo !== null ? imo.imo_multicast_ttl : 1);
+    case IP_MULTICAST_LOOP:
+      return sooptcopyout_int(sopt, imo !== null ? imo.imo_multicast_loop : 1);
+  }
+  return EOPNOTSUPP;
 }

@@ -1,17 +1,22 @@
-// sbin/ping/ping.c: ping(8) over a raw ICMP socket.  Sends ECHO_REQUESTs,
-// matches ECHO_REPLYs and ICMP errors about its own requests, prints them in
-// ping's format, and ends with the statistics block.  Exit status: 0 if any
-// reply came back, 2 if none did, sysexits(3) values for errors.  Intervals
-// and timeouts are virtual time: the process sleeps in the kernel.
+// sbin/ping/ping.c, sbin/ping/main.c: ping(8), IPv4 only (this build has
+// no INET6, so main.c's -6 and the IPv6 usage are left out, as in a kernel
+// built without it).  One raw ICMP socket sends (connected to the target,
+// with the options the flags ask for), another receives every ICMP message
+// of the vnet; replies to our requests are printed in ping's format and the
+// run ends with the statistics block.  Exit status: 0 if any reply came
+// back, 2 if none did, 1 for usage, sysexits(3) values for bad values.
+// Intervals and timeouts are virtual time: the process sleeps in the kernel.
 
-import { strerror } from "../kern/errno.ts";
-import { AF_INET, SOCK_RAW } from "../kern/socket.ts";
+import { EPERM, strerror } from "../kern/errno.ts";
+import { AF_INET, SOCK_RAW, SOL_SOCKET, SO_DEBUG, SO_DONTROUTE, SO_RCVBUF, SO_SNDBUF } from "../kern/socket.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
-import { inet_aton, inet_ntoa, sockaddr_in, IPPROTO_ICMP, IPPROTO_IP } from "../netinet/in.ts";
-import { sys_bind, sys_close, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
+import { kern_sysctl, sysctl_name2oid } from "../kern/kern_sysctl.ts";
+import { inet_aton, inet_ntoa, sockaddr_in, IPPROTO_ICMP, IPPROTO_IP, IN_MULTICAST } from "../netinet/in.ts";
+import { IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_OPTIONS, IP_TTL, IP_VLAN_PCP } from "../netinet/in_pcb.ts";
+import { sys_bind, sys_close, sys_connect, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { SIGINT, SIGALRM, sys_sigaction } from "../kern/kern_sig.ts";
-import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 const EX_USAGE = 64;
 const EX_NOHOST = 68;
@@ -23,32 +28,121 @@ const ICMP_UNREACH = 3;
 const ICMP_SOURCEQUENCH = 4;
 const ICMP_REDIRECT = 5;
 const ICMP_ECHO = 8;
+const ICMP_ROUTERADVERT = 9;
+const ICMP_ROUTERSOLICIT = 10;
 const ICMP_TIMXCEED = 11;
 const ICMP_PARAMPROB = 12;
-const IPOPT_RR = 7;
-const IPOPT_NOP = 1;
-const MAX_IPOPTLEN = 40;
-const TIMEVAL_LEN = 8;
-const DEFDATALEN = 56;
-const MAXWAIT = 10;
+const ICMP_TSTAMP = 13;
+const ICMP_TSTAMPREPLY = 14;
+const ICMP_IREQ = 15;
+const ICMP_IREQREPLY = 16;
+const ICMP_MASKREQ = 17;
+const ICMP_MASKREPLY = 18;
+const ICMP_MINLEN = 8;
+const ICMP_TSLEN = 20;
+const ICMP_MASKLEN = 12;
+const MASK_LEN = ICMP_MASKLEN - ICMP_MINLEN;
+const TS_LEN = ICMP_TSLEN - ICMP_MINLEN;
 
-// Socket options (netinet/in.h).
-const IP_OPTIONS = 1;
-const IP_TTL_OPT = 4;
+const IPOPT_EOL = 0;
+const IPOPT_NOP = 1;
+const IPOPT_RR = 7;
+const IPOPT_LSRR = 131;
+const IPOPT_SSRR = 137;
+const IPOPT_OLEN = 1;
+const IPOPT_OFFSET = 2;
+const IPOPT_MINOFF = 4;
+const MAX_IPOPTLEN = 40;
+const IP_MAXPACKET = 65535;
+const IP_DF = 0x4000;
+const IPVERSION = 4;
+const MAXTTL = 255;
+const INADDR_LEN = 4;
+
+/** struct tv32: what goes in the packet to time the round trip. */
+const TIMEVAL_LEN = 8;
+/** sizeof(struct timespec): a reply must carry this much to be timed. */
+const TIMESPEC_LEN = 16;
+const DEFDATALEN = 56;
+const MAXWAIT = 10000;
+const MAXALARM = 60 * 60;
+const MAXTOS = 255;
+const MAX_DUP_CHK = 8 * 128;
+const INT_MAX = 2 ** 31 - 1;
+const LONG_MAX = 2 ** 63 - 1;
+
+const F_FLOOD = 0x0001;
+const F_INTERVAL = 0x0002;
+const F_NUMERIC = 0x0004;
+const F_PINGFILLED = 0x0008;
+const F_QUIET = 0x0010;
+const F_RROUTE = 0x0020;
+const F_SO_DEBUG = 0x0040;
+const F_SO_DONTROUTE = 0x0080;
+const F_VERBOSE = 0x0100;
+const F_QUIET2 = 0x0200;
+const F_NOLOOP = 0x0400;
+const F_MTTL = 0x0800;
+const F_MIF = 0x1000;
+const F_AUDIBLE = 0x2000;
+const F_TTL = 0x8000;
+const F_MISSED = 0x10000;
+const F_ONCE = 0x20000;
+const F_HDRINCL = 0x40000;
+const F_MASK = 0x80000;
+const F_TIME = 0x100000;
+const F_SWEEP = 0x200000;
+const F_WAITTIME = 0x400000;
+const F_IP_VLAN_PCP = 0x800000;
+
+const BBELL = "\x07";
+const BSPACE = "\b";
+const DOT = ".";
 
 function usage(ctx: prog_ctx): never {
   ctx.stderr.write(
-    "usage: ping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]\n" +
-      "            [-g sweepminsize] [-h sweepincrsize] [-i wait]\n" +
-      "            [-l preload] [-M mask | time] [-m ttl] [-P policy]\n" +
-      "            [-p pattern] [-S src_addr] [-s packetsize] [-t timeout]\n" +
-      "            [-W waittime] [-z tos] IPv4-host\n" +
-      "       ping [-4AaDdfHLnoQqRrv] [-C pcp] [-c count] [-I iface] [-i wait]\n" +
-      "            [-l preload] [-M mask | time] [-m ttl] [-P policy] [-p pattern]\n" +
-      "            [-S src_addr] [-s packetsize] [-T ttl] [-t timeout] [-W waittime]\n" +
+    "usage:\n" +
+      "\tping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]\n" +
+      "\t    [-g sweepminsize] [-h sweepincrsize] [-i wait] [-l preload]\n" +
+      "\t    [-M mask | time] [-m ttl][-p pattern] [-S src_addr] \n" +
+      "\t    [-s packetsize] [-t timeout] [-W waittime] [-z tos] IPv4-host\n" +
+      "\tping [-4AaDdfHLnoQqRrv] [-C pcp] [-c count] [-I iface] [-i wait]\n" +
+      "\t    [-l preload] [-M mask | time] [-m ttl] [-p pattern]\n" +
+      "\t    [-S src_addr] [-s packetsize] [-T ttl] [-t timeout] [-W waittime]\n" +
       "            [-z tos] IPv4-mcast-group\n",
   );
-  throw new prog_exit(EX_USAGE);
+  throw new prog_exit(1);
+}
+
+function errx(ctx: prog_ctx, status: number, msg: string): never {
+  ctx.stderr.write(`ping: ${msg}\n`);
+  throw new prog_exit(status);
+}
+function err(ctx: prog_ctx, status: number, msg: string, errno: number): never {
+  ctx.stderr.write(`ping: ${msg}: ${strerror(errno)}\n`);
+  throw new prog_exit(status);
+}
+
+/** strtonum(3): a base-10 integer within [min, max], or null. */
+function strtonum(s: string, min: number, max: number): number | null {
+  if (!/^[ \t\n]*[-+]?[0-9]+$/.test(s)) return null;
+  const n = Number(s.trim());
+  return n < min || n > max ? null : n;
+}
+
+/** strtod(3) over the whole string (ping rejects trailing junk). */
+function strtod_all(s: string): number | null {
+  return /^[ \t\n]*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$/.test(s) ? Number(s.trim()) : null;
+}
+
+/** strtoul/strtol(s, &ep, 0): the number at the start and the rest. */
+function strtol0(s: string): { v: number; rest: string; ok: boolean } {
+  const m = /^[ \t\n]*([-+]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (m === null) return { v: 0, rest: s, ok: false };
+  const body = m[2];
+  let v = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body[0] === "0" ? parseInt(body, 8) : Number(body);
+  if (m[1] === "-") v = -v;
+  return { v, rest: s.slice(m[0].length), ok: true };
 }
 
 /** The Internet checksum over a flat buffer (ping.c's in_cksum). */
@@ -61,384 +155,791 @@ function in_cksum(b: Uint8Array, off: number, len: number): number {
   return ~sum & 0xffff;
 }
 
-function fmt_ms(ms: number): string {
-  return ms.toFixed(3);
-}
+const hex = (v: number, w: number): string => v.toString(16).padStart(w, "0");
+const u8 = (b: Uint8Array, i: number): number => (i < b.length ? b[i] : 0);
+const u16 = (b: Uint8Array, i: number): number => (u8(b, i) << 8) | u8(b, i + 1);
+const u32 = (b: Uint8Array, i: number): number => ((u8(b, i) << 24) | (u8(b, i + 1) << 16) | (u8(b, i + 2) << 8) | u8(b, i + 3)) >>> 0;
 
-const unreach_codes = [
-  "Destination Net Unreachable",
-  "Destination Host Unreachable",
-  "Destination Protocol Unreachable",
-  "Destination Port Unreachable",
-  "frag needed and DF set",
-  "Source Route Failed",
-  "Destination Net Unknown",
-  "Destination Host Unknown",
-  "Source Host Isolated",
-  "Destination Network Administratively Prohibited",
-  "Destination Host Administratively Prohibited",
-  "Destination Network Unreachable for TOS",
-  "Destination Host Unreachable for TOS",
-  "Communication Administratively Prohibited",
-  "Host Precedence Violation",
-  "Precedence Cutoff",
-];
-
-/** pr_iph(): the quoted IP header of an ICMP error, as ping prints it. */
-function pr_iph(b: Uint8Array, off: number): string {
-  const dv = new DataView(b.buffer, b.byteOffset);
-  const vhl = b[off];
-  const hl = vhl & 0xf;
-  const src = inet_ntoa(dv.getUint32(off + 12));
-  const dst = inet_ntoa(dv.getUint32(off + 16));
-  let s = `Vr HL TOS  Len   ID Flg  off TTL Pro  cks ${"Src".padStart(src.length)} ${"Dst".padStart(dst.length)}`;
-  if (hl * 4 > 20) s += " Opts";
-  s += "\n";
-  const ipoff = dv.getUint16(off + 6);
-  s += ` ${(vhl >> 4).toString(16)}  ${hl.toString(16)}  ${b[off + 1].toString(16).padStart(2, "0")} ${dv.getUint16(off + 2).toString(16).padStart(4, "0")} ${dv
-    .getUint16(off + 4)
-    .toString(16)
-    .padStart(4, "0")}`;
-  s += `   ${((ipoff & 0xe000) >> 13).toString(16)} ${(ipoff & 0x1fff).toString(16).padStart(4, "0")}`;
-  s += `  ${b[off + 8].toString(16).padStart(2, "0")}  ${b[off + 9].toString(16).padStart(2, "0")} ${dv.getUint16(off + 10).toString(16).padStart(4, "0")}`;
-  s += ` ${src} ${dst}`;
-  for (let i = 20; i < hl * 4; i++) s += i === 20 ? ` ${b[off + i].toString(16).padStart(2, "0")}` : b[off + i].toString(16).padStart(2, "0");
+/** pr_iph(): the quoted IP header.  ping.c passes the 16-bit ip_off
+ *  through ntohl(), which on a little-endian machine leaves only zeros in
+ *  the bits it then shows: Flg and off always print as 0 and 0000. */
+function pr_iph(b: Uint8Array, ip: number): string {
+  const hl = u8(b, ip) & 0xf;
+  const ipoff_as_printed = 0;
+  let s = "Vr HL TOS  Len   ID Flg  off TTL Pro  cks      Src      Dst\n";
+  s += ` ${(u8(b, ip) >> 4).toString(16)}  ${hl.toString(16)}  ${hex(u8(b, ip + 1), 2)} ${hex(u16(b, ip + 2), 4)} ${hex(u16(b, ip + 4), 4)}`;
+  s += `   ${((ipoff_as_printed & 0xe000) >> 13).toString(16)} ${hex(ipoff_as_printed & 0x1fff, 4)}`;
+  s += `  ${hex(u8(b, ip + 8), 2)}  ${hex(u8(b, ip + 9), 2)} ${hex(u16(b, ip + 10), 4)}`;
+  s += ` ${inet_ntoa(u32(b, ip + 12))} `;
+  s += ` ${inet_ntoa(u32(b, ip + 16))} `;
+  for (let i = 20; i < hl * 4; i++) s += hex(u8(b, ip + i), 2);
   return s + "\n";
 }
 
-/** pr_icmph(): one line about an ICMP message that is not our reply. */
-function pr_icmph(b: Uint8Array, icmp: number): string {
-  const type = b[icmp];
-  const code = b[icmp + 1];
-  switch (type) {
-    case ICMP_UNREACH:
-      return (unreach_codes[code] ?? `Dest Unreachable, Bad Code: ${code}`) + "\n" + pr_iph(b, icmp + 8);
+/** pr_retip(): the quoted header and, for TCP and UDP, the ports. */
+function pr_retip(b: Uint8Array, oip: number, oicmp: number): string {
+  let s = pr_iph(b, oip);
+  const p = u8(b, oip + 9);
+  if (p === 6) s += `TCP: from port ${u16(b, oicmp)}, to port ${u16(b, oicmp + 2)} (decimal)\n`;
+  else if (p === 17) s += `UDP: from port ${u16(b, oicmp)}, to port ${u16(b, oicmp + 2)} (decimal)\n`;
+  return s;
+}
+
+/** pr_icmph(): what an ICMP message that is not our reply says. */
+function pr_icmph(b: Uint8Array, icp: number, oip: number, oicmp: number): string {
+  const code = u8(b, icp + 1);
+  switch (u8(b, icp)) {
+    case ICMP_ECHOREPLY:
+      return "Echo Reply\n";
+    case ICMP_UNREACH: {
+      const what =
+        code === 0
+          ? "Destination Net Unreachable"
+          : code === 1
+            ? "Destination Host Unreachable"
+            : code === 2
+              ? "Destination Protocol Unreachable"
+              : code === 3
+                ? "Destination Port Unreachable"
+                : code === 4
+                  ? `frag needed and DF set (MTU ${u16(b, icp + 6)})`
+                  : code === 5
+                    ? "Source Route Failed"
+                    : code === 13
+                      ? "Communication prohibited by filter"
+                      : `Dest Unreachable, Bad Code: ${code}`;
+      return what + "\n" + pr_retip(b, oip, oicmp);
+    }
     case ICMP_SOURCEQUENCH:
-      return "Source Quench\n" + pr_iph(b, icmp + 8);
-    case ICMP_REDIRECT:
-      return `Redirect, ${["Network", "Host", "Type of Service and Network", "Type of Service and Host"][code] ?? "Bad Code"}` + "\n" + pr_iph(b, icmp + 8);
+      return "Source Quench\n" + pr_retip(b, oip, oicmp);
+    case ICMP_REDIRECT: {
+      const what = ["Redirect Network", "Redirect Host", "Redirect Type of Service and Network", "Redirect Type of Service and Host"][code] ?? `Redirect, Bad Code: ${code}`;
+      return `${what}(New addr: ${inet_ntoa(u32(b, icp + 4))})\n` + pr_retip(b, oip, oicmp);
+    }
+    case ICMP_ECHO:
+      return "Echo Request\n";
     case ICMP_TIMXCEED:
-      return (code === 0 ? "Time to live exceeded" : code === 1 ? "Frag reassembly time exceeded" : `Time exceeded, Bad Code: ${code}`) + "\n" + pr_iph(b, icmp + 8);
+      return (code === 0 ? "Time to live exceeded" : code === 1 ? "Frag reassembly time exceeded" : `Time exceeded, Bad Code: ${code}`) + "\n" + pr_retip(b, oip, oicmp);
     case ICMP_PARAMPROB:
-      return `Parameter problem: pointer = 0x${b[icmp + 4].toString(16).padStart(2, "0")}\n` + pr_iph(b, icmp + 8);
+      return `Parameter problem: pointer = 0x${hex(u8(b, icp + 4), 2)}\n` + pr_retip(b, oip, oicmp);
+    case ICMP_TSTAMP:
+      return "Timestamp\n";
+    case ICMP_TSTAMPREPLY:
+      return "Timestamp Reply\n";
+    case ICMP_IREQ:
+      return "Information Request\n";
+    case ICMP_IREQREPLY:
+      return "Information Reply\n";
+    case ICMP_MASKREQ:
+      return "Address Mask Request\n";
+    case ICMP_MASKREPLY:
+      return "Address Mask Reply\n";
+    case ICMP_ROUTERADVERT:
+      return "Router Advertisement\n";
+    case ICMP_ROUTERSOLICIT:
+      return "Router Solicitation\n";
     default:
-      return `Bad ICMP type: ${type}\n`;
+      return `Bad ICMP type: ${u8(b, icp)}\n`;
   }
+}
+
+/** pr_ntime(): an ICMP timestamp (ms since midnight) as hh:mm:ss. */
+function pr_ntime(ts: number): string {
+  let sec = Math.floor(ts / 1000);
+  const hour = Math.floor(sec / 3600);
+  const min = Math.floor((sec % 3600) / 60);
+  sec = (sec % 3600) % 60;
+  const p2 = (n: number): string => String(n).padStart(2, "0");
+  return `${p2(hour)}:${p2(min)}:${p2(sec)}`;
+}
+
+/** sysctlbyname(3) for an int. */
+function sysctl_int(kp: proc, name: string): { error: number; v: number } {
+  const { error, mib } = sysctl_name2oid(name);
+  if (error !== 0) return { error, v: 0 };
+  const r = kern_sysctl(kp.p_ucred, mib, null);
+  if (r.error !== 0) return { error: r.error, v: 0 };
+  return { error: 0, v: typeof r.value === "number" ? r.value : Number(r.value) };
 }
 
 export async function ping_main(ctx: prog_ctx): Promise<number> {
-  return prog_run(ctx, async () => {
-    const kp = ctx.p as proc;
-    let npackets = 0;
-    let interval_ms = 1000;
-    let timeout_s = 0;
-    let datalen = DEFDATALEN;
-    let numeric = false;
-    let quiet = false;
-    let flood = false;
-    let waittime = MAXWAIT * 1000;
-    let rroute = false;
-    let srcaddr: number | null = null;
-    let ttl: number | null = null;
-    let verbose = false;
-    const argv = ctx.argv;
-    let i = 1;
-    const num = (v: string | undefined, what: string, min: number, max: number): number => {
-      if (v === undefined) usage(ctx);
-      if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) {
-        ctx.stderr.write(`ping: invalid ${what}: \`${v}'\n`);
-        throw new prog_exit(EX_USAGE);
-      }
-      const n = Number(v);
-      if (n < min || n > max) {
-        ctx.stderr.write(`ping: invalid ${what}: \`${v}' out of range\n`);
-        throw new prog_exit(EX_USAGE);
-      }
-      return n;
-    };
-    for (; i < argv.length && argv[i].startsWith("-") && argv[i].length > 1; i++) {
-      const a = argv[i];
-      for (let j = 1; j < a.length; j++) {
-        const c = a[j];
-        const takes = "cistSWmz".includes(c);
-        const val = takes ? (a.length > j + 1 ? a.slice(j + 1) : argv[++i]) : undefined;
-        switch (c) {
-          case "c":
-            npackets = num(val, "count of packets to transmit", 1, 2 ** 31);
-            break;
-          case "i":
-            interval_ms = num(val, "timing interval", 0, 2 ** 31) * 1000;
-            if (interval_ms < 1000 && ctx.p.p_ucred.cr_uid !== 0) {
-              ctx.stderr.write("ping: -i interval too short: Operation not permitted\n");
-              throw new prog_exit(EX_NOPERM);
-            }
-            break;
-          case "s":
-            datalen = num(val, "packet size", 0, 65535 - 8 - 20);
-            break;
-          case "t":
-            timeout_s = num(val, "timeout", 1, 2 ** 31);
-            break;
-          case "S": {
-            const a2 = val === undefined ? null : inet_aton(val);
-            if (a2 === null) {
-              ctx.stderr.write(`ping: cannot resolve ${val ?? ""}: Unknown host\n`);
-              throw new prog_exit(EX_NOHOST);
-            }
-            srcaddr = a2;
-            break;
-          }
-          case "W":
-            waittime = num(val, "timing interval", 0, 2 ** 31);
-            break;
-          case "m":
-            ttl = num(val, "TTL", 0, 255);
-            break;
-          case "z":
-            break;
-          case "n":
-            numeric = true;
-            break;
-          case "q":
-            quiet = true;
-            break;
-          case "f":
-            if (ctx.p.p_ucred.cr_uid !== 0) {
-              ctx.stderr.write("ping: -f flag: Operation not permitted\n");
-              throw new prog_exit(EX_NOPERM);
-            }
-            flood = true;
-            break;
-          case "R":
-            rroute = true;
-            break;
-          case "v":
-            verbose = true;
-            break;
-          case "4":
-          case "A":
-          case "a":
-          case "D":
-          case "d":
-          case "o":
-          case "Q":
-          case "r":
-          case "H":
-            break;
-          default:
-            ctx.stderr.write(`ping: illegal option -- ${c}\n`);
-            usage(ctx);
-        }
-        if (takes) break;
-      }
-    }
-    void numeric;
-    void verbose;
-    if (i !== argv.length - 1) usage(ctx);
-    const target = argv[i];
-    const dst = inet_aton(target);
-    if (dst === null) {
-      ctx.stderr.write(`ping: cannot resolve ${target}: Unknown host\n`);
-      throw new prog_exit(EX_NOHOST);
-    }
-    if (flood) interval_ms = 10;
-    const s = sys_socket(kp, AF_INET, SOCK_RAW, IPPROTO_ICMP);
-    if (s.error !== 0) {
-      ctx.stderr.write(`ping: socket: ${strerror(s.error)}\n`);
-      throw new prog_exit(EX_OSERR);
-    }
-    const fd = s.fd;
-    try {
-      if (srcaddr !== null) {
-        const e = sys_bind(kp, fd, new sockaddr_in(srcaddr, 0));
-        if (e !== 0) {
-          ctx.stderr.write(`ping: bind: ${strerror(e)}\n`);
-          throw new prog_exit(EX_OSERR);
-        }
-      }
-      if (ttl !== null) sys_setsockopt(kp, fd, IPPROTO_IP, IP_TTL_OPT, ttl);
-      if (rroute) {
-        const rspace = new Uint8Array(MAX_IPOPTLEN);
-        rspace[0] = IPOPT_NOP;
-        rspace[1] = IPOPT_RR;
-        rspace[2] = MAX_IPOPTLEN - 1;
-        rspace[3] = 4;
-        const e = sys_setsockopt(kp, fd, IPPROTO_IP, IP_OPTIONS, rspace);
-        if (e !== 0) {
-          ctx.stderr.write(`ping: record route: ${strerror(e)}\n`);
-          throw new prog_exit(EX_OSERR);
-        }
-      }
-      // ^C (and the alarm -t would raise) ends the run with the statistics,
-      // as ping's stopit()/finish() do.
-      let finish_up = false;
-      for (const sig of [SIGINT, SIGALRM]) sys_sigaction(kp, sig, () => (finish_up = true));
-      const ident = kp.p_pid & 0xffff;
-      const to = new sockaddr_in(dst, 0);
-      ctx.stdout.write(`PING ${target} (${inet_ntoa(dst)}): ${datalen} data bytes\n`);
-      let ntransmitted = 0;
-      let nreceived = 0;
-      let nrepeats = 0;
-      let tmin = Infinity;
-      let tmax = 0;
-      let tsum = 0;
-      let tsumsq = 0;
-      const sent_at = new Map<number, number>();
-      const seen = new Set<number>();
-      const start = nanouptime_ns();
-      const pkt = new Uint8Array(8 + datalen);
-      const pinger = () => {
-        const seq = ntransmitted & 0xffff;
-        pkt.fill(0);
-        pkt[0] = ICMP_ECHO;
-        pkt[1] = 0;
-        pkt[4] = ident >> 8;
-        pkt[5] = ident & 0xff;
-        pkt[6] = seq >> 8;
-        pkt[7] = seq & 0xff;
-        for (let k = TIMEVAL_LEN; k < datalen; k++) pkt[8 + k] = k & 0xff;
-        const now = nanouptime_ns();
-        if (datalen >= TIMEVAL_LEN) {
-          const dv = new DataView(pkt.buffer);
-          dv.setUint32(8, Math.floor(now / 1e9));
-          dv.setUint32(12, Math.floor((now % 1e9) / 1000));
-        }
-        const ck = in_cksum(pkt, 0, pkt.length);
-        pkt[2] = ck >> 8;
-        pkt[3] = ck & 0xff;
-        sent_at.set(seq, now);
-        ntransmitted++;
-        const r = sys_sendto(kp, fd, pkt, 0, to);
-        if (r.error !== 0) ctx.stderr.write(`ping: sendto: ${strerror(r.error)}\n`);
-        else if (flood && !quiet) ctx.stdout.write(".");
-      };
-      const pr_pack = (b: Uint8Array, from: number) => {
-        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const hlen = (b[0] & 0xf) * 4;
-        const cc = b.length;
-        if (cc < hlen + 8) {
-          if (verbose) ctx.stderr.write(`ping: packet too short (${cc} bytes) from ${inet_ntoa(from)}\n`);
-          return;
-        }
-        const icmp = hlen;
-        const type = b[icmp];
-        if (type === ICMP_ECHOREPLY) {
-          if (dv.getUint16(icmp + 4) !== ident) return;
-          const seq = dv.getUint16(icmp + 6);
-          const t0 = sent_at.get(seq);
-          const rtt = t0 === undefined ? 0 : (nanouptime_ns() - t0) / 1e6;
-          let dup = false;
-          if (seen.has(seq)) {
-            nrepeats++;
-            dup = true;
-          } else {
-            seen.add(seq);
-            nreceived++;
-            tsum += rtt;
-            tsumsq += rtt * rtt;
-            tmin = Math.min(tmin, rtt);
-            tmax = Math.max(tmax, rtt);
-          }
-          if (quiet) return;
-          if (flood) {
-            ctx.stdout.write("\b \b");
-            return;
-          }
-          let line = `${cc - hlen} bytes from ${inet_ntoa(from)}: icmp_seq=${seq} ttl=${b[8]} time=${fmt_ms(rtt)} ms`;
-          if (dup) line += " (DUP!)";
-          ctx.stdout.write(line + "\n");
-          if (rroute && hlen > 20) ctx.stdout.write(pr_rroute(b, hlen));
-          return;
-        }
-        // Something else: an ICMP error about one of our requests?
-        if (type === ICMP_ECHO) return;
-        if (cc < hlen + 8 + 20 + 8) return;
-        const oip = icmp + 8;
-        const ohl = (b[oip] & 0xf) * 4;
-        if (dv.getUint32(oip + 16) !== dst || b[oip + 9] !== IPPROTO_ICMP) return;
-        const oicmp = oip + ohl;
-        if (oicmp + 8 > cc || b[oicmp] !== ICMP_ECHO || dv.getUint16(oicmp + 4) !== ident) return;
-        if (quiet) return;
-        ctx.stdout.write(`${cc - hlen} bytes from ${inet_ntoa(from)}: ${pr_icmph(b, icmp)}`);
-      };
-      // The main loop: send on schedule, read what arrives, stop on count,
-      // timeout, or the final wait.
-      let next_send = nanouptime_ns();
-      let almost_done = false;
-      let deadline = Infinity;
-      for (;;) {
-        if (finish_up) break;
-        const now = nanouptime_ns();
-        if (timeout_s > 0 && now - start >= timeout_s * 1e9) break;
-        if (npackets > 0 && nreceived >= npackets) break;
-        if (now >= next_send) {
-          if (npackets === 0 || ntransmitted < npackets) {
-            pinger();
-            next_send = now + interval_ms * 1e6;
-          } else if (!almost_done) {
-            almost_done = true;
-            const wait_ms = nreceived > 0 ? Math.max(1000, Math.floor((2 * tmax) / 1000) * 1000) : waittime;
-            deadline = now + wait_ms * 1e6;
-          }
-        }
-        if (almost_done && nanouptime_ns() >= deadline) break;
-        // Drain whatever is queued, then sleep until the next event.
-        for (;;) {
-          const r = sys_recvfrom(kp, fd, 65535, 0);
-          if (r.error !== 0 || r.data === null) break;
-          pr_pack(r.data, r.from?.sin_addr ?? 0);
-        }
-        if (npackets > 0 && nreceived >= npackets) break;
-        let until = almost_done ? deadline : next_send;
-        if (timeout_s > 0) until = Math.min(until, start + timeout_s * 1e9);
-        const wait = until - nanouptime_ns();
-        if (wait > 0) await sys_wait_readable(kp, fd, wait);
-      }
-      if (flood && !quiet) ctx.stdout.write("\n");
-      ctx.stdout.write(`\n--- ${target} ping statistics ---\n`);
-      let st = `${ntransmitted} packets transmitted, ${nreceived} packets received, `;
-      if (nrepeats) st += `+${nrepeats} duplicates, `;
-      if (ntransmitted) {
-        if (nreceived > ntransmitted) st += "-- somebody's printing up packets!";
-        else st += `${(((ntransmitted - nreceived) * 100) / ntransmitted).toFixed(1)}% packet loss`;
-      }
-      ctx.stdout.write(st + "\n");
-      if (nreceived > 0 && datalen >= TIMEVAL_LEN) {
-        const n = nreceived;
-        const avg = tsum / n;
-        const stddev = Math.sqrt(Math.max(0, tsumsq / n - avg * avg));
-        ctx.stdout.write(`round-trip min/avg/max/stddev = ${fmt_ms(tmin)}/${fmt_ms(avg)}/${fmt_ms(tmax)}/${fmt_ms(stddev)} ms\n`);
-      }
-      return nreceived > 0 ? 0 : 2;
-    } finally {
-      sys_close(kp, fd);
-    }
-  });
+  return prog_run(ctx, () => ping(ctx));
 }
 
-/** pr_rroute-like: the record-route option of a reply. */
-function pr_rroute(b: Uint8Array, hlen: number): string {
-  let s = "";
-  let cp = 20;
-  while (cp < hlen) {
-    const opt = b[cp];
-    if (opt === 0) break;
-    if (opt === IPOPT_NOP) {
-      cp++;
-      continue;
-    }
-    const olen = b[cp + 1];
-    if (olen < 2) break;
-    if (opt === IPOPT_RR) {
-      const ptr = b[cp + 2];
-      const addrs: string[] = [];
-      for (let k = 3; k + 4 <= ptr - 1 && k + 4 <= olen; k += 4) {
-        const a = ((b[cp + k] << 24) | (b[cp + k + 1] << 16) | (b[cp + k + 2] << 8) | b[cp + k + 3]) >>> 0;
-        addrs.push(inet_ntoa(a));
+async function ping(ctx: prog_ctx): Promise<number> {
+  const kp = ctx.p as proc;
+  let options = F_NUMERIC;
+
+  // Both sockets first, as ping does before it drops privilege; a failure
+  // is reported before the arguments are looked at.
+  const ss = sys_socket(kp, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  const sr = sys_socket(kp, AF_INET, SOCK_RAW, IPPROTO_ICMP);
+  const fds: number[] = [];
+  if (ss.error === 0) fds.push(ss.fd);
+  if (sr.error === 0) fds.push(sr.fd);
+  try {
+    const uid = kp.p_ucred.cr_uid;
+    if (ss.error !== 0) err(ctx, EX_OSERR, "ssend socket", ss.error);
+    if (sr.error !== 0) err(ctx, EX_OSERR, "srecv socket", sr.error);
+    const ssend = ss.fd;
+    const srecv = sr.fd;
+
+    let alarmtimeout = 0;
+    let df = 0;
+    let preload = 0;
+    let tos = 0;
+    let pcp = 0;
+    let ttl = 0;
+    let mttl = 0;
+    let npackets = 0;
+    let datalen = DEFDATALEN;
+    let sweepmax = 0;
+    let sweepmin = 0;
+    let sweepincr = 1;
+    let interval = 1000;
+    let waittime = MAXWAIT;
+    let ifaddr = 0;
+    let payload: string | null = null;
+    let source: string | null = null;
+
+    const { opts, optind } = getopt(ctx, "4AaC:c:DdfG:g:Hh:I:i:Ll:M:m:nop:QqRrS:s:T:t:vW:z:", () => usage(ctx));
+    for (const [ch, optarg] of opts) {
+      switch (ch) {
+        case "4":
+          break;
+        case "A":
+          options |= F_MISSED;
+          break;
+        case "a":
+          options |= F_AUDIBLE;
+          break;
+        case "C": {
+          options |= F_IP_VLAN_PCP;
+          const v = strtonum(optarg, -1, 7);
+          if (v === null) errx(ctx, EX_USAGE, `invalid PCP: \`${optarg}'`);
+          pcp = v;
+          break;
+        }
+        case "c": {
+          const v = strtonum(optarg, 1, LONG_MAX);
+          if (v === null) errx(ctx, EX_USAGE, `invalid count of packets to transmit: \`${optarg}'`);
+          npackets = v;
+          break;
+        }
+        case "D":
+          options |= F_HDRINCL;
+          df = 1;
+          break;
+        case "d":
+          options |= F_SO_DEBUG;
+          break;
+        case "f":
+          if (uid !== 0) err(ctx, EX_NOPERM, "-f flag", EPERM);
+          options |= F_FLOOD;
+          break;
+        case "G":
+        case "g":
+        case "h": {
+          const v = strtonum(optarg, 1, INT_MAX);
+          if (v === null) errx(ctx, EX_USAGE, `invalid packet size: \`${optarg}'`);
+          if (uid !== 0 && v > DEFDATALEN) err(ctx, EX_NOPERM, `packet size too large: ${v} > ${DEFDATALEN}`, EPERM);
+          if (ch === "G") sweepmax = v;
+          else if (ch === "g") sweepmin = v;
+          else sweepincr = v;
+          options |= F_SWEEP;
+          break;
+        }
+        case "H":
+          options &= ~F_NUMERIC;
+          break;
+        case "I": {
+          const a = inet_aton(optarg);
+          if (a === null) errx(ctx, EX_USAGE, `invalid multicast interface: \`${optarg}'`);
+          ifaddr = a;
+          options |= F_MIF;
+          break;
+        }
+        case "i": {
+          const d = strtod_all(optarg);
+          const t = d === null ? NaN : d * 1000;
+          if (d === null || t > INT_MAX) errx(ctx, EX_USAGE, `invalid timing interval: \`${optarg}'`);
+          options |= F_INTERVAL;
+          interval = Math.trunc(t);
+          if (uid !== 0 && interval < 1000) err(ctx, EX_NOPERM, "-i interval too short", EPERM);
+          break;
+        }
+        case "L":
+          options |= F_NOLOOP;
+          break;
+        case "l": {
+          const v = strtonum(optarg, 0, INT_MAX);
+          if (v === null) errx(ctx, EX_USAGE, `invalid preload value: \`${optarg}'`);
+          if (uid !== 0) err(ctx, EX_NOPERM, "-l flag", EPERM);
+          preload = v;
+          break;
+        }
+        case "M":
+          switch (optarg[0]) {
+            case "M":
+            case "m":
+              options |= F_MASK;
+              break;
+            case "T":
+            case "t":
+              options |= F_TIME;
+              break;
+            default:
+              errx(ctx, EX_USAGE, `invalid message: \`${optarg[0] ?? ""}'`);
+          }
+          break;
+        case "m": {
+          const v = strtonum(optarg, 0, MAXTTL);
+          if (v === null) errx(ctx, EX_USAGE, `invalid TTL: \`${optarg}'`);
+          ttl = v;
+          options |= F_TTL;
+          break;
+        }
+        case "n":
+          options |= F_NUMERIC;
+          break;
+        case "o":
+          options |= F_ONCE;
+          break;
+        case "p":
+          options |= F_PINGFILLED;
+          payload = optarg;
+          break;
+        case "Q":
+          options |= F_QUIET2;
+          break;
+        case "q":
+          options |= F_QUIET;
+          break;
+        case "R":
+          options |= F_RROUTE;
+          break;
+        case "r":
+          options |= F_SO_DONTROUTE;
+          break;
+        case "S":
+          source = optarg;
+          break;
+        case "s": {
+          const v = strtonum(optarg, 0, INT_MAX);
+          if (v === null) errx(ctx, EX_USAGE, `invalid packet size: \`${optarg}'`);
+          datalen = v;
+          if (uid !== 0 && datalen > DEFDATALEN) err(ctx, EX_NOPERM, `packet size too large: ${datalen} > ${DEFDATALEN}`, EPERM);
+          break;
+        }
+        case "T": {
+          const v = strtonum(optarg, 0, MAXTTL);
+          if (v === null) errx(ctx, EX_USAGE, `invalid multicast TTL: \`${optarg}'`);
+          mttl = v;
+          options |= F_MTTL;
+          break;
+        }
+        case "t": {
+          // strtoul(optarg, &ep, 0) without a check of what follows.
+          const r = strtol0(optarg);
+          alarmtimeout = r.ok ? (r.v < 0 ? 2 ** 64 + r.v : r.v) : 0;
+          if (alarmtimeout < 1 || alarmtimeout >= 2 ** 64 - 1) errx(ctx, EX_USAGE, `invalid timeout: \`${optarg}'`);
+          if (alarmtimeout > MAXALARM) errx(ctx, EX_USAGE, `invalid timeout: \`${optarg}' > ${MAXALARM}`);
+          break;
+        }
+        case "v":
+          options |= F_VERBOSE;
+          break;
+        case "W": {
+          const t = strtod_all(optarg);
+          if (t === null || t > INT_MAX) errx(ctx, EX_USAGE, `invalid timing interval: \`${optarg}'`);
+          options |= F_WAITTIME;
+          waittime = Math.trunc(t);
+          break;
+        }
+        case "z": {
+          options |= F_HDRINCL;
+          const r = strtol0(optarg);
+          if (!r.ok || r.rest !== "" || r.v > MAXTOS || r.v < 0) errx(ctx, EX_USAGE, `invalid TOS: \`${optarg}'`);
+          tos = r.v;
+          break;
+        }
       }
-      if (addrs.length) s += `RR: \t${addrs.join("\n\t")}\n`;
     }
-    cp += olen;
+    if (ctx.argv.length - optind !== 1) usage(ctx);
+    const target = ctx.argv[optind];
+
+    let icmp_type = ICMP_ECHO;
+    let icmp_type_rsp = ICMP_ECHOREPLY;
+    let phdr_len = 0;
+    switch (options & (F_MASK | F_TIME)) {
+      case 0:
+        break;
+      case F_MASK:
+        icmp_type = ICMP_MASKREQ;
+        icmp_type_rsp = ICMP_MASKREPLY;
+        phdr_len = MASK_LEN;
+        if ((options & F_QUIET) === 0) ctx.stdout.write("ICMP_MASKREQ\n");
+        break;
+      case F_TIME:
+        icmp_type = ICMP_TSTAMP;
+        icmp_type_rsp = ICMP_TSTAMPREPLY;
+        phdr_len = TS_LEN;
+        if ((options & F_QUIET) === 0) ctx.stdout.write("ICMP_TSTAMP\n");
+        break;
+      default:
+        errx(ctx, EX_USAGE, "ICMP_TSTAMP and ICMP_MASKREQ are exclusive.");
+    }
+    let icmp_len = 20 + ICMP_MINLEN + phdr_len;
+    if ((options & F_RROUTE) !== 0) icmp_len += MAX_IPOPTLEN;
+    const maxpayload = IP_MAXPACKET - icmp_len;
+    if (datalen > maxpayload) errx(ctx, EX_USAGE, `packet size too large: ${datalen} > ${maxpayload}`);
+    let send_len = icmp_len + datalen;
+
+    // outpackhdr: room for the IP header (-D, -z) before the ICMP message.
+    const outpackhdr = new Uint8Array(IP_MAXPACKET);
+    const OUT = 20;
+    let datap = OUT + ICMP_MINLEN + phdr_len + TIMEVAL_LEN;
+    if ((options & F_PINGFILLED) !== 0 && payload !== null) fill(ctx, outpackhdr, datap, payload, maxpayload, options);
+
+    let srcaddr = 0;
+    if (source !== null) {
+      const a = inet_aton(source);
+      if (a === null) errx(ctx, EX_NOHOST, `cannot resolve ${source}: Unknown host`);
+      srcaddr = a;
+      const e = sys_bind(kp, ssend, new sockaddr_in(a, 0));
+      if (e !== 0) err(ctx, 1, "bind", e);
+    }
+    const dstaddr = inet_aton(target);
+    if (dstaddr === null) errx(ctx, EX_NOHOST, `cannot resolve ${target}: Unknown host`);
+    const hostname = target;
+    {
+      const e = sys_connect(kp, ssend, new sockaddr_in(dstaddr, 0));
+      if (e !== 0) err(ctx, 1, "connect", e);
+    }
+
+    if ((options & F_FLOOD) !== 0 && (options & F_INTERVAL) !== 0) errx(ctx, EX_USAGE, "-f and -i: incompatible options");
+    if ((options & F_FLOOD) !== 0 && IN_MULTICAST(dstaddr)) errx(ctx, EX_USAGE, "-f flag cannot be used with multicast destination");
+    if ((options & (F_MIF | F_NOLOOP | F_MTTL)) !== 0 && !IN_MULTICAST(dstaddr)) errx(ctx, EX_USAGE, "-I, -L, -T flags cannot be used with unicast destination");
+
+    let timing = datalen >= TIMEVAL_LEN;
+    if ((options & (F_PINGFILLED | F_SWEEP)) === 0) for (let i = TIMEVAL_LEN; i < datalen; ++i) outpackhdr[datap++] = i & 0xff;
+
+    const ident = kp.p_pid & 0xffff;
+
+    if ((options & F_SO_DEBUG) !== 0) {
+      sys_setsockopt(kp, ssend, SOL_SOCKET, SO_DEBUG, 1);
+      sys_setsockopt(kp, srecv, SOL_SOCKET, SO_DEBUG, 1);
+    }
+    if ((options & F_SO_DONTROUTE) !== 0) sys_setsockopt(kp, ssend, SOL_SOCKET, SO_DONTROUTE, 1);
+    if ((options & F_IP_VLAN_PCP) !== 0) sys_setsockopt(kp, ssend, IPPROTO_IP, IP_VLAN_PCP, pcp);
+
+    if ((options & F_HDRINCL) !== 0) {
+      if ((options & (F_TTL | F_MTTL)) === 0) {
+        const r = sysctl_int(kp, "net.inet.ip.ttl");
+        if (r.error !== 0) err(ctx, 1, "sysctl(net.inet.ip.ttl)", r.error);
+        ttl = r.v;
+      }
+      sys_setsockopt(kp, ssend, IPPROTO_IP, IP_HDRINCL, 1);
+      const dv = new DataView(outpackhdr.buffer);
+      outpackhdr[0] = (IPVERSION << 4) | (20 >> 2);
+      outpackhdr[1] = tos;
+      dv.setUint16(4, 0);
+      dv.setUint16(6, df !== 0 ? IP_DF : 0);
+      // The TTL of the header ping builds: -m's (or -T's, which only ever
+      // sets mttl: the header then carries ttl's zero, as ping.c does).
+      outpackhdr[8] = ttl;
+      outpackhdr[9] = IPPROTO_ICMP;
+      dv.setUint32(12, source !== null ? srcaddr : 0);
+      dv.setUint32(16, dstaddr);
+    }
+
+    if ((options & F_RROUTE) !== 0) {
+      const rspace = new Uint8Array(MAX_IPOPTLEN);
+      rspace[0] = IPOPT_RR;
+      rspace[IPOPT_OLEN] = MAX_IPOPTLEN - 1;
+      rspace[IPOPT_OFFSET] = IPOPT_MINOFF;
+      rspace[MAX_IPOPTLEN - 1] = IPOPT_EOL;
+      const e = sys_setsockopt(kp, ssend, IPPROTO_IP, IP_OPTIONS, rspace);
+      if (e !== 0) err(ctx, EX_OSERR, "setsockopt IP_OPTIONS", e);
+    }
+    if ((options & F_TTL) !== 0) {
+      const e = sys_setsockopt(kp, ssend, IPPROTO_IP, IP_TTL, ttl);
+      if (e !== 0) err(ctx, EX_OSERR, "setsockopt IP_TTL", e);
+    }
+    if ((options & F_NOLOOP) !== 0) {
+      const e = sys_setsockopt(kp, ssend, IPPROTO_IP, IP_MULTICAST_LOOP, new Uint8Array([0]));
+      if (e !== 0) err(ctx, EX_OSERR, "setsockopt IP_MULTICAST_LOOP", e);
+    }
+    if ((options & F_MTTL) !== 0) {
+      const e = sys_setsockopt(kp, ssend, IPPROTO_IP, IP_MULTICAST_TTL, new Uint8Array([mttl]));
+      if (e !== 0) err(ctx, EX_OSERR, "setsockopt IP_MULTICAST_TTL", e);
+    }
+    if ((options & F_MIF) !== 0) {
+      const e = sys_setsockopt(kp, ssend, IPPROTO_IP, IP_MULTICAST_IF, new Uint8Array([ifaddr >>> 24, (ifaddr >>> 16) & 0xff, (ifaddr >>> 8) & 0xff, ifaddr & 0xff]));
+      if (e !== 0) err(ctx, EX_OSERR, "setsockopt IP_MULTICAST_IF", e);
+    }
+
+    let snpackets = 0;
+    if (sweepmax !== 0) {
+      if (sweepmin > sweepmax) errx(ctx, EX_USAGE, "Maximum packet size must be no less than the minimum packet size");
+      if (sweepmax > maxpayload - TIMEVAL_LEN) errx(ctx, EX_USAGE, "Invalid sweep maximum");
+      if (datalen !== DEFDATALEN) errx(ctx, EX_USAGE, "Packet size and ping sweep are mutually exclusive");
+      if (npackets > 0) {
+        snpackets = npackets;
+        npackets = 0;
+      } else snpackets = 1;
+      datalen = sweepmin;
+      send_len = icmp_len + sweepmin;
+    }
+    if ((options & F_SWEEP) !== 0 && sweepmax === 0) errx(ctx, EX_USAGE, "Maximum sweep size must be specified");
+
+    sys_setsockopt(kp, srecv, SOL_SOCKET, SO_RCVBUF, IP_MAXPACKET + 128);
+    if (uid === 0) sys_setsockopt(kp, ssend, SOL_SOCKET, SO_SNDBUF, IP_MAXPACKET + 128);
+
+    let hdr = `PING ${hostname} (${inet_ntoa(dstaddr)})`;
+    if (source !== null) hdr += ` from ${source}`;
+    hdr += sweepmax !== 0 ? `: (${sweepmin} ... ${sweepmax}) data bytes\n` : `: ${datalen} data bytes\n`;
+    ctx.stdout.write(hdr);
+
+    // stopit(): SIGINT, and the SIGALRM -t asks for, end the main loop.
+    let finish_up = false;
+    sys_sigaction(kp, SIGINT, () => (finish_up = true));
+    const alarm_at = alarmtimeout > 0 ? nanouptime_ns() + alarmtimeout * 1e9 : Infinity;
+    if (alarmtimeout > 0) sys_sigaction(kp, SIGALRM, () => (finish_up = true));
+
+    let ntransmitted = 0;
+    let sntransmitted = 0;
+    let nreceived = 0;
+    let nrepeats = 0;
+    let nmissedmax = 0;
+    let nrcvtimeout = 0;
+    let tmin = 999999999.0;
+    let tmax = 0.0;
+    let tsum = 0.0;
+    let tsumsq = 0.0;
+    const rcvd_tbl = new Uint8Array(MAX_DUP_CHK / 8);
+    let old_rrlen = 0;
+    let old_rr = new Uint8Array(0);
+
+    const pinger = (): void => {
+      const icp = OUT;
+      outpackhdr[icp] = icmp_type;
+      outpackhdr[icp + 1] = 0;
+      outpackhdr[icp + 2] = 0;
+      outpackhdr[icp + 3] = 0;
+      // icmp_id is stored as the host-order value it is (no htons).
+      outpackhdr[icp + 4] = ident & 0xff;
+      outpackhdr[icp + 5] = ident >> 8;
+      outpackhdr[icp + 6] = (ntransmitted >> 8) & 0xff;
+      outpackhdr[icp + 7] = ntransmitted & 0xff;
+      const bit = ntransmitted % MAX_DUP_CHK;
+      rcvd_tbl[bit >> 3] &= ~(1 << (bit & 7));
+      if ((options & F_TIME) !== 0 || timing) {
+        const now = nanouptime_ns();
+        const sec = Math.floor(now / 1e9);
+        const nsec = now - sec * 1e9;
+        const dv = new DataView(outpackhdr.buffer);
+        if ((options & F_TIME) !== 0) dv.setUint32(icp + 8, ((sec % (24 * 60 * 60)) * 1000 + Math.floor(nsec / 1e6)) >>> 0);
+        if (timing) {
+          dv.setUint32(icp + ICMP_MINLEN + phdr_len, sec >>> 0);
+          dv.setUint32(icp + ICMP_MINLEN + phdr_len + 4, nsec >>> 0);
+        }
+      }
+      let cc = ICMP_MINLEN + phdr_len + datalen;
+      const ck = in_cksum(outpackhdr, icp, cc);
+      outpackhdr[icp + 2] = ck >> 8;
+      outpackhdr[icp + 3] = ck & 0xff;
+      let start = OUT;
+      if ((options & F_HDRINCL) !== 0) {
+        cc += 20;
+        outpackhdr[2] = cc >> 8;
+        outpackhdr[3] = cc & 0xff;
+        outpackhdr[10] = 0;
+        outpackhdr[11] = 0;
+        const sum = in_cksum(outpackhdr, 0, cc);
+        outpackhdr[10] = sum >> 8;
+        outpackhdr[11] = sum & 0xff;
+        start = 0;
+      }
+      const r = sys_sendto(kp, ssend, outpackhdr.subarray(start, start + cc), 0, null);
+      if (r.error !== 0) {
+        // Flood mode backs off when the interface queue is full (not
+        // modelled: sends here never block).
+        ctx.stderr.write(`ping: sendto: ${strerror(r.error)}\n`);
+      } else if (r.len !== cc) {
+        ctx.stderr.write(`ping: ${hostname}: partial write: ${r.len} of ${cc} bytes\n`);
+      }
+      ntransmitted++;
+      sntransmitted++;
+      if ((options & F_QUIET) === 0 && (options & F_FLOOD) !== 0) ctx.stdout.write(DOT);
+    };
+
+    const pr_pack = (buf: Uint8Array, from: number, now_ns: number): void => {
+      let hlen = (buf[0] & 0x0f) << 2;
+      const recv_len = buf.length;
+      let cc = buf.length;
+      if (cc < hlen + ICMP_MINLEN) {
+        if ((options & F_VERBOSE) !== 0) ctx.stderr.write(`ping: packet too short (${cc} bytes) from ${inet_ntoa(from)}\n`);
+        return;
+      }
+      const icp = hlen;
+      const icmp_data = hlen + 8;
+      cc -= hlen;
+      let out = "";
+      if (buf[icp] === icmp_type_rsp) {
+        if ((buf[icp + 4] | (buf[icp + 5] << 8)) !== ident) return;
+        ++nreceived;
+        let triptime = 0.0;
+        if (timing) {
+          const tp = icmp_data + phdr_len;
+          if (cc - ICMP_MINLEN - phdr_len >= TIMESPEC_LEN) {
+            const s = u32(buf, tp);
+            const ns = u32(buf, tp + 4);
+            const nowsec = Math.floor(now_ns / 1e9);
+            const nownsec = now_ns - nowsec * 1e9;
+            triptime = (((nowsec - s) >>> 0) | 0) * 1000.0 + (nownsec - ns) / 1000000.0;
+            tsum += triptime;
+            tsumsq += triptime * triptime;
+            if (triptime < tmin) tmin = triptime;
+            if (triptime > tmax) tmax = triptime;
+          } else timing = false;
+        }
+        const seq = u16(buf, icp + 6);
+        const bit = seq % MAX_DUP_CHK;
+        let dupflag = false;
+        if ((rcvd_tbl[bit >> 3] & (1 << (bit & 7))) !== 0) {
+          ++nrepeats;
+          --nreceived;
+          dupflag = true;
+        } else rcvd_tbl[bit >> 3] |= 1 << (bit & 7);
+
+        if ((options & F_QUIET) !== 0) return;
+        if ((options & F_WAITTIME) !== 0 && triptime > waittime) {
+          ++nrcvtimeout;
+          return;
+        }
+        if ((options & F_FLOOD) !== 0) ctx.stdout.write(BSPACE);
+        else {
+          out += `${cc} bytes from ${inet_ntoa(from)}: icmp_seq=${seq}`;
+          out += ` ttl=${buf[8]}`;
+          if (timing) out += ` time=${triptime.toFixed(3)} ms`;
+          if (dupflag) out += " (DUP!)";
+          // The bell is write(2) to the descriptor while the line waits in
+          // stdio's buffer: it comes out first.
+          if ((options & F_AUDIBLE) !== 0) ctx.stdout.write(BBELL);
+          if ((options & F_MASK) !== 0) out += ` mask=${inet_ntoa(u32(buf, icp + 8))}`;
+          if ((options & F_TIME) !== 0) {
+            out += ` tso=${pr_ntime(u32(buf, icp + 8))}`;
+            out += ` tsr=${pr_ntime(u32(buf, icp + 12))}`;
+            out += ` tst=${pr_ntime(u32(buf, icp + 16))}`;
+          }
+          if (recv_len !== send_len) out += `\nwrong total length ${recv_len} instead of ${send_len}`;
+          // The data must be what we sent (past the timestamp).
+          let cp = icp + 8 + phdr_len;
+          let dp = OUT + ICMP_MINLEN + phdr_len;
+          let left = cc - (ICMP_MINLEN + phdr_len);
+          let i = 0;
+          if (timing) {
+            cp += TIMEVAL_LEN;
+            dp += TIMEVAL_LEN;
+            left -= TIMEVAL_LEN;
+            i += TIMEVAL_LEN;
+          }
+          for (; i < datalen && left > 0; ++i, ++cp, ++dp, --left) {
+            if (buf[cp] !== outpackhdr[dp]) {
+              out += `\nwrong data byte #${i} should be 0x${outpackhdr[dp].toString(16)} but was 0x${buf[cp].toString(16)}`;
+              out += "\ncp:";
+              for (let k = 0; k < datalen; ++k) {
+                if (k % 16 === 8) out += "\n\t";
+                out += `${u8(buf, icp + 8 + k).toString(16).padStart(2, " ")} `;
+              }
+              out += "\ndp:";
+              for (let k = 0; k < datalen; ++k) {
+                if (k % 16 === 8) out += "\n\t";
+                out += `${outpackhdr[OUT + ICMP_MINLEN + k].toString(16).padStart(2, " ")} `;
+              }
+              break;
+            }
+          }
+        }
+      } else {
+        // Something else: print it if it is about one of our requests (or
+        // anything at all with -v as root), unless -Q.
+        const oip = icmp_data;
+        const ohl = (u8(buf, oip) & 0x0f) << 2;
+        const oicmp = oip + ohl;
+        const mine =
+          u32(buf, oip + 16) === dstaddr && u8(buf, oip + 9) === IPPROTO_ICMP && u8(buf, oicmp) === ICMP_ECHO && (u8(buf, oicmp + 4) | (u8(buf, oicmp + 5) << 8)) === ident;
+        if (((options & F_VERBOSE) !== 0 && uid === 0) || ((options & F_QUIET2) === 0 && mine)) {
+          out += `${cc} bytes from ${inet_ntoa(from)}: `;
+          out += pr_icmph(buf, icp, oip, oicmp);
+        } else return;
+      }
+
+      // Any IP options of the packet.
+      let cp = 20;
+      for (; hlen > 20; --hlen, ++cp) {
+        switch (buf[cp]) {
+          case IPOPT_EOL:
+            hlen = 0;
+            break;
+          case IPOPT_LSRR:
+          case IPOPT_SSRR: {
+            out += buf[cp] === IPOPT_LSRR ? "\nLSRR: " : "\nSSRR: ";
+            let j = buf[cp + IPOPT_OLEN] - IPOPT_MINOFF + 1;
+            hlen -= 2;
+            cp += 2;
+            if (j >= INADDR_LEN && j <= hlen - 20) {
+              for (;;) {
+                const a = u32(buf, ++cp);
+                out += a === 0 ? "\t0.0.0.0" : `\t${inet_ntoa(a)}`;
+                hlen -= INADDR_LEN;
+                cp += INADDR_LEN - 1;
+                j -= INADDR_LEN;
+                if (j < INADDR_LEN) break;
+                out += "\n";
+              }
+            } else out += "\t(truncated route)\n";
+            break;
+          }
+          case IPOPT_RR: {
+            const j = buf[cp + IPOPT_OLEN];
+            let i = buf[cp + IPOPT_OFFSET];
+            hlen -= 2;
+            cp += 2;
+            if (i > j) i = j;
+            i = i - IPOPT_MINOFF + 1;
+            if (i < 0 || i > hlen - 20) {
+              old_rrlen = 0;
+              continue;
+            }
+            const rr = buf.slice(cp, cp + i);
+            if (i === old_rrlen && rr.every((v, k) => v === old_rr[k]) && (options & F_FLOOD) === 0) {
+              out += "\t(same route)";
+              hlen -= i;
+              cp += i;
+              break;
+            }
+            old_rrlen = i;
+            old_rr = rr;
+            out += "\nRR: ";
+            if (i >= INADDR_LEN && i <= hlen - 20) {
+              for (;;) {
+                const a = u32(buf, ++cp);
+                out += a === 0 ? "\t0.0.0.0" : `\t${inet_ntoa(a)}`;
+                hlen -= INADDR_LEN;
+                cp += INADDR_LEN - 1;
+                i -= INADDR_LEN;
+                if (i < INADDR_LEN) break;
+                out += "\n";
+              }
+            } else out += "\t(truncated route)";
+            break;
+          }
+          case IPOPT_NOP:
+            out += "\nNOP";
+            break;
+          default:
+            out += `\nunknown option ${buf[cp].toString(16)}`;
+            break;
+        }
+      }
+      if ((options & F_FLOOD) === 0) out += "\n";
+      ctx.stdout.write(out);
+    };
+
+    if (preload === 0) pinger();
+    else {
+      if (npackets !== 0 && preload > npackets) preload = npackets;
+      while (preload-- > 0) pinger();
+    }
+    let last = nanouptime_ns();
+    let intvl = (options & F_FLOOD) !== 0 ? 10 * 1e6 : interval * 1e6;
+
+    let almost_done = false;
+    while (!finish_up) {
+      let now = nanouptime_ns();
+      if (now >= alarm_at) break;
+      let timeout = last + intvl - now;
+      if (timeout < 0) timeout = 0;
+      // pselect(): until a packet, the timeout, or the alarm.
+      const readable = await sys_wait_readable(kp, srecv, Math.min(timeout, alarm_at - now));
+      if (finish_up) break;
+      now = nanouptime_ns();
+      if (!readable && now >= alarm_at) break;
+      let n = readable ? 1 : 0;
+      if (!readable && now < last + intvl) continue;
+      if (readable) {
+        const r = sys_recvfrom(kp, srecv, IP_MAXPACKET, 0);
+        if (r.error !== 0 || r.data === null) {
+          ctx.stderr.write(`ping: recvmsg: ${strerror(r.error)}\n`);
+          n = 0;
+          if (now < last + intvl) continue;
+        } else {
+          pr_pack(r.data, r.from?.sin_addr ?? 0, now);
+          if (((options & F_ONCE) !== 0 && nreceived > 0) || (npackets !== 0 && nreceived >= npackets)) break;
+        }
+      }
+      if (n === 0 || (options & F_FLOOD) !== 0) {
+        if (sweepmax !== 0 && sntransmitted === snpackets) {
+          if (datalen + sweepincr > sweepmax) break;
+          for (let i = 0; i < sweepincr; i++) outpackhdr[datap++] = i & 0xff;
+          datalen += sweepincr;
+          send_len = icmp_len + datalen;
+          sntransmitted = 0;
+        }
+        if (npackets === 0 || ntransmitted < npackets) pinger();
+        else {
+          if (almost_done) break;
+          almost_done = true;
+          if (nreceived !== 0) {
+            intvl = Math.trunc((2 * tmax) / 1000) * 1e9;
+            if (intvl === 0) intvl = 1e9;
+          } else intvl = waittime * 1e6;
+        }
+        last = nanouptime_ns();
+        if (ntransmitted - nreceived - 1 > nmissedmax) {
+          nmissedmax = ntransmitted - nreceived - 1;
+          if ((options & F_MISSED) !== 0) ctx.stdout.write(BBELL);
+        }
+      }
+    }
+
+    // finish()
+    let s = "\n";
+    s += `--- ${hostname} ping statistics ---\n`;
+    s += `${ntransmitted} packets transmitted, `;
+    s += `${nreceived} packets received, `;
+    if (nrepeats) s += `+${nrepeats} duplicates, `;
+    if (ntransmitted) {
+      if (nreceived > ntransmitted) s += "-- somebody's printing up packets!";
+      else s += `${(((ntransmitted - nreceived) * 100.0) / ntransmitted).toFixed(1)}% packet loss`;
+    }
+    if (nrcvtimeout) s += `, ${nrcvtimeout} packets out of wait time`;
+    s += "\n";
+    if (nreceived && timing) {
+      const n = nreceived + nrepeats;
+      const avg = tsum / n;
+      const vari = tsumsq / n - avg * avg;
+      s += `round-trip min/avg/max/stddev = ${tmin.toFixed(3)}/${avg.toFixed(3)}/${tmax.toFixed(3)}/${Math.sqrt(vari).toFixed(3)} ms\n`;
+    }
+    ctx.stdout.write(s);
+    return nreceived ? 0 : 2;
+  } finally {
+    for (const fd of fds) sys_close(kp, fd);
   }
-  return s;
+}
+
+/** fill(): -p's up to 16 bytes of pattern, repeated through the payload. */
+function fill(ctx: prog_ctx, b: Uint8Array, bp: number, patp: string, maxpayload: number, options: number): void {
+  for (const c of patp) if (!/[0-9a-fA-F]/.test(c)) errx(ctx, EX_USAGE, "patterns must be specified as hex digits");
+  const pat: number[] = [];
+  for (let k = 0; k < patp.length && pat.length < 16; k += 2) pat.push(parseInt(patp.slice(k, k + 2), 16));
+  const ii = pat.length;
+  if (ii > 0) for (let kk = 0; kk <= maxpayload - (TIMEVAL_LEN + ii); kk += ii) for (let jj = 0; jj < ii; ++jj) b[bp + jj + kk] = pat[jj];
+  if ((options & F_QUIET) === 0) {
+    let s = "PATTERN: 0x";
+    for (let jj = 0; jj < ii; ++jj) s += hex(b[bp + jj], 2);
+    ctx.stdout.write(s + "\n");
+  }
 }

@@ -28,8 +28,7 @@ jexec a arp -i epair0a 10.0.0.2
 jexec b arp -a
 jexec a arp 10.0.0.9; echo "status $?"
 jexec a arp -i epair0a 10.0.0.9; echo "status $?"
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.is(r.err, "");
@@ -71,8 +70,7 @@ jexec a arp -d 10.0.0.8; echo "status $?"
 jexec a arp -d 10.0.0.8; echo "status $?"
 jexec a arp -d -a
 jexec a arp -a
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   const { a, rest } = split_macs(r.out);
@@ -108,8 +106,7 @@ test("arp: an unanswered request leaves an incomplete entry", async (t) => {
     TWO_JAILS +
       `jexec a ping -c 1 -t 1 10.0.0.9 >/dev/null
 jexec a arp -n 10.0.0.9
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.is(r.err, "");
@@ -128,8 +125,7 @@ test("arp -f: one entry per line, comments and bad lines", async (t) => {
 jexec a arp -f missing; echo "status $?"
 jexec a arp -n 10.0.0.20
 jexec a arp -n 10.0.0.21
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.deepEqual(lines(r.out), [
@@ -164,8 +160,7 @@ jexec a arp -s 192.168.7.7 0:1:2:3:4:5; echo "status $?"
 jexec a arp -s 10.0.0.1 0:1:2:3:4:5; echo "status $?"
 jexec a arp -d 10.0.0.1; echo "status $?"
 jexec a arp -d 10.0.0.99; echo "status $?"
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.deepEqual(lines(r.out), [

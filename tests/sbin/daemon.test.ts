@@ -164,7 +164,7 @@ jail -r c
 wait $p; echo "ping=$?"
 jls -n name
 `);
-  t.is(r.out, "c: removed\nping=137\nname=a\nname=b\n");
+  t.is(r.out, "ping=137\nname=a\nname=b\n");
   t.is(r.err, "");
 });
 

@@ -18,8 +18,7 @@ jexec a netstat -rn
 jexec a netstat -r -4
 jexec a netstat -rnW -F 0
 netstat -rn
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.is(r.err, "");
@@ -99,8 +98,7 @@ jexec b netstat -sz -p arp
 jexec b netstat -s -p arp
 jexec a netstat -s -p tcp
 jexec a netstat -s -p divert
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.is(r.err, "");
@@ -245,9 +243,7 @@ jexec a ping -c 2 10.0.1.2 >/dev/null
 jexec a ping -c 1 -t 2 10.9.9.9 >/dev/null
 jexec r netstat -ss -p ip
 jexec r netstat -ss -p icmp
-jail -r a
-jail -r r
-jail -r b
+jail -r a r b
 `,
   );
   t.is(r.err, "");
@@ -283,8 +279,7 @@ jexec a netstat -W -f link -i
 jexec a netstat -n -I epair0a -bd
 jexec a netstat -i -f inet
 jexec a netstat -n -I epair7 -i
-jail -r a
-jail -r b
+jail -r a b
 `,
   );
   t.is(r.err, "");
@@ -320,7 +315,7 @@ jail -r b
 });
 
 test("netstat -m: mbuf.c's summary from the zone statistics", async (t) => {
-  const r = await run_script(TWO_JAILS + `jexec a ping -c 2 10.0.0.2 >/dev/null\njail -r a\njail -r b\nnetstat -m\n`);
+  const r = await run_script(TWO_JAILS + `jexec a ping -c 2 10.0.0.2 >/dev/null\njail -r a b\nnetstat -m\n`);
   t.is(r.err, "");
   // Nothing happened after netstat -m: the zones are as it saw them.
   const z = r.k.mbuf_zone_stats();
