@@ -195,6 +195,8 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
   });
   sock.on("close", () => {
     if (finished || !connected) return;
+    // What the daemon handed us dies with the command it ran for.
+    for (const c of children.values()) c.kill("SIGKILL");
     say(`${name}: lost the connection to the VirtNet kernel\n`);
     process.exit(70);
   });
@@ -258,7 +260,7 @@ export function virtnet_write_shims(dir: string, o: shims_options = {}): string[
   return names;
 }
 
-const SHIMS_USAGE = "usage: virtnet shims [--socket PATH] DIR\n";
+export const SHIMS_USAGE = "usage: virtnet shims [--socket PATH] DIR\n";
 
 /** `virtnet shims [--socket PATH] DIR`. */
 export function virtnet_shims_main(argv: string[], stdout: sh_io, stderr: sh_io): number {
