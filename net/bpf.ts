@@ -180,16 +180,25 @@ function catchpacket_stream(d: bpf_d, r: bpf_stream_reader, hdr: Uint8Array | nu
   if (sbuf === null || dv === null) {
     // The first packet: the buffer is made only for a listener that hears
     // something, and the reader learns that the capture has begun.
-    sbuf = d.bd_sbuf = new Uint8Array(Math.max(BPF_STREAM_BUFSIZE, 16 + d.bd_snaplen));
+    sbuf = d.bd_sbuf = new Uint8Array(BPF_STREAM_BUFSIZE);
     dv = d.bd_sview = new DataView(sbuf.buffer);
     r.br_begin(d);
   }
-  if (d.bd_slen + 16 + caplen > sbuf.length) bpf_stream_flush(d);
+  if (d.bd_slen + 16 + caplen > sbuf.length) {
+    bpf_stream_flush(d);
+    if (16 + caplen > sbuf.length) {
+      // A record larger than any before: the buffer grows, once per size.
+      let n = sbuf.length;
+      while (n < 16 + caplen) n *= 2;
+      sbuf = d.bd_sbuf = new Uint8Array(n);
+      dv = d.bd_sview = new DataView(sbuf.buffer);
+    }
+  }
   const start = d.bd_slen;
   let off = start + 16;
   if (hdr !== null) {
     const n = Math.min(hdr.length, caplen);
-    sbuf.set(hdr.subarray(0, n), off);
+    sbuf.set(n === hdr.length ? hdr : hdr.subarray(0, n), off);
     off += n;
   }
   if (start + 16 + caplen > off) m_copydata(m, 0, start + 16 + caplen - off, sbuf, off);
@@ -296,8 +305,8 @@ export function bpf_open_capture(ifp: ifnet, opts: bpf_capture_opts = {}): bpf_d
 }
 
 /** The store buffer of a streaming listener: flushed to its reader when a
- *  record would not fit (it is made larger for a larger snaplen). */
-export const BPF_STREAM_BUFSIZE = 256 * 1024;
+ *  record would not fit (and doubled when one record does not fit at all). */
+export const BPF_STREAM_BUFSIZE = 32 * 1024;
 
 /** Who reads a streaming listener (bpf_open_stream). */
 export interface bpf_stream_reader {

@@ -396,17 +396,19 @@ jexec b ifconfig epair0b 10.0.0.2/24 up
 jexec a ping -c 2 10.0.0.2 >/dev/null; echo "ping=$?"
 `, { VIRTNET_SOCKET: sock2 });
     t.is(r.out, "ping=0\n");
-    const shim = spawn(path.join(shims, "jexec"), ["a", "sh", "-c", "sleep 30"], { env: { ...process.env, VIRTNET_SOCKET: sock2 }, stdio: ["pipe", "pipe", "pipe"] });
+    const shim = spawn(path.join(shims, "jexec"), ["a", "sh", "-c", "sleep 30; echo not reached"], { env: { ...process.env, VIRTNET_SOCKET: sock2 }, stdio: ["pipe", "pipe", "pipe"] });
     let shim_err = "";
     shim.stderr.on("data", (b: Buffer) => (shim_err += b.toString()));
     const shim_done = new Promise<number | null>((resolve) => shim.on("close", (code) => resolve(code)));
     t.true(await until_true(() => host_children(shim.pid ?? 0).length > 0), "the shim runs sh on the host");
     const [host_sh] = host_children(shim.pid ?? 0);
+    t.true(await until_true(() => host_children(host_sh).length > 0), "the host's sh runs sleep");
+    const [host_sleep] = host_children(host_sh);
     d.kill("SIGTERM");
     t.is(await exited, 0);
     t.is(await shim_done, 70);
     t.is(shim_err, "jexec: lost the connection to the VirtNet kernel\n");
-    t.true(await until_true(() => !running(host_sh)), "the host's sh was killed with its shim");
+    t.true(await until_true(() => !running(host_sh) && !running(host_sleep)), "the host's sh and its sleep were killed with the shim");
 
     t.deepEqual(fs.readdirSync(pcaps).sort(), ["a-epair0a.pcap", "b-epair0b.pcap"]);
     for (const f of fs.readdirSync(pcaps)) {

@@ -265,13 +265,18 @@ jexec a ping -q -c 3 10.0.1.2
 jexec a ping -q -c 2 -s 3000 10.0.1.2
 jexec a ping -q -c 1 127.0.0.1
 jexec a ping -c 1 -m 1 10.0.1.2
+jexec a ping -q -c 40 -i 0.01 -s 1400 10.0.1.2
+jexec a ping -q -c 2 -s 9000 127.0.0.1
+jexec b ping -q -c 5 -s 6000 10.0.0.1
 `;
+// (Each epair file is about 190 KiB: the store buffers are flushed many
+// times during the run.)
 const PINNED: Record<string, string> = {
-  "a-epair0a.pcap": "efb9a8d24bc88b8d0313d5ca0531f8d36271eb06e84f14690226cde39276b47f",
-  "a-lo0.pcap": "6caf561f182af78d131b003449808b11d0de5573deb616052690bbfae644c812",
-  "b-epair1b.pcap": "9ec1c2a1327ded1b05e1c42650b273c30118cecb2e9ff021b473a77023c5040e",
-  "r-epair0b.pcap": "b79770f2296e4c8b0ebaf981a88735f2382f7ca3729171c7614d258b0db598cf",
-  "r-epair1a.pcap": "b71a2cd89ff9ecef86134a34f7100796c9685b719203f3da66b105788f718dac",
+  "a-epair0a.pcap": "1accad435ab7ab7c2e1b0b570b05a2303c724a47c47856a4d1be4b75e391a61f",
+  "a-lo0.pcap": "46b34c67549d46119dbea0ebdd6eb3c339e1987dde47996d21c3f0f9addec4d4",
+  "b-epair1b.pcap": "8ae66e0b90e0f32d2cf3ae0a5d29d9cc8521cc9bdc6b7bd04397e26a884d73c8",
+  "r-epair0b.pcap": "faa7a31cb6633701d4bf3f38ce11c2043d069e98207c689d4ada9cde298b5eef",
+  "r-epair1a.pcap": "11c47736cad898fe5d38caee3797f83d9af7e7d5238cfa29473da7a25f0b2710",
 };
 
 test("--pcap: same seed, same bytes as before streaming; silent interfaces leave no file", async (t) => {
@@ -279,7 +284,7 @@ test("--pcap: same seed, same bytes as before streaming; silent interfaces leave
   for (const n of [1, 2]) {
     const dir = path.join(tmp, `pinned-${n}`);
     const r = await virtnet(["run", "--seed", "42", "--pcap", dir, f]);
-    t.is(r.status, 2, "the last ping gets no reply");
+    t.is(r.status, 0);
     t.deepEqual(fs.readdirSync(dir).sort(), Object.keys(PINNED).sort());
     for (const [file, sha] of Object.entries(PINNED)) t.is(crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, file))).digest("hex"), sha, file);
     t.is(pcap_records(path.join(dir, "a-lo0.pcap")).dlt, 0);
