@@ -23,6 +23,15 @@
 // only background commands run.  Signals from the client (Ctrl-C, kill)
 // and the client going away reach the simulated process as kill(2) would
 // (kern/kern_sig.ts).
+//
+// Clients are trusted no further than the socket's permissions, but a
+// broken one must not take the daemon down: a frame may be at most
+// FRAME_MAX (1 MiB) long and a command's relayed standard input at most
+// STDIN_MAX (16 MiB); a client that claims or sends more, or sends a frame
+// it should not, is dropped at once with one line in the log, and nothing
+// it sent afterwards is read.  Dropping a client is its going away: what it
+// was running is killed.  With --pcap, every interface of every vnet is
+// captured while the daemon runs (sbin/virtnet_pcap.ts).
 
 import net from "node:net";
 import fs from "node:fs";
