@@ -120,9 +120,4 @@ export class pcap_spool implements bpf_stream_reader {
       c.fd = null;
     }
   }
-
-  /** The files written so far, by name (for messages and tests). */
-  files(): string[] {
-    return [...this.used].map((b) => `${b}.pcap`);
-  }
 }
