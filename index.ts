@@ -64,6 +64,7 @@ export * from "./sbin/programs.ts";
 export * from "./sbin/virtnet.ts";
 export * from "./sbin/virtnet_kernel.ts";
 export * from "./sbin/virtnet_shims.ts";
+export * from "./sbin/virtnet_pcap.ts";
 export * from "./sbin/atf.ts";
 
 /** Which kernel configuration this bundle is. */

@@ -13,8 +13,16 @@
 // stamped with microtime() from the virtual clock, so the same run with the
 // same seed gives the same bytes; pcap_file() writes them out.
 //
+// A listener may instead hand its records to a reader as they come
+// (bpf_open_stream): they gather in one store buffer, as in FreeBSD's
+// bd_sbuf, and when it is full, or when the reader asks (bpf_stream_flush),
+// the reader gets the buffer's bytes at once and the buffer starts empty
+// again, as a rotation to the hold buffer followed by an immediate read(2).
+// That is how `virtnet run --pcap` writes its files while the run goes on,
+// with no allocation per packet.
+//
 // Departures: no BPF filter programs (a capture may carry a predicate over
-// the captured bytes instead), no buffer rotation or blocking reads.
+// the captured bytes instead), no blocking reads.
 
 import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
 import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
@@ -71,6 +79,10 @@ export class bpf_d {
   /** Bytes held in bd_records. */
   bd_slen = 0;
   readonly bd_records: Uint8Array[] = [];
+  /** A streaming listener's reader and store buffer (null: keep records). */
+  bd_reader: bpf_stream_reader | null = null;
+  bd_sbuf: Uint8Array | null = null;
+  bd_sview: DataView | null = null;
   constructor(
     bif: bpf_if,
     /** The link type, kept after a detach so the capture can still be written. */
@@ -158,10 +170,53 @@ let ts_sec = 0;
 let ts_usec = 0;
 
 /**
+ * catchpacket into a streaming listener's store buffer: the record is
+ * written in place; a full buffer goes to the reader first.
+ */
+function catchpacket_stream(d: bpf_d, r: bpf_stream_reader, hdr: Uint8Array | null, m: mbuf, pktlen: number): void {
+  const caplen = Math.min(pktlen, d.bd_snaplen);
+  let sbuf = d.bd_sbuf;
+  let dv = d.bd_sview;
+  if (sbuf === null || dv === null) {
+    // The first packet: the buffer is made only for a listener that hears
+    // something, and the reader learns that the capture has begun.
+    sbuf = d.bd_sbuf = new Uint8Array(BPF_STREAM_BUFSIZE);
+    dv = d.bd_sview = new DataView(sbuf.buffer);
+    r.br_begin(d);
+  }
+  if (d.bd_slen + 16 + caplen > sbuf.length) {
+    bpf_stream_flush(d);
+    if (16 + caplen > sbuf.length) {
+      // A record larger than any before: the buffer grows, once per size.
+      let n = sbuf.length;
+      while (n < 16 + caplen) n *= 2;
+      sbuf = d.bd_sbuf = new Uint8Array(n);
+      dv = d.bd_sview = new DataView(sbuf.buffer);
+    }
+  }
+  const start = d.bd_slen;
+  let off = start + 16;
+  if (hdr !== null) {
+    const n = Math.min(hdr.length, caplen);
+    sbuf.set(n === hdr.length ? hdr : hdr.subarray(0, n), off);
+    off += n;
+  }
+  if (start + 16 + caplen > off) m_copydata(m, 0, start + 16 + caplen - off, sbuf, off);
+  if (d.bd_filter !== null && !d.bd_filter(sbuf.subarray(start + 16, start + 16 + caplen), pktlen)) return;
+  dv.setUint32(start, ts_sec, true);
+  dv.setUint32(start + 4, ts_usec, true);
+  dv.setUint32(start + 8, caplen, true);
+  dv.setUint32(start + 12, pktlen, true);
+  d.bd_fcount++;
+  d.bd_slen = start + 16 + caplen;
+}
+
+/**
  * catchpacket: copy up to bd_snaplen bytes (`hdr` first, then the chain) into
  * a pcap record.  Runs only when someone listens, so it may allocate.
  */
 function catchpacket(d: bpf_d, hdr: Uint8Array | null, m: mbuf, pktlen: number): void {
+  if (d.bd_reader !== null) return catchpacket_stream(d, d.bd_reader, hdr, m, pktlen);
   const caplen = Math.min(pktlen, d.bd_snaplen);
   if (d.bd_slen + 16 + caplen > bpf_maxbufsize.v) {
     d.bd_dcount++;
@@ -249,6 +304,51 @@ export function bpf_open_capture(ifp: ifnet, opts: bpf_capture_opts = {}): bpf_d
   return d;
 }
 
+/** The store buffer of a streaming listener: flushed to its reader when a
+ *  record would not fit (and doubled when one record does not fit at all). */
+export const BPF_STREAM_BUFSIZE = 32 * 1024;
+
+/** Who reads a streaming listener (bpf_open_stream). */
+export interface bpf_stream_reader {
+  /** The first packet was caught (before it is stored). */
+  br_begin(d: bpf_d): void;
+  /** Complete pcap records, to be consumed before returning (the bytes
+   *  are overwritten afterwards). */
+  br_read(d: bpf_d, records: Uint8Array): void;
+}
+
+/** Open a listener whose records go to `reader` as they are caught instead
+ *  of being kept; null when the interface has no tap point. */
+export function bpf_open_stream(ifp: ifnet, reader: bpf_stream_reader, opts: bpf_capture_opts = {}): bpf_d | null {
+  const d = bpf_open_capture(ifp, opts);
+  if (d !== null) d.bd_reader = reader;
+  return d;
+}
+
+/** Hand what a streaming listener's store buffer holds to its reader now
+ *  (at a timer, at exit, on a signal). */
+export function bpf_stream_flush(d: bpf_d): void {
+  const r = d.bd_reader;
+  if (r === null || d.bd_sbuf === null || d.bd_slen === 0) return;
+  const n = d.bd_slen;
+  d.bd_slen = 0;
+  r.br_read(d, d.bd_sbuf.subarray(0, n));
+}
+
+/** The pcap savefile's global header for a listener. */
+export function pcap_file_header(d: bpf_d): Uint8Array {
+  const out = new Uint8Array(24);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, PCAP_MAGIC, true);
+  dv.setUint16(4, PCAP_VERSION_MAJOR, true);
+  dv.setUint16(6, PCAP_VERSION_MINOR, true);
+  dv.setInt32(8, 0, true); // thiszone: UTC
+  dv.setUint32(12, 0, true); // sigfigs
+  dv.setUint32(16, d.bd_snaplen, true);
+  dv.setUint32(20, d.bd_dlt, true);
+  return out;
+}
+
 /** Close a listener (its records stay readable). */
 export function bpf_close_capture(d: bpf_d): void {
   bpf_detachd(d);
@@ -265,15 +365,9 @@ export const PCAP_VERSION_MINOR = 4;
 
 /** The capture as a pcap savefile: global header, then the records. */
 export function pcap_file(d: bpf_d): Uint8Array {
+  KASSERT(d.bd_reader === null, "pcap_file: a streaming listener keeps no records");
   const out = new Uint8Array(24 + d.bd_slen);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, PCAP_MAGIC, true);
-  dv.setUint16(4, PCAP_VERSION_MAJOR, true);
-  dv.setUint16(6, PCAP_VERSION_MINOR, true);
-  dv.setInt32(8, 0, true); // thiszone: UTC
-  dv.setUint32(12, 0, true); // sigfigs
-  dv.setUint32(16, d.bd_snaplen, true);
-  dv.setUint32(20, d.bd_dlt, true);
+  out.set(pcap_file_header(d), 0);
   let off = 24;
   for (const r of d.bd_records) {
     out.set(r, off);

@@ -1,20 +1,49 @@
 // The virtnet command: `virtnet run FILE` runs a script of FreeBSD commands
 // against a freshly booted simulated kernel, in virtual time, with an
-// explicit seed; `--pcap DIR` captures every interface of every vnet.
+// explicit seed; `--pcap DIR` captures every interface of every vnet as the
+// packets go (sbin/virtnet_pcap.ts); `--until SECONDS` ends the run after
+// that much virtual time.  The other subcommands live beside it: kernel
+// (sbin/virtnet_kernel.ts), shims (sbin/virtnet_shims.ts), atf-run
+// (sbin/atf.ts), and bench (bench/run.ts, started by bin/virtnet.mjs).
+//
+// Ending a run: ^C (SIGINT to the node process) is the terminal's ^C to the
+// script's process group: every simulated process gets SIGINT (ping prints
+// its statistics), and the shell, which has no trap for it, starts nothing
+// more and dies of it when its command is done: status 130.  SIGTERM (and
+// SIGHUP) likewise, 143 (129).  A second signal while the first is being
+// acted on kills what is left (SIGKILL).  --until is a shutdown in virtual
+// time: at the deadline every process gets SIGINT, as from ^C, so that the
+// programs that summarize on ^C do; what still runs a second later gets
+// SIGTERM, and SIGKILL ten seconds after that, as init does at shutdown;
+// the status is 124, as timeout(1) gives.  In every case the captures are
+// flushed before the command exits.
 
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { kern_boot } from "../kern/init_main.ts";
-import { cred0, allprison, prison0 } from "../kern/kern_jail.ts";
+import { cred0 } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit } from "../kern/uipc_syscalls.ts";
-import { bpf_attach_event, bpf_open_capture, pcap_file, type bpf_d } from "../net/bpf.ts";
-import type { ifnet } from "../net/if.ts";
-import { vnet_name, type vnet } from "../net/vnet.ts";
-import { sh_shell, type sh_io } from "./sh.ts";
+import { callout, callout_init, callout_reset_ns, callout_stop } from "../kern/kern_timeout.ts";
+import { SIGHUP, SIGINT, SIGKILL, SIGTERM, pgsignal } from "../kern/kern_sig.ts";
+import { sh_shell, type sh_io, type sh_program } from "./sh.ts";
 import { lookup } from "./programs.ts";
-import { virtnet_kernel_main } from "./virtnet_kernel.ts";
-import { virtnet_shims_main } from "./virtnet_shims.ts";
+import { KERNEL_USAGE, virtnet_kernel_main } from "./virtnet_kernel.ts";
+import { SHIMS_USAGE, virtnet_shims_main } from "./virtnet_shims.ts";
 import { virtnet_atf_main } from "./atf.ts";
+import { pcap_spool } from "./virtnet_pcap.ts";
+
+/** sysexits(3) and the shell's statuses the command uses. */
+export const EX_USAGE = 64;
+export const EX_NOINPUT = 66;
+export const EX_UNAVAILABLE = 69;
+/** timeout(1)'s status when the time ran out: what --until gives. */
+export const VIRTNET_UNTIL_STATUS = 124;
+
+/** After the --until deadline: SIGINT at once, SIGTERM this much later
+ *  (virtual ns), SIGKILL VIRTNET_KILL_GRACE_NS after that. */
+export const VIRTNET_TERM_GRACE_NS = 1e9;
+export const VIRTNET_KILL_GRACE_NS = 10e9;
 
 export interface run_options {
   seed: number;
@@ -25,38 +54,109 @@ export interface run_options {
   stderr: sh_io;
   /** Directory redirections are relative to. */
   cwd: string;
+  /** Stop after this many seconds of virtual time (null: no limit). */
+  until?: number | null;
+  /** Act on SIGINT, SIGTERM and SIGHUP sent to this node process (the
+   *  command does; a library caller may leave its signals alone). */
+  signals?: boolean;
 }
 
-/**
- * Names for vnets in file names: the jail's name, or "host".  A jail's lo0
- * attaches while its vnet is being made, before the prison points at it, so
- * names are learnt whenever an interface attaches and once more at the end,
- * and given to the files only when they are written.
- */
-function vnet_labels_learn(labels: Map<vnet, string>): void {
-  labels.set(prison0.pr_vnet, "host");
-  for (const pr of allprison) if (pr.pr_vnet !== prison0.pr_vnet && !labels.has(pr.pr_vnet)) labels.set(pr.pr_vnet, pr.pr_name);
-}
+const NODE_SIGNALS: [NodeJS.Signals, number][] = [
+  ["SIGINT", SIGINT],
+  ["SIGTERM", SIGTERM],
+  ["SIGHUP", SIGHUP],
+];
 
-/** Boot, run the script, wait for background jobs, write captures.
- *  Resolves with the script's exit status. */
+/** Boot, run the script, wait for background jobs, flush the captures.
+ *  Resolves with the script's exit status (or that of how it was ended). */
 export async function virtnet_run_script(src: string, o: run_options): Promise<number> {
-  const captures: { d: bpf_d; v: vnet; ifname: string }[] = [];
-  const labels = new Map<vnet, string>();
-  if (o.pcapdir !== null) {
-    fs.mkdirSync(o.pcapdir, { recursive: true });
-    bpf_attach_event.push((ifp: ifnet) => {
-      vnet_labels_learn(labels);
-      const d = bpf_open_capture(ifp);
-      if (d !== null) captures.push({ d, v: ifp.if_vnet, ifname: ifp.if_xname });
-    });
-  }
-  // After the capture hook, so that what boot attaches (the host's lo0) is
+  const spool = o.pcapdir !== null ? new pcap_spool(o.pcapdir, (s) => o.stderr.write(s)) : null;
+  // Before the boot, so that what boot attaches (the host's lo0) is
   // captured too.
+  spool?.start();
   kern_boot({ seed: o.seed });
   const root = proc_create(cred0, "sh");
+
+  // The commands the shell started and that still run (background jobs
+  // too): a stopped run ends when they have.
+  let inflight = 0;
+  let stop_status = 0;
+  let stop_done: ((status: number) => void) | null = null;
+  const stopped = new Promise<number>((resolve) => (stop_done = resolve));
+  // Once the run is over, the shell is dead: what it would still do (a
+  // builtin after the command that was interrupted) shows nowhere.
+  let over = false;
+  const settle = (): void => {
+    if (stop_status === 0 || inflight !== 0) return;
+    over = true;
+    stop_done?.(stop_status);
+  };
+  const sh_stdout: sh_io = { write: (s) => void (over || o.stdout.write(s)) };
+  const sh_stderr: sh_io = { write: (s) => void (over || o.stderr.write(s)) };
+  const never = new Promise<number>(() => {});
+  const run_lookup = (name: string): sh_program | null => {
+    const prog = lookup(root, name);
+    if (prog === null) return null;
+    return async (c) => {
+      // The shell got the signal too and dies of it once its command is
+      // done: nothing more starts.
+      if (stop_status !== 0) return never;
+      inflight++;
+      try {
+        return await prog(c);
+      } finally {
+        inflight--;
+        settle();
+      }
+    };
+  };
+  /** Signal every simulated process; the run ends with `status` once the
+   *  commands have. */
+  const stop = (sig: number, status: number): void => {
+    if (stop_status !== 0) {
+      pgsignal(root, SIGKILL);
+      return;
+    }
+    stop_status = status;
+    pgsignal(root, sig);
+    settle();
+  };
+
+  const until = new callout();
+  callout_init(until, true);
+  if (o.until !== undefined && o.until !== null) {
+    const secs = o.until;
+    callout_reset_ns(
+      until,
+      secs * 1e9,
+      () => {
+        o.stderr.write(`virtnet: stopped after ${secs} s of virtual time (--until)\n`);
+        stop(SIGINT, VIRTNET_UNTIL_STATUS);
+        callout_reset_ns(
+          until,
+          VIRTNET_TERM_GRACE_NS,
+          () => {
+            pgsignal(root, SIGTERM);
+            callout_reset_ns(until, VIRTNET_KILL_GRACE_NS, () => pgsignal(root, SIGKILL), null);
+          },
+          null,
+        );
+      },
+      null,
+    );
+  }
+
+  const handlers: [NodeJS.Signals, () => void][] = [];
+  if (o.signals === true) {
+    for (const [name, sig] of NODE_SIGNALS) {
+      const h = (): void => stop(sig, 128 + sig);
+      handlers.push([name, h]);
+      process.on(name, h);
+    }
+  }
+
   const shell = new sh_shell({
-    lookup: (n) => lookup(root, n),
+    lookup: run_lookup,
     name: o.name,
     readFile: (f) => {
       try {
@@ -66,6 +166,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
       }
     },
     writeFile: (f, data, append) => {
+      if (over) return;
       const p = path.resolve(o.cwd, f);
       if (append) fs.appendFileSync(p, data);
       else fs.writeFileSync(p, data);
@@ -73,75 +174,233 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   });
   let status: number;
   try {
-    status = await shell.run(src, o.stdout, o.stderr);
+    status = await Promise.race([shell.run(src, sh_stdout, sh_stderr), stopped]);
+    if (stop_status !== 0) status = stop_status;
   } finally {
+    callout_stop(until);
+    for (const [name, h] of handlers) process.off(name, h);
     proc_exit(root);
-  }
-  if (o.pcapdir !== null) {
-    vnet_labels_learn(labels);
-    const used = new Set<string>();
-    for (const c of captures) {
-      const label = labels.get(c.v) ?? vnet_name(c.v);
-      let base = `${label}-${c.ifname}`;
-      for (let n = 2; used.has(base); n++) base = `${label}-${c.ifname}.${n}`;
-      used.add(base);
-      fs.writeFileSync(path.join(o.pcapdir, `${base}.pcap`), pcap_file(c.d));
-    }
+    spool?.close();
   }
   return status;
 }
 
-const USAGE =
-  "usage: virtnet run [--seed N] [--pcap DIR] FILE|-\n" +
-  "       virtnet kernel [--socket PATH] [--seed N]\n" +
-  "       virtnet shims [--socket PATH] DIR\n" +
-  "       virtnet atf-run [--seed N] [-v] [--keep] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
+// ---------------------------------------------------------------------------
+// The command line.
+
+/** The version in package.json, read when asked. */
+export function virtnet_version(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "virtnet" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      /* not here: look further up */
+    }
+    dir = path.dirname(dir);
+  }
+  return "unknown";
+}
+
+/** What bin/virtnet.mjs provides beyond the kernel bundle. */
+export interface virtnet_hooks {
+  /** Run the benchmarks (dist/bench.mjs) with these arguments; with
+   *  help, write their usage on stdout instead. */
+  bench?(args: string[], help: boolean): Promise<number>;
+}
+
+const RUN_USAGE = "usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] FILE|-\n";
+const BENCH_USAGE = "usage: virtnet bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n";
+
+const WHAT: [string, string][] = [
+  ["run", "run a script of FreeBSD commands against a freshly booted simulated kernel"],
+  ["kernel", "keep a simulated kernel running behind a Unix socket, for the shims"],
+  ["shims", "write command shims (ifconfig, jexec, ...) that run in that kernel"],
+  ["atf-run", "run a FreeBSD atf-sh test script against a fresh simulated kernel"],
+  ["bench", "the evaluation: the VIMAGE build against the baseline, with a report"],
+  ["help", "show this help, or a subcommand's"],
+];
+
+const RUN_HELP =
+  "\n" +
+  "Runs FILE (or the standard input for -) with the simulator's sh against a\n" +
+  "kernel booted for the run, in virtual time: a ping -i 5 takes no real time.\n" +
+  "  --seed N         the seed of the run's random numbers (default 0); the same\n" +
+  "                   script and seed give the same output and captures\n" +
+  "  --pcap DIR       capture every interface of every vnet into\n" +
+  "                   DIR/<jail or host>-<ifname>.pcap, written as packets go;\n" +
+  "                   an interface that carries nothing leaves no file\n" +
+  "  --until SECONDS  stop after SECONDS of virtual time: every process gets\n" +
+  "                   SIGINT (ping prints its statistics), SIGTERM 1 s later,\n" +
+  "                   SIGKILL 10 s after that; exit status 124\n" +
+  "^C stops the run the same way at once (status 130); SIGTERM: 143.\n" +
+  "Exit status: the script's; 64 bad usage, 66 FILE missing.\n";
+
+const KERNEL_HELP =
+  "\n" +
+  "Boots one simulated kernel and serves commands from the shims on a Unix\n" +
+  "socket (default $VIRTNET_SOCKET, else /tmp/virtnet-UID.sock) until SIGINT\n" +
+  "or SIGTERM.\n" +
+  "  --socket PATH  where to listen\n" +
+  "  --seed N       the seed of the kernel's random numbers (default 0)\n" +
+  "  --pcap DIR     capture every interface of every vnet while it runs, as\n" +
+  "                 `virtnet run --pcap` does\n" +
+  "A command frame larger than 1 MiB, a standard input larger than 16 MiB,\n" +
+  "or a malformed frame drops that client, with one line on stderr.\n";
+
+const SHIMS_HELP =
+  "\n" +
+  "Writes into DIR one executable per simulated program (ifconfig, jexec,\n" +
+  "ping, ...); with DIR first on PATH, a real /bin/sh script drives the kernel\n" +
+  "that `virtnet kernel` runs.\n" +
+  "  --socket PATH  the kernel's socket when VIRTNET_SOCKET is not set\n";
+
+const BENCH_HELP = "\n" + "Runs the benchmarks of dist/bench.mjs (what `npm run bench` runs after building).\n";
+
+function sink(): sh_io & { text: string } {
+  const s = {
+    text: "",
+    write(x: string): void {
+      s.text += x;
+    },
+  };
+  return s;
+}
+
+/** atf-run's usage line, as atf.ts prints it. */
+async function atf_usage(): Promise<string> {
+  const e = sink();
+  await virtnet_atf_main([], sink(), e);
+  return e.text;
+}
+
+async function usage_all(): Promise<string> {
+  const lines = [RUN_USAGE, KERNEL_USAGE, SHIMS_USAGE, await atf_usage(), BENCH_USAGE, "usage: virtnet help [SUBCOMMAND]\n", "usage: virtnet --version\n"];
+  let s = "";
+  for (let i = 0; i < lines.length; i++) s += i === 0 ? lines[i] : lines[i].replace(/^usage:/, "      ");
+  s += "\n";
+  for (const [n, w] of WHAT) s += `  ${n.padEnd(8)} ${w}\n`;
+  return s;
+}
+
+function what(cmd: string): string {
+  return (WHAT.find(([n]) => n === cmd)?.[1] ?? "") + "\n";
+}
+
+/** `virtnet help CMD`, `virtnet CMD --help`: on stdout, status 0. */
+async function help(cmd: string | undefined, stdout: sh_io, stderr: sh_io, hooks: virtnet_hooks): Promise<number> {
+  switch (cmd) {
+    case undefined:
+    case "help":
+      stdout.write(await usage_all());
+      return 0;
+    case "run":
+      stdout.write(RUN_USAGE + what(cmd) + RUN_HELP);
+      return 0;
+    case "kernel":
+      stdout.write(KERNEL_USAGE + what(cmd) + KERNEL_HELP);
+      return 0;
+    case "shims":
+      stdout.write(SHIMS_USAGE + what(cmd) + SHIMS_HELP);
+      return 0;
+    case "atf-run":
+      stdout.write((await atf_usage()) + what(cmd));
+      return 0;
+    case "bench":
+      if (hooks.bench !== undefined) return hooks.bench([], true);
+      stdout.write(BENCH_USAGE + what(cmd) + BENCH_HELP);
+      return 0;
+    default:
+      stderr.write(`virtnet: no subcommand named ${cmd}\n`);
+      stderr.write(await usage_all());
+      return EX_USAGE;
+  }
+}
+
+const is_help = (a: string | undefined): boolean => a === "--help" || a === "-h";
 
 /** The command line: returns the exit status. */
-export async function virtnet_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin: () => string): Promise<number> {
+export async function virtnet_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin: () => string, hooks: virtnet_hooks = {}): Promise<number> {
   const cmd = argv[0];
-  if (cmd === "kernel") return virtnet_kernel_main(argv.slice(1), stdout, stderr);
-  if (cmd === "shims") return virtnet_shims_main(argv.slice(1), stdout, stderr);
-  if (cmd === "atf-run") return virtnet_atf_main(argv.slice(1), stdout, stderr);
-  if (cmd !== "run") {
-    stderr.write(USAGE);
-    return 64;
+  const args = argv.slice(1);
+  if (cmd === undefined) {
+    stderr.write(await usage_all());
+    return EX_USAGE;
   }
+  if (is_help(cmd)) return help(undefined, stdout, stderr, hooks);
+  if (cmd === "--version" || cmd === "-V") {
+    stdout.write(`virtnet ${virtnet_version()}\n`);
+    return 0;
+  }
+  if (cmd === "help") {
+    if (args.length > 1) {
+      stderr.write(await usage_all());
+      return EX_USAGE;
+    }
+    return help(args[0], stdout, stderr, hooks);
+  }
+  switch (cmd) {
+    case "kernel":
+    case "shims":
+      if (args.some(is_help)) return help(cmd, stdout, stderr, hooks);
+      return cmd === "kernel" ? virtnet_kernel_main(args, stdout, stderr) : virtnet_shims_main(args, stdout, stderr);
+    case "atf-run":
+      if (is_help(args[0])) return help(cmd, stdout, stderr, hooks);
+      return virtnet_atf_main(args, stdout, stderr);
+    case "bench":
+      if (args.some(is_help)) return help(cmd, stdout, stderr, hooks);
+      if (hooks.bench === undefined) {
+        stderr.write("virtnet: bench: run it from bin/virtnet.mjs (or `npm run bench`)\n");
+        return EX_UNAVAILABLE;
+      }
+      return hooks.bench(args, false);
+    case "run":
+      return run_main(args, stdout, stderr, readStdin, hooks);
+    default:
+      stderr.write(`virtnet: no subcommand named ${cmd}\n`);
+      stderr.write(await usage_all());
+      return EX_USAGE;
+  }
+}
+
+async function run_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin: () => string, hooks: virtnet_hooks): Promise<number> {
   let seed = 0;
   let pcapdir: string | null = null;
+  let until: number | null = null;
   let file: string | null = null;
-  for (let i = 1; i < argv.length; i++) {
+  const bad = (msg: string): number => {
+    if (msg !== "") stderr.write(`virtnet: ${msg}\n`);
+    stderr.write(RUN_USAGE);
+    return EX_USAGE;
+  };
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--seed") {
+    if (file === null && is_help(a)) return help("run", stdout, stderr, hooks);
+    if (file === null && a === "--seed") {
       const v = argv[++i];
-      if (v === undefined || !/^[0-9]+$/.test(v)) {
-        stderr.write(`virtnet: --seed needs a non-negative integer\n`);
-        return 64;
-      }
+      if (v === undefined || !/^[0-9]+$/.test(v)) return bad("--seed needs a non-negative integer");
       seed = Number(v);
-    } else if (a === "--pcap") {
+    } else if (file === null && a === "--pcap") {
       const v = argv[++i];
-      if (v === undefined) {
-        stderr.write(`virtnet: --pcap needs a directory\n`);
-        return 64;
-      }
+      if (v === undefined || v === "") return bad("--pcap needs a directory");
       pcapdir = v;
-    } else if (file === null) file = a;
-    else {
-      stderr.write(USAGE);
-      return 64;
-    }
+    } else if (file === null && a === "--until") {
+      const v = argv[++i];
+      if (v === undefined || !/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v) || !(Number(v) > 0)) return bad("--until needs a positive number of seconds");
+      until = Number(v);
+    } else if (file === null && a.startsWith("-") && a !== "-") return bad(`unknown option ${a}`);
+    else if (file === null) file = a;
+    else return bad("");
   }
-  if (file === null) {
-    stderr.write(USAGE);
-    return 64;
-  }
+  if (file === null) return bad("");
   let src: string;
   try {
     src = file === "-" ? readStdin() : fs.readFileSync(file, "utf8");
   } catch (e) {
-    stderr.write(`virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(e)}\n`);
-    return 66;
+    const code = (e as NodeJS.ErrnoException).code;
+    stderr.write(`virtnet: ${file}: ${code === "ENOENT" ? "No such file or directory" : code === "EISDIR" ? "Is a directory" : code === "EACCES" ? "Permission denied" : String(e)}\n`);
+    return EX_NOINPUT;
   }
-  return virtnet_run_script(src, { seed, pcapdir, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd() });
+  return virtnet_run_script(src, { seed, pcapdir, until, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd(), signals: true });
 }

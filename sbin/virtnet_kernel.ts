@@ -23,6 +23,15 @@
 // only background commands run.  Signals from the client (Ctrl-C, kill)
 // and the client going away reach the simulated process as kill(2) would
 // (kern/kern_sig.ts).
+//
+// Clients are trusted no further than the socket's permissions, but a
+// broken one must not take the daemon down: a frame may be at most
+// FRAME_MAX (1 MiB) long and a command's relayed standard input at most
+// STDIN_MAX (16 MiB); a client that claims or sends more, or sends a frame
+// it should not, is dropped at once with one line in the log, and nothing
+// it sent afterwards is read.  Dropping a client is its going away: what it
+// was running is killed.  With --pcap, every interface of every vnet is
+// captured while the daemon runs (sbin/virtnet_pcap.ts).
 
 import net from "node:net";
 import fs from "node:fs";
@@ -36,6 +45,7 @@ import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sys_signame }
 import { strerror } from "../kern/errno.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import type { sh_io } from "./sh.ts";
+import { pcap_spool } from "./virtnet_pcap.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
 export function virtnet_default_socket(): string {
@@ -93,20 +103,86 @@ export function frame_encode(type: number, payload: string | Uint8Array): Buffer
   return Buffer.concat([hdr, body]);
 }
 
-/** Reassembles frames from a byte stream. */
+/**
+ * The largest frame a client may send: a command (its argv and environment
+ * as JSON) or a piece of its standard input.  A frame that claims more
+ * drops the client at once, before any of it is buffered.
+ */
+export const FRAME_MAX = 1024 * 1024;
+
+/** The most standard input relayed for one command; a client that sends
+ *  more is dropped (the command is killed as when it goes away). */
+export const STDIN_MAX = 16 * 1024 * 1024;
+
+/**
+ * Reassembles frames from a byte stream.  Chunks are kept as they come and
+ * joined only once a whole frame is there, so buffering costs time in
+ * proportion to the bytes received.  A header claiming more than `max`
+ * bytes is an error: next() returns it, and nothing more, ever.
+ */
 export class frame_reader {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  /** Bytes held in chunks; chunks[0] starts at offset `head`. */
+  private held = 0;
+  private head = 0;
+  /** The frame being gathered: its type and length, once its header is in. */
+  private want = -1;
+  private type = 0;
+  error: string | null = null;
+  constructor(private readonly max = FRAME_MAX) {}
   push(data: Buffer): void {
-    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+    if (this.error !== null || data.length === 0) return;
+    this.chunks.push(data);
+    this.held += data.length;
+  }
+  /** Take n bytes off the front (n <= held), copying only when they span chunks. */
+  private take(n: number): Buffer {
+    const first = this.chunks[0];
+    if (first.length - this.head >= n) {
+      const b = first.subarray(this.head, this.head + n);
+      this.head += n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      this.held -= n;
+      return b;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const c = this.chunks[0];
+      const k = Math.min(n - off, c.length - this.head);
+      c.copy(out, off, this.head, this.head + k);
+      off += k;
+      this.head += k;
+      if (this.head === c.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.held -= n;
+    return out;
   }
   next(): { type: number; payload: Buffer } | null {
-    if (this.buf.length < 5) return null;
-    const len = this.buf.readUInt32BE(1);
-    if (this.buf.length < 5 + len) return null;
-    const type = this.buf[0];
-    const payload = this.buf.subarray(5, 5 + len);
-    this.buf = this.buf.subarray(5 + len);
-    return { type, payload };
+    if (this.error !== null) return null;
+    if (this.want < 0) {
+      if (this.held < 5) return null;
+      const hdr = this.take(5);
+      this.type = hdr[0];
+      const len = hdr.readUInt32BE(1);
+      if (len > this.max) {
+        this.error = `a frame of ${len} bytes (more than ${this.max})`;
+        this.chunks = [];
+        this.held = 0;
+        return null;
+      }
+      this.want = len;
+    }
+    if (this.held < this.want) return null;
+    const payload = this.want === 0 ? Buffer.alloc(0) : this.take(this.want);
+    this.want = -1;
+    return { type: this.type, payload };
   }
 }
 
@@ -162,6 +238,9 @@ class session {
   closed = false;
   private root: proc | null = null;
   private stdin_chunks: Buffer[] = [];
+  private stdin_len = 0;
+  /** Dropped for breaking the protocol: nothing more it sent is read. */
+  private dropped = false;
   private stdin_eof = false;
   private stdin_wait: (() => void) | null = null;
   private readonly handoffs = new Map<number, (status: number) => void>();
@@ -172,8 +251,10 @@ class session {
     private readonly log: (s: string) => void,
   ) {
     sock.on("data", (d: Buffer) => {
+      if (this.dropped) return;
       this.rd.push(d);
-      for (let f = this.rd.next(); f !== null; f = this.rd.next()) this.frame(f.type, f.payload);
+      for (let f = this.rd.next(); f !== null && !this.dropped; f = this.rd.next()) this.frame(f.type, f.payload);
+      if (this.rd.error !== null && !this.dropped) this.protocol_error(this.rd.error);
     });
     sock.on("error", () => {});
     sock.on("close", () => this.gone());
@@ -209,6 +290,9 @@ class session {
         return;
       }
       case FRAME_STDIN:
+        this.stdin_len += payload.length;
+        if (this.stdin_len > STDIN_MAX) return this.protocol_error(`more than ${STDIN_MAX} bytes of standard input`);
+        if (this.stdin_eof) return;
         this.stdin_chunks.push(Buffer.from(payload));
         return;
       case FRAME_STDIN_EOF:
@@ -236,6 +320,8 @@ class session {
   }
 
   private protocol_error(what: string): void {
+    if (this.dropped) return;
+    this.dropped = true;
     this.log(`virtnet kernel: dropping a client that sent ${what}\n`);
     this.sock.destroy();
   }
@@ -414,6 +500,9 @@ export interface kernel_options {
   seed: number;
   /** Where the daemon reports its own troubles (default: process.stderr). */
   log?: (s: string) => void;
+  /** Capture every interface of every vnet into this directory (see
+   *  sbin/virtnet_pcap.ts); null or absent: no captures. */
+  pcapdir?: string | null;
 }
 
 /** Is something answering on that socket path? */
@@ -435,6 +524,8 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
     if (await socket_alive(opts.socket)) throw new Error(`${opts.socket}: a kernel is already listening there`);
     fs.unlinkSync(opts.socket);
   }
+  const spool = opts.pcapdir !== undefined && opts.pcapdir !== null ? new pcap_spool(opts.pcapdir, log) : null;
+  spool?.start();
   kern_boot({ seed: opts.seed });
   pace_vns = nanouptime_ns();
   pace_rms = performance.now();
@@ -462,6 +553,7 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
         server.close(() => resolve());
         for (const s of sessions) s.destroy();
       }).then(() => {
+        spool?.close();
         try {
           fs.unlinkSync(opts.socket);
         } catch {
@@ -473,16 +565,18 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   };
 }
 
-const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N]\n";
+export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR]\n";
 
 /** `virtnet kernel`: serve until SIGINT or SIGTERM. */
 export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
   let socket = process.env.VIRTNET_SOCKET ?? virtnet_default_socket();
   let seed = 0;
+  let pcapdir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
     else if (a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) seed = Number(argv[++i]);
+    else if (a === "--pcap" && (argv[i + 1] ?? "") !== "") pcapdir = argv[++i];
     else {
       stderr.write(KERNEL_USAGE);
       return 64;
@@ -490,12 +584,12 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
   }
   let d: kernel_daemon;
   try {
-    d = await virtnet_kernel_listen({ socket, seed, log: (s) => stderr.write(s) });
+    d = await virtnet_kernel_listen({ socket, seed, pcapdir, log: (s) => stderr.write(s) });
   } catch (e) {
     stderr.write(`virtnet: ${e instanceof Error ? e.message : String(e)}\n`);
     return 69;
   }
-  stdout.write(`virtnet kernel: listening on ${socket} (seed ${seed})\n`);
+  stdout.write(`virtnet kernel: listening on ${socket} (seed ${seed})${pcapdir !== null ? `, capturing into ${pcapdir}` : ""}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);

@@ -80,7 +80,19 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
   };
 
   // Commands the daemon hands back to run on the host (see the daemon).
+  // Each runs in a process group of its own, so that a signal for it, or
+  // the end of the command it runs for, reaches what it started in turn
+  // (`sh -c 'sleep 9; ...'`).  (A group of its own is a session of its
+  // own in node: it has no controlling terminal; the shim passes ^C on.)
   const children = new Map<number, ReturnType<typeof m.cp.spawn>>();
+  const kill_group = (c: ReturnType<typeof m.cp.spawn>, sig: NodeJS.Signals): void => {
+    try {
+      if (c.pid !== undefined) process.kill(-c.pid, sig);
+      else c.kill(sig);
+    } catch {
+      /* gone already, or a signal the host does not have */
+    }
+  };
   const run_child = (id: number, argv: string[], jail: string, fib: string): void => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
@@ -95,7 +107,7 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
       children.delete(id);
       send(FRAME_CHILD_DONE, JSON.stringify({ id, status }));
     };
-    const child = m.cp.spawn(argv[0], argv.slice(1), { stdio: "inherit", env });
+    const child = m.cp.spawn(argv[0], argv.slice(1), { stdio: "inherit", env, detached: true });
     children.set(id, child);
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") {
@@ -141,11 +153,8 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
       }
       case FRAME_KILL_CHILD: {
         const r = JSON.parse(payload.toString()) as { id: number; sig: string };
-        try {
-          children.get(r.id)?.kill(r.sig as NodeJS.Signals);
-        } catch {
-          /* a signal the host does not have */
-        }
+        const c = children.get(r.id);
+        if (c !== undefined) kill_group(c, r.sig as NodeJS.Signals);
         return;
       }
       case FRAME_EXIT: {
@@ -195,6 +204,8 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
   });
   sock.on("close", () => {
     if (finished || !connected) return;
+    // What the daemon handed us dies with the command it ran for.
+    for (const c of children.values()) kill_group(c, "SIGKILL");
     say(`${name}: lost the connection to the VirtNet kernel\n`);
     process.exit(70);
   });
@@ -203,7 +214,7 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
   for (const s of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const) {
     process.on(s, () => {
       if (children.size > 0) {
-        for (const c of children.values()) c.kill(s);
+        for (const c of children.values()) kill_group(c, s);
         return;
       }
       if (connected) send(FRAME_SIGNAL, JSON.stringify({ sig: s }));
@@ -258,7 +269,7 @@ export function virtnet_write_shims(dir: string, o: shims_options = {}): string[
   return names;
 }
 
-const SHIMS_USAGE = "usage: virtnet shims [--socket PATH] DIR\n";
+export const SHIMS_USAGE = "usage: virtnet shims [--socket PATH] DIR\n";
 
 /** `virtnet shims [--socket PATH] DIR`. */
 export function virtnet_shims_main(argv: string[], stdout: sh_io, stderr: sh_io): number {

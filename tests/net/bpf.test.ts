@@ -147,3 +147,49 @@ needs("tshark").test("vimage: tshark reads the pcap files", async (t) => {
   t.deepEqual(el, ["28\t2", "28\t2", "28\t2"]);
   fs.rmSync(dir, { recursive: true });
 });
+
+for (const build of BOTH) {
+  test(`${build}: a streaming listener hands its reader the same records a keeping one holds, large ones too`, async (t) => {
+    const k = await loadKernel(build, 5);
+    const v0 = k.vnet0;
+    ifconfig_create(k, v0, "epair");
+    const a = ifp_in(k, v0, "epair0a");
+    const keep = k.bpf_open_capture(a);
+    const reader = () => {
+      const r = { begun: 0, bytes: [] as Uint8Array[], br_begin: () => void r.begun++, br_read: (_d: unknown, recs: Uint8Array) => void r.bytes.push(recs.slice()) };
+      return r;
+    };
+    const rs = reader();
+    const rsmall = reader();
+    const stream = k.bpf_open_stream(a, rs);
+    const small = k.bpf_open_stream(a, rsmall, { snaplen: 100 });
+    if (keep === null || stream === null || small === null) throw new Error("no tap");
+    t.is(rs.begun, 0, "nothing heard, nothing begun (no buffer either)");
+    t.is(stream.bd_sbuf, null);
+    // Sizes around the 32 KiB store buffer and beyond it (it grows).
+    const sizes = [60, 1514, 30000, 32752, 32753, 40000, 70000, 14, 9000, 100000, 60];
+    for (let i = 0; i < sizes.length; i++) {
+      const m = mkpkt(k, new Uint8Array(sizes[i]).map((_, j) => (i * 7 + j) & 0xff));
+      k.bpf_mtap(a, m);
+      k.m_freem(m);
+      k.kern_advance_ns(1_000_000);
+    }
+    k.bpf_stream_flush(stream);
+    k.bpf_stream_flush(small);
+    t.deepEqual([rs.begun, rsmall.begun], [1, 1]);
+    t.true(rs.bytes.length > 3, "flushed along the way");
+    const file = Buffer.concat([k.pcap_file_header(stream), ...rs.bytes]);
+    t.true(file.equals(Buffer.from(k.pcap_file(keep))), "the same bytes as pcap_file of the keeping listener");
+    const cut = parse(Buffer.concat([k.pcap_file_header(small), ...rsmall.bytes]));
+    t.deepEqual(
+      cut.recs.map((r) => [r.caplen, r.len]),
+      sizes.map((n) => [Math.min(n, 100), n]),
+    );
+    t.true((stream.bd_sbuf?.length ?? 0) >= 16 + 100000);
+    t.is(small.bd_sbuf?.length, k.BPF_STREAM_BUFSIZE);
+    k.bpf_close_capture(keep);
+    k.bpf_close_capture(stream);
+    k.bpf_close_capture(small);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}

@@ -4,12 +4,17 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import net from "node:net";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import { needs } from "../helpers/tools.ts";
 
 /** The scripts run under the host's /bin/sh. */
 const sh_test = needs("/bin/sh");
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/virtnet.mjs");
 
 interface sh_result {
   out: string;
@@ -202,4 +207,229 @@ sh_test.serial("a client that cannot reach a kernel says so", async (t) => {
   t.is(r.out, "69\n");
   t.regex(r.err, /^ifconfig: cannot reach the VirtNet kernel at .*nothing\.sock: ENOENT\n/);
   t.is(log, "");
+});
+
+// ---------------------------------------------------------------------------
+// Bad clients, many clients, clients that go away.
+
+interface wire_frame {
+  type: number;
+  payload: Buffer;
+}
+
+/** One raw connection: send `frames`, collect what comes back until the
+ *  daemon closes, or until `until` says to hang up. */
+function raw_client(sockpath: string, frames: Buffer[], until: (f: wire_frame, all: wire_frame[]) => boolean = () => false): Promise<wire_frame[]> {
+  return new Promise((resolve) => {
+    const got: wire_frame[] = [];
+    const rd = new k.frame_reader(Infinity);
+    const c = net.createConnection(sockpath);
+    c.on("error", () => {});
+    c.on("connect", () => {
+      for (const f of frames) c.write(f);
+    });
+    c.on("data", (d: Buffer) => {
+      rd.push(d);
+      for (let f = rd.next(); f !== null; f = rd.next()) {
+        const w = { type: f.type, payload: Buffer.from(f.payload) };
+        got.push(w);
+        if (until(w, got)) {
+          c.destroy();
+          resolve(got);
+          return;
+        }
+      }
+    });
+    c.on("close", () => resolve(got));
+  });
+}
+
+function cmd(argv: string[], env: Record<string, string> = {}): Buffer {
+  return k.frame_encode(k.FRAME_CMD, JSON.stringify({ argv, env, cwd: tmp, background: false }));
+}
+
+async function until_true(pred: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return pred();
+}
+
+test("frame_reader: frames come out whole however the stream is cut; an oversized header ends it", (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ type: fc.integer({ min: 0, max: 255 }), payload: fc.uint8Array({ maxLength: 300 }) }), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 10 }),
+      (frames, cuts) => {
+        const stream = Buffer.concat(frames.map((f) => k.frame_encode(f.type, f.payload)));
+        const rd = new k.frame_reader(256);
+        const out: { type: number; payload: Uint8Array }[] = [];
+        let off = 0;
+        for (let i = 0; off < stream.length; i++) {
+          const n = cuts[i % cuts.length];
+          rd.push(stream.subarray(off, off + n));
+          off += n;
+          for (let f = rd.next(); f !== null; f = rd.next()) out.push({ type: f.type, payload: new Uint8Array(f.payload) });
+        }
+        const first_big = frames.findIndex((f) => f.payload.length > 256);
+        const want = first_big < 0 ? frames : frames.slice(0, first_big);
+        t.deepEqual(out, want.map((f) => ({ type: f.type, payload: new Uint8Array(f.payload) })));
+        t.is(rd.error !== null, first_big >= 0);
+      },
+    ),
+    { seed: 1, numRuns: 200 },
+  );
+  t.is(k.FRAME_MAX, 1024 * 1024);
+});
+
+test.serial("4096 zero bytes: the client is dropped with one log line, nothing after the first frame is read", async (t) => {
+  log = "";
+  const got = await raw_client(socket, [Buffer.alloc(4096)]);
+  t.deepEqual(got, []);
+  t.is(log, "virtnet kernel: dropping a client that sent an unknown frame type 0\n");
+  log = "";
+});
+
+test.serial("a command frame of 1 MiB is served; stdin over 16 MiB drops the client and kills the command", async (t) => {
+  const big = "x".repeat(k.FRAME_MAX - 200);
+  const got = await raw_client(socket, [cmd(["sysctl", "-n", "kern.features.vimage"], { BIG: big })]);
+  t.deepEqual(
+    got.map((f) => [f.type, f.payload.toString()]),
+    [
+      [k.FRAME_STDOUT, "1\n"],
+      [k.FRAME_EXIT, JSON.stringify({ status: 0 })],
+    ],
+  );
+  t.is(log, "");
+  const chunk = k.frame_encode(k.FRAME_STDIN, Buffer.alloc(k.FRAME_MAX));
+  const flood = [cmd(["ifconfig", "-"]), ...Array.from({ length: 17 }, () => chunk)];
+  const r = await raw_client(socket, flood);
+  t.deepEqual(
+    r.map((f) => f.type),
+    [k.FRAME_NEED_STDIN],
+  );
+  t.is(log, `virtnet kernel: dropping a client that sent more than ${k.STDIN_MAX} bytes of standard input\n`);
+  t.true(await until_true(() => k.allproc.length === 0));
+  log = "";
+});
+
+test.serial("a client that hangs up mid-command leaves no process behind, simulated or handed to the host", async (t) => {
+  const ping = await raw_client(socket, [cmd(["jexec", "a", "ping", "10.0.0.2"])], (f) => f.type === k.FRAME_STDOUT && f.payload.toString().includes("bytes from"));
+  t.true(ping.some((f) => f.payload.toString().includes("64 bytes from 10.0.0.2")));
+  t.true(await until_true(() => k.allproc.length === 0), "the ping is gone");
+  const handed = await raw_client(socket, [cmd(["jexec", "a", "sh", "-c", "sleep 100"])], (f) => f.type === k.FRAME_EXEC);
+  t.deepEqual(JSON.parse(handed[handed.length - 1].payload.toString()), { id: 1, argv: ["sh", "-c", "sleep 100"], jail: "1", fib: "0" });
+  t.true(await until_true(() => k.allproc.length === 0), "jexec and its stand-in are gone");
+  t.is(log, "");
+});
+
+test.serial("50 shims at once all get their answers", async (t) => {
+  const r = await sh(`i=0
+while [ $i -lt 50 ]; do
+  if [ $((i % 2)) -eq 0 ]; then sysctl -n kern.features.vimage >out.$i 2>&1 & else jexec a ifconfig -l >out.$i 2>&1 & fi
+  i=$((i + 1))
+done
+wait
+i=0
+while [ $i -lt 50 ]; do cat out.$i; i=$((i + 1)); done
+`);
+  t.is(r.err, "");
+  t.is(r.out, Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? "1\n" : "lo0 epair0a\n")).join(""));
+  t.is(k.allproc.length, 0);
+  t.is(log, "");
+});
+
+/** VmRSS of a process, in bytes. */
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m === null ? 0 : Number(m[1]) * 1024;
+}
+
+function host_children(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const c = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").trim();
+    if (c !== "") out.push(...c.split(/\s+/).map(Number));
+  }
+  return out;
+}
+
+/** Alive and not a zombie. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+test.serial("a daemon of its own (virtnet kernel --pcap): a 4 GB frame costs no memory; captures and host children at SIGTERM", async (t) => {
+  if (!fs.existsSync("/proc/self/status")) return t.pass("needs Linux's /proc");
+  const sock2 = path.join(tmp, "k2.sock");
+  const pcaps = path.join(tmp, "k2-pcap");
+  const d: ChildProcess = spawn(process.execPath, [bin, "kernel", "--socket", sock2, "--seed", "3", "--pcap", pcaps], { stdio: ["ignore", "pipe", "pipe"] });
+  let dout = "";
+  let derr = "";
+  d.stdout?.on("data", (b: Buffer) => (dout += b.toString()));
+  d.stderr?.on("data", (b: Buffer) => (derr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => d.on("close", (code) => resolve(code)));
+  try {
+    t.true(await until_true(() => dout.includes("listening")), dout + derr);
+    t.is(dout, `virtnet kernel: listening on ${sock2} (seed 3), capturing into ${pcaps}\n`);
+    const pid = d.pid ?? 0;
+
+    // A client that claims a 4 GB frame and starts sending it.
+    const before = rss(pid);
+    await new Promise<void>((resolve) => {
+      const c = net.createConnection(sock2);
+      c.on("error", () => resolve());
+      c.on("close", () => resolve());
+      c.on("connect", () => {
+        const hdr = Buffer.from([k.FRAME_CMD, 0xff, 0xff, 0xff, 0xff]);
+        c.write(hdr);
+        const mb = Buffer.alloc(1024 * 1024, 0x41);
+        for (let i = 0; i < 128; i++) c.write(mb);
+      });
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    t.true(rss(pid) - before < 32 * 1024 * 1024, `RSS grew by ${rss(pid) - before}`);
+    t.is(derr, "virtnet kernel: dropping a client that sent a frame of 4294967295 bytes (more than 1048576)\n");
+
+    // Traffic, then a host command in flight when the daemon is told to stop.
+    const r = await sh(`${"jail -c name=a persist vnet >/dev/null\njail -c name=b persist vnet >/dev/null\nifconfig epair create >/dev/null\nifconfig epair0a vnet a\nifconfig epair0b vnet b\n"}jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec b ifconfig epair0b 10.0.0.2/24 up
+jexec a ping -c 2 10.0.0.2 >/dev/null; echo "ping=$?"
+`, { VIRTNET_SOCKET: sock2 });
+    t.is(r.out, "ping=0\n");
+    const shim = spawn(path.join(shims, "jexec"), ["a", "sh", "-c", "sleep 30; echo not reached"], { env: { ...process.env, VIRTNET_SOCKET: sock2 }, stdio: ["pipe", "pipe", "pipe"] });
+    let shim_err = "";
+    shim.stderr.on("data", (b: Buffer) => (shim_err += b.toString()));
+    const shim_done = new Promise<number | null>((resolve) => shim.on("close", (code) => resolve(code)));
+    t.true(await until_true(() => host_children(shim.pid ?? 0).length > 0), "the shim runs sh on the host");
+    const [host_sh] = host_children(shim.pid ?? 0);
+    t.true(await until_true(() => host_children(host_sh).length > 0), "the host's sh runs sleep");
+    const [host_sleep] = host_children(host_sh);
+    d.kill("SIGTERM");
+    t.is(await exited, 0);
+    t.is(await shim_done, 70);
+    t.is(shim_err, "jexec: lost the connection to the VirtNet kernel\n");
+    t.true(await until_true(() => !running(host_sh) && !running(host_sleep)), "the host's sh and its sleep were killed with the shim");
+
+    t.deepEqual(fs.readdirSync(pcaps).sort(), ["a-epair0a.pcap", "b-epair0b.pcap"]);
+    for (const f of fs.readdirSync(pcaps)) {
+      const b = fs.readFileSync(path.join(pcaps, f));
+      t.is(b.readUInt32LE(0), 0xa1b2c3d4);
+      let off = 24;
+      let n = 0;
+      while (off + 16 <= b.length) {
+        off += 16 + b.readUInt32LE(off + 8);
+        n++;
+      }
+      t.is(off, b.length, `${f}: whole records`);
+      // Who-has and is-at, two echo requests and replies (and the
+      // gratuitous ARPs each end saw).
+      t.true(n >= 6, `${f}: ${n} packets`);
+    }
+  } finally {
+    if (d.exitCode === null) d.kill("SIGKILL");
+  }
 });
