@@ -83,7 +83,7 @@ ifconfig \${ep} vnet a
 ifconfig \${ep%a}b vnet b
 jexec a ifconfig \${ep} 10.0.0.1/24 up
 jexec b ifconfig \${ep%a}b 10.0.0.2/24 up
-jexec a ping -c 3 -i 5 10.0.0.2
+jexec a ping -c 3 -i 60 10.0.0.2
 jexec a ifconfig -l
 `);
   t.is(r.err, "");
@@ -91,8 +91,9 @@ jexec a ifconfig -l
   t.regex(r.out, /^a: created\nb: created\nPING 10\.0\.0\.2 \(10\.0\.0\.2\): 56 data bytes\n64 bytes from 10\.0\.0\.2: icmp_seq=0 ttl=64 time=/);
   t.regex(r.out, /3 packets transmitted, 3 packets received, 0\.0% packet loss\n/);
   t.true(r.out.endsWith("lo0 epair0a\n"));
-  // Ten seconds of pinging in virtual time take far less in real time.
-  t.true(Date.now() - started < 10_000);
+  // Two minutes of pinging in virtual time take far less in real time,
+  // even on a loaded machine.
+  t.true(Date.now() - started < 60_000);
 });
 
 sh_test.serial("exit statuses and stderr come back as the program left them", async (t) => {
