@@ -11,7 +11,7 @@ import { bpf_attach_event, bpf_open_capture, pcap_file, type bpf_d } from "../ne
 import type { ifnet } from "../net/if.ts";
 import { vnet_name, type vnet } from "../net/vnet.ts";
 import { sh_shell, type sh_io } from "./sh.ts";
-import { lookup } from "./programs.ts";
+import { sh_options_for } from "./programs.ts";
 import { virtnet_kernel_main } from "./virtnet_kernel.ts";
 import { virtnet_shims_main } from "./virtnet_shims.ts";
 import { virtnet_atf_main } from "./atf.ts";
@@ -56,8 +56,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   kern_boot({ seed: o.seed });
   const root = proc_create(cred0, "sh");
   const shell = new sh_shell({
-    lookup: (n) => lookup(root, n),
-    name: o.name,
+    ...sh_options_for(root, o.name, o.name !== "sh", o.cwd),
     readFile: (f) => {
       try {
         return fs.readFileSync(path.resolve(o.cwd, f), "utf8");
@@ -71,6 +70,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
       else fs.writeFileSync(p, data);
     },
   });
+  shell.import_env(process.env);
   let status: number;
   try {
     status = await shell.run(src, o.stdout, o.stderr);
