@@ -104,6 +104,8 @@ class sh_return extends Error {
 /** error(): a message; the shell (or subshell) ends with status 2 unless a
  *  regular builtin raised it. */
 class sh_error extends Error {
+  /** The builtin that raised it (FreeBSD's commandname while it runs). */
+  who: string | undefined;
   constructor(
     msg: string,
     readonly status = 2,
@@ -315,7 +317,7 @@ export class sh_shell {
       return e.bysignal;
     }
     if (e instanceof sh_error) {
-      this.warn(io, e.message);
+      io.stderr.write(`${e.who ?? this.name()}: ${e.message}\n`);
       this.status = e.status;
       return false;
     }
@@ -865,7 +867,7 @@ export class sh_shell {
       }
       let ents: string[];
       try {
-        ents = fs.readdirSync(this.path(prefix === "" ? "." : prefix)).sort();
+        ents = [".", "..", ...fs.readdirSync(this.path(prefix === "" ? "." : prefix))].sort();
       } catch {
         return;
       }
@@ -893,7 +895,7 @@ export class sh_shell {
    * whether unquoted expansions are split later (true), never (false), or
    * the word is an assignment ("assign": ~ after : too).
    */
-  private async pieces(w: string, io: io, ctx: "unq" | "dq" | "here", split: boolean | "assign"): Promise<piece[]> {
+  private async pieces(w: string, io: io, ctx: "unq" | "dq" | "dqw" | "here", split: boolean | "assign"): Promise<piece[]> {
     const out: piece[] = [];
     const q = ctx !== "unq";
     let lit = "";
@@ -919,7 +921,7 @@ export class sh_shell {
         if (ctx === "unq") {
           flush();
           out.push({ s: d, q: true, split: false });
-        } else if (d === "$" || d === "`" || d === "\\" || (d === '"' && ctx === "dq")) {
+        } else if (d === "$" || d === "`" || d === "\\" || (d === '"' && ctx !== "here") || (d === "}" && ctx === "dqw")) {
           lit += d;
         } else lit += "\\" + d;
         i += 2;
@@ -932,7 +934,7 @@ export class sh_shell {
         i = e + 1;
         continue;
       }
-      if (c === '"' && ctx === "unq") {
+      if (c === '"' && (ctx === "unq" || ctx === "dqw")) {
         flush();
         const e = scan_end(w, i);
         const inner = w.slice(i + 1, e - 1);
@@ -1072,8 +1074,8 @@ export class sh_shell {
       return [{ s: val ?? "", q, split: sp }];
     };
     const word_pieces = async (): Promise<piece[]> => {
-      const ps = await this.pieces(word, io, q ? "dq" : "unq", split);
-      return ps.map((p) => (q ? { ...p, q: true } : p));
+      const ps = await this.pieces(word, io, q ? "dqw" : "unq", split);
+      return ps.map((p) => (q ? { ...p, q: true, split: false } : p));
     };
     if (op === undefined) {
       if (val === undefined && this.flags.has("u") && name !== "@" && name !== "*") throw new sh_error(`${name}: parameter not set`);
@@ -1090,7 +1092,7 @@ export class sh_shell {
       case ":=": {
         if (!isnull) return value();
         if (!/^[A-Za-z_]/.test(name)) throw new sh_error(`\${${inner}}: Bad substitution`);
-        const v = (await this.pieces(word, io, q ? "dq" : "unq", false)).map((p) => p.s).join("");
+        const v = (await this.pieces(word, io, q ? "dqw" : "unq", false)).map((p) => p.s).join("");
         this.setvar(name, v);
         return [{ s: v, q, split: sp }];
       }
@@ -1280,9 +1282,9 @@ export class sh_shell {
       return await this.builtin(name, argv, io, tested);
     } catch (e) {
       if (!(e instanceof sh_error)) throw e;
-      this.errname = name;
+      e.who ??= this.errname ?? this.name();
       if (special) throw e;
-      this.warn(io, e.message);
+      io.stderr.write(`${e.who}: ${e.message}\n`);
       return e.status;
     } finally {
       this.errname = saved;
