@@ -64,13 +64,26 @@ function pad(s: string, flags: string, width: number, zero_ok: boolean): string 
   return s.padStart(width);
 }
 
+/** %.Nf with C's rounding of an exact tie to even (toFixed rounds it up). */
+function fixed(v: number, p: number): string {
+  const s = v.toFixed(p);
+  if (p + 30 > 100) return s;
+  const exact = Math.abs(v).toFixed(p + 30);
+  const cut = exact.length - 30;
+  if (!/^50*$/.test(exact.slice(cut))) return s;
+  const down = exact.slice(0, cut).replace(/\.$/, "");
+  const last = Number(down[down.length - 1]);
+  if (last % 2 === 0) return (v < 0 ? "-" : "") + down;
+  return s;
+}
+
 function fmt_float(v: number, conv: string, flags: string, prec: number | null): string {
   const p = prec === null ? 6 : prec;
   let s: string;
   if (!Number.isFinite(v)) s = Number.isNaN(v) ? "nan" : v < 0 ? "-inf" : "inf";
   else {
     const lc = conv.toLowerCase();
-    if (lc === "f") s = v.toFixed(p);
+    if (lc === "f") s = fixed(v, p);
     else if (lc === "e") s = v.toExponential(p);
     else {
       // %g: %e when the exponent is < -4 or >= the precision, trailing zeros gone.

@@ -112,7 +112,7 @@ async function jexec_main(ctx: prog_ctx): Promise<number> {
   }
   let cmd = ctx.argv.slice(i + 1);
   if (cmd.length === 0) cmd = ["sh"];
-  return exec_prog(kp, cmd, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd });
+  return exec_prog(kp, cmd, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned });
 }
 
 /** setfib(1): run a command with another default FIB. */
@@ -130,7 +130,7 @@ async function setfib_main(ctx: prog_ctx): Promise<number> {
     ctx.stderr.write(`setfib: setfib(${v}): Invalid argument\n`);
     return 1;
   }
-  return exec_prog(kp, ctx.argv.slice(i + 1), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd });
+  return exec_prog(kp, ctx.argv.slice(i + 1), { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned });
 }
 
 /** The shell's options when it runs as process `self`. */

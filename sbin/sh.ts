@@ -19,9 +19,9 @@ import { test_eval, test_error } from "./test.ts";
 import { printf_format } from "./printf.ts";
 import { sys_signame } from "../kern/kern_sig.ts";
 
-export { sh_arith } from "./sh_arith.ts";
-export { sh_test } from "./test.ts";
-export { sh_printf } from "./printf.ts";
+export { sh_arith, arith_eval, arith_error } from "./sh_arith.ts";
+export { sh_test, test_eval, test_error } from "./test.ts";
+export { sh_printf, printf_format } from "./printf.ts";
 
 export interface sh_io {
   write(s: string): void;
@@ -222,6 +222,8 @@ interface job {
   done: Promise<number>;
   status: number | null;
   child: sh_shell;
+  /** A simple command: the signal is the program's alone (no shell in between). */
+  simple: boolean;
 }
 
 /** One shell: variables, functions, options, traps, jobs. */
@@ -556,7 +558,7 @@ export class sh_shell {
     const child = this.fork();
     child.pids = new Set();
     // A background command of a script reads /dev/null.
-    const j: job = { id, pid, status: null, done: Promise.resolve(0), child };
+    const j: job = { id, pid, status: null, done: Promise.resolve(0), child, simple: n.k === "simple" };
     j.done = this.subshell(n, { ...io, stdin: new sh_in("") }, false, child).then((s) => (j.status = s));
     this.jobs.push(j);
     this.lastbg = pid;
@@ -1845,9 +1847,13 @@ export class sh_shell {
       const j = t.startsWith("%") || /^[0-9]+$/.test(t) ? this.findjob(t) : null;
       if (j !== null) {
         if (sig !== 0 && j.status === null) {
-          if (j.child.traps.get(sig) === undefined) j.child.killed = sig;
-          else j.child.pending_sigs.push(sig);
+          // The job's process group: its programs, and the subshell running them.
           for (const pid of j.child.pids) this.opts.kill?.(pid, sig);
+          if (!j.simple) {
+            const action = j.child.traps.get(sig);
+            if (action === undefined) j.child.killed = sig;
+            else if (action !== "") j.child.pending_sigs.push(sig);
+          }
         }
         continue;
       }

@@ -5,32 +5,9 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
-
-type progs = Record<string, (argv: string[], stdin: string) => [string, number]>;
-
-async function run(k: Kernel, src: string, progs: progs = {}, cwd = process.cwd()) {
-  let out = "";
-  let err = "";
-  const sh = new k.sh_shell({
-    name: "t.sh",
-    script: true,
-    pid: 4242,
-    cwd,
-    lookup: (n) => {
-      const f = progs[n];
-      if (f === undefined) return null;
-      return async (c) => {
-        const [o, s] = f(c.argv, c.stdin);
-        c.stdout.write(o);
-        return s;
-      };
-    },
-  });
-  sh.vars.set("HOME", "/home/u");
-  const status = await sh.run(src, { write: (s) => (out += s) }, { write: (s) => (err += s) });
-  return { out, err, status };
-}
+import { loadKernelUnbooted } from "../helpers/builds.ts";
+import { run, type progs } from "./sh_helpers.ts";
+import { run_script } from "./prog_helpers.ts";
 
 interface row {
   name: string;
@@ -123,20 +100,6 @@ const ROWS: row[] = [
   { name: "redirection from a missing file", src: "cat </nonexistent/x; echo $?", out: "2\n", err: "t.sh: cannot open /nonexistent/x: No such file or directory\n" },
 ];
 
-const SYNTAX: [string, string, string, string][] = [
-  // name, script, stdout before the error, stderr
-  ["a stray fi on line 4", "echo one\necho two\nif true; then\n  echo x\nfi fi\necho never", "one\ntwo\n", 't.sh: 5: Syntax error: "fi" unexpected\n'],
-  ["end of file in if", "echo a\nif true; then\necho x\n", "a\n", 't.sh: 4: Syntax error: end of file unexpected (expecting "fi")\n'],
-  ["unterminated quote names its start", "x=1\necho \"open\n\n", "", "t.sh: 2: Syntax error: Unterminated quoted string\n"],
-  ["bad for variable", "echo ok\nfor 1x in a; do :; done", "ok\n", "t.sh: 2: Syntax error: Bad for loop variable\n"],
-  ["unexpected )", "echo )", "", 't.sh: 1: Syntax error: ")" unexpected\n'],
-  ["missing done", "while true; do\necho x\n", "", 't.sh: 3: Syntax error: end of file unexpected (expecting "done")\n'],
-  ["bad substitution", "echo a\necho ${x!}", "a\n", "t.sh: 2: Syntax error: Bad substitution\n"],
-  ["missing ))", "echo $((1+2", "", "t.sh: 1: Syntax error: Missing '))'\n"],
-  ["special builtin as function name", "exit() { :; }", "", "t.sh: 1: Syntax error: Cannot override a special builtin with a function\n"],
-  ["empty command before ;", "echo a; ; echo b", "", 't.sh: 1: Syntax error: ";" unexpected\n'],
-];
-
 test("sh: expansions, builtins, traps, set -e/-u as FreeBSD's sh", async (t) => {
   const k = await loadKernelUnbooted("vimage");
   const progs: progs = { cat: (_a, stdin) => [stdin, 0], grep: (a, stdin) => [String(stdin.split("\n").filter((l) => l !== "" && l.includes(a[a.length - 1])).length) + "\n", 0] };
@@ -145,16 +108,6 @@ test("sh: expansions, builtins, traps, set -e/-u as FreeBSD's sh", async (t) => 
     t.is(got.out, r.out, `${r.name}: stdout`);
     t.is(got.err, r.err ?? "", `${r.name}: stderr`);
     t.is(got.status, r.status ?? 0, `${r.name}: status`);
-  }
-});
-
-test("sh: a syntax error ends the script after the commands before it, with its line, status 2", async (t) => {
-  const k = await loadKernelUnbooted("vimage");
-  for (const [name, src, out, err] of SYNTAX) {
-    const got = await run(k, src);
-    t.is(got.out, out, `${name}: stdout`);
-    t.is(got.err, err, `${name}: stderr`);
-    t.is(got.status, 2, `${name}: status`);
   }
 });
 
@@ -191,4 +144,25 @@ test("sh: programs get argv, stdin, and status; pipelines and background jobs", 
   };
   const r = await run(k, `e=$(name); echo "[$e]" \`echo sub\`\necho piped | upper\nname & wait\necho "bg $!"\nprog 3 || echo "failed $?"\n! prog 0 || echo negated`, progs);
   t.is(r.out, "[epair0a] sub\nPIPED\nepair0a\nbg 4243\n3\nfailed 3\n0\nnegated\n");
+});
+
+test("sh: kill and wait for background jobs of simulated programs", async (t) => {
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+jexec a ifconfig lo0 127.0.0.1/8 up
+jexec a ping -q 127.0.0.1 &
+sleep 2
+kill -INT %1
+wait %1; echo "ping $?"
+{ sleep 100; echo never; } &
+sleep 1; kill %2; wait %2; echo "group $?"
+sleep 50 & kill $!; wait $!; echo "sleep $?"
+kill 99999; echo "nosuch $?"
+jail -r a >/dev/null
+`);
+  t.is(
+    r.out,
+    "PING 127.0.0.1 (127.0.0.1): 56 data bytes\n\n--- 127.0.0.1 ping statistics ---\n2 packets transmitted, 2 packets received, 0.0% packet loss\nround-trip min/avg/max/stddev = 0.000/0.000/0.000/0.000 ms\nping 0\ngroup 143\nsleep 143\nnosuch 1\n",
+  );
+  t.is(r.err, "kill: 99999: No such process\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
