@@ -55,6 +55,7 @@ export function host_exec(prog: host_prog, ctx: sh_cmd_ctx): number {
   }
   const env: Record<string, string> = {};
   for (const [k, v] of ctx.env) env[k] = v;
+  ctx.stdin_read = true;
   const r = spawnSync(prog.path, ctx.argv.slice(1), {
     argv0: name,
     input: ctx.stdin,

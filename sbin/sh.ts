@@ -38,6 +38,8 @@ export interface sh_cmd_ctx {
   cwd?: string;
   /** Told the pid of each process started for the command (for kill %job). */
   spawned?: (pid: number) => void;
+  /** Set by a program that read its standard input to the end (a host program does). */
+  stdin_read?: boolean;
 }
 
 export type sh_program = (ctx: sh_cmd_ctx) => Promise<number>;
@@ -1239,7 +1241,9 @@ export class sh_shell {
       return 127;
     }
     const pids = this.pids;
-    const s = await prog({ argv, stdin: io.stdin.rest(), stdout: io.stdout, stderr: io.stderr, env, cwd: this.cwd, spawned: (pid) => pids.add(pid) });
+    const ctx: sh_cmd_ctx = { argv, stdin: io.stdin.rest(), stdout: io.stdout, stderr: io.stderr, env, cwd: this.cwd, spawned: (pid) => pids.add(pid) };
+    const s = await prog(ctx);
+    if (ctx.stdin_read === true) io.stdin.pos = io.stdin.data.length;
     return s;
   }
 
