@@ -127,7 +127,7 @@ interface piece {
 }
 
 const SPECIAL = new Set(["break", ":", ".", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times", "trap", "unset"]);
-const REGULAR = new Set(["cd", "command", "echo", "false", "getopts", "kill", "local", "printf", "pwd", "read", "test", "[", "true", "type", "wait", "jobs", "umask", "alias", "unalias", "hash"]);
+const REGULAR = new Set(["cd", "command", "echo", "false", "getopts", "kill", "local", "printf", "pwd", "read", "test", "[", "true", "type", "wait", "jobs", "umask", "hash"]);
 const KEYWORDS = new Set(["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]);
 
 /** Signal numbers by name (no SIG, upper case), EXIT = 0. */
@@ -298,13 +298,24 @@ export class sh_shell {
   /** Parse and run a script; resolves with its exit status. */
   async run(src: string, stdout: sh_io, stderr: sh_io, stdin = ""): Promise<number> {
     const io: io = { stdin: new sh_in(stdin), stdout, stderr };
-    await this.toplevel(io, () => this.run_src(src, io, false));
-    await this.wait_all();
+    // Killed by a signal, the shell does not wait for its background jobs.
+    if (!(await this.toplevel(io, () => this.run_src(src, io, false)))) await this.wait_all();
     return this.status;
   }
 
-  /** Run body as the whole life of this shell: errors and exit end it, the EXIT trap runs. */
-  private async toplevel(io: io, body: () => Promise<unknown>): Promise<void> {
+  /**
+   * A signal from outside (the terminal's ^C to `virtnet run`): it goes to
+   * the foreground programs, as to a process group, and to the shell, which
+   * runs its trap or ends after the command under way.
+   */
+  signal(sig: number): void {
+    for (const pid of this.pids) this.opts.kill?.(pid, sig);
+    if (this.traps.get(sig) !== "") this.pending_sigs.push(sig);
+  }
+
+  /** Run body as the whole life of this shell: errors and exit end it, the
+   *  EXIT trap runs.  True if a signal ended it. */
+  private async toplevel(io: io, body: () => Promise<unknown>): Promise<boolean> {
     let bysignal = false;
     try {
       await body();
@@ -312,6 +323,7 @@ export class sh_shell {
       bysignal = this.catch_exit(e, io);
     }
     if (!bysignal) await this.exittrap(io);
+    return bysignal;
   }
 
   /** An exception that ends a shell: set the status; true if a signal ended it. */
@@ -1481,9 +1493,14 @@ export class sh_shell {
       }
       case "trap":
         return this.trapcmd(argv, io);
-      case "times":
-        out("0m0.000000s 0m0.000000s\n0m0.000000s 0m0.000000s\n");
+      case "times": {
+        // The shell's own user and system time; host programs are reaped by
+        // spawnSync, whose times Node does not report, so children show 0.
+        const u = process.cpuUsage();
+        const t = (us: number) => `${Math.floor(us / 60e6)}m${((us % 60e6) / 1e6).toFixed(6)}s`;
+        out(`${t(u.user)} ${t(u.system)}\n${t(0)} ${t(0)}\n`);
         return 0;
+      }
       case "cd": {
         let args = argv.slice(1);
         while (args[0] === "-L" || args[0] === "-P" || args[0] === "-e") args = args.slice(1);
@@ -1525,13 +1542,29 @@ export class sh_shell {
       case "jobs":
         for (const j of this.jobs) out(`[${j.id}] ${j.pid} ${j.status === null ? "Running" : j.status === 0 ? "Done" : `Done(${j.status})`}\n`);
         return 0;
-      case "umask":
-        out("0022\n");
+      case "umask": {
+        const a = argv[1];
+        if (a === undefined) {
+          out(process.umask().toString(8).padStart(4, "0") + "\n");
+          return 0;
+        }
+        if (!/^[0-7]{1,4}$/.test(a)) throw new sh_error(`Illegal number: ${a}`);
+        process.umask(parseInt(a, 8));
         return 0;
-      case "alias":
-      case "unalias":
-      case "hash":
-        return 0;
+      }
+      case "hash": {
+        // No table of paths is kept (every lookup searches PATH), so -r has
+        // nothing to forget; a name is checked as the lookup would.
+        let s = 0;
+        for (const a of argv.slice(1)) {
+          if (a === "-r" || a === "-v") continue;
+          if (this.describe(a).kind === "none") {
+            io.stderr.write(`hash: ${a}: not found\n`);
+            s = 1;
+          }
+        }
+        return s;
+      }
       case "type":
       case "command": {
         let args = argv.slice(1);

@@ -25,6 +25,8 @@ export interface run_options {
   stderr: sh_io;
   /** Directory redirections are relative to. */
   cwd: string;
+  /** Take the process's SIGINT, SIGTERM and SIGHUP for the script (the command line does). */
+  signals?: boolean;
 }
 
 /**
@@ -71,10 +73,24 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
     },
   });
   shell.import_env(process.env);
+  // ^C, kill: to the script's foreground programs and its shell; a second
+  // one while the first is still being handled ends virtnet at once.
+  const caught = new Set<string>();
+  const onsig = (name: "SIGINT" | "SIGTERM" | "SIGHUP", num: number) => () => {
+    if (caught.has(name)) process.exit(128 + num);
+    caught.add(name);
+    shell.signal(num);
+  };
+  const handlers = [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]].map(([name, num]) => {
+    const h = onsig(name as "SIGINT" | "SIGTERM" | "SIGHUP", num as number);
+    if (o.signals === true) process.on(name as NodeJS.Signals, h);
+    return [name as NodeJS.Signals, h] as const;
+  });
   let status: number;
   try {
     status = await shell.run(src, o.stdout, o.stderr);
   } finally {
+    for (const [name, h] of handlers) process.off(name, h);
     proc_exit(root);
   }
   if (o.pcapdir !== null) {
@@ -143,5 +159,5 @@ export async function virtnet_main(argv: string[], stdout: sh_io, stderr: sh_io,
     stderr.write(`virtnet: ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory" : String(e)}\n`);
     return 66;
   }
-  return virtnet_run_script(src, { seed, pcapdir, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd() });
+  return virtnet_run_script(src, { seed, pcapdir, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd(), signals: true });
 }
