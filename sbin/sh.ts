@@ -250,8 +250,7 @@ export class sh_shell {
   private pending_sigs: number[] = [];
   private in_trap = false;
   private substatus = 0;
-  private optpos = 0; // getopts: place in the current argument
-  private optind_seen = 1;
+  private gopt: { reset: boolean; base: string[] | null; next: number | null; ptr: string | null } = { reset: true, base: null, next: 0, ptr: null };
   /** Who error messages name: the builtin running, else $0. */
   private errname: string | null = null;
   /** Set in a background job's shell when it is killed. */
@@ -717,6 +716,7 @@ export class sh_shell {
 
   setvar(name: string, v: string): void {
     if (this.readonly_.has(name)) throw new sh_error(`${name}: is read only`);
+    if (name === "OPTIND" && v.replace(/^0+/, "") === "1") this.gopt.reset = true;
     this.vars.set(name, v);
     if (this.flags.has("a")) this.exported.add(name);
   }
@@ -1264,6 +1264,8 @@ export class sh_shell {
     const saved_vars = assigns.map(([k]) => [k, this.vars.get(k)] as const);
     for (const [k, v] of assigns) this.setvar(k, v);
     this.params = argv.slice(1);
+    const saved_gopt = this.gopt;
+    this.gopt = { reset: true, base: null, next: 0, ptr: null };
     this.locals.push(new Map());
     this.funcnest++;
     const saved_loop = this.loopnest;
@@ -1290,6 +1292,7 @@ export class sh_shell {
         else this.vars.set(k, v);
       }
       this.params = saved_params;
+      this.gopt = saved_gopt;
     }
   }
 
@@ -1399,8 +1402,9 @@ export class sh_shell {
         return this.setcmd(argv, io);
       case "shift": {
         const n = this.number(argv[1], 1);
-        if (n > this.params.length) throw new sh_error("can't shift that many");
+        if (n > this.params.length) return 1;
         this.params = this.params.slice(n);
+        this.gopt.reset = true;
         return 0;
       }
       case "export":
@@ -1621,6 +1625,7 @@ export class sh_shell {
       const a = argv[i];
       if (a === "--") {
         this.params = argv.slice(i + 1);
+        this.gopt.reset = true;
         return 0;
       }
       if (a === "-") {
@@ -1648,7 +1653,10 @@ export class sh_shell {
         else this.flags.delete(f);
       }
     }
-    if (i < argv.length) this.params = argv.slice(i);
+    if (i < argv.length) {
+      this.params = argv.slice(i);
+      this.gopt.reset = true;
+    }
     return 0;
   }
 
@@ -1752,72 +1760,78 @@ export class sh_shell {
     return eof ? 1 : 0;
   }
 
+  /** getopts: as options.c keeps it, the next argument and the rest of the current one. */
   private getoptscmd(argv: string[], io: io): number {
-    if (argv.length < 3) throw new sh_error("usage: getopts optstring var [arg ...]");
+    if (argv.length < 3) throw new sh_error("usage: getopts optstring var [arg]");
+    const g = this.gopt;
+    if (g.reset) {
+      g.base = argv.length > 3 ? argv.slice(3) : null;
+      g.next = 0;
+      g.ptr = null;
+      g.reset = false;
+    }
+    const args = g.base ?? this.params;
     const optstr = argv[1];
-    const vname = argv[2];
-    const args = argv.length > 3 ? argv.slice(3) : this.params;
-    let ind = Number(this.vars.get("OPTIND") ?? "1") || 1;
-    if (ind !== this.optind_seen || ind === 1) {
-      if (ind !== this.optind_seen || this.optpos === 0) this.optpos = 0;
-    }
-    const done = () => {
-      this.setvar(vname, "?");
-      this.vars.delete("OPTARG");
-      this.setvar("OPTIND", String(ind));
-      this.optind_seen = ind;
-      this.optpos = 0;
-      return 1;
-    };
-    if (this.optpos === 0) {
-      const a = args[ind - 1];
-      if (a === undefined || !a.startsWith("-") || a === "-") return done();
-      if (a === "--") {
-        ind++;
-        return done();
-      }
-      this.optpos = 1;
-    }
-    const a = args[ind - 1] ?? "";
-    const c = a[this.optpos++];
-    const k = optstr.indexOf(c);
-    const silent = optstr.startsWith(":");
-    let result = c;
-    if (k < 0 || c === ":") {
-      result = "?";
-      if (silent) this.setvar("OPTARG", c);
-      else {
-        this.vars.delete("OPTARG");
-        io.stderr.write(`Illegal option -${c}\n`);
-      }
-    } else if (optstr[k + 1] === ":") {
-      if (this.optpos < a.length) {
-        this.setvar("OPTARG", a.slice(this.optpos));
-        this.optpos = a.length;
-      } else if (ind < args.length) {
-        this.setvar("OPTARG", args[ind]);
-        ind++;
-        this.optpos = a.length;
-      } else {
-        if (silent) {
-          result = ":";
-          this.setvar("OPTARG", c);
-        } else {
-          result = "?";
-          this.vars.delete("OPTARG");
-          io.stderr.write(`No arg for -${c} option\n`);
+    let c = "?";
+    let done = 0;
+    let ind = 0;
+    let newoptarg: string | null = null;
+    let p = g.ptr;
+    out: {
+      if (p === null || p === "") {
+        if (g.next === null) return 1;
+        const a = args[g.next];
+        let atend = a === undefined || a[0] !== "-" || a.length === 1;
+        if (!atend) {
+          g.next++;
+          p = a.slice(1);
+          atend = p === "-";
         }
-        this.optpos = a.length;
+        if (atend) {
+          ind = g.next + 1;
+          g.next = null;
+          p = null;
+          done = 1;
+          break out;
+        }
       }
-    } else this.vars.delete("OPTARG");
-    if (this.optpos >= a.length) {
-      ind++;
-      this.optpos = 0;
+      const cur: string = p ?? "";
+      c = cur[0];
+      p = cur.slice(1);
+      let k = 0;
+      for (; k < optstr.length && optstr[k] !== c; k++) if (optstr[k + 1] === ":") k++;
+      if (k >= optstr.length) {
+        if (optstr[0] === ":") newoptarg = c;
+        else io.stderr.write(`Illegal option -${c}\n`);
+        c = "?";
+        break out;
+      }
+      if (optstr[k + 1] === ":") {
+        if (p === "") {
+          const nx = g.next === null ? undefined : args[g.next];
+          if (nx === undefined) {
+            if (optstr[0] === ":") {
+              newoptarg = c;
+              c = ":";
+            } else {
+              io.stderr.write(`No arg for -${c} option\n`);
+              c = "?";
+            }
+            break out;
+          }
+          if (g.next !== null) g.next++;
+          newoptarg = nx;
+        } else newoptarg = p;
+        p = null;
+      }
     }
-    this.setvar(vname, result);
-    this.setvar("OPTIND", String(ind));
-    this.optind_seen = ind;
-    return 0;
+    if (g.next !== null) ind = g.next + 1;
+    g.ptr = p;
+    if (newoptarg !== null) this.setvar("OPTARG", newoptarg);
+    else this.vars.delete("OPTARG");
+    this.vars.set("OPTIND", String(ind));
+    this.setvar(argv[2], c);
+    return done;
   }
 
   private findjob(spec: string): job | null {
