@@ -142,6 +142,22 @@ function signum(s: string): number | null {
   const i = sys_signame.findIndex((n, k) => k > 0 && n.toUpperCase() === u);
   return i > 0 ? i : null;
 }
+/** The names trap -l and kill -l print, lines kept under 72 columns. */
+function signal_list(): string {
+  let out = "";
+  let len = 0;
+  for (let n = 1; n < sys_signame.length; n++) {
+    const name = sys_signame[n].toUpperCase();
+    out += name;
+    len += name.length + 1;
+    if (len > 71 || n === sys_signame.length - 1) {
+      out += "\n";
+      len = 0;
+    } else out += " ";
+  }
+  return out;
+}
+
 function signame(n: number): string {
   return n === 0 ? "EXIT" : sys_signame[n].toUpperCase();
 }
@@ -374,7 +390,9 @@ export class sh_shell {
         n = p.parsecmd();
       } catch (e) {
         if (!(e instanceof sh_syntax_error)) throw e;
-        const where = this.opts.script === true ? `${this.name()}: ${e.line}: ` : `${this.name()}: `;
+        // FreeBSD's synerror: commandname (the script, or the builtin
+        // reading commands: eval, .) with the line; else only arg0.
+        const where = this.errname !== null ? `${this.errname}: ${e.line}: ` : this.opts.script === true ? `${this.name()}: ${e.line}: ` : `${this.name()}: `;
         io.stderr.write(`${where}Syntax error: ${e.message}\n`);
         throw new sh_exit(2);
       }
@@ -1240,7 +1258,7 @@ export class sh_shell {
       try {
         const st = fs.statSync(this.path(name));
         if (st.isDirectory() || (st.mode & 0o111) === 0) {
-          io.stderr.write(`${this.name()}: ${name}: Permission denied\n`);
+          io.stderr.write(`${this.errname ?? this.name()}: ${name}: Permission denied\n`);
           return 126;
         }
       } catch {
@@ -1249,7 +1267,7 @@ export class sh_shell {
     }
     const prog = this.opts.lookup(name, env);
     if (prog === null) {
-      io.stderr.write(`${this.name()}: ${name}: not found\n`);
+      io.stderr.write(`${this.errname ?? this.name()}: ${name}: not found\n`);
       return 127;
     }
     const pids = this.pids;
@@ -1456,7 +1474,6 @@ export class sh_shell {
       case "eval": {
         const src = argv.slice(1).join(" ");
         if (src.trim() === "") return 0;
-        this.errname = null;
         return this.run_src(src, io, tested);
       }
       case ".": {
@@ -1478,8 +1495,9 @@ export class sh_shell {
           }
         }
         const src = full === null ? null : this.read_file(full);
-        if (src === null) throw new sh_error(`${f}: not found`);
-        this.errname = null;
+        if (src === null || full === null) throw new sh_error(`${f}: not found`);
+        // While the file runs, its name is the one errors give (commandname).
+        this.errname = full;
         this.funcnest++;
         try {
           return await this.run_src(src, io, tested);
@@ -1491,7 +1509,6 @@ export class sh_shell {
         }
       }
       case "exec": {
-        this.errname = null;
         const s = await this.run_program(argv.slice(1), io, []);
         throw new sh_exit(s);
       }
@@ -1501,7 +1518,7 @@ export class sh_shell {
         // The shell's own user and system time; host programs are reaped by
         // spawnSync, whose times Node does not report, so children show 0.
         const u = process.cpuUsage();
-        const t = (us: number) => `${Math.floor(us / 60e6)}m${((us % 60e6) / 1e6).toFixed(6)}s`;
+        const t = (us: number) => `${Math.floor(us / 60e6)}m${((us % 60e6) / 1e6).toFixed(3)}s`;
         out(`${t(u.user)} ${t(u.system)}\n${t(0)} ${t(0)}\n`);
         return 0;
       }
@@ -1578,7 +1595,9 @@ export class sh_shell {
             if (args[0] !== "-p") mode = args[0] === "-v" ? "v" : "V";
             args = args.slice(1);
           }
-        }
+          if (args[0] === "--") args = args.slice(1);
+          if (args.length !== 1) throw new sh_error("wrong number of arguments");
+        } else if (args[0] === "--" && args.length > 1) args = args.slice(1);
         let s = 0;
         for (const a of args) {
           const d = this.describe(a);
@@ -1668,7 +1687,7 @@ export class sh_shell {
       return 0;
     }
     if (args[0] === "-l") {
-      io.stdout.write(sys_signame.slice(1).map((n) => n.toUpperCase()).join(" ") + "\n");
+      io.stdout.write(signal_list());
       return 0;
     }
     let action: string | null;
@@ -1680,7 +1699,7 @@ export class sh_shell {
     let s = 0;
     for (const a of args) {
       const n = signum(a);
-      if (n === null || n === 9 || n === 17) {
+      if (n === null) {
         io.stderr.write(`trap: bad signal ${a}\n`);
         s = 1;
         continue;
@@ -1869,7 +1888,7 @@ export class sh_shell {
     let i = 1;
     const a1 = argv[1];
     if (a1 === "-l") {
-      io.stdout.write(sys_signame.slice(1).map((n) => n.toUpperCase()).join(" ") + "\n");
+      io.stdout.write(signal_list());
       return 0;
     }
     if (a1 === "-s" || a1 === "-n") {

@@ -38,3 +38,20 @@ test("sh_parser: -c and stdin scripts name no line", async (t) => {
   t.is(s, 2);
   t.is(err, 'sh: Syntax error: "fi" unexpected\n');
 });
+
+test("sh_parser: a syntax error in a sourced file names the file and its line", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-shp-"));
+  try {
+    fs.writeFileSync(path.join(dir, "bad.sh"), "echo in bad\nfi\n");
+    const r = await run(k, "echo before\n. ./bad.sh\necho never", {}, dir);
+    t.is(r.out, "before\nin bad\n");
+    t.is(r.err, './bad.sh: 2: Syntax error: "fi" unexpected\n');
+    t.is(r.status, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
