@@ -348,7 +348,7 @@ export class sh_shell {
       return e.bysignal;
     }
     if (e instanceof sh_error) {
-      io.stderr.write(`${e.who ?? this.name()}: ${e.message}\n`);
+      if (e.message !== "") io.stderr.write(`${e.who ?? this.name()}: ${e.message}\n`);
       this.status = e.status;
       return false;
     }
@@ -1323,7 +1323,7 @@ export class sh_shell {
       if (!(e instanceof sh_error)) throw e;
       e.who ??= this.errname ?? this.name();
       if (special) throw e;
-      io.stderr.write(`${e.who}: ${e.message}\n`);
+      if (e.message !== "") io.stderr.write(`${e.who}: ${e.message}\n`);
       return e.status;
     } finally {
       this.errname = saved;
@@ -1524,32 +1524,45 @@ export class sh_shell {
       }
       case "cd": {
         let args = argv.slice(1);
-        while (args[0] === "-L" || args[0] === "-P" || args[0] === "-e") args = args.slice(1);
+        while (/^-[eLP]+$/.test(args[0] ?? "")) args = args.slice(1);
         if (args[0] === "--") args = args.slice(1);
-        let dest: string | undefined = args[0];
-        let print = false;
-        if (dest === undefined) {
-          dest = this.vars.get("HOME");
-          if (dest === undefined || dest === "") throw new sh_error("HOME not set", 2);
-        } else if (dest === "-") {
+        if (args.length > 1) throw new sh_error("too many arguments");
+        // (cd - prints the directory only in an interactive shell.)
+        let dest: string | undefined = args[0] ?? this.vars.get("HOME");
+        if (dest === undefined) throw new sh_error("HOME not set");
+        if (dest === "") dest = ".";
+        if (dest === "-") {
           dest = this.vars.get("OLDPWD");
-          if (dest === undefined) throw new sh_error("OLDPWD not set", 2);
-          print = true;
+          if (dest === undefined) throw new sh_error("OLDPWD not set");
         }
-        const full = this.path(dest);
-        try {
-          if (!fs.statSync(full).isDirectory()) throw new sh_error(`${dest}: Not a directory`);
-        } catch (e) {
-          if (e instanceof sh_error) throw e;
-          throw new sh_error(`${dest}: No such file or directory`);
+        // CDPATH, unless the name starts with / . or ..
+        const cdpath = this.vars.get("CDPATH");
+        const dirs = /^(\/|\.\.?(\/|$))/.test(dest) || cdpath === undefined ? [""] : cdpath.split(":");
+        let why = "No such file or directory";
+        for (const d of dirs) {
+          const cand = d === "" ? dest : path.join(d, dest);
+          let st: fs.Stats;
+          try {
+            st = fs.statSync(this.path(cand));
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code === "EACCES") why = "Permission denied";
+            continue;
+          }
+          if (!st.isDirectory()) {
+            why = "Not a directory";
+            continue;
+          }
+          this.vars.set("OLDPWD", this.cwd);
+          this.cwd = this.path(cand);
+          this.vars.set("PWD", this.cwd);
+          this.exported.add("PWD");
+          this.exported.add("OLDPWD");
+          return 0;
         }
-        this.vars.set("OLDPWD", this.cwd);
-        this.cwd = full;
-        this.vars.set("PWD", full);
-        if (print) out(full + "\n");
-        return 0;
+        throw new sh_error(`${dest}: ${why}`);
       }
       case "pwd":
+        if (argv.slice(1).some((a) => !/^-[LP]+$/.test(a))) throw new sh_error("too many arguments");
         out(this.cwd + "\n");
         return 0;
       case "read":
@@ -1883,38 +1896,73 @@ export class sh_shell {
     return s;
   }
 
+  /** kill, built in as bin/kill/kill.c is: also %job and the shell's own jobs. */
   private killcmd(argv: string[], io: io): number {
+    const KUSAGE = "usage: kill [-s signal_name] pid ...\n       kill -l [exit_status]\n       kill -signal_name pid ...\n       kill -signal_number pid ...\n";
+    const usage = (): never => {
+      io.stderr.write(KUSAGE);
+      throw new sh_error("", 2);
+    };
+    const names = (): string => {
+      let out = "";
+      const n = sys_signame.length;
+      for (let i = 1; i < n; i++) out += sys_signame[i].toUpperCase() + (i === Math.floor(n / 2) || i === n - 1 ? "\n" : " ");
+      return out;
+    };
+    const nosig = (name: string): never => {
+      io.stderr.write(`kill: unknown signal ${name}; valid signals:\n${names()}`);
+      throw new sh_error("", 2);
+    };
+    const byname = (x: string): number => {
+      const u = x.toUpperCase().replace(/^SIG/, "");
+      const i = sys_signame.findIndex((n, k) => k > 0 && n.toUpperCase() === u);
+      return i > 0 ? i : nosig(x);
+    };
+    let args = argv.slice(1);
+    if (args.length === 0) usage();
     let sig = 15;
-    let i = 1;
-    const a1 = argv[1];
-    if (a1 === "-l") {
-      io.stdout.write(signal_list());
+    if (args[0] === "-l") {
+      args = args.slice(1);
+      if (args.length > 1) usage();
+      if (args.length === 1) {
+        if (!/^[0-9]/.test(args[0])) usage();
+        if (!/^[0-9]+$/.test(args[0])) throw new sh_error(`illegal signal number: ${args[0]}`);
+        let n = Number(args[0]);
+        if (n >= 128) n -= 128;
+        if (n <= 0 || n >= sys_signame.length) nosig(args[0]);
+        io.stdout.write(sys_signame[n].toUpperCase() + "\n");
+        return 0;
+      }
+      io.stdout.write(names());
       return 0;
     }
-    if (a1 === "-s" || a1 === "-n") {
-      const v = argv[2];
-      const n = v === undefined ? null : signum(v);
-      if (n === null) throw new sh_error(`unknown signal ${v ?? ""}; valid signals:\n${sys_signame.slice(1).map((x) => x.toUpperCase()).join(" ")}`);
-      sig = n;
-      i = 3;
-    } else if (a1 !== undefined && a1.startsWith("-") && a1 !== "--" && !/^-[0-9]+$/.test(a1.slice(0, 0) + "x")) {
-      const n = signum(a1.slice(1));
-      if (n === null) throw new sh_error(`unknown signal ${a1.slice(1)}; valid signals:\n${sys_signame.slice(1).map((x) => x.toUpperCase()).join(" ")}`);
-      sig = n;
-      i = 2;
+    if (args[0] === "-s") {
+      args = args.slice(1);
+      if (args.length < 1) {
+        io.stderr.write("kill: option requires an argument -- s\n");
+        usage();
+      }
+      sig = args[0] === "0" ? 0 : byname(args[0]);
+      args = args.slice(1);
+    } else if (args[0].startsWith("-") && args[0][1] !== "-") {
+      const x = args[0].slice(1);
+      if (/^[A-Za-z]/.test(x)) sig = byname(x);
+      else if (/^[0-9]/.test(x)) {
+        if (!/^[0-9]+$/.test(x)) throw new sh_error(`illegal signal number: ${x}`);
+        sig = Number(x);
+      } else nosig(x);
+      args = args.slice(1);
     }
-    if (argv[i] === "--") i++;
-    if (i >= argv.length) {
-      io.stderr.write("usage: kill [-s signal_name] pid ...\n       kill -l [exit_status]\n       kill -signal_name pid ...\n       kill -signal_number pid ...\n");
-      return 2;
-    }
-    let s = 0;
-    for (const t of argv.slice(i)) {
+    if (args.length > 0 && args[0].startsWith("--")) args = args.slice(1);
+    if (args.length === 0) usage();
+    let errors = 0;
+    for (const t of args) {
+      if (!t.startsWith("%") && !/^-?[0-9]+$/.test(t)) throw new sh_error(`illegal process id: ${t}`);
       if (t === String(this.rootpid)) {
         if (sig !== 0) this.pending_sigs.push(sig);
         continue;
       }
-      const j = t.startsWith("%") || /^[0-9]+$/.test(t) ? this.findjob(t) : null;
+      const j = this.findjob(t);
       if (j !== null) {
         if (sig !== 0 && j.status === null) {
           // The job's process group: its programs, and the subshell running them.
@@ -1927,18 +1975,14 @@ export class sh_shell {
         }
         continue;
       }
-      if (!/^-?[0-9]+$/.test(t)) {
-        this.warn(io, `illegal process id: ${t}`);
-        s = 1;
-        continue;
-      }
+      if (t.startsWith("%")) throw new sh_error(`No such job: ${t}`);
       const e = this.opts.kill?.(Number(t), sig) ?? 3;
       if (e !== 0) {
-        this.warn(io, `${t}: ${e === 1 ? "Operation not permitted" : "No such process"}`);
-        s = 1;
+        io.stderr.write(`kill: ${t}: ${e === 1 ? "Operation not permitted" : "No such process"}\n`);
+        errors = 1;
       }
     }
-    return s;
+    return errors;
   }
 }
 

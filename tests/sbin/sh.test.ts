@@ -91,6 +91,13 @@ const ROWS: row[] = [
   { name: "command -v, command NAME, type", src: "echo() { builtin_not; }\ncommand echo direct\ncommand -v echo; command -v cd\ntype : cd if\ntype nosuch; printf '%s\\n' $?\ncommand -v a b", out: "direct\necho\ncd\n: is a special shell builtin\ncd is a shell builtin\nif is a shell keyword\n127\n", err: "nosuch: not found\ncommand: wrong number of arguments\n", status: 2 },
   { name: "errors inside eval name eval", src: "eval 'nosuch_cmd'\necho $?\neval 'echo ${u?unset here}'\necho never", out: "127\n", err: "eval: nosuch_cmd: not found\neval: u: unset here\n", status: 2 },
   { name: "wait for jobs by pid and %N", src: "(exit 7) & p=$!\nwait $p; echo \"$p $?\"\n(exit 3) &\nwait %2; echo $?\nwait 9999; echo $?", out: "4243 7\n3\n127\n" },
+  {
+    name: "kill -l, a bad signal, a bad pid",
+    src: "kill -l 143\nkill -s BOGUS 1; echo $?\nkill x; echo $?",
+    out: "TERM\n2\n2\n",
+    err: "kill: unknown signal BOGUS; valid signals:\nHUP INT QUIT ILL TRAP ABRT EMT FPE KILL BUS SEGV SYS PIPE ALRM TERM URG\nSTOP TSTP CONT CHLD TTIN TTOU IO XCPU XFSZ VTALRM PROF WINCH INFO USR1 USR2\nkill: illegal process id: x\n",
+  },
+  { name: "cd errors, cd -, CDPATH", src: "cd /nonexistent; echo $?\ncd /etc/passwd\ncd a b\ncd /tmp; cd /; cd -; pwd\nCDPATH=/usr; cd lib; pwd; echo $OLDPWD", out: "2\n/tmp\n/usr/lib\n/tmp\n", err: "cd: /nonexistent: No such file or directory\ncd: /etc/passwd: Not a directory\ncd: too many arguments\n" },
   { name: "exec redirections stay", src: "exec 3>&1\necho to3 >&3\nexec 2>&1\necho err >&2", out: "to3\nerr\n" },
   { name: "subshell keeps its variables", src: "x=1; (x=2; echo in $x); echo out $x\n{ x=3; }; echo $x", out: "in 2\nout 1\n3\n" },
   { name: "pipeline stages are subshells", src: "x=1; echo 2 | read x; echo $x", out: "1\n" },
