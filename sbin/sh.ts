@@ -1723,73 +1723,106 @@ export class sh_shell {
     return s;
   }
 
+  /** read [-er] [-p prompt] [-t timeout] name ...: one line, split on IFS as miscbltin.c does. */
   private readcmd(argv: string[], io: io): number {
-    let raw = false;
+    let rflag = false;
     let i = 1;
-    for (; i < argv.length && argv[i].startsWith("-") && argv[i] !== "-"; i++) {
+    opts: for (; i < argv.length; i++) {
       const a = argv[i];
       if (a === "--") {
         i++;
         break;
       }
+      if (!a.startsWith("-") || a === "-") break;
       for (let k = 1; k < a.length; k++) {
         const f = a[k];
-        if (f === "r") raw = true;
+        if (f === "r") rflag = true;
         else if (f === "e") continue;
-        else if (f === "p") {
-          i++;
-          break;
-        } else if (f === "t") {
-          i++;
-          break;
+        else if (f === "p" || f === "t") {
+          const v = k + 1 < a.length ? a.slice(k + 1) : argv[++i];
+          if (v === undefined) throw new sh_error(`No arg for -${f} option`);
+          if (f === "t") {
+            const m = /^([0-9]+|0[xX][0-9a-fA-F]+)(.*)$/.exec(v);
+            if (m === null) throw new sh_error("timeout value");
+            if (!["", "s", "m", "h"].includes(m[2])) throw new sh_error("timeout unit");
+            // The input is all there already: select() would return at once.
+          }
+          // The prompt goes to a terminal only; a script's stdin is none.
+          continue opts;
         } else throw new sh_error(`Illegal option -${f}`);
       }
     }
     const names = argv.slice(i);
     if (names.length === 0) throw new sh_error("arg count");
-    for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new sh_error(`${n}: bad variable name`);
-    // Read one line; without -r a backslash quotes the next character.
+    const ifs = this.vars.get("IFS") ?? " \t\n";
     const inp = io.stdin;
-    const chars: { c: string; lit: boolean }[] = [];
-    let eof = true;
-    while (inp.pos < inp.data.length) {
-      const c = inp.data[inp.pos++];
-      if (c === "\n") {
-        eof = false;
+    let status = 0;
+    let startword = 2;
+    let backslash = false;
+    let saveall = 0;
+    let buf = "";
+    let lastnonifs = -1;
+    let lastnonifsws = -1;
+    let ap = 0;
+    for (;;) {
+      if (inp.pos >= inp.data.length) {
+        status = 1;
         break;
       }
-      if (c === "\\" && !raw) {
-        const d = inp.data[inp.pos++];
-        if (d === undefined) break;
-        if (d === "\n") continue;
-        chars.push({ c: d, lit: true });
+      const c = inp.data[inp.pos++];
+      if (c === "\0") continue;
+      if (backslash) {
+        backslash = false;
+        if (c !== "\n") {
+          startword = 0;
+          lastnonifs = lastnonifsws = buf.length;
+          buf += c;
+        }
         continue;
       }
-      chars.push({ c, lit: false });
-    }
-    const ifs = this.ifs();
-    const isws = (x: { c: string; lit: boolean }) => !x.lit && ifs.includes(x.c) && " \t\n".includes(x.c);
-    const isifs = (x: { c: string; lit: boolean }) => !x.lit && ifs.includes(x.c);
-    let p = 0;
-    while (p < chars.length && isws(chars[p])) p++;
-    for (let k = 0; k < names.length; k++) {
-      if (k === names.length - 1) {
-        let e = chars.length;
-        while (e > p && isws(chars[e - 1])) e--;
-        this.setvar(names[k], chars.slice(p, e).map((x) => x.c).join(""));
-        break;
+      if (!rflag && c === "\\") {
+        backslash = true;
+        continue;
       }
-      let v = "";
-      while (p < chars.length && !isifs(chars[p])) v += chars[p++].c;
-      this.setvar(names[k], v);
-      // The delimiter: IFS white space around at most one other IFS character.
-      while (p < chars.length && isws(chars[p])) p++;
-      if (p < chars.length && isifs(chars[p])) {
-        p++;
-        while (p < chars.length && isws(chars[p])) p++;
+      if (c === "\n") break;
+      const is_ifs = ifs.includes(c) ? (" \t\n".includes(c) ? 1 : 2) : 0;
+      if (startword !== 0) {
+        if (is_ifs === 1) {
+          if (saveall !== 0) buf += c;
+          continue;
+        }
+        if (is_ifs === 2 && startword === 1) {
+          startword = 2;
+          if (saveall !== 0) {
+            lastnonifsws = buf.length;
+            buf += c;
+          }
+          continue;
+        }
       }
+      if (is_ifs === 0) {
+        startword = 0;
+        if (saveall !== 0) saveall++;
+        lastnonifs = lastnonifsws = buf.length;
+        buf += c;
+        continue;
+      }
+      startword = is_ifs;
+      if (ap === names.length - 1) {
+        saveall++;
+        if (is_ifs === 2) lastnonifsws = buf.length;
+        buf += c;
+        continue;
+      }
+      this.setvar(names[ap++], buf);
+      buf = "";
+      lastnonifs = lastnonifsws = -1;
     }
-    return eof ? 1 : 0;
+    // Trailing IFS white space goes; other IFS characters only when naked.
+    if (saveall <= 1) lastnonifsws = lastnonifs;
+    this.setvar(names[ap], buf.slice(0, lastnonifsws + 1));
+    while (++ap < names.length) this.setvar(names[ap], "");
+    return status;
   }
 
   /** getopts: as options.c keeps it, the next argument and the rest of the current one. */

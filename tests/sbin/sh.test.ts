@@ -49,6 +49,11 @@ const ROWS: row[] = [
   { name: "here-document inside $( )", src: "x=$(cat <<E\nin subst\nE\n)\necho \"[$x]\"", out: "[in subst]\n" },
   // --- read
   { name: "read splits on IFS into names", src: "read a b <<E\none two three\nE\necho \"$a|$b\"\nIFS=: read -r a b c <<E\nx:y:z:w\nE\necho \"$a $b $c\"", out: "one|two three\nx y z:w\n" },
+  {
+    name: "read with IFS=' :' as miscbltin.c's table",
+    src: "IFS=' :'\nfor l in 'a b' ' a b ' ':b' ':' '::' ': :' ':::' ':b c:'; do printf '%s\\n' \"$l\" | { read x y; echo \"[$x][$y]\"; }; done",
+    out: "[a][b]\n[a][b]\n[][b]\n[][]\n[][]\n[][]\n[][::]\n[][b c:]\n",
+  },
   { name: "read -r and backslashes", src: "read -r r <<'E'\na\\tb\\\nE\necho \"$r\"\nread r <<'E'\na\\\nb\nE\necho \"$r\"", out: "a\\tb\\\nab\n" },
   { name: "while read over a here-document and a pipe", src: "while read l; do echo \"L:$l\"; done <<E\n1\n2\nE\nprintf 'a b\\nc d\\n' | while read x y; do echo \"$y$x\"; done", out: "L:1\nL:2\nba\ndc\n" },
   { name: "read at end of input", src: "read x </dev/null; echo $? \"[$x]\"\nprintf 'last' | { read x; echo $? $x; }", out: "1 []\n1 last\n" },
