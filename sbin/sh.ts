@@ -1371,6 +1371,7 @@ export class sh_shell {
         throw new sh_loopctl(name, Math.min(n, this.loopnest));
       }
       case "echo": {
+        // bltin/echo.c: -n or -e, as the first argument only.
         let args = argv.slice(1);
         let nl = true;
         let esc = false;
@@ -1381,13 +1382,34 @@ export class sh_shell {
           esc = true;
           args = args.slice(1);
         }
-        let s = args.join(" ");
-        if (esc) {
-          const r = printf_format("%b", [s]);
-          if (s.includes("\\c") && r.out.length < s.length) nl = false;
-          s = r.out;
+        let o = "";
+        for (let k = 0; k < args.length; k++) {
+          const p = args[k];
+          for (let j = 0; j < p.length; j++) {
+            const c = p[j];
+            if (c !== "\\" || !esc) {
+              o += c;
+              continue;
+            }
+            const d = p[++j];
+            const E: Record<string, string> = { a: "\x07", b: "\b", e: "\x1b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\\": "\\" };
+            if (d === "c") {
+              out(o);
+              return 0;
+            }
+            if (d !== undefined && E[d] !== undefined) o += E[d];
+            else if (d === "0") {
+              let v = 0;
+              for (let n = 0; n < 3 && /[0-7]/.test(p[j + 1] ?? ""); n++) v = v * 8 + Number(p[++j]);
+              o += String.fromCharCode(v);
+            } else {
+              o += "\\";
+              j--;
+            }
+          }
+          if (k < args.length - 1) o += " ";
         }
-        out(s + (nl ? "\n" : ""));
+        out(o + (nl ? "\n" : ""));
         return 0;
       }
       case "printf": {

@@ -88,7 +88,7 @@ const ROWS: row[] = [
   { name: "getopts: OPTIND inside a group of options, reset by OPTIND=1", src: 'getopts ab o -ab x; echo "$o $OPTIND"\ngetopts ab o -ab x; echo "$o $OPTIND"\ngetopts ab o -ab x; echo "$? $o $OPTIND"\nOPTIND=1\ngetopts ab o -b; echo "$o $OPTIND"\nf() { getopts a o -a; echo "f $o"; }\nf', out: "a 2\nb 2\n1 ? 2\nb 2\nf a\n" },
   { name: "getopts silent", src: 'getopts :a: o -a; echo "$o $OPTARG"\nOPTIND=1; getopts :a o -z; echo "$o $OPTARG"', out: ": a\n? z\n" },
   { name: "printf", src: "printf '%s-%d\\n' a 1 b 2\nprintf '%5s|%-5s|%05d|%x|%X|%o|%c|%b|%%\\n' ab cd 42 255 255 8 xyz 'a\\tb'\nprintf '%.2f %e %g\\n' 3.14159 1500 0.0001\nprintf '%d\\n' \"'A\" abc", out: "a-1\nb-2\n   ab|cd   |00042|ff|FF|10|x|a\tb|%\n3.14 1.500000e+03 0.0001\n65\n0\n", err: "printf: abc: expected numeric value\n", status: 1 },
-  { name: "echo -n, and no escapes", src: "echo -n a; echo 'b\\tc'; echo -e 'x\\ty'", out: "ab\\tc\nx\ty\n" },
+  { name: "echo: -n, escapes only with -e, as bltin/echo.c", src: "echo -n a; echo 'b\\tc'; echo -e 'x\\ty\\0101\\q'; echo -e 'stop\\c' never; echo; echo -n -e x; echo -- -n", out: "ab\\tc\nx\tyA\\q\nstop\n-e x-- -n\n" },
   { name: "test and [", src: "[ 3 -lt 5 -a x = x ] && echo and\n[ ! -z a ] && echo notz\ntest \\( 1 -eq 2 -o -n x \\) && echo paren\n[ -d / ] && [ ! -f / ] && [ -e /etc/passwd ] && echo files\n[ a = b ]; echo $?\n[ 1 -eq x ]; echo $?\n[ 1 = 1", out: "and\nnotz\nparen\nfiles\n1\n2\n", err: "[: x: bad number\n[: missing ]\n", status: 2 },
   { name: "eval", src: "x='echo evaled; y=5'\neval \"$x\"\necho $y", out: "evaled\n5\n" },
   { name: "export, readonly, unset", src: "export A=1\nexport -p | grep -c . >/dev/null\nreadonly R=2\nR=3\necho never", out: "", err: "t.sh: R: is read only\n", status: 2 },
