@@ -553,9 +553,13 @@ export class sh_shell {
         const rio = await this.redirect(n.redirs, io);
         if (rio === null) return (this.status = 2);
         const w = await this.expand_string(n.word, rio);
-        for (const arm of n.arms) {
-          for (const p of arm.pats) {
-            if (glob_match(await this.expand_pattern(p, rio), w)) return (this.status = await this.ev(arm.body, rio, tested));
+        for (let i = 0; i < n.arms.length; i++) {
+          for (const p of n.arms[i].pats) {
+            if (!glob_match(await this.expand_pattern(p, rio), w)) continue;
+            // ;& goes on into the next arm's body without matching it.
+            let s = await this.ev(n.arms[i].body, rio, tested);
+            while (n.arms[i].fallthru && i + 1 < n.arms.length) s = await this.ev(n.arms[++i].body, rio, tested);
+            return (this.status = s);
           }
         }
         return (this.status = 0);

@@ -35,7 +35,7 @@ export type node =
   | { k: "if"; arms: { cond: node; body: node }[]; els: node | null; redirs: redir[] }
   | { k: "for"; v: string; words: string[] | null; body: node; redirs: redir[] }
   | { k: "while"; until: boolean; cond: node; body: node; redirs: redir[] }
-  | { k: "case"; word: string; arms: { pats: string[]; body: node }[]; redirs: redir[] }
+  | { k: "case"; word: string; arms: { pats: string[]; body: node; fallthru: boolean }[]; redirs: redir[] }
   | { k: "group"; body: node; sub: boolean; redirs: redir[] }
   | { k: "func"; name: string; body: node };
 
@@ -48,7 +48,7 @@ type tok =
 
 const KEYWORDS = new Set(["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]);
 /** Tokens that end a list (tokendlist). */
-const LIST_END = new Set(["}", "do", "done", "elif", "else", "esac", "fi", "then", ")", ";;"]);
+const LIST_END = new Set(["}", "do", "done", "elif", "else", "esac", "fi", "then", ")", ";;", ";&"]);
 const SPECIAL_BUILTINS = new Set(["break", ":", ".", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times", "trap", "unset"]);
 
 function is_meta(c: string): boolean {
@@ -113,7 +113,7 @@ class lexer {
       this.read_heredocs();
       return { t: "nl", line };
     }
-    for (const op of ["&&", "||", ";;", "&", "|", ";", "(", ")"]) {
+    for (const op of ["&&", "||", ";;", ";&", "&", "|", ";", "(", ")"]) {
       if (s.startsWith(op, this.pos)) {
         this.pos += op.length;
         return { t: "op", v: op, line };
@@ -371,7 +371,7 @@ export class parser {
 
   private at_list_end(t: tok): boolean {
     if (t.t === "eof") return true;
-    if (t.t === "op") return t.v === ")" || t.v === ";;";
+    if (t.t === "op") return t.v === ")" || t.v === ";;" || t.v === ";&";
     return t.t === "word" && !t.quoted && LIST_END.has(t.v);
   }
 
@@ -543,7 +543,7 @@ export class parser {
           if (w.t !== "word") this.synexpect(w, "word");
           const i = this.skip_nl();
           if (!this.iskw(i, "in")) this.synerror('expecting "in"', i.line);
-          const arms: { pats: string[]; body: node }[] = [];
+          const arms: { pats: string[]; body: node; fallthru: boolean }[] = [];
           let u = this.skip_nl();
           while (!this.iskw(u, "esac")) {
             if (u.t === "op" && u.v === "(") u = this.readtoken();
@@ -560,10 +560,12 @@ export class parser {
             }
             if (!(u.t === "op" && u.v === ")")) this.synexpect(u, '")"');
             const body = this.list(false, false);
-            arms.push({ pats, body });
+            const arm = { pats, body, fallthru: false };
+            arms.push(arm);
             u = this.skip_nl();
             if (this.iskw(u, "esac")) break;
-            if (!(u.t === "op" && u.v === ";;")) this.synexpect(u, '";;"');
+            if (!(u.t === "op" && (u.v === ";;" || u.v === ";&"))) this.synexpect(u, '";;"');
+            arm.fallthru = u.v === ";&";
             u = this.skip_nl();
           }
           const redirs: redir[] = [];
