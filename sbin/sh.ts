@@ -249,7 +249,7 @@ export class sh_shell {
   vars = new Map<string, string>();
   exported = new Set<string>();
   readonly_ = new Set<string>();
-  funcs = new Map<string, node>();
+  funcs = new Map<string, { body: node; line: number }>();
   params: string[] = [];
   status = 0;
   cwd: string;
@@ -576,9 +576,11 @@ export class sh_shell {
         return (this.status = await this.ev(n.body, rio, tested));
       }
       case "func":
-        this.funcs.set(n.name, n.body);
+        this.funcs.set(n.name, { body: n.body, line: n.line });
         return (this.status = 0);
       case "simple": {
+        // LINENO: the line in the script, or in the function from its definition.
+        this.vars.set("LINENO", String(n.line - this.lineoff));
         const s = await this.evalcommand(n, io, tested);
         this.status = s;
         this.check_errexit(s, tested);
@@ -1281,7 +1283,12 @@ export class sh_shell {
     return s;
   }
 
-  private async callfunc(fn: node, argv: string[], io: io, assigns: [string, string][], tested: boolean): Promise<number> {
+  private lineoff = 0;
+
+  private async callfunc(f: { body: node; line: number }, argv: string[], io: io, assigns: [string, string][], tested: boolean): Promise<number> {
+    const fn = f.body;
+    const saved_lineoff = this.lineoff;
+    this.lineoff = f.line - 1;
     const saved_params = this.params;
     const saved_vars = assigns.map(([k]) => [k, this.vars.get(k)] as const);
     for (const [k, v] of assigns) this.setvar(k, v);
@@ -1315,6 +1322,7 @@ export class sh_shell {
       }
       this.params = saved_params;
       this.gopt = saved_gopt;
+      this.lineoff = saved_lineoff;
     }
   }
 
@@ -1525,6 +1533,8 @@ export class sh_shell {
         // While the file runs, its name is the one errors give (commandname).
         this.errname = full;
         this.funcnest++;
+        const saved_lineoff = this.lineoff;
+        this.lineoff = 0;
         try {
           return await this.run_src(src, io, tested);
         } catch (e) {
@@ -1532,6 +1542,7 @@ export class sh_shell {
           throw e;
         } finally {
           this.funcnest--;
+          this.lineoff = saved_lineoff;
         }
       }
       case "exec": {

@@ -37,7 +37,7 @@ export type node =
   | { k: "while"; until: boolean; cond: node; body: node; redirs: redir[] }
   | { k: "case"; word: string; arms: { pats: string[]; body: node; fallthru: boolean }[]; redirs: redir[] }
   | { k: "group"; body: node; sub: boolean; redirs: redir[] }
-  | { k: "func"; name: string; body: node };
+  | { k: "func"; name: string; body: node; line: number };
 
 type tok =
   | { t: "word"; v: string; quoted: boolean; line: number }
@@ -620,7 +620,7 @@ export class parser {
         if (/[$`'"\\/]/.test(name) || "!%*+-=?@}~".includes(name[name.length - 1])) this.synerror("Bad function name", u.line);
         if (SPECIAL_BUILTINS.has(name)) this.synerror("Cannot override a special builtin with a function", u.line);
         const body = this.command();
-        return { k: "func", name, body };
+        return { k: "func", name, body, line: u.line };
       } else {
         this.pushback(t);
         break;

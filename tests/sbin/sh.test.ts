@@ -83,6 +83,7 @@ const ROWS: row[] = [
   // --- loops
   { name: "break N and continue N", src: "for i in 1 2 3; do for j in a b c; do [ $j = b ] && continue 2; [ $i = 3 ] && break 2; echo $i$j; done; done\nn=0; until [ $n -ge 3 ]; do n=$((n+1)); done; echo $n", out: "1a\n2a\n3\n" },
   { name: "case with patterns", src: "for f in a.c b.h c.txt '[x]'; do case $f in *.c|*.h) echo \"src $f\";; \\[*) echo bracket;; *) echo \"other $f\";; esac; done", out: "src a.c\nsrc b.h\nother c.txt\nbracket\n" },
+  { name: "LINENO in the script and in a function", src: "echo $LINENO\n\nf() {\n  echo $LINENO\n}\nf; echo $LINENO", out: "1\n2\n6\n" },
   { name: "case ;& falls through", src: "case a in a) echo one ;& b) echo two ;; c) echo three ;; esac", out: "one\ntwo\n" },
   // --- builtins
   { name: "getopts", src: 'while getopts ab:c o -a -b arg -cx rest; do echo "$o ${OPTARG-}"; done\necho $OPTIND', out: "a \nb arg\nc \n? \n5\n", err: "Illegal option -x\n" },
