@@ -22,13 +22,14 @@ export interface host_prog {
 export function host_which(name: string, env: Map<string, string>, cwd = process.cwd()): host_prog | null {
   const check = (p: string): host_prog | null => {
     try {
-      const st = fs.statSync(path.resolve(cwd, p));
+      const full = path.resolve(cwd, p);
+      const st = fs.statSync(full);
       if (!st.isFile()) return null;
       try {
-        fs.accessSync(path.resolve(cwd, p), fs.constants.X_OK);
-        return { path: p, executable: true };
+        fs.accessSync(full, fs.constants.X_OK);
+        return { path: full, executable: true };
       } catch {
-        return { path: p, executable: false };
+        return { path: full, executable: false };
       }
     } catch {
       return null;

@@ -136,8 +136,8 @@ async function setfib_main(ctx: prog_ctx): Promise<number> {
 /** The shell's options when it runs as process `self`. */
 export function sh_options_for(self: proc, name: string, script: boolean, cwd?: string): sh_options {
   return {
-    lookup: (n, env) => lookup(self, n, env),
-    which: (n, env) => program_path(n, env, cwd),
+    lookup: (n, env, dir) => lookup(self, n, env, dir),
+    which: (n, env, dir) => program_path(n, env, dir ?? cwd),
     name,
     script,
     pid: self.p_pid,
@@ -206,13 +206,13 @@ function program_path(name: string, env: Map<string, string>, cwd?: string): str
  * `self`; else, under the daemon, the client's; else the host's program
  * found on the command's PATH; null if there is none.
  */
-export function lookup(self: proc, name: string, env: Map<string, string> = new Map()): sh_program | null {
+export function lookup(self: proc, name: string, env: Map<string, string> = new Map(), cwd?: string): sh_program | null {
   const base = name.slice(name.lastIndexOf("/") + 1);
   const run: sh_program = (c) => exec_prog(self, c.argv, { stdin: c.stdin, stdout: c.stdout, stderr: c.stderr, env: c.env, cwd: c.cwd, spawned: c.spawned });
   if (programs.has(base)) return run;
   if (exec_external_for(self) !== null) return run;
-  const hp = host_which(name, env);
-  if (hp === null) return null;
+  const hp = host_which(name, env, cwd);
+  if (hp === null || !hp.executable) return null;
   return async (c) => host_exec(hp, c);
 }
 

@@ -46,9 +46,9 @@ export type sh_program = (ctx: sh_cmd_ctx) => Promise<number>;
 
 export interface sh_options {
   /** Look up a program by name (ifconfig, ping, ..., or a host program); env is the command's environment. */
-  lookup(name: string, env?: Map<string, string>): sh_program | null;
+  lookup(name: string, env?: Map<string, string>, cwd?: string): sh_program | null;
   /** Where a program lives, for command -v and type; null if unknown. */
-  which?(name: string, env: Map<string, string>): string | null;
+  which?(name: string, env: Map<string, string>, cwd?: string): string | null;
   /** Read and write files named in redirections (absolute paths). */
   readFile?(path: string): string | null;
   writeFile?(path: string, data: string, append: boolean): void;
@@ -1260,21 +1260,19 @@ export class sh_shell {
   private async run_program(argv: string[], io: io, assigns: [string, string][]): Promise<number> {
     const env = this.environment(assigns);
     const name = argv[0];
-    if (name.includes("/") && this.opts.lookup(name, env) === null) {
-      try {
-        const st = fs.statSync(this.path(name));
-        if (st.isDirectory() || (st.mode & 0o111) === 0) {
-          io.stderr.write(`${this.errname ?? this.name()}: ${name}: Permission denied\n`);
-          return 126;
-        }
-      } catch {
-        /* not there */
-      }
-    }
-    const prog = this.opts.lookup(name, env);
+    const prog = this.opts.lookup(name, env, this.cwd);
     if (prog === null) {
-      io.stderr.write(`${this.errname ?? this.name()}: ${name}: not found\n`);
-      return 127;
+      // execve's EACCES: a file of that name that may not be run.
+      const cands = name.includes("/") ? [name] : (env.get("PATH") ?? this.vars.get("PATH") ?? "/usr/bin:/bin").split(":").map((d) => path.join(d === "" ? "." : d, name));
+      const denied = cands.some((c) => {
+        try {
+          return fs.statSync(this.path(c)).isFile() || name.includes("/");
+        } catch {
+          return false;
+        }
+      });
+      io.stderr.write(`${this.errname ?? this.name()}: ${name}: ${denied ? "Permission denied" : "not found"}\n`);
+      return denied ? 126 : 127;
     }
     const pids = this.pids;
     const ctx: sh_cmd_ctx = { argv, stdin: io.stdin.rest(), stdout: io.stdout, stderr: io.stderr, env, cwd: this.cwd, spawned: (pid) => pids.add(pid) };
@@ -1355,7 +1353,7 @@ export class sh_shell {
     if (SPECIAL.has(name)) return { kind: "special", path: name };
     if (REGULAR.has(name)) return { kind: "builtin", path: name };
     const env = this.environment();
-    if (this.opts.lookup(name, env) !== null) return { kind: "program", path: this.opts.which?.(name, env) ?? name };
+    if (this.opts.lookup(name, env, this.cwd) !== null) return { kind: "program", path: this.opts.which?.(name, env, this.cwd) ?? name };
     return { kind: "none", path: name };
   }
 

@@ -61,24 +61,29 @@ test("exit status of host programs, not found (127) and not executable (126)", a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-host-"));
   try {
     fs.writeFileSync(path.join(dir, "noexec"), "echo hi\n", { mode: 0o644 });
+    fs.writeFileSync(path.join(dir, "runme"), "#!/bin/sh\necho \"ran $1\"\n", { mode: 0o755 });
+    fs.mkdirSync(path.join(dir, "bin"));
+    fs.writeFileSync(path.join(dir, "bin", "denied"), "", { mode: 0o644 });
     const r = await run_script(
       `echo abc | grep -q zzz; echo "grep $?"
 /bin/sh -c 'exit 7'; echo "sh $?"
 no_such_program_here; echo "nf $?"
 ./noexec; echo "nx $?"
+./runme arg; echo "run $?"
+PATH=$PWD/bin:$PATH denied; echo "denied $?"
 X=exported; export X; sh -c 'echo "[$X]"'
 env | grep -c '^X=exported$'
 `,
       { cwd: dir },
     );
-    t.is(r.out, "grep 1\nsh 7\nnf 127\nnx 126\n[exported]\n1\n");
-    t.is(r.err, "t.sh: no_such_program_here: not found\nt.sh: ./noexec: Permission denied\n");
+    t.is(r.out, "grep 1\nsh 7\nnf 127\nnx 126\nran arg\nrun 0\ndenied 126\n[exported]\n1\n");
+    t.is(r.err, "t.sh: no_such_program_here: not found\nt.sh: ./noexec: Permission denied\nt.sh: denied: Permission denied\n");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test("the network programs are always the simulated ones", async (t) => {
-  const r = await run_script("command -v ifconfig ping jexec sysctl sh\ntype route\n");
+  const r = await run_script("for c in ifconfig ping jexec sysctl sh; do command -v $c; done\ntype route\n");
   t.is(r.out, "/sbin/ifconfig\n/sbin/ping\n/usr/sbin/jexec\n/sbin/sysctl\n/bin/sh\nroute is /sbin/route\n");
 });
