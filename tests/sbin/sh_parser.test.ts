@@ -2,7 +2,11 @@
 // a syntax error is reported with the script's name and the line of the
 // token, after the commands before it have run, and the status is 2.
 import test from "ava";
+import fc from "fast-check";
 import { loadKernelUnbooted } from "../helpers/builds.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run } from "./sh_helpers.ts";
 
 const SYNTAX: [string, string, string, string][] = [
@@ -41,9 +45,6 @@ test("sh_parser: -c and stdin scripts name no line", async (t) => {
 
 test("sh_parser: a syntax error in a sourced file names the file and its line", async (t) => {
   const k = await loadKernelUnbooted("vimage");
-  const fs = await import("node:fs");
-  const os = await import("node:os");
-  const path = await import("node:path");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-shp-"));
   try {
     fs.writeFileSync(path.join(dir, "bad.sh"), "echo in bad\nfi\n");
@@ -54,4 +55,20 @@ test("sh_parser: a syntax error in a sourced file names the file and its line", 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("sh_parser: any string, single-quoted, double-quoted or backslashed, comes back as itself", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  const sq = (s: string) => "'" + s.replace(/'/g, "'\\''") + "'";
+  const dq = (s: string) => '"' + s.replace(/[\\$`"]/g, "\\$&") + '"';
+  const bs = (s: string) => (s === "" ? "''" : s.replace(/[^A-Za-z0-9]/g, (c) => (c === "\n" ? "'\n'" : "\\" + c)));
+  await fc.assert(
+    fc.asyncProperty(fc.string({ maxLength: 24 }), async (s) => {
+      const r = await run(k, `printf '%s|' ${sq(s)} ${dq(s)} ${bs(s)}\nx=${sq(s)}; printf '%s|' "$x" "\${#x}"`);
+      const n = [...s].length;
+      return r.err === "" && r.out === `${s}|${s}|${s}|${s}|${n}|`;
+    }),
+    { numRuns: 200, seed: 7 },
+  );
+  t.pass();
 });
