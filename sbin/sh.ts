@@ -126,6 +126,20 @@ interface piece {
   brk?: boolean;
 }
 
+/** The options this shell has, by their -o names (options.h order), and their letters. */
+const LONGOPTS: Record<string, string> = {
+  errexit: "e",
+  noglob: "f",
+  noexec: "n",
+  xtrace: "x",
+  verbose: "v",
+  noclobber: "C",
+  allexport: "a",
+  nounset: "u",
+  pipefail: "pipefail",
+};
+const SHORTOPTS = "efnxvCau";
+
 const SPECIAL = new Set(["break", ":", ".", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set", "shift", "times", "trap", "unset"]);
 const REGULAR = new Set(["cd", "command", "echo", "false", "getopts", "kill", "local", "printf", "pwd", "read", "test", "[", "true", "type", "wait", "jobs", "umask", "hash"]);
 const KEYWORDS = new Set(["!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then", "until", "while"]);
@@ -386,6 +400,7 @@ export class sh_shell {
     const p = parser.of(src);
     for (;;) {
       let n: node | null | "eof";
+      const start = p.lx.pos;
       try {
         n = p.parsecmd();
       } catch (e) {
@@ -396,8 +411,10 @@ export class sh_shell {
         io.stderr.write(`${where}Syntax error: ${e.message}\n`);
         throw new sh_exit(2);
       }
+      // -v: the input as it is read; -n: read commands, run none.
+      if (this.flags.has("v")) io.stderr.write(src.slice(start, p.lx.pos));
       if (n === "eof") break;
-      if (n === null) continue;
+      if (n === null || this.flags.has("n")) continue;
       await this.ev(n, io, tested);
     }
     return this.status;
@@ -490,7 +507,9 @@ export class sh_shell {
           const last = i === n.cmds.length - 1;
           let buf = "";
           const out: sh_io = last ? io.stdout : { write: (x) => (buf += x) };
-          s = await this.subshell(n.cmds[i], { ...io, stdout: out, stdin: input }, tested);
+          const st = await this.subshell(n.cmds[i], { ...io, stdout: out, stdin: input }, tested);
+          // pipefail: the last command that failed gives the status.
+          if (!this.flags.has("pipefail") || st !== 0) s = st;
           input = new sh_in(buf);
         }
         this.status = s;
@@ -773,7 +792,7 @@ export class sh_shell {
       case "$":
         return String(this.rootpid);
       case "-":
-        return [..."efuvxCan"].filter((f) => this.flags.has(f)).join("");
+        return [...SHORTOPTS].filter((f) => this.flags.has(f)).join("");
       case "@":
       case "*":
         return this.params.length === 0 ? undefined : this.params.join(" ");
@@ -1681,24 +1700,26 @@ export class sh_shell {
     throw new Error(`builtin ${name} missing`);
   }
 
+  /** set: options (options.c), then new positional parameters. */
   private setcmd(argv: string[], io: io): number {
     if (argv.length === 1) {
       for (const k of [...this.vars.keys()].sort()) io.stdout.write(`${k}=${shquote(this.vars.get(k) ?? "")}\n`);
       return 0;
     }
-    const LONG: Record<string, string> = { errexit: "e", nounset: "u", xtrace: "x", noglob: "f", verbose: "v", noclobber: "C", allexport: "a", noexec: "n" };
     let i = 1;
+    let newparams: string[] | null = null;
     for (; i < argv.length; i++) {
       const a = argv[i];
-      if (a === "--") {
-        this.params = argv.slice(i + 1);
-        this.gopt.reset = true;
-        return 0;
-      }
       if (a === "-") {
+        // A lone "-" turns off -x and -v and ends the options.
         this.flags.delete("x");
         this.flags.delete("v");
         i++;
+        break;
+      }
+      if (a === "--") {
+        i++;
+        if (i >= argv.length) newparams = [];
         break;
       }
       if (!/^[-+]/.test(a) || a.length < 2) break;
@@ -1706,25 +1727,41 @@ export class sh_shell {
       for (let k = 1; k < a.length; k++) {
         let f = a[k];
         if (f === "o") {
-          const o = argv[++i];
+          const o = argv[i + 1];
           if (o === undefined) {
-            for (const [ln, fl] of Object.entries(LONG)) io.stdout.write(`${ln.padEnd(16)}${this.flags.has(fl) ? "on" : "off"}\n`);
-            return 0;
+            this.list_options(on, io);
+            continue;
           }
-          const fl = LONG[o];
+          i++;
+          const fl = LONGOPTS[o];
           if (fl === undefined) throw new sh_error(`Illegal option -o ${o}`);
           f = fl;
-        } else if (!"efuvxCan".includes(f)) throw new sh_error(`Illegal option ${a[0]}${f}`);
-        if (f === "n") continue; // noexec is ignored by non-interactive shells reading commands here
+        } else if (!SHORTOPTS.includes(f)) throw new sh_error(`Illegal option -${f}`);
         if (on) this.flags.add(f);
         else this.flags.delete(f);
       }
     }
-    if (i < argv.length) {
-      this.params = argv.slice(i);
+    if (i < argv.length) newparams = argv.slice(i);
+    if (newparams !== null) {
+      this.params = newparams;
       this.gopt.reset = true;
     }
     return 0;
+  }
+
+  /** set -o (a table) and set +o (commands that set them again). */
+  private list_options(pretty: boolean, io: io): void {
+    const names = Object.keys(LONGOPTS);
+    if (pretty) {
+      io.stdout.write("Current option settings\n");
+      for (const n of names) io.stdout.write(`${n.padEnd(16)}${this.flags.has(LONGOPTS[n]) ? "on" : "off"}\n`);
+      return;
+    }
+    let out = "";
+    names.forEach((n, k) => {
+      out += `${k % 6 === 0 ? "set" : ""} ${this.flags.has(LONGOPTS[n]) ? "-" : "+"}o ${n}${k % 6 === 5 || k === names.length - 1 ? "\n" : ""}`;
+    });
+    io.stdout.write(out);
   }
 
   private trapcmd(argv: string[], io: io): number {
