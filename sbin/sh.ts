@@ -1114,22 +1114,20 @@ export class sh_shell {
     const val = this.param(name);
     const isnull = val === undefined || (op !== undefined && op.startsWith(":") && val === "");
     const value = (): piece[] => {
+      const ifs = this.ifs();
+      const starsep = ifs === "" ? "" : ifs[0];
       if (name === "@" || (name === "*" && !q)) {
+        // Where fields are made, each parameter is a field of its own (split
+        // again when unquoted); elsewhere they are joined into one string.
+        if (!split) return [{ s: this.params.join(name === "*" ? starsep : " "), q, split: false }];
         const out: piece[] = [];
         this.params.forEach((p, k) => {
           if (k > 0) out.push({ s: "", q: false, split: false, brk: true });
           out.push({ s: p, q, split: sp });
         });
-        if (!q || name === "*") {
-          // unquoted $@ / $*: each parameter is split on its own
-        }
-        if (!split || (q && name === "@" && !split)) return [{ s: this.params.join(" "), q, split: false }];
         return out;
       }
-      if (name === "*") {
-        const ifs = this.ifs();
-        return [{ s: this.params.join(ifs === "" ? "" : ifs[0]), q, split: sp }];
-      }
+      if (name === "*") return [{ s: this.params.join(starsep), q, split: sp }];
       return [{ s: val ?? "", q, split: sp }];
     };
     const word_pieces = async (): Promise<piece[]> => {
