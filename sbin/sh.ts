@@ -276,7 +276,6 @@ export class sh_shell {
   lastbg = 0;
   private locals: Map<string, { v: string | undefined; x: boolean }>[] = [];
   private loopnest = 0;
-  private funcnest = 0;
   private pending_sigs: number[] = [];
   private in_trap = false;
   private substatus = 0;
@@ -437,7 +436,6 @@ export class sh_shell {
     for (const [s, a] of this.traps) if (a === "") c.traps.set(s, "");
     c.lastbg = this.lastbg;
     c.nextpid = this.nextpid;
-    c.funcnest = this.funcnest;
     c.loopnest = this.loopnest;
     c.killed = this.killed;
     c.pids = this.pids;
@@ -1311,7 +1309,6 @@ export class sh_shell {
     const saved_gopt = this.gopt;
     this.gopt = { reset: true, base: null, next: 0, ptr: null };
     this.locals.push(new Map());
-    this.funcnest++;
     const saved_loop = this.loopnest;
     this.loopnest = 0;
     try {
@@ -1321,7 +1318,6 @@ export class sh_shell {
       throw e;
     } finally {
       this.loopnest = saved_loop;
-      this.funcnest--;
       const loc = this.locals.pop();
       if (loc !== undefined) {
         for (const [k, o] of loc) {
@@ -1547,8 +1543,7 @@ export class sh_shell {
         if (src === null || full === null) throw new sh_error(`${f}: not found`);
         // While the file runs, its name is the one errors give (commandname).
         this.errname = full;
-        this.funcnest++;
-        const saved_lineoff = this.lineoff;
+            const saved_lineoff = this.lineoff;
         this.lineoff = 0;
         try {
           return await this.run_src(src, io, tested);
@@ -1556,8 +1551,7 @@ export class sh_shell {
           if (e instanceof sh_return) return (this.status = e.status);
           throw e;
         } finally {
-          this.funcnest--;
-          this.lineoff = saved_lineoff;
+              this.lineoff = saved_lineoff;
         }
       }
       case "exec": {
