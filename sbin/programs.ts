@@ -5,7 +5,11 @@
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_relinquish } from "../kern/kern_synch.ts";
 import { proc_parent, proc_setparent, sigexit_unwind } from "../kern/kern_sig.ts";
-import { sh_shell, type sh_cmd_ctx, type sh_program } from "./sh.ts";
+import fs from "node:fs";
+import path from "node:path";
+import { sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
+import { host_exec, host_which } from "./host_exec.ts";
+import { sys_kill } from "../kern/kern_sig.ts";
 import { prog_exit, type prog_ctx, type prog_main } from "./libc.ts";
 import { sysctl_main } from "./sysctl.ts";
 import { jls_main, make_jail_main } from "./jail.ts";
@@ -50,12 +54,16 @@ export async function exec_prog(parent: proc, argv: string[], io: Omit<sh_cmd_ct
   if (handed !== null) return handed;
   const main = programs.get(name);
   if (main === undefined) {
+    // Not simulated: the host's program of that name, if there is one.
+    const hp = host_which(argv[0], io.env, io.cwd);
+    if (hp !== null) return host_exec(hp, { ...io, argv });
     io.stderr.write(`${name}: not found\n`);
     return 127;
   }
   const p = proc_create(parent.p_ucred, name);
   p.p_fibnum = parent.p_fibnum;
   proc_setparent(p, parent);
+  io.spawned?.(p.p_pid);
   let status: number;
   try {
     status = await main({ ...io, argv, p });
@@ -73,30 +81,94 @@ export async function exec_prog(parent: proc, argv: string[], io: Omit<sh_cmd_ct
   return status;
 }
 
-/** sh(1) as a program: `sh -c "cmd"` or a script on stdin. */
+/** The shell's options when it runs as process `self`. */
+export function sh_options_for(self: proc, name: string, script: boolean, cwd?: string): sh_options {
+  return {
+    lookup: (n, env, dir) => lookup(self, n, env, dir),
+    which: (n, env, dir) => program_path(n, env, dir ?? cwd),
+    name,
+    script,
+    pid: self.p_pid,
+    cwd,
+    kill: (pid, sig) => sys_kill(self, pid, sig),
+  };
+}
+
+/** sh(1) as a program: `sh -c "cmd" [name [arg ...]]`, `sh file`, or a script on stdin. */
 async function sh_main(ctx: prog_ctx): Promise<number> {
   const kp = ctx.p as proc;
-  const shell = new sh_shell({ lookup: (n) => lookup(kp, n), name: "sh" });
-  for (const [k, v] of ctx.env) shell.vars.set(k, v);
-  if (ctx.argv[1] === "-c") {
-    shell.params = ctx.argv.slice(3);
-    return shell.run(ctx.argv[2] ?? "", ctx.stdout, ctx.stderr, ctx.stdin);
+  const a = ctx.argv;
+  if (a[1] === "-c") {
+    const shell = new sh_shell(sh_options_for(kp, a[3] ?? "sh", false, ctx.cwd));
+    shell.import_env(ctx.env);
+    shell.params = a.slice(4);
+    return shell.run(a[2] ?? "", ctx.stdout, ctx.stderr, ctx.stdin);
   }
+  if (a[1] !== undefined && a[1] !== "-s") {
+    const file = a[1];
+    let src: string;
+    try {
+      src = fs.readFileSync(path.resolve(ctx.cwd ?? process.cwd(), file), "utf8");
+    } catch {
+      ctx.stderr.write(`sh: cannot open ${file}: No such file or directory\n`);
+      return 127;
+    }
+    const shell = new sh_shell(sh_options_for(kp, file, true, ctx.cwd));
+    shell.import_env(ctx.env);
+    shell.params = a.slice(2);
+    return shell.run(src, ctx.stdout, ctx.stderr, ctx.stdin);
+  }
+  const shell = new sh_shell(sh_options_for(kp, "sh", false, ctx.cwd));
+  shell.import_env(ctx.env);
+  shell.params = a.slice(2);
   return shell.run(ctx.stdin, ctx.stdout, ctx.stderr);
 }
 
-/** The shell's command lookup: a program run as a child of `self`. */
-export function lookup(self: proc, name: string): sh_program | null {
+/** Where the simulated programs live in FreeBSD's tree (command -v, type). */
+const PROGRAM_DIRS: Record<string, string> = {
+  sysctl: "/sbin",
+  jail: "/usr/sbin",
+  jls: "/usr/sbin",
+  jexec: "/usr/sbin",
+  setfib: "/usr/bin",
+  sh: "/bin",
+  ifconfig: "/sbin",
+  ping: "/sbin",
+  route: "/sbin",
+  sleep: "/bin",
+  killall: "/usr/bin",
+  dmesg: "/sbin",
+  netstat: "/usr/bin",
+  arp: "/usr/sbin",
+  tcpdump: "/usr/sbin",
+};
+
+function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
   const base = name.slice(name.lastIndexOf("/") + 1);
-  if (!programs.has(base)) return null;
-  return (c) => exec_prog(self, c.argv, { stdin: c.stdin, stdout: c.stdout, stderr: c.stderr, env: c.env });
+  if (programs.has(base)) return name.includes("/") ? name : `${PROGRAM_DIRS[base] ?? "/usr/bin"}/${base}`;
+  return host_which(name, env, cwd)?.path ?? null;
+}
+
+/**
+ * The shell's command lookup: a simulated program run as a child of
+ * `self`; else, under the daemon, the client's; else the host's program
+ * found on the command's PATH; null if there is none.
+ */
+export function lookup(self: proc, name: string, env: Map<string, string> = new Map(), cwd?: string): sh_program | null {
+  const base = name.slice(name.lastIndexOf("/") + 1);
+  const run: sh_program = (c) => exec_prog(self, c.argv, { stdin: c.stdin, stdout: c.stdout, stderr: c.stderr, env: c.env, cwd: c.cwd, spawned: c.spawned });
+  if (programs.has(base)) return run;
+  if (exec_external_for(self) !== null) return run;
+  const hp = host_which(name, env, cwd);
+  if (hp === null || !hp.executable) return null;
+  return async (c) => host_exec(hp, c);
 }
 
 programs.set("sysctl", sysctl_main);
-programs.set("jail", make_jail_main((ctx, argv) => exec_prog(ctx.p as proc, argv, { stdin: "", stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env })));
+programs.set("jail", make_jail_main((ctx, argv) => exec_prog(ctx.p as proc, argv, { stdin: "", stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned })));
 programs.set("jls", jls_main);
-programs.set("jexec", make_jexec_main((p, argv, ctx, env) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env })));
-programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env })));
+programs.set("jexec", make_jexec_main((p, argv, ctx, env) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
+programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
 programs.set("ping", ping_main);

@@ -27,7 +27,7 @@ import { proc_create, proc_exit } from "../kern/uipc_syscalls.ts";
 import { callout, callout_init, callout_reset_ns, callout_stop } from "../kern/kern_timeout.ts";
 import { SIGHUP, SIGINT, SIGKILL, SIGTERM, pgsignal } from "../kern/kern_sig.ts";
 import { sh_shell, type sh_io, type sh_program } from "./sh.ts";
-import { lookup } from "./programs.ts";
+import { sh_options_for } from "./programs.ts";
 import { KERNEL_USAGE, virtnet_kernel_main } from "./virtnet_kernel.ts";
 import { SHIMS_USAGE, virtnet_shims_main } from "./virtnet_shims.ts";
 import { virtnet_atf_main } from "./atf.ts";
@@ -94,13 +94,20 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   const sh_stdout: sh_io = { write: (s) => void (over || o.stdout.write(s)) };
   const sh_stderr: sh_io = { write: (s) => void (over || o.stderr.write(s)) };
   const never = new Promise<number>(() => {});
-  const run_lookup = (name: string): sh_program | null => {
-    const prog = lookup(root, name);
+  // The shell is made below; its options' lookup is wrapped so that the run
+  // can tell which commands are still running.
+  let shell: sh_shell | null = null;
+  // A signal the script traps does not end the run: the trap runs and the
+  // script goes on, as sh does.
+  let trapped = false;
+  const base = sh_options_for(root, o.name, o.name !== "sh", o.cwd);
+  const run_lookup = (name: string, env?: Map<string, string>, cwd?: string): sh_program | null => {
+    const prog = base.lookup(name, env, cwd);
     if (prog === null) return null;
     return async (c) => {
       // The shell got the signal too and dies of it once its command is
       // done: nothing more starts.
-      if (stop_status !== 0) return never;
+      if (stop_status !== 0 && !trapped) return never;
       inflight++;
       try {
         return await prog(c);
@@ -110,10 +117,16 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
       }
     };
   };
-  /** Signal every simulated process; the run ends with `status` once the
-   *  commands have. */
+  /** A signal to the run: a script that traps it gets it (its foreground
+   *  programs too) and goes on; otherwise every simulated process gets it
+   *  and the run ends with `status` once the commands have. */
   const stop = (sig: number, status: number): void => {
-    if (stop_status !== 0) {
+    if (shell !== null && !trapped && stop_status === 0 && (shell.traps.get(sig) ?? "") !== "") {
+      trapped = true;
+      shell.signal(sig);
+      return;
+    }
+    if (stop_status !== 0 || trapped) {
       pgsignal(root, SIGKILL);
       return;
     }
@@ -155,9 +168,9 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
     }
   }
 
-  const shell = new sh_shell({
+  shell = new sh_shell({
+    ...base,
     lookup: run_lookup,
-    name: o.name,
     readFile: (f) => {
       try {
         return fs.readFileSync(path.resolve(o.cwd, f), "utf8");
@@ -172,6 +185,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
       else fs.writeFileSync(p, data);
     },
   });
+  shell.import_env(process.env);
   let status: number;
   try {
     status = await Promise.race([shell.run(src, sh_stdout, sh_stderr), stopped]);

@@ -44,7 +44,7 @@ jexec a ifconfig lo0 127.0.0.1/8 up
 jexec a ping 127.0.0.1 &
 sleep 2
 killall -INT ping
-wait 1
+wait %1
 echo "ping exit $?"
 jail -r a
 `);

@@ -1,72 +1,188 @@
-// sbin/sh.ts: the shell subset `virtnet run` scripts use.
+// sbin/sh.ts: FreeBSD's sh for scripts: expansions, builtins, set -e/-u,
+// traps, read loops.  Each row is a script with the stdout, stderr and exit
+// status FreeBSD's /bin/sh gives it (as a script file named t.sh).
 import test from "ava";
-import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadKernelUnbooted } from "../helpers/builds.ts";
+import { run, type progs } from "./sh_helpers.ts";
+import { run_script } from "./prog_helpers.ts";
 
-async function run(k: Kernel, src: string, progs: Record<string, (argv: string[], stdin: string) => [string, number]> = {}) {
-  let out = "";
-  let err = "";
-  const sh = new k.sh_shell({
-    name: "t.sh",
-    lookup: (n) => {
-      const f = progs[n];
-      if (f === undefined) return null;
-      return async (c) => {
-        const [o, s] = f(c.argv, c.stdin);
-        c.stdout.write(o);
-        return s;
-      };
-    },
-  });
-  const status = await sh.run(src, { write: (s) => (out += s) }, { write: (s) => (err += s) });
-  return { out, err, status };
+interface row {
+  name: string;
+  src: string;
+  out: string;
+  err?: string;
+  status?: number;
 }
 
-test("quoting, variables, parameters and field splitting", async (t) => {
+const ROWS: row[] = [
+  // --- parameter expansion
+  { name: "${x%p} and friends", src: 'x=epair0a\necho ${x%a}b ${x%%0*} ${x#ep} ${x##*i} ${x%?} ${x#"ep"}', out: "epair0b epair air0a r0a epair0 air0a\n" },
+  { name: "quoted pattern parts are literal", src: "x='a*b'; v='*'\necho \"${x#a$v}\" \"${x#a\"$v\"}\" ${x%'*b'}", out: "*b b a\n" },
+  { name: "longest and shortest with classes", src: "f=/usr/local/lib/libfoo.so.1\necho ${f##*/} ${f%/*} ${f%%.*} ${f#*o} ${f##*[!0-9]}", out: "libfoo.so.1 /usr/local/lib /usr/local/lib/libfoo cal/lib/libfoo.so.1 1\n" },
+  { name: "- and :-", src: 'y=\necho "[${y-d}] [${y:-d}] [${z-d}] [${z:-d}]"', out: "[] [d] [d] [d]\n" },
+  { name: "+ and :+", src: 'y=; x=1\necho "[${y+p}] [${y:+p}] [${z+p}] [${x:+p}]"', out: "[p] [] [] [p]\n" },
+  { name: "= and := assign", src: 'y=\necho ${w=wv} $w "${y:=yv}" $y ${y=no}', out: "wv wv yv yv yv\n" },
+  { name: "? with a message ends the script", src: 'echo a\necho ${x?custom message}\necho b', out: "a\n", err: "t.sh: x: custom message\n", status: 2 },
+  { name: ":? without a message", src: "x=\n: ${x:?}", out: "", err: "t.sh: x: parameter null or not set\n", status: 2 },
+  { name: "? unset without a message", src: ": ${x?}", out: "", err: "t.sh: x: parameter not set\n", status: 2 },
+  { name: "${#x} and $#", src: "x=hello\nset -- a b c\necho ${#x} $# ${#} ${#@}", out: "5 3 3 3\n" },
+  { name: "word of :- keeps its quoting", src: 'unset x\nfor w in ${x:-"a  b"} c; do echo "<$w>"; done\necho "${x:-"c  d"}"', out: "<a  b>\n<c>\nc  d\n" },
+  { name: "$@ and $* in and out of quotes", src: 'set -- a "b c" d\nfor i in "$@"; do echo "<$i>"; done\nfor i in $*; do echo "($i)"; done\necho "$*"\nIFS=:\necho "$*"', out: "<a>\n<b c>\n<d>\n(a)\n(b)\n(c)\n(d)\na b c d\na:b c:d\n" },
+  { name: '"$@" with no parameters is no field', src: 'set --\nfor i in "$@"; do echo x; done\nset -- ""\nfor i in "$@"; do echo "[$i]"; done', out: "[]\n" },
+  { name: "special parameters", src: 'echo $$ $0 "$-" $?\nfalse; echo $?\nset -u; echo "$-"', out: "4242 t.sh  0\n1\nu\n" },
+  { name: "field splitting on IFS", src: 's="a:b::c"; IFS=:\nset -- $s; echo $#\nIFS=" :"; s=" a : b "; set -- $s; echo $# "$1$2"\nIFS=; s="a b"; set -- $s; echo $#', out: "4\n2 ab\n1\n" },
+  { name: "empty unquoted expansion makes no field", src: 'e=\nset -- $e "" $e; echo $#', out: "1\n" },
+  { name: "tilde", src: "echo ~ ~/x '~' a~\nP=~/bin:~/sbin; echo $P", out: "/home/u /home/u/x ~ a~\n/home/u/bin:/home/u/sbin\n" },
+  { name: "command substitution forms", src: "echo $(echo a) `echo b` \"$(echo \"c  d\")\"\necho $(case x in x) echo y;; esac)\necho `echo \\`echo nested\\``", out: "a b c  d\ny\nnested\n" },
+  { name: "status of an assignment is its substitution's", src: "a=$(false); echo $?\na=$(true); echo $?", out: "1\n0\n" },
+  // --- arithmetic
+  { name: "arithmetic", src: "n=3\necho $((1+2*3)) $((7/2)) $((-7%3)) $((1<<4)) $((n>2?10:20)) $((n*=2)) $n $((!0)) $((~0)) $((0x10)) $((010)) $((2>1&&0||1)) $(( $(echo 4) * n ))", out: "7 3 -1 16 10 6 6 1 -1 16 8 1 24\n" },
+  { name: "arithmetic errors", src: "echo $((1/0))\necho no", out: "", err: 't.sh: arithmetic expression: division by zero: "1/0"\n', status: 2 },
+  // --- here-documents
+  { name: "here-document expands", src: 'x=v\ncat <<EOF\nhello $x `echo bq` $((1+1))\n\\$x \\\\ "q"\nEOF', out: 'hello v bq 2\n$x \\ "q"\n', status: 0 },
+  { name: "quoted delimiter turns expansion off", src: "x=v\ncat <<'EOF'\n$x `no`\nEOF\ncat <<\"E\"F\n$x\nEF", out: "$x `no`\n$x\n" },
+  { name: "<<- strips leading tabs", src: "cat <<-EOF\n\tone\n\t\ttwo\n\tEOF\necho after", out: "one\ntwo\nafter\n" },
+  { name: "two here-documents on one line", src: "cat <<A; cat <<B\nfirst\nA\nsecond\nB", out: "first\nsecond\n" },
+  { name: "here-document inside $( )", src: "x=$(cat <<E\nin subst\nE\n)\necho \"[$x]\"", out: "[in subst]\n" },
+  // --- read
+  { name: "read splits on IFS into names", src: "read a b <<E\none two three\nE\necho \"$a|$b\"\nIFS=: read -r a b c <<E\nx:y:z:w\nE\necho \"$a $b $c\"", out: "one|two three\nx y z:w\n" },
+  {
+    name: "read with IFS=' :' as miscbltin.c's table",
+    src: "IFS=' :'\nfor l in 'a b' ' a b ' ':b' ':' '::' ': :' ':::' ':b c:'; do printf '%s\\n' \"$l\" | { read x y; echo \"[$x][$y]\"; }; done",
+    out: "[a][b]\n[a][b]\n[][b]\n[][]\n[][]\n[][]\n[][::]\n[][b c:]\n",
+  },
+  { name: "read -r and backslashes", src: "read -r r <<'E'\na\\tb\\\nE\necho \"$r\"\nread r <<'E'\na\\\nb\nE\necho \"$r\"", out: "a\\tb\\\nab\n" },
+  { name: "while read over a here-document and a pipe", src: "while read l; do echo \"L:$l\"; done <<E\n1\n2\nE\nprintf 'a b\\nc d\\n' | while read x y; do echo \"$y$x\"; done", out: "L:1\nL:2\nba\ndc\n" },
+  { name: "read at end of input", src: "read x </dev/null; echo $? \"[$x]\"\nprintf 'last' | { read x; echo $? $x; }", out: "1 []\n1 last\n" },
+  // --- trap
+  { name: "trap EXIT on exit", src: "trap 'echo bye $?' EXIT\necho hi\nexit 3", out: "hi\nbye 3\n", status: 3 },
+  { name: "trap EXIT on error", src: "trap 'echo cleanup' EXIT\necho ${u?gone}", out: "cleanup\n", err: "t.sh: u: gone\n", status: 2 },
+  { name: "trap a signal, list, reset, ignore", src: "trap 'echo caught' TERM\nkill -TERM $$\necho alive\ntrap '' INT\ntrap\ntrap - TERM\ntrap\nkill -INT $$; echo still", out: "caught\nalive\ntrap -- '' INT\ntrap -- 'echo caught' TERM\ntrap -- '' INT\nstill\n" },
+  { name: "an untrapped TERM ends the shell", src: "trap 'echo exit trap' EXIT\nkill $$\necho never", out: "", status: 143 },
+  { name: "trap: bad signal", src: "trap 'x' NOSUCH; echo $?", out: "1\n", err: "trap: bad signal NOSUCH\n" },
+  // --- set -e / -u / -x
+  {
+    name: "set -e as POSIX",
+    src: "set -e\ntrap 'echo trap $?' EXIT\nfalse || echo or\nif false; then :; fi\n! true\nfalse && echo no\nf() { false; echo \"f goes on\"; }\nf || echo x\nwhile false; do :; done\necho before\nfalse\necho never",
+    out: "or\nf goes on\nbefore\ntrap 1\n",
+    status: 1,
+  },
+  { name: "set -e in a pipeline and subshell", src: "set -e\n(false) || echo sub\ntrue | false\necho never", out: "sub\n", status: 1 },
+  { name: "set -o pipefail", src: "false | true; echo $?\nset -o pipefail\nfalse | true; echo $?\n(exit 3) | false | true; echo $?\ntrue | true; echo $?", out: "0\n1\n1\n0\n" },
+  { name: "set -o and +o list the options", src: "set -eu\nset -o\nset +o", out: "Current option settings\nerrexit         on\nnoglob          off\nnoexec          off\nxtrace          off\nverbose         off\nnoclobber       off\nallexport       off\nnounset         on\npipefail        off\nset -o errexit +o noglob +o noexec +o xtrace +o verbose +o noclobber\nset +o allexport -o nounset +o pipefail\n" },
+  { name: "set -v and -n", src: "set -v\necho a # note\nset +v\nset -n\necho never", out: "a\n", err: "echo a # note\nset +v\n" },
+  { name: "set: bad option", src: "set -k\necho never", out: "", err: "set: Illegal option -k\n", status: 2 },
+  { name: "set +e", src: "set -e\nset +e\nfalse\necho on", out: "on\n" },
+  { name: "set -u", src: 'set -u\necho "${u-dflt}"\necho $u\necho never', out: "dflt\n", err: "t.sh: u: parameter not set\n", status: 2 },
+  { name: "set -x", src: 'set -x\necho "a b" c\nset +x', out: "a b c\n", err: "+ echo 'a b' c\n+ set +x\n" },
+  { name: "set -- and shift", src: "set -- a b c\nshift\necho $# $1\nshift 2\necho $#\nshift 1", out: "2 b\n0\n", status: 1 },
+  // --- functions, local, return, digits
+  { name: "function names starting with a digit", src: "235704_head() { echo head \"$@\"; }\n235704_head x y", out: "head x y\n" },
+  { name: "local and return", src: "v=g\nf() { local v=l; echo \"$v $1\"; return 3; }\nf a; echo \"$? $v\"", out: "l a\n3 g\n" },
+  { name: "local outside a function", src: "local x\necho $?", out: "2\n", err: "local: not in a function\n" },
+  { name: "assignments before a function are temporary", src: "f() { echo $v; }\nv=1 f; echo \"[$v]\"", out: "1\n[]\n" },
+  // --- loops
+  { name: "break N and continue N", src: "for i in 1 2 3; do for j in a b c; do [ $j = b ] && continue 2; [ $i = 3 ] && break 2; echo $i$j; done; done\nn=0; until [ $n -ge 3 ]; do n=$((n+1)); done; echo $n", out: "1a\n2a\n3\n" },
+  { name: "case with patterns", src: "for f in a.c b.h c.txt '[x]'; do case $f in *.c|*.h) echo \"src $f\";; \\[*) echo bracket;; *) echo \"other $f\";; esac; done", out: "src a.c\nsrc b.h\nother c.txt\nbracket\n" },
+  { name: "LINENO in the script and in a function", src: "echo $LINENO\n\nf() {\n  echo $LINENO\n}\nf; echo $LINENO", out: "1\n2\n6\n" },
+  { name: "case ;& falls through", src: "case a in a) echo one ;& b) echo two ;; c) echo three ;; esac", out: "one\ntwo\n" },
+  // --- builtins
+  { name: "getopts", src: 'while getopts ab:c o -a -b arg -cx rest; do echo "$o ${OPTARG-}"; done\necho $OPTIND', out: "a \nb arg\nc \n? \n5\n", err: "Illegal option -x\n" },
+  { name: "getopts: OPTIND inside a group of options, reset by OPTIND=1", src: 'getopts ab o -ab x; echo "$o $OPTIND"\ngetopts ab o -ab x; echo "$o $OPTIND"\ngetopts ab o -ab x; echo "$? $o $OPTIND"\nOPTIND=1\ngetopts ab o -b; echo "$o $OPTIND"\nf() { getopts a o -a; echo "f $o"; }\nf', out: "a 2\nb 2\n1 ? 2\nb 2\nf a\n" },
+  { name: "getopts silent", src: 'getopts :a: o -a; echo "$o $OPTARG"\nOPTIND=1; getopts :a o -z; echo "$o $OPTARG"', out: ": a\n? z\n" },
+  { name: "printf", src: "printf '%s-%d\\n' a 1 b 2\nprintf '%5s|%-5s|%05d|%x|%X|%o|%c|%b|%%\\n' ab cd 42 255 255 8 xyz 'a\\tb'\nprintf '%.2f %e %g\\n' 3.14159 1500 0.0001\nprintf '%d\\n' \"'A\" abc", out: "a-1\nb-2\n   ab|cd   |00042|ff|FF|10|x|a\tb|%\n3.14 1.500000e+03 0.0001\n65\n0\n", err: "printf: abc: expected numeric value\n", status: 1 },
+  { name: "echo: -n, escapes only with -e, as bltin/echo.c", src: "echo -n a; echo 'b\\tc'; echo -e 'x\\ty\\0101\\q'; echo -e 'stop\\c' never; echo; echo -n -e x; echo -- -n", out: "ab\\tc\nx\tyA\\q\nstop\n-e x-- -n\n" },
+  { name: "test and [", src: "[ 3 -lt 5 -a x = x ] && echo and\n[ ! -z a ] && echo notz\ntest \\( 1 -eq 2 -o -n x \\) && echo paren\n[ -d / ] && [ ! -f / ] && [ -e /etc/passwd ] && echo files\n[ a = b ]; echo $?\n[ 1 -eq x ]; echo $?\n[ 1 = 1", out: "and\nnotz\nparen\nfiles\n1\n2\n", err: "[: x: bad number\n[: missing ]\n", status: 2 },
+  { name: "eval", src: "x='echo evaled; y=5'\neval \"$x\"\necho $y", out: "evaled\n5\n" },
+  { name: "export, readonly, unset", src: "export A=1\nexport -p | grep -c . >/dev/null\nreadonly R=2\nR=3\necho never", out: "", err: "t.sh: R: is read only\n", status: 2 },
+  { name: "unset -f and -v", src: "g() { echo g; }\nv=1\nunset -f g; unset -v v\ng; echo \"[$v]\"", out: "[]\n", err: "t.sh: g: not found\n" },
+  { name: "command -v, command NAME, type", src: "echo() { builtin_not; }\ncommand echo direct\ncommand -v echo; command -v cd\ntype : cd if\ntype nosuch; printf '%s\\n' $?\ncommand -v a b", out: "direct\necho\ncd\n: is a special shell builtin\ncd is a shell builtin\nif is a shell keyword\n127\n", err: "nosuch: not found\ncommand: wrong number of arguments\n", status: 2 },
+  { name: "errors inside eval name eval", src: "eval 'nosuch_cmd'\necho $?\neval 'echo ${u?unset here}'\necho never", out: "127\n", err: "eval: nosuch_cmd: not found\neval: u: unset here\n", status: 2 },
+  { name: "wait for jobs by pid and %N", src: "(exit 7) & p=$!\nwait $p; echo \"$p $?\"\n(exit 3) &\nwait %2; echo $?\nwait 9999; echo $?", out: "4243 7\n3\n127\n" },
+  {
+    name: "kill -l, a bad signal, a bad pid",
+    src: "kill -l 143\nkill -s BOGUS 1; echo $?\nkill x; echo $?",
+    out: "TERM\n2\n2\n",
+    err: "kill: unknown signal BOGUS; valid signals:\nHUP INT QUIT ILL TRAP ABRT EMT FPE KILL BUS SEGV SYS PIPE ALRM TERM URG\nSTOP TSTP CONT CHLD TTIN TTOU IO XCPU XFSZ VTALRM PROF WINCH INFO USR1 USR2\nkill: illegal process id: x\n",
+  },
+  { name: "cd errors, cd -, CDPATH", src: "cd /nonexistent; echo $?\ncd /etc/passwd\ncd a b\ncd /tmp; cd /; cd -; pwd\nCDPATH=/usr; cd lib; pwd; echo $OLDPWD", out: "2\n/tmp\n/usr/lib\n/tmp\n", err: "cd: /nonexistent: No such file or directory\ncd: /etc/passwd: Not a directory\ncd: too many arguments\n" },
+  { name: "exec redirections stay", src: "exec 3>&1\necho to3 >&3\nexec 2>&1\necho err >&2", out: "to3\nerr\n" },
+  { name: "subshell keeps its variables", src: "x=1; (x=2; echo in $x); echo out $x\n{ x=3; }; echo $x", out: "in 2\nout 1\n3\n" },
+  { name: "pipeline stages are subshells", src: "x=1; echo 2 | read x; echo $x", out: "1\n" },
+  { name: "break and continue outside loops do nothing", src: "break; continue; echo ok", out: "ok\n" },
+  { name: "exit with no argument keeps $?", src: "false\nexit", out: "", status: 1 },
+  { name: "true false :", src: "true; echo $?; false; echo $?; :; echo $?", out: "0\n1\n0\n" },
+  // --- errors
+  { name: "not found is 127", src: "nosuch arg\necho after $?", out: "after 127\n", err: "t.sh: nosuch: not found\n" },
+  { name: "redirection from a missing file", src: "cat </nonexistent/x; echo $?", out: "2\n", err: "t.sh: cannot open /nonexistent/x: No such file or directory\n" },
+];
+
+test("sh: expansions, builtins, traps, set -e/-u as FreeBSD's sh", async (t) => {
   const k = await loadKernelUnbooted("vimage");
-  const r = await run(k, `x=foo; y="a  b"\necho $x "$y" '$x' \\$x $y\nset -- 1 2; echo $# "$1"\necho \${z:-dflt} \${#x} "\${x}bar"`);
-  t.is(r.out, "foo a  b $x $x a b\n2 1\ndflt 3 foobar\n");
-  t.is(r.status, 0);
+  const progs: progs = { cat: (_a, stdin) => [stdin, 0], grep: (a, stdin) => [String(stdin.split("\n").filter((l) => l !== "" && l.includes(a[a.length - 1])).length) + "\n", 0] };
+  for (const r of ROWS) {
+    const got = await run(k, r.src, progs);
+    t.is(got.out, r.out, `${r.name}: stdout`);
+    t.is(got.err, r.err ?? "", `${r.name}: stderr`);
+    t.is(got.status, r.status ?? 0, `${r.name}: status`);
+  }
 });
 
-test("&&, ||, $?, !, functions, return, case, if, loops with break and continue", async (t) => {
+test("sh: pathname expansion, cd, pwd and . against the host file system", async (t) => {
   const k = await loadKernelUnbooted("vimage");
-  const progs = { prog: (argv: string[]) => [`${argv.slice(1).join(",")}\n`, Number(argv[1] ?? 0)] as [string, number] };
-  const r = await run(
-    k,
-    `prog 3 || echo "failed $?"
-prog 0 && echo ok
-! prog 1 && echo negated
-f() { echo "f:$1"; return 5; }
-f x; echo "rc $?"
-case abc in a*c) echo glob;; *) echo no;; esac
-if prog 1; then echo a; elif prog 0; then echo b; else echo c; fi
-for i in 1 2 3 4; do [ $i = 2 ] && continue; [ $i = 4 ] && break; echo -n $i; done; echo
-n=0; while [ $n -lt 3 ]; do n=$((n + 1)); done; echo $n
-`,
-    progs,
-  );
-  t.is(r.out, "3\nfailed 3\n0\nok\n1\nnegated\nf:x\nrc 5\nglob\n1\n0\nb\n13\n3\n");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-sh-"));
+  try {
+    for (const f of ["a.txt", "b.txt", ".hidden", "c.log"]) fs.writeFileSync(path.join(dir, f), "");
+    fs.mkdirSync(path.join(dir, "sub"));
+    fs.writeFileSync(path.join(dir, "sub", "lib.sh"), 'echo "sourced $1"; lv=1; return 5; echo never\n');
+    const r = await run(
+      k,
+      `echo *.txt\necho .*\necho '*.txt' "*".txt nomatch*\necho s*/l?b.sh [ab].txt [!a].txt\nset -f; echo *.txt; set +f\ncd sub && pwd\n. ./lib.sh; echo "dot $? $lv"\ncd ..; PATH=$PWD/sub; . lib.sh; echo $?\n. nosuch.sh`,
+      {},
+      dir,
+    );
+    t.is(r.out, `a.txt b.txt\n. .. .hidden\n*.txt *.txt nomatch*\nsub/lib.sh a.txt b.txt b.txt\n*.txt\n${dir}/sub\nsourced \ndot 5 1\nsourced \n5\n`);
+    t.is(r.err, ".: nosuch.sh: not found\n");
+    t.is(r.status, 2);
+    const w = await run(k, "echo x > out.txt\necho y >> out.txt\nwhile read l; do echo \"got $l\"; done < out.txt\nset -C; echo z > out.txt", {}, dir);
+    t.is(w.out, "got x\ngot y\n");
+    t.is(w.err, "t.sh: cannot create out.txt: File exists\n");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
-test("command substitution, pipelines, background jobs and wait", async (t) => {
+test("sh: programs get argv, stdin, and status; pipelines and background jobs", async (t) => {
   const k = await loadKernelUnbooted("vimage");
-  const progs = {
-    upper: (_a: string[], stdin: string) => [stdin.toUpperCase(), 0] as [string, number],
-    name: () => ["epair0a\n", 0] as [string, number],
+  const progs: progs = {
+    upper: (_a, stdin) => [stdin.toUpperCase(), 0],
+    name: () => ["epair0a\n", 0],
+    prog: (argv) => [`${argv.slice(1).join(",")}\n`, Number(argv[1] ?? 0)],
   };
-  const r = await run(k, `e=$(name); echo "[$e]" \`echo sub\`\necho piped | upper\nname & wait\necho "bg $!"`, progs);
-  t.is(r.out, "[epair0a] sub\nPIPED\nepair0a\nbg 1\n");
+  const r = await run(k, `e=$(name); echo "[$e]" \`echo sub\`\necho piped | upper\nname & wait\necho "bg $!"\nprog 3 || echo "failed $?"\n! prog 0 || echo negated`, progs);
+  t.is(r.out, "[epair0a] sub\nPIPED\nepair0a\nbg 4243\n3\nfailed 3\n0\nnegated\n");
 });
 
-test("errors: unknown commands, syntax errors, exit status", async (t) => {
-  const k = await loadKernelUnbooted("vimage");
-  const r = await run(k, "nosuch arg\necho after $?\nexit 3\necho never");
-  t.is(r.out, "after 127\n");
-  t.is(r.err, "t.sh: nosuch: not found\n");
-  t.is(r.status, 3);
-  const s = await run(k, "if true; then echo x");
-  t.is(s.status, 2);
-  t.regex(s.err, /^t\.sh: Syntax error: end of file unexpected/);
-  const q = await run(k, "echo 'open");
-  t.is(q.status, 2);
+test("sh: kill and wait for background jobs of simulated programs", async (t) => {
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+jexec a ifconfig lo0 127.0.0.1/8 up
+jexec a ping -q 127.0.0.1 &
+sleep 2
+kill -INT %1
+wait %1; echo "ping $?"
+{ sleep 100; echo never; } &
+sleep 1; kill %2; wait %2; echo "group $?"
+sleep 50 & kill $!; wait $!; echo "sleep $?"
+kill 99999; echo "nosuch $?"
+jail -r a >/dev/null
+`);
+  t.is(
+    r.out,
+    "PING 127.0.0.1 (127.0.0.1): 56 data bytes\n\n--- 127.0.0.1 ping statistics ---\n2 packets transmitted, 2 packets received, 0.0% packet loss\nround-trip min/avg/max/stddev = 0.000/0.000/0.000/0.000 ms\nping 0\ngroup 143\nsleep 143\nnosuch 1\n",
+  );
+  t.is(r.err, "kill: 99999: No such process\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
