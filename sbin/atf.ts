@@ -392,8 +392,11 @@ _vatf_main() {
 export const VNET_SUBR = sh_text(String.raw`# VirtNet's vnet.subr: jails and interfaces for vnet tests, for test programs
 # run by "virtnet atf-run" (sbin/atf.ts).  Bookkeeping lives in the test's
 # work directory, which body and cleanup share: created_interfaces.lst (the
-# interfaces the host still holds, one a line) and created_jails.lst (one
-# line per jail: its name, then the interfaces it was given).
+# interfaces the host still holds, one a line), created_jails.lst (one line
+# per jail: its name, then the interfaces it was given) and
+# created_epairs.lst (the two ends of each epair, by their current names).
+# Destroying either end of an epair destroys the pair, so the cleanup
+# destroys each pair once, through whichever end it meets first.
 
 list_interface() {
 	printf '%s\n' "$1" >>created_interfaces.lst
@@ -416,6 +419,7 @@ vnet_mkepair() {
 	_vnet_if=$(ifconfig epair create)
 	list_interface "$\{_vnet_if}"
 	list_interface "$\{_vnet_if%a}b"
+	printf '%s %s\n' "$\{_vnet_if}" "$\{_vnet_if%a}b" >>created_epairs.lst
 	printf '%s\n' "$\{_vnet_if%a}"
 }
 
@@ -466,15 +470,41 @@ vnet_ifrename_jail() {
 	    '$1 == j { for (k = 2; k <= NF; k++) if ($k == o) $k = n } { print }' \
 	    created_jails.lst >created_jails.lst.new
 	mv created_jails.lst.new created_jails.lst
+	[ -f created_epairs.lst ] || return 0
+	awk -v o="$2" -v n="$3" '{ for (k = 1; k <= NF; k++) if ($k == o) $k = n } { print }' \
+	    created_epairs.lst >created_epairs.lst.new
+	mv created_epairs.lst.new created_epairs.lst
+}
+
+# _vnet_destroy IF [JAIL]: destroy an interface, unless it is the end of an
+# epair destroyed already through its other end.
+_vnet_destroy() {
+	case " $\{_vnet_gone} " in
+	*" $1 "*) return 0 ;;
+	esac
+	if [ -f created_epairs.lst ]; then
+		_vnet_pair=$(awk -v i="$1" '$1 == i || $2 == i { print; exit }' created_epairs.lst)
+		if [ -n "$\{_vnet_pair}" ]; then
+			_vnet_gone="$\{_vnet_gone} $\{_vnet_pair}"
+			awk -v i="$1" '$1 != i && $2 != i' created_epairs.lst >created_epairs.lst.new
+			mv created_epairs.lst.new created_epairs.lst
+		fi
+	fi
+	if [ -n "$2" ]; then
+		jexec "$2" ifconfig "$1" destroy
+	else
+		ifconfig "$1" destroy
+	fi
 }
 
 # vnet_cleanup: destroy what the jails were given, remove the jails (which
 # sends whatever is left back to the host), then destroy what the host holds.
 vnet_cleanup() {
+	_vnet_gone=
 	if [ -f created_jails.lst ]; then
 		while read -r _vnet_jail _vnet_ifs; do
 			for _vnet_if in $\{_vnet_ifs}; do
-				jexec "$\{_vnet_jail}" ifconfig "$\{_vnet_if}" destroy
+				_vnet_destroy "$\{_vnet_if}" "$\{_vnet_jail}"
 			done
 			jail -r "$\{_vnet_jail}"
 		done <created_jails.lst
@@ -482,10 +512,11 @@ vnet_cleanup() {
 	fi
 	if [ -f created_interfaces.lst ]; then
 		for _vnet_if in $(cat created_interfaces.lst); do
-			ifconfig "$\{_vnet_if}" destroy
+			_vnet_destroy "$\{_vnet_if}"
 		done
 		rm -f created_interfaces.lst
 	fi
+	rm -f created_epairs.lst
 }
 `);
 
@@ -771,6 +802,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
       PATH: `${bindir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       VIRTNET_SOCKET: socket,
       VIRTNET_ATF_LIB: lib,
+      VIRTNET_HOST_SH: ATF_SHELL,
       VIRTNET_ATF_SRCDIR: path.dirname(mscript),
       __RUNNING_INSIDE_ATF_RUN: "internal-yes-value",
       LC_ALL: "C",
