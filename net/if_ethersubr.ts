@@ -17,6 +17,7 @@
 import { EACCES, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENETDOWN, ENOBUFS, ENOMEM, EOPNOTSUPP, EWOULDBLOCK } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { SI_ORDER_ANY, SI_SUB_INIT_IF, SI_SUB_PROTO_IF, SI_SUB_PROTO_PFIL, SYSINIT } from "../kern/kernel.ts";
+import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import {
   CSUM_DATA_VALID,
   CSUM_DELAY_DATA,
@@ -696,3 +697,5 @@ VNET_SYSUNINIT("vnet_ether_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_ANY, () => 
 VNET_SYSUNINIT("vnet_ether_uninit", SI_SUB_PROTO_IF, SI_ORDER_ANY, () => {
   netisr_unregister_vnet(NETISR_ETHER);
 });
+
+DECLARE_MODULE({ name: "ether", evhand: null, priv: null }, SI_SUB_INIT_IF, SI_ORDER_ANY);
