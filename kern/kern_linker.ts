@@ -17,7 +17,6 @@ import {
   module_release,
   module_set_kernel_file,
   module_unload,
-  module_lookupbyname,
   type module,
 } from "./kern_module.ts";
 import type { proc } from "./uipc_syscalls.ts";
@@ -62,6 +61,44 @@ const linker_files: linker_file[] = [];
 let next_file_id = 1;
 export let linker_kernel_file: linker_file | null = null;
 
+/** struct modlist: the versioned names (MODULE_VERSION) a file provides;
+ *  what kldload(2) of a module name checks for "already there". */
+export interface modlist {
+  container: linker_file;
+  name: string;
+  version: number;
+}
+const found_modules: modlist[] = [];
+/** MODULE_VERSION entries of the kernel, and of each loadable file. */
+const kernel_versions: { name: string; version: number }[] = [];
+const file_versions = new Map<string, { name: string; version: number }[]>();
+
+/**
+ * MODULE_VERSION(name, version): the kernel (or, with `file`, that .ko)
+ * provides `name` at `version`.  Subsystems call it beside DECLARE_MODULE.
+ */
+export function MODULE_VERSION(name: string, version: number, file?: string): void {
+  if (file === undefined) {
+    kernel_versions.push({ name, version });
+    if (linker_kernel_file !== null) found_modules.push({ container: linker_kernel_file, name, version });
+    return;
+  }
+  const list = file_versions.get(file) ?? [];
+  list.push({ name, version });
+  file_versions.set(file, list);
+}
+
+/** modlist_lookup2 without a version wanted: the newest of that name. */
+export function modlist_lookup2(name: string): modlist | null {
+  let best: modlist | null = null;
+  for (const m of found_modules) if (m.name === name && (best === null || m.version > best.version)) best = m;
+  return best;
+}
+
+/** __FreeBSD_version of 14.0-RELEASE: the kernel's own MODULE_VERSION. */
+const FREEBSD_VERSION = 1400097;
+MODULE_VERSION("kernel", FREEBSD_VERSION);
+
 // linker_preload: the kernel itself is the first file, before any module
 // registers.
 SYSINIT("linker_preload", SI_SUB_KLD, SI_ORDER_FIRST, () => {
@@ -69,6 +106,7 @@ SYSINIT("linker_preload", SI_SUB_KLD, SI_ORDER_FIRST, () => {
   linker_files.push(lf);
   linker_kernel_file = lf;
   module_set_kernel_file(lf);
+  for (const v of kernel_versions) found_modules.push({ container: lf, name: v.name, version: v.version });
 });
 
 function linker_basename(path: string): string {
@@ -88,23 +126,24 @@ export function linker_find_file_by_id(fileid: number): linker_file | null {
 
 /** The .ko in the module path holding a module of that name, or named so. */
 function linker_search_module(modname: string): string | null {
-  if (module_path_files.has(`${modname}.ko`)) return `${modname}.ko`;
-  for (const [file, decls] of module_path_files) if (decls.some((d) => d.data.name === modname)) return file;
+  if (module_path_files.has(`${modname}.ko`) || file_versions.has(`${modname}.ko`)) return `${modname}.ko`;
+  for (const [file, vers] of file_versions) if (vers.some((v) => v.name === modname)) return file;
   return null;
 }
 
 function linker_search_kld(name: string): string | null {
   const base = linker_basename(name);
-  if (module_path_files.has(base)) return base;
-  if (module_path_files.has(`${base}.ko`)) return `${base}.ko`;
+  if (module_path_files.has(base) || file_versions.has(base)) return base;
+  if (module_path_files.has(`${base}.ko`) || file_versions.has(`${base}.ko`)) return `${base}.ko`;
   return null;
 }
 
 /** linker_load_file: link the file and register its modules in order. */
 function linker_load_file(filename: string): { error: number; lf: linker_file | null } {
-  const decls = module_path_files.get(filename);
+  const decls = module_path_files.get(filename) ?? (file_versions.has(filename) ? [] : undefined);
   if (decls === undefined) return { error: ENOENT, lf: null };
-  for (const d of decls) if (module_lookupbyname(d.data.name) !== null) return { error: EEXIST, lf: null };
+  // linker_file_register_modules: a name provided already is EEXIST.
+  for (const v of file_versions.get(filename) ?? []) if (modlist_lookup2(v.name) !== null) return { error: EEXIST, lf: null };
   const last = linker_files[linker_files.length - 1];
   const address = last === undefined ? KERNEL_ADDRESS : last.address + BigInt(Math.max(last.size, 0x1000));
   const lf = new linker_file(next_file_id++, filename, `${LINKER_MODULE_DIR}/${filename}`, address, 0);
@@ -113,13 +152,14 @@ function linker_load_file(filename: string): { error: number; lf: linker_file | 
     lf.deps.push(linker_kernel_file);
     linker_kernel_file.refs++;
   }
+  for (const v of file_versions.get(filename) ?? []) found_modules.push({ container: lf, name: v.name, version: v.version });
   for (const d of decls) module_register_init(d.data, lf);
   return { error: 0, lf };
 }
 
 /** linker_load_module(kldname, modname): EEXIST for what is there already. */
 function linker_load_module(kldname: string | null, modname: string | null): { error: number; lf: linker_file | null } {
-  if (modname !== null && module_lookupbyname(modname) !== null) return { error: EEXIST, lf: null };
+  if (modname !== null && modlist_lookup2(modname) !== null) return { error: EEXIST, lf: null };
   let file: string | null;
   if (kldname !== null) {
     if (linker_find_file_by_name(linker_basename(kldname)) !== null) return { error: EEXIST, lf: null };
@@ -150,6 +190,7 @@ function linker_file_unload(lf: linker_file, flags: number): number {
   if (--lf.refs > 0) return 0;
   const i = linker_files.indexOf(lf);
   if (i >= 0) linker_files.splice(i, 1);
+  for (let j = found_modules.length - 1; j >= 0; j--) if (found_modules[j].container === lf) found_modules.splice(j, 1);
   for (const dep of lf.deps) dep.refs--;
   return 0;
 }

@@ -5,10 +5,12 @@
 // declares its module with one line, as FreeBSD's DECLARE_MODULE does:
 //
 //   DECLARE_MODULE({ name: "if_epair", evhand: null, priv: null }, SI_SUB_PSEUDO, SI_ORDER_MIDDLE);
+//   MODULE_VERSION("if_epair", 3);   // kern_linker.ts: what kldload checks
 //
 // and, for one kldload(8) must bring in, names its file:
 //
 //   DECLARE_MODULE({ name: "if_bridge", evhand: bridge_modevent, priv: null }, SI_SUB_PSEUDO, SI_ORDER_ANY, "if_bridge.ko");
+//   MODULE_VERSION("if_bridge", 1, "if_bridge.ko");
 //
 // The simulator has no object files to link: a module's code is always in
 // the bundle, and "loading" its file runs its event handlers and makes it

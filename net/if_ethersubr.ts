@@ -18,6 +18,7 @@ import { EACCES, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENETDOWN, ENOBUF
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { SI_ORDER_ANY, SI_SUB_INIT_IF, SI_SUB_PROTO_IF, SI_SUB_PROTO_PFIL, SYSINIT } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
+import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import {
   CSUM_DATA_VALID,
   CSUM_DELAY_DATA,
@@ -699,3 +700,4 @@ VNET_SYSUNINIT("vnet_ether_uninit", SI_SUB_PROTO_IF, SI_ORDER_ANY, () => {
 });
 
 DECLARE_MODULE({ name: "ether", evhand: null, priv: null }, SI_SUB_INIT_IF, SI_ORDER_ANY);
+MODULE_VERSION("ether", 1);
