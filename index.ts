@@ -19,6 +19,8 @@ export * from "./kern/mbuf.ts";
 export * from "./kern/kern_mbuf.ts";
 export * from "./kern/uipc_mbuf.ts";
 export * from "./kern/init_main.ts";
+export * from "./kern/kern_module.ts";
+export * from "./kern/kern_linker.ts";
 export * from "./net/vnet.ts";
 export * from "./net/if.ts";
 export * from "./net/if_dl.ts";

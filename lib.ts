@@ -297,10 +297,13 @@ export class Capture {
   readonly #d: bpf_d;
   readonly #file: string | null;
   #stopped = false;
+  /** The process that holds the descriptor open (bpf reads name it). */
+  readonly #p: proc;
 
   /** @internal Use Kernel.capture. */
-  constructor(m: KernelModule, d: bpf_d, ifname: string, jail: string | null, file: string | null) {
+  constructor(m: KernelModule, p: proc, d: bpf_d, ifname: string, jail: string | null, file: string | null) {
     this.#m = m;
+    this.#p = p;
     this.#d = d;
     this.#file = file;
     this.ifname = ifname;
@@ -326,7 +329,7 @@ export class Capture {
 
   /** The frames captured so far (or until stop), oldest first. */
   frames(): Frame[] {
-    return this.#m.sys_bpf_read(this.#d, 0).packets;
+    return this.#m.sys_bpf_read(this.#d, 0, this.#p).packets;
   }
 
   /** The frames captured so far as a pcap savefile, for tshark/wireshark. */
@@ -340,6 +343,7 @@ export class Capture {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#m.sys_bpf_close(this.#d);
+    this.#m.proc_exit(this.#p);
     if (this.#file !== null) fs.writeFileSync(this.#file, this.#m.pcap_file(this.#d));
   }
 }
@@ -407,22 +411,11 @@ export class Kernel {
     const cwd = opts.cwd ?? process.cwd();
     let stdout = "";
     let stderr = "";
-    const shell = new m.sh_shell({
-      lookup: (n) => m.lookup(p, n),
-      name: opts.name ?? "sh",
-      readFile: (f) => {
-        try {
-          return fs.readFileSync(path.resolve(cwd, f), "utf8");
-        } catch {
-          return null;
-        }
-      },
-      writeFile: (f, data, append) => {
-        const file = path.resolve(cwd, f);
-        if (append) fs.appendFileSync(file, data);
-        else fs.writeFileSync(file, data);
-      },
-    });
+    // The shell of `virtnet run`: simulated programs first, the host's for
+    // the rest (found on the host's PATH, the only variable taken from the
+    // host, so that runs do not depend on the caller's environment).
+    const shell = new m.sh_shell(m.sh_options_for(p, opts.name ?? "sh", false, cwd));
+    shell.import_env(new Map([["PATH", process.env.PATH ?? "/usr/bin:/bin"]]));
     this.#running++;
     let status: number;
     try {
@@ -545,14 +538,16 @@ export class Kernel {
     try {
       const direction = opts.direction === "in" ? m.BPF_D_IN : opts.direction === "out" ? m.BPF_D_OUT : m.BPF_D_INOUT;
       r = m.sys_bpf_open(p, ifname, { snaplen: opts.snaplen, direction });
-    } finally {
+    } catch (e) {
       m.proc_exit(p);
+      throw e;
     }
     if (r.d === null) {
+      m.proc_exit(p);
       const where = opts.jail === undefined ? "" : ` in jail ${opts.jail}`;
       throw new VirtNetError(`virtnet: capture: ${ifname}${where}: ${m.strerror(r.error)}`, r.error);
     }
-    const c = new Capture(m, r.d, ifname, opts.jail ?? null, opts.file ?? null);
+    const c = new Capture(m, p, r.d, ifname, opts.jail ?? null, opts.file ?? null);
     this.#captures.push(c);
     return c;
   }

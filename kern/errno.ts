@@ -8,6 +8,7 @@ export const EINTR = 4;
 export const EIO = 5;
 export const ENXIO = 6;
 export const E2BIG = 7;
+export const ENOEXEC = 8;
 export const EBADF = 9;
 export const ENOMEM = 12;
 export const EACCES = 13;
@@ -65,6 +66,7 @@ const errmsg: Record<number, string> = {
   [EIO]: "Input/output error",
   [ENXIO]: "Device not configured",
   [E2BIG]: "Argument list too long",
+  [ENOEXEC]: "Exec format error",
   [EBADF]: "Bad file descriptor",
   [ENOMEM]: "Cannot allocate memory",
   [EACCES]: "Permission denied",

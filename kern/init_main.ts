@@ -5,6 +5,8 @@
 import { mi_startup, kernel_booted } from "./kernel.ts";
 import { arc4random_seed } from "./arc4random.ts";
 import { callout_set_hz } from "./kern_timeout.ts";
+// The linker makes the kernel's own file before any module registers.
+import "./kern_linker.ts";
 
 export interface boot_options {
   /** Seed for everything random in the kernel (default 0). */

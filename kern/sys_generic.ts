@@ -42,6 +42,7 @@ import {
   bpf_capture_attached,
   bpf_close_capture,
   bpf_open_capture,
+  bpf_read_done,
   type bpf_capture_opts,
   type bpf_d,
   type bpf_packet,
@@ -77,7 +78,7 @@ export function sys_bpf_open(p: proc, ifname: string, opts: bpf_capture_opts = {
   try {
     const ifp = ifunit(ifname);
     if (ifp === null) return { error: ENXIO, d: null };
-    const d = bpf_open_capture(ifp, opts);
+    const d = bpf_open_capture(ifp, { ...opts, pid: p.p_pid });
     return d === null ? { error: ENXIO, d: null } : { error: 0, d };
   } finally {
     CURVNET_RESTORE(saved);
@@ -102,8 +103,9 @@ export function sys_bpf_getdlt(d: bpf_d): number {
  * (tcpdump keeps its place between reads).  ENXIO once the interface went
  * away and everything it captured has been read.
  */
-export function sys_bpf_read(d: bpf_d, from: number): { error: number; packets: bpf_packet[] } {
+export function sys_bpf_read(d: bpf_d, from: number, p: proc): { error: number; packets: bpf_packet[] } {
   const recs = d.bd_records;
+  bpf_read_done(d, p.p_pid);
   if (from >= recs.length && !bpf_capture_attached(d)) return { error: ENXIO, packets: [] };
   const packets: bpf_packet[] = [];
   for (let i = from; i < recs.length; i++) {

@@ -29,8 +29,12 @@ import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
 import { microtime } from "../kern/kern_timeout.ts";
 import { wakeup } from "../kern/kern_synch.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
-import { CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of } from "../kern/sysctl.ts";
-import { set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of, type sysctl_req } from "../kern/sysctl.ts";
+import { EINVAL } from "../kern/errno.ts";
+import { SIGIO } from "../kern/kern_sig.ts";
+import type { ucred } from "../kern/kern_prot.ts";
+import { PRIV_NET_BPF, priv_check_cred } from "../kern/kern_priv.ts";
+import { ifpromisc, set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
 
 // Data link types (net/dlt.h); pcap's LINKTYPE_ numbers are the same for these.
 export const DLT_NULL = 0;
@@ -47,7 +51,10 @@ export const BPF_D_OUT = 2;
 export const BPF_DEFAULT_SNAPLEN = 262144;
 
 const bpf_maxbufsize = kvar_of(64 * 1024 * 1024);
+/** net.bpf.bufsize: a new descriptor's buffer size (BIOCSBLEN changes it). */
+const bpf_bufsize = kvar_of(4096);
 const _net_bpf = SYSCTL_NODE(_net, OID_AUTO, "bpf", CTLFLAG_RW, null, "bpf sysctl");
+SYSCTL_INT(_net_bpf, OID_AUTO, "bufsize", CTLFLAG_RW, bpf_bufsize, 0, "Default capture buffer size in bytes");
 SYSCTL_INT(_net_bpf, OID_AUTO, "maxbufsize", CTLFLAG_RWTUN, bpf_maxbufsize, 0, "Maximum capture buffer size in bytes");
 
 /** struct bpf_if: an interface's tap point. */
@@ -72,6 +79,29 @@ export type bpf_capture_filter = (pkt: Uint8Array, wirelen: number) => boolean;
 export class bpf_d {
   bd_bif: bpf_if | null;
   bd_direction = BPF_D_INOUT;
+  /** The process that last used the descriptor (open, read). */
+  bd_pid = 0;
+  /** BIOCPROMISC: the interface was put in promiscuous mode for it. */
+  bd_promisc = 0;
+  /** BIOCIMMEDIATE: reads return as soon as a packet is there. */
+  bd_immediate = 0;
+  /** BIOCSHDRCMPLT: written packets carry their own link source address. */
+  bd_hdrcmplt = 0;
+  bd_feedback = 0;
+  bd_async = 0;
+  bd_locked = 0;
+  /** The signal FIOASYNC sends. */
+  bd_sig = SIGIO;
+  bd_bufsize = bpf_bufsize.v;
+  /** What FreeBSD's store and hold buffers would hold: the bytes (bpf
+   *  headers included, word aligned) captured since the last read. */
+  bd_sblen = 0;
+  bd_hlen = 0;
+  /** Writes: sent, dropped, filtered; and zero-copy buffer swaps. */
+  bd_wcount = 0;
+  bd_wdcount = 0;
+  bd_wfcount = 0;
+  bd_zcopy = 0;
   /** Packets seen, accepted, and dropped for want of buffer space. */
   bd_rcount = 0;
   bd_fcount = 0;
@@ -123,6 +153,12 @@ function bpf_detachd(d: bpf_d): void {
   if (i >= 0) bp.bif_dlist.splice(i, 1);
   bp.bif_peers = bp.bif_dlist.length > 0;
   d.bd_bif = null;
+  // The promiscuous mode asked for this descriptor ends with it (not when
+  // the interface itself is going away).
+  if (d.bd_promisc !== 0) {
+    d.bd_promisc = 0;
+    if (bp.bif_ifp.if_bpf === bp) ifpromisc(bp.bif_ifp, 0);
+  }
   // A reader learns that the interface is gone (ENXIO).
   wakeup(d);
 }
@@ -132,10 +168,10 @@ function bpf_detachd(d: bpf_d): void {
 export function bpfdetach(ifp: ifnet): void {
   const bp = ifp.if_bpf as bpf_if | null;
   if (bp === null) return;
+  ifp.if_bpf = null;
   while (bp.bif_dlist.length > 0) bpf_detachd(bp.bif_dlist[0]);
   const i = bpf_iflist.indexOf(bp);
   if (i >= 0) bpf_iflist.splice(i, 1);
-  ifp.if_bpf = null;
 }
 
 /**
@@ -152,6 +188,14 @@ function bpf_vmove(ifp: ifnet): void {
   bpfattach(ifp, dlt, hdrlen);
 }
 set_bpf_vmove_hook(bpf_vmove);
+
+/** BPF_WORDALIGN: records in a bpf buffer start on a long boundary (amd64). */
+const BPF_ALIGNMENT = 8;
+function BPF_WORDALIGN(x: number): number {
+  return (x + (BPF_ALIGNMENT - 1)) & ~(BPF_ALIGNMENT - 1);
+}
+/** SIZEOF_BPF_HDR(struct bpf_hdr): timeval, caplen, datalen, hdrlen. */
+const SIZEOF_BPF_HDR = 26;
 
 /** bpf_peers_present: the cheap "anyone listening?" test the taps make. */
 export function bpf_peers_present(ifp: ifnet): boolean {
@@ -239,6 +283,9 @@ function catchpacket(d: bpf_d, hdr: Uint8Array | null, m: mbuf, pktlen: number):
   d.bd_fcount++;
   d.bd_records.push(rec);
   d.bd_slen += rec.length;
+  const lh = d.bd_bif === null ? 0 : d.bd_bif.bif_hdrlen;
+  const hdrlen = BPF_WORDALIGN(SIZEOF_BPF_HDR + lh) - lh;
+  d.bd_sblen = BPF_WORDALIGN(d.bd_sblen) + hdrlen + caplen;
   // bpf_wakeup: a reader sleeping in poll/read (tcpdump) runs again.
   wakeup(d);
 }
@@ -289,6 +336,12 @@ export interface bpf_capture_opts {
   snaplen?: number;
   direction?: number;
   filter?: bpf_capture_filter;
+  /** The opener's pid (bpfopen records it). */
+  pid?: number;
+  /** BIOCPROMISC. */
+  promisc?: boolean;
+  /** BIOCIMMEDIATE. */
+  immediate?: boolean;
 }
 
 /** Open a listener on ifp (open /dev/bpf + BIOCSETIF).  null when the
@@ -300,7 +353,11 @@ export function bpf_open_capture(ifp: ifnet, opts: bpf_capture_opts = {}): bpf_d
   KASSERT(snaplen > 0, "bpf_open_capture: snaplen must be positive");
   const d = new bpf_d(bp, bp.bif_dlt, snaplen, ifp.if_xname, opts.filter ?? null);
   if (opts.direction !== undefined) d.bd_direction = opts.direction;
+  d.bd_pid = opts.pid ?? 0;
+  d.bd_immediate = opts.immediate === true ? 1 : 0;
   bpf_attachd(d, bp);
+  // BIOCPROMISC: once per descriptor, counted by the interface.
+  if (opts.promisc === true && ifpromisc(ifp, 1) === 0) d.bd_promisc = 1;
   return d;
 }
 
@@ -348,6 +405,107 @@ export function pcap_file_header(d: bpf_d): Uint8Array {
   dv.setUint32(20, d.bd_dlt, true);
   return out;
 }
+
+/** A read (bpfread): the reader is the descriptor's process now, and the
+ *  buffers are empty again. */
+export function bpf_read_done(d: bpf_d, pid: number): void {
+  d.bd_pid = pid;
+  d.bd_sblen = 0;
+  d.bd_hlen = 0;
+}
+
+// ---------------------------------------------------------------------------
+// net.bpf.stats: one struct xbpf_d per attached descriptor, as netstat -B
+// reads it; writing a zeroed struct zeroes every descriptor's counters.
+
+/** sizeof(struct xbpf_d) on amd64, and the offsets of its fields. */
+export const XBPF_D_SIZE = 168;
+export const XBPF = {
+  bd_structsize: 0,
+  bd_promisc: 4,
+  bd_immediate: 5,
+  bd_hdrcmplt: 12,
+  bd_direction: 16,
+  bd_feedback: 20,
+  bd_async: 24,
+  bd_rcount: 32,
+  bd_dcount: 40,
+  bd_fcount: 48,
+  bd_sig: 56,
+  bd_slen: 60,
+  bd_hlen: 64,
+  bd_bufsize: 68,
+  bd_pid: 72,
+  bd_ifname: 76,
+  bd_locked: 92,
+  bd_wcount: 96,
+  bd_wdcount: 104,
+  bd_wfcount: 112,
+  bd_zcopy: 120,
+  bd_bufmode: 128,
+} as const;
+const IFNAMSIZ = 16;
+const BPF_BUFMODE_BUFFER = 1;
+
+function bpfstats_fill_xbpf(dv: DataView, off: number, d: bpf_d, ifname: string): void {
+  dv.setUint32(off + XBPF.bd_structsize, XBPF_D_SIZE, true);
+  dv.setUint8(off + XBPF.bd_promisc, d.bd_promisc);
+  dv.setUint8(off + XBPF.bd_immediate, d.bd_immediate);
+  dv.setInt32(off + XBPF.bd_hdrcmplt, d.bd_hdrcmplt, true);
+  dv.setInt32(off + XBPF.bd_direction, d.bd_direction, true);
+  dv.setInt32(off + XBPF.bd_feedback, d.bd_feedback, true);
+  dv.setInt32(off + XBPF.bd_async, d.bd_async, true);
+  dv.setBigUint64(off + XBPF.bd_rcount, BigInt(d.bd_rcount), true);
+  dv.setBigUint64(off + XBPF.bd_dcount, BigInt(d.bd_dcount), true);
+  dv.setBigUint64(off + XBPF.bd_fcount, BigInt(d.bd_fcount), true);
+  dv.setInt32(off + XBPF.bd_sig, d.bd_sig, true);
+  dv.setInt32(off + XBPF.bd_slen, d.bd_sblen, true);
+  dv.setInt32(off + XBPF.bd_hlen, d.bd_hlen, true);
+  dv.setInt32(off + XBPF.bd_bufsize, d.bd_bufsize, true);
+  dv.setInt32(off + XBPF.bd_pid, d.bd_pid, true);
+  for (let i = 0; i < IFNAMSIZ - 1 && i < ifname.length; i++) dv.setUint8(off + XBPF.bd_ifname + i, ifname.charCodeAt(i) & 0xff);
+  dv.setInt32(off + XBPF.bd_locked, d.bd_locked, true);
+  dv.setBigUint64(off + XBPF.bd_wcount, BigInt(d.bd_wcount), true);
+  dv.setBigUint64(off + XBPF.bd_wdcount, BigInt(d.bd_wdcount), true);
+  dv.setBigUint64(off + XBPF.bd_wfcount, BigInt(d.bd_wfcount), true);
+  dv.setBigUint64(off + XBPF.bd_zcopy, BigInt(d.bd_zcopy), true);
+  dv.setInt32(off + XBPF.bd_bufmode, BPF_BUFMODE_BUFFER, true);
+}
+
+function bpf_zero_counters(): void {
+  for (const bp of bpf_iflist) {
+    for (const d of bp.bif_dlist) {
+      d.bd_rcount = 0;
+      d.bd_dcount = 0;
+      d.bd_fcount = 0;
+      d.bd_wcount = 0;
+      d.bd_wfcount = 0;
+      d.bd_zcopy = 0;
+    }
+  }
+}
+
+/** bpf_stats_sysctl: every vnet's descriptors (bpf_iflist is global, as in
+ *  FreeBSD), as the bytes of struct xbpf_d; PRIV_NET_BPF is needed. */
+function bpf_stats_sysctl(_oidp: unknown, _arg1: unknown, _arg2: number, req: sysctl_req): number {
+  const error = priv_check_cred(req.cred as ucred, PRIV_NET_BPF);
+  if (error !== 0) return error;
+  if (req.newval !== null) {
+    const nv = req.newval;
+    if (!Array.isArray(nv) || nv.length !== XBPF_D_SIZE || nv.some((b) => b !== 0)) return EINVAL;
+    bpf_zero_counters();
+    return 0;
+  }
+  let n = 0;
+  for (const bp of bpf_iflist) n += bp.bif_dlist.length;
+  const buf = new Uint8Array(n * XBPF_D_SIZE);
+  const dv = new DataView(buf.buffer);
+  let i = 0;
+  for (const bp of bpf_iflist) for (const d of bp.bif_dlist) bpfstats_fill_xbpf(dv, XBPF_D_SIZE * i++, d, bp.bif_ifp.if_xname);
+  req.oldval = Array.from(buf);
+  return 0;
+}
+SYSCTL_NODE(_net_bpf, OID_AUTO, "stats", CTLFLAG_MPSAFE | CTLFLAG_RW, bpf_stats_sysctl, "bpf statistics portal");
 
 /** Close a listener (its records stay readable). */
 export function bpf_close_capture(d: bpf_d): void {

@@ -12,7 +12,7 @@ import type { sockaddr } from "../kern/socket.ts";
 import { AF_INET } from "../kern/socket.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { domains, pffinddomain } from "../kern/uipc_domain.ts";
-import { KASSERT } from "../kern/subr_prf.ts";
+import { KASSERT, printf } from "../kern/subr_prf.ts";
 import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
 import { IFT_ETHER, sockaddr_dl } from "./if_dl.ts";
@@ -295,6 +295,46 @@ function ifindex_alloc(): number {
   for (let i = 1; i < t.length; i++) if (t[i] === null) return i;
   t.push(null);
   return t.length - 1;
+}
+
+// ---------------------------------------------------------------------------
+// Promiscuous mode, counted: bpf descriptors (BIOCPROMISC) each ask once.
+
+/** net.link.log_promisc_mode_change's default: the changes are logged. */
+const log_promisc_mode_change = true;
+
+/** if_setflag: the first user sets the flag and tells the driver, the
+ *  last one clears it. */
+function if_setflag(ifp: ifnet, flag: number, onswitch: boolean): number {
+  if (onswitch) {
+    if (ifp.if_pcount++ > 0) return 0;
+    ifp.if_flags |= flag;
+  } else {
+    KASSERT(ifp.if_pcount > 0, `if_setflag: decrementing a zero refcount on ${ifp.if_xname}`);
+    if (--ifp.if_pcount > 0) return 0;
+    ifp.if_flags &= ~flag;
+  }
+  const error = ifp.if_ioctl(ifp, SIOCSIFFLAGS, { ifr_name: ifp.if_xname, ifr_flags: ifp.if_flags });
+  if (error !== 0) {
+    // The driver refused: back to how it was.
+    if (onswitch) {
+      ifp.if_pcount--;
+      ifp.if_flags &= ~flag;
+    } else {
+      ifp.if_pcount++;
+      ifp.if_flags |= flag;
+    }
+  }
+  return error;
+}
+
+/** ifpromisc(ifp, pswitch): one more (1) or one fewer (0) promiscuous user. */
+export function ifpromisc(ifp: ifnet, pswitch: number): number {
+  const oldflags = ifp.if_flags;
+  const error = if_setflag(ifp, IFF_PROMISC, pswitch !== 0);
+  if (error === 0 && ((ifp.if_flags ^ oldflags) & IFF_PROMISC) !== 0 && log_promisc_mode_change)
+    printf(`${ifp.if_xname}: promiscuous mode ${(ifp.if_flags & IFF_PROMISC) !== 0 ? "enabled" : "disabled"}\n`);
+  return error;
 }
 
 // ---------------------------------------------------------------------------

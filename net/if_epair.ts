@@ -16,7 +16,9 @@
 
 import { E2BIG, ENETDOWN, ENOBUFS, ENXIO, ENOSPC, EEXIST } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
-import { SI_ORDER_ANY, SI_SUB_INIT_IF, SI_SUB_PSEUDO } from "../kern/kernel.ts";
+import { SI_ORDER_ANY, SI_ORDER_MIDDLE, SI_SUB_INIT_IF, SI_SUB_PSEUDO } from "../kern/kernel.ts";
+import { DECLARE_MODULE } from "../kern/kern_module.ts";
+import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { CSUM_SND_TAG, M_ASSERTPKTHDR, M_BCAST, M_MCAST, M_SETFIB, M_VLANTAG, type mbuf } from "../kern/mbuf.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { KASSERT, panic } from "../kern/subr_prf.ts";
@@ -508,3 +510,6 @@ export function epair_queue_len(ifp: ifnet): number {
   for (const q of sc.queues) n += q.q_len;
   return n;
 }
+
+DECLARE_MODULE({ name: "if_epair", evhand: null, priv: null }, SI_SUB_PSEUDO, SI_ORDER_MIDDLE);
+MODULE_VERSION("if_epair", 3);

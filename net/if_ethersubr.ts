@@ -17,6 +17,8 @@
 import { EACCES, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENETDOWN, ENOBUFS, ENOMEM, EOPNOTSUPP, EWOULDBLOCK } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { SI_ORDER_ANY, SI_SUB_INIT_IF, SI_SUB_PROTO_IF, SI_SUB_PROTO_PFIL, SYSINIT } from "../kern/kernel.ts";
+import { DECLARE_MODULE } from "../kern/kern_module.ts";
+import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import {
   CSUM_DATA_VALID,
   CSUM_DELAY_DATA,
@@ -696,3 +698,6 @@ VNET_SYSUNINIT("vnet_ether_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_ANY, () => 
 VNET_SYSUNINIT("vnet_ether_uninit", SI_SUB_PROTO_IF, SI_ORDER_ANY, () => {
   netisr_unregister_vnet(NETISR_ETHER);
 });
+
+DECLARE_MODULE({ name: "ether", evhand: null, priv: null }, SI_SUB_INIT_IF, SI_ORDER_ANY);
+MODULE_VERSION("ether", 1);

@@ -10,7 +10,8 @@
 
 import { EAFNOSUPPORT, EHOSTUNREACH, EINVAL } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
-import { SI_ORDER_ANY, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_PSEUDO } from "../kern/kernel.ts";
+import { SI_ORDER_ANY, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_PROTO_IFATTACHDOMAIN, SI_SUB_PSEUDO } from "../kern/kernel.ts";
+import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import {
   CSUM_IP,
   CSUM_IP_CHECKED,
@@ -251,3 +252,5 @@ export function loioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
   }
   return error;
 }
+
+DECLARE_MODULE({ name: "if_lo", evhand: null, priv: null }, SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_ANY);

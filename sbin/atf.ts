@@ -21,6 +21,8 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { virtnet_kernel_listen, type kernel_daemon } from "./virtnet_kernel.ts";
 import { virtnet_write_shims } from "./virtnet_shims.ts";
+import { sys_modfind } from "../kern/kern_module.ts";
+import { cred0 } from "../kern/kern_jail.ts";
 import type { sh_io } from "./sh.ts";
 
 /** Shell text kept in String.raw templates, where "$\{" stands for "${"
@@ -225,7 +227,7 @@ atf_check() {
 	_vatf_ncheck=$((_vatf_ncheck + 1))
 	_vatf_base="$\{TMPDIR:-/tmp}/atf_check.$$.$\{_vatf_ncheck}"
 	if $\{_vatf_shell}; then
-		/bin/sh -c "$*" >"$\{_vatf_base}.out" 2>"$\{_vatf_base}.err"
+		/bin/bash -c "$*" >"$\{_vatf_base}.out" 2>"$\{_vatf_base}.err"
 	else
 		"$@" >"$\{_vatf_base}.out" 2>"$\{_vatf_base}.err"
 	fi
@@ -392,8 +394,11 @@ _vatf_main() {
 export const VNET_SUBR = sh_text(String.raw`# VirtNet's vnet.subr: jails and interfaces for vnet tests, for test programs
 # run by "virtnet atf-run" (sbin/atf.ts).  Bookkeeping lives in the test's
 # work directory, which body and cleanup share: created_interfaces.lst (the
-# interfaces the host still holds, one a line) and created_jails.lst (one
-# line per jail: its name, then the interfaces it was given).
+# interfaces the host still holds, one a line), created_jails.lst (one line
+# per jail: its name, then the interfaces it was given) and
+# created_epairs.lst (the two ends of each epair, by their current names).
+# Destroying either end of an epair destroys the pair, so the cleanup
+# destroys each pair once, through whichever end it meets first.
 
 list_interface() {
 	printf '%s\n' "$1" >>created_interfaces.lst
@@ -409,6 +414,15 @@ vnet_init() {
 	if [ "$(sysctl -i -n kern.features.vimage)" != 1 ]; then
 		atf_skip "This test requires VIMAGE"
 	fi
+	if ! kldstat -q -m if_epair; then
+		atf_skip "This test requires if_epair"
+	fi
+}
+
+vnet_init_bridge() {
+	if ! kldstat -q -m if_bridge; then
+		atf_skip "This test requires if_bridge"
+	fi
 }
 
 # Each vnet_mk* prints the name of what it made: an epair without its a/b.
@@ -416,6 +430,7 @@ vnet_mkepair() {
 	_vnet_if=$(ifconfig epair create)
 	list_interface "$\{_vnet_if}"
 	list_interface "$\{_vnet_if%a}b"
+	printf '%s %s\n' "$\{_vnet_if}" "$\{_vnet_if%a}b" >>created_epairs.lst
 	printf '%s\n' "$\{_vnet_if%a}"
 }
 
@@ -466,15 +481,41 @@ vnet_ifrename_jail() {
 	    '$1 == j { for (k = 2; k <= NF; k++) if ($k == o) $k = n } { print }' \
 	    created_jails.lst >created_jails.lst.new
 	mv created_jails.lst.new created_jails.lst
+	[ -f created_epairs.lst ] || return 0
+	awk -v o="$2" -v n="$3" '{ for (k = 1; k <= NF; k++) if ($k == o) $k = n } { print }' \
+	    created_epairs.lst >created_epairs.lst.new
+	mv created_epairs.lst.new created_epairs.lst
+}
+
+# _vnet_destroy IF [JAIL]: destroy an interface, unless it is the end of an
+# epair destroyed already through its other end.
+_vnet_destroy() {
+	case " $\{_vnet_gone} " in
+	*" $1 "*) return 0 ;;
+	esac
+	if [ -f created_epairs.lst ]; then
+		_vnet_pair=$(awk -v i="$1" '$1 == i || $2 == i { print; exit }' created_epairs.lst)
+		if [ -n "$\{_vnet_pair}" ]; then
+			_vnet_gone="$\{_vnet_gone} $\{_vnet_pair}"
+			awk -v i="$1" '$1 != i && $2 != i' created_epairs.lst >created_epairs.lst.new
+			mv created_epairs.lst.new created_epairs.lst
+		fi
+	fi
+	if [ -n "$2" ]; then
+		jexec "$2" ifconfig "$1" destroy
+	else
+		ifconfig "$1" destroy
+	fi
 }
 
 # vnet_cleanup: destroy what the jails were given, remove the jails (which
 # sends whatever is left back to the host), then destroy what the host holds.
 vnet_cleanup() {
+	_vnet_gone=
 	if [ -f created_jails.lst ]; then
 		while read -r _vnet_jail _vnet_ifs; do
 			for _vnet_if in $\{_vnet_ifs}; do
-				jexec "$\{_vnet_jail}" ifconfig "$\{_vnet_if}" destroy
+				_vnet_destroy "$\{_vnet_if}" "$\{_vnet_jail}"
 			done
 			jail -r "$\{_vnet_jail}"
 		done <created_jails.lst
@@ -482,10 +523,11 @@ vnet_cleanup() {
 	fi
 	if [ -f created_interfaces.lst ]; then
 		for _vnet_if in $(cat created_interfaces.lst); do
-			ifconfig "$\{_vnet_if}" destroy
+			_vnet_destroy "$\{_vnet_if}"
 		done
 		rm -f created_interfaces.lst
 	fi
+	rm -f created_epairs.lst
 }
 `);
 
@@ -557,43 +599,112 @@ interface sh_result {
   timed_out: boolean;
 }
 
-/** Run the library + script in /bin/sh in its own process group; whatever it
- *  left running is killed when it ends, as kyua does. */
+/** The shell that runs test programs.  FreeBSD's sh takes function names
+ *  that start with a digit (tests name cases after bug numbers: 235704_head)
+ *  and $'...' strings; Debian's dash refuses both, bash in its default mode
+ *  takes them. */
+export const ATF_SHELL = "/bin/bash";
+
+/** The driver: a watchdog first, then the library and the program.  The
+ *  watchdog blocks on fd 3, a pipe whose other end only the runner holds:
+ *  if the runner dies, however it dies, the read ends and the watchdog
+ *  kills its own process group, the case's. */
+const ATF_DRIVER =
+  '{ read -r _vatf_w <&3; kill -KILL 0; } </dev/null >/dev/null 2>&1 & exec 3<&-; ' +
+  '. "$VIRTNET_ATF_LIB" || exit 70; . "$0"; _vatf_main "$@"';
+
+/** Process groups of the cases running now, and their tokens: what an
+ *  interrupted runner kills on its way out. */
+const live_cases = new Map<number, string>();
+
+/** Processes whose environment carries the token: a case's processes,
+ *  including those that left its process group (setsid, a shell run with
+ *  job control).  Linux's /proc; elsewhere the group kill alone. */
+function token_pids(token: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`VIRTNET_ATF_TOKEN=${token}\0`);
+  const found: number[] = [];
+  for (const n of names) {
+    if (!/^[0-9]+$/.test(n) || Number(n) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${n}/environ`).includes(needle)) found.push(Number(n));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return found;
+}
+
+/** SIGKILL a case's process group, then whatever else carries its token,
+ *  until nothing does (a shell may fork once more between two scans). */
+function kill_case(pgid: number, token: string): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    /* the group is already empty */
+  }
+  for (let round = 0; round < 20; round++) {
+    const left = token_pids(token);
+    if (left.length === 0) return;
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+/** Run the library + script in the shell, in a process group of its own;
+ *  whatever it left running is killed when it ends, as kyua does, and so is
+ *  all of it when the timeout expires. */
 function run_sh(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeout_s: number): Promise<sh_result> {
   return new Promise((resolve) => {
-    const driver = '. "$VIRTNET_ATF_LIB" || exit 70; . "$0"; _vatf_main "$@"';
+    const token = `${process.pid}.${++ncase}.${Math.random().toString(36).slice(2)}`;
     // Standard input is an empty pipe: reads see end-of-file as from
     // /dev/null, but a shim can tell it from the /dev/null the shell gives
     // background commands (see virtnet_kernel.ts, pacing the clock).
-    const child = spawn("/bin/sh", ["-c", driver, script, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-    child.stdin.end();
+    const child = spawn(ATF_SHELL, ["-c", ATF_DRIVER, script, ...args], {
+      cwd,
+      env: { ...env, VIRTNET_ATF_TOKEN: token },
+      stdio: ["pipe", "pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    child.stdin?.end();
+    const pgid = child.pid;
+    if (pgid !== undefined) live_cases.set(pgid, token);
     let out = "";
     let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
     let timed_out = false;
-    const kill_group = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        /* the group is already empty */
-      }
+    const kill_all = () => {
+      if (pgid === undefined) return;
+      kill_case(pgid, token);
+      live_cases.delete(pgid);
     };
     const timer = setTimeout(() => {
       timed_out = true;
-      kill_group();
+      kill_all();
     }, timeout_s * 1000);
     let exit: { status: number | null; signal: NodeJS.Signals | null } | null = null;
     let closed = false;
     const finish = () => {
       if (exit === null || !closed) return;
       clearTimeout(timer);
+      const watchdog = child.stdio[3];
+      if (watchdog !== null && watchdog !== undefined && "destroy" in watchdog) watchdog.destroy();
       resolve({ ...exit, stdout: out, stderr: err, timed_out });
     };
     child.on("exit", (status, signal) => {
       exit = { status, signal };
-      kill_group();
+      kill_all();
       finish();
     });
     child.on("close", () => {
@@ -608,6 +719,7 @@ function run_sh(script: string, args: string[], cwd: string, env: NodeJS.Process
     });
   });
 }
+let ncase = 0;
 
 function read_result(file: string): string | null {
   try {
@@ -652,12 +764,10 @@ function check_requirements(md: Map<string, string>, env: NodeJS.ProcessEnv, con
       if (!is_executable(p)) return `Required program '${p}' not found`;
     } else if (!(env.PATH ?? "").split(":").some((d) => d !== "" && is_executable(path.join(d, p)))) return `Required program '${p}' not found in PATH`;
   }
-  for (const k of words("require.kmods")) if (!SIMULATED_KMODS.has(k)) return `Required kernel module '${k}' not loaded`;
+  // kyua asks modfind(2); so does the runner, of the simulated kernel.
+  for (const k of words("require.kmods")) if (sys_modfind({ p_ucred: cred0 }, k).error !== 0) return `Required kernel module '${k}' not loaded`;
   return null;
 }
-
-/** Kernel modules whose function the simulated kernel has built in. */
-const SIMULATED_KMODS = new Set(["if_epair", "epair", "if_lo"]);
 
 function is_executable(f: string): boolean {
   try {
@@ -673,6 +783,17 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
   if (!fs.existsSync(script)) return `${script}: No such file or directory`;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-atf-"));
   let daemon: kernel_daemon | null = null;
+  // Interrupted (^C, kill): the running case dies with everything it
+  // started, the temporary tree goes, and the runner ends as the signal
+  // would have ended it.
+  const interrupted = (sig: NodeJS.Signals) => {
+    for (const [pgid, token] of live_cases) kill_case(pgid, token);
+    live_cases.clear();
+    if (!o.keep) fs.rmSync(tmp, { recursive: true, force: true });
+    process.exit(128 + (os.constants.signals[sig] ?? 15));
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const sig of signals) process.on(sig, interrupted);
   try {
     const socket = path.join(tmp, "kernel.sock");
     daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s) });
@@ -690,6 +811,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
       PATH: `${bindir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
       VIRTNET_SOCKET: socket,
       VIRTNET_ATF_LIB: lib,
+      VIRTNET_HOST_SH: ATF_SHELL,
       VIRTNET_ATF_SRCDIR: path.dirname(mscript),
       __RUNNING_INSIDE_ATF_RUN: "internal-yes-value",
       LC_ALL: "C",
@@ -728,6 +850,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
     }
     return results;
   } finally {
+    for (const sig of signals) process.off(sig, interrupted);
     if (daemon !== null) await daemon.close();
     if (!o.keep) fs.rmSync(tmp, { recursive: true, force: true });
     else o.stderr.write(`virtnet atf-run: kept ${tmp}\n`);
@@ -749,8 +872,12 @@ async function run_case(mscript: string, ident: string, md: Map<string, string>,
   let result: atf_case_result["result"];
   let reason = "";
   if (body.timed_out) {
-    result = res?.startsWith("expected_timeout") ? "expected_failure" : "failed";
-    reason = "Test case body timed out";
+    // kyua: an expected timeout is an expected failure with the reason the
+    // body gave; any other is "Test case body timed out" (kyua files it as
+    // broken, which this runner counts as failed).
+    const m = res === null ? null : /^expected_timeout(?::\s?(.*))?$/.exec(res);
+    result = m !== null ? "expected_failure" : "failed";
+    reason = m !== null ? (m[1] ?? "") : "Test case body timed out";
   } else if (res === null) {
     result = "failed";
     reason = body.signal !== null ? `Test case body was killed by ${body.signal}` : `Test case body exited with status ${body.status ?? "?"} without reporting a result`;

@@ -2,11 +2,13 @@
 // FreeBSD 14 prints it.  The socket list (UDP and raw IP PCBs, -a, -n,
 // -p, -f), -r (routing tables, -n, -W, -4, -F fib), -rs, -s [-s] [-z]
 // [-p proto] (udp, ip, icmp, arp statistics), -i / -I IF [-W] [-b] [-d]
-// [-h] [-f link|inet], -m (mbuf zones).  The kernel is read through system
+// [-h] [-f link|inet], -m (mbuf zones), -B [-z] [-I IF] (bpf descriptors).  The kernel is read through system
 // calls only: sysctl (the *stat structures), the route dump, the PCB lists,
 // getifaddrs and the mbuf zone statistics.
 
-import { ENOENT, strerror } from "../kern/errno.ts";
+import { ENOENT, ESRCH, strerror } from "../kern/errno.ts";
+import { sysctl_kern_proc } from "../kern/kern_sig.ts";
+import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
 import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
 import { sys_getfib, sys_getifaddrs, sys_mbstat, sys_pcblist, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../kern/sys_generic.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
@@ -167,6 +169,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
     let iflag = false;
     let rflag = false;
     let mflag = false;
+    let Bflag = false;
     let pname: string | null = null;
     let unsupported = false;
     const tables = make_protox();
@@ -245,17 +248,18 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
         case "z":
           f.zflag = true;
           break;
-        case "w":
         case "B":
+          Bflag = true;
+          break;
+        case "w":
         case "Q":
         case "g":
         case "o":
         case "O":
         case "M":
         case "N":
-          // Interval displays never end, and there is no kvm, bpf
-          // descriptor table, netisr, multicast routing or nexthop
-          // listing in the simulator.
+          // Interval displays never end, and there is no kvm, netisr,
+          // multicast routing or nexthop listing in the simulator.
           unsupported = true;
           break;
         default:
@@ -264,6 +268,10 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
     }
     if (optind < ctx.argv.length || unsupported) usage(ctx);
 
+    if (Bflag) {
+      bpf_stats(ctx, f.interface, f.zflag);
+      return 0;
+    }
     if (mflag) {
       mbpr(ctx, kp);
       return 0;
@@ -903,5 +911,68 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
   o += `${busy} times sendfile encountered an already busy page\n`;
   o += `${allocfail} requests for sfbufs denied\n`;
   o += `${allocwait} requests for sfbufs delayed\n`;
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// bpf.c: netstat -B, the bpf descriptors from net.bpf.stats (struct xbpf_d).
+
+/** kern.proc.pid's ki_comm, or "??????" for a process gone. */
+function bpf_pidname(ctx: prog_ctx, pid: number): string {
+  const kip = sysctl_kern_proc(ctx.p.p_ucred).find((k) => k.ki_pid === pid);
+  if (kip === undefined) {
+    ctx.stderr.write(`netstat: kern.proc.pid failed: ${strerror(ESRCH)}\n`);
+    return "??????";
+  }
+  return kip.ki_comm;
+}
+
+function bpf_flags(dv: DataView, off: number): string {
+  const dir = dv.getInt32(off + XBPF.bd_direction, true);
+  return (
+    (dv.getUint8(off + XBPF.bd_promisc) !== 0 ? "p" : "-") +
+    (dv.getUint8(off + XBPF.bd_immediate) !== 0 ? "i" : "-") +
+    (dv.getInt32(off + XBPF.bd_hdrcmplt, true) !== 0 ? "-" : "f") +
+    (dir === BPF_D_IN ? "-" : dir === BPF_D_OUT ? "o" : "s") +
+    (dv.getInt32(off + XBPF.bd_feedback, true) !== 0 ? "b" : "-") +
+    (dv.getInt32(off + XBPF.bd_async, true) !== 0 ? "a" : "-") +
+    (dv.getInt32(off + XBPF.bd_locked, true) !== 0 ? "l" : "-")
+  );
+}
+
+function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
+  if (zflag) {
+    const z = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
+    if (z.error !== 0) ctx.stderr.write(`netstat: failed to zero bpf counters: ${strerror(z.error)}\n`);
+    return;
+  }
+  const r = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats");
+  if (r.error !== 0 || !Array.isArray(r.value)) {
+    ctx.stderr.write(`netstat: net.bpf.stats: ${strerror(r.error)}\n`);
+    return;
+  }
+  const bytes = Uint8Array.from(r.value as readonly number[]);
+  if (bytes.length === 0) return;
+  const dv = new DataView(bytes.buffer);
+  const col = (s: string | number, w: number) => String(s).padStart(w);
+  let o = `${col("Pid", 5)} ${col("Netif", 6)} ${col("Flags", 7)} ${col("Recv", 9)} ${col("Drop", 9)} ${col("Match", 9)} ${col("Sblen", 5)} ${col("Hblen", 5)} Command\n`;
+  for (let off = 0; off + XBPF_D_SIZE <= bytes.length; off += XBPF_D_SIZE) {
+    if (dv.getUint32(off + XBPF.bd_structsize, true) !== XBPF_D_SIZE) {
+      ctx.stdout.write(o);
+      ctx.stderr.write("netstat: bpf_stats_extended: version mismatch\n");
+      return;
+    }
+    const name = bytes.subarray(off + XBPF.bd_ifname, off + XBPF.bd_ifname + 16);
+    const nul = name.indexOf(0);
+    const d_ifname = String.fromCharCode(...name.subarray(0, nul < 0 ? 16 : nul));
+    if (ifname !== null && ifname !== d_ifname) continue;
+    const pid = dv.getInt32(off + XBPF.bd_pid, true);
+    const pname = bpf_pidname(ctx, pid);
+    o +=
+      `${col(pid, 5)} ${col(d_ifname, 6)} ${col(bpf_flags(dv, off), 7)} ` +
+      `${col(dv.getBigUint64(off + XBPF.bd_rcount, true).toString(), 9)} ${col(dv.getBigUint64(off + XBPF.bd_dcount, true).toString(), 9)} ` +
+      `${col(dv.getBigUint64(off + XBPF.bd_fcount, true).toString(), 9)} ${col(dv.getInt32(off + XBPF.bd_slen, true), 5)} ` +
+      `${col(dv.getInt32(off + XBPF.bd_hlen, true), 5)} ${pname}\n`;
+  }
   ctx.stdout.write(o);
 }

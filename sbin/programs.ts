@@ -24,6 +24,9 @@ import { tcpdump_main } from "./tcpdump.ts";
 import { sleep_main } from "./sleep.ts";
 import { killall_main } from "./killall.ts";
 import { dmesg_main } from "./dmesg.ts";
+import { kldstat_main } from "./kldstat.ts";
+import { kldload_main } from "./kldload.ts";
+import { kldunload_main } from "./kldunload.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -176,6 +179,9 @@ programs.set("route", route_main);
 programs.set("sleep", sleep_main);
 programs.set("killall", killall_main);
 programs.set("dmesg", dmesg_main);
+programs.set("kldstat", kldstat_main);
+programs.set("kldload", kldload_main);
+programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
 programs.set("tcpdump", tcpdump_main);

@@ -92,6 +92,10 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
     const f: tflags = { nflag: false, eflag: false, tflag: 0, vflag: 0, qflag: false };
     let device: string | null = null;
     let wfile: string | null = null;
+    // -p: no promiscuous mode; --immediate-mode, or -l when printing: BIOCIMMEDIATE.
+    let pflag = false;
+    let lflag = false;
+    let immediate_mode = false;
     let rfile: string | null = null;
     let cnt = -1;
     let snaplen = DEFAULT_SNAPLEN;
@@ -110,6 +114,7 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
           ctx.stdout.write("tcpdump version 4.99.4\nlibpcap version 1.10.4\nOpenSSL 3.0.10 1 Aug 2023\n");
           return 0;
         }
+        if (a === "--immediate-mode") immediate_mode = true;
         if (a === "--immediate-mode" || a === "--print" || a === "--micro") continue;
         ctx.stderr.write(`tcpdump: unknown option -- ${a.slice(2)}\n`);
         print_usage(ctx);
@@ -150,6 +155,12 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
             break;
           case "n":
             f.nflag = true;
+            break;
+          case "p":
+            pflag = true;
+            break;
+          case "l":
+            lflag = true;
             break;
           case "q":
             f.qflag = true;
@@ -212,7 +223,8 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
     // of the interface (Ethernet, or lo0's 4-byte address family), which is
     // known once the descriptor is bound (BIOCGDLT) and before any packet.
     let fdlt = DLT_EN10MB;
-    const o = sys_bpf_open(kp, device, { snaplen, filter: filter === null ? undefined : (pkt) => filter(pkt, fdlt) });
+    if (wfile === null && lflag) immediate_mode = true;
+    const o = sys_bpf_open(kp, device, { snaplen, promisc: !pflag, immediate: immediate_mode, filter: filter === null ? undefined : (pkt) => filter(pkt, fdlt) });
     if (o.error !== 0 || o.d === null) {
       if (o.error === EPERM || o.error === EACCES) {
         ctx.stderr.write(`tcpdump: ${device}: You don't have permission to capture on that device\n((cannot open device) /dev/bpf: Permission denied)\n`);
@@ -253,7 +265,7 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
       let captured = 0;
       let status = 0;
       loop: for (;;) {
-        const r = sys_bpf_read(d, have);
+        const r = sys_bpf_read(d, have, kp);
         for (const pkt of r.packets) {
           have++;
           if (fd !== null) {

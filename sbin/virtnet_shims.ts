@@ -107,7 +107,11 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
       children.delete(id);
       send(FRAME_CHILD_DONE, JSON.stringify({ id, status }));
     };
-    const child = m.cp.spawn(argv[0], argv.slice(1), { stdio: "inherit", env, detached: true });
+    // `sh` stands for FreeBSD's sh: VIRTNET_HOST_SH names the host shell
+    // that takes its syntax (virtnet atf-run sets it to bash).
+    const host_sh = process.env.VIRTNET_HOST_SH;
+    const file = host_sh !== undefined && host_sh !== "" && (argv[0] === "sh" || argv[0] === "/bin/sh") ? host_sh : argv[0];
+    const child = m.cp.spawn(file, argv.slice(1), { stdio: "inherit", env, detached: true });
     children.set(id, child);
     child.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") {

@@ -181,3 +181,134 @@ sh_test.serial("temporary trees, daemons and sockets are gone afterwards", async
   const after = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("virtnet-atf-") && n !== path.basename(tmp));
   t.deepEqual(after.filter((n) => !before.includes(n)), []);
 });
+
+/** Live processes whose command line or environment holds `mark`. */
+function procs_with(mark: string): string[] {
+  const found: string[] = [];
+  for (const n of fs.readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(n) || Number(n) === process.pid) continue;
+    for (const f of ["cmdline", "environ"]) {
+      try {
+        if (fs.readFileSync(`/proc/${n}/${f}`).includes(mark)) found.push(`${n}: ${fs.readFileSync(`/proc/${n}/cmdline`, "utf8").replace(/\0/g, " ")}`);
+      } catch {
+        /* gone, or not readable */
+      }
+    }
+  }
+  return found;
+}
+
+const SHAPES = `#!/usr/bin/env atf-sh
+. $(atf_get_srcdir)/../common/vnet.subr
+
+# FreeBSD names cases after bug numbers; dash refuses such function names.
+atf_test_case "235704" "cleanup"
+235704_head() {
+	atf_set descr 'A case named by a number'
+}
+235704_body() {
+	vnet_init
+	epair=$(vnet_mkepair)
+	other=$(vnet_mkepair)
+	vnet_mkjail one \${epair}a \${other}a
+	vnet_mkjail two \${epair}b
+	vnet_ifrename_jail two \${epair}b peer0
+	atf_check -o inline:"lo0 peer0\\n" jexec two ifconfig -l
+	# FreeBSD sh syntax that dash lacks.
+	atf_check -o inline:"tab\\there\\n" printf '%s\\n' $'tab\\there'
+}
+235704_cleanup() {
+	vnet_cleanup
+	ifconfig -l
+	jls -n name
+}
+
+atf_test_case "fg_loop" "cleanup"
+fg_loop_head() {
+	atf_set timeout 2
+}
+fg_loop_body() {
+	while true; do ifconfig -l >/dev/null; done
+}
+fg_loop_cleanup() {
+	echo "fg_loop cleanup ran" >>"$(atf_config_get log)"
+}
+
+atf_test_case "bg_loop"
+bg_loop_head() {
+	atf_set timeout 2
+}
+bg_loop_body() {
+	jail -c name=j persist vnet >/dev/null
+	while true; do sleep 0.05; done &
+	bash -c 'while true; do sleep 0.05; done' "vatf_bg_$(atf_config_get mark)" &
+	setsid bash -c 'while true; do sleep 0.05; done' "vatf_setsid_$(atf_config_get mark)" &
+	jexec j sh -c "while true; do sleep 0.05; done # vatf_jexec_$(atf_config_get mark)"
+}
+
+atf_test_case "expected_hang"
+expected_hang_head() {
+	atf_set timeout 1
+}
+expected_hang_body() {
+	atf_expect_timeout "hangs on purpose"
+	while true; do sleep 0.05; done
+}
+
+atf_init_test_cases() {
+	atf_add_test_case "235704"
+	atf_add_test_case "fg_loop"
+	atf_add_test_case "bg_loop"
+	atf_add_test_case "expected_hang"
+}
+`;
+
+test.serial("digit case names, bash syntax, and a cleanup that destroys each epair once", async (t) => {
+  const shapes = path.join(tmp, "tests", "netinet", "shapes.sh");
+  fs.writeFileSync(shapes, SHAPES);
+  const r = await atf_run(["-v", "--var", `log=${path.join(tmp, "s.log")}`, "--var", "mark=none", shapes, "235704"]);
+  t.is(r.out, "235704: passed\nshapes.sh: 1 passed, 0 failed, 0 skipped\n");
+  t.is(r.status, 0);
+  // The cleanup's own output: its renamed epair and the others gone without
+  // a word on stderr, every jail removed, lo0 alone in the host.
+  t.is(r.err, "--- 235704 stdout ---\none: created\ntwo: created\npeer0\nlo0\n");
+  t.notRegex(r.err, /does not exist/);
+});
+
+test.serial("timeouts kill everything the case started; the cleanup still runs", async (t) => {
+  const shapes = path.join(tmp, "tests", "netinet", "shapes.sh");
+  fs.writeFileSync(shapes, SHAPES);
+  const mark = `m${process.pid}x${Date.now()}`;
+  const log = path.join(tmp, "t.log");
+  const r = await atf_run(["--var", `log=${log}`, "--var", `mark=${mark}`, shapes, "fg_loop", "bg_loop", "expected_hang"]);
+  t.is(
+    r.out,
+    "fg_loop: failed: Test case body timed out\n" +
+      "bg_loop: failed: Test case body timed out\n" +
+      "expected_hang: expected_failure: hangs on purpose\n" +
+      "shapes.sh: 0 passed, 2 failed, 0 skipped, 1 expected failures\n",
+  );
+  t.is(r.status, 1);
+  t.is(fs.readFileSync(log, "utf8"), "fg_loop cleanup ran\n");
+  // Nothing is left: not the loops, nor the host shell jexec handed back,
+  // nor the loop that left the process group with setsid.
+  await new Promise((res) => setTimeout(res, 300));
+  t.deepEqual(procs_with(mark), []);
+});
+
+test.serial("an interrupted runner leaves nothing running", async (t) => {
+  const shapes = path.join(tmp, "tests", "netinet", "shapes.sh");
+  fs.writeFileSync(shapes, SHAPES.replace(/atf_set timeout 2/g, "atf_set timeout 60"));
+  const mark = `i${process.pid}x${Date.now()}`;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", "--var", `mark=${mark}`, shapes, "bg_loop"], { env, stdio: "ignore" });
+  // Wait until the case's loops run, then interrupt as ^C would.
+  for (let i = 0; i < 100 && procs_with(`vatf_jexec_${mark}`).length === 0; i++) await new Promise((res) => setTimeout(res, 100));
+  t.not(procs_with(`vatf_jexec_${mark}`).length, 0, "the case got going");
+  child.kill("SIGINT");
+  const status = await new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+  t.is(status, 130);
+  await new Promise((res) => setTimeout(res, 300));
+  t.deepEqual(procs_with(mark), []);
+});

@@ -2,6 +2,9 @@
 // interface list and mbuf summary, compared line by line with FreeBSD 14's
 // format (usr.bin/netstat route.c, inet.c, if.c, mbuf.c, main.c).
 import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run_script, split_macs, SHOW_MACS, TWO_JAILS } from "./prog_helpers.ts";
 
 const lines = (s: string) => s.split("\n");
@@ -445,4 +448,59 @@ jexec a ifconfig lo0 127.0.0.1/8 up
   t.is(await k.exec_prog(root, ["jail", "-r", "a"], io), 0);
   k.proc_exit(root);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("netstat -B: the bpf descriptors of running tcpdumps, -I, -z, and who may look", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-netstat-"));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a tcpdump -i epair0a -w cap.pcap 2>/dev/null &
+jexec a tcpdump -p -l -n -i epair0a icmp >/dev/null 2>&1 &
+sleep 1
+jexec a ping -c 3 10.0.0.2 >/dev/null
+netstat -B
+echo ---
+netstat -B -I epair0b
+echo ---
+jexec a ifconfig epair0a >ifc.txt
+netstat -z -B
+netstat -B -I epair0a
+jail -c name=plain persist >/dev/null
+jexec plain netstat -B; echo "plain=$?"
+jexec a killall tcpdump
+wait
+echo ---
+netstat -B
+dmesg
+jail -r a >/dev/null
+jail -r b >/dev/null
+jail -r plain >/dev/null
+`,
+    { cwd: dir },
+  );
+  // BIOCPROMISC put the interface in promiscuous mode while tcpdump ran.
+  t.regex(fs.readFileSync(path.join(dir, "ifc.txt"), "utf8"), /^epair0a: flags=[0-9a-f]+<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST>/);
+  const rows = lines(r.out);
+  const head = "  Pid  Netif   Flags      Recv      Drop     Match Sblen Hblen Command";
+  t.is(rows[0], head);
+  // tcpdump: promiscuous, full-header, both directions; the second with
+  // -p (not promiscuous) and -l (immediate mode), matching only ICMP.  Each
+  // saw the three echo exchanges and the ARP request and reply.
+  t.regex(rows[1], /^ {0,4}\d+ epair0a p-fs---         8         0         8     0     0 tcpdump$/);
+  t.regex(rows[2], /^ {0,4}\d+ epair0a -ifs---         8         0         6     0     0 tcpdump$/);
+  t.deepEqual(rows.slice(3, 6), ["---", head, "---"]);
+  // -z zeroes the counters.
+  t.is(rows[6], head);
+  t.regex(rows[7], /^ {0,4}\d+ epair0a p-fs---         0         0         0     0     0 tcpdump$/);
+  t.regex(rows[8], /^ {0,4}\d+ epair0a -ifs---         0         0         0     0     0 tcpdump$/);
+  t.is(rows[9], "plain=0");
+  // After the captures end nothing is listed, and promiscuous mode was on
+  // for as long as the first tcpdump ran.
+  t.is(rows[10], "---");
+  t.true(rows.includes("epair0a: promiscuous mode enabled"));
+  t.true(rows.indexOf("epair0a: promiscuous mode disabled") > rows.indexOf("epair0a: promiscuous mode enabled"));
+  t.false(rows.includes(head, 11));
+  t.regex(r.err, /netstat: net\.bpf\.stats: Operation not permitted\n/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
