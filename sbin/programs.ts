@@ -7,7 +7,7 @@ import { sched_relinquish } from "../kern/kern_synch.ts";
 import { proc_parent, proc_setparent, sigexit_unwind } from "../kern/kern_sig.ts";
 import fs from "node:fs";
 import path from "node:path";
-import { sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
+import { SH_LONGOPTS, sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
 import { host_exec, host_which } from "./host_exec.ts";
 import { sys_kill } from "../kern/kern_sig.ts";
 import { prog_exit, type prog_ctx, type prog_main } from "./libc.ts";
@@ -101,14 +101,60 @@ export function sh_options_for(self: proc, name: string, script: boolean, cwd?: 
 async function sh_main(ctx: prog_ctx): Promise<number> {
   const kp = ctx.p as proc;
   const a = ctx.argv;
-  if (a[1] === "-c") {
-    const shell = new sh_shell(sh_options_for(kp, a[3] ?? "sh", false, ctx.cwd));
-    shell.import_env(ctx.env);
-    shell.params = a.slice(4);
-    return shell.run(a[2] ?? "", ctx.stdout, ctx.stderr, ctx.stdin);
+  // The command line as options.c's procargs reads it: option letters
+  // (and -o NAME) up to the first operand or --; -c takes the command
+  // string from the first operand, -s (or no operand) reads standard input.
+  // -i is accepted: with no terminal there are no prompts to print.
+  const flags = new Set<string>();
+  const unset = new Set<string>();
+  let cflag = false;
+  let sflag = false;
+  let i = 1;
+  for (; i < a.length; i++) {
+    const arg = a[i];
+    if (arg === "--" || arg === "-") {
+      i++;
+      break;
+    }
+    if (arg.length < 2 || (arg[0] !== "-" && arg[0] !== "+")) break;
+    const on = arg[0] === "-";
+    for (let j = 1; j < arg.length; j++) {
+      const c = arg[j];
+      if (c === "c" && on) cflag = true;
+      else if (c === "s" && on) sflag = true;
+      else if (c === "o") {
+        const name = a[++i];
+        const letter = name === undefined ? undefined : SH_LONGOPTS[name];
+        if (letter === undefined) {
+          ctx.stderr.write(`sh: ${name ?? ""}: Illegal option -o\n`);
+          return 2;
+        }
+        (on ? flags : unset).add(letter);
+      } else if ("efnxvCaui".includes(c)) (on ? flags : unset).add(c);
+      else {
+        ctx.stderr.write(`sh: Illegal option -${c}\n`);
+        return 2;
+      }
+    }
   }
-  if (a[1] !== undefined && a[1] !== "-s") {
-    const file = a[1];
+  const start = (name: string, script: boolean): sh_shell => {
+    const shell = new sh_shell(sh_options_for(kp, name, script, ctx.cwd));
+    shell.import_env(ctx.env);
+    for (const f of flags) shell.flags.add(f);
+    for (const f of unset) shell.flags.delete(f);
+    return shell;
+  };
+  if (cflag) {
+    if (i >= a.length) {
+      ctx.stderr.write("sh: -c: option requires an argument\n");
+      return 2;
+    }
+    const shell = start(a[i + 1] ?? "sh", false);
+    shell.params = a.slice(i + 2);
+    return shell.run(a[i], ctx.stdout, ctx.stderr, ctx.stdin);
+  }
+  if (!sflag && i < a.length) {
+    const file = a[i];
     let src: string;
     try {
       src = fs.readFileSync(path.resolve(ctx.cwd ?? process.cwd(), file), "utf8");
@@ -116,14 +162,12 @@ async function sh_main(ctx: prog_ctx): Promise<number> {
       ctx.stderr.write(`sh: cannot open ${file}: No such file or directory\n`);
       return 127;
     }
-    const shell = new sh_shell(sh_options_for(kp, file, true, ctx.cwd));
-    shell.import_env(ctx.env);
-    shell.params = a.slice(2);
+    const shell = start(file, true);
+    shell.params = a.slice(i + 1);
     return shell.run(src, ctx.stdout, ctx.stderr, ctx.stdin);
   }
-  const shell = new sh_shell(sh_options_for(kp, "sh", false, ctx.cwd));
-  shell.import_env(ctx.env);
-  shell.params = a.slice(2);
+  const shell = start("sh", false);
+  shell.params = a.slice(i);
   return shell.run(ctx.stdin, ctx.stdout, ctx.stderr);
 }
 

@@ -127,7 +127,7 @@ interface piece {
 }
 
 /** The options this shell has, by their -o names (options.h order), and their letters. */
-const LONGOPTS: Record<string, string> = {
+export const SH_LONGOPTS: Record<string, string> = {
   errexit: "e",
   noglob: "f",
   noexec: "n",
@@ -1725,7 +1725,7 @@ export class sh_shell {
             continue;
           }
           i++;
-          const fl = LONGOPTS[o];
+          const fl = SH_LONGOPTS[o];
           if (fl === undefined) throw new sh_error(`Illegal option -o ${o}`);
           f = fl;
         } else if (!SHORTOPTS.includes(f)) throw new sh_error(`Illegal option -${f}`);
@@ -1743,15 +1743,15 @@ export class sh_shell {
 
   /** set -o (a table) and set +o (commands that set them again). */
   private list_options(pretty: boolean, io: io): void {
-    const names = Object.keys(LONGOPTS);
+    const names = Object.keys(SH_LONGOPTS);
     if (pretty) {
       io.stdout.write("Current option settings\n");
-      for (const n of names) io.stdout.write(`${n.padEnd(16)}${this.flags.has(LONGOPTS[n]) ? "on" : "off"}\n`);
+      for (const n of names) io.stdout.write(`${n.padEnd(16)}${this.flags.has(SH_LONGOPTS[n]) ? "on" : "off"}\n`);
       return;
     }
     let out = "";
     names.forEach((n, k) => {
-      out += `${k % 6 === 0 ? "set" : ""} ${this.flags.has(LONGOPTS[n]) ? "-" : "+"}o ${n}${k % 6 === 5 || k === names.length - 1 ? "\n" : ""}`;
+      out += `${k % 6 === 0 ? "set" : ""} ${this.flags.has(SH_LONGOPTS[n]) ? "-" : "+"}o ${n}${k % 6 === 5 || k === names.length - 1 ? "\n" : ""}`;
     });
     io.stdout.write(out);
   }

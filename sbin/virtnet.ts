@@ -186,6 +186,9 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
     },
   });
   shell.import_env(process.env);
+  // The simulated system's login shell is its own sh (root's, as in FreeBSD
+  // 14), not the host's $SHELL: `jexec a` with no command runs it.
+  shell.import_env(new Map([["SHELL", "/bin/sh"]]));
   let status: number;
   try {
     status = await Promise.race([shell.run(src, sh_stdout, sh_stderr), stopped]);
