@@ -5,7 +5,7 @@ import { rng } from "./rng.ts";
 import { make_world, drain_sockets, type world } from "./topo.ts";
 import type { fuzz_build } from "./kernel.ts";
 import { check_heap, check_ifnet_vnets, refresh_model, teardown, topo_fingerprint } from "./invariants.ts";
-import { chaos_kill_all } from "./targets/chaos_net.ts";
+import { chaos_cmd_stats, chaos_kill_all } from "./targets/chaos_net.ts";
 
 export interface chaos_failure {
   kind: "exception" | "invariant" | "leak";
@@ -50,6 +50,10 @@ export interface chaos_opts {
  * world; return the first failure.  With teardown, the world is taken down
  * at the end and checked for leaks.
  */
+export function chaos_cmd_summary(w: world): string {
+  return [...chaos_cmd_stats(w)].map(([p, [ok, no]]) => `${p} ${ok}/${ok + no}`).join(", ");
+}
+
 export async function run_chaos(build: fuzz_build, seed: number, nsteps: number, replay: chaos_step[] | null, o: chaos_opts): Promise<{ steps: chaos_step[]; failure: chaos_failure | null; w: world }> {
   const w = await make_world(build, seed);
   const r = new rng(seed ^ 0x5eed);

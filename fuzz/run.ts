@@ -10,7 +10,7 @@ import { rng, hex } from "./rng.ts";
 import { make_world } from "./topo.ts";
 import { case_json, draw_batch, point_name, run_batch, type frame_case, type frame_stats } from "./frames.ts";
 import { shrink_frames } from "./shrink.ts";
-import { run_chaos, shrink_steps } from "./chaos.ts";
+import { chaos_cmd_summary, run_chaos, shrink_steps } from "./chaos.ts";
 import { run_exhaust } from "./exhaust.ts";
 import { run_badcmds } from "./badcmd.ts";
 import { check_ifnet_vnets, check_heap, teardown } from "./invariants.ts";
@@ -40,6 +40,8 @@ export interface run_summary {
   frame_bytes: number;
   frames_denied: number;
   steps: number;
+  /** The chaos's commands per program: succeeded/run. */
+  chaos_cmds: string;
   badcmd_rows: number;
   badcmd_known: string[];
   exhaust: { sends: number; enobufs: number; frames: number; denied_frames: number; netstat_denied: string } | null;
@@ -65,7 +67,7 @@ function count(s: run_summary, kind: string): void {
 
 export async function run_build(o: run_opts): Promise<run_summary> {
   const log = o.log ?? ((s: string) => void process.stderr.write(s));
-  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, badcmd_rows: 0, badcmd_known: [], exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {} };
+  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {} };
   const t0 = (): number => performance.now();
 
   if (o.parts.includes("frames") && o.frames > 0) {
@@ -131,6 +133,7 @@ export async function run_build(o: run_opts): Promise<run_summary> {
     const t = t0();
     const res = await run_chaos(o.build, o.seed, o.steps, null, { fingerprint_every: 100, progress: (n) => o.progress?.("chaos", n) });
     s.steps = res.steps.length;
+    s.chaos_cmds = chaos_cmd_summary(res.w);
     if (res.failure !== null) {
       count(s, res.failure.kind);
       log(`\n[${o.build}] chaos: ${res.failure.kind} after ${res.failure.steps.length} steps (seed ${o.seed}):\n${res.failure.message}\nshrinking...\n`);

@@ -48,8 +48,20 @@ function at(jail: string, argv: (string | number)[]): string[] {
   return jail === "host" ? a : ["jexec", jail, ...a];
 }
 
+/** How the chaos's commands ended, per program: [succeeded, refused]. */
+const cmd_stats = new WeakMap<world, Map<string, [number, number]>>();
+export function chaos_cmd_stats(w: world): Map<string, [number, number]> {
+  let m = cmd_stats.get(w);
+  if (m === undefined) cmd_stats.set(w, (m = new Map()));
+  return m;
+}
+
 async function sh(w: world, argv: string[]): Promise<void> {
   const r = await w.run(argv);
+  const prog = argv[0] === "jexec" ? argv[2] : argv[0];
+  const c = chaos_cmd_stats(w).get(prog) ?? [0, 0];
+  c[r.status === 0 ? 0 : 1]++;
+  chaos_cmd_stats(w).set(prog, c);
   const text = r.out + r.err;
   if (/\n\s+at |TypeError|RangeError|ReferenceError|undefined|NaN/.test(text)) throw new Error(`chaos: ${argv.join(" ")}: JavaScript leaked into the output:\n${text}`);
 }
@@ -151,12 +163,16 @@ register_chaos_kind({
   name: "route",
   weight: 6,
   gen: (r, m) => {
-    const pl = places(m);
-    return { kind: "route", args: [r.pick(pl), r.pick(["add", "delete", "change"]), `10.${r.range(201, 203)}.${r.int(4)}.0/24`, addr_of(r)] };
+    const pl = r.pick(places(m));
+    const mine = [...m.ifs].filter(([, j]) => j === pl).map(([i]) => i);
+    // Through a gateway on a chaos subnet, or straight out of an interface.
+    const via = mine.length > 0 && r.chance(0.5) ? `-iface ${r.pick(mine)}` : `10.200.${r.int(8)}.${r.range(1, 254)}`;
+    return { kind: "route", args: [pl, r.pick(["add", "add", "delete", "change"]), `10.${r.range(201, 203)}.${r.int(4)}.0/24`, via] };
   },
   run: async (w, _m, s) => {
-    const [jail, op, net, gw] = s.args.map(String);
-    await sh(w, at(jail, ["route", "-q", op, "-net", net, ...(op === "delete" ? [] : [gw])]));
+    const [jail, op, net, via] = s.args.map(String);
+    const gw = via.startsWith("-iface ") ? ["-iface", via.slice(7)] : [via];
+    await sh(w, at(jail, ["route", "-q", op, "-net", net, ...(op === "delete" ? [] : gw)]));
   },
 });
 
