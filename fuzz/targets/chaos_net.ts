@@ -98,6 +98,16 @@ register_chaos_kind({
         k.sys_close(cp.p, so.fd);
       }
     }
+    // And toward it, from the host: what the jail's subnets route or hold
+    // for ARP when the jail goes.
+    if (burst > 0) {
+      const k = w.k;
+      const so = k.sys_socket(w.root, k.AF_INET, k.SOCK_DGRAM, 0);
+      if (so.error === 0) {
+        for (let i = 0; i < burst; i++) k.sys_sendto(w.root, so.fd, new Uint8Array(100 + i * 53), 0, new k.sockaddr_in(0x0ac80000 | ((i * 97) & 0x7ff), 9));
+        k.sys_close(w.root, so.fd);
+      }
+    }
     void m;
     chaos_kill_jail_procs(w, jail);
     await sh(w, ["jail", "-r", jail]);
