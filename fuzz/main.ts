@@ -127,7 +127,7 @@ function print_summary(s: run_summary, secs: number): void {
     `${s.build} (seed ${s.seed}): ${s.frames} frames (${(s.frame_bytes / 2 ** 20).toFixed(1)} MiB, ${s.frames_denied} without mbufs), ${s.steps} chaos steps, ${s.badcmd_rows} bad command lines` +
       (s.exhaust !== null ? `, exhaustion: ${s.exhaust.enobufs}/${s.exhaust.sends} sends ENOBUFS, ${s.exhaust.denied_frames} frames without mbufs, netstat -m: ${s.exhaust.netstat_denied}` : "") +
       (s.chaos_cmds !== "" ? `\n  chaos commands that succeeded: ${s.chaos_cmds}` : "") +
-      `\n  ${s.exceptions} exceptions, ${s.leaks} leaks, ${s.invariant_failures} invariant failures; ${secs.toFixed(1)} s (${ms})\n`,
+      `\n  ${s.exceptions} exceptions, ${s.leaks} leaks, ${s.invariant_failures} invariant failures; heap at most ${s.heap_mib} MiB; ${secs.toFixed(1)} s (${ms})\n`,
   );
   if (s.badcmd_known.length > 0) process.stdout.write(`  ${s.badcmd_known.length} command lines where VirtNet's program still differs from FreeBSD's (known):\n${s.badcmd_known.map((k) => `    ${k}`).join("\n")}\n`);
   for (const f of s.failures) process.stdout.write(`  FAIL ${f.replace(/\n/g, "\n    ")}\n`);

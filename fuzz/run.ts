@@ -50,6 +50,8 @@ export interface run_summary {
   invariant_failures: number;
   failures: string[];
   ms: Record<string, number>;
+  /** The largest heap seen between batches and steps (MiB). */
+  heap_mib: number;
 }
 
 function repro_file(o: run_opts, what: string, data: unknown): string {
@@ -65,9 +67,15 @@ function count(s: run_summary, kind: string): void {
   else s.invariant_failures++;
 }
 
-export async function run_build(o: run_opts): Promise<run_summary> {
+export async function run_build(o0: run_opts): Promise<run_summary> {
+  let o = o0;
   const log = o.log ?? ((s: string) => void process.stderr.write(s));
-  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {} };
+  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {}, heap_mib: 0 };
+  const user_progress = o.progress;
+  o = { ...o, progress: (p, n) => {
+    s.heap_mib = Math.max(s.heap_mib, Math.round(process.memoryUsage().heapUsed / 2 ** 20));
+    user_progress?.(p, n);
+  } };
   const t0 = (): number => performance.now();
 
   if (o.parts.includes("frames") && o.frames > 0) {
