@@ -1,0 +1,5 @@
+// Every target file registers itself when imported: a new subsystem adds
+// its file and one line here.
+import "./frames_inet.ts";
+import "./chaos_net.ts";
+import "./badcmd_sbin.ts";
