@@ -10,6 +10,18 @@
 // EHOSTDOWN after maxtries requests, gone after net.link.ether.inet.wait
 // seconds), REACHABLE once a reply arrives (for max_age seconds), VERIFY
 // near the end of that time (a unicast refresh if packets still use it).
+//
+// Departures from FreeBSD 14:
+// - the hold queue is filled by lltable_append_entry_queue (later FreeBSD):
+//   14.0 frees at most one old packet per new one, so after maxhold is
+//   lowered its queue shrinks one packet at a time; ours drops to the new
+//   limit at once.
+// Kept as in FreeBSD 14 (a newer FreeBSD differs):
+// - arpintr knows Ethernet, InfiniBand and FireWire only: hardware type 6
+//   (ARPHRD_IEEE802) is logged as an unknown format and dropped, as 14's is.
+// - arp_check_update_lle sends the held packets with no route (ro NULL),
+//   so each goes through arpresolve once more and finds the new entry;
+//   newer FreeBSD (arp_flush_holdchain) hands them the entry's header.
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENOMEM, EWOULDBLOCK } from "../kern/errno.ts";
 import { SI_ORDER_SECOND, SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
@@ -42,7 +54,6 @@ import {
   IFF_NOARP,
   IFF_STATICARP,
   IFF_UP,
-  RT_HAS_HEADER,
   if_encap_req,
   type ifaddr,
   type ifnet,
@@ -71,6 +82,7 @@ import {
   llentry_mark_used,
   type llheader_result,
   lltable_alloc_entry,
+  lltable_append_entry_queue,
   lltable_calc_llheader,
   lltable_fill_sa_entry,
   lltable_free_entry,
@@ -395,8 +407,9 @@ function S(): arp_scratch {
   if (scratch === null) scratch = new arp_scratch();
   return scratch;
 }
-const req_ro: route = { ro_nh: null, ro_flags: RT_HAS_HEADER, ro_prepend: null, ro_plen: 0 };
-const reply_ro: route = { ro_nh: null, ro_flags: RT_HAS_HEADER, ro_prepend: null, ro_plen: 0 };
+// As in FreeBSD, only ro_prepend/ro_plen matter for these: no ro_flags.
+const req_ro: route = { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0 };
+const reply_ro: route = { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0 };
 const fill_req = new if_encap_req();
 /** The AF_ARP destination if_output is given (sa_len 2, as FreeBSD sets). */
 const arp_sa = new sockaddr_generic(AF_ARP);
@@ -530,7 +543,8 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
       return EINVAL;
     }
     const la_tmp = lla_lookup(llt, LLE_EXCLUSIVE, dst);
-    // Prefer any existing entry over the new one.
+    // Someone made one meanwhile (arp -s, an address of ours, a reply):
+    // theirs stays, ours goes.
     if (la_tmp === null) lltable_link_entry(llt, la);
     else {
       lltable_free_entry(llt, la);
@@ -551,22 +565,8 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
   const renew = la.la_asked === 0 || la.la_expire !== time_uptime();
   // No answer yet: hold the packet, dropping the oldest beyond maxhold.
   if (m !== null) {
-    if (la.la_numheld >= VNET_I32(arp_maxhold)) {
-      if (la.la_hold !== null) {
-        const next: mbuf | null = la.la_hold.m_nextpkt;
-        la.la_hold.m_nextpkt = null;
-        m_freem(la.la_hold);
-        la.la_hold = next;
-        la.la_numheld--;
-        ARPSTAT_INC(dropped);
-      }
-    }
-    if (la.la_hold !== null) {
-      let curr = la.la_hold;
-      while (curr.m_nextpkt !== null) curr = curr.m_nextpkt;
-      curr.m_nextpkt = m;
-    } else la.la_hold = m;
-    la.la_numheld++;
+    const dropped_now = lltable_append_entry_queue(la, m, VNET_I32(arp_maxhold));
+    if (dropped_now !== 0) ARPSTAT_ADD(dropped, dropped_now);
   }
   // EWOULDBLOCK (ether_output hides it) while fewer than maxtries requests
   // went out, then EHOSTDOWN (EHOSTUNREACH via a gateway).
@@ -1027,12 +1027,16 @@ export function arp_iflladdr(ifp: ifnet): void {
 
 // ---------------------------------------------------------------------------
 
-VNET_SYSINIT("vnet_arp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_SECOND, () => {
+/** vnet_arp_init: the ARP netisr (registered once, then per vnet). */
+function vnet_arp_init(): void {
   if (IS_DEFAULT_VNET(curvnet)) netisr_register(NETISR_ARP, "arp", arpintr);
   else if (VIMAGE) netisr_register_vnet(NETISR_ARP);
-});
+}
+VNET_SYSINIT("vnet_arp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_SECOND, vnet_arp_init);
 
-// ARP goes with IP, before the address hash is destroyed.
-VNET_SYSUNINIT("vnet_arp_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+/** vnet_arp_destroy: ARP leaves with IP, while the address hash it looks
+ *  things up in still exists. */
+function vnet_arp_destroy(): void {
   netisr_unregister_vnet(NETISR_ARP);
-});
+}
+VNET_SYSUNINIT("vnet_arp_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, vnet_arp_destroy);

@@ -183,14 +183,15 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     if ((m.m_flags & M_FASTFWD_OURS) !== 0) return forwardlocal(m);
   }
 
-  // TTL: expired, or decremented with the checksum patched in place (a
-  // checksum still to be computed is left alone).
+  // TTL: expired, or decremented with the checksum patched in place, even
+  // when an offloaded checksum will be recomputed (patching is cheaper than
+  // asking).
   if (m.m_buf[ip + IPH_TTL] <= IPTTLDEC) {
     icmp_error(m, ICMP_TIMXCEED, ICMP_TIMXCEED_INTRANS, 0, 0);
     return null;
   }
   m.m_buf[ip + IPH_TTL] -= IPTTLDEC;
-  if ((m.m_pkthdr.csum_flags & CSUM_IP) === 0) in_cksum_update(m);
+  in_cksum_update(m);
 
   let nh = ip_findroute(dest, m);
   if (nh === null) return null;

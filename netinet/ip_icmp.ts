@@ -24,6 +24,7 @@ import {
   M_ALIGN,
   type mbuf,
 } from "../kern/mbuf.ts";
+import { m_tag_delete_nonpersistent } from "../kern/uipc_mbuf2.ts";
 import { m_free, m_freem, m_getcl, m_gethdr } from "../kern/kern_mbuf.ts";
 import { m_copydata, m_length, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
@@ -774,7 +775,7 @@ export function icmp_reflect(m: mbuf): void {
       }
       ip_stripoptions(m);
     }
-    m.m_pkthdr.tags = null;
+    m_tag_delete_nonpersistent(m);
     m.m_flags &= ~(M_BCAST | M_MCAST);
     icmp_send(m, opts);
   }
@@ -900,17 +901,19 @@ function icmplim_new_jitter(which: number): void {
   if (j > 0) V_icmp_bandlim().icmplim_curr_jitter[which] = arc4random_uniform(j * 2 + 1) - j;
 }
 
-VNET_SYSINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, () => {
+function icmp_bandlimit_init(): void {
   const st = new icmp_bandlim_state();
   VNET_PTR_SET(icmp_bandlim, st);
   for (let i = 0; i < BANDLIM_MAX; i++) {
     st.icmp_rates[i].cr_ticks = ticks;
     icmplim_new_jitter(i);
   }
-});
-VNET_SYSUNINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+}
+VNET_SYSINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, icmp_bandlimit_init);
+function icmp_bandlimit_uninit(): void {
   VNET_PTR_SET(icmp_bandlim, null);
-});
+}
+VNET_SYSUNINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, icmp_bandlimit_uninit);
 
 const LOG_NOTICE = 5;
 

@@ -12,7 +12,7 @@
 // byte offset into m_buf, and the ICMP pointer `code` is an offset from the
 // start of the IP header, as in C.
 
-import { MT_DATA, M_PKTHDR, M_LEADINGSPACE, M_WRITABLE, type mbuf } from "../kern/mbuf.ts";
+import { MT_DATA, M_PKTHDR, M_LEADINGSPACE, M_WRITABLE, type m_tag, type mbuf } from "../kern/mbuf.ts";
 import { m_freem, m_get, m_gethdr } from "../kern/kern_mbuf.ts";
 import { m_move_pkthdr, max_linkhdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
@@ -110,12 +110,21 @@ export const PACKET_TAG_IPOPTIONS = 19;
  * the option's OPTVAL/OLEN/OFFSET bytes followed by the addresses
  * (srcrt below holds those last two, contiguous as in C).
  */
-export class ipopt_tag {
+export class ipopt_tag implements m_tag {
   readonly m_tag_id = PACKET_TAG_IPOPTIONS;
   ip_nhops = 0;
   ip_srcrt_dst = 0;
   /** srcopt[IPOPT_OFFSET + 1] then route[MAX_IPOPTLEN / 4]. */
   readonly ip_srcrt = new Uint8Array(IPOPT_OFFSET + 1 + MAX_IPOPTLEN);
+
+  /** m_tag_copy: the saved route, as bytes of the copy's own. */
+  m_tag_copy(): ipopt_tag {
+    const t = new ipopt_tag();
+    t.ip_nhops = this.ip_nhops;
+    t.ip_srcrt_dst = this.ip_srcrt_dst;
+    t.ip_srcrt.set(this.ip_srcrt);
+    return t;
+  }
 }
 /** sizeof(struct ipoptrt). */
 const SIZEOF_IPOPTRT = 4 + 1 + IPOPT_OFFSET + 1 + MAX_IPOPTLEN;
@@ -450,7 +459,7 @@ export function ip_insertoptions(m: mbuf, opt: mbuf, phlen: { v: number }): mbuf
   const optlen = opt.m_len - 4;
   if (optlen + m.m_dv.getUint16(ip + IPH_LEN) > IP_MAXPACKET) {
     phlen.v = 0;
-    return m; // XXX should fail
+    return m; // too long with them: sent without (FreeBSD does not fail here either)
   }
   const ipopt_dst = opt.m_dv.getUint32(p + IPOPT_DST);
   if (ipopt_dst !== 0) m.m_dv.setUint32(ip + IPH_DST, ipopt_dst);

@@ -243,12 +243,14 @@ export function ip_fillid(m: mbuf): void {
   }
 }
 
-VNET_SYSINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, () => {
+function ipid_sysinit(): void {
   VNET_I32_SET(ip_id, arc4random() & 0xffff);
-});
-VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+}
+VNET_SYSINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, ipid_sysinit);
+function ipid_sysuninit(): void {
   VNET_PTR_SET(id_state, null);
-});
+}
+VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ipid_sysuninit);
 
 // ---------------------------------------------------------------------------
 // ip_output.
@@ -575,7 +577,7 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
       }
     }
 
-    // 127/8 must not appear on the wire (RFC 1122).
+    // RFC 1122: loopback addresses never leave through a real link.
     if (IN_LOOPBACK(ip_mbuf_dst(m)) || IN_LOOPBACK(m.m_dv.getUint32(ip + IPH_SRC))) {
       if ((ifp.if_flags & IFF_LOOPBACK) === 0) {
         IPSTAT_INC(ips_badaddr);

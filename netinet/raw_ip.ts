@@ -137,14 +137,16 @@ function rip_delhash(inp: inpcb): void {
   rip_bucket.delete(inp);
 }
 
-VNET_SYSINIT("rip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function rip_init(): void {
   VNET_PTR_SET(ripcbinfo_p, new ripcbinfo_t(in_pcbinfo_init("rip", INP_PCBHASH_RAW_SIZE, 1)));
-});
+}
+VNET_SYSINIT("rip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, rip_init);
 
-VNET_SYSUNINIT("raw_ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function rip_destroy(): void {
   in_pcbinfo_destroy(V_ripcbinfo().pcbinfo);
   VNET_PTR_SET(ripcbinfo_p, null);
-});
+}
+VNET_SYSUNINIT("raw_ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, rip_destroy);
 
 // ---------------------------------------------------------------------------
 // Input.

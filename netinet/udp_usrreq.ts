@@ -193,14 +193,16 @@ function intoudpcb(inp: inpcb): udpcb {
   return inp.inp_ppcb as udpcb;
 }
 
-VNET_SYSINIT("udp_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function udp_vnet_init(): void {
   VNET_PTR_SET(udbinfo_p, in_pcbinfo_init("udp", UDBHASHSIZE, UDBHASHSIZE));
-});
+}
+VNET_SYSINIT("udp_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, udp_vnet_init);
 
-VNET_SYSUNINIT("udp", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function udp_destroy(): void {
   in_pcbinfo_destroy(V_udbinfo());
   VNET_PTR_SET(udbinfo_p, null);
-});
+}
+VNET_SYSUNINIT("udp", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, udp_destroy);
 
 // ---------------------------------------------------------------------------
 // Input.
@@ -698,11 +700,12 @@ export const udp_protosw: protosw = {
 };
 
 /** udp_init: UDP's entry in ip_protox. */
-SYSINIT("udp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function udp_init(): void {
   IPPROTO_REGISTER(IPPROTO_UDP, udp_input, udp_ctlinput);
   // In FreeBSD tcp_init grows max_protohdr (to 40 and more), which is what
   // leaves room for UDP's headers in front of user data and keeps small
   // packets in one mbuf through m_pullup.  This kernel has no TCP: UDP
   // makes room for its own 28 bytes of headers instead.
   max_protohdr_grow(IP_HDRLEN + UDP_HDRLEN);
-});
+}
+SYSINIT("udp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, udp_init);
