@@ -68,7 +68,7 @@ import { ether_ifattach, ether_ifdetach, ether_ioctl } from "./if_ethersubr.ts";
 import { CURVNET_RESTORE, CURVNET_SET, CURVNET_SET_QUIET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 const epairname = "epair";
-/** Receive queue length; probably overkill by 4-8x, FreeBSD says. */
+/** Receive queue length: FreeBSD's, ample for a software link. */
 export const RXRSIZE = 4096;
 const IFQ_MAXLEN = 50;
 

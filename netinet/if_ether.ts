@@ -563,13 +563,15 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
     return 0;
   }
   const renew = la.la_asked === 0 || la.la_expire !== time_uptime();
-  // No answer yet: hold the packet, dropping the oldest beyond maxhold.
+  // Unresolved: the packet waits in the entry's queue (at most maxhold,
+  // oldest out first).
   if (m !== null) {
     const dropped_now = lltable_append_entry_queue(la, m, VNET_I32(arp_maxhold));
     if (dropped_now !== 0) ARPSTAT_ADD(dropped, dropped_now);
   }
-  // EWOULDBLOCK (ether_output hides it) while fewer than maxtries requests
-  // went out, then EHOSTDOWN (EHOSTUNREACH via a gateway).
+  // What the caller hears: still asking (EWOULDBLOCK, which ether_output
+  // turns into success), or given up after maxtries requests (EHOSTDOWN;
+  // EHOSTUNREACH for a gateway).
   const error = la.la_asked < VNET_I32(arp_maxtries) ? EWOULDBLOCK : is_gw ? EHOSTUNREACH : EHOSTDOWN;
   if (renew) {
     la.lle_refcnt++;
@@ -578,7 +580,8 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
     if (canceled !== 0) la.lle_refcnt--;
     la.la_asked++;
     const e = arprequest_internal(ifp, null, dst, null);
-    // The request's own failure wins; success keeps the answer above.
+    // A request that could not be sent is the caller's error; one that
+    // went out leaves the answer chosen above.
     if (e !== 0) return e;
     return error;
   }
@@ -666,7 +669,8 @@ export function arpintr(m0: mbuf): void {
     case ARPHRD_IEEE1394:
       hlen = 0;
       layer = "firewire";
-      // Longer addresses than an entry holds are refused.
+      // 20 bytes or more would not fit an entry: demand 16, so that the
+      // length check below refuses it.
       if (hln >= 20) hlen = 16;
       break;
     default:
@@ -705,7 +709,7 @@ function in_arpinput(m: mbuf): void {
   const ah = m.m_data;
   const hln = buf[ah + ar_hln];
   const pln = buf[ah + ar_pln];
-  // ARP here is only for IPv4: the protocol address is 4 bytes.
+  // A protocol address of other than 4 bytes cannot be IPv4's.
   if (pln !== 4) {
     if (ARP_LOG_OK(LOG_NOTICE)) ARP_LOG(LOG_NOTICE, "requested protocol length != 4\n");
     m_freem(m);
@@ -798,12 +802,13 @@ function in_arpinput(m: mbuf): void {
       const input_linkhdr = S().input_linkhdr;
       if (lltable_calc_llheader(ifp, AF_INET, buf, sha, input_linkhdr, input_res) !== 0) break reply;
       la = lltable_alloc_entry(llt, 0, isaddr);
-      // The sender may not be on a connected subnet; answer anyway.
+      // No entry could be made (the sender may be off all our subnets):
+      // the request still gets its reply.
       if (la === null) break reply;
       lltable_set_entry_addr(ifp, la, input_linkhdr, input_res.bufsize, input_res.lladdr_off);
       const la_tmp = lla_lookup(llt, LLE_EXCLUSIVE, isaddr);
-      // An entry that appeared meanwhile (arp -s, our own, a packet out)
-      // wins over the new one.
+      // Keep the entry already there, however it came, and let this packet
+      // update it instead.
       if (la_tmp === null) {
         lltable_link_entry(llt, la);
         arp_mark_lle_reachable(la);
@@ -835,14 +840,16 @@ function in_arpinput(m: mbuf): void {
         return;
       }
       let nh = fib4_lookup(ifp.if_fib, itaddr, 0, 0, 0);
-      // Never proxy for hosts on the interface the request came in on.
+      // A host on the asking link answers for itself; a proxy answer too
+      // would have two hosts claiming one address there.
       if (nh === null || nh.nh_ifp === ifp) {
         m_freem(m);
         return;
       }
       bcopy(buf, sha, buf, tha, hln);
       bcopy(enaddr, 0, buf, sha, hln);
-      // The asker must be where the routes say it is.
+      // Answer only an asker our routes put behind this link, so that a
+      // link plugged into the wrong network gets no proxy answers.
       nh = fib4_lookup(ifp.if_fib, isaddr, 0, 0, 0);
       if (nh === null) {
         m_freem(m);
@@ -856,7 +863,8 @@ function in_arpinput(m: mbuf): void {
     }
   }
   if (itaddr === myaddr && IN_LINKLOCAL(itaddr)) {
-    // RFC 3927 link-local addresses are always answered by broadcast.
+    // RFC 3927 2.5: a reply about a 169.254/16 address of ours goes to
+    // everyone on the link.
     m.m_flags |= M_BCAST;
     m.m_flags &= ~M_MCAST;
   } else {
@@ -920,7 +928,7 @@ function arp_check_update_lle(m: mbuf, ah: number, isaddr: number, ifp: ifnet, b
   }
   const update_linkhdr = S().update_linkhdr;
   if (lltable_calc_llheader(ifp, AF_INET, buf, sha, update_linkhdr, update_res) !== 0) return;
-  // Anything new?
+  // Store the header only when it changed, or is the first one.
   if (bcmp(la.r_linkdata, 0, update_linkhdr, 0, update_res.bufsize) || (la.la_flags & LLE_VALID) === 0) {
     if (lltable_try_set_entry_addr(ifp, la, update_linkhdr, update_res.bufsize, update_res.lladdr_off) === 0) return;
     la.r_skip_req = 0;
@@ -933,7 +941,7 @@ function arp_check_update_lle(m: mbuf, ah: number, isaddr: number, ifp: ifnet, b
     // The destination held packets are sent to (lltable_fill_sa_entry).
     const dst = S().hold_dst;
     dst.sin_addr = lltable_fill_sa_entry(la);
-    // The held packets are freed or sent by the output routine.
+    // if_output takes each held packet over: sent, or freed there.
     while (m_hold !== null) {
       const m_hold_next: mbuf | null = m_hold.m_nextpkt;
       m_hold.m_nextpkt = null;
@@ -968,7 +976,7 @@ function arp_mark_lle_reachable(la: llentry): void {
 function arp_add_ifa_lle(ifp: ifnet, dst: number): void {
   const llt = in_lltable_get(ifp);
   if (llt === null) return;
-  // Static, so that ARP updates cannot rewrite it.
+  // LLE_STATIC: no ARP packet may change this one.
   const lle = lltable_alloc_entry(llt, LLE_IFADDR | LLE_STATIC, dst);
   if (lle === null) {
     log(LOG_INFO, "arp_ifinit: cannot create arp entry for interface address\n");

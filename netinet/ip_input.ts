@@ -10,7 +10,7 @@
 // Departures from FreeBSD 14:
 // - no IPsec, no RSVP, no multicast routing, no CARP, no IPSTEALTH, no
 //   dummynet reinjection (M_PASSIN), no pfil next-hop tags.
-// - ip_forward follows later FreeBSD (15): a blackhole or broadcast next
+// - ip_forward follows later FreeBSD: a blackhole or broadcast next
 //   hop drops the datagram and a reject one answers host unreachable, each
 //   counted in ips_cantforward, as ip_tryforward does.  14's ip_forward
 //   passes them to ip_output, where lo0 swallows a blackhole with success
@@ -333,7 +333,8 @@ export function ip_input(m: mbuf): void {
         IPSTAT_INC(ips_badlen);
         break bad;
       }
-      // At least as much data as the header says; trim what is beyond.
+      // The chain must hold the whole datagram ip_len announces; link-layer
+      // padding after it is cut off.
       if (m.m_pkthdr.len < ip_len) {
         IPSTAT_INC(ips_tooshort);
         break bad;
@@ -391,7 +392,8 @@ export function ip_input(m: mbuf): void {
       // Options: ip_dooptions answers bad ones and forwards source routes.
       if (hlen > IP_HDRLEN && ip_dooptions(m, 0) !== 0) return;
 
-      // With no address at all, any unicast packet may be for us.
+      // A stack with no address yet (a DHCP client, say) takes every
+      // unicast datagram and lets the protocols sort them out.
       if (V_in_ifaddrhead().length === 0 && (m.m_flags & (M_MCAST | M_BCAST)) === 0) break ours;
 
       // net.inet.ip.rfc1122_strong_es: the destination must be an address
@@ -440,7 +442,7 @@ export function ip_input(m: mbuf): void {
       if (ip_dst === INADDR_BROADCAST) break ours;
       // (INADDR_ANY was refused above.)
 
-      // RFC 3927 2.7: nothing to or from link-local is forwarded.
+      // Link-local (169.254/16) datagrams stay on their link (RFC 3927 2.7).
       if (IN_LINKLOCAL(ip_dst) || IN_LINKLOCAL(m.m_dv.getUint32(ip + IPH_SRC))) {
         IPSTAT_INC(ips_cantforward);
         m_freem(m);

@@ -302,7 +302,7 @@ function ip_output_pfil(m: mbuf, ifp: ifnet, flags: number, inp: unknown, dst: s
   // Did the filter change the destination?
   if (odst !== ip_mbuf_dst(m)) {
     m.m_flags |= M_SKIP_FIREWALL;
-    // If it is us now, hand it to ip_input.
+    // Now addressed to one of ours: deliver it locally through ip_input.
     if (in_localip(ip_mbuf_dst(m))) {
       m.m_flags |= M_FASTFWD_OURS;
       if (m.m_pkthdr.rcvif === null) m.m_pkthdr.rcvif = V_loif();
@@ -529,8 +529,8 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
       if (m.m_dv.getUint32(ip + IPH_SRC) === INADDR_ANY) m.m_dv.setUint32(ip + IPH_SRC, src);
       // Loop a copy back: ip_input filters on group membership later.
       if ((imo === null && in_mcast_loop !== 0) || (imo !== null && imo.imo_multicast_loop !== 0)) ip_mloopback(ifp, m, hlen);
-      // A TTL of 0 is for this host only; so is anything sent on loopback,
-      // whose copy went up already.
+      // Nothing with TTL 0 leaves the host, and nothing more goes out on
+      // loopback: its local copy is already on the way up.
       if (m.m_buf[ip + IPH_TTL] === 0 || (ifp.if_flags & IFF_LOOPBACK) !== 0) {
         m_freem(m);
         return 0;
@@ -675,7 +675,7 @@ export function ip_fragment(mp: ip_mfrag, mtu: number, if_hwassist_flags: number
     IPSTAT_INC(ips_cantfrag);
     return EMSGSIZE;
   }
-  // At least 8 bytes per fragment.
+  // Fragment payloads come in 8-byte units: an MTU with room for none fails.
   if (len < 8) return EMSGSIZE;
 
   // The fragments cannot carry a delayed transport checksum: do it now.
@@ -742,7 +742,8 @@ export function ip_fragment(mp: ip_mfrag, mtu: number, if_hwassist_flags: number
   }
   IPSTAT_ADD(ips_ofragments, nfrags);
 
-  // The original becomes the first fragment: trim what was copied out.
+  // What was copied into the later fragments is cut from the original,
+  // which goes first.
   m_adj(m0, hlen + firstlen - ip_len);
   m0.m_pkthdr.len = hlen + firstlen;
   dv.setUint16(ip + IPH_LEN, m0.m_pkthdr.len);
