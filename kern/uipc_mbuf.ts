@@ -126,8 +126,9 @@ export function m_adj(mp: mbuf | null, req_len: number): void {
     }
     if ((mp.m_flags & M_PKTHDR) !== 0) mp.m_pkthdr.len -= req_len - len;
   } else {
-    // Find the length of the chain and its last mbuf; if the trim fits in
-    // the last mbuf, take it from there, else recount from the front.
+    // Trimming the tail: one pass for the total length and the last mbuf;
+    // a trim within that mbuf ends there, a longer one walks the chain
+    // again to cut at the new length.
     len = -len;
     let count = 0;
     for (;;) {

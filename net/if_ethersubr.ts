@@ -558,7 +558,7 @@ export function ether_demux(ifp: ifnet, m: mbuf): void {
     return;
   }
 
-  // Layer flags must not confuse the protocols.
+  // Flags that meant something to the link layer are cleared for IP and ARP.
   m.m_flags &= ~M_VLANTAG;
   m_clrprotoflags(m);
   m_adj(m, ETHER_HDR_LEN);

@@ -213,7 +213,7 @@ export function if_simloop(ifp: ifnet, m: mbuf, af: number, hlen: number): numbe
     }
   }
 
-  // Strip away the media header.
+  // The link header goes: the protocol gets what follows it.
   if (hlen > 0) m_adj(m, hlen);
 
   let isr: number;
@@ -241,7 +241,7 @@ export function loioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
       ifp.if_flags |= IFF_UP;
       ifp.if_drv_flags |= IFF_DRV_RUNNING;
       if_link_state_change(ifp, LINK_STATE_UP);
-      // Everything else is done at a higher level.
+      // The address itself is in_control's business; lo only comes up.
       break;
     case SIOCSIFMTU:
       ifp.if_mtu = (data as ifreq).ifr_mtu ?? ifp.if_mtu;

@@ -1061,8 +1061,8 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, addr: number): number {
     )
       return EINVAL;
   }
-  // The prefix may be on two interfaces: the address must at least be in
-  // a subnet of ifp.
+  // With one prefix on two links the route may name the other one: accept
+  // when the address is at least inside a subnet of ifp.
   if (nh.nh_ifp !== ifp && (nh.nh_flags & NHF_HOST) === 0) {
     const sin = new sockaddr_in(addr);
     const ia = ifaof_ifpforaddr(sin, ifp);

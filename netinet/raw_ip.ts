@@ -310,12 +310,14 @@ export function rip_send(so: socket, _pruflags: number, m0: mbuf, nam: sockaddr_
     }
     const ip = m.m_data;
     const dv = m.m_dv;
-    // Neither both kinds of options, nor a length that would crash us.
+    // A header with options of its own excludes IP_OPTIONS, and ip_len
+    // must be exactly what was written.
     if (hlen < IP_HDRLEN || (hlen > IP_HDRLEN && inp.inp_options !== null) || dv.getUint16(ip + IPH_LEN) !== m.m_pkthdr.len) {
       m_freem(m);
       return EINVAL;
     }
-    // Options must be structured as RFC 791 section 3.1 says.
+    // Each option well formed (RFC 791 3.1): a length of at least 2 that
+    // stays inside the header.
     const b = m.m_buf;
     let cp = ip + IP_HDRLEN;
     let cnt = hlen - IP_HDRLEN;
@@ -337,9 +339,10 @@ export function rip_send(so: socket, _pruflags: number, m0: mbuf, nam: sockaddr_
         return EINVAL;
       }
     }
-    // An id of zero cannot be asked for; it means "fill one in".
+    // ip_id 0 from the caller is replaced by a fresh id, so 0 itself can
+    // never be chosen.
     if (dv.getUint16(ip + IPH_ID) === 0) ip_fillid(m);
-    // ip_output must leave the caller's header alone.
+    // IP_RAWOUTPUT: ip_output sends the caller's header as it is.
     flags |= IP_RAWOUTPUT;
     IPSTAT_INC(ips_rawout);
   }

@@ -281,7 +281,7 @@ function udp_multi_input(m: mbuf, _proto: number, sin: readonly [sockaddr_in, so
     if (so === null || (so.so_options & (SO_REUSEPORT | SO_REUSEPORT_LB | SO_REUSEADDR)) === 0) break;
   }
   if (appends === 0) {
-    // No ICMP for broadcast or multicast datagrams nobody wanted.
+    // Unclaimed broadcast or multicast: dropped and counted, never answered.
     UDPSTAT_INC(udps_noport);
     if (IN_MULTICAST(ipdst)) UDPSTAT_INC(udps_noportmcast);
     else UDPSTAT_INC(udps_noportbcast);
@@ -299,13 +299,14 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   const ifp = m.m_pkthdr.rcvif as ifnet | null;
   UDPSTAT_INC(udps_ipackets);
 
-  // Strip IP options: the checksum cannot be checked with them in place.
+  // Options go before the checksum is checked: the pseudo-header overlay
+  // below needs a bare 20-byte IP header.
   if (iphlen > IP_HDRLEN) {
     ip_stripoptions(m);
     iphlen = IP_HDRLEN;
   }
 
-  // The IP and UDP headers together in the first mbuf.
+  // One m_pullup, so that both headers can be read in place.
   if (m.m_len < iphlen + UDP_HDRLEN) {
     m = m_pullup(m, iphlen + UDP_HDRLEN);
     if (m === null) {
@@ -317,7 +318,7 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   const ip = m.m_data;
   const uh = ip + iphlen;
 
-  // Destination port 0 is illegal (RFC 768).
+  // RFC 768 gives destination port 0 no meaning: drop it.
   if (dv.getUint16(uh + UH_DPORT) === 0) {
     m_freem(m);
     return;
@@ -330,7 +331,8 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   udp_in[1].sin_addr = ip_dst;
   udp_in[1].sin_port = dv.getUint16(uh + UH_DPORT);
 
-  // The UDP length must fit the IP payload; a shorter one trims it.
+  // uh_ulen rules: more than the IP payload is an error, less cuts the
+  // datagram down to it.
   const len = dv.getUint16(uh + UH_ULEN);
   const ip_len = dv.getUint16(ip + IPH_LEN) - iphlen;
   if (ip_len !== len) {
@@ -342,7 +344,7 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
     m_adj(m, len - ip_len);
   }
 
-  // Checksum the pseudo header, the UDP header and the data.
+  // Verify the sum over pseudo-header, UDP header and payload.
   if (dv.getUint16(uh + UH_SUM) !== 0) {
     let uh_sum: number;
     if ((m.m_pkthdr.csum_flags & CSUM_DATA_VALID) !== 0) {
