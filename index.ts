@@ -18,6 +18,7 @@ export * from "./kern/uma.ts";
 export * from "./kern/mbuf.ts";
 export * from "./kern/kern_mbuf.ts";
 export * from "./kern/uipc_mbuf.ts";
+export * from "./kern/uipc_mbuf2.ts";
 export * from "./kern/init_main.ts";
 export * from "./kern/kern_module.ts";
 export * from "./kern/kern_linker.ts";

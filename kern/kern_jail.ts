@@ -456,9 +456,10 @@ export function jail_detach_proc(pr: prison): void {
 }
 
 // vnet0_init (SI_SUB_VNET, FIRST) has just made vnet0: it is prison0's stack.
-SYSINIT("prison0_vnet", SI_SUB_VNET, SI_ORDER_SECOND, () => {
+function prison0_vnet_init(): void {
   prison0.pr_vnet = vnet0;
-});
+}
+SYSINIT("prison0_vnet", SI_SUB_VNET, SI_ORDER_SECOND, prison0_vnet_init);
 
 // ---------------------------------------------------------------------------
 // security.jail.* sysctls.

@@ -101,13 +101,14 @@ MODULE_VERSION("kernel", FREEBSD_VERSION);
 
 // linker_preload: the kernel itself is the first file, before any module
 // registers.
-SYSINIT("linker_preload", SI_SUB_KLD, SI_ORDER_FIRST, () => {
+function linker_preload(): void {
   const lf = new linker_file(next_file_id++, "kernel", `${LINKER_MODULE_DIR}/kernel`, KERNEL_ADDRESS, 0);
   linker_files.push(lf);
   linker_kernel_file = lf;
   module_set_kernel_file(lf);
   for (const v of kernel_versions) found_modules.push({ container: lf, name: v.name, version: v.version });
-});
+}
+SYSINIT("linker_preload", SI_SUB_KLD, SI_ORDER_FIRST, linker_preload);
 
 function linker_basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);

@@ -9,6 +9,7 @@
 
 import { CTLFLAG_RWTUN, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, type sysctl_handler_t } from "./sysctl.ts";
 import { EINVAL } from "./errno.ts";
+import { panic } from "./subr_prf.ts";
 import { uma_zone } from "./uma.ts";
 import {
   EXT_CLUSTER,
@@ -182,7 +183,7 @@ export function mb_free_ext(m: mbuf): void {
         zone_mbuf.uma_zfree(mref);
         break;
       default:
-        throw new Error(`panic: mb_free_ext: unknown ext_type ${mref.ext_type}`);
+        panic(`mb_free_ext: unknown ext_type ${mref.ext_type}`);
     }
   }
   if (m !== mref) {

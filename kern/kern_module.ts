@@ -18,7 +18,7 @@
 
 import { EEXIST, EINVAL, ENOENT, EOPNOTSUPP } from "./errno.ts";
 import { SYSINIT } from "./kernel.ts";
-import { printf } from "./subr_prf.ts";
+import { panic, printf } from "./subr_prf.ts";
 import type { linker_file } from "./kern_linker.ts";
 import type { proc } from "./uipc_syscalls.ts";
 
@@ -155,6 +155,13 @@ export function module_set_kernel_file(lf: linker_file): void {
   kernel_file = lf;
 }
 
+/** The SYSINIT of a module built into the kernel: module_register_init
+ *  with the kernel itself as the module's file. */
+function module_register_init_kernel(data: moduledata_t): void {
+  if (kernel_file === null) panic(`DECLARE_MODULE(${data.name}): no kernel linker file yet`);
+  module_register_init(data, kernel_file);
+}
+
 /**
  * DECLARE_MODULE(name, data, sub, order): without `file`, the module is
  * built into the kernel and registered when the boot reaches (sub, order);
@@ -162,10 +169,7 @@ export function module_set_kernel_file(lf: linker_file): void {
  */
 export function DECLARE_MODULE(data: moduledata_t, subsystem: number, order: number, file?: string): void {
   if (file === undefined) {
-    SYSINIT(`module_${data.name}`, subsystem, order, () => {
-      if (kernel_file === null) throw new Error(`DECLARE_MODULE(${data.name}): no kernel linker file yet`);
-      module_register_init(data, kernel_file);
-    });
+    SYSINIT(`module_${data.name}`, subsystem, order, module_register_init_kernel, data);
     return;
   }
   const decls = module_path_files.get(file) ?? [];

@@ -130,3 +130,8 @@ export function kernel_booted(): boolean {
 export function sysinit_list(): readonly sysinit[] {
   return sysinit_set;
 }
+/** The registered SYSUNINITs, in registration order sorted as SYSINITs are
+ *  (shutdown runs them last first). */
+export function sysuninit_list(): readonly sysinit[] {
+  return sysuninit_set;
+}

@@ -10,6 +10,22 @@
 // m_buf, the storage the data lives in: m_dat, or a cluster for M_EXT.
 // Headers are read and written in place through m_dv (a DataView over m_buf).
 
+import { KASSERT } from "./subr_prf.ts";
+
+/** m_tag_id bit: the tag survives a packet's trip through a pseudo-interface
+ *  (m_tag_delete_nonpersistent keeps it). */
+export const MTAG_PERSISTENT = 0x800;
+
+/**
+ * struct m_tag: a typed annotation on a packet header (sys/mbuf.h).  Each
+ * tag class carries its id and knows how to copy itself; m_tag_copy returns
+ * null when no copy can be made (FreeBSD's malloc(M_NOWAIT) failing).
+ */
+export interface m_tag {
+  readonly m_tag_id: number;
+  m_tag_copy(): m_tag | null;
+}
+
 /** An ifnet as pkthdr.rcvif sees it (net/if.ts defines the full struct). */
 export interface mbuf_ifnet {
   if_index: number;
@@ -141,7 +157,7 @@ export class pkthdr {
   /** PH_loc: eight bytes for the layer that holds the packet now. */
   PH_loc = 0;
   /** m_tag list (SLIST); null when empty. */
-  tags: unknown[] | null = null;
+  tags: m_tag[] | null = null;
 
   pkthdr_zero(): void {
     this.rcvif = null;
@@ -264,7 +280,7 @@ export const m_align = M_ALIGN;
 export const MH_ALIGN = M_ALIGN;
 
 export function M_ASSERTPKTHDR(m: mbuf): void {
-  if ((m.m_flags & M_PKTHDR) === 0) throw new Error("panic: M_ASSERTPKTHDR: no mbuf packet header");
+  KASSERT((m.m_flags & M_PKTHDR) !== 0, "M_ASSERTPKTHDR: no mbuf packet header!");
 }
 
 export function M_GETFIB(m: mbuf): number {

@@ -30,10 +30,25 @@ export function cnattach(hook: ((s: string) => void) | null): void {
   console_hook = hook;
 }
 
+/**
+ * What panic(9) throws: the simulated kernel stopped, as a real one would,
+ * on a broken invariant.  A named class, so that a test or the daemon can
+ * tell a kernel panic from any other exception (`e instanceof kernel_panic`).
+ */
+export class kernel_panic extends Error {
+  override readonly name = "kernel_panic";
+  /** panic's message, without the "panic: " prefix. */
+  readonly panicstr: string;
+  constructor(msg: string) {
+    super(`panic: ${msg}`);
+    this.panicstr = msg;
+  }
+}
+
 /** panic(9): a kernel invariant was broken; this is a bug, so it throws. */
 export function panic(msg: string): never {
   printf(`panic: ${msg}\n`);
-  throw new Error(`panic: ${msg}`);
+  throw new kernel_panic(msg);
 }
 
 /** KASSERT(9), always compiled in: the simulator is its own INVARIANTS kernel. */

@@ -3,6 +3,7 @@
 // free it when they fail; m_copym, m_split and m_dup leave it alone.
 
 import { KASSERT } from "./subr_prf.ts";
+import { m_tag_copy_chain } from "./uipc_mbuf2.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { mb_dupcl, m_free, m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
 import {
@@ -59,13 +60,17 @@ export function m_move_pkthdr(to: mbuf, from: mbuf): void {
   from.m_flags &= ~M_PKTHDR;
 }
 
-/** m_dup_pkthdr(to, from, how): copy the packet header; 1 on success. */
-export function m_dup_pkthdr(to: mbuf, from: mbuf, _how: number): number {
+/**
+ * m_dup_pkthdr(to, from, how): copy the packet header, each tag copied
+ * (m_tag_copy_chain).  1 on success; 0 when a tag could not be copied, and
+ * then `to` has the header but no tags.
+ */
+export function m_dup_pkthdr(to: mbuf, from: mbuf, how: number): number {
   to.m_flags = (from.m_flags & M_COPYFLAGS) | (to.m_flags & (M_EXT | M_EXTPG));
   if ((to.m_flags & M_EXT) === 0) to.m_data = PKTHDR_SIZE;
   to.m_pkthdr.pkthdr_copy(from.m_pkthdr);
-  to.m_pkthdr.tags = from.m_pkthdr.tags === null ? null : from.m_pkthdr.tags.slice();
-  return 1;
+  to.m_pkthdr.tags = null;
+  return m_tag_copy_chain(to, from, how);
 }
 
 /** m_demote(m0, all, flags): strip packet headers (and all flags but the
@@ -121,8 +126,9 @@ export function m_adj(mp: mbuf | null, req_len: number): void {
     }
     if ((mp.m_flags & M_PKTHDR) !== 0) mp.m_pkthdr.len -= req_len - len;
   } else {
-    // Find the length of the chain and its last mbuf; if the trim fits in
-    // the last mbuf, take it from there, else recount from the front.
+    // Trimming the tail: one pass for the total length and the last mbuf;
+    // a trim within that mbuf ends there, a longer one walks the chain
+    // again to cut at the new length.
     len = -len;
     let count = 0;
     for (;;) {

@@ -271,24 +271,27 @@ function V_ifindex_table(): (ifnet | null)[] {
   return VNET_PTR(ifindex_table);
 }
 
-VNET_SYSINIT("vnet_if_init", SI_SUB_INIT_IF, SI_ORDER_SECOND, () => {
+function vnet_if_init(): void {
   VNET_PTR_SET(ifnet_list, []);
   VNET_PTR_SET(ifindex_table, [null]);
-});
+}
+VNET_SYSINIT("vnet_if_init", SI_SUB_INIT_IF, SI_ORDER_SECOND, vnet_if_init);
 
-VNET_SYSUNINIT("vnet_if_uninit", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => {
+function vnet_if_uninit(): void {
   KASSERT(V_ifnet().length === 0, `vnet_if_uninit: ${V_ifnet().length} interfaces left`);
-});
+}
+VNET_SYSUNINIT("vnet_if_uninit", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_if_uninit);
 
 /** vnet_if_return: a dying vnet hands every borrowed interface back. */
-VNET_SYSUNINIT("vnet_if_return", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {
+function vnet_if_return(): void {
   for (const ifp of V_ifnet().slice()) {
     if (ifp.if_home_vnet !== null && ifp.if_home_vnet !== ifp.if_vnet) {
       if_unlink_ifnet(ifp, true);
       if_vmove(ifp, ifp.if_home_vnet);
     }
   }
-});
+}
+VNET_SYSUNINIT("vnet_if_return", SI_SUB_VNET_DONE, SI_ORDER_ANY, vnet_if_return);
 
 function ifindex_alloc(): number {
   const t = V_ifindex_table();
@@ -602,6 +605,8 @@ export const SIOCGIFMETRIC = 0xc0206917;
 export const SIOCSIFMETRIC = 0x80206918;
 export const SIOCDIFADDR = 0x80206919;
 export const SIOCAIFADDR = 0x8044692b;
+export const SIOCADDMULTI = 0x80206931;
+export const SIOCDELMULTI = 0x80206932;
 export const SIOCGIFMTU = 0xc0206933;
 export const SIOCSIFMTU = 0x80206934;
 export const SIOCSIFNAME = 0x80206928;

@@ -138,9 +138,10 @@ export function V_if_cloners(): if_clone[] {
 }
 
 /** vnet_if_clone_init, called from vnet_if_init in FreeBSD. */
-VNET_SYSINIT("vnet_if_clone_init", SI_SUB_INIT_IF, SI_ORDER_SECOND, () => {
+function vnet_if_clone_init(): void {
   VNET_PTR_SET(if_cloners, []);
-});
+}
+VNET_SYSINIT("vnet_if_clone_init", SI_SUB_INIT_IF, SI_ORDER_SECOND, vnet_if_clone_init);
 
 function IF_CLONE_ADDREF(ifc: if_clone): void {
   KASSERT(ifc.ifc_refcnt >= 0, `negative refcnt ${ifc.ifc_refcnt}`);

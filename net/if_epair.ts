@@ -11,14 +11,19 @@
 // moving either end to another vnet needs nothing special, since the peer
 // pointer is to the ifnet and the ifnet knows its vnet.
 //
-// Departure: one task queue (no RSS, so one queue per interface, as in a
-// FreeBSD kernel without RSS).
+// Departures from FreeBSD 14:
+// - one task queue (no RSS, so one queue per interface, as in a FreeBSD
+//   kernel without RSS).
+// - no ifmedia: the fixed media ifconfig shows comes from if_media_hook, so
+//   SIOCSIFMEDIA/SIOCGIFMEDIA go on to ether_ioctl and get EINVAL, where
+//   14's ifmedia_ioctl would answer them.
 
 import { E2BIG, ENETDOWN, ENOBUFS, ENXIO, ENOSPC, EEXIST } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { SI_ORDER_ANY, SI_ORDER_MIDDLE, SI_SUB_INIT_IF, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
+import { m_tag_delete_nonpersistent } from "../kern/uipc_mbuf2.ts";
 import { CSUM_SND_TAG, M_ASSERTPKTHDR, M_BCAST, M_MCAST, M_SETFIB, M_VLANTAG, type mbuf } from "../kern/mbuf.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { KASSERT, panic } from "../kern/subr_prf.ts";
@@ -43,6 +48,8 @@ import {
   IFNAMSIZ,
   LINK_STATE_DOWN,
   LINK_STATE_UP,
+  SIOCADDMULTI,
+  SIOCDELMULTI,
   SIOCSIFFLAGS,
   SIOCSIFMTU,
   if_alloc,
@@ -61,7 +68,7 @@ import { ether_ifattach, ether_ifdetach, ether_ioctl } from "./if_ethersubr.ts";
 import { CURVNET_RESTORE, CURVNET_SET, CURVNET_SET_QUIET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 const epairname = "epair";
-/** Receive queue length; probably overkill by 4-8x, FreeBSD says. */
+/** Receive queue length: FreeBSD's, ample for a software link. */
 export const RXRSIZE = 4096;
 const IFQ_MAXLEN = 50;
 
@@ -131,7 +138,7 @@ function epair_clear_mbuf(m: mbuf): void {
   m.m_pkthdr.csum_flags &= ~CSUM_SND_TAG;
   m.m_flags &= ~M_VLANTAG;
   m.m_pkthdr.ether_vtag = 0;
-  m.m_pkthdr.tags = null;
+  m_tag_delete_nonpersistent(m);
 }
 
 /**
@@ -250,10 +257,13 @@ export function epair_transmit(ifp: ifnet, m: mbuf): number {
 
 function epair_qflush(_ifp: ifnet): void {}
 
-/** epair_ioctl: any MTU is fine; media is fixed; the rest is Ethernet's. */
+/** epair_ioctl: any MTU is fine; multicast filters are accepted (there is no
+ *  filter: the other side hears everything); the rest is Ethernet's. */
 function epair_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
   switch (cmd) {
     case SIOCSIFFLAGS:
+    case SIOCADDMULTI:
+    case SIOCDELMULTI:
       return 0;
     case SIOCSIFMTU:
       ifp.if_mtu = (data as ifreq).ifr_mtu ?? ifp.if_mtu;
@@ -437,7 +447,7 @@ function epair_clone_create(ifc: if_clone, name: string, _ifd: ifc_data): { erro
   epair_setup_ifp(scb, `${r.name}b`, unit);
   epair_clone_add(ifc, scb);
 
-  // Ready to rock.
+  // Both sides attached: mark them running, link up.
   epair_set_state(ifpa, true);
   epair_set_state(ifpb, true);
   return { error: 0, ifp: ifpa };
@@ -468,7 +478,7 @@ function epair_clone_destroy(ifc: if_clone, ifp: ifnet, _flags: number): number 
   const oifp = sca.oifp;
   const scb = oifp.if_softc as epair_softc;
 
-  // First get the interfaces down and detached.
+  // Take both sides off the network before anything is freed.
   epair_set_state(ifp, false);
   epair_set_state(oifp, false);
   ether_ifdetach(ifp);
@@ -492,15 +502,17 @@ function epair_clone_destroy(ifc: if_clone, ifp: ifnet, _flags: number): number 
   return 0;
 }
 
-VNET_SYSINIT("vnet_epair_init", SI_SUB_PSEUDO, SI_ORDER_ANY, () => {
+function vnet_epair_init(): void {
   VNET_PTR_SET(epair_cloner, ifc_attach_cloner(epairname, { match_f: epair_clone_match, create_f: epair_clone_create, destroy_f: epair_clone_destroy }));
-});
+}
+VNET_SYSINIT("vnet_epair_init", SI_SUB_PSEUDO, SI_ORDER_ANY, vnet_epair_init);
 
-VNET_SYSUNINIT("vnet_epair_uninit", SI_SUB_INIT_IF, SI_ORDER_ANY, () => {
+function vnet_epair_uninit(): void {
   const ifc = VNET_PTR(epair_cloner);
   if (ifc !== null) ifc_detach_cloner(ifc);
   VNET_PTR_SET(epair_cloner, null);
-});
+}
+VNET_SYSUNINIT("vnet_epair_uninit", SI_SUB_INIT_IF, SI_ORDER_ANY, vnet_epair_uninit);
 
 /** The queue state of an epair side (for tests and netstat-like tools). */
 export function epair_queue_len(ifp: ifnet): number {

@@ -558,7 +558,7 @@ export function ether_demux(ifp: ifnet, m: mbuf): void {
     return;
   }
 
-  // Layer flags must not confuse the protocols.
+  // Flags that meant something to the link layer are cleared for IP and ARP.
   m.m_flags &= ~M_VLANTAG;
   m_clrprotoflags(m);
   m_adj(m, ETHER_HDR_LEN);
@@ -680,24 +680,28 @@ export function ether_ioctl(ifp: ifnet, command: number, data: ifreq | ifaddr): 
 // ---------------------------------------------------------------------------
 // Registration: NETISR_ETHER once, the pfil head and netisr enable per vnet.
 
-SYSINIT("ether", SI_SUB_INIT_IF, SI_ORDER_ANY, () => {
+function ether_init(): void {
   netisr_register(NETISR_ETHER, "ether", ether_nh_input, 0, NETISR_DISPATCH_DIRECT);
-});
+}
+SYSINIT("ether", SI_SUB_INIT_IF, SI_ORDER_ANY, ether_init);
 
-VNET_SYSINIT("vnet_ether_init", SI_SUB_PROTO_IF, SI_ORDER_ANY, () => {
+function vnet_ether_init(): void {
   VNET_PTR_SET(link_pfil_head, pfil_head_register({ pa_flags: PFIL_IN | PFIL_OUT, pa_type: PFIL_TYPE_ETHERNET, pa_headname: PFIL_ETHER_NAME }));
   if (VIMAGE) netisr_register_vnet(NETISR_ETHER);
-});
+}
+VNET_SYSINIT("vnet_ether_init", SI_SUB_PROTO_IF, SI_ORDER_ANY, vnet_ether_init);
 
-VNET_SYSUNINIT("vnet_ether_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_ANY, () => {
+function vnet_ether_pfil_destroy(): void {
   const h = VNET_PTR(link_pfil_head);
   if (h !== null) pfil_head_unregister(h);
   VNET_PTR_SET(link_pfil_head, null);
-});
+}
+VNET_SYSUNINIT("vnet_ether_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_ANY, vnet_ether_pfil_destroy);
 
-VNET_SYSUNINIT("vnet_ether_uninit", SI_SUB_PROTO_IF, SI_ORDER_ANY, () => {
+function vnet_ether_destroy(): void {
   netisr_unregister_vnet(NETISR_ETHER);
-});
+}
+VNET_SYSUNINIT("vnet_ether_uninit", SI_SUB_PROTO_IF, SI_ORDER_ANY, vnet_ether_destroy);
 
 DECLARE_MODULE({ name: "ether", evhand: null, priv: null }, SI_SUB_INIT_IF, SI_ORDER_ANY);
 MODULE_VERSION("ether", 1);

@@ -6,8 +6,13 @@
 // walks.  The family supplies the table's methods; this file holds the
 // generic parts and the hash table they default to.
 //
-// Departures: no locks or epoch; LLE_WLOCK and friends vanish, and an entry
-// is freed as soon as it is unlinked.
+// Departures from FreeBSD 14:
+// - no locks or epoch; LLE_WLOCK and friends vanish, and an entry is freed
+//   as soon as it is unlinked.
+// - lltable_append_entry_queue is from later FreeBSD (14.0's
+//   arpresolve_full queues inline and frees at most one held packet per
+//   new one); we use it so that lowering net.link.ether.inet.maxhold
+//   trims a waiting queue to the new limit at once.
 
 import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM, ESRCH } from "../kern/errno.ts";
 import { callout, callout_init, callout_stop } from "../kern/kern_timeout.ts";
@@ -141,9 +146,12 @@ export class lltable {
 
 /** V_lltables: every table of the vnet. */
 const lltables = VNET_DEFINE_PTR<lltable[]>("lltables", []);
-VNET_SYSINIT("vnet_lltables_init", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => {
+/** vnet_lltable_init: each vnet starts with no tables (FreeBSD 14 uses a
+ *  static SLIST_HEAD_INITIALIZER; a vnet copy here needs its own array). */
+function vnet_lltable_init(): void {
   VNET_PTR_SET(lltables, []);
-});
+}
+VNET_SYSINIT("vnet_lltable_init", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_lltable_init);
 function V_lltables(): lltable[] {
   return VNET_PTR(lltables);
 }
@@ -222,6 +230,31 @@ export function lltable_drop_entry_queue(lle: llentry): number {
     pkts_dropped++;
   }
   KASSERT(lle.la_numheld === 0, `lltable_drop_entry_queue: la_numheld ${lle.la_numheld} > 0, pkts_dropped ${pkts_dropped}`);
+  return pkts_dropped;
+}
+
+/**
+ * lltable_append_entry_queue(lle, m, maxheld): put m at the tail of the
+ * entry's hold queue, first freeing the oldest packets until fewer than
+ * maxheld remain (several, when maxheld was lowered while packets waited).
+ * Returns how many were freed, for the caller's drop counter.
+ */
+export function lltable_append_entry_queue(lle: llentry, m: mbuf, maxheld: number): number {
+  let pkts_dropped = 0;
+  while (lle.la_numheld >= maxheld && lle.la_hold !== null) {
+    const next: mbuf | null = lle.la_hold.m_nextpkt;
+    lle.la_hold.m_nextpkt = null;
+    m_freem(lle.la_hold);
+    lle.la_hold = next;
+    lle.la_numheld--;
+    pkts_dropped++;
+  }
+  if (lle.la_hold !== null) {
+    let curr = lle.la_hold;
+    while (curr.m_nextpkt !== null) curr = curr.m_nextpkt;
+    curr.m_nextpkt = m;
+  } else lle.la_hold = m;
+  lle.la_numheld++;
   return pkts_dropped;
 }
 

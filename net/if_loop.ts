@@ -25,6 +25,7 @@ import {
   M_MCAST,
   type mbuf,
 } from "../kern/mbuf.ts";
+import { m_tag_delete_nonpersistent } from "../kern/uipc_mbuf2.ts";
 import type { sockaddr } from "../kern/socket.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, pseudo_AF_HDRCMPLT } from "../kern/socket.ts";
 import { KASSERT, printf } from "../kern/subr_prf.ts";
@@ -120,17 +121,19 @@ function lo_clone_create(_ifc: if_clone, unit: number, _params: unknown): number
   return 0;
 }
 
-VNET_SYSINIT("vnet_loif_init", SI_SUB_PSEUDO, SI_ORDER_ANY, () => {
+function vnet_loif_init(): void {
   VNET_PTR_SET(loif, null);
   VNET_PTR_SET(lo_cloner, if_clone_simple(loname, lo_clone_create, lo_clone_destroy, 1));
-});
+}
+VNET_SYSINIT("vnet_loif_init", SI_SUB_PSEUDO, SI_ORDER_ANY, vnet_loif_init);
 
-VNET_SYSUNINIT("vnet_loif_uninit", SI_SUB_INIT_IF, SI_ORDER_SECOND, () => {
+function vnet_loif_uninit(): void {
   const ifc = VNET_PTR(lo_cloner);
   if (ifc !== null) if_clone_detach(ifc);
   VNET_PTR_SET(lo_cloner, null);
   VNET_PTR_SET(loif, null);
-});
+}
+VNET_SYSUNINIT("vnet_loif_uninit", SI_SUB_INIT_IF, SI_ORDER_SECOND, vnet_loif_uninit);
 
 /** The family a sockaddr belongs to (sa_family). */
 function sa_family_of(sa: sockaddr): number {
@@ -195,8 +198,7 @@ const af_hdr_dv = new DataView(af_hdr.buffer);
  */
 export function if_simloop(ifp: ifnet, m: mbuf, af: number, hlen: number): number {
   M_ASSERTPKTHDR(m);
-  // m_tag_delete_nonpersistent: no persistent tags are modelled.
-  m.m_pkthdr.tags = null;
+  m_tag_delete_nonpersistent(m);
   m.m_pkthdr.rcvif = ifp;
 
   if (hlen > 0) {
@@ -211,7 +213,7 @@ export function if_simloop(ifp: ifnet, m: mbuf, af: number, hlen: number): numbe
     }
   }
 
-  // Strip away the media header.
+  // The link header goes: the protocol gets what follows it.
   if (hlen > 0) m_adj(m, hlen);
 
   let isr: number;
@@ -239,7 +241,7 @@ export function loioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
       ifp.if_flags |= IFF_UP;
       ifp.if_drv_flags |= IFF_DRV_RUNNING;
       if_link_state_change(ifp, LINK_STATE_UP);
-      // Everything else is done at a higher level.
+      // The address itself is in_control's business; lo only comes up.
       break;
     case SIOCSIFMTU:
       ifp.if_mtu = (data as ifreq).ifr_mtu ?? ifp.if_mtu;

@@ -314,16 +314,18 @@ function netisr_drain_proto_vnet(v: vnet, proto: number): void {
 // A new vnet starts with every registered protocol enabled; a dying one,
 // after its interfaces are gone (this destructor runs late, at INIT_IF), has
 // them all disabled and its leftover queued packets freed.
-VNET_SYSINIT("vnet_netisr_init", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => {
+function vnet_netisr_init(): void {
   for (let p = 0; p < NETISR_MAXPROT; p++) VNET_I32_SET(netisr_enable[p], netisr_proto_tab[p].np_handler !== null ? 1 : 0);
-});
-VNET_SYSUNINIT("vnet_netisr_uninit", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => {
+}
+VNET_SYSINIT("vnet_netisr_init", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_netisr_init);
+function vnet_netisr_uninit(): void {
   for (let p = 0; p < NETISR_MAXPROT; p++) {
     if (netisr_proto_tab[p].np_handler === null) continue;
     VNET_I32_SET(netisr_enable[p], 0);
     netisr_drain_proto_vnet(curvnet as vnet, p);
   }
-});
+}
+VNET_SYSUNINIT("vnet_netisr_uninit", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_netisr_uninit);
 
 /** netisr_setqlimit: change a protocol's queue limit (EINVAL above
  *  net.isr.maxqlimit); packets already queued beyond it stay. */

@@ -115,16 +115,18 @@ export function V_pfil_hook_list(): pfil_hook[] {
   return VNET_PTR(pfil_hook_list);
 }
 
-VNET_SYSINIT("vnet_pfil_init", SI_SUB_PROTO_PFIL, SI_ORDER_FIRST, () => {
+function vnet_pfil_init(): void {
   VNET_PTR_SET(pfil_head_list, []);
   VNET_PTR_SET(pfil_hook_list, []);
-});
+}
+VNET_SYSINIT("vnet_pfil_init", SI_SUB_PROTO_PFIL, SI_ORDER_FIRST, vnet_pfil_init);
 
-VNET_SYSUNINIT("vnet_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_FIRST, () => {
+function vnet_pfil_uninit(): void {
   KASSERT(V_pfil_head_list().length === 0, "vnet_pfil_uninit: pfil_head_list not empty");
   // Hooks a filter left behind go with the vnet.
   for (const hook of V_pfil_hook_list().slice()) pfil_remove_hook(hook);
-});
+}
+VNET_SYSUNINIT("vnet_pfil_uninit", SI_SUB_PROTO_PFIL, SI_ORDER_FIRST, vnet_pfil_uninit);
 
 // ---------------------------------------------------------------------------
 // Running the chains.  A hook may itself send packets that pass another
@@ -317,19 +319,21 @@ export function V_inet_local_pfil_head(): pfil_head | null {
   return VNET_PTR(inet_local_pfil_head);
 }
 
-VNET_SYSINIT("vnet_inet_pfil_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function vnet_inet_pfil_init(): void {
   VNET_PTR_SET(inet_pfil_head, pfil_head_register({ pa_flags: PFIL_IN | PFIL_OUT, pa_type: PFIL_TYPE_IP4, pa_headname: PFIL_INET_NAME }));
   VNET_PTR_SET(inet_local_pfil_head, pfil_head_register({ pa_flags: PFIL_OUT, pa_type: PFIL_TYPE_IP4, pa_headname: PFIL_INET_LOCAL_NAME }));
-});
+}
+VNET_SYSINIT("vnet_inet_pfil_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, vnet_inet_pfil_init);
 
-VNET_SYSUNINIT("vnet_inet_pfil_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function vnet_inet_pfil_uninit(): void {
   const h = VNET_PTR(inet_pfil_head);
   if (h !== null) pfil_head_unregister(h);
   const hl = VNET_PTR(inet_local_pfil_head);
   if (hl !== null) pfil_head_unregister(hl);
   VNET_PTR_SET(inet_pfil_head, null);
   VNET_PTR_SET(inet_local_pfil_head, null);
-});
+}
+VNET_SYSUNINIT("vnet_inet_pfil_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, vnet_inet_pfil_uninit);
 
 /** pfil_head_get by name in curvnet (pfilctl's view). */
 export function pfil_head_byname(name: string): pfil_head | null {

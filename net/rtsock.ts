@@ -171,9 +171,10 @@ function V_route_cb(): route_cb_t {
   return VNET_PTR(route_cb);
 }
 
-VNET_SYSINIT("vnet_rtsock", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function vnet_rts_init(): void {
   VNET_PTR_SET(route_cb, new route_cb_t());
-});
+}
+VNET_SYSINIT("vnet_rtsock", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, vnet_rts_init);
 
 /** rts_attach: a route socket of curvnet starts listening. */
 export function rts_attach(fn: rts_listener_fn, proto = 0, fibnum = 0): rts_listener {

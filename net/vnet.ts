@@ -477,17 +477,20 @@ export function vnet_symbol_table(): readonly { name: string; kind: string; inde
 // Boot.
 
 /** vnet0_init: the host stack, made current for the rest of boot. */
-SYSINIT("vnet0_init", SI_SUB_VNET, SI_ORDER_FIRST, () => {
+function vnet0_init(): void {
   if (!VIMAGE) return;
   vnet0 = vnet_alloc();
   curvnet = vnet0;
-});
+}
+SYSINIT("vnet0_init", SI_SUB_VNET, SI_ORDER_FIRST, vnet0_init);
 
 /** vnet_init_done: boot is over, no vnet is current any more. */
-SYSINIT("vnet_init_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {
+function vnet_init_done(): void {
   if (!VIMAGE) return;
   curvnet = null;
-});
+}
+SYSINIT("vnet_init_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, vnet_init_done);
 
 // Makes sure every vnet_state reaches SI_SUB_VNET_DONE.
-VNET_SYSINIT("vnet_sysinit_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, () => {});
+function vnet_sysinit_done(): void {}
+VNET_SYSINIT("vnet_sysinit_done", SI_SUB_VNET_DONE, SI_ORDER_ANY, vnet_sysinit_done);

@@ -10,6 +10,18 @@
 // EHOSTDOWN after maxtries requests, gone after net.link.ether.inet.wait
 // seconds), REACHABLE once a reply arrives (for max_age seconds), VERIFY
 // near the end of that time (a unicast refresh if packets still use it).
+//
+// Departures from FreeBSD 14:
+// - the hold queue is filled by lltable_append_entry_queue (later FreeBSD):
+//   14.0 frees at most one old packet per new one, so after maxhold is
+//   lowered its queue shrinks one packet at a time; ours drops to the new
+//   limit at once.
+// Kept as in FreeBSD 14 (a newer FreeBSD differs):
+// - arpintr knows Ethernet, InfiniBand and FireWire only: hardware type 6
+//   (ARPHRD_IEEE802) is logged as an unknown format and dropped, as 14's is.
+// - arp_check_update_lle sends the held packets with no route (ro NULL),
+//   so each goes through arpresolve once more and finds the new entry;
+//   newer FreeBSD (arp_flush_holdchain) hands them the entry's header.
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENOMEM, EWOULDBLOCK } from "../kern/errno.ts";
 import { SI_ORDER_SECOND, SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
@@ -42,7 +54,6 @@ import {
   IFF_NOARP,
   IFF_STATICARP,
   IFF_UP,
-  RT_HAS_HEADER,
   if_encap_req,
   type ifaddr,
   type ifnet,
@@ -71,6 +82,7 @@ import {
   llentry_mark_used,
   type llheader_result,
   lltable_alloc_entry,
+  lltable_append_entry_queue,
   lltable_calc_llheader,
   lltable_fill_sa_entry,
   lltable_free_entry,
@@ -395,8 +407,9 @@ function S(): arp_scratch {
   if (scratch === null) scratch = new arp_scratch();
   return scratch;
 }
-const req_ro: route = { ro_nh: null, ro_flags: RT_HAS_HEADER, ro_prepend: null, ro_plen: 0 };
-const reply_ro: route = { ro_nh: null, ro_flags: RT_HAS_HEADER, ro_prepend: null, ro_plen: 0 };
+// As in FreeBSD, only ro_prepend/ro_plen matter for these: no ro_flags.
+const req_ro: route = { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0 };
+const reply_ro: route = { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0 };
 const fill_req = new if_encap_req();
 /** The AF_ARP destination if_output is given (sa_len 2, as FreeBSD sets). */
 const arp_sa = new sockaddr_generic(AF_ARP);
@@ -530,7 +543,8 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
       return EINVAL;
     }
     const la_tmp = lla_lookup(llt, LLE_EXCLUSIVE, dst);
-    // Prefer any existing entry over the new one.
+    // Someone made one meanwhile (arp -s, an address of ours, a reply):
+    // theirs stays, ours goes.
     if (la_tmp === null) lltable_link_entry(llt, la);
     else {
       lltable_free_entry(llt, la);
@@ -549,27 +563,15 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
     return 0;
   }
   const renew = la.la_asked === 0 || la.la_expire !== time_uptime();
-  // No answer yet: hold the packet, dropping the oldest beyond maxhold.
+  // Unresolved: the packet waits in the entry's queue (at most maxhold,
+  // oldest out first).
   if (m !== null) {
-    if (la.la_numheld >= VNET_I32(arp_maxhold)) {
-      if (la.la_hold !== null) {
-        const next: mbuf | null = la.la_hold.m_nextpkt;
-        la.la_hold.m_nextpkt = null;
-        m_freem(la.la_hold);
-        la.la_hold = next;
-        la.la_numheld--;
-        ARPSTAT_INC(dropped);
-      }
-    }
-    if (la.la_hold !== null) {
-      let curr = la.la_hold;
-      while (curr.m_nextpkt !== null) curr = curr.m_nextpkt;
-      curr.m_nextpkt = m;
-    } else la.la_hold = m;
-    la.la_numheld++;
+    const dropped_now = lltable_append_entry_queue(la, m, VNET_I32(arp_maxhold));
+    if (dropped_now !== 0) ARPSTAT_ADD(dropped, dropped_now);
   }
-  // EWOULDBLOCK (ether_output hides it) while fewer than maxtries requests
-  // went out, then EHOSTDOWN (EHOSTUNREACH via a gateway).
+  // What the caller hears: still asking (EWOULDBLOCK, which ether_output
+  // turns into success), or given up after maxtries requests (EHOSTDOWN;
+  // EHOSTUNREACH for a gateway).
   const error = la.la_asked < VNET_I32(arp_maxtries) ? EWOULDBLOCK : is_gw ? EHOSTUNREACH : EHOSTDOWN;
   if (renew) {
     la.lle_refcnt++;
@@ -578,7 +580,8 @@ function arpresolve_full(ifp: ifnet, is_gw: boolean, flags: number, m: mbuf | nu
     if (canceled !== 0) la.lle_refcnt--;
     la.la_asked++;
     const e = arprequest_internal(ifp, null, dst, null);
-    // The request's own failure wins; success keeps the answer above.
+    // A request that could not be sent is the caller's error; one that
+    // went out leaves the answer chosen above.
     if (e !== 0) return e;
     return error;
   }
@@ -666,7 +669,8 @@ export function arpintr(m0: mbuf): void {
     case ARPHRD_IEEE1394:
       hlen = 0;
       layer = "firewire";
-      // Longer addresses than an entry holds are refused.
+      // 20 bytes or more would not fit an entry: demand 16, so that the
+      // length check below refuses it.
       if (hln >= 20) hlen = 16;
       break;
     default:
@@ -705,7 +709,7 @@ function in_arpinput(m: mbuf): void {
   const ah = m.m_data;
   const hln = buf[ah + ar_hln];
   const pln = buf[ah + ar_pln];
-  // ARP here is only for IPv4: the protocol address is 4 bytes.
+  // A protocol address of other than 4 bytes cannot be IPv4's.
   if (pln !== 4) {
     if (ARP_LOG_OK(LOG_NOTICE)) ARP_LOG(LOG_NOTICE, "requested protocol length != 4\n");
     m_freem(m);
@@ -798,12 +802,13 @@ function in_arpinput(m: mbuf): void {
       const input_linkhdr = S().input_linkhdr;
       if (lltable_calc_llheader(ifp, AF_INET, buf, sha, input_linkhdr, input_res) !== 0) break reply;
       la = lltable_alloc_entry(llt, 0, isaddr);
-      // The sender may not be on a connected subnet; answer anyway.
+      // No entry could be made (the sender may be off all our subnets):
+      // the request still gets its reply.
       if (la === null) break reply;
       lltable_set_entry_addr(ifp, la, input_linkhdr, input_res.bufsize, input_res.lladdr_off);
       const la_tmp = lla_lookup(llt, LLE_EXCLUSIVE, isaddr);
-      // An entry that appeared meanwhile (arp -s, our own, a packet out)
-      // wins over the new one.
+      // Keep the entry already there, however it came, and let this packet
+      // update it instead.
       if (la_tmp === null) {
         lltable_link_entry(llt, la);
         arp_mark_lle_reachable(la);
@@ -835,14 +840,16 @@ function in_arpinput(m: mbuf): void {
         return;
       }
       let nh = fib4_lookup(ifp.if_fib, itaddr, 0, 0, 0);
-      // Never proxy for hosts on the interface the request came in on.
+      // A host on the asking link answers for itself; a proxy answer too
+      // would have two hosts claiming one address there.
       if (nh === null || nh.nh_ifp === ifp) {
         m_freem(m);
         return;
       }
       bcopy(buf, sha, buf, tha, hln);
       bcopy(enaddr, 0, buf, sha, hln);
-      // The asker must be where the routes say it is.
+      // Answer only an asker our routes put behind this link, so that a
+      // link plugged into the wrong network gets no proxy answers.
       nh = fib4_lookup(ifp.if_fib, isaddr, 0, 0, 0);
       if (nh === null) {
         m_freem(m);
@@ -856,7 +863,8 @@ function in_arpinput(m: mbuf): void {
     }
   }
   if (itaddr === myaddr && IN_LINKLOCAL(itaddr)) {
-    // RFC 3927 link-local addresses are always answered by broadcast.
+    // RFC 3927 2.5: a reply about a 169.254/16 address of ours goes to
+    // everyone on the link.
     m.m_flags |= M_BCAST;
     m.m_flags &= ~M_MCAST;
   } else {
@@ -920,7 +928,7 @@ function arp_check_update_lle(m: mbuf, ah: number, isaddr: number, ifp: ifnet, b
   }
   const update_linkhdr = S().update_linkhdr;
   if (lltable_calc_llheader(ifp, AF_INET, buf, sha, update_linkhdr, update_res) !== 0) return;
-  // Anything new?
+  // Store the header only when it changed, or is the first one.
   if (bcmp(la.r_linkdata, 0, update_linkhdr, 0, update_res.bufsize) || (la.la_flags & LLE_VALID) === 0) {
     if (lltable_try_set_entry_addr(ifp, la, update_linkhdr, update_res.bufsize, update_res.lladdr_off) === 0) return;
     la.r_skip_req = 0;
@@ -933,7 +941,7 @@ function arp_check_update_lle(m: mbuf, ah: number, isaddr: number, ifp: ifnet, b
     // The destination held packets are sent to (lltable_fill_sa_entry).
     const dst = S().hold_dst;
     dst.sin_addr = lltable_fill_sa_entry(la);
-    // The held packets are freed or sent by the output routine.
+    // if_output takes each held packet over: sent, or freed there.
     while (m_hold !== null) {
       const m_hold_next: mbuf | null = m_hold.m_nextpkt;
       m_hold.m_nextpkt = null;
@@ -968,7 +976,7 @@ function arp_mark_lle_reachable(la: llentry): void {
 function arp_add_ifa_lle(ifp: ifnet, dst: number): void {
   const llt = in_lltable_get(ifp);
   if (llt === null) return;
-  // Static, so that ARP updates cannot rewrite it.
+  // LLE_STATIC: no ARP packet may change this one.
   const lle = lltable_alloc_entry(llt, LLE_IFADDR | LLE_STATIC, dst);
   if (lle === null) {
     log(LOG_INFO, "arp_ifinit: cannot create arp entry for interface address\n");
@@ -1027,12 +1035,16 @@ export function arp_iflladdr(ifp: ifnet): void {
 
 // ---------------------------------------------------------------------------
 
-VNET_SYSINIT("vnet_arp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_SECOND, () => {
+/** vnet_arp_init: the ARP netisr (registered once, then per vnet). */
+function vnet_arp_init(): void {
   if (IS_DEFAULT_VNET(curvnet)) netisr_register(NETISR_ARP, "arp", arpintr);
   else if (VIMAGE) netisr_register_vnet(NETISR_ARP);
-});
+}
+VNET_SYSINIT("vnet_arp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_SECOND, vnet_arp_init);
 
-// ARP goes with IP, before the address hash is destroyed.
-VNET_SYSUNINIT("vnet_arp_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+/** vnet_arp_destroy: ARP leaves with IP, while the address hash it looks
+ *  things up in still exists. */
+function vnet_arp_destroy(): void {
   netisr_unregister_vnet(NETISR_ARP);
-});
+}
+VNET_SYSUNINIT("vnet_arp_uninit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, vnet_arp_destroy);

@@ -275,10 +275,11 @@ function inaddr_hash_remove(ia: in_ifaddr): void {
   if (chain.length === 0) t.delete(key);
 }
 
-VNET_SYSINIT("in_ifaddr_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FIRST, () => {
+function in_ifaddr_init(): void {
   VNET_PTR_SET(in_ifaddrhead, []);
   VNET_PTR_SET(in_ifaddrhashtbl, new Map());
-});
+}
+VNET_SYSINIT("in_ifaddr_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FIRST, in_ifaddr_init);
 
 // ---------------------------------------------------------------------------
 // Requests (sys/sockio.h, netinet/in_var.h).
@@ -1060,8 +1061,8 @@ function in_lltable_rtcheck(ifp: ifnet, _flags: number, addr: number): number {
     )
       return EINVAL;
   }
-  // The prefix may be on two interfaces: the address must at least be in
-  // a subnet of ifp.
+  // With one prefix on two links the route may name the other one: accept
+  // when the address is at least inside a subnet of ifp.
   if (nh.nh_ifp !== ifp && (nh.nh_flags & NHF_HOST) === 0) {
     const sin = new sockaddr_in(addr);
     const ia = ifaof_ifpforaddr(sin, ifp);
@@ -1203,6 +1204,4 @@ ifnet_event.push(in_ifnet_event);
  * FreeBSD calls in_ifscrub_all from ip_destroy (the same subsystem and
  * order); a second call finds nothing to do.
  */
-VNET_SYSUNINIT("in_ifscrub_all", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
-  in_ifscrub_all();
-});
+VNET_SYSUNINIT("in_ifscrub_all", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, in_ifscrub_all);

@@ -134,14 +134,15 @@ export function ip_tryforward(m: mbuf): mbuf | null {
   const rcvif = m.m_pkthdr.rcvif as ifnet | null;
   KASSERT(rcvif !== null, "ip_tryforward: no rcvif");
 
-  // Only datagrams without options...
+  // A header with options is ip_input's business (or, per
+  // net.inet.ip.process_options, refused or ignored)...
   if ((m.m_buf[ip + IPH_VHL] & 0x0f) !== IP_HDRLEN >> 2) {
     if (VNET_I32(ip_doopts) === 1) return m;
     else if (VNET_I32(ip_doopts) === 2) {
       icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_FILTER_PROHIB, 0, 0);
       return null;
     }
-    // else ignore the options and go on
+    // 0: the options are left as they are and the datagram goes on
   }
 
   // ...unicast, not from loopback, to and from ordinary addresses.  The
@@ -183,14 +184,15 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     if ((m.m_flags & M_FASTFWD_OURS) !== 0) return forwardlocal(m);
   }
 
-  // TTL: expired, or decremented with the checksum patched in place (a
-  // checksum still to be computed is left alone).
+  // TTL: expired, or decremented with the checksum patched in place, even
+  // when an offloaded checksum will be recomputed (patching is cheaper than
+  // asking).
   if (m.m_buf[ip + IPH_TTL] <= IPTTLDEC) {
     icmp_error(m, ICMP_TIMXCEED, ICMP_TIMXCEED_INTRANS, 0, 0);
     return null;
   }
   m.m_buf[ip + IPH_TTL] -= IPTTLDEC;
-  if ((m.m_pkthdr.csum_flags & CSUM_IP) === 0) in_cksum_update(m);
+  in_cksum_update(m);
 
   let nh = ip_findroute(dest, m);
   if (nh === null) return null;
@@ -204,7 +206,7 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     dest = ip_dst_of(m);
     if (odest !== dest) {
       if ((m.m_flags & M_FASTFWD_OURS) !== 0 || in_localip(dest)) return forwardlocal(m);
-      // Route again to the new destination.
+      // A filter changed the destination: look the route up again.
       if (dest !== rtdest) {
         nh = ip_findroute(dest, m);
         if (nh === null) return null;
@@ -212,7 +214,7 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     }
   }
 
-  // Send it off.
+  // To the interface.
   const ip_len = m.m_dv.getUint16(ip + IPH_LEN);
   const ip_off = m.m_dv.getUint16(ip + IPH_OFF);
   dst.sin_family = AF_INET;

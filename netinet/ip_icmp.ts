@@ -24,6 +24,7 @@ import {
   M_ALIGN,
   type mbuf,
 } from "../kern/mbuf.ts";
+import { m_tag_delete_nonpersistent } from "../kern/uipc_mbuf2.ts";
 import { m_free, m_freem, m_getcl, m_gethdr } from "../kern/kern_mbuf.ts";
 import { m_copydata, m_length, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
@@ -541,9 +542,9 @@ export function icmp_input(m: mbuf, off: number, proto: number): void {
               }
               ip = m.m_data;
               icp = ip + IP_HDRLEN;
-              // The protocol may rely on: no options in the outer header;
-              // outer header, ICMP header, inner header and at least 8
-              // bytes of the inner payload contiguous.
+              // What a protocol's ctlinput is promised: an option-free outer
+              // header, and everything from it through 8 bytes of the
+              // quoted payload in one piece.
               const ctl = ip_ctlprotox[m.m_buf[icp + ICMPH_IP + IPH_P]];
               if (ctl !== null) ctl(m, IP_HDRLEN);
               break raw;
@@ -601,7 +602,7 @@ export function icmp_input(m: mbuf, off: number, proto: number): void {
             const idst = m.m_dv.getUint32(icp + ICMPH_IP + IPH_DST);
             const gw = m.m_dv.getUint32(icp + ICMPH_GWADDR);
             if (VNET_I32(log_redirect) !== 0) printf(`icmp redirect from ${ntoa(src)}: ${ntoa(idst)} => ${ntoa(gw)}\n`);
-            // RFC 1812: a router ignores redirects.
+            // A router does not take routes from redirects (RFC 1812).
             if (VNET_I32(drop_redirect) !== 0 || VNET_I32(ipforwarding) !== 0) break raw;
             if (code > 3) {
               ICMPSTAT_INC(icps_badcode);
@@ -611,9 +612,9 @@ export function icmp_input(m: mbuf, off: number, proto: number): void {
               ICMPSTAT_INC(icps_badlen);
               break raw;
             }
-            // Install a host route through the new gateway (network
-            // redirects are treated as host redirects, RFC 1122); the
-            // message also goes to raw sockets, for routing daemons.
+            // A redirect becomes a host route through the new gateway at
+            // once (a network redirect counts for this host alone, RFC
+            // 1122); routing daemons see the message too, on raw sockets.
             icmpgw.sin_addr = src;
             icmpdst.sin_addr = gw;
             icmpsrc.sin_addr = idst;
@@ -627,7 +628,7 @@ export function icmp_input(m: mbuf, off: number, proto: number): void {
             break raw;
           }
 
-          // No kernel processing for the rest: to raw listeners.
+          // The other types are for user programs only: raw sockets get them.
           case ICMP_ECHOREPLY:
           case ICMP_ROUTERADVERT:
           case ICMP_ROUTERSOLICIT:
@@ -722,8 +723,8 @@ export function icmp_reflect(m: mbuf): void {
           break match;
         }
       }
-      // Else from the interface closest to the source; with no route
-      // back, give up.
+      // Last, the address of the interface our route back to the sender
+      // uses; no route back, no reply.
       const nh = fib4_lookup(M_GETFIB(m), dv.getUint32(ip + IPH_DST), 0, NHR_NONE, 0);
       if (nh === null) {
         m_freem(m);
@@ -738,8 +739,8 @@ export function icmp_reflect(m: mbuf): void {
     m.m_buf[ip + IPH_TTL] = V_ip_defttl();
 
     if (optlen > 0) {
-      // Take the source route of the request, if any, and add the
-      // record-route and timestamp options.
+      // Options of the reply: the request's source route turned around,
+      // then copies of its record-route and timestamp options.
       opts = ip_srcroute(m);
       if (opts === null) {
         opts = m_gethdr(M_NOWAIT, MT_DATA);
@@ -762,19 +763,19 @@ export function icmp_reflect(m: mbuf): void {
             len = buf[cp + IPOPT_OLEN];
             if (len < IPOPT_OLEN + 1 || len > cnt) break;
           }
-          // (Overflow "can't happen": options are at most 40 bytes.)
+          // (Options are at most 40 bytes: the copy always fits.)
           if (opt === IPOPT_RR || opt === IPOPT_TS || opt === IPOPT_SECURITY) {
             opts.m_buf.set(buf.subarray(cp, cp + len), opts.m_data + opts.m_len);
             opts.m_len += len;
           }
         }
-        // Terminate and pad to a multiple of 4.
+        // End the list with EOLs up to a 4-byte boundary.
         let c = opts.m_len % 4;
         if (c !== 0) for (; c < 4; c++) opts.m_buf[opts.m_data + opts.m_len++] = IPOPT_EOL;
       }
       ip_stripoptions(m);
     }
-    m.m_pkthdr.tags = null;
+    m_tag_delete_nonpersistent(m);
     m.m_flags &= ~(M_BCAST | M_MCAST);
     icmp_send(m, opts);
   }
@@ -900,17 +901,19 @@ function icmplim_new_jitter(which: number): void {
   if (j > 0) V_icmp_bandlim().icmplim_curr_jitter[which] = arc4random_uniform(j * 2 + 1) - j;
 }
 
-VNET_SYSINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, () => {
+function icmp_bandlimit_init(): void {
   const st = new icmp_bandlim_state();
   VNET_PTR_SET(icmp_bandlim, st);
   for (let i = 0; i < BANDLIM_MAX; i++) {
     st.icmp_rates[i].cr_ticks = ticks;
     icmplim_new_jitter(i);
   }
-});
-VNET_SYSUNINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+}
+VNET_SYSINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, icmp_bandlimit_init);
+function icmp_bandlimit_uninit(): void {
   VNET_PTR_SET(icmp_bandlim, null);
-});
+}
+VNET_SYSUNINIT("icmp_bandlimit", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, icmp_bandlimit_uninit);
 
 const LOG_NOTICE = 5;
 

@@ -7,8 +7,16 @@
 // what is ours to the protocol registered in ip_protox
 // (IPPROTO_REGISTER), rip_input for the others.
 //
-// Departures: no IPsec, no RSVP, no multicast routing, no CARP, no
-// IPSTEALTH, no dummynet reinjection (M_PASSIN), no pfil next-hop tags.
+// Departures from FreeBSD 14:
+// - no IPsec, no RSVP, no multicast routing, no CARP, no IPSTEALTH, no
+//   dummynet reinjection (M_PASSIN), no pfil next-hop tags.
+// - ip_forward follows later FreeBSD: a blackhole or broadcast next
+//   hop drops the datagram and a reject one answers host unreachable, each
+//   counted in ips_cantforward, as ip_tryforward does.  14's ip_forward
+//   passes them to ip_output, where lo0 swallows a blackhole with success
+//   (counted as forwarded) and a reject route fails with EHOSTUNREACH.
+//   FreeBSD's own test (tests/sys/netinet/forward.sh, fwd_ip_blackhole)
+//   expects the later behaviour, and the two paths then agree.
 
 import {
   CSUM_IP_CHECKED,
@@ -214,27 +222,30 @@ export function IPPROTO_REGISTER(proto: number, input: ipproto_input_t, ctl: ipp
 
 /** ip_vnet_init: IP's state in a new vnet (the pfil heads are made by
  *  net/pfil.ts at the same point). */
-VNET_SYSINIT("ip_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function ip_vnet_init(): void {
   ipreass_vnet_init();
   if (VIMAGE) netisr_register_vnet(NETISR_IP);
-});
+}
+VNET_SYSINIT("ip_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, ip_vnet_init);
 
 /** ip_init: the protocols compiled in, and ip_input on NETISR_IP. */
-SYSINIT("ip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function ip_init(): void {
   ipreass_init();
   IPPROTO_REGISTER(IPPROTO_ICMP, icmp_input, null);
   netisr_register(NETISR_IP, "ip", ip_input, 0, NETISR_DISPATCH_DEFAULT, NETISR_POLICY_FLOW);
-});
+}
+SYSINIT("ip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ip_init);
 
 /** ip_destroy: a dying vnet's IP state goes. */
-VNET_SYSUNINIT("ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function ip_destroy(): void {
   netisr_unregister_vnet(NETISR_IP);
   // Remove the IPv4 addresses from all interfaces (netinet/in.ts may have
   // done so already at this same point), then whatever routes are left.
   in_ifscrub_all();
   rib_flush_routes_family(AF_INET);
   ipreass_destroy();
-});
+}
+VNET_SYSUNINIT("ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ip_destroy);
 
 // ---------------------------------------------------------------------------
 // ip_input.
@@ -298,7 +309,8 @@ export function ip_input(m: mbuf): void {
         ip = m.m_data;
       }
 
-      // 127/8 must not appear on the wire (RFC 1122).
+      // RFC 1122 keeps loopback addresses off every real link: a 127/8
+      // address that arrives from one is bogus.
       let ifp = rcvif_of(m);
       if (IN_LOOPBACK(m.m_dv.getUint32(ip + IPH_DST)) || IN_LOOPBACK(m.m_dv.getUint32(ip + IPH_SRC))) {
         if ((ifp.if_flags & IFF_LOOPBACK) === 0) {
@@ -321,7 +333,8 @@ export function ip_input(m: mbuf): void {
         IPSTAT_INC(ips_badlen);
         break bad;
       }
-      // At least as much data as the header says; trim what is beyond.
+      // The chain must hold the whole datagram ip_len announces; link-layer
+      // padding after it is cut off.
       if (m.m_pkthdr.len < ip_len) {
         IPSTAT_INC(ips_tooshort);
         break bad;
@@ -379,7 +392,8 @@ export function ip_input(m: mbuf): void {
       // Options: ip_dooptions answers bad ones and forwards source routes.
       if (hlen > IP_HDRLEN && ip_dooptions(m, 0) !== 0) return;
 
-      // With no address at all, any unicast packet may be for us.
+      // A stack with no address yet (a DHCP client, say) takes every
+      // unicast datagram and lets the protocols sort them out.
       if (V_in_ifaddrhead().length === 0 && (m.m_flags & (M_MCAST | M_BCAST)) === 0) break ours;
 
       // net.inet.ip.rfc1122_strong_es: the destination must be an address
@@ -428,7 +442,7 @@ export function ip_input(m: mbuf): void {
       if (ip_dst === INADDR_BROADCAST) break ours;
       // (INADDR_ANY was refused above.)
 
-      // RFC 3927 2.7: nothing to or from link-local is forwarded.
+      // Link-local (169.254/16) datagrams stay on their link (RFC 3927 2.7).
       if (IN_LINKLOCAL(ip_dst) || IN_LINKLOCAL(m.m_dv.getUint32(ip + IPH_SRC))) {
         IPSTAT_INC(ips_cantforward);
         m_freem(m);
@@ -515,6 +529,7 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
   ro.ro_nh = fib4_lookup(M_GETFIB(m), ip_dst, 0, NHR_REF, m.m_pkthdr.flowid);
   // Blackhole, broadcast and reject nexthops end here as on the fast path:
   // the packet is not forwardable (silently, or with host unreachable).
+  // FreeBSD 14 sends them on to ip_output instead (see the header).
   if (ro.ro_nh !== null && (ro.ro_nh.nh_flags & (NHF_BLACKHOLE | NHF_BROADCAST)) !== 0) {
     IPSTAT_INC(ips_cantforward);
     m_freem(m);
@@ -544,9 +559,10 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
   }
   m.m_buf[ip + IPH_TTL] -= IPTTLDEC;
 
-  // Out the interface it came in on: perhaps tell the sender of a better
-  // first hop, if it sent to us directly (no source route or options), and
-  // not by a default route or a route learned from a redirect.
+  // A datagram that leaves by the link it came in on means its sender could
+  // have reached the next hop itself.  Say so (ICMP redirect) only to a
+  // sender on that link, for a datagram without a source route, and for a
+  // route we trust: neither the default route nor one a redirect made.
   let type = 0;
   let code = 0;
   let dest = 0;
@@ -556,7 +572,7 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
       const nh_ia = nh.nh_ifa;
       const src = dv.getUint32(ip + IPH_SRC);
       if (((src & nh_ia.ia_subnetmask) >>> 0) === nh_ia.ia_subnet) {
-        // Router requirements: host redirects only.
+        // RFC 1812 allows host redirects only, never network ones.
         type = ICMP_REDIRECT;
         code = ICMP_REDIRECT_HOST;
         if ((nh.nh_flags & NHF_GATEWAY) !== 0) {
@@ -594,8 +610,9 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
     case EMSGSIZE:
       type = ICMP_UNREACH;
       code = ICMP_UNREACH_NEEDFRAG;
-      // Below the interface MTU if the route had one; else the interface
-      // MTU, or the next plateau below the datagram's size.
+      // The MTU to report: the route's, capped by the interface's; with
+      // no route MTU the interface's, and with no interface the plateau
+      // below this datagram's size (RFC 1191).
       if (mtu !== 0) {
         if (ia !== null) mtu = Math.min(mtu, ia.ifa_ifp.if_mtu);
       } else {

@@ -12,7 +12,7 @@
 // byte offset into m_buf, and the ICMP pointer `code` is an offset from the
 // start of the IP header, as in C.
 
-import { MT_DATA, M_PKTHDR, M_LEADINGSPACE, M_WRITABLE, type mbuf } from "../kern/mbuf.ts";
+import { MT_DATA, M_PKTHDR, M_LEADINGSPACE, M_WRITABLE, type m_tag, type mbuf } from "../kern/mbuf.ts";
 import { m_freem, m_get, m_gethdr } from "../kern/kern_mbuf.ts";
 import { m_move_pkthdr, max_linkhdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
@@ -110,12 +110,21 @@ export const PACKET_TAG_IPOPTIONS = 19;
  * the option's OPTVAL/OLEN/OFFSET bytes followed by the addresses
  * (srcrt below holds those last two, contiguous as in C).
  */
-export class ipopt_tag {
+export class ipopt_tag implements m_tag {
   readonly m_tag_id = PACKET_TAG_IPOPTIONS;
   ip_nhops = 0;
   ip_srcrt_dst = 0;
   /** srcopt[IPOPT_OFFSET + 1] then route[MAX_IPOPTLEN / 4]. */
   readonly ip_srcrt = new Uint8Array(IPOPT_OFFSET + 1 + MAX_IPOPTLEN);
+
+  /** m_tag_copy: the saved route, as bytes of the copy's own. */
+  m_tag_copy(): ipopt_tag {
+    const t = new ipopt_tag();
+    t.ip_nhops = this.ip_nhops;
+    t.ip_srcrt_dst = this.ip_srcrt_dst;
+    t.ip_srcrt.set(this.ip_srcrt);
+    return t;
+  }
 }
 /** sizeof(struct ipoptrt). */
 const SIZEOF_IPOPTRT = 4 + 1 + IPOPT_OFFSET + 1 + MAX_IPOPTLEN;
@@ -187,9 +196,9 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
         default:
           break;
 
-        // Source routing with record: if the current destination is not
-        // ours there is nothing to do but forward (loose) or fail
-        // (strict); else record our address and move to the next hop.
+        // LSRR/SSRR: until the datagram reaches the hop the route names, a
+        // strict route fails and a loose one just travels on; at that hop
+        // our address is written into the route and the next hop aimed at.
         case IPOPT_LSRR:
         case IPOPT_SSRR: {
           if (optlen < IPOPT_OFFSET + 1) {
@@ -217,9 +226,9 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
             // Loose, and not at the next hop yet: just forward.
             break;
           }
-          off--; // 0 origin
+          off--; // the pointer counts from 1
           if (off > optlen - 4) {
-            // End of the route: the datagram is for us.
+            // The route is used up: we are its final destination.
             if (VNET_I32(ip_acceptsourceroute) === 0) {
               nosourcerouting(m);
               type = ICMP_UNREACH;
@@ -231,13 +240,13 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
           }
           if (VNET_I32(ip_dosourceroute) === 0) {
             if (VNET_I32(ipforwarding) !== 0) {
-              // Acting as a router: say so.
+              // Forwarding on: tell the sender its source route failed.
               nosourcerouting(m);
               type = ICMP_UNREACH;
               code = ICMP_UNREACH_SRCFAIL;
               break bad;
             }
-            // Not a router: drop quietly.
+            // Forwarding off: a host drops it without a word.
             IPSTAT_INC(ips_cantforward);
             m_freem(m);
             return 1;
@@ -273,12 +282,12 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
             code = cp + IPOPT_OFFSET - ip;
             break bad;
           }
-          // No room left: ignore.
+          // The route is full: leave it as it is.
           off--;
           if (off > optlen - 4) break;
           const cur = dv.getUint32(ip + IPH_DST);
-          // Record the outgoing interface; if the datagram is for us, the
-          // address it came to.
+          // Write down the address it leaves from, or, when it has arrived,
+          // the address it came to.
           const ia = ifatoia(ifa_ifwithaddr(sin(cur)));
           if (ia !== null) {
             dv.setUint32(cp + off, IA_SIN(ia));
@@ -315,7 +324,7 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
             }
             break;
           }
-          off--; // 0 origin
+          off--; // the pointer counts from 1
           const tsp = cp + off;
           let skip = false;
           switch (buf[cp + IPOPT_OFFSET + 1] & 0x0f) {
@@ -405,7 +414,8 @@ export function ip_srcroute(m0: mbuf): mbuf | null {
   if (m === null) return null;
   const rt = opts.ip_srcrt;
   const route = (i: number): number => ((rt[3 + 4 * i] << 24) | (rt[4 + 4 * i] << 16) | (rt[5 + 4 * i] << 8) | rt[6 + 4 * i]) >>> 0;
-  // (nhops + 1) addresses, the NOP and the option header.
+  // Room for the option header, the NOP, and one address more than the
+  // hops recorded.
   m.m_len = opts.ip_nhops * 4 + 4 + OPTSIZ;
   const dv = m.m_dv;
   let p = opts.ip_nhops - 1;
@@ -450,7 +460,7 @@ export function ip_insertoptions(m: mbuf, opt: mbuf, phlen: { v: number }): mbuf
   const optlen = opt.m_len - 4;
   if (optlen + m.m_dv.getUint16(ip + IPH_LEN) > IP_MAXPACKET) {
     phlen.v = 0;
-    return m; // XXX should fail
+    return m; // too long with them: sent without (FreeBSD does not fail here either)
   }
   const ipopt_dst = opt.m_dv.getUint32(p + IPOPT_DST);
   if (ipopt_dst !== 0) m.m_dv.setUint32(ip + IPH_DST, ipopt_dst);
@@ -500,13 +510,14 @@ export function ip_optcopy(m: mbuf, ip: number, n: mbuf, jp: number): number {
     const opt = src[cp];
     if (opt === IPOPT_EOL) break;
     if (opt === IPOPT_NOP) {
-      // Kept, for the alignment of a multicast tunnel's LSRR.
+      // NOPs go along too: a multicast tunnel's LSRR relies on them for
+      // alignment.
       dstb[dp++] = IPOPT_NOP;
       optlen = 1;
       continue;
     }
     optlen = src[cp + IPOPT_OLEN];
-    // Bogus lengths were caught by ip_dooptions.
+    // ip_dooptions refused malformed lengths before this runs.
     if (optlen > cnt) optlen = cnt;
     // (FreeBSD asserts these; a zero length would never end the loop.)
     if (optlen < 2) optlen = cnt;

@@ -243,12 +243,14 @@ export function ip_fillid(m: mbuf): void {
   }
 }
 
-VNET_SYSINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, () => {
+function ipid_sysinit(): void {
   VNET_I32_SET(ip_id, arc4random() & 0xffff);
-});
-VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+}
+VNET_SYSINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, ipid_sysinit);
+function ipid_sysuninit(): void {
   VNET_PTR_SET(id_state, null);
-});
+}
+VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ipid_sysuninit);
 
 // ---------------------------------------------------------------------------
 // ip_output.
@@ -300,7 +302,7 @@ function ip_output_pfil(m: mbuf, ifp: ifnet, flags: number, inp: unknown, dst: s
   // Did the filter change the destination?
   if (odst !== ip_mbuf_dst(m)) {
     m.m_flags |= M_SKIP_FIREWALL;
-    // If it is us now, hand it to ip_input.
+    // Now addressed to one of ours: deliver it locally through ip_input.
     if (in_localip(ip_mbuf_dst(m))) {
       m.m_flags |= M_FASTFWD_OURS;
       if (m.m_pkthdr.rcvif === null) m.m_pkthdr.rcvif = V_loif();
@@ -527,8 +529,8 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
       if (m.m_dv.getUint32(ip + IPH_SRC) === INADDR_ANY) m.m_dv.setUint32(ip + IPH_SRC, src);
       // Loop a copy back: ip_input filters on group membership later.
       if ((imo === null && in_mcast_loop !== 0) || (imo !== null && imo.imo_multicast_loop !== 0)) ip_mloopback(ifp, m, hlen);
-      // A TTL of 0 is for this host only; so is anything sent on loopback,
-      // whose copy went up already.
+      // Nothing with TTL 0 leaves the host, and nothing more goes out on
+      // loopback: its local copy is already on the way up.
       if (m.m_buf[ip + IPH_TTL] === 0 || (ifp.if_flags & IFF_LOOPBACK) !== 0) {
         m_freem(m);
         return 0;
@@ -575,7 +577,7 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
       }
     }
 
-    // 127/8 must not appear on the wire (RFC 1122).
+    // RFC 1122: loopback addresses never leave through a real link.
     if (IN_LOOPBACK(ip_mbuf_dst(m)) || IN_LOOPBACK(m.m_dv.getUint32(ip + IPH_SRC))) {
       if ((ifp.if_flags & IFF_LOOPBACK) === 0) {
         IPSTAT_INC(ips_badaddr);
@@ -673,7 +675,7 @@ export function ip_fragment(mp: ip_mfrag, mtu: number, if_hwassist_flags: number
     IPSTAT_INC(ips_cantfrag);
     return EMSGSIZE;
   }
-  // At least 8 bytes per fragment.
+  // Fragment payloads come in 8-byte units: an MTU with room for none fails.
   if (len < 8) return EMSGSIZE;
 
   // The fragments cannot carry a delayed transport checksum: do it now.
@@ -740,7 +742,8 @@ export function ip_fragment(mp: ip_mfrag, mtu: number, if_hwassist_flags: number
   }
   IPSTAT_ADD(ips_ofragments, nfrags);
 
-  // The original becomes the first fragment: trim what was copied out.
+  // What was copied into the later fragments is cut from the original,
+  // which goes first.
   m_adj(m0, hlen + firstlen - ip_len);
   m0.m_pkthdr.len = hlen + firstlen;
   dv.setUint16(ip + IPH_LEN, m0.m_pkthdr.len);

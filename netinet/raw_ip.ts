@@ -137,14 +137,16 @@ function rip_delhash(inp: inpcb): void {
   rip_bucket.delete(inp);
 }
 
-VNET_SYSINIT("rip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function rip_init(): void {
   VNET_PTR_SET(ripcbinfo_p, new ripcbinfo_t(in_pcbinfo_init("rip", INP_PCBHASH_RAW_SIZE, 1)));
-});
+}
+VNET_SYSINIT("rip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, rip_init);
 
-VNET_SYSUNINIT("raw_ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function rip_destroy(): void {
   in_pcbinfo_destroy(V_ripcbinfo().pcbinfo);
   VNET_PTR_SET(ripcbinfo_p, null);
-});
+}
+VNET_SYSUNINIT("raw_ip", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, rip_destroy);
 
 // ---------------------------------------------------------------------------
 // Input.
@@ -308,12 +310,14 @@ export function rip_send(so: socket, _pruflags: number, m0: mbuf, nam: sockaddr_
     }
     const ip = m.m_data;
     const dv = m.m_dv;
-    // Neither both kinds of options, nor a length that would crash us.
+    // A header with options of its own excludes IP_OPTIONS, and ip_len
+    // must be exactly what was written.
     if (hlen < IP_HDRLEN || (hlen > IP_HDRLEN && inp.inp_options !== null) || dv.getUint16(ip + IPH_LEN) !== m.m_pkthdr.len) {
       m_freem(m);
       return EINVAL;
     }
-    // Options must be structured as RFC 791 section 3.1 says.
+    // Each option well formed (RFC 791 3.1): a length of at least 2 that
+    // stays inside the header.
     const b = m.m_buf;
     let cp = ip + IP_HDRLEN;
     let cnt = hlen - IP_HDRLEN;
@@ -335,9 +339,10 @@ export function rip_send(so: socket, _pruflags: number, m0: mbuf, nam: sockaddr_
         return EINVAL;
       }
     }
-    // An id of zero cannot be asked for; it means "fill one in".
+    // ip_id 0 from the caller is replaced by a fresh id, so 0 itself can
+    // never be chosen.
     if (dv.getUint16(ip + IPH_ID) === 0) ip_fillid(m);
-    // ip_output must leave the caller's header alone.
+    // IP_RAWOUTPUT: ip_output sends the caller's header as it is.
     flags |= IP_RAWOUTPUT;
     IPSTAT_INC(ips_rawout);
   }

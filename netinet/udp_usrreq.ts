@@ -193,14 +193,16 @@ function intoudpcb(inp: inpcb): udpcb {
   return inp.inp_ppcb as udpcb;
 }
 
-VNET_SYSINIT("udp_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function udp_vnet_init(): void {
   VNET_PTR_SET(udbinfo_p, in_pcbinfo_init("udp", UDBHASHSIZE, UDBHASHSIZE));
-});
+}
+VNET_SYSINIT("udp_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, udp_vnet_init);
 
-VNET_SYSUNINIT("udp", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, () => {
+function udp_destroy(): void {
   in_pcbinfo_destroy(V_udbinfo());
   VNET_PTR_SET(udbinfo_p, null);
-});
+}
+VNET_SYSUNINIT("udp", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, udp_destroy);
 
 // ---------------------------------------------------------------------------
 // Input.
@@ -279,7 +281,7 @@ function udp_multi_input(m: mbuf, _proto: number, sin: readonly [sockaddr_in, so
     if (so === null || (so.so_options & (SO_REUSEPORT | SO_REUSEPORT_LB | SO_REUSEADDR)) === 0) break;
   }
   if (appends === 0) {
-    // No ICMP for broadcast or multicast datagrams nobody wanted.
+    // Unclaimed broadcast or multicast: dropped and counted, never answered.
     UDPSTAT_INC(udps_noport);
     if (IN_MULTICAST(ipdst)) UDPSTAT_INC(udps_noportmcast);
     else UDPSTAT_INC(udps_noportbcast);
@@ -297,13 +299,14 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   const ifp = m.m_pkthdr.rcvif as ifnet | null;
   UDPSTAT_INC(udps_ipackets);
 
-  // Strip IP options: the checksum cannot be checked with them in place.
+  // Options go before the checksum is checked: the pseudo-header overlay
+  // below needs a bare 20-byte IP header.
   if (iphlen > IP_HDRLEN) {
     ip_stripoptions(m);
     iphlen = IP_HDRLEN;
   }
 
-  // The IP and UDP headers together in the first mbuf.
+  // One m_pullup, so that both headers can be read in place.
   if (m.m_len < iphlen + UDP_HDRLEN) {
     m = m_pullup(m, iphlen + UDP_HDRLEN);
     if (m === null) {
@@ -315,7 +318,7 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   const ip = m.m_data;
   const uh = ip + iphlen;
 
-  // Destination port 0 is illegal (RFC 768).
+  // RFC 768 gives destination port 0 no meaning: drop it.
   if (dv.getUint16(uh + UH_DPORT) === 0) {
     m_freem(m);
     return;
@@ -328,7 +331,8 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   udp_in[1].sin_addr = ip_dst;
   udp_in[1].sin_port = dv.getUint16(uh + UH_DPORT);
 
-  // The UDP length must fit the IP payload; a shorter one trims it.
+  // uh_ulen rules: more than the IP payload is an error, less cuts the
+  // datagram down to it.
   const len = dv.getUint16(uh + UH_ULEN);
   const ip_len = dv.getUint16(ip + IPH_LEN) - iphlen;
   if (ip_len !== len) {
@@ -340,7 +344,7 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
     m_adj(m, len - ip_len);
   }
 
-  // Checksum the pseudo header, the UDP header and the data.
+  // Verify the sum over pseudo-header, UDP header and payload.
   if (dv.getUint16(uh + UH_SUM) !== 0) {
     let uh_sum: number;
     if ((m.m_pkthdr.csum_flags & CSUM_DATA_VALID) !== 0) {
@@ -698,11 +702,12 @@ export const udp_protosw: protosw = {
 };
 
 /** udp_init: UDP's entry in ip_protox. */
-SYSINIT("udp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, () => {
+function udp_init(): void {
   IPPROTO_REGISTER(IPPROTO_UDP, udp_input, udp_ctlinput);
   // In FreeBSD tcp_init grows max_protohdr (to 40 and more), which is what
   // leaves room for UDP's headers in front of user data and keeps small
   // packets in one mbuf through m_pullup.  This kernel has no TCP: UDP
   // makes room for its own 28 bytes of headers instead.
   max_protohdr_grow(IP_HDRLEN + UDP_HDRLEN);
-});
+}
+SYSINIT("udp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, udp_init);

@@ -1544,3 +1544,75 @@ for (const build_ of BOTH) {
     });
   }
 }
+
+// ---------------------------------------------------------------------------
+// Packet tags (kern/uipc_mbuf2.ts) and the packet-header assertion.
+
+/** A test tag: a few bytes, copied deeply; `fail` makes its copy fail. */
+function tagClass(k: Kernel) {
+  return class test_tag {
+    readonly bytes = new Uint8Array(4);
+    constructor(
+      readonly m_tag_id: number,
+      readonly fail = false,
+    ) {}
+    m_tag_copy(): test_tag | null {
+      if (this.fail) return null;
+      const t = new test_tag(this.m_tag_id);
+      t.bytes.set(this.bytes);
+      return t;
+    }
+  };
+}
+
+for (const build_ of BOTH) {
+  test.serial(`${build_}: m_dup_pkthdr copies each tag deeply, and fails (0, no tags) when a tag cannot be copied`, async (t) => {
+    const k = await loadKernel(build_);
+    const Tag = tagClass(k);
+    const m = must(k.m_gethdr(k.M_NOWAIT, k.MT_DATA), "m_gethdr");
+    const n = must(k.m_gethdr(k.M_NOWAIT, k.MT_DATA), "m_gethdr");
+    const a = new Tag(19);
+    a.bytes.set([1, 2, 3, 4]);
+    m.m_pkthdr.tags = [a, new Tag(20 | k.MTAG_PERSISTENT)];
+    t.is(k.m_dup_pkthdr(n, m, k.M_NOWAIT), 1);
+    const copies = n.m_pkthdr.tags;
+    t.truthy(copies);
+    t.is(copies?.length, 2);
+    t.not(copies?.[0], a, "a copy, not the same tag");
+    t.deepEqual(copies?.map((x) => x.m_tag_id), [19, 20 | k.MTAG_PERSISTENT]);
+    a.bytes[0] = 99;
+    t.is((copies?.[0] as InstanceType<typeof Tag>).bytes[0], 1, "the copy has its own bytes");
+    // A tag that cannot be copied: FreeBSD's M_NOWAIT allocation failing.
+    m.m_pkthdr.tags = [a, new Tag(21, true)];
+    t.is(k.m_dup_pkthdr(n, m, k.M_NOWAIT), 0);
+    t.is(n.m_pkthdr.tags, null, "no half-copied chain is left");
+    k.m_freem(m);
+    k.m_freem(n);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build_}: m_tag_delete_nonpersistent keeps only MTAG_PERSISTENT tags`, async (t) => {
+    const k = await loadKernel(build_);
+    const Tag = tagClass(k);
+    const m = must(k.m_gethdr(k.M_NOWAIT, k.MT_DATA), "m_gethdr");
+    m.m_pkthdr.tags = [new Tag(1), new Tag(2 | k.MTAG_PERSISTENT), new Tag(3)];
+    k.m_tag_delete_nonpersistent(m);
+    t.deepEqual(m.m_pkthdr.tags?.map((x) => x.m_tag_id), [2 | k.MTAG_PERSISTENT]);
+    m.m_pkthdr.tags = [new Tag(1)];
+    k.m_tag_delete_nonpersistent(m);
+    t.true(m.m_pkthdr.tags === null);
+    k.m_freem(m);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build_}: M_ASSERTPKTHDR on a plain mbuf is a kernel panic`, async (t) => {
+    const k = await loadKernel(build_);
+    const m = must(k.m_get(k.M_NOWAIT, k.MT_DATA), "m_get");
+    k.msgbuf_clear();
+    const e = t.throws(() => k.M_ASSERTPKTHDR(m), { instanceOf: k.kernel_panic });
+    t.is(e?.panicstr, "M_ASSERTPKTHDR: no mbuf packet header!");
+    t.true(k.msgbuf_read().includes("panic: M_ASSERTPKTHDR: no mbuf packet header!"));
+    k.m_freem(m);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}

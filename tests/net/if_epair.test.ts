@@ -314,3 +314,42 @@ test("vimage: frames flow both ways and keep flowing as the ends change vnets", 
   t.not(a.if_vnet, k.vnet0);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+for (const build of BOTH) {
+  test(`${build}: epair_ioctl accepts SIOCADDMULTI/SIOCDELMULTI; the rest falls to ether_ioctl`, async (t) => {
+    const k = await loadKernel(build);
+    const { a } = setup(k);
+    const ifr = { ifr_name: "epair0a" };
+    t.is(inv(k, a.if_vnet, () => a.if_ioctl(a, k.SIOCADDMULTI, ifr)), 0);
+    t.is(inv(k, a.if_vnet, () => a.if_ioctl(a, k.SIOCDELMULTI, ifr)), 0);
+    // An ioctl neither epair nor Ethernet knows (SIOCGIFMETRIC is if.c's).
+    t.is(inv(k, a.if_vnet, () => a.if_ioctl(a, k.SIOCGIFMETRIC, ifr)), k.EINVAL);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test(`${build}: epair_clear_mbuf keeps MTAG_PERSISTENT tags and drops the others`, async (t) => {
+    const k = await loadKernel(build);
+    const seen: (number[] | null)[] = [];
+    if (k.netisr_registered(k.NETISR_IP)) k.netisr_unregister(k.NETISR_IP);
+    k.netisr_register(k.NETISR_IP, "test", (m) => {
+      seen.push(m.m_pkthdr.tags === null ? null : m.m_pkthdr.tags.map((x) => x.m_tag_id));
+      k.m_freem(m);
+    });
+    const { a, b } = setup(k);
+    const tag = (id: number) => ({ m_tag_id: id, m_tag_copy: () => null });
+    const f = frame(k.IF_LLADDR(b), Array.from(k.IF_LLADDR(a)), k.ETHERTYPE_IP, 60);
+    inv(k, a.if_vnet, () => {
+      const m = mkpkt(k, f);
+      m.m_pkthdr.tags = [tag(7), tag(8 | k.MTAG_PERSISTENT)];
+      return k.ether_output_frame(a, m);
+    });
+    inv(k, a.if_vnet, () => {
+      const m = mkpkt(k, f);
+      m.m_pkthdr.tags = [tag(7)];
+      return k.ether_output_frame(a, m);
+    });
+    k.kern_run_until_idle();
+    t.deepEqual(seen, [[8 | k.MTAG_PERSISTENT], null]);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}

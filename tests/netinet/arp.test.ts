@@ -292,7 +292,8 @@ for (const build of BOTH) {
     const cases: [Uint8Array, string, boolean][] = [
       [good.subarray(0, 6), "arp: packet with short header received on epair0a", false],
       [good.subarray(0, 20), "arp: short packet received on epair0a", false],
-      [arp_frame(k, k.ARPOP_REQUEST, MAC_Y, "10.0.0.7", ZERO, "10.0.0.1", { hrd: 6 }), "arp: packet with unknown hardware format 0x06 received on epair0a", false],
+      // ARPHRD_IEEE802 (6): FreeBSD 14's arpintr has no case for it either.
+      [arp_frame(k, k.ARPOP_REQUEST, MAC_Y, "10.0.0.7", ZERO, "10.0.0.1", { hrd: k.ARPHRD_IEEE802 }), "arp: packet with unknown hardware format 0x06 received on epair0a", false],
       [arp_frame(k, k.ARPOP_REQUEST, [...MAC_Y, 1, 2], "10.0.0.7", [...ZERO, 0, 0], "10.0.0.1", { hln: 8 }), "arp: packet with invalid ethernet address length 8 received on epair0a", false],
       [arp_frame(k, k.ARPOP_REQUEST, MAC_Y, "10.0.0.7", ZERO, "10.0.0.1", { pln: 16 }), "arp: requested protocol length != 4", true],
       [arp_frame(k, k.ARPOP_REQUEST, [0x01, 0, 0x5e, 0, 0, 1], "10.0.0.7", ZERO, "10.0.0.1"), "arp: 01:00:5e:00:00:01 is multicast", true],
@@ -357,6 +358,53 @@ for (const build of BOTH) {
     t.is(k.kernel_sysctlbyname(k.cred0, "net.link.ether.inet.garp_rexmit_count", 99).error, 0);
     t.deepEqual(k.kernel_sysctlbyname(k.cred0, "net.link.ether.inet.garp_rexmit_count"), { error: 0, value: 16 });
     t.is(k.kernel_sysctlbyname(k.cred0, "net.link.ether.inet.garp_rexmit_count", 0).error, 0);
+    cap.restore();
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: lowering maxhold trims a waiting queue to the new limit at once (lltable_append_entry_queue)`, async (t) => {
+    const k = await loadKernel(build);
+    const { a, cap } = setup(k);
+    const res = new k.arp_result();
+    const desten = new Uint8Array(14);
+    const resolve = (len: number) => inv(k, k.vnet0, () => k.arpresolve(a, false, pkt(k, len), ip(k, "10.0.0.9"), desten, res));
+    for (let i = 0; i < 6; i++) t.is(resolve(40 + i), k.EWOULDBLOCK);
+    const d0 = stats(k).dropped;
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.link.ether.inet.maxhold", 2).error, 0);
+    t.is(resolve(50), k.EWOULDBLOCK);
+    // 6 waiting, limit 2: the 5 oldest go so that the new one makes 2.
+    t.is(stats(k).dropped, d0 + 5);
+    cap.out.length = 0;
+    const me = Array.from(lladdr(a));
+    arp_input(k, a, arp_frame(k, k.ARPOP_REPLY, MAC_X, "10.0.0.9", me, "10.0.0.1"));
+    // The two left go out in order, with no route: each is resolved again
+    // by ether_output (FreeBSD 14's arp_check_update_lle passes ro NULL).
+    t.deepEqual(
+      cap.out.map((o) => [o.bytes.length, o.prepend, o.ro_flags]),
+      [
+        [45, null, null],
+        [50, null, null],
+      ],
+    );
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.link.ether.inet.maxhold", 16).error, 0);
+    cap.restore();
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: ARP's own frames carry a prebuilt header and no route flags`, async (t) => {
+    const k = await loadKernel(build);
+    const { a, cap } = setup(k);
+    // The announcement (a request) went out with the header in ro_prepend
+    // and ro_flags 0, as FreeBSD sets them (no RT_HAS_HEADER).
+    t.is(cap.out.length, 1);
+    t.is(cap.out[0].ro_flags, 0);
+    t.not(cap.out[0].prepend, null);
+    // So does a reply.
+    cap.out.length = 0;
+    arp_input(k, a, arp_frame(k, k.ARPOP_REQUEST, MAC_Y, "10.0.0.7", ZERO, "10.0.0.1"));
+    t.is(cap.out.length, 1);
+    t.is(cap.out[0].ro_flags, 0);
+    t.deepEqual(cap.out[0].prepend, [...MAC_Y, ...Array.from(lladdr(a)), 0x08, 0x06]);
     cap.restore();
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });

@@ -166,6 +166,42 @@ for (const build of BOTH) {
     t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 
+  test.serial(`${build}: the fast path patches the TTL checksum even with CSUM_IP set (as FreeBSD always does)`, async (t) => {
+    const e = await router(build);
+    const p = ippkt({ ttl: 64 }, payload(30));
+    const m = e.k.m_devget(p, 0, p.length, e.cap0);
+    if (m === null) throw new Error("m_devget");
+    m.m_pkthdr.csum_flags |= e.k.CSUM_IP;
+    e.run(() => e.k.ip_input(m));
+    t.is(e.sent.length, 1);
+    t.is(e.sent[0].bytes[8], 63);
+    t.is(ref_cksum(e.sent[0].bytes, 0, 20), 0, "the header checksum follows the new TTL");
+    t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: the slow path drops for a blackhole route and answers host unreachable for a reject route (later FreeBSD; forward.sh fwd_ip_blackhole)`, async (t) => {
+    const e = await router(build);
+    const lo = e.run(() => e.k.V_loif());
+    if (lo === null) throw new Error("no lo0");
+    e.run(() => e.k.in_control(e.k.SIOCAIFADDR, { ifra_name: "lo0", ifra_addr: new e.k.sockaddr_in(0x7f000001), ifra_broadaddr: null, ifra_mask: new e.k.sockaddr_in(0xff000000) }, lo, e.k.cred0));
+    t.is(e.addroute("11.0.0.0", 8, "127.0.0.1", e.k.RTF_GATEWAY | e.k.RTF_BLACKHOLE), 0);
+    t.is(e.addroute("12.0.0.0", 8, "127.0.0.1", e.k.RTF_GATEWAY | e.k.RTF_REJECT), 0);
+    // An option (record route) keeps the datagram off the fast path.
+    const rr = [e.k.IPOPT_RR, 7, 4, 0, 0, 0, 0, e.k.IPOPT_EOL];
+    let before = e.ipstat();
+    e.input(e.cap0, ippkt({ dst: aton("11.0.0.1"), options: rr }, payload(16)));
+    t.deepEqual(delta(before, e.ipstat()), { ips_total: 1, ips_cantforward: 1 }, "blackhole: not forwardable, not counted as forwarded");
+    t.is(e.sent.length, 0);
+    before = e.ipstat();
+    e.input(e.cap0, ippkt({ dst: aton("12.0.0.1"), options: rr }, payload(16)));
+    t.deepEqual(delta(before, e.ipstat()), { ips_total: 1, ips_cantforward: 1, ips_localout: 1 }, "reject: not forwardable");
+    t.is(e.sent.length, 1);
+    const c = icmp_of(e.sent[0].bytes);
+    t.is(c.type, e.k.ICMP_UNREACH);
+    t.is(c.code, e.k.ICMP_UNREACH_HOST);
+    t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
   test.serial(`${build}: with options the slow path forwards (record route filled in); bad options get a parameter problem`, async (t) => {
     const e = await router(build);
     // Record route with room for two addresses.

@@ -113,6 +113,8 @@ export interface sent {
   prepend: number[] | null;
   flags: number;
   dst: number | null;
+  /** The route's ro_flags (null: no route). */
+  ro_flags: number | null;
 }
 
 /** Record (and free) what ifp's if_output is given. */
@@ -124,7 +126,7 @@ export function capture(k: Kernel, i: ifnet): { out: sent[]; restore: () => void
     const bytes = new Uint8Array(n);
     k.m_copydata(m, 0, n, bytes);
     const family = "sin_family" in dst ? dst.sin_family : "sdl_family" in dst ? dst.sdl_family : dst.sa_family;
-    out.push({ bytes, family, prepend: ro !== null && ro.ro_prepend !== null ? Array.from(ro.ro_prepend.subarray(0, ro.ro_plen)) : null, flags: m.m_flags, dst: "sin_addr" in dst ? dst.sin_addr : null });
+    out.push({ bytes, family, prepend: ro !== null && ro.ro_prepend !== null ? Array.from(ro.ro_prepend.subarray(0, ro.ro_plen)) : null, flags: m.m_flags, dst: "sin_addr" in dst ? dst.sin_addr : null, ro_flags: ro === null ? null : ro.ro_flags });
     k.m_freem(m);
     return 0;
   };
