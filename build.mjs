@@ -4,6 +4,8 @@
 // `import { boot } from "virtnet"`) and its type declarations.
 import { build } from "esbuild";
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
@@ -16,6 +18,33 @@ const configs = [
   { dir: "vimage-debug", VIMAGE: true, VNET_DEBUG: true },
 ];
 
+// VNET_DEBUG: every CURVNET_SET( in the kernel source becomes
+// CURVNET_SET_AT("<file>", <line>, so a recursion report names its call site,
+// as the C macro does with __FILE__ and __LINE__ (net/vnet.ts).  Comments are
+// left alone, and so is net/vnet.ts, which defines both.
+const root = path.dirname(fileURLToPath(import.meta.url));
+const curvnet_set_sites = {
+  name: "curvnet-set-sites",
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const file = path.relative(root, args.path).split(path.sep).join("/");
+      if (file.startsWith("node_modules/") || file === "net/vnet.ts") return undefined;
+      const src = await readFile(args.path, "utf8");
+      if (!src.includes("CURVNET_SET(")) return undefined;
+      const contents = src.replace(/(?<![\w.])CURVNET_SET\(/g, (m, off) => {
+        const bol = src.lastIndexOf("\n", off) + 1;
+        if (/\/\/|^\s*\*/.test(src.slice(bol, off))) return m;
+        const line = src.slice(0, off).split("\n").length;
+        return `CURVNET_SET_AT(${JSON.stringify(file)}, ${line}, `;
+      });
+      if (contents === src) return undefined;
+      let vnet_ts = path.relative(path.dirname(args.path), path.join(root, "net", "vnet.ts")).split(path.sep).join("/");
+      if (!vnet_ts.startsWith(".")) vnet_ts = `./${vnet_ts}`;
+      return { contents: `import { CURVNET_SET_AT } from ${JSON.stringify(vnet_ts)};\n${contents}`, loader: "ts" };
+    });
+  },
+};
+
 const common = { outExtension: { ".js": ".mjs" }, bundle: true, platform: "node", format: "esm", target: "node20", sourcemap: false, logLevel: "warning", legalComments: "none" };
 
 await Promise.all([
@@ -26,6 +55,7 @@ await Promise.all([
       outdir: `${dist}/${c.dir}`,
       define: { VIMAGE: String(c.VIMAGE), VNET_DEBUG: String(c.VNET_DEBUG) },
       external: ["piscina", "benchmark"],
+      plugins: c.VNET_DEBUG ? [curvnet_set_sites] : [],
     }),
   ),
   // The package entry: a small loader that imports one of the bundles above

@@ -30,7 +30,9 @@ import {
   ifunit,
 } from "../net/if.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
-import { NHF_GATEWAY, NHR_NONE, RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTM_ADD, route_nhop_data, rt_addrinfo, rt_dump, rtstat_fetch, type rt_dump_entry } from "../net/route.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTM_ADD, rt_addrinfo, rt_dump, rtstat_fetch, type rt_dump_entry } from "../net/route.ts";
+import { NHF_GATEWAY, NHR_NONE } from "../net/route/nhop.ts";
+import { route_nhop_data } from "../net/route/route_ctl.ts";
 import { rt_msghdr } from "../net/rtsock.ts";
 import { LLE_IFADDR, lla_add_static, lla_delete, lla_dump, lla_rt_output, lltable_sysctl_dumparp } from "../net/if_llatbl.ts";
 import { fib4_lookup_rt } from "../netinet/in_fib.ts";

@@ -3,7 +3,7 @@
 // family data, the family's ioctl handler), so net/ need not import netinet/.
 
 import type { ifnet } from "../net/if.ts";
-import type { rib_head } from "../net/route.ts";
+import type { rib_head } from "../net/route/route_var.ts";
 import type { ucred } from "./kern_prot.ts";
 
 export interface domain {

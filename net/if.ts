@@ -646,7 +646,7 @@ export function set_cloner_ops(ops: cloner_ops): void {
   cloner = ops;
 }
 
-/** Number of routing tables (net.fibs); net/route.ts keeps it current. */
+/** Number of routing tables (net.fibs); net/route/route_tables.ts keeps it current. */
 export let rt_numfibs_hook: () => number = () => 1;
 export function set_rt_numfibs_hook(f: () => number): void {
   rt_numfibs_hook = f;

@@ -20,58 +20,15 @@ import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output } from "./if_llatbl.ts";
-import {
-  NHR_REF,
-  RTAX_BRD,
-  RTAX_DST,
-  RTAX_GATEWAY,
-  RTAX_GENMASK,
-  RTAX_IFA,
-  RTAX_IFP,
-  RTAX_MAX,
-  RTAX_NETMASK,
-  RTA_IFA,
-  RTA_IFP,
-  RTA_NETMASK,
-  RTF_ANNOUNCE,
-  RTF_BLACKHOLE,
-  RTF_DONE,
-  RTF_GATEWAY,
-  RTF_GWFLAG_COMPAT,
-  RTF_HOST,
-  RTF_LLDATA,
-  RTF_REJECT,
-  RTF_RNH_LOCKED,
-  RTF_UP,
-  RTM_ADD,
-  RTM_CHANGE,
-  RTM_DELADDR,
-  RTM_DELETE,
-  RTM_GET,
-  RTM_IFANNOUNCE,
-  RTM_IFINFO,
-  RTM_NEWADDR,
-  RTM_VERSION,
-  RT_ALL_FIBS,
-  V_rt_numfibs,
-  nhop_get_expire,
-  nhop_get_idx,
-  nhop_get_rtflags,
-  rib4_lookup,
-  rib4_matchaddr,
-  rib_action,
-  rib_cmd_info,
-  rib_lookup_info,
-  rt_addrinfo,
-  rt_is_host,
-  rt_loif,
-  rt_mask2plen,
-  rt_metrics,
-  rt_tables_get_rnh,
-  sa_family,
-  type nhop_object,
-  type rtentry,
-} from "./route.ts";
+import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
+import { rib4_lookup, rib4_matchaddr, rt_mask2plen } from "./radix.ts";
+import { NHR_REF, type nhop_object } from "./route/nhop.ts";
+import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
+import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
+import { rib_lookup_info } from "./route/route_helpers.ts";
+import { rt_is_host } from "./route/route_rtentry.ts";
+import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
+import type { rtentry } from "./route/route_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
 

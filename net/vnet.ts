@@ -215,7 +215,20 @@ export function CURVNET_SET_QUIET(arg: vnet, where = "?"): vnet | null {
  *  under VNET_DEBUG. */
 export function CURVNET_SET(arg: vnet, where = "?", line = 0): vnet | null {
   const saved = CURVNET_SET_QUIET(arg, where);
-  if (VNET_DEBUG && saved !== null) vnet_log_recursion(saved, lpush_stack[lpush_stack.length - 1], line);
+  if (VNET_DEBUG && saved !== null) vnet_log_recursion(saved, lpush_stack[lpush_stack.length - 1], "", line);
+  return saved;
+}
+
+/**
+ * CURVNET_SET with the call site's file and line, as the C macro gets them
+ * from __FILE__ and __LINE__.  Only the VNET_DEBUG build calls it: build.mjs
+ * rewrites each `CURVNET_SET(` in the kernel source to
+ * `CURVNET_SET_AT("<file>", <line>, ` when it bundles that build, so the
+ * other builds keep plain CURVNET_SET and pay nothing.
+ */
+export function CURVNET_SET_AT(file: string, line: number, arg: vnet, where = "?"): vnet | null {
+  const saved = CURVNET_SET_QUIET(arg, where);
+  if (VNET_DEBUG && saved !== null) vnet_log_recursion(saved, lpush_stack[lpush_stack.length - 1], file, line);
   return saved;
 }
 
@@ -261,6 +274,8 @@ export class vnet_recursion {
   constructor(
     readonly prev_fn: string,
     readonly where_fn: string,
+    /** The source file of the CURVNET_SET ("" when the caller did not say). */
+    readonly where_file: string,
     readonly where_line: number,
     readonly old_vnet: vnet,
     readonly new_vnet: vnet,
@@ -272,23 +287,25 @@ export const vnet_recursions: vnet_recursion[] = [];
 
 function vnet_print_recursion(vnr: vnet_recursion, brief: boolean): string {
   let s = brief ? "" : "CURVNET_SET() recursion in ";
-  s += `${vnr.where_fn}() line ${vnr.where_line}, prev in ${vnr.prev_fn}()`;
+  // FreeBSD prints the function and __LINE__; our line needs its file too.
+  s += `${vnr.where_fn}() line ${vnr.where_line}${vnr.where_file === "" ? "" : ` of ${vnr.where_file}`}, prev in ${vnr.prev_fn}()`;
   s += brief ? ", " : "\n    ";
   s += `${vnet_name(vnr.old_vnet)} -> ${vnet_name(vnr.new_vnet)}\n`;
   return s;
 }
 
-function vnet_log_recursion(old_vnet: vnet, old_fn: string, line: number): void {
+function vnet_log_recursion(old_vnet: vnet, old_fn: string, file: string, line: number): void {
   for (const vnr of vnet_recursions) {
     if (
       vnr.prev_fn === old_fn &&
       vnr.where_fn === td_vnet_lpush &&
+      vnr.where_file === file &&
       vnr.where_line === line &&
       (vnr.old_vnet === vnr.new_vnet) === (curvnet === old_vnet)
     )
       return;
   }
-  const vnr = new vnet_recursion(old_fn, td_vnet_lpush, line, old_vnet, curvnet as vnet);
+  const vnr = new vnet_recursion(old_fn, td_vnet_lpush, file, line, old_vnet, curvnet as vnet);
   vnet_recursions.unshift(vnr);
   printf(vnet_print_recursion(vnr, false));
 }

@@ -40,37 +40,11 @@ import {
   IFNET_EVENT_UP,
 } from "../net/if.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
-import {
-  NHF_GATEWAY,
-  NHF_HOST,
-  NHR_NONE,
-  RTAX_DST,
-  RTAX_GATEWAY,
-  RTAX_NETMASK,
-  RTF_ANNOUNCE,
-  RTF_HOST,
-  RTF_LLDATA,
-  RTF_PINNED,
-  RTF_STATIC,
-  RTF_UP,
-  RTM_ADD,
-  RTM_DELETE,
-  RT_ALL_FIBS,
-  V_rt_add_addr_allfibs,
-  fill_sdl_from_ifp,
-  ifa_add_loopback_route,
-  ifa_del_loopback_route,
-  ifa_switch_loopback_route,
-  rib_handle_ifaddr_info,
-  rt_addrinfo,
-  rt_addrmsg,
-  rt_flushifroutes_af,
-  rt_loif,
-  sa_equal,
-  sa_family,
-  sa_len,
-  type rib_filter_f_t,
-} from "../net/route.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTF_ANNOUNCE, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP, RTM_ADD, RTM_DELETE, RT_ALL_FIBS, rt_addrinfo, rt_addrmsg, rt_flushifroutes_af, sa_equal, sa_family, sa_len, type rib_filter_f_t } from "../net/route.ts";
+import { NHF_GATEWAY, NHF_HOST, NHR_NONE } from "../net/route/nhop.ts";
+import { fill_sdl_from_ifp } from "../net/route/nhop_ctl.ts";
+import { ifa_add_loopback_route, ifa_del_loopback_route, ifa_switch_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";
+import { V_rt_add_addr_allfibs, rt_loif } from "../net/route/route_tables.ts";
 import {
   LLE_DELETED,
   LLE_IFADDR,

@@ -5,35 +5,14 @@
 import { AF_INET, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
 import type { ifaddr, ifnet } from "../net/if.ts";
-import {
-  NH_TYPE_IPV4_ETHER_NHOP,
-  NH_TYPE_IPV4_ETHER_RSLV,
-  NHF_DEFAULT,
-  NHF_GATEWAY,
-  NHF_HOST,
-  NHR_NODEFAULT,
-  NHR_REF,
-  RTF_STATIC,
-  RT_LINK_IS_UP,
-  V_rt_numfibs,
-  nhop_get_rtflags,
-  nhop_get_type,
-  nhop_set_broadcast,
-  nhop_set_pxtype_flag,
-  nhop_set_type,
-  rib4_matchaddr,
-  rib_foreach_table_walk_del,
-  rt_table_destroy,
-  rt_table_init,
-  rt_tables_get_rnh,
-  rts_unreach,
-  RTSTAT_INC,
-  type nhop_object,
-  type rib_filter_f_t,
-  type rib_head,
-  type route_nhop_data,
-  type rtentry,
-} from "../net/route.ts";
+import { RTF_STATIC, RT_LINK_IS_UP, rts_unreach, RTSTAT_INC, type rib_filter_f_t } from "../net/route.ts";
+import { rib4_matchaddr } from "../net/radix.ts";
+import { NH_TYPE_IPV4_ETHER_NHOP, NH_TYPE_IPV4_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, NHR_NODEFAULT, NHR_REF, type nhop_object } from "../net/route/nhop.ts";
+import { nhop_get_rtflags, nhop_get_type, nhop_set_broadcast, nhop_set_pxtype_flag, nhop_set_type } from "../net/route/nhop_ctl.ts";
+import type { route_nhop_data } from "../net/route/route_ctl.ts";
+import { rib_foreach_table_walk_del } from "../net/route/route_helpers.ts";
+import { V_rt_numfibs, rt_table_destroy, rt_table_init, rt_tables_get_rnh } from "../net/route/route_tables.ts";
+import type { rib_head, rtentry } from "../net/route/route_var.ts";
 import { IFA_ROUTE } from "../net/if.ts";
 import { in_broadcast } from "./in.ts";
 

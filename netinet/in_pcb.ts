@@ -51,7 +51,7 @@ import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET, curvnet, vnet, vnet0 } from ".
 import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr } from "./in.ts";
 import { fib4_lookup } from "./in_fib.ts";
-import { NHR_NONE } from "../net/route.ts";
+import { NHR_NONE } from "../net/route/nhop.ts";
 import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
 import { ifa_ifwithaddr, ifa_ifwithaddr_check, ifa_ifwithdstaddr, ifa_ifwithnet } from "./in.ts";
 

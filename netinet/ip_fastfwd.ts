@@ -16,7 +16,7 @@ import { AF_INET } from "../kern/socket.ts";
 import { VNET_I32 } from "../net/vnet.ts";
 import { IFF_LOOPBACK, RT_HAS_GW, type ifnet } from "../net/if.ts";
 import { PFIL_HOOKED_IN, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_pfil_head, pfil_mbuf_fwd, pfil_mbuf_in, pfil_mbuf_result } from "../net/pfil.ts";
-import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_NONE, type nhop_object } from "../net/route.ts";
+import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_NONE, type nhop_object } from "../net/route/nhop.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_LINKLOCAL, IN_MULTICAST, in_localip, sockaddr_in } from "./in.ts";
 import { in_cksum_update } from "./in_cksum.ts";

@@ -64,7 +64,9 @@ import {
   VNET_U64_ADD,
 } from "../net/vnet.ts";
 import { IFF_BROADCAST, IFF_POINTOPOINT, IFNAMSIZ, ifunit, type ifnet } from "../net/if.ts";
-import { NHF_GATEWAY, NHF_HOST, NHR_NONE, RTF_GATEWAY, V_rt_numfibs, rib_add_redirect, sa_equal, sa_family } from "../net/route.ts";
+import { RTF_GATEWAY, rib_add_redirect, sa_equal, sa_family } from "../net/route.ts";
+import { NHF_GATEWAY, NHF_HOST, NHR_NONE } from "../net/route/nhop.ts";
+import { V_rt_numfibs } from "../net/route/route_tables.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import {
   INADDR_ANY,

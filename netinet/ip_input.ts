@@ -64,7 +64,8 @@ import {
 } from "../net/netisr.ts";
 import { PFIL_HOOKED_IN, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_local_pfil_head, V_inet_pfil_head, pfil_mbuf_in, pfil_mbuf_out, pfil_mbuf_result } from "../net/pfil.ts";
 import { V_loif } from "../net/if_loop.ts";
-import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_REF, rib_flush_routes_family } from "../net/route.ts";
+import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_REF } from "../net/route/nhop.ts";
+import { rib_flush_routes_family } from "../net/route/route_ctl.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import {
   INADDR_ANY,

@@ -20,7 +20,8 @@ import { log } from "../kern/subr_prf.ts";
 import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.ts";
 import { VNET_DEFINE_INT, VNET_I32 } from "../net/vnet.ts";
 import { M_GETFIB } from "../kern/mbuf.ts";
-import { NHR_NONE, RT_ALL_FIBS } from "../net/route.ts";
+import { RT_ALL_FIBS } from "../net/route.ts";
+import { NHR_NONE } from "../net/route/nhop.ts";
 import type { ifaddr, ifnet } from "../net/if.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import {

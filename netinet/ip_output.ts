@@ -71,7 +71,8 @@ import {
 import { PFIL_CONSUMED, PFIL_DROPPED, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_pfil_head, pfil_mbuf_fwd, pfil_mbuf_out, pfil_mbuf_result } from "../net/pfil.ts";
 import { NETISR_IP, netisr_queue } from "../net/netisr.ts";
 import { if_simloop, V_loif } from "../net/if_loop.ts";
-import { NHF_BROADCAST, NHF_BLACKHOLE, NHF_GATEWAY, NHF_HOST, NHF_REJECT, NHR_NONE, NHR_REF, nhop_free, type nhop_object } from "../net/route.ts";
+import { NHF_BROADCAST, NHF_BLACKHOLE, NHF_GATEWAY, NHF_HOST, NHF_REJECT, NHR_NONE, NHR_REF, type nhop_object } from "../net/route/nhop.ts";
+import { nhop_free } from "../net/route/nhop_ctl.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import {
   INADDR_ANY,

@@ -14,23 +14,7 @@ import { sys_getfib, sys_getifaddrs, sys_mbstat, sys_pcblist, sys_rtdump, sys_rt
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
-import {
-  RTF_BLACKHOLE,
-  RTF_BROADCAST,
-  RTF_DONE,
-  RTF_DYNAMIC,
-  RTF_GATEWAY,
-  RTF_HOST,
-  RTF_MODIFIED,
-  RTF_PROTO1,
-  RTF_PROTO2,
-  RTF_PROTO3,
-  RTF_REJECT,
-  RTF_STATIC,
-  RTF_UP,
-  RTF_XRESOLVE,
-  type rt_dump_entry,
-} from "../net/route.ts";
+import { RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE, type rt_dump_entry } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";

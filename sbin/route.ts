@@ -9,26 +9,7 @@ import { inet_aton, inet_ntoa, in_len2mask, in_mask2len, sockaddr_in, IN_CLASSA,
 import { sockaddr_dl, IFT_ETHER } from "../net/if_dl.ts";
 import { sysctl_iflist } from "../net/if.ts";
 import { rt_msghdr } from "../net/rtsock.ts";
-import {
-  RTA_DST,
-  RTA_GATEWAY,
-  RTA_NETMASK,
-  RTA_IFP,
-  RTAX_DST,
-  RTAX_GATEWAY,
-  RTAX_NETMASK,
-  RTAX_IFP,
-  RTF_BLACKHOLE,
-  RTF_GATEWAY,
-  RTF_HOST,
-  RTF_REJECT,
-  RTF_STATIC,
-  RTF_UP,
-  RTM_ADD,
-  RTM_CHANGE,
-  RTM_DELETE,
-  RTM_GET,
-} from "../net/route.ts";
+import { RTA_DST, RTA_GATEWAY, RTA_NETMASK, RTA_IFP, RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTAX_IFP, RTF_BLACKHOLE, RTF_GATEWAY, RTF_HOST, RTF_REJECT, RTF_STATIC, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELETE, RTM_GET } from "../net/route.ts";
 import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 

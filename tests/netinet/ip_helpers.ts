@@ -176,3 +176,26 @@ export function u16(b: Uint8Array, off: number): number {
 export function u32(b: Uint8Array, off: number): number {
   return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
 }
+
+/** cap0 10.0.0.1/24 (the sender's side), cap1 10.1.0.1/24, forwarding on. */
+export async function router(build: BuildName): Promise<ip_env & { cap0: ReturnType<ip_env["mkif"]>; cap1: ReturnType<ip_env["mkif"]> }> {
+  const e = await ip_setup(build);
+  const cap0 = e.mkif("cap0", "10.0.0.1", 24);
+  const cap1 = e.mkif("cap1", "10.1.0.1", 24);
+  e.sysctl("net.inet.ip.forwarding", 1);
+  return { ...e, cap0, cap1 };
+}
+
+/** The ICMP message in a datagram: type, code, and the quoted header. */
+export function icmp_of(b: Uint8Array): { src: number; dst: number; type: number; code: number; word: number; quoted: Uint8Array; ok: boolean } {
+  const hl = (b[0] & 15) << 2;
+  return {
+    src: u32(b, 12),
+    dst: u32(b, 16),
+    type: b[hl],
+    code: b[hl + 1],
+    word: u32(b, hl + 4),
+    quoted: b.subarray(hl + 8),
+    ok: b[9] === 1 && ref_cksum(b, 0, hl) === 0 && ref_cksum(b, hl) === 0,
+  };
+}

@@ -2,13 +2,14 @@
 // FreeBSD's ipstat counter without exceptions and without leaking mbufs;
 // random garbage fed to ip_input; fragmentation by ip_fragment and
 // reassembly by ip_input/ip_reass in any order; the reassembly limits and
-// timeout on the virtual clock.
+// timeout on the virtual clock; ip_forward, the slow path datagrams with
+// options take.
 import test from "ava";
 import fc from "fast-check";
 import { BOTH, loadKernel, type BuildName, type Kernel } from "../helpers/builds.ts";
 import type { mbuf } from "../../kern/mbuf.ts";
 import type { ifnet } from "../../net/if.ts";
-import { ippkt as ippkt_base, payload, ref_cksum, type hdr_opts } from "./ip_helpers.ts";
+import { aton, delta, icmp_of, ippkt as ippkt_base, payload, ref_cksum, router, u32, type hdr_opts } from "./ip_helpers.ts";
 
 /** An experimental protocol number the tests register a catcher for. */
 const PROTO_TEST = 253;
@@ -289,5 +290,56 @@ for (const build of BOTH) {
     t.deepEqual(moved(e, before), { ips_total: 1, ips_fragments: 1, ips_fragdropped: 1 });
     t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.ip.maxfragpackets").value, 0);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
+for (const build of BOTH) {
+  test.serial(`${build}: with options the slow path forwards (record route filled in); bad options get a parameter problem`, async (t) => {
+    const e = await router(build);
+    // Record route with room for two addresses.
+    const rr = [e.k.IPOPT_RR, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, e.k.IPOPT_EOL];
+    const before = e.ipstat();
+    e.input(e.cap0, ippkt_base({ options: rr }, payload(16)));
+    t.deepEqual(delta(before, e.ipstat()), { ips_total: 1, ips_forward: 1 });
+    t.is(e.sent.length, 1);
+    const b = e.sent[0].bytes;
+    t.is(b[0] & 15, 8);
+    t.is(ref_cksum(b, 0, 32), 0);
+    t.is(b[22], 8, "RR pointer advanced");
+    t.is(u32(b, 23), aton("10.1.0.1"), "our outgoing address recorded");
+    t.is(b[8], 63);
+    // An option whose length runs past the header.
+    e.sent.length = 0;
+    const b2 = e.ipstat();
+    e.input(e.cap0, ippkt_base({ options: [e.k.IPOPT_RR, 9, 4, 0] }, payload(16)));
+    t.deepEqual(delta(b2, e.ipstat()), { ips_total: 1, ips_badoptions: 1, ips_localout: 1 });
+    t.is(e.sent.length, 1);
+    const c = icmp_of(e.sent[0].bytes);
+    t.is(c.type, e.k.ICMP_PARAMPROB);
+    t.is(c.word >>> 24, 21, "icmp_pptr: the option's length byte");
+    t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: the slow path drops for a blackhole route and answers host unreachable for a reject route (later FreeBSD; forward.sh fwd_ip_blackhole)`, async (t) => {
+    const e = await router(build);
+    const lo = e.run(() => e.k.V_loif());
+    if (lo === null) throw new Error("no lo0");
+    e.run(() => e.k.in_control(e.k.SIOCAIFADDR, { ifra_name: "lo0", ifra_addr: new e.k.sockaddr_in(0x7f000001), ifra_broadaddr: null, ifra_mask: new e.k.sockaddr_in(0xff000000) }, lo, e.k.cred0));
+    t.is(e.addroute("11.0.0.0", 8, "127.0.0.1", e.k.RTF_GATEWAY | e.k.RTF_BLACKHOLE), 0);
+    t.is(e.addroute("12.0.0.0", 8, "127.0.0.1", e.k.RTF_GATEWAY | e.k.RTF_REJECT), 0);
+    // An option (record route) keeps the datagram off the fast path.
+    const rr = [e.k.IPOPT_RR, 7, 4, 0, 0, 0, 0, e.k.IPOPT_EOL];
+    let before = e.ipstat();
+    e.input(e.cap0, ippkt_base({ dst: aton("11.0.0.1"), options: rr }, payload(16)));
+    t.deepEqual(delta(before, e.ipstat()), { ips_total: 1, ips_cantforward: 1 }, "blackhole: not forwardable, not counted as forwarded");
+    t.is(e.sent.length, 0);
+    before = e.ipstat();
+    e.input(e.cap0, ippkt_base({ dst: aton("12.0.0.1"), options: rr }, payload(16)));
+    t.deepEqual(delta(before, e.ipstat()), { ips_total: 1, ips_cantforward: 1, ips_localout: 1 }, "reject: not forwardable");
+    t.is(e.sent.length, 1);
+    const c = icmp_of(e.sent[0].bytes);
+    t.is(c.type, e.k.ICMP_UNREACH);
+    t.is(c.code, e.k.ICMP_UNREACH_HOST);
+    t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 }

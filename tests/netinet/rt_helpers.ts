@@ -209,3 +209,21 @@ export function vnet_jail(k: Kernel, name: string): { jid: number; v: vnet; cred
 export function ifvnet(k: Kernel, name: string, jid: number): number {
   return inv(k, k.vnet0, () => k.ifioctl(k.cred0, k.SIOCSIFVNET, { ifr_name: name, ifr_jid: jid }));
 }
+
+/** (net/route tests) vnet0 with lo0 127.0.0.1/8 and epair0a 10.0.0.1/24 up. */
+export function lo_epair_setup(k: Kernel): { a: string; b: string } {
+  return inv(k, k.vnet0, () => {
+    const e = epair(k);
+    if (ifaddr_add(k, k.cred0, "lo0", "127.0.0.1", 8) !== 0) throw new Error("lo0");
+    if (ifaddr_add(k, k.cred0, e.a, "10.0.0.1", 24) !== 0) throw new Error("epair");
+    return e;
+  });
+}
+
+export function route_vnet0(k: Kernel, fib: number, type: number, r: Parameters<typeof rtmsg>[2], cred = k.cred0) {
+  return inv(k, k.vnet0, () => k.route_output(cred, fib, rtmsg(k, type, r)));
+}
+
+export function lookup_vnet0(k: Kernel, fib: number, a: string) {
+  return inv(k, k.vnet0, () => k.fib4_lookup(fib, ip(k, a), 0, k.NHR_NONE, 0));
+}

@@ -1,4 +1,4 @@
-// if_vmove with cloned interfaces: bpf re-attached in the new vnet, the
+// net/if: if_vmove with cloned interfaces: bpf re-attached in the new vnet, the
 // cloner of the home vnet still owns the interface, borrowed interfaces go
 // home when a vnet dies, owned ones are destroyed wherever they are.
 import test from "ava";

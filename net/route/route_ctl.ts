@@ -1,0 +1,513 @@
+// sys/net/route/route_ctl.c, route_ctl.h: adding, deleting and changing routes (the control plane).
+//
+// rib_action() is what route(8) (through rtsock), interface addresses and
+// ICMP redirects go through.  RTM_ADD runs rib_add_route -> add_route_byinfo
+// (the rtentry and its nexthop) -> add_route_flags (insert, or settle with
+// the route already there); RTM_DELETE runs rib_del_route ->
+// rt_delete_conditional -> delete_route; RTM_CHANGE runs rib_change_route ->
+// change_route_byinfo -> change_route_conditional, retried while another
+// change races it.  A kernel interface route (RTF_PINNED) outranks a user
+// route: it replaces one on add, and a user request may not delete it.
+//
+// Departures: no multipath (RTM_F_APPEND finds no group to join and ends in
+// EEXIST), no rib_notify subscribers, and no epoch: an unlinked entry's
+// nexthop reference drops at once (rt_free).
+
+import { EADDRINUSE, EAFNOSUPPORT, EAGAIN, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, ESRCH } from "../../kern/errno.ts";
+import { AF_LINK, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
+import { panic } from "../../kern/subr_prf.ts";
+import { rib4_addaddr, rib4_deladdr, rib4_lookup, rib_walktree, rt_mask2plen, rt_masks } from "../radix.ts";
+import {
+  NHF_GATEWAY,
+  NH_IS_PINNED,
+  type nhop_object,
+} from "./nhop.ts";
+import { nhop_create_from_info, nhop_create_from_nhop, nhop_free, nhop_free_any, nhop_get_expire } from "./nhop_ctl.ts";
+import {
+  RTAX_DST,
+  RTAX_GATEWAY,
+  RTAX_IFA,
+  RTAX_IFP,
+  RTAX_NETMASK,
+  RTF_GATEWAY,
+  RTF_HOST,
+  RTF_PINNED,
+  RTF_UP,
+  RTM_ADD,
+  RTM_CHANGE,
+  RTM_DELETE,
+  RTV_WEIGHT,
+  RT_DEFAULT_WEIGHT,
+  RT_MAX_WEIGHT,
+  rt_addrinfo,
+  rt_getifa_fib,
+  rt_routemsg,
+  sa_equal,
+  sa_family,
+  type rib_filter_f_t,
+} from "../route.ts";
+import { rt_alloc, rt_free } from "./route_rtentry.ts";
+import { tmproutes_update } from "./route_temporal.ts";
+import { V_rt_numfibs, rt_tables_get_rnh } from "./route_tables.ts";
+import { RIB_MAX_RETRIES, type rib_head, type rtentry } from "./route_var.ts";
+
+/** struct rib_cmd_info: what a change did. */
+export class rib_cmd_info {
+  rc_cmd = 0;
+  rc_rt: rtentry | null = null;
+  rc_nh_old: nhop_object | null = null;
+  rc_nh_new: nhop_object | null = null;
+  rc_nh_weight = 0;
+}
+
+/** struct route_nhop_data: a nexthop and its weight. */
+export class route_nhop_data {
+  rnd_nhop: nhop_object | null = null;
+  rnd_weight = 0;
+}
+
+// add_route_flags() op_flags.
+/** Create the prefix when it is not there. */
+export const RTM_F_CREATE = 0x01;
+/** Fail when the prefix is there. */
+export const RTM_F_EXCL = 0x02;
+/** Replace the prefix's nexthop unless it outranks ours. */
+export const RTM_F_REPLACE = 0x04;
+/** Join the prefix's nexthops (multipath). */
+export const RTM_F_APPEND = 0x08;
+/** A kernel route: overrides lower-priority ones. */
+export const RTM_F_FORCE = 0x10;
+
+// Route priorities: kernel interface routes (RTF_PINNED) over the rest.
+const NH_PRIORITY_HIGH = 2;
+const NH_PRIORITY_NORMAL = 1;
+
+function get_rnh(fibnum: number, info: rt_addrinfo): rib_head | null {
+  if (fibnum < 0 || fibnum >= V_rt_numfibs()) panic("rib_add_route: bad fibnum");
+  const dst = info.rti_info[RTAX_DST] as sockaddr;
+  return rt_tables_get_rnh(fibnum, sa_family(dst));
+}
+
+function get_info_weight(info: rt_addrinfo, default_weight: number): number {
+  let weight = (info.rti_mflags & RTV_WEIGHT) !== 0 && info.rti_rmx !== null ? info.rti_rmx.rmx_weight : default_weight;
+  if (weight > RT_MAX_WEIGHT) weight = RT_MAX_WEIGHT;
+  return weight;
+}
+
+function get_prio_from_info(info: rt_addrinfo): number {
+  return (info.rti_flags & RTF_PINNED) !== 0 ? NH_PRIORITY_HIGH : NH_PRIORITY_NORMAL;
+}
+
+function nhop_get_prio(nh: nhop_object): number {
+  return NH_IS_PINNED(nh) ? NH_PRIORITY_HIGH : NH_PRIORITY_NORMAL;
+}
+
+/** match_nhop_gw: does gw name nh's gateway? */
+export function match_nhop_gw(nh: nhop_object, gw: sockaddr): boolean {
+  if (sa_family(nh.gw_sa) !== sa_family(gw)) return false;
+  if ("sin_addr" in gw) return nh.gw4_sa.sin_addr === gw.sin_addr;
+  if ("sdl_index" in gw && "sdl_index" in nh.gw_sa) return nh.gw_sa.sdl_index === gw.sdl_index;
+  return sa_equal(nh.gw_sa, gw);
+}
+
+/** rib_match_gw: a rib_filter_f_t picking the nexthops through the gateway in arg. */
+export const rib_match_gw: rib_filter_f_t = (_rt, nh, gw) => (match_nhop_gw(nh, gw as sockaddr) ? 1 : 0);
+
+/** struct gw_filter_data: match_gw_one's state. */
+class gw_filter_data {
+  count = 0;
+  constructor(readonly gw: sockaddr) {}
+}
+
+/** match_gw_one: the first nexthop through the gateway only (rtsock wants one answer). */
+const match_gw_one: rib_filter_f_t = (_rt, nh, arg) => {
+  const gwd = arg as gw_filter_data;
+  return match_nhop_gw(nh, gwd.gw) && gwd.count++ === 0 ? 1 : 0;
+};
+
+/** check_info_match_nhop: 0, ESRCH (another gateway), ENOENT (the filter said no). */
+export function check_info_match_nhop(info: rt_addrinfo, rt: rtentry | null, nh: nhop_object): number {
+  const gw = info.rti_info[RTAX_GATEWAY];
+  if (info.rti_filter !== null) {
+    if (rt === null || info.rti_filter(rt, nh, info.rti_filterdata) === 0) return ENOENT;
+    return 0;
+  }
+  if (gw !== null && !match_nhop_gw(nh, gw)) return ESRCH;
+  return 0;
+}
+
+/**
+ * The (dst, plen) an IPv4 request names, dst masked (rt_maskedcopy); plen
+ * 32 without a netmask and -1 for a non-contiguous one.
+ */
+function info_prefix(dst: sockaddr | null, mask: sockaddr | null): { dst: number; plen: number } {
+  const a = dst !== null && "sin_addr" in dst ? dst.sin_addr : 0;
+  if (mask === null || !("sin_addr" in mask)) return { dst: a >>> 0, plen: 32 };
+  const plen = rt_mask2plen(mask.sin_addr);
+  if (plen < 0) return { dst: a >>> 0, plen };
+  return { dst: (a & rt_masks[plen]) >>> 0, plen };
+}
+
+/** lookup_prefix_bysa: the entry for exactly (dst, netmask), its nexthop and weight in rnd. */
+function lookup_prefix_bysa(rnh: rib_head, dst: sockaddr | null, netmask: sockaddr | null, rnd: route_nhop_data): rtentry | null {
+  const p = info_prefix(dst, netmask);
+  const rt = p.plen < 0 ? null : rib4_lookup(rnh, p.dst, p.plen);
+  rnd.rnd_nhop = rt === null ? null : rt.rt_nhop;
+  rnd.rnd_weight = rt === null ? 0 : rt.rt_weight;
+  return rt;
+}
+
+/** lookup_prefix_rt: the table's entry for rt's prefix. */
+export function lookup_prefix_rt(rnh: rib_head, rt: rtentry, rnd: route_nhop_data): rtentry | null {
+  const rt_new = rib4_lookup(rnh, rt.rt_dst, rt.rt_plen);
+  rnd.rnd_nhop = rt_new === null ? null : rt_new.rt_nhop;
+  rnd.rnd_weight = rt_new === null ? 0 : rt_new.rt_weight;
+  return rt_new;
+}
+
+/** lookup_prefix: the entry for exactly the prefix info names. */
+export function lookup_prefix(rnh: rib_head, info: rt_addrinfo, rnd: route_nhop_data): rtentry | null {
+  return lookup_prefix_bysa(rnh, info.rti_info[RTAX_DST], info.rti_info[RTAX_NETMASK], rnd);
+}
+
+function rib_cmd_info_reset(rc: rib_cmd_info): void {
+  rc.rc_cmd = 0;
+  rc.rc_rt = null;
+  rc.rc_nh_old = null;
+  rc.rc_nh_new = null;
+  rc.rc_nh_weight = 0;
+}
+
+/** rib_add_route: add the route in info to fib fibnum. */
+export function rib_add_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_info): number {
+  const rnh = get_rnh(fibnum, info);
+  if (rnh === null) return EAFNOSUPPORT;
+  // RTF_HOST and a netmask exclude each other.
+  if ((info.rti_flags & RTF_HOST) !== 0) info.rti_info[RTAX_NETMASK] = null;
+  else if (info.rti_info[RTAX_NETMASK] === null) return EINVAL;
+  rib_cmd_info_reset(rc);
+  rc.rc_cmd = RTM_ADD;
+  return add_route_byinfo(rnh, info, rc);
+}
+
+/** add_route_byinfo: the entry and nexthop info describes, then add_route_flags. */
+function add_route_byinfo(rnh: rib_head, info: rt_addrinfo, rc: rib_cmd_info): number {
+  const dst = info.rti_info[RTAX_DST];
+  const gateway = info.rti_info[RTAX_GATEWAY];
+  const netmask = info.rti_info[RTAX_NETMASK];
+  if (dst === null) return EINVAL;
+  if ((info.rti_flags & RTF_GATEWAY) !== 0 && gateway === null) return EINVAL;
+  if (gateway !== null && sa_family(dst) !== sa_family(gateway) && sa_family(gateway) !== AF_UNSPEC && sa_family(gateway) !== AF_LINK)
+    return EINVAL;
+  // Radix would take a non-contiguous mask; the stand-in cannot (net/radix.ts).
+  if (info_prefix(dst, netmask).plen < 0) return EINVAL;
+  if (info.rti_ifa === null) {
+    const error = rt_getifa_fib(info, rnh.rib_fibnum);
+    if (error !== 0) return error;
+  }
+  if (info.rti_ifp === null && info.rti_ifa !== null) info.rti_ifp = info.rti_ifa.ifa_ifp;
+  // Departure: the nexthop comes before the entry, which is never without one here.
+  const r = nhop_create_from_info(rnh, info);
+  if (r.error !== 0 || r.nh === null) return r.error;
+  const rt = rt_alloc(rnh, dst, netmask, r.nh);
+  if (rt === null) {
+    nhop_free(r.nh);
+    return EINVAL;
+  }
+  const rnd_add = new route_nhop_data();
+  rnd_add.rnd_nhop = r.nh;
+  rnd_add.rnd_weight = get_info_weight(info, RT_DEFAULT_WEIGHT);
+  let op_flags = RTM_F_CREATE;
+  if (get_prio_from_info(info) === NH_PRIORITY_HIGH) op_flags |= RTM_F_FORCE;
+  else op_flags |= RTM_F_APPEND;
+  return add_route_flags(rnh, rt, rnd_add, op_flags, rc);
+}
+
+/**
+ * add_route_flags: insert rt with the nexthop in rnd_add, or, when the
+ * prefix is there, replace or fail as op_flags say.  The nexthop reference
+ * in rnd_add is consumed either way.
+ */
+export function add_route_flags(rnh: rib_head, rt: rtentry, rnd_add: route_nhop_data, op_flags: number, rc: rib_cmd_info): number {
+  let nh = rnd_add.rnd_nhop;
+  const rnd_orig = new route_nhop_data();
+  const rt_orig = lookup_prefix_rt(rnh, rt, rnd_orig);
+  let error = 0;
+  if (rt_orig === null) {
+    if ((op_flags & RTM_F_CREATE) !== 0) error = add_route(rnh, rt, rnd_add, rc);
+    else error = ESRCH;
+    if (error === 0) return 0;
+  } else if ((op_flags & RTM_F_EXCL) !== 0) {
+    error = EEXIST;
+  } else if (
+    (op_flags & RTM_F_REPLACE) !== 0 ||
+    ((op_flags & RTM_F_FORCE) !== 0 && nhop_get_prio(rnd_orig.rnd_nhop as nhop_object) < nhop_get_prio(rnd_add.rnd_nhop as nhop_object))
+  ) {
+    if (nhop_get_prio(rnd_orig.rnd_nhop as nhop_object) > nhop_get_prio(rnd_add.rnd_nhop as nhop_object)) {
+      // The route there outranks ours (RTF_PINNED).
+      error = EEXIST;
+    } else {
+      change_route(rnh, rt_orig, rnd_add, rc);
+      nh = rc.rc_nh_old;
+    }
+  } else {
+    // No multipath: nothing to append to.
+    error = EEXIST;
+  }
+  if (nh !== null) nhop_free_any(nh);
+  return error;
+}
+
+/** rib_del_route: delete the route info names from fib fibnum. */
+export function rib_del_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_info): number {
+  const rnh = get_rnh(fibnum, info);
+  if (rnh === null) return EAFNOSUPPORT;
+  rib_cmd_info_reset(rc);
+  rc.rc_cmd = RTM_DELETE;
+  const dst = info.rti_info[RTAX_DST];
+  const netmask = info.rti_info[RTAX_NETMASK];
+  if (info_prefix(dst, netmask).plen < 0) return EINVAL;
+  let filter_func: rib_filter_f_t | null = null;
+  let filter_arg: unknown = null;
+  const gw = info.rti_info[RTAX_GATEWAY];
+  if (info.rti_filter !== null) {
+    filter_func = info.rti_filter;
+    filter_arg = info.rti_filterdata;
+  } else if (gw !== null) {
+    filter_func = match_gw_one;
+    filter_arg = new gw_filter_data(gw);
+  }
+  const prio = get_prio_from_info(info);
+  const rnd = new route_nhop_data();
+  const rt = lookup_prefix_bysa(rnh, dst, netmask, rnd);
+  const error = rt !== null ? rt_delete_conditional(rnh, rt, prio, filter_func, filter_arg, rc) : ESRCH;
+  if (error !== 0) return error;
+  if (rc.rc_cmd === RTM_DELETE && rc.rc_rt !== null) rt_free(rc.rc_rt);
+  return 0;
+}
+
+/**
+ * rt_delete_conditional: unlink rt if the filter picks its nexthop and prio
+ * may remove it.  ESRCH: the filter declined; EADDRINUSE: a kernel route a
+ * user may not delete.
+ */
+function rt_delete_conditional(rnh: rib_head, rt: rtentry, prio: number, cb: rib_filter_f_t | null, cbdata: unknown, rc: rib_cmd_info): number {
+  const nh = rt.rt_nhop;
+  if (cb !== null && cb(rt, nh, cbdata) === 0) return ESRCH;
+  if (prio < nhop_get_prio(nh)) return EADDRINUSE;
+  return delete_route(rnh, rt, rc);
+}
+
+/** rib_change_route: RTM_CHANGE. */
+export function rib_change_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_info): number {
+  const rnh = get_rnh(fibnum, info);
+  if (rnh === null) return EAFNOSUPPORT;
+  rib_cmd_info_reset(rc);
+  rc.rc_cmd = RTM_CHANGE;
+  // route(8) sets RTF_GATEWAY unless -interface; no gateway means none.
+  if ((info.rti_flags & RTF_GATEWAY) !== 0 && info.rti_info[RTAX_GATEWAY] === null) info.rti_flags &= ~RTF_GATEWAY;
+  const p = info_prefix(info.rti_info[RTAX_DST], info.rti_info[RTAX_NETMASK]);
+  if (p.plen < 0) return EINVAL;
+  const rt = rib4_lookup(rnh, p.dst, p.plen);
+  if (rt === null) return ESRCH;
+  const rnd_orig = new route_nhop_data();
+  rnd_orig.rnd_nhop = rt.rt_nhop;
+  rnd_orig.rnd_weight = rt.rt_weight;
+  let error = 0;
+  for (let i = 0; i < RIB_MAX_RETRIES; i++) {
+    error = change_route_byinfo(rnh, rt, info, rnd_orig, rc);
+    if (error !== EAGAIN) break;
+  }
+  return error;
+}
+
+/** change_nhop: nh_orig altered as info says (a new source address if the gateway or interface moved). */
+function change_nhop(rnh: rib_head, info: rt_addrinfo, nh_orig: nhop_object): { error: number; nh: nhop_object | null } {
+  const ifa_sa = info.rti_info[RTAX_IFA];
+  if (
+    ((nh_orig.nh_flags & NHF_GATEWAY) !== 0 && info.rti_info[RTAX_GATEWAY] !== null) ||
+    info.rti_info[RTAX_IFP] !== null ||
+    (ifa_sa !== null && !sa_equal(ifa_sa, nh_orig.nh_ifa.ifa_addr))
+  ) {
+    const error = rt_getifa_fib(info, rnh.rib_fibnum);
+    if (error !== 0) {
+      info.rti_ifa = null;
+      return { error, nh: null };
+    }
+  }
+  const r = nhop_create_from_nhop(rnh, nh_orig, info);
+  info.rti_ifa = null;
+  return r;
+}
+
+function change_route_byinfo(rnh: rib_head, rt: rtentry, info: rt_addrinfo, rnd_orig: route_nhop_data, rc: rib_cmd_info): number {
+  const nh_orig = rnd_orig.rnd_nhop;
+  if (nh_orig === null) return ESRCH;
+  const rnd_new = new route_nhop_data();
+  rnd_new.rnd_weight = get_info_weight(info, rnd_orig.rnd_weight);
+  const r = change_nhop(rnh, info, nh_orig);
+  if (r.error !== 0) return r.error;
+  rnd_new.rnd_nhop = r.nh;
+  return change_route_conditional(rnh, rt, rnd_orig, rnd_new, rc);
+}
+
+/** add_route: link rt, carrying the nexthop in rnd, into the table. */
+function add_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd_info): number {
+  rt.rt_nhop = rnd.rnd_nhop as nhop_object;
+  rt.rt_weight = rnd.rnd_weight;
+  if (!rib4_addaddr(rnh, rt)) return EEXIST;
+  if (nhop_get_expire(rt.rt_nhop) > 0) tmproutes_update(rnh, rt, rt.rt_nhop);
+  rnh.rnh_gen++;
+  rnh.rnh_prefixes++;
+  rc.rc_cmd = RTM_ADD;
+  rc.rc_rt = rt;
+  rc.rc_nh_old = null;
+  rc.rc_nh_new = rnd.rnd_nhop;
+  rc.rc_nh_weight = rnd.rnd_weight;
+  return 0;
+}
+
+/** delete_route: unlink rt, whatever its nexthop. */
+function delete_route(rnh: rib_head, rt: rtentry, rc: rib_cmd_info): number {
+  if (rib4_deladdr(rnh, rt.rt_dst, rt.rt_plen) === null) return ESRCH;
+  rt.rte_flags &= ~RTF_UP;
+  rnh.rnh_gen++;
+  rnh.rnh_prefixes--;
+  rc.rc_cmd = RTM_DELETE;
+  rc.rc_rt = rt;
+  rc.rc_nh_old = rt.rt_nhop;
+  rc.rc_nh_new = null;
+  rc.rc_nh_weight = rt.rt_weight;
+  return 0;
+}
+
+/** change_route: switch rt to the nexthop and weight in rnd (none: delete rt). */
+export function change_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd_info): number {
+  const nh_orig = rt.rt_nhop;
+  if (rnd.rnd_nhop === null) return delete_route(rnh, rt, rc);
+  rt.rt_nhop = rnd.rnd_nhop;
+  rt.rt_weight = rnd.rnd_weight;
+  if (nhop_get_expire(rt.rt_nhop) > 0) tmproutes_update(rnh, rt, rt.rt_nhop);
+  rnh.rnh_gen++;
+  rc.rc_cmd = RTM_CHANGE;
+  rc.rc_rt = rt;
+  rc.rc_nh_old = nh_orig;
+  rc.rc_nh_new = rnd.rnd_nhop;
+  rc.rc_nh_weight = rnd.rnd_weight;
+  return 0;
+}
+
+/**
+ * change_route_conditional: apply rnd_new if rt's prefix still has the
+ * nexthop in rnd_orig; EAGAIN (rnd_orig refreshed) when it moved.  The
+ * reference in rnd_new is consumed.
+ */
+export function change_route_conditional(rnh: rib_head, rt: rtentry, rnd_orig: route_nhop_data, rnd_new: route_nhop_data, rc: rib_cmd_info): number {
+  let error = 0;
+  const rnd = new route_nhop_data();
+  const rt_new = lookup_prefix_rt(rnh, rt, rnd);
+  if (rt_new === null) {
+    if (rnd_orig.rnd_nhop === null) error = add_route(rnh, rt, rnd_new, rc);
+    else {
+      rnd_orig.rnd_nhop = null;
+      rnd_orig.rnd_weight = 0;
+      error = EAGAIN;
+    }
+  } else if (rnd_orig.rnd_nhop === rt_new.rt_nhop) {
+    error = change_route(rnh, rt_new, rnd_new, rc);
+  } else {
+    rnd_orig.rnd_nhop = rt_new.rt_nhop;
+    rnd_orig.rnd_weight = rt_new.rt_weight;
+    error = EAGAIN;
+  }
+  if (error === 0) {
+    if (rnd_orig.rnd_nhop !== null) nhop_free_any(rnd_orig.rnd_nhop);
+  } else if (rnd_new.rnd_nhop !== null) {
+    nhop_free_any(rnd_new.rnd_nhop);
+  }
+  return error;
+}
+
+/**
+ * rib_action(fibnum, RTM_ADD|RTM_DELETE|RTM_CHANGE, info, rc): change fib
+ * fibnum of curvnet as info says.  Returns 0 with the outcome in rc, or an
+ * errno.
+ */
+export function rib_action(fibnum: number, action: number, info: rt_addrinfo, rc: rib_cmd_info = new rib_cmd_info()): number {
+  switch (action) {
+    case RTM_ADD:
+      return rib_add_route(fibnum, info, rc);
+    case RTM_DELETE:
+      return rib_del_route(fibnum, info, rc);
+    case RTM_CHANGE:
+      return rib_change_route(fibnum, info, rc);
+    default:
+      return EOPNOTSUPP;
+  }
+}
+
+/** struct rt_delinfo: rib_walk_del's state across the walk. */
+class rt_delinfo {
+  head: rtentry | null = null;
+  readonly rc = new rib_cmd_info();
+  constructor(
+    readonly rnh: rib_head,
+    readonly filter_f: rib_filter_f_t,
+    readonly filter_arg: unknown,
+    readonly prio: number,
+  ) {}
+}
+
+/** rt_checkdelroute: unlink rt if the filter picks it, chaining it for rib_walk_del. */
+function rt_checkdelroute(rt: rtentry, di: rt_delinfo): number {
+  if (rt_delete_conditional(di.rnh, rt, di.prio, di.filter_f, di.filter_arg, di.rc) !== 0) return 0;
+  if (di.rc.rc_cmd === RTM_DELETE) {
+    rt.rt_chain = di.head;
+    di.head = rt;
+  }
+  return 0;
+}
+
+/**
+ * rib_walk_del: delete every entry of (fibnum, family) the filter picks,
+ * reporting each to route sockets when asked.
+ */
+export function rib_walk_del(fibnum: number, family: number, filter_f: rib_filter_f_t, filter_arg: unknown, report: boolean): void {
+  const rnh = rt_tables_get_rnh(fibnum, family);
+  if (rnh === null) return;
+  const di = new rt_delinfo(rnh, filter_f, filter_arg, NH_PRIORITY_NORMAL);
+  rib_walktree(rnh, (rt) => rt_checkdelroute(rt, di));
+  // rt_chain stacks the unlinked entries; report them in the walk's order.
+  const deleted: rtentry[] = [];
+  while (di.head !== null) {
+    const rt: rtentry = di.head;
+    di.head = rt.rt_chain;
+    rt.rt_chain = null;
+    deleted.push(rt);
+  }
+  for (let i = deleted.length - 1; i >= 0; i--) {
+    const rt = deleted[i];
+    if (report) rt_routemsg(RTM_DELETE, rt, rt.rt_nhop, fibnum);
+    rt_free(rt);
+  }
+}
+
+/** rt_delete_unconditional: unlink rt, no questions, no messages. */
+function rt_delete_unconditional(rt: rtentry, rnh: rib_head): number {
+  if (rib4_deladdr(rnh, rt.rt_dst, rt.rt_plen) === rt) rt_free(rt);
+  return 0;
+}
+
+/** rib_flush_routes: empty one table without telling anyone. */
+function rib_flush_routes(rnh: rib_head): void {
+  rib_walktree(rnh, (rt) => rt_delete_unconditional(rt, rnh));
+}
+
+/** rib_flush_routes_family: drop every route of a family, no messages. */
+export function rib_flush_routes_family(family: number): void {
+  const n = V_rt_numfibs();
+  for (let fibnum = 0; fibnum < n; fibnum++) {
+    const rnh = rt_tables_get_rnh(fibnum, family);
+    if (rnh !== null) rib_flush_routes(rnh);
+  }
+}

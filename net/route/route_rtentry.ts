@@ -1,0 +1,66 @@
+// sys/net/route/route_rtentry.c: making and freeing table entries, and what callers may read of one.
+
+import { AF_INET, type sockaddr } from "../../kern/socket.ts";
+import { rt_mask2plen, rt_masks } from "../radix.ts";
+import { RTF_HOST, RTF_UP } from "../route.ts";
+import type { nhop_object } from "./nhop.ts";
+import { nhop_free_any } from "./nhop_ctl.ts";
+import type { route_nhop_data } from "./route_ctl.ts";
+import { rtentry, type rib_head } from "./route_var.ts";
+
+/**
+ * rt_alloc(rnh, dst, netmask, nh): an entry for dst/netmask (a host entry
+ * without a netmask), dst masked, not yet in the table.  NULL for a mask
+ * the table cannot hold (non-contiguous, see net/radix.ts).
+ *
+ * Departure: the entry is born with its nexthop (FreeBSD sets rt_nhop when
+ * add_route links it), so that rt_nhop is never NULL here.
+ */
+export function rt_alloc(_rnh: rib_head, dst: sockaddr, netmask: sockaddr | null, nh: nhop_object): rtentry | null {
+  const a = "sin_addr" in dst ? dst.sin_addr : 0;
+  let plen = 32;
+  if (netmask !== null) {
+    if (!("sin_addr" in netmask)) return null;
+    plen = rt_mask2plen(netmask.sin_addr);
+    if (plen < 0) return null;
+  }
+  const rt = new rtentry(nh);
+  rt.rte_flags = RTF_UP | (netmask === null ? RTF_HOST : 0);
+  rt.rt_plen = plen;
+  rt.rt_mask = rt_masks[plen] >>> 0;
+  rt.rt_dst = (a & rt_masks[plen]) >>> 0;
+  return rt;
+}
+
+/**
+ * rt_free: the entry is unlinked and done with.  FreeBSD waits for the
+ * epoch to end; with no epoch here its nexthop reference drops at once.
+ */
+export function rt_free(rt: rtentry): void {
+  nhop_free_any(rt.rt_nhop);
+}
+
+export function rt_is_host(rt: rtentry): boolean {
+  return (rt.rte_flags & RTF_HOST) !== 0;
+}
+
+/** rt_get_family: only AF_INET tables exist. */
+export function rt_get_family(_rt: rtentry): number {
+  return AF_INET;
+}
+
+/** rt_get_raw_nhop: the entry's nexthop. */
+export function rt_get_raw_nhop(rt: rtentry): nhop_object {
+  return rt.rt_nhop;
+}
+
+/** rt_get_rnd: the entry's nexthop and weight into rnd. */
+export function rt_get_rnd(rt: rtentry, rnd: route_nhop_data): void {
+  rnd.rnd_nhop = rt.rt_nhop;
+  rnd.rnd_weight = rt.rt_weight;
+}
+
+/** rt_get_inet_prefix_plen: the entry's address and prefix length. */
+export function rt_get_inet_prefix_plen(rt: rtentry): { addr: number; plen: number } {
+  return { addr: rt.rt_dst, plen: rt_is_host(rt) ? 32 : rt.rt_plen };
+}
