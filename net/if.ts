@@ -4,6 +4,8 @@
 // between vnets (if_vmove) and sending borrowed interfaces home when a vnet
 // dies (vnet_if_return); the generic interface ioctls (ifioctl).
 
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
 import type { mbuf } from "../kern/mbuf.ts";
@@ -858,6 +860,16 @@ export function sysctl_iflist(cred: ucred): if_msghdr[] {
         media: if_media_hook.get(ifp)?.() ?? null,
       };
     });
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+/** The interface index of a name in the caller's vnet (if_nametoindex), 0 if none. */
+export function sys_if_nametoindex(p: proc, name: string): number {
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "if_nametoindex");
+  try {
+    return ifunit(name)?.if_index ?? 0;
   } finally {
     CURVNET_RESTORE(saved);
   }

@@ -10,6 +10,11 @@
 // call (kern/sys_socket.ts calls it for a PF_ROUTE socket); sockets that
 // read announcements subscribe with rts_attach().
 
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { CRED_TO_VNET } from "../kern/kern_jail.ts";
+import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
+import { IFCOUNTER_COLLISIONS, IFCOUNTER_IBYTES, IFCOUNTER_IERRORS, IFCOUNTER_IMCASTS, IFCOUNTER_IPACKETS, IFCOUNTER_IQDROPS, IFCOUNTER_OBYTES, IFCOUNTER_OERRORS, IFCOUNTER_OMCASTS, IFCOUNTER_OPACKETS, IFCOUNTER_OQDROPS, V_ifnet } from "./if.ts";
+import { rt_dump, rtstat_fetch, type rt_dump_entry } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
@@ -599,3 +604,145 @@ export function rt_ifannouncemsg(ifp: ifnet, what: number): void {
 }
 set_rt_ifannouncemsg_hook(rt_ifannouncemsg);
 
+/** sysctl net.route.0.AF_INET.NET_RT_DUMP.0.fib: the routes of one fib, in
+ *  the order FreeBSD's radix walk yields them: by destination, and for the
+ *  same destination the longer prefix first (the dupedkey chain's order). */
+export function sys_rtdump(p: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "sysctl_rtsock");
+  try {
+    const r = rt_dump(fibnum);
+    r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
+    return r;
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// getifaddrs(3) (sysctl NET_RT_IFLISTL): one record per interface (its
+// AF_LINK address and if_data) followed by one per IPv4 address with the
+// address's own packet counters, in the caller's vnet.
+
+export interface ifaddrs_data {
+  ifi_mtu: number;
+  ifi_ipackets: number;
+  ifi_ierrors: number;
+  ifi_iqdrops: number;
+  ifi_opackets: number;
+  ifi_oerrors: number;
+  ifi_oqdrops: number;
+  ifi_collisions: number;
+  ifi_ibytes: number;
+  ifi_obytes: number;
+  ifi_imcasts: number;
+  ifi_omcasts: number;
+}
+
+export interface ifaddrs_rec {
+  ifa_name: string;
+  ifa_flags: number;
+  /** AF_LINK or AF_INET. */
+  family: number;
+  /** AF_LINK: sdl_index, sdl_type, the name (sdl_nlen) and LLADDR. */
+  sdl_index: number;
+  sdl_type: number;
+  sdl_lladdr: Uint8Array;
+  /** AF_INET: address, netmask and broadcast/destination, host order. */
+  addr: number;
+  netmask: number;
+  dstaddr: number | null;
+  ifa_data: ifaddrs_data;
+}
+
+function if_data_zero(): ifaddrs_data {
+  return {
+    ifi_mtu: 0,
+    ifi_ipackets: 0,
+    ifi_ierrors: 0,
+    ifi_iqdrops: 0,
+    ifi_opackets: 0,
+    ifi_oerrors: 0,
+    ifi_oqdrops: 0,
+    ifi_collisions: 0,
+    ifi_ibytes: 0,
+    ifi_obytes: 0,
+    ifi_imcasts: 0,
+    ifi_omcasts: 0,
+  };
+}
+
+export function sys_getifaddrs(p: proc): ifaddrs_rec[] {
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "sysctl_iflist");
+  try {
+    const out: ifaddrs_rec[] = [];
+    const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+    for (const ifp of list) {
+      const flags = (ifp.if_flags | ifp.if_drv_flags) >>> 0;
+      const c = ifp.if_counters;
+      const sdl = ifp.if_addr?.ifa_addr;
+      const d: ifaddrs_data = {
+        ifi_mtu: ifp.if_mtu,
+        ifi_ipackets: c[IFCOUNTER_IPACKETS],
+        ifi_ierrors: c[IFCOUNTER_IERRORS],
+        ifi_iqdrops: c[IFCOUNTER_IQDROPS],
+        ifi_opackets: c[IFCOUNTER_OPACKETS],
+        ifi_oerrors: c[IFCOUNTER_OERRORS],
+        ifi_oqdrops: c[IFCOUNTER_OQDROPS],
+        ifi_collisions: c[IFCOUNTER_COLLISIONS],
+        ifi_ibytes: c[IFCOUNTER_IBYTES],
+        ifi_obytes: c[IFCOUNTER_OBYTES],
+        ifi_imcasts: c[IFCOUNTER_IMCASTS],
+        ifi_omcasts: c[IFCOUNTER_OMCASTS],
+      };
+      out.push({
+        ifa_name: ifp.if_xname,
+        ifa_flags: flags,
+        family: AF_LINK,
+        sdl_index: ifp.if_index,
+        sdl_type: ifp.if_type,
+        sdl_lladdr: sdl instanceof sockaddr_dl ? sdl.sdl_lladdr.slice() : new Uint8Array(0),
+        addr: 0,
+        netmask: 0,
+        dstaddr: null,
+        ifa_data: d,
+      });
+      for (const ifa of ifp.if_addrhead) {
+        const a = ifa.ifa_addr;
+        if (!("sin_addr" in a)) continue;
+        const nm = ifa.ifa_netmask;
+        const da = ifa.ifa_dstaddr;
+        const ad = if_data_zero();
+        ad.ifi_ipackets = ifa.ifa_ipackets;
+        ad.ifi_opackets = ifa.ifa_opackets;
+        ad.ifi_ibytes = ifa.ifa_ibytes;
+        ad.ifi_obytes = ifa.ifa_obytes;
+        out.push({
+          ifa_name: ifp.if_xname,
+          ifa_flags: flags,
+          family: AF_INET,
+          sdl_index: ifp.if_index,
+          sdl_type: ifp.if_type,
+          sdl_lladdr: new Uint8Array(0),
+          addr: a.sin_addr,
+          netmask: nm !== null && "sin_addr" in nm ? nm.sin_addr : 0,
+          dstaddr: da !== null && "sin_addr" in da ? da.sin_addr : null,
+          ifa_data: ad,
+        });
+      }
+    }
+    return out;
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+/** The rtstat counters of the caller's vnet and rttrash (netstat -rs reads
+ *  them from kernel memory). */
+export function sys_rtstat(p: proc): { rtstat: number[]; rttrash: number } {
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "kvm_read");
+  try {
+    return { rtstat: rtstat_fetch(), rttrash: 0 };
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}

@@ -7,16 +7,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { strerror } from "../kern/errno.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
-import {
-  sys_arp_delete,
-  sys_arp_dump,
-  sys_arp_guess_ifindex,
-  sys_arp_set,
-  sys_getifaddrs,
-  sys_if_nametoindex,
-  type neigh_entry,
-} from "../kern/sys_generic.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
+import { sys_arp_delete, sys_arp_dump, sys_arp_guess_ifindex, sys_arp_set, type neigh_entry } from "../net/if_llatbl.ts";
+import { sys_getifaddrs } from "../net/rtsock.ts";
+import { sys_if_nametoindex } from "../net/if.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK } from "../kern/socket.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../net/if.ts";
@@ -216,7 +210,7 @@ function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     if (a === "temp") {
-      const r = kernel_sysctlbyname(kp.p_ucred, "net.link.ether.inet.max_age");
+      const r = sysctlbyname(kp, "net.link.ether.inet.max_age");
       if (r.error !== 0 || typeof r.value !== "number") errx(ctx, 1, `sysctlbyname: ${strerror(r.error)}`);
       opts.expire_time = r.value;
     } else if (a === "pub") {

@@ -29,9 +29,9 @@ import {
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
-import { prison_find_name } from "../kern/kern_jail.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { jail_getid } from "./libjail.ts";
 
 const IFFBITS: [number, string][] = [
   [0x1, "UP"],
@@ -161,12 +161,12 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
       if (a === "-j") {
         const jname = argv.shift();
         if (jname === undefined) usage(ctx);
-        const pr = prison_find_name(jname);
-        if (pr === null) {
+        const jid = jail_getid(kp, jname);
+        if (jid < 0) {
           ctx.stderr.write(`ifconfig: jail "${jname}" not found\n`);
           throw new prog_exit(1);
         }
-        const e = sys_jail_attach_proc(kp, pr.pr_id);
+        const e = sys_jail_attach_proc(kp, jid);
         if (e !== 0) {
           ctx.stderr.write(`ifconfig: cannot attach to jail ${jname}: ${strerror(e)}\n`);
           throw new prog_exit(1);
@@ -282,12 +282,12 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
     return v;
   };
   const jid_of = (j: string): number => {
-    const pr = prison_find_name(j);
-    if (pr === null) {
+    const jid = jail_getid(kp, j);
+    if (jid < 0) {
       ctx.stderr.write(`ifconfig: jail "${j}" not found\n`);
       throw new prog_exit(1);
     }
-    return pr.pr_id;
+    return jid;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -7,10 +7,13 @@
 // getifaddrs and the mbuf zone statistics.
 
 import { ENOENT, ESRCH, strerror } from "../kern/errno.ts";
-import { sysctl_kern_proc } from "../kern/kern_sig.ts";
 import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
-import { sys_getfib, sys_getifaddrs, sys_mbstat, sys_pcblist, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../kern/sys_generic.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
+import { kinfo_getallproc } from "./libutil.ts";
+import { sys_getfib } from "../kern/uipc_syscalls.ts";
+import { sys_getifaddrs, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../net/rtsock.ts";
+import { sys_mbstat } from "../kern/kern_mbuf.ts";
+import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
@@ -356,8 +359,43 @@ function inetprint(a: number, port: number, proto: string, num_port: boolean, f:
   return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
 }
 
+/** One struct xinpcb of a pcblist sysctl. */
+interface xinpcb {
+  xso_protocol: number;
+  inp_vflag: number;
+  inp_flags: number;
+  inp_laddr: number;
+  inp_lport: number;
+  inp_faddr: number;
+  inp_fport: number;
+  so_rcv_cc: number;
+  so_snd_cc: number;
+}
+
+/** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
+function pcblist(kp: proc, mibvar: string): xinpcb[] {
+  const r = sysctlbyname(kp, mibvar);
+  const out: xinpcb[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return out;
+  const w = r.value as readonly number[];
+  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) {
+    out.push({
+      xso_protocol: w[o + XI_PROTOCOL],
+      inp_vflag: w[o + XI_VFLAG],
+      inp_flags: w[o + XI_FLAGS],
+      inp_laddr: w[o + XI_LADDR],
+      inp_lport: w[o + XI_LPORT],
+      inp_faddr: w[o + XI_FADDR],
+      inp_fport: w[o + XI_FPORT],
+      so_rcv_cc: w[o + XI_RCV_CC],
+      so_snd_cc: w[o + XI_SND_CC],
+    });
+  }
+  return out;
+}
+
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number): void {
-  const list = sys_pcblist(kp, proto === IPPROTO_UDP ? "udp" : "raw");
+  const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
@@ -392,7 +430,7 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
 // Statistics (inet.c): fetch_stats reads the sysctl (or zeroes it with -z).
 
 function fetch_stats(ctx: prog_ctx, name: string, zflag: boolean): number[] | null {
-  const r = kernel_sysctlbyname(ctx.p.p_ucred, name, zflag ? 0 : null);
+  const r = sysctlbyname(ctx.p, name, zflag ? 0 : null);
   if (r.error !== 0) {
     // A protocol this kernel lacks (ENOENT) is skipped without a word.
     if (r.error !== ENOENT) ctx.stderr.write(`netstat: sysctl ${name}: ${strerror(r.error)}\n`);
@@ -617,7 +655,7 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   if (show(reflect)) o += `\t${reflect} message response${plural(reflect)} generated\n`;
   if (show(badaddr)) o += `\t${badaddr} invalid return address${plurales(badaddr)}\n`;
   if (show(noroute)) o += `\t${noroute} no return route${plural(noroute)}\n`;
-  const mr = kernel_sysctlbyname(ctx.p.p_ucred, "net.inet.icmp.maskrepl");
+  const mr = sysctlbyname(ctx.p, "net.inet.icmp.maskrepl");
   if (mr.error === 0) o += `\tICMP address mask responses are ${mr.value !== 0 ? "en" : "dis"}abled\n`;
   ctx.stdout.write(o);
 }
@@ -704,7 +742,7 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
 
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   if (fibnum === -1) fibnum = sys_getfib(kp);
-  const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+  const nf = sysctlbyname(kp, "net.fibs").value;
   const numfibs = typeof nf === "number" ? nf : 1;
   if (fibnum < 0 || fibnum > numfibs - 1) errx(ctx, EX_USAGE, `${fibnum}: invalid fib`);
   let o = "Routing tables";
@@ -919,7 +957,7 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
 
 /** kern.proc.pid's ki_comm, or "??????" for a process gone. */
 function bpf_pidname(ctx: prog_ctx, pid: number): string {
-  const kip = sysctl_kern_proc(ctx.p.p_ucred).find((k) => k.ki_pid === pid);
+  const kip = kinfo_getallproc(ctx.p).procs.find((k) => k.ki_pid === pid);
   if (kip === undefined) {
     ctx.stderr.write(`netstat: kern.proc.pid failed: ${strerror(ESRCH)}\n`);
     return "??????";
@@ -942,11 +980,11 @@ function bpf_flags(dv: DataView, off: number): string {
 
 function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
   if (zflag) {
-    const z = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
+    const z = sysctlbyname(ctx.p, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
     if (z.error !== 0) ctx.stderr.write(`netstat: failed to zero bpf counters: ${strerror(z.error)}\n`);
     return;
   }
-  const r = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats");
+  const r = sysctlbyname(ctx.p, "net.bpf.stats");
   if (r.error !== 0 || !Array.isArray(r.value)) {
     ctx.stderr.write(`netstat: net.bpf.stats: ${strerror(r.error)}\n`);
     return;

@@ -29,7 +29,7 @@ import {
   RTM_DELETE,
   RTM_GET,
 } from "../net/route.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 export const routeflags: [number, string][] = [
@@ -265,7 +265,7 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
       }
       // The routing socket writes to the socket's fib (setsockopt SO_SETFIB).
       if (fib !== 0) {
-        const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+        const nf = sysctlbyname(kp, "net.fibs").value;
         if (typeof nf === "number" && fib >= nf) {
           ctx.stderr.write(`route: fib number ${fib} is invalid\n`);
           throw new prog_exit(1);
@@ -286,7 +286,7 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
       let line = `${what} ${ishost ? "host" : "net"} ${routename(d.addr, mask)}`;
       if (gwstr !== null) {
         line += `: gateway ${gwstr}`;
-        const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+        const nf = sysctlbyname(kp, "net.fibs").value;
         if (typeof nf === "number" && nf > 1) line += ` fib ${fib}`;
       }
       if (error === 0) {

@@ -10,7 +10,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { EACCES, EINTR, ENXIO, EPERM } from "../kern/errno.ts";
-import { sys_bpf_close, sys_bpf_getdlt, sys_bpf_open, sys_bpf_read, sys_bpf_stats, sys_bpf_wait, sys_getifaddrs } from "../kern/sys_generic.ts";
+import { sys_bpf_close, sys_bpf_getdlt, sys_bpf_open, sys_bpf_read, sys_bpf_stats, sys_bpf_wait } from "../net/bpf.ts";
+import { sys_getifaddrs } from "../net/rtsock.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { SIGHUP, SIGINT, SIGTERM, sys_sigaction } from "../kern/kern_sig.ts";
 import { AF_LINK } from "../kern/socket.ts";

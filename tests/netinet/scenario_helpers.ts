@@ -17,7 +17,7 @@ import type { prog_ctx } from "../../sbin/libc.ts";
 import type { proc } from "../../kern/uipc_syscalls.ts";
 import type { if_msghdr } from "../../net/if.ts";
 import type { rt_dump_entry } from "../../net/route.ts";
-import type { neigh_entry } from "../../kern/sys_generic.ts";
+import type { neigh_entry } from "../../net/if_llatbl.ts";
 
 /** What `snap` records: the counters, and the tables userland reads
  *  (ifconfig's interface list, netstat -rn's routes, arp -a's entries). */
