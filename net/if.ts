@@ -4,8 +4,6 @@
 // between vnets (if_vmove) and sending borrowed interfaces home when a vnet
 // dies (vnet_if_return); the generic interface ioctls (ifioctl).
 
-import type { proc } from "../kern/uipc_syscalls.ts";
-import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
 import type { mbuf } from "../kern/mbuf.ts";
@@ -618,6 +616,10 @@ export const SIOCGIFINDEX = 0xc0206920;
 export const SIOCSIFDESCR = 0x80206929;
 export const SIOCGIFDESCR = 0xc020692a;
 export const SIOCSIFLLADDR = 0x8020693c;
+export const SIOCGIFCAP = 0xc020691f;
+export const SIOCGIFMEDIA = 0xc0306938;
+export const SIOCGIFGROUP = 0xc0286988;
+export const SIOCGHWADDR = 0xc020693e;
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -631,6 +633,15 @@ export interface ifreq {
   /** SIOCSIFNAME's new name, SIOCSIFDESCR's text; the new name on output. */
   ifr_data?: string;
   ifr_lladdr?: Uint8Array;
+  /** SIOCGIFCAP: the capabilities the interface has and those enabled. */
+  ifr_reqcap?: number;
+  ifr_curcap?: number;
+  /** SIOCGIFGROUP (struct ifgroupreq): the groups the interface is in. */
+  ifr_groups?: string[];
+  /** SIOCGIFMEDIA: the driver's description of its media.  A departure:
+   *  FreeBSD hands back IFM_ words (struct ifmediareq) that ifconfig names
+   *  from its own tables; the drivers here describe it as text. */
+  ifr_media?: string;
 }
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
@@ -710,6 +721,24 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
     case SIOCGIFDESCR:
       ifr.ifr_data = ifp.if_description;
       return 0;
+    case SIOCGIFCAP:
+      ifr.ifr_reqcap = ifp.if_capabilities;
+      ifr.ifr_curcap = ifp.if_capenable;
+      return 0;
+    case SIOCGIFGROUP:
+      ifr.ifr_groups = ifp.if_groups.slice();
+      return 0;
+    case SIOCGHWADDR:
+      if (ifp.if_hw_addr === null) return ENODEV;
+      ifr.ifr_lladdr = ifp.if_hw_addr.slice();
+      return 0;
+    case SIOCGIFMEDIA: {
+      // Drivers without media leave it to ether_ioctl, which refuses.
+      const media = if_media_hook.get(ifp);
+      if (media === undefined) return EINVAL;
+      ifr.ifr_media = media();
+      return 0;
+    }
     case SIOCSIFFLAGS: {
       error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
       if (error !== 0) return error;
@@ -860,16 +889,6 @@ export function sysctl_iflist(cred: ucred): if_msghdr[] {
         media: if_media_hook.get(ifp)?.() ?? null,
       };
     });
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}
-
-/** The interface index of a name in the caller's vnet (if_nametoindex), 0 if none. */
-export function sys_if_nametoindex(p: proc, name: string): number {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "if_nametoindex");
-  try {
-    return ifunit(name)?.if_index ?? 0;
   } finally {
     CURVNET_RESTORE(saved);
   }

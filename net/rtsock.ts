@@ -13,14 +13,15 @@
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
-import { IFCOUNTER_COLLISIONS, IFCOUNTER_IBYTES, IFCOUNTER_IERRORS, IFCOUNTER_IMCASTS, IFCOUNTER_IPACKETS, IFCOUNTER_IQDROPS, IFCOUNTER_OBYTES, IFCOUNTER_OERRORS, IFCOUNTER_OMCASTS, IFCOUNTER_OPACKETS, IFCOUNTER_OQDROPS, V_ifnet } from "./if.ts";
+import { IFCOUNTERS, V_ifnet } from "./if.ts";
+import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
 import { rt_dump, rtstat_fetch, type rt_dump_entry } from "./route.ts";
-import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
+import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
@@ -619,122 +620,91 @@ export function sys_rtdump(p: proc, fibnum: number): { error: number; entries: r
 }
 
 // ---------------------------------------------------------------------------
-// getifaddrs(3) (sysctl NET_RT_IFLISTL): one record per interface (its
-// AF_LINK address and if_data) followed by one per IPv4 address with the
-// address's own packet counters, in the caller's vnet.
+// sysctl net.routetable (CTL_NET, PF_ROUTE): sysctl_rtsock.  Its name is
+// {0, af, NET_RT_*, arg}; NET_RT_IFLIST and NET_RT_IFLISTL answer with the
+// interface list of curvnet as routing messages, one after another, each
+// opening with its length and type (words here rather than bytes):
+//
+//   RTM_IFINFO:  IFM_* words, then if_data's counters (IFCOUNTERS words in
+//                IFCOUNTER_ order), then the name and the link-level
+//                address, each as a length and its character/byte codes;
+//   RTM_NEWADDR: IFAM_* words, one per IPv4 address of that interface,
+//                with the address's own counters (ifa_msghdrl's ifam_data).
 
-export interface ifaddrs_data {
-  ifi_mtu: number;
-  ifi_ipackets: number;
-  ifi_ierrors: number;
-  ifi_iqdrops: number;
-  ifi_opackets: number;
-  ifi_oerrors: number;
-  ifi_oqdrops: number;
-  ifi_collisions: number;
-  ifi_ibytes: number;
-  ifi_obytes: number;
-  ifi_imcasts: number;
-  ifi_omcasts: number;
-}
+export const NET_RT_DUMP = 1;
+export const NET_RT_FLAGS = 2;
+export const NET_RT_IFLIST = 3;
+export const NET_RT_IFMALIST = 4;
+export const NET_RT_IFLISTL = 5;
 
-export interface ifaddrs_rec {
-  ifa_name: string;
-  ifa_flags: number;
-  /** AF_LINK or AF_INET. */
-  family: number;
-  /** AF_LINK: sdl_index, sdl_type, the name (sdl_nlen) and LLADDR. */
-  sdl_index: number;
-  sdl_type: number;
-  sdl_lladdr: Uint8Array;
-  /** AF_INET: address, netmask and broadcast/destination, host order. */
-  addr: number;
-  netmask: number;
-  dstaddr: number | null;
-  ifa_data: ifaddrs_data;
-}
+export const RTM_HDR_LEN = 0;
+export const RTM_HDR_TYPE = 1;
+export const IFM_FLAGS = 2;
+export const IFM_INDEX = 3;
+export const IFM_TYPE = 4;
+export const IFM_MTU = 5;
+export const IFM_METRIC = 6;
+export const IFM_LINK_STATE = 7;
+export const IFM_BAUDRATE = 8;
+export const IFM_COUNTERS = 9;
+export const IFAM_INDEX = 2;
+export const IFAM_FLAGS = 3;
+export const IFAM_FAMILY = 4;
+export const IFAM_ADDR = 5;
+export const IFAM_NETMASK = 6;
+/** 1 when IFAM_DSTADDR holds a broadcast or destination address. */
+export const IFAM_HAS_DST = 7;
+export const IFAM_DSTADDR = 8;
+export const IFAM_IPACKETS = 9;
+export const IFAM_OPACKETS = 10;
+export const IFAM_IBYTES = 11;
+export const IFAM_OBYTES = 12;
+export const IFAM_LEN = 13;
 
-function if_data_zero(): ifaddrs_data {
-  return {
-    ifi_mtu: 0,
-    ifi_ipackets: 0,
-    ifi_ierrors: 0,
-    ifi_iqdrops: 0,
-    ifi_opackets: 0,
-    ifi_oerrors: 0,
-    ifi_oqdrops: 0,
-    ifi_collisions: 0,
-    ifi_ibytes: 0,
-    ifi_obytes: 0,
-    ifi_imcasts: 0,
-    ifi_omcasts: 0,
-  };
-}
-
-export function sys_getifaddrs(p: proc): ifaddrs_rec[] {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "sysctl_iflist");
-  try {
-    const out: ifaddrs_rec[] = [];
-    const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
-    for (const ifp of list) {
-      const flags = (ifp.if_flags | ifp.if_drv_flags) >>> 0;
-      const c = ifp.if_counters;
-      const sdl = ifp.if_addr?.ifa_addr;
-      const d: ifaddrs_data = {
-        ifi_mtu: ifp.if_mtu,
-        ifi_ipackets: c[IFCOUNTER_IPACKETS],
-        ifi_ierrors: c[IFCOUNTER_IERRORS],
-        ifi_iqdrops: c[IFCOUNTER_IQDROPS],
-        ifi_opackets: c[IFCOUNTER_OPACKETS],
-        ifi_oerrors: c[IFCOUNTER_OERRORS],
-        ifi_oqdrops: c[IFCOUNTER_OQDROPS],
-        ifi_collisions: c[IFCOUNTER_COLLISIONS],
-        ifi_ibytes: c[IFCOUNTER_IBYTES],
-        ifi_obytes: c[IFCOUNTER_OBYTES],
-        ifi_imcasts: c[IFCOUNTER_IMCASTS],
-        ifi_omcasts: c[IFCOUNTER_OMCASTS],
-      };
-      out.push({
-        ifa_name: ifp.if_xname,
-        ifa_flags: flags,
-        family: AF_LINK,
-        sdl_index: ifp.if_index,
-        sdl_type: ifp.if_type,
-        sdl_lladdr: sdl instanceof sockaddr_dl ? sdl.sdl_lladdr.slice() : new Uint8Array(0),
-        addr: 0,
-        netmask: 0,
-        dstaddr: null,
-        ifa_data: d,
-      });
-      for (const ifa of ifp.if_addrhead) {
-        const a = ifa.ifa_addr;
-        if (!("sin_addr" in a)) continue;
-        const nm = ifa.ifa_netmask;
-        const da = ifa.ifa_dstaddr;
-        const ad = if_data_zero();
-        ad.ifi_ipackets = ifa.ifa_ipackets;
-        ad.ifi_opackets = ifa.ifa_opackets;
-        ad.ifi_ibytes = ifa.ifa_ibytes;
-        ad.ifi_obytes = ifa.ifa_obytes;
-        out.push({
-          ifa_name: ifp.if_xname,
-          ifa_flags: flags,
-          family: AF_INET,
-          sdl_index: ifp.if_index,
-          sdl_type: ifp.if_type,
-          sdl_lladdr: new Uint8Array(0),
-          addr: a.sin_addr,
-          netmask: nm !== null && "sin_addr" in nm ? nm.sin_addr : 0,
-          dstaddr: da !== null && "sin_addr" in da ? da.sin_addr : null,
-          ifa_data: ad,
-        });
-      }
+function sysctl_iflist_msgs(af: number, out: number[]): void {
+  const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+  for (const ifp of list) {
+    const flags = (ifp.if_flags | ifp.if_drv_flags) >>> 0;
+    const at = out.length;
+    out.push(0, RTM_IFINFO, flags, ifp.if_index, ifp.if_type, ifp.if_mtu, ifp.if_metric, ifp.if_link_state, ifp.if_baudrate);
+    for (let i = 0; i < IFCOUNTERS; i++) out.push(ifp.if_counters[i]);
+    out.push(ifp.if_xname.length);
+    for (let i = 0; i < ifp.if_xname.length; i++) out.push(ifp.if_xname.charCodeAt(i));
+    const sdl = ifp.if_addr?.ifa_addr;
+    const ll = sdl instanceof sockaddr_dl ? sdl.sdl_lladdr : new Uint8Array(0);
+    out.push(ll.length, ...ll);
+    out[at + RTM_HDR_LEN] = out.length - at;
+    if (af !== 0 && af !== AF_INET) continue;
+    for (const ifa of ifp.if_addrhead) {
+      const a = ifa.ifa_addr;
+      if (!("sin_addr" in a)) continue;
+      const nm = ifa.ifa_netmask;
+      const da = ifa.ifa_dstaddr;
+      const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
+      out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
+      out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
     }
-    return out;
-  } finally {
-    CURVNET_RESTORE(saved);
   }
 }
+
+/** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
+ *  (kern_sysctl set it). */
+function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_req): number {
+  const name = arg1 as readonly number[];
+  if (req.newval !== null) return EPERM;
+  if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
+  const af = name[1];
+  switch (name[2]) {
+    case NET_RT_IFLIST:
+    case NET_RT_IFLISTL: {
+      const out: number[] = [];
+      sysctl_iflist_msgs(af, out);
+      return SYSCTL_OUT(req, out);
+    }
+  }
+  return EOPNOTSUPP;
+}
+SYSCTL_NODE(_net, PF_ROUTE, "routetable", CTLFLAG_RD | CTLFLAG_MPSAFE, sysctl_rtsock, "Return route tables and interface/address lists");
 
 /** The rtstat counters of the caller's vnet and rttrash (netstat -rs reads
  *  them from kernel memory). */

@@ -9,8 +9,7 @@ import path from "node:path";
 import { strerror } from "../kern/errno.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { sys_arp_delete, sys_arp_dump, sys_arp_guess_ifindex, sys_arp_set, type neigh_entry } from "../net/if_llatbl.ts";
-import { sys_getifaddrs } from "../net/rtsock.ts";
-import { sys_if_nametoindex } from "../net/if.ts";
+import { getifaddrs, if_nametoindex } from "./libc_getifaddrs.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK } from "../kern/socket.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../net/if.ts";
@@ -97,7 +96,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
     if (func === 0) func = F_GET;
     if (opts.rifname !== null) {
       if (func !== F_GET && !(func === F_DELETE && opts.aflag)) errx(ctx, 1, "-i not applicable to this operation");
-      opts.rifindex = sys_if_nametoindex(kp, opts.rifname);
+      opts.rifindex = if_nametoindex(kp, opts.rifname);
       if (opts.rifindex === 0) errx(ctx, 1, `interface ${opts.rifname} does not exist`);
     }
     let rtn = 0;
@@ -282,7 +281,7 @@ function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
 
 /** get_ether_addr: the MAC of an interface on the same subnet as addr. */
 function get_ether_addr(ctx: prog_ctx, kp: proc, ipaddr: number): Uint8Array | null {
-  const ifas = sys_getifaddrs(kp);
+  const ifas = getifaddrs(kp).ifap;
   const ifa = ifas.find(
     (a) =>
       a.family === AF_INET &&

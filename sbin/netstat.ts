@@ -11,7 +11,8 @@ import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
-import { sys_getifaddrs, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../net/rtsock.ts";
+import { sys_rtdump, sys_rtstat } from "../net/rtsock.ts";
+import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { sys_mbstat } from "../kern/kern_mbuf.ts";
 import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
@@ -835,7 +836,7 @@ function show_stat(width: number, value: number, showvalue: boolean, div1000: bo
 }
 
 function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
-  const ifap = sys_getifaddrs(kp);
+  const ifap = getifaddrs(kp).ifap;
   let ifn_len_max = 5;
   let net_len = 13;
   const addr_len = 17;

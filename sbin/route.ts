@@ -3,11 +3,11 @@
 // -static, route(8)'s messages and exit statuses.
 
 import { EEXIST, EPERM, ESRCH, EBUSY, ENOBUFS, EADDRINUSE, strerror } from "../kern/errno.ts";
-import { AF_ROUTE, SOCK_RAW, SOL_SOCKET, SO_SETFIB } from "../kern/socket.ts";
+import { AF_LINK, AF_ROUTE, SOCK_RAW, SOL_SOCKET, SO_SETFIB } from "../kern/socket.ts";
 import { sys_close, sys_route, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { inet_aton, inet_ntoa, in_len2mask, in_mask2len, sockaddr_in, IN_CLASSA, IN_CLASSB, IN_CLASSC, IN_CLASSA_NET, IN_CLASSB_NET, IN_CLASSC_NET } from "../netinet/in.ts";
 import { sockaddr_dl, IFT_ETHER } from "../net/if_dl.ts";
-import { sysctl_iflist } from "../net/if.ts";
+import { getifaddrs } from "./libc_getifaddrs.ts";
 import { rt_msghdr } from "../net/rtsock.ts";
 import {
   RTA_DST,
@@ -216,14 +216,14 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
     // The gateway: an address, or with -iface an interface name or address.
     let gw: sockaddr_in | sockaddr_dl | null = null;
     if (gwstr !== null) {
-      const ifs = sysctl_iflist(kp.p_ucred);
-      const byname = ifs.find((x) => x.name === gwstr);
+      const ifs = getifaddrs(kp).ifap.filter((x) => x.family === AF_LINK);
+      const byname = ifs.find((x) => x.ifa_name === gwstr);
       const ga = inet_aton(gwstr);
       if (ga !== null && byname === undefined) {
         gw = new sockaddr_in(ga);
         if (!iface) flags |= RTF_GATEWAY;
       } else if (byname !== undefined) {
-        gw = new sockaddr_dl(byname.index, byname.type, byname.name, byname.type === IFT_ETHER ? byname.lladdr : new Uint8Array(0));
+        gw = new sockaddr_dl(byname.sdl_index, byname.sdl_type, byname.ifa_name, byname.sdl_type === IFT_ETHER ? byname.sdl_lladdr : new Uint8Array(0));
       } else {
         ctx.stderr.write(`route: bad address: ${gwstr}\n`);
         throw new prog_exit(1);
@@ -256,10 +256,9 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
         msg.rtm_addrs |= RTA_IFP;
       }
       if (ifpname !== null) {
-        const ifs = sysctl_iflist(kp.p_ucred);
-        const x = ifs.find((y) => y.name === ifpname);
+        const x = getifaddrs(kp).ifap.find((y) => y.family === AF_LINK && y.ifa_name === ifpname);
         if (x !== undefined) {
-          msg.rtm_sa[RTAX_IFP] = new sockaddr_dl(x.index, x.type, x.name, new Uint8Array(0));
+          msg.rtm_sa[RTAX_IFP] = new sockaddr_dl(x.sdl_index, x.sdl_type, x.ifa_name, new Uint8Array(0));
           msg.rtm_addrs |= RTA_IFP;
         }
       }

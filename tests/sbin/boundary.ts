@@ -49,6 +49,56 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["jail_params", "the jail parameter table: libjail reads it from sysctl security.jail.param in C"],
 ]);
 
+/**
+ * The system calls programs make, each with the FreeBSD call it is.  A
+ * `sys_` name not listed here is not a FreeBSD entry point and is reported.
+ */
+export const SYSCALLS = new Map<string, string>([
+  ["sys_socket", "socket(2)"],
+  ["sys_bind", "bind(2)"],
+  ["sys_connect", "connect(2)"],
+  ["sys_sendto", "sendto(2)"],
+  ["sys_recvfrom", "recvfrom(2)"],
+  ["sys_setsockopt", "setsockopt(2)"],
+  ["sys_getsockopt", "getsockopt(2)"],
+  ["sys_getsockname", "getsockname(2)"],
+  ["sys_getpeername", "getpeername(2)"],
+  ["sys_shutdown", "shutdown(2)"],
+  ["sys_close", "close(2)"],
+  ["sys_ioctl", "ioctl(2)"],
+  ["sys_poll", "poll(2)"],
+  ["sys_wait_readable", "poll(2) on one descriptor"],
+  ["sys_route", "write(2) of a message on a routing socket, and the reply read(2) back"],
+  ["sys_route_recv", "read(2) on a routing socket"],
+  ["sys___sysctl", "__sysctl(2)"],
+  ["sys_clock_gettime", "clock_gettime(2)"],
+  ["sys_nanosleep", "nanosleep(2)"],
+  ["sys_kill", "kill(2)"],
+  ["sys_sigaction", "sigaction(2)"],
+  ["sys_setfib", "setfib(2)"],
+  ["sys_getfib", "getfib(2)"],
+  ["sys_jail_set", "jail_set(2)"],
+  ["sys_jail_get", "jail_get(2)"],
+  ["sys_jail_remove", "jail_remove(2)"],
+  ["sys_jail_attach_proc", "jail_attach(2)"],
+  ["sys_kldload", "kldload(2)"],
+  ["sys_kldunloadf", "kldunloadf(2)"],
+  ["sys_kldfind", "kldfind(2)"],
+  ["sys_kldnext", "kldnext(2)"],
+  ["sys_kldstat", "kldstat(2)"],
+  ["sys_kldfirstmod", "kldfirstmod(2)"],
+  ["sys_modfind", "modfind(2)"],
+  ["sys_modfnext", "modfnext(2)"],
+  ["sys_modstat", "modstat(2)"],
+  ["sys_bpf_open", "open(2) of /dev/bpf and ioctl(BIOCSETIF)"],
+  ["sys_bpf_close", "close(2) of a bpf descriptor"],
+  ["sys_bpf_read", "read(2) of a bpf descriptor"],
+  ["sys_bpf_wait", "poll(2) on a bpf descriptor"],
+  ["sys_bpf_getdlt", "ioctl(BIOCGDLT)"],
+  ["sys_bpf_stats", "ioctl(BIOCGSTATS)"],
+  ["sys_signame", "sys_signame[], libc's table of signal names"],
+]);
+
 export interface import_decl {
   /** The module specifier as written. */
   spec: string;
@@ -309,7 +359,7 @@ function declared_code(src: string, name: string): boolean {
  *  text of the file it comes from, when known. */
 export function userland_may_import(name: string, target: string | null = null): boolean {
   if (name === "*" || name === "default") return false;
-  if (/^sys_/.test(name)) return true;
+  if (/^sys_/.test(name)) return SYSCALLS.has(name);
   if (/^_*[A-Z][A-Z0-9_]*$/.test(name)) return target === null || !declared_code(target, name);
   return USERLAND_ALLOWED.has(name);
 }
@@ -334,7 +384,7 @@ export function check_file(file: string, src: string, read: (rel: string) => str
     const text = read(target);
     for (const name of d.names) {
       if (userland_may_import(name, text)) continue;
-      out.push({ file, line: d.line, spec: d.spec, name, why: "a program imports a kernel function that is not a system call" });
+      out.push({ file, line: d.line, spec: d.spec, name, why: /^sys_/.test(name) ? "not a FreeBSD system call" : "a program imports kernel code that is neither a system call, a constant nor a listed libc or header name" });
     }
   }
   return out;
