@@ -15,7 +15,7 @@ import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
 import { IFCOUNTERS, V_ifnet } from "./if.ts";
 import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
-import { rt_dump, rtstat_fetch, type rt_dump_entry } from "./route.ts";
+import { rt_dump, rtstat_fetch } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
@@ -605,19 +605,6 @@ export function rt_ifannouncemsg(ifp: ifnet, what: number): void {
 }
 set_rt_ifannouncemsg_hook(rt_ifannouncemsg);
 
-/** sysctl net.route.0.AF_INET.NET_RT_DUMP.0.fib: the routes of one fib, in
- *  the order FreeBSD's radix walk yields them: by destination, and for the
- *  same destination the longer prefix first (the dupedkey chain's order). */
-export function sys_rtdump(p: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "sysctl_rtsock");
-  try {
-    const r = rt_dump(fibnum);
-    r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
-    return r;
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}
 
 // ---------------------------------------------------------------------------
 // sysctl net.routetable (CTL_NET, PF_ROUTE): sysctl_rtsock.  Its name is
@@ -661,6 +648,54 @@ export const IFAM_IBYTES = 11;
 export const IFAM_OBYTES = 12;
 export const IFAM_LEN = 13;
 
+// NET_RT_DUMP's messages (RTM_GET), one per route: RTD_* words, then the
+// gateway (its family, then an IPv4 address, or an AF_LINK address as
+// index, type, name and link-level address, each string a length and its
+// codes), then the interface name.
+export const RTD_FLAGS = 2;
+export const RTD_DST = 3;
+export const RTD_MASK = 4;
+export const RTD_IFINDEX = 5;
+export const RTD_IFA = 6;
+export const RTD_MTU = 7;
+/** Seconds left before the route expires, 0 for never. */
+export const RTD_EXPIRE = 8;
+export const RTD_WEIGHT = 9;
+export const RTD_NHIDX = 10;
+export const RTD_REFCNT = 11;
+export const RTD_GATEWAY = 12;
+
+function push_str(out: number[], s: string): void {
+  out.push(s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** sysctl_dumpentry for every route of one fib, in the order FreeBSD's
+ *  radix walk yields them: by destination, and for the same destination
+ *  the longer prefix first (the dupedkey chain's order). */
+function sysctl_rtdump_msgs(fibnum: number, out: number[]): number {
+  const r = rt_dump(fibnum);
+  if (r.error !== 0) return r.error;
+  r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
+  for (const e of r.entries) {
+    const at = out.length;
+    out.push(0, RTM_GET, e.rt_flags, e.rt_dst, e.rt_mask, e.rt_ifindex, e.rt_ifa, e.rt_mtu, e.rt_expire, e.rt_weight, e.rt_nhidx, e.rt_refcnt);
+    const g = e.rt_gateway;
+    if (g instanceof sockaddr_dl) {
+      out.push(AF_LINK, g.sdl_index, g.sdl_type);
+      push_str(out, g.sdl_data);
+      out.push(g.sdl_lladdr.length, ...g.sdl_lladdr);
+    } else if ("sin_addr" in g) {
+      out.push(AF_INET, g.sin_addr);
+    } else {
+      out.push(AF_UNSPEC);
+    }
+    push_str(out, e.rt_ifname);
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+  return 0;
+}
+
 function sysctl_iflist_msgs(af: number, out: number[]): void {
   const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
   for (const ifp of list) {
@@ -695,6 +730,12 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
   if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
   const af = name[1];
   switch (name[2]) {
+    case NET_RT_DUMP: {
+      if (af !== 0 && af !== AF_INET) return SYSCTL_OUT(req, []);
+      const out: number[] = [];
+      const error = sysctl_rtdump_msgs(arg2 === 4 ? name[3] : 0, out);
+      return error !== 0 ? error : SYSCTL_OUT(req, out);
+    }
     case NET_RT_IFLIST:
     case NET_RT_IFLISTL: {
       const out: number[] = [];

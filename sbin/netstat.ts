@@ -8,15 +8,33 @@
 
 import { ENOENT, ESRCH, strerror } from "../kern/errno.ts";
 import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
-import { sysctlbyname } from "./libc_sysctl.ts";
+import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
-import { sys_rtdump, sys_rtstat } from "../net/rtsock.ts";
+import {
+  NET_RT_DUMP,
+  RTD_DST,
+  RTD_EXPIRE,
+  RTD_FLAGS,
+  RTD_GATEWAY,
+  RTD_IFA,
+  RTD_IFINDEX,
+  RTD_MASK,
+  RTD_MTU,
+  RTD_NHIDX,
+  RTD_REFCNT,
+  RTD_WEIGHT,
+  RTM_HDR_LEN,
+  sys_rtstat,
+} from "../net/rtsock.ts";
+import { CTL_NET } from "../kern/sysctl.ts";
+import { sockaddr_dl } from "../net/if_dl.ts";
+import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { sys_mbstat } from "../kern/kern_mbuf.ts";
 import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
-import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import {
   RTF_BLACKHOLE,
@@ -661,6 +679,50 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   ctx.stdout.write(o);
 }
 
+/** The IPv4 routes of one fib: sysctl NET_RT_DUMP, its messages decoded. */
+function rtdump(kp: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
+  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, AF_INET, NET_RT_DUMP, fibnum]);
+  const entries: rt_dump_entry[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, entries };
+  const w = r.value as readonly number[];
+  const str = (k: number): [string, number] => {
+    const n = w[k];
+    return [String.fromCharCode(...w.slice(k + 1, k + 1 + n)), k + 1 + n];
+  };
+  for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
+    let k = o + RTD_GATEWAY;
+    const fam = w[k++];
+    let gw: sockaddr_in | sockaddr_dl;
+    if (fam === AF_LINK) {
+      const index = w[k++];
+      const type = w[k++];
+      const [name, after] = str(k);
+      k = after;
+      const alen = w[k++];
+      gw = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
+      k += alen;
+    } else {
+      gw = new sockaddr_in(fam === AF_INET ? w[k++] : 0);
+    }
+    const [ifname] = str(k);
+    entries.push({
+      rt_dst: w[o + RTD_DST],
+      rt_mask: w[o + RTD_MASK],
+      rt_flags: w[o + RTD_FLAGS],
+      rt_gateway: gw,
+      rt_ifname: ifname,
+      rt_ifindex: w[o + RTD_IFINDEX],
+      rt_ifa: w[o + RTD_IFA],
+      rt_mtu: w[o + RTD_MTU],
+      rt_expire: w[o + RTD_EXPIRE],
+      rt_weight: w[o + RTD_WEIGHT],
+      rt_nhidx: w[o + RTD_NHIDX],
+      rt_refcnt: w[o + RTD_REFCNT],
+    });
+  }
+  return { error: 0, entries };
+}
+
 /** route.c's rt_stats (netstat -rs). */
 function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
   const { rtstat, rttrash } = sys_rtstat(kp);
@@ -751,7 +813,7 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   o += "\n";
   // The kernel keeps IPv4 tables only.
   if (f.af === AF_UNSPEC || f.af === AF_INET) {
-    const { error, entries } = sys_rtdump(kp, fibnum);
+    const { error, entries } = rtdump(kp, fibnum);
     if (error !== 0) {
       ctx.stdout.write(o);
       ctx.stderr.write(`netstat: sysctl: net.route.0.${f.af}.dump.${fibnum}: ${strerror(error)}\n`);

@@ -58,8 +58,16 @@ export async function scen_kernel(): Promise<scen> {
       return (r.value as number[]).slice();
     };
     const p = ctx.p as proc;
-    const rt = k.sys_rtdump(p, 0);
+    // The table in the radix walk's order, as NET_RT_DUMP lists it.
+    const saved = k.CURVNET_SET(k.CRED_TO_VNET(p.p_ucred), "test");
+    let rt: ReturnType<typeof k.rt_dump>;
+    try {
+      rt = k.rt_dump(0);
+    } finally {
+      k.CURVNET_RESTORE(saved);
+    }
     if (rt.error !== 0) throw new Error(`rtdump: ${rt.error}`);
+    rt.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
     s.snaps.set(label, {
       ip: one(MIBS.ip),
       icmp: one(MIBS.icmp),

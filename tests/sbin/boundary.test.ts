@@ -20,7 +20,6 @@ const PENDING = new Map<string, string>([
   ["sbin/arp.ts sys_arp_set", "arp -s: RTM_ADD (RTF_LLDATA) on the routing socket"],
   ["sbin/arp.ts sys_arp_delete", "arp -d: RTM_DELETE on the routing socket"],
   ["sbin/arp.ts sys_arp_guess_ifindex", "RTM_GET on the routing socket for the address's interface"],
-  ["sbin/netstat.ts sys_rtdump", "netstat -r: sysctl NET_RT_DUMP (net.routetable.0.af.1.fib) as rt_msghdr records"],
   ["sbin/netstat.ts sys_rtstat", "netstat -rs: sysctl net.route.stats (struct rtstat)"],
   ["sbin/netstat.ts sys_mbstat", "netstat -m: memstat over sysctl vm.zone_stats and kern.ipc.*"],
 ]);
