@@ -13,9 +13,9 @@
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
-import { IFCOUNTERS, V_ifnet } from "./if.ts";
+import { IFCOUNTERS, V_ifnet, ifnet_byindex } from "./if.ts";
 import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
-import { rt_dump, rtstat_fetch } from "./route.ts";
+import { RTF_LLINFO, rt_dump, rtstat_fetch } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
@@ -25,7 +25,7 @@ import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/so
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
-import { lla_rt_output } from "./if_llatbl.ts";
+import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
 import {
   NHR_REF,
   RTAX_BRD,
@@ -665,6 +665,32 @@ export const RTD_NHIDX = 10;
 export const RTD_REFCNT = 11;
 export const RTD_GATEWAY = 12;
 
+// NET_RT_FLAGS with RTF_LLINFO: the ARP table, one RTM_GET message per
+// entry (in.c's in_lltable_dump_entry): RTF_* flags, the address, the
+// interface's index and type, rmx_expire on the wall clock (0: permanent),
+// the link-level address (its length, -1 while incomplete, and bytes) and
+// the interface name.
+export const RTL_FLAGS = 2;
+export const RTL_DST = 3;
+export const RTL_IFINDEX = 4;
+export const RTL_IFTYPE = 5;
+export const RTL_EXPIRE = 6;
+export const RTL_LLADDR = 7;
+
+function sysctl_dumparp_msgs(out: number[]): void {
+  // rmx_expire = la_expire - time_uptime + time_second.
+  const time_second = boottime_s + time_uptime() - 1;
+  for (const e of lltable_sysctl_dumparp(AF_INET)) {
+    const at = out.length;
+    const ifp = ifnet_byindex(e.ifindex);
+    out.push(0, RTM_GET, e.flags, e.addr, e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    if (e.lladdr === null) out.push(-1);
+    else out.push(e.lladdr.length, ...e.lladdr);
+    push_str(out, e.ifname);
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+}
+
 function push_str(out: number[], s: string): void {
   out.push(s.length);
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
@@ -730,6 +756,11 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
   if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
   const af = name[1];
   switch (name[2]) {
+    case NET_RT_FLAGS: {
+      const out: number[] = [];
+      if ((af === 0 || af === AF_INET) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) sysctl_dumparp_msgs(out);
+      return SYSCTL_OUT(req, out);
+    }
     case NET_RT_DUMP: {
       if (af !== 0 && af !== AF_INET) return SYSCTL_OUT(req, []);
       const out: number[] = [];

@@ -16,7 +16,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
  * happens fails the test too, so this list only shrinks).
  */
 const PENDING = new Map<string, string>([
-  ["sbin/arp.ts sys_arp_dump", "arp -a: sysctl NET_RT_FLAGS with RTF_LLINFO, as FreeBSD 14's arp.c reads the table"],
   ["sbin/arp.ts sys_arp_set", "arp -s: RTM_ADD (RTF_LLDATA) on the routing socket"],
   ["sbin/arp.ts sys_arp_delete", "arp -d: RTM_DELETE on the routing socket"],
   ["sbin/arp.ts sys_arp_guess_ifindex", "RTM_GET on the routing socket for the address's interface"],
