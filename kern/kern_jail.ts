@@ -374,6 +374,17 @@ export function kern_jail_get(cred: ucred, keys: { lastjid?: number; jid?: numbe
   return { error: 0, jid: pr.pr_id, errmsg: "", values };
 }
 
+/** jail_set(2): the parameters as name/value pairs (jail(8)'s iovec). */
+export function sys_jail_set(cred: ucred, params: jail_params, flags: number): jail_set_result {
+  return kern_jail_set(cred, params, flags);
+}
+
+/** jail_get(2): the key parameter (lastjid, jid or name) and the names of
+ *  the parameters wanted; their values and the jid come back. */
+export function sys_jail_get(cred: ucred, keys: { lastjid?: number; jid?: number; name?: string }, want: readonly string[], flags: number): jail_get_result {
+  return kern_jail_get(cred, keys, want, flags);
+}
+
 /** Drop `urefs` user references; the last one takes the prison down and
  *  destroys its vnet if it has its own (prison_deref). */
 export function prison_deref(pr: prison, urefs: number): void {

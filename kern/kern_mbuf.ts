@@ -7,6 +7,7 @@
 // their own zones and marks the pair EXT_PACKET, and they go back to those
 // zones when the last reference drops.  Jumbo clusters are not provided.
 
+import type { proc } from "./uipc_syscalls.ts";
 import { CTLFLAG_RWTUN, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, type sysctl_handler_t } from "./sysctl.ts";
 import { EINVAL } from "./errno.ts";
 import { panic } from "./subr_prf.ts";
@@ -294,4 +295,54 @@ export function mbuf_set_limits(mbufs: number, clusters: number): void {
 export function mbuf_restore_limits(): void {
   zone_mbuf.uma_zone_set_max(nmbufs);
   zone_clust.uma_zone_set_max(nmbclusters);
+}
+
+// ---------------------------------------------------------------------------
+// memstat_sysctl_all(3) for the mbuf zones (sysctl vm.zone_stats), as
+// netstat -m reads it.  The simulator has no packet secondary zone (m_getcl
+// takes from both zones) and no jumbo clusters: those zones are reported
+// empty, with the limits tunable_mbinit would give them for the configured
+// memory (maxmbufmem = nmbclusters * MCLBYTES * 4).  There is no sendfile.
+
+export interface memstat_zone {
+  mt_name: string;
+  mt_size: number;
+  mt_count: number;
+  mt_free: number;
+  mt_countlimit: number;
+  mt_failures: number;
+  mt_sleeps: number;
+}
+
+export interface mbstat_snapshot {
+  zones: memstat_zone[];
+  /** Requests denied (mbufs/clusters/mbuf+clusters). */
+  mb_denied: { mbufs: number; clusters: number; packets: number };
+  /** kern.ipc.sfstat (struct sfstat), all zero. */
+  sfstat: number[];
+}
+
+const MJUM9BYTES = 9 * 1024;
+const MJUM16BYTES = 16 * 1024;
+
+export function sys_mbstat(_p: proc): mbstat_snapshot {
+  const zones: memstat_zone[] = [];
+  for (const z of mbuf_zone_stats()) {
+    zones.push({ mt_name: z.name, mt_size: z.size, mt_count: z.used, mt_free: z.cached, mt_countlimit: z.max, mt_failures: z.fails, mt_sleeps: 0 });
+  }
+  const maxmbufmem = nmbclusters * MCLBYTES * 4;
+  const empty = (name: string, size: number, limit: number): memstat_zone => ({
+    mt_name: name,
+    mt_size: size,
+    mt_count: 0,
+    mt_free: 0,
+    mt_countlimit: limit,
+    mt_failures: 0,
+    mt_sleeps: 0,
+  });
+  zones.push(empty("mbuf_packet", MSIZE, 0));
+  zones.push(empty("mbuf_jumbo_page", MJUMPAGESIZE, Math.floor(maxmbufmem / MJUMPAGESIZE / 4)));
+  zones.push(empty("mbuf_jumbo_9k", MJUM9BYTES, Math.floor(Math.floor(maxmbufmem / MJUM9BYTES) / 6)));
+  zones.push(empty("mbuf_jumbo_16k", MJUM16BYTES, Math.floor(Math.floor(maxmbufmem / MJUM16BYTES) / 6)));
+  return { zones, mb_denied: { ...mb_denied }, sfstat: new Array<number>(12).fill(0) };
 }

@@ -18,6 +18,7 @@ import { tsleep, wakeup } from "./kern_synch.ts";
 import { EINTR, EINVAL, EPERM, ESRCH } from "./errno.ts";
 import { set_prison_kill_hook, type prison } from "./kern_jail.ts";
 import type { ucred } from "./kern_prot.ts";
+import { _kern, CTLFLAG_MPSAFE, CTLFLAG_RD, CTLTYPE_OPAQUE, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, type sysctl_req } from "./sysctl.ts";
 
 export const SIGHUP = 1;
 export const SIGINT = 2;
@@ -210,23 +211,32 @@ export function p_cansignal(cred: ucred, p: proc): number {
   return 0;
 }
 
-/** A line of kern.proc.proc: what ps(1) and killall(1) read. */
-export interface kinfo_proc {
-  ki_pid: number;
-  ki_comm: string;
-  ki_uid: number;
-  ki_jid: number;
-}
+// struct kinfo_proc as kern.proc.proc exports it (what ps(1), killall(1)
+// and libutil's kinfo_getallproc read): one fixed-size record of
+// KINFO_PROC_LEN words per process, the command name as COMMLEN + 1
+// character codes, NUL-padded.
+export const KERN_PROC = 14;
+export const KERN_PROC_PROC = 8;
+export const COMMLEN = 19;
+export const KI_PID = 0;
+export const KI_UID = 1;
+export const KI_JID = 2;
+export const KI_COMM = 3;
+export const KINFO_PROC_LEN = KI_COMM + COMMLEN + 1;
 
-/** sysctl kern.proc.proc: the processes the caller can see. */
-export function sysctl_kern_proc(cred: ucred): kinfo_proc[] {
-  const out: kinfo_proc[] = [];
+/** sysctl_kern_proc: the processes the caller can see. */
+function sysctl_kern_proc(_oidp: unknown, _arg1: unknown, _arg2: number, req: sysctl_req): number {
+  const cred = req.cred as ucred;
+  const out: number[] = [];
   for (const q of allproc) {
     if (q.p_exited || !prison_sees(cred.cr_prison, q.p_ucred.cr_prison)) continue;
-    out.push({ ki_pid: q.p_pid, ki_comm: q.p_comm, ki_uid: q.p_ucred.cr_uid, ki_jid: q.p_ucred.cr_prison.pr_id });
+    out.push(q.p_pid, q.p_ucred.cr_uid, q.p_ucred.cr_prison.pr_id);
+    for (let i = 0; i <= COMMLEN; i++) out.push(i < COMMLEN && i < q.p_comm.length ? q.p_comm.charCodeAt(i) : 0);
   }
-  return out;
+  return SYSCTL_OUT(req, out);
 }
+const _kern_proc = SYSCTL_NODE(_kern, KERN_PROC, "proc", CTLFLAG_RD | CTLFLAG_MPSAFE, null, "Process table");
+SYSCTL_PROC(_kern_proc, KERN_PROC_PROC, "proc", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, sysctl_kern_proc, "S,proc", "Return process table, no threads");
 
 /** kill(2) of one process by pid. */
 export function sys_kill(td: proc, pid: number, sig: number): number {

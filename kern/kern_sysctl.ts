@@ -6,9 +6,14 @@ import { EINVAL, ENOENT, ENOTDIR, EPERM } from "./errno.ts";
 import { CRED_TO_VNET, prison_owns_vnet } from "./kern_jail.ts";
 import { PRIV_SYSCTL_WRITE, PRIV_SYSCTL_WRITEJAIL, priv_check_cred } from "./kern_priv.ts";
 import type { ucred } from "./kern_prot.ts";
+import type { proc } from "./uipc_syscalls.ts";
 import {
+  _sysctl,
   CTL_MAXNAME,
   CTLFLAG_ANYBODY,
+  CTLFLAG_MPSAFE,
+  CTLFLAG_RD,
+  CTLFLAG_RW,
   CTLFLAG_DORMANT,
   CTLFLAG_PRISON,
   CTLFLAG_SKIP,
@@ -16,6 +21,8 @@ import {
   CTLFLAG_WR,
   CTLTYPE,
   CTLTYPE_NODE,
+  SYSCTL_NODE,
+  SYSCTL_OUT,
   sysctl__children,
   sysctl_oid,
   sysctl_oid_path,
@@ -127,7 +134,13 @@ export function kern_sysctl(cred: ucred, name: readonly number[], newval: sysctl
   }
 }
 
-/** sysctlbyname(3): name2oid then the call. */
+/** __sysctl(2): what userland calls, through libc's sysctl(3). */
+export function sys___sysctl(p: proc, name: readonly number[], newval: sysctl_val | null): sysctl_result {
+  return kern_sysctl(p.p_ucred, name, newval);
+}
+
+/** kernel_sysctlbyname: the kernel's own by-name access (not for userland,
+ *  which goes through sysctlbyname(3) and the name2oid meta-oid). */
 export function kernel_sysctlbyname(cred: ucred, name: string, newval: sysctl_val | null = null): sysctl_result {
   const { error, mib } = sysctl_name2oid(name);
   if (error !== 0) return { error, value: null };
@@ -193,3 +206,56 @@ export function sysctl_next(name: readonly number[], honor_skip = true): number[
   for (const l of leaves) if (name.length === 0 || cmp(l, name) > 0) return l;
   return null;
 }
+
+// ---------------------------------------------------------------------------
+// The sysctl.* meta-oids (CTL_SYSCTL): how userland turns names into
+// numbers and walks the tree through __sysctl(2) alone.  Each is a node
+// whose handler gets the rest of the name, as in kern_sysctl.c.
+
+export const CTL_SYSCTL_DEBUG = 0;
+export const CTL_SYSCTL_NAME = 1;
+export const CTL_SYSCTL_NEXT = 2;
+export const CTL_SYSCTL_NAME2OID = 3;
+export const CTL_SYSCTL_OIDFMT = 4;
+export const CTL_SYSCTL_OIDDESCR = 5;
+export const CTL_SYSCTL_OIDLABEL = 6;
+export const CTL_SYSCTL_NEXTNOSKIP = 7;
+
+function meta_name(arg1: unknown): readonly number[] {
+  return arg1 as readonly number[];
+}
+
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_NAME, "name", CTLFLAG_RD | CTLFLAG_MPSAFE, (_o, arg1, _a2, req) => {
+  const r = sysctl_oidname(meta_name(arg1));
+  return r.error !== 0 ? r.error : SYSCTL_OUT(req, r.name);
+}, "");
+
+function next_handler(honor_skip: boolean) {
+  return (_o: unknown, arg1: unknown, _a2: number, req: sysctl_req): number => {
+    const next = sysctl_next(meta_name(arg1), honor_skip);
+    return next === null ? ENOENT : SYSCTL_OUT(req, next);
+  };
+}
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_NEXT, "next", CTLFLAG_RD | CTLFLAG_MPSAFE, next_handler(true), "");
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_NEXTNOSKIP, "nextnoskip", CTLFLAG_RD | CTLFLAG_MPSAFE, next_handler(false), "");
+
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_NAME2OID, "name2oid", CTLFLAG_RW | CTLFLAG_ANYBODY | CTLFLAG_MPSAFE, (_o, _a1, _a2, req) => {
+  if (typeof req.newval !== "string" || req.newval === "") return ENOENT;
+  const r = sysctl_name2oid(req.newval);
+  return r.error !== 0 ? r.error : SYSCTL_OUT(req, r.mib);
+}, "");
+
+/** oidfmt's answer: the kind (u_int) followed by the format string, as
+ *  character codes. */
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_OIDFMT, "oidfmt", CTLFLAG_RD | CTLFLAG_MPSAFE, (_o, arg1, _a2, req) => {
+  const r = sysctl_oidfmt(meta_name(arg1));
+  if (r.error !== 0) return r.error;
+  const out = [r.kind >>> 0];
+  for (let i = 0; i < r.fmt.length; i++) out.push(r.fmt.charCodeAt(i));
+  return SYSCTL_OUT(req, out);
+}, "");
+
+SYSCTL_NODE(_sysctl, CTL_SYSCTL_OIDDESCR, "oiddescr", CTLFLAG_RD | CTLFLAG_MPSAFE, (_o, arg1, _a2, req) => {
+  const r = sysctl_oiddescr(meta_name(arg1));
+  return r.error !== 0 ? r.error : SYSCTL_OUT(req, r.descr);
+}, "");

@@ -438,3 +438,8 @@ export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise
     if (error !== 0 && error !== EWOULDBLOCK) return { error, n: 0 };
   }
 }
+
+/** getfib(2). */
+export function sys_getfib(p: proc): number {
+  return p.p_fibnum;
+}

@@ -24,6 +24,12 @@
 // Departures: no BPF filter programs (a capture may carry a predicate over
 // the captured bytes instead), no blocking reads.
 
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { CRED_TO_VNET } from "../kern/kern_jail.ts";
+import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
+import { ifunit } from "./if.ts";
+import { ENXIO } from "../kern/errno.ts";
+import { tsleep_catch } from "../kern/kern_sig.ts";
 import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
 import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
 import { microtime } from "../kern/kern_timeout.ts";
@@ -548,4 +554,73 @@ export function bpf_capture_packets(d: bpf_d): bpf_packet[] {
     const dv = new DataView(r.buffer, r.byteOffset, 16);
     return { sec: dv.getUint32(0, true), usec: dv.getUint32(4, true), caplen: dv.getUint32(8, true), len: dv.getUint32(12, true), data: r.subarray(16) };
   });
+}
+
+/** open("/dev/bpf") + BIOCSETIF: a capture on the named interface of the
+ *  caller's vnet.  PRIV_NET_BPF is needed (root, or a vnet jail's root). */
+export function sys_bpf_open(p: proc, ifname: string, opts: bpf_capture_opts = {}): { error: number; d: bpf_d | null } {
+  const error = priv_check_cred(p.p_ucred, PRIV_NET_BPF);
+  if (error !== 0) return { error, d: null };
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "bpf_setif");
+  try {
+    const ifp = ifunit(ifname);
+    if (ifp === null) return { error: ENXIO, d: null };
+    const d = bpf_open_capture(ifp, { ...opts, pid: p.p_pid });
+    return d === null ? { error: ENXIO, d: null } : { error: 0, d };
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
+
+export function sys_bpf_close(d: bpf_d): void {
+  bpf_close_capture(d);
+}
+
+// ---------------------------------------------------------------------------
+// bpf(4) beyond BIOCSETIF: the link type (BIOCGDLT), read(2) of what was
+// captured, poll(2) for more, and the counters (BIOCGSTATS).
+
+/** BIOCGDLT: the data link type of the descriptor's interface. */
+export function sys_bpf_getdlt(d: bpf_d): number {
+  return d.bd_dlt;
+}
+
+/**
+ * read(2) on /dev/bpf: the packets captured after the first `from` ones
+ * (tcpdump keeps its place between reads).  ENXIO once the interface went
+ * away and everything it captured has been read.
+ */
+export function sys_bpf_read(d: bpf_d, from: number, p: proc): { error: number; packets: bpf_packet[] } {
+  const recs = d.bd_records;
+  bpf_read_done(d, p.p_pid);
+  if (from >= recs.length && !bpf_capture_attached(d)) return { error: ENXIO, packets: [] };
+  const packets: bpf_packet[] = [];
+  for (let i = from; i < recs.length; i++) {
+    // A record is the 16-byte pcap record header (little-endian) and the data.
+    const r = recs[i];
+    const dv = new DataView(r.buffer, r.byteOffset, 16);
+    packets.push({ sec: dv.getUint32(0, true), usec: dv.getUint32(4, true), caplen: dv.getUint32(8, true), len: dv.getUint32(12, true), data: r.slice(16) });
+  }
+  return { error: 0, packets };
+}
+
+/**
+ * poll(2) on /dev/bpf: sleep until the descriptor holds more than `have`
+ * packets (0), timo_ns of virtual time passed (EWOULDBLOCK; 0 = no limit),
+ * the interface detached (ENXIO), a caught signal arrived (EINTR), or
+ * nothing in the simulation could ever deliver another packet (EINTR too,
+ * as the ^C that ends a real capture).
+ */
+export async function sys_bpf_wait(p: proc, d: bpf_d, have: number, timo_ns: number): Promise<number> {
+  for (;;) {
+    if (d.bd_records.length > have) return 0;
+    if (!bpf_capture_attached(d)) return ENXIO;
+    const error = await tsleep_catch(p, d, timo_ns);
+    if (error !== 0 && d.bd_records.length <= have) return error;
+  }
+}
+
+/** BIOCGSTATS: struct bpf_stat. */
+export function sys_bpf_stats(d: bpf_d): { bs_recv: number; bs_drop: number } {
+  return { bs_recv: d.bd_rcount, bs_drop: d.bd_dcount };
 }

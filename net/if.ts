@@ -621,6 +621,10 @@ export const SIOCGIFINDEX = 0xc0206920;
 export const SIOCSIFDESCR = 0x80206929;
 export const SIOCGIFDESCR = 0xc020692a;
 export const SIOCSIFLLADDR = 0x8020693c;
+export const SIOCGIFCAP = 0xc020691f;
+export const SIOCGIFMEDIA = 0xc0306938;
+export const SIOCGIFGROUP = 0xc0286988;
+export const SIOCGHWADDR = 0xc020693e;
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -634,6 +638,15 @@ export interface ifreq {
   /** SIOCSIFNAME's new name, SIOCSIFDESCR's text; the new name on output. */
   ifr_data?: string;
   ifr_lladdr?: Uint8Array;
+  /** SIOCGIFCAP: the capabilities the interface has and those enabled. */
+  ifr_reqcap?: number;
+  ifr_curcap?: number;
+  /** SIOCGIFGROUP (struct ifgroupreq): the groups the interface is in. */
+  ifr_groups?: string[];
+  /** SIOCGIFMEDIA: the driver's description of its media.  A departure:
+   *  FreeBSD hands back IFM_ words (struct ifmediareq) that ifconfig names
+   *  from its own tables; the drivers here describe it as text. */
+  ifr_media?: string;
 }
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
@@ -713,6 +726,24 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
     case SIOCGIFDESCR:
       ifr.ifr_data = ifp.if_description;
       return 0;
+    case SIOCGIFCAP:
+      ifr.ifr_reqcap = ifp.if_capabilities;
+      ifr.ifr_curcap = ifp.if_capenable;
+      return 0;
+    case SIOCGIFGROUP:
+      ifr.ifr_groups = ifp.if_groups.slice();
+      return 0;
+    case SIOCGHWADDR:
+      if (ifp.if_hw_addr === null) return ENODEV;
+      ifr.ifr_lladdr = ifp.if_hw_addr.slice();
+      return 0;
+    case SIOCGIFMEDIA: {
+      // Drivers without media leave it to ether_ioctl, which refuses.
+      const media = if_media_hook.get(ifp);
+      if (media === undefined) return EINVAL;
+      ifr.ifr_media = media();
+      return 0;
+    }
     case SIOCSIFFLAGS: {
       error = priv_check_cred(cred, PRIV_NET_SETIFFLAGS);
       if (error !== 0) return error;
@@ -781,89 +812,6 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
 
 
 // ---------------------------------------------------------------------------
-// The interface list userland reads (sysctl NET_RT_IFLIST / getifaddrs).
-
-/** One address of an interface as getifaddrs(3) reports it. */
-export interface ifaddrs_entry {
-  family: number;
-  /** AF_INET: host-order address, netmask, broadcast (or point-to-point dst). */
-  addr: number;
-  netmask: number;
-  broadaddr: number | null;
-}
-
-/** One interface: what ifconfig(8) and netstat -i print. */
-export interface if_msghdr {
-  name: string;
-  index: number;
-  type: number;
-  flags: number;
-  mtu: number;
-  metric: number;
-  fib: number;
-  capabilities: number;
-  capenable: number;
-  link_state: number;
-  baudrate: number;
-  lladdr: Uint8Array;
-  hwaddr: Uint8Array | null;
-  groups: string[];
-  description: string;
-  addrs: ifaddrs_entry[];
-  counters: number[];
-  /** The driver's media words for `media:` (null when it reports none). */
-  media: string | null;
-}
-
-/** net/if_var.h if_media hook: a driver may describe its media. */
+/** net/if_var.h if_media hook: a driver may describe its media
+ *  (SIOCGIFMEDIA hands it to ifconfig). */
 export const if_media_hook = new WeakMap<ifnet, () => string>();
-
-/**
- * sysctl_iflist: a snapshot of every interface of the caller's vnet (the
- * sysctl runs under CURVNET_SET(TD_TO_VNET(td))), in index order.
- */
-export function sysctl_iflist(cred: ucred): if_msghdr[] {
-  const saved = CURVNET_SET(cred.cr_prison.pr_vnet, "sysctl_iflist");
-  try {
-    const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
-    return list.map((ifp) => {
-      const addrs: ifaddrs_entry[] = [];
-      for (const ifa of ifp.if_addrhead) {
-        const a = ifa.ifa_addr;
-        if ("sin_addr" in a) {
-          const nm = ifa.ifa_netmask;
-          const ba = ifa.ifa_dstaddr;
-          addrs.push({
-            family: AF_INET,
-            addr: a.sin_addr,
-            netmask: nm !== null && "sin_addr" in nm ? nm.sin_addr : 0,
-            broadaddr: ba !== null && "sin_addr" in ba ? ba.sin_addr : null,
-          });
-        }
-      }
-      const sdl = ifp.if_addr?.ifa_addr;
-      return {
-        name: ifp.if_xname,
-        index: ifp.if_index,
-        type: ifp.if_type,
-        flags: ifp.if_flags | ifp.if_drv_flags,
-        mtu: ifp.if_mtu,
-        metric: ifp.if_metric,
-        fib: ifp.if_fib,
-        capabilities: ifp.if_capabilities,
-        capenable: ifp.if_capenable,
-        link_state: ifp.if_link_state,
-        baudrate: ifp.if_baudrate,
-        lladdr: sdl !== undefined && sdl instanceof sockaddr_dl ? sdl.sdl_lladdr.slice() : new Uint8Array(0),
-        hwaddr: ifp.if_hw_addr === null ? null : ifp.if_hw_addr.slice(),
-        groups: ifp.if_groups.slice(),
-        description: ifp.if_description,
-        addrs,
-        counters: Array.from(ifp.if_counters),
-        media: if_media_hook.get(ifp)?.() ?? null,
-      };
-    });
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}

@@ -10,16 +10,22 @@
 // call (kern/sys_socket.ts calls it for a PF_ROUTE socket); sockets that
 // read announcements subscribe with rts_attach().
 
-import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
+import type { proc } from "../kern/uipc_syscalls.ts";
+import { CRED_TO_VNET } from "../kern/kern_jail.ts";
+import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
+import { IFCOUNTERS, V_ifnet, ifnet_byindex } from "./if.ts";
+import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
+import { RTF_LLINFO, rt_dump, rtstat_fetch } from "./route.ts";
+import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
-import { lla_rt_output } from "./if_llatbl.ts";
+import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
 import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
@@ -557,3 +563,186 @@ export function rt_ifannouncemsg(ifp: ifnet, what: number): void {
 }
 set_rt_ifannouncemsg_hook(rt_ifannouncemsg);
 
+
+// ---------------------------------------------------------------------------
+// sysctl net.routetable (CTL_NET, PF_ROUTE): sysctl_rtsock.  Its name is
+// {0, af, NET_RT_*, arg}; NET_RT_IFLIST and NET_RT_IFLISTL answer with the
+// interface list of curvnet as routing messages, one after another, each
+// opening with its length and type (words here rather than bytes):
+//
+//   RTM_IFINFO:  IFM_* words, then if_data's counters (IFCOUNTERS words in
+//                IFCOUNTER_ order), then the name and the link-level
+//                address, each as a length and its character/byte codes;
+//   RTM_NEWADDR: IFAM_* words, one per IPv4 address of that interface,
+//                with the address's own counters (ifa_msghdrl's ifam_data).
+
+export const NET_RT_DUMP = 1;
+export const NET_RT_FLAGS = 2;
+export const NET_RT_IFLIST = 3;
+export const NET_RT_IFMALIST = 4;
+export const NET_RT_IFLISTL = 5;
+
+export const RTM_HDR_LEN = 0;
+export const RTM_HDR_TYPE = 1;
+export const IFM_FLAGS = 2;
+export const IFM_INDEX = 3;
+export const IFM_TYPE = 4;
+export const IFM_MTU = 5;
+export const IFM_METRIC = 6;
+export const IFM_LINK_STATE = 7;
+export const IFM_BAUDRATE = 8;
+export const IFM_COUNTERS = 9;
+export const IFAM_INDEX = 2;
+export const IFAM_FLAGS = 3;
+export const IFAM_FAMILY = 4;
+export const IFAM_ADDR = 5;
+export const IFAM_NETMASK = 6;
+/** 1 when IFAM_DSTADDR holds a broadcast or destination address. */
+export const IFAM_HAS_DST = 7;
+export const IFAM_DSTADDR = 8;
+export const IFAM_IPACKETS = 9;
+export const IFAM_OPACKETS = 10;
+export const IFAM_IBYTES = 11;
+export const IFAM_OBYTES = 12;
+export const IFAM_LEN = 13;
+
+// NET_RT_DUMP's messages (RTM_GET), one per route: RTD_* words, then the
+// gateway (its family, then an IPv4 address, or an AF_LINK address as
+// index, type, name and link-level address, each string a length and its
+// codes), then the interface name.
+export const RTD_FLAGS = 2;
+export const RTD_DST = 3;
+export const RTD_MASK = 4;
+export const RTD_IFINDEX = 5;
+export const RTD_IFA = 6;
+export const RTD_MTU = 7;
+/** Seconds left before the route expires, 0 for never. */
+export const RTD_EXPIRE = 8;
+export const RTD_WEIGHT = 9;
+export const RTD_NHIDX = 10;
+export const RTD_REFCNT = 11;
+export const RTD_GATEWAY = 12;
+
+// NET_RT_FLAGS with RTF_LLINFO: the ARP table, one RTM_GET message per
+// entry (in.c's in_lltable_dump_entry): RTF_* flags, the address, the
+// interface's index and type, rmx_expire on the wall clock (0: permanent),
+// the link-level address (its length, -1 while incomplete, and bytes) and
+// the interface name.
+export const RTL_FLAGS = 2;
+export const RTL_DST = 3;
+export const RTL_IFINDEX = 4;
+export const RTL_IFTYPE = 5;
+export const RTL_EXPIRE = 6;
+export const RTL_LLADDR = 7;
+
+function sysctl_dumparp_msgs(out: number[]): void {
+  // rmx_expire = la_expire - time_uptime + time_second.
+  const time_second = boottime_s + time_uptime() - 1;
+  for (const e of lltable_sysctl_dumparp(AF_INET)) {
+    const at = out.length;
+    const ifp = ifnet_byindex(e.ifindex);
+    out.push(0, RTM_GET, e.flags, e.addr, e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    if (e.lladdr === null) out.push(-1);
+    else out.push(e.lladdr.length, ...e.lladdr);
+    push_str(out, e.ifname);
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+}
+
+function push_str(out: number[], s: string): void {
+  out.push(s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** sysctl_dumpentry for every route of one fib, in the order FreeBSD's
+ *  radix walk yields them: by destination, and for the same destination
+ *  the longer prefix first (the dupedkey chain's order). */
+function sysctl_rtdump_msgs(fibnum: number, out: number[]): number {
+  const r = rt_dump(fibnum);
+  if (r.error !== 0) return r.error;
+  r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
+  for (const e of r.entries) {
+    const at = out.length;
+    out.push(0, RTM_GET, e.rt_flags, e.rt_dst, e.rt_mask, e.rt_ifindex, e.rt_ifa, e.rt_mtu, e.rt_expire, e.rt_weight, e.rt_nhidx, e.rt_refcnt);
+    const g = e.rt_gateway;
+    if (g instanceof sockaddr_dl) {
+      out.push(AF_LINK, g.sdl_index, g.sdl_type);
+      push_str(out, g.sdl_data);
+      out.push(g.sdl_lladdr.length, ...g.sdl_lladdr);
+    } else if ("sin_addr" in g) {
+      out.push(AF_INET, g.sin_addr);
+    } else {
+      out.push(AF_UNSPEC);
+    }
+    push_str(out, e.rt_ifname);
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+  return 0;
+}
+
+function sysctl_iflist_msgs(af: number, out: number[]): void {
+  const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+  for (const ifp of list) {
+    const flags = (ifp.if_flags | ifp.if_drv_flags) >>> 0;
+    const at = out.length;
+    out.push(0, RTM_IFINFO, flags, ifp.if_index, ifp.if_type, ifp.if_mtu, ifp.if_metric, ifp.if_link_state, ifp.if_baudrate);
+    for (let i = 0; i < IFCOUNTERS; i++) out.push(ifp.if_counters[i]);
+    out.push(ifp.if_xname.length);
+    for (let i = 0; i < ifp.if_xname.length; i++) out.push(ifp.if_xname.charCodeAt(i));
+    const sdl = ifp.if_addr?.ifa_addr;
+    const ll = sdl instanceof sockaddr_dl ? sdl.sdl_lladdr : new Uint8Array(0);
+    out.push(ll.length, ...ll);
+    out[at + RTM_HDR_LEN] = out.length - at;
+    if (af !== 0 && af !== AF_INET) continue;
+    for (const ifa of ifp.if_addrhead) {
+      const a = ifa.ifa_addr;
+      if (!("sin_addr" in a)) continue;
+      const nm = ifa.ifa_netmask;
+      const da = ifa.ifa_dstaddr;
+      const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
+      out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
+      out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
+    }
+  }
+}
+
+/** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
+ *  (kern_sysctl set it). */
+function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_req): number {
+  const name = arg1 as readonly number[];
+  if (req.newval !== null) return EPERM;
+  if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
+  const af = name[1];
+  switch (name[2]) {
+    case NET_RT_FLAGS: {
+      const out: number[] = [];
+      if ((af === 0 || af === AF_INET) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) sysctl_dumparp_msgs(out);
+      return SYSCTL_OUT(req, out);
+    }
+    case NET_RT_DUMP: {
+      if (af !== 0 && af !== AF_INET) return SYSCTL_OUT(req, []);
+      const out: number[] = [];
+      const error = sysctl_rtdump_msgs(arg2 === 4 ? name[3] : 0, out);
+      return error !== 0 ? error : SYSCTL_OUT(req, out);
+    }
+    case NET_RT_IFLIST:
+    case NET_RT_IFLISTL: {
+      const out: number[] = [];
+      sysctl_iflist_msgs(af, out);
+      return SYSCTL_OUT(req, out);
+    }
+  }
+  return EOPNOTSUPP;
+}
+SYSCTL_NODE(_net, PF_ROUTE, "routetable", CTLFLAG_RD | CTLFLAG_MPSAFE, sysctl_rtsock, "Return route tables and interface/address lists");
+
+/** The rtstat counters of the caller's vnet and rttrash (netstat -rs reads
+ *  them from kernel memory). */
+export function sys_rtstat(p: proc): { rtstat: number[]; rttrash: number } {
+  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "kvm_read");
+  try {
+    return { rtstat: rtstat_fetch(), rttrash: 0 };
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}

@@ -1312,3 +1312,35 @@ function inp_getmoptions(inp: inpcb, sopt: sockopt): number {
   }
   return EOPNOTSUPP;
 }
+
+// ---------------------------------------------------------------------------
+// struct xinpgen / struct xinpcb as the pcblist sysctls (udp_pcblist,
+// rip_pcblist) export them: the generation header (here just the count),
+// then one fixed-size record per PCB, each field a word at the XI_ offset.
+
+export const XINPGEN_LEN = 1;
+export const XINPCB_LEN = 9;
+/** xso_protocol: IPPROTO_UDP, or the raw socket's protocol. */
+export const XI_PROTOCOL = 0;
+export const XI_VFLAG = 1;
+export const XI_FLAGS = 2;
+export const XI_LADDR = 3;
+export const XI_LPORT = 4;
+export const XI_FADDR = 5;
+export const XI_FPORT = 6;
+/** so_rcv.sb_cc and so_snd.sb_cc. */
+export const XI_RCV_CC = 7;
+export const XI_SND_CC = 8;
+
+/** in_pcbtoxinpcb: append the record of one PCB. */
+export function in_pcbtoxinpcb(inp: inpcb, proto: number, out: number[]): void {
+  const so = inp.inp_socket;
+  out.push(proto, inp.inp_vflag, inp.inp_flags, inp.inp_laddr, inp.inp_lport, inp.inp_faddr, inp.inp_fport, so === null ? 0 : so.so_rcv.sb_ccc, so === null ? 0 : so.so_snd.sb_ccc);
+}
+
+/** The pcblist answer for a list of PCBs (newest first, as FreeBSD's lists run). */
+export function in_pcblist_export(list: readonly inpcb[], proto_of: (inp: inpcb) => number): number[] {
+  const out: number[] = [list.length];
+  for (const inp of list) in_pcbtoxinpcb(inp, proto_of(inp), out);
+  return out;
+}

@@ -21,7 +21,7 @@ import type { thread } from "../kern/kern_prot.ts";
 import { jailed } from "../kern/kern_jail.ts";
 import { priv_check_cred, PRIV_NETINET_RAW } from "../kern/kern_priv.ts";
 import { AF_INET, SOCK_RAW, SOL_SOCKET, SO_DONTROUTE, SO_SETFIB } from "../kern/socket.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
 import {
   PR_ADDR,
   PR_ATOMIC,
@@ -63,6 +63,7 @@ import {
   in_pcbladdr,
   ip_ctloutput,
   sotoinpcb,
+  in_pcblist_export,
   HASH_EMPTY,
   hash_bucket,
   type inpcb,
@@ -116,6 +117,19 @@ function V_ripcbinfo(): ripcbinfo_t {
 export function V_ripcb(): readonly inpcb[] {
   return V_ripcbinfo().pcbinfo.ipi_listhead;
 }
+
+/** rip_pcblist: the raw PCBs of curvnet, each with its protocol. */
+SYSCTL_PROC(
+  _net_inet_raw,
+  OID_AUTO,
+  "pcblist",
+  CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE,
+  null,
+  0,
+  (_oidp, _arg1, _arg2, req) => SYSCTL_OUT(req, in_pcblist_export(V_ripcb(), (inp) => inp.inp_ip_p)),
+  "S,xinpcb",
+  "List of active raw IP sockets",
+);
 
 /** Where each PCB sits in the exact hash. */
 const rip_bucket = new WeakMap<inpcb, inpcb[]>();

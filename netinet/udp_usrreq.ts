@@ -21,7 +21,7 @@ import { M_PREPEND, m_adj, m_copym, m_pullup, max_linkhdr, max_protohdr_grow } f
 import { M_NOWAIT } from "../kern/uma.ts";
 import type { thread } from "../kern/kern_prot.ts";
 import { AF_INET, AF_UNSPEC, SOCK_DGRAM, SO_BROADCAST, SO_DONTROUTE, SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB } from "../kern/socket.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_VNET_PCPUSTAT, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_VNET_PCPUSTAT, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
 import {
   PR_ADDR,
   PR_ATOMIC,
@@ -73,6 +73,7 @@ import {
   in_pcblookup_mbuf,
   ip_ctloutput,
   sotoinpcb,
+  in_pcblist_export,
   type inpcb,
   type inpcbinfo,
 } from "./in_pcb.ts";
@@ -132,6 +133,7 @@ const UDPCTL_CHECKSUM = 1;
 const UDPCTL_STATS = 2;
 const UDPCTL_MAXDGRAM = 3;
 const UDPCTL_RECVSPACE = 4;
+const UDPCTL_PCBLIST = 5;
 
 export const _net_inet_udp = SYSCTL_NODE(_net_inet, IPPROTO_UDP, "udp", CTLFLAG_RW, null, "UDP");
 
@@ -161,6 +163,19 @@ export const udp_recvspace = kvar_of(40 * (1024 + 28));
 SYSCTL_UINT(_net_inet_udp, UDPCTL_RECVSPACE, "recvspace", CTLFLAG_RW, udp_recvspace, 0, "Maximum space for incoming UDP datagrams");
 
 SYSCTL_VNET_PCPUSTAT(_net_inet_udp, UDPCTL_STATS, "stats", udpstat, UDPSTAT_NFIELDS, "udpstat", "UDP statistics (struct udpstat, netinet/udp_var.h)");
+
+/** udp_pcblist: the UDP PCBs of curvnet, as netstat reads them. */
+SYSCTL_PROC(
+  _net_inet_udp,
+  UDPCTL_PCBLIST,
+  "pcblist",
+  CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE,
+  null,
+  0,
+  (_oidp, _arg1, _arg2, req) => SYSCTL_OUT(req, in_pcblist_export(V_udbinfo().ipi_listhead, () => IPPROTO_UDP)),
+  "S,xinpcb",
+  "List of active UDP sockets",
+);
 
 // ---------------------------------------------------------------------------
 // The PCB table and the per-socket UDP state.

@@ -7,18 +7,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { strerror } from "../kern/errno.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
-import {
-  sys_arp_delete,
-  sys_arp_dump,
-  sys_arp_guess_ifindex,
-  sys_arp_set,
-  sys_getifaddrs,
-  sys_if_nametoindex,
-  type neigh_entry,
-} from "../kern/sys_generic.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
+import { sys_arp_delete, sys_arp_guess_ifindex, sys_arp_set, type neigh_entry } from "../net/if_llatbl.ts";
+import { NET_RT_FLAGS, RTL_DST, RTL_EXPIRE, RTL_FLAGS, RTL_IFINDEX, RTL_IFTYPE, RTL_LLADDR, RTM_HDR_LEN } from "../net/rtsock.ts";
+import { RTF_ANNOUNCE, RTF_LLINFO, RTF_PINNED } from "../net/route.ts";
+import { CTL_NET } from "../kern/sysctl.ts";
+import { CLOCK_REALTIME, sys_clock_gettime } from "../kern/kern_time.ts";
+import { sysctl } from "./libc_sysctl.ts";
+import { getifaddrs, if_nametoindex } from "./libc_getifaddrs.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
-import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../net/if.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { INADDR_NONE, inet_aton, inet_ntoa } from "../netinet/in.ts";
@@ -103,7 +101,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
     if (func === 0) func = F_GET;
     if (opts.rifname !== null) {
       if (func !== F_GET && !(func === F_DELETE && opts.aflag)) errx(ctx, 1, "-i not applicable to this operation");
-      opts.rifindex = sys_if_nametoindex(kp, opts.rifname);
+      opts.rifindex = if_nametoindex(kp, opts.rifname);
       if (opts.rifindex === 0) errx(ctx, 1, `interface ${opts.rifname} does not exist`);
     }
     let rtn = 0;
@@ -182,11 +180,43 @@ function print_entry(e: neigh_entry, opts: arp_opts): string {
   return s + "\n";
 }
 
+/** The ARP table through sysctl NET_RT_FLAGS (RTF_LLINFO), as search()
+ *  reads it: only the entries on rifindex unless 0. */
+function arp_dump(kp: proc, rifindex: number): neigh_entry[] {
+  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, AF_INET, NET_RT_FLAGS, RTF_LLINFO]);
+  const out: neigh_entry[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return out;
+  const w = r.value as readonly number[];
+  const now = sys_clock_gettime(kp, CLOCK_REALTIME).tv_sec;
+  for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
+    const ifindex = w[o + RTL_IFINDEX];
+    if (rifindex !== 0 && ifindex !== rifindex) continue;
+    let k = o + RTL_LLADDR;
+    const alen = w[k++];
+    const lladdr = alen < 0 ? null : Uint8Array.from(w.slice(k, k + alen));
+    if (alen > 0) k += alen;
+    const nlen = w[k++];
+    const flags = w[o + RTL_FLAGS];
+    const expire = w[o + RTL_EXPIRE];
+    out.push({
+      addr: w[o + RTL_DST],
+      lladdr,
+      ifindex,
+      ifname: String.fromCharCode(...w.slice(k, k + nlen)),
+      iftype: w[o + RTL_IFTYPE],
+      expire_in: expire === 0 ? null : expire - now,
+      published: (flags & RTF_ANNOUNCE) !== 0,
+      pinned: (flags & RTF_PINNED) !== 0,
+    });
+  }
+  return out;
+}
+
 /** print_entries: the entries on rifindex (0: all) for addr (0: all). */
 function print_entries(ctx: prog_ctx, kp: proc, opts: arp_opts, addr: number): number {
   let count = 0;
   let o = "";
-  for (const e of sys_arp_dump(kp, opts.rifindex)) {
+  for (const e of arp_dump(kp, opts.rifindex)) {
     if (addr !== 0 && addr !== e.addr) continue;
     o += print_entry(e, opts);
     count++;
@@ -216,7 +246,7 @@ function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
   for (let i = 2; i < argv.length; i++) {
     const a = argv[i];
     if (a === "temp") {
-      const r = kernel_sysctlbyname(kp.p_ucred, "net.link.ether.inet.max_age");
+      const r = sysctlbyname(kp, "net.link.ether.inet.max_age");
       if (r.error !== 0 || typeof r.value !== "number") errx(ctx, 1, `sysctlbyname: ${strerror(r.error)}`);
       opts.expire_time = r.value;
     } else if (a === "pub") {
@@ -280,7 +310,7 @@ function del(ctx: prog_ctx, kp: proc, host: string): number {
 
 /** nuke_entries: delete every entry but our own addresses' (RTF_PINNED). */
 function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
-  for (const e of sys_arp_dump(kp, opts.rifindex)) {
+  for (const e of arp_dump(kp, opts.rifindex)) {
     if (e.pinned) continue;
     void del(ctx, kp, inet_ntoa(e.addr));
   }
@@ -288,7 +318,7 @@ function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
 
 /** get_ether_addr: the MAC of an interface on the same subnet as addr. */
 function get_ether_addr(ctx: prog_ctx, kp: proc, ipaddr: number): Uint8Array | null {
-  const ifas = sys_getifaddrs(kp);
+  const ifas = getifaddrs(kp).ifap;
   const ifa = ifas.find(
     (a) =>
       a.family === AF_INET &&

@@ -2,7 +2,7 @@
 // kern.msgbuf sysctl; -c clears it afterwards (kern.msgbuf_clear).
 
 import { strerror } from "../kern/errno.ts";
-import { kern_sysctl, sysctl_name2oid } from "../kern/kern_sysctl.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 function usage(ctx: prog_ctx): never {
@@ -15,8 +15,7 @@ export async function dmesg_main(ctx: prog_ctx): Promise<number> {
     const { opts, optind } = getopt(ctx, "acM:N:", () => usage(ctx));
     if (optind !== ctx.argv.length) usage(ctx);
     const clear = opts.some(([c]) => c === "c");
-    const { mib } = sysctl_name2oid("kern.msgbuf");
-    const r = kern_sysctl(ctx.p.p_ucred, mib, null);
+    const r = sysctlbyname(ctx.p, "kern.msgbuf");
     if (r.error !== 0 || typeof r.value !== "string") {
       ctx.stderr.write(`dmesg: sysctl kern.msgbuf: ${strerror(r.error)}\n`);
       throw new prog_exit(1);
@@ -26,8 +25,7 @@ export async function dmesg_main(ctx: prog_ctx): Promise<number> {
     if (text !== "" && !text.endsWith("\n")) text += "\n";
     ctx.stdout.write(text);
     if (clear) {
-      const c = sysctl_name2oid("kern.msgbuf_clear");
-      const w = kern_sysctl(ctx.p.p_ucred, c.mib, 1);
+      const w = sysctlbyname(ctx.p, "kern.msgbuf_clear", 1);
       if (w.error !== 0) {
         ctx.stderr.write(`dmesg: sysctl kern.msgbuf_clear: ${strerror(w.error)}\n`);
         throw new prog_exit(1);

@@ -22,16 +22,15 @@ import {
   SIOCSIFNAME,
   SIOCSIFRVNET,
   SIOCSIFVNET,
-  sysctl_iflist,
-  type if_msghdr,
   type ifreq,
 } from "../net/if.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
-import { prison_find_name } from "../kern/kern_jail.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { jail_getid } from "./libjail.ts";
+import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
 
 const IFFBITS: [number, string][] = [
   [0x1, "UP"],
@@ -103,7 +102,7 @@ function usage(ctx: prog_ctx): never {
 
 /** The interface block, as status() prints it.  `af` limits the address
  *  lines to one family ("inet", "ether"/"link"), as `ifconfig IF inet` does. */
-export function if_status(i: if_msghdr, af: string | null): string {
+export function if_status(i: ifconfig_if, af: string | null): string {
   let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
@@ -161,12 +160,12 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
       if (a === "-j") {
         const jname = argv.shift();
         if (jname === undefined) usage(ctx);
-        const pr = prison_find_name(jname);
-        if (pr === null) {
+        const jid = jail_getid(kp, jname);
+        if (jid < 0) {
           ctx.stderr.write(`ifconfig: jail "${jname}" not found\n`);
           throw new prog_exit(1);
         }
-        const e = sys_jail_attach_proc(kp, pr.pr_id);
+        const e = sys_jail_attach_proc(kp, jid);
         if (e !== 0) {
           ctx.stderr.write(`ifconfig: cannot attach to jail ${jname}: ${strerror(e)}\n`);
           throw new prog_exit(1);
@@ -189,8 +188,8 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
     }
     const fd = s.fd;
     try {
-      const ifs = sysctl_iflist(kp.p_ucred);
-      const pick = (i: if_msghdr) => !((downonly && (i.flags & IFF_UP) !== 0) || (uponly && (i.flags & IFF_UP) === 0));
+      const ifs = ifconfig_list(kp, fd);
+      const pick = (i: ifconfig_if) => !((downonly && (i.flags & IFF_UP) !== 0) || (uponly && (i.flags & IFF_UP) === 0));
       if (list) {
         ctx.stdout.write(ifs.filter(pick).map((i) => i.name).join(" ") + "\n");
         return 0;
@@ -282,12 +281,12 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
     return v;
   };
   const jid_of = (j: string): number => {
-    const pr = prison_find_name(j);
-    if (pr === null) {
+    const jid = jail_getid(kp, j);
+    if (jid < 0) {
       ctx.stderr.write(`ifconfig: jail "${j}" not found\n`);
       throw new prog_exit(1);
     }
-    return pr.pr_id;
+    return jid;
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -11,7 +11,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { JAIL_CREATE, JAIL_DYING, JAIL_UPDATE, JP_ACCESS_RD, JP_ACCESS_RDTUN, JAIL_SYS_NEW, kern_jail_set, sys_jail_remove, type jail_params as kjail_params } from "../kern/kern_jail.ts";
+import { JAIL_CREATE, JAIL_DYING, JAIL_UPDATE, JP_ACCESS_RD, JP_ACCESS_RDTUN, JAIL_SYS_NEW, sys_jail_set, sys_jail_remove, type jail_params as kjail_params } from "../kern/kern_jail.ts";
 import { EPERM, strerror } from "../kern/errno.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { JP_BOOL, JP_JAILSYS, JP_NOBOOL, jail_errmsg, jailparam_all, jailparam_export, jailparam_get, jailparam_init, jailparam_valuelen, type jailparam } from "./libjail.ts";
@@ -580,7 +580,7 @@ function quoted_print(str: string): string {
 
 /** jailparam_set_note(): jail_set(2), and with -v what was set. */
 function jailparam_set_note(st: jail_state, j: cfjail, jps: jailparam[], vals: (string | null)[], flags: number): { jid: number; errno: number; errmsg: string } {
-  const r = kern_jail_set(st.ctx.p.p_ucred, kernel_params(jps, vals), flags);
+  const r = sys_jail_set(st.ctx.p.p_ucred, kernel_params(jps, vals), flags);
   if (st.verbose > 0) {
     let s = `jail_set(${(flags & (JAIL_CREATE | JAIL_UPDATE)) === JAIL_CREATE ? "JAIL_CREATE" : "JAIL_UPDATE"}${(flags & JAIL_DYING) !== 0 ? " | JAIL_DYING" : ""})`;
     jps.forEach((jp, k) => {
@@ -626,7 +626,7 @@ function create_jail(st: jail_state, j: cfjail): number {
 function clear_persist(st: jail_state, j: cfjail): void {
   if ((j.flags & JF_PERSIST) === 0) return;
   j.flags &= ~JF_PERSIST;
-  const r = kern_jail_set(st.ctx.p.p_ucred, { jid: j.jid, nopersist: true }, JAIL_UPDATE);
+  const r = sys_jail_set(st.ctx.p.p_ucred, { jid: j.jid, nopersist: true }, JAIL_UPDATE);
   if (st.verbose > 0) jail_note(st, j, `jail_set(JAIL_UPDATE) jid=${j.jid} nopersist${r.error !== 0 ? ": " + strerror(r.error) : ""}\n`);
 }
 

@@ -3,10 +3,11 @@
 // (-u) or jail (-j); -s only shows what it would do, -v also does it.
 
 import { strerror } from "../kern/errno.ts";
-import { prison_find_name } from "../kern/kern_jail.ts";
-import { NSIG, SIGTERM, sys_kill, sys_signame, sysctl_kern_proc } from "../kern/kern_sig.ts";
+import { NSIG, SIGTERM, sys_kill, sys_signame } from "../kern/kern_sig.ts";
 import { sys_jail_attach_proc, type proc } from "../kern/uipc_syscalls.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { jail_getid } from "./libjail.ts";
+import { kinfo_getallproc } from "./libutil.ts";
 
 function usage(ctx: prog_ctx): never {
   ctx.stderr.write(
@@ -74,14 +75,14 @@ export async function killall_main(ctx: prog_ctx): Promise<number> {
         case "j": {
           const name = optarg(a, "jail");
           jflag = true;
-          const pr = prison_find_name(name);
-          if (pr === null) {
+          const jid = jail_getid(kp, name);
+          if (jid < 0) {
             ctx.stderr.write(`killall: jail "${name}" not found\n`);
             throw new prog_exit(1);
           }
-          const e = sys_jail_attach_proc(kp, pr.pr_id);
+          const e = sys_jail_attach_proc(kp, jid);
           if (e !== 0) {
-            ctx.stderr.write(`killall: jail_attach(${pr.pr_id}): ${strerror(e)}\n`);
+            ctx.stderr.write(`killall: jail_attach(${jid}): ${strerror(e)}\n`);
             throw new prog_exit(1);
           }
           break;
@@ -153,7 +154,7 @@ export async function killall_main(ctx: prog_ctx): Promise<number> {
     };
     let killed = 0;
     let errors = 0;
-    for (const kip of sysctl_kern_proc(kp.p_ucred)) {
+    for (const kip of kinfo_getallproc(kp).procs) {
       if (kip.ki_pid === kp.p_pid) continue;
       if (uid !== null && kip.ki_uid !== uid) continue;
       if (cmd !== null && !matches(cmd, kip.ki_comm)) continue;

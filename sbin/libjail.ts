@@ -4,7 +4,7 @@
 // tree; booleans also answer to their "no" form (nopersist), and values
 // travel as text the way jailparam_import/jailparam_export convert them.
 
-import { JAIL_SYS_DISABLE, JAIL_SYS_INHERIT, JAIL_SYS_NEW, jail_params, kern_jail_get, type jail_value, type jailparam_desc } from "../kern/kern_jail.ts";
+import { JAIL_SYS_DISABLE, JAIL_SYS_INHERIT, JAIL_SYS_NEW, jail_params, sys_jail_get, type jail_value, type jailparam_desc } from "../kern/kern_jail.ts";
 import { inet_ntoa } from "../netinet/in.ts";
 import type { uproc } from "./libc.ts";
 
@@ -73,7 +73,7 @@ export function jailparam_valuelen(jp: jailparam): number {
  *  errno in `errno`. */
 export function jailparam_get(p: uproc, keys: { lastjid?: number; jid?: number; name?: string }, params: jailparam[], flags: number): { jid: number; errno: number } {
   const want = params.map((jp) => jp.jp_desc.name);
-  const r = kern_jail_get(p.p_ucred, keys, want, flags);
+  const r = sys_jail_get(p.p_ucred, keys, want, flags);
   if (r.error !== 0) {
     jail_errmsg.v = r.errmsg;
     return { jid: -1, errno: r.error };
@@ -86,14 +86,16 @@ export function jailparam_get(p: uproc, keys: { lastjid?: number; jid?: number; 
 export function jail_getid(p: uproc, name: string): number {
   if (/^[0-9]+$/.test(name)) {
     const jid = Number(name);
-    const r = kern_jail_get(p.p_ucred, { jid }, [], 0);
+    // jid 0 is the host itself, which no jail list holds.
+    if (jid === 0) return 0;
+    const r = sys_jail_get(p.p_ucred, { jid }, [], 0);
     if (r.error !== 0) {
       jail_errmsg.v = r.errmsg;
       return -1;
     }
     return r.jid;
   }
-  const r = kern_jail_get(p.p_ucred, { name }, [], 0);
+  const r = sys_jail_get(p.p_ucred, { name }, [], 0);
   if (r.error !== 0) {
     jail_errmsg.v = r.errmsg;
     return -1;

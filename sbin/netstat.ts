@@ -7,12 +7,34 @@
 // getifaddrs and the mbuf zone statistics.
 
 import { ENOENT, ESRCH, strerror } from "../kern/errno.ts";
-import { sysctl_kern_proc } from "../kern/kern_sig.ts";
 import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
-import { sys_getfib, sys_getifaddrs, sys_mbstat, sys_pcblist, sys_rtdump, sys_rtstat, type ifaddrs_rec } from "../kern/sys_generic.ts";
+import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
+import { kinfo_getallproc } from "./libutil.ts";
+import { sys_getfib } from "../kern/uipc_syscalls.ts";
+import {
+  NET_RT_DUMP,
+  RTD_DST,
+  RTD_EXPIRE,
+  RTD_FLAGS,
+  RTD_GATEWAY,
+  RTD_IFA,
+  RTD_IFINDEX,
+  RTD_MASK,
+  RTD_MTU,
+  RTD_NHIDX,
+  RTD_REFCNT,
+  RTD_WEIGHT,
+  RTM_HDR_LEN,
+  sys_rtstat,
+} from "../net/rtsock.ts";
+import { CTL_NET } from "../kern/sysctl.ts";
+import { sockaddr_dl } from "../net/if_dl.ts";
+import { sockaddr_in } from "../netinet/in.ts";
+import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
+import { sys_mbstat } from "../kern/kern_mbuf.ts";
+import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
-import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE, type rt_dump_entry } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
@@ -340,8 +362,43 @@ function inetprint(a: number, port: number, proto: string, num_port: boolean, f:
   return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
 }
 
+/** One struct xinpcb of a pcblist sysctl. */
+interface xinpcb {
+  xso_protocol: number;
+  inp_vflag: number;
+  inp_flags: number;
+  inp_laddr: number;
+  inp_lport: number;
+  inp_faddr: number;
+  inp_fport: number;
+  so_rcv_cc: number;
+  so_snd_cc: number;
+}
+
+/** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
+function pcblist(kp: proc, mibvar: string): xinpcb[] {
+  const r = sysctlbyname(kp, mibvar);
+  const out: xinpcb[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return out;
+  const w = r.value as readonly number[];
+  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) {
+    out.push({
+      xso_protocol: w[o + XI_PROTOCOL],
+      inp_vflag: w[o + XI_VFLAG],
+      inp_flags: w[o + XI_FLAGS],
+      inp_laddr: w[o + XI_LADDR],
+      inp_lport: w[o + XI_LPORT],
+      inp_faddr: w[o + XI_FADDR],
+      inp_fport: w[o + XI_FPORT],
+      so_rcv_cc: w[o + XI_RCV_CC],
+      so_snd_cc: w[o + XI_SND_CC],
+    });
+  }
+  return out;
+}
+
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number): void {
-  const list = sys_pcblist(kp, proto === IPPROTO_UDP ? "udp" : "raw");
+  const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
@@ -376,7 +433,7 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
 // Statistics (inet.c): fetch_stats reads the sysctl (or zeroes it with -z).
 
 function fetch_stats(ctx: prog_ctx, name: string, zflag: boolean): number[] | null {
-  const r = kernel_sysctlbyname(ctx.p.p_ucred, name, zflag ? 0 : null);
+  const r = sysctlbyname(ctx.p, name, zflag ? 0 : null);
   if (r.error !== 0) {
     // A protocol this kernel lacks (ENOENT) is skipped without a word.
     if (r.error !== ENOENT) ctx.stderr.write(`netstat: sysctl ${name}: ${strerror(r.error)}\n`);
@@ -601,9 +658,53 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   if (show(reflect)) o += `\t${reflect} message response${plural(reflect)} generated\n`;
   if (show(badaddr)) o += `\t${badaddr} invalid return address${plurales(badaddr)}\n`;
   if (show(noroute)) o += `\t${noroute} no return route${plural(noroute)}\n`;
-  const mr = kernel_sysctlbyname(ctx.p.p_ucred, "net.inet.icmp.maskrepl");
+  const mr = sysctlbyname(ctx.p, "net.inet.icmp.maskrepl");
   if (mr.error === 0) o += `\tICMP address mask responses are ${mr.value !== 0 ? "en" : "dis"}abled\n`;
   ctx.stdout.write(o);
+}
+
+/** The IPv4 routes of one fib: sysctl NET_RT_DUMP, its messages decoded. */
+function rtdump(kp: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
+  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, AF_INET, NET_RT_DUMP, fibnum]);
+  const entries: rt_dump_entry[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, entries };
+  const w = r.value as readonly number[];
+  const str = (k: number): [string, number] => {
+    const n = w[k];
+    return [String.fromCharCode(...w.slice(k + 1, k + 1 + n)), k + 1 + n];
+  };
+  for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
+    let k = o + RTD_GATEWAY;
+    const fam = w[k++];
+    let gw: sockaddr_in | sockaddr_dl;
+    if (fam === AF_LINK) {
+      const index = w[k++];
+      const type = w[k++];
+      const [name, after] = str(k);
+      k = after;
+      const alen = w[k++];
+      gw = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
+      k += alen;
+    } else {
+      gw = new sockaddr_in(fam === AF_INET ? w[k++] : 0);
+    }
+    const [ifname] = str(k);
+    entries.push({
+      rt_dst: w[o + RTD_DST],
+      rt_mask: w[o + RTD_MASK],
+      rt_flags: w[o + RTD_FLAGS],
+      rt_gateway: gw,
+      rt_ifname: ifname,
+      rt_ifindex: w[o + RTD_IFINDEX],
+      rt_ifa: w[o + RTD_IFA],
+      rt_mtu: w[o + RTD_MTU],
+      rt_expire: w[o + RTD_EXPIRE],
+      rt_weight: w[o + RTD_WEIGHT],
+      rt_nhidx: w[o + RTD_NHIDX],
+      rt_refcnt: w[o + RTD_REFCNT],
+    });
+  }
+  return { error: 0, entries };
 }
 
 /** route.c's rt_stats (netstat -rs). */
@@ -688,7 +789,7 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
 
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   if (fibnum === -1) fibnum = sys_getfib(kp);
-  const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+  const nf = sysctlbyname(kp, "net.fibs").value;
   const numfibs = typeof nf === "number" ? nf : 1;
   if (fibnum < 0 || fibnum > numfibs - 1) errx(ctx, EX_USAGE, `${fibnum}: invalid fib`);
   let o = "Routing tables";
@@ -696,7 +797,7 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   o += "\n";
   // The kernel keeps IPv4 tables only.
   if (f.af === AF_UNSPEC || f.af === AF_INET) {
-    const { error, entries } = sys_rtdump(kp, fibnum);
+    const { error, entries } = rtdump(kp, fibnum);
     if (error !== 0) {
       ctx.stdout.write(o);
       ctx.stderr.write(`netstat: sysctl: net.route.0.${f.af}.dump.${fibnum}: ${strerror(error)}\n`);
@@ -781,7 +882,7 @@ function show_stat(width: number, value: number, showvalue: boolean, div1000: bo
 }
 
 function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
-  const ifap = sys_getifaddrs(kp);
+  const ifap = getifaddrs(kp).ifap;
   let ifn_len_max = 5;
   let net_len = 13;
   const addr_len = 17;
@@ -903,7 +1004,7 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
 
 /** kern.proc.pid's ki_comm, or "??????" for a process gone. */
 function bpf_pidname(ctx: prog_ctx, pid: number): string {
-  const kip = sysctl_kern_proc(ctx.p.p_ucred).find((k) => k.ki_pid === pid);
+  const kip = kinfo_getallproc(ctx.p).procs.find((k) => k.ki_pid === pid);
   if (kip === undefined) {
     ctx.stderr.write(`netstat: kern.proc.pid failed: ${strerror(ESRCH)}\n`);
     return "??????";
@@ -926,11 +1027,11 @@ function bpf_flags(dv: DataView, off: number): string {
 
 function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
   if (zflag) {
-    const z = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
+    const z = sysctlbyname(ctx.p, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
     if (z.error !== 0) ctx.stderr.write(`netstat: failed to zero bpf counters: ${strerror(z.error)}\n`);
     return;
   }
-  const r = kernel_sysctlbyname(ctx.p.p_ucred, "net.bpf.stats");
+  const r = sysctlbyname(ctx.p, "net.bpf.stats");
   if (r.error !== 0 || !Array.isArray(r.value)) {
     ctx.stderr.write(`netstat: net.bpf.stats: ${strerror(r.error)}\n`);
     return;

@@ -9,8 +9,8 @@
 
 import { EPERM, strerror } from "../kern/errno.ts";
 import { AF_INET, SOCK_RAW, SOL_SOCKET, SO_DEBUG, SO_DONTROUTE, SO_RCVBUF, SO_SNDBUF } from "../kern/socket.ts";
-import { nanouptime_ns } from "../kern/kern_timeout.ts";
-import { kern_sysctl, sysctl_name2oid } from "../kern/kern_sysctl.ts";
+import { CLOCK_MONOTONIC, sys_clock_gettime } from "../kern/kern_time.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
 import { inet_aton, inet_ntoa, sockaddr_in, IPPROTO_ICMP, IPPROTO_IP, IN_MULTICAST } from "../netinet/in.ts";
 import { IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_OPTIONS, IP_TTL, IP_VLAN_PCP } from "../netinet/in_pcb.ts";
 import { sys_bind, sys_close, sys_connect, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
@@ -253,11 +253,15 @@ function pr_ntime(ts: number): string {
   return `${p2(hour)}:${p2(min)}:${p2(sec)}`;
 }
 
+/** clock_gettime(CLOCK_MONOTONIC) as nanoseconds. */
+function mono_ns(kp: proc): number {
+  const ts = sys_clock_gettime(kp, CLOCK_MONOTONIC);
+  return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 /** sysctlbyname(3) for an int. */
 function sysctl_int(kp: proc, name: string): { error: number; v: number } {
-  const { error, mib } = sysctl_name2oid(name);
-  if (error !== 0) return { error, v: 0 };
-  const r = kern_sysctl(kp.p_ucred, mib, null);
+  const r = sysctlbyname(kp, name);
   if (r.error !== 0) return { error: r.error, v: 0 };
   return { error: 0, v: typeof r.value === "number" ? r.value : Number(r.value) };
 }
@@ -604,7 +608,7 @@ async function ping(ctx: prog_ctx): Promise<number> {
     // stopit(): SIGINT, and the SIGALRM -t asks for, end the main loop.
     let finish_up = false;
     sys_sigaction(kp, SIGINT, () => (finish_up = true));
-    const alarm_at = alarmtimeout > 0 ? nanouptime_ns() + alarmtimeout * 1e9 : Infinity;
+    const alarm_at = alarmtimeout > 0 ? mono_ns(kp) + alarmtimeout * 1e9 : Infinity;
     if (alarmtimeout > 0) sys_sigaction(kp, SIGALRM, () => (finish_up = true));
 
     let ntransmitted = 0;
@@ -635,7 +639,7 @@ async function ping(ctx: prog_ctx): Promise<number> {
       const bit = ntransmitted % MAX_DUP_CHK;
       rcvd_tbl[bit >> 3] &= ~(1 << (bit & 7));
       if ((options & F_TIME) !== 0 || timing) {
-        const now = nanouptime_ns();
+        const now = mono_ns(kp);
         const sec = Math.floor(now / 1e9);
         const nsec = now - sec * 1e9;
         const dv = new DataView(outpackhdr.buffer);
@@ -853,19 +857,19 @@ async function ping(ctx: prog_ctx): Promise<number> {
       if (npackets !== 0 && preload > npackets) preload = npackets;
       while (preload-- > 0) pinger();
     }
-    let last = nanouptime_ns();
+    let last = mono_ns(kp);
     let intvl = (options & F_FLOOD) !== 0 ? 10 * 1e6 : interval * 1e6;
 
     let almost_done = false;
     while (!finish_up) {
-      let now = nanouptime_ns();
+      let now = mono_ns(kp);
       if (now >= alarm_at) break;
       let timeout = last + intvl - now;
       if (timeout < 0) timeout = 0;
       // pselect(): until a packet, the timeout, or the alarm.
       const readable = await sys_wait_readable(kp, srecv, Math.min(timeout, alarm_at - now));
       if (finish_up) break;
-      now = nanouptime_ns();
+      now = mono_ns(kp);
       if (!readable && now >= alarm_at) break;
       let n = readable ? 1 : 0;
       if (!readable && now < last + intvl) continue;
@@ -897,7 +901,7 @@ async function ping(ctx: prog_ctx): Promise<number> {
             if (intvl === 0) intvl = 1e9;
           } else intvl = waittime * 1e6;
         }
-        last = nanouptime_ns();
+        last = mono_ns(kp);
         if (ntransmitted - nreceived - 1 > nmissedmax) {
           nmissedmax = ntransmitted - nreceived - 1;
           if ((options & F_MISSED) !== 0) ctx.stdout.write(BBELL);

@@ -3,14 +3,33 @@
 // -static, route(8)'s messages and exit statuses.
 
 import { EEXIST, EPERM, ESRCH, EBUSY, ENOBUFS, EADDRINUSE, strerror } from "../kern/errno.ts";
-import { AF_ROUTE, SOCK_RAW, SOL_SOCKET, SO_SETFIB } from "../kern/socket.ts";
+import { AF_LINK, AF_ROUTE, SOCK_RAW, SOL_SOCKET, SO_SETFIB } from "../kern/socket.ts";
 import { sys_close, sys_route, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { inet_aton, inet_ntoa, in_len2mask, in_mask2len, sockaddr_in, IN_CLASSA, IN_CLASSB, IN_CLASSC, IN_CLASSA_NET, IN_CLASSB_NET, IN_CLASSC_NET } from "../netinet/in.ts";
 import { sockaddr_dl, IFT_ETHER } from "../net/if_dl.ts";
-import { sysctl_iflist } from "../net/if.ts";
+import { getifaddrs } from "./libc_getifaddrs.ts";
 import { rt_msghdr } from "../net/rtsock.ts";
-import { RTA_DST, RTA_GATEWAY, RTA_NETMASK, RTA_IFP, RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTAX_IFP, RTF_BLACKHOLE, RTF_GATEWAY, RTF_HOST, RTF_REJECT, RTF_STATIC, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELETE, RTM_GET } from "../net/route.ts";
-import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
+import {
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_NETMASK,
+  RTA_IFP,
+  RTAX_DST,
+  RTAX_GATEWAY,
+  RTAX_NETMASK,
+  RTAX_IFP,
+  RTF_BLACKHOLE,
+  RTF_GATEWAY,
+  RTF_HOST,
+  RTF_REJECT,
+  RTF_STATIC,
+  RTF_UP,
+  RTM_ADD,
+  RTM_CHANGE,
+  RTM_DELETE,
+  RTM_GET,
+} from "../net/route.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 export const routeflags: [number, string][] = [
@@ -197,14 +216,14 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
     // The gateway: an address, or with -iface an interface name or address.
     let gw: sockaddr_in | sockaddr_dl | null = null;
     if (gwstr !== null) {
-      const ifs = sysctl_iflist(kp.p_ucred);
-      const byname = ifs.find((x) => x.name === gwstr);
+      const ifs = getifaddrs(kp).ifap.filter((x) => x.family === AF_LINK);
+      const byname = ifs.find((x) => x.ifa_name === gwstr);
       const ga = inet_aton(gwstr);
       if (ga !== null && byname === undefined) {
         gw = new sockaddr_in(ga);
         if (!iface) flags |= RTF_GATEWAY;
       } else if (byname !== undefined) {
-        gw = new sockaddr_dl(byname.index, byname.type, byname.name, byname.type === IFT_ETHER ? byname.lladdr : new Uint8Array(0));
+        gw = new sockaddr_dl(byname.sdl_index, byname.sdl_type, byname.ifa_name, byname.sdl_type === IFT_ETHER ? byname.sdl_lladdr : new Uint8Array(0));
       } else {
         ctx.stderr.write(`route: bad address: ${gwstr}\n`);
         throw new prog_exit(1);
@@ -237,16 +256,15 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
         msg.rtm_addrs |= RTA_IFP;
       }
       if (ifpname !== null) {
-        const ifs = sysctl_iflist(kp.p_ucred);
-        const x = ifs.find((y) => y.name === ifpname);
+        const x = getifaddrs(kp).ifap.find((y) => y.family === AF_LINK && y.ifa_name === ifpname);
         if (x !== undefined) {
-          msg.rtm_sa[RTAX_IFP] = new sockaddr_dl(x.index, x.type, x.name, new Uint8Array(0));
+          msg.rtm_sa[RTAX_IFP] = new sockaddr_dl(x.sdl_index, x.sdl_type, x.ifa_name, new Uint8Array(0));
           msg.rtm_addrs |= RTA_IFP;
         }
       }
       // The routing socket writes to the socket's fib (setsockopt SO_SETFIB).
       if (fib !== 0) {
-        const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+        const nf = sysctlbyname(kp, "net.fibs").value;
         if (typeof nf === "number" && fib >= nf) {
           ctx.stderr.write(`route: fib number ${fib} is invalid\n`);
           throw new prog_exit(1);
@@ -267,7 +285,7 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
       let line = `${what} ${ishost ? "host" : "net"} ${routename(d.addr, mask)}`;
       if (gwstr !== null) {
         line += `: gateway ${gwstr}`;
-        const nf = kernel_sysctlbyname(kp.p_ucred, "net.fibs").value;
+        const nf = sysctlbyname(kp, "net.fibs").value;
         if (typeof nf === "number" && nf > 1) line += ` fib ${fib}`;
       }
       if (error === 0) {

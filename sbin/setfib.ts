@@ -2,7 +2,7 @@
 // FIB: setfib(2), then exec.
 
 import { strerror } from "../kern/errno.ts";
-import { kern_sysctl, sysctl_name2oid } from "../kern/kern_sysctl.ts";
+import { sysctlbyname } from "./libc_sysctl.ts";
 import { sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
@@ -17,9 +17,8 @@ export function make_setfib_main(exec: setfib_exec_fn) {
   return async function setfib_main(ctx: prog_ctx): Promise<number> {
     return prog_run(ctx, async () => {
       const kp = ctx.p as proc;
-      const { error, mib } = sysctl_name2oid("net.fibs");
-      const r = error === 0 ? kern_sysctl(kp.p_ucred, mib, null) : null;
-      if (r === null || r.error !== 0) {
+      const r = sysctlbyname(kp, "net.fibs");
+      if (r.error !== 0) {
         ctx.stderr.write("setfib: Multiple FIBS not supported\n");
         return 1;
       }

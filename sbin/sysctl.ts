@@ -3,9 +3,9 @@
 // -q, -W, name=value, with sysctl(8)'s messages and exit statuses.
 
 import { strerror } from "../kern/errno.ts";
-import { kern_sysctl, sysctl_name2oid, sysctl_next, sysctl_node_at, sysctl_oiddescr, sysctl_oidfmt, sysctl_oidname } from "../kern/kern_sysctl.ts";
 import { CTLFLAG_SKIP, CTLFLAG_WR, CTLTYPE, CTLTYPE_INT, CTLTYPE_NODE, CTLTYPE_OPAQUE, CTLTYPE_STRING, CTLTYPE_U64, CTLTYPE_UINT, CTLTYPE_S64, CTLTYPE_LONG, CTLTYPE_ULONG } from "../kern/sysctl.ts";
 import { getopt, prog_run, type prog_ctx, prog_exit } from "./libc.ts";
+import { sysctl, sysctl_next, sysctl_oiddescr, sysctl_oidfmt, sysctl_oidname, sysctlnametomib } from "./libc_sysctl.ts";
 
 interface flags {
   a: boolean;
@@ -50,13 +50,13 @@ function parse(ctx: prog_ctx, f: flags, arg: string): number {
   const eq = arg.indexOf("=");
   const name = eq >= 0 ? arg.slice(0, eq) : arg;
   const newstr = eq >= 0 ? arg.slice(eq + 1) : null;
-  const { error, mib } = sysctl_name2oid(name);
+  const { error, mib } = sysctlnametomib(ctx.p, name);
   if (error !== 0) {
     if (f.i) return 0;
     if (!f.q) ctx.stderr.write(`sysctl: unknown oid '${name}'\n`);
     return 1;
   }
-  const fmt = sysctl_oidfmt(mib);
+  const fmt = sysctl_oidfmt(ctx.p, mib);
   const kind = fmt.kind;
   if (newstr === null) {
     if ((kind & CTLTYPE) === CTLTYPE_NODE) {
@@ -97,14 +97,14 @@ function parse(ctx: prog_ctx, f: flags, arg: string): number {
       return 1;
   }
   // Show the old value, set, then show the new one: "name: old -> new".
-  const old = kern_sysctl(ctx.p.p_ucred, mib, null);
+  const old = sysctl(ctx.p, mib);
   if (old.error !== 0) return report(ctx, f, name, old.error);
-  const r = kern_sysctl(ctx.p.p_ucred, mib, newval);
+  const r = sysctl(ctx.p, mib, newval);
   if (r.error !== 0) {
     if (!f.q) ctx.stderr.write(`sysctl: ${arg}: ${strerror(r.error)}\n`);
     return 1;
   }
-  const now = kern_sysctl(ctx.p.p_ucred, mib, null);
+  const now = sysctl(ctx.p, mib);
   if (f.n) ctx.stdout.write(`${fmtval(old.value)} -> ${fmtval(now.value)}\n`);
   else ctx.stdout.write(`${name}${f.e ? "=" : ": "}${fmtval(old.value)} -> ${fmtval(now.value)}\n`);
   return 0;
@@ -139,22 +139,22 @@ function fmtval(v: unknown): string {
 
 /** show_var: print one oid.  Returns 0 printed, 1 skipped, -1 error. */
 function show_var(ctx: prog_ctx, f: flags, mib: number[], explicit: boolean): number {
-  const name = sysctl_oidname(mib).name;
-  const fmt = sysctl_oidfmt(mib);
+  const name = sysctl_oidname(ctx.p, mib).name;
+  const fmt = sysctl_oidfmt(ctx.p, mib);
   if (f.W && (fmt.kind & CTLFLAG_WR) === 0) return 1;
   if (f.N) {
     ctx.stdout.write(`${name}\n`);
     return 0;
   }
   if (f.d) {
-    const d = sysctl_oiddescr(mib).descr;
+    const d = sysctl_oiddescr(ctx.p, mib).descr;
     ctx.stdout.write(f.n ? `${d}\n` : `${name}: ${d}\n`);
     return 0;
   }
   const sep = f.e ? "=" : ": ";
   // Opaque structures are shown only on request (-o), as sysctl(8) does.
   if ((fmt.kind & CTLTYPE) === CTLTYPE_OPAQUE && !f.o && !f.b) return 1;
-  const r = kern_sysctl(ctx.p.p_ucred, mib, null);
+  const r = sysctl(ctx.p, mib);
   if (r.error !== 0) {
     return explicit ? -report(ctx, f, name, r.error) : 1;
   }
@@ -164,9 +164,9 @@ function show_var(ctx: prog_ctx, f: flags, mib: number[], explicit: boolean): nu
 }
 
 function dump_tree(ctx: prog_ctx, f: flags, prefix: number[]): void {
-  const node = prefix.length ? sysctl_node_at(prefix) : null;
-  const honor_skip = prefix.length === 0 || node === null || (node.oid_kind & CTLFLAG_SKIP) === 0;
-  for (let mib = sysctl_next(prefix.length ? prefix : [], honor_skip); mib !== null; mib = sysctl_next(mib, honor_skip)) {
+  const node = prefix.length ? sysctl_oidfmt(ctx.p, prefix) : null;
+  const honor_skip = prefix.length === 0 || node === null || node.error !== 0 || (node.kind & CTLFLAG_SKIP) === 0;
+  for (let mib = sysctl_next(ctx.p, prefix.length ? prefix : [], honor_skip); mib !== null; mib = sysctl_next(ctx.p, mib, honor_skip)) {
     if (prefix.length && (mib.length < prefix.length || prefix.some((x, i) => mib !== null && mib[i] !== x))) break;
     show_var(ctx, f, mib, false);
   }

@@ -10,11 +10,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { EACCES, EINTR, ENXIO, EPERM } from "../kern/errno.ts";
-import { sys_bpf_close, sys_bpf_getdlt, sys_bpf_open, sys_bpf_read, sys_bpf_stats, sys_bpf_wait, sys_getifaddrs } from "../kern/sys_generic.ts";
+import { sys_bpf_close, sys_bpf_getdlt, sys_bpf_open, sys_bpf_read, sys_bpf_stats, sys_bpf_wait } from "../net/bpf.ts";
+import { getifaddrs } from "./libc_getifaddrs.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { SIGHUP, SIGINT, SIGTERM, sys_sigaction } from "../kern/kern_sig.ts";
 import { AF_LINK } from "../kern/socket.ts";
-import { IFF_LOOPBACK, IFF_RUNNING, IFF_UP, LINK_STATE_DOWN, LINK_STATE_UP, sysctl_iflist, type if_msghdr } from "../net/if.ts";
+import { IFF_LOOPBACK, IFF_RUNNING, IFF_UP, LINK_STATE_DOWN, LINK_STATE_UP } from "../net/if.ts";
 import { inet_aton } from "../netinet/in.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { ether_aton, getservbyname, getservbyport, hostname4 } from "./netdb.ts";
@@ -186,9 +187,11 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
           case "D": {
             // pcap_findalldevs: best candidates first (up, running, not a
             // loopback), each with its flags and connection status.
-            const merit = (dev: if_msghdr) =>
+            const merit = (dev: { flags: number }) =>
               ((dev.flags & IFF_UP) === 0 ? 0x2000000 : 0) + ((dev.flags & IFF_RUNNING) === 0 ? 0x1000000 : 0) + ((dev.flags & IFF_LOOPBACK) !== 0 ? 0x800000 : 0);
-            const devs = sysctl_iflist(kp.p_ucred)
+            const devs = getifaddrs(kp)
+              .ifap.filter((a) => a.family === AF_LINK)
+              .map((a) => ({ name: a.ifa_name, flags: a.ifa_flags, link_state: a.ifa_data.ifi_link_state }))
               .map((dev, n) => ({ dev, n }))
               .sort((x, y) => merit(x.dev) - merit(y.dev) || x.n - y.n)
               .map((x) => x.dev);
@@ -307,7 +310,7 @@ export async function tcpdump_main(ctx: prog_ctx): Promise<number> {
 
 /** pcap_lookupdev: the first interface that is up and not a loopback, else the first one up. */
 function lookupdev(kp: proc): string | null {
-  const links = sys_getifaddrs(kp).filter((a) => a.family === AF_LINK && (a.ifa_flags & IFF_UP) !== 0);
+  const links = getifaddrs(kp).ifap.filter((a) => a.family === AF_LINK && (a.ifa_flags & IFF_UP) !== 0);
   const nl = links.find((a) => (a.ifa_flags & IFF_LOOPBACK) === 0);
   return (nl ?? links[0])?.ifa_name ?? null;
 }

@@ -217,10 +217,12 @@ test("sysctl: values, per-vnet views, counter blocks by FreeBSD's field names, e
   k.setSysctl("net.inet.ip.stats", 0, { jail: "b" });
   t.is(k.stats("ip", { jail: "b" }).ips_delivered, 0);
 
-  // Every counter block in the tree has field names.
+  // Every counter block in the tree ("S,ipstat", ...) has field names;
+  // the other opaque oids are lists of records (pcblist, kern.proc.proc).
   const opaque: string[] = [];
   for (let mib = m.sysctl_next([], false); mib !== null; mib = m.sysctl_next(mib, false)) {
-    if ((m.sysctl_oidfmt(mib).kind & m.CTLTYPE) !== m.CTLTYPE_OPAQUE) continue;
+    const f = m.sysctl_oidfmt(mib);
+    if ((f.kind & m.CTLTYPE) !== m.CTLTYPE_OPAQUE || !/^S,\w+stat$/.test(f.fmt)) continue;
     const name = m.sysctl_oidname(mib).name;
     opaque.push(name);
     const v = k.sysctl(name);

@@ -15,9 +15,8 @@
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import type { prog_ctx } from "../../sbin/libc.ts";
 import type { proc } from "../../kern/uipc_syscalls.ts";
-import type { if_msghdr } from "../../net/if.ts";
 import type { rt_dump_entry } from "../../net/route.ts";
-import type { neigh_entry } from "../../kern/sys_generic.ts";
+import type { neigh_entry } from "../../net/if_llatbl.ts";
 
 /** What `snap` records: the counters, and the tables userland reads
  *  (ifconfig's interface list, netstat -rn's routes, arp -a's entries). */
@@ -26,7 +25,7 @@ export interface stats {
   icmp: number[];
   udp: number[];
   arp: number[];
-  ifs: if_msghdr[];
+  ifs: snap_if[];
   routes: rt_dump_entry[];
   arptab: neigh_entry[];
 }
@@ -36,6 +35,15 @@ export interface scen {
   snaps: Map<string, stats>;
   out: string;
   err: string;
+}
+
+/** An interface as the test sees it in the kernel: what the checks read. */
+export interface snap_if {
+  name: string;
+  flags: number;
+  lladdr: Uint8Array;
+  counters: number[];
+  addrs: { family: number; addr: number; netmask: number; broadaddr: number | null }[];
 }
 
 const MIBS = { ip: "net.inet.ip.stats", icmp: "net.inet.icmp.stats", udp: "net.inet.udp.stats", arp: "net.link.ether.arp.stats" } as const;
@@ -58,14 +66,42 @@ export async function scen_kernel(): Promise<scen> {
       return (r.value as number[]).slice();
     };
     const p = ctx.p as proc;
-    const rt = k.sys_rtdump(p, 0);
+    // The table in the radix walk's order, as NET_RT_DUMP lists it, and
+    // the interfaces in index order, read from the jail's vnet.
+    const saved = k.CURVNET_SET(k.CRED_TO_VNET(p.p_ucred), "test");
+    let rt: ReturnType<typeof k.rt_dump>;
+    const ifs: snap_if[] = [];
+    try {
+      rt = k.rt_dump(0);
+      for (const ifp of k.V_ifnet().slice().sort((x, y) => x.if_index - y.if_index)) {
+        const sdl = ifp.if_addr?.ifa_addr;
+        const addrs: snap_if["addrs"] = [];
+        for (const ifa of ifp.if_addrhead) {
+          const a = ifa.ifa_addr;
+          if (!("sin_addr" in a)) continue;
+          const nm = ifa.ifa_netmask;
+          const ba = ifa.ifa_dstaddr;
+          addrs.push({ family: k.AF_INET, addr: a.sin_addr, netmask: nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, broadaddr: ba !== null && "sin_addr" in ba ? ba.sin_addr : null });
+        }
+        ifs.push({
+          name: ifp.if_xname,
+          flags: ifp.if_flags | ifp.if_drv_flags,
+          lladdr: sdl !== undefined && "sdl_lladdr" in sdl ? sdl.sdl_lladdr.slice() : new Uint8Array(0),
+          counters: Array.from(ifp.if_counters),
+          addrs,
+        });
+      }
+    } finally {
+      k.CURVNET_RESTORE(saved);
+    }
     if (rt.error !== 0) throw new Error(`rtdump: ${rt.error}`);
+    rt.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
     s.snaps.set(label, {
       ip: one(MIBS.ip),
       icmp: one(MIBS.icmp),
       udp: one(MIBS.udp),
       arp: one(MIBS.arp),
-      ifs: k.sysctl_iflist(p.p_ucred),
+      ifs,
       routes: rt.entries,
       arptab: k.sys_arp_dump(p, 0),
     });
