@@ -179,6 +179,13 @@ for (const j of ["nosuchjail", UNI, "99999", "c999"]) {
   jail.push({ argv: ["jail", "-m", `name=${j}`, "persist"], status: 1, err: `jail: "${j}" not found\n` });
 }
 for (const p of ["bogusparam", "foo.bar", "nosuch"]) jail.push({ argv: ["jail", "-c", `${p}=1`, "persist"], status: 1, err: `jail: unknown parameter: ${p}\n` });
+// kern_jail_set: name and host.hostname over MAXHOSTNAMELEN bytes with the
+// NUL, path over MAXPATHLEN: ENAMETOOLONG, with libjail's "jail_set: %s".
+for (const n of [LONG, "x".repeat(256), "é".repeat(128)]) jail.push({ argv: ["jail", "-c", `name=${n}`, "persist"], status: 1, err: `jail: ${n}: jail_set: File name too long\n` });
+jail.push(
+  { argv: ["jail", "-c", "name=zz", `host.hostname=${"h".repeat(256)}`, "persist"], status: 1, err: "jail: zz: jail_set: File name too long\n" },
+  { argv: ["jail", "-c", "name=zz", `path=/${"p".repeat(1023)}`, "persist"], status: 1, err: "jail: zz: jail_set: File name too long\n" },
+);
 for (const n of ["a.b", "x.y.z"]) jail.push({ argv: ["jail", "-c", `name=${n}`, "persist"], status: 1, err: `jail: ${n}: name cannot contain a dot: ${n}\n` });
 
 const jls: badcmd_row[] = [];
