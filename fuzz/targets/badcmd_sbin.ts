@@ -245,6 +245,12 @@ const dmesg: badcmd_row[] = [
   { argv: ["dmesg", "a", "b"], status: 1, err: DMESG_USAGE },
 ];
 for (const o of ["Z", "y"]) dmesg.push({ argv: ["dmesg", `-${o}`], status: 1, err: `dmesg: illegal option -- ${o}\n${DMESG_USAGE}` });
+// -M: kvm_open(3) on a crash dump, its errors as _kvm_syserr prints them.
+for (const core of ["x", "/nonexistent/vmcore.0", UNI]) {
+  dmesg.push({ argv: ["dmesg", "-M", core], status: 1, err: `dmesg: ${core}: No such file or directory\n` });
+  dmesg.push({ argv: ["dmesg", "-M", core, "-N", "/nonexistent/kernel"], status: 1, err: `dmesg: ${core}: No such file or directory\n` });
+}
+dmesg.push({ argv: ["dmesg", "-M"], status: 1, err: `dmesg: option requires an argument -- M\n${DMESG_USAGE}` });
 
 const KLDSTAT_USAGE = "usage: kldstat [-dhqv] [-i id] [-n filename]\n       kldstat [-dq] [-m modname]\n";
 const kldstat: badcmd_row[] = [
