@@ -336,5 +336,13 @@ function sysctl_load_tunables(vnet_oids: boolean): void {
   walk(sysctl__children);
 }
 
-SYSINIT("sysctl_register_all", SI_SUB_KMEM, SI_ORDER_FIRST, () => sysctl_load_tunables(false));
-VNET_SYSINIT("vnet_sysctl_tunables", SI_SUB_INIT_IF, SI_ORDER_FIRST, () => sysctl_load_tunables(true));
+/** sysctl_register_all: the static tree is in place; its tunables load. */
+function sysctl_register_all(): void {
+  sysctl_load_tunables(false);
+}
+/** A new vnet's CTLFLAG_VNET tunables, before its protocols start. */
+function vnet_sysctl_tunables(): void {
+  sysctl_load_tunables(true);
+}
+SYSINIT("sysctl_register_all", SI_SUB_KMEM, SI_ORDER_FIRST, sysctl_register_all);
+VNET_SYSINIT("vnet_sysctl_tunables", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_sysctl_tunables);
