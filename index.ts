@@ -20,6 +20,7 @@ export * from "./kern/kern_mbuf.ts";
 export * from "./kern/uipc_mbuf.ts";
 export * from "./kern/uipc_mbuf2.ts";
 export * from "./kern/init_main.ts";
+export * from "./kern/kern_environment.ts";
 export * from "./kern/kern_module.ts";
 export * from "./kern/kern_linker.ts";
 export * from "./net/vnet.ts";

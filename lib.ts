@@ -33,6 +33,19 @@ export interface BootOptions {
   seed?: number;
   /** kern.hz, the callout clock rate (default 1000). */
   hz?: number;
+  /**
+   * Loader tunables, as `/boot/loader.conf` would set them before the
+   * kernel starts: `{ "kern.ipc.nmbclusters": 500, "kern.ipc.nmbufs": 1000,
+   * "kern.hz": 100 }`.  Names are the kernel's (kern.hz,
+   * kern.ipc.nmbclusters, kern.ipc.nmbufs, and any sysctl FreeBSD marks
+   * CTLFLAG_RDTUN or CTLFLAG_RWTUN, such as net.isr.maxqlimit or
+   * net.inet.ip.reass_hashsize); integer values take FreeBSD's k/m/g
+   * suffixes ("64k").  A kern.hz tunable wins over `hz`.  Read-only
+   * tunables cannot be changed after boot (`sysctl kern.hz=...` says so).
+   * @throws VirtNetError for a name the kernel does not read or a value
+   *   that is not of its type.
+   */
+  tunables?: Readonly<Record<string, number | string>>;
 }
 
 export interface RunOptions {
@@ -638,8 +651,8 @@ const BUILDS: readonly BuildName[] = ["vimage", "novimage", "vimage-debug"];
  * k.destroy();
  * ```
  *
- * @throws VirtNetError for an unknown build, or if the bundle was not built
- *   (`npm run build`).
+ * @throws VirtNetError for an unknown build, a bad loader tunable, or if
+ *   the bundle was not built (`npm run build`).
  */
 export async function boot(opts: BootOptions = {}): Promise<Kernel> {
   const build = opts.build ?? "vimage";
@@ -651,6 +664,10 @@ export async function boot(opts: BootOptions = {}): Promise<Kernel> {
   if (bundle.protocol === "file:" && !fs.existsSync(bundle)) throw new VirtNetError(`virtnet: ${bundle.pathname} is missing: run \`npm run build\` first`);
   bundle.search = `?boot=${instance_token}.${instances++}`;
   const m = (await import(bundle.href)) as KernelModule;
-  m.kern_boot({ seed, hz: opts.hz });
+  if (opts.tunables !== undefined) {
+    const bad = m.kern_tunables_check(opts.tunables);
+    if (bad !== null) throw new VirtNetError(`virtnet: loader tunable ${bad}`);
+  }
+  m.kern_boot({ seed, hz: opts.hz, tunables: opts.tunables });
   return new Kernel(m, build, seed);
 }

@@ -1,10 +1,11 @@
-// Exhaustion: the mbuf and cluster zones cut down to a few dozen items, as
-// small kern.ipc.nmbufs / kern.ipc.nmbclusters loader tunables would set
-// them (the running kernel's sysctls only let them grow, so the limits are
-// set on the zones, as uma_zone_set_max does), then floods from sockets
-// and from the wire.  Allocation failures are counted (ENOBUFS, netstat -m's
-// denied requests), nothing throws; with the limits back, traffic flows
-// again and nothing is left outstanding.
+// Exhaustion: the mbuf and cluster zones cut down to a few hundred items by
+// the kern.ipc.nmbufs / kern.ipc.nmbclusters loader tunables the world was
+// booted with (the first round floods at those limits), then to a few dozen
+// per round (the running kernel's sysctls only let them grow, so those
+// limits are set on the zones, as uma_zone_set_max does), then floods from
+// sockets and from the wire.  Allocation failures are counted (ENOBUFS,
+// netstat -m's denied requests), nothing throws; with the limits back,
+// traffic flows again and nothing is left outstanding.
 import type { world } from "./topo.ts";
 import { drain_sockets } from "./topo.ts";
 import { draw_case, inject, point_ifps } from "./frames.ts";
@@ -21,17 +22,28 @@ export interface exhaust_result {
   failures: string[];
 }
 
-export async function run_exhaust(w: world, r: rng, rounds: number): Promise<exhaust_result> {
+/** Loader tunables for the exhaustion world: a few hundred mbufs and clusters. */
+export function exhaust_tunables(r: rng): Record<string, number> {
+  return { "kern.ipc.nmbufs": r.range(600, 1200), "kern.ipc.nmbclusters": r.range(150, 400) };
+}
+
+export async function run_exhaust(w: world, r: rng, rounds: number, tunables: Record<string, number>): Promise<exhaust_result> {
   const k = w.k;
   const res: exhaust_result = { rounds, sends: 0, enobufs: 0, frames: 0, denied_frames: 0, netstat_denied: "", failures: [] };
   const fa = w.procs.get("fa");
   const fc = w.procs.get("fc");
   if (fa === undefined || fc === undefined) return { ...res, failures: ["no processes in the jails"] };
+  // The tunables reached the kernel as FreeBSD's loader would hand them over.
+  for (const [name, v] of Object.entries(tunables)) {
+    const got = k.kernel_sysctlbyname(k.cred0, name).value;
+    if (got !== v) res.failures.push(`loader tunable ${name}=${v}: the kernel has ${String(got)}`);
+  }
   for (let round = 0; round < rounds; round++) {
-    const nm = r.range(8, 200);
-    const nc = r.range(2, 60);
+    // Round 0 floods at the boot limits; the others cut them further.
+    const nm = round === 0 ? tunables["kern.ipc.nmbufs"] : r.range(8, 200);
+    const nc = round === 0 ? tunables["kern.ipc.nmbclusters"] : r.range(2, 60);
     try {
-      k.mbuf_set_limits(nm, nc);
+      if (round > 0) k.mbuf_set_limits(nm, nc);
       const so = k.sys_socket(fa, k.AF_INET, k.SOCK_DGRAM, 0);
       if (so.error !== 0) {
         res.failures.push(`round ${round}: socket: ${so.error}`);
@@ -67,8 +79,9 @@ export async function run_exhaust(w: world, r: rng, rounds: number): Promise<exh
   if (ns.status !== 0 || !/^[1-9]\d*\/\d+\/\d+ requests for mbufs denied/.test(res.netstat_denied)) res.failures.push(`netstat -m does not count the denied requests: ${JSON.stringify(res.netstat_denied)}`);
   if (res.enobufs === 0) res.failures.push("no send met ENOBUFS: the floods did not exhaust the zones");
   // Normal traffic again.
+  const before = k.mbuf_outstanding();
   const ping = await w.run(["jexec", "fa", "ping", "-c", "2", "-t", "5", "10.1.2.2"]);
-  if (ping.status !== 0) res.failures.push(`after the floods ping fails (${ping.status}):\n${ping.out}${ping.err}`);
+  if (ping.status !== 0) res.failures.push(`after the floods ping fails (${ping.status}), ${JSON.stringify(before)} outstanding, limits ${JSON.stringify(tunables)}, zones ${JSON.stringify(k.mbuf_zone_stats())}:\n${ping.out}${ping.err}`);
   k.kern_advance_ns(61e9);
   drain_sockets(w);
   const o = k.mbuf_outstanding();

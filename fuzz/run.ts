@@ -11,7 +11,7 @@ import { make_world } from "./topo.ts";
 import { case_json, draw_batch, point_name, run_batch, type frame_case, type frame_stats } from "./frames.ts";
 import { shrink_frames } from "./shrink.ts";
 import { chaos_cmd_summary, run_chaos, shrink_steps } from "./chaos.ts";
-import { run_exhaust } from "./exhaust.ts";
+import { exhaust_tunables, run_exhaust } from "./exhaust.ts";
 import { run_badcmds } from "./badcmd.ts";
 import { check_ifnet_vnets, check_heap, teardown } from "./invariants.ts";
 import type { chaos_step } from "./registry.ts";
@@ -156,9 +156,13 @@ export async function run_build(o0: run_opts): Promise<run_summary> {
 
   if (o.parts.includes("exhaust")) {
     const t = t0();
-    const w = await make_world(o.build, o.seed);
+    const r = new rng(o.seed ^ 0xe4a);
+    // The limits the loader would set: small, yet enough to bring the
+    // topology up.
+    const tunables = exhaust_tunables(r);
+    const w = await make_world(o.build, o.seed, undefined, tunables);
     const rounds = 12;
-    const ex = await run_exhaust(w, new rng(o.seed ^ 0xe4a), rounds);
+    const ex = await run_exhaust(w, r, rounds, tunables);
     o.progress?.("exhaust", rounds);
     s.exhaust = { sends: ex.sends, enobufs: ex.enobufs, frames: ex.frames, denied_frames: ex.denied_frames, netstat_denied: ex.netstat_denied };
     for (const f of ex.failures) {

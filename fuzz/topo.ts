@@ -82,10 +82,10 @@ export function ip(a: number, b: number, c: number, d: number): number {
 }
 
 /** Boot a kernel of `build` with the topology up and the sockets open. */
-export async function make_world(build: fuzz_build, seed: number, before_boot?: (k: Kernel) => void): Promise<world> {
+export async function make_world(build: fuzz_build, seed: number, before_boot?: (k: Kernel) => void, tunables?: Record<string, number>): Promise<world> {
   const k = await load_kernel(build);
   before_boot?.(k);
-  k.kern_boot({ seed });
+  k.kern_boot({ seed, tunables });
   const root = k.proc_create(k.cred0, "fuzz");
   const env = new Map<string, string>([["PATH", "/sbin:/bin:/usr/sbin:/usr/bin"]]);
   const run = async (argv: string[]): Promise<cmd_result> => {

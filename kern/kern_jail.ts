@@ -2,7 +2,7 @@
 // needs: jid and name, persistence, a new vnet or the parent's, attach
 // (jexec), removal, lookup, and the privilege policy of a vnet jail.
 
-import { EAGAIN, EEXIST, EINVAL, ENOENT, EPERM } from "./errno.ts";
+import { EAGAIN, EEXIST, EINVAL, ENAMETOOLONG, ENOENT, EPERM } from "./errno.ts";
 import { SI_ORDER_SECOND, SI_SUB_VNET, SYSINIT } from "./kernel.ts";
 import { crsetprison, ucred } from "./kern_prot.ts";
 import { _security, CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLTYPE_INT, OID_AUTO, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC } from "./sysctl.ts";
@@ -166,6 +166,14 @@ export interface jail_set_result {
   errmsg: string;
 }
 
+/** sys/param.h: a host name's and a path's buffer sizes, with the NUL. */
+export const MAXHOSTNAMELEN = 256;
+export const MAXPATHLEN = 1024;
+
+function strparam_len(s: string): number {
+  return Buffer.byteLength(s, "utf8") + 1;
+}
+
 const known_params = new Set(["jid", "name", "path", "persist", "nopersist", "vnet", "host.hostname", "host", "dying", "parent"]);
 
 /**
@@ -186,6 +194,13 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
   let jid = params.jid === undefined ? 0 : Number(params.jid);
   if (!Number.isInteger(jid) || jid < 0 || jid > JAIL_MAX) return fail(EINVAL, `jid ${params.jid} is out of range`);
   const name = params.name === undefined ? undefined : String(params.name);
+  // String parameters arrive NUL-terminated: their lengths count the NUL,
+  // in bytes.  Too long is ENAMETOOLONG with no message, as in FreeBSD.
+  if (name !== undefined && strparam_len(name) > MAXHOSTNAMELEN) return fail(ENAMETOOLONG, "");
+  const host = params["host.hostname"];
+  if (typeof host === "string" && strparam_len(host) > MAXHOSTNAMELEN) return fail(ENAMETOOLONG, "");
+  // namei() refuses a path of MAXPATHLEN bytes or more.
+  if (typeof params.path === "string" && strparam_len(params.path) > MAXPATHLEN) return fail(ENAMETOOLONG, "");
   if (name !== undefined && name.includes(".")) return fail(EINVAL, `name cannot contain a dot: ${name}`);
 
   let vnetmode: "new" | "inherit" | undefined;
@@ -204,7 +219,7 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
   if (jid !== 0) {
     pr = prison_find(jid);
     if (pr !== null && (flags & JAIL_CREATE) !== 0 && (flags & JAIL_UPDATE) === 0) return fail(EEXIST, `jail ${jid} already exists`);
-  } else if (name !== undefined) {
+  } else if (name !== undefined && name !== "") {
     pr = prison_find_name(name);
     if (pr !== null && (flags & JAIL_CREATE) !== 0 && (flags & JAIL_UPDATE) === 0) return fail(EEXIST, `jail "${name}" already exists`);
   }
@@ -218,7 +233,8 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
     lastprid = Math.max(lastprid, jid);
     let pflags = 0;
     if (vnetmode === "new") pflags |= PR_VNET;
-    const np = new prison(jid, name ?? String(jid), ppr, pflags, ppr.pr_vnet);
+    // No name, or an empty one: the jail is named by its jid.
+    const np = new prison(jid, name === undefined || name === "" ? String(jid) : name, ppr, pflags, ppr.pr_vnet);
     if (VIMAGE && vnetmode === "new") np.pr_vnet = vnet_alloc();
     // A new jail starts with its parent's hostname.
     np.pr_hostname = typeof params["host.hostname"] === "string" ? params["host.hostname"] : ppr.pr_hostname;

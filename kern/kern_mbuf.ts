@@ -8,7 +8,9 @@
 // zones when the last reference drops.  Jumbo clusters are not provided.
 
 import type { proc } from "./uipc_syscalls.ts";
-import { CTLFLAG_RWTUN, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, type sysctl_handler_t } from "./sysctl.ts";
+import { CTLFLAG_RW, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, kvar_of, type sysctl_handler_t } from "./sysctl.ts";
+import { TUNABLE_DECLARE, TUNABLE_INT_FETCH } from "./kern_environment.ts";
+import { SI_ORDER_MIDDLE, SI_SUB_KMEM, SYSINIT } from "./kernel.ts";
 import { EINVAL } from "./errno.ts";
 import { panic } from "./subr_prf.ts";
 import { uma_zone } from "./uma.ts";
@@ -60,6 +62,26 @@ export const zone_clust = new uma_zone<mb_cluster>("mbuf_cluster", MCLBYTES, CLU
 
 zone_mbuf.uma_zone_set_max(nmbufs);
 zone_clust.uma_zone_set_max(nmbclusters);
+
+/**
+ * tunable_mbinit: the loader's kern.ipc.nmbclusters and kern.ipc.nmbufs,
+ * read before any mbuf is allocated.  As in FreeBSD, too few mbufs for the
+ * clusters (fewer than nmbclusters) gives nmbufs its default back.
+ */
+function tunable_mbinit(): void {
+  const clusters = kvar_of(0);
+  if (TUNABLE_INT_FETCH("kern.ipc.nmbclusters", clusters) && clusters.v > 0) nmbclusters = clusters.v;
+  const mbufs = kvar_of(0);
+  TUNABLE_INT_FETCH("kern.ipc.nmbufs", mbufs);
+  if (mbufs.v > 0) nmbufs = mbufs.v;
+  if (nmbufs < nmbclusters) nmbufs = Math.max(NMBUFS_DEFAULT, nmbclusters);
+  zone_mbuf.uma_zone_set_max(nmbufs);
+  zone_clust.uma_zone_set_max(nmbclusters);
+}
+const NMBUFS_DEFAULT = nmbufs;
+TUNABLE_DECLARE("kern.ipc.nmbclusters", CTLTYPE_INT);
+TUNABLE_DECLARE("kern.ipc.nmbufs", CTLTYPE_INT);
+SYSINIT("tunable_mbinit", SI_SUB_KMEM, SI_ORDER_MIDDLE, tunable_mbinit);
 
 /** Requests denied, as netstat -m reports them (mbufs/clusters/mbuf+clusters). */
 export const mb_denied = { mbufs: 0, clusters: 0, packets: 0 };
@@ -279,8 +301,8 @@ const sysctl_nmbufs: sysctl_handler_t = (_o, _a1, _a2, req) => {
   return 0;
 };
 
-SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbclusters", CTLTYPE_INT | CTLFLAG_RWTUN | CTLFLAG_MPSAFE, null, 0, sysctl_nmbclusters, "I", "Maximum number of mbuf clusters allowed");
-SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbufs", CTLTYPE_INT | CTLFLAG_RWTUN | CTLFLAG_MPSAFE, null, 0, sysctl_nmbufs, "I", "Maximum number of mbufs allowed");
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbclusters", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_nmbclusters, "I", "Maximum number of mbuf clusters allowed");
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbufs", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_nmbufs, "I", "Maximum number of mbufs allowed");
 
 /**
  * Set the zone limits directly, below what the sysctl allows: tests use it

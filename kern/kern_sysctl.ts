@@ -3,7 +3,7 @@
 // sysctl.* meta-oids userland uses (name2oid, next, oidfmt, oiddescr).
 
 import { EINVAL, ENOENT, ENOTDIR, EPERM } from "./errno.ts";
-import { CRED_TO_VNET, prison_owns_vnet } from "./kern_jail.ts";
+import { CRED_TO_VNET, cred0, prison_owns_vnet } from "./kern_jail.ts";
 import { PRIV_SYSCTL_WRITE, PRIV_SYSCTL_WRITEJAIL, priv_check_cred } from "./kern_priv.ts";
 import type { ucred } from "./kern_prot.ts";
 import type { proc } from "./uipc_syscalls.ts";
@@ -20,7 +20,16 @@ import {
   CTLFLAG_VNET,
   CTLFLAG_WR,
   CTLTYPE,
+  CTLTYPE_INT,
+  CTLTYPE_LONG,
   CTLTYPE_NODE,
+  CTLTYPE_S64,
+  CTLTYPE_STRING,
+  CTLTYPE_U64,
+  CTLTYPE_UINT,
+  CTLTYPE_ULONG,
+  CTLFLAG_NOFETCH,
+  CTLFLAG_TUN,
   SYSCTL_NODE,
   SYSCTL_OUT,
   sysctl__children,
@@ -30,7 +39,10 @@ import {
   type sysctl_val,
   vnet_region_ptr,
 } from "./sysctl.ts";
-import { CURVNET_RESTORE, CURVNET_SET, vnet_data_f64_cur, vnet_data_i32_cur } from "../net/vnet.ts";
+import { CURVNET_RESTORE, CURVNET_SET, VNET_SYSINIT, vnet_data_f64_cur, vnet_data_i32_cur } from "../net/vnet.ts";
+import { kenv_parse_quad, kern_getenv } from "./kern_environment.ts";
+import { SI_ORDER_FIRST, SI_SUB_INIT_IF, SI_SUB_KMEM, SYSINIT } from "./kernel.ts";
+import { printf } from "./subr_prf.ts";
 
 /** sysctl_find_oid: walk the numeric name.  ENOENT when it leads nowhere,
  *  ENOTDIR when it continues past a leaf. */
@@ -259,3 +271,78 @@ SYSCTL_NODE(_sysctl, CTL_SYSCTL_OIDDESCR, "oiddescr", CTLFLAG_RD | CTLFLAG_MPSAF
   const r = sysctl_oiddescr(meta_name(arg1));
   return r.error !== 0 ? r.error : SYSCTL_OUT(req, r.descr);
 }, "");
+
+// ---------------------------------------------------------------------------
+// Loader tunables: a CTLFLAG_TUN oid takes its first value from the kernel
+// environment (sysctl_load_tunable_by_oid_locked), unless CTLFLAG_NOFETCH
+// says its owner fetches it itself (TUNABLE_INT_FETCH in a SYSINIT).  The
+// static tree is loaded when it is registered (SI_SUB_KMEM, first); a VNET
+// oid in every new vnet before its protocols start.
+
+/** A tunable's value as the oid's type reads it (getenv_int, getenv_uint,
+ *  getenv_quad, the string itself); null when the string is no such value. */
+export function sysctl_tunable_value(oidp: sysctl_oid, s: string): sysctl_val | null {
+  switch (oidp.oid_kind & CTLTYPE) {
+    case CTLTYPE_STRING:
+      return s;
+    case CTLTYPE_INT: {
+      const v = kenv_parse_quad(s);
+      return v === null || v < -0x80000000n || v > 0x7fffffffn ? null : Number(v);
+    }
+    case CTLTYPE_UINT: {
+      const v = kenv_parse_quad(s);
+      return v === null || v < 0n || v > 0xffffffffn ? null : Number(v);
+    }
+    case CTLTYPE_LONG:
+    case CTLTYPE_S64:
+    case CTLTYPE_ULONG:
+    case CTLTYPE_U64: {
+      const v = kenv_parse_quad(s);
+      // Values stay exact only within 2^53 here: sysctl values are doubles.
+      return v === null || v < BigInt(Number.MIN_SAFE_INTEGER) || v > BigInt(Number.MAX_SAFE_INTEGER) ? null : Number(v);
+    }
+    default:
+      return null;
+  }
+}
+
+/** Whether an oid reads the environment when registered. */
+export function sysctl_oid_is_tunable(oidp: sysctl_oid): boolean {
+  return (oidp.oid_kind & CTLFLAG_TUN) !== 0 && (oidp.oid_kind & CTLFLAG_NOFETCH) === 0 && (oidp.oid_kind & CTLTYPE) !== CTLTYPE_NODE && oidp.oid_handler !== null;
+}
+
+/** sysctl_load_tunable_by_oid_locked: set the oid from the environment
+ *  through its handler, as a write that skips the CTLFLAG_WR check. */
+export function sysctl_load_tunable_by_oid(oidp: sysctl_oid): void {
+  if (!sysctl_oid_is_tunable(oidp) || oidp.oid_handler === null) return;
+  const path = sysctl_oid_path(oidp);
+  const s = kern_getenv(path);
+  if (s === null) return;
+  const v = sysctl_tunable_value(oidp, s);
+  if (v === null) return;
+  let arg1 = oidp.oid_arg1;
+  if ((oidp.oid_kind & CTLFLAG_VNET) !== 0 && typeof arg1 === "number") arg1 = new vnet_region_ptr(vnet_data_i32_cur(), vnet_data_f64_cur(), arg1);
+  const error = oidp.oid_handler(oidp, arg1, oidp.oid_arg2, new sysctl_req(cred0, v));
+  if (error !== 0) printf(`Setting sysctl ${path} failed: ${error}\n`);
+}
+
+function sysctl_load_tunables(vnet_oids: boolean): void {
+  const walk = (o: sysctl_oid): void => {
+    for (const c of o.oid_children ?? []) {
+      if ((c.oid_kind & CTLTYPE) === CTLTYPE_NODE) walk(c);
+      else if (((c.oid_kind & CTLFLAG_VNET) !== 0) === vnet_oids) sysctl_load_tunable_by_oid(c);
+    }
+  };
+  walk(sysctl__children);
+}
+
+/** sysctl_register_all: the static tree is in place; its tunables load. */
+function sysctl_register_all(): void {
+  sysctl_load_tunables(false);
+}
+/** A new vnet's CTLFLAG_VNET tunables, before its protocols start. */
+function vnet_sysctl_tunables(): void {
+  sysctl_load_tunables(true);
+}
+SYSINIT("sysctl_register_all", SI_SUB_KMEM, SI_ORDER_FIRST, sysctl_register_all);
+VNET_SYSINIT("vnet_sysctl_tunables", SI_SUB_INIT_IF, SI_ORDER_FIRST, vnet_sysctl_tunables);

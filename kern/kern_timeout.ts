@@ -8,7 +8,7 @@
 // Time is kept in nanoseconds since boot (exact in a double for 104 days);
 // sbinuptime() converts to FreeBSD's 32.32 fixed point on demand.
 
-import { CTLFLAG_RDTUN, OID_AUTO, SYSCTL_INT, _kern, kvar_of } from "./sysctl.ts";
+import { CTLFLAG_NOFETCH, CTLFLAG_RDTUN, OID_AUTO, SYSCTL_INT, _kern, kvar_of } from "./sysctl.ts";
 import { taskqueue_pending, taskqueue_run } from "./subr_taskqueue.ts";
 
 export const SBT_1S = 2 ** 32;
@@ -16,9 +16,10 @@ export const SBT_1MS = SBT_1S / 1000;
 export const SBT_1US = SBT_1S / 1000000;
 
 const kern_hz = kvar_of(1000);
-/** kern.hz: clock ticks per second; set before boot with callout_set_hz. */
+/** kern.hz: clock ticks per second; set before boot with callout_set_hz.
+ *  The loader's kern.hz is fetched by kern_boot (init_param1), not here. */
 export let hz = 1000;
-SYSCTL_INT(_kern, OID_AUTO, "hz", CTLFLAG_RDTUN, kern_hz, 0, "Number of clock ticks per second");
+SYSCTL_INT(_kern, OID_AUTO, "hz", CTLFLAG_RDTUN | CTLFLAG_NOFETCH, kern_hz, 0, "Number of clock ticks per second");
 
 /** ns since boot: the virtual clock. */
 let now_ns = 0;

@@ -16,6 +16,7 @@
 // clears rcvif pointers of fragments from a departing interface) has no
 // caller; fragments keep their rcvif reference until they time out.
 
+import { getenv_int } from "../kern/kern_environment.ts";
 import {
   M_PKTHDR,
   M_PROTO9,
@@ -596,6 +597,8 @@ export function ipreass_drain(): void {
 /** ipreass_vnet_init: reassembly state of a new vnet (from ip_vnet_init). */
 export function ipreass_vnet_init(): void {
   VNET_I32_SET(ipq_hashsize, IPREASS_NHASH);
+  const hs = getenv_int("net.inet.ip.reass_hashsize");
+  if (hs !== null) VNET_I32_SET(ipq_hashsize, hs);
   VNET_PTR_SET(ipq_buckets, null);
   VNET_I32_SET(ipq_hashseed, arc4random() | 0);
   VNET_I32_SET(maxfragsperpacket, 16);

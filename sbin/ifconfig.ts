@@ -23,6 +23,7 @@ import {
   SIOCSIFRVNET,
   SIOCSIFVNET,
   type ifreq,
+  IFNAMSIZ,
 } from "../net/if.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
@@ -130,15 +131,23 @@ export function if_status(i: ifconfig_if, af: string | null): string {
   return s;
 }
 
-/** Parse "A", "A/len" into address and mask; null if malformed. */
-function parse_inet(s: string): { addr: number; mask: number | null } | null {
-  const slash = s.indexOf("/");
+/**
+ * Parse "A" or "A/len" into address and mask, as af_inet.c's in_getaddr
+ * does: the width after the last '/' first (strtonum 0..32: "invalid" or
+ * "too large"), then the address; a string for what is wrong.
+ */
+function parse_inet(s: string): { addr: number; mask: number | null } | string {
+  const slash = s.lastIndexOf("/");
+  let mask: number | null = null;
+  if (slash >= 0) {
+    const ls = s.slice(slash + 1);
+    const why = !/^[0-9]/.test(ls) || !/^[0-9]+$/.test(ls) ? "invalid" : Number(ls) > 32 ? "too large" : null;
+    if (why !== null) return `${s}: bad value (width ${why})`;
+    mask = in_len2mask(Number(ls));
+  }
   const a = inet_aton(slash >= 0 ? s.slice(0, slash) : s);
-  if (a === null) return null;
-  if (slash < 0) return { addr: a, mask: null };
-  const ls = s.slice(slash + 1);
-  if (!/^[0-9]+$/.test(ls) || Number(ls) > 32) return null;
-  return { addr: a, mask: in_len2mask(Number(ls)) };
+  if (a === null) return `${s}: bad value`;
+  return { addr: a, mask };
 }
 
 function parse_mask(s: string): number | null {
@@ -200,6 +209,11 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         return 0;
       }
       const ifname = argv.shift() as string;
+      // ifr_name holds IFNAMSIZ bytes with the NUL.
+      if (Buffer.byteLength(ifname, "utf8") >= IFNAMSIZ) {
+        ctx.stderr.write(`ifconfig: interface name '${ifname}' too long\n`);
+        throw new prog_exit(1);
+      }
       // Cloning: `ifconfig epair create`, `ifconfig lo1 create`.
       if (argv[0] === "create" || argv[0] === "plumb") {
         argv.shift();
@@ -398,8 +412,8 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
       }
       default: {
         const p = parse_inet(a);
-        if (p === null) {
-          ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+        if (typeof p === "string") {
+          ctx.stderr.write(`ifconfig: ${p}\n`);
           throw new prog_exit(1);
         }
         flush_addr();

@@ -592,7 +592,8 @@ function jailparam_set_note(st: jail_state, j: cfjail, jps: jailparam[], vals: (
     if (r.error !== 0) s += `: ${strerror(r.error)}`;
     jail_note(st, j, s + "\n");
   }
-  if (r.error !== 0) return { jid: -1, errno: r.error, errmsg: r.errmsg !== "" ? r.errmsg : strerror(r.error) };
+  // libjail's jailparam_set(): no message from the kernel, errno's then.
+  if (r.error !== 0) return { jid: -1, errno: r.error, errmsg: r.errmsg !== "" ? r.errmsg : `jail_set: ${strerror(r.error)}` };
   return { jid: r.jid, errno: 0, errmsg: "" };
 }
 

@@ -7,6 +7,7 @@ import { strerror } from "../kern/errno.ts";
 import { sys_jail_attach_proc, type proc } from "../kern/uipc_syscalls.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { jail_errmsg, jail_getid } from "./libjail.ts";
+import type { execvp_result } from "./programs.ts";
 
 /** struct passwd, as getpwnam(3) returns it. */
 export interface passwd {
@@ -31,7 +32,7 @@ export function getpwuid(uid: number): passwd | null {
 const LOGIN_DEFAULT_PATH = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin";
 
 /** How jexec runs the command: a child of this (now jailed) process. */
-export type jexec_exec_fn = (p: proc, argv: string[], ctx: prog_ctx, env: Map<string, string>) => Promise<number>;
+export type jexec_exec_fn = (p: proc, argv: string[], ctx: prog_ctx, env: Map<string, string>) => Promise<execvp_result>;
 
 function usage(ctx: prog_ctx): never {
   ctx.stderr.write("usage: jexec [-l] [-u username | -U username] jail [command ...]\n");
@@ -120,9 +121,17 @@ export function make_jexec_main(exec: jexec_exec_fn) {
         env.set("SHELL", pwd.pw_shell !== "" ? pwd.pw_shell : "/bin/sh");
       }
 
-      if (argv.length > 1) return exec(kp, argv.slice(1), ctx, env);
+      if (argv.length > 1) {
+        const r = await exec(kp, argv.slice(1), ctx, env);
+        if (r.error === 0) return r.status;
+        ctx.stderr.write(`jexec: execvp: ${argv[1]}: ${strerror(r.error)}\n`);
+        return 1;
+      }
       const shell = env.get("SHELL") ?? "/bin/sh";
-      return exec(kp, [shell, "-i"], ctx, env);
+      const r = await exec(kp, [shell, "-i"], ctx, env);
+      if (r.error === 0) return r.status;
+      ctx.stderr.write(`jexec: execlp: ${shell}: ${strerror(r.error)}\n`);
+      return 1;
     });
   };
 }

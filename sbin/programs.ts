@@ -10,6 +10,7 @@ import path from "node:path";
 import { SH_LONGOPTS, sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
 import { host_exec, host_which } from "./host_exec.ts";
 import { sys_kill } from "../kern/kern_sig.ts";
+import { EACCES, ENOENT } from "../kern/errno.ts";
 import { prog_exit, type prog_ctx, type prog_main } from "./libc.ts";
 import { sysctl_main } from "./sysctl.ts";
 import { jls_main, make_jail_main } from "./jail.ts";
@@ -49,20 +50,44 @@ function exec_external_for(p: proc): exec_external_fn | null {
   return null;
 }
 
-/** Run argv as a child of `parent` (its credential and fib), with stdio. */
-export async function exec_prog(parent: proc, argv: string[], io: Omit<sh_cmd_ctx, "argv">): Promise<number> {
+/**
+ * What execvp(3) gives its caller: the program ran to `status`, or it could
+ * not be started (ENOENT: no such program; EACCES: a host file of that name
+ * that may not be run), and the caller says so in its own words.
+ */
+export type execvp_result = { error: 0; status: number } | { error: typeof ENOENT | typeof EACCES; status: null };
+
+/** Run argv as a child of `parent` (its credential and fib), with stdio; execvp(3)'s errors are returned, not printed. */
+export async function execvp_prog(parent: proc, argv: string[], io: Omit<sh_cmd_ctx, "argv">): Promise<execvp_result> {
   const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
   const ext = exec_external_for(parent);
   const handed = ext === null ? null : ext(parent, argv, io);
-  if (handed !== null) return handed;
+  if (handed !== null) return { error: 0, status: await handed };
   const main = programs.get(name);
   if (main === undefined) {
     // Not simulated: the host's program of that name, if there is one.
     const hp = host_which(argv[0], io.env, io.cwd);
-    if (hp !== null) return host_exec(hp, { ...io, argv });
-    io.stderr.write(`${name}: not found\n`);
-    return 127;
+    if (hp === null) return { error: ENOENT, status: null };
+    if (!hp.executable) return { error: EACCES, status: null };
+    return { error: 0, status: host_exec(hp, { ...io, argv }) };
   }
+  return { error: 0, status: await run_simulated(main, name, parent, argv, io) };
+}
+
+/** Run argv as the shell runs a command: a program that cannot be started is `not found` (127) or `Permission denied` (126). */
+export async function exec_prog(parent: proc, argv: string[], io: Omit<sh_cmd_ctx, "argv">): Promise<number> {
+  const r = await execvp_prog(parent, argv, io);
+  if (r.error === 0) return r.status;
+  const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
+  if (r.error === EACCES) {
+    io.stderr.write(`sh: ${argv[0]}: Permission denied\n`);
+    return 126;
+  }
+  io.stderr.write(`${name}: not found\n`);
+  return 127;
+}
+
+async function run_simulated(main: prog_main, name: string, parent: proc, argv: string[], io: Omit<sh_cmd_ctx, "argv">): Promise<number> {
   const p = proc_create(parent.p_ucred, name);
   p.p_fibnum = parent.p_fibnum;
   proc_setparent(p, parent);
@@ -214,8 +239,8 @@ export function lookup(self: proc, name: string, env: Map<string, string> = new 
 programs.set("sysctl", sysctl_main);
 programs.set("jail", make_jail_main((ctx, argv) => exec_prog(ctx.p as proc, argv, { stdin: "", stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned })));
 programs.set("jls", jls_main);
-programs.set("jexec", make_jexec_main((p, argv, ctx, env) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
-programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
+programs.set("jexec", make_jexec_main((p, argv, ctx, env) => execvp_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
+programs.set("setfib", make_setfib_main((p, argv, ctx) => execvp_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
 programs.set("ping", ping_main);

@@ -1,12 +1,13 @@
 // usr.sbin/setfib/setfib.c: setfib(1), run a command with another default
 // FIB: setfib(2), then exec.
 
-import { strerror } from "../kern/errno.ts";
+import { ENOENT, strerror } from "../kern/errno.ts";
+import type { execvp_result } from "./programs.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
-export type setfib_exec_fn = (p: proc, argv: string[], ctx: prog_ctx) => Promise<number>;
+export type setfib_exec_fn = (p: proc, argv: string[], ctx: prog_ctx) => Promise<execvp_result>;
 
 function usage(ctx: prog_ctx): never {
   ctx.stderr.write("usage: setfib [-[F]]value command\n");
@@ -43,7 +44,10 @@ export function make_setfib_main(exec: setfib_exec_fn) {
       if (cmd.length === 0) usage(ctx);
       const e = sys_setfib(kp, fib);
       if (e !== 0) ctx.stderr.write(`setfib: setfib: ${strerror(e)}\n`);
-      return exec(kp, cmd, ctx);
+      const x = await exec(kp, cmd, ctx);
+      if (x.error === 0) return x.status;
+      ctx.stderr.write(`setfib: ${cmd[0]}: ${strerror(x.error)}\n`);
+      return x.error === ENOENT ? 127 : 126;
     });
   };
 }

@@ -3,7 +3,7 @@
 // -q, -W, name=value, with sysctl(8)'s messages and exit statuses.
 
 import { strerror } from "../kern/errno.ts";
-import { CTLFLAG_SKIP, CTLFLAG_WR, CTLTYPE, CTLTYPE_INT, CTLTYPE_NODE, CTLTYPE_OPAQUE, CTLTYPE_STRING, CTLTYPE_U64, CTLTYPE_UINT, CTLTYPE_S64, CTLTYPE_LONG, CTLTYPE_ULONG } from "../kern/sysctl.ts";
+import { CTLFLAG_SKIP, CTLFLAG_TUN, CTLFLAG_WR, CTLTYPE, CTLTYPE_INT, CTLTYPE_NODE, CTLTYPE_OPAQUE, CTLTYPE_STRING, CTLTYPE_U64, CTLTYPE_UINT, CTLTYPE_S64, CTLTYPE_LONG, CTLTYPE_ULONG } from "../kern/sysctl.ts";
 import { getopt, prog_run, type prog_ctx, prog_exit } from "./libc.ts";
 import { sysctl, sysctl_next, sysctl_oiddescr, sysctl_oidfmt, sysctl_oidname, sysctlnametomib } from "./libc_sysctl.ts";
 
@@ -70,7 +70,10 @@ function parse(ctx: prog_ctx, f: flags, arg: string): number {
     return 1;
   }
   if ((kind & CTLFLAG_WR) === 0) {
-    if (!f.q) ctx.stderr.write(`sysctl: oid '${name}' is read only\n`);
+    if (f.q) return 1;
+    // A read-only tunable is set by the loader before boot, never here.
+    if ((kind & CTLFLAG_TUN) !== 0) ctx.stderr.write(`sysctl: oid '${name}' is a read only tunable\nsysctl: Tunable values are set in /boot/loader.conf\n`);
+    else ctx.stderr.write(`sysctl: oid '${name}' is read only\n`);
     return 1;
   }
   let newval: number | string;

@@ -21,7 +21,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { kern_boot } from "../kern/init_main.ts";
+import { kern_boot, kern_tunables_check } from "../kern/init_main.ts";
 import { cred0 } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit } from "../kern/uipc_syscalls.ts";
 import { callout, callout_init, callout_reset_ns, callout_stop } from "../kern/kern_timeout.ts";
@@ -59,6 +59,8 @@ export interface run_options {
   /** Act on SIGINT, SIGTERM and SIGHUP sent to this node process (the
    *  command does; a library caller may leave its signals alone). */
   signals?: boolean;
+  /** Loader tunables for the boot (checked by the caller). */
+  tunables?: Record<string, string>;
 }
 
 const NODE_SIGNALS: [NodeJS.Signals, number][] = [
@@ -74,7 +76,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   // Before the boot, so that what boot attaches (the host's lo0) is
   // captured too.
   spool?.start();
-  kern_boot({ seed: o.seed });
+  kern_boot({ seed: o.seed, tunables: o.tunables });
   const root = proc_create(cred0, "sh");
 
   // The commands the shell started and that still run (background jobs
@@ -227,7 +229,7 @@ export interface virtnet_hooks {
   bench?(args: string[], help: boolean): Promise<number>;
 }
 
-const RUN_USAGE = "usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] FILE|-\n";
+const RUN_USAGE = "usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n";
 const BENCH_USAGE = "usage: virtnet bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n";
 
 const WHAT: [string, string][] = [
@@ -251,6 +253,10 @@ const RUN_HELP =
   "  --until SECONDS  stop after SECONDS of virtual time: every process gets\n" +
   "                   SIGINT (ping prints its statistics), SIGTERM 1 s later,\n" +
   "                   SIGKILL 10 s after that; exit status 124\n" +
+  "  --tunable NAME=VALUE\n" +
+  "                   a loader tunable, as /boot/loader.conf sets it before the\n" +
+  "                   kernel starts (repeatable): kern.ipc.nmbclusters=500,\n" +
+  "                   kern.ipc.nmbufs=1000, kern.hz=100, any CTLFLAG_TUN sysctl\n" +
   "^C stops the run the same way at once (status 130); SIGTERM: 143.\n" +
   "Exit status: the script's; 64 bad usage, 66 FILE missing.\n";
 
@@ -386,6 +392,7 @@ async function run_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin:
   let pcapdir: string | null = null;
   let until: number | null = null;
   let file: string | null = null;
+  const tunables: Record<string, string> = {};
   const bad = (msg: string): number => {
     if (msg !== "") stderr.write(`virtnet: ${msg}\n`);
     stderr.write(RUN_USAGE);
@@ -406,11 +413,21 @@ async function run_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin:
       const v = argv[++i];
       if (v === undefined || !/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(v) || !(Number(v) > 0)) return bad("--until needs a positive number of seconds");
       until = Number(v);
+    } else if (file === null && a === "--tunable") {
+      const v = argv[++i];
+      const eq = v === undefined ? -1 : v.indexOf("=");
+      if (v === undefined || eq <= 0) return bad("--tunable needs NAME=VALUE");
+      tunables[v.slice(0, eq)] = v.slice(eq + 1);
     } else if (file === null && a.startsWith("-") && a !== "-") return bad(`unknown option ${a}`);
     else if (file === null) file = a;
     else return bad("");
   }
   if (file === null) return bad("");
+  const badtun = kern_tunables_check(tunables);
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
+    return EX_USAGE;
+  }
   let src: string;
   try {
     src = file === "-" ? readStdin() : fs.readFileSync(file, "utf8");
@@ -419,5 +436,5 @@ async function run_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin:
     stderr.write(`virtnet: ${file}: ${code === "ENOENT" ? "No such file or directory" : code === "EISDIR" ? "Is a directory" : code === "EACCES" ? "Permission denied" : String(e)}\n`);
     return EX_NOINPUT;
   }
-  return virtnet_run_script(src, { seed, pcapdir, until, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd(), signals: true });
+  return virtnet_run_script(src, { seed, pcapdir, until, tunables, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd(), signals: true });
 }

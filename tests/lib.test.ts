@@ -158,6 +158,27 @@ test("both builds boot side by side; the baseline has no vnet jails", async (t) 
   await t.throwsAsync(boot({ seed: -1 }), { instanceOf: VirtNetError });
 });
 
+test("boot({ tunables }): loader tunables before the kernel starts; bad ones are a VirtNetError", async (t) => {
+  const k = await boot({ seed: 3, tunables: { "kern.ipc.nmbufs": 1000, "kern.ipc.nmbclusters": 500, "kern.hz": 100, "net.inet.ip.reass_hashsize": "1k" } });
+  t.is(k.sysctl("kern.ipc.nmbufs"), 1000);
+  t.is(k.sysctl("kern.ipc.nmbclusters"), 500);
+  t.is(k.sysctl("kern.hz"), 100);
+  t.is(k.sysctl("net.inet.ip.reass_hashsize"), 1024);
+  // Each vnet reads the environment when it starts.
+  t.is((await k.run("jail -c name=a vnet persist >/dev/null; jexec a sysctl -n net.inet.ip.reass_hashsize")).stdout, "1024\n");
+  const r = await k.run("sysctl kern.hz=1000");
+  t.is(r.status, 1);
+  t.is(r.stderr, "sysctl: oid 'kern.hz' is a read only tunable\nsysctl: Tunable values are set in /boot/loader.conf\n");
+  // Another kernel keeps its defaults.
+  const d = await boot();
+  t.is(d.sysctl("kern.ipc.nmbclusters"), 262144);
+  t.is(d.sysctl("kern.hz"), 1000);
+  k.destroy();
+  d.destroy();
+  await t.throwsAsync(boot({ tunables: { "kern.ipc.nmbclusterz": 5 } }), { instanceOf: VirtNetError, message: "virtnet: loader tunable kern.ipc.nmbclusterz: not a loader tunable" });
+  await t.throwsAsync(boot({ tunables: { "kern.hz": "fast" } }), { instanceOf: VirtNetError, message: "virtnet: loader tunable kern.hz: invalid value 'fast' (an int expected)" });
+});
+
 test("run and exec: status, stderr, stdin, jails, argv word for word", async (t) => {
   const k = await boot();
   t.deepEqual(await k.run("echo out; echo err >&2; exit 3"), { stdout: "out\n", stderr: "err\n", status: 3 });

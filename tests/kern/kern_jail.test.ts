@@ -32,6 +32,30 @@ for (const build of BOTH) {
     t.is(k.allprison.length, 0);
   });
 
+  test(`${build}: string parameters over MAXHOSTNAMELEN / MAXPATHLEN: ENAMETOOLONG, nothing created`, async (t) => {
+    const k = await loadKernel(build);
+    const n0 = k.allprison.length;
+    // Lengths count the NUL, in bytes: 255 bytes fit, 256 do not.
+    for (const name of ["x".repeat(256), "x".repeat(300), "é".repeat(128)]) {
+      t.deepEqual(k.kern_jail_set(k.cred0, { name, persist: true }, k.JAIL_CREATE), { error: k.ENAMETOOLONG, jid: -1, errmsg: "" });
+    }
+    t.deepEqual(k.kern_jail_set(k.cred0, { name: "h", "host.hostname": "h".repeat(256), persist: true }, k.JAIL_CREATE), { error: k.ENAMETOOLONG, jid: -1, errmsg: "" });
+    t.deepEqual(k.kern_jail_set(k.cred0, { name: "p", path: "/" + "p".repeat(1023), persist: true }, k.JAIL_CREATE), { error: k.ENAMETOOLONG, jid: -1, errmsg: "" });
+    t.is(k.allprison.length, n0);
+    const ok = k.kern_jail_set(k.cred0, { name: "x".repeat(255), "host.hostname": "h".repeat(255), path: "/" + "p".repeat(1022), persist: true }, k.JAIL_CREATE);
+    t.is(ok.error, 0);
+    t.is(k.prison_find(ok.jid)?.pr_hostname, "h".repeat(255));
+    // An update is checked the same way, and left alone.
+    t.is(k.kern_jail_set(k.cred0, { jid: ok.jid, "host.hostname": "h".repeat(256) }, k.JAIL_UPDATE).error, k.ENAMETOOLONG);
+    t.is(k.prison_find(ok.jid)?.pr_hostname, "h".repeat(255));
+    // An empty name: the jail is named by its jid.
+    const e = k.kern_jail_set(k.cred0, { name: "", persist: true }, k.JAIL_CREATE);
+    t.is(e.error, 0);
+    t.is(k.prison_find(e.jid)?.pr_name, String(e.jid));
+    t.is(k.sys_jail_remove(k.cred0, ok.jid), 0);
+    t.is(k.sys_jail_remove(k.cred0, e.jid), 0);
+  });
+
   test(`${build}: an attached process keeps a jail alive after jail -r until it leaves`, async (t) => {
     const k = await loadKernel(build);
     const j = k.kern_jail_set(k.cred0, { name: "held", persist: true }, k.JAIL_CREATE);

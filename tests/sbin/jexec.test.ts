@@ -26,6 +26,18 @@ const cases: [string, string, string, string][] = [
   ["setfib: a FIB that is not there", "setfib 5 sysctl -n net.fibs", "exit 1\n", "setfib: 5: invalid FIB (max 0)\n"],
   ["setfib: not a number", "setfib -F x sysctl -n net.fibs", "exit 1\n", "setfib: x: invalid FIB (max 0)\n"],
   ["setfib: usage", "setfib", "exit 1\n", "usage: setfib [-[F]]value command\n"],
+  // execvp(3)'s errors in each program's words: jexec err(1, "execvp: %s"),
+  // setfib err(errno == ENOENT ? 127 : 126, "%s"); the shell's own stay.
+  ["no such program", "jexec a nosuchprog", "exit 1\n", "jexec: execvp: nosuchprog: No such file or directory\n"],
+  ["no such program by path", "jexec a /nonexistent/prog -x", "exit 1\n", "jexec: execvp: /nonexistent/prog: No such file or directory\n"],
+  ["a file that may not be run", "jexec a /etc/passwd", "exit 1\n", "jexec: execvp: /etc/passwd: Permission denied\n"],
+  ["no command, no such shell", "SHELL=/nonexistent/nosuchshell jexec a", "exit 1\n", "jexec: execlp: /nonexistent/nosuchshell: No such file or directory\n"],
+  ["setfib: no such program", "setfib 0 nosuchprog", "exit 127\n", "setfib: nosuchprog: No such file or directory\n"],
+  ["setfib: a word that is no FIB is the command", "setfib abc ifconfig", "exit 127\n", "setfib: abc: No such file or directory\n"],
+  ["setfib: a file that may not be run", "setfib 0 /etc/passwd", "exit 126\n", "setfib: /etc/passwd: Permission denied\n"],
+  ["sh keeps its own words", "nosuchprog", "exit 127\n", "t.sh: nosuchprog: not found\n"],
+  ["sh: a file that may not be run", "/etc/passwd", "exit 126\n", "t.sh: /etc/passwd: Permission denied\n"],
+  ["jexec then sh", "jexec a sh -c nosuchprog", "exit 127\n", "sh: nosuchprog: not found\n"],
 ];
 
 for (const [name, cmd, out, err] of cases) {

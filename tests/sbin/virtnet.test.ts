@@ -81,7 +81,7 @@ test("help: --help, -h, help and help SUBCOMMAND print usage on stdout, status 0
     const r = await virtnet(argv);
     t.is(r.status, 0, argv.join(" "));
     t.is(r.err, "");
-    t.true(r.out.startsWith("usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] FILE|-\n"), argv.join(" "));
+    t.true(r.out.startsWith("usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n"), argv.join(" "));
     for (const sub of ["kernel", "shims", "atf-run", "bench", "help"]) t.regex(r.out, new RegExp(`\\n {2}${sub} +\\S.*\\n`), `${sub}: one line of what it does`);
     t.regex(r.out, /\n {7}virtnet atf-run \[--seed N\]/);
   }
@@ -97,6 +97,29 @@ test("help: --help, -h, help and help SUBCOMMAND print usage on stdout, status 0
   }
 });
 
+test("run --tunable NAME=VALUE: loader tunables for the run's kernel, repeatable; bad ones exit 64 before anything runs", async (t) => {
+  const f = script("tun.sh", "sysctl kern.ipc.nmbclusters kern.ipc.nmbufs kern.hz\n");
+  const r = await virtnet(["run", "--tunable", "kern.ipc.nmbclusters=500", "--tunable", "kern.ipc.nmbufs=1000", "--tunable", "kern.hz=250", "--tunable", "kern.hz=100", f]);
+  t.deepEqual([r.status, r.err], [0, ""]);
+  t.is(r.out, "kern.ipc.nmbclusters: 500\nkern.ipc.nmbufs: 1000\nkern.hz: 100\n", "the last kern.hz wins");
+  const cases: [string[], string][] = [
+    [["--tunable", "kern.nosuch=1"], "virtnet: loader tunable kern.nosuch: not a loader tunable\n"],
+    [["--tunable", "kern.hz=soon"], "virtnet: loader tunable kern.hz: invalid value 'soon' (an int expected)\n"],
+    [["--tunable", "kern.ipc.nmbufs="], "virtnet: loader tunable kern.ipc.nmbufs: invalid value '' (an int expected)\n"],
+    [["--tunable", "kern.hz"], "virtnet: --tunable needs NAME=VALUE\nusage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n"],
+    [["--tunable", "=5"], "virtnet: --tunable needs NAME=VALUE\nusage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n"],
+    [["--tunable"], "virtnet: --tunable needs NAME=VALUE\nusage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n"],
+  ];
+  for (const [opts, err] of cases) {
+    const b = await virtnet(["run", ...opts, f]);
+    t.deepEqual([b.status, b.out, b.err], [64, "", err], opts.join(" "));
+    t.false(b.k.kernel_booted(), "no kernel was booted");
+  }
+  // The real command too.
+  const bin_r = virtnet_bin(["run", "--tunable", "kern.ipc.nmbclusters=600", f]);
+  t.deepEqual([bin_r.status, bin_r.out.split("\n")[0]], [0, "kern.ipc.nmbclusters: 600"]);
+});
+
 test("usage errors: an unknown subcommand or option gives the usage on stderr and 64, a missing file 66", async (t) => {
   const none = await virtnet([]);
   t.is(none.status, 64);
@@ -109,7 +132,7 @@ test("usage errors: an unknown subcommand or option gives the usage on stderr an
   t.is((await virtnet(["help", "frobnicate"])).status, 64);
   const opt = await virtnet(["run", "--frob", "x.sh"]);
   t.deepEqual([opt.status, opt.out], [64, ""]);
-  t.is(opt.err, "virtnet: unknown option --frob\nusage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] FILE|-\n");
+  t.is(opt.err, "virtnet: unknown option --frob\nusage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n");
   for (const argv of [["run"], ["run", "--seed"], ["run", "--seed", "-1", "x"], ["run", "--until", "0", "x"], ["run", "--until", "soon", "x"], ["run", "a.sh", "b.sh"], ["kernel", "--frob"], ["shims"]]) {
     const r = await virtnet(argv);
     t.is(r.status, 64, argv.join(" "));
