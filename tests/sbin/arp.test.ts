@@ -158,6 +158,8 @@ jexec a arp -s 10.0.0.5 0:1:2:3:4:5 blackhole reject; echo "status $?"
 jexec a arp nosuchhost; echo "status $?"
 jexec a arp -s 192.168.7.7 0:1:2:3:4:5; echo "status $?"
 jexec a arp -s 10.0.0.1 0:1:2:3:4:5; echo "status $?"
+jexec a ifconfig lo0 up
+jexec a arp -s 10.0.0.1 0:1:2:3:4:5; echo "status $?"
 jexec a arp -d 10.0.0.1; echo "status $?"
 jexec a arp -d 10.0.0.99; echo "status $?"
 jail -r a b
@@ -177,6 +179,7 @@ jail -r a b
     "status 1",
     // arp(8) reports a failed interface lookup with delete's words, status 0.
     "status 0",
+    "status 1",
     "status 1",
     "status 1",
     "status 1",
@@ -200,6 +203,10 @@ jail -r a b
       "arp: Choose one of blackhole or reject, not both.\n" +
       "arp: nosuchhost: Unknown host\n" +
       "arp: delete: cannot locate 192.168.7.7\n" +
+      // With the jail's lo0 down the route to our own address is not up,
+      // so in_lltable_rtcheck refuses the new entry before the kernel
+      // finds our own (RTM_ADD and RTM_NEWNEIGH both allocate first).
+      "arp: set 10.0.0.1: Cannot allocate memory\n" +
       "arp: set 10.0.0.1: Operation not permitted\n" +
       "arp: delete 10.0.0.1: Operation not permitted\n" +
       "arp: delete 10.0.0.99: No such file or directory\n",
