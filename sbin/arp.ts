@@ -12,7 +12,8 @@
 // with status 0 for -s (rtsock: "cannot intuit interface index and type
 // for HOST", status 1), a refused change gives "set HOST: ERROR" or
 // "delete HOST: ERROR" (rtsock: "writing to routing socket: ERROR"), and
-// -d of an address no route covers gives "delete: cannot locate HOST".
+// -d of an address no route covers gives "delete: cannot locate HOST" with
+// status 0.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -47,6 +48,8 @@ interface arp_opts {
   pub: boolean;
   blackhole: boolean;
   reject: boolean;
+  /** rtmsg()'s sequence number, per run of the program. */
+  seq: number;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -74,7 +77,7 @@ function errx(ctx: prog_ctx, status: number, msg: string): never {
 export async function arp_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
-    const opts: arp_opts = { aflag: false, nflag: false, rifname: null, rifindex: 0, expire_time: 0, pub: false, blackhole: false, reject: false };
+    const opts: arp_opts = { aflag: false, nflag: false, rifname: null, rifindex: 0, expire_time: 0, pub: false, blackhole: false, reject: false, seq: 0 };
     let func = 0;
     const setfunc = (f: number) => {
       if (func !== 0) usage(ctx);
@@ -127,7 +130,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
       case F_SET:
       case F_REPLACE:
         if (argv.length < 2 || argv.length > 6) usage(ctx);
-        if (func === F_REPLACE) void del(ctx, kp, argv[0]);
+        if (func === F_REPLACE) void del(ctx, kp, opts, argv[0]);
         rtn = set(ctx, kp, opts, argv) ? 1 : 0;
         break;
       case F_DELETE:
@@ -136,7 +139,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
           nuke_entries(ctx, kp, opts);
         } else {
           if (argv.length !== 1) usage(ctx);
-          rtn = del(ctx, kp, argv[0]);
+          rtn = del(ctx, kp, opts, argv[0]);
         }
         break;
       case F_FILESET:
@@ -310,7 +313,7 @@ function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
     // RTM_GET for the interface; with RTF_ANNOUNCE the kernel answers with
     // the prefix route of our end of the link, where proxy ARP applies.
     const flags = (opts.pub ? RTF_ANNOUNCE : 0) | (opts.reject ? RTF_REJECT : 0) | (opts.blackhole ? RTF_BLACKHOLE : 0);
-    const sdl = rtsock_intuit(kp, rs, addr, flags);
+    const sdl = rtsock_intuit(kp, opts, rs, addr, flags);
     if (sdl === null) {
       // FreeBSD's message says "delete" here too, and the status is 0.
       warnx(ctx, `delete: cannot locate ${host}`);
@@ -318,7 +321,7 @@ function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
     }
     sdl_m.sdl_type = sdl.sdl_type;
     sdl_m.sdl_index = sdl.sdl_index;
-    const rtm = rtmsg_build(RTM_ADD, flags, addr, sdl_m);
+    const rtm = rtmsg_build(opts, RTM_ADD, flags, addr, sdl_m);
     if (opts.expire_time !== 0) rtm.rtm_rmx.rmx_expire = opts.expire_time + sys_clock_gettime(kp, CLOCK_MONOTONIC).tv_sec;
     rtm.rtm_inits = RTV_EXPIRE;
     const error = sys_route(kp, rs, rtm).error;
@@ -339,11 +342,11 @@ function rtsock_open(ctx: prog_ctx, kp: proc): number {
 /** rtmsg_build: the message rtmsg() writes: RTA_DST, and for RTM_ADD an
  *  RTA_GATEWAY with the link-level address and RTF_HOST | RTF_STATIC |
  *  RTF_LLDATA. */
-function rtmsg_build(cmd: number, flags: number, addr: number, sdl: sockaddr_dl | null): rt_msghdr {
+function rtmsg_build(opts: arp_opts, cmd: number, flags: number, addr: number, sdl: sockaddr_dl | null): rt_msghdr {
   const rtm = new rt_msghdr();
   rtm.rtm_type = cmd;
   rtm.rtm_flags = flags;
-  rtm.rtm_seq = ++rtm_seq;
+  rtm.rtm_seq = ++opts.seq;
   rtm.rtm_sa[RTAX_DST] = new sockaddr_in(addr);
   rtm.rtm_addrs = RTA_DST;
   if (cmd === RTM_ADD) rtm.rtm_flags |= RTF_HOST | RTF_STATIC | RTF_LLDATA;
@@ -354,13 +357,11 @@ function rtmsg_build(cmd: number, flags: number, addr: number, sdl: sockaddr_dl 
   return rtm;
 }
 
-let rtm_seq = 0;
-
 /** The AF_LINK gateway of a direct route to addr on an interface ARP works
  *  on (RTM_GET's answer), or null: no route, a route via a gateway, or an
  *  interface of another kind. */
-function rtsock_intuit(kp: proc, s: number, addr: number, flags: number): sockaddr_dl | null {
-  const { error, reply } = sys_route(kp, s, rtmsg_build(RTM_GET, flags, addr, null));
+function rtsock_intuit(kp: proc, opts: arp_opts, s: number, addr: number, flags: number): sockaddr_dl | null {
+  const { error, reply } = sys_route(kp, s, rtmsg_build(opts, RTM_GET, flags, addr, null));
   if (error !== 0 || reply === null) return null;
   const gw = reply.rtm_sa[RTAX_GATEWAY];
   if (gw === null || !(gw instanceof sockaddr_dl) || (reply.rtm_flags & RTF_GATEWAY) !== 0 || !valid_type(gw.sdl_type)) return null;
@@ -370,17 +371,17 @@ function rtsock_intuit(kp: proc, s: number, addr: number, flags: number): sockad
 /** delete_rtsock: RTM_GET for the interface (again with RTF_ANNOUNCE, for
  *  a proxy entry, if the plain lookup fails), then RTM_DELETE with
  *  RTF_LLDATA. */
-function del(ctx: prog_ctx, kp: proc, host: string): number {
+function del(ctx: prog_ctx, kp: proc, opts: arp_opts, host: string): number {
   const addr = getaddr(ctx, host);
   if (addr === null) return 1;
   const rs = rtsock_open(ctx, kp);
   try {
-    const sdl = rtsock_intuit(kp, rs, addr, 0) ?? rtsock_intuit(kp, rs, addr, RTF_ANNOUNCE);
+    const sdl = rtsock_intuit(kp, opts, rs, addr, 0) ?? rtsock_intuit(kp, opts, rs, addr, RTF_ANNOUNCE);
     if (sdl === null) {
       warnx(ctx, `delete: cannot locate ${host}`);
       return 0;
     }
-    const rtm = rtmsg_build(RTM_DELETE, RTF_LLDATA, addr, sdl);
+    const rtm = rtmsg_build(opts, RTM_DELETE, RTF_LLDATA, addr, sdl);
     const error = sys_route(kp, rs, rtm).error;
     if (error !== 0) {
       warnx(ctx, `delete ${host}: ${strerror(error)}`);
@@ -397,7 +398,7 @@ function del(ctx: prog_ctx, kp: proc, host: string): number {
 function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
   for (const e of arp_dump(kp, opts.rifindex)) {
     if (e.pinned) continue;
-    void del(ctx, kp, inet_ntoa(e.addr));
+    void del(ctx, kp, opts, inet_ntoa(e.addr));
   }
 }
 
