@@ -80,6 +80,7 @@ export * from "./sbin/virtnet_kernel.ts";
 export * from "./sbin/virtnet_shims.ts";
 export * from "./sbin/virtnet_pcap.ts";
 export * from "./sbin/atf.ts";
+export * from "./sbin/libmemstat.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;

@@ -271,6 +271,7 @@ const STRUCT_FIELDS = {
   icmpstat: "icmpstat_names",
   udpstat: "udpstat_names",
   arpstat: "arpstat_names",
+  rtstat: "rtstat_names",
 } as const satisfies Record<string, keyof KernelModule>;
 
 /** A captured frame: the pcap record's timestamp (virtual time since the

@@ -3,17 +3,22 @@
 // kern.ipc.nmbclusters), m_get/m_gethdr/m_getcl/m_get2/m_clget, m_free,
 // m_freem and mb_free_ext, and the counts netstat -m prints.
 //
-// Departure: there is no zone_pack; m_getcl takes an mbuf and a cluster from
-// their own zones and marks the pair EXT_PACKET, and they go back to those
-// zones when the last reference drops.  Jumbo clusters are not provided.
+// Departure: zone_pack holds nothing; m_getcl takes an mbuf and a cluster
+// from their own zones and marks the pair EXT_PACKET, and they go back to
+// those zones when the last reference drops.  A failed m_getcl is counted
+// on zone_pack (and, for the item that ran out, on its own zone), so that
+// netstat -m's "mbuf+clusters" denials read as FreeBSD's.  Jumbo clusters
+// are not provided: their zones exist with tunable_mbinit's limits
+// (kern.ipc.nmbjumbop, nmbjumbo9, nmbjumbo16) and stay empty.
 
 import type { proc } from "./uipc_syscalls.ts";
-import { CTLFLAG_RW, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, kvar_of, type sysctl_handler_t } from "./sysctl.ts";
+import { CTLFLAG_RW, CTLFLAG_RWTUN, CTLTYPE_INT, CTLFLAG_MPSAFE, OID_AUTO, SYSCTL_OUT, SYSCTL_PROC, _kern_ipc, kvar_of, type sysctl_handler_t } from "./sysctl.ts";
 import { TUNABLE_DECLARE, TUNABLE_INT_FETCH } from "./kern_environment.ts";
 import { SI_ORDER_MIDDLE, SI_SUB_KMEM, SYSINIT } from "./kernel.ts";
 import { EINVAL } from "./errno.ts";
 import { panic } from "./subr_prf.ts";
-import { uma_zone } from "./uma.ts";
+import { uma_zcreate } from "./uma.ts";
+import "./kern_sendfile.ts";
 import {
   EXT_CLUSTER,
   EXT_FLAG_EMBREF,
@@ -40,7 +45,7 @@ const CLUSTERS_PER_SLAB = 8;
 export let nmbclusters = 262144;
 export let nmbufs = nmbclusters * 4;
 
-export const zone_mbuf = new uma_zone<mbuf>("mbuf", MSIZE, MBUFS_PER_SLAB, (count) => {
+export const zone_mbuf = uma_zcreate<mbuf>("mbuf", MSIZE, MBUFS_PER_SLAB, (count) => {
   const slab = new ArrayBuffer(MSIZE * count);
   const items: mbuf[] = [];
   for (let i = 0; i < count; i++) {
@@ -50,7 +55,7 @@ export const zone_mbuf = new uma_zone<mbuf>("mbuf", MSIZE, MBUFS_PER_SLAB, (coun
   return items;
 });
 
-export const zone_clust = new uma_zone<mb_cluster>("mbuf_cluster", MCLBYTES, CLUSTERS_PER_SLAB, (count) => {
+export const zone_clust = uma_zcreate<mb_cluster>("mbuf_cluster", MCLBYTES, CLUSTERS_PER_SLAB, (count) => {
   const slab = new ArrayBuffer(MCLBYTES * count);
   const items: mb_cluster[] = [];
   for (let i = 0; i < count; i++) {
@@ -60,8 +65,36 @@ export const zone_clust = new uma_zone<mb_cluster>("mbuf_cluster", MCLBYTES, CLU
   return items;
 });
 
+/** mbuf_packet: see the departure above; nothing is allocated from it. */
+export const zone_pack = uma_zcreate<mbuf>("mbuf_packet", MSIZE, MBUFS_PER_SLAB, () => panic("zone_pack: m_getcl takes from zone_mbuf and zone_clust"));
+
+const MJUM9BYTES = 9 * 1024;
+const MJUM16BYTES = 16 * 1024;
+
+/** A jumbo cluster zone: its limit is all there is of it. */
+function jumbo_zone(name: string, size: number) {
+  return uma_zcreate<Uint8Array>(name, size, 1, (count) => {
+    const items: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) items.push(new Uint8Array(size));
+    return items;
+  });
+}
+export const zone_jumbop = jumbo_zone("mbuf_jumbo_page", MJUMPAGESIZE);
+export const zone_jumbo9 = jumbo_zone("mbuf_jumbo_9k", MJUM9BYTES);
+export const zone_jumbo16 = jumbo_zone("mbuf_jumbo_16k", MJUM16BYTES);
+
+// tunable_mbinit: the memory the configured nmbclusters stands for, and the
+// jumbo limits that memory gives.
+const maxmbufmem = nmbclusters * MCLBYTES * 4;
+let nmbjumbop = Math.floor(maxmbufmem / MJUMPAGESIZE / 4);
+let nmbjumbo9 = Math.floor(maxmbufmem / MJUM9BYTES / 6);
+let nmbjumbo16 = Math.floor(maxmbufmem / MJUM16BYTES / 6);
+
 zone_mbuf.uma_zone_set_max(nmbufs);
 zone_clust.uma_zone_set_max(nmbclusters);
+zone_jumbop.uma_zone_set_max(nmbjumbop);
+zone_jumbo9.uma_zone_set_max(nmbjumbo9);
+zone_jumbo16.uma_zone_set_max(nmbjumbo16);
 
 /**
  * tunable_mbinit: the loader's kern.ipc.nmbclusters and kern.ipc.nmbufs,
@@ -154,12 +187,14 @@ export function m_getcl(_how: number, type: number, flags: number): mbuf | null 
   const m = zone_mbuf.uma_zalloc();
   if (m === null) {
     mb_denied.packets++;
+    zone_pack.uz_fails++;
     return null;
   }
   const cl = zone_clust.uma_zalloc();
   if (cl === null) {
     zone_mbuf.uma_zfree(m);
     mb_denied.packets++;
+    zone_pack.uz_fails++;
     return null;
   }
   m_init(m, type, flags);
@@ -304,6 +339,23 @@ const sysctl_nmbufs: sysctl_handler_t = (_o, _a1, _a2, req) => {
 SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbclusters", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_nmbclusters, "I", "Maximum number of mbuf clusters allowed");
 SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbufs", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_nmbufs, "I", "Maximum number of mbufs allowed");
 
+/** The jumbo limits, like nmbclusters, may only grow. */
+function sysctl_nmbjumbo(get: () => number, set: (v: number) => void, zone: { uma_zone_set_max(n: number): number }): sysctl_handler_t {
+  return (_o, _a1, _a2, req) => {
+    const error = SYSCTL_OUT(req, get());
+    if (error !== 0 || req.newval === null) return error;
+    const v = req.newval;
+    if (typeof v !== "number" || !Number.isInteger(v)) return EINVAL;
+    if (v <= get() || v > 0x7fffffff) return EINVAL;
+    set(v);
+    zone.uma_zone_set_max(v);
+    return 0;
+  };
+}
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbjumbop", CTLTYPE_INT | CTLFLAG_RWTUN | CTLFLAG_MPSAFE, null, 0, sysctl_nmbjumbo(() => nmbjumbop, (v) => (nmbjumbop = v), zone_jumbop), "I", "Maximum number of mbuf page size jumbo clusters allowed");
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbjumbo9", CTLTYPE_INT | CTLFLAG_RWTUN | CTLFLAG_MPSAFE, null, 0, sysctl_nmbjumbo(() => nmbjumbo9, (v) => (nmbjumbo9 = v), zone_jumbo9), "I", "Maximum number of mbuf 9k jumbo clusters allowed");
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "nmbjumbo16", CTLTYPE_INT | CTLFLAG_RWTUN | CTLFLAG_MPSAFE, null, 0, sysctl_nmbjumbo(() => nmbjumbo16, (v) => (nmbjumbo16 = v), zone_jumbo16), "I", "Maximum number of mbuf 16k jumbo clusters allowed");
+
 /**
  * Set the zone limits directly, below what the sysctl allows: tests use it
  * to exhaust a zone (FreeBSD's uma_zone_set_max from a debugger).
@@ -317,54 +369,4 @@ export function mbuf_set_limits(mbufs: number, clusters: number): void {
 export function mbuf_restore_limits(): void {
   zone_mbuf.uma_zone_set_max(nmbufs);
   zone_clust.uma_zone_set_max(nmbclusters);
-}
-
-// ---------------------------------------------------------------------------
-// memstat_sysctl_all(3) for the mbuf zones (sysctl vm.zone_stats), as
-// netstat -m reads it.  The simulator has no packet secondary zone (m_getcl
-// takes from both zones) and no jumbo clusters: those zones are reported
-// empty, with the limits tunable_mbinit would give them for the configured
-// memory (maxmbufmem = nmbclusters * MCLBYTES * 4).  There is no sendfile.
-
-export interface memstat_zone {
-  mt_name: string;
-  mt_size: number;
-  mt_count: number;
-  mt_free: number;
-  mt_countlimit: number;
-  mt_failures: number;
-  mt_sleeps: number;
-}
-
-export interface mbstat_snapshot {
-  zones: memstat_zone[];
-  /** Requests denied (mbufs/clusters/mbuf+clusters). */
-  mb_denied: { mbufs: number; clusters: number; packets: number };
-  /** kern.ipc.sfstat (struct sfstat), all zero. */
-  sfstat: number[];
-}
-
-const MJUM9BYTES = 9 * 1024;
-const MJUM16BYTES = 16 * 1024;
-
-export function sys_mbstat(_p: proc): mbstat_snapshot {
-  const zones: memstat_zone[] = [];
-  for (const z of mbuf_zone_stats()) {
-    zones.push({ mt_name: z.name, mt_size: z.size, mt_count: z.used, mt_free: z.cached, mt_countlimit: z.max, mt_failures: z.fails, mt_sleeps: 0 });
-  }
-  const maxmbufmem = nmbclusters * MCLBYTES * 4;
-  const empty = (name: string, size: number, limit: number): memstat_zone => ({
-    mt_name: name,
-    mt_size: size,
-    mt_count: 0,
-    mt_free: 0,
-    mt_countlimit: limit,
-    mt_failures: 0,
-    mt_sleeps: 0,
-  });
-  zones.push(empty("mbuf_packet", MSIZE, 0));
-  zones.push(empty("mbuf_jumbo_page", MJUMPAGESIZE, Math.floor(maxmbufmem / MJUMPAGESIZE / 4)));
-  zones.push(empty("mbuf_jumbo_9k", MJUM9BYTES, Math.floor(Math.floor(maxmbufmem / MJUM9BYTES) / 6)));
-  zones.push(empty("mbuf_jumbo_16k", MJUM16BYTES, Math.floor(Math.floor(maxmbufmem / MJUM16BYTES) / 6)));
-  return { zones, mb_denied: { ...mb_denied }, sfstat: new Array<number>(12).fill(0) };
 }

@@ -37,6 +37,11 @@ export function sys_clock_gettime(_p: proc, clock_id: number): { error: number; 
   switch (clock_id) {
     case CLOCK_MONOTONIC:
     case CLOCK_UPTIME:
+      // The uptime clocks start at 1 s, as time_uptime does (kern_tc.c's
+      // first timehands), so that a deadline computed from them in
+      // userland (arp's rmx_expire) is one the kernel compares with
+      // time_uptime.
+      ts.tv_sec += 1;
       return ts;
     case CLOCK_REALTIME:
       ts.tv_sec += boottime_s;

@@ -14,12 +14,6 @@
 //   new one); we use it so that lowering net.link.ether.inet.maxhold
 //   trims a waiting queue to the new limit at once.
 
-import type { proc } from "../kern/uipc_syscalls.ts";
-import { CRED_TO_VNET } from "../kern/kern_jail.ts";
-import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
-import { fib4_lookup_rt } from "../netinet/in_fib.ts";
-import { sockaddr_in } from "../netinet/in.ts";
-import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import { EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, EPERM, ESRCH } from "../kern/errno.ts";
 import { callout, callout_init, callout_stop } from "../kern/kern_timeout.ts";
 import type { mbuf } from "../kern/mbuf.ts";
@@ -28,12 +22,10 @@ import { AF_INET } from "../kern/socket.ts";
 import { KASSERT, log } from "../kern/subr_prf.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
 import { IFENCAP_LL, IFF_LOOPBACK, if_encap_req, ifnet_byindex, type ifnet } from "./if.ts";
-import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
+import type { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { SI_ORDER_FIRST, SI_SUB_INIT_IF } from "../kern/kernel.ts";
-import { RTF_ANNOUNCE, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTM_ADD, RTM_DELETE, RTAX_DST, RTAX_GATEWAY, rt_addrinfo } from "./route.ts";
-import { NHF_GATEWAY, NHR_NONE } from "./route/nhop.ts";
-import { route_nhop_data } from "./route/route_ctl.ts";
+import { RTF_ANNOUNCE, RTM_ADD, RTM_DELETE, RTAX_DST, RTAX_GATEWAY, rt_addrinfo } from "./route.ts";
 import { rt_msghdr } from "./rtsock.ts";
 
 const LOG_INFO = 6;
@@ -558,115 +550,4 @@ export function lla_delete(ifp: ifnet, addr: number): number {
   const llt = lltable_by_ifp(ifp, AF_INET);
   if (llt === null) return ESRCH;
   return lltable_delete_addr(llt, 0, addr >>> 0);
-}
-
-// ---------------------------------------------------------------------------
-// The ARP table as arp(8) sees it through netlink (RTM_GETNEIGH,
-// RTM_NEWNEIGH, RTM_DELNEIGH) and the route lookup it makes to find the
-// interface of an address (RTM_GETROUTE / RTM_GETNEXTHOP).
-
-export interface neigh_entry {
-  /** IPv4 address, host order. */
-  addr: number;
-  /** The link-level address, or null while incomplete. */
-  lladdr: Uint8Array | null;
-  ifindex: number;
-  ifname: string;
-  iftype: number;
-  /** Seconds until the entry expires (may be <= 0: expired); null = permanent. */
-  expire_in: number | null;
-  /** NTF_PROXY: a published entry. */
-  published: boolean;
-  /** One of our own addresses (RTF_PINNED in the route-socket dump). */
-  pinned: boolean;
-}
-
-/** RTM_GETNEIGH dump for AF_INET, limited to ifindex unless 0. */
-export function sys_arp_dump(p: proc, ifindex: number): neigh_entry[] {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "rtnl_handle_getneigh");
-  try {
-    const now = time_uptime();
-    const out: neigh_entry[] = [];
-    for (const e of lltable_sysctl_dumparp(AF_INET)) {
-      if (ifindex !== 0 && e.ifindex !== ifindex) continue;
-      const ifp = ifnet_byindex(e.ifindex);
-      out.push({
-        addr: e.addr,
-        lladdr: e.lladdr,
-        ifindex: e.ifindex,
-        ifname: e.ifname,
-        iftype: ifp !== null ? ifp.if_type : 0,
-        expire_in: e.expire === 0 ? null : e.expire - now,
-        published: (e.flags & RTF_ANNOUNCE) !== 0,
-        pinned: (e.flags & RTF_PINNED) !== 0,
-      });
-    }
-    return out;
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}
-
-/** The interface index arp(8) would use for addr: the interface of a
- *  directly connected route in the process's fib (the address interface of
- *  a loopback route to one of our own addresses), or 0. */
-export function sys_arp_guess_ifindex(p: proc, addr: number): number {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "rtnl_handle_getroute");
-  try {
-    // rib_lookup, as netlink's RTM_GETROUTE does: no link-state check.
-    const rnd = new route_nhop_data();
-    if (fib4_lookup_rt(p.p_fibnum, addr >>> 0, 0, NHR_NONE, rnd) === null) return 0;
-    const nh = rnd.rnd_nhop;
-    if (nh === null || (nh.nh_flags & NHF_GATEWAY) !== 0) return 0;
-    if (arp_valid_type(nh.nh_ifp.if_type)) return nh.nh_ifp.if_index;
-    return nh.nh_aifp.if_index;
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}
-
-function arp_valid_type(t: number): boolean {
-  return t === IFT_ETHER || t === IFT_L2VLAN || t === IFT_BRIDGE;
-}
-
-/**
- * RTM_NEWNEIGH: add or replace an entry on interface ifindex.  expire_s 0
- * makes it permanent; otherwise it lives that many seconds.  pub publishes
- * it (proxy ARP).  Needs PRIV_NET_ROUTE.
- */
-export function sys_arp_set(p: proc, ifindex: number, addr: number, lladdr: Uint8Array, expire_s: number, pub: boolean): number {
-  const error = priv_check_cred(p.p_ucred, PRIV_NET_ROUTE);
-  if (error !== 0) return error;
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "rtnl_handle_newneigh");
-  try {
-    const ifp = ifnet_byindex(ifindex);
-    if (ifp === null) return EINVAL;
-    // NLM_F_REPLACE never replaces the entry of one of our own addresses.
-    if (lla_dump(ifp).some((e) => e.addr === addr >>> 0 && (e.la_flags & LLE_IFADDR) !== 0)) return EPERM;
-    if (expire_s === 0) return lla_add_static(ifp, addr, lladdr, pub);
-    const rtm = new rt_msghdr();
-    rtm.rtm_type = RTM_ADD;
-    rtm.rtm_flags = RTF_HOST | RTF_LLDATA | (pub ? RTF_ANNOUNCE : 0);
-    rtm.rtm_rmx.rmx_expire = time_uptime() + expire_s;
-    const info = new rt_addrinfo();
-    info.rti_info[RTAX_DST] = new sockaddr_in(addr >>> 0);
-    info.rti_info[RTAX_GATEWAY] = new sockaddr_dl(ifp.if_index, ifp.if_type, "", lladdr.slice());
-    return lla_rt_output(rtm, info);
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}
-
-/** RTM_DELNEIGH: remove the entry for addr on ifindex.  Needs PRIV_NET_ROUTE. */
-export function sys_arp_delete(p: proc, ifindex: number, addr: number): number {
-  const error = priv_check_cred(p.p_ucred, PRIV_NET_ROUTE);
-  if (error !== 0) return error;
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "rtnl_handle_delneigh");
-  try {
-    const ifp = ifnet_byindex(ifindex);
-    if (ifp === null) return EINVAL;
-    return lla_delete(ifp, addr);
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
 }

@@ -16,6 +16,7 @@ import { EAFNOSUPPORT, EINVAL, ENETUNREACH } from "../kern/errno.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
 import { AF_INET, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
 import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
@@ -160,12 +161,23 @@ export const rtstat = VNET_DEFINE_U64("rtstat", RTSTAT_NFIELDS);
 export function RTSTAT_INC(field: number): void {
   VNET_U64_ADD(rtstat + field, 1);
 }
-/** The rtstat counters of curvnet (netstat -rs reads them with kvm). */
+/** The rtstat counters of curvnet. */
 export function rtstat_fetch(): number[] {
   const out: number[] = [];
   for (let i = 0; i < RTSTAT_NFIELDS; i++) out.push(VNET_U64(rtstat + i));
   return out;
 }
+
+/** net.route: route_ctl.c's node in FreeBSD 14. */
+export const _net_route = SYSCTL_NODE(_net, OID_AUTO, "route", CTLFLAG_RD | CTLFLAG_MPSAFE, null, "Route related sysctls");
+
+// Departure: FreeBSD 14 exports rtstat through no sysctl (netstat -rs reads
+// it from kernel memory with libkvm, which a simulator has no equivalent of),
+// so the counters are a read-only opaque net.route.stats, struct rtstat's
+// fields in order, one number each, of the caller's vnet.
+sysctl_register_oid(
+  new sysctl_oid(_net_route, OID_AUTO, CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_VNET | CTLFLAG_MPSAFE, rtstat, RTSTAT_NFIELDS, "stats", sysctl_handle_counter_array, "S,rtstat", "route statistics (struct rtstat, net/route.h)"),
+);
 
 
 /** RT_LINK_IS_UP(ifp): a link without link-state reporting counts as up. */

@@ -10,12 +10,9 @@
 // call (kern/sys_socket.ts calls it for a PF_ROUTE socket); sockets that
 // read announcements subscribe with rts_attach().
 
-import type { proc } from "../kern/uipc_syscalls.ts";
-import { CRED_TO_VNET } from "../kern/kern_jail.ts";
-import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
 import { IFCOUNTERS, V_ifnet, ifnet_byindex } from "./if.ts";
 import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
-import { RTF_LLINFO, rt_dump, rtstat_fetch } from "./route.ts";
+import { RTF_LLINFO, rt_dump } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
@@ -735,14 +732,3 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
   return EOPNOTSUPP;
 }
 SYSCTL_NODE(_net, PF_ROUTE, "routetable", CTLFLAG_RD | CTLFLAG_MPSAFE, sysctl_rtsock, "Return route tables and interface/address lists");
-
-/** The rtstat counters of the caller's vnet and rttrash (netstat -rs reads
- *  them from kernel memory). */
-export function sys_rtstat(p: proc): { rtstat: number[]; rttrash: number } {
-  const saved = CURVNET_SET(CRED_TO_VNET(p.p_ucred), "kvm_read");
-  try {
-    return { rtstat: rtstat_fetch(), rttrash: 0 };
-  } finally {
-    CURVNET_RESTORE(saved);
-  }
-}

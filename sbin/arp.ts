@@ -1,25 +1,35 @@
-// usr.sbin/arp/arp.c, arp_netlink.c: arp(8) as FreeBSD 14 has it, talking
-// to the kernel's neighbour table (netlink RTM_GETNEIGH / RTM_NEWNEIGH /
-// RTM_DELNEIGH, here the sys_arp_* system calls).  Shows one or all
-// entries (-a, -n, -i), adds (-s, -S, -f) and deletes (-d, -d -a), with
-// arp(8)'s messages and exit statuses.
+// usr.sbin/arp/arp.c, arp_netlink.c: arp(8) as FreeBSD 14 has it.  Shows
+// one or all entries (-a, -n, -i) from sysctl NET_RT_FLAGS, adds (-s, -S,
+// -f) and deletes (-d, -d -a) through the routing socket, as arp.c's
+// set_rtsock() and delete_rtsock() do: an RTM_GET finds the interface the
+// address is reached by, then RTM_ADD / RTM_DELETE with RTF_LLDATA carries
+// the entry, its gateway an AF_LINK address naming that interface.
+//
+// Departure: FreeBSD 14 builds arp with netlink by default (set_nl,
+// delete_nl), and we have no netlink, so the messages of the default build
+// are printed from the rtsock path: an address whose route is not a direct
+// one on an Ethernet-like interface gives "delete: cannot locate HOST"
+// with status 0 for -s (rtsock: "cannot intuit interface index and type
+// for HOST", status 1), a refused change gives "set HOST: ERROR" or
+// "delete HOST: ERROR" (rtsock: "writing to routing socket: ERROR"), and
+// -d of an address no route covers gives "delete: cannot locate HOST" with
+// status 0.
 
 import fs from "node:fs";
 import path from "node:path";
 import { strerror } from "../kern/errno.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
-import { sys_arp_delete, sys_arp_guess_ifindex, sys_arp_set, type neigh_entry } from "../net/if_llatbl.ts";
-import { NET_RT_FLAGS, RTL_DST, RTL_EXPIRE, RTL_FLAGS, RTL_IFINDEX, RTL_IFTYPE, RTL_LLADDR, RTM_HDR_LEN } from "../net/rtsock.ts";
-import { RTF_ANNOUNCE, RTF_LLINFO, RTF_PINNED } from "../net/route.ts";
+import { rt_msghdr, NET_RT_FLAGS, RTL_DST, RTL_EXPIRE, RTL_FLAGS, RTL_IFINDEX, RTL_IFTYPE, RTL_LLADDR, RTM_HDR_LEN } from "../net/rtsock.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTA_DST, RTA_GATEWAY, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_LLINFO, RTF_PINNED, RTF_REJECT, RTF_STATIC, RTM_ADD, RTM_DELETE, RTM_GET, RTV_EXPIRE } from "../net/route.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
-import { CLOCK_REALTIME, sys_clock_gettime } from "../kern/kern_time.ts";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME, sys_clock_gettime } from "../kern/kern_time.ts";
 import { sysctl } from "./libc_sysctl.ts";
 import { getifaddrs, if_nametoindex } from "./libc_getifaddrs.ts";
-import type { proc } from "../kern/uipc_syscalls.ts";
-import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
+import { sys_close, sys_route, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
+import { AF_INET, AF_LINK, PF_ROUTE, SOCK_RAW } from "../kern/socket.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP } from "../net/if.ts";
-import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
-import { INADDR_NONE, inet_aton, inet_ntoa } from "../netinet/in.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
+import { INADDR_NONE, inet_aton, inet_ntoa, sockaddr_in } from "../netinet/in.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { ether_aton, ether_ntoa, gethostbyaddr } from "./netdb.ts";
 
@@ -38,6 +48,8 @@ interface arp_opts {
   pub: boolean;
   blackhole: boolean;
   reject: boolean;
+  /** rtmsg()'s sequence number, per run of the program. */
+  seq: number;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -65,7 +77,7 @@ function errx(ctx: prog_ctx, status: number, msg: string): never {
 export async function arp_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
-    const opts: arp_opts = { aflag: false, nflag: false, rifname: null, rifindex: 0, expire_time: 0, pub: false, blackhole: false, reject: false };
+    const opts: arp_opts = { aflag: false, nflag: false, rifname: null, rifindex: 0, expire_time: 0, pub: false, blackhole: false, reject: false, seq: 0 };
     let func = 0;
     const setfunc = (f: number) => {
       if (func !== 0) usage(ctx);
@@ -118,7 +130,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
       case F_SET:
       case F_REPLACE:
         if (argv.length < 2 || argv.length > 6) usage(ctx);
-        if (func === F_REPLACE) void del(ctx, kp, argv[0]);
+        if (func === F_REPLACE) void del(ctx, kp, opts, argv[0]);
         rtn = set(ctx, kp, opts, argv) ? 1 : 0;
         break;
       case F_DELETE:
@@ -127,7 +139,7 @@ export async function arp_main(ctx: prog_ctx): Promise<number> {
           nuke_entries(ctx, kp, opts);
         } else {
           if (argv.length !== 1) usage(ctx);
-          rtn = del(ctx, kp, argv[0]);
+          rtn = del(ctx, kp, opts, argv[0]);
         }
         break;
       case F_FILESET:
@@ -147,6 +159,23 @@ function getaddr(ctx: prog_ctx, host: string): number | null {
   if (a !== null) return a;
   warnx(ctx, `${host}: Unknown host`);
   return null;
+}
+
+/** One entry of the table as arp -a shows it. */
+interface neigh_entry {
+  /** IPv4 address, host order. */
+  addr: number;
+  /** The link-level address, or null while incomplete. */
+  lladdr: Uint8Array | null;
+  ifindex: number;
+  ifname: string;
+  iftype: number;
+  /** Seconds until the entry expires (may be <= 0: expired); null = permanent. */
+  expire_in: number | null;
+  /** RTF_ANNOUNCE: a published entry. */
+  published: boolean;
+  /** RTF_PINNED: one of our own addresses. */
+  pinned: boolean;
 }
 
 function valid_type(t: number): boolean {
@@ -237,7 +266,7 @@ function get(ctx: prog_ctx, kp: proc, opts: arp_opts, host: string): number {
   return found === 0 ? 1 : 0;
 }
 
-/** set: parse the modifiers and the link address, then RTM_NEWNEIGH. */
+/** set: parse the modifiers and the link address, then set_rtsock. */
 function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
   const host = argv[0];
   const eaddr = argv[1];
@@ -278,31 +307,88 @@ function set(ctx: prog_ctx, kp: proc, opts: arp_opts, argv: string[]): boolean {
       return true;
     }
   }
-  // set_nl: the interface is the one the route to the address leaves by.
-  const ifindex = sys_arp_guess_ifindex(kp, addr);
-  if (ifindex === 0) {
-    // FreeBSD's message says "delete" here too, and the status is 0.
-    warnx(ctx, `delete: cannot locate ${host}`);
-    return false;
+  const sdl_m = new sockaddr_dl(0, IFT_ETHER, "", ea);
+  const rs = rtsock_open(ctx, kp);
+  try {
+    // RTM_GET for the interface; with RTF_ANNOUNCE the kernel answers with
+    // the prefix route of our end of the link, where proxy ARP applies.
+    const flags = (opts.pub ? RTF_ANNOUNCE : 0) | (opts.reject ? RTF_REJECT : 0) | (opts.blackhole ? RTF_BLACKHOLE : 0);
+    const sdl = rtsock_intuit(kp, opts, rs, addr, flags);
+    if (sdl === null) {
+      // FreeBSD's message says "delete" here too, and the status is 0.
+      warnx(ctx, `delete: cannot locate ${host}`);
+      return false;
+    }
+    sdl_m.sdl_type = sdl.sdl_type;
+    sdl_m.sdl_index = sdl.sdl_index;
+    const rtm = rtmsg_build(opts, RTM_ADD, flags, addr, sdl_m);
+    if (opts.expire_time !== 0) rtm.rtm_rmx.rmx_expire = opts.expire_time + sys_clock_gettime(kp, CLOCK_MONOTONIC).tv_sec;
+    rtm.rtm_inits = RTV_EXPIRE;
+    const error = sys_route(kp, rs, rtm).error;
+    if (error !== 0) warnx(ctx, `set ${host}: ${strerror(error)}`);
+    return error !== 0;
+  } finally {
+    sys_close(kp, rs);
   }
-  const error = sys_arp_set(kp, ifindex, addr, ea, opts.expire_time, opts.pub);
-  if (error !== 0) warnx(ctx, `set ${host}: ${strerror(error)}`);
-  return error !== 0;
 }
 
-/** delete_nl: RTM_DELNEIGH on the interface the address is reached by. */
-function del(ctx: prog_ctx, kp: proc, host: string): number {
+/** rtsock_open: arp.c's routing socket, opened for each change. */
+function rtsock_open(ctx: prog_ctx, kp: proc): number {
+  const s = sys_socket(kp, PF_ROUTE, SOCK_RAW, 0);
+  if (s.error !== 0) errx(ctx, 1, `socket: ${strerror(s.error)}`);
+  return s.fd;
+}
+
+/** rtmsg_build: the message rtmsg() writes: RTA_DST, and for RTM_ADD an
+ *  RTA_GATEWAY with the link-level address and RTF_HOST | RTF_STATIC |
+ *  RTF_LLDATA. */
+function rtmsg_build(opts: arp_opts, cmd: number, flags: number, addr: number, sdl: sockaddr_dl | null): rt_msghdr {
+  const rtm = new rt_msghdr();
+  rtm.rtm_type = cmd;
+  rtm.rtm_flags = flags;
+  rtm.rtm_seq = ++opts.seq;
+  rtm.rtm_sa[RTAX_DST] = new sockaddr_in(addr);
+  rtm.rtm_addrs = RTA_DST;
+  if (cmd === RTM_ADD) rtm.rtm_flags |= RTF_HOST | RTF_STATIC | RTF_LLDATA;
+  if (sdl !== null) {
+    rtm.rtm_sa[RTAX_GATEWAY] = sdl;
+    rtm.rtm_addrs |= RTA_GATEWAY;
+  }
+  return rtm;
+}
+
+/** The AF_LINK gateway of a direct route to addr on an interface ARP works
+ *  on (RTM_GET's answer), or null: no route, a route via a gateway, or an
+ *  interface of another kind. */
+function rtsock_intuit(kp: proc, opts: arp_opts, s: number, addr: number, flags: number): sockaddr_dl | null {
+  const { error, reply } = sys_route(kp, s, rtmsg_build(opts, RTM_GET, flags, addr, null));
+  if (error !== 0 || reply === null) return null;
+  const gw = reply.rtm_sa[RTAX_GATEWAY];
+  if (gw === null || !(gw instanceof sockaddr_dl) || (reply.rtm_flags & RTF_GATEWAY) !== 0 || !valid_type(gw.sdl_type)) return null;
+  return gw;
+}
+
+/** delete_rtsock: RTM_GET for the interface (again with RTF_ANNOUNCE, for
+ *  a proxy entry, if the plain lookup fails), then RTM_DELETE with
+ *  RTF_LLDATA. */
+function del(ctx: prog_ctx, kp: proc, opts: arp_opts, host: string): number {
   const addr = getaddr(ctx, host);
   if (addr === null) return 1;
-  const ifindex = sys_arp_guess_ifindex(kp, addr);
-  if (ifindex === 0) {
-    warnx(ctx, `delete: cannot locate ${host}`);
-    return 0;
-  }
-  const error = sys_arp_delete(kp, ifindex, addr);
-  if (error !== 0) {
-    warnx(ctx, `delete ${host}: ${strerror(error)}`);
-    return 1;
+  const rs = rtsock_open(ctx, kp);
+  try {
+    const sdl = rtsock_intuit(kp, opts, rs, addr, 0) ?? rtsock_intuit(kp, opts, rs, addr, RTF_ANNOUNCE);
+    if (sdl === null) {
+      warnx(ctx, `delete: cannot locate ${host}`);
+      return 0;
+    }
+    const rtm = rtmsg_build(opts, RTM_DELETE, RTF_LLDATA, addr, sdl);
+    const error = sys_route(kp, rs, rtm).error;
+    if (error !== 0) {
+      warnx(ctx, `delete ${host}: ${strerror(error)}`);
+      return 1;
+    }
+  } finally {
+    sys_close(kp, rs);
   }
   ctx.stdout.write(`${host} (${inet_ntoa(addr)}) deleted\n`);
   return 0;
@@ -312,7 +398,7 @@ function del(ctx: prog_ctx, kp: proc, host: string): number {
 function nuke_entries(ctx: prog_ctx, kp: proc, opts: arp_opts): void {
   for (const e of arp_dump(kp, opts.rifindex)) {
     if (e.pinned) continue;
-    void del(ctx, kp, inet_ntoa(e.addr));
+    void del(ctx, kp, opts, inet_ntoa(e.addr));
   }
 }
 

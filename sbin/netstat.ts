@@ -25,13 +25,12 @@ import {
   RTD_REFCNT,
   RTD_WEIGHT,
   RTM_HDR_LEN,
-  sys_rtstat,
 } from "../net/rtsock.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
-import { sys_mbstat } from "../kern/kern_mbuf.ts";
+import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
 import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
@@ -707,9 +706,18 @@ function rtdump(kp: proc, fibnum: number): { error: number; entries: rt_dump_ent
   return { error: 0, entries };
 }
 
-/** route.c's rt_stats (netstat -rs). */
+/** route.c's rt_stats (netstat -rs).  FreeBSD reads rtstat and rttrash
+ *  with libkvm; here rtstat comes from sysctl net.route.stats (see
+ *  net/route.ts).  FreeBSD 14's kernel has no rttrash any more (routes are
+ *  freed through epoch), so that line counts nothing. */
 function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
-  const { rtstat, rttrash } = sys_rtstat(kp);
+  const r = sysctlbyname(kp, "net.route.stats");
+  if (r.error !== 0 || !Array.isArray(r.value)) {
+    ctx.stderr.write(`netstat: sysctl: net.route.stats: ${strerror(r.error)}\n`);
+    return;
+  }
+  const rtstat = r.value as readonly number[];
+  const rttrash = 0;
   const [badredirect, dynamic, newgateway, unreach, wildcard] = rtstat;
   const show = (v: number) => v !== 0 || f.sflag <= 1;
   let o = "routing:\n";
@@ -942,18 +950,23 @@ function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
 // mbuf.c's mbpr (netstat -m).
 
 function mbpr(ctx: prog_ctx, kp: proc): void {
-  const st = sys_mbstat(kp);
-  const zone = (n: string) => st.zones.find((z) => z.mt_name === n);
-  const mb = zone("mbuf");
-  const cl = zone("mbuf_cluster");
-  const pk = zone("mbuf_packet");
-  const jp = zone("mbuf_jumbo_page");
-  const j9 = zone("mbuf_jumbo_9k");
-  const j16 = zone("mbuf_jumbo_16k");
-  if (mb === undefined || cl === undefined || pk === undefined || jp === undefined || j9 === undefined || j16 === undefined) {
-    ctx.stderr.write("netstat: memstat_mtl_find: zone mbuf not found\n");
+  const mtlp = memstat_mtl_alloc();
+  if (memstat_sysctl_all(kp, mtlp) < 0) {
+    ctx.stderr.write(`netstat: memstat_sysctl_all: ${memstat_strerror(memstat_mtl_geterror(mtlp))}\n`);
     return;
   }
+  const mb = mbpr_zone(ctx, mtlp, "mbuf");
+  if (mb === null) return;
+  const pk = mbpr_zone(ctx, mtlp, "mbuf_packet");
+  if (pk === null) return;
+  const cl = mbpr_zone(ctx, mtlp, "mbuf_cluster");
+  if (cl === null) return;
+  const jp = mbpr_zone(ctx, mtlp, "mbuf_jumbo_page");
+  if (jp === null) return;
+  const j9 = mbpr_zone(ctx, mtlp, "mbuf_jumbo_9k");
+  if (j9 === null) return;
+  const j16 = mbpr_zone(ctx, mtlp, "mbuf_jumbo_16k");
+  if (j16 === null) return;
   const K = (n: number) => Math.floor(n / 1024);
   let o = "";
   o += `${mb.mt_count + pk.mt_count}/${mb.mt_free + pk.mt_free}/${mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free} mbufs in use (current/cache/total)\n`;
@@ -979,12 +992,18 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
     j9.mt_free * j9.mt_size +
     j16.mt_free * j16.mt_size;
   o += `${K(bytes_inuse)}K/${K(bytes_incache)}K/${K(bytes_inuse + bytes_incache)}K bytes allocated to network (current/cache/total)\n`;
-  const den = st.mb_denied;
-  o += `${den.mbufs}/${den.clusters}/${den.packets} requests for mbufs denied (mbufs/clusters/mbuf+clusters)\n`;
+  o += `${mb.mt_failures}/${cl.mt_failures}/${pk.mt_failures} requests for mbufs denied (mbufs/clusters/mbuf+clusters)\n`;
   o += `${mb.mt_sleeps}/${cl.mt_sleeps}/${pk.mt_sleeps} requests for mbufs delayed (mbufs/clusters/mbuf+clusters)\n`;
   o += `${jp.mt_sleeps}/${j9.mt_sleeps}/${j16.mt_sleeps} requests for jumbo clusters delayed (${K(jp.mt_size)}k/9k/16k)\n`;
   o += `${jp.mt_failures}/${j9.mt_failures}/${j16.mt_failures} requests for jumbo clusters denied (${K(jp.mt_size)}k/9k/16k)\n`;
-  const [syscalls, noiocnt, iocnt, pages_read, pages_valid, pages_bogus, rhpages_requested, rhpages_read, busy, allocfail, allocwait] = st.sfstat;
+  // fetch_stats("kern.ipc.sfstat"): a failure ends the report.
+  const sf = sysctlbyname(kp, "kern.ipc.sfstat");
+  if (sf.error !== 0 || !Array.isArray(sf.value)) {
+    ctx.stdout.write(o);
+    ctx.stderr.write(`netstat: sysctl: kern.ipc.sfstat: ${strerror(sf.error)}\n`);
+    return;
+  }
+  const [syscalls, noiocnt, iocnt, pages_read, pages_valid, pages_bogus, rhpages_requested, rhpages_read, busy, allocfail, allocwait] = sf.value as readonly number[];
   o += `${syscalls} sendfile syscalls\n`;
   o += `${noiocnt} sendfile syscalls completed without I/O request\n`;
   o += `${iocnt} requests for I/O initiated by sendfile\n`;
@@ -997,6 +1016,13 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
   o += `${allocfail} requests for sfbufs denied\n`;
   o += `${allocwait} requests for sfbufs delayed\n`;
   ctx.stdout.write(o);
+}
+
+/** memstat_mtl_find for one of the mbuf zones, with mbpr's warning. */
+function mbpr_zone(ctx: prog_ctx, mtlp: memory_type_list, name: string): memory_type | null {
+  const mtp = memstat_mtl_find(mtlp, ALLOCATOR_UMA, name);
+  if (mtp === null) ctx.stderr.write(`netstat: memstat_mtl_find: zone ${name} not found\n`);
+  return mtp;
 }
 
 // ---------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import type { prog_ctx } from "../../sbin/libc.ts";
 import type { proc } from "../../kern/uipc_syscalls.ts";
 import type { rt_dump_entry } from "../../net/route.ts";
-import type { neigh_entry } from "../../net/if_llatbl.ts";
 
 /** What `snap` records: the counters, and the tables userland reads
  *  (ifconfig's interface list, netstat -rn's routes, arp -a's entries). */
@@ -27,7 +26,16 @@ export interface stats {
   arp: number[];
   ifs: snap_if[];
   routes: rt_dump_entry[];
-  arptab: neigh_entry[];
+  arptab: arp_entry[];
+}
+
+/** An ARP entry as arp -a shows it, read from the vnet's lltables. */
+export interface arp_entry {
+  addr: number;
+  lladdr: Uint8Array | null;
+  ifname: string;
+  /** Seconds left, or null for a permanent entry. */
+  expire_in: number | null;
 }
 
 export interface scen {
@@ -71,8 +79,13 @@ export async function scen_kernel(): Promise<scen> {
     const saved = k.CURVNET_SET(k.CRED_TO_VNET(p.p_ucred), "test");
     let rt: ReturnType<typeof k.rt_dump>;
     const ifs: snap_if[] = [];
+    const arptab: arp_entry[] = [];
     try {
       rt = k.rt_dump(0);
+      const now = k.time_uptime();
+      for (const e of k.lltable_sysctl_dumparp(k.AF_INET)) {
+        arptab.push({ addr: e.addr, lladdr: e.lladdr, ifname: e.ifname, expire_in: e.expire === 0 ? null : e.expire - now });
+      }
       for (const ifp of k.V_ifnet().slice().sort((x, y) => x.if_index - y.if_index)) {
         const sdl = ifp.if_addr?.ifa_addr;
         const addrs: snap_if["addrs"] = [];
@@ -103,7 +116,7 @@ export async function scen_kernel(): Promise<scen> {
       arp: one(MIBS.arp),
       ifs,
       routes: rt.entries,
-      arptab: k.sys_arp_dump(p, 0),
+      arptab,
     });
     return 0;
   });

@@ -158,6 +158,8 @@ jexec a arp -s 10.0.0.5 0:1:2:3:4:5 blackhole reject; echo "status $?"
 jexec a arp nosuchhost; echo "status $?"
 jexec a arp -s 192.168.7.7 0:1:2:3:4:5; echo "status $?"
 jexec a arp -s 10.0.0.1 0:1:2:3:4:5; echo "status $?"
+jexec a ifconfig lo0 up
+jexec a arp -s 10.0.0.1 0:1:2:3:4:5; echo "status $?"
 jexec a arp -d 10.0.0.1; echo "status $?"
 jexec a arp -d 10.0.0.99; echo "status $?"
 jail -r a b
@@ -177,6 +179,7 @@ jail -r a b
     "status 1",
     // arp(8) reports a failed interface lookup with delete's words, status 0.
     "status 0",
+    "status 1",
     "status 1",
     "status 1",
     "status 1",
@@ -200,6 +203,10 @@ jail -r a b
       "arp: Choose one of blackhole or reject, not both.\n" +
       "arp: nosuchhost: Unknown host\n" +
       "arp: delete: cannot locate 192.168.7.7\n" +
+      // With the jail's lo0 down the route to our own address is not up,
+      // so in_lltable_rtcheck refuses the new entry before the kernel
+      // finds our own (RTM_ADD and RTM_NEWNEIGH both allocate first).
+      "arp: set 10.0.0.1: Cannot allocate memory\n" +
       "arp: set 10.0.0.1: Operation not permitted\n" +
       "arp: delete 10.0.0.1: Operation not permitted\n" +
       "arp: delete 10.0.0.99: No such file or directory\n",
@@ -223,5 +230,50 @@ test("arp -s and -d need root (PRIV_NET_ROUTE); -a does not", async (t) => {
   const root = k.proc_create(k.cred0, "sh");
   t.is(await k.exec_prog(root, ["ifconfig", "epair0a", "destroy"], io), 0);
   k.proc_exit(root);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("arp -s and -d speak the routing socket: RTM_GET, then RTM_ADD / RTM_DELETE with RTF_LLDATA and an AF_LINK gateway", async (t) => {
+  const r = await run_script(`ifconfig epair create >/dev/null\nifconfig epair0a 10.0.0.1/24 up\nifconfig epair0b up\n`);
+  const k = r.k;
+  const seen: { type: number; flags: number; index: number; lladdr: string; errno: number }[] = [];
+  const saved = k.CURVNET_SET(k.vnet0, "test");
+  const l = k.rts_attach((m) => {
+    const gw = m.rtm_sa[k.RTAX_GATEWAY];
+    seen.push({
+      type: m.rtm_type,
+      flags: m.rtm_flags & (k.RTF_LLDATA | k.RTF_HOST | k.RTF_STATIC),
+      index: gw !== null && "sdl_index" in gw ? gw.sdl_index : 0,
+      lladdr: gw !== null && "sdl_lladdr" in gw ? Array.from(gw.sdl_lladdr).join(":") : "",
+      errno: m.rtm_errno,
+    });
+  });
+  k.CURVNET_RESTORE(saved);
+  const p = k.proc_create(k.cred0, "sh");
+  let out = "";
+  const io = { stdin: "", stdout: { write: (s: string) => void (out += s) }, stderr: { write: (s: string) => void (out += s) }, env: new Map<string, string>() };
+  t.is(await k.exec_prog(p, ["arp", "-s", "10.0.0.5", "0:1:2:3:4:5"], io), 0);
+  t.is(await k.exec_prog(p, ["arp", "-d", "10.0.0.5"], io), 0);
+  t.is(await k.exec_prog(p, ["arp", "-d", "10.0.0.5"], io), 1);
+  k.proc_exit(p);
+  const s2 = k.CURVNET_SET(k.vnet0, "test");
+  k.rts_detach(l);
+  const ifindex = k.ifunit("epair0a")?.if_index ?? -1;
+  k.CURVNET_RESTORE(s2);
+  const LL = k.RTF_LLDATA | k.RTF_HOST | k.RTF_STATIC;
+  // Each RTM_GET is answered with the connected prefix route of epair0a.
+  t.deepEqual(
+    seen.map((m) => [m.type, m.flags, m.index, m.errno]),
+    [
+      [k.RTM_GET, 0, ifindex, 0],
+      [k.RTM_ADD, LL, ifindex, 0],
+      [k.RTM_GET, 0, ifindex, 0],
+      [k.RTM_DELETE, k.RTF_LLDATA, ifindex, 0],
+      [k.RTM_GET, 0, ifindex, 0],
+      [k.RTM_DELETE, k.RTF_LLDATA, ifindex, k.ENOENT],
+    ],
+  );
+  t.is(seen[1].lladdr, "0:1:2:3:4:5");
+  t.is(out, "10.0.0.5 (10.0.0.5) deleted\narp: delete 10.0.0.5: No such file or directory\n");
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -15,13 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
  * by the FreeBSD way (and then removed from here: an entry that no longer
  * happens fails the test too, so this list only shrinks).
  */
-const PENDING = new Map<string, string>([
-  ["sbin/arp.ts sys_arp_set", "arp -s: stands for netlink RTM_NEWNEIGH (arp_netlink.c); to become RTM_ADD with RTF_LLDATA on the routing socket, or a netlink socket"],
-  ["sbin/arp.ts sys_arp_delete", "arp -d: stands for netlink RTM_DELNEIGH; to become RTM_DELETE on the routing socket"],
-  ["sbin/arp.ts sys_arp_guess_ifindex", "stands for netlink RTM_GETROUTE; to become RTM_GET on the routing socket"],
-  ["sbin/netstat.ts sys_rtstat", "netstat -rs: stands for libkvm's read of rtstat; to become a counter sysctl (net.route.stats)"],
-  ["sbin/netstat.ts sys_mbstat", "netstat -m: memstat over sysctl vm.zone_stats and kern.ipc.*"],
-]);
+const PENDING = new Map<string, string>([]);
 
 test("no program imports a kernel function that is not a system call; the kernel imports no userland", (t) => {
   const seen = new Set<string>();

@@ -504,3 +504,38 @@ jail -r plain >/dev/null
   t.regex(r.err, /netstat: net\.bpf\.stats: Operation not permitted\n/);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("netstat -rs: route.c's rt_stats from sysctl net.route.stats, per vnet and read-only", async (t) => {
+  // Two pings to a network a has no route to: two lookups found nothing.
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a ping -c 1 192.168.9.9 >/dev/null 2>&1
+jexec a ping -c 1 192.168.9.9 >/dev/null 2>&1
+jexec a netstat -rs
+jexec b netstat -rs -s
+jexec a sysctl net.route.stats=0; echo "status $?"
+jail -r a b
+`,
+  );
+  const o = lines(r.out);
+  t.deepEqual(o.slice(0, 7), [
+    "routing:",
+    "\t0 bad routing redirects",
+    "\t0 dynamically created routes",
+    "\t0 new gateways due to redirects",
+    `\t${o[4].match(/^\t(\d+) destinations found unreachable$/)?.[1] ?? "?"} destinations found unreachable`,
+    "\t0 uses of a wildcard route",
+    "\t0 routes not in table but not freed",
+  ]);
+  t.true(Number(o[4].trim().split(" ")[0]) >= 2, o[4]);
+  // With -s twice only the counters that moved are shown: b's have not.
+  t.deepEqual(o.slice(7, 8), ["routing:"]);
+  t.is(o[8], "status 1");
+  t.regex(r.err, /net\.route\.stats/);
+  const k = r.k;
+  const v = k.kernel_sysctlbyname(k.cred0, "net.route.stats");
+  t.is(v.error, 0);
+  t.true(Array.isArray(v.value));
+  t.is((v.value as number[]).length, 11, "struct rtstat's 11 counters");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});

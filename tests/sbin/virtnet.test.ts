@@ -272,7 +272,9 @@ test("SIGTERM: ping dies without statistics (it does not catch SIGTERM), status 
 // Byte-for-byte what `virtnet run --seed 42 --pcap` writes.  Pinned when
 // captures began to be streamed (they matched the files written whole at the
 // end), and re-pinned when ping(8) was rewritten after FreeBSD 14's (its
-// echo payload and ICMP id changed); tests/net/bpf.test.ts checks that the
+// echo payload and ICMP id changed), and again when clock_gettime's uptime
+// clocks began at 1 s as kern_tc.c's do (ping's timestamps moved a second:
+// one payload byte and the checksum of each echo); tests/net/bpf.test.ts checks that the
 // streamed bytes are pcap_file's.  Anything that changes the wire shows here.
 const PINNED_SCRIPT = `for j in a r b; do jail -c name=$j persist vnet; done
 ifconfig epair create >/dev/null
@@ -298,11 +300,11 @@ jexec b ping -q -c 5 -s 6000 10.0.0.1
 // (Each epair file is about 190 KiB: the store buffers are flushed many
 // times during the run.)
 const PINNED: Record<string, string> = {
-  "a-epair0a.pcap": "ebdcc0c157744b4e067aa1f82b3b8736b913f7e2cbe9fd6ecec56c62aeadebc2",
-  "a-lo0.pcap": "40d5b0ffad0d987ca5186456867c7a40b82e8dd1010a9dba1222f86dfed6ee44",
-  "b-epair1b.pcap": "7f0a0836a78747acc5d46b1a0db7d3c480d452a1d35e0d69ba7c7fddb729e95c",
-  "r-epair0b.pcap": "21a20b0903c863d3845d9b18ee578cdd7122bb49185d644e9299810638e38283",
-  "r-epair1a.pcap": "54435cc6075f454a3b9ad70d304f022d29bda6c41aa92c761f9c58b016687688",
+  "a-epair0a.pcap": "5fd4e91831d48b6ce8ec539480bd03061183c6718d655e9c429b2c9f7578535b",
+  "a-lo0.pcap": "d72496a0686b7d29e33870485f4e1d7547e878bb23afd7ff0cf4fec678e97153",
+  "b-epair1b.pcap": "c8b83c6dbe3f00d05e9595abcc00decf438c8781b979c2e1833add9a39746b5c",
+  "r-epair0b.pcap": "456b83484a6172a65db822549b9c70bf00ccc5a5acaf32ff8141909050b066b4",
+  "r-epair1a.pcap": "61ebb20bb363ff20e7351726a54ce483ef15bdabe4d28fa7477b695379b74848",
 };
 
 test("--pcap: same seed, same bytes as before streaming; silent interfaces leave no file", async (t) => {
