@@ -78,10 +78,24 @@ export async function run_exhaust(w: world, r: rng, rounds: number, tunables: Re
   res.netstat_denied = ns.out.split("\n").find((l) => l.includes("requests for mbufs denied")) ?? "";
   if (ns.status !== 0 || !/^[1-9]\d*\/\d+\/\d+ requests for mbufs denied/.test(res.netstat_denied)) res.failures.push(`netstat -m does not count the denied requests: ${JSON.stringify(res.netstat_denied)}`);
   if (res.enobufs === 0) res.failures.push("no send met ENOBUFS: the floods did not exhaust the zones");
-  // Normal traffic again.
+  // Normal traffic again.  The hostile frames of the floods may have
+  // rewritten ARP entries (a forged reply moves 10.1.2.2 to another MAC, as
+  // it would on FreeBSD), so the entries are flushed first, as an operator
+  // would after such an attack; routes and addresses are left as they are.
+  for (const j of ["fa", "fb", "fc"]) await w.run(["jexec", j, "arp", "-d", "-a"]);
   const before = k.mbuf_outstanding();
   const ping = await w.run(["jexec", "fa", "ping", "-c", "2", "-t", "5", "10.1.2.2"]);
-  if (ping.status !== 0) res.failures.push(`after the floods ping fails (${ping.status}), ${JSON.stringify(before)} outstanding, limits ${JSON.stringify(tunables)}, zones ${JSON.stringify(k.mbuf_zone_stats())}:\n${ping.out}${ping.err}`);
+  if (ping.status !== 0) {
+    // What the hostile frames may have left: the ARP tables and routes on the way.
+    let state = "";
+    for (const j of ["fa", "fb"]) {
+      for (const cmd of [["arp", "-an"], ["netstat", "-rn", "-f", "inet"]]) {
+        const o = await w.run(["jexec", j, ...cmd]);
+        state += `  ${j}: ${cmd.join(" ")}\n${o.out}${o.err}`;
+      }
+    }
+    res.failures.push(`after the floods ping fails (${ping.status}), ${JSON.stringify(before)} outstanding, limits ${JSON.stringify(tunables)}, zones ${JSON.stringify(k.mbuf_zone_stats())}:\n${ping.out}${ping.err}${state}`);
+  }
   k.kern_advance_ns(61e9);
   drain_sockets(w);
   const o = k.mbuf_outstanding();
