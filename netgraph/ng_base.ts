@@ -10,7 +10,7 @@
 // nothing.
 
 import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTCONN, ENXIO, EOPNOTSUPP, EISCONN } from "../kern/errno.ts";
-import { SI_ORDER_FIRST, SI_ORDER_MIDDLE, SI_SUB_NETGRAPH } from "../kern/kernel.ts";
+import { SI_ORDER_FIRST, SI_SUB_NETGRAPH } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -702,5 +702,5 @@ function vnet_netgraph_uninit(): void {
 }
 VNET_SYSUNINIT("vnet_netgraph_uninit", SI_SUB_NETGRAPH, SI_ORDER_FIRST, vnet_netgraph_uninit);
 
-DECLARE_MODULE({ name: "netgraph", evhand: null, priv: null }, SI_SUB_NETGRAPH, SI_ORDER_MIDDLE);
+DECLARE_MODULE({ name: "netgraph", evhand: null, priv: null }, SI_SUB_NETGRAPH, SI_ORDER_FIRST);
 MODULE_VERSION("netgraph", NG_ABI_VERSION);

@@ -6,7 +6,7 @@
 import { ENOBUFS, EINVAL } from "../kern/errno.ts";
 import { m_dup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
-import { SI_ORDER_MIDDLE, SI_SUB_DRIVERS } from "../kern/kernel.ts";
+import { SI_ORDER_ANY, SI_SUB_DRIVERS } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { NG_ABI_VERSION, type ng_mesg } from "./netgraph.ts";
@@ -106,5 +106,6 @@ export const ng_hub_typestruct: ng_type = {
 
 /** The type registers itself when the module loads (NETGRAPH_INIT). */
 ng_newtype(ng_hub_typestruct);
-DECLARE_MODULE({ name: "ng_hub", evhand: null, priv: null }, SI_SUB_DRIVERS, SI_ORDER_MIDDLE);
+// NETGRAPH_INIT(hub, ...): module "ng_hub" at SI_SUB_DRIVERS, SI_ORDER_ANY.
+DECLARE_MODULE({ name: "ng_hub", evhand: null, priv: null }, SI_SUB_DRIVERS, SI_ORDER_ANY);
 MODULE_VERSION("ng_hub", 1);
