@@ -400,7 +400,8 @@ function ng_add_hook(node: ng_node, name: string): { error: number; hook: ng_hoo
     const error = node.nd_type.newhook(node, hook, name);
     if (error !== 0) return { error, hook: null };
   }
-  node.nd_hooks.push(hook);
+  // LIST_INSERT_HEAD: the newest hook comes first (ngctl show, hub fan-out).
+  node.nd_hooks.unshift(hook);
   node.nd_numhooks++;
   return { error: 0, hook };
 }
@@ -639,7 +640,12 @@ export function ng_generic_msg(here: ng_node, item: ng_item, lasthook: ng_hook |
     case NGM_LISTNAMES:
     case NGM_LISTNODES: {
       const unnamed = msg.header.cmd === NGM_LISTNODES;
-      const list = ng_state().nodes.filter((n) => NG_NODE_IS_VALID(n) && (unnamed || n.nd_name !== ""));
+      // FreeBSD walks the ID hash (16 buckets to start), newest first in a
+      // bucket; the name hash order is not reproduced: named nodes come in
+      // the same ID-hash order.
+      const list = ng_state()
+        .nodes.filter((n) => NG_NODE_IS_VALID(n) && (unnamed || n.nd_name !== ""))
+        .sort((a, b) => (a.nd_ID & 15) - (b.nd_ID & 15) || b.nd_ID - a.nd_ID);
       resp = NG_MKRESPONSE(msg, 4 + list.length * NODEINFO_SIZE);
       new DataView(resp.data.buffer).setUint32(0, list.length, true);
       list.forEach((n, i) => nodeinfo_enc((resp as ng_mesg).data, 4 + i * NODEINFO_SIZE, nodeinfo_of(n)));

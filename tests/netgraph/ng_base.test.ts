@@ -96,8 +96,8 @@ test("mkpeer, connect, rmhook and shutdown through generic messages", async (t) 
     t.deepEqual(
       hl.link.map((l) => [l.ourhook, l.peerhook, l.nodeinfo.name, l.nodeinfo.id]),
       [
-        ["p1", "h1", "a", 2],
         ["x", "y", "c", 4],
+        ["p1", "h1", "a", 2],
       ],
     );
     t.is(replies[0].header.flags, k.NGF_RESP);
@@ -172,4 +172,18 @@ test("the netgraph module is registered", async (t) => {
   const k = await loadKernel("vimage");
   t.truthy(k.module_lookupbyname("netgraph"));
   t.truthy(k.module_lookupbyname("ng_hub"));
+});
+
+test("NGM_LISTNODES walks the ID hash: bucket by bucket, newest first in a bucket", async (t) => {
+  const k = await loadKernel("vimage");
+  sink_type(k);
+  inv(k, k.vnet0, () => {
+    const { node: me, replies } = reply_catcher(k);
+    for (let i = 0; i < 16; i++) mk(k, "sink");
+    t.is(k.NG_SEND_MSG_PATH(me, genmsg(k, k.NGM_LISTNODES), ".", me.nd_ID), 0);
+    t.deepEqual(
+      k.namelist_dec(replies[0].data).map((n) => n.id),
+      [16, 17, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    );
+  });
 });
