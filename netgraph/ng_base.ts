@@ -9,7 +9,7 @@
 // counting).  Items are reused from a free list so forwarding data allocates
 // nothing.
 
-import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOMEM, ENOTCONN, ENXIO, EOPNOTSUPP, EISCONN } from "../kern/errno.ts";
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOTCONN, ENXIO } from "../kern/errno.ts";
 import { SI_ORDER_FIRST, SI_SUB_NETGRAPH } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
@@ -552,6 +552,7 @@ export function NG_RESPOND_MSG(here: ng_node, item: ng_item, resp: ng_mesg | nul
   const retaddr = item.retaddr;
   NG_FREE_ITEM(item);
   if (resp === null || retaddr === 0) return 0;
+  // "here" would be the sender's address in a queued item; delivery is direct.
   void here;
   const dest = ng_ID2noderef(retaddr);
   if (dest === null) return ENOENT;
@@ -676,10 +677,6 @@ export function ng_generic_msg(here: ng_node, item: ng_item, lasthook: ng_hook |
 export function ng_nodes(): readonly ng_node[] {
   return ng_state().nodes;
 }
-
-void EOPNOTSUPP;
-void EISCONN;
-void ENOMEM;
 
 // ---------------------------------------------------------------------------
 // Per-vnet setup and teardown
