@@ -5,19 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { run_script, TWO_JAILS } from "./prog_helpers.ts";
+import { needs } from "../helpers/tools.ts";
 
-/** Host tools a test needs: skip (or, under CI, fail) when one is missing. */
-function need(t: { log: (s: string) => void; fail: (s: string) => void }, tools: string[]): boolean {
-  const dirs = (process.env.PATH ?? "/usr/bin:/bin").split(":");
-  const missing = tools.filter((x) => !dirs.some((d) => fs.existsSync(path.join(d, x))));
-  if (missing.length === 0) return true;
-  if (process.env.CI === "true") t.fail(`host tools missing: ${missing.join(" ")}`);
-  else t.log(`skipped: host tools missing: ${missing.join(" ")}`);
-  return false;
-}
-
-test("simulated programs feed host programs through pipes", async (t) => {
-  if (!need(t, ["grep", "awk", "sed", "head", "wc", "tr"])) return t.pass();
+needs("grep", "awk", "sed", "head", "wc", "tr").test("simulated programs feed host programs through pipes", async (t) => {
   const r = await run_script(
     `sysctl -a | grep forwarding
 ifconfig lo0 inet 127.0.0.1/8 up
@@ -33,8 +23,7 @@ echo one two three | wc -w | tr -d ' '
   t.is(r.status, 0);
 });
 
-test("host programs inside jails, sh -c, here-documents and read loops; packets still flow", async (t) => {
-  if (!need(t, ["grep", "cat", "sort", "seq"])) return t.pass();
+needs("grep", "cat", "sort", "seq").test("host programs inside jails, sh -c, here-documents and read loops; packets still flow", async (t) => {
   const r = await run_script(
     `${TWO_JAILS}jexec a ping -c 2 10.0.0.2 | grep -c 'bytes from'
 jexec b netstat -rn | grep -c 10.0.0
@@ -56,8 +45,7 @@ EOF
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test("exit status of host programs, not found (127) and not executable (126)", async (t) => {
-  if (!need(t, ["grep", "sh"])) return t.pass();
+needs("grep", "sh").test("exit status of host programs, not found (127) and not executable (126)", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-host-"));
   try {
     fs.writeFileSync(path.join(dir, "noexec"), "echo hi\n", { mode: 0o644 });
