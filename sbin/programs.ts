@@ -4,12 +4,11 @@
 
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_relinquish } from "../kern/kern_synch.ts";
-import { proc_parent, proc_setparent, sigexit_unwind } from "../kern/kern_sig.ts";
+import { proc_parent, proc_setparent, sigexit_unwind, sys_kill } from "../kern/kern_sig.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { SH_LONGOPTS, sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
 import { host_exec, host_which } from "./host_exec.ts";
-import { sys_kill } from "../kern/kern_sig.ts";
 import { EACCES, ENOENT } from "../kern/errno.ts";
 import { prog_exit, type prog_ctx, type prog_main } from "./libc.ts";
 import { sysctl_main } from "./sysctl.ts";
@@ -69,7 +68,10 @@ export async function execvp_prog(parent: proc, argv: string[], io: Omit<sh_cmd_
     const hp = host_which(argv[0], io.env, io.cwd);
     if (hp === null) return { error: ENOENT, status: null };
     if (!hp.executable) return { error: EACCES, status: null };
-    return { error: 0, status: host_exec(hp, { ...io, argv }) };
+    const ctx: sh_cmd_ctx = { ...io, argv };
+    const status = host_exec(hp, ctx);
+    if (ctx.stdin_read === true) io.stdin_read = true;
+    return { error: 0, status };
   }
   return { error: 0, status: await run_simulated(main, name, parent, argv, io) };
 }
@@ -93,8 +95,9 @@ async function run_simulated(main: prog_main, name: string, parent: proc, argv: 
   proc_setparent(p, parent);
   io.spawned?.(p.p_pid);
   let status: number;
+  const ctx: prog_ctx = { ...io, argv, p };
   try {
-    status = await main({ ...io, argv, p });
+    status = await main(ctx);
   } catch (e) {
     // A signal's default action ends the process; the shell sees 128+sig.
     if (e instanceof sigexit_unwind) status = 128 + e.sig;
@@ -102,11 +105,27 @@ async function run_simulated(main: prog_main, name: string, parent: proc, argv: 
     else status = e.status;
   } finally {
     proc_exit(p);
+    // What the child read of its standard input is gone for its parent too.
+    if (ctx.stdin_read === true) io.stdin_read = true;
   }
   // wait4(2): while the parent waits for its child, the kernel's threads
   // deliver what the child sent.
   await sched_relinquish();
   return status;
+}
+
+/**
+ * Run a child with the stdio, environment and directory of `ctx` (the
+ * caller's context), and tell `ctx` when the child used up its standard
+ * input, so that a shell reading the same input after it sees what is left.
+ */
+async function exec_child<T>(ctx: sh_cmd_ctx, env: Map<string, string>, run: (io: Omit<sh_cmd_ctx, "argv">) => Promise<T>): Promise<T> {
+  const io: Omit<sh_cmd_ctx, "argv"> = { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env, cwd: ctx.cwd, spawned: ctx.spawned };
+  try {
+    return await run(io);
+  } finally {
+    if (io.stdin_read === true) ctx.stdin_read = true;
+  }
 }
 
 /** The shell's options when it runs as process `self`. */
@@ -228,7 +247,7 @@ function program_path(name: string, env: Map<string, string>, cwd?: string): str
  */
 export function lookup(self: proc, name: string, env: Map<string, string> = new Map(), cwd?: string): sh_program | null {
   const base = name.slice(name.lastIndexOf("/") + 1);
-  const run: sh_program = (c) => exec_prog(self, c.argv, { stdin: c.stdin, stdout: c.stdout, stderr: c.stderr, env: c.env, cwd: c.cwd, spawned: c.spawned });
+  const run: sh_program = (c) => exec_child(c, c.env, (io) => exec_prog(self, c.argv, io));
   if (programs.has(base)) return run;
   if (exec_external_for(self) !== null) return run;
   const hp = host_which(name, env, cwd);
@@ -239,8 +258,8 @@ export function lookup(self: proc, name: string, env: Map<string, string> = new 
 programs.set("sysctl", sysctl_main);
 programs.set("jail", make_jail_main((ctx, argv) => exec_prog(ctx.p as proc, argv, { stdin: "", stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned })));
 programs.set("jls", jls_main);
-programs.set("jexec", make_jexec_main((p, argv, ctx, env) => execvp_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
-programs.set("setfib", make_setfib_main((p, argv, ctx) => execvp_prog(p, argv, { stdin: ctx.stdin, stdout: ctx.stdout, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned, stdin_read: ctx.stdin_read })));
+programs.set("jexec", make_jexec_main((p, argv, ctx, env) => exec_child(ctx, env, (io) => execvp_prog(p, argv, io))));
+programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_child(ctx, ctx.env, (io) => execvp_prog(p, argv, io))));
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
 programs.set("ping", ping_main);

@@ -75,3 +75,16 @@ test("the network programs are always the simulated ones", async (t) => {
   const r = await run_script("for c in ifconfig ping jexec sysctl sh; do command -v $c; done\ntype route\n");
   t.is(r.out, "/sbin/ifconfig\n/sbin/ping\n/usr/sbin/jexec\n/sbin/sysctl\n/bin/sh\nroute is /sbin/route\n");
 });
+
+needs("cat").test("a host program under jexec or setfib uses up the input it was given, as it does run directly", async (t) => {
+  const input = "<<END\na\nb\nEND\n";
+  const r = await run_script(
+    "jail -c name=j persist >/dev/null\n" +
+      `{ cat >/dev/null; read x; echo "direct [$x]"; } ${input}` +
+      `{ jexec j cat >/dev/null; read x; echo "jexec [$x]"; } ${input}` +
+      `{ setfib 0 cat >/dev/null; read x; echo "setfib [$x]"; } ${input}` +
+      `{ jexec j sysctl -n kern.hz >/dev/null; read x; echo "simulated [$x]"; } ${input}`,
+  );
+  t.is(r.err, "");
+  t.is(r.out, "direct []\njexec []\nsetfib []\nsimulated [a]\n");
+});
