@@ -27,20 +27,17 @@
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
-import { ifunit } from "./if.ts";
-import { ENXIO } from "../kern/errno.ts";
-import { tsleep_catch } from "../kern/kern_sig.ts";
 import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
 import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
 import { microtime } from "../kern/kern_timeout.ts";
 import { wakeup } from "../kern/kern_synch.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of, type sysctl_req } from "../kern/sysctl.ts";
-import { EINVAL } from "../kern/errno.ts";
-import { SIGIO } from "../kern/kern_sig.ts";
+import { EINVAL, ENXIO } from "../kern/errno.ts";
+import { SIGIO, tsleep_catch } from "../kern/kern_sig.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { PRIV_NET_BPF, priv_check_cred } from "../kern/kern_priv.ts";
-import { ifpromisc, set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
+import { ifpromisc, ifunit, set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
 
 // Data link types (net/dlt.h); pcap's LINKTYPE_ numbers are the same for these.
 export const DLT_NULL = 0;
