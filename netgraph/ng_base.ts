@@ -55,6 +55,7 @@ import {
   nodeinfo_enc,
   type ng_mesg,
 } from "./netgraph.ts";
+import type { ng_cmdlist } from "./ng_parse.ts";
 
 // ---------------------------------------------------------------------------
 // struct ng_type, ng_node, ng_hook, ng_item
@@ -74,6 +75,9 @@ export interface ng_type {
   connect?: (hook: ng_hook) => number;
   rcvdata?: (hook: ng_hook, item: ng_item) => number;
   disconnect?: (hook: ng_hook) => number;
+  /** The type's commands and the parse types of their arguments, for
+   *  NGM_ASCII2BINARY and NGM_BINARY2ASCII (ng_parse.ts). */
+  cmdlist?: readonly ng_cmdlist[];
   /** Number of nodes of this type, all vnets (refs in FreeBSD). */
   refs?: number;
 }
