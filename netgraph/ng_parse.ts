@@ -297,14 +297,14 @@ function fixedstring_info(type: ng_parse_type): ng_parse_fixedstring_info {
 
 /**
  * ng_parse: convert ASCII to binary.  `s` is the text (a JS string is sent as
- * its UTF-8 bytes), parsing starts at off.v; the value is written at buf[0],
- * with buflen.v bytes of room.  On success buflen.v is the binary length; on
- * error off.v is where parsing stopped.
+ * its UTF-8 bytes), parsing starts at off.v; the value is written at
+ * buf[bufoff], with buflen.v bytes of room.  On success buflen.v is the
+ * binary length; on error off.v is where parsing stopped.
  */
-export function ng_parse(type: ng_parse_type, s: string | Uint8Array, off: ng_intp, buf: Uint8Array, buflen: ng_intp): number {
+export function ng_parse(type: ng_parse_type, s: string | Uint8Array, off: ng_intp, buf: Uint8Array, buflen: ng_intp, bufoff = 0): number {
   const t = ng_parse_text(s);
-  if (buflen.v > buf.length) buflen.v = buf.length;
-  return INVOKE_parse(type)(type, t, off, buf, 0, 0, buflen);
+  if (buflen.v > buf.length - bufoff) buflen.v = Math.max(0, buf.length - bufoff);
+  return INVOKE_parse(type)(type, t, off, buf, bufoff, bufoff, buflen);
 }
 
 /**
