@@ -640,6 +640,7 @@ function ng_fixedstring_parse(type: ng_parse_type, s: Uint8Array, off: ng_intp, 
 }
 function ng_fixedstring_unparse(type: ng_parse_type, b: Uint8Array, data: number, off: ng_intp, cbuf: ng_parse_cbuf): number {
   const fi = fixedstring_info(type);
+  if (data + off.v + fi.bufSize > b.length) return EINVAL;
   const temp: ng_intp = { v: off.v };
   const error = ng_string_unparse(type, b, data, temp, cbuf);
   if (error !== 0) return error;
