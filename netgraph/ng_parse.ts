@@ -994,6 +994,9 @@ function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, 
   let nextIndex = 0;
   let didOne = false;
   const workBuf = new Uint8Array(WORKSIZE);
+  // workBuf[0, copied) mirrors the header and data so far; defaults are
+  // only ever written after it, so each element copies just what is new.
+  let copied = 0;
 
   let error = ng_parse_append(cbuf, ctype === CT_STRUCT ? "{" : "[");
   if (error !== 0) return error;
@@ -1007,7 +1010,8 @@ function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, 
     // look back at them.
     if (NG_MESG_HDRLEN + off.v < WORKSIZE) {
       const tempsize: ng_intp = { v: WORKSIZE - NG_MESG_HDRLEN - off.v };
-      copy_before(workBuf, b, data - NG_MESG_HDRLEN, NG_MESG_HDRLEN + off.v);
+      copy_before(workBuf, b, data - NG_MESG_HDRLEN, copied, NG_MESG_HDRLEN + off.v);
+      copied = NG_MESG_HDRLEN + off.v;
       const wstart = NG_MESG_HDRLEN;
       const wbuf = NG_MESG_HDRLEN + off.v;
       if (ng_get_composite_elem_default(type, index, workBuf, wstart, wbuf, tempsize, ctype) === 0 && bytes_equal(workBuf, wbuf, b, data + off.v, tempsize.v)) {
@@ -1038,9 +1042,9 @@ function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, 
   return ng_parse_append(cbuf, (didOne ? " " : "") + (ctype === CT_STRUCT ? "}" : "]"));
 }
 
-/** bcopy(src + from, dst, n), with bytes outside src read as zero. */
-function copy_before(dst: Uint8Array, src: Uint8Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) dst[i] = ch(src, from + i);
+/** dst[i] = src[from + i] for i in [lo, hi), bytes outside src read as zero. */
+function copy_before(dst: Uint8Array, src: Uint8Array, from: number, lo: number, hi: number): void {
+  for (let i = lo; i < hi; i++) dst[i] = ch(src, from + i);
 }
 
 /** bcmp of n bytes; data running past the end of b never equals a default. */
