@@ -922,9 +922,11 @@ function ng_parse_composite(type: ng_parse_type, s: Uint8Array, off: ng_intp, b:
           index = nextIndex++;
           break gotIndex;
         }
+        // strtoul's ULONG_MAX (overflow, or "-1") is refused; the rest is
+        // cut to an unsigned int.
         const r = ng_strtol(s, off.v, 0, "ul");
+        if (r.val === -1n || r.eptr - off.v !== len.v) return EINVAL;
         index = Number(BigInt.asUintN(32, r.val));
-        if (r.eptr - off.v !== len.v) return EINVAL;
         nextIndex = index + 1;
         off.v += len.v + len2.v;
       }

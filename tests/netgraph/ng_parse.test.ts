@@ -119,6 +119,8 @@ test("arrays: implied and explicit indexes; elements equal to the default are le
   t.like(round(k, a4, "[ 1 0=2 ]"), { error: k.EALREADY });
   t.like(round(k, a4, "[ 1 2"), { error: k.EINVAL });
   t.like(round(k, a4, "[ x=1 ]"), { error: k.EINVAL });
+  t.like(round(k, a4, "[ -1=1 ]"), { error: k.EINVAL }, "ULONG_MAX is refused");
+  t.like(round(k, a4, "[ 4294967297=1 ]"), { error: 0, text: "[ 1=1 ]" }, "an index is cut to an unsigned int");
   const nested = fixedarray(k, struct(k, [{ name: "a", type: k.ng_parse_uint8_type }, { name: "b", type: k.ng_parse_hint32_type }]), 2);
   t.like(round(k, nested, "[ { b=1 } { a=2 } ]"), { error: 0, text: "[ { b=0x1 } { a=2 } ]" });
   t.is(k.ng_parse_ascii(nested, "[]").data.length, 16);
