@@ -478,3 +478,31 @@ test("NGM_TEXT_STATUS goes to the node's type: EINVAL unless it answers", async 
     t.is(send(k, me, ".:", genmsg(k, k.NGM_TEXT_STATUS)).error, 0, "the catcher takes anything");
   });
 });
+
+test("a whole struct ng_mesg in ASCII: ascii2binary of a binary2ascii request, then the request itself", async (t) => {
+  const k = await loadKernel("vimage");
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    // The inner message's data is as long as its own arglen says (a byte
+    // array whose length is read back from the header being built).
+    const r = ascii2binary(k, me, ".:", "binary2ascii", `{ version=8 arglen=32 cmd=4 typecookie=${k.NGM_GENERIC_COOKIE} cmdstr="name" data="ab" }`);
+    t.is(r.error, 0);
+    if (r.resp === null) return;
+    const req = k.ng_mesg_dec(r.resp.data);
+    if (req === null) return t.fail();
+    t.is(req.header.cmd, k.NGM_BINARY2ASCII);
+    t.is(req.header.arglen, k.NG_MESG_HDRLEN + 32);
+    const inner = k.ng_mesg_dec(req.data);
+    t.like(inner?.header, { version: 8, arglen: 32, cmd: k.NGM_NAME, cmdstr: "name" });
+    t.deepEqual([...(inner?.data ?? [])], [...k.ngm_str_enc("ab", k.NG_NODESIZ)]);
+    // Sent, it converts the inner NGM_NAME request to ASCII.
+    const s = send(k, me, ".:", req);
+    t.is(s.error, 0);
+    const ascii = s.resp === null ? null : k.ng_mesg_dec(s.resp.data);
+    t.is(ascii?.header.cmdstr, "name");
+    t.is(new TextDecoder().decode(ascii?.data), '{ name="ab" }\0');
+    t.is(ascii?.header.arglen, 14);
+    // An inner arglen past its data is refused.
+    t.is(ascii2binary(k, me, ".:", "binary2ascii", "{ arglen=30000 }").error, k.ERANGE);
+  });
+});
