@@ -286,6 +286,22 @@ test("property: strings, addresses and byte strings round trip", async (t) => {
       return p.error === 0 && p.data.length === bytes.length + 1 && bytes.every((c, i) => p.data[i] === c);
     }),
   );
+  // Sized strings and byte arrays: any bytes (printed as \x escapes or hex).
+  const lenb = (type: ng_parse_type, b: Uint8Array, start: number) => b[start];
+  const sized = struct(k, [
+    { name: "s", type: k.ng_parse_sizedstring_type },
+    { name: "n", type: k.ng_parse_uint8_type },
+    { name: "bytes", type: { supertype: k.ng_parse_bytearray_type, info: (type: ng_parse_type, b: Uint8Array, start: number) => lenb(type, b, start + 2 + (b[start] | (b[start + 1] << 8))) } },
+  ]);
+  fc.assert(
+    fc.property(safe_string(20), fc.uint8Array({ maxLength: 30 }), (str, bytes) => {
+      const raw = new TextEncoder().encode(str);
+      const b = Uint8Array.from([raw.length, 0, ...raw, bytes.length, ...bytes]);
+      const u = k.ng_unparse_ascii(sized, b);
+      const p = k.ng_parse_ascii(sized, u.text);
+      return u.error === 0 && p.error === 0 && p.data.length === b.length && p.data.every((x, i) => x === b[i]);
+    }),
+  );
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.uint8Array({ minLength: 6, maxLength: 6 }), (ip, en) => {
       const a = k.ng_parse_ascii(k.ng_parse_ipaddr_type, k.ng_unparse_ascii(k.ng_parse_ipaddr_type, ip).text);
