@@ -1230,11 +1230,7 @@ export function ng_get_string_token(s: Uint8Array, startp: ng_intp, lenp: ng_int
   const m = new Uint8Array(end - start);
   m.set(s.subarray(start + 1, end));
   const strcpy = (dst: number, src: number): void => {
-    for (;;) {
-      const c = m[src++];
-      m[dst++] = c;
-      if (c === 0) break;
-    }
+    m.copyWithin(dst, src, m.indexOf(0, src) + 1);
   };
   let slen = 0;
   let off = 1;

@@ -121,6 +121,11 @@ test("arrays: implied and explicit indexes; elements equal to the default are le
   t.like(round(k, a4, "[ x=1 ]"), { error: k.EINVAL });
   t.like(round(k, a4, "[ -1=1 ]"), { error: k.EINVAL }, "ULONG_MAX is refused");
   t.like(round(k, a4, "[ 4294967297=1 ]"), { error: 0, text: "[ 1=1 ]" }, "an index is cut to an unsigned int");
+  // A string element needs its index written out (FreeBSD takes a value
+  // without one only if it is a word or a brace), though it prints without.
+  const sa = fixedarray(k, k.ng_parse_hookbuf_type, 2);
+  t.like(round(k, sa, '[ "a" ]'), { error: k.EINVAL, off: 2 });
+  t.like(round(k, sa, '[ 0="a" 1="b" ]'), { error: 0, text: '[ "a" "b" ]' });
   const nested = fixedarray(k, struct(k, [{ name: "a", type: k.ng_parse_uint8_type }, { name: "b", type: k.ng_parse_hint32_type }]), 2);
   t.like(round(k, nested, "[ { b=1 } { a=2 } ]"), { error: 0, text: "[ { b=0x1 } { a=2 } ]" });
   t.is(k.ng_parse_ascii(nested, "[]").data.length, 16);
