@@ -28,8 +28,9 @@ function udp_socket(k: Kernel, p: Proc): number {
 
 function local_port(k: Kernel, p: Proc, fd: number): number {
   const r = k.sys_getsockname(p, fd);
-  if (r.sa === null) throw new Error(`getsockname: ${k.strerror(r.error)}`);
-  return r.sa.sin_port;
+  const sin = k.satosin(r.sa);
+  if (sin === null) throw new Error(`getsockname: ${k.strerror(r.error)}`);
+  return sin.sin_port;
 }
 
 for (const build of BOTH) {
