@@ -103,8 +103,8 @@ const utf8d = new TextDecoder();
 /**
  * struct sockaddr_ng: a node path (control sockets), a node name (bind) or
  * a hook name (data sockets).  sg_data holds the text; the bytes past it up
- * to sg_len are NULs.  By default sg_len counts the text and its NUL, as
- * libnetgraph sets it.
+ * to sg_len are NULs.  By default sg_len counts the header, the text and
+ * its NUL, as libnetgraph sets it (modulo 256: it is a u_char).
  */
 export class sockaddr_ng {
   sg_len: number;
@@ -113,7 +113,8 @@ export class sockaddr_ng {
     public sg_data = "",
     len?: number,
   ) {
-    this.sg_len = len ?? NGSA_OVERHEAD + utf8.encode(sg_data).length + 1;
+    // sg_len is an unsigned char: a long path wraps, as it does in C.
+    this.sg_len = (len ?? NGSA_OVERHEAD + utf8.encode(sg_data).length + 1) & 0xff;
   }
   /** The same bytes seen through struct sockaddr. */
   get sa_len(): number {
