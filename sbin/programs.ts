@@ -27,6 +27,7 @@ import { dmesg_main } from "./dmesg.ts";
 import { kldstat_main } from "./kldstat.ts";
 import { kldload_main } from "./kldload.ts";
 import { kldunload_main } from "./kldunload.ts";
+import { ngctl_main } from "./ngctl.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -232,6 +233,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   netstat: "/usr/bin",
   arp: "/usr/sbin",
   tcpdump: "/usr/sbin",
+  ngctl: "/usr/sbin",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -273,3 +275,4 @@ programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
 programs.set("tcpdump", tcpdump_main);
+programs.set("ngctl", ngctl_main);
