@@ -224,3 +224,10 @@ export function typelist_dec(b: Uint8Array): { type_name: string; numnodes: numb
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Flow control messages (ng_message.h): sent along a connection, e.g. by
+// ng_ether when its interface's carrier comes or goes.
+export const NGM_FLOW_COOKIE = 851672668;
+export const NGM_LINK_IS_UP = 32;
+export const NGM_LINK_IS_DOWN = 33;
