@@ -247,11 +247,11 @@ function ng_eiface_start(ifp: ifnet): void {
   if ((ifp.if_drv_flags & IFF_DRV_OACTIVE) !== 0) return;
   ifp.if_drv_flags |= IFF_DRV_OACTIVE;
   const node = priv.node;
-  if (!NG_NODE_IS_VALID(node) || node.nd_vnet === null) {
+  if (!NG_NODE_IS_VALID(node)) {
     ifp.if_drv_flags &= ~IFF_DRV_OACTIVE;
     return;
   }
-  const saved = CURVNET_SET_QUIET(node.nd_vnet, "ng_send_fn");
+  const saved = CURVNET_SET_QUIET(node.nd_vnet as vnet, "ng_send_fn");
   ng_eiface_start2(priv);
   CURVNET_RESTORE(saved);
 }
