@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as L from "../../lib.ts";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
-import { BCAST, counters, frame, inv, mkpkt, pktbytes, vnet_jail } from "../net/link_helpers.ts";
+import { BCAST, counters, frame, inv, mkpkt, vnet_jail } from "../net/link_helpers.ts";
 import { reply_catcher, sink_type } from "./ng_helpers.ts";
 import type { ng_node } from "../../index.ts";
 
@@ -322,6 +322,5 @@ test("novimage: an eiface in the one stack: made, named, answers, goes", async (
     k.ng_rmnode(n);
     t.is(k.ifunit("ngeth0"), null);
   });
-  void pktbytes;
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
