@@ -72,6 +72,7 @@ export * from "./netgraph/ng_base.ts";
 export * from "./netgraph/ng_hub.ts";
 export * from "./netgraph/ng_ether.ts";
 export * from "./netgraph/ng_eiface.ts";
+export * from "./netgraph/ng_parse.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";
