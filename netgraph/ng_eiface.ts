@@ -69,6 +69,7 @@ import { IFT_ETHER, type sockaddr_dl } from "../net/if_dl.ts";
 import { ether_gen_addr, ether_ifattach, ether_ifdetach, ether_ioctl, ether_output } from "../net/if_ethersubr.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, type vnet } from "../net/vnet.ts";
 import { HK_TO_INBOUND, NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, NG_ABI_VERSION, NG_MKRESPONSE, ng_putstr, type ng_mesg } from "./netgraph.ts";
+import { ng_parse_enaddr_type, ng_parse_string_type, type ng_cmdlist } from "./ng_parse.ts";
 import {
   NGI_GET_M,
   NGI_GET_MSG,
@@ -519,6 +520,12 @@ function ng_eiface_mod_event(_mod: unknown, event: number, _data: unknown): numb
   }
 }
 
+/** The commands with an ASCII form (getifaddrs has none). */
+const ng_eiface_cmdlist: readonly ng_cmdlist[] = [
+  { cookie: NGM_EIFACE_COOKIE, cmd: NGM_EIFACE_GET_IFNAME, name: "getifname", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_EIFACE_COOKIE, cmd: NGM_EIFACE_SET, name: "set", mesgType: ng_parse_enaddr_type, respType: null },
+];
+
 export const ng_eiface_typestruct: ng_type = {
   version: NG_ABI_VERSION,
   name: NG_EIFACE_NODE_TYPE,
@@ -529,6 +536,7 @@ export const ng_eiface_typestruct: ng_type = {
   newhook: ng_eiface_newhook,
   rcvdata: ng_eiface_rcvdata,
   disconnect: ng_eiface_disconnect,
+  cmdlist: ng_eiface_cmdlist,
 };
 
 function vnet_ng_eiface_init(): void {

@@ -53,6 +53,7 @@ import { IF_LLADDR, ether_demux, ether_output_frame, set_ng_ether_hooks } from "
 import type { pfil_mbufp } from "../net/pfil.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_FOREACH, VNET_SYSINIT } from "../net/vnet.ts";
 import { HK_HI_STACK, HK_TO_INBOUND, NGF_REALLY_DIE, NG_ABI_VERSION, NG_MKMESSAGE, NG_MKRESPONSE, NGM_FLOW_COOKIE, NGM_LINK_IS_DOWN, NGM_LINK_IS_UP, ng_putstr, type ng_mesg } from "./netgraph.ts";
+import { ng_parse_enaddr_type, ng_parse_int32_type, ng_parse_string_type, type ng_cmdlist } from "./ng_parse.ts";
 import {
   NGI_GET_M,
   NGI_GET_MSG,
@@ -432,6 +433,21 @@ function ng_ether_disconnect(hook: ng_hook): number {
 // ---------------------------------------------------------------------------
 // Initialization.
 
+/** The commands and their ASCII forms. */
+const ng_ether_cmdlist: readonly ng_cmdlist[] = [
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_GET_IFNAME, name: "getifname", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_GET_IFINDEX, name: "getifindex", mesgType: null, respType: ng_parse_int32_type },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_GET_ENADDR, name: "getenaddr", mesgType: null, respType: ng_parse_enaddr_type },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_SET_ENADDR, name: "setenaddr", mesgType: ng_parse_enaddr_type, respType: null },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_GET_PROMISC, name: "getpromisc", mesgType: null, respType: ng_parse_int32_type },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_SET_PROMISC, name: "setpromisc", mesgType: ng_parse_int32_type, respType: null },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_GET_AUTOSRC, name: "getautosrc", mesgType: null, respType: ng_parse_int32_type },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_SET_AUTOSRC, name: "setautosrc", mesgType: ng_parse_int32_type, respType: null },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_ADD_MULTI, name: "addmulti", mesgType: ng_parse_enaddr_type, respType: null },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_DEL_MULTI, name: "delmulti", mesgType: ng_parse_enaddr_type, respType: null },
+  { cookie: NGM_ETHER_COOKIE, cmd: NGM_ETHER_DETACH, name: "detach", mesgType: null, respType: null },
+];
+
 export const ng_ether_typestruct: ng_type = {
   version: NG_ABI_VERSION,
   name: NG_ETHER_NODE_TYPE,
@@ -442,6 +458,7 @@ export const ng_ether_typestruct: ng_type = {
   newhook: ng_ether_newhook,
   rcvdata: ng_ether_rcvdata,
   disconnect: ng_ether_disconnect,
+  cmdlist: ng_ether_cmdlist,
 };
 
 let hooks_registered = false;

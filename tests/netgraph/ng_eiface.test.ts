@@ -12,7 +12,7 @@ import type * as L from "../../lib.ts";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
 import { BCAST, counters, frame, inv, mkpkt, vnet_jail } from "../net/link_helpers.ts";
 import { reply_catcher, sink_type } from "./ng_helpers.ts";
-import type { ng_node } from "../../index.ts";
+import type { ng_mesg, ng_node } from "../../index.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const lib = (await import(pathToFileURL(path.join(root, process.env.VIRTNET_DIST ?? "dist", "lib.mjs")).href)) as typeof L;
@@ -323,4 +323,54 @@ test("novimage: an eiface in the one stack: made, named, answers, goes", async (
     t.is(k.ifunit("ngeth0"), null);
   });
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+/** NGM_ASCII2BINARY to path: the binary message, or the error. */
+function a2b(k: Kernel, me: { node: ng_node; replies: ng_mesg[] }, path: string, cmdstr: string, args: string): { error: number; msg: ng_mesg | null } {
+  const text = new TextEncoder().encode(args);
+  const a = k.NG_MKMESSAGE(0, 0, text.length + 1);
+  a.header.cmdstr = cmdstr;
+  a.data.set(text);
+  const carrier = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_ASCII2BINARY, 0);
+  const enc = k.ng_mesg_enc(a);
+  carrier.header.arglen = enc.length;
+  carrier.data = enc;
+  me.replies.length = 0;
+  const error = k.NG_SEND_MSG_PATH(me.node, carrier, path, me.node.nd_ID);
+  return { error, msg: me.replies.length > 0 ? k.ng_mesg_dec(me.replies[0].data) : null };
+}
+
+/** NGM_BINARY2ASCII of msg at path: its text. */
+function b2a(k: Kernel, me: { node: ng_node; replies: ng_mesg[] }, path: string, msg: ng_mesg): string {
+  const carrier = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_BINARY2ASCII, 0);
+  const enc = k.ng_mesg_enc(msg);
+  carrier.header.arglen = enc.length;
+  carrier.data = enc;
+  me.replies.length = 0;
+  if (k.NG_SEND_MSG_PATH(me.node, carrier, path, me.node.nd_ID) !== 0 || me.replies.length === 0) return "<error>";
+  const r = k.ng_mesg_dec(me.replies[0].data);
+  return r === null ? "<bad>" : `${r.header.cmdstr} ${new TextDecoder().decode(r.data.subarray(0, r.data.indexOf(0)))}`;
+}
+
+test("the ASCII forms: getifname's reply prints as a string, set takes an Ethernet address", async (t) => {
+  const k = await loadKernel("vimage");
+  inv(k, k.vnet0, () => {
+    mk(k, "eiface");
+    const me = reply_catcher(k);
+    const g = a2b(k, me, "ngeth0:", "getifname", "");
+    t.is(g.error, 0);
+    if (g.msg === null) return t.fail("no binary");
+    t.like(g.msg.header, { typecookie: k.NGM_EIFACE_COOKIE, cmd: k.NGM_EIFACE_GET_IFNAME, arglen: 0 });
+    me.replies.length = 0;
+    t.is(k.NG_SEND_MSG_PATH(me.node, g.msg, "ngeth0:", me.node.nd_ID), 0);
+    const resp = me.replies[0];
+    t.is(b2a(k, me, "ngeth0:", resp), 'getifname "ngeth0"');
+    const s = a2b(k, me, "ngeth0:", "set", "02:11:22:33:44:55");
+    if (s.msg === null) return t.fail("no binary");
+    t.deepEqual([...s.msg.data], [2, 0x11, 0x22, 0x33, 0x44, 0x55]);
+    t.is(k.NG_SEND_MSG_PATH(me.node, s.msg, "ngeth0:", 0), 0);
+    const ifp = k.ifunit("ngeth0");
+    t.is(ifp === null ? "" : mac(k.IF_LLADDR(ifp)), "02:11:22:33:44:55");
+    t.is(a2b(k, me, "ngeth0:", "getifaddrs", "").error, k.ENOSYS, "binary only");
+  });
 });

@@ -331,3 +331,53 @@ test("link state reaches what is on lower and orphans", async (t) => {
   });
   t.deepEqual(got, [k.NGM_LINK_IS_DOWN, k.NGM_LINK_IS_DOWN, k.NGM_LINK_IS_UP, k.NGM_LINK_IS_UP]);
 });
+
+test("the ASCII forms of ether's commands", async (t) => {
+  const k = await setup();
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    const conv = (cmdstr: string, args: string): ng_mesg | null => {
+      const text = new TextEncoder().encode(args);
+      const a = k.NG_MKMESSAGE(0, 0, text.length + 1);
+      a.header.cmdstr = cmdstr;
+      a.data.set(text);
+      const enc = k.ng_mesg_enc(a);
+      const carrier = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_ASCII2BINARY, enc.length);
+      carrier.data.set(enc);
+      me.replies.length = 0;
+      if (k.NG_SEND_MSG_PATH(me.node, carrier, "epair0a:", me.node.nd_ID) !== 0) return null;
+      return k.ng_mesg_dec(me.replies[0].data);
+    };
+    const text = (msg: ng_mesg): string => {
+      const enc = k.ng_mesg_enc(msg);
+      const carrier = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_BINARY2ASCII, enc.length);
+      carrier.data.set(enc);
+      me.replies.length = 0;
+      if (k.NG_SEND_MSG_PATH(me.node, carrier, "epair0a:", me.node.nd_ID) !== 0) return "<error>";
+      const r = k.ng_mesg_dec(me.replies[0].data);
+      return r === null ? "<bad>" : new TextDecoder().decode(r.data.subarray(0, r.data.indexOf(0)));
+    };
+    const ask = (cmdstr: string, args = ""): string => {
+      const m = conv(cmdstr, args);
+      if (m === null) return "<no binary>";
+      me.replies.length = 0;
+      const e = k.NG_SEND_MSG_PATH(me.node, m, "epair0a:", me.node.nd_ID);
+      if (e !== 0) return `error ${e}`;
+      return me.replies.length === 0 ? "" : text(me.replies[0]);
+    };
+    const ifp = ifp_in(k, k.vnet0, "epair0a");
+    t.is(ask("getifname"), '"epair0a"');
+    t.is(ask("getifindex"), String(ifp.if_index));
+    t.is(ask("setenaddr", "02:aa:bb:cc:dd:ee"), "");
+    t.is(ask("getenaddr"), "02:aa:bb:cc:dd:ee");
+    t.is(ask("setpromisc", "1"), "");
+    t.is(ask("getpromisc"), "1");
+    t.is(ask("setautosrc", "0"), "");
+    t.is(ask("getautosrc"), "0");
+    t.is(ask("addmulti", "01:00:5e:00:00:01"), "");
+    t.is(ask("delmulti", "01:00:5e:00:00:01"), "");
+    t.is(ask("setenaddr", "not-an-address"), "<no binary>");
+    t.is(ask("detach"), "");
+    t.is(ifp.if_l2com, null);
+  });
+});
