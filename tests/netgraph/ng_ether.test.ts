@@ -101,6 +101,20 @@ test("an eiface's interface gets no ether node where the eiface node has its nam
   await k.run("jail -r j");
   t.is(ifp.if_l2com, null, "home again, where the eiface node has the name");
   t.is(ifp.if_vnet, K.vnet0);
+  // Lent again, then its eiface shut down: the jail's ether node goes with it.
+  await k.run("jail -c name=j2 vnet persist >/dev/null\nifconfig ngeth0 vnet j2\n");
+  const j2 = K.prison_find_name("j2");
+  if (j2 === null || e === null) return t.fail("j2");
+  const en = node_in(K, j2.pr_vnet, "ngeth0");
+  t.is(en?.nd_type.name, "ether");
+  const s2 = K.CURVNET_SET(K.vnet0, "t");
+  K.ng_rmnode(e);
+  K.CURVNET_RESTORE(s2);
+  t.false(en === null || K.NG_NODE_IS_VALID(en));
+  t.is(node_in(K, j2.pr_vnet, "ngeth0"), null);
+  const r = await k.run("jexec j2 ifconfig -l\njail -r j2\n");
+  t.is(r.stdout, "lo0\n");
+  t.deepEqual(K.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   k.destroy();
 });
 
