@@ -374,3 +374,24 @@ test("the ASCII forms: getifname's reply prints as a string, set takes an Ethern
     t.is(a2b(k, me, "ngeth0:", "getifaddrs", "").error, k.ENOSYS, "binary only");
   });
 });
+
+test("carrier messages from the peer (NGM_LINK_IS_DOWN/UP) set the link state and the media", async (t) => {
+  const k = await loadKernel("vimage");
+  sink_type(k);
+  inv(k, k.vnet0, () => {
+    const n = mk(k, "eiface");
+    const ifp = k.ifunit("ngeth0");
+    if (ifp === null) return t.fail("no ngeth0");
+    t.is(k.ng_mkpeer(n, "ether", "w", "sink"), 0);
+    t.is(ifp.if_link_state, k.LINK_STATE_UP);
+    t.is(k.NG_SEND_MSG_PATH(null, k.NG_MKMESSAGE(k.NGM_FLOW_COOKIE, k.NGM_LINK_IS_DOWN, 0), "ngeth0:", 0), 0);
+    t.is(ifp.if_link_state, k.LINK_STATE_DOWN);
+    const ifr: { ifr_name: string; ifr_media?: string } = { ifr_name: "ngeth0" };
+    t.is(k.ifioctl(k.cred0, k.SIOCGIFMEDIA, ifr), 0);
+    t.is(ifr.ifr_media, "Ethernet autoselect");
+    t.is(k.NG_SEND_MSG_PATH(null, k.NG_MKMESSAGE(k.NGM_FLOW_COOKIE, k.NGM_LINK_IS_UP, 0), "ngeth0:", 0), 0);
+    t.is(ifp.if_link_state, k.LINK_STATE_UP);
+    t.is(k.ifioctl(k.cred0, k.SIOCGIFMEDIA, ifr), 0);
+    t.is(ifr.ifr_media, "Ethernet autoselect (1000baseT <full-duplex>)");
+  });
+});
