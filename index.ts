@@ -71,6 +71,8 @@ export * from "./netgraph/netgraph.ts";
 export * from "./netgraph/ng_base.ts";
 export * from "./netgraph/ng_hub.ts";
 export * from "./netgraph/ng_socket.ts";
+export * from "./netgraph/ng_ether.ts";
+export * from "./netgraph/ng_eiface.ts";
 export * from "./netgraph/ng_parse.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";

@@ -4,3 +4,4 @@ import "./frames_inet.ts";
 import "./chaos_net.ts";
 import "./badcmd_sbin.ts";
 import "./ngmsg_netgraph.ts";
+import "./chaos_netgraph.ts";

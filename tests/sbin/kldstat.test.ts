@@ -53,7 +53,7 @@ kldstat extra; echo h=$?
 `);
   t.is(
     r.out,
-    "Id  Refs Name\n  4    1 if_epair\n" +
+    "Id  Refs Name\n  5    1 if_epair\n" +
       "Id  Refs Name data..(int, uint, ulong)\n  1    1 ether (0, 0, 0x0)\n" +
       "Id Refs Address                Size Name\n" +
       " 1    1 0xffffffff80200000        0 kernel (/boot/kernel/kernel)\n" +
