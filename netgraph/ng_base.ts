@@ -16,7 +16,7 @@ import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { panic } from "../kern/subr_prf.ts";
-import { callout_reset, callout_stop, type callout } from "../kern/kern_timeout.ts";
+import { callout, callout_reset, callout_stop } from "../kern/kern_timeout.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, type vnet } from "../net/vnet.ts";
 import {
   HK_INVALID,
@@ -503,6 +503,56 @@ export function NG_FWD_ITEM_HOOK(item: ng_item, hook: ng_hook | null): number {
   return ng_deliver_data(peer, item);
 }
 
+/** How deeply direct data deliveries are nested right now. */
+let ng_depth = 0;
+/**
+ * Past this many nested deliveries a data item is queued instead of
+ * applied (ng_snd_item queues when less than a quarter of the thread's
+ * stack is left).  Only a loop in the graph (hubs or bridges joined in a
+ * ring) gets this deep; without it a broadcast storm would overflow the
+ * stack.  The queue is worked by ngthread, which FreeBSD runs as soon as a
+ * CPU is free; here it runs on the next tick, so a storm moves at one
+ * round per tick of virtual time instead of holding the run loop forever.
+ */
+export const NG_MAX_DEPTH = 64;
+let ngq_head: ng_item | null = null;
+let ngq_tail: ng_item | null = null;
+const ngthread_callout = new callout();
+
+function ng_queue_data(dest: ng_hook, item: ng_item): number {
+  item.el_dest = dest.hk_node;
+  item.el_hook = dest;
+  item.next = null;
+  if (ngq_tail === null) ngq_head = item;
+  else ngq_tail.next = item;
+  ngq_tail = item;
+  if (ngthread_callout.c_heapidx < 0) callout_reset(ngthread_callout, 1, ngthread, null);
+  return 0;
+}
+
+/** ngthread: apply what was queued before this run; what the items queue
+ *  in turn waits for the next one.  An item whose hook or node went away
+ *  meanwhile is freed. */
+function ngthread(): void {
+  let item = ngq_head;
+  ngq_head = ngq_tail = null;
+  while (item !== null) {
+    const next: ng_item | null = item.next;
+    item.next = null;
+    const hook = item.el_hook;
+    if (hook === null || !NG_HOOK_IS_VALID(hook) || !NG_NODE_IS_VALID(hook.hk_node)) NG_FREE_ITEM(item);
+    else ng_deliver_data(hook, item);
+    item = next;
+  }
+}
+
+/** Items waiting in the netgraph queue (for tests and leak checks). */
+export function ng_queued(): number {
+  let n = 0;
+  for (let it = ngq_head; it !== null; it = it.next) n++;
+  return n;
+}
+
 function ng_deliver_data(dest: ng_hook, item: ng_item): number {
   const node = dest.hk_node;
   item.el_dest = node;
@@ -512,9 +562,16 @@ function ng_deliver_data(dest: ng_hook, item: ng_item): number {
     NG_FREE_ITEM(item);
     return ENXIO;
   }
+  if (ng_depth >= NG_MAX_DEPTH) return ng_queue_data(dest, item);
   const save = CURVNET_SET(node.nd_vnet as vnet, "ng_apply_item");
-  const error = fn(dest, item);
-  CURVNET_RESTORE(save);
+  ng_depth++;
+  let error: number;
+  try {
+    error = fn(dest, item);
+  } finally {
+    ng_depth--;
+    CURVNET_RESTORE(save);
+  }
   return error;
 }
 
