@@ -25,6 +25,21 @@ import { KASSERT, log } from "../kern/subr_prf.ts";
 import { callout, callout_init, hz } from "../kern/kern_timeout.ts";
 import { NG_ABI_VERSION, NG_HOOKSIZ, NG_MKMESSAGE, NG_MKRESPONSE, ng_getstr, ng_putstr, type ng_mesg } from "./netgraph.ts";
 import {
+  ng_parse_array_type,
+  ng_parse_enaddr_type,
+  ng_parse_get_u32,
+  ng_parse_hookbuf_type,
+  ng_parse_struct_type,
+  ng_parse_uint16_type,
+  ng_parse_uint32_type,
+  ng_parse_uint64_type,
+  ng_parse_uint8_type,
+  type ng_cmdlist,
+  type ng_parse_array_info,
+  type ng_parse_struct_field,
+  type ng_parse_type,
+} from "./ng_parse.ts";
+import {
   NGI_GET_M,
   NGI_GET_MSG,
   NG_FREE_ITEM,
@@ -170,6 +185,65 @@ export function ng_bridge_move_host_enc(addr: Uint8Array, hook: string): Uint8Ar
   ng_putstr(b, ETHER_ADDR_LEN, NG_HOOKSIZ, hook);
   return b;
 }
+
+// ---------------------------------------------------------------------------
+// Parse types and the command list (ngctl msg bridge: getconfig, ...).
+
+function struct_type(fields: ng_parse_struct_field[]): ng_parse_type {
+  return { supertype: ng_parse_struct_type, info: fields };
+}
+
+/** NG_BRIDGE_HOST_TYPE_INFO: one struct ng_bridge_hostent. */
+export const ng_bridge_host_type = struct_type([
+  { name: "addr", type: ng_parse_enaddr_type },
+  { name: "hook", type: ng_parse_hookbuf_type },
+  { name: "age", type: ng_parse_uint16_type },
+  { name: "staleness", type: ng_parse_uint16_type },
+]);
+
+/** The table's length is the numHosts just before it. */
+function ng_bridge_getTableLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  return ng_parse_get_u32(b, buf - 4);
+}
+const ng_bridge_hary_type_info: ng_parse_array_info = { elementType: ng_bridge_host_type, getLength: ng_bridge_getTableLength };
+const ng_bridge_hary_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_bridge_hary_type_info };
+export const ng_bridge_host_ary_type = struct_type([
+  { name: "numHosts", type: ng_parse_uint32_type },
+  { name: "hosts", type: ng_bridge_hary_type },
+]);
+
+export const ng_bridge_config_type = struct_type([
+  { name: "debugLevel", type: ng_parse_uint8_type },
+  { name: "loopTimeout", type: ng_parse_uint32_type },
+  { name: "maxStaleness", type: ng_parse_uint32_type },
+  { name: "minStableAge", type: ng_parse_uint32_type },
+]);
+
+/** NG_BRIDGE_STATS_TYPE_INFO: FreeBSD spells two of the ASCII names in the
+ *  singular (recvMulticast, recvBroadcast), unlike the struct's fields. */
+export const ng_bridge_stats_type = struct_type(
+  ["recvOctets", "recvPackets", "recvMulticast", "recvBroadcast", "recvUnknown", "recvRunts", "recvInvalid", "xmitOctets", "xmitPackets", "xmitMulticasts", "xmitBroadcasts", "loopDrops", "loopDetects", "memoryFailures"].map((name) => ({
+    name,
+    type: ng_parse_uint64_type,
+  })),
+);
+
+export const ng_bridge_move_host_type = struct_type([
+  { name: "addr", type: ng_parse_enaddr_type },
+  { name: "hook", type: ng_parse_hookbuf_type },
+]);
+
+export const ng_bridge_cmdlist: readonly ng_cmdlist[] = [
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_SET_CONFIG, name: "setconfig", mesgType: ng_bridge_config_type, respType: null },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_GET_CONFIG, name: "getconfig", mesgType: null, respType: ng_bridge_config_type },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_RESET, name: "reset", mesgType: null, respType: null },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_GET_STATS, name: "getstats", mesgType: ng_parse_uint32_type, respType: ng_bridge_stats_type },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_CLR_STATS, name: "clrstats", mesgType: ng_parse_uint32_type, respType: null },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_GETCLR_STATS, name: "getclrstats", mesgType: ng_parse_uint32_type, respType: ng_bridge_stats_type },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_GET_TABLE, name: "gettable", mesgType: null, respType: ng_bridge_host_ary_type },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_SET_PERSISTENT, name: "setpersistent", mesgType: null, respType: null },
+  { cookie: NGM_BRIDGE_COOKIE, cmd: NGM_BRIDGE_MOVE_HOST, name: "movehost", mesgType: ng_bridge_move_host_type, respType: null },
+];
 
 // ---------------------------------------------------------------------------
 // Private state.
@@ -736,6 +810,7 @@ export const ng_bridge_typestruct: ng_type = {
   newhook: ng_bridge_newhook,
   rcvdata: ng_bridge_rcvdata,
   disconnect: ng_bridge_disconnect,
+  cmdlist: ng_bridge_cmdlist,
 };
 
 ng_newtype(ng_bridge_typestruct);

@@ -30,6 +30,7 @@ import { KASSERT } from "../kern/subr_prf.ts";
 import { callout, callout_init, nanouptime_ns } from "../kern/kern_timeout.ts";
 import { random } from "../kern/arc4random.ts";
 import { NG_ABI_VERSION, NG_MKMESSAGE, NG_MKRESPONSE, type ng_mesg } from "./netgraph.ts";
+import { ng_parse_struct_type, ng_parse_uint32_type, ng_parse_uint64_type, type ng_cmdlist, type ng_parse_struct_field, type ng_parse_type } from "./ng_parse.ts";
 import {
   NGI_GET_M,
   NGI_GET_MSG,
@@ -202,6 +203,46 @@ export function ng_pipe_run_dec(b: Uint8Array): { downstream: ng_pipe_hookrun; u
   });
   return { downstream: one(0), upstream: one(NG_PIPE_HOOKRUN_SIZE) };
 }
+
+// ---------------------------------------------------------------------------
+// Parse types and the command list (ngctl msg p: setcfg { ... }).  The
+// ASCII names are FreeBSD's, which differ from the struct fields in places
+// (BER, queuelen, delaylen, FwdOctets, queueDropFrames, ...).
+
+function struct_type(fields: ng_parse_struct_field[]): ng_parse_type {
+  return { supertype: ng_parse_struct_type, info: fields };
+}
+const u64 = (name: string): ng_parse_struct_field => ({ name, type: ng_parse_uint64_type });
+const u32 = (name: string): ng_parse_struct_field => ({ name, type: ng_parse_uint32_type });
+
+export const ng_pipe_hookstat_type = struct_type([u64("FwdOctets"), u64("FwdFrames"), u64("queueDropOctets"), u64("queueDropFrames"), u64("delayDropOctets"), u64("delayDropFrames")]);
+export const ng_pipe_stats_type = struct_type([
+  { name: "downstream", type: ng_pipe_hookstat_type },
+  { name: "upstream", type: ng_pipe_hookstat_type },
+]);
+export const ng_pipe_hookrun_type = struct_type([u32("queues"), u32("queuedOctets"), u32("queuedFrames"), u32("delayedOctets"), u32("delayedFrames")]);
+export const ng_pipe_run_type = struct_type([
+  { name: "downstream", type: ng_pipe_hookrun_type },
+  { name: "upstream", type: ng_pipe_hookrun_type },
+]);
+export const ng_pipe_hookcfg_type = struct_type([u64("bandwidth"), u64("BER"), u32("queuelen"), u32("delaylen"), u32("duplicate"), u32("fifo"), u32("drr"), u32("wfq"), u32("droptail"), u32("drophead")]);
+export const ng_pipe_cfg_type = struct_type([
+  u64("bandwidth"),
+  u64("delay"),
+  u32("header_offset"),
+  u32("overhead"),
+  { name: "downstream", type: ng_pipe_hookcfg_type },
+  { name: "upstream", type: ng_pipe_hookcfg_type },
+]);
+
+export const ngp_cmds: readonly ng_cmdlist[] = [
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_GET_STATS, name: "getstats", mesgType: null, respType: ng_pipe_stats_type },
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_CLR_STATS, name: "clrstats", mesgType: null, respType: null },
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_GETCLR_STATS, name: "getclrstats", mesgType: null, respType: ng_pipe_stats_type },
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_GET_RUN, name: "getrun", mesgType: null, respType: ng_pipe_run_type },
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_GET_CFG, name: "getcfg", mesgType: null, respType: ng_pipe_cfg_type },
+  { cookie: NGM_PIPE_COOKIE, cmd: NGM_PIPE_SET_CFG, name: "setcfg", mesgType: ng_pipe_cfg_type, respType: null },
+];
 
 // ---------------------------------------------------------------------------
 // Queue entries.
@@ -923,6 +964,7 @@ export const ng_pipe_typestruct: ng_type = {
   newhook: ngp_newhook,
   rcvdata: ngp_rcvdata,
   disconnect: ngp_disconnect,
+  cmdlist: ngp_cmds,
 };
 
 ng_newtype(ng_pipe_typestruct);

@@ -7,6 +7,7 @@ import test from "ava";
 import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { reply_catcher } from "./ng_helpers.ts";
+import { ngctl_msg } from "./ng_links_ascii.ts";
 import type { ng_hook, ng_item, ng_mesg, ng_node } from "../../index.ts";
 
 /** A node type that counts what arrives per hook, and frees it. */
@@ -478,4 +479,33 @@ test("a bridge in a vnet jail goes with the jail; its timer runs in its vnet", a
   t.is(k.sys_jail_remove(k.cred0, jr.jid), 0);
   t.is(k.callout_count(), 0);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("ngctl msg bridge: gettable, getconfig/setconfig, getstats, movehost in ASCII", async (t) => {
+  const k = await loadKernel("vimage");
+  const r = rig_of(k);
+  inv(k, k.vnet0, () => {
+    t.is(k.ng_mkpeer(r.me, "a", "link0", "bridge"), 0);
+    t.is(k.ng_name_node(k.ng_path2noderef(r.me, "a").node as ng_node, "br"), 0);
+    t.is(r.connect("b", "br:", "uplink1"), 0);
+    const me = r.catcher;
+    t.is(ngctl_msg(k, me, "br:", "gettable").text, "{}");
+    t.is(r.send("a", frame(BCAST, mac(0x11))), 0);
+    t.is(ngctl_msg(k, me, "br:", "movehost", '{ addr=02:04:06:00:00:22 hook="uplink1" }').error, 0);
+    k.kern_advance_ns(2e9);
+    t.is(
+      ngctl_msg(k, me, "br:", "gettable").text,
+      '{ numHosts=2 hosts=[ { addr=02:04:06:00:00:22 hook="uplink1" age=2 staleness=2 } { addr=02:04:06:00:00:11 hook="link0" age=2 staleness=2 } ] }',
+    );
+    t.is(ngctl_msg(k, me, "br:", "getconfig").text, "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }");
+    t.is(ngctl_msg(k, me, "br:", "setconfig", "{ maxStaleness=300 }").error, 0);
+    t.is(ngctl_msg(k, me, "br:", "getconfig").text, "{ maxStaleness=300 }", "setconfig takes the whole struct (the rest is zero), as FreeBSD's does");
+    t.is(ngctl_msg(k, me, "br:", "getstats", "0").text, "{ recvOctets=98 recvPackets=1 recvBroadcast=1 }");
+    t.is(ngctl_msg(k, me, "br:", "getstats", "-1").text, "{ xmitOctets=98 xmitPackets=1 xmitBroadcasts=1 }");
+    t.is(ngctl_msg(k, me, "br:", "getstats", "7").error, k.ENOTCONN);
+    t.is(ngctl_msg(k, me, "br:", "setpersistent").error, 0);
+    t.is(ngctl_msg(k, me, "br:", "nosuchcmd").error, k.ENOSYS);
+    k.ng_rmnode(k.ng_path2noderef(null, "br:").node as ng_node);
+  });
+  clean(t, k);
 });

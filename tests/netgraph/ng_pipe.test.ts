@@ -6,6 +6,7 @@ import test from "ava";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { reply_catcher } from "./ng_helpers.ts";
+import { ngctl_msg } from "./ng_links_ascii.ts";
 import type { ng_hook, ng_item, ng_mesg, ng_node, ng_pipe_cfg_w } from "../../index.ts";
 
 interface arrival {
@@ -470,4 +471,41 @@ test("same seed, same losses; another seed, other losses", async (t) => {
   const c = await run(12);
   t.is(a, b);
   t.not(a, c);
+});
+
+test("ngctl msg p: setcfg/getcfg/getstats/getrun in ASCII, with FreeBSD's field names", async (t) => {
+  const k = await loadKernel("vimage");
+  const r = pipe_rig(k);
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    const set = ngctl_msg(k, me, "p:", "setcfg", "{ delay=20000 downstream={ bandwidth=10000000 } upstream={ bandwidth=10000000 } }");
+    t.is(set.error, 0);
+    t.is(set.binary?.header.arglen, 120);
+    const c = k.ng_pipe_cfg_dec((set.binary as ng_mesg).data);
+    t.is(c.delay, 20000n);
+    t.is(c.downstream.bandwidth, 10000000n);
+    const get = ngctl_msg(k, me, "p:", "getcfg");
+    t.is(get.error, 0);
+    // Per-direction bandwidths leave the overhead alone (only the top-level
+    // bandwidth sets it), so it stays 0 here.
+    t.is(get.text, "{ bandwidth=10000000 delay=20000 downstream={ queuelen=50 fifo=1 droptail=1 } upstream={ queuelen=50 fifo=1 droptail=1 } }");
+    t.is(ngctl_msg(k, me, "p:", "setcfg", "{ downstream={ BER=1000000 duplicate=5 drophead=1 } upstream={ wfq=1 queuelen=100 } }").error, 0);
+    t.is(
+      ngctl_msg(k, me, "p:", "getcfg").text,
+      "{ bandwidth=10000000 delay=20000 downstream={ BER=1000000 queuelen=50 duplicate=5 fifo=1 drophead=1 } upstream={ queuelen=100 wfq=1 droptail=1 } }",
+    );
+    t.is(ngctl_msg(k, me, "p:", "setcfg", "{ nosuchfield=1 }").error, k.ENOENT);
+    // Fields at their default (zero) are left out, whole structs too.
+    t.is(ngctl_msg(k, me, "p:", "getrun").text, "{}");
+    t.is(ngctl_msg(k, me, "p:", "getstats").text, "{}");
+  });
+  r.send("u", 100, 1);
+  k.kern_run_until_idle();
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    t.is(ngctl_msg(k, me, "p:", "getclrstats").text, "{ downstream={ FwdOctets=100 FwdFrames=1 } }");
+    t.is(ngctl_msg(k, me, "p:", "getstats").text, "{}");
+    t.is(ngctl_msg(k, me, "p:", "clrstats").error, 0);
+  });
+  done(t, r);
 });
