@@ -74,6 +74,8 @@ export * from "./netgraph/ng_socket.ts";
 export * from "./netgraph/ng_ether.ts";
 export * from "./netgraph/ng_eiface.ts";
 export * from "./netgraph/ng_parse.ts";
+export * from "./netgraph/ng_bridge.ts";
+export * from "./netgraph/ng_pipe.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";
