@@ -71,6 +71,7 @@ export * from "./netgraph/netgraph.ts";
 export * from "./netgraph/ng_base.ts";
 export * from "./netgraph/ng_hub.ts";
 export * from "./netgraph/ng_ksocket.ts";
+export * from "./netgraph/ng_parse.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";

@@ -9,7 +9,7 @@
 // counting).  Items are reused from a free list so forwarding data allocates
 // nothing.
 
-import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOTCONN, ENXIO } from "../kern/errno.ts";
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOSYS, ENOTCONN, ENXIO } from "../kern/errno.ts";
 import { SI_ORDER_FIRST, SI_SUB_NETGRAPH } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
@@ -25,6 +25,14 @@ import {
   NGF_REALLY_DIE,
   NGF_CLOSING,
   NGM_CONNECT,
+  ng_mesg_hdr_enc,
+  ng_mesg_hdr_dec,
+  NG_MESG_HDRLEN,
+  NG_CMDSTRSIZ,
+  NGM_TEXT_STATUS,
+  NGM_TEXT_CONFIG,
+  NGM_BINARY2ASCII,
+  NGM_ASCII2BINARY,
   NGM_GENERIC_COOKIE,
   NGM_LISTHOOKS,
   NGM_LISTNAMES,
@@ -53,8 +61,29 @@ import {
   ngm_connect_dec,
   ngm_mkpeer_dec,
   nodeinfo_enc,
-  type ng_mesg,
+  ng_mesg,
 } from "./netgraph.ts";
+import {
+  ng_parse,
+  ng_parse_array_type,
+  ng_parse_cbuf,
+  ng_parse_get_u32,
+  ng_parse_hint32_type,
+  ng_parse_hookbuf_type,
+  ng_parse_ng_mesg_type,
+  ng_parse_nodebuf_type,
+  ng_parse_pathbuf_type,
+  ng_parse_string_type,
+  ng_parse_struct_type,
+  ng_parse_typebuf_type,
+  ng_parse_uint32_type,
+  ng_unparse,
+  type ng_cmdlist,
+  type ng_intp,
+  type ng_parse_array_info,
+  type ng_parse_struct_field,
+  type ng_parse_type,
+} from "./ng_parse.ts";
 
 // ---------------------------------------------------------------------------
 // struct ng_type, ng_node, ng_hook, ng_item
@@ -74,6 +103,9 @@ export interface ng_type {
   connect?: (hook: ng_hook) => number;
   rcvdata?: (hook: ng_hook, item: ng_item) => number;
   disconnect?: (hook: ng_hook) => number;
+  /** The type's commands and the parse types of their arguments, for
+   *  NGM_ASCII2BINARY and NGM_BINARY2ASCII (ng_parse.ts). */
+  cmdlist?: readonly ng_cmdlist[];
   /** Number of nodes of this type, all vnets (refs in FreeBSD). */
   refs?: number;
 }
@@ -166,6 +198,92 @@ export function NG_HOOK_IS_VALID(hook: ng_hook): boolean {
 export function NG_NODE_NUMHOOKS(node: ng_node): number {
   return node.nd_numhooks;
 }
+
+// ---------------------------------------------------------------------------
+// Parse types of the generic messages' arguments (ng_message.h's
+// NG_GENERIC_*_INFO) and the generic command list.
+
+function DEFINE_PARSE_STRUCT_TYPE(fields: ng_parse_struct_field[]): ng_parse_type {
+  return { supertype: ng_parse_struct_type, info: fields };
+}
+
+export const ng_generic_mkpeer_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "type", type: ng_parse_typebuf_type },
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+]);
+export const ng_generic_connect_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "path", type: ng_parse_pathbuf_type },
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+]);
+export const ng_generic_name_type = DEFINE_PARSE_STRUCT_TYPE([{ name: "name", type: ng_parse_nodebuf_type }]);
+export const ng_generic_rmhook_type = DEFINE_PARSE_STRUCT_TYPE([{ name: "hook", type: ng_parse_hookbuf_type }]);
+export const ng_generic_nodeinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "name", type: ng_parse_nodebuf_type },
+  { name: "type", type: ng_parse_typebuf_type },
+  { name: "id", type: ng_parse_hint32_type },
+  { name: "hooks", type: ng_parse_uint32_type },
+]);
+export const ng_generic_typeinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "typename", type: ng_parse_typebuf_type },
+  { name: "numnodes", type: ng_parse_uint32_type },
+]);
+export const ng_generic_linkinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+  { name: "nodeinfo", type: ng_generic_nodeinfo_type },
+]);
+
+/** The length of struct namelist's and struct typelist's arrays: the 32-bit
+ *  count just before them. */
+function ng_generic_list_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  return ng_parse_get_u32(b, buf - 4);
+}
+
+/** The length of struct hooklist's link array: its nodeinfo.hooks. */
+function ng_generic_linkinfo_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  return ng_parse_get_u32(b, start + NG_NODESIZ + NG_TYPESIZ + 4);
+}
+
+const ng_nodeinfoarray_type_info: ng_parse_array_info = { elementType: ng_generic_nodeinfo_type, getLength: ng_generic_list_getLength };
+const ng_generic_nodeinfoarray_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_nodeinfoarray_type_info };
+const ng_typeinfoarray_type_info: ng_parse_array_info = { elementType: ng_generic_typeinfo_type, getLength: ng_generic_list_getLength };
+const ng_generic_typeinfoarray_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_typeinfoarray_type_info };
+const ng_generic_linkinfo_array_type_info: ng_parse_array_info = { elementType: ng_generic_linkinfo_type, getLength: ng_generic_linkinfo_getLength };
+const ng_generic_linkinfo_array_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_generic_linkinfo_array_type_info };
+
+export const ng_generic_typelist_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "numtypes", type: ng_parse_uint32_type },
+  { name: "typeinfo", type: ng_generic_typeinfoarray_type },
+]);
+export const ng_generic_hooklist_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "nodeinfo", type: ng_generic_nodeinfo_type },
+  { name: "linkinfo", type: ng_generic_linkinfo_array_type },
+]);
+export const ng_generic_listnodes_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "numnames", type: ng_parse_uint32_type },
+  { name: "nodeinfo", type: ng_generic_nodeinfoarray_type },
+]);
+
+/** The generic commands and how their arguments convert to and from ASCII. */
+export const ng_generic_cmds: readonly ng_cmdlist[] = [
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_SHUTDOWN, name: "shutdown", mesgType: null, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_MKPEER, name: "mkpeer", mesgType: ng_generic_mkpeer_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_CONNECT, name: "connect", mesgType: ng_generic_connect_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_NAME, name: "name", mesgType: ng_generic_name_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_RMHOOK, name: "rmhook", mesgType: ng_generic_rmhook_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_NODEINFO, name: "nodeinfo", mesgType: null, respType: ng_generic_nodeinfo_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTHOOKS, name: "listhooks", mesgType: null, respType: ng_generic_hooklist_type },
+  // The same reply as NGM_LISTNODES.
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTNAMES, name: "listnames", mesgType: null, respType: ng_generic_listnodes_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTNODES, name: "listnodes", mesgType: null, respType: ng_generic_listnodes_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTTYPES, name: "listtypes", mesgType: null, respType: ng_generic_typelist_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_TEXT_CONFIG, name: "textconfig", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_TEXT_STATUS, name: "textstatus", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_ASCII2BINARY, name: "ascii2binary", mesgType: ng_parse_ng_mesg_type, respType: ng_parse_ng_mesg_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_BINARY2ASCII, name: "binary2ascii", mesgType: ng_parse_ng_mesg_type, respType: ng_parse_ng_mesg_type },
+];
 
 // ---------------------------------------------------------------------------
 // Types (global) and nodes (per vnet)
@@ -663,14 +781,102 @@ export function ng_generic_msg(here: ng_node, item: ng_item, lasthook: ng_hook |
       });
       break;
     }
+    case NGM_BINARY2ASCII:
+      ({ error, resp } = ng_generic_binary2ascii(here, msg));
+      break;
+    case NGM_ASCII2BINARY:
+      ({ error, resp } = ng_generic_ascii2binary(here, msg));
+      break;
+    case NGM_TEXT_CONFIG:
+    case NGM_TEXT_STATUS:
+      // Generic commands the node's own type answers, if it has rcvmsg:
+      // the message goes to it as it came.
+      if (here.nd_type.rcvmsg !== undefined) {
+        item.msg = msg;
+        return here.nd_type.rcvmsg(here, item, lasthook);
+      }
+      error = EINVAL;
+      break;
     default:
       error = EINVAL;
       break;
   }
-  void lasthook;
   if (resp !== null && error === 0) NG_RESPOND_MSG(here, item, resp);
   else NG_FREE_ITEM(item);
   return error;
+}
+
+/** Room for the converted form, as FreeBSD's hard-coded 20 kB. */
+const NG_ASCII_BUFSIZE = 20 * 1024;
+
+/** The command of cmdlist (the node type's, then the generic list) that
+ *  matches, or null. */
+function ng_find_cmd(here: ng_node, match: (c: ng_cmdlist) => boolean): ng_cmdlist | null {
+  for (const c of here.nd_type.cmdlist ?? []) if (match(c)) return c;
+  for (const c of ng_generic_cmds) if (match(c)) return c;
+  return null;
+}
+
+/** NGM_BINARY2ASCII: the argument is a binary struct ng_mesg; the response
+ *  is the same header with the command's name in cmdstr and the ASCII form
+ *  of its arguments (NUL-terminated) as data. */
+function ng_generic_binary2ascii(here: ng_node, msg: ng_mesg): { error: number; resp: ng_mesg | null } {
+  const arglen = msg.header.arglen;
+  if (arglen > msg.data.length || arglen < NG_MESG_HDRLEN) return { error: EINVAL, resp: null };
+  const arg = msg.data.subarray(0, arglen);
+  const binary = ng_mesg_hdr_dec(arg, 0);
+  if (arglen - NG_MESG_HDRLEN < binary.arglen) return { error: EINVAL, resp: null };
+
+  const c = ng_find_cmd(here, (c) => binary.typecookie === c.cookie && binary.cmd === c.cmd);
+  if (c === null) return { error: ENOSYS, resp: null };
+  const argstype = (binary.flags & NGF_RESP) !== 0 ? c.respType : c.mesgType;
+  let text = "";
+  if (argstype !== null) {
+    const cbuf = new ng_parse_cbuf(NG_ASCII_BUFSIZE);
+    const error = ng_unparse(argstype, arg, NG_MESG_HDRLEN, cbuf);
+    if (error !== 0) return { error, resp: null };
+    text = cbuf.s;
+  }
+  // The text is ASCII (unparse escapes everything else).
+  const bufSize = text.length + 1;
+  const resp = NG_MKRESPONSE(msg, NG_MESG_HDRLEN + bufSize);
+  const ascii = { ...binary, cmdstr: c.name.slice(0, NG_CMDSTRSIZ - 1), arglen: bufSize };
+  ng_mesg_hdr_enc(resp.data, 0, ascii);
+  for (let i = 0; i < text.length; i++) resp.data[NG_MESG_HDRLEN + i] = text.charCodeAt(i);
+  return { error: 0, resp };
+}
+
+/** NGM_ASCII2BINARY: the argument is a struct ng_mesg whose cmdstr names
+ *  the command and whose data is its arguments in ASCII; the response is
+ *  the binary message (header with cmd and typecookie filled in). */
+function ng_generic_ascii2binary(here: ng_node, msg: ng_mesg): { error: number; resp: ng_mesg | null } {
+  const arglen = msg.header.arglen;
+  if (arglen > msg.data.length || arglen < NG_MESG_HDRLEN + 1) return { error: EINVAL, resp: null };
+  const arg = msg.data.subarray(0, arglen);
+  const ascii = ng_mesg_hdr_dec(arg, 0);
+  if (ascii.arglen < 1 || arglen < NG_MESG_HDRLEN + ascii.arglen) return { error: EINVAL, resp: null };
+  arg[NG_MESG_HDRLEN + ascii.arglen - 1] = 0;
+
+  const c = ng_find_cmd(here, (c) => ascii.cmdstr === c.name);
+  if (c === null) return { error: ENOSYS, resp: null };
+  const binary = { ...ascii, cmd: c.cmd, typecookie: c.cookie };
+  const argstype = (binary.flags & NGF_RESP) !== 0 ? c.respType : c.mesgType;
+  // The binary message is built behind a copy of its header, which types
+  // that look back from their data (struct ng_mesg's) see.
+  const out = new Uint8Array(NG_MESG_HDRLEN + NG_ASCII_BUFSIZE);
+  ng_mesg_hdr_enc(out, 0, binary);
+  const bufSize: ng_intp = { v: 0 };
+  if (argstype !== null) {
+    const off: ng_intp = { v: 0 };
+    bufSize.v = NG_ASCII_BUFSIZE;
+    const error = ng_parse(argstype, arg.subarray(NG_MESG_HDRLEN, NG_MESG_HDRLEN + ascii.arglen), off, out, bufSize, NG_MESG_HDRLEN);
+    if (error !== 0) return { error, resp: null };
+  }
+  binary.arglen = bufSize.v;
+  const resp = NG_MKRESPONSE(msg, NG_MESG_HDRLEN + bufSize.v);
+  ng_mesg_hdr_enc(resp.data, 0, binary);
+  resp.data.set(out.subarray(NG_MESG_HDRLEN, NG_MESG_HDRLEN + bufSize.v), NG_MESG_HDRLEN);
+  return { error: 0, resp };
 }
 
 /** Every node of curvnet (for tests and the kernel debugger). */
