@@ -43,6 +43,8 @@
 
 import dgram from "node:dgram";
 import {
+  E2BIG,
+  ERANGE,
   EADDRINUSE,
   EACCES,
   EADDRNOTAVAIL,
@@ -93,7 +95,26 @@ import { log } from "../kern/subr_prf.ts";
 import { sched_kick, sched_realtime_hold, sched_realtime_release, sched_realtime_sync } from "../kern/kern_synch.ts";
 import { udp_recvspace, udp_sendspace } from "../netinet/udp_usrreq.ts";
 import { CURVNET_RESTORE, CURVNET_SET, type vnet } from "../net/vnet.ts";
-import { NG_ABI_VERSION, NG_MKRESPONSE, type ng_mesg } from "./netgraph.ts";
+import { NG_ABI_VERSION, NG_MESG_HDRLEN, NG_MKRESPONSE, type ng_mesg } from "./netgraph.ts";
+import {
+  T_LBRACE,
+  ng_encode_string,
+  ng_get_string_token,
+  ng_parse_append,
+  ng_parse_bytearray_type,
+  ng_parse_get_token,
+  ng_parse_get_u32,
+  ng_parse_hint32_type,
+  ng_parse_int32_type,
+  ng_parse_struct_type,
+  ng_parse_uint8_type,
+  ng_strtol,
+  type ng_cmdlist,
+  type ng_intp,
+  type ng_parse_cbuf,
+  type ng_parse_struct_field,
+  type ng_parse_type,
+} from "./ng_parse.ts";
 import {
   NGI_GET_M,
   NGI_GET_MSG,
@@ -197,6 +218,176 @@ export function ng_ksocket_parse(aliases: ng_ksocket_alias[], s: string, family:
   const val = Number(BigInt.asIntN(32, v));
   return val < 0 ? -1 : val;
 }
+
+// ---------------------------------------------------------------------------
+// struct sockaddr as a parse type: "inet/127.0.0.1:5000", "local/\"/path\"",
+// or for another family the generic "{ len=.. family=.. data=[...] }".
+
+/** SOCK_MAXADDRLEN: the longest sockaddr. */
+const SOCK_MAXADDRLEN = 255;
+
+function ch(s: Uint8Array, i: number): number {
+  return i >= 0 && i < s.length ? s[i] : 0;
+}
+function isspace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** The data of a generic sockaddr runs to sa_len. */
+function ng_parse_generic_sockdata_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  const sa_len = ch(b, buf - SADATA_OFFSET);
+  return sa_len < SADATA_OFFSET ? 0 : sa_len - SADATA_OFFSET;
+}
+const ng_ksocket_generic_sockdata_type: ng_parse_type = { supertype: ng_parse_bytearray_type, info: ng_parse_generic_sockdata_getLength };
+const ng_parse_generic_sockaddr_type_fields: ng_parse_struct_field[] = [
+  { name: "len", type: ng_parse_uint8_type },
+  { name: "family", type: ng_parse_uint8_type },
+  { name: "data", type: ng_ksocket_generic_sockdata_type },
+];
+const ng_ksocket_generic_sockaddr_type: ng_parse_type = { supertype: ng_parse_struct_type, info: ng_parse_generic_sockaddr_type_fields };
+
+function generic_parse(s: Uint8Array, off: ng_intp, b: Uint8Array, start: number, buf: number, buflen: ng_intp): number {
+  const parse = ng_parse_struct_type.parse;
+  if (parse === undefined || parse === null) return EINVAL;
+  return parse(ng_ksocket_generic_sockaddr_type, s, off, b, start, buf, buflen);
+}
+
+/** ASCII to struct sockaddr: "family/address", or a braced generic one. */
+function ng_ksocket_sockaddr_parse(type: ng_parse_type, s: Uint8Array, off: ng_intp, b: Uint8Array, start: number, buf: number, buflen: ng_intp): number {
+  const len: ng_intp = { v: 0 };
+  if (ng_parse_get_token(s, off, len) === T_LBRACE) return generic_parse(s, off, b, start, buf, buflen);
+  // The family, up to a slash.
+  while (isspace(ch(s, off.v))) off.v++;
+  let t = off.v;
+  while (ch(s, t) !== 0 && ch(s, t) !== 0x2f) t++;
+  if (ch(s, t) !== 0x2f) return EINVAL;
+  if (t - off.v > 31) return EINVAL;
+  const fambuf = String.fromCharCode(...s.subarray(off.v, t));
+  off.v = t + 1;
+  const family = ng_ksocket_parse(ng_ksocket_families, fambuf, 0);
+  if (family === -1) return EINVAL;
+  if (buflen.v < SADATA_OFFSET) return ERANGE;
+  b[buf + 1] = family;
+  switch (family) {
+    case PF_LOCAL: {
+      const toklen: ng_intp = { v: 0 };
+      const path = ng_get_string_token(s, off, toklen, null);
+      if (path === null) return EINVAL;
+      let pathlen = 0;
+      while (pathlen < path.length && path[pathlen] !== 0) pathlen++;
+      if (pathlen > SOCK_MAXADDRLEN) return E2BIG;
+      if (buflen.v < SADATA_OFFSET + pathlen) return ERANGE;
+      off.v += toklen.v;
+      b.set(path.subarray(0, pathlen), buf + SADATA_OFFSET);
+      // sun_len is one byte.
+      b[buf] = (SADATA_OFFSET + pathlen) & 0xff;
+      break;
+    }
+    case PF_INET: {
+      // <ipaddress>[:port]
+      if (buflen.v < SOCKADDR_IN_SIZE) return ERANGE;
+      let port = 0;
+      for (let i = 0; i < 4; i++) {
+        const r = ng_strtol(s, off.v, 10, "ul");
+        if (BigInt.asUintN(64, r.val) > 0xffn || r.eptr === off.v) return EINVAL;
+        off.v = r.eptr;
+        b[buf + 4 + i] = Number(r.val);
+        if (i < 3) {
+          if (ch(s, off.v) !== 0x2e) return EINVAL;
+          off.v++;
+        } else if (ch(s, off.v) === 0x3a) {
+          off.v++;
+          const p = ng_strtol(s, off.v, 10, "ul");
+          if (BigInt.asUintN(64, p.val) > 0xffffn || p.eptr === off.v) return EINVAL;
+          off.v = p.eptr;
+          port = Number(p.val);
+        }
+      }
+      b[buf + 2] = port >>> 8;
+      b[buf + 3] = port & 0xff;
+      b.fill(0, buf + 8, buf + SOCKADDR_IN_SIZE);
+      b[buf] = SOCKADDR_IN_SIZE;
+      break;
+    }
+    default:
+      return EINVAL;
+  }
+  buflen.v = b[buf];
+  return 0;
+}
+
+/** struct sockaddr to ASCII: inet and local in their own form, the rest
+ *  generic. */
+function ng_ksocket_sockaddr_unparse(type: ng_parse_type, b: Uint8Array, data: number, off: ng_intp, cbuf: ng_parse_cbuf): number {
+  const sa = data + off.v;
+  if (sa < 0 || sa + SADATA_OFFSET > b.length) return EINVAL;
+  switch (b[sa + 1]) {
+    case PF_LOCAL: {
+      const pathlen = b[sa] - SADATA_OFFSET;
+      if (pathlen < 0 || sa + b[sa] > b.length) return EINVAL;
+      const error = ng_parse_append(cbuf, `local/${ng_encode_string(b.subarray(sa + SADATA_OFFSET, sa + b[sa]), pathlen)}`);
+      if (error !== 0) return error;
+      off.v += b[sa];
+      return 0;
+    }
+    case PF_INET: {
+      if (sa + SOCKADDR_IN_SIZE > b.length) return EINVAL;
+      const port = (b[sa + 2] << 8) | b[sa + 3];
+      const error = ng_parse_append(cbuf, `inet/${b[sa + 4]}.${b[sa + 5]}.${b[sa + 6]}.${b[sa + 7]}${port !== 0 ? `:${port}` : ""}`);
+      if (error !== 0) return error;
+      off.v += SOCKADDR_IN_SIZE;
+      return 0;
+    }
+    default: {
+      const unparse = ng_parse_struct_type.unparse;
+      if (unparse === undefined || unparse === null) return EINVAL;
+      return unparse(ng_ksocket_generic_sockaddr_type, b, data, off, cbuf);
+    }
+  }
+}
+
+/** Parse type for struct sockaddr (there is no default sockaddr). */
+export const ng_ksocket_sockaddr_type: ng_parse_type = {
+  supertype: null,
+  parse: ng_ksocket_sockaddr_parse,
+  unparse: ng_ksocket_sockaddr_unparse,
+  getDefault: null,
+  getAlign: null,
+};
+
+/** The option value runs to the end of the message's argument. */
+function ng_parse_sockoptval_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  const sopt = buf - NG_KSOCKET_SOCKOPT_SIZE;
+  // header.arglen, in the struct ng_mesg the argument follows.
+  return (ng_parse_get_u32(b, sopt - NG_MESG_HDRLEN + 4) | 0) - NG_KSOCKET_SOCKOPT_SIZE;
+}
+const ng_ksocket_sockoptval_type: ng_parse_type = { supertype: ng_parse_bytearray_type, info: ng_parse_sockoptval_getLength };
+const ng_ksocket_sockopt_type: ng_parse_type = {
+  supertype: ng_parse_struct_type,
+  info: [
+    { name: "level", type: ng_parse_int32_type },
+    { name: "name", type: ng_parse_int32_type },
+    { name: "value", type: ng_ksocket_sockoptval_type },
+  ] satisfies ng_parse_struct_field[],
+};
+const ng_ksocket_accept_type: ng_parse_type = {
+  supertype: ng_parse_struct_type,
+  info: [
+    { name: "nodeid", type: ng_parse_hint32_type },
+    { name: "addr", type: ng_ksocket_generic_sockaddr_type },
+  ] satisfies ng_parse_struct_field[],
+};
+
+const ng_ksocket_cmds: readonly ng_cmdlist[] = [
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_BIND, name: "bind", mesgType: ng_ksocket_sockaddr_type, respType: null },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_LISTEN, name: "listen", mesgType: ng_parse_int32_type, respType: null },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_ACCEPT, name: "accept", mesgType: null, respType: ng_ksocket_accept_type },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_CONNECT, name: "connect", mesgType: ng_ksocket_sockaddr_type, respType: ng_parse_int32_type },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_GETNAME, name: "getname", mesgType: null, respType: ng_ksocket_sockaddr_type },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_GETPEERNAME, name: "getpeername", mesgType: null, respType: ng_ksocket_sockaddr_type },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_SETOPT, name: "setopt", mesgType: ng_ksocket_sockopt_type, respType: null },
+  { cookie: NGM_KSOCKET_COOKIE, cmd: NGM_KSOCKET_GETOPT, name: "getopt", mesgType: ng_ksocket_sockopt_type, respType: ng_ksocket_sockopt_type },
+];
 
 // ---------------------------------------------------------------------------
 // The socket: what the node knows of its host socket.
@@ -723,6 +914,7 @@ export const ng_ksocket_typestruct: ng_type = {
   newhook: ng_ksocket_newhook,
   rcvdata: ng_ksocket_rcvdata,
   disconnect: ng_ksocket_disconnect,
+  cmdlist: ng_ksocket_cmds,
 };
 
 ng_newtype(ng_ksocket_typestruct);

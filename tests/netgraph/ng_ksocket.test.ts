@@ -388,3 +388,75 @@ test.serial("pacing: with a ksocket open a sleep takes real time and a datagram 
   h.close();
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+/** NGM_ASCII2BINARY of `cmd args` at the ksocket node: the error and the binary message. */
+function a2b(k: Kernel, me: { node: ng_node; replies: ng_mesg[] }, ks: ng_node, cmdstr: string, args: string, flags = 0): { error: number; msg: ng_mesg | null } {
+  const text = new TextEncoder().encode(args);
+  const a = k.NG_MKMESSAGE(0, 0, text.length + 1);
+  a.header.cmdstr = cmdstr;
+  a.header.flags = flags;
+  a.data.set(text);
+  me.replies.length = 0;
+  const msg = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_ASCII2BINARY, 0);
+  const b = k.ng_mesg_enc(a);
+  msg.header.arglen = b.length;
+  msg.data = b;
+  const error = k.NG_SEND_MSG_ID(msg, ks.nd_ID, me.node.nd_ID);
+  const r = me.replies.pop();
+  return { error, msg: r === undefined ? null : k.ng_mesg_dec(r.data) };
+}
+
+/** NGM_BINARY2ASCII of a binary message at the ksocket node: the text. */
+function b2a(k: Kernel, me: { node: ng_node; replies: ng_mesg[] }, ks: ng_node, binary: ng_mesg): { error: number; text: string } {
+  me.replies.length = 0;
+  const msg = k.NG_MKMESSAGE(k.NGM_GENERIC_COOKIE, k.NGM_BINARY2ASCII, 0);
+  const b = k.ng_mesg_enc(binary);
+  msg.header.arglen = b.length;
+  msg.data = b;
+  const error = k.NG_SEND_MSG_ID(msg, ks.nd_ID, me.node.nd_ID);
+  const r = me.replies.pop();
+  const ascii = r === undefined ? null : k.ng_mesg_dec(r.data);
+  return { error, text: ascii === null ? "" : new TextDecoder().decode(ascii.data.subarray(0, ascii.data.length - 1)) };
+}
+
+test.serial("the cmdlist: FreeBSD's ASCII sockaddr (inet/127.0.0.1:5000), its errors, and sockopts", async (t) => {
+  const k = await loadKernel("vimage");
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    const ks = k.ng_make_node("ksocket").node;
+    if (ks === null) return t.fail("ksocket");
+    const bind = a2b(k, me, ks, "bind", "inet/127.0.0.1:5000");
+    t.is(bind.error, 0);
+    t.is(bind.msg?.header.cmd, k.NGM_KSOCKET_BIND);
+    t.is(bind.msg?.header.typecookie, k.NGM_KSOCKET_COOKIE);
+    t.deepEqual(bind.msg?.data, k.sockaddr_in_enc(LOOPBACK, 5000));
+    t.deepEqual(a2b(k, me, ks, "connect", "  inet/10.0.0.1").msg?.data, k.sockaddr_in_enc(0x0a000001, 0), "no port: 0");
+    for (const bad of ["inet/127.0.0.256", "inet/127.0.0", "inet/127.0.0.1:65536", "inet/127.0.0.1:", "inet127.0.0.1", "bogus/1.2.3.4", "inet6/::1", "inet/a.b.c.d"]) t.is(a2b(k, me, ks, "bind", bad).error, k.EINVAL, bad);
+    const local = a2b(k, me, ks, "bind", 'local/"/tmp/sock"');
+    t.is(local.error, 0);
+    t.deepEqual(local.msg?.data, Uint8Array.of(11, 1, ...new TextEncoder().encode("/tmp/sock")));
+    const generic = a2b(k, me, ks, "bind", "{ len=4 family=99 data=[ 7 8 ] }");
+    t.is(generic.error, 0);
+    t.deepEqual(generic.msg?.data, Uint8Array.of(4, 99, 7, 8));
+
+    // Back to ASCII, as ngctl prints responses.
+    const rsp = (cmd: number, data: Uint8Array): ng_mesg => {
+      const m = ksmsg(k, cmd, data);
+      m.header.flags = k.NGF_RESP;
+      return m;
+    };
+    t.deepEqual(b2a(k, me, ks, rsp(k.NGM_KSOCKET_GETNAME, k.sockaddr_in_enc(LOOPBACK, 5000))), { error: 0, text: "inet/127.0.0.1:5000" });
+    t.deepEqual(b2a(k, me, ks, rsp(k.NGM_KSOCKET_GETPEERNAME, k.sockaddr_in_enc(0, 0))), { error: 0, text: "inet/0.0.0.0" });
+    t.deepEqual(b2a(k, me, ks, rsp(k.NGM_KSOCKET_GETNAME, Uint8Array.of(11, 1, ...new TextEncoder().encode("/tmp/sock")))), { error: 0, text: 'local/"/tmp/sock"' });
+    t.deepEqual(b2a(k, me, ks, rsp(k.NGM_KSOCKET_GETNAME, Uint8Array.of(4, 99, 7, 8))), { error: 0, text: "{ len=4 family=99 data=[ 0x7 0x8 ] }" });
+    t.deepEqual(b2a(k, me, ks, rsp(k.NGM_KSOCKET_GETOPT, sockopt(k.SOL_SOCKET, k.SO_TYPE, 2))), { error: 0, text: "{ level=65535 name=4104 value=[ 0x2 ] }" });
+
+    // setopt: the value runs to the end of the argument, as in FreeBSD
+    // (the parse sees the ASCII message's arglen).
+    const text = "{ level=0xffff name=0x1001 value=[ 0 4 ] }";
+    const so = a2b(k, me, ks, "setopt", text);
+    t.is(so.error, 0);
+    t.true((so.msg?.data.length ?? 0) >= text.length + 1, "value: the rest of the ASCII argument's length");
+    t.deepEqual(so.msg?.data.subarray(0, 12), sockopt(k.SOL_SOCKET, k.SO_SNDBUF, 1024));
+  });
+});
