@@ -5,6 +5,7 @@
 // clock keeps real time while a ksocket lives and jumps again after.
 import test from "ava";
 import dgram from "node:dgram";
+import fc from "fast-check";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { sink_type, reply_catcher, type sink } from "./ng_helpers.ts";
@@ -459,4 +460,66 @@ test.serial("the cmdlist: FreeBSD's ASCII sockaddr (inet/127.0.0.1:5000), its er
     t.true((so.msg?.data.length ?? 0) >= text.length + 1, "value: the rest of the ASCII argument's length");
     t.deepEqual(so.msg?.data.subarray(0, 12), sockopt(k.SOL_SOCKET, k.SO_SNDBUF, 1024));
   });
+});
+
+test.serial("property: inet sockaddrs go to bytes and back; any text parses to an errno or a sockaddr that prints and parses the same", async (t) => {
+  const k = await loadKernel("vimage");
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 65535 }), (addr, port) => {
+      const text = `inet/${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}${port !== 0 ? `:${port}` : ""}`;
+      const p = k.ng_parse_ascii(k.ng_ksocket_sockaddr_type, text);
+      if (p.error !== 0) return false;
+      if (Buffer.compare(Buffer.from(p.data), Buffer.from(k.sockaddr_in_enc(addr, port))) !== 0) return false;
+      const u = k.ng_unparse_ascii(k.ng_ksocket_sockaddr_type, p.data);
+      return u.error === 0 && u.text === text;
+    }),
+  );
+  const chars = fc.constantFrom(..."inetloca/0123456789.:{}[]=\" x-\t".split(""));
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 40 }).map((a) => a.join("")), (text) => {
+      const p = k.ng_parse_ascii(k.ng_ksocket_sockaddr_type, text);
+      if (p.error !== 0) return [k.EINVAL, k.ERANGE, k.E2BIG, k.ENOENT, k.EALREADY, k.EOPNOTSUPP].includes(p.error);
+      const u = k.ng_unparse_ascii(k.ng_ksocket_sockaddr_type, p.data);
+      if (u.error !== 0) return true;
+      const q = k.ng_parse_ascii(k.ng_ksocket_sockaddr_type, u.text);
+      return q.error === 0 && Buffer.compare(Buffer.from(q.data), Buffer.from(p.data)) === 0;
+    }),
+    { numRuns: 2000 },
+  );
+  t.pass();
+});
+
+test.serial("property: datagrams of any size and content arrive whole, in order, or are counted as too big; no mbuf left", async (t) => {
+  const a = await mkend(await loadKernel("vimage"));
+  const port = a.k.ng_ksocket_hostport(a.ks);
+  const h = dgram.createSocket("udp4");
+  h.unref();
+  await new Promise<void>((resolve) => h.bind(0, "127.0.0.1", resolve));
+  const recvspace = a.k.udp_recvspace.v;
+  let sent = 0;
+  let toobig = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.oneof(fc.integer({ min: 0, max: 1600 }), fc.integer({ min: 0, max: 65507 })), { minLength: 1, maxLength: 6 }), fc.integer(), async (sizes, seed) => {
+      a.s.got.length = 0;
+      const want: Uint8Array[] = [];
+      for (const n of sizes) {
+        const b = Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+        await new Promise<void>((resolve, reject) => h.send(b, port, "127.0.0.1", (e) => (e ? reject(e) : resolve())));
+        sent++;
+        if (n > recvspace) toobig++;
+        else want.push(b);
+      }
+      const done = await waitfor(() => {
+        const st = a.k.ng_ksocket_getstats(a.ks);
+        return st !== null && st.rcvd + st.drop_toobig === sent;
+      });
+      if (!done || a.s.got.length !== want.length) return false;
+      return want.every((b, i) => Buffer.compare(Buffer.from(b), Buffer.from(a.s.got[i].bytes)) === 0);
+    }),
+    { numRuns: 25 },
+  );
+  t.is(a.k.ng_ksocket_getstats(a.ks)?.drop_toobig, toobig);
+  h.close();
+  inv(a.k, a.k.vnet0, () => a.k.ng_rmnode(a.ks));
+  t.deepEqual(a.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
