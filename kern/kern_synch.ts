@@ -180,11 +180,8 @@ function sched_realtime_limit(): number {
  * before (the idle loop fires overdue callouts itself, one at a time).
  */
 export function sched_realtime_sync(): void {
-  if (nrealtime === 0 || taskqueue_pending()) return;
-  const limit = sched_realtime_limit();
-  const now = nanouptime_ns();
-  const next = callout_next_ns();
-  if (limit > now && (next === null || next > limit)) kern_advance_ns(limit - now);
+  if (nrealtime === 0) return;
+  sched_realtime_catch_up(sched_realtime_limit(), callout_next_ns());
 }
 
 function rt_timer_clear(): void {
@@ -197,11 +194,20 @@ function rt_timer_fire(): void {
   sched_kick();
 }
 
-/** With real-time sources: may the next callout fire now?  If not, a
- *  timer (or a datagram) brings the idle loop back. */
+/** Bring the clock up to `limit` when nothing is due before it. */
+function sched_realtime_catch_up(limit: number, next: number | null): void {
+  const now = nanouptime_ns();
+  if (limit > now && (next === null || next > limit) && !taskqueue_pending()) kern_advance_ns(limit - now);
+}
+
+/** With real-time sources: may the next callout fire now?  If not, the
+ *  clock catches up with real time while everyone waits (what happens next
+ *  is stamped with the real time it happens at, not with the time of the
+ *  last event), and a timer (or a datagram) brings the idle loop back. */
 function sched_realtime_due(limit: number): boolean {
   const next = callout_next_ns();
   if (next !== null && next <= limit) return true;
+  sched_realtime_catch_up(limit, next);
   rt_timer_clear();
   // Nothing scheduled: only the real world can wake the sleepers; the
   // longest timer keeps the process alive meanwhile.
@@ -222,6 +228,7 @@ function sched_idle(): void {
       let limit = sched_time_limit === null ? Infinity : sched_time_limit();
       if (nrealtime !== 0) limit = Math.min(limit, sched_realtime_limit());
       if (next > limit) {
+        if (nrealtime !== 0) sched_realtime_catch_up(limit, next);
         // Not yet: the next event is due later in real time.  (The timer
         // alone does not keep the process alive: the daemon's socket does.)
         if (sched_pace_timer !== null) clearTimeout(sched_pace_timer);
