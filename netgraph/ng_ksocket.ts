@@ -842,12 +842,21 @@ function ng_ksocket_rcvdata(hook: ng_hook, item: ng_item): number {
   const stag = sa_tag_locate(m);
   let faddr = so.faddr;
   let fport = so.fport;
-  if (stag !== null && (stag.id === node.nd_ID || stag.id === 0) && stag.sa.length >= SOCKADDR_IN_SIZE) {
-    if (stag.sa[1] !== PF_INET) {
+  if (stag !== null && (stag.id === node.nd_ID || stag.id === 0)) {
+    // udp_output's checks of the address it is given.
+    if (stag.sa.length < SADATA_OFFSET || stag.sa[1] !== PF_INET) {
       m_freem(m);
       return EAFNOSUPPORT;
     }
+    if (stag.sa[0] !== SOCKADDR_IN_SIZE || stag.sa.length < SOCKADDR_IN_SIZE) {
+      m_freem(m);
+      return EINVAL;
+    }
     const d = sin_dec(stag.sa);
+    if (d.port === 0) {
+      m_freem(m);
+      return EADDRNOTAVAIL;
+    }
     if (d.addr !== 0 && d.addr !== INADDR_LOOPBACK) {
       m_freem(m);
       return ENETUNREACH;
@@ -880,8 +889,14 @@ function ng_ksocket_rcvdata(hook: ng_hook, item: ng_item): number {
   const b = Buffer.allocUnsafe(len);
   m_copydata(m, 0, len, b);
   m_freem(m);
+  try {
+    hs.send(b, 0, len, fport, dotted(faddr));
+  } catch {
+    // The host refused the send outright (its socket is going away).
+    pv.stats.snd_errors++;
+    return ENOBUFS;
+  }
   pv.stats.sent++;
-  hs.send(b, 0, len, fport, dotted(faddr));
   return 0;
 }
 

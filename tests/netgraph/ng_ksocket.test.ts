@@ -233,6 +233,18 @@ test.serial("messages: FreeBSD's checks and errnos; 127.0.0.1 only", async (t) =
   // Data: unconnected and untagged has no destination; too big for the buffer.
   const hook = inv(k, k.vnet0, () => k.ng_findhook(r.up, "ks"));
   t.is(inv(k, k.vnet0, () => k.NG_SEND_DATA_ONLY(hook, mkpkt(k, new Uint8Array(10)))), k.EDESTADDRREQ);
+  // A packet's sockaddr tag (ours or a third party's, id 0) names the destination.
+  const tagged = (id: number, sa: Uint8Array): number =>
+    inv(k, k.vnet0, () => {
+      const p = mkpkt(k, new Uint8Array(10));
+      p.m_pkthdr.tags = [new k.sa_tag(id, sa)];
+      return k.NG_SEND_DATA_ONLY(hook, p);
+    });
+  t.is(tagged(0, sin(LOOPBACK, 0)), k.EADDRNOTAVAIL, "port 0");
+  t.is(tagged(r.ks.nd_ID, sin(0x0a000001, 7)), k.ENETUNREACH);
+  t.is(tagged(0, six), k.EAFNOSUPPORT);
+  t.is(tagged(0, short), k.EINVAL);
+  t.is(tagged(r.ks.nd_ID + 1, sin(LOOPBACK, 7)), k.EDESTADDRREQ, "another node's tag is not ours to follow");
   t.is(m(r.ks, k.NGM_KSOCKET_CONNECT, sin(0, 9)), 0, "INADDR_ANY means the loopback");
   t.is(m(r.ks, k.NGM_KSOCKET_GETPEERNAME), 0);
   t.deepEqual(c.replies.pop()?.data, sin(LOOPBACK, 9));
