@@ -680,6 +680,8 @@ function ks_connect(pv: priv, so: ksocket, sa: Uint8Array): number {
   if (port === 0) return EADDRNOTAVAIL;
   if (addr !== 0 && addr !== INADDR_LOOPBACK) return ENETUNREACH;
   if ((so.so_state & KS_BOUND) === 0) ks_hostbind(pv, so, 0, 0);
+  // in_pcbconnect fixes the local address to the route's source.
+  if (so.laddr === 0) so.laddr = INADDR_LOOPBACK;
   so.faddr = addr === 0 ? INADDR_LOOPBACK : addr;
   so.fport = port;
   so.so_state |= KS_CONNECTED;

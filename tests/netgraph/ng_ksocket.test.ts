@@ -250,6 +250,9 @@ test.serial("messages: FreeBSD's checks and errnos; 127.0.0.1 only", async (t) =
   t.deepEqual(c.replies.pop()?.data, sin(LOOPBACK, 9));
   t.is(inv(k, k.vnet0, () => k.NG_SEND_DATA_ONLY(hook, mkpkt(k, new Uint8Array(101)))), k.EMSGSIZE);
   t.is(m(r.ks, k.NGM_KSOCKET_BIND, sin(LOOPBACK, 0)), k.EINVAL, "connect bound it already");
+  t.true(await waitfor(() => k.ng_ksocket_hostport(r.ks) !== 0));
+  t.is(m(r.ks, k.NGM_KSOCKET_GETNAME), 0);
+  t.deepEqual(c.replies.pop()?.data, sin(LOOPBACK, k.ng_ksocket_hostport(r.ks)), "connect chose the local address and a port");
   inv(k, k.vnet0, () => {
     for (const n of [...k.ng_nodes()]) k.ng_rmnode(n);
   });
