@@ -73,6 +73,7 @@ export * from "./netgraph/ng_hub.ts";
 export * from "./netgraph/ng_socket.ts";
 export * from "./netgraph/ng_ether.ts";
 export * from "./netgraph/ng_eiface.ts";
+export * from "./netgraph/ng_ksocket.ts";
 export * from "./netgraph/ng_parse.ts";
 export * from "./netgraph/ng_bridge.ts";
 export * from "./netgraph/ng_pipe.ts";
