@@ -23,9 +23,9 @@ import { prog_run, type prog_ctx } from "./libc.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 
 /** sysexits(3). */
-export const EX_USAGE = 64;
-export const EX_DATAERR = 65;
-export const EX_NOINPUT = 66;
+const EX_USAGE = 64;
+const EX_DATAERR = 65;
+const EX_NOINPUT = 66;
 
 /** One command of the plan: argv, what it reads on stdin, and whether its
  *  output names the new eiface (`show .:HOOK`, as IMUNES's `cut -f4`). */

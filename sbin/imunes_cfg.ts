@@ -270,6 +270,8 @@ export function tcl_list(src: string, firstline = 1): tcl_word[] {
       let depth = 1;
       i++;
       const from = i;
+      // The lines of the braces still open, for the message.
+      const open: number[] = [start];
       while (i < n) {
         const c = src[i];
         if (c === "\\" && i + 1 < n) {
@@ -278,11 +280,16 @@ export function tcl_list(src: string, firstline = 1): tcl_word[] {
           continue;
         }
         if (c === "\n") line++;
-        if (c === "{") depth++;
-        else if (c === "}" && --depth === 0) break;
+        if (c === "{") {
+          depth++;
+          open.push(line);
+        } else if (c === "}") {
+          open.pop();
+          if (--depth === 0) break;
+        }
         i++;
       }
-      if (depth !== 0) throw new tcl_syntax(start, "unmatched open brace in list");
+      if (depth !== 0) throw new tcl_syntax(start, `unmatched open brace in list${open.length > 1 ? ` (the last brace still open is on line ${open[open.length - 1]})` : ""}`);
       text = src.slice(from, i);
       i++;
       if (i < n && !TCL_SPACE.test(src[i])) throw new tcl_syntax(line, "list element in braces followed by text instead of space");
@@ -711,10 +718,10 @@ export function imn_check(topo: imn_topology): imn_checked {
   for (const l of topo.links) {
     const where = `link ${l.id}`;
     let skip = false;
+    for (const pid of l.peers) if (pid === "" || !byid.has(pid)) throw new imn_error(file, where, `missing link peer: node "${pid}" is not in the file`);
     for (const k of [0, 1] as const) {
-      const pid = l.peers[k];
-      const n = byid.get(pid);
-      if (pid === "" || n === undefined) throw new imn_error(file, where, `missing link peer: node "${pid}" is not in the file`);
+      const n = byid.get(l.peers[k]);
+      if (n === undefined) continue;
       const fid = l.peers_ifaces[k];
       const f = n.ifaces.find((x) => x.id === fid);
       if (f === undefined) throw new imn_error(file, where, fid === "" ? `missing link peer: no interface of ${n.name} (${n.id}) is on this link` : `missing link peer: ${n.name} (${n.id}) has no interface ${fid}`);

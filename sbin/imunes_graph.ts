@@ -7,7 +7,7 @@ import { IMN_L2, type imn_checked, type imn_link, type imn_node } from "./imunes
 
 /** How each node type is drawn. */
 const LOOK: Record<string, string> = {
-  router: 'shape=doublecircle, style=filled, fillcolor="#9cc3e6", fixedsize=false',
+  router: 'shape=octagon, style=filled, fillcolor="#9cc3e6"',
   pc: 'shape=box, style="filled,rounded", fillcolor="#fff2b3"',
   host: 'shape=box3d, style=filled, fillcolor="#f4cccc"',
   lanswitch: 'shape=box, style=filled, fillcolor="#b6d7a8", height=0.35',
@@ -63,7 +63,7 @@ export function imunes_dot(c: imn_checked, title: string): string {
   let s = `graph ${q(title)} {\n`;
   s += `  graph [label=${q(title)}, labelloc=t, fontname="Helvetica", fontsize=16, overlap=false, splines=true, nodesep=0.6, ranksep=1.1];\n`;
   s += '  node [fontname="Helvetica", fontsize=11];\n';
-  s += '  edge [fontname="Helvetica", fontsize=9, color="#444444", labelfloat=false];\n';
+  s += '  edge [fontname="Helvetica", fontsize=9, color="#444444", labeldistance=2.2, labelangle=30];\n';
   for (const n of c.topo.nodes) {
     const look = built.has(n.id) ? (LOOK[n.type] ?? SKIPPED) : SKIPPED;
     const extra = n.type === "router" && n.croutes4.length > 0 ? `\\n${n.croutes4.length} static route${n.croutes4.length > 1 ? "s" : ""}` : "";
