@@ -254,13 +254,13 @@ export async function imunes_terminate(ctx: prog_ctx, p: proc, exec: imn_exec, e
     ctx.stderr.write(`imunes: no running experiment with ID ${eid}\n`);
     return 1;
   }
+  // A half-built experiment has some of them: remove what is there.
+  const quiet: prog_ctx = { ...ctx, stderr: { write: () => {} } };
   for (const n of ex.checked.nodes) {
     if (IMN_L2.has(n.type)) continue;
-    const r = await exec(p, ["jail", "-r", node_jail(eid, n.id)], "", ctx);
-    if (r.status !== 0) return r.status;
+    await exec(p, ["jail", "-r", node_jail(eid, n.id)], "", quiet);
   }
-  const r = await exec(p, ["jail", "-r", eid], "", ctx);
-  if (r.status !== 0) return r.status;
+  await exec(p, ["jail", "-r", eid], "", quiet);
   imunes_runtime.delete(eid);
   ctx.stdout.write(`Terminated experiment ID = ${eid}\n`);
   return 0;

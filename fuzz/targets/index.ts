@@ -3,3 +3,4 @@
 import "./frames_inet.ts";
 import "./chaos_net.ts";
 import "./badcmd_sbin.ts";
+import "./imunes_topo.ts";
