@@ -90,6 +90,10 @@ export * from "./sbin/virtnet_kernel.ts";
 export * from "./sbin/virtnet_shims.ts";
 export * from "./sbin/virtnet_pcap.ts";
 export * from "./sbin/atf.ts";
+export * from "./sbin/imunes_cfg.ts";
+export * from "./sbin/imunes.ts";
+export * from "./sbin/imunes_graph.ts";
+export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
 
 /** Which kernel configuration this bundle is. */

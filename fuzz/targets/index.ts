@@ -6,3 +6,4 @@ import "./chaos_ng_links.ts";
 import "./badcmd_sbin.ts";
 import "./ngmsg_netgraph.ts";
 import "./chaos_netgraph.ts";
+import "./imunes_topo.ts";
