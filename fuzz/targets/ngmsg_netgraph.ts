@@ -60,6 +60,8 @@ function setup(w: world): ctx {
   let c = ctxs.get(w);
   return k.vnet_run(k.vnet0, "fuzz", () => {
     if (c === undefined) {
+      // Node types kept in modules loaded on demand join the lists too.
+      if (k.ng_findtype("ether") === null) k.sys_kldload(w.root, "ng_ether");
       const baseline = new Set(k.ng_nodes());
       c = { ctl: make_ctl(k), replies: [], typenodes: new Map(), baseline };
       ctxs.set(w, c);
