@@ -367,7 +367,8 @@ function ng_ether_rcv_lower(hook: ng_hook, item: ng_item): number {
       m = m_pullup(m, ETHER_HDR_LEN);
       if (m === null) return ENOBUFS;
     }
-    m.m_buf.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), m.m_data + ether_shost);
+    const lla = IF_LLADDR(ifp);
+    for (let i = 0; i < ETHER_ADDR_LEN; i++) m.m_buf[m.m_data + ether_shost + i] = lla[i];
   }
   return ether_output_frame(ifp, m);
 }
