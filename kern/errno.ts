@@ -51,6 +51,7 @@ export const EISCONN = 56;
 export const ENOTCONN = 57;
 export const ETIMEDOUT = 60;
 export const ECONNREFUSED = 61;
+export const ELOOP = 62;
 export const ENAMETOOLONG = 63;
 export const EHOSTDOWN = 64;
 export const EHOSTUNREACH = 65;
@@ -109,6 +110,7 @@ const errmsg: Record<number, string> = {
   [ENOTCONN]: "Socket is not connected",
   [ETIMEDOUT]: "Operation timed out",
   [ECONNREFUSED]: "Connection refused",
+  [ELOOP]: "Too many levels of symbolic links",
   [ENAMETOOLONG]: "File name too long",
   [EHOSTDOWN]: "Host is down",
   [EHOSTUNREACH]: "No route to host",
