@@ -62,16 +62,8 @@ kldstat extra; echo h=$?
       "Id Refs Address                Size Name\n" +
       " 1    1 0xffffffff80200000        0 kernel (/boot/kernel/kernel)\n" +
       "\tContains modules:\n\t\t Id Name\n" +
-      "\t\t  1 ether (0, 0, 0x0)\n" +
-      "\t\t  2 netgraph (0, 0, 0x0)\n" +
-      "\t\t  3 ng_hub (0, 0, 0x0)\n" +
-      "\t\t  4 ng_eiface (0, 0, 0x0)\n" +
-      "\t\t  5 ng_ksocket (0, 0, 0x0)\n" +
-      "\t\t  6 ng_bridge (0, 0, 0x0)\n" +
-      "\t\t  7 ng_pipe (0, 0, 0x0)\n" +
-      "\t\t  8 if_epair (0, 0, 0x0)\n" +
-      "\t\t  9 ng_socket (0, 0, 0x0)\n" +
-      "\t\t 10 if_lo (0, 0, 0x0)\n" +
+      "\t\t  1 ether (0, 0, 0x0)\n\t\t  2 netgraph (0, 0, 0x0)\n\t\t  3 ng_hub (0, 0, 0x0)\n" +
+      "\t\t  4 ng_eiface (0, 0, 0x0)\n\t\t  5 ng_ksocket (0, 0, 0x0)\n\t\t  6 ng_bridge (0, 0, 0x0)\n\t\t  7 ng_pipe (0, 0, 0x0)\n\t\t  8 if_epair (0, 0, 0x0)\n\t\t  9 ng_socket (0, 0, 0x0)\n\t\t 10 if_lo (0, 0, 0x0)\n" +
       "a=0\nb=1\nc=1\nd=1\ne=1\n" +
       // -i of a file that is not there: the header, then err(3).
       "Id Refs Address                Size Name\nf=1\ng=1\nh=1\n",
