@@ -3,7 +3,7 @@
 // their probabilities, queue overflow (drop-tail, drop-head), flow
 // scheduling, the messages and their binary layouts, and no leaks.
 import test from "ava";
-import { loadKernel, type Kernel } from "../helpers/builds.ts";
+import { loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { reply_catcher } from "./ng_helpers.ts";
 import { ngctl_msg } from "./ng_links_ascii.ts";
@@ -170,6 +170,19 @@ test("a 1500-byte frame at 10 Mbit/s with 20 ms delay: due 1219 + 20000 us later
   k.kern_run_until_idle();
   t.is(r.arrivals[0].hook, "u");
   t.is(r.arrivals[0].us - t1, 22000);
+  done(t, r);
+});
+
+test("with kern.hz=100000 the same frame arrives 1.2192 ms (1219 us) plus the delay later, to the 10 us tick", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  k.kern_boot({ seed: 0, hz: 100000 });
+  const r = pipe_rig(k);
+  t.is(r.setcfg(cfg(k, (c) => ((c.bandwidth = 10000000n), (c.delay = 20000n)))), 0);
+  to_tick(k);
+  const t0 = now_us(k);
+  t.is(r.send("u", 1500, 1), 0);
+  k.kern_run_until_idle();
+  t.is(r.arrivals[0].us - t0, 21220);
   done(t, r);
 });
 
