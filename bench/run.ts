@@ -345,8 +345,10 @@ const parts: part[] = [
           const f = c.figs.find((x) => x.id === `links/${kind}`);
           const v = f === undefined ? NaN : est(f, b).point;
           if (!Number.isFinite(e) || !Number.isFinite(v)) continue;
-          const cost = e / v;
-          const line = `${b}: ${label}: ${cost.toFixed(2)}x the cost of an epair hop (${cost <= 1.5 ? "within" : "over"} 1.5x)`;
+          // A broadcast is 15 hops at once: its cost is per copy delivered.
+          const copies = kind === "bridge16bc" ? 15 : 1;
+          const cost = e / v / copies;
+          const line = `${b}: ${label}: ${cost.toFixed(2)}x the cost of an epair hop${copies > 1 ? ` per copy (${(e / v).toFixed(1)}x per frame)` : ""} (${cost <= 1.5 ? "within" : "over"} 1.5x)`;
           notes.push(line);
           c.p.line(`  ${line}`);
         }
