@@ -230,6 +230,7 @@ const LINKS: [string, string][] = [
   ["bridge16", "ng_bridge, 16 links, known unicast"],
   ["bridge16bc", "ng_bridge, 16 links, broadcast to 15"],
   ["pipe", "ng_pipe, nothing configured"],
+  ["pipe_queued", "ng_pipe, through its queues (BER 10^12)"],
 ];
 const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
@@ -353,7 +354,7 @@ const parts: part[] = [
           c.p.line(`  ${line}`);
         }
       }
-      for (const kind of ["bridge2", "pipe", "epair"] as const) {
+      for (const kind of ["bridge2", "pipe", "pipe_queued", "epair"] as const) {
         const fa = fig_of(c, "links", `links/${kind}/alloc`, `heap allocated per frame, ${kind}`, "B/frame", "lower", { metric: "alloc" });
         await measure(c, pools, BUILDS, () => ({ op: "link_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `links: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
         news(c, fa);
