@@ -254,7 +254,8 @@ export function link_run(kind: link_kind, ms: number): number {
 /** Heap bytes allocated per frame, once warm. */
 export function link_alloc(kind: link_kind, n: number): number {
   const step = runner(kind);
-  for (let i = 0; i < 300; i++) step();
+  // Long enough a warm-up that the optimizing compiler has settled.
+  for (let i = 0; i < 3000; i++) step();
   const bursts = Math.ceil(n / LINK_BURST);
   const bytes = heap_allocated(() => {
     for (let i = 0; i < bursts; i++) step();
