@@ -37,6 +37,7 @@ export const ENOPROTOOPT = 42;
 export const EPROTONOSUPPORT = 43;
 export const ESOCKTNOSUPPORT = 44;
 export const EOPNOTSUPP = 45;
+export const EPFNOSUPPORT = 46;
 export const EAFNOSUPPORT = 47;
 export const EADDRINUSE = 48;
 export const EADDRNOTAVAIL = 49;
@@ -95,6 +96,7 @@ const errmsg: Record<number, string> = {
   [EPROTONOSUPPORT]: "Protocol not supported",
   [ESOCKTNOSUPPORT]: "Socket type not supported",
   [EOPNOTSUPP]: "Operation not supported",
+  [EPFNOSUPPORT]: "Protocol family not supported",
   [EAFNOSUPPORT]: "Address family not supported by protocol family",
   [EADDRINUSE]: "Address already in use",
   [EADDRNOTAVAIL]: "Can't assign requested address",

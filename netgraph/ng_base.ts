@@ -732,11 +732,10 @@ export function NG_RESPOND_MSG(here: ng_node, item: ng_item, resp: ng_mesg | nul
   const retaddr = item.retaddr;
   NG_FREE_ITEM(item);
   if (resp === null || retaddr === 0) return 0;
-  // "here" would be the sender's address in a queued item; delivery is direct.
-  void here;
   const dest = ng_ID2noderef(retaddr);
   if (dest === null) return ENOENT;
-  return ng_send_msg_node(dest, resp, 0, null);
+  // The response's return address is the responder (ng_address_ID).
+  return ng_send_msg_node(dest, resp, here.nd_ID, null);
 }
 
 function msg_str(msg: ng_mesg, off: number, size: number): string {

@@ -4,3 +4,6 @@ import "./frames_inet.ts";
 import "./chaos_net.ts";
 import "./chaos_ng_links.ts";
 import "./badcmd_sbin.ts";
+import "./ngmsg_netgraph.ts";
+import "./chaos_netgraph.ts";
+import "./imunes_topo.ts";
