@@ -35,7 +35,8 @@ echo "$ok of $n pairs answered"
 # expect: 12 of 12 pairs answered
 
 # pc1 to pc3 crosses router1 and router2: 1 + 10 + 2 ms each way, so the
-# round trip is about 26 ms.
+# round trip is 26 ms, and a little more: each ng_pipe sends on the ticks of
+# the (virtual) clock.
 himage pc1 ping -c 3 10.0.2.10
 
 # The link's parameters as vlink shows them, then a longer delay at run time.

@@ -245,3 +245,21 @@ test.serial("without --exec, lines from the standard input: NODE CMD, himage and
   t.regex(r.out, /\nn6\n/);
   t.regex(r.out, /\ni2 \(pc1:switch1 pc2:switch1 switch1:router1 router1:router2 router2:pc3 router2:router3 router3:hub1 hub1:pc4\)\n/);
 });
+
+test.serial("vlink changes bandwidth, BER and duplication, and -r resets the link", async (t) => {
+  const r = await run_script(`imunes -b -e i4 examples/imunes-3routers.json >/dev/null
+vlink -bw 5M -BER 1000 -dup 10% pc1:switch1
+vlink -s switch1:pc1
+jexec i4 ngctl msg l0: getcfg
+vlink -r pc1:switch1@i4
+vlink -s pc1:switch1
+vlink -l
+imunes -b -e i4 >/dev/null
+`, { cwd: root });
+  t.is(r.err, "");
+  t.regex(r.out, /^pc1:switch1@i4:\n\tbandwidth 5Mbps\n\tBER 1000\n\tduplicate 10%\n/);
+  t.regex(r.out, /Args:\t\{ bandwidth=5000000 .*downstream=\{ BER=1000 .*duplicate=10 .*upstream=\{ BER=1000 .*duplicate=10 /);
+  t.regex(r.out, /\npc1:switch1@i4:\n\tNo currently applied settings\.\n/);
+  t.regex(r.out, /\ni4 \(pc1:switch1 pc2:switch1 switch1:router1 router1:router2 router2:pc3 router2:router3 router3:hub1 hub1:pc4\)\n$/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
