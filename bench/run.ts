@@ -37,7 +37,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -47,6 +47,7 @@ function usage(): never {
       `  micro     mbuf and V_ access micro-benchmarks\n` +
       `  fwd       UDP through chains of H routers (forwarding)\n` +
       `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
+      `  links     frames across one hop: ng_bridge (2, 16 links), ng_pipe, epair\n` +
       `  func      per-function cost with benchmark.js (Table 2)\n` +
       `  mgmt      management latency (Table 1)\n` +
       `  idle      one active vnet among idle ones, queue ablation (Fig. 4)\n` +
@@ -224,6 +225,13 @@ const echo_sizes = (o: options): number[] => (o.quick ? [64, 1024, 8192] : [64, 
 const idle_N = (o: options): number[] => (o.quick ? [0, 16, 128, 1024] : [0, 16, 128, 1024, 10000]);
 const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000, 10000]);
 const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
+const LINKS: [string, string][] = [
+  ["epair", "epair hop (if_transmit to the peer's ether_input)"],
+  ["bridge2", "ng_bridge, 2 links, known unicast"],
+  ["bridge16", "ng_bridge, 16 links, known unicast"],
+  ["bridge16bc", "ng_bridge, 16 links, broadcast to 15"],
+  ["pipe", "ng_pipe, nothing configured"],
+];
 const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
 const parts: part[] = [
@@ -312,6 +320,44 @@ const parts: part[] = [
       }, 0);
       news(c, fa);
       news(c, fk);
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "links",
+    title: "Frames across one hop: netgraph (ng_bridge, ng_pipe) against epair",
+    estimate: (o) => LINKS.length * 2 * (rounds_of(o) + 3) * tp_est(o) + 10 * tp_est(o) + 4,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) for (const [kind] of LINKS) await run_job(c, pools[b], { op: "link", args: { kind, ms } }, tp_est(o), "links: warm-up");
+      for (const [kind, label] of LINKS) {
+        const f = fig_of(c, "links", `links/${kind}`, `64 B frames, ${label}`, "frame/s", "higher", { group: "links" });
+        await measure(c, pools, BUILDS, (_b, warm) => ({ op: "link", args: { kind, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `links: ${kind}`, (b, v) => f.samples[b].push(v.rate));
+        news(c, f);
+      }
+      const ep = c.figs.find((x) => x.id === "links/epair");
+      const notes: string[] = ["Each frame is a fresh mbuf freed at the far end. Target: a netgraph hop within 1.5x the cost of an epair hop, i.e. at least 2/3 of the epair's frame rate."];
+      for (const b of BUILDS) {
+        const e = ep === undefined ? NaN : est(ep, b).point;
+        for (const [kind, label] of LINKS) {
+          if (kind === "epair") continue;
+          const f = c.figs.find((x) => x.id === `links/${kind}`);
+          const v = f === undefined ? NaN : est(f, b).point;
+          if (!Number.isFinite(e) || !Number.isFinite(v)) continue;
+          const cost = e / v;
+          const line = `${b}: ${label}: ${cost.toFixed(2)}x the cost of an epair hop (${cost <= 1.5 ? "within" : "over"} 1.5x)`;
+          notes.push(line);
+          c.p.line(`  ${line}`);
+        }
+      }
+      for (const kind of ["bridge2", "pipe", "epair"] as const) {
+        const fa = fig_of(c, "links", `links/${kind}/alloc`, `heap allocated per frame, ${kind}`, "B/frame", "lower", { metric: "alloc" });
+        await measure(c, pools, BUILDS, () => ({ op: "link_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `links: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
+        news(c, fa);
+      }
+      c.notes.links = notes;
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
   },

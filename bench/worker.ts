@@ -7,6 +7,7 @@ import { kern_boot, mbuf_outstanding } from "../index.ts";
 import { micro } from "./wl_micro.ts";
 import { func_run } from "./wl_func.ts";
 import { mgmt_run, scale_run } from "./wl_mgmt.ts";
+import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
 import { imunes_run } from "./wl_imunes.ts";
 import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
@@ -51,6 +52,8 @@ const ops: Record<string, handler> = {
   func: (a) => func_run(str(a, "fn"), num(a, "max_time")),
   idle: (a) => ({ rate: idle_run(num(a, "N"), num(a, "ms")) }),
   ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
+  link: (a) => ({ rate: link_run(str(a, "kind") as link_kind, num(a, "ms")) }),
+  link_alloc: (a) => ({ bytes: link_alloc(str(a, "kind") as link_kind, num(a, "n")) }),
   imunes: (a) => imunes_run(num(a, "routers"), num(a, "pcs")),
 };
 

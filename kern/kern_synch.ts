@@ -19,9 +19,19 @@
 // it jumps while a command runs in the foreground, and keeps the pace of real
 // time otherwise (a background ping does not see minutes pass while the
 // script forks its next command, nor ARP entries age between commands).
+//
+// Real-time sources (an ng_ksocket's host UDP socket, the link to another
+// VirtNet process) hold the clock to real time while they live
+// (sched_realtime_hold/release): the clock never runs ahead of real time
+// counted from the first hold, a callout due later waits for a real timer,
+// and sleepers are not interrupted for want of events, since a datagram
+// from the host may still come and wake them (it brings the clock up to
+// real time first, sched_realtime_sync).  When the last source closes, the
+// clock jumps again.  Without a source none of this runs: one test of a
+// counter per pass of the idle loop.
 
 import { EINTR, EWOULDBLOCK } from "./errno.ts";
-import { callout, callout_init, callout_next_ns, callout_reset_ns, callout_run_next, callout_stop } from "./kern_timeout.ts";
+import { callout, callout_init, callout_next_ns, callout_reset_ns, callout_run_next, callout_stop, kern_advance_ns, nanouptime_ns } from "./kern_timeout.ts";
 import { taskqueue_pending, taskqueue_run } from "./subr_taskqueue.ts";
 
 class sleeper {
@@ -121,16 +131,104 @@ function sched_pace(): void {
   sched_kick();
 }
 
+// ---------------------------------------------------------------------------
+// Real-time sources.
+
+/** Live real-time sources; 0: pure virtual time. */
+let nrealtime = 0;
+/** The virtual and real (performance.now(), ms) times the pacing counts from. */
+let rt_vns = 0;
+let rt_rms = 0;
+/** The real timer that wakes the idle loop for the next paced callout, or
+ *  keeps the process alive while sleepers wait on the real world.  It is
+ *  referenced only while a simulated process waits: a run whose script is
+ *  over does not stay for a socket. */
+let rt_timer: ReturnType<typeof setTimeout> | null = null;
+
+/** A real-time source opens: from now on the clock keeps real time's pace. */
+export function sched_realtime_hold(): void {
+  if (nrealtime++ === 0) {
+    rt_vns = nanouptime_ns();
+    rt_rms = performance.now();
+  }
+}
+
+/** A real-time source closes; with the last one the clock jumps again. */
+export function sched_realtime_release(): void {
+  if (nrealtime === 0) return;
+  if (--nrealtime === 0) {
+    rt_timer_clear();
+    sched_kick();
+  }
+}
+
+/** Live real-time sources (for tests). */
+export function sched_realtime_sources(): number {
+  return nrealtime;
+}
+
+/** How far the clock may be now: the virtual time the pacing started at
+ *  plus the real time since. */
+function sched_realtime_limit(): number {
+  return rt_vns + (performance.now() - rt_rms) * 1e6;
+}
+
+/**
+ * sched_realtime_sync: something from the real world is about to enter the
+ * kernel (a datagram on a ksocket): move the clock up to real time, so that
+ * what it starts is stamped when it really came.  Only when nothing is due
+ * before (the idle loop fires overdue callouts itself, one at a time).
+ */
+export function sched_realtime_sync(): void {
+  if (nrealtime === 0) return;
+  sched_realtime_catch_up(sched_realtime_limit(), callout_next_ns());
+}
+
+function rt_timer_clear(): void {
+  if (rt_timer !== null) clearTimeout(rt_timer);
+  rt_timer = null;
+}
+
+function rt_timer_fire(): void {
+  rt_timer = null;
+  sched_kick();
+}
+
+/** Bring the clock up to `limit` when nothing is due before it. */
+function sched_realtime_catch_up(limit: number, next: number | null): void {
+  const now = nanouptime_ns();
+  if (limit > now && (next === null || next > limit) && !taskqueue_pending()) kern_advance_ns(limit - now);
+}
+
+/** With real-time sources: may the next callout fire now?  If not, the
+ *  clock catches up with real time while everyone waits (what happens next
+ *  is stamped with the real time it happens at, not with the time of the
+ *  last event), and a timer (or a datagram) brings the idle loop back. */
+function sched_realtime_due(limit: number): boolean {
+  const next = callout_next_ns();
+  if (next !== null && next <= limit) return true;
+  sched_realtime_catch_up(limit, next);
+  rt_timer_clear();
+  // Nothing scheduled: only the real world can wake the sleepers; the
+  // longest timer keeps the process alive meanwhile.
+  const ms = next === null ? 2 ** 31 - 1 : Math.min(2 ** 31 - 1, Math.max(1, Math.ceil((next - limit) / 1e6)));
+  rt_timer = setTimeout(rt_timer_fire, ms);
+  return false;
+}
+
 function sched_idle(): void {
   kick_scheduled = false;
+  if (nrealtime !== 0) rt_timer_clear();
   if (sched_external) {
     if (taskqueue_pending()) taskqueue_run();
     else if (yielders.length > 0) for (const y of yielders.splice(0)) y();
     else {
       const next = callout_next_ns();
       if (next === null) return;
-      const limit = sched_time_limit === null ? Infinity : sched_time_limit();
+      let limit = sched_time_limit === null ? Infinity : sched_time_limit();
+      if (nrealtime !== 0) limit = Math.min(limit, sched_realtime_limit());
       if (next > limit) {
+        if (nrealtime !== 0) sched_realtime_catch_up(limit, next);
         // Not yet: the next event is due later in real time.  (The timer
         // alone does not keep the process alive: the daemon's socket does.)
         if (sched_pace_timer !== null) clearTimeout(sched_pace_timer);
@@ -148,6 +246,8 @@ function sched_idle(): void {
   else if (yielders.length > 0) {
     // The queues are empty: those that only yielded go on before time moves.
     for (const y of yielders.splice(0)) y();
+  } else if (nrealtime !== 0 && !sched_realtime_due(sched_realtime_limit())) {
+    return;
   } else if (!callout_run_next()) {
     for (const set of [...sleepq.values()]) for (const s of [...set]) sleeper_done(s, EINTR);
     return;

@@ -224,3 +224,60 @@ export function typelist_dec(b: Uint8Array): { type_name: string; numnodes: numb
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// struct ng_mesg as bytes (a message carried inside another message, as
+// NGM_ASCII2BINARY and NGM_BINARY2ASCII carry one, or crossing a socket).
+
+/** Write msg's header at b[off] (NG_MESG_HDRLEN bytes; spare fields zero). */
+export function ng_mesg_hdr_enc(b: Uint8Array, off: number, h: ng_mesg["header"]): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  b[off] = h.version & 0xff;
+  b[off + 1] = 0;
+  dv.setUint16(off + 2, 0, true);
+  dv.setUint32(off + 4, h.arglen >>> 0, true);
+  dv.setUint32(off + 8, h.cmd >>> 0, true);
+  dv.setUint32(off + 12, h.flags >>> 0, true);
+  dv.setUint32(off + 16, h.token >>> 0, true);
+  dv.setUint32(off + 20, h.typecookie >>> 0, true);
+  ng_putstr(b, off + 24, NG_CMDSTRSIZ, h.cmdstr);
+}
+
+/** The header at b[off] (b must hold NG_MESG_HDRLEN bytes from off). */
+export function ng_mesg_hdr_dec(b: Uint8Array, off: number): ng_mesg["header"] {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    version: b[off],
+    arglen: dv.getUint32(off + 4, true),
+    cmd: dv.getUint32(off + 8, true),
+    flags: dv.getUint32(off + 12, true),
+    token: dv.getUint32(off + 16, true),
+    typecookie: dv.getUint32(off + 20, true),
+    cmdstr: ng_getstr(b, off + 24, NG_CMDSTRSIZ),
+  };
+}
+
+/** A whole message as bytes: header then its arglen bytes of data. */
+export function ng_mesg_enc(msg: ng_mesg): Uint8Array {
+  const b = new Uint8Array(NG_MESG_HDRLEN + msg.header.arglen);
+  ng_mesg_hdr_enc(b, 0, msg.header);
+  b.set(msg.data.subarray(0, msg.header.arglen), NG_MESG_HDRLEN);
+  return b;
+}
+
+/** A message from bytes, or null if b is shorter than its header says. */
+export function ng_mesg_dec(b: Uint8Array): ng_mesg | null {
+  if (b.length < NG_MESG_HDRLEN) return null;
+  const msg = new ng_mesg();
+  msg.header = ng_mesg_hdr_dec(b, 0);
+  if (b.length - NG_MESG_HDRLEN < msg.header.arglen) return null;
+  msg.data = b.slice(NG_MESG_HDRLEN, NG_MESG_HDRLEN + msg.header.arglen);
+  return msg;
+}
+
+// ---------------------------------------------------------------------------
+// Flow control messages (ng_message.h): sent along a connection, e.g. by
+// ng_ether when its interface's carrier comes or goes.
+export const NGM_FLOW_COOKIE = 851672668;
+export const NGM_LINK_IS_UP = 32;
+export const NGM_LINK_IS_DOWN = 33;

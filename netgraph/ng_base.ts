@@ -9,13 +9,14 @@
 // counting).  Items are reused from a free list so forwarding data allocates
 // nothing.
 
-import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOTCONN, ENXIO } from "../kern/errno.ts";
+import { EADDRINUSE, EEXIST, EINVAL, ENOENT, ENOSYS, ENOTCONN, ENXIO } from "../kern/errno.ts";
 import { SI_ORDER_FIRST, SI_SUB_NETGRAPH } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { panic } from "../kern/subr_prf.ts";
+import { callout, callout_reset, callout_stop } from "../kern/kern_timeout.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, type vnet } from "../net/vnet.ts";
 import {
   HK_INVALID,
@@ -25,6 +26,14 @@ import {
   NGF_REALLY_DIE,
   NGF_CLOSING,
   NGM_CONNECT,
+  ng_mesg_hdr_enc,
+  ng_mesg_hdr_dec,
+  NG_MESG_HDRLEN,
+  NG_CMDSTRSIZ,
+  NGM_TEXT_STATUS,
+  NGM_TEXT_CONFIG,
+  NGM_BINARY2ASCII,
+  NGM_ASCII2BINARY,
   NGM_GENERIC_COOKIE,
   NGM_LISTHOOKS,
   NGM_LISTNAMES,
@@ -53,8 +62,29 @@ import {
   ngm_connect_dec,
   ngm_mkpeer_dec,
   nodeinfo_enc,
-  type ng_mesg,
+  ng_mesg,
 } from "./netgraph.ts";
+import {
+  ng_parse,
+  ng_parse_array_type,
+  ng_parse_cbuf,
+  ng_parse_get_u32,
+  ng_parse_hint32_type,
+  ng_parse_hookbuf_type,
+  ng_parse_ng_mesg_type,
+  ng_parse_nodebuf_type,
+  ng_parse_pathbuf_type,
+  ng_parse_string_type,
+  ng_parse_struct_type,
+  ng_parse_typebuf_type,
+  ng_parse_uint32_type,
+  ng_unparse,
+  type ng_cmdlist,
+  type ng_intp,
+  type ng_parse_array_info,
+  type ng_parse_struct_field,
+  type ng_parse_type,
+} from "./ng_parse.ts";
 
 // ---------------------------------------------------------------------------
 // struct ng_type, ng_node, ng_hook, ng_item
@@ -74,6 +104,9 @@ export interface ng_type {
   connect?: (hook: ng_hook) => number;
   rcvdata?: (hook: ng_hook, item: ng_item) => number;
   disconnect?: (hook: ng_hook) => number;
+  /** The type's commands and the parse types of their arguments, for
+   *  NGM_ASCII2BINARY and NGM_BINARY2ASCII (ng_parse.ts). */
+  cmdlist?: readonly ng_cmdlist[];
   /** Number of nodes of this type, all vnets (refs in FreeBSD). */
   refs?: number;
 }
@@ -166,6 +199,92 @@ export function NG_HOOK_IS_VALID(hook: ng_hook): boolean {
 export function NG_NODE_NUMHOOKS(node: ng_node): number {
   return node.nd_numhooks;
 }
+
+// ---------------------------------------------------------------------------
+// Parse types of the generic messages' arguments (ng_message.h's
+// NG_GENERIC_*_INFO) and the generic command list.
+
+function DEFINE_PARSE_STRUCT_TYPE(fields: ng_parse_struct_field[]): ng_parse_type {
+  return { supertype: ng_parse_struct_type, info: fields };
+}
+
+export const ng_generic_mkpeer_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "type", type: ng_parse_typebuf_type },
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+]);
+export const ng_generic_connect_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "path", type: ng_parse_pathbuf_type },
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+]);
+export const ng_generic_name_type = DEFINE_PARSE_STRUCT_TYPE([{ name: "name", type: ng_parse_nodebuf_type }]);
+export const ng_generic_rmhook_type = DEFINE_PARSE_STRUCT_TYPE([{ name: "hook", type: ng_parse_hookbuf_type }]);
+export const ng_generic_nodeinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "name", type: ng_parse_nodebuf_type },
+  { name: "type", type: ng_parse_typebuf_type },
+  { name: "id", type: ng_parse_hint32_type },
+  { name: "hooks", type: ng_parse_uint32_type },
+]);
+export const ng_generic_typeinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "typename", type: ng_parse_typebuf_type },
+  { name: "numnodes", type: ng_parse_uint32_type },
+]);
+export const ng_generic_linkinfo_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "ourhook", type: ng_parse_hookbuf_type },
+  { name: "peerhook", type: ng_parse_hookbuf_type },
+  { name: "nodeinfo", type: ng_generic_nodeinfo_type },
+]);
+
+/** The length of struct namelist's and struct typelist's arrays: the 32-bit
+ *  count just before them. */
+function ng_generic_list_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  return ng_parse_get_u32(b, buf - 4);
+}
+
+/** The length of struct hooklist's link array: its nodeinfo.hooks. */
+function ng_generic_linkinfo_getLength(type: ng_parse_type, b: Uint8Array, start: number, buf: number): number {
+  return ng_parse_get_u32(b, start + NG_NODESIZ + NG_TYPESIZ + 4);
+}
+
+const ng_nodeinfoarray_type_info: ng_parse_array_info = { elementType: ng_generic_nodeinfo_type, getLength: ng_generic_list_getLength };
+const ng_generic_nodeinfoarray_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_nodeinfoarray_type_info };
+const ng_typeinfoarray_type_info: ng_parse_array_info = { elementType: ng_generic_typeinfo_type, getLength: ng_generic_list_getLength };
+const ng_generic_typeinfoarray_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_typeinfoarray_type_info };
+const ng_generic_linkinfo_array_type_info: ng_parse_array_info = { elementType: ng_generic_linkinfo_type, getLength: ng_generic_linkinfo_getLength };
+const ng_generic_linkinfo_array_type: ng_parse_type = { supertype: ng_parse_array_type, info: ng_generic_linkinfo_array_type_info };
+
+export const ng_generic_typelist_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "numtypes", type: ng_parse_uint32_type },
+  { name: "typeinfo", type: ng_generic_typeinfoarray_type },
+]);
+export const ng_generic_hooklist_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "nodeinfo", type: ng_generic_nodeinfo_type },
+  { name: "linkinfo", type: ng_generic_linkinfo_array_type },
+]);
+export const ng_generic_listnodes_type = DEFINE_PARSE_STRUCT_TYPE([
+  { name: "numnames", type: ng_parse_uint32_type },
+  { name: "nodeinfo", type: ng_generic_nodeinfoarray_type },
+]);
+
+/** The generic commands and how their arguments convert to and from ASCII. */
+export const ng_generic_cmds: readonly ng_cmdlist[] = [
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_SHUTDOWN, name: "shutdown", mesgType: null, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_MKPEER, name: "mkpeer", mesgType: ng_generic_mkpeer_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_CONNECT, name: "connect", mesgType: ng_generic_connect_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_NAME, name: "name", mesgType: ng_generic_name_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_RMHOOK, name: "rmhook", mesgType: ng_generic_rmhook_type, respType: null },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_NODEINFO, name: "nodeinfo", mesgType: null, respType: ng_generic_nodeinfo_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTHOOKS, name: "listhooks", mesgType: null, respType: ng_generic_hooklist_type },
+  // The same reply as NGM_LISTNODES.
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTNAMES, name: "listnames", mesgType: null, respType: ng_generic_listnodes_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTNODES, name: "listnodes", mesgType: null, respType: ng_generic_listnodes_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_LISTTYPES, name: "listtypes", mesgType: null, respType: ng_generic_typelist_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_TEXT_CONFIG, name: "textconfig", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_TEXT_STATUS, name: "textstatus", mesgType: null, respType: ng_parse_string_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_ASCII2BINARY, name: "ascii2binary", mesgType: ng_parse_ng_mesg_type, respType: ng_parse_ng_mesg_type },
+  { cookie: NGM_GENERIC_COOKIE, cmd: NGM_BINARY2ASCII, name: "binary2ascii", mesgType: ng_parse_ng_mesg_type, respType: ng_parse_ng_mesg_type },
+];
 
 // ---------------------------------------------------------------------------
 // Types (global) and nodes (per vnet)
@@ -389,13 +508,17 @@ export function ng_path2noderef(here: ng_node | null, address: string): { error:
 // Hooks and connections
 
 /** ng_add_hook: a new (unconnected) hook on node, after the type's newhook. */
-function ng_add_hook(node: ng_node, name: string): { error: number; hook: ng_hook | null } {
+function ng_add_hook(node: ng_node, name: string, peer: ng_hook | null = null): { error: number; hook: ng_hook | null } {
   if (name.length === 0 || !ng_strfits(name, NG_HOOKSIZ)) return { error: EINVAL, hook: null };
   if (!NG_NODE_IS_VALID(node)) return { error: EINVAL, hook: null };
   if (ng_findhook(node, name) !== null) return { error: EEXIST, hook: null };
   const hook = new ng_hook(node);
   hook.hk_name = name;
   hook.hk_flags = HK_INVALID;
+  // As in ng_con_nodes, the second hook of a connection already points at
+  // the first when its node's newhook runs (ng_bridge refuses a link to
+  // itself by looking at NG_PEER_NODE).
+  hook.hk_peer = peer;
   if (node.nd_type.newhook !== undefined) {
     const error = node.nd_type.newhook(node, hook, name);
     if (error !== 0) return { error, hook: null };
@@ -455,7 +578,7 @@ export function ng_con_nodes(node: ng_node, name: string, node2: ng_node, name2:
   if (node === node2 && name === name2) return EINVAL;
   const a = ng_add_hook(node, name);
   if (a.hook === null) return a.error;
-  const b = ng_add_hook(node2, name2);
+  const b = ng_add_hook(node2, name2, a.hook);
   if (b.hook === null) {
     ng_destroy_hook(a.hook);
     return b.error;
@@ -498,6 +621,56 @@ export function NG_FWD_ITEM_HOOK(item: ng_item, hook: ng_hook | null): number {
   return ng_deliver_data(peer, item);
 }
 
+/** How deeply direct data deliveries are nested right now. */
+let ng_depth = 0;
+/**
+ * Past this many nested deliveries a data item is queued instead of
+ * applied (ng_snd_item queues when less than a quarter of the thread's
+ * stack is left).  Only a loop in the graph (hubs or bridges joined in a
+ * ring) gets this deep; without it a broadcast storm would overflow the
+ * stack.  The queue is worked by ngthread, which FreeBSD runs as soon as a
+ * CPU is free; here it runs on the next tick, so a storm moves at one
+ * round per tick of virtual time instead of holding the run loop forever.
+ */
+export const NG_MAX_DEPTH = 64;
+let ngq_head: ng_item | null = null;
+let ngq_tail: ng_item | null = null;
+const ngthread_callout = new callout();
+
+function ng_queue_data(dest: ng_hook, item: ng_item): number {
+  item.el_dest = dest.hk_node;
+  item.el_hook = dest;
+  item.next = null;
+  if (ngq_tail === null) ngq_head = item;
+  else ngq_tail.next = item;
+  ngq_tail = item;
+  if (ngthread_callout.c_heapidx < 0) callout_reset(ngthread_callout, 1, ngthread, null);
+  return 0;
+}
+
+/** ngthread: apply what was queued before this run; what the items queue
+ *  in turn waits for the next one.  An item whose hook or node went away
+ *  meanwhile is freed. */
+function ngthread(): void {
+  let item = ngq_head;
+  ngq_head = ngq_tail = null;
+  while (item !== null) {
+    const next: ng_item | null = item.next;
+    item.next = null;
+    const hook = item.el_hook;
+    if (hook === null || !NG_HOOK_IS_VALID(hook) || !NG_NODE_IS_VALID(hook.hk_node)) NG_FREE_ITEM(item);
+    else ng_deliver_data(hook, item);
+    item = next;
+  }
+}
+
+/** Items waiting in the netgraph queue (for tests and leak checks). */
+export function ng_queued(): number {
+  let n = 0;
+  for (let it = ngq_head; it !== null; it = it.next) n++;
+  return n;
+}
+
 function ng_deliver_data(dest: ng_hook, item: ng_item): number {
   const node = dest.hk_node;
   item.el_dest = node;
@@ -507,9 +680,16 @@ function ng_deliver_data(dest: ng_hook, item: ng_item): number {
     NG_FREE_ITEM(item);
     return ENXIO;
   }
+  if (ng_depth >= NG_MAX_DEPTH) return ng_queue_data(dest, item);
   const save = CURVNET_SET(node.nd_vnet as vnet, "ng_apply_item");
-  const error = fn(dest, item);
-  CURVNET_RESTORE(save);
+  ng_depth++;
+  let error: number;
+  try {
+    error = fn(dest, item);
+  } finally {
+    ng_depth--;
+    CURVNET_RESTORE(save);
+  }
   return error;
 }
 
@@ -552,11 +732,10 @@ export function NG_RESPOND_MSG(here: ng_node, item: ng_item, resp: ng_mesg | nul
   const retaddr = item.retaddr;
   NG_FREE_ITEM(item);
   if (resp === null || retaddr === 0) return 0;
-  // "here" would be the sender's address in a queued item; delivery is direct.
-  void here;
   const dest = ng_ID2noderef(retaddr);
   if (dest === null) return ENOENT;
-  return ng_send_msg_node(dest, resp, 0, null);
+  // The response's return address is the responder (ng_address_ID).
+  return ng_send_msg_node(dest, resp, here.nd_ID, null);
 }
 
 function msg_str(msg: ng_mesg, off: number, size: number): string {
@@ -663,19 +842,170 @@ export function ng_generic_msg(here: ng_node, item: ng_item, lasthook: ng_hook |
       });
       break;
     }
+    case NGM_BINARY2ASCII:
+      ({ error, resp } = ng_generic_binary2ascii(here, msg));
+      break;
+    case NGM_ASCII2BINARY:
+      ({ error, resp } = ng_generic_ascii2binary(here, msg));
+      break;
+    case NGM_TEXT_CONFIG:
+    case NGM_TEXT_STATUS:
+      // Generic commands the node's own type answers, if it has rcvmsg:
+      // the message goes to it as it came.
+      if (here.nd_type.rcvmsg !== undefined) {
+        item.msg = msg;
+        return here.nd_type.rcvmsg(here, item, lasthook);
+      }
+      error = EINVAL;
+      break;
     default:
       error = EINVAL;
       break;
   }
-  void lasthook;
   if (resp !== null && error === 0) NG_RESPOND_MSG(here, item, resp);
   else NG_FREE_ITEM(item);
   return error;
 }
 
+/** Room for the converted form, as FreeBSD's hard-coded 20 kB. */
+const NG_ASCII_BUFSIZE = 20 * 1024;
+
+/** The command of cmdlist (the node type's, then the generic list) that
+ *  matches, or null. */
+function ng_find_cmd(here: ng_node, match: (c: ng_cmdlist) => boolean): ng_cmdlist | null {
+  for (const c of here.nd_type.cmdlist ?? []) if (match(c)) return c;
+  for (const c of ng_generic_cmds) if (match(c)) return c;
+  return null;
+}
+
+/** NGM_BINARY2ASCII: the argument is a binary struct ng_mesg; the response
+ *  is the same header with the command's name in cmdstr and the ASCII form
+ *  of its arguments (NUL-terminated) as data. */
+function ng_generic_binary2ascii(here: ng_node, msg: ng_mesg): { error: number; resp: ng_mesg | null } {
+  const arglen = msg.header.arglen;
+  if (arglen > msg.data.length || arglen < NG_MESG_HDRLEN) return { error: EINVAL, resp: null };
+  const arg = msg.data.subarray(0, arglen);
+  const binary = ng_mesg_hdr_dec(arg, 0);
+  if (arglen - NG_MESG_HDRLEN < binary.arglen) return { error: EINVAL, resp: null };
+
+  const c = ng_find_cmd(here, (c) => binary.typecookie === c.cookie && binary.cmd === c.cmd);
+  if (c === null) return { error: ENOSYS, resp: null };
+  const argstype = (binary.flags & NGF_RESP) !== 0 ? c.respType : c.mesgType;
+  let text = "";
+  if (argstype !== null) {
+    const cbuf = new ng_parse_cbuf(NG_ASCII_BUFSIZE);
+    const error = ng_unparse(argstype, arg, NG_MESG_HDRLEN, cbuf);
+    if (error !== 0) return { error, resp: null };
+    text = cbuf.s;
+  }
+  // The text is ASCII (unparse escapes everything else).
+  const bufSize = text.length + 1;
+  const resp = NG_MKRESPONSE(msg, NG_MESG_HDRLEN + bufSize);
+  const ascii = { ...binary, cmdstr: c.name.slice(0, NG_CMDSTRSIZ - 1), arglen: bufSize };
+  ng_mesg_hdr_enc(resp.data, 0, ascii);
+  for (let i = 0; i < text.length; i++) resp.data[NG_MESG_HDRLEN + i] = text.charCodeAt(i);
+  return { error: 0, resp };
+}
+
+/** NGM_ASCII2BINARY: the argument is a struct ng_mesg whose cmdstr names
+ *  the command and whose data is its arguments in ASCII; the response is
+ *  the binary message (header with cmd and typecookie filled in). */
+function ng_generic_ascii2binary(here: ng_node, msg: ng_mesg): { error: number; resp: ng_mesg | null } {
+  const arglen = msg.header.arglen;
+  if (arglen > msg.data.length || arglen < NG_MESG_HDRLEN + 1) return { error: EINVAL, resp: null };
+  const arg = msg.data.subarray(0, arglen);
+  const ascii = ng_mesg_hdr_dec(arg, 0);
+  if (ascii.arglen < 1 || arglen < NG_MESG_HDRLEN + ascii.arglen) return { error: EINVAL, resp: null };
+  arg[NG_MESG_HDRLEN + ascii.arglen - 1] = 0;
+
+  const c = ng_find_cmd(here, (c) => ascii.cmdstr === c.name);
+  if (c === null) return { error: ENOSYS, resp: null };
+  const binary = { ...ascii, cmd: c.cmd, typecookie: c.cookie };
+  const argstype = (binary.flags & NGF_RESP) !== 0 ? c.respType : c.mesgType;
+  // The binary message is built behind a copy of its header, which types
+  // that look back from their data (struct ng_mesg's) see.
+  const out = new Uint8Array(NG_MESG_HDRLEN + NG_ASCII_BUFSIZE);
+  ng_mesg_hdr_enc(out, 0, binary);
+  const bufSize: ng_intp = { v: 0 };
+  if (argstype !== null) {
+    const off: ng_intp = { v: 0 };
+    bufSize.v = NG_ASCII_BUFSIZE;
+    const error = ng_parse(argstype, arg.subarray(NG_MESG_HDRLEN, NG_MESG_HDRLEN + ascii.arglen), off, out, bufSize, NG_MESG_HDRLEN);
+    if (error !== 0) return { error, resp: null };
+  }
+  binary.arglen = bufSize.v;
+  const resp = NG_MKRESPONSE(msg, NG_MESG_HDRLEN + bufSize.v);
+  ng_mesg_hdr_enc(resp.data, 0, binary);
+  resp.data.set(out.subarray(NG_MESG_HDRLEN, NG_MESG_HDRLEN + bufSize.v), NG_MESG_HDRLEN);
+  return { error: 0, resp };
+}
+
 /** Every node of curvnet (for tests and the kernel debugger). */
 export function ng_nodes(): readonly ng_node[] {
   return ng_state().nodes;
+}
+
+// ---------------------------------------------------------------------------
+// Callouts on behalf of a node (ng_callout, ng_uncallout)
+
+/** ng_item_fn: what a node's callout runs. */
+export type ng_item_fn = (node: ng_node, hook: ng_hook | null, arg1: unknown, arg2: number) => void;
+
+/** The state ng_callout keeps with a callout (the NGQF_FN item in FreeBSD). */
+class ng_callout_item {
+  node: ng_node;
+  hook: ng_hook | null;
+  fn: ng_item_fn;
+  arg1: unknown;
+  arg2: number;
+  constructor(node: ng_node, hook: ng_hook | null, fn: ng_item_fn, arg1: unknown, arg2: number) {
+    this.node = node;
+    this.hook = hook;
+    this.fn = fn;
+    this.arg1 = arg1;
+    this.arg2 = arg2;
+  }
+}
+
+const ng_callout_items = new WeakMap<callout, ng_callout_item>();
+
+/** ng_callout_trampoline: run the function in the node's vnet, unless the
+ *  node (or the hook) has gone invalid meanwhile (ng_apply_item's check). */
+function ng_callout_trampoline(c: callout): void {
+  const it = ng_callout_items.get(c);
+  if (it === undefined) return;
+  const node = it.node;
+  if (!NG_NODE_IS_VALID(node)) return;
+  if (it.hook !== null && !NG_HOOK_IS_VALID(it.hook)) return;
+  const save = CURVNET_SET(node.nd_vnet as vnet, "ng_callout_trampoline");
+  it.fn(node, it.hook, it.arg1, it.arg2);
+  CURVNET_RESTORE(save);
+}
+
+/** ng_callout: run fn(node, hook, arg1, arg2) `ticks` ticks from now, as the
+ *  node's own work.  The item is reused when the callout is re-armed with
+ *  the same function, so a periodic timer allocates nothing per period. */
+export function ng_callout(c: callout, node: ng_node, hook: ng_hook | null, ticks: number, fn: ng_item_fn, arg1: unknown, arg2: number): number {
+  let it = ng_callout_items.get(c);
+  if (it === undefined) {
+    it = new ng_callout_item(node, hook, fn, arg1, arg2);
+    ng_callout_items.set(c, it);
+  } else {
+    it.node = node;
+    it.hook = hook;
+    it.fn = fn;
+    it.arg1 = arg1;
+    it.arg2 = arg2;
+  }
+  callout_reset(c, ticks, ng_callout_trampoline, c);
+  return 0;
+}
+
+/** ng_uncallout: 1 if a pending run was cancelled. */
+export function ng_uncallout(c: callout, node: ng_node): number {
+  void node;
+  const rval = callout_stop(c);
+  return rval > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { SI_ORDER_ANY, SI_SUB_DRIVERS } from "../kern/kernel.ts";
 import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { NG_ABI_VERSION, type ng_mesg } from "./netgraph.ts";
+import type { ng_cmdlist } from "./ng_parse.ts";
 import {
   NGI_GET_MSG,
   NG_FREE_ITEM,
@@ -94,6 +95,9 @@ function ng_hub_shutdown(node: ng_node): number {
   return 0;
 }
 
+/** The hub's one command; it takes no argument. */
+const ng_hub_cmdlist: readonly ng_cmdlist[] = [{ cookie: NGM_HUB_COOKIE, cmd: NGM_HUB_SET_PERSISTENT, name: "setpersistent", mesgType: null, respType: null }];
+
 export const ng_hub_typestruct: ng_type = {
   version: NG_ABI_VERSION,
   name: NG_HUB_NODE_TYPE,
@@ -102,6 +106,7 @@ export const ng_hub_typestruct: ng_type = {
   shutdown: ng_hub_shutdown,
   rcvdata: ng_hub_rcvdata,
   disconnect: ng_hub_disconnect,
+  cmdlist: ng_hub_cmdlist,
 };
 
 /** The type registers itself when the module loads (NETGRAPH_INIT). */

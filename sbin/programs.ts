@@ -27,6 +27,7 @@ import { dmesg_main } from "./dmesg.ts";
 import { kldstat_main } from "./kldstat.ts";
 import { kldload_main } from "./kldload.ts";
 import { kldunload_main } from "./kldunload.ts";
+import { ngctl_main } from "./ngctl.ts";
 import { make_imunes_main } from "./imunes.ts";
 import { make_himage_main } from "./himage.ts";
 import { make_vlink_main } from "./vlink.ts";
@@ -235,6 +236,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   netstat: "/usr/bin",
   arp: "/usr/sbin",
   tcpdump: "/usr/sbin",
+  ngctl: "/usr/sbin",
   imunes: "/usr/local/bin",
   himage: "/usr/local/bin",
   vlink: "/usr/local/bin",
@@ -279,6 +281,7 @@ programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
 programs.set("tcpdump", tcpdump_main);
+programs.set("ngctl", ngctl_main);
 
 /** Run argv as a child with `stdin`, collecting its standard output (the
  *  $(...) of IMUNES's scripts); its errors go to the caller's stderr. */
