@@ -4,7 +4,7 @@
 # 10 Mbit/s link with a bit error rate of 1 in 100,000.  `imunes -b` builds
 # it as IMUNES does on FreeBSD: a vnet jail per node, ng_eiface interfaces,
 # ng_bridge and ng_hub, an ng_pipe for every link.
-imunes -b -e i3r examples/imunes-3routers.json
+imunes -b -e i3r examples/imunes-3routers.json || exit 1
 # expect: Experiment ID = i3r
 
 # Every PC pings every other.  A frame can be lost on the lossy link, so a

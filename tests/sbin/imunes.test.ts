@@ -263,3 +263,16 @@ imunes -b -e i4 >/dev/null
   t.regex(r.out, /\ni4 \(pc1:switch1 pc2:switch1 switch1:router1 router1:router2 router2:pc3 router2:router3 router3:hub1 hub1:pc4\)\n$/);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("ifconfig IF link|ether|lladdr ADDR sets the link-level address (IMUNES's getMacIfcCmd), as FreeBSD's does", async (t) => {
+  const r = await run_script(`ifconfig epair create >/dev/null
+ifconfig epair0a link 42:00:aa:00:00:01
+ifconfig epair0a ether | grep ether
+ifconfig epair0a ether 42:0:aa:0:0:2 mtu 1400
+ifconfig epair0a | grep -E 'ether|mtu'
+ifconfig epair0a lladdr 42:00:aa:00:00:zz; echo "status $?"
+ifconfig lo0 link 42:00:aa:00:00:03; echo "status $?"
+`);
+  t.is(r.out, "\tether 42:00:aa:00:00:01\n" + "epair0a: flags=8842<BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1400\n\tether 42:00:aa:00:00:02\n" + "status 1\nstatus 1\n");
+  t.is(r.err, "ifconfig: malformed link-level address\nifconfig: ioctl (set lladdr): Operation not supported by device\n");
+});
