@@ -274,5 +274,5 @@ ifconfig epair0a lladdr 42:00:aa:00:00:zz; echo "status $?"
 ifconfig lo0 link 42:00:aa:00:00:03; echo "status $?"
 `);
   t.is(r.out, "\tether 42:00:aa:00:00:01\n" + "epair0a: flags=8842<BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1400\n\tether 42:00:aa:00:00:02\n" + "status 1\nstatus 1\n");
-  t.is(r.err, "ifconfig: malformed link-level address\nifconfig: ioctl (set lladdr): Operation not supported by device\n");
+  t.is(r.err, "ifconfig: malformed link-level address\nifconfig: ioctl (set lladdr): Invalid argument\n");
 });
