@@ -414,6 +414,7 @@ function if_attach_internal(ifp: ifnet, vmove: boolean): void {
   if_link_ifnet(ifp);
   for (const dp of domains) if (dp.dom_ifattach !== undefined) ifp.if_afdata.set(dp.dom_family, dp.dom_ifattach(ifp));
   rt_ifannouncemsg_hook?.(ifp, IFAN_ARRIVAL);
+  for (const f of ifnet_arrival_event.slice()) f(ifp);
 }
 
 /** if_attach(ifp): make the interface visible in curvnet. */
@@ -596,6 +597,10 @@ export function if_link_state_change(ifp: ifnet, state: number): void {
   // (do_link_state_change, run at once rather than from if_linktask.)
   if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
 }
+
+/** EVENTHANDLER(ifnet_arrival_event): an interface attached (or moved in,
+ *  or renamed). */
+export const ifnet_arrival_event: ((ifp: ifnet) => void)[] = [];
 
 /** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
 export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
@@ -898,6 +903,8 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       if (ifunit(nn) !== null) return EEXIST;
       ifp.if_xname = nn;
       if (ifp.if_addr !== null) (ifp.if_addr.ifa_addr as sockaddr_dl).sdl_data = nn;
+      // if_rename announces the interface again under its new name.
+      for (const f of ifnet_arrival_event.slice()) f(ifp);
       return 0;
     }
   }
