@@ -13,7 +13,7 @@ import { AF_INET } from "../kern/socket.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { domains, pffinddomain } from "../kern/uipc_domain.ts";
 import { KASSERT, printf } from "../kern/subr_prf.ts";
-import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
+import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
 import {
@@ -870,6 +870,14 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       if (error !== 0) return error;
       ifp.if_description = ifr.ifr_data ?? "";
       return 0;
+    case SIOCSIFLLADDR: {
+      // ifconfig IF ether|lladdr|link ADDR.
+      error = priv_check_cred(cred, PRIV_NET_SETLLADDR);
+      if (error !== 0) return error;
+      const ll = ifr.ifr_lladdr;
+      if (ll === undefined) return EINVAL;
+      return if_setlladdr(ifp, ll, ll.length);
+    }
     case SIOCSIFMTU: {
       error = priv_check_cred(cred, PRIV_NET_SETIFMTU);
       if (error !== 0) return error;
