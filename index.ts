@@ -70,8 +70,13 @@ export * from "./netinet/in_proto.ts";
 export * from "./netgraph/netgraph.ts";
 export * from "./netgraph/ng_base.ts";
 export * from "./netgraph/ng_hub.ts";
+export * from "./netgraph/ng_socket.ts";
+export * from "./netgraph/ng_ether.ts";
+export * from "./netgraph/ng_eiface.ts";
 export * from "./netgraph/ng_ksocket.ts";
 export * from "./netgraph/ng_parse.ts";
+export * from "./netgraph/ng_bridge.ts";
+export * from "./netgraph/ng_pipe.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";
@@ -85,6 +90,10 @@ export * from "./sbin/virtnet_kernel.ts";
 export * from "./sbin/virtnet_shims.ts";
 export * from "./sbin/virtnet_pcap.ts";
 export * from "./sbin/atf.ts";
+export * from "./sbin/imunes_cfg.ts";
+export * from "./sbin/imunes.ts";
+export * from "./sbin/imunes_graph.ts";
+export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
 
 /** Which kernel configuration this bundle is. */

@@ -37,7 +37,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "func", "mgmt", "idle", "scale", "parallel", "netns"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -47,10 +47,12 @@ function usage(): never {
       `  micro     mbuf and V_ access micro-benchmarks\n` +
       `  fwd       UDP through chains of H routers (forwarding)\n` +
       `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
+      `  links     frames across one hop: ng_bridge (2, 16 links), ng_pipe, epair\n` +
       `  func      per-function cost with benchmark.js (Table 2)\n` +
       `  mgmt      management latency (Table 1)\n` +
       `  idle      one active vnet among idle ones, queue ablation (Fig. 4)\n` +
       `  scale     create and destroy N vnets: time and memory\n` +
+      `  imunes    load an IMUNES topology of 1,000 PCs (10 lanswitches, 10 routers), every PC's first ping\n` +
       `  parallel  the same workload in 1 and 2 workers\n` +
       `  netns     Linux network namespaces (needs root)\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
@@ -223,6 +225,13 @@ const echo_sizes = (o: options): number[] => (o.quick ? [64, 1024, 8192] : [64, 
 const idle_N = (o: options): number[] => (o.quick ? [0, 16, 128, 1024] : [0, 16, 128, 1024, 10000]);
 const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000, 10000]);
 const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
+const LINKS: [string, string][] = [
+  ["epair", "epair hop (if_transmit to the peer's ether_input)"],
+  ["bridge2", "ng_bridge, 2 links, known unicast"],
+  ["bridge16", "ng_bridge, 16 links, known unicast"],
+  ["bridge16bc", "ng_bridge, 16 links, broadcast to 15"],
+  ["pipe", "ng_pipe, nothing configured"],
+];
 const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
 const parts: part[] = [
@@ -311,6 +320,44 @@ const parts: part[] = [
       }, 0);
       news(c, fa);
       news(c, fk);
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "links",
+    title: "Frames across one hop: netgraph (ng_bridge, ng_pipe) against epair",
+    estimate: (o) => LINKS.length * 2 * (rounds_of(o) + 3) * tp_est(o) + 10 * tp_est(o) + 4,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) for (const [kind] of LINKS) await run_job(c, pools[b], { op: "link", args: { kind, ms } }, tp_est(o), "links: warm-up");
+      for (const [kind, label] of LINKS) {
+        const f = fig_of(c, "links", `links/${kind}`, `64 B frames, ${label}`, "frame/s", "higher", { group: "links" });
+        await measure(c, pools, BUILDS, (_b, warm) => ({ op: "link", args: { kind, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `links: ${kind}`, (b, v) => f.samples[b].push(v.rate));
+        news(c, f);
+      }
+      const ep = c.figs.find((x) => x.id === "links/epair");
+      const notes: string[] = ["Each frame is a fresh mbuf freed at the far end. Target: a netgraph hop within 1.5x the cost of an epair hop, i.e. at least 2/3 of the epair's frame rate."];
+      for (const b of BUILDS) {
+        const e = ep === undefined ? NaN : est(ep, b).point;
+        for (const [kind, label] of LINKS) {
+          if (kind === "epair") continue;
+          const f = c.figs.find((x) => x.id === `links/${kind}`);
+          const v = f === undefined ? NaN : est(f, b).point;
+          if (!Number.isFinite(e) || !Number.isFinite(v)) continue;
+          const cost = e / v;
+          const line = `${b}: ${label}: ${cost.toFixed(2)}x the cost of an epair hop (${cost <= 1.5 ? "within" : "over"} 1.5x)`;
+          notes.push(line);
+          c.p.line(`  ${line}`);
+        }
+      }
+      for (const kind of ["bridge2", "pipe", "epair"] as const) {
+        const fa = fig_of(c, "links", `links/${kind}/alloc`, `heap allocated per frame, ${kind}`, "B/frame", "lower", { metric: "alloc" });
+        await measure(c, pools, BUILDS, () => ({ op: "link_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `links: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
+        news(c, fa);
+      }
+      c.notes.links = notes;
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
   },
@@ -439,6 +486,41 @@ const parts: part[] = [
         await pl.destroy();
       }
       (c.notes.scale ??= []).unshift("VIMAGE only: the baseline has one stack. One run per N, in a fresh worker.");
+    },
+  },
+  {
+    name: "imunes",
+    title: "An IMUNES topology of 1,000 PCs on 10 lanswitches behind 10 routers",
+    estimate: (o) => Q(o, 1, 3) * 40 + 2,
+    async run(c) {
+      const o = c.o;
+      // VIMAGE only: nodes are vnet jails.  A fresh worker per round, so
+      // that each load starts from a kernel as booted.
+      const R = 10;
+      const P = 100;
+      const keys: [string, string, string][] = [
+        ["load_s", "load (imunes -b: jails, eifaces, bridges, pipes, addresses, routes)", "s"],
+        ["load_mb", "memory after the load (JS heap + ArrayBuffers)", "MB"],
+        ["bytes_per_node", "memory per node (1,020 nodes)", "B"],
+        ["pings_s", "every PC's first ping to the PC behind the next router", "s"],
+        ["ping_ms_each", "of which, per PC (himage + ARP on every hop + the echo)", "ms"],
+        ["pings_ok", "pings answered (of 1,000)", ""],
+      ];
+      const figs = keys.map(([k, label, unit]) => [k, fig_of(c, "imunes", `imunes/${k}`, label, unit, k === "pings_ok" ? "higher" : "lower", { group: k })] as const);
+      for (let r = 0; r < Q(o, 1, 3); r++) {
+        const pl = pool("vimage", 1, 4096);
+        try {
+          const v = await run_job(c, pl, { op: "imunes", args: { routers: R, pcs: P } }, 40, `imunes: round ${r + 1}`);
+          for (const [k, f] of figs) f.samples.vimage.push(v[k]);
+        } catch (e) {
+          (c.notes.imunes ??= []).push(`round ${r + 1}: failed: ${(e as Error).message}`);
+          c.p.line(`  imunes: failed: ${(e as Error).message}`);
+        } finally {
+          await pl.destroy();
+        }
+      }
+      for (const [, f] of figs) news(c, f);
+      (c.notes.imunes ??= []).unshift("VIMAGE only (nodes are vnet jails). Wall-clock times; one fresh worker per round. Target: loaded in under 5 s.");
     },
   },
   {

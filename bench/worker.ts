@@ -7,6 +7,8 @@ import { kern_boot, mbuf_outstanding } from "../index.ts";
 import { micro } from "./wl_micro.ts";
 import { func_run } from "./wl_func.ts";
 import { mgmt_run, scale_run } from "./wl_mgmt.ts";
+import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
+import { imunes_run } from "./wl_imunes.ts";
 import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
 // Every VNET_DEFINE of the workload modules above ran at import, before boot.
@@ -22,7 +24,7 @@ export interface result {
   v: Record<string, number>;
 }
 
-type handler = (a: job_args) => Record<string, number>;
+type handler = (a: job_args) => Record<string, number> | Promise<Record<string, number>>;
 
 const num = (a: job_args, k: string): number => {
   const x = a[k];
@@ -50,12 +52,15 @@ const ops: Record<string, handler> = {
   func: (a) => func_run(str(a, "fn"), num(a, "max_time")),
   idle: (a) => ({ rate: idle_run(num(a, "N"), num(a, "ms")) }),
   ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
+  link: (a) => ({ rate: link_run(str(a, "kind") as link_kind, num(a, "ms")) }),
+  link_alloc: (a) => ({ bytes: link_alloc(str(a, "kind") as link_kind, num(a, "n")) }),
+  imunes: (a) => imunes_run(num(a, "routers"), num(a, "pcs")),
 };
 
-export default function run(j: job): result {
+export default async function run(j: job): Promise<result> {
   const h = ops[j.op];
   if (h === undefined) throw new Error(`unknown job ${j.op}`);
-  const v = h(j.args);
+  const v = await h(j.args);
   const o = mbuf_outstanding();
   if (o.mbufs !== 0 || o.clusters !== 0) throw new Error(`${j.op} left ${o.mbufs} mbufs, ${o.clusters} clusters outstanding`);
   return { v };

@@ -24,7 +24,7 @@ interface cli {
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--seed N] [--frames N] [--steps N] [--batch N] [--only ${PARTS.join(",")}] [--build vimage|vimage-debug|both] [--replay FILE|HEX [--point JAIL:IF] [--cuts A,B]]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: npm run fuzz -- [--seed N] [--frames N] [--steps N] [--batch N] [--only ${PARTS.join(",")}] [--build vimage|vimage-debug|both] [--replay FILE|HEX [--point JAIL:IF] [--cuts A,B] | --replay kernel:TARGET:SEED]\n`);
   process.exit(64);
 }
 
@@ -127,6 +127,7 @@ function print_summary(s: run_summary, secs: number): void {
     `${s.build} (seed ${s.seed}): ${s.frames} frames (${(s.frame_bytes / 2 ** 20).toFixed(1)} MiB, ${s.frames_denied} without mbufs), ${s.steps} chaos steps, ${s.badcmd_rows} bad command lines` +
       (s.exhaust !== null ? `, exhaustion: ${s.exhaust.enobufs}/${s.exhaust.sends} sends ENOBUFS, ${s.exhaust.denied_frames} frames without mbufs, netstat -m: ${s.exhaust.netstat_denied}` : "") +
       (s.chaos_cmds !== "" ? `\n  chaos commands that succeeded: ${s.chaos_cmds}` : "") +
+      (Object.keys(s.kernel_cases).length > 0 ? `\n  kernel target cases: ${Object.entries(s.kernel_cases).map(([n, v]) => `${n} ${v}`).join(", ")}` : "") +
       `\n  ${s.exceptions} exceptions, ${s.leaks} leaks, ${s.invariant_failures} invariant failures; heap at most ${s.heap_mib} MiB; ${secs.toFixed(1)} s (${ms})\n`,
   );
   if (s.badcmd_known.length > 0) process.stdout.write(`  ${s.badcmd_known.length} command lines where VirtNet's program still differs from FreeBSD's (known):\n${s.badcmd_known.map((k) => `    ${k}`).join("\n")}\n`);
@@ -146,6 +147,7 @@ async function main(): Promise<number> {
     ["chaos", c.only.includes("chaos") ? c.steps : 0],
     ["exhaust", 12],
     ["badcmd", 1],
+    ["kernel", 20_000],
   ]);
   if (c.child) {
     // A child reports progress and its summary as JSON lines.

@@ -6,7 +6,9 @@
 //   - chaos kinds: management steps run under traffic through the programs
 //     or the system calls, as plain data so that a failing list replays;
 //   - bad-command tables: malformed command lines with the message and exit
-//     status FreeBSD's program gives.
+//     status FreeBSD's program gives;
+//   - kernel targets: hostile input thrown straight at a kernel entry point
+//     (a parser, a control message handler), one case at a time.
 import type { rng } from "./rng.ts";
 import type { inject_point, world } from "./topo.ts";
 
@@ -57,7 +59,18 @@ export interface badcmd_row {
   known?: string;
 }
 
+/** One hostile case for a kernel entry point.  `note` is told what the case
+ *  throws before it is thrown (the report names it if the kernel throws);
+ *  the case returns null, or what went wrong when the kernel answered in a
+ *  way it must not (an invariant). */
+export interface kernel_target {
+  name: string;
+  weight: number;
+  run(w: world, r: rng, note: (what: string) => void): string | null;
+}
+
 export const frame_targets: frame_target[] = [];
+export const kernel_targets: kernel_target[] = [];
 export const chaos_kinds: chaos_kind[] = [];
 export const badcmd_tables = new Map<string, badcmd_row[]>();
 
@@ -66,6 +79,9 @@ export function register_frame_target(t: frame_target): void {
 }
 export function register_chaos_kind(c: chaos_kind): void {
   chaos_kinds.push(c);
+}
+export function register_kernel_target(t: kernel_target): void {
+  kernel_targets.push(t);
 }
 export function register_badcmds(program: string, rows: badcmd_row[]): void {
   badcmd_tables.set(program, [...(badcmd_tables.get(program) ?? []), ...rows]);

@@ -13,10 +13,11 @@ import { shrink_frames } from "./shrink.ts";
 import { chaos_cmd_summary, run_chaos, shrink_steps } from "./chaos.ts";
 import { exhaust_tunables, run_exhaust } from "./exhaust.ts";
 import { run_badcmds } from "./badcmd.ts";
+import { run_kernel_case, run_kernel_targets } from "./kernel_targets.ts";
 import { check_ifnet_vnets, check_heap, teardown } from "./invariants.ts";
 import type { chaos_step } from "./registry.ts";
 
-export const PARTS = ["frames", "chaos", "exhaust", "badcmd"] as const;
+export const PARTS = ["frames", "chaos", "exhaust", "badcmd", "kernel"] as const;
 export type part = (typeof PARTS)[number];
 
 export interface run_opts {
@@ -26,6 +27,8 @@ export interface run_opts {
   steps: number;
   batch: number;
   parts: part[];
+  /** Cases thrown at the kernel targets (default 20,000). */
+  cases?: number;
   /** Told of progress: part and units done since the last call. */
   progress?: (p: part, n: number) => void;
   log?: (s: string) => void;
@@ -44,6 +47,8 @@ export interface run_summary {
   chaos_cmds: string;
   badcmd_rows: number;
   badcmd_known: string[];
+  /** Kernel target cases run, per target. */
+  kernel_cases: Record<string, number>;
   exhaust: { sends: number; enobufs: number; frames: number; denied_frames: number; netstat_denied: string } | null;
   exceptions: number;
   leaks: number;
@@ -70,7 +75,7 @@ function count(s: run_summary, kind: string): void {
 export async function run_build(o0: run_opts): Promise<run_summary> {
   let o = o0;
   const log = o.log ?? ((s: string) => void process.stderr.write(s));
-  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {}, heap_mib: 0 };
+  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], kernel_cases: {}, exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {}, heap_mib: 0 };
   const user_progress = o.progress;
   o = { ...o, progress: (p, n) => {
     s.heap_mib = Math.max(s.heap_mib, Math.round(process.memoryUsage().heapUsed / 2 ** 20));
@@ -197,6 +202,27 @@ export async function run_build(o0: run_opts): Promise<run_summary> {
     }
     s.ms.badcmd = t0() - t;
   }
+  if (o.parts.includes("kernel")) {
+    const t = t0();
+    const w = await make_world(o.build, o.seed);
+    const res = run_kernel_targets(w, new rng(o.seed ^ 0x6b7), o.cases ?? 20_000, (n) => o.progress?.("kernel", n));
+    s.kernel_cases = res.cases;
+    for (const f of res.failures) {
+      if (f.kind === "exception") s.exceptions++;
+      else s.invariant_failures++;
+      const msg = `kernel: ${f.message}\n  replay: npm run fuzz -- --build ${o.build} --seed ${o.seed} --replay kernel:${f.target}:${f.seed}`;
+      s.failures.push(msg);
+      log(`${msg}\n`);
+    }
+    if (res.failures.length === 0) {
+      const td = await teardown(w);
+      if (td !== null) {
+        s.leaks++;
+        s.failures.push(`kernel: ${td}`);
+      }
+    }
+    s.ms.kernel = t0() - t;
+  }
   return s;
 }
 
@@ -205,6 +231,13 @@ export async function replay(build: fuzz_build, seed: number, arg: string, point
   let data: { kind?: string; point?: string; hex?: string; cuts?: number[]; frames?: { point: string; target: string; hex: string; cuts: number[] }[]; steps?: chaos_step[]; seed?: number } = {};
   if (fs.existsSync(arg)) data = JSON.parse(fs.readFileSync(arg, "utf8"));
   else data = { point: point ?? "fb:epair0b", hex: arg, cuts };
+  const kc = /^kernel:([\w.]+):(\d+)$/.exec(arg);
+  if (kc !== null) {
+    // One kernel target case, in a fresh world.
+    const w = await make_world(build, seed);
+    const f = run_kernel_case(w, kc[1], Number(kc[2]));
+    return f === null ? await teardown(w) : `${f.kind}: ${f.message}`;
+  }
   const sd = data.seed ?? seed;
   if (data.steps !== undefined) {
     const r = await run_chaos(build, sd, 0, data.steps, { fingerprint_every: 0 });

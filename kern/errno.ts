@@ -37,6 +37,7 @@ export const ENOPROTOOPT = 42;
 export const EPROTONOSUPPORT = 43;
 export const ESOCKTNOSUPPORT = 44;
 export const EOPNOTSUPP = 45;
+export const EPFNOSUPPORT = 46;
 export const EAFNOSUPPORT = 47;
 export const EADDRINUSE = 48;
 export const EADDRNOTAVAIL = 49;
@@ -50,6 +51,7 @@ export const EISCONN = 56;
 export const ENOTCONN = 57;
 export const ETIMEDOUT = 60;
 export const ECONNREFUSED = 61;
+export const ELOOP = 62;
 export const ENAMETOOLONG = 63;
 export const EHOSTDOWN = 64;
 export const EHOSTUNREACH = 65;
@@ -94,6 +96,7 @@ const errmsg: Record<number, string> = {
   [EPROTONOSUPPORT]: "Protocol not supported",
   [ESOCKTNOSUPPORT]: "Socket type not supported",
   [EOPNOTSUPP]: "Operation not supported",
+  [EPFNOSUPPORT]: "Protocol family not supported",
   [EAFNOSUPPORT]: "Address family not supported by protocol family",
   [EADDRINUSE]: "Address already in use",
   [EADDRNOTAVAIL]: "Can't assign requested address",
@@ -107,6 +110,7 @@ const errmsg: Record<number, string> = {
   [ENOTCONN]: "Socket is not connected",
   [ETIMEDOUT]: "Operation timed out",
   [ECONNREFUSED]: "Connection refused",
+  [ELOOP]: "Too many levels of symbolic links",
   [ENAMETOOLONG]: "File name too long",
   [EHOSTDOWN]: "Host is down",
   [EHOSTUNREACH]: "No route to host",

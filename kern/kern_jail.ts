@@ -117,6 +117,7 @@ export function prison_priv_check(cred: ucred, p: number): number {
       case priv.PRIV_NET_GIF:
       case priv.PRIV_NET_SETIFVNET:
       case priv.PRIV_NET_SETIFFIB:
+      case priv.PRIV_NETGRAPH_CONTROL:
         return 0;
     }
   }

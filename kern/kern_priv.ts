@@ -44,6 +44,7 @@ export const PRIV_NET_SETIFDESCR = 418;
 export const PRIV_NET_SETIFFIB = 419;
 export const PRIV_NETINET_RESERVEDPORT = 501;
 export const PRIV_NETINET_RAW = 505;
+export const PRIV_NETGRAPH_CONTROL = 560;
 
 export function priv_check_cred(cred: ucred, priv: number): number {
   if (jailed(cred)) {

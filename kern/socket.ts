@@ -15,6 +15,11 @@ export const AF_ARP = 35;
 export const AF_MAX = 42;
 export const PF_INET = AF_INET;
 export const PF_ROUTE = AF_ROUTE;
+export const PF_NETGRAPH = AF_NETGRAPH;
+export const PF_INET6 = AF_INET6;
+
+/** The longest address a socket call takes (sa_len is a u_char). */
+export const SOCK_MAXADDRLEN = 255;
 
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
@@ -66,6 +71,7 @@ export const MSG_NBIO = 0x00004000;
 
 import type { sockaddr_in } from "../netinet/in.ts";
 import type { sockaddr_dl } from "../net/if_dl.ts";
+import type { sockaddr_ng } from "../netgraph/ng_socket.ts";
 
 /** A bare sockaddr for families with no address of their own (AF_UNSPEC,
  *  AF_ARP, pseudo_AF_HDRCMPLT), as arprequest and bpf writes use them. */
@@ -74,5 +80,23 @@ export class sockaddr_generic {
   constructor(public sa_family: number) {}
 }
 
-/** A socket address of any family we model; tell them apart with instanceof. */
-export type sockaddr = sockaddr_in | sockaddr_dl | sockaddr_generic;
+/** A socket address of any family we model (struct sockaddr): tell them
+ *  apart by their fields ("sin_addr" in sa, ...), or read sa_family/sa_len
+ *  through SA_FAMILY/SA_LEN. */
+export type sockaddr = sockaddr_in | sockaddr_dl | sockaddr_ng | sockaddr_generic;
+
+/** sa->sa_family, whatever the address's layout. */
+export function SA_FAMILY(sa: sockaddr): number {
+  if ("sin_addr" in sa) return sa.sin_family;
+  if ("sdl_index" in sa) return sa.sdl_family;
+  if ("sg_data" in sa) return sa.sg_family;
+  return sa.sa_family;
+}
+
+/** sa->sa_len. */
+export function SA_LEN(sa: sockaddr): number {
+  if ("sin_addr" in sa) return sa.sin_len;
+  if ("sdl_index" in sa) return sa.sdl_len;
+  if ("sg_data" in sa) return sa.sg_len;
+  return sa.sa_len;
+}

@@ -9,7 +9,7 @@
 
 import { EINVAL, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import type { thread, ucred } from "./kern_prot.ts";
-import { PF_INET, PF_ROUTE, SOCK_RAW, SO_USELOOPBACK } from "./socket.ts";
+import { PF_INET, PF_ROUTE, SOCK_RAW, SO_USELOOPBACK, type sockaddr } from "./socket.ts";
 import { m_freem } from "./kern_mbuf.ts";
 import type { mbuf } from "./mbuf.ts";
 import {
@@ -179,7 +179,7 @@ export function so_route_input(so: socket): { error: number; msg: rt_msghdr | nu
 
 /** rts_send: a message written with write(2).  Requests here go through
  *  sys_route, which takes the message as an object, not bytes. */
-function rts_send(_so: socket, _flags: number, m: mbuf, _nam: sockaddr_in | null, control: mbuf | null, _td: thread | null): number {
+function rts_send(_so: socket, _flags: number, m: mbuf, _nam: sockaddr | null, control: mbuf | null, _td: thread | null): number {
   m_freem(m);
   m_freem(control);
   return EOPNOTSUPP;

@@ -69,6 +69,8 @@ import {
   SO_TIMESTAMP,
   SO_TYPE,
   SO_USELOOPBACK,
+  SA_LEN,
+  type sockaddr,
 } from "./socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, vnet } from "../net/vnet.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
@@ -112,18 +114,19 @@ export interface protosw {
   pr_ctloutput?: (so: socket, sopt: sockopt) => number;
   pr_attach: (so: socket, proto: number, td: thread | null) => number;
   pr_detach?: (so: socket) => void;
-  pr_bind?: (so: socket, nam: sockaddr_in, td: thread | null) => number;
-  pr_connect?: (so: socket, nam: sockaddr_in, td: thread | null) => number;
+  pr_bind?: (so: socket, nam: sockaddr, td: thread | null) => number;
+  pr_connect?: (so: socket, nam: sockaddr, td: thread | null) => number;
   pr_disconnect?: (so: socket) => number;
-  pr_send: (so: socket, flags: number, m: mbuf, addr: sockaddr_in | null, control: mbuf | null, td: thread | null) => number;
+  pr_send: (so: socket, flags: number, m: mbuf, addr: sockaddr | null, control: mbuf | null, td: thread | null) => number;
   pr_abort?: (so: socket) => void;
   pr_close?: (so: socket) => void;
   pr_shutdown?: (so: socket) => number;
-  pr_sockaddr?: (so: socket) => sockaddr_in;
-  pr_peeraddr?: (so: socket) => sockaddr_in;
+  /** getsockname: the address, or an errno (ng_getsockaddr can fail). */
+  pr_sockaddr?: (so: socket) => sockaddr | number;
+  pr_peeraddr?: (so: socket) => sockaddr | number;
   pr_control?: (so: socket, cmd: number, data: object, td: thread | null) => number;
   pr_soreceive?: (so: socket, uio: uio, flagsp: soreceive_out) => number;
-  pr_sosend?: (so: socket, addr: sockaddr_in | null, uio: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null) => number;
+  pr_sosend?: (so: socket, addr: sockaddr | null, uio: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null) => number;
   pr_setsbopt?: (so: socket, sopt: sockopt) => number;
 }
 
@@ -232,12 +235,17 @@ export const SO_RCV = 0;
 export const SO_SND = 1;
 
 /**
- * One datagram in a socket buffer.  sr_from stands for the MT_SONAME mbuf;
- * sr_ccc and sr_mbcnt are what the record was charged (sballoc), so freeing
- * it (sbfree) gives back exactly that.
+ * One datagram in a socket buffer.  sr_from stands for the MT_SONAME mbuf:
+ * an IPv4 source is copied into the record's own sr_sin (so queueing a UDP
+ * datagram allocates nothing); an address of another family is kept by
+ * reference, and its sender must never change it afterwards (ng_socket's
+ * per-hook addresses are made once).  sr_ccc and sr_mbcnt are what the
+ * record was charged (sballoc), so freeing it (sbfree) gives back exactly
+ * that.
  */
 export class sbrecord {
-  readonly sr_from = new sockaddr_in();
+  readonly sr_sin = new sockaddr_in();
+  sr_from: sockaddr = this.sr_sin;
   sr_m: mbuf | null = null;
   sr_next: sbrecord | null = null;
   /** Bytes of data (the chain's length). */
@@ -264,6 +272,7 @@ function sbrecord_get(): sbrecord {
 
 function sbrecord_put(r: sbrecord): void {
   r.sr_m = null;
+  r.sr_from = r.sr_sin;
   r.sr_len = 0;
   r.sr_ccc = 0;
   r.sr_mbcnt = 0;
@@ -450,22 +459,25 @@ function sbunlink_first(sb: sockbuf, r: sbrecord): void {
  * sbappendaddr_locked(sb, asa, m0, control): queue a datagram from asa if it
  * fits; 0 (nothing taken: the caller still owns m0) when it does not.
  */
-export function sbappendaddr_locked(sb: sockbuf, asa: sockaddr_in, m0: mbuf, control: mbuf | null): number {
+export function sbappendaddr_locked(sb: sockbuf, asa: sockaddr, m0: mbuf, control: mbuf | null): number {
   KASSERT((m0.m_flags & M_PKTHDR) !== 0, "sbappendaddr_locked: no pkthdr");
   KASSERT(control === null, "sbappendaddr_locked: control messages are not modelled");
-  const space = asa.sin_len + m0.m_pkthdr.len;
+  const space = SA_LEN(asa) + m0.m_pkthdr.len;
   if (space > sbspace(sb)) return 0;
   return sbappendaddr_locked_internal(sb, asa, m0);
 }
 
 export const sbappendaddr = sbappendaddr_locked;
 
-function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr_in, m0: mbuf): number {
+function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf): number {
   const r = sbrecord_get();
-  r.sr_from.sin_len = asa.sin_len;
-  r.sr_from.sin_family = asa.sin_family;
-  r.sr_from.sin_addr = asa.sin_addr;
-  r.sr_from.sin_port = asa.sin_port;
+  if (asa instanceof sockaddr_in) {
+    const sin = r.sr_sin;
+    sin.sin_len = asa.sin_len;
+    sin.sin_family = asa.sin_family;
+    sin.sin_addr = asa.sin_addr;
+    sin.sin_port = asa.sin_port;
+  } else r.sr_from = asa;
   // What the packet no longer needs once it sits in a socket buffer.
   m_clrprotoflags(m0);
   m0.m_pkthdr.tags = null;
@@ -475,7 +487,7 @@ function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr_in, m0: mbuf): 
   m0.m_pkthdr.fibnum = 0;
   m0.m_pkthdr.rsstype = 0;
   // sballoc() for the name mbuf, then for each data mbuf.
-  let ccc = asa.sin_len;
+  let ccc = SA_LEN(asa);
   let mbcnt = MSIZE;
   for (let n: mbuf | null = m0; n !== null; n = n.m_next) {
     ccc += n.m_len;
@@ -646,7 +658,7 @@ export function soclose(so: socket): number {
 // ---------------------------------------------------------------------------
 // Requests.
 
-export function sobind(so: socket, nam: sockaddr_in, td: thread | null): number {
+export function sobind(so: socket, nam: sockaddr, td: thread | null): number {
   const saved = CURVNET_SET(so.so_vnet, "sobind");
   const error = so.so_proto.pr_bind === undefined ? EOPNOTSUPP : so.so_proto.pr_bind(so, nam, td);
   CURVNET_RESTORE(saved);
@@ -657,7 +669,7 @@ export function sobind(so: socket, nam: sockaddr_in, td: thread | null): number 
  * soconnect: a connection-based protocol connects once; a datagram socket
  * that is connected disconnects first, so connecting again re-targets it.
  */
-export function soconnect(so: socket, nam: sockaddr_in, td: thread | null): number {
+export function soconnect(so: socket, nam: sockaddr, td: thread | null): number {
   const saved = CURVNET_SET(so.so_vnet, "soconnect");
   let error: number;
   if ((so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING)) !== 0 && ((so.so_proto.pr_flags & PR_CONNREQUIRED) !== 0 || (error = sodisconnect(so)) !== 0)) {
@@ -764,7 +776,7 @@ export function m_uiotombuf(u: uio, _how: number, len: number, lspace: number, f
  * the protocol's pr_send then owns the chain.  Raw sockets use
  * sosend_generic in FreeBSD, which for an atomic protocol checks the same.
  */
-export function sosend_dgram(so: socket, addr: sockaddr_in | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
+export function sosend_dgram(so: socket, addr: sockaddr | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
   let error = 0;
   let resid = u !== null ? u.uio_resid : top !== null ? top.m_pkthdr.len : 0;
   const clen = control !== null ? control.m_len : 0;
@@ -829,7 +841,7 @@ export function sosend_dgram(so: socket, addr: sockaddr_in | null, u: uio | null
 }
 
 /** sosend: the protocol's sosend under the socket's vnet. */
-export function sosend(so: socket, addr: sockaddr_in | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
+export function sosend(so: socket, addr: sockaddr | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
   const saved = CURVNET_SET(so.so_vnet, "sosend");
   const f = so.so_proto.pr_sosend ?? sosend_dgram;
   const error = f(so, addr, u, top, control, flags, td);
@@ -840,7 +852,9 @@ export function sosend(so: socket, addr: sockaddr_in | null, u: uio | null, top:
 /** What a receive hands back besides the data: the sender and the flags
  *  (MSG_TRUNC when the datagram was longer than the buffer). */
 export class soreceive_out {
-  psa: sockaddr_in | null = null;
+  /** An IPv4 source is a fresh copy; an address of another family is the
+   *  record's own (the syscall layer copies it out). */
+  psa: sockaddr | null = null;
   flags = 0;
   /** The datagram's full length (what recv(2) returns with MSG_TRUNC). */
   reclen = 0;
@@ -872,10 +886,13 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
     return EWOULDBLOCK;
   }
   if ((so.so_proto.pr_flags & PR_ADDR) !== 0) {
-    const sa = new sockaddr_in(r.sr_from.sin_addr, r.sr_from.sin_port);
-    sa.sin_len = r.sr_from.sin_len;
-    sa.sin_family = r.sr_from.sin_family;
-    out.psa = sa;
+    const from = r.sr_from;
+    if (from === r.sr_sin) {
+      const sa = new sockaddr_in(from.sin_addr, from.sin_port);
+      sa.sin_len = from.sin_len;
+      sa.sin_family = from.sin_family;
+      out.psa = sa;
+    } else out.psa = from;
   }
   out.reclen = r.sr_len;
   // Copy out what fits.

@@ -15,11 +15,11 @@
 // clock, see kern_synch.ts).  Descriptors 0-2 are userland's stdio and are
 // never handed out for sockets.
 
-import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, EMFILE, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
+import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
-import { SOCK_CLOEXEC, SOCK_NONBLOCK } from "./socket.ts";
+import { AF_INET, AF_NETGRAPH, AF_UNSPEC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
 import { tsleep } from "./kern_synch.ts";
 import { postsig } from "./kern_sig.ts";
@@ -48,6 +48,8 @@ import { rts_readable, soo_close, soo_ioctl, so_route_input, so_route_output } f
 import { rt_numfibs_hook } from "../net/if.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "../net/vnet.ts";
 import { sockaddr_in } from "../netinet/in.ts";
+import { sockaddr_dl } from "../net/if_dl.ts";
+import { NGSA_OVERHEAD, sockaddr_ng } from "../netgraph/ng_socket.ts";
 import type { rt_msghdr } from "../net/rtsock.ts";
 
 /** sys/file.h */
@@ -174,15 +176,77 @@ function kern_close(p: proc, fd: number): number {
   return fdrop(fp);
 }
 
-/** getsockaddr(): the kernel works on its own copy of the caller's address
- *  (protocols may scribble on it, as in_pcbbind_setup does). */
-function getsockaddr(sa: sockaddr_in): { error: number; sin: sockaddr_in } {
-  const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
-  sin.sin_len = sa.sin_len;
-  sin.sin_family = sa.sin_family;
-  // SOCK_MAXADDRLEN is 255; sa_len must at least cover the family.
-  if (sin.sin_len < 2) return { error: EINVAL, sin };
-  return { error: 0, sin };
+/**
+ * The bytes of a sockaddr after sa_len and sa_family (sa_data and on), as
+ * copyin would see them; used only when an address is read as another
+ * family than its layout (a sockaddr_in handed to a PF_NETGRAPH call).
+ */
+function sa_data_bytes(sa: sockaddr): Uint8Array {
+  const n = Math.max(SA_LEN(sa) - 2, 0);
+  const b = new Uint8Array(n);
+  let v: ArrayLike<number> = [];
+  if ("sin_addr" in sa) v = [(sa.sin_port >>> 8) & 255, sa.sin_port & 255, sa.sin_addr >>> 24, (sa.sin_addr >>> 16) & 255, (sa.sin_addr >>> 8) & 255, sa.sin_addr & 255];
+  else if ("sg_data" in sa) v = new TextEncoder().encode(sa.sg_data);
+  else if ("sdl_index" in sa) v = [sa.sdl_index & 255, (sa.sdl_index >>> 8) & 255, sa.sdl_type, sa.sdl_nlen, sa.sdl_lladdr.length, sa.sdl_slen, ...new TextEncoder().encode(sa.sdl_data), ...sa.sdl_lladdr];
+  for (let i = 0; i < n && i < v.length; i++) b[i] = v[i];
+  return b;
+}
+
+/**
+ * A copy of an address, laid out for its family: the kernel's copyin of a
+ * struct sockaddr (getsockaddr) and the copyout of one (recvfrom,
+ * getsockname).  An AF_INET (or AF_UNSPEC) address is a sockaddr_in and an
+ * AF_NETGRAPH one a sockaddr_ng whatever object the caller used, as C reads
+ * the same bytes through either struct.
+ */
+export function sa_dup(sa: sockaddr): sockaddr {
+  const family = SA_FAMILY(sa);
+  const len = SA_LEN(sa);
+  if ("sin_addr" in sa && (family === AF_INET || family === AF_UNSPEC || family !== AF_NETGRAPH)) {
+    const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
+    sin.sin_len = len;
+    sin.sin_family = family;
+    return sin;
+  }
+  if ("sg_data" in sa && family === AF_NETGRAPH) {
+    const sg = new sockaddr_ng(sa.sg_data, len);
+    return sg;
+  }
+  if (family === AF_NETGRAPH) {
+    const b = sa_data_bytes(sa);
+    const z = b.indexOf(0);
+    return new sockaddr_ng(new TextDecoder().decode(z < 0 ? b : b.subarray(0, z)), len);
+  }
+  if (family === AF_INET || family === AF_UNSPEC) {
+    const b = sa_data_bytes(sa);
+    const dv = new DataView(b.buffer);
+    const sin = new sockaddr_in(b.length >= 6 ? dv.getUint32(2, false) : 0, b.length >= 2 ? dv.getUint16(0, false) : 0);
+    sin.sin_len = len;
+    sin.sin_family = family;
+    return sin;
+  }
+  if ("sdl_index" in sa) {
+    const d = new sockaddr_dl(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr.slice());
+    d.sdl_len = len;
+    d.sdl_family = family;
+    return d;
+  }
+  const g = new sockaddr_generic(family);
+  g.sa_len = len;
+  return g;
+}
+
+/**
+ * getsockaddr(): the kernel's own copy of the caller's address (protocols
+ * may scribble on it, as in_pcbbind_setup does).  sa_len plays the part of
+ * the call's namelen: longer than SOCK_MAXADDRLEN is ENAMETOOLONG, shorter
+ * than the sa_len and sa_family bytes EINVAL.
+ */
+function getsockaddr(sa: sockaddr): { error: number; sa: sockaddr | null } {
+  const len = SA_LEN(sa);
+  if (!Number.isInteger(len) || len > SOCK_MAXADDRLEN) return { error: ENAMETOOLONG, sa: null };
+  if (len < NGSA_OVERHEAD) return { error: EINVAL, sa: null };
+  return { error: 0, sa: sa_dup(sa) };
 }
 
 // ---------------------------------------------------------------------------
@@ -214,35 +278,36 @@ export function sys_socket(p: proc, domain: number, type: number, protocol: numb
   return { error: 0, fd };
 }
 
-/** bind(2). */
-export function sys_bind(p: proc, fd: number, sa: sockaddr_in): number {
+/** bind(2): the address is copied in before the descriptor is looked at. */
+export function sys_bind(p: proc, fd: number, sa: sockaddr): number {
+  const a = getsockaddr(sa);
+  if (a.sa === null) return a.error;
   const { error, so } = getsock(p, fd);
   if (so === null) return error;
-  const a = getsockaddr(sa);
-  if (a.error !== 0) return a.error;
-  return sobind(so, a.sin, p.p_td);
+  return sobind(so, a.sa, p.p_td);
 }
 
 /** connect(2).  A datagram socket may connect again (re-targeting it). */
-export function sys_connect(p: proc, fd: number, sa: sockaddr_in): number {
+export function sys_connect(p: proc, fd: number, sa: sockaddr): number {
+  const a = getsockaddr(sa);
+  if (a.sa === null) return a.error;
   const { error, so } = getsock(p, fd);
   if (so === null) return error;
-  const a = getsockaddr(sa);
-  if (a.error !== 0) return a.error;
   if ((so.so_state & SS_ISCONNECTING) !== 0) return EALREADY;
-  return soconnect(so, a.sin, p.p_td);
+  return soconnect(so, a.sa, p.p_td);
 }
 
 /** sendto(2): one datagram.  len is what was sent (all of buf) on success. */
-export function sys_sendto(p: proc, fd: number, buf: Uint8Array, flags: number, to: sockaddr_in | null): { error: number; len: number } {
-  const { error: e, so } = getsock(p, fd);
-  if (so === null) return { error: e, len: 0 };
-  let to_k: sockaddr_in | null = null;
+export function sys_sendto(p: proc, fd: number, buf: Uint8Array, flags: number, to: sockaddr | null): { error: number; len: number } {
+  // sendit(): the address first, then the descriptor (kern_sendit).
+  let to_k: sockaddr | null = null;
   if (to !== null) {
     const a = getsockaddr(to);
-    if (a.error !== 0) return { error: a.error, len: 0 };
-    to_k = a.sin;
+    if (a.sa === null) return { error: a.error, len: 0 };
+    to_k = a.sa;
   }
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, len: 0 };
   const u = new uio(buf);
   const error = sosend(so, to_k, u, null, null, flags, p.p_td);
   // FreeBSD also sends SIGPIPE on EPIPE unless SO_NOSIGPIPE; there are no
@@ -261,7 +326,7 @@ export function sys_recvfrom(
   fd: number,
   len: number,
   flags: number,
-): { error: number; data: Uint8Array | null; from: sockaddr_in | null; flags: number; len: number } {
+): { error: number; data: Uint8Array | null; from: sockaddr | null; flags: number; len: number } {
   const { error: e, so } = getsock(p, fd);
   if (so === null) return { error: e, data: null, from: null, flags: 0, len: 0 };
   if (!Number.isInteger(len) || len < 0) return { error: EINVAL, data: null, from: null, flags: 0, len: 0 };
@@ -272,7 +337,10 @@ export function sys_recvfrom(
   const error = soreceive(so, u, out);
   if (error !== 0) return { error, data: null, from: null, flags: 0, len: 0 };
   const data = u.uio_offset === len ? buf : buf.slice(0, u.uio_offset);
-  return { error: 0, data, from: out.psa, flags: out.flags, len: out.reclen };
+  // An IPv4 source is the caller's already; others are copied out.
+  const psa = out.psa;
+  const from = psa === null || psa instanceof sockaddr_in ? psa : sa_dup(psa);
+  return { error: 0, data, from, flags: out.flags, len: out.reclen };
 }
 
 /** setsockopt(2): val is a number for int options, bytes for the others. */
@@ -297,7 +365,7 @@ export function sys_getsockopt(p: proc, fd: number, level: number, name: number)
 }
 
 /** getsockname(2). */
-export function sys_getsockname(p: proc, fd: number): { error: number; sa: sockaddr_in | null } {
+export function sys_getsockname(p: proc, fd: number): { error: number; sa: sockaddr | null } {
   const { error, so } = getsock(p, fd);
   if (so === null) return { error, sa: null };
   const f = so.so_proto.pr_sockaddr;
@@ -305,11 +373,11 @@ export function sys_getsockname(p: proc, fd: number): { error: number; sa: socka
   const saved = CURVNET_SET(so.so_vnet, "kern_getsockname");
   const sa = f(so);
   CURVNET_RESTORE(saved);
-  return { error: 0, sa };
+  return typeof sa === "number" ? { error: sa, sa: null } : { error: 0, sa };
 }
 
 /** getpeername(2): ENOTCONN unless connected. */
-export function sys_getpeername(p: proc, fd: number): { error: number; sa: sockaddr_in | null } {
+export function sys_getpeername(p: proc, fd: number): { error: number; sa: sockaddr | null } {
   const { error, so } = getsock(p, fd);
   if (so === null) return { error, sa: null };
   if ((so.so_state & SS_ISCONNECTED) === 0) return { error: ENOTCONN, sa: null };
@@ -318,7 +386,7 @@ export function sys_getpeername(p: proc, fd: number): { error: number; sa: socka
   const saved = CURVNET_SET(so.so_vnet, "kern_getpeername");
   const sa = f(so);
   CURVNET_RESTORE(saved);
-  return { error: 0, sa };
+  return typeof sa === "number" ? { error: sa, sa: null } : { error: 0, sa };
 }
 
 /** shutdown(2). */

@@ -4,7 +4,7 @@
 // between vnets (if_vmove) and sending borrowed interfaces home when a vnet
 // dies (vnet_if_return); the generic interface ioctls (ifioctl).
 
-import { EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
+import { EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -15,7 +15,7 @@ import { domains, pffinddomain } from "../kern/uipc_domain.ts";
 import { KASSERT, printf } from "../kern/subr_prf.ts";
 import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
-import { IFT_ETHER, sockaddr_dl } from "./if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
 import {
   CURVNET_RESTORE,
   CURVNET_SET,
@@ -210,6 +210,8 @@ export class ifnet {
   /** if_afdata[AF_INET] and friends, filled by dom_ifattach. */
   if_afdata: Map<number, unknown> = new Map();
   if_groups: string[] = [];
+  /** if_multiaddrs: the link-level groups joined (ifmultiaddr). */
+  if_multiaddrs: ifmultiaddr[] = [];
   if_bpf: bpf_if_ref | null = null;
   /** The cloner that made this interface, if any. */
   if_clone: unknown = null;
@@ -235,6 +237,12 @@ export class ifnet {
   ) {
     this.if_vnet = v;
   }
+}
+
+/** struct ifmultiaddr, for AF_LINK groups: the address and its users. */
+export class ifmultiaddr {
+  ifma_refcount = 1;
+  constructor(readonly ifma_addr: Uint8Array) {}
 }
 
 export function if_inc_counter(ifp: ifnet, cnt: number, inc: number): void {
@@ -423,6 +431,7 @@ function if_detach_internal(ifp: ifnet, vmove: boolean): void {
   if_down(ifp);
   if (!shutdown) {
     if_purgeaddrs(ifp);
+    ifp.if_multiaddrs.length = 0; // if_purgemaddrs
     rt_ifannouncemsg_hook?.(ifp, IFAN_DEPARTURE);
   }
   if (!vmove) {
@@ -575,9 +584,89 @@ export function if_delgroup(ifp: ifnet, groupname: string): number {
   return 0;
 }
 
+/** ng_ether_link_state_p: ng_ether(4) hears of carrier changes. */
+let ng_ether_link_state_p: ((ifp: ifnet, state: number) => void) | null = null;
+export function set_ng_ether_link_state_p(f: ((ifp: ifnet, state: number) => void) | null): void {
+  ng_ether_link_state_p = f;
+}
+
 export function if_link_state_change(ifp: ifnet, state: number): void {
   if (ifp.if_link_state === state) return;
   ifp.if_link_state = state;
+  // (do_link_state_change, run at once rather than from if_linktask.)
+  if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
+}
+
+/** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
+export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
+
+/**
+ * if_setlladdr: a new link-level address of the same length, for the
+ * Ethernet-like types only (ENODEV otherwise).  A running interface is
+ * cycled down and up through its driver so its filter learns the address.
+ */
+export function if_setlladdr(ifp: ifnet, lladdr: Uint8Array, len: number): number {
+  const ifa = ifp.if_addr;
+  if (ifa === null) return EINVAL;
+  const sdl = ifa.ifa_addr as sockaddr_dl;
+  if (len !== sdl.sdl_alen || lladdr.length < len) return EINVAL;
+  switch (ifp.if_type) {
+    case IFT_ETHER:
+    case IFT_L2VLAN:
+    case IFT_BRIDGE:
+      sdl.sdl_lladdr.set(lladdr.subarray(0, len));
+      break;
+    default:
+      return ENODEV;
+  }
+  if ((ifp.if_flags & IFF_UP) !== 0) {
+    ifp.if_flags &= ~IFF_UP;
+    ifp.if_ioctl(ifp, SIOCSIFFLAGS, { ifr_name: ifp.if_xname, ifr_flags: ifp.if_flags });
+    ifp.if_flags |= IFF_UP;
+    ifp.if_ioctl(ifp, SIOCSIFFLAGS, { ifr_name: ifp.if_xname, ifr_flags: ifp.if_flags });
+  }
+  for (const f of iflladdr_event) f(ifp);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------
+// Link-level multicast memberships (AF_LINK groups only).
+
+function lladdr_eq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** if_findmulti: the membership of that link-level group, or null. */
+export function if_findmulti(ifp: ifnet, lladdr: Uint8Array): ifmultiaddr | null {
+  for (const ifma of ifp.if_multiaddrs) if (lladdr_eq(ifma.ifma_addr, lladdr)) return ifma;
+  return null;
+}
+
+/** if_addmulti: join a group (one more user if joined); a new membership
+ *  is told to the driver (SIOCADDMULTI). */
+export function if_addmulti(ifp: ifnet, lladdr: Uint8Array): number {
+  // ether_resolvemulti: only group addresses are groups.
+  if (ifp.if_type === IFT_ETHER && (lladdr.length < 1 || (lladdr[0] & 0x01) === 0)) return EADDRNOTAVAIL;
+  const ifma = if_findmulti(ifp, lladdr);
+  if (ifma !== null) {
+    ifma.ifma_refcount++;
+    return 0;
+  }
+  ifp.if_multiaddrs.unshift(new ifmultiaddr(lladdr.slice()));
+  ifp.if_ioctl(ifp, SIOCADDMULTI, { ifr_name: ifp.if_xname });
+  return 0;
+}
+
+/** if_delmulti: one user fewer; the last one leaves the group. */
+export function if_delmulti(ifp: ifnet, lladdr: Uint8Array): number {
+  const ifma = if_findmulti(ifp, lladdr);
+  if (ifma === null) return ENOENT;
+  if (--ifma.ifma_refcount > 0) return 0;
+  ifp.if_multiaddrs.splice(ifp.if_multiaddrs.indexOf(ifma), 1);
+  ifp.if_ioctl(ifp, SIOCDELMULTI, { ifr_name: ifp.if_xname });
+  return 0;
 }
 
 /** A route-socket announcement hook (net/rtsock.ts sets it). */

@@ -14,7 +14,7 @@
 
 import { EAFNOSUPPORT, EINVAL, ENETUNREACH } from "../kern/errno.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
-import { AF_INET, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_UNSPEC, SA_FAMILY, SA_LEN, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
 import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook, type ifaddr, type ifnet } from "./if.ts";
@@ -205,15 +205,11 @@ export class rt_addrinfo {
 // route.h in FreeBSD; addresses here are objects, not bytes).
 
 export function sa_family(sa: sockaddr): number {
-  if ("sin_addr" in sa) return sa.sin_family;
-  if ("sdl_index" in sa) return sa.sdl_family;
-  return sa.sa_family;
+  return SA_FAMILY(sa);
 }
 
 export function sa_len(sa: sockaddr): number {
-  if ("sin_addr" in sa) return sa.sin_len;
-  if ("sdl_index" in sa) return sa.sdl_len;
-  return sa.sa_len;
+  return SA_LEN(sa);
 }
 
 /** sa_equal(a, b): same length and same bytes. */
@@ -230,6 +226,7 @@ export function sa_equal(a: sockaddr, b: sockaddr): boolean {
     return true;
   }
   if ("sin_addr" in b || "sdl_index" in b) return false;
+  if ("sg_data" in a || "sg_data" in b) return "sg_data" in a && "sg_data" in b && a.sg_len === b.sg_len && a.sg_data === b.sg_data;
   return a.sa_family === b.sa_family && a.sa_len === b.sa_len;
 }
 

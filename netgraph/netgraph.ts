@@ -274,3 +274,10 @@ export function ng_mesg_dec(b: Uint8Array): ng_mesg | null {
   msg.data = b.slice(NG_MESG_HDRLEN, NG_MESG_HDRLEN + msg.header.arglen);
   return msg;
 }
+
+// ---------------------------------------------------------------------------
+// Flow control messages (ng_message.h): sent along a connection, e.g. by
+// ng_ether when its interface's carrier comes or goes.
+export const NGM_FLOW_COOKIE = 851672668;
+export const NGM_LINK_IS_UP = 32;
+export const NGM_LINK_IS_DOWN = 33;

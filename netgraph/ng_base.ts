@@ -16,6 +16,7 @@ import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { panic } from "../kern/subr_prf.ts";
+import { callout, callout_reset, callout_stop } from "../kern/kern_timeout.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, type vnet } from "../net/vnet.ts";
 import {
   HK_INVALID,
@@ -507,13 +508,17 @@ export function ng_path2noderef(here: ng_node | null, address: string): { error:
 // Hooks and connections
 
 /** ng_add_hook: a new (unconnected) hook on node, after the type's newhook. */
-function ng_add_hook(node: ng_node, name: string): { error: number; hook: ng_hook | null } {
+function ng_add_hook(node: ng_node, name: string, peer: ng_hook | null = null): { error: number; hook: ng_hook | null } {
   if (name.length === 0 || !ng_strfits(name, NG_HOOKSIZ)) return { error: EINVAL, hook: null };
   if (!NG_NODE_IS_VALID(node)) return { error: EINVAL, hook: null };
   if (ng_findhook(node, name) !== null) return { error: EEXIST, hook: null };
   const hook = new ng_hook(node);
   hook.hk_name = name;
   hook.hk_flags = HK_INVALID;
+  // As in ng_con_nodes, the second hook of a connection already points at
+  // the first when its node's newhook runs (ng_bridge refuses a link to
+  // itself by looking at NG_PEER_NODE).
+  hook.hk_peer = peer;
   if (node.nd_type.newhook !== undefined) {
     const error = node.nd_type.newhook(node, hook, name);
     if (error !== 0) return { error, hook: null };
@@ -573,7 +578,7 @@ export function ng_con_nodes(node: ng_node, name: string, node2: ng_node, name2:
   if (node === node2 && name === name2) return EINVAL;
   const a = ng_add_hook(node, name);
   if (a.hook === null) return a.error;
-  const b = ng_add_hook(node2, name2);
+  const b = ng_add_hook(node2, name2, a.hook);
   if (b.hook === null) {
     ng_destroy_hook(a.hook);
     return b.error;
@@ -616,6 +621,56 @@ export function NG_FWD_ITEM_HOOK(item: ng_item, hook: ng_hook | null): number {
   return ng_deliver_data(peer, item);
 }
 
+/** How deeply direct data deliveries are nested right now. */
+let ng_depth = 0;
+/**
+ * Past this many nested deliveries a data item is queued instead of
+ * applied (ng_snd_item queues when less than a quarter of the thread's
+ * stack is left).  Only a loop in the graph (hubs or bridges joined in a
+ * ring) gets this deep; without it a broadcast storm would overflow the
+ * stack.  The queue is worked by ngthread, which FreeBSD runs as soon as a
+ * CPU is free; here it runs on the next tick, so a storm moves at one
+ * round per tick of virtual time instead of holding the run loop forever.
+ */
+export const NG_MAX_DEPTH = 64;
+let ngq_head: ng_item | null = null;
+let ngq_tail: ng_item | null = null;
+const ngthread_callout = new callout();
+
+function ng_queue_data(dest: ng_hook, item: ng_item): number {
+  item.el_dest = dest.hk_node;
+  item.el_hook = dest;
+  item.next = null;
+  if (ngq_tail === null) ngq_head = item;
+  else ngq_tail.next = item;
+  ngq_tail = item;
+  if (ngthread_callout.c_heapidx < 0) callout_reset(ngthread_callout, 1, ngthread, null);
+  return 0;
+}
+
+/** ngthread: apply what was queued before this run; what the items queue
+ *  in turn waits for the next one.  An item whose hook or node went away
+ *  meanwhile is freed. */
+function ngthread(): void {
+  let item = ngq_head;
+  ngq_head = ngq_tail = null;
+  while (item !== null) {
+    const next: ng_item | null = item.next;
+    item.next = null;
+    const hook = item.el_hook;
+    if (hook === null || !NG_HOOK_IS_VALID(hook) || !NG_NODE_IS_VALID(hook.hk_node)) NG_FREE_ITEM(item);
+    else ng_deliver_data(hook, item);
+    item = next;
+  }
+}
+
+/** Items waiting in the netgraph queue (for tests and leak checks). */
+export function ng_queued(): number {
+  let n = 0;
+  for (let it = ngq_head; it !== null; it = it.next) n++;
+  return n;
+}
+
 function ng_deliver_data(dest: ng_hook, item: ng_item): number {
   const node = dest.hk_node;
   item.el_dest = node;
@@ -625,9 +680,16 @@ function ng_deliver_data(dest: ng_hook, item: ng_item): number {
     NG_FREE_ITEM(item);
     return ENXIO;
   }
+  if (ng_depth >= NG_MAX_DEPTH) return ng_queue_data(dest, item);
   const save = CURVNET_SET(node.nd_vnet as vnet, "ng_apply_item");
-  const error = fn(dest, item);
-  CURVNET_RESTORE(save);
+  ng_depth++;
+  let error: number;
+  try {
+    error = fn(dest, item);
+  } finally {
+    ng_depth--;
+    CURVNET_RESTORE(save);
+  }
   return error;
 }
 
@@ -670,11 +732,10 @@ export function NG_RESPOND_MSG(here: ng_node, item: ng_item, resp: ng_mesg | nul
   const retaddr = item.retaddr;
   NG_FREE_ITEM(item);
   if (resp === null || retaddr === 0) return 0;
-  // "here" would be the sender's address in a queued item; delivery is direct.
-  void here;
   const dest = ng_ID2noderef(retaddr);
   if (dest === null) return ENOENT;
-  return ng_send_msg_node(dest, resp, 0, null);
+  // The response's return address is the responder (ng_address_ID).
+  return ng_send_msg_node(dest, resp, here.nd_ID, null);
 }
 
 function msg_str(msg: ng_mesg, off: number, size: number): string {
@@ -882,6 +943,69 @@ function ng_generic_ascii2binary(here: ng_node, msg: ng_mesg): { error: number; 
 /** Every node of curvnet (for tests and the kernel debugger). */
 export function ng_nodes(): readonly ng_node[] {
   return ng_state().nodes;
+}
+
+// ---------------------------------------------------------------------------
+// Callouts on behalf of a node (ng_callout, ng_uncallout)
+
+/** ng_item_fn: what a node's callout runs. */
+export type ng_item_fn = (node: ng_node, hook: ng_hook | null, arg1: unknown, arg2: number) => void;
+
+/** The state ng_callout keeps with a callout (the NGQF_FN item in FreeBSD). */
+class ng_callout_item {
+  node: ng_node;
+  hook: ng_hook | null;
+  fn: ng_item_fn;
+  arg1: unknown;
+  arg2: number;
+  constructor(node: ng_node, hook: ng_hook | null, fn: ng_item_fn, arg1: unknown, arg2: number) {
+    this.node = node;
+    this.hook = hook;
+    this.fn = fn;
+    this.arg1 = arg1;
+    this.arg2 = arg2;
+  }
+}
+
+const ng_callout_items = new WeakMap<callout, ng_callout_item>();
+
+/** ng_callout_trampoline: run the function in the node's vnet, unless the
+ *  node (or the hook) has gone invalid meanwhile (ng_apply_item's check). */
+function ng_callout_trampoline(c: callout): void {
+  const it = ng_callout_items.get(c);
+  if (it === undefined) return;
+  const node = it.node;
+  if (!NG_NODE_IS_VALID(node)) return;
+  if (it.hook !== null && !NG_HOOK_IS_VALID(it.hook)) return;
+  const save = CURVNET_SET(node.nd_vnet as vnet, "ng_callout_trampoline");
+  it.fn(node, it.hook, it.arg1, it.arg2);
+  CURVNET_RESTORE(save);
+}
+
+/** ng_callout: run fn(node, hook, arg1, arg2) `ticks` ticks from now, as the
+ *  node's own work.  The item is reused when the callout is re-armed with
+ *  the same function, so a periodic timer allocates nothing per period. */
+export function ng_callout(c: callout, node: ng_node, hook: ng_hook | null, ticks: number, fn: ng_item_fn, arg1: unknown, arg2: number): number {
+  let it = ng_callout_items.get(c);
+  if (it === undefined) {
+    it = new ng_callout_item(node, hook, fn, arg1, arg2);
+    ng_callout_items.set(c, it);
+  } else {
+    it.node = node;
+    it.hook = hook;
+    it.fn = fn;
+    it.arg1 = arg1;
+    it.arg2 = arg2;
+  }
+  callout_reset(c, ticks, ng_callout_trampoline, c);
+  return 0;
+}
+
+/** ng_uncallout: 1 if a pending run was cancelled. */
+export function ng_uncallout(c: callout, node: ng_node): number {
+  void node;
+  const rval = callout_stop(c);
+  return rval > 0 ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------

@@ -922,9 +922,11 @@ function ng_parse_composite(type: ng_parse_type, s: Uint8Array, off: ng_intp, b:
           index = nextIndex++;
           break gotIndex;
         }
+        // strtoul's ULONG_MAX (overflow, or "-1") is refused; the rest is
+        // cut to an unsigned int.
         const r = ng_strtol(s, off.v, 0, "ul");
+        if (r.val === -1n || r.eptr - off.v !== len.v) return EINVAL;
         index = Number(BigInt.asUintN(32, r.val));
-        if (r.eptr - off.v !== len.v) return EINVAL;
         nextIndex = index + 1;
         off.v += len.v + len2.v;
       }
@@ -989,11 +991,29 @@ function field_name_is(name: string, word: Uint8Array): boolean {
   return true;
 }
 
+/** Work buffers by nesting depth of unparse_composite (FreeBSD mallocs one
+ *  per call; it starts with no meaningful contents either way). */
+const workBufs: Uint8Array[] = [];
+let workDepth = 0;
+
 function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, off: ng_intp, cbuf: ng_parse_cbuf, ctype: comptype): number {
+  let workBuf = workBufs[workDepth];
+  if (workBuf === undefined) workBufs[workDepth] = workBuf = new Uint8Array(WORKSIZE);
+  workDepth++;
+  try {
+    return unparse_composite(type, b, data, off, cbuf, ctype, workBuf);
+  } finally {
+    workDepth--;
+  }
+}
+
+function unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, off: ng_intp, cbuf: ng_parse_cbuf, ctype: comptype, workBuf: Uint8Array): number {
   const num = ng_get_composite_len(type, b, data, data + off.v, ctype);
   let nextIndex = 0;
   let didOne = false;
-  const workBuf = new Uint8Array(WORKSIZE);
+  // workBuf[0, copied) mirrors the header and data so far; defaults are
+  // only ever written after it, so each element copies just what is new.
+  let copied = 0;
 
   let error = ng_parse_append(cbuf, ctype === CT_STRUCT ? "{" : "[");
   if (error !== 0) return error;
@@ -1007,7 +1027,8 @@ function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, 
     // look back at them.
     if (NG_MESG_HDRLEN + off.v < WORKSIZE) {
       const tempsize: ng_intp = { v: WORKSIZE - NG_MESG_HDRLEN - off.v };
-      copy_before(workBuf, b, data - NG_MESG_HDRLEN, NG_MESG_HDRLEN + off.v);
+      copy_before(workBuf, b, data - NG_MESG_HDRLEN, copied, NG_MESG_HDRLEN + off.v);
+      copied = NG_MESG_HDRLEN + off.v;
       const wstart = NG_MESG_HDRLEN;
       const wbuf = NG_MESG_HDRLEN + off.v;
       if (ng_get_composite_elem_default(type, index, workBuf, wstart, wbuf, tempsize, ctype) === 0 && bytes_equal(workBuf, wbuf, b, data + off.v, tempsize.v)) {
@@ -1038,9 +1059,9 @@ function ng_unparse_composite(type: ng_parse_type, b: Uint8Array, data: number, 
   return ng_parse_append(cbuf, (didOne ? " " : "") + (ctype === CT_STRUCT ? "}" : "]"));
 }
 
-/** bcopy(src + from, dst, n), with bytes outside src read as zero. */
-function copy_before(dst: Uint8Array, src: Uint8Array, from: number, n: number): void {
-  for (let i = 0; i < n; i++) dst[i] = ch(src, from + i);
+/** dst[i] = src[from + i] for i in [lo, hi), bytes outside src read as zero. */
+function copy_before(dst: Uint8Array, src: Uint8Array, from: number, lo: number, hi: number): void {
+  for (let i = lo; i < hi; i++) dst[i] = ch(src, from + i);
 }
 
 /** bcmp of n bytes; data running past the end of b never equals a default. */

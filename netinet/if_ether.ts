@@ -55,6 +55,7 @@ import {
   IFF_STATICARP,
   IFF_UP,
   if_encap_req,
+  iflladdr_event,
   type ifaddr,
   type ifnet,
   type route,
@@ -1032,6 +1033,9 @@ export function arp_iflladdr(ifp: ifnet): void {
     for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in_ifaddr) arp_ifinit(ifp, ifa);
   }
 }
+
+// arp_init: EVENTHANDLER_REGISTER(iflladdr_event, arp_iflladdr).
+iflladdr_event.push(arp_iflladdr);
 
 // ---------------------------------------------------------------------------
 

@@ -119,6 +119,12 @@ export class sockaddr_in {
   ) {}
 }
 
+/** satosin(sa): the address as a sockaddr_in, or null if it is laid out
+ *  for another family (the cast of <netinet/in.h>, checked). */
+export function satosin(sa: sockaddr | null): sockaddr_in | null {
+  return sa !== null && "sin_addr" in sa ? sa : null;
+}
+
 /** inet_ntoa for a host-order address. */
 export function inet_ntoa(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;

@@ -20,7 +20,7 @@ import { M_NOWAIT } from "../kern/uma.ts";
 import type { thread } from "../kern/kern_prot.ts";
 import { jailed } from "../kern/kern_jail.ts";
 import { priv_check_cred, PRIV_NETINET_RAW } from "../kern/kern_priv.ts";
-import { AF_INET, SOCK_RAW, SOL_SOCKET, SO_DONTROUTE, SO_SETFIB } from "../kern/socket.ts";
+import { AF_INET, SA_LEN, SOCK_RAW, SOL_SOCKET, SO_DONTROUTE, SO_SETFIB, type sockaddr } from "../kern/socket.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
 import {
   PR_ADDR,
@@ -245,21 +245,23 @@ export function rip_ctlinput(_m: mbuf, _off: number): void {}
  * ip_len equal to what was written, options well formed and not combined
  * with IP_OPTIONS; ip_id 0 is filled in.  Consumes m.
  */
-export function rip_send(so: socket, _pruflags: number, m0: mbuf, nam: sockaddr_in | null, control: mbuf | null, _td: thread | null): number {
+export function rip_send(so: socket, _pruflags: number, m0: mbuf, addr: sockaddr | null, control: mbuf | null, _td: thread | null): number {
   const inp = sotoinpcb(so);
   let m: mbuf | null = m0;
   if (control !== null) m_freem(control);
+  // AF_INET addresses arrive laid out as sockaddr_in; others are refused.
+  const nam = addr === null ? null : "sin_addr" in addr ? addr : null;
   let dst: number;
   if ((so.so_state & SS_ISCONNECTED) !== 0) {
-    if (nam !== null) {
+    if (addr !== null) {
       m_freem(m);
       return EISCONN;
     }
     dst = inp.inp_faddr;
   } else {
     let error = 0;
-    if (nam === null) error = ENOTCONN;
-    else if (nam.sin_family !== AF_INET) error = EAFNOSUPPORT;
+    if (addr === null) error = ENOTCONN;
+    else if (nam === null || nam.sin_family !== AF_INET) error = EAFNOSUPPORT;
     else if (nam.sin_len !== 16) error = EINVAL;
     if (error !== 0 || nam === null) {
       m_freem(m);
@@ -456,7 +458,9 @@ export function rip_disconnect(so: socket): number {
 }
 
 /** rip_bind: only one of our addresses (or INADDR_ANY). */
-export function rip_bind(so: socket, addr: sockaddr_in, _td: thread | null): number {
+export function rip_bind(so: socket, sa: sockaddr, _td: thread | null): number {
+  if (!("sin_addr" in sa)) return EAFNOSUPPORT;
+  const addr = sa;
   if (addr.sin_family !== AF_INET) return EAFNOSUPPORT;
   if (addr.sin_len !== 16) return EINVAL;
   const inp = sotoinpcb(so);
@@ -468,7 +472,11 @@ export function rip_bind(so: socket, addr: sockaddr_in, _td: thread | null): num
 }
 
 /** rip_connect: just remembers the peer (no handshake). */
-export function rip_connect(so: socket, addr: sockaddr_in, _td: thread | null): number {
+export function rip_connect(so: socket, sa: sockaddr, _td: thread | null): number {
+  // FreeBSD checks the length before the family; a layout other than
+  // sockaddr_in is another family, but its length still comes first.
+  if (!("sin_addr" in sa)) return SA_LEN(sa) !== 16 ? EINVAL : EAFNOSUPPORT;
+  const addr = sa;
   if (addr.sin_len !== 16) return EINVAL;
   if (V_ifnet().length === 0) return EADDRNOTAVAIL;
   if (addr.sin_family !== AF_INET) return EAFNOSUPPORT;

@@ -20,7 +20,7 @@ import { m_freem } from "../kern/kern_mbuf.ts";
 import { M_PREPEND, m_adj, m_copym, m_pullup, max_linkhdr, max_protohdr_grow } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import type { thread } from "../kern/kern_prot.ts";
-import { AF_INET, AF_UNSPEC, SOCK_DGRAM, SO_BROADCAST, SO_DONTROUTE, SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB } from "../kern/socket.ts";
+import { AF_INET, AF_UNSPEC, SOCK_DGRAM, type sockaddr, SO_BROADCAST, SO_DONTROUTE, SO_REUSEADDR, SO_REUSEPORT, SO_REUSEPORT_LB } from "../kern/socket.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_VNET_PCPUSTAT, SYSCTL_UINT, kvar_of } from "../kern/sysctl.ts";
 import {
   PR_ADDR,
@@ -482,13 +482,16 @@ const send_src = new sockaddr_in();
  * (or the connected peer).  An unbound socket gets an ephemeral port here;
  * the source address comes from the route unless bound.  Consumes m.
  */
-export function udp_send(so: socket, _flags: number, m: mbuf, sin: sockaddr_in | null, control: mbuf | null, td: thread | null): number {
+export function udp_send(so: socket, _flags: number, m: mbuf, addr: sockaddr | null, control: mbuf | null, td: thread | null): number {
   const inp = sotoinpcb(so);
   let error = 0;
-  if (sin !== null) {
-    if (sin.sin_family !== AF_INET) error = EAFNOSUPPORT;
+  // The syscall layer lays AF_INET addresses out as sockaddr_in: any other
+  // layout is another family.
+  const sin = addr !== null && "sin_addr" in addr ? addr : null;
+  if (addr !== null) {
+    if (sin === null || sin.sin_family !== AF_INET) error = EAFNOSUPPORT;
     else if (sin.sin_len !== 16) error = EINVAL;
-    if (error !== 0) {
+    if (error !== 0 || sin === null) {
       m_freem(control);
       m_freem(m);
       return error;
@@ -648,8 +651,10 @@ export function udp_set_kernel_tunneling(so: socket, f: udp_tun_func_t | null, i
   return 0;
 }
 
-export function udp_bind(so: socket, nam: sockaddr_in, td: thread | null): number {
+export function udp_bind(so: socket, sa: sockaddr, td: thread | null): number {
   const inp = sotoinpcb(so);
+  if (!("sin_addr" in sa)) return EAFNOSUPPORT;
+  const nam = sa;
   if (nam.sin_family !== AF_INET) {
     // Old programs bind AF_UNSPEC INADDR_ANY.
     if (nam.sin_family !== AF_UNSPEC || nam.sin_len < 8 || nam.sin_addr !== INADDR_ANY) return EAFNOSUPPORT;
@@ -667,8 +672,10 @@ export function udp_close(so: socket): void {
   }
 }
 
-export function udp_connect(so: socket, sin: sockaddr_in, td: thread | null): number {
+export function udp_connect(so: socket, sa: sockaddr, td: thread | null): number {
   const inp = sotoinpcb(so);
+  if (!("sin_addr" in sa)) return EAFNOSUPPORT;
+  const sin = sa;
   if (sin.sin_family !== AF_INET) return EAFNOSUPPORT;
   if (sin.sin_len !== 16) return EINVAL;
   if (inp.inp_faddr !== INADDR_ANY) return EISCONN;

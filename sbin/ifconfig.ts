@@ -15,6 +15,7 @@ import {
   SIOCIFCREATE2,
   SIOCIFDESTROY,
   SIOCSIFDESCR,
+  SIOCSIFLLADDR,
   SIOCSIFFIB,
   SIOCSIFFLAGS,
   SIOCSIFMETRIC,
@@ -31,6 +32,7 @@ import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
+import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
 
 const IFFBITS: [number, string][] = [
@@ -395,6 +397,24 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         }
         const e = sys_ioctl(kp, fd, SIOCSIFFIB, { ifr_name: name, ifr_fib: Number(v) } satisfies ifreq);
         if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFFIB)", name, e);
+        continue;
+      }
+      case "ether":
+      case "lladdr":
+      case "link": {
+        // setiflladdr (ether, lladdr) and the link family's address (link):
+        // SIOCSIFLLADDR with the six bytes.
+        const v = argv[i + 1];
+        const ea = v === undefined ? null : ether_aton(v);
+        if (ea === null) {
+          if (a === "link" && v === undefined) continue;
+          ctx.stderr.write("ifconfig: malformed link-level address\n");
+          throw new prog_exit(1);
+        }
+        i++;
+        flush_addr();
+        const e = sys_ioctl(kp, fd, SIOCSIFLLADDR, { ifr_name: name, ifr_lladdr: ea } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "ioctl (set lladdr)", name, e);
         continue;
       }
       case "description":

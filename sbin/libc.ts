@@ -17,6 +17,14 @@ export interface uproc {
 
 export interface prog_ctx extends sh_cmd_ctx {
   p: uproc;
+  /** Standard input and output are a terminal (the simulator's shells and
+   *  the daemon's clients run programs on pipes and files: unset). */
+  tty?: boolean;
+}
+
+/** isatty(3) for the standard descriptors. */
+export function isatty(ctx: prog_ctx, fd: number): boolean {
+  return (fd === 0 || fd === 1) && ctx.tty === true;
 }
 
 export type prog_main = (ctx: prog_ctx) => Promise<number>;

@@ -880,7 +880,9 @@ async function ping(ctx: prog_ctx): Promise<number> {
           n = 0;
           if (now < last + intvl) continue;
         } else {
-          pr_pack(r.data, r.from?.sin_addr ?? 0, now);
+          // The socket is PF_INET: its sources are sockaddr_in.
+          const from = r.from;
+          pr_pack(r.data, from !== null && "sin_addr" in from ? from.sin_addr : 0, now);
           if (((options & F_ONCE) !== 0 && nreceived > 0) || (npackets !== 0 && nreceived >= npackets)) break;
         }
       }

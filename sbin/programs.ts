@@ -27,6 +27,10 @@ import { dmesg_main } from "./dmesg.ts";
 import { kldstat_main } from "./kldstat.ts";
 import { kldload_main } from "./kldload.ts";
 import { kldunload_main } from "./kldunload.ts";
+import { ngctl_main } from "./ngctl.ts";
+import { make_imunes_main } from "./imunes.ts";
+import { make_himage_main } from "./himage.ts";
+import { make_vlink_main } from "./vlink.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -232,6 +236,10 @@ const PROGRAM_DIRS: Record<string, string> = {
   netstat: "/usr/bin",
   arp: "/usr/sbin",
   tcpdump: "/usr/sbin",
+  ngctl: "/usr/sbin",
+  imunes: "/usr/local/bin",
+  himage: "/usr/local/bin",
+  vlink: "/usr/local/bin",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -273,3 +281,18 @@ programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
 programs.set("tcpdump", tcpdump_main);
+programs.set("ngctl", ngctl_main);
+
+/** Run argv as a child with `stdin`, collecting its standard output (the
+ *  $(...) of IMUNES's scripts); its errors go to the caller's stderr. */
+async function exec_capture(p: proc, argv: string[], stdin: string, ctx: prog_ctx): Promise<{ status: number; stdout: string }> {
+  let out = "";
+  const status = await exec_prog(p, argv, { stdin, stdout: { write: (s) => void (out += s) }, stderr: ctx.stderr, env: ctx.env, cwd: ctx.cwd, spawned: ctx.spawned });
+  return { status, stdout: out };
+}
+programs.set(
+  "imunes",
+  make_imunes_main(exec_capture, (f, cwd) => fs.readFileSync(path.resolve(cwd ?? process.cwd(), f), "utf8")),
+);
+programs.set("himage", make_himage_main((p, argv, ctx) => exec_child(ctx, ctx.env, (io) => execvp_prog(p, argv, io))));
+programs.set("vlink", make_vlink_main(exec_capture));

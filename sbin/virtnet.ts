@@ -32,6 +32,8 @@ import { KERNEL_USAGE, virtnet_kernel_main } from "./virtnet_kernel.ts";
 import { SHIMS_USAGE, virtnet_shims_main } from "./virtnet_shims.ts";
 import { virtnet_atf_main } from "./atf.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
+import { imunes_eid, imunes_load, imunes_plan, imunes_plan_text, imunes_warning } from "./imunes.ts";
+import { imunes_dot, imunes_render } from "./imunes_graph.ts";
 
 /** sysexits(3) and the shell's statuses the command uses. */
 export const EX_USAGE = 64;
@@ -61,6 +63,9 @@ export interface run_options {
   signals?: boolean;
   /** Loader tunables for the boot (checked by the caller). */
   tunables?: Record<string, string>;
+  /** After the script, more input for the same shell, a piece at a time
+   *  (`virtnet imunes`'s prompt): called with a runner for each piece. */
+  more?: (run: (src: string) => Promise<number>) => Promise<number | null>;
 }
 
 const NODE_SIGNALS: [NodeJS.Signals, number][] = [
@@ -194,6 +199,11 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   let status: number;
   try {
     status = await Promise.race([shell.run(src, sh_stdout, sh_stderr), stopped]);
+    if (o.more !== undefined && stop_status === 0 && status === 0) {
+      const sh = shell;
+      const last = await Promise.race([o.more((piece) => sh.run(piece, sh_stdout, sh_stderr)), stopped]);
+      if (last !== null) status = last;
+    }
     if (stop_status !== 0) status = stop_status;
   } finally {
     callout_stop(until);
@@ -230,6 +240,7 @@ export interface virtnet_hooks {
 }
 
 const RUN_USAGE = "usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n";
+const IMUNES_USAGE = "usage: virtnet imunes [--seed N] [--eid EID] [--exec 'NODE CMD' ...] [--graph FILE.svg] [--dry-run] [--pcap DIR] [--until SECONDS] FILE\n";
 const BENCH_USAGE = "usage: virtnet bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n";
 
 const WHAT: [string, string][] = [
@@ -237,6 +248,7 @@ const WHAT: [string, string][] = [
   ["kernel", "keep a simulated kernel running behind a Unix socket, for the shims"],
   ["shims", "write command shims (ifconfig, jexec, ...) that run in that kernel"],
   ["atf-run", "run a FreeBSD atf-sh test script against a fresh simulated kernel"],
+  ["imunes", "load an IMUNES topology (.imn or JSON) and run commands in its nodes"],
   ["bench", "the evaluation: the VIMAGE build against the baseline, with a report"],
   ["help", "show this help, or a subcommand's"],
 ];
@@ -279,6 +291,30 @@ const SHIMS_HELP =
   "that `virtnet kernel` runs.\n" +
   "  --socket PATH  the kernel's socket when VIRTNET_SOCKET is not set\n";
 
+const IMUNES_HELP =
+  "\n" +
+  "Boots a kernel and builds the topology of FILE (IMUNES's JSON form or its\n" +
+  "older .imn form) as IMUNES does on FreeBSD, by running `imunes -b -e EID\n" +
+  "FILE`: each pc, host and router a vnet jail EID-nN with host.hostname set\n" +
+  "to its name, interfaces ng_eiface, lanswitch ng_bridge, hub ng_hub, every\n" +
+  "link an ng_pipe with its bandwidth, delay, BER and duplicate; routers\n" +
+  "forward and get their static routes (croutes4).  What VirtNet cannot\n" +
+  "emulate yet (routing protocols, rj45/ext nodes, IPv6) is named in one\n" +
+  "warning and the rest runs.  Then:\n" +
+  "  --exec 'NODE CMD'  run CMD in node NODE (himage NODE CMD); repeatable,\n" +
+  "                     in order; a line starting with himage or vlink runs\n" +
+  "                     as it is.  Without --exec, lines are read from the\n" +
+  "                     standard input the same way, until end of file\n" +
+  "  --graph FILE.svg   draw the topology with graphviz's dot (also without a\n" +
+  "                     run: with --dry-run)\n" +
+  "  --dry-run          print the commands that would build it, and stop\n" +
+  "  --eid EID          the experiment ID (default: i + 4 hex digits from the seed)\n" +
+  "  --seed N, --pcap DIR, --until SECONDS, --tunable NAME=VALUE: as for run\n" +
+  "In the nodes: himage NODE CMD, vlink -s pc1:router1, vlink -d 20ms pc1:router1.\n" +
+  "Exit status: the last command's; 64 bad usage, 65 a bad topology file\n" +
+  "(the message names the file, the node or link, and what is wrong), 66 FILE\n" +
+  "missing, 69 dot missing for --graph.\n";
+
 const BENCH_HELP = "\n" + "Runs the benchmarks of dist/bench.mjs (what `npm run bench` runs after building).\n";
 
 function sink(): sh_io & { text: string } {
@@ -299,7 +335,7 @@ async function atf_usage(): Promise<string> {
 }
 
 async function usage_all(): Promise<string> {
-  const lines = [RUN_USAGE, KERNEL_USAGE, SHIMS_USAGE, await atf_usage(), BENCH_USAGE, "usage: virtnet help [SUBCOMMAND]\n", "usage: virtnet --version\n"];
+  const lines = [RUN_USAGE, KERNEL_USAGE, SHIMS_USAGE, await atf_usage(), IMUNES_USAGE, BENCH_USAGE, "usage: virtnet help [SUBCOMMAND]\n", "usage: virtnet --version\n"];
   let s = "";
   for (let i = 0; i < lines.length; i++) s += i === 0 ? lines[i] : lines[i].replace(/^usage:/, "      ");
   s += "\n";
@@ -329,6 +365,9 @@ async function help(cmd: string | undefined, stdout: sh_io, stderr: sh_io, hooks
       return 0;
     case "atf-run":
       stdout.write((await atf_usage()) + what(cmd));
+      return 0;
+    case "imunes":
+      stdout.write(IMUNES_USAGE + what(cmd) + IMUNES_HELP);
       return 0;
     case "bench":
       if (hooks.bench !== undefined) return hooks.bench([], true);
@@ -380,6 +419,8 @@ export async function virtnet_main(argv: string[], stdout: sh_io, stderr: sh_io,
       return hooks.bench(args, false);
     case "run":
       return run_main(args, stdout, stderr, readStdin, hooks);
+    case "imunes":
+      return imunes_main(args, stdout, stderr, readStdin, hooks);
     default:
       stderr.write(`virtnet: no subcommand named ${cmd}\n`);
       stderr.write(await usage_all());
@@ -437,4 +478,126 @@ async function run_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin:
     return EX_NOINPUT;
   }
   return virtnet_run_script(src, { seed, pcapdir, until, tunables, name: file === "-" ? "sh" : file, stdout, stderr, cwd: process.cwd(), signals: true });
+}
+
+function sh_word(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A line of --exec or of the prompt as the shell runs it: `NODE CMD` is
+ *  `himage NODE CMD`; himage and vlink lines run as they are. */
+export function imunes_line(line: string): string | null {
+  const t = line.trim();
+  if (t === "" || t.startsWith("#")) return null;
+  const first = t.split(/\s+/)[0];
+  if (first === "himage" || first === "vlink") return t;
+  return `himage ${t}`;
+}
+
+async function imunes_main(argv: string[], stdout: sh_io, stderr: sh_io, readStdin: () => string, hooks: virtnet_hooks): Promise<number> {
+  let seed = 0;
+  let pcapdir: string | null = null;
+  let until: number | null = null;
+  let file: string | null = null;
+  let graph: string | null = null;
+  let eid: string | null = null;
+  let dry = false;
+  const execs: string[] = [];
+  const tunables: Record<string, string> = {};
+  const bad = (msg: string): number => {
+    if (msg !== "") stderr.write(`virtnet: ${msg}\n`);
+    stderr.write(IMUNES_USAGE);
+    return EX_USAGE;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (is_help(a)) return help("imunes", stdout, stderr, hooks);
+    const v = (): string | undefined => argv[++i];
+    if (a === "--seed") {
+      const x = v();
+      if (x === undefined || !/^[0-9]+$/.test(x)) return bad("--seed needs a non-negative integer");
+      seed = Number(x);
+    } else if (a === "--pcap") {
+      const x = v();
+      if (x === undefined || x === "") return bad("--pcap needs a directory");
+      pcapdir = x;
+    } else if (a === "--until") {
+      const x = v();
+      if (x === undefined || !/^([0-9]+\.?[0-9]*|\.[0-9]+)$/.test(x) || !(Number(x) > 0)) return bad("--until needs a positive number of seconds");
+      until = Number(x);
+    } else if (a === "--tunable") {
+      const x = v();
+      const eq = x === undefined ? -1 : x.indexOf("=");
+      if (x === undefined || eq <= 0) return bad("--tunable needs NAME=VALUE");
+      tunables[x.slice(0, eq)] = x.slice(eq + 1);
+    } else if (a === "--exec") {
+      const x = v();
+      if (x === undefined || imunes_line(x) === null) return bad("--exec needs 'NODE CMD'");
+      execs.push(x);
+    } else if (a === "--graph") {
+      const x = v();
+      if (x === undefined || x === "") return bad("--graph needs a file name");
+      graph = x;
+    } else if (a === "--eid") {
+      const x = v();
+      if (x === undefined || !/^[A-Za-z0-9_]+$/.test(x)) return bad("--eid needs an experiment ID (letters, digits, _)");
+      eid = x;
+    } else if (a === "--dry-run") dry = true;
+    else if (a.startsWith("-") && a !== "-") return bad(`unknown option ${a}`);
+    else if (file === null) file = a;
+    else return bad("");
+  }
+  if (file === null) return bad("");
+  const badtun = kern_tunables_check(tunables);
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
+    return EX_USAGE;
+  }
+  // The file is checked before anything boots: a bad one costs nothing.
+  const r = imunes_load(file, (f) => fs.readFileSync(f, "utf8"));
+  if ("error" in r) {
+    stderr.write(`virtnet: ${r.error}\n`);
+    return r.status;
+  }
+  const id = eid ?? imunes_eid(seed);
+  if (graph !== null) {
+    const why = imunes_render(imunes_dot(r.checked, path.basename(file)), graph);
+    if (why !== null) {
+      stderr.write(`virtnet: --graph ${graph}: ${why}\n`);
+      return EX_UNAVAILABLE;
+    }
+  }
+  if (dry) {
+    const w = imunes_warning(r.checked);
+    if (w !== null) stderr.write(`virtnet: ${w}\n`);
+    stdout.write(imunes_plan_text(imunes_plan(r.checked, id)));
+    return 0;
+  }
+  let script = `imunes -b -e ${id} ${sh_word(path.resolve(file))} || exit $?\n`;
+  for (const x of execs) script += `${imunes_line(x) ?? ""}\n`;
+  // Without --exec, the standard input, a line at a time (a terminal gets
+  // a prompt).
+  const more =
+    execs.length > 0
+      ? undefined
+      : async (run: (src: string) => Promise<number>): Promise<number | null> => {
+          let last: number | null = null;
+          if (process.stdin.isTTY === true) {
+            const readline = await import("node:readline");
+            const rl = readline.createInterface({ input: process.stdin, output: process.stdout, prompt: `${id}> ` });
+            rl.prompt();
+            for await (const line of rl) {
+              const l = imunes_line(line);
+              if (l !== null) last = await run(l + "\n");
+              rl.prompt();
+            }
+            return last;
+          }
+          for (const line of readStdin().split("\n")) {
+            const l = imunes_line(line);
+            if (l !== null) last = await run(l + "\n");
+          }
+          return last;
+        };
+  return virtnet_run_script(script, { seed, pcapdir, until, tunables, name: "virtnet imunes", stdout, stderr, cwd: process.cwd(), signals: true, more });
 }

@@ -3,7 +3,7 @@
 // sbin/route, sbin/ping, usr.sbin/arp, usr.bin/netstat, sbin/sysctl,
 // usr.sbin/jail, usr.sbin/jls, usr.sbin/jexec, usr.sbin/setfib,
 // usr.bin/killall, sbin/dmesg, sbin/kldstat, sbin/kldload, sbin/kldunload,
-// bin/sleep, bin/sh, tcpdump).  Rows marked `known` are where VirtNet's
+// bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl).  Rows marked `known` are where VirtNet's
 // program still says something else than FreeBSD's: the suite reports them
 // apart and does not fail on them.
 import { register_badcmds, type badcmd_row } from "../registry.ts";
@@ -301,4 +301,46 @@ const sh: badcmd_row[] = [
   { argv: ["sh", "/nonexistent/script"], status: 127, err: "sh: cannot open /nonexistent/script: No such file or directory\n" },
 ];
 
-for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh })) register_badcmds(prog, rows);
+const NGCTL_USAGE = "usage: ngctl [-d] [-f file] [-n name] [command ...]\n";
+const NG_ENOENT = "ngctl: send msg: No such file or directory\n";
+const ngctl: badcmd_row[] = [
+  { argv: ["ngctl"], status: 64, err: `ngctl: no command specified\n${NGCTL_USAGE}` },
+  { argv: ["ngctl", "-f"], status: 64, err: `ngctl: option requires an argument -- f\n${NGCTL_USAGE}` },
+  { argv: ["ngctl", "-n"], status: 64, err: `ngctl: option requires an argument -- n\n${NGCTL_USAGE}` },
+  { argv: ["ngctl", "-f", "/nonexistent/cmds"], status: 66, err: "ngctl: /nonexistent/cmds: No such file or directory\n" },
+  { argv: ["ngctl", "-n", "a:b", "list"], status: 71, err: "ngctl: can't create node: Invalid argument\n" },
+  { argv: ["ngctl", "-n", "[1f]", "list"], status: 71, err: "ngctl: can't create node: Invalid argument\n" },
+  { argv: ["ngctl", "bogus"], status: 71, err: 'ngctl: "bogus": unknown command\n' },
+  { argv: ["ngctl", UNI], status: 71, err: `ngctl: "${UNI}": unknown command\n` },
+  { argv: ["ngctl", "s"], status: 71, err: 'ngctl: "s": ambiguous command\n' },
+  { argv: ["ngctl", "help", "bogus"], status: 0, err: 'ngctl: "bogus": unknown command\n' },
+  { argv: ["ngctl", "mkpeer"], status: 64, err: "ngctl: usage: mkpeer [path] <type> <hook> <peerhook>\n" },
+  { argv: ["ngctl", "mkpeer", "nosuchtype", "a", "b"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "mkpeer", LONG, "a", "b"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "mkpeer", "nosuch:", "hub", "a", "b"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "connect", "nosuch:", "a", "b"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "connect", "a", "b"], status: 64, err: "ngctl: usage: connect [path] <relpath> <hook> <peerhook>\n" },
+  { argv: ["ngctl", "name", ".", "a:b"], status: 71, err: "ngctl: send msg: Invalid argument\n" },
+  { argv: ["ngctl", "name", ".", "[12]"], status: 71, err: "ngctl: send msg: Invalid argument\n" },
+  { argv: ["ngctl", "name", "nosuch:", "x"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "rmhook"], status: 64, err: "ngctl: usage: rmhook [path] <hook>\n" },
+  { argv: ["ngctl", "rmhook", "nosuch:", "h"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "show"], status: 64, err: "ngctl: usage: show [-n] <path>\n" },
+  { argv: ["ngctl", "show", "-x", "."], status: 64, err: "ngctl: illegal option -- x\nngctl: usage: show [-n] <path>\n" },
+  { argv: ["ngctl", "list", "extra"], status: 64, err: "ngctl: usage: list [-ln]\n" },
+  { argv: ["ngctl", "types", "x"], status: 64, err: "ngctl: usage: types\n" },
+  { argv: ["ngctl", "shutdown", "nosuch:"], status: 71, err: "ngctl: shutdown: No such file or directory\n" },
+  { argv: ["ngctl", "status", "nosuch:"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "msg", "nosuch:", "foo"], status: 71, err: NG_ENOENT },
+  { argv: ["ngctl", "msg", "."], status: 64, err: "ngctl: usage: msg path command [args ... ]\n" },
+  { argv: ["ngctl", "write", "nohook", "1"], status: 71, err: 'ngctl: writing to hook "nohook": No route to host\n' },
+  { argv: ["ngctl", "write", "h"], status: 64, err: "ngctl: usage: write hook < -f file | byte ... >\n" },
+  { argv: ["ngctl", "debug", "-5"], status: 64, err: "ngctl: usage: debug [level]\n" },
+  { argv: ["ngctl", "read", "/nonexistent/cmds"], status: 71, err: "ngctl: /nonexistent/cmds: No such file or directory\n" },
+  { argv: ["ngctl", "dot", "/nonexistent/dir/g.dot"], status: 71, err: "ngctl: Could not open /nonexistent/dir/g.dot for writing: No such file or directory\n" },
+];
+for (const o of ["Z", "y"]) ngctl.push({ argv: ["ngctl", `-${o}`], status: 64, err: `ngctl: illegal option -- ${o}\n${NGCTL_USAGE}` });
+for (const p of ["nosuch:", "[999]:", UNI, "a.b.c", LONG]) ngctl.push({ argv: ["ngctl", "show", p], status: 71, err: NG_ENOENT });
+for (const b of ["999", "-129", "abc", UNI]) ngctl.push({ argv: ["ngctl", "write", "h", b], status: 71, err: `ngctl: invalid byte "${b}"\n` });
+
+for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl })) register_badcmds(prog, rows);

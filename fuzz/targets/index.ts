@@ -2,4 +2,8 @@
 // its file and one line here.
 import "./frames_inet.ts";
 import "./chaos_net.ts";
+import "./chaos_ng_links.ts";
 import "./badcmd_sbin.ts";
+import "./ngmsg_netgraph.ts";
+import "./chaos_netgraph.ts";
+import "./imunes_topo.ts";

@@ -1,14 +1,15 @@
 // The robustness suite at CI size (npm run fuzz runs it at full size):
-// hostile frames, chaos steps, exhaustion and bad command lines on the
+// hostile frames, chaos steps, exhaustion, bad command lines and hostile
+// input at kernel entry points (netgraph's parser and messages) on the
 // VIMAGE and VNET_DEBUG builds, with no exception, leak or broken invariant.
 import test from "ava";
 import { run_build, type part, type run_summary } from "../../fuzz/run.ts";
 import type { fuzz_build } from "../../fuzz/kernel.ts";
 
 
-async function run(build: fuzz_build, parts: part[], frames: number, steps: number, seed: number): Promise<run_summary> {
+async function run(build: fuzz_build, parts: part[], frames: number, steps: number, seed: number, cases?: number): Promise<run_summary> {
   let log = "";
-  const s = await run_build({ build, seed, frames, steps, batch: 500, parts, log: (x) => void (log += x) });
+  const s = await run_build({ build, seed, frames, steps, batch: 500, parts, cases, log: (x) => void (log += x) });
   if (s.failures.length > 0) throw new Error(`${s.failures.join("\n")}\n${log}`);
   return s;
 }
@@ -58,3 +59,11 @@ test.serial("bad command lines: FreeBSD's messages and statuses, no JavaScript",
   t.true(s.badcmd_rows >= 300, `${s.badcmd_rows} rows`);
   clean(t, s);
 });
+
+for (const b of ["vimage", "vimage-debug"] as const) {
+  test.serial(`kernel targets: 10,000 hostile netgraph texts and messages (${b})`, async (t) => {
+    const s = await run(b, ["kernel"], 0, 0, 17, 10_000);
+    for (const n of ["netgraph.parse", "netgraph.ascii2binary", "netgraph.binary2ascii", "netgraph.generic"]) t.true((s.kernel_cases[n] ?? 0) > 1000, `${n}: ${s.kernel_cases[n]} cases`);
+    clean(t, s);
+  });
+}

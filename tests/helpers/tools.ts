@@ -23,6 +23,7 @@ const INSTALL: Record<string, string> = {
   sh: "apt-get install dash",
   python3: "apt-get install python3",
   scapy: "apt-get install python3-scapy",
+  dot: "apt-get install graphviz",
 };
 
 type env = Record<string, string | undefined>;

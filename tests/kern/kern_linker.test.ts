@@ -19,7 +19,7 @@ function modules(k: Kernel): string[] {
 }
 
 for (const build of BOTH) {
-  test(`${build}: file 1 is the kernel, holding ether, netgraph, ng_hub, ng_ksocket, if_epair and if_lo`, async (t) => {
+  test(`${build}: file 1 is the kernel, holding ether, netgraph, the netgraph node types, if_epair, ng_socket and if_lo`, async (t) => {
     const k = await loadKernel(build);
     const p = root(k);
     t.deepEqual(k.sys_kldnext(p, 0), { error: 0, fileid: 1 });
@@ -30,7 +30,7 @@ for (const build of BOTH) {
     t.is(st?.pathname, "/boot/kernel/kernel");
     t.is(st?.refs, 1);
     t.is(st?.address, 0xffffffff80200000n);
-    t.deepEqual(modules(k), ["ether", "netgraph", "ng_hub", "ng_ksocket", "if_epair", "if_lo"]);
+    t.deepEqual(modules(k), ["ether", "netgraph", "ng_hub", "ng_eiface", "ng_ksocket", "ng_bridge", "ng_pipe", "if_epair", "ng_socket", "if_lo"]);
     // Module ids in registration (SYSINIT) order; all in the kernel file.
     const first = k.sys_kldfirstmod(p, 1).modid;
     t.is(first, k.sys_modfind(p, "ether").id);

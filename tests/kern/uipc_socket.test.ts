@@ -28,8 +28,9 @@ function udp_socket(k: Kernel, p: Proc): number {
 
 function local_port(k: Kernel, p: Proc, fd: number): number {
   const r = k.sys_getsockname(p, fd);
-  if (r.sa === null) throw new Error(`getsockname: ${k.strerror(r.error)}`);
-  return r.sa.sin_port;
+  const sin = k.satosin(r.sa);
+  if (sin === null) throw new Error(`getsockname: ${k.strerror(r.error)}`);
+  return sin.sin_port;
 }
 
 for (const build of BOTH) {
@@ -303,6 +304,60 @@ for (const build of BOTH) {
     const u = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd;
     t.is(k.sys_route(p, u, get).error, k.EOPNOTSUPP);
     k.proc_exit(user);
+    k.proc_exit(p);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
+for (const build of BOTH) {
+  test(`${build}: addresses of any family: getsockaddr's checks first, then the protocol's family and length`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
+    const s = udp_socket(k, p);
+    // getsockaddr: sa_len is the call's namelen.
+    const short = new k.sockaddr_in(k.INADDR_LOOPBACK, 5000);
+    short.sin_len = 1;
+    t.is(k.sys_bind(p, s, short), k.EINVAL, "shorter than sa_len and sa_family");
+    t.is(k.sys_bind(p, 42, short), k.EINVAL, "the address is copied in before the descriptor is looked up");
+    const long = new k.sockaddr_generic(k.AF_INET);
+    long.sa_len = 256;
+    t.is(k.sys_bind(p, s, long), k.ENAMETOOLONG);
+    t.is(k.sys_sendto(p, s, new Uint8Array(1), 0, long).error, k.ENAMETOOLONG);
+    t.is(k.sys_connect(p, 42, long), k.ENAMETOOLONG);
+    // UDP wants AF_INET and sizeof(struct sockaddr_in).
+    t.is(k.sys_bind(p, s, new k.sockaddr_ng("x")), k.EAFNOSUPPORT);
+    t.is(k.sys_connect(p, s, new k.sockaddr_ng("x")), k.EAFNOSUPPORT);
+    t.is(k.sys_sendto(p, s, new Uint8Array(1), 0, new k.sockaddr_ng("x")).error, k.EAFNOSUPPORT);
+    const six = new k.sockaddr_in(k.INADDR_LOOPBACK, 5000);
+    six.sin_family = k.AF_INET6;
+    t.is(k.sys_bind(p, s, six), k.EAFNOSUPPORT);
+    const odd = new k.sockaddr_in(k.INADDR_LOOPBACK, 5000);
+    odd.sin_len = 8;
+    t.is(k.sys_bind(p, s, odd), k.EINVAL, "AF_INET but not 16 bytes");
+    // An AF_INET address in a generic layout is read as a sockaddr_in (all
+    // zeros: INADDR_ANY, port 0), as C reads the same bytes.
+    const gen = new k.sockaddr_generic(k.AF_INET);
+    t.is(k.sys_bind(p, s, gen), 0);
+    const sin = k.satosin(k.sys_getsockname(p, s).sa);
+    t.is(sin?.sin_addr, k.INADDR_ANY);
+    t.true((sin?.sin_port ?? 0) >= 10000, "an ephemeral port");
+    // Raw sockets check the same.
+    const r = k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_ICMP);
+    t.is(k.sys_bind(p, r.fd, new k.sockaddr_ng("x")), k.EAFNOSUPPORT);
+    t.is(k.sys_connect(p, r.fd, new k.sockaddr_ng("x")), k.EINVAL, "rip_connect checks the length first");
+    t.is(k.sys_connect(p, r.fd, new k.sockaddr_ng("x".repeat(13))), k.EAFNOSUPPORT, "16 bytes, but not AF_INET");
+    t.is(k.sys_sendto(p, r.fd, new Uint8Array(8), 0, new k.sockaddr_ng("x")).error, k.EAFNOSUPPORT);
+    // What recvfrom returns is the caller's own copy.
+    const rx = udp_socket(k, p);
+    t.is(k.sys_bind(p, rx, new k.sockaddr_in(k.INADDR_LOOPBACK, 6100)), 0);
+    t.is(k.sys_sendto(p, s, new Uint8Array(3), 0, new k.sockaddr_in(k.INADDR_LOOPBACK, 6100)).error, 0);
+    k.kern_advance_ns(1_000_000); // lo0's netisr queue
+    const got = k.sys_recvfrom(p, rx, 10, 0);
+    t.is(got.error, 0);
+    const from = k.satosin(got.from);
+    t.is(from?.sin_addr, k.INADDR_LOOPBACK);
+    t.is(from?.sin_len, 16);
     k.proc_exit(p);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });

@@ -119,6 +119,8 @@ test("arrays: implied and explicit indexes; elements equal to the default are le
   t.like(round(k, a4, "[ 1 0=2 ]"), { error: k.EALREADY });
   t.like(round(k, a4, "[ 1 2"), { error: k.EINVAL });
   t.like(round(k, a4, "[ x=1 ]"), { error: k.EINVAL });
+  t.like(round(k, a4, "[ -1=1 ]"), { error: k.EINVAL }, "ULONG_MAX is refused");
+  t.like(round(k, a4, "[ 4294967297=1 ]"), { error: 0, text: "[ 1=1 ]" }, "an index is cut to an unsigned int");
   const nested = fixedarray(k, struct(k, [{ name: "a", type: k.ng_parse_uint8_type }, { name: "b", type: k.ng_parse_hint32_type }]), 2);
   t.like(round(k, nested, "[ { b=1 } { a=2 } ]"), { error: 0, text: "[ { b=0x1 } { a=2 } ]" });
   t.is(k.ng_parse_ascii(nested, "[]").data.length, 16);
@@ -474,5 +476,33 @@ test("NGM_TEXT_STATUS goes to the node's type: EINVAL unless it answers", async 
     t.is(k.ng_mkpeer(me.node, "h", "h", "hub"), 0);
     t.is(send(k, me, ".:h", genmsg(k, k.NGM_TEXT_STATUS)).error, k.EINVAL, "the hub has no status");
     t.is(send(k, me, ".:", genmsg(k, k.NGM_TEXT_STATUS)).error, 0, "the catcher takes anything");
+  });
+});
+
+test("a whole struct ng_mesg in ASCII: ascii2binary of a binary2ascii request, then the request itself", async (t) => {
+  const k = await loadKernel("vimage");
+  inv(k, k.vnet0, () => {
+    const me = reply_catcher(k);
+    // The inner message's data is as long as its own arglen says (a byte
+    // array whose length is read back from the header being built).
+    const r = ascii2binary(k, me, ".:", "binary2ascii", `{ version=8 arglen=32 cmd=4 typecookie=${k.NGM_GENERIC_COOKIE} cmdstr="name" data="ab" }`);
+    t.is(r.error, 0);
+    if (r.resp === null) return;
+    const req = k.ng_mesg_dec(r.resp.data);
+    if (req === null) return t.fail();
+    t.is(req.header.cmd, k.NGM_BINARY2ASCII);
+    t.is(req.header.arglen, k.NG_MESG_HDRLEN + 32);
+    const inner = k.ng_mesg_dec(req.data);
+    t.like(inner?.header, { version: 8, arglen: 32, cmd: k.NGM_NAME, cmdstr: "name" });
+    t.deepEqual([...(inner?.data ?? [])], [...k.ngm_str_enc("ab", k.NG_NODESIZ)]);
+    // Sent, it converts the inner NGM_NAME request to ASCII.
+    const s = send(k, me, ".:", req);
+    t.is(s.error, 0);
+    const ascii = s.resp === null ? null : k.ng_mesg_dec(s.resp.data);
+    t.is(ascii?.header.cmdstr, "name");
+    t.is(new TextDecoder().decode(ascii?.data), '{ name="ab" }\0');
+    t.is(ascii?.header.arglen, 14);
+    // An inner arglen past its data is refused.
+    t.is(ascii2binary(k, me, ".:", "binary2ascii", "{ arglen=30000 }").error, k.ERANGE);
   });
 });

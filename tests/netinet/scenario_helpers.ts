@@ -142,7 +142,7 @@ export async function scen_kernel(): Promise<scen> {
       }
       let ok = true;
       for (let i = 0; i < r.data.length; i++) if (r.data[i] !== pattern(i)) ok = false;
-      ctx.stdout.write(`udprecv: ${r.data.length} bytes from ${k.inet_ntoa(r.from.sin_addr)}: ${ok ? "intact" : "corrupt"}\n`);
+      ctx.stdout.write(`udprecv: ${r.data.length} bytes from ${k.inet_ntoa(k.satosin(r.from)?.sin_addr ?? 0)}: ${ok ? "intact" : "corrupt"}\n`);
       return ok ? 0 : 1;
     } finally {
       k.sys_close(p, so.fd);

@@ -69,7 +69,7 @@ for (const build of BOTH) {
     const tx = udp_bound(k, p, -1);
     const r = k.sys_sendto(p, tx, bytes("hello"), 0, new k.sockaddr_in(k.INADDR_LOOPBACK, 7777));
     t.deepEqual(r, { error: 0, len: 5 });
-    const txport = k.sys_getsockname(p, tx).sa?.sin_port ?? 0;
+    const txport = k.satosin(k.sys_getsockname(p, tx).sa)?.sin_port ?? 0;
     t.true(txport >= 10000, "implicit bind to an ephemeral port");
     t.false(k.so_readable(p, rx), "lo0 queues: nothing before the netisr runs");
     settle(k);
@@ -77,8 +77,8 @@ for (const build of BOTH) {
     const got = k.sys_recvfrom(p, rx, 100, 0);
     t.is(got.error, 0);
     t.deepEqual(got.data, bytes("hello"));
-    t.is(got.from?.sin_addr, k.INADDR_LOOPBACK);
-    t.is(got.from?.sin_port, txport);
+    t.is(k.satosin(got.from)?.sin_addr, k.INADDR_LOOPBACK);
+    t.is(k.satosin(got.from)?.sin_port, txport);
     t.is(k.sys_recvfrom(p, rx, 100, 0).error, k.EAGAIN);
     const us = udpstat(k);
     t.is(us[k.udps_ipackets], 1);
@@ -89,7 +89,7 @@ for (const build of BOTH) {
     t.is(k.sys_connect(p, tx, new k.sockaddr_in(k.INADDR_LOOPBACK, 7777)), 0);
     t.is(k.sys_sendto(p, tx, bytes("x"), 0, new k.sockaddr_in(k.INADDR_LOOPBACK, 7777)).error, k.EISCONN);
     t.is(k.sys_sendto(p, tx, bytes("again"), 0, null).error, 0);
-    t.is(k.sys_getpeername(p, tx).sa?.sin_port, 7777);
+    t.is(k.satosin(k.sys_getpeername(p, tx).sa)?.sin_port, 7777);
     settle(k);
     t.deepEqual(k.sys_recvfrom(p, rx, 100, 0).data, bytes("again"));
     const unconnected = udp_bound(k, p, -1);
@@ -203,7 +203,7 @@ for (const build of BOTH) {
     t.is(d[hl + 1], k.ICMP_UNREACH_PORT);
     t.is(d[hl + 8 + 9], k.IPPROTO_UDP, "the quoted header is our UDP datagram");
     t.is((d[hl + 8 + 20 + 2] << 8) | d[hl + 8 + 20 + 3], 9, "to port 9");
-    t.is(m.from?.sin_addr, k.INADDR_LOOPBACK);
+    t.is(k.satosin(m.from)?.sin_addr, k.INADDR_LOOPBACK);
     // udp_ctlinput: the connected socket learns of it.
     const e = k.sys_recvfrom(p, tx, 100, 0);
     t.is(e.error, k.ECONNREFUSED);
@@ -410,15 +410,15 @@ test.serial("vimage: UDP between two vnets over an epair: ARP, a 3000-byte datag
   const got = k.sys_recvfrom(jp, js, 4000, 0);
   t.is(got.error, 0);
   t.deepEqual(got.data, big);
-  t.is(got.from?.sin_addr, 0xc0000201, "source chosen from the route: epair0a's address");
-  const hport = got.from?.sin_port ?? 0;
+  t.is(k.satosin(got.from)?.sin_addr, 0xc0000201, "source chosen from the route: epair0a's address");
+  const hport = k.satosin(got.from)?.sin_port ?? 0;
   // The reply goes back the same way.
   t.is(k.sys_sendto(jp, js, bytes("pong"), 0, new k.sockaddr_in(0xc0000201, hport)).error, 0);
   k.kern_advance_ns(50_000_000);
   const back = k.sys_recvfrom(host, s, 100, 0);
   t.deepEqual(back.data, bytes("pong"));
-  t.is(back.from?.sin_addr, 0xc0000202);
-  t.is(back.from?.sin_port, 4000);
+  t.is(k.satosin(back.from)?.sin_addr, 0xc0000202);
+  t.is(k.satosin(back.from)?.sin_port, 4000);
   t.is(udpstat(k, jp.p_ucred)[k.udps_ipackets], 1);
   t.is(udpstat(k)[k.udps_ipackets], 1);
   k.proc_exit(jp);

@@ -47,6 +47,17 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["in_len2mask", "prefix length to netmask: a pure helper route(8) and ifconfig(8) carry their own copy of in C"],
   ["in_mask2len", "netmask to prefix length: a pure helper route(8) carries its own copy of in C"],
   ["jail_params", "the jail parameter table: libjail reads it from sysctl security.jail.param in C"],
+  ["sockaddr_ng", "struct sockaddr_ng, <netgraph/ng_socket.h>"],
+  ["ng_mesg", "struct ng_mesg, <netgraph/ng_message.h>"],
+  ["ng_mesg_bytes", "struct ng_mesg laid out as bytes: what C gets by writing the struct, <netgraph/ng_message.h>"],
+  ["ng_mesg_parse", "struct ng_mesg read from bytes: what C gets by casting the buffer, <netgraph/ng_message.h>"],
+  ["ngm_mkpeer_enc", "struct ngm_mkpeer filled in, <netgraph/ng_message.h>"],
+  ["ngm_connect_enc", "struct ngm_connect filled in, <netgraph/ng_message.h>"],
+  ["ngm_str_enc", "struct ngm_name and struct ngm_rmhook filled in, <netgraph/ng_message.h>"],
+  ["nodeinfo_dec", "struct nodeinfo read from a reply, <netgraph/ng_message.h>"],
+  ["hooklist_dec", "struct hooklist read from a reply, <netgraph/ng_message.h>"],
+  ["namelist_dec", "struct namelist read from a reply, <netgraph/ng_message.h>"],
+  ["typelist_dec", "struct typelist read from a reply, <netgraph/ng_message.h>"],
 ]);
 
 /**

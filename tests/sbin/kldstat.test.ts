@@ -24,9 +24,13 @@ kldstat -n kernel
       "\t\t  1 ether\n" +
       "\t\t  2 netgraph\n" +
       "\t\t  3 ng_hub\n" +
-      "\t\t  4 ng_ksocket\n" +
-      "\t\t  5 if_epair\n" +
-      "\t\t  6 if_lo\n" +
+      "\t\t  4 ng_eiface\n" +
+      "\t\t  5 ng_ksocket\n" +
+      "\t\t  6 ng_bridge\n" +
+      "\t\t  7 ng_pipe\n" +
+      "\t\t  8 if_epair\n" +
+      "\t\t  9 ng_socket\n" +
+      "\t\t 10 if_lo\n" +
       "Id Refs Address             Size Name\n" +
       " 1    1 0xffffffff80200000     0 kernel\n" +
       "Id Refs Address                Size Name\n" +
@@ -53,13 +57,13 @@ kldstat extra; echo h=$?
 `);
   t.is(
     r.out,
-    "Id  Refs Name\n  5    1 if_epair\n" +
+    "Id  Refs Name\n  8    1 if_epair\n" +
       "Id  Refs Name data..(int, uint, ulong)\n  1    1 ether (0, 0, 0x0)\n" +
       "Id Refs Address                Size Name\n" +
       " 1    1 0xffffffff80200000        0 kernel (/boot/kernel/kernel)\n" +
       "\tContains modules:\n\t\t Id Name\n" +
       "\t\t  1 ether (0, 0, 0x0)\n\t\t  2 netgraph (0, 0, 0x0)\n\t\t  3 ng_hub (0, 0, 0x0)\n" +
-      "\t\t  4 ng_ksocket (0, 0, 0x0)\n\t\t  5 if_epair (0, 0, 0x0)\n\t\t  6 if_lo (0, 0, 0x0)\n" +
+      "\t\t  4 ng_eiface (0, 0, 0x0)\n\t\t  5 ng_ksocket (0, 0, 0x0)\n\t\t  6 ng_bridge (0, 0, 0x0)\n\t\t  7 ng_pipe (0, 0, 0x0)\n\t\t  8 if_epair (0, 0, 0x0)\n\t\t  9 ng_socket (0, 0, 0x0)\n\t\t 10 if_lo (0, 0, 0x0)\n" +
       "a=0\nb=1\nc=1\nd=1\ne=1\n" +
       // -i of a file that is not there: the header, then err(3).
       "Id Refs Address                Size Name\nf=1\ng=1\nh=1\n",
@@ -129,7 +133,7 @@ jexec j kldunload kernel; echo d=$?
 jexec j kldstat -m if_lo
 jail -r j >/dev/null
 `);
-  t.is(r.out, "a=0\nb=1\nc=1\nd=1\nId  Refs Name\n  6    1 if_lo\n");
+  t.is(r.out, "a=0\nb=1\nc=1\nd=1\nId  Refs Name\n 10    1 if_lo\n");
   t.is(
     r.err,
     "kldload: can't load if_epair: Operation not permitted\n" +

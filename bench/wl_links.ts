@@ -1,0 +1,257 @@
+// Link workloads (issue 11): Ethernet frames per second across one hop,
+// netgraph's against an epair's.
+//
+//   epair: a frame handed to epair0a's if_transmit crosses to epair0b (the
+//     epair's queue and task, then ether_input in the other side's vnet),
+//     where ether_demux finds no protocol for its ethertype and frees it
+//     (counted by the receiving side's if_ipackets).
+//   bridge N: a frame from one end node into an ng_bridge of N links, out
+//     the link of its (learned) destination to another end node, which frees
+//     it; and, for 16 links, a broadcast copied to the 15 others.
+//   pipe: a frame through an ng_pipe with nothing configured (the shortcut
+//     path) to an end node.
+//
+// Every frame is a fresh mbuf (m_gethdr and a 64-byte copy) and is freed at
+// the far end, so each figure is the whole cost of one frame's trip.  The
+// end node is a node type of this file that frees what it receives, as an
+// ng_socket's data hook would hand it to user space.
+import {
+  IF_LLADDR,
+  IFCOUNTER_IPACKETS,
+  M_NOWAIT,
+  MT_DATA,
+  NGM_PIPE_COOKIE,
+  NGM_PIPE_SET_CFG,
+  NG_MKMESSAGE,
+  NG_SEND_MSG_PATH,
+  if_get_counter,
+  ng_pipe_cfg_enc,
+  ng_pipe_cfg_zero,
+  NG_ABI_VERSION,
+  NG_FREE_ITEM,
+  NG_SEND_DATA_ONLY,
+  ng_findhook,
+  ng_findtype,
+  ng_con_nodes,
+  ng_make_node,
+  ng_mkpeer,
+  ng_newtype,
+  ng_path2noderef,
+  m_gethdr,
+  max_linkhdr,
+  taskqueue_run,
+  vnet_run,
+  type ng_hook,
+  type ng_item,
+  type ng_node,
+  type ifnet,
+  type mbuf,
+} from "../index.ts";
+import { epair_create, host_node, if_to_jail, if_updown, ifp_of, vnet_jail_node, type node } from "./topo.ts";
+import { heap_allocated, rate_for } from "./wl_util.ts";
+
+export const LINK_BURST = 64;
+
+let delivered = 0;
+
+function end_type(): void {
+  if (ng_findtype("benchend") !== null) return;
+  ng_newtype({
+    version: NG_ABI_VERSION,
+    name: "benchend",
+    constructor: null,
+    rcvdata(_hook: ng_hook, item: ng_item): number {
+      NG_FREE_ITEM(item);
+      delivered++;
+      return 0;
+    },
+  });
+}
+
+/** A 64-byte Ethernet frame from src to dst with a local experimental
+ *  ethertype (0x88b5), which no protocol takes. */
+function frame_bytes(dst: number[], src: number[]): Uint8Array {
+  const f = new Uint8Array(64);
+  f.set(dst, 0);
+  f.set(src, 6);
+  f[12] = 0x88;
+  f[13] = 0xb5;
+  for (let i = 14; i < 64; i++) f[i] = i;
+  return f;
+}
+
+function frame_mbuf(t: Uint8Array): mbuf {
+  const m = m_gethdr(M_NOWAIT, MT_DATA);
+  if (m === null) throw new Error("out of mbufs");
+  m.m_data += max_linkhdr;
+  const b = m.m_buf;
+  const o = m.m_data;
+  for (let i = 0; i < t.length; i++) b[o + i] = t[i];
+  m.m_len = m.m_pkthdr.len = t.length;
+  return m;
+}
+
+// ---------------------------------------------------------------------------
+// The netgraph hops.
+
+interface ng_state {
+  n: node;
+  from: ng_hook;
+  t: Uint8Array;
+  /** Frames that arrive per frame sent. */
+  fanout: number;
+}
+
+const ng_cache = new Map<string, ng_state>();
+
+function mac(i: number): number[] {
+  return [2, 0, 0, 0, i >> 8, i & 0xff];
+}
+
+/** An end node on link0 of a bridge with `members` links in all; the
+ *  others are end nodes too.  Every end's host is learned first. */
+function bridge_state(members: number, broadcast: boolean): ng_state {
+  const key = `bridge:${members}:${broadcast}`;
+  const have = ng_cache.get(key);
+  if (have !== undefined) return have;
+  const n = VIMAGE ? vnet_jail_node(`ngb${members}${broadcast ? "b" : "u"}`) : host_node();
+  const st = vnet_run(n.v, "bench", () => {
+    end_type();
+    const ends: ng_node[] = [];
+    const me = ng_make_node("benchend").node as ng_node;
+    ends.push(me);
+    if (ng_mkpeer(me, "l0", "link0", "bridge") !== 0) throw new Error("mkpeer bridge");
+    const br = ng_path2noderef(me, "l0").node as ng_node;
+    for (let i = 1; i < members; i++) {
+      const e = ng_make_node("benchend").node as ng_node;
+      if (ng_con_nodes(e, `l${i}`, br, `link${i}`) !== 0) throw new Error("connect");
+      ends.push(e);
+    }
+    // Each end says hello once (a broadcast), so the bridge knows them all.
+    for (let i = 0; i < members; i++) NG_SEND_DATA_ONLY(ng_findhook(ends[i], `l${i}`), frame_mbuf(frame_bytes([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], mac(i + 1))));
+    const from = ng_findhook(me, "l0") as ng_hook;
+    const t = frame_bytes(broadcast ? [0xff, 0xff, 0xff, 0xff, 0xff, 0xff] : mac(members), mac(1));
+    return { n, from, t, fanout: broadcast ? members - 1 : 1 };
+  });
+  ng_cache.set(key, st);
+  link_check(st);
+  return st;
+}
+
+function pipe_state(): ng_state {
+  const have = ng_cache.get("pipe");
+  if (have !== undefined) return have;
+  const n = VIMAGE ? vnet_jail_node("ngpipe") : host_node();
+  const st = vnet_run(n.v, "bench", () => {
+    end_type();
+    const me = ng_make_node("benchend").node as ng_node;
+    if (ng_mkpeer(me, "u", "upper", "pipe") !== 0) throw new Error("mkpeer pipe");
+    const p = ng_path2noderef(me, "u").node as ng_node;
+    if (ng_mkpeer(p, "lower", "l", "benchend") !== 0) throw new Error("mkpeer end");
+    // An empty setcfg (`ngctl msg p: setcfg {}`): the pipe works out that
+    // nothing needs its queues and takes its shortcut.
+    const cfg = ng_pipe_cfg_enc(ng_pipe_cfg_zero());
+    const msg = NG_MKMESSAGE(NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG, cfg.length);
+    msg.data.set(cfg);
+    if (NG_SEND_MSG_PATH(me, msg, "u", 0) !== 0) throw new Error("setcfg");
+    return { n, from: ng_findhook(me, "u") as ng_hook, t: frame_bytes(mac(2), mac(1)), fanout: 1 };
+  });
+  ng_cache.set("pipe", st);
+  link_check(st);
+  return st;
+}
+
+function ng_burst(st: ng_state, n: number): number {
+  const from = st.from;
+  const t = st.t;
+  const d0 = delivered;
+  for (let i = 0; i < n; i++) NG_SEND_DATA_ONLY(from, frame_mbuf(t));
+  taskqueue_run();
+  return delivered - d0;
+}
+
+function link_check(st: ng_state): void {
+  const got = vnet_run(st.n.v, "bench", () => ng_burst(st, LINK_BURST));
+  if (got !== LINK_BURST * st.fanout) throw new Error(`netgraph hop: ${got} of ${LINK_BURST * st.fanout} frames arrived`);
+}
+
+// ---------------------------------------------------------------------------
+// The epair hop.
+
+interface epair_state {
+  a: ifnet;
+  b: ifnet;
+  t: Uint8Array;
+  nb: node;
+}
+let ep: epair_state | null = null;
+
+function epair_state_get(): epair_state {
+  if (ep !== null) return ep;
+  const host = host_node();
+  const e = epair_create(host);
+  let na: node = host;
+  let nb: node = host;
+  if (VIMAGE) {
+    na = vnet_jail_node("epa");
+    nb = vnet_jail_node("epb");
+    if_to_jail(host, e.a, na.jid);
+    if_to_jail(host, e.b, nb.jid);
+  }
+  if_updown(na, e.a, true);
+  if_updown(nb, e.b, true);
+  const a = ifp_of(na, e.a);
+  const b = ifp_of(nb, e.b);
+  // Addressed to b's MAC, so ether_input takes it as for this station.
+  const dst = [...vnet_run(nb.v, "bench", () => IF_LLADDR(b)).subarray(0, 6)];
+  ep = { a, b, t: frame_bytes(dst, [2, 0, 0, 0, 0, 1]), nb };
+  const got = epair_burst(ep, LINK_BURST);
+  if (got !== LINK_BURST) throw new Error(`epair hop: ${got} of ${LINK_BURST} frames arrived`);
+  return ep;
+}
+
+function ipackets(st: epair_state): number {
+  return if_get_counter(st.b, IFCOUNTER_IPACKETS);
+}
+
+function epair_burst(st: epair_state, n: number): number {
+  const a = st.a;
+  const t = st.t;
+  const before = ipackets(st);
+  vnet_run(a.if_vnet as NonNullable<ifnet["if_vnet"]>, "bench", () => {
+    for (let i = 0; i < n; i++) a.if_transmit(a, frame_mbuf(t));
+  });
+  taskqueue_run();
+  return ipackets(st) - before;
+}
+
+// ---------------------------------------------------------------------------
+// Entry points for the worker.
+
+export type link_kind = "epair" | "bridge2" | "bridge16" | "bridge16bc" | "pipe";
+
+function runner(kind: link_kind): () => number {
+  if (kind === "epair") {
+    const st = epair_state_get();
+    return () => epair_burst(st, LINK_BURST);
+  }
+  const st = kind === "pipe" ? pipe_state() : bridge_state(kind === "bridge2" ? 2 : 16, kind === "bridge16bc");
+  return () => vnet_run(st.n.v, "bench", () => ng_burst(st, LINK_BURST)) / st.fanout;
+}
+
+/** Frames per second sent across the hop (a broadcast counts once). */
+export function link_run(kind: link_kind, ms: number): number {
+  const step = runner(kind);
+  return rate_for(ms, step).rate;
+}
+
+/** Heap bytes allocated per frame, once warm. */
+export function link_alloc(kind: link_kind, n: number): number {
+  const step = runner(kind);
+  for (let i = 0; i < 300; i++) step();
+  const bursts = Math.ceil(n / LINK_BURST);
+  const bytes = heap_allocated(() => {
+    for (let i = 0; i < bursts; i++) step();
+  });
+  return bytes / (bursts * LINK_BURST);
+}
