@@ -2,9 +2,16 @@
 // Two kernels (two module instances in this process) exchange frames
 // through two ksocket nodes; the hook name and the messages answer as
 // FreeBSD's do; hostile datagrams from the host neither throw nor leak; the
-// clock keeps real time while a ksocket lives and jumps again after.
+// clock keeps real time while a ksocket lives and jumps again after; and two
+// VirtNet processes (bin/virtnet.mjs run) joined by eifaces and ksockets
+// ping each other.
 import test from "ava";
 import dgram from "node:dgram";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
@@ -540,4 +547,89 @@ test.serial("property: datagrams of any size and content arrive whole, in order,
   h.close();
   inv(a.k, a.k.vnet0, () => a.k.ng_rmnode(a.ks));
   t.deepEqual(a.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// ---------------------------------------------------------------------------
+// Two VirtNet processes, one topology.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = path.join(root, "bin", "virtnet.mjs");
+
+/** Two UDP ports of 127.0.0.1 free a moment ago (the host picks them). */
+async function free_ports(n: number): Promise<number[]> {
+  const socks = await Promise.all(
+    Array.from({ length: n }, () => {
+      const s = dgram.createSocket("udp4");
+      return new Promise<dgram.Socket>((resolve) => s.bind(0, "127.0.0.1", () => resolve(s)));
+    }),
+  );
+  const ports = socks.map((s) => s.address().port);
+  await Promise.all(socks.map((s) => new Promise<void>((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/** bin/virtnet.mjs run FILE in a child process. */
+function virtnet_run(file: string): Promise<{ out: string; err: string; status: number }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [bin, "run", file], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    c.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    c.on("error", reject);
+    c.on("close", (code) => resolve({ out, err, status: code ?? -1 }));
+  });
+}
+
+test.serial("two VirtNet processes linked by ng_ksocket over 127.0.0.1 ping each other", async (t) => {
+  const [pa, pb] = await free_ports(2);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-ksocket-"));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // Side a builds its graph in the host and moves the interface into its
+  // jail; side b builds everything inside its jail.  Each pings the other
+  // until the first reply, then stays a while to answer.
+  const a = path.join(tmp, "a.sh");
+  fs.writeFileSync(
+    a,
+    `ngctl mkpeer . eiface hook ether
+ngctl mkpeer ngeth0: ksocket ether inet/dgram/udp
+ngctl msg ngeth0:ether bind inet/127.0.0.1:${pa}
+ngctl msg ngeth0:ether connect inet/127.0.0.1:${pb}
+ngctl msg ngeth0:ether getpeername
+jail -c name=a vnet persist
+ifconfig ngeth0 vnet a
+jexec a ifconfig ngeth0 10.77.0.1/24 up
+jexec a ping -c 40 -i 0.25 -o 10.77.0.2
+echo ping=$?
+sleep 3
+`,
+  );
+  const b = path.join(tmp, "b.sh");
+  fs.writeFileSync(
+    b,
+    `jail -c name=b vnet persist
+jexec b ngctl mkpeer . eiface hook ether
+jexec b ngctl mkpeer ngeth0: ksocket ether 2/2/17
+jexec b ngctl msg ngeth0:ether bind inet/127.0.0.1:${pb}
+jexec b ngctl msg ngeth0:ether connect inet/127.0.0.1:${pa}
+jexec b ifconfig ngeth0 10.77.0.2/24 up
+jexec b ping -c 40 -i 0.25 -o 10.77.0.1
+echo ping=$?
+sleep 3
+jail -r b
+`,
+  );
+  const [ra, rb] = await Promise.all([virtnet_run(a), virtnet_run(b)]);
+  t.is(ra.err, "");
+  t.is(rb.err, "");
+  t.regex(ra.out, new RegExp(`Rec'd response "getpeername" \\(6\\) from "\\[4\\]:":\\nArgs:\\tinet/127\\.0\\.0\\.1:${pb}\\n`));
+  for (const [r, peer] of [
+    [ra, "10.77.0.2"],
+    [rb, "10.77.0.1"],
+  ] as const) {
+    t.regex(r.out, new RegExp(`64 bytes from ${peer.replace(/\./g, "\\.")}: icmp_seq=\\d+ ttl=64 time=\\d+\\.\\d{3} ms\\n`));
+    t.regex(r.out, /\n\d+ packets transmitted, 1 packets received, /);
+    t.regex(r.out, /\nping=0\n/);
+    t.is(r.status, 0);
+  }
 });
