@@ -16,6 +16,7 @@ import fc from "fast-check";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { sink_type, reply_catcher, type sink } from "./ng_helpers.ts";
+import { run_script } from "../sbin/prog_helpers.ts";
 import type { ng_mesg, ng_node } from "../../index.ts";
 
 const LOOPBACK = 0x7f000001;
@@ -562,6 +563,43 @@ test.serial("property: datagrams of any size and content arrive whole, in order,
   h.close();
   inv(a.k, a.k.vnet0, () => a.k.ng_rmnode(a.ks));
   t.deepEqual(a.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test.serial("through ngctl: FreeBSD's messages and statuses; shutdown closes the host socket", async (t) => {
+  const r = await run_script(`ngctl mkpeer . eiface hook ether
+ngctl mkpeer ngeth0: ksocket ether inet/stream/tcp; echo s=$?
+ngctl mkpeer ngeth0: ksocket ether inet/dgram/udp
+ngctl name ngeth0:ether ks
+ngctl msg ks: bind inet/10.0.0.1:5000; echo s=$?
+ngctl msg ks: bind inet/127.0.0.1; echo s=$?
+ngctl msg ks: getpeername; echo s=$?
+ngctl msg ks: connect inet/127.0.0.1:9; echo s=$?
+ngctl msg ks: getpeername
+ngctl msg ks: setopt "{ level=0xffff name=0x1001 value=[ 0 4 ] }"; echo s=$?
+ngctl msg ks: getopt "{ level=0xffff name=0x1001 }"; echo s=$?
+ngctl msg ks: bind inet6/::1; echo s=$?
+ngctl shutdown ks:
+ngctl show ngeth0:ether; echo s=$?
+`);
+  t.is(
+    r.out,
+    "s=71\ns=71\ns=0\ns=71\ns=0\n" +
+      'Rec\'d response "getpeername" (6) from "[6]:":\nArgs:\tinet/127.0.0.1:9\n' +
+      // getopt's ASCII form sizes the value from the text, as FreeBSD's
+      // does: the argument is not the 8 bytes getopt takes.
+      "s=0\ns=71\ns=71\ns=71\n",
+  );
+  t.is(
+    r.err,
+    "ngctl: send msg: Protocol not supported\n" +
+      "ngctl: send msg: Can't assign requested address\n" +
+      "ngctl: send msg: Socket is not connected\n" +
+      "ngctl: send msg: Invalid argument\n" +
+      "ngctl: send msg: Invalid argument\n" +
+      "ngctl: send msg: No such file or directory\n",
+  );
+  t.is(r.k.sched_realtime_sources(), 0, "shutdown closed the host socket");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
 // ---------------------------------------------------------------------------
