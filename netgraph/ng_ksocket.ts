@@ -38,8 +38,8 @@
 //   brings the clock up to real time before it enters.
 // The host side allocates (node:dgram makes a Buffer per datagram each way);
 // the simulated side takes its mbufs from the zones, and a datagram that
-// finds none is dropped and counted.  listen and accept (stream sockets)
-// are EOPNOTSUPP for want of stream sockets.
+// finds none is dropped and counted.  For want of stream sockets, listen
+// is EOPNOTSUPP and accept EINVAL (nothing listens).
 
 import dgram from "node:dgram";
 import {
