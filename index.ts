@@ -84,6 +84,7 @@ export * from "./kern/subr_msgbuf.ts";
 export * from "./kern/sys_generic.ts";
 export * from "./sbin/sh.ts";
 export * from "./sbin/libc.ts";
+export * from "./sbin/libnetgraph.ts";
 export * from "./sbin/programs.ts";
 export * from "./sbin/virtnet.ts";
 export * from "./sbin/virtnet_kernel.ts";

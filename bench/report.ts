@@ -184,7 +184,9 @@ export function targets(figs: fig[]): target_row[] {
     out.push(row("<= 16 KB per idle vnet", `vnet jail with lo0 and an epair end, N=${f.x}`, scaled(est(f, "vimage"), 1 / 1024), { op: "<=", value: 16 }, (x) => x.toFixed(1), "KB"));
   }
   const il = m.get("imunes/load_s");
-  if (il !== undefined) out.push(row("1,000-node topology loaded in < 5 s", "imunes -b of 1,000 PCs, 10 lanswitches, 10 routers", est(il, "vimage"), { op: "<=", value: 5 }, fmt, "s"));
+  if (il !== undefined) out.push(row("1,000-node topology loaded in < 5 s", "imunes -b of 1,000 PCs, 10 lanswitches, 10 routers (wall clock)", est(il, "vimage"), { op: "<=", value: 5 }, fmt, "s"));
+  const ic = m.get("imunes/load_cpu_s");
+  if (ic !== undefined) out.push(row("1,000-node topology loaded in < 5 s", "the same, CPU time of the worker thread", est(ic, "vimage"), { op: "<=", value: 5 }, fmt, "s"));
   for (const mode of ["vnet", "fib"]) {
     const hs = figs.filter((f) => f.id.startsWith(`fwd/${mode}/hps/`));
     if (hs.length === 0) continue;

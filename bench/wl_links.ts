@@ -9,7 +9,7 @@
 //     the link of its (learned) destination to another end node, which frees
 //     it; and, for 16 links, a broadcast copied to the 15 others.
 //   pipe: a frame through an ng_pipe with nothing configured (the shortcut
-//     path) to an end node.
+//     path) to an end node; and through its queues (a BER set, no delay).
 //
 // Every frame is a fresh mbuf (m_gethdr and a 64-byte copy) and is freed at
 // the far end, so each figure is the whole cost of one frame's trip.  The
@@ -138,10 +138,14 @@ function bridge_state(members: number, broadcast: boolean): ng_state {
   return st;
 }
 
-function pipe_state(): ng_state {
-  const have = ng_cache.get("pipe");
+/** queued: a BER of 10^12 (a loss once in 10^12 bits), which sends every
+ *  frame through the pipe's queues and the BER test while losing none in
+ *  practice; else nothing configured. */
+function pipe_state(queued: boolean): ng_state {
+  const key = queued ? "pipe_queued" : "pipe";
+  const have = ng_cache.get(key);
   if (have !== undefined) return have;
-  const n = VIMAGE ? vnet_jail_node("ngpipe") : host_node();
+  const n = VIMAGE ? vnet_jail_node(queued ? "ngpipeq" : "ngpipe") : host_node();
   const st = vnet_run(n.v, "bench", () => {
     end_type();
     const me = ng_make_node("benchend").node as ng_node;
@@ -150,13 +154,15 @@ function pipe_state(): ng_state {
     if (ng_mkpeer(p, "lower", "l", "benchend") !== 0) throw new Error("mkpeer end");
     // An empty setcfg (`ngctl msg p: setcfg {}`): the pipe works out that
     // nothing needs its queues and takes its shortcut.
-    const cfg = ng_pipe_cfg_enc(ng_pipe_cfg_zero());
+    const c = ng_pipe_cfg_zero();
+    if (queued) c.downstream.ber = 1000000000000n;
+    const cfg = ng_pipe_cfg_enc(c);
     const msg = NG_MKMESSAGE(NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG, cfg.length);
     msg.data.set(cfg);
     if (NG_SEND_MSG_PATH(me, msg, "u", 0) !== 0) throw new Error("setcfg");
     return { n, from: ng_findhook(me, "u") as ng_hook, t: frame_bytes(mac(2), mac(1)), fanout: 1 };
   });
-  ng_cache.set("pipe", st);
+  ng_cache.set(key, st);
   link_check(st);
   return st;
 }
@@ -228,14 +234,14 @@ function epair_burst(st: epair_state, n: number): number {
 // ---------------------------------------------------------------------------
 // Entry points for the worker.
 
-export type link_kind = "epair" | "bridge2" | "bridge16" | "bridge16bc" | "pipe";
+export type link_kind = "epair" | "bridge2" | "bridge16" | "bridge16bc" | "pipe" | "pipe_queued";
 
 function runner(kind: link_kind): () => number {
   if (kind === "epair") {
     const st = epair_state_get();
     return () => epair_burst(st, LINK_BURST);
   }
-  const st = kind === "pipe" ? pipe_state() : bridge_state(kind === "bridge2" ? 2 : 16, kind === "bridge16bc");
+  const st = kind === "pipe" || kind === "pipe_queued" ? pipe_state(kind === "pipe_queued") : bridge_state(kind === "bridge2" ? 2 : 16, kind === "bridge16bc");
   return () => vnet_run(st.n.v, "bench", () => ng_burst(st, LINK_BURST)) / st.fanout;
 }
 
@@ -248,7 +254,8 @@ export function link_run(kind: link_kind, ms: number): number {
 /** Heap bytes allocated per frame, once warm. */
 export function link_alloc(kind: link_kind, n: number): number {
   const step = runner(kind);
-  for (let i = 0; i < 300; i++) step();
+  // Long enough a warm-up that the optimizing compiler has settled.
+  for (let i = 0; i < 3000; i++) step();
   const bursts = Math.ceil(n / LINK_BURST);
   const bytes = heap_allocated(() => {
     for (let i = 0; i < bursts; i++) step();

@@ -202,16 +202,13 @@ function sa_data_bytes(sa: sockaddr): Uint8Array {
 export function sa_dup(sa: sockaddr): sockaddr {
   const family = SA_FAMILY(sa);
   const len = SA_LEN(sa);
-  if ("sin_addr" in sa && (family === AF_INET || family === AF_UNSPEC || family !== AF_NETGRAPH)) {
+  if ("sin_addr" in sa && family !== AF_NETGRAPH) {
     const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
     sin.sin_len = len;
     sin.sin_family = family;
     return sin;
   }
-  if ("sg_data" in sa && family === AF_NETGRAPH) {
-    const sg = new sockaddr_ng(sa.sg_data, len);
-    return sg;
-  }
+  if ("sg_data" in sa && family === AF_NETGRAPH) return new sockaddr_ng(sa.sg_data, len);
   if (family === AF_NETGRAPH) {
     const b = sa_data_bytes(sa);
     const z = b.indexOf(0);

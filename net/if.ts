@@ -13,7 +13,7 @@ import { AF_INET } from "../kern/socket.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { domains, pffinddomain } from "../kern/uipc_domain.ts";
 import { KASSERT, printf } from "../kern/subr_prf.ts";
-import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
+import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
 import {
@@ -414,6 +414,7 @@ function if_attach_internal(ifp: ifnet, vmove: boolean): void {
   if_link_ifnet(ifp);
   for (const dp of domains) if (dp.dom_ifattach !== undefined) ifp.if_afdata.set(dp.dom_family, dp.dom_ifattach(ifp));
   rt_ifannouncemsg_hook?.(ifp, IFAN_ARRIVAL);
+  for (const f of ifnet_arrival_event.slice()) f(ifp);
 }
 
 /** if_attach(ifp): make the interface visible in curvnet. */
@@ -596,6 +597,10 @@ export function if_link_state_change(ifp: ifnet, state: number): void {
   // (do_link_state_change, run at once rather than from if_linktask.)
   if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
 }
+
+/** EVENTHANDLER(ifnet_arrival_event): an interface attached (or moved in,
+ *  or renamed). */
+export const ifnet_arrival_event: ((ifp: ifnet) => void)[] = [];
 
 /** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
 export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
@@ -865,6 +870,14 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       if (error !== 0) return error;
       ifp.if_description = ifr.ifr_data ?? "";
       return 0;
+    case SIOCSIFLLADDR: {
+      // ifconfig IF ether|lladdr|link ADDR.
+      error = priv_check_cred(cred, PRIV_NET_SETLLADDR);
+      if (error !== 0) return error;
+      const ll = ifr.ifr_lladdr;
+      if (ll === undefined) return EINVAL;
+      return if_setlladdr(ifp, ll, ll.length);
+    }
     case SIOCSIFMTU: {
       error = priv_check_cred(cred, PRIV_NET_SETIFMTU);
       if (error !== 0) return error;
@@ -890,6 +903,8 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       if (ifunit(nn) !== null) return EEXIST;
       ifp.if_xname = nn;
       if (ifp.if_addr !== null) (ifp.if_addr.ifa_addr as sockaddr_dl).sdl_data = nn;
+      // if_rename announces the interface again under its new name.
+      for (const f of ifnet_arrival_event.slice()) f(ifp);
       return 0;
     }
   }

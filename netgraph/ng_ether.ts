@@ -21,8 +21,6 @@
 // `kldload ng_ether` makes the nodes for the Ethernet interfaces of every
 // vnet, and unloading is refused (EBUSY) while any node exists.
 //
-// Departures: the rename handler (ifnet_arrival_event renaming the node with
-// its interface) is not modelled, as SIOCSIFNAME raises no event here.
 
 import { EADDRINUSE, EBUSY, EEXIST, EINVAL, EISCONN, ENETDOWN, ENOBUFS, EOPNOTSUPP } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -44,6 +42,7 @@ import {
   if_delmulti,
   if_findmulti,
   if_setlladdr,
+  ifnet_arrival_event,
   ifpromisc,
   set_ng_ether_link_state_p,
   type ifnet,
@@ -215,6 +214,16 @@ function ng_ether_link_state(ifp: ifnet, state: number): void {
   }
 }
 
+/** ng_ether_ifnet_arrival_event: a renamed interface renames its node (new
+ *  interfaces get theirs from ng_ether_attach). */
+function ng_ether_ifnet_arrival_event(ifp: ifnet): void {
+  if (ifp.if_type !== IFT_ETHER && ifp.if_type !== IFT_L2VLAN) return;
+  const node = IFP2NG(ifp);
+  if (node === null) return;
+  const name = ng_ether_sanitize_ifname(ifp.if_xname);
+  if (ng_name_node(node, name) !== 0) log(LOG_WARNING, `ng_ether_ifnet_arrival_event: can't re-name node ${name}\n`);
+}
+
 // ---------------------------------------------------------------------------
 // Node methods.
 
@@ -367,7 +376,8 @@ function ng_ether_rcv_lower(hook: ng_hook, item: ng_item): number {
       m = m_pullup(m, ETHER_HDR_LEN);
       if (m === null) return ENOBUFS;
     }
-    m.m_buf.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), m.m_data + ether_shost);
+    const lla = IF_LLADDR(ifp);
+    for (let i = 0; i < ETHER_ADDR_LEN; i++) m.m_buf[m.m_data + ether_shost + i] = lla[i];
   }
   return ether_output_frame(ifp, m);
 }
@@ -470,12 +480,14 @@ function ng_ether_mod_event(_mod: unknown, event: number, _data: unknown): numbe
       if (hooks_registered) return EEXIST;
       set_ng_ether_hooks({ input: ng_ether_input, input_orphan: ng_ether_input_orphan, output: ng_ether_output, attach: ng_ether_attach, detach: ng_ether_detach });
       set_ng_ether_link_state_p(ng_ether_link_state);
+      ifnet_arrival_event.push(ng_ether_ifnet_arrival_event);
       hooks_registered = true;
       return 0;
     case MOD_UNLOAD:
       // No node is left when we are asked (ng_mod_event checked).
       set_ng_ether_hooks(null);
       set_ng_ether_link_state_p(null);
+      ifnet_arrival_event.splice(ifnet_arrival_event.indexOf(ng_ether_ifnet_arrival_event), 1);
       hooks_registered = false;
       return 0;
     default:

@@ -9,6 +9,15 @@
 // an array, the size of a string buffer).  Binary layouts are those of
 // FreeBSD/amd64 (LP64, little endian): the bytes a node type decodes.
 //
+// A node type lists its commands in ng_type.cmdlist and declares argument
+// types as FreeBSD's files do, e.g.
+//   const cfg_type: ng_parse_type = { supertype: ng_parse_struct_type,
+//     info: [{ name: "debug", type: ng_parse_uint8_type },
+//            { name: "peer", type: ng_parse_ipaddr_type }] };
+//   cmdlist: [{ cookie, cmd: NGM_FOO_SETCFG, name: "setcfg",
+//               mesgType: cfg_type, respType: null }]
+// and ng_base's NGM_ASCII2BINARY/NGM_BINARY2ASCII do the rest.
+//
 // Buffers are modelled as one Uint8Array with byte offsets standing for C's
 // pointers: `start` is where the outermost value begins (array length
 // functions look back from it, e.g. at a count stored just before an array),
@@ -1230,11 +1239,7 @@ export function ng_get_string_token(s: Uint8Array, startp: ng_intp, lenp: ng_int
   const m = new Uint8Array(end - start);
   m.set(s.subarray(start + 1, end));
   const strcpy = (dst: number, src: number): void => {
-    for (;;) {
-      const c = m[src++];
-      m[dst++] = c;
-      if (c === 0) break;
-    }
+    m.copyWithin(dst, src, m.indexOf(0, src) + 1);
   };
   let slen = 0;
   let off = 1;

@@ -783,9 +783,9 @@ function ngp_rcvdata(hook: ng_hook, item: ng_item): number {
 }
 
 // random(9) draws of the BER test, kept across calls and pipes as
-// ng_pipe.c's static variables are.
-let ber_rand = 0;
-let ber_oldrand = 0;
+// ng_pipe.c's static variables are: [rand, oldrand].  A typed array, so
+// that keeping a 31-bit draw does not box a number on every frame.
+const ber_rand = new Uint32Array(2);
 
 /**
  * pipe_dequeue: move what the bandwidth allows from the inbound queue to
@@ -850,13 +850,13 @@ function pipe_dequeue(hinfo: hookinfo, now: number): void {
 
     // Bit errors: the frame is lost with 1 - P_OK(overhead + len).
     if (cfg.ber !== 0 && hinfo.ber_p !== null) {
-      ber_oldrand = ber_rand;
-      ber_rand = random();
+      ber_rand[1] = ber_rand[0];
+      ber_rand[0] = random();
       const t = hinfo.ber_p;
       const i = priv.overhead + m.m_pkthdr.len;
       // Frames longer than the table (which FreeBSD would read past) use its last entry.
       const p_ok = i < t.length ? t[i] : t[t.length - 1];
-      if (((ber_oldrand ^ ber_rand) >>> 0) * 131072 >= p_ok) {
+      if (((ber_rand[1] ^ ber_rand[0]) >>> 0) * 131072 >= p_ok) {
         hinfo.stats.out_disc_frames++;
         hinfo.stats.out_disc_octets += m.m_pkthdr.len;
         ngp_zfree(ngp_h);

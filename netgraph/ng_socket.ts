@@ -540,7 +540,8 @@ function ngs_rcvmsg(node: ng_node, item: ng_item, _lasthook: ng_hook | null): nu
         return EINVAL;
     }
   }
-  const addr = new sockaddr_ng(`[${retaddr.toString(16)}]:`, 16 + 14 + 2);
+  // A struct sockaddr_ng on the stack: sg_len is its size, 16.
+  const addr = new sockaddr_ng(`[${retaddr.toString(16)}]:`, 16);
   const bytes = ng_mesg_bytes(msg);
   const m = m_devget(bytes, 0, bytes.length, null);
   if (m === null) return ENOBUFS;

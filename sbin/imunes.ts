@@ -28,12 +28,14 @@ const EX_DATAERR = 65;
 const EX_NOINPUT = 66;
 
 /** One command of the plan: argv, what it reads on stdin, and whether its
- *  output names the new eiface (`show .:HOOK`, as IMUNES's `cut -f4`). */
+ *  output names new eifaces (the `Name:` lines of ngctl's `show`, as
+ *  IMUNES's `head -n1 | cut -d' ' -f4` reads them). */
 export interface imn_step {
   argv: string[];
   stdin?: string;
-  /** The variable this step's output sets (ifid). */
-  sets?: string;
+  /** Set the positional parameters $1, $2, ... to the ngethN names of the
+   *  `show` replies in the output (the text form: `set -- $(...)`). */
+  sets?: boolean;
   /** A status line to print before the step (statline). */
   stage?: string;
 }
@@ -82,7 +84,13 @@ export function link_setcfg(l: Pick<imn_link, "bandwidth" | "delay" | "ber" | "d
   return `{bandwidth=${v(l.bandwidth)} delay=${v(l.delay)} upstream={BER=${ber} duplicate=${dup}} downstream={BER=${ber} duplicate=${dup}}}`;
 }
 
-/** The commands that build the topology, in deployCfg's order. */
+/**
+ * The commands that build the topology, in deployCfg's order.  IMUNES
+ * sends each node's and each link's netgraph messages through an `ngctl -f
+ * -` of their own; here the messages of one stage go through one ngctl
+ * (the same messages, in the same order), and each node's configuration
+ * runs as one script in the node, as IMUNES runs its boot.conf there.
+ */
 export function imunes_plan(c: imn_checked, eid: string): imn_step[] {
   const steps: imn_step[] = [];
   const l3 = c.nodes.filter((n) => !IMN_L2.has(n.type));
@@ -90,98 +98,86 @@ export function imunes_plan(c: imn_checked, eid: string): imn_step[] {
   const byid = new Map(c.nodes.map((n) => [n.id, n]));
   const inEid = (...argv: string[]): string[] => ["jexec", eid, ...argv];
   const inNode = (n: imn_node, ...argv: string[]): string[] => ["jexec", node_jail(eid, n.id), ...argv];
+  const ngctl = (stage: string | undefined, lines: string[], sets = false): void => {
+    if (lines.length > 0) steps.push({ stage, argv: inEid("ngctl", "-f", "-"), stdin: lines.join("\n") + "\n", sets: sets || undefined });
+  };
 
   // createExperimentContainer.
   steps.push({ stage: "Creating experiment...", argv: ["jail", "-c", `name=${eid}`, "vnet", "persist"] });
   // nodeCreate: a vnet jail for each L3 node, a persistent netgraph node
   // for each L2 one.
-  let first = true;
-  for (const n of l3) {
-    steps.push({ stage: first ? "Instantiating VIRTUALIZED nodes..." : undefined, argv: ["jail", "-c", `name=${node_jail(eid, n.id)}`, `host.hostname=${n.name}`, "vnet", "persist"] });
-    first = false;
-  }
-  first = true;
-  for (const n of l2) {
-    const type = n.type === "hub" ? "hub" : "bridge";
-    steps.push({ stage: first ? "Instantiating NATIVE nodes..." : undefined, argv: inEid("ngctl", "-f", "-"), stdin: `mkpeer ${type} link1 link1\nmsg .link1 setpersistent\nname .link1 ${n.id}\n` });
-    first = false;
-  }
+  l3.forEach((n, k) => steps.push({ stage: k === 0 ? "Instantiating VIRTUALIZED nodes..." : undefined, argv: ["jail", "-c", `name=${node_jail(eid, n.id)}`, `host.hostname=${n.name}`, "vnet", "persist"] }));
+  // One ngctl each: every one makes its node on its socket's hook link1.
+  l2.forEach((n, k) => ngctl(k === 0 ? "Instantiating NATIVE nodes..." : undefined, [`mkpeer ${n.type === "hub" ? "hub" : "bridge"} link1 link1`, "msg .link1 setpersistent", `name .link1 ${n.id}`]));
   // nodeInitConfigure: the sysctls every L3 node gets; a router forwards.
-  first = true;
-  for (const n of l3) {
-    const stage = first ? "Starting initial configuration on VIRTUALIZED nodes..." : undefined;
-    first = false;
-    steps.push({ stage, argv: inNode(n, "sysctl", "net.inet.icmp.bmcastecho=1", "net.inet.icmp.icmplim=0", "net.inet.ip.maxfragsperpacket=64000") });
-    if (n.type === "router") steps.push({ argv: inNode(n, "sysctl", "net.inet.ip.forwarding=1") });
-  }
+  l3.forEach((n, k) =>
+    steps.push({
+      stage: k === 0 ? "Starting initial configuration on VIRTUALIZED nodes..." : undefined,
+      argv: inNode(n, "sysctl", "net.inet.icmp.bmcastecho=1", "net.inet.icmp.icmplim=0", "net.inet.ip.maxfragsperpacket=64000", ...(n.type === "router" ? ["net.inet.ip.forwarding=1"] : [])),
+    }),
+  );
   // nodePhysIfacesCreate: an eiface per physical interface, named
-  // NODE-IFC in the experiment's netgraph, moved to the node and renamed.
-  first = true;
-  for (const n of l3) {
-    for (const f of n.ifaces) {
-      if (f.type !== "phys") continue;
-      const pub = `${n.id}-${f.id}`;
-      steps.push({ stage: first ? "Creating physical interfaces on nodes..." : undefined, argv: inEid("ngctl", "-f", "-"), stdin: `mkpeer . eiface ${pub} ether\nshow .:${pub}\n`, sets: "ifid" });
-      first = false;
-      steps.push({ argv: inEid("ifconfig", "$ifid", "name", pub) });
-      steps.push({ argv: inEid("ngctl", "name", "$ifid:", pub) });
-      steps.push({ argv: ["ifconfig", pub, "-vnet", eid] });
-      steps.push({ argv: ["ifconfig", pub, "vnet", node_jail(eid, n.id)] });
-      steps.push({ argv: inNode(n, "ifconfig", pub, "name", f.name) });
-      if (f.mac !== null) steps.push({ argv: inNode(n, "ifconfig", f.name, "link", f.mac) });
-    }
-  }
+  // NODE-IFC in the experiment's netgraph, renamed from its ngethN and
+  // moved to its node, one at a time (the experiment's vnet never holds
+  // more than one: ifconfig there stays quick).  `name .:HOOK` in the same
+  // ngctl names the node as IMUNES's separate `ngctl name ngethN:` does.
+  const phys = l3.flatMap((n) => n.ifaces.filter((f) => f.type === "phys").map((f) => ({ n, f, pub: `${n.id}-${f.id}` })));
+  phys.forEach(({ n, pub }, k) => {
+    ngctl(k === 0 ? "Creating physical interfaces on nodes..." : undefined, [`mkpeer . eiface ${pub} ether`, `show .:${pub}`, `name .:${pub} ${pub}`], true);
+    steps.push({ argv: inEid("ifconfig", "${1}", "name", pub) });
+    steps.push({ argv: ["ifconfig", pub, "-vnet", eid] });
+    steps.push({ argv: ["ifconfig", pub, "vnet", node_jail(eid, n.id)] });
+  });
   // createLinkBetween: a pipe between the two hooks, named after the link.
-  first = true;
+  const mk: string[] = [];
   for (const l of c.links) {
     const [a, b] = [byid.get(l.peers[0]), byid.get(l.peers[1])];
     if (a === undefined || b === undefined) continue;
     const h1 = hook_data(a, l.peers_ifaces[0]);
     const h2 = hook_data(b, l.peers_ifaces[1]);
-    const stage = first ? "Creating links..." : undefined;
-    first = false;
-    if (l.direct) steps.push({ stage, argv: inEid("ngctl", "connect", `${h1.peer}:`, `${h2.peer}:`, h1.hook, h2.hook) });
-    else steps.push({ stage, argv: inEid("ngctl", "-f", "-"), stdin: `mkpeer ${h1.peer}: pipe ${h1.hook} upper\nname ${h1.peer}:${h1.hook} ${l.id}\nconnect ${l.id}: ${h2.peer}: lower ${h2.hook}\n` });
+    if (l.direct) mk.push(`connect ${h1.peer}: ${h2.peer}: ${h1.hook} ${h2.hook}`);
+    else mk.push(`mkpeer ${h1.peer}: pipe ${h1.hook} upper`, `name ${h1.peer}:${h1.hook} ${l.id}`, `connect ${l.id}: ${h2.peer}: lower ${h2.hook}`);
   }
+  ngctl("Creating links...", mk);
   // configureLinkBetween.
-  first = true;
-  for (const l of c.links) {
-    if (l.direct) continue;
-    steps.push({ stage: first ? "Configuring links..." : undefined, argv: inEid("ngctl", "-f", "-"), stdin: `msg ${l.id}: setcfg ${link_setcfg(l)}\n` });
-    first = false;
-  }
-  // nodeConfigure: interfaces (physical, then logical) and static routes.
-  first = true;
-  for (const n of l3) {
-    const ifaces = [...n.ifaces.filter((f) => f.type === "phys"), ...n.ifaces.filter((f) => f.type === "lo")];
-    for (const f of ifaces) {
-      const stage = first ? "Configuring node(s)..." : undefined;
-      first = false;
-      steps.push({ stage, argv: inNode(n, "ifconfig", f.name, "mtu", String(f.mtu ?? (f.type === "lo" ? 16384 : 1500))) });
+  ngctl(
+    "Configuring links...",
+    c.links.filter((l) => !l.direct).map((l) => `msg ${l.id}: setcfg ${link_setcfg(l)}`),
+  );
+  // nodeConfigure: the interfaces get their names (nodePhysIfacesCreate's
+  // last step), then nodeCfggenIfc's lines (physical interfaces, then
+  // logical ones) and the static routes, as one script in the node.
+  l3.forEach((n, k) => {
+    const lines: string[] = [];
+    for (const f of n.ifaces) if (f.type === "phys") lines.push(`ifconfig ${n.id}-${f.id} name ${f.name}`);
+    for (const f of [...n.ifaces.filter((x) => x.type === "phys"), ...n.ifaces.filter((x) => x.type === "lo")]) {
+      if (f.mac !== null) lines.push(`ifconfig ${f.name} link ${f.mac}`);
+      lines.push(`ifconfig ${f.name} mtu ${f.mtu ?? (f.type === "lo" ? 16384 : 1500)}`);
       let primary = true;
       for (const a of f.ipv4) {
         if (a === "dhcp") continue;
-        steps.push({ argv: inNode(n, "ifconfig", f.name, "inet", ...(primary ? [] : ["add"]), a) });
+        lines.push(`ifconfig ${f.name} inet ${primary ? "" : "add "}${a}`);
         primary = false;
       }
-      steps.push({ argv: inNode(n, "ifconfig", f.name, f.down ? "down" : "up") });
+      lines.push(`ifconfig ${f.name} ${f.down ? "down" : "up"}`);
     }
-    for (const r of n.croutes4) steps.push({ argv: inNode(n, "route", "-q", "add", "-inet", ...r.split(/\s+/)) });
-  }
+    for (const r of n.croutes4) lines.push(`route -q add -inet ${r}`);
+    steps.push({ stage: k === 0 ? "Configuring node(s)..." : undefined, argv: inNode(n, "sh", "-ec", lines.join("; ")) });
+  });
   return steps;
 }
 
 function sh_quote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./$-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return /^([A-Za-z0-9_@%+=:,./-]|\$\{[0-9]+\})+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The plan as the shell commands IMUNES's pipesExec would run. */
+/** The plan as a script of the shell commands it runs. */
 export function imunes_plan_text(steps: imn_step[]): string {
   let s = "";
   for (const st of steps) {
     let line = st.argv.map(sh_quote).join(" ");
-    if (st.stdin !== undefined) line = `printf ${JSON.stringify(st.stdin.replace(/\n$/, "")).replace(/\$/g, "\\$")} | ${line}`;
-    if (st.sets !== undefined) line = `${st.sets}=$(${line} | head -n1 | cut -d' ' -f4)`;
+    if (st.stdin !== undefined) line = `printf ${JSON.stringify(st.stdin.replace(/\n$/, "")).replace(/\$(?!\{[0-9])/g, "\\$")} | ${line}`;
+    if (st.sets === true) line = `set -- $(${line} | grep '^  Name: ' | cut -d' ' -f4)`;
     s += line + "\n";
   }
   return s;
@@ -217,27 +213,32 @@ export function imunes_warning(c: imn_checked): string | null {
 export async function imunes_deploy(ctx: prog_ctx, p: proc, exec: imn_exec, c: imn_checked, eid: string, prog = "imunes"): Promise<number> {
   const t0 = Date.now();
   const steps = imunes_plan(c, eid);
-  const vars = new Map<string, string>();
   const ex: imn_experiment = { eid, name: c.topo.file.slice(c.topo.file.lastIndexOf("/") + 1), checked: c, links: new Map() };
   const byid = new Map(c.nodes.map((n) => [n.id, n]));
   for (const l of c.links) ex.links.set(l.id, `${byid.get(l.peers[0])?.name ?? l.peers[0]}:${byid.get(l.peers[1])?.name ?? l.peers[1]}`);
   imunes_runtime.set(eid, ex);
+  let params: string[] = [];
+  const subst = (x: string): string => x.replace(/\$\{([0-9]+)\}/g, (_m, k: string) => params[Number(k) - 1] ?? "");
   for (const st of steps) {
     if (st.stage !== undefined) ctx.stdout.write(st.stage + "\n");
-    const argv = st.argv.map((a) => a.replace(/\$([a-z]+)/g, (_m, v: string) => vars.get(v) ?? ""));
-    const r = await exec(p, argv, st.stdin ?? "", ctx);
-    if (st.sets !== undefined) {
-      // `head -n1 | cut -d' ' -f4` of ngctl's show: "  Name: ngeth0 ...".
-      const name = (r.stdout.split("\n")[0] ?? "").split(" ")[3] ?? "";
-      vars.set(st.sets, name);
-      if (r.status === 0 && name === "") {
-        ctx.stderr.write(`${prog}: ${imunes_plan_text([st]).trim()}: no interface name in ngctl's output\n`);
+    const argv = st.argv.map(subst);
+    const stdin = st.stdin === undefined ? "" : subst(st.stdin);
+    const r = await exec(p, argv, stdin, ctx);
+    if (r.status !== 0) {
+      ctx.stderr.write(`${prog}: failed (status ${r.status}): ${imunes_plan_text([{ ...st, argv, stdin: st.stdin === undefined ? undefined : stdin, sets: undefined }]).trim()}\n`);
+      return r.status;
+    }
+    if (st.sets === true) {
+      // `grep '^  Name: ' | cut -d' ' -f4` of ngctl's show replies.
+      params = r.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("  Name: "))
+        .map((l) => l.split(" ")[3] ?? "");
+      const want = (st.stdin ?? "").split("\n").filter((l) => l.startsWith("show ")).length;
+      if (params.length !== want || params.includes("")) {
+        ctx.stderr.write(`${prog}: ngctl's show named ${params.length} of the ${want} new interfaces\n`);
         return 1;
       }
-    }
-    if (r.status !== 0) {
-      ctx.stderr.write(`${prog}: failed (status ${r.status}): ${imunes_plan_text([{ ...st, argv, sets: undefined }]).trim()}\n`);
-      return r.status;
     }
   }
   const secs = ((Date.now() - t0) / 1000).toFixed(3);

@@ -210,7 +210,8 @@ export function make_vlink_main(exec: vlink_exec): (ctx: prog_ctx) => Promise<nu
       const eid = containing[0];
       const ex = imunes_runtime.get(eid);
       if (ex === undefined) return 1;
-      const lname = names(eid).includes(link2) && !names(eid).includes(link1) ? link2 : link1;
+      // The link's real name: the other order, if that is how it is known.
+      const lname = names(eid).includes(link2) ? link2 : link1;
       const lids = [...ex.links].filter(([, n]) => n === lname).map(([id]) => id);
       if (lids.length !== 1) {
         ctx.stderr.write(`There are more links/nodes with the same name in the same experiment.\n    ${eid} (${names(eid).join(" ")})\nFor using vlink all nodes should be named differently.\n`);

@@ -196,21 +196,22 @@ register_chaos_kind({
         if (he !== null) write_frames(k, r, [he], k.IF_LLADDR(ife), 3, r.range(5, 60), ife);
       });
     }
-    const shutdown = (): void =>
-      host(k, () => {
-        k.ng_rmnode(src);
-        k.ng_rmnode(eiface);
-      });
+    // The eiface goes as a user takes it down: `ngctl shutdown ngethN:`.
+    const shutdown = async (): Promise<void> => {
+      host(k, () => k.ng_rmnode(src));
+      await must(w, ["ngctl", "shutdown", `${ngeth}:`]);
+      if (k.NG_NODE_IS_VALID(eiface)) throw new Error(`ng_eiface_jail: ${ngeth} survived ngctl shutdown`);
+    };
     const remove = async (): Promise<void> => {
       chaos_kill_jail_procs(w, jail);
       await must(w, ["jail", "-r", jail]);
     };
-    if (order === 0) shutdown();
+    if (order === 0) await shutdown();
     else if (order === 1) {
       await remove();
-      shutdown();
+      await shutdown();
     } else {
-      shutdown();
+      await shutdown();
       await remove();
     }
     k.kern_advance_ns(1e9);

@@ -60,6 +60,8 @@ function setup(w: world): ctx {
   let c = ctxs.get(w);
   return k.vnet_run(k.vnet0, "fuzz", () => {
     if (c === undefined) {
+      // Node types kept in modules loaded on demand join the lists too.
+      if (k.ng_findtype("ether") === null) k.sys_kldload(w.root, "ng_ether");
       const baseline = new Set(k.ng_nodes());
       c = { ctl: make_ctl(k), replies: [], typenodes: new Map(), baseline };
       ctxs.set(w, c);
@@ -246,6 +248,14 @@ register_kernel_target({
     const cmds = all_cmds(k, c).filter((e) => e.cmd.mesgType !== null || e.cmd.respType !== null);
     const e = r.pick(cmds);
     const t = (e.cmd.mesgType !== null && (e.cmd.respType === null || r.chance(0.5)) ? e.cmd.mesgType : e.cmd.respType) as ng_parse_type;
+    if (r.chance(0.1)) {
+      // The default value with little room.
+      const room = r.int(600);
+      note(`ng_parse_getDefault(${e.type || "generic"} ${e.cmd.name}, buflen ${room})`);
+      const len = { v: room };
+      const error = k.ng_parse_getDefault(t, new Uint8Array(room), len);
+      return error === 0 && len.v > room ? `the default takes ${len.v} bytes of ${room}` : null;
+    }
     const text = hostile_text(k, r, t);
     const bufsize = r.chance(0.1) ? r.int(200) : 20 * 1024;
     note(`ng_parse(${e.type || "generic"} ${e.cmd.name} ${t === e.cmd.mesgType ? "mesgType" : "respType"}, ${JSON.stringify(text)}, buflen ${bufsize})`);

@@ -7,6 +7,7 @@ import test from "ava";
 import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { reply_catcher } from "./ng_helpers.ts";
+import { run_script } from "../sbin/prog_helpers.ts";
 import { ngctl_msg } from "./ng_links_ascii.ts";
 import type { ng_hook, ng_item, ng_mesg, ng_node } from "../../index.ts";
 
@@ -508,4 +509,35 @@ test("ngctl msg bridge: gettable, getconfig/setconfig, getstats, movehost in ASC
     k.ng_rmnode(k.ng_path2noderef(null, "br:").node as ng_node);
   });
   clean(t, k);
+});
+
+test("three jails on one ng_bridge through ngctl: they ping each other; gettable and getstats", async (t) => {
+  const r = await run_script(`jail -c name=a vnet persist
+jail -c name=b vnet persist
+jail -c name=c vnet persist
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer ngeth0: bridge ether link0
+ngctl name ngeth0:ether br
+ngctl connect br: ngeth1: link1 ether
+ngctl connect br: ngeth2: link2 ether
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet b
+ifconfig ngeth2 vnet c
+jexec a ifconfig ngeth0 inet 10.0.0.1/24 up
+jexec b ifconfig ngeth1 inet 10.0.0.2/24 up
+jexec c ifconfig ngeth2 inet 10.0.0.3/24 up
+jexec a ping -q -c 1 10.0.0.2
+jexec b ping -q -c 1 10.0.0.3
+ngctl msg br: gettable
+ngctl msg br: getstats 2
+`);
+  t.is(r.status, 0, r.err);
+  t.is([...r.out.matchAll(/1 packets received/g)].length, 2);
+  const tab = /Args:\t\{ numHosts=3 hosts=\[ (.*) \] \}/.exec(r.out);
+  t.truthy(tab, r.out);
+  t.deepEqual([...(tab?.[1] ?? "").matchAll(/hook="(link\d)"/g)].map((m) => m[1]).sort(), ["link0", "link1", "link2"]);
+  t.regex(r.out, /Rec'd response "getstats" \(4\) from "\[[0-9a-f]+\]:":\nArgs:\t\{ recvOctets=\d+ recvPackets=3 recvBroadcast=1 xmitOctets=\d+ xmitPackets=\d+ xmitBroadcasts=\d+ \}/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

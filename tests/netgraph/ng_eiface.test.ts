@@ -395,3 +395,71 @@ test("carrier messages from the peer (NGM_LINK_IS_DOWN/UP) set the link state an
     t.is(ifr.ifr_media, "Ethernet autoselect (1000baseT <full-duplex>)");
   });
 });
+
+test("with ngctl: two jails wired back to back, then three on a hub; the node's shutdown takes the interface from its jail", async (t) => {
+  const k = await boot(3);
+  let r = await k.run(`jail -c name=a vnet persist >/dev/null
+jail -c name=b vnet persist >/dev/null
+ngctl mkpeer eiface ether ether
+ngctl mkpeer ngeth0: eiface ether ether
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet b
+jexec a ifconfig ngeth0 10.0.0.1/24 up
+jexec b ifconfig ngeth1 10.0.0.2/24 up
+jexec a ping -c 2 10.0.0.2 | tail -2 | head -1
+ngctl msg ngeth1: getifname
+ngctl shutdown ngeth0:
+jexec a ifconfig -l
+jexec b ifconfig ngeth1 | tail -1
+`);
+  t.is(
+    r.stdout,
+    `2 packets transmitted, 2 packets received, 0.0% packet loss
+Rec'd response "getifname" (1) from "[4]:":
+Args:\t"ngeth1"
+lo0
+\tstatus: no carrier
+`,
+  );
+  t.is(r.stderr, "");
+  r = await k.run(`ngctl shutdown ngeth1:
+ngctl mkpeer eiface ether ether
+ngctl mkpeer ngeth0: hub ether link0
+ngctl name ngeth0:ether lan
+ngctl mkpeer lan: eiface link1 ether
+ngctl mkpeer lan: eiface link2 ether
+for i in 0 1 2; do
+  jail -c name=j$i vnet persist >/dev/null
+  ifconfig ngeth$i vnet j$i
+  jexec j$i ifconfig ngeth$i 10.0.1.$((i + 1))/24 up
+done
+jexec j0 ping -c 1 10.0.1.3 | tail -2 | head -1
+jexec j2 ping -c 1 10.0.1.2 | tail -2 | head -1
+jexec j1 arp -an | grep -c ngeth1
+`);
+  t.is(r.stdout, "1 packets transmitted, 1 packets received, 0.0% packet loss\n".repeat(2) + "2\n");
+  t.is(r.stderr, "");
+  await k.run("for j in a b j0 j1 j2; do jail -r $j; done\nngctl shutdown lan:\nfor i in 0 1 2; do ngctl shutdown ngeth$i:; done\n");
+  r = await k.run("ifconfig -l\nngctl list | head -1\n");
+  t.is(r.stdout, "lo0\nThere are 1 total nodes:\n");
+  t.deepEqual(k.kernel.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  k.destroy();
+});
+
+test("PR 292993's race, in our words: a jail lent the interface dies while the node is shut down", async (t) => {
+  const k = await boot();
+  const r = await k.run(`for i in 1 2 3 4; do
+  ngctl mkpeer eiface ether ether
+  jail -c vnet name=e$i vnet.interface=ngeth0 exec.start="sleep 0.$i" >/dev/null &
+  sleep 0.2
+  ngctl shutdown ngeth0:
+  wait
+done
+jls | grep -c .
+ifconfig -l
+`);
+  t.is(r.stdout, "1\nlo0\n", "only jls's header line");
+  t.deepEqual(k.kernel.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  t.is(k.kernel.vnet_head.length, 1, "every jail's vnet is gone");
+  k.destroy();
+});

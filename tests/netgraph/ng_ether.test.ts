@@ -395,3 +395,14 @@ test("the ASCII forms of ether's commands", async (t) => {
     t.is(ifp.if_l2com, null);
   });
 });
+
+test("a renamed interface renames its node; '.' and ':' become '_'", async (t) => {
+  const k = await lib.boot({ build: "vimage" });
+  const K = k.kernel;
+  const r = await k.run("kldload ng_ether\nifconfig epair create >/dev/null\nifconfig epair0a name wan >/dev/null\nifconfig epair0b name lan.1 >/dev/null\nifconfig -l\n");
+  t.is(r.stdout, "lo0 wan lan.1\n");
+  t.is(node_in(K, K.vnet0, "wan")?.nd_type.name, "ether");
+  t.is(node_in(K, K.vnet0, "lan_1")?.nd_type.name, "ether");
+  t.is(node_in(K, K.vnet0, "epair0a"), null);
+  k.destroy();
+});

@@ -3,9 +3,10 @@
 // their probabilities, queue overflow (drop-tail, drop-head), flow
 // scheduling, the messages and their binary layouts, and no leaks.
 import test from "ava";
-import { loadKernel, type Kernel } from "../helpers/builds.ts";
+import { loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import { inv, mkpkt } from "../net/link_helpers.ts";
 import { reply_catcher } from "./ng_helpers.ts";
+import { run_script } from "../sbin/prog_helpers.ts";
 import { ngctl_msg } from "./ng_links_ascii.ts";
 import type { ng_hook, ng_item, ng_mesg, ng_node, ng_pipe_cfg_w } from "../../index.ts";
 
@@ -170,6 +171,19 @@ test("a 1500-byte frame at 10 Mbit/s with 20 ms delay: due 1219 + 20000 us later
   k.kern_run_until_idle();
   t.is(r.arrivals[0].hook, "u");
   t.is(r.arrivals[0].us - t1, 22000);
+  done(t, r);
+});
+
+test("with kern.hz=100000 the same frame arrives 1.2192 ms (1219 us) plus the delay later, to the 10 us tick", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  k.kern_boot({ seed: 0, hz: 100000 });
+  const r = pipe_rig(k);
+  t.is(r.setcfg(cfg(k, (c) => ((c.bandwidth = 10000000n), (c.delay = 20000n)))), 0);
+  to_tick(k);
+  const t0 = now_us(k);
+  t.is(r.send("u", 1500, 1), 0);
+  k.kern_run_until_idle();
+  t.is(r.arrivals[0].us - t0, 21220);
   done(t, r);
 });
 
@@ -508,4 +522,30 @@ test("ngctl msg p: setcfg/getcfg/getstats/getrun in ASCII, with FreeBSD's field 
     t.is(ngctl_msg(k, me, "p:", "clrstats").error, 0);
   });
   done(t, r);
+});
+
+const PIPE_LINK = `jail -c name=a vnet persist
+jail -c name=b vnet persist
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer ngeth0: pipe ether upper
+ngctl name ngeth0:ether link
+ngctl connect link: ngeth1: lower ether
+ngctl msg link: setcfg "{ bandwidth=10000000 delay=20000 }"
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet b
+jexec a ifconfig ngeth0 inet 10.0.0.1/24 up
+jexec b ifconfig ngeth1 inet 10.0.0.2/24 up
+jexec a ping -c 3 10.0.0.2
+ngctl msg link: getstats
+`;
+
+test("ping between two jails over a 20 ms ng_pipe link prints about 40 ms (42 at kern.hz=1000)", async (t) => {
+  const r = await run_script(PIPE_LINK);
+  t.is(r.status, 0, r.err);
+  const times = [...r.out.matchAll(/time=([0-9.]+) ms/g)].map((m) => Number(m[1]));
+  // The first waits for ARP to cross the link and back: one round trip more.
+  t.deepEqual(times, [63, 42, 42]);
+  t.regex(r.out, /Args:\t\{ downstream=\{ FwdOctets=378 FwdFrames=5 \} upstream=\{ FwdOctets=378 FwdFrames=5 \} \}/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -23,11 +23,12 @@ function sendmsg(k: Kernel, p: Proc, cs: number, path: string, cmd: number, data
 }
 
 /** recvfrom(2) of a message: the message and its source's text. */
-function recvmsg(k: Kernel, p: Proc, cs: number): { msg: ReturnType<Kernel["ng_mesg_parse"]>; from: string } | null {
+function recvmsg(k: Kernel, p: Proc, cs: number): { msg: ReturnType<Kernel["ng_mesg_parse"]>; from: string; len: number } | null {
   const r = k.sys_recvfrom(p, cs, 20 * 1024, 0);
   if (r.error !== 0 || r.data === null) return null;
   const from = r.from !== null && "sg_data" in r.from ? r.from.sg_data : "?";
-  return { msg: k.ng_mesg_parse(r.data), from };
+  const len = r.from !== null && "sg_data" in r.from ? r.from.sg_len : 0;
+  return { msg: k.ng_mesg_parse(r.data), from, len };
 }
 
 for (const build of BOTH) {
@@ -47,6 +48,7 @@ for (const build of BOTH) {
     const r = recvmsg(k, p, cs);
     if (r === null) return t.fail("no reply");
     t.is(r.from, "[1]:", "the responder: the socket node itself");
+    t.is(r.len, 16, "sizeof(struct sockaddr_ng)");
     t.is(r.msg.header.token, 42);
     t.is(r.msg.header.flags & k.NGF_RESP, k.NGF_RESP);
     t.deepEqual(

@@ -75,8 +75,9 @@ test("virtnet imunes --dry-run: the commands IMUNES would run, the warning once"
   const lines = r.out.trimEnd().split("\n");
   t.is(lines[0], "jail -c name=i00aa vnet persist");
   t.is(lines.filter((l) => l.startsWith("jail -c")).length, 8);
-  t.is(lines.filter((l) => l.includes("pipe") && l.includes("upper")).length, 8);
-  t.is(lines[lines.length - 1], "jexec i00aa-n6 route -q add -inet 0.0.0.0/0 10.0.3.1");
+  t.is(lines.filter((l) => l.includes("ngctl -f -")).length, 2 + 11 + 2);
+  t.is((r.out.match(/pipe [a-z0-9]+ upper/g) ?? []).length, 8);
+  t.regex(lines[lines.length - 1], /^jexec i00aa-n6 sh -ec 'ifconfig n6-ifc1 name eth0; .*; route -q add -inet 0\.0\.0\.0\/0 10\.0\.3\.1'$/);
   const w = file("warn.json", '{"nodes":{"n0":{"type":"router","name":"r1","model":"frr","router_config":"rip 1 ripng 1","ifaces":{"ifc0":{"name":"eth0","type":"phys","ipv4_addrs":["10.0.0.1/24"],"ipv6_addrs":["fc00::1/64"]}}},"n1":{"type":"rj45","name":"em0"}}}');
   const r2 = await virtnet(["imunes", "--dry-run", "--eid", "i1", w]);
   t.is(r2.status, 0);
@@ -176,4 +177,102 @@ test("imunes -b: usage and the GUI that is not here", async (t) => {
   const r = await run_script(`imunes ${example}; echo "status $?"\nimunes -b; echo "status $?"\nimunes -b -e i9; echo "status $?"\n`);
   t.regex(r.err, /^imunes: only batch mode \(-b\) runs here: the GUI is not simulated\nusage: imunes -b \[-e eid\] FILE\n {7}imunes -b -e eid\nusage: imunes -b \[-e eid\] FILE\n {7}imunes -b -e eid\nimunes: no running experiment with ID i9\n$/);
   t.is(r.out, "status 64\nstatus 64\nstatus 1\n");
+});
+
+// The whole path: netgraph (ng_socket and ngctl, eiface, bridge, hub,
+// pipe) driven by imunes -b, himage and vlink.
+
+const PAIRS = `addr() { case $1 in pc1) echo 10.0.1.10;; pc2) echo 10.0.1.11;; pc3) echo 10.0.2.10;; pc4) echo 10.0.3.10;; esac; }
+for a in pc1 pc2 pc3 pc4; do for b in pc1 pc2 pc3 pc4; do
+  [ $a = $b ] && continue
+  r=lost
+  for try in 1 2 3; do himage $a ping -c 1 -q $(addr $b) >/dev/null && { r=ok; break; }; done
+  echo "$a $b $r"
+done; done
+`;
+
+for (const form of ["json", "imn"]) {
+  test.serial(`the example (${form}) loads; every PC pings every other; nothing is left after terminating it`, async (t) => {
+    const r = await run_script(`imunes -b -e i3r examples/imunes-3routers.${form}\n${PAIRS}imunes -b -e i3r\njls name\n`, { cwd: root });
+    t.is(r.err, "");
+    t.regex(r.out, /^Creating experiment\.\.\.\n[^]*Network topology instantiated in [0-9.]+ seconds \(9 nodes and 8 links\)\.\nExperiment ID = i3r\n/);
+    const pairs = r.out.split("\n").filter((l) => /^pc[1-4] pc[1-4] /.test(l));
+    t.is(pairs.length, 12);
+    t.deepEqual(
+      pairs.filter((l) => !l.endsWith(" ok")),
+      [],
+    );
+    t.regex(r.out, /Terminated experiment ID = i3r\n$/);
+    t.is(r.status, 0);
+    t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
+test.serial("the experiment's netgraph: eifaces, a bridge, a hub and a pipe per link, named as IMUNES names them", async (t) => {
+  const r = await run_script(`imunes -b -e i3r examples/imunes-3routers.json >/dev/null
+jexec i3r ngctl list
+himage pc1 ifconfig eth0
+jexec i3r ngctl msg l3: getcfg
+imunes -b -e i3r >/dev/null
+`, { cwd: root });
+  t.is(r.err, "");
+  for (const n of ["n0-ifc1", "n3-ifc1", "n7", "n8", "l0", "l7"]) t.regex(r.out, new RegExp(`Name: ${n} +Type: `), n);
+  t.regex(r.out, /Name: n7 +Type: bridge/);
+  t.regex(r.out, /Name: n8 +Type: hub/);
+  t.regex(r.out, /Name: l5 +Type: pipe/);
+  t.regex(r.out, /Name: n3-ifc1 +Type: eiface/);
+  t.regex(r.out, /\tether 42:00:aa:00:00:07\n/);
+  t.regex(r.out, /\tinet 10\.0\.1\.10 netmask 0xffffff00 broadcast 10\.0\.1\.255\n/);
+  t.regex(r.out, /bandwidth=100000000 delay=10000/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test.serial("--exec runs in order in the nodes; a delay set with vlink shows in ping's times", async (t) => {
+  const r = await virtnet(["imunes", "--eid", "i1", "--exec", "pc1 ping -c 2 10.0.2.10", "--exec", "vlink -d 50ms router1:router2", "--exec", "vlink -s router1:router2", "--exec", "pc1 ping -c 2 10.0.2.10", example]);
+  t.is(r.status, 0, r.err);
+  const times = [...r.out.matchAll(/icmp_seq=1 ttl=62 time=([0-9.]+) ms/g)].map((m) => Number(m[1]));
+  t.is(times.length, 2);
+  // One way: 1 + 10 + 2 ms, then 1 + 50 + 2 ms: the round trip grows by 80 ms.
+  t.true(times[0] >= 26 && times[0] < 32, String(times[0]));
+  t.true(times[1] - times[0] >= 79 && times[1] - times[0] <= 81, String(times));
+  t.regex(r.out, /router1:router2@i1:\n\tbandwidth 100Mbps\n\tdelay 50ms\n/);
+});
+
+test.serial("without --exec, lines from the standard input: NODE CMD, himage and vlink", async (t) => {
+  const r = await virtnet(["imunes", "--eid", "i2", example], "pc4 ping -c 1 -q 10.0.1.11\nhimage -n pc4\nvlink -l\n");
+  t.is(r.status, 0, r.err);
+  t.regex(r.out, /1 packets transmitted, 1 packets received, 0\.0% packet loss\n/);
+  t.regex(r.out, /\nn6\n/);
+  t.regex(r.out, /\ni2 \(pc1:switch1 pc2:switch1 switch1:router1 router1:router2 router2:pc3 router2:router3 router3:hub1 hub1:pc4\)\n/);
+});
+
+test.serial("vlink changes bandwidth, BER and duplication, and -r resets the link", async (t) => {
+  const r = await run_script(`imunes -b -e i4 examples/imunes-3routers.json >/dev/null
+vlink -bw 5M -BER 1000 -dup 10% pc1:switch1
+vlink -s switch1:pc1
+jexec i4 ngctl msg l0: getcfg
+vlink -r pc1:switch1@i4
+vlink -s pc1:switch1
+vlink -l
+imunes -b -e i4 >/dev/null
+`, { cwd: root });
+  t.is(r.err, "");
+  t.regex(r.out, /^pc1:switch1@i4:\n\tbandwidth 5Mbps\n\tBER 1000\n\tduplicate 10%\n/);
+  t.regex(r.out, /Args:\t\{ bandwidth=5000000 .*downstream=\{ BER=1000 .*duplicate=10 .*upstream=\{ BER=1000 .*duplicate=10 /);
+  t.regex(r.out, /\npc1:switch1@i4:\n\tNo currently applied settings\.\n/);
+  t.regex(r.out, /\ni4 \(pc1:switch1 pc2:switch1 switch1:router1 router1:router2 router2:pc3 router2:router3 router3:hub1 hub1:pc4\)\n$/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("ifconfig IF link|ether|lladdr ADDR sets the link-level address (IMUNES's getMacIfcCmd), as FreeBSD's does", async (t) => {
+  const r = await run_script(`ifconfig epair create >/dev/null
+ifconfig epair0a link 42:00:aa:00:00:01
+ifconfig epair0a ether | grep ether
+ifconfig epair0a ether 42:0:aa:0:0:2 mtu 1400
+ifconfig epair0a | grep -E 'ether|mtu'
+ifconfig epair0a lladdr 42:00:aa:00:00:zz; echo "status $?"
+ifconfig lo0 link 42:00:aa:00:00:03; echo "status $?"
+`);
+  t.is(r.out, "\tether 42:00:aa:00:00:01\n" + "epair0a: flags=8842<BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1400\n\tether 42:00:aa:00:00:02\n" + "status 1\nstatus 1\n");
+  t.is(r.err, "ifconfig: malformed link-level address\nifconfig: ioctl (set lladdr): Invalid argument\n");
 });

@@ -39,20 +39,26 @@ test("the plan is IMUNES's: experiment jail, node jails, bridge and hub, eifaces
   t.is(lines[1], "jail -c name=i0001-n0 host.hostname=router1 vnet persist");
   t.true(lines.includes('printf "mkpeer bridge link1 link1\\nmsg .link1 setpersistent\\nname .link1 n7" | jexec i0001 ngctl -f -'));
   t.true(lines.includes('printf "mkpeer hub link1 link1\\nmsg .link1 setpersistent\\nname .link1 n8" | jexec i0001 ngctl -f -'));
-  t.true(lines.includes("jexec i0001-n1 sysctl net.inet.ip.forwarding=1"));
-  t.false(lines.includes("jexec i0001-n3 sysctl net.inet.ip.forwarding=1"));
-  t.true(lines.includes(`ifid=$(printf "mkpeer . eiface n3-ifc1 ether\\nshow .:n3-ifc1" | jexec i0001 ngctl -f - | head -n1 | cut -d' ' -f4)`));
-  // pc1 (n3) eth0 to the switch's first port, the link named l0.
-  t.true(lines.includes('printf "mkpeer n3-ifc1: pipe ether upper\\nname n3-ifc1:ether l0\\nconnect l0: n7: lower link1" | jexec i0001 ngctl -f -'));
-  // switch1 (n7) port e2 (ifc2, hook link3) to router1's eth0.
-  t.true(lines.includes('printf "mkpeer n7: pipe link3 upper\\nname n7:link3 l2\\nconnect l2: n0-ifc1: lower ether" | jexec i0001 ngctl -f -'));
-  t.true(lines.includes('printf "msg l5: setcfg {bandwidth=10000000 delay=5000 upstream={BER=100000 duplicate=-1} downstream={BER=100000 duplicate=-1}}" | jexec i0001 ngctl -f -'));
-  t.true(lines.includes('printf "msg l0: setcfg {bandwidth=-1 delay=-1 upstream={BER=-1 duplicate=-1} downstream={BER=-1 duplicate=-1}}" | jexec i0001 ngctl -f -'));
-  t.true(lines.includes("jexec i0001-n6 ifconfig eth0 inet 10.0.3.10/24"));
-  t.true(lines.includes("jexec i0001-n2 route -q add -inet 0.0.0.0/0 10.0.23.2"));
+  t.true(lines.includes("jexec i0001-n1 sysctl net.inet.icmp.bmcastecho=1 net.inet.icmp.icmplim=0 net.inet.ip.maxfragsperpacket=64000 net.inet.ip.forwarding=1"));
+  t.true(lines.includes("jexec i0001-n3 sysctl net.inet.icmp.bmcastecho=1 net.inet.icmp.icmplim=0 net.inet.ip.maxfragsperpacket=64000"));
+  t.true(lines.includes(`set -- $(printf "mkpeer . eiface n3-ifc1 ether\\nshow .:n3-ifc1\\nname .:n3-ifc1 n3-ifc1" | jexec i0001 ngctl -f - | grep '^  Name: ' | cut -d' ' -f4)`));
+  t.true(lines.includes("jexec i0001 ifconfig ${1} name n3-ifc1"));
+  t.true(lines.includes("ifconfig n3-ifc1 -vnet i0001"));
+  t.true(lines.includes("ifconfig n3-ifc1 vnet i0001-n3"));
+  const links = lines.find((l) => l.startsWith('printf "mkpeer n3-ifc1: pipe ether upper')) ?? "";
+  // pc1 (n3) eth0 to the switch's first port, the link named l0; switch1
+  // (n7) port e2 (ifc2, hook link3) to router1's eth0.
+  t.true(links.startsWith('printf "mkpeer n3-ifc1: pipe ether upper\\nname n3-ifc1:ether l0\\nconnect l0: n7: lower link1\\n'));
+  t.true(links.includes("\\nmkpeer n7: pipe link3 upper\\nname n7:link3 l2\\nconnect l2: n0-ifc1: lower ether\\n"));
+  const cfg = lines.find((l) => l.startsWith('printf "msg l0: setcfg')) ?? "";
+  t.true(cfg.startsWith('printf "msg l0: setcfg {bandwidth=-1 delay=-1 upstream={BER=-1 duplicate=-1} downstream={BER=-1 duplicate=-1}}\\n'));
+  t.true(cfg.includes("\\nmsg l5: setcfg {bandwidth=10000000 delay=5000 upstream={BER=100000 duplicate=-1} downstream={BER=100000 duplicate=-1}}\\n"));
+  t.true(lines.includes("jexec i0001-n6 sh -ec 'ifconfig n6-ifc1 name eth0; ifconfig eth0 link 42:00:aa:00:00:0a; ifconfig eth0 mtu 1500; ifconfig eth0 inet 10.0.3.10/24; ifconfig eth0 up; ifconfig lo0 mtu 16384; ifconfig lo0 inet 127.0.0.1/8; ifconfig lo0 up; route -q add -inet 0.0.0.0/0 10.0.3.1'"));
+  t.true(lines.some((l) => l.startsWith("jexec i0001-n2 sh -ec 'ifconfig n2-ifc1 name eth0; ifconfig n2-ifc2 name eth1; ") && l.endsWith("route -q add -inet 0.0.0.0/0 10.0.23.2'")));
   // The order of deployCfg: links after interfaces, addresses last.
   const at = (s: string): number => lines.findIndex((l) => l.includes(s));
   t.true(at("mkpeer . eiface") < at("pipe ether upper"));
+  t.true(at("pipe ether upper") < at("setcfg"));
   t.true(at("setcfg") < at("ifconfig eth0 inet"));
 });
 
