@@ -575,22 +575,25 @@ export class Kernel {
    * Let `seconds` of virtual time pass with nothing running: the callouts
    * due on the way fire (ARP entries age, reassembly queues time out).
    * While a run() is in flight its commands drive the clock, so this
-   * refuses then.
+   * refuses then; so it does while a real-time link (an ng_ksocket's host
+   * socket) is open, since the clock then keeps real time's pace.
    *
-   * @throws VirtNetError while a command runs, for a negative or
-   *   non-finite time, or after destroy.
+   * @throws VirtNetError while a command runs or a real-time link is
+   *   open, for a negative or non-finite time, or after destroy.
    */
   advance(seconds: number): void {
     const m = this.#live("advance");
     if (!Number.isFinite(seconds) || seconds < 0) throw new VirtNetError(`virtnet: advance: bad time ${seconds}`);
     if (this.#running > 0) throw new VirtNetError("virtnet: advance: a command is running (its own waits move the clock)");
+    if (m.sched_realtime_sources() > 0) throw new VirtNetError("virtnet: advance: a real-time link (ng_ksocket) is open: the clock keeps real time");
     m.kern_advance_ns(Math.round(seconds * 1e9));
   }
 
   /**
    * Shut the kernel down: stop the captures (writing their files), remove
    * every jail (destroying their vnets, which hands borrowed interfaces
-   * back), then destroy the host's cloned interfaces.  Every later call
+   * back), then shut the host's netgraph nodes down (closing ng_ksocket's
+   * host sockets) and destroy the host's cloned interfaces.  Every later call
    * fails with a VirtNetError; `destroy` itself may be called again.  Other
    * kernels are not affected.
    *
@@ -607,6 +610,11 @@ export class Kernel {
     }
     while (m.taskqueue_pending()) m.taskqueue_run();
     m.vnet_run(m.vnet0, "virtnet_destroy", () => {
+      // The host's netgraph goes too (a ksocket's host socket closes).
+      for (const node of m.ng_nodes().slice()) {
+        node.nd_flags |= m.NGF_REALLY_DIE;
+        m.ng_rmnode(node);
+      }
       for (const ifp of m.V_ifnet().slice()) {
         if (m.ifunit(ifp.if_xname) === ifp && m.if_clone_findifc(ifp) !== null) m.if_clone_destroy(ifp.if_xname);
       }

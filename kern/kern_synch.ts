@@ -25,8 +25,10 @@
 // (sched_realtime_hold/release): the clock never runs ahead of real time
 // counted from the first hold, a callout due later waits for a real timer,
 // and sleepers are not interrupted for want of events, since a datagram
-// from the host may still come and wake them (it brings the clock up to
-// real time first, sched_realtime_sync).  When the last source closes, the
+// from the host may still come and wake them.  The clock stands still while
+// processes compute, so it catches up with real time whenever everyone
+// waits, when a process starts a timed sleep, and before a datagram from
+// the host enters (sched_realtime_sync).  When the last source closes, the
 // clock jumps again.  Without a source none of this runs: one test of a
 // counter per pass of the idle loop.
 
@@ -70,6 +72,9 @@ export function tsleep(chan: object, timo_ns: number): Promise<number> {
     if (set === undefined) sleepq.set(chan, (set = new Set()));
     set.add(s);
     nsleepers++;
+    // Paced: a timeout counts from the real time of the call, not from
+    // the last event (the clock stands still while processes compute).
+    if (nrealtime !== 0 && timo_ns > 0) sched_realtime_sync();
     if (timo_ns > 0) callout_reset_ns(s.c, timo_ns, () => sleeper_done(s, EWOULDBLOCK), null);
     sched_kick();
   });

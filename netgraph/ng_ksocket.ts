@@ -20,10 +20,10 @@
 //   connect and a packet's sockaddr tag take 127.0.0.1 (INADDR_ANY means
 //   it, as in in_pcbconnect_setup), anything else is ENETUNREACH: there is
 //   no route to it from this link;
-// - the host binds asynchronously: the message's checks answer at once,
-//   and a refusal by the host (the port is taken: EADDRINUSE) is logged
-//   (dmesg) and left in so_error, which the next packet sent (or
-//   getopt SO_ERROR) returns, as an asynchronous socket error does;
+// - the host's answer to a bind (EADDRINUSE for a port another program
+//   holds, EACCES) is the bind message's answer; an error the host reports
+//   later (a send it could not do) waits in so_error, which the next packet
+//   sent (or getopt SO_ERROR) returns, as an asynchronous socket error does;
 // - setopt/getopt know SOL_SOCKET's SO_REUSEADDR and SO_REUSEPORT (both
 //   let the host port be shared: Linux's SO_REUSEADDR for UDP), SO_BROADCAST,
 //   SO_SNDBUF, SO_RCVBUF (they bound the datagram sizes, as the socket
@@ -38,8 +38,8 @@
 //   brings the clock up to real time before it enters.
 // The host side allocates (node:dgram makes a Buffer per datagram each way);
 // the simulated side takes its mbufs from the zones, and a datagram that
-// finds none is dropped and counted.  listen and accept (stream sockets)
-// are EOPNOTSUPP for want of stream sockets.
+// finds none is dropped and counted.  For want of stream sockets, listen
+// is EOPNOTSUPP and accept EINVAL (nothing listens).
 
 import dgram from "node:dgram";
 import {
@@ -394,6 +394,8 @@ const ng_ksocket_cmds: readonly ng_cmdlist[] = [
 
 const KS_BOUND = 0x1;
 const KS_CONNECTED = 0x2;
+/** Inside the host's bind: an error is its answer. */
+const KS_BINDING = 0x4;
 
 /** The host side of a ksocket (FreeBSD's struct socket and its inpcb, as
  *  far as the node uses them). */
@@ -403,6 +405,8 @@ export class ksocket {
   so_options = 0;
   so_error = 0;
   so_state = 0;
+  /** What the host answered the bind in progress. */
+  bind_error = 0;
   so_snd_hiwat = udp_sendspace.v;
   so_rcv_hiwat = udp_recvspace.v;
   /** inp_laddr / inp_lport (host order), as bound. */
@@ -520,11 +524,18 @@ function sa_tag_locate(m: mbuf): sa_tag | null {
 // ---------------------------------------------------------------------------
 // The host socket.
 
+/** Addresses here are always dotted quads: resolve them at once, so that
+ *  the host's bind and send happen inside the call, as sobind's and
+ *  sosend's do, instead of a tick later (dns.lookup's way). */
+function ks_lookup(hostname: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, hostname, 4);
+}
+
 /** Open the host socket (once); the clock keeps real time while it lives. */
 function ks_open(pv: priv, so: ksocket): dgram.Socket {
   if (so.hs !== null) return so.hs;
   const reuse = (so.so_options & (SO_REUSEADDR | SO_REUSEPORT)) !== 0;
-  const hs = dgram.createSocket({ type: "udp4", reuseAddr: reuse });
+  const hs = dgram.createSocket({ type: "udp4", reuseAddr: reuse, lookup: ks_lookup });
   so.hs = hs;
   sched_realtime_hold();
   hs.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => ng_ksocket_incoming(pv, so, msg, rinfo));
@@ -533,26 +544,46 @@ function ks_open(pv: priv, so: ksocket): dgram.Socket {
   return hs;
 }
 
-/** Bind the host socket to 127.0.0.1:port (port 0: the host picks). */
-function ks_hostbind(pv: priv, so: ksocket, laddr: number, port: number): void {
+/** Bind the host socket to 127.0.0.1:port (port 0: the host picks); the
+ *  host's refusal (EADDRINUSE, EACCES) is the answer, and the socket is
+ *  left unbound and closed. */
+function ks_hostbind(pv: priv, so: ksocket, laddr: number, port: number): number {
   const hs = ks_open(pv, so);
-  so.laddr = laddr;
-  so.lport = port;
+  so.so_state |= KS_BINDING;
+  so.bind_error = 0;
+  hs.bind({ address: "127.0.0.1", port });
+  so.so_state &= ~KS_BINDING;
+  const error = so.bind_error;
+  if (error !== 0) {
+    ks_close(so);
+    return error;
+  }
   so.so_state |= KS_BOUND;
-  hs.bind({ address: "127.0.0.1", port, exclusive: true }, () => {
-    if (so.hs !== hs) return;
+  so.laddr = laddr;
+  // Should the host ever bind later than the call, the port comes then.
+  so.lport = port;
+  try {
     so.lport = hs.address().port;
-  });
+  } catch {
+    hs.once("listening", () => {
+      if (so.hs === hs) so.lport = hs.address().port;
+    });
+  }
+  return 0;
 }
 
-/** An error the host reports later: a refused bind unbinds the socket;
- *  either way the error waits in so_error. */
+/** An error from the host: during a bind it is the bind's answer; a bind
+ *  refused later (should the host answer late) unbinds the socket and is
+ *  logged; anything else waits in so_error for the next send. */
 function ks_error(pv: priv, so: ksocket, e: Error): void {
   const error = errno_of(e);
+  if ((so.so_state & KS_BINDING) !== 0) {
+    so.bind_error = error;
+    return;
+  }
   so.so_error = error;
-  const node = pv.node;
   if ((e as NodeJS.ErrnoException).syscall === "bind") {
-    log(3, `ng_ksocket: [${node.nd_ID.toString(16)}]: bind to 127.0.0.1:${so.lport} on the host: ${strerror(error)}\n`);
+    log(3, `ng_ksocket: [${pv.node.nd_ID.toString(16)}]: bind to 127.0.0.1:${so.lport} on the host: ${strerror(error)}\n`);
     ks_close(so);
     so.so_state &= ~KS_BOUND;
     so.laddr = 0;
@@ -667,8 +698,7 @@ function ks_bind(pv: priv, so: ksocket, sa: Uint8Array): number {
   if ((so.so_state & KS_BOUND) !== 0) return EINVAL;
   const { addr, port } = sin_dec(sa);
   if (addr !== 0 && addr !== INADDR_LOOPBACK) return EADDRNOTAVAIL;
-  ks_hostbind(pv, so, addr, port);
-  return 0;
+  return ks_hostbind(pv, so, addr, port);
 }
 
 /** udp_connect and in_pcbconnect_setup's checks; binds 127.0.0.1 first
@@ -679,7 +709,10 @@ function ks_connect(pv: priv, so: ksocket, sa: Uint8Array): number {
   const { addr, port } = sin_dec(sa);
   if (port === 0) return EADDRNOTAVAIL;
   if (addr !== 0 && addr !== INADDR_LOOPBACK) return ENETUNREACH;
-  if ((so.so_state & KS_BOUND) === 0) ks_hostbind(pv, so, 0, 0);
+  if ((so.so_state & KS_BOUND) === 0) {
+    const error = ks_hostbind(pv, so, 0, 0);
+    if (error !== 0) return error;
+  }
   // in_pcbconnect fixes the local address to the route's source.
   if (so.laddr === 0) so.laddr = INADDR_LOOPBACK;
   so.faddr = addr === 0 ? INADDR_LOOPBACK : addr;
@@ -882,7 +915,13 @@ function ng_ksocket_rcvdata(hook: ng_hook, item: ng_item): number {
     m_freem(m);
     return EMSGSIZE;
   }
-  if ((so.so_state & KS_BOUND) === 0) ks_hostbind(pv, so, 0, 0);
+  if ((so.so_state & KS_BOUND) === 0) {
+    const error = ks_hostbind(pv, so, 0, 0);
+    if (error !== 0) {
+      m_freem(m);
+      return error;
+    }
+  }
   const hs = so.hs;
   if (hs === null) {
     m_freem(m);

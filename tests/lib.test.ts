@@ -331,3 +331,28 @@ test("advance: virtual time passes, callouts fire, no real time; refused while a
   t.is((await running).status, 0);
   k.destroy();
 });
+
+test("a real-time link (ng_ksocket): advance refuses while it is open, a run's sleep takes real time, destroy closes it", async (t) => {
+  const k = await boot({ seed: 6 });
+  const m = k.kernel;
+  const ks = m.vnet_run(m.vnet0, "test", () => {
+    const hub = m.ng_make_node("hub").node;
+    if (hub === null) throw new Error("hub");
+    if (m.ng_mkpeer(hub, "ks", "inet/dgram/udp", "ksocket") !== 0) throw new Error("mkpeer");
+    const node = m.ng_path2noderef(hub, ".:ks").node;
+    if (node === null) throw new Error("ksocket");
+    const msg = m.NG_MKMESSAGE(m.NGM_KSOCKET_COOKIE, m.NGM_KSOCKET_BIND, 16);
+    msg.data.set(m.sockaddr_in_enc(0x7f000001, 0));
+    if (m.NG_SEND_MSG_ID(msg, node.nd_ID, 0) !== 0) throw new Error("bind");
+    return node;
+  });
+  t.is(m.sched_realtime_sources(), 1);
+  t.throws(() => k.advance(1), { instanceOf: VirtNetError, message: "virtnet: advance: a real-time link (ng_ksocket) is open: the clock keeps real time" });
+  const wall = Date.now();
+  t.is((await k.run("sleep 0.3")).status, 0);
+  t.true(Date.now() - wall >= 290, "sleep 0.3 took 0.3 s of real time");
+  k.destroy();
+  t.false(m.NG_NODE_IS_VALID(ks));
+  t.is(m.sched_realtime_sources(), 0, "the host socket is closed");
+  no_leaks(t, m);
+});
