@@ -27,6 +27,17 @@ export const PRISON_STATE_INVALID = 0;
 export const PRISON_STATE_ALIVE = 1;
 export const PRISON_STATE_DYING = 2;
 
+/** sys/sys/jail.h HOSTUUIDLEN, and the UUID every FreeBSD host has until
+ *  rc.d/hostid sets its own. */
+export const HOSTUUIDLEN = 64;
+export const DEFAULT_HOSTUUID = "00000000-0000-0000-0000-000000000000";
+
+/** validate_uuid (kern_uuid.c): the 8-4-4-4-12 hex form, as a host UUID
+ *  must be since FreeBSD 14. */
+export function validate_uuid(s: string): boolean {
+  return /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(s);
+}
+
 export class prison {
   pr_children: prison[] = [];
   pr_childcount = 0;
@@ -35,6 +46,10 @@ export class prison {
   pr_uref = 0;
   pr_state = PRISON_STATE_ALIVE;
   pr_hostname = "";
+  /** host.hostuuid (kern.hostuuid): inherited from the parent; FreeBSD sets
+   *  prison0's from /etc/hostid at boot, which we have not, so it starts as
+   *  DEFAULT_HOSTUUID. */
+  pr_hostuuid = DEFAULT_HOSTUUID;
   /** The jail's root cpuset (cpuset.id); cpusets are not modelled beyond
    *  the number, allocated as cpuset_create_root would. */
   pr_cpuset_id = 1;
@@ -175,7 +190,7 @@ function strparam_len(s: string): number {
   return Buffer.byteLength(s, "utf8") + 1;
 }
 
-const known_params = new Set(["jid", "name", "path", "persist", "nopersist", "vnet", "host.hostname", "host", "dying", "parent"]);
+const known_params = new Set(["jid", "name", "path", "persist", "nopersist", "vnet", "host.hostname", "host.hostuuid", "host", "dying", "parent"]);
 
 /**
  * kern_jail_set(): create or update a prison.  Returns the jid or an error
@@ -200,6 +215,9 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
   if (name !== undefined && strparam_len(name) > MAXHOSTNAMELEN) return fail(ENAMETOOLONG, "");
   const host = params["host.hostname"];
   if (typeof host === "string" && strparam_len(host) > MAXHOSTNAMELEN) return fail(ENAMETOOLONG, "");
+  const uuid = params["host.hostuuid"];
+  if (typeof uuid === "string" && strparam_len(uuid) > HOSTUUIDLEN) return fail(ENAMETOOLONG, "");
+  if (typeof uuid === "string" && !validate_uuid(uuid)) return fail(EINVAL, "");
   // namei() refuses a path of MAXPATHLEN bytes or more.
   if (typeof params.path === "string" && strparam_len(params.path) > MAXPATHLEN) return fail(ENAMETOOLONG, "");
   if (name !== undefined && name.includes(".")) return fail(EINVAL, `name cannot contain a dot: ${name}`);
@@ -239,6 +257,7 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
     if (VIMAGE && vnetmode === "new") np.pr_vnet = vnet_alloc();
     // A new jail starts with its parent's hostname.
     np.pr_hostname = typeof params["host.hostname"] === "string" ? params["host.hostname"] : ppr.pr_hostname;
+    np.pr_hostuuid = typeof uuid === "string" ? uuid : ppr.pr_hostuuid;
     np.pr_cpuset_id = next_cpuset_id++;
     if (typeof params.path === "string") np.pr_path = params.path;
     else np.pr_path = ppr.pr_path;
@@ -262,6 +281,7 @@ export function kern_jail_set(cred: ucred, params: jail_params, flags: number): 
       prison_by_name.set(name, pr);
     }
     if (typeof params["host.hostname"] === "string") pr.pr_hostname = params["host.hostname"];
+    if (typeof uuid === "string") pr.pr_hostuuid = uuid;
   }
   if (persist === true && (pr.pr_flags & PR_PERSIST) === 0) {
     pr.pr_flags |= PR_PERSIST;
@@ -314,6 +334,7 @@ export const jail_params: readonly jailparam_desc[] = [
   { name: "vnet", type: "jailsys", access: JP_ACCESS_RDTUN },
   { name: "cpuset.id", type: "int", access: JP_ACCESS_RD },
   { name: "host.hostname", type: "string", access: JP_ACCESS_RW },
+  { name: "host.hostuuid", type: "string", access: JP_ACCESS_RW },
   { name: "ip4.addr", type: "ip4", access: JP_ACCESS_RW },
 ];
 
@@ -346,6 +367,8 @@ function prison_param(pr: prison, name: string): jail_value | undefined {
       return pr.pr_cpuset_id;
     case "host.hostname":
       return pr.pr_hostname;
+    case "host.hostuuid":
+      return pr.pr_hostuuid;
     case "ip4.addr":
       // Address restrictions of non-vnet jails are not modelled.
       return [];

@@ -5,7 +5,7 @@
 import { CTLFLAG_RD, CTLFLAG_PRISON, CTLFLAG_RW, CTLFLAG_MPSAFE, CTLTYPE_STRING, FEATURE, SYSCTL_INT, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_STRING, _kern, kvar_of, type sysctl_handler_t } from "./sysctl.ts";
 import { EINVAL } from "./errno.ts";
 import type { ucred } from "./kern_prot.ts";
-import { prison0 } from "./kern_jail.ts";
+import { HOSTUUIDLEN, prison0, validate_uuid } from "./kern_jail.ts";
 
 export const ostype = "FreeBSD";
 export const osrelease = "14.3-RELEASE";
@@ -28,5 +28,17 @@ const sysctl_hostname: sysctl_handler_t = (_o, _a1, _a2, req) => {
 };
 SYSCTL_PROC(_kern, 10, "hostname", CTLTYPE_STRING | CTLFLAG_RW | CTLFLAG_PRISON | CTLFLAG_MPSAFE, null, 0, sysctl_hostname, "A", "Hostname");
 prison0.pr_hostname = "virtnet";
+
+/** kern.hostuuid: per prison, as kern.hostname (rc.d/hostid writes it at
+ *  boot; ether_gen_addr hashes it into generated MAC addresses). */
+const sysctl_hostuuid: sysctl_handler_t = (_o, _a1, _a2, req) => {
+  const pr = (req.cred as ucred).cr_prison;
+  const error = SYSCTL_OUT(req, pr.pr_hostuuid);
+  if (error !== 0 || req.newval === null) return error;
+  if (typeof req.newval !== "string" || req.newval.length >= HOSTUUIDLEN || !validate_uuid(req.newval)) return EINVAL;
+  pr.pr_hostuuid = req.newval;
+  return 0;
+};
+SYSCTL_PROC(_kern, 36, "hostuuid", CTLTYPE_STRING | CTLFLAG_RW | CTLFLAG_PRISON | CTLFLAG_MPSAFE, null, 0, sysctl_hostuuid, "A", "Host UUID");
 
 if (VIMAGE) FEATURE("vimage", "VIMAGE kernel virtualization");

@@ -43,7 +43,7 @@ import { CTLFLAG_RW, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
 import { M_PREPEND, m_adj, m_dup, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { arp_ifinit, arp_result, arpresolve } from "../netinet/if_ether.ts";
-import { PR_VNET, allprison, prison0 } from "../kern/kern_jail.ts";
+import { PR_VNET, allprison, prison0, type prison } from "../kern/kern_jail.ts";
 import { sha1 } from "../kern/sha1.ts";
 import { DLT_EN10MB, bpf_mtap, bpf_mtap2, bpf_peers_present, bpfattach, bpfdetach } from "./bpf.ts";
 import {
@@ -682,18 +682,16 @@ export function ether_ioctl(ifp: ifnet, command: number, data: ifreq | ifaddr): 
 // ---------------------------------------------------------------------------
 // Generated addresses.
 
-/** DEFAULT_HOSTUUID: the kernel has no kern.hostuuid of its own (rc.d/hostid
- *  never runs), so every prison has this one. */
-const DEFAULT_HOSTUUID = "00000000-0000-0000-0000-000000000000";
 /** net/ieee_oui.h: the FreeBSD Foundation's OUI and the generated pool. */
 const OUI_FREEBSD_BASE = [0x58, 0x9c, 0xfc];
 const OUI_FREEBSD_GENERATED_MASK = 0x10ffff;
 
-/** getjailname(cred): the name of the prison; here the prison whose vnet is
- *  curvnet (the caller's thread is not known to the kernel code). */
-function curvnet_jailname(): string {
-  if (VIMAGE) for (const pr of allprison) if ((pr.pr_flags & PR_VNET) !== 0 && pr.pr_vnet === curvnet) return pr.pr_name;
-  return prison0.pr_name;
+/** The prison getjailname(cred) and getcredhostuuid(cred) would read: here
+ *  the prison whose vnet is curvnet (the caller's thread is not known to
+ *  the kernel code). */
+function curvnet_prison(): prison {
+  if (VIMAGE) for (const pr of allprison) if ((pr.pr_flags & PR_VNET) !== 0 && pr.pr_vnet === curvnet) return pr;
+  return prison0;
 }
 
 /**
@@ -703,7 +701,8 @@ function curvnet_jailname(): string {
  * the masked bits as it does in FreeBSD (hence the many 58:9c:fc:10:ff:xx).
  */
 export function ether_gen_addr(ifp: ifnet, hwaddr: Uint8Array): void {
-  const buf = new TextEncoder().encode(`${DEFAULT_HOSTUUID}-${ifp.if_xname}-${curvnet_jailname()}`);
+  const pr = curvnet_prison();
+  const buf = new TextEncoder().encode(`${pr.pr_hostuuid}-${ifp.if_xname}-${pr.pr_name}`);
   const digest = sha1(buf);
   const sc = (b: number): number => (b << 24) >> 24;
   const addr = ((sc(digest[0]) << 16) | (sc(digest[1]) << 8) | sc(digest[2])) & OUI_FREEBSD_GENERATED_MASK;
