@@ -2,9 +2,12 @@
 // control messages, and the per-vnet node namespaces.
 //
 // Departures from FreeBSD: no locks and no SMP, so there is no reader/writer
-// node queue and no ngthread: data (NG_SEND_DATA_ONLY) and messages are
-// delivered directly and synchronously to the destination node, with its
-// nd_vnet current; responses go synchronously to the return address's rcvmsg.
+// node queue: data (NG_SEND_DATA_ONLY) and messages are delivered directly
+// and synchronously to the destination node, with its nd_vnet current;
+// responses go synchronously to the return address's rcvmsg.  The one queue
+// is for depth: data nested more than NG_MAX_DEPTH deliveries deep waits for
+// the next tick (FreeBSD queues it for ngthread when the stack runs low), so
+// a loop of hubs or bridges is a storm in virtual time, not a stack overflow.
 // Node and hook references are plain JavaScript references (no nd_refs
 // counting).  Items are reused from a free list so forwarding data allocates
 // nothing.
