@@ -57,13 +57,23 @@ export interface imn_topology {
 }
 
 /** What is wrong with a topology file. */
+/** A message quotes what the file holds; its control characters (a
+ *  newline inside a JSON string, a \r in a name) are shown escaped, so the
+ *  error stays one line. */
+export function imn_printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
+  });
+}
+
 export class imn_error extends Error {
   constructor(
     public file: string,
     public where: string,
     public what: string,
   ) {
-    super(`${file}: ${where === "" ? "" : where + ": "}${what}`);
+    super(imn_printable(`${file}: ${where === "" ? "" : where + ": "}${what}`));
   }
 }
 
@@ -359,8 +369,16 @@ export function dict_compare(a: string, b: string): number {
 /** Today's files are JSON objects; the older ones are Tcl lists. */
 export function imn_parse(file: string, src: string): imn_topology {
   const t = src.replace(/^\uFEFF/, "").trimStart();
-  if (t.startsWith("{")) return imn_parse_json(file, src);
-  return imn_parse_legacy(file, src);
+  const json = t.startsWith("{");
+  try {
+    return json ? imn_parse_json(file, src) : imn_parse_legacy(file, src);
+  } catch (e) {
+    // A Tcl list inside a field (a link's nodes, an interface-peer, a JSON
+    // string holding a list) that does not parse: the field's line in the
+    // .imn form; in the JSON form the list's own line counts from its start.
+    if (e instanceof tcl_syntax) throw new imn_error(file, json ? "" : `line ${e.line}`, `malformed ${json ? "list in a JSON string" : ".imn"}: ${e.message}`);
+    throw e;
+  }
 }
 
 const str_of = (v: json | undefined): string => (v === undefined || v === null ? "" : typeof v === "object" ? "" : String(v));
@@ -523,7 +541,7 @@ export function imn_parse_legacy(file: string, src: string): imn_topology {
         if (key === "type") node.type = val.text;
         else if (key === "model") node.model = val.text;
         else if (key === "interface-peer") {
-          const w = tcl_list(val.text).map((x) => x.text);
+          const w = tcl_list(val.text, inner_line(val)).map((x) => x.text);
           if (w.length !== 2) throw new imn_error(file, `line ${val.line}: node ${obj.text}`, `malformed interface-peer {${val.text}}`);
           peers.push({ iface: w[0], peer: w[1] });
         } else if (key === "network-config") network_config(file, node, val);
@@ -546,7 +564,7 @@ export function imn_parse_legacy(file: string, src: string): imn_topology {
       for (let f = 0; f < fields.length; f += 2) {
         const key = fields[f].text;
         const val = fields[f + 1];
-        if (key === "nodes") link_nodes.set(l.id, { nodes: tcl_list(val.text).map((x) => x.text), line: val.line });
+        if (key === "nodes") link_nodes.set(l.id, { nodes: tcl_list(val.text, inner_line(val)).map((x) => x.text), line: val.line });
         else if (key === "bandwidth") l.bandwidth = num_field(file, where, "bandwidth", val.text);
         else if (key === "delay") l.delay = num_field(file, where, "delay", val.text);
         else if (key === "ber") l.ber = num_field(file, where, "BER", val.text);

@@ -89,6 +89,11 @@ const BAD: [string, string, RegExp][] = [
   ["interface on an unknown link", with_change((d) => void (d.nodes.n0.ifaces.ifc0.link = "l4")), /^t\.json: link l0: interface eth0 of pc1 says it is on link l4$/],
   ["malformed JSON", '{\n  "nodes": {\n    "n0": { "type": "pc" }\n    "n1": {}\n  }\n}\n', /^t\.json: line 4, column 5: malformed JSON: expected ',' or '}' after a property value, found '"'$/],
   ["malformed JSON (end of file)", '{\n  "nodes": {\n', /^t\.json: line 3, column 1: malformed JSON: expected a property name in double quotes, found end of file$/],
+  // Found by `npm run fuzz`: a backslash before a newline in a string once
+  // printed the newline itself and broke the message in two.
+  ["a bad escape before a newline", '{\n  "nodes": { "n0": { "name": "a\\\n" } }\n}\n', /^t\.json: line 2, column 32: malformed JSON: bad escape \\\\n in a string$/],
+  ["a link's peers that are not a list", with_change((d) => void (d.links.l0.peers = 'n0 "n1')), /^t\.json: malformed list in a JSON string: unmatched open quote in list$/],
+  ["a property name holding a newline", '{ "a\\nb" 1 }', /^t\.json: line 1, column 10: malformed JSON: expected ':' after property name "a\\nb", found '1'$/],
 ];
 
 for (const [name, src, want] of BAD) {
@@ -175,6 +180,9 @@ const IMN_BAD: [string, string, RegExp][] = [
   ["missing link peer", "node n0 {\n    type pc\n}\nlink l0 {\n    nodes {n0 n5}\n}\n", /^t\.imn: link l0: missing link peer: node "n5" is not in the file$/],
   ["unknown node type", "node n0 {\n    type satellite\n}\n", /^t\.imn: node n0: unknown node type "satellite"/],
   ["bad address", "node n0 {\n    type pc\n    network-config {\n\thostname a\n\t!\n\tinterface eth0\n\t ip address 1.2.3/24\n\t!\n    }\n}\n", /^t\.imn: node n0 \(a\): interface eth0: bad IPv4 address "1\.2\.3\/24"/],
+  // Found by `npm run fuzz`: a list inside a field that does not parse.
+  ["a link's nodes with an open quote", 'node n0 {\n    type pc\n}\nlink l0 {\n    nodes {n0 "n1}\n}\n', /^t\.imn: line 5: malformed \.imn: unmatched open quote in list$/],
+  ["an interface-peer with an open quote", 'node n0 {\n    type pc\n    interface-peer {eth0 "n1}\n}\n', /^t\.imn: line 3: malformed \.imn: unmatched open quote in list$/],
 ];
 
 for (const [name, src, want] of IMN_BAD) {
