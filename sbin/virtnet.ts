@@ -240,7 +240,7 @@ export interface virtnet_hooks {
 }
 
 const RUN_USAGE = "usage: virtnet run [--seed N] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE|-\n";
-const IMUNES_USAGE = "usage: virtnet imunes [--seed N] [--eid EID] [--exec 'NODE CMD' ...] [--graph FILE.svg] [--dry-run] [--pcap DIR] [--until SECONDS] FILE\n";
+const IMUNES_USAGE = "usage: virtnet imunes [--seed N] [--eid EID] [--exec 'NODE CMD' ...] [--graph FILE.svg] [--dry-run] [--pcap DIR] [--until SECONDS] [--tunable NAME=VALUE ...] FILE\n";
 const BENCH_USAGE = "usage: virtnet bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n";
 
 const WHAT: [string, string][] = [
