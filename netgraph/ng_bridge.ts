@@ -21,6 +21,7 @@ import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import type { mbuf } from "../kern/mbuf.ts";
+import { ETHER_ADDR_LEN, ETHER_HDR_LEN } from "../net/ethernet.ts";
 import { KASSERT, log } from "../kern/subr_prf.ts";
 import { callout, callout_init, hz } from "../kern/kern_timeout.ts";
 import { NG_ABI_VERSION, NG_HOOKSIZ, NG_MKMESSAGE, NG_MKRESPONSE, ng_getstr, ng_putstr, type ng_mesg } from "./netgraph.ts";
@@ -77,8 +78,6 @@ export const NGM_BRIDGE_GET_TABLE = 7;
 export const NGM_BRIDGE_SET_PERSISTENT = 8;
 export const NGM_BRIDGE_MOVE_HOST = 9;
 
-const ETHER_ADDR_LEN = 6;
-const ETHER_HDR_LEN = 14;
 const LOG_WARNING = 4;
 const LOG_INFO = 6;
 

@@ -32,6 +32,7 @@
 
 import { E2BIG, EALREADY, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, ERANGE } from "../kern/errno.ts";
 import { panic } from "../kern/subr_prf.ts";
+import { ETHER_ADDR_LEN } from "../net/ethernet.ts";
 import { NG_CMDSTRSIZ, NG_HOOKSIZ, NG_MESG_HDRLEN, NG_NODESIZ, NG_PATHSIZ, NG_TYPESIZ } from "./netgraph.ts";
 
 // ---------------------------------------------------------------------------
@@ -761,8 +762,6 @@ export const ng_parse_ipaddr_type: ng_parse_type = {
   getDefault: ng_ipaddr_getDefault,
   getAlign: ng_int32_getAlign,
 };
-
-const ETHER_ADDR_LEN = 6;
 
 function ng_enaddr_parse(type: ng_parse_type, s: Uint8Array, off: ng_intp, b: Uint8Array, start: number, buf: number, buflen: ng_intp): number {
   if (buflen.v < ETHER_ADDR_LEN) return ERANGE;

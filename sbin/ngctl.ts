@@ -203,22 +203,25 @@ async function ConfigCmd(st: ngctl, ac: number, av: string[]): Promise<number> {
   const p = av[1];
   const buf = av.slice(2, ac).join(" ");
   const args = buf !== "" ? new TextEncoder().encode(buf + "\0") : null;
-  let nostat = false;
-  let status = "";
-  if (st.lib.NgSendMsg(st.csock, p, NGM_GENERIC_COOKIE, NGM_TEXT_CONFIG, args) < 0) {
-    if (st.lib.errno === EINVAL) nostat = true;
-    else {
-      st.warn("send msg");
-      return CMDRTN_ERROR;
-    }
-  } else {
-    const r = st.lib.NgRecvMsg(st.csock, NG_MESG_HDRLEN + NG_TEXTRESPONSE);
-    if (r === null || (r.msg.header.flags & NGF_RESP) === 0) nostat = true;
-    else status = cstring(r.msg.data);
-  }
-  if (nostat) st.printf(`No config available for "${p}"\n`);
+  const status = text_reply(st, p, NGM_TEXT_CONFIG, args);
+  if (status === CMDRTN_ERROR) return CMDRTN_ERROR;
+  if (status === null) st.printf(`No config available for "${p}"\n`);
   else st.printf(`Config for "${p}":\n${status}\n`);
   return CMDRTN_OK;
+}
+
+/** The exchange config.c and status.c each write out: send a text request;
+ *  EINVAL (the type has none) or no proper response is null ("No ...
+ *  available"), another send error is warned and CMDRTN_ERROR. */
+function text_reply(st: ngctl, p: string, cmd: number, args: Uint8Array | null): string | null | typeof CMDRTN_ERROR {
+  if (st.lib.NgSendMsg(st.csock, p, NGM_GENERIC_COOKIE, cmd, args) < 0) {
+    if (st.lib.errno === EINVAL) return null;
+    st.warn("send msg");
+    return CMDRTN_ERROR;
+  }
+  const r = st.lib.NgRecvMsg(st.csock, NG_MESG_HDRLEN + NG_TEXTRESPONSE);
+  if (r === null || (r.msg.header.flags & NGF_RESP) === 0) return null;
+  return cstring(r.msg.data);
 }
 
 async function ConnectCmd(st: ngctl, ac: number, av: string[]): Promise<number> {
@@ -536,20 +539,9 @@ async function ShutdownCmd(st: ngctl, ac: number, av: string[]): Promise<number>
 async function StatusCmd(st: ngctl, ac: number, av: string[]): Promise<number> {
   if (ac !== 2) return CMDRTN_USAGE;
   const p = av[1];
-  let nostat = false;
-  let status = "";
-  if (st.lib.NgSendMsg(st.csock, p, NGM_GENERIC_COOKIE, NGM_TEXT_STATUS, null) < 0) {
-    if (st.lib.errno === EINVAL) nostat = true;
-    else {
-      st.warn("send msg");
-      return CMDRTN_ERROR;
-    }
-  } else {
-    const r = st.lib.NgRecvMsg(st.csock, NG_MESG_HDRLEN + NG_TEXTRESPONSE);
-    if (r === null || (r.msg.header.flags & NGF_RESP) === 0) nostat = true;
-    else status = cstring(r.msg.data);
-  }
-  if (nostat) st.printf(`No status available for "${p}"\n`);
+  const status = text_reply(st, p, NGM_TEXT_STATUS, null);
+  if (status === CMDRTN_ERROR) return CMDRTN_ERROR;
+  if (status === null) st.printf(`No status available for "${p}"\n`);
   else st.printf(`Status for "${p}":\n${status}\n`);
   return CMDRTN_OK;
 }
