@@ -1,4 +1,4 @@
-// lib/libnetgraph (netgraph.h, msg.c, sock.c, path.c, debug.c): the C
+// lib/libnetgraph (netgraph.h, msg.c, sock.c, debug.c): the C
 // library userland uses to talk to netgraph through PF_NETGRAPH sockets.
 //
 // A process gets one library state (errno, debug level, log functions and
