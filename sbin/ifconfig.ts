@@ -35,6 +35,70 @@ import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
 
+/**
+ * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
+ * this in its context (ifconfig_context) and the per-file cmd tables
+ * (ifbridge.c, ifvlan.c, ...) take it.  `name` is the interface being
+ * changed (it follows a rename); `fail` prints FreeBSD's ioctl error and
+ * exits 1; `flush` commits an address typed before the command.
+ */
+export interface ifc_env {
+  ctx: prog_ctx;
+  kp: proc;
+  fd: number;
+  name: string;
+  fail(what: string, e: number): never;
+  flush(): void;
+}
+
+/** One parameter of a module's cmd table (DEF_CMD, DEF_CMD_ARG, DEF_CMD_ARG2,
+ *  DEF_CLONE_CMD*): `clone` ones are only looked up right after `create`,
+ *  to gather the clone's parameters before SIOCIFCREATE2; a module that
+ *  also takes the word later (vlan's `vlan`) lists it twice. */
+export interface ifconfig_cmd {
+  name: string;
+  nargs: 0 | 1 | 2;
+  clone?: boolean;
+  fn(env: ifc_env, args: string[]): void;
+}
+
+/** A file of sbin/ifconfig/ beyond ifconfig.c: its cmd table, its lines in
+ *  the interface block (an af_other_status callback, printed after the
+ *  addresses and before the groups), and its clone callback: for interface
+ *  names it `match`es, `create` fills the SIOCIFCREATE2 request from the
+ *  parameters its clone commands gathered. */
+export interface ifconfig_module {
+  cmds: ifconfig_cmd[];
+  status?(env: ifc_env, i: ifconfig_if): string;
+  clone?: { match(name: string): boolean; create(env: ifc_env, ifr: ifreq): void };
+}
+
+/** The modules linked into this ifconfig, in FreeBSD's registration order.
+ *  A new file adds itself here. */
+const IFCONFIG_MODULES: ifconfig_module[] = [];
+
+/** cmd_lookup: a module's command of that name, among the clone ones
+ *  while creating and the others after. */
+function module_cmd(name: string, iscreate: boolean): ifconfig_cmd | undefined {
+  for (const m of IFCONFIG_MODULES) for (const c of m.cmds) if (c.name === name && (c.clone === true) === iscreate) return c;
+  return undefined;
+}
+
+function module_env(ctx: prog_ctx, kp: proc, fd: number, name: string, flush: () => void): ifc_env {
+  return { ctx, kp, fd, name, fail: (what: string, e: number) => ioctl_fail(ctx, what, name, e), flush };
+}
+
+/** Take a module command's arguments from argv at i; FreeBSD's message when
+ *  they are missing. */
+function module_args(ctx: prog_ctx, c: ifconfig_cmd, argv: string[], i: number): string[] {
+  const args = argv.slice(i + 1, i + 1 + c.nargs);
+  if (args.length < c.nargs) {
+    ctx.stderr.write(c.nargs === 1 ? `ifconfig: '${c.name}' requires argument\n` : `ifconfig: '${c.name}' requires 2 arguments\n`);
+    throw new prog_exit(1);
+  }
+  return args;
+}
+
 const IFFBITS: [number, string][] = [
   [0x1, "UP"],
   [0x2, "BROADCAST"],
@@ -105,7 +169,7 @@ function usage(ctx: prog_ctx): never {
 
 /** The interface block, as status() prints it.  `af` limits the address
  *  lines to one family ("inet", "ether"/"link"), as `ifconfig IF inet` does. */
-export function if_status(i: ifconfig_if, af: string | null): string {
+export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null = null): string {
   let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
@@ -122,6 +186,9 @@ export function if_status(i: ifconfig_if, af: string | null): string {
       if ((i.flags & IFF_BROADCAST) !== 0 && a.broadaddr !== null && a.broadaddr !== 0) s += ` broadcast ${inet_ntoa(a.broadaddr)}`;
       s += "\n";
     }
+  }
+  if (af === null && env !== null) {
+    for (const m of IFCONFIG_MODULES) if (m.status !== undefined) s += m.status({ ...env, name: i.name }, i);
   }
   const groups = i.groups.filter((g) => g !== "all");
   if (groups.length > 0) s += `\tgroups: ${groups.join(" ")}\n`;
@@ -207,7 +274,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
       }
       if (all || argv.length === 0) {
         const af = argv[0] ?? null;
-        for (const i of ifs) if (pick(i)) ctx.stdout.write(if_status(i, af));
+        for (const i of ifs) if (pick(i)) ctx.stdout.write(if_status(i, af, module_env(ctx, kp, fd, i.name, () => {})));
         return 0;
       }
       const ifname = argv.shift() as string;
@@ -220,6 +287,24 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
       if (argv[0] === "create" || argv[0] === "plumb") {
         argv.shift();
         const ifr: ifreq = { ifr_name: ifname };
+        // The clone parameters that follow `create` (vlan, vlandev, ...)
+        // are gathered until the first other parameter, and the module that
+        // knows the name fills the request; the rest applies to the new
+        // interface, as cmd_lookup's iscreate mode does.
+        const cenv = module_env(ctx, kp, fd, ifname, () => {});
+        while (argv.length > 0) {
+          const c = module_cmd(argv[0], true);
+          if (c === undefined) break;
+          const args = module_args(ctx, c, argv, 0);
+          c.fn(cenv, args);
+          argv = argv.slice(1 + c.nargs);
+        }
+        for (const m of IFCONFIG_MODULES) {
+          if (m.clone !== undefined && m.clone.match(ifname)) {
+            m.clone.create(cenv, ifr);
+            break;
+          }
+        }
         const e = sys_ioctl(kp, fd, SIOCIFCREATE2, ifr);
         if (e !== 0) {
           ctx.stderr.write(`ifconfig: SIOCIFCREATE2 (${ifname}): ${strerror(e)}\n`);
@@ -242,7 +327,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         throw new prog_exit(1);
       }
       if (argv.length === 0) {
-        ctx.stdout.write(if_status(me, null));
+        ctx.stdout.write(if_status(me, null, module_env(ctx, kp, fd, me.name, () => {})));
         return 0;
       }
       if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
@@ -431,6 +516,14 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         continue;
       }
       default: {
+        const c = module_cmd(a, false);
+        if (c !== undefined) {
+          const args = module_args(ctx, c, argv, i);
+          flush_addr();
+          c.fn(module_env(ctx, kp, fd, name, flush_addr), args);
+          i += c.nargs;
+          continue;
+        }
         const p = parse_inet(a);
         if (typeof p === "string") {
           ctx.stderr.write(`ifconfig: ${p}\n`);
