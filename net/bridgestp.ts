@@ -37,7 +37,7 @@ import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { SI_ORDER_ANY, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { ETHER_ADDR_LEN, ETHER_HDR_LEN, ether_dhost, ether_shost, ether_type } from "./ethernet.ts";
 import { IFCAP_LINKSTATE, IFF_DRV_RUNNING, IFF_UP, LINK_STATE_DOWN, SIOCGIFMEDIA, V_ifnet, type ifnet } from "./if.ts";
-import { IFT_ETHER } from "./if_dl.ts";
+import { IFT_ETHER, IFT_L2VLAN } from "./if_dl.ts";
 import { LLC_8021D_LSAP, LLC_UI } from "./if_llc.ts";
 import { IF_LLADDR } from "./if_ethersubr.ts";
 import { IFM_ACTIVE, IFM_FDX, ifmediareq_zero } from "./if_media.ts";
@@ -700,7 +700,9 @@ const rx_tu = new bstp_tcn_unit();
  * 802.3 length, a length below the common head, LLC other than 42/42/03, a
  * protocol identifier other than 0, a version change before the migration
  * delay has passed, a type that does not belong to the version, or a
- * configuration/RST BPDU shorter than its fixed size.
+ * configuration/RST BPDU shorter than its fixed size; and a configuration
+ * whose times are out of range (message age not below max age, max age,
+ * forward delay or hello time outside what bstp_set_* accept).
  */
 export function bstp_input(bp: bstp_port, _ifp: ifnet, m0: mbuf): void {
   let m: mbuf | null = m0;
@@ -803,6 +805,12 @@ function bstp_received_bpdu(bs: bstp_state, bp: bstp_port, cu: bstp_config_unit)
     case BSTP_INFO_AGED:
       return;
   }
+
+  // Times out of the ranges a bridge may be configured with: ignored.
+  if (cu.cu_message_age >= cu.cu_max_age) return;
+  if (cu.cu_max_age < BSTP_MIN_MAX_AGE || cu.cu_max_age > BSTP_MAX_MAX_AGE) return;
+  if (cu.cu_forward_delay < BSTP_MIN_FORWARD_DELAY || cu.cu_forward_delay > BSTP_MAX_FORWARD_DELAY) return;
+  if (cu.cu_hello_time < BSTP_MIN_HELLO_TIME || cu.cu_hello_time > BSTP_MAX_HELLO_TIME) return;
 
   const type = bstp_pdu_rcvtype(bp, cu);
 
@@ -952,7 +960,7 @@ function bstp_assign_roles(bs: bstp_state): void {
     if (bp.bp_infois !== BSTP_INFO_RECEIVED) continue;
 
     pv_copy(pv, bp.bp_port_pv);
-    pv.pv_cost += bp.bp_path_cost;
+    pv.pv_cost = (pv.pv_cost + bp.bp_path_cost) >>> 0; /* uint32_t */
 
     // The root priority vector is the best of ours and of the root path
     // vectors heard from other bridges (never from ourselves via a loop).
@@ -1649,7 +1657,7 @@ function bstp_calc_path_cost(bp: bstp_port): number {
   if (ifp.if_baudrate < 1000) return BSTP_DEFAULT_PATH_COST;
 
   // 20000000000 / (baudrate / 1000) in 64-bit integers
-  let path_cost = Math.floor(20000000000 / Math.floor(ifp.if_baudrate / 1000));
+  let path_cost = Math.floor(20000000000 / Math.floor(ifp.if_baudrate / 1000)) >>> 0; /* into a uint32_t */
 
   if (path_cost > BSTP_MAX_PATH_COST) path_cost = BSTP_MAX_PATH_COST;
 
@@ -1880,7 +1888,7 @@ export function bstp_reinit(bs: bstp_state): void {
     const bridgeptr = bp_ifp(bs.bs_bplist[0]).if_bridge;
     KASSERT(bridgeptr !== null, "Invalid bridge pointer");
     for (const ifp of V_ifnet()) {
-      if (ifp.if_type !== IFT_ETHER) continue; // not Ethernet
+      if (ifp.if_type !== IFT_ETHER && ifp.if_type !== IFT_L2VLAN) continue; // not Ethernet
       if (ifp.if_bridge !== bridgeptr) continue; // not ours
       if (bstp_addr_cmp(IF_LLADDR(ifp), llzero) === 0) continue; // no address
       if (mif === null) {
@@ -2047,6 +2055,7 @@ export function bstp_enable(bp: bstp_port): number {
 
   switch (ifp.if_type) {
     case IFT_ETHER: // the ones that can
+    case IFT_L2VLAN:
       break;
     default:
       return EINVAL;

@@ -472,6 +472,13 @@ test("vimage: bstp_input drops malformed BPDUs as FreeBSD does, silently and wit
     ["protocol id not 0", bpdu_frame(k, Object.assign(S(), { cbu_protoid: 1 }), L)],
     ["RSTP version with a config type", bpdu_frame(k, Object.assign(S(), { cbu_bpdutype: k.BSTP_MSGTYPE_CFG }), L)],
     ["RSTP version with a TCN type", bpdu_frame(k, Object.assign(S(), { cbu_bpdutype: k.BSTP_MSGTYPE_TCN }), L)],
+    ["message age not below max age", bpdu_frame(k, Object.assign(S(), { cbu_messageage: 20 * 256 }), L)],
+    ["max age below 6 s", bpdu_frame(k, Object.assign(S(), { cbu_maxage: 5 * 256, cbu_messageage: 0 }), L)],
+    ["max age above 40 s", bpdu_frame(k, Object.assign(S(), { cbu_maxage: 41 * 256 }), L)],
+    ["forward delay below 4 s", bpdu_frame(k, Object.assign(S(), { cbu_forwarddelay: 3 * 256 }), L)],
+    ["forward delay above 30 s", bpdu_frame(k, Object.assign(S(), { cbu_forwarddelay: 31 * 256 }), L)],
+    ["hello time below 1 s", bpdu_frame(k, Object.assign(S(), { cbu_hellotime: 255 }), L)],
+    ["hello time above 2 s", bpdu_frame(k, Object.assign(S(), { cbu_hellotime: 2 * 256 + 1 }), L)],
     // The port speaks RSTP and may not migrate yet (3 s after bstp_create).
     ["legacy version before the migration delay", bpdu_frame(k, Object.assign(S(), { cbu_protover: 0, cbu_bpdutype: 0 }), k.BSTP_BPDU_STP_LEN)],
   ];
