@@ -8,6 +8,7 @@
 import test from "ava";
 import fc from "fast-check";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
+import { needs } from "../helpers/tools.ts";
 import { ifconfig_create, ifconfig_up, ifconfig_vnet, ifp_in, inv, mkpkt, vnet_jail, type ifnet, type vnet } from "./link_helpers.ts";
 import type { bstp_cbpdu, bstp_port, bstp_state } from "../../net/bridgestp.ts";
 
@@ -616,4 +617,93 @@ test("vimage: an edge port alone on its link forwards after the edge delay, send
   t.true(sent.length - n0 >= 9 && sent.length - n0 <= 11, `${sent.length - n0} BPDUs in 20 s`);
   teardown(k, [br]);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// ---------------------------------------------------------------------------
+// On the wire: tshark's stp dissector reads what was sent.
+
+needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with the fields the ports sent", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-stp-"));
+  const tshark = (f: string, ...fields: string[]) =>
+    execFileSync("tshark", ["-r", f, "-Y", "stp", "-T", "fields", "-E", "separator=,", ...fields.flatMap((x) => ["-e", x])], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .trim()
+      .split("\n");
+
+  // RSTP: configuration BPDUs of version 2.
+  const k = await loadKernel("vimage", 3);
+  const { brs } = mktriangle(k);
+  const caps = allports(brs).map((bp) => ({ bp, cap: k.bpf_open_capture(bp.bp_ifp as ifnet) }));
+  t.true(time_to_converge(k, brs) < 10);
+  k.kern_advance_ns(10 * SEC);
+  const root = lowest_id(brs);
+  const hw = (id: bigint) => (id & 0xffffffffffffn).toString(16).padStart(12, "0").replace(/(..)(?!$)/g, "$1:");
+  for (const [i, { bp, cap }] of caps.entries()) {
+    if (cap === null) return t.fail("no tap");
+    const f = path.join(dir, `rstp${i}.pcap`);
+    fs.writeFileSync(f, k.pcap_file(cap));
+    k.bpf_close_capture(cap);
+    const ifp = bp.bp_ifp as ifnet;
+    const mine = hw(BigInt("0x" + Buffer.from(k.IF_LLADDR(ifp)).toString("hex")));
+    const lines = tshark(f, "eth.src", "eth.dst", "llc.dsap", "stp.protocol", "stp.version", "stp.type", "stp.root.prio", "stp.root.hw", "stp.root.cost", "stp.bridge.prio", "stp.bridge.hw", "stp.port", "stp.msg_age", "stp.max_age", "stp.hello", "stp.forward", "stp.flags.port_role", "stp.flags.forwarding", "stp.version_1_length");
+    // what this port sent last: a designated port sends every hello time,
+    // the others when they have news (a role or an agreement)
+    const sent = lines.filter((l) => l.startsWith(mine));
+    t.true(sent.length >= (bp.bp_role === k.BSTP_ROLE_DESIGNATED ? 5 : 1), `${ifp.if_xname} sent ${sent.length}`);
+    const role = { [k.BSTP_ROLE_ROOT]: "2", [k.BSTP_ROLE_DESIGNATED]: "3", [k.BSTP_ROLE_ALTERNATE]: "1", [k.BSTP_ROLE_BACKUP]: "1" }[bp.bp_role];
+    const br = brs.find((b) => [...b.ports.values()].includes(bp)) as minibridge;
+    t.is(
+      sent[sent.length - 1],
+      [
+        mine,
+        "01:80:c2:00:00:00",
+        "0x42",
+        "0x0000",
+        "2",
+        "0x02",
+        String(Number(root >> 48n)),
+        hw(root),
+        String(br.bs.bs_root_pv.pv_cost),
+        String(Number(br.bs.bs_bridge_pv.pv_dbridge_id >> 48n)),
+        hw(br.bs.bs_bridge_pv.pv_dbridge_id),
+        "0x" + bp.bp_port_id.toString(16).padStart(4, "0"),
+        String(bp.bp_desg_msg_age / 256),
+        "20",
+        "2",
+        "15",
+        role,
+        bp.bp_state === k.BSTP_IFSTATE_FORWARDING ? "1" : "0",
+        "0",
+      ].join(","),
+      ifp.if_xname,
+    );
+  }
+  teardown(k, brs);
+
+  // Legacy STP: configuration BPDUs of version 0, and topology change
+  // notifications from the root ports when the tree settles.
+  const k2 = await loadKernel("vimage", 3);
+  const stp = mktriangle(k2, { proto: k2.BSTP_PROTO_STP });
+  const caps2 = allports(stp.brs).map((bp) => k2.bpf_open_capture(bp.bp_ifp as ifnet));
+  t.true(time_to_converge(k2, stp.brs) < 60);
+  k2.kern_advance_ns(10 * SEC);
+  const types = new Set<string>();
+  for (const [i, cap] of caps2.entries()) {
+    if (cap === null) return t.fail("no tap");
+    const f = path.join(dir, `stp${i}.pcap`);
+    fs.writeFileSync(f, k2.pcap_file(cap));
+    k2.bpf_close_capture(cap);
+    for (const l of tshark(f, "stp.version", "stp.type", "frame.len", "llc.control")) types.add(l);
+  }
+  t.deepEqual([...types].sort(), ["0,0x00,52,0x0003", "0,0x80,21,0x0003"]);
+  teardown(k2, stp.brs);
+  fs.rmSync(dir, { recursive: true });
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  t.deepEqual(k2.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
