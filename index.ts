@@ -70,6 +70,7 @@ export * from "./netinet/in_pcb.ts";
 export * from "./netinet/udp_usrreq.ts";
 export * from "./netinet/raw_ip.ts";
 export * from "./netinet/in_proto.ts";
+export * from "./net/if_bridge.ts";
 export * from "./netgraph/netgraph.ts";
 export * from "./netgraph/ng_base.ts";
 export * from "./netgraph/ng_hub.ts";
