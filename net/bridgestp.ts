@@ -149,9 +149,11 @@ export const BSTP_LINK_TIMER = BSTP_TICK_VAL * 15;
  *  addresses learnt on a port (age in seconds, 0 = flush now). */
 export type bstp_state_cb_t = (ifp: ifnet, state: number) => void;
 export type bstp_rtage_cb_t = (ifp: ifnet, age: number) => void;
-export interface bstp_cb_ops {
-  bcb_state: bstp_state_cb_t;
-  bcb_rtage: bstp_rtage_cb_t;
+export class bstp_cb_ops {
+  constructor(
+    public bcb_state: bstp_state_cb_t,
+    public bcb_rtage: bstp_rtage_cb_t,
+  ) {}
 }
 
 /** struct bstp_cbpdu: a configuration or RST BPDU as on the wire (packed),

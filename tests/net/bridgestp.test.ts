@@ -707,3 +707,206 @@ needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with 
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   t.deepEqual(k2.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+// ---------------------------------------------------------------------------
+// With if_bridge: three bridges in three vnet jails, joined in a loop by
+// epairs, configured with ifconfig as a user would.
+
+interface shell {
+  k: Kernel;
+  sh(src: string): Promise<string>;
+}
+
+async function shell(seed = 0): Promise<shell> {
+  const k = await loadKernel("vimage", seed);
+  const root = k.proc_create(k.cred0, "t");
+  const env = new Map<string, string>([["PATH", "/sbin:/bin:/usr/sbin:/usr/bin"]]);
+  const sh = async (src: string): Promise<string> => {
+    let out = "";
+    let err = "";
+    const status = await k.exec_prog(root, ["sh", "-e", "-c", src], {
+      stdin: "",
+      stdout: { write: (s: string) => void (out += s) },
+      stderr: { write: (s: string) => void (err += s) },
+      env,
+    });
+    if (status !== 0) throw new Error(`sh exited ${status}: ${src}\n${out}${err}`);
+    return out;
+  };
+  return { k, sh };
+}
+
+const JAILS = ["ja", "jb", "jc"];
+const BRIDGES = ["bridge0", "bridge1", "bridge2"];
+
+/** ja-jb over epair0, jb-jc over epair1, jc-ja over epair2; a bridge with
+ *  STP on both members in each jail, with 192.0.2.1-3/24. */
+function triangle_script(proto = "rstp"): string {
+  return `
+for j in ja jb jc; do jail -c name=$j vnet persist >/dev/null; done
+ifconfig epair0 create >/dev/null; ifconfig epair1 create >/dev/null; ifconfig epair2 create >/dev/null
+ifconfig epair0a vnet ja; ifconfig epair0b vnet jb
+ifconfig epair1a vnet jb; ifconfig epair1b vnet jc
+ifconfig epair2a vnet jc; ifconfig epair2b vnet ja
+jexec ja ifconfig epair0a up; jexec ja ifconfig epair2b up
+jexec jb ifconfig epair0b up; jexec jb ifconfig epair1a up
+jexec jc ifconfig epair1b up; jexec jc ifconfig epair2a up
+jexec ja ifconfig bridge0 create >/dev/null
+jexec jb ifconfig bridge1 create >/dev/null
+jexec jc ifconfig bridge2 create >/dev/null
+jexec ja ifconfig bridge0 proto ${proto} addm epair0a addm epair2b stp epair0a stp epair2b 192.0.2.1/24 up
+jexec jb ifconfig bridge1 proto ${proto} addm epair0b addm epair1a stp epair0b stp epair1a 192.0.2.2/24 up
+jexec jc ifconfig bridge2 proto ${proto} addm epair1b addm epair2a stp epair1b stp epair2a 192.0.2.3/24 up
+`;
+}
+
+interface port_view {
+  name: string;
+  role: string;
+  state: string;
+}
+interface bridge_view {
+  id: string;
+  root: string;
+  ports: port_view[];
+}
+
+/** What `ifconfig bridgeN` says of the tree. */
+function parse_bridge(out: string): bridge_view {
+  const id = /\tid ([0-9a-f:]{17}) priority (\d+)/.exec(out);
+  const root = /\troot id ([0-9a-f:]{17}) priority (\d+)/.exec(out);
+  const ports: port_view[] = [];
+  for (const m of out.matchAll(/\tmember: (\S+) flags=[^\n]*\n(?:\t {8}[^\n]*\n)*?\t {8}role (\w+) state (\w+)/g)) ports.push({ name: m[1], role: m[2], state: m[3] });
+  return { id: id === null ? "" : `${id[2]}.${id[1]}`, root: root === null ? "" : `${root[2]}.${root[1]}`, ports };
+}
+
+async function views(s: shell): Promise<bridge_view[]> {
+  const out: bridge_view[] = [];
+  for (let i = 0; i < 3; i++) out.push(parse_bridge(await s.sh(`jexec ${JAILS[i]} ifconfig ${BRIDGES[i]}`)));
+  return out;
+}
+
+function settled(vs: bridge_view[]): boolean {
+  const root = vs[0].root;
+  if (root === "" || !vs.every((v) => v.root === root)) return false;
+  const ports = vs.flatMap((v) => v.ports);
+  return (
+    ports.length === 6 &&
+    ports.every((p) => ((p.role === "root" || p.role === "designated") && p.state === "forwarding") || ((p.role === "alternate" || p.role === "backup") && p.state === "discarding"))
+  );
+}
+
+/** Virtual seconds until the three bridges show a settled tree. */
+async function seconds_to_settle(s: shell, limit = 90): Promise<number> {
+  const t0 = s.k.nanouptime_ns();
+  for (let i = 0; i < limit; i++) {
+    if (settled(await views(s))) return Math.round((s.k.nanouptime_ns() - t0) / SEC);
+    await s.sh("sleep 1");
+  }
+  return Infinity;
+}
+
+/** Output packets of every epair end, summed. */
+function epair_opackets(s: shell): number {
+  const k = s.k;
+  let n = 0;
+  for (const j of JAILS) {
+    const pr = k.prison_find_name(j);
+    if (pr === null) continue;
+    k.vnet_run(pr.pr_vnet, "t", () => {
+      for (const ifp of k.V_ifnet()) if (ifp.if_xname.startsWith("epair")) n += k.if_get_counter(ifp, k.IFCOUNTER_OPACKETS);
+    });
+  }
+  return n;
+}
+
+test("vimage: if_bridge: a triangle of bridges converges to one root with one port discarding, and broadcasts do not loop", async (t) => {
+  const s = await shell(1);
+  await s.sh(triangle_script());
+  const secs = await seconds_to_settle(s);
+  t.log(`settled in ${secs}s`);
+  t.true(secs <= 10, `settled in ${secs}s`);
+  const vs = await views(s);
+  const lowest = vs.map((v) => v.id).sort((a, b) => (BigInt(a.split(".")[0]) - BigInt(b.split(".")[0]) || (a < b ? -1 : 1)) as unknown as number)[0];
+  for (const v of vs) t.is(v.root, lowest);
+  const ports = vs.flatMap((v) => v.ports);
+  t.is(ports.filter((p) => p.state === "discarding").length, 1);
+  t.is(ports.filter((p) => p.role === "root").length, 2);
+
+  // ARP broadcasts and pings cross the tree once; nothing circles.
+  const before = epair_opackets(s);
+  const out = await s.sh("jexec ja ping -c 3 192.0.2.2; jexec ja ping -c 3 192.0.2.3; jexec jb ping -c 2 -b 192.0.2.255 || true");
+  t.regex(out, /3 packets transmitted, 3 packets received/);
+  await s.sh("sleep 10");
+  const sent = epair_opackets(s) - before;
+  // pings, ARP and BPDUs (a designated port sends one every 2 s): dozens, not a storm
+  t.true(sent < 120, `${sent} frames on the epairs`);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: the root follows bridge priorities", async (t) => {
+  const s = await shell(2);
+  await s.sh(triangle_script());
+  t.true((await seconds_to_settle(s)) <= 10);
+  await s.sh("jexec jc ifconfig bridge2 priority 4096");
+  t.true((await seconds_to_settle(s)) <= 10);
+  let vs = await views(s);
+  for (const v of vs) t.is(v.root, vs[2].id);
+  t.true(vs[2].id.startsWith("4096."));
+  t.false(vs[2].ports.some((p) => p.role === "root"));
+  await s.sh("jexec jb ifconfig bridge1 priority 0");
+  t.true((await seconds_to_settle(s)) <= 10);
+  vs = await views(s);
+  for (const v of vs) t.is(v.root, vs[1].id);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: RSTP settles in seconds, legacy STP after two forward delays", async (t) => {
+  const r = await shell(3);
+  await r.sh(triangle_script("rstp"));
+  const t_rstp = await seconds_to_settle(r);
+  const s = await shell(3);
+  await s.sh(triangle_script("stp"));
+  const t_stp = await seconds_to_settle(s);
+  t.log(`RSTP ${t_rstp}s, STP ${t_stp}s`);
+  t.true(t_rstp <= 10);
+  t.true(t_stp >= 30 && t_stp <= 60);
+  t.true(t_rstp < t_stp);
+  // STP's ports say so
+  t.regex(await s.sh("jexec ja ifconfig bridge0"), /proto stp/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: when a link fails the discarding port takes over and the bridges still reach each other", async (t) => {
+  const s = await shell(4);
+  await s.sh(triangle_script());
+  t.true((await seconds_to_settle(s)) <= 10);
+  const vs = await views(s);
+  const alt = vs.flatMap((v, i) => v.ports.map((p) => ({ ...p, i }))).find((p) => p.state === "discarding");
+  if (alt === undefined) return t.fail("no discarding port");
+  // take down a link of the root bridge
+  const ri = vs.findIndex((v) => v.root === v.id);
+  const link = vs[ri].ports[0].name;
+  await s.sh(`jexec ${JAILS[ri]} ifconfig ${link} down`);
+  const t0 = s.k.nanouptime_ns();
+  let took = Infinity;
+  for (let i = 0; i < 60; i++) {
+    const now = await views(s);
+    if (now[alt.i].ports.find((p) => p.name === alt.name)?.state === "forwarding") {
+      took = (s.k.nanouptime_ns() - t0) / SEC;
+      break;
+    }
+    await s.sh("sleep 1");
+  }
+  t.log(`the alternate port forwards after ${took}s`);
+  // the far end of the dead link stops hearing its root after 3 hello times
+  t.true(took <= 10, `took ${took}s`);
+  // and the root bridge sees its member down at the next link poll (15 s)
+  await s.sh("sleep 15");
+  const after = await views(s);
+  t.deepEqual(after[ri].ports.find((p) => p.name === link), { name: link, role: "disabled", state: "discarding" });
+  t.is(after.flatMap((v) => v.ports).filter((p) => p.state === "discarding").length, 1, "only the dead port");
+  for (const j of [1, 2, 3]) if (j !== ri + 1) t.regex(await s.sh(`jexec ${JAILS[ri]} ping -c 1 192.0.2.${j}`), /1 packets received/);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
