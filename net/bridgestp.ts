@@ -25,14 +25,14 @@
 // - taskqueue_drain in bstp_destroy becomes taskqueue_cancel: the tasks do
 //   nothing for an inactive port anyway.
 
-import { EINVAL, EPERM } from "../kern/errno.ts";
+import { EINVAL, EOPNOTSUPP, EPERM } from "../kern/errno.ts";
 import { m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { MT_DATA, type mbuf } from "../kern/mbuf.ts";
 import { m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
 import { TASK_INIT, taskqueue_cancel, taskqueue_enqueue, type task } from "../kern/subr_taskqueue.ts";
 import { callout, callout_drain, callout_init, callout_pending, callout_reset, callout_stop, hz, microtime } from "../kern/kern_timeout.ts";
-import { DECLARE_MODULE } from "../kern/kern_module.ts";
+import { DECLARE_MODULE, MOD_LOAD, MOD_UNLOAD } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { SI_ORDER_ANY, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { ETHER_ADDR_LEN, ETHER_HDR_LEN, ether_dhost, ether_shost, ether_type } from "./ethernet.ts";
@@ -1936,19 +1936,21 @@ export function bstp_reinit(bs: bstp_state): void {
 
 function bstp_modevent(_mod: unknown, type: number, _arg: unknown): number {
   switch (type) {
-    case 0: // MOD_LOAD
+    case MOD_LOAD:
       bstp_list.length = 0;
       break;
-    case 1: // MOD_UNLOAD
+    case MOD_UNLOAD:
       break;
     default:
-      return 45; // EOPNOTSUPP
+      return EOPNOTSUPP;
   }
   return 0;
 }
 
-DECLARE_MODULE({ name: "bridgestp", evhand: bstp_modevent, priv: null }, SI_SUB_PSEUDO, SI_ORDER_ANY, "bridgestp.ko");
-MODULE_VERSION("bridgestp", 1, "bridgestp.ko");
+// Linked into the kernel, as if_bridge is here (FreeBSD builds both as
+// modules, if_bridge.ko depending on bridgestp.ko).
+DECLARE_MODULE({ name: "bridgestp", evhand: bstp_modevent, priv: null }, SI_SUB_PSEUDO, SI_ORDER_ANY);
+MODULE_VERSION("bridgestp", 1);
 
 /** A new bridge: default parameters, RSTP, the callbacks. */
 export function bstp_attach(bs: bstp_state, cb: bstp_cb_ops): void {

@@ -299,6 +299,23 @@ test("vimage: a triangle of RSTP bridges converges to one root and one discardin
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+for (const build of ["vimage", "novimage"] as const) {
+  test(`${build}: two bridges in one stack joined by two epairs settle with one port discarding`, async (t) => {
+    const k = await loadKernel(build);
+    const v = k.vnet0;
+    const e0 = ifconfig_create(k, v, "epair").name;
+    const e1 = ifconfig_create(k, v, "epair").name;
+    const ends = [e0, e0.replace(/a$/, "b"), e1, e1.replace(/a$/, "b")];
+    for (const n of ends) ifconfig_up(k, v, n);
+    const brs = [mkbridge(k, "A", v, [ends[0], ends[2]]), mkbridge(k, "B", v, [ends[1], ends[3]])];
+    t.true(time_to_converge(k, brs) < 10);
+    t.is(blocked(k, brs).length, 1);
+    t.is(brs[0].bs.bs_root_pv.pv_root_id, brs[1].bs.bs_root_pv.pv_root_id);
+    teardown(k, brs);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
 test("vimage: legacy STP converges too, but only after listening/learning through two forward delays", async (t) => {
   const k = await loadKernel("vimage");
   const rstp = mktriangle(k);
