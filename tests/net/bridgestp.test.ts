@@ -850,6 +850,32 @@ test("vimage: if_bridge: a triangle of bridges converges to one root with one po
   t.is(ports.filter((p) => p.state === "discarding").length, 1);
   t.is(ports.filter((p) => p.role === "root").length, 2);
 
+  // What BRDGPARAM and BRDGGIFSSTP tell (if_bridge reads bridgestp's state).
+  for (let i = 0; i < 3; i++) {
+    const pr = s.k.prison_find_name(JAILS[i]);
+    if (pr === null) return t.fail("no jail");
+    s.k.vnet_run(pr.pr_vnet, "t", () => {
+      const k = s.k;
+      const drv = (cmd: number, len: number, data: object) => k.ifioctl(k.cred0, k.SIOCGDRVSPEC, { ifd_name: BRIDGES[i], ifd_cmd: cmd, ifd_len: len, ifd_data: data });
+      const op = new k.ifbropreq();
+      t.is(drv(k.BRDGPARAM, k.SIZEOF_IFBROPREQ, op), 0);
+      const [prio, mac] = lowest.split(".");
+      const id = (BigInt(prio) << 48n) | BigInt("0x" + mac.replaceAll(":", ""));
+      t.is(op.ifbop_designated_root, id);
+      t.is(op.ifbop_protocol, k.BSTP_PROTO_RSTP);
+      t.is(op.ifbop_root_port === 0, op.ifbop_bridgeid === id, "a root port except on the root");
+      const conf = new k.ifbpstpconf();
+      conf.ifbpstp_len = 10 * 64;
+      t.is(drv(k.BRDGGIFSSTP, k.SIZEOF_IFBPSTPCONF, conf), 0);
+      t.is(conf.ifbpstp_req.length, 2);
+      for (const r of conf.ifbpstp_req) {
+        t.is(r.ifbp_design_root, id);
+        t.is(r.ifbp_design_bridge, op.ifbop_bridgeid);
+      }
+      t.true(conf.ifbpstp_req.some((r) => r.ifbp_fwd_trans >= 1));
+    });
+  }
+
   // ARP broadcasts and pings cross the tree once; nothing circles.
   const before = epair_opackets(s);
   const out = await s.sh("jexec ja ping -c 3 192.0.2.2; jexec ja ping -c 3 192.0.2.3; jexec jb ping -c 2 -b 192.0.2.255 || true");
