@@ -46,7 +46,7 @@ import {
   BSTP_PORT_AUTOEDGE,
   BSTP_PORT_AUTOPTP,
   bstp_attach,
-  bstp_cb_ops,
+  type bstp_cb_ops,
   bstp_create,
   bstp_destroy,
   bstp_detach,
@@ -1189,9 +1189,9 @@ function bridge_ioctl_gbparam(sc: bridge_softc, req: ifbropreq): number {
   req.ifbop_priority = bs.bs_bridge_priority;
   req.ifbop_protocol = bs.bs_protover;
   req.ifbop_root_path_cost = bs.bs_root_pv.pv_cost;
-  req.ifbop_bridgeid = BigInt(bs.bs_bridge_pv.pv_dbridge_id);
-  req.ifbop_designated_root = BigInt(bs.bs_root_pv.pv_root_id);
-  req.ifbop_designated_bridge = BigInt(bs.bs_root_pv.pv_dbridge_id);
+  req.ifbop_bridgeid = bs.bs_bridge_pv.pv_dbridge_id;
+  req.ifbop_designated_root = bs.bs_root_pv.pv_root_id;
+  req.ifbop_designated_bridge = bs.bs_root_pv.pv_dbridge_id;
   req.ifbop_last_tc_time = { tv_sec: bs.bs_last_tc_time.tv_sec, tv_usec: bs.bs_last_tc_time.tv_usec };
   return 0;
 }
@@ -1220,8 +1220,8 @@ function bridge_ioctl_gifsstp(sc: bridge_softc, bifstp: ifbpstpconf): number {
     bpreq.ifbp_fwd_trans = bp.bp_forward_transitions;
     bpreq.ifbp_design_cost = bp.bp_desg_pv.pv_cost;
     bpreq.ifbp_design_port = bp.bp_desg_pv.pv_port_id;
-    bpreq.ifbp_design_bridge = BigInt(bp.bp_desg_pv.pv_dbridge_id);
-    bpreq.ifbp_design_root = BigInt(bp.bp_desg_pv.pv_root_id);
+    bpreq.ifbp_design_bridge = bp.bp_desg_pv.pv_dbridge_id;
+    bpreq.ifbp_design_root = bp.bp_desg_pv.pv_root_id;
     out.push(bpreq);
     len -= SIZEOF_IFBPSTPREQ;
   }
@@ -1988,7 +1988,7 @@ function bridge_state_change(ifp: ifnet, state: number): void {
 }
 
 /** bridge_ops: what bridgestp calls back. */
-const bridge_ops = new bstp_cb_ops(bridge_state_change, bridge_rtable_expire);
+const bridge_ops: bstp_cb_ops = { bcb_state: bridge_state_change, bcb_rtage: bridge_rtable_expire };
 
 // ---------------------------------------------------------------------------
 // Packet filtering (pfil) of bridged IP.
