@@ -230,10 +230,8 @@ export class ifnet {
   if_reassign: ((ifp: ifnet, newvnet: vnet) => void) | null = null;
   /** Build a link-layer header (ether_requestencap). */
   if_requestencap: if_requestencap_t | null = null;
-  /** if_bridge(4): the bridge this interface is a member of (its
-   *  bridge_softc), and the bridge's hooks (BRIDGE_INPUT, BRIDGE_OUTPUT,
-   *  link state). */
-  if_bridge: object | null = null;
+  /** if_bridge(4)'s hooks on a member (BRIDGE_INPUT, BRIDGE_OUTPUT, link
+   *  state), set while it is in a bridge. */
   if_bridge_input: ((ifp: ifnet, m: mbuf) => mbuf | null) | null = null;
   if_bridge_output: ((ifp: ifnet, m: mbuf, dst: sockaddr | null, ro: route | null) => number) | null = null;
   if_bridge_linkstate: ((ifp: ifnet) => void) | null = null;

@@ -27,7 +27,7 @@ import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { priv_check_cred, PRIV_NET_BRIDGE } from "../kern/kern_priv.ts";
 import { callout, callout_drain, callout_init, callout_reset, callout_stop, hz, time_uptime } from "../kern/kern_timeout.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_IFATTACHDOMAIN, SI_SUB_PSEUDO } from "../kern/kernel.ts";
-import { M_ASSERTPKTHDR, M_BCAST, M_MCAST, M_VLANTAG, type mbuf } from "../kern/mbuf.ts";
+import { CSUM_IP, CSUM_IP_CHECKED, CSUM_IP_VALID, M_ASSERTPKTHDR, M_BCAST, M_MCAST, M_VLANTAG, type mbuf } from "../kern/mbuf.ts";
 import { AF_LINK } from "../kern/socket.ts";
 import { KASSERT, log, printf } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_RWTUN, CTLFLAG_VNET, CTLTYPE_INT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, _net, sysctl_handle_int, type sysctl_handler_t } from "../kern/sysctl.ts";
@@ -46,7 +46,7 @@ import {
   BSTP_PORT_AUTOEDGE,
   BSTP_PORT_AUTOPTP,
   bstp_attach,
-  bstp_cb_ops,
+  type bstp_cb_ops,
   bstp_create,
   bstp_destroy,
   bstp_detach,
@@ -1020,22 +1020,24 @@ function bridge_ioctl_gifs(sc: bridge_softc, bifc: ifbifconf): number {
   const out: ifbreq[] = [];
   let len = Math.min(bifc.ifbic_len, buflen);
   let error = 0;
+  // One request, zeroed once and filled for each entry in turn: a span
+  // port's entry keeps what the last member's left in the fields it does
+  // not set (its priority and path cost), as FreeBSD's does.
+  const breq = new ifbreq();
   for (let bif = sc.sc_iflist; bif !== null; bif = bif.bif_next) {
     if (len < SIZEOF_IFBREQ) break;
-    const breq = new ifbreq();
     breq.ifbr_ifsname = bif.bif_ifp.if_xname;
     error = bridge_ioctl_gifflags(sc, breq);
     if (error !== 0) break;
-    out.push(breq);
+    out.push(Object.assign(new ifbreq(), breq));
     len -= SIZEOF_IFBREQ;
   }
   for (let bif = sc.sc_spanlist; bif !== null; bif = bif.bif_next) {
     if (len < SIZEOF_IFBREQ) break;
-    const breq = new ifbreq();
     breq.ifbr_ifsname = bif.bif_ifp.if_xname;
     breq.ifbr_ifsflags = bif.bif_flags;
     breq.ifbr_portno = bif.bif_ifp.if_index & 0xfff;
-    out.push(breq);
+    out.push(Object.assign(new ifbreq(), breq));
     len -= SIZEOF_IFBREQ;
   }
   bifc.ifbic_len = SIZEOF_IFBREQ * out.length;
@@ -1189,9 +1191,9 @@ function bridge_ioctl_gbparam(sc: bridge_softc, req: ifbropreq): number {
   req.ifbop_priority = bs.bs_bridge_priority;
   req.ifbop_protocol = bs.bs_protover;
   req.ifbop_root_path_cost = bs.bs_root_pv.pv_cost;
-  req.ifbop_bridgeid = BigInt(bs.bs_bridge_pv.pv_dbridge_id);
-  req.ifbop_designated_root = BigInt(bs.bs_root_pv.pv_root_id);
-  req.ifbop_designated_bridge = BigInt(bs.bs_root_pv.pv_dbridge_id);
+  req.ifbop_bridgeid = bs.bs_bridge_pv.pv_dbridge_id;
+  req.ifbop_designated_root = bs.bs_root_pv.pv_root_id;
+  req.ifbop_designated_bridge = bs.bs_root_pv.pv_dbridge_id;
   req.ifbop_last_tc_time = { tv_sec: bs.bs_last_tc_time.tv_sec, tv_usec: bs.bs_last_tc_time.tv_usec };
   return 0;
 }
@@ -1220,8 +1222,8 @@ function bridge_ioctl_gifsstp(sc: bridge_softc, bifstp: ifbpstpconf): number {
     bpreq.ifbp_fwd_trans = bp.bp_forward_transitions;
     bpreq.ifbp_design_cost = bp.bp_desg_pv.pv_cost;
     bpreq.ifbp_design_port = bp.bp_desg_pv.pv_port_id;
-    bpreq.ifbp_design_bridge = BigInt(bp.bp_desg_pv.pv_dbridge_id);
-    bpreq.ifbp_design_root = BigInt(bp.bp_desg_pv.pv_root_id);
+    bpreq.ifbp_design_bridge = bp.bp_desg_pv.pv_dbridge_id;
+    bpreq.ifbp_design_root = bp.bp_desg_pv.pv_root_id;
     out.push(bpreq);
     len -= SIZEOF_IFBPSTPREQ;
   }
@@ -1988,7 +1990,7 @@ function bridge_state_change(ifp: ifnet, state: number): void {
 }
 
 /** bridge_ops: what bridgestp calls back. */
-const bridge_ops = new bstp_cb_ops(bridge_state_change, bridge_rtable_expire);
+const bridge_ops: bstp_cb_ops = { bcb_state: bridge_state_change, bcb_rtage: bridge_rtable_expire };
 
 // ---------------------------------------------------------------------------
 // Packet filtering (pfil) of bridged IP.
@@ -2016,9 +2018,8 @@ function bridge_pfil(mp: pfil_mbufp, bifp: ifnet | null, ifp: ifnet | null, dir:
   }
   let m = mp.m as mbuf;
   const etype = m.m_dv.getUint16(m.m_data + ether_type);
-  // (SNAP-encapsulated IP, etype < ETHERMTU, is not unwrapped here.)
-  const snap = etype < ETHERMTU ? 0 : 0;
-  void snap;
+  // (IP in 802.2 SNAP, a length below ETHERMTU in the type field, is not
+  // unwrapped: no member here sends it.)
 
   switch (etype) {
     case ETHERTYPE_ARP:
@@ -2072,15 +2073,12 @@ function bridge_pfil(mp: pfil_mbufp, bifp: ifnet | null, ifp: ifnet | null, dir:
   const ih = V_inet_pfil_head();
   if (etype === ETHERTYPE_IP && ih !== null) {
     // in_if -> bridge_if -> out_if.
-    const run = (on: ifnet): number => {
-      const r = dir === PFIL_IN ? pfil_mbuf_in(ih, m, on, null) : pfil_mbuf_out(ih, m, on, null);
-      if (r === PFIL_PASS) m = pfil_mbuf_result();
-      return r;
-    };
+    pfil_run_m = m;
     do {
-      if (VNET_I32(pfil_bridge) !== 0 && dir === PFIL_OUT && bifp !== null && (rv = run(bifp)) !== PFIL_PASS) break;
-      if (VNET_I32(pfil_member) !== 0 && ifp !== null && (rv = run(ifp)) !== PFIL_PASS) break;
-      if (VNET_I32(pfil_bridge) !== 0 && dir === PFIL_IN && bifp !== null && (rv = run(bifp)) !== PFIL_PASS) break;
+      if (VNET_I32(pfil_bridge) !== 0 && dir === PFIL_OUT && bifp !== null && (rv = bridge_pfil_run(ih, bifp, dir)) !== PFIL_PASS) break;
+      if (VNET_I32(pfil_member) !== 0 && ifp !== null && (rv = bridge_pfil_run(ih, ifp, dir)) !== PFIL_PASS) break;
+      if (VNET_I32(pfil_bridge) !== 0 && dir === PFIL_IN && bifp !== null && (rv = bridge_pfil_run(ih, bifp, dir)) !== PFIL_PASS) break;
+      m = pfil_run_m;
       mp.m = m;
       // Too big for the way out: fragment (each fragment gets the header).
       if (VNET_I32(pfil_member) !== 0 && ifp !== null && dir === PFIL_OUT && m.m_pkthdr.len > ifp.if_mtu) return bridge_fragment(ifp, mp);
@@ -2124,6 +2122,15 @@ function bridge_pfil(mp: pfil_mbufp, bifp: ifnet | null, ifp: ifnet | null, dir:
 }
 const pfil_eh = new Uint8Array(ETHER_HDR_LEN);
 const bridge_mp_chk = new pfil_mbufp();
+
+/** The packet between bridge_pfil's hook runs (pfil_run_hooks' *mp). */
+let pfil_run_m: mbuf | null = null;
+function bridge_pfil_run(ih: pfil_head, on: ifnet, dir: number): number {
+  const m = pfil_run_m as mbuf;
+  const r = dir === PFIL_IN ? pfil_mbuf_in(ih, m, on, null) : pfil_mbuf_out(ih, m, on, null);
+  pfil_run_m = r === PFIL_PASS ? pfil_mbuf_result() : null;
+  return r;
+}
 
 /** bridge_ip_checkbasic: what ip_input checks, before pfil sees a bridged
  *  IPv4 packet (with ip_input's counters). */
@@ -2170,8 +2177,6 @@ function bridge_ip_checkbasic(mp: pfil_mbufp): number {
     mp.m = m;
     hlen = (m.m_buf[m.m_data] & 0x0f) << 2;
   }
-  const CSUM_IP_CHECKED = 0x01000000;
-  const CSUM_IP_VALID = 0x02000000;
   let sum: number;
   if ((m.m_pkthdr.csum_flags & CSUM_IP_CHECKED) !== 0) sum = (m.m_pkthdr.csum_flags & CSUM_IP_VALID) === 0 ? 1 : 0;
   else sum = hlen === 20 ? in_cksum_hdr(m, 0) : in_cksum(m, hlen);
@@ -2205,7 +2210,6 @@ function bridge_fragment(ifp: ifnet, mp: pfil_mbufp): number {
     }
     m = mm;
   }
-  const CSUM_IP = 0x00000001;
   m.m_pkthdr.csum_flags |= CSUM_IP;
   frag_mp.m = m;
   let error = ip_fragment(frag_mp, ifp.if_mtu, ifp.if_hwassist);
