@@ -198,6 +198,8 @@ export class ifnet {
   if_softc: unknown = null;
   /** Link-layer common (arpcom); ng_ether hangs its node here. */
   if_l2com: unknown = null;
+  /** The bridge this interface is a member of (if_bridge's softc), or null. */
+  if_bridge: unknown = null;
   if_vnet: vnet;
   if_home_vnet: vnet | null = null;
   /** if_addrhead: the AF_LINK address first, then the others in order. */
