@@ -953,3 +953,32 @@ test("vimage: if_bridge: when a link fails the discarding port takes over and th
   for (const j of [1, 2, 3]) if (j !== ri + 1) t.regex(await s.sh(`jexec ${JAILS[ri]} ping -c 1 192.0.2.${j}`), /1 packets received/);
   t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("vimage: the hold count limits the BPDUs a port sends in a second", async (t) => {
+  const burst = async (hc: number) => {
+    const { k, br, bp, ifp, feed } = await single();
+    inv(k, br.v, () => k.bstp_set_holdcount(br.bs, hc));
+    let sent = 0;
+    const tx = ifp.if_transmit;
+    ifp.if_transmit = (i: ifnet, m) => {
+      sent++;
+      return tx(i, m);
+    };
+    // Roots that keep changing, each a proposal: every one is news to send
+    // (an agreement), all within one tick.
+    for (let i = 0; i < 30; i++) {
+      const p = superior(k);
+      p.cbu_rootpri = (15 - (i % 16)) << 12;
+      feed(bpdu_frame(k, p, k.BSTP_BPDU_RSTP_LEN));
+    }
+    t.is(bp.bp_role, k.BSTP_ROLE_ROOT);
+    teardown(k, [br]);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+    return sent;
+  };
+  const one = await burst(1);
+  const ten = await burst(10);
+  t.log(`hold count 1: ${one} BPDUs, 10: ${ten}`);
+  t.true(one <= 2, `${one}`);
+  t.true(ten > one && ten <= 11, `${ten}`);
+});
