@@ -218,7 +218,6 @@ const cbu_versionlen = 38;
 
 /** memcpy of the first `len` bytes of a bstp_cbpdu to the wire. */
 export function bstp_cbpdu_write(dv: DataView, off: number, bpdu: bstp_cbpdu, len: number): void {
-  const b = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
   dv.setUint8(off + cbu_dsap, bpdu.cbu_dsap);
   dv.setUint8(off + cbu_ssap, bpdu.cbu_ssap);
   dv.setUint8(off + cbu_ctl, bpdu.cbu_ctl);
@@ -227,10 +226,10 @@ export function bstp_cbpdu_write(dv: DataView, off: number, bpdu: bstp_cbpdu, le
   dv.setUint8(off + cbu_bpdutype, bpdu.cbu_bpdutype);
   dv.setUint8(off + cbu_flags, bpdu.cbu_flags);
   dv.setUint16(off + cbu_rootpri, bpdu.cbu_rootpri);
-  b.set(bpdu.cbu_rootaddr, off + cbu_rootaddr);
+  for (let i = 0; i < 6; i++) dv.setUint8(off + cbu_rootaddr + i, bpdu.cbu_rootaddr[i]);
   dv.setUint32(off + cbu_rootpathcost, bpdu.cbu_rootpathcost);
   dv.setUint16(off + cbu_bridgepri, bpdu.cbu_bridgepri);
-  b.set(bpdu.cbu_bridgeaddr, off + cbu_bridgeaddr);
+  for (let i = 0; i < 6; i++) dv.setUint8(off + cbu_bridgeaddr + i, bpdu.cbu_bridgeaddr[i]);
   dv.setUint16(off + cbu_portid, bpdu.cbu_portid);
   dv.setUint16(off + cbu_messageage, bpdu.cbu_messageage);
   dv.setUint16(off + cbu_maxage, bpdu.cbu_maxage);
@@ -541,7 +540,8 @@ function bstp_transmit_tcn(bs: bstp_state, bp: bstp_port): void {
   const b = m.m_buf;
   const dv = m.m_dv;
   const eh = m.m_data;
-  b.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), eh + ether_shost);
+  const lla = IF_LLADDR(ifp);
+  for (let i = 0; i < ETHER_ADDR_LEN; i++) b[eh + ether_shost + i] = lla[i];
   b.set(bstp_etheraddr, eh + ether_dhost);
   dv.setUint16(eh + ether_type, BSTP_TBPDU_LEN);
 
@@ -621,7 +621,8 @@ function bstp_send_bpdu(_bs: bstp_state, bp: bstp_port, bpdu: bstp_cbpdu): void 
   bpdu.cbu_ctl = LLC_UI;
   bpdu.cbu_protoid = BSTP_PROTO_ID;
 
-  b.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), eh + ether_shost);
+  const lla = IF_LLADDR(ifp);
+  for (let i = 0; i < ETHER_ADDR_LEN; i++) b[eh + ether_shost + i] = lla[i];
   b.set(bstp_etheraddr, eh + ether_dhost);
 
   switch (bpdu.cbu_bpdutype) {
