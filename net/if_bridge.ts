@@ -73,7 +73,6 @@ import {
   bstp_stop,
 } from "./bridgestp.ts";
 import {
-  ETHERMTU,
   ETHERTYPE_ARP,
   ETHERTYPE_IP,
   ETHERTYPE_REVARP,
@@ -89,7 +88,6 @@ import {
   ether_type,
 } from "./ethernet.ts";
 import {
-  IFCAP_HWCSUM,
   IFCAP_LINKSTATE,
   IFCAP_TXCSUM,
   IFCAP_TXCSUM_IPV6,
@@ -109,7 +107,6 @@ import {
   IFF_RENAMING,
   IFF_SIMPLEX,
   IFF_UP,
-  IFNAMSIZ,
   LINK_STATE_DOWN,
   LINK_STATE_UP,
   SIOCADDMULTI,
@@ -165,7 +162,6 @@ const IFCAP_TOE4 = 0x04000;
 const IFCAP_TOE6 = 0x08000;
 const BRIDGE_IFCAPS_MASK = IFCAP_TOE4 | IFCAP_TOE6 | IFCAP_TSO4 | IFCAP_TSO6 | IFCAP_TXCSUM | IFCAP_TXCSUM_IPV6;
 const BRIDGE_IFCAPS_STRIP = IFCAP_LRO;
-void IFCAP_HWCSUM;
 
 /** ETHER_ALIGN: where the layer-3 header lands 4-byte aligned. */
 const ETHER_ALIGN = 2;

@@ -11,6 +11,7 @@ import type * as L from "../../lib.ts";
 import type { ifnet } from "../../net/if.ts";
 import type { bridge_softc } from "../../net/if_bridge.ts";
 import { frame } from "./link_helpers.ts";
+import { needs } from "../helpers/tools.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const lib = (await import(pathToFileURL(path.join(root, process.env.VIRTNET_DIST ?? "dist", "lib.mjs")).href)) as typeof L;
@@ -445,4 +446,119 @@ test("two thousand frames on the learned path: each forwarded once to its one me
   t.is(tp.rx[0].length, 0);
   t.is(tp.br.if_counters[tp.m.IFCOUNTER_OPACKETS], 2002);
   done(t, tp);
+});
+
+test("802.1Q: a tagged frame is learned on its VLAN and leaves tagged, byte for byte", async (t) => {
+  const tp = await setup(2);
+  const f = new Uint8Array(64);
+  f.set(BCAST, 0);
+  f.set(S(1), 6);
+  f.set([0x81, 0x00, 0x20, 0x07, 0x88, 0xb5], 12); // PCP 1, VLAN 7
+  for (let i = 18; i < 64; i++) f[i] = i;
+  const mm = tp.m.m_devget(f, 0, f.length, null);
+  if (mm === null) throw new Error("no mbufs");
+  tp.m.vnet_run(tp.m.vnet0, "t", () => tp.b[0].if_transmit(tp.b[0], mm));
+  settle(tp);
+  t.is(tp.rx[1].length, 1);
+  t.deepEqual([...tp.rx[1][0]], [...f], "the tag is put back by bridge_enqueue");
+  const r = await tp.k.run("ifconfig bridge0 addr");
+  t.regex(r.stdout, /^02:00:00:00:00:01 Vlan7 epair0a 1200 flags=0<>\n$/);
+  // Untagged traffic to that station is on VLAN 1: unknown, so flooded.
+  clear(tp);
+  send(tp, 1, S(1), S(2));
+  t.deepEqual(who(tp), [0]);
+  done(t, tp);
+});
+
+test("pfil: an inet hook sees bridged IPv4 on the member and on the bridge, and its verdict holds; pfil_onlyip drops other types", async (t) => {
+  const tp = await setup(2);
+  const m = tp.m;
+  const seen: string[] = [];
+  let drop = false;
+  m.vnet_run(m.vnet0, "t", () => {
+    const hook = m.pfil_add_hook({
+      pa_flags: m.PFIL_IN | m.PFIL_OUT,
+      pa_type: m.PFIL_TYPE_IP4,
+      pa_modname: "test",
+      pa_rulname: "bridge",
+      pa_mbuf_chk: (mp, ifp, flags) => {
+        const mm = mp.m;
+        if (mm === null) return m.PFIL_PASS;
+        // The filter sees the IP header first, not the Ethernet one.
+        seen.push(`${ifp.if_xname} ${(flags & m.PFIL_IN) !== 0 ? "in" : "out"} v${mm.m_buf[mm.m_data] >> 4}`);
+        if (drop) {
+          m.m_freem(mm);
+          mp.m = null;
+          return m.PFIL_DROPPED;
+        }
+        return m.PFIL_PASS;
+      },
+    });
+    t.is(m.pfil_link({ pa_flags: m.PFIL_IN | m.PFIL_OUT | m.PFIL_HEADPTR | m.PFIL_HOOKPTR, pa_head: m.V_inet_pfil_head() ?? undefined, pa_hook: hook }), 0);
+  });
+  send(tp, 1, BCAST, S(2));
+  clear(tp);
+  seen.length = 0;
+  // A minimal valid IPv4 header (checksum computed), unicast to S(2).
+  const ip = new Uint8Array(46);
+  ip.set([0x45, 0, 0, 46, 0, 1, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+  let sum = 0;
+  for (let i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  ip[10] = (~sum >> 8) & 0xff;
+  ip[11] = ~sum & 0xff;
+  const sendip = (): void => {
+    const f = frame(S(2), S(1), 0x0800, ip);
+    const mm = m.m_devget(f, 0, f.length, null);
+    if (mm === null) throw new Error("no mbufs");
+    m.vnet_run(m.vnet0, "t", () => tp.b[0].if_transmit(tp.b[0], mm));
+    settle(tp);
+  };
+  sendip();
+  t.deepEqual(seen, ["epair0a in v4", "bridge0 in v4", "bridge0 out v4", "epair1a out v4"]);
+  t.is(tp.rx[1].length, 1);
+  t.deepEqual([...tp.rx[1][0].subarray(14, 34)], [...ip.subarray(0, 20)], "header back in place, checksum intact");
+  drop = true;
+  sendip();
+  t.is(tp.rx[1].length, 1, "dropped by the hook");
+  // Not IP: with pfil_onlyip (the default) the bridge drops it when hooks are on.
+  send(tp, 0, S(2), S(1));
+  t.is(tp.rx[1].length, 1);
+  await tp.k.run("sysctl net.link.bridge.pfil_onlyip=0");
+  send(tp, 0, S(2), S(1));
+  t.is(tp.rx[1].length, 2);
+  done(t, tp);
+});
+
+needs("tshark").test("tshark reads a capture on bridge0: ARP and ICMP between the two stations", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-bridge-"));
+  const file = path.join(dir, "bridge0.pcap");
+  const k = await lib.boot({ seed: 9 });
+  await k.run(`jail -c name=a vnet persist
+jail -c name=b vnet persist
+ifconfig epair create
+ifconfig epair create
+ifconfig epair0b vnet a
+ifconfig epair1b vnet b
+jexec a ifconfig epair0b 192.0.2.1/24 up
+jexec b ifconfig epair1b 192.0.2.2/24 up
+ifconfig bridge create
+ifconfig bridge0 addm epair0a addm epair1a up
+ifconfig epair0a up
+ifconfig epair1a up
+`);
+  const cap = k.capture("bridge0", { file });
+  const r = await k.run("jexec a ping -c 2 192.0.2.2");
+  t.is(r.status, 0);
+  cap.stop();
+  const out = execFileSync("tshark", ["-r", file, "-T", "fields", "-e", "eth.type", "-e", "_ws.col.Protocol", "-e", "ip.src", "-e", "ip.dst"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const lines = out.trim().split("\n");
+  t.true(lines.some((l) => /^0x0806\tARP/.test(l)), out);
+  t.is(lines.filter((l) => /^0x0800\tICMP\t192\.0\.2\.1\t192\.0\.2\.2$/.test(l)).length, 2, out);
+  t.is(lines.filter((l) => /^0x0800\tICMP\t192\.0\.2\.2\t192\.0\.2\.1$/.test(l)).length, 2, out);
+  k.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
