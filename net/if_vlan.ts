@@ -756,7 +756,10 @@ function vlan_config(ifv: ifvlan, p: ifnet, vid: number, proto: number): number 
   for (let i = 0; i < p.if_addrlen; i++) if (pl[i] !== ml[i]) same = false;
   if (!same) {
     ml.set(pl.subarray(0, p.if_addrlen));
-    taskqueue_enqueue(ifv.lladdr_task);
+    // FreeBSD defers this to a thread that runs at once; a task here would
+    // wait for the whole ifconfig command, after addresses it may add (and
+    // announce them twice), so it runs now.
+    vlan_lladdr_fn(ifv, 1);
   }
 
   const media = vlan_media(ifp);
