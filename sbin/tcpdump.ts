@@ -879,6 +879,24 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
         return is_ip;
       case "arp":
         return (fr) => fr.type === 0x0806;
+      case "vlan": {
+        // `vlan [id]`: an 802.1Q (or QinQ) tagged frame; what follows in the
+        // expression looks past the tag (pcap moves its offsets for good).
+        let id = -1;
+        const v = peek();
+        if (v !== undefined && /^[0-9]+$/.test(v)) {
+          next();
+          id = Number(v);
+          if (id > 4095) throw new filter_syntax(`VLAN tag ${id} greater than maximum 4095`);
+        }
+        return (fr) => {
+          if (!fr.link || (fr.type !== 0x8100 && fr.type !== 0x88a8 && fr.type !== 0x9100) || fr.p.length < fr.nh + 4) return false;
+          const tci = fr.dv.getUint16(fr.nh);
+          fr.type = fr.dv.getUint16(fr.nh + 2);
+          fr.nh += 4;
+          return id < 0 || (tci & 0xfff) === id;
+        };
+      }
       case "icmp":
         return ip_proto(1);
       case "udp":
