@@ -7,3 +7,5 @@ import "./badcmd_sbin.ts";
 import "./ngmsg_netgraph.ts";
 import "./chaos_netgraph.ts";
 import "./imunes_topo.ts";
+import "./frames_vlan.ts";
+import "./chaos_vlan.ts";
