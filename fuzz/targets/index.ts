@@ -9,3 +9,4 @@ import "./chaos_netgraph.ts";
 import "./imunes_topo.ts";
 import "./frames_vlan.ts";
 import "./chaos_vlan.ts";
+import "./badcmd_vlan.ts";
