@@ -673,9 +673,8 @@ function vlan_media(ifp: ifnet): (() => string) | undefined {
 
 /**
  * vlan_config: attach ifv to parent p with VID vid and TPID proto.  A vlan
- * that has a parent may only change VID and protocol on the same parent
- * (EBUSY otherwise); VIDs 0 and 4095 are reserved (EINVAL); a VID already
- * on the trunk is EEXIST.  The parent must be Ethernet or a vlan, with
+ * that has a parent is EBUSY (-vlandev first); VIDs 0 and 4095 are
+ * reserved (EINVAL); a VID already on the trunk is EEXIST.  The parent must be Ethernet or a vlan, with
  * broadcast and multicast (EPROTONOSUPPORT).
  */
 function vlan_config(ifv: ifvlan, p: ifnet, vid: number, proto: number): number {
@@ -684,27 +683,11 @@ function vlan_config(ifv: ifvlan, p: ifnet, vid: number, proto: number): number 
   if ((p.if_flags & VLAN_IFFLAGS) !== VLAN_IFFLAGS) return EPROTONOSUPPORT;
   if (vid === 0 || vid === 0xfff || (vid & ~EVL_VLID_MASK) !== 0) return EINVAL;
 
-  let error = 0;
-  let trunk = ifv.ifv_trunk;
-  if (trunk !== null) {
-    if (trunk.parent !== p) return EBUSY;
-    ifv.ifv_qtag.proto = proto;
-    if (ifv.ifv_vid !== vid) {
-      const old = ifv.ifv_vid;
-      vlan_remhash(trunk, ifv);
-      ifv.ifv_qtag.vid = vid;
-      error = vlan_inshash(trunk, ifv);
-      if (error !== 0) {
-        // Departure: FreeBSD leaves the vlan out of the table (and trips
-        // over it on unconfig); it keeps its old VID here.
-        ifv.ifv_qtag.vid = old;
-        vlan_inshash(trunk, ifv);
-      }
-    }
-    return error;
-  }
+  // A configured vlan keeps its parent, VID and protocol until -vlandev.
+  if (ifv.ifv_trunk !== null) return EBUSY;
 
-  trunk = trunk_of(p);
+  let error = 0;
+  let trunk = trunk_of(p);
   if (trunk === null) {
     trunk = new ifvlantrunk(p);
     if_vlantrunk.set(p, trunk);

@@ -71,7 +71,7 @@ register_chaos_kind({
   run: async (w, m, s) => {
     const [jail, parent, name, op, vid, n] = s.args.map(String);
     switch (op) {
-      case "retag":
+      case "retag": // EBUSY on a configured vlan, as FreeBSD answers
         return sh(w, at(jail, ["ifconfig", name, "vlan", vid, "vlandev", parent, "vlanproto", Number(n) & 1 ? "802.1ad" : "802.1q"]));
       case "unparent":
         return sh(w, at(jail, ["ifconfig", name, "-vlandev"]));

@@ -276,13 +276,13 @@ for (const build of BOTH) {
     t.is(setvlan(k, v0, "vlan1", "epair0a", 5), k.EEXIST);
     t.is(setvlan(k, v0, "vlan1", "epair0a", 6), 0);
     t.is(setvlan(k, v0, "vlan1", "epair0b", 6), k.EBUSY, "a vlan keeps its parent until -vlandev");
-    t.is(setvlan(k, v0, "vlan1", "epair0a", 5), k.EEXIST, "changing to a taken VID");
-    t.is(getvlan(k, v0, "vlan1").vlr?.vlr_tag, 6, "kept its VID");
-    t.is(setvlan(k, v0, "vlan1", "epair0a", 7, ETHERTYPE_QINQ), 0);
-    t.deepEqual(getvlan(k, v0, "vlan1").vlr, { vlr_parent: "epair0a", vlr_tag: 7, vlr_proto: ETHERTYPE_QINQ });
+    t.is(setvlan(k, v0, "vlan1", "epair0a", 7, ETHERTYPE_QINQ), k.EBUSY, "and its VID and protocol");
+    t.is(setvlan(k, v0, "vlan1", "epair0a", 0), k.EINVAL, "the VID is checked first");
+    t.deepEqual(getvlan(k, v0, "vlan1").vlr, { vlr_parent: "epair0a", vlr_tag: 6, vlr_proto: ETHERTYPE_VLAN });
     t.is(setvlan(k, v0, "vlan1", "", 0), 0, "-vlandev");
     t.deepEqual(getvlan(k, v0, "vlan1").vlr, { vlr_parent: "", vlr_tag: 0, vlr_proto: 0 });
-    t.is(setvlan(k, v0, "vlan1", "epair0b", 7), 0, "free to take another parent now");
+    t.is(setvlan(k, v0, "vlan1", "epair0b", 7, ETHERTYPE_QINQ), 0, "free to take another parent now");
+    t.deepEqual(getvlan(k, v0, "vlan1").vlr, { vlr_parent: "epair0b", vlr_tag: 7, vlr_proto: ETHERTYPE_QINQ });
     t.is(setvlan(k, v0, "epair0a", "epair0b", 8), k.EINVAL, "not a vlan");
     // MTU bounds: the parent's MTU less the fudge, at least ETHERMIN.
     t.is(inv(k, v0, () => k.ifioctl(k.cred0, k.SIOCSIFMTU, { ifr_name: "vlan0", ifr_mtu: 1501 })), k.EINVAL);

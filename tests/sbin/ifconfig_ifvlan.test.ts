@@ -24,7 +24,10 @@ const cases: [string, string, string, string][] = [
   ["hex and octal tags, as strtoul reads them", "ifconfig vlan create vlan 0x10 vlandev epair0a; ifconfig vlan create vlan 010 vlandev epair0a; ifconfig vlan0 | grep vlan:; ifconfig vlan1 | grep vlan:", "vlan0\n0\nvlan1\n0\n\tvlan: 16 vlanproto: 802.1q vlanpcp: 0 parent interface: epair0a\n0\n\tvlan: 8 vlanproto: 802.1q vlanpcp: 0 parent interface: epair0a\n0\n", ""],
   ["vlan alone on an existing vlan", "ifconfig epair0a.5 create; ifconfig epair0a.5 vlan 6", "epair0a.5\n0\n1\n", "ifconfig: both vlan and vlandev must be specified\n"],
   ["another parent while it has one", "ifconfig epair0a.5 create; ifconfig epair0a.5 vlan 6 vlandev epair0b", "epair0a.5\n0\n1\n", "ifconfig: SIOCSETVLAN: Device busy\n"],
-  ["a VID taken, on SIOCSETVLAN", "ifconfig epair0a.5 create; ifconfig epair0a.6 create; ifconfig epair0a.6 vlan 5 vlandev epair0a", "epair0a.5\n0\nepair0a.6\n0\n1\n", "ifconfig: SIOCSETVLAN: File exists\n"],
+  ["a VID taken, on SIOCSETVLAN", "ifconfig epair0a.5 create; ifconfig vlan3 create; ifconfig vlan3 vlan 5 vlandev epair0a", "epair0a.5\n0\nvlan3\n0\n1\n", "ifconfig: SIOCSETVLAN: File exists\n"],
+  // Once both are known the vlan is configured; a vlanproto after that is
+  // another SIOCSETVLAN, on a configured vlan.
+  ["vlanproto after vlan and vlandev", "ifconfig vlan3 create; ifconfig vlan3 vlan 5 vlandev epair0a vlanproto 802.1ad", "vlan3\n0\n1\n", "ifconfig: SIOCSETVLAN: Device busy\n"],
   ["vlanpcp out of range", "ifconfig epair0a.5 create; ifconfig epair0a.5 vlanpcp 8", "epair0a.5\n0\n1\n", "ifconfig: value for vlanpcp out of range\n"],
   ["vlanpcp not a number", "ifconfig epair0a.5 create; ifconfig epair0a.5 vlanpcp three", "epair0a.5\n0\n1\n", "ifconfig: invalid value for vlanpcp\n"],
   ["pcp out of range", "ifconfig epair0a pcp 8", "1\n", "ifconfig: value for pcp out of range\n"],
@@ -52,11 +55,12 @@ test("ifconfig vlan: the status line, as FreeBSD 14 prints it, after the groups;
       `ifconfig vlan create vlandev epair0a vlan 5
 ifconfig vlan0 10.0.0.1/24 up
 ifconfig vlan0
-ifconfig vlan0 vlanpcp 3 vlanproto qinq vlan 5 vlandev epair0a
+ifconfig vlan0 -vlandev
+ifconfig vlan0 vlanproto qinq vlan 5 vlandev epair0a vlanpcp 3
 ifconfig vlan0 | grep vlan:
 ifconfig vlan0 -vlandev
 ifconfig vlan0 | grep -e vlan: -e flags -e media
-ifconfig vlan0 vlandev epair0b vlan 7 vlanproto 802.1Q
+ifconfig vlan0 vlanproto 802.1Q vlandev epair0b vlan 7
 ifconfig vlan0 | grep vlan:
 `,
   );
