@@ -326,6 +326,29 @@ for (const build of BOTH) {
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 
+  test(`${build}: net.link.vlan.soft_pad pads runts to the Ethernet minimum before the tag goes in`, async (t) => {
+    const k = await loadKernel(build);
+    const v0 = k.vnet0;
+    const { a } = epair(k);
+    t.is(vlan_create(k, v0, "vlan", "epair0a", 5).error, 0);
+    ifconfig_up(k, v0, "vlan0");
+    const va = ifp_in(k, v0, "vlan0");
+    const wire = tap_tx(k, a);
+    t.is(send_bcast(k, va, 20), 0);
+    t.is(inv(k, v0, () => k.kernel_sysctlbyname(k.cred0, "net.link.vlan.soft_pad", 1).error), 0);
+    t.is(send_bcast(k, va, 20), 0);
+    t.is(send_bcast(k, va, 100), 0);
+    k.kern_run_until_idle();
+    t.deepEqual(
+      wire.map((f) => f.length),
+      [14 + 20 + 4, 60 + 4, 14 + 100 + 4],
+    );
+    t.deepEqual([...wire[1].subarray(38)], new Array(26).fill(0), "zeros after the payload");
+    t.is(ifconfig_destroy(k, v0, "epair0a"), 0);
+    t.is(ifconfig_destroy(k, v0, "vlan0"), 0);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
   test(`${build}: the tag codec: EVL_MAKETAG and its readers agree, ether_vlanencap_proto puts TPID and TCI after the addresses (fast-check)`, async (t) => {
     const k = await loadKernel(build);
     fc.assert(
