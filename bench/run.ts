@@ -228,6 +228,7 @@ const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000
 const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
 const LINKS: [string, string][] = [
   ["epair", "epair hop (if_transmit to the peer's ether_input)"],
+  ["vlan", "epair hop between two vlan(4)s (tag in, tag off, vlan_input)"],
   ["bridge2", "ng_bridge, 2 links, known unicast"],
   ["bridge16", "ng_bridge, 16 links, known unicast"],
   ["bridge16bc", "ng_bridge, 16 links, broadcast to 15"],
@@ -349,7 +350,7 @@ const parts: part[] = [
       for (const b of BUILDS) {
         const e = ep === undefined ? NaN : est(ep, b).point;
         for (const [kind, label] of LINKS) {
-          if (kind === "epair") continue;
+          if (kind === "epair" || kind === "vlan") continue;
           const f = c.figs.find((x) => x.id === `links/${kind}`);
           const v = f === undefined ? NaN : est(f, b).point;
           if (!Number.isFinite(e) || !Number.isFinite(v)) continue;
@@ -361,7 +362,7 @@ const parts: part[] = [
           c.p.line(`  ${line}`);
         }
       }
-      for (const kind of ["bridge2", "pipe", "pipe_queued", "epair"] as const) {
+      for (const kind of ["bridge2", "pipe", "pipe_queued", "epair", "vlan"] as const) {
         const fa = fig_of(c, "links", `links/${kind}/alloc`, `heap allocated per frame, ${kind}`, "B/frame", "lower", { metric: "alloc" });
         await measure(c, pools, BUILDS, () => ({ op: "link_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `links: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
         news(c, fa);

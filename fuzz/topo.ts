@@ -4,6 +4,9 @@
 // ifconfig, route, sysctl, ping) and the system calls, as a user would.
 //
 //   fa  epair0a 10.1.1.1/24 --- epair0b 10.1.1.2/24  fb  epair1a 10.1.2.1/24 --- epair1b 10.1.2.2/24  fc
+//
+// with vlans on the first link: VID 5 (10.1.5.0/24), and VID 42 inside an
+// 802.1ad VID 6 (10.1.42.0/24), on both ends.
 import type { Kernel, fuzz_build } from "./kernel.ts";
 import { load_kernel } from "./kernel.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
@@ -67,6 +70,12 @@ jexec fa ifconfig epair0a inet 10.1.1.1/24 up
 jexec fb ifconfig epair0b inet 10.1.1.2/24 up
 jexec fb ifconfig epair1a inet 10.1.2.1/24 up
 jexec fc ifconfig epair1b inet 10.1.2.2/24 up
+jexec fa ifconfig epair0a.5 create inet 10.1.5.1/24 up
+jexec fb ifconfig epair0b.5 create inet 10.1.5.2/24 up
+jexec fa ifconfig vlan6 create vlandev epair0a vlan 6 vlanproto 802.1ad up
+jexec fb ifconfig vlan6 create vlandev epair0b vlan 6 vlanproto 802.1ad up
+jexec fa ifconfig vlan6.42 create inet 10.1.42.1/24 up
+jexec fb ifconfig vlan6.42 create inet 10.1.42.2/24 up
 jexec fa ifconfig lo0 inet 127.0.0.1/8 up
 jexec fb ifconfig lo0 inet 127.0.0.1/8 up
 jexec fc ifconfig lo0 inet 127.0.0.1/8 up

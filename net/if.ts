@@ -13,7 +13,7 @@ import { AF_INET } from "../kern/socket.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { domains, pffinddomain } from "../kern/uipc_domain.ts";
 import { KASSERT, printf } from "../kern/subr_prf.ts";
-import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
+import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY, PRIV_NET_HWIOCTL, PRIV_NET_SETLANPCP } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
 import {
@@ -69,6 +69,9 @@ export const IFF_CANTCHANGE =
 export const LINK_STATE_UNKNOWN = 0;
 export const LINK_STATE_DOWN = 1;
 export const LINK_STATE_UP = 2;
+
+/** if_pcp when no 802.1p priority is set (net/if.h). */
+export const IFNET_PCP_NONE = 0xff;
 
 // if_capabilities
 export const IFCAP_RXCSUM = 0x00001;
@@ -191,6 +194,9 @@ export class ifnet {
   if_addrlen = 0;
   if_hdrlen = 0;
   if_link_state = LINK_STATE_UNKNOWN;
+  /** 802.1p priority of untagged frames sent (ether_output_frame tags them
+   *  with VID 0), or IFNET_PCP_NONE. */
+  if_pcp = IFNET_PCP_NONE;
   if_description = "";
   if_lastchange = 0;
   if_refcount = 1;
@@ -561,6 +567,8 @@ function prison_is_child(ppr: prison, pr: prison): boolean {
 
 export const IFNET_EVENT_UP = 0;
 export const IFNET_EVENT_DOWN = 1;
+export const IFNET_EVENT_PCP = 2;
+export const IFNET_EVENT_UPDATE_BAUDRATE = 3;
 /** EVENTHANDLER(ifnet_event): protocols follow interfaces going up and down
  *  (in_ifnet_event takes the prefix routes away and back). */
 export const ifnet_event: ((ifp: ifnet, event: number) => void)[] = [];
@@ -605,17 +613,26 @@ export function if_link_state_change(ifp: ifnet, state: number): void {
   if (ifp.if_link_state === state) return;
   ifp.if_link_state = state;
   // (do_link_state_change, run at once rather than from if_linktask.)
+  // Notify vlan(4) children of the change (only a trunk has any).
+  if (vlan_link_state_p !== null) vlan_link_state_p(ifp);
   if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
   if (ifp.if_bridge !== null && ifp.if_bridge_linkstate !== null) ifp.if_bridge_linkstate(ifp);
 }
 
+/** vlan_link_state_p: vlan(4) follows its parents' carrier. */
+let vlan_link_state_p: ((ifp: ifnet) => void) | null = null;
+export function set_vlan_link_state_p(f: ((ifp: ifnet) => void) | null): void {
+  vlan_link_state_p = f;
+}
+
+/** EVENTHANDLER(ifnet_departure_event): an interface is detached or leaves
+ *  for another vnet (vlan(4) lets go of a departing parent, if_bridge of a
+ *  member). */
+export const ifnet_departure_event: ((ifp: ifnet) => void)[] = [];
+
 /** EVENTHANDLER(ifnet_arrival_event): an interface attached (or moved in,
  *  or renamed). */
 export const ifnet_arrival_event: ((ifp: ifnet) => void)[] = [];
-
-/** EVENTHANDLER(ifnet_departure_event): an interface is detached or moves
- *  to another vnet. */
-export const ifnet_departure_event: ((ifp: ifnet) => void)[] = [];
 
 /** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
 export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
@@ -756,6 +773,14 @@ let drvspec_cred: ucred | null = null;
 export function ifioctl_cred(): ucred | null {
   return drvspec_cred;
 }
+/** SIOCSIFGENERIC/SIOCGIFGENERIC: driver-defined (vlan(4)'s SIOCSETVLAN and
+ *  SIOCGETVLAN). */
+export const SIOCSIFGENERIC = 0x80206939;
+export const SIOCGIFGENERIC = 0xc020693a;
+/** SIOCGLANPCP/SIOCSLANPCP: an interface's 802.1p priority (vlan(4) takes
+ *  the same numbers as SIOCGVLANPCP/SIOCSVLANPCP). */
+export const SIOCGLANPCP = 0xc0206998;
+export const SIOCSLANPCP = 0x80206999;
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -778,11 +803,18 @@ export interface ifreq {
    *  FreeBSD hands back IFM_ words (struct ifmediareq) that ifconfig names
    *  from its own tables; the drivers here describe it as text. */
   ifr_media?: string;
+  /** SIOCGLANPCP/SIOCSLANPCP: the priority, or IFNET_PCP_NONE. */
+  ifr_lan_pcp?: number;
+  /** SIOCGVLANPCP/SIOCSVLANPCP (the same union member in FreeBSD). */
+  ifr_vlan_pcp?: number;
+  /** ifr_data as a pointer to a driver's structure: SIOCIFCREATE2's
+   *  parameters and vlan(4)'s struct vlanreq (SIOCSETVLAN/SIOCGETVLAN). */
+  ifr_params?: object | null;
 }
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
 export interface cloner_ops {
-  if_clone_create(name: string, cred: ucred): { error: number; name: string };
+  if_clone_create(name: string, cred: ucred, params?: unknown): { error: number; name: string };
   if_clone_destroy(name: string): number;
 }
 let cloner: cloner_ops | null = null;
@@ -810,7 +842,8 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       error = priv_check_cred(cred, PRIV_NET_IFCREATE);
       if (error !== 0) return error;
       if (cloner === null) return EINVAL;
-      const r = cloner.if_clone_create(ifr.ifr_name, cred);
+      // SIOCIFCREATE2 hands the driver its parameters (ifr_data).
+      const r = cloner.if_clone_create(ifr.ifr_name, cred, cmd === SIOCIFCREATE2 ? (ifr.ifr_params ?? null) : null);
       if (r.error === 0) ifr.ifr_name = r.name;
       return r.error;
     }
@@ -954,6 +987,24 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       for (const f of ifnet_arrival_event.slice()) f(ifp);
       return 0;
     }
+  }
+  switch (cmd) {
+    case SIOCSIFGENERIC: {
+      // Driver-defined settings (vlan(4)'s SIOCSETVLAN) need PRIV_NET_HWIOCTL.
+      error = priv_check_cred(cred, PRIV_NET_HWIOCTL);
+      if (error !== 0) return error;
+      error = ifp.if_ioctl(ifp, cmd, ifr);
+      if (error === 0) ifp.if_lastchange = time_uptime();
+      return error;
+    }
+    case SIOCGIFGENERIC:
+      return ifp.if_ioctl(ifp, cmd, ifr);
+    case SIOCSLANPCP:
+      // The drivers check PRIV_NET_SETLANPCP against the calling thread,
+      // which they cannot see here: it is checked on the way to them.
+      error = priv_check_cred(cred, PRIV_NET_SETLANPCP);
+      if (error !== 0) return error;
+      break;
   }
   // Family requests (addresses).
   const dp = pffinddomain(family);

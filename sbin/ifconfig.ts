@@ -2,12 +2,13 @@
 // ifmedia.c: ifconfig(8).  Lists interfaces in FreeBSD's format and changes
 // them through socket ioctls (SIOCIFCREATE2, SIOCAIFADDR, SIOCSIFVNET, ...).
 
-import { ENXIO, strerror } from "../kern/errno.ts";
+import { EEXIST, ENXIO, strerror } from "../kern/errno.ts";
 import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
 import {
   IFF_BROADCAST,
   IFF_POINTOPOINT,
   IFF_UP,
+  IFNET_PCP_NONE,
   LINK_STATE_UP,
   SIOCAIFADDR,
   SIOCDIFADDR,
@@ -18,6 +19,7 @@ import {
   SIOCSIFLLADDR,
   SIOCSIFFIB,
   SIOCSIFFLAGS,
+  SIOCSLANPCP,
   SIOCSIFMETRIC,
   SIOCSIFMTU,
   SIOCSIFNAME,
@@ -30,11 +32,12 @@ import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
-import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { errx, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
 import { ifconfig_module as ifbridge_module } from "./ifconfig_ifbridge.ts";
+import { ifconfig_module as ifvlan_module } from "./ifconfig_ifvlan.ts";
 
 /**
  * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
@@ -60,6 +63,9 @@ export interface ifconfig_cmd {
   name: string;
   nargs: 0 | 1 | 2;
   clone?: boolean;
+  /** DEF_CMD_OPTARG: takes the next word as its argument if there is one
+   *  (nargs 0). */
+  optarg?: boolean;
   fn(env: ifc_env, args: string[]): void;
 }
 
@@ -71,12 +77,20 @@ export interface ifconfig_cmd {
 export interface ifconfig_module {
   cmds: ifconfig_cmd[];
   status?(env: ifc_env, i: ifconfig_if): string;
+  /** FreeBSD prints the af_other_status lines in the reverse order of
+   *  registration, and ifgroup.c's `groups:` line is one of them: a file
+   *  linked before ifgroup.c (ifvlan.c) prints after the groups. */
+  status_after_groups?: boolean;
   clone?: { match(name: string): boolean; create(env: ifc_env, ifr: ifreq): void };
+  /** Reset the file's static state: a new ifconfig process. */
+  init?(): void;
+  /** callback_register: run after all the parameters were applied. */
+  callback?(env: ifc_env): void;
 }
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [ifbridge_module];
+const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module, ifbridge_module];
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -92,6 +106,7 @@ function module_env(ctx: prog_ctx, kp: proc, fd: number, name: string, flush: ()
 /** Take a module command's arguments from argv at i; FreeBSD's message when
  *  they are missing. */
 function module_args(ctx: prog_ctx, c: ifconfig_cmd, argv: string[], i: number): string[] {
+  if (c.optarg === true) return argv.slice(i + 1, i + 2);
   const args = argv.slice(i + 1, i + 1 + c.nargs);
   if (args.length < c.nargs) {
     ctx.stderr.write(c.nargs === 1 ? `ifconfig: '${c.name}' requires argument\n` : `ifconfig: '${c.name}' requires 2 arguments\n`);
@@ -176,7 +191,12 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
   if ((af === null || af === "ether" || af === "link" || af === "lladdr") && (i.type === IFT_ETHER || i.type === IFT_L2VLAN || i.type === IFT_BRIDGE) && i.lladdr.length === 6) {
     s += `\tether ${ether_ntoa(i.lladdr)}\n`;
-    if (i.hwaddr !== null && ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
+    // The factory address and the priority: Ethernet NICs only, and only
+    // when the driver tells its factory address (af_link's link_status).
+    if (i.type === IFT_ETHER && i.hwaddr !== null) {
+      if (ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
+      if (i.pcp !== null && i.pcp !== IFNET_PCP_NONE) s += `\tpcp ${i.pcp}\n`;
+    }
   }
   if (af === null || af === "inet") {
     for (const a of i.addrs) {
@@ -189,10 +209,13 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     }
   }
   if (af === null && env !== null) {
-    for (const m of IFCONFIG_MODULES) if (m.status !== undefined) s += m.status({ ...env, name: i.name }, i);
+    for (const m of IFCONFIG_MODULES) if (m.status !== undefined && m.status_after_groups !== true) s += m.status({ ...env, name: i.name }, i);
   }
   const groups = i.groups.filter((g) => g !== "all");
   if (groups.length > 0) s += `\tgroups: ${groups.join(" ")}\n`;
+  if (af === null && env !== null) {
+    for (const m of IFCONFIG_MODULES) if (m.status !== undefined && m.status_after_groups === true) s += m.status({ ...env, name: i.name }, i);
+  }
   if (i.media !== null) {
     s += `\tmedia: ${i.media}\n`;
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
@@ -229,6 +252,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
     let argv = ctx.argv.slice(1);
+    for (const m of IFCONFIG_MODULES) m.init?.();
     let all = false;
     let list = false;
     let downonly = false;
@@ -298,7 +322,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
           if (c === undefined) break;
           const args = module_args(ctx, c, argv, 0);
           c.fn(cenv, args);
-          argv = argv.slice(1 + c.nargs);
+          argv = argv.slice(1 + (c.optarg === true ? args.length : c.nargs));
         }
         for (const m of IFCONFIG_MODULES) {
           if (m.clone !== undefined && m.clone.match(ifname)) {
@@ -306,13 +330,16 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
             break;
           }
         }
+        // ioctl_ifcreate.
         const e = sys_ioctl(kp, fd, SIOCIFCREATE2, ifr);
         if (e !== 0) {
+          if (e === EEXIST) errx(ctx, 1, `interface ${ifname} already exists`);
           ctx.stderr.write(`ifconfig: SIOCIFCREATE2 (${ifname}): ${strerror(e)}\n`);
           throw new prog_exit(1);
         }
         let name = ifr.ifr_name;
         if (argv.length > 0) await apply(ctx, kp, fd, name, argv, (n) => (name = n));
+        else run_callbacks(ctx, kp, fd, name);
         ctx.stdout.write(`${name}\n`);
         return 0;
       }
@@ -503,6 +530,21 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         if (e !== 0) ioctl_fail(ctx, "ioctl (set lladdr)", name, e);
         continue;
       }
+      case "pcp": {
+        const v = argv[i + 1];
+        if (v === undefined) errx(ctx, 1, "'pcp' requires argument");
+        i++;
+        flush_addr();
+        setifpcp(ctx, kp, fd, name, v);
+        continue;
+      }
+      case "-pcp": {
+        // disableifpcp.
+        flush_addr();
+        const e = sys_ioctl(kp, fd, SIOCSLANPCP, { ifr_name: name, ifr_lan_pcp: IFNET_PCP_NONE } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "SIOCSLANPCP", name, e);
+        continue;
+      }
       case "description":
       case "descr": {
         const v = need(i++);
@@ -522,7 +564,7 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
           const args = module_args(ctx, c, argv, i);
           flush_addr();
           c.fn(module_env(ctx, kp, fd, name, flush_addr), args);
-          i += c.nargs;
+          i += c.optarg === true ? args.length : c.nargs;
           continue;
         }
         const p = parse_inet(a);
@@ -536,4 +578,19 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
     }
   }
   flush_addr();
+  run_callbacks(ctx, kp, fd, name);
+}
+
+/** The deferred callbacks (callback_register), once the parameters are in. */
+function run_callbacks(ctx: prog_ctx, kp: proc, fd: number, name: string): void {
+  for (const m of IFCONFIG_MODULES) m.callback?.(module_env(ctx, kp, fd, name, () => {}));
+}
+
+/** setifpcp: `pcp N`, the interface's 802.1p priority for untagged frames. */
+function setifpcp(ctx: prog_ctx, kp: proc, fd: number, name: string, val: string): void {
+  const r = strtoul(val, 0);
+  if (r.rest !== "") errx(ctx, 1, "invalid value for pcp");
+  if (r.v > 7) errx(ctx, 1, "value for pcp out of range");
+  const e = sys_ioctl(kp, fd, SIOCSLANPCP, { ifr_name: name, ifr_lan_pcp: r.v } satisfies ifreq);
+  if (e !== 0) ioctl_fail(ctx, "SIOCSLANPCP", name, e);
 }

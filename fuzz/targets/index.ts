@@ -9,3 +9,6 @@ import "./chaos_netgraph.ts";
 import "./imunes_topo.ts";
 import "./bpdu_bridgestp.ts";
 import "./chaos_bridge.ts";
+import "./frames_vlan.ts";
+import "./chaos_vlan.ts";
+import "./badcmd_vlan.ts";
