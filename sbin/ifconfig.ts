@@ -34,6 +34,8 @@ import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
+import { ifconfig_module as tunnel_module } from "./ifconfig_tunnel.ts";
+import { ifconfig_module as gif_module } from "./ifconfig_ifgif.ts";
 
 /**
  * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
@@ -70,12 +72,15 @@ export interface ifconfig_cmd {
 export interface ifconfig_module {
   cmds: ifconfig_cmd[];
   status?(env: ifc_env, i: ifconfig_if): string;
+  /** af_status_tunnel: the tunnel line, after the options and before the
+   *  addresses, whatever family was asked for (tunnel_status). */
+  tunnel_status?(env: ifc_env, i: ifconfig_if): string;
   clone?: { match(name: string): boolean; create(env: ifc_env, ifr: ifreq): void };
 }
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [];
+const IFCONFIG_MODULES: ifconfig_module[] = [tunnel_module, gif_module];
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -173,6 +178,7 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
   let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
+  if (env !== null) for (const m of IFCONFIG_MODULES) if (m.tunnel_status !== undefined) s += m.tunnel_status({ ...env, name: i.name }, i);
   if ((af === null || af === "ether" || af === "link" || af === "lladdr") && i.type === IFT_ETHER && i.lladdr.length === 6) {
     s += `\tether ${ether_ntoa(i.lladdr)}\n`;
     if (i.hwaddr !== null && ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
@@ -331,7 +337,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         return 0;
       }
       if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
-        ctx.stdout.write(if_status(me, argv[0]));
+        ctx.stdout.write(if_status(me, argv[0], module_env(ctx, kp, fd, me.name, () => {})));
         return 0;
       }
       await apply(ctx, kp, fd, ifname, argv, () => {});
@@ -522,6 +528,17 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
           flush_addr();
           c.fn(module_env(ctx, kp, fd, name, flush_addr), args);
           i += c.nargs;
+          continue;
+        }
+        // An address after the address is the far end (setifdstaddr): the
+        // whole word, no width.
+        if (pending !== null && pending.broad === null && !pending.del) {
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
           continue;
         }
         const p = parse_inet(a);
