@@ -6,6 +6,11 @@ import { ENXIO, strerror } from "../kern/errno.ts";
 import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
 import {
   IFF_BROADCAST,
+  IFF_DEBUG,
+  IFF_LINK0,
+  IFF_LINK1,
+  IFF_LINK2,
+  IFF_MONITOR,
   IFF_POINTOPOINT,
   IFF_UP,
   LINK_STATE_UP,
@@ -354,6 +359,9 @@ function ioctl_fail(ctx: prog_ctx, what: string, ifname: string, e: number): nev
   throw new prog_exit(1);
 }
 
+/** The interface flags ifconfig.c sets by name (setifflags). */
+const IFF_WORDS: Record<string, number> = { debug: IFF_DEBUG, link0: IFF_LINK0, link1: IFF_LINK1, link2: IFF_LINK2, monitor: IFF_MONITOR };
+
 /** Apply the parameters after the interface name, left to right. */
 async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: string[], renamed: (n: string) => void): Promise<void> {
   let name = ifname;
@@ -408,6 +416,23 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         flush_addr();
         setflags(0, IFF_UP);
         continue;
+      case "debug":
+      case "-debug":
+      case "link0":
+      case "-link0":
+      case "link1":
+      case "-link1":
+      case "link2":
+      case "-link2":
+      case "monitor":
+      case "-monitor": {
+        // setifflags: DEF_CMD("link0", IFF_LINK0, ...), "-link0" clears.
+        const f = IFF_WORDS[a.replace(/^-/, "")];
+        flush_addr();
+        if (a.startsWith("-")) setflags(0, f);
+        else setflags(f, 0);
+        continue;
+      }
       case "alias":
       case "add":
         continue;
