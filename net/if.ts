@@ -235,6 +235,13 @@ export class ifnet {
   if_reassign: ((ifp: ifnet, newvnet: vnet) => void) | null = null;
   /** Build a link-layer header (ether_requestencap). */
   if_requestencap: if_requestencap_t | null = null;
+  /** if_bridge(4): the bridge this interface is a member of (its
+   *  bridge_softc), and the bridge's hooks (BRIDGE_INPUT, BRIDGE_OUTPUT,
+   *  link state). */
+  if_bridge: object | null = null;
+  if_bridge_input: ((ifp: ifnet, m: mbuf) => mbuf | null) | null = null;
+  if_bridge_output: ((ifp: ifnet, m: mbuf, dst: sockaddr | null, ro: route | null) => number) | null = null;
+  if_bridge_linkstate: ((ifp: ifnet) => void) | null = null;
 
   constructor(
     public if_type: number,
@@ -440,6 +447,9 @@ function if_detach_internal(ifp: ifnet, vmove: boolean): void {
     ifp.if_multiaddrs.length = 0; // if_purgemaddrs
     rt_ifannouncemsg_hook?.(ifp, IFAN_DEPARTURE);
   }
+  // Users of the interface clean up (if_bridge drops a leaving member),
+  // on a vnet shutdown too.
+  for (const f of ifnet_departure_event.slice()) f(ifp);
   if (!vmove) {
     ifp.if_output = if_output_dead;
     ifp.if_transmit = if_transmit_dead;
@@ -601,11 +611,16 @@ export function if_link_state_change(ifp: ifnet, state: number): void {
   ifp.if_link_state = state;
   // (do_link_state_change, run at once rather than from if_linktask.)
   if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
+  if (ifp.if_bridge !== null && ifp.if_bridge_linkstate !== null) ifp.if_bridge_linkstate(ifp);
 }
 
 /** EVENTHANDLER(ifnet_arrival_event): an interface attached (or moved in,
  *  or renamed). */
 export const ifnet_arrival_event: ((ifp: ifnet) => void)[] = [];
+
+/** EVENTHANDLER(ifnet_departure_event): an interface is detached or moves
+ *  to another vnet. */
+export const ifnet_departure_event: ((ifp: ifnet) => void)[] = [];
 
 /** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
 export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
@@ -731,6 +746,28 @@ export const SIOCGIFPDSTADDR = 0xc0206948;
 export const SIOCDIFPHYADDR = 0x80206949;
 export const SIOCGTUNFIB = 0xc020695e;
 export const SIOCSTUNFIB = 0x8020695f;
+export const SIOCSIFCAP = 0x8020691e;
+/** Driver-specific requests (struct ifdrv): if_bridge's BRDG* commands. */
+export const SIOCSDRVSPEC = 0x8028697b;
+export const SIOCGDRVSPEC = 0xc028697b;
+
+/** struct ifdrv: a driver command, its argument's size and the argument.
+ *  ifd_data is the argument structure itself (what copyin/copyout would
+ *  move); the driver checks ifd_len against the size it expects. */
+export interface ifdrv {
+  ifd_name: string;
+  ifd_cmd: number;
+  ifd_len: number;
+  ifd_data: unknown;
+}
+
+/** The credential of the thread in a driver's ioctl (curthread's td_ucred,
+ *  for drivers that check privileges themselves, as bridge_ioctl does);
+ *  null outside one. */
+let drvspec_cred: ucred | null = null;
+export function ifioctl_cred(): ucred | null {
+  return drvspec_cred;
+}
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -815,7 +852,7 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return r.error;
     }
   }
-  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? "");
+  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? "");
   if (ifp === null) return ENXIO;
   switch (cmd) {
     case SIOCGIFINDEX:
@@ -843,6 +880,16 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
     case SIOCGIFGROUP:
       ifr.ifr_groups = ifp.if_groups.slice();
       return 0;
+    case SIOCSDRVSPEC:
+    case SIOCGDRVSPEC: {
+      // ifhwioctl has no case for these; the family does not know them
+      // either (EOPNOTSUPP), so they end in the driver's if_ioctl.
+      const saved_cred = drvspec_cred;
+      drvspec_cred = cred;
+      error = ifp.if_ioctl(ifp, cmd, data as ifdrv as unknown as ifreq);
+      drvspec_cred = saved_cred;
+      return error;
+    }
     case SIOCGHWADDR:
       if (ifp.if_hw_addr === null) return ENODEV;
       ifr.ifr_lladdr = ifp.if_hw_addr.slice();

@@ -31,7 +31,7 @@ import {
   type ifreq,
   IFNAMSIZ,
 } from "../net/if.ts";
-import { IFT_ETHER } from "../net/if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
@@ -39,6 +39,7 @@ import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
+import { ifconfig_module as ifbridge_module } from "./ifconfig_ifbridge.ts";
 import { ifconfig_module as tunnel_module } from "./ifconfig_tunnel.ts";
 import { ifconfig_module as gif_module } from "./ifconfig_ifgif.ts";
 
@@ -85,7 +86,7 @@ export interface ifconfig_module {
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [tunnel_module, gif_module];
+const IFCONFIG_MODULES: ifconfig_module[] = [ifbridge_module, tunnel_module, gif_module];
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -184,7 +185,7 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
   if (env !== null) for (const m of IFCONFIG_MODULES) if (m.tunnel_status !== undefined) s += m.tunnel_status({ ...env, name: i.name }, i);
-  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && i.type === IFT_ETHER && i.lladdr.length === 6) {
+  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && (i.type === IFT_ETHER || i.type === IFT_L2VLAN || i.type === IFT_BRIDGE) && i.lladdr.length === 6) {
     s += `\tether ${ether_ntoa(i.lladdr)}\n`;
     if (i.hwaddr !== null && ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
   }

@@ -8,3 +8,4 @@ import "./badcmd_sbin.ts";
 import "./ngmsg_netgraph.ts";
 import "./chaos_netgraph.ts";
 import "./imunes_topo.ts";
+import "./bpdu_bridgestp.ts";
