@@ -985,7 +985,13 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
   // Family requests (addresses).
   const dp = pffinddomain(family);
   if (dp?.pr_control === undefined) return EOPNOTSUPP;
-  return dp.pr_control(cmd, data, ifp, cred);
+  // What the family passes on reaches the driver with the caller's
+  // credential at hand (gif's GIFSOPTS checks PRIV_NET_GIF).
+  const saved_cred = drvspec_cred;
+  drvspec_cred = cred;
+  error = dp.pr_control(cmd, data, ifp, cred);
+  drvspec_cred = saved_cred;
+  return error;
 }
 
 

@@ -19,9 +19,7 @@
 // IPv6 arriving through a tunnel is dropped as an unknown protocol would be.
 //
 // Departures: no ng_gif (the ng_gif_*_p hooks are not here); no locking
-// (gif_ioctl_sx) or epoch waits (GIF_WAIT); PRIV_NET_GIF is not checked for
-// GIFSOPTS and SIOCSTUNFIB, since a driver's ioctl gets no credential here
-// (ifioctl checks PRIV_NET_HWIOCTL for SIOCSIFPHYADDR/SIOCDIFPHYADDR).
+// (gif_ioctl_sx) or epoch waits (GIF_WAIT).
 
 import { EAFNOSUPPORT, EINVAL, ENETDOWN, ENOBUFS, ENXIO } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -38,11 +36,15 @@ import { gif_delete_family, in_gif_init, in_gif_ioctl, in_gif_output, in_gif_set
 import { IPH_TOS, IP_HDRLEN } from "../netinet/ip.ts";
 import { ECN_ALLOWED, ECN_NOCARE, ip_ecn_egress, ip_ecn_ingress } from "../netinet/ip_ecn.ts";
 import { DLT_NULL, bpf_mtap2, bpf_peers_present, bpfattach, bpfdetach } from "./bpf.ts";
-import { ETHER_HDR_LEN } from "./ethernet.ts";
+import { ETHER_HDR_LEN, ETHER_IS_BROADCAST, ETHER_IS_MULTICAST } from "./ethernet.ts";
+import { ether_demux } from "./if_ethersubr.ts";
+import { KASSERT } from "../kern/subr_prf.ts";
+import { PRIV_NET_GIF, priv_check_cred } from "../kern/kern_priv.ts";
 import {
   IFCAP_LINKSTATE,
   IFCOUNTER_IBYTES,
   IFCOUNTER_IERRORS,
+  IFCOUNTER_IMCASTS,
   IFCOUNTER_IPACKETS,
   IFCOUNTER_OBYTES,
   IFCOUNTER_OERRORS,
@@ -75,6 +77,7 @@ import {
   if_initname,
   if_link_state_change,
   if_tunnel_check_nesting,
+  ifioctl_cred,
   rt_numfibs_hook,
   type ifaddr,
   type ifnet,
@@ -422,6 +425,8 @@ function gif_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
       ifr.ifr_fib = sc.gif_fibnum;
       break;
     case SIOCSTUNFIB: {
+      error = gif_priv_check();
+      if (error !== 0) break;
       const fib = ifr.ifr_fib ?? -1;
       if (fib < 0 || fib >= rt_numfibs_hook()) error = EINVAL;
       else sc.gif_fibnum = fib;
@@ -431,6 +436,8 @@ function gif_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
       ifr.ifr_opts = sc.gif_options;
       break;
     case GIFSOPTS: {
+      error = gif_priv_check();
+      if (error !== 0) break;
       const options = ifr.ifr_opts ?? 0;
       if ((options & ~GIF_OPTMASK) !== 0) {
         error = EINVAL;
@@ -455,6 +462,12 @@ function gif_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
   return error;
 }
 
+/** priv_check(curthread, PRIV_NET_GIF); the kernel's own calls pass. */
+function gif_priv_check(): number {
+  const cred = ifioctl_cred();
+  return cred === null ? 0 : priv_check_cred(cred, PRIV_NET_GIF);
+}
+
 /** gif_delete_tunnel: forget the end points; the link goes down. */
 function gif_delete_tunnel(sc: gif_softc): void {
   if (sc.gif_family !== 0) gif_delete_family(sc);
@@ -463,15 +476,38 @@ function gif_delete_tunnel(sc: gif_softc): void {
   if_link_state_change(sc.gif_ifp, LINK_STATE_DOWN);
 }
 
-/** Is the gif a bridge member (ifp->if_bridge)?  (if_bridge is merged next.) */
-function gif_bridged(_ifp: ifnet): boolean {
-  return false;
+/** Is the gif a bridge member (ifp->if_bridge)?  Its packets are then
+ *  Ethernet frames for EtherIP. */
+function gif_bridged(ifp: ifnet): boolean {
+  return ifp.if_bridge !== null;
 }
 
-/** An EtherIP frame for the bridge ifp belongs to; without one it goes. */
+/**
+ * The AF_LINK end of gif_input: the EtherIP header goes and the frame is
+ * the bridge's (BRIDGE_INPUT), which forwards it and may hand it back for
+ * local delivery on itself or another member: then it is that interface's
+ * to demultiplex.  A gif in no bridge drops it.
+ */
 function gif_etherip_input(ifp: ifnet, m: mbuf): void {
   m_adj(m, ETHERIP_HDR_LEN);
   m.m_flags &= ~(M_BCAST | M_MCAST);
   m.m_pkthdr.rcvif = ifp;
+  if (ifp.if_bridge !== null) {
+    const oldifp = ifp;
+    if (ETHER_IS_MULTICAST(m.m_buf, m.m_data)) {
+      if (ETHER_IS_BROADCAST(m.m_buf, m.m_data)) m.m_flags |= M_BCAST;
+      else m.m_flags |= M_MCAST;
+      if_inc_counter(ifp, IFCOUNTER_IMCASTS, 1);
+    }
+    KASSERT(ifp.if_bridge_input !== null, "gif_input: if_bridge not loaded!");
+    const bm = ifp.if_bridge_input(ifp, m);
+    if (bm === null) return;
+    const nifp = bm.m_pkthdr.rcvif as ifnet;
+    if (nifp !== oldifp) {
+      ether_demux(nifp, bm);
+      return;
+    }
+    m = bm;
+  }
   m_freem(m);
 }

@@ -248,7 +248,10 @@ test("the tunnel ioctls' errno values", async (t) => {
   const us = k.sys_socket(user, k.AF_INET, k.SOCK_DGRAM, 0);
   t.is(k.sys_ioctl(user, us.fd, k.SIOCSIFPHYADDR, phy("gif0", sin("192.0.2.5"), sin("192.0.2.6"))), k.EPERM);
   t.is(k.sys_ioctl(user, us.fd, k.SIOCDIFPHYADDR, { ifr_name: "gif0" }), k.EPERM);
+  t.is(k.sys_ioctl(user, us.fd, k.GIFSOPTS, { ifr_name: "gif0", ifr_opts: 0 }), k.EPERM);
+  t.is(k.sys_ioctl(user, us.fd, k.SIOCSTUNFIB, { ifr_name: "gif0", ifr_fib: 0 }), k.EPERM);
   t.is(k.sys_ioctl(user, us.fd, k.SIOCGIFPSRCADDR, { ifr_name: "gif0" }), 0);
+  t.is(k.sys_ioctl(user, us.fd, k.GIFGOPTS, { ifr_name: "gif0" }), 0);
   k.sys_close(user, us.fd);
   k.proc_exit(user);
   t.is(ioctl(k.SIOCIFDESTROY, { ifr_name: "gif0" }), 0);
