@@ -190,3 +190,55 @@ jexec two netstat -s -p icmp | grep -c 'protocol unreachable'
   t.regex(r.out, /\t0 packets for unknown\/unsupported protocol\n/);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+tshark.serial("tshark decodes EtherIP between two bridged gifs: version 3, the Ethernet frame inside, every IPv4 checksum good, outer fragments when the wire is small", async (t) => {
+  const dir = tmpdir(t, "gif-etherip");
+  const r = await capture(
+    `jail -c name=one persist vnet >/dev/null
+jail -c name=two persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet one
+ifconfig epair0b vnet two
+jexec one ifconfig epair0a 192.0.2.1/24 up
+jexec two ifconfig epair0b 192.0.2.2/24 up
+jexec one ifconfig gif create >/dev/null
+jexec two ifconfig gif create >/dev/null
+jexec one ifconfig gif0 tunnel 192.0.2.1 192.0.2.2 up
+jexec two ifconfig gif0 tunnel 192.0.2.2 192.0.2.1 up
+jexec one ifconfig bridge create >/dev/null
+jexec two ifconfig bridge create >/dev/null
+jexec one ifconfig bridge0 198.51.100.1/24 addm gif0 up
+jexec two ifconfig bridge0 198.51.100.2/24 addm gif0 up
+jexec one ping -c 1 198.51.100.2 >/dev/null
+jexec one ifconfig epair0a mtu 1000
+jexec two ifconfig epair0b mtu 1000
+jexec one ping -c 1 -s 2000 198.51.100.2 >/dev/null
+`,
+    5,
+    dir,
+  );
+  t.is(r.status, 0, r.err);
+  const { stdout } = await promisify(execFile)(
+    "tshark",
+    ["-r", path.join(dir, "two-epair0b.pcap"), "-o", "ip.check_checksum:TRUE", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.protocols", "-e", "ip.checksum.status", "-e", "ip.proto", "-e", "etherip.ver", "-e", "ip.flags.mf"],
+    { encoding: "utf8" },
+  );
+  const rows = stdout.split("\n").filter((l) => l.includes("\t97"));
+  let etherip = 0;
+  let outer_frags = 0;
+  for (const l of rows) {
+    const [protos, sums, , ver, mf] = l.split("\t");
+    for (const s of sums.split(",")) t.is(s, "1", l);
+    if (protos.includes(":etherip:eth:")) {
+      etherip++;
+      t.is(ver, "3", l);
+    }
+    if (mf.split(",")[0] === "1") outer_frags++;
+  }
+  // ARP both ways, the small ping both ways, the big one's pieces.
+  t.true(etherip >= 6, stdout);
+  t.true(outer_frags >= 2, stdout);
+  t.true(rows.some((l) => l.startsWith("eth:ethertype:ip:etherip:eth:ethertype:arp")), stdout);
+  t.true(rows.some((l) => l.startsWith("eth:ethertype:ip:etherip:eth:ethertype:ip:icmp")), stdout);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
