@@ -15,8 +15,9 @@
 // is dropped with EIO and a kernel log line.
 //
 // IPv6, inside or outside (protocol 41, in6_gif.c), is issue 13: this
-// kernel has no INET6.  SIOCSIFPHYADDR_IN6 and friends do not exist, and
-// IPv6 arriving through a tunnel is dropped as an unknown protocol would be.
+// kernel has no INET6.  SIOCSIFPHYADDR_IN6 and friends do not exist, IPv6
+// routed into a gif is refused (EAFNOSUPPORT), and IPv6 arriving through a
+// tunnel is dropped as an input error of the gif.
 //
 // Departures: no ng_gif (the ng_gif_*_p hooks are not here); no locking
 // (gif_ioctl_sx) or epoch waits (GIF_WAIT).
@@ -27,7 +28,7 @@ import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_IFATTACHDOMAIN, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { M_BCAST, M_MCAST, M_SETFIB, m_clrprotoflags, type mbuf } from "../kern/mbuf.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, SA_FAMILY, type sockaddr } from "../kern/socket.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
 import { M_PREPEND, m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -283,21 +284,15 @@ function gif_qflush(_ifp: ifnet): void {
   // Nothing is queued.
 }
 
-/** The family a sockaddr names; a BPF write's (AF_UNSPEC) would be in its
- *  data, which our sockaddrs do not carry. */
-function dst_family(dst: sockaddr): number {
-  if ("sin_family" in dst) return dst.sin_family;
-  if ("sdl_family" in dst) return dst.sdl_family;
-  return dst.sa_family;
-}
-
 /**
  * gif_output: the interface's if_output.  The inner family rides to
- * gif_transmit in csum_data (FreeBSD's shortcut instead of a tag).
+ * gif_transmit in csum_data (FreeBSD's shortcut instead of a tag).  A BPF
+ * write (AF_UNSPEC) would name the family in the address's data, which our
+ * bare sockaddrs do not carry: it stays AF_UNSPEC, which gif_transmit
+ * refuses (EAFNOSUPPORT).
  */
 export function gif_output(ifp: ifnet, m: mbuf, dst: sockaddr, _ro: route | null): number {
-  const af = dst_family(dst);
-  m.m_pkthdr.csum_data = af === AF_UNSPEC ? AF_UNSPEC : af;
+  m.m_pkthdr.csum_data = SA_FAMILY(dst);
   return ifp.if_transmit(ifp, m);
 }
 
