@@ -34,6 +34,8 @@ export * from "./net/if_clone.ts";
 export * from "./net/if_loop.ts";
 export * from "./net/if_ethersubr.ts";
 export * from "./net/if_epair.ts";
+export * from "./net/linux_tap.ts";
+export * from "./net/if_tuntap.ts";
 export * from "./netinet/ip.ts";
 export * from "./netinet/in_cksum.ts";
 export * from "./netinet/ip_var.ts";

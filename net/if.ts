@@ -719,6 +719,8 @@ export const SIOCGIFCAP = 0xc020691f;
 export const SIOCGIFMEDIA = 0xc0306938;
 export const SIOCGIFGROUP = 0xc0286988;
 export const SIOCGHWADDR = 0xc020693e;
+/** _IOWR('i', 59, struct ifstat): the driver's free text (ifs_ascii). */
+export const SIOCGIFSTATUS = 0xc331693b;
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -741,6 +743,9 @@ export interface ifreq {
    *  FreeBSD hands back IFM_ words (struct ifmediareq) that ifconfig names
    *  from its own tables; the drivers here describe it as text. */
   ifr_media?: string;
+  /** SIOCGIFSTATUS (struct ifstat's ascii): lines the driver has to say,
+   *  which ifconfig prints as they are. */
+  ifs_ascii?: string;
 }
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
@@ -831,6 +836,9 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       if (ifp.if_hw_addr === null) return ENODEV;
       ifr.ifr_lladdr = ifp.if_hw_addr.slice();
       return 0;
+    case SIOCGIFSTATUS:
+      // ifhwioctl hands it to the driver; one without text refuses.
+      return ifp.if_ioctl(ifp, cmd, ifr);
     case SIOCGIFMEDIA: {
       // Drivers without media leave it to ether_ioctl, which refuses.
       const media = if_media_hook.get(ifp);

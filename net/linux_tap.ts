@@ -43,6 +43,9 @@ import { sched_kick, sched_realtime_hold, sched_realtime_release, sched_realtime
 
 /** Longest UDP payload over IPv4: a frame larger than this cannot be relayed. */
 export const LINUX_TAP_MAXDGRAM = 65507;
+/** socat's buffer (-b): the largest frame it relays whole, whatever MTU the
+ *  interfaces get later; the stack above checks sizes as its driver does. */
+export const LINUX_TAP_MAXFRAME = 65536;
 /** How long open waits for the Linux interface, and close for it to go. */
 const OPEN_WAIT_MS = 5000;
 const CLOSE_WAIT_MS = 2000;
@@ -58,7 +61,7 @@ export interface linux_tap_stats {
   rcvd: number;
   /** Frames sent to Linux. */
   sent: number;
-  /** Frames from Linux larger than the device takes (mtu plus link header). */
+  /** Datagrams larger than a frame can be (LINUX_TAP_MAXFRAME). */
   drop_toobig: number;
   /** Datagrams on our port from someone other than our socat. */
   drop_notpeer: number;
@@ -79,8 +82,8 @@ export interface linux_tap_opts {
 export class linux_tap {
   /** The Linux interface's name (follows linux_tap_rename). */
   name: string;
-  /** Largest frame taken from Linux: mtu plus the link header. */
-  maxframe: number;
+  /** The MTU of the Linux interface (follows linux_tap_mtu). */
+  mtu: number;
   child: ChildProcess | null = null;
   pid = 0;
   /** Our port and socat's, on 127.0.0.1. */
@@ -91,13 +94,13 @@ export class linux_tap {
   constructor(
     name: string,
     readonly kind: linux_tap_kind,
-    readonly mtu: number,
+    mtu: number,
     readonly sock: dgram.Socket,
     readonly input: (frame: Uint8Array) => void,
     readonly opts: linux_tap_opts,
   ) {
     this.name = name;
-    this.maxframe = kind === "tap" ? mtu + 18 : mtu;
+    this.mtu = mtu;
   }
 }
 
@@ -271,13 +274,12 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
   const t = new linux_tap(name, kind, mtu, sock, input, opts);
   t.port = sock.address().port;
   const setpriv = which("setpriv");
-  const bufsize = Math.min(LINUX_TAP_MAXDGRAM, Math.max(8192, t.maxframe + 64));
   let error = "";
   for (let attempt = 0; attempt < 3; attempt++) {
     t.peer_port = free_port();
     const tun = `TUN,tun-type=${kind},tun-name=${name},iff-no-pi${opts.up === true ? ",iff-up" : ""}`;
     const udp = `UDP-DATAGRAM:127.0.0.1:${t.port},bind=127.0.0.1:${t.peer_port}`;
-    const argv = ["-b", String(bufsize), tun, udp];
+    const argv = ["-b", String(LINUX_TAP_MAXFRAME), tun, udp];
     const errfile = path.join(os.tmpdir(), `virtnet-linux_tap-${process.pid}-${name}-${attempt}.err`);
     const errfd = fs.openSync(errfile, "w+");
     fs.unlinkSync(errfile);
@@ -337,13 +339,6 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
     sock.close();
     return explain(name, kind, error);
   }
-  if (mtu !== 1500) {
-    const r = linux_ip(["link", "set", "dev", name, "mtu", String(mtu)]);
-    if (r !== null) {
-      linux_tap_close(t);
-      return `linux_tap: ${name}: mtu ${mtu}: ${r}`;
-    }
-  }
   child.unref();
   child.on("exit", (code, signal) => linux_tap_gone(t, signal !== null ? `socat killed by ${signal}` : `socat exited with status ${code ?? 0}`));
   sock.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => linux_tap_incoming(t, msg, rinfo));
@@ -354,6 +349,15 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
   open_taps.add(t);
   hook_exit();
   sched_realtime_hold();
+  // A new Linux TUN/TAP has an MTU of 1500.
+  t.mtu = 1500;
+  if (mtu !== 1500) {
+    const r = linux_tap_mtu(t, mtu);
+    if (r !== null) {
+      linux_tap_close(t);
+      return r;
+    }
+  }
   return t;
 }
 
@@ -364,7 +368,7 @@ function linux_tap_incoming(t: linux_tap, msg: Buffer, rinfo: dgram.RemoteInfo):
     t.stats.drop_notpeer++;
     return;
   }
-  if (msg.length > t.maxframe) {
+  if (msg.length > LINUX_TAP_MAXFRAME) {
     t.stats.drop_toobig++;
     return;
   }
@@ -411,6 +415,17 @@ export function linux_tap_rename(t: linux_tap, newname: string): string | null {
   const r = linux_ip(["link", "set", "dev", t.name, "name", newname]);
   if (r !== null) return `linux_tap: ${t.name}: rename to ${newname}: ${r}`;
   t.name = newname;
+  return null;
+}
+
+/** linux_tap_mtu: give the Linux interface this MTU; null, or a one-line
+ *  error (Linux refuses MTUs below 68 or above 65521 on a TUN/TAP). */
+export function linux_tap_mtu(t: linux_tap, mtu: number): string | null {
+  if (t.closed) return `linux_tap: ${t.name}: closed`;
+  if (mtu === t.mtu) return null;
+  const r = linux_ip(["link", "set", "dev", t.name, "mtu", String(mtu)]);
+  if (r !== null) return `linux_tap: ${t.name}: mtu ${mtu}: ${r}`;
+  t.mtu = mtu;
   return null;
 }
 

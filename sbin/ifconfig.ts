@@ -524,6 +524,17 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
           i += c.nargs;
           continue;
         }
+        if (pending !== null && !pending.del) {
+          // A word after the address is the far end (setifdstaddr), as for
+          // `ifconfig tun0 10.0.0.1 10.0.0.2`.
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
+          continue;
+        }
         const p = parse_inet(a);
         if (typeof p === "string") {
           ctx.stderr.write(`ifconfig: ${p}\n`);
