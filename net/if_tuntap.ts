@@ -131,7 +131,7 @@ export const TUNMRU = 65535;
 export const TAPMRU = 65535;
 
 // The cdev ioctls (net/if_tun.h, net/if_tap.h).
-export const TUNSDEBUG = 0x80047460;
+export const TUNSDEBUG = 0x8004745a;
 export const TUNGDEBUG = 0x40047459;
 export const TUNSIFINFO = 0x8008745b;
 export const TUNGIFINFO = 0x4008745c;

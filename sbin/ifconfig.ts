@@ -197,6 +197,8 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
   }
   if (i.fib !== 0) s += `\tfib: ${i.fib}\n`;
+  // print_ifstatus: what the driver has to say (tun/tap: who holds it open).
+  if (af === null) s += i.ifs_ascii;
   return s;
 }
 
