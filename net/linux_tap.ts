@@ -47,7 +47,7 @@ export const LINUX_TAP_MAXDGRAM = 65507;
  *  interfaces get later; the stack above checks sizes as its driver does. */
 export const LINUX_TAP_MAXFRAME = 65536;
 /** How long open waits for the Linux interface, and close for it to go. */
-const OPEN_WAIT_MS = 5000;
+const OPEN_WAIT_MS = 10000;
 const CLOSE_WAIT_MS = 2000;
 /** CAP_NET_ADMIN's bit in /proc/self/status CapEff. */
 const CAP_NET_ADMIN = 12;

@@ -266,3 +266,35 @@ ltest("robustness: the fuzzer's linux part writes hostile frames into the Linux 
   t.regex(r.out, /no failure/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+ltest("the Linux side follows: rename and MTU reach the Linux TAP; deleting it in Linux closes the device (no carrier, addresses gone)", async (t) => {
+  const dir = tmpdir();
+  fs.writeFileSync(
+    path.join(dir, "v.sh"),
+    `ifconfig tap create >/dev/null
+ifconfig tap0 name foo0 >/dev/null
+ifconfig foo0 mtu 9000 10.5.0.2/24 up
+touch ready
+sleep 3
+echo "== sim"
+ifconfig foo0
+`,
+  );
+  const r = await netns_sh(
+    `${WAITFOR}"$NODE" "$VIRTNET" run v.sh > v.out 2> v.err &
+V=$!
+waitfor ready || { echo "not ready"; cat v.out v.err; exit 1; }
+echo "== linux"; ip -o link show tap0 2>&1 | head -1; ip -o link show foo0 | sed 's/ qdisc.*//'
+ip link del foo0
+wait $V
+cat v.out; echo "== stderr"; cat v.err
+`,
+    dir,
+  );
+  t.regex(section(r.out, "linux"), /does not exist\.?\n\d+: foo0: <BROADCAST,MULTICAST> mtu 9000\n/, r.out + r.err);
+  t.regex(section(r.out, "sim"), /^== sim\nfoo0: flags=8802<BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 9000\n/);
+  t.notRegex(section(r.out, "sim"), /inet 10\.5\.0\.2/);
+  t.regex(section(r.out, "sim"), /status: no carrier\n/);
+  t.regex(section(r.out, "stderr"), /^== stderr\nlinux_tap: foo0: socat exited with status \d+\n$/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
