@@ -38,6 +38,8 @@ export * from "./net/if_media.ts";
 export * from "./net/if_llc.ts";
 export * from "./net/bridgestp.ts";
 export * from "./net/if_vlan.ts";
+export * from "./net/linux_tap.ts";
+export * from "./net/if_tuntap.ts";
 export * from "./netinet/ip.ts";
 export * from "./netinet/in_cksum.ts";
 export * from "./netinet/ip_var.ts";
