@@ -44,7 +44,7 @@ import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
 import type { sockaddr_dl } from "./if_dl.ts";
 import fs from "node:fs";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { linux_ifnames, linux_tap_close, linux_tap_open, linux_tap_rename, linux_tap_write, type linux_tap } from "./linux_tap.ts";
 
 /** What the mirror needs from the host: TAP devices (net/linux_tap.ts in
@@ -277,6 +277,13 @@ export function hostif_linux_usable(): string | null {
   if (!fs.existsSync("/dev/net/tun")) return "/dev/net/tun not found";
   for (const tool of ["socat", "ip"]) if (host_tool(tool) === null) return `${tool} not found on PATH`;
   return null;
+}
+
+/** The relay to the TAPs runs over 127.0.0.1: the namespace's loopback
+ *  must be up (a fresh `unshare -n` has it down).  null, or why not. */
+export function hostif_lo_up(): string | null {
+  const r = spawnSync("ip", ["link", "set", "lo", "up"], { encoding: "utf8", stdio: ["ignore", "ignore", "pipe"] });
+  return r.status === 0 ? null : `ip link set lo up: ${(r.stderr ?? "").trim()}`;
 }
 
 /** The path of an executable on PATH, or null. */

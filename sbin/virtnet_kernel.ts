@@ -51,7 +51,7 @@ import { strerror } from "../kern/errno.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import type { sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
-import { hostif_linux_ops, hostif_linux_usable, hostif_mirror } from "../net/bpf_hostif.ts";
+import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
 import type { linux_tap } from "../net/linux_tap.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
@@ -538,7 +538,7 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
     fs.unlinkSync(opts.socket);
   }
   if (opts.host_ifaces === true) {
-    const why = hostif_linux_usable();
+    const why = hostif_linux_usable() ?? hostif_lo_up();
     if (why !== null) throw new Error(`--host-ifaces: ${why}`);
   }
   const spool = opts.pcapdir !== undefined && opts.pcapdir !== null ? new pcap_spool(opts.pcapdir, log) : null;
