@@ -30,6 +30,7 @@ export * from "./net/ethernet.ts";
 export * from "./net/netisr.ts";
 export * from "./net/pfil.ts";
 export * from "./net/bpf.ts";
+export * from "./net/bpf_hostif.ts";
 export * from "./net/if_clone.ts";
 export * from "./net/if_loop.ts";
 export * from "./net/if_ethersubr.ts";
