@@ -78,6 +78,11 @@ export interface linux_tap_opts {
   /** Called once if socat dies while the device is open (the Linux
    *  interface was deleted, socat was killed): the device is closed then. */
   gone?: (reason: string) => void;
+  /** Hold the virtual clock to real time while open (default true).  The
+   *  host-interface mirror (net/bpf_hostif.ts) opens with false: its TAPs
+   *  live as long as the interfaces, and the daemon paces the clock itself
+   *  while host programs run. */
+  realtime?: boolean;
 }
 
 /** One open device: the socat child and our datagram socket. */
@@ -350,7 +355,7 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
   sock.unref();
   open_taps.add(t);
   hook_exit();
-  sched_realtime_hold();
+  if (opts.realtime !== false) sched_realtime_hold();
   // A new Linux TUN/TAP has an MTU of 1500.
   t.mtu = 1500;
   if (mtu !== 1500) {
@@ -394,6 +399,18 @@ export function linux_tap_send(t: linux_tap, m: mbuf): void {
   const b = Buffer.allocUnsafe(len);
   m_copydata(m, 0, len, b);
   t.sock.send(b, 0, len, t.peer_port, "127.0.0.1");
+  t.stats.sent++;
+}
+
+/** linux_tap_write: the same for a frame already in bytes (a view, copied
+ *  before it is sent). */
+export function linux_tap_write(t: linux_tap, frame: Uint8Array): void {
+  const len = frame.length;
+  if (t.closed || len > LINUX_TAP_MAXDGRAM) {
+    t.stats.snd_errors++;
+    return;
+  }
+  t.sock.send(Buffer.from(frame), 0, len, t.peer_port, "127.0.0.1");
   t.stats.sent++;
 }
 
@@ -442,7 +459,7 @@ function linux_tap_shut(t: linux_tap): void {
   } catch {
     /* already closed */
   }
-  sched_realtime_release();
+  if (t.opts.realtime !== false) sched_realtime_release();
 }
 
 /** linux_tap_close: kill socat (by PID), wait (bounded) for the Linux
