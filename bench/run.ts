@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { job, result } from "./worker.ts";
 import { netns_bench, type netns_result } from "./netns.ts";
+import { tap_bench_probe, tap_bench_round, tap_bench_unusable } from "./wl_tap.ts";
 import { ecell, est, ratio, rstr, write_report, type fig, type run_info } from "./report.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "links", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -48,6 +49,7 @@ function usage(): never {
       `  fwd       UDP through chains of H routers (forwarding)\n` +
       `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
       `  links     frames across one hop: ng_bridge (2, 16 links), ng_pipe, epair\n` +
+      `  bridge    frames through if_bridge(4): 2 and 16 members, known unicast and broadcast\n` +
       `  func      per-function cost with benchmark.js (Table 2)\n` +
       `  mgmt      management latency (Table 1)\n` +
       `  idle      one active vnet among idle ones, queue ablation (Fig. 4)\n` +
@@ -55,6 +57,7 @@ function usage(): never {
       `  imunes    load an IMUNES topology of 1,000 PCs (10 lanswitches, 10 routers), every PC's first ping\n` +
       `  parallel  the same workload in 1 and 2 workers\n` +
       `  netns     Linux network namespaces (needs root)\n` +
+      `  tap       a Linux namespace and a jail through tap0: RTT and echo rate (needs root, socat)\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
       `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
   );
@@ -234,6 +237,11 @@ const LINKS: [string, string][] = [
   ["pipe", "ng_pipe, nothing configured"],
   ["pipe_queued", "ng_pipe, through its queues (BER 10^12)"],
 ];
+const BRIDGES: [string, string][] = [
+  ["2", "if_bridge, 2 members, known unicast"],
+  ["16", "if_bridge, 16 members, known unicast"],
+  ["16bc", "if_bridge, 16 members, broadcast to 15"],
+];
 const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
 const parts: part[] = [
@@ -362,6 +370,45 @@ const parts: part[] = [
         news(c, fa);
       }
       c.notes.links = notes;
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "bridge",
+    title: "Frames through if_bridge(4), 2 and 16 members",
+    estimate: (o) => BRIDGES.length * 2 * (rounds_of(o) + 3) * tp_est(o) + 6 * tp_est(o) + 4,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) for (const [kind] of BRIDGES) await run_job(c, pools[b], { op: "bridge", args: { kind, ms } }, tp_est(o), "bridge: warm-up");
+      for (const [kind, label] of BRIDGES) {
+        const f = fig_of(c, "bridge", `bridge/${kind}`, `64 B frames, ${label}`, "frame/s", "higher", { group: "bridge" });
+        await measure(c, pools, BUILDS, (_b, warm) => ({ op: "bridge", args: { kind, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `bridge: ${kind}`, (b, v) => f.samples[b].push(v.rate));
+        news(c, f);
+      }
+      const notes: string[] = [
+        "Each frame is a fresh mbuf sent on a member's far side and freed at the far side of the member it is forwarded to (epair, bridge_input, bridge_forward, epair).",
+        "The broadcast's heap figure is the copies': bridge_input and bridge_broadcast copy with m_dup (and m_copyup), whose byte copies take a subarray view each (about 96 B, kern/uipc_mbuf.ts); the unicast path allocates no more than a bare epair hop.",
+      ];
+      const ep = c.figs.find((x) => x.id === "links/epair");
+      for (const b of BUILDS) {
+        const e = ep === undefined ? NaN : est(ep, b).point;
+        for (const [kind, label] of BRIDGES) {
+          const f = c.figs.find((x) => x.id === `bridge/${kind}`);
+          const v = f === undefined ? NaN : est(f, b).point;
+          if (!Number.isFinite(v)) continue;
+          const line = Number.isFinite(e) ? `${b}: ${label}: ${(e / v).toFixed(2)}x the cost of one epair hop per frame` : `${b}: ${label}: ${Math.round(v)} frame/s`;
+          notes.push(line);
+          c.p.line(`  ${line}`);
+        }
+      }
+      for (const [kind] of BRIDGES) {
+        const fa = fig_of(c, "bridge", `bridge/${kind}/alloc`, `heap allocated per frame, if_bridge ${kind}`, "B/frame", "lower", { metric: "alloc" });
+        await measure(c, pools, BUILDS, () => ({ op: "bridge_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `bridge: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
+        news(c, fa);
+      }
+      c.notes.bridge = notes;
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
   },
@@ -590,6 +637,42 @@ const parts: part[] = [
         c.p.line(`  netns N=${x.N} (${x.mode}): add ${x.add_ms.toFixed(2)} ms, del ${x.del_ms.toFixed(2)} ms, ${x.kb_per_ns.toFixed(0)} KB per namespace`);
       }
       c.notes.netns = ["Linux figures are in the VIMAGE column for want of another: they are the host kernel's, not a VirtNet build's. MemAvailable is machine-wide and noisy."];
+    },
+  },
+  {
+    name: "tap",
+    title: "A Linux namespace and a jail through tap0 (real Linux TAP, socat relay)",
+    estimate: (o) => 2 * rounds_of(o) * 10,
+    async run(c) {
+      const o = c.o;
+      const why = tap_bench_unusable() ?? tap_bench_probe();
+      if (why !== null) {
+        c.p.line(`  tap: ${why}`);
+        c.notes.tap = [why];
+        return;
+      }
+      const bin = path.join(here, "..", "bin", "virtnet.mjs");
+      const n_rtt = Q(o, 300, 1000);
+      const n_flood = Q(o, 2000, 10000);
+      const fm = fig_of(c, "tap", "tap/rtt/median", `ping RTT Linux to jail through tap0 (${n_rtt} echoes, 2 ms apart): median`, "ms", "lower", { group: "tap rtt" });
+      const fp = fig_of(c, "tap", "tap/rtt/p99", "ping RTT Linux to jail through tap0: 99th percentile", "ms", "lower", { group: "tap rtt" });
+      const fr = fig_of(c, "tap", "tap/echo_rate", `flood ping Linux to jail through tap0 (${n_flood} echoes)`, "echo/s", "higher", { group: "tap rate" });
+      for (let r = 0; r < rounds_of(o); r++) {
+        const order = r % 2 === 0 ? BUILDS : [...BUILDS].reverse();
+        for (const b of order) {
+          const x = await tap_bench_round(bin, b, n_rtt, n_flood);
+          c.p.advance(10, `tap: ${b} (${r + 1}/${rounds_of(o)})`);
+          fm.samples[b].push(x.rtt_median_ms);
+          fp.samples[b].push(x.rtt_p99_ms);
+          fr.samples[b].push(x.echo_rate);
+        }
+      }
+      news(c, fm);
+      news(c, fp);
+      news(c, fr);
+      c.notes.tap = [
+        "Each round is a fresh `unshare -n` namespace and a fresh `virtnet run` of the build. Wall-clock figures: Linux's ping, socat's copies and the UDP relay on 127.0.0.1 are part of them, and so is the load of other programs. On the baseline tap0 stays in the one stack (no vnet jail).",
+      ];
     },
   },
 ];

@@ -362,7 +362,11 @@ export function ether_output(ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | nul
     } else if_inc_counter(ifp, IFCOUNTER_IQDROPS, 1);
   }
 
-  // if_bridge(4): BRIDGE_OUTPUT would take the frame here.
+  // if_bridge(4): a member's output is the bridge's to place (BRIDGE_OUTPUT).
+  if (ifp.if_bridge !== null) {
+    KASSERT(ifp.if_bridge_output !== null, "ether_output: if_bridge not loaded!");
+    return ifp.if_bridge_output(ifp, m, null, null);
+  }
   // carp(4): carp_output would rewrite the source MAC here.
 
   // ng_ether(4)'s upper hook.
@@ -632,8 +636,20 @@ function ether_input_internal(ifp: ifnet, m: mbuf): void {
     m = nm;
   }
 
-  // if_bridge(4) would claim the frame here (BRIDGE_INPUT); carp(4) would
-  // clear M_PROMISC for its virtual MACs.
+  // if_bridge(4) may claim the frame (BRIDGE_INPUT); when it hands it back
+  // for local delivery, the receiving interface may now be the bridge or
+  // another member.  carp(4) would clear M_PROMISC for its virtual MACs.
+  if (ifp.if_bridge !== null) {
+    KASSERT(ifp.if_bridge_input !== null, "ether_input_internal: if_bridge not loaded!");
+    m.m_flags &= ~M_PROMISC;
+    const bm = ifp.if_bridge_input(ifp, m);
+    if (bm === null) {
+      CURVNET_RESTORE(saved);
+      return;
+    }
+    m = bm;
+    ifp = m.m_pkthdr.rcvif as ifnet;
+  }
 
   // A unicast frame for another station goes on (bridges, netgraph may want
   // it) but marked, so that no protocol takes it.

@@ -261,8 +261,11 @@ VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ipid_sysuninit);
 // ip_output.
 
 /** The destination when the caller passed no route (FreeBSD's `sin` on
- *  the stack). */
-const ip_output_sin = new sockaddr_in();
+ *  the stack), one per nesting level: a tunnel (gif) sends its outer
+ *  datagram from inside ip_output, and the outer call still needs its own
+ *  destination afterwards (for the next fragment). */
+const ip_output_sins: sockaddr_in[] = [new sockaddr_in()];
+let ip_output_depth = 0;
 /** ip_insertoptions' out parameter. */
 const ip_output_phlen = { v: 0 };
 /** ip_output_pfil's in/out fibnum. */
@@ -393,6 +396,16 @@ function ip_frag_chain_free(m: mbuf | null): void {
  * ro is used, or the lookup is cached there.
  */
 export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: number, imo: ip_moptions | null, inp: ip_output_inpcb | null): number {
+  if (ip_output_depth === ip_output_sins.length) ip_output_sins.push(new sockaddr_in());
+  const sin = ip_output_sins[ip_output_depth++];
+  try {
+    return ip_output_body(m, opt, ro, flags, imo, inp, sin);
+  } finally {
+    ip_output_depth--;
+  }
+}
+
+function ip_output_body(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: number, imo: ip_moptions | null, inp: ip_output_inpcb | null, ip_output_sin: sockaddr_in): number {
   let hlen = IP_HDRLEN;
   let mtu = 0;
   let error = 0;

@@ -6,6 +6,11 @@ import { EEXIST, ENXIO, strerror } from "../kern/errno.ts";
 import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
 import {
   IFF_BROADCAST,
+  IFF_DEBUG,
+  IFF_LINK0,
+  IFF_LINK1,
+  IFF_LINK2,
+  IFF_MONITOR,
   IFF_POINTOPOINT,
   IFF_UP,
   IFNET_PCP_NONE,
@@ -28,7 +33,7 @@ import {
   type ifreq,
   IFNAMSIZ,
 } from "../net/if.ts";
-import { IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
@@ -36,7 +41,10 @@ import { errx, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
+import { ifconfig_module as ifbridge_module } from "./ifconfig_ifbridge.ts";
 import { ifconfig_module as ifvlan_module } from "./ifconfig_ifvlan.ts";
+import { ifconfig_module as tunnel_module } from "./ifconfig_tunnel.ts";
+import { ifconfig_module as gif_module } from "./ifconfig_ifgif.ts";
 
 /**
  * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
@@ -80,6 +88,9 @@ export interface ifconfig_module {
    *  registration, and ifgroup.c's `groups:` line is one of them: a file
    *  linked before ifgroup.c (ifvlan.c) prints after the groups. */
   status_after_groups?: boolean;
+  /** af_status_tunnel: the tunnel line, after the options and before the
+   *  addresses, whatever family was asked for (tunnel_status). */
+  tunnel_status?(env: ifc_env, i: ifconfig_if): string;
   clone?: { match(name: string): boolean; create(env: ifc_env, ifr: ifreq): void };
   /** Reset the file's static state: a new ifconfig process. */
   init?(): void;
@@ -89,7 +100,7 @@ export interface ifconfig_module {
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module];
+const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module, ifbridge_module, tunnel_module, gif_module];
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -188,7 +199,8 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
   let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
-  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && (i.type === IFT_ETHER || i.type === IFT_L2VLAN) && i.lladdr.length === 6) {
+  if (env !== null) for (const m of IFCONFIG_MODULES) if (m.tunnel_status !== undefined) s += m.tunnel_status({ ...env, name: i.name }, i);
+  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && (i.type === IFT_ETHER || i.type === IFT_L2VLAN || i.type === IFT_BRIDGE) && i.lladdr.length === 6) {
     s += `\tether ${ether_ntoa(i.lladdr)}\n`;
     // The factory address and the priority: Ethernet NICs only, and only
     // when the driver tells its factory address (af_link's link_status).
@@ -220,6 +232,8 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
   }
   if (i.fib !== 0) s += `\tfib: ${i.fib}\n`;
+  // print_ifstatus: what the driver has to say (tun/tap: who holds it open).
+  if (af === null) s += i.ifs_ascii;
   return s;
 }
 
@@ -358,7 +372,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         return 0;
       }
       if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
-        ctx.stdout.write(if_status(me, argv[0]));
+        ctx.stdout.write(if_status(me, argv[0], module_env(ctx, kp, fd, me.name, () => {})));
         return 0;
       }
       await apply(ctx, kp, fd, ifname, argv, () => {});
@@ -374,6 +388,9 @@ function ioctl_fail(ctx: prog_ctx, what: string, ifname: string, e: number): nev
   else ctx.stderr.write(`ifconfig: ${what}: ${strerror(e)}\n`);
   throw new prog_exit(1);
 }
+
+/** The interface flags ifconfig.c sets by name (setifflags). */
+const IFF_WORDS: Record<string, number> = { debug: IFF_DEBUG, link0: IFF_LINK0, link1: IFF_LINK1, link2: IFF_LINK2, monitor: IFF_MONITOR };
 
 /** Apply the parameters after the interface name, left to right. */
 async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: string[], renamed: (n: string) => void): Promise<void> {
@@ -429,6 +446,23 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         flush_addr();
         setflags(0, IFF_UP);
         continue;
+      case "debug":
+      case "-debug":
+      case "link0":
+      case "-link0":
+      case "link1":
+      case "-link1":
+      case "link2":
+      case "-link2":
+      case "monitor":
+      case "-monitor": {
+        // setifflags: DEF_CMD("link0", IFF_LINK0, ...), "-link0" clears.
+        const f = IFF_WORDS[a.replace(/^-/, "")];
+        flush_addr();
+        if (a.startsWith("-")) setflags(0, f);
+        else setflags(f, 0);
+        continue;
+      }
       case "alias":
       case "add":
         continue;
@@ -564,6 +598,28 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
           flush_addr();
           c.fn(module_env(ctx, kp, fd, name, flush_addr), args);
           i += c.optarg === true ? args.length : c.nargs;
+          continue;
+        }
+        // An address after the address is the far end (setifdstaddr): the
+        // whole word, no width.
+        if (pending !== null && pending.broad === null && !pending.del) {
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
+          continue;
+        }
+        if (pending !== null && !pending.del) {
+          // A word after the address is the far end (setifdstaddr), as for
+          // `ifconfig tun0 10.0.0.1 10.0.0.2`.
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
           continue;
         }
         const p = parse_inet(a);
