@@ -793,6 +793,8 @@ export const SIOCGIFGENERIC = 0xc020693a;
  *  the same numbers as SIOCGVLANPCP/SIOCSVLANPCP). */
 export const SIOCGLANPCP = 0xc0206998;
 export const SIOCSLANPCP = 0x80206999;
+/** _IOWR('i', 59, struct ifstat): the driver's free text (ifs_ascii). */
+export const SIOCGIFSTATUS = 0xc331693b;
 
 /** struct ifreq: one request; the field used depends on the command. */
 export interface ifreq {
@@ -826,6 +828,9 @@ export interface ifreq {
   ifr_addr?: sockaddr_in;
   /** A driver's private word through ifr_data (GIFGOPTS/GIFSOPTS options). */
   ifr_opts?: number;
+  /** SIOCGIFSTATUS (struct ifstat's ascii): lines the driver has to say,
+   *  which ifconfig prints as they are. */
+  ifs_ascii?: string;
 }
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
@@ -937,6 +942,8 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return error;
     case SIOCGIFPSRCADDR:
     case SIOCGIFPDSTADDR:
+    case SIOCGIFSTATUS:
+      // ifhwioctl hands it to the driver; one without text refuses.
       return ifp.if_ioctl(ifp, cmd, ifr);
     case SIOCGIFMEDIA: {
       // Drivers without media leave it to ether_ioctl, which refuses.

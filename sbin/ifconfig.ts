@@ -232,6 +232,8 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
   }
   if (i.fib !== 0) s += `\tfib: ${i.fib}\n`;
+  // print_ifstatus: what the driver has to say (tun/tap: who holds it open).
+  if (af === null) s += i.ifs_ascii;
   return s;
 }
 
@@ -601,6 +603,17 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         // An address after the address is the far end (setifdstaddr): the
         // whole word, no width.
         if (pending !== null && pending.broad === null && !pending.del) {
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
+          continue;
+        }
+        if (pending !== null && !pending.del) {
+          // A word after the address is the far end (setifdstaddr), as for
+          // `ifconfig tun0 10.0.0.1 10.0.0.2`.
           const d = inet_aton(a);
           if (d === null) {
             ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
