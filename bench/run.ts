@@ -22,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import type { job, result } from "./worker.ts";
 import { netns_bench, type netns_result } from "./netns.ts";
+import { tap_bench_probe, tap_bench_round, tap_bench_unusable } from "./wl_tap.ts";
 import { ecell, est, ratio, rstr, write_report, type fig, type run_info } from "./report.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -56,6 +57,7 @@ function usage(): never {
       `  imunes    load an IMUNES topology of 1,000 PCs (10 lanswitches, 10 routers), every PC's first ping\n` +
       `  parallel  the same workload in 1 and 2 workers\n` +
       `  netns     Linux network namespaces (needs root)\n` +
+      `  tap       a Linux namespace and a jail through tap0: RTT and echo rate (needs root, socat)\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
       `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
   );
@@ -228,6 +230,7 @@ const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000
 const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
 const LINKS: [string, string][] = [
   ["epair", "epair hop (if_transmit to the peer's ether_input)"],
+  ["vlan", "epair hop between two vlan(4)s (tag in, tag off, vlan_input)"],
   ["bridge2", "ng_bridge, 2 links, known unicast"],
   ["bridge16", "ng_bridge, 16 links, known unicast"],
   ["bridge16bc", "ng_bridge, 16 links, broadcast to 15"],
@@ -349,7 +352,7 @@ const parts: part[] = [
       for (const b of BUILDS) {
         const e = ep === undefined ? NaN : est(ep, b).point;
         for (const [kind, label] of LINKS) {
-          if (kind === "epair") continue;
+          if (kind === "epair" || kind === "vlan") continue;
           const f = c.figs.find((x) => x.id === `links/${kind}`);
           const v = f === undefined ? NaN : est(f, b).point;
           if (!Number.isFinite(e) || !Number.isFinite(v)) continue;
@@ -361,7 +364,7 @@ const parts: part[] = [
           c.p.line(`  ${line}`);
         }
       }
-      for (const kind of ["bridge2", "pipe", "pipe_queued", "epair"] as const) {
+      for (const kind of ["bridge2", "pipe", "pipe_queued", "epair", "vlan"] as const) {
         const fa = fig_of(c, "links", `links/${kind}/alloc`, `heap allocated per frame, ${kind}`, "B/frame", "lower", { metric: "alloc" });
         await measure(c, pools, BUILDS, () => ({ op: "link_alloc", args: { kind, n: Q(o, 20000, 50000) } }), 1, 1, `links: heap check ${kind}`, (b, v) => fa.samples[b].push(v.bytes), 0);
         news(c, fa);
@@ -634,6 +637,42 @@ const parts: part[] = [
         c.p.line(`  netns N=${x.N} (${x.mode}): add ${x.add_ms.toFixed(2)} ms, del ${x.del_ms.toFixed(2)} ms, ${x.kb_per_ns.toFixed(0)} KB per namespace`);
       }
       c.notes.netns = ["Linux figures are in the VIMAGE column for want of another: they are the host kernel's, not a VirtNet build's. MemAvailable is machine-wide and noisy."];
+    },
+  },
+  {
+    name: "tap",
+    title: "A Linux namespace and a jail through tap0 (real Linux TAP, socat relay)",
+    estimate: (o) => 2 * rounds_of(o) * 10,
+    async run(c) {
+      const o = c.o;
+      const why = tap_bench_unusable() ?? tap_bench_probe();
+      if (why !== null) {
+        c.p.line(`  tap: ${why}`);
+        c.notes.tap = [why];
+        return;
+      }
+      const bin = path.join(here, "..", "bin", "virtnet.mjs");
+      const n_rtt = Q(o, 300, 1000);
+      const n_flood = Q(o, 2000, 10000);
+      const fm = fig_of(c, "tap", "tap/rtt/median", `ping RTT Linux to jail through tap0 (${n_rtt} echoes, 2 ms apart): median`, "ms", "lower", { group: "tap rtt" });
+      const fp = fig_of(c, "tap", "tap/rtt/p99", "ping RTT Linux to jail through tap0: 99th percentile", "ms", "lower", { group: "tap rtt" });
+      const fr = fig_of(c, "tap", "tap/echo_rate", `flood ping Linux to jail through tap0 (${n_flood} echoes)`, "echo/s", "higher", { group: "tap rate" });
+      for (let r = 0; r < rounds_of(o); r++) {
+        const order = r % 2 === 0 ? BUILDS : [...BUILDS].reverse();
+        for (const b of order) {
+          const x = await tap_bench_round(bin, b, n_rtt, n_flood);
+          c.p.advance(10, `tap: ${b} (${r + 1}/${rounds_of(o)})`);
+          fm.samples[b].push(x.rtt_median_ms);
+          fp.samples[b].push(x.rtt_p99_ms);
+          fr.samples[b].push(x.echo_rate);
+        }
+      }
+      news(c, fm);
+      news(c, fp);
+      news(c, fr);
+      c.notes.tap = [
+        "Each round is a fresh `unshare -n` namespace and a fresh `virtnet run` of the build. Wall-clock figures: Linux's ping, socat's copies and the UDP relay on 127.0.0.1 are part of them, and so is the load of other programs. On the baseline tap0 stays in the one stack (no vnet jail).",
+      ];
     },
   },
 ];

@@ -2,7 +2,9 @@
 // (the default) each build runs in its own process, side by side.
 //
 //   npm run fuzz -- [--seed N] [--frames N] [--steps N] [--batch N]
-//                   [--only frames,chaos,exhaust,badcmd]
+//                   [--only frames,chaos,exhaust,badcmd,kernel,linux,hostif]
+//   (linux: frames from a real Linux TAP; hostif: from a host program on a
+//   mirrored interface; both root, in `unshare -n` only)
 //                   [--build vimage|vimage-debug|both]
 //                   [--replay FILE|HEX [--point JAIL:IF] [--cuts A,B,...]]
 import { spawn } from "node:child_process";
@@ -127,6 +129,8 @@ function print_summary(s: run_summary, secs: number): void {
     `${s.build} (seed ${s.seed}): ${s.frames} frames (${(s.frame_bytes / 2 ** 20).toFixed(1)} MiB, ${s.frames_denied} without mbufs), ${s.steps} chaos steps, ${s.badcmd_rows} bad command lines` +
       (s.exhaust !== null ? `, exhaustion: ${s.exhaust.enobufs}/${s.exhaust.sends} sends ENOBUFS, ${s.exhaust.denied_frames} frames without mbufs, netstat -m: ${s.exhaust.netstat_denied}` : "") +
       (s.chaos_cmds !== "" ? `\n  chaos commands that succeeded: ${s.chaos_cmds}` : "") +
+      (s.linux !== null ? (s.linux.skipped !== null ? `\n  linux: skipped (${s.linux.skipped})` : `\n  linux: ${s.linux.sent} frames written into the Linux TAP, ${s.linux.rcvd} reached the interface (${s.linux.rate}/s)`) : "") +
+      (s.hostif !== null ? (s.hostif.skipped !== null ? `\n  hostif: skipped (${s.hostif.skipped})` : `\n  hostif: ${s.hostif.sent} frames sent on a mirrored TAP, ${s.hostif.written} written onto the interface, ${s.hostif.refused} refused (${s.hostif.rate}/s)`) : "") +
       (Object.keys(s.kernel_cases).length > 0 ? `\n  kernel target cases: ${Object.entries(s.kernel_cases).map(([n, v]) => `${n} ${v}`).join(", ")}` : "") +
       `\n  ${s.exceptions} exceptions, ${s.leaks} leaks, ${s.invariant_failures} invariant failures; heap at most ${s.heap_mib} MiB; ${secs.toFixed(1)} s (${ms})\n`,
   );
@@ -148,6 +152,8 @@ async function main(): Promise<number> {
     ["exhaust", 12],
     ["badcmd", 1],
     ["kernel", 20_000],
+    ["linux", 1],
+    ["hostif", 1],
   ]);
   if (c.child) {
     // A child reports progress and its summary as JSON lines.

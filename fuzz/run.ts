@@ -15,9 +15,11 @@ import { exhaust_tunables, run_exhaust } from "./exhaust.ts";
 import { run_badcmds } from "./badcmd.ts";
 import { run_kernel_case, run_kernel_targets } from "./kernel_targets.ts";
 import { check_ifnet_vnets, check_heap, teardown } from "./invariants.ts";
+import { run_linux } from "./linux_tap.ts";
+import { run_hostif } from "./hostif.ts";
 import type { chaos_step } from "./registry.ts";
 
-export const PARTS = ["frames", "chaos", "exhaust", "badcmd", "kernel"] as const;
+export const PARTS = ["frames", "chaos", "exhaust", "badcmd", "kernel", "linux", "hostif"] as const;
 export type part = (typeof PARTS)[number];
 
 export interface run_opts {
@@ -57,6 +59,12 @@ export interface run_summary {
   ms: Record<string, number>;
   /** The largest heap seen between batches and steps (MiB). */
   heap_mib: number;
+  /** Frames from the Linux side of a tap: sent to Linux, taken by the
+   *  interface, per second; or why the part did not run. */
+  linux: { sent: number; rcvd: number; rate: number; skipped: string | null } | null;
+  /** Frames from a host program on a mirrored interface (net/bpf_hostif.ts):
+   *  sent, written onto the interface, refused, per second; or why not. */
+  hostif: { sent: number; written: number; refused: number; rate: number; skipped: string | null } | null;
 }
 
 function repro_file(o: run_opts, what: string, data: unknown): string {
@@ -75,7 +83,7 @@ function count(s: run_summary, kind: string): void {
 export async function run_build(o0: run_opts): Promise<run_summary> {
   let o = o0;
   const log = o.log ?? ((s: string) => void process.stderr.write(s));
-  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], kernel_cases: {}, exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {}, heap_mib: 0 };
+  const s: run_summary = { build: o.build, seed: o.seed, frames: 0, frame_bytes: 0, frames_denied: 0, steps: 0, chaos_cmds: "", badcmd_rows: 0, badcmd_known: [], kernel_cases: {}, exhaust: null, exceptions: 0, leaks: 0, invariant_failures: 0, failures: [], ms: {}, heap_mib: 0, linux: null, hostif: null };
   const user_progress = o.progress;
   o = { ...o, progress: (p, n) => {
     s.heap_mib = Math.max(s.heap_mib, Math.round(process.memoryUsage().heapUsed / 2 ** 20));
@@ -222,6 +230,45 @@ export async function run_build(o0: run_opts): Promise<run_summary> {
       }
     }
     s.ms.kernel = t0() - t;
+  }
+  if (o.parts.includes("linux")) {
+    const t = t0();
+    const w = await make_world(o.build, o.seed);
+    // Through a real Linux TAP: a few thousand frames, not a million.
+    const res = await run_linux(w, new rng(o.seed ^ 0x11a), Math.min(o.frames, 20_000), log);
+    s.linux = { sent: res.sent, rcvd: res.rcvd, rate: res.rate, skipped: res.skipped };
+    o.progress?.("linux", 1);
+    for (const f of res.failures) {
+      if (/exception/.test(f)) s.exceptions++;
+      else s.invariant_failures++;
+      s.failures.push(`linux: ${f}`);
+      log(`linux: ${f}\n`);
+    }
+    const td = await teardown(w);
+    if (td !== null) {
+      s.leaks++;
+      s.failures.push(`linux: ${td}`);
+    }
+    s.ms.linux = t0() - t;
+  }
+  if (o.parts.includes("hostif")) {
+    const t = t0();
+    const w = await make_world(o.build, o.seed);
+    const res = await run_hostif(w, new rng(o.seed ^ 0x40f), Math.min(o.frames, 20_000), log);
+    s.hostif = { sent: res.sent, written: res.written, refused: res.refused, rate: res.rate, skipped: res.skipped };
+    o.progress?.("hostif", 1);
+    for (const f of res.failures) {
+      if (/exception/.test(f)) s.exceptions++;
+      else s.invariant_failures++;
+      s.failures.push(`hostif: ${f}`);
+      log(`hostif: ${f}\n`);
+    }
+    const td = await teardown(w);
+    if (td !== null) {
+      s.leaks++;
+      s.failures.push(`hostif: ${td}`);
+    }
+    s.ms.hostif = t0() - t;
   }
   return s;
 }

@@ -21,23 +21,33 @@
 // That is how `virtnet run --pcap` writes its files while the run goes on,
 // with no allocation per packet.
 //
+// A descriptor may also write (bpf_write, what write(2) on /dev/bpf does):
+// the frame leaves by the interface through its if_output with the link
+// header it carries, as scapy's sendp does on FreeBSD.
+//
 // Departures: no BPF filter programs (a capture may carry a predicate over
-// the captured bytes instead), no blocking reads.
+// the captured bytes instead), no blocking reads.  A descriptor does not
+// read back a frame it is writing itself while that write is under way
+// (bd_writing): FreeBSD's would, but the one writer that reads as it
+// writes here is the host-interface mirror (net/bpf_hostif.ts), whose host
+// side has already seen the frame leave.
 
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { CRED_TO_VNET } from "../kern/kern_jail.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "./vnet.ts";
-import { m_copydata, m_length } from "../kern/uipc_mbuf.ts";
-import { M_PROMISC, type mbuf } from "../kern/mbuf.ts";
+import { m_copydata, m_devget, m_length } from "../kern/uipc_mbuf.ts";
+import { M_BCAST, M_MCAST, M_PROMISC, type mbuf } from "../kern/mbuf.ts";
+import { AF_UNSPEC, pseudo_AF_HDRCMPLT, sockaddr_generic } from "../kern/socket.ts";
+import type { sockaddr_dl } from "./if_dl.ts";
 import { microtime } from "../kern/kern_timeout.ts";
 import { wakeup } from "../kern/kern_synch.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net, kvar_of, type sysctl_req } from "../kern/sysctl.ts";
-import { EINVAL, ENXIO } from "../kern/errno.ts";
+import { EINVAL, EIO, EMSGSIZE, ENETDOWN, ENOBUFS, ENXIO } from "../kern/errno.ts";
 import { SIGIO, tsleep_catch } from "../kern/kern_sig.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { PRIV_NET_BPF, priv_check_cred } from "../kern/kern_priv.ts";
-import { ifpromisc, ifunit, set_bpf_vmove_hook, type bpf_if_ref, type ifnet } from "./if.ts";
+import { IFF_UP, RT_HAS_HEADER, ifpromisc, ifunit, set_bpf_vmove_hook, type bpf_if_ref, type ifnet, type route } from "./if.ts";
 
 // Data link types (net/dlt.h); pcap's LINKTYPE_ numbers are the same for these.
 export const DLT_NULL = 0;
@@ -116,6 +126,8 @@ export class bpf_d {
   bd_reader: bpf_stream_reader | null = null;
   bd_sbuf: Uint8Array | null = null;
   bd_sview: DataView | null = null;
+  /** Non-zero while bpf_write of this descriptor is in its if_output. */
+  bd_writing = 0;
   constructor(
     bif: bpf_if,
     /** The link type, kept after a detach so the capture can still be written. */
@@ -164,6 +176,7 @@ function bpf_detachd(d: bpf_d): void {
   }
   // A reader learns that the interface is gone (ENXIO).
   wakeup(d);
+  if (d.bd_reader !== null && d.bd_reader.br_detach !== undefined) d.bd_reader.br_detach(d);
 }
 
 /** bpfdetach(ifp): the interface goes; its listeners are cut off (a
@@ -256,6 +269,8 @@ function catchpacket_stream(d: bpf_d, r: bpf_stream_reader, hdr: Uint8Array | nu
   dv.setUint32(start + 12, pktlen, true);
   d.bd_fcount++;
   d.bd_slen = start + 16 + caplen;
+  // BIOCIMMEDIATE: the reader has each packet as soon as it is caught.
+  if (d.bd_immediate !== 0) bpf_stream_flush(d);
 }
 
 /**
@@ -306,6 +321,8 @@ function bpf_tap_common(ifp: ifnet, bp: bpf_if, hdr: Uint8Array | null, m: mbuf)
   for (let i = 0; i < bp.bif_dlist.length; i++) {
     const d = bp.bif_dlist[i];
     if (BPF_CHECK_DIRECTION(d, rcvif, ifp)) continue;
+    // What the descriptor is writing right now is not read back (see the top).
+    if (d.bd_writing !== 0 && rcvif === null) continue;
     d.bd_rcount++;
     if (!gottime) {
       const t = microtime();
@@ -345,6 +362,8 @@ export interface bpf_capture_opts {
   promisc?: boolean;
   /** BIOCIMMEDIATE. */
   immediate?: boolean;
+  /** BIOCSHDRCMPLT: written frames keep the source address they carry. */
+  hdrcmplt?: boolean;
 }
 
 /** Open a listener on ifp (open /dev/bpf + BIOCSETIF).  null when the
@@ -358,6 +377,7 @@ export function bpf_open_capture(ifp: ifnet, opts: bpf_capture_opts = {}): bpf_d
   if (opts.direction !== undefined) d.bd_direction = opts.direction;
   d.bd_pid = opts.pid ?? 0;
   d.bd_immediate = opts.immediate === true ? 1 : 0;
+  d.bd_hdrcmplt = opts.hdrcmplt === true ? 1 : 0;
   bpf_attachd(d, bp);
   // BIOCPROMISC: once per descriptor, counted by the interface.
   if (opts.promisc === true && ifpromisc(ifp, 1) === 0) d.bd_promisc = 1;
@@ -375,6 +395,9 @@ export interface bpf_stream_reader {
   /** Complete pcap records, to be consumed before returning (the bytes
    *  are overwritten afterwards). */
   br_read(d: bpf_d, records: Uint8Array): void;
+  /** The descriptor was cut off from its interface (bpfdetach, a vnet
+   *  move, or bpf_close_capture): what a reader's ENXIO tells it. */
+  br_detach?(d: bpf_d): void;
 }
 
 /** Open a listener whose records go to `reader` as they are caught instead
@@ -620,4 +643,103 @@ export async function sys_bpf_wait(p: proc, d: bpf_d, have: number, timo_ns: num
 /** BIOCGSTATS: struct bpf_stat. */
 export function sys_bpf_stats(d: bpf_d): { bs_recv: number; bs_drop: number } {
   return { bs_recv: d.bd_rcount, bs_drop: d.bd_dcount };
+}
+
+// ---------------------------------------------------------------------------
+// write(2) on /dev/bpf.
+
+const ETHER_HDR_LEN = 14;
+const ETHER_ADDR_LEN = 6;
+/** bpf_movein's sockaddr and route, kept between writes (one write at a
+ *  time: the call does not sleep). */
+const bpfw_dst = new sockaddr_generic(AF_UNSPEC);
+const bpfw_hdr = new Uint8Array(ETHER_HDR_LEN);
+const bpfw_ro: route = { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0 };
+
+/**
+ * bpf_movein: the written bytes as a packet for the descriptor's link type,
+ * with its link header copied aside for if_output.  Only DLT_EN10MB is
+ * written to (the other link types' headers are not modelled): EIO, as
+ * FreeBSD answers for an unknown link type.  Null with the errno in
+ * bpfw_error.
+ */
+function bpf_movein(d: bpf_d, ifp: ifnet, buf: Uint8Array, off: number, len: number): mbuf | null {
+  if (d.bd_dlt !== DLT_EN10MB) {
+    bpfw_error = EIO;
+    return null;
+  }
+  const hlen = ETHER_HDR_LEN;
+  if (len < hlen || len - hlen > ifp.if_mtu) {
+    bpfw_error = EMSGSIZE;
+    return null;
+  }
+  const m = m_devget(buf, off, len, null);
+  if (m === null) {
+    bpfw_error = ENOBUFS;
+    return null;
+  }
+  const b = m.m_buf;
+  const eh = m.m_data;
+  // A multicast destination: the broadcast address, or a group.
+  if ((b[eh] & 1) !== 0) {
+    const bc = ifp.if_broadcastaddr;
+    let isbc = bc !== null;
+    for (let i = 0; isbc && bc !== null && i < ETHER_ADDR_LEN; i++) if (b[eh + i] !== bc[i]) isbc = false;
+    m.m_flags |= isbc ? M_BCAST : M_MCAST;
+  }
+  // Without BIOCSHDRCMPLT the interface's own address is the source.
+  if (d.bd_hdrcmplt === 0 && ifp.if_addr !== null) b.set((ifp.if_addr.ifa_addr as sockaddr_dl).sdl_lladdr.subarray(0, ETHER_ADDR_LEN), eh + ETHER_ADDR_LEN);
+  bpfw_hdr.set(b.subarray(eh, eh + hlen));
+  return m;
+}
+let bpfw_error = 0;
+
+/**
+ * bpfwrite: `len` bytes of `buf` from `off`, a whole frame with its link
+ * header, leave by the descriptor's interface (its if_output, in its vnet,
+ * the header given in the route as FreeBSD's ro_prepend).  Returns an errno:
+ * ENXIO (no interface), ENETDOWN (it is down), EMSGSIZE (shorter than the
+ * link header or longer than the MTU allows), EIO (a link type that cannot
+ * be written), ENOBUFS; or what if_output answered.  Failed writes count in
+ * bd_wdcount, written ones in bd_wfcount.
+ */
+export function bpf_write(d: bpf_d, buf: Uint8Array, off: number, len: number): number {
+  const bp = d.bd_bif;
+  if (bp === null) {
+    d.bd_wdcount++;
+    return ENXIO;
+  }
+  const ifp = bp.bif_ifp;
+  if ((ifp.if_flags & IFF_UP) === 0) {
+    d.bd_wdcount++;
+    return ENETDOWN;
+  }
+  if (len === 0) return 0;
+  const m = bpf_movein(d, ifp, buf, off, len);
+  if (m === null) {
+    d.bd_wdcount++;
+    return bpfw_error;
+  }
+  d.bd_wfcount++;
+  bpfw_dst.sa_family = d.bd_hdrcmplt !== 0 ? pseudo_AF_HDRCMPLT : AF_UNSPEC;
+  // The header travels beside the packet: m_data moves past it, and
+  // ether_output prepends it again.
+  m.m_pkthdr.len -= ETHER_HDR_LEN;
+  m.m_len -= ETHER_HDR_LEN;
+  m.m_data += ETHER_HDR_LEN;
+  bpfw_ro.ro_prepend = bpfw_hdr;
+  bpfw_ro.ro_plen = ETHER_HDR_LEN;
+  bpfw_ro.ro_flags = RT_HAS_HEADER;
+  const saved = CURVNET_SET(ifp.if_vnet, "bpfwrite");
+  d.bd_writing++;
+  let error: number;
+  try {
+    error = ifp.if_output(ifp, m, bpfw_dst, bpfw_ro);
+  } finally {
+    d.bd_writing--;
+    bpfw_ro.ro_prepend = null;
+    CURVNET_RESTORE(saved);
+  }
+  if (error !== 0) d.bd_wdcount++;
+  return error;
 }

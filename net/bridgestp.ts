@@ -25,14 +25,14 @@
 // - taskqueue_drain in bstp_destroy becomes taskqueue_cancel: the tasks do
 //   nothing for an inactive port anyway.
 
-import { EINVAL, EPERM } from "../kern/errno.ts";
+import { EINVAL, EOPNOTSUPP, EPERM } from "../kern/errno.ts";
 import { m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { MT_DATA, type mbuf } from "../kern/mbuf.ts";
 import { m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
 import { TASK_INIT, taskqueue_cancel, taskqueue_enqueue, type task } from "../kern/subr_taskqueue.ts";
 import { callout, callout_drain, callout_init, callout_pending, callout_reset, callout_stop, hz, microtime } from "../kern/kern_timeout.ts";
-import { DECLARE_MODULE } from "../kern/kern_module.ts";
+import { DECLARE_MODULE, MOD_LOAD, MOD_UNLOAD } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { SI_ORDER_ANY, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { ETHER_ADDR_LEN, ETHER_HDR_LEN, ether_dhost, ether_shost, ether_type } from "./ethernet.ts";
@@ -149,9 +149,11 @@ export const BSTP_LINK_TIMER = BSTP_TICK_VAL * 15;
  *  addresses learnt on a port (age in seconds, 0 = flush now). */
 export type bstp_state_cb_t = (ifp: ifnet, state: number) => void;
 export type bstp_rtage_cb_t = (ifp: ifnet, age: number) => void;
-export interface bstp_cb_ops {
-  bcb_state: bstp_state_cb_t;
-  bcb_rtage: bstp_rtage_cb_t;
+export class bstp_cb_ops {
+  constructor(
+    public bcb_state: bstp_state_cb_t,
+    public bcb_rtage: bstp_rtage_cb_t,
+  ) {}
 }
 
 /** struct bstp_cbpdu: a configuration or RST BPDU as on the wire (packed),
@@ -216,7 +218,6 @@ const cbu_versionlen = 38;
 
 /** memcpy of the first `len` bytes of a bstp_cbpdu to the wire. */
 export function bstp_cbpdu_write(dv: DataView, off: number, bpdu: bstp_cbpdu, len: number): void {
-  const b = new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength);
   dv.setUint8(off + cbu_dsap, bpdu.cbu_dsap);
   dv.setUint8(off + cbu_ssap, bpdu.cbu_ssap);
   dv.setUint8(off + cbu_ctl, bpdu.cbu_ctl);
@@ -225,10 +226,10 @@ export function bstp_cbpdu_write(dv: DataView, off: number, bpdu: bstp_cbpdu, le
   dv.setUint8(off + cbu_bpdutype, bpdu.cbu_bpdutype);
   dv.setUint8(off + cbu_flags, bpdu.cbu_flags);
   dv.setUint16(off + cbu_rootpri, bpdu.cbu_rootpri);
-  b.set(bpdu.cbu_rootaddr, off + cbu_rootaddr);
+  for (let i = 0; i < 6; i++) dv.setUint8(off + cbu_rootaddr + i, bpdu.cbu_rootaddr[i]);
   dv.setUint32(off + cbu_rootpathcost, bpdu.cbu_rootpathcost);
   dv.setUint16(off + cbu_bridgepri, bpdu.cbu_bridgepri);
-  b.set(bpdu.cbu_bridgeaddr, off + cbu_bridgeaddr);
+  for (let i = 0; i < 6; i++) dv.setUint8(off + cbu_bridgeaddr + i, bpdu.cbu_bridgeaddr[i]);
   dv.setUint16(off + cbu_portid, bpdu.cbu_portid);
   dv.setUint16(off + cbu_messageage, bpdu.cbu_messageage);
   dv.setUint16(off + cbu_maxage, bpdu.cbu_maxage);
@@ -539,7 +540,8 @@ function bstp_transmit_tcn(bs: bstp_state, bp: bstp_port): void {
   const b = m.m_buf;
   const dv = m.m_dv;
   const eh = m.m_data;
-  b.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), eh + ether_shost);
+  const lla = IF_LLADDR(ifp);
+  for (let i = 0; i < ETHER_ADDR_LEN; i++) b[eh + ether_shost + i] = lla[i];
   b.set(bstp_etheraddr, eh + ether_dhost);
   dv.setUint16(eh + ether_type, BSTP_TBPDU_LEN);
 
@@ -619,7 +621,8 @@ function bstp_send_bpdu(_bs: bstp_state, bp: bstp_port, bpdu: bstp_cbpdu): void 
   bpdu.cbu_ctl = LLC_UI;
   bpdu.cbu_protoid = BSTP_PROTO_ID;
 
-  b.set(IF_LLADDR(ifp).subarray(0, ETHER_ADDR_LEN), eh + ether_shost);
+  const lla = IF_LLADDR(ifp);
+  for (let i = 0; i < ETHER_ADDR_LEN; i++) b[eh + ether_shost + i] = lla[i];
   b.set(bstp_etheraddr, eh + ether_dhost);
 
   switch (bpdu.cbu_bpdutype) {
@@ -1934,19 +1937,21 @@ export function bstp_reinit(bs: bstp_state): void {
 
 function bstp_modevent(_mod: unknown, type: number, _arg: unknown): number {
   switch (type) {
-    case 0: // MOD_LOAD
+    case MOD_LOAD:
       bstp_list.length = 0;
       break;
-    case 1: // MOD_UNLOAD
+    case MOD_UNLOAD:
       break;
     default:
-      return 45; // EOPNOTSUPP
+      return EOPNOTSUPP;
   }
   return 0;
 }
 
-DECLARE_MODULE({ name: "bridgestp", evhand: bstp_modevent, priv: null }, SI_SUB_PSEUDO, SI_ORDER_ANY, "bridgestp.ko");
-MODULE_VERSION("bridgestp", 1, "bridgestp.ko");
+// Linked into the kernel, as if_bridge is here (FreeBSD builds both as
+// modules, if_bridge.ko depending on bridgestp.ko).
+DECLARE_MODULE({ name: "bridgestp", evhand: bstp_modevent, priv: null }, SI_SUB_PSEUDO, SI_ORDER_ANY);
+MODULE_VERSION("bridgestp", 1);
 
 /** A new bridge: default parameters, RSTP, the callbacks. */
 export function bstp_attach(bs: bstp_state, cb: bstp_cb_ops): void {

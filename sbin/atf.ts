@@ -14,11 +14,25 @@
 // (and ../../common/vnet.subr, for deeper trees) is ours.  The library and
 // vnet.subr here are written from the documented behaviour of atf-sh(3),
 // atf-check(1) and FreeBSD's vnet.subr; no FreeBSD code is part of VirtNet.
+//
+// Host tools on simulated interfaces: when it can (root, unshare(1), socat,
+// /dev/net/tun), the runner re-runs itself inside a throw-away network
+// namespace (`unshare -n`, lo up, IPv6 off), where the kernel mirrors
+// vnet0's interfaces as Linux TAPs of the same names (`virtnet kernel
+// --host-ifaces`, net/bpf_hostif.ts): the scapy helpers of FreeBSD's tests
+// (sender.py, pft_ping.py, redirect.py) send and sniff on epair0a as on
+// FreeBSD, and nothing reaches the host's own network.  Otherwise it runs
+// as before, and cases that require scapy are skipped with the reason.
+// FreeBSD's helpers start with `#!/usr/bin/env python3` (or python): when
+// the python3 on PATH cannot import scapy and /usr/bin/python3 can, the
+// scripts get a directory first on PATH where python3 and python are
+// /usr/bin/python3.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { host_tool, hostif_linux_usable } from "../net/bpf_hostif.ts";
 import { virtnet_kernel_listen, type kernel_daemon } from "./virtnet_kernel.ts";
 import { virtnet_write_shims } from "./virtnet_shims.ts";
 import { sys_modfind } from "../kern/kern_module.ts";
@@ -550,6 +564,9 @@ export interface atf_options {
   keep: boolean;
   /** Configuration variables (atf_config_get). */
   config: Map<string, string>;
+  /** Mirror vnet0's interfaces as host TAPs (only inside a network
+   *  namespace of the run's own); when false, why not. */
+  host_ifaces: true | string;
   stdout: sh_io;
   stderr: sh_io;
 }
@@ -749,7 +766,7 @@ function parse_list(text: string): Map<string, string>[] {
 }
 
 /** kyua's requirement checks: a reason to skip, or null. */
-function check_requirements(md: Map<string, string>, env: NodeJS.ProcessEnv, config: Map<string, string>): string | null {
+function check_requirements(md: Map<string, string>, env: NodeJS.ProcessEnv, config: Map<string, string>, host_ifaces: true | string): string | null {
   const words = (k: string) => (md.get(k) ?? "").split(/\s+/).filter((w) => w !== "");
   const user = md.get("require.user");
   if (user === "unprivileged") return "Requires an unprivileged user and the unprivileged-user configuration variable is not set";
@@ -760,6 +777,8 @@ function check_requirements(md: Map<string, string>, env: NodeJS.ProcessEnv, con
   for (const c of words("require.config")) if (!config.has(c)) return `Required configuration property '${c}' not defined`;
   for (const f of words("require.files")) if (!fs.existsSync(f)) return `Required file '${f}' not found`;
   for (const p of words("require.progs")) {
+    // scapy reaches the simulated interfaces only through their host TAPs.
+    if (p === "scapy" && host_ifaces !== true) return `Required program 'scapy' cannot reach the simulated interfaces: ${host_ifaces}`;
     if (p.startsWith("/")) {
       if (!is_executable(p)) return `Required program '${p}' not found`;
     } else if (!(env.PATH ?? "").split(":").some((d) => d !== "" && is_executable(path.join(d, p)))) return `Required program '${p}' not found in PATH`;
@@ -796,9 +815,10 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
   for (const sig of signals) process.on(sig, interrupted);
   try {
     const socket = path.join(tmp, "kernel.sock");
-    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s) });
+    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s), host_ifaces: o.host_ifaces === true });
     const bindir = path.join(tmp, "bin");
     virtnet_write_shims(bindir, { socket });
+    const pydir = atf_python_dir(tmp);
     const lib = path.join(tmp, "atf.subr");
     fs.writeFileSync(lib, ATF_SH_LIBRARY);
     const mscript = mirror_tree(tmp, script);
@@ -808,7 +828,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
     delete base.NODE_OPTIONS;
     for (const k of Object.keys(base)) if (k.startsWith("VIRTNET_ATF_CFG_")) delete base[k];
     Object.assign(base, {
-      PATH: `${bindir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+      PATH: `${bindir}:${pydir !== null ? `${pydir}:` : ""}${process.env.PATH ?? "/usr/bin:/bin"}`,
       VIRTNET_SOCKET: socket,
       VIRTNET_ATF_LIB: lib,
       VIRTNET_HOST_SH: ATF_SHELL,
@@ -858,7 +878,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
 }
 
 async function run_case(mscript: string, ident: string, md: Map<string, string>, tmp: string, base: NodeJS.ProcessEnv, o: atf_options): Promise<atf_case_result> {
-  const skip = check_requirements(md, base, o.config);
+  const skip = check_requirements(md, base, o.config, o.host_ifaces);
   if (skip !== null) return { ident, result: "skipped", reason: skip, stdout: "", stderr: "" };
   const work = path.join(tmp, "work", ident);
   fs.mkdirSync(work, { recursive: true });
@@ -907,13 +927,90 @@ async function run_case(mscript: string, ident: string, md: Map<string, string>,
   return { ident, result, reason, stdout, stderr };
 }
 
-const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
+const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--no-host-ifaces] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
+
+/** Does this python import scapy? */
+function python_has_scapy(python: string, env: NodeJS.ProcessEnv): boolean {
+  const r = spawnSync(python, ["-c", "import scapy"], { env, stdio: "ignore", timeout: 30000 });
+  return r.status === 0;
+}
+
+/** The system python with scapy, for FreeBSD's `#!/usr/bin/env python3`
+ *  helpers, when the python3 first on PATH (a pyenv build) lacks it. */
+const SYSTEM_PYTHON = "/usr/bin/python3";
+
+/** A directory to put first on PATH whose python3 and python import scapy,
+ *  or null when the default python3 does (or none does). */
+function atf_python_dir(tmp: string): string | null {
+  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1" };
+  const def = host_tool("python3");
+  if (def !== null && python_has_scapy(def, env)) return null;
+  if (def === SYSTEM_PYTHON || !is_executable(SYSTEM_PYTHON) || !python_has_scapy(SYSTEM_PYTHON, env)) return null;
+  const dir = path.join(tmp, "python");
+  fs.mkdirSync(dir, { recursive: true });
+  for (const n of ["python3", "python"]) fs.symlinkSync(SYSTEM_PYTHON, path.join(dir, n));
+  return dir;
+}
+
+/** Set on the runner re-run inside its own network namespace. */
+const ATF_NETNS_ENV = "VIRTNET_ATF_NETNS";
+
+/**
+ * Can the runner mirror interfaces in a network namespace of its own?
+ * true, or why not.  A trial `unshare -n true` tells a container that
+ * forbids namespaces from one that allows them.
+ */
+function atf_netns_possible(): true | string {
+  const why = hostif_linux_usable();
+  if (why !== null) return why;
+  const unshare = host_tool("unshare");
+  if (unshare === null) return "unshare not found on PATH";
+  const r = spawnSync(unshare, ["-n", "true"], { stdio: "ignore", timeout: 30000 });
+  if (r.status !== 0) return "unshare -n is not permitted here";
+  return true;
+}
+
+/** Inside the throw-away namespace: loopback up, and no IPv6 of Linux's
+ *  own on the TAPs to come (no DAD, MLD, router solicitations). */
+function atf_netns_setup(): string | null {
+  const r = spawnSync("ip", ["link", "set", "lo", "up"], { encoding: "utf8", timeout: 30000 });
+  if (r.status !== 0) return `ip link set lo up: ${(r.stderr ?? "").trim()}`;
+  for (const k of ["all", "default"]) {
+    try {
+      fs.writeFileSync(`/proc/sys/net/ipv6/conf/${k}/disable_ipv6`, "1");
+    } catch {
+      /* a kernel without IPv6 */
+    }
+  }
+  return null;
+}
+
+/** Run this same command again under `unshare -n`; its exit status. */
+function atf_netns_rerun(argv: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn("unshare", ["-n", "--", process.execPath, ...process.execArgv, process.argv[1], "atf-run", ...argv], {
+      stdio: "inherit",
+      env: { ...process.env, [ATF_NETNS_ENV]: "1" },
+    });
+    // An interrupt reaches the child's whole tree through the terminal;
+    // a kill of this process alone is passed on.
+    const pass = (sig: NodeJS.Signals) => child.kill(sig);
+    const sigs = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    for (const sig of sigs) process.on(sig, pass);
+    child.on("exit", (code, sig) => {
+      for (const s of sigs) process.off(s, pass);
+      resolve(code ?? 128 + (sig !== null ? (os.constants.signals[sig] ?? 15) : 15));
+    });
+    child.on("error", () => resolve(70));
+  });
+}
 
 /** `virtnet atf-run`: exit status 0 if no case failed, 1 otherwise. */
 export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
   // The kernel is a private, throw-away one: tests that change its global
   // sysctls may run (kyua asks for this to be configured).
-  const o: atf_options = { seed: 0, verbose: false, keep: false, config: new Map([["allow_sysctl_side_effects", "1"]]), stdout, stderr };
+  const o: atf_options = { seed: 0, verbose: false, keep: false, config: new Map([["allow_sysctl_side_effects", "1"]]), host_ifaces: "", stdout, stderr };
+  let want_host_ifaces = true;
   let script: string | null = null;
   const wanted: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -921,6 +1018,7 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
     if (script === null && a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) o.seed = Number(argv[++i]);
     else if (script === null && a === "-v") o.verbose = true;
     else if (script === null && a === "--keep") o.keep = true;
+    else if (script === null && a === "--no-host-ifaces") want_host_ifaces = false;
     else if (script === null && a === "--var" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
       const kv = argv[++i];
       o.config.set(kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1));
@@ -933,6 +1031,16 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
   if (script === null) {
     stderr.write(ATF_USAGE);
     return 64;
+  }
+  if (!want_host_ifaces) o.host_ifaces = "the runner was asked not to mirror them (--no-host-ifaces)";
+  else if (process.env[ATF_NETNS_ENV] === "1") {
+    const e = atf_netns_setup();
+    o.host_ifaces = e === null ? true : e;
+  } else {
+    const can = atf_netns_possible();
+    // The command line this process runs from is needed to run it again.
+    if (can === true && process.argv[2] === "atf-run") return atf_netns_rerun(argv);
+    o.host_ifaces = can === true ? "not run from the virtnet command" : can;
   }
   const r = await virtnet_atf_run(script, wanted, o);
   if (typeof r === "string") {

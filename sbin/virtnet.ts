@@ -281,6 +281,13 @@ const KERNEL_HELP =
   "  --seed N       the seed of the kernel's random numbers (default 0)\n" +
   "  --pcap DIR     capture every interface of every vnet while it runs, as\n" +
   "                 `virtnet run --pcap` does\n" +
+  "  --host-ifaces  mirror every Ethernet interface of vnet0 as a Linux TAP of\n" +
+  "                 the same name in this network namespace, as bpf(4) is for a\n" +
+  "                 host program: what the interface sends or receives appears\n" +
+  "                 there, and a frame a host program (scapy, tcpdump) sends\n" +
+  "                 there leaves by the interface.  Needs root (CAP_NET_ADMIN),\n" +
+  "                 /dev/net/tun and socat; run it in a network namespace of its\n" +
+  "                 own (unshare -n) to keep the host's network out of it\n" +
   "A command frame larger than 1 MiB, a standard input larger than 16 MiB,\n" +
   "or a malformed frame drops that client, with one line on stderr.\n";
 

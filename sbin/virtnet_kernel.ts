@@ -31,7 +31,12 @@
 // it should not, is dropped at once with one line in the log, and nothing
 // it sent afterwards is read.  Dropping a client is its going away: what it
 // was running is killed.  With --pcap, every interface of every vnet is
-// captured while the daemon runs (sbin/virtnet_pcap.ts).
+// captured while the daemon runs (sbin/virtnet_pcap.ts).  With
+// --host-ifaces, every Ethernet interface of vnet0 is mirrored as a Linux
+// TAP of the same name in the daemon's network namespace, as bpf(4) is for
+// a host program on FreeBSD (net/bpf_hostif.ts); a command is answered only
+// once the host has caught up with what it changed (a TAP created, renamed
+// or gone).
 
 import net from "node:net";
 import fs from "node:fs";
@@ -46,6 +51,8 @@ import { strerror } from "../kern/errno.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import type { sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
+import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
+import type { linux_tap } from "../net/linux_tap.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
 export function virtnet_default_socket(): string {
@@ -249,6 +256,7 @@ class session {
   constructor(
     private readonly sock: net.Socket,
     private readonly log: (s: string) => void,
+    private readonly hostifs: hostif_mirror<linux_tap> | null,
   ) {
     sock.on("data", (d: Buffer) => {
       if (this.dropped) return;
@@ -411,6 +419,9 @@ class session {
       fg_leave(req.background);
       proc_exit(root);
     }
+    // The host devices the command created, renamed or destroyed are in
+    // place before the script's next command looks for them.
+    if (this.hostifs !== null) await this.hostifs.settle();
     this.send(FRAME_EXIT, JSON.stringify({ status }));
     this.flush();
     if (!this.sock.destroyed) this.sock.end();
@@ -503,6 +514,8 @@ export interface kernel_options {
   /** Capture every interface of every vnet into this directory (see
    *  sbin/virtnet_pcap.ts); null or absent: no captures. */
   pcapdir?: string | null;
+  /** Mirror vnet0's Ethernet interfaces as Linux TAPs (net/bpf_hostif.ts). */
+  host_ifaces?: boolean;
 }
 
 /** Is something answering on that socket path? */
@@ -524,9 +537,15 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
     if (await socket_alive(opts.socket)) throw new Error(`${opts.socket}: a kernel is already listening there`);
     fs.unlinkSync(opts.socket);
   }
+  if (opts.host_ifaces === true) {
+    const why = hostif_linux_usable() ?? hostif_lo_up();
+    if (why !== null) throw new Error(`--host-ifaces: ${why}`);
+  }
   const spool = opts.pcapdir !== undefined && opts.pcapdir !== null ? new pcap_spool(opts.pcapdir, log) : null;
   spool?.start();
   kern_boot({ seed: opts.seed });
+  const hostifs = opts.host_ifaces === true ? new hostif_mirror(hostif_linux_ops(), log) : null;
+  hostifs?.start();
   pace_vns = nanouptime_ns();
   pace_rms = performance.now();
   sched_set_external(true, clock_limit);
@@ -534,7 +553,7 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   const server = net.createServer((sock) => {
     sessions.add(sock);
     sock.on("close", () => sessions.delete(sock));
-    new session(sock, log);
+    new session(sock, log, hostifs);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -552,7 +571,9 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
       closing = new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sessions) s.destroy();
-      }).then(() => {
+      }).then(async () => {
+        hostifs?.stop();
+        await hostifs?.settle();
         spool?.close();
         try {
           fs.unlinkSync(opts.socket);
@@ -565,18 +586,20 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   };
 }
 
-export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR]\n";
+export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR] [--host-ifaces]\n";
 
 /** `virtnet kernel`: serve until SIGINT or SIGTERM. */
 export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
   let socket = process.env.VIRTNET_SOCKET ?? virtnet_default_socket();
   let seed = 0;
   let pcapdir: string | null = null;
+  let host_ifaces = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
     else if (a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) seed = Number(argv[++i]);
     else if (a === "--pcap" && (argv[i + 1] ?? "") !== "") pcapdir = argv[++i];
+    else if (a === "--host-ifaces") host_ifaces = true;
     else {
       stderr.write(KERNEL_USAGE);
       return 64;
@@ -584,12 +607,14 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
   }
   let d: kernel_daemon;
   try {
-    d = await virtnet_kernel_listen({ socket, seed, pcapdir, log: (s) => stderr.write(s) });
+    d = await virtnet_kernel_listen({ socket, seed, pcapdir, host_ifaces, log: (s) => stderr.write(s) });
   } catch (e) {
     stderr.write(`virtnet: ${e instanceof Error ? e.message : String(e)}\n`);
     return 69;
   }
-  stdout.write(`virtnet kernel: listening on ${socket} (seed ${seed})${pcapdir !== null ? `, capturing into ${pcapdir}` : ""}\n`);
+  stdout.write(
+    `virtnet kernel: listening on ${socket} (seed ${seed})${pcapdir !== null ? `, capturing into ${pcapdir}` : ""}${host_ifaces ? ", vnet0's interfaces mirrored as host TAPs" : ""}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off("SIGINT", stop);

@@ -6,9 +6,9 @@
 //   - kernel target "bridgestp.input": such frames handed straight to
 //     bstp_input on a port of a spanning tree, between steps that move
 //     time on and change its parameters as ifconfig would.  The tree is two
-//     bridges in vnet0 joined by two epairs (a loop), made with bstp_attach
-//     and friends, and a stand-in for if_bridge's input that passes frames
-//     to 01:80:c2:00:00:00 to bstp_input.  After each case: no exception,
+//     if_bridge(4) bridges in vnet0 joined by two epairs (a loop), STP on
+//     every member; frames go in through the members' if_input, so
+//     ether_input and bridge_input see them first.  After each case: no exception,
 //     no mbuf left over, every port in a state and role that exist, and the
 //     root no worse than the bridge itself.
 import { register_frame_target, register_kernel_target } from "../registry.ts";
@@ -101,59 +101,68 @@ register_frame_target({
 
 interface tree {
   bridges: bstp_state[];
-  /** Every port, with its interface. */
-  ports: { bp: bstp_port; ifp: ifnet }[];
+  /** Every port, with its interface and name (checked before each case:
+   *  another target may have destroyed what the tree was made of). */
+  ports: { bp: bstp_port; ifp: ifnet; name: string }[];
 }
 
 const trees = new WeakMap<world, tree>();
 
+/** Two bridges in vnet0, each with STP on two members, the members joined
+ *  pairwise by epairs: made with the ioctls ifconfig uses. */
 function make_tree(w: world): tree {
   const k = w.k;
   return k.vnet_run(k.vnet0, "fuzz", () => {
-    const mk = (): string => {
-      const ifr = { ifr_name: "epair" };
-      if (k.ifioctl(k.cred0, k.SIOCIFCREATE2, ifr) !== 0) throw new Error("fuzz: epair create");
+    const create = (what: string): string => {
+      const ifr = { ifr_name: what };
+      if (k.ifioctl(k.cred0, k.SIOCIFCREATE2, ifr) !== 0) throw new Error(`fuzz: ${what} create`);
       return ifr.ifr_name;
     };
-    const e1 = mk();
-    const e2 = mk();
-    const sides = [e1, e1.replace(/a$/, "b"), e2, e2.replace(/a$/, "b")];
-    for (const n of sides) {
+    const up = (n: string): void => {
       const ifr = { ifr_name: n, ifr_flags: 0 };
       k.ifioctl(k.cred0, k.SIOCGIFFLAGS, ifr);
       ifr.ifr_flags |= k.IFF_UP;
       k.ifioctl(k.cred0, k.SIOCSIFFLAGS, ifr);
-    }
+    };
+    const drv = (br: string, cmd: number, req: InstanceType<Kernel["ifbreq"]>, set: boolean): void => {
+      const e = k.ifioctl(k.cred0, set ? k.SIOCSDRVSPEC : k.SIOCGDRVSPEC, { ifd_name: br, ifd_cmd: cmd, ifd_len: k.SIZEOF_IFBREQ, ifd_data: req });
+      if (e !== 0) throw new Error(`fuzz: bridge ioctl ${cmd} on ${br}: ${e}`);
+    };
+    const e1 = create("epair");
+    const e2 = create("epair");
+    const sides = [e1, e1.replace(/a$/, "b"), e2, e2.replace(/a$/, "b")];
+    for (const n of sides) up(n);
     const t: tree = { bridges: [], ports: [] };
-    const members = [
+    for (const members of [
       [sides[0], sides[2]],
       [sides[1], sides[3]],
-    ];
-    for (const names of members) {
-      const bs = new k.bstp_state();
-      const softc = { bridge: t.bridges.length };
-      k.bstp_attach(bs, { bcb_state: () => undefined, bcb_rtage: () => undefined });
-      for (const n of names) {
-        const ifp = k.ifunit(n);
-        if (ifp === null) throw new Error(`fuzz: no ${n}`);
-        ifp.if_bridge = softc;
-        const bp = new k.bstp_port();
-        k.bstp_create(bs, bp, ifp);
-        ifp.if_input = (rifp: ifnet, m) => {
-          let stp = m.m_len >= 14;
-          for (let i = 0; stp && i < 6; i++) stp = m.m_buf[m.m_data + i] === STP_GROUP[i];
-          if (stp) k.bstp_input(bp, rifp, m);
-          else k.m_freem(m);
-        };
-        if (k.bstp_enable(bp) !== 0) throw new Error("fuzz: bstp_enable");
-        t.ports.push({ bp, ifp });
+    ]) {
+      const br = create("bridge");
+      for (const n of members) {
+        const req = new k.ifbreq();
+        req.ifbr_ifsname = n;
+        drv(br, k.BRDGADD, req, true);
+        drv(br, k.BRDGGIFFLGS, req, false);
+        req.ifbr_ifsflags |= k.IFBIF_STP;
+        drv(br, k.BRDGSIFFLGS, req, true);
       }
-      k.bstp_init(bs);
+      up(br);
+      const bifp = k.ifunit(br);
+      if (bifp === null) throw new Error(`fuzz: no ${br}`);
+      const bs = (bifp.if_softc as InstanceType<Kernel["bridge_softc"]>).sc_stp;
       t.bridges.push(bs);
+      for (const bp of bs.bs_bplist) {
+        const ifp = bp.bp_ifp as ifnet;
+        t.ports.push({ bp, ifp, name: ifp.if_xname });
+      }
     }
     k.kern_advance_ns(5e9);
     return t;
   });
+}
+
+function tree_intact(k: Kernel, t: tree): boolean {
+  return k.vnet_run(k.vnet0, "fuzz", () => t.ports.every((p) => p.bp.bp_active === 1 && k.ifunit(p.name) === p.ifp));
 }
 
 function check_tree(k: Kernel, t: tree): string | null {
@@ -178,7 +187,7 @@ register_kernel_target({
   run(w, r, note) {
     const k = w.k;
     let t = trees.get(w);
-    if (t === undefined) {
+    if (t === undefined || !tree_intact(k, t)) {
       t = make_tree(w);
       trees.set(w, t);
     }
@@ -218,16 +227,12 @@ register_kernel_target({
           }
           default: {
             const f = hostile_bpdu(r, r.bytes(6));
-            what.push(`bstp_input ${ifp.if_xname} ${Buffer.from(f).toString("hex")}`);
+            what.push(`if_input ${ifp.if_xname} ${Buffer.from(f).toString("hex")}`);
             note(what.join("; "));
+            // as the driver hands it up: ether_input, bridge_input, bstp_input
             const m = k.m_devget(f, 0, f.length, ifp);
             if (m === null) break;
-            if (f.length < 14) {
-              // if_bridge never hands over less than an Ethernet header.
-              k.m_freem(m);
-              break;
-            }
-            k.bstp_input(bp, ifp, m);
+            ifp.if_input(ifp, m);
           }
         }
         const bad = check_tree(k, tr);

@@ -8,6 +8,7 @@
 import test from "ava";
 import fc from "fast-check";
 import { loadKernel, type Kernel } from "../helpers/builds.ts";
+import { needs } from "../helpers/tools.ts";
 import { ifconfig_create, ifconfig_up, ifconfig_vnet, ifp_in, inv, mkpkt, vnet_jail, type ifnet, type vnet } from "./link_helpers.ts";
 import type { bstp_cbpdu, bstp_port, bstp_state } from "../../net/bridgestp.ts";
 
@@ -298,6 +299,23 @@ test("vimage: a triangle of RSTP bridges converges to one root and one discardin
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+for (const build of ["vimage", "novimage"] as const) {
+  test(`${build}: two bridges in one stack joined by two epairs settle with one port discarding`, async (t) => {
+    const k = await loadKernel(build);
+    const v = k.vnet0;
+    const e0 = ifconfig_create(k, v, "epair").name;
+    const e1 = ifconfig_create(k, v, "epair").name;
+    const ends = [e0, e0.replace(/a$/, "b"), e1, e1.replace(/a$/, "b")];
+    for (const n of ends) ifconfig_up(k, v, n);
+    const brs = [mkbridge(k, "A", v, [ends[0], ends[2]]), mkbridge(k, "B", v, [ends[1], ends[3]])];
+    t.true(time_to_converge(k, brs) < 10);
+    t.is(blocked(k, brs).length, 1);
+    t.is(brs[0].bs.bs_root_pv.pv_root_id, brs[1].bs.bs_root_pv.pv_root_id);
+    teardown(k, brs);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
 test("vimage: legacy STP converges too, but only after listening/learning through two forward delays", async (t) => {
   const k = await loadKernel("vimage");
   const rstp = mktriangle(k);
@@ -306,7 +324,12 @@ test("vimage: legacy STP converges too, but only after listening/learning throug
 
   const k2 = await loadKernel("vimage");
   const stp = mktriangle(k2, { proto: k2.BSTP_PROTO_STP });
+  for (const b of stp.brs) b.rtage.length = 0;
   const t_stp = time_to_converge(k2, stp.brs);
+  // Ports that came to forward were a topology change: in legacy STP the
+  // bridges age their tables in the forward delay (15 s), not at once.
+  const ages = new Set(stp.brs.flatMap((b) => b.rtage.map(([, age]) => age)));
+  t.deepEqual([...ages], [15]);
   t.log(`RSTP ${t_rstp}s, STP ${t_stp}s`);
   t.true(t_stp >= 30 && t_stp < 60, `STP converged in ${t_stp}s`);
   t.true(t_rstp < t_stp, `RSTP ${t_rstp}s, STP ${t_stp}s`);
@@ -616,4 +639,351 @@ test("vimage: an edge port alone on its link forwards after the edge delay, send
   t.true(sent.length - n0 >= 9 && sent.length - n0 <= 11, `${sent.length - n0} BPDUs in 20 s`);
   teardown(k, [br]);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// ---------------------------------------------------------------------------
+// On the wire: tshark's stp dissector reads what was sent.
+
+needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with the fields the ports sent", async (t) => {
+  const { execFileSync } = await import("node:child_process");
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-stp-"));
+  const tshark = (f: string, ...fields: string[]) =>
+    execFileSync("tshark", ["-r", f, "-Y", "stp", "-T", "fields", "-E", "separator=,", ...fields.flatMap((x) => ["-e", x])], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .trim()
+      .split("\n");
+
+  // RSTP: configuration BPDUs of version 2.
+  const k = await loadKernel("vimage", 3);
+  const { brs } = mktriangle(k);
+  const caps = allports(brs).map((bp) => ({ bp, cap: k.bpf_open_capture(bp.bp_ifp as ifnet) }));
+  t.true(time_to_converge(k, brs) < 10);
+  k.kern_advance_ns(10 * SEC);
+  const root = lowest_id(brs);
+  const hw = (id: bigint) => (id & 0xffffffffffffn).toString(16).padStart(12, "0").replace(/(..)(?!$)/g, "$1:");
+  for (const [i, { bp, cap }] of caps.entries()) {
+    if (cap === null) return t.fail("no tap");
+    const f = path.join(dir, `rstp${i}.pcap`);
+    fs.writeFileSync(f, k.pcap_file(cap));
+    k.bpf_close_capture(cap);
+    const ifp = bp.bp_ifp as ifnet;
+    const mine = hw(BigInt("0x" + Buffer.from(k.IF_LLADDR(ifp)).toString("hex")));
+    const lines = tshark(f, "eth.src", "eth.dst", "llc.dsap", "stp.protocol", "stp.version", "stp.type", "stp.root.prio", "stp.root.hw", "stp.root.cost", "stp.bridge.prio", "stp.bridge.hw", "stp.port", "stp.msg_age", "stp.max_age", "stp.hello", "stp.forward", "stp.flags.port_role", "stp.flags.forwarding", "stp.version_1_length");
+    // what this port sent last: a designated port sends every hello time,
+    // the others when they have news (a role or an agreement)
+    const sent = lines.filter((l) => l.startsWith(mine));
+    t.true(sent.length >= (bp.bp_role === k.BSTP_ROLE_DESIGNATED ? 5 : 1), `${ifp.if_xname} sent ${sent.length}`);
+    const role = { [k.BSTP_ROLE_ROOT]: "2", [k.BSTP_ROLE_DESIGNATED]: "3", [k.BSTP_ROLE_ALTERNATE]: "1", [k.BSTP_ROLE_BACKUP]: "1" }[bp.bp_role];
+    const br = brs.find((b) => [...b.ports.values()].includes(bp)) as minibridge;
+    t.is(
+      sent[sent.length - 1],
+      [
+        mine,
+        "01:80:c2:00:00:00",
+        "0x42",
+        "0x0000",
+        "2",
+        "0x02",
+        String(Number(root >> 48n)),
+        hw(root),
+        String(br.bs.bs_root_pv.pv_cost),
+        String(Number(br.bs.bs_bridge_pv.pv_dbridge_id >> 48n)),
+        hw(br.bs.bs_bridge_pv.pv_dbridge_id),
+        "0x" + bp.bp_port_id.toString(16).padStart(4, "0"),
+        String(bp.bp_desg_msg_age / 256),
+        "20",
+        "2",
+        "15",
+        role,
+        bp.bp_state === k.BSTP_IFSTATE_FORWARDING ? "1" : "0",
+        "0",
+      ].join(","),
+      ifp.if_xname,
+    );
+  }
+  teardown(k, brs);
+
+  // Legacy STP: configuration BPDUs of version 0, and topology change
+  // notifications from the root ports when the tree settles.
+  const k2 = await loadKernel("vimage", 3);
+  const stp = mktriangle(k2, { proto: k2.BSTP_PROTO_STP });
+  const caps2 = allports(stp.brs).map((bp) => k2.bpf_open_capture(bp.bp_ifp as ifnet));
+  t.true(time_to_converge(k2, stp.brs) < 60);
+  k2.kern_advance_ns(10 * SEC);
+  const types = new Set<string>();
+  for (const [i, cap] of caps2.entries()) {
+    if (cap === null) return t.fail("no tap");
+    const f = path.join(dir, `stp${i}.pcap`);
+    fs.writeFileSync(f, k2.pcap_file(cap));
+    k2.bpf_close_capture(cap);
+    for (const l of tshark(f, "stp.version", "stp.type", "frame.len", "llc.control")) types.add(l);
+  }
+  t.deepEqual([...types].sort(), ["0,0x00,52,0x0003", "0,0x80,21,0x0003"]);
+  teardown(k2, stp.brs);
+  fs.rmSync(dir, { recursive: true });
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  t.deepEqual(k2.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// ---------------------------------------------------------------------------
+// With if_bridge: three bridges in three vnet jails, joined in a loop by
+// epairs, configured with ifconfig as a user would.
+
+interface shell {
+  k: Kernel;
+  sh(src: string): Promise<string>;
+}
+
+async function shell(seed = 0): Promise<shell> {
+  const k = await loadKernel("vimage", seed);
+  const root = k.proc_create(k.cred0, "t");
+  const env = new Map<string, string>([["PATH", "/sbin:/bin:/usr/sbin:/usr/bin"]]);
+  const sh = async (src: string): Promise<string> => {
+    let out = "";
+    let err = "";
+    const status = await k.exec_prog(root, ["sh", "-e", "-c", src], {
+      stdin: "",
+      stdout: { write: (s: string) => void (out += s) },
+      stderr: { write: (s: string) => void (err += s) },
+      env,
+    });
+    if (status !== 0) throw new Error(`sh exited ${status}: ${src}\n${out}${err}`);
+    return out;
+  };
+  return { k, sh };
+}
+
+const JAILS = ["ja", "jb", "jc"];
+const BRIDGES = ["bridge0", "bridge1", "bridge2"];
+
+/** ja-jb over epair0, jb-jc over epair1, jc-ja over epair2; a bridge with
+ *  STP on both members in each jail, with 192.0.2.1-3/24. */
+function triangle_script(proto = "rstp"): string {
+  return `
+for j in ja jb jc; do jail -c name=$j vnet persist >/dev/null; done
+ifconfig epair0 create >/dev/null; ifconfig epair1 create >/dev/null; ifconfig epair2 create >/dev/null
+ifconfig epair0a vnet ja; ifconfig epair0b vnet jb
+ifconfig epair1a vnet jb; ifconfig epair1b vnet jc
+ifconfig epair2a vnet jc; ifconfig epair2b vnet ja
+jexec ja ifconfig epair0a up; jexec ja ifconfig epair2b up
+jexec jb ifconfig epair0b up; jexec jb ifconfig epair1a up
+jexec jc ifconfig epair1b up; jexec jc ifconfig epair2a up
+jexec ja ifconfig bridge0 create >/dev/null
+jexec jb ifconfig bridge1 create >/dev/null
+jexec jc ifconfig bridge2 create >/dev/null
+jexec ja ifconfig bridge0 proto ${proto} addm epair0a addm epair2b stp epair0a stp epair2b 192.0.2.1/24 up
+jexec jb ifconfig bridge1 proto ${proto} addm epair0b addm epair1a stp epair0b stp epair1a 192.0.2.2/24 up
+jexec jc ifconfig bridge2 proto ${proto} addm epair1b addm epair2a stp epair1b stp epair2a 192.0.2.3/24 up
+`;
+}
+
+interface port_view {
+  name: string;
+  role: string;
+  state: string;
+}
+interface bridge_view {
+  id: string;
+  root: string;
+  ports: port_view[];
+}
+
+/** What `ifconfig bridgeN` says of the tree. */
+function parse_bridge(out: string): bridge_view {
+  const id = /\tid ([0-9a-f:]{17}) priority (\d+)/.exec(out);
+  const root = /\troot id ([0-9a-f:]{17}) priority (\d+)/.exec(out);
+  const ports: port_view[] = [];
+  for (const m of out.matchAll(/\tmember: (\S+) flags=[^\n]*\n(?:\t {8}[^\n]*\n)*?\t {8}role (\w+) state (\w+)/g)) ports.push({ name: m[1], role: m[2], state: m[3] });
+  return { id: id === null ? "" : `${id[2]}.${id[1]}`, root: root === null ? "" : `${root[2]}.${root[1]}`, ports };
+}
+
+async function views(s: shell): Promise<bridge_view[]> {
+  const out: bridge_view[] = [];
+  for (let i = 0; i < 3; i++) out.push(parse_bridge(await s.sh(`jexec ${JAILS[i]} ifconfig ${BRIDGES[i]}`)));
+  return out;
+}
+
+function settled(vs: bridge_view[]): boolean {
+  const root = vs[0].root;
+  if (root === "" || !vs.every((v) => v.root === root)) return false;
+  const ports = vs.flatMap((v) => v.ports);
+  return (
+    ports.length === 6 &&
+    ports.every((p) => ((p.role === "root" || p.role === "designated") && p.state === "forwarding") || ((p.role === "alternate" || p.role === "backup") && p.state === "discarding"))
+  );
+}
+
+/** Virtual seconds until the three bridges show a settled tree. */
+async function seconds_to_settle(s: shell, limit = 90): Promise<number> {
+  const t0 = s.k.nanouptime_ns();
+  for (let i = 0; i < limit; i++) {
+    if (settled(await views(s))) return Math.round((s.k.nanouptime_ns() - t0) / SEC);
+    await s.sh("sleep 1");
+  }
+  return Infinity;
+}
+
+/** Output packets of every epair end, summed. */
+function epair_opackets(s: shell): number {
+  const k = s.k;
+  let n = 0;
+  for (const j of JAILS) {
+    const pr = k.prison_find_name(j);
+    if (pr === null) continue;
+    k.vnet_run(pr.pr_vnet, "t", () => {
+      for (const ifp of k.V_ifnet()) if (ifp.if_xname.startsWith("epair")) n += k.if_get_counter(ifp, k.IFCOUNTER_OPACKETS);
+    });
+  }
+  return n;
+}
+
+test("vimage: if_bridge: a triangle of bridges converges to one root with one port discarding, and broadcasts do not loop", async (t) => {
+  const s = await shell(1);
+  await s.sh(triangle_script());
+  const secs = await seconds_to_settle(s);
+  t.log(`settled in ${secs}s`);
+  t.true(secs <= 10, `settled in ${secs}s`);
+  const vs = await views(s);
+  const lowest = vs.map((v) => v.id).sort((a, b) => (BigInt(a.split(".")[0]) - BigInt(b.split(".")[0]) || (a < b ? -1 : 1)) as unknown as number)[0];
+  for (const v of vs) t.is(v.root, lowest);
+  const ports = vs.flatMap((v) => v.ports);
+  t.is(ports.filter((p) => p.state === "discarding").length, 1);
+  t.is(ports.filter((p) => p.role === "root").length, 2);
+
+  // What BRDGPARAM and BRDGGIFSSTP tell (if_bridge reads bridgestp's state).
+  for (let i = 0; i < 3; i++) {
+    const pr = s.k.prison_find_name(JAILS[i]);
+    if (pr === null) return t.fail("no jail");
+    s.k.vnet_run(pr.pr_vnet, "t", () => {
+      const k = s.k;
+      const drv = (cmd: number, len: number, data: object) => k.ifioctl(k.cred0, k.SIOCGDRVSPEC, { ifd_name: BRIDGES[i], ifd_cmd: cmd, ifd_len: len, ifd_data: data });
+      const op = new k.ifbropreq();
+      t.is(drv(k.BRDGPARAM, k.SIZEOF_IFBROPREQ, op), 0);
+      const [prio, mac] = lowest.split(".");
+      const id = (BigInt(prio) << 48n) | BigInt("0x" + mac.replaceAll(":", ""));
+      t.is(op.ifbop_designated_root, id);
+      t.is(op.ifbop_protocol, k.BSTP_PROTO_RSTP);
+      t.is(op.ifbop_root_port === 0, op.ifbop_bridgeid === id, "a root port except on the root");
+      const conf = new k.ifbpstpconf();
+      conf.ifbpstp_len = 10 * 64;
+      t.is(drv(k.BRDGGIFSSTP, k.SIZEOF_IFBPSTPCONF, conf), 0);
+      t.is(conf.ifbpstp_req.length, 2);
+      for (const r of conf.ifbpstp_req) {
+        t.is(r.ifbp_design_root, id);
+        t.is(r.ifbp_design_bridge, op.ifbop_bridgeid);
+      }
+      t.true(conf.ifbpstp_req.some((r) => r.ifbp_fwd_trans >= 1));
+    });
+  }
+
+  // ARP broadcasts and pings cross the tree once; nothing circles.
+  const before = epair_opackets(s);
+  const out = await s.sh("jexec ja ping -c 3 192.0.2.2; jexec ja ping -c 3 192.0.2.3; jexec jb ping -c 2 -b 192.0.2.255 || true");
+  t.regex(out, /3 packets transmitted, 3 packets received/);
+  await s.sh("sleep 10");
+  const sent = epair_opackets(s) - before;
+  // pings, ARP and BPDUs (a designated port sends one every 2 s): dozens, not a storm
+  t.true(sent < 120, `${sent} frames on the epairs`);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: the root follows bridge priorities", async (t) => {
+  const s = await shell(2);
+  await s.sh(triangle_script());
+  t.true((await seconds_to_settle(s)) <= 10);
+  await s.sh("jexec jc ifconfig bridge2 priority 4096");
+  t.true((await seconds_to_settle(s)) <= 10);
+  let vs = await views(s);
+  for (const v of vs) t.is(v.root, vs[2].id);
+  t.true(vs[2].id.startsWith("4096."));
+  t.false(vs[2].ports.some((p) => p.role === "root"));
+  await s.sh("jexec jb ifconfig bridge1 priority 0");
+  t.true((await seconds_to_settle(s)) <= 10);
+  vs = await views(s);
+  for (const v of vs) t.is(v.root, vs[1].id);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: RSTP settles in seconds, legacy STP after two forward delays", async (t) => {
+  const r = await shell(3);
+  await r.sh(triangle_script("rstp"));
+  const t_rstp = await seconds_to_settle(r);
+  const s = await shell(3);
+  await s.sh(triangle_script("stp"));
+  const t_stp = await seconds_to_settle(s);
+  t.log(`RSTP ${t_rstp}s, STP ${t_stp}s`);
+  t.true(t_rstp <= 10);
+  t.true(t_stp >= 30 && t_stp <= 60);
+  t.true(t_rstp < t_stp);
+  // STP's ports say so
+  t.regex(await s.sh("jexec ja ifconfig bridge0"), /proto stp/);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: if_bridge: when a link fails the discarding port takes over and the bridges still reach each other", async (t) => {
+  const s = await shell(4);
+  await s.sh(triangle_script());
+  t.true((await seconds_to_settle(s)) <= 10);
+  const vs = await views(s);
+  const alt = vs.flatMap((v, i) => v.ports.map((p) => ({ ...p, i }))).find((p) => p.state === "discarding");
+  if (alt === undefined) return t.fail("no discarding port");
+  // take down a link of the root bridge
+  const ri = vs.findIndex((v) => v.root === v.id);
+  const link = vs[ri].ports[0].name;
+  await s.sh(`jexec ${JAILS[ri]} ifconfig ${link} down`);
+  const t0 = s.k.nanouptime_ns();
+  let took = Infinity;
+  for (let i = 0; i < 60; i++) {
+    const now = await views(s);
+    if (now[alt.i].ports.find((p) => p.name === alt.name)?.state === "forwarding") {
+      took = (s.k.nanouptime_ns() - t0) / SEC;
+      break;
+    }
+    await s.sh("sleep 1");
+  }
+  t.log(`the alternate port forwards after ${took}s`);
+  // the far end of the dead link stops hearing its root after 3 hello times
+  t.true(took <= 10, `took ${took}s`);
+  // and the root bridge sees its member down at the next link poll (15 s)
+  await s.sh("sleep 15");
+  const after = await views(s);
+  t.deepEqual(after[ri].ports.find((p) => p.name === link), { name: link, role: "disabled", state: "discarding" });
+  t.is(after.flatMap((v) => v.ports).filter((p) => p.state === "discarding").length, 1, "only the dead port");
+  for (const j of [1, 2, 3]) if (j !== ri + 1) t.regex(await s.sh(`jexec ${JAILS[ri]} ping -c 1 192.0.2.${j}`), /1 packets received/);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("vimage: the hold count limits the BPDUs a port sends in a second", async (t) => {
+  const burst = async (hc: number) => {
+    const { k, br, bp, ifp, feed } = await single();
+    inv(k, br.v, () => k.bstp_set_holdcount(br.bs, hc));
+    let sent = 0;
+    const tx = ifp.if_transmit;
+    ifp.if_transmit = (i: ifnet, m) => {
+      sent++;
+      return tx(i, m);
+    };
+    // Roots that keep changing, each a proposal: every one is news to send
+    // (an agreement), all within one tick.
+    for (let i = 0; i < 30; i++) {
+      const p = superior(k);
+      p.cbu_rootpri = (15 - (i % 16)) << 12;
+      feed(bpdu_frame(k, p, k.BSTP_BPDU_RSTP_LEN));
+    }
+    t.is(bp.bp_role, k.BSTP_ROLE_ROOT);
+    teardown(k, [br]);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+    return sent;
+  };
+  const one = await burst(1);
+  const ten = await burst(10);
+  t.log(`hold count 1: ${one} BPDUs, 10: ${ten}`);
+  t.true(one <= 2, `${one}`);
+  t.true(ten > one && ten <= 11, `${ten}`);
 });
