@@ -73,6 +73,7 @@ import {
   SIOCSIFFLAGS,
   SIOCSIFGENERIC,
   SIOCSIFMTU,
+  SIOCGIFMEDIA,
   SIOCSLANPCP,
   if_addmulti,
   if_alloc,
@@ -851,6 +852,13 @@ function vlan_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
       } else error = EINVAL;
       break;
     }
+    case SIOCGIFMEDIA:
+      // The parent's media (an in-kernel struct ifmediareq: bridgestp).
+      if (TRUNK(ifv) !== null) {
+        const p = PARENT(ifv);
+        error = p.if_ioctl(p, SIOCGIFMEDIA, data);
+      } else error = EINVAL;
+      break;
     case SIOCSETVLAN: {
       if (VIMAGE && ifp.if_vnet !== ifp.if_home_vnet) {
         error = EPERM;

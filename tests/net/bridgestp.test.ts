@@ -987,3 +987,33 @@ test("vimage: the hold count limits the BPDUs a port sends in a second", async (
   t.true(one <= 2, `${one}`);
   t.true(ten > one && ten <= 11, `${ten}`);
 });
+
+test("vimage: if_bridge: STP runs on vlan(4) members, which report their parent's media", async (t) => {
+  const s = await shell(5);
+  await s.sh(`
+for j in ja jb; do jail -c name=$j vnet persist >/dev/null; done
+ifconfig epair0 create >/dev/null; ifconfig epair1 create >/dev/null
+ifconfig epair0a vnet ja; ifconfig epair1a vnet ja; ifconfig epair0b vnet jb; ifconfig epair1b vnet jb
+for e in epair0a epair1a; do jexec ja ifconfig $e up; done
+for e in epair0b epair1b; do jexec jb ifconfig $e up; done
+jexec ja ifconfig vlan0 create vlandev epair0a vlan 42 up >/dev/null
+jexec ja ifconfig vlan1 create vlandev epair1a vlan 42 up >/dev/null
+jexec jb ifconfig vlan0 create vlandev epair0b vlan 42 up >/dev/null
+jexec jb ifconfig vlan1 create vlandev epair1b vlan 42 up >/dev/null
+jexec ja ifconfig bridge0 create >/dev/null
+jexec jb ifconfig bridge1 create >/dev/null
+jexec ja ifconfig bridge0 addm vlan0 addm vlan1 stp vlan0 stp vlan1 up
+jexec jb ifconfig bridge1 addm vlan0 addm vlan1 stp vlan0 stp vlan1 up
+sleep 3
+`);
+  const a = parse_bridge(await s.sh("jexec ja ifconfig bridge0"));
+  const b = parse_bridge(await s.sh("jexec jb ifconfig bridge1"));
+  t.is(a.root, b.root);
+  const ports = [...a.ports, ...b.ports];
+  t.is(ports.length, 4);
+  t.is(ports.filter((p) => p.state === "discarding").length, 1);
+  t.is(ports.filter((p) => p.state === "forwarding").length, 3);
+  // point to point: the epair under the vlan is full duplex
+  t.regex(await s.sh("jexec ja ifconfig bridge0"), /member: vlan0 flags=[0-9a-f]+<[A-Z,]*\bPTP\b/);
+  t.deepEqual(s.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
