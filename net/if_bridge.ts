@@ -1252,7 +1252,8 @@ function bridge_ifdetach(ifp: ifnet): void {
     CURVNET_RESTORE(saved);
     return;
   }
-  const sc = ifp.if_bridge as bridge_softc | null;
+  // (if_bridge is typed unknown: only a bridge_softc is this file's.)
+  const sc = ifp.if_bridge instanceof bridge_softc ? ifp.if_bridge : null;
   if (sc !== null) {
     const bif = bridge_lookup_member_if(sc, ifp);
     if (bif !== null) bridge_delete_member(sc, bif, 1);

@@ -47,7 +47,6 @@ import {
   IFBIF_PRIVATE,
   IFBIF_STICKY,
   IFBIF_STP,
-  PV2ID,
   SIZEOF_IFBACONF,
   SIZEOF_IFBAREQ,
   SIZEOF_IFBIFCONF,
@@ -74,6 +73,13 @@ import { ether_aton } from "./netdb.ts";
 function do_cmd(env: ifc_env, op: number, arg: object, argsize: number, set: boolean): number {
   const ifd: ifdrv = { ifd_name: env.name, ifd_cmd: op, ifd_len: argsize, ifd_data: arg };
   return sys_ioctl(env.kp, env.fd, set ? SIOCSDRVSPEC : SIOCGDRVSPEC, ifd);
+}
+
+/** PV2ID (the <net/if_bridgevar.h> macro): a 64-bit bridge id as its
+ *  priority (returned) and its MAC (into eaddr). */
+function PV2ID(pv: bigint, eaddr: Uint8Array): number {
+  for (let i = 0; i < 6; i++) eaddr[i] = Number((pv >> BigInt(40 - 8 * i)) & 0xffn);
+  return Number((pv >> 48n) & 0xffffn);
 }
 
 /** err(1, ...): the message, the errno's text, exit 1. */

@@ -58,6 +58,12 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["hooklist_dec", "struct hooklist read from a reply, <netgraph/ng_message.h>"],
   ["namelist_dec", "struct namelist read from a reply, <netgraph/ng_message.h>"],
   ["typelist_dec", "struct typelist read from a reply, <netgraph/ng_message.h>"],
+  ["ifbreq", "struct ifbreq, <net/if_bridgevar.h>"],
+  ["ifbifconf", "struct ifbifconf, <net/if_bridgevar.h>"],
+  ["ifbareq", "struct ifbareq, <net/if_bridgevar.h>"],
+  ["ifbaconf", "struct ifbaconf, <net/if_bridgevar.h>"],
+  ["ifbrparam", "struct ifbrparam, <net/if_bridgevar.h>"],
+  ["ifbropreq", "struct ifbropreq, <net/if_bridgevar.h>"],
 ]);
 
 /**
