@@ -42,6 +42,8 @@ import { BPF_D_INOUT, DLT_EN10MB, bpf_attach_event, bpf_close_capture, bpf_open_
 import { ifnet_arrival_event, iflladdr_event, V_ifnet, type ifnet } from "./if.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
+import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
+import { cred0 } from "../kern/kern_jail.ts";
 import type { sockaddr_dl } from "./if_dl.ts";
 import fs from "node:fs";
 import { execFile, spawnSync } from "node:child_process";
@@ -120,6 +122,9 @@ export class hostif_mirror<T> {
   private dvbuf: ArrayBufferLike | null = null;
   private dvcache: DataView | null = null;
   private running = false;
+  /** The process the descriptors belong to (netstat -B names it, as it
+   *  would name the host program holding them on FreeBSD). */
+  private p: proc | null = null;
   constructor(
     readonly ops: hostif_tap_ops<T>,
     private readonly log: (s: string) => void,
@@ -138,6 +143,7 @@ export class hostif_mirror<T> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.p = proc_create(cred0, HOSTIF_COMM);
     bpf_attach_event.push(this.on_attach);
     ifnet_arrival_event.push(this.on_arrival);
     iflladdr_event.push(this.on_lladdr);
@@ -160,6 +166,8 @@ export class hostif_mirror<T> {
       }
     }
     for (const h of [...this.ifs.values()]) this.close(h);
+    if (this.p !== null) proc_exit(this.p);
+    this.p = null;
   }
 
   /** Resolves when the host has caught up with every change so far. */
@@ -187,7 +195,7 @@ export class hostif_mirror<T> {
     const h = new hostif<T>(ifp, this);
     // What a host program's bpf(4) setup asks for: every direction,
     // each packet at once, written frames keep their source address.
-    const d = bpf_open_stream(ifp, h, { direction: BPF_D_INOUT, immediate: true, hdrcmplt: true });
+    const d = bpf_open_stream(ifp, h, { direction: BPF_D_INOUT, immediate: true, hdrcmplt: true, pid: this.p?.p_pid ?? 0 });
     if (d === null) return;
     const t = this.ops.open(ifp.if_xname, ifp.if_mtu, h.input, (reason) => {
       this.log(`virtnet hostif: ${h.hi_name}: ${reason}\n`);
@@ -257,6 +265,9 @@ export class hostif_mirror<T> {
     );
   }
 }
+
+/** The mirror's process name, in netstat -B's Command column. */
+export const HOSTIF_COMM = "hostif";
 
 /** Drivers whose interfaces already have a Linux side (net/if_tuntap.ts). */
 const TUNTAP_DRIVERS = new Set(["tap", "tun", "vmnet"]);

@@ -126,6 +126,11 @@ test("vimage: the mirror follows vnet0's Ethernet interfaces: create, rename, in
   t.deepEqual(h.events, ["open epair0a", "open epair0b"]);
   const a = ether_of(k, k.vnet0, "epair0a");
   t.deepEqual(h.configured, [`epair0a ${a.map((b) => b.toString(16).padStart(2, "0")).join(":")} 1500`, `epair0b ${[...a.slice(0, 5), 0x0b].map((b) => b.toString(16).padStart(2, "0")).join(":")} 1500`]);
+  // netstat -B names the process holding the descriptors, as it would
+  // name the host program on FreeBSD.
+  const b = await sh(k, ["netstat", "-B"]);
+  t.regex(b, /epair0a .*hostif/);
+  t.regex(b, /epair0b .*hostif/);
   h.events.length = 0;
   await sh(k, ["ifconfig", "epair0a", "name", "host0"], ["jail", "-c", "name=j", "vnet", "persist"], ["ifconfig", "epair0b", "vnet", "j"]);
   t.deepEqual(h.events, ["rename epair0a host0", "close epair0b"]);
