@@ -10,6 +10,10 @@
 //     it; and, for 16 links, a broadcast copied to the 15 others.
 //   pipe: a frame through an ng_pipe with nothing configured (the shortcut
 //     path) to an end node; and through its queues (a BER set, no delay).
+//   vlan: the epair hop with vlan(4) at both ends: a frame handed to a vlan
+//     on epair0a is tagged (ether_8021q_frame) and crosses; epair0b's
+//     ether_input takes the tag off and vlan_input hands the frame to the
+//     vlan of its VID, whose ether_input frees it (counted by that vlan).
 //
 // Every frame is a fresh mbuf (m_gethdr and a 64-byte copy) and is freed at
 // the far end, so each figure is the whole cost of one frame's trip.  The
@@ -47,6 +51,7 @@ import {
   type ifnet,
   type mbuf,
 } from "../index.ts";
+import { SIOCIFCREATE2, sys_ioctl } from "../index.ts";
 import { epair_create, host_node, if_to_jail, if_updown, ifp_of, vnet_jail_node, type node } from "./topo.ts";
 import { heap_allocated, rate_for } from "./wl_util.ts";
 
@@ -232,13 +237,54 @@ function epair_burst(st: epair_state, n: number): number {
 }
 
 // ---------------------------------------------------------------------------
+// The epair hop with a vlan at each end.
+
+let vl: epair_state | null = null;
+
+/** `ifconfig vlan create vlandev IF vlan 10 up` on node n: the vlan. */
+function vlan_on(n: node, parent: string): ifnet {
+  const ifr = { ifr_name: "vlan", ifr_params: { vlr_parent: parent, vlr_tag: 10, vlr_proto: 0 } };
+  const e = sys_ioctl(n.p, n.sfd, SIOCIFCREATE2, ifr);
+  if (e !== 0) throw new Error(`ifconfig vlan create vlandev ${parent}: ${e}`);
+  if_updown(n, ifr.ifr_name, true);
+  return ifp_of(n, ifr.ifr_name);
+}
+
+function vlan_state_get(): epair_state {
+  if (vl !== null) return vl;
+  const host = host_node();
+  const e = epair_create(host);
+  let na: node = host;
+  let nb: node = host;
+  if (VIMAGE) {
+    na = vnet_jail_node("vla");
+    nb = vnet_jail_node("vlb");
+    if_to_jail(host, e.a, na.jid);
+    if_to_jail(host, e.b, nb.jid);
+  }
+  if_updown(na, e.a, true);
+  if_updown(nb, e.b, true);
+  const a = vlan_on(na, e.a);
+  const b = vlan_on(nb, e.b);
+  const dst = [...vnet_run(nb.v, "bench", () => IF_LLADDR(b)).subarray(0, 6)];
+  vl = { a, b, t: frame_bytes(dst, [2, 0, 0, 0, 0, 1]), nb };
+  const got = epair_burst(vl, LINK_BURST);
+  if (got !== LINK_BURST) throw new Error(`vlan hop: ${got} of ${LINK_BURST} frames arrived`);
+  return vl;
+}
+
+// ---------------------------------------------------------------------------
 // Entry points for the worker.
 
-export type link_kind = "epair" | "bridge2" | "bridge16" | "bridge16bc" | "pipe" | "pipe_queued";
+export type link_kind = "epair" | "vlan" | "bridge2" | "bridge16" | "bridge16bc" | "pipe" | "pipe_queued";
 
 function runner(kind: link_kind): () => number {
   if (kind === "epair") {
     const st = epair_state_get();
+    return () => epair_burst(st, LINK_BURST);
+  }
+  if (kind === "vlan") {
+    const st = vlan_state_get();
     return () => epair_burst(st, LINK_BURST);
   }
   const st = kind === "pipe" || kind === "pipe_queued" ? pipe_state(kind === "pipe_queued") : bridge_state(kind === "bridge2" ? 2 : 16, kind === "bridge16bc");

@@ -8,6 +8,7 @@ import { micro } from "./wl_micro.ts";
 import { func_run } from "./wl_func.ts";
 import { mgmt_run, scale_run } from "./wl_mgmt.ts";
 import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
+import { bridge_alloc, bridge_run, type bridge_kind } from "./wl_bridge.ts";
 import { imunes_run } from "./wl_imunes.ts";
 import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
@@ -54,6 +55,8 @@ const ops: Record<string, handler> = {
   ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
   link: (a) => ({ rate: link_run(str(a, "kind") as link_kind, num(a, "ms")) }),
   link_alloc: (a) => ({ bytes: link_alloc(str(a, "kind") as link_kind, num(a, "n")) }),
+  bridge: (a) => ({ rate: bridge_run(str(a, "kind") as bridge_kind, num(a, "ms")) }),
+  bridge_alloc: (a) => ({ bytes: bridge_alloc(str(a, "kind") as bridge_kind, num(a, "n")) }),
   imunes: (a) => imunes_run(num(a, "routers"), num(a, "pcs")),
 };
 

@@ -4,6 +4,12 @@
 // ifconfig, route, sysctl, ping) and the system calls, as a user would.
 //
 //   fa  epair0a 10.1.1.1/24 --- epair0b 10.1.1.2/24  fb  epair1a 10.1.2.1/24 --- epair1b 10.1.2.2/24  fc
+//
+// with vlans on the first link: VID 5 (10.1.5.0/24), and VID 42 inside an
+// 802.1ad VID 6 (10.1.42.0/24), on both ends;
+// and a gif tunnel from fa (10.77.0.1) to fc (10.77.0.2) across fb, and in
+// fb an ignore_source gif on 10.1.1.2 without the ingress filter (link2),
+// a member of bridge0 (EtherIP).
 import type { Kernel, fuzz_build } from "./kernel.ts";
 import { load_kernel } from "./kernel.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
@@ -67,6 +73,12 @@ jexec fa ifconfig epair0a inet 10.1.1.1/24 up
 jexec fb ifconfig epair0b inet 10.1.1.2/24 up
 jexec fb ifconfig epair1a inet 10.1.2.1/24 up
 jexec fc ifconfig epair1b inet 10.1.2.2/24 up
+jexec fa ifconfig epair0a.5 create inet 10.1.5.1/24 up
+jexec fb ifconfig epair0b.5 create inet 10.1.5.2/24 up
+jexec fa ifconfig vlan6 create vlandev epair0a vlan 6 vlanproto 802.1ad up
+jexec fb ifconfig vlan6 create vlandev epair0b vlan 6 vlanproto 802.1ad up
+jexec fa ifconfig vlan6.42 create inet 10.1.42.1/24 up
+jexec fb ifconfig vlan6.42 create inet 10.1.42.2/24 up
 jexec fa ifconfig lo0 inet 127.0.0.1/8 up
 jexec fb ifconfig lo0 inet 127.0.0.1/8 up
 jexec fc ifconfig lo0 inet 127.0.0.1/8 up
@@ -75,6 +87,15 @@ jexec fa route add default 10.1.1.2
 jexec fc route add default 10.1.2.1
 jexec fa ping -c 1 -t 5 10.1.2.2
 jexec fc ping -c 1 -t 5 10.1.1.1
+jexec fa ifconfig gif0 create
+jexec fc ifconfig gif0 create
+jexec fa ifconfig gif0 tunnel 10.1.1.1 10.1.2.2 10.77.0.1 10.77.0.2 up
+jexec fc ifconfig gif0 tunnel 10.1.2.2 10.1.1.1 10.77.0.2 10.77.0.1 up
+jexec fb ifconfig gif0 create
+jexec fb ifconfig gif0 tunnel 10.1.1.2 10.9.9.9 ignore_source link2 up
+jexec fb ifconfig bridge0 create
+jexec fb ifconfig bridge0 10.78.0.1/24 addm gif0 up
+jexec fa ping -c 1 -t 5 10.77.0.2
 `;
 
 export function ip(a: number, b: number, c: number, d: number): number {

@@ -114,6 +114,7 @@ export function prison_priv_check(cred: ucred, p: number): number {
       case priv.PRIV_NET_SETIFFLAGS:
       case priv.PRIV_NET_SETIFCAP:
       case priv.PRIV_NET_SETIFDESCR:
+      case priv.PRIV_NET_SETLANPCP:
       case priv.PRIV_NET_SETIFNAME:
       case priv.PRIV_NET_SETIFMETRIC:
       case priv.PRIV_NET_SETIFPHYS:

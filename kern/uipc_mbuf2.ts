@@ -52,3 +52,25 @@ export function m_tag_copy_chain(to: mbuf, from: mbuf, _how: number): number {
   to.m_pkthdr.tags = copies;
   return 1;
 }
+
+/** m_tag_locate(m, cookie, type, t): the first tag after t (from the first
+ *  when t is null) that `match` accepts, or null.  Cookies and types are
+ *  the tag classes' own business here, so the caller says what matches. */
+export function m_tag_locate<T extends m_tag>(m: mbuf, match: (t: m_tag) => t is T, t: m_tag | null): T | null {
+  const tags = m.m_pkthdr.tags;
+  if (tags === null) return null;
+  let i = t === null ? 0 : tags.indexOf(t) + 1;
+  if (t !== null && i === 0) return null;
+  for (; i < tags.length; i++) {
+    const x = tags[i];
+    if (match(x)) return x;
+  }
+  return null;
+}
+
+/** m_tag_prepend(m, t): t becomes the first tag. */
+export function m_tag_prepend(m: mbuf, t: m_tag): void {
+  const tags = m.m_pkthdr.tags;
+  if (tags === null) m.m_pkthdr.tags = [t];
+  else tags.unshift(t);
+}

@@ -6,6 +6,8 @@
 // mbuf's bytes, so the struct fields become byte offsets from the start of
 // the header (`m.m_dv.getUint16(m.m_data + ether_type)`).
 
+import { M_VLANTAG } from "../kern/mbuf.ts";
+
 export const ETHER_ADDR_LEN = 6;
 export const ETHER_TYPE_LEN = 2;
 export const ETHER_CRC_LEN = 4;
@@ -36,6 +38,36 @@ export function EVL_VLANOFTAG(tag: number): number {
 }
 export function EVL_PRIOFTAG(tag: number): number {
   return (tag >> 13) & 7;
+}
+export const EVL_VLID_MASK = 0x0fff;
+export const EVL_PRI_MASK = 0xe000;
+/** The drop-eligible (formerly CFI) bit of a tag. */
+export function EVL_CFIOFTAG(tag: number): number {
+  return (tag >> 12) & 1;
+}
+/** EVL_MAKETAG(vid, pri, cfi): the 16-bit tag control information. */
+export function EVL_MAKETAG(vid: number, pri: number, cfi: number): number {
+  return ((((pri & 7) << 1) | (cfi & 1)) << 12) | (vid & EVL_VLID_MASK);
+}
+
+/** EVL_APPLY_PRI (net/if_vlan_var.h): give a packet the priority `pri` in
+ *  its packet-header tag, keeping a VID and DEI already there.  Kept here
+ *  rather than in if_vlan.ts so that IP can use it without vlan(4). */
+export function EVL_APPLY_PRI(m: { m_flags: number; m_pkthdr: { ether_vtag: number } }, pri: number): void {
+  if ((m.m_flags & M_VLANTAG) !== 0) {
+    const t = m.m_pkthdr.ether_vtag;
+    m.m_pkthdr.ether_vtag |= EVL_MAKETAG(EVL_VLANOFTAG(t), pri, EVL_CFIOFTAG(t));
+  } else {
+    m.m_pkthdr.ether_vtag = EVL_MAKETAG(0, pri, 0);
+    m.m_flags |= M_VLANTAG;
+  }
+}
+
+/** struct ether_8021q_tag: what ether_8021q_frame puts in a header. */
+export class ether_8021q_tag {
+  proto = ETHERTYPE_VLAN;
+  vid = 0;
+  pcp = 0;
 }
 
 export const ETHERTYPE_PUP = 0x0200;

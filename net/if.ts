@@ -4,16 +4,18 @@
 // between vnets (if_vmove) and sending borrowed interfaces home when a vnet
 // dies (vnet_if_return); the generic interface ioctls (ifioctl).
 
-import { EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
+import { EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, EIO, ENODEV, ENOENT, ENXIO, EOPNOTSUPP } from "../kern/errno.ts";
+import { m_tag_prepend } from "../kern/uipc_mbuf2.ts";
 import { SI_ORDER_ANY, SI_ORDER_FIRST, SI_ORDER_SECOND, SI_SUB_INIT_IF, SI_SUB_VNET_DONE } from "../kern/kernel.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import type { sockaddr } from "../kern/socket.ts";
+import type { sockaddr_in } from "../netinet/in.ts";
 import { AF_INET } from "../kern/socket.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { domains, pffinddomain } from "../kern/uipc_domain.ts";
-import { KASSERT, printf } from "../kern/subr_prf.ts";
-import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY } from "../kern/kern_priv.ts";
+import { KASSERT, log, printf } from "../kern/subr_prf.ts";
+import { priv_check_cred, PRIV_NET_SETIFFIB, PRIV_NET_SETIFFLAGS, PRIV_NET_SETIFMTU, PRIV_NET_SETLLADDR, PRIV_NET_SETIFNAME, PRIV_NET_SETIFVNET, PRIV_NET_IFCREATE, PRIV_NET_IFDESTROY, PRIV_NET_HWIOCTL, PRIV_NET_SETLANPCP } from "../kern/kern_priv.ts";
 import { prison_find, type prison } from "../kern/kern_jail.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "./if_dl.ts";
 import {
@@ -31,6 +33,9 @@ import {
   vnet0,
 } from "./vnet.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
+
+/** sys/syslog.h: a normal but significant condition. */
+const LOG_NOTICE = 5;
 
 export const IFNAMSIZ = 16;
 export const IF_MAXMTU = 65535;
@@ -69,6 +74,9 @@ export const IFF_CANTCHANGE =
 export const LINK_STATE_UNKNOWN = 0;
 export const LINK_STATE_DOWN = 1;
 export const LINK_STATE_UP = 2;
+
+/** if_pcp when no 802.1p priority is set (net/if.h). */
+export const IFNET_PCP_NONE = 0xff;
 
 // if_capabilities
 export const IFCAP_RXCSUM = 0x00001;
@@ -191,6 +199,9 @@ export class ifnet {
   if_addrlen = 0;
   if_hdrlen = 0;
   if_link_state = LINK_STATE_UNKNOWN;
+  /** 802.1p priority of untagged frames sent (ether_output_frame tags them
+   *  with VID 0), or IFNET_PCP_NONE. */
+  if_pcp = IFNET_PCP_NONE;
   if_description = "";
   if_lastchange = 0;
   if_refcount = 1;
@@ -198,6 +209,8 @@ export class ifnet {
   if_softc: unknown = null;
   /** Link-layer common (arpcom); ng_ether hangs its node here. */
   if_l2com: unknown = null;
+  /** The bridge this interface is a member of (if_bridge's softc), or null. */
+  if_bridge: unknown = null;
   if_vnet: vnet;
   if_home_vnet: vnet | null = null;
   /** if_addrhead: the AF_LINK address first, then the others in order. */
@@ -230,6 +243,11 @@ export class ifnet {
   if_reassign: ((ifp: ifnet, newvnet: vnet) => void) | null = null;
   /** Build a link-layer header (ether_requestencap). */
   if_requestencap: if_requestencap_t | null = null;
+  /** if_bridge(4)'s hooks on a member (BRIDGE_INPUT, BRIDGE_OUTPUT, link
+   *  state), set while it is in a bridge. */
+  if_bridge_input: ((ifp: ifnet, m: mbuf) => mbuf | null) | null = null;
+  if_bridge_output: ((ifp: ifnet, m: mbuf, dst: sockaddr | null, ro: route | null) => number) | null = null;
+  if_bridge_linkstate: ((ifp: ifnet) => void) | null = null;
 
   constructor(
     public if_type: number,
@@ -435,6 +453,9 @@ function if_detach_internal(ifp: ifnet, vmove: boolean): void {
     ifp.if_multiaddrs.length = 0; // if_purgemaddrs
     rt_ifannouncemsg_hook?.(ifp, IFAN_DEPARTURE);
   }
+  // Users of the interface clean up (if_bridge drops a leaving member),
+  // on a vnet shutdown too.
+  for (const f of ifnet_departure_event.slice()) f(ifp);
   if (!vmove) {
     ifp.if_output = if_output_dead;
     ifp.if_transmit = if_transmit_dead;
@@ -551,6 +572,8 @@ function prison_is_child(ppr: prison, pr: prison): boolean {
 
 export const IFNET_EVENT_UP = 0;
 export const IFNET_EVENT_DOWN = 1;
+export const IFNET_EVENT_PCP = 2;
+export const IFNET_EVENT_UPDATE_BAUDRATE = 3;
 /** EVENTHANDLER(ifnet_event): protocols follow interfaces going up and down
  *  (in_ifnet_event takes the prefix routes away and back). */
 export const ifnet_event: ((ifp: ifnet, event: number) => void)[] = [];
@@ -595,8 +618,22 @@ export function if_link_state_change(ifp: ifnet, state: number): void {
   if (ifp.if_link_state === state) return;
   ifp.if_link_state = state;
   // (do_link_state_change, run at once rather than from if_linktask.)
+  // Notify vlan(4) children of the change (only a trunk has any).
+  if (vlan_link_state_p !== null) vlan_link_state_p(ifp);
   if ((ifp.if_type === IFT_ETHER || ifp.if_type === IFT_L2VLAN) && ifp.if_l2com !== null && ng_ether_link_state_p !== null) ng_ether_link_state_p(ifp, state);
+  if (ifp.if_bridge !== null && ifp.if_bridge_linkstate !== null) ifp.if_bridge_linkstate(ifp);
 }
+
+/** vlan_link_state_p: vlan(4) follows its parents' carrier. */
+let vlan_link_state_p: ((ifp: ifnet) => void) | null = null;
+export function set_vlan_link_state_p(f: ((ifp: ifnet) => void) | null): void {
+  vlan_link_state_p = f;
+}
+
+/** EVENTHANDLER(ifnet_departure_event): an interface is detached or leaves
+ *  for another vnet (vlan(4) lets go of a departing parent, if_bridge of a
+ *  member). */
+export const ifnet_departure_event: ((ifp: ifnet) => void)[] = [];
 
 /** EVENTHANDLER(ifnet_arrival_event): an interface attached (or moved in,
  *  or renamed). */
@@ -719,6 +756,43 @@ export const SIOCGIFCAP = 0xc020691f;
 export const SIOCGIFMEDIA = 0xc0306938;
 export const SIOCGIFGROUP = 0xc0286988;
 export const SIOCGHWADDR = 0xc020693e;
+/** Tunnel end points (gif, gre): SIOCSIFPHYADDR takes an in_aliasreq. */
+export const SIOCSIFPHYADDR = 0x80446946;
+export const SIOCGIFPSRCADDR = 0xc0206947;
+export const SIOCGIFPDSTADDR = 0xc0206948;
+export const SIOCDIFPHYADDR = 0x80206949;
+export const SIOCGTUNFIB = 0xc020695e;
+export const SIOCSTUNFIB = 0x8020695f;
+export const SIOCSIFCAP = 0x8020691e;
+/** Driver-specific requests (struct ifdrv): if_bridge's BRDG* commands. */
+export const SIOCSDRVSPEC = 0x8028697b;
+export const SIOCGDRVSPEC = 0xc028697b;
+
+/** struct ifdrv: a driver command, its argument's size and the argument.
+ *  ifd_data is the argument structure itself (what copyin/copyout would
+ *  move); the driver checks ifd_len against the size it expects. */
+export interface ifdrv {
+  ifd_name: string;
+  ifd_cmd: number;
+  ifd_len: number;
+  ifd_data: unknown;
+}
+
+/** The credential of the thread in a driver's ioctl (curthread's td_ucred,
+ *  for drivers that check privileges themselves, as bridge_ioctl does);
+ *  null outside one. */
+let drvspec_cred: ucred | null = null;
+export function ifioctl_cred(): ucred | null {
+  return drvspec_cred;
+}
+/** SIOCSIFGENERIC/SIOCGIFGENERIC: driver-defined (vlan(4)'s SIOCSETVLAN and
+ *  SIOCGETVLAN). */
+export const SIOCSIFGENERIC = 0x80206939;
+export const SIOCGIFGENERIC = 0xc020693a;
+/** SIOCGLANPCP/SIOCSLANPCP: an interface's 802.1p priority (vlan(4) takes
+ *  the same numbers as SIOCGVLANPCP/SIOCSVLANPCP). */
+export const SIOCGLANPCP = 0xc0206998;
+export const SIOCSLANPCP = 0x80206999;
 /** _IOWR('i', 59, struct ifstat): the driver's free text (ifs_ascii). */
 export const SIOCGIFSTATUS = 0xc331693b;
 
@@ -743,6 +817,17 @@ export interface ifreq {
    *  FreeBSD hands back IFM_ words (struct ifmediareq) that ifconfig names
    *  from its own tables; the drivers here describe it as text. */
   ifr_media?: string;
+  /** SIOCGLANPCP/SIOCSLANPCP: the priority, or IFNET_PCP_NONE. */
+  ifr_lan_pcp?: number;
+  /** SIOCGVLANPCP/SIOCSVLANPCP (the same union member in FreeBSD). */
+  ifr_vlan_pcp?: number;
+  /** ifr_data as a pointer to a driver's structure: SIOCIFCREATE2's
+   *  parameters and vlan(4)'s struct vlanreq (SIOCSETVLAN/SIOCGETVLAN). */
+  ifr_params?: object | null;
+  /** SIOCGIFPSRCADDR/SIOCGIFPDSTADDR: the tunnel's end point (ifr_addr). */
+  ifr_addr?: sockaddr_in;
+  /** A driver's private word through ifr_data (GIFGOPTS/GIFSOPTS options). */
+  ifr_opts?: number;
   /** SIOCGIFSTATUS (struct ifstat's ascii): lines the driver has to say,
    *  which ifconfig prints as they are. */
   ifs_ascii?: string;
@@ -750,7 +835,7 @@ export interface ifreq {
 
 /** Cloner entry points (net/if_clone.ts sets them; breaks an import cycle). */
 export interface cloner_ops {
-  if_clone_create(name: string, cred: ucred): { error: number; name: string };
+  if_clone_create(name: string, cred: ucred, params?: unknown): { error: number; name: string };
   if_clone_destroy(name: string): number;
 }
 let cloner: cloner_ops | null = null;
@@ -778,7 +863,8 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       error = priv_check_cred(cred, PRIV_NET_IFCREATE);
       if (error !== 0) return error;
       if (cloner === null) return EINVAL;
-      const r = cloner.if_clone_create(ifr.ifr_name, cred);
+      // SIOCIFCREATE2 hands the driver its parameters (ifr_data).
+      const r = cloner.if_clone_create(ifr.ifr_name, cred, cmd === SIOCIFCREATE2 ? (ifr.ifr_params ?? null) : null);
       if (r.error === 0) ifr.ifr_name = r.name;
       return r.error;
     }
@@ -804,7 +890,7 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return r.error;
     }
   }
-  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? "");
+  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? "");
   if (ifp === null) return ENXIO;
   switch (cmd) {
     case SIOCGIFINDEX:
@@ -832,10 +918,30 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
     case SIOCGIFGROUP:
       ifr.ifr_groups = ifp.if_groups.slice();
       return 0;
+    case SIOCSDRVSPEC:
+    case SIOCGDRVSPEC: {
+      // ifhwioctl has no case for these; the family does not know them
+      // either (EOPNOTSUPP), so they end in the driver's if_ioctl.
+      const saved_cred = drvspec_cred;
+      drvspec_cred = cred;
+      error = ifp.if_ioctl(ifp, cmd, data as ifdrv as unknown as ifreq);
+      drvspec_cred = saved_cred;
+      return error;
+    }
     case SIOCGHWADDR:
       if (ifp.if_hw_addr === null) return ENODEV;
       ifr.ifr_lladdr = ifp.if_hw_addr.slice();
       return 0;
+    case SIOCSIFPHYADDR:
+    case SIOCDIFPHYADDR:
+      // ifhwioctl: the driver's, for the privileged.
+      error = priv_check_cred(cred, PRIV_NET_HWIOCTL);
+      if (error !== 0) return error;
+      error = ifp.if_ioctl(ifp, cmd, ifr);
+      if (error === 0) ifp.if_lastchange = time_uptime();
+      return error;
+    case SIOCGIFPSRCADDR:
+    case SIOCGIFPDSTADDR:
     case SIOCGIFSTATUS:
       // ifhwioctl hands it to the driver; one without text refuses.
       return ifp.if_ioctl(ifp, cmd, ifr);
@@ -916,10 +1022,34 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return 0;
     }
   }
+  switch (cmd) {
+    case SIOCSIFGENERIC: {
+      // Driver-defined settings (vlan(4)'s SIOCSETVLAN) need PRIV_NET_HWIOCTL.
+      error = priv_check_cred(cred, PRIV_NET_HWIOCTL);
+      if (error !== 0) return error;
+      error = ifp.if_ioctl(ifp, cmd, ifr);
+      if (error === 0) ifp.if_lastchange = time_uptime();
+      return error;
+    }
+    case SIOCGIFGENERIC:
+      return ifp.if_ioctl(ifp, cmd, ifr);
+    case SIOCSLANPCP:
+      // The drivers check PRIV_NET_SETLANPCP against the calling thread,
+      // which they cannot see here: it is checked on the way to them.
+      error = priv_check_cred(cred, PRIV_NET_SETLANPCP);
+      if (error !== 0) return error;
+      break;
+  }
   // Family requests (addresses).
   const dp = pffinddomain(family);
   if (dp?.pr_control === undefined) return EOPNOTSUPP;
-  return dp.pr_control(cmd, data, ifp, cred);
+  // What the family passes on reaches the driver with the caller's
+  // credential at hand (gif's GIFSOPTS checks PRIV_NET_GIF).
+  const saved_cred = drvspec_cred;
+  drvspec_cred = cred;
+  error = dp.pr_control(cmd, data, ifp, cred);
+  drvspec_cred = saved_cred;
+  return error;
 }
 
 
@@ -927,3 +1057,55 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
 /** net/if_var.h if_media hook: a driver may describe its media
  *  (SIOCGIFMEDIA hands it to ifconfig). */
 export const if_media_hook = new WeakMap<ifnet, () => string>();
+
+// ---------------------------------------------------------------------------
+// Tunnels within tunnels.
+
+/** The tag if_tunnel_check_nesting puts on a packet for each tunnel it went
+ *  into: the cookie of the tunnel type and the interface.  It holds nothing
+ *  that changes, so one per interface serves every packet and is its own
+ *  copy; it is not MTAG_PERSISTENT, so it goes when the packet is looped or
+ *  crosses a wire. */
+export class if_tunnel_tag {
+  readonly m_tag_id = 0;
+  constructor(
+    readonly m_tag_cookie: number,
+    readonly ifp: ifnet,
+  ) {}
+  m_tag_copy(): if_tunnel_tag {
+    return this;
+  }
+}
+const if_tunnel_tags = new WeakMap<ifnet, if_tunnel_tag>();
+
+/**
+ * if_tunnel_check_nesting(ifp, m, cookie, limit): EIO when m has already
+ * been through ifp (a loop) or through `limit` tunnels of this type, each
+ * logged; otherwise m is tagged as having entered ifp and 0 returned.
+ */
+export function if_tunnel_check_nesting(ifp: ifnet, m: mbuf, cookie: number, limit: number): number {
+  let count = 1;
+  const tags = m.m_pkthdr.tags;
+  if (tags !== null) {
+    for (let i = 0; i < tags.length; i++) {
+      const t = tags[i];
+      if (!(t instanceof if_tunnel_tag) || t.m_tag_cookie !== cookie) continue;
+      if (t.ifp === ifp) {
+        log(LOG_NOTICE, `${ifp.if_xname}: loop detected\n`);
+        return EIO;
+      }
+      count++;
+    }
+  }
+  if (count > limit) {
+    log(LOG_NOTICE, `${ifp.if_xname}: if_output recursively called too many times(${count})\n`);
+    return EIO;
+  }
+  let tag = if_tunnel_tags.get(ifp);
+  if (tag === undefined || tag.m_tag_cookie !== cookie) {
+    tag = new if_tunnel_tag(cookie, ifp);
+    if_tunnel_tags.set(ifp, tag);
+  }
+  m_tag_prepend(m, tag);
+  return 0;
+}

@@ -7,6 +7,7 @@ export const IFT_OTHER = 0x1;
 export const IFT_ETHER = 0x6;
 export const IFT_LOOP = 0x18;
 export const IFT_BRIDGE = 0xd1;
+export const IFT_GIF = 0xf0;
 export const IFT_L2VLAN = 0x87;
 
 /** struct sockaddr_dl: the AF_LINK address every ifnet carries first in

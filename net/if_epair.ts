@@ -15,8 +15,9 @@
 // - one task queue (no RSS, so one queue per interface, as in a FreeBSD
 //   kernel without RSS).
 // - no ifmedia: the fixed media ifconfig shows comes from if_media_hook, so
-//   SIOCSIFMEDIA/SIOCGIFMEDIA go on to ether_ioctl and get EINVAL, where
-//   14's ifmedia_ioctl would answer them.
+//   SIOCSIFMEDIA goes on to ether_ioctl and gets EINVAL, where 14's
+//   ifmedia_ioctl would answer it; SIOCGIFMEDIA is answered to in-kernel
+//   callers that pass a struct ifmediareq (bridgestp's link status).
 
 import { E2BIG, ENETDOWN, ENOBUFS, ENXIO, ENOSPC, EEXIST } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -31,6 +32,7 @@ import { CTLFLAG_MPSAFE, CTLFLAG_RW, OID_AUTO, SYSCTL_NODE, _net } from "../kern
 import { AF_LINK } from "../kern/socket.ts";
 import { TASK_INIT, taskqueue_cancel, taskqueue_enqueue, type task } from "../kern/subr_taskqueue.ts";
 import { bpf_mtap, bpf_peers_present } from "./bpf.ts";
+import { IFM_ACTIVE, IFM_AVALID, IFM_ETHER, IFM_FDX, IFM_10G_T, type ifmediareq } from "./if_media.ts";
 import { ETHER_ADDR_LEN, ETHER_VLAN_HDR_LEN } from "./ethernet.ts";
 import {
   IFCAP_VLAN_MTU,
@@ -52,6 +54,7 @@ import {
   SIOCDELMULTI,
   SIOCSIFFLAGS,
   SIOCSIFMTU,
+  SIOCGIFMEDIA,
   if_alloc,
   if_free,
   if_inc_counter,
@@ -268,6 +271,19 @@ function epair_ioctl(ifp: ifnet, cmd: number, data: ifreq | ifaddr): number {
     case SIOCSIFMTU:
       ifp.if_mtu = (data as ifreq).ifr_mtu ?? ifp.if_mtu;
       return 0;
+    case SIOCGIFMEDIA:
+      // An in-kernel caller's struct ifmediareq (bridgestp, vlan): the
+      // fixed media, always active, full duplex (epair_media_sts).
+      if ("ifm_status" in data) {
+        const ifmr = data as ifmediareq;
+        ifmr.ifm_current = IFM_ETHER | IFM_10G_T | IFM_FDX;
+        ifmr.ifm_mask = 0;
+        ifmr.ifm_status = IFM_AVALID | IFM_ACTIVE;
+        ifmr.ifm_active = IFM_ETHER | IFM_10G_T | IFM_FDX;
+        ifmr.ifm_count = 1;
+        return 0;
+      }
+      return ether_ioctl(ifp, cmd, data);
     default:
       return ether_ioctl(ifp, cmd, data);
   }

@@ -13,6 +13,10 @@
 // (the resolved destination) goes through a preallocated scratch buffer.
 // Hook points FreeBSD has here are kept: ng_ether (if_l2com), pfil "ethernet"
 // head, VLAN tags; the bridge, lagg and carp points are noted where they go.
+// 802.1Q tags are written in software (ether_8021q_frame): no interface
+// here does VLAN_HWTAGGING, so the tag is in the frame bpf and the wire see.
+// An interface with a priority (if_pcp, `ifconfig IF pcp N`) or a packet
+// with one (IP_VLAN_PCP) leaves priority-tagged: VID 0 and the PCP.
 
 import { EACCES, EAFNOSUPPORT, EHOSTDOWN, EHOSTUNREACH, EINVAL, ENETDOWN, ENOBUFS, ENOMEM, EOPNOTSUPP, EWOULDBLOCK } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -39,8 +43,8 @@ import {
 } from "../kern/mbuf.ts";
 import { AF_ARP, AF_INET, AF_LINK, type sockaddr } from "../kern/socket.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
-import { CTLFLAG_RW, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
-import { M_PREPEND, m_adj, m_dup, m_pullup } from "../kern/uipc_mbuf.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
+import { M_PREPEND, m_adj, m_append, m_dup, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { arp_ifinit, arp_result, arpresolve } from "../netinet/if_ether.ts";
 import { PR_VNET, allprison, prison0, type prison } from "../kern/kern_jail.ts";
@@ -53,14 +57,19 @@ import {
   ETHERTYPE_QINQ,
   ETHERTYPE_REVARP,
   ETHERTYPE_VLAN,
+  ETHERMIN,
   ETHER_ADDR_LEN,
   ETHER_HDR_LEN,
+  ETHER_TYPE_LEN,
   ETHER_IS_BROADCAST,
   ETHER_IS_MULTICAST,
   ETHER_MAP_IP_MULTICAST,
   ETHER_VLAN_ENCAP_LEN,
   ETHER_VLAN_HDR_LEN,
+  EVL_MAKETAG,
+  EVL_PRIOFTAG,
   EVL_VLANOFTAG,
+  ether_8021q_tag,
   ether_addr_equal,
   ether_dhost,
   ether_shost,
@@ -76,6 +85,8 @@ import {
   IFCOUNTER_IMCASTS,
   IFCOUNTER_IQDROPS,
   IFCOUNTER_NOPROTO,
+  IFCOUNTER_OERRORS,
+  IFCAP_VLAN_HWTAGGING,
   IFENCAP_FLAG_BROADCAST,
   IFENCAP_LL,
   IFF_DRV_RUNNING,
@@ -84,23 +95,28 @@ import {
   IFF_PPROMISC,
   IFF_SIMPLEX,
   IFF_UP,
+  IFNET_EVENT_PCP,
+  IFNET_PCP_NONE,
   RT_HAS_GW,
   RT_HAS_HEADER,
   RT_L2_ME,
   RT_MAY_LOOP,
   SIOCGIFADDR,
+  SIOCGLANPCP,
   SIOCSIFADDR,
   SIOCSIFMTU,
+  SIOCSLANPCP,
   if_attach,
   if_detach,
   if_inc_counter,
   ifaddr,
+  ifnet_event,
   type if_encap_req,
   type ifnet,
   type ifreq,
   type route,
 } from "./if.ts";
-import { IFT_ETHER, type sockaddr_dl } from "./if_dl.ts";
+import { IFT_ETHER, IFT_L2VLAN, type sockaddr_dl } from "./if_dl.ts";
 import { if_simloop } from "./if_loop.ts";
 import { NETISR_ARP, NETISR_DISPATCH_DIRECT, NETISR_ETHER, NETISR_IP, netisr_dispatch, netisr_register, netisr_register_vnet, netisr_unregister_vnet } from "./netisr.ts";
 import {
@@ -121,7 +137,7 @@ import {
   pfil_mbufp,
   type pfil_head,
 } from "./pfil.ts";
-import { CURVNET_RESTORE, CURVNET_SET_QUIET, VNET_DEFINE_PTR, curvnet, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, type vnet } from "./vnet.ts";
+import { CURVNET_RESTORE, CURVNET_SET_QUIET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, curvnet, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, type vnet } from "./vnet.ts";
 
 /** la_flags bit of an llentry for one of our own addresses (net/if_llatbl.h). */
 const LLE_IFADDR = 0x4;
@@ -164,8 +180,10 @@ let vlan_input_p: ((ifp: ifnet, m: mbuf) => void) | null = null;
 export function set_vlan_input_hook(f: ((ifp: ifnet, m: mbuf) => void) | null): void {
   vlan_input_p = f;
 }
-/** A trunk's vlan(4) state (if_vlantrunk), kept outside struct ifnet. */
-export const if_vlantrunk = new WeakMap<ifnet, unknown>();
+/** ifp->if_vlantrunk: the vlan(4) state of an interface that has vlans
+ *  on it (net/if_vlan.ts's struct ifvlantrunk), kept beside struct ifnet.
+ *  Present exactly while the interface is some vlan's parent. */
+export const if_vlantrunk = new WeakMap<ifnet, object>();
 
 const ng_mp = new pfil_mbufp();
 
@@ -344,7 +362,11 @@ export function ether_output(ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | nul
     } else if_inc_counter(ifp, IFCOUNTER_IQDROPS, 1);
   }
 
-  // if_bridge(4): BRIDGE_OUTPUT would take the frame here.
+  // if_bridge(4): a member's output is the bridge's to place (BRIDGE_OUTPUT).
+  if (ifp.if_bridge !== null) {
+    KASSERT(ifp.if_bridge_output !== null, "ether_output: if_bridge not loaded!");
+    return ifp.if_bridge_output(ifp, m, null, null);
+  }
   // carp(4): carp_output would rewrite the source MAC here.
 
   // ng_ether(4)'s upper hook.
@@ -368,7 +390,14 @@ export function ether_output(ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | nul
  * hooks (a dropped frame is EACCES, a consumed one 0).
  */
 export function ether_output_frame(ifp: ifnet, m: mbuf): number {
-  // (if_pcp, 802.1p priority tagging, is not modelled.)
+  if (ether_do_pcp(ifp, m)) {
+    pcp_mp.m = m;
+    const ok = ether_set_pcp(pcp_mp, ifp, ifp.if_pcp);
+    const nm = pcp_mp.m;
+    pcp_mp.m = null;
+    if (!ok || nm === null) return 0;
+    m = nm;
+  }
   const head = V_link_pfil_head();
   if (PFIL_HOOKED_OUT(head)) {
     switch (pfil_mbuf_out(head as pfil_head, m, ifp, null)) {
@@ -380,6 +409,123 @@ export function ether_output_frame(ifp: ifnet, m: mbuf): number {
     m = pfil_mbuf_result();
   }
   return ifp.if_transmit(ifp, m);
+}
+
+// ---------------------------------------------------------------------------
+// 802.1Q encapsulation and 802.1p priority.
+
+const _net_link_vlan = SYSCTL_NODE(_net_link, IFT_L2VLAN, "vlan", CTLFLAG_RW | CTLFLAG_MPSAFE, null, "IEEE 802.1Q VLAN");
+SYSCTL_NODE(_net_link_vlan, AF_LINK, "link", CTLFLAG_RW | CTLFLAG_MPSAFE, null, "for consistency");
+
+/** V_soft_pad: net.link.vlan.soft_pad. */
+const soft_pad = VNET_DEFINE_INT("soft_pad", 0);
+SYSCTL_INT(_net_link_vlan, OID_AUTO, "soft_pad", CTLFLAG_RW | CTLFLAG_VNET, soft_pad, 0, "pad short frames before tagging");
+
+/** Eight zero bytes: what a short frame is padded with. */
+const pad = new Uint8Array(8);
+/** ether_output_frame's struct mbuf ** for ether_set_pcp. */
+const pcp_mp = new pfil_mbufp();
+/** The priority tag ether_set_pcp builds (VID 0). */
+const pcp_qtag = new ether_8021q_tag();
+
+/**
+ * ether_do_pcp: does this frame leave priority-tagged?  Not from a vlan(4)
+ * interface (its own tag carries the priority); otherwise when the
+ * interface has a priority or the packet asks for one (M_VLANTAG with a
+ * PCP, as IP_VLAN_PCP leaves it).
+ */
+function ether_do_pcp(ifp: ifnet, m: mbuf): boolean {
+  if (ifp.if_type === IFT_L2VLAN) return false;
+  if (ifp.if_pcp !== IFNET_PCP_NONE || (m.m_flags & M_VLANTAG) !== 0) return true;
+  return false;
+}
+
+/** ether_set_pcp: give an untagged frame a VID 0 tag with the priority; a
+ *  frame that already has a tag keeps it.  False when the frame was lost. */
+function ether_set_pcp(mp: pfil_mbufp, ifp: ifnet, pcp: number): boolean {
+  const m = mp.m as mbuf;
+  const etype = m.m_dv.getUint16(m.m_data + ether_type);
+  if (etype === ETHERTYPE_VLAN || etype === ETHERTYPE_QINQ) {
+    m.m_flags &= ~M_VLANTAG;
+    return true;
+  }
+  pcp_qtag.vid = 0;
+  pcp_qtag.pcp = pcp;
+  pcp_qtag.proto = ETHERTYPE_VLAN;
+  if (ether_8021q_frame(mp, ifp, ifp, pcp_qtag)) return true;
+  if_inc_counter(ifp, IFCOUNTER_OERRORS, 1);
+  return false;
+}
+
+/**
+ * ether_vlanencap_proto: insert a 4-byte tag (TPID `proto`, TCI `tag`)
+ * after the addresses of the Ethernet header at the front of m.  The
+ * frame is freed and null returned when there is no room.
+ */
+export function ether_vlanencap_proto(m: mbuf, tag: number, proto: number): mbuf | null {
+  const mm = M_PREPEND(m, ETHER_VLAN_ENCAP_LEN, M_NOWAIT);
+  if (mm === null) return null;
+  m = mm;
+  if (m.m_len < ETHER_VLAN_HDR_LEN) {
+    const n = m_pullup(m, ETHER_VLAN_HDR_LEN);
+    if (n === null) return null;
+    m = n;
+  }
+  // The addresses move to the front; the old EtherType stays where it is
+  // and becomes the encapsulated protocol.
+  const o = m.m_data;
+  m.m_buf.copyWithin(o, o + ETHER_VLAN_ENCAP_LEN, o + ETHER_VLAN_ENCAP_LEN + ETHER_HDR_LEN - ETHER_TYPE_LEN);
+  m.m_dv.setUint16(o + evl_encap_proto, proto);
+  m.m_dv.setUint16(o + evl_tag, tag);
+  return m;
+}
+
+/** ether_vlanencap: an 802.1Q (TPID 0x8100) tag. */
+export function ether_vlanencap(m: mbuf, tag: number): mbuf | null {
+  return ether_vlanencap_proto(m, tag, ETHERTYPE_VLAN);
+}
+
+/**
+ * ether_8021q_frame: tag the frame in mp.m for parent p on behalf of ife.
+ * The priority is the packet's own (M_VLANTAG) if it has one, else the
+ * tag's.  A parent doing VLAN_HWTAGGING gets the tag in the packet header
+ * (802.1Q only); everyone else gets it written into the frame.  False when
+ * the frame was lost (mp.m is then null, or left to the caller to free
+ * when padding failed, as FreeBSD frees it).
+ */
+export function ether_8021q_frame(mp: pfil_mbufp, ife: ifnet, p: ifnet, qtag: ether_8021q_tag): boolean {
+  let m = mp.m as mbuf;
+  let pcp = qtag.pcp;
+
+  // Pad runts before tagging if told to (IEEE 802.1Q-2003 C.4.4.3.b), for
+  // bridges that would not pad them after untagging.
+  if (VNET_I32(soft_pad) !== 0 && p.if_type === IFT_ETHER) {
+    let n = ETHERMIN + ETHER_HDR_LEN - m.m_pkthdr.len;
+    for (; n > 0; n -= pad.length) if (!m_append(m, Math.min(n, pad.length), pad)) break;
+    if (n > 0) {
+      m_freem(m);
+      mp.m = null;
+      printf(`${ife.if_xname}: cannot pad short frame`);
+      return false;
+    }
+  }
+
+  if ((m.m_flags & M_VLANTAG) !== 0) pcp = EVL_PRIOFTAG(m.m_pkthdr.ether_vtag);
+  const tag = EVL_MAKETAG(qtag.vid, pcp, 0);
+  if ((p.if_capenable & IFCAP_VLAN_HWTAGGING) !== 0 && qtag.proto === ETHERTYPE_VLAN) {
+    m.m_pkthdr.ether_vtag = tag;
+    m.m_flags |= M_VLANTAG;
+  } else {
+    const n = ether_vlanencap_proto(m, tag, qtag.proto);
+    mp.m = n;
+    if (n === null) {
+      printf(`${ife.if_xname}: unable to prepend 802.1Q header`);
+      return false;
+    }
+    m = n;
+    m.m_flags &= ~M_VLANTAG;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -490,8 +636,20 @@ function ether_input_internal(ifp: ifnet, m: mbuf): void {
     m = nm;
   }
 
-  // if_bridge(4) would claim the frame here (BRIDGE_INPUT); carp(4) would
-  // clear M_PROMISC for its virtual MACs.
+  // if_bridge(4) may claim the frame (BRIDGE_INPUT); when it hands it back
+  // for local delivery, the receiving interface may now be the bridge or
+  // another member.  carp(4) would clear M_PROMISC for its virtual MACs.
+  if (ifp.if_bridge !== null) {
+    KASSERT(ifp.if_bridge_input !== null, "ether_input_internal: if_bridge not loaded!");
+    m.m_flags &= ~M_PROMISC;
+    const bm = ifp.if_bridge_input(ifp, m);
+    if (bm === null) {
+      CURVNET_RESTORE(saved);
+      return;
+    }
+    m = bm;
+    ifp = m.m_pkthdr.rcvif as ifnet;
+  }
 
   // A unicast frame for another station goes on (bridges, netgraph may want
   // it) but marked, so that no protocol takes it.
@@ -673,6 +831,19 @@ export function ether_ioctl(ifp: ifnet, command: number, data: ifreq | ifaddr): 
       else ifp.if_mtu = mtu;
       break;
     }
+    case SIOCSLANPCP: {
+      // (PRIV_NET_SETLANPCP is checked by ifioctl on the way here.)
+      const pcp = (data as ifreq).ifr_lan_pcp ?? IFNET_PCP_NONE;
+      if (pcp > 7 && pcp !== IFNET_PCP_NONE) error = EINVAL;
+      else {
+        ifp.if_pcp = pcp;
+        for (const f of ifnet_event) f(ifp, IFNET_EVENT_PCP);
+      }
+      break;
+    }
+    case SIOCGLANPCP:
+      (data as ifreq).ifr_lan_pcp = ifp.if_pcp;
+      break;
     default:
       error = EINVAL;
   }

@@ -85,6 +85,9 @@ export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_GRE = 47;
+export const IPPROTO_MOBILE = 55;
+export const IPPROTO_ETHERIP = 97;
+export const IPPROTO_PIM = 103;
 export const IPPROTO_RAW = 255;
 export const IPPROTO_MAX = 256;
 

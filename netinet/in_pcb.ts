@@ -1075,8 +1075,8 @@ export function ip_ctloutput(so: socket, sopt: sockopt): number {
         error = inp_setmoptions(inp, sopt);
         break;
       case IP_VLAN_PCP: {
-        // Kept on the inpcb for the vlan(4) driver to tag outgoing frames
-        // with (vlan_set_pcp); this stack has no vlan(4) yet.
+        // Kept on the inpcb: ip_output puts it in each packet's header
+        // (EVL_APPLY_PRI) and the link layer writes it into the 802.1Q tag.
         const { error: e, val: optval } = sooptcopyin_int(sopt);
         if (e !== 0) {
           error = e;

@@ -73,8 +73,14 @@ import {
   IN_LINKLOCAL,
   IN_LOOPBACK,
   IN_MULTICAST,
+  IPPROTO_ETHERIP,
+  IPPROTO_GRE,
   IPPROTO_ICMP,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
   IPPROTO_MAX,
+  IPPROTO_MOBILE,
+  IPPROTO_PIM,
   INADDR_HASH,
   V_in_ifaddrhead,
   in_canforward,
@@ -134,6 +140,7 @@ import { RO_NHFREE, ip_output, route_in_alloc } from "./ip_output.ts";
 import { ipreass_destroy, ipreass_init, ipreass_vnet_init, ip_reass } from "./ip_reass.ts";
 import { icmp_error, icmp_input, ip_next_mtu } from "./ip_icmp.ts";
 import { rip_ctlinput, rip_input } from "./raw_ip.ts";
+import { encap4_input } from "./ip_encap.ts";
 
 // ---------------------------------------------------------------------------
 // Knobs.
@@ -233,6 +240,13 @@ VNET_SYSINIT("ip_vnet_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, ip_vnet_init)
 function ip_init(): void {
   ipreass_init();
   IPPROTO_REGISTER(IPPROTO_ICMP, icmp_input, null);
+  // The tunnelling protocols: ip_encap finds the driver.
+  IPPROTO_REGISTER(IPPROTO_IPV4, encap4_input, null);
+  IPPROTO_REGISTER(IPPROTO_MOBILE, encap4_input, null);
+  IPPROTO_REGISTER(IPPROTO_ETHERIP, encap4_input, null);
+  IPPROTO_REGISTER(IPPROTO_GRE, encap4_input, null);
+  IPPROTO_REGISTER(IPPROTO_IPV6, encap4_input, null);
+  IPPROTO_REGISTER(IPPROTO_PIM, encap4_input, null);
   netisr_register(NETISR_IP, "ip", ip_input, 0, NETISR_DISPATCH_DEFAULT, NETISR_POLICY_FLOW);
 }
 SYSINIT("ip_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ip_init);

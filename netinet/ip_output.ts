@@ -70,6 +70,8 @@ import {
 } from "../net/if.ts";
 import { PFIL_CONSUMED, PFIL_DROPPED, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_pfil_head, pfil_mbuf_fwd, pfil_mbuf_out, pfil_mbuf_result } from "../net/pfil.ts";
 import { NETISR_IP, netisr_queue } from "../net/netisr.ts";
+import { EVL_APPLY_PRI } from "../net/ethernet.ts";
+import { INP_2PCP_MASK, INP_2PCP_SET, INP_2PCP_SHIFT } from "./in_pcb.ts";
 import { if_simloop, V_loif } from "../net/if_loop.ts";
 import { NHF_BROADCAST, NHF_BLACKHOLE, NHF_GATEWAY, NHF_HOST, NHF_REJECT, NHR_NONE, NHR_REF, type nhop_object } from "../net/route/nhop.ts";
 import { nhop_free } from "../net/route/nhop_ctl.ts";
@@ -146,6 +148,8 @@ export function RO_NHFREE(ro: route_in): void {
 export interface ip_output_inpcb {
   inp_inc: { inc_fibnum: number };
   inp_flowid?: number;
+  /** INP_2PCP_SET and the priority IP_VLAN_PCP asked for. */
+  inp_flags2?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -257,8 +261,11 @@ VNET_SYSUNINIT("ip_id", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ipid_sysuninit);
 // ip_output.
 
 /** The destination when the caller passed no route (FreeBSD's `sin` on
- *  the stack). */
-const ip_output_sin = new sockaddr_in();
+ *  the stack), one per nesting level: a tunnel (gif) sends its outer
+ *  datagram from inside ip_output, and the outer call still needs its own
+ *  destination afterwards (for the next fragment). */
+const ip_output_sins: sockaddr_in[] = [new sockaddr_in()];
+let ip_output_depth = 0;
 /** ip_insertoptions' out parameter. */
 const ip_output_phlen = { v: 0 };
 /** ip_output_pfil's in/out fibnum. */
@@ -389,6 +396,16 @@ function ip_frag_chain_free(m: mbuf | null): void {
  * ro is used, or the lookup is cached there.
  */
 export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: number, imo: ip_moptions | null, inp: ip_output_inpcb | null): number {
+  if (ip_output_depth === ip_output_sins.length) ip_output_sins.push(new sockaddr_in());
+  const sin = ip_output_sins[ip_output_depth++];
+  try {
+    return ip_output_body(m, opt, ro, flags, imo, inp, sin);
+  } finally {
+    ip_output_depth--;
+  }
+}
+
+function ip_output_body(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: number, imo: ip_moptions | null, inp: ip_output_inpcb | null, ip_output_sin: sockaddr_in): number {
   let hlen = IP_HDRLEN;
   let mtu = 0;
   let error = 0;
@@ -399,9 +416,12 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
 
   M_ASSERTPKTHDR(m);
 
+  let vlan_pcp = -1;
   if (inp !== null) {
     M_SETFIB(m, inp.inp_inc.inc_fibnum);
     if ((flags & IP_NODEFAULTFLOWID) === 0) m.m_pkthdr.flowid = inp.inp_flowid ?? 0;
+    const f2 = inp.inp_flags2 ?? 0;
+    if ((f2 & INP_2PCP_SET) !== 0) vlan_pcp = (f2 & INP_2PCP_MASK) >>> INP_2PCP_SHIFT;
   }
 
   if (opt !== null) {
@@ -592,6 +612,10 @@ export function ip_output(m: mbuf, opt: mbuf | null, ro: route_in | null, flags:
       in_delayed_cksum(m);
       m.m_pkthdr.csum_flags &= ~CSUM_DELAY_DATA;
     }
+
+    // The socket's 802.1p priority rides in the packet header to the link
+    // layer (ether_output_frame or vlan(4) writes it into the tag).
+    if (vlan_pcp > -1) EVL_APPLY_PRI(m, vlan_pcp);
 
     // It fits: finish the header checksum unless the interface will.
     if (ip_len <= mtu) {

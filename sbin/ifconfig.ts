@@ -2,12 +2,18 @@
 // ifmedia.c: ifconfig(8).  Lists interfaces in FreeBSD's format and changes
 // them through socket ioctls (SIOCIFCREATE2, SIOCAIFADDR, SIOCSIFVNET, ...).
 
-import { ENXIO, strerror } from "../kern/errno.ts";
+import { EEXIST, ENXIO, strerror } from "../kern/errno.ts";
 import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
 import {
   IFF_BROADCAST,
+  IFF_DEBUG,
+  IFF_LINK0,
+  IFF_LINK1,
+  IFF_LINK2,
+  IFF_MONITOR,
   IFF_POINTOPOINT,
   IFF_UP,
+  IFNET_PCP_NONE,
   LINK_STATE_UP,
   SIOCAIFADDR,
   SIOCDIFADDR,
@@ -18,6 +24,7 @@ import {
   SIOCSIFLLADDR,
   SIOCSIFFIB,
   SIOCSIFFLAGS,
+  SIOCSLANPCP,
   SIOCSIFMETRIC,
   SIOCSIFMTU,
   SIOCSIFNAME,
@@ -26,14 +33,18 @@ import {
   type ifreq,
   IFNAMSIZ,
 } from "../net/if.ts";
-import { IFT_ETHER } from "../net/if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
-import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { errx, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
 import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
+import { ifconfig_module as ifbridge_module } from "./ifconfig_ifbridge.ts";
+import { ifconfig_module as ifvlan_module } from "./ifconfig_ifvlan.ts";
+import { ifconfig_module as tunnel_module } from "./ifconfig_tunnel.ts";
+import { ifconfig_module as gif_module } from "./ifconfig_ifgif.ts";
 
 /**
  * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
@@ -59,6 +70,9 @@ export interface ifconfig_cmd {
   name: string;
   nargs: 0 | 1 | 2;
   clone?: boolean;
+  /** DEF_CMD_OPTARG: takes the next word as its argument if there is one
+   *  (nargs 0). */
+  optarg?: boolean;
   fn(env: ifc_env, args: string[]): void;
 }
 
@@ -70,12 +84,23 @@ export interface ifconfig_cmd {
 export interface ifconfig_module {
   cmds: ifconfig_cmd[];
   status?(env: ifc_env, i: ifconfig_if): string;
+  /** FreeBSD prints the af_other_status lines in the reverse order of
+   *  registration, and ifgroup.c's `groups:` line is one of them: a file
+   *  linked before ifgroup.c (ifvlan.c) prints after the groups. */
+  status_after_groups?: boolean;
+  /** af_status_tunnel: the tunnel line, after the options and before the
+   *  addresses, whatever family was asked for (tunnel_status). */
+  tunnel_status?(env: ifc_env, i: ifconfig_if): string;
   clone?: { match(name: string): boolean; create(env: ifc_env, ifr: ifreq): void };
+  /** Reset the file's static state: a new ifconfig process. */
+  init?(): void;
+  /** callback_register: run after all the parameters were applied. */
+  callback?(env: ifc_env): void;
 }
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [];
+const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module, ifbridge_module, tunnel_module, gif_module];
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -91,6 +116,7 @@ function module_env(ctx: prog_ctx, kp: proc, fd: number, name: string, flush: ()
 /** Take a module command's arguments from argv at i; FreeBSD's message when
  *  they are missing. */
 function module_args(ctx: prog_ctx, c: ifconfig_cmd, argv: string[], i: number): string[] {
+  if (c.optarg === true) return argv.slice(i + 1, i + 2);
   const args = argv.slice(i + 1, i + 1 + c.nargs);
   if (args.length < c.nargs) {
     ctx.stderr.write(c.nargs === 1 ? `ifconfig: '${c.name}' requires argument\n` : `ifconfig: '${c.name}' requires 2 arguments\n`);
@@ -173,9 +199,15 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
   let s = `${i.name}: ${printb("flags", i.flags, IFFBITS)} metric ${i.metric} mtu ${i.mtu}\n`;
   if (i.description !== "") s += `\tdescription: ${i.description}\n`;
   if (i.capenable !== 0) s += `\t${printb("options", i.capenable, IFCAPBITS)}\n`;
-  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && i.type === IFT_ETHER && i.lladdr.length === 6) {
+  if (env !== null) for (const m of IFCONFIG_MODULES) if (m.tunnel_status !== undefined) s += m.tunnel_status({ ...env, name: i.name }, i);
+  if ((af === null || af === "ether" || af === "link" || af === "lladdr") && (i.type === IFT_ETHER || i.type === IFT_L2VLAN || i.type === IFT_BRIDGE) && i.lladdr.length === 6) {
     s += `\tether ${ether_ntoa(i.lladdr)}\n`;
-    if (i.hwaddr !== null && ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
+    // The factory address and the priority: Ethernet NICs only, and only
+    // when the driver tells its factory address (af_link's link_status).
+    if (i.type === IFT_ETHER && i.hwaddr !== null) {
+      if (ether_ntoa(i.hwaddr) !== ether_ntoa(i.lladdr)) s += `\thwaddr ${ether_ntoa(i.hwaddr)}\n`;
+      if (i.pcp !== null && i.pcp !== IFNET_PCP_NONE) s += `\tpcp ${i.pcp}\n`;
+    }
   }
   if (af === null || af === "inet") {
     for (const a of i.addrs) {
@@ -188,10 +220,13 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     }
   }
   if (af === null && env !== null) {
-    for (const m of IFCONFIG_MODULES) if (m.status !== undefined) s += m.status({ ...env, name: i.name }, i);
+    for (const m of IFCONFIG_MODULES) if (m.status !== undefined && m.status_after_groups !== true) s += m.status({ ...env, name: i.name }, i);
   }
   const groups = i.groups.filter((g) => g !== "all");
   if (groups.length > 0) s += `\tgroups: ${groups.join(" ")}\n`;
+  if (af === null && env !== null) {
+    for (const m of IFCONFIG_MODULES) if (m.status !== undefined && m.status_after_groups === true) s += m.status({ ...env, name: i.name }, i);
+  }
   if (i.media !== null) {
     s += `\tmedia: ${i.media}\n`;
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
@@ -230,6 +265,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
     let argv = ctx.argv.slice(1);
+    for (const m of IFCONFIG_MODULES) m.init?.();
     let all = false;
     let list = false;
     let downonly = false;
@@ -299,7 +335,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
           if (c === undefined) break;
           const args = module_args(ctx, c, argv, 0);
           c.fn(cenv, args);
-          argv = argv.slice(1 + c.nargs);
+          argv = argv.slice(1 + (c.optarg === true ? args.length : c.nargs));
         }
         for (const m of IFCONFIG_MODULES) {
           if (m.clone !== undefined && m.clone.match(ifname)) {
@@ -307,13 +343,16 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
             break;
           }
         }
+        // ioctl_ifcreate.
         const e = sys_ioctl(kp, fd, SIOCIFCREATE2, ifr);
         if (e !== 0) {
+          if (e === EEXIST) errx(ctx, 1, `interface ${ifname} already exists`);
           ctx.stderr.write(`ifconfig: SIOCIFCREATE2 (${ifname}): ${strerror(e)}\n`);
           throw new prog_exit(1);
         }
         let name = ifr.ifr_name;
         if (argv.length > 0) await apply(ctx, kp, fd, name, argv, (n) => (name = n));
+        else run_callbacks(ctx, kp, fd, name);
         ctx.stdout.write(`${name}\n`);
         return 0;
       }
@@ -333,7 +372,7 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         return 0;
       }
       if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
-        ctx.stdout.write(if_status(me, argv[0]));
+        ctx.stdout.write(if_status(me, argv[0], module_env(ctx, kp, fd, me.name, () => {})));
         return 0;
       }
       await apply(ctx, kp, fd, ifname, argv, () => {});
@@ -349,6 +388,9 @@ function ioctl_fail(ctx: prog_ctx, what: string, ifname: string, e: number): nev
   else ctx.stderr.write(`ifconfig: ${what}: ${strerror(e)}\n`);
   throw new prog_exit(1);
 }
+
+/** The interface flags ifconfig.c sets by name (setifflags). */
+const IFF_WORDS: Record<string, number> = { debug: IFF_DEBUG, link0: IFF_LINK0, link1: IFF_LINK1, link2: IFF_LINK2, monitor: IFF_MONITOR };
 
 /** Apply the parameters after the interface name, left to right. */
 async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: string[], renamed: (n: string) => void): Promise<void> {
@@ -404,6 +446,23 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         flush_addr();
         setflags(0, IFF_UP);
         continue;
+      case "debug":
+      case "-debug":
+      case "link0":
+      case "-link0":
+      case "link1":
+      case "-link1":
+      case "link2":
+      case "-link2":
+      case "monitor":
+      case "-monitor": {
+        // setifflags: DEF_CMD("link0", IFF_LINK0, ...), "-link0" clears.
+        const f = IFF_WORDS[a.replace(/^-/, "")];
+        flush_addr();
+        if (a.startsWith("-")) setflags(0, f);
+        else setflags(f, 0);
+        continue;
+      }
       case "alias":
       case "add":
         continue;
@@ -504,6 +563,21 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
         if (e !== 0) ioctl_fail(ctx, "ioctl (set lladdr)", name, e);
         continue;
       }
+      case "pcp": {
+        const v = argv[i + 1];
+        if (v === undefined) errx(ctx, 1, "'pcp' requires argument");
+        i++;
+        flush_addr();
+        setifpcp(ctx, kp, fd, name, v);
+        continue;
+      }
+      case "-pcp": {
+        // disableifpcp.
+        flush_addr();
+        const e = sys_ioctl(kp, fd, SIOCSLANPCP, { ifr_name: name, ifr_lan_pcp: IFNET_PCP_NONE } satisfies ifreq);
+        if (e !== 0) ioctl_fail(ctx, "SIOCSLANPCP", name, e);
+        continue;
+      }
       case "description":
       case "descr": {
         const v = need(i++);
@@ -523,7 +597,18 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
           const args = module_args(ctx, c, argv, i);
           flush_addr();
           c.fn(module_env(ctx, kp, fd, name, flush_addr), args);
-          i += c.nargs;
+          i += c.optarg === true ? args.length : c.nargs;
+          continue;
+        }
+        // An address after the address is the far end (setifdstaddr): the
+        // whole word, no width.
+        if (pending !== null && pending.broad === null && !pending.del) {
+          const d = inet_aton(a);
+          if (d === null) {
+            ctx.stderr.write(`ifconfig: ${a}: bad value\n`);
+            throw new prog_exit(1);
+          }
+          pending.broad = d;
           continue;
         }
         if (pending !== null && !pending.del) {
@@ -548,4 +633,19 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
     }
   }
   flush_addr();
+  run_callbacks(ctx, kp, fd, name);
+}
+
+/** The deferred callbacks (callback_register), once the parameters are in. */
+function run_callbacks(ctx: prog_ctx, kp: proc, fd: number, name: string): void {
+  for (const m of IFCONFIG_MODULES) m.callback?.(module_env(ctx, kp, fd, name, () => {}));
+}
+
+/** setifpcp: `pcp N`, the interface's 802.1p priority for untagged frames. */
+function setifpcp(ctx: prog_ctx, kp: proc, fd: number, name: string, val: string): void {
+  const r = strtoul(val, 0);
+  if (r.rest !== "") errx(ctx, 1, "invalid value for pcp");
+  if (r.v > 7) errx(ctx, 1, "value for pcp out of range");
+  const e = sys_ioctl(kp, fd, SIOCSLANPCP, { ifr_name: name, ifr_lan_pcp: r.v } satisfies ifreq);
+  if (e !== 0) ioctl_fail(ctx, "SIOCSLANPCP", name, e);
 }

@@ -111,3 +111,34 @@ export async function prog_run(ctx: prog_ctx, body: () => Promise<number>): Prom
     throw e;
   }
 }
+
+/**
+ * strtoul(3) as far as programs here use it: leading blanks, a sign, then
+ * digits in `base` (0: "0x" hex, "0" octal, else decimal).  `rest` is what
+ * *endptr would point at; a negative number wraps as C's does (to a value
+ * above any range a caller checks), overflow gives ULONG_MAX.
+ */
+export function strtoul(s: string, base: number): { v: number; rest: string } {
+  let i = 0;
+  while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
+  let neg = false;
+  if (s[i] === "+" || s[i] === "-") {
+    neg = s[i] === "-";
+    i++;
+  }
+  if ((base === 0 || base === 16) && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") && /[0-9a-fA-F]/.test(s[i + 2] ?? "")) {
+    base = 16;
+    i += 2;
+  } else if (base === 0) base = s[i] === "0" ? 8 : 10;
+  const start = i;
+  let v = 0;
+  for (; i < s.length; i++) {
+    const d = parseInt(s[i], 36);
+    if (Number.isNaN(d) || d >= base) break;
+    v = v * base + d;
+  }
+  if (i === start) return { v: 0, rest: s };
+  if (v > 0xffffffffffffffff) v = 0xffffffffffffffff;
+  if (neg && v !== 0) v = 0xffffffffffffffff - v + 1;
+  return { v, rest: s.slice(i) };
+}

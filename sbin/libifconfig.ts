@@ -5,7 +5,7 @@
 // media, hardware address, fib).
 
 import { AF_INET, AF_LINK } from "../kern/socket.ts";
-import { SIOCGHWADDR, SIOCGIFCAP, SIOCGIFDESCR, SIOCGIFFIB, SIOCGIFGROUP, SIOCGIFMEDIA, SIOCGIFSTATUS, type ifreq } from "../net/if.ts";
+import { SIOCGHWADDR, SIOCGIFCAP, SIOCGIFDESCR, SIOCGIFFIB, SIOCGIFGROUP, SIOCGIFMEDIA, SIOCGIFSTATUS, SIOCGLANPCP, type ifreq } from "../net/if.ts";
 import { sys_ioctl, type proc } from "../kern/uipc_syscalls.ts";
 import type { uproc } from "./libc.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
@@ -39,6 +39,9 @@ export interface ifconfig_if {
   addrs: ifconfig_addr[];
   /** The driver's media (null when SIOCGIFMEDIA is refused). */
   media: string | null;
+  /** SIOCGLANPCP: the 802.1p priority (IFNET_PCP_NONE: none; null when
+   *  the interface has no such notion). */
+  pcp: number | null;
   /** The driver's own lines (SIOCGIFSTATUS; "" when it has none). */
   ifs_ascii: string;
 }
@@ -70,6 +73,7 @@ export function ifconfig_list(p: uproc, fd: number): ifconfig_if[] {
         description: sys_ioctl(kp, fd, SIOCGIFDESCR, ifr) === 0 ? (ifr.ifr_data ?? "") : "",
         addrs: [],
         media: sys_ioctl(kp, fd, SIOCGIFMEDIA, ifr) === 0 ? (ifr.ifr_media ?? null) : null,
+        pcp: sys_ioctl(kp, fd, SIOCGLANPCP, ifr) === 0 ? (ifr.ifr_lan_pcp ?? null) : null,
         ifs_ascii: sys_ioctl(kp, fd, SIOCGIFSTATUS, ifr) === 0 ? (ifr.ifs_ascii ?? "") : "",
       };
       if (sys_ioctl(kp, fd, SIOCGIFCAP, ifr) === 0) {

@@ -104,3 +104,9 @@ export function rjust(s: string, width: number, prec = -1): string {
   const t = prec >= 0 ? s.slice(0, prec) : s;
   return t.padStart(width);
 }
+
+/** gethostbyname(3) for IPv4 over /etc/hosts: the address, or null. */
+export function gethostbyname4(name: string): number | null {
+  for (const [addr, h] of etc_hosts) if (h === name) return addr;
+  return null;
+}

@@ -407,6 +407,12 @@ function ethertype_name(t: number): string {
       return "IPv6";
     case 0x8100:
       return "802.1Q";
+    case 0x88a8:
+      return "802.1Q-QinQ";
+    case 0x9100:
+      return "802.1Q-9100";
+    case 0x9200:
+      return "802.1Q-9200";
     case 0x8035:
       return "Reverse ARP";
     default:
@@ -425,23 +431,39 @@ function pretty_print(f: tflags, dlt: number, sec: number, usec: number, p: Uint
 function ether_print(f: tflags, p: Uint8Array, len: number): string {
   if (p.length < 14) return "[|ether]";
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const type = dv.getUint16(12);
+  let type = dv.getUint16(12);
   let s = "";
   if (f.eflag) {
     s += `${etheraddr_string(f, p, 6)} > ${etheraddr_string(f, p, 0)}, `;
-    s += f.qflag ? ethertype_name(type) : `ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")})`;
+    s += ether_type_string(f, type);
     s += `, length ${len}: `;
   }
-  const payload = p.subarray(14);
+  // VLAN tags (802.1Q, QinQ), each "vlan V, p P[, DEI], " and the type
+  // that follows it; shown with -e only, as print-ether.c does.
+  let hdrlen = 14;
+  while (type === 0x8100 || type === 0x88a8 || type === 0x9100 || type === 0x9200) {
+    if (p.length < hdrlen + 4 || len < hdrlen + 4) return s + "[|vlan]";
+    const tci = dv.getUint16(hdrlen);
+    if (f.eflag) s += `vlan ${tci & 0xfff}, p ${(tci >> 13) & 7}${(tci & 0x1000) !== 0 ? ", DEI" : ""}, `;
+    type = dv.getUint16(hdrlen + 2);
+    if (f.eflag && type > 1500) s += `${ether_type_string(f, type)}, `;
+    hdrlen += 4;
+  }
+  const payload = p.subarray(hdrlen);
   switch (type) {
     case 0x0800:
-      return s + ip_print(f, payload, len - 14);
+      return s + ip_print(f, payload, len - hdrlen);
     case 0x0806:
-      return s + arp_print(f, payload, len - 14);
+      return s + arp_print(f, payload, len - hdrlen);
     default:
       if (!f.eflag) s += `${etheraddr_string(f, p, 6)} > ${etheraddr_string(f, p, 0)}, ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")}), length ${len}: `;
-      return s.replace(/: $/, ":");
+      return s.replace(/(: |, )$/, ":");
   }
+}
+
+/** ether_type_print: "ethertype NAME (0xTYPE)", just NAME with -q. */
+function ether_type_string(f: tflags, type: number): string {
+  return f.qflag ? ethertype_name(type) : `ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")})`;
 }
 
 function null_print(f: tflags, p: Uint8Array, len: number): string {
@@ -857,6 +879,24 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
         return is_ip;
       case "arp":
         return (fr) => fr.type === 0x0806;
+      case "vlan": {
+        // `vlan [id]`: an 802.1Q (or QinQ) tagged frame; what follows in the
+        // expression looks past the tag (pcap moves its offsets for good).
+        let id = -1;
+        const v = peek();
+        if (v !== undefined && /^[0-9]+$/.test(v)) {
+          next();
+          id = Number(v);
+          if (id > 4095) throw new filter_syntax(`VLAN tag ${id} greater than maximum 4095`);
+        }
+        return (fr) => {
+          if (!fr.link || (fr.type !== 0x8100 && fr.type !== 0x88a8 && fr.type !== 0x9100) || fr.p.length < fr.nh + 4) return false;
+          const tci = fr.dv.getUint16(fr.nh);
+          fr.type = fr.dv.getUint16(fr.nh + 2);
+          fr.nh += 4;
+          return id < 0 || (tci & 0xfff) === id;
+        };
+      }
       case "icmp":
         return ip_proto(1);
       case "udp":

@@ -8,7 +8,7 @@ import type { inject_point } from "../topo.ts";
 
 const BCAST = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
-function cksum(b: Uint8Array, off: number, len: number, init = 0): number {
+export function cksum(b: Uint8Array, off: number, len: number, init = 0): number {
   let s = init;
   for (let i = 0; i + 1 < len; i += 2) s += (b[off + i] << 8) | b[off + i + 1];
   if (len & 1) s += b[off + len - 1] << 8;
@@ -16,11 +16,11 @@ function cksum(b: Uint8Array, off: number, len: number, init = 0): number {
   return ~s & 0xffff;
 }
 
-function put16(b: Uint8Array, o: number, v: number): void {
+export function put16(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 8) & 0xff;
   b[o + 1] = v & 0xff;
 }
-function put32(b: Uint8Array, o: number, v: number): void {
+export function put32(b: Uint8Array, o: number, v: number): void {
   put16(b, o, v >>> 16);
   put16(b, o + 2, v & 0xffff);
 }
@@ -36,7 +36,7 @@ function dst_mac(r: rng, pt: inject_point): Uint8Array {
   return r.bytes(6);
 }
 
-function ether(r: rng, pt: inject_point, type: number, payload: Uint8Array): Uint8Array {
+export function ether(r: rng, pt: inject_point, type: number, payload: Uint8Array): Uint8Array {
   const f = new Uint8Array(14 + payload.length);
   f.set(dst_mac(r, pt), 0);
   f.set(r.chance(0.9) ? pt.peer_mac : r.bytes(6), 6);
@@ -46,7 +46,7 @@ function ether(r: rng, pt: inject_point, type: number, payload: Uint8Array): Uin
 }
 
 /** An address a hostile packet may carry. */
-function addr(r: rng, pt: inject_point): number {
+export function addr(r: rng, pt: inject_point): number {
   switch (r.int(10)) {
     case 0:
     case 1:
@@ -163,7 +163,7 @@ function ip_options(r: rng, pt: inject_point): Uint8Array {
 }
 
 /** An IPv4 packet around `payload`, with fields drawn to the edges. */
-function ipv4(r: rng, pt: inject_point, proto: number, payload: Uint8Array, src?: number, dst?: number): Uint8Array {
+export function ipv4(r: rng, pt: inject_point, proto: number, payload: Uint8Array, src?: number, dst?: number): Uint8Array {
   const opts = r.chance(0.25) ? ip_options(r, pt) : new Uint8Array(0);
   const hl = 20 + opts.length;
   const p = new Uint8Array(hl + payload.length);
@@ -192,7 +192,7 @@ function ipv4(r: rng, pt: inject_point, proto: number, payload: Uint8Array, src?
   return p;
 }
 
-function udp_payload(r: rng, pt: inject_point, src: number, dst: number, port: number): Uint8Array {
+export function udp_payload(r: rng, pt: inject_point, src: number, dst: number, port: number): Uint8Array {
   const data = r.bytes(r.int(r.chance(0.1) ? 1600 : 64));
   const u = new Uint8Array(8 + data.length);
   put16(u, 0, r.pick([7777, 53, 9, r.int(65536)]));
@@ -211,7 +211,7 @@ function udp_payload(r: rng, pt: inject_point, src: number, dst: number, port: n
   return u;
 }
 
-function icmp_payload(r: rng, pt: inject_point): Uint8Array {
+export function icmp_payload(r: rng, pt: inject_point): Uint8Array {
   const type = r.pick([8, 8, 0, 3, 3, 11, 12, 5, 4, 13, 14, 17, 18, 9, 10, r.int(256)]);
   const code = r.chance(0.7) ? r.pick([0, 1, 2, 3, 4, 13]) : r.int(256);
   let body: Uint8Array;

@@ -1,9 +1,15 @@
 // Every target file registers itself when imported: a new subsystem adds
 // its file and one line here.
 import "./frames_inet.ts";
+import "./frames_gif.ts";
 import "./chaos_net.ts";
 import "./chaos_ng_links.ts";
 import "./badcmd_sbin.ts";
 import "./ngmsg_netgraph.ts";
 import "./chaos_netgraph.ts";
 import "./imunes_topo.ts";
+import "./bpdu_bridgestp.ts";
+import "./chaos_bridge.ts";
+import "./frames_vlan.ts";
+import "./chaos_vlan.ts";
+import "./badcmd_vlan.ts";

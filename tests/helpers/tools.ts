@@ -24,6 +24,11 @@ const INSTALL: Record<string, string> = {
   python3: "apt-get install python3",
   scapy: "apt-get install python3-scapy",
   dot: "apt-get install graphviz",
+  arping: "apt-get install arping",
+  hping3: "apt-get install hping3",
+  traceroute: "apt-get install traceroute",
+  nc: "apt-get install netcat-openbsd",
+  unshare: "apt-get install util-linux",
 };
 
 type env = Record<string, string | undefined>;

@@ -406,3 +406,34 @@ test("IP_MULTICAST_IF/TTL/LOOP and IP_VLAN_PCP: set, read back, refused values",
   }
   k.sys_close(p, s.fd);
 });
+
+// -C puts IP_VLAN_PCP on the socket; ip_output carries it to the link
+// layer, which priority-tags the frame (VID 0) or writes it into a vlan's
+// tag.  tcpdump in the receiving jail shows the tags.
+test("ping -C: the priority reaches the wire, priority-tagged on Ethernet and in a vlan's own tag; replies are untagged", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-ping-"));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, "t.out");
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a ifconfig vlan create vlandev epair0a vlan 9 >/dev/null
+jexec a ifconfig vlan0 10.9.0.1/24 vlanpcp 2 up
+jexec b ifconfig epair0b.9 create 10.9.0.2/24 up >/dev/null
+jexec b tcpdump -e -n -l -i epair0b -c 4 icmp or \\( vlan and icmp \\) > ${out} 2>/dev/null &
+jexec a ping -C 5 -c 1 -q 10.0.0.2 >/dev/null
+jexec a ping -C 7 -c 1 -q 10.9.0.2 >/dev/null; echo "exit $?"
+wait
+sed -e 's/^[^ ]* //' -e 's/, id [0-9]*//' -e 's/[0-9a-f:]\\{17\\} > [0-9a-f:]\\{17\\}, //' ${out}
+`,
+  );
+  t.is(r.err, "");
+  t.deepEqual(lines(r.out), [
+    "exit 0",
+    "ethertype 802.1Q (0x8100), length 102: vlan 0, p 5, ethertype IPv4 (0x0800), 10.0.0.1 > 10.0.0.2: ICMP echo request, seq 0, length 64",
+    "ethertype IPv4 (0x0800), length 98: 10.0.0.2 > 10.0.0.1: ICMP echo reply, seq 0, length 64",
+    "ethertype 802.1Q (0x8100), length 102: vlan 9, p 7, ethertype IPv4 (0x0800), 10.9.0.1 > 10.9.0.2: ICMP echo request, seq 0, length 64",
+    "ethertype 802.1Q (0x8100), length 102: vlan 9, p 0, ethertype IPv4 (0x0800), 10.9.0.2 > 10.9.0.1: ICMP echo reply, seq 0, length 64",
+    "",
+  ]);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
