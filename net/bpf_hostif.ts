@@ -39,7 +39,7 @@
 // seconds.
 
 import { BPF_D_INOUT, DLT_EN10MB, bpf_attach_event, bpf_close_capture, bpf_open_stream, bpf_write, type bpf_d, type bpf_if, type bpf_stream_reader } from "./bpf.ts";
-import { ifnet_arrival_event, iflladdr_event, V_ifnet, type ifnet } from "./if.ts";
+import { ifnet_arrival_event, iflladdr_event, if_mtu_changed_hook, set_if_mtu_changed_hook, V_ifnet, type ifnet } from "./if.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
@@ -47,7 +47,7 @@ import { cred0 } from "../kern/kern_jail.ts";
 import type { sockaddr_dl } from "./if_dl.ts";
 import fs from "node:fs";
 import { execFile, spawnSync } from "node:child_process";
-import { linux_ifnames, linux_tap_close, linux_tap_open, linux_tap_rename, linux_tap_write, type linux_tap } from "./linux_tap.ts";
+import { linux_ifnames, linux_tap_close, linux_tap_mtu, linux_tap_open, linux_tap_rename, linux_tap_write, type linux_tap } from "./linux_tap.ts";
 
 /** What the mirror needs from the host: TAP devices (net/linux_tap.ts in
  *  the daemon; a recording stand-in in tests). */
@@ -57,6 +57,8 @@ export interface hostif_tap_ops<T> {
   open(name: string, mtu: number, input: (frame: Uint8Array) => void, gone: (reason: string) => void): T | string;
   /** One whole frame out to the host. */
   send(t: T, frame: Uint8Array): void;
+  /** The interface's new MTU; a string is a one-line error. */
+  mtu(t: T, mtu: number): string | null;
   /** Rename; a string is a one-line error. */
   rename(t: T, newname: string): string | null;
   close(t: T): void;
@@ -122,6 +124,13 @@ export class hostif_mirror<T> {
   private dvbuf: ArrayBufferLike | null = null;
   private dvcache: DataView | null = null;
   private running = false;
+  /** The MTU hook there was before start (the routing table's): one
+   *  hook point, so the mirror calls it first. */
+  private mtu_prev: ((ifp: ifnet) => void) | null = null;
+  private readonly on_mtu = (ifp: ifnet): void => {
+    this.mtu_prev?.(ifp);
+    this.mtu(ifp);
+  };
   /** The process the descriptors belong to (netstat -B names it, as it
    *  would name the host program holding them on FreeBSD). */
   private p: proc | null = null;
@@ -147,6 +156,8 @@ export class hostif_mirror<T> {
     bpf_attach_event.push(this.on_attach);
     ifnet_arrival_event.push(this.on_arrival);
     iflladdr_event.push(this.on_lladdr);
+    this.mtu_prev = if_mtu_changed_hook;
+    set_if_mtu_changed_hook(this.on_mtu);
     const saved = CURVNET_SET_QUIET(vnet0, "hostif_start");
     try {
       for (const ifp of V_ifnet().slice()) this.attach(ifp);
@@ -165,6 +176,8 @@ export class hostif_mirror<T> {
         if (i >= 0) a.splice(i, 1);
       }
     }
+    if (if_mtu_changed_hook === this.on_mtu) set_if_mtu_changed_hook(this.mtu_prev);
+    this.mtu_prev = null;
     for (const h of [...this.ifs.values()]) this.close(h);
     if (this.p !== null) proc_exit(this.p);
     this.p = null;
@@ -250,6 +263,13 @@ export class hostif_mirror<T> {
     h.hi_name = ifp.if_xname;
     this.track(this.ops.settle(old, false));
     this.track(this.ops.settle(h.hi_name, true));
+  }
+
+  private mtu(ifp: ifnet): void {
+    const h = this.ifs.get(ifp);
+    if (h === undefined || h.hi_tap === null) return;
+    const e = this.ops.mtu(h.hi_tap, ifp.if_mtu);
+    if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
   }
 
   private lladdr(ifp: ifnet): void {
@@ -355,6 +375,7 @@ export function hostif_linux_ops(): hostif_tap_ops<linux_tap> {
   return {
     open: (name, mtu, input, gone) => linux_tap_open(name, "tap", mtu, input, { gone, realtime: false }),
     send: (t, frame) => linux_tap_write(t, frame),
+    mtu: (t, mtu) => linux_tap_mtu(t, mtu),
     rename: (t, newname) => linux_tap_rename(t, newname),
     close: (t) => linux_tap_close(t),
     configure: host_dev_configure,
