@@ -22,12 +22,16 @@
 // gets a TAP; a rename (if_rename announces the interface again) renames
 // it; bpfdetach (destroyed, or moved into a jail) closes it.  Only
 // DLT_EN10MB interfaces are mirrored: lo0 (DLT_NULL) has no Ethernet
-// framing a TAP could carry, and the host namespace has its own loopback.
+// framing a TAP could carry, and the host namespace has its own loopback;
+// tap(4), tun(4) and vmnet interfaces are not, as their Linux device of the
+// same name already exists (net/if_tuntap.ts).  The descriptors belong to a
+// process named hostif, which netstat -B shows.
 //
 // Host-side work (a TAP appearing, its link address, MTU and state, its
-// going away) takes real time; hostif_settle() resolves once all of it is
-// done, and the daemon answers a command only then, so that a script's
-// next command (scapy on epair0a) finds the TAP as ifconfig left it.
+// going away) takes real time; settle() resolves once all of it is done,
+// and the daemon answers a command only then, so that a script's next
+// command (scapy on epair0a) finds the TAP as ifconfig left it.  The
+// TAPs themselves are made and removed by net/linux_tap.ts (a socat each).
 // The TAP gets the interface's Ethernet address (scapy's get_if_hwaddr
 // reads it, as it reads the interface's on FreeBSD) and has IPv6 disabled
 // before it comes up, so that Linux sends nothing of its own on it.
