@@ -10,11 +10,13 @@
 // one socat that holds the Linux device open and relays every frame as one
 // UDP datagram on 127.0.0.1 (see shared/reference/linux-peers.md):
 //
-//   socat -b N TUN,tun-type=tap|tun,tun-name=NAME,iff-no-pi[,iff-up] \
+//   socat -b 65536 TUN,tun-type=tap|tun,tun-name=NAME,iff-no-pi[,iff-up] \
 //         UDP-DATAGRAM:127.0.0.1:<ours>,bind=127.0.0.1:<socat's>
 //
 // UDP-DATAGRAM, not UDP: the connected form exits on the first ICMP port
-// unreachable.  Frame boundaries hold both ways; -b is raised above the MTU.
+// unreachable.  Frame boundaries hold both ways; -b 65536 takes a frame of
+// any MTU.  socat still exits on its first failed send, so lo must be up in
+// the namespace (a fresh `unshare -n` has it down: open says so).
 //
 // Lifetime.  linux_tap_open starts socat and returns once the Linux
 // interface exists (bounded wait) or with a one-line error: socat missing,

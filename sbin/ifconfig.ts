@@ -322,6 +322,12 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         throw new prog_exit(1);
       }
       // Cloning: `ifconfig epair create`, `ifconfig lo1 create`.
+      // `create` on an interface that exists: alone it is an error; with
+      // more parameters they apply to the interface there is.
+      if ((argv[0] === "create" || argv[0] === "plumb") && ifs.some((i) => i.name === ifname)) {
+        if (argv.length === 1) errx(ctx, 1, `interface ${ifname} already exists`);
+        argv.shift();
+      }
       if (argv[0] === "create" || argv[0] === "plumb") {
         argv.shift();
         const ifr: ifreq = { ifr_name: ifname };

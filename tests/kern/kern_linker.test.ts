@@ -19,7 +19,7 @@ function modules(k: Kernel): string[] {
 }
 
 for (const build of BOTH) {
-  test(`${build}: file 1 is the kernel, holding ether, netgraph, the netgraph node types, if_epair, ng_socket and if_lo`, async (t) => {
+  test(`${build}: file 1 is the kernel, holding ether, netgraph, the netgraph node types, if_epair, bridgestp, vlan, tun/tap, gif, if_bridge, ng_socket and if_lo`, async (t) => {
     const k = await loadKernel(build);
     const p = root(k);
     t.deepEqual(k.sys_kldnext(p, 0), { error: 0, fileid: 1 });
@@ -30,12 +30,12 @@ for (const build of BOTH) {
     t.is(st?.pathname, "/boot/kernel/kernel");
     t.is(st?.refs, 1);
     t.is(st?.address, 0xffffffff80200000n);
-    t.deepEqual(modules(k), ["ether", "netgraph", "ng_hub", "ng_eiface", "ng_ksocket", "ng_bridge", "ng_pipe", "if_epair", "ng_socket", "if_lo"]);
+    t.deepEqual(modules(k), ["ether", "netgraph", "ng_hub", "ng_eiface", "ng_ksocket", "ng_bridge", "ng_pipe", "if_epair", "bridgestp", "if_vlan", "if_tuntap", "if_tun", "if_tap", "if_gif", "if_bridge", "ng_socket", "if_lo"]);
     // Module ids in registration (SYSINIT) order; all in the kernel file.
     const first = k.sys_kldfirstmod(p, 1).modid;
     t.is(first, k.sys_modfind(p, "ether").id);
     t.is(k.sys_modfnext(p, first).id, k.sys_modfind(p, "netgraph").id);
-    t.is(k.sys_modfind(p, "if_bridge").error, k.ENOENT);
+    t.is(k.sys_modfind(p, "if_lagg").error, k.ENOENT);
     t.is(k.sys_modstat(p, 99).error, k.ENOENT);
     // kldfind names files, not modules: "kernel" and "kernel.ko" match.
     t.deepEqual(k.sys_kldfind(p, "kernel"), { error: 0, fileid: 1 });
@@ -48,8 +48,9 @@ for (const build of BOTH) {
     const p = root(k);
     t.is(k.sys_kldload(p, "if_epair").error, k.EEXIST);
     t.is(k.sys_kldload(p, "kernel").error, k.EEXIST);
-    t.is(k.sys_kldload(p, "if_bridge").error, k.ENOENT);
-    t.is(k.sys_kldload(p, "if_bridge.ko").error, k.ENOENT);
+    t.is(k.sys_kldload(p, "if_bridge").error, k.EEXIST);
+    t.is(k.sys_kldload(p, "if_lagg").error, k.ENOENT);
+    t.is(k.sys_kldload(p, "if_lagg.ko").error, k.ENOENT);
     k.msgbuf_clear();
     t.is(k.sys_kldunloadf(p, 1, k.LINKER_UNLOAD_NORMAL), k.EBUSY);
     t.is(k.sys_kldunloadf(p, 1, k.LINKER_UNLOAD_FORCE), k.EBUSY);

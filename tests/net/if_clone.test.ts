@@ -11,7 +11,7 @@ for (const build of BOTH) {
     inv(k, v0, () => {
       const names = k.V_ifnet().map((i) => i.if_xname);
       t.deepEqual(names, ["lo0"]);
-      t.deepEqual(k.if_clone_list().sort(), ["bridge", "epair", "gif", "lo"]);
+      t.deepEqual(k.if_clone_list().sort(), ["bridge", "epair", "gif", "lo", "tap", "tun", "vlan", "vmnet"]);
       const lo0 = k.V_loif();
       t.truthy(lo0);
       if (lo0 === null) return;
@@ -101,7 +101,7 @@ test("vimage: every new vnet gets its own lo0 and cloners; teardown destroys wha
       t.deepEqual(k.V_ifnet().map((x) => x.if_xname), ["lo0"]);
       t.is(k.V_loif()?.if_index, 1);
       t.is(k.V_loif()?.if_vnet, v);
-      t.deepEqual(k.if_clone_list().sort(), ["bridge", "epair", "gif", "lo"]);
+      t.deepEqual(k.if_clone_list().sort(), ["bridge", "epair", "gif", "lo", "tap", "tun", "vlan", "vmnet"]);
     });
     t.not(lo0s[i], inv(k, k.vnet0, () => k.V_loif()), "not vnet0's lo0");
   }

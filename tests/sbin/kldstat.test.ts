@@ -29,8 +29,15 @@ kldstat -n kernel
       "\t\t  6 ng_bridge\n" +
       "\t\t  7 ng_pipe\n" +
       "\t\t  8 if_epair\n" +
-      "\t\t  9 ng_socket\n" +
-      "\t\t 10 if_lo\n" +
+      "\t\t  9 bridgestp\n" +
+      "\t\t 10 if_vlan\n" +
+      "\t\t 11 if_tuntap\n" +
+      "\t\t 12 if_tun\n" +
+      "\t\t 13 if_tap\n" +
+      "\t\t 14 if_gif\n" +
+      "\t\t 15 if_bridge\n" +
+      "\t\t 16 ng_socket\n" +
+      "\t\t 17 if_lo\n" +
       "Id Refs Address             Size Name\n" +
       " 1    1 0xffffffff80200000     0 kernel\n" +
       "Id Refs Address                Size Name\n" +
@@ -47,10 +54,10 @@ test("kldstat -m: a module by name, -d its data, -q only the status; what is mis
 kldstat -d -m ether
 kldstat -dv -i 1
 kldstat -q -m if_epair; echo a=$?
-kldstat -q -m if_bridge; echo b=$?
-kldstat -m if_bridge; echo c=$?
+kldstat -q -m if_lagg; echo b=$?
+kldstat -m if_lagg; echo c=$?
 kldstat -n if_epair; echo d=$?
-kldstat -q -n if_bridge; echo e=$?
+kldstat -q -n if_lagg; echo e=$?
 kldstat -i 7; echo f=$?
 kldstat -i x; echo g=$?
 kldstat extra; echo h=$?
@@ -63,7 +70,9 @@ kldstat extra; echo h=$?
       " 1    1 0xffffffff80200000        0 kernel (/boot/kernel/kernel)\n" +
       "\tContains modules:\n\t\t Id Name\n" +
       "\t\t  1 ether (0, 0, 0x0)\n\t\t  2 netgraph (0, 0, 0x0)\n\t\t  3 ng_hub (0, 0, 0x0)\n" +
-      "\t\t  4 ng_eiface (0, 0, 0x0)\n\t\t  5 ng_ksocket (0, 0, 0x0)\n\t\t  6 ng_bridge (0, 0, 0x0)\n\t\t  7 ng_pipe (0, 0, 0x0)\n\t\t  8 if_epair (0, 0, 0x0)\n\t\t  9 ng_socket (0, 0, 0x0)\n\t\t 10 if_lo (0, 0, 0x0)\n" +
+      "\t\t  4 ng_eiface (0, 0, 0x0)\n\t\t  5 ng_ksocket (0, 0, 0x0)\n\t\t  6 ng_bridge (0, 0, 0x0)\n\t\t  7 ng_pipe (0, 0, 0x0)\n\t\t  8 if_epair (0, 0, 0x0)\n\t\t  9 bridgestp (0, 0, 0x0)\n" +
+      "\t\t 10 if_vlan (0, 0, 0x0)\n\t\t 11 if_tuntap (0, 0, 0x0)\n\t\t 12 if_tun (0, 0, 0x0)\n\t\t 13 if_tap (0, 0, 0x0)\n" +
+      "\t\t 14 if_gif (0, 0, 0x0)\n\t\t 15 if_bridge (0, 0, 0x0)\n\t\t 16 ng_socket (0, 0, 0x0)\n\t\t 17 if_lo (0, 0, 0x0)\n" +
       "a=0\nb=1\nc=1\nd=1\ne=1\n" +
       // -i of a file that is not there: the header, then err(3).
       "Id Refs Address                Size Name\nf=1\ng=1\nh=1\n",
@@ -71,7 +80,7 @@ kldstat extra; echo h=$?
   const usage = "usage: kldstat [-dhqv] [-i id] [-n filename]\n       kldstat [-dq] [-m modname]\n";
   t.is(
     r.err,
-    "kldstat: can't find module if_bridge: No such file or directory\n" +
+    "kldstat: can't find module if_lagg: No such file or directory\n" +
       "kldstat: can't find file if_epair: No such file or directory\n" +
       "kldstat: can't stat file id 7: No such file or directory\n" +
       usage +
@@ -83,8 +92,8 @@ test("kldload: built in is EEXIST (quiet with -n), missing is ENOENT, -v; exit 1
   const r = await run_script(`kldload if_epair; echo a=$?
 kldload -n if_epair; echo b=$?
 kldload -nv if_epair ether; echo c=$?
-kldload if_bridge; echo d=$?
-kldload -n if_bridge.ko; echo e=$?
+kldload if_lagg; echo d=$?
+kldload -n if_lagg.ko; echo e=$?
 kldload kernel if_epair; echo f=$?
 kldload; echo g=$?
 kldload -x foo; echo h=$?
@@ -93,8 +102,8 @@ kldload -x foo; echo h=$?
   t.is(
     r.err,
     "kldload: can't load if_epair: module already loaded or in kernel\n" +
-      "kldload: can't load if_bridge: No such file or directory\n" +
-      "kldload: can't load if_bridge.ko: No such file or directory\n" +
+      "kldload: can't load if_lagg: No such file or directory\n" +
+      "kldload: can't load if_lagg.ko: No such file or directory\n" +
       "kldload: can't load kernel: module already loaded or in kernel\n" +
       "kldload: can't load if_epair: module already loaded or in kernel\n" +
       "usage: kldload [-nqv] file ...\n" +
@@ -128,7 +137,7 @@ test("a jail sees the modules but may not load or unload (EPERM)", async (t) => 
   const r = await run_script(`jail -c name=j persist vnet >/dev/null
 jexec j kldstat -q -m if_epair; echo a=$?
 jexec j kldload if_epair; echo b=$?
-jexec j kldload -n if_bridge; echo c=$?
+jexec j kldload -n if_lagg; echo c=$?
 jexec j kldunload kernel; echo d=$?
 jexec j kldstat -m if_lo
 jail -r j >/dev/null
@@ -137,7 +146,7 @@ jail -r j >/dev/null
   t.is(
     r.err,
     "kldload: can't load if_epair: Operation not permitted\n" +
-      "kldload: can't load if_bridge: Operation not permitted\n" +
+      "kldload: can't load if_lagg: Operation not permitted\n" +
       "kldunload: can't unload file: Operation not permitted\n",
   );
 });
