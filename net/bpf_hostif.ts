@@ -22,12 +22,16 @@
 // gets a TAP; a rename (if_rename announces the interface again) renames
 // it; bpfdetach (destroyed, or moved into a jail) closes it.  Only
 // DLT_EN10MB interfaces are mirrored: lo0 (DLT_NULL) has no Ethernet
-// framing a TAP could carry, and the host namespace has its own loopback.
+// framing a TAP could carry, and the host namespace has its own loopback;
+// tap(4), tun(4) and vmnet interfaces are not, as their Linux device of the
+// same name already exists (net/if_tuntap.ts).  The descriptors belong to a
+// process named hostif, which netstat -B shows.
 //
 // Host-side work (a TAP appearing, its link address, MTU and state, its
-// going away) takes real time; hostif_settle() resolves once all of it is
-// done, and the daemon answers a command only then, so that a script's
-// next command (scapy on epair0a) finds the TAP as ifconfig left it.
+// going away) takes real time; settle() resolves once all of it is done,
+// and the daemon answers a command only then, so that a script's next
+// command (scapy on epair0a) finds the TAP as ifconfig left it.  The
+// TAPs themselves are made and removed by net/linux_tap.ts (a socat each).
 // The TAP gets the interface's Ethernet address (scapy's get_if_hwaddr
 // reads it, as it reads the interface's on FreeBSD) and has IPv6 disabled
 // before it comes up, so that Linux sends nothing of its own on it.
@@ -39,13 +43,15 @@
 // seconds.
 
 import { BPF_D_INOUT, DLT_EN10MB, bpf_attach_event, bpf_close_capture, bpf_open_stream, bpf_write, type bpf_d, type bpf_if, type bpf_stream_reader } from "./bpf.ts";
-import { ifnet_arrival_event, iflladdr_event, V_ifnet, type ifnet } from "./if.ts";
+import { ifnet_arrival_event, iflladdr_event, if_mtu_changed_hook, set_if_mtu_changed_hook, V_ifnet, type ifnet } from "./if.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
+import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
+import { cred0 } from "../kern/kern_jail.ts";
 import type { sockaddr_dl } from "./if_dl.ts";
 import fs from "node:fs";
 import { execFile, spawnSync } from "node:child_process";
-import { linux_ifnames, linux_tap_close, linux_tap_open, linux_tap_rename, linux_tap_write, type linux_tap } from "./linux_tap.ts";
+import { linux_ifnames, linux_tap_close, linux_tap_mtu, linux_tap_open, linux_tap_rename, linux_tap_write, type linux_tap } from "./linux_tap.ts";
 
 /** What the mirror needs from the host: TAP devices (net/linux_tap.ts in
  *  the daemon; a recording stand-in in tests). */
@@ -55,6 +61,8 @@ export interface hostif_tap_ops<T> {
   open(name: string, mtu: number, input: (frame: Uint8Array) => void, gone: (reason: string) => void): T | string;
   /** One whole frame out to the host. */
   send(t: T, frame: Uint8Array): void;
+  /** The interface's new MTU; a string is a one-line error. */
+  mtu(t: T, mtu: number): string | null;
   /** Rename; a string is a one-line error. */
   rename(t: T, newname: string): string | null;
   close(t: T): void;
@@ -120,6 +128,16 @@ export class hostif_mirror<T> {
   private dvbuf: ArrayBufferLike | null = null;
   private dvcache: DataView | null = null;
   private running = false;
+  /** The MTU hook there was before start (the routing table's): one
+   *  hook point, so the mirror calls it first. */
+  private mtu_prev: ((ifp: ifnet) => void) | null = null;
+  private readonly on_mtu = (ifp: ifnet): void => {
+    this.mtu_prev?.(ifp);
+    this.mtu(ifp);
+  };
+  /** The process the descriptors belong to (netstat -B names it, as it
+   *  would name the host program holding them on FreeBSD). */
+  private p: proc | null = null;
   constructor(
     readonly ops: hostif_tap_ops<T>,
     private readonly log: (s: string) => void,
@@ -138,9 +156,12 @@ export class hostif_mirror<T> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.p = proc_create(cred0, HOSTIF_COMM);
     bpf_attach_event.push(this.on_attach);
     ifnet_arrival_event.push(this.on_arrival);
     iflladdr_event.push(this.on_lladdr);
+    this.mtu_prev = if_mtu_changed_hook;
+    set_if_mtu_changed_hook(this.on_mtu);
     const saved = CURVNET_SET_QUIET(vnet0, "hostif_start");
     try {
       for (const ifp of V_ifnet().slice()) this.attach(ifp);
@@ -159,7 +180,11 @@ export class hostif_mirror<T> {
         if (i >= 0) a.splice(i, 1);
       }
     }
+    if (if_mtu_changed_hook === this.on_mtu) set_if_mtu_changed_hook(this.mtu_prev);
+    this.mtu_prev = null;
     for (const h of [...this.ifs.values()]) this.close(h);
+    if (this.p !== null) proc_exit(this.p);
+    this.p = null;
   }
 
   /** Resolves when the host has caught up with every change so far. */
@@ -187,7 +212,7 @@ export class hostif_mirror<T> {
     const h = new hostif<T>(ifp, this);
     // What a host program's bpf(4) setup asks for: every direction,
     // each packet at once, written frames keep their source address.
-    const d = bpf_open_stream(ifp, h, { direction: BPF_D_INOUT, immediate: true, hdrcmplt: true });
+    const d = bpf_open_stream(ifp, h, { direction: BPF_D_INOUT, immediate: true, hdrcmplt: true, pid: this.p?.p_pid ?? 0 });
     if (d === null) return;
     const t = this.ops.open(ifp.if_xname, ifp.if_mtu, h.input, (reason) => {
       this.log(`virtnet hostif: ${h.hi_name}: ${reason}\n`);
@@ -244,6 +269,13 @@ export class hostif_mirror<T> {
     this.track(this.ops.settle(h.hi_name, true));
   }
 
+  private mtu(ifp: ifnet): void {
+    const h = this.ifs.get(ifp);
+    if (h === undefined || h.hi_tap === null) return;
+    const e = this.ops.mtu(h.hi_tap, ifp.if_mtu);
+    if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
+  }
+
   private lladdr(ifp: ifnet): void {
     const h = this.ifs.get(ifp);
     if (h === undefined || h.hi_closed) return;
@@ -257,6 +289,9 @@ export class hostif_mirror<T> {
     );
   }
 }
+
+/** The mirror's process name, in netstat -B's Command column. */
+export const HOSTIF_COMM = "hostif";
 
 /** Drivers whose interfaces already have a Linux side (net/if_tuntap.ts). */
 const TUNTAP_DRIVERS = new Set(["tap", "tun", "vmnet"]);
@@ -344,6 +379,7 @@ export function hostif_linux_ops(): hostif_tap_ops<linux_tap> {
   return {
     open: (name, mtu, input, gone) => linux_tap_open(name, "tap", mtu, input, { gone, realtime: false }),
     send: (t, frame) => linux_tap_write(t, frame),
+    mtu: (t, mtu) => linux_tap_mtu(t, mtu),
     rename: (t, newname) => linux_tap_rename(t, newname),
     close: (t) => linux_tap_close(t),
     configure: host_dev_configure,

@@ -38,6 +38,10 @@ function fake_host() {
     send(t: fake_tap, f: Uint8Array): void {
       t.sent.push(f.slice());
     },
+    mtu(t: fake_tap, mtu: number): string | null {
+      events.push(`mtu ${t.name} ${mtu}`);
+      return null;
+    },
     rename(t: fake_tap, n: string): string | null {
       events.push(`rename ${t.name} ${n}`);
       t.name = n;
@@ -126,9 +130,14 @@ test("vimage: the mirror follows vnet0's Ethernet interfaces: create, rename, in
   t.deepEqual(h.events, ["open epair0a", "open epair0b"]);
   const a = ether_of(k, k.vnet0, "epair0a");
   t.deepEqual(h.configured, [`epair0a ${a.map((b) => b.toString(16).padStart(2, "0")).join(":")} 1500`, `epair0b ${[...a.slice(0, 5), 0x0b].map((b) => b.toString(16).padStart(2, "0")).join(":")} 1500`]);
+  // netstat -B names the process holding the descriptors, as it would
+  // name the host program on FreeBSD.
+  const b = await sh(k, ["netstat", "-B"]);
+  t.regex(b, /epair0a .*hostif/);
+  t.regex(b, /epair0b .*hostif/);
   h.events.length = 0;
-  await sh(k, ["ifconfig", "epair0a", "name", "host0"], ["jail", "-c", "name=j", "vnet", "persist"], ["ifconfig", "epair0b", "vnet", "j"]);
-  t.deepEqual(h.events, ["rename epair0a host0", "close epair0b"]);
+  await sh(k, ["ifconfig", "epair0a", "name", "host0"], ["ifconfig", "host0", "mtu", "9000"], ["jail", "-c", "name=j", "vnet", "persist"], ["ifconfig", "epair0b", "vnet", "j"]);
+  t.deepEqual(h.events, ["rename epair0a host0", "mtu host0 9000", "close epair0b"]);
   t.deepEqual(m.list().map((x) => x.name), ["host0"]);
   h.events.length = 0;
   await sh(k, ["ifconfig", "epair0b", "-vnet", "j"], ["ifconfig", "epair1", "create"], ["ifconfig", "lo1", "create"]);
