@@ -142,7 +142,7 @@ jexec j kldunload kernel; echo d=$?
 jexec j kldstat -m if_lo
 jail -r j >/dev/null
 `);
-  t.is(r.out, "a=0\nb=1\nc=1\nd=1\nId  Refs Name\n 10    1 if_lo\n");
+  t.is(r.out, "a=0\nb=1\nc=1\nd=1\nId  Refs Name\n 17    1 if_lo\n");
   t.is(
     r.err,
     "kldload: can't load if_epair: Operation not permitted\n" +
