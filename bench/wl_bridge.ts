@@ -17,23 +17,19 @@
 import {
   BRDGADD,
   IFCOUNTER_IPACKETS,
-  M_NOWAIT,
-  MT_DATA,
   SIOCIFCREATE2,
   SIOCSDRVSPEC,
   SIZEOF_IFBREQ,
   if_get_counter,
   ifbreq,
-  m_gethdr,
-  max_linkhdr,
   sys_ioctl,
   taskqueue_run,
   vnet_run,
   type ifnet,
-  type mbuf,
 } from "../index.ts";
 import { host_node, if_updown, ifp_of, must, vnet_jail_node, type node } from "./topo.ts";
 import { heap_allocated, rate_for } from "./wl_util.ts";
+import { frame_bytes, frame_mbuf } from "./wl_links.ts";
 
 export const BRIDGE_BURST = 64;
 
@@ -42,27 +38,6 @@ function mac(i: number): number[] {
 }
 
 /** A 64-byte frame from src to dst with a local experimental ethertype. */
-function frame_bytes(dst: number[], src: number[]): Uint8Array {
-  const f = new Uint8Array(64);
-  f.set(dst, 0);
-  f.set(src, 6);
-  f[12] = 0x88;
-  f[13] = 0xb5;
-  for (let i = 14; i < 64; i++) f[i] = i;
-  return f;
-}
-
-function frame_mbuf(t: Uint8Array): mbuf {
-  const m = m_gethdr(M_NOWAIT, MT_DATA);
-  if (m === null) throw new Error("out of mbufs");
-  m.m_data += max_linkhdr;
-  const b = m.m_buf;
-  const o = m.m_data;
-  for (let i = 0; i < t.length; i++) b[o + i] = t[i];
-  m.m_len = m.m_pkthdr.len = t.length;
-  return m;
-}
-
 interface bridge_state {
   n: node;
   /** The far sides of the members, epair<i>b. */

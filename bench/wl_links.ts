@@ -75,7 +75,8 @@ function end_type(): void {
 
 /** A 64-byte Ethernet frame from src to dst with a local experimental
  *  ethertype (0x88b5), which no protocol takes. */
-function frame_bytes(dst: number[], src: number[]): Uint8Array {
+/** A 64 B frame of the local experimental EtherType (0x88b5). */
+export function frame_bytes(dst: number[], src: number[]): Uint8Array {
   const f = new Uint8Array(64);
   f.set(dst, 0);
   f.set(src, 6);
@@ -85,7 +86,8 @@ function frame_bytes(dst: number[], src: number[]): Uint8Array {
   return f;
 }
 
-function frame_mbuf(t: Uint8Array): mbuf {
+/** The frame in a fresh mbuf, leaving room for a link header. */
+export function frame_mbuf(t: Uint8Array): mbuf {
   const m = m_gethdr(M_NOWAIT, MT_DATA);
   if (m === null) throw new Error("out of mbufs");
   m.m_data += max_linkhdr;

@@ -22,6 +22,7 @@ import fs from "node:fs";
 import { draw_case } from "./frames.ts";
 import type { rng } from "./rng.ts";
 import type { inject_point, world } from "./topo.ts";
+import { host, ip, sleep } from "./linux_tap.ts";
 
 export interface hostif_result {
   /** Why the part did not run (null: it ran). */
@@ -50,25 +51,6 @@ export function hostif_part_unusable(k: world["k"]): string | null {
   const others = k.linux_ifnames().filter((n) => !/^(lo|tap\d+|tun\d+|epair\d+[ab])$/.test(n));
   if (others.length > 0) return `not in a network namespace of its own (this one has ${others[0]}): run it under \`unshare -n\``;
   return null;
-}
-
-function ip(...args: string[]): string | null {
-  const r = spawnSync("ip", args, { encoding: "latin1" });
-  return r.status === 0 ? null : `ip ${args.join(" ")}: ${(r.stderr ?? "").trim()}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function host(cmd: string, args: string[]): Promise<{ status: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    c.stdout.on("data", (b: Buffer) => (out += b.toString()));
-    c.stderr.on("data", (b: Buffer) => (out += b.toString()));
-    c.on("close", (status) => resolve({ status, out }));
-  });
 }
 
 export async function run_hostif(w: world, r: rng, frames: number, log: (s: string) => void): Promise<hostif_result> {

@@ -68,18 +68,18 @@ export function linux_part_unusable(): string | null {
   return null;
 }
 
-function ip(...args: string[]): string | null {
+export function ip(...args: string[]): string | null {
   const r = spawnSync("ip", args, { encoding: "latin1" });
   return r.status === 0 ? null : `ip ${args.join(" ")}: ${(r.stderr ?? "").trim()}`;
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Run a host program without blocking the event loop (the simulator
  *  answers from this process). */
-function host(cmd: string, args: string[]): Promise<{ status: number | null; out: string }> {
+export function host(cmd: string, args: string[]): Promise<{ status: number | null; out: string }> {
   return new Promise((resolve) => {
     const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
