@@ -189,7 +189,7 @@ export function m_pullup(n: mbuf, len: number): mbuf | null {
   do {
     const src = nn as mbuf;
     const count = Math.min(Math.min(Math.max(len, max_protohdr), space), src.m_len);
-    m.m_buf.set(src.m_buf.subarray(src.m_data, src.m_data + count), m.m_data + m.m_len);
+    mb_bcopy(src.m_buf, src.m_data, m.m_buf, m.m_data + m.m_len, count);
     len -= count;
     m.m_len += count;
     src.m_len -= count;
@@ -205,6 +205,12 @@ export function m_pullup(n: mbuf, len: number): mbuf | null {
   }
   m.m_next = nn;
   return m;
+}
+
+/** bcopy between the data areas of two small mbufs (at most MLEN bytes):
+ *  a loop, so the packet path makes no subarray view per copy. */
+function mb_bcopy(sb: Uint8Array, so: number, db: Uint8Array, d0: number, n: number): void {
+  for (let i = 0; i < n; i++) db[d0 + i] = sb[so + i];
 }
 
 /** m_copyup(n, len, dstoff): like m_pullup but always into a new mbuf with
@@ -226,7 +232,7 @@ export function m_copyup(n: mbuf, len: number, dstoff: number): mbuf | null {
   do {
     const src = nn as mbuf;
     const count = Math.min(Math.min(Math.max(len, max_protohdr), space), src.m_len);
-    m.m_buf.set(src.m_buf.subarray(src.m_data, src.m_data + count), m.m_data + m.m_len);
+    mb_bcopy(src.m_buf, src.m_data, m.m_buf, m.m_data + m.m_len, count);
     len -= count;
     m.m_len += count;
     src.m_len -= count;
@@ -345,7 +351,7 @@ export function m_copypacket(m: mbuf, how: number): mbuf | null {
     mb_dupcl(n, m);
   } else {
     n.m_data = m.m_data;
-    n.m_buf.set(m.m_buf.subarray(m.m_data, m.m_data + m.m_len), n.m_data);
+    mb_bcopy(m.m_buf, m.m_data, n.m_buf, n.m_data, m.m_len);
   }
   for (let src = m.m_next; src !== null; src = src.m_next) {
     const o = m_get(how, src.m_type);
@@ -360,7 +366,7 @@ export function m_copypacket(m: mbuf, how: number): mbuf | null {
       n.m_data = src.m_data;
       mb_dupcl(n, src);
     } else {
-      n.m_buf.set(src.m_buf.subarray(src.m_data, src.m_data + src.m_len), n.m_data);
+      mb_bcopy(src.m_buf, src.m_data, n.m_buf, n.m_data, src.m_len);
     }
   }
   return top;
