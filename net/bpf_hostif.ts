@@ -1,6 +1,8 @@
-// (VirtNet's own; no FreeBSD file) Host tools on simulated interfaces: every
-// Ethernet interface of vnet0 mirrored as a Linux TAP of the same name, for
-// `virtnet kernel --host-ifaces` and `virtnet atf-run`.
+// sys/net/bpf.c, its device side (bpfopen, bpfread, bpfwrite) as a host
+// program holding /dev/bpf uses it; the file itself is VirtNet's own.  Host
+// tools on simulated interfaces: every Ethernet interface of vnet0 mirrored
+// as a Linux TAP of the same name, for `virtnet kernel --host-ifaces` and
+// `virtnet atf-run`.
 //
 // On FreeBSD, a test's scapy opens /dev/bpf on epair0a (BIOCSETIF,
 // BIOCIMMEDIATE, BIOCSHDRCMPLT), reads every frame the interface sends or

@@ -1,10 +1,11 @@
-// VirtNet's own, no FreeBSD twin: the program on the host that holds /dev/tapN
-// (or /dev/tunN) open.  On FreeBSD a tap or tun interface has a character
-// device, and a host program reads the frames the stack sends out of the
-// interface and writes the frames it receives.  Here that program's other
-// end is a real Linux TUN/TAP device of the same name, in the network
-// namespace VirtNet runs in, so that Linux's own tools (ping, arping, nc,
-// traceroute, hping3) talk to the simulated stack.
+// sys/net/if_tuntap.c, its character device side (tunopen, tunread,
+// tunwrite, tunclose): VirtNet's own file for the program on the host that
+// holds /dev/tapN (or /dev/tunN) open.  On FreeBSD a tap or tun interface
+// has a character device, and a host program reads the frames the stack
+// sends out of the interface and writes the frames it receives.  Here that
+// program's other end is a real Linux TUN/TAP device of the same name, in
+// the network namespace VirtNet runs in, so that Linux's own tools (ping,
+// arping, nc, traceroute, hping3) talk to the simulated stack.
 //
 // Node cannot open /dev/net/tun (TUNSETIFF is an ioctl), so each device has
 // one socat that holds the Linux device open and relays every frame as one
