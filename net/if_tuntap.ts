@@ -145,9 +145,6 @@ export const TUNGIFHEAD = 0x40047461;
 /** struct ifstat's room for text (SIOCGIFSTATUS). */
 const IFSTATMAX = 800;
 
-// net/if_media.h
-const IFM_ETHER = 0x20;
-
 /** struct tuninfo (TUNSIFINFO, TUNGIFINFO). */
 export interface tuninfo {
   baudrate: number;

@@ -16,6 +16,7 @@
 // struct ifnet models no queue; ng_send_fn runs the start routine at once,
 // in the node's vnet (no node queue without SMP).
 
+import { IFM_ACTIVE, IFM_AUTO, IFM_AVALID, IFM_ETHER } from "../net/if_media.ts";
 import { EINVAL, EISCONN, ENETDOWN, ENOBUFS, ENOSPC, EOPNOTSUPP, EPFNOSUPPORT } from "../kern/errno.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { SI_ORDER_ANY, SI_SUB_DRIVERS, SI_SUB_INIT_IF, SI_SUB_PSEUDO } from "../kern/kernel.ts";
@@ -102,12 +103,6 @@ export const NGM_EIFACE_SET = 3;
 
 /** net.link.ifqmaxlen's default (IFQ_MAXLEN). */
 const ifqmaxlen = 50;
-
-// net/if_media.h: the words of the fake media and its status.
-const IFM_ETHER = 0x20;
-const IFM_AUTO = 0;
-const IFM_AVALID = 0x00000001;
-const IFM_ACTIVE = 0x00000002;
 
 /** struct ng_eiface_private. */
 export class ng_eiface_private {
