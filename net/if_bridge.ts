@@ -35,7 +35,7 @@ import { M_PREPEND, m_adj, m_copydata, m_copypacket, m_copyup, m_dup, m_pullup, 
 import { M_NOWAIT } from "../kern/uma.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { in_cksum, in_cksum_hdr } from "../netinet/in_cksum.ts";
-import { ip_fragment, ip_mfrag } from "../netinet/ip_output.ts";
+import { ip_frag_chain_free, ip_fragment, ip_mfrag } from "../netinet/ip_output.ts";
 import { IPSTAT_INC, ips_badhlen, ips_badlen, ips_badsum, ips_badvers, ips_fragmented, ips_tooshort, ips_toosmall } from "../netinet/ip_var.ts";
 import { bpf_mtap, bpf_peers_present } from "./bpf.ts";
 import {
@@ -2213,7 +2213,7 @@ function bridge_fragment(ifp: ifnet, mp: pfil_mbufp): number {
   let head: mbuf | null = frag_mp.m;
   frag_mp.m = null;
   if (error !== 0) {
-    drop_chain(head);
+    ip_frag_chain_free(head);
     mp.m = null;
     return error;
   }
@@ -2226,7 +2226,7 @@ function bridge_fragment(ifp: ifnet, mp: pfil_mbufp): number {
       error = ENOBUFS;
       if (prev !== null) prev.m_nextpkt = nextpkt;
       else head = nextpkt;
-      drop_chain(head);
+      ip_frag_chain_free(head);
       mp.m = null;
       return error;
     }
@@ -2240,15 +2240,6 @@ function bridge_fragment(ifp: ifnet, mp: pfil_mbufp): number {
   IPSTAT_INC(ips_fragmented);
   mp.m = head;
   return error;
-}
-
-function drop_chain(m: mbuf | null): void {
-  while (m !== null) {
-    const n: mbuf | null = m.m_nextpkt;
-    m.m_nextpkt = null;
-    m_freem(m);
-    m = n;
-  }
 }
 
 // ---------------------------------------------------------------------------

@@ -379,7 +379,7 @@ function IFP_TO_IA(ifp: ifnet): in_ifaddr | null {
 }
 
 /** Free the fragments ip_fragment managed to build before it failed. */
-function ip_frag_chain_free(m: mbuf | null): void {
+export function ip_frag_chain_free(m: mbuf | null): void {
   while (m !== null) {
     const n: mbuf | null = m.m_nextpkt;
     m.m_nextpkt = null;
