@@ -300,3 +300,20 @@ function rt6_cmp(a: rtentry, b: rtentry): number {
   for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return (x[i] >>> 0) - (y[i] >>> 0);
   return b.rt_plen - a.rt_plen;
 }
+
+/** The four host-order words of 16 address bytes into out (control plane). */
+export function rt6_words(b: Uint8Array, out: Int32Array): Int32Array {
+  for (let i = 0; i < 4; i++) out[i] = (b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3];
+  return out;
+}
+
+/** The 16 bytes of four host-order words into out. */
+export function rt6_bytes(w: Int32Array, out: Uint8Array): Uint8Array {
+  for (let i = 0; i < 4; i++) {
+    out[i * 4] = w[i] >>> 24;
+    out[i * 4 + 1] = (w[i] >>> 16) & 0xff;
+    out[i * 4 + 2] = (w[i] >>> 8) & 0xff;
+    out[i * 4 + 3] = w[i] & 0xff;
+  }
+  return out;
+}

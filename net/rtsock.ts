@@ -18,22 +18,24 @@ import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
 import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
-import { rib4_lookup, rib4_matchaddr, rt_mask2plen } from "./radix.ts";
+import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
 import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
 import { rib_lookup_info } from "./route/route_helpers.ts";
-import { rt_is_host } from "./route/route_rtentry.ts";
+import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route/route_rtentry.ts";
 import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6.ts";
+import { sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
 export class rt_msghdr {
@@ -89,6 +91,7 @@ function sa_copy(sa: sockaddr | null): sockaddr | null {
     s.sin_family = sa.sin_family;
     return s;
   }
+  if ("sin6_addr" in sa) return sin6_copy(sa);
   if ("sdl_index" in sa) {
     const d = new sockaddr_dl(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr.slice());
     d.sdl_len = sa.sdl_len;
@@ -97,9 +100,37 @@ function sa_copy(sa: sockaddr | null): sockaddr | null {
   return sa;
 }
 
+function sin6_copy(sa: sockaddr_in6): sockaddr_in6 {
+  const s = new sockaddr_in6(sa.sin6_addr, sa.sin6_port, sa.sin6_scope_id);
+  s.sin6_len = sa.sin6_len;
+  s.sin6_family = sa.sin6_family;
+  s.sin6_flowinfo = sa.sin6_flowinfo;
+  return s;
+}
+
+/** A copy of an IPv6 sockaddr with the zone taken out of the address into
+ *  sin6_scope_id (sa6_recoverscope), as messages leave the kernel. */
+function sin6_deembed(sa: sockaddr_in6): sockaddr_in6 {
+  const s = sin6_copy(sa);
+  // Only scoped addresses have a zone to recover.
+  if (IN6_IS_SCOPE_EMBED(s.sin6_addr) && sa6_recoverscope(s) !== 0) return sin6_copy(sa);
+  return s;
+}
+
+/**
+ * V_ip6_use_defzone (net.inet6.ip6.use_defaultzone, in6_proto.c's): may a
+ * link-local address without a zone take the default one?  The inet6
+ * domain hands its knob over with rtsock_set_ip6_use_defzone; FreeBSD's
+ * default is 0.
+ */
+let ip6_use_defzone: () => number = () => 0;
+export function rtsock_set_ip6_use_defzone(f: () => number): void {
+  ip6_use_defzone = f;
+}
+
 /** SA_SIZE's length of a sockaddr for rtm_msglen bookkeeping. */
 function SA_SIZE(sa: sockaddr): number {
-  const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+  const len = "sin_addr" in sa ? sa.sin_len : "sin6_addr" in sa ? sa.sin6_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
   return len === 0 ? 8 : 1 + ((len - 1) | 7);
 }
 /** sizeof(struct rt_msghdr) on LP64. */
@@ -141,6 +172,7 @@ export function rts_attach(fn: rts_listener_fn, proto = 0, fibnum = 0): rts_list
   const cb = V_route_cb();
   const l = new rts_listener(fn, proto, fibnum);
   if (proto === AF_INET) cb.ip_count++;
+  else if (proto === AF_INET6) cb.ip6_count++;
   cb.any_count++;
   cb.listeners.push(l);
   return l;
@@ -153,6 +185,7 @@ export function rts_detach(l: rts_listener): void {
   if (i < 0) return;
   cb.listeners.splice(i, 1);
   if (l.proto === AF_INET) cb.ip_count--;
+  else if (l.proto === AF_INET6) cb.ip6_count--;
   cb.any_count--;
 }
 
@@ -195,6 +228,13 @@ function cleanup_xaddrs_gateway(info: rt_addrinfo): number {
       if (SA_SIZE(gw) < 8) return EINVAL;
       info.rti_info[RTAX_GATEWAY] = new sockaddr_in(gw.sin_addr >>> 0);
     }
+  } else if ("sin6_addr" in gw) {
+    // fill_sockaddr_inet6: address only, no scope id (it is embedded).
+    if (gw.sin6_len < 28) {
+      printf("gw sin6_len too small\n");
+      return EINVAL;
+    }
+    info.rti_info[RTAX_GATEWAY] = new sockaddr_in6(gw.sin6_addr);
   } else if ("sdl_index" in gw) {
     // Only the interface index of an AF_LINK gateway matters.
     if (gw.sdl_len < 8) return EINVAL;
@@ -235,12 +275,37 @@ function cleanup_xaddrs_inet(info: rt_addrinfo): number {
   return 0;
 }
 
+/** cleanup_xaddrs_inet6: a clean, masked destination and mask (a /128 is a host route). */
+function cleanup_xaddrs_inet6(info: rt_addrinfo): number {
+  const dst_sa = info.rti_info[RTAX_DST];
+  const mask_sa = info.rti_info[RTAX_NETMASK];
+  if (dst_sa === null || !("sin6_addr" in dst_sa)) return EINVAL;
+  if (mask_sa !== null && !("sin6_addr" in mask_sa)) return EINVAL;
+  const mask = mask_sa !== null ? mask_sa.sin6_addr : in6mask128;
+  const dst = new in6_addr();
+  for (let i = 0; i < 16; i++) dst.s6_addr[i] = dst_sa.sin6_addr.s6_addr[i] & mask.s6_addr[i];
+  if (dst_sa.sin6_len < 28) {
+    printf("dst sin6_len too small\n");
+    return EINVAL;
+  }
+  if (mask_sa !== null && mask_sa.sin6_len < 28) {
+    printf("mask sin6_len too small\n");
+    return EINVAL;
+  }
+  info.rti_info[RTAX_DST] = new sockaddr_in6(dst);
+  if (!IN6_ARE_ADDR_EQUAL(mask, in6mask128)) info.rti_info[RTAX_NETMASK] = new sockaddr_in6(mask);
+  else remove_netmask(info);
+  if (info.rti_info[RTAX_GATEWAY] !== null) return cleanup_xaddrs_gateway(info);
+  return 0;
+}
+
 function cleanup_xaddrs(info: rt_addrinfo): number {
   const dst = info.rti_info[RTAX_DST];
   if (dst === null) return EINVAL;
-  // arp(8) sends the prefix mask along with the address; drop it.
+  // arp(8) and ndp(8) send the prefix mask along with the address; drop it.
   if ((info.rti_flags & RTF_LLDATA) !== 0) remove_netmask(info);
   if (sa_family(dst) === AF_INET) return cleanup_xaddrs_inet(info);
+  if (sa_family(dst) === AF_INET6) return cleanup_xaddrs_inet6(info);
   return EAFNOSUPPORT;
 }
 
@@ -250,9 +315,12 @@ function rt_xaddrs(rtm: rt_msghdr, rtinfo: rt_addrinfo): number {
     if ((rtinfo.rti_addrs & (1 << i)) === 0) continue;
     const sa = rtm.rtm_sa[i] ?? null;
     if (sa === null) return EINVAL;
-    const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+    const len = "sin_addr" in sa ? sa.sin_len : "sin6_addr" in sa ? sa.sin6_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
     // An empty sockaddr ends the list (route(8) has sent such).
     if (len === 0) return 0;
+    // The kernel keeps IPv6 zones embedded: sin6_scope_id goes into the address.
+    // (sa6_embedscope changes scoped addresses only.)
+    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, ip6_use_defzone());
     rtinfo.rti_info[i] = sa;
   }
   return 0;
@@ -308,8 +376,9 @@ function fill_blackholeinfo(info: rt_addrinfo): number {
     printf("Unable to find ifa for blackhole/reject nhop\n");
     return EOPNOTSUPP;
   }
-  if (saf !== AF_INET) return EOPNOTSUPP;
-  info.rti_info[RTAX_GATEWAY] = new sockaddr_in(0x7f000001);
+  if (saf === AF_INET) info.rti_info[RTAX_GATEWAY] = new sockaddr_in(0x7f000001);
+  else if (saf === AF_INET6) info.rti_info[RTAX_GATEWAY] = new sockaddr_in6(in6addr_loopback);
+  else return EOPNOTSUPP;
   info.rti_flags |= RTF_GATEWAY;
   return 0;
 }
@@ -321,21 +390,42 @@ function fill_blackholeinfo(info: rt_addrinfo): number {
 function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: rib_cmd_info): number {
   const dst = info.rti_info[RTAX_DST] as sockaddr;
   const rnh = rt_tables_get_rnh(fibnum, sa_family(dst));
-  if (rnh === null || !("sin_addr" in dst)) return EAFNOSUPPORT;
+  if (rnh === null) return EAFNOSUPPORT;
   let rt: rtentry | null;
-  if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
-    rt = rib4_matchaddr(rnh, dst.sin_addr);
+  if ("sin6_addr" in dst) {
+    const w = rt6_words(dst.sin6_addr.s6_addr, new Int32Array(4));
+    if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
+      rt = rib6_matchaddr(rnh, w[0], w[1], w[2], w[3]);
+    } else {
+      const mask = info.rti_info[RTAX_NETMASK];
+      const plen = mask !== null && "sin6_addr" in mask ? in6_mask2len(mask.sin6_addr) : 128;
+      rt = plen < 0 ? null : rib6_lookup(rnh, w[0], w[1], w[2], w[3], plen);
+    }
+  } else if ("sin_addr" in dst) {
+    if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
+      rt = rib4_matchaddr(rnh, dst.sin_addr);
+    } else {
+      const mask = info.rti_info[RTAX_NETMASK];
+      const plen = mask !== null && "sin_addr" in mask ? rt_mask2plen(mask.sin_addr) : 32;
+      rt = plen < 0 ? null : rib4_lookup(rnh, dst.sin_addr, plen);
+    }
   } else {
-    const mask = info.rti_info[RTAX_NETMASK];
-    const plen = mask !== null && "sin_addr" in mask ? rt_mask2plen(mask.sin_addr) : 32;
-    rt = plen < 0 ? null : rib4_lookup(rnh, dst.sin_addr, plen);
+    return EAFNOSUPPORT;
   }
   if (rt === null) return ESRCH;
   let nh = rt.rt_nhop;
   // Proxy ARP insertion wants the prefix route of our end of the link.
   if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) {
-    const ia = nh.nh_ifa;
-    rt = rib4_matchaddr(rnh, (ia.ia_addr.sin_addr & ia.ia_sockmask.sin_addr) >>> 0);
+    const ifa = nh.nh_ifa;
+    if (ifa instanceof in_ifaddr) {
+      rt = rib4_matchaddr(rnh, (ifa.ia_addr.sin_addr & ifa.ia_sockmask.sin_addr) >>> 0);
+    } else if (ifa instanceof in6_ifaddr) {
+      const w = rt6_words(ifa.ia_addr.sin6_addr.s6_addr, new Int32Array(4));
+      const m = rt6_words(ifa.ia_prefixmask.sin6_addr.s6_addr, new Int32Array(4));
+      rt = rib6_matchaddr(rnh, w[0] & m[0], w[1] & m[1], w[2] & m[2], w[3] & m[3]);
+    } else {
+      rt = null;
+    }
     if (rt === null) return ESRCH;
     nh = rt.rt_nhop;
   }
@@ -343,6 +433,18 @@ function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: r
   rc.rc_nh_new = nh;
   rc.rc_nh_weight = rt.rt_weight;
   return 0;
+}
+
+/**
+ * export_rtaddrs: an entry's destination and mask as sockaddrs of its
+ * family; an IPv6 destination with its zone in sin6_scope_id.
+ */
+function export_rtaddrs(rt: rtentry): { dst: sockaddr; mask: sockaddr } {
+  if (rt.rt_key6 !== null) {
+    const p = rt_get_inet6_prefix_pmask(rt);
+    return { dst: new sockaddr_in6(p.addr, 0, p.scopeid), mask: new sockaddr_in6(p.mask) };
+  }
+  return { dst: new sockaddr_in(rt.rt_dst), mask: new sockaddr_in(rt.rt_mask) };
 }
 
 /** rt_getmetrics: MTU, weight, nexthop index and expiry (wall clock). */
@@ -362,7 +464,7 @@ function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
   let len = RT_MSGHDR_SIZE;
   for (let i = 0; i < RTAX_MAX; i++) {
     const sa = info.rti_info[i];
-    rtm.rtm_sa[i] = sa_copy(sa);
+    rtm.rtm_sa[i] = sa !== null && "sin6_addr" in sa ? sin6_deembed(sa) : sa_copy(sa);
     if (sa === null) continue;
     addrs |= 1 << i;
     len += SA_SIZE(sa);
@@ -379,8 +481,9 @@ function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
  */
 function update_rtm_from_rc(info: rt_addrinfo, rtm: rt_msghdr, rc: rib_cmd_info, nh: nhop_object): number {
   const rt = rc.rc_rt as rtentry;
-  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
-  info.rti_info[RTAX_NETMASK] = rt_is_host(rt) ? null : new sockaddr_in(rt.rt_mask);
+  const ea = export_rtaddrs(rt);
+  info.rti_info[RTAX_DST] = ea.dst;
+  info.rti_info[RTAX_NETMASK] = rt_is_host(rt) ? null : ea.mask;
   info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
   info.rti_info[RTAX_GENMASK] = null;
   const ifp = nh.nh_ifp;
@@ -421,12 +524,20 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
   let nh: nhop_object | null = null;
   let saf = AF_UNSPEC;
   let error = fill_addrinfo(cred, rtm, fibnum, info, pid);
+  // The addresses in the message were cleaned up in place in FreeBSD.
+  let rti_need_deembed = false;
+  if (error === 0) {
+    rtm.rtm_sa[RTAX_DST] = info.rti_info[RTAX_DST];
+    if (info.rti_info[RTAX_GATEWAY] !== null) rtm.rtm_sa[RTAX_GATEWAY] = info.rti_info[RTAX_GATEWAY];
+    if (info.rti_info[RTAX_NETMASK] !== null) rtm.rtm_sa[RTAX_NETMASK] = info.rti_info[RTAX_NETMASK];
+  }
   flush: {
     if (error !== 0) break flush;
     saf = sa_family(info.rti_info[RTAX_DST] as sockaddr);
     // arp(8)'s entries.
     if ((rtm.rtm_flags & RTF_LLDATA) !== 0) {
       error = lla_rt_output(rtm, info);
+      if (error === 0) rti_need_deembed = true;
       break flush;
     }
     const blackhole_flags = rtm.rtm_flags & (RTF_BLACKHOLE | RTF_REJECT);
@@ -444,6 +555,7 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         }
         error = rib_action(fibnum, rtm.rtm_type, info, rc);
         if (error === 0) {
+          rti_need_deembed = true;
           nh = rc.rc_nh_new;
           if (nh !== null && rc.rc_rt !== null) {
             rtm.rtm_index = nh.nh_ifp.if_index;
@@ -454,6 +566,8 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
       case RTM_DELETE:
         error = rib_action(fibnum, RTM_DELETE, info, rc);
         if (error === 0) nh = rc.rc_nh_old;
+        // The reply is the request itself when the delete fails.
+        else rti_need_deembed = true;
         break;
       case RTM_GET:
         error = handle_rtm_get(info, fibnum, rtm, rc);
@@ -465,6 +579,13 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         break flush;
     }
     if (error === 0 && nh !== null) error = update_rtm_from_rc(info, rtm, rc, nh);
+  }
+  // sin6_scope_id is recovered before the message goes out.
+  if (rti_need_deembed) {
+    for (let i = 0; i < RTAX_MAX; i++) {
+      const sa = rtm.rtm_sa[i];
+      if (sa !== null && "sin6_addr" in sa && sa.sin6_family === AF_INET6) rtm.rtm_sa[i] = sin6_deembed(sa);
+    }
   }
   // send_rtm_reply
   if (error !== 0) rtm.rtm_errno = error;
@@ -523,8 +644,9 @@ export function rtsock_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number
 export function rtsock_routemsg(cmd: number, rt: rtentry, nh: nhop_object, fibnum: number): number {
   if (V_route_cb().any_count === 0) return 0;
   const info = new rt_addrinfo();
-  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
-  info.rti_info[RTAX_NETMASK] = new sockaddr_in(rt.rt_mask);
+  const ea = export_rtaddrs(rt);
+  info.rti_info[RTAX_DST] = ea.dst;
+  info.rti_info[RTAX_NETMASK] = ea.mask;
   info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
   info.rti_flags = rt.rte_flags | nhop_get_rtflags(nh);
   info.rti_ifp = nh.nh_ifp;

@@ -217,6 +217,11 @@ export function IA_SIN(ia: in_ifaddr): number {
   return ia.ia_addr.sin_addr;
 }
 
+/** ifatoia(ifa): an IPv4 interface address seen as one (a nexthop's nh_ifa in an AF_INET table). */
+export function ifatoia(ifa: ifaddr): in_ifaddr {
+  return ifa as in_ifaddr;
+}
+
 /** V_in_ifaddrhead: every IPv4 address of the vnet, in order of addition. */
 export const in_ifaddrhead: vnet_ptr<in_ifaddr[]> = VNET_DEFINE_PTR<in_ifaddr[]>("in_ifaddrhead", []);
 /**

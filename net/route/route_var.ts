@@ -10,6 +10,7 @@ import { curvnet, vnet0, type vnet } from "../vnet.ts";
 import { RT_DEFAULT_WEIGHT } from "../route.ts";
 import { nh_control, type nhop_object } from "./nhop.ts";
 import type { rib6_plen_tab } from "../radix.ts";
+import type { rib_subscription } from "./route_ctl.ts";
 
 
 /** RT_MAXFIBS is UINT16_MAX. */
@@ -60,6 +61,8 @@ export class rib_head {
   /** AF_INET6: per prefix length 0..128, the entries of that length (net/radix.ts). */
   readonly rnh_tab6: (rib6_plen_tab | null)[];
   rnh_plens: number[] = [];
+  /** route_subscription.c: who hears of this table's changes (route_ctl.ts's rib_subscription). */
+  readonly rnh_subscribers: rib_subscription[] = [];
   rnh_set_nh_pfxflags: rnh_set_nh_pfxflags_f_t = () => 0;
   rnh_augment_nh: rnh_augment_nh_f_t = () => 0;
   readonly nh_control: nh_control;
