@@ -12,19 +12,19 @@
 
 import { IFCOUNTERS, V_ifnet, ifnet_byindex } from "./if.ts";
 import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
-import { RTF_LLINFO, rt_dump } from "./route.ts";
+import { RTF_LLINFO } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_MAX, AF_UNSPEC, PF_ROUTE, sockaddr_generic, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
-import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
-import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rt6_words, rt_mask2plen } from "./radix.ts";
+import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
+import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
 import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
@@ -725,28 +725,33 @@ export const IFAM_IBYTES = 11;
 export const IFAM_OBYTES = 12;
 export const IFAM_LEN = 13;
 
-// NET_RT_DUMP's messages (RTM_GET), one per route: RTD_* words, then the
-// gateway (its family, then an IPv4 address, or an AF_LINK address as
-// index, type, name and link-level address, each string a length and its
-// codes), then the interface name.
+// NET_RT_DUMP's messages (RTM_GET), one per route (sysctl_dumpnhop): the
+// RTD_* words, then the sockaddrs rtm_addrs (RTD_ADDRS) names, in RTAX_
+// order, each encoded as rt_msg_sa_push writes it: its family, then for
+// AF_INET the address (host order), for AF_INET6 the four words of the
+// address (host order, zone taken out) and sin6_scope_id, for AF_LINK the
+// index, type, name and link-level address (each string a length and its
+// codes); other families nothing more.  RTAX_IFP is the interface's
+// AF_LINK address, which carries its name; RTAX_IFA the nexthop's source.
 export const RTD_FLAGS = 2;
-export const RTD_DST = 3;
-export const RTD_MASK = 4;
-export const RTD_IFINDEX = 5;
-export const RTD_IFA = 6;
-export const RTD_MTU = 7;
+export const RTD_INDEX = 3;
+export const RTD_MTU = 4;
 /** Seconds left before the route expires, 0 for never. */
-export const RTD_EXPIRE = 8;
-export const RTD_WEIGHT = 9;
-export const RTD_NHIDX = 10;
-export const RTD_REFCNT = 11;
-export const RTD_GATEWAY = 12;
+export const RTD_EXPIRE = 5;
+export const RTD_WEIGHT = 6;
+export const RTD_NHIDX = 7;
+export const RTD_REFCNT = 8;
+export const RTD_ADDRS = 9;
+export const RTD_SA = 10;
 
-// NET_RT_FLAGS with RTF_LLINFO: the ARP table, one RTM_GET message per
-// entry (in.c's in_lltable_dump_entry): RTF_* flags, the address, the
-// interface's index and type, rmx_expire on the wall clock (0: permanent),
-// the link-level address (its length, -1 while incomplete, and bytes) and
-// the interface name.
+// NET_RT_FLAGS with RTF_LLINFO: the ARP (AF_INET) or neighbor (AF_INET6)
+// table, one RTM_GET message per entry (in_lltable_dump_entry,
+// in6_lltable_dump_entry): RTF_* flags, the address (AF_INET: one word,
+// RTL_DST; AF_INET6: RTL_DST's sockaddr as rt_msg_sa_push writes it, zone
+// in sin6_scope_id), then the interface's index and type, rmx_expire on the
+// wall clock (0: permanent), the link-level address (its length, -1 while
+// incomplete, and bytes) and the interface name; for AF_INET6 these follow
+// the address, at the offset rt_msg_sa_decode ends at.
 export const RTL_FLAGS = 2;
 export const RTL_DST = 3;
 export const RTL_IFINDEX = 4;
@@ -754,13 +759,84 @@ export const RTL_IFTYPE = 5;
 export const RTL_EXPIRE = 6;
 export const RTL_LLADDR = 7;
 
-function sysctl_dumparp_msgs(out: number[]): void {
+// NET_RT_IFLIST's RTM_NEWADDR for an IPv6 address: IFAM_INDEX, IFAM_FLAGS
+// and IFAM_FAMILY as for IPv4, then the counters (IFAM6_IPACKETS..), the
+// rtm_addrs bits (IFAM6_ADDRS: RTA_IFA, RTA_NETMASK, RTA_BRD) and those
+// sockaddrs as rt_msg_sa_push writes them (IFAM6_SA on).
+export const IFAM6_IPACKETS = 5;
+export const IFAM6_OPACKETS = 6;
+export const IFAM6_IBYTES = 7;
+export const IFAM6_OBYTES = 8;
+export const IFAM6_ADDRS = 9;
+export const IFAM6_SA = 10;
+
+function push_str(out: number[], s: string): void {
+  out.push(s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** A sockaddr as the sysctl messages carry it (see NET_RT_DUMP's layout).
+ *  An IPv6 address leaves with its zone recovered (sa6_recoverscope). */
+function rt_msg_sa_push(out: number[], sa: sockaddr): void {
+  if ("sin_addr" in sa) {
+    out.push(AF_INET, sa.sin_addr >>> 0);
+  } else if ("sin6_addr" in sa) {
+    const d = sin6_deembed(sa);
+    const b = d.sin6_addr.s6_addr;
+    out.push(AF_INET6);
+    for (let i = 0; i < 4; i++) out.push(((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0);
+    out.push(d.sin6_scope_id);
+  } else if ("sdl_index" in sa) {
+    out.push(AF_LINK, sa.sdl_index, sa.sdl_type);
+    push_str(out, sa.sdl_data);
+    out.push(sa.sdl_lladdr.length, ...sa.sdl_lladdr);
+  } else {
+    out.push(sa_family(sa));
+  }
+}
+
+/**
+ * rt_msg_sa_decode(w, k): the sockaddr rt_msg_sa_push wrote at w[k], and
+ * where the next one starts (what a program gets by casting the buffer).
+ */
+export function rt_msg_sa_decode(w: readonly number[], k: number): { sa: sockaddr; next: number } {
+  const fam = w[k++];
+  if (fam === AF_INET) return { sa: new sockaddr_in(w[k] >>> 0), next: k + 1 };
+  if (fam === AF_INET6) {
+    const a = new in6_addr();
+    for (let i = 0; i < 4; i++) {
+      const v = w[k + i] >>> 0;
+      a.s6_addr[i * 4] = v >>> 24;
+      a.s6_addr[i * 4 + 1] = (v >>> 16) & 0xff;
+      a.s6_addr[i * 4 + 2] = (v >>> 8) & 0xff;
+      a.s6_addr[i * 4 + 3] = v & 0xff;
+    }
+    return { sa: new sockaddr_in6(a, 0, w[k + 4]), next: k + 5 };
+  }
+  if (fam === AF_LINK) {
+    const index = w[k++];
+    const type = w[k++];
+    const nlen = w[k++];
+    const name = String.fromCharCode(...w.slice(k, k + nlen));
+    k += nlen;
+    const alen = w[k++];
+    const sdl = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
+    if (nlen === 0 && alen === 0) sdl.sdl_len = 12;
+    return { sa: sdl, next: k + alen };
+  }
+  return { sa: new sockaddr_generic(fam), next: k };
+}
+
+function sysctl_dumparp_msgs(af: number, out: number[]): void {
   // rmx_expire = la_expire - time_uptime + time_second.
   const time_second = boottime_s + time_uptime() - 1;
-  for (const e of lltable_sysctl_dumparp(AF_INET)) {
+  for (const e of lltable_sysctl_dumparp(af)) {
     const at = out.length;
     const ifp = ifnet_byindex(e.ifindex);
-    out.push(0, RTM_GET, e.flags, e.addr, e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    out.push(0, RTM_GET, e.flags);
+    if (af === AF_INET6 && e.addr6 !== undefined) rt_msg_sa_push(out, new sockaddr_in6(e.addr6));
+    else out.push(e.addr);
+    out.push(e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
     if (e.lladdr === null) out.push(-1);
     else out.push(e.lladdr.length, ...e.lladdr);
     push_str(out, e.ifname);
@@ -768,35 +844,43 @@ function sysctl_dumparp_msgs(out: number[]): void {
   }
 }
 
-function push_str(out: number[], s: string): void {
-  out.push(s.length);
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-}
-
-/** sysctl_dumpentry for every route of one fib, in the order FreeBSD's
- *  radix walk yields them: by destination, and for the same destination
- *  the longer prefix first (the dupedkey chain's order). */
-function sysctl_rtdump_msgs(fibnum: number, out: number[]): number {
-  const r = rt_dump(fibnum);
-  if (r.error !== 0) return r.error;
-  r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
-  for (const e of r.entries) {
+/**
+ * sysctl_dumpnhop for every route of one table, in the order FreeBSD's
+ * radix walk yields them: by destination, and for the same destination the
+ * longer prefix first (the dupedkey chain's order).
+ */
+function rtable_sysctl_dump(fibnum: number, family: number, out: number[]): void {
+  const rnh = rt_tables_get_rnh(fibnum, family);
+  if (rnh === null) return;
+  const now = time_uptime();
+  rib_walktree(rnh, (rt) => {
+    const nh = rt.rt_nhop;
+    const rtflags = nhop_get_rtflags(nh);
+    const info = new rt_addrinfo();
+    const ea = export_rtaddrs(rt);
+    info.rti_info[RTAX_DST] = ea.dst;
+    info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
+    info.rti_info[RTAX_NETMASK] = (rtflags & RTF_HOST) !== 0 ? null : ea.mask;
+    const ifp = nh.nh_ifp;
+    if (ifp.if_addr !== null) info.rti_info[RTAX_IFP] = ifp.if_addr.ifa_addr;
+    info.rti_info[RTAX_IFA] = nh.nh_ifa.ifa_addr;
+    if ((ifp.if_flags & IFF_POINTOPOINT) !== 0) info.rti_info[RTAX_BRD] = nh.nh_ifa.ifa_dstaddr;
+    let flags = (rtflags | RTF_UP) >>> 0;
+    if ((flags & RTF_GWFLAG_COMPAT) !== 0) flags = (RTF_GATEWAY | (flags & ~RTF_GWFLAG_COMPAT)) >>> 0;
+    const exp = nhop_get_expire(nh);
     const at = out.length;
-    out.push(0, RTM_GET, e.rt_flags, e.rt_dst, e.rt_mask, e.rt_ifindex, e.rt_ifa, e.rt_mtu, e.rt_expire, e.rt_weight, e.rt_nhidx, e.rt_refcnt);
-    const g = e.rt_gateway;
-    if (g instanceof sockaddr_dl) {
-      out.push(AF_LINK, g.sdl_index, g.sdl_type);
-      push_str(out, g.sdl_data);
-      out.push(g.sdl_lladdr.length, ...g.sdl_lladdr);
-    } else if ("sin_addr" in g) {
-      out.push(AF_INET, g.sin_addr);
-    } else {
-      out.push(AF_UNSPEC);
+    out.push(0, RTM_GET, flags, ifp.if_index, nh.nh_mtu, exp === 0 ? 0 : Math.max(0, exp - now), rt.rt_weight, nhop_get_idx(nh), nh.nh_refcnt, 0);
+    let addrs = 0;
+    for (let i = 0; i < RTAX_MAX; i++) {
+      const sa = info.rti_info[i];
+      if (sa === null) continue;
+      addrs |= 1 << i;
+      rt_msg_sa_push(out, sa);
     }
-    push_str(out, e.rt_ifname);
+    out[at + RTD_ADDRS] = addrs;
     out[at + RTM_HDR_LEN] = out.length - at;
-  }
-  return 0;
+    return 0;
+  });
 }
 
 function sysctl_iflist_msgs(af: number, out: number[]): void {
@@ -812,15 +896,35 @@ function sysctl_iflist_msgs(af: number, out: number[]): void {
     const ll = sdl instanceof sockaddr_dl ? sdl.sdl_lladdr : new Uint8Array(0);
     out.push(ll.length, ...ll);
     out[at + RTM_HDR_LEN] = out.length - at;
-    if (af !== 0 && af !== AF_INET) continue;
     for (const ifa of ifp.if_addrhead) {
       const a = ifa.ifa_addr;
-      if (!("sin_addr" in a)) continue;
-      const nm = ifa.ifa_netmask;
-      const da = ifa.ifa_dstaddr;
-      const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
-      out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
-      out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
+      if ("sin_addr" in a) {
+        if (af !== 0 && af !== AF_INET) continue;
+        const nm = ifa.ifa_netmask;
+        const da = ifa.ifa_dstaddr;
+        const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
+        out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
+        out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
+      } else if ("sin6_addr" in a) {
+        if (af !== 0 && af !== AF_INET6) continue;
+        // The addresses leave with the zone in sin6_scope_id.
+        const at6 = out.length;
+        out.push(0, RTM_NEWADDR, ifp.if_index, flags, AF_INET6, ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes, 0);
+        let addrs = RTA_IFA;
+        rt_msg_sa_push(out, a);
+        const nm = ifa.ifa_netmask;
+        if (nm !== null && "sin6_addr" in nm && nm.sin6_len !== 0) {
+          addrs |= RTA_NETMASK;
+          rt_msg_sa_push(out, nm);
+        }
+        const da = ifa.ifa_dstaddr;
+        if (da !== null && "sin6_addr" in da && da.sin6_len !== 0) {
+          addrs |= RTA_BRD;
+          rt_msg_sa_push(out, da);
+        }
+        out[at6 + IFAM6_ADDRS] = addrs;
+        out[at6 + RTM_HDR_LEN] = out.length - at6;
+      }
     }
   }
 }
@@ -832,17 +936,27 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
   if (req.newval !== null) return EPERM;
   if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
   const af = name[1];
+  if (af > AF_MAX) return EINVAL;
   switch (name[2]) {
-    case NET_RT_FLAGS: {
-      const out: number[] = [];
-      if ((af === 0 || af === AF_INET) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) sysctl_dumparp_msgs(out);
-      return SYSCTL_OUT(req, out);
-    }
+    case NET_RT_FLAGS:
     case NET_RT_DUMP: {
-      if (af !== 0 && af !== AF_INET) return SYSCTL_OUT(req, []);
       const out: number[] = [];
-      const error = sysctl_rtdump_msgs(arg2 === 4 ? name[3] : 0, out);
-      return error !== 0 ? error : SYSCTL_OUT(req, out);
+      if (name[2] === NET_RT_FLAGS && arg2 === 4 && (name[3] === 0 || (name[3] & RTF_LLINFO) !== 0)) {
+        // The neighbor caches: the caller names the family.
+        if (af === 0) return EINVAL;
+        sysctl_dumparp_msgs(af, out);
+        return SYSCTL_OUT(req, out);
+      }
+      const fib = name[2] === NET_RT_DUMP && arg2 === 4 ? name[3] : 0;
+      if (!Number.isInteger(fib) || fib < 0 || fib >= V_rt_numfibs()) return EINVAL;
+      // Every family's table for af 0, else that one's (EAFNOSUPPORT without).
+      const lo = af === 0 ? 1 : af;
+      const hi = af === 0 ? AF_MAX : af;
+      for (let i = lo; i <= hi; i++) {
+        if (rt_tables_get_rnh(fib, i) !== null) rtable_sysctl_dump(fib, i, out);
+        else if (af !== 0) return EAFNOSUPPORT;
+      }
+      return SYSCTL_OUT(req, out);
     }
     case NET_RT_IFLIST:
     case NET_RT_IFLISTL: {
