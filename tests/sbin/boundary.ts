@@ -44,6 +44,7 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["sockaddr_in", "struct sockaddr_in, <netinet/in.h>"],
   ["sockaddr_dl", "struct sockaddr_dl, <net/if_dl.h>"],
   ["rt_msghdr", "struct rt_msghdr, <net/route.h>"],
+  ["rt_metrics", "struct rt_metrics, <net/route.h>"],
   ["rt_msg_sa_decode", "a sockaddr of a routing message read from a sysctl buffer: what C gets by casting the buffer, <net/route.h>"],
   ["sockaddr_in6", "struct sockaddr_in6, <netinet6/in6.h>"],
   ["in6_addr", "struct in6_addr, <netinet6/in6.h>"],
