@@ -22,6 +22,7 @@ import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
 import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr, ifatoia } from "../netinet/in.ts";
 import { IN6_ARE_ADDR_EQUAL } from "../netinet6/in6.ts";
+import { IN6_LINKMTU } from "../netinet6/in6_rmx.ts";
 import { rt_missmsg_fib, rtsock_addrmsg, rtsock_routemsg, rtsock_routemsg_info } from "./rtsock.ts";
 import { rib_walktree } from "./radix.ts";
 import { NHF_DEFAULT, NHR_NONE, type nhop_object } from "./route/nhop.ts";
@@ -375,6 +376,22 @@ export function rt_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number {
   return rtsock_addrmsg(cmd, ifa, fibnum);
 }
 
+/**
+ * rt_newaddrmsg_fib: an address and the route that goes with it, in the
+ * order listeners expect (address first when it comes, route first when it
+ * goes).
+ */
+export function rt_newaddrmsg_fib(cmd: number, ifa: ifaddr, rt: rtentry | null, fibnum: number): void {
+  if (cmd !== RTM_ADD && cmd !== RTM_DELETE) panic(`unexpected cmd ${cmd}`);
+  if (cmd === RTM_ADD) {
+    rt_addrmsg(cmd, ifa, fibnum);
+    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+  } else {
+    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+    rt_addrmsg(cmd, ifa, fibnum);
+  }
+}
+
 /** rt_routemsg: announce a kernel route change to route sockets. */
 export function rt_routemsg(cmd: number, rt: rtentry, nh: nhop_object, fibnum: number): number {
   return rtsock_routemsg(cmd, rt, nh, fibnum);
@@ -391,7 +408,7 @@ export function rt_updatemtu(ifp: ifnet): void {
     const rnh = rt_tables_get_rnh(j, AF_INET);
     if (rnh !== null) nhops_update_ifmtu(rnh, ifp, ifp.if_mtu);
     const rnh6 = rt_tables_get_rnh(j, AF_INET6);
-    if (rnh6 !== null) nhops_update_ifmtu(rnh6, ifp, ifp.if_mtu);
+    if (rnh6 !== null) nhops_update_ifmtu(rnh6, ifp, IN6_LINKMTU(ifp));
   }
 }
 

@@ -629,7 +629,9 @@ export function rtsock_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number
   info.rti_info[RTAX_IFA] = ifa.ifa_addr;
   info.rti_info[RTAX_IFP] = ifp.if_addr !== null ? ifp.if_addr.ifa_addr : null;
   info.rti_info[RTAX_NETMASK] = ifa.ifa_netmask;
-  info.rti_info[RTAX_BRD] = ifa instanceof in_ifaddr && ifa.ia_broadaddr.sin_len === 0 ? null : ifa.ifa_dstaddr;
+  // An unset broadcast or far-end address (length 0) is not sent.
+  const brd = ifa.ifa_dstaddr;
+  info.rti_info[RTAX_BRD] = brd === null || (ifa instanceof in_ifaddr && ifa.ia_broadaddr.sin_len === 0) || ("sin6_addr" in brd && brd.sin6_len === 0) ? null : brd;
   const m = new rt_msghdr();
   m.rtm_type = cmd === RTM_ADD ? RTM_NEWADDR : RTM_DELADDR;
   update_rtm_from_info(info, m);
