@@ -49,7 +49,7 @@ import {
 } from "../kern/uipc_socket.ts";
 import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
-import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr } from "./in.ts";
+import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr, ifatoia } from "./in.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import { NHR_NONE } from "../net/route/nhop.ts";
 import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
@@ -681,7 +681,7 @@ export function in_pcbladdr(inp: inpcb, faddr: number, _cred: ucred | null): { e
   }
   // A route out of a real interface: that interface's address.
   if ((nh.nh_ifp.if_flags & IFF_LOOPBACK) === 0) {
-    r.laddr = nh.nh_ifa.ia_addr.sin_addr;
+    r.laddr = ifatoia(nh.nh_ifa).ia_addr.sin_addr;
     return r;
   }
   // A route to ourselves (via lo0): the interface that holds faddr, which

@@ -1,11 +1,11 @@
-// lib/libc/net/getifaddrs.c: getifaddrs(3) over sysctl NET_RT_IFLISTL.
+// lib/libc/net/getifaddrs.c: getifaddrs(3) over sysctl NET_RT_IFLISTL (IPv4 and IPv6 addresses).
 // The kernel answers with routing messages (RTM_IFINFO for an interface,
 // RTM_NEWADDR for each of its addresses); they become one ifaddrs entry per
 // interface (its link-level address and if_data) and one per address (with
 // the address's own counters), in the kernel's order.  if_nametoindex(3)
 // reads the same list.
 
-import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { IFCOUNTERS, IFCOUNTER_COLLISIONS, IFCOUNTER_IBYTES, IFCOUNTER_IERRORS, IFCOUNTER_IMCASTS, IFCOUNTER_IPACKETS, IFCOUNTER_IQDROPS, IFCOUNTER_OBYTES, IFCOUNTER_OERRORS, IFCOUNTER_OMCASTS, IFCOUNTER_OPACKETS, IFCOUNTER_OQDROPS } from "../net/if.ts";
 import {
@@ -28,11 +28,19 @@ import {
   IFM_METRIC,
   IFM_MTU,
   IFM_TYPE,
+  IFAM6_ADDRS,
+  IFAM6_IBYTES,
+  IFAM6_IPACKETS,
+  IFAM6_OBYTES,
+  IFAM6_OPACKETS,
+  IFAM6_SA,
   NET_RT_IFLISTL,
   RTM_HDR_LEN,
   RTM_HDR_TYPE,
+  rt_msg_sa_decode,
 } from "../net/rtsock.ts";
-import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
+import { RTAX_BRD, RTAX_IFA, RTAX_MAX, RTAX_NETMASK, RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
+import type { sockaddr_in6 } from "../netinet6/in6.ts";
 import type { uproc } from "./libc.ts";
 import { sysctl } from "./libc_sysctl.ts";
 
@@ -61,7 +69,7 @@ export interface ifaddrs_data {
 export interface ifaddrs_rec {
   ifa_name: string;
   ifa_flags: number;
-  /** AF_LINK or AF_INET. */
+  /** AF_LINK, AF_INET or AF_INET6. */
   family: number;
   /** AF_LINK: sdl_index, sdl_type and LLADDR. */
   sdl_index: number;
@@ -71,6 +79,10 @@ export interface ifaddrs_rec {
   addr: number;
   netmask: number;
   dstaddr: number | null;
+  /** AF_INET6: the address (zone in sin6_scope_id), prefix mask and far end. */
+  addr6?: sockaddr_in6;
+  netmask6?: sockaddr_in6 | null;
+  dstaddr6?: sockaddr_in6 | null;
   ifa_data: ifaddrs_data;
 }
 
@@ -142,6 +154,43 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
           ifi_imcasts: w[c + IFCOUNTER_IMCASTS],
           ifi_omcasts: w[c + IFCOUNTER_OMCASTS],
         },
+      });
+    } else if (w[o + RTM_HDR_TYPE] === RTM_NEWADDR && w[o + IFAM_FAMILY] === AF_INET6) {
+      const index = w[o + IFAM_INDEX];
+      const ifn = names.get(index);
+      const d = if_data_zero();
+      d.ifi_ipackets = w[o + IFAM6_IPACKETS];
+      d.ifi_opackets = w[o + IFAM6_OPACKETS];
+      d.ifi_ibytes = w[o + IFAM6_IBYTES];
+      d.ifi_obytes = w[o + IFAM6_OBYTES];
+      const addrs = w[o + IFAM6_ADDRS];
+      const sa: (sockaddr_in6 | null)[] = [];
+      let k = o + IFAM6_SA;
+      for (let i = 0; i < RTAX_MAX; i++) {
+        if ((addrs & (1 << i)) === 0) {
+          sa.push(null);
+          continue;
+        }
+        const r = rt_msg_sa_decode(w, k);
+        k = r.next;
+        sa.push("sin6_addr" in r.sa ? r.sa : null);
+      }
+      const a6 = sa[RTAX_IFA];
+      if (a6 === null) continue;
+      out.push({
+        ifa_name: ifn?.name ?? "",
+        ifa_flags: w[o + IFAM_FLAGS],
+        family: AF_INET6,
+        sdl_index: index,
+        sdl_type: ifn?.type ?? 0,
+        sdl_lladdr: new Uint8Array(0),
+        addr: 0,
+        netmask: 0,
+        dstaddr: null,
+        addr6: a6,
+        netmask6: sa[RTAX_NETMASK],
+        dstaddr6: sa[RTAX_BRD],
+        ifa_data: d,
       });
     } else if (w[o + RTM_HDR_TYPE] === RTM_NEWADDR && w[o + IFAM_FAMILY] === AF_INET) {
       const index = w[o + IFAM_INDEX];

@@ -11,21 +11,9 @@ import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
 import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
-import {
-  NET_RT_DUMP,
-  RTD_DST,
-  RTD_EXPIRE,
-  RTD_FLAGS,
-  RTD_GATEWAY,
-  RTD_IFA,
-  RTD_IFINDEX,
-  RTD_MASK,
-  RTD_MTU,
-  RTD_NHIDX,
-  RTD_REFCNT,
-  RTD_WEIGHT,
-  RTM_HDR_LEN,
-} from "../net/rtsock.ts";
+import { NET_RT_DUMP, RTD_ADDRS, RTD_EXPIRE, RTD_FLAGS, RTD_INDEX, RTD_MTU, RTD_NHIDX, RTD_REFCNT, RTD_SA, RTD_WEIGHT, RTM_HDR_LEN, rt_msg_sa_decode } from "../net/rtsock.ts";
+import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6.ts";
+import type { sockaddr } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
@@ -35,7 +23,7 @@ import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPO
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
-import { RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE, type rt_dump_entry } from "../net/route.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
@@ -662,48 +650,48 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   ctx.stdout.write(o);
 }
 
-/** The IPv4 routes of one fib: sysctl NET_RT_DUMP, its messages decoded. */
-function rtdump(kp: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
-  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, AF_INET, NET_RT_DUMP, fibnum]);
-  const entries: rt_dump_entry[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, entries };
+/** One NET_RT_DUMP message (struct rt_msghdr and the sockaddrs after it). */
+interface rt_msg {
+  rtm_flags: number;
+  rtm_index: number;
+  rmx_mtu: number;
+  /** Seconds left, 0 for never. */
+  rmx_expire: number;
+  rmx_weight: number;
+  rmx_nhidx: number;
+  rtm_addrs: number;
+  addr: (sockaddr | null)[];
+}
+
+/** The routes of one fib and family (0: all): sysctl NET_RT_DUMP, its messages decoded. */
+function rtdump(kp: proc, fibnum: number, af: number): { error: number; msgs: rt_msg[] } {
+  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, af, NET_RT_DUMP, fibnum]);
+  const msgs: rt_msg[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, msgs };
   const w = r.value as readonly number[];
-  const str = (k: number): [string, number] => {
-    const n = w[k];
-    return [String.fromCharCode(...w.slice(k + 1, k + 1 + n)), k + 1 + n];
-  };
   for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
-    let k = o + RTD_GATEWAY;
-    const fam = w[k++];
-    let gw: sockaddr_in | sockaddr_dl;
-    if (fam === AF_LINK) {
-      const index = w[k++];
-      const type = w[k++];
-      const [name, after] = str(k);
-      k = after;
-      const alen = w[k++];
-      gw = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
-      k += alen;
-    } else {
-      gw = new sockaddr_in(fam === AF_INET ? w[k++] : 0);
+    const addrs = w[o + RTD_ADDRS];
+    const addr: (sockaddr | null)[] = new Array<sockaddr | null>(RTAX_MAX).fill(null);
+    let k = o + RTD_SA;
+    for (let i = 0; i < RTAX_MAX; i++) {
+      if ((addrs & (1 << i)) === 0) continue;
+      const d = rt_msg_sa_decode(w, k);
+      addr[i] = d.sa;
+      k = d.next;
     }
-    const [ifname] = str(k);
-    entries.push({
-      rt_dst: w[o + RTD_DST],
-      rt_mask: w[o + RTD_MASK],
-      rt_flags: w[o + RTD_FLAGS],
-      rt_gateway: gw,
-      rt_ifname: ifname,
-      rt_ifindex: w[o + RTD_IFINDEX],
-      rt_ifa: w[o + RTD_IFA],
-      rt_mtu: w[o + RTD_MTU],
-      rt_expire: w[o + RTD_EXPIRE],
-      rt_weight: w[o + RTD_WEIGHT],
-      rt_nhidx: w[o + RTD_NHIDX],
-      rt_refcnt: w[o + RTD_REFCNT],
+    msgs.push({
+      rtm_flags: w[o + RTD_FLAGS],
+      rtm_index: w[o + RTD_INDEX],
+      rmx_mtu: w[o + RTD_MTU],
+      rmx_expire: w[o + RTD_EXPIRE],
+      rmx_weight: w[o + RTD_WEIGHT],
+      rmx_nhidx: w[o + RTD_NHIDX],
+      rtm_addrs: addrs,
+      addr,
     });
+    void w[o + RTD_REFCNT];
   }
-  return { error: 0, entries };
+  return { error: 0, msgs };
 }
 
 /** route.c's rt_stats (netstat -rs).  FreeBSD reads rtstat and rttrash
@@ -795,6 +783,12 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
   return inet_ntoa(i) + domask(mask >>> 0);
 }
 
+/** pr_family: the header of a family's section. */
+function pr_family(af1: number): string {
+  const afname = af1 === AF_INET ? "Internet" : af1 === AF_INET6 ? "Internet6" : af1 === AF_NETGRAPH ? "Netgraph" : null;
+  return afname !== null ? `\n${afname}:\n` : `\nProtocol Family ${af1}:\n`;
+}
+
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   if (fibnum === -1) fibnum = sys_getfib(kp);
   const nf = sysctlbyname(kp, "net.fibs").value;
@@ -803,36 +797,67 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   let o = "Routing tables";
   if (fibnum !== 0) o += ` (fib: ${fibnum})`;
   o += "\n";
-  // The kernel keeps IPv4 tables only.
-  if (f.af === AF_UNSPEC || f.af === AF_INET) {
-    const { error, entries } = rtdump(kp, fibnum);
-    if (error !== 0) {
-      ctx.stdout.write(o);
-      ctx.stderr.write(`netstat: sysctl: net.route.0.${f.af}.dump.${fibnum}: ${strerror(error)}\n`);
-      throw new prog_exit(1);
+  const af = f.af === AF_INET || f.af === AF_INET6 ? f.af : AF_UNSPEC;
+  const { error, msgs } = rtdump(kp, fibnum, af);
+  if (error !== 0) {
+    ctx.stdout.write(o);
+    ctx.stderr.write(`netstat: sysctl: net.route.0.${af}.dump.${fibnum}: ${strerror(error)}\n`);
+    throw new prog_exit(1);
+  }
+  // ifmap: interface names by index (prepare_ifmap).
+  const ifmap = new Map<number, string>();
+  for (const x of getifaddrs(kp).ifap) if (x.family === AF_LINK) ifmap.set(x.sdl_index, x.ifa_name);
+  let fam = AF_UNSPEC;
+  let w: rt_widths = rt_widths_for(AF_INET, f);
+  for (const m of msgs) {
+    const dst = m.addr[RTAX_DST];
+    const sfam = dst !== null ? sa_family_of(dst) : AF_UNSPEC;
+    if (sfam !== fam) {
+      fam = sfam;
+      w = rt_widths_for(fam, f);
+      o += pr_family(fam);
+      o += pr_rthdr(w, f);
     }
-    if (entries.length > 0) {
-      o += "\nInternet:\n";
-      o += pr_rthdr(f);
-      for (const e of entries) o += p_rtentry(e, f);
-    }
+    o += p_rtentry_sysctl(ctx, m, w, f, ifmap);
   }
   ctx.stdout.write(o);
 }
 
-// Column widths for AF_INET (WID_*_DEFAULT), each followed by one space.
-const wid_dst = 18;
-const wid_gw = 18;
-const wid_flags = 6;
-const wid_mtu = 6;
-const wid_expire = 6;
+function sa_family_of(sa: sockaddr): number {
+  if ("sin_addr" in sa) return sa.sin_family;
+  if ("sin6_addr" in sa) return sa.sin6_family;
+  if ("sdl_index" in sa) return sa.sdl_family;
+  if ("sg_data" in sa) return sa.sg_family;
+  return sa.sa_family;
+}
 
-function pr_rthdr(f: nflags): string {
-  const wid_if = f.Wflag ? 10 : 8;
+/** Column widths of one family's section, each followed by one space. */
+interface rt_widths {
+  dst: number;
+  gw: number;
+  flags: number;
+  mtu: number;
+  ifw: number;
+  expire: number;
+}
+
+/** WID_DST_DEFAULT, WID_GW_DEFAULT, WID_IF_DEFAULT: IPv6 gets wider address columns with -n. */
+function rt_widths_for(af: number, f: nflags): rt_widths {
+  return {
+    dst: af === AF_INET6 ? (f.numeric_addr ? 33 : 18) : 18,
+    gw: af === AF_INET6 ? (f.numeric_addr ? 29 : 18) : 18,
+    flags: 6,
+    mtu: 6,
+    ifw: af === AF_INET6 ? 8 : f.Wflag ? 10 : 8,
+    expire: 6,
+  };
+}
+
+function pr_rthdr(w: rt_widths, f: nflags): string {
   if (f.Wflag) {
-    return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Nhop#", wid_mtu, wid_mtu)} ${rjust("Mtu", wid_mtu, wid_mtu)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+    return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Nhop#", w.mtu, w.mtu)} ${rjust("Mtu", w.mtu, w.mtu)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
   }
-  return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+  return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
 }
 
 /** p_sockaddr: the text and how far it sticks out of its column. */
@@ -841,26 +866,77 @@ function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusi
   return { s: ljust(cp, width, width) + " ", protrusion: 0 };
 }
 
-function p_rtentry(e: rt_dump_entry, f: nflags): string {
-  const ishost = (e.rt_flags & RTF_HOST) !== 0;
-  const dst = ishost ? hostname4(e.rt_dst, f.numeric_addr) : netname4(e.rt_dst, e.rt_mask, f.numeric_addr);
-  const g = e.rt_gateway;
-  let gw: string;
-  if ("sin_addr" in g) gw = hostname4(g.sin_addr, f.numeric_addr);
-  else if ("sdl_index" in g) gw = link_name(g.sdl_index, g.sdl_type, g.sdl_data, g.sdl_lladdr);
-  else gw = "null";
-  const d = p_sockaddr(dst, wid_dst, f);
-  const gp = p_sockaddr(gw, wid_gw - d.protrusion, f);
-  let s = d.s + gp.s;
-  s += fmt_flags(e.rt_flags).padEnd(Math.max(0, wid_flags - gp.protrusion)) + " ";
-  if (f.Wflag) {
-    s += `${String(e.rt_nhidx).padStart(wid_mtu)} `;
-    s += e.rt_mtu !== 0 ? `${String(e.rt_mtu).padStart(wid_mtu)} ` : `${"".padStart(wid_mtu)} `;
-    s += e.rt_ifname.padStart(10);
-  } else {
-    s += rjust(e.rt_ifname, 8, 8);
+/** getnameinfo(NI_NUMERICHOST) of an IPv6 sockaddr: the address, and "%zone" for a scoped one. */
+function numeric6(sa: sockaddr_in6, ifmap: Map<number, string>): string {
+  let s = inet_ntop6(sa.sin6_addr);
+  if (sa.sin6_scope_id !== 0) s += `%${ifmap.get(sa.sin6_scope_id) ?? String(sa.sin6_scope_id)}`;
+  return s;
+}
+
+/** Mask to length, as netname6 counts it (an illegal mask is reported and counted as far as it goes). */
+function masklen6(mask: sockaddr_in6, ctx_err: (msg: string) => void): number {
+  let len = 0;
+  let illegal = false;
+  for (const b of mask.sin6_addr.s6_addr) {
+    let n = -1;
+    for (let k = 0; k <= 8; k++) if (b === ((0xff00 >> k) & 0xff)) n = k;
+    if (n < 0) illegal = true;
+    else len += n;
   }
-  if (e.rt_expire > 0) s += ` ${String(e.rt_expire).padStart(wid_expire)}`;
+  if (illegal) ctx_err("illegal prefixlen\n");
+  return len;
+}
+
+/** netname6: "default", or the address (masked) and "/len". */
+function netname6(sa: sockaddr_in6, mask: sockaddr_in6 | null, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
+  let masklen = 128;
+  let a = sa;
+  if (mask !== null) {
+    masklen = masklen6(mask, ctx_err);
+    const c = new sockaddr_in6(sa.sin6_addr, 0, sa.sin6_scope_id);
+    for (let i = 0; i < 16; i++) c.sin6_addr.s6_addr[i] &= mask.sin6_addr.s6_addr[i];
+    a = c;
+  }
+  let zero = true;
+  for (const b of a.sin6_addr.s6_addr) if (b !== 0) zero = false;
+  if (masklen === 0 && zero) return "default";
+  // No resolver: getnameinfo gives the numeric form, which gets the length.
+  return `${numeric6(a, ifmap)}/${masklen}`;
+}
+
+/** fmt_sockaddr: a destination or gateway as the routing table shows it. */
+function fmt_sockaddr(sa: sockaddr | null, mask: sockaddr | null, flags: number, f: nflags, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
+  if (sa === null) return "null";
+  if ("sin_addr" in sa) {
+    if ((flags & RTF_HOST) !== 0) return hostname4(sa.sin_addr, f.numeric_addr);
+    if (mask !== null && "sin_addr" in mask) return netname4(sa.sin_addr, mask.sin_addr, f.numeric_addr);
+    return netname4(sa.sin_addr, 0, f.numeric_addr);
+  }
+  if ("sin6_addr" in sa) {
+    if ((flags & RTF_HOST) !== 0) return numeric6(sa, ifmap);
+    return netname6(sa, mask !== null && "sin6_addr" in mask ? mask : null, ifmap, ctx_err);
+  }
+  if ("sdl_index" in sa) return link_name(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr);
+  if ("sg_data" in sa) return sa.sg_data;
+  return `(${sa_family_of(sa)})`;
+}
+
+function p_rtentry_sysctl(ctx: prog_ctx, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): string {
+  const ctx_err = (msg: string) => ctx.stderr.write(`netstat: ${msg}`);
+  const dst = fmt_sockaddr(m.addr[RTAX_DST], m.addr[RTAX_NETMASK], m.rtm_flags, f, ifmap, ctx_err);
+  const gw = fmt_sockaddr(m.addr[RTAX_GATEWAY], null, RTF_HOST, f, ifmap, ctx_err);
+  const d = p_sockaddr(dst, w.dst, f);
+  const gp = p_sockaddr(gw, w.gw - d.protrusion, f);
+  let s = d.s + gp.s;
+  s += fmt_flags(m.rtm_flags).padEnd(Math.max(0, w.flags - gp.protrusion)) + " ";
+  if (f.Wflag) {
+    s += `${String(m.rmx_nhidx).padStart(w.mtu)} `;
+    s += m.rmx_mtu !== 0 ? `${String(m.rmx_mtu).padStart(w.mtu)} ` : `${"".padStart(w.mtu)} `;
+  }
+  let prettyname = ifmap.get(m.rtm_index) ?? "";
+  if (prettyname === "") prettyname = "---";
+  s += f.Wflag ? prettyname.padStart(w.ifw) : rjust(prettyname, w.ifw, w.ifw);
+  if (m.rmx_expire > 0) s += ` ${String(m.rmx_expire).padStart(w.expire)}`;
   return s + "\n";
 }
 
