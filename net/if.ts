@@ -319,6 +319,15 @@ function vnet_if_return(): void {
 }
 VNET_SYSUNINIT("vnet_if_return", SI_SUB_VNET_DONE, SI_ORDER_ANY, vnet_if_return);
 
+/** V_if_index: the highest interface index in use in this vnet (scope6's
+ *  zone checks compare against it). */
+export function V_if_index(): number {
+  const t = V_ifindex_table();
+  let i = t.length - 1;
+  while (i > 0 && t[i] === null) i--;
+  return i;
+}
+
 function ifindex_alloc(): number {
   const t = V_ifindex_table();
   for (let i = 1; i < t.length; i++) if (t[i] === null) return i;

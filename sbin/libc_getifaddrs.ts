@@ -34,6 +34,7 @@ import {
 } from "../net/rtsock.ts";
 import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
 import type { uproc } from "./libc.ts";
+import type { sockaddr_in6 } from "../netinet6/in6.ts";
 import { sysctl } from "./libc_sysctl.ts";
 
 /** struct if_data: what an interface's entry carries in ifa_data (an
@@ -71,6 +72,10 @@ export interface ifaddrs_rec {
   addr: number;
   netmask: number;
   dstaddr: number | null;
+  /** AF_INET6: address (its zone in sin6_scope_id), netmask and destination. */
+  sin6: sockaddr_in6 | null;
+  mask6: sockaddr_in6 | null;
+  dst6: sockaddr_in6 | null;
   ifa_data: ifaddrs_data;
 }
 
@@ -124,6 +129,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: 0,
         netmask: 0,
         dstaddr: null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: {
           ifi_type: type,
           ifi_link_state: w[o + IFM_LINK_STATE],
@@ -161,6 +169,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: w[o + IFAM_ADDR],
         netmask: w[o + IFAM_NETMASK],
         dstaddr: w[o + IFAM_HAS_DST] !== 0 ? w[o + IFAM_DSTADDR] : null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: d,
       });
     }
