@@ -899,7 +899,11 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return r.error;
     }
   }
-  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? "");
+  // The name opens every request structure (ifreq, in6_aliasreq, ifdrv,
+  // in6_ndireq, ...), under its own field name here.
+  const ifp = ifunit(
+    (data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? (data as { ifname?: string }).ifname ?? "",
+  );
   if (ifp === null) return ENXIO;
   switch (cmd) {
     case SIOCGIFINDEX:
