@@ -18,7 +18,7 @@ import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
@@ -34,6 +34,7 @@ import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.t
 import type { rtentry } from "./route/route_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
+import type { sockaddr_in6 } from "../netinet6/in6.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
 export class rt_msghdr {
@@ -602,6 +603,21 @@ export const IFAM_OPACKETS = 10;
 export const IFAM_IBYTES = 11;
 export const IFAM_OBYTES = 12;
 export const IFAM_LEN = 13;
+// An IPv6 address's RTM_NEWADDR: the address (16 byte words, then its zone
+// in sin6_scope_id: the kernel's embedded form is not shown, as with
+// net.route.deembed_scopeid), the mask, the destination (point-to-point,
+// loopback) and the counters.
+export const IFAM6_ADDR = 5;
+export const IFAM6_SCOPE = 21;
+export const IFAM6_NETMASK = 22;
+export const IFAM6_HAS_DST = 38;
+export const IFAM6_DSTADDR = 39;
+export const IFAM6_DSTSCOPE = 55;
+export const IFAM6_IPACKETS = 56;
+export const IFAM6_OPACKETS = 57;
+export const IFAM6_IBYTES = 58;
+export const IFAM6_OBYTES = 59;
+export const IFAM6_LEN = 60;
 
 // NET_RT_DUMP's messages (RTM_GET), one per route: RTD_* words, then the
 // gateway (its family, then an IPv4 address, or an AF_LINK address as
@@ -690,9 +706,13 @@ function sysctl_iflist_msgs(af: number, out: number[]): void {
     const ll = sdl instanceof sockaddr_dl ? sdl.sdl_lladdr : new Uint8Array(0);
     out.push(ll.length, ...ll);
     out[at + RTM_HDR_LEN] = out.length - at;
-    if (af !== 0 && af !== AF_INET) continue;
     for (const ifa of ifp.if_addrhead) {
       const a = ifa.ifa_addr;
+      if ("sin6_addr" in a && (af === 0 || af === AF_INET6)) {
+        iflist_in6(out, ifp.if_index, flags, ifa, a);
+        continue;
+      }
+      if (af !== 0 && af !== AF_INET) continue;
       if (!("sin_addr" in a)) continue;
       const nm = ifa.ifa_netmask;
       const da = ifa.ifa_dstaddr;
@@ -701,6 +721,34 @@ function sysctl_iflist_msgs(af: number, out: number[]): void {
       out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
     }
   }
+}
+
+/** An IPv6 address's words for the interface list (IFAM6_*), zones
+ *  recovered as sa6_recoverscope does (scope6.c). */
+function iflist_in6(out: number[], index: number, flags: number, ifa: ifaddr, a: sockaddr_in6): void {
+  const push6 = (sa: sockaddr | null): void => {
+    if (sa === null || !("sin6_addr" in sa)) {
+      for (let i = 0; i < 17; i++) out.push(0);
+      return;
+    }
+    const b = sa.sin6_addr.s6_addr;
+    // Link-local unicast and multicast, interface-local multicast: the
+    // zone in the second word moves to sin6_scope_id.
+    const scoped = (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) || (b[0] === 0xff && ((b[1] & 0x0f) === 0x02 || (b[1] & 0x0f) === 0x01));
+    const zone = scoped ? (b[2] << 8) | b[3] : 0;
+    for (let i = 0; i < 16; i++) out.push(zone !== 0 && (i === 2 || i === 3) ? 0 : b[i]);
+    out.push(zone !== 0 ? zone : sa.sin6_scope_id);
+  };
+  out.push(IFAM6_LEN, RTM_NEWADDR, index, flags, AF_INET6);
+  push6(a);
+  const nm = ifa.ifa_netmask;
+  if (nm !== null && "sin6_addr" in nm && nm.sin6_len !== 0) for (let i = 0; i < 16; i++) out.push(nm.sin6_addr.s6_addr[i]);
+  else for (let i = 0; i < 16; i++) out.push(0);
+  const da = ifa.ifa_dstaddr;
+  const hasdst = da !== null && "sin6_addr" in da && da.sin6_family === AF_INET6;
+  out.push(hasdst ? 1 : 0);
+  push6(hasdst ? da : null);
+  out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
 }
 
 /** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
