@@ -11,7 +11,7 @@
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
-import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, priv_check_cred } from "../kern/kern_priv.ts";
+import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { hz, time_uptime } from "../kern/kern_timeout.ts";
 import { AF_INET6, AF_UNSPEC } from "../kern/socket.ts";
@@ -700,10 +700,6 @@ export const in6mask32: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0, 0, 
 export const in6mask96: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 /** sa6_any: the unspecified address as a sockaddr_in6. */
 export const sa6_any: sockaddr_in6 = new sockaddr_in6();
-
-// Privileges (sys/priv.h) in6_control checks besides PRIV_NET_*.
-export const PRIV_NETINET_ND6 = 510;
-export const PRIV_NETINET_SCOPE6 = 511;
 
 // The Neighbor Discovery requests in6_control hands to nd6_ioctl
 // (netinet6/nd6.h; struct in6_ndireq is 72 bytes, in6_ndifreq 24,
