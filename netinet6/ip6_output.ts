@@ -126,6 +126,97 @@ import {
 } from "./ip6_var.ts";
 import { V_inet6_pfil_head, ip6_localip, ip6_process_hopopts } from "./ip6_input.ts";
 
+import { EADDRNOTAVAIL, EAFNOSUPPORT, ECONNRESET, ENETDOWN, ENOPROTOOPT, ENOTCONN, ENXIO } from "../kern/errno.ts";
+import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_SETFIB } from "../kern/socket.ts";
+import { SOPT_GET, SOPT_SET, SS_ISCONNECTED, sooptcopyin_bytes, sooptcopyin_int, sooptcopyout_bytes, sooptcopyout_int, type socket, type sockopt } from "../kern/uipc_socket.ts";
+import { priv_check_cred } from "../kern/kern_priv.ts";
+import type { ucred } from "../kern/kern_prot.ts";
+import { INP_BINDANY, INP_DROPPED, INP_HIGHPORT, INP_IPV4, INP_LOWPORT, INP_ORIGDSTADDR, INP_RECVFLOWID, INP_REUSEADDR, INP_REUSEPORT } from "../netinet/in_pcb.ts";
+import { IPPROTO_TCP } from "../netinet/in.ts";
+import { IP6R_OFF_LEN, IP6R_OFF_SEGLEFT, IP6R_OFF_TYPE, IP6_RTHDR_LEN, IPV6_RTHDR_TYPE_0 } from "../netinet/ip6.ts";
+import { IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
+import { in6_ifextra_get } from "./in6.ts";
+import { ND6_IFF_IFDISABLED } from "./nd6.ts";
+import { sa6_embedscope } from "./scope6.ts";
+import { ip6_getmoptions, ip6_setmoptions } from "./in6_mcast.ts";
+import {
+  IN6P_AUTOFLOWLABEL,
+  IN6P_DSTOPTS,
+  IN6P_HOPLIMIT,
+  IN6P_HOPOPTS,
+  IN6P_IPV6_V6ONLY,
+  IN6P_MTU,
+  IN6P_PKTINFO,
+  IN6P_RFC2292,
+  IN6P_RTHDR,
+  IN6P_RTHDRDSTOPTS,
+  IN6P_TCLASS,
+  IP6PO_MINMTU_MCASTONLY,
+  IP6PO_TEMPADDR_NOTPREFER,
+  IP6PO_TEMPADDR_PREFER,
+  IP6PO_TEMPADDR_SYSTEM,
+  IPPROTO_IPV6,
+  IPV6_2292DSTOPTS,
+  IPV6_2292HOPLIMIT,
+  IPV6_2292HOPOPTS,
+  IPV6_2292NEXTHOP,
+  IPV6_2292PKTINFO,
+  IPV6_2292PKTOPTIONS,
+  IPV6_2292RTHDR,
+  IPV6_AUTOFLOWLABEL,
+  IPV6_BINDANY,
+  IPV6_BINDMULTI,
+  IPV6_CHECKSUM,
+  IPV6_DONTFRAG,
+  IPV6_DSTOPTS,
+  IPV6_FLOWID,
+  IPV6_FLOWTYPE,
+  IPV6_HOPLIMIT,
+  IPV6_HOPOPTS,
+  IPV6_JOIN_GROUP,
+  IPV6_LEAVE_GROUP,
+  IPV6_MSFILTER,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_NEXTHOP,
+  IPV6_ORIGDSTADDR,
+  IPV6_PATHMTU,
+  IPV6_PKTINFO,
+  IPV6_PORTRANGE,
+  IPV6_PORTRANGE_DEFAULT,
+  IPV6_PORTRANGE_HIGH,
+  IPV6_PORTRANGE_LOW,
+  IPV6_PREFER_TEMPADDR,
+  IPV6_RECVDSTOPTS,
+  IPV6_RECVFLOWID,
+  IPV6_RECVHOPLIMIT,
+  IPV6_RECVHOPOPTS,
+  IPV6_RECVPATHMTU,
+  IPV6_RECVPKTINFO,
+  IPV6_RECVRTHDR,
+  IPV6_RECVRTHDRDSTOPTS,
+  IPV6_RECVTCLASS,
+  IPV6_RTHDR,
+  IPV6_RTHDRDSTOPTS,
+  IPV6_TCLASS,
+  IPV6_UNICAST_HOPS,
+  IPV6_USE_MIN_MTU,
+  IPV6_V6ONLY,
+  IPV6_VLAN_PCP,
+  MCAST_BLOCK_SOURCE,
+  MCAST_JOIN_GROUP,
+  MCAST_JOIN_SOURCE_GROUP,
+  MCAST_LEAVE_GROUP,
+  MCAST_LEAVE_SOURCE_GROUP,
+  MCAST_UNBLOCK_SOURCE,
+  in6_pktinfo,
+  ip6_use_defzone,
+} from "./ip6_var.ts";
+
+/** inp_flags2's INP_BINDMULTI (netinet/in_pcb.h). */
+const INP_BINDMULTI = 0x00000040;
+
 /** in6_mcast.c: net.inet6.ip6.mcast_loop, hear our own multicasts. */
 const in6_mcast_loop: number = 1;
 
@@ -1081,3 +1172,847 @@ export function ip6_mloopback(ifp: ifnet, m: mbuf): void {
   if_simloop(ifp, copym, AF_INET6, 0);
 }
 const mloop_a = new in6_addr();
+
+// ---------------------------------------------------------------------------
+// Packet options (RFC 3542): sticky ones a socket sets with setsockopt,
+// per-packet ones in a sendmsg's ancillary data.
+
+/** What ip6_ctloutput and ip6_optlen read and write of an inpcb (in6_pcb's fields). */
+export interface ip6_inpcb {
+  inp_flags: number;
+  inp_flags2: number;
+  inp_vflag: number;
+  inp_lport: number;
+  inp_ip_ttl: number;
+  inp_flowid: number;
+  inp_flowtype: number;
+  inp_inc: { inc_fibnum: number };
+  in6p_outputopts: ip6_pktopts | null;
+  in6p_hops: number;
+  in6p_cksum: number;
+  in6p_laddr: in6_addr;
+  in6p_faddr: in6_addr;
+}
+
+/** Whether the pcb carries the IPv6 half (in6_pcb's fields). */
+export function inp_is_ip6(inp: object): inp is ip6_inpcb {
+  return "in6p_outputopts" in inp;
+}
+
+/** ip6_initpktopts: the defaults (-1: the system's). */
+export function ip6_initpktopts(opt: ip6_pktopts): void {
+  opt.ip6po_hlim = -1;
+  opt.ip6po_pktinfo = null;
+  opt.ip6po_nexthop = null;
+  opt.ip6po_nextroute = null;
+  opt.ip6po_hbh = null;
+  opt.ip6po_dest1 = null;
+  opt.ip6po_rthdr = null;
+  opt.ip6po_route = null;
+  opt.ip6po_dest2 = null;
+  opt.ip6po_tclass = -1;
+  opt.ip6po_minmtu = IP6PO_MINMTU_MCASTONLY;
+  opt.ip6po_prefer_tempaddr = IP6PO_TEMPADDR_SYSTEM;
+  opt.ip6po_flags = 0;
+}
+
+/** ip6_clearpktopts(pktopt, optname): forget one option (-1: all). */
+export function ip6_clearpktopts(pktopt: ip6_pktopts | null, optname: number): void {
+  if (pktopt === null) return;
+  if (optname === -1 || optname === IPV6_PKTINFO) pktopt.ip6po_pktinfo = null;
+  if (optname === -1 || optname === IPV6_HOPLIMIT) pktopt.ip6po_hlim = -1;
+  if (optname === -1 || optname === IPV6_TCLASS) pktopt.ip6po_tclass = -1;
+  if (optname === -1 || optname === IPV6_NEXTHOP) {
+    if (pktopt.ip6po_nextroute !== null) RO_NHFREE6(pktopt.ip6po_nextroute);
+    pktopt.ip6po_nextroute = null;
+    pktopt.ip6po_nexthop = null;
+  }
+  if (optname === -1 || optname === IPV6_HOPOPTS) pktopt.ip6po_hbh = null;
+  if (optname === -1 || optname === IPV6_RTHDRDSTOPTS) pktopt.ip6po_dest1 = null;
+  if (optname === -1 || optname === IPV6_RTHDR) {
+    pktopt.ip6po_rthdr = null;
+    if (pktopt.ip6po_route !== null) RO_NHFREE6(pktopt.ip6po_route);
+  }
+  if (optname === -1 || optname === IPV6_DSTOPTS) pktopt.ip6po_dest2 = null;
+}
+
+function exthdr_copy(h: Uint8Array | null): Uint8Array | null {
+  return h === null ? null : h.slice(0, (h[IP6E_OFF_LEN] + 1) << 3);
+}
+
+/** copypktopts(dst, src): the options, not the cached routes. */
+function copypktopts(dst: ip6_pktopts, src: ip6_pktopts): number {
+  dst.ip6po_hlim = src.ip6po_hlim;
+  dst.ip6po_tclass = src.ip6po_tclass;
+  dst.ip6po_flags = src.ip6po_flags;
+  dst.ip6po_minmtu = src.ip6po_minmtu;
+  dst.ip6po_prefer_tempaddr = src.ip6po_prefer_tempaddr;
+  if (src.ip6po_pktinfo !== null) {
+    const pi = new in6_pktinfo();
+    pi.ipi6_addr = src.ip6po_pktinfo.ipi6_addr === null ? null : in6_clone(src.ip6po_pktinfo.ipi6_addr);
+    pi.ipi6_ifindex = src.ip6po_pktinfo.ipi6_ifindex;
+    dst.ip6po_pktinfo = pi;
+  }
+  if (src.ip6po_nexthop !== null) {
+    const n = src.ip6po_nexthop;
+    dst.ip6po_nexthop = new sockaddr_in6(n.sin6_addr, n.sin6_port, n.sin6_scope_id);
+  }
+  dst.ip6po_hbh = exthdr_copy(src.ip6po_hbh);
+  dst.ip6po_dest1 = exthdr_copy(src.ip6po_dest1);
+  dst.ip6po_dest2 = exthdr_copy(src.ip6po_dest2);
+  dst.ip6po_rthdr = exthdr_copy(src.ip6po_rthdr);
+  return 0;
+}
+
+function in6_clone(a: in6_addr): in6_addr {
+  const c = new in6_addr();
+  in6_addr_copy(c, a);
+  return c;
+}
+
+/** ip6_copypktopts(src): a copy of a socket's options. */
+export function ip6_copypktopts(src: ip6_pktopts): ip6_pktopts | null {
+  const dst = new ip6_pktopts();
+  ip6_initpktopts(dst);
+  if (copypktopts(dst, src) !== 0) return null;
+  return dst;
+}
+
+/** ip6_freepcbopts(pktopt). */
+export function ip6_freepcbopts(pktopt: ip6_pktopts | null): void {
+  if (pktopt === null) return;
+  ip6_clearpktopts(pktopt, -1);
+}
+
+/** ip6_optlen(inp): the length of the extension headers the socket's options add. */
+export function ip6_optlen(inp: ip6_inpcb): number {
+  const o = inp.in6p_outputopts;
+  if (o === null) return 0;
+  const elen = (h: Uint8Array | null): number => (h !== null ? (h[IP6E_OFF_LEN] + 1) << 3 : 0);
+  let len = elen(o.ip6po_hbh);
+  // dest1 goes only with a routing header.
+  if (o.ip6po_rthdr !== null) len += elen(o.ip6po_dest1);
+  len += elen(o.ip6po_rthdr);
+  len += elen(o.ip6po_dest2);
+  return len;
+}
+
+// struct cmsghdr on amd64: cmsg_len (4), cmsg_level (4), cmsg_type (4),
+// the data at the next 8-byte boundary.
+const CMSG_HDRLEN = 12;
+function CMSG_ALIGN(n: number): number {
+  return (n + 7) & ~7;
+}
+function CMSG_LEN(n: number): number {
+  return CMSG_ALIGN(CMSG_HDRLEN) + n;
+}
+
+/**
+ * ip6_setpktopts(control, opt, stickyopt, cred, uproto): the options of one
+ * packet: the socket's sticky ones (copied), overridden by the ancillary
+ * data in control (one mbuf of struct cmsghdr, IPPROTO_IPV6 ones used).
+ */
+export function ip6_setpktopts(control: mbuf | null, opt: ip6_pktopts | null, stickyopt: ip6_pktopts | null, cred: ucred | null, uproto: number): number {
+  if (control === null || opt === null) return EINVAL;
+  ip6_initpktopts(opt);
+  if (stickyopt !== null) {
+    const error = copypktopts(opt, stickyopt);
+    if (error !== 0) return error;
+  }
+  // All the options are assumed in one mbuf.
+  if (control.m_next !== null) return EINVAL;
+  let off = control.m_data;
+  let left = control.m_len;
+  const dv = control.m_dv;
+  while (left > 0) {
+    if (left < CMSG_LEN(0)) return EINVAL;
+    const cmsg_len = dv.getUint32(off, true);
+    const cmsg_level = dv.getInt32(off + 4, true);
+    const cmsg_type = dv.getInt32(off + 8, true);
+    if (cmsg_len === 0 || cmsg_len > left) return EINVAL;
+    if (cmsg_level === IPPROTO_IPV6) {
+      const data = control.m_buf.subarray(off + CMSG_LEN(0), off + cmsg_len);
+      const error = ip6_setpktopt(cmsg_type, data, cmsg_len - CMSG_LEN(0), opt, cred, false, true, uproto);
+      if (error !== 0) return error;
+    }
+    const step = CMSG_ALIGN(cmsg_len);
+    off += step;
+    left -= step;
+  }
+  return 0;
+}
+
+/** ip6_pcbopt(optname, buf, len, &pktopt, cred, uproto): one sticky option. */
+function ip6_pcbopt(optname: number, buf: Uint8Array, len: number, inp: ip6_inpcb, cred: ucred | null, uproto: number): number {
+  if (inp.in6p_outputopts === null) {
+    const o = new ip6_pktopts();
+    ip6_initpktopts(o);
+    inp.in6p_outputopts = o;
+  }
+  return ip6_setpktopt(optname, buf, len, inp.in6p_outputopts, cred, true, false, uproto);
+}
+
+function int_of(buf: Uint8Array): number {
+  return (buf[0] | (buf[1] << 8) | (buf[2] << 16) | (buf[3] << 24)) | 0;
+}
+
+/** PRIV_NETINET_SETHDROPTS (sys/priv.h). */
+const PRIV_NETINET_SETHDROPTS = 515;
+
+/**
+ * ip6_setpktopt(optname, buf, len, opt, cred, sticky, cmsg, uproto): set one
+ * option, sticky (setsockopt) or for one packet (cmsg).  RFC 2292 names
+ * only as ancillary data; RFC 3542 per-packet-only names not sticky.
+ */
+function ip6_setpktopt(optname: number, buf: Uint8Array, len: number, opt: ip6_pktopts, cred: ucred | null, sticky: boolean, cmsg: boolean, uproto: number): number {
+  if (!sticky && !cmsg) return EINVAL;
+  if (!cmsg) {
+    switch (optname) {
+      case IPV6_2292PKTINFO:
+      case IPV6_2292HOPLIMIT:
+      case IPV6_2292NEXTHOP:
+      case IPV6_2292HOPOPTS:
+      case IPV6_2292DSTOPTS:
+      case IPV6_2292RTHDR:
+      case IPV6_2292PKTOPTIONS:
+        return ENOPROTOOPT;
+    }
+  }
+  if (sticky && cmsg) {
+    switch (optname) {
+      case IPV6_PKTINFO:
+      case IPV6_HOPLIMIT:
+      case IPV6_NEXTHOP:
+      case IPV6_HOPOPTS:
+      case IPV6_DSTOPTS:
+      case IPV6_RTHDRDSTOPTS:
+      case IPV6_RTHDR:
+      case IPV6_USE_MIN_MTU:
+      case IPV6_DONTFRAG:
+      case IPV6_TCLASS:
+      case IPV6_PREFER_TEMPADDR:
+        return ENOPROTOOPT;
+    }
+  }
+
+  switch (optname) {
+    case IPV6_2292PKTINFO:
+    case IPV6_PKTINFO: {
+      // struct in6_pktinfo: the address (16), the interface index (4).
+      if (len !== 20) return EINVAL;
+      const addr = in6_addr_read(buf, 0, new in6_addr());
+      const ifindex = (buf[16] | (buf[17] << 8) | (buf[18] << 16) | (buf[19] << 24)) >>> 0;
+      // :: and index 0 clear a sticky IPV6_PKTINFO (RFC 3542 6).
+      if (optname === IPV6_PKTINFO && opt.ip6po_pktinfo !== null && ifindex === 0 && IN6_IS_ADDR_UNSPECIFIED(addr)) {
+        ip6_clearpktopts(opt, optname);
+        break;
+      }
+      if (uproto === IPPROTO_TCP && optname === IPV6_PKTINFO && sticky && !IN6_IS_ADDR_UNSPECIFIED(addr)) return EINVAL;
+      if (IN6_IS_ADDR_MULTICAST(addr)) return EINVAL;
+      let ifp: ifnet | null = null;
+      if (ifindex !== 0) {
+        ifp = ifnet_byindex(ifindex);
+        if (ifp === null) return ENXIO;
+      }
+      if (ifp !== null && (in6_ifextra_get(ifp) === null || (ND_IFINFO(ifp).flags & ND6_IFF_IFDISABLED) !== 0)) return ENETDOWN;
+      if (ifp !== null && !IN6_IS_ADDR_UNSPECIFIED(addr)) {
+        in6_setscope(addr, ifp, null);
+        if (ip6_ifawithifp(ifp, addr) === null) return EADDRNOTAVAIL;
+      }
+      // The address is kept and checked by in6_selectsrc with the
+      // destination's zone at hand.
+      const pi = new in6_pktinfo();
+      pi.ipi6_addr = addr;
+      pi.ipi6_ifindex = ifindex;
+      opt.ip6po_pktinfo = pi;
+      break;
+    }
+    case IPV6_2292HOPLIMIT:
+    case IPV6_HOPLIMIT: {
+      // RFC 3542 made a sticky IPV6_HOPLIMIT meaningless.
+      if (optname === IPV6_HOPLIMIT && sticky) return ENOPROTOOPT;
+      if (len !== 4) return EINVAL;
+      const hlim = int_of(buf);
+      if (hlim < -1 || hlim > 255) return EINVAL;
+      opt.ip6po_hlim = hlim;
+      break;
+    }
+    case IPV6_TCLASS: {
+      if (len !== 4) return EINVAL;
+      const tclass = int_of(buf);
+      if (tclass < -1 || tclass > 255) return EINVAL;
+      opt.ip6po_tclass = tclass;
+      break;
+    }
+    case IPV6_2292NEXTHOP:
+    case IPV6_NEXTHOP: {
+      if (cred !== null) {
+        const error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+        if (error !== 0) return error;
+      }
+      if (len === 0) {
+        ip6_clearpktopts(opt, IPV6_NEXTHOP);
+        break;
+      }
+      // A struct sockaddr, as long as its sa_len says.
+      if (len < 16 || len < buf[0]) return EINVAL;
+      if (buf[1] !== AF_INET6) return EAFNOSUPPORT;
+      if (buf[0] !== 28) return EINVAL;
+      const sa6 = new sockaddr_in6(in6_addr_read(buf, 8, new in6_addr()), (buf[2] << 8) | buf[3], (buf[24] | (buf[25] << 8) | (buf[26] << 16) | (buf[27] << 24)) >>> 0);
+      if (IN6_IS_ADDR_UNSPECIFIED(sa6.sin6_addr) || IN6_IS_ADDR_MULTICAST(sa6.sin6_addr)) return EINVAL;
+      const error = sa6_embedscope(sa6, VNET_I32(ip6_use_defzone));
+      if (error !== 0) return error;
+      ip6_clearpktopts(opt, IPV6_NEXTHOP);
+      opt.ip6po_nexthop = sa6;
+      break;
+    }
+    case IPV6_2292HOPOPTS:
+    case IPV6_HOPOPTS: {
+      // No unprivileged hop-by-hop options at all (KAME).
+      if (cred !== null) {
+        const error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+        if (error !== 0) return error;
+      }
+      if (len === 0) {
+        ip6_clearpktopts(opt, IPV6_HOPOPTS);
+        break;
+      }
+      if (len < 2) return EINVAL;
+      const hbhlen = (buf[IP6E_OFF_LEN] + 1) << 3;
+      if (len !== hbhlen) return EINVAL;
+      ip6_clearpktopts(opt, IPV6_HOPOPTS);
+      opt.ip6po_hbh = buf.slice(0, hbhlen);
+      break;
+    }
+    case IPV6_2292DSTOPTS:
+    case IPV6_DSTOPTS:
+    case IPV6_RTHDRDSTOPTS: {
+      if (cred !== null) {
+        const error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+        if (error !== 0) return error;
+      }
+      if (len === 0) {
+        ip6_clearpktopts(opt, optname);
+        break;
+      }
+      if (len < 2) return EINVAL;
+      const destlen = (buf[IP6E_OFF_LEN] + 1) << 3;
+      if (len !== destlen) return EINVAL;
+      // Before or after a routing header: RFC 2292's form depends on
+      // whether one was given first.
+      let first: boolean;
+      if (optname === IPV6_2292DSTOPTS) first = opt.ip6po_rthdr === null;
+      else first = optname === IPV6_RTHDRDSTOPTS;
+      ip6_clearpktopts(opt, optname);
+      if (first) opt.ip6po_dest1 = buf.slice(0, destlen);
+      else opt.ip6po_dest2 = buf.slice(0, destlen);
+      break;
+    }
+    case IPV6_2292RTHDR:
+    case IPV6_RTHDR: {
+      if (len === 0) {
+        ip6_clearpktopts(opt, IPV6_RTHDR);
+        break;
+      }
+      if (len < IP6_RTHDR_LEN) return EINVAL;
+      const rthlen = (buf[IP6R_OFF_LEN] + 1) << 3;
+      if (len !== rthlen) return EINVAL;
+      switch (buf[IP6R_OFF_TYPE]) {
+        case IPV6_RTHDR_TYPE_0:
+          // One address at least, an even length, as many segments left.
+          if (buf[IP6R_OFF_LEN] === 0) return EINVAL;
+          if (buf[IP6R_OFF_LEN] % 2 !== 0) return EINVAL;
+          if (buf[IP6R_OFF_LEN] / 2 !== buf[IP6R_OFF_SEGLEFT]) return EINVAL;
+          break;
+        default:
+          return EINVAL;
+      }
+      ip6_clearpktopts(opt, IPV6_RTHDR);
+      opt.ip6po_rthdr = buf.slice(0, rthlen);
+      break;
+    }
+    case IPV6_USE_MIN_MTU: {
+      if (len !== 4) return EINVAL;
+      const minmtupolicy = int_of(buf);
+      if (minmtupolicy !== IP6PO_MINMTU_MCASTONLY && minmtupolicy !== IP6PO_MINMTU_DISABLE && minmtupolicy !== IP6PO_MINMTU_ALL) return EINVAL;
+      opt.ip6po_minmtu = minmtupolicy;
+      break;
+    }
+    case IPV6_DONTFRAG:
+      if (len !== 4) return EINVAL;
+      // Ignored for TCP (RFC 3542 leaves it unspecified).
+      if (uproto === IPPROTO_TCP || int_of(buf) === 0) opt.ip6po_flags &= ~IP6PO_DONTFRAG;
+      else opt.ip6po_flags |= IP6PO_DONTFRAG;
+      break;
+    case IPV6_PREFER_TEMPADDR: {
+      if (len !== 4) return EINVAL;
+      const preftemp = int_of(buf);
+      if (preftemp !== IP6PO_TEMPADDR_SYSTEM && preftemp !== IP6PO_TEMPADDR_NOTPREFER && preftemp !== IP6PO_TEMPADDR_PREFER) return EINVAL;
+      opt.ip6po_prefer_tempaddr = preftemp;
+      break;
+    }
+    default:
+      return ENOPROTOOPT;
+  }
+  return 0;
+}
+
+/** An int option's four bytes (host order, amd64). */
+const optint = new Uint8Array(4);
+function int_bytes(v: number): Uint8Array {
+  optint[0] = v & 0xff;
+  optint[1] = (v >>> 8) & 0xff;
+  optint[2] = (v >>> 16) & 0xff;
+  optint[3] = (v >>> 24) & 0xff;
+  return optint;
+}
+
+/** ip6_getpcbopt(inp, optname, sopt): a sticky option's value. */
+function ip6_getpcbopt(inp: ip6_inpcb, optname: number, sopt: sockopt): number {
+  const pktopt = inp.in6p_outputopts;
+  switch (optname) {
+    case IPV6_PKTINFO: {
+      const b = new Uint8Array(20);
+      if (pktopt !== null && pktopt.ip6po_pktinfo !== null) {
+        const pi = pktopt.ip6po_pktinfo;
+        if (pi.ipi6_addr !== null) {
+          const a = in6_clone(pi.ipi6_addr);
+          in6_clearscope(a);
+          in6_addr_write(b, 0, a);
+        }
+        b.set(int_bytes(pi.ipi6_ifindex), 16);
+      }
+      return sooptcopyout_bytes(sopt, b);
+    }
+    case IPV6_TCLASS:
+      return sooptcopyout_int(sopt, pktopt !== null && pktopt.ip6po_tclass >= 0 ? pktopt.ip6po_tclass : 0);
+    case IPV6_HOPOPTS:
+    case IPV6_RTHDR:
+    case IPV6_RTHDRDSTOPTS:
+    case IPV6_DSTOPTS: {
+      let h: Uint8Array | null = null;
+      if (pktopt !== null) {
+        if (optname === IPV6_HOPOPTS) h = pktopt.ip6po_hbh;
+        else if (optname === IPV6_RTHDR) h = pktopt.ip6po_rthdr;
+        else if (optname === IPV6_RTHDRDSTOPTS) h = pktopt.ip6po_dest1;
+        else h = pktopt.ip6po_dest2;
+      }
+      if (h === null) {
+        sopt.sopt_valsize = 0;
+        return 0;
+      }
+      const n = Math.min((h[IP6E_OFF_LEN] + 1) << 3, sopt.sopt_valsize);
+      return sooptcopyout_bytes(sopt, h.subarray(0, n));
+    }
+    case IPV6_NEXTHOP: {
+      if (pktopt === null || pktopt.ip6po_nexthop === null) {
+        sopt.sopt_valsize = 0;
+        return 0;
+      }
+      const sa = pktopt.ip6po_nexthop;
+      const b = new Uint8Array(28);
+      b[0] = 28;
+      b[1] = AF_INET6;
+      b[2] = (sa.sin6_port >>> 8) & 0xff;
+      b[3] = sa.sin6_port & 0xff;
+      in6_addr_write(b, 8, sa.sin6_addr);
+      b.set(int_bytes(sa.sin6_scope_id), 24);
+      return sooptcopyout_bytes(sopt, b.subarray(0, Math.min(28, sopt.sopt_valsize)));
+    }
+    case IPV6_USE_MIN_MTU:
+      return sooptcopyout_int(sopt, pktopt !== null ? pktopt.ip6po_minmtu : IP6PO_MINMTU_MCASTONLY);
+    case IPV6_DONTFRAG:
+      return sooptcopyout_int(sopt, pktopt !== null && (pktopt.ip6po_flags & IP6PO_DONTFRAG) !== 0 ? 1 : 0);
+    case IPV6_PREFER_TEMPADDR:
+      return sooptcopyout_int(sopt, pktopt !== null ? pktopt.ip6po_prefer_tempaddr : IP6PO_TEMPADDR_SYSTEM);
+  }
+  return ENOPROTOOPT;
+}
+
+/**
+ * ip6_ctloutput(so, sopt): the IPPROTO_IPV6 socket options (and the
+ * SOL_SOCKET ones IPv6 mirrors into the pcb).
+ */
+export function ip6_ctloutput(so: socket, sopt: sockopt): number {
+  const inp0 = so.so_pcb;
+  if (inp0 === null || !inp_is_ip6(inp0)) return EINVAL;
+  const inp: ip6_inpcb = inp0;
+  const level = sopt.sopt_level;
+  const op = sopt.sopt_dir;
+  const optname = sopt.sopt_name;
+  const optlen = sopt.sopt_valsize;
+  const td = sopt.sopt_td;
+  const cred = td !== null ? td.td_ucred : null;
+  const uproto = so.so_proto.pr_protocol;
+  let error = 0;
+
+  if (level !== IPPROTO_IPV6) {
+    error = EINVAL;
+    if (level === SOL_SOCKET && op === SOPT_SET) {
+      switch (optname) {
+        case SO_REUSEADDR:
+          if ((so.so_options & SO_REUSEADDR) !== 0) inp.inp_flags2 |= INP_REUSEADDR;
+          else inp.inp_flags2 &= ~INP_REUSEADDR;
+          error = 0;
+          break;
+        case SO_REUSEPORT:
+          if ((so.so_options & SO_REUSEPORT) !== 0) inp.inp_flags2 |= INP_REUSEPORT;
+          else inp.inp_flags2 &= ~INP_REUSEPORT;
+          error = 0;
+          break;
+        case SO_SETFIB:
+          inp.inp_inc.inc_fibnum = so.so_fibnum;
+          error = 0;
+          break;
+      }
+    }
+    return error;
+  }
+
+  const OPTBIT = (bit: number): number => ((inp.inp_flags & bit) !== 0 ? 1 : 0);
+  const OPTBIT2 = (bit: number): number => ((inp.inp_flags2 & bit) !== 0 ? 1 : 0);
+  if (op === SOPT_SET) {
+    switch (optname) {
+      case IPV6_2292PKTOPTIONS:
+        // (RFC 2292's option buffer: only "clear everything" is honoured.)
+        if (optlen === 0) {
+          ip6_freepcbopts(inp.in6p_outputopts);
+          inp.in6p_outputopts = null;
+          return 0;
+        }
+        return EINVAL;
+      case IPV6_RECVHOPOPTS:
+      case IPV6_RECVDSTOPTS:
+      case IPV6_RECVRTHDRDSTOPTS:
+      case IPV6_UNICAST_HOPS:
+      case IPV6_HOPLIMIT:
+      case IPV6_RECVPKTINFO:
+      case IPV6_RECVHOPLIMIT:
+      case IPV6_RECVRTHDR:
+      case IPV6_RECVPATHMTU:
+      case IPV6_RECVTCLASS:
+      case IPV6_RECVFLOWID:
+      case IPV6_V6ONLY:
+      case IPV6_AUTOFLOWLABEL:
+      case IPV6_ORIGDSTADDR:
+      case IPV6_BINDANY:
+      case IPV6_BINDMULTI:
+      case IPV6_VLAN_PCP: {
+        if ((optname === IPV6_RECVHOPOPTS || optname === IPV6_RECVDSTOPTS || optname === IPV6_RECVRTHDRDSTOPTS) && cred !== null) {
+          error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+          if (error !== 0) return error;
+        }
+        if (optlen !== 4) return EINVAL;
+        const r = sooptcopyin_int(sopt);
+        if (r.error !== 0) return r.error;
+        const optval = r.val;
+        const OPTSET = (bit: number): void => {
+          if (optval !== 0) inp.inp_flags |= bit;
+          else inp.inp_flags &= ~bit;
+        };
+        const OPTSET2 = (bit: number): void => {
+          if (optval !== 0) inp.inp_flags2 |= bit;
+          else inp.inp_flags2 &= ~bit;
+        };
+        // The RFC 3542 receive options do not mix with RFC 2292's.
+        const OPTSET2292_EXCLUSIVE = (bit: number): void => {
+          if (OPTBIT(IN6P_RFC2292) !== 0) error = EINVAL;
+          else OPTSET(bit);
+        };
+        switch (optname) {
+          case IPV6_UNICAST_HOPS:
+            if (optval < -1 || optval >= 256) error = EINVAL;
+            else {
+              // -1: the kernel's default.
+              inp.in6p_hops = optval;
+              if ((inp.inp_vflag & INP_IPV4) !== 0) inp.inp_ip_ttl = optval;
+            }
+            break;
+          case IPV6_RECVPKTINFO:
+            OPTSET2292_EXCLUSIVE(IN6P_PKTINFO);
+            break;
+          case IPV6_HOPLIMIT:
+            if (OPTBIT(IN6P_RFC2292) !== 0) {
+              error = EINVAL;
+              break;
+            }
+            if ((inp.inp_flags & INP_DROPPED) !== 0) return ECONNRESET;
+            error = ip6_pcbopt(IPV6_HOPLIMIT, int_bytes(optval), 4, inp, cred, uproto);
+            break;
+          case IPV6_RECVHOPLIMIT:
+            OPTSET2292_EXCLUSIVE(IN6P_HOPLIMIT);
+            break;
+          case IPV6_RECVHOPOPTS:
+            OPTSET2292_EXCLUSIVE(IN6P_HOPOPTS);
+            break;
+          case IPV6_RECVDSTOPTS:
+            OPTSET2292_EXCLUSIVE(IN6P_DSTOPTS);
+            break;
+          case IPV6_RECVRTHDRDSTOPTS:
+            OPTSET2292_EXCLUSIVE(IN6P_RTHDRDSTOPTS);
+            break;
+          case IPV6_RECVRTHDR:
+            OPTSET2292_EXCLUSIVE(IN6P_RTHDR);
+            break;
+          case IPV6_RECVPATHMTU:
+            // Not for TCP (RFC 3542 leaves it unspecified).
+            if (uproto !== IPPROTO_TCP) OPTSET(IN6P_MTU);
+            break;
+          case IPV6_RECVFLOWID:
+            OPTSET2(INP_RECVFLOWID);
+            break;
+          case IPV6_V6ONLY:
+            // Not once bound.
+            if (inp.inp_lport !== 0 || !IN6_IS_ADDR_UNSPECIFIED(inp.in6p_laddr)) {
+              error = EINVAL;
+              break;
+            }
+            if (optval !== 0) {
+              inp.inp_flags |= IN6P_IPV6_V6ONLY;
+              inp.inp_vflag &= ~INP_IPV4;
+            } else {
+              inp.inp_flags &= ~IN6P_IPV6_V6ONLY;
+              inp.inp_vflag |= INP_IPV4;
+            }
+            break;
+          case IPV6_RECVTCLASS:
+            OPTSET2292_EXCLUSIVE(IN6P_TCLASS);
+            break;
+          case IPV6_AUTOFLOWLABEL:
+            OPTSET(IN6P_AUTOFLOWLABEL);
+            break;
+          case IPV6_ORIGDSTADDR:
+            OPTSET2(INP_ORIGDSTADDR);
+            break;
+          case IPV6_BINDANY:
+            OPTSET(INP_BINDANY);
+            break;
+          case IPV6_BINDMULTI:
+            OPTSET2(INP_BINDMULTI);
+            break;
+          case IPV6_VLAN_PCP:
+            if (optval >= -1 && optval <= INP_2PCP_MASK >>> INP_2PCP_SHIFT) {
+              if (optval === -1) inp.inp_flags2 &= ~(INP_2PCP_SET | INP_2PCP_MASK);
+              else {
+                inp.inp_flags2 |= INP_2PCP_SET;
+                inp.inp_flags2 &= ~INP_2PCP_MASK;
+                inp.inp_flags2 |= optval << INP_2PCP_SHIFT;
+              }
+            } else error = EINVAL;
+            break;
+        }
+        return error;
+      }
+      case IPV6_TCLASS:
+      case IPV6_DONTFRAG:
+      case IPV6_USE_MIN_MTU:
+      case IPV6_PREFER_TEMPADDR: {
+        if (optlen !== 4) return EINVAL;
+        const r = sooptcopyin_int(sopt);
+        if (r.error !== 0) return r.error;
+        if ((inp.inp_flags & INP_DROPPED) !== 0) return ECONNRESET;
+        return ip6_pcbopt(optname, int_bytes(r.val), 4, inp, cred, uproto);
+      }
+      case IPV6_2292PKTINFO:
+      case IPV6_2292HOPLIMIT:
+      case IPV6_2292HOPOPTS:
+      case IPV6_2292DSTOPTS:
+      case IPV6_2292RTHDR: {
+        if (optlen !== 4) return EINVAL;
+        const r = sooptcopyin_int(sopt);
+        if (r.error !== 0) return r.error;
+        const set2292 = (bit: number): void => {
+          inp.inp_flags |= IN6P_RFC2292;
+          if (r.val !== 0) inp.inp_flags |= bit;
+          else inp.inp_flags &= ~bit;
+        };
+        switch (optname) {
+          case IPV6_2292PKTINFO:
+            set2292(IN6P_PKTINFO);
+            break;
+          case IPV6_2292HOPLIMIT:
+            set2292(IN6P_HOPLIMIT);
+            break;
+          case IPV6_2292HOPOPTS:
+            if (cred !== null) {
+              error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+              if (error !== 0) return error;
+            }
+            set2292(IN6P_HOPOPTS);
+            break;
+          case IPV6_2292DSTOPTS:
+            if (cred !== null) {
+              error = priv_check_cred(cred, PRIV_NETINET_SETHDROPTS);
+              if (error !== 0) return error;
+            }
+            set2292(IN6P_DSTOPTS | IN6P_RTHDRDSTOPTS);
+            break;
+          case IPV6_2292RTHDR:
+            set2292(IN6P_RTHDR);
+            break;
+        }
+        return 0;
+      }
+      case IPV6_PKTINFO:
+      case IPV6_HOPOPTS:
+      case IPV6_RTHDR:
+      case IPV6_DSTOPTS:
+      case IPV6_RTHDRDSTOPTS:
+      case IPV6_NEXTHOP: {
+        // RFC 3542's sticky options; not after RFC 2292's.
+        if (OPTBIT(IN6P_RFC2292) !== 0) return EINVAL;
+        const r = sooptcopyin_bytes(sopt, MCLBYTES, 0);
+        if (r.error !== 0) return r.error;
+        if ((inp.inp_flags & INP_DROPPED) !== 0) return ECONNRESET;
+        return ip6_pcbopt(optname, r.val, sopt.sopt_valsize, inp, cred, uproto);
+      }
+      case IPV6_MULTICAST_IF:
+      case IPV6_MULTICAST_HOPS:
+      case IPV6_MULTICAST_LOOP:
+      case IPV6_JOIN_GROUP:
+      case IPV6_LEAVE_GROUP:
+      case IPV6_MSFILTER:
+      case MCAST_BLOCK_SOURCE:
+      case MCAST_UNBLOCK_SOURCE:
+      case MCAST_JOIN_GROUP:
+      case MCAST_LEAVE_GROUP:
+      case MCAST_JOIN_SOURCE_GROUP:
+      case MCAST_LEAVE_SOURCE_GROUP:
+        return ip6_setmoptions(inp0, sopt);
+      case IPV6_PORTRANGE: {
+        const r = sooptcopyin_int(sopt);
+        if (r.error !== 0) return r.error;
+        switch (r.val) {
+          case IPV6_PORTRANGE_DEFAULT:
+            inp.inp_flags &= ~(INP_LOWPORT | INP_HIGHPORT);
+            break;
+          case IPV6_PORTRANGE_HIGH:
+            inp.inp_flags &= ~INP_LOWPORT;
+            inp.inp_flags |= INP_HIGHPORT;
+            break;
+          case IPV6_PORTRANGE_LOW:
+            inp.inp_flags &= ~INP_HIGHPORT;
+            inp.inp_flags |= INP_LOWPORT;
+            break;
+          default:
+            return EINVAL;
+        }
+        return 0;
+      }
+      default:
+        return ENOPROTOOPT;
+    }
+  }
+
+  // SOPT_GET
+  switch (optname) {
+    case IPV6_2292PKTOPTIONS:
+      // RFC 3542 all but deprecated these: always empty.
+      sopt.sopt_valsize = 0;
+      return 0;
+    case IPV6_RECVHOPOPTS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_HOPOPTS));
+    case IPV6_RECVDSTOPTS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_DSTOPTS));
+    case IPV6_RECVRTHDRDSTOPTS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_RTHDRDSTOPTS));
+    case IPV6_UNICAST_HOPS:
+      return sooptcopyout_int(sopt, inp.in6p_hops);
+    case IPV6_RECVPKTINFO:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_PKTINFO));
+    case IPV6_RECVHOPLIMIT:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_HOPLIMIT));
+    case IPV6_RECVRTHDR:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_RTHDR));
+    case IPV6_RECVPATHMTU:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_MTU));
+    case IPV6_V6ONLY:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_IPV6_V6ONLY));
+    case IPV6_PORTRANGE:
+      return sooptcopyout_int(sopt, (inp.inp_flags & INP_HIGHPORT) !== 0 ? IPV6_PORTRANGE_HIGH : (inp.inp_flags & INP_LOWPORT) !== 0 ? IPV6_PORTRANGE_LOW : 0);
+    case IPV6_RECVTCLASS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_TCLASS));
+    case IPV6_AUTOFLOWLABEL:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_AUTOFLOWLABEL));
+    case IPV6_ORIGDSTADDR:
+      return sooptcopyout_int(sopt, OPTBIT2(INP_ORIGDSTADDR));
+    case IPV6_BINDANY:
+      return sooptcopyout_int(sopt, OPTBIT(INP_BINDANY));
+    case IPV6_FLOWID:
+      return sooptcopyout_int(sopt, inp.inp_flowid);
+    case IPV6_FLOWTYPE:
+      return sooptcopyout_int(sopt, inp.inp_flowtype);
+    case IPV6_RECVFLOWID:
+      return sooptcopyout_int(sopt, OPTBIT2(INP_RECVFLOWID));
+    case IPV6_BINDMULTI:
+      return sooptcopyout_int(sopt, OPTBIT2(INP_BINDMULTI));
+    case IPV6_VLAN_PCP:
+      return sooptcopyout_int(sopt, OPTBIT2(INP_2PCP_SET) !== 0 ? (inp.inp_flags2 & INP_2PCP_MASK) >>> INP_2PCP_SHIFT : -1);
+    case IPV6_PATHMTU: {
+      if ((so.so_state & SS_ISCONNECTED) === 0) return ENOTCONN;
+      const pmtu: intp = { v: 0 };
+      error = ip6_getpmtu_ctl(so.so_fibnum, inp.in6p_faddr, pmtu);
+      if (error !== 0) return error;
+      // struct ip6_mtuinfo: a sockaddr_in6 (zero here), the MTU.
+      const b = new Uint8Array(32);
+      b.set(int_bytes(Math.min(pmtu.v, IPV6_MAXPACKET)), 28);
+      return sooptcopyout_bytes(sopt, b);
+    }
+    case IPV6_2292PKTINFO:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_PKTINFO));
+    case IPV6_2292HOPLIMIT:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_HOPLIMIT));
+    case IPV6_2292HOPOPTS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_HOPOPTS));
+    case IPV6_2292RTHDR:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_RTHDR));
+    case IPV6_2292DSTOPTS:
+      return sooptcopyout_int(sopt, OPTBIT(IN6P_DSTOPTS | IN6P_RTHDRDSTOPTS));
+    case IPV6_PKTINFO:
+    case IPV6_HOPOPTS:
+    case IPV6_RTHDR:
+    case IPV6_DSTOPTS:
+    case IPV6_RTHDRDSTOPTS:
+    case IPV6_NEXTHOP:
+    case IPV6_TCLASS:
+    case IPV6_DONTFRAG:
+    case IPV6_USE_MIN_MTU:
+    case IPV6_PREFER_TEMPADDR:
+      return ip6_getpcbopt(inp, optname, sopt);
+    case IPV6_MULTICAST_IF:
+    case IPV6_MULTICAST_HOPS:
+    case IPV6_MULTICAST_LOOP:
+    case IPV6_MSFILTER:
+      return ip6_getmoptions(inp0, sopt);
+    default:
+      return ENOPROTOOPT;
+  }
+}
+
+/**
+ * ip6_raw_ctloutput(so, sopt): IPV6_CHECKSUM of raw sockets (the offset of
+ * the checksum the kernel fills in; fixed for ICMPv6).
+ */
+export function ip6_raw_ctloutput(so: socket, sopt: sockopt): number {
+  const inp0 = so.so_pcb;
+  if (inp0 === null || !inp_is_ip6(inp0)) return EINVAL;
+  const inp: ip6_inpcb = inp0;
+  const icmp6off = 2; // offsetof(struct icmp6_hdr, icmp6_cksum)
+  if (sopt.sopt_level !== IPPROTO_IPV6) return EINVAL;
+  if (sopt.sopt_name !== IPV6_CHECKSUM) return ENOPROTOOPT;
+  switch (sopt.sopt_dir) {
+    case SOPT_SET: {
+      if (sopt.sopt_valsize !== 4) return EINVAL;
+      const r = sooptcopyin_int(sopt);
+      if (r.error !== 0) return r.error;
+      // A non-negative even offset, or -1 for none.
+      if (r.val < -1 || r.val % 2 !== 0) return EINVAL;
+      if (so.so_proto.pr_protocol === IPPROTO_ICMPV6) return r.val !== icmp6off ? EINVAL : 0;
+      inp.in6p_cksum = r.val;
+      return 0;
+    }
+    case SOPT_GET:
+      return sooptcopyout_int(sopt, so.so_proto.pr_protocol === IPPROTO_ICMPV6 ? icmp6off : inp.in6p_cksum);
+  }
+  return EINVAL;
+}
