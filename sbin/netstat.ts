@@ -120,7 +120,7 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
     inet6: [
       { name: "tcp", stats: null, pcb: null },
       { name: "udp", stats: null, pcb: null },
-      { name: "ip6", stats: absent_stats("net.inet6.ip6.stats"), pcb: null },
+      { name: "ip6", stats: ip6_stats, pcb: null },
       { name: "icmp6", stats: absent_stats("net.inet6.icmp6.stats"), pcb: null },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
       { name: "rip6", stats: absent_stats("net.inet6.ip6.rip6stats"), pcb: null },
@@ -530,6 +530,232 @@ function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
   p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
   p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
   p(badaddr, (s1) => `\t${badaddr} datagram${s1} with bad address in header\n`);
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// inet6.c: ip6_stats.
+
+/** ip6nh[]: the names of the next headers in the input histogram. */
+const ip6nh: readonly string[] = (() => {
+  const t: string[] = [];
+  for (let i = 0; i < 256; i++) t.push(`#${i}`);
+  const names: [number, string][] = [
+    [0, "hop by hop"],
+    [1, "ICMP"],
+    [2, "IGMP"],
+    [4, "IP"],
+    [6, "TCP"],
+    [17, "UDP"],
+    [22, "IDP"],
+    [29, "TP"],
+    [41, "IP6"],
+    [43, "routing"],
+    [44, "fragment"],
+    [50, "ESP"],
+    [51, "AH"],
+    [58, "ICMP6"],
+    [59, "no next header"],
+    [60, "destination option"],
+    [62, "mobility"],
+    [80, "ISOIP"],
+    [89, "OSPF"],
+    // (inet6.c's own slips, kept.)
+    [90, "#80"],
+    [97, "Ethernet"],
+    [103, "PIM"],
+    [132, "SCTP"],
+    [136, "UDPLite"],
+    [190, "#180"],
+  ];
+  for (const [i, n] of names) t[i] = n;
+  return t;
+})();
+
+const srcrule_str: readonly string[] = [
+  "first candidate",
+  "same address",
+  "appropriate scope",
+  "deprecated address",
+  "home address",
+  "outgoing interface",
+  "matching label",
+  "public/temporary address",
+  "alive interface",
+  "better virtual status",
+  "preferred source",
+  "rule #11",
+  "rule #12",
+  "rule #13",
+  "longest match",
+  "rule #15",
+];
+
+// struct ip6stat's layout (netinet6/ip6_var.h).
+const IP6S_HDRCNT = 256;
+const IP6S_M2MMAX = 32;
+const IP6S_SCOPECNT = 16;
+const IP6S_RULESMAX = 16;
+
+function ip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.ip6.stats");
+  if (s === null) return;
+  let i = 0;
+  const take = (): number => s[i++] ?? 0;
+  const takeN = (n: number): number[] => {
+    const a = s.slice(i, i + n);
+    i += n;
+    while (a.length < n) a.push(0);
+    return a;
+  };
+  const total = take();
+  const tooshort = take();
+  const toosmall = take();
+  const fragments = take();
+  const fragdropped = take();
+  const fragtimeout = take();
+  const fragoverflow = take();
+  const forward = take();
+  const cantforward = take();
+  const redirectsent = take();
+  const delivered = take();
+  const localout = take();
+  const odropped = take();
+  const reassembled = take();
+  const atomicfrags = take();
+  const fragmented = take();
+  const ofragments = take();
+  const cantfrag = take();
+  const badoptions = take();
+  const noroute = take();
+  const badvers = take();
+  const rawout = take();
+  const badscope = take();
+  const notmember = take();
+  const nxthist = takeN(IP6S_HDRCNT);
+  const m1 = take();
+  const m2m = takeN(IP6S_M2MMAX);
+  const mext1 = take();
+  const mext2m = take();
+  const exthdrtoolong = take();
+  const nogif = take();
+  const toomanyhdr = take();
+  const sources_none = take();
+  const sources_sameif = takeN(IP6S_SCOPECNT);
+  const sources_otherif = takeN(IP6S_SCOPECNT);
+  const sources_samescope = takeN(IP6S_SCOPECNT);
+  const sources_otherscope = takeN(IP6S_SCOPECNT);
+  const sources_deprecated = takeN(IP6S_SCOPECNT);
+  const sources_rule = takeN(IP6S_RULESMAX);
+
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = `${name}:\n`;
+  const p = (v: number, text: (pl: string) => string) => {
+    if (show(v)) o += text(plural(v));
+  };
+  const p1a = (v: number, text: string) => {
+    if (show(v)) o += `\t${v} ${text}\n`;
+  };
+  p(total, (s1) => `\t${total} total packet${s1} received\n`);
+  p1a(toosmall, "with size smaller than minimum");
+  p1a(tooshort, "with data size < data length");
+  p1a(badoptions, "with bad options");
+  p1a(badvers, "with incorrect version number");
+  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
+  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
+  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
+  p(fragoverflow, (s1) => `\t${fragoverflow} fragment${s1} that exceeded limit\n`);
+  p(atomicfrags, (s1) => `\t${atomicfrags} atomic fragment${s1}\n`);
+  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
+  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
+  p(forward, (s1) => `\t${forward} packet${s1} forwarded\n`);
+  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
+  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
+  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
+  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
+  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
+  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
+  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
+  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
+  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
+  p(badscope, (s1) => `\t${badscope} packet${s1} that violated scope rules\n`);
+  p(notmember, (s1) => `\t${notmember} multicast packet${s1} which we don't join\n`);
+  let first = true;
+  for (let h = 0; h < IP6S_HDRCNT; h++) {
+    if (nxthist[h] === 0) continue;
+    if (first) {
+      o += "\tInput histogram:\n";
+      first = false;
+    }
+    o += `\t\t${ip6nh[h]}: ${nxthist[h]}\n`;
+  }
+  o += "\tMbuf statistics:\n";
+  o += `\t\t${m1} one mbuf\n`;
+  first = true;
+  const ifnames = new Map<number, string>();
+  for (const a of getifaddrs(ctx.p as proc).ifap) if (a.family === AF_LINK) ifnames.set(a.sdl_index, a.ifa_name);
+  for (let k = 0; k < IP6S_M2MMAX; k++) {
+    if (m2m[k] === 0) continue;
+    if (first) {
+      o += "\t\ttwo or more mbuf:\n";
+      first = false;
+    }
+    // if_indextoname(3): NULL, printed "(null)", for a gone interface.
+    o += `\t\t\t${ifnames.get(k) ?? "(null)"}= ${m2m[k]}\n`;
+  }
+  o += `\t\t${mext1} one ext mbuf\n`;
+  o += `\t\t${mext2m} two or more ext mbuf\n`;
+  p(exthdrtoolong, (s1) => `\t${exthdrtoolong} packet${s1} whose headers are not contiguous\n`);
+  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
+  p(toomanyhdr, (s1) => `\t${toomanyhdr} packet${s1} discarded because of too many headers\n`);
+
+  // Source address selection (for debugging it).
+  const scopestat = (v: number, sc: number): void => {
+    switch (sc) {
+      case 1:
+        p(v, (s1) => `\t\t${v} interface-local${s1}\n`);
+        break;
+      case 2:
+        p(v, (s1) => `\t\t${v} link-local${s1}\n`);
+        break;
+      case 5:
+        p(v, (s1) => `\t\t${v} site-local${s1}\n`);
+        break;
+      case 14:
+        p(v, (s1) => `\t\t${v} global${s1}\n`);
+        break;
+      default: {
+        const hx = sc === 0 ? "0" : `0x${sc.toString(16)}`;
+        o += `\t\t${v} addresses scope=${hx}\n`;
+      }
+    }
+  };
+  p(sources_none, (s1) => `\t${sources_none} failure${s1} of source address selection\n`);
+  const scopeblock = (arr: number[], title: string): void => {
+    let fst = true;
+    for (let k = 0; k < IP6S_SCOPECNT; k++) {
+      if (arr[k] === 0) continue;
+      if (fst) {
+        o += `\t${title}\n`;
+        fst = false;
+      }
+      scopestat(arr[k], k);
+    }
+  };
+  scopeblock(sources_sameif, "source addresses on an outgoing I/F");
+  scopeblock(sources_otherif, "source addresses on a non-outgoing I/F");
+  scopeblock(sources_samescope, "source addresses of same scope");
+  scopeblock(sources_otherscope, "source addresses of a different scope");
+  scopeblock(sources_deprecated, "deprecated source addresses");
+  first = true;
+  for (let k = 0; k < IP6S_RULESMAX; k++) {
+    if (sources_rule[k] === 0) continue;
+    if (first) {
+      o += "\tSource addresses selection rule applied:\n";
+      first = false;
+    }
+    o += `\t\t${sources_rule[k]} ${srcrule_str[k]}\n`;
+  }
   ctx.stdout.write(o);
 }
 
