@@ -496,6 +496,7 @@ export function lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
     log(LOG_INFO, `lla_rt_output: invalid ifp (sdl_index ${dl.sdl_index})\n`);
     return EINVAL;
   }
+  if ("sin6_addr" in dst) return lla_rt_output6 !== null ? lla_rt_output6(rtm, info) : ESRCH;
   if (!("sin_addr" in dst)) return ESRCH;
   const llt = lltable_by_ifp(ifp, dst.sin_family);
   if (llt === null) return ESRCH;
@@ -550,4 +551,22 @@ export function lla_delete(ifp: ifnet, addr: number): number {
   const llt = lltable_by_ifp(ifp, AF_INET);
   if (llt === null) return ESRCH;
   return lltable_delete_addr(llt, 0, addr >>> 0);
+}
+
+// ---------------------------------------------------------------------------
+// IPv6 keys.  An inet6 table's entries are keyed by an in6_addr
+// (netinet6/in6_lltable.ts), which the IPv4-keyed requests above cannot
+// carry: lla_rt_output hands an AF_INET6 destination to the inet6 side,
+// and the NET_RT_FLAGS dump for AF_INET6 (ndp -a) is written there.
+
+let lla_rt_output6: ((rtm: rt_msghdr, info: rt_addrinfo) => number) | null = null;
+let lltable_sysctl_dump6: ((out: number[]) => void) | null = null;
+/** Set by netinet6/in6_lltable.ts when it loads. */
+export function lla_rt_output6_set(rtout: (rtm: rt_msghdr, info: rt_addrinfo) => number, dump: (out: number[]) => void): void {
+  lla_rt_output6 = rtout;
+  lltable_sysctl_dump6 = dump;
+}
+/** The AF_INET6 neighbor entries of curvnet as routing messages (ndp's dump). */
+export function lltable_sysctl_dumpnd6(out: number[]): void {
+  if (lltable_sysctl_dump6 !== null) lltable_sysctl_dump6(out);
 }

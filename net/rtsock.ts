@@ -18,11 +18,11 @@ import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
-import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
+import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
 import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
@@ -714,6 +714,7 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
     case NET_RT_FLAGS: {
       const out: number[] = [];
       if ((af === 0 || af === AF_INET) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) sysctl_dumparp_msgs(out);
+      if ((af === 0 || af === AF_INET6) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) lltable_sysctl_dumpnd6(out);
       return SYSCTL_OUT(req, out);
     }
     case NET_RT_DUMP: {
