@@ -257,10 +257,10 @@ export function ND_COMPUTE_RTIME(x: number): number {
 }
 
 // ioctls (in6_var.h), with FreeBSD amd64's struct sizes: in6_ndireq 72,
-// in6_ondireq 48, in6_ifreq 288, in6_nbrinfo 64, in6_ndifreq 24.
+// in6_ondireq 48, in6_ifreq 288, in6_nbrinfo 56, in6_ndifreq 24.
 export const OSIOCGIFINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 76, 48);
 export const SIOCSNDFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 77, 288);
-export const SIOCGNBRINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 78, 64);
+export const SIOCGNBRINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 78, 56);
 export const SIOCSPFXFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 79, 288);
 export const SIOCSRTRFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 80, 288);
 export const SIOCSDEFIFACE_IN6 = _IOC_IN6(IOC_IN6_INOUT, 85, 24);
