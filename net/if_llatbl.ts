@@ -522,6 +522,8 @@ export function lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
     log(LOG_INFO, `lla_rt_output: invalid ifp (sdl_index ${dl.sdl_index})\n`);
     return EINVAL;
   }
+  // An inet6 table's requests (ndp -s/-d) go to netinet6/in6_lltable.ts.
+  if ("sin6_addr" in dst && lla_rt_output6 !== null) return lla_rt_output6(rtm, info);
   let addr: lle_l3addr;
   let family: number;
   if ("sin_addr" in dst) {
@@ -587,4 +589,20 @@ export function lla_delete(ifp: ifnet, addr: number): number {
   const llt = lltable_by_ifp(ifp, AF_INET);
   if (llt === null) return ESRCH;
   return lltable_delete_addr(llt, 0, addr >>> 0);
+}
+
+// ---------------------------------------------------------------------------
+// The inet6 side (netinet6/in6_lltable.ts) registers how it answers ndp's
+// requests and dump, which carry more than the generic rows (state, probes).
+
+let lla_rt_output6: ((rtm: rt_msghdr, info: rt_addrinfo) => number) | null = null;
+let lltable_sysctl_dump6: ((out: number[]) => void) | null = null;
+/** Set by netinet6/in6_lltable.ts when it loads. */
+export function lla_rt_output6_set(rtout: (rtm: rt_msghdr, info: rt_addrinfo) => number, dump: (out: number[]) => void): void {
+  lla_rt_output6 = rtout;
+  lltable_sysctl_dump6 = dump;
+}
+/** The AF_INET6 neighbor entries of curvnet as routing messages (ndp's dump). */
+export function lltable_sysctl_dumpnd6(out: number[]): void {
+  if (lltable_sysctl_dump6 !== null) lltable_sysctl_dump6(out);
 }

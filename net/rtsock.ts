@@ -22,7 +22,7 @@ import { AF_INET, AF_INET6, AF_LINK, AF_MAX, AF_UNSPEC, PF_ROUTE, sockaddr_gener
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
-import { lla_rt_output, lltable_sysctl_dumparp } from "./if_llatbl.ts";
+import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
 import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
@@ -946,7 +946,8 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
       if (name[2] === NET_RT_FLAGS && arg2 === 4 && (name[3] === 0 || (name[3] & RTF_LLINFO) !== 0)) {
         // The neighbor caches: the caller names the family.
         if (af === 0) return EINVAL;
-        sysctl_dumparp_msgs(af, out);
+        if (af === AF_INET6) lltable_sysctl_dumpnd6(out);
+        else sysctl_dumparp_msgs(af, out);
         return SYSCTL_OUT(req, out);
       }
       const fib = name[2] === NET_RT_DUMP && arg2 === 4 ? name[3] : 0;
