@@ -260,18 +260,30 @@ SYSCTL_INT(_net_inet6_icmp6, ICMPV6CTL_ERRPPSLIMIT, "errppslimit", CTLFLAG_VNET 
 
 // Scratch space of the input path (FreeBSD's stack variables): addresses
 // read out of the packet and the holders of the mbuf ** / int * arguments.
-const s_src = new in6_addr();
-const s_dst = new in6_addr();
-const s_tmp = new in6_addr();
-const s_holder: mbufp = { m: null };
-const s_off: intp = { v: 0 };
-const s_nxt: intp = { v: 0 };
-const s_hlim: intp = { v: 0 };
-const s_outif: { ifp: ifnet | null } = { ifp: null };
-const s_ip6cp = new ip6ctlparam();
-const s_icmp6src = new sockaddr_in6();
-const s_icmp6dst = new sockaddr_in6();
-const s_fromsa = new sockaddr_in6();
+class icmp6_scratch {
+  readonly src = new in6_addr();
+  readonly dst = new in6_addr();
+  readonly tmp = new in6_addr();
+  readonly holder: mbufp = { m: null };
+  readonly off: intp = { v: 0 };
+  readonly nxt: intp = { v: 0 };
+  readonly hlim: intp = { v: 0 };
+  readonly outif: { ifp: ifnet | null } = { ifp: null };
+  readonly ip6cp = new ip6ctlparam();
+  readonly icmp6src = new sockaddr_in6();
+  readonly icmp6dst = new sockaddr_in6();
+  readonly fromsa = new sockaddr_in6();
+  readonly notifymtu = { v: 0 };
+  readonly redtgt6 = new in6_addr();
+  readonly reddst6 = new in6_addr();
+  readonly src6 = new in6_addr();
+}
+/** Made on first use: this module is reached while in6.ts is still loading. */
+let scratch: icmp6_scratch | null = null;
+function S(): icmp6_scratch {
+  if (scratch === null) scratch = new icmp6_scratch();
+  return scratch;
+}
 
 /** kmod_icmp6stat_inc: by index, for code outside ICMPv6. */
 export function kmod_icmp6stat_inc(statnum: number): void {
@@ -359,12 +371,12 @@ export function icmp6_error2(m: mbuf, type: number, code: number, param: number,
     m = mm;
   }
   const ip6 = m.m_data;
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  if (in6_setscope(s_src, ifp, null) !== 0) return;
-  in6_addr_write(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
-  if (in6_setscope(s_dst, ifp, null) !== 0) return;
-  in6_addr_write(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  if (in6_setscope(S().src, ifp, null) !== 0) return;
+  in6_addr_write(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
+  if (in6_setscope(S().dst, ifp, null) !== 0) return;
+  in6_addr_write(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
   icmp6_error(m, type, code, param);
 }
 
@@ -390,23 +402,23 @@ export function icmp6_error(m: mbuf, type: number, code: number, param: number):
       m = mm;
     }
     let oip6 = m.m_data;
-    in6_addr_read(m.m_buf, oip6 + IP6_OFF_SRC, s_src);
-    in6_addr_read(m.m_buf, oip6 + IP6_OFF_DST, s_dst);
+    in6_addr_read(m.m_buf, oip6 + IP6_OFF_SRC, S().src);
+    in6_addr_read(m.m_buf, oip6 + IP6_OFF_DST, S().dst);
 
     // Multicast destinations get no error, with RFC 4443's two exceptions.
     if (
-      ((m.m_flags & (M_BCAST | M_MCAST)) !== 0 || IN6_IS_ADDR_MULTICAST(s_dst)) &&
+      ((m.m_flags & (M_BCAST | M_MCAST)) !== 0 || IN6_IS_ADDR_MULTICAST(S().dst)) &&
       type !== ICMP6_PACKET_TOO_BIG &&
       (type !== ICMP6_PARAM_PROB || code !== ICMP6_PARAMPROB_OPTION)
     )
       break freeit;
-    if (IN6_IS_ADDR_UNSPECIFIED(s_src) || IN6_IS_ADDR_MULTICAST(s_src)) break freeit;
+    if (IN6_IS_ADDR_UNSPECIFIED(S().src) || IN6_IS_ADDR_MULTICAST(S().src)) break freeit;
 
     // Never an error about an ICMPv6 error or redirect (informational
     // messages may get one).
-    s_nxt.v = -1;
-    const off = ip6_lasthdr(m, 0, IPPROTO_IPV6, s_nxt);
-    if (off >= 0 && s_nxt.v === IPPROTO_ICMPV6) {
+    S().nxt.v = -1;
+    const off = ip6_lasthdr(m, 0, IPPROTO_IPV6, S().nxt);
+    if (off >= 0 && S().nxt.v === IPPROTO_ICMPV6) {
       if (m.m_len < off + ICMP6_HDR_LEN) {
         const mm = m_pullup(m, off + ICMP6_HDR_LEN);
         if (mm === null) {
@@ -423,7 +435,7 @@ export function icmp6_error(m: mbuf, type: number, code: number, param: number):
       }
     }
 
-    if (icmp6_ratelimit(s_src, type, code) !== 0) {
+    if (icmp6_ratelimit(S().src, type, code) !== 0) {
       ICMP6STAT_INC(icp6s_toofreq);
       break freeit;
     }
@@ -434,12 +446,12 @@ export function icmp6_error(m: mbuf, type: number, code: number, param: number):
     // The quoted header goes out without zones; the new one keeps them for
     // ip6_output.
     oip6 = m.m_data;
-    in6_addr_copy(s_tmp, s_src);
-    in6_clearscope(s_tmp);
-    in6_addr_write(m.m_buf, oip6 + IP6_OFF_SRC, s_tmp);
-    in6_addr_copy(s_tmp, s_dst);
-    in6_clearscope(s_tmp);
-    in6_addr_write(m.m_buf, oip6 + IP6_OFF_DST, s_tmp);
+    in6_addr_copy(S().tmp, S().src);
+    in6_clearscope(S().tmp);
+    in6_addr_write(m.m_buf, oip6 + IP6_OFF_SRC, S().tmp);
+    in6_addr_copy(S().tmp, S().dst);
+    in6_clearscope(S().tmp);
+    in6_addr_write(m.m_buf, oip6 + IP6_OFF_DST, S().tmp);
 
     const preplen = IP6_HDR_LEN + ICMP6_HDR_LEN;
     const mm = M_PREPEND(m, preplen, M_NOWAIT);
@@ -452,8 +464,8 @@ export function icmp6_error(m: mbuf, type: number, code: number, param: number):
     }
     const nip6 = m.m_data;
     const buf = m.m_buf;
-    in6_addr_write(buf, nip6 + IP6_OFF_SRC, s_src);
-    in6_addr_write(buf, nip6 + IP6_OFF_DST, s_dst);
+    in6_addr_write(buf, nip6 + IP6_OFF_SRC, S().src);
+    in6_addr_write(buf, nip6 + IP6_OFF_DST, S().dst);
     const icmp6 = nip6 + IP6_HDR_LEN;
     buf[icmp6 + ICMP6_OFF_TYPE] = type;
     buf[icmp6 + ICMP6_OFF_CODE] = code;
@@ -499,9 +511,9 @@ export function icmp6_input(mp: mbufp, offp: intp, _proto: number): number {
     const ifp = m.m_pkthdr.rcvif as ifnet | null;
     // A multicast message only for groups we joined on that interface (no
     // source filters for ICMPv6).
-    in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
-    if (IN6_IS_ADDR_MULTICAST(s_dst)) {
-      if (ifp === null || in6m_lookup(ifp, s_dst) === null) {
+    in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
+    if (IN6_IS_ADDR_MULTICAST(S().dst)) {
+      if (ifp === null || in6m_lookup(ifp, S().dst) === null) {
         IP6STAT_INC(ip6s_notmember);
         in6_ifstat_inc(ifp, ifs6_in_discard);
         break freeit;
@@ -630,16 +642,16 @@ export function icmp6_input(mp: mbufp, offp: intp, _proto: number): number {
             // MLD is link-local, one hop, and carries a router alert (the
             // hop-by-hop header is gone: ip6_input left a flag).
             if (m.m_buf[ip6 + IP6_OFF_HLIM] !== 1 || (m.m_flags & M_RTALERT_MLD) === 0) break freeit;
-            s_holder.m = m;
-            if (mld_input(s_holder, off, icmp6len) !== 0) {
+            S().holder.m = m;
+            if (mld_input(S().holder, off, icmp6len) !== 0) {
               mp.m = null;
               return IPPROTO_DONE;
             }
-            if (s_holder.m === null) {
+            if (S().holder.m === null) {
               mp.m = null;
               return IPPROTO_DONE;
             }
-            m = s_holder.m;
+            m = S().holder.m;
             break sw;
 
           case ICMP6_WRUREQUEST: {
@@ -776,16 +788,16 @@ export function icmp6_input(mp: mbufp, offp: intp, _proto: number): number {
         }
       }
       // deliver:
-      s_holder.m = m;
-      if (icmp6_notify_error(s_holder, off, icmp6len) !== 0) {
+      S().holder.m = m;
+      if (icmp6_notify_error(S().holder, off, icmp6len) !== 0) {
         mp.m = null;
         return IPPROTO_DONE;
       }
-      m = s_holder.m as mbuf;
+      m = S().holder.m as mbuf;
     }
     // The message goes to the raw ICMPv6 sockets too.
-    s_holder.m = m;
-    icmp6_rip6_input(s_holder, offp.v);
+    S().holder.m = m;
+    icmp6_rip6_input(S().holder, offp.v);
     mp.m = null;
     return IPPROTO_DONE;
   }
@@ -836,8 +848,6 @@ export function icmp6_errmap(m: mbuf, icmp6: number): number {
   }
 }
 
-/** The MTU notified by a Packet Too Big (ip6c_cmdarg points at it). */
-const s_notifymtu = { v: 0 };
 
 /**
  * icmp6_notify_error(mp, off, icmp6len): find the upper protocol of the
@@ -866,11 +876,11 @@ function icmp6_notify_error(mp: mbufp, off: number, icmp6len: number): number {
     let nxt = m.m_buf[eip6 + IP6_OFF_NXT];
     let eoff = off + ICMP6_HDR_LEN + IP6_HDR_LEN;
     let have_finaldst = false;
-    s_icmp6dst.sin6_len = 28;
-    s_icmp6dst.sin6_family = AF_INET6;
-    s_icmp6dst.sin6_port = 0;
-    s_icmp6dst.sin6_flowinfo = 0;
-    s_icmp6dst.sin6_scope_id = 0;
+    S().icmp6dst.sin6_len = 28;
+    S().icmp6dst.sin6_family = AF_INET6;
+    S().icmp6dst.sin6_port = 0;
+    S().icmp6dst.sin6_flowinfo = 0;
+    S().icmp6dst.sin6_scope_id = 0;
 
     walk: for (;;) {
       switch (nxt) {
@@ -921,7 +931,7 @@ function icmp6_notify_error(mp: mbufp, off: number, icmp6len: number): number {
             const hops = len / 2;
             // A bogus header is ignored.
             if (len % 2 === 0 && hops !== 0) {
-              in6_addr_read(m.m_buf, rth + 8 + (hops - 1) * 16, s_icmp6dst.sin6_addr);
+              in6_addr_read(m.m_buf, rth + 8 + (hops - 1) * 16, S().icmp6dst.sin6_addr);
               have_finaldst = true;
             }
           }
@@ -958,29 +968,29 @@ function icmp6_notify_error(mp: mbufp, off: number, icmp6len: number): number {
     const icmp6 = m.m_data + off;
     eip6 = icmp6 + ICMP6_HDR_LEN;
     const rcvif = m.m_pkthdr.rcvif as ifnet | null;
-    if (!have_finaldst) in6_addr_read(m.m_buf, eip6 + IP6_OFF_DST, s_icmp6dst.sin6_addr);
-    if (rcvif === null || in6_setscope(s_icmp6dst.sin6_addr, rcvif, null) !== 0) break freeit;
-    s_icmp6src.sin6_len = 28;
-    s_icmp6src.sin6_family = AF_INET6;
-    s_icmp6src.sin6_port = 0;
-    s_icmp6src.sin6_scope_id = 0;
-    in6_addr_read(m.m_buf, eip6 + IP6_OFF_SRC, s_icmp6src.sin6_addr);
-    if (in6_setscope(s_icmp6src.sin6_addr, rcvif, null) !== 0) break freeit;
-    s_icmp6src.sin6_flowinfo = m.m_dv.getUint32(eip6 + IP6_OFF_FLOW) & IPV6_FLOWLABEL_MASK;
+    if (!have_finaldst) in6_addr_read(m.m_buf, eip6 + IP6_OFF_DST, S().icmp6dst.sin6_addr);
+    if (rcvif === null || in6_setscope(S().icmp6dst.sin6_addr, rcvif, null) !== 0) break freeit;
+    S().icmp6src.sin6_len = 28;
+    S().icmp6src.sin6_family = AF_INET6;
+    S().icmp6src.sin6_port = 0;
+    S().icmp6src.sin6_scope_id = 0;
+    in6_addr_read(m.m_buf, eip6 + IP6_OFF_SRC, S().icmp6src.sin6_addr);
+    if (in6_setscope(S().icmp6src.sin6_addr, rcvif, null) !== 0) break freeit;
+    S().icmp6src.sin6_flowinfo = m.m_dv.getUint32(eip6 + IP6_OFF_FLOW) & IPV6_FLOWLABEL_MASK;
 
-    const ip6cp = s_ip6cp;
+    const ip6cp = S().ip6cp;
     ip6cp.ip6c_m = m;
     ip6cp.ip6c_icmp6 = off;
     ip6cp.ip6c_ip6 = off + ICMP6_HDR_LEN;
     ip6cp.ip6c_off = eoff;
-    ip6cp.ip6c_finaldst = s_icmp6dst.sin6_addr;
-    ip6cp.ip6c_src = s_icmp6src;
-    ip6cp.ip6c_dst = s_icmp6dst;
+    ip6cp.ip6c_finaldst = S().icmp6dst.sin6_addr;
+    ip6cp.ip6c_src = S().icmp6src;
+    ip6cp.ip6c_dst = S().icmp6dst;
     ip6cp.ip6c_nxt = nxt;
     ip6cp.ip6c_cmdarg = null;
     if (icmp6type === ICMP6_PACKET_TOO_BIG) {
-      s_notifymtu.v = m.m_dv.getUint32(icmp6 + ICMP6_OFF_MTU);
-      ip6cp.ip6c_cmdarg = s_notifymtu;
+      S().notifymtu.v = m.m_dv.getUint32(icmp6 + ICMP6_OFF_MTU);
+      ip6cp.ip6c_cmdarg = S().notifymtu;
       icmp6_mtudisc_update(ip6cp, true);
     }
     const ctl = ip6_ctlprotox[nxt];
@@ -1021,8 +1031,8 @@ export function icmp6_mtudisc_update(ip6cp: ip6ctlparam, validated: boolean): vo
 
   const rcvif = m.m_pkthdr.rcvif as ifnet | null;
   const fibnum = M_GETFIB(m);
-  const scopeid = in6_splitscope(dst, s_tmp);
-  const nh = fib6_lookup(fibnum, s_tmp, scopeid, 0, 0);
+  const scopeid = in6_splitscope(dst, S().tmp);
+  const nh = fib6_lookup(fibnum, S().tmp, scopeid, 0, 0);
   if (nh === null || rcvif === null) return;
   // tcp_maxmtu6's question: lower than what we would send now?
   const cur = nh.nh_mtu !== 0 ? nh.nh_mtu : nh.nh_ifp.if_mtu;
@@ -1124,13 +1134,13 @@ function ni6_input(m: mbuf, off: number, icmp6len: number, hostname: string): mb
   const ip6 = m.m_data;
   const ni6 = ip6 + off;
   const dv = m.m_dv;
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
   const ni = VNET_I32(icmp6_nodeinfo);
-  if ((ni & ICMP6_NODEINFO_GLOBALOK) === 0 && !(s_addr_is_loopback(s_src) || IN6_IS_ADDR_LINKLOCAL(s_src))) return null;
-  if (IN6_IS_ADDR_MULTICAST(s_dst)) {
-    if ((s_dst.s6_addr[1] & 0x0f) !== 2) return null;
-  } else if (in6ifa_ifwithaddr(s_dst, 0) === null) return null;
+  if ((ni & ICMP6_NODEINFO_GLOBALOK) === 0 && !(s_addr_is_loopback(S().src) || IN6_IS_ADDR_LINKLOCAL(S().src))) return null;
+  if (IN6_IS_ADDR_MULTICAST(S().dst)) {
+    if ((S().dst.s6_addr[1] & 0x0f) !== 2) return null;
+  } else if (in6ifa_ifwithaddr(S().dst, 0) === null) return null;
   let qtype = dv.getUint16(ni6 + 4);
   const nicode = m.m_buf[ni6 + ICMP6_OFF_CODE];
   const subjlen = icmp6len - ICMP6_NODEINFO_LEN;
@@ -1143,10 +1153,10 @@ function ni6_input(m: mbuf, off: number, icmp6len: number, hostname: string): mb
     if (qtype === NI_QTYPE_FQDN && subjlen === 0) oldfqdn = true;
     else {
       if (subjlen !== 16) return null;
-      in6_addr_read(m.m_buf, ni6 + ICMP6_NODEINFO_LEN, s_tmp);
+      in6_addr_read(m.m_buf, ni6 + ICMP6_NODEINFO_LEN, S().tmp);
       const rcvif = m.m_pkthdr.rcvif as ifnet | null;
-      if (rcvif === null || in6_setscope(s_tmp, rcvif, null) !== 0) return null;
-      if (!IN6_ARE_ADDR_EQUAL(s_dst, s_tmp)) return null;
+      if (rcvif === null || in6_setscope(S().tmp, rcvif, null) !== 0) return null;
+      if (!IN6_ARE_ADDR_EQUAL(S().dst, S().tmp)) return null;
     }
   }
   if (qtype === NI_QTYPE_FQDN && (ni & ICMP6_NODEINFO_FQDNOK) === 0) return null;
@@ -1233,15 +1243,15 @@ function icmp6_rip6_input(mp: mbufp, off: number): number {
   const m = mp.m;
   if (m === null) return IPPROTO_DONE;
   // The sender's address without its zone must be expressible.
-  in6_addr_read(m.m_buf, m.m_data + IP6_OFF_SRC, s_fromsa.sin6_addr);
-  s_fromsa.sin6_scope_id = 0;
-  if (sa6_recoverscope(s_fromsa) !== 0) {
+  in6_addr_read(m.m_buf, m.m_data + IP6_OFF_SRC, S().fromsa.sin6_addr);
+  S().fromsa.sin6_scope_id = 0;
+  if (sa6_recoverscope(S().fromsa) !== 0) {
     m_freem(m);
     mp.m = null;
     return IPPROTO_DONE;
   }
-  s_off.v = off;
-  rip6_input(mp, s_off, IPPROTO_ICMPV6);
+  S().off.v = off;
+  rip6_input(mp, S().off, IPPROTO_ICMPV6);
   mp.m = null;
   return IPPROTO_DONE;
 }
@@ -1328,12 +1338,12 @@ function icmp6_reflect(m: mbuf, off: number): void {
     let hlim = 0;
     let have_src = false;
 
-    in6_addr_read(buf, ip6 + IP6_OFF_DST, s_dst);
-    in6_addr_read(buf, ip6 + IP6_OFF_SRC, s_src);
-    if (!IN6_IS_ADDR_MULTICAST(s_dst)) {
-      const ia = in6ifa_ifwithaddr(s_dst, 0);
+    in6_addr_read(buf, ip6 + IP6_OFF_DST, S().dst);
+    in6_addr_read(buf, ip6 + IP6_OFF_SRC, S().src);
+    if (!IN6_IS_ADDR_MULTICAST(S().dst)) {
+      const ia = in6ifa_ifwithaddr(S().dst, 0);
       if (ia !== null && (ia.ia6_flags & (IN6_IFF_ANYCAST | IN6_IFF_NOTREADY)) === 0) {
-        in6_addr_copy(s_tmp, ia.ia_addr.sin6_addr);
+        in6_addr_copy(S().tmp, ia.ia_addr.sin6_addr);
         have_src = true;
         const rcvif = m.m_pkthdr.rcvif as ifnet | null;
         hlim = rcvif !== null ? ND_IFINFO(rcvif).chlim : V_ip6_defhlim();
@@ -1341,15 +1351,15 @@ function icmp6_reflect(m: mbuf, off: number): void {
     }
     if (!have_src) {
       // Multicast, anycast, or not ours: choose a source toward the sender.
-      const scopeid = in6_splitscope(s_src, s_dst);
-      s_hlim.v = 0;
-      const error = in6_selectsrc_addr(M_GETFIB(m), s_dst, scopeid, null, s_tmp, s_hlim);
+      const scopeid = in6_splitscope(S().src, S().dst);
+      S().hlim.v = 0;
+      const error = in6_selectsrc_addr(M_GETFIB(m), S().dst, scopeid, null, S().tmp, S().hlim);
       if (error !== 0) break bad;
-      hlim = s_hlim.v;
+      hlim = S().hlim.v;
     }
     // ip6_input drops multicast sources: the new destination is unicast.
-    in6_addr_write(buf, ip6 + IP6_OFF_DST, s_src);
-    in6_addr_write(buf, ip6 + IP6_OFF_SRC, s_tmp);
+    in6_addr_write(buf, ip6 + IP6_OFF_DST, S().src);
+    in6_addr_write(buf, ip6 + IP6_OFF_SRC, S().tmp);
     m.m_dv.setUint32(ip6 + IP6_OFF_FLOW, 0);
     buf[ip6 + IP6_OFF_FLOW] = (buf[ip6 + IP6_OFF_FLOW] & ~IPV6_VERSION_MASK) | IPV6_VERSION;
     buf[ip6 + IP6_OFF_NXT] = IPPROTO_ICMPV6;
@@ -1361,10 +1371,11 @@ function icmp6_reflect(m: mbuf, off: number): void {
 
     m.m_flags &= ~(M_BCAST | M_MCAST);
     m.m_pkthdr.rcvif = null;
-    s_outif.ifp = null;
-    ip6_output(m, null, null, 0, null, s_outif, null);
-    if (s_outif.ifp !== null) icmp6_ifoutstat_inc(s_outif.ifp, type, code);
-    s_outif.ifp = null;
+    const outif = S().outif;
+    outif.ifp = null;
+    ip6_output(m, null, null, 0, null, outif, null);
+    if (outif.ifp !== null) icmp6_ifoutstat_inc(outif.ifp, type, code);
+    outif.ifp = null;
     return;
   }
   m_freem(m);
@@ -1400,9 +1411,6 @@ export function icmp6_ifoutstat_inc(ifp: ifnet, type: number, code: number): voi
 // ---------------------------------------------------------------------------
 // Redirects.
 
-const s_redtgt6 = new in6_addr();
-const s_reddst6 = new in6_addr();
-const s_src6 = new in6_addr();
 
 /**
  * icmp6_redirect_input(m, off): a router tells us a better first hop (or
@@ -1435,28 +1443,28 @@ export function icmp6_redirect_input(m: mbuf, off: number): void {
       const nd_rd = ip6 + off;
       const ifp = m.m_pkthdr.rcvif as ifnet | null;
       if (ifp === null) break freeit;
-      in6_addr_read(m.m_buf, nd_rd + ND_RD_OFF_TARGET, s_redtgt6);
-      in6_addr_read(m.m_buf, nd_rd + ND_RD_OFF_DST, s_reddst6);
-      if (in6_setscope(s_redtgt6, ifp, null) !== 0 || in6_setscope(s_reddst6, ifp, null) !== 0) break freeit;
+      in6_addr_read(m.m_buf, nd_rd + ND_RD_OFF_TARGET, S().redtgt6);
+      in6_addr_read(m.m_buf, nd_rd + ND_RD_OFF_DST, S().reddst6);
+      if (in6_setscope(S().redtgt6, ifp, null) !== 0 || in6_setscope(S().reddst6, ifp, null) !== 0) break freeit;
 
-      in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src6);
-      if (!IN6_IS_ADDR_LINKLOCAL(s_src6)) break bad;
+      in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src6);
+      if (!IN6_IS_ADDR_LINKLOCAL(S().src6)) break bad;
       if (m.m_buf[ip6 + IP6_OFF_HLIM] !== 255) {
         ICMP6STAT_INC(icp6s_invlhlim);
         break bad;
       }
       {
         // The redirect must come from our gateway toward its destination.
-        const scopeid = in6_splitscope(s_reddst6, s_tmp);
-        const nh = fib6_lookup(ifp.if_fib, s_tmp, scopeid, 0, 0);
+        const scopeid = in6_splitscope(S().reddst6, S().tmp);
+        const nh = fib6_lookup(ifp.if_fib, S().tmp, scopeid, 0, 0);
         if (nh === null) break bad;
         if ((nh.nh_flags & NHF_GATEWAY) === 0) break bad;
-        if (!IN6_ARE_ADDR_EQUAL(s_src6, nh.gw6_sa.sin6_addr)) break bad;
+        if (!IN6_ARE_ADDR_EQUAL(S().src6, nh.gw6_sa.sin6_addr)) break bad;
       }
-      if (IN6_IS_ADDR_MULTICAST(s_reddst6)) break bad;
+      if (IN6_IS_ADDR_MULTICAST(S().reddst6)) break bad;
 
-      const is_router = IN6_IS_ADDR_LINKLOCAL(s_redtgt6);
-      const is_onlink = IN6_ARE_ADDR_EQUAL(s_redtgt6, s_reddst6);
+      const is_router = IN6_IS_ADDR_LINKLOCAL(S().redtgt6);
+      const is_onlink = IN6_ARE_ADDR_EQUAL(S().redtgt6, S().reddst6);
       if (!is_router && !is_onlink) break bad;
 
       icmp6len -= ND_REDIRECT_LEN;
@@ -1471,14 +1479,14 @@ export function icmp6_redirect_input(m: mbuf, off: number): void {
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) break bad;
 
       // RFC 4861 8.3.
-      nd6_cache_lladdr(ifp, s_redtgt6, lladdr, lladdrlen, ND_REDIRECT, is_onlink ? ND_REDIRECT_ONLINK : ND_REDIRECT_ROUTER);
+      nd6_cache_lladdr(ifp, S().redtgt6, lladdr, lladdrlen, ND_REDIRECT, is_onlink ? ND_REDIRECT_ONLINK : ND_REDIRECT_ROUTER);
 
       // A gateway route to the better router, or an interface route for
       // an on-link destination; each route owns its sockaddrs.
       for (let fibnum = 0; fibnum < V_rt_numfibs(); fibnum++) {
-        const sdst = new sockaddr_in6(s_reddst6);
-        const ssrc = new sockaddr_in6(s_src6);
-        if (is_router) rib_add_redirect(fibnum, sdst, new sockaddr_in6(s_redtgt6), ssrc, ifp, RTF_GATEWAY, VNET_I32(icmp6_redirtimeout));
+        const sdst = new sockaddr_in6(S().reddst6);
+        const ssrc = new sockaddr_in6(S().src6);
+        if (is_router) rib_add_redirect(fibnum, sdst, new sockaddr_in6(S().redtgt6), ssrc, ifp, RTF_GATEWAY, VNET_I32(icmp6_redirtimeout));
         else if (ifp.if_addr !== null) rib_add_redirect(fibnum, sdst, ifp.if_addr.ifa_addr, ssrc, ifp, 0, VNET_I32(icmp6_redirtimeout));
       }
       break freeit;
@@ -1541,9 +1549,9 @@ export function icmp6_redirect_output(m0: mbuf, nh: nhop_object): void {
     const sip6 = m0.m_data;
     const src_sa = new sockaddr_in6();
     in6_addr_read(m0.m_buf, sip6 + IP6_OFF_SRC, src_sa.sin6_addr);
-    in6_addr_read(m0.m_buf, sip6 + IP6_OFF_DST, s_dst);
+    in6_addr_read(m0.m_buf, sip6 + IP6_OFF_DST, S().dst);
     if (!nd6_is_addr_neighbor(src_sa, ifp)) break fail;
-    if (IN6_IS_ADDR_MULTICAST(s_dst)) break fail;
+    if (IN6_IS_ADDR_MULTICAST(S().dst)) break fail;
     if (icmp6_ratelimit(src_sa.sin6_addr, ND_REDIRECT, 0) !== 0) break fail;
 
     m = m_getcl(M_NOWAIT, MT_DATA, M_PKTHDR);
@@ -1580,10 +1588,10 @@ export function icmp6_redirect_output(m0: mbuf, nh: nhop_object): void {
       // The target of a better router must be its link-local address.
       if (router_ll6 === null) break fail;
       in6_addr_write(buf, nd_rd + ND_RD_OFF_TARGET, router_ll6);
-      in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, s_dst);
+      in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, S().dst);
     } else {
-      in6_addr_write(buf, nd_rd + ND_RD_OFF_TARGET, s_dst);
-      in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, s_dst);
+      in6_addr_write(buf, nd_rd + ND_RD_OFF_TARGET, S().dst);
+      in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, S().dst);
     }
     let p = nd_rd + ND_REDIRECT_LEN;
 
@@ -1649,32 +1657,33 @@ export function icmp6_redirect_output(m0: mbuf, nh: nhop_object): void {
     // The inner header and the addresses go out without zones.
     const inner = m.m_next;
     if (inner !== null) {
-      in6_addr_read(inner.m_buf, inner.m_data + IP6_OFF_SRC, s_tmp);
-      in6_clearscope(s_tmp);
-      in6_addr_write(inner.m_buf, inner.m_data + IP6_OFF_SRC, s_tmp);
-      in6_addr_read(inner.m_buf, inner.m_data + IP6_OFF_DST, s_tmp);
-      in6_clearscope(s_tmp);
-      in6_addr_write(inner.m_buf, inner.m_data + IP6_OFF_DST, s_tmp);
+      in6_addr_read(inner.m_buf, inner.m_data + IP6_OFF_SRC, S().tmp);
+      in6_clearscope(S().tmp);
+      in6_addr_write(inner.m_buf, inner.m_data + IP6_OFF_SRC, S().tmp);
+      in6_addr_read(inner.m_buf, inner.m_data + IP6_OFF_DST, S().tmp);
+      in6_clearscope(S().tmp);
+      in6_addr_write(inner.m_buf, inner.m_data + IP6_OFF_DST, S().tmp);
     }
-    in6_addr_read(buf, nd_rd + ND_RD_OFF_TARGET, s_tmp);
-    in6_clearscope(s_tmp);
-    in6_addr_write(buf, nd_rd + ND_RD_OFF_TARGET, s_tmp);
-    in6_addr_read(buf, nd_rd + ND_RD_OFF_DST, s_tmp);
-    in6_clearscope(s_tmp);
-    in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, s_tmp);
+    in6_addr_read(buf, nd_rd + ND_RD_OFF_TARGET, S().tmp);
+    in6_clearscope(S().tmp);
+    in6_addr_write(buf, nd_rd + ND_RD_OFF_TARGET, S().tmp);
+    in6_addr_read(buf, nd_rd + ND_RD_OFF_DST, S().tmp);
+    in6_clearscope(S().tmp);
+    in6_addr_write(buf, nd_rd + ND_RD_OFF_DST, S().tmp);
 
     const plen = m.m_pkthdr.len - IP6_HDR_LEN;
     dv.setUint16(ip6 + IP6_OFF_PLEN, plen);
     dv.setUint16(nd_rd + ICMP6_OFF_CKSUM, 0);
     dv.setUint16(nd_rd + ICMP6_OFF_CKSUM, in6_cksum(m, IPPROTO_ICMPV6, IP6_HDR_LEN, plen));
 
-    s_outif.ifp = null;
-    ip6_output(m, null, null, 0, null, s_outif, null);
-    if (s_outif.ifp !== null) {
-      icmp6_ifstat_inc(s_outif.ifp, ifs6_out_msg);
-      icmp6_ifstat_inc(s_outif.ifp, ifs6_out_redirect);
+    const outif = S().outif;
+    outif.ifp = null;
+    ip6_output(m, null, null, 0, null, outif, null);
+    if (outif.ifp !== null) {
+      icmp6_ifstat_inc(outif.ifp, ifs6_out_msg);
+      icmp6_ifstat_inc(outif.ifp, ifs6_out_redirect);
     }
-    s_outif.ifp = null;
+    outif.ifp = null;
     ICMP6STAT_INC2(icp6s_outhist, ND_REDIRECT);
     return;
   }

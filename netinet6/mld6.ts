@@ -278,14 +278,16 @@ SYSCTL_INT(_net_inet6_mld, OID_AUTO, "use_allow", CTLFLAG_RWTUN, mld_use_allow, 
  * alert (a PadN of 0 bytes, then IP6OPT_ROUTER_ALERT with value MLD), no
  * fragments.
  */
-const mld_po = (() => {
-  const po = new ip6_pktopts();
+let mld_po_p: ip6_pktopts | null = null;
+function mld_po(): ip6_pktopts {
+  if (mld_po_p !== null) return mld_po_p;
+  const po = (mld_po_p = new ip6_pktopts());
   po.ip6po_hlim = 1;
   po.ip6po_hbh = Uint8Array.from([0, 0, IP6OPT_PADN, 0, IP6OPT_ROUTER_ALERT, IP6OPT_RTALERT_LEN - 2, (IP6OPT_RTALERT_MLD >> 8) & 0xff, IP6OPT_RTALERT_MLD & 0xff]);
   po.ip6po_prefer_tempaddr = IP6PO_TEMPADDR_NOTPREFER;
   po.ip6po_flags = IP6PO_DONTFRAG;
   return po;
-})();
+}
 
 /** mld_save_context: which interface a queued report belongs to. */
 function mld_save_context(m: mbuf, ifp: ifnet): void {
@@ -402,9 +404,17 @@ export function mld_domifdetach(ifp: ifnet): void {
 // ---------------------------------------------------------------------------
 // Input.
 
-const s_src = new in6_addr();
-const s_dst = new in6_addr();
-const s_maddr = new in6_addr();
+class mld_scratch {
+  readonly src = new in6_addr();
+  readonly dst = new in6_addr();
+  readonly maddr = new in6_addr();
+}
+/** Made on first use: this module is reached while in6.ts is still loading. */
+let scratch: mld_scratch | null = null;
+function S(): mld_scratch {
+  if (scratch === null) scratch = new mld_scratch();
+  return scratch;
+}
 
 /**
  * mld_v1_input_query: an MLDv1 general or group query.  The link goes to
@@ -414,18 +424,18 @@ function mld_v1_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number): numb
   let is_general_query = false;
   if (mld_v1enable.v === 0) return 0;
   // RFC 3810 6.2: queries come from a router's link-local address.
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  if (!IN6_IS_SCOPE_LINKLOCAL(s_src)) return 0;
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  if (!IN6_IS_SCOPE_LINKLOCAL(S().src)) return 0;
 
-  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, s_maddr);
-  if (IN6_IS_ADDR_UNSPECIFIED(s_maddr)) {
+  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, S().maddr);
+  if (IN6_IS_ADDR_UNSPECIFIED(S().maddr)) {
     // A general query must go to all-nodes.
-    in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
-    in6_clearscope(s_dst);
-    if (!IN6_ARE_ADDR_EQUAL(s_dst, in6addr_linklocal_allnodes)) return EINVAL;
+    in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
+    in6_clearscope(S().dst);
+    if (!IN6_ARE_ADDR_EQUAL(S().dst, in6addr_linklocal_allnodes)) return EINVAL;
     is_general_query = true;
   } else {
-    in6_setscope(s_maddr, ifp, null);
+    in6_setscope(S().maddr, ifp, null);
   }
 
   const mli = MLD_IFINFO(ifp);
@@ -438,7 +448,7 @@ function mld_v1_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number): numb
   if (is_general_query) {
     for (const inm of in6m_ifp_groups(ifp)) mld_v1_update_group(inm, timer);
   } else {
-    const inm = in6m_lookup_locked(ifp, s_maddr);
+    const inm = in6m_lookup_locked(ifp, S().maddr);
     if (inm !== null) mld_v1_update_group(inm, timer);
   }
   mld_fast_kick();
@@ -483,8 +493,8 @@ function mld_v1_update_group(inm: in6_multi, timer: number): void {
  */
 function mld_v2_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number, off: number, icmp6len: number): number {
   if (mld_v2enable.v === 0) return 0;
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  if (!IN6_IS_SCOPE_LINKLOCAL(s_src)) return 0;
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  if (!IN6_IS_SCOPE_LINKLOCAL(S().src)) return 0;
   let is_general_query = false;
   const dv = m.m_dv;
 
@@ -503,13 +513,13 @@ function mld_v2_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number, off: 
   if (nsrc > MLD_MAX_GS_SOURCES) return EMSGSIZE;
   if (icmp6len < MLDV2_QUERY_LEN + nsrc * 16) return EMSGSIZE;
 
-  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, s_maddr);
-  if (IN6_IS_ADDR_UNSPECIFIED(s_maddr)) {
+  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, S().maddr);
+  if (IN6_IS_ADDR_UNSPECIFIED(S().maddr)) {
     // A general query with sources means nothing: dropped.
     if (nsrc > 0) return EINVAL;
     is_general_query = true;
   } else {
-    in6_setscope(s_maddr, ifp, null);
+    in6_setscope(S().maddr, ifp, null);
   }
 
   const mli = MLD_IFINFO(ifp);
@@ -530,7 +540,7 @@ function mld_v2_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number, off: 
       V_mld().interface_timers_running6 = 1;
     }
   } else {
-    const inm = in6m_lookup_locked(ifp, s_maddr);
+    const inm = in6m_lookup_locked(ifp, S().maddr);
     if (inm === null) return 0;
     if (nsrc > 0) {
       // Group-and-source queries are rate limited per group.
@@ -608,21 +618,21 @@ function mld_v1_input_report(ifp: ifnet, m: mbuf, ip6: number, mld: number): num
   if (mld_v1enable.v === 0) return 0;
   if ((ifp.if_flags & IFF_LOOPBACK) !== 0) return 0;
   // From a link-local address, or :: while the sender boots.
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  in6_clearscope(s_src);
-  if (!IN6_IS_SCOPE_LINKLOCAL(s_src) && !IN6_IS_ADDR_UNSPECIFIED(s_src)) return EINVAL;
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  in6_clearscope(S().src);
+  if (!IN6_IS_SCOPE_LINKLOCAL(S().src) && !IN6_IS_ADDR_UNSPECIFIED(S().src)) return EINVAL;
   // About a group, and sent to it.
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, s_dst);
-  in6_clearscope(s_dst);
-  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, s_maddr);
-  if (!IN6_IS_ADDR_MULTICAST(s_maddr) || !IN6_ARE_ADDR_EQUAL(s_maddr, s_dst)) return EINVAL;
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, S().dst);
+  in6_clearscope(S().dst);
+  in6_addr_read(m.m_buf, mld + MLD_OFF_ADDR, S().maddr);
+  if (!IN6_IS_ADDR_MULTICAST(S().maddr) || !IN6_ARE_ADDR_EQUAL(S().maddr, S().dst)) return EINVAL;
   // Not our own report (fast leave needs to know we are alone).
   const ia = in6ifa_ifpforlinklocal(ifp, IN6_IFF_NOTREADY | IN6_IFF_ANYCAST);
-  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, s_src);
-  if ((ia !== null && IN6_ARE_ADDR_EQUAL(s_src, ia.ia_addr.sin6_addr)) || (ia === null && IN6_IS_ADDR_UNSPECIFIED(s_src))) return 0;
+  in6_addr_read(m.m_buf, ip6 + IP6_OFF_SRC, S().src);
+  if ((ia !== null && IN6_ARE_ADDR_EQUAL(S().src, ia.ia_addr.sin6_addr)) || (ia === null && IN6_IS_ADDR_UNSPECIFIED(S().src))) return 0;
 
-  if (!IN6_IS_ADDR_UNSPECIFIED(s_maddr)) in6_setscope(s_maddr, ifp, null);
-  const inm = in6m_lookup_locked(ifp, s_maddr);
+  if (!IN6_IS_ADDR_UNSPECIFIED(S().maddr)) in6_setscope(S().maddr, ifp, null);
+  const inm = in6m_lookup_locked(ifp, S().maddr);
   if (inm !== null) {
     const mli = inm.in6m_mli;
     // In MLDv2 mode another host's v1 report does not silence ours.
@@ -1323,16 +1333,16 @@ function mld_dispatch_packet(m: mbuf): void {
 
   // The destination's zone is the interface (MLD_EMBEDSCOPE).
   const ip6 = m0.m_data;
-  in6_addr_read(m0.m_buf, ip6 + IP6_OFF_DST, s_dst);
-  if (IN6_IS_SCOPE_LINKLOCAL(s_dst) || IN6_IS_ADDR_MC_INTFACELOCAL(s_dst)) {
-    s6_addr16_set(s_dst, 1, ifp.if_index & 0xffff);
-    in6_addr_write(m0.m_buf, ip6 + IP6_OFF_DST, s_dst);
+  in6_addr_read(m0.m_buf, ip6 + IP6_OFF_DST, S().dst);
+  if (IN6_IS_SCOPE_LINKLOCAL(S().dst) || IN6_IS_ADDR_MC_INTFACELOCAL(S().dst)) {
+    s6_addr16_set(S().dst, 1, ifp.if_index & 0xffff);
+    in6_addr_write(m0.m_buf, ip6 + IP6_OFF_DST, S().dst);
   }
   const p = m_getptr(m0, IP6_HDR_LEN);
   const type = p !== null ? p.m.m_buf[p.m.m_data + p.off + MLD_OFF_TYPE] : 0;
 
   s_oifp.ifp = null;
-  const error = ip6_output(m0, mld_po, null, IPV6_UNSPECSRC, im6o, s_oifp, null);
+  const error = ip6_output(m0, mld_po(), null, IPV6_UNSPECSRC, im6o, s_oifp, null);
   const oifp = s_oifp.ifp;
   s_oifp.ifp = null;
   if (error !== 0) return;
