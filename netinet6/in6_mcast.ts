@@ -28,19 +28,19 @@ import { V_ip6_defmcasthlim } from "./in6_proto.ts";
 import { VNET_I32 } from "../net/vnet.ts";
 
 // netinet6/in6.h: the multicast socket options.
-export const IPV6_MULTICAST_IF = 9;
-export const IPV6_MULTICAST_HOPS = 10;
-export const IPV6_MULTICAST_LOOP = 11;
-export const IPV6_JOIN_GROUP = 12;
-export const IPV6_LEAVE_GROUP = 13;
+const IPV6_MULTICAST_IF = 9;
+const IPV6_MULTICAST_HOPS = 10;
+const IPV6_MULTICAST_LOOP = 11;
+const IPV6_JOIN_GROUP = 12;
+const IPV6_LEAVE_GROUP = 13;
 // netinet/in.h: the protocol-independent ones.
-export const MCAST_JOIN_GROUP = 80;
-export const MCAST_LEAVE_GROUP = 81;
-export const MCAST_JOIN_SOURCE_GROUP = 82;
-export const MCAST_LEAVE_SOURCE_GROUP = 83;
-export const MCAST_BLOCK_SOURCE = 84;
-export const MCAST_UNBLOCK_SOURCE = 85;
-export const IPV6_MSFILTER = 74;
+const MCAST_JOIN_GROUP = 80;
+const MCAST_LEAVE_GROUP = 81;
+const MCAST_JOIN_SOURCE_GROUP = 82;
+const MCAST_LEAVE_SOURCE_GROUP = 83;
+const MCAST_BLOCK_SOURCE = 84;
+const MCAST_UNBLOCK_SOURCE = 85;
+const IPV6_MSFILTER = 74;
 /** struct ipv6_mreq: the group, then the interface index (a host-order u_int). */
 export const IPV6_MREQ_LEN = 20;
 /** IPV6_MAX_MEMBERSHIPS: groups one socket may join. */
@@ -275,16 +275,6 @@ function in6m_merge(inm: in6_multi, imf: in6_mfilter): number {
   return 0;
 }
 
-/** in6m_merge's undo on failure: back to the state at t0. */
-function in6m_reap_rollback(inm: in6_multi, imf: in6_mfilter): void {
-  const t = imf.im6f_st[0];
-  imf.im6f_st[0] = imf.im6f_st[1];
-  imf.im6f_st[1] = t;
-  in6m_merge(inm, imf);
-  imf.im6f_st[1] = imf.im6f_st[0];
-  imf.im6f_st[0] = t;
-}
-
 /**
  * in6_joingroup(ifp, mcaddr, imf, pinm, delay): join mcaddr (zone embedded)
  * on ifp, any source; MLD reports it (delay: fast ticks to wait first).
@@ -304,12 +294,11 @@ export function in6_joingroup_locked(ifp: ifnet, mcaddr: in6_addr, imf: in6_mfil
   if (error !== 0) return error;
   const inm = h.inm as in6_multi;
   error = in6m_merge(inm, timf);
-  if (error === 0) {
-    error = mld_change_state(inm, delay);
-    if (error !== 0) in6m_reap_rollback(inm, timf);
-  }
+  if (error === 0) error = mld_change_state(inm, delay);
   if (error !== 0) {
-    if (inm.in6m_refcount === 1) in6m_disconnect_locked(inm);
+    // As FreeBSD does: the group is taken off the interface and this
+    // reference dropped.
+    in6m_disconnect_locked(inm);
     in6m_rele_locked(inm);
     return error;
   }
