@@ -27,6 +27,45 @@ import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROA
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import {
+  icp6errs_dst_unreach_addr,
+  icp6errs_dst_unreach_admin,
+  icp6errs_dst_unreach_beyondscope,
+  icp6errs_dst_unreach_noport,
+  icp6errs_dst_unreach_noroute,
+  icp6errs_packet_too_big,
+  icp6errs_paramprob_header,
+  icp6errs_paramprob_nextheader,
+  icp6errs_paramprob_option,
+  icp6errs_redirect,
+  icp6errs_time_exceed_reassembly,
+  icp6errs_time_exceed_transit,
+  icp6errs_unknown,
+  icp6s_badcode,
+  icp6s_badlen,
+  icp6s_badna,
+  icp6s_badns,
+  icp6s_badra,
+  icp6s_badredirect,
+  icp6s_badrs,
+  icp6s_canterror,
+  icp6s_checksum,
+  icp6s_error,
+  icp6s_inhist,
+  icp6s_invlhlim,
+  icp6s_nd_badopt,
+  icp6s_nd_toomanyopt,
+  icp6s_outerrhist,
+  icp6s_outhist,
+  icp6s_overflowdefrtr,
+  icp6s_overflownndp,
+  icp6s_overflowprfx,
+  icp6s_overflowredirect,
+  icp6s_pmtuchg,
+  icp6s_reflect,
+  icp6s_toofreq,
+  icp6s_tooshort,
+} from "../netinet/icmp6.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
 
 const AF_UNSPEC = 0;
@@ -121,7 +160,7 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
       { name: "tcp", stats: null, pcb: null },
       { name: "udp", stats: null, pcb: null },
       { name: "ip6", stats: ip6_stats, pcb: null },
-      { name: "icmp6", stats: absent_stats("net.inet6.icmp6.stats"), pcb: null },
+      { name: "icmp6", stats: icmp6_stats, pcb: null },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
       { name: "rip6", stats: absent_stats("net.inet6.ip6.rip6stats"), pcb: null },
     ],
@@ -1387,5 +1426,106 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
       `${col(dv.getBigUint64(off + XBPF.bd_fcount, true).toString(), 9)} ${col(dv.getInt32(off + XBPF.bd_slen, true), 5)} ` +
       `${col(dv.getInt32(off + XBPF.bd_hlen, true), 5)} ${pname}\n`;
   }
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// inet6.c's icmp6_stats: struct icmp6stat from net.inet6.icmp6.stats.
+
+/** icmp6names: the histogram labels by ICMPv6 type ("#n" for the unnamed,
+ *  with inet6.c's two misprints, "#80" for 90 and "#180" for 190). */
+const icmp6names: readonly string[] = (() => {
+  const n: string[] = [];
+  for (let i = 0; i < 256; i++) n.push(`#${i}`);
+  n[0] = "#0";
+  n[1] = "unreach";
+  n[2] = "packet too big";
+  n[3] = "time exceed";
+  n[4] = "parameter problem";
+  n[90] = "#80";
+  const named = [
+    "echo",
+    "echo reply",
+    "multicast listener query",
+    "MLDv1 listener report",
+    "MLDv1 listener done",
+    "router solicitation",
+    "router advertisement",
+    "neighbor solicitation",
+    "neighbor advertisement",
+    "redirect",
+    "router renumbering",
+    "node information request",
+    "node information reply",
+    "inverse neighbor solicitation",
+    "inverse neighbor advertisement",
+    "MLDv2 listener report",
+  ];
+  for (let i = 0; i < named.length; i++) n[128 + i] = named[i];
+  n[190] = "#180";
+  return n;
+})();
+
+function icmp6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.icmp6.stats");
+  if (s === null) return;
+  const v = (i: number): number => s[i] ?? 0;
+  let o = `${name}:\n`;
+  const show = (n: number) => n !== 0 || f.sflag <= 1;
+  const p = (i: number, text: (s1: string) => string) => {
+    if (show(v(i))) o += `\t${v(i)} ${text(plural(v(i)))}\n`;
+  };
+  const p_5 = (i: number, text: string) => {
+    if (show(v(i))) o += `\t\t${v(i)} ${text}\n`;
+  };
+  const hist = (title: string, base: number) => {
+    let first = true;
+    for (let t = 0; t < 256; t++) {
+      if (v(base + t) === 0) continue;
+      if (first) {
+        o += `\t${title}:\n`;
+        first = false;
+      }
+      o += `\t\t${icmp6names[t]}: ${v(base + t)}\n`;
+    }
+  };
+  p(icp6s_error, (s1) => `call${s1} to icmp6_error`);
+  p(icp6s_canterror, (s1) => `error${s1} not generated in response to an icmp6 message`);
+  p(icp6s_toofreq, (s1) => `error${s1} not generated because of rate limitation`);
+  hist("Output histogram", icp6s_outhist);
+  p(icp6s_badcode, (s1) => `message${s1} with bad code fields`);
+  p(icp6s_tooshort, (s1) => `message${s1} < minimum length`);
+  p(icp6s_checksum, (s1) => `bad checksum${s1}`);
+  p(icp6s_badlen, (s1) => `message${s1} with bad length`);
+  hist("Input histogram", icp6s_inhist);
+  o += "\tHistogram of error messages to be generated:\n";
+  const e = icp6s_outerrhist;
+  p_5(e + icp6errs_dst_unreach_noroute, "no route");
+  p_5(e + icp6errs_dst_unreach_admin, "administratively prohibited");
+  p_5(e + icp6errs_dst_unreach_beyondscope, "beyond scope");
+  p_5(e + icp6errs_dst_unreach_addr, "address unreachable");
+  p_5(e + icp6errs_dst_unreach_noport, "port unreachable");
+  p_5(e + icp6errs_packet_too_big, "packet too big");
+  p_5(e + icp6errs_time_exceed_transit, "time exceed transit");
+  p_5(e + icp6errs_time_exceed_reassembly, "time exceed reassembly");
+  p_5(e + icp6errs_paramprob_header, "erroneous header field");
+  p_5(e + icp6errs_paramprob_nextheader, "unrecognized next header");
+  p_5(e + icp6errs_paramprob_option, "unrecognized option");
+  p_5(e + icp6errs_redirect, "redirect");
+  p_5(e + icp6errs_unknown, "unknown");
+  p(icp6s_reflect, (s1) => `message response${s1} generated`);
+  p(icp6s_nd_toomanyopt, (s1) => `message${s1} with too many ND options`);
+  p(icp6s_nd_badopt, (s1) => `message${s1} with bad ND options`);
+  p(icp6s_badns, (s1) => `bad neighbor solicitation message${s1}`);
+  p(icp6s_badna, (s1) => `bad neighbor advertisement message${s1}`);
+  p(icp6s_badrs, (s1) => `bad router solicitation message${s1}`);
+  p(icp6s_badra, (s1) => `bad router advertisement message${s1}`);
+  p(icp6s_badredirect, (s1) => `bad redirect message${s1}`);
+  p(icp6s_overflowdefrtr, (s1) => `default routers overflow${s1}`);
+  p(icp6s_overflowprfx, (s1) => `prefix overflow${s1}`);
+  p(icp6s_overflownndp, (s1) => `neighbour entries overflow${s1}`);
+  p(icp6s_overflowredirect, (s1) => `redirect overflow${s1}`);
+  p(icp6s_invlhlim, (s1) => `message${s1} with invalid hop limit`);
+  p(icp6s_pmtuchg, (s1) => `path MTU change${s1}`);
   ctx.stdout.write(o);
 }
