@@ -142,3 +142,189 @@ export function strtoul(s: string, base: number): { v: number; rest: string } {
   if (neg && v !== 0) v = 0xffffffffffffffff - v + 1;
   return { v, rest: s.slice(i) };
 }
+
+// ---------------------------------------------------------------------------
+// lib/libc/inet/inet_pton.c and inet_ntop.c (ISC's code in FreeBSD's libc):
+// text to network-order bytes and back, for AF_INET and AF_INET6.
+
+const LIBC_AF_INET = 2;
+const LIBC_AF_INET6 = 28;
+
+/** inet_pton4: exactly four decimal octets, none above 255, no leading
+ *  zeros; 1 on success, 0 otherwise. */
+function inet_pton4(src: string, dst: Uint8Array, off: number): number {
+  let saw_digit = false;
+  let octets = 0;
+  let cur = 0;
+  const tmp = [0, 0, 0, 0];
+  for (let i = 0; i < src.length; i++) {
+    const ch = src.charCodeAt(i);
+    if (ch >= 0x30 && ch <= 0x39) {
+      if (saw_digit && tmp[cur] === 0) return 0;
+      const nw = tmp[cur] * 10 + (ch - 0x30);
+      if (nw > 255) return 0;
+      tmp[cur] = nw;
+      if (!saw_digit) {
+        if (++octets > 4) return 0;
+        saw_digit = true;
+      }
+    } else if (ch === 0x2e && saw_digit) {
+      if (octets === 4) return 0;
+      cur++;
+      saw_digit = false;
+    } else return 0;
+  }
+  if (octets < 4) return 0;
+  for (let i = 0; i < 4; i++) dst[off + i] = tmp[i];
+  return 1;
+}
+
+/** inet_pton6: hex groups of up to four digits, one "::", an optional
+ *  dotted quad in the last 32 bits; 1 on success, 0 otherwise. */
+function inet_pton6(src: string, dst: Uint8Array): number {
+  const tmp = new Uint8Array(16);
+  let tp = 0;
+  let colonp = -1;
+  let i = 0;
+  if (src[0] === ":") {
+    if (src[1] !== ":") return 0;
+    i = 1;
+  }
+  let curtok = i;
+  let saw_xdigit = false;
+  let val = 0;
+  let seen_xdigits = 0;
+  for (; i < src.length; i++) {
+    const ch = src[i];
+    const d = "0123456789abcdef".indexOf(ch.toLowerCase());
+    if (d >= 0 && ch !== "" && /[0-9a-fA-F]/.test(ch)) {
+      if (++seen_xdigits > 4) return 0;
+      val = (val << 4) | d;
+      saw_xdigit = true;
+      continue;
+    }
+    if (ch === ":") {
+      curtok = i + 1;
+      if (!saw_xdigit) {
+        if (colonp >= 0) return 0;
+        colonp = tp;
+        continue;
+      } else if (i + 1 >= src.length) return 0;
+      if (tp + 2 > 16) return 0;
+      tmp[tp++] = (val >> 8) & 0xff;
+      tmp[tp++] = val & 0xff;
+      saw_xdigit = false;
+      seen_xdigits = 0;
+      val = 0;
+      continue;
+    }
+    if (ch === "." && tp + 4 <= 16 && inet_pton4(src.slice(curtok), tmp, tp) > 0) {
+      tp += 4;
+      saw_xdigit = false;
+      seen_xdigits = 0;
+      break;
+    }
+    return 0;
+  }
+  if (saw_xdigit) {
+    if (tp + 2 > 16) return 0;
+    tmp[tp++] = (val >> 8) & 0xff;
+    tmp[tp++] = val & 0xff;
+  }
+  if (colonp >= 0) {
+    // Shift what follows the "::" to the end; zeros fill the gap.
+    const n = tp - colonp;
+    if (tp === 16) return 0;
+    for (let j = 1; j <= n; j++) {
+      tmp[16 - j] = tmp[colonp + n - j];
+      tmp[colonp + n - j] = 0;
+    }
+    tp = 16;
+  }
+  if (tp !== 16) return 0;
+  dst.set(tmp);
+  return 1;
+}
+
+/**
+ * inet_pton(3): 1 when src is a valid address of family af (written to
+ * dst, network order), 0 when it is not, -1 (errno EAFNOSUPPORT) for an
+ * unknown family.
+ */
+export function inet_pton(af: number, src: string, dst: Uint8Array): number {
+  if (af === LIBC_AF_INET) return inet_pton4(src, dst, 0);
+  if (af === LIBC_AF_INET6) return inet_pton6(src, dst);
+  return -1;
+}
+
+function inet_ntop4(src: Uint8Array, off: number): string {
+  return `${src[off]}.${src[off + 1]}.${src[off + 2]}.${src[off + 3]}`;
+}
+
+/** inet_ntop6: the longest run of two or more zero groups becomes "::"
+ *  (the first of equal runs); IPv4-compatible and -mapped addresses end
+ *  in a dotted quad. */
+function inet_ntop6(src: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((src[2 * i] << 8) | src[2 * i + 1]);
+  let best_base = -1;
+  let best_len = 0;
+  let cur_base = -1;
+  let cur_len = 0;
+  for (let i = 0; i < 8; i++) {
+    if (words[i] === 0) {
+      if (cur_base === -1) {
+        cur_base = i;
+        cur_len = 1;
+      } else cur_len++;
+    } else if (cur_base !== -1) {
+      if (best_base === -1 || cur_len > best_len) {
+        best_base = cur_base;
+        best_len = cur_len;
+      }
+      cur_base = -1;
+    }
+  }
+  if (cur_base !== -1 && (best_base === -1 || cur_len > best_len)) {
+    best_base = cur_base;
+    best_len = cur_len;
+  }
+  if (best_base !== -1 && best_len < 2) best_base = -1;
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (best_base !== -1 && i >= best_base && i < best_base + best_len) {
+      if (i === best_base) s += ":";
+      continue;
+    }
+    if (i !== 0) s += ":";
+    if (i === 6 && best_base === 0 && (best_len === 6 || (best_len === 7 && words[7] !== 0x0001) || (best_len === 5 && words[5] === 0xffff))) {
+      s += inet_ntop4(src, 12);
+      break;
+    }
+    s += words[i].toString(16);
+  }
+  if (best_base !== -1 && best_base + best_len === 8) s += ":";
+  return s;
+}
+
+/** inet_ntop(3): the text form of a network-order address, or null for an
+ *  unknown family (errno EAFNOSUPPORT). */
+export function inet_ntop(af: number, src: Uint8Array): string | null {
+  if (af === LIBC_AF_INET) return inet_ntop4(src, 0);
+  if (af === LIBC_AF_INET6) return inet_ntop6(src);
+  return null;
+}
+
+/** /etc/hosts as FreeBSD installs it, its IPv6 line. */
+const etc_hosts6 = new Map<string, string>([["::1", "localhost"]]);
+
+/** An IPv6 address as getnameinfo(3) gives it without NI_NUMERICHOST
+ *  (only /etc/hosts resolves here), or the numeric form. */
+export function hostname6(addr: Uint8Array, numeric: boolean): string {
+  const s = inet_ntop6(addr);
+  if (!numeric) {
+    const h = etc_hosts6.get(s);
+    if (h !== undefined) return h;
+  }
+  return s;
+}
