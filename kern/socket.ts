@@ -72,6 +72,7 @@ export const MSG_NBIO = 0x00004000;
 import type { sockaddr_in } from "../netinet/in.ts";
 import type { sockaddr_dl } from "../net/if_dl.ts";
 import type { sockaddr_ng } from "../netgraph/ng_socket.ts";
+import type { sockaddr_in6 } from "../netinet6/in6.ts";
 
 /** A bare sockaddr for families with no address of their own (AF_UNSPEC,
  *  AF_ARP, pseudo_AF_HDRCMPLT), as arprequest and bpf writes use them. */
@@ -83,11 +84,12 @@ export class sockaddr_generic {
 /** A socket address of any family we model (struct sockaddr): tell them
  *  apart by their fields ("sin_addr" in sa, ...), or read sa_family/sa_len
  *  through SA_FAMILY/SA_LEN. */
-export type sockaddr = sockaddr_in | sockaddr_dl | sockaddr_ng | sockaddr_generic;
+export type sockaddr = sockaddr_in | sockaddr_in6 | sockaddr_dl | sockaddr_ng | sockaddr_generic;
 
 /** sa->sa_family, whatever the address's layout. */
 export function SA_FAMILY(sa: sockaddr): number {
   if ("sin_addr" in sa) return sa.sin_family;
+  if ("sin6_addr" in sa) return sa.sin6_family;
   if ("sdl_index" in sa) return sa.sdl_family;
   if ("sg_data" in sa) return sa.sg_family;
   return sa.sa_family;
@@ -96,6 +98,7 @@ export function SA_FAMILY(sa: sockaddr): number {
 /** sa->sa_len. */
 export function SA_LEN(sa: sockaddr): number {
   if ("sin_addr" in sa) return sa.sin_len;
+  if ("sin6_addr" in sa) return sa.sin6_len;
   if ("sdl_index" in sa) return sa.sdl_len;
   if ("sg_data" in sa) return sa.sg_len;
   return sa.sa_len;

@@ -1,0 +1,13 @@
+// sys/netinet6/udp6_usrreq.c: UDP over IPv6.
+//
+// CONTRACT-STUB: the lead's foundation for issue 13; the owner (sock6) replaces
+// every stub body below with FreeBSD's behaviour.
+
+import type { intp, ip6ctlparam, mbufp } from "./ip6_var.ts";
+
+export function udp6_input(_mp: mbufp, _offp: intp, _proto: number): number {
+  throw new Error("CONTRACT-STUB: udp6_input (owner: sock6)");
+}
+export function udp6_ctlinput(_ip6cp: ip6ctlparam): void {
+  throw new Error("CONTRACT-STUB: udp6_ctlinput (owner: sock6)");
+}
