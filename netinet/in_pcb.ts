@@ -57,14 +57,14 @@ import {
 } from "../kern/uipc_socket.ts";
 import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
-import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr } from "./in.ts";
+import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr, ifatoia } from "./in.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import { NHR_NONE } from "../net/route/nhop.ts";
 import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
 import { ifa_ifwithaddr, ifa_ifwithaddr_check, ifa_ifwithdstaddr, ifa_ifwithnet } from "./in.ts";
 import { AF_INET6 } from "../kern/socket.ts";
 import { in6_addr, s6_addr32 } from "../netinet6/in6.ts";
-import type { ip6_moptions, ip6_pktopts } from "../netinet6/ip6_var.ts";
+import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY, type ip6_pktopts } from "../netinet6/ip6_var.ts";
 import { V_ip6_auto_flowlabel, V_ip6_v6only } from "../netinet6/in6_proto.ts";
 
 // ---------------------------------------------------------------------------
@@ -151,22 +151,10 @@ export const INP_DONTFRAG = 0x00000800;
 export const INP_BINDANY = 0x00001000;
 export const INP_INHASHLIST = 0x00002000;
 export const INP_RECVTOS = 0x00004000;
-export const IN6P_IPV6_V6ONLY = 0x00008000;
-export const IN6P_PKTINFO = 0x00010000;
-export const IN6P_HOPLIMIT = 0x00020000;
-export const IN6P_HOPOPTS = 0x00040000;
-export const IN6P_DSTOPTS = 0x00080000;
-export const IN6P_RTHDR = 0x00100000;
-export const IN6P_RTHDRDSTOPTS = 0x00200000;
-export const IN6P_TCLASS = 0x00400000;
-export const IN6P_AUTOFLOWLABEL = 0x00800000;
+// IN6P_* (0x00008000 to 0x00800000, 0x40000000, 0x80000000): netinet6/ip6_var.ts.
 export const INP_ONESBCAST = 0x02000000;
 export const INP_DROPPED = 0x04000000;
 export const INP_SOCKREF = 0x08000000;
-export const IN6P_RFC2292 = 0x40000000;
-export const IN6P_MTU = 0x80000000 | 0;
-/** The IPv6 receive-side control options (ip6_savecontrol's). */
-export const IN6P_CONTROLOPTS = IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_HOPOPTS | IN6P_DSTOPTS | IN6P_RTHDR | IN6P_RTHDRDSTOPTS | IN6P_TCLASS | IN6P_AUTOFLOWLABEL | IN6P_RFC2292 | IN6P_MTU;
 export const INP_CONTROLOPTS = INP_RECVOPTS | INP_RECVRETOPTS | INP_RECVDSTADDR | INP_RECVIF | INP_RECVTTL | INP_RECVTOS;
 
 // inp_flags2
@@ -225,8 +213,6 @@ export class inpcb {
   readonly in6p_faddr = new in6_addr();
   /** IPV6_* output options (ip6_pcbopts), or null. */
   in6p_outputopts: ip6_pktopts | null = null;
-  /** IPV6_MULTICAST_* options and memberships, or null. */
-  in6p_moptions: ip6_moptions | null = null;
   /** IPV6_UNICAST_HOPS: the hop limit, -1 for the kernel's choice. */
   in6p_hops = -1;
   /** IPV6_CHECKSUM on a raw socket: where the checksum goes, -1 for none. */
@@ -489,22 +475,19 @@ export function in_pcbfree(inp: inpcb): void {
     inp.inp_options = null;
   }
   // ip6_freepcbopts and ip6_freemoptions: the IPv6 options hold no mbufs
-  // here, and memberships are left by in6_pcbfree_moptions.
+  // here; the groups the socket joined are left.
   inp.in6p_outputopts = null;
-  if (inp.in6p_moptions !== null) {
-    const im6o = inp.in6p_moptions;
-    inp.in6p_moptions = null;
-    in6_pcbfree_moptions_hook(im6o);
-  }
+  if ((inp.inp_vflag & INP_IPV6PROTO) !== 0) in6_pcbfree_moptions_hook(inp);
   const so = inp.inp_socket;
   if (so !== null) so.so_pcb = null;
   inp.inp_socket = null;
 }
 
-/** ip6_freemoptions (in6_mcast.ts), set by netinet6/in6_pcb.ts so that
- *  this file does not import the multicast code. */
-export let in6_pcbfree_moptions_hook: (im6o: ip6_moptions) => void = () => {};
-export function in6_pcbfree_moptions_set(f: (im6o: ip6_moptions) => void): void {
+/** ip6_freemoptions of the socket's IPv6 multicast options (in6_mcast.ts
+ *  keeps them), set by netinet6/in6_pcb.ts so that this file does not
+ *  import the multicast code. */
+let in6_pcbfree_moptions_hook: (inp: inpcb) => void = () => {};
+export function in6_pcbfree_moptions_set(f: (inp: inpcb) => void): void {
   in6_pcbfree_moptions_hook = f;
 }
 
@@ -798,7 +781,7 @@ export function in_pcbladdr(inp: inpcb, faddr: number, _cred: ucred | null): { e
   }
   // A route out of a real interface: that interface's address.
   if ((nh.nh_ifp.if_flags & IFF_LOOPBACK) === 0) {
-    r.laddr = nh.nh_ifa.ia_addr.sin_addr;
+    r.laddr = ifatoia(nh.nh_ifa).ia_addr.sin_addr;
     return r;
   }
   // A route to ourselves (via lo0): the interface that holds faddr, which

@@ -28,8 +28,6 @@ import { VNET_I32 } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
 import { INADDR_ANY, sockaddr_in } from "../netinet/in.ts";
 import {
-  IN6P_AUTOFLOWLABEL,
-  IN6P_IPV6_V6ONLY,
   INPLOOKUP_MASK,
   INPLOOKUP_WILDCARD,
   INP_ANONPORT,
@@ -69,15 +67,15 @@ import {
   in6addr_any,
   in6addr_loopback,
   in6ifa_ifwithaddr,
-  s6_addr32,
+  in6_sin_2_v4mapsin6,
   sockaddr_in6,
   V_in6_ifaddrhead,
 } from "./in6.ts";
 import { ip6_use_defzone, sa6_embedscope, sa6_recoverscope } from "./scope6.ts";
 import { IPV6_FLOWLABEL_MASK } from "../netinet/ip6.ts";
-import { in6_leavegroup, in6_multi, ip6_freemoptions } from "./in6_mcast.ts";
+import { in6p_moptions, in6p_moptions_purgeif, ip6_freemoptions } from "./in6_mcast.ts";
+import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY } from "./ip6_var.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
-import type { ip6_moptions } from "./ip6_var.ts";
 
 
 // PRIV_NETINET_REUSEPORT (sys/priv.h), as in_pcb.ts uses it.
@@ -283,9 +281,7 @@ export function in6_sockaddr(port: number, addr: in6_addr): sockaddr_in6 {
 
 /** in6_v4mapsin6_sockaddr(port, addr): ::ffff:a.b.c.d for an IPv4 address. */
 export function in6_v4mapsin6_sockaddr(port: number, addr: number): sockaddr_in6 {
-  const sin6 = new sockaddr_in6();
-  in6_sin_2_v4mapsin6(new sockaddr_in(addr, port), sin6);
-  return sin6;
+  return in6_sin_2_v4mapsin6(new sockaddr_in(addr, port));
 }
 
 export function in6_getsockaddr(so: socket): sockaddr_in6 {
@@ -302,50 +298,14 @@ export function in6_getpeeraddr(so: socket): sockaddr_in6 {
  *  speaks only IPv4 (connected to a v4-mapped peer) answers ::ffff:a.b.c.d. */
 export function in6_mapped_sockaddr(so: socket): sockaddr_in6 {
   const inp = sotoinpcb(so);
-  if ((inp.inp_vflag & (INP_IPV4 | INP_IPV6)) === INP_IPV4) {
-    const sin = in_getsockaddr(so);
-    const sin6 = new sockaddr_in6();
-    in6_sin_2_v4mapsin6(sin, sin6);
-    return sin6;
-  }
+  if ((inp.inp_vflag & (INP_IPV4 | INP_IPV6)) === INP_IPV4) return in6_sin_2_v4mapsin6(in_getsockaddr(so));
   return in6_getsockaddr(so);
 }
 
 export function in6_mapped_peeraddr(so: socket): sockaddr_in6 {
   const inp = sotoinpcb(so);
-  if ((inp.inp_vflag & (INP_IPV4 | INP_IPV6)) === INP_IPV4) {
-    const sin = in_getpeeraddr(so);
-    const sin6 = new sockaddr_in6();
-    in6_sin_2_v4mapsin6(sin, sin6);
-    return sin6;
-  }
+  if ((inp.inp_vflag & (INP_IPV4 | INP_IPV6)) === INP_IPV4) return in6_sin_2_v4mapsin6(in_getpeeraddr(so));
   return in6_getpeeraddr(so);
-}
-
-/** in6_sin6_2_sin: the IPv4 address of a v4-mapped sockaddr_in6. */
-export function in6_sin6_2_sin(sin: sockaddr_in, sin6: sockaddr_in6): void {
-  sin.sin_len = 16;
-  sin.sin_family = AF_INET;
-  sin.sin_port = sin6.sin6_port;
-  sin.sin_addr = s6_addr32(sin6.sin6_addr, 3);
-}
-
-/** in6_sin_2_v4mapsin6: an IPv4 address as ::ffff:a.b.c.d. */
-export function in6_sin_2_v4mapsin6(sin: sockaddr_in, sin6: sockaddr_in6): void {
-  sin6.sin6_len = 28;
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = sin.sin_port;
-  sin6.sin6_flowinfo = 0;
-  sin6.sin6_scope_id = 0;
-  const b = sin6.sin6_addr.s6_addr;
-  b.fill(0, 0, 10);
-  b[10] = 0xff;
-  b[11] = 0xff;
-  const a = sin.sin_addr >>> 0;
-  b[12] = a >>> 24;
-  b[13] = (a >>> 16) & 0xff;
-  b[14] = (a >>> 8) & 0xff;
-  b[15] = a & 0xff;
 }
 
 /** init_sin6(sin6, m, srcordst): the packet's source (0) or destination
@@ -502,36 +462,23 @@ export function in6_pcbpurge_register(table: () => inpcbinfo): void {
 
 /**
  * in6_pcbpurgeif0(ifp): the interface is going away; sockets that chose it
- * for their multicasts forget it, and memberships through it are dropped
- * (in6_ifdetach calls this for UDP and raw IPv6).
+ * for their multicasts forget it, and their memberships through it are
+ * dropped (in6_ifdetach calls this for UDP and raw IPv6).
  */
 export function in6_pcbpurgeif0(ifp: ifnet): void {
   for (const table of purge_tables) {
     const list = table().ipi_listhead;
     for (let i = 0; i < list.length; i++) {
       const inp = list[i];
-      const im6o = inp.in6p_moptions;
-      if ((inp.inp_vflag & INP_IPV6) === 0 || im6o === null) continue;
-      if (im6o.im6o_multicast_ifp === ifp) im6o.im6o_multicast_ifp = null;
-      in6_pcbpurge_memberships(im6o, ifp);
+      if ((inp.inp_vflag & INP_IPV6) === 0 || in6p_moptions(inp) === null) continue;
+      in6p_moptions_purgeif(inp, ifp);
     }
-  }
-}
-
-/** Leave the groups a socket joined through ifp: each membership
- *  (in6_mcast.ts's struct in6_mfilter) names its in6_multi in im6f_in6m. */
-function in6_pcbpurge_memberships(im6o: ip6_moptions, ifp: ifnet): void {
-  const head = im6o.im6o_head;
-  for (let i = head.length - 1; i >= 0; i--) {
-    const imf = head[i];
-    if (typeof imf !== "object" || imf === null || !("im6f_in6m" in imf)) continue;
-    const inm = imf.im6f_in6m;
-    if (!(inm instanceof in6_multi) || inm.in6m_ifp !== ifp) continue;
-    head.splice(i, 1);
-    in6_leavegroup(inm, null);
   }
 }
 
 // in_pcb.ts reaches these without importing this file.
 in6_pcblookup_hooks_set(in6_pcblookup_hash_locked, in6_pcblookup_local);
-in6_pcbfree_moptions_set(ip6_freemoptions);
+in6_pcbfree_moptions_set((inp) => {
+  const im6o = in6p_moptions(inp);
+  if (im6o !== null) ip6_freemoptions(im6o);
+});

@@ -52,6 +52,7 @@ import {
 } from "./in6.ts";
 import { in6_addrscope, in6_getscope, in6_setscope, sa6_embedscope } from "./scope6.ts";
 import { fib6_lookup } from "./in6_fib.ts";
+import { in6p_moptions } from "./in6_mcast.ts";
 import { ND_IFINFO, ND6_IFF_NO_PREFER_IFACE } from "./nd6.ts";
 import { V_ip6_defhlim, V_ip6_use_deprecated } from "./in6_proto.ts";
 import {
@@ -258,7 +259,7 @@ export function in6_selectsrc(fibnum: number, dstsock: sockaddr_in6, opts: ip6_p
     if (ifpp.ifp !== null) oifp = ifpp.ifp;
     ifpp.ifp = null;
   }
-  const mopts = inp !== null ? inp.in6p_moptions : null;
+  const mopts = inp !== null ? in6p_moptions(inp) : null;
   const odstzone = sel_zone;
 
   // A source given with IPV6_PKTINFO must be a unicast address of ours.

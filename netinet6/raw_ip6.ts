@@ -57,6 +57,7 @@ import {
   IN6_IFF_DEPRECATED,
   IN6_IFF_DETACHED,
   IN6_IFF_NOTREADY,
+  IN6_IS_ADDR_MULTICAST,
   IN6_IS_ADDR_UNSPECIFIED,
   in6_addr,
   in6_addr_copy,
@@ -72,8 +73,9 @@ import { in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
 import { ip6_ctloutput, ip6_output } from "./ip6_output.ts";
 import { in6_cksum } from "./in6_cksum.ts";
+import { MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { icmp6_ctloutput, icmp6_errmap, icmp6_error, icmp6_filter_willblock, icmp6_ifoutstat_inc } from "./icmp6.ts";
-import { IPPROTO_IPV6, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
+import { IPPROTO_IPV6, IPV6_CHECKSUM, M_RTALERT_MLD, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
 
 /** IPPROTO_NONE: no next header. */
@@ -100,9 +102,6 @@ export function RIP6STAT_INC(field: number): void {
 /** net.inet6.ip6.rip6stats (IPV6CTL_RIP6STATS; in6_proto.c in FreeBSD). */
 const IPV6CTL_RIP6STATS = 36;
 SYSCTL_VNET_PCPUSTAT(_net_inet6_ip6, IPV6CTL_RIP6STATS, "rip6stats", rip6stat, RIP6STAT_NFIELDS, "rip6stat", "Raw IP6 statistics (struct rip6stat, netinet6/raw_ip6.h)");
-
-/** IPV6_CHECKSUM (netinet6/in6.h): the option ip6_raw_ctloutput handles. */
-export const IPV6_CHECKSUM = 26;
 
 // ---------------------------------------------------------------------------
 // Input.
@@ -157,10 +156,14 @@ export function rip6_input(mp: mbufp, offp: intp, proto: number): number {
         break;
       }
     }
-    // A multicast needs the socket's membership (MLD's own messages pass).
-    if (inp.in6p_moptions !== null && (rin_dst.s6_addr[0] === 0xff) && !rip6_mcast_pass(inp, m)) {
-      IP6STAT_INC(ip6s_notmember);
-      continue;
+    // A multicast needs the socket's membership; MLD, which always
+    // carries a router alert, passes (the routing daemons filter it).
+    const imo = in6p_moptions(inp);
+    if (imo !== null && IN6_IS_ADDR_MULTICAST(rin_dst) && (m.m_flags & M_RTALERT_MLD) === 0) {
+      if (im6o_mc_filter(imo, m.m_pkthdr.rcvif as ifnet, rin_dst, rin_src) !== MCAST_PASS) {
+        IP6STAT_INC(ip6s_notmember);
+        continue;
+      }
     }
     const n = m_copym(m, 0, M_COPYALL, M_NOWAIT);
     if (n === null) continue;
@@ -186,13 +189,6 @@ export function rip6_input(mp: mbufp, offp: intp, proto: number): number {
     IP6STAT_SUB(ip6s_delivered, 1);
   } else m_freem(m);
   return IPPROTO_DONE;
-}
-
-/** The multicast filter of a raw socket (in6_mcast.ts's im6o_mc_filter
- *  once it is wired in by rip6_mcast_filter_set); MLD always passes. */
-let rip6_mcast_pass: (inp: inpcb, m: mbuf) => boolean = () => true;
-export function rip6_mcast_filter_set(f: (inp: inpcb, m: mbuf) => boolean): void {
-  rip6_mcast_pass = f;
 }
 
 /**
@@ -339,7 +335,7 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
     }
     send_oifp.ifp = null;
     m = null;
-    error = ip6_output(mm, optp, null, 0, inp.in6p_moptions, send_oifp, inp);
+    error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), send_oifp, inp);
     if (inp.inp_ip_p === IPPROTO_ICMPV6) {
       if (send_oifp.ifp !== null) icmp6_ifoutstat_inc(send_oifp.ifp, type, code);
       ICMP6STAT_INC2(icp6s_outhist, type);

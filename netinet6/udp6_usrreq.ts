@@ -49,7 +49,6 @@ import type { ifnet } from "../net/if.ts";
 import { INADDR_ANY, IPPROTO_UDP, sockaddr_in } from "../netinet/in.ts";
 import { UDP_HDRLEN, UH_DPORT, UH_SPORT, UH_SUM, UH_ULEN } from "../netinet/ip.ts";
 import {
-  IN6P_IPV6_V6ONLY,
   INPLOOKUP_RLOCKPCB,
   INPLOOKUP_WILDCARD,
   INP_IPV4,
@@ -97,6 +96,7 @@ import {
   in6_addr_write,
   inet_ntop6,
   in6_localaddr,
+  in6_sin6_2_sin,
   sockaddr_in6,
 } from "./in6.ts";
 import {
@@ -109,16 +109,16 @@ import {
   in6_pcbnotify,
   in6_pcbpurge_register,
   in6_pcbsetport,
-  in6_sin6_2_sin,
   init_sin6,
 } from "./in6_pcb.ts";
+import { MCAST_MUTED, MCAST_NOTGMEMBER, MCAST_NOTSMEMBER, MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { in6_selecthlim, in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
 import { ip6_ctloutput, ip6_output } from "./ip6_output.ts";
 import { ip6proto_register } from "./ip6_input.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { icmp6_errmap, icmp6_error } from "./icmp6.ts";
-import { IP6STAT_INC, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
+import { IN6P_IPV6_V6ONLY, IP6STAT_INC, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
 
 /** net.inet6.udp6 (in6_proto.c declares the node in FreeBSD). */
@@ -190,9 +190,9 @@ function udp6_multi_input(m: mbuf, off: number, _proto: number, from: readonly [
     // Any-source and source-specific delivery policy (RFC 3678), for a
     // socket that has multicast options; one without hears what the
     // interface receives.
-    const imo = inp.in6p_moptions;
+    const imo = in6p_moptions(inp);
     if (imo !== null) {
-      const blocked = udp6_mc_filter(inp, m, from);
+      const blocked = im6o_mc_filter(imo, m.m_pkthdr.rcvif as ifnet, in_dst, in_src);
       if (blocked !== MCAST_PASS) {
         if (blocked === MCAST_NOTGMEMBER) IP6STAT_INC(ip6s_notmember);
         if (blocked === MCAST_NOTSMEMBER || blocked === MCAST_MUTED) UDPSTAT_INC(udps_filtermcast);
@@ -214,20 +214,6 @@ function udp6_multi_input(m: mbuf, off: number, _proto: number, from: readonly [
     UDPSTAT_INC(udps_noportmcast);
   }
   return IPPROTO_DONE;
-}
-
-// im6o_mc_filter's answers (netinet6/in6_var.h).
-const MCAST_PASS = 0;
-const MCAST_NOTGMEMBER = 1;
-const MCAST_NOTSMEMBER = 2;
-const MCAST_MUTED = 3;
-
-/** The group filter of a socket for this datagram (in6_mcast.ts's
- *  im6o_mc_filter, which is not among the functions this file may call:
- *  a socket with options but no groups is not a member). */
-let udp6_mc_filter: (inp: inpcb, m: mbuf, from: readonly [sockaddr_in6, sockaddr_in6]) => number = () => MCAST_NOTGMEMBER;
-export function udp6_mc_filter_set(f: typeof udp6_mc_filter): void {
-  udp6_mc_filter = f;
 }
 
 /**
@@ -398,11 +384,7 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
   if ((inp.inp_flags & IN6P_IPV6_V6ONLY) === 0) {
     const hasv4addr = sin6 === null ? (inp.inp_vflag & INP_IPV4) !== 0 : IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr);
     if (hasv4addr) {
-      let sin: sockaddr_in | null = null;
-      if (sin6 !== null) {
-        sin = new sockaddr_in();
-        in6_sin6_2_sin(sin, sin6);
-      }
+      const sin = sin6 !== null ? in6_sin6_2_sin(sin6) : null;
       return udp_send(so, flags_arg | PRUS_IPV6, m, sin, control, td);
     }
   } else if (sin6 !== null && IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr)) {
@@ -472,7 +454,7 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     if (sum === 0) sum = 0xffff;
     dv.setUint16(udp6 + UH_SUM, sum);
     UDPSTAT_INC(udps_opackets);
-    return ip6_output(mm, optp, null, 0, inp.in6p_moptions, null, inp);
+    return ip6_output(mm, optp, null, 0, in6p_moptions(inp), null, inp);
   }
   m_freem(control);
   m_freem(m);
@@ -511,8 +493,6 @@ function udp6_attach(so: socket, _proto: number, _td: thread | null): number {
   return 0;
 }
 
-const bind_sin = new sockaddr_in();
-
 /** udp6_bind: an IPv6 address, or (when IPv4 is allowed) :: or a
  *  v4-mapped address, which binds the IPv4 side alone. */
 function udp6_bind(so: socket, nam: sockaddr, td: thread | null): number {
@@ -526,10 +506,9 @@ function udp6_bind(so: socket, nam: sockaddr, td: thread | null): number {
   inp.inp_vflag |= INP_IPV6;
   let error: number;
   if ((inp.inp_flags & IN6P_IPV6_V6ONLY) === 0 && IN6_IS_ADDR_V4MAPPED(sin6_p.sin6_addr)) {
-    in6_sin6_2_sin(bind_sin, sin6_p);
     inp.inp_vflag |= INP_IPV4;
     inp.inp_vflag &= ~INP_IPV6;
-    error = in_pcbbind(inp, bind_sin, cred);
+    error = in_pcbbind(inp, in6_sin6_2_sin(sin6_p), cred);
   } else {
     if ((inp.inp_flags & IN6P_IPV6_V6ONLY) === 0 && IN6_IS_ADDR_UNSPECIFIED(sin6_p.sin6_addr)) inp.inp_vflag |= INP_IPV4;
     error = in6_pcbbind(inp, sin6_p, cred);
@@ -550,8 +529,6 @@ function udp6_close(so: socket): void {
   }
 }
 
-const connect_sin = new sockaddr_in();
-
 /** udp6_connect: an IPv6 peer, or a v4-mapped one (the socket then speaks
  *  IPv4 only). */
 function udp6_connect(so: socket, nam: sockaddr, td: thread | null): number {
@@ -564,11 +541,10 @@ function udp6_connect(so: socket, nam: sockaddr, td: thread | null): number {
     if ((inp.inp_flags & IN6P_IPV6_V6ONLY) !== 0) return EINVAL;
     if ((inp.inp_vflag & INP_IPV4) === 0) return EAFNOSUPPORT;
     if (inp.inp_faddr !== INADDR_ANY) return EISCONN;
-    in6_sin6_2_sin(connect_sin, sin6);
     const vflagsav = inp.inp_vflag;
     inp.inp_vflag |= INP_IPV4;
     inp.inp_vflag &= ~INP_IPV6;
-    const error = in_pcbconnect(inp, connect_sin, cred, true);
+    const error = in_pcbconnect(inp, in6_sin6_2_sin(sin6), cred, true);
     if (error === 0) soisconnected(so);
     else if (inp.inp_laddr === INADDR_ANY && inp.inp_lport === 0) inp.inp_vflag = vflagsav;
     return error;
