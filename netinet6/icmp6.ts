@@ -157,50 +157,7 @@ import {
   IPV6_VERSION,
   IPV6_VERSION_MASK,
 } from "../netinet/ip6.ts";
-import {
-  IN6_ARE_ADDR_EQUAL,
-  IN6_IFF_ANYCAST,
-  IN6_IFF_NOTREADY,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_EMBED,
-  icmp6_ifstat_inc,
-  ifs6_in_adminprohib,
-  ifs6_in_discard,
-  ifs6_in_dstunreach,
-  ifs6_in_echo,
-  ifs6_in_echoreply,
-  ifs6_in_error,
-  ifs6_in_msg,
-  ifs6_in_neighboradvert,
-  ifs6_in_neighborsolicit,
-  ifs6_in_paramprob,
-  ifs6_in_pkttoobig,
-  ifs6_in_redirect,
-  ifs6_in_routeradvert,
-  ifs6_in_routersolicit,
-  ifs6_in_timeexceed,
-  ifs6_out_adminprohib,
-  ifs6_out_dstunreach,
-  ifs6_out_echoreply,
-  ifs6_out_error,
-  ifs6_out_msg,
-  ifs6_out_paramprob,
-  ifs6_out_pkttoobig,
-  ifs6_out_redirect,
-  ifs6_out_timeexceed,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifstat_inc,
-  in6ifa_ifpforlinklocal,
-  in6ifa_ifwithaddr,
-  s6_addr16,
-  s6_addr32,
-  sockaddr_in6,
-} from "./in6.ts";
+import { in6ifa_ifpforlinklocal, in6ifa_ifwithaddr } from "./in6.ts";
 import { IPPROTO_DONE, IPPROTO_IPV6, IP6STAT_INC, M_FRAGMENTED, M_RTALERT_MLD, ip6ctlparam, ip6s_exthdrtoolong, ip6s_notmember, type intp, type mbufp } from "./ip6_var.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { ip6_ctlprotox, ip6_lasthdr } from "./ip6_input.ts";
@@ -215,6 +172,7 @@ import { rip6_input } from "./raw_ip6.ts";
 import { V_ip6_defhlim, V_ip6_forwarding } from "./in6_proto.ts";
 import { in6m_lookup } from "./in6_mcast.ts";
 import { mld_input } from "./mld6.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_NOTREADY, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, icmp6_ifstat_inc, ifs6_in_adminprohib, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_out_adminprohib, ifs6_out_dstunreach, ifs6_out_echoreply, ifs6_out_error, ifs6_out_msg, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_timeexceed, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifstat_inc, s6_addr16, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // net.inet6.icmp6.* (the knobs in6_proto.c declares for this file).

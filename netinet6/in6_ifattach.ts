@@ -12,28 +12,11 @@ import { curvnet, VNET_DEFINE_INT, VNET_I32, VNET_I32_SET } from "../net/vnet.ts
 import { IFF_LOOPBACK, IFF_MULTICAST, V_ifnet, ifioctl_cred, type ifnet } from "../net/if.ts";
 import { IFT_ATM, IFT_BRIDGE, IFT_ETHER, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_STF, sockaddr_dl } from "../net/if_dl.ts";
 import { EAFNOSUPPORT } from "../kern/errno.ts";
-import {
-  IN6_MASK_ADDR,
-  ND6_INFINITE_LIFETIME,
-  in6_addr,
-  in6_addr_copy,
-  in6_aliasreq,
-  in6_ifaddr,
-  in6_ifextra_get,
-  in6_mask2len,
-  in6_prepare_ifra,
-  in6_purgeaddr,
-  in6_update_ifa,
-  in6addr_loopback,
-  in6ifa_ifpforlinklocal,
-  in6ifa_ifwithaddr,
-  in6mask128,
-  in6mask64,
-  IN6_IFAUPDATE_DADDELAY,
-} from "./in6.ts";
+import { IN6_MASK_ADDR, in6_prepare_ifra, in6_purgeaddr, in6_update_ifa, in6ifa_ifpforlinklocal, in6ifa_ifwithaddr, IN6_IFAUPDATE_DADDELAY } from "./in6.ts";
 import { ND6_IFF_AUTO_LINKLOCAL, ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, nd6_purge } from "./nd6.ts";
 import { nd6_prefix_lookup, nd6_prefix_rele, nd6_prelist_add, nd_prefixctl, type nd_prefix } from "./nd6_rtr.ts";
 import { in6_setscope } from "./scope6.ts";
+import { ND6_INFINITE_LIFETIME, in6_addr, in6_addr_copy, in6_aliasreq, in6_ifaddr, in6_ifextra_get, in6_mask2len, in6addr_loopback, in6mask128, in6mask64 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;

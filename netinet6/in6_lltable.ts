@@ -48,21 +48,10 @@ import { RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA
 import { NHF_GATEWAY, NHR_NONE } from "../net/route/nhop.ts";
 import type { rt_msghdr } from "../net/rtsock.ts";
 import { fib6_lookup } from "./in6_fib.ts";
-import {
-  IN6_ARE_ADDR_EQUAL,
-  IN6_ARE_MASKED_ADDR_EQUAL,
-  IN6_IS_SCOPE_EMBED,
-  in6_addr,
-  in6_addr_copy,
-  in6_ifaddr,
-  in6_ifextra_get,
-  ip6_sprintf,
-  s6_addr16,
-  s6_addr16_set,
-  sockaddr_in6,
-} from "./in6.ts";
+
 import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
 import { sa6_recoverscope } from "./scope6.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, s6_addr16, s6_addr16_set, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_INFO = 6;
@@ -85,8 +74,6 @@ function in6_lltable_hash_dst(dst: in6_addr, hsize: number): number {
 
 /** struct in6_llentry: an llentry keyed by an IPv6 address. */
 export class in6_llentry extends llentry {
-  /** r_l3addr.addr6: the neighbor's address, its zone embedded. */
-  readonly r_l3addr6 = new in6_addr();
   /** The solicited-node membership of a published entry (see the header). */
   ln_proxy_inm: in6_multi | null = null;
 }

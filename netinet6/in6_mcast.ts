@@ -19,13 +19,14 @@ import { CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, kvar_of }
 import { ETHER_ADDR_LEN } from "../net/ethernet.ts";
 import { IFF_MULTICAST, if_addmulti, if_delmulti, ifnet_byindex, type ifnet } from "../net/if.ts";
 import type { inpcb } from "../netinet/in_pcb.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, s6_addr16, sockaddr_in6 } from "./in6.ts";
+
 import { ip6_moptions, _net_inet6_ip6 } from "./ip6_var.ts";
 import { in6_clearscope, in6_setscope, ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
 import { fib6_lookup } from "./in6_fib.ts";
 import { MLD_NOT_MEMBER, MLD_IFINFO, mld_change_state, mld_ifdetach, type mld_ifsoftc, mbufq, MLD_MAX_STATE_CHANGES } from "./mld6.ts";
 import { V_ip6_defmcasthlim } from "./in6_proto.ts";
 import { VNET_I32 } from "../net/vnet.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, s6_addr16, sockaddr_in6 } from "./in6_var.ts";
 
 // netinet6/in6.h: the multicast socket options.
 const IPV6_MULTICAST_IF = 9;

@@ -11,11 +11,12 @@ import { CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, FEATURE, SYSCTL_INT, SYSCTL_STRIN
 import { domain_add, type domain } from "../kern/uipc_domain.ts";
 import { VNET_DEFINE_INT, VNET_I32 } from "../net/vnet.ts";
 import { rt_flushifroutes_af } from "../net/route.ts";
-import { _net_inet6_ip6 } from "./ip6_var.ts";
+import { _net_inet6_ip6, ip6_auto_flowlabel, ip6_v6only } from "./ip6_var.ts";
 import { in6_control, in6_domifattach, in6_domifdetach, in6_purgeaddrs } from "./in6.ts";
 import { in6_detachhead, in6_inithead } from "./in6_rmx.ts";
 import { ip6_auto_linklocal } from "./in6_ifattach.ts";
 import { ip6_use_defzone } from "./scope6.ts";
+import { IPV6_DEFHLIM } from "../netinet/ip6.ts";
 
 FEATURE("inet6", "Internet Protocol version 6");
 
@@ -62,7 +63,6 @@ export const IPV6CTL_MAXFRAGSPERPACKET = 53;
 export const IPV6CTL_MAXFRAGBUCKETSIZE = 54;
 
 /** netinet/ip6.h IPV6_DEFHLIM and in6.h IPV6_DEFAULT_MULTICAST_HOPS. */
-export const IPV6_DEFHLIM = 64;
 export const IPV6_DEFAULT_MULTICAST_HOPS = 1;
 /** netinet6/in6.h's __KAME_VERSION. */
 export const __KAME_VERSION = "FreeBSD";
@@ -82,12 +82,10 @@ export const ip6_log_interval = VNET_DEFINE_INT("ip6_log_interval", 5);
 export const ip6_hdrnestlimit = VNET_DEFINE_INT("ip6_hdrnestlimit", 15);
 /** DupAddrDetectionTransmits (RFC 4862). */
 export const ip6_dad_count = VNET_DEFINE_INT("ip6_dad_count", 1);
-export const ip6_auto_flowlabel = VNET_DEFINE_INT("ip6_auto_flowlabel", 1);
 /** May deprecated addresses be used (RFC 4862 5.5.4)? */
 export const ip6_use_deprecated = VNET_DEFINE_INT("ip6_use_deprecated", 1);
 export const ip6_rr_prune = VNET_DEFINE_INT("ip6_rr_prune", 5);
 export const ip6_mcast_pmtu = VNET_DEFINE_INT("ip6_mcast_pmtu", 0);
-export const ip6_v6only = VNET_DEFINE_INT("ip6_v6only", 1);
 /** When ip6_forward last logged (seconds of uptime), for log_interval. */
 export const ip6_log_time = VNET_DEFINE_INT("ip6_log_time", 0);
 export const nd6_onlink_ns_rfc4861 = VNET_DEFINE_INT("nd6_onlink_ns_rfc4861", 0);
@@ -125,17 +123,11 @@ export function V_ip6_hdrnestlimit(): number {
 export function V_ip6_dad_count(): number {
   return VNET_I32(ip6_dad_count);
 }
-export function V_ip6_auto_flowlabel(): number {
-  return VNET_I32(ip6_auto_flowlabel);
-}
 export function V_ip6_use_deprecated(): number {
   return VNET_I32(ip6_use_deprecated);
 }
 export function V_ip6_mcast_pmtu(): number {
   return VNET_I32(ip6_mcast_pmtu);
-}
-export function V_ip6_v6only(): number {
-  return VNET_I32(ip6_v6only);
 }
 export function V_nd6_onlink_ns_rfc4861(): number {
   return VNET_I32(nd6_onlink_ns_rfc4861);

@@ -66,35 +66,7 @@ import {
   icp6s_outhist,
 } from "../netinet/icmp6.ts";
 import { IP6OPT_PADN, IP6OPT_ROUTER_ALERT, IP6OPT_RTALERT_LEN, IP6OPT_RTALERT_MLD, IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_VERSION } from "../netinet/ip6.ts";
-import {
-  IN6_ARE_ADDR_EQUAL,
-  IN6_IFF_ANYCAST,
-  IN6_IFF_NOTREADY,
-  IN6_IS_ADDR_MC_INTFACELOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_LINKLOCAL,
-  IPV6_ADDR_MC_SCOPE,
-  IPV6_ADDR_SCOPE_LINKLOCAL,
-  IPV6_ADDR_SCOPE_NODELOCAL,
-  icmp6_ifstat_inc,
-  ifs6_in_mlddone,
-  ifs6_in_mldquery,
-  ifs6_in_mldreport,
-  ifs6_out_mlddone,
-  ifs6_out_mldreport,
-  ifs6_out_msg,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifextra_get,
-  in6addr_any,
-  in6addr_linklocal_allnodes,
-  in6addr_linklocal_allv2routers,
-  in6ifa_ifpforlinklocal,
-  s6_addr16_set,
-} from "./in6.ts";
+import { in6ifa_ifpforlinklocal } from "./in6.ts";
 import { IPPROTO_DONE, IPV6_UNSPECSRC, IP6PO_DONTFRAG, IP6PO_TEMPADDR_NOTPREFER, IP6STAT_INC, ip6_moptions, ip6_pktopts, ip6s_noroute, ip6s_odropped, type mbufp, _net_inet6 } from "./ip6_var.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { ip6_output } from "./ip6_output.ts";
@@ -113,6 +85,7 @@ import {
   in6m_record_source,
   in6m_rele_locked,
 } from "./in6_mcast.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, icmp6_ifstat_inc, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_out_mlddone, ifs6_out_mldreport, ifs6_out_msg, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifextra_get, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allv2routers, s6_addr16_set } from "./in6_var.ts";
 
 // mld6_var.h
 export const MLD_VERSION_1 = 1;

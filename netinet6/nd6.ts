@@ -73,30 +73,7 @@ import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I3
 import { ICMP6STAT_INC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, ND_NEIGHBOR_SOLICIT, ND_OPT_DNSSL, ND_OPT_MTU, ND_OPT_NONCE, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, _net_inet6_icmp6, icp6s_nd_badopt, icp6s_nd_toomanyopt } from "../netinet/icmp6.ts";
 import { IPV6_DEFHLIM, IPV6_MMTU, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { icmp6_error2 } from "./icmp6.ts";
-import {
-  IA6_IN6,
-  IFA6_IS_DEPRECATED,
-  IFA6_IS_INVALID,
-  IN6_ARE_ADDR_EQUAL,
-  IN6_ARE_MASKED_ADDR_EQUAL,
-  IN6_IFF_DEPRECATED,
-  IN6_IFF_DUPLICATED,
-  IN6_IFF_TENTATIVE,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_UNSPECIFIED,
-  ND6_INFINITE_LIFETIME,
-  V_in6_ifaddrhead,
-  _IOC_IN6,
-  IOC_IN6_INOUT,
-  in6_addr,
-  in6_addr_copy,
-  in6_ifaddr,
-  in6_ifextra_get,
-  in6_purgeifaddr,
-  ip6_sprintf,
-  sockaddr_in6,
-  type route_in6,
-} from "./in6.ts";
+import { V_in6_ifaddrhead, in6_purgeifaddr } from "./in6.ts";
 import { in6_ifattach } from "./in6_ifattach.ts";
 import { in6_lle_event, in6_lle_event_register, in6_lltable_alloc, in6_lltable_delete_addr, in6_lltable_fill_sa_entry, in6_lltable_get, in6_lltable_lookup, in6_lltable_prefix_free, lle_addr6 } from "./in6_lltable.ts";
 import { V_ip6_accept_rtadv, V_ip6_dad_count, V_ip6_no_radr } from "./in6_proto.ts";
@@ -128,6 +105,7 @@ import {
   type nd_prefix,
 } from "./nd6_rtr.ts";
 import { sa6_recoverscope, in6_setscope, in6_getscopezone, in6_addrscope } from "./scope6.ts";
+import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, _IOC_IN6, IOC_IN6_INOUT, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6, IN6_LINKMTU } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;
@@ -430,13 +408,6 @@ export function ND_IFINFO(ifp: ifnet): nd_ifinfo {
   return nd;
 }
 
-/** IN6_LINKMTU(ifp): the link MTU IPv6 uses on ifp. */
-export function IN6_LINKMTU(ifp: ifnet): number {
-  const nd = ND_IFINFO(ifp);
-  if (nd.linkmtu !== 0 && nd.linkmtu < ifp.if_mtu) return nd.linkmtu;
-  if (nd.maxmtu !== 0 && nd.maxmtu < ifp.if_mtu) return nd.maxmtu;
-  return ifp.if_mtu;
-}
 
 /** nd6_ifattach: an interface's ND parameters, with FreeBSD's defaults. */
 export function nd6_ifattach(ifp: ifnet): nd_ifinfo {

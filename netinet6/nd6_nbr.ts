@@ -70,35 +70,7 @@ import {
 } from "../netinet/icmp6.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_VERSION } from "../netinet/ip6.ts";
 import { in6_cksum } from "./in6_cksum.ts";
-import {
-  IFA6_IS_DEPRECATED,
-  IN6_ARE_ADDR_EQUAL,
-  IN6_IFF_ANYCAST,
-  IN6_IFF_DUPLICATED,
-  IN6_IFF_NOTREADY,
-  IN6_IFF_TENTATIVE,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_EMBED,
-  icmp6_ifstat_inc,
-  ifs6_out_msg,
-  ifs6_out_neighboradvert,
-  ifs6_out_neighborsolicit,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifaddr,
-  in6addr_linklocal_allnodes,
-  in6ifa_ifpforlinklocal,
-  in6ifa_ifpwithaddr,
-  ip6_sprintf,
-  s6_addr16,
-  s6_addr16_set,
-  s6_addr32,
-  sockaddr_in6,
-} from "./in6.ts";
+import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr } from "./in6.ts";
 import { in6_get_hw_ifid } from "./in6_ifattach.ts";
 import { in6_lle_event } from "./in6_lltable.ts";
 import { V_ip6_dad_count, V_ip6_forwarding, V_ip6_norbit_raif, V_nd6_onlink_ns_rfc4861 } from "./in6_proto.ts";
@@ -133,6 +105,7 @@ import {
 } from "./nd6.ts";
 import { defrouter_remove, pfxlist_onlink_check, rt6_flush } from "./nd6_rtr.ts";
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
+import { IFA6_IS_DEPRECATED, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, icmp6_ifstat_inc, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifaddr, in6addr_linklocal_allnodes, ip6_sprintf, s6_addr16, s6_addr16_set, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;

@@ -13,27 +13,9 @@ import { log } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, ifnet_byindex, V_if_index, type ifnet } from "../net/if.ts";
 import { V_loif } from "../net/if_loop.ts";
 import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
-import {
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_LOOPBACK,
-  IN6_IS_ADDR_MC_INTFACELOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_SITELOCAL,
-  IN6_IS_SCOPE_LINKLOCAL,
-  IPV6_ADDR_MC_SCOPE,
-  IPV6_ADDR_SCOPE_GLOBAL,
-  IPV6_ADDR_SCOPE_INTFACELOCAL,
-  IPV6_ADDR_SCOPE_LINKLOCAL,
-  IPV6_ADDR_SCOPE_SITELOCAL,
-  in6_addr_copy,
-  in6_ifextra_get,
-  ip6_sprintf,
-  s6_addr16,
-  s6_addr16_set,
-  type in6_addr,
-  type sockaddr_in6,
-} from "./in6.ts";
+
 import type { intp } from "./ip6_var.ts";
+import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, in6_addr_copy, in6_ifextra_get, ip6_sprintf, s6_addr16, s6_addr16_set, type in6_addr, type sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_NOTICE = 5;

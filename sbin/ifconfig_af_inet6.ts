@@ -11,36 +11,14 @@ import { sys_clock_gettime, CLOCK_MONOTONIC } from "../kern/kern_time.ts";
 import { AF_INET6, SOCK_DGRAM } from "../kern/socket.ts";
 import { sys_close, sys_ioctl, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { IFF_POINTOPOINT } from "../net/if.ts";
-import {
-  IN6_IFF_ANYCAST,
-  IN6_IFF_AUTOCONF,
-  IN6_IFF_DEPRECATED,
-  IN6_IFF_DETACHED,
-  IN6_IFF_DUPLICATED,
-  IN6_IFF_PREFER_SOURCE,
-  IN6_IFF_TEMPORARY,
-  IN6_IFF_TENTATIVE,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MC_INTFACELOCAL,
-  IN6_IS_ADDR_MC_LINKLOCAL,
-  ND6_INFINITE_LIFETIME,
-  SIOCAIFADDR_IN6,
-  SIOCDIFADDR_IN6,
-  SIOCGIFAFLAG_IN6,
-  SIOCGIFALIFETIME_IN6,
-  in6_aliasreq,
-  in6_addrlifetime,
-  inet_ntop6,
-  inet_pton6,
-  sockaddr_in6,
-  type in6_ifreq,
-} from "../netinet6/in6.ts";
+
 import { ND6_IFF_ACCEPT_RTADV, ND6_IFF_AUTO_LINKLOCAL, ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND6_IFF_NO_PREFER_IFACE, ND6_IFF_NO_RADR, ND6_IFF_PERFORMNUD } from "../netinet6/nd6.ts";
 import { ADDR, MASK, RIDADDR, type ifc_env, type ifconfig_af, type ifconfig_module as module_t } from "./ifconfig.ts";
 import { errx, warn } from "./libc.ts";
 import { getifaddrs, if_nametoindex } from "./libc_getifaddrs.ts";
 import type { ifconfig_addr, ifconfig_if } from "./libifconfig.ts";
 import { nd6_status, setnd6defif, setnd6flags } from "./ifconfig_af_nd6.ts";
+import { IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, in6_aliasreq, in6_addrlifetime, inet_ntop6, inet_pton6, sockaddr_in6, type in6_ifreq } from "../netinet6/in6_var.ts";
 
 // The process's request (af_inet6.c's statics), fresh for each ifconfig run.
 let in6_ridreq: sockaddr_in6 = new sockaddr_in6();
@@ -200,7 +178,7 @@ function setip6eui64(env: ifc_env, cmd: string): void {
   }
   let lladdr: Uint8Array | null = null;
   for (const a of r.ifap) {
-    const sin6 = a.sin6;
+    const sin6 = (a.addr6 ?? null);
     if (a.family !== AF_INET6 || a.ifa_name !== env.name || sin6 === null) continue;
     if (IN6_IS_ADDR_LINKLOCAL(sin6.sin6_addr)) {
       lladdr = sin6.sin6_addr.s6_addr;

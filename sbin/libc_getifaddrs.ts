@@ -40,9 +40,10 @@ import {
   rt_msg_sa_decode,
 } from "../net/rtsock.ts";
 import { RTAX_BRD, RTAX_IFA, RTAX_MAX, RTAX_NETMASK, RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
-import type { sockaddr_in6 } from "../netinet6/in6.ts";
+
 import type { uproc } from "./libc.ts";
 import { sysctl } from "./libc_sysctl.ts";
+import type { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct if_data: what an interface's entry carries in ifa_data (an
  *  address's entry has only the packet and byte counts). */

@@ -5,11 +5,12 @@
 // media, hardware address, fib).
 
 import { AF_INET, AF_INET6, AF_LINK } from "../kern/socket.ts";
-import type { sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { SIOCGHWADDR, SIOCGIFCAP, SIOCGIFDESCR, SIOCGIFFIB, SIOCGIFGROUP, SIOCGIFMEDIA, SIOCGIFSTATUS, SIOCGLANPCP, type ifreq } from "../net/if.ts";
 import { sys_ioctl, type proc } from "../kern/uipc_syscalls.ts";
 import type { uproc } from "./libc.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
+import type { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** One address of an interface: IPv4 ones in host order, IPv6 ones as
  *  getifaddrs gives them (the zone in sin6_scope_id). */

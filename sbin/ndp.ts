@@ -18,7 +18,7 @@ import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts"
 import { RTAX_DST, RTAX_GATEWAY, RTA_DST, RTA_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_LLINFO, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, RTM_GET, RTV_EXPIRE } from "../net/route.ts";
 import { NET_RT_FLAGS, rt_msghdr } from "../net/rtsock.ts";
 import { IPPROTO_ICMPV6, ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER, ND_RA_FLAG_RTPREF_MASK } from "../netinet/icmp6.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MULTICAST, ND6_INFINITE_LIFETIME, in6_addr, sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { RTN_ADDR, RTN_EXPIRE, RTN_FLAGS, RTN_IFTYPE, RTN_INDEX, RTN_LLADDR, RTN_PKSENT, RTN_SCOPEID, RTN_STATE } from "../netinet6/in6_lltable.ts";
 import {
   ICMPV6CTL_ND6_DRLIST,
@@ -65,6 +65,7 @@ import { if_nametoindex } from "./libc_getifaddrs.ts";
 import { sysctl } from "./libc_sysctl.ts";
 import { NI_NUMERICHOST, gai_strerror, getaddrinfo, getnameinfo, if_indextoname, getopt, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { ether_ntoa } from "./netdb.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MULTICAST, ND6_INFINITE_LIFETIME, in6_addr, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 const W_ADDR = 36;
 const W_LL = 17;

@@ -12,21 +12,19 @@ import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
 import { NET_RT_DUMP, RTD_ADDRS, RTD_EXPIRE, RTD_FLAGS, RTD_INDEX, RTD_MTU, RTD_NHIDX, RTD_REFCNT, RTD_SA, RTD_WEIGHT, RTM_HDR_LEN, rt_msg_sa_decode } from "../net/rtsock.ts";
-import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6.ts";
+
 import type { sockaddr } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
-import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
+import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
-import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
-import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import {
   icp6errs_dst_unreach_addr,
   icp6errs_dst_unreach_admin,
@@ -66,7 +64,10 @@ import {
   icp6s_toofreq,
   icp6s_tooshort,
 } from "../netinet/icmp6.ts";
+import { INP_ANONPORT, INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
+import { NI_NUMERICHOST, getnameinfo, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
+import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 const AF_UNSPEC = 0;
 const AF_UNIX = 1;
@@ -88,6 +89,8 @@ interface nflags {
   dflag: boolean;
   hflag: boolean;
   interface: string | null;
+  /** protopr lists UDP once, though both families' tables name it. */
+  udp_done?: boolean;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -158,11 +161,11 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
     ],
     inet6: [
       { name: "tcp", stats: null, pcb: null },
-      { name: "udp", stats: null, pcb: null },
+      { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "ip6", stats: ip6_stats, pcb: null },
       { name: "icmp6", stats: icmp6_stats, pcb: null },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
-      { name: "rip6", stats: absent_stats("net.inet6.ip6.rip6stats"), pcb: null },
+      { name: "rip6", stats: rip6_stats, pcb: null },
     ],
     pfkey: [{ name: "pfkey", stats: absent_stats("net.key.stats"), pcb: null }],
   };
@@ -345,7 +348,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
       tp.stats(c, f, tp.name);
       return;
     }
-    if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb);
+    if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb, f.af);
   }
 }
 
@@ -388,6 +391,32 @@ function inetprint(a: number, port: number, proto: string, num_port: boolean, f:
   return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
 }
 
+/** inet6name: "*", a name from /etc/hosts, or the numeric form with its
+ *  zone ("fe80::1%epair0a"), the zone taken from the embedded form. */
+function inet6name(kp: proc, a: Uint8Array, f: nflags): string {
+  if (a.every((b) => b === 0)) return "*";
+  // in6_fillscopeid: the kernel's embedded zone becomes sin6_scope_id.
+  const sin6 = new sockaddr_in6();
+  sin6.sin6_addr.s6_addr.set(a);
+  const ll = (a[0] === 0xfe && (a[1] & 0xc0) === 0x80) || (a[0] === 0xff && ((a[1] & 0x0f) === 0x02 || (a[1] & 0x0f) === 0x01));
+  if (ll) {
+    sin6.sin6_scope_id = (a[2] << 8) | a[3];
+    sin6.sin6_addr.s6_addr[2] = 0;
+    sin6.sin6_addr.s6_addr[3] = 0;
+  }
+  return getnameinfo(kp, sin6, f.numeric_addr ? NI_NUMERICHOST : 0).host;
+}
+
+/** inet6print: address.port in its 22-column field (45 with -W). */
+function inet6print(kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): string {
+  let line = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
+  const sp = !numeric && port !== 0 ? getservbyport(port, proto) : null;
+  if (sp !== null || port === 0) line += (sp ?? "*").slice(0, 15);
+  else line += String(port);
+  const width = f.Wflag ? 45 : 22;
+  return `${ljust(line, width, width)} `;
+}
+
 /** One struct xinpcb of a pcblist sysctl. */
 interface xinpcb {
   xso_protocol: number;
@@ -399,6 +428,21 @@ interface xinpcb {
   inp_fport: number;
   so_rcv_cc: number;
   so_snd_cc: number;
+  in6p_laddr: Uint8Array;
+  in6p_faddr: Uint8Array;
+}
+
+/** Four network-order words as 16 bytes. */
+function words6(w: readonly number[], o: number): Uint8Array {
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const v = w[o + i] >>> 0;
+    b[4 * i] = v >>> 24;
+    b[4 * i + 1] = (v >>> 16) & 0xff;
+    b[4 * i + 2] = (v >>> 8) & 0xff;
+    b[4 * i + 3] = v & 0xff;
+  }
+  return b;
 }
 
 /** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
@@ -418,37 +462,52 @@ function pcblist(kp: proc, mibvar: string): xinpcb[] {
       inp_fport: w[o + XI_FPORT],
       so_rcv_cc: w[o + XI_RCV_CC],
       so_snd_cc: w[o + XI_SND_CC],
+      in6p_laddr: words6(w, o + XI_LADDR6),
+      in6p_faddr: words6(w, o + XI_FADDR6),
     });
   }
   return out;
 }
 
-function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number): void {
+function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
+  // UDP is in both families' tables: its one PCB list is shown once.
+  if (proto === IPPROTO_UDP) {
+    if (f.udp_done) return;
+    f.udp_done = true;
+  }
   const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
-    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
-    if (!f.aflag && (f.af === AF_INET || f.af === AF_UNSPEC) && inet_lnaof(inp.inp_laddr) === 0) continue;
+    const v4 = (inp.inp_vflag & INP_IPV4) !== 0;
+    const v6 = (inp.inp_vflag & INP_IPV6) !== 0;
+    if ((af1 === AF_INET && !v4) || (af1 === AF_INET6 && !v6) || (af1 === AF_UNSPEC && !v4 && !v6)) continue;
+    const unspec6 = inp.in6p_laddr.every((b) => b === 0);
+    if (
+      !f.aflag &&
+      ((af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) || (af1 === AF_INET6 && unspec6) || (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
+    )
+      continue;
     if (f.first) {
       o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
       const w = !f.Wflag || f.af === AF_INET ? 22 : 45;
       o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)} ${ljust("(state)", 11, 11)}\n`;
       f.first = false;
     }
-    o += `${ljust(name, 3, 3)}${ljust("4", 2, 2)} `;
+    const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
+    o += `${ljust(name, 3, 3)}${ljust(vchar, 2, 2)} `;
     o += `${String(inp.so_rcv_cc).padStart(6)} ${String(inp.so_snd_cc).padStart(6)} `;
     // -n shows ports as numbers; so does an ephemeral local port; the
-    // remote one is named unless it equals the local one.
-    if (f.numeric_addr) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, true, f);
-    } else if ((inp.inp_flags & INP_ANONPORT) !== 0) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, false, f);
-    } else {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, false, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, inp.inp_lport !== inp.inp_fport, f);
+    // remote one is named unless it equals the local one.  A socket that
+    // takes IPv4 is shown with its IPv4 addresses.
+    const lnum = f.numeric_addr || (inp.inp_flags & INP_ANONPORT) !== 0;
+    const fnum = f.numeric_addr || ((inp.inp_flags & INP_ANONPORT) === 0 && inp.inp_lport !== inp.inp_fport);
+    if (v4) {
+      o += inetprint(inp.inp_laddr, inp.inp_lport, name, lnum, f);
+      o += inetprint(inp.inp_faddr, inp.inp_fport, name, fnum, f);
+    } else if (v6) {
+      o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
+      o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
     o += "\n";
   }
@@ -476,6 +535,9 @@ function stat_fetch(ctx: prog_ctx, f: nflags, name: string): number[] | null {
 }
 
 function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  // Both families' tables name UDP; its one set of counters is shown once.
+  if (f.udp_done === true) return;
+  f.udp_done = true;
   const s = stat_fetch(ctx, f, "net.inet.udp.stats");
   if (s === null) return;
   const [ipackets, hdrops, badsum, nosum, badlen, noport, noportbcast, fullsock, , pcbhashmiss, opackets, , , filtermcast] = s;
@@ -494,6 +556,25 @@ function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   if (show(delivered)) o += `\t${delivered} delivered\n`;
   if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
   if (show(filtermcast)) o += `\t${filtermcast} time${plural(filtermcast)} multicast source filter matched\n`;
+  ctx.stdout.write(o);
+}
+
+/** rip6_stats (inet6.c): raw IPv6's struct rip6stat. */
+function rip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.ip6.rip6stats");
+  if (s === null) return;
+  const [ipackets, isum, badsum, nosock, nosockmcast, fullsock, opackets] = s;
+  let o = `${name}:\n`;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  if (show(ipackets)) o += `\t${ipackets} message${plural(ipackets)} received\n`;
+  if (show(isum)) o += `\t${isum} checksum calculation${plural(isum)} on inbound\n`;
+  if (show(badsum)) o += `\t${badsum} message${plural(badsum)} with bad checksum\n`;
+  if (show(nosock)) o += `\t${nosock} message${plural(nosock)} dropped due to no socket\n`;
+  if (show(nosockmcast)) o += `\t${nosockmcast} multicast message${plural(nosockmcast)} dropped due to no socket\n`;
+  if (show(fullsock)) o += `\t${fullsock} message${plural(fullsock)} dropped due to full socket buffers\n`;
+  const delivered = ipackets - badsum - nosock - fullsock;
+  if (show(delivered)) o += `\t${delivered} delivered\n`;
+  if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
   ctx.stdout.write(o);
 }
 

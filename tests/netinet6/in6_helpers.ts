@@ -3,8 +3,9 @@
 // look at an interface's IPv6 addresses.
 import type { Kernel } from "../helpers/builds.ts";
 import type { ucred } from "../../kern/kern_prot.ts";
-import type { in6_addr, in6_ifaddr } from "../../netinet6/in6.ts";
+
 import { ifp } from "../netinet/rt_helpers.ts";
+import type { in6_addr, in6_ifaddr } from "../../netinet6/in6_var.ts";
 
 export const AF_INET6 = 28;
 
