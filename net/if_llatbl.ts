@@ -32,7 +32,7 @@ import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts
 import { SI_ORDER_FIRST, SI_SUB_INIT_IF } from "../kern/kernel.ts";
 import { RTF_ANNOUNCE, RTM_ADD, RTM_DELETE, RTAX_DST, RTAX_GATEWAY, rt_addrinfo } from "./route.ts";
 import { rt_msghdr } from "./rtsock.ts";
-import { in6_addr } from "../netinet6/in6_var.ts";
+import type { in6_addr } from "../netinet6/in6_var.ts";
 
 
 /** An entry's L3 address: IPv4 (host order) or IPv6 (zone embedded). */
@@ -67,12 +67,12 @@ export const LLENTRY_DELETED = 2;
 export const LLENTRY_EXPIRED = 3;
 
 /**
- * struct llentry.  r_l3addr is the IPv4 address, host order; r_l3addr6 the
- * IPv6 one (the union's addr6; zone embedded) in an AF_INET6 table.
+ * struct llentry.  r_l3addr is the IPv4 address, host order; an AF_INET6
+ * table's entries extend this class with the union's addr6 (in6_llentry,
+ * netinet6/in6_lltable.ts).
  */
 export class llentry {
   r_l3addr = 0;
-  readonly r_l3addr6 = new in6_addr();
   /** The link-level header packets to this neighbour start with. */
   readonly r_linkdata = new Uint8Array(LLE_MAX_LINKHDR);
   r_hdrlen = 0;
@@ -105,12 +105,10 @@ export class llentry {
 
 export type llt_foreach_cb_t = (llt: lltable, lle: llentry, farg: unknown) => number;
 
-/** One row of an ARP or neighbor table dump (what in_lltable_dump_entry and in6_lltable_dump_entry write). */
+/** One row of an ARP table dump (what in_lltable_dump_entry writes). */
 export interface lla_dump_entry {
-  /** IPv4 address, host order (0 in an IPv6 row). */
+  /** IPv4 address, host order. */
   addr: number;
-  /** An IPv6 row's address, zone embedded. */
-  addr6?: in6_addr;
   /** The link-level address, or null while unresolved. */
   lladdr: Uint8Array | null;
   /** rtm_flags: RTF_UP|RTF_HOST|RTF_LLDATA, RTF_STATIC, RTF_PINNED, RTF_ANNOUNCE. */
@@ -523,27 +521,15 @@ export function lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
     log(LOG_INFO, `lla_rt_output: invalid ifp (sdl_index ${dl.sdl_index})\n`);
     return EINVAL;
   }
-  // An inet6 table's requests (ndp -s/-d) go to netinet6/in6_lltable.ts.
-  if ("sin6_addr" in dst && lla_rt_output6 !== null) return lla_rt_output6(rtm, info);
-  let addr: lle_l3addr;
-  let family: number;
-  if ("sin_addr" in dst) {
-    addr = dst.sin_addr;
-    family = dst.sin_family;
-  } else if ("sin6_addr" in dst) {
-    // ndp(8)'s entries: the address carries its zone embedded (rt_xaddrs).
-    addr = dst.sin6_addr;
-    family = dst.sin6_family;
-  } else {
-    return ESRCH;
-  }
-  const llt = lltable_by_ifp(ifp, family);
+  if ("sin6_addr" in dst) return lla_rt_output6 !== null ? lla_rt_output6(rtm, info) : ESRCH;
+  if (!("sin_addr" in dst)) return ESRCH;
+  const llt = lltable_by_ifp(ifp, dst.sin_family);
   if (llt === null) return ESRCH;
   switch (rtm.rtm_type) {
     case RTM_ADD:
-      return lla_add_entry(ifp, llt, addr, dl.sdl_lladdr, rtm.rtm_rmx.rmx_expire, (rtm.rtm_flags & RTF_ANNOUNCE) !== 0);
+      return lla_add_entry(ifp, llt, dst.sin_addr, dl.sdl_lladdr, rtm.rtm_rmx.rmx_expire, (rtm.rtm_flags & RTF_ANNOUNCE) !== 0);
     case RTM_DELETE:
-      return lltable_delete_addr(llt, 0, addr);
+      return lltable_delete_addr(llt, 0, dst.sin_addr);
     default:
       return EINVAL;
   }
@@ -593,8 +579,10 @@ export function lla_delete(ifp: ifnet, addr: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// The inet6 side (netinet6/in6_lltable.ts) registers how it answers ndp's
-// requests and dump, which carry more than the generic rows (state, probes).
+// IPv6 keys.  An inet6 table's entries are keyed by an in6_addr
+// (netinet6/in6_lltable.ts), which the IPv4-keyed requests above cannot
+// carry: lla_rt_output hands an AF_INET6 destination to the inet6 side,
+// and the NET_RT_FLAGS dump for AF_INET6 (ndp -a) is written there.
 
 let lla_rt_output6: ((rtm: rt_msghdr, info: rt_addrinfo) => number) | null = null;
 let lltable_sysctl_dump6: ((out: number[]) => void) | null = null;

@@ -727,6 +727,21 @@ export const IFAM_OPACKETS = 10;
 export const IFAM_IBYTES = 11;
 export const IFAM_OBYTES = 12;
 export const IFAM_LEN = 13;
+// An IPv6 address's RTM_NEWADDR: the address (16 byte words, then its zone
+// in sin6_scope_id: the kernel's embedded form is not shown, as with
+// net.route.deembed_scopeid), the mask, the destination (point-to-point,
+// loopback) and the counters.
+export const IFAM6_ADDR = 5;
+export const IFAM6_SCOPE = 21;
+export const IFAM6_NETMASK = 22;
+export const IFAM6_HAS_DST = 38;
+export const IFAM6_DSTADDR = 39;
+export const IFAM6_DSTSCOPE = 55;
+export const IFAM6_IPACKETS = 56;
+export const IFAM6_OPACKETS = 57;
+export const IFAM6_IBYTES = 58;
+export const IFAM6_OBYTES = 59;
+export const IFAM6_LEN = 60;
 
 // NET_RT_DUMP's messages (RTM_GET), one per route (sysctl_dumpnhop): the
 // RTD_* words, then the sockaddrs rtm_addrs (RTD_ADDRS) names, in RTAX_
@@ -747,31 +762,18 @@ export const RTD_REFCNT = 8;
 export const RTD_ADDRS = 9;
 export const RTD_SA = 10;
 
-// NET_RT_FLAGS with RTF_LLINFO: the ARP (AF_INET) or neighbor (AF_INET6)
-// table, one RTM_GET message per entry (in_lltable_dump_entry,
-// in6_lltable_dump_entry): RTF_* flags, the address (AF_INET: one word,
-// RTL_DST; AF_INET6: RTL_DST's sockaddr as rt_msg_sa_push writes it, zone
-// in sin6_scope_id), then the interface's index and type, rmx_expire on the
-// wall clock (0: permanent), the link-level address (its length, -1 while
-// incomplete, and bytes) and the interface name; for AF_INET6 these follow
-// the address, at the offset rt_msg_sa_decode ends at.
+// NET_RT_FLAGS with RTF_LLINFO: the ARP table, one RTM_GET message per
+// entry (in.c's in_lltable_dump_entry): RTF_* flags, the address, the
+// interface's index and type, rmx_expire on the wall clock (0: permanent),
+// the link-level address (its length, -1 while incomplete, and bytes) and
+// the interface name.  The inet6 tables' entries (ndp -a) are written by
+// netinet6/in6_lltable.ts (lltable_sysctl_dumpnd6).
 export const RTL_FLAGS = 2;
 export const RTL_DST = 3;
 export const RTL_IFINDEX = 4;
 export const RTL_IFTYPE = 5;
 export const RTL_EXPIRE = 6;
 export const RTL_LLADDR = 7;
-
-// NET_RT_IFLIST's RTM_NEWADDR for an IPv6 address: IFAM_INDEX, IFAM_FLAGS
-// and IFAM_FAMILY as for IPv4, then the counters (IFAM6_IPACKETS..), the
-// rtm_addrs bits (IFAM6_ADDRS: RTA_IFA, RTA_NETMASK, RTA_BRD) and those
-// sockaddrs as rt_msg_sa_push writes them (IFAM6_SA on).
-export const IFAM6_IPACKETS = 5;
-export const IFAM6_OPACKETS = 6;
-export const IFAM6_IBYTES = 7;
-export const IFAM6_OBYTES = 8;
-export const IFAM6_ADDRS = 9;
-export const IFAM6_SA = 10;
 
 function push_str(out: number[], s: string): void {
   out.push(s.length);
@@ -830,16 +832,13 @@ export function rt_msg_sa_decode(w: readonly number[], k: number): { sa: sockadd
   return { sa: new sockaddr_generic(fam), next: k };
 }
 
-function sysctl_dumparp_msgs(af: number, out: number[]): void {
+function sysctl_dumparp_msgs(out: number[]): void {
   // rmx_expire = la_expire - time_uptime + time_second.
   const time_second = boottime_s + time_uptime() - 1;
-  for (const e of lltable_sysctl_dumparp(af)) {
+  for (const e of lltable_sysctl_dumparp(AF_INET)) {
     const at = out.length;
     const ifp = ifnet_byindex(e.ifindex);
-    out.push(0, RTM_GET, e.flags);
-    if (af === AF_INET6 && e.addr6 !== undefined) rt_msg_sa_push(out, new sockaddr_in6(e.addr6));
-    else out.push(e.addr);
-    out.push(e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    out.push(0, RTM_GET, e.flags, e.addr, e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
     if (e.lladdr === null) out.push(-1);
     else out.push(e.lladdr.length, ...e.lladdr);
     push_str(out, e.ifname);
@@ -910,26 +909,36 @@ function sysctl_iflist_msgs(af: number, out: number[]): void {
         out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
       } else if ("sin6_addr" in a) {
         if (af !== 0 && af !== AF_INET6) continue;
-        // The addresses leave with the zone in sin6_scope_id.
-        const at6 = out.length;
-        out.push(0, RTM_NEWADDR, ifp.if_index, flags, AF_INET6, ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes, 0);
-        let addrs = RTA_IFA;
-        rt_msg_sa_push(out, a);
-        const nm = ifa.ifa_netmask;
-        if (nm !== null && "sin6_addr" in nm && nm.sin6_len !== 0) {
-          addrs |= RTA_NETMASK;
-          rt_msg_sa_push(out, nm);
-        }
-        const da = ifa.ifa_dstaddr;
-        if (da !== null && "sin6_addr" in da && da.sin6_len !== 0) {
-          addrs |= RTA_BRD;
-          rt_msg_sa_push(out, da);
-        }
-        out[at6 + IFAM6_ADDRS] = addrs;
-        out[at6 + RTM_HDR_LEN] = out.length - at6;
+        iflist_in6(out, ifp.if_index, flags, ifa, a);
       }
     }
   }
+}
+
+function iflist_in6(out: number[], index: number, flags: number, ifa: ifaddr, a: sockaddr_in6): void {
+  const push6 = (sa: sockaddr | null): void => {
+    if (sa === null || !("sin6_addr" in sa)) {
+      for (let i = 0; i < 17; i++) out.push(0);
+      return;
+    }
+    const b = sa.sin6_addr.s6_addr;
+    // Link-local unicast and multicast, interface-local multicast: the
+    // zone in the second word moves to sin6_scope_id.
+    const scoped = (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) || (b[0] === 0xff && ((b[1] & 0x0f) === 0x02 || (b[1] & 0x0f) === 0x01));
+    const zone = scoped ? (b[2] << 8) | b[3] : 0;
+    for (let i = 0; i < 16; i++) out.push(zone !== 0 && (i === 2 || i === 3) ? 0 : b[i]);
+    out.push(zone !== 0 ? zone : sa.sin6_scope_id);
+  };
+  out.push(IFAM6_LEN, RTM_NEWADDR, index, flags, AF_INET6);
+  push6(a);
+  const nm = ifa.ifa_netmask;
+  if (nm !== null && "sin6_addr" in nm && nm.sin6_len !== 0) for (let i = 0; i < 16; i++) out.push(nm.sin6_addr.s6_addr[i]);
+  else for (let i = 0; i < 16; i++) out.push(0);
+  const da = ifa.ifa_dstaddr;
+  const hasdst = da !== null && "sin6_addr" in da && da.sin6_family === AF_INET6;
+  out.push(hasdst ? 1 : 0);
+  push6(hasdst ? da : null);
+  out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
 }
 
 /** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
@@ -945,10 +954,9 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
     case NET_RT_DUMP: {
       const out: number[] = [];
       if (name[2] === NET_RT_FLAGS && arg2 === 4 && (name[3] === 0 || (name[3] & RTF_LLINFO) !== 0)) {
-        // The neighbor caches: the caller names the family.
-        if (af === 0) return EINVAL;
-        if (af === AF_INET6) lltable_sysctl_dumpnd6(out);
-        else sysctl_dumparp_msgs(af, out);
+        // The neighbor caches: ARP's, and the inet6 tables' as in6_lltable writes them.
+        if (af === 0 || af === AF_INET) sysctl_dumparp_msgs(out);
+        if (af === 0 || af === AF_INET6) lltable_sysctl_dumpnd6(out);
         return SYSCTL_OUT(req, out);
       }
       const fib = name[2] === NET_RT_DUMP && arg2 === 4 ? name[3] : 0;

@@ -74,6 +74,8 @@ function in6_lltable_hash_dst(dst: in6_addr, hsize: number): number {
 
 /** struct in6_llentry: an llentry keyed by an IPv6 address. */
 export class in6_llentry extends llentry {
+  /** r_l3addr.addr6: the neighbor's address, its zone embedded. */
+  readonly r_l3addr6 = new in6_addr();
   /** The solicited-node membership of a published entry (see the header). */
   ln_proxy_inm: in6_multi | null = null;
 }

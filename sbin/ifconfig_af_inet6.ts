@@ -178,7 +178,7 @@ function setip6eui64(env: ifc_env, cmd: string): void {
   }
   let lladdr: Uint8Array | null = null;
   for (const a of r.ifap) {
-    const sin6 = (a.addr6 ?? null);
+    const sin6 = a.sin6;
     if (a.family !== AF_INET6 || a.ifa_name !== env.name || sin6 === null) continue;
     if (IN6_IS_ADDR_LINKLOCAL(sin6.sin6_addr)) {
       lladdr = sin6.sin6_addr.s6_addr;

@@ -1,4 +1,4 @@
-// lib/libc/net/getifaddrs.c: getifaddrs(3) over sysctl NET_RT_IFLISTL (IPv4 and IPv6 addresses).
+// lib/libc/net/getifaddrs.c: getifaddrs(3) over sysctl NET_RT_IFLISTL.
 // The kernel answers with routing messages (RTM_IFINFO for an interface,
 // RTM_NEWADDR for each of its addresses); they become one ifaddrs entry per
 // interface (its link-level address and if_data) and one per address (with
@@ -20,6 +20,16 @@ import {
   IFAM_NETMASK,
   IFAM_OBYTES,
   IFAM_OPACKETS,
+  IFAM6_ADDR,
+  IFAM6_DSTADDR,
+  IFAM6_DSTSCOPE,
+  IFAM6_HAS_DST,
+  IFAM6_IBYTES,
+  IFAM6_IPACKETS,
+  IFAM6_NETMASK,
+  IFAM6_OBYTES,
+  IFAM6_OPACKETS,
+  IFAM6_SCOPE,
   IFM_BAUDRATE,
   IFM_COUNTERS,
   IFM_FLAGS,
@@ -28,22 +38,15 @@ import {
   IFM_METRIC,
   IFM_MTU,
   IFM_TYPE,
-  IFAM6_ADDRS,
-  IFAM6_IBYTES,
-  IFAM6_IPACKETS,
-  IFAM6_OBYTES,
-  IFAM6_OPACKETS,
-  IFAM6_SA,
   NET_RT_IFLISTL,
   RTM_HDR_LEN,
   RTM_HDR_TYPE,
-  rt_msg_sa_decode,
 } from "../net/rtsock.ts";
-import { RTAX_BRD, RTAX_IFA, RTAX_MAX, RTAX_NETMASK, RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
-
+import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
 import type { uproc } from "./libc.ts";
+
 import { sysctl } from "./libc_sysctl.ts";
-import type { sockaddr_in6 } from "../netinet6/in6_var.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct if_data: what an interface's entry carries in ifa_data (an
  *  address's entry has only the packet and byte counts). */
@@ -70,7 +73,7 @@ export interface ifaddrs_data {
 export interface ifaddrs_rec {
   ifa_name: string;
   ifa_flags: number;
-  /** AF_LINK, AF_INET or AF_INET6. */
+  /** AF_LINK or AF_INET. */
   family: number;
   /** AF_LINK: sdl_index, sdl_type and LLADDR. */
   sdl_index: number;
@@ -80,10 +83,10 @@ export interface ifaddrs_rec {
   addr: number;
   netmask: number;
   dstaddr: number | null;
-  /** AF_INET6: the address (zone in sin6_scope_id), prefix mask and far end. */
-  addr6?: sockaddr_in6;
-  netmask6?: sockaddr_in6 | null;
-  dstaddr6?: sockaddr_in6 | null;
+  /** AF_INET6: address (its zone in sin6_scope_id), netmask and destination. */
+  sin6: sockaddr_in6 | null;
+  mask6: sockaddr_in6 | null;
+  dst6: sockaddr_in6 | null;
   ifa_data: ifaddrs_data;
 }
 
@@ -137,6 +140,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: 0,
         netmask: 0,
         dstaddr: null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: {
           ifi_type: type,
           ifi_link_state: w[o + IFM_LINK_STATE],
@@ -164,20 +170,11 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
       d.ifi_opackets = w[o + IFAM6_OPACKETS];
       d.ifi_ibytes = w[o + IFAM6_IBYTES];
       d.ifi_obytes = w[o + IFAM6_OBYTES];
-      const addrs = w[o + IFAM6_ADDRS];
-      const sa: (sockaddr_in6 | null)[] = [];
-      let k = o + IFAM6_SA;
-      for (let i = 0; i < RTAX_MAX; i++) {
-        if ((addrs & (1 << i)) === 0) {
-          sa.push(null);
-          continue;
-        }
-        const r = rt_msg_sa_decode(w, k);
-        k = r.next;
-        sa.push("sin6_addr" in r.sa ? r.sa : null);
-      }
-      const a6 = sa[RTAX_IFA];
-      if (a6 === null) continue;
+      const sin6 = (at: number, scope: number): sockaddr_in6 => {
+        const s6 = new sockaddr_in6(undefined, 0, scope);
+        for (let i = 0; i < 16; i++) s6.sin6_addr.s6_addr[i] = w[o + at + i];
+        return s6;
+      };
       out.push({
         ifa_name: ifn?.name ?? "",
         ifa_flags: w[o + IFAM_FLAGS],
@@ -188,9 +185,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: 0,
         netmask: 0,
         dstaddr: null,
-        addr6: a6,
-        netmask6: sa[RTAX_NETMASK],
-        dstaddr6: sa[RTAX_BRD],
+        sin6: sin6(IFAM6_ADDR, w[o + IFAM6_SCOPE]),
+        mask6: sin6(IFAM6_NETMASK, 0),
+        dst6: w[o + IFAM6_HAS_DST] !== 0 ? sin6(IFAM6_DSTADDR, w[o + IFAM6_DSTSCOPE]) : null,
         ifa_data: d,
       });
     } else if (w[o + RTM_HDR_TYPE] === RTM_NEWADDR && w[o + IFAM_FAMILY] === AF_INET) {
@@ -211,6 +208,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: w[o + IFAM_ADDR],
         netmask: w[o + IFAM_NETMASK],
         dstaddr: w[o + IFAM_HAS_DST] !== 0 ? w[o + IFAM_DSTADDR] : null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: d,
       });
     }

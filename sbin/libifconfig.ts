@@ -93,7 +93,7 @@ export function ifconfig_list(p: uproc, fd: number): ifconfig_if[] {
     } else if (a.family === AF_INET) {
       byname.get(a.ifa_name)?.addrs.push({ family: AF_INET, addr: a.addr, netmask: a.netmask, broadaddr: a.dstaddr, ifa_flags: a.ifa_flags, sin6: null, mask6: null, dst6: null });
     } else if (a.family === AF_INET6) {
-      byname.get(a.ifa_name)?.addrs.push({ family: AF_INET6, addr: 0, netmask: 0, broadaddr: null, ifa_flags: a.ifa_flags, sin6: a.addr6 ?? null, mask6: a.netmask6 ?? null, dst6: a.dstaddr6 ?? null });
+      byname.get(a.ifa_name)?.addrs.push({ family: AF_INET6, addr: 0, netmask: 0, broadaddr: null, ifa_flags: a.ifa_flags, sin6: a.sin6, mask6: a.mask6, dst6: a.dst6 });
     }
   }
   return out;

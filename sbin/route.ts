@@ -1,4 +1,4 @@
-// sbin/route/route.c: route(8) over a PF_ROUTE socket.  add, delete, change,
+// sbin/route/route.c: route(8) over a PF_ROUTE socket (-j jail: in that jail's vnet).  add, delete, change,
 // get and show build one routing message from the keywords and addresses
 // (getaddr, prefixlen, inet6_makenetandmask) and write it once per fib of
 // -fib; flush deletes every gateway route (of -4/-6/-link's family) from a
@@ -8,7 +8,7 @@
 import { EADDRINUSE, EBUSY, EEXIST, ENOBUFS, EPERM, ESRCH, strerror } from "../kern/errno.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_ROUTE, AF_UNSPEC, PF_ROUTE, SOCK_RAW, SOL_SOCKET, SO_SETFIB, type sockaddr } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
-import { sys_close, sys_getfib, sys_route, sys_route_recv, sys_setsockopt, sys_socket, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
+import { sys_close, sys_getfib, sys_jail_attach_proc, sys_route, sys_route_recv, sys_setsockopt, sys_socket, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
 import { sys_clock_gettime, CLOCK_REALTIME } from "../kern/kern_time.ts";
 import { sys_sigaction, SIGINT } from "../kern/kern_sig.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in } from "../netinet/in.ts";
@@ -68,6 +68,7 @@ import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { gethostbyname4, hostname4 } from "./netdb.ts";
 import { in6_addr, inet_ntop6, inet_pton6, sockaddr_in6 } from "../netinet6/in6_var.ts";
+import { jail_getid } from "./libjail.ts";
 
 const EX_USAGE = 64;
 const EX_DATAERR = 65;
@@ -239,8 +240,9 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
     const st = new route_state(ctx, ctx.p as proc);
     const argv = ctx.argv.slice(1);
     if (argv.length < 1) usage(st, null);
-    // getopt("46nqdtv")
+    // getopt("46j:nqdtv")
     let i = 0;
+    let jail_name: string | null = null;
     for (; i < argv.length; i++) {
       const a = argv[i];
       if (a === "--") {
@@ -248,8 +250,18 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
         break;
       }
       if (!a.startsWith("-") || a === "-") break;
-      for (const c of a.slice(1)) {
+      for (let ci = 1; ci < a.length; ci++) {
+        const c = a[ci];
         switch (c) {
+          case "j":
+            if (ci + 1 < a.length) jail_name = a.slice(ci + 1);
+            else if (i + 1 < argv.length) jail_name = argv[++i];
+            else {
+              ctx.stderr.write("route: option requires an argument -- j\n");
+              usage(st, null);
+            }
+            ci = a.length;
+            break;
           case "4":
             st.af = AF_INET;
             break;
@@ -278,6 +290,11 @@ export async function route_main(ctx: prog_ctx): Promise<number> {
       }
     }
     const args = argv.slice(i);
+    if (jail_name !== null) {
+      const jid = jail_getid(st.kp, jail_name);
+      if (jid === -1) st.errx(1, "Jail not found");
+      if (sys_jail_attach_proc(st.kp, jid) !== 0) st.errx(1, "Cannot attach to jail");
+    }
     const s = sys_socket(st.kp, AF_ROUTE, SOCK_RAW, 0);
     if (s.error !== 0) st.errx(EX_OSERR, `socket: ${strerror(s.error)}`);
     st.s = s.fd;

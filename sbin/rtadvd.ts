@@ -359,8 +359,8 @@ function getconfig(st: rtadvd_state, ifname: string, conf: conf_entries): rainfo
   // No prefix configured: the interface's own (get_prefix), unless noifprefix.
   if (rai.prefixes.length === 0 && !(caps?.has("noifprefix") ?? false)) {
     for (const ifa of getifaddrs(st.kp).ifap) {
-      const s6 = ifa.family === AF_INET6 && ifa.ifa_name === ifname ? (ifa.addr6 ?? null) : null;
-      const m6 = s6 !== null ? (ifa.netmask6 ?? null) : null;
+      const s6 = ifa.family === AF_INET6 && ifa.ifa_name === ifname ? (ifa.sin6 ?? null) : null;
+      const m6 = s6 !== null ? (ifa.mask6 ?? null) : null;
       if (s6 === null || m6 === null) continue;
       const a = s6.sin6_addr;
       if (IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_LOOPBACK(a)) continue;

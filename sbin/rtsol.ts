@@ -372,7 +372,7 @@ function interface_up(st: rtsol_state, name: string): number {
 function llflags_get(st: rtsol_state, name: string): number | null {
   let ll: sockaddr_in6 | null = null;
   for (const a of getifaddrs(st.kp).ifap) {
-    const s6 = a.family === AF_INET6 && a.ifa_name === name ? (a.addr6 ?? null) : null;
+    const s6 = a.family === AF_INET6 && a.ifa_name === name ? (a.sin6 ?? null) : null;
     if (s6 !== null && IN6_IS_ADDR_LINKLOCAL(s6.sin6_addr)) {
       ll = s6;
       break;
