@@ -456,6 +456,11 @@ export function ip6_fragment(ifp: ifnet, m0: mbuf, hlen: number, nextproto: numb
   return 0;
 }
 
+/** ip6_randomflowlabel (ip6_id.c): a flow label for IN6P_AUTOFLOWLABEL (0 is fine). */
+export function ip6_randomflowlabel(): number {
+  return arc4random() & 0x000fffff;
+}
+
 /** ip6_randomid (ip6_id.c): the identification of a fragmented packet. */
 export function ip6_randomid(): number {
   let id: number;
