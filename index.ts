@@ -53,7 +53,6 @@ export * from "./netinet/ip_input.ts";
 export * from "./netinet/ip6.ts";
 export * from "./netinet6/ip6_var.ts";
 export * from "./netinet6/in6.ts";
-export * from "./netinet/tcp_hostcache.ts";
 export * from "./netinet6/in6_cksum.ts";
 export * from "./netinet6/frag6.ts";
 export * from "./netinet6/dest6.ts";

@@ -13,9 +13,8 @@
 // check's copies) is preallocated, one set per nesting level, so that
 // sending allocates nothing but the mbufs extension headers and fragments
 // need.  Departures: no IPsec, no multicast routing, no send tags / TLS /
-// rate limits.  The path MTU is FreeBSD's: the route's, lowered by what
-// the TCP host cache (netinet/tcp_hostcache.ts, its MTU part) learnt from
-// ICMPv6 packet too big.
+// rate limits, no TCP host cache (ip6_calcmtu's tcp_hc_getmtu: the path
+// MTU comes from the route, whose MTU ICMPv6 too-big lowers).
 
 import {
   CSUM_PSEUDO_HDR,
@@ -134,7 +133,6 @@ import { priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { INP_BINDANY, INP_DROPPED, INP_HIGHPORT, INP_IPV4, INP_LOWPORT, INP_ORIGDSTADDR, INP_RECVFLOWID, INP_REUSEADDR, INP_REUSEPORT } from "../netinet/in_pcb.ts";
 import { IPPROTO_TCP } from "../netinet/in.ts";
-import { tcp_hc_getmtu } from "../netinet/tcp_hostcache.ts";
 import { IP6R_OFF_LEN, IP6R_OFF_SEGLEFT, IP6R_OFF_TYPE, IP6_RTHDR_LEN, IPV6_RTHDR_TYPE_0 } from "../netinet/ip6.ts";
 import { IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
 import { in6_ifextra_get } from "./in6.ts";
@@ -479,21 +477,14 @@ export function ip6_randomid(): number {
  * (a too-big below the minimum, RFC 8200 5) means 1280 with a fragment
  * header on everything.
  */
-function ip6_calcmtu(ifp: ifnet | null, dst: in6_addr, rt_mtu: number, res: pmtu_result, proto: number): number {
+function ip6_calcmtu(ifp: ifnet | null, rt_mtu: number, res: pmtu_result): number {
   let mtu = 0;
   let alwaysfrag = 0;
   if (rt_mtu > 0) {
     const ifmtu = ifp !== null ? IN6_LINKMTU(ifp) : 0;
-    // TCP follows path MTU changes itself; the others go by the host cache.
-    if (proto !== IPPROTO_TCP) {
-      hc_inc.inc6_faddr.set(dst.s6_addr);
-      mtu = tcp_hc_getmtu(hc_inc);
-    }
-    if (mtu !== 0) mtu = Math.min(mtu, rt_mtu);
-    else mtu = rt_mtu;
+    mtu = rt_mtu;
     if (mtu === 0) mtu = ifmtu;
     else if (mtu < IPV6_MMTU) {
-      // RFC 8200 5: below the minimum, 1280 with a fragment header on all.
       alwaysfrag = 1;
       mtu = IPV6_MMTU;
     }
@@ -507,9 +498,6 @@ function ip6_calcmtu(ifp: ifnet | null, dst: in6_addr, rt_mtu: number, res: pmtu
   return 0;
 }
 
-/** The struct in_conninfo ip6_calcmtu asks the host cache with. */
-const hc_inc = { inc6_faddr: new Uint8Array(16), inc_faddr: 0 };
-
 class pmtu_result {
   mtu = 0;
   alwaysfrag = 0;
@@ -518,7 +506,7 @@ const pmtu_kdst = new in6_addr();
 const pmtu_scope: intp = { v: 0 };
 
 /** ip6_getpmtu(ro_pmtu, do_lookup, ifp, dst, &mtu, &alwaysfrag, fibnum): the path MTU to dst. */
-function ip6_getpmtu(ro_pmtu: route_in6 | null, do_lookup: boolean, ifp: ifnet, dst: in6_addr, res: pmtu_result, fibnum: number, proto: number): number {
+function ip6_getpmtu(ro_pmtu: route_in6 | null, do_lookup: boolean, ifp: ifnet, dst: in6_addr, res: pmtu_result, fibnum: number): number {
   let mtu = 0;
   if (ro_pmtu === null || do_lookup) {
     in6_splitscope(dst, pmtu_kdst, pmtu_scope);
@@ -526,7 +514,7 @@ function ip6_getpmtu(ro_pmtu: route_in6 | null, do_lookup: boolean, ifp: ifnet, 
     if (nh !== null) mtu = nh.nh_mtu;
   }
   if (ro_pmtu !== null && ro_pmtu.ro_nh !== null) mtu = ro_pmtu.ro_nh.nh_mtu;
-  return ip6_calcmtu(ifp, dst, mtu, res, proto);
+  return ip6_calcmtu(ifp, mtu, res);
 }
 
 /** ip6_getpmtu_ctl(fibnum, dst, &mtu): IPV6_PATHMTU's answer. */
@@ -537,7 +525,7 @@ export function ip6_getpmtu_ctl(fibnum: number, dst: in6_addr, mtup: intp): numb
   const nh = fib6_lookup(fibnum, kdst, scope.v, NHR_NONE, 0);
   if (nh === null) return EHOSTUNREACH;
   const res = new pmtu_result();
-  const error = ip6_calcmtu(nh.nh_ifp, dst, nh.nh_mtu, res, 0);
+  const error = ip6_calcmtu(nh.nh_ifp, nh.nh_mtu, res);
   mtup.v = res.mtu;
   return error;
 }
@@ -605,7 +593,6 @@ export function ip6_output(m: mbuf, opt: ip6_pktopts | null, ro: route_in6 | nul
     return ip6_output_body(m, opt, ro, flags, im6o, ifpp, inp, fr);
   } finally {
     fr.exthdrs.clear();
-    fr.np_m = null;
     ip6_output_depth--;
   }
 }
@@ -733,6 +720,7 @@ function ip6_output_body(
         MAKE_CHAIN(fr, exthdrs.ip6e_rthdr, IPPROTO_ROUTING);
         fr.mprev = null;
       }
+      fr.np_m = null;
 
       IP6STAT_INC(ip6s_localout);
 
@@ -898,8 +886,7 @@ function ip6_output_body(
 
         // The path MTU.
         in6_addr_read(buf, ip6 + IP6_OFF_DST, fr.dst0);
-        const np = fr.np_m as mbuf;
-        error = ip6_getpmtu(ro_pmtu, ro !== ro_pmtu, sifp, fr.dst0, fr.pmtu, fibnum, np.m_buf[fr.np_off]);
+        error = ip6_getpmtu(ro_pmtu, ro !== ro_pmtu, sifp, fr.dst0, fr.pmtu, fibnum);
         if (error !== 0) break bad;
         mtu = fr.pmtu.mtu;
         const alwaysfrag = fr.pmtu.alwaysfrag;
