@@ -13,9 +13,9 @@
 // check's copies) is preallocated, one set per nesting level, so that
 // sending allocates nothing but the mbufs extension headers and fragments
 // need.  Departures: no IPsec, no multicast routing, no send tags / TLS /
-// rate limits, no TCP host cache (ip6_calcmtu's tcp_hc_getmtu: the path
-// MTU comes from the route, whose MTU ICMPv6 too-big lowers).
-
+// rate limits, no TCP host cache: ip6_calcmtu's tcp_hc_getmtu is not asked,
+// the path MTU is the route's (ICMPv6 packet too big lowers it on a dynamic
+// host route, as FreeBSD did before the host cache).
 import {
   CSUM_PSEUDO_HDR,
   M_COPYALL,
