@@ -15,11 +15,13 @@
 //
 // Departures from FreeBSD 14: no IPsec, no multicast routing (ip6_mforward),
 // no RSS (NETISR_IPV6_DIRECT), no pfil next-hop tags (M_IP6_NEXTHOP is
-// never set).  ip6_savecontrol is in ip6_output.ts's company (it needs the
-// socket's options), see there.
+// never set); ip6_savecontrol has no SO_TIMESTAMP messages (the kernel has
+// no control messages of its own to add them to yet).
 
-import { M_ASSERTPKTHDR, M_BCAST, M_EXT, M_MCAST, M_PKTHDR, MCLBYTES, MHLEN, MT_DATA, type mbuf } from "../kern/mbuf.ts";
-import { m_freem, m_getcl, m_gethdr } from "../kern/kern_mbuf.ts";
+import { M_ASSERTPKTHDR, M_BCAST, M_EXT, M_MCAST, M_PKTHDR, MCLBYTES, MHLEN, MLEN, MT_CONTROL, MT_DATA, type mbuf } from "../kern/mbuf.ts";
+import { m_freem, m_get, m_getcl, m_gethdr } from "../kern/kern_mbuf.ts";
+import { INP_RECVFLOWID } from "../netinet/in_pcb.ts";
+import type { ip6_inpcb } from "./ip6_output.ts";
 import { m_adj, m_copydata, m_move_pkthdr, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { EEXIST, EHOSTDOWN, EHOSTUNREACH, EINVAL, EMSGSIZE, ENOENT, ENOPROTOOPT, ECONNREFUSED } from "../kern/errno.ts";
@@ -65,6 +67,7 @@ import {
   IP6_FRAG_LEN,
   IP6_HDR_LEN,
   IP6_OFF_DST,
+  IP6_OFF_HLIM,
   IP6_OFF_NXT,
   IP6_OFF_PLEN,
   IP6_OFF_SRC,
@@ -87,7 +90,7 @@ import { in6_clearscope, in6_setscope } from "./scope6.ts";
 import { ND6_IFF_IFDISABLED, ND_IFINFO } from "./nd6.ts";
 import { icmp6_error, icmp6_input } from "./icmp6.ts";
 import { rip6_ctlinput, rip6_input } from "./raw_ip6.ts";
-import { IP6STAT_INC, IP6STAT_INC2, IPPROTO_DONE, IP6S_M2MMAX, M_FASTFWD_OURS, M_LOOP, M_RTALERT_MLD, _net_inet6_ip6, ip6s_badoptions, ip6s_badscope, ip6s_badvers, ip6s_cantforward, ip6s_delivered, ip6s_exthdrtoolong, ip6s_m1, ip6s_m2m, ip6s_mext1, ip6s_mext2m, ip6s_nxthist, ip6s_toomanyhdr, ip6s_tooshort, ip6s_toosmall, ip6s_total, type intp, type ip6proto_ctlinput_t, type ip6proto_input_t, type mbufp } from "./ip6_var.ts";
+import { IP6STAT_INC, IP6STAT_INC2, IPPROTO_DONE, IP6S_M2MMAX, M_FASTFWD_OURS, M_LOOP, M_RTALERT_MLD, _net_inet6_ip6, ip6s_badoptions, ip6s_badscope, ip6s_badvers, ip6s_cantforward, ip6s_delivered, ip6s_exthdrtoolong, ip6s_m1, ip6s_m2m, ip6s_mext1, ip6s_mext2m, ip6s_nxthist, ip6s_toomanyhdr, ip6s_tooshort, ip6s_toosmall, ip6s_total, IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_PKTINFO, IN6P_RFC2292, IN6P_RTHDR, IN6P_TCLASS, IPPROTO_IPV6, IPV6_2292DSTOPTS, IPV6_2292HOPLIMIT, IPV6_2292HOPOPTS, IPV6_2292PKTINFO, IPV6_2292RTHDR, IPV6_DSTOPTS, IPV6_FLOWID, IPV6_FLOWTYPE, IPV6_HOPLIMIT, IPV6_HOPOPTS, IPV6_PKTINFO, IPV6_RTHDR, IPV6_TCLASS, type intp, type ip6proto_ctlinput_t, type ip6proto_input_t, type mbufp } from "./ip6_var.ts";
 import { frag6_destroy, frag6_init, frag6_input } from "./frag6.ts";
 import { dest6_input } from "./dest6.ts";
 import { route6_input } from "./route6.ts";
@@ -790,3 +793,102 @@ export const inet6ctlerrmap: readonly number[] = [
   0, 0, 0, 0, 0, EMSGSIZE, EHOSTDOWN, EHOSTUNREACH, EHOSTUNREACH, EHOSTUNREACH, ECONNREFUSED, ECONNREFUSED, EMSGSIZE, EHOSTUNREACH, 0, 0, 0, 0, EHOSTUNREACH, 0,
   ENOPROTOOPT, ECONNREFUSED,
 ];
+
+// ---------------------------------------------------------------------------
+// ip6_savecontrol: what a socket asked to hear about each packet it
+// receives (RFC 3542 ancillary data, or RFC 2292's when it asked that
+// way), as a chain of control mbufs in FreeBSD's struct cmsghdr layout
+// (amd64: cmsg_len, cmsg_level, cmsg_type, the data 8-byte aligned).
+
+const CMSG_HDRLEN = 16;
+function CMSG_SPACE(n: number): number {
+  return CMSG_HDRLEN + ((n + 7) & ~7);
+}
+
+/** sbcreatecontrol(p, size, type, level): one control message in an mbuf. */
+function sbcreatecontrol6(data: Uint8Array, size: number, type: number, level: number): mbuf | null {
+  const space = CMSG_SPACE(size);
+  if (space > MCLBYTES) return null;
+  const m = space > MLEN ? m_getcl(M_NOWAIT, MT_CONTROL, 0) : m_get(M_NOWAIT, MT_CONTROL);
+  if (m === null) return null;
+  const o = m.m_data;
+  m.m_buf.fill(0, o, o + space);
+  m.m_dv.setUint32(o, CMSG_HDRLEN + size, true);
+  m.m_dv.setInt32(o + 4, level, true);
+  m.m_dv.setInt32(o + 8, type, true);
+  m.m_buf.set(data.subarray(0, size), o + CMSG_HDRLEN);
+  m.m_len = space;
+  return m;
+}
+
+const ctl_buf = new Uint8Array(20);
+const ctl_addr = new in6_addr();
+const ctl_pktinfo = new Uint8Array(20);
+
+function ctl_int(v: number): Uint8Array {
+  ctl_buf[0] = v & 0xff;
+  ctl_buf[1] = (v >>> 8) & 0xff;
+  ctl_buf[2] = (v >>> 16) & 0xff;
+  ctl_buf[3] = (v >>> 24) & 0xff;
+  return ctl_buf;
+}
+
+/**
+ * ip6_savecontrol(inp, m, mp): append to mp.m the control messages the
+ * socket's IN6P_* flags ask for about the IPv6 packet m (headers
+ * contiguous in its first mbuf, as the upper layers leave them).
+ */
+export function ip6_savecontrol(inp: ip6_inpcb, m: mbuf, mp: { m: mbuf | null }): void {
+  let tail: mbuf | null = mp.m;
+  if (tail !== null) while (tail.m_next !== null) tail = tail.m_next;
+  const add = (c: mbuf | null): void => {
+    if (c === null) return;
+    if (tail === null) mp.m = c;
+    else tail.m_next = c;
+    tail = c;
+  };
+  const rfc2292 = (inp.inp_flags & IN6P_RFC2292) !== 0;
+  const ip6 = m.m_data;
+  const buf = m.m_buf;
+
+  if ((inp.inp_flags & IN6P_PKTINFO) !== 0) {
+    // struct in6_pktinfo: the destination without its zone, the interface.
+    in6_addr_read(buf, ip6 + IP6_OFF_DST, ctl_addr);
+    in6_clearscope(ctl_addr);
+    const pi = ctl_pktinfo;
+    in6_addr_write(pi, 0, ctl_addr);
+    const rcvif = m.m_pkthdr.rcvif;
+    pi.set(ctl_int(rcvif !== null ? rcvif.if_index : 0).subarray(0, 4), 16);
+    add(sbcreatecontrol6(pi, 20, rfc2292 ? IPV6_2292PKTINFO : IPV6_PKTINFO, IPPROTO_IPV6));
+  }
+  if ((inp.inp_flags & IN6P_HOPLIMIT) !== 0) add(sbcreatecontrol6(ctl_int(buf[ip6 + IP6_OFF_HLIM]), 4, rfc2292 ? IPV6_2292HOPLIMIT : IPV6_HOPLIMIT, IPPROTO_IPV6));
+  if ((inp.inp_flags & IN6P_TCLASS) !== 0) {
+    const tclass = (m.m_dv.getUint32(ip6) >>> 20) & 0xff;
+    add(sbcreatecontrol6(ctl_int(tclass), 4, IPV6_TCLASS, IPPROTO_IPV6));
+  }
+  // The hop-by-hop header, right after the IPv6 header if there is one.
+  if ((inp.inp_flags & IN6P_HOPOPTS) !== 0 && buf[ip6 + IP6_OFF_NXT] === IPPROTO_HOPOPTS && m.m_len >= IP6_HDR_LEN + 2) {
+    const hbhlen = (buf[ip6 + IP6_HDR_LEN + IP6E_OFF_LEN] + 1) << 3;
+    if (m.m_len >= IP6_HDR_LEN + hbhlen) add(sbcreatecontrol6(buf.subarray(ip6 + IP6_HDR_LEN, ip6 + IP6_HDR_LEN + hbhlen), hbhlen, rfc2292 ? IPV6_2292HOPOPTS : IPV6_HOPOPTS, IPPROTO_IPV6));
+  }
+  // Destination options and routing headers, in the order they came.
+  if ((inp.inp_flags & (IN6P_RTHDR | IN6P_DSTOPTS)) !== 0) {
+    let nxt = buf[ip6 + IP6_OFF_NXT];
+    let off = IP6_HDR_LEN;
+    for (;;) {
+      if (nxt !== IPPROTO_DSTOPTS && nxt !== IPPROTO_ROUTING && nxt !== IPPROTO_HOPOPTS && nxt !== IPPROTO_AH) break;
+      if (off + 2 > m.m_len) break;
+      const e = ip6 + off;
+      const elen = nxt === IPPROTO_AH ? (buf[e + IP6E_OFF_LEN] + 2) << 2 : (buf[e + IP6E_OFF_LEN] + 1) << 3;
+      if (off + elen > m.m_len) break;
+      if (nxt === IPPROTO_DSTOPTS && (inp.inp_flags & IN6P_DSTOPTS) !== 0) add(sbcreatecontrol6(buf.subarray(e, e + elen), elen, rfc2292 ? IPV6_2292DSTOPTS : IPV6_DSTOPTS, IPPROTO_IPV6));
+      if (nxt === IPPROTO_ROUTING && (inp.inp_flags & IN6P_RTHDR) !== 0) add(sbcreatecontrol6(buf.subarray(e, e + elen), elen, rfc2292 ? IPV6_2292RTHDR : IPV6_RTHDR, IPPROTO_IPV6));
+      off += elen;
+      nxt = buf[e + IP6E_OFF_NXT];
+    }
+  }
+  if ((inp.inp_flags2 & INP_RECVFLOWID) !== 0) {
+    add(sbcreatecontrol6(ctl_int(m.m_pkthdr.flowid), 4, IPV6_FLOWID, IPPROTO_IPV6));
+    add(sbcreatecontrol6(ctl_int(m.m_pkthdr.rsstype), 4, IPV6_FLOWTYPE, IPPROTO_IPV6));
+  }
+}

@@ -13,9 +13,9 @@
 // check's copies) is preallocated, one set per nesting level, so that
 // sending allocates nothing but the mbufs extension headers and fragments
 // need.  Departures: no IPsec, no multicast routing, no send tags / TLS /
-// rate limits, no TCP host cache (ip6_calcmtu's tcp_hc_getmtu: the path
-// MTU comes from the route, whose MTU ICMPv6 too-big lowers).
-
+// rate limits, no TCP host cache: ip6_calcmtu's tcp_hc_getmtu is not asked,
+// the path MTU is the route's (ICMPv6 packet too big lowers it on a dynamic
+// host route, as FreeBSD did before the host cache).
 import {
   CSUM_PSEUDO_HDR,
   M_COPYALL,
@@ -319,6 +319,11 @@ export function ip6_fragment(ifp: ifnet, m0: mbuf, hlen: number, nextproto: numb
     in6_ifstat_inc(ifp, ifs6_out_fragcreat);
   }
   return 0;
+}
+
+/** ip6_randomflowlabel (ip6_id.c): a flow label for IN6P_AUTOFLOWLABEL (0 is fine). */
+export function ip6_randomflowlabel(): number {
+  return arc4random() & 0x000fffff;
 }
 
 /** ip6_randomid (ip6_id.c): the identification of a fragmented packet. */
