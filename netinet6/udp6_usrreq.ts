@@ -97,6 +97,7 @@ import {
   inet_ntop6,
   in6_localaddr,
   in6_sin6_2_sin,
+  s6_addr32,
   sockaddr_in6,
 } from "./in6.ts";
 import {
@@ -384,7 +385,14 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
   if ((inp.inp_flags & IN6P_IPV6_V6ONLY) === 0) {
     const hasv4addr = sin6 === null ? (inp.inp_vflag & INP_IPV4) !== 0 : IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr);
     if (hasv4addr) {
-      const sin = sin6 !== null ? in6_sin6_2_sin(sin6) : null;
+      // in6_sin6_2_sin_in_sock: the IPv4 address, into a sockaddr kept
+      // for the purpose (a datagram allocates nothing).
+      let sin: sockaddr_in | null = null;
+      if (sin6 !== null) {
+        sin = send_sin;
+        sin.sin_port = sin6.sin6_port;
+        sin.sin_addr = s6_addr32(sin6.sin6_addr, 3);
+      }
       return udp_send(so, flags_arg | PRUS_IPV6, m, sin, control, td);
     }
   } else if (sin6 !== null && IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr)) {
