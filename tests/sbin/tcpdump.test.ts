@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
+import fc from "fast-check";
 import { needs } from "../helpers/tools.ts";
 import { run_script, split_macs, SHOW_MACS, TWO_JAILS } from "./prog_helpers.ts";
 import { frames6, pcap } from "./pcap6_helpers.ts";
@@ -361,5 +362,30 @@ needs("tcpdump").test("tcpdump -r: the IPv6 decode matches the host's tcpdump li
     const host = spawnSync("tcpdump", [opt, "-r", file], { encoding: "utf8" });
     const ours = await run_script(`tcpdump ${opt} -r ${file}\n`);
     t.deepEqual(lines(ours.out), lines(host.stdout), `tcpdump ${opt}`);
+  }
+});
+
+test("tcpdump -r: mangled and truncated IPv6 frames decode to one line each, never an exception", async (t) => {
+  // fast-check draws the damage: which frame, which bytes, where it is cut.
+  const base = frames6();
+  const frames = fc.sample(
+    fc.record({
+      i: fc.nat({ max: base.length - 1 }),
+      hits: fc.array(fc.record({ at: fc.nat(), v: fc.nat({ max: 255 }) }), { maxLength: 4 }),
+      cut: fc.option(fc.nat(), { nil: null }),
+    }),
+    { numRuns: 400, seed: 6 },
+  ).map(({ i, hits, cut }) => {
+    const f = base[i].slice();
+    for (const h of hits) f[14 + (h.at % (f.length - 14))] = h.v;
+    return cut === null ? f : f.slice(0, Math.max(14, cut % f.length));
+  });
+  const dir = tmpdir();
+  const file = path.join(dir, "mangled.pcap");
+  fs.writeFileSync(file, pcap(frames));
+  for (const opt of ["-n", "-nvv", "-ne"]) {
+    const r = await run_script(`tcpdump ${opt} -r ${file}\n`);
+    t.is(r.status, 0, r.err);
+    t.is(lines(r.out).filter((l) => /^\d\d:/.test(l)).length, frames.length, opt);
   }
 });
