@@ -18,7 +18,7 @@ import { EADDRNOTAVAIL, EEXIST, EHOSTUNREACH, EINVAL, ENETUNREACH, EOPNOTSUPP, E
 import type { ucred } from "../kern/kern_prot.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
-import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_OUT, SYSCTL_PROC } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, SYSCTL_INT, SYSCTL_OUT, SYSCTL_PROC } from "../kern/sysctl.ts";
 import { IFF_LOOPBACK, IFF_UP, ifnet_byindex, type ifnet } from "../net/if.ts";
 import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
 import { NHF_BLACKHOLE, NHF_GATEWAY, NHF_HOST, NHF_REJECT, NHR_NONE, type nhop_object } from "../net/route/nhop.ts";

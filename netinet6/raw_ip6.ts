@@ -14,7 +14,7 @@
 // Departures: no multicast routing (MRT6_*) or SEND hooks; no control
 // messages on receive; jails carry no address restrictions.
 
-import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EOPNOTSUPP, EPROTONOSUPPORT } from "../kern/errno.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { M_COPYALL, M_MCAST, type mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
@@ -23,7 +23,7 @@ import { M_NOWAIT } from "../kern/uma.ts";
 import type { thread } from "../kern/kern_prot.ts";
 import { priv_check_cred, PRIV_NETINET_RAW } from "../kern/kern_priv.ts";
 import { AF_INET6, PF_INET6, SA_FAMILY, SA_LEN, SOCK_RAW, SOL_SOCKET, SO_SETFIB, type sockaddr } from "../kern/socket.ts";
-import { CTLFLAG_RW, SYSCTL_VNET_PCPUSTAT, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.ts";
+import { SYSCTL_VNET_PCPUSTAT } from "../kern/sysctl.ts";
 import {
   PR_ADDR,
   PR_ATOMIC,
@@ -47,11 +47,11 @@ import {
 import { VNET_DEFINE_U64, VNET_I32, VNET_U64_ADD } from "../net/vnet.ts";
 import { V_ifnet, type ifnet } from "../net/if.ts";
 import { IPPROTO_MAX } from "../netinet/in.ts";
-import { INP_BINDANY, INP_IPV6, in_pcballoc, in_pcbfree, sotoinpcb, type inpcb } from "../netinet/in_pcb.ts";
+import { INP_IPV6, in_pcballoc, in_pcbfree, sotoinpcb, type inpcb } from "../netinet/in_pcb.ts";
 import { V_ripcbinfo_pcbinfo, rip_recvspace, rip_sendspace } from "../netinet/raw_ip.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_SRC, IPV6_FLOWINFO_MASK, IPV6_VERSION } from "../netinet/ip6.ts";
 import { ICMP6_OFF_CKSUM, ICMP6_OFF_CODE, ICMP6_OFF_TYPE, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHEADER, ICMP6STAT_INC2, IPPROTO_ICMPV6, icp6s_outhist } from "../netinet/icmp6.ts";
-import { in6ifa_ifwithaddr, V_in6_ifaddrhead } from "./in6.ts";
+import { in6ifa_ifwithaddr } from "./in6.ts";
 import { in6_getpeeraddr, in6_getsockaddr, in6_pcbnotify, in6_pcbpurge_register, in6_rtchange, init_sin6 } from "./in6_pcb.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";

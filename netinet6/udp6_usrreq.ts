@@ -109,7 +109,7 @@ import { in6_cksum } from "./in6_cksum.ts";
 import { icmp6_errmap, icmp6_error } from "./icmp6.ts";
 import { IN6P_IPV6_V6ONLY, IP6STAT_INC, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
-import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
 /** net.inet6.udp6 (in6_proto.c declares the node in FreeBSD). */
 export const _net_inet6_udp6 = SYSCTL_NODE(_net_inet6, IPPROTO_UDP, "udp6", CTLFLAG_RW, null, "UDP6");
@@ -374,7 +374,14 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
   if ((inp.inp_flags & IN6P_IPV6_V6ONLY) === 0) {
     const hasv4addr = sin6 === null ? (inp.inp_vflag & INP_IPV4) !== 0 : IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr);
     if (hasv4addr) {
-      const sin = sin6 !== null ? in6_sin6_2_sin(sin6) : null;
+      // in6_sin6_2_sin_in_sock: the IPv4 address, into a sockaddr kept
+      // for the purpose (a datagram allocates nothing).
+      let sin: sockaddr_in | null = null;
+      if (sin6 !== null) {
+        sin = send_sin;
+        sin.sin_port = sin6.sin6_port;
+        sin.sin_addr = s6_addr32(sin6.sin6_addr, 3);
+      }
       return udp_send(so, flags_arg | PRUS_IPV6, m, sin, control, td);
     }
   } else if (sin6 !== null && IN6_IS_ADDR_V4MAPPED(sin6.sin6_addr)) {

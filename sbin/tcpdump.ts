@@ -1191,12 +1191,12 @@ function icmp6_opt_print(f: tflags, p: Uint8Array, off: number, len: number): st
   const end = Math.min(p.length, off + len);
   let o = off;
   while (o < end) {
-    if (o + 2 > end) return s + " [|ndp opt]";
+    if (o + 2 > end) return s + " [|icmp6]";
     const type = p[o];
     const olen = p[o + 1];
-    if (olen === 0) return s + " [|ndp opt]";
+    if (olen === 0) return s + " [|icmp6]";
     const res = olen * 8;
-    if (o + res > end) return s + " [|ndp opt]";
+    if (o + res > end) return s + " [|icmp6]";
     const dv = new DataView(p.buffer, p.byteOffset + o, res);
     s += `\n\t  ${icmp6_opt_values.get(type) ?? "unknown"} option (${type}), length ${res} (${olen}): `;
     switch (type) {
@@ -1205,7 +1205,7 @@ function icmp6_opt_print(f: tflags, p: Uint8Array, off: number, len: number): st
         s += Array.from(p.subarray(o + 2, o + res), (b) => b.toString(16).padStart(2, "0")).join(":");
         break;
       case 3: {
-        if (res < 32) return s + " [|ndp opt]";
+        if (res < 32) return s + " [|icmp6]";
         const plen = p[o + 2];
         const fl: string[] = [];
         if ((p[o + 3] & 0x80) !== 0) fl.push("onlink");
@@ -1221,14 +1221,12 @@ function icmp6_opt_print(f: tflags, p: Uint8Array, off: number, len: number): st
         s += ` ${dv.getUint32(4)}`;
         break;
       case 25: {
-        s += ` lifetime ${nd_lifetime(dv.getUint32(4))}, addr: `;
-        const addrs: string[] = [];
-        for (let a = 8; a + 16 <= res; a += 16) addrs.push(ip6addr_string(f, p, o + a));
-        s += addrs.join(" ");
+        s += ` lifetime ${nd_lifetime(dv.getUint32(4))},`;
+        for (let a = 8; a + 16 <= res; a += 16) s += ` addr: ${ip6addr_string(f, p, o + a)}`;
         break;
       }
       default:
-        s += hex_print("\n\t    ", p, o + 2, res - 2);
+        s += hex_print("\n\t  ", p, o + 2, res - 2);
         o += res;
         continue;
     }
@@ -1274,12 +1272,14 @@ function mldv2_report_print(f: tflags, p: Uint8Array, len: number): string {
   if (f.vflag === 0) return s;
   let group = 8;
   for (let i = 0; i < ngroups; i++) {
-    if (len < group + 20 || p.length < group + 20) return s + " [invalid number of groups]";
+    if (len < group + 20) return s + ` [invalid number of groups]`;
+    if (p.length < group + 20) return s + " [|icmp6]";
     s += ` [gaddr ${ip6addr_string(f, p, group + 4)} ${mldv2report2str.get(p[group]) ?? "unknown"}`;
     const nsrcs = dv.getUint16(group + 2);
-    if (len < group + 20 + nsrcs * 16 || p.length < group + 20 + nsrcs * 16) return s + " [invalid number of sources]";
+    if (len < group + 20 + nsrcs * 16) return s + ` [invalid number of sources ${nsrcs}]`;
     if (f.vflag === 1) s += `, ${nsrcs} source(s)`;
     else {
+      if (p.length < group + 20 + nsrcs * 16) return s + " [|icmp6]";
       s += " {";
       for (let j = 0; j < nsrcs; j++) s += ` ${ip6addr_string(f, p, group + 20 + j * 16)}`;
       s += " }";
@@ -1320,13 +1320,14 @@ function mldv2_query_print(f: tflags, p: Uint8Array, len: number): string {
 
 /** icmp6_print: p is the ICMPv6 message, ip6 its IPv6 header. */
 function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, fragmented: boolean): string {
-  if (p.length < 4) return " [|icmp6]";
+  if (p.length < 1) return " [|icmp6]";
+  if (p.length < 2) return `ICMP6, ${icmp6_type_values.get(p[0]) ?? `unknown icmp6 type (${p[0]})`} [|icmp6]`;
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
   const type = p[0];
   const code = p[1];
   let s = "";
   if (f.vflag > 0 && !fragmented) {
-    if (p.length >= length) {
+    if (p.length >= length && p.length >= 4) {
       const c = in6_cksum_shouldbe(ip6, 58, p, length, 2);
       if (c.sum !== 0) s += `[bad icmp6 cksum 0x${dv.getUint16(2).toString(16).padStart(4, "0")} -> 0x${c.shouldbe.toString(16).padStart(4, "0")}!] `;
       else s += "[icmp6 sum ok] ";
@@ -1356,7 +1357,7 @@ function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, 
           break;
         case 4: {
           const q = icmp6_quoted(p, 8);
-          if (q === null || p.length < q.ulp + 4) return s + " [|icmp6]";
+          if (q === null || p.length < q.ulp + 4) return s + ", unreachable port [|icmp6]";
           const dport = dv.getUint16(q.ulp + 2);
           const d = ip6addr_string(f, p, q.dst);
           if (q.nh === 6) s += `, unreachable port, ${d} tcp port ${dport}`;
@@ -1369,15 +1370,21 @@ function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, 
       }
       break;
     case 2:
-      s += `, mtu ${p.length >= 8 ? dv.getUint32(4) : 0}`;
+      if (p.length < 8) return s + " [|icmp6]";
+      s += `, mtu ${dv.getUint32(4)}`;
       break;
     case 3:
-      if (code === 0) s += ` for ${qdst()}`;
+      if (code === 0) {
+        if (icmp6_quoted(p, 8) === null) return s + " [|icmp6]";
+        s += ` for ${qdst()}`;
+      }
       else if (code === 1) s += " (reassembly)";
       else s += `, unknown code (${code})`;
       break;
     case 4: {
-      const ptr = p.length >= 8 ? dv.getUint32(4) : 0;
+      // The quoted header must be there.
+      if (p.length < 8 + 40) return s + " [|icmp6]";
+      const ptr = dv.getUint32(4);
       if (code === 0) s += `, erroneous - octet ${ptr}`;
       else if (code === 1) s += `, next header - octet ${ptr}`;
       else if (code === 2) s += `, option - octet ${ptr}`;
@@ -1409,8 +1416,7 @@ function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, 
         const names: string[] = [];
         if ((fl & 0x80) !== 0) names.push("managed");
         if ((fl & 0x40) !== 0) names.push("other stateful");
-        if ((fl & 0x20) !== 0) names.push("Home Agent");
-        if ((fl & 0x08) !== 0) names.push("proxy");
+        if ((fl & 0x20) !== 0) names.push("home agent");
         const pref = ["medium", "high", "rsv", "low"][(fl >> 3) & 3];
         s += `\n\thop limit ${p[4]}, Flags [${names.length > 0 ? names.join(", ") : "none"}], pref ${pref}, router lifetime ${dv.getUint16(6)}s, reachable time ${dv.getUint32(8)}ms, retrans timer ${dv.getUint32(12)}ms`;
         s += icmp6_opt_print(f, p, 16, length - 16);
@@ -1441,6 +1447,7 @@ function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, 
       if (f.vflag > 0) s += icmp6_opt_print(f, p, 40, length - 40);
       break;
     case 143:
+      if (p.length < 8) return s + " [|icmp6]";
       s += mldv2_report_print(f, p, length);
       break;
     default:
@@ -1455,7 +1462,8 @@ function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, 
 /** mld6_print: MLDv1 (and the v1-sized query); tcpdump prints it with no
  *  separator after the type name. */
 function mld6_print(f: tflags, p: Uint8Array): string {
-  if (p.length < 24) return " [|icmp6]";
+  // Too short for the message: nothing more is said of it.
+  if (p.length < 24) return "";
   const mrd = (p[4] << 8) | p[5];
   return `max resp delay: ${mrd} addr: ${ip6addr_string(f, p, 8)}`;
 }
@@ -1465,8 +1473,13 @@ function mld6_print(f: tflags, p: Uint8Array): string {
  *  checks the (mandatory) checksum. */
 function udp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, fragmented: boolean): string {
   const direct = ip6[6] === 17;
-  if (p.length < 8) return (direct ? `${ip6addr_string(f, ip6, 8)} > ${ip6addr_string(f, ip6, 24)}: ` : "") + "[|udp]";
   const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  if (p.length < 4) return (direct ? `${ip6addr_string(f, ip6, 8)} > ${ip6addr_string(f, ip6, 24)}: ` : "") + " [|udp]";
+  if (p.length < 8) {
+    const sp = udpport_string(f, dv.getUint16(0));
+    const dp = udpport_string(f, dv.getUint16(2));
+    return (direct ? `${ip6addr_string(f, ip6, 8)}.${sp} > ${ip6addr_string(f, ip6, 24)}.${dp}: ` : `${sp} > ${dp}: `) + " [|udp]";
+  }
   const sport = dv.getUint16(0);
   const dport = dv.getUint16(2);
   const ulen = dv.getUint16(4);
@@ -1474,13 +1487,18 @@ function udp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, f
     ? `${ip6addr_string(f, ip6, 8)}.${udpport_string(f, sport)} > ${ip6addr_string(f, ip6, 24)}.${udpport_string(f, dport)}: `
     : `${udpport_string(f, sport)} > ${udpport_string(f, dport)}: `;
   if (ulen < 8) return s + `truncated-udplength ${ulen}`;
-  if (ulen > length && !fragmented) return s + `UDP, bad length ${ulen} > ${length}`;
-  if (f.vflag > 0 && !fragmented && p.length >= ulen) {
-    const c = in6_cksum_shouldbe(ip6, 17, p, ulen, 6);
+  // The datagram's length against what the IP payload holds; the checksum
+  // covers what is there.
+  const ulen_d = ulen - 8;
+  let len_d = length - 8;
+  if (ulen_d < len_d) len_d = ulen_d;
+  if (f.vflag > 0 && !fragmented && p.length >= len_d + 8) {
+    const c = in6_cksum_shouldbe(ip6, 17, p, len_d + 8, 6);
     if (c.sum !== 0) s += `[bad udp cksum 0x${dv.getUint16(6).toString(16).padStart(4, "0")} -> 0x${c.shouldbe.toString(16).padStart(4, "0")}!] `;
     else s += "[udp sum ok] ";
   }
-  return s + (f.qflag ? `UDP, length ${ulen - 8}` : `UDP, length ${ulen - 8}`);
+  if (ulen_d > len_d && !fragmented) return s + `UDP, bad length ${ulen_d} > ${len_d}`;
+  return s + `UDP, length ${ulen_d}`;
 }
 
 /** ip6_print: the fixed header, then the chain of extension headers, each
@@ -1492,10 +1510,10 @@ function ip6_print(f: tflags, p: Uint8Array, length: number): string {
   let s = f.eflag ? "" : "IP6 ";
   if (flow >>> 28 !== 6) return s + `version error: ${flow >>> 28} != 6`;
   const payload_len = dv.getUint16(4);
-  let len = payload_len + 40;
+  // The header's length rules what is printed; the capture bounds what
+  // is read.
+  const len = payload_len + 40;
   if (length < len) s += `truncated-ip6 - ${len - length} bytes missing!`;
-  else if (length > len) length = len;
-  len = Math.min(len, length);
   let nh = p[6];
   if (f.vflag > 0) {
     s += "(";
@@ -1515,7 +1533,12 @@ function ip6_print(f: tflags, p: Uint8Array, length: number): string {
         const hlen = (rest[1] + 1) << 3;
         if (rest.length < hlen) return s + " [|" + (nh === 0 ? "hbhopt" : "dstopt") + "]";
         s += nh === 0 ? "HBH " : "DSTOPT ";
-        if (f.vflag > 0) s += ip6_opt_print(rest, 2, hlen - 2) + " ";
+        // The options are walked whether or not they are printed (a
+        // jumbo payload option changes the length): a malformed one ends
+        // the decode.
+        const opts = ip6_opt_print(rest, 2, hlen - 2);
+        if (opts.endsWith("[trunc]")) return s + (f.vflag > 0 ? opts.slice(0, -7) : "") + (nh === 0 ? " [|hbhopt]" : " [|dstopt]");
+        if (f.vflag > 0) s += opts + " ";
         nh = rest[0];
         off += hlen;
         continue;
@@ -1557,6 +1580,8 @@ function ip6_print(f: tflags, p: Uint8Array, length: number): string {
         return s + udp6_print(f, rest, len - off, p, fragmented);
       case 59:
         return s + "no next header";
+      case 2:
+        return s + "[IGMP requires IPv4] (invalid)";
       default: {
         const pn = f.nflag ? undefined : netdb_protonames.get(nh);
         return s + (pn !== undefined ? ` ${pn}` : ` ip-proto-${nh}`) + ` ${len - off}`;

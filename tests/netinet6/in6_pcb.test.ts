@@ -62,7 +62,7 @@ for (const build of BOTH) {
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 
-  test.serial(`${build}: lookups: the socket bound to the destination before the one on ::; connected before bound`, async (t) => {
+  test.serial(`${build}: lookups: the socket bound to the destination before the one on ::; a connected socket hears its peer`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
     const wild = sock(k, p);
@@ -76,10 +76,19 @@ for (const build of BOTH) {
     k.kern_advance_ns(10_000_000);
     t.is(k.sys_recvfrom(p, exact, 10, 0).error, 0, "the exact binding wins");
     t.is(k.sys_recvfrom(p, wild, 10, 0).error, k.EAGAIN);
+    // SO_REUSEADDR alone does not share an exact binding.
+    const again = sock(k, p);
+    t.is(k.sys_setsockopt(p, again, k.SOL_SOCKET, k.SO_REUSEADDR, 1), 0);
+    t.is(k.sys_bind(p, again, sin6(k, "::1", 5000)), k.EADDRINUSE, "::1.5000 is exactly bound");
     // A socket connected to the sender wins over both.
     const conn = sock(k, p);
-    t.is(k.sys_setsockopt(p, conn, k.SOL_SOCKET, k.SO_REUSEADDR, 1), 0);
-    t.is(k.sys_bind(p, conn, sin6(k, "::1", 5000)), k.EADDRINUSE, "::1.5000 is exactly bound");
+    t.is(k.sys_bind(p, conn, sin6(k, "::1", 5002)), 0);
+    t.is(k.sys_connect(p, conn, sin6(k, "::1", 6000)), 0);
+    const wild2 = sock(k, p);
+    t.is(k.sys_bind(p, wild2, sin6(k, "::", 5002)), k.EADDRINUSE);
+    t.is(k.sys_sendto(p, tx, bytes("b"), 0, sin6(k, "::1", 5002)).error, 0);
+    k.kern_advance_ns(10_000_000);
+    t.is(k.sys_recvfrom(p, conn, 10, 0).error, 0, "the connected socket hears its peer");
     k.proc_exit(p);
     k.kern_advance_ns(10_000_000);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import test from "ava";
+import fc from "fast-check";
 import { needs } from "../helpers/tools.ts";
 import { run_script, split_macs, SHOW_MACS, TWO_JAILS } from "./prog_helpers.ts";
 import { frames6, pcap } from "./pcap6_helpers.ts";
@@ -362,4 +363,79 @@ needs("tcpdump").test("tcpdump -r: the IPv6 decode matches the host's tcpdump li
     const ours = await run_script(`tcpdump ${opt} -r ${file}\n`);
     t.deepEqual(lines(ours.out), lines(host.stdout), `tcpdump ${opt}`);
   }
+});
+
+test("tcpdump -r: mangled and truncated IPv6 frames decode to one line each, never an exception", async (t) => {
+  // fast-check draws the damage: which frame, which bytes, where it is cut.
+  const base = frames6();
+  const frames = fc.sample(
+    fc.record({
+      i: fc.nat({ max: base.length - 1 }),
+      hits: fc.array(fc.record({ at: fc.nat(), v: fc.nat({ max: 255 }) }), { maxLength: 4 }),
+      cut: fc.option(fc.nat(), { nil: null }),
+    }),
+    { numRuns: 400, seed: 6 },
+  ).map(({ i, hits, cut }) => {
+    const f = base[i].slice();
+    for (const h of hits) f[14 + (h.at % (f.length - 14))] = h.v;
+    return cut === null ? f : f.slice(0, Math.max(14, cut % f.length));
+  });
+  const dir = tmpdir();
+  const file = path.join(dir, "mangled.pcap");
+  fs.writeFileSync(file, pcap(frames));
+  for (const opt of ["-n", "-nvv", "-ne"]) {
+    const r = await run_script(`tcpdump ${opt} -r ${file}\n`);
+    t.is(r.status, 0, r.err);
+    t.is(lines(r.out).filter((l) => /^\d\d:/.test(l)).length, frames.length, opt);
+  }
+});
+
+const TWO_JAILS6 = `jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a inet6 2001:db8::1/64 up
+jexec b ifconfig epair0b inet6 2001:db8::2/64 up
+sleep 3
+`;
+
+test("tcpdump on an epair: ND and an ICMPv6 echo between two jails, live and from the savefile it wrote", async (t) => {
+  const dir = tmpdir();
+  const r = await run_script(
+    TWO_JAILS6 +
+      `jexec b tcpdump -n -i epair0b -w ${dir}/cap6.pcap -c 4 host 2001:db8::1 &
+sleep 1
+jexec a ping -6 -c 1 2001:db8::2 >/dev/null
+wait
+jexec b tcpdump -n -r ${dir}/cap6.pcap
+jail -r a b
+`,
+  );
+  t.deepEqual(lines(noid(r.out)), [
+    "22:13:24.000000 IP6 2001:db8::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, who has 2001:db8::2, length 32",
+    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, neighbor advertisement, tgt is 2001:db8::2, length 32",
+    "22:13:24.000000 IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id ID, seq 0, length 64",
+    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, echo reply, id ID, seq 0, length 64",
+    "a: removed",
+    "b: removed",
+    "",
+  ]);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+needs("tshark").test("tcpdump -w of IPv6 traffic: tshark decodes it and finds every ICMPv6 checksum good", async (t) => {
+  const dir = tmpdir();
+  await run_script(
+    TWO_JAILS6 +
+      `jexec b tcpdump -n -i epair0b -w ${dir}/cap6.pcap -c 4 host 2001:db8::1 &
+sleep 1
+jexec a ping -6 -c 1 2001:db8::2 >/dev/null
+wait
+jail -r a b
+`,
+  );
+  const ts = spawnSync("tshark", ["-r", path.join(dir, "cap6.pcap"), "-o", "icmpv6.checksum:TRUE", "-T", "fields", "-e", "frame.protocols", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status"], { encoding: "utf8" });
+  t.is(ts.status, 0, ts.stderr);
+  t.deepEqual(lines(ts.stdout.trim()), ["eth:ethertype:ipv6:icmpv6\t135\t1", "eth:ethertype:ipv6:icmpv6\t136\t1", "eth:ethertype:ipv6:icmpv6:data\t128\t1", "eth:ethertype:ipv6:icmpv6:data\t129\t1"]);
 });
