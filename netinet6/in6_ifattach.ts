@@ -7,6 +7,8 @@
 
 import { allprison, prison0 } from "../kern/kern_jail.ts";
 import { md5 } from "../kern/md5.ts";
+import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
+import { _net_inet6_ip6 } from "./ip6_var.ts";
 import { log, printf } from "../kern/subr_prf.ts";
 import { curvnet, VNET_DEFINE_INT, VNET_I32, VNET_I32_SET } from "../net/vnet.ts";
 import { IFF_LOOPBACK, IFF_MULTICAST, V_ifnet, ifioctl_cred, type ifnet } from "../net/if.ts";
@@ -34,6 +36,16 @@ export const ip6_auto_linklocal = VNET_DEFINE_INT("ip6_auto_linklocal", 1);
 export function V_ip6_auto_linklocal(): number {
   return VNET_I32(ip6_auto_linklocal);
 }
+// in6_proto.c's declaration, here beside the variable (IPV6CTL_AUTO_LINKLOCAL is 35).
+SYSCTL_INT(
+  _net_inet6_ip6,
+  35,
+  "auto_linklocal",
+  CTLFLAG_VNET | CTLFLAG_RW,
+  ip6_auto_linklocal,
+  0,
+  "Default value of per-interface flag for automatically adding an IPv6 link-local address to interfaces when attached",
+);
 
 // The EUI-64 bits of an interface identifier's first byte (s6_addr[8]).
 const EUI64_GBIT = 0x01;
