@@ -224,3 +224,4 @@ test.serial("vimage: an epair moved into a jail leaves its addresses behind and 
   k.kern_advance_ns(3e9);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
