@@ -12,8 +12,12 @@ import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
 import { NET_RT_DUMP, RTD_ADDRS, RTD_EXPIRE, RTD_FLAGS, RTD_INDEX, RTD_MTU, RTD_NHIDX, RTD_REFCNT, RTD_SA, RTD_WEIGHT, RTM_HDR_LEN, rt_msg_sa_decode } from "../net/rtsock.ts";
-import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK } from "../net/route.ts";
+import { in6_addr, inet_ntop6 } from "../netinet6/in6.ts";
 import type { sockaddr } from "../kern/socket.ts";
+
+/** struct sockaddr_in6, as the routing messages carry it. */
+type rt_sin6 = Extract<sockaddr, { sin6_addr: unknown }>;
 import { CTL_NET } from "../kern/sysctl.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
@@ -23,7 +27,7 @@ import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPO
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
-import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
+import { RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE, type rt_dump_entry } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
@@ -867,14 +871,14 @@ function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusi
 }
 
 /** getnameinfo(NI_NUMERICHOST) of an IPv6 sockaddr: the address, and "%zone" for a scoped one. */
-function numeric6(sa: sockaddr_in6, ifmap: Map<number, string>): string {
-  let s = inet_ntop6(sa.sin6_addr);
-  if (sa.sin6_scope_id !== 0) s += `%${ifmap.get(sa.sin6_scope_id) ?? String(sa.sin6_scope_id)}`;
+function numeric6(addr: in6_addr, scope_id: number, ifmap: Map<number, string>): string {
+  let s = inet_ntop6(addr);
+  if (scope_id !== 0) s += `%${ifmap.get(scope_id) ?? String(scope_id)}`;
   return s;
 }
 
 /** Mask to length, as netname6 counts it (an illegal mask is reported and counted as far as it goes). */
-function masklen6(mask: sockaddr_in6, ctx_err: (msg: string) => void): number {
+function masklen6(mask: rt_sin6, ctx_err: (msg: string) => void): number {
   let len = 0;
   let illegal = false;
   for (const b of mask.sin6_addr.s6_addr) {
@@ -888,20 +892,20 @@ function masklen6(mask: sockaddr_in6, ctx_err: (msg: string) => void): number {
 }
 
 /** netname6: "default", or the address (masked) and "/len". */
-function netname6(sa: sockaddr_in6, mask: sockaddr_in6 | null, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
+function netname6(sa: rt_sin6, mask: rt_sin6 | null, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
   let masklen = 128;
-  let a = sa;
+  let a = sa.sin6_addr;
   if (mask !== null) {
     masklen = masklen6(mask, ctx_err);
-    const c = new sockaddr_in6(sa.sin6_addr, 0, sa.sin6_scope_id);
-    for (let i = 0; i < 16; i++) c.sin6_addr.s6_addr[i] &= mask.sin6_addr.s6_addr[i];
+    const c = new in6_addr();
+    for (let i = 0; i < 16; i++) c.s6_addr[i] = a.s6_addr[i] & mask.sin6_addr.s6_addr[i];
     a = c;
   }
   let zero = true;
-  for (const b of a.sin6_addr.s6_addr) if (b !== 0) zero = false;
+  for (const b of a.s6_addr) if (b !== 0) zero = false;
   if (masklen === 0 && zero) return "default";
   // No resolver: getnameinfo gives the numeric form, which gets the length.
-  return `${numeric6(a, ifmap)}/${masklen}`;
+  return `${numeric6(a, sa.sin6_scope_id, ifmap)}/${masklen}`;
 }
 
 /** fmt_sockaddr: a destination or gateway as the routing table shows it. */
@@ -913,7 +917,7 @@ function fmt_sockaddr(sa: sockaddr | null, mask: sockaddr | null, flags: number,
     return netname4(sa.sin_addr, 0, f.numeric_addr);
   }
   if ("sin6_addr" in sa) {
-    if ((flags & RTF_HOST) !== 0) return numeric6(sa, ifmap);
+    if ((flags & RTF_HOST) !== 0) return numeric6(sa.sin6_addr, sa.sin6_scope_id, ifmap);
     return netname6(sa, mask !== null && "sin6_addr" in mask ? mask : null, ifmap, ctx_err);
   }
   if ("sdl_index" in sa) return link_name(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr);
