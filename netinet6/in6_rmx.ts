@@ -25,7 +25,7 @@ import { nd_ifinfo } from "./nd6.ts";
  * advertised, else the interface's maximum for IPv6, each only when below
  * the interface MTU.
  */
-export function IN6_LINKMTU(ifp: ifnet): number {
+function IN6_LINKMTU(ifp: ifnet): number {
   const ext = in6_ifextra_get(ifp);
   const nd = ext !== null ? ext.nd_ifinfo : null;
   if (nd instanceof nd_ifinfo) {
@@ -33,6 +33,11 @@ export function IN6_LINKMTU(ifp: ifnet): number {
     if (nd.maxmtu !== 0 && nd.maxmtu < ifp.if_mtu) return nd.maxmtu;
   }
   return ifp.if_mtu;
+}
+
+/** The link MTU of ifp for IPv6 (rt_updatemtu's per-family MTU). */
+export function rib6_linkmtu(ifp: ifnet): number {
+  return IN6_LINKMTU(ifp);
 }
 
 /** rib6_set_nh_pfxflags: host (no mask), default (::/0) or a plain prefix. */
