@@ -160,3 +160,39 @@ jail -r a b
     ].join("\n"),
   );
 });
+
+test("route -n monitor prints what the routing socket hears until interrupted", async (t) => {
+  const r = await run_script(
+    `ifconfig lo0 inet 127.0.0.1/8 up
+ifconfig epair create >/dev/null
+ifconfig epair0a inet 10.0.0.1/24 up
+route -n monitor &
+route add -net 192.168.7.0/24 10.0.0.2 >/dev/null
+route delete -net 192.168.7.0/24 >/dev/null
+kill -INT $!
+wait
+echo "done $?"
+`,
+  );
+  t.is(r.err, "");
+  // The wall clock's date varies with the seed's boot time: compare without it.
+  t.is(
+    r.out.replace(/ on .*\n/g, " on DATE\n"),
+    [
+      "",
+      "got message of size 200 on DATE",
+      "RTM_ADD: Add Route: len 200, pid: 105, seq 1, errno 0, flags:<UP,GATEWAY,DONE,STATIC>",
+      "locks:  inits: ",
+      "sockaddrs: <DST,GATEWAY,NETMASK>",
+      " 192.168.7.0 10.0.0.2 255.255.255.0",
+      "",
+      "got message of size 200 on DATE",
+      "RTM_DELETE: Delete Route: len 200, pid: 106, seq 1, errno 0, flags:<GATEWAY,DONE,STATIC>",
+      "locks:  inits: ",
+      "sockaddrs: <DST,GATEWAY,NETMASK>",
+      " 192.168.7.0 10.0.0.2 255.255.255.0",
+      "done 0",
+      "",
+    ].join("\n"),
+  );
+});
