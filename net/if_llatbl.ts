@@ -32,7 +32,8 @@ import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts
 import { SI_ORDER_FIRST, SI_SUB_INIT_IF } from "../kern/kernel.ts";
 import { RTF_ANNOUNCE, RTM_ADD, RTM_DELETE, RTAX_DST, RTAX_GATEWAY, rt_addrinfo } from "./route.ts";
 import { rt_msghdr } from "./rtsock.ts";
-import type { in6_addr } from "../netinet6/in6.ts";
+import type { in6_addr } from "../netinet6/in6_var.ts";
+
 
 /** An entry's L3 address: IPv4 (host order) or IPv6 (zone embedded). */
 export type lle_l3addr = number | in6_addr;

@@ -21,8 +21,7 @@ import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook,
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
 import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr, ifatoia } from "../netinet/in.ts";
-import { IN6_ARE_ADDR_EQUAL } from "../netinet6/in6.ts";
-import { rib6_linkmtu } from "../netinet6/in6_rmx.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_LINKMTU } from "../netinet6/in6_var.ts";
 import { rt_missmsg_fib, rtsock_addrmsg, rtsock_routemsg, rtsock_routemsg_info } from "./rtsock.ts";
 import { rib_walktree } from "./radix.ts";
 import { NHF_DEFAULT, NHR_NONE, type nhop_object } from "./route/nhop.ts";
@@ -408,7 +407,7 @@ export function rt_updatemtu(ifp: ifnet): void {
     const rnh = rt_tables_get_rnh(j, AF_INET);
     if (rnh !== null) nhops_update_ifmtu(rnh, ifp, ifp.if_mtu);
     const rnh6 = rt_tables_get_rnh(j, AF_INET6);
-    if (rnh6 !== null) nhops_update_ifmtu(rnh6, ifp, rib6_linkmtu(ifp));
+    if (rnh6 !== null) nhops_update_ifmtu(rnh6, ifp, IN6_LINKMTU(ifp));
   }
 }
 

@@ -34,8 +34,9 @@ import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.t
 import type { rtentry } from "./route/route_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
 export class rt_msghdr {

@@ -73,7 +73,8 @@ import {
 } from "../net/if_llatbl.ts";
 import { fib4_lookup, in_detachhead, in_ifadown, in_inithead } from "./in_fib.ts";
 import { ARPSTAT_ADD, arprequest, dropped } from "./if_ether.ts";
-import { in6_ifaddr, type sockaddr_in6 } from "../netinet6/in6.ts";
+import { in6_ifaddr, type sockaddr_in6 } from "../netinet6/in6_var.ts";
+
 
 // sys/syslog.h
 const LOG_INFO = 6;

@@ -59,7 +59,9 @@ import { ipsendredirects } from "./ip_input.ts";
 // What FreeBSD keeps on ip_tryforward's stack.
 const ro = route_in_alloc();
 const dst: sockaddr_in = ro.ro_dst;
-const mfrag = new ip_mfrag();
+// Made on first use: ip_output.ts may still be loading when this module runs
+// (the IPv4 modules import each other in a ring, entered from either side).
+let mfrag_store: ip_mfrag | null = null;
 /** ip_redir_alloc's out parameter: the gateway to redirect to. */
 let redir_newgw = 0;
 
@@ -253,6 +255,7 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     return null;
   } else {
     m.m_pkthdr.csum_flags |= CSUM_IP;
+    const mfrag = mfrag_store ?? (mfrag_store = new ip_mfrag());
     mfrag.m = m;
     const ferr = ip_fragment(mfrag, nh.nh_mtu, ifp.if_hwassist);
     let mm: mbuf | null = mfrag.m;

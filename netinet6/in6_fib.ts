@@ -16,7 +16,8 @@ import { NHF_DEFAULT, NHR_NODEFAULT, NHR_REF, nhop_select, type nhop_object } fr
 import type { route_nhop_data } from "../net/route/route_ctl.ts";
 import { V_rt_numfibs, rt_tables_get_rnh } from "../net/route/route_tables.ts";
 import type { rib_head, rtentry } from "../net/route/route_var.ts";
-import type { in6_addr } from "./in6.ts";
+import type { in6_addr } from "./in6_var.ts";
+
 
 /**
  * The table's match for dst with the zone embedded (the radix lookup of

@@ -17,28 +17,9 @@ import { nhop_get_type, nhop_set_pxtype_flag, nhop_set_type } from "../net/route
 import { RIB_NOTIFY_IMMEDIATE, rib_subscribe_internal, type rib_subscription_cb_t } from "../net/route/route_ctl.ts";
 import { rt_table_destroy, rt_table_init } from "../net/route/route_tables.ts";
 import type { rib_head } from "../net/route/route_var.ts";
-import { IN6_IS_ADDR_UNSPECIFIED, in6_ifextra_get } from "./in6.ts";
-import { nd_ifinfo } from "./nd6.ts";
 
-/**
- * IN6_LINKMTU(ifp): the MTU IPv6 uses on ifp: the link MTU a router
- * advertised, else the interface's maximum for IPv6, each only when below
- * the interface MTU.
- */
-function IN6_LINKMTU(ifp: ifnet): number {
-  const ext = in6_ifextra_get(ifp);
-  const nd = ext !== null ? ext.nd_ifinfo : null;
-  if (nd instanceof nd_ifinfo) {
-    if (nd.linkmtu !== 0 && nd.linkmtu < ifp.if_mtu) return nd.linkmtu;
-    if (nd.maxmtu !== 0 && nd.maxmtu < ifp.if_mtu) return nd.maxmtu;
-  }
-  return ifp.if_mtu;
-}
+import { IN6_IS_ADDR_UNSPECIFIED, in6_ifextra_get, IN6_LINKMTU } from "./in6_var.ts";
 
-/** The link MTU of ifp for IPv6 (rt_updatemtu's per-family MTU). */
-export function rib6_linkmtu(ifp: ifnet): number {
-  return IN6_LINKMTU(ifp);
-}
 
 /** rib6_set_nh_pfxflags: host (no mask), default (::/0) or a plain prefix. */
 function rib6_set_nh_pfxflags(_fibnum: number, _addr: sockaddr, mask: sockaddr | null, nh: nhop_object): number {

@@ -44,8 +44,9 @@ import {
 } from "../net/rtsock.ts";
 import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
 import type { uproc } from "./libc.ts";
-import { sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { sysctl } from "./libc_sysctl.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct if_data: what an interface's entry carries in ifa_data (an
  *  address's entry has only the packet and byte counts). */

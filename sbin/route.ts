@@ -12,7 +12,7 @@ import { sys_close, sys_getfib, sys_jail_attach_proc, sys_route, sys_route_recv,
 import { sys_clock_gettime, CLOCK_REALTIME } from "../kern/kern_time.ts";
 import { sys_sigaction, SIGINT } from "../kern/kern_sig.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in } from "../netinet/in.ts";
-import { in6_addr, inet_ntop6, inet_pton6, sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { NET_RT_DUMP, RTD_ADDRS, RTD_FLAGS, RTD_SA, RTM_HDR_LEN, rt_msg_sa_decode, rt_msghdr } from "../net/rtsock.ts";
@@ -67,6 +67,7 @@ import {
 import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { gethostbyname4, hostname4 } from "./netdb.ts";
+import { in6_addr, inet_ntop6, inet_pton6, sockaddr_in6 } from "../netinet6/in6_var.ts";
 import { jail_getid } from "./libjail.ts";
 
 const EX_USAGE = 64;

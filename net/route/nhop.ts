@@ -13,10 +13,11 @@ import type { sockaddr } from "../../kern/socket.ts";
 import type { ifaddr, ifnet } from "../if.ts";
 import type { vnet } from "../vnet.ts";
 import { sockaddr_in } from "../../netinet/in.ts";
-import { sockaddr_in6 } from "../../netinet6/in6.ts";
+
 import { AF_UNSPEC } from "../../kern/socket.ts";
 import { RTF_PINNED, RTSTAT_INC, rts_nh_idx_alloc_failure, sa_equal } from "../route.ts";
 import type { rib_head } from "./route_var.ts";
+import { sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 // Consumer-visible nexthop flags.
 export const NHF_MULTIPATH = 0x0008;

@@ -14,7 +14,7 @@ import { IFF_LOOPBACK, ifnet_byindex, type ifaddr, type ifnet } from "../if.ts";
 import { sockaddr_dl } from "../if_dl.ts";
 import { curvnet, vnet0, type vnet } from "../vnet.ts";
 import { in_ifaddr } from "../../netinet/in.ts";
-import { in6_addr_copy, in6_ifaddr, in6addr_loopback, sockaddr_in6 } from "../../netinet6/in6.ts";
+
 import {
   RTAX_DST,
   RTAX_GATEWAY,
@@ -48,6 +48,7 @@ import {
 } from "./nhop.ts";
 import { RT_CHANGE_RTFLAGS_MASK, RT_SET_RTFLAGS_MASK, type rib_head } from "./route_var.ts";
 import { rt_loif, rt_tables_get_rnh } from "./route_tables.ts";
+import { in6_addr_copy, in6_ifaddr, in6addr_loopback, sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 // sys/syslog.h
 const LOG_DEBUG = 7;

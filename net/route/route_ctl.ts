@@ -22,7 +22,7 @@ import { EADDRINUSE, EAFNOSUPPORT, EAGAIN, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, E
 import { AF_LINK, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
 import { panic } from "../../kern/subr_prf.ts";
 import { rib4_addaddr, rib4_lookup, rib6_addaddr, rib6_lookup, rib_deladdr_rt, rib_walktree, rt6_words, rt_mask2plen, rt_masks } from "../radix.ts";
-import { in6_mask2len } from "../../netinet6/in6.ts";
+
 import {
   NHF_GATEWAY,
   NH_IS_PINNED,
@@ -56,6 +56,7 @@ import { rt_alloc, rt_free } from "./route_rtentry.ts";
 import { tmproutes_update } from "./route_temporal.ts";
 import { V_rt_numfibs, rt_tables_get_rnh } from "./route_tables.ts";
 import { RIB_MAX_RETRIES, type rib_head, type rtentry } from "./route_var.ts";
+import { in6_mask2len } from "../../netinet6/in6_var.ts";
 
 /** struct rib_cmd_info: what a change did. */
 export class rib_cmd_info {

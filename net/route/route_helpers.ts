@@ -5,7 +5,7 @@ import { AF_MAX, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
 import { sockaddr_in } from "../../netinet/in.ts";
 import { fib4_lookup } from "../../netinet/in_fib.ts";
 import { rib4_matchaddr, rib6_matchaddr, rib_walktree, rt6_words } from "../radix.ts";
-import { IN6_IS_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, s6_addr16, s6_addr16_set, sockaddr_in6 } from "../../netinet6/in6.ts";
+
 import { fib6_lookup } from "../../netinet6/in6_fib.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTA_DST, RTA_GATEWAY, RTA_NETMASK, RTV_MTU, RT_LINK_IS_UP, sa_family, type rib_filter_f_t, type rt_addrinfo } from "../route.ts";
 import type { nhop_object } from "./nhop.ts";
@@ -14,6 +14,7 @@ import { rib_walk_del } from "./route_ctl.ts";
 import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route_rtentry.ts";
 import { V_rt_numfibs, rt_tables_get_rnh } from "./route_tables.ts";
 import type { rtentry } from "./route_var.ts";
+import { IN6_IS_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, s6_addr16, s6_addr16_set, sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 /** rib_walk: call f for every entry of (fibnum, family). */
 export function rib_walk(fibnum: number, family: number, f: (rt: rtentry, arg: unknown) => number, arg: unknown): void {

@@ -2,12 +2,13 @@
 
 import { AF_INET, AF_INET6, type sockaddr } from "../../kern/socket.ts";
 import { rt6_bytes, rt6_wmask, rt6_words, rt_mask2plen, rt_masks } from "../radix.ts";
-import { IN6_IS_SCOPE_LINKLOCAL, in6_addr, in6_mask2len, in6_prefixlen2mask, s6_addr16, s6_addr16_set } from "../../netinet6/in6.ts";
+
 import { RTF_HOST, RTF_UP } from "../route.ts";
 import type { nhop_object } from "./nhop.ts";
 import { nhop_free_any } from "./nhop_ctl.ts";
 import type { route_nhop_data } from "./route_ctl.ts";
 import { rtentry, type rib_head } from "./route_var.ts";
+import { IN6_IS_SCOPE_LINKLOCAL, in6_addr, in6_mask2len, in6_prefixlen2mask, s6_addr16, s6_addr16_set } from "../../netinet6/in6_var.ts";
 
 /**
  * rt_alloc(rnh, dst, netmask, nh): an entry for dst/netmask (a host entry

@@ -3,8 +3,9 @@
 // in6_control), and rib_action requests for IPv6 prefixes.
 import { loadKernelUnbooted, type BuildName, type Kernel } from "../helpers/builds.ts";
 import type { ifnet } from "../../net/if.ts";
-import type { in6_ifaddr, sockaddr_in6 } from "../../netinet6/in6.ts";
+
 import type { vnet } from "../../net/vnet.ts";
+import type { in6_ifaddr, sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 export type { ifnet, in6_ifaddr, sockaddr_in6 };
 
