@@ -32,10 +32,10 @@ import { rib_lookup_info } from "./route/route_helpers.ts";
 import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route/route_rtentry.ts";
 import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
-import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
+import { VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
 
-import { sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
+import { ip6_use_defzone, sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
@@ -116,17 +116,6 @@ function sin6_deembed(sa: sockaddr_in6): sockaddr_in6 {
   // Only scoped addresses have a zone to recover.
   if (IN6_IS_SCOPE_EMBED(s.sin6_addr) && sa6_recoverscope(s) !== 0) return sin6_copy(sa);
   return s;
-}
-
-/**
- * V_ip6_use_defzone (net.inet6.ip6.use_defaultzone, in6_proto.c's): may a
- * link-local address without a zone take the default one?  The inet6
- * domain hands its knob over with rtsock_set_ip6_use_defzone; FreeBSD's
- * default is 0.
- */
-let ip6_use_defzone: () => number = () => 0;
-export function rtsock_set_ip6_use_defzone(f: () => number): void {
-  ip6_use_defzone = f;
 }
 
 /** SA_SIZE's length of a sockaddr for rtm_msglen bookkeeping. */
@@ -321,7 +310,7 @@ function rt_xaddrs(rtm: rt_msghdr, rtinfo: rt_addrinfo): number {
     if (len === 0) return 0;
     // The kernel keeps IPv6 zones embedded: sin6_scope_id goes into the address.
     // (sa6_embedscope changes scoped addresses only.)
-    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, ip6_use_defzone());
+    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, VNET_I32(ip6_use_defzone));
     rtinfo.rti_info[i] = sa;
   }
   return 0;
