@@ -23,7 +23,7 @@ import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
-import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
+import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_DELMADDR, RTM_IEEE80211, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_NEWMADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
@@ -125,6 +125,25 @@ function SA_SIZE(sa: sockaddr): number {
 }
 /** sizeof(struct rt_msghdr) on LP64. */
 const RT_MSGHDR_SIZE = 152;
+
+/** The header a message of this type has (rtsock_msg_mbuf's len by type, LP64). */
+function rtm_hdr_size(type: number): number {
+  switch (type) {
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+      return 20; // struct ifa_msghdr
+    case RTM_NEWMADDR:
+    case RTM_DELMADDR:
+      return 16; // struct ifma_msghdr
+    case RTM_IFINFO:
+      return 168; // struct if_msghdr
+    case RTM_IFANNOUNCE:
+    case RTM_IEEE80211:
+      return 24; // struct if_announcemsghdr
+    default:
+      return RT_MSGHDR_SIZE;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Listeners (the route_cb counts and raw_input of rtsock.c).
@@ -451,7 +470,7 @@ function rt_getmetrics(rt: rtentry, nh: nhop_object, out: rt_metrics): void {
 /** update_rtm_from_info: the message carries info's addresses now. */
 function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
   let addrs = 0;
-  let len = RT_MSGHDR_SIZE;
+  let len = rtm_hdr_size(rtm.rtm_type);
   for (let i = 0; i < RTAX_MAX; i++) {
     const sa = info.rti_info[i];
     rtm.rtm_sa[i] = sa !== null && "sin6_addr" in sa ? sin6_deembed(sa) : sa_copy(sa);
