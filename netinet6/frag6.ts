@@ -78,10 +78,6 @@ import {
   IP6STAT_ADD,
   IP6STAT_INC,
   IPPROTO_DONE,
-  IPV6CTL_MAXFRAGBUCKETSIZE,
-  IPV6CTL_MAXFRAGPACKETS,
-  IPV6CTL_MAXFRAGS,
-  IPV6CTL_MAXFRAGSPERPACKET,
   IPV6_FRAGTTL,
   M_FRAGMENTED,
   _net_inet6_ip6,
@@ -95,6 +91,7 @@ import {
   type intp,
   type mbufp,
 } from "./ip6_var.ts";
+import { IPV6CTL_MAXFRAGBUCKETSIZE, IPV6CTL_MAXFRAGPACKETS, IPV6CTL_MAXFRAGS, IPV6CTL_MAXFRAGSPERPACKET } from "./ip6_standin.ts";
 import { ip6_get_prevhdr, ip6_ifwithaddr } from "./ip6_input.ts";
 
 const IP6REASS_NHASH_LOG2 = 10;

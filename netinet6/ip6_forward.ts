@@ -67,15 +67,15 @@ import {
   CSUM_DELAY_DATA_IPV6,
   IP6STAT_INC,
   M_FASTFWD_OURS,
-  ip6_sendredirects,
   ip6s_badscope,
   ip6s_cantforward,
   ip6s_forward,
   ip6s_noroute,
   ip6s_redirectsent,
 } from "./ip6_var.ts";
+import { IN6_LINKMTU, ip6_sendredirects } from "./ip6_standin.ts";
 import { V_inet6_pfil_head, ip6_localip } from "./ip6_input.ts";
-import { IN6_LINKMTU, nh_gw6 } from "./ip6_output.ts";
+import { nh_gw6 } from "./ip6_output.ts";
 
 /**
  * in6_get_unicast_scopeid(in6, ifp) (scope6.c): the zone of a unicast

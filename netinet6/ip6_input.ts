@@ -115,15 +115,11 @@ import {
   IP6STAT_INC,
   IP6STAT_INC2,
   IPPROTO_DONE,
-  IPV6CTL_INTRQMAXLEN,
   IP6S_M2MMAX,
   M_FASTFWD_OURS,
   M_LOOP,
   M_RTALERT_MLD,
   _net_inet6_ip6,
-  ip6_forwarding,
-  ip6_hdrnestlimit,
-  ip6_sendredirects,
   ip6s_badoptions,
   ip6s_badscope,
   ip6s_badvers,
@@ -165,6 +161,7 @@ import {
   type ip6proto_input_t,
   type mbufp,
 } from "./ip6_var.ts";
+import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./ip6_standin.ts";
 import { frag6_destroy, frag6_init, frag6_input } from "./frag6.ts";
 import { dest6_input } from "./dest6.ts";
 import { route6_input } from "./route6.ts";

@@ -113,7 +113,6 @@ import {
   IPV6_UNSPECSRC,
   M_FASTFWD_OURS,
   M_LOOP,
-  ip6_defmcasthlim,
   ip6_moptions,
   ip6_pktopts,
   ip6s_badscope,
@@ -124,6 +123,7 @@ import {
   ip6s_ofragments,
   type intp,
 } from "./ip6_var.ts";
+import { IN6_LINKMTU, ip6_defmcasthlim, ip6_use_defzone } from "./ip6_standin.ts";
 import { V_inet6_pfil_head, ip6_localip, ip6_process_hopopts } from "./ip6_input.ts";
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, ECONNRESET, ENETDOWN, ENOPROTOOPT, ENOTCONN, ENXIO } from "../kern/errno.ts";
@@ -211,7 +211,6 @@ import {
   MCAST_LEAVE_SOURCE_GROUP,
   MCAST_UNBLOCK_SOURCE,
   in6_pktinfo,
-  ip6_use_defzone,
 } from "./ip6_var.ts";
 
 /** inp_flags2's INP_BINDMULTI (netinet/in_pcb.h). */
@@ -244,27 +243,19 @@ export function nh_gw6(nh: nhop_object): sockaddr_in6 | null {
   return "sin6_addr" in gw ? gw : null;
 }
 
-/** IN6_LINKMTU(ifp): the link MTU ND learnt, capped by the interface's. */
-export function IN6_LINKMTU(ifp: ifnet): number {
-  const nd = ND_IFINFO(ifp);
-  if (nd.linkmtu !== 0 && nd.linkmtu < ifp.if_mtu) return nd.linkmtu;
-  if (nd.maxmtu !== 0 && nd.maxmtu < ifp.if_mtu) return nd.maxmtu;
-  return ifp.if_mtu;
-}
-
 // ---------------------------------------------------------------------------
 // scope6.c's helpers for a destination that leaves the kernel's embedded
 // form (in6_splitscope, in6_getlinkifnet, in6_get/set_unicast_scopeid).
 
 /** in6_splitscope(src, dst, &scopeid): dst = src without its embedded zone. */
-export function in6_splitscope(src: in6_addr, dst: in6_addr, scopeid: intp): void {
+function in6_splitscope(src: in6_addr, dst: in6_addr, scopeid: intp): void {
   in6_addr_copy(dst, src);
   scopeid.v = IN6_IS_SCOPE_EMBED(dst) ? s6_addr16(dst, 1) : 0;
   if (scopeid.v !== 0) s6_addr16_set(dst, 1, 0);
 }
 
 /** in6_getlinkifnet(zoneid): the interface of a link zone. */
-export function in6_getlinkifnet(zoneid: number): ifnet | null {
+function in6_getlinkifnet(zoneid: number): ifnet | null {
   return ifnet_byindex(zoneid);
 }
 

@@ -10,7 +10,7 @@
 import { M_PROTO1, M_PROTO2, M_PROTO3, M_PROTO4, M_PROTO5, M_PROTO6, M_PROTO7, M_PROTO9, CSUM_L4_VALID, type mbuf } from "../kern/mbuf.ts";
 import { CTLFLAG_RW, SYSCTL_NODE, SYSCTL_VNET_PCPUSTAT, _net } from "../kern/sysctl.ts";
 import { PF_INET6 } from "../kern/socket.ts";
-import { VNET_DEFINE_INT, VNET_DEFINE_U64, VNET_U64_ADD } from "../net/vnet.ts";
+import { VNET_DEFINE_U64, VNET_U64_ADD } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
 import type { in6_addr, route_in6, sockaddr_in6 } from "./in6.ts";
 
@@ -213,20 +213,6 @@ export const CSUM_DATA_VALID_IPV6 = CSUM_L4_VALID;
 /** The lifetime of a datagram being reassembled, in frag6_slowtimo ticks (120: 60 s). */
 export const IPV6_FRAGTTL = 120;
 
-// net.inet6.ip6.* numbers (netinet6/in6.h's IPV6CTL_*).
-export const IPV6CTL_FORWARDING = 1;
-export const IPV6CTL_SENDREDIRECTS = 2;
-export const IPV6CTL_DEFHLIM = 3;
-export const IPV6CTL_FORWSRCRT = 5;
-export const IPV6CTL_MAXFRAGPACKETS = 9;
-export const IPV6CTL_HDRNESTLIMIT = 15;
-export const IPV6CTL_DEFMCASTHLIM = 18;
-export const IPV6CTL_MAXFRAGS = 41;
-export const IPV6CTL_INTRQMAXLEN = 51;
-export const IPV6CTL_INTRDQMAXLEN = 52;
-export const IPV6CTL_MAXFRAGSPERPACKET = 53;
-export const IPV6CTL_MAXFRAGBUCKETSIZE = 54;
-
 /** struct ip6_mtuinfo (IPV6_PATHMTU): where, and the path MTU. */
 export class ip6_mtuinfo {
   constructor(
@@ -234,16 +220,6 @@ export class ip6_mtuinfo {
     readonly ip6m_mtu: number,
   ) {}
 }
-
-// The net.inet6.ip6 knobs the packet path reads (in6_proto.c defines them in
-// FreeBSD).  STAND-IN: defined here, without their sysctls, until the in6
-// owner's in6_proto.ts has them; the ip6 files then read those instead.
-export const ip6_forwarding = VNET_DEFINE_INT("ip6_forwarding", 0);
-export const ip6_sendredirects = VNET_DEFINE_INT("ip6_sendredirects", 1);
-export const ip6_defhlim = VNET_DEFINE_INT("ip6_defhlim", 64);
-export const ip6_defmcasthlim = VNET_DEFINE_INT("ip6_defmcasthlim", 1);
-export const ip6_hdrnestlimit = VNET_DEFINE_INT("ip6_hdrnestlimit", 15);
-export const ip6_use_defzone = VNET_DEFINE_INT("ip6_use_defzone", 0);
 
 // netinet6/in6.h's IPv6 socket options (level IPPROTO_IPV6), which
 // ip6_ctloutput serves.
