@@ -108,7 +108,8 @@ import {
   ifs6_in_truncated,
 } from "./in6.ts";
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
-import { ND6_IFF_IFDISABLED, ND_IFINFO } from "./nd6.ts";
+import { ND6_IFF_IFDISABLED, ND_IFINFO, nd6_resolve } from "./nd6.ts";
+import { set_nd6_resolve_p } from "../net/if_ethersubr.ts";
 import { icmp6_error, icmp6_input } from "./icmp6.ts";
 import { rip6_ctlinput, rip6_input } from "./raw_ip6.ts";
 import {
@@ -257,6 +258,7 @@ function ip6_init(): void {
   IP6PROTO_REGISTER(IPPROTO_ROUTING, route6_input, null);
   IP6PROTO_REGISTER(IPPROTO_FRAGMENT, frag6_input, null);
   netisr_register(NETISR_IPV6, "ip6", ip6_input, 0, NETISR_DISPATCH_DEFAULT, NETISR_POLICY_FLOW);
+  set_nd6_resolve_p(nd6_resolve);
 }
 SYSINIT("ip6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ip6_init);
 

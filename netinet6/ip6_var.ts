@@ -231,7 +231,6 @@ export const IPV6_MULTICAST_LOOP = 11;
 export const IPV6_JOIN_GROUP = 12;
 export const IPV6_LEAVE_GROUP = 13;
 export const IPV6_PORTRANGE = 14;
-export const ICMP6_FILTER = 18;
 export const IPV6_2292PKTINFO = 19;
 export const IPV6_2292HOPLIMIT = 20;
 export const IPV6_2292NEXTHOP = 21;
