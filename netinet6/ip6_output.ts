@@ -1267,7 +1267,7 @@ function in6_clone(a: in6_addr): in6_addr {
 }
 
 /** ip6_copypktopts(src): a copy of a socket's options. */
-export function ip6_copypktopts(src: ip6_pktopts): ip6_pktopts | null {
+export function ip6_copypktopts(src: ip6_pktopts, _canwait = 0): ip6_pktopts | null {
   const dst = new ip6_pktopts();
   ip6_initpktopts(dst);
   if (copypktopts(dst, src) !== 0) return null;
