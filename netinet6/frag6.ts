@@ -72,27 +72,12 @@ import {
   IPV6_MAXPACKET,
 } from "../netinet/ip6.ts";
 import { ICMP6_PARAMPROB_HEADER, ICMP6_PARAM_PROB, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_REASSEMBLY } from "../netinet/icmp6.ts";
-import { in6_addr, in6_addr_read, in6_addr_write, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_ifstat_inc } from "./in6.ts";
+
 import { icmp6_error } from "./icmp6.ts";
-import {
-  IP6STAT_ADD,
-  IP6STAT_INC,
-  IPPROTO_DONE,
-  IPV6_FRAGTTL,
-  M_FRAGMENTED,
-  _net_inet6_ip6,
-  ip6s_atomicfrags,
-  ip6s_exthdrtoolong,
-  ip6s_fragdropped,
-  ip6s_fragments,
-  ip6s_fragoverflow,
-  ip6s_fragtimeout,
-  ip6s_reassembled,
-  type intp,
-  type mbufp,
-} from "./ip6_var.ts";
-import { IPV6CTL_MAXFRAGBUCKETSIZE, IPV6CTL_MAXFRAGPACKETS, IPV6CTL_MAXFRAGS, IPV6CTL_MAXFRAGSPERPACKET } from "./ip6_standin.ts";
+import { IP6STAT_ADD, IP6STAT_INC, IPPROTO_DONE, IPV6_FRAGTTL, M_FRAGMENTED, _net_inet6_ip6, ip6s_atomicfrags, ip6s_exthdrtoolong, ip6s_fragdropped, ip6s_fragments, ip6s_fragoverflow, ip6s_fragtimeout, ip6s_reassembled, type intp, type mbufp } from "./ip6_var.ts";
 import { ip6_get_prevhdr, ip6_ifwithaddr } from "./ip6_input.ts";
+import { IPV6CTL_MAXFRAGBUCKETSIZE, IPV6CTL_MAXFRAGPACKETS, IPV6CTL_MAXFRAGS, IPV6CTL_MAXFRAGSPERPACKET } from "./in6_proto.ts";
+import { in6_addr, in6_addr_read, in6_addr_write, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_ifstat_inc } from "./in6_var.ts";
 
 const IP6REASS_NHASH_LOG2 = 10;
 const IP6REASS_NHASH = 1 << IP6REASS_NHASH_LOG2;

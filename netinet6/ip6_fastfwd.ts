@@ -17,25 +17,13 @@ import { PFIL_HOOKED_IN, PFIL_HOOKED_OUT, PFIL_PASS, pfil_mbuf_fwd, pfil_mbuf_in
 import { NHF_BLACKHOLE, NHF_GATEWAY, NHF_REJECT, NHR_NONE, type nhop_object } from "../net/route/nhop.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPPROTO_HOPOPTS, IPV6_HLIMDEC } from "../netinet/ip6.ts";
 import { ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_REJROUTE, ICMP6_PACKET_TOO_BIG, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT } from "../netinet/icmp6.ts";
-import {
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  in6_addr_read,
-  in6_ifstat_inc,
-  ifs6_in_discard,
-  ifs6_in_noroute,
-  ifs6_in_toobig,
-  ifs6_in_truncated,
-  ifs6_out_discard,
-  ifs6_out_forward,
-  sockaddr_in6,
-} from "./in6.ts";
+
 import { fib6_lookup } from "./in6_fib.ts";
 import { icmp6_error } from "./icmp6.ts";
 import { IP6STAT_INC, M_FASTFWD_OURS, ip6s_badoptions, ip6s_cantforward, ip6s_forward, ip6s_noroute, ip6s_tooshort } from "./ip6_var.ts";
 import { V_inet6_pfil_head, ip6_localip } from "./ip6_input.ts";
 import { nh_gw6 } from "./ip6_output.ts";
+import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr_read, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_discard, ifs6_out_forward, sockaddr_in6 } from "./in6_var.ts";
 
 /** dst (FreeBSD's stack sockaddr_in6). */
 const fwd_dst = new sockaddr_in6();

@@ -38,44 +38,16 @@ import {
   ICMPV6_PLD_MAXLEN,
   ND_REDIRECT,
 } from "../netinet/icmp6.ts";
-import {
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_LINKLOCAL,
-  IPV6_ADDR_SCOPE_INTFACELOCAL,
-  IPV6_ADDR_SCOPE_LINKLOCAL,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifstat_inc,
-  ifs6_in_discard,
-  ifs6_in_noroute,
-  ifs6_in_toobig,
-  ifs6_out_discard,
-  ifs6_out_forward,
-  s6_addr16_set,
-  sockaddr_in6,
-  type in6_addr as in6_addr_t,
-} from "./in6.ts";
+
 import { in6_addrscope, in6_clearscope, in6_getscope } from "./scope6.ts";
 import { fib6_lookup } from "./in6_fib.ts";
 import { nd6_output_ifp } from "./nd6.ts";
 import { icmp6_error, icmp6_redirect_output } from "./icmp6.ts";
-import {
-  CSUM_DATA_VALID_IPV6,
-  CSUM_DELAY_DATA_IPV6,
-  IP6STAT_INC,
-  M_FASTFWD_OURS,
-  ip6s_badscope,
-  ip6s_cantforward,
-  ip6s_forward,
-  ip6s_noroute,
-  ip6s_redirectsent,
-} from "./ip6_var.ts";
-import { IN6_LINKMTU, ip6_sendredirects } from "./ip6_standin.ts";
+import { CSUM_DATA_VALID_IPV6, CSUM_DELAY_DATA_IPV6, IP6STAT_INC, M_FASTFWD_OURS, ip6s_badscope, ip6s_cantforward, ip6s_forward, ip6s_noroute, ip6s_redirectsent } from "./ip6_var.ts";
 import { V_inet6_pfil_head, ip6_localip } from "./ip6_input.ts";
 import { nh_gw6 } from "./ip6_output.ts";
+import { ip6_sendredirects } from "./in6_proto.ts";
+import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_out_discard, ifs6_out_forward, s6_addr16_set, sockaddr_in6, type in6_addr as in6_addr_t, IN6_LINKMTU } from "./in6_var.ts";
 
 /**
  * in6_get_unicast_scopeid(in6, ifp) (scope6.c): the zone of a unicast

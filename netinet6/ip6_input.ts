@@ -85,89 +85,20 @@ import {
   IPV6_VERSION_MASK,
 } from "../netinet/ip6.ts";
 import { ICMP6_PARAMPROB_HEADER, ICMP6_PARAMPROB_OPTION, ICMP6_PARAM_PROB, IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
-import {
-  IN6_IFF_NOTREADY,
-  IN6_IS_ADDR_MC_INTFACELOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_ADDR_V4MAPPED,
-  IN6_ARE_ADDR_EQUAL,
-  IPV6_ADDR_MC_SCOPE,
-  in6_addr,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifaddr,
-  in6_ifextra_get,
-  in6_ifstat_inc,
-  ifs6_in_addrerr,
-  ifs6_in_deliver,
-  ifs6_in_discard,
-  ifs6_in_hdrerr,
-  ifs6_in_mcast,
-  ifs6_in_receive,
-  ifs6_in_truncated,
-} from "./in6.ts";
+
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
 import { ND6_IFF_IFDISABLED, ND_IFINFO, nd6_resolve } from "./nd6.ts";
 import { set_nd6_resolve_p } from "../net/if_ethersubr.ts";
 import { icmp6_error, icmp6_input } from "./icmp6.ts";
 import { rip6_ctlinput, rip6_input } from "./raw_ip6.ts";
-import {
-  IP6STAT_INC,
-  IP6STAT_INC2,
-  IPPROTO_DONE,
-  IP6S_M2MMAX,
-  M_FASTFWD_OURS,
-  M_LOOP,
-  M_RTALERT_MLD,
-  _net_inet6_ip6,
-  ip6s_badoptions,
-  ip6s_badscope,
-  ip6s_badvers,
-  ip6s_cantforward,
-  ip6s_delivered,
-  ip6s_exthdrtoolong,
-  ip6s_m1,
-  ip6s_m2m,
-  ip6s_mext1,
-  ip6s_mext2m,
-  ip6s_nxthist,
-  ip6s_toomanyhdr,
-  ip6s_tooshort,
-  ip6s_toosmall,
-  ip6s_total,
-  IN6P_DSTOPTS,
-  IN6P_HOPLIMIT,
-  IN6P_HOPOPTS,
-  IN6P_PKTINFO,
-  IN6P_RFC2292,
-  IN6P_RTHDR,
-  IN6P_TCLASS,
-  IPPROTO_IPV6,
-  IPV6_2292DSTOPTS,
-  IPV6_2292HOPLIMIT,
-  IPV6_2292HOPOPTS,
-  IPV6_2292PKTINFO,
-  IPV6_2292RTHDR,
-  IPV6_DSTOPTS,
-  IPV6_FLOWID,
-  IPV6_FLOWTYPE,
-  IPV6_HOPLIMIT,
-  IPV6_HOPOPTS,
-  IPV6_PKTINFO,
-  IPV6_RTHDR,
-  IPV6_TCLASS,
-  type intp,
-  type ip6proto_ctlinput_t,
-  type ip6proto_input_t,
-  type mbufp,
-} from "./ip6_var.ts";
-import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./ip6_standin.ts";
+import { IP6STAT_INC, IP6STAT_INC2, IPPROTO_DONE, IP6S_M2MMAX, M_FASTFWD_OURS, M_LOOP, M_RTALERT_MLD, _net_inet6_ip6, ip6s_badoptions, ip6s_badscope, ip6s_badvers, ip6s_cantforward, ip6s_delivered, ip6s_exthdrtoolong, ip6s_m1, ip6s_m2m, ip6s_mext1, ip6s_mext2m, ip6s_nxthist, ip6s_toomanyhdr, ip6s_tooshort, ip6s_toosmall, ip6s_total, IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_PKTINFO, IN6P_RFC2292, IN6P_RTHDR, IN6P_TCLASS, IPPROTO_IPV6, IPV6_2292DSTOPTS, IPV6_2292HOPLIMIT, IPV6_2292HOPOPTS, IPV6_2292PKTINFO, IPV6_2292RTHDR, IPV6_DSTOPTS, IPV6_FLOWID, IPV6_FLOWTYPE, IPV6_HOPLIMIT, IPV6_HOPOPTS, IPV6_PKTINFO, IPV6_RTHDR, IPV6_TCLASS, type intp, type ip6proto_ctlinput_t, type ip6proto_input_t, type mbufp } from "./ip6_var.ts";
 import { frag6_destroy, frag6_init, frag6_input } from "./frag6.ts";
 import { dest6_input } from "./dest6.ts";
 import { route6_input } from "./route6.ts";
 import { ip6_tryforward } from "./ip6_fastfwd.ts";
 import { ip6_forward } from "./ip6_forward.ts";
+import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./in6_proto.ts";
+import { IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // Address lookups of in6.c the packet path needs.  STAND-IN until the in6

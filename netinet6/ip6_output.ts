@@ -73,57 +73,12 @@ import {
   IPV6_MAXPACKET,
   IPV6_MMTU,
 } from "../netinet/ip6.ts";
-import {
-  IN6_IS_ADDR_MC_INTFACELOCAL,
-  IN6_IS_ADDR_MC_LINKLOCAL,
-  IN6_IS_ADDR_MC_NODELOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_EMBED,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifaddr,
-  in6_ifstat_inc,
-  ifs6_out_discard,
-  ifs6_out_fragcreat,
-  ifs6_out_fragfail,
-  ifs6_out_fragok,
-  ifs6_out_mcast,
-  ifs6_out_request,
-  s6_addr16,
-  s6_addr16_set,
-  sockaddr_in6,
-  type route_in6,
-} from "./in6.ts";
-import { in6_clearscope, in6_setscope, sa6_recoverscope } from "./scope6.ts";
+
+import { in6_clearscope, in6_setscope, sa6_recoverscope, ip6_use_defzone, in6_splitscope, in6_getlinkifnet } from "./scope6.ts";
 import { fib6_lookup } from "./in6_fib.ts";
 import { ND_IFINFO, nd6_output_ifp } from "./nd6.ts";
 import { in6_delayed_cksum } from "./in6_cksum.ts";
-import {
-  CSUM_DATA_VALID_IPV6,
-  CSUM_DELAY_DATA_IPV6,
-  IP6PO_DONTFRAG,
-  IP6PO_MINMTU_ALL,
-  IP6PO_MINMTU_DISABLE,
-  IP6STAT_INC,
-  IPV6_FORWARDING,
-  IPV6_MINMTU,
-  IPV6_UNSPECSRC,
-  M_FASTFWD_OURS,
-  M_LOOP,
-  ip6_moptions,
-  ip6_pktopts,
-  ip6s_badscope,
-  ip6s_fragmented,
-  ip6s_localout,
-  ip6s_noroute,
-  ip6s_odropped,
-  ip6s_ofragments,
-  type intp,
-} from "./ip6_var.ts";
-import { IN6_LINKMTU, ip6_defmcasthlim, ip6_use_defzone } from "./ip6_standin.ts";
+import { CSUM_DATA_VALID_IPV6, CSUM_DELAY_DATA_IPV6, IP6PO_DONTFRAG, IP6PO_MINMTU_ALL, IP6PO_MINMTU_DISABLE, IP6STAT_INC, IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC, M_FASTFWD_OURS, M_LOOP, ip6_moptions, ip6_pktopts, ip6s_badscope, ip6s_fragmented, ip6s_localout, ip6s_noroute, ip6s_odropped, ip6s_ofragments, type intp } from "./ip6_var.ts";
 import { V_inet6_pfil_head, ip6_localip, ip6_process_hopopts } from "./ip6_input.ts";
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, ECONNRESET, ENETDOWN, ENOPROTOOPT, ENOTCONN, ENXIO } from "../kern/errno.ts";
@@ -135,83 +90,13 @@ import { INP_BINDANY, INP_DROPPED, INP_HIGHPORT, INP_IPV4, INP_LOWPORT, INP_ORIG
 import { IPPROTO_TCP } from "../netinet/in.ts";
 import { IP6R_OFF_LEN, IP6R_OFF_SEGLEFT, IP6R_OFF_TYPE, IP6_RTHDR_LEN, IPV6_RTHDR_TYPE_0 } from "../netinet/ip6.ts";
 import { IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
-import { in6_ifextra_get } from "./in6.ts";
+
 import { ND6_IFF_IFDISABLED } from "./nd6.ts";
 import { sa6_embedscope } from "./scope6.ts";
 import { ip6_getmoptions, ip6_setmoptions } from "./in6_mcast.ts";
-import {
-  IN6P_AUTOFLOWLABEL,
-  IN6P_DSTOPTS,
-  IN6P_HOPLIMIT,
-  IN6P_HOPOPTS,
-  IN6P_IPV6_V6ONLY,
-  IN6P_MTU,
-  IN6P_PKTINFO,
-  IN6P_RFC2292,
-  IN6P_RTHDR,
-  IN6P_RTHDRDSTOPTS,
-  IN6P_TCLASS,
-  IP6PO_MINMTU_MCASTONLY,
-  IP6PO_TEMPADDR_NOTPREFER,
-  IP6PO_TEMPADDR_PREFER,
-  IP6PO_TEMPADDR_SYSTEM,
-  IPPROTO_IPV6,
-  IPV6_2292DSTOPTS,
-  IPV6_2292HOPLIMIT,
-  IPV6_2292HOPOPTS,
-  IPV6_2292NEXTHOP,
-  IPV6_2292PKTINFO,
-  IPV6_2292PKTOPTIONS,
-  IPV6_2292RTHDR,
-  IPV6_AUTOFLOWLABEL,
-  IPV6_BINDANY,
-  IPV6_BINDMULTI,
-  IPV6_CHECKSUM,
-  IPV6_DONTFRAG,
-  IPV6_DSTOPTS,
-  IPV6_FLOWID,
-  IPV6_FLOWTYPE,
-  IPV6_HOPLIMIT,
-  IPV6_HOPOPTS,
-  IPV6_JOIN_GROUP,
-  IPV6_LEAVE_GROUP,
-  IPV6_MSFILTER,
-  IPV6_MULTICAST_HOPS,
-  IPV6_MULTICAST_IF,
-  IPV6_MULTICAST_LOOP,
-  IPV6_NEXTHOP,
-  IPV6_ORIGDSTADDR,
-  IPV6_PATHMTU,
-  IPV6_PKTINFO,
-  IPV6_PORTRANGE,
-  IPV6_PORTRANGE_DEFAULT,
-  IPV6_PORTRANGE_HIGH,
-  IPV6_PORTRANGE_LOW,
-  IPV6_PREFER_TEMPADDR,
-  IPV6_RECVDSTOPTS,
-  IPV6_RECVFLOWID,
-  IPV6_RECVHOPLIMIT,
-  IPV6_RECVHOPOPTS,
-  IPV6_RECVPATHMTU,
-  IPV6_RECVPKTINFO,
-  IPV6_RECVRTHDR,
-  IPV6_RECVRTHDRDSTOPTS,
-  IPV6_RECVTCLASS,
-  IPV6_RTHDR,
-  IPV6_RTHDRDSTOPTS,
-  IPV6_TCLASS,
-  IPV6_UNICAST_HOPS,
-  IPV6_USE_MIN_MTU,
-  IPV6_V6ONLY,
-  IPV6_VLAN_PCP,
-  MCAST_BLOCK_SOURCE,
-  MCAST_JOIN_GROUP,
-  MCAST_JOIN_SOURCE_GROUP,
-  MCAST_LEAVE_GROUP,
-  MCAST_LEAVE_SOURCE_GROUP,
-  MCAST_UNBLOCK_SOURCE,
-  in6_pktinfo,
-} from "./ip6_var.ts";
+import { IN6P_AUTOFLOWLABEL, IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_IPV6_V6ONLY, IN6P_MTU, IN6P_PKTINFO, IN6P_RFC2292, IN6P_RTHDR, IN6P_RTHDRDSTOPTS, IN6P_TCLASS, IP6PO_MINMTU_MCASTONLY, IP6PO_TEMPADDR_NOTPREFER, IP6PO_TEMPADDR_PREFER, IP6PO_TEMPADDR_SYSTEM, IPPROTO_IPV6, IPV6_2292DSTOPTS, IPV6_2292HOPLIMIT, IPV6_2292HOPOPTS, IPV6_2292NEXTHOP, IPV6_2292PKTINFO, IPV6_2292PKTOPTIONS, IPV6_2292RTHDR, IPV6_AUTOFLOWLABEL, IPV6_BINDANY, IPV6_BINDMULTI, IPV6_CHECKSUM, IPV6_DONTFRAG, IPV6_DSTOPTS, IPV6_FLOWID, IPV6_FLOWTYPE, IPV6_HOPLIMIT, IPV6_HOPOPTS, IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP, IPV6_MSFILTER, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_NEXTHOP, IPV6_ORIGDSTADDR, IPV6_PATHMTU, IPV6_PKTINFO, IPV6_PORTRANGE, IPV6_PORTRANGE_DEFAULT, IPV6_PORTRANGE_HIGH, IPV6_PORTRANGE_LOW, IPV6_PREFER_TEMPADDR, IPV6_RECVDSTOPTS, IPV6_RECVFLOWID, IPV6_RECVHOPLIMIT, IPV6_RECVHOPOPTS, IPV6_RECVPATHMTU, IPV6_RECVPKTINFO, IPV6_RECVRTHDR, IPV6_RECVRTHDRDSTOPTS, IPV6_RECVTCLASS, IPV6_RTHDR, IPV6_RTHDRDSTOPTS, IPV6_TCLASS, IPV6_UNICAST_HOPS, IPV6_USE_MIN_MTU, IPV6_V6ONLY, IPV6_VLAN_PCP, MCAST_BLOCK_SOURCE, MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, MCAST_LEAVE_GROUP, MCAST_LEAVE_SOURCE_GROUP, MCAST_UNBLOCK_SOURCE, in6_pktinfo } from "./ip6_var.ts";
+import { ip6_defmcasthlim } from "./in6_proto.ts";
+import { IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifstat_inc, ifs6_out_discard, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_request, s6_addr16, s6_addr16_set, sockaddr_in6, type route_in6, in6_ifextra_get, IN6_LINKMTU } from "./in6_var.ts";
 
 /** inp_flags2's INP_BINDMULTI (netinet/in_pcb.h). */
 const INP_BINDMULTI = 0x00000040;
@@ -243,21 +128,12 @@ export function nh_gw6(nh: nhop_object): sockaddr_in6 | null {
   return "sin6_addr" in gw ? gw : null;
 }
 
+
 // ---------------------------------------------------------------------------
 // scope6.c's helpers for a destination that leaves the kernel's embedded
 // form (in6_splitscope, in6_getlinkifnet, in6_get/set_unicast_scopeid).
 
-/** in6_splitscope(src, dst, &scopeid): dst = src without its embedded zone. */
-function in6_splitscope(src: in6_addr, dst: in6_addr, scopeid: intp): void {
-  in6_addr_copy(dst, src);
-  scopeid.v = IN6_IS_SCOPE_EMBED(dst) ? s6_addr16(dst, 1) : 0;
-  if (scopeid.v !== 0) s6_addr16_set(dst, 1, 0);
-}
 
-/** in6_getlinkifnet(zoneid): the interface of a link zone. */
-function in6_getlinkifnet(zoneid: number): ifnet | null {
-  return ifnet_byindex(zoneid);
-}
 
 // ---------------------------------------------------------------------------
 // Extension headers.

@@ -10,9 +10,10 @@
 import { M_PROTO1, M_PROTO2, M_PROTO3, M_PROTO4, M_PROTO5, M_PROTO6, M_PROTO7, M_PROTO9, CSUM_L4_VALID, type mbuf } from "../kern/mbuf.ts";
 import { CTLFLAG_RW, SYSCTL_NODE, SYSCTL_VNET_PCPUSTAT, _net } from "../kern/sysctl.ts";
 import { PF_INET6 } from "../kern/socket.ts";
-import { VNET_DEFINE_U64, VNET_U64_ADD } from "../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_U64, VNET_U64_ADD, VNET_I32 } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
-import type { in6_addr, route_in6, sockaddr_in6 } from "./in6.ts";
+import type { in6_addr, route_in6, sockaddr_in6 } from "./in6_var.ts";
+
 
 /** IPPROTO_IPV6 (41): the level of IPv6 socket options and the sysctl node number. */
 export const IPPROTO_IPV6 = 41;
@@ -213,6 +214,7 @@ export const CSUM_DATA_VALID_IPV6 = CSUM_L4_VALID;
 /** The lifetime of a datagram being reassembled, in frag6_slowtimo ticks (120: 60 s). */
 export const IPV6_FRAGTTL = 120;
 
+
 /** struct ip6_mtuinfo (IPV6_PATHMTU): where, and the path MTU. */
 export class ip6_mtuinfo {
   constructor(
@@ -220,6 +222,7 @@ export class ip6_mtuinfo {
     readonly ip6m_mtu: number,
   ) {}
 }
+
 
 // netinet6/in6.h's IPv6 socket options (level IPPROTO_IPV6), which
 // ip6_ctloutput serves.
@@ -293,3 +296,15 @@ export const IN6P_AUTOFLOWLABEL = 0x00800000;
 export const IN6P_RFC2292 = 0x40000000;
 export const IN6P_MTU = 0x80000000;
 export const IN6P_CONTROLOPTS = IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_HOPOPTS | IN6P_DSTOPTS | IN6P_RTHDR | IN6P_RTHDRDSTOPTS | IN6P_TCLASS | IN6P_AUTOFLOWLABEL | IN6P_RFC2292 | IN6P_MTU;
+
+// Two net.inet6.ip6 knobs every new socket reads (in_pcballoc): in6_proto.c
+// defines them in FreeBSD, and in6_proto.ts registers their sysctls; they
+// live here so that netinet/in_pcb.ts need not load IPv6's protocol table.
+export const ip6_auto_flowlabel = VNET_DEFINE_INT("ip6_auto_flowlabel", 1);
+export const ip6_v6only = VNET_DEFINE_INT("ip6_v6only", 1);
+export function V_ip6_auto_flowlabel(): number {
+  return VNET_I32(ip6_auto_flowlabel);
+}
+export function V_ip6_v6only(): number {
+  return VNET_I32(ip6_v6only);
+}

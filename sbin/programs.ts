@@ -20,6 +20,9 @@ import { ping_main } from "./ping.ts";
 import { route_main } from "./route.ts";
 import { netstat_main } from "./netstat.ts";
 import { arp_main } from "./arp.ts";
+import { ndp_main } from "./ndp.ts";
+import { rtsol_main } from "./rtsol.ts";
+import { rtadvd_main } from "./rtadvd.ts";
 import { tcpdump_main } from "./tcpdump.ts";
 import { sleep_main } from "./sleep.ts";
 import { killall_main } from "./killall.ts";
@@ -235,6 +238,9 @@ const PROGRAM_DIRS: Record<string, string> = {
   dmesg: "/sbin",
   netstat: "/usr/bin",
   arp: "/usr/sbin",
+  ndp: "/usr/sbin",
+  rtsol: "/sbin",
+  rtadvd: "/usr/sbin",
   tcpdump: "/usr/sbin",
   ngctl: "/usr/sbin",
   imunes: "/usr/local/bin",
@@ -280,6 +286,9 @@ programs.set("kldload", kldload_main);
 programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
+programs.set("ndp", ndp_main);
+programs.set("rtsol", rtsol_main);
+programs.set("rtadvd", rtadvd_main);
 programs.set("tcpdump", tcpdump_main);
 programs.set("ngctl", ngctl_main);
 
