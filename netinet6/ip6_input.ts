@@ -87,6 +87,7 @@ import {
 import { ICMP6_PARAMPROB_HEADER, ICMP6_PARAMPROB_OPTION, ICMP6_PARAM_PROB, IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
 
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
+import { in6_localip, in6ifa_ifwithaddr } from "./in6.ts";
 import { ND6_IFF_IFDISABLED, ND_IFINFO, nd6_resolve } from "./nd6.ts";
 import { set_nd6_resolve_p } from "../net/if_ethersubr.ts";
 import { icmp6_error, icmp6_input } from "./icmp6.ts";
@@ -99,29 +100,6 @@ import { ip6_tryforward } from "./ip6_fastfwd.ts";
 import { ip6_forward } from "./ip6_forward.ts";
 import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./in6_proto.ts";
 import { IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
-
-// ---------------------------------------------------------------------------
-// Address lookups of in6.c the packet path needs.  STAND-IN until the in6
-// owner's in6ifa_ifwithaddr / in6_localip land (same behaviour: the
-// interface address equal to addr, embedded zone included).
-
-/** in6ifa_ifwithaddr(addr, zoneid): our address equal to addr (zoneid 0: any zone). */
-export function ip6_ifwithaddr(addr: in6_addr, _zoneid: number): in6_ifaddr | null {
-  const ifnets = V_ifnet();
-  for (let i = 0; i < ifnets.length; i++) {
-    const addrs = ifnets[i].if_addrhead;
-    for (let j = 0; j < addrs.length; j++) {
-      const ifa = addrs[j];
-      if (ifa instanceof in6_ifaddr && IN6_ARE_ADDR_EQUAL(ifa.ia_addr.sin6_addr, addr)) return ifa;
-    }
-  }
-  return null;
-}
-
-/** in6_localip(addr): whether addr is one of our addresses. */
-export function ip6_localip(addr: in6_addr): boolean {
-  return ip6_ifwithaddr(addr, 0) !== null;
-}
 
 // ---------------------------------------------------------------------------
 // The protocol switch.
@@ -412,7 +390,7 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         break hbhcheck;
       }
       // Unicast: one of our addresses (zone embedded, so zoneid 0)?
-      const ia = ip6_ifwithaddr(ip6_dst_a, 0);
+      const ia = in6ifa_ifwithaddr(ip6_dst_a, 0);
       if (ia !== null) {
         // Not usable yet (tentative, duplicated): dropped.
         if ((ia.ia6_flags & IN6_IFF_NOTREADY) !== 0) break bad;
@@ -787,7 +765,7 @@ export function ip6_lasthdr(m: mbuf, off: number, proto: number, nxtp: intp | nu
 /** ip6_getdstifaddr(m): our address the packet is for, or null. */
 export function ip6_getdstifaddr(m: mbuf): in6_ifaddr | null {
   in6_addr_read(m.m_buf, m.m_data + IP6_OFF_DST, ip6_dst_a);
-  return ip6_ifwithaddr(ip6_dst_a, 0);
+  return in6ifa_ifwithaddr(ip6_dst_a, 0);
 }
 
 /** inet6ctlerrmap[PRC_NCMDS]: the errno a protocol control input maps to. */
