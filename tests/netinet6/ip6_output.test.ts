@@ -28,6 +28,8 @@ echo a:
 jexec a netstat -s -p ip6
 echo b:
 jexec b netstat -s -p ip6
+jexec a netstat -s -p ip6 -I epair0a
+jexec b netstat -s -p ip6 -I epair0b
 `;
 
 function section(out: string, name: string): string {
@@ -51,6 +53,9 @@ test.serial("a 4,000-byte echo request is fragmented at the source and reassembl
   // The reply, the other way.
   t.regex(b, /\t1 output datagram fragmented\n/);
   t.regex(a, /\t1 packet reassembled ok\n/);
+  // The interfaces' own counters (RFC 2465, netstat -s -I).
+  t.regex(r.out, /ip6 on epair0a:\n(\t.*\n)*\t1 output datagram fragmented\n(\t.*\n)*\t3 output datagrams succeeded on fragment\n/);
+  t.regex(r.out, /ip6 on epair0b:\n(\t.*\n)*\t3 incoming datagrams fragmented\n\t1 datagram reassembled\n\t0 datagrams failed on reassembly\n/);
   // MLD's and ND's timers let go of what they hold.
   r.k.kern_advance_ns(120e9);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
