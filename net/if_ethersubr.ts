@@ -237,6 +237,9 @@ export function ether_requestencap(ifp: ifnet, req: if_encap_req): number {
     case AF_INET:
       etype = ETHERTYPE_IP;
       break;
+    case AF_INET6:
+      etype = ETHERTYPE_IPV6;
+      break;
     case AF_ARP: {
       const ah = req.hdata;
       KASSERT(ah !== null, "ether_requestencap: AF_ARP without an ARP header");

@@ -6,6 +6,11 @@
 // walks.  The family supplies the table's methods; this file holds the
 // generic parts and the hash table they default to.
 //
+// The L3 address of an entry is an IPv4 address (a host-order number) or an
+// IPv6 one (an in6_addr, zone embedded as the kernel keeps it): FreeBSD's
+// methods take a sockaddr of the table's family, these take lle_l3addr,
+// and each family's methods read the kind they are given.
+//
 // Departures from FreeBSD 14:
 // - no locks or epoch; LLE_WLOCK and friends vanish, and an entry is freed
 //   as soon as it is unlinked.
@@ -27,6 +32,11 @@ import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts
 import { SI_ORDER_FIRST, SI_SUB_INIT_IF } from "../kern/kernel.ts";
 import { RTF_ANNOUNCE, RTM_ADD, RTM_DELETE, RTAX_DST, RTAX_GATEWAY, rt_addrinfo } from "./route.ts";
 import { rt_msghdr } from "./rtsock.ts";
+import type { in6_addr } from "../netinet6/in6_var.ts";
+
+
+/** An entry's L3 address: IPv4 (host order) or IPv6 (zone embedded). */
+export type lle_l3addr = number | in6_addr;
 
 const LOG_INFO = 6;
 
@@ -56,7 +66,11 @@ export const LLENTRY_TIMEDOUT = 1;
 export const LLENTRY_DELETED = 2;
 export const LLENTRY_EXPIRED = 3;
 
-/** struct llentry.  r_l3addr is the IPv4 address, host order. */
+/**
+ * struct llentry.  r_l3addr is the IPv4 address, host order; an AF_INET6
+ * table's entries extend this class with the union's addr6 (in6_llentry,
+ * netinet6/in6_lltable.ts).
+ */
 export class llentry {
   r_l3addr = 0;
   /** The link-level header packets to this neighbour start with. */
@@ -120,17 +134,28 @@ export class lltable {
   readonly lle_head: llentry[][];
   llt_ifp: ifnet;
 
-  llt_lookup: (llt: lltable, flags: number, l3addr: number) => llentry | null = () => null;
-  llt_alloc_entry: (llt: lltable, flags: number, l3addr: number) => llentry | null = () => null;
+  // The family's methods (declared as methods: a family's own take the
+  // kind of address it keys by, number or in6_addr).
+  llt_lookup(_llt: lltable, _flags: number, _l3addr: lle_l3addr): llentry | null {
+    return null;
+  }
+  llt_alloc_entry(_llt: lltable, _flags: number, _l3addr: lle_l3addr): llentry | null {
+    return null;
+  }
   llt_delete_entry: (llt: lltable, lle: llentry) => void = () => {};
-  llt_prefix_free: (llt: lltable, addr: number, mask: number, flags: number) => void = htable_prefix_free;
+  llt_prefix_free(llt: lltable, addr: lle_l3addr, mask: lle_l3addr, flags: number): void {
+    htable_prefix_free(llt, addr, mask, flags);
+  }
   llt_dump_entry: (llt: lltable, lle: llentry, out: lla_dump_entry[]) => number = () => 0;
   llt_hash: (lle: llentry, hsize: number) => number = () => 0;
-  llt_match_prefix: (addr: number, mask: number, flags: number, lle: llentry) => number = () => 0;
+  llt_match_prefix(_addr: lle_l3addr, _mask: lle_l3addr, _flags: number, _lle: llentry): number {
+    return 0;
+  }
   llt_free_entry: (llt: lltable, lle: llentry) => void = () => {};
   llt_foreach_entry: (llt: lltable, f: llt_foreach_cb_t, farg: unknown) => number = htable_foreach_lle;
   llt_link_entry: (llt: lltable, lle: llentry) => number = htable_link_entry;
   llt_unlink_entry: (lle: llentry) => number = htable_unlink_entry;
+  /** The entry's IPv4 address (an IPv6 table's entries keep theirs in r_l3addr6). */
   llt_fill_sa_entry: (lle: llentry) => number = (lle) => lle.r_l3addr;
   llt_free_tbl: (llt: lltable) => void = () => {};
   llt_mark_used: (lle: llentry) => void = llentry_mark_used;
@@ -201,7 +226,7 @@ function htable_unlink_entry(lle: llentry): number {
   return 1;
 }
 
-function htable_prefix_free(llt: lltable, addr: number, mask: number, flags: number): void {
+function htable_prefix_free(llt: lltable, addr: lle_l3addr, mask: lle_l3addr, flags: number): void {
   const dchain: llentry[] = [];
   lltable_foreach_lle(
     llt,
@@ -391,7 +416,7 @@ export function lltable_free(llt: lltable): void {
  * lltable_delete_addr: remove one entry (arp -d).  Entries for our own
  * addresses stay unless flags has LLE_IFADDR (EPERM).
  */
-export function lltable_delete_addr(llt: lltable, flags: number, l3addr: number): number {
+export function lltable_delete_addr(llt: lltable, flags: number, l3addr: lle_l3addr): number {
   const lle = lla_lookup(llt, LLE_EXCLUSIVE, l3addr);
   if (lle === null) return ENOENT;
   if ((lle.la_flags & LLE_IFADDR) !== 0 && (flags & LLE_IFADDR) === 0) return EPERM;
@@ -401,7 +426,7 @@ export function lltable_delete_addr(llt: lltable, flags: number, l3addr: number)
 }
 
 /** lltable_prefix_free: entries inside addr/mask go from every table of af. */
-export function lltable_prefix_free(af: number, addr: number, mask: number, flags: number): void {
+export function lltable_prefix_free(af: number, addr: lle_l3addr, mask: lle_l3addr, flags: number): void {
   for (const llt of V_lltables().slice()) {
     if (llt.llt_af !== af) continue;
     llt.llt_prefix_free(llt, addr, mask, flags);
@@ -426,7 +451,7 @@ function lltable_unlink(llt: lltable): void {
 export function lltable_foreach_lle(llt: lltable, f: llt_foreach_cb_t, farg: unknown): number {
   return llt.llt_foreach_entry(llt, f, farg);
 }
-export function lltable_alloc_entry(llt: lltable, flags: number, l3addr: number): llentry | null {
+export function lltable_alloc_entry(llt: lltable, flags: number, l3addr: lle_l3addr): llentry | null {
   return llt.llt_alloc_entry(llt, flags, l3addr);
 }
 export function lltable_free_entry(llt: lltable, lle: llentry): void {
@@ -450,7 +475,7 @@ export function lltable_get_af(llt: lltable): number {
 }
 
 /** lla_lookup(llt, flags, l3addr): the linked, not deleted entry for l3addr. */
-export function lla_lookup(llt: lltable, flags: number, l3addr: number): llentry | null {
+export function lla_lookup(llt: lltable, flags: number, l3addr: lle_l3addr): llentry | null {
   return llt.llt_lookup(llt, flags, l3addr);
 }
 
@@ -510,7 +535,7 @@ export function lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
   }
 }
 
-function lla_add_entry(ifp: ifnet, llt: lltable, addr: number, lladdr: Uint8Array, expire: number, announce: boolean): number {
+function lla_add_entry(ifp: ifnet, llt: lltable, addr: lle_l3addr, lladdr: Uint8Array, expire: number, announce: boolean): number {
   const laflags = expire === 0 ? LLE_STATIC : 0;
   const lle = lltable_alloc_entry(llt, laflags, addr);
   if (lle === null) return ENOMEM;

@@ -12,28 +12,31 @@
 
 import { IFCOUNTERS, V_ifnet, ifnet_byindex } from "./if.ts";
 import { _net, CTLFLAG_MPSAFE, CTLFLAG_RD, SYSCTL_NODE, SYSCTL_OUT, type sysctl_req } from "../kern/sysctl.ts";
-import { RTF_LLINFO, rt_dump } from "./route.ts";
+import { RTF_LLINFO } from "./route.ts";
 import { EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { boottime_s, time_uptime } from "../kern/kern_timeout.ts";
 import { PRIV_NET_ROUTE, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, PF_ROUTE, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_MAX, AF_UNSPEC, PF_ROUTE, sockaddr_generic, type sockaddr } from "../kern/socket.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
-import { RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
-import { rib4_lookup, rib4_matchaddr, rt_mask2plen } from "./radix.ts";
+import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
+import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
 import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
 import { rib_lookup_info } from "./route/route_helpers.ts";
-import { rt_is_host } from "./route/route_rtentry.ts";
+import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route/route_rtentry.ts";
 import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
+
+import { sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
 export class rt_msghdr {
@@ -89,6 +92,7 @@ function sa_copy(sa: sockaddr | null): sockaddr | null {
     s.sin_family = sa.sin_family;
     return s;
   }
+  if ("sin6_addr" in sa) return sin6_copy(sa);
   if ("sdl_index" in sa) {
     const d = new sockaddr_dl(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr.slice());
     d.sdl_len = sa.sdl_len;
@@ -97,9 +101,37 @@ function sa_copy(sa: sockaddr | null): sockaddr | null {
   return sa;
 }
 
+function sin6_copy(sa: sockaddr_in6): sockaddr_in6 {
+  const s = new sockaddr_in6(sa.sin6_addr, sa.sin6_port, sa.sin6_scope_id);
+  s.sin6_len = sa.sin6_len;
+  s.sin6_family = sa.sin6_family;
+  s.sin6_flowinfo = sa.sin6_flowinfo;
+  return s;
+}
+
+/** A copy of an IPv6 sockaddr with the zone taken out of the address into
+ *  sin6_scope_id (sa6_recoverscope), as messages leave the kernel. */
+function sin6_deembed(sa: sockaddr_in6): sockaddr_in6 {
+  const s = sin6_copy(sa);
+  // Only scoped addresses have a zone to recover.
+  if (IN6_IS_SCOPE_EMBED(s.sin6_addr) && sa6_recoverscope(s) !== 0) return sin6_copy(sa);
+  return s;
+}
+
+/**
+ * V_ip6_use_defzone (net.inet6.ip6.use_defaultzone, in6_proto.c's): may a
+ * link-local address without a zone take the default one?  The inet6
+ * domain hands its knob over with rtsock_set_ip6_use_defzone; FreeBSD's
+ * default is 0.
+ */
+let ip6_use_defzone: () => number = () => 0;
+export function rtsock_set_ip6_use_defzone(f: () => number): void {
+  ip6_use_defzone = f;
+}
+
 /** SA_SIZE's length of a sockaddr for rtm_msglen bookkeeping. */
 function SA_SIZE(sa: sockaddr): number {
-  const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+  const len = "sin_addr" in sa ? sa.sin_len : "sin6_addr" in sa ? sa.sin6_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
   return len === 0 ? 8 : 1 + ((len - 1) | 7);
 }
 /** sizeof(struct rt_msghdr) on LP64. */
@@ -141,6 +173,7 @@ export function rts_attach(fn: rts_listener_fn, proto = 0, fibnum = 0): rts_list
   const cb = V_route_cb();
   const l = new rts_listener(fn, proto, fibnum);
   if (proto === AF_INET) cb.ip_count++;
+  else if (proto === AF_INET6) cb.ip6_count++;
   cb.any_count++;
   cb.listeners.push(l);
   return l;
@@ -153,6 +186,7 @@ export function rts_detach(l: rts_listener): void {
   if (i < 0) return;
   cb.listeners.splice(i, 1);
   if (l.proto === AF_INET) cb.ip_count--;
+  else if (l.proto === AF_INET6) cb.ip6_count--;
   cb.any_count--;
 }
 
@@ -195,6 +229,13 @@ function cleanup_xaddrs_gateway(info: rt_addrinfo): number {
       if (SA_SIZE(gw) < 8) return EINVAL;
       info.rti_info[RTAX_GATEWAY] = new sockaddr_in(gw.sin_addr >>> 0);
     }
+  } else if ("sin6_addr" in gw) {
+    // fill_sockaddr_inet6: address only, no scope id (it is embedded).
+    if (gw.sin6_len < 28) {
+      printf("gw sin6_len too small\n");
+      return EINVAL;
+    }
+    info.rti_info[RTAX_GATEWAY] = new sockaddr_in6(gw.sin6_addr);
   } else if ("sdl_index" in gw) {
     // Only the interface index of an AF_LINK gateway matters.
     if (gw.sdl_len < 8) return EINVAL;
@@ -235,12 +276,37 @@ function cleanup_xaddrs_inet(info: rt_addrinfo): number {
   return 0;
 }
 
+/** cleanup_xaddrs_inet6: a clean, masked destination and mask (a /128 is a host route). */
+function cleanup_xaddrs_inet6(info: rt_addrinfo): number {
+  const dst_sa = info.rti_info[RTAX_DST];
+  const mask_sa = info.rti_info[RTAX_NETMASK];
+  if (dst_sa === null || !("sin6_addr" in dst_sa)) return EINVAL;
+  if (mask_sa !== null && !("sin6_addr" in mask_sa)) return EINVAL;
+  const mask = mask_sa !== null ? mask_sa.sin6_addr : in6mask128;
+  const dst = new in6_addr();
+  for (let i = 0; i < 16; i++) dst.s6_addr[i] = dst_sa.sin6_addr.s6_addr[i] & mask.s6_addr[i];
+  if (dst_sa.sin6_len < 28) {
+    printf("dst sin6_len too small\n");
+    return EINVAL;
+  }
+  if (mask_sa !== null && mask_sa.sin6_len < 28) {
+    printf("mask sin6_len too small\n");
+    return EINVAL;
+  }
+  info.rti_info[RTAX_DST] = new sockaddr_in6(dst);
+  if (!IN6_ARE_ADDR_EQUAL(mask, in6mask128)) info.rti_info[RTAX_NETMASK] = new sockaddr_in6(mask);
+  else remove_netmask(info);
+  if (info.rti_info[RTAX_GATEWAY] !== null) return cleanup_xaddrs_gateway(info);
+  return 0;
+}
+
 function cleanup_xaddrs(info: rt_addrinfo): number {
   const dst = info.rti_info[RTAX_DST];
   if (dst === null) return EINVAL;
-  // arp(8) sends the prefix mask along with the address; drop it.
+  // arp(8) and ndp(8) send the prefix mask along with the address; drop it.
   if ((info.rti_flags & RTF_LLDATA) !== 0) remove_netmask(info);
   if (sa_family(dst) === AF_INET) return cleanup_xaddrs_inet(info);
+  if (sa_family(dst) === AF_INET6) return cleanup_xaddrs_inet6(info);
   return EAFNOSUPPORT;
 }
 
@@ -250,9 +316,12 @@ function rt_xaddrs(rtm: rt_msghdr, rtinfo: rt_addrinfo): number {
     if ((rtinfo.rti_addrs & (1 << i)) === 0) continue;
     const sa = rtm.rtm_sa[i] ?? null;
     if (sa === null) return EINVAL;
-    const len = "sin_addr" in sa ? sa.sin_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
+    const len = "sin_addr" in sa ? sa.sin_len : "sin6_addr" in sa ? sa.sin6_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
     // An empty sockaddr ends the list (route(8) has sent such).
     if (len === 0) return 0;
+    // The kernel keeps IPv6 zones embedded: sin6_scope_id goes into the address.
+    // (sa6_embedscope changes scoped addresses only.)
+    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, ip6_use_defzone());
     rtinfo.rti_info[i] = sa;
   }
   return 0;
@@ -308,8 +377,9 @@ function fill_blackholeinfo(info: rt_addrinfo): number {
     printf("Unable to find ifa for blackhole/reject nhop\n");
     return EOPNOTSUPP;
   }
-  if (saf !== AF_INET) return EOPNOTSUPP;
-  info.rti_info[RTAX_GATEWAY] = new sockaddr_in(0x7f000001);
+  if (saf === AF_INET) info.rti_info[RTAX_GATEWAY] = new sockaddr_in(0x7f000001);
+  else if (saf === AF_INET6) info.rti_info[RTAX_GATEWAY] = new sockaddr_in6(in6addr_loopback);
+  else return EOPNOTSUPP;
   info.rti_flags |= RTF_GATEWAY;
   return 0;
 }
@@ -321,21 +391,42 @@ function fill_blackholeinfo(info: rt_addrinfo): number {
 function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: rib_cmd_info): number {
   const dst = info.rti_info[RTAX_DST] as sockaddr;
   const rnh = rt_tables_get_rnh(fibnum, sa_family(dst));
-  if (rnh === null || !("sin_addr" in dst)) return EAFNOSUPPORT;
+  if (rnh === null) return EAFNOSUPPORT;
   let rt: rtentry | null;
-  if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
-    rt = rib4_matchaddr(rnh, dst.sin_addr);
+  if ("sin6_addr" in dst) {
+    const w = rt6_words(dst.sin6_addr.s6_addr, new Int32Array(4));
+    if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
+      rt = rib6_matchaddr(rnh, w[0], w[1], w[2], w[3]);
+    } else {
+      const mask = info.rti_info[RTAX_NETMASK];
+      const plen = mask !== null && "sin6_addr" in mask ? in6_mask2len(mask.sin6_addr) : 128;
+      rt = plen < 0 ? null : rib6_lookup(rnh, w[0], w[1], w[2], w[3], plen);
+    }
+  } else if ("sin_addr" in dst) {
+    if ((rtm.rtm_addrs & RTA_NETMASK) === 0) {
+      rt = rib4_matchaddr(rnh, dst.sin_addr);
+    } else {
+      const mask = info.rti_info[RTAX_NETMASK];
+      const plen = mask !== null && "sin_addr" in mask ? rt_mask2plen(mask.sin_addr) : 32;
+      rt = plen < 0 ? null : rib4_lookup(rnh, dst.sin_addr, plen);
+    }
   } else {
-    const mask = info.rti_info[RTAX_NETMASK];
-    const plen = mask !== null && "sin_addr" in mask ? rt_mask2plen(mask.sin_addr) : 32;
-    rt = plen < 0 ? null : rib4_lookup(rnh, dst.sin_addr, plen);
+    return EAFNOSUPPORT;
   }
   if (rt === null) return ESRCH;
   let nh = rt.rt_nhop;
   // Proxy ARP insertion wants the prefix route of our end of the link.
   if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) {
-    const ia = nh.nh_ifa;
-    rt = rib4_matchaddr(rnh, (ia.ia_addr.sin_addr & ia.ia_sockmask.sin_addr) >>> 0);
+    const ifa = nh.nh_ifa;
+    if (ifa instanceof in_ifaddr) {
+      rt = rib4_matchaddr(rnh, (ifa.ia_addr.sin_addr & ifa.ia_sockmask.sin_addr) >>> 0);
+    } else if (ifa instanceof in6_ifaddr) {
+      const w = rt6_words(ifa.ia_addr.sin6_addr.s6_addr, new Int32Array(4));
+      const m = rt6_words(ifa.ia_prefixmask.sin6_addr.s6_addr, new Int32Array(4));
+      rt = rib6_matchaddr(rnh, w[0] & m[0], w[1] & m[1], w[2] & m[2], w[3] & m[3]);
+    } else {
+      rt = null;
+    }
     if (rt === null) return ESRCH;
     nh = rt.rt_nhop;
   }
@@ -343,6 +434,18 @@ function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: r
   rc.rc_nh_new = nh;
   rc.rc_nh_weight = rt.rt_weight;
   return 0;
+}
+
+/**
+ * export_rtaddrs: an entry's destination and mask as sockaddrs of its
+ * family; an IPv6 destination with its zone in sin6_scope_id.
+ */
+function export_rtaddrs(rt: rtentry): { dst: sockaddr; mask: sockaddr } {
+  if (rt.rt_key6 !== null) {
+    const p = rt_get_inet6_prefix_pmask(rt);
+    return { dst: new sockaddr_in6(p.addr, 0, p.scopeid), mask: new sockaddr_in6(p.mask) };
+  }
+  return { dst: new sockaddr_in(rt.rt_dst), mask: new sockaddr_in(rt.rt_mask) };
 }
 
 /** rt_getmetrics: MTU, weight, nexthop index and expiry (wall clock). */
@@ -362,7 +465,7 @@ function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
   let len = RT_MSGHDR_SIZE;
   for (let i = 0; i < RTAX_MAX; i++) {
     const sa = info.rti_info[i];
-    rtm.rtm_sa[i] = sa_copy(sa);
+    rtm.rtm_sa[i] = sa !== null && "sin6_addr" in sa ? sin6_deembed(sa) : sa_copy(sa);
     if (sa === null) continue;
     addrs |= 1 << i;
     len += SA_SIZE(sa);
@@ -379,8 +482,9 @@ function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
  */
 function update_rtm_from_rc(info: rt_addrinfo, rtm: rt_msghdr, rc: rib_cmd_info, nh: nhop_object): number {
   const rt = rc.rc_rt as rtentry;
-  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
-  info.rti_info[RTAX_NETMASK] = rt_is_host(rt) ? null : new sockaddr_in(rt.rt_mask);
+  const ea = export_rtaddrs(rt);
+  info.rti_info[RTAX_DST] = ea.dst;
+  info.rti_info[RTAX_NETMASK] = rt_is_host(rt) ? null : ea.mask;
   info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
   info.rti_info[RTAX_GENMASK] = null;
   const ifp = nh.nh_ifp;
@@ -421,12 +525,20 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
   let nh: nhop_object | null = null;
   let saf = AF_UNSPEC;
   let error = fill_addrinfo(cred, rtm, fibnum, info, pid);
+  // The addresses in the message were cleaned up in place in FreeBSD.
+  let rti_need_deembed = false;
+  if (error === 0) {
+    rtm.rtm_sa[RTAX_DST] = info.rti_info[RTAX_DST];
+    if (info.rti_info[RTAX_GATEWAY] !== null) rtm.rtm_sa[RTAX_GATEWAY] = info.rti_info[RTAX_GATEWAY];
+    if (info.rti_info[RTAX_NETMASK] !== null) rtm.rtm_sa[RTAX_NETMASK] = info.rti_info[RTAX_NETMASK];
+  }
   flush: {
     if (error !== 0) break flush;
     saf = sa_family(info.rti_info[RTAX_DST] as sockaddr);
     // arp(8)'s entries.
     if ((rtm.rtm_flags & RTF_LLDATA) !== 0) {
       error = lla_rt_output(rtm, info);
+      if (error === 0) rti_need_deembed = true;
       break flush;
     }
     const blackhole_flags = rtm.rtm_flags & (RTF_BLACKHOLE | RTF_REJECT);
@@ -444,6 +556,7 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         }
         error = rib_action(fibnum, rtm.rtm_type, info, rc);
         if (error === 0) {
+          rti_need_deembed = true;
           nh = rc.rc_nh_new;
           if (nh !== null && rc.rc_rt !== null) {
             rtm.rtm_index = nh.nh_ifp.if_index;
@@ -454,6 +567,8 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
       case RTM_DELETE:
         error = rib_action(fibnum, RTM_DELETE, info, rc);
         if (error === 0) nh = rc.rc_nh_old;
+        // The reply is the request itself when the delete fails.
+        else rti_need_deembed = true;
         break;
       case RTM_GET:
         error = handle_rtm_get(info, fibnum, rtm, rc);
@@ -465,6 +580,13 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         break flush;
     }
     if (error === 0 && nh !== null) error = update_rtm_from_rc(info, rtm, rc, nh);
+  }
+  // sin6_scope_id is recovered before the message goes out.
+  if (rti_need_deembed) {
+    for (let i = 0; i < RTAX_MAX; i++) {
+      const sa = rtm.rtm_sa[i];
+      if (sa !== null && "sin6_addr" in sa && sa.sin6_family === AF_INET6) rtm.rtm_sa[i] = sin6_deembed(sa);
+    }
   }
   // send_rtm_reply
   if (error !== 0) rtm.rtm_errno = error;
@@ -508,7 +630,9 @@ export function rtsock_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number
   info.rti_info[RTAX_IFA] = ifa.ifa_addr;
   info.rti_info[RTAX_IFP] = ifp.if_addr !== null ? ifp.if_addr.ifa_addr : null;
   info.rti_info[RTAX_NETMASK] = ifa.ifa_netmask;
-  info.rti_info[RTAX_BRD] = ifa instanceof in_ifaddr && ifa.ia_broadaddr.sin_len === 0 ? null : ifa.ifa_dstaddr;
+  // An unset broadcast or far-end address (length 0) is not sent.
+  const brd = ifa.ifa_dstaddr;
+  info.rti_info[RTAX_BRD] = brd === null || (ifa instanceof in_ifaddr && ifa.ia_broadaddr.sin_len === 0) || ("sin6_addr" in brd && brd.sin6_len === 0) ? null : brd;
   const m = new rt_msghdr();
   m.rtm_type = cmd === RTM_ADD ? RTM_NEWADDR : RTM_DELADDR;
   update_rtm_from_info(info, m);
@@ -523,8 +647,9 @@ export function rtsock_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number
 export function rtsock_routemsg(cmd: number, rt: rtentry, nh: nhop_object, fibnum: number): number {
   if (V_route_cb().any_count === 0) return 0;
   const info = new rt_addrinfo();
-  info.rti_info[RTAX_DST] = new sockaddr_in(rt.rt_dst);
-  info.rti_info[RTAX_NETMASK] = new sockaddr_in(rt.rt_mask);
+  const ea = export_rtaddrs(rt);
+  info.rti_info[RTAX_DST] = ea.dst;
+  info.rti_info[RTAX_NETMASK] = ea.mask;
   info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
   info.rti_flags = rt.rte_flags | nhop_get_rtflags(nh);
   info.rti_ifp = nh.nh_ifp;
@@ -602,35 +727,110 @@ export const IFAM_OPACKETS = 10;
 export const IFAM_IBYTES = 11;
 export const IFAM_OBYTES = 12;
 export const IFAM_LEN = 13;
+// An IPv6 address's RTM_NEWADDR: the address (16 byte words, then its zone
+// in sin6_scope_id: the kernel's embedded form is not shown, as with
+// net.route.deembed_scopeid), the mask, the destination (point-to-point,
+// loopback) and the counters.
+export const IFAM6_ADDR = 5;
+export const IFAM6_SCOPE = 21;
+export const IFAM6_NETMASK = 22;
+export const IFAM6_HAS_DST = 38;
+export const IFAM6_DSTADDR = 39;
+export const IFAM6_DSTSCOPE = 55;
+export const IFAM6_IPACKETS = 56;
+export const IFAM6_OPACKETS = 57;
+export const IFAM6_IBYTES = 58;
+export const IFAM6_OBYTES = 59;
+export const IFAM6_LEN = 60;
 
-// NET_RT_DUMP's messages (RTM_GET), one per route: RTD_* words, then the
-// gateway (its family, then an IPv4 address, or an AF_LINK address as
-// index, type, name and link-level address, each string a length and its
-// codes), then the interface name.
+// NET_RT_DUMP's messages (RTM_GET), one per route (sysctl_dumpnhop): the
+// RTD_* words, then the sockaddrs rtm_addrs (RTD_ADDRS) names, in RTAX_
+// order, each encoded as rt_msg_sa_push writes it: its family, then for
+// AF_INET the address (host order), for AF_INET6 the four words of the
+// address (host order, zone taken out) and sin6_scope_id, for AF_LINK the
+// index, type, name and link-level address (each string a length and its
+// codes); other families nothing more.  RTAX_IFP is the interface's
+// AF_LINK address, which carries its name; RTAX_IFA the nexthop's source.
 export const RTD_FLAGS = 2;
-export const RTD_DST = 3;
-export const RTD_MASK = 4;
-export const RTD_IFINDEX = 5;
-export const RTD_IFA = 6;
-export const RTD_MTU = 7;
+export const RTD_INDEX = 3;
+export const RTD_MTU = 4;
 /** Seconds left before the route expires, 0 for never. */
-export const RTD_EXPIRE = 8;
-export const RTD_WEIGHT = 9;
-export const RTD_NHIDX = 10;
-export const RTD_REFCNT = 11;
-export const RTD_GATEWAY = 12;
+export const RTD_EXPIRE = 5;
+export const RTD_WEIGHT = 6;
+export const RTD_NHIDX = 7;
+export const RTD_REFCNT = 8;
+export const RTD_ADDRS = 9;
+export const RTD_SA = 10;
 
 // NET_RT_FLAGS with RTF_LLINFO: the ARP table, one RTM_GET message per
 // entry (in.c's in_lltable_dump_entry): RTF_* flags, the address, the
 // interface's index and type, rmx_expire on the wall clock (0: permanent),
 // the link-level address (its length, -1 while incomplete, and bytes) and
-// the interface name.
+// the interface name.  The inet6 tables' entries (ndp -a) are written by
+// netinet6/in6_lltable.ts (lltable_sysctl_dumpnd6).
 export const RTL_FLAGS = 2;
 export const RTL_DST = 3;
 export const RTL_IFINDEX = 4;
 export const RTL_IFTYPE = 5;
 export const RTL_EXPIRE = 6;
 export const RTL_LLADDR = 7;
+
+function push_str(out: number[], s: string): void {
+  out.push(s.length);
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
+}
+
+/** A sockaddr as the sysctl messages carry it (see NET_RT_DUMP's layout).
+ *  An IPv6 address leaves with its zone recovered (sa6_recoverscope). */
+function rt_msg_sa_push(out: number[], sa: sockaddr): void {
+  if ("sin_addr" in sa) {
+    out.push(AF_INET, sa.sin_addr >>> 0);
+  } else if ("sin6_addr" in sa) {
+    const d = sin6_deembed(sa);
+    const b = d.sin6_addr.s6_addr;
+    out.push(AF_INET6);
+    for (let i = 0; i < 4; i++) out.push(((b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3]) >>> 0);
+    out.push(d.sin6_scope_id);
+  } else if ("sdl_index" in sa) {
+    out.push(AF_LINK, sa.sdl_index, sa.sdl_type);
+    push_str(out, sa.sdl_data);
+    out.push(sa.sdl_lladdr.length, ...sa.sdl_lladdr);
+  } else {
+    out.push(sa_family(sa));
+  }
+}
+
+/**
+ * rt_msg_sa_decode(w, k): the sockaddr rt_msg_sa_push wrote at w[k], and
+ * where the next one starts (what a program gets by casting the buffer).
+ */
+export function rt_msg_sa_decode(w: readonly number[], k: number): { sa: sockaddr; next: number } {
+  const fam = w[k++];
+  if (fam === AF_INET) return { sa: new sockaddr_in(w[k] >>> 0), next: k + 1 };
+  if (fam === AF_INET6) {
+    const a = new in6_addr();
+    for (let i = 0; i < 4; i++) {
+      const v = w[k + i] >>> 0;
+      a.s6_addr[i * 4] = v >>> 24;
+      a.s6_addr[i * 4 + 1] = (v >>> 16) & 0xff;
+      a.s6_addr[i * 4 + 2] = (v >>> 8) & 0xff;
+      a.s6_addr[i * 4 + 3] = v & 0xff;
+    }
+    return { sa: new sockaddr_in6(a, 0, w[k + 4]), next: k + 5 };
+  }
+  if (fam === AF_LINK) {
+    const index = w[k++];
+    const type = w[k++];
+    const nlen = w[k++];
+    const name = String.fromCharCode(...w.slice(k, k + nlen));
+    k += nlen;
+    const alen = w[k++];
+    const sdl = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
+    if (nlen === 0 && alen === 0) sdl.sdl_len = 12;
+    return { sa: sdl, next: k + alen };
+  }
+  return { sa: new sockaddr_generic(fam), next: k };
+}
 
 function sysctl_dumparp_msgs(out: number[]): void {
   // rmx_expire = la_expire - time_uptime + time_second.
@@ -646,35 +846,43 @@ function sysctl_dumparp_msgs(out: number[]): void {
   }
 }
 
-function push_str(out: number[], s: string): void {
-  out.push(s.length);
-  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i));
-}
-
-/** sysctl_dumpentry for every route of one fib, in the order FreeBSD's
- *  radix walk yields them: by destination, and for the same destination
- *  the longer prefix first (the dupedkey chain's order). */
-function sysctl_rtdump_msgs(fibnum: number, out: number[]): number {
-  const r = rt_dump(fibnum);
-  if (r.error !== 0) return r.error;
-  r.entries.sort((a, b) => (a.rt_dst >>> 0) - (b.rt_dst >>> 0) || (b.rt_mask >>> 0) - (a.rt_mask >>> 0));
-  for (const e of r.entries) {
+/**
+ * sysctl_dumpnhop for every route of one table, in the order FreeBSD's
+ * radix walk yields them: by destination, and for the same destination the
+ * longer prefix first (the dupedkey chain's order).
+ */
+function rtable_sysctl_dump(fibnum: number, family: number, out: number[]): void {
+  const rnh = rt_tables_get_rnh(fibnum, family);
+  if (rnh === null) return;
+  const now = time_uptime();
+  rib_walktree(rnh, (rt) => {
+    const nh = rt.rt_nhop;
+    const rtflags = nhop_get_rtflags(nh);
+    const info = new rt_addrinfo();
+    const ea = export_rtaddrs(rt);
+    info.rti_info[RTAX_DST] = ea.dst;
+    info.rti_info[RTAX_GATEWAY] = nh.gw_sa;
+    info.rti_info[RTAX_NETMASK] = (rtflags & RTF_HOST) !== 0 ? null : ea.mask;
+    const ifp = nh.nh_ifp;
+    if (ifp.if_addr !== null) info.rti_info[RTAX_IFP] = ifp.if_addr.ifa_addr;
+    info.rti_info[RTAX_IFA] = nh.nh_ifa.ifa_addr;
+    if ((ifp.if_flags & IFF_POINTOPOINT) !== 0) info.rti_info[RTAX_BRD] = nh.nh_ifa.ifa_dstaddr;
+    let flags = (rtflags | RTF_UP) >>> 0;
+    if ((flags & RTF_GWFLAG_COMPAT) !== 0) flags = (RTF_GATEWAY | (flags & ~RTF_GWFLAG_COMPAT)) >>> 0;
+    const exp = nhop_get_expire(nh);
     const at = out.length;
-    out.push(0, RTM_GET, e.rt_flags, e.rt_dst, e.rt_mask, e.rt_ifindex, e.rt_ifa, e.rt_mtu, e.rt_expire, e.rt_weight, e.rt_nhidx, e.rt_refcnt);
-    const g = e.rt_gateway;
-    if (g instanceof sockaddr_dl) {
-      out.push(AF_LINK, g.sdl_index, g.sdl_type);
-      push_str(out, g.sdl_data);
-      out.push(g.sdl_lladdr.length, ...g.sdl_lladdr);
-    } else if ("sin_addr" in g) {
-      out.push(AF_INET, g.sin_addr);
-    } else {
-      out.push(AF_UNSPEC);
+    out.push(0, RTM_GET, flags, ifp.if_index, nh.nh_mtu, exp === 0 ? 0 : Math.max(0, exp - now), rt.rt_weight, nhop_get_idx(nh), nh.nh_refcnt, 0);
+    let addrs = 0;
+    for (let i = 0; i < RTAX_MAX; i++) {
+      const sa = info.rti_info[i];
+      if (sa === null) continue;
+      addrs |= 1 << i;
+      rt_msg_sa_push(out, sa);
     }
-    push_str(out, e.rt_ifname);
+    out[at + RTD_ADDRS] = addrs;
     out[at + RTM_HDR_LEN] = out.length - at;
-  }
-  return 0;
+    return 0;
+  });
 }
 
 function sysctl_iflist_msgs(af: number, out: number[]): void {
@@ -690,17 +898,47 @@ function sysctl_iflist_msgs(af: number, out: number[]): void {
     const ll = sdl instanceof sockaddr_dl ? sdl.sdl_lladdr : new Uint8Array(0);
     out.push(ll.length, ...ll);
     out[at + RTM_HDR_LEN] = out.length - at;
-    if (af !== 0 && af !== AF_INET) continue;
     for (const ifa of ifp.if_addrhead) {
       const a = ifa.ifa_addr;
-      if (!("sin_addr" in a)) continue;
-      const nm = ifa.ifa_netmask;
-      const da = ifa.ifa_dstaddr;
-      const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
-      out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
-      out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
+      if ("sin_addr" in a) {
+        if (af !== 0 && af !== AF_INET) continue;
+        const nm = ifa.ifa_netmask;
+        const da = ifa.ifa_dstaddr;
+        const dst = da !== null && "sin_addr" in da ? da.sin_addr : null;
+        out.push(IFAM_LEN, RTM_NEWADDR, ifp.if_index, flags, AF_INET, a.sin_addr, nm !== null && "sin_addr" in nm ? nm.sin_addr : 0, dst === null ? 0 : 1, dst ?? 0);
+        out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
+      } else if ("sin6_addr" in a) {
+        if (af !== 0 && af !== AF_INET6) continue;
+        iflist_in6(out, ifp.if_index, flags, ifa, a);
+      }
     }
   }
+}
+
+function iflist_in6(out: number[], index: number, flags: number, ifa: ifaddr, a: sockaddr_in6): void {
+  const push6 = (sa: sockaddr | null): void => {
+    if (sa === null || !("sin6_addr" in sa)) {
+      for (let i = 0; i < 17; i++) out.push(0);
+      return;
+    }
+    const b = sa.sin6_addr.s6_addr;
+    // Link-local unicast and multicast, interface-local multicast: the
+    // zone in the second word moves to sin6_scope_id.
+    const scoped = (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) || (b[0] === 0xff && ((b[1] & 0x0f) === 0x02 || (b[1] & 0x0f) === 0x01));
+    const zone = scoped ? (b[2] << 8) | b[3] : 0;
+    for (let i = 0; i < 16; i++) out.push(zone !== 0 && (i === 2 || i === 3) ? 0 : b[i]);
+    out.push(zone !== 0 ? zone : sa.sin6_scope_id);
+  };
+  out.push(IFAM6_LEN, RTM_NEWADDR, index, flags, AF_INET6);
+  push6(a);
+  const nm = ifa.ifa_netmask;
+  if (nm !== null && "sin6_addr" in nm && nm.sin6_len !== 0) for (let i = 0; i < 16; i++) out.push(nm.sin6_addr.s6_addr[i]);
+  else for (let i = 0; i < 16; i++) out.push(0);
+  const da = ifa.ifa_dstaddr;
+  const hasdst = da !== null && "sin6_addr" in da && da.sin6_family === AF_INET6;
+  out.push(hasdst ? 1 : 0);
+  push6(hasdst ? da : null);
+  out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
 }
 
 /** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
@@ -710,18 +948,27 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
   if (req.newval !== null) return EPERM;
   if (arg2 < 3 || arg2 > 4 || name[0] !== 0) return EINVAL;
   const af = name[1];
+  if (af > AF_MAX) return EINVAL;
   switch (name[2]) {
-    case NET_RT_FLAGS: {
-      const out: number[] = [];
-      if ((af === 0 || af === AF_INET) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) sysctl_dumparp_msgs(out);
-      if ((af === 0 || af === AF_INET6) && arg2 === 4 && (name[3] & RTF_LLINFO) !== 0) lltable_sysctl_dumpnd6(out);
-      return SYSCTL_OUT(req, out);
-    }
+    case NET_RT_FLAGS:
     case NET_RT_DUMP: {
-      if (af !== 0 && af !== AF_INET) return SYSCTL_OUT(req, []);
       const out: number[] = [];
-      const error = sysctl_rtdump_msgs(arg2 === 4 ? name[3] : 0, out);
-      return error !== 0 ? error : SYSCTL_OUT(req, out);
+      if (name[2] === NET_RT_FLAGS && arg2 === 4 && (name[3] === 0 || (name[3] & RTF_LLINFO) !== 0)) {
+        // The neighbor caches: ARP's, and the inet6 tables' as in6_lltable writes them.
+        if (af === 0 || af === AF_INET) sysctl_dumparp_msgs(out);
+        if (af === 0 || af === AF_INET6) lltable_sysctl_dumpnd6(out);
+        return SYSCTL_OUT(req, out);
+      }
+      const fib = name[2] === NET_RT_DUMP && arg2 === 4 ? name[3] : 0;
+      if (!Number.isInteger(fib) || fib < 0 || fib >= V_rt_numfibs()) return EINVAL;
+      // Every family's table for af 0, else that one's (EAFNOSUPPORT without).
+      const lo = af === 0 ? 1 : af;
+      const hi = af === 0 ? AF_MAX : af;
+      for (let i = lo; i <= hi; i++) {
+        if (rt_tables_get_rnh(fib, i) !== null) rtable_sysctl_dump(fib, i, out);
+        else if (af !== 0) return EAFNOSUPPORT;
+      }
+      return SYSCTL_OUT(req, out);
     }
     case NET_RT_IFLIST:
     case NET_RT_IFLISTL: {

@@ -25,7 +25,7 @@ import { log, printf } from "../kern/subr_prf.ts";
 import { m_pullup } from "../kern/uipc_mbuf.ts";
 import { V_ifnet, ifnet_byindex, type ifnet } from "../net/if.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
-import { LLE_MAX_LINKHDR, LLE_STATIC } from "../net/if_llatbl.ts";
+import { LLE_MAX_LINKHDR, LLE_STATIC, lltable_prefix_free } from "../net/if_llatbl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTF_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, RT_ALL_FIBS, rt_addrinfo, rt_routemsg } from "../net/route.ts";
 import { nhop_select } from "../net/route/nhop.ts";
 import { nhop_get_rtflags } from "../net/route/nhop_ctl.ts";
@@ -95,11 +95,10 @@ import {
   ip6_sprintf,
   sockaddr_in6,
 } from "./in6.ts";
-import { in6_lltable_prefix_free } from "./in6_lltable.ts";
 import { V_ip6_forwarding, V_ip6_rfc6204w3 } from "./in6_proto.ts";
-import { IP6STAT_INC, ip6s_exthdrtoolong } from "./ip6_var.ts";
+import { IP6STAT_INC, M_FRAGMENTED, ip6s_exthdrtoolong } from "./ip6_var.ts";
 import {
-  M_FRAGMENTED,
+  ICMPV6CTL_ND6_DRLIST,
   ND6_IFF_ACCEPT_RTADV,
   ND6_IFF_NO_RADR,
   ND6_IS_LLINFO_PROBREACH,
@@ -1131,7 +1130,7 @@ export function nd6_prefix_offlink(pr: nd_prefix): number {
     nd6log(LOG_ERR, `nd6_prefix_offlink: failed to delete route: ${ip6_sprintf(pr.ndpr_prefix.sin6_addr)}/${pr.ndpr_plen} on ${ifp.if_xname} (errno=${error})\n`);
   }
   // FreeBSD 14 passes an uninitialized address here (sa6); the prefix is what is meant.
-  if (a_failure !== 0) in6_lltable_prefix_free(pr.ndpr_prefix.sin6_addr, mask6.sin6_addr, LLE_STATIC);
+  if (a_failure !== 0) lltable_prefix_free(AF_INET6, pr.ndpr_prefix.sin6_addr, mask6.sin6_addr, LLE_STATIC);
   return error;
 }
 
@@ -1233,6 +1232,5 @@ const nd6_sysctl_drlist: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
   }
   return SYSCTL_OUT(req, out);
 };
-export const ICMPV6CTL_ND6_DRLIST = 19;
 SYSCTL_PROC(_net_inet6_icmp6, ICMPV6CTL_ND6_DRLIST, "nd6_drlist", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, nd6_sysctl_drlist, "S,in6_defrouter", "NDP default router list");
 
