@@ -47,6 +47,10 @@ export const PRIV_NET_SETLANPCP = 421;
 export const PRIV_NET_SETVLANPCP = PRIV_NET_SETLANPCP;
 export const PRIV_NETINET_RESERVEDPORT = 501;
 export const PRIV_NETINET_RAW = 505;
+/** IPv6 administration: neighbor discovery, scope zones, address lifetimes. */
+export const PRIV_NETINET_ND6 = 510;
+export const PRIV_NETINET_SCOPE6 = 511;
+export const PRIV_NETINET_ALIFETIME6 = 512;
 export const PRIV_NETGRAPH_CONTROL = 560;
 
 export function priv_check_cred(cred: ucred, priv: number): number {

@@ -72,7 +72,8 @@ export const MSG_NBIO = 0x00004000;
 import type { sockaddr_in } from "../netinet/in.ts";
 import type { sockaddr_dl } from "../net/if_dl.ts";
 import type { sockaddr_ng } from "../netgraph/ng_socket.ts";
-import type { sockaddr_in6 } from "../netinet6/in6.ts";
+import type { sockaddr_in6 } from "../netinet6/in6_var.ts";
+
 
 /** A bare sockaddr for families with no address of their own (AF_UNSPEC,
  *  AF_ARP, pseudo_AF_HDRCMPLT), as arprequest and bpf writes use them. */

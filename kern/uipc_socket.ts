@@ -43,6 +43,7 @@ import {
   MSG_PEEK,
   MSG_TRUNC,
   PF_INET,
+  PF_INET6,
   PF_ROUTE,
   SOL_SOCKET,
   SO_ACCEPTCONN,
@@ -75,7 +76,9 @@ import {
 import { CURVNET_RESTORE, CURVNET_SET, vnet } from "../net/vnet.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
 import { sockaddr_in } from "../netinet/in.ts";
+
 import type { inpcb } from "../netinet/in_pcb.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // sys/protosw.h
@@ -236,8 +239,8 @@ export const SO_SND = 1;
 
 /**
  * One datagram in a socket buffer.  sr_from stands for the MT_SONAME mbuf:
- * an IPv4 source is copied into the record's own sr_sin (so queueing a UDP
- * datagram allocates nothing); an address of another family is kept by
+ * an IPv4 or IPv6 source is copied into the record's own sr_sin or sr_sin6
+ * (so queueing a UDP datagram allocates nothing); another family's is kept by
  * reference, and its sender must never change it afterwards (ng_socket's
  * per-hook addresses are made once).  sr_ccc and sr_mbcnt are what the
  * record was charged (sballoc), so freeing it (sbfree) gives back exactly
@@ -245,6 +248,8 @@ export const SO_SND = 1;
  */
 export class sbrecord {
   readonly sr_sin = new sockaddr_in();
+  /** The same for an IPv6 source (UDP and raw IPv6). */
+  readonly sr_sin6 = new sockaddr_in6();
   sr_from: sockaddr = this.sr_sin;
   sr_m: mbuf | null = null;
   sr_next: sbrecord | null = null;
@@ -477,6 +482,15 @@ function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf): num
     sin.sin_family = asa.sin_family;
     sin.sin_addr = asa.sin_addr;
     sin.sin_port = asa.sin_port;
+  } else if (asa instanceof sockaddr_in6) {
+    const sin6 = r.sr_sin6;
+    sin6.sin6_len = asa.sin6_len;
+    sin6.sin6_family = asa.sin6_family;
+    sin6.sin6_port = asa.sin6_port;
+    sin6.sin6_flowinfo = asa.sin6_flowinfo;
+    sin6.sin6_addr.s6_addr.set(asa.sin6_addr.s6_addr);
+    sin6.sin6_scope_id = asa.sin6_scope_id;
+    r.sr_from = sin6;
   } else r.sr_from = asa;
   // What the packet no longer needs once it sits in a socket buffer.
   m_clrprotoflags(m0);
@@ -609,7 +623,7 @@ export function socreate(dom: number, type: number, proto: number, cred: ucred, 
     return { error: EPROTONOSUPPORT, so: null };
   }
   const so = soalloc(CRED_TO_VNET(cred), type, prp, cred);
-  so.so_fibnum = prp.pr_domain.dom_family === PF_INET || prp.pr_domain.dom_family === PF_ROUTE ? fibnum : 0;
+  so.so_fibnum = prp.pr_domain.dom_family === PF_INET || prp.pr_domain.dom_family === PF_INET6 || prp.pr_domain.dom_family === PF_ROUTE ? fibnum : 0;
   const saved = CURVNET_SET(so.so_vnet, "socreate");
   const error = prp.pr_attach(so, proto, td);
   CURVNET_RESTORE(saved);
@@ -891,6 +905,13 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
       const sa = new sockaddr_in(from.sin_addr, from.sin_port);
       sa.sin_len = from.sin_len;
       sa.sin_family = from.sin_family;
+      out.psa = sa;
+    } else if (from === r.sr_sin6) {
+      const f6 = r.sr_sin6;
+      const sa = new sockaddr_in6(f6.sin6_addr, f6.sin6_port, f6.sin6_scope_id);
+      sa.sin6_len = f6.sin6_len;
+      sa.sin6_family = f6.sin6_family;
+      sa.sin6_flowinfo = f6.sin6_flowinfo;
       out.psa = sa;
     } else out.psa = from;
   }

@@ -19,7 +19,7 @@ import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, EMFILE, ENAMETOOLONG, ENOTCONN,
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
-import { AF_INET, AF_NETGRAPH, AF_UNSPEC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
+import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
 import { tsleep } from "./kern_synch.ts";
 import { postsig } from "./kern_sig.ts";
@@ -48,9 +48,11 @@ import { rts_readable, soo_close, soo_ioctl, so_route_input, so_route_output } f
 import { rt_numfibs_hook } from "../net/if.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "../net/vnet.ts";
 import { sockaddr_in } from "../netinet/in.ts";
+
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { NGSA_OVERHEAD, sockaddr_ng } from "../netgraph/ng_socket.ts";
 import type { rt_msghdr } from "../net/rtsock.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** sys/file.h */
 export const DTYPE_SOCKET = 2;
@@ -186,6 +188,11 @@ function sa_data_bytes(sa: sockaddr): Uint8Array {
   const b = new Uint8Array(n);
   let v: ArrayLike<number> = [];
   if ("sin_addr" in sa) v = [(sa.sin_port >>> 8) & 255, sa.sin_port & 255, sa.sin_addr >>> 24, (sa.sin_addr >>> 16) & 255, (sa.sin_addr >>> 8) & 255, sa.sin_addr & 255];
+  else if ("sin6_addr" in sa) {
+    const f = sa.sin6_flowinfo >>> 0;
+    const z = sa.sin6_scope_id >>> 0;
+    v = [(sa.sin6_port >>> 8) & 255, sa.sin6_port & 255, f >>> 24, (f >>> 16) & 255, (f >>> 8) & 255, f & 255, ...sa.sin6_addr.s6_addr, z >>> 24, (z >>> 16) & 255, (z >>> 8) & 255, z & 255];
+  }
   else if ("sg_data" in sa) v = new TextEncoder().encode(sa.sg_data);
   else if ("sdl_index" in sa) v = [sa.sdl_index & 255, (sa.sdl_index >>> 8) & 255, sa.sdl_type, sa.sdl_nlen, sa.sdl_lladdr.length, sa.sdl_slen, ...new TextEncoder().encode(sa.sdl_data), ...sa.sdl_lladdr];
   for (let i = 0; i < n && i < v.length; i++) b[i] = v[i];
@@ -202,17 +209,35 @@ function sa_data_bytes(sa: sockaddr): Uint8Array {
 export function sa_dup(sa: sockaddr): sockaddr {
   const family = SA_FAMILY(sa);
   const len = SA_LEN(sa);
-  if ("sin_addr" in sa && family !== AF_NETGRAPH) {
+  if ("sin_addr" in sa && family !== AF_NETGRAPH && family !== AF_INET6) {
     const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
     sin.sin_len = len;
     sin.sin_family = family;
     return sin;
+  }
+  if ("sin6_addr" in sa && family === AF_INET6) {
+    const sin6 = new sockaddr_in6(sa.sin6_addr, sa.sin6_port & 0xffff, sa.sin6_scope_id >>> 0);
+    sin6.sin6_len = len;
+    sin6.sin6_flowinfo = sa.sin6_flowinfo >>> 0;
+    return sin6;
   }
   if ("sg_data" in sa && family === AF_NETGRAPH) return new sockaddr_ng(sa.sg_data, len);
   if (family === AF_NETGRAPH) {
     const b = sa_data_bytes(sa);
     const z = b.indexOf(0);
     return new sockaddr_ng(new TextDecoder().decode(z < 0 ? b : b.subarray(0, z)), len);
+  }
+  if (family === AF_INET6) {
+    // Another layout read as a sockaddr_in6: the bytes after the family.
+    const b = sa_data_bytes(sa);
+    const dv = new DataView(b.buffer);
+    const sin6 = new sockaddr_in6();
+    sin6.sin6_len = len;
+    if (b.length >= 2) sin6.sin6_port = dv.getUint16(0, false);
+    if (b.length >= 6) sin6.sin6_flowinfo = dv.getUint32(2, false);
+    for (let i = 0; i < 16 && 6 + i < b.length; i++) sin6.sin6_addr.s6_addr[i] = b[6 + i];
+    if (b.length >= 26) sin6.sin6_scope_id = dv.getUint32(22, false);
+    return sin6;
   }
   if (family === AF_INET || family === AF_UNSPEC) {
     const b = sa_data_bytes(sa);
@@ -334,9 +359,9 @@ export function sys_recvfrom(
   const error = soreceive(so, u, out);
   if (error !== 0) return { error, data: null, from: null, flags: 0, len: 0 };
   const data = u.uio_offset === len ? buf : buf.slice(0, u.uio_offset);
-  // An IPv4 source is the caller's already; others are copied out.
+  // An IPv4 or IPv6 source is the caller's already; others are copied out.
   const psa = out.psa;
-  const from = psa === null || psa instanceof sockaddr_in ? psa : sa_dup(psa);
+  const from = psa === null || psa instanceof sockaddr_in || psa instanceof sockaddr_in6 ? psa : sa_dup(psa);
   return { error: 0, data, from, flags: out.flags, len: out.reclen };
 }
 

@@ -319,6 +319,15 @@ function vnet_if_return(): void {
 }
 VNET_SYSUNINIT("vnet_if_return", SI_SUB_VNET_DONE, SI_ORDER_ANY, vnet_if_return);
 
+/** V_if_index: the highest interface index in use in this vnet (scope6's
+ *  zone checks compare against it). */
+export function V_if_index(): number {
+  const t = V_ifindex_table();
+  let i = t.length - 1;
+  while (i > 0 && t[i] === null) i--;
+  return i;
+}
+
 function ifindex_alloc(): number {
   const t = V_ifindex_table();
   for (let i = 1; i < t.length; i++) if (t[i] === null) return i;
@@ -890,7 +899,11 @@ export function ifioctl(cred: ucred, cmd: number, data: ifreq | object, family =
       return r.error;
     }
   }
-  const ifp = ifunit((data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? "");
+  // The name opens every request structure (ifreq, in6_aliasreq, ifdrv,
+  // in6_ndireq, ...), under its own field name here.
+  const ifp = ifunit(
+    (data as { ifr_name?: string; ifra_name?: string }).ifr_name ?? (data as { ifra_name?: string }).ifra_name ?? (data as { ifd_name?: string }).ifd_name ?? (data as { ifname?: string }).ifname ?? "",
+  );
   if (ifp === null) return ENXIO;
   switch (cmd) {
     case SIOCGIFINDEX:

@@ -9,6 +9,17 @@ export const IFT_LOOP = 0x18;
 export const IFT_BRIDGE = 0xd1;
 export const IFT_GIF = 0xf0;
 export const IFT_L2VLAN = 0x87;
+// More of if_types.h, for the link types IPv6 tells apart (in6_if2idlen,
+// in6_get_hw_ifid, in6_domifattach).
+export const IFT_FRELAY = 0x20;
+export const IFT_ATM = 0x25;
+export const IFT_PROPVIRTUAL = 0x35;
+export const IFT_IEEE1394 = 0x90;
+export const IFT_USB = 0xa0;
+export const IFT_INFINIBAND = 0xc7;
+export const IFT_STF = 0xd7;
+export const IFT_PFLOG = 0xf6;
+export const IFT_PFSYNC = 0xf7;
 
 /** struct sockaddr_dl: the AF_LINK address every ifnet carries first in
  *  its address list (name, index, type and hardware address). */

@@ -41,7 +41,9 @@ import {
   m_clrprotoflags,
   type mbuf,
 } from "../kern/mbuf.ts";
-import { AF_ARP, AF_INET, AF_LINK, type sockaddr } from "../kern/socket.ts";
+import { AF_ARP, AF_INET, AF_INET6, AF_LINK, type sockaddr } from "../kern/socket.ts";
+import { nd6_resolve } from "../netinet6/nd6.ts";
+import type { intp } from "../netinet6/ip6_var.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
 import { M_PREPEND, m_adj, m_append, m_dup, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -54,6 +56,7 @@ import {
   ETHERMTU,
   ETHERTYPE_ARP,
   ETHERTYPE_IP,
+  ETHERTYPE_IPV6,
   ETHERTYPE_QINQ,
   ETHERTYPE_REVARP,
   ETHERTYPE_VLAN,
@@ -118,7 +121,7 @@ import {
 } from "./if.ts";
 import { IFT_ETHER, IFT_L2VLAN, type sockaddr_dl } from "./if_dl.ts";
 import { if_simloop } from "./if_loop.ts";
-import { NETISR_ARP, NETISR_DISPATCH_DIRECT, NETISR_ETHER, NETISR_IP, netisr_dispatch, netisr_register, netisr_register_vnet, netisr_unregister_vnet } from "./netisr.ts";
+import { NETISR_ARP, NETISR_DISPATCH_DIRECT, NETISR_ETHER, NETISR_IP, NETISR_IPV6, netisr_dispatch, netisr_register, netisr_register_vnet, netisr_unregister_vnet } from "./netisr.ts";
 import {
   PFIL_CONSUMED,
   PFIL_DROPPED,
@@ -267,6 +270,8 @@ export function ether_requestencap(ifp: ifnet, req: if_encap_req): number {
 // Nothing between building it and copying it out resolves another address.
 const linkhdr = new Uint8Array(ETHER_HDR_LEN);
 let arp_res: arp_result | null = null;
+/** nd6_resolve's *lleflags. */
+const nd6_lleflags: intp = { v: 0 };
 /** ether_resolve_addr's *pflags. */
 let resolve_pflags = 0;
 
@@ -296,6 +301,34 @@ function ether_resolve_addr(ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | null
       if (error === 0) {
         phdr[ether_type] = ETHERTYPE_IP >> 8;
         phdr[ether_type + 1] = ETHERTYPE_IP & 0xff;
+        copy_bytes(phdr, ether_shost, IF_LLADDR(ifp), 0, ETHER_ADDR_LEN);
+      }
+      break;
+    }
+    case AF_INET6: {
+      if (!("sin6_addr" in dst)) {
+        m_freem(m);
+        return EAFNOSUPPORT;
+      }
+      if ((m.m_flags & M_MCAST) === 0) {
+        // LLE_SF(af, is_gw): the family in the high half, "via a gateway".
+        const is_gw = ro !== null && (ro.ro_flags & RT_HAS_GW) !== 0 ? 1 : 0;
+        nd6_lleflags.v = 0;
+        error = nd6_resolve(ifp, (AF_INET6 << 16) | is_gw, m, dst, phdr, nd6_lleflags, null);
+        lleflags = nd6_lleflags.v;
+      } else {
+        // ETHER_MAP_IPV6_MULTICAST: 33:33 and the group's last four bytes.
+        const a6 = dst.sin6_addr.s6_addr;
+        phdr[ether_dhost] = 0x33;
+        phdr[ether_dhost + 1] = 0x33;
+        phdr[ether_dhost + 2] = a6[12];
+        phdr[ether_dhost + 3] = a6[13];
+        phdr[ether_dhost + 4] = a6[14];
+        phdr[ether_dhost + 5] = a6[15];
+      }
+      if (error === 0) {
+        phdr[ether_type] = ETHERTYPE_IPV6 >> 8;
+        phdr[ether_type + 1] = ETHERTYPE_IPV6 & 0xff;
         copy_bytes(phdr, ether_shost, IF_LLADDR(ifp), 0, ETHER_ADDR_LEN);
       }
       break;
@@ -739,7 +772,9 @@ export function ether_demux(ifp: ifnet, m: mbuf): void {
       }
       isr = NETISR_ARP;
       break;
-    // ETHERTYPE_IPV6 would go to NETISR_IPV6: this kernel has no INET6.
+    case ETHERTYPE_IPV6:
+      isr = NETISR_IPV6;
+      break;
     default:
       if (ifp.if_l2com !== null && ng_ether_p !== null) {
         // netgraph sees inbound frames whole.

@@ -14,10 +14,9 @@
 // this gif, or by net.link.gif.max_nesting gifs (per vnet, 1 by default),
 // is dropped with EIO and a kernel log line.
 //
-// IPv6, inside or outside (protocol 41, in6_gif.c), is issue 13: this
-// kernel has no INET6.  SIOCSIFPHYADDR_IN6 and friends do not exist, IPv6
-// routed into a gif is refused (EAFNOSUPPORT), and IPv6 arriving through a
-// tunnel is dropped as an input error of the gif.
+// IPv6 inside an IPv4 tunnel (protocol 41) goes both ways, its traffic
+// class treated as the TOS of IPv4 (ip6_ecn_ingress/egress).  An IPv6
+// outer header (in6_gif.c, SIOCSIFPHYADDR_IN6) is not here yet.
 //
 // Departures: no ng_gif (the ng_gif_*_p hooks are not here); no locking
 // (gif_ioctl_sx) or epoch waits (GIF_WAIT).
@@ -28,7 +27,7 @@ import { DECLARE_MODULE } from "../kern/kern_module.ts";
 import { MODULE_VERSION } from "../kern/kern_linker.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_IFATTACHDOMAIN, SI_SUB_PSEUDO } from "../kern/kernel.ts";
 import { M_BCAST, M_MCAST, M_SETFIB, m_clrprotoflags, type mbuf } from "../kern/mbuf.ts";
-import { AF_INET, AF_LINK, SA_FAMILY, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, SA_FAMILY, type sockaddr } from "../kern/socket.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
 import { M_PREPEND, m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -87,7 +86,8 @@ import {
 } from "./if.ts";
 import { if_clone_detach, if_clone_simple, type if_clone } from "./if_clone.ts";
 import { IFT_GIF } from "./if_dl.ts";
-import { NETISR_IP, netisr_dispatch } from "./netisr.ts";
+import { NETISR_IP, NETISR_IPV6, netisr_dispatch } from "./netisr.ts";
+import { IP6_HDR_LEN, IP6_OFF_FLOW } from "../netinet/ip6.ts";
 import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 const gifname = "gif";
@@ -262,8 +262,22 @@ function gif_transmit(ifp: ifnet, m: mbuf): number {
       m.m_buf[m.m_data + 1] = 0;
       break;
     }
+    case AF_INET6: {
+      proto = IPPROTO_IPV6;
+      if (m.m_len < IP6_HDR_LEN) {
+        const mm = m_pullup(m, IP6_HDR_LEN);
+        if (mm === null) {
+          if_inc_counter(ifp, IFCOUNTER_OERRORS, 1);
+          return ENOBUFS;
+        }
+        m = mm;
+      }
+      // ip6_ecn_ingress: the traffic class of ip6_flow decides the outer's.
+      const tclass = (m.m_dv.getUint32(m.m_data + IP6_OFF_FLOW) >>> 20) & 0xff;
+      ecn = ip_ecn_ingress((ifp.if_flags & IFF_LINK1) !== 0 ? ECN_ALLOWED : ECN_NOCARE, tclass);
+      break;
+    }
     default:
-      // AF_INET6 inside is issue 13.
       m_freem(m);
       if_inc_counter(ifp, IFCOUNTER_OERRORS, 1);
       return EAFNOSUPPORT;
@@ -331,9 +345,28 @@ export function gif_input(m: mbuf, ifp: ifnet, proto: number, ecn: number): void
     case IPPROTO_ETHERIP:
       af = AF_LINK;
       break;
-    case IPPROTO_IPV6:
+    case IPPROTO_IPV6: {
+      af = AF_INET6;
+      if (m.m_len < IP6_HDR_LEN) {
+        mm = m_pullup(m, IP6_HDR_LEN);
+        if (mm === null) {
+          if_inc_counter(ifp, IFCOUNTER_IERRORS, 1);
+          return;
+        }
+        m = mm;
+      }
+      // ip6_ecn_egress: the outer ECN into the inner traffic class.
+      const flow = m.m_dv.getUint32(m.m_data + IP6_OFF_FLOW);
+      const tclass = ip_ecn_egress((ifp.if_flags & IFF_LINK1) !== 0 ? ECN_ALLOWED : ECN_NOCARE, ecn, (flow >>> 20) & 0xff);
+      if (tclass < 0) {
+        m_freem(m);
+        if_inc_counter(ifp, IFCOUNTER_IERRORS, 1);
+        return;
+      }
+      m.m_dv.setUint32(m.m_data + IP6_OFF_FLOW, ((flow & ~(0xff << 20)) | (tclass << 20)) >>> 0);
+      break;
+    }
     default:
-      // IPv6 inside is issue 13.
       m_freem(m);
       if_inc_counter(ifp, IFCOUNTER_IERRORS, 1);
       return;
@@ -348,8 +381,12 @@ export function gif_input(m: mbuf, ifp: ifnet, proto: number, ecn: number): void
     return;
   }
 
+  let isr = NETISR_IP;
   switch (af) {
     case AF_INET:
+      break;
+    case AF_INET6:
+      isr = NETISR_IPV6;
       break;
     case AF_LINK: {
       const n = ETHERIP_HDR_LEN + ETHER_HDR_LEN;
@@ -377,7 +414,7 @@ export function gif_input(m: mbuf, ifp: ifnet, proto: number, ecn: number): void
   if_inc_counter(ifp, IFCOUNTER_IPACKETS, 1);
   if_inc_counter(ifp, IFCOUNTER_IBYTES, m.m_pkthdr.len);
   M_SETFIB(m, ifp.if_fib);
-  netisr_dispatch(NETISR_IP, m);
+  netisr_dispatch(isr, m);
 }
 
 /**

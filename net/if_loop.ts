@@ -66,7 +66,8 @@ import {
   type ifreq,
   type route,
 } from "./if.ts";
-import { NETISR_IP, netisr_queue } from "./netisr.ts";
+import { NETISR_IP, NETISR_IPV6, netisr_queue } from "./netisr.ts";
+import { M_LOOP } from "../netinet6/ip6_var.ts";
 import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 export const LOMTU = 16384;
@@ -221,7 +222,11 @@ export function if_simloop(ifp: ifnet, m: mbuf, af: number, hlen: number): numbe
     case AF_INET:
       isr = NETISR_IP;
       break;
-    // AF_INET6 (NETISR_IPV6, M_LOOP) would go here: this kernel has no INET6.
+    case AF_INET6:
+      // ip6_input accepts an interface-local destination only from here.
+      m.m_flags |= M_LOOP;
+      isr = NETISR_IPV6;
+      break;
     default:
       printf(`if_simloop: can't handle af=${af}\n`);
       m_freem(m);

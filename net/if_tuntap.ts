@@ -106,7 +106,7 @@ import { if_clone_advanced, if_clone_detach, type if_clone } from "./if_clone.ts
 import { IFT_ETHER } from "./if_dl.ts";
 import { IF_LLADDR, ether_gen_addr, ether_ifattach, ether_ifdetach, ether_ioctl } from "./if_ethersubr.ts";
 import { linux_tap_close, linux_tap_mtu, linux_tap_open, linux_tap_rename, linux_tap_send, type linux_tap } from "./linux_tap.ts";
-import { NETISR_IP, netisr_dispatch } from "./netisr.ts";
+import { NETISR_IP, NETISR_IPV6, netisr_dispatch } from "./netisr.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 // net/if_types.h
@@ -655,6 +655,13 @@ function sockaddr_write(m: mbuf, dst: sockaddr, salen: number): void {
     b[o + 6] = (dst.sin_addr >>> 8) & 0xff;
     b[o + 7] = dst.sin_addr & 0xff;
   }
+  if ("sin6_addr" in dst && salen >= 28) {
+    b[o + 2] = (dst.sin6_port >>> 8) & 0xff;
+    b[o + 3] = dst.sin6_port & 0xff;
+    new DataView(b.buffer, b.byteOffset).setUint32(o + 4, dst.sin6_flowinfo >>> 0);
+    b.set(dst.sin6_addr.s6_addr, o + 8);
+    new DataView(b.buffer, b.byteOffset).setUint32(o + 24, dst.sin6_scope_id >>> 0, true);
+  }
 }
 
 /**
@@ -791,10 +798,17 @@ function tunwrite_l3(tp: tuntap_softc, frame: Uint8Array): number {
     af_hdr_dv.setUint32(0, family, true);
     bpf_mtap2(ifp, af_hdr, m);
   }
-  if (family !== AF_INET) {
-    // No INET6 in this kernel.
-    m_freem(m);
-    return EAFNOSUPPORT;
+  let isr: number;
+  switch (family) {
+    case AF_INET:
+      isr = NETISR_IP;
+      break;
+    case AF_INET6:
+      isr = NETISR_IPV6;
+      break;
+    default:
+      m_freem(m);
+      return EAFNOSUPPORT;
   }
   if (m.m_len < 1) {
     m = m_pullup(m, 1);
@@ -803,7 +817,7 @@ function tunwrite_l3(tp: tuntap_softc, frame: Uint8Array): number {
   if_inc_counter(ifp, IFCOUNTER_IBYTES, m.m_pkthdr.len);
   if_inc_counter(ifp, IFCOUNTER_IPACKETS, 1);
   M_SETFIB(m, ifp.if_fib);
-  netisr_dispatch(NETISR_IP, m);
+  netisr_dispatch(isr, m);
   return 0;
 }
 

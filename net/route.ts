@@ -14,13 +14,14 @@
 
 import { EAFNOSUPPORT, EINVAL, ENETUNREACH } from "../kern/errno.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
-import { AF_INET, AF_UNSPEC, SA_FAMILY, SA_LEN, type sockaddr } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_UNSPEC, SA_FAMILY, SA_LEN, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
 import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
-import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr } from "../netinet/in.ts";
+import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr, ifatoia } from "../netinet/in.ts";
+
 import { rt_missmsg_fib, rtsock_addrmsg, rtsock_routemsg, rtsock_routemsg_info } from "./rtsock.ts";
 import { rib_walktree } from "./radix.ts";
 import { NHF_DEFAULT, NHR_NONE, type nhop_object } from "./route/nhop.ts";
@@ -29,6 +30,8 @@ import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
 import { rib_foreach_table_walk_del, rib_lookup } from "./route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
+
+import { IN6_ARE_ADDR_EQUAL, IN6_LINKMTU } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // net/route.h
@@ -218,6 +221,17 @@ export function sa_equal(a: sockaddr, b: sockaddr): boolean {
     if (!("sin_addr" in b)) return false;
     return a.sin_len === b.sin_len && a.sin_family === b.sin_family && a.sin_addr === b.sin_addr && a.sin_port === b.sin_port;
   }
+  if ("sin6_addr" in a) {
+    if (!("sin6_addr" in b)) return false;
+    return (
+      a.sin6_len === b.sin6_len &&
+      a.sin6_family === b.sin6_family &&
+      a.sin6_port === b.sin6_port &&
+      a.sin6_flowinfo === b.sin6_flowinfo &&
+      a.sin6_scope_id === b.sin6_scope_id &&
+      IN6_ARE_ADDR_EQUAL(a.sin6_addr, b.sin6_addr)
+    );
+  }
   if ("sdl_index" in a) {
     if (!("sdl_index" in b)) return false;
     if (a.sdl_len !== b.sdl_len || a.sdl_index !== b.sdl_index || a.sdl_type !== b.sdl_type || a.sdl_data !== b.sdl_data) return false;
@@ -225,7 +239,7 @@ export function sa_equal(a: sockaddr, b: sockaddr): boolean {
     for (let i = 0; i < a.sdl_lladdr.length; i++) if (a.sdl_lladdr[i] !== b.sdl_lladdr[i]) return false;
     return true;
   }
-  if ("sin_addr" in b || "sdl_index" in b) return false;
+  if ("sin_addr" in b || "sin6_addr" in b || "sdl_index" in b) return false;
   if ("sg_data" in a || "sg_data" in b) return "sg_data" in a && "sg_data" in b && a.sg_len === b.sg_len && a.sg_data === b.sg_data;
   return a.sa_family === b.sa_family && a.sa_len === b.sa_len;
 }
@@ -363,6 +377,22 @@ export function rt_addrmsg(cmd: number, ifa: ifaddr, fibnum: number): number {
   return rtsock_addrmsg(cmd, ifa, fibnum);
 }
 
+/**
+ * rt_newaddrmsg_fib: an address and the route that goes with it, in the
+ * order listeners expect (address first when it comes, route first when it
+ * goes).
+ */
+export function rt_newaddrmsg_fib(cmd: number, ifa: ifaddr, rt: rtentry | null, fibnum: number): void {
+  if (cmd !== RTM_ADD && cmd !== RTM_DELETE) panic(`unexpected cmd ${cmd}`);
+  if (cmd === RTM_ADD) {
+    rt_addrmsg(cmd, ifa, fibnum);
+    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+  } else {
+    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+    rt_addrmsg(cmd, ifa, fibnum);
+  }
+}
+
 /** rt_routemsg: announce a kernel route change to route sockets. */
 export function rt_routemsg(cmd: number, rt: rtentry, nh: nhop_object, fibnum: number): number {
   return rtsock_routemsg(cmd, rt, nh, fibnum);
@@ -378,6 +408,8 @@ export function rt_updatemtu(ifp: ifnet): void {
   for (let j = 0; j < n; j++) {
     const rnh = rt_tables_get_rnh(j, AF_INET);
     if (rnh !== null) nhops_update_ifmtu(rnh, ifp, ifp.if_mtu);
+    const rnh6 = rt_tables_get_rnh(j, AF_INET6);
+    if (rnh6 !== null) nhops_update_ifmtu(rnh6, ifp, IN6_LINKMTU(ifp));
   }
 }
 
@@ -422,7 +454,7 @@ export function rt_dump(fibnum: number): { error: number; entries: rt_dump_entry
       rt_gateway: nh.gw_sa,
       rt_ifname: nh.nh_ifp.if_xname,
       rt_ifindex: nh.nh_ifp.if_index,
-      rt_ifa: nh.nh_ifa.ia_addr.sin_addr,
+      rt_ifa: ifatoia(nh.nh_ifa).ia_addr.sin_addr,
       rt_mtu: nh.nh_mtu,
       rt_expire: exp === 0 ? 0 : Math.max(0, exp - now),
       rt_weight: rt.rt_weight,

@@ -199,3 +199,123 @@ export function ICMP6STAT_INC(field: number): void {
 export function ICMP6STAT_INC2(field: number, i: number): void {
   VNET_U64_ADD(icmp6stat + field + i, 1);
 }
+
+// ---------------------------------------------------------------------------
+// The ICMP6_FILTER socket option (RFC 3542 3.2): a bit per message type,
+// set = pass.  The 32 bytes are the eight 32-bit words of struct
+// icmp6_filter as an amd64 host stores them, so type t is bit (t & 7) of
+// byte (t >> 3).
+
+/** struct icmp6_filter. */
+export class icmp6_filter {
+  readonly icmp6_filt = new Uint8Array(32);
+}
+export function ICMP6_FILTER_SETPASSALL(f: icmp6_filter): void {
+  f.icmp6_filt.fill(0xff);
+}
+export function ICMP6_FILTER_SETBLOCKALL(f: icmp6_filter): void {
+  f.icmp6_filt.fill(0);
+}
+export function ICMP6_FILTER_SETPASS(type: number, f: icmp6_filter): void {
+  f.icmp6_filt[(type & 0xff) >> 3] |= 1 << (type & 7);
+}
+export function ICMP6_FILTER_SETBLOCK(type: number, f: icmp6_filter): void {
+  f.icmp6_filt[(type & 0xff) >> 3] &= ~(1 << (type & 7));
+}
+export function ICMP6_FILTER_WILLPASS(type: number, f: icmp6_filter): boolean {
+  return (f.icmp6_filt[(type & 0xff) >> 3] & (1 << (type & 7))) !== 0;
+}
+export function ICMP6_FILTER_WILLBLOCK(type: number, f: icmp6_filter): boolean {
+  return (f.icmp6_filt[(type & 0xff) >> 3] & (1 << (type & 7))) === 0;
+}
+
+// ---------------------------------------------------------------------------
+// MLD (netinet/icmp6.h's mld_hdr, netinet6/mld6.h's MLDv2 layouts).
+
+/** mld_hdr's code and checksum are the ICMPv6 header's. */
+export const MLD_OFF_TYPE = 0;
+export const MLD_OFF_CODE = 1;
+export const MLD_OFF_CKSUM = 2;
+export const MLD_OFF_RESERVED = 6;
+/** MLD_MINLEN: the MLDv1 message, 24 bytes. */
+export const MLD_MINLEN = 24;
+/** struct mldv2_query: the v1 header, then misc (S flag, QRV), QQIC, number of sources. */
+export const MLDV2_QUERY_LEN = 28;
+export const MLD_OFF_MISC = 24;
+export const MLD_OFF_QQI = 25;
+export const MLD_OFF_NUMSRC = 26;
+/** struct mldv2_report: type, code, cksum, reserved, number of records. */
+export const MLDV2_REPORT_LEN = 8;
+export const MLD_OFF_V2_NUMRECS = 6;
+/** struct mldv2_record: type, aux data length, number of sources, group. */
+export const MLDV2_RECORD_LEN = 20;
+export const MR_OFF_TYPE = 0;
+export const MR_OFF_DATALEN = 1;
+export const MR_OFF_NUMSRC = 2;
+export const MR_OFF_ADDR = 4;
+/** Group record types (RFC 3810 5.2.12). */
+export const MLD_DO_NOTHING = 0;
+export const MLD_MODE_IS_INCLUDE = 1;
+export const MLD_MODE_IS_EXCLUDE = 2;
+export const MLD_CHANGE_TO_INCLUDE_MODE = 3;
+export const MLD_CHANGE_TO_EXCLUDE_MODE = 4;
+export const MLD_ALLOW_NEW_SOURCES = 5;
+export const MLD_BLOCK_OLD_SOURCES = 6;
+/** The Querier's Robustness Variable in mld_misc, and its S flag. */
+export function MLD_QRV(misc: number): number {
+  return misc & 0x07;
+}
+export const MLD_SFLAG = 0x08;
+/** Maximum response code and QQIC as floating point (RFC 3810 5.1.3, 5.1.9). */
+export function MLD_MRC_EXP(x: number): number {
+  return (x >> 12) & 0x0007;
+}
+export function MLD_MRC_MANT(x: number): number {
+  return x & 0x0fff;
+}
+export function MLD_QQIC_EXP(x: number): number {
+  return (x >> 4) & 0x07;
+}
+export function MLD_QQIC_MANT(x: number): number {
+  return x & 0x0f;
+}
+
+/** ICMP6_NI_QUERY codes, reply codes, query types (RFC 4620). */
+export const ICMP6_NI_SUBJ_IPV6 = 0;
+export const ICMP6_NI_SUBJ_FQDN = 1;
+export const ICMP6_NI_SUBJ_IPV4 = 2;
+export const ICMP6_NI_SUCCESS = 0;
+export const ICMP6_NI_REFUSED = 1;
+export const ICMP6_NI_UNKNOWN = 2;
+export const NI_QTYPE_NOOP = 0;
+export const NI_QTYPE_SUPTYPES = 1;
+export const NI_QTYPE_FQDN = 2;
+export const NI_QTYPE_DNSNAME = 2;
+export const NI_QTYPE_NODEADDR = 3;
+export const NI_QTYPE_IPV4ADDR = 4;
+/** struct icmp6_nodeinfo: ICMPv6 header (qtype, flags in its data), nonce. */
+export const ICMP6_NODEINFO_LEN = 16;
+export const NI_SUPTYPE_FLAG_COMPRESS = 0x0100;
+export const NI_FQDN_FLAG_VALIDTTL = 0x0100;
+export const NI_NODEADDR_FLAG_TRUNCATE = 0x0100;
+export const NI_NODEADDR_FLAG_ALL = 0x0200;
+export const NI_NODEADDR_FLAG_COMPAT = 0x0400;
+export const NI_NODEADDR_FLAG_LINKLOCAL = 0x0800;
+export const NI_NODEADDR_FLAG_SITELOCAL = 0x1000;
+export const NI_NODEADDR_FLAG_GLOBAL = 0x2000;
+export const NI_NODEADDR_FLAG_ANYCAST = 0x4000;
+
+/** struct icmp6_router_renum: 16 bytes; its codes. */
+export const ICMP6_ROUTER_RENUM_LEN = 16;
+export const ICMP6_ROUTER_RENUMBERING_COMMAND = 0;
+export const ICMP6_ROUTER_RENUMBERING_RESULT = 1;
+export const ICMP6_ROUTER_RENUMBERING_SEQNUM_RESET = 255;
+
+/** ND_REDIRECT codes of nd6_cache_lladdr (nd6.h). */
+export const ND_REDIRECT_ONLINK = 0;
+export const ND_REDIRECT_ROUTER = 1;
+
+/** The MLD message names FreeBSD's icmp6.h keeps for old code. */
+export const ICMP6_MEMBERSHIP_QUERY = 130;
+export const ICMP6_MEMBERSHIP_REPORT = 131;
+export const ICMP6_MEMBERSHIP_REDUCTION = 132;

@@ -73,6 +73,8 @@ import {
 } from "../net/if_llatbl.ts";
 import { fib4_lookup, in_detachhead, in_ifadown, in_inithead } from "./in_fib.ts";
 import { ARPSTAT_ADD, arprequest, dropped } from "./if_ether.ts";
+import { in6_ifaddr, type sockaddr_in6 } from "../netinet6/in6_var.ts";
+
 
 // sys/syslog.h
 const LOG_INFO = 6;
@@ -215,6 +217,11 @@ export class in_ifaddr extends ifaddr {
 /** IA_SIN(ia): the address as a host-order number. */
 export function IA_SIN(ia: in_ifaddr): number {
   return ia.ia_addr.sin_addr;
+}
+
+/** ifatoia(ifa): an IPv4 interface address seen as one (a nexthop's nh_ifa in an AF_INET table). */
+export function ifatoia(ifa: ifaddr): in_ifaddr {
+  return ifa as in_ifaddr;
 }
 
 /** V_in_ifaddrhead: every IPv4 address of the vnet, in order of addition. */
@@ -485,6 +492,7 @@ export function ifa_ifwithnet(addr: sockaddr, ignore_ptp: number, fibnum: number
     const ifp = ifnet_byindex(addr.sdl_index);
     return ifp !== null ? ifp.if_addr : null;
   }
+  if ("sin6_addr" in addr) return ifa_ifwithnet_in6(addr, fibnum);
   if (!("sin_addr" in addr)) return null;
   let ifa_maybe: in_ifaddr | null = null;
   for (const ifp of V_ifnet()) {
@@ -498,6 +506,29 @@ export function ifa_ifwithnet(addr: sockaddr, ignore_ptp: number, fibnum: number
         if (((addr.sin_addr ^ ifa.ia_addr.sin_addr) & ifa.ia_sockmask.sin_addr) !== 0) continue;
         if (ifa_maybe === null || mask_refines(ifa.ia_sockmask.sin_addr, ifa_maybe.ia_sockmask.sin_addr)) ifa_maybe = ifa;
       }
+    }
+  }
+  return ifa_maybe;
+}
+
+/** Does addr fall in ia's prefix (the byte-wise masked compare of if.c)? */
+function in6_ifa_covers(ia: in6_ifaddr, addr: sockaddr_in6): boolean {
+  const a = addr.sin6_addr.s6_addr;
+  const b = ia.ia_addr.sin6_addr.s6_addr;
+  const m = ia.ia_prefixmask.sin6_addr.s6_addr;
+  for (let i = 0; i < 16; i++) if (((a[i] ^ b[i]) & m[i]) !== 0) return false;
+  return true;
+}
+
+/** ifa_ifwithnet for an IPv6 address (zone embedded): the most specific prefix containing it. */
+function ifa_ifwithnet_in6(addr: sockaddr_in6, fibnum: number): ifaddr | null {
+  let ifa_maybe: in6_ifaddr | null = null;
+  for (const ifp of V_ifnet()) {
+    if (fibnum !== RT_ALL_FIBS && ifp.if_fib !== fibnum) continue;
+    for (const ifa of ifp.if_addrhead) {
+      if (!(ifa instanceof in6_ifaddr) || ifa.ia_prefixmask.sin6_len === 0) continue;
+      if (!in6_ifa_covers(ifa, addr)) continue;
+      if (ifa_maybe === null || ifa.ia_plen > ifa_maybe.ia_plen) ifa_maybe = ifa;
     }
   }
   return ifa_maybe;
@@ -519,6 +550,8 @@ export function ifaof_ifpforaddr(addr: sockaddr, ifp: ifnet): ifaddr | null {
       if (ifa.ifa_dstaddr !== null && sa_equal(addr, ifa.ifa_dstaddr)) return ifa;
     } else if (ifa instanceof in_ifaddr && "sin_addr" in addr) {
       if (((addr.sin_addr ^ ifa.ia_addr.sin_addr) & ifa.ia_sockmask.sin_addr) === 0) return ifa;
+    } else if (ifa instanceof in6_ifaddr && "sin6_addr" in addr) {
+      if (in6_ifa_covers(ifa, addr)) return ifa;
     }
   }
   return ifa_maybe;

@@ -10,10 +10,18 @@
 // sys/netinet/ip_output.c) and IP_OPTIONS storage (ip_pcbopts, from
 // sys/netinet/ip_options.c), which only ever act on an inpcb.
 //
+// The inpcb is shared with IPv6 (netinet6/in6_pcb.ts): inp_vflag says which
+// families a PCB speaks (INP_IPV4, INP_IPV6; an AF_INET6 socket that is not
+// IPV6_V6ONLY and is bound to :: has both, and then IPv4 lookups find it as
+// a v4-mapped listener, after any IPv4 socket); in6p_laddr/in6p_faddr hold
+// its IPv6 addresses and the hash keys a PCB by whichever family it is.
+//
 // Departures: no locks or epochs (a lookup returns the inpcb as is); jails
 // carry no IPv4 address restrictions (vnet jails own their stack; plain jails
 // share the host's addresses), so the prison_*_ip4 checks always pass; no
-// load-balancing groups (SO_REUSEPORT_LB binds like SO_REUSEPORT); no IPv6.
+// load-balancing groups (SO_REUSEPORT_LB binds like SO_REUSEPORT).  FreeBSD
+// lays inp_laddr over the last word of in6p_laddr (a union); here they are
+// separate fields, each kept for its own family.
 
 import { EACCES, EADDRINUSE, EADDRNOTAVAIL, EAGAIN, EINVAL, EMSGSIZE, ENETUNREACH, ENOBUFS, ENOPROTOOPT, EOPNOTSUPP } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
@@ -49,11 +57,16 @@ import {
 } from "../kern/uipc_socket.ts";
 import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
-import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr } from "./in.ts";
+import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr, ifatoia } from "./in.ts";
 import { fib4_lookup } from "./in_fib.ts";
 import { NHR_NONE } from "../net/route/nhop.ts";
 import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
 import { ifa_ifwithaddr, ifa_ifwithaddr_check, ifa_ifwithdstaddr, ifa_ifwithnet } from "./in.ts";
+import { AF_INET6 } from "../kern/socket.ts";
+
+import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY, type ip6_pktopts, V_ip6_auto_flowlabel, V_ip6_v6only } from "../netinet6/ip6_var.ts";
+
+import { in6_addr, s6_addr32 } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // netinet/in.h: IPPROTO_IP socket options.
@@ -139,6 +152,7 @@ export const INP_DONTFRAG = 0x00000800;
 export const INP_BINDANY = 0x00001000;
 export const INP_INHASHLIST = 0x00002000;
 export const INP_RECVTOS = 0x00004000;
+// IN6P_* (0x00008000 to 0x00800000, 0x40000000, 0x80000000): netinet6/ip6_var.ts.
 export const INP_ONESBCAST = 0x02000000;
 export const INP_DROPPED = 0x04000000;
 export const INP_SOCKREF = 0x08000000;
@@ -195,6 +209,17 @@ export class inpcb {
   inp_flowid = 0;
   inp_flowtype = 0;
   inp_gencnt = 0;
+  /** IPv6 local and foreign addresses (zones embedded, as in the kernel). */
+  readonly in6p_laddr = new in6_addr();
+  readonly in6p_faddr = new in6_addr();
+  /** IPV6_* output options (ip6_pcbopts), or null. */
+  in6p_outputopts: ip6_pktopts | null = null;
+  /** IPV6_UNICAST_HOPS: the hop limit, -1 for the kernel's choice. */
+  in6p_hops = -1;
+  /** IPV6_CHECKSUM on a raw socket: where the checksum goes, -1 for none. */
+  in6p_cksum = -1;
+  /** The flow information (traffic class and flow label) for ip6_flow. */
+  inp_flow = 0;
   inp_socket: socket | null;
   readonly inp_pcbinfo: inpcbinfo;
   readonly inp_cred: ucred;
@@ -278,6 +303,18 @@ export function INP_PCBHASH(faddr: number, lport: number, fport: number, mask: n
   return (faddr ^ (faddr >>> 16) ^ (lport ^ fport)) & mask;
 }
 
+/** INP6_PCBHASH: the last word of the IPv6 foreign address is the key. */
+export function INP6_PCBHASH(faddr: in6_addr, lport: number, fport: number, mask: number): number {
+  return INP_PCBHASH(s6_addr32(faddr, 3), lport, fport, mask);
+}
+
+/** The bucket a PCB belongs in, by the family it speaks. */
+function inp_hashidx(inp: inpcb): number {
+  const mask = inp.inp_pcbinfo.ipi_hashmask;
+  if ((inp.inp_vflag & INP_IPV6) !== 0) return INP6_PCBHASH(inp.in6p_faddr, inp.inp_lport, inp.inp_fport, mask);
+  return INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, mask);
+}
+
 // ---------------------------------------------------------------------------
 // Ephemeral port ranges (net.inet.ip.portrange.*), per vnet.
 
@@ -356,7 +393,13 @@ SYSCTL_INT(
 export function in_pcballoc(so: socket, pcbinfo: inpcbinfo): number {
   const inp = new inpcb(so, pcbinfo);
   inp.inp_inc.inc_fibnum = so.so_fibnum;
-  inp.inp_vflag |= INP_IPV4;
+  if (so.so_proto.pr_domain.dom_family === AF_INET6) {
+    inp.inp_vflag |= INP_IPV6PROTO | INP_IPV6;
+    if (V_ip6_v6only() !== 0) inp.inp_flags |= IN6P_IPV6_V6ONLY;
+    else inp.inp_vflag |= INP_IPV4;
+    if (V_ip6_auto_flowlabel() !== 0) inp.inp_flags |= IN6P_AUTOFLOWLABEL;
+    inp.in6p_hops = -1;
+  } else inp.inp_vflag |= INP_IPV4;
   pcbinfo.ipi_listhead.unshift(inp);
   pcbinfo.ipi_count++;
   so.so_pcb = inp;
@@ -368,7 +411,7 @@ export function in_pcballoc(so: socket, pcbinfo: inpcbinfo): number {
 export function in_pcbinshash(inp: inpcb): number {
   const pcbinfo = inp.inp_pcbinfo;
   KASSERT((inp.inp_flags & INP_INHASHLIST) === 0, "in_pcbinshash: INP_INHASHLIST");
-  const bucket = hash_bucket(pcbinfo.ipi_hashbase, INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask));
+  const bucket = hash_bucket(pcbinfo.ipi_hashbase, inp_hashidx(inp));
   let phd = pcbinfo.ipi_porthashbase.get(inp.inp_lport);
   if (phd === undefined) pcbinfo.ipi_porthashbase.set(inp.inp_lport, (phd = []));
   phd.unshift(inp);
@@ -409,7 +452,7 @@ export function in_pcbrehash(inp: inpcb): void {
     const i = h.indexOf(inp);
     if (i >= 0) h.splice(i, 1);
   }
-  const bucket = hash_bucket(pcbinfo.ipi_hashbase, INP_PCBHASH(inp.inp_faddr, inp.inp_lport, inp.inp_fport, pcbinfo.ipi_hashmask));
+  const bucket = hash_bucket(pcbinfo.ipi_hashbase, inp_hashidx(inp));
   bucket.unshift(inp);
   inp.inp_hash = bucket;
 }
@@ -432,9 +475,21 @@ export function in_pcbfree(inp: inpcb): void {
     m_freem(inp.inp_options);
     inp.inp_options = null;
   }
+  // ip6_freepcbopts and ip6_freemoptions: the IPv6 options hold no mbufs
+  // here; the groups the socket joined are left.
+  inp.in6p_outputopts = null;
+  if ((inp.inp_vflag & INP_IPV6PROTO) !== 0) in6_pcbfree_moptions_hook(inp);
   const so = inp.inp_socket;
   if (so !== null) so.so_pcb = null;
   inp.inp_socket = null;
+}
+
+/** ip6_freemoptions of the socket's IPv6 multicast options (in6_mcast.ts
+ *  keeps them), set by netinet6/in6_pcb.ts so that this file does not
+ *  import the multicast code. */
+let in6_pcbfree_moptions_hook: (inp: inpcb) => void = () => {};
+export function in6_pcbfree_moptions_set(f: (inp: inpcb) => void): void {
+  in6_pcbfree_moptions_hook = f;
 }
 
 /** inp_so_options: the reuse options the PCB was bound with. */
@@ -490,34 +545,11 @@ const bind_addrs = new in_addrs();
  */
 export function in_pcb_lport_dest(inp: inpcb, laddr: number, fsa: { faddr: number; fport: number } | null, cred: ucred, lookupflags: number): { error: number; lport: number } {
   const pcbinfo = inp.inp_pcbinfo;
-  let first: number;
-  let last: number;
-  let which: "ipi_lasthi" | "ipi_lastlow" | "ipi_lastport";
-  if ((inp.inp_flags & INP_HIGHPORT) !== 0) {
-    first = VNET_I32(V_ipport_hifirstauto);
-    last = VNET_I32(V_ipport_hilastauto);
-    which = "ipi_lasthi";
-  } else if ((inp.inp_flags & INP_LOWPORT) !== 0) {
-    const error = priv_check_cred(cred, PRIV_NETINET_RESERVEDPORT);
-    if (error !== 0) return { error, lport: 0 };
-    first = VNET_I32(V_ipport_lowfirstauto);
-    last = VNET_I32(V_ipport_lowlastauto);
-    which = "ipi_lastlow";
-  } else {
-    first = VNET_I32(V_ipport_firstauto);
-    last = VNET_I32(V_ipport_lastauto);
-    which = "ipi_lastport";
-  }
   // UDP and raw always randomize when allowed; TCP only while ipport_tick
   // allows it (there is no TCP here).
-  let dorandom = VNET_I32(V_ipport_randomized) !== 0;
-  if (first === last) dorandom = false;
-  if (first > last) {
-    const aux = first;
-    first = last;
-    last = aux;
-  }
-  if (dorandom) pcbinfo[which] = first + (arc4random() % (last - first));
+  const r = lport_range(inp, cred);
+  if (r.error !== 0) return { error: r.error, lport: 0 };
+  const { first, last, which } = r;
   let count = last - first;
   let lport: number;
   let tmpinp: inpcb | null;
@@ -530,6 +562,75 @@ export function in_pcb_lport_dest(inp: inpcb, laddr: number, fsa: { faddr: numbe
     else tmpinp = in_pcblookup_local(pcbinfo, laddr, lport, lookupflags, cred);
   } while (tmpinp !== null);
   return { error: 0, lport };
+}
+
+/**
+ * in_pcb_lport_dest for an IPv6 PCB (FreeBSD's one function takes either
+ * family's sockaddrs): a port unused with laddr6, or with faddr6/fport when
+ * a foreign address is given.
+ */
+export function in6_pcb_lport_dest(inp: inpcb, laddr6: in6_addr, faddr6: in6_addr | null, fport: number, cred: ucred, lookupflags: number): { error: number; lport: number } {
+  const pcbinfo = inp.inp_pcbinfo;
+  const r = lport_range(inp, cred);
+  if (r.error !== 0) return { error: r.error, lport: 0 };
+  const { first, last, which } = r;
+  let count = last - first;
+  let lport: number;
+  let tmpinp: inpcb | null;
+  do {
+    if (count-- < 0) return { error: EADDRNOTAVAIL, lport: 0 };
+    ++pcbinfo[which];
+    if (pcbinfo[which] < first || pcbinfo[which] > last) pcbinfo[which] = first;
+    lport = pcbinfo[which];
+    if (faddr6 !== null) tmpinp = in6_pcblookup_hash_locked_hook(pcbinfo, faddr6, fport, laddr6, lport, lookupflags, null);
+    else tmpinp = in6_pcblookup_local_hook(pcbinfo, laddr6, lport, lookupflags, cred);
+  } while (tmpinp !== null);
+  return { error: 0, lport };
+}
+
+/** The port range a PCB draws from and where its walk starts (the first
+ *  half of in_pcb_lport_dest). */
+function lport_range(inp: inpcb, cred: ucred): { error: number; first: number; last: number; which: "ipi_lasthi" | "ipi_lastlow" | "ipi_lastport" } {
+  const pcbinfo = inp.inp_pcbinfo;
+  let first: number;
+  let last: number;
+  let which: "ipi_lasthi" | "ipi_lastlow" | "ipi_lastport";
+  if ((inp.inp_flags & INP_HIGHPORT) !== 0) {
+    first = VNET_I32(V_ipport_hifirstauto);
+    last = VNET_I32(V_ipport_hilastauto);
+    which = "ipi_lasthi";
+  } else if ((inp.inp_flags & INP_LOWPORT) !== 0) {
+    const error = priv_check_cred(cred, PRIV_NETINET_RESERVEDPORT);
+    if (error !== 0) return { error, first: 0, last: 0, which: "ipi_lastport" };
+    first = VNET_I32(V_ipport_lowfirstauto);
+    last = VNET_I32(V_ipport_lowlastauto);
+    which = "ipi_lastlow";
+  } else {
+    first = VNET_I32(V_ipport_firstauto);
+    last = VNET_I32(V_ipport_lastauto);
+    which = "ipi_lastport";
+  }
+  let dorandom = VNET_I32(V_ipport_randomized) !== 0;
+  if (first === last) dorandom = false;
+  if (first > last) {
+    const aux = first;
+    first = last;
+    last = aux;
+  }
+  if (dorandom) pcbinfo[which] = first + (arc4random() % (last - first));
+  return { error: 0, first, last, which };
+}
+
+/** The IPv6 lookups in6_pcb.ts provides (set when it loads: this file
+ *  does not import the IPv6 PCB code). */
+let in6_pcblookup_hash_locked_hook: (pcbinfo: inpcbinfo, faddr: in6_addr, fport: number, laddr: in6_addr, lport: number, lookupflags: number, ifp: ifnet | null) => inpcb | null = () => null;
+let in6_pcblookup_local_hook: (pcbinfo: inpcbinfo, laddr: in6_addr, lport: number, lookupflags: number, cred: ucred | null) => inpcb | null = () => null;
+export function in6_pcblookup_hooks_set(
+  hash: typeof in6_pcblookup_hash_locked_hook,
+  local: typeof in6_pcblookup_local_hook,
+): void {
+  in6_pcblookup_hash_locked_hook = hash;
+  in6_pcblookup_local_hook = local;
 }
 
 /** in_pcb_lport(inp, laddr, cred, lookupflags). */
@@ -681,7 +782,7 @@ export function in_pcbladdr(inp: inpcb, faddr: number, _cred: ucred | null): { e
   }
   // A route out of a real interface: that interface's address.
   if ((nh.nh_ifp.if_flags & IFF_LOOPBACK) === 0) {
-    r.laddr = nh.nh_ifa.ia_addr.sin_addr;
+    r.laddr = ifatoia(nh.nh_ifa).ia_addr.sin_addr;
     return r;
   }
   // A route to ourselves (via lo0): the interface that holds faddr, which
@@ -752,6 +853,8 @@ export function in_pcbdisconnect(inp: inpcb): void {
 // ---------------------------------------------------------------------------
 // Lookups.
 
+const INP_LOOKUP_MAPPED_PCB_COST = 3;
+
 /**
  * in_pcblookup_local(pcbinfo, laddr, lport, lookupflags, cred): a PCB bound
  * to this local address and port.  Without INPLOOKUP_WILDCARD: an exact,
@@ -763,6 +866,7 @@ export function in_pcblookup_local(pcbinfo: inpcbinfo, laddr: number, lport: num
     const head = pcbinfo.ipi_hashbase[INP_PCBHASH(INADDR_ANY, lport, 0, pcbinfo.ipi_hashmask)];
     for (let i = 0; i < head.length; i++) {
       const inp = head[i];
+      if ((inp.inp_vflag & INP_IPV4) === 0) continue;
       if (inp.inp_faddr === INADDR_ANY && inp.inp_laddr === laddr && inp.inp_lport === lport) return inp;
     }
     return null;
@@ -770,10 +874,14 @@ export function in_pcblookup_local(pcbinfo: inpcbinfo, laddr: number, lport: num
   const phd = pcbinfo.ipi_porthashbase.get(lport);
   if (phd === undefined) return null;
   let match: inpcb | null = null;
-  let matchwild = 3;
+  let matchwild = 3 + INP_LOOKUP_MAPPED_PCB_COST;
   for (let i = 0; i < phd.length; i++) {
     const inp = phd[i];
     let wildcard = 0;
+    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
+    // An AF_INET6 socket bound to :: that takes IPv4 too costs more than
+    // any IPv4 socket: it is chosen only when no IPv4 socket fits.
+    if ((inp.inp_vflag & INP_IPV6) !== 0) wildcard += INP_LOOKUP_MAPPED_PCB_COST;
     if (inp.inp_faddr !== INADDR_ANY) wildcard++;
     if (inp.inp_laddr !== INADDR_ANY) {
       if (laddr === INADDR_ANY) wildcard++;
@@ -798,21 +906,30 @@ export function in_pcblookup_hash_locked(pcbinfo: inpcbinfo, faddr: number, fpor
   let head = pcbinfo.ipi_hashbase[INP_PCBHASH(faddr, lport, fport, pcbinfo.ipi_hashmask)];
   for (let i = 0; i < head.length; i++) {
     const inp = head[i];
+    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
     if (inp.inp_faddr === faddr && inp.inp_laddr === laddr && inp.inp_fport === fport && inp.inp_lport === lport) return inp;
   }
   if ((lookupflags & INPLOOKUP_WILDCARD) !== 0) {
     let local_wild: inpcb | null = null;
+    let local_wild_mapped: inpcb | null = null;
     let local_exact: inpcb | null = null;
     head = pcbinfo.ipi_hashbase[INP_PCBHASH(INADDR_ANY, lport, 0, pcbinfo.ipi_hashmask)];
     for (let i = 0; i < head.length; i++) {
       const inp = head[i];
+      if ((inp.inp_vflag & INP_IPV4) === 0) continue;
       if (inp.inp_faddr !== INADDR_ANY || inp.inp_lport !== lport) continue;
       if (local_exact !== null) continue;
       if (inp.inp_laddr === laddr) local_exact = inp;
-      else if (inp.inp_laddr === INADDR_ANY) local_wild = inp;
+      else if (inp.inp_laddr === INADDR_ANY) {
+        // An AF_INET6 socket on :: hears IPv4 only when no IPv4 socket does.
+        const so = inp.inp_socket;
+        if (so !== null && so.so_proto.pr_domain.dom_family === AF_INET6) local_wild_mapped = inp;
+        else local_wild = inp;
+      }
     }
     if (local_exact !== null) return local_exact;
     if (local_wild !== null) return local_wild;
+    if (local_wild_mapped !== null) return local_wild_mapped;
   }
   return null;
 }
@@ -834,6 +951,7 @@ export function in_pcblookup_mbuf(pcbinfo: inpcbinfo, faddr: number, fport: numb
 /** in_pcbnotifyall: tell every PCB connected to faddr about an error. */
 export function in_pcbnotifyall(pcbinfo: inpcbinfo, faddr: number, errno: number, notify: (inp: inpcb, errno: number) => inpcb | null): void {
   for (const inp of pcbinfo.ipi_listhead.slice()) {
+    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
     if (inp.inp_faddr !== faddr || inp.inp_socket === null) continue;
     notify(inp, errno);
   }
@@ -1319,7 +1437,7 @@ function inp_getmoptions(inp: inpcb, sopt: sockopt): number {
 // then one fixed-size record per PCB, each field a word at the XI_ offset.
 
 export const XINPGEN_LEN = 1;
-export const XINPCB_LEN = 9;
+export const XINPCB_LEN = 17;
 /** xso_protocol: IPPROTO_UDP, or the raw socket's protocol. */
 export const XI_PROTOCOL = 0;
 export const XI_VFLAG = 1;
@@ -1331,11 +1449,16 @@ export const XI_FPORT = 6;
 /** so_rcv.sb_cc and so_snd.sb_cc. */
 export const XI_RCV_CC = 7;
 export const XI_SND_CC = 8;
+/** in6p_laddr and in6p_faddr, four network-order words each. */
+export const XI_LADDR6 = 9;
+export const XI_FADDR6 = 13;
 
 /** in_pcbtoxinpcb: append the record of one PCB. */
 export function in_pcbtoxinpcb(inp: inpcb, proto: number, out: number[]): void {
   const so = inp.inp_socket;
   out.push(proto, inp.inp_vflag, inp.inp_flags, inp.inp_laddr, inp.inp_lport, inp.inp_faddr, inp.inp_fport, so === null ? 0 : so.so_rcv.sb_ccc, so === null ? 0 : so.so_snd.sb_ccc);
+  for (let i = 0; i < 4; i++) out.push(s6_addr32(inp.in6p_laddr, i));
+  for (let i = 0; i < 4; i++) out.push(s6_addr32(inp.in6p_faddr, i));
 }
 
 /** The pcblist answer for a list of PCBs (newest first, as FreeBSD's lists run). */

@@ -94,3 +94,15 @@ export const IP6F_OFF_IDENT = 4;
 export const IP6F_OFF_MASK = 0xfff8;
 export const IP6F_RESERVED_MASK = 0x0006;
 export const IP6F_MORE_FRAG = 0x0001;
+
+// netinet/in.h's numbers for the IPv6 extension headers (the upper layers'
+// numbers are in netinet/in.ts).
+export const IPPROTO_HOPOPTS = 0;
+export const IPPROTO_ROUTING = 43;
+export const IPPROTO_FRAGMENT = 44;
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_NONE = 59;
+export const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_MH = 135;
+export const IPPROTO_IPCOMP = 108;

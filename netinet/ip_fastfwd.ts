@@ -18,7 +18,7 @@ import { IFF_LOOPBACK, RT_HAS_GW, type ifnet } from "../net/if.ts";
 import { PFIL_HOOKED_IN, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_pfil_head, pfil_mbuf_fwd, pfil_mbuf_in, pfil_mbuf_result } from "../net/pfil.ts";
 import { NHF_BLACKHOLE, NHF_BROADCAST, NHF_DEFAULT, NHF_GATEWAY, NHF_REDIRECT, NHF_REJECT, NHR_NONE, type nhop_object } from "../net/route/nhop.ts";
 import { fib4_lookup } from "./in_fib.ts";
-import { INADDR_ANY, INADDR_BROADCAST, IN_LINKLOCAL, IN_MULTICAST, in_localip, sockaddr_in } from "./in.ts";
+import { INADDR_ANY, INADDR_BROADCAST, IN_LINKLOCAL, IN_MULTICAST, in_localip, sockaddr_in, ifatoia } from "./in.ts";
 import { in_cksum_update } from "./in_cksum.ts";
 import {
   ICMP_REDIRECT,
@@ -59,7 +59,9 @@ import { ipsendredirects } from "./ip_input.ts";
 // What FreeBSD keeps on ip_tryforward's stack.
 const ro = route_in_alloc();
 const dst: sockaddr_in = ro.ro_dst;
-const mfrag = new ip_mfrag();
+// Made on first use: ip_output.ts may still be loading when this module runs
+// (the IPv4 modules import each other in a ring, entered from either side).
+let mfrag_store: ip_mfrag | null = null;
 /** ip_redir_alloc's out parameter: the gateway to redirect to. */
 let redir_newgw = 0;
 
@@ -80,7 +82,7 @@ function ip_redir_alloc(m: mbuf, nh: nhop_object, ip_len: number, osrc: number):
   redir_newgw = nh.gw4_sa.sin_addr;
   if (redir_newgw === 0) return null;
   // The sender must be on the gateway's subnet.
-  const nh_ia = nh.nh_ifa;
+  const nh_ia = ifatoia(nh.nh_ifa);
   if (((osrc & nh_ia.ia_subnetmask) >>> 0) !== nh_ia.ia_subnet) return null;
 
   // The original goes on; icmp_error needs (the start of) a copy.
@@ -253,6 +255,7 @@ export function ip_tryforward(m: mbuf): mbuf | null {
     return null;
   } else {
     m.m_pkthdr.csum_flags |= CSUM_IP;
+    const mfrag = mfrag_store ?? (mfrag_store = new ip_mfrag());
     mfrag.m = m;
     const ferr = ip_fragment(mfrag, nh.nh_mtu, ifp.if_hwassist);
     let mm: mbuf | null = mfrag.m;

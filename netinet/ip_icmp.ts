@@ -82,6 +82,7 @@ import {
   ifaof_ifpforaddr,
   in_ifaddr,
   sockaddr_in,
+  ifatoia,
 } from "./in.ts";
 import { in_cksum } from "./in_cksum.ts";
 import {
@@ -733,7 +734,7 @@ export function icmp_reflect(m: mbuf): void {
         ICMPSTAT_INC(icps_noroute);
         break done;
       }
-      t = nh.nh_ifa.ia_addr.sin_addr;
+      t = ifatoia(nh.nh_ifa).ia_addr.sin_addr;
     }
     dv.setUint32(ip + IPH_SRC, t);
     // ip_tos is reflected as it is.

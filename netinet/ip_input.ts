@@ -87,6 +87,7 @@ import {
   in_ifaddr,
   in_ifscrub_all,
   in_localip_fib,
+  ifatoia,
 } from "./in.ts";
 import { in_cksum, in_cksum_hdr } from "./in_cksum.ts";
 import {
@@ -557,7 +558,7 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
     icmp_error(m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0, 0);
     return;
   }
-  const ia = ro.ro_nh !== null ? ro.ro_nh.nh_ifa : null;
+  const ia = ro.ro_nh !== null ? ifatoia(ro.ro_nh.nh_ifa) : null;
 
   // Keep the header and the start of the payload for an ICMP error: a
   // private copy, since ip_output may change the original in place.
@@ -584,7 +585,7 @@ export function ip_forward(m: mbuf, srcrt: boolean): void {
   if (!srcrt && VNET_I32(ipsendredirects) !== 0 && ia !== null && ia.ifa_ifp === m.m_pkthdr.rcvif) {
     const nh = ro.ro_nh;
     if (nh !== null && (nh.nh_flags & (NHF_REDIRECT | NHF_DEFAULT)) === 0) {
-      const nh_ia = nh.nh_ifa;
+      const nh_ia = ifatoia(nh.nh_ifa);
       const src = dv.getUint32(ip + IPH_SRC);
       if (((src & nh_ia.ia_subnetmask) >>> 0) === nh_ia.ia_subnet) {
         // RFC 1812 allows host redirects only, never network ones.

@@ -264,7 +264,7 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
           } else {
             const nh = fib4_lookup(M_GETFIB(m), next, 0, NHR_NONE, 0);
             if (nh === null) break bad;
-            dv.setUint32(cp + off, IA_SIN(nh.nh_ifa));
+            dv.setUint32(cp + off, IA_SIN(nh.nh_ifa as in_ifaddr));
           }
           dv.setUint32(ip + IPH_DST, next);
           buf[cp + IPOPT_OFFSET] += 4;
@@ -299,7 +299,7 @@ export function ip_dooptions(m: mbuf, _pass: number): number {
               code = ICMP_UNREACH_HOST;
               break bad;
             }
-            dv.setUint32(cp + off, IA_SIN(nh.nh_ifa));
+            dv.setUint32(cp + off, IA_SIN(nh.nh_ifa as in_ifaddr));
           }
           buf[cp + IPOPT_OFFSET] += 4;
           break;

@@ -505,7 +505,7 @@ function ip_output_body(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: n
         }
       }
       const nh = ro.ro_nh;
-      ia = nh.nh_ifa;
+      ia = nh.nh_ifa as in_ifaddr;
       ifp = nh.nh_ifp;
       rt_update_ro_flags(ro);
       if ((nh.nh_flags & NHF_GATEWAY) !== 0) gw = nh.gw4_sa;
@@ -525,7 +525,7 @@ function ip_output_body(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: n
       mtu = nh.nh_mtu;
       // dst is our own copy here, so it may become the gateway.
       if ((nh.nh_flags & NHF_GATEWAY) !== 0) dst.sin_addr = nh.gw4_sa.sin_addr;
-      ia = nh.nh_ifa;
+      ia = nh.nh_ifa as in_ifaddr;
       src = ia.ia_addr.sin_addr;
       isbroadcast =
         (nh.nh_flags & (NHF_HOST | NHF_BROADCAST)) === (NHF_HOST | NHF_BROADCAST) ||

@@ -113,6 +113,12 @@ function V_ripcbinfo(): ripcbinfo_t {
   return r;
 }
 
+/** V_ripcbinfo itself, for raw IPv6 (netinet6/raw_ip6.ts), whose PCBs
+ *  share the table. */
+export function V_ripcbinfo_pcbinfo(): inpcbinfo {
+  return V_ripcbinfo().pcbinfo;
+}
+
 /** The raw socket PCBs of the current vnet (for netstat/sockstat). */
 export function V_ripcb(): readonly inpcb[] {
   return V_ripcbinfo().pcbinfo.ipi_listhead;

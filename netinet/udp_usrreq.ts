@@ -56,6 +56,8 @@ import {
   INPLOOKUP_WLOCKPCB,
   INP_ANONPORT,
   INP_DONTFRAG,
+  INP_IPV4,
+  INP_IPV6,
   INP_ONESBCAST,
   in_addrs,
   in_getpeeraddr,
@@ -78,6 +80,8 @@ import {
   type inpcbinfo,
 } from "./in_pcb.ts";
 import { V_ip_defttl } from "./raw_ip.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
+
 
 // ---------------------------------------------------------------------------
 // struct udpstat (netinet/udp_var.h), per vnet.
@@ -233,6 +237,8 @@ const udp_ipov_save = new Uint8Array(12);
  * kernel tunnel consumed it and the PCB went away meanwhile.
  */
 function udp_append(inp: inpcb, n: mbuf, off: number, sin: readonly [sockaddr_in, sockaddr_in]): number {
+  // An AF_INET6 socket taking IPv4 hears the sender as ::ffff:a.b.c.d.
+  const append_sa: sockaddr_in | sockaddr_in6 = (inp.inp_vflag & INP_IPV6) !== 0 ? udp_in6_mapped(sin[0]) : sin[0];
   const up = intoudpcb(inp);
   if (up.u_tun_func !== null) {
     // A kernel consumer takes the packet as it is (IP header included).
@@ -245,7 +251,7 @@ function udp_append(inp: inpcb, n: mbuf, off: number, sin: readonly [sockaddr_in
     m_freem(n);
     return 0;
   }
-  if (sbappendaddr_locked(so.so_rcv, sin[0], n, null) === 0) {
+  if (sbappendaddr_locked(so.so_rcv, append_sa, n, null) === 0) {
     soroverflow_locked(so);
     m_freem(n);
     UDPSTAT_INC(udps_fullsock);
@@ -253,8 +259,25 @@ function udp_append(inp: inpcb, n: mbuf, off: number, sin: readonly [sockaddr_in
   return 0;
 }
 
+/** in6_sin_2_v4mapsin6 into the one sockaddr_in6 input reuses. */
+const udp_in6 = new sockaddr_in6();
+function udp_in6_mapped(sin: sockaddr_in): sockaddr_in6 {
+  udp_in6.sin6_port = sin.sin_port;
+  const b = udp_in6.sin6_addr.s6_addr;
+  b.fill(0, 0, 10);
+  b[10] = 0xff;
+  b[11] = 0xff;
+  const a = sin.sin_addr >>> 0;
+  b[12] = a >>> 24;
+  b[13] = (a >>> 16) & 0xff;
+  b[14] = (a >>> 8) & 0xff;
+  b[15] = a & 0xff;
+  return udp_in6;
+}
+
 /** udp_multi_match: a PCB that a broadcast or multicast datagram is for. */
 function udp_multi_match(inp: inpcb, ipsrc: number, ipdst: number, sport: number, dport: number): boolean {
+  if ((inp.inp_vflag & INP_IPV4) === 0) return false;
   if (inp.inp_lport !== dport) return false;
   if (inp.inp_laddr !== INADDR_ANY && inp.inp_laddr !== ipdst) return false;
   if (inp.inp_faddr !== INADDR_ANY && inp.inp_faddr !== ipsrc) return false;

@@ -1,629 +1,1169 @@
-// sys/netinet6/in6.h, in6_var.h, in6.c: IPv6 addresses (struct in6_addr,
-// struct sockaddr_in6), the address classes of RFC 4291, an interface's IPv6
-// addresses (struct in6_ifaddr) and the requests that manage them
-// (SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, ...).
-//
-// An in6_addr is 16 bytes in network order (s6_addr).  Code on the packet
-// path reads addresses out of the mbuf into in6_addr objects it keeps for
-// the purpose (in6_addr_read), so it allocates nothing; the predicates take
-// an in6_addr, as FreeBSD's macros take a pointer.
+// sys/netinet6/in6.c: an interface's IPv6 addresses and the requests that
+// manage them (SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, ...), the address lists and
+// lookups, and the inet6 domain's per-interface data.  The types of in6.h
+// and in6_var.h are in netinet6/in6_var.ts, re-exported from here.
 
-import { AF_INET6 } from "../kern/socket.ts";
-import { ifaddr, type ifnet, type route } from "../net/if.ts";
-import type { lltable } from "../net/if_llatbl.ts";
-import type { nhop_object } from "../net/route/nhop.ts";
-
-/** struct in6_addr. */
-export class in6_addr {
-  readonly s6_addr = new Uint8Array(16);
-}
-
-/** A new in6_addr holding the 16 bytes given (or ::). */
-export function in6_addr_from(bytes?: ArrayLike<number>): in6_addr {
-  const a = new in6_addr();
-  if (bytes !== undefined) a.s6_addr.set(bytes);
-  return a;
-}
-
-/** *dst = *src. */
-export function in6_addr_copy(dst: in6_addr, src: in6_addr): void {
-  dst.s6_addr.set(src.s6_addr);
-}
-
-/** Read the 16 bytes at buf[off] into dst (the packet path's way to look at an address). */
-export function in6_addr_read(buf: Uint8Array, off: number, dst: in6_addr): in6_addr {
-  const d = dst.s6_addr;
-  for (let i = 0; i < 16; i++) d[i] = buf[off + i];
-  return dst;
-}
-
-/** Write src at buf[off]. */
-export function in6_addr_write(buf: Uint8Array, off: number, src: in6_addr): void {
-  const s = src.s6_addr;
-  for (let i = 0; i < 16; i++) buf[off + i] = s[i];
-}
-
-/** s6_addr32[i] in host order (FreeBSD's s6_addr32 is network order; compare words, not values). */
-export function s6_addr32(a: in6_addr, i: number): number {
-  const b = a.s6_addr;
-  const o = i * 4;
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
-}
-
-/** s6_addr16[i] in host order. */
-export function s6_addr16(a: in6_addr, i: number): number {
-  const b = a.s6_addr;
-  return (b[i * 2] << 8) | b[i * 2 + 1];
-}
-
-/** Set s6_addr16[i] from a host-order value (scope ids embedded in the second word). */
-export function s6_addr16_set(a: in6_addr, i: number, v: number): void {
-  a.s6_addr[i * 2] = (v >>> 8) & 0xff;
-  a.s6_addr[i * 2 + 1] = v & 0xff;
-}
-
-// Well-known addresses (IN6ADDR_*_INIT).  Read-only by convention: copy
-// before changing.
-export const in6addr_any: in6_addr = in6_addr_from();
-export const in6addr_loopback: in6_addr = in6_addr_from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-export const in6addr_nodelocal_allnodes: in6_addr = in6_addr_from([0xff, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-export const in6addr_linklocal_allnodes: in6_addr = in6_addr_from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-export const in6addr_linklocal_allrouters: in6_addr = in6_addr_from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
-export const in6addr_linklocal_allv2routers: in6_addr = in6_addr_from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x16]);
-/** The all-ones mask (a /128). */
-export const in6mask128: in6_addr = in6_addr_from(new Array<number>(16).fill(0xff));
-export const in6mask64: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0]);
-export const in6mask0: in6_addr = in6_addr_from();
-
-/** IN6_ARE_ADDR_EQUAL. */
-export function IN6_ARE_ADDR_EQUAL(a: in6_addr, b: in6_addr): boolean {
-  const x = a.s6_addr;
-  const y = b.s6_addr;
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-/** IN6_ARE_MASKED_ADDR_EQUAL(d, a, m): (d & m) == (a & m). */
-export function IN6_ARE_MASKED_ADDR_EQUAL(d: in6_addr, a: in6_addr, m: in6_addr): boolean {
-  const x = d.s6_addr;
-  const y = a.s6_addr;
-  const k = m.s6_addr;
-  for (let i = 0; i < 16; i++) if ((x[i] & k[i]) !== (y[i] & k[i])) return false;
-  return true;
-}
-
-export function IN6_IS_ADDR_UNSPECIFIED(a: in6_addr): boolean {
-  const b = a.s6_addr;
-  for (let i = 0; i < 16; i++) if (b[i] !== 0) return false;
-  return true;
-}
-
-export function IN6_IS_ADDR_LOOPBACK(a: in6_addr): boolean {
-  const b = a.s6_addr;
-  for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
-  return b[15] === 1;
-}
-
-/** ::a.b.c.d (deprecated IPv4-compatible), but not :: or ::1. */
-export function IN6_IS_ADDR_V4COMPAT(a: in6_addr): boolean {
-  const b = a.s6_addr;
-  for (let i = 0; i < 12; i++) if (b[i] !== 0) return false;
-  return s6_addr32(a, 3) > 1;
-}
-
-/** ::ffff:a.b.c.d */
-export function IN6_IS_ADDR_V4MAPPED(a: in6_addr): boolean {
-  const b = a.s6_addr;
-  for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
-  return b[10] === 0xff && b[11] === 0xff;
-}
-
-/** fe80::/10 */
-export function IN6_IS_ADDR_LINKLOCAL(a: in6_addr): boolean {
-  return a.s6_addr[0] === 0xfe && (a.s6_addr[1] & 0xc0) === 0x80;
-}
-
-/** fec0::/10 (deprecated site-local). */
-export function IN6_IS_ADDR_SITELOCAL(a: in6_addr): boolean {
-  return a.s6_addr[0] === 0xfe && (a.s6_addr[1] & 0xc0) === 0xc0;
-}
-
-/** ff00::/8 */
-export function IN6_IS_ADDR_MULTICAST(a: in6_addr): boolean {
-  return a.s6_addr[0] === 0xff;
-}
-
-// Multicast scopes (the low nibble of the second byte).
-export const IPV6_ADDR_SCOPE_NODELOCAL = 0x01;
-export const IPV6_ADDR_SCOPE_INTFACELOCAL = 0x01;
-export const IPV6_ADDR_SCOPE_LINKLOCAL = 0x02;
-export const IPV6_ADDR_SCOPE_SITELOCAL = 0x05;
-export const IPV6_ADDR_SCOPE_ORGLOCAL = 0x08;
-export const IPV6_ADDR_SCOPE_GLOBAL = 0x0e;
-/** __IPV6_ADDR_MC_SCOPE(a) */
-export function IPV6_ADDR_MC_SCOPE(a: in6_addr): number {
-  return a.s6_addr[1] & 0x0f;
-}
-
-export function IN6_IS_ADDR_MC_NODELOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_NODELOCAL;
-}
-export function IN6_IS_ADDR_MC_INTFACELOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_INTFACELOCAL;
-}
-export function IN6_IS_ADDR_MC_LINKLOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_LINKLOCAL;
-}
-export function IN6_IS_ADDR_MC_SITELOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_SITELOCAL;
-}
-export function IN6_IS_ADDR_MC_ORGLOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_ORGLOCAL;
-}
-export function IN6_IS_ADDR_MC_GLOBAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_MULTICAST(a) && IPV6_ADDR_MC_SCOPE(a) === IPV6_ADDR_SCOPE_GLOBAL;
-}
-
-/** IN6_IS_SCOPE_LINKLOCAL: link-local unicast or link-local multicast. */
-export function IN6_IS_SCOPE_LINKLOCAL(a: in6_addr): boolean {
-  return IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MC_LINKLOCAL(a);
-}
-/** IN6_IS_SCOPE_EMBED: an address whose zone FreeBSD embeds in s6_addr16[1]. */
-export function IN6_IS_SCOPE_EMBED(a: in6_addr): boolean {
-  return IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MC_LINKLOCAL(a) || IN6_IS_ADDR_MC_INTFACELOCAL(a);
-}
-
-/** struct sockaddr_in6: 28 bytes.  sin6_port and sin6_flowinfo are host-order numbers. */
-export class sockaddr_in6 {
-  sin6_len = 28;
-  sin6_family = AF_INET6;
-  sin6_port = 0;
-  sin6_flowinfo = 0;
-  readonly sin6_addr: in6_addr;
-  sin6_scope_id = 0;
-  /** The generic struct sockaddr view (sa_len, sa_family) code that does not know the family reads. */
-  get sa_len(): number {
-    return this.sin6_len;
-  }
-  get sa_family(): number {
-    return this.sin6_family;
-  }
-  constructor(addr?: in6_addr, port = 0, scope_id = 0) {
-    this.sin6_addr = new in6_addr();
-    if (addr !== undefined) in6_addr_copy(this.sin6_addr, addr);
-    this.sin6_port = port;
-    this.sin6_scope_id = scope_id;
-  }
-}
-
-/** satosin6(sa): the address as a sockaddr_in6, or null for another layout. */
-export function satosin6(sa: object | null): sockaddr_in6 | null {
-  return sa !== null && "sin6_addr" in sa ? (sa as sockaddr_in6) : null;
-}
-
-/** in6_mask2len: the prefix length of a contiguous mask, -1 if it is not contiguous. */
-export function in6_mask2len(mask: in6_addr): number {
-  const b = mask.s6_addr;
-  let len = 0;
-  let i = 0;
-  for (; i < 16 && b[i] === 0xff; i++) len += 8;
-  if (i < 16) {
-    let x = b[i];
-    while (x & 0x80) {
-      len++;
-      x = (x << 1) & 0xff;
-    }
-    if (x !== 0) return -1;
-    for (i++; i < 16; i++) if (b[i] !== 0) return -1;
-  }
-  return len;
-}
-
-/** in6_prefixlen2mask: the mask of a prefix length (0..128) into maskp. */
-export function in6_prefixlen2mask(maskp: in6_addr, len: number): void {
-  const b = maskp.s6_addr;
-  b.fill(0);
-  let i = 0;
-  for (; len >= 8; len -= 8) b[i++] = 0xff;
-  if (len > 0) b[i] = (0xff00 >>> len) & 0xff;
-}
-
-/** in6_matchlen: the number of leading bits two addresses share. */
-export function in6_matchlen(a: in6_addr, b: in6_addr): number {
-  const x = a.s6_addr;
-  const y = b.s6_addr;
-  let n = 0;
-  for (let i = 0; i < 16; i++) {
-    const d = x[i] ^ y[i];
-    if (d === 0) {
-      n += 8;
-      continue;
-    }
-    let m = 0x80;
-    while ((d & m) === 0) {
-      n++;
-      m >>= 1;
-    }
-    return n;
-  }
-  return n;
-}
-
-/**
- * inet_ntop(AF_INET6) as FreeBSD's libc writes it (RFC 5952): lowercase, the
- * longest run of two or more zero words as "::" (the first of equal runs),
- * ::ffff:a.b.c.d and ::a.b.c.d in dotted form.  ip6_sprintf is the same text.
- */
-export function inet_ntop6(a: in6_addr): string {
-  const w = new Array<number>(8);
-  for (let i = 0; i < 8; i++) w[i] = s6_addr16(a, i);
-  let best = -1;
-  let bestlen = 0;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestlen) {
-      best = i;
-      bestlen = j - i;
-    }
-    i = j;
-  }
-  if (bestlen < 2) best = -1;
-  let s = "";
-  for (let i = 0; i < 8; i++) {
-    if (best >= 0 && i >= best && i < best + bestlen) {
-      if (i === best) s += ":";
-      continue;
-    }
-    if (i !== 0) s += ":";
-    // An embedded IPv4 address: ::a.b.c.d, ::ffff:a.b.c.d (and ::ffff:0:a.b.c.d is not).
-    if (i === 6 && best === 0 && (bestlen === 6 || (bestlen === 5 && w[5] === 0xffff))) {
-      const b = a.s6_addr;
-      s += `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-      break;
-    }
-    s += w[i].toString(16);
-  }
-  if (best >= 0 && best + bestlen === 8) s += ":";
-  return s;
-}
-
-/** ip6_sprintf: the kernel's name for inet_ntop6. */
-export const ip6_sprintf = inet_ntop6;
-
-/**
- * inet_pton(AF_INET6): text to an address, or null.  Accepts what FreeBSD's
- * libc accepts: hex words of up to four digits, one "::", a trailing dotted
- * IPv4 address.  No zone ("%epair0a"): getaddrinfo takes that off first.
- */
-export function inet_pton6(src: string): in6_addr | null {
-  const out = new in6_addr();
-  const o = out.s6_addr;
-  let words: string[];
-  let head: string[] = [];
-  let tail: string[] = [];
-  const dbl = src.indexOf("::");
-  if (dbl >= 0) {
-    if (src.indexOf("::", dbl + 1) >= 0) return null;
-    const h = src.slice(0, dbl);
-    const t = src.slice(dbl + 2);
-    head = h === "" ? [] : h.split(":");
-    tail = t === "" ? [] : t.split(":");
-    words = [];
-  } else {
-    words = src.split(":");
-    head = words;
-  }
-  const parse = (parts: string[]): number[] | null => {
-    const r: number[] = [];
-    for (let k = 0; k < parts.length; k++) {
-      const p = parts[k];
-      if (p.includes(".")) {
-        if (k !== parts.length - 1) return null;
-        const q = p.split(".");
-        if (q.length !== 4) return null;
-        const v: number[] = [];
-        for (const x of q) {
-          if (!/^[0-9]{1,3}$/.test(x)) return null;
-          const n = parseInt(x, 10);
-          if (n > 255 || (x.length > 1 && x[0] === "0")) return null;
-          v.push(n);
-        }
-        r.push((v[0] << 8) | v[1], (v[2] << 8) | v[3]);
-        continue;
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-      r.push(parseInt(p, 16));
-    }
-    return r;
-  };
-  const hw = parse(head);
-  if (hw === null) return null;
-  if (dbl < 0) {
-    if (hw.length !== 8) return null;
-    for (let i = 0; i < 8; i++) s6_addr16_set(out, i, hw[i]);
-    return out;
-  }
-  // A dotted quad may only end the address.
-  if (head.length > 0 && head[head.length - 1].includes(".")) return null;
-  const tw = parse(tail);
-  if (tw === null) return null;
-  if (hw.length + tw.length > 7) return null;
-  for (let i = 0; i < hw.length; i++) s6_addr16_set(out, i, hw[i]);
-  for (let i = 0; i < tw.length; i++) s6_addr16_set(out, 8 - tw.length + i, tw[i]);
-  void o;
-  return out;
-}
-
-// struct in6_ifaddr's ia6_flags (IN6_IFF_*).
-export const IN6_IFF_ANYCAST = 0x01;
-export const IN6_IFF_TENTATIVE = 0x02;
-export const IN6_IFF_DUPLICATED = 0x04;
-export const IN6_IFF_DETACHED = 0x08;
-export const IN6_IFF_DEPRECATED = 0x10;
-export const IN6_IFF_NODAD = 0x20;
-export const IN6_IFF_AUTOCONF = 0x40;
-export const IN6_IFF_TEMPORARY = 0x80;
-export const IN6_IFF_PREFER_SOURCE = 0x0100;
-/** Addresses not to be used as a source or to answer for. */
-export const IN6_IFF_NOTREADY = IN6_IFF_TENTATIVE | IN6_IFF_DUPLICATED;
-
-/** An infinite lifetime (ND6_INFINITE_LIFETIME). */
-export const ND6_INFINITE_LIFETIME = 0xffffffff;
-
-/** struct in6_addrlifetime: expiry times (seconds of uptime, 0 = never) and the lifetimes given. */
-export class in6_addrlifetime {
-  ia6t_expire = 0;
-  ia6t_preferred = 0;
-  ia6t_vltime = ND6_INFINITE_LIFETIME;
-  ia6t_pltime = ND6_INFINITE_LIFETIME;
-}
-
-/** IFA6_IS_DEPRECATED / IFA6_IS_INVALID take the time "now" in seconds of uptime. */
-export function IFA6_IS_DEPRECATED(lt: in6_addrlifetime, now: number): boolean {
-  return lt.ia6t_pltime !== ND6_INFINITE_LIFETIME && lt.ia6t_preferred < now;
-}
-export function IFA6_IS_INVALID(lt: in6_addrlifetime, now: number): boolean {
-  return lt.ia6t_vltime !== ND6_INFINITE_LIFETIME && lt.ia6t_expire < now;
-}
-
-/** struct in6_ifaddr: an IPv6 address on an interface. */
-export class in6_ifaddr extends ifaddr {
-  ia_addr: sockaddr_in6;
-  /** Far end of a point-to-point link (sin6_len 0 when unset). */
-  ia_dstaddr: sockaddr_in6;
-  ia_prefixmask: sockaddr_in6;
-  /** The prefix length of ia_prefixmask (kept beside it, as plen is asked for often). */
-  ia_plen = 0;
-  ia6_flags = 0;
-  readonly ia6_lifetime = new in6_addrlifetime();
-  /** time_uptime when created and last updated. */
-  ia6_createtime = 0;
-  ia6_updatetime = 0;
-  /** The nd_prefix this address was made from (nd6_rtr.ts), if any. */
-  ia6_ndpr: object | null = null;
-  constructor(ifp: ifnet) {
-    const a = new sockaddr_in6();
-    const d = new sockaddr_in6();
-    d.sin6_len = 0;
-    const m = new sockaddr_in6();
-    super(ifp, a, d, m);
-    this.ia_addr = a;
-    this.ia_dstaddr = d;
-    this.ia_prefixmask = m;
-  }
-  get ia_ifp(): ifnet {
-    return this.ifa_ifp;
-  }
-}
-
-/** IA6_IN6(ia): the address itself. */
-export function IA6_IN6(ia: in6_ifaddr): in6_addr {
-  return ia.ia_addr.sin6_addr;
-}
-/** IA6_MASKIN6(ia): the prefix mask. */
-export function IA6_MASKIN6(ia: in6_ifaddr): in6_addr {
-  return ia.ia_prefixmask.sin6_addr;
-}
-
-/** struct in6_aliasreq: SIOCAIFADDR_IN6's argument. */
-export class in6_aliasreq {
-  ifra_name = "";
-  ifra_addr = new sockaddr_in6();
-  ifra_dstaddr: sockaddr_in6 = (() => {
-    const s = new sockaddr_in6();
-    s.sin6_len = 0;
-    s.sin6_family = 0;
-    return s;
-  })();
-  ifra_prefixmask: sockaddr_in6 = (() => {
-    const s = new sockaddr_in6();
-    s.sin6_len = 0;
-    s.sin6_family = 0;
-    return s;
-  })();
-  ifra_flags = 0;
-  readonly ifra_lifetime = new in6_addrlifetime();
-  ifra_vhid = 0;
-}
-
-/**
- * struct in6_ifreq: one interface and one of an address, flags, a lifetime
- * or statistics, as the request needs (a union in FreeBSD).
- */
-export interface in6_ifreq {
-  ifr_name: string;
-  ifr_addr?: sockaddr_in6;
-  ifr_dstaddr?: sockaddr_in6;
-  ifr_flags?: number;
-  ifr_ifru_flags6?: number;
-  ifr_ifru_lifetime?: in6_addrlifetime;
-  /** SIOCGIFSTAT_IN6 / SIOCGIFSTAT_ICMP6: the counters, in struct order. */
-  ifr_ifru_stat?: number[];
-}
-
-// ioctl numbers: _IOW/_IOWR('i', n, struct) with FreeBSD amd64's struct sizes
-// (in6_aliasreq 136 bytes, in6_ifreq 288).
-function _IOC(inout: number, num: number, len: number): number {
-  return (inout | ((len & 0x1fff) << 16) | (0x69 << 8) | num) >>> 0;
-}
-const IOC_IN = 0x80000000;
-const IOC_INOUT = 0xc0000000;
-const SZ_IN6_IFREQ = 288;
-const SZ_IN6_ALIASREQ = 136;
-export const SIOCDIFADDR_IN6 = _IOC(IOC_IN, 25, SZ_IN6_IFREQ);
-export const SIOCAIFADDR_IN6 = _IOC(IOC_IN, 27, SZ_IN6_ALIASREQ);
-export const SIOCGIFADDR_IN6 = _IOC(IOC_INOUT, 33, SZ_IN6_IFREQ);
-export const SIOCGIFDSTADDR_IN6 = _IOC(IOC_INOUT, 34, SZ_IN6_IFREQ);
-export const SIOCGIFNETMASK_IN6 = _IOC(IOC_INOUT, 37, SZ_IN6_IFREQ);
-export const SIOCGIFAFLAG_IN6 = _IOC(IOC_INOUT, 73, SZ_IN6_IFREQ);
-export const SIOCGIFALIFETIME_IN6 = _IOC(IOC_INOUT, 81, SZ_IN6_IFREQ);
-export const SIOCGIFSTAT_IN6 = _IOC(IOC_INOUT, 83, SZ_IN6_IFREQ);
-export const SIOCGIFSTAT_ICMP6 = _IOC(IOC_INOUT, 84, SZ_IN6_IFREQ);
-/** A fresh route_in6. */
-export function route_in6_alloc(): route_in6 {
-  return { ro_nh: null, ro_flags: 0, ro_prepend: null, ro_plen: 0, ro_dst: new sockaddr_in6() };
-}
-
-/** struct route_in6: a route and the destination its cached nexthop was looked up for. */
-export interface route_in6 extends route {
-  ro_nh: nhop_object | null;
-  ro_dst: sockaddr_in6;
-}
-
-// struct in6_ifstat: per-interface IPv6 counters (ifs6_*), in FreeBSD's order.
-export const ifs6_in_receive = 0;
-export const ifs6_in_hdrerr = 1;
-export const ifs6_in_toobig = 2;
-export const ifs6_in_noroute = 3;
-export const ifs6_in_addrerr = 4;
-export const ifs6_in_protounknown = 5;
-export const ifs6_in_truncated = 6;
-export const ifs6_in_discard = 7;
-export const ifs6_in_deliver = 8;
-export const ifs6_out_forward = 9;
-export const ifs6_out_request = 10;
-export const ifs6_out_discard = 11;
-export const ifs6_out_fragok = 12;
-export const ifs6_out_fragfail = 13;
-export const ifs6_out_fragcreat = 14;
-export const ifs6_reass_reqd = 15;
-export const ifs6_reass_ok = 16;
-export const ifs6_reass_fail = 17;
-export const ifs6_in_mcast = 18;
-export const ifs6_out_mcast = 19;
-export const IN6_IFSTAT_NFIELDS = 20;
-
-// struct icmp6_ifstat: per-interface ICMPv6 counters, in FreeBSD's order.
-export const ifs6_in_msg = 0;
-export const ifs6_in_error = 1;
-export const ifs6_in_dstunreach = 2;
-export const ifs6_in_adminprohib = 3;
-export const ifs6_in_timeexceed = 4;
-export const ifs6_in_paramprob = 5;
-export const ifs6_in_pkttoobig = 6;
-export const ifs6_in_echo = 7;
-export const ifs6_in_echoreply = 8;
-export const ifs6_in_routersolicit = 9;
-export const ifs6_in_routeradvert = 10;
-export const ifs6_in_neighborsolicit = 11;
-export const ifs6_in_neighboradvert = 12;
-export const ifs6_in_redirect = 13;
-export const ifs6_in_mldquery = 14;
-export const ifs6_in_mldreport = 15;
-export const ifs6_in_mlddone = 16;
-export const ifs6_out_msg = 17;
-export const ifs6_out_error = 18;
-export const ifs6_out_dstunreach = 19;
-export const ifs6_out_adminprohib = 20;
-export const ifs6_out_timeexceed = 21;
-export const ifs6_out_paramprob = 22;
-export const ifs6_out_pkttoobig = 23;
-export const ifs6_out_echo = 24;
-export const ifs6_out_echoreply = 25;
-export const ifs6_out_routersolicit = 26;
-export const ifs6_out_routeradvert = 27;
-export const ifs6_out_neighborsolicit = 28;
-export const ifs6_out_neighboradvert = 29;
-export const ifs6_out_redirect = 30;
-export const ifs6_out_mldquery = 31;
-export const ifs6_out_mldreport = 32;
-export const ifs6_out_mlddone = 33;
-export const ICMP6_IFSTAT_NFIELDS = 34;
-
-/**
- * struct in6_ifextra: an interface's IPv6 data, ifp.if_afdata.get(AF_INET6)
- * (filled by in6_domifattach).  The per-subsystem parts are typed by their
- * owners' accessors (ND_IFINFO in nd6.ts, MLD_IFINFO in mld6.ts, ...).
- */
-export class in6_ifextra {
-  readonly in6_ifstat = new Float64Array(IN6_IFSTAT_NFIELDS);
-  readonly icmp6_ifstat = new Float64Array(ICMP6_IFSTAT_NFIELDS);
-  nd_ifinfo: object | null = null;
-  scope6_id: object | null = null;
-  lltable: lltable | null = null;
-  mld_ifinfo: object | null = null;
-  /** Prefixes and default routers learnt on this interface (nd6_rtr.c's counts). */
-  nprefixes = 0;
-  ndefrouters = 0;
-}
-
-/** The interface's in6_ifextra, or null before in6_domifattach / for interfaces without IPv6. */
-export function in6_ifextra_get(ifp: ifnet): in6_ifextra | null {
-  const x = ifp.if_afdata.get(AF_INET6);
-  return x instanceof in6_ifextra ? x : null;
-}
-
-/** in6_ifstat_inc(ifp, tag): one of the interface's IPv6 counters. */
-export function in6_ifstat_inc(ifp: ifnet | null, field: number): void {
-  if (ifp === null) return;
-  const x = ifp.if_afdata.get(AF_INET6);
-  if (x instanceof in6_ifextra) x.in6_ifstat[field]++;
-}
-
-/** icmp6_ifstat_inc(ifp, tag): one of the interface's ICMPv6 counters. */
-export function icmp6_ifstat_inc(ifp: ifnet | null, field: number): void {
-  if (ifp === null) return;
-  const x = ifp.if_afdata.get(AF_INET6);
-  if (x instanceof in6_ifextra) x.icmp6_ifstat[field]++;
-}
-
-/** For the nd6 requests (SIOCGIFINFO_IN6, SIOCSNDFLUSH_IN6, ...), which nd6.ts defines. */
-export { _IOC as _IOC_IN6, IOC_IN as IOC_IN6_IN, IOC_INOUT as IOC_IN6_INOUT };
-
-// CONTRACT-STUB: the in6 owner replaces these with in6.c's functions.
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
+import { arc4random } from "../kern/arc4random.ts";
+import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
+import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
+import { hz, time_uptime } from "../kern/kern_timeout.ts";
+import { AF_INET6, AF_UNSPEC } from "../kern/socket.ts";
+import { log, printf } from "../kern/subr_prf.ts";
+import {
+  IFA_ROUTE,
+  IFA_RTSELF,
+  IFF_LOOPBACK,
+  IFF_MULTICAST,
+  IFF_POINTOPOINT,
+  IFNET_EVENT_UP,
+  SIOCSIFADDR,
+  V_ifnet,
+  ifaddr,
+  ifnet_event,
+  type ifnet,
+  type ifreq,
+  type route,
+} from "../net/if.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_FRELAY, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_LOOP, IFT_PFLOG, IFT_PFSYNC, IFT_PROPVIRTUAL, IFT_USB } from "../net/if_dl.ts";
+import { lltable_free, type lltable } from "../net/if_llatbl.ts";
+import { V_loif } from "../net/if_loop.ts";
+import { IFT_PPP } from "../net/if_tuntap.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_addrmsg, rt_routemsg_info } from "../net/route.ts";
+import type { nhop_object } from "../net/route/nhop.ts";
+import { ifa_add_loopback_route, ifa_del_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
+import { SIOCSIFBRDADDR, SIOCSIFDSTADDR, SIOCSIFNETMASK, sockaddr_in } from "../netinet/in.ts";
+import { in6_ifattach, in6_ifdetach, in6_maxmtu, in6_nigroup, in6_nigroup_oldmcprefix } from "./in6_ifattach.ts";
+import { in6_lltattach } from "./in6_lltable.ts";
+import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
+import { V_ip6_use_deprecated } from "./in6_proto.ts";
+import type { intp } from "./ip6_var.ts";
+import { mld_domifattach, mld_domifdetach } from "./mld6.ts";
+import { ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, nd6_add_ifa_lle, nd6_ifattach, nd6_ifdetach, nd6_ioctl, nd6_rem_ifa_lle, nd_ifinfo } from "./nd6.ts";
+import { nd6_dad_start, nd6_dad_stop } from "./nd6_nbr.ts";
+import { nd6_prefix_lookup, nd6_prefix_offlink, nd6_prefix_rele, nd6_prelist_add, nd_prefixctl, pfxlist_onlink_check, type nd_prefix } from "./nd6_rtr.ts";
+import {
+  SIOCGSCOPE6,
+  SIOCGSCOPE6DEF,
+  SIOCSSCOPE6,
+  in6_addrscope,
+  in6_clearscope,
+  in6_setscope,
+  sa6_embedscope,
+  sa6_recoverscope,
+  scope6_id,
+  scope6_ifattach,
+  scope6_ifdetach,
+  scope6_ioctl,
+  type scope6_ifreq,
+} from "./scope6.ts";
+
+export * from "./in6_var.ts";
+import { IA6_IN6, IA6_MASKIN6, ICMP6_IFSTAT_NFIELDS, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, IN6_IFF_NOTREADY, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IFSTAT_NFIELDS, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_GLOBAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MC_ORGLOCAL, IN6_IS_ADDR_MC_SITELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4COMPAT, IN6_IS_ADDR_V4MAPPED, IN6_IS_SCOPE_EMBED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, IPV6_ADDR_SCOPE_ORGLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, SIOCGIFSTAT_ICMP6, SIOCGIFSTAT_IN6, icmp6_ifstat_inc, ifs6_in_addrerr, ifs6_in_adminprohib, ifs6_in_deliver, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_noroute, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_protounknown, ifs6_in_receive, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_adminprohib, ifs6_out_discard, ifs6_out_dstunreach, ifs6_out_echo, ifs6_out_echoreply, ifs6_out_error, ifs6_out_forward, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_mlddone, ifs6_out_mldquery, ifs6_out_mldreport, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_request, ifs6_out_routeradvert, ifs6_out_routersolicit, ifs6_out_timeexceed, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_addr, in6_addr_copy, in6_addr_from, in6_addr_read, in6_addr_write, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_ifextra, in6_ifextra_get, in6_ifstat_inc, in6_mask2len, in6_matchlen, in6_multi_mship, in6_prefixlen2mask, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allrouters, in6addr_linklocal_allv2routers, in6addr_loopback, in6addr_nodelocal_allnodes, in6mask0, in6mask128, in6mask64, inet_ntop6, inet_pton6, ip6_sprintf, route_in6_alloc, s6_addr16, s6_addr16_set, s6_addr32, satosin6, sockaddr_in6, SZ_IN6_IFREQ, SZ_IN6_ALIASREQ, IN6_LINKMTU } from "./in6_var.ts";
+import type { in6_ifreq, route_in6 } from "./in6_var.ts";
+import { _IOC_IN6 as _IOC, IOC_IN6_IN as IOC_IN, IOC_IN6_INOUT as IOC_INOUT } from "./in6_var.ts";
+
+
+
+// ---------------------------------------------------------------------------
+// in6.c: the address lists, the requests, address assignment.
+
+// sys/syslog.h
+const LOG_ERR = 3;
+const LOG_WARNING = 4;
+const LOG_NOTICE = 5;
+const LOG_INFO = 6;
+
+/** nd6log: ND's debug log (net.inet6.icmp6.nd6_debug). */
+function nd6log(pri: number, msg: string): void {
+  log(pri, msg);
+}
+/** V_nd6_useloopback (nd6.c, net.inet6.icmp6.nd6_useloopback): addresses get a route via lo0. */
+const nd6_useloopback = VNET_DEFINE_INT("nd6_useloopback", 1);
+function V_nd6_useloopback(): number {
+  return VNET_I32(nd6_useloopback);
+}
+/** V_icmp6_nodeinfo_oldmcprefix (in6_proto.c, net.inet6.icmp6.nodeinfo_oldmcprefix): join the pre-RFC 4620 NI group too. */
+const icmp6_nodeinfo_oldmcprefix = VNET_DEFINE_INT("icmp6_nodeinfo_oldmcprefix", 1);
+function V_icmp6_nodeinfo_oldmcprefix(): number {
+  return VNET_I32(icmp6_nodeinfo_oldmcprefix);
+}
+
+/** in6_update_ifa's flags. */
+export const IN6_IFAUPDATE_DADDELAY = 0x1;
+
+/** nd6.h MAX_RTR_SOLICITATION_DELAY: seconds. */
+const MAX_RTR_SOLICITATION_DELAY = 1;
+/** sys/protosw.h PR_FASTHZ: the old fast timeout's rate, what MLD's delays count in. */
+const PR_FASTHZ = 5;
+/** mld6_var.h MLD_REPORTING_MEMBER: the state of a group whose report is pending. */
+const MLD_REPORTING_MEMBER = 2;
+
+export const in6mask32: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+export const in6mask96: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+/** sa6_any: the unspecified address as a sockaddr_in6. */
+export const sa6_any: sockaddr_in6 = new sockaddr_in6();
+
+// The Neighbor Discovery requests in6_control hands to nd6_ioctl
+// (netinet6/nd6.h; struct in6_ndireq is 72 bytes, in6_ndifreq 24,
+// in6_nbrinfo 56, in6_ondireq 48 on amd64).
+const SZ_IN6_NDIREQ = 72;
+export const OSIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 76, 48);
+export const SIOCSNDFLUSH_IN6 = _IOC(IOC_INOUT, 77, SZ_IN6_IFREQ);
+export const SIOCGNBRINFO_IN6 = _IOC(IOC_INOUT, 78, 56);
+export const SIOCSPFXFLUSH_IN6 = _IOC(IOC_INOUT, 79, SZ_IN6_IFREQ);
+export const SIOCSRTRFLUSH_IN6 = _IOC(IOC_INOUT, 80, SZ_IN6_IFREQ);
+export const SIOCSDEFIFACE_IN6 = _IOC(IOC_INOUT, 85, 24);
+export const SIOCGDEFIFACE_IN6 = _IOC(IOC_INOUT, 86, 24);
+export const SIOCSIFINFO_FLAGS = _IOC(IOC_INOUT, 87, SZ_IN6_NDIREQ);
+export const SIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 108, SZ_IN6_NDIREQ);
+export const SIOCSIFINFO_IN6 = _IOC(IOC_INOUT, 109, SZ_IN6_NDIREQ);
+// The tunnel end points (gif): the driver's, with the address's zone embedded first.
+export const SIOCSIFPHYADDR_IN6 = _IOC(IOC_IN, 70, SZ_IN6_ALIASREQ);
+export const SIOCGIFPSRCADDR_IN6 = _IOC(IOC_INOUT, 71, SZ_IN6_IFREQ);
+export const SIOCGIFPDSTADDR_IN6 = _IOC(IOC_INOUT, 72, SZ_IN6_IFREQ);
+// The old one-address requests, refused.
+export const SIOCSIFADDR_IN6 = _IOC(IOC_IN, 12, SZ_IN6_IFREQ);
+export const SIOCSIFDSTADDR_IN6 = _IOC(IOC_IN, 14, SZ_IN6_IFREQ);
+export const SIOCSIFNETMASK_IN6 = _IOC(IOC_IN, 22, SZ_IN6_IFREQ);
+/** The pre-10 SIOCAIFADDR_IN6 (an in6_aliasreq without ifra_vhid). */
+export const OSIOCAIFADDR_IN6 = _IOC(IOC_IN, 26, 128);
+
+/** V_in6_ifaddrhead: every IPv6 address of the vnet, in order of addition. */
+const in6_ifaddrhead = VNET_DEFINE_PTR<in6_ifaddr[]>("in6_ifaddrhead", []);
+/**
+ * V_in6_ifaddrhashtbl: the addresses by IN6ADDR_HASHVAL (the four words
+ * xor-ed, an int32 V8 keeps unboxed), newest first in each chain.  The
+ * embedded zone is part of the address, as in FreeBSD.
+ */
+const in6_ifaddrhashtbl = VNET_DEFINE_PTR<Map<number, in6_ifaddr[]>>("in6_ifaddrhashtbl", new Map());
+
 export function V_in6_ifaddrhead(): in6_ifaddr[] {
-  throw new Error("CONTRACT-STUB: V_in6_ifaddrhead (owner: in6)");
+  return VNET_PTR(in6_ifaddrhead);
 }
-export function in6ifa_ifpforlinklocal(_ifp: ifnet, _ignoreflags: number): in6_ifaddr | null {
-  throw new Error("CONTRACT-STUB: in6ifa_ifpforlinklocal (owner: in6)");
+
+function in6_ifaddr_init(): void {
+  VNET_PTR_SET(in6_ifaddrhead, []);
+  VNET_PTR_SET(in6_ifaddrhashtbl, new Map());
 }
-export function in6ifa_ifpwithaddr(_ifp: ifnet, _addr: in6_addr): in6_ifaddr | null {
-  throw new Error("CONTRACT-STUB: in6ifa_ifpwithaddr (owner: in6)");
+VNET_SYSINIT("in6_ifaddr_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_FIRST, in6_ifaddr_init);
+
+/** IN6ADDR_HASHVAL. */
+function IN6ADDR_HASHVAL(a: in6_addr): number {
+  return (s6_addr32(a, 0) ^ s6_addr32(a, 1) ^ s6_addr32(a, 2) ^ s6_addr32(a, 3)) | 0;
 }
-export function in6ifa_ifwithaddr(_addr: in6_addr, _zoneid: number): in6_ifaddr | null {
-  throw new Error("CONTRACT-STUB: in6ifa_ifwithaddr (owner: in6)");
+const IN6ADDR_HASH_EMPTY: readonly in6_ifaddr[] = Object.freeze([]);
+/** IN6ADDR_HASH(addr): the chain holding addr, if it is ours.  Allocation-free. */
+export function IN6ADDR_HASH(addr: in6_addr): readonly in6_ifaddr[] {
+  return VNET_PTR(in6_ifaddrhashtbl).get(IN6ADDR_HASHVAL(addr)) ?? IN6ADDR_HASH_EMPTY;
 }
-export function in6_localaddr(_addr: in6_addr): boolean {
-  throw new Error("CONTRACT-STUB: in6_localaddr (owner: in6)");
+function in6addr_hash_insert(ia: in6_ifaddr): void {
+  const t = VNET_PTR(in6_ifaddrhashtbl);
+  const key = IN6ADDR_HASHVAL(ia.ia_addr.sin6_addr);
+  const chain = t.get(key);
+  if (chain === undefined) t.set(key, [ia]);
+  else chain.unshift(ia);
 }
-export function in6_localip(_addr: in6_addr): boolean {
-  throw new Error("CONTRACT-STUB: in6_localip (owner: in6)");
+function in6addr_hash_remove(ia: in6_ifaddr): void {
+  const t = VNET_PTR(in6_ifaddrhashtbl);
+  const key = IN6ADDR_HASHVAL(ia.ia_addr.sin6_addr);
+  const chain = t.get(key);
+  if (chain === undefined) return;
+  const i = chain.indexOf(ia);
+  if (i >= 0) chain.splice(i, 1);
+  if (chain.length === 0) t.delete(key);
 }
-export function in6_ifhasaddr(_ifp: ifnet, _addr: in6_addr): boolean {
-  throw new Error("CONTRACT-STUB: in6_ifhasaddr (owner: in6)");
+
+/** A copy of a sockaddr_in6, every field. */
+export function sockaddr_in6_copy(src: sockaddr_in6): sockaddr_in6 {
+  const d = new sockaddr_in6(src.sin6_addr, src.sin6_port, src.sin6_scope_id);
+  d.sin6_len = src.sin6_len;
+  d.sin6_family = src.sin6_family;
+  d.sin6_flowinfo = src.sin6_flowinfo;
+  return d;
 }
-export function in6_update_ifa(_ifp: ifnet, _ifra: in6_aliasreq, _ia: in6_ifaddr | null, _flags: number): number {
-  throw new Error("CONTRACT-STUB: in6_update_ifa (owner: in6)");
+function sockaddr_in6_set(dst: sockaddr_in6, src: sockaddr_in6): void {
+  dst.sin6_len = src.sin6_len;
+  dst.sin6_family = src.sin6_family;
+  dst.sin6_port = src.sin6_port;
+  dst.sin6_flowinfo = src.sin6_flowinfo;
+  in6_addr_copy(dst.sin6_addr, src.sin6_addr);
+  dst.sin6_scope_id = src.sin6_scope_id;
 }
-export function in6_purgeifaddr(_ia: in6_ifaddr): void {
-  throw new Error("CONTRACT-STUB: in6_purgeifaddr (owner: in6)");
+/** A copy of an in6_aliasreq (the kernel's copyin of an _IOW request). */
+function in6_aliasreq_copy(src: in6_aliasreq): in6_aliasreq {
+  const r = new in6_aliasreq();
+  r.ifra_name = src.ifra_name;
+  r.ifra_addr = sockaddr_in6_copy(src.ifra_addr);
+  r.ifra_dstaddr = sockaddr_in6_copy(src.ifra_dstaddr);
+  r.ifra_prefixmask = sockaddr_in6_copy(src.ifra_prefixmask);
+  r.ifra_flags = src.ifra_flags;
+  r.ifra_lifetime.ia6t_expire = src.ifra_lifetime.ia6t_expire;
+  r.ifra_lifetime.ia6t_preferred = src.ifra_lifetime.ia6t_preferred;
+  r.ifra_lifetime.ia6t_vltime = src.ifra_lifetime.ia6t_vltime;
+  r.ifra_lifetime.ia6t_pltime = src.ifra_lifetime.ia6t_pltime;
+  r.ifra_vhid = src.ifra_vhid;
+  return r;
 }
-export function in6_control(_cmd: number, _data: unknown, _ifp: ifnet | null, _cred: ucred | null): number {
-  throw new Error("CONTRACT-STUB: in6_control (owner: in6)");
+
+/** IN6_MASK_ADDR(a, m): a &= m. */
+export function IN6_MASK_ADDR(a: in6_addr, m: in6_addr): void {
+  for (let i = 0; i < 16; i++) a.s6_addr[i] &= m.s6_addr[i];
+}
+
+/**
+ * in6_newaddrmsg: tell routing sockets of an address and of its host route
+ * (RTM_NEWADDR then RTM_ADD; RTM_DELETE then RTM_DELADDR), as
+ * ifa_maintain_loopback_route would describe the route.
+ */
+export function in6_newaddrmsg(ia: in6_ifaddr, cmd: number): void {
+  const ifa = ia;
+  const info = new rt_addrinfo();
+  info.rti_flags = ifa.ifa_flags | RTF_HOST | RTF_STATIC | RTF_PINNED;
+  info.rti_info[RTAX_DST] = ifa.ifa_addr;
+  info.rti_info[RTAX_GATEWAY] = link_init_sdl(ifa.ifa_ifp, ifa.ifa_ifp.if_type);
+  if (cmd !== RTM_DELETE) info.rti_ifp = V_loif();
+  const fibnum = ia.ifa_ifp.if_fib;
+  if (cmd === RTM_ADD) {
+    rt_addrmsg(cmd, ia, fibnum);
+    rt_routemsg_info(cmd, info, fibnum);
+  } else if (cmd === RTM_DELETE) {
+    rt_routemsg_info(cmd, info, fibnum);
+    rt_addrmsg(cmd, ia, fibnum);
+  }
+}
+
+/** What in6_control's requests carry: an alias request or an in6_ifreq. */
+export type in6_control_data = in6_aliasreq | in6_ifreq;
+
+/** The sockaddr_in6 a request names an address with (FreeBSD's sa6), or null. */
+function in6_req_sa6(cmd: number, data: in6_control_data): sockaddr_in6 | null {
+  switch (cmd) {
+    case SIOCAIFADDR_IN6:
+    case SIOCSIFPHYADDR_IN6:
+      return "ifra_addr" in data ? data.ifra_addr : null;
+    case SIOCSIFADDR_IN6:
+    case SIOCGIFADDR_IN6:
+    case SIOCSIFDSTADDR_IN6:
+    case SIOCSIFNETMASK_IN6:
+    case SIOCGIFDSTADDR_IN6:
+    case SIOCGIFNETMASK_IN6:
+    case SIOCDIFADDR_IN6:
+    case SIOCGIFPSRCADDR_IN6:
+    case SIOCGIFPDSTADDR_IN6:
+    case SIOCGIFAFLAG_IN6:
+    case SIOCSNDFLUSH_IN6:
+    case SIOCSPFXFLUSH_IN6:
+    case SIOCSRTRFLUSH_IN6:
+    case SIOCGIFALIFETIME_IN6:
+    case SIOCGIFSTAT_IN6:
+    case SIOCGIFSTAT_ICMP6:
+      if ("ifr_addr" in data && data.ifr_addr !== undefined) return data.ifr_addr;
+      // SIOCDIFADDR_IN6 may come as an in6_aliasreq (ifconfig's af_ridreq is
+      // its in6_addreq): the two structures begin alike.
+      if ("ifra_addr" in data) return data.ifra_addr;
+      return null;
+  }
+  return null;
+}
+
+/**
+ * in6_control(cmd, data, ifp, cred): the IPv6 interface requests.  cred is
+ * null for the kernel's own calls (FreeBSD's td == NULL), which skip the
+ * privilege checks.
+ */
+export function in6_control(cmd: number, data0: unknown, ifp: ifnet | null, cred: ucred | null): number {
+  let data = data0 as in6_control_data;
+  // The pre-10 request is the same one.
+  if (cmd === OSIOCAIFADDR_IN6) cmd = SIOCAIFADDR_IN6;
+  // No multicast routing (SIOCGETSGCNT_IN6, SIOCGETMIFCNT_IN6) and no
+  // address selection policy requests here: those come through the
+  // socket's protocol, not an interface.
+  if (ifp === null) return EOPNOTSUPP;
+
+  let error: number;
+  switch (cmd) {
+    case SIOCSNDFLUSH_IN6:
+    case SIOCSPFXFLUSH_IN6:
+    case SIOCSRTRFLUSH_IN6:
+    case SIOCSDEFIFACE_IN6:
+    case SIOCSIFINFO_FLAGS:
+    case SIOCSIFINFO_IN6:
+    case OSIOCGIFINFO_IN6:
+    case SIOCGIFINFO_IN6:
+    case SIOCGNBRINFO_IN6:
+    case SIOCGDEFIFACE_IN6:
+      // The setting ones need PRIV_NETINET_ND6.
+      if (cred !== null && in6_nd6_setter(cmd)) {
+        error = priv_check_cred(cred, PRIV_NETINET_ND6);
+        if (error !== 0) return error;
+      }
+      return nd6_ioctl(cmd, data, ifp);
+  }
+
+  switch (cmd) {
+    case SIOCSSCOPE6:
+    case SIOCGSCOPE6:
+    case SIOCGSCOPE6DEF:
+      if (cred !== null && cmd === SIOCSSCOPE6) {
+        error = priv_check_cred(cred, PRIV_NETINET_SCOPE6);
+        if (error !== 0) return error;
+      }
+      return scope6_ioctl(cmd, data as scope6_ifreq, ifp);
+  }
+
+  switch (cmd) {
+    case SIOCSIFADDR:
+    case SIOCSIFBRDADDR:
+    case SIOCSIFDSTADDR:
+    case SIOCSIFNETMASK:
+      // Drivers trust these to come checked from a privileged layer: the
+      // legacy IPv4 requests do not reach them through an IPv6 socket.
+      return EINVAL;
+  }
+
+  // An _IOW request is the kernel's own copy: embedding the zone must not
+  // show through to the caller.
+  if (cmd === SIOCAIFADDR_IN6 && "ifra_addr" in data) data = in6_aliasreq_copy(data);
+  else if ((cmd === SIOCDIFADDR_IN6 || cmd === SIOCSIFPHYADDR_IN6) && "ifra_addr" in data) data = in6_aliasreq_copy(data);
+  else if (cmd === SIOCDIFADDR_IN6 && "ifr_addr" in data && data.ifr_addr !== undefined) data = { ...data, ifr_addr: sockaddr_in6_copy(data.ifr_addr) };
+
+  // Find the address the request names on this interface.  Unlike IPv4,
+  // every request names one: "the first address" means nothing with many.
+  let ia: in6_ifaddr | null = null;
+  const sa6 = in6_req_sa6(cmd, data);
+  if (sa6 !== null && sa6.sin6_family === AF_INET6) {
+    if (sa6.sin6_scope_id !== 0) error = sa6_embedscope(sa6, 0);
+    else error = in6_setscope(sa6.sin6_addr, ifp, null);
+    if (error !== 0) return error;
+    // prison_check_ip6: jails with address restrictions are not modelled;
+    // a vnet jail owns all of its stack's addresses.
+    ia = in6ifa_ifpwithaddr(ifp, sa6.sin6_addr);
+  }
+
+  const ifra = data as in6_aliasreq;
+  const ifr = data as in6_ifreq;
+  switch (cmd) {
+    case SIOCSIFADDR_IN6:
+    case SIOCSIFDSTADDR_IN6:
+    case SIOCSIFNETMASK_IN6:
+      // One address per interface is an IPv4 notion: these are obsolete.
+      return EINVAL;
+    case SIOCDIFADDR_IN6:
+    case SIOCAIFADDR_IN6:
+    case SIOCGIFSTAT_IN6:
+    case SIOCGIFSTAT_ICMP6:
+      // No "delete the first address" for IPv6: the address must be named.
+      if (cmd === SIOCDIFADDR_IN6 && ia === null) return EADDRNOTAVAIL;
+      if (cmd === SIOCDIFADDR_IN6 || cmd === SIOCAIFADDR_IN6) {
+        // A valid IPv6 address is always required.
+        const a = in6_req_sa6(cmd, data);
+        if (a === null || a.sin6_family !== AF_INET6 || a.sin6_len !== 28) return EAFNOSUPPORT;
+        if (cred !== null) {
+          error = priv_check_cred(cred, cmd === SIOCDIFADDR_IN6 ? PRIV_NET_DELIFADDR : PRIV_NET_ADDIFADDR);
+          if (error !== 0) return error;
+        }
+      }
+      if (in6_ifextra_get(ifp) === null) return EPFNOSUPPORT;
+      break;
+    case SIOCGIFADDR_IN6: // as good as deprecated: getifaddrs tells more
+    case SIOCGIFAFLAG_IN6:
+    case SIOCGIFNETMASK_IN6:
+    case SIOCGIFDSTADDR_IN6:
+    case SIOCGIFALIFETIME_IN6:
+      if (ia === null) return EADDRNOTAVAIL;
+      break;
+  }
+
+  switch (cmd) {
+    case SIOCGIFADDR_IN6: {
+      const a = sockaddr_in6_copy((ia as in6_ifaddr).ia_addr);
+      ifr.ifr_addr = a;
+      return sa6_recoverscope(a);
+    }
+    case SIOCGIFDSTADDR_IN6: {
+      if ((ifp.if_flags & IFF_POINTOPOINT) === 0) return EINVAL;
+      const a = sockaddr_in6_copy((ia as in6_ifaddr).ia_dstaddr);
+      ifr.ifr_dstaddr = a;
+      return sa6_recoverscope(a);
+    }
+    case SIOCGIFNETMASK_IN6:
+      ifr.ifr_addr = sockaddr_in6_copy((ia as in6_ifaddr).ia_prefixmask);
+      return 0;
+    case SIOCGIFAFLAG_IN6:
+      ifr.ifr_ifru_flags6 = (ia as in6_ifaddr).ia6_flags;
+      return 0;
+    case SIOCGIFSTAT_IN6:
+      ifr.ifr_ifru_stat = Array.from((in6_ifextra_get(ifp) as in6_ifextra).in6_ifstat);
+      return 0;
+    case SIOCGIFSTAT_ICMP6:
+      ifr.ifr_ifru_stat = Array.from((in6_ifextra_get(ifp) as in6_ifextra).icmp6_ifstat);
+      return 0;
+    case SIOCGIFALIFETIME_IN6: {
+      const lt = (ia as in6_ifaddr).ia6_lifetime;
+      const r = new in6_addrlifetime();
+      r.ia6t_expire = lt.ia6t_expire;
+      r.ia6t_preferred = lt.ia6t_preferred;
+      r.ia6t_vltime = lt.ia6t_vltime;
+      r.ia6t_pltime = lt.ia6t_pltime;
+      // The expiry times as of the last update, capped at time_t's largest.
+      const maxexpire = Number.MAX_SAFE_INTEGER;
+      const upd = (ia as in6_ifaddr).ia6_updatetime;
+      if (lt.ia6t_vltime !== ND6_INFINITE_LIFETIME) r.ia6t_expire = lt.ia6t_vltime < maxexpire - upd ? upd + lt.ia6t_vltime : maxexpire;
+      if (lt.ia6t_pltime !== ND6_INFINITE_LIFETIME) r.ia6t_preferred = lt.ia6t_pltime < maxexpire - upd ? upd + lt.ia6t_pltime : maxexpire;
+      ifr.ifr_ifru_lifetime = r;
+      return 0;
+    }
+    case SIOCAIFADDR_IN6:
+      return in6_aifaddr(cmd, ifra, ifp, ia);
+    case SIOCDIFADDR_IN6: {
+      const dia = ia as in6_ifaddr;
+      in6_purgeifaddr(dia);
+      return 0;
+    }
+    default:
+      return ifp.if_ioctl(ifp, cmd, data as unknown as ifreq);
+  }
+}
+
+/** The Neighbor Discovery requests that change something. */
+function in6_nd6_setter(cmd: number): boolean {
+  return cmd === SIOCSNDFLUSH_IN6 || cmd === SIOCSPFXFLUSH_IN6 || cmd === SIOCSRTRFLUSH_IN6 || cmd === SIOCSDEFIFACE_IN6 || cmd === SIOCSIFINFO_FLAGS || cmd === SIOCSIFINFO_IN6;
+}
+
+/**
+ * SIOCAIFADDR_IN6 after the checks: make or update the address, then its
+ * prefix (on-link, with the address's lifetimes until an RA says otherwise),
+ * and re-enable an interface IPv6 was disabled on.
+ */
+function in6_aifaddr(_cmd: number, ifra: in6_aliasreq, ifp: ifnet, ia0: in6_ifaddr | null): number {
+  let error = in6_update_ifa(ifp, ifra, ia0, 0);
+  if (error !== 0) return error;
+  const ia = in6ifa_ifpwithaddr(ifp, ifra.ifra_addr.sin6_addr);
+  // Gone already: a valid lifetime of 0.
+  if (ia === null) return 0;
+  // carp(4) is not modelled.
+  if (ifra.ifra_vhid > 0) return EPROTONOSUPPORT;
+
+  const plen = in6_mask2len(ifra.ifra_prefixmask.sin6_addr);
+  if (plen !== 128) {
+    // Make the prefix on-link.  The address came first because the prefix
+    // route needs an address to hang on.
+    const pr0 = new nd_prefixctl();
+    pr0.ndpr_ifp = ifp;
+    pr0.ndpr_plen = plen;
+    sockaddr_in6_set(pr0.ndpr_prefix, ifra.ifra_addr);
+    IN6_MASK_ADDR(pr0.ndpr_prefix.sin6_addr, ifra.ifra_prefixmask.sin6_addr);
+    // No API sets a prefix's own lifetimes: it takes the address's, which
+    // a later RA may override (with accept_rtadv).
+    pr0.ndpr_raf_onlink = 1;
+    pr0.ndpr_raf_auto = (ifra.ifra_flags & IN6_IFF_AUTOCONF) !== 0 ? 1 : 0;
+    pr0.ndpr_vltime = ifra.ifra_lifetime.ia6t_vltime;
+    pr0.ndpr_pltime = ifra.ifra_lifetime.ia6t_pltime;
+    let pr = nd6_prefix_lookup(pr0);
+    if (pr === null) {
+      // nd6_prelist_add installs the prefix route.
+      const newp: { pr: nd_prefix | null } = { pr: null };
+      error = nd6_prelist_add(pr0, null, newp);
+      if (error !== 0) return error;
+      pr = newp.pr;
+    }
+    if (pr !== null) {
+      if (ia.ia6_ndpr === null) {
+        ia.ia6_ndpr = pr;
+        pr.ndpr_addrcnt++;
+        // With net.inet6.ip6.use_tempaddr the first autoconf address of a
+        // prefix would get an RFC 4941 temporary twin (in6_tmpifadd);
+        // temporary addresses are not modelled.
+      }
+      nd6_prefix_rele(pr);
+    }
+    // The new address may detach or attach other autoconf addresses.
+    pfxlist_onlink_check();
+  }
+
+  // Adding an address to an IPv6-disabled interface tries to enable it; a
+  // failure means a duplicate was detected and is let be.
+  const ndi = ND_IFINFO(ifp);
+  if ((ndi.flags & ND6_IFF_IFDISABLED) !== 0) {
+    const nd = new in6_ndireq();
+    nd.ifname = ifp.if_xname;
+    nd.ndi.flags = ndi.flags & ~ND6_IFF_IFDISABLED;
+    if (nd6_ioctl(SIOCSIFINFO_FLAGS, nd, ifp) < 0) log(LOG_NOTICE, "SIOCAIFADDR_IN6: SIOCSIFINFO_FLAGS for -ifdisabled failed.");
+  }
+  return 0;
+}
+
+/** struct in6_ndireq: an interface name and its ND parameters (SIOCGIFINFO_IN6 and friends). */
+export class in6_ndireq {
+  ifname = "";
+  ndi = new nd_ifinfo();
+}
+
+/** struct in6_ndifreq: SIOCGDEFIFACE_IN6 / SIOCSDEFIFACE_IN6's interface name and default interface index. */
+export class in6_ndifreq {
+  ifname = "";
+  ifindex = 0;
+}
+
+/** in6_joingroup_legacy: join with the delay in hz ticks (converted to MLD's fast-timeout units), keep the membership. */
+function in6_joingroup_legacy(ifp: ifnet, mcaddr: in6_addr, errorp: intp, delay: number): in6_multi_mship | null {
+  delay = Math.floor((delay * PR_FASTHZ) / hz);
+  const pinm: { inm: in6_multi | null } = { inm: null };
+  const error = in6_joingroup(ifp, mcaddr, null, pinm, delay);
+  if (error !== 0) {
+    errorp.v = error;
+    return null;
+  }
+  return new in6_multi_mship(pinm.inm);
+}
+
+/**
+ * in6_update_ifa_join_mc: the groups a new address needs: its
+ * solicited-node group, the link's all-nodes group, the node information
+ * groups of the host name, and the interface-local all-nodes group.
+ */
+function in6_update_ifa_join_mc(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr, flags: number, in6m_sol: { inm: in6_multi | null }): number {
+  const err: intp = { v: 0 };
+  // The solicited-node group: ff02::1:ffXX:XXXX from the address's low 24 bits.
+  const mltaddr = new in6_addr();
+  const m = mltaddr.s6_addr;
+  m[0] = 0xff;
+  m[1] = 0x02;
+  m[11] = 0x01;
+  m[12] = 0xff;
+  m[13] = ifra.ifra_addr.sin6_addr.s6_addr[13];
+  m[14] = ifra.ifra_addr.sin6_addr.s6_addr[14];
+  m[15] = ifra.ifra_addr.sin6_addr.s6_addr[15];
+  let error = in6_setscope(mltaddr, ifp, null);
+  if (error !== 0) {
+    log(LOG_ERR, "in6_update_ifa_join_mc: in6_setscope failed\n");
+    return error;
+  }
+  let delay = 0;
+  // The address's DAD waits a random while (RFC 4861 6.3.7); so does the
+  // report for its group, lest reports from many hosts collide.
+  if ((flags & IN6_IFAUPDATE_DADDELAY) !== 0) delay = arc4random() % (MAX_RTR_SOLICITATION_DELAY * hz);
+  let imm = in6_joingroup_legacy(ifp, mltaddr, err, delay);
+  if (imm === null) {
+    nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
+    return err.v;
+  }
+  ia.ia6_memberships.unshift(imm);
+  in6m_sol.inm = imm.i6mm_maddr;
+
+  // The link-local all-nodes group.
+  in6_addr_copy(mltaddr, in6addr_linklocal_allnodes);
+  error = in6_setscope(mltaddr, ifp, null);
+  if (error !== 0) return error;
+  imm = in6_joingroup_legacy(ifp, mltaddr, err, 0);
+  if (imm === null) {
+    nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
+    return err.v;
+  }
+  ia.ia6_memberships.unshift(imm);
+
+  // The node information group of the host name (RFC 4620), delayed as the
+  // solicited-node one; failing to join it is not fatal.
+  delay = 0;
+  if ((flags & IN6_IFAUPDATE_DADDELAY) !== 0) delay = arc4random() % (MAX_RTR_SOLICITATION_DELAY * hz);
+  if (in6_nigroup(ifp, null, -1, mltaddr) === 0) {
+    imm = in6_joingroup_legacy(ifp, mltaddr, err, delay);
+    if (imm === null) nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
+    else ia.ia6_memberships.unshift(imm);
+  }
+  if (V_icmp6_nodeinfo_oldmcprefix() !== 0 && in6_nigroup_oldmcprefix(ifp, null, -1, mltaddr) === 0) {
+    imm = in6_joingroup_legacy(ifp, mltaddr, err, delay);
+    if (imm === null) nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
+    else ia.ia6_memberships.unshift(imm);
+  }
+
+  // The interface-local all-nodes group (ff01::1%ifN).
+  in6_addr_copy(mltaddr, in6addr_nodelocal_allnodes);
+  error = in6_setscope(mltaddr, ifp, null);
+  if (error !== 0) return error;
+  imm = in6_joingroup_legacy(ifp, mltaddr, err, 0);
+  if (imm === null) {
+    nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
+    return err.v;
+  }
+  ia.ia6_memberships.unshift(imm);
+  return 0;
+}
+
+/**
+ * in6_update_ifa(ifp, ifra, ia, flags): make (ia null) or update an
+ * address: check the request, link a new address into the lists, set its
+ * lifetimes and flags, tell the driver and install its routes; a new one
+ * then gets its neighbor entry, its groups and DAD.
+ */
+export function in6_update_ifa(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr | null, flags: number): number {
+  let error = in6_validate_ifra(ifp, ifra, ia, flags);
+  if (error !== 0) return error;
+  let hostIsNew = 0;
+  if (ia === null) {
+    hostIsNew = 1;
+    ia = in6_alloc_ifa(ifp, ifra, flags);
+  }
+  error = in6_update_ifa_internal(ifp, ifra, ia, hostIsNew, flags);
+  if (error !== 0) {
+    if (hostIsNew !== 0) in6_unlink_ifa(ia, ifp);
+    return error;
+  }
+  if (hostIsNew !== 0) error = in6_broadcast_ifa(ifp, ifra, ia, flags);
+  return error;
+}
+
+/** in6_prepare_ifra: a request for addr/mask (either may be null: zero). */
+export function in6_prepare_ifra(ifra: in6_aliasreq, addr: in6_addr | null, mask: in6_addr | null): void {
+  ifra.ifra_name = "";
+  ifra.ifra_addr = new sockaddr_in6(addr ?? undefined);
+  ifra.ifra_dstaddr = new sockaddr_in6();
+  ifra.ifra_dstaddr.sin6_len = 0;
+  ifra.ifra_dstaddr.sin6_family = 0;
+  ifra.ifra_prefixmask = new sockaddr_in6(mask ?? undefined);
+  ifra.ifra_flags = 0;
+  ifra.ifra_lifetime.ia6t_expire = 0;
+  ifra.ifra_lifetime.ia6t_preferred = 0;
+  ifra.ifra_lifetime.ia6t_vltime = 0;
+  ifra.ifra_lifetime.ia6t_pltime = 0;
+  ifra.ifra_vhid = 0;
+}
+
+function in6_validate_ifra(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr | null, _flags: number): number {
+  // A point-to-point destination is IPv6 or nothing.
+  if ((ifp.if_flags & IFF_POINTOPOINT) !== 0 && ifra.ifra_dstaddr.sin6_family !== AF_INET6 && ifra.ifra_dstaddr.sin6_family !== AF_UNSPEC) return EAFNOSUPPORT;
+  if (ifra.ifra_addr.sin6_len !== 28 || ifra.ifra_addr.sin6_family !== AF_INET6) return EINVAL;
+  // The mask's family is not looked at: a netmask carries only its length.
+  if (ifra.ifra_prefixmask.sin6_len > 28) return EINVAL;
+  // IPv6 is classless: a new address needs a (contiguous, non-zero) prefix length.
+  if (ia === null && ifra.ifra_prefixmask.sin6_len === 0) return EINVAL;
+  let plen: number;
+  if (ifra.ifra_prefixmask.sin6_len !== 0) {
+    plen = in6_mask2len(ifra.ifra_prefixmask.sin6_addr);
+    if (plen <= 0) return EINVAL;
+  } else {
+    plen = in6_mask2len((ia as in6_ifaddr).ia_prefixmask.sin6_addr);
+  }
+  // A scoped destination on a point-to-point (or loopback) link: its zone
+  // must be the link's; put it in the internal form.
+  const dst6 = sockaddr_in6_copy(ifra.ifra_dstaddr);
+  if ((ifp.if_flags & (IFF_POINTOPOINT | IFF_LOOPBACK)) !== 0 && dst6.sin6_family === AF_INET6) {
+    const in6_tmp = new in6_addr();
+    in6_addr_copy(in6_tmp, dst6.sin6_addr);
+    const zoneid: intp = { v: 0 };
+    if (in6_setscope(in6_tmp, ifp, zoneid) !== 0) return EINVAL;
+    if (dst6.sin6_scope_id !== 0) {
+      if (dst6.sin6_scope_id !== zoneid.v) return EINVAL;
+    } else dst6.sin6_scope_id = zoneid.v;
+    if (sa6_embedscope(dst6, 0) !== 0) return EINVAL;
+  }
+  ifra.ifra_dstaddr = dst6;
+  // Only point-to-point and loopback links have a destination, and then
+  // the prefix is a /128.
+  if (ifra.ifra_dstaddr.sin6_family === AF_INET6) {
+    if ((ifp.if_flags & (IFF_POINTOPOINT | IFF_LOOPBACK)) === 0) {
+      nd6log(LOG_INFO, "in6_update_ifa: a destination can be specified for a p2p or a loopback IF only\n");
+      return EINVAL;
+    }
+    if (plen !== 128) {
+      nd6log(LOG_INFO, "in6_update_ifa: prefixlen should be 128 when dstaddr is specified\n");
+      return EINVAL;
+    }
+  }
+  const lt = ifra.ifra_lifetime;
+  if (lt.ia6t_pltime > lt.ia6t_vltime) return EINVAL;
+  if (lt.ia6t_vltime === 0) {
+    // Usually a configuration mistake.  A new address is still made, with
+    // a lifetime that has run out, as FreeBSD 14 does; nd6's timer removes it.
+    nd6log(LOG_INFO, `in6_update_ifa: valid lifetime is 0 for ${ip6_sprintf(ifra.ifra_addr.sin6_addr)}\n`);
+    if (ia === null) return 0;
+  }
+  // An existing address keeps its prefix length: prefix management would
+  // not follow the change.
+  if (ia !== null && ifra.ifra_prefixmask.sin6_len !== 0) {
+    if (ia.ia_prefixmask.sin6_len !== 0 && in6_mask2len(ia.ia_prefixmask.sin6_addr) !== plen) {
+      nd6log(LOG_INFO, `in6_validate_ifa: the prefix length of an existing ${ip6_sprintf(ia.ia_addr.sin6_addr)} address should not be changed\n`);
+      return EINVAL;
+    }
+  }
+  return 0;
+}
+
+/** in6_alloc_ifa: a new address, linked at the tail of the interface's and the vnet's lists. */
+function in6_alloc_ifa(ifp: ifnet, ifra: in6_aliasreq, _flags: number): in6_ifaddr {
+  const ia = new in6_ifaddr(ifp);
+  sockaddr_in6_set(ia.ia_addr, ifra.ifra_addr);
+  ia.ia6_createtime = time_uptime();
+  // Point-to-point (and loopback) addresses have a destination; code
+  // counts on ifa_dstaddr being there for them.
+  ia.ifa_dstaddr = (ifp.if_flags & (IFF_POINTOPOINT | IFF_LOOPBACK)) !== 0 ? ia.ia_dstaddr : null;
+  ia.ia_dstaddr.sin6_len = 0;
+  ia.ia_dstaddr.sin6_family = 0;
+  const pm = ia.ia_prefixmask;
+  pm.sin6_len = 0;
+  pm.sin6_family = 0;
+  if (ifra.ifra_prefixmask.sin6_len !== 0) {
+    pm.sin6_family = AF_INET6;
+    pm.sin6_len = ifra.ifra_prefixmask.sin6_len;
+    in6_addr_copy(pm.sin6_addr, ifra.ifra_prefixmask.sin6_addr);
+  }
+  ia.ia_plen = in6_mask2len(pm.sin6_addr);
+  ifp.if_addrhead.push(ia);
+  V_in6_ifaddrhead().push(ia);
+  in6addr_hash_insert(ia);
+  return ia;
+}
+
+/** in6_update_ifa_internal: lifetimes, flags (tentative when DAD is due), then the other subsystems. */
+function in6_update_ifa_internal(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr, hostIsNew: number, _flags: number): number {
+  const now = time_uptime();
+  ia.ia6_updatetime = now;
+  // ia6t_expire and ia6t_preferred are for applications; the kernel itself
+  // judges by the lifetimes and ia6_updatetime.
+  const lt = ia.ia6_lifetime;
+  lt.ia6t_vltime = ifra.ifra_lifetime.ia6t_vltime;
+  lt.ia6t_pltime = ifra.ifra_lifetime.ia6t_pltime;
+  lt.ia6t_expire = lt.ia6t_vltime !== ND6_INFINITE_LIFETIME ? now + lt.ia6t_vltime : 0;
+  lt.ia6t_preferred = lt.ia6t_pltime !== ND6_INFINITE_LIFETIME ? now + lt.ia6t_pltime : 0;
+  // IN6_IFF_DEPRECATED from userland: deprecated from now on.
+  if ((ifra.ifra_flags & IN6_IFF_DEPRECATED) !== 0) {
+    lt.ia6t_pltime = 0;
+    lt.ia6t_preferred = now;
+  }
+  ia.ia6_flags = ifra.ifra_flags;
+  ia.ia6_flags &= ~IN6_IFF_DUPLICATED;
+  // Tentative before any group is joined, so no MLD message leaves with it
+  // as source: a new address, or any on an IPv6-disabled interface.
+  if (in6if_do_dad(ifp) && (hostIsNew !== 0 || (ND_IFINFO(ifp).flags & ND6_IFF_IFDISABLED) !== 0)) ia.ia6_flags |= IN6_IFF_TENTATIVE;
+  return in6_notify_ifa(ifp, ia, ifra, hostIsNew);
+}
+
+/**
+ * in6_broadcast_ifa: a new address's link-level work: its own neighbor
+ * entry, its groups, DAD (after a random delay when asked, longer than the
+ * pending MLD report's), then the routing socket message.
+ */
+function in6_broadcast_ifa(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr, flags: number): number {
+  let error = nd6_add_ifa_lle(ia);
+  if (error !== 0) {
+    in6_purgeaddr(ia);
+    return error;
+  }
+  const in6m_sol: { inm: in6_multi | null } = { inm: null };
+  if ((ifp.if_flags & IFF_MULTICAST) !== 0) {
+    error = in6_update_ifa_join_mc(ifp, ifra, ia, flags, in6m_sol);
+    if (error !== 0) {
+      in6_purgeaddr(ia);
+      return error;
+    }
+  }
+  if ((ia.ia6_flags & IN6_IFF_TENTATIVE) !== 0) {
+    let delay = 0;
+    if ((flags & IN6_IFAUPDATE_DADDELAY) !== 0) {
+      const sol = in6m_sol.inm;
+      const mindelay = sol !== null && sol.in6m_state === MLD_REPORTING_MEMBER ? sol.in6m_timer : 0;
+      const maxdelay = MAX_RTR_SOLICITATION_DELAY * hz;
+      delay = maxdelay - mindelay === 0 ? 0 : (arc4random() % (maxdelay - mindelay)) + mindelay;
+    }
+    nd6_dad_start(ia, delay);
+  }
+  in6_newaddrmsg(ia, RTM_ADD);
+  return error;
+}
+
+/** in6_handle_dstaddr_rtrequest: the host route to a point-to-point address's far end. */
+function in6_handle_dstaddr_rtrequest(cmd: number, ia: in6_ifaddr): number {
+  const ifa = ia;
+  const dst = new sockaddr_in6(ia.ia_dstaddr.sin6_addr);
+  const info = new rt_addrinfo();
+  info.rti_ifa = ifa;
+  info.rti_flags = RTF_PINNED | RTF_HOST;
+  info.rti_info[RTAX_DST] = dst;
+  info.rti_info[RTAX_GATEWAY] = link_init_sdl(ifa.ifa_ifp, ifa.ifa_ifp.if_type);
+  return rib_handle_ifaddr_info(ifa.ifa_ifp.if_fib, cmd, info);
+}
+
+/** ifa_is_p2p: a /128 with a destination other than itself. */
+function ifa_is_p2p(ia: in6_ifaddr): boolean {
+  const plen = in6_mask2len(ia.ia_prefixmask.sin6_addr);
+  return plen === 128 && ia.ia_dstaddr.sin6_family === AF_INET6 && !IN6_ARE_ADDR_EQUAL(ia.ia_addr.sin6_addr, ia.ia_dstaddr.sin6_addr);
+}
+
+/**
+ * in6_purgeaddr: an address goes: its route via lo0, its DAD, its groups,
+ * its point-to-point route, the routing socket message, then the lists.
+ */
+export function in6_purgeaddr(ifa: ifaddr): void {
+  if (!(ifa instanceof in6_ifaddr)) return;
+  const ia = ifa;
+  const ifp = ia.ifa_ifp;
+  if ((ia.ia_flags & IFA_RTSELF) !== 0) {
+    const error = ifa_del_loopback_route(ia, ia.ia_addr);
+    if (error === 0) ia.ia_flags &= ~IFA_RTSELF;
+  }
+  nd6_dad_stop(ia);
+  while (ia.ia6_memberships.length > 0) {
+    const imm = ia.ia6_memberships.shift() as in6_multi_mship;
+    if (imm.i6mm_maddr !== null) in6_leavegroup(imm.i6mm_maddr, null);
+  }
+  if ((ia.ia_flags & IFA_ROUTE) !== 0 && ifa_is_p2p(ia)) {
+    const error = in6_handle_dstaddr_rtrequest(RTM_DELETE, ia);
+    if (error !== 0) log(LOG_INFO, `in6_purgeaddr: err=${error}, destination address delete failed\n`);
+    ia.ia_flags &= ~IFA_ROUTE;
+  }
+  in6_newaddrmsg(ia, RTM_DELETE);
+  in6_unlink_ifa(ia, ifp);
+}
+
+/**
+ * in6_purgeifaddr: in6_purgeaddr, and the address's prefix too when no
+ * other address uses it (ioctl users expect the prefix route to go with
+ * the last address of the prefix).
+ */
+export function in6_purgeifaddr(ia: in6_ifaddr): void {
+  const pr = ia.ia6_ndpr;
+  in6_purgeaddr(ia);
+  if (pr !== null && pr.ndpr_addrcnt === 0) in6_prefix_unlink_del(pr);
+}
+
+/**
+ * The prefix leaves the list and its route goes (nd6_prefix_unlink, then
+ * nd6_prefix_del).
+ */
+function in6_prefix_unlink_del(pr: nd_prefix): void {
+  nd6_prefix_offlink(pr);
+}
+
+/** in6_unlink_ifa: off the lists; the prefix's address count and the neighbor entries follow. */
+function in6_unlink_ifa(ia: in6_ifaddr, ifp: ifnet): void {
+  const i = ifp.if_addrhead.indexOf(ia);
+  if (i >= 0) ifp.if_addrhead.splice(i, 1);
+  const head = V_in6_ifaddrhead();
+  const j = head.indexOf(ia);
+  if (j >= 0) head.splice(j, 1);
+  in6addr_hash_remove(ia);
+  let remove_lle = 0;
+  if (ia.ia6_ndpr === null) {
+    nd6log(LOG_NOTICE, `in6_unlink_ifa: autoconf'ed address ${ip6_sprintf(ia.ia_addr.sin6_addr)} has no prefix\n`);
+  } else {
+    ia.ia6_ndpr.ndpr_addrcnt--;
+    // The prefix's neighbor entries go with its last address.
+    if (ia.ia6_ndpr.ndpr_addrcnt === 0) remove_lle = 1;
+    ia.ia6_ndpr = null;
+  }
+  nd6_rem_ifa_lle(ia, remove_lle);
+  // Losing an autoconf address may attach other (detached) addresses.
+  if ((ia.ia6_flags & IN6_IFF_AUTOCONF) !== 0) pfxlist_onlink_check();
+}
+
+/**
+ * in6_notify_ifa: the driver hears of the interface's first IPv6 address
+ * (SIOCSIFADDR), a point-to-point destination gets its route (the old one
+ * goes), and the address its route via lo0.
+ */
+function in6_notify_ifa(ifp: ifnet, ia: in6_ifaddr, ifra: in6_aliasreq, hostIsNew: number): number {
+  let error = 0;
+  let ifacount = 0;
+  if (hostIsNew !== 0) for (const ifa of ifp.if_addrhead) if (ifa instanceof in6_ifaddr) ifacount++;
+  // (An update, hostIsNew 0, counts none and tells the driver again.)
+  if (ifacount <= 1) {
+    error = ifp.if_ioctl(ifp, SIOCSIFADDR, ia);
+    if (error !== 0) return error;
+  }
+  const pdst = ifra.ifra_dstaddr;
+  if (pdst.sin6_family === AF_INET6 && !IN6_ARE_ADDR_EQUAL(pdst.sin6_addr, ia.ia_dstaddr.sin6_addr)) {
+    if ((ia.ia_flags & IFA_ROUTE) !== 0 && in6_handle_dstaddr_rtrequest(RTM_DELETE, ia) !== 0) {
+      nd6log(LOG_ERR, `in6_update_ifa_internal: failed to remove a route to the old destination: ${ip6_sprintf(ia.ia_addr.sin6_addr)}\n`);
+      // Go on regardless.
+    } else ia.ia_flags &= ~IFA_ROUTE;
+    sockaddr_in6_set(ia.ia_dstaddr, pdst);
+  }
+  // A point-to-point destination's route (one per destination).
+  if ((ia.ia_flags & IFA_ROUTE) === 0 && ifa_is_p2p(ia)) {
+    error = in6_handle_dstaddr_rtrequest(RTM_ADD, ia);
+    if (error !== 0) return error;
+    ia.ia_flags |= IFA_ROUTE;
+  }
+  // The route to the address itself, via lo0.
+  if ((ia.ia_flags & IFA_RTSELF) === 0 && V_nd6_useloopback() !== 0) {
+    error = ifa_add_loopback_route(ia, ia.ia_addr);
+    if (error === 0) ia.ia_flags |= IFA_RTSELF;
+  }
+  return error;
+}
+
+/** in6ifa_ifpforlinklocal: ifp's first link-local address without any of ignoreflags. */
+export function in6ifa_ifpforlinklocal(ifp: ifnet, ignoreflags: number): in6_ifaddr | null {
+  const list = ifp.if_addrhead;
+  for (let i = 0; i < list.length; i++) {
+    const ifa = list[i];
+    if (!(ifa instanceof in6_ifaddr)) continue;
+    if (IN6_IS_ADDR_LINKLOCAL(ifa.ia_addr.sin6_addr)) {
+      if ((ifa.ia6_flags & ignoreflags) !== 0) continue;
+      return ifa;
+    }
+  }
+  return null;
+}
+
+/** in6ifa_ifwithaddr: our address equal to addr (embedded form), in zone zoneid (0: any).  Allocation-free. */
+export function in6ifa_ifwithaddr(addr: in6_addr, zoneid: number): in6_ifaddr | null {
+  const chain = IN6ADDR_HASH(addr);
+  for (let i = 0; i < chain.length; i++) {
+    const ia = chain[i];
+    if (IN6_ARE_ADDR_EQUAL(ia.ia_addr.sin6_addr, addr)) {
+      if (zoneid !== 0 && zoneid !== ia.ia_addr.sin6_scope_id) continue;
+      return ia;
+    }
+  }
+  return null;
+}
+
+/** in6ifa_ifpwithaddr: ifp's address equal to addr.  Allocation-free. */
+export function in6ifa_ifpwithaddr(ifp: ifnet, addr: in6_addr): in6_ifaddr | null {
+  const list = ifp.if_addrhead;
+  for (let i = 0; i < list.length; i++) {
+    const ifa = list[i];
+    if (ifa instanceof in6_ifaddr && IN6_ARE_ADDR_EQUAL(addr, ifa.ia_addr.sin6_addr)) return ifa;
+  }
+  return null;
+}
+
+/** in6ifa_llaonifp: a link-local scoped address of ifp, unless IPv6 is disabled there. */
+export function in6ifa_llaonifp(ifp: ifnet): in6_ifaddr | null {
+  if ((ND_IFINFO(ifp).flags & ND6_IFF_IFDISABLED) !== 0) return null;
+  for (const ifa of ifp.if_addrhead) {
+    if (!(ifa instanceof in6_ifaddr)) continue;
+    const a = ifa.ia_addr.sin6_addr;
+    if (IN6_IS_SCOPE_LINKLOCAL(a) || IN6_IS_ADDR_MC_INTFACELOCAL(a) || IN6_IS_ADDR_MC_NODELOCAL(a)) return ifa;
+  }
+  return null;
+}
+
+/** in6_localaddr: on a link of ours (loopback and link-local always are). */
+export function in6_localaddr(in6: in6_addr): boolean {
+  if (IN6_IS_ADDR_LOOPBACK(in6) || IN6_IS_ADDR_LINKLOCAL(in6)) return true;
+  const head = V_in6_ifaddrhead();
+  for (let i = 0; i < head.length; i++) {
+    const ia = head[i];
+    if (IN6_ARE_MASKED_ADDR_EQUAL(in6, ia.ia_addr.sin6_addr, ia.ia_prefixmask.sin6_addr)) return true;
+  }
+  return false;
+}
+
+/** in6_localip: one of our addresses.  Allocation-free. */
+export function in6_localip(in6: in6_addr): boolean {
+  const chain = IN6ADDR_HASH(in6);
+  for (let i = 0; i < chain.length; i++) if (IN6_ARE_ADDR_EQUAL(in6, chain[i].ia_addr.sin6_addr)) return true;
+  return false;
+}
+
+const ifhasaddr_tmp = new in6_addr();
+/** in6_ifhasaddr: addr (with or without a zone) is configured on ifp. */
+export function in6_ifhasaddr(ifp: ifnet, addr: in6_addr): boolean {
+  const in6 = ifhasaddr_tmp;
+  in6_addr_copy(in6, addr);
+  if (in6_clearscope(in6) !== 0) return false;
+  in6_setscope(in6, ifp, null);
+  const list = ifp.if_addrhead;
+  for (let i = 0; i < list.length; i++) {
+    const ifa = list[i];
+    if (ifa instanceof in6_ifaddr && IN6_ARE_ADDR_EQUAL(ifa.ia_addr.sin6_addr, in6)) return true;
+  }
+  return false;
+}
+
+/** in6_is_addr_deprecated: is our address sa6 deprecated? */
+export function in6_is_addr_deprecated(sa6: sockaddr_in6): boolean {
+  const chain = IN6ADDR_HASH(sa6.sin6_addr);
+  for (let i = 0; i < chain.length; i++) {
+    const ia = chain[i];
+    if (IN6_ARE_ADDR_EQUAL(ia.ia_addr.sin6_addr, sa6.sin6_addr)) return (ia.ia6_flags & IN6_IFF_DEPRECATED) !== 0;
+  }
+  return false;
+}
+
+/** in6_are_prefix_equal: the first len bits are the same (not zone-aware, as in FreeBSD). */
+export function in6_are_prefix_equal(p1: in6_addr, p2: in6_addr, len: number): boolean {
+  if (len < 0 || len > 128) {
+    log(LOG_ERR, `in6_are_prefix_equal: invalid prefix length(${len})\n`);
+    return false;
+  }
+  const bytelen = len >> 3;
+  const bitlen = len & 7;
+  for (let i = 0; i < bytelen; i++) if (p1.s6_addr[i] !== p2.s6_addr[i]) return false;
+  if (bitlen !== 0 && p1.s6_addr[bytelen] >> (8 - bitlen) !== p2.s6_addr[bytelen] >> (8 - bitlen)) return false;
+  return true;
+}
+
+/**
+ * in6_ifawithifp: the best address of ifp to talk to dst from: of dst's
+ * scope, the longest match; else any usable one; deprecated ones last
+ * (with net.inet6.ip6.use_deprecated).
+ */
+export function in6_ifawithifp(ifp: ifnet, dst: in6_addr): in6_ifaddr | null {
+  const dst_scope = in6_addrscope(dst);
+  let blen = -1;
+  let besta: in6_ifaddr | null = null;
+  let dep0: in6_ifaddr | null = null;
+  let dep1: in6_ifaddr | null = null;
+  for (const ifa of ifp.if_addrhead) {
+    if (!(ifa instanceof in6_ifaddr)) continue;
+    if ((ifa.ia6_flags & IN6_IFF_ANYCAST) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_NOTREADY) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_DETACHED) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_DEPRECATED) !== 0) {
+      if (V_ip6_use_deprecated() !== 0) dep0 = ifa;
+      continue;
+    }
+    if (dst_scope === in6_addrscope(ifa.ia_addr.sin6_addr)) {
+      if (besta !== null) {
+        if (blen === -1) blen = in6_matchlen(besta.ia_addr.sin6_addr, dst);
+        const tlen = in6_matchlen(ifa.ia_addr.sin6_addr, dst);
+        if (tlen > blen) {
+          blen = tlen;
+          besta = ifa;
+        }
+      } else besta = ifa;
+    }
+  }
+  if (besta !== null) return besta;
+  for (const ifa of ifp.if_addrhead) {
+    if (!(ifa instanceof in6_ifaddr)) continue;
+    if ((ifa.ia6_flags & IN6_IFF_ANYCAST) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_NOTREADY) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_DETACHED) !== 0) continue;
+    if ((ifa.ia6_flags & IN6_IFF_DEPRECATED) !== 0) {
+      if (V_ip6_use_deprecated() !== 0) dep1 = ifa;
+      continue;
+    }
+    return ifa;
+  }
+  return dep0 ?? dep1;
+}
+
+/**
+ * in6_if_up: the interface came up: addresses made tentative by hand start
+ * DAD (after a random delay), then in6_ifattach gives it its link-local
+ * address (and lo0 its ::1).
+ */
+export function in6_if_up(ifp: ifnet): void {
+  for (const ifa of ifp.if_addrhead.slice()) {
+    if (!(ifa instanceof in6_ifaddr)) continue;
+    if ((ifa.ia6_flags & IN6_IFF_TENTATIVE) !== 0) nd6_dad_start(ifa, arc4random() % (MAX_RTR_SOLICITATION_DELAY * hz));
+  }
+  in6_ifattach(ifp, null);
+}
+
+/** in6if_do_dad: does a new address on ifp need DAD? Not on loopback, non-multicast, disabled or no_dad interfaces. */
+export function in6if_do_dad(ifp: ifnet): boolean {
+  if ((ifp.if_flags & IFF_LOOPBACK) !== 0) return false;
+  if ((ifp.if_flags & IFF_MULTICAST) === 0) return false;
+  if ((ND_IFINFO(ifp).flags & (ND6_IFF_IFDISABLED | ND6_IFF_NO_DAD)) !== 0) return false;
+  return true;
+}
+
+
+/** in6_setmaxmtu: V_in6_maxmtu becomes the largest IPv6 MTU of the vnet's non-loopback interfaces. */
+export function in6_setmaxmtu(): void {
+  let maxmtu = 0;
+  for (const ifp of V_ifnet()) {
+    // Called while interfaces attach, too.
+    if (in6_ifextra_get(ifp) === null) continue;
+    if ((ifp.if_flags & IFF_LOOPBACK) === 0 && IN6_LINKMTU(ifp) > maxmtu) maxmtu = IN6_LINKMTU(ifp);
+  }
+  if (maxmtu !== 0) VNET_I32_SET(in6_maxmtu, maxmtu);
+}
+
+/** in6_if2idlen: the interface identifier length of the link type ("IPv6 over xxx" RFCs); 64 for all known here. */
+export function in6_if2idlen(ifp: ifnet): number {
+  switch (ifp.if_type) {
+    case IFT_ETHER:
+    case IFT_PROPVIRTUAL:
+    case IFT_L2VLAN:
+    case IFT_BRIDGE:
+    case IFT_INFINIBAND:
+    case IFT_PPP:
+    case IFT_FRELAY:
+    case IFT_IEEE1394:
+    case IFT_GIF:
+    case IFT_LOOP:
+      return 64;
+    default:
+      // Unknown: the common 64, said out loud.
+      printf(`in6_if2idlen: unknown link type (${ifp.if_type})\n`);
+      return 64;
+  }
+}
+
+/**
+ * in6_domifattach: an interface's IPv6 data: counters, ND parameters, scope
+ * zones, neighbor table, MLD state.  Not for interfaces that cannot carry
+ * IPv6 (pflog, pfsync, USB).
+ */
+export function in6_domifattach(ifp: ifnet): in6_ifextra | null {
+  switch (ifp.if_type) {
+    case IFT_PFLOG:
+    case IFT_PFSYNC:
+    case IFT_USB:
+      return null;
+  }
+  const ext = new in6_ifextra();
+  // nd6_ifattach and the others look the data up through if_afdata.
+  ifp.if_afdata.set(AF_INET6, ext);
+  ext.nd_ifinfo = nd6_ifattach(ifp);
+  ext.scope6_id = scope6_ifattach(ifp);
+  ext.lltable = in6_lltattach(ifp);
+  ext.mld_ifinfo = mld_domifattach(ifp);
+  return ext;
+}
+
+/** in6_domifmtu: the IPv6 MTU (dom_ifmtu). */
+export function in6_domifmtu(ifp: ifnet): number {
+  if (in6_ifextra_get(ifp) === null) return ifp.if_mtu;
+  return IN6_LINKMTU(ifp);
+}
+
+export function in6_domifdetach(ifp: ifnet, aux: unknown): void {
+  if (!(aux instanceof in6_ifextra)) return;
+  mld_domifdetach(ifp);
+  if (aux.scope6_id instanceof scope6_id) scope6_ifdetach(aux.scope6_id);
+  if (aux.nd_ifinfo instanceof nd_ifinfo) nd6_ifdetach(ifp, aux.nd_ifinfo);
+  if (aux.lltable !== null) lltable_free(aux.lltable);
+}
+
+/**
+ * in6_purgeaddrs: the AF_INET6 part of if_purgeaddrs (interface detach or
+ * move), then in6_ifdetach as if_detach_internal does.
+ */
+export function in6_purgeaddrs(ifp: ifnet): void {
+  for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeifaddr(ifa);
+  in6_ifdetach(ifp);
+}
+
+/** in6_if_event: if_up's call of in6_if_up (through the ifnet_event list here). */
+function in6_if_event(ifp: ifnet, event: number): void {
+  if (event === IFNET_EVENT_UP) in6_if_up(ifp);
+}
+ifnet_event.push(in6_if_event);
+
+/** in6_sin6_2_sin: the IPv4 address of a v4-mapped (or v4-compatible) sockaddr_in6. */
+export function in6_sin6_2_sin(sin6: sockaddr_in6): sockaddr_in {
+  return new sockaddr_in(s6_addr32(sin6.sin6_addr, 3), sin6.sin6_port);
+}
+
+/** in6_sin_2_v4mapsin6: a sockaddr_in as ::ffff:a.b.c.d. */
+export function in6_sin_2_v4mapsin6(sin: sockaddr_in): sockaddr_in6 {
+  const sin6 = new sockaddr_in6(undefined, sin.sin_port);
+  const b = sin6.sin6_addr.s6_addr;
+  b[10] = 0xff;
+  b[11] = 0xff;
+  b[12] = sin.sin_addr >>> 24;
+  b[13] = (sin.sin_addr >>> 16) & 0xff;
+  b[14] = (sin.sin_addr >>> 8) & 0xff;
+  b[15] = sin.sin_addr & 0xff;
+  return sin6;
 }

@@ -2,7 +2,7 @@
 // interface, the lltable nd6 keeps its neighbor cache in.  Kept apart from
 // in6.ts this session so two helpers can work at once; it folds into in6.ts.
 //
-// An entry's key is its IPv6 address, zone embedded (llentry.r_l3addr6);
+// An entry's key is its IPv6 address, zone embedded (in6_llentry.r_l3addr6);
 // the generic table code of net/if_llatbl.ts hands these methods an
 // in6_addr where an IPv4 table's get a number.
 //
@@ -12,13 +12,14 @@
 //   the table, so that the solicitations for it arrive (proxy_ndp.sh checks
 //   the group; later FreeBSD does this, 14.0 does not).
 
-import { EINVAL } from "../kern/errno.ts";
+import { EINVAL, ENOMEM, EPERM, ESRCH } from "../kern/errno.ts";
 import { log } from "../kern/subr_prf.ts";
 import { AF_INET6 } from "../kern/socket.ts";
-import { hz, time_uptime } from "../kern/kern_timeout.ts";
-import type { ifnet } from "../net/if.ts";
+import { boottime_s, hz, time_uptime } from "../kern/kern_timeout.ts";
+import { ifnet_byindex, type ifnet } from "../net/if.ts";
 import {
   LLE_DELETED,
+  LLE_EXCLUSIVE,
   LLE_IFADDR,
   LLE_LINKED,
   LLE_MAX_LINKHDR,
@@ -35,27 +36,25 @@ import {
   lltable_if_lladdr,
   lltable_link,
   lltable_set_entry_addr,
+  lltable_alloc_entry,
+  lltable_delete_addr,
+  lltable_free_entry,
+  lltable_link_entry,
+  lltable_sysctl_dumparp,
+  lltable_unlink_entry,
+  lla_lookup,
+  lla_rt_output6_set,
   llheader_result,
   type lla_dump_entry,
   type lle_l3addr,
 } from "../net/if_llatbl.ts";
-import { RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP } from "../net/route.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP, RTM_ADD, RTM_DELETE, RTM_GET, type rt_addrinfo } from "../net/route.ts";
+import { RTM_HDR_LEN, type rt_msghdr } from "../net/rtsock.ts";
 import { NHF_GATEWAY, NHR_NONE } from "../net/route/nhop.ts";
 import { fib6_lookup } from "./in6_fib.ts";
-import {
-  IN6_ARE_ADDR_EQUAL,
-  IN6_ARE_MASKED_ADDR_EQUAL,
-  IN6_IS_SCOPE_EMBED,
-  in6_addr,
-  in6_addr_copy,
-  in6_ifaddr,
-  in6_ifextra_get,
-  ip6_sprintf,
-  s6_addr16,
-  s6_addr16_set,
-  sockaddr_in6,
-} from "./in6.ts";
+
 import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, s6_addr16, s6_addr16_set, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_INFO = 6;
@@ -78,8 +77,15 @@ function in6_lltable_hash_dst(dst: in6_addr, hsize: number): number {
 
 /** struct in6_llentry: an llentry of an inet6 table. */
 export class in6_llentry extends llentry {
+  /** The union's addr6: the neighbour's address, zone embedded. */
+  readonly r_l3addr6 = new in6_addr();
   /** The solicited-node membership of a published entry (see the header). */
   ln_proxy_inm: in6_multi | null = null;
+}
+
+/** An inet6 table's entry's address (its r_l3addr6); allocation-free. */
+export function lle_addr6(lle: llentry): in6_addr {
+  return (lle as in6_llentry).r_l3addr6;
 }
 
 /** The lle_event observers (EVENTHANDLER lle_event): nd6 reports to the route socket there. */
@@ -108,7 +114,7 @@ function in6_lltable_new(addr6: in6_addr, _flags: number): in6_llentry {
 /** in6_lltable_match_prefix: is the entry inside addr/mask (and may it go)? */
 function in6_lltable_match_prefix(saddr: lle_l3addr, smask: lle_l3addr, flags: number, lle: llentry): number {
   if (typeof saddr === "number" || typeof smask === "number") return 0;
-  const lle_addr = lle.r_l3addr6;
+  const lle_addr = lle_addr6(lle);
   if (!IN6_ARE_MASKED_ADDR_EQUAL(lle_addr, saddr, smask)) return 0;
   if ((lle.la_flags & LLE_IFADDR) !== 0) {
     // Our own address's entry goes only with that address itself.
@@ -140,7 +146,7 @@ function in6_lltable_proxy_join(llt: lltable, lle: llentry): void {
   solicited.s6_addr[1] = 0x02;
   solicited.s6_addr[11] = 0x01;
   solicited.s6_addr[12] = 0xff;
-  for (let i = 13; i < 16; i++) solicited.s6_addr[i] = lle.r_l3addr6.s6_addr[i];
+  for (let i = 13; i < 16; i++) solicited.s6_addr[i] = lle_addr6(lle).s6_addr[i];
   s6_addr16_set(solicited, 1, ifp.if_index);
   const pinm: { inm: in6_multi | null } = { inm: null };
   if (in6_joingroup(ifp, solicited, null, pinm, 0) === 0) lle.ln_proxy_inm = pinm.inm;
@@ -186,7 +192,7 @@ function in6_lltable_mark_used(lle: llentry): void {
 }
 
 function in6_lltable_hash(lle: llentry, hsize: number): number {
-  return in6_lltable_hash_dst(lle.r_l3addr6, hsize);
+  return in6_lltable_hash_dst(lle_addr6(lle), hsize);
 }
 
 /** in6_lltable_fill_sa_entry: the entry's address as a sockaddr_in6. */
@@ -196,7 +202,7 @@ export function in6_lltable_fill_sa_entry(lle: llentry, sin6: sockaddr_in6): voi
   sin6.sin6_port = 0;
   sin6.sin6_flowinfo = 0;
   sin6.sin6_scope_id = 0;
-  in6_addr_copy(sin6.sin6_addr, lle.r_l3addr6);
+  in6_addr_copy(sin6.sin6_addr, lle_addr6(lle));
 }
 
 /** in6_lltable_find_dst: allocation-free lookup. */
@@ -205,7 +211,7 @@ function in6_lltable_find_dst(llt: lltable, dst: in6_addr): llentry | null {
   for (let i = 0; i < chain.length; i++) {
     const lle = chain[i];
     if ((lle.la_flags & LLE_DELETED) !== 0) continue;
-    if (IN6_ARE_ADDR_EQUAL(lle.r_l3addr6, dst)) return lle;
+    if (IN6_ARE_ADDR_EQUAL(lle_addr6(lle), dst)) return lle;
   }
   return null;
 }
@@ -258,6 +264,11 @@ function in6_lltable_lookup(llt: lltable, flags: number, l3addr: lle_l3addr): ll
  * address when valid, RTF_GATEWAY for a router, and the expiry (la_expire
  * plus what lle_remtime adds to a STALE entry's, 0 for permanent).
  */
+/** A dump row of an inet6 table: the address in addr6. */
+interface in6_dump_entry extends lla_dump_entry {
+  addr6: in6_addr;
+}
+
 function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: lla_dump_entry[]): number {
   const ifp = llt.llt_ifp;
   if ((lle.la_flags & LLE_DELETED) === LLE_DELETED) return 0;
@@ -268,8 +279,8 @@ function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: lla_dump_entry[
   if ((lle.la_flags & LLE_IFADDR) !== 0) flags |= RTF_PINNED;
   if (lle.ln_router !== 0) flags |= RTF_GATEWAY;
   const addr6 = new in6_addr();
-  in6_addr_copy(addr6, lle.r_l3addr6);
-  out.push({
+  in6_addr_copy(addr6, lle_addr6(lle));
+  const row: in6_dump_entry = {
     addr: 0,
     addr6,
     lladdr: (lle.la_flags & LLE_VALID) === LLE_VALID ? lle.ll_addr.slice() : null,
@@ -278,7 +289,8 @@ function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: lla_dump_entry[
     ifname: ifp.if_xname,
     ifindex: ifp.if_index,
     la_flags: lle.la_flags,
-  });
+  };
+  out.push(row);
   return 0;
 }
 
@@ -313,3 +325,86 @@ export function in6_lltable_get(ifp: ifnet): lltable | null {
   const ext = in6_ifextra_get(ifp);
   return ext === null ? null : ext.lltable;
 }
+
+// ---------------------------------------------------------------------------
+// The route socket's AF_INET6 requests (net/if_llatbl.ts's lla_rt_output hands
+// them here through lla_rt_output6_set): ndp -s / -d, and the NET_RT_FLAGS
+// dump ndp -a reads.
+
+/** lla_rt_output for an AF_INET6 destination (zone embedded by the route socket). */
+function in6_lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
+  const dl = info.rti_info[RTAX_GATEWAY];
+  const dst = info.rti_info[RTAX_DST];
+  if (dl === null || !("sdl_index" in dl) || dst === null || !("sin6_addr" in dst)) return EINVAL;
+  const ifp = ifnet_byindex(dl.sdl_index);
+  if (ifp === null) return EINVAL;
+  const llt = in6_lltable_get(ifp);
+  if (llt === null) return ESRCH;
+  const addr = dst.sin6_addr;
+  switch (rtm.rtm_type) {
+    case RTM_ADD: {
+      const expire = rtm.rtm_rmx.rmx_expire;
+      const lle = lltable_alloc_entry(llt, expire === 0 ? LLE_STATIC : 0, addr);
+      if (lle === null) return ENOMEM;
+      const linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
+      const res = new llheader_result();
+      if (lltable_calc_llheader(ifp, AF_INET6, dl.sdl_lladdr, 0, linkhdr, res) !== 0) {
+        lltable_free_entry(llt, lle);
+        return EINVAL;
+      }
+      lltable_set_entry_addr(ifp, lle, linkhdr, res.bufsize, res.lladdr_off);
+      if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) lle.la_flags |= LLE_PUB;
+      lle.la_expire = expire;
+      const lle_tmp = lla_lookup(llt, LLE_EXCLUSIVE, addr);
+      if (lle_tmp !== null) {
+        // Our own addresses' entries cannot be replaced.
+        if ((lle_tmp.la_flags & LLE_IFADDR) !== 0) {
+          lltable_free_entry(llt, lle);
+          return EPERM;
+        }
+        lltable_unlink_entry(llt, lle_tmp);
+      }
+      lltable_link_entry(llt, lle);
+      if (lle_tmp !== null) lltable_free_entry(llt, lle_tmp);
+      return 0;
+    }
+    case RTM_DELETE:
+      return lltable_delete_addr(llt, 0, addr);
+    default:
+      return EINVAL;
+  }
+}
+
+/**
+ * The NET_RT_FLAGS dump of the inet6 tables (sysctl_dumparp for AF_INET6),
+ * one RTM_GET message per entry in net/rtsock.ts's RTL_ layout: RTF_ flags,
+ * at RTL_DST the address as rt_msg_sa_push writes an AF_INET6 sockaddr
+ * (family, four words, zone in sin6_scope_id), then the interface's index
+ * and type, rmx_expire on the wall clock (0: permanent), the link-level
+ * address (its length, -1 while incomplete, and bytes) and the interface
+ * name (rt_msg_sa_decode finds where these start).
+ */
+function in6_lltable_sysctl_dump(out: number[]): void {
+  const time_second = boottime_s + time_uptime() - 1;
+  for (const e of lltable_sysctl_dumparp(AF_INET6) as in6_dump_entry[]) {
+    const at = out.length;
+    const ifp = ifnet_byindex(e.ifindex);
+    out.push(0, RTM_GET, e.flags, AF_INET6);
+    const b = e.addr6.s6_addr;
+    let zone = 0;
+    if (IN6_IS_SCOPE_EMBED(e.addr6)) zone = (b[2] << 8) | b[3];
+    for (let i = 0; i < 4; i++) {
+      const hi = i === 0 && zone !== 0 ? b[0] << 24 | b[1] << 16 : (b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3];
+      out.push(hi >>> 0);
+    }
+    out.push(zone);
+    out.push(e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    if (e.lladdr === null) out.push(-1);
+    else out.push(e.lladdr.length, ...e.lladdr);
+    out.push(e.ifname.length);
+    for (let i = 0; i < e.ifname.length; i++) out.push(e.ifname.charCodeAt(i));
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+}
+
+lla_rt_output6_set(in6_lla_rt_output, in6_lltable_sysctl_dump);

@@ -7,12 +7,13 @@
 // field order; the arrays (nxthist, m2m, the source selection counters) are
 // runs inside it, indexed from their first field.
 
-import type { mbuf } from "../kern/mbuf.ts";
+import { M_PROTO1, M_PROTO2, M_PROTO3, M_PROTO4, M_PROTO5, M_PROTO6, M_PROTO7, M_PROTO9, CSUM_L4_VALID, type mbuf } from "../kern/mbuf.ts";
 import { CTLFLAG_RW, SYSCTL_NODE, SYSCTL_VNET_PCPUSTAT, _net } from "../kern/sysctl.ts";
 import { PF_INET6 } from "../kern/socket.ts";
-import { VNET_DEFINE_U64, VNET_U64_ADD } from "../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_U64, VNET_U64_ADD, VNET_I32 } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
-import type { in6_addr, route_in6, sockaddr_in6 } from "./in6.ts";
+import type { in6_addr, route_in6, sockaddr_in6 } from "./in6_var.ts";
+
 
 /** IPPROTO_IPV6 (41): the level of IPv6 socket options and the sysctl node number. */
 export const IPPROTO_IPV6 = 41;
@@ -132,7 +133,8 @@ export const IPV6_UNSPECSRC = 0x01;
 export const IPV6_FORWARDING = 0x02;
 /** Use the minimum MTU (IPV6_USE_MIN_MTU). */
 export const IPV6_MINMTU = 0x04;
-export const IPV6_FLOWID = 0x08;
+/** (FreeBSD spells it IPV6_FLOWID, the name of the socket option 67 too.) */
+export const IPV6_FLOWID_OUT = 0x08;
 
 /** struct ip6_moptions: a socket's multicast options. */
 export class ip6_moptions {
@@ -182,4 +184,127 @@ export class ip6_pktopts {
   ip6po_minmtu = IP6PO_MINMTU_MCASTONLY;
   ip6po_prefer_tempaddr = IP6PO_TEMPADDR_SYSTEM;
   ip6po_flags = 0;
+}
+
+// mbuf flags IPv6 uses between its layers (ip6_var.h).
+/** ip6_tryforward or a filter made the packet ours (netinet/ip_var.h's). */
+export const M_FASTFWD_OURS = M_PROTO1;
+export const M_AUTHIPHDR = M_PROTO2;
+export const M_DECRYPTED = M_PROTO3;
+/** The packet was looped back to us (if_simloop, ip6_mloopback). */
+export const M_LOOP = M_PROTO4;
+export const M_AUTHIPDGM = M_PROTO5;
+/** A hop-by-hop router alert for MLD came with it (ip6_input to icmp6/mld). */
+export const M_RTALERT_MLD = M_PROTO6;
+/** A filter set an explicit next hop (PACKET_TAG_IPFORWARD; not modelled). */
+export const M_IP6_NEXTHOP = M_PROTO7;
+/** It was reassembled from fragments (had a fragment header). */
+export const M_FRAGMENTED = M_PROTO9;
+
+// sys/mbuf.h's IPv6 checksum offload flags.
+export const CSUM_IP6_UDP = 0x00000200;
+export const CSUM_IP6_TCP = 0x00000400;
+export const CSUM_IP6_SCTP = 0x00000800;
+export const CSUM_UDP_IPV6 = CSUM_IP6_UDP;
+export const CSUM_TCP_IPV6 = CSUM_IP6_TCP;
+export const CSUM_SCTP_IPV6 = CSUM_IP6_SCTP;
+export const CSUM_DELAY_DATA_IPV6 = CSUM_TCP_IPV6 | CSUM_UDP_IPV6;
+export const CSUM_DATA_VALID_IPV6 = CSUM_L4_VALID;
+
+/** The lifetime of a datagram being reassembled, in frag6_slowtimo ticks (120: 60 s). */
+export const IPV6_FRAGTTL = 120;
+
+
+/** struct ip6_mtuinfo (IPV6_PATHMTU): where, and the path MTU. */
+export class ip6_mtuinfo {
+  constructor(
+    readonly ip6m_addr: sockaddr_in6,
+    readonly ip6m_mtu: number,
+  ) {}
+}
+
+
+// netinet6/in6.h's IPv6 socket options (level IPPROTO_IPV6), which
+// ip6_ctloutput serves.
+export const IPV6_SOCKOPT_RESERVED1 = 3;
+export const IPV6_UNICAST_HOPS = 4;
+export const IPV6_MULTICAST_IF = 9;
+export const IPV6_MULTICAST_HOPS = 10;
+export const IPV6_MULTICAST_LOOP = 11;
+export const IPV6_JOIN_GROUP = 12;
+export const IPV6_LEAVE_GROUP = 13;
+export const IPV6_PORTRANGE = 14;
+export const IPV6_2292PKTINFO = 19;
+export const IPV6_2292HOPLIMIT = 20;
+export const IPV6_2292NEXTHOP = 21;
+export const IPV6_2292HOPOPTS = 22;
+export const IPV6_2292DSTOPTS = 23;
+export const IPV6_2292RTHDR = 24;
+export const IPV6_2292PKTOPTIONS = 25;
+export const IPV6_CHECKSUM = 26;
+export const IPV6_V6ONLY = 27;
+export const IPV6_IPSEC_POLICY = 28;
+export const IPV6_RTHDRDSTOPTS = 35;
+export const IPV6_RECVPKTINFO = 36;
+export const IPV6_RECVHOPLIMIT = 37;
+export const IPV6_RECVRTHDR = 38;
+export const IPV6_RECVHOPOPTS = 39;
+export const IPV6_RECVDSTOPTS = 40;
+export const IPV6_RECVRTHDRDSTOPTS = 41;
+export const IPV6_USE_MIN_MTU = 42;
+export const IPV6_RECVPATHMTU = 43;
+export const IPV6_PATHMTU = 44;
+export const IPV6_PKTINFO = 46;
+export const IPV6_HOPLIMIT = 47;
+export const IPV6_NEXTHOP = 48;
+export const IPV6_HOPOPTS = 49;
+export const IPV6_DSTOPTS = 50;
+export const IPV6_RTHDR = 51;
+export const IPV6_RECVTCLASS = 57;
+export const IPV6_AUTOFLOWLABEL = 59;
+export const IPV6_TCLASS = 61;
+export const IPV6_DONTFRAG = 62;
+export const IPV6_PREFER_TEMPADDR = 63;
+export const IPV6_BINDANY = 64;
+export const IPV6_BINDMULTI = 65;
+export const IPV6_FLOWID = 67;
+export const IPV6_FLOWTYPE = 68;
+export const IPV6_RECVFLOWID = 70;
+export const IPV6_ORIGDSTADDR = 72;
+export const IPV6_MSFILTER = 74;
+export const IPV6_VLAN_PCP = 75;
+export const MCAST_JOIN_GROUP = 80;
+export const MCAST_LEAVE_GROUP = 81;
+export const MCAST_JOIN_SOURCE_GROUP = 82;
+export const MCAST_LEAVE_SOURCE_GROUP = 83;
+export const MCAST_BLOCK_SOURCE = 84;
+export const MCAST_UNBLOCK_SOURCE = 85;
+export const IPV6_PORTRANGE_DEFAULT = 0;
+export const IPV6_PORTRANGE_HIGH = 1;
+export const IPV6_PORTRANGE_LOW = 2;
+
+// netinet/in_pcb.h's IPv6 inp_flags.
+export const IN6P_IPV6_V6ONLY = 0x00008000;
+export const IN6P_PKTINFO = 0x00010000;
+export const IN6P_HOPLIMIT = 0x00020000;
+export const IN6P_HOPOPTS = 0x00040000;
+export const IN6P_DSTOPTS = 0x00080000;
+export const IN6P_RTHDR = 0x00100000;
+export const IN6P_RTHDRDSTOPTS = 0x00200000;
+export const IN6P_TCLASS = 0x00400000;
+export const IN6P_AUTOFLOWLABEL = 0x00800000;
+export const IN6P_RFC2292 = 0x40000000;
+export const IN6P_MTU = 0x80000000;
+export const IN6P_CONTROLOPTS = IN6P_PKTINFO | IN6P_HOPLIMIT | IN6P_HOPOPTS | IN6P_DSTOPTS | IN6P_RTHDR | IN6P_RTHDRDSTOPTS | IN6P_TCLASS | IN6P_AUTOFLOWLABEL | IN6P_RFC2292 | IN6P_MTU;
+
+// Two net.inet6.ip6 knobs every new socket reads (in_pcballoc): in6_proto.c
+// defines them in FreeBSD, and in6_proto.ts registers their sysctls; they
+// live here so that netinet/in_pcb.ts need not load IPv6's protocol table.
+export const ip6_auto_flowlabel = VNET_DEFINE_INT("ip6_auto_flowlabel", 1);
+export const ip6_v6only = VNET_DEFINE_INT("ip6_v6only", 1);
+export function V_ip6_auto_flowlabel(): number {
+  return VNET_I32(ip6_auto_flowlabel);
+}
+export function V_ip6_v6only(): number {
+  return VNET_I32(ip6_v6only);
 }

@@ -70,37 +70,9 @@ import {
 } from "../netinet/icmp6.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_VERSION } from "../netinet/ip6.ts";
 import { in6_cksum } from "./in6_cksum.ts";
-import {
-  IFA6_IS_DEPRECATED,
-  IN6_ARE_ADDR_EQUAL,
-  IN6_IFF_ANYCAST,
-  IN6_IFF_DUPLICATED,
-  IN6_IFF_NOTREADY,
-  IN6_IFF_TENTATIVE,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  IN6_IS_SCOPE_EMBED,
-  icmp6_ifstat_inc,
-  ifs6_out_msg,
-  ifs6_out_neighboradvert,
-  ifs6_out_neighborsolicit,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addr_write,
-  in6_ifaddr,
-  in6addr_linklocal_allnodes,
-  in6ifa_ifpforlinklocal,
-  in6ifa_ifpwithaddr,
-  ip6_sprintf,
-  s6_addr16,
-  s6_addr16_set,
-  s6_addr32,
-  sockaddr_in6,
-} from "./in6.ts";
+import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr } from "./in6.ts";
 import { in6_get_hw_ifid } from "./in6_ifattach.ts";
-import { in6_lle_event } from "./in6_lltable.ts";
+import { in6_lle_event, lle_addr6 } from "./in6_lltable.ts";
 import { V_ip6_dad_count, V_ip6_forwarding, V_ip6_norbit_raif, V_nd6_onlink_ns_rfc4861 } from "./in6_proto.ts";
 import { in6_selectsrc_addr } from "./in6_src.ts";
 import { IPV6_UNSPECSRC, IP6STAT_INC, M_FRAGMENTED, _net_inet6_ip6, ip6_moptions, ip6s_exthdrtoolong } from "./ip6_var.ts";
@@ -129,6 +101,7 @@ import {
 } from "./nd6.ts";
 import { defrouter_remove, pfxlist_onlink_check, rt6_flush } from "./nd6_rtr.ts";
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
+import { IFA6_IS_DEPRECATED, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, icmp6_ifstat_inc, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifaddr, in6addr_linklocal_allnodes, ip6_sprintf, s6_addr16, s6_addr16_set, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;
@@ -606,7 +579,7 @@ export function nd6_na_input(m0: mbuf, off: number, icmp6len: number): void {
           // It is no router any more: off the default router list; the
           // routes through it go even if it was not on the list (a redirect).
           const nd6_ifp = (ln.lle_tbl as NonNullable<llentry["lle_tbl"]>).llt_ifp;
-          if (!defrouter_remove(ln.r_l3addr6, nd6_ifp) && (ND_IFINFO(nd6_ifp).flags & ND6_IFF_ACCEPT_RTADV) !== 0)
+          if (!defrouter_remove(lle_addr6(ln), nd6_ifp) && (ND_IFINFO(nd6_ifp).flags & ND6_IFF_ACCEPT_RTADV) !== 0)
             rt6_flush(in6_addr_read(buf, ip6 + IP6_OFF_SRC, na_saddr6), ifp);
         }
         ln.ln_router = is_router;

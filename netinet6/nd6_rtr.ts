@@ -66,39 +66,11 @@ import {
 } from "../netinet/icmp6.ts";
 import { IPV6_MMTU, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { rt_updatemtu } from "../net/route.ts";
-import {
-  IFA6_IS_DEPRECATED,
-  IFA6_IS_INVALID,
-  IN6_ARE_ADDR_EQUAL,
-  IN6_IFF_ANYCAST,
-  IN6_IFF_AUTOCONF,
-  IN6_IFF_DETACHED,
-  IN6_IFF_NOTREADY,
-  IN6_IFF_TEMPORARY,
-  IN6_IFF_TENTATIVE,
-  IN6_IS_ADDR_LINKLOCAL,
-  IN6_IS_ADDR_MULTICAST,
-  IN6_IS_ADDR_UNSPECIFIED,
-  ND6_INFINITE_LIFETIME,
-  V_in6_ifaddrhead,
-  in6_addr,
-  in6_addr_copy,
-  in6_addr_read,
-  in6_addrlifetime,
-  in6_aliasreq,
-  in6_ifaddr,
-  in6_mask2len,
-  in6_prefixlen2mask,
-  in6ifa_ifpforlinklocal,
-  in6ifa_ifpwithaddr,
-  in6_update_ifa,
-  ip6_sprintf,
-  sockaddr_in6,
-} from "./in6.ts";
+import { V_in6_ifaddrhead, in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr, in6_update_ifa } from "./in6.ts";
+import { IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, in6_addr, in6_addr_copy, in6_addr_read, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_mask2len, in6_prefixlen2mask, ip6_sprintf, sockaddr_in6 } from "./in6_var.ts";
 import { V_ip6_forwarding, V_ip6_rfc6204w3 } from "./in6_proto.ts";
 import { IP6STAT_INC, M_FRAGMENTED, ip6s_exthdrtoolong } from "./ip6_var.ts";
 import {
-  ICMPV6CTL_ND6_DRLIST,
   ND6_IFF_ACCEPT_RTADV,
   ND6_IFF_NO_RADR,
   ND6_IS_LLINFO_PROBREACH,
@@ -1232,5 +1204,7 @@ const nd6_sysctl_drlist: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
   }
   return SYSCTL_OUT(req, out);
 };
+/** icmp6.h (a literal: nd6.ts, which names it too, may load after this file). */
+const ICMPV6CTL_ND6_DRLIST = 19;
 SYSCTL_PROC(_net_inet6_icmp6, ICMPV6CTL_ND6_DRLIST, "nd6_drlist", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, nd6_sysctl_drlist, "S,in6_defrouter", "NDP default router list");
 

@@ -2,8 +2,8 @@
 // ifmedia.c: ifconfig(8).  Lists interfaces in FreeBSD's format and changes
 // them through socket ioctls (SIOCIFCREATE2, SIOCAIFADDR, SIOCSIFVNET, ...).
 
-import { EEXIST, ENXIO, strerror } from "../kern/errno.ts";
-import { AF_INET, SOCK_DGRAM } from "../kern/socket.ts";
+import { EADDRNOTAVAIL, EEXIST, ENXIO, strerror } from "../kern/errno.ts";
+import { AF_INET, AF_INET6, SOCK_DGRAM } from "../kern/socket.ts";
 import {
   IFF_BROADCAST,
   IFF_DEBUG,
@@ -37,14 +37,15 @@ import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN } from "../net/if_dl.ts";
 import { ether_ntoa } from "../net/if_dl.ts";
 import { inet_aton, inet_ntoa, in_len2mask, sockaddr_in, type in_aliasreq } from "../netinet/in.ts";
 import { sys_close, sys_ioctl, sys_jail_attach_proc, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
-import { errx, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
+import { err, errx, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { jail_getid } from "./libjail.ts";
 import { ether_aton } from "./netdb.ts";
-import { ifconfig_list, type ifconfig_if } from "./libifconfig.ts";
+import { ifconfig_list, type ifconfig_addr, type ifconfig_if } from "./libifconfig.ts";
 import { ifconfig_module as ifbridge_module } from "./ifconfig_ifbridge.ts";
 import { ifconfig_module as ifvlan_module } from "./ifconfig_ifvlan.ts";
 import { ifconfig_module as tunnel_module } from "./ifconfig_tunnel.ts";
 import { ifconfig_module as gif_module } from "./ifconfig_ifgif.ts";
+import { ifconfig_module as inet6_module } from "./ifconfig_af_inet6.ts";
 
 /**
  * What a command of an ifconfig module runs with: FreeBSD's ifconfig keeps
@@ -58,6 +59,8 @@ export interface ifc_env {
   kp: proc;
   fd: number;
   name: string;
+  /** afp->af_af: the family named after the interface (AF_INET when none). */
+  af: number;
   fail(what: string, e: number): never;
   flush(): void;
 }
@@ -74,6 +77,34 @@ export interface ifconfig_cmd {
    *  (nargs 0). */
   optarg?: boolean;
   fn(env: ifc_env, args: string[]): void;
+}
+
+// ifconfig.h: which address of the family's request af_getaddr fills.
+export const RIDADDR = 0;
+export const ADDR = 1;
+export const MASK = 2;
+export const DSTADDR = 3;
+
+/**
+ * An address family beyond inet (struct afswtch): `ifconfig IF inet6 ...`
+ * selects it.  Its address words fill the family's request (af_getaddr),
+ * which goes to the kernel once every parameter is read and the flags are
+ * set (SIOCDIFADDR for -alias/delete or an address without `alias`, then
+ * SIOCAIFADDR), as ifconfig.c defers it.
+ */
+export interface ifconfig_af {
+  af_name: string;
+  af_af: number;
+  /** af_status: one address's line. */
+  af_status(env: ifc_env, i: ifconfig_if, a: ifconfig_addr): string;
+  af_getaddr(env: ifc_env, s: string, which: number): void;
+  af_getprefix(env: ifc_env, plen: string, which: number): void;
+  af_postproc?(env: ifc_env): void;
+  /** The deferred requests; they return the ioctl's errno. */
+  af_difaddr(env: ifc_env): number;
+  af_aifaddr(env: ifc_env): number;
+  /** af_other_status: the family's lines at the end of the block (nd6's). */
+  af_other_status?(env: ifc_env, i: ifconfig_if): string;
 }
 
 /** A file of sbin/ifconfig/ beyond ifconfig.c: its cmd table, its lines in
@@ -96,11 +127,21 @@ export interface ifconfig_module {
   init?(): void;
   /** callback_register: run after all the parameters were applied. */
   callback?(env: ifc_env): void;
+  /** af_register: the address family the file adds. */
+  af?: ifconfig_af;
+  /** opt_register: leading options the file takes (af_inet6's -L). */
+  opts?: { opt: string; cb(): void }[];
 }
 
 /** The modules linked into this ifconfig, in FreeBSD's registration order.
  *  A new file adds itself here. */
-const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module, ifbridge_module, tunnel_module, gif_module];
+const IFCONFIG_MODULES: ifconfig_module[] = [ifvlan_module, ifbridge_module, tunnel_module, gif_module, inet6_module];
+
+/** af_getbyname: a family a module adds. */
+function af_getbyname(name: string | undefined): ifconfig_af | null {
+  for (const m of IFCONFIG_MODULES) if (m.af !== undefined && m.af.af_name === name) return m.af;
+  return null;
+}
 
 /** cmd_lookup: a module's command of that name, among the clone ones
  *  while creating and the others after. */
@@ -109,8 +150,8 @@ function module_cmd(name: string, iscreate: boolean): ifconfig_cmd | undefined {
   return undefined;
 }
 
-function module_env(ctx: prog_ctx, kp: proc, fd: number, name: string, flush: () => void): ifc_env {
-  return { ctx, kp, fd, name, fail: (what: string, e: number) => ioctl_fail(ctx, what, name, e), flush };
+function module_env(ctx: prog_ctx, kp: proc, fd: number, name: string, flush: () => void, af = AF_INET): ifc_env {
+  return { ctx, kp, fd, name, af, fail: (what: string, e: number) => ioctl_fail(ctx, what, name, e), flush };
 }
 
 /** Take a module command's arguments from argv at i; FreeBSD's message when
@@ -209,14 +250,26 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
       if (i.pcp !== null && i.pcp !== IFNET_PCP_NONE) s += `\tpcp ${i.pcp}\n`;
     }
   }
-  if (af === null || af === "inet") {
-    for (const a of i.addrs) {
-      if (a.family !== AF_INET) continue;
-      s += `\tinet ${inet_ntoa(a.addr)}`;
-      if ((i.flags & IFF_POINTOPOINT) !== 0 && a.broadaddr !== null) s += ` --> ${inet_ntoa(a.broadaddr)}`;
-      s += ` netmask 0x${(a.netmask >>> 0).toString(16).padStart(8, "0")}`;
-      if ((i.flags & IFF_BROADCAST) !== 0 && a.broadaddr !== null && a.broadaddr !== 0) s += ` broadcast ${inet_ntoa(a.broadaddr)}`;
-      s += "\n";
+  // The families' address lines, each family where its first address
+  // comes in the interface's list (calcorders/cmpifaddrs).
+  const families: number[] = [];
+  for (const a of i.addrs) if (!families.includes(a.family)) families.push(a.family);
+  for (const fam of families) {
+    if (fam === AF_INET && (af === null || af === "inet")) {
+      for (const a of i.addrs) {
+        if (a.family !== AF_INET) continue;
+        s += `\tinet ${inet_ntoa(a.addr)}`;
+        if ((i.flags & IFF_POINTOPOINT) !== 0 && a.broadaddr !== null) s += ` --> ${inet_ntoa(a.broadaddr)}`;
+        s += ` netmask 0x${(a.netmask >>> 0).toString(16).padStart(8, "0")}`;
+        if ((i.flags & IFF_BROADCAST) !== 0 && a.broadaddr !== null && a.broadaddr !== 0) s += ` broadcast ${inet_ntoa(a.broadaddr)}`;
+        s += "\n";
+      }
+      continue;
+    }
+    for (const m of IFCONFIG_MODULES) {
+      const afp = m.af;
+      if (afp === undefined || afp.af_af !== fam || (af !== null && af !== afp.af_name) || env === null) continue;
+      for (const a of i.addrs) if (a.family === fam) s += afp.af_status({ ...env, name: i.name }, i, a);
     }
   }
   if (af === null && env !== null) {
@@ -232,6 +285,14 @@ export function if_status(i: ifconfig_if, af: string | null, env: ifc_env | null
     s += `\tstatus: ${i.link_state === LINK_STATE_UP ? "active" : "no carrier"}\n`;
   }
   if (i.fib !== 0) s += `\tfib: ${i.fib}\n`;
+  // af_other_status of the families (all of them, or the one asked for).
+  if (env !== null) {
+    for (const m of IFCONFIG_MODULES) {
+      const afp = m.af;
+      if (afp?.af_other_status === undefined || (af !== null && af !== afp.af_name)) continue;
+      s += afp.af_other_status({ ...env, name: i.name }, i);
+    }
+  }
   // print_ifstatus: what the driver has to say (tun/tap: who holds it open).
   if (af === null) s += i.ifs_ascii;
   return s;
@@ -293,7 +354,9 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         else if (c === "l") list = true;
         else if (c === "d") downonly = true;
         else if (c === "u") uponly = true;
-        else if ("mvLCkn".includes(c)) continue;
+        else if (IFCONFIG_MODULES.some((m) => m.opts?.some((o) => o.opt === c))) {
+          for (const m of IFCONFIG_MODULES) for (const o of m.opts ?? []) if (o.opt === c) o.cb();
+        } else if ("mvLCkn".includes(c)) continue;
         else usage(ctx);
       }
     }
@@ -377,8 +440,21 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
         ctx.stdout.write(if_status(me, null, module_env(ctx, kp, fd, me.name, () => {})));
         return 0;
       }
-      if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr")) {
+      if (argv.length === 1 && (argv[0] === "inet" || argv[0] === "ether" || argv[0] === "link" || argv[0] === "lladdr" || af_getbyname(argv[0]) !== null)) {
         ctx.stdout.write(if_status(me, argv[0], module_env(ctx, kp, fd, me.name, () => {})));
+        return 0;
+      }
+      const afp = af_getbyname(argv[0]);
+      if (afp !== null) {
+        // ifconfig() talks to the family through a socket of its own.
+        argv.shift();
+        const s6 = sys_socket(kp, afp.af_af, SOCK_DGRAM, 0);
+        if (s6.error !== 0) err(ctx, 1, `socket(family ${afp.af_af},SOCK_DGRAM)`, s6.error);
+        try {
+          await apply_af(ctx, kp, s6.fd, ifname, argv, afp);
+        } finally {
+          sys_close(kp, s6.fd);
+        }
         return 0;
       }
       await apply(ctx, kp, fd, ifname, argv, () => {});
@@ -640,6 +716,117 @@ async function apply(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: 
   }
   flush_addr();
   run_callbacks(ctx, kp, fd, name);
+}
+
+/**
+ * apply_af: the parameters after `IF <family>` for a family of a module
+ * (inet6), as ifconfig() takes them: flag and module words act at once,
+ * address words fill the family's request, and the address requests go
+ * last, after the family's post-processing and the callbacks:
+ * SIOCDIFADDR when clearing (an address without `alias`, or -alias /
+ * delete), SIOCAIFADDR for a new address or mask.
+ */
+async function apply_af(ctx: prog_ctx, kp: proc, fd: number, ifname: string, argv: string[], afp: ifconfig_af): Promise<void> {
+  const name = ifname;
+  const env = module_env(ctx, kp, fd, name, () => {}, afp.af_af);
+  let setaddr = 0;
+  let setmask = 0;
+  let doalias = 0;
+  let clearaddr = 0;
+  let newaddr = 1;
+  const setflags = (on: number, off: number) => {
+    const ifr: ifreq = { ifr_name: name };
+    let e = sys_ioctl(kp, fd, SIOCGIFFLAGS, ifr);
+    if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCGIFFLAGS)", name, e);
+    ifr.ifr_flags = ((ifr.ifr_flags ?? 0) | on) & ~off;
+    e = sys_ioctl(kp, fd, SIOCSIFFLAGS, ifr);
+    if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCSIFFLAGS)", name, e);
+  };
+  const notealias = (param: number) => {
+    // (af_ridreq and af_addreq are one request for the families here: no copy.)
+    doalias = param;
+    if (param < 0) {
+      clearaddr = 1;
+      newaddr = 0;
+    } else clearaddr = 0;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const need = (): string => {
+      const v = argv[i + 1];
+      if (v === undefined) errx(ctx, 1, `'${a}' requires argument`);
+      i++;
+      return v;
+    };
+    switch (a) {
+      case "up":
+        setflags(IFF_UP, 0);
+        continue;
+      case "down":
+        setflags(0, IFF_UP);
+        continue;
+      case "debug":
+      case "-debug":
+      case "link0":
+      case "-link0":
+      case "link1":
+      case "-link1":
+      case "link2":
+      case "-link2":
+      case "monitor":
+      case "-monitor": {
+        const f = IFF_WORDS[a.replace(/^-/, "")];
+        if (a.startsWith("-")) setflags(0, f);
+        else setflags(f, 0);
+        continue;
+      }
+      case "alias":
+      case "add":
+        notealias(IFF_UP);
+        continue;
+      case "-alias":
+      case "delete":
+      case "remove":
+        notealias(-IFF_UP);
+        continue;
+      case "netmask":
+        setmask++;
+        afp.af_getaddr(env, need(), MASK);
+        continue;
+      case "broadcast":
+        afp.af_getaddr(env, need(), DSTADDR);
+        continue;
+      default: {
+        const c = module_cmd(a, false);
+        if (c !== undefined) {
+          const args = module_args(ctx, c, argv, i);
+          c.fn(env, args);
+          i += c.optarg === true ? args.length : c.nargs;
+          continue;
+        }
+        if (setaddr !== 0) {
+          // setifdstaddr: a second address is the far end.
+          afp.af_getaddr(env, a, DSTADDR);
+          continue;
+        }
+        // setifaddr: the address, set once the flags are.
+        setaddr++;
+        if (doalias === 0) clearaddr = 1;
+        afp.af_getaddr(env, a, doalias >= 0 ? ADDR : RIDADDR);
+      }
+    }
+  }
+  afp.af_postproc?.(env);
+  run_callbacks(ctx, kp, fd, name);
+  if (clearaddr !== 0) {
+    const e = afp.af_difaddr(env);
+    // No such address: nothing to replace, unless deleting was asked for.
+    if (e !== 0 && !(e === EADDRNOTAVAIL && doalias >= 0)) ioctl_fail(ctx, "ioctl (SIOCDIFADDR)", name, e);
+  }
+  if (newaddr !== 0 && (setaddr !== 0 || setmask !== 0)) {
+    const e = afp.af_aifaddr(env);
+    if (e !== 0) ioctl_fail(ctx, "ioctl (SIOCAIFADDR)", name, e);
+  }
 }
 
 /** The deferred callbacks (callback_register), once the parameters are in. */

@@ -6,6 +6,12 @@
 import type { sh_cmd_ctx } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { strerror } from "../kern/errno.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
+import { inet_aton, sockaddr_in } from "../netinet/in.ts";
+
+import { getifaddrs, if_nametoindex } from "./libc_getifaddrs.ts";
+import { getservbyname, getservbyport, gethostbyaddr } from "./netdb.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** A process as userland sees it: its credential (and, once it opens
  *  sockets, its descriptor table, kept by the kernel's struct proc). */
@@ -141,4 +147,410 @@ export function strtoul(s: string, base: number): { v: number; rest: string } {
   if (v > 0xffffffffffffffff) v = 0xffffffffffffffff;
   if (neg && v !== 0) v = 0xffffffffffffffff - v + 1;
   return { v, rest: s.slice(i) };
+}
+
+// ---------------------------------------------------------------------------
+// lib/libc/inet/inet_pton.c and inet_ntop.c (ISC's code in FreeBSD's libc):
+// text to network-order bytes and back, for AF_INET and AF_INET6.
+
+const LIBC_AF_INET = 2;
+const LIBC_AF_INET6 = 28;
+
+/** inet_pton4: exactly four decimal octets, none above 255, no leading
+ *  zeros; 1 on success, 0 otherwise. */
+function inet_pton4(src: string, dst: Uint8Array, off: number): number {
+  let saw_digit = false;
+  let octets = 0;
+  let cur = 0;
+  const tmp = [0, 0, 0, 0];
+  for (let i = 0; i < src.length; i++) {
+    const ch = src.charCodeAt(i);
+    if (ch >= 0x30 && ch <= 0x39) {
+      if (saw_digit && tmp[cur] === 0) return 0;
+      const nw = tmp[cur] * 10 + (ch - 0x30);
+      if (nw > 255) return 0;
+      tmp[cur] = nw;
+      if (!saw_digit) {
+        if (++octets > 4) return 0;
+        saw_digit = true;
+      }
+    } else if (ch === 0x2e && saw_digit) {
+      if (octets === 4) return 0;
+      cur++;
+      saw_digit = false;
+    } else return 0;
+  }
+  if (octets < 4) return 0;
+  for (let i = 0; i < 4; i++) dst[off + i] = tmp[i];
+  return 1;
+}
+
+/** inet_pton6: hex groups of up to four digits, one "::", an optional
+ *  dotted quad in the last 32 bits; 1 on success, 0 otherwise. */
+function inet_pton6(src: string, dst: Uint8Array): number {
+  const tmp = new Uint8Array(16);
+  let tp = 0;
+  let colonp = -1;
+  let i = 0;
+  if (src[0] === ":") {
+    if (src[1] !== ":") return 0;
+    i = 1;
+  }
+  let curtok = i;
+  let saw_xdigit = false;
+  let val = 0;
+  let seen_xdigits = 0;
+  for (; i < src.length; i++) {
+    const ch = src[i];
+    const d = "0123456789abcdef".indexOf(ch.toLowerCase());
+    if (d >= 0 && ch !== "" && /[0-9a-fA-F]/.test(ch)) {
+      if (++seen_xdigits > 4) return 0;
+      val = (val << 4) | d;
+      saw_xdigit = true;
+      continue;
+    }
+    if (ch === ":") {
+      curtok = i + 1;
+      if (!saw_xdigit) {
+        if (colonp >= 0) return 0;
+        colonp = tp;
+        continue;
+      } else if (i + 1 >= src.length) return 0;
+      if (tp + 2 > 16) return 0;
+      tmp[tp++] = (val >> 8) & 0xff;
+      tmp[tp++] = val & 0xff;
+      saw_xdigit = false;
+      seen_xdigits = 0;
+      val = 0;
+      continue;
+    }
+    if (ch === "." && tp + 4 <= 16 && inet_pton4(src.slice(curtok), tmp, tp) > 0) {
+      tp += 4;
+      saw_xdigit = false;
+      seen_xdigits = 0;
+      break;
+    }
+    return 0;
+  }
+  if (saw_xdigit) {
+    if (tp + 2 > 16) return 0;
+    tmp[tp++] = (val >> 8) & 0xff;
+    tmp[tp++] = val & 0xff;
+  }
+  if (colonp >= 0) {
+    // Shift what follows the "::" to the end; zeros fill the gap.
+    const n = tp - colonp;
+    if (tp === 16) return 0;
+    for (let j = 1; j <= n; j++) {
+      tmp[16 - j] = tmp[colonp + n - j];
+      tmp[colonp + n - j] = 0;
+    }
+    tp = 16;
+  }
+  if (tp !== 16) return 0;
+  dst.set(tmp);
+  return 1;
+}
+
+/**
+ * inet_pton(3): 1 when src is a valid address of family af (written to
+ * dst, network order), 0 when it is not, -1 (errno EAFNOSUPPORT) for an
+ * unknown family.
+ */
+export function inet_pton(af: number, src: string, dst: Uint8Array): number {
+  if (af === LIBC_AF_INET) return inet_pton4(src, dst, 0);
+  if (af === LIBC_AF_INET6) return inet_pton6(src, dst);
+  return -1;
+}
+
+function inet_ntop4(src: Uint8Array, off: number): string {
+  return `${src[off]}.${src[off + 1]}.${src[off + 2]}.${src[off + 3]}`;
+}
+
+/** inet_ntop6: the longest run of two or more zero groups becomes "::"
+ *  (the first of equal runs); IPv4-compatible and -mapped addresses end
+ *  in a dotted quad. */
+function inet_ntop6(src: Uint8Array): string {
+  const words: number[] = [];
+  for (let i = 0; i < 8; i++) words.push((src[2 * i] << 8) | src[2 * i + 1]);
+  let best_base = -1;
+  let best_len = 0;
+  let cur_base = -1;
+  let cur_len = 0;
+  for (let i = 0; i < 8; i++) {
+    if (words[i] === 0) {
+      if (cur_base === -1) {
+        cur_base = i;
+        cur_len = 1;
+      } else cur_len++;
+    } else if (cur_base !== -1) {
+      if (best_base === -1 || cur_len > best_len) {
+        best_base = cur_base;
+        best_len = cur_len;
+      }
+      cur_base = -1;
+    }
+  }
+  if (cur_base !== -1 && (best_base === -1 || cur_len > best_len)) {
+    best_base = cur_base;
+    best_len = cur_len;
+  }
+  if (best_base !== -1 && best_len < 2) best_base = -1;
+  let s = "";
+  for (let i = 0; i < 8; i++) {
+    if (best_base !== -1 && i >= best_base && i < best_base + best_len) {
+      if (i === best_base) s += ":";
+      continue;
+    }
+    if (i !== 0) s += ":";
+    if (i === 6 && best_base === 0 && (best_len === 6 || (best_len === 7 && words[7] !== 0x0001) || (best_len === 5 && words[5] === 0xffff))) {
+      s += inet_ntop4(src, 12);
+      break;
+    }
+    s += words[i].toString(16);
+  }
+  if (best_base !== -1 && best_base + best_len === 8) s += ":";
+  return s;
+}
+
+/** inet_ntop(3): the text form of a network-order address, or null for an
+ *  unknown family (errno EAFNOSUPPORT). */
+export function inet_ntop(af: number, src: Uint8Array): string | null {
+  if (af === LIBC_AF_INET) return inet_ntop4(src, 0);
+  if (af === LIBC_AF_INET6) return inet_ntop6(src);
+  return null;
+}
+
+/** /etc/hosts as FreeBSD installs it, its IPv6 line. */
+const etc_hosts6 = new Map<string, string>([["::1", "localhost"]]);
+
+/** An IPv6 address as getnameinfo(3) gives it without NI_NUMERICHOST
+ *  (only /etc/hosts resolves here), or the numeric form. */
+export function hostname6(addr: Uint8Array, numeric: boolean): string {
+  const s = inet_ntop6(addr);
+  if (!numeric) {
+    const h = etc_hosts6.get(s);
+    if (h !== undefined) return h;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// lib/libc/net/if_indextoname.c, getaddrinfo.c, getnameinfo.c: numeric
+// hosts of both families (an IPv6 one with its "%zone"), the names in
+// /etc/hosts and the UDP services this userland knows; there is no
+// resolver, so any other name is EAI_NONAME.
+
+/** if_indextoname(3): the interface's name, or null. */
+export function if_indextoname(p: uproc, index: number): string | null {
+  const l = getifaddrs(p).ifap.find((a) => a.family === AF_LINK && a.sdl_index === index);
+  return l === undefined ? null : l.ifa_name;
+}
+
+export const EAI_ADDRFAMILY = 1;
+export const EAI_AGAIN = 2;
+export const EAI_BADFLAGS = 3;
+export const EAI_FAIL = 4;
+export const EAI_FAMILY = 5;
+export const EAI_MEMORY = 6;
+export const EAI_NONAME = 8;
+export const EAI_SERVICE = 9;
+export const EAI_SOCKTYPE = 10;
+export const EAI_SYSTEM = 11;
+export const EAI_BADHINTS = 12;
+export const EAI_PROTOCOL = 13;
+export const EAI_OVERFLOW = 14;
+
+const ai_errlist = [
+  "Success",
+  "Address family for hostname not supported",
+  "Temporary failure in name resolution",
+  "Invalid value for ai_flags",
+  "Non-recoverable failure in name resolution",
+  "ai_family not supported",
+  "Memory allocation failure",
+  "No address associated with hostname",
+  "hostname nor servname provided, or not known",
+  "servname not supported for ai_socktype",
+  "ai_socktype not supported",
+  "System error returned in errno",
+  "Invalid value for hints",
+  "Resolved protocol is unknown",
+  "Argument buffer overflow",
+];
+
+/** gai_strerror(3). */
+export function gai_strerror(ecode: number): string {
+  return ai_errlist[ecode] ?? "Unknown error";
+}
+
+export const AI_PASSIVE = 0x00000001;
+export const AI_CANONNAME = 0x00000002;
+export const AI_NUMERICHOST = 0x00000004;
+export const AI_NUMERICSERV = 0x00000008;
+export const AI_ADDRCONFIG = 0x00000400;
+const AI_MASK = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_NUMERICSERV | AI_ADDRCONFIG;
+
+export const NI_NOFQDN = 0x00000001;
+export const NI_NUMERICHOST = 0x00000002;
+export const NI_NAMEREQD = 0x00000004;
+export const NI_NUMERICSERV = 0x00000008;
+export const NI_DGRAM = 0x00000010;
+export const NI_NUMERICSCOPE = 0x00000020;
+
+/** struct addrinfo. */
+export interface addrinfo {
+  ai_flags: number;
+  ai_family: number;
+  ai_socktype: number;
+  ai_protocol: number;
+  ai_addr: sockaddr_in | sockaddr_in6;
+  ai_canonname: string | null;
+}
+
+export interface addrinfo_hints {
+  ai_flags?: number;
+  ai_family?: number;
+  ai_socktype?: number;
+  ai_protocol?: number;
+}
+
+/** The zone of "addr%zone" (ip6_str2scopeid): an interface name for a
+ *  link-local or interface/link-local multicast address, else a number;
+ *  -1 when it is neither. */
+function ip6_str2scopeid(p: uproc, scope: string, a6: Uint8Array): number {
+  const ll = (a6[0] === 0xfe && (a6[1] & 0xc0) === 0x80) || (a6[0] === 0xff && ((a6[1] & 0x0f) === 0x02 || (a6[1] & 0x0f) === 0x01));
+  if (scope === "") return -1;
+  if (ll) {
+    const idx = if_nametoindex(p, scope);
+    if (idx !== 0) return idx;
+  }
+  if (!/^[0-9]+$/.test(scope)) return -1;
+  const v = Number(scope);
+  return v > 0xffffffff ? -1 : v;
+}
+
+/**
+ * getaddrinfo(3): the addresses of hostname (numeric, or a name in
+ * /etc/hosts) and servname (numeric, or a UDP service), as sockaddrs.  An
+ * IPv6 address may carry "%zone" (an interface name or index).
+ */
+export function getaddrinfo(p: uproc, hostname: string | null, servname: string | null, hints: addrinfo_hints | null): { error: number; res: addrinfo[] } {
+  const h = hints ?? {};
+  const flags = h.ai_flags ?? 0;
+  const family = h.ai_family ?? AF_UNSPEC;
+  const socktype = h.ai_socktype ?? 0;
+  const protocol = h.ai_protocol ?? 0;
+  if ((flags & ~AI_MASK) !== 0) return { error: EAI_BADFLAGS, res: [] };
+  if (hostname === null && servname === null) return { error: EAI_NONAME, res: [] };
+  if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) return { error: EAI_FAMILY, res: [] };
+  if (socktype !== 0 && socktype !== SOCK_DGRAM && socktype !== SOCK_STREAM && socktype !== SOCK_RAW) return { error: EAI_SOCKTYPE, res: [] };
+  // The port.
+  let port = 0;
+  if (servname !== null) {
+    if (socktype === SOCK_RAW) return { error: EAI_SERVICE, res: [] };
+    if (/^[0-9]+$/.test(servname)) {
+      port = Number(servname);
+      if (port > 65535) return { error: EAI_SERVICE, res: [] };
+    } else {
+      if ((flags & AI_NUMERICSERV) !== 0) return { error: EAI_NONAME, res: [] };
+      const sp = socktype === SOCK_STREAM ? null : getservbyname(servname, "udp");
+      if (sp === null) return { error: EAI_SERVICE, res: [] };
+      port = sp;
+    }
+  }
+  // The addresses, each family in turn (IPv6 first, as FreeBSD's default
+  // address selection table orders ::1 before 127.0.0.1).
+  const addrs: (sockaddr_in | sockaddr_in6)[] = [];
+  if (hostname === null) {
+    const passive = (flags & AI_PASSIVE) !== 0;
+    if (family !== AF_INET) {
+      const a = new sockaddr_in6();
+      if (!passive) a.sin6_addr.s6_addr[15] = 1;
+      addrs.push(a);
+    }
+    if (family !== AF_INET6) addrs.push(new sockaddr_in(passive ? 0 : 0x7f000001));
+  } else {
+    const pct = hostname.indexOf("%");
+    const host = pct >= 0 ? hostname.slice(0, pct) : hostname;
+    const b = new Uint8Array(16);
+    if (inet_pton(AF_INET6, host, b) === 1) {
+      if (family === AF_INET) return { error: EAI_NONAME, res: [] };
+      const a = new sockaddr_in6();
+      a.sin6_addr.s6_addr.set(b);
+      if (pct >= 0) {
+        const z = ip6_str2scopeid(p, hostname.slice(pct + 1), b);
+        if (z < 0) return { error: EAI_NONAME, res: [] };
+        a.sin6_scope_id = z;
+      }
+      addrs.push(a);
+    } else {
+      const v4 = pct < 0 ? inet_aton(host) : null;
+      if (v4 !== null) {
+        if (family === AF_INET6) return { error: EAI_NONAME, res: [] };
+        addrs.push(new sockaddr_in(v4));
+      } else {
+        if ((flags & AI_NUMERICHOST) !== 0 || pct >= 0) return { error: EAI_NONAME, res: [] };
+        // /etc/hosts.
+        if (family !== AF_INET) {
+          for (const [a6, name] of etc_hosts6) {
+            if (name !== host) continue;
+            const a = new sockaddr_in6();
+            inet_pton(AF_INET6, a6, a.sin6_addr.s6_addr);
+            addrs.push(a);
+          }
+        }
+        if (family !== AF_INET6 && host === "localhost") addrs.push(new sockaddr_in(0x7f000001));
+        if (addrs.length === 0) return { error: EAI_NONAME, res: [] };
+      }
+    }
+  }
+  const res: addrinfo[] = [];
+  const types = socktype !== 0 ? [socktype] : [SOCK_DGRAM, SOCK_STREAM, SOCK_RAW];
+  for (const a of addrs) {
+    for (const t of types) {
+      // A raw socket has no port; with a service, only the types that do.
+      if (t === SOCK_RAW && servname !== null) continue;
+      const c = "sin6_addr" in a ? new sockaddr_in6(a.sin6_addr, port, a.sin6_scope_id) : new sockaddr_in(a.sin_addr, port);
+      const proto = protocol !== 0 ? protocol : t === SOCK_DGRAM ? 17 : t === SOCK_STREAM ? 6 : 0;
+      res.push({ ai_flags: flags, ai_family: "sin6_addr" in c ? AF_INET6 : AF_INET, ai_socktype: t, ai_protocol: proto, ai_addr: c, ai_canonname: (flags & AI_CANONNAME) !== 0 && res.length === 0 ? (hostname ?? null) : null });
+    }
+  }
+  return { error: 0, res };
+}
+
+/**
+ * getnameinfo(3) for AF_INET and AF_INET6: the host (a name from
+ * /etc/hosts unless NI_NUMERICHOST; an IPv6 link-local one with "%" and
+ * its interface, or the zone number with NI_NUMERICSCOPE) and the service.
+ */
+export function getnameinfo(p: uproc, sa: sockaddr_in | sockaddr_in6, flags: number): { error: number; host: string; serv: string } {
+  let host: string;
+  let port: number;
+  if ("sin6_addr" in sa) {
+    if (sa.sin6_family !== AF_INET6) return { error: EAI_FAMILY, host: "", serv: "" };
+    const a6 = sa.sin6_addr.s6_addr;
+    port = sa.sin6_port;
+    let name: string | null = null;
+    if ((flags & NI_NUMERICHOST) === 0) name = etc_hosts6.get(inet_ntop6(a6)) ?? null;
+    if (name === null && (flags & NI_NAMEREQD) !== 0) return { error: EAI_NONAME, host: "", serv: "" };
+    if (name !== null) host = name;
+    else {
+      host = inet_ntop6(a6);
+      if (sa.sin6_scope_id !== 0) {
+        const ll = (a6[0] === 0xfe && (a6[1] & 0xc0) === 0x80) || (a6[0] === 0xff && ((a6[1] & 0x0f) === 0x02 || (a6[1] & 0x0f) === 0x01));
+        let zone: string | null = null;
+        if (ll && (flags & NI_NUMERICSCOPE) === 0) zone = if_indextoname(p, sa.sin6_scope_id);
+        host += `%${zone ?? String(sa.sin6_scope_id)}`;
+      }
+    }
+  } else {
+    if (sa.sin_family !== AF_INET) return { error: EAI_FAMILY, host: "", serv: "" };
+    port = sa.sin_port;
+    const name = (flags & NI_NUMERICHOST) === 0 ? gethostbyaddr(sa.sin_addr) : null;
+    if (name === null && (flags & NI_NAMEREQD) !== 0) return { error: EAI_NONAME, host: "", serv: "" };
+    host = name ?? inet_ntop4(new Uint8Array([sa.sin_addr >>> 24, (sa.sin_addr >>> 16) & 0xff, (sa.sin_addr >>> 8) & 0xff, sa.sin_addr & 0xff]), 0);
+  }
+  const sp = (flags & NI_NUMERICSERV) === 0 ? getservbyport(port, "udp") : null;
+  return { error: 0, host, serv: sp ?? String(port) };
 }

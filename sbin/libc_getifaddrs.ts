@@ -5,7 +5,7 @@
 // the address's own counters), in the kernel's order.  if_nametoindex(3)
 // reads the same list.
 
-import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { IFCOUNTERS, IFCOUNTER_COLLISIONS, IFCOUNTER_IBYTES, IFCOUNTER_IERRORS, IFCOUNTER_IMCASTS, IFCOUNTER_IPACKETS, IFCOUNTER_IQDROPS, IFCOUNTER_OBYTES, IFCOUNTER_OERRORS, IFCOUNTER_OMCASTS, IFCOUNTER_OPACKETS, IFCOUNTER_OQDROPS } from "../net/if.ts";
 import {
@@ -20,6 +20,16 @@ import {
   IFAM_NETMASK,
   IFAM_OBYTES,
   IFAM_OPACKETS,
+  IFAM6_ADDR,
+  IFAM6_DSTADDR,
+  IFAM6_DSTSCOPE,
+  IFAM6_HAS_DST,
+  IFAM6_IBYTES,
+  IFAM6_IPACKETS,
+  IFAM6_NETMASK,
+  IFAM6_OBYTES,
+  IFAM6_OPACKETS,
+  IFAM6_SCOPE,
   IFM_BAUDRATE,
   IFM_COUNTERS,
   IFM_FLAGS,
@@ -34,7 +44,9 @@ import {
 } from "../net/rtsock.ts";
 import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
 import type { uproc } from "./libc.ts";
+
 import { sysctl } from "./libc_sysctl.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct if_data: what an interface's entry carries in ifa_data (an
  *  address's entry has only the packet and byte counts). */
@@ -71,6 +83,10 @@ export interface ifaddrs_rec {
   addr: number;
   netmask: number;
   dstaddr: number | null;
+  /** AF_INET6: address (its zone in sin6_scope_id), netmask and destination. */
+  sin6: sockaddr_in6 | null;
+  mask6: sockaddr_in6 | null;
+  dst6: sockaddr_in6 | null;
   ifa_data: ifaddrs_data;
 }
 
@@ -124,6 +140,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: 0,
         netmask: 0,
         dstaddr: null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: {
           ifi_type: type,
           ifi_link_state: w[o + IFM_LINK_STATE],
@@ -143,6 +162,34 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
           ifi_omcasts: w[c + IFCOUNTER_OMCASTS],
         },
       });
+    } else if (w[o + RTM_HDR_TYPE] === RTM_NEWADDR && w[o + IFAM_FAMILY] === AF_INET6) {
+      const index = w[o + IFAM_INDEX];
+      const ifn = names.get(index);
+      const d = if_data_zero();
+      d.ifi_ipackets = w[o + IFAM6_IPACKETS];
+      d.ifi_opackets = w[o + IFAM6_OPACKETS];
+      d.ifi_ibytes = w[o + IFAM6_IBYTES];
+      d.ifi_obytes = w[o + IFAM6_OBYTES];
+      const sin6 = (at: number, scope: number): sockaddr_in6 => {
+        const s6 = new sockaddr_in6(undefined, 0, scope);
+        for (let i = 0; i < 16; i++) s6.sin6_addr.s6_addr[i] = w[o + at + i];
+        return s6;
+      };
+      out.push({
+        ifa_name: ifn?.name ?? "",
+        ifa_flags: w[o + IFAM_FLAGS],
+        family: AF_INET6,
+        sdl_index: index,
+        sdl_type: ifn?.type ?? 0,
+        sdl_lladdr: new Uint8Array(0),
+        addr: 0,
+        netmask: 0,
+        dstaddr: null,
+        sin6: sin6(IFAM6_ADDR, w[o + IFAM6_SCOPE]),
+        mask6: sin6(IFAM6_NETMASK, 0),
+        dst6: w[o + IFAM6_HAS_DST] !== 0 ? sin6(IFAM6_DSTADDR, w[o + IFAM6_DSTSCOPE]) : null,
+        ifa_data: d,
+      });
     } else if (w[o + RTM_HDR_TYPE] === RTM_NEWADDR && w[o + IFAM_FAMILY] === AF_INET) {
       const index = w[o + IFAM_INDEX];
       const ifn = names.get(index);
@@ -161,6 +208,9 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
         addr: w[o + IFAM_ADDR],
         netmask: w[o + IFAM_NETMASK],
         dstaddr: w[o + IFAM_HAS_DST] !== 0 ? w[o + IFAM_DSTADDR] : null,
+        sin6: null,
+        mask6: null,
+        dst6: null,
         ifa_data: d,
       });
     }

@@ -4,19 +4,27 @@
 // rest from SIOCGIF* ioctls on a socket (description, capabilities, groups,
 // media, hardware address, fib).
 
-import { AF_INET, AF_LINK } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK } from "../kern/socket.ts";
+
 import { SIOCGHWADDR, SIOCGIFCAP, SIOCGIFDESCR, SIOCGIFFIB, SIOCGIFGROUP, SIOCGIFMEDIA, SIOCGIFSTATUS, SIOCGLANPCP, type ifreq } from "../net/if.ts";
 import { sys_ioctl, type proc } from "../kern/uipc_syscalls.ts";
 import type { uproc } from "./libc.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
+import type { sockaddr_in6 } from "../netinet6/in6_var.ts";
 
-/** One IPv4 address of an interface (host order). */
+/** One address of an interface: IPv4 ones in host order, IPv6 ones as
+ *  getifaddrs gives them (the zone in sin6_scope_id). */
 export interface ifconfig_addr {
   family: number;
   addr: number;
   netmask: number;
   /** The broadcast address, or the point-to-point destination. */
   broadaddr: number | null;
+  /** ifa_flags: the interface's flags, as getifaddrs has them. */
+  ifa_flags: number;
+  sin6: sockaddr_in6 | null;
+  mask6: sockaddr_in6 | null;
+  dst6: sockaddr_in6 | null;
 }
 
 /** An interface as ifconfig shows it. */
@@ -83,7 +91,9 @@ export function ifconfig_list(p: uproc, fd: number): ifconfig_if[] {
       out.push(i);
       byname.set(i.name, i);
     } else if (a.family === AF_INET) {
-      byname.get(a.ifa_name)?.addrs.push({ family: AF_INET, addr: a.addr, netmask: a.netmask, broadaddr: a.dstaddr });
+      byname.get(a.ifa_name)?.addrs.push({ family: AF_INET, addr: a.addr, netmask: a.netmask, broadaddr: a.dstaddr, ifa_flags: a.ifa_flags, sin6: null, mask6: null, dst6: null });
+    } else if (a.family === AF_INET6) {
+      byname.get(a.ifa_name)?.addrs.push({ family: AF_INET6, addr: 0, netmask: 0, broadaddr: null, ifa_flags: a.ifa_flags, sin6: a.sin6, mask6: a.mask6, dst6: a.dst6 });
     }
   }
   return out;

@@ -11,35 +11,63 @@ import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
 import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
 import { sys_getfib } from "../kern/uipc_syscalls.ts";
-import {
-  NET_RT_DUMP,
-  RTD_DST,
-  RTD_EXPIRE,
-  RTD_FLAGS,
-  RTD_GATEWAY,
-  RTD_IFA,
-  RTD_IFINDEX,
-  RTD_MASK,
-  RTD_MTU,
-  RTD_NHIDX,
-  RTD_REFCNT,
-  RTD_WEIGHT,
-  RTM_HDR_LEN,
-} from "../net/rtsock.ts";
+import { NET_RT_DUMP, RTD_ADDRS, RTD_EXPIRE, RTD_FLAGS, RTD_INDEX, RTD_MTU, RTD_NHIDX, RTD_REFCNT, RTD_SA, RTD_WEIGHT, RTM_HDR_LEN, rt_msg_sa_decode } from "../net/rtsock.ts";
+
+import type { sockaddr } from "../kern/socket.ts";
 import { CTL_NET } from "../kern/sysctl.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
-import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
+import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
-import { RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE, type rt_dump_entry } from "../net/route.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
-import { INP_ANONPORT, INP_IPV4 } from "../netinet/in_pcb.ts";
-import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import {
+  icp6errs_dst_unreach_addr,
+  icp6errs_dst_unreach_admin,
+  icp6errs_dst_unreach_beyondscope,
+  icp6errs_dst_unreach_noport,
+  icp6errs_dst_unreach_noroute,
+  icp6errs_packet_too_big,
+  icp6errs_paramprob_header,
+  icp6errs_paramprob_nextheader,
+  icp6errs_paramprob_option,
+  icp6errs_redirect,
+  icp6errs_time_exceed_reassembly,
+  icp6errs_time_exceed_transit,
+  icp6errs_unknown,
+  icp6s_badcode,
+  icp6s_badlen,
+  icp6s_badna,
+  icp6s_badns,
+  icp6s_badra,
+  icp6s_badredirect,
+  icp6s_badrs,
+  icp6s_canterror,
+  icp6s_checksum,
+  icp6s_error,
+  icp6s_inhist,
+  icp6s_invlhlim,
+  icp6s_nd_badopt,
+  icp6s_nd_toomanyopt,
+  icp6s_outerrhist,
+  icp6s_outhist,
+  icp6s_overflowdefrtr,
+  icp6s_overflownndp,
+  icp6s_overflowprfx,
+  icp6s_overflowredirect,
+  icp6s_pmtuchg,
+  icp6s_reflect,
+  icp6s_toofreq,
+  icp6s_tooshort,
+} from "../netinet/icmp6.ts";
+import { INP_ANONPORT, INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
+import { NI_NUMERICHOST, getnameinfo, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
+import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 const AF_UNSPEC = 0;
 const AF_UNIX = 1;
@@ -61,6 +89,8 @@ interface nflags {
   dflag: boolean;
   hflag: boolean;
   interface: string | null;
+  /** protopr lists UDP once, though both families' tables name it. */
+  udp_done?: boolean;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -131,11 +161,11 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
     ],
     inet6: [
       { name: "tcp", stats: null, pcb: null },
-      { name: "udp", stats: null, pcb: null },
-      { name: "ip6", stats: absent_stats("net.inet6.ip6.stats"), pcb: null },
-      { name: "icmp6", stats: absent_stats("net.inet6.icmp6.stats"), pcb: null },
+      { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
+      { name: "ip6", stats: ip6_stats, pcb: null },
+      { name: "icmp6", stats: icmp6_stats, pcb: null },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
-      { name: "rip6", stats: absent_stats("net.inet6.ip6.rip6stats"), pcb: null },
+      { name: "rip6", stats: rip6_stats, pcb: null },
     ],
     pfkey: [{ name: "pfkey", stats: absent_stats("net.key.stats"), pcb: null }],
   };
@@ -318,7 +348,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
       tp.stats(c, f, tp.name);
       return;
     }
-    if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb);
+    if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb, f.af);
   }
 }
 
@@ -361,6 +391,32 @@ function inetprint(a: number, port: number, proto: string, num_port: boolean, f:
   return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
 }
 
+/** inet6name: "*", a name from /etc/hosts, or the numeric form with its
+ *  zone ("fe80::1%epair0a"), the zone taken from the embedded form. */
+function inet6name(kp: proc, a: Uint8Array, f: nflags): string {
+  if (a.every((b) => b === 0)) return "*";
+  // in6_fillscopeid: the kernel's embedded zone becomes sin6_scope_id.
+  const sin6 = new sockaddr_in6();
+  sin6.sin6_addr.s6_addr.set(a);
+  const ll = (a[0] === 0xfe && (a[1] & 0xc0) === 0x80) || (a[0] === 0xff && ((a[1] & 0x0f) === 0x02 || (a[1] & 0x0f) === 0x01));
+  if (ll) {
+    sin6.sin6_scope_id = (a[2] << 8) | a[3];
+    sin6.sin6_addr.s6_addr[2] = 0;
+    sin6.sin6_addr.s6_addr[3] = 0;
+  }
+  return getnameinfo(kp, sin6, f.numeric_addr ? NI_NUMERICHOST : 0).host;
+}
+
+/** inet6print: address.port in its 22-column field (45 with -W). */
+function inet6print(kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): string {
+  let line = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
+  const sp = !numeric && port !== 0 ? getservbyport(port, proto) : null;
+  if (sp !== null || port === 0) line += (sp ?? "*").slice(0, 15);
+  else line += String(port);
+  const width = f.Wflag ? 45 : 22;
+  return `${ljust(line, width, width)} `;
+}
+
 /** One struct xinpcb of a pcblist sysctl. */
 interface xinpcb {
   xso_protocol: number;
@@ -372,6 +428,21 @@ interface xinpcb {
   inp_fport: number;
   so_rcv_cc: number;
   so_snd_cc: number;
+  in6p_laddr: Uint8Array;
+  in6p_faddr: Uint8Array;
+}
+
+/** Four network-order words as 16 bytes. */
+function words6(w: readonly number[], o: number): Uint8Array {
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const v = w[o + i] >>> 0;
+    b[4 * i] = v >>> 24;
+    b[4 * i + 1] = (v >>> 16) & 0xff;
+    b[4 * i + 2] = (v >>> 8) & 0xff;
+    b[4 * i + 3] = v & 0xff;
+  }
+  return b;
 }
 
 /** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
@@ -391,37 +462,52 @@ function pcblist(kp: proc, mibvar: string): xinpcb[] {
       inp_fport: w[o + XI_FPORT],
       so_rcv_cc: w[o + XI_RCV_CC],
       so_snd_cc: w[o + XI_SND_CC],
+      in6p_laddr: words6(w, o + XI_LADDR6),
+      in6p_faddr: words6(w, o + XI_FADDR6),
     });
   }
   return out;
 }
 
-function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number): void {
+function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
+  // UDP is in both families' tables: its one PCB list is shown once.
+  if (proto === IPPROTO_UDP) {
+    if (f.udp_done) return;
+    f.udp_done = true;
+  }
   const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
-    if ((inp.inp_vflag & INP_IPV4) === 0) continue;
-    if (!f.aflag && (f.af === AF_INET || f.af === AF_UNSPEC) && inet_lnaof(inp.inp_laddr) === 0) continue;
+    const v4 = (inp.inp_vflag & INP_IPV4) !== 0;
+    const v6 = (inp.inp_vflag & INP_IPV6) !== 0;
+    if ((af1 === AF_INET && !v4) || (af1 === AF_INET6 && !v6) || (af1 === AF_UNSPEC && !v4 && !v6)) continue;
+    const unspec6 = inp.in6p_laddr.every((b) => b === 0);
+    if (
+      !f.aflag &&
+      ((af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) || (af1 === AF_INET6 && unspec6) || (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
+    )
+      continue;
     if (f.first) {
       o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
       const w = !f.Wflag || f.af === AF_INET ? 22 : 45;
       o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)} ${ljust("(state)", 11, 11)}\n`;
       f.first = false;
     }
-    o += `${ljust(name, 3, 3)}${ljust("4", 2, 2)} `;
+    const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
+    o += `${ljust(name, 3, 3)}${ljust(vchar, 2, 2)} `;
     o += `${String(inp.so_rcv_cc).padStart(6)} ${String(inp.so_snd_cc).padStart(6)} `;
     // -n shows ports as numbers; so does an ephemeral local port; the
-    // remote one is named unless it equals the local one.
-    if (f.numeric_addr) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, true, f);
-    } else if ((inp.inp_flags & INP_ANONPORT) !== 0) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, true, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, false, f);
-    } else {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, false, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, inp.inp_lport !== inp.inp_fport, f);
+    // remote one is named unless it equals the local one.  A socket that
+    // takes IPv4 is shown with its IPv4 addresses.
+    const lnum = f.numeric_addr || (inp.inp_flags & INP_ANONPORT) !== 0;
+    const fnum = f.numeric_addr || ((inp.inp_flags & INP_ANONPORT) === 0 && inp.inp_lport !== inp.inp_fport);
+    if (v4) {
+      o += inetprint(inp.inp_laddr, inp.inp_lport, name, lnum, f);
+      o += inetprint(inp.inp_faddr, inp.inp_fport, name, fnum, f);
+    } else if (v6) {
+      o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
+      o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
     o += "\n";
   }
@@ -449,6 +535,9 @@ function stat_fetch(ctx: prog_ctx, f: nflags, name: string): number[] | null {
 }
 
 function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  // Both families' tables name UDP; its one set of counters is shown once.
+  if (f.udp_done === true) return;
+  f.udp_done = true;
   const s = stat_fetch(ctx, f, "net.inet.udp.stats");
   if (s === null) return;
   const [ipackets, hdrops, badsum, nosum, badlen, noport, noportbcast, fullsock, , pcbhashmiss, opackets, , , filtermcast] = s;
@@ -467,6 +556,25 @@ function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   if (show(delivered)) o += `\t${delivered} delivered\n`;
   if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
   if (show(filtermcast)) o += `\t${filtermcast} time${plural(filtermcast)} multicast source filter matched\n`;
+  ctx.stdout.write(o);
+}
+
+/** rip6_stats (inet6.c): raw IPv6's struct rip6stat. */
+function rip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.ip6.rip6stats");
+  if (s === null) return;
+  const [ipackets, isum, badsum, nosock, nosockmcast, fullsock, opackets] = s;
+  let o = `${name}:\n`;
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  if (show(ipackets)) o += `\t${ipackets} message${plural(ipackets)} received\n`;
+  if (show(isum)) o += `\t${isum} checksum calculation${plural(isum)} on inbound\n`;
+  if (show(badsum)) o += `\t${badsum} message${plural(badsum)} with bad checksum\n`;
+  if (show(nosock)) o += `\t${nosock} message${plural(nosock)} dropped due to no socket\n`;
+  if (show(nosockmcast)) o += `\t${nosockmcast} multicast message${plural(nosockmcast)} dropped due to no socket\n`;
+  if (show(fullsock)) o += `\t${fullsock} message${plural(fullsock)} dropped due to full socket buffers\n`;
+  const delivered = ipackets - badsum - nosock - fullsock;
+  if (show(delivered)) o += `\t${delivered} delivered\n`;
+  if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
   ctx.stdout.write(o);
 }
 
@@ -542,6 +650,232 @@ function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
   p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
   p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
   p(badaddr, (s1) => `\t${badaddr} datagram${s1} with bad address in header\n`);
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// inet6.c: ip6_stats.
+
+/** ip6nh[]: the names of the next headers in the input histogram. */
+const ip6nh: readonly string[] = (() => {
+  const t: string[] = [];
+  for (let i = 0; i < 256; i++) t.push(`#${i}`);
+  const names: [number, string][] = [
+    [0, "hop by hop"],
+    [1, "ICMP"],
+    [2, "IGMP"],
+    [4, "IP"],
+    [6, "TCP"],
+    [17, "UDP"],
+    [22, "IDP"],
+    [29, "TP"],
+    [41, "IP6"],
+    [43, "routing"],
+    [44, "fragment"],
+    [50, "ESP"],
+    [51, "AH"],
+    [58, "ICMP6"],
+    [59, "no next header"],
+    [60, "destination option"],
+    [62, "mobility"],
+    [80, "ISOIP"],
+    [89, "OSPF"],
+    // (inet6.c's own slips, kept.)
+    [90, "#80"],
+    [97, "Ethernet"],
+    [103, "PIM"],
+    [132, "SCTP"],
+    [136, "UDPLite"],
+    [190, "#180"],
+  ];
+  for (const [i, n] of names) t[i] = n;
+  return t;
+})();
+
+const srcrule_str: readonly string[] = [
+  "first candidate",
+  "same address",
+  "appropriate scope",
+  "deprecated address",
+  "home address",
+  "outgoing interface",
+  "matching label",
+  "public/temporary address",
+  "alive interface",
+  "better virtual status",
+  "preferred source",
+  "rule #11",
+  "rule #12",
+  "rule #13",
+  "longest match",
+  "rule #15",
+];
+
+// struct ip6stat's layout (netinet6/ip6_var.h).
+const IP6S_HDRCNT = 256;
+const IP6S_M2MMAX = 32;
+const IP6S_SCOPECNT = 16;
+const IP6S_RULESMAX = 16;
+
+function ip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.ip6.stats");
+  if (s === null) return;
+  let i = 0;
+  const take = (): number => s[i++] ?? 0;
+  const takeN = (n: number): number[] => {
+    const a = s.slice(i, i + n);
+    i += n;
+    while (a.length < n) a.push(0);
+    return a;
+  };
+  const total = take();
+  const tooshort = take();
+  const toosmall = take();
+  const fragments = take();
+  const fragdropped = take();
+  const fragtimeout = take();
+  const fragoverflow = take();
+  const forward = take();
+  const cantforward = take();
+  const redirectsent = take();
+  const delivered = take();
+  const localout = take();
+  const odropped = take();
+  const reassembled = take();
+  const atomicfrags = take();
+  const fragmented = take();
+  const ofragments = take();
+  const cantfrag = take();
+  const badoptions = take();
+  const noroute = take();
+  const badvers = take();
+  const rawout = take();
+  const badscope = take();
+  const notmember = take();
+  const nxthist = takeN(IP6S_HDRCNT);
+  const m1 = take();
+  const m2m = takeN(IP6S_M2MMAX);
+  const mext1 = take();
+  const mext2m = take();
+  const exthdrtoolong = take();
+  const nogif = take();
+  const toomanyhdr = take();
+  const sources_none = take();
+  const sources_sameif = takeN(IP6S_SCOPECNT);
+  const sources_otherif = takeN(IP6S_SCOPECNT);
+  const sources_samescope = takeN(IP6S_SCOPECNT);
+  const sources_otherscope = takeN(IP6S_SCOPECNT);
+  const sources_deprecated = takeN(IP6S_SCOPECNT);
+  const sources_rule = takeN(IP6S_RULESMAX);
+
+  const show = (v: number) => v !== 0 || f.sflag <= 1;
+  let o = `${name}:\n`;
+  const p = (v: number, text: (pl: string) => string) => {
+    if (show(v)) o += text(plural(v));
+  };
+  const p1a = (v: number, text: string) => {
+    if (show(v)) o += `\t${v} ${text}\n`;
+  };
+  p(total, (s1) => `\t${total} total packet${s1} received\n`);
+  p1a(toosmall, "with size smaller than minimum");
+  p1a(tooshort, "with data size < data length");
+  p1a(badoptions, "with bad options");
+  p1a(badvers, "with incorrect version number");
+  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
+  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
+  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
+  p(fragoverflow, (s1) => `\t${fragoverflow} fragment${s1} that exceeded limit\n`);
+  p(atomicfrags, (s1) => `\t${atomicfrags} atomic fragment${s1}\n`);
+  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
+  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
+  p(forward, (s1) => `\t${forward} packet${s1} forwarded\n`);
+  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
+  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
+  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
+  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
+  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
+  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
+  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
+  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
+  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
+  p(badscope, (s1) => `\t${badscope} packet${s1} that violated scope rules\n`);
+  p(notmember, (s1) => `\t${notmember} multicast packet${s1} which we don't join\n`);
+  let first = true;
+  for (let h = 0; h < IP6S_HDRCNT; h++) {
+    if (nxthist[h] === 0) continue;
+    if (first) {
+      o += "\tInput histogram:\n";
+      first = false;
+    }
+    o += `\t\t${ip6nh[h]}: ${nxthist[h]}\n`;
+  }
+  o += "\tMbuf statistics:\n";
+  o += `\t\t${m1} one mbuf\n`;
+  first = true;
+  const ifnames = new Map<number, string>();
+  for (const a of getifaddrs(ctx.p as proc).ifap) if (a.family === AF_LINK) ifnames.set(a.sdl_index, a.ifa_name);
+  for (let k = 0; k < IP6S_M2MMAX; k++) {
+    if (m2m[k] === 0) continue;
+    if (first) {
+      o += "\t\ttwo or more mbuf:\n";
+      first = false;
+    }
+    // if_indextoname(3): NULL, printed "(null)", for a gone interface.
+    o += `\t\t\t${ifnames.get(k) ?? "(null)"}= ${m2m[k]}\n`;
+  }
+  o += `\t\t${mext1} one ext mbuf\n`;
+  o += `\t\t${mext2m} two or more ext mbuf\n`;
+  p(exthdrtoolong, (s1) => `\t${exthdrtoolong} packet${s1} whose headers are not contiguous\n`);
+  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
+  p(toomanyhdr, (s1) => `\t${toomanyhdr} packet${s1} discarded because of too many headers\n`);
+
+  // Source address selection (for debugging it).
+  const scopestat = (v: number, sc: number): void => {
+    switch (sc) {
+      case 1:
+        p(v, (s1) => `\t\t${v} interface-local${s1}\n`);
+        break;
+      case 2:
+        p(v, (s1) => `\t\t${v} link-local${s1}\n`);
+        break;
+      case 5:
+        p(v, (s1) => `\t\t${v} site-local${s1}\n`);
+        break;
+      case 14:
+        p(v, (s1) => `\t\t${v} global${s1}\n`);
+        break;
+      default: {
+        const hx = sc === 0 ? "0" : `0x${sc.toString(16)}`;
+        o += `\t\t${v} addresses scope=${hx}\n`;
+      }
+    }
+  };
+  p(sources_none, (s1) => `\t${sources_none} failure${s1} of source address selection\n`);
+  const scopeblock = (arr: number[], title: string): void => {
+    let fst = true;
+    for (let k = 0; k < IP6S_SCOPECNT; k++) {
+      if (arr[k] === 0) continue;
+      if (fst) {
+        o += `\t${title}\n`;
+        fst = false;
+      }
+      scopestat(arr[k], k);
+    }
+  };
+  scopeblock(sources_sameif, "source addresses on an outgoing I/F");
+  scopeblock(sources_otherif, "source addresses on a non-outgoing I/F");
+  scopeblock(sources_samescope, "source addresses of same scope");
+  scopeblock(sources_otherscope, "source addresses of a different scope");
+  scopeblock(sources_deprecated, "deprecated source addresses");
+  first = true;
+  for (let k = 0; k < IP6S_RULESMAX; k++) {
+    if (sources_rule[k] === 0) continue;
+    if (first) {
+      o += "\tSource addresses selection rule applied:\n";
+      first = false;
+    }
+    o += `\t\t${sources_rule[k]} ${srcrule_str[k]}\n`;
+  }
   ctx.stdout.write(o);
 }
 
@@ -662,48 +996,48 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   ctx.stdout.write(o);
 }
 
-/** The IPv4 routes of one fib: sysctl NET_RT_DUMP, its messages decoded. */
-function rtdump(kp: proc, fibnum: number): { error: number; entries: rt_dump_entry[] } {
-  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, AF_INET, NET_RT_DUMP, fibnum]);
-  const entries: rt_dump_entry[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, entries };
+/** One NET_RT_DUMP message (struct rt_msghdr and the sockaddrs after it). */
+interface rt_msg {
+  rtm_flags: number;
+  rtm_index: number;
+  rmx_mtu: number;
+  /** Seconds left, 0 for never. */
+  rmx_expire: number;
+  rmx_weight: number;
+  rmx_nhidx: number;
+  rtm_addrs: number;
+  addr: (sockaddr | null)[];
+}
+
+/** The routes of one fib and family (0: all): sysctl NET_RT_DUMP, its messages decoded. */
+function rtdump(kp: proc, fibnum: number, af: number): { error: number; msgs: rt_msg[] } {
+  const r = sysctl(kp, [CTL_NET, PF_ROUTE, 0, af, NET_RT_DUMP, fibnum]);
+  const msgs: rt_msg[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, msgs };
   const w = r.value as readonly number[];
-  const str = (k: number): [string, number] => {
-    const n = w[k];
-    return [String.fromCharCode(...w.slice(k + 1, k + 1 + n)), k + 1 + n];
-  };
   for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
-    let k = o + RTD_GATEWAY;
-    const fam = w[k++];
-    let gw: sockaddr_in | sockaddr_dl;
-    if (fam === AF_LINK) {
-      const index = w[k++];
-      const type = w[k++];
-      const [name, after] = str(k);
-      k = after;
-      const alen = w[k++];
-      gw = new sockaddr_dl(index, type, name, Uint8Array.from(w.slice(k, k + alen)));
-      k += alen;
-    } else {
-      gw = new sockaddr_in(fam === AF_INET ? w[k++] : 0);
+    const addrs = w[o + RTD_ADDRS];
+    const addr: (sockaddr | null)[] = new Array<sockaddr | null>(RTAX_MAX).fill(null);
+    let k = o + RTD_SA;
+    for (let i = 0; i < RTAX_MAX; i++) {
+      if ((addrs & (1 << i)) === 0) continue;
+      const d = rt_msg_sa_decode(w, k);
+      addr[i] = d.sa;
+      k = d.next;
     }
-    const [ifname] = str(k);
-    entries.push({
-      rt_dst: w[o + RTD_DST],
-      rt_mask: w[o + RTD_MASK],
-      rt_flags: w[o + RTD_FLAGS],
-      rt_gateway: gw,
-      rt_ifname: ifname,
-      rt_ifindex: w[o + RTD_IFINDEX],
-      rt_ifa: w[o + RTD_IFA],
-      rt_mtu: w[o + RTD_MTU],
-      rt_expire: w[o + RTD_EXPIRE],
-      rt_weight: w[o + RTD_WEIGHT],
-      rt_nhidx: w[o + RTD_NHIDX],
-      rt_refcnt: w[o + RTD_REFCNT],
+    msgs.push({
+      rtm_flags: w[o + RTD_FLAGS],
+      rtm_index: w[o + RTD_INDEX],
+      rmx_mtu: w[o + RTD_MTU],
+      rmx_expire: w[o + RTD_EXPIRE],
+      rmx_weight: w[o + RTD_WEIGHT],
+      rmx_nhidx: w[o + RTD_NHIDX],
+      rtm_addrs: addrs,
+      addr,
     });
+    void w[o + RTD_REFCNT];
   }
-  return { error: 0, entries };
+  return { error: 0, msgs };
 }
 
 /** route.c's rt_stats (netstat -rs).  FreeBSD reads rtstat and rttrash
@@ -795,6 +1129,12 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
   return inet_ntoa(i) + domask(mask >>> 0);
 }
 
+/** pr_family: the header of a family's section. */
+function pr_family(af1: number): string {
+  const afname = af1 === AF_INET ? "Internet" : af1 === AF_INET6 ? "Internet6" : af1 === AF_NETGRAPH ? "Netgraph" : null;
+  return afname !== null ? `\n${afname}:\n` : `\nProtocol Family ${af1}:\n`;
+}
+
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   if (fibnum === -1) fibnum = sys_getfib(kp);
   const nf = sysctlbyname(kp, "net.fibs").value;
@@ -803,36 +1143,67 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   let o = "Routing tables";
   if (fibnum !== 0) o += ` (fib: ${fibnum})`;
   o += "\n";
-  // The kernel keeps IPv4 tables only.
-  if (f.af === AF_UNSPEC || f.af === AF_INET) {
-    const { error, entries } = rtdump(kp, fibnum);
-    if (error !== 0) {
-      ctx.stdout.write(o);
-      ctx.stderr.write(`netstat: sysctl: net.route.0.${f.af}.dump.${fibnum}: ${strerror(error)}\n`);
-      throw new prog_exit(1);
+  const af = f.af === AF_INET || f.af === AF_INET6 ? f.af : AF_UNSPEC;
+  const { error, msgs } = rtdump(kp, fibnum, af);
+  if (error !== 0) {
+    ctx.stdout.write(o);
+    ctx.stderr.write(`netstat: sysctl: net.route.0.${af}.dump.${fibnum}: ${strerror(error)}\n`);
+    throw new prog_exit(1);
+  }
+  // ifmap: interface names by index (prepare_ifmap).
+  const ifmap = new Map<number, string>();
+  for (const x of getifaddrs(kp).ifap) if (x.family === AF_LINK) ifmap.set(x.sdl_index, x.ifa_name);
+  let fam = AF_UNSPEC;
+  let w: rt_widths = rt_widths_for(AF_INET, f);
+  for (const m of msgs) {
+    const dst = m.addr[RTAX_DST];
+    const sfam = dst !== null ? sa_family_of(dst) : AF_UNSPEC;
+    if (sfam !== fam) {
+      fam = sfam;
+      w = rt_widths_for(fam, f);
+      o += pr_family(fam);
+      o += pr_rthdr(w, f);
     }
-    if (entries.length > 0) {
-      o += "\nInternet:\n";
-      o += pr_rthdr(f);
-      for (const e of entries) o += p_rtentry(e, f);
-    }
+    o += p_rtentry_sysctl(ctx, m, w, f, ifmap);
   }
   ctx.stdout.write(o);
 }
 
-// Column widths for AF_INET (WID_*_DEFAULT), each followed by one space.
-const wid_dst = 18;
-const wid_gw = 18;
-const wid_flags = 6;
-const wid_mtu = 6;
-const wid_expire = 6;
+function sa_family_of(sa: sockaddr): number {
+  if ("sin_addr" in sa) return sa.sin_family;
+  if ("sin6_addr" in sa) return sa.sin6_family;
+  if ("sdl_index" in sa) return sa.sdl_family;
+  if ("sg_data" in sa) return sa.sg_family;
+  return sa.sa_family;
+}
 
-function pr_rthdr(f: nflags): string {
-  const wid_if = f.Wflag ? 10 : 8;
+/** Column widths of one family's section, each followed by one space. */
+interface rt_widths {
+  dst: number;
+  gw: number;
+  flags: number;
+  mtu: number;
+  ifw: number;
+  expire: number;
+}
+
+/** WID_DST_DEFAULT, WID_GW_DEFAULT, WID_IF_DEFAULT: IPv6 gets wider address columns with -n. */
+function rt_widths_for(af: number, f: nflags): rt_widths {
+  return {
+    dst: af === AF_INET6 ? (f.numeric_addr ? 33 : 18) : 18,
+    gw: af === AF_INET6 ? (f.numeric_addr ? 29 : 18) : 18,
+    flags: 6,
+    mtu: 6,
+    ifw: af === AF_INET6 ? 8 : f.Wflag ? 10 : 8,
+    expire: 6,
+  };
+}
+
+function pr_rthdr(w: rt_widths, f: nflags): string {
   if (f.Wflag) {
-    return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Nhop#", wid_mtu, wid_mtu)} ${rjust("Mtu", wid_mtu, wid_mtu)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+    return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Nhop#", w.mtu, w.mtu)} ${rjust("Mtu", w.mtu, w.mtu)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
   }
-  return `${ljust("Destination", wid_dst, wid_dst)} ${ljust("Gateway", wid_gw, wid_gw)} ${ljust("Flags", wid_flags, wid_flags)} ${rjust("Netif", wid_if, wid_if)} ${rjust("Expire", wid_expire)}\n`;
+  return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
 }
 
 /** p_sockaddr: the text and how far it sticks out of its column. */
@@ -841,26 +1212,77 @@ function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusi
   return { s: ljust(cp, width, width) + " ", protrusion: 0 };
 }
 
-function p_rtentry(e: rt_dump_entry, f: nflags): string {
-  const ishost = (e.rt_flags & RTF_HOST) !== 0;
-  const dst = ishost ? hostname4(e.rt_dst, f.numeric_addr) : netname4(e.rt_dst, e.rt_mask, f.numeric_addr);
-  const g = e.rt_gateway;
-  let gw: string;
-  if ("sin_addr" in g) gw = hostname4(g.sin_addr, f.numeric_addr);
-  else if ("sdl_index" in g) gw = link_name(g.sdl_index, g.sdl_type, g.sdl_data, g.sdl_lladdr);
-  else gw = "null";
-  const d = p_sockaddr(dst, wid_dst, f);
-  const gp = p_sockaddr(gw, wid_gw - d.protrusion, f);
-  let s = d.s + gp.s;
-  s += fmt_flags(e.rt_flags).padEnd(Math.max(0, wid_flags - gp.protrusion)) + " ";
-  if (f.Wflag) {
-    s += `${String(e.rt_nhidx).padStart(wid_mtu)} `;
-    s += e.rt_mtu !== 0 ? `${String(e.rt_mtu).padStart(wid_mtu)} ` : `${"".padStart(wid_mtu)} `;
-    s += e.rt_ifname.padStart(10);
-  } else {
-    s += rjust(e.rt_ifname, 8, 8);
+/** getnameinfo(NI_NUMERICHOST) of an IPv6 sockaddr: the address, and "%zone" for a scoped one. */
+function numeric6(sa: sockaddr_in6, ifmap: Map<number, string>): string {
+  let s = inet_ntop6(sa.sin6_addr);
+  if (sa.sin6_scope_id !== 0) s += `%${ifmap.get(sa.sin6_scope_id) ?? String(sa.sin6_scope_id)}`;
+  return s;
+}
+
+/** Mask to length, as netname6 counts it (an illegal mask is reported and counted as far as it goes). */
+function masklen6(mask: sockaddr_in6, ctx_err: (msg: string) => void): number {
+  let len = 0;
+  let illegal = false;
+  for (const b of mask.sin6_addr.s6_addr) {
+    let n = -1;
+    for (let k = 0; k <= 8; k++) if (b === ((0xff00 >> k) & 0xff)) n = k;
+    if (n < 0) illegal = true;
+    else len += n;
   }
-  if (e.rt_expire > 0) s += ` ${String(e.rt_expire).padStart(wid_expire)}`;
+  if (illegal) ctx_err("illegal prefixlen\n");
+  return len;
+}
+
+/** netname6: "default", or the address (masked) and "/len". */
+function netname6(sa: sockaddr_in6, mask: sockaddr_in6 | null, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
+  let masklen = 128;
+  let a = sa;
+  if (mask !== null) {
+    masklen = masklen6(mask, ctx_err);
+    const c = new sockaddr_in6(sa.sin6_addr, 0, sa.sin6_scope_id);
+    for (let i = 0; i < 16; i++) c.sin6_addr.s6_addr[i] &= mask.sin6_addr.s6_addr[i];
+    a = c;
+  }
+  let zero = true;
+  for (const b of a.sin6_addr.s6_addr) if (b !== 0) zero = false;
+  if (masklen === 0 && zero) return "default";
+  // No resolver: getnameinfo gives the numeric form, which gets the length.
+  return `${numeric6(a, ifmap)}/${masklen}`;
+}
+
+/** fmt_sockaddr: a destination or gateway as the routing table shows it. */
+function fmt_sockaddr(sa: sockaddr | null, mask: sockaddr | null, flags: number, f: nflags, ifmap: Map<number, string>, ctx_err: (msg: string) => void): string {
+  if (sa === null) return "null";
+  if ("sin_addr" in sa) {
+    if ((flags & RTF_HOST) !== 0) return hostname4(sa.sin_addr, f.numeric_addr);
+    if (mask !== null && "sin_addr" in mask) return netname4(sa.sin_addr, mask.sin_addr, f.numeric_addr);
+    return netname4(sa.sin_addr, 0, f.numeric_addr);
+  }
+  if ("sin6_addr" in sa) {
+    if ((flags & RTF_HOST) !== 0) return numeric6(sa, ifmap);
+    return netname6(sa, mask !== null && "sin6_addr" in mask ? mask : null, ifmap, ctx_err);
+  }
+  if ("sdl_index" in sa) return link_name(sa.sdl_index, sa.sdl_type, sa.sdl_data, sa.sdl_lladdr);
+  if ("sg_data" in sa) return sa.sg_data;
+  return `(${sa_family_of(sa)})`;
+}
+
+function p_rtentry_sysctl(ctx: prog_ctx, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): string {
+  const ctx_err = (msg: string) => ctx.stderr.write(`netstat: ${msg}`);
+  const dst = fmt_sockaddr(m.addr[RTAX_DST], m.addr[RTAX_NETMASK], m.rtm_flags, f, ifmap, ctx_err);
+  const gw = fmt_sockaddr(m.addr[RTAX_GATEWAY], null, RTF_HOST, f, ifmap, ctx_err);
+  const d = p_sockaddr(dst, w.dst, f);
+  const gp = p_sockaddr(gw, w.gw - d.protrusion, f);
+  let s = d.s + gp.s;
+  s += fmt_flags(m.rtm_flags).padEnd(Math.max(0, w.flags - gp.protrusion)) + " ";
+  if (f.Wflag) {
+    s += `${String(m.rmx_nhidx).padStart(w.mtu)} `;
+    s += m.rmx_mtu !== 0 ? `${String(m.rmx_mtu).padStart(w.mtu)} ` : `${"".padStart(w.mtu)} `;
+  }
+  let prettyname = ifmap.get(m.rtm_index) ?? "";
+  if (prettyname === "") prettyname = "---";
+  s += f.Wflag ? prettyname.padStart(w.ifw) : rjust(prettyname, w.ifw, w.ifw);
+  if (m.rmx_expire > 0) s += ` ${String(m.rmx_expire).padStart(w.expire)}`;
   return s + "\n";
 }
 
@@ -1085,5 +1507,106 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
       `${col(dv.getBigUint64(off + XBPF.bd_fcount, true).toString(), 9)} ${col(dv.getInt32(off + XBPF.bd_slen, true), 5)} ` +
       `${col(dv.getInt32(off + XBPF.bd_hlen, true), 5)} ${pname}\n`;
   }
+  ctx.stdout.write(o);
+}
+
+// ---------------------------------------------------------------------------
+// inet6.c's icmp6_stats: struct icmp6stat from net.inet6.icmp6.stats.
+
+/** icmp6names: the histogram labels by ICMPv6 type ("#n" for the unnamed,
+ *  with inet6.c's two misprints, "#80" for 90 and "#180" for 190). */
+const icmp6names: readonly string[] = (() => {
+  const n: string[] = [];
+  for (let i = 0; i < 256; i++) n.push(`#${i}`);
+  n[0] = "#0";
+  n[1] = "unreach";
+  n[2] = "packet too big";
+  n[3] = "time exceed";
+  n[4] = "parameter problem";
+  n[90] = "#80";
+  const named = [
+    "echo",
+    "echo reply",
+    "multicast listener query",
+    "MLDv1 listener report",
+    "MLDv1 listener done",
+    "router solicitation",
+    "router advertisement",
+    "neighbor solicitation",
+    "neighbor advertisement",
+    "redirect",
+    "router renumbering",
+    "node information request",
+    "node information reply",
+    "inverse neighbor solicitation",
+    "inverse neighbor advertisement",
+    "MLDv2 listener report",
+  ];
+  for (let i = 0; i < named.length; i++) n[128 + i] = named[i];
+  n[190] = "#180";
+  return n;
+})();
+
+function icmp6_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  const s = stat_fetch(ctx, f, "net.inet6.icmp6.stats");
+  if (s === null) return;
+  const v = (i: number): number => s[i] ?? 0;
+  let o = `${name}:\n`;
+  const show = (n: number) => n !== 0 || f.sflag <= 1;
+  const p = (i: number, text: (s1: string) => string) => {
+    if (show(v(i))) o += `\t${v(i)} ${text(plural(v(i)))}\n`;
+  };
+  const p_5 = (i: number, text: string) => {
+    if (show(v(i))) o += `\t\t${v(i)} ${text}\n`;
+  };
+  const hist = (title: string, base: number) => {
+    let first = true;
+    for (let t = 0; t < 256; t++) {
+      if (v(base + t) === 0) continue;
+      if (first) {
+        o += `\t${title}:\n`;
+        first = false;
+      }
+      o += `\t\t${icmp6names[t]}: ${v(base + t)}\n`;
+    }
+  };
+  p(icp6s_error, (s1) => `call${s1} to icmp6_error`);
+  p(icp6s_canterror, (s1) => `error${s1} not generated in response to an icmp6 message`);
+  p(icp6s_toofreq, (s1) => `error${s1} not generated because of rate limitation`);
+  hist("Output histogram", icp6s_outhist);
+  p(icp6s_badcode, (s1) => `message${s1} with bad code fields`);
+  p(icp6s_tooshort, (s1) => `message${s1} < minimum length`);
+  p(icp6s_checksum, (s1) => `bad checksum${s1}`);
+  p(icp6s_badlen, (s1) => `message${s1} with bad length`);
+  hist("Input histogram", icp6s_inhist);
+  o += "\tHistogram of error messages to be generated:\n";
+  const e = icp6s_outerrhist;
+  p_5(e + icp6errs_dst_unreach_noroute, "no route");
+  p_5(e + icp6errs_dst_unreach_admin, "administratively prohibited");
+  p_5(e + icp6errs_dst_unreach_beyondscope, "beyond scope");
+  p_5(e + icp6errs_dst_unreach_addr, "address unreachable");
+  p_5(e + icp6errs_dst_unreach_noport, "port unreachable");
+  p_5(e + icp6errs_packet_too_big, "packet too big");
+  p_5(e + icp6errs_time_exceed_transit, "time exceed transit");
+  p_5(e + icp6errs_time_exceed_reassembly, "time exceed reassembly");
+  p_5(e + icp6errs_paramprob_header, "erroneous header field");
+  p_5(e + icp6errs_paramprob_nextheader, "unrecognized next header");
+  p_5(e + icp6errs_paramprob_option, "unrecognized option");
+  p_5(e + icp6errs_redirect, "redirect");
+  p_5(e + icp6errs_unknown, "unknown");
+  p(icp6s_reflect, (s1) => `message response${s1} generated`);
+  p(icp6s_nd_toomanyopt, (s1) => `message${s1} with too many ND options`);
+  p(icp6s_nd_badopt, (s1) => `message${s1} with bad ND options`);
+  p(icp6s_badns, (s1) => `bad neighbor solicitation message${s1}`);
+  p(icp6s_badna, (s1) => `bad neighbor advertisement message${s1}`);
+  p(icp6s_badrs, (s1) => `bad router solicitation message${s1}`);
+  p(icp6s_badra, (s1) => `bad router advertisement message${s1}`);
+  p(icp6s_badredirect, (s1) => `bad redirect message${s1}`);
+  p(icp6s_overflowdefrtr, (s1) => `default routers overflow${s1}`);
+  p(icp6s_overflowprfx, (s1) => `prefix overflow${s1}`);
+  p(icp6s_overflownndp, (s1) => `neighbour entries overflow${s1}`);
+  p(icp6s_overflowredirect, (s1) => `redirect overflow${s1}`);
+  p(icp6s_invlhlim, (s1) => `message${s1} with invalid hop limit`);
+  p(icp6s_pmtuchg, (s1) => `path MTU change${s1}`);
   ctx.stdout.write(o);
 }

@@ -28,11 +28,12 @@ import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { sys_close, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ICMP6_FILTER, IPPROTO_ICMPV6, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT } from "../netinet/icmp6.ts";
-import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MULTICAST, in6_addr, in6_addr_from, in6_mask2len, inet_ntop6, inet_pton6, sockaddr_in6 } from "../netinet6/in6.ts";
+
 import { IPPROTO_IPV6 } from "../netinet6/ip6_var.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MULTICAST, in6_addr, in6_addr_from, in6_mask2len, inet_ntop6, inet_pton6, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 // netinet6/in6.h socket options.
 const IPV6_MULTICAST_IF = 9;

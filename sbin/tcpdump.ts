@@ -1,5 +1,6 @@
 // contrib/tcpdump (tcpdump.c, print-ether.c, print-null.c, print-arp.c,
-// print-ip.c, print-icmp.c, print-udp.c) with the libpcap pieces it needs
+// print-ip.c, print-icmp.c, print-udp.c, print-ip6.c, print-ip6opts.c,
+// print-frag6.c, print-rt6.c, print-icmp6.c) with the libpcap pieces it needs
 // (pcap-bpf.c, sf-pcap.c, a small subset of the filter language): tcpdump
 // 4.99 as FreeBSD 14 ships it.  Captures on one interface through /dev/bpf
 // (sys_bpf_open and friends), writes a pcap savefile (-w) or prints a one
@@ -17,7 +18,7 @@ import { SIGHUP, SIGINT, SIGTERM, sys_sigaction } from "../kern/kern_sig.ts";
 import { AF_LINK } from "../kern/socket.ts";
 import { IFF_LOOPBACK, IFF_RUNNING, IFF_UP, LINK_STATE_DOWN, LINK_STATE_UP } from "../net/if.ts";
 import { inet_aton } from "../netinet/in.ts";
-import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { hostname6, inet_pton, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { ether_aton, getservbyname, getservbyport, hostname4 } from "./netdb.ts";
 
 const DLT_NULL = 0;
@@ -455,6 +456,8 @@ function ether_print(f: tflags, p: Uint8Array, len: number): string {
       return s + ip_print(f, payload, len - hdrlen);
     case 0x0806:
       return s + arp_print(f, payload, len - hdrlen);
+    case 0x86dd:
+      return s + ip6_print(f, payload, len - hdrlen);
     default:
       if (!f.eflag) s += `${etheraddr_string(f, p, 6)} > ${etheraddr_string(f, p, 0)}, ethertype ${ethertype_name(type)} (0x${type.toString(16).padStart(4, "0")}), length ${len}: `;
       return s.replace(/(: |, )$/, ":");
@@ -472,6 +475,7 @@ function null_print(f: tflags, p: Uint8Array, len: number): string {
   let s = "";
   if (f.eflag) s += `AF ${family === 2 ? "IPv4" : family === 28 || family === 24 || family === 30 ? "IPv6" : "Unknown"} (${family}), length ${len}: `;
   if (family === 2) return s + ip_print(f, p.subarray(4), len - 4);
+  if (family === 24 || family === 28 || family === 30) return s + ip6_print(f, p.subarray(4), len - 4);
   return s + `[|null]`;
 }
 
@@ -480,15 +484,21 @@ function ipaddr_string(f: tflags, a: number): string {
 }
 
 const ipproto_names = new Map<number, string>([
+  [0, "Options"],
   [1, "ICMP"],
   [2, "IGMP"],
   [4, "IPIP"],
   [6, "TCP"],
   [17, "UDP"],
   [41, "IPv6"],
+  [43, "Routing"],
+  [44, "Fragment"],
+  [46, "RSVP"],
   [47, "GRE"],
   [50, "ESP"],
   [51, "AH"],
+  [58, "ICMPv6"],
+  [89, "OSPF"],
   [103, "PIM"],
   [112, "VRRP"],
   [132, "SCTP"],
@@ -773,8 +783,8 @@ function arp_print(f: tflags, p: Uint8Array, length: number): string {
 }
 
 // ---------------------------------------------------------------------------
-// A small part of pcap-filter(7): ip, arp, icmp, udp, tcp, ether proto
-// keywords; [src|dst] host A; [src|dst] net A/len; [src|dst] port N;
+// A small part of pcap-filter(7): ip, ip6, arp, icmp, icmp6, udp, tcp
+// keywords (udp and tcp over either family); [src|dst] host A; [src|dst] net A/len; [src|dst] port N;
 // ether [src|dst] host MAC; combined with and/&&, or/||, not/! and
 // parentheses.  The compiled filter is a predicate over the captured frame,
 // handed to the kernel as BIOCSETF would hand it a BPF program.
@@ -797,7 +807,8 @@ function frame_of(pkt: Uint8Array, dlt: number): frame | null {
     return { type: dv.getUint16(12), p: pkt, dv, nh: 14, link: true };
   }
   if (pkt.length < 4) return null;
-  return { type: dv.getUint32(0, true) === 2 ? 0x0800 : 0, p: pkt, dv, nh: 4, link: false };
+  const family = dv.getUint32(0, true);
+  return { type: family === 2 ? 0x0800 : family === 24 || family === 28 || family === 30 ? 0x86dd : 0, p: pkt, dv, nh: 4, link: false };
 }
 
 type fpred = (fr: frame) => boolean;
@@ -809,7 +820,27 @@ const ip_dst = (fr: frame) => fr.dv.getUint32(fr.nh + 16);
 const arp_spa = (fr: frame) => (fr.p.length >= fr.nh + 28 ? fr.dv.getUint32(fr.nh + 14) : -1);
 const arp_tpa = (fr: frame) => (fr.p.length >= fr.nh + 28 ? fr.dv.getUint32(fr.nh + 24) : -1);
 
+const is_ip6: fpred = (fr) => fr.type === 0x86dd && fr.p.length >= fr.nh + 40;
+/** ip6 proto N as libpcap compiles it: the fixed header's next header, or
+ *  the one after a fragment header that directly follows it. */
+const ip6_proto = (n: number): fpred => (fr) =>
+  is_ip6(fr) && (fr.p[fr.nh + 6] === n || (fr.p[fr.nh + 6] === 44 && fr.p.length > fr.nh + 40 && fr.p[fr.nh + 40] === n));
+const ip6_addr_eq = (fr: frame, off: number, a: Uint8Array, plen = 128): boolean => {
+  for (let i = 0; i < 16; i++) {
+    const bits = Math.max(0, Math.min(8, plen - i * 8));
+    const m = (0xff << (8 - bits)) & 0xff;
+    if ((fr.p[fr.nh + off + i] & m) !== (a[i] & m)) return false;
+  }
+  return true;
+};
+
 function ports(fr: frame): [number, number] | null {
+  if (is_ip6(fr)) {
+    // gen_port6: TCP, UDP or SCTP straight after the fixed header.
+    const nxt = fr.p[fr.nh + 6];
+    if ((nxt !== 6 && nxt !== 17 && nxt !== 132) || fr.p.length < fr.nh + 44) return null;
+    return [fr.dv.getUint16(fr.nh + 40), fr.dv.getUint16(fr.nh + 42)];
+  }
   if (!is_ip(fr)) return null;
   const proto = fr.p[fr.nh + 9];
   if (proto !== 6 && proto !== 17 && proto !== 132) return null;
@@ -834,6 +865,15 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
     const a = inet_aton(s);
     if (a !== null && /^[0-9.]+$/.test(s)) return a;
     if (s === "localhost") return 0x7f000001;
+    throw new filter_syntax(`unknown host '${s}'`);
+  };
+  const addr6 = (s: string): Uint8Array => {
+    const b = new Uint8Array(16);
+    if (inet_pton(28, s, b) === 1) return b;
+    if (s === "localhost") {
+      b[15] = 1;
+      return b;
+    }
     throw new filter_syntax(`unknown host '${s}'`);
   };
   const port = (s: string): number => {
@@ -897,14 +937,29 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
           return id < 0 || (tci & 0xfff) === id;
         };
       }
+      case "ip6":
+        return is_ip6;
       case "icmp":
         return ip_proto(1);
-      case "udp":
-        return ip_proto(17);
-      case "tcp":
-        return ip_proto(6);
+      case "icmp6":
+        return ip6_proto(58);
+      case "udp": {
+        const v4 = ip_proto(17);
+        const v6 = ip6_proto(17);
+        return (fr) => v4(fr) || v6(fr);
+      }
+      case "tcp": {
+        const v4 = ip_proto(6);
+        const v6 = ip6_proto(6);
+        return (fr) => v4(fr) || v6(fr);
+      }
       case "host": {
-        const a = addr(next());
+        const h = next();
+        if (h.includes(":")) {
+          const a6 = addr6(h);
+          return (fr) => is_ip6(fr) && ((dir !== "dst" && ip6_addr_eq(fr, 8, a6)) || (dir !== "src" && ip6_addr_eq(fr, 24, a6)));
+        }
+        const a = addr(h);
         return (fr) => {
           if (is_ip(fr)) return (dir !== "dst" && ip_src(fr) === a) || (dir !== "src" && ip_dst(fr) === a);
           if (fr.type === 0x0806) return (dir !== "dst" && arp_spa(fr) === a) || (dir !== "src" && arp_tpa(fr) === a);
@@ -914,6 +969,12 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
       case "net": {
         const spec = next();
         const slash = spec.indexOf("/");
+        if (spec.includes(":")) {
+          const a6 = addr6(slash >= 0 ? spec.slice(0, slash) : spec);
+          const plen = slash >= 0 ? Number(spec.slice(slash + 1)) : 128;
+          if (!(plen >= 0 && plen <= 128)) throw new filter_syntax("mask length must be <= 128");
+          return (fr) => is_ip6(fr) && ((dir !== "dst" && ip6_addr_eq(fr, 8, a6, plen)) || (dir !== "src" && ip6_addr_eq(fr, 24, a6, plen)));
+        }
         const a = addr(slash >= 0 ? spec.slice(0, slash) : spec);
         const len = slash >= 0 ? Number(spec.slice(slash + 1)) : 32;
         if (!(len >= 0 && len <= 32)) throw new filter_syntax("mask length must be <= 32");
@@ -977,3 +1038,554 @@ function compile_filter(ctx: prog_ctx, expr: string): pkt_filter {
   }
 }
 
+
+// ---------------------------------------------------------------------------
+// IPv6 (print-ip6.c, print-ip6opts.c, print-frag6.c, print-rt6.c,
+// print-icmp6.c, and print-udp.c's IPv6 half).
+
+/** ip6addr_string: the numeric form, or a name from /etc/hosts without -n. */
+function ip6addr_string(f: tflags, p: Uint8Array, off: number): string {
+  return hostname6(p.subarray(off, off + 16), f.nflag);
+}
+
+/** ipproto_values' names for the next-header field (ipproto.c). */
+function ip6_nxt_name(nh: number): string {
+  return ipproto_names.get(nh) ?? "unknown";
+}
+
+/** The sum over the IPv6 pseudo header (RFC 8200 8.1) and the upper-layer
+ *  packet, the checksum field included: 0 when the checksum is good. */
+function in6_cksum_shouldbe(ip6: Uint8Array, nxt: number, p: Uint8Array, len: number, field: number): { sum: number; shouldbe: number } {
+  let init = 0;
+  for (let i = 8; i < 24; i += 2) init += (ip6[i] << 8) | ip6[i + 1];
+  // A type 0 routing header names the final destination last.
+  const dst = ip6_finaldst(ip6);
+  for (let i = 0; i < 16; i += 2) init += (ip6[dst + i] << 8) | ip6[dst + i + 1];
+  init += (len >>> 16) + (len & 0xffff) + nxt;
+  const sum = in_cksum(p, 0, len, init);
+  const shouldbe = cksum_shouldbe(p, 0, len, field, init);
+  return { sum, shouldbe };
+}
+
+/** Where the destination the upper layer sums over sits: the last address
+ *  of a type 0 routing header, else the header's ip6_dst. */
+function ip6_finaldst(ip6: Uint8Array): number {
+  let nh = ip6[6];
+  let o = 40;
+  while ((nh === 0 || nh === 60 || nh === 43 || nh === 44) && o + 8 <= ip6.length) {
+    if (nh === 43 && ip6[o + 2] === 0) {
+      const n = ip6[o + 1] >> 1;
+      if (n > 0 && o + 8 + n * 16 <= ip6.length) return o + 8 + (n - 1) * 16;
+    }
+    const hlen = nh === 44 ? 8 : (ip6[o + 1] + 1) << 3;
+    nh = ip6[o];
+    o += hlen;
+  }
+  return 24;
+}
+
+/** hex_print as print_unknown_data calls it: lines of 16 bytes, each led
+ *  by ident and the offset. */
+function hex_print(ident: string, p: Uint8Array, off: number, len: number): string {
+  let s = "";
+  const end = Math.min(p.length, off + len);
+  for (let i = off, n = 0; i < end; i++, n++) {
+    if (n % 16 === 0) s += `${ident}0x${n.toString(16).padStart(4, "0")}: `;
+    if (n % 2 === 0) s += " ";
+    s += p[i].toString(16).padStart(2, "0");
+  }
+  return s;
+}
+
+/** ip6_opt_print: the options of a hop-by-hop or destination header. */
+function ip6_opt_print(p: Uint8Array, off: number, len: number): string {
+  let s = "";
+  for (let i = 0; i < len; ) {
+    const type = p[off + i];
+    if (type === 0) {
+      s += "(pad1)";
+      i++;
+      continue;
+    }
+    if (i + 2 > len) return s + "[trunc]";
+    const optlen = p[off + i + 1] + 2;
+    if (i + optlen > len) return s + "[trunc]";
+    const dv = new DataView(p.buffer, p.byteOffset + off + i, optlen);
+    switch (type) {
+      case 1:
+        s += "(padn)";
+        break;
+      case 5:
+        s += optlen !== 4 ? "(rtalert: invalid len %u)".replace("%u", String(optlen - 2)) : `(rtalert: 0x${dv.getUint16(2).toString(16).padStart(4, "0")}) `;
+        break;
+      case 0xc2:
+        s += optlen !== 6 ? `(jumbo: invalid len ${optlen - 2})` : `(jumbo: ${dv.getUint32(2)}) `;
+        break;
+      default:
+        s += `(opt_type 0x${type.toString(16).padStart(2, "0")}: len=${optlen - 2})`;
+    }
+    i += optlen;
+  }
+  return s;
+}
+
+/** tok2str(icmp6_type_values). */
+const icmp6_type_values = new Map<number, string>([
+  [1, "destination unreachable"],
+  [2, "packet too big"],
+  [3, "time exceeded in-transit"],
+  [4, "parameter problem"],
+  [128, "echo request"],
+  [129, "echo reply"],
+  [130, "multicast listener query"],
+  [131, "multicast listener report"],
+  [132, "multicast listener done"],
+  [133, "router solicitation"],
+  [134, "router advertisement"],
+  [135, "neighbor solicitation"],
+  [136, "neighbor advertisement"],
+  [137, "redirect"],
+  [138, "router renumbering"],
+  [139, "who-are-you request"],
+  [140, "who-are-you reply"],
+  [141, "inverse neighbor solicitation"],
+  [142, "inverse neighbor advertisement"],
+  [143, "multicast listener report v2"],
+  [144, "homeagent discovery request"],
+  [145, "homeagent discovery reply"],
+  [146, "mobile router solicitation"],
+  [147, "mobile router advertisement"],
+  [200, "mtrace response"],
+  [201, "mtrace message"],
+]);
+
+const icmp6_opt_values = new Map<number, string>([
+  [1, "source link-address"],
+  [2, "destination link-address"],
+  [3, "prefix info"],
+  [4, "redirected header"],
+  [5, "mtu"],
+  [7, "advertisement interval"],
+  [8, "homeagent information"],
+  [24, "route info"],
+  [25, "rdnss"],
+  [31, "dnssl"],
+]);
+
+const mldv2report2str = new Map<number, string>([
+  [1, "is_in"],
+  [2, "is_ex"],
+  [3, "to_in"],
+  [4, "to_ex"],
+  [5, "allow"],
+  [6, "block"],
+]);
+
+function nd_lifetime(t: number): string {
+  return t === 0xffffffff ? "infinity" : `${t}s`;
+}
+
+/** icmp6_opt_print: the ND options from off to off + len. */
+function icmp6_opt_print(f: tflags, p: Uint8Array, off: number, len: number): string {
+  let s = "";
+  const end = Math.min(p.length, off + len);
+  let o = off;
+  while (o < end) {
+    if (o + 2 > end) return s + " [|icmp6]";
+    const type = p[o];
+    const olen = p[o + 1];
+    if (olen === 0) return s + " [|icmp6]";
+    const res = olen * 8;
+    if (o + res > end) return s + " [|icmp6]";
+    const dv = new DataView(p.buffer, p.byteOffset + o, res);
+    s += `\n\t  ${icmp6_opt_values.get(type) ?? "unknown"} option (${type}), length ${res} (${olen}): `;
+    switch (type) {
+      case 1:
+      case 2:
+        s += Array.from(p.subarray(o + 2, o + res), (b) => b.toString(16).padStart(2, "0")).join(":");
+        break;
+      case 3: {
+        if (res < 32) return s + " [|icmp6]";
+        const plen = p[o + 2];
+        const fl: string[] = [];
+        if ((p[o + 3] & 0x80) !== 0) fl.push("onlink");
+        if ((p[o + 3] & 0x40) !== 0) fl.push("auto");
+        if ((p[o + 3] & 0x20) !== 0) fl.push("router");
+        s += `${ip6addr_string(f, p, o + 16)}/${plen}, Flags [${fl.length > 0 ? fl.join(", ") : "none"}], valid time ${nd_lifetime(dv.getUint32(4))}, pref. time ${nd_lifetime(dv.getUint32(8))}`;
+        break;
+      }
+      case 4:
+        // The redirected header is printed as a hex dump with -vv only.
+        break;
+      case 5:
+        s += ` ${dv.getUint32(4)}`;
+        break;
+      case 25: {
+        s += ` lifetime ${nd_lifetime(dv.getUint32(4))},`;
+        for (let a = 8; a + 16 <= res; a += 16) s += ` addr: ${ip6addr_string(f, p, o + a)}`;
+        break;
+      }
+      default:
+        s += hex_print("\n\t  ", p, o + 2, res - 2);
+        o += res;
+        continue;
+    }
+    if (f.vflag > 1) s += hex_print("\n\t    ", p, o + 2, res - 2);
+    o += res;
+  }
+  return s;
+}
+
+/** The upper-layer header an ICMPv6 error quotes: its protocol, the offset
+ *  of its header in p, and the quoted destination (get_upperlayer). */
+function icmp6_quoted(p: Uint8Array, off: number): { nh: number; ulp: number; dst: number } | null {
+  if (p.length < off + 40) return null;
+  let nh = p[off + 6];
+  let o = off + 40;
+  for (;;) {
+    switch (nh) {
+      case 0:
+      case 60:
+      case 43:
+        if (p.length < o + 2) return null;
+        nh = p[o];
+        o += (p[o + 1] + 1) << 3;
+        continue;
+      case 44:
+        if (p.length < o + 8) return null;
+        if ((((p[o + 2] << 8) | p[o + 3]) & 0xfff8) !== 0) return null;
+        nh = p[o];
+        o += 8;
+        continue;
+      default:
+        return { nh, ulp: o, dst: off + 24 };
+    }
+  }
+}
+
+/** mldv2_report_print. */
+function mldv2_report_print(f: tflags, p: Uint8Array, len: number): string {
+  if (p.length < 8) return " [|icmp6]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const ngroups = dv.getUint16(6);
+  let s = `, ${ngroups} group record(s)`;
+  if (f.vflag === 0) return s;
+  let group = 8;
+  for (let i = 0; i < ngroups; i++) {
+    if (len < group + 20) return s + ` [invalid number of groups]`;
+    if (p.length < group + 20) return s + " [|icmp6]";
+    s += ` [gaddr ${ip6addr_string(f, p, group + 4)} ${mldv2report2str.get(p[group]) ?? "unknown"}`;
+    const nsrcs = dv.getUint16(group + 2);
+    if (len < group + 20 + nsrcs * 16) return s + ` [invalid number of sources ${nsrcs}]`;
+    if (f.vflag === 1) s += `, ${nsrcs} source(s)`;
+    else {
+      if (p.length < group + 20 + nsrcs * 16) return s + " [|icmp6]";
+      s += " {";
+      for (let j = 0; j < nsrcs; j++) s += ` ${ip6addr_string(f, p, group + 20 + j * 16)}`;
+      s += " }";
+    }
+    group += 20 + nsrcs * 16 + p[group + 1] * 4;
+    s += "]";
+  }
+  return s;
+}
+
+/** mldv2_query_print. */
+function mldv2_query_print(f: tflags, p: Uint8Array, len: number): string {
+  if (len < 28 || p.length < 28) return " [invalid len " + len + "]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  let s = " v2";
+  const mrc = dv.getUint16(4);
+  const mrt = mrc < 32768 ? mrc : ((mrc & 0x0fff) | 0x1000) << (((mrc & 0x7000) >> 12) + 3);
+  if (f.vflag > 0) s += ` [max resp delay=${mrt}]`;
+  s += ` [gaddr ${ip6addr_string(f, p, 8)}`;
+  if (f.vflag > 0) {
+    if ((p[24] & 0x08) !== 0) s += " sflag";
+    if ((p[24] & 0x07) !== 0) s += ` robustness=${p[24] & 0x07}`;
+    const q = p[25];
+    const qqi = q < 128 ? q : ((q & 0x0f) | 0x10) << (((q & 0x70) >> 4) + 3);
+    s += ` qqi=${qqi}`;
+  }
+  const nsrcs = dv.getUint16(26);
+  if (nsrcs > 0) {
+    if (len < 28 + nsrcs * 16) s += " [invalid number of sources]";
+    else if (f.vflag > 1) {
+      s += " {";
+      for (let j = 0; j < nsrcs; j++) s += ` ${ip6addr_string(f, p, 28 + j * 16)}`;
+      s += " }";
+    } else s += `, ${nsrcs} source(s)`;
+  }
+  return s + "]";
+}
+
+/** icmp6_print: p is the ICMPv6 message, ip6 its IPv6 header. */
+function icmp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, fragmented: boolean): string {
+  if (p.length < 1) return " [|icmp6]";
+  if (p.length < 2) return `ICMP6, ${icmp6_type_values.get(p[0]) ?? `unknown icmp6 type (${p[0]})`} [|icmp6]`;
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const type = p[0];
+  const code = p[1];
+  let s = "";
+  if (f.vflag > 0 && !fragmented) {
+    if (p.length >= length && p.length >= 4) {
+      const c = in6_cksum_shouldbe(ip6, 58, p, length, 2);
+      if (c.sum !== 0) s += `[bad icmp6 cksum 0x${dv.getUint16(2).toString(16).padStart(4, "0")} -> 0x${c.shouldbe.toString(16).padStart(4, "0")}!] `;
+      else s += "[icmp6 sum ok] ";
+    }
+  }
+  const tname = icmp6_type_values.get(type);
+  s += `ICMP6, ${tname ?? `unknown icmp6 type (${type})`}`;
+  if (f.vflag > 0 && (type === 133 || type === 134 || type === 135 || type === 136 || type === 137 || type === 145 || type === 147)) s += `, length ${length}`;
+  const qdst = (): string => {
+    const q = icmp6_quoted(p, 8);
+    return q === null ? "[|icmp6]" : ip6addr_string(f, p, q.dst);
+  };
+  switch (type) {
+    case 1:
+      switch (code) {
+        case 0:
+          s += `, unreachable route ${qdst()}`;
+          break;
+        case 1:
+          s += `,  unreachable prohibited ${qdst()}`;
+          break;
+        case 2:
+          s += `, beyond scope ${qdst()}, source address ${p.length >= 8 + 24 ? ip6addr_string(f, p, 8 + 8) : "[|icmp6]"}`;
+          break;
+        case 3:
+          s += `, unreachable address ${qdst()}`;
+          break;
+        case 4: {
+          const q = icmp6_quoted(p, 8);
+          if (q === null || p.length < q.ulp + 4) return s + ", unreachable port [|icmp6]";
+          const dport = dv.getUint16(q.ulp + 2);
+          const d = ip6addr_string(f, p, q.dst);
+          if (q.nh === 6) s += `, unreachable port, ${d} tcp port ${dport}`;
+          else if (q.nh === 17) s += `, unreachable port, ${d} udp port ${udpport_string(f, dport)}`;
+          else s += `, unreachable port, ${d} protocol ${q.nh} port ${dport} unreachable`;
+          break;
+        }
+        default:
+          return s + `, unknown unreach code (${code})` + (f.vflag <= 1 ? hex_print("\n\t", p, 0, length) : "");
+      }
+      break;
+    case 2:
+      if (p.length < 8) return s + " [|icmp6]";
+      s += `, mtu ${dv.getUint32(4)}`;
+      break;
+    case 3:
+      if (code === 0) {
+        if (icmp6_quoted(p, 8) === null) return s + " [|icmp6]";
+        s += ` for ${qdst()}`;
+      }
+      else if (code === 1) s += " (reassembly)";
+      else s += `, unknown code (${code})`;
+      break;
+    case 4: {
+      // The quoted header must be there.
+      if (p.length < 8 + 40) return s + " [|icmp6]";
+      const ptr = dv.getUint32(4);
+      if (code === 0) s += `, erroneous - octet ${ptr}`;
+      else if (code === 1) s += `, next header - octet ${ptr}`;
+      else if (code === 2) s += `, option - octet ${ptr}`;
+      else if (code === 3) s += `, incomplete header chain - octet ${ptr}`;
+      else s += `, code-#${code}`;
+      break;
+    }
+    case 128:
+    case 129:
+      if (p.length < 8) return s + " [|icmp6]";
+      s += `, id ${dv.getUint16(4)}, seq ${dv.getUint16(6)}`;
+      break;
+    case 130:
+      if (length === 24) s += mld6_print(f, p);
+      else if (length >= 28) s += mldv2_query_print(f, p, length);
+      else s += " unknown-version (len " + length + ") ";
+      break;
+    case 131:
+    case 132:
+      s += mld6_print(f, p);
+      break;
+    case 133:
+      if (f.vflag > 0) s += icmp6_opt_print(f, p, 8, length - 8);
+      break;
+    case 134:
+      if (f.vflag > 0) {
+        if (p.length < 16) return s + " [|icmp6]";
+        const fl = p[5];
+        const names: string[] = [];
+        if ((fl & 0x80) !== 0) names.push("managed");
+        if ((fl & 0x40) !== 0) names.push("other stateful");
+        if ((fl & 0x20) !== 0) names.push("home agent");
+        const pref = ["medium", "high", "rsv", "low"][(fl >> 3) & 3];
+        s += `\n\thop limit ${p[4]}, Flags [${names.length > 0 ? names.join(", ") : "none"}], pref ${pref}, router lifetime ${dv.getUint16(6)}s, reachable time ${dv.getUint32(8)}ms, retrans timer ${dv.getUint32(12)}ms`;
+        s += icmp6_opt_print(f, p, 16, length - 16);
+      }
+      break;
+    case 135:
+      if (p.length < 24) return s + " [|icmp6]";
+      s += `, who has ${ip6addr_string(f, p, 8)}`;
+      if (f.vflag > 0) s += icmp6_opt_print(f, p, 24, length - 24);
+      break;
+    case 136: {
+      if (p.length < 24) return s + " [|icmp6]";
+      s += `, tgt is ${ip6addr_string(f, p, 8)}`;
+      if (f.vflag > 0) {
+        const fl = dv.getUint32(4);
+        const names: string[] = [];
+        if ((fl & 0x80000000) !== 0) names.push("router");
+        if ((fl & 0x40000000) !== 0) names.push("solicited");
+        if ((fl & 0x20000000) !== 0) names.push("override");
+        s += `, Flags [${names.length > 0 ? names.join(", ") : "none"}]`;
+        s += icmp6_opt_print(f, p, 24, length - 24);
+      }
+      break;
+    }
+    case 137:
+      if (p.length < 40) return s + " [|icmp6]";
+      s += `, ${ip6addr_string(f, p, 24)} to ${ip6addr_string(f, p, 8)}`;
+      if (f.vflag > 0) s += icmp6_opt_print(f, p, 40, length - 40);
+      break;
+    case 143:
+      if (p.length < 8) return s + " [|icmp6]";
+      s += mldv2_report_print(f, p, length);
+      break;
+    default:
+      s += `, length ${length}`;
+      if (f.vflag <= 1) s += hex_print("\n\t", p, 0, length);
+      return s;
+  }
+  if (f.vflag === 0) s += `, length ${length}`;
+  return s;
+}
+
+/** mld6_print: MLDv1 (and the v1-sized query); tcpdump prints it with no
+ *  separator after the type name. */
+function mld6_print(f: tflags, p: Uint8Array): string {
+  // Too short for the message: nothing more is said of it.
+  if (p.length < 24) return "";
+  const mrd = (p[4] << 8) | p[5];
+  return `max resp delay: ${mrd} addr: ${ip6addr_string(f, p, 8)}`;
+}
+
+/** udp_print for a datagram over IPv6: addresses with the ports when UDP
+ *  follows the fixed header, the ports alone after extension headers; -v
+ *  checks the (mandatory) checksum. */
+function udp6_print(f: tflags, p: Uint8Array, length: number, ip6: Uint8Array, fragmented: boolean): string {
+  const direct = ip6[6] === 17;
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  if (p.length < 4) return (direct ? `${ip6addr_string(f, ip6, 8)} > ${ip6addr_string(f, ip6, 24)}: ` : "") + " [|udp]";
+  if (p.length < 8) {
+    const sp = udpport_string(f, dv.getUint16(0));
+    const dp = udpport_string(f, dv.getUint16(2));
+    return (direct ? `${ip6addr_string(f, ip6, 8)}.${sp} > ${ip6addr_string(f, ip6, 24)}.${dp}: ` : `${sp} > ${dp}: `) + " [|udp]";
+  }
+  const sport = dv.getUint16(0);
+  const dport = dv.getUint16(2);
+  const ulen = dv.getUint16(4);
+  let s = direct
+    ? `${ip6addr_string(f, ip6, 8)}.${udpport_string(f, sport)} > ${ip6addr_string(f, ip6, 24)}.${udpport_string(f, dport)}: `
+    : `${udpport_string(f, sport)} > ${udpport_string(f, dport)}: `;
+  if (ulen < 8) return s + `truncated-udplength ${ulen}`;
+  // The datagram's length against what the IP payload holds; the checksum
+  // covers what is there.
+  const ulen_d = ulen - 8;
+  let len_d = length - 8;
+  if (ulen_d < len_d) len_d = ulen_d;
+  if (f.vflag > 0 && !fragmented && p.length >= len_d + 8) {
+    const c = in6_cksum_shouldbe(ip6, 17, p, len_d + 8, 6);
+    if (c.sum !== 0) s += `[bad udp cksum 0x${dv.getUint16(6).toString(16).padStart(4, "0")} -> 0x${c.shouldbe.toString(16).padStart(4, "0")}!] `;
+    else s += "[udp sum ok] ";
+  }
+  if (ulen_d > len_d && !fragmented) return s + `UDP, bad length ${ulen_d} > ${len_d}`;
+  return s + `UDP, length ${ulen_d}`;
+}
+
+/** ip6_print: the fixed header, then the chain of extension headers, each
+ *  printed as it is met, to the upper layer. */
+function ip6_print(f: tflags, p: Uint8Array, length: number): string {
+  if (p.length < 40 || length < 40) return " [|ip6]";
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const flow = dv.getUint32(0);
+  let s = f.eflag ? "" : "IP6 ";
+  if (flow >>> 28 !== 6) return s + `version error: ${flow >>> 28} != 6`;
+  const payload_len = dv.getUint16(4);
+  // The header's length rules what is printed; the capture bounds what
+  // is read.
+  const len = payload_len + 40;
+  if (length < len) s += `truncated-ip6 - ${len - length} bytes missing!`;
+  let nh = p[6];
+  if (f.vflag > 0) {
+    s += "(";
+    if ((flow & 0x0ff00000) !== 0) s += `class 0x${((flow & 0x0ff00000) >>> 20).toString(16).padStart(2, "0")}, `;
+    if ((flow & 0x000fffff) !== 0) s += `flowlabel 0x${(flow & 0x000fffff).toString(16).padStart(5, "0")}, `;
+    s += `hlim ${p[7]}, next-header ${ip6_nxt_name(nh)} (${nh}) payload length: ${payload_len}) `;
+  }
+  if (nh !== 6 && nh !== 17 && nh !== 33 && nh !== 132) s += `${ip6addr_string(f, p, 8)} > ${ip6addr_string(f, p, 24)}: `;
+  let off = 40;
+  let fragmented = false;
+  for (;;) {
+    const rest = p.subarray(off, Math.min(p.length, len));
+    switch (nh) {
+      case 0:
+      case 60: {
+        if (rest.length < 2) return s + " [|" + (nh === 0 ? "hbhopt" : "dstopt") + "]";
+        const hlen = (rest[1] + 1) << 3;
+        if (rest.length < hlen) return s + " [|" + (nh === 0 ? "hbhopt" : "dstopt") + "]";
+        s += nh === 0 ? "HBH " : "DSTOPT ";
+        // The options are walked whether or not they are printed (a
+        // jumbo payload option changes the length): a malformed one ends
+        // the decode.
+        const opts = ip6_opt_print(rest, 2, hlen - 2);
+        if (opts.endsWith("[trunc]")) return s + (f.vflag > 0 ? opts.slice(0, -7) : "") + (nh === 0 ? " [|hbhopt]" : " [|dstopt]");
+        if (f.vflag > 0) s += opts + " ";
+        nh = rest[0];
+        off += hlen;
+        continue;
+      }
+      case 44: {
+        if (rest.length < 8) return s + " [|frag]";
+        const fdv = new DataView(rest.buffer, rest.byteOffset, 8);
+        const offlg = fdv.getUint16(2);
+        const fl = payload_len - (off - 40) - 8;
+        s += f.vflag > 0 ? `frag (0x${fdv.getUint32(4).toString(16).padStart(8, "0")}:${offlg & 0xfff8}|${fl})` : `frag (${offlg & 0xfff8}|${fl})`;
+        // A later fragment carries nothing that can be decoded.
+        if ((offlg & 0xfff8) !== 0) return s;
+        s += " ";
+        fragmented = true;
+        nh = rest[0];
+        off += 8;
+        continue;
+      }
+      case 43: {
+        if (rest.length < 8) return s + " [|srcrt]";
+        const hlen = (rest[1] + 1) << 3;
+        const type = rest[2];
+        const segleft = rest[3];
+        s += `RT6 (len=${rest[1]}, type=${type}`;
+        if (type === 0) {
+          s += " [Deprecated]";
+          s += `, segleft=${segleft}`;
+          if (f.vflag > 0) s += `, rsv=0x${new DataView(rest.buffer, rest.byteOffset + 4, 4).getUint32(0).toString(16)}`;
+          for (let a = 8, i = 0; a + 16 <= hlen && a + 16 <= rest.length; a += 16, i++) s += `, [${i}]${ip6addr_string(f, rest, a)}`;
+        } else s += `, segleft=${segleft}`;
+        s += ") ";
+        nh = rest[0];
+        off += hlen;
+        continue;
+      }
+      case 58:
+        return s + icmp6_print(f, rest, len - off, p, fragmented);
+      case 17:
+        return s + udp6_print(f, rest, len - off, p, fragmented);
+      case 59:
+        return s + "no next header";
+      case 2:
+        return s + "[IGMP requires IPv4] (invalid)";
+      default: {
+        const pn = f.nflag ? undefined : netdb_protonames.get(nh);
+        return s + (pn !== undefined ? ` ${pn}` : ` ip-proto-${nh}`) + ` ${len - off}`;
+      }
+    }
+  }
+}

@@ -1,6 +1,7 @@
 // Every target file registers itself when imported: a new subsystem adds
 // its file and one line here.
 import "./frames_inet.ts";
+import "./frames_inet6.ts";
 import "./frames_gif.ts";
 import "./chaos_net.ts";
 import "./chaos_ng_links.ts";

@@ -10,12 +10,14 @@
 // as soon as its last reference drops.
 
 import type { sockaddr } from "../../kern/socket.ts";
-import type { ifnet } from "../if.ts";
+import type { ifaddr, ifnet } from "../if.ts";
 import type { vnet } from "../vnet.ts";
-import { in_ifaddr, sockaddr_in } from "../../netinet/in.ts";
+import { sockaddr_in } from "../../netinet/in.ts";
+
 import { AF_UNSPEC } from "../../kern/socket.ts";
 import { RTF_PINNED, RTSTAT_INC, rts_nh_idx_alloc_failure, sa_equal } from "../route.ts";
 import type { rib_head } from "./route_var.ts";
+import { sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 // Consumer-visible nexthop flags.
 export const NHF_MULTIPATH = 0x0008;
@@ -44,6 +46,8 @@ export const NHOP_RT_FLAG_MASK = 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x800 | 0x1000 
 // Nexthop types.
 export const NH_TYPE_IPV4_ETHER_RSLV = 1;
 export const NH_TYPE_IPV4_ETHER_NHOP = 2;
+export const NH_TYPE_IPV6_ETHER_RSLV = 3;
+export const NH_TYPE_IPV6_ETHER_NHOP = 4;
 
 export class nhop_priv {
   nh_idx = 0;
@@ -61,17 +65,21 @@ export class nhop_priv {
 
 /**
  * struct nhop_object: what the data path needs to send a packet on.  nh_ifa
- * is the IPv4 address packets routed here take as source by default.
+ * is the address packets routed here take as source by default (an
+ * in_ifaddr in an AF_INET table, an in6_ifaddr in an AF_INET6 one: IPv4
+ * code reads it through ifatoia(), as FreeBSD's does).
  */
 export class nhop_object {
   nh_flags = 0;
   nh_mtu = 0;
   nh_ifp: ifnet;
   nh_aifp: ifnet;
-  nh_ifa: in_ifaddr;
-  /** The IPv4 gateway when NHF_GATEWAY (gw_sa is then this object). */
+  nh_ifa: ifaddr;
+  /** The IPv4 gateway when NHF_GATEWAY in an IPv4 nexthop (gw_sa is then this object). */
   gw4_sa: sockaddr_in;
-  /** gw_sa: gw4_sa, or the AF_LINK address of the interface for direct routes. */
+  /** The IPv6 gateway (scope embedded) when NHF_GATEWAY with an IPv6 gateway (gw_sa is then this object). */
+  gw6_sa: sockaddr_in6;
+  /** gw_sa: gw4_sa, gw6_sa, or the AF_LINK address of the interface for direct routes. */
   gw_sa: sockaddr;
   /** Packets sent (nh_pksent counter). */
   nh_pksent = 0;
@@ -81,13 +89,16 @@ export class nhop_object {
   nh_prepend_len = 0;
   readonly nh_priv = new nhop_priv();
 
-  constructor(ifp: ifnet, ifa: in_ifaddr) {
+  constructor(ifp: ifnet, ifa: ifaddr) {
     this.nh_ifp = ifp;
     this.nh_aifp = ifp;
     this.nh_ifa = ifa;
     this.gw4_sa = new sockaddr_in(0);
     this.gw4_sa.sin_len = 0;
     this.gw4_sa.sin_family = AF_UNSPEC;
+    this.gw6_sa = new sockaddr_in6();
+    this.gw6_sa.sin6_len = 0;
+    this.gw6_sa.sin6_family = AF_UNSPEC;
     this.gw_sa = this.gw4_sa;
   }
 }

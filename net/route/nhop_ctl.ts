@@ -7,13 +7,14 @@
 // caller holds a reference, dropped with nhop_free().
 
 import { EAFNOSUPPORT, EINVAL, ENETUNREACH, EOPNOTSUPP } from "../../kern/errno.ts";
-import { AF_INET, AF_LINK, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
 import { boottime_s, time_uptime } from "../../kern/kern_timeout.ts";
 import { log } from "../../kern/subr_prf.ts";
-import { IFF_LOOPBACK, ifnet_byindex, type ifnet } from "../if.ts";
+import { IFF_LOOPBACK, ifnet_byindex, type ifaddr, type ifnet } from "../if.ts";
 import { sockaddr_dl } from "../if_dl.ts";
 import { curvnet, vnet0, type vnet } from "../vnet.ts";
 import { in_ifaddr } from "../../netinet/in.ts";
+
 import {
   RTAX_DST,
   RTAX_GATEWAY,
@@ -47,6 +48,7 @@ import {
 } from "./nhop.ts";
 import { RT_CHANGE_RTFLAGS_MASK, RT_SET_RTFLAGS_MASK, type rib_head } from "./route_var.ts";
 import { rt_loif, rt_tables_get_rnh } from "./route_tables.ts";
+import { in6_addr_copy, in6_ifaddr, in6addr_loopback, sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 // sys/syslog.h
 const LOG_DEBUG = 7;
@@ -145,6 +147,9 @@ function nhop_set_gw(nh: nhop_object, gw: sockaddr, is_gw: boolean): boolean {
     nh.gw4_sa.sin_addr = gw.sin_addr;
     nh.gw4_sa.sin_port = 0;
     nh.gw_sa = nh.gw4_sa;
+  } else if ("sin6_addr" in gw) {
+    // The address keeps its embedded zone; sin6_scope_id stays 0.
+    nh_set_gw6(nh, gw);
   } else if ("sdl_index" in gw) {
     const sdl = new sockaddr_dl(gw.sdl_index, gw.sdl_type, gw.sdl_data, gw.sdl_lladdr.slice());
     sdl.sdl_len = gw.sdl_len;
@@ -164,9 +169,21 @@ function nhop_set_gw(nh: nhop_object, gw: sockaddr, is_gw: boolean): boolean {
   return true;
 }
 
+/** gw6_sa := gw (family, length and address), as gw_sa. */
+function nh_set_gw6(nh: nhop_object, gw: sockaddr_in6): void {
+  const g = nh.gw6_sa;
+  g.sin6_len = 28;
+  g.sin6_family = AF_INET6;
+  g.sin6_port = 0;
+  g.sin6_flowinfo = 0;
+  in6_addr_copy(g.sin6_addr, gw.sin6_addr);
+  g.sin6_scope_id = 0;
+  nh.gw_sa = g;
+}
+
 /**
  * nhop_set_blackhole: blackhole and reject nexthops send to lo0 (whose
- * looutput discards or answers EHOSTUNREACH), gateway 127.0.0.1.
+ * looutput discards or answers EHOSTUNREACH), gateway 127.0.0.1 or ::1.
  */
 function nhop_set_blackhole(nh: nhop_object, blackhole_rt_flag: number): void {
   nh.nh_flags &= ~(NHF_BLACKHOLE | NHF_REJECT);
@@ -188,6 +205,10 @@ function nhop_set_blackhole(nh: nhop_object, blackhole_rt_flag: number): void {
   nh.nh_flags &= ~NHF_GATEWAY;
   nh.nh_priv.rt_flags &= ~RTF_GATEWAY;
   nh.nh_priv.nh_neigh_family = nh.nh_priv.nh_upper_family;
+  if (nh.nh_priv.nh_upper_family === AF_INET6) {
+    nh_set_gw6(nh, new sockaddr_in6(in6addr_loopback));
+    return;
+  }
   nh.gw4_sa.sin_family = AF_INET;
   nh.gw4_sa.sin_len = 16;
   nh.gw4_sa.sin_addr = 0x7f000001;
@@ -207,6 +228,12 @@ function get_aifp(nh: nhop_object): ifnet {
     if (aifp === null) log(LOG_DEBUG, `unable to get aifp for ${nh.nh_ifp.if_xname} index ${nh.gw_sa.sdl_index}\n`);
   }
   return aifp ?? nh.nh_ifp;
+}
+
+/** Can ifa be the source address of a nexthop in a table of family? */
+function ifa_fits_family(ifa: ifaddr, family: number): boolean {
+  if (family === AF_INET6) return ifa instanceof in6_ifaddr;
+  return ifa instanceof in_ifaddr;
 }
 
 function set_nhop_gw_from_info(nh: nhop_object, info: rt_addrinfo): number {
@@ -267,10 +294,10 @@ export function nhop_create_from_info(rnh: rib_head, info: rt_addrinfo): { error
   const ifa = info.rti_ifa;
   const ifp = info.rti_ifp;
   if (ifa === null || ifp === null) return { error: EINVAL, nh: null };
-  // Departure: an IPv4 nexthop's source must be an IPv4 address.  FreeBSD
-  // would fall back to the interface's link-level address when the
-  // interface has no IPv4 address; such routes are refused here.
-  if (!(ifa instanceof in_ifaddr)) return { error: ENETUNREACH, nh: null };
+  // Departure: a nexthop's source must be an address of the table's
+  // family.  FreeBSD would fall back to the interface's link-level address
+  // when the interface has none; such routes are refused here.
+  if (!ifa_fits_family(ifa, rnh.rib_family)) return { error: ENETUNREACH, nh: null };
   const nh = new nhop_object(ifp, ifa);
   nh.nh_priv.nh_upper_family = rnh.rib_family;
   nh.nh_priv.nh_fibnum = rnh.rib_fibnum;
@@ -297,7 +324,8 @@ export function nhop_create_from_nhop(rnh: rib_head, nh_orig: nhop_object, info:
   nh.gw4_sa.sin_len = nh_orig.gw4_sa.sin_len;
   nh.gw4_sa.sin_family = nh_orig.gw4_sa.sin_family;
   nh.gw4_sa.sin_addr = nh_orig.gw4_sa.sin_addr;
-  nh.gw_sa = nh_orig.gw_sa === nh_orig.gw4_sa ? nh.gw4_sa : nh_orig.gw_sa;
+  if (nh_orig.gw_sa === nh_orig.gw6_sa) nh_set_gw6(nh, nh_orig.gw6_sa);
+  else nh.gw_sa = nh_orig.gw_sa === nh_orig.gw4_sa ? nh.gw4_sa : nh_orig.gw_sa;
   nh.nh_aifp = nh_orig.nh_aifp;
   const p = nh.nh_priv;
   const po = nh_orig.nh_priv;
@@ -316,7 +344,7 @@ export function nhop_create_from_nhop(rnh: rib_head, nh_orig: nhop_object, info:
     if (error !== 0) return { error, nh: null };
   }
   if (info.rti_ifa !== null) {
-    if (!(info.rti_ifa instanceof in_ifaddr)) return { error: ENETUNREACH, nh: null };
+    if (!ifa_fits_family(info.rti_ifa, rnh.rib_family)) return { error: ENETUNREACH, nh: null };
     nh.nh_ifa = info.rti_ifa;
   }
   if (info.rti_ifp !== null) nh.nh_ifp = info.rti_ifp;

@@ -9,14 +9,20 @@
 // change races it.  A kernel interface route (RTF_PINNED) outranks a user
 // route: it replaces one on add, and a user request may not delete it.
 //
+// Tables of both families (AF_INET and AF_INET6) go through the same code;
+// the prefix a request names is told apart by its sockaddr's layout.
+// Subscribers (rib_subscribe_internal) hear of every change as it is made
+// (RIB_NOTIFY_IMMEDIATE) and after the request is done (RIB_NOTIFY_DELAYED).
+//
 // Departures: no multipath (RTM_F_APPEND finds no group to join and ends in
-// EEXIST), no rib_notify subscribers, and no epoch: an unlinked entry's
-// nexthop reference drops at once (rt_free).
+// EEXIST), and no epoch: an unlinked entry's nexthop reference drops at
+// once (rt_free).
 
 import { EADDRINUSE, EAFNOSUPPORT, EAGAIN, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, ESRCH } from "../../kern/errno.ts";
 import { AF_LINK, AF_UNSPEC, type sockaddr } from "../../kern/socket.ts";
 import { panic } from "../../kern/subr_prf.ts";
-import { rib4_addaddr, rib4_deladdr, rib4_lookup, rib_walktree, rt_mask2plen, rt_masks } from "../radix.ts";
+import { rib4_addaddr, rib4_lookup, rib6_addaddr, rib6_lookup, rib_deladdr_rt, rib_walktree, rt6_words, rt_mask2plen, rt_masks } from "../radix.ts";
+
 import {
   NHF_GATEWAY,
   NH_IS_PINNED,
@@ -50,6 +56,7 @@ import { rt_alloc, rt_free } from "./route_rtentry.ts";
 import { tmproutes_update } from "./route_temporal.ts";
 import { V_rt_numfibs, rt_tables_get_rnh } from "./route_tables.ts";
 import { RIB_MAX_RETRIES, type rib_head, type rtentry } from "./route_var.ts";
+import { in6_mask2len } from "../../netinet6/in6_var.ts";
 
 /** struct rib_cmd_info: what a change did. */
 export class rib_cmd_info {
@@ -137,21 +144,47 @@ export function check_info_match_nhop(info: rt_addrinfo, rt: rtentry | null, nh:
 }
 
 /**
- * The (dst, plen) an IPv4 request names, dst masked (rt_maskedcopy); plen
- * 32 without a netmask and -1 for a non-contiguous one.
+ * The prefix a request names, dst masked (rt_maskedcopy): for IPv4 dst and
+ * plen (32 without a netmask), for IPv6 the four words of the address
+ * (zone embedded) in key6 and plen (128 without a netmask); plen -1 for a
+ * non-contiguous mask or one of another family.
  */
-function info_prefix(dst: sockaddr | null, mask: sockaddr | null): { dst: number; plen: number } {
+class info_pfx {
+  dst = 0;
+  key6: Int32Array | null = null;
+  plen = 0;
+}
+function info_prefix(dst: sockaddr | null, mask: sockaddr | null): info_pfx {
+  const p = new info_pfx();
+  if (dst !== null && "sin6_addr" in dst) {
+    const key = rt6_words(dst.sin6_addr.s6_addr, new Int32Array(4));
+    let plen = 128;
+    if (mask !== null) plen = "sin6_addr" in mask ? in6_mask2len(mask.sin6_addr) : -1;
+    p.key6 = key;
+    p.plen = plen;
+    return p;
+  }
   const a = dst !== null && "sin_addr" in dst ? dst.sin_addr : 0;
-  if (mask === null || !("sin_addr" in mask)) return { dst: a >>> 0, plen: 32 };
-  const plen = rt_mask2plen(mask.sin_addr);
-  if (plen < 0) return { dst: a >>> 0, plen };
-  return { dst: (a & rt_masks[plen]) >>> 0, plen };
+  if (mask === null || !("sin_addr" in mask)) {
+    p.dst = a >>> 0;
+    p.plen = 32;
+    return p;
+  }
+  p.plen = rt_mask2plen(mask.sin_addr);
+  p.dst = p.plen < 0 ? a >>> 0 : (a & rt_masks[p.plen]) >>> 0;
+  return p;
+}
+
+/** rnh_lookup: the entry of exactly the prefix p, whatever the family. */
+function lookup_pfx(rnh: rib_head, p: info_pfx): rtentry | null {
+  if (p.plen < 0) return null;
+  if (p.key6 !== null) return rib6_lookup(rnh, p.key6[0], p.key6[1], p.key6[2], p.key6[3], p.plen);
+  return rib4_lookup(rnh, p.dst, p.plen);
 }
 
 /** lookup_prefix_bysa: the entry for exactly (dst, netmask), its nexthop and weight in rnd. */
 function lookup_prefix_bysa(rnh: rib_head, dst: sockaddr | null, netmask: sockaddr | null, rnd: route_nhop_data): rtentry | null {
-  const p = info_prefix(dst, netmask);
-  const rt = p.plen < 0 ? null : rib4_lookup(rnh, p.dst, p.plen);
+  const rt = lookup_pfx(rnh, info_prefix(dst, netmask));
   rnd.rnd_nhop = rt === null ? null : rt.rt_nhop;
   rnd.rnd_weight = rt === null ? 0 : rt.rt_weight;
   return rt;
@@ -159,7 +192,8 @@ function lookup_prefix_bysa(rnh: rib_head, dst: sockaddr | null, netmask: sockad
 
 /** lookup_prefix_rt: the table's entry for rt's prefix. */
 export function lookup_prefix_rt(rnh: rib_head, rt: rtentry, rnd: route_nhop_data): rtentry | null {
-  const rt_new = rib4_lookup(rnh, rt.rt_dst, rt.rt_plen);
+  const k = rt.rt_key6;
+  const rt_new = k !== null ? rib6_lookup(rnh, k[0], k[1], k[2], k[3], rt.rt_plen) : rib4_lookup(rnh, rt.rt_dst, rt.rt_plen);
   rnd.rnd_nhop = rt_new === null ? null : rt_new.rt_nhop;
   rnd.rnd_weight = rt_new === null ? 0 : rt_new.rt_weight;
   return rt_new;
@@ -308,7 +342,7 @@ export function rib_change_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_
   if ((info.rti_flags & RTF_GATEWAY) !== 0 && info.rti_info[RTAX_GATEWAY] === null) info.rti_flags &= ~RTF_GATEWAY;
   const p = info_prefix(info.rti_info[RTAX_DST], info.rti_info[RTAX_NETMASK]);
   if (p.plen < 0) return EINVAL;
-  const rt = rib4_lookup(rnh, p.dst, p.plen);
+  const rt = lookup_pfx(rnh, p);
   if (rt === null) return ESRCH;
   const rnd_orig = new route_nhop_data();
   rnd_orig.rnd_nhop = rt.rt_nhop;
@@ -355,7 +389,7 @@ function change_route_byinfo(rnh: rib_head, rt: rtentry, info: rt_addrinfo, rnd_
 function add_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd_info): number {
   rt.rt_nhop = rnd.rnd_nhop as nhop_object;
   rt.rt_weight = rnd.rnd_weight;
-  if (!rib4_addaddr(rnh, rt)) return EEXIST;
+  if (!(rt.rt_key6 !== null ? rib6_addaddr(rnh, rt) : rib4_addaddr(rnh, rt))) return EEXIST;
   if (nhop_get_expire(rt.rt_nhop) > 0) tmproutes_update(rnh, rt, rt.rt_nhop);
   rnh.rnh_gen++;
   rnh.rnh_prefixes++;
@@ -364,12 +398,13 @@ function add_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd
   rc.rc_nh_old = null;
   rc.rc_nh_new = rnd.rnd_nhop;
   rc.rc_nh_weight = rnd.rnd_weight;
+  rib_notify(rnh, RIB_NOTIFY_IMMEDIATE, rc);
   return 0;
 }
 
 /** delete_route: unlink rt, whatever its nexthop. */
 function delete_route(rnh: rib_head, rt: rtentry, rc: rib_cmd_info): number {
-  if (rib4_deladdr(rnh, rt.rt_dst, rt.rt_plen) === null) return ESRCH;
+  if (rib_deladdr_rt(rnh, rt) === null) return ESRCH;
   rt.rte_flags &= ~RTF_UP;
   rnh.rnh_gen++;
   rnh.rnh_prefixes--;
@@ -378,6 +413,7 @@ function delete_route(rnh: rib_head, rt: rtentry, rc: rib_cmd_info): number {
   rc.rc_nh_old = rt.rt_nhop;
   rc.rc_nh_new = null;
   rc.rc_nh_weight = rt.rt_weight;
+  rib_notify(rnh, RIB_NOTIFY_IMMEDIATE, rc);
   return 0;
 }
 
@@ -394,6 +430,7 @@ export function change_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, r
   rc.rc_nh_old = nh_orig;
   rc.rc_nh_new = rnd.rnd_nhop;
   rc.rc_nh_weight = rnd.rnd_weight;
+  rib_notify(rnh, RIB_NOTIFY_IMMEDIATE, rc);
   return 0;
 }
 
@@ -434,16 +471,64 @@ export function change_route_conditional(rnh: rib_head, rt: rtentry, rnd_orig: r
  * errno.
  */
 export function rib_action(fibnum: number, action: number, info: rt_addrinfo, rc: rib_cmd_info = new rib_cmd_info()): number {
+  let error: number;
   switch (action) {
     case RTM_ADD:
-      return rib_add_route(fibnum, info, rc);
+      error = rib_add_route(fibnum, info, rc);
+      break;
     case RTM_DELETE:
-      return rib_del_route(fibnum, info, rc);
+      error = rib_del_route(fibnum, info, rc);
+      break;
     case RTM_CHANGE:
-      return rib_change_route(fibnum, info, rc);
+      error = rib_change_route(fibnum, info, rc);
+      break;
     default:
       return EOPNOTSUPP;
   }
+  if (error === 0 && rc.rc_rt !== null) {
+    const rnh = get_rnh(fibnum, info);
+    if (rnh !== null) rib_notify(rnh, RIB_NOTIFY_DELAYED, rc);
+  }
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+// route_subscription.c: who hears of a table's changes.
+
+export const RIB_NOTIFY_IMMEDIATE = 1;
+export const RIB_NOTIFY_DELAYED = 2;
+
+export type rib_subscription_cb_t = (rnh: rib_head, rc: rib_cmd_info, arg: unknown) => void;
+
+/** struct rib_subscription: one callback on one table. */
+export class rib_subscription {
+  constructor(
+    readonly rnh: rib_head,
+    readonly rs_callback: rib_subscription_cb_t,
+    readonly rs_cbdata: unknown,
+    readonly rs_type: number,
+  ) {}
+}
+
+/** rib_subscribe_internal: f hears of rnh's changes of the given type. */
+export function rib_subscribe_internal(rnh: rib_head, f: rib_subscription_cb_t, arg: unknown, type: number, _waitok: boolean): rib_subscription {
+  const rs = new rib_subscription(rnh, f, arg, type);
+  rnh.rnh_subscribers.push(rs);
+  return rs;
+}
+
+/** rib_unsubscribe: it stops. */
+export function rib_unsubscribe(rs: rib_subscription): void {
+  const l = rs.rnh.rnh_subscribers;
+  const i = l.indexOf(rs);
+  if (i >= 0) l.splice(i, 1);
+}
+
+/** rib_notify: tell the table's subscribers of this type what rc did. */
+export function rib_notify(rnh: rib_head, type: number, rc: rib_cmd_info): void {
+  const l = rnh.rnh_subscribers;
+  if (l.length === 0) return;
+  for (const rs of l.slice()) if (rs.rs_type === type) rs.rs_callback(rnh, rc, rs.rs_cbdata);
 }
 
 /** struct rt_delinfo: rib_walk_del's state across the walk. */
@@ -494,7 +579,7 @@ export function rib_walk_del(fibnum: number, family: number, filter_f: rib_filte
 
 /** rt_delete_unconditional: unlink rt, no questions, no messages. */
 function rt_delete_unconditional(rt: rtentry, rnh: rib_head): number {
-  if (rib4_deladdr(rnh, rt.rt_dst, rt.rt_plen) === rt) rt_free(rt);
+  if (rib_deladdr_rt(rnh, rt) === rt) rt_free(rt);
   return 0;
 }
 

@@ -1,11 +1,16 @@
 // sys/net/route/route_ifaddrs.c: the routes interface addresses install (prefix routes and loopback host routes).
+//
+// Both families come here: in.c and in6.c add the prefix route of a new
+// address through rib_handle_ifaddr_info and the host route to the address
+// itself (through lo0, the owning interface in the AF_LINK gateway) through
+// ifa_add_loopback_route; an IPv6 address is given with its zone embedded.
 
 import { EEXIST, EHOSTUNREACH, ENETUNREACH, ENOENT, ESRCH } from "../../kern/errno.ts";
 import { log } from "../../kern/subr_prf.ts";
 import type { ifaddr } from "../if.ts";
 import type { sockaddr } from "../../kern/socket.ts";
-import { in_ifaddr, ifaof_ifpforaddr } from "../../netinet/in.ts";
-import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_CHANGE, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_routemsg } from "../route.ts";
+import { ifaof_ifpforaddr } from "../../netinet/in.ts";
+import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_CHANGE, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_routemsg, sa_family } from "../route.ts";
 import { rib_action, rib_cmd_info } from "./route_ctl.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_loif } from "./route_tables.ts";
 
@@ -58,11 +63,11 @@ function ifa_maintain_loopback_route(cmd: number, otype: string, ifa: ifaddr, ia
   const info = new rt_addrinfo();
   if (cmd !== RTM_DELETE) info.rti_ifp = rt_loif();
   if (cmd === RTM_ADD && info.rti_ifp !== null) {
-    // lo0's own IPv4 address is the source, as in FreeBSD.  Departure: a
-    // vnet whose lo0 has no IPv4 address uses the address itself, where
-    // FreeBSD would take lo0's link-level address.
+    // lo0's own address of the family is the source, as in FreeBSD.
+    // Departure: a vnet whose lo0 has no address of the family uses the
+    // address itself, where FreeBSD would take lo0's link-level address.
     info.rti_ifa = ifaof_ifpforaddr(ifa.ifa_addr, info.rti_ifp);
-    if (info.rti_ifa === null || !(info.rti_ifa instanceof in_ifaddr)) info.rti_ifa = ifa;
+    if (info.rti_ifa === null || sa_family(info.rti_ifa.ifa_addr) !== sa_family(ifa.ifa_addr)) info.rti_ifa = ifa;
   }
   info.rti_flags = ifa.ifa_flags | RTF_HOST | RTF_STATIC | RTF_PINNED;
   info.rti_info[RTAX_DST] = ia;

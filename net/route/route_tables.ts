@@ -25,7 +25,7 @@ import {
 import { set_rt_numfibs_hook, type ifnet } from "../if.ts";
 import { V_loif } from "../if_loop.ts";
 import { IS_DEFAULT_VNET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet } from "../vnet.ts";
-import { rib4_deladdr, rib_walktree } from "../radix.ts";
+import { rib_deladdr_rt, rib_walktree } from "../radix.ts";
 import { nhop_free } from "./nhop_ctl.ts";
 import { RT_MAXFIBS, rib_head } from "./route_var.ts";
 
@@ -149,7 +149,7 @@ export function rt_table_destroy(rh: rib_head): void {
   rh.rib_dying = true;
   callout_stop(rh.expire_callout);
   rib_walktree(rh, (rt) => {
-    rib4_deladdr(rh, rt.rt_dst, rt.rt_plen);
+    rib_deladdr_rt(rh, rt);
     nhop_free(rt.rt_nhop);
     return 0;
   });

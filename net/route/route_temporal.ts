@@ -2,7 +2,7 @@
 
 import { SBT_1S, callout_reset_sbt, time_uptime } from "../../kern/kern_timeout.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "../vnet.ts";
-import { rib4_deladdr, rib_walktree } from "../radix.ts";
+import { rib_deladdr_rt, rib_walktree } from "../radix.ts";
 import { RTF_UP } from "../route.ts";
 import type { nhop_object } from "./nhop.ts";
 import { nhop_get_expire } from "./nhop_ctl.ts";
@@ -33,7 +33,7 @@ function expire_callout(rnh: rib_head): void {
     return 0;
   });
   for (const rt of doomed) {
-    if (rib4_deladdr(rnh, rt.rt_dst, rt.rt_plen) === rt) {
+    if (rib_deladdr_rt(rnh, rt) === rt) {
       rnh.rnh_gen++;
       rnh.rnh_prefixes--;
       rt.rte_flags &= ~RTF_UP;

@@ -26,7 +26,7 @@ for (const build of BOTH) {
     t.true((def!.nh_flags & k.NHF_GATEWAY) !== 0);
     t.is(def!.nh_ifp.if_xname, "epair0a");
     t.is(def!.nh_mtu, 1500);
-    t.is(k.inet_ntoa(def!.nh_ifa.ia_addr.sin_addr), "10.0.0.1");
+    t.is(k.inet_ntoa(k.ifatoia(def!.nh_ifa).ia_addr.sin_addr), "10.0.0.1");
     const host = lookup(k, 0, "192.168.1.1");
     t.true((host!.nh_flags & k.NHF_HOST) !== 0);
     // The connected prefix: no gateway.

@@ -154,6 +154,12 @@ jail -r a b
     "\t1 ARP reply sent",
     "\t1 ARP request received",
     "\t1 ARP packet received",
+    // inet6.c's ip6 block: its mbuf statistics are printed even with -ss.
+    "ip6:",
+    "\tMbuf statistics:",
+    "\t\t0 one mbuf",
+    "\t\t0 one ext mbuf",
+    "\t\t0 two or more ext mbuf",
     "udp:",
     "\t0 datagrams received",
     "\t0 with incomplete header",
