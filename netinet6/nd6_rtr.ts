@@ -803,7 +803,10 @@ export function nd6_prefix_unlink(pr: nd_prefix, list: nd_prefix[] | null): void
 
 /** nd6_prefix_del: an unlinked prefix goes: off-link first. */
 export function nd6_prefix_del(pr: nd_prefix): void {
-  if (pr.ndpr_addrcnt !== 0) throw new Error("nd6_prefix_del: prefix has referencing addresses");
+  // KASSERT(pr->ndpr_addrcnt == 0) is an INVARIANTS check, and ndp -P
+  // breaks it on a release kernel (SIOCSPFXFLUSH_IN6 purges only the
+  // autoconfigured addresses): as there, the prefix goes all the same and
+  // a manual address keeps its reference until it goes itself.
   // The flags stay as they were, for ndp -p's sake.
   if ((pr.ndpr_stateflags & NDPRF_ONLINK) !== 0) {
     const e = nd6_prefix_offlink(pr);
