@@ -282,6 +282,8 @@ export function nd6log(pri: number, msg: string): void {
 class nd6_vnet_state {
   readonly nd6_slowtimo_ch = new callout();
   readonly nd6_timer_ch = new callout();
+  /** nd6_destroy ran: the vnet's teardown (interfaces leaving later) starts no timer. */
+  destroyed = false;
   constructor() {
     callout_init(this.nd6_slowtimo_ch, false);
     callout_init(this.nd6_timer_ch, false);
@@ -309,6 +311,7 @@ VNET_SYSINIT("nd6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, nd6_init);
 function nd6_destroy(): void {
   const s = VNET_PTR(nd6_state);
   if (s === null) return;
+  s.destroyed = true;
   callout_stop(s.nd6_slowtimo_ch);
   callout_stop(s.nd6_timer_ch);
 }
@@ -317,6 +320,7 @@ VNET_SYSUNINIT("nd6_destroy", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, nd6_destroy);
 /** Start nd6_timer (and nd6_slowtimo) unless they run already: something for them to watch appeared. */
 export function nd6_timer_kick(): void {
   const s = V_nd6();
+  if (s.destroyed) return;
   const v = curvnet ?? vnet0;
   if (!callout_pending(s.nd6_timer_ch)) callout_reset(s.nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, v);
   if (!callout_pending(s.nd6_slowtimo_ch)) callout_reset(s.nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, v);
@@ -852,7 +856,7 @@ export function nd6_timer(arg: vnet): void {
     }
   }
   while (prl.length > 0) nd6_prefix_del(prl.shift() as nd_prefix);
-  if (nd6_timer_has_work()) callout_reset(V_nd6().nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, arg);
+  if (nd6_timer_has_work() && !V_nd6().destroyed) callout_reset(V_nd6().nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, arg);
   CURVNET_RESTORE(saved);
 }
 
@@ -868,7 +872,7 @@ function nd6_slowtimo(arg: vnet): void {
       nd6if.reachable = ND_COMPUTE_RTIME(nd6if.basereachable);
     }
   }
-  if (nd6_timer_has_work()) callout_reset(V_nd6().nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, arg);
+  if (nd6_timer_has_work() && !V_nd6().destroyed) callout_reset(V_nd6().nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, arg);
   CURVNET_RESTORE(saved);
 }
 
