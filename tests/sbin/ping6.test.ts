@@ -130,3 +130,43 @@ jexec b netstat -s -p icmp6
   t.true(r.out.endsWith("\t0 path MTU changes\n"));
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("ping6 -u -s 1400 across a 1300-byte link: the router's Packet Too Big lowers the sender's path MTU, later echoes are fragmented", async (t) => {
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+jail -c name=r persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet r
+ifconfig epair1a vnet r
+ifconfig epair1b vnet b
+jexec a ifconfig epair0a inet6 2001:db8::1/64 up
+jexec r ifconfig epair0b inet6 2001:db8::254/64 up
+jexec r ifconfig epair1a mtu 1300
+jexec r ifconfig epair1a inet6 2001:db8:1::254/64 up
+jexec b ifconfig epair1b mtu 1300
+jexec b ifconfig epair1b inet6 2001:db8:1::2/64 up
+jexec r sysctl net.inet6.ip6.forwarding=1 >/dev/null
+jexec a route -n add -6 default 2001:db8::254 >/dev/null
+jexec b route -n add -6 default 2001:db8:1::254 >/dev/null
+sleep 3
+jexec a ping6 -u -c 3 -s 1400 2001:db8:1::2
+echo "exit $?"
+jexec a netstat -s -p icmp6 | grep -e "path MTU" -e "packet too big"
+jexec r netstat -s -p icmp6 | grep -e "packet too big"
+jexec a route -n get -6 2001:db8:1::2 | tail -1 | awk '{print $5}'
+`);
+  const lines = r.out.split("\n");
+  t.is(lines[0], "PING6(1448=40+8+1400 bytes) 2001:db8::1 --> 2001:db8:1::2");
+  t.regex(lines[1], /^1408 bytes from 2001:db8:1::2, icmp_seq=1 hlim=63 time=\d+\.\d{3} ms$/);
+  t.regex(lines[2], /^1408 bytes from 2001:db8:1::2, icmp_seq=2 hlim=63 time=\d+\.\d{3} ms$/);
+  t.true(lines.includes("3 packets transmitted, 2 packets received, 33.3% packet loss"));
+  t.true(lines.includes("exit 0"));
+  // a: received one; r: sent one (Output histogram and error histogram).
+  t.is(lines.filter((l) => l === "\t\tpacket too big: 1").length, 2);
+  t.true(lines.includes("\t1 path MTU change"));
+  t.true(lines.includes("\t\t1 packet too big"));
+  t.is(lines[lines.length - 2], "1300");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
