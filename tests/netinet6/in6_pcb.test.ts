@@ -9,6 +9,20 @@ import { run_script } from "../sbin/prog_helpers.ts";
 
 type Proc = ReturnType<Kernel["proc_create"]>;
 
+/** ifconfig lo0 up: in6_ifattach gives it ::1 and fe80::1%lo0. */
+function lo0_up(k: Kernel, p: Proc): void {
+  const s = k.sys_socket(p, k.PF_INET6, k.SOCK_DGRAM, 0);
+  if (s.error !== 0) throw new Error(`socket: ${k.strerror(s.error)}`);
+  const ifr = { ifr_name: "lo0", ifr_flags: 0 };
+  if (k.sys_ioctl(p, s.fd, k.SIOCGIFFLAGS, ifr) !== 0) throw new Error("SIOCGIFFLAGS");
+  ifr.ifr_flags |= k.IFF_UP;
+  const e = k.sys_ioctl(p, s.fd, k.SIOCSIFFLAGS, ifr);
+  if (e !== 0) throw new Error(`SIOCSIFFLAGS: ${k.strerror(e)}`);
+  k.sys_close(p, s.fd);
+  // The MLD reports of the groups lo0 joins go out (and are freed).
+  k.kern_advance_ns(5_000_000_000);
+}
+
 function sin6(k: Kernel, addr: string, port: number, scope = 0): InstanceType<Kernel["sockaddr_in6"]> {
   const a = k.inet_pton6(addr);
   if (a === null) throw new Error(`bad address ${addr}`);
@@ -27,6 +41,7 @@ for (const build of BOTH) {
   test.serial(`${build}: bind: once, our addresses only, EADDRINUSE unless shared, reserved ports`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const a = sock(k, p);
     t.is(k.sys_bind(p, a, sin6(k, "::1", 2000)), 0);
     t.is(k.sys_bind(p, a, sin6(k, "::1", 2001)), k.EINVAL, "a socket binds once");
@@ -65,6 +80,7 @@ for (const build of BOTH) {
   test.serial(`${build}: lookups: the socket bound to the destination before the one on ::; a connected socket hears its peer`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const wild = sock(k, p);
     t.is(k.sys_bind(p, wild, sin6(k, "::", 5000)), 0);
     const exact = sock(k, p);
@@ -97,6 +113,7 @@ for (const build of BOTH) {
 
 test.serial("vimage: getsockname/getpeername give a link-local address's zone in sin6_scope_id; netstat lists udp6 and udp46", async (t) => {
   const r = await run_script(`sysctl net.inet6.ip6.v6only=0 >/dev/null
+ifconfig lo0 up
 sleep 2
 `);
   t.is(r.status, 0, r.err);
