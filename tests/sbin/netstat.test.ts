@@ -160,6 +160,10 @@ jail -r a b
     "\t\t0 one mbuf",
     "\t\t0 one ext mbuf",
     "\t\t0 two or more ext mbuf",
+    // icmp6_stats and rip6_stats (inet6.c) print their headers whatever -ss leaves out.
+    "icmp6:",
+    "\tHistogram of error messages to be generated:",
+    "rip6:",
     "udp:",
     "\t0 datagrams received",
     "\t0 with incomplete header",
