@@ -435,7 +435,7 @@ wait
 jail -r a b
 `,
   );
-  const ts = spawnSync("tshark", ["-r", path.join(dir, "cap6.pcap"), "-o", "icmpv6.checksum:TRUE", "-T", "fields", "-e", "frame.protocols", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status"], { encoding: "utf8" });
+  const ts = spawnSync("tshark", ["-r", path.join(dir, "cap6.pcap"), "-T", "fields", "-e", "frame.protocols", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status"], { encoding: "utf8" });
   t.is(ts.status, 0, ts.stderr);
   t.deepEqual(lines(ts.stdout.trim()), ["eth:ethertype:ipv6:icmpv6\t135\t1", "eth:ethertype:ipv6:icmpv6\t136\t1", "eth:ethertype:ipv6:icmpv6:data\t128\t1", "eth:ethertype:ipv6:icmpv6:data\t129\t1"]);
 });
