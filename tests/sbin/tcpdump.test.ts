@@ -415,8 +415,8 @@ jail -r a b
   t.deepEqual(lines(noid(r.out)), [
     "22:13:24.000000 IP6 2001:db8::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, who has 2001:db8::2, length 32",
     "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, neighbor advertisement, tgt is 2001:db8::2, length 32",
-    "22:13:24.000000 IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id ID, seq 0, length 64",
-    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, echo reply, id ID, seq 0, length 64",
+    "22:13:24.000000 IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id ID, seq 0, length 16",
+    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, echo reply, id ID, seq 0, length 16",
     "a: removed",
     "b: removed",
     "",
