@@ -145,3 +145,28 @@ sleep 2
   k.proc_exit(p);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test.serial("vimage: an interface that goes away is forgotten by the sockets that chose it for multicast (in6_pcbpurgeif0)", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd;
+  const ifr = { ifr_name: "epair" };
+  t.is(k.sys_ioctl(p, s, k.SIOCIFCREATE2, ifr), 0);
+  const f = { ifr_name: "epair0a", ifr_flags: 0 };
+  t.is(k.sys_ioctl(p, s, k.SIOCGIFFLAGS, f), 0);
+  f.ifr_flags |= k.IFF_UP;
+  t.is(k.sys_ioctl(p, s, k.SIOCSIFFLAGS, f), 0);
+  k.kern_advance_ns(3_000_000_000);
+  const u = sock(k, p);
+  const ai = k.getaddrinfo(p, "fe80::1%epair0a", null, null);
+  const a = ai.res[0].ai_addr;
+  const idx = "sin6_addr" in a ? a.sin6_scope_id : 0;
+  const IPV6_MULTICAST_IF = 9;
+  t.is(k.sys_setsockopt(p, u, 41, IPV6_MULTICAST_IF, idx), 0);
+  t.is(k.sys_getsockopt(p, u, 41, IPV6_MULTICAST_IF).val, idx);
+  t.is(k.sys_ioctl(p, s, k.SIOCIFDESTROY, { ifr_name: "epair0a" }), 0);
+  t.is(k.sys_getsockopt(p, u, 41, IPV6_MULTICAST_IF).val, 0);
+  k.proc_exit(p);
+  k.kern_advance_ns(3_000_000_000);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
