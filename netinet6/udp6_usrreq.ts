@@ -614,7 +614,10 @@ function udp6_ctloutput(so: socket, sopt: sockopt): number {
 /** udp6_protosw: SOCK_DGRAM, IPPROTO_UDP in PF_INET6. */
 export const udp6_protosw: protosw = {
   pr_type: SOCK_DGRAM,
-  pr_domain: inet6domain,
+  // Read when used: the bundle may load this file before in6_proto.ts.
+  get pr_domain() {
+    return inet6domain;
+  },
   pr_protocol: IPPROTO_UDP,
   pr_flags: PR_ATOMIC | PR_ADDR | PR_CAPATTACH,
   pr_ctloutput: udp6_ctloutput,
@@ -631,11 +634,11 @@ export const udp6_protosw: protosw = {
   pr_close: udp6_close,
 };
 
-pf_proto_register(PF_INET6, udp6_protosw);
-in6_pcbpurge_register(V_udbinfo);
-
-/** udp6_init: UDP's entry in the IPv6 protocol switch. */
+/** udp6_init: UDP's entry in the IPv6 protocol switch and in inet6's
+ *  protocols for socket(2); its PCBs are among those in6_pcbpurgeif0 walks. */
 function udp6_init(): void {
   ip6proto_register(IPPROTO_UDP, udp6_input, udp6_ctlinput);
+  pf_proto_register(PF_INET6, udp6_protosw);
+  in6_pcbpurge_register(V_udbinfo);
 }
 SYSINIT("udp6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, udp6_init);
