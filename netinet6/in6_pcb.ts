@@ -59,7 +59,6 @@ import { in6ifa_ifwithaddr, in6_sin_2_v4mapsin6, V_in6_ifaddrhead } from "./in6.
 import { ip6_use_defzone, sa6_embedscope, sa6_recoverscope } from "./scope6.ts";
 import { IPV6_FLOWLABEL_MASK } from "../netinet/ip6.ts";
 import { in6p_moptions, in6p_moptions_purgeif, ip6_freemoptions } from "./in6_mcast.ts";
-import { set_in6_pcbpurgeif0_hook } from "./in6_ifattach.ts";
 import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY } from "./ip6_var.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6addr_any, in6addr_loopback, sockaddr_in6 } from "./in6_var.ts";
@@ -464,12 +463,12 @@ export function in6_pcbpurgeif0(ifp: ifnet): void {
 }
 
 /**
- * in6_ifdetach and in_pcb.ts reach these without importing this file.  Set
+ * in_pcb.ts reaches these without importing this file (in6_ifdetach calls
+ * in6_pcbpurgeif0 directly).  Set
  * at boot, not when the module loads: the bundle may evaluate this file
  * before those that keep the hooks.
  */
 function in6_pcb_hooks(): void {
-  set_in6_pcbpurgeif0_hook(in6_pcbpurgeif0);
   in6_pcblookup_hooks_set(in6_pcblookup_hash_locked, in6_pcblookup_local);
   in6_pcbfree_moptions_set((inp) => {
     const im6o = in6p_moptions(inp);
