@@ -41,31 +41,7 @@ import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
 import { V_ip6_use_deprecated } from "./in6_proto.ts";
 import type { intp } from "./ip6_var.ts";
 import { mld_domifattach, mld_domifdetach } from "./mld6.ts";
-import {
-  ND6_IFF_IFDISABLED,
-  ND6_IFF_NO_DAD,
-  ND_IFINFO,
-  OSIOCGIFINFO_IN6,
-  SIOCGDEFIFACE_IN6,
-  SIOCGIFINFO_IN6,
-  SIOCGNBRINFO_IN6,
-  SIOCSDEFIFACE_IN6,
-  SIOCSIFINFO_FLAGS,
-  SIOCSIFINFO_IN6,
-  SIOCSNDFLUSH_IN6,
-  SIOCSPFXFLUSH_IN6,
-  SIOCSRTRFLUSH_IN6,
-  in6_ndifreq,
-  in6_ndireq,
-  nd6_add_ifa_lle,
-  nd6_ifattach,
-  nd6_ifdetach,
-  nd6_ioctl,
-  nd6_rem_ifa_lle,
-  nd6_useloopback,
-  nd6log,
-  nd_ifinfo,
-} from "./nd6.ts";
+import { ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, in6_ndifreq, in6_ndireq, nd6_add_ifa_lle, nd6_ifattach, nd6_ifdetach, nd6_ioctl, nd6_rem_ifa_lle, nd6_useloopback, nd6log, nd_ifinfo } from "./nd6.ts";
 import { icmp6_nodeinfo_oldmcprefix } from "./icmp6.ts";
 import { nd6_dad_start, nd6_dad_stop } from "./nd6_nbr.ts";
 import { nd6_prefix_del, nd6_prefix_lookup, nd6_prefix_rele, nd6_prefix_unlink, nd6_prelist_add, nd_prefixctl, pfxlist_onlink_check, type nd_prefix } from "./nd6_rtr.ts";
@@ -86,7 +62,7 @@ import {
 } from "./scope6.ts";
 
 export * from "./in6_var.ts";
-import { IA6_IN6, IA6_MASKIN6, ICMP6_IFSTAT_NFIELDS, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, IN6_IFF_NOTREADY, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IFSTAT_NFIELDS, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_GLOBAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MC_ORGLOCAL, IN6_IS_ADDR_MC_SITELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4COMPAT, IN6_IS_ADDR_V4MAPPED, IN6_IS_SCOPE_EMBED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, IPV6_ADDR_SCOPE_ORGLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, SIOCGIFSTAT_ICMP6, SIOCGIFSTAT_IN6, icmp6_ifstat_inc, ifs6_in_addrerr, ifs6_in_adminprohib, ifs6_in_deliver, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_noroute, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_protounknown, ifs6_in_receive, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_adminprohib, ifs6_out_discard, ifs6_out_dstunreach, ifs6_out_echo, ifs6_out_echoreply, ifs6_out_error, ifs6_out_forward, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_mlddone, ifs6_out_mldquery, ifs6_out_mldreport, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_request, ifs6_out_routeradvert, ifs6_out_routersolicit, ifs6_out_timeexceed, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_addr, in6_addr_copy, in6_addr_from, in6_addr_read, in6_addr_write, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_ifextra, in6_ifextra_get, in6_ifstat_inc, in6_mask2len, in6_matchlen, in6_multi_mship, in6_prefixlen2mask, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allrouters, in6addr_linklocal_allv2routers, in6addr_loopback, in6addr_nodelocal_allnodes, in6mask0, in6mask128, in6mask64, inet_ntop6, inet_pton6, ip6_sprintf, route_in6_alloc, s6_addr16, s6_addr16_set, s6_addr32, satosin6, sockaddr_in6, SZ_IN6_IFREQ, SZ_IN6_ALIASREQ, IN6_LINKMTU } from "./in6_var.ts";
+import { IA6_IN6, IA6_MASKIN6, ICMP6_IFSTAT_NFIELDS, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, IN6_IFF_NOTREADY, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IFSTAT_NFIELDS, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_GLOBAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MC_ORGLOCAL, IN6_IS_ADDR_MC_SITELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4COMPAT, IN6_IS_ADDR_V4MAPPED, IN6_IS_SCOPE_EMBED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, IPV6_ADDR_SCOPE_ORGLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, SIOCGIFSTAT_ICMP6, SIOCGIFSTAT_IN6, icmp6_ifstat_inc, ifs6_in_addrerr, ifs6_in_adminprohib, ifs6_in_deliver, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_noroute, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_protounknown, ifs6_in_receive, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_adminprohib, ifs6_out_discard, ifs6_out_dstunreach, ifs6_out_echo, ifs6_out_echoreply, ifs6_out_error, ifs6_out_forward, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_mlddone, ifs6_out_mldquery, ifs6_out_mldreport, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_request, ifs6_out_routeradvert, ifs6_out_routersolicit, ifs6_out_timeexceed, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_addr, in6_addr_copy, in6_addr_from, in6_addr_read, in6_addr_write, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_ifextra, in6_ifextra_get, in6_ifstat_inc, in6_mask2len, in6_matchlen, in6_multi_mship, in6_prefixlen2mask, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allrouters, in6addr_linklocal_allv2routers, in6addr_loopback, in6addr_nodelocal_allnodes, in6mask0, in6mask128, in6mask64, inet_ntop6, inet_pton6, ip6_sprintf, route_in6_alloc, s6_addr16, s6_addr16_set, s6_addr32, satosin6, sockaddr_in6, SZ_IN6_IFREQ, SZ_IN6_ALIASREQ, IN6_LINKMTU, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "./in6_var.ts";
 import type { in6_ifreq, route_in6 } from "./in6_var.ts";
 import { _IOC_IN6 as _IOC, IOC_IN6_IN as IOC_IN, IOC_IN6_INOUT as IOC_INOUT } from "./in6_var.ts";
 

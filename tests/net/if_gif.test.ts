@@ -51,7 +51,8 @@ kldstat -q -m if_gif; echo kld=$?
   t.is(
     r.out,
     "gif0\ngif1\n" +
-      "gif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\tgroups: gif\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n" +
+      "gif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\tgroups: gif\n" +
+      "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n" +
       "rc=1\nrc=1\n" +
       "gif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 8192\n" +
       "lo0 gif1\nkld=0\n",
