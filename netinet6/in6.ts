@@ -5,7 +5,7 @@
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { arc4random } from "../kern/arc4random.ts";
-import { SI_ORDER_FIRST, SI_ORDER_FOURTH, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
+import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { hz, time_uptime } from "../kern/kern_timeout.ts";
@@ -33,9 +33,9 @@ import { IFT_PPP } from "../net/if_tuntap.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_addrmsg, rt_routemsg_info } from "../net/route.ts";
 import type { nhop_object } from "../net/route/nhop.ts";
 import { ifa_add_loopback_route, ifa_del_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";
-import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
 import { SIOCSIFBRDADDR, SIOCSIFDSTADDR, SIOCSIFNETMASK, sockaddr_in } from "../netinet/in.ts";
-import { in6_ifattach, in6_ifdetach, in6_ifdetach_destroy, in6_maxmtu, in6_nigroup, in6_nigroup_oldmcprefix } from "./in6_ifattach.ts";
+import { in6_ifattach, in6_ifdetach, in6_maxmtu, in6_nigroup, in6_nigroup_oldmcprefix } from "./in6_ifattach.ts";
 import { in6_lltattach } from "./in6_lltable.ts";
 import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
 import { V_ip6_use_deprecated } from "./in6_proto.ts";
@@ -1101,21 +1101,6 @@ export function in6_purgeaddrs(ifp: ifnet): void {
   for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeifaddr(ifa);
   in6_ifdetach(ifp);
 }
-
-/**
- * in6_ifscrub_all: ip6_destroy's address half: when a vnet dies every IPv6
- * address of its remaining interfaces goes, and in6_ifdetach_destroy
- * forgets the interfaces' groups (the upper layers are gone already).  It
- * runs just before ip6_destroy (netinet6/ip6_input.ts), which leaves the
- * addresses to their owner.
- */
-function in6_ifscrub_all(): void {
-  for (const ifp of V_ifnet().slice()) {
-    for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeaddr(ifa);
-    in6_ifdetach_destroy(ifp);
-  }
-}
-VNET_SYSUNINIT("in6_ifscrub_all", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, in6_ifscrub_all);
 
 /** in6_if_event: if_up's call of in6_if_up (through the ifnet_event list here). */
 function in6_if_event(ifp: ifnet, event: number): void {

@@ -68,9 +68,9 @@ ifconfig tap0
     );
     t.is(r.status, 0, r.err);
     const blocks = r.out.split(/(?=^\S)/m);
-    t.is(blocks[0], "tun0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tgroups: tun\n");
-    t.is(blocks[1], "tun0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tinet 10.0.0.1 --> 10.0.0.2 netmask 0xff000000\n\tgroups: tun\n");
-    t.regex(blocks[2], /^tap0: flags=8802<BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tether 58:9c:fc:[0-9a-f:]{8}\n\tgroups: tap\n\tmedia: Ethernet autoselect\n\tstatus: no carrier\n$/);
+    t.is(blocks[0], "tun0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tgroups: tun\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n");
+    t.is(blocks[1], "tun0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tinet 10.0.0.1 --> 10.0.0.2 netmask 0xff000000\n\tgroups: tun\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n");
+    t.regex(blocks[2], /^tap0: flags=8802<BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tether 58:9c:fc:[0-9a-f:]{8}\n\tgroups: tap\n\tmedia: Ethernet autoselect\n\tstatus: no carrier\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n$/);
   });
 
   test(`${build}: with the device closed, the link is down: no route through tun, tap counts an output error`, async (t) => {

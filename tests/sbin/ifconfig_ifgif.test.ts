@@ -28,6 +28,7 @@ ifconfig gif0 | grep -c tunnel
       "\tinet 10.0.0.1 --> 10.0.0.2 netmask 0xff000000\n" +
       "\toptions=2<IGNORE_SOURCE>\n" +
       "\tgroups: gif\n" +
+      "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n" +
       // `ifconfig gif0 inet`: the tunnel line is there, gif's options not.
       "gif0: flags=8011<UP,POINTOPOINT,MULTICAST> metric 0 mtu 1280\n" +
       "\toptions=80000<LINKSTATE>\n" +
@@ -38,6 +39,7 @@ ifconfig gif0 | grep -c tunnel
       "\toptions=80000<LINKSTATE>\n" +
       "\tinet 10.0.0.1 --> 10.0.0.2 netmask 0xff000000\n" +
       "\tgroups: gif\n" +
+      "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n" +
       "\ttunnel inet 127.0.0.1 --> 192.0.2.2\n" +
       "0\n",
   );

@@ -76,6 +76,7 @@ vlan0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
 \tvlan: 5 vlanproto: 802.1q vlanpcp: 0 parent interface: epair0a
 \tmedia: Ethernet 10Gbase-T (10Gbase-T <full-duplex>)
 \tstatus: active
+\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>
 \tvlan: 5 vlanproto: 802.1ad vlanpcp: 3 parent interface: epair0a
 vlan0: flags=8803<UP,BROADCAST,SIMPLEX,MULTICAST> metric 0 mtu 1500
 \tvlan: 0 vlanproto: 0x0000 vlanpcp: 3 parent interface: <none>
