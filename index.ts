@@ -81,7 +81,6 @@ export * from "./net/route/route_helpers.ts";
 export * from "./net/route/route_ifaddrs.ts";
 export * from "./net/route/route_temporal.ts";
 export * from "./net/rtsock.ts";
-export { domain_add, pffinddomain } from "./kern/uipc_domain.ts";
 export * from "./netinet6/in6_fib.ts";
 export * from "./netinet6/in6_rmx.ts";
 export * from "./netinet6/in6.ts";

@@ -12,16 +12,18 @@
 // would cost (its bytes and MSIZE), so SO_RCVBUF limits behave the same.
 //
 // Departures: no locks, nothing ever sleeps (a receive on an empty buffer
-// returns EWOULDBLOCK; callers wait with sys_poll), no control messages
-// (SCM_*) are built, no TCP (no listen/accept/stream buffers).
+// returns EWOULDBLOCK; callers wait with sys_poll), no socket-level
+// control messages (SCM_*) are built (a protocol's ancillary data, such as
+// ip6_savecontrol's, rides with its datagram to recvmsg), no TCP (no
+// listen/accept/stream buffers).
 
 import { EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, EPROTOTYPE, EAFNOSUPPORT, EDESTADDRREQ, EWOULDBLOCK, EDOM } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import type { ucred, thread } from "./kern_prot.ts";
 import { CRED_TO_VNET } from "./kern_jail.ts";
-import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, MT_DATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
+import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, MT_DATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
-import { max_hdr } from "./uipc_mbuf.ts";
+import { m_copym, max_hdr } from "./uipc_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { wakeup } from "./kern_synch.ts";
 import {
@@ -252,6 +254,8 @@ export class sbrecord {
   readonly sr_sin6 = new sockaddr_in6();
   sr_from: sockaddr = this.sr_sin;
   sr_m: mbuf | null = null;
+  /** The ancillary data (MT_CONTROL mbufs of cmsghdrs), or null. */
+  sr_control: mbuf | null = null;
   sr_next: sbrecord | null = null;
   /** Bytes of data (the chain's length). */
   sr_len = 0;
@@ -277,6 +281,7 @@ function sbrecord_get(): sbrecord {
 
 function sbrecord_put(r: sbrecord): void {
   r.sr_m = null;
+  r.sr_control = null;
   r.sr_from = r.sr_sin;
   r.sr_len = 0;
   r.sr_ccc = 0;
@@ -449,6 +454,7 @@ export function sbdroprecord_locked(sb: sockbuf): void {
   if (r === null) return;
   sbunlink_first(sb, r);
   m_freem(r.sr_m);
+  m_freem(r.sr_control);
   sbrecord_put(r);
 }
 
@@ -461,20 +467,21 @@ function sbunlink_first(sb: sockbuf, r: sbrecord): void {
 }
 
 /**
- * sbappendaddr_locked(sb, asa, m0, control): queue a datagram from asa if it
- * fits; 0 (nothing taken: the caller still owns m0) when it does not.
+ * sbappendaddr_locked(sb, asa, m0, control): queue a datagram from asa, with
+ * its ancillary data, if they fit; 0 (nothing taken: the caller still owns
+ * m0 and control) when they do not.
  */
 export function sbappendaddr_locked(sb: sockbuf, asa: sockaddr, m0: mbuf, control: mbuf | null): number {
   KASSERT((m0.m_flags & M_PKTHDR) !== 0, "sbappendaddr_locked: no pkthdr");
-  KASSERT(control === null, "sbappendaddr_locked: control messages are not modelled");
-  const space = SA_LEN(asa) + m0.m_pkthdr.len;
+  let space = SA_LEN(asa) + m0.m_pkthdr.len;
+  for (let n = control; n !== null; n = n.m_next) space += n.m_len;
   if (space > sbspace(sb)) return 0;
-  return sbappendaddr_locked_internal(sb, asa, m0);
+  return sbappendaddr_locked_internal(sb, asa, m0, control);
 }
 
 export const sbappendaddr = sbappendaddr_locked;
 
-function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf): number {
+function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf, control: mbuf | null): number {
   const r = sbrecord_get();
   if (asa instanceof sockaddr_in) {
     const sin = r.sr_sin;
@@ -503,6 +510,12 @@ function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf): num
   // sballoc() for the name mbuf, then for each data mbuf.
   let ccc = SA_LEN(asa);
   let mbcnt = MSIZE;
+  for (let n: mbuf | null = control; n !== null; n = n.m_next) {
+    ccc += n.m_len;
+    mbcnt += MSIZE;
+    if ((n.m_flags & M_EXT) !== 0) mbcnt += n.ext_size;
+  }
+  r.sr_control = control;
   for (let n: mbuf | null = m0; n !== null; n = n.m_next) {
     ccc += n.m_len;
     mbcnt += MSIZE;
@@ -872,6 +885,10 @@ export class soreceive_out {
   flags = 0;
   /** The datagram's full length (what recv(2) returns with MSG_TRUNC). */
   reclen = 0;
+  /** controlp: set by a caller that takes the ancillary data (recvmsg). */
+  want_control = false;
+  /** The record's ancillary data, handed over (the caller frees it). */
+  control: mbuf | null = null;
 }
 
 /**
@@ -916,6 +933,16 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
     } else out.psa = from;
   }
   out.reclen = r.sr_len;
+  // The ancillary data goes to a caller that asked for it (a copy when
+  // peeking); otherwise it is freed with the record.
+  out.control = null;
+  if (r.sr_control !== null && out.want_control) {
+    if ((flags & MSG_PEEK) !== 0) out.control = m_copym(r.sr_control, 0, M_COPYALL, M_NOWAIT);
+    else {
+      out.control = r.sr_control;
+      r.sr_control = null;
+    }
+  }
   // Copy out what fits.
   let m = r.sr_m;
   let moff = 0;
@@ -1112,3 +1139,4 @@ export function sogetopt(so: socket, sopt: sockopt): number {
   CURVNET_RESTORE(saved);
   return error;
 }
+

@@ -15,12 +15,15 @@
 // clock, see kern_synch.ts).  Descriptors 0-2 are userland's stdio and are
 // never handed out for sockets.
 
-import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
+import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, ENOBUFS, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
-import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
+import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, MSG_CTRUNC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
+import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
+import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
+import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
 import { postsig } from "./kern_sig.ts";
 import {
@@ -363,6 +366,79 @@ export function sys_recvfrom(
   const psa = out.psa;
   const from = psa === null || psa instanceof sockaddr_in || psa instanceof sockaddr_in6 ? psa : sa_dup(psa);
   return { error: 0, data, from, flags: out.flags, len: out.reclen };
+}
+
+/**
+ * recvmsg(2): recvfrom's datagram and, in up to controllen bytes, its
+ * ancillary data (struct cmsghdr records, as an amd64 kernel lays them
+ * out); what does not fit is cut and flags gets MSG_CTRUNC.
+ */
+export function sys_recvmsg(
+  p: proc,
+  fd: number,
+  len: number,
+  controllen: number,
+  flags: number,
+): { error: number; data: Uint8Array | null; from: sockaddr | null; control: Uint8Array; flags: number; len: number } {
+  const none = new Uint8Array(0);
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, data: null, from: null, control: none, flags: 0, len: 0 };
+  if (!Number.isInteger(len) || len < 0 || !Number.isInteger(controllen) || controllen < 0) return { error: EINVAL, data: null, from: null, control: none, flags: 0, len: 0 };
+  const buf = new Uint8Array(len);
+  const u = new uio(buf);
+  const out = new soreceive_out();
+  out.flags = flags;
+  out.want_control = true;
+  const error = soreceive(so, u, out);
+  if (error !== 0) return { error, data: null, from: null, control: none, flags: 0, len: 0 };
+  const data = u.uio_offset === len ? buf : buf.slice(0, u.uio_offset);
+  const psa = out.psa;
+  const from = psa === null || psa instanceof sockaddr_in || psa instanceof sockaddr_in6 ? psa : sa_dup(psa);
+  // Copy the control mbufs out while they fit (kern_recvit).
+  let oflags = out.flags;
+  let clen = 0;
+  for (let c = out.control; c !== null; c = c.m_next) clen += c.m_len;
+  let control = none;
+  if (out.control !== null) {
+    const n = Math.min(clen, controllen);
+    control = new Uint8Array(n);
+    let off = 0;
+    for (let c: mbuf | null = out.control; c !== null && off < n; c = c.m_next) {
+      const l = Math.min(c.m_len, n - off);
+      control.set(c.m_buf.subarray(c.m_data, c.m_data + l), off);
+      off += l;
+    }
+    if (clen > controllen) oflags |= MSG_CTRUNC;
+    m_freem(out.control);
+  }
+  return { error: 0, data, from, control, flags: oflags, len: out.reclen };
+}
+
+/**
+ * sendmsg(2): sendto with ancillary data (struct cmsghdr records, as an
+ * amd64 program lays them out) for the protocol.
+ */
+export function sys_sendmsg(p: proc, fd: number, buf: Uint8Array, control: Uint8Array | null, flags: number, to: sockaddr | null): { error: number; len: number } {
+  let to_k: sockaddr | null = null;
+  if (to !== null) {
+    const a = getsockaddr(to);
+    if (a.sa === null) return { error: a.error, len: 0 };
+    to_k = a.sa;
+  }
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return { error: e, len: 0 };
+  let c: mbuf | null = null;
+  if (control !== null && control.length > 0) {
+    // sockargs(MT_CONTROL): one mbuf (a cluster when it needs one).
+    if (control.length > MCLBYTES) return { error: EINVAL, len: 0 };
+    c = control.length > MLEN ? m_getcl(M_NOWAIT, MT_CONTROL, 0) : m_get(M_NOWAIT, MT_CONTROL);
+    if (c === null) return { error: ENOBUFS, len: 0 };
+    c.m_buf.set(control, c.m_data);
+    c.m_len = control.length;
+  }
+  const u = new uio(buf);
+  const error = sosend(so, to_k, u, null, c, flags, p.p_td);
+  return { error, len: error === 0 ? buf.length - u.uio_resid : 0 };
 }
 
 /** setsockopt(2): val is a number for int options, bytes for the others. */

@@ -26,6 +26,7 @@ import { fib6_lookup } from "./in6_fib.ts";
 import { MLD_NOT_MEMBER, MLD_IFINFO, mld_change_state, mld_ifdetach, type mld_ifsoftc, mbufq, MLD_MAX_STATE_CHANGES } from "./mld6.ts";
 import { V_ip6_defmcasthlim } from "./in6_proto.ts";
 import { VNET_I32 } from "../net/vnet.ts";
+import { SI_ORDER_ANY, SI_SUB_PROTO_MC, SYSINIT } from "../kern/kernel.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, s6_addr16, sockaddr_in6 } from "./in6_var.ts";
 
 // netinet6/in6.h: the multicast socket options.
@@ -343,6 +344,7 @@ export function in6_purgemaddrs(ifp: ifnet): void {
   }
   ifp_groups.delete(ifp);
 }
+
 
 // ---------------------------------------------------------------------------
 // Sockets.

@@ -71,7 +71,6 @@ import { RTAX_DST, RTAX_GATEWAY, RTA_DST, RTA_GATEWAY, RTF_HOST, RTF_LLDATA, RTF
 import { NHF_DEFAULT, NHF_REDIRECT } from "../net/route/nhop.ts";
 import { rib_action, type rib_cmd_info } from "../net/route/route_ctl.ts";
 import type { rib_head } from "../net/route/route_var.ts";
-import { in6_rmx_set_nd6_subscription } from "./in6_rmx.ts";
 import { rib_lookup_info } from "../net/route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs } from "../net/route/route_tables.ts";
 import { rt_missmsg_fib } from "../net/rtsock.ts";
@@ -79,8 +78,8 @@ import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I3
 import { ICMP6STAT_INC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, ND_NEIGHBOR_SOLICIT, ND_OPT_DNSSL, ND_OPT_MTU, ND_OPT_NONCE, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_REDIRECT_ROUTER, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, _net_inet6_icmp6, icp6s_nd_badopt, icp6s_nd_toomanyopt } from "../netinet/icmp6.ts";
 import { IPV6_DEFHLIM, IPV6_MMTU, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { icmp6_error2 } from "./icmp6.ts";
-import { V_in6_ifaddrhead, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6, in6_ndifreq, in6_ndireq, in6_purgeifaddr } from "./in6.ts";
-import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, IN6_LINKMTU, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6 } from "./in6_var.ts";
+import { V_in6_ifaddrhead, in6_purgeifaddr } from "./in6.ts";
+import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, IN6_LINKMTU, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "./in6_var.ts";
 import { in6_ifattach } from "./in6_ifattach.ts";
 import { in6_lle_event, in6_lle_event_register, in6_lltable_fill_sa_entry, in6_lltable_get, lle_addr6 } from "./in6_lltable.ts";
 import { V_ip6_accept_rtadv, V_ip6_dad_count, V_ip6_no_radr } from "./in6_proto.ts";
@@ -1035,7 +1034,6 @@ function check_release_defrouter(rc: rib_cmd_info): void {
 export function nd6_subscription_cb(_rnh: rib_head, rc: rib_cmd_info, _arg: unknown): void {
   check_release_defrouter(rc);
 }
-in6_rmx_set_nd6_subscription(nd6_subscription_cb);
 
 // ---------------------------------------------------------------------------
 // ioctls.
@@ -1045,6 +1043,18 @@ function in6_ifaddrs_of(ifp: ifnet): in6_ifaddr[] {
   const r: in6_ifaddr[] = [];
   for (const ifa of ifp.if_addrhead) if (ifa instanceof in6_ifaddr) r.push(ifa);
   return r;
+}
+
+/** struct in6_ndireq: an interface name and its ND parameters (SIOCGIFINFO_IN6 and friends). */
+export class in6_ndireq {
+  ifname = "";
+  ndi = new nd_ifinfo();
+}
+
+/** struct in6_ndifreq: SIOCGDEFIFACE_IN6 / SIOCSDEFIFACE_IN6's interface name and default interface index. */
+export class in6_ndifreq {
+  ifname = "";
+  ifindex = 0;
 }
 
 /**

@@ -16,6 +16,7 @@
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
+import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
 import { M_COPYALL, M_MCAST, type mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { M_PREPEND, m_adj, m_copym, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -55,11 +56,12 @@ import { in6ifa_ifwithaddr } from "./in6.ts";
 import { in6_getpeeraddr, in6_getsockaddr, in6_pcbnotify, in6_pcbpurge_register, in6_rtchange, init_sin6 } from "./in6_pcb.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
-import { ip6_ctloutput, ip6_output } from "./ip6_output.ts";
+import { ip6_clearpktopts, ip6_ctloutput, ip6_output, ip6_setpktopts } from "./ip6_output.ts";
+import { ip6_savecontrol } from "./ip6_input.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { icmp6_ctloutput, icmp6_errmap, icmp6_error, icmp6_filter_willblock, icmp6_ifoutstat_inc } from "./icmp6.ts";
-import { IPPROTO_IPV6, IPV6_CHECKSUM, M_RTALERT_MLD, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
+import { IN6P_CONTROLOPTS, IPPROTO_IPV6, IPV6_CHECKSUM, M_RTALERT_MLD, ip6_pktopts, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6addr_any, sockaddr_in6 } from "./in6_var.ts";
 
@@ -152,11 +154,16 @@ export function rip6_input(mp: mbufp, offp: intp, proto: number): number {
     }
     const n = m_copym(m, 0, M_COPYALL, M_NOWAIT);
     if (n === null) continue;
+    // The ancillary data the socket asked for (IPV6_RECVHOPLIMIT, ...).
+    const opts = rin_opts;
+    opts.m = null;
+    if ((inp.inp_flags & IN6P_CONTROLOPTS) !== 0) ip6_savecontrol(inp, n, opts);
     // The intermediate headers go; the socket sees its protocol's header.
     m_adj(n, off);
-    if (sbappendaddr_locked(so.so_rcv, fromsa, n, null) === 0) {
+    if (sbappendaddr_locked(so.so_rcv, fromsa, n, opts.m) === 0) {
       soroverflow_locked(so);
       m_freem(n);
+      m_freem(opts.m);
       if (!icmp) RIP6STAT_INC(rip6s_fullsock);
     } else {
       sorwakeup_locked(so);
@@ -209,6 +216,8 @@ export function rip6_ctlinput(ip6cp: ip6ctlparam): void {
 // Output.
 
 const send_tmp = new sockaddr_in6();
+/** The holder of ip6_savecontrol's chain (rip6_input's opts). */
+const rin_opts: { m: mbuf | null } = { m: null };
 const send_in6a = new in6_addr();
 const send_hlim: intp = { v: 0 };
 const send_oifp: { ifp: ifnet | null } = { ifp: null };
@@ -224,6 +233,7 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
   const plen = m.m_pkthdr.len;
   let error = 0;
   const dstsock = send_tmp;
+  let ctlopt: ip6_pktopts | null = null;
   // Always a copy of the address: it is changed below.
   if ((so.so_state & SS_ISCONNECTED) !== 0) {
     if (nam !== null) {
@@ -254,12 +264,15 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
     dstsock.sin6_scope_id = nam.sin6_scope_id;
   }
   bad: {
+    let optp = inp.in6p_outputopts;
     if (control !== null) {
-      // Ancillary data (IPV6_PKTINFO, ...) is not modelled.
-      error = EINVAL;
-      break bad;
+      // This packet's own options (IPV6_PKTINFO, IPV6_HOPLIMIT, ...) over
+      // the socket's sticky ones.
+      ctlopt = new ip6_pktopts();
+      error = ip6_setpktopts(control, ctlopt, optp, so.so_cred, so.so_proto.pr_protocol);
+      if (error !== 0) break bad;
+      optp = ctlopt;
     }
-    const optp = inp.in6p_outputopts;
     let scope_ambiguous = 0;
     if ((so.so_state & SS_ISCONNECTED) === 0) {
       let use_defzone = 0;
@@ -325,10 +338,17 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
       if (send_oifp.ifp !== null) icmp6_ifoutstat_inc(send_oifp.ifp, type, code);
       ICMP6STAT_INC2(icp6s_outhist, type);
     } else RIP6STAT_INC(rip6s_opackets);
+    if (control !== null) {
+      ip6_clearpktopts(ctlopt, -1);
+      m_freem(control);
+    }
     return error;
   }
   m_freem(m);
-  m_freem(control);
+  if (control !== null) {
+    ip6_clearpktopts(ctlopt, -1);
+    m_freem(control);
+  }
   return error;
 }
 
@@ -465,7 +485,10 @@ function rip6_shutdown(so: socket): number {
 /** rip6_protosw: SOCK_RAW, any protocol, in PF_INET6. */
 export const rip6_protosw: protosw = {
   pr_type: SOCK_RAW,
-  pr_domain: inet6domain,
+  // Read when used: the bundle may load this file before in6_proto.ts.
+  get pr_domain() {
+    return inet6domain;
+  },
   pr_protocol: 0,
   pr_flags: PR_ATOMIC | PR_ADDR,
   pr_ctloutput: rip6_ctloutput,
@@ -482,5 +505,10 @@ export const rip6_protosw: protosw = {
   pr_close: rip6_close,
 };
 
-pf_proto_register(PF_INET6, rip6_protosw);
-in6_pcbpurge_register(V_ripcbinfo_pcbinfo);
+/** rip6_init: raw IPv6 among inet6's protocols for socket(2), its PCBs
+ *  among those in6_pcbpurgeif0 walks. */
+function rip6_init(): void {
+  pf_proto_register(PF_INET6, rip6_protosw);
+  in6_pcbpurge_register(V_ripcbinfo_pcbinfo);
+}
+SYSINIT("rip6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, rip6_init);

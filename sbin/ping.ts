@@ -1,6 +1,6 @@
-// sbin/ping/ping.c, sbin/ping/main.c: ping(8), IPv4 only (this build has
-// no INET6, so main.c's -6 and the IPv6 usage are left out, as in a kernel
-// built without it).  One raw ICMP socket sends (connected to the target,
+// sbin/ping/main.c, sbin/ping/ping.c: ping(8).  main.c picks the family
+// (-4, -6, the `ping6` name, or the target's form) and runs ping.c's IPv4
+// ping here or ping6.c's (sbin/ping6.ts).  IPv4: one raw ICMP socket sends (connected to the target,
 // with the options the flags ask for), another receives every ICMP message
 // of the vnet; replies to our requests are printed in ping's format and the
 // run ends with the statistics block.  Exit status: 0 if any reply came
@@ -8,7 +8,7 @@
 // Intervals and timeouts are virtual time: the process sleeps in the kernel.
 
 import { EPERM, strerror } from "../kern/errno.ts";
-import { AF_INET, SOCK_RAW, SOL_SOCKET, SO_DEBUG, SO_DONTROUTE, SO_RCVBUF, SO_SNDBUF } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, AF_UNSPEC, SOCK_RAW, SOL_SOCKET, SO_DEBUG, SO_DONTROUTE, SO_RCVBUF, SO_SNDBUF } from "../kern/socket.ts";
 import { CLOCK_MONOTONIC, sys_clock_gettime } from "../kern/kern_time.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { inet_aton, inet_ntoa, sockaddr_in, IPPROTO_ICMP, IPPROTO_IP, IN_MULTICAST } from "../netinet/in.ts";
@@ -16,7 +16,8 @@ import { IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_OP
 import { sys_bind, sys_close, sys_connect, sys_recvfrom, sys_sendto, sys_setsockopt, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { SIGINT, SIGALRM, sys_sigaction } from "../kern/kern_sig.ts";
-import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { errx as libc_errx, getaddrinfo, getopt, inet_pton, prog_exit, prog_run, progname, type prog_ctx } from "./libc.ts";
+import { ping6 } from "./ping6.ts";
 
 const EX_USAGE = 64;
 const EX_NOHOST = 68;
@@ -99,7 +100,8 @@ const BBELL = "\x07";
 const BSPACE = "\b";
 const DOT = ".";
 
-function usage(ctx: prog_ctx): never {
+/** main.c's usage(): both families, as a kernel with INET and INET6 has it. */
+export function ping_usage(ctx: prog_ctx): never {
   ctx.stderr.write(
     "usage:\n" +
       "\tping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]\n" +
@@ -109,9 +111,16 @@ function usage(ctx: prog_ctx): never {
       "\tping [-4AaDdfHLnoQqRrv] [-C pcp] [-c count] [-I iface] [-i wait]\n" +
       "\t    [-l preload] [-M mask | time] [-m ttl] [-p pattern]\n" +
       "\t    [-S src_addr] [-s packetsize] [-T ttl] [-t timeout] [-W waittime]\n" +
-      "            [-z tos] IPv4-mcast-group\n",
+      "            [-z tos] IPv4-mcast-group\n" +
+      "\tping [-6aADdfHnNoOquvyY] [-b bufsiz] [-c count] [-e gateway]\n" +
+      "            [-I interface] [-i wait] [-k addrtype] [-l preload] [-m hoplimit]\n" +
+      "            [-p pattern] [-S sourceaddr] [-s packetsize] [-t timeout]\n" +
+      "\t    [-W waittime] [-z tclass] [IPv6-hops ...] IPv6-host\n",
   );
   throw new prog_exit(1);
+}
+function usage(ctx: prog_ctx): never {
+  return ping_usage(ctx);
 }
 
 function errx(ctx: prog_ctx, status: number, msg: string): never {
@@ -267,7 +276,50 @@ function sysctl_int(kp: proc, name: string): { error: number; v: number } {
 }
 
 export async function ping_main(ctx: prog_ctx): Promise<number> {
-  return prog_run(ctx, () => ping(ctx));
+  return prog_run(ctx, () => ping_family(ctx));
+}
+
+/**
+ * main.c: -4 and -6 (a first pass that ignores every other option and
+ * stops at the first operand), the `ping6` name, then the target decides:
+ * an IPv4 or IPv6 literal, else whatever the resolver finds first.
+ */
+async function ping_family(ctx: prog_ctx): Promise<number> {
+  const argv = ctx.argv;
+  let ipv4 = false;
+  let ipv6 = progname(ctx) === "ping6";
+  let optind = 1;
+  for (; optind < argv.length; optind++) {
+    const a = argv[optind];
+    if (a === "--") {
+      optind++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    for (let j = 1; j < a.length; j++) {
+      if (a[j] === "4") ipv4 = true;
+      else if (a[j] === "6") ipv6 = true;
+    }
+  }
+  if (optind >= argv.length) ping_usage(ctx);
+  if (ipv4 && ipv6) libc_errx(ctx, 1, "-4 and -6 cannot be used simultaneously");
+  const last = argv[argv.length - 1];
+  let family = AF_UNSPEC;
+  if (inet_pton(AF_INET, last, new Uint8Array(4)) === 1) {
+    if (ipv6) libc_errx(ctx, 1, "IPv6 requested but IPv4 target address provided");
+    family = AF_INET;
+  } else if (inet_pton(AF_INET6, last, new Uint8Array(16)) === 1) {
+    if (ipv4) libc_errx(ctx, 1, "IPv4 requested but IPv6 target address provided");
+    family = AF_INET6;
+  } else if (ipv6) family = AF_INET6;
+  else if (ipv4) family = AF_INET;
+  else {
+    const r = getaddrinfo(ctx.p, last, null, { ai_flags: 0, ai_family: AF_UNSPEC, ai_socktype: SOCK_RAW, ai_protocol: 0 });
+    if (r.error === 0 && r.res.length > 0) family = r.res[0].ai_family;
+  }
+  if (family === AF_INET) return ping(ctx);
+  if (family === AF_INET6) return ping6(ctx);
+  libc_errx(ctx, 1, "Unknown host");
 }
 
 async function ping(ctx: prog_ctx): Promise<number> {

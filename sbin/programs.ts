@@ -232,6 +232,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   sh: "/bin",
   ifconfig: "/sbin",
   ping: "/sbin",
+  ping6: "/sbin",
   route: "/sbin",
   sleep: "/bin",
   killall: "/usr/bin",
@@ -277,6 +278,7 @@ programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_child(ctx, ctx.en
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
 programs.set("ping", ping_main);
+programs.set("ping6", ping_main);
 programs.set("route", route_main);
 programs.set("sleep", sleep_main);
 programs.set("killall", killall_main);

@@ -22,10 +22,10 @@ import { sys_close, sys_ioctl, sys_recvfrom, sys_sendto, sys_setsockopt, sys_soc
 import { IFF_LOOPBACK, IFF_MULTICAST, IFF_POINTOPOINT, IFF_UP, SIOCGIFFLAGS, SIOCSIFFLAGS, type ifreq } from "../net/if.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ICMP6_FILTER, IPPROTO_ICMPV6, ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER, ND_RA_OFF_FLAGS, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_LEN } from "../netinet/icmp6.ts";
-import { SIOCGIFINFO_IN6, SIOCSIFINFO_IN6, in6_ndireq } from "../netinet6/in6.ts";
-import { IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, SIOCGIFAFLAG_IN6, in6_addr_from, sockaddr_in6, type in6_ifreq } from "../netinet6/in6_var.ts";
+
+import { IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, SIOCGIFAFLAG_IN6, in6_addr_from, sockaddr_in6, type in6_ifreq, SIOCGIFINFO_IN6, SIOCSIFINFO_IN6 } from "../netinet6/in6_var.ts";
 import { IPPROTO_IPV6 } from "../netinet6/ip6_var.ts";
-import { ND6_IFF_ACCEPT_RTADV, ND6_IFF_IFDISABLED } from "../netinet6/nd6.ts";
+import { ND6_IFF_ACCEPT_RTADV, ND6_IFF_IFDISABLED, in6_ndireq } from "../netinet6/nd6.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { getnameinfo, getopt, NI_NUMERICHOST, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 

@@ -93,7 +93,7 @@ const bad: [string, string, number][] = [
   ["-G 100 -s 10 127.0.0.1", "ping: Packet size and ping sweep are mutually exclusive", 64],
   ["-G 65500 127.0.0.1", "ping: Invalid sweep maximum", 64],
   ["-G x 127.0.0.1", "ping: invalid packet size: `x'", 64],
-  ["-c 1 not.an.address", "ping: cannot resolve not.an.address: Unknown host", 68],
+  ["-c 1 not.an.address", "ping: Unknown host", 1],
   ["-S nowhere -c 1 127.0.0.1", "ping: cannot resolve nowhere: Unknown host", 68],
 ];
 test("ping: bad values get ping.c's messages and exit statuses", async (t) => {
@@ -105,27 +105,30 @@ test("ping: bad values get ping.c's messages and exit statuses", async (t) => {
   t.deepEqual(lines(r.err).slice(0, -1), bad.map(([, msg]) => msg));
 });
 
-test("ping: usage (status 1) for an unknown option, a missing argument, no host; -6 is not in this IPv4-only build", async (t) => {
+test("ping: usage (status 1, both families) for an unknown option, a missing argument, no host; main.c's -4 -6 check", async (t) => {
   const r = await run_script(`ping -Z 127.0.0.1; echo "exit $?"
 ping -c; echo "exit $?"
 ping; echo "exit $?"
-ping -6 ::1; echo "exit $?"
+ping -4 -6 ::1; echo "exit $?"
 `);
   t.is(r.out, "exit 1\nexit 1\nexit 1\nexit 1\n");
-  const usage = r.err.slice(r.err.indexOf("usage:"), r.err.indexOf("IPv4-mcast-group\n") + 17);
-  t.is(
-    usage,
+  const usage =
     "usage:\n" +
-      "\tping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]\n" +
-      "\t    [-g sweepminsize] [-h sweepincrsize] [-i wait] [-l preload]\n" +
-      "\t    [-M mask | time] [-m ttl][-p pattern] [-S src_addr] \n" +
-      "\t    [-s packetsize] [-t timeout] [-W waittime] [-z tos] IPv4-host\n" +
-      "\tping [-4AaDdfHLnoQqRrv] [-C pcp] [-c count] [-I iface] [-i wait]\n" +
-      "\t    [-l preload] [-M mask | time] [-m ttl] [-p pattern]\n" +
-      "\t    [-S src_addr] [-s packetsize] [-T ttl] [-t timeout] [-W waittime]\n" +
-      "            [-z tos] IPv4-mcast-group\n",
-  );
-  t.is(r.err.split(usage).join("|"), "ping: illegal option -- Z\n|ping: option requires an argument -- c\n||ping: illegal option -- 6\n|");
+    "\tping [-4AaDdfHnoQqRrv] [-C pcp] [-c count] [-G sweepmaxsize]\n" +
+    "\t    [-g sweepminsize] [-h sweepincrsize] [-i wait] [-l preload]\n" +
+    "\t    [-M mask | time] [-m ttl][-p pattern] [-S src_addr] \n" +
+    "\t    [-s packetsize] [-t timeout] [-W waittime] [-z tos] IPv4-host\n" +
+    "\tping [-4AaDdfHLnoQqRrv] [-C pcp] [-c count] [-I iface] [-i wait]\n" +
+    "\t    [-l preload] [-M mask | time] [-m ttl] [-p pattern]\n" +
+    "\t    [-S src_addr] [-s packetsize] [-T ttl] [-t timeout] [-W waittime]\n" +
+    "            [-z tos] IPv4-mcast-group\n" +
+    "\tping [-6aADdfHnNoOquvyY] [-b bufsiz] [-c count] [-e gateway]\n" +
+    "            [-I interface] [-i wait] [-k addrtype] [-l preload] [-m hoplimit]\n" +
+    "            [-p pattern] [-S sourceaddr] [-s packetsize] [-t timeout]\n" +
+    "\t    [-W waittime] [-z tclass] [IPv6-hops ...] IPv6-host\n";
+  // main.c's first pass ignores what is not -4 or -6 (so `ping -c` is a
+  // usage error, without getopt's complaint); ping.c's getopt names -Z.
+  t.is(r.err, `ping: illegal option -- Z\n${usage}${usage}${usage}ping: -4 and -6 cannot be used simultaneously\n`);
 });
 
 test("ping as a user without PRIV_NETINET_RAW: the socket fails first (EX_OSERR)", async (t) => {
