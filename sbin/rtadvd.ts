@@ -211,7 +211,7 @@ function read_conf(st: rtadvd_state, file: string): conf_entries {
     .replace(/\\\n[ \t]*/g, "");
   for (const line of joined.split("\n")) {
     if (line.trim() === "") continue;
-    const fields = line.split(":");
+    const fields = split_caps(line);
     const names = fields[0].trim().split("|");
     const caps = new Map<string, string>();
     for (const f of fields.slice(1)) {
@@ -225,6 +225,22 @@ function read_conf(st: rtadvd_state, file: string): conf_entries {
     }
     for (const n of names) out.set(n, caps);
   }
+  return out;
+}
+
+/** A line's fields at its colons, but not those inside double quotes (advcap.c's tskip and tdecode). */
+function split_caps(line: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let dquote = false;
+  for (const c of line) {
+    if (c === '"') dquote = !dquote;
+    if (c === ":" && !dquote) {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
   return out;
 }
 

@@ -4,10 +4,13 @@
 // router's lifetime running out on the virtual clock; ndp -R and -P
 // flushing routers and prefixes; a host without accept_rtadv ignoring RAs.
 import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run_script } from "../sbin/prog_helpers.ts";
 
 /** A router r (2001:db8:1::1/64 on epair0a, forwarding) and a host h on epair0b. */
-const ROUTER_HOST = (hflags: string) => `jail -c name=r persist vnet >/dev/null
+const ROUTER_HOST = (hflags: string, rtadvd = "rtadvd -D epair0a") => `jail -c name=r persist vnet >/dev/null
 jail -c name=h persist vnet >/dev/null
 ifconfig epair create >/dev/null
 ifconfig epair0a vnet r
@@ -18,13 +21,13 @@ jexec h ndp -i epair0b -- ${hflags} >/dev/null
 jexec r ifconfig epair0a inet6 2001:db8:1::1/64 up
 jexec h ifconfig epair0b up
 sleep 3
-jexec r rtadvd -D epair0a >/dev/null 2>&1 &
+jexec r ${rtadvd} >/dev/null 2>&1 &
 sleep 1
 `;
 
 /** Runs the script after ROUTER_HOST (then killall rtadvd); its output split at lines "== NAME". */
-async function scenario(hflags: string, body: string): Promise<Map<string, string>> {
-  const r = await run_script(ROUTER_HOST(hflags) + body + "killall rtadvd >/dev/null 2>&1\necho == end\n");
+async function scenario(hflags: string, body: string, rtadvd?: string): Promise<Map<string, string>> {
+  const r = await run_script(ROUTER_HOST(hflags, rtadvd) + body + "killall rtadvd >/dev/null 2>&1\necho == end\n");
   if (r.status !== 0) throw new Error(`script: ${r.err}`);
   const parts = new Map<string, string>();
   let name = "";
@@ -118,4 +121,25 @@ echo == if2; jexec h ifconfig epair0b inet6
   t.notRegex(o.get("if1") ?? "", /2001:db8:1:/);
   t.regex(o.get("r2") ?? "", /^fe80::[0-9a-f:]+%epair0b if=epair0b, flags=, pref=medium/);
   t.regex(o.get("if2") ?? "", /\tinet6 2001:db8:1:0:[0-9a-f:]+ prefixlen 64 autoconf/);
+});
+
+test.serial("vimage: rtadvd -c FILE: rtadvd.conf's router lifetime, RA flags and a prefix with its lifetimes (quoted, with colons)", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nd6-rtadvd-"));
+  const conf = path.join(dir, "rtadvd.conf");
+  fs.writeFileSync(conf, '# a comment\nepair0a:\\\n\t:rltime#600:addr="2001:db8:9::":prefixlen#64:vltime#3600:pltime#1800:raflags#64:\n');
+  const o = await scenario(
+    "-disabled accept_rtadv",
+    `jexec h rtsol epair0b
+sleep 3
+echo == r; jexec h ndp -rn
+echo == p; jexec h ndp -pn
+echo == ifconfig; jexec h ifconfig epair0b inet6
+`,
+    `rtadvd -c ${conf} epair0a`,
+  );
+  fs.rmSync(dir, { recursive: true });
+  t.regex(o.get("r") ?? "", /^fe80::[0-9a-f:]+%epair0b if=epair0b, flags=O, pref=medium, expire=9m5\ds\n$/);
+  t.regex(o.get("p") ?? "", /^2001:db8:9::\/64 if=epair0b\nflags=LAO vltime=3600, pltime=1800, expire=59m5\ds, ref=1\n/);
+  t.notRegex(o.get("p") ?? "", /2001:db8:1::/, "the interface's own prefix is not advertised when the file names one");
+  t.regex(o.get("ifconfig") ?? "", /\tinet6 2001:db8:9:0:[0-9a-f:]+ prefixlen 64 autoconf/);
 });

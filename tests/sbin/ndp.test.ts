@@ -103,3 +103,19 @@ echo == usage; jexec b ndp; echo "status $?"
       "status 1\n",
   );
 });
+
+test.serial("ndp -an after ping -6: the pinger's entry REACHABLE for ReachableTime, the pinged's STALE for nd6_gctimer; STALE after ReachableTime; in use again REACHABLE", async (t) => {
+  const o = await ndp_script(`jexec a ping -6 -c 1 2001:db8::2 >/dev/null
+echo == a1; jexec a ndp -an
+echo == b1; jexec b ndp -an
+sleep 50
+echo == a2; jexec a ndp -an
+jexec a ping -6 -c 1 2001:db8::2 >/dev/null
+sleep 6
+echo == a3; jexec a ndp -an
+`);
+  t.regex(o.get("a1") ?? "", /\n2001:db8::2 +([0-9a-f]{2}:){5}[0-9a-f]{2} epair0a (1[5-9]|[2-4]\d)s +R \n/);
+  t.regex(o.get("b1") ?? "", /\n2001:db8::1 +([0-9a-f]{2}:){5}[0-9a-f]{2} epair0b (1d0h0m0s|23h59m5\ds) +S \n/);
+  t.regex(o.get("a2") ?? "", /\n2001:db8::2 +([0-9a-f]{2}:){5}[0-9a-f]{2} epair0a 23h59m\d+s +S \n/);
+  t.regex(o.get("a3") ?? "", /\n2001:db8::2 +([0-9a-f]{2}:){5}[0-9a-f]{2} epair0a \d+s +R \n/);
+});
