@@ -244,3 +244,35 @@ jexec b ifconfig epair0b
   k.kern_advance_ns(100_000_000);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+for (const build of BOTH) {
+  test.serial(`${build}: ancillary data: IPV6_HOPLIMIT sent with sendmsg comes back as IPV6_RECVHOPLIMIT's message`, async (t) => {
+    const k = await loadKernel(build);
+    const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
+    const IPV6_RECVHOPLIMIT = 37;
+    const IPV6_HOPLIMIT = 47;
+    const rx = udp6(k, p, 4000);
+    t.is(k.sys_setsockopt(p, rx, 41, IPV6_RECVHOPLIMIT, 1), 0);
+    const tx = udp6(k, p);
+    // struct cmsghdr (amd64): cmsg_len, cmsg_level, cmsg_type, the data at 16.
+    const cm = new Uint8Array(20);
+    const dv = new DataView(cm.buffer);
+    dv.setUint32(0, 20, true);
+    dv.setInt32(4, 41, true);
+    dv.setInt32(8, IPV6_HOPLIMIT, true);
+    dv.setInt32(16, 7, true);
+    t.is(k.sys_sendmsg(p, tx, bytes("hi"), cm, 0, sin6(k, "::1", 4000)).error, 0);
+    settle(k);
+    const r = k.sys_recvmsg(p, rx, 100, 100, 0);
+    t.is(r.error, 0);
+    t.deepEqual(r.data, bytes("hi"));
+    const c = new DataView(r.control.buffer, r.control.byteOffset, r.control.byteLength);
+    t.is(c.getInt32(4, true), 41);
+    t.is(c.getInt32(8, true), IPV6_HOPLIMIT);
+    t.is(c.getInt32(16, true), 7, "the hop limit the datagram arrived with");
+    k.proc_exit(p);
+    settle(k);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
