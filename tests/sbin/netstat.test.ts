@@ -160,6 +160,11 @@ jail -r a b
     "\t\t0 one mbuf",
     "\t\t0 one ext mbuf",
     "\t\t0 two or more ext mbuf",
+    // inet6.c's icmp6 block: the error histogram's title is unconditional;
+    // rip6 prints its name, then only counters that are not zero.
+    "icmp6:",
+    "\tHistogram of error messages to be generated:",
+    "rip6:",
     "udp:",
     "\t0 datagrams received",
     "\t0 with incomplete header",
