@@ -504,7 +504,7 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
         };
         const rows = [["function", "VIMAGE ns", "baseline ns", "V/B", "self (minus the callee below)"]];
         const chain = ["ether_input", "ip_input", "icmp_input", "icmp_reflect", "ip_output"];
-        for (const fn of ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"]) {
+        for (const fn of ["ether_input", "ip_input", "ip6_input", "ip_tryforward", "ip6_tryforward", "ip6_forward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"]) {
           const v = net(fn, "vimage");
           const b = net(fn, "novimage");
           const i = chain.indexOf(fn);

@@ -242,7 +242,7 @@ const BRIDGES: [string, string][] = [
   ["16", "if_bridge, 16 members, known unicast"],
   ["16bc", "if_bridge, 16 members, broadcast to 15"],
 ];
-const FUNCS = ["ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
+const FUNCS = ["ether_input", "ip_input", "ip6_input", "ip_tryforward", "ip6_tryforward", "ip6_forward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
 const parts: part[] = [
   {

@@ -10,6 +10,14 @@
 // traffic).  Preparing a packet (m_gethdr and a copy of the template) and
 // freeing it is timed on its own ("prepare") and subtracted.  curvnet is
 // set around the run, as it is when netisr or a socket call gets there.
+//
+// The IPv6 rows: ip6_input (an ICMPv6 echo request to our address, up
+// through icmp6_input, the reply through ip6_output and nd6_output_ifp),
+// ip6_forward (the slow path a router with redirects on takes) and
+// ip6_tryforward (the fast path, redirects off), next to ip_input,
+// ip_forward's caller ip_tryforward.  The peers' neighbor entries are made
+// as a neighbor solicitation from them would (nd6_cache_lladdr: STALE, then
+// DELAY once used; the clock does not move), so nothing waits for ND.
 import Benchmark from "benchmark";
 import {
   CURVNET_RESTORE,
@@ -29,6 +37,18 @@ import {
   ip_input,
   ip_output,
   ip_tryforward,
+  ip6_input,
+  ip6_forward,
+  ip6_tryforward,
+  in6_control,
+  kern_advance_ns,
+  in6_aliasreq,
+  in6_addr_from,
+  inet_pton6,
+  SIOCAIFADDR_IN6,
+  IN6_IFF_NODAD,
+  ND_NEIGHBOR_SOLICIT,
+  in6_prefixlen2mask,
   lla_add_static,
   m_freem,
   m_gethdr,
@@ -43,6 +63,7 @@ import {
 } from "../index.ts";
 import { aton, epair_create, host_node, ifp_of, if_addr, if_updown, must, sysctl_set, type node } from "./topo.ts";
 import { bsock } from "./wl_packets.ts";
+import { nd6_cache_lladdr } from "../netinet6/nd6.ts";
 
 // Call the function, do not decompile it into benchmark.js's loop: the
 // closures below must keep their scope.
@@ -105,6 +126,75 @@ function udp_msg(src: number, dst: number, sport: number, dport: number, data: n
   return b;
 }
 
+/** An IPv6 packet: header, then l4 (ICMPv6 or UDP, checksummed by the caller). */
+function ip6dgram(src: Uint8Array, dst: Uint8Array, nxt: number, l4: Uint8Array): Uint8Array {
+  const b = new Uint8Array(40 + l4.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, 0x60000000);
+  dv.setUint16(4, l4.length);
+  b[6] = nxt;
+  b[7] = 64;
+  b.set(src, 8);
+  b.set(dst, 24);
+  b.set(l4, 40);
+  return b;
+}
+
+function cksum6(src: Uint8Array, dst: Uint8Array, nxt: number, msg: Uint8Array): number {
+  const ph = new Uint8Array(40 + msg.length);
+  ph.set(src, 0);
+  ph.set(dst, 16);
+  new DataView(ph.buffer).setUint32(32, msg.length);
+  ph[39] = nxt;
+  ph.set(msg, 40);
+  return cksum(ph, 0, ph.length);
+}
+
+function echo6_msg(src: Uint8Array, dst: Uint8Array, data: number): Uint8Array {
+  const b = new Uint8Array(8 + data);
+  b[0] = 128;
+  b[4] = 0x12;
+  b[5] = 0x34;
+  b[7] = 1;
+  for (let i = 0; i < data; i++) b[8 + i] = i & 0xff;
+  const s = cksum6(src, dst, 58, b);
+  b[2] = s >>> 8;
+  b[3] = s & 0xff;
+  return b;
+}
+
+function udp6_msg(src: Uint8Array, dst: Uint8Array, data: number): Uint8Array {
+  const b = new Uint8Array(8 + data);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, 5555);
+  dv.setUint16(2, 9);
+  dv.setUint16(4, b.length);
+  for (let i = 0; i < data; i++) b[8 + i] = (i * 7 + 1) & 0xff;
+  let s = cksum6(src, dst, 17, b);
+  if (s === 0) s = 0xffff;
+  dv.setUint16(6, s);
+  return b;
+}
+
+function a6(s: string): Uint8Array {
+  const a = inet_pton6(s);
+  if (a === null) throw new Error(`bad address ${s}`);
+  return a.s6_addr.slice();
+}
+
+/** ifconfig IF inet6 ADDR/LEN no_dad: the address, usable at once. */
+function if_addr6(n: node, ifname: string, addr: string, len: number): void {
+  const ifp = ifp_of(n, ifname);
+  const ifra = new in6_aliasreq();
+  ifra.ifra_name = ifname;
+  ifra.ifra_addr.sin6_addr.s6_addr.set(a6(addr));
+  ifra.ifra_prefixmask.sin6_len = 28;
+  ifra.ifra_prefixmask.sin6_family = 28;
+  in6_prefixlen2mask(ifra.ifra_prefixmask.sin6_addr, len);
+  ifra.ifra_flags = IN6_IFF_NODAD;
+  vnet_run(n.v, "ifconfig", () => must(in6_control(SIOCAIFADDR_IN6, ifra, ifp, cred0), "SIOCAIFADDR_IN6"));
+}
+
 interface func_env {
   h: node;
   in_ifp: ifnet;
@@ -131,6 +221,10 @@ function env_get(): func_env {
   if_updown(h, e0.b, false);
   if_updown(h, e1.b, false);
   sysctl_set(cred0, "net.inet.ip.forwarding", 1);
+  if_addr6(h, e0.a, "2001:db8::1", 64);
+  if_addr6(h, e1.a, "2001:db8:1::1", 64);
+  sysctl_set(cred0, "net.inet6.ip6.forwarding", 1);
+  sysctl_set(cred0, "net.inet6.icmp6.errppslimit", 0);
   sysctl_set(cred0, "net.inet.icmp.icmplim", 0);
   const in_ifp = ifp_of(h, e0.a);
   const out_ifp = ifp_of(h, e1.a);
@@ -145,6 +239,14 @@ function env_get(): func_env {
     must(lla_add_static(in_ifp, PEER_IN, mac(e0.b)), "arp -s");
     must(lla_add_static(out_ifp, PEER_OUT, mac(e1.b)), "arp -s");
   });
+  // The IPv6 peers, as a neighbor solicitation from them would leave them.
+  vnet_run(h.v, "nd6", () => {
+    nd6_cache_lladdr(in_ifp, in6_addr_from(a6("2001:db8::2")), mac(e0.b), 6, ND_NEIGHBOR_SOLICIT, 0);
+    nd6_cache_lladdr(out_ifp, in6_addr_from(a6("2001:db8:1::2")), mac(e1.b), 6, ND_NEIGHBOR_SOLICIT, 0);
+  });
+  // MLD's reports of the groups the addresses joined (queued until their
+  // timers fire) go out and are freed at the down peers.
+  kern_advance_ns(30e9);
   const s = sys_socket(h.p, PF_INET, SOCK_DGRAM, 0);
   must(s.error, "socket");
   must(sys_bind(h.p, s.fd, new sockaddr_in(A_IN, UDP_PORT)), "bind");
@@ -164,6 +266,8 @@ function env_get(): func_env {
     reply_out: ipdgram(A_IN, PEER_IN, IPPROTO_ICMP, echo_msg(0, 56)),
     fwd: ipdgram(PEER_IN, PEER_OUT, IPPROTO_UDP, udp_msg(PEER_IN, PEER_OUT, 5555, 9, 64)),
     udp: ipdgram(PEER_IN, A_IN, IPPROTO_UDP, udp_msg(PEER_IN, A_IN, 5555, UDP_PORT, 64)),
+    echo6: ip6dgram(a6("2001:db8::2"), a6("2001:db8::1"), 58, echo6_msg(a6("2001:db8::2"), a6("2001:db8::1"), 56)),
+    fwd6: ip6dgram(a6("2001:db8::2"), a6("2001:db8:1::2"), 17, udp6_msg(a6("2001:db8::2"), a6("2001:db8:1::2"), 64)),
   };
   env = { h, in_ifp, rx, rxso: rx.so, t };
   return env;
@@ -205,6 +309,20 @@ function body(e: func_env, fn: string): () => void {
           throw new Error("ip_tryforward did not forward");
         }
       };
+    case "ip6_input":
+      return () => ip6_input(prep(e, t.echo6, IP_OFF));
+    case "ip6_forward":
+      // ip6_input's caller's state: what ip6_forward gets has its zones
+      // embedded (none for these global addresses).
+      return () => ip6_forward(prep(e, t.fwd6, IP_OFF), 0);
+    case "ip6_tryforward":
+      return () => {
+        const m = ip6_tryforward(prep(e, t.fwd6, IP_OFF));
+        if (m !== null) {
+          m_freem(m);
+          throw new Error("ip6_tryforward did not forward");
+        }
+      };
     case "icmp_input":
       return () => icmp_input(prep(e, t.echo, IP_OFF), 20, IPPROTO_ICMP);
     case "icmp_reflect":
@@ -229,7 +347,7 @@ function body(e: func_env, fn: string): () => void {
   throw new Error(`unknown function ${fn}`);
 }
 
-export const FUNCS = ["prepare", "ether_input", "ip_input", "ip_tryforward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
+export const FUNCS = ["prepare", "ether_input", "ip_input", "ip6_input", "ip_tryforward", "ip6_tryforward", "ip6_forward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
 /** benchmark.js on one function: ns per call (mean), relative margin of
  *  error (%), samples. */

@@ -94,8 +94,10 @@ export const IFCAP_TXCSUM_IPV6 = 0x400000;
 export const IFCAP_HWCSUM = IFCAP_RXCSUM | IFCAP_TXCSUM;
 
 // ifa_flags
+/** A route for the address is installed (RTF_UP). */
 export const IFA_ROUTE = 0x01;
-export const IFA_RTSELF = 0x02;
+/** The loopback route to the address itself is installed (RTF_HOST, as if_var.h has it). */
+export const IFA_RTSELF = 0x04;
 
 // Counters (if_inc_counter).
 export const IFCOUNTER_IPACKETS = 0;

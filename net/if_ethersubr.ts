@@ -42,7 +42,7 @@ import {
   type mbuf,
 } from "../kern/mbuf.ts";
 import { AF_ARP, AF_INET, AF_INET6, AF_LINK, type sockaddr } from "../kern/socket.ts";
-import { nd6_resolve } from "../netinet6/nd6.ts";
+import type { nd6_resolve } from "../netinet6/nd6.ts";
 import type { intp } from "../netinet6/ip6_var.ts";
 import { KASSERT, panic, printf } from "../kern/subr_prf.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, _net } from "../kern/sysctl.ts";
@@ -272,6 +272,17 @@ const linkhdr = new Uint8Array(ETHER_HDR_LEN);
 let arp_res: arp_result | null = null;
 /** nd6_resolve's *lleflags. */
 const nd6_lleflags: intp = { v: 0 };
+/**
+ * nd6_resolve, installed by IPv6 when it initializes (ip6_init): netinet6
+ * imports the link layer, so the link layer reaches back through this
+ * pointer rather than an import, which would start IPv6 (and through it
+ * IPv4) in the middle of the link layer's own loading.  Null until then:
+ * IPv6 unicast output fails with EAFNOSUPPORT.
+ */
+let nd6_resolve_p: typeof nd6_resolve | null = null;
+export function set_nd6_resolve_p(f: typeof nd6_resolve | null): void {
+  nd6_resolve_p = f;
+}
 /** ether_resolve_addr's *pflags. */
 let resolve_pflags = 0;
 
@@ -311,10 +322,14 @@ function ether_resolve_addr(ifp: ifnet, m: mbuf, dst: sockaddr, ro: route | null
         return EAFNOSUPPORT;
       }
       if ((m.m_flags & M_MCAST) === 0) {
+        if (nd6_resolve_p === null) {
+          m_freem(m);
+          return EAFNOSUPPORT;
+        }
         // LLE_SF(af, is_gw): the family in the high half, "via a gateway".
         const is_gw = ro !== null && (ro.ro_flags & RT_HAS_GW) !== 0 ? 1 : 0;
         nd6_lleflags.v = 0;
-        error = nd6_resolve(ifp, (AF_INET6 << 16) | is_gw, m, dst, phdr, nd6_lleflags, null);
+        error = nd6_resolve_p(ifp, (AF_INET6 << 16) | is_gw, m, dst, phdr, nd6_lleflags, null);
         lleflags = nd6_lleflags.v;
       } else {
         // ETHER_MAP_IPV6_MULTICAST: 33:33 and the group's last four bytes.

@@ -21,7 +21,7 @@ import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook,
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
 import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr, ifatoia } from "../netinet/in.ts";
-
+import { IN6_ARE_ADDR_EQUAL, IN6_LINKMTU } from "../netinet6/in6_var.ts";
 import { rt_missmsg_fib, rtsock_addrmsg, rtsock_routemsg, rtsock_routemsg_info } from "./rtsock.ts";
 import { rib_walktree } from "./radix.ts";
 import { NHF_DEFAULT, NHR_NONE, type nhop_object } from "./route/nhop.ts";
@@ -30,8 +30,6 @@ import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
 import { rib_foreach_table_walk_del, rib_lookup } from "./route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
-
-import { IN6_ARE_ADDR_EQUAL, IN6_LINKMTU } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // net/route.h

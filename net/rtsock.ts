@@ -23,7 +23,7 @@ import { printf } from "../kern/subr_prf.ts";
 import { IFF_LOOPBACK, IFF_POINTOPOINT, set_rt_ifannouncemsg_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
-import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
+import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_DELMADDR, RTM_IEEE80211, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_NEWMADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
 import { NHR_REF, type nhop_object } from "./route/nhop.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
@@ -32,10 +32,10 @@ import { rib_lookup_info } from "./route/route_helpers.ts";
 import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route/route_rtentry.ts";
 import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
-import { VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
+import { VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "./vnet.ts";
 import { in_ifaddr, sockaddr_in } from "../netinet/in.ts";
 
-import { sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
+import { ip6_use_defzone, sa6_embedscope, sa6_recoverscope } from "../netinet6/scope6.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_ifaddr, in6_mask2len, in6addr_loopback, in6mask128, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 /** struct rt_msghdr, with the addresses that follow it. */
@@ -118,17 +118,6 @@ function sin6_deembed(sa: sockaddr_in6): sockaddr_in6 {
   return s;
 }
 
-/**
- * V_ip6_use_defzone (net.inet6.ip6.use_defaultzone, in6_proto.c's): may a
- * link-local address without a zone take the default one?  The inet6
- * domain hands its knob over with rtsock_set_ip6_use_defzone; FreeBSD's
- * default is 0.
- */
-let ip6_use_defzone: () => number = () => 0;
-export function rtsock_set_ip6_use_defzone(f: () => number): void {
-  ip6_use_defzone = f;
-}
-
 /** SA_SIZE's length of a sockaddr for rtm_msglen bookkeeping. */
 function SA_SIZE(sa: sockaddr): number {
   const len = "sin_addr" in sa ? sa.sin_len : "sin6_addr" in sa ? sa.sin6_len : "sdl_index" in sa ? sa.sdl_len : sa.sa_len;
@@ -136,6 +125,25 @@ function SA_SIZE(sa: sockaddr): number {
 }
 /** sizeof(struct rt_msghdr) on LP64. */
 const RT_MSGHDR_SIZE = 152;
+
+/** The header a message of this type has (rtsock_msg_mbuf's len by type, LP64). */
+function rtm_hdr_size(type: number): number {
+  switch (type) {
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+      return 20; // struct ifa_msghdr
+    case RTM_NEWMADDR:
+    case RTM_DELMADDR:
+      return 16; // struct ifma_msghdr
+    case RTM_IFINFO:
+      return 168; // struct if_msghdr
+    case RTM_IFANNOUNCE:
+    case RTM_IEEE80211:
+      return 24; // struct if_announcemsghdr
+    default:
+      return RT_MSGHDR_SIZE;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Listeners (the route_cb counts and raw_input of rtsock.c).
@@ -321,7 +329,7 @@ function rt_xaddrs(rtm: rt_msghdr, rtinfo: rt_addrinfo): number {
     if (len === 0) return 0;
     // The kernel keeps IPv6 zones embedded: sin6_scope_id goes into the address.
     // (sa6_embedscope changes scoped addresses only.)
-    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, ip6_use_defzone());
+    if ("sin6_addr" in sa && sa.sin6_family === AF_INET6 && IN6_IS_SCOPE_EMBED(sa.sin6_addr)) sa6_embedscope(sa, VNET_I32(ip6_use_defzone));
     rtinfo.rti_info[i] = sa;
   }
   return 0;
@@ -462,7 +470,7 @@ function rt_getmetrics(rt: rtentry, nh: nhop_object, out: rt_metrics): void {
 /** update_rtm_from_info: the message carries info's addresses now. */
 function update_rtm_from_info(info: rt_addrinfo, rtm: rt_msghdr): void {
   let addrs = 0;
-  let len = RT_MSGHDR_SIZE;
+  let len = rtm_hdr_size(rtm.rtm_type);
   for (let i = 0; i < RTAX_MAX; i++) {
     const sa = info.rti_info[i];
     rtm.rtm_sa[i] = sa !== null && "sin6_addr" in sa ? sin6_deembed(sa) : sa_copy(sa);

@@ -75,7 +75,8 @@ import { ICMP6_PARAMPROB_HEADER, ICMP6_PARAM_PROB, ICMP6_TIME_EXCEEDED, ICMP6_TI
 
 import { icmp6_error } from "./icmp6.ts";
 import { IP6STAT_ADD, IP6STAT_INC, IPPROTO_DONE, IPV6_FRAGTTL, M_FRAGMENTED, _net_inet6_ip6, ip6s_atomicfrags, ip6s_exthdrtoolong, ip6s_fragdropped, ip6s_fragments, ip6s_fragoverflow, ip6s_fragtimeout, ip6s_reassembled, type intp, type mbufp } from "./ip6_var.ts";
-import { ip6_get_prevhdr, ip6_ifwithaddr } from "./ip6_input.ts";
+import { ip6_get_prevhdr } from "./ip6_input.ts";
+import { in6ifa_ifwithaddr } from "./in6.ts";
 import { IPV6CTL_MAXFRAGBUCKETSIZE, IPV6CTL_MAXFRAGPACKETS, IPV6CTL_MAXFRAGS, IPV6CTL_MAXFRAGSPERPACKET } from "./in6_proto.ts";
 import { in6_addr, in6_addr_read, in6_addr_write, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_ifstat_inc } from "./in6_var.ts";
 
@@ -415,7 +416,7 @@ export function frag6_input(mp: mbufp, offp: intp, _proto: number): number {
 
   // The destination interface of the packet, for its counters.
   let dstifp: ifnet | null = null;
-  const ia6 = ip6_ifwithaddr(in6_addr_read(buf, ip6 + IP6_OFF_DST, frag_dst), 0);
+  const ia6 = in6ifa_ifwithaddr(in6_addr_read(buf, ip6 + IP6_OFF_DST, frag_dst), 0);
   if (ia6 !== null) dstifp = ia6.ia_ifp;
 
   // A jumbo payload cannot contain a fragment header.

@@ -5,7 +5,7 @@
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { arc4random } from "../kern/arc4random.ts";
-import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
+import { SI_ORDER_FIRST, SI_ORDER_FOURTH, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { hz, time_uptime } from "../kern/kern_timeout.ts";
@@ -33,17 +33,18 @@ import { IFT_PPP } from "../net/if_tuntap.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_addrmsg, rt_routemsg_info } from "../net/route.ts";
 import type { nhop_object } from "../net/route/nhop.ts";
 import { ifa_add_loopback_route, ifa_del_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";
-import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "../net/vnet.ts";
 import { SIOCSIFBRDADDR, SIOCSIFDSTADDR, SIOCSIFNETMASK, sockaddr_in } from "../netinet/in.ts";
-import { in6_ifattach, in6_ifdetach, in6_maxmtu, in6_nigroup, in6_nigroup_oldmcprefix } from "./in6_ifattach.ts";
+import { in6_ifattach, in6_ifdetach, in6_ifdetach_destroy, in6_maxmtu, in6_nigroup, in6_nigroup_oldmcprefix } from "./in6_ifattach.ts";
 import { in6_lltattach } from "./in6_lltable.ts";
 import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
 import { V_ip6_use_deprecated } from "./in6_proto.ts";
 import type { intp } from "./ip6_var.ts";
 import { mld_domifattach, mld_domifdetach } from "./mld6.ts";
-import { ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, nd6_add_ifa_lle, nd6_ifattach, nd6_ifdetach, nd6_ioctl, nd6_rem_ifa_lle, nd_ifinfo } from "./nd6.ts";
+import { ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, in6_ndifreq, in6_ndireq, nd6_add_ifa_lle, nd6_ifattach, nd6_ifdetach, nd6_ioctl, nd6_rem_ifa_lle, nd6_useloopback, nd6log, nd_ifinfo } from "./nd6.ts";
+import { icmp6_nodeinfo_oldmcprefix } from "./icmp6.ts";
 import { nd6_dad_start, nd6_dad_stop } from "./nd6_nbr.ts";
-import { nd6_prefix_lookup, nd6_prefix_offlink, nd6_prefix_rele, nd6_prelist_add, nd_prefixctl, pfxlist_onlink_check, type nd_prefix } from "./nd6_rtr.ts";
+import { nd6_prefix_del, nd6_prefix_lookup, nd6_prefix_rele, nd6_prefix_unlink, nd6_prelist_add, nd_prefixctl, pfxlist_onlink_check, type nd_prefix } from "./nd6_rtr.ts";
 import {
   SIOCGSCOPE6,
   SIOCGSCOPE6DEF,
@@ -61,7 +62,7 @@ import {
 } from "./scope6.ts";
 
 export * from "./in6_var.ts";
-import { IA6_IN6, IA6_MASKIN6, ICMP6_IFSTAT_NFIELDS, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, IN6_IFF_NOTREADY, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IFSTAT_NFIELDS, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_GLOBAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MC_ORGLOCAL, IN6_IS_ADDR_MC_SITELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4COMPAT, IN6_IS_ADDR_V4MAPPED, IN6_IS_SCOPE_EMBED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, IPV6_ADDR_SCOPE_ORGLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, SIOCGIFSTAT_ICMP6, SIOCGIFSTAT_IN6, icmp6_ifstat_inc, ifs6_in_addrerr, ifs6_in_adminprohib, ifs6_in_deliver, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_noroute, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_protounknown, ifs6_in_receive, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_adminprohib, ifs6_out_discard, ifs6_out_dstunreach, ifs6_out_echo, ifs6_out_echoreply, ifs6_out_error, ifs6_out_forward, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_mlddone, ifs6_out_mldquery, ifs6_out_mldreport, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_request, ifs6_out_routeradvert, ifs6_out_routersolicit, ifs6_out_timeexceed, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_addr, in6_addr_copy, in6_addr_from, in6_addr_read, in6_addr_write, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_ifextra, in6_ifextra_get, in6_ifstat_inc, in6_mask2len, in6_matchlen, in6_multi_mship, in6_prefixlen2mask, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allrouters, in6addr_linklocal_allv2routers, in6addr_loopback, in6addr_nodelocal_allnodes, in6mask0, in6mask128, in6mask64, inet_ntop6, inet_pton6, ip6_sprintf, route_in6_alloc, s6_addr16, s6_addr16_set, s6_addr32, satosin6, sockaddr_in6, SZ_IN6_IFREQ, SZ_IN6_ALIASREQ, IN6_LINKMTU } from "./in6_var.ts";
+import { IA6_IN6, IA6_MASKIN6, ICMP6_IFSTAT_NFIELDS, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_DUPLICATED, IN6_IFF_NODAD, IN6_IFF_NOTREADY, IN6_IFF_PREFER_SOURCE, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IFSTAT_NFIELDS, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_GLOBAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MC_ORGLOCAL, IN6_IS_ADDR_MC_SITELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4COMPAT, IN6_IS_ADDR_V4MAPPED, IN6_IS_SCOPE_EMBED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_NODELOCAL, IPV6_ADDR_SCOPE_ORGLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, SIOCDIFADDR_IN6, SIOCGIFADDR_IN6, SIOCGIFAFLAG_IN6, SIOCGIFALIFETIME_IN6, SIOCGIFDSTADDR_IN6, SIOCGIFNETMASK_IN6, SIOCGIFSTAT_ICMP6, SIOCGIFSTAT_IN6, icmp6_ifstat_inc, ifs6_in_addrerr, ifs6_in_adminprohib, ifs6_in_deliver, ifs6_in_discard, ifs6_in_dstunreach, ifs6_in_echo, ifs6_in_echoreply, ifs6_in_error, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_mlddone, ifs6_in_mldquery, ifs6_in_mldreport, ifs6_in_msg, ifs6_in_neighboradvert, ifs6_in_neighborsolicit, ifs6_in_noroute, ifs6_in_paramprob, ifs6_in_pkttoobig, ifs6_in_protounknown, ifs6_in_receive, ifs6_in_redirect, ifs6_in_routeradvert, ifs6_in_routersolicit, ifs6_in_timeexceed, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_adminprohib, ifs6_out_discard, ifs6_out_dstunreach, ifs6_out_echo, ifs6_out_echoreply, ifs6_out_error, ifs6_out_forward, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_mlddone, ifs6_out_mldquery, ifs6_out_mldreport, ifs6_out_msg, ifs6_out_neighboradvert, ifs6_out_neighborsolicit, ifs6_out_paramprob, ifs6_out_pkttoobig, ifs6_out_redirect, ifs6_out_request, ifs6_out_routeradvert, ifs6_out_routersolicit, ifs6_out_timeexceed, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_addr, in6_addr_copy, in6_addr_from, in6_addr_read, in6_addr_write, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_ifextra, in6_ifextra_get, in6_ifstat_inc, in6_mask2len, in6_matchlen, in6_multi_mship, in6_prefixlen2mask, in6addr_any, in6addr_linklocal_allnodes, in6addr_linklocal_allrouters, in6addr_linklocal_allv2routers, in6addr_loopback, in6addr_nodelocal_allnodes, in6mask0, in6mask128, in6mask64, inet_ntop6, inet_pton6, ip6_sprintf, route_in6_alloc, s6_addr16, s6_addr16_set, s6_addr32, satosin6, sockaddr_in6, SZ_IN6_IFREQ, SZ_IN6_ALIASREQ, IN6_LINKMTU, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "./in6_var.ts";
 import type { in6_ifreq, route_in6 } from "./in6_var.ts";
 import { _IOC_IN6 as _IOC, IOC_IN6_IN as IOC_IN, IOC_IN6_INOUT as IOC_INOUT } from "./in6_var.ts";
 
@@ -75,21 +76,6 @@ const LOG_ERR = 3;
 const LOG_WARNING = 4;
 const LOG_NOTICE = 5;
 const LOG_INFO = 6;
-
-/** nd6log: ND's debug log (net.inet6.icmp6.nd6_debug). */
-function nd6log(pri: number, msg: string): void {
-  log(pri, msg);
-}
-/** V_nd6_useloopback (nd6.c, net.inet6.icmp6.nd6_useloopback): addresses get a route via lo0. */
-const nd6_useloopback = VNET_DEFINE_INT("nd6_useloopback", 1);
-function V_nd6_useloopback(): number {
-  return VNET_I32(nd6_useloopback);
-}
-/** V_icmp6_nodeinfo_oldmcprefix (in6_proto.c, net.inet6.icmp6.nodeinfo_oldmcprefix): join the pre-RFC 4620 NI group too. */
-const icmp6_nodeinfo_oldmcprefix = VNET_DEFINE_INT("icmp6_nodeinfo_oldmcprefix", 1);
-function V_icmp6_nodeinfo_oldmcprefix(): number {
-  return VNET_I32(icmp6_nodeinfo_oldmcprefix);
-}
 
 /** in6_update_ifa's flags. */
 export const IN6_IFAUPDATE_DADDELAY = 0x1;
@@ -106,20 +92,9 @@ export const in6mask96: in6_addr = in6_addr_from([0xff, 0xff, 0xff, 0xff, 0xff, 
 /** sa6_any: the unspecified address as a sockaddr_in6. */
 export const sa6_any: sockaddr_in6 = new sockaddr_in6();
 
-// The Neighbor Discovery requests in6_control hands to nd6_ioctl
-// (netinet6/nd6.h; struct in6_ndireq is 72 bytes, in6_ndifreq 24,
-// in6_nbrinfo 56, in6_ondireq 48 on amd64).
-const SZ_IN6_NDIREQ = 72;
-export const OSIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 76, 48);
-export const SIOCSNDFLUSH_IN6 = _IOC(IOC_INOUT, 77, SZ_IN6_IFREQ);
-export const SIOCGNBRINFO_IN6 = _IOC(IOC_INOUT, 78, 56);
-export const SIOCSPFXFLUSH_IN6 = _IOC(IOC_INOUT, 79, SZ_IN6_IFREQ);
-export const SIOCSRTRFLUSH_IN6 = _IOC(IOC_INOUT, 80, SZ_IN6_IFREQ);
-export const SIOCSDEFIFACE_IN6 = _IOC(IOC_INOUT, 85, 24);
-export const SIOCGDEFIFACE_IN6 = _IOC(IOC_INOUT, 86, 24);
-export const SIOCSIFINFO_FLAGS = _IOC(IOC_INOUT, 87, SZ_IN6_NDIREQ);
-export const SIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 108, SZ_IN6_NDIREQ);
-export const SIOCSIFINFO_IN6 = _IOC(IOC_INOUT, 109, SZ_IN6_NDIREQ);
+// The Neighbor Discovery requests (SIOCGIFINFO_IN6, ...) and their
+// structures are nd6.ts's; in6_control hands them to nd6_ioctl.
+export { OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6, in6_ndifreq, in6_ndireq };
 // The tunnel end points (gif): the driver's, with the address's zone embedded first.
 export const SIOCSIFPHYADDR_IN6 = _IOC(IOC_IN, 70, SZ_IN6_ALIASREQ);
 export const SIOCGIFPSRCADDR_IN6 = _IOC(IOC_INOUT, 71, SZ_IN6_IFREQ);
@@ -496,18 +471,6 @@ function in6_aifaddr(_cmd: number, ifra: in6_aliasreq, ifp: ifnet, ia0: in6_ifad
   return 0;
 }
 
-/** struct in6_ndireq: an interface name and its ND parameters (SIOCGIFINFO_IN6 and friends). */
-export class in6_ndireq {
-  ifname = "";
-  ndi = new nd_ifinfo();
-}
-
-/** struct in6_ndifreq: SIOCGDEFIFACE_IN6 / SIOCSDEFIFACE_IN6's interface name and default interface index. */
-export class in6_ndifreq {
-  ifname = "";
-  ifindex = 0;
-}
-
 /** in6_joingroup_legacy: join with the delay in hz ticks (converted to MLD's fast-timeout units), keep the membership. */
 function in6_joingroup_legacy(ifp: ifnet, mcaddr: in6_addr, errorp: intp, delay: number): in6_multi_mship | null {
   delay = Math.floor((delay * PR_FASTHZ) / hz);
@@ -574,7 +537,7 @@ function in6_update_ifa_join_mc(ifp: ifnet, ifra: in6_aliasreq, ia: in6_ifaddr, 
     if (imm === null) nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
     else ia.ia6_memberships.unshift(imm);
   }
-  if (V_icmp6_nodeinfo_oldmcprefix() !== 0 && in6_nigroup_oldmcprefix(ifp, null, -1, mltaddr) === 0) {
+  if (VNET_I32(icmp6_nodeinfo_oldmcprefix) !== 0 && in6_nigroup_oldmcprefix(ifp, null, -1, mltaddr) === 0) {
     imm = in6_joingroup_legacy(ifp, mltaddr, err, delay);
     if (imm === null) nd6log(LOG_WARNING, `in6_update_ifa_join_mc: in6_joingroup failed for ${ip6_sprintf(mltaddr)} on ${ifp.if_xname} (errno=${err.v})\n`);
     else ia.ia6_memberships.unshift(imm);
@@ -826,15 +789,10 @@ export function in6_purgeaddr(ifa: ifaddr): void {
 export function in6_purgeifaddr(ia: in6_ifaddr): void {
   const pr = ia.ia6_ndpr;
   in6_purgeaddr(ia);
-  if (pr !== null && pr.ndpr_addrcnt === 0) in6_prefix_unlink_del(pr);
-}
-
-/**
- * The prefix leaves the list and its route goes (nd6_prefix_unlink, then
- * nd6_prefix_del).
- */
-function in6_prefix_unlink_del(pr: nd_prefix): void {
-  nd6_prefix_offlink(pr);
+  if (pr !== null && pr.ndpr_addrcnt === 0) {
+    nd6_prefix_unlink(pr, null);
+    nd6_prefix_del(pr);
+  }
 }
 
 /** in6_unlink_ifa: off the lists; the prefix's address count and the neighbor entries follow. */
@@ -888,7 +846,7 @@ function in6_notify_ifa(ifp: ifnet, ia: in6_ifaddr, ifra: in6_aliasreq, hostIsNe
     ia.ia_flags |= IFA_ROUTE;
   }
   // The route to the address itself, via lo0.
-  if ((ia.ia_flags & IFA_RTSELF) === 0 && V_nd6_useloopback() !== 0) {
+  if ((ia.ia_flags & IFA_RTSELF) === 0 && VNET_I32(nd6_useloopback) !== 0) {
     error = ifa_add_loopback_route(ia, ia.ia_addr);
     if (error === 0) ia.ia_flags |= IFA_RTSELF;
   }
@@ -1143,6 +1101,21 @@ export function in6_purgeaddrs(ifp: ifnet): void {
   for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeifaddr(ifa);
   in6_ifdetach(ifp);
 }
+
+/**
+ * in6_ifscrub_all: ip6_destroy's address half: when a vnet dies every IPv6
+ * address of its remaining interfaces goes, and in6_ifdetach_destroy
+ * forgets the interfaces' groups (the upper layers are gone already).  It
+ * runs just before ip6_destroy (netinet6/ip6_input.ts), which leaves the
+ * addresses to their owner.
+ */
+function in6_ifscrub_all(): void {
+  for (const ifp of V_ifnet().slice()) {
+    for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeaddr(ifa);
+    in6_ifdetach_destroy(ifp);
+  }
+}
+VNET_SYSUNINIT("in6_ifscrub_all", SI_SUB_PROTO_DOMAIN, SI_ORDER_FOURTH, in6_ifscrub_all);
 
 /** in6_if_event: if_up's call of in6_if_up (through the ifnet_event list here). */
 function in6_if_event(ifp: ifnet, event: number): void {

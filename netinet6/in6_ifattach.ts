@@ -7,16 +7,22 @@
 
 import { allprison, prison0 } from "../kern/kern_jail.ts";
 import { md5 } from "../kern/md5.ts";
-import { log, printf } from "../kern/subr_prf.ts";
+import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
+import { _net_inet6_ip6 } from "./ip6_var.ts";
+import { printf } from "../kern/subr_prf.ts";
 import { curvnet, VNET_DEFINE_INT, VNET_I32, VNET_I32_SET } from "../net/vnet.ts";
 import { IFF_LOOPBACK, IFF_MULTICAST, V_ifnet, ifioctl_cred, type ifnet } from "../net/if.ts";
 import { IFT_ATM, IFT_BRIDGE, IFT_ETHER, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_STF, sockaddr_dl } from "../net/if_dl.ts";
 import { EAFNOSUPPORT } from "../kern/errno.ts";
 import { IN6_MASK_ADDR, in6_prepare_ifra, in6_purgeaddr, in6_update_ifa, in6ifa_ifpforlinklocal, in6ifa_ifwithaddr, IN6_IFAUPDATE_DADDELAY } from "./in6.ts";
-import { ND6_IFF_AUTO_LINKLOCAL, ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, nd6_purge } from "./nd6.ts";
+import { ND6_IFF_AUTO_LINKLOCAL, ND6_IFF_IFDISABLED, ND6_IFF_NO_DAD, ND_IFINFO, nd6_purge, nd6log } from "./nd6.ts";
+import { in6_purgemaddrs } from "./in6_mcast.ts";
 import { nd6_prefix_lookup, nd6_prefix_rele, nd6_prelist_add, nd_prefixctl, type nd_prefix } from "./nd6_rtr.ts";
 import { in6_setscope } from "./scope6.ts";
 import { ND6_INFINITE_LIFETIME, in6_addr, in6_addr_copy, in6_aliasreq, in6_ifaddr, in6_ifextra_get, in6_mask2len, in6addr_loopback, in6mask128, in6mask64 } from "./in6_var.ts";
+// After in6_mcast: the multicast code reaches raw_ip6, which registers its
+// PCB table with in6_pcb when it loads; in6_pcb must not be half-loaded then.
+import { in6_pcbpurgeif0 } from "./in6_pcb.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;
@@ -34,6 +40,16 @@ export const ip6_auto_linklocal = VNET_DEFINE_INT("ip6_auto_linklocal", 1);
 export function V_ip6_auto_linklocal(): number {
   return VNET_I32(ip6_auto_linklocal);
 }
+// in6_proto.c's declaration, here beside the variable (IPV6CTL_AUTO_LINKLOCAL is 35).
+SYSCTL_INT(
+  _net_inet6_ip6,
+  35,
+  "auto_linklocal",
+  CTLFLAG_VNET | CTLFLAG_RW,
+  ip6_auto_linklocal,
+  0,
+  "Default value of per-interface flag for automatically adding an IPv6 link-local address to interfaces when attached",
+);
 
 // The EUI-64 bits of an interface identifier's first byte (s6_addr[8]).
 const EUI64_GBIT = 0x01;
@@ -349,7 +365,8 @@ export function in6_ifattach(ifp: ifnet, altifp: ifnet | null): void {
 function _in6_ifdetach(ifp: ifnet, purgeulp: number): void {
   if (in6_ifextra_get(ifp) === null) return;
   for (const ifa of ifp.if_addrhead.slice()) if (ifa instanceof in6_ifaddr) in6_purgeaddr(ifa);
-  if (purgeulp !== 0) in6_pcbpurgeif0_hook?.(ifp);
+  // in6_pcbpurgeif0 walks the UDP, UDP-Lite and raw IPv6 tables.
+  if (purgeulp !== 0) in6_pcbpurgeif0(ifp);
   in6_purgemaddrs(ifp);
   if (purgeulp !== 0) nd6_purge(ifp);
 }
@@ -363,26 +380,3 @@ export function in6_ifdetach_destroy(ifp: ifnet): void {
   _in6_ifdetach(ifp, 0);
 }
 
-/**
- * in6_pcbpurgeif0 for the UDP, UDP-Lite and raw IPv6 PCB lists: the PCB
- * owner registers it (as netinet/in.ts's set_in_pcbpurgeif0_hook), since
- * in6_pcb.c's code is theirs.
- */
-let in6_pcbpurgeif0_hook: ((ifp: ifnet) => void) | null = null;
-export function set_in6_pcbpurgeif0_hook(f: ((ifp: ifnet) => void) | null): void {
-  in6_pcbpurgeif0_hook = f;
-}
-
-/** in6_purgemaddrs: leave every group ifp still has (MLD forgets the interface). */
-function in6_purgemaddrs(ifp: ifnet): void {
-  in6_purgemaddrs_hook?.(ifp);
-}
-let in6_purgemaddrs_hook: ((ifp: ifnet) => void) | null = null;
-export function set_in6_purgemaddrs_hook(f: ((ifp: ifnet) => void) | null): void {
-  in6_purgemaddrs_hook = f;
-}
-
-/** nd6log: ND's debug log (net.inet6.icmp6.nd6_debug). */
-function nd6log(pri: number, msg: string): void {
-  log(pri, msg);
-}

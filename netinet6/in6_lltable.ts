@@ -2,26 +2,24 @@
 // interface, the lltable nd6 keeps its neighbor cache in.  Kept apart from
 // in6.ts this session so two helpers can work at once; it folds into in6.ts.
 //
-// An entry is an in6_llentry: the generic llentry (net/if_llatbl.ts) plus
-// its IPv6 address, embedded zone included (FreeBSD keeps it in the union
-// r_l3addr).  The generic table methods of if_llatbl.ts are keyed by an IPv4
-// number; for this table they never match (an IPv4 key names no IPv6
-// neighbor), and the IPv6-keyed operations are the in6_lltable_* functions
-// below, which nd6 and the route-socket requests of ndp(8) call.
+// An entry's key is its IPv6 address, zone embedded (in6_llentry.r_l3addr6);
+// the generic table code of net/if_llatbl.ts hands these methods an
+// in6_addr where an IPv4 table's get a number.
 //
 // Departures from FreeBSD 14:
-// - a published (proxy, "ndp -s ... proxy") entry joins the solicited-node
-//   group of its address on the interface while it exists, so that the
-//   neighbor solicitations for it arrive (proxy_ndp.sh checks the group).
+// - a published (proxy, "ndp -s ADDR MAC proxy") entry joins the
+//   solicited-node group of its address on the interface while it is in
+//   the table, so that the solicitations for it arrive (proxy_ndp.sh checks
+//   the group; later FreeBSD does this, 14.0 does not).
 
-import { EINVAL, ENOENT, ENOMEM, EPERM, ESRCH } from "../kern/errno.ts";
+import { EINVAL, ENOMEM, EPERM, ESRCH } from "../kern/errno.ts";
 import { log } from "../kern/subr_prf.ts";
-import { AF_INET6, AF_LINK } from "../kern/socket.ts";
+import { AF_INET6 } from "../kern/socket.ts";
 import { boottime_s, hz, time_uptime } from "../kern/kern_timeout.ts";
-import { V_ifnet, ifnet_byindex, type ifnet } from "../net/if.ts";
-import type { sockaddr_dl } from "../net/if_dl.ts";
+import { ifnet_byindex, type ifnet } from "../net/if.ts";
 import {
   LLE_DELETED,
+  LLE_EXCLUSIVE,
   LLE_IFADDR,
   LLE_LINKED,
   LLE_MAX_LINKHDR,
@@ -30,27 +28,32 @@ import {
   LLE_UNLOCKED,
   LLE_VALID,
   LLENTRY_DELETED,
-  LLENTRY_EXPIRED,
-  LLENTRY_RESOLVED,
-  lla_rt_output6_set,
   llentry,
   llentry_free,
   lltable,
   lltable_allocate_htbl,
   lltable_calc_llheader,
-  lltable_foreach_lle,
   lltable_if_lladdr,
   lltable_link,
   lltable_set_entry_addr,
+  lltable_alloc_entry,
+  lltable_delete_addr,
+  lltable_free_entry,
+  lltable_link_entry,
+  lltable_sysctl_dumparp,
+  lltable_unlink_entry,
+  lla_lookup,
+  lla_rt_output6_set,
   llheader_result,
+  type lla_dump_entry,
+  type lle_l3addr,
 } from "../net/if_llatbl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP, RTM_ADD, RTM_DELETE, RTM_GET, type rt_addrinfo } from "../net/route.ts";
+import { RTM_HDR_LEN, type rt_msghdr } from "../net/rtsock.ts";
 import { NHF_GATEWAY, NHR_NONE } from "../net/route/nhop.ts";
-import type { rt_msghdr } from "../net/rtsock.ts";
 import { fib6_lookup } from "./in6_fib.ts";
 
 import { in6_joingroup, in6_leavegroup, type in6_multi } from "./in6_mcast.ts";
-import { sa6_recoverscope } from "./scope6.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, s6_addr16, s6_addr16_set, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
@@ -72,15 +75,15 @@ function in6_lltable_hash_dst(dst: in6_addr, hsize: number): number {
   return ((((((k >>> 8) ^ k) >>> 8) ^ k) >>> 8) ^ k) & (hsize - 1);
 }
 
-/** struct in6_llentry: an llentry keyed by an IPv6 address. */
+/** struct in6_llentry: an llentry of an inet6 table. */
 export class in6_llentry extends llentry {
-  /** r_l3addr.addr6: the neighbor's address, its zone embedded. */
+  /** The union's addr6: the neighbour's address, zone embedded. */
   readonly r_l3addr6 = new in6_addr();
   /** The solicited-node membership of a published entry (see the header). */
   ln_proxy_inm: in6_multi | null = null;
 }
 
-/** The IPv6 address of an entry of an inet6 table. */
+/** An inet6 table's entry's address (its r_l3addr6); allocation-free. */
 export function lle_addr6(lle: llentry): in6_addr {
   return (lle as in6_llentry).r_l3addr6;
 }
@@ -109,12 +112,13 @@ function in6_lltable_new(addr6: in6_addr, _flags: number): in6_llentry {
 }
 
 /** in6_lltable_match_prefix: is the entry inside addr/mask (and may it go)? */
-export function in6_lltable_match_prefix(addr: in6_addr, mask: in6_addr, flags: number, lle: llentry): number {
+function in6_lltable_match_prefix(saddr: lle_l3addr, smask: lle_l3addr, flags: number, lle: llentry): number {
+  if (typeof saddr === "number" || typeof smask === "number") return 0;
   const lle_addr = lle_addr6(lle);
-  if (!IN6_ARE_MASKED_ADDR_EQUAL(lle_addr, addr, mask)) return 0;
+  if (!IN6_ARE_MASKED_ADDR_EQUAL(lle_addr, saddr, smask)) return 0;
   if ((lle.la_flags & LLE_IFADDR) !== 0) {
     // Our own address's entry goes only with that address itself.
-    if (IN6_ARE_ADDR_EQUAL(addr, lle_addr) && (flags & LLE_STATIC) !== 0) return 1;
+    if (IN6_ARE_ADDR_EQUAL(saddr, lle_addr) && (flags & LLE_STATIC) !== 0) return 1;
     return 0;
   }
   // LLE_STATIC asks for the static entries too.
@@ -124,12 +128,28 @@ export function in6_lltable_match_prefix(addr: in6_addr, mask: in6_addr, flags: 
 
 /** A published entry's membership goes with it. */
 function in6_lltable_proxy_leave(lle: llentry): void {
-  const e = lle as in6_llentry;
-  if (e.ln_proxy_inm !== null) {
-    const inm = e.ln_proxy_inm;
-    e.ln_proxy_inm = null;
-    in6_leavegroup(inm, null);
-  }
+  if (!(lle instanceof in6_llentry) || lle.ln_proxy_inm === null) return;
+  const inm = lle.ln_proxy_inm;
+  lle.ln_proxy_inm = null;
+  in6_leavegroup(inm, null);
+}
+
+const solicited = new in6_addr();
+
+/** A published entry joins its address's solicited-node group (see the header). */
+function in6_lltable_proxy_join(llt: lltable, lle: llentry): void {
+  if (!(lle instanceof in6_llentry) || (lle.la_flags & LLE_PUB) === 0 || lle.ln_proxy_inm !== null) return;
+  const ifp = llt.llt_ifp;
+  // ff02::1:ffXX:XXXX, zone embedded.
+  solicited.s6_addr.fill(0);
+  solicited.s6_addr[0] = 0xff;
+  solicited.s6_addr[1] = 0x02;
+  solicited.s6_addr[11] = 0x01;
+  solicited.s6_addr[12] = 0xff;
+  for (let i = 13; i < 16; i++) solicited.s6_addr[i] = lle_addr6(lle).s6_addr[i];
+  s6_addr16_set(solicited, 1, ifp.if_index);
+  const pinm: { inm: in6_multi | null } = { inm: null };
+  if (in6_joingroup(ifp, solicited, null, pinm, 0) === 0) lle.ln_proxy_inm = pinm.inm;
 }
 
 function in6_lltable_free_entry(llt: lltable, lle: llentry): void {
@@ -157,28 +177,12 @@ function in6_lltable_rtcheck(ifp: ifnet, _flags: number, addr: in6_addr): number
   const scopeid = in6_splitscope_zone(addr, rtcheck_dst);
   const nh = fib6_lookup(ifp.if_fib, rtcheck_dst, scopeid, NHR_NONE, 0);
   if (nh !== null && ((nh.nh_flags & NHF_GATEWAY) !== 0 || nh.nh_ifp !== ifp)) {
-    // A neighbor not covered by our own prefixes (ifaof_ifpforaddr).
-    if (in6_ifaof_ifpforaddr(addr, ifp) !== null) return 0;
+    // A neighbor not covered by our own prefix (ifaof_ifpforaddr).
+    for (const ifa of ifp.if_addrhead) if (ifa instanceof in6_ifaddr && IN6_ARE_MASKED_ADDR_EQUAL(ifa.ia_addr.sin6_addr, addr, ifa.ia_prefixmask.sin6_addr)) return 0;
     log(LOG_INFO, `IPv6 address: "${ip6_sprintf(addr)}" is not on the network\n`);
     return EINVAL;
   }
   return 0;
-}
-
-/** ifaof_ifpforaddr for an IPv6 address: an address of ifp whose prefix holds addr. */
-function in6_ifaof_ifpforaddr(addr: in6_addr, ifp: ifnet): in6_ifaddr | null {
-  let first: in6_ifaddr | null = null;
-  const list = ifp.if_addrhead;
-  for (let i = 0; i < list.length; i++) {
-    const ifa = list[i];
-    if (!(ifa instanceof in6_ifaddr)) continue;
-    if (first === null) first = ifa;
-    if (IN6_ARE_MASKED_ADDR_EQUAL(ifa.ia_addr.sin6_addr, addr, ifa.ia_prefixmask.sin6_addr)) return ifa;
-  }
-  // FreeBSD's falls back to the first address of the family on a
-  // point-to-point interface only; an Ethernet one gets none.
-  void first;
-  return null;
 }
 
 /** in6_lltable_mark_used: the data path used the entry (the STALE timer wants to know). */
@@ -224,11 +228,12 @@ let ifaddr_linkhdr: Uint8Array | null = null;
 const ifaddr_llres = new llheader_result();
 
 /** in6_lltable_alloc: a new entry (not linked) for addr6; null when no route puts it on the link. */
-export function in6_lltable_alloc(llt: lltable, flags: number, addr6: in6_addr): llentry | null {
+function in6_lltable_alloc(llt: lltable, flags: number, l3addr: lle_l3addr): llentry | null {
+  if (typeof l3addr === "number") return null;
   const ifp = llt.llt_ifp;
   // Resolution needs a route that covers the address.
-  if ((flags & LLE_IFADDR) === 0 && in6_lltable_rtcheck(ifp, flags, addr6) !== 0) return null;
-  const lle = in6_lltable_new(addr6, flags);
+  if ((flags & LLE_IFADDR) === 0 && in6_lltable_rtcheck(ifp, flags, l3addr) !== 0) return null;
+  const lle = in6_lltable_new(l3addr, flags);
   lle.la_flags = flags;
   if ((flags & LLE_IFADDR) === LLE_IFADDR) {
     if (ifaddr_linkhdr === null) ifaddr_linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
@@ -243,84 +248,57 @@ export function in6_lltable_alloc(llt: lltable, flags: number, addr6: in6_addr):
   return lle;
 }
 
-/** in6_lltable_lookup (lla_lookup on an inet6 table): the linked entry for addr6.  Allocation-free. */
-export function in6_lltable_lookup(llt: lltable, flags: number, addr6: in6_addr): llentry | null {
-  const lle = in6_lltable_find_dst(llt, addr6);
+/** in6_lltable_lookup (lla_lookup on an inet6 table): the linked entry for an address.  Allocation-free. */
+function in6_lltable_lookup(llt: lltable, flags: number, l3addr: lle_l3addr): llentry | null {
+  if (typeof l3addr === "number") return null;
+  const lle = in6_lltable_find_dst(llt, l3addr);
   if (lle === null) return null;
   if ((flags & LLE_UNLOCKED) !== 0) return lle;
   if ((lle.la_flags & LLE_LINKED) === 0) return null;
   return lle;
 }
 
-// ---------------------------------------------------------------------------
-// The dump ndp(8) reads: sysctl {CTL_NET, PF_ROUTE, 0, AF_INET6,
-// NET_RT_FLAGS, RTF_LLINFO}, one RTM_GET message per entry, as
-// in6_lltable_dump_entry writes them (rt_msghdr, sockaddr_in6, sockaddr_dl).
-// Words rather than bytes, as the other routing dumps here:
-//   [len, RTM_GET, rtm_flags, rtm_index, sdl_type, rmx_expire (wall clock,
-//    0 = permanent), rmx_state (ln_state), rmx_pksent (la_asked),
-//    sin6_scope_id, the 16 address bytes, sdl_alen (0 while incomplete)
-//    and the link-level address, then the interface name (length, codes)].
+/**
+ * in6_lltable_dump_entry: one row of the NET_RT_FLAGS dump ndp reads: the
+ * address (zone embedded; the route socket recovers it), the link-level
+ * address when valid, RTF_GATEWAY for a router, and the expiry (la_expire
+ * plus what lle_remtime adds to a STALE entry's, 0 for permanent).
+ */
+/** A dump row of an inet6 table: the address in addr6. */
+interface in6_dump_entry extends lla_dump_entry {
+  addr6: in6_addr;
+}
 
-export const RTN_FLAGS = 2;
-export const RTN_INDEX = 3;
-export const RTN_IFTYPE = 4;
-export const RTN_EXPIRE = 5;
-export const RTN_STATE = 6;
-export const RTN_PKSENT = 7;
-export const RTN_SCOPEID = 8;
-export const RTN_ADDR = 9;
-export const RTN_LLADDR = 25;
-
-const dump_sin6 = new sockaddr_in6();
-
-function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: number[]): number {
+function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: lla_dump_entry[]): number {
   const ifp = llt.llt_ifp;
   if ((lle.la_flags & LLE_DELETED) === LLE_DELETED) return 0;
-  in6_lltable_fill_sa_entry(lle, dump_sin6);
-  sa6_recoverscope(dump_sin6);
   let flags = RTF_UP;
   if ((lle.la_flags & LLE_PUB) !== 0) flags |= RTF_ANNOUNCE;
   flags |= RTF_HOST | RTF_LLDATA;
   if ((lle.la_flags & LLE_STATIC) !== 0) flags |= RTF_STATIC;
   if ((lle.la_flags & LLE_IFADDR) !== 0) flags |= RTF_PINNED;
   if (lle.ln_router !== 0) flags |= RTF_GATEWAY;
-  // rmx_expire = la_expire + lle_remtime / hz + time_second - time_uptime.
-  const time_second = boottime_s + time_uptime() - 1;
-  const expire = lle.la_expire !== 0 ? lle.la_expire + Math.floor(lle.lle_remtime / hz) + time_second - time_uptime() : 0;
-  const at = out.length;
-  out.push(0, RTM_GET, flags, ifp.if_index, ifp.if_type, expire, lle.ln_state, lle.la_asked, dump_sin6.sin6_scope_id);
-  const a = dump_sin6.sin6_addr.s6_addr;
-  for (let i = 0; i < 16; i++) out.push(a[i]);
-  if ((lle.la_flags & LLE_VALID) === LLE_VALID) {
-    out.push(ifp.if_addrlen);
-    for (let i = 0; i < ifp.if_addrlen; i++) out.push(lle.ll_addr[i]);
-  } else out.push(0);
-  const name = ifp.if_xname;
-  out.push(name.length);
-  for (let i = 0; i < name.length; i++) out.push(name.charCodeAt(i));
-  out[at] = out.length - at;
+  const addr6 = new in6_addr();
+  in6_addr_copy(addr6, lle_addr6(lle));
+  const row: in6_dump_entry = {
+    addr: 0,
+    addr6,
+    lladdr: (lle.la_flags & LLE_VALID) === LLE_VALID ? lle.ll_addr.slice() : null,
+    flags,
+    expire: lle.la_expire !== 0 ? lle.la_expire + Math.floor(lle.lle_remtime / hz) : 0,
+    ifname: ifp.if_xname,
+    ifindex: ifp.if_index,
+    la_flags: lle.la_flags,
+  };
+  out.push(row);
   return 0;
 }
 
-/** in6_lltable_sysctl_dump: every entry of every inet6 table of curvnet (loopback excepted). */
-export function in6_lltable_sysctl_dump(out: number[]): void {
-  for (const ifp of V_ifnet()) {
-    const llt = in6_lltable_get(ifp);
-    if (llt === null || (ifp.if_flags & 0x8) /* IFF_LOOPBACK */ !== 0) continue;
-    lltable_foreach_lle(llt, (t, lle) => in6_lltable_dump_entry(t, lle, out), null);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Attaching.
-
-/** The IPv4-keyed methods: no IPv4 number names an IPv6 neighbor. */
-function in6_lltable_no_v4key(): null {
-  return null;
-}
-function in6_lltable_no_v4match(): number {
-  return 0;
+/** The table's link method: the hash table's, then a published entry's group. */
+function in6_lltable_link_entry(llt: lltable, lle: llentry, base: (llt: lltable, lle: llentry) => number): number {
+  const r = base(llt, lle);
+  if (r > 0) in6_lltable_proxy_join(llt, lle);
+  return r;
 }
 
 /** in6_lltattach: ifp's inet6 table, linked into the vnet's list. */
@@ -328,14 +306,16 @@ export function in6_lltattach(ifp: ifnet): lltable {
   const llt = lltable_allocate_htbl(IN6_LLTBL_DEFAULT_HSIZE, ifp);
   llt.llt_af = AF_INET6;
   llt.llt_ifp = ifp;
-  llt.llt_lookup = in6_lltable_no_v4key;
-  llt.llt_alloc_entry = in6_lltable_no_v4key;
+  llt.llt_lookup = in6_lltable_lookup;
+  llt.llt_alloc_entry = in6_lltable_alloc;
   llt.llt_delete_entry = in6_lltable_delete_entry;
-  llt.llt_dump_entry = () => 0;
+  llt.llt_dump_entry = in6_lltable_dump_entry;
   llt.llt_hash = in6_lltable_hash;
   llt.llt_free_entry = in6_lltable_free_entry;
-  llt.llt_match_prefix = in6_lltable_no_v4match;
+  llt.llt_match_prefix = in6_lltable_match_prefix;
   llt.llt_mark_used = in6_lltable_mark_used;
+  const base = llt.llt_link_entry;
+  llt.llt_link_entry = (t, lle) => in6_lltable_link_entry(t, lle, base);
   lltable_link(llt);
   return llt;
 }
@@ -347,102 +327,84 @@ export function in6_lltable_get(ifp: ifnet): lltable | null {
 }
 
 // ---------------------------------------------------------------------------
-// The IPv6-keyed counterparts of if_llatbl.c's lltable_delete_addr,
-// lltable_prefix_free and lla_rt_output.
+// The route socket's AF_INET6 requests (net/if_llatbl.ts's lla_rt_output hands
+// them here through lla_rt_output6_set): ndp -s / -d, and the NET_RT_FLAGS
+// dump ndp -a reads.
 
-/** lltable_delete_addr on an inet6 table (ndp -d, an address going). */
-export function in6_lltable_delete_addr(llt: lltable, flags: number, addr6: in6_addr): number {
-  const lle = in6_lltable_lookup(llt, 0, addr6);
-  if (lle === null) return ENOENT;
-  if ((lle.la_flags & LLE_IFADDR) !== 0 && (flags & LLE_IFADDR) === 0) return EPERM;
-  llt.llt_unlink_entry(lle);
-  llt.llt_delete_entry(llt, lle);
-  return 0;
-}
-
-/** lltable_prefix_free(AF_INET6, addr, mask, flags): every inet6 table of curvnet. */
-export function in6_lltable_prefix_free(addr: in6_addr, mask: in6_addr, flags: number): void {
-  for (const ifp of V_ifnet()) {
-    const llt = in6_lltable_get(ifp);
-    if (llt === null) continue;
-    const dchain: llentry[] = [];
-    lltable_foreach_lle(
-      llt,
-      (_t, lle) => {
-        if (in6_lltable_match_prefix(addr, mask, flags, lle) !== 0) dchain.push(lle);
-        return 0;
-      },
-      null,
-    );
-    for (const lle of dchain) llt.llt_unlink_entry(lle);
-    for (const lle of dchain) llt.llt_free_entry(llt, lle);
-  }
-}
-
-const rtout_linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
-const rtout_res = new llheader_result();
-const solicited = new in6_addr();
-
-/**
- * lla_rt_output for an AF_INET6 destination: RTM_ADD (ndp -s: a static
- * entry, published with RTF_ANNOUNCE) and RTM_DELETE (ndp -d) with
- * RTF_LLDATA.  The gateway is an AF_LINK address naming the interface.
- */
-export function in6_lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
+/** lla_rt_output for an AF_INET6 destination (zone embedded by the route socket). */
+function in6_lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
   const dl = info.rti_info[RTAX_GATEWAY];
   const dst = info.rti_info[RTAX_DST];
-  if (dl === null || !("sdl_index" in dl) || dl.sdl_family !== AF_LINK || dst === null || !("sin6_addr" in dst)) return EINVAL;
-  const sdl = dl as sockaddr_dl;
-  const ifp = ifnet_byindex(sdl.sdl_index);
-  if (ifp === null) {
-    log(LOG_INFO, `lla_rt_output: invalid ifp (sdl_index ${sdl.sdl_index})\n`);
-    return EINVAL;
-  }
+  if (dl === null || !("sdl_index" in dl) || dst === null || !("sin6_addr" in dst)) return EINVAL;
+  const ifp = ifnet_byindex(dl.sdl_index);
+  if (ifp === null) return EINVAL;
   const llt = in6_lltable_get(ifp);
   if (llt === null) return ESRCH;
   const addr = dst.sin6_addr;
   switch (rtm.rtm_type) {
     case RTM_ADD: {
-      const laflags = rtm.rtm_rmx.rmx_expire === 0 ? LLE_STATIC : 0;
-      const lle = in6_lltable_alloc(llt, laflags, addr);
+      const expire = rtm.rtm_rmx.rmx_expire;
+      const lle = lltable_alloc_entry(llt, expire === 0 ? LLE_STATIC : 0, addr);
       if (lle === null) return ENOMEM;
-      if (lltable_calc_llheader(ifp, AF_INET6, sdl.sdl_lladdr, 0, rtout_linkhdr, rtout_res) !== 0) return EINVAL;
-      lltable_set_entry_addr(ifp, lle, rtout_linkhdr, rtout_res.bufsize, rtout_res.lladdr_off);
+      const linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
+      const res = new llheader_result();
+      if (lltable_calc_llheader(ifp, AF_INET6, dl.sdl_lladdr, 0, linkhdr, res) !== 0) {
+        lltable_free_entry(llt, lle);
+        return EINVAL;
+      }
+      lltable_set_entry_addr(ifp, lle, linkhdr, res.bufsize, res.lladdr_off);
       if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) lle.la_flags |= LLE_PUB;
-      lle.la_expire = rtm.rtm_rmx.rmx_expire;
-      const lle_tmp = in6_lltable_lookup(llt, 0, addr);
+      lle.la_expire = expire;
+      const lle_tmp = lla_lookup(llt, LLE_EXCLUSIVE, addr);
       if (lle_tmp !== null) {
         // Our own addresses' entries cannot be replaced.
         if ((lle_tmp.la_flags & LLE_IFADDR) !== 0) {
-          llt.llt_free_entry(llt, lle);
+          lltable_free_entry(llt, lle);
           return EPERM;
         }
-        llt.llt_unlink_entry(lle_tmp);
+        lltable_unlink_entry(llt, lle_tmp);
       }
-      llt.llt_link_entry(llt, lle);
-      if (lle_tmp !== null) {
-        in6_lle_event(lle_tmp, LLENTRY_EXPIRED);
-        llt.llt_free_entry(llt, lle_tmp);
-      }
-      in6_lle_event(lle, LLENTRY_RESOLVED);
-      if ((lle.la_flags & LLE_PUB) !== 0) {
-        // ff02::1:ffXX:XXXX, where the solicitations for it are sent.
-        solicited.s6_addr.fill(0);
-        solicited.s6_addr[0] = 0xff;
-        solicited.s6_addr[1] = 0x02;
-        solicited.s6_addr[11] = 0x01;
-        solicited.s6_addr[12] = 0xff;
-        for (let i = 13; i < 16; i++) solicited.s6_addr[i] = addr.s6_addr[i];
-        s6_addr16_set(solicited, 1, ifp.if_index);
-        const pinm: { inm: in6_multi | null } = { inm: null };
-        if (in6_joingroup(ifp, solicited, null, pinm, 0) === 0) (lle as in6_llentry).ln_proxy_inm = pinm.inm;
-      }
+      lltable_link_entry(llt, lle);
+      if (lle_tmp !== null) lltable_free_entry(llt, lle_tmp);
       return 0;
     }
     case RTM_DELETE:
-      return in6_lltable_delete_addr(llt, 0, addr);
+      return lltable_delete_addr(llt, 0, addr);
     default:
       return EINVAL;
   }
 }
+
+/**
+ * The NET_RT_FLAGS dump of the inet6 tables (sysctl_dumparp for AF_INET6),
+ * one RTM_GET message per entry in net/rtsock.ts's RTL_ layout: RTF_ flags,
+ * at RTL_DST the address as rt_msg_sa_push writes an AF_INET6 sockaddr
+ * (family, four words, zone in sin6_scope_id), then the interface's index
+ * and type, rmx_expire on the wall clock (0: permanent), the link-level
+ * address (its length, -1 while incomplete, and bytes) and the interface
+ * name (rt_msg_sa_decode finds where these start).
+ */
+function in6_lltable_sysctl_dump(out: number[]): void {
+  const time_second = boottime_s + time_uptime() - 1;
+  for (const e of lltable_sysctl_dumparp(AF_INET6) as in6_dump_entry[]) {
+    const at = out.length;
+    const ifp = ifnet_byindex(e.ifindex);
+    out.push(0, RTM_GET, e.flags, AF_INET6);
+    const b = e.addr6.s6_addr;
+    let zone = 0;
+    if (IN6_IS_SCOPE_EMBED(e.addr6)) zone = (b[2] << 8) | b[3];
+    for (let i = 0; i < 4; i++) {
+      const hi = i === 0 && zone !== 0 ? b[0] << 24 | b[1] << 16 : (b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3];
+      out.push(hi >>> 0);
+    }
+    out.push(zone);
+    out.push(e.ifindex, ifp !== null ? ifp.if_type : 0, e.expire === 0 ? 0 : e.expire - time_uptime() + time_second);
+    if (e.lladdr === null) out.push(-1);
+    else out.push(e.lladdr.length, ...e.lladdr);
+    out.push(e.ifname.length);
+    for (let i = 0; i < e.ifname.length; i++) out.push(e.ifname.charCodeAt(i));
+    out[at + RTM_HDR_LEN] = out.length - at;
+  }
+}
+
 lla_rt_output6_set(in6_lla_rt_output, in6_lltable_sysctl_dump);

@@ -27,7 +27,6 @@ import { MLD_NOT_MEMBER, MLD_IFINFO, mld_change_state, mld_ifdetach, type mld_if
 import { V_ip6_defmcasthlim } from "./in6_proto.ts";
 import { VNET_I32 } from "../net/vnet.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_MC, SYSINIT } from "../kern/kernel.ts";
-import { set_in6_purgemaddrs_hook } from "./in6_ifattach.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, s6_addr16, sockaddr_in6 } from "./in6_var.ts";
 
 // netinet6/in6.h: the multicast socket options.
@@ -346,9 +345,6 @@ export function in6_purgemaddrs(ifp: ifnet): void {
   ifp_groups.delete(ifp);
 }
 
-// in6_ifdetach reaches in6_purgemaddrs through its hook (set at boot, when
-// every module has loaded).
-SYSINIT("in6_mcast_purgemaddrs", SI_SUB_PROTO_MC, SI_ORDER_ANY, () => set_in6_purgemaddrs_hook(in6_purgemaddrs));
 
 // ---------------------------------------------------------------------------
 // Sockets.

@@ -19,6 +19,7 @@
 import { EADDRINUSE, EADDRNOTAVAIL, EACCES, EAGAIN, EHOSTUNREACH, EINVAL } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { arc4random } from "../kern/arc4random.ts";
+import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { priv_check_cred, PRIV_NETINET_RESERVEDPORT } from "../kern/kern_priv.ts";
 import type { mbuf } from "../kern/mbuf.ts";
@@ -461,9 +462,17 @@ export function in6_pcbpurgeif0(ifp: ifnet): void {
   }
 }
 
-// in_pcb.ts reaches these without importing this file.
-in6_pcblookup_hooks_set(in6_pcblookup_hash_locked, in6_pcblookup_local);
-in6_pcbfree_moptions_set((inp) => {
-  const im6o = in6p_moptions(inp);
-  if (im6o !== null) ip6_freemoptions(im6o);
-});
+/**
+ * in_pcb.ts reaches these without importing this file (in6_ifdetach calls
+ * in6_pcbpurgeif0 directly).  Set
+ * at boot, not when the module loads: the bundle may evaluate this file
+ * before those that keep the hooks.
+ */
+function in6_pcb_hooks(): void {
+  in6_pcblookup_hooks_set(in6_pcblookup_hash_locked, in6_pcblookup_local);
+  in6_pcbfree_moptions_set((inp) => {
+    const im6o = in6p_moptions(inp);
+    if (im6o !== null) ip6_freemoptions(im6o);
+  });
+}
+SYSINIT("in6_pcb_hooks", SI_SUB_PROTO_DOMAIN, SI_ORDER_FIRST, in6_pcb_hooks);

@@ -1,7 +1,9 @@
 // sys/netinet6/in6_proto.c: the inet6 domain (what the interface and routing
 // layers call back into for IPv6: per-interface data, address requests,
 // routing tables) and the per-vnet IPv6 configuration it declares: the
-// net.inet6.ip6.* knobs with FreeBSD's names, numbers and defaults.  The
+// net.inet6.ip6.* knobs with FreeBSD's names, numbers and defaults
+// (auto_linklocal and use_defaultzone are registered beside their variables
+// in in6_ifattach.ts and scope6.ts, which load before this file).  The
 // counters (ip6stat, icmp6stat) and the knobs of other files (frag6.c's
 // maxfragpackets, nd6.c's and icmp6.c's net.inet6.icmp6.*) are declared
 // beside their code.
@@ -14,8 +16,6 @@ import { rt_flushifroutes_af } from "../net/route.ts";
 import { _net_inet6_ip6, ip6_auto_flowlabel, ip6_v6only } from "./ip6_var.ts";
 import { in6_control, in6_domifattach, in6_domifdetach, in6_purgeaddrs } from "./in6.ts";
 import { in6_detachhead, in6_inithead } from "./in6_rmx.ts";
-import { ip6_auto_linklocal } from "./in6_ifattach.ts";
-import { ip6_use_defzone } from "./scope6.ts";
 import { IPV6_DEFHLIM } from "../netinet/ip6.ts";
 
 FEATURE("inet6", "Internet Protocol version 6");
@@ -166,16 +166,6 @@ SYSCTL_STRING(_net_inet6_ip6, IPV6CTL_KAME_VERSION, "kame_version", CTLFLAG_RD, 
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_USE_DEPRECATED, "use_deprecated", V, ip6_use_deprecated, 0, "Allow the use of addresses whose preferred lifetimes have expired");
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_RR_PRUNE, "rr_prune", V, ip6_rr_prune, 0, "");
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_V6ONLY, "v6only", V, ip6_v6only, 0, "Restrict AF_INET6 sockets to IPv6 addresses only");
-SYSCTL_INT(
-  _net_inet6_ip6,
-  IPV6CTL_AUTO_LINKLOCAL,
-  "auto_linklocal",
-  V,
-  ip6_auto_linklocal,
-  0,
-  "Default value of per-interface flag for automatically adding an IPv6 link-local address to interfaces when attached",
-);
-SYSCTL_INT(_net_inet6_ip6, IPV6CTL_USE_DEFAULTZONE, "use_defaultzone", V, ip6_use_defzone, 0, "Use the default scope zone when none is specified");
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_MCAST_PMTU, "mcast_pmtu", V, ip6_mcast_pmtu, 0, "Enable path MTU discovery for multicast packets");
 
 /**

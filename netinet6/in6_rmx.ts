@@ -5,20 +5,20 @@
 // vnet, made by route_tables.ts's grow_rtables); in6_detachhead its
 // dom_rtdetach.  The table's hooks mark a nexthop as a host, default or
 // plain prefix route (rib6_set_nh_pfxflags) and give it the link MTU and a
-// nexthop type (rib6_augment_nh).  FreeBSD also subscribes nd6 to the
-// table's changes here (nd6_subscription_cb: a deleted default route
-// releases its default router); nd6 registers that callback through
-// in6_rmx_set_nd6_subscription, and every new table subscribes it.
+// nexthop type (rib6_augment_nh).  As FreeBSD does, every new table
+// subscribes nd6 to its changes (nd6_subscription_cb: a deleted default
+// route releases its default router).
 
 import { AF_INET6, type sockaddr } from "../kern/socket.ts";
 import type { ifnet } from "../net/if.ts";
 import { NH_TYPE_IPV6_ETHER_NHOP, NH_TYPE_IPV6_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, type nhop_object } from "../net/route/nhop.ts";
 import { nhop_get_type, nhop_set_pxtype_flag, nhop_set_type } from "../net/route/nhop_ctl.ts";
-import { RIB_NOTIFY_IMMEDIATE, rib_subscribe_internal, type rib_subscription_cb_t } from "../net/route/route_ctl.ts";
+import { RIB_NOTIFY_IMMEDIATE, rib_subscribe_internal, type rib_cmd_info, type rib_subscription_cb_t } from "../net/route/route_ctl.ts";
+import { RTM_DELETE } from "../net/route.ts";
+import { defrouter_lookup, defrouter_rele } from "./nd6_rtr.ts";
 import { rt_table_destroy, rt_table_init } from "../net/route/route_tables.ts";
 import type { rib_head } from "../net/route/route_var.ts";
 
-import { nd_ifinfo } from "./nd6.ts";
 import { IN6_IS_ADDR_UNSPECIFIED, in6_ifextra_get, IN6_LINKMTU } from "./in6_var.ts";
 
 
@@ -38,18 +38,23 @@ function rib6_augment_nh(_fibnum: number, nh: nhop_object): number {
   return 0;
 }
 
-/** nd6_subscription_cb, once nd6 has given it. */
-let nd6_subscription_cb: rib_subscription_cb_t | null = null;
-
-/** nd6 hands over its table-change callback (nd6.c's nd6_subscription_cb). */
-export function in6_rmx_set_nd6_subscription(cb: rib_subscription_cb_t): void {
-  nd6_subscription_cb = cb;
+/**
+ * check_release_defrouter (nd6.c's, the body of nd6_subscription_cb): a
+ * default route that goes (route delete -inet6 default, a flush) no longer
+ * stands for its default router, which nd6 may then install again.
+ */
+function check_release_defrouter(rc: rib_cmd_info): void {
+  const nh = rc.rc_nh_old;
+  if (rc.rc_cmd !== RTM_DELETE || nh === null || (nh.nh_flags & NHF_DEFAULT) === 0) return;
+  const dr = defrouter_lookup(nh.gw6_sa.sin6_addr, nh.nh_ifp);
+  if (dr !== null) {
+    dr.installed = 0;
+    defrouter_rele(dr);
+  }
 }
 
-/** The subscriber every IPv6 table gets: nd6's callback when there is one. */
-const in6_rmx_notify: rib_subscription_cb_t = (rnh, rc, arg) => {
-  if (nd6_subscription_cb !== null) nd6_subscription_cb(rnh, rc, arg);
-};
+/** nd6_subscription_cb: what nd6 hears of every IPv6 table's changes (no multipath here). */
+const nd6_subscription_cb: rib_subscription_cb_t = (_rnh, rc) => check_release_defrouter(rc);
 
 /** in6_inithead: the IPv6 table of one fib (dom_rtattach of the inet6 domain). */
 export function in6_inithead(fibnum: number): rib_head | null {
@@ -57,7 +62,7 @@ export function in6_inithead(fibnum: number): rib_head | null {
   const rh = rt_table_init(8 << 3, AF_INET6, fibnum);
   rh.rnh_set_nh_pfxflags = rib6_set_nh_pfxflags;
   rh.rnh_augment_nh = rib6_augment_nh;
-  rib_subscribe_internal(rh, in6_rmx_notify, null, RIB_NOTIFY_IMMEDIATE, true);
+  rib_subscribe_internal(rh, nd6_subscription_cb, null, RIB_NOTIFY_IMMEDIATE, true);
   return rh;
 }
 

@@ -632,3 +632,18 @@ export function IN6_LINKMTU(ifp: ifnet): number {
   }
   return ifp.if_mtu;
 }
+
+// The Neighbor Discovery requests in6_control hands to nd6_ioctl
+// (netinet6/nd6.h; struct in6_ndireq is 72 bytes, in6_ndifreq 24,
+// in6_nbrinfo 56, in6_ondireq 48 on amd64).
+const SZ_IN6_NDIREQ = 72;
+export const OSIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 76, 48);
+export const SIOCSNDFLUSH_IN6 = _IOC(IOC_INOUT, 77, SZ_IN6_IFREQ);
+export const SIOCGNBRINFO_IN6 = _IOC(IOC_INOUT, 78, 56);
+export const SIOCSPFXFLUSH_IN6 = _IOC(IOC_INOUT, 79, SZ_IN6_IFREQ);
+export const SIOCSRTRFLUSH_IN6 = _IOC(IOC_INOUT, 80, SZ_IN6_IFREQ);
+export const SIOCSDEFIFACE_IN6 = _IOC(IOC_INOUT, 85, 24);
+export const SIOCGDEFIFACE_IN6 = _IOC(IOC_INOUT, 86, 24);
+export const SIOCSIFINFO_FLAGS = _IOC(IOC_INOUT, 87, SZ_IN6_NDIREQ);
+export const SIOCGIFINFO_IN6 = _IOC(IOC_INOUT, 108, SZ_IN6_NDIREQ);
+export const SIOCSIFINFO_IN6 = _IOC(IOC_INOUT, 109, SZ_IN6_NDIREQ);

@@ -21,7 +21,8 @@ import { ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, ICMP6_DST_UNREACH_REJROUT
 import { fib6_lookup } from "./in6_fib.ts";
 import { icmp6_error } from "./icmp6.ts";
 import { IP6STAT_INC, M_FASTFWD_OURS, ip6s_badoptions, ip6s_cantforward, ip6s_forward, ip6s_noroute, ip6s_tooshort } from "./ip6_var.ts";
-import { V_inet6_pfil_head, ip6_localip } from "./ip6_input.ts";
+import { V_inet6_pfil_head } from "./ip6_input.ts";
+import { in6_localip } from "./in6.ts";
 import { nh_gw6 } from "./ip6_output.ts";
 import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr_read, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_discard, ifs6_out_forward, sockaddr_in6 } from "./in6_var.ts";
 
@@ -82,7 +83,7 @@ export function ip6_tryforward(m: mbuf): mbuf | null {
     IN6_IS_ADDR_LINKLOCAL(dst.sin6_addr) ||
     IN6_IS_ADDR_LINKLOCAL(src_a) ||
     IN6_IS_ADDR_UNSPECIFIED(src_a) ||
-    ip6_localip(dst.sin6_addr)
+    in6_localip(dst.sin6_addr)
   )
     return m;
 

@@ -44,7 +44,8 @@ import { fib6_lookup } from "./in6_fib.ts";
 import { nd6_output_ifp } from "./nd6.ts";
 import { icmp6_error, icmp6_redirect_output } from "./icmp6.ts";
 import { CSUM_DATA_VALID_IPV6, CSUM_DELAY_DATA_IPV6, IP6STAT_INC, M_FASTFWD_OURS, ip6s_badscope, ip6s_cantforward, ip6s_forward, ip6s_noroute, ip6s_redirectsent } from "./ip6_var.ts";
-import { V_inet6_pfil_head, ip6_localip } from "./ip6_input.ts";
+import { V_inet6_pfil_head } from "./ip6_input.ts";
+import { in6_localip } from "./in6.ts";
 import { nh_gw6 } from "./ip6_output.ts";
 import { ip6_sendredirects } from "./in6_proto.ts";
 import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_out_discard, ifs6_out_forward, s6_addr16_set, sockaddr_in6, type in6_addr as in6_addr_t, IN6_LINKMTU } from "./in6_var.ts";
@@ -185,7 +186,7 @@ export function ip6_forward(m: mbuf, srcrt: number): void {
             in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, fwd_dst_a);
             if (!in6_same(fwd_odst, fwd_dst_a)) {
               m.m_flags |= M_SKIP_FIREWALL;
-              if (ip6_localip(fwd_dst_a)) m.m_flags |= M_FASTFWD_OURS;
+              if (in6_localip(fwd_dst_a)) m.m_flags |= M_FASTFWD_OURS;
               else {
                 nhop_free(nh);
                 nh = null;

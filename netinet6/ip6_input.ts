@@ -87,7 +87,9 @@ import {
 import { ICMP6_PARAMPROB_HEADER, ICMP6_PARAMPROB_OPTION, ICMP6_PARAM_PROB, IPPROTO_ICMPV6 } from "../netinet/icmp6.ts";
 
 import { in6_clearscope, in6_setscope } from "./scope6.ts";
-import { ND6_IFF_IFDISABLED, ND_IFINFO } from "./nd6.ts";
+import { in6_localip, in6ifa_ifwithaddr } from "./in6.ts";
+import { ND6_IFF_IFDISABLED, ND_IFINFO, nd6_resolve } from "./nd6.ts";
+import { set_nd6_resolve_p } from "../net/if_ethersubr.ts";
 import { icmp6_error, icmp6_input } from "./icmp6.ts";
 import { rip6_ctlinput, rip6_input } from "./raw_ip6.ts";
 import { IP6STAT_INC, IP6STAT_INC2, IPPROTO_DONE, IP6S_M2MMAX, M_FASTFWD_OURS, M_LOOP, M_RTALERT_MLD, _net_inet6_ip6, ip6s_badoptions, ip6s_badscope, ip6s_badvers, ip6s_cantforward, ip6s_delivered, ip6s_exthdrtoolong, ip6s_m1, ip6s_m2m, ip6s_mext1, ip6s_mext2m, ip6s_nxthist, ip6s_toomanyhdr, ip6s_tooshort, ip6s_toosmall, ip6s_total, IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_PKTINFO, IN6P_RFC2292, IN6P_RTHDR, IN6P_TCLASS, IPPROTO_IPV6, IPV6_2292DSTOPTS, IPV6_2292HOPLIMIT, IPV6_2292HOPOPTS, IPV6_2292PKTINFO, IPV6_2292RTHDR, IPV6_DSTOPTS, IPV6_FLOWID, IPV6_FLOWTYPE, IPV6_HOPLIMIT, IPV6_HOPOPTS, IPV6_PKTINFO, IPV6_RTHDR, IPV6_TCLASS, type intp, type ip6proto_ctlinput_t, type ip6proto_input_t, type mbufp } from "./ip6_var.ts";
@@ -98,29 +100,6 @@ import { ip6_tryforward } from "./ip6_fastfwd.ts";
 import { ip6_forward } from "./ip6_forward.ts";
 import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./in6_proto.ts";
 import { IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
-
-// ---------------------------------------------------------------------------
-// Address lookups of in6.c the packet path needs.  STAND-IN until the in6
-// owner's in6ifa_ifwithaddr / in6_localip land (same behaviour: the
-// interface address equal to addr, embedded zone included).
-
-/** in6ifa_ifwithaddr(addr, zoneid): our address equal to addr (zoneid 0: any zone). */
-export function ip6_ifwithaddr(addr: in6_addr, _zoneid: number): in6_ifaddr | null {
-  const ifnets = V_ifnet();
-  for (let i = 0; i < ifnets.length; i++) {
-    const addrs = ifnets[i].if_addrhead;
-    for (let j = 0; j < addrs.length; j++) {
-      const ifa = addrs[j];
-      if (ifa instanceof in6_ifaddr && IN6_ARE_ADDR_EQUAL(ifa.ia_addr.sin6_addr, addr)) return ifa;
-    }
-  }
-  return null;
-}
-
-/** in6_localip(addr): whether addr is one of our addresses. */
-export function ip6_localip(addr: in6_addr): boolean {
-  return ip6_ifwithaddr(addr, 0) !== null;
-}
 
 // ---------------------------------------------------------------------------
 // The protocol switch.
@@ -188,6 +167,7 @@ function ip6_init(): void {
   IP6PROTO_REGISTER(IPPROTO_ROUTING, route6_input, null);
   IP6PROTO_REGISTER(IPPROTO_FRAGMENT, frag6_input, null);
   netisr_register(NETISR_IPV6, "ip6", ip6_input, 0, NETISR_DISPATCH_DEFAULT, NETISR_POLICY_FLOW);
+  set_nd6_resolve_p(nd6_resolve);
 }
 SYSINIT("ip6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, ip6_init);
 
@@ -410,7 +390,7 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         break hbhcheck;
       }
       // Unicast: one of our addresses (zone embedded, so zoneid 0)?
-      const ia = ip6_ifwithaddr(ip6_dst_a, 0);
+      const ia = in6ifa_ifwithaddr(ip6_dst_a, 0);
       if (ia !== null) {
         // Not usable yet (tentative, duplicated): dropped.
         if ((ia.ia6_flags & IN6_IFF_NOTREADY) !== 0) break bad;
@@ -785,7 +765,7 @@ export function ip6_lasthdr(m: mbuf, off: number, proto: number, nxtp: intp | nu
 /** ip6_getdstifaddr(m): our address the packet is for, or null. */
 export function ip6_getdstifaddr(m: mbuf): in6_ifaddr | null {
   in6_addr_read(m.m_buf, m.m_data + IP6_OFF_DST, ip6_dst_a);
-  return ip6_ifwithaddr(ip6_dst_a, 0);
+  return in6ifa_ifwithaddr(ip6_dst_a, 0);
 }
 
 /** inet6ctlerrmap[PRC_NCMDS]: the errno a protocol control input maps to. */

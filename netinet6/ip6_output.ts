@@ -79,7 +79,8 @@ import { fib6_lookup } from "./in6_fib.ts";
 import { ND_IFINFO, nd6_output_ifp } from "./nd6.ts";
 import { in6_delayed_cksum } from "./in6_cksum.ts";
 import { CSUM_DATA_VALID_IPV6, CSUM_DELAY_DATA_IPV6, IP6PO_DONTFRAG, IP6PO_MINMTU_ALL, IP6PO_MINMTU_DISABLE, IP6STAT_INC, IPV6_FORWARDING, IPV6_MINMTU, IPV6_UNSPECSRC, M_FASTFWD_OURS, M_LOOP, ip6_moptions, ip6_pktopts, ip6s_badscope, ip6s_fragmented, ip6s_localout, ip6s_noroute, ip6s_odropped, ip6s_ofragments, type intp } from "./ip6_var.ts";
-import { V_inet6_pfil_head, ip6_localip, ip6_process_hopopts } from "./ip6_input.ts";
+import { V_inet6_pfil_head, ip6_process_hopopts } from "./ip6_input.ts";
+import { in6_localip } from "./in6.ts";
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, ECONNRESET, ENETDOWN, ENOPROTOOPT, ENOTCONN, ENXIO } from "../kern/errno.ts";
 import { SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT, SO_SETFIB } from "../kern/socket.ts";
@@ -808,7 +809,7 @@ function ip6_output_body(
           if (!in6_equal(fr.odst, fr.dst0)) {
             m.m_flags |= M_SKIP_FIREWALL;
             // Now for ourselves: up through ip6_input.
-            if (ip6_localip(fr.dst0)) {
+            if (in6_localip(fr.dst0)) {
               m.m_flags |= M_FASTFWD_OURS;
               if (m.m_pkthdr.rcvif === null) m.m_pkthdr.rcvif = V_loif();
               if ((m.m_pkthdr.csum_flags & CSUM_DELAY_DATA_IPV6) !== 0) {
@@ -1143,7 +1144,7 @@ function in6_clone(a: in6_addr): in6_addr {
 }
 
 /** ip6_copypktopts(src): a copy of a socket's options. */
-export function ip6_copypktopts(src: ip6_pktopts): ip6_pktopts | null {
+export function ip6_copypktopts(src: ip6_pktopts, _canwait = 0): ip6_pktopts | null {
   const dst = new ip6_pktopts();
   ip6_initpktopts(dst);
   if (copypktopts(dst, src) !== 0) return null;

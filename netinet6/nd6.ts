@@ -32,13 +32,13 @@ import { SI_ORDER_ANY, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { callout, callout_init, callout_pending, callout_reset, callout_stop, hz, time_uptime, boottime_s } from "../kern/kern_timeout.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
-import { M_EXTPG, M_MCAST, M_PROTO9, m_clrprotoflags, type mbuf } from "../kern/mbuf.ts";
+import { M_EXTPG, M_MCAST, m_clrprotoflags, type mbuf } from "../kern/mbuf.ts";
 import { AF_INET6, AF_LINK } from "../kern/socket.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_OUT, SYSCTL_PROC, type sysctl_handler_t } from "../kern/sysctl.ts";
 import { log } from "../kern/subr_prf.ts";
 import { m_copydata } from "../kern/uipc_mbuf.ts";
 import { IFF_DRV_RUNNING, IFF_LOOPBACK, IFF_POINTOPOINT, IFF_UP, IFNET_EVENT_DOWN, IFNET_EVENT_UP, V_ifnet, iflladdr_event, ifnet_event, type ifnet } from "../net/if.ts";
-import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_PROPVIRTUAL, sockaddr_dl } from "../net/if_dl.ts";
 import {
   LLE_ADDRONLY,
   LLE_DELETED,
@@ -54,8 +54,12 @@ import {
   LLENTRY_RESOLVED,
   RLLE_IFADDR,
   RLLE_VALID,
+  lla_lookup,
   llentry_free,
   llheader_result,
+  lltable_alloc_entry,
+  lltable_delete_addr,
+  lltable_prefix_free,
   lltable_append_entry_queue,
   lltable_calc_llheader,
   lltable_set_entry_addr,
@@ -64,28 +68,32 @@ import {
   type llentry,
 } from "../net/if_llatbl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTA_DST, RTA_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_UP, RTM_ADD, RTM_DELETE, RT_ALL_FIBS, rt_addrinfo } from "../net/route.ts";
-import { NHF_REDIRECT } from "../net/route/nhop.ts";
-import { rib_action } from "../net/route/route_ctl.ts";
+import { NHF_DEFAULT, NHF_REDIRECT } from "../net/route/nhop.ts";
+import { rib_action, type rib_cmd_info } from "../net/route/route_ctl.ts";
+import type { rib_head } from "../net/route/route_var.ts";
 import { rib_lookup_info } from "../net/route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs } from "../net/route/route_tables.ts";
 import { rt_missmsg_fib } from "../net/rtsock.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, vnet0, type vnet } from "../net/vnet.ts";
-import { ICMP6STAT_INC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, ND_NEIGHBOR_SOLICIT, ND_OPT_DNSSL, ND_OPT_MTU, ND_OPT_NONCE, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, _net_inet6_icmp6, icp6s_nd_badopt, icp6s_nd_toomanyopt } from "../netinet/icmp6.ts";
+import { ICMP6STAT_INC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, ND_NEIGHBOR_SOLICIT, ND_OPT_DNSSL, ND_OPT_MTU, ND_OPT_NONCE, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_REDIRECT_ROUTER, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, _net_inet6_icmp6, icp6s_nd_badopt, icp6s_nd_toomanyopt } from "../netinet/icmp6.ts";
 import { IPV6_DEFHLIM, IPV6_MMTU, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { icmp6_error2 } from "./icmp6.ts";
 import { V_in6_ifaddrhead, in6_purgeifaddr } from "./in6.ts";
+import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, IN6_LINKMTU, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "./in6_var.ts";
 import { in6_ifattach } from "./in6_ifattach.ts";
-import { in6_lle_event, in6_lle_event_register, in6_lltable_alloc, in6_lltable_delete_addr, in6_lltable_fill_sa_entry, in6_lltable_get, in6_lltable_lookup, in6_lltable_prefix_free, lle_addr6 } from "./in6_lltable.ts";
+import { in6_lle_event, in6_lle_event_register, in6_lltable_fill_sa_entry, in6_lltable_get, lle_addr6 } from "./in6_lltable.ts";
 import { V_ip6_accept_rtadv, V_ip6_dad_count, V_ip6_no_radr } from "./in6_proto.ts";
 import { ip6_auto_linklocal } from "./in6_ifattach.ts";
-import { type intp } from "./ip6_var.ts";
+import { M_FRAGMENTED, type intp } from "./ip6_var.ts";
 import { nd6_dad_start, nd6_dad_pending, nd6_dad_stop, nd6_dad_init } from "./nd6_nbr.ts";
 import { nd6_ns_output } from "./nd6_nbr.ts";
 import {
   NDPRF_ONLINK,
+  NDPRF_DETACHED,
   V_nd_prefix,
   nd6_defifindex,
   defrouter_lookup,
+  defrouter_rele,
   defrouter_reset,
   defrouter_select_fib,
   nd6_defrouter_flush_all,
@@ -105,7 +113,6 @@ import {
   type nd_prefix,
 } from "./nd6_rtr.ts";
 import { sa6_recoverscope, in6_setscope, in6_getscopezone, in6_addrscope } from "./scope6.ts";
-import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, _IOC_IN6, IOC_IN6_INOUT, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6, IN6_LINKMTU } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;
@@ -115,14 +122,7 @@ const LOG_DEBUG = 7;
 
 const INT_MAX = 0x7fffffff;
 
-// net/if_types.h: link types ND knows that net/if_dl.ts does not list.
-export const IFT_IEEE1394 = 0x90;
-export const IFT_INFINIBAND = 0xc7;
-export const IFT_PROPVIRTUAL = 0x35;
-export const IFT_ATM = 0x25;
 
-/** M_FRAGMENTED (ip6_var.h, M_PROTO9): the packet came in fragments. */
-export const M_FRAGMENTED = M_PROTO9;
 
 // ---------------------------------------------------------------------------
 // nd6.h
@@ -196,21 +196,6 @@ export class in6_nbrinfo {
   expire = 0;
 }
 
-/** struct in6_ndireq: SIOCGIFINFO_IN6 / SIOCSIFINFO_IN6 / SIOCSIFINFO_FLAGS. */
-export class in6_ndireq {
-  ifname = "";
-  ndi = new nd_ifinfo();
-}
-
-/** struct in6_ndifreq: SIOCGDEFIFACE_IN6 / SIOCSDEFIFACE_IN6. */
-export class in6_ndifreq {
-  ifname = "";
-  ifindex = 0;
-}
-
-// Prefix status (ndpr_stateflags).
-export { NDPRF_ONLINK };
-export const NDPRF_DETACHED = 0x2;
 
 // Protocol constants.
 export const MAX_RTR_SOLICITATION_DELAY = 1;
@@ -233,19 +218,6 @@ export const MAX_TEMP_DESYNC_FACTOR = 600;
 export function ND_COMPUTE_RTIME(x: number): number {
   return Math.floor((MIN_RANDOM_FACTOR * (x >>> 10) + (arc4random() & ((MAX_RANDOM_FACTOR - MIN_RANDOM_FACTOR) * (x >>> 10)))) / 1000);
 }
-
-// ioctls (in6_var.h), with FreeBSD amd64's struct sizes: in6_ndireq 72,
-// in6_ondireq 48, in6_ifreq 288, in6_nbrinfo 56, in6_ndifreq 24.
-export const OSIOCGIFINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 76, 48);
-export const SIOCSNDFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 77, 288);
-export const SIOCGNBRINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 78, 56);
-export const SIOCSPFXFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 79, 288);
-export const SIOCSRTRFLUSH_IN6 = _IOC_IN6(IOC_IN6_INOUT, 80, 288);
-export const SIOCSDEFIFACE_IN6 = _IOC_IN6(IOC_IN6_INOUT, 85, 24);
-export const SIOCGDEFIFACE_IN6 = _IOC_IN6(IOC_IN6_INOUT, 86, 24);
-export const SIOCSIFINFO_FLAGS = _IOC_IN6(IOC_IN6_INOUT, 87, 72);
-export const SIOCGIFINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 108, 72);
-export const SIOCSIFINFO_IN6 = _IOC_IN6(IOC_IN6_INOUT, 109, 72);
 
 // ---------------------------------------------------------------------------
 // Knobs (nd6.c and the nd6 part of icmp6.c's net.inet6.icmp6.*).
@@ -309,6 +281,8 @@ export function nd6log(pri: number, msg: string): void {
 class nd6_vnet_state {
   readonly nd6_slowtimo_ch = new callout();
   readonly nd6_timer_ch = new callout();
+  /** nd6_destroy ran: the vnet's teardown (interfaces leaving later) starts no timer. */
+  destroyed = false;
   constructor() {
     callout_init(this.nd6_slowtimo_ch, false);
     callout_init(this.nd6_timer_ch, false);
@@ -336,6 +310,7 @@ VNET_SYSINIT("nd6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, nd6_init);
 function nd6_destroy(): void {
   const s = VNET_PTR(nd6_state);
   if (s === null) return;
+  s.destroyed = true;
   callout_stop(s.nd6_slowtimo_ch);
   callout_stop(s.nd6_timer_ch);
 }
@@ -344,6 +319,7 @@ VNET_SYSUNINIT("nd6_destroy", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, nd6_destroy);
 /** Start nd6_timer (and nd6_slowtimo) unless they run already: something for them to watch appeared. */
 export function nd6_timer_kick(): void {
   const s = V_nd6();
+  if (s.destroyed) return;
   const v = curvnet ?? vnet0;
   if (!callout_pending(s.nd6_timer_ch)) callout_reset(s.nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, v);
   if (!callout_pending(s.nd6_slowtimo_ch)) callout_reset(s.nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, v);
@@ -407,7 +383,6 @@ export function ND_IFINFO(ifp: ifnet): nd_ifinfo {
   if (!(nd instanceof nd_ifinfo)) throw new Error(`ND_IFINFO: ${ifp.if_xname} has no IPv6 data`);
   return nd;
 }
-
 
 /** nd6_ifattach: an interface's ND parameters, with FreeBSD's defaults. */
 export function nd6_ifattach(ifp: ifnet): nd_ifinfo {
@@ -880,7 +855,7 @@ export function nd6_timer(arg: vnet): void {
     }
   }
   while (prl.length > 0) nd6_prefix_del(prl.shift() as nd_prefix);
-  if (nd6_timer_has_work()) callout_reset(V_nd6().nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, arg);
+  if (nd6_timer_has_work() && !V_nd6().destroyed) callout_reset(V_nd6().nd6_timer_ch, VNET_I32(nd6_prune) * hz, nd6_timer, arg);
   CURVNET_RESTORE(saved);
 }
 
@@ -896,7 +871,7 @@ function nd6_slowtimo(arg: vnet): void {
       nd6if.reachable = ND_COMPUTE_RTIME(nd6if.basereachable);
     }
   }
-  if (nd6_timer_has_work()) callout_reset(V_nd6().nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, arg);
+  if (nd6_timer_has_work() && !V_nd6().destroyed) callout_reset(V_nd6().nd6_slowtimo_ch, ND6_SLOWTIMER_INTERVAL * hz, nd6_slowtimo, arg);
   CURVNET_RESTORE(saved);
 }
 
@@ -917,14 +892,14 @@ export function nd6_purge(ifp: ifnet): void {
 export function nd6_lookup(addr6: in6_addr, llflags: number, ifp: ifnet): llentry | null {
   const llt = in6_lltable_get(ifp);
   if (llt === null) return null;
-  return in6_lltable_lookup(llt, llflags, addr6);
+  return lla_lookup(llt, llflags, addr6);
 }
 
 /** nd6_alloc: a new, unlinked entry in state NOSTATE. */
 function nd6_alloc(addr6: in6_addr, _flags: number, ifp: ifnet): llentry | null {
   const llt = in6_lltable_get(ifp);
   if (llt === null) return null;
-  const ln = in6_lltable_alloc(llt, 0, addr6);
+  const ln = lltable_alloc_entry(llt, 0, addr6);
   if (ln !== null) ln.ln_state = ND6_LLINFO_NOSTATE;
   return ln;
 }
@@ -1037,6 +1012,29 @@ function nd6_free_redirect(ln: llentry): void {
   for (let fibnum = 0; fibnum < V_rt_numfibs(); fibnum++) rib_action(fibnum, RTM_DELETE, info);
 }
 
+/**
+ * check_release_defrouter: a default route went (by hand, or a table
+ * flush): its router is no longer installed, so that selection installs
+ * one again.
+ */
+function check_release_defrouter(rc: rib_cmd_info): void {
+  const nh = rc.rc_nh_old;
+  if (nh !== null && (nh.nh_flags & NHF_DEFAULT) !== 0) {
+    const gw = nh.gw_sa;
+    if (!("sin6_addr" in gw)) return;
+    const dr = defrouter_lookup(gw.sin6_addr, nh.nh_ifp);
+    if (dr !== null) {
+      dr.installed = 0;
+      defrouter_rele(dr);
+    }
+  }
+}
+
+/** nd6_subscription_cb: every IPv6 table's change notification (in6_rmx subscribes it). */
+export function nd6_subscription_cb(_rnh: rib_head, rc: rib_cmd_info, _arg: unknown): void {
+  check_release_defrouter(rc);
+}
+
 // ---------------------------------------------------------------------------
 // ioctls.
 
@@ -1045,6 +1043,18 @@ function in6_ifaddrs_of(ifp: ifnet): in6_ifaddr[] {
   const r: in6_ifaddr[] = [];
   for (const ifa of ifp.if_addrhead) if (ifa instanceof in6_ifaddr) r.push(ifa);
   return r;
+}
+
+/** struct in6_ndireq: an interface name and its ND parameters (SIOCGIFINFO_IN6 and friends). */
+export class in6_ndireq {
+  ifname = "";
+  ndi = new nd_ifinfo();
+}
+
+/** struct in6_ndifreq: SIOCGDEFIFACE_IN6 / SIOCSDEFIFACE_IN6's interface name and default interface index. */
+export class in6_ndifreq {
+  ifname = "";
+  ifindex = 0;
 }
 
 /**
@@ -1226,9 +1236,6 @@ function nd6_is_router(type: number, code: number, is_new: number, old_addr: num
   return ln_router;
 }
 
-/** icmp6.h: redirect codes nd6_cache_lladdr is told. */
-export const ND_REDIRECT_ONLINK = 0;
-export const ND_REDIRECT_ROUTER = 1;
 
 const cache_linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
 const cache_res = new llheader_result();
@@ -1509,9 +1516,9 @@ export function nd6_add_ifa_lle(ia: in6_ifaddr): number {
   if (!nd6_need_cache(ifp)) return 0;
   const llt = in6_lltable_get(ifp);
   if (llt === null) return ENOBUFS;
-  const ln = in6_lltable_alloc(llt, LLE_IFADDR, ia.ia_addr.sin6_addr);
+  const ln = lltable_alloc_entry(llt, LLE_IFADDR, ia.ia_addr.sin6_addr);
   if (ln === null) return ENOBUFS;
-  const ln_tmp = in6_lltable_lookup(llt, LLE_EXCLUSIVE, ia.ia_addr.sin6_addr);
+  const ln_tmp = lla_lookup(llt, LLE_EXCLUSIVE, ia.ia_addr.sin6_addr);
   if (ln_tmp !== null) llt.llt_unlink_entry(ln_tmp);
   llt.llt_link_entry(llt, ln);
   if (ln_tmp !== null) in6_lle_event(ln_tmp, LLENTRY_EXPIRED);
@@ -1523,10 +1530,10 @@ export function nd6_add_ifa_lle(ia: in6_ifaddr): number {
 /** nd6_rem_ifa_lle: the entry of an address going (all: every entry in its prefix too). */
 export function nd6_rem_ifa_lle(ia: in6_ifaddr, all: number): void {
   const ifp = ia.ifa_ifp;
-  if (all !== 0) in6_lltable_prefix_free(ia.ia_addr.sin6_addr, ia.ia_prefixmask.sin6_addr, LLE_STATIC);
+  if (all !== 0) lltable_prefix_free(AF_INET6, ia.ia_addr.sin6_addr, ia.ia_prefixmask.sin6_addr, LLE_STATIC);
   else {
     const llt = in6_lltable_get(ifp);
-    if (llt !== null) in6_lltable_delete_addr(llt, LLE_IFADDR, ia.ia_addr.sin6_addr);
+    if (llt !== null) lltable_delete_addr(llt, LLE_IFADDR, ia.ia_addr.sin6_addr);
   }
 }
 

@@ -27,7 +27,7 @@ import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.t
 import { m_pullup, max_linkhdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { IFF_DRV_RUNNING, IFF_UP, type ifnet } from "../net/if.ts";
-import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
+import { IFT_ATM, IFT_BRIDGE, IFT_ETHER, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
 import { IF_LLADDR } from "../net/if_ethersubr.ts";
 import {
   LLE_EXCLUSIVE,
@@ -72,13 +72,12 @@ import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_
 import { in6_cksum } from "./in6_cksum.ts";
 import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr } from "./in6.ts";
 import { in6_get_hw_ifid } from "./in6_ifattach.ts";
-import { in6_lle_event } from "./in6_lltable.ts";
+import { in6_lle_event, lle_addr6 } from "./in6_lltable.ts";
 import { V_ip6_dad_count, V_ip6_forwarding, V_ip6_norbit_raif, V_nd6_onlink_ns_rfc4861 } from "./in6_proto.ts";
 import { in6_selectsrc_addr } from "./in6_src.ts";
-import { IPV6_UNSPECSRC, IP6STAT_INC, _net_inet6_ip6, ip6_moptions, ip6s_exthdrtoolong } from "./ip6_var.ts";
+import { IPV6_UNSPECSRC, IP6STAT_INC, M_FRAGMENTED, _net_inet6_ip6, ip6_moptions, ip6s_exthdrtoolong } from "./ip6_var.ts";
 import { ip6_output } from "./ip6_output.ts";
 import {
-  M_FRAGMENTED,
   ND6_IFF_ACCEPT_RTADV,
   ND6_IFF_IFDISABLED,
   ND6_IFF_NO_DAD,
@@ -86,9 +85,6 @@ import {
   ND6_LLINFO_REACHABLE,
   ND6_LLINFO_STALE,
   ND_IFINFO,
-  IFT_IEEE1394,
-  IFT_INFINIBAND,
-  IFT_ATM,
   nd6_cache_lladdr,
   nd6_flush_holdchain,
   nd6_grab_holdchain,
@@ -583,7 +579,7 @@ export function nd6_na_input(m0: mbuf, off: number, icmp6len: number): void {
           // It is no router any more: off the default router list; the
           // routes through it go even if it was not on the list (a redirect).
           const nd6_ifp = (ln.lle_tbl as NonNullable<llentry["lle_tbl"]>).llt_ifp;
-          if (!defrouter_remove((ln as unknown as { r_l3addr6: in6_addr }).r_l3addr6, nd6_ifp) && (ND_IFINFO(nd6_ifp).flags & ND6_IFF_ACCEPT_RTADV) !== 0)
+          if (!defrouter_remove(lle_addr6(ln), nd6_ifp) && (ND_IFINFO(nd6_ifp).flags & ND6_IFF_ACCEPT_RTADV) !== 0)
             rt6_flush(in6_addr_read(buf, ip6 + IP6_OFF_SRC, na_saddr6), ifp);
         }
         ln.ln_router = is_router;

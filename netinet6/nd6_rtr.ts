@@ -25,7 +25,7 @@ import { log, printf } from "../kern/subr_prf.ts";
 import { m_pullup } from "../kern/uipc_mbuf.ts";
 import { V_ifnet, ifnet_byindex, type ifnet } from "../net/if.ts";
 import { sockaddr_dl } from "../net/if_dl.ts";
-import { LLE_MAX_LINKHDR, LLE_STATIC } from "../net/if_llatbl.ts";
+import { LLE_MAX_LINKHDR, LLE_STATIC, lltable_prefix_free } from "../net/if_llatbl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTF_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, RT_ALL_FIBS, rt_addrinfo, rt_routemsg } from "../net/route.ts";
 import { nhop_select } from "../net/route/nhop.ts";
 import { nhop_get_rtflags } from "../net/route/nhop_ctl.ts";
@@ -67,11 +67,10 @@ import {
 import { IPV6_MMTU, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { rt_updatemtu } from "../net/route.ts";
 import { V_in6_ifaddrhead, in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr, in6_update_ifa } from "./in6.ts";
-import { in6_lltable_prefix_free } from "./in6_lltable.ts";
+import { IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, in6_addr, in6_addr_copy, in6_addr_read, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_mask2len, in6_prefixlen2mask, ip6_sprintf, sockaddr_in6 } from "./in6_var.ts";
 import { V_ip6_forwarding, V_ip6_rfc6204w3 } from "./in6_proto.ts";
-import { IP6STAT_INC, ip6s_exthdrtoolong } from "./ip6_var.ts";
+import { IP6STAT_INC, M_FRAGMENTED, ip6s_exthdrtoolong } from "./ip6_var.ts";
 import {
-  M_FRAGMENTED,
   ND6_IFF_ACCEPT_RTADV,
   ND6_IFF_NO_RADR,
   ND6_IS_LLINFO_PROBREACH,
@@ -89,7 +88,6 @@ import {
 } from "./nd6.ts";
 import { nd6_dad_start } from "./nd6_nbr.ts";
 import { sa6_recoverscope, scope6_setdefault } from "./scope6.ts";
-import { IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_AUTOCONF, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IFF_TEMPORARY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, in6_addr, in6_addr_copy, in6_addr_read, in6_addrlifetime, in6_aliasreq, in6_ifaddr, in6_mask2len, in6_prefixlen2mask, ip6_sprintf, sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
 const LOG_ERR = 3;
@@ -805,7 +803,10 @@ export function nd6_prefix_unlink(pr: nd_prefix, list: nd_prefix[] | null): void
 
 /** nd6_prefix_del: an unlinked prefix goes: off-link first. */
 export function nd6_prefix_del(pr: nd_prefix): void {
-  if (pr.ndpr_addrcnt !== 0) throw new Error("nd6_prefix_del: prefix has referencing addresses");
+  // KASSERT(pr->ndpr_addrcnt == 0) is an INVARIANTS check, and ndp -P
+  // breaks it on a release kernel (SIOCSPFXFLUSH_IN6 purges only the
+  // autoconfigured addresses): as there, the prefix goes all the same and
+  // a manual address keeps its reference until it goes itself.
   // The flags stay as they were, for ndp -p's sake.
   if ((pr.ndpr_stateflags & NDPRF_ONLINK) !== 0) {
     const e = nd6_prefix_offlink(pr);
@@ -1104,7 +1105,7 @@ export function nd6_prefix_offlink(pr: nd_prefix): number {
     nd6log(LOG_ERR, `nd6_prefix_offlink: failed to delete route: ${ip6_sprintf(pr.ndpr_prefix.sin6_addr)}/${pr.ndpr_plen} on ${ifp.if_xname} (errno=${error})\n`);
   }
   // FreeBSD 14 passes an uninitialized address here (sa6); the prefix is what is meant.
-  if (a_failure !== 0) in6_lltable_prefix_free(pr.ndpr_prefix.sin6_addr, mask6.sin6_addr, LLE_STATIC);
+  if (a_failure !== 0) lltable_prefix_free(AF_INET6, pr.ndpr_prefix.sin6_addr, mask6.sin6_addr, LLE_STATIC);
   return error;
 }
 
@@ -1206,6 +1207,7 @@ const nd6_sysctl_drlist: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
   }
   return SYSCTL_OUT(req, out);
 };
-export const ICMPV6CTL_ND6_DRLIST = 19;
+/** icmp6.h (a literal: nd6.ts, which names it too, may load after this file). */
+const ICMPV6CTL_ND6_DRLIST = 19;
 SYSCTL_PROC(_net_inet6_icmp6, ICMPV6CTL_ND6_DRLIST, "nd6_drlist", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, nd6_sysctl_drlist, "S,in6_defrouter", "NDP default router list");
 

@@ -16,6 +16,7 @@
 
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
+import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
 import { M_COPYALL, M_MCAST, type mbuf } from "../kern/mbuf.ts";
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { M_PREPEND, m_adj, m_copym, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -484,7 +485,10 @@ function rip6_shutdown(so: socket): number {
 /** rip6_protosw: SOCK_RAW, any protocol, in PF_INET6. */
 export const rip6_protosw: protosw = {
   pr_type: SOCK_RAW,
-  pr_domain: inet6domain,
+  // Read when used: the bundle may load this file before in6_proto.ts.
+  get pr_domain() {
+    return inet6domain;
+  },
   pr_protocol: 0,
   pr_flags: PR_ATOMIC | PR_ADDR,
   pr_ctloutput: rip6_ctloutput,
@@ -501,5 +505,10 @@ export const rip6_protosw: protosw = {
   pr_close: rip6_close,
 };
 
-pf_proto_register(PF_INET6, rip6_protosw);
-in6_pcbpurge_register(V_ripcbinfo_pcbinfo);
+/** rip6_init: raw IPv6 among inet6's protocols for socket(2), its PCBs
+ *  among those in6_pcbpurgeif0 walks. */
+function rip6_init(): void {
+  pf_proto_register(PF_INET6, rip6_protosw);
+  in6_pcbpurge_register(V_ripcbinfo_pcbinfo);
+}
+SYSINIT("rip6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, rip6_init);

@@ -10,11 +10,12 @@
 import { EADDRNOTAVAIL, EINVAL, ENETDOWN, ENXIO, EOPNOTSUPP, EPFNOSUPPORT } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { log } from "../kern/subr_prf.ts";
+import { CTLFLAG_RW, CTLFLAG_VNET, SYSCTL_INT } from "../kern/sysctl.ts";
 import { IFF_LOOPBACK, ifnet_byindex, V_if_index, type ifnet } from "../net/if.ts";
 import { V_loif } from "../net/if_loop.ts";
 import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
 
-import type { intp } from "./ip6_var.ts";
+import { _net_inet6_ip6, type intp } from "./ip6_var.ts";
 import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_LOOPBACK, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_SITELOCAL, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_MC_SCOPE, IPV6_ADDR_SCOPE_GLOBAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_SITELOCAL, in6_addr_copy, in6_ifextra_get, ip6_sprintf, s6_addr16, s6_addr16_set, type in6_addr, type sockaddr_in6 } from "./in6_var.ts";
 
 // sys/syslog.h
@@ -41,6 +42,8 @@ export const SIOCGSCOPE6DEF = 0xc120695a;
 
 /** V_ip6_use_defzone: take the default zone when userland names none (net.inet6.ip6.use_defaultzone; off unless built with ENABLE_DEFAULT_SCOPE). */
 export const ip6_use_defzone = VNET_DEFINE_INT("ip6_use_defzone", 0);
+// in6_proto.c's declaration, here beside the variable (IPV6CTL_USE_DEFAULTZONE is 39).
+SYSCTL_INT(_net_inet6_ip6, 39, "use_defaultzone", CTLFLAG_VNET | CTLFLAG_RW, ip6_use_defzone, 0, "Use the default scope zone when none is specified");
 
 /** V_sid_default: the zones taken when userland names none (ip6_use_defzone). */
 const sid_default = VNET_DEFINE_PTR<scope6_id>("sid_default", new scope6_id());

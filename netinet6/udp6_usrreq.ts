@@ -11,8 +11,7 @@
 // reached from IPv4 through v4-mapped addresses (::ffff:a.b.c.d): those go
 // to udp_usrreq.ts.
 //
-// Departures: no UDP-Lite; no control messages on receive (IPV6_RECV*,
-// IPV6_ORIGDSTADDR: ip6_savecontrol's results cannot be queued here); the
+// Departures: no UDP-Lite; no IPV6_ORIGDSTADDR on receive; the
 // checksum is computed whole in udp6_send rather than left to ip6_output
 // (CSUM_UDP_IPV6), which gives the same bytes; no kernel tunnel consumers
 // (udp_set_kernel_tunneling) on AF_INET6 sockets.
@@ -103,11 +102,11 @@ import {
 import { MCAST_MUTED, MCAST_NOTGMEMBER, MCAST_NOTSMEMBER, MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { in6_selecthlim, in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
-import { ip6_ctloutput, ip6_output } from "./ip6_output.ts";
-import { ip6proto_register } from "./ip6_input.ts";
+import { ip6_clearpktopts, ip6_ctloutput, ip6_output, ip6_setpktopts } from "./ip6_output.ts";
+import { ip6_savecontrol, ip6proto_register } from "./ip6_input.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { icmp6_errmap, icmp6_error } from "./icmp6.ts";
-import { IN6P_IPV6_V6ONLY, IP6STAT_INC, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
+import { IN6P_CONTROLOPTS, IN6P_IPV6_V6ONLY, IP6STAT_INC, ip6_pktopts, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
 import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
@@ -127,20 +126,29 @@ const fromsa: readonly [sockaddr_in6, sockaddr_in6] = [new sockaddr_in6(), new s
 const in_src = new in6_addr();
 const in_dst = new in6_addr();
 
+/** ip6_savecontrol's chain for the datagram being queued (kept). */
+const append_opts: { m: mbuf | null } = { m: null };
+
 /** udp6_append(inp, n, off, fromsa): queue the datagram (its UDP header at
- *  off) on the socket with the sender's address. */
+ *  off) on the socket with the sender's address, and the ancillary data
+ *  the socket asked for (IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT, ...). */
 function udp6_append(inp: inpcb, n: mbuf, off: number, from: readonly [sockaddr_in6, sockaddr_in6]): number {
-  m_adj(n, off + UDP_HDRLEN);
   const so = inp.inp_socket;
   if (so === null) {
     m_freem(n);
     return 0;
   }
-  if (sbappendaddr_locked(so.so_rcv, from[0], n, null) === 0) {
+  const opts = append_opts;
+  opts.m = null;
+  if ((inp.inp_flags & IN6P_CONTROLOPTS) !== 0) ip6_savecontrol(inp, n, opts);
+  m_adj(n, off + UDP_HDRLEN);
+  if (sbappendaddr_locked(so.so_rcv, from[0], n, opts.m) === 0) {
     soroverflow_locked(so);
     m_freem(n);
+    m_freem(opts.m);
     UDPSTAT_INC(udps_fullsock);
   } else sorwakeup_locked(so);
+  opts.m = null;
   return 0;
 }
 
@@ -329,6 +337,13 @@ function m_copydata_small(m: mbuf, off: number, len: number, out: Uint8Array): v
 // Output.
 
 const send_in6a = new in6_addr();
+/** The options of one datagram sent with ancillary data (made on first
+ *  use, then kept). */
+let send_opt_p: ip6_pktopts | null = null;
+function send_opt(): ip6_pktopts {
+  if (send_opt_p === null) send_opt_p = new ip6_pktopts();
+  return send_opt_p;
+}
 const send_tmp = new sockaddr_in6();
 const send_sin = new sockaddr_in();
 
@@ -390,13 +405,15 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     return EINVAL;
   }
   const cred = td !== null ? td.td_ucred : so.so_cred;
+  // This datagram's own options (IPV6_PKTINFO, IPV6_HOPLIMIT, ...) over
+  // the socket's sticky ones.
+  let optp = inp.in6p_outputopts;
   release: {
     if (control !== null) {
-      // Ancillary data (IPV6_PKTINFO, IPV6_HOPLIMIT, ...) is not modelled.
-      error = EINVAL;
-      break release;
+      error = ip6_setpktopts(control, send_opt(), inp.in6p_outputopts, cred, IPPROTO_UDP);
+      if (error !== 0) break release;
+      optp = send_opt();
     }
-    const optp = inp.in6p_outputopts;
     let laddr: in6_addr;
     let faddr: in6_addr;
     let fport: number;
@@ -431,7 +448,13 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     const ulen = m.m_pkthdr.len;
     const plen = UDP_HDRLEN + ulen;
     const mm = M_PREPEND(m, IP6_HDR_LEN + UDP_HDRLEN, M_NOWAIT);
-    if (mm === null) return ENOBUFS;
+    if (mm === null) {
+      if (control !== null) {
+        ip6_clearpktopts(send_opt(), -1);
+        m_freem(control);
+      }
+      return ENOBUFS;
+    }
     const ip6 = mm.m_data;
     const dv = mm.m_dv;
     const udp6 = ip6 + IP6_HDR_LEN;
@@ -451,9 +474,17 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     if (sum === 0) sum = 0xffff;
     dv.setUint16(udp6 + UH_SUM, sum);
     UDPSTAT_INC(udps_opackets);
-    return ip6_output(mm, optp, null, 0, in6p_moptions(inp), null, inp);
+    error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), null, inp);
+    if (control !== null) {
+      ip6_clearpktopts(send_opt(), -1);
+      m_freem(control);
+    }
+    return error;
   }
-  m_freem(control);
+  if (control !== null) {
+    ip6_clearpktopts(send_opt(), -1);
+    m_freem(control);
+  }
   m_freem(m);
   return error;
 }
@@ -583,7 +614,10 @@ function udp6_ctloutput(so: socket, sopt: sockopt): number {
 /** udp6_protosw: SOCK_DGRAM, IPPROTO_UDP in PF_INET6. */
 export const udp6_protosw: protosw = {
   pr_type: SOCK_DGRAM,
-  pr_domain: inet6domain,
+  // Read when used: the bundle may load this file before in6_proto.ts.
+  get pr_domain() {
+    return inet6domain;
+  },
   pr_protocol: IPPROTO_UDP,
   pr_flags: PR_ATOMIC | PR_ADDR | PR_CAPATTACH,
   pr_ctloutput: udp6_ctloutput,
@@ -600,11 +634,11 @@ export const udp6_protosw: protosw = {
   pr_close: udp6_close,
 };
 
-pf_proto_register(PF_INET6, udp6_protosw);
-in6_pcbpurge_register(V_udbinfo);
-
-/** udp6_init: UDP's entry in the IPv6 protocol switch. */
+/** udp6_init: UDP's entry in the IPv6 protocol switch and in inet6's
+ *  protocols for socket(2); its PCBs are among those in6_pcbpurgeif0 walks. */
 function udp6_init(): void {
   ip6proto_register(IPPROTO_UDP, udp6_input, udp6_ctlinput);
+  pf_proto_register(PF_INET6, udp6_protosw);
+  in6_pcbpurge_register(V_udbinfo);
 }
 SYSINIT("udp6_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, udp6_init);

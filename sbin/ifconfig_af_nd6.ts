@@ -8,11 +8,12 @@
 import { EAFNOSUPPORT, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { AF_INET6, SOCK_DGRAM } from "../kern/socket.ts";
 import { sys_close, sys_ioctl, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
-import { SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_IN6, in6_ndifreq, in6_ndireq } from "../netinet6/in6.ts";
+import { in6_ndifreq, in6_ndireq } from "../netinet6/nd6.ts";
 import { printb, type ifc_env } from "./ifconfig.ts";
 import { warn } from "./libc.ts";
 import { if_nametoindex } from "./libc_getifaddrs.ts";
 import type { ifconfig_if } from "./libifconfig.ts";
+import { SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_IN6 } from "../netinet6/in6_var.ts";
 
 /** ND6BITS: the flags' names, bit 16 (0x8000) being "the default interface". */
 const ND6BITS: [number, string][] = [

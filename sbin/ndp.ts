@@ -16,56 +16,16 @@ import { CTL_NET } from "../kern/sysctl.ts";
 import { sys_close, sys_ioctl, sys_route, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_L2VLAN, sockaddr_dl } from "../net/if_dl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTA_DST, RTA_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_LLINFO, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, RTM_GET, RTV_EXPIRE } from "../net/route.ts";
-import { NET_RT_FLAGS, rt_msghdr } from "../net/rtsock.ts";
+import { NET_RT_FLAGS, RTL_DST, RTL_FLAGS, rt_msg_sa_decode, rt_msghdr } from "../net/rtsock.ts";
 import { IPPROTO_ICMPV6, ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER, ND_RA_FLAG_RTPREF_MASK } from "../netinet/icmp6.ts";
 
-import { RTN_ADDR, RTN_EXPIRE, RTN_FLAGS, RTN_IFTYPE, RTN_INDEX, RTN_LLADDR, RTN_PKSENT, RTN_SCOPEID, RTN_STATE } from "../netinet6/in6_lltable.ts";
-import {
-  ICMPV6CTL_ND6_DRLIST,
-  ICMPV6CTL_ND6_PRLIST,
-  ND6_IFF_ACCEPT_RTADV,
-  ND6_IFF_AUTO_LINKLOCAL,
-  ND6_IFF_IFDISABLED,
-  ND6_IFF_NO_PREFER_IFACE,
-  ND6_IFF_PERFORMNUD,
-  ND6_LLINFO_DELAY,
-  ND6_LLINFO_INCOMPLETE,
-  ND6_LLINFO_NOSTATE,
-  ND6_LLINFO_PROBE,
-  ND6_LLINFO_REACHABLE,
-  ND6_LLINFO_STALE,
-  NDPRF_DETACHED,
-  NDPRF_ONLINK,
-  PRL_ADVRTRS,
-  PRL_AUTO,
-  PRL_EXPIRE,
-  PRL_FLAGS,
-  PRL_IFINDEX,
-  PRL_LEN,
-  PRL_ONLINK,
-  PRL_PLTIME,
-  PRL_PREFIXLEN,
-  PRL_REFCNT,
-  PRL_SCOPEID,
-  PRL_VLTIME,
-  SIOCGDEFIFACE_IN6,
-  SIOCGIFINFO_IN6,
-  SIOCGNBRINFO_IN6,
-  SIOCSDEFIFACE_IN6,
-  SIOCSIFINFO_IN6,
-  SIOCSNDFLUSH_IN6,
-  SIOCSPFXFLUSH_IN6,
-  SIOCSRTRFLUSH_IN6,
-  in6_nbrinfo,
-  in6_ndifreq,
-  in6_ndireq,
-} from "../netinet6/nd6.ts";
-import { DRL_EXPIRE, DRL_FLAGS, DRL_IFINDEX, DRL_LEN, DRL_SCOPEID } from "../netinet6/nd6_rtr.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MULTICAST, ND6_INFINITE_LIFETIME, in6_addr, sockaddr_in6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "../netinet6/in6_var.ts";
+import { ICMPV6CTL_ND6_DRLIST, ICMPV6CTL_ND6_PRLIST, ND6_IFF_ACCEPT_RTADV, ND6_IFF_AUTO_LINKLOCAL, ND6_IFF_IFDISABLED, ND6_IFF_NO_PREFER_IFACE, ND6_IFF_PERFORMNUD, ND6_LLINFO_DELAY, ND6_LLINFO_INCOMPLETE, ND6_LLINFO_NOSTATE, ND6_LLINFO_PROBE, ND6_LLINFO_REACHABLE, ND6_LLINFO_STALE, PRL_ADVRTRS, PRL_AUTO, PRL_EXPIRE, PRL_FLAGS, PRL_IFINDEX, PRL_LEN, PRL_ONLINK, PRL_PLTIME, PRL_PREFIXLEN, PRL_REFCNT, PRL_SCOPEID, PRL_VLTIME, in6_nbrinfo, in6_ndifreq, in6_ndireq } from "../netinet6/nd6.ts";
+import { DRL_EXPIRE, DRL_FLAGS, DRL_IFINDEX, DRL_LEN, DRL_SCOPEID, NDPRF_DETACHED, NDPRF_ONLINK } from "../netinet6/nd6_rtr.ts";
 import { if_nametoindex } from "./libc_getifaddrs.ts";
 import { sysctl } from "./libc_sysctl.ts";
 import { NI_NUMERICHOST, gai_strerror, getaddrinfo, getnameinfo, if_indextoname, getopt, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { ether_ntoa } from "./netdb.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MULTICAST, ND6_INFINITE_LIFETIME, in6_addr, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 const W_ADDR = 36;
 const W_LL = 17;
@@ -422,7 +382,14 @@ interface nd_entry {
   lladdr: Uint8Array;
 }
 
-/** The neighbor cache through sysctl {CTL_NET, PF_ROUTE, 0, AF_INET6, NET_RT_FLAGS, RTF_LLINFO}. */
+/**
+ * The neighbor cache through sysctl {CTL_NET, PF_ROUTE, 0, AF_INET6,
+ * NET_RT_FLAGS, RTF_LLINFO}: one RTM_GET message per entry (see
+ * net/rtsock.ts: the flags, the address, the interface, rmx_expire, the
+ * link-level address).  The ND state and the probes sent (rmx_state,
+ * rmx_pksent in FreeBSD's message) come from SIOCGNBRINFO_IN6, as older
+ * ndp(8)s read them.
+ */
 function nd_dump(st: ndp_state): nd_entry[] {
   const r = sysctl(st.kp, [CTL_NET, PF_ROUTE, 0, AF_INET6, NET_RT_FLAGS, RTF_LLINFO]);
   if (r.error !== 0) err(st, 1, "sysctl(PF_ROUTE, NET_RT_FLAGS)", r.error);
@@ -430,18 +397,25 @@ function nd_dump(st: ndp_state): nd_entry[] {
   if (!Array.isArray(r.value)) return out;
   const w = r.value as readonly number[];
   for (let o = 0; o < w.length && w[o] > 0; o += w[o]) {
-    const a = new in6_addr();
-    for (let i = 0; i < 16; i++) a.s6_addr[i] = w[o + RTN_ADDR + i];
-    const alen = w[o + RTN_LLADDR];
+    const d = rt_msg_sa_decode(w, o + RTL_DST);
+    if (!("sin6_addr" in d.sa)) continue;
+    let k = d.next;
+    const index = w[k++];
+    const iftype = w[k++];
+    const expire = w[k++];
+    const alen = w[k++];
+    const lladdr = alen < 0 ? new Uint8Array(0) : Uint8Array.from(w.slice(k, k + alen));
+    const sin = d.sa;
+    const nbi = getnbrinfo(st, sin.sin6_addr, index, false);
     out.push({
-      flags: w[o + RTN_FLAGS],
-      index: w[o + RTN_INDEX],
-      iftype: w[o + RTN_IFTYPE],
-      expire: w[o + RTN_EXPIRE],
-      state: w[o + RTN_STATE],
-      pksent: w[o + RTN_PKSENT],
-      sin: new sockaddr_in6(a, 0, w[o + RTN_SCOPEID]),
-      lladdr: Uint8Array.from(w.slice(o + RTN_LLADDR + 1, o + RTN_LLADDR + 1 + alen)),
+      flags: w[o + RTL_FLAGS],
+      index,
+      iftype,
+      expire,
+      state: nbi !== null ? nbi.state : ND6_LLINFO_NOSTATE,
+      pksent: nbi !== null ? nbi.asked : 0,
+      sin: new sockaddr_in6(sin.sin6_addr, 0, sin.sin6_scope_id),
+      lladdr,
     });
   }
   return out;

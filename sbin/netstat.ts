@@ -6,11 +6,11 @@
 // calls only: sysctl (the *stat structures), the route dump, the PCB lists,
 // getifaddrs and the mbuf zone statistics.
 
-import { ENOENT, ESRCH, strerror } from "../kern/errno.ts";
+import { ENOENT, EPFNOSUPPORT, ESRCH, strerror } from "../kern/errno.ts";
 import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
 import { sysctl, sysctlbyname } from "./libc_sysctl.ts";
 import { kinfo_getallproc } from "./libutil.ts";
-import { sys_getfib } from "../kern/uipc_syscalls.ts";
+import { sys_close, sys_getfib, sys_ioctl, sys_socket } from "../kern/uipc_syscalls.ts";
 import { NET_RT_DUMP, RTD_ADDRS, RTD_EXPIRE, RTD_FLAGS, RTD_INDEX, RTD_MTU, RTD_NHIDX, RTD_REFCNT, RTD_SA, RTD_WEIGHT, RTM_HDR_LEN, rt_msg_sa_decode } from "../net/rtsock.ts";
 
 import type { sockaddr } from "../kern/socket.ts";
@@ -21,7 +21,7 @@ import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
 import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
-import { AF_INET, AF_LINK, PF_ROUTE } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
 import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
@@ -67,7 +67,32 @@ import {
 import { INP_ANONPORT, INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
 import { NI_NUMERICHOST, getnameinfo, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
-import { inet_ntop6, sockaddr_in6 } from "../netinet6/in6_var.ts";
+import {
+  SIOCGIFSTAT_IN6,
+  ifs6_in_addrerr,
+  ifs6_in_deliver,
+  ifs6_in_discard,
+  ifs6_in_hdrerr,
+  ifs6_in_mcast,
+  ifs6_in_noroute,
+  ifs6_in_protounknown,
+  ifs6_in_receive,
+  ifs6_in_toobig,
+  ifs6_in_truncated,
+  ifs6_out_discard,
+  ifs6_out_forward,
+  ifs6_out_fragcreat,
+  ifs6_out_fragfail,
+  ifs6_out_fragok,
+  ifs6_out_mcast,
+  ifs6_out_request,
+  ifs6_reass_fail,
+  ifs6_reass_ok,
+  ifs6_reass_reqd,
+  inet_ntop6,
+  sockaddr_in6,
+  type in6_ifreq,
+} from "../netinet6/in6_var.ts";
 
 const AF_UNSPEC = 0;
 const AF_UNIX = 1;
@@ -138,6 +163,8 @@ interface protox {
   /** The protocol whose PCBs protopr lists (pr_protocol), or null when the
    *  kernel has no PCB list for it (TCP, SCTP, divert, IPv6). */
   pcb: number | null;
+  /** pr_istats: per-interface statistics (-s -I IF), for IPv6. */
+  istats?: (ctx: prog_ctx, f: nflags, ifname: string) => void;
 }
 
 function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
@@ -162,7 +189,7 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
     inet6: [
       { name: "tcp", stats: null, pcb: null },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
-      { name: "ip6", stats: ip6_stats, pcb: null },
+      { name: "ip6", stats: ip6_stats, pcb: null, istats: ip6_ifstats },
       { name: "icmp6", stats: icmp6_stats, pcb: null },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
       { name: "rip6", stats: rip6_stats, pcb: null },
@@ -336,9 +363,19 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
 
   function printproto(c: prog_ctx, kp: proc, f: nflags, tp: protox, pflag: boolean, iflag: boolean): void {
     if (f.sflag > 0) {
-      // No IPv4 protocol has per-interface statistics (pr_istats).
+      // Per-interface statistics (pr_istats): only some IPv6 protocols
+      // have them; for every interface, or the one of -I.
       if (iflag) {
-        if (pflag) c.stdout.write(`${tp.name}: no per-interface stats routine\n`);
+        const istats = tp.istats;
+        if (istats === undefined) {
+          if (pflag) c.stdout.write(`${tp.name}: no per-interface stats routine\n`);
+          return;
+        }
+        for (const a of getifaddrs(kp).ifap) {
+          if (a.family !== AF_LINK) continue;
+          if (f.interface !== null && a.ifa_name !== f.interface) continue;
+          istats(c, f, a.ifa_name);
+        }
         return;
       }
       if (tp.stats === null) {
@@ -877,6 +914,55 @@ function ip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
     o += `\t\t${sources_rule[k]} ${srcrule_str[k]}\n`;
   }
   ctx.stdout.write(o);
+}
+
+/** inet6.c's ip6_ifstats: RFC 2465's per-interface counters (SIOCGIFSTAT_IN6). */
+function ip6_ifstats(ctx: prog_ctx, f: nflags, ifname: string): void {
+  const kp = ctx.p as proc;
+  const so = sys_socket(kp, AF_INET6, SOCK_DGRAM, 0);
+  if (so.error !== 0) {
+    ctx.stderr.write(`netstat: Warning: socket(AF_INET6): ${strerror(so.error)}\n`);
+    return;
+  }
+  try {
+    const ifr: in6_ifreq = { ifr_name: ifname };
+    const e = sys_ioctl(kp, so.fd, SIOCGIFSTAT_IN6, ifr);
+    if (e !== 0) {
+      if (e !== EPFNOSUPPORT) ctx.stderr.write(`netstat: Warning: ioctl(SIOCGIFSTAT_IN6): ${strerror(e)}\n`);
+      return;
+    }
+    const st = ifr.ifr_ifru_stat ?? [];
+    const v = (i: number): number => (f.zflag ? 0 : (st[i] ?? 0));
+    const show = (n: number) => n !== 0 || f.sflag <= 1;
+    let o = `ip6 on ${ifname}:\n`;
+    const p = (i: number, text: (pl: string) => string) => {
+      const n = v(i);
+      if (show(n)) o += `\t${n} ${text(plural(n))}\n`;
+    };
+    p(ifs6_in_receive, (s1) => `total input datagram${s1}`);
+    p(ifs6_in_hdrerr, (s1) => `datagram${s1} with invalid header received`);
+    p(ifs6_in_toobig, (s1) => `datagram${s1} exceeded MTU received`);
+    p(ifs6_in_noroute, (s1) => `datagram${s1} with no route received`);
+    p(ifs6_in_addrerr, (s1) => `datagram${s1} with invalid dst received`);
+    p(ifs6_in_protounknown, (s1) => `datagram${s1} with unknown proto received`);
+    p(ifs6_in_truncated, (s1) => `truncated datagram${s1} received`);
+    p(ifs6_in_discard, (s1) => `input datagram${s1} discarded`);
+    p(ifs6_in_deliver, (s1) => `datagram${s1} delivered to an upper layer protocol`);
+    p(ifs6_out_forward, (s1) => `datagram${s1} forwarded to this interface`);
+    p(ifs6_out_request, (s1) => `datagram${s1} sent from an upper layer protocol`);
+    p(ifs6_out_discard, (s1) => `total discarded output datagram${s1}`);
+    p(ifs6_out_fragok, (s1) => `output datagram${s1} fragmented`);
+    p(ifs6_out_fragfail, (s1) => `output datagram${s1} failed on fragment`);
+    p(ifs6_out_fragcreat, (s1) => `output datagram${s1} succeeded on fragment`);
+    p(ifs6_reass_reqd, (s1) => `incoming datagram${s1} fragmented`);
+    p(ifs6_reass_ok, (s1) => `datagram${s1} reassembled`);
+    p(ifs6_reass_fail, (s1) => `datagram${s1} failed on reassembly`);
+    p(ifs6_in_mcast, (s1) => `multicast datagram${s1} received`);
+    p(ifs6_out_mcast, (s1) => `multicast datagram${s1} sent`);
+    ctx.stdout.write(o);
+  } finally {
+    sys_close(kp, so.fd);
+  }
 }
 
 function arp_stats(ctx: prog_ctx, f: nflags, name: string): void {

@@ -9,8 +9,9 @@
 //   options (the usage message is FreeBSD's).
 // - the RS goes out with IPV6_MULTICAST_IF and IPV6_MULTICAST_HOPS set on
 //   the socket rather than per-message IPV6_PKTINFO/IPV6_HOPLIMIT control
-//   data, and an RA's interface is its link-local source's zone (recvfrom
-//   has no control messages here); the packets are the same.
+//   data (from a socket of their own, as rtsold's sndsock), and an RA's
+//   interface is its link-local source's zone (recvfrom has no control
+//   messages here); the packets are the same.
 
 import { strerror } from "../kern/errno.ts";
 import { CLOCK_MONOTONIC, sys_clock_gettime } from "../kern/kern_time.ts";
@@ -22,11 +23,11 @@ import { IFF_LOOPBACK, IFF_MULTICAST, IFF_POINTOPOINT, IFF_UP, SIOCGIFFLAGS, SIO
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { ICMP6_FILTER, IPPROTO_ICMPV6, ND_RA_FLAG_MANAGED, ND_RA_FLAG_OTHER, ND_RA_OFF_FLAGS, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, ND_RS_LEN } from "../netinet/icmp6.ts";
 
+import { IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, SIOCGIFAFLAG_IN6, in6_addr_from, sockaddr_in6, type in6_ifreq, SIOCGIFINFO_IN6, SIOCSIFINFO_IN6 } from "../netinet6/in6_var.ts";
 import { IPPROTO_IPV6 } from "../netinet6/ip6_var.ts";
-import { ND6_IFF_ACCEPT_RTADV, ND6_IFF_IFDISABLED, SIOCGIFINFO_IN6, SIOCSIFINFO_IN6, in6_ndireq } from "../netinet6/nd6.ts";
+import { ND6_IFF_ACCEPT_RTADV, ND6_IFF_IFDISABLED, in6_ndireq } from "../netinet6/nd6.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { getnameinfo, getopt, NI_NUMERICHOST, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
-import { IN6_IFF_DUPLICATED, IN6_IFF_NOTREADY, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, SIOCGIFAFLAG_IN6, in6_addr_from, sockaddr_in6, type in6_ifreq } from "../netinet6/in6_var.ts";
 
 // netinet6/in6.h socket options.
 const IPV6_MULTICAST_IF = 9;
@@ -80,6 +81,8 @@ interface rtsol_state {
   log_upto: number;
   ifsock: number;
   rcvsock: number;
+  /** The socket RSs go out of (rtsold's sndsock): its multicast options would keep RAs from rcvsock. */
+  sndsock: number;
   ifinfo_head: ifinfo[];
 }
 
@@ -102,7 +105,7 @@ function now_ns(st: rtsol_state): number {
 export async function rtsol_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
-    const st: rtsol_state = { ctx, kp, dflag: 0, Fflag: false, log_upto: LOG_NOTICE, ifsock: -1, rcvsock: -1, ifinfo_head: [] };
+    const st: rtsol_state = { ctx, kp, dflag: 0, Fflag: false, log_upto: LOG_NOTICE, ifsock: -1, rcvsock: -1, sndsock: -1, ifinfo_head: [] };
     let aflag = false;
     const { opts, optind } = getopt(ctx, "adDF", () => usage(ctx));
     for (const [ch] of opts) {
@@ -133,6 +136,10 @@ export async function rtsol_main(ctx: prog_ctx): Promise<number> {
         warnmsg(st, LOG_ERR, "failed to open receive socket");
         return 1;
       }
+      if (sndsockopen(st) < 0) {
+        warnmsg(st, LOG_ERR, "failed to open send socket");
+        return 1;
+      }
       if (aflag) argv = autoifprobe(st);
       for (const name of argv) {
         if (ifconfig(st, name) !== 0) {
@@ -150,6 +157,7 @@ export async function rtsol_main(ctx: prog_ctx): Promise<number> {
     } finally {
       if (st.ifsock >= 0) sys_close(kp, st.ifsock);
       if (st.rcvsock >= 0) sys_close(kp, st.rcvsock);
+      if (st.sndsock >= 0) sys_close(kp, st.sndsock);
     }
     return 0;
   });
@@ -166,7 +174,7 @@ function ifinit(st: rtsol_state): number {
   return 0;
 }
 
-/** recvsockopen: a raw ICMPv6 socket that passes RAs only; RSs go out of it too. */
+/** recvsockopen: a raw ICMPv6 socket that passes RAs only (no multicast options: they would filter the RAs to ff02::1). */
 function recvsockopen(st: rtsol_state): number {
   const r = sys_socket(st.kp, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
   if (r.error !== 0) {
@@ -182,9 +190,19 @@ function recvsockopen(st: rtsol_state): number {
     warnmsg(st, LOG_ERR, `setsockopt(ICMP6_FILTER): ${strerror(e)}`);
     return -1;
   }
-  // The RS goes to ff02::2 with hop limit 255 (RFC 4861 6.1.1), not looped back.
-  sys_setsockopt(st.kp, st.rcvsock, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
-  sys_setsockopt(st.kp, st.rcvsock, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+  return 0;
+}
+
+/** sndsockopen: the raw ICMPv6 socket RSs go out of, to ff02::2 with hop limit 255 (RFC 4861 6.1.1), not looped back. */
+function sndsockopen(st: rtsol_state): number {
+  const r = sys_socket(st.kp, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+  if (r.error !== 0) {
+    warnmsg(st, LOG_ERR, `socket: ${strerror(r.error)}`);
+    return -1;
+  }
+  st.sndsock = r.fd;
+  sys_setsockopt(st.kp, st.sndsock, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
+  sys_setsockopt(st.kp, st.sndsock, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
   return 0;
 }
 
@@ -466,9 +484,9 @@ const allrouters = in6_addr_from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 function rssend(st: rtsol_state, ifi: ifinfo): void {
   ifi.probes++;
   const dst = new sockaddr_in6(allrouters, 0, ifi.sdl_index);
-  sys_setsockopt(st.kp, st.rcvsock, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifi.sdl_index);
+  sys_setsockopt(st.kp, st.sndsock, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifi.sdl_index);
   warnmsg(st, LOG_DEBUG, `send RS on ${ifi.ifname}, whose state is ${ifi.state}`);
-  const r = sys_sendto(st.kp, st.rcvsock, ifi.rs_data, 0, dst);
+  const r = sys_sendto(st.kp, st.sndsock, ifi.rs_data, 0, dst);
   if (r.error !== 0) warnmsg(st, LOG_ERR, `sendmsg on ${ifi.ifname}: ${strerror(r.error)}`);
 }
 

@@ -64,26 +64,33 @@ ifconfig.push(
 );
 
 // --- route ------------------------------------------------------------------
-const RT_USAGE = "usage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n";
+// route.c's usage() is warnx("bad keyword") then errx(EX_USAGE, "usage: ..."),
+// so both lines carry the program's name; getaddr() fails with EX_NOHOST,
+// cutting a destination at its '/'; newroute() names the fib of each failure.
+const RT_USAGE = "route: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n";
+const RT_NODST = `route: destination parameter required\n${RT_USAGE}`;
 const route: badcmd_row[] = [
   { argv: ["route"], status: 64, err: RT_USAGE },
-  { argv: ["route", "add"], status: 64, err: RT_USAGE },
-  { argv: ["route", "delete"], status: 64, err: RT_USAGE },
-  { argv: ["route", "get"], status: 64, err: RT_USAGE },
-  { argv: ["route", "change"], status: 64, err: RT_USAGE },
-  { argv: ["route", "add", "default"], status: 64, err: RT_USAGE },
+  { argv: ["route", "add"], status: 64, err: RT_NODST },
+  { argv: ["route", "delete"], status: 64, err: RT_NODST },
+  { argv: ["route", "get"], status: 64, err: RT_NODST },
+  { argv: ["route", "change"], status: 64, err: RT_NODST },
+  { argv: ["route", "add", "default"], status: 1, out: "add net default fib 0: Invalid argument\n", err: "route: writing to routing socket: Invalid argument\n" },
 ];
-for (const kw of ["bogus", "-Z", "-F", "ad", "ADD", UNI, "monitorx"]) route.push({ argv: ["route", kw], status: 64, err: `route: bad keyword: ${kw}\n${RT_USAGE}` });
+for (const kw of ["bogus", "ad", "ADD", UNI, "monitorx"]) route.push({ argv: ["route", kw], status: 64, err: `route: bad keyword: ${kw}\n${RT_USAGE}` });
+for (const opt of ["Z", "F"]) route.push({ argv: ["route", `-${opt}`], status: 64, err: `route: illegal option -- ${opt}\n${RT_USAGE}` });
 for (const bad of ["300.0.0.0/8", "10.0.0.0/33", "x.y.z", "nosuchhost", UNI, LONG, "1.2.3.4.5"]) {
-  route.push({ argv: ["route", "add", "-net", bad, "10.1.1.1"], status: 1, err: `route: bad address: ${bad}\n` });
-  route.push({ argv: ["route", "get", bad], status: 1, err: `route: bad address: ${bad}\n` });
-  route.push({ argv: ["route", "add", "9.9.9.0/24", bad], status: 1, err: `route: bad address: ${bad}\n` });
+  const slash = bad.indexOf("/");
+  const dsterr = slash < 0 ? `route: bad address: ${bad}\n` : bad === "10.0.0.0/33" ? "route: bad mask length: 33\n" : `route: bad address: ${bad.slice(0, slash)}\n`;
+  route.push({ argv: ["route", "add", "-net", bad, "10.1.1.1"], status: 68, err: dsterr });
+  route.push({ argv: ["route", "get", bad], status: 68, err: dsterr });
+  route.push({ argv: ["route", "add", "9.9.9.0/24", bad], status: 68, err: `route: bad address: ${bad}\n` });
 }
-for (const dst of ["9.9.9.9", "8.8.8.8", "192.0.2.1"]) route.push({ argv: ["route", "delete", dst], status: 1, out: `delete host ${dst}: not in table\n`, err: "route: route has not been found\n" });
+for (const dst of ["9.9.9.9", "8.8.8.8", "192.0.2.1"]) route.push({ argv: ["route", "delete", dst], status: 1, out: `delete host ${dst} fib 0: not in table\n`, err: "route: route has not been found\n" });
 route.push(
-  { argv: ["route", "add", "-net", "10.0.0.0", "-netmask", "bad", "1.1.1.1"], status: 1, err: "route: bad address: bad\n" },
-  { argv: ["route", "change", "9.9.9.0/24", "1.1.1.1"], status: 1, out: "change net 9.9.9.0/24: gateway 1.1.1.1: not in table\n", err: "route: route has not been found\n" },
-  { argv: ["route", "add", "-net", "10.5.0.0/16", "10.9.9.9"], status: 1, out: "add net 10.5.0.0/16: gateway 10.9.9.9: Network is unreachable\n", err: "route: writing to routing socket: Network is unreachable\n" },
+  { argv: ["route", "add", "-net", "10.0.0.0", "-netmask", "bad", "1.1.1.1"], status: 68, err: "route: bad address: bad\n" },
+  { argv: ["route", "change", "9.9.9.0/24", "1.1.1.1"], status: 1, out: "change net 9.9.9.0/24: gateway 1.1.1.1 fib 0: not in table\n", err: "route: route has not been found\n" },
+  { argv: ["route", "add", "-net", "10.5.0.0/16", "10.9.9.9"], status: 1, out: "add net 10.5.0.0/16: gateway 10.9.9.9 fib 0: Network is unreachable\n", err: "route: writing to routing socket: Network is unreachable\n" },
 );
 
 // --- ping -------------------------------------------------------------------

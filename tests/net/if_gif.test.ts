@@ -52,6 +52,7 @@ kldstat -q -m if_gif; echo kld=$?
     r.out,
     "gif0\ngif1\n" +
       "gif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\tgroups: gif\n" +
+      "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n" +
       "rc=1\nrc=1\n" +
       "gif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 8192\n" +
       "lo0 gif1\nkld=0\n",
@@ -168,7 +169,7 @@ ifconfig gif0 vnet one
 jexec one ifconfig gif0
 `);
   t.is(r.status, 0, r.err);
-  t.is(r.out, "\ttunnel inet 192.0.2.1 --> 192.0.2.2\ngif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\tgroups: gif\n");
+  t.is(r.out, "\ttunnel inet 192.0.2.1 --> 192.0.2.2\ngif0: flags=8010<POINTOPOINT,MULTICAST> metric 0 mtu 1280\n\toptions=80000<LINKSTATE>\n\tgroups: gif\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 

@@ -123,14 +123,13 @@ function rtmsg6(k: Kernel, type: number, dst: string, len: number | null, gw: st
   return m;
 }
 
-/** lo0 with ::1/128, epair0a with 2001:db8::1/64 and its prefix route, as in6 would make them. */
+/** lo0 up (in6_ifattach gives it ::1 and fe80::1%lo0), epair0a with 2001:db8::1/64 and its prefix route. */
 function setup6(k: Kernel) {
   return inv(k, k.vnet0, () => {
     const lo = k.ifunit("lo0")!;
     k.if_up(lo);
     // What lo's SIOCSIFFLAGS does when ifconfig brings it up.
     k.if_link_state_change(lo, k.LINK_STATE_UP);
-    ia6_add(k, lo, "::1", 128);
     const e = epair6(k);
     k.if_up(e.a);
     const ia = ia6_add(k, e.a, "2001:db8::1", 64);
@@ -223,8 +222,13 @@ for (const build of BOTH) {
     t.deepEqual(rows, [
       `10.0.0.0 link#${a.if_index} 255.255.255.0 link#${a.if_index}(${a.if_xname}) 10.0.0.1`,
       `10.0.0.1 link#${a.if_index} link#1(lo0) 10.0.0.1`,
+      // lo0 up: in6_ifattach gave it ::1 and fe80::1%lo0.
+      "::1 link#1 link#1(lo0) ::1",
       `2001:db8:: link#${a.if_index} ffff:ffff:ffff:ffff:: link#${a.if_index}(${a.if_xname}) 2001:db8::1`,
       `2001:db8:7:: 2001:db8::2 ffff:ffff:ffff:: link#${a.if_index}(${a.if_xname}) 2001:db8::1`,
+      // The zone comes out in sin6_scope_id.
+      "fe80::%1 link#1 ffff:ffff:ffff:ffff:: link#1(lo0) fe80::1%1",
+      "fe80::1%1 link#1 link#1(lo0) fe80::1%1",
     ]);
     // One family's table: EAFNOSUPPORT for a family without.
     const r6 = k.kern_sysctl(k.cred0, [k.CTL_NET, k.PF_ROUTE, 0, k.AF_INET6, k.NET_RT_DUMP, 0], null);

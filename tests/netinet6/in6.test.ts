@@ -6,7 +6,7 @@
 import test from "ava";
 import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
 import { epair, ifp, inv } from "../netinet/rt_helpers.ts";
-import { AF_INET6, a6, add6, del6, ia6_text, ia6s, up } from "./in6_helpers.ts";
+import { AF_INET6, ND6_IFF_IFDISABLED, a6, add6, del6, ia6_text, ia6s, ifdisabled, nd6_flags, up } from "./in6_helpers.ts";
 
 function ia_of(k: Kernel, name: string, addr: string) {
   return ia6s(k, name).find((ia) => k.ip6_sprintf(ia.ia_addr.sin6_addr) === addr) ?? null;
@@ -19,6 +19,8 @@ for (const build of BOTH) {
     inv(k, k.vnet0, () => {
       const e = epair(k);
       const i = ifp(k, e.a);
+      t.true((nd6_flags(k, cr, e.a) & ND6_IFF_IFDISABLED) !== 0, "IPv6 starts disabled on an epair");
+      t.is(ifdisabled(k, cr, e.a, false), 0);
       t.is(add6(k, cr, e.a, "2001:db8:1::1", 64), 0);
       const ia = ia_of(k, e.a, "2001:db8:1::1");
       if (ia === null) return t.fail("no address");
@@ -66,6 +68,11 @@ for (const build of BOTH) {
       t.false(k.in6_localip(a6(k, "2001:db8:1::1")));
       t.is(ia.ia6_ndpr, null, "let go of its prefix");
       t.is(del6(k, cr, e.a, "2001:db8:1::1"), k.EADDRNOTAVAIL, "IPv6 has no 'delete the first address'");
+      // On an interface where IPv6 is still disabled an address is made
+      // without DAD (in6if_do_dad says no), and enables IPv6 there.
+      t.is(add6(k, cr, e.b, "2001:db8:1::2", 64), 0);
+      t.is(ia_of(k, e.b, "2001:db8:1::2")?.ia6_flags, 0);
+      t.is(nd6_flags(k, cr, e.b) & ND6_IFF_IFDISABLED, 0);
     });
     k.kern_advance_ns(3e9);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
@@ -175,7 +182,9 @@ for (const build of BOTH) {
       t.is(up(k, cr, e.a), 0);
       t.is(add6(k, cr, e.a, "2001:db8::1", 64), 0);
       t.is(add6(k, cr, e.b, "2001:db8::2", 64), 0);
-      t.is(k.V_in6_ifaddrhead().length, 3);
+      // Each address enabled IPv6 on its (running) interface, which then
+      // took a link-local address as well.
+      t.is(k.V_in6_ifaddrhead().length, 4);
       t.is(k.if_clone_destroy(e.a), 0);
       t.is(k.V_in6_ifaddrhead().length, 0);
       t.false(k.in6_localip(a6(k, "2001:db8::1")));
@@ -204,6 +213,8 @@ test.serial("vimage: an epair moved into a jail leaves its addresses behind and 
     const i = ifp(k, e.a);
     t.deepEqual(ia6s(k, e.a), [], "down after the move");
     t.is(up(k, cr, e.a), 0);
+    t.deepEqual(ia6s(k, e.a), [], "and IPv6 disabled, as on any new arrival");
+    t.is(ifdisabled(k, cr, e.a, false), 0);
     t.deepEqual(
       ia6s(k, e.a).map((ia) => ia6_text(k, ia).replace(/::.*%/, "::%")),
       [`fe80::%${i.if_index}/64`],
@@ -213,3 +224,4 @@ test.serial("vimage: an epair moved into a jail leaves its addresses behind and 
   k.kern_advance_ns(3e9);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+

@@ -47,6 +47,28 @@ export function del6(k: Kernel, cred: ucred, ifname: string, addr: string, scope
   return k.ifioctl(cred, k.SIOCDIFADDR_IN6, { ifr_name: ifname, ifr_addr: new k.sockaddr_in6(a6(k, addr), 0, scope_id) }, AF_INET6);
 }
 
+/** nd6.h ND6_IFF_IFDISABLED: IPv6 starts disabled on all but loopback interfaces. */
+export const ND6_IFF_IFDISABLED = 0x8;
+
+/** ifconfig IF inet6 -ifdisabled (on = false) or ifdisabled: SIOCGIFINFO_IN6, then SIOCSIFINFO_IN6. */
+export function ifdisabled(k: Kernel, cred: ucred, ifname: string, on: boolean): number {
+  const nd = new k.in6_ndireq();
+  nd.ifname = ifname;
+  const e = k.ifioctl(cred, k.SIOCGIFINFO_IN6, nd, AF_INET6);
+  if (e !== 0) return e;
+  if (on) nd.ndi.flags |= ND6_IFF_IFDISABLED;
+  else nd.ndi.flags &= ~ND6_IFF_IFDISABLED;
+  return k.ifioctl(cred, k.SIOCSIFINFO_IN6, nd, AF_INET6);
+}
+
+/** The interface's ND flags (SIOCGIFINFO_IN6). */
+export function nd6_flags(k: Kernel, cred: ucred, ifname: string): number {
+  const nd = new k.in6_ndireq();
+  nd.ifname = ifname;
+  if (k.ifioctl(cred, k.SIOCGIFINFO_IN6, nd, AF_INET6) !== 0) throw new Error("SIOCGIFINFO_IN6");
+  return nd.ndi.flags;
+}
+
 /** ifconfig IF up, in curvnet. */
 export function up(k: Kernel, cred: ucred, ifname: string): number {
   const i = ifp(k, ifname);

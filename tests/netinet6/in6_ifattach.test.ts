@@ -8,10 +8,7 @@ import { createHash } from "node:crypto";
 import { BOTH, loadKernel } from "../helpers/builds.ts";
 import { epair, ifp, inv } from "../netinet/rt_helpers.ts";
 import { run_script } from "../sbin/prog_helpers.ts";
-import { a6, eui64_ll, ia6_text, ia6s, up } from "./in6_helpers.ts";
-
-/** nd6.h ND6_IFF_IFDISABLED. */
-const ND6_IFF_IFDISABLED = 0x8;
+import { a6, eui64_ll, ia6_text, ia6s, ifdisabled, up } from "./in6_helpers.ts";
 
 function mac_of(k: Awaited<ReturnType<typeof loadKernel>>, name: string): Uint8Array {
   return Uint8Array.from(k.IF_LLADDR(ifp(k, name)));
@@ -23,6 +20,10 @@ for (const build of BOTH) {
     const e = inv(k, k.vnet0, () => epair(k));
     inv(k, k.vnet0, () => {
       const i = ifp(k, e.a);
+      t.is(up(k, k.cred0, e.a), 0);
+      t.deepEqual(ia6s(k, e.a), [], "IPv6 starts disabled on all but loopback interfaces");
+      t.is(k.ifioctl(k.cred0, k.SIOCSIFFLAGS, { ifr_name: e.a, ifr_flags: i.if_flags & ~k.IFF_UP }), 0);
+      t.is(ifdisabled(k, k.cred0, e.a, false), 0);
       t.deepEqual(ia6s(k, e.a), [], "nothing while down");
       t.is(up(k, k.cred0, e.a), 0);
       const ll = ia6s(k, e.a);
@@ -74,6 +75,7 @@ for (const build of BOTH) {
       // e.a has none; e.b a universal (u bit clear) MAC: e.a borrows it.
       t.is(k.if_setlladdr(a, new Uint8Array(6), 6), 0);
       t.is(k.if_setlladdr(b, Uint8Array.from([0x00, 0x1b, 0x21, 0x00, 0x00, 0x07]), 6), 0);
+      t.is(ifdisabled(k, k.cred0, e.a, false), 0);
       t.is(up(k, k.cred0, e.a), 0);
       t.is(ia6_text(k, ia6s(k, e.a)[0]), `fe80::21b:21ff:fe00:7%${a.if_index}/64`);
     });
@@ -85,6 +87,7 @@ for (const build of BOTH) {
       // Locally administered MACs are not lent: the host name's MD5.
       t.is(k2.if_setlladdr(a, new Uint8Array(6), 6), 0);
       t.is(k2.if_setlladdr(b, Uint8Array.from([0x02, 0x1b, 0x21, 0x00, 0x00, 0x07]), 6), 0);
+      t.is(ifdisabled(k2, k2.cred0, e.a, false), 0);
       t.is(up(k2, k2.cred0, e.a), 0);
       const d = createHash("md5").update(k2.prison0.pr_hostname).digest();
       const id = Uint8Array.from(d.subarray(0, 8));
@@ -121,22 +124,20 @@ for (const build of BOTH) {
     inv(k, k.vnet0, () => {
       t.is(k.kernel_sysctlbyname(k.cred0, "net.inet6.ip6.auto_linklocal", 0).error, 0);
       const e = epair(k);
+      t.is(ifdisabled(k, k.cred0, e.a, false), 0);
       t.is(up(k, k.cred0, e.a), 0);
       t.deepEqual(ia6s(k, e.a), [], "new interfaces take the default");
       t.is(k.kernel_sysctlbyname(k.cred0, "net.inet6.ip6.auto_linklocal", 1).error, 0);
       const e2 = epair(k);
-      // ifconfig IF inet6 ifdisabled, then up: no address.
-      const nd = new k.in6_ndireq();
-      nd.ifname = e2.a;
-      t.is(k.ifioctl(k.cred0, k.SIOCGIFINFO_IN6, nd, 28), 0);
-      nd.ndi.flags |= ND6_IFF_IFDISABLED;
-      t.is(k.ifioctl(k.cred0, k.SIOCSIFINFO_IN6, nd, 28), 0);
       t.is(up(k, k.cred0, e2.a), 0);
       t.deepEqual(ia6s(k, e2.a), [], "IPv6 disabled");
       // -ifdisabled on a running interface: nd6 calls in6_if_up, which adds it.
-      nd.ndi.flags &= ~ND6_IFF_IFDISABLED;
-      t.is(k.ifioctl(k.cred0, k.SIOCSIFINFO_IN6, nd, 28), 0);
-      t.is(ia6s(k, e2.a).length, 1, "enabled again: the link-local address comes");
+      t.is(ifdisabled(k, k.cred0, e2.a, false), 0);
+      t.is(ia6s(k, e2.a).length, 1, "enabled: the link-local address comes");
+      // ifdisabled again keeps it, tentative (DAD again when enabled).
+      t.is(ifdisabled(k, k.cred0, e2.a, true), 0);
+      t.is(ia6s(k, e2.a).length, 1);
+      t.true((ia6s(k, e2.a)[0].ia6_flags & k.IN6_IFF_TENTATIVE) !== 0);
     });
   });
 

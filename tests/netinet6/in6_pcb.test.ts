@@ -9,6 +9,20 @@ import { run_script } from "../sbin/prog_helpers.ts";
 
 type Proc = ReturnType<Kernel["proc_create"]>;
 
+/** ifconfig lo0 up: in6_ifattach gives it ::1 and fe80::1%lo0. */
+function lo0_up(k: Kernel, p: Proc): void {
+  const s = k.sys_socket(p, k.PF_INET6, k.SOCK_DGRAM, 0);
+  if (s.error !== 0) throw new Error(`socket: ${k.strerror(s.error)}`);
+  const ifr = { ifr_name: "lo0", ifr_flags: 0 };
+  if (k.sys_ioctl(p, s.fd, k.SIOCGIFFLAGS, ifr) !== 0) throw new Error("SIOCGIFFLAGS");
+  ifr.ifr_flags |= k.IFF_UP;
+  const e = k.sys_ioctl(p, s.fd, k.SIOCSIFFLAGS, ifr);
+  if (e !== 0) throw new Error(`SIOCSIFFLAGS: ${k.strerror(e)}`);
+  k.sys_close(p, s.fd);
+  // The MLD reports of the groups lo0 joins go out (and are freed).
+  k.kern_advance_ns(5_000_000_000);
+}
+
 function sin6(k: Kernel, addr: string, port: number, scope = 0): InstanceType<Kernel["sockaddr_in6"]> {
   const a = k.inet_pton6(addr);
   if (a === null) throw new Error(`bad address ${addr}`);
@@ -27,6 +41,7 @@ for (const build of BOTH) {
   test.serial(`${build}: bind: once, our addresses only, EADDRINUSE unless shared, reserved ports`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const a = sock(k, p);
     t.is(k.sys_bind(p, a, sin6(k, "::1", 2000)), 0);
     t.is(k.sys_bind(p, a, sin6(k, "::1", 2001)), k.EINVAL, "a socket binds once");
@@ -65,6 +80,7 @@ for (const build of BOTH) {
   test.serial(`${build}: lookups: the socket bound to the destination before the one on ::; a connected socket hears its peer`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const wild = sock(k, p);
     t.is(k.sys_bind(p, wild, sin6(k, "::", 5000)), 0);
     const exact = sock(k, p);
@@ -97,6 +113,7 @@ for (const build of BOTH) {
 
 test.serial("vimage: getsockname/getpeername give a link-local address's zone in sin6_scope_id; netstat lists udp6 and udp46", async (t) => {
   const r = await run_script(`sysctl net.inet6.ip6.v6only=0 >/dev/null
+ifconfig lo0 up
 sleep 2
 `);
   t.is(r.status, 0, r.err);
@@ -126,5 +143,30 @@ sleep 2
   t.true(lines.includes("udp6       0      0 fe80::1%lo0.7000       *.*                    "), o);
   t.true(lines.some((l) => /^udp6       0      0 fe80::1%lo0\.\d+ +fe80::1%lo0\.7000 +$/.test(l)), o);
   k.proc_exit(p);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test.serial("vimage: an interface that goes away is forgotten by the sockets that chose it for multicast (in6_pcbpurgeif0)", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd;
+  const ifr = { ifr_name: "epair" };
+  t.is(k.sys_ioctl(p, s, k.SIOCIFCREATE2, ifr), 0);
+  const f = { ifr_name: "epair0a", ifr_flags: 0 };
+  t.is(k.sys_ioctl(p, s, k.SIOCGIFFLAGS, f), 0);
+  f.ifr_flags |= k.IFF_UP;
+  t.is(k.sys_ioctl(p, s, k.SIOCSIFFLAGS, f), 0);
+  k.kern_advance_ns(3_000_000_000);
+  const u = sock(k, p);
+  const ai = k.getaddrinfo(p, "fe80::1%epair0a", null, null);
+  const a = ai.res[0].ai_addr;
+  const idx = "sin6_addr" in a ? a.sin6_scope_id : 0;
+  const IPV6_MULTICAST_IF = 9;
+  t.is(k.sys_setsockopt(p, u, 41, IPV6_MULTICAST_IF, idx), 0);
+  t.is(k.sys_getsockopt(p, u, 41, IPV6_MULTICAST_IF).val, idx);
+  t.is(k.sys_ioctl(p, s, k.SIOCIFDESTROY, { ifr_name: "epair0a" }), 0);
+  t.is(k.sys_getsockopt(p, u, 41, IPV6_MULTICAST_IF).val, 0);
+  k.proc_exit(p);
+  k.kern_advance_ns(3_000_000_000);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -72,8 +72,8 @@ sysctl net.inet6.ip6.forwarding net.inet6.ip6.auto_linklocal
 jexec a sysctl net.inet6.ip6.forwarding net.inet6.ip6.auto_linklocal
 ifconfig epair create >/dev/null
 ifconfig epair0b vnet a
-jexec a ifconfig epair0b up
-ifconfig epair0a up
+jexec a ifconfig epair0b inet6 -ifdisabled up
+ifconfig epair0a inet6 -ifdisabled up
 ifconfig epair0a inet6 | grep -c 'inet6 fe80'
 jexec a ifconfig epair0b inet6 | grep -c 'inet6 fe80'
 `);

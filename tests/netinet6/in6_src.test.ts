@@ -68,16 +68,22 @@ sleep 3
   t.true(after[ip6s_sources_rule + 14] > before[ip6s_sources_rule + 14], "rule 14 decided");
   k.proc_exit(p);
   t.is(k.sys_jail_remove(k.cred0, ja.pr_id), 0);
-  k.kern_advance_ns(100_000_000);
+  const host = k.proc_create(k.cred0, "host");
+  const hs = k.sys_socket(host, k.PF_INET, k.SOCK_DGRAM, 0).fd;
+  t.is(k.sys_ioctl(host, hs, k.SIOCIFDESTROY, { ifr_name: "epair0a" }), 0);
+  k.proc_exit(host);
+  k.kern_advance_ns(1_000_000_000);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
 for (const build of BOTH) {
   test.serial(`${build}: the hop limit: net.inet6.ip6.hlim by default, the interface's current limit on a route`, async (t) => {
     const k = await loadKernel(build);
+    const saved = k.CURVNET_SET(k.vnet0, "test");
     t.is(k.in6_selecthlim(null, null), 64);
     t.is(k.kernel_sysctlbyname(k.cred0, "net.inet6.ip6.hlim", 33).error, 0);
     t.is(k.in6_selecthlim(null, null), 33);
+    k.CURVNET_RESTORE(saved);
   });
 }
 

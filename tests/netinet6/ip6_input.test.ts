@@ -47,17 +47,25 @@ async function setup(): Promise<env> {
   const send = (pkt: Uint8Array) => {
     const before = ip6stats(k, vb);
     inject(k, ifb, ether6(macb, maca, pkt));
-    k.kern_run_until_idle(1000);
+    // One second of virtual time: the answer, if any, goes out and away.
+    k.kern_advance_ns(1e9);
     return moved(ip6stats(k, vb), before);
   };
+  // Let MLD's and ND's start-up traffic pass, then one echo so that b
+  // knows a's link address (an answer then is one packet out).
+  k.kern_advance_ns(30e9);
+  send(ip6pkt(A, B, 58, echo6(A, B, 1, 0, 8)));
+  // (and the neighbor unreachability detection its use starts, 5 s on)
+  k.kern_advance_ns(10e9);
   return { k, vb, ifb, maca, macb, A, B, send };
 }
 
 test.serial("a well-formed echo request is delivered and answered", async (t) => {
   const e = await setup();
   const got = e.send(ip6pkt(e.A, e.B, 58, echo6(e.A, e.B, 1, 1, 56)));
-  t.is(got.ip6s_total, 1);
-  t.is(got.ip6s_delivered, 1);
+  t.is(got.ip6s_total, 1, JSON.stringify(got));
+  // (ip6s_delivered: raw_ip6's rip6_input takes back the count of an ICMPv6
+  // message no raw socket wanted, which FreeBSD's icmp6_rip6_input does not.)
   t.is(got.ip6s_localout, 1, "the echo reply");
   t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
@@ -80,7 +88,7 @@ test.serial("malformed packets are dropped on FreeBSD's counters", async (t) => 
   ];
   for (const [what, pkt, counter] of cases) {
     const got = e.send(pkt);
-    t.is(got.ip6s_total, 1, what);
+    t.is(got.ip6s_total, 1, `${what}: ${JSON.stringify(got)}`);
     t.is(got[counter], 1, `${what}: ${JSON.stringify(got)}`);
     t.false("ip6s_delivered" in got, what);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 }, what);
@@ -97,8 +105,7 @@ test.serial("extension header chains: hop-by-hop then destination options are wa
   const body = echo6(A, B, 1, 1, 8);
   // HBH (PadN) -> DSTOPTS (Pad1s) -> ICMPv6: delivered and answered.
   let got = e.send(ip6pkt(A, B, 0, cat(opthdr(60, [1, 2, 0, 0]), opthdr(58, [0, 0]), body)));
-  t.is(got.ip6s_delivered, 1, JSON.stringify(got));
-  t.is(got.ip6s_localout, 1);
+  t.is(got.ip6s_localout, 1, `the echo reply: ${JSON.stringify(got)}`);
   // 16 destination options headers: past net.inet6.ip6.hdrnestlimit (15).
   let chain = body;
   let nxt = 58;
@@ -127,6 +134,6 @@ test.serial("extension header chains: hop-by-hop then destination options are wa
   const rh0 = rh.slice();
   rh0[3] = 0;
   got = e.send(ip6pkt(A, B, 43, cat(rh0, body)));
-  t.is(got.ip6s_delivered, 1, JSON.stringify(got));
+  t.is(got.ip6s_localout, 1, `the echo reply: ${JSON.stringify(got)}`);
   t.deepEqual(e.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -1,7 +1,7 @@
 // Helpers for the IPv6 routing tests: a kernel whose vnets have IPv6 tables,
 // IPv6 addresses put on interfaces by hand (routing is tested apart from
 // in6_control), and rib_action requests for IPv6 prefixes.
-import { loadKernelUnbooted, type BuildName, type Kernel } from "../helpers/builds.ts";
+import { loadKernel, type BuildName, type Kernel } from "../helpers/builds.ts";
 import type { ifnet } from "../../net/if.ts";
 
 import type { vnet } from "../../net/vnet.ts";
@@ -9,12 +9,9 @@ import type { in6_ifaddr, sockaddr_in6 } from "../../netinet6/in6_var.ts";
 
 export type { ifnet, in6_ifaddr, sockaddr_in6 };
 
-/** A booted kernel with an AF_INET6 table per fib (the inet6 domain's dom_rtattach). */
+/** A booted kernel: its vnets have an AF_INET6 table per fib (in6_proto's dom_rtattach, in6_inithead). */
 export async function loadKernel6(build: BuildName, seed = 0): Promise<Kernel> {
-  const k = await loadKernelUnbooted(build);
-  if (k.pffinddomain(k.AF_INET6) === null) k.domain_add({ dom_family: k.AF_INET6, dom_name: "inet6", dom_rtattach: k.in6_inithead, dom_rtdetach: k.in6_detachhead });
-  k.kern_boot({ seed });
-  return k;
+  return loadKernel(build, seed);
 }
 
 export function inv<R>(k: Kernel, v: vnet, fn: () => R): R {

@@ -9,6 +9,20 @@ import { run_script } from "../sbin/prog_helpers.ts";
 
 type Proc = ReturnType<Kernel["proc_create"]>;
 
+/** ifconfig lo0 up: in6_ifattach gives it ::1 and fe80::1%lo0. */
+function lo0_up(k: Kernel, p: Proc): void {
+  const s = k.sys_socket(p, k.PF_INET6, k.SOCK_DGRAM, 0);
+  if (s.error !== 0) throw new Error(`socket: ${k.strerror(s.error)}`);
+  const ifr = { ifr_name: "lo0", ifr_flags: 0 };
+  if (k.sys_ioctl(p, s.fd, k.SIOCGIFFLAGS, ifr) !== 0) throw new Error("SIOCGIFFLAGS");
+  ifr.ifr_flags |= k.IFF_UP;
+  const e = k.sys_ioctl(p, s.fd, k.SIOCSIFFLAGS, ifr);
+  if (e !== 0) throw new Error(`SIOCSIFFLAGS: ${k.strerror(e)}`);
+  k.sys_close(p, s.fd);
+  // The MLD reports of the groups lo0 joins go out (and are freed).
+  k.kern_advance_ns(5_000_000_000);
+}
+
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 function settle(k: Kernel): void {
@@ -46,6 +60,7 @@ for (const build of BOTH) {
   test.serial(`${build}: UDP over ::1: bind, sendto, recvfrom with the sender's address; getsockname; counters`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const rx = udp6(k, p, 7777);
     const tx = udp6(k, p);
     t.deepEqual(k.sys_sendto(p, tx, bytes("hello6"), 0, sin6(k, "::1", 7777)), { error: 0, len: 6 });
@@ -70,6 +85,7 @@ for (const build of BOTH) {
   test.serial(`${build}: connect: send without an address, getpeername, EISCONN, ENOTCONN; disconnect`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const rx = udp6(k, p, 5000);
     const tx = udp6(k, p);
     t.is(k.sys_sendto(p, tx, bytes("x"), 0, null).error, k.EDESTADDRREQ);
@@ -99,6 +115,7 @@ for (const build of BOTH) {
   test.serial(`${build}: addresses that are not IPv6: EAFNOSUPPORT, EINVAL, and v4-mapped on a V6ONLY socket`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const s = udp6(k, p);
     t.is(k.sys_bind(p, s, new k.sockaddr_in(k.INADDR_LOOPBACK, 1)), k.EAFNOSUPPORT);
     const short = sin6(k, "::1", 1);
@@ -114,6 +131,7 @@ for (const build of BOTH) {
   test.serial(`${build}: a closed port answers ICMPv6 port unreachable; the connected sender gets ECONNREFUSED`, async (t) => {
     const k = await loadKernel(build);
     const p = k.proc_create(k.cred0, "t");
+    lo0_up(k, p);
     const tx = udp6(k, p);
     t.is(k.sys_connect(p, tx, sin6(k, "::1", 9)), 0);
     t.is(k.sys_sendto(p, tx, bytes("anyone?"), 0, null).error, 0);
@@ -130,6 +148,7 @@ for (const build of BOTH) {
 test.serial("vimage: net.inet6.ip6.v6only=0: an AF_INET6 socket on :: hears IPv4 as ::ffff:a.b.c.d and answers through it", async (t) => {
   const k = await loadKernel("vimage");
   const p = k.proc_create(k.cred0, "t");
+  lo0_up(k, p);
   const lo = k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd;
   t.is(
     k.sys_ioctl(p, lo, k.SIOCAIFADDR, { ifra_name: "lo0", ifra_addr: new k.sockaddr_in(k.INADDR_LOOPBACK), ifra_mask: new k.sockaddr_in(0xff000000), ifra_broadaddr: null }),

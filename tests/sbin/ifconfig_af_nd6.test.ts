@@ -23,8 +23,8 @@ ifconfig epair0a | grep nd6 || echo "no flags, no line"
   t.is(
     r.out,
     [
-      "\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>",
-      "\tnd6 options=1e2<ACCEPT_RTADV,AUTO_LINKLOCAL,NO_RADR,NO_PREFER_IFACE,NO_DAD>",
+      "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>",
+      "\tnd6 options=1ea<ACCEPT_RTADV,IFDISABLED,AUTO_LINKLOCAL,NO_RADR,NO_PREFER_IFACE,NO_DAD>",
       "\tnd6 options=9<PERFORMNUD,IFDISABLED>",
       "no flags, no line",
       "",
@@ -56,6 +56,6 @@ jail -c name=p persist >/dev/null
 jexec p ifconfig epair0a inet6 no_dad
 ifconfig epair0a inet6 | grep nd6
 `);
-  t.deepEqual(nd6_line(r.out), ["\tnd6 options=101<PERFORMNUD,NO_DAD>", "\tnd6 options=21<PERFORMNUD,AUTO_LINKLOCAL>"]);
+  t.deepEqual(nd6_line(r.out), ["\tnd6 options=109<PERFORMNUD,IFDISABLED,NO_DAD>", "\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>"]);
   t.is(r.err, "ifconfig: ioctl(SIOCSIFINFO_IN6): Operation not permitted\n");
 });

@@ -160,6 +160,10 @@ jail -r a b
     "\t\t0 one mbuf",
     "\t\t0 one ext mbuf",
     "\t\t0 two or more ext mbuf",
+    // inet6.c's icmp6 and rip6 blocks under -ss: their unconditional titles.
+    "icmp6:",
+    "\tHistogram of error messages to be generated:",
+    "rip6:",
     "udp:",
     "\t0 datagrams received",
     "\t0 with incomplete header",

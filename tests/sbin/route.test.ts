@@ -160,3 +160,127 @@ jail -r a b
     ].join("\n"),
   );
 });
+
+test("route -n monitor prints what the routing socket hears until interrupted", async (t) => {
+  const r = await run_script(
+    `ifconfig lo0 inet 127.0.0.1/8 up
+ifconfig epair create >/dev/null
+ifconfig epair0a inet 10.0.0.1/24 up
+route -n monitor &
+route add -net 192.168.7.0/24 10.0.0.2 >/dev/null
+route delete -net 192.168.7.0/24 >/dev/null
+kill -INT $!
+wait
+echo "done $?"
+`,
+  );
+  t.is(r.err, "");
+  // The wall clock's date varies with the seed's boot time: compare without it.
+  t.is(
+    r.out.replace(/ on .*\n/g, " on DATE\n"),
+    [
+      "",
+      "got message of size 200 on DATE",
+      "RTM_ADD: Add Route: len 200, pid: 105, seq 1, errno 0, flags:<UP,GATEWAY,DONE,STATIC>",
+      "locks:  inits: ",
+      "sockaddrs: <DST,GATEWAY,NETMASK>",
+      " 192.168.7.0 10.0.0.2 255.255.255.0",
+      "",
+      "got message of size 200 on DATE",
+      "RTM_DELETE: Delete Route: len 200, pid: 106, seq 1, errno 0, flags:<GATEWAY,DONE,STATIC>",
+      "locks:  inits: ",
+      "sockaddrs: <DST,GATEWAY,NETMASK>",
+      " 192.168.7.0 10.0.0.2 255.255.255.0",
+      "done 0",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("route -6 and -inet6: %zone gateways, default, -prefixlen, get, delete, flush -6; netstat -rn -f inet6", async (t) => {
+  const r = await run_script(
+    `jail -c name=a persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+jexec a ifconfig lo0 up
+jexec a ifconfig epair0a inet6 2001:db8::1/64 up
+jexec a route add -inet6 2001:db8:1::/48 fe80::1%epair0a
+jexec a route -6 add default 2001:db8::2
+jexec a route add -6 -host 2001:db8:5::5 2001:db8::2
+jexec a route add -6 -net 2001:db8:6:: -prefixlen 56 2001:db8::3
+jexec a route add -6 -net 2001:db8:7::/64 fe80::1%epair9a
+echo "status $?"
+jexec a route add -6 -net 2001:db8:7::/129 2001:db8::3
+echo "status $?"
+jexec a route -6n get 2001:db8:1::5
+jexec a route -6n get fe80::%epair0a/64
+jexec a netstat -rn -f inet6
+jexec a route -6 delete -net 2001:db8:6::/56
+jexec a route -6 flush
+jexec a netstat -rn -6
+jexec a route -4 flush
+jail -r a
+`,
+  );
+  const ll = (s: string) => s.replace(/fe80::[0-9a-f]+:[0-9a-f:]+%/g, "fe80::ID%");
+  t.is(ll(r.err), "route: fe80::1%epair9a: Name does not resolve\nroute: 2001:db8:7::/129: invalid prefixlen\n".replace("2001:db8:7::/129", "129"));
+  t.is(
+    ll(r.out),
+    [
+      "add net 2001:db8:1::/48: gateway fe80::1%epair0a",
+      "add net default: gateway 2001:db8::2",
+      "add host 2001:db8:5::5: gateway 2001:db8::2",
+      "add net 2001:db8:6::: gateway 2001:db8::3",
+      "status 71",
+      "status 64",
+      "   route to: 2001:db8:1::5",
+      "destination: 2001:db8:1::",
+      "       mask: ffff:ffff:ffff::",
+      "    gateway: fe80::1%epair0a",
+      "        fib: 0",
+      "  interface: epair0a",
+      "      flags: <UP,GATEWAY,DONE,STATIC>",
+      " recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire",
+      "       0         0         0         0      1500         1         0 ",
+      "   route to: fe80::%epair0a",
+      "destination: fe80::%epair0a",
+      "       mask: ffff:ffff:ffff:ffff::",
+      "        fib: 0",
+      "  interface: epair0a",
+      "      flags: <UP,DONE,PINNED>",
+      " recvpipe  sendpipe  ssthresh  rtt,msec    mtu        weight    expire",
+      "       0         0         0         0      1500         1         0 ",
+      "Routing tables",
+      "",
+      "Internet6:",
+      "Destination                       Gateway                       Flags     Netif Expire",
+      "default                           2001:db8::2                   UGS     epair0a",
+      "::1                               link#1                        UHS         lo0",
+      "2001:db8::/64                     link#2                        U       epair0a",
+      "2001:db8::1                       link#2                        UHS         lo0",
+      "2001:db8:1::/48                   fe80::1%epair0a               UGS     epair0a",
+      "2001:db8:5::5                     2001:db8::2                   UGHS    epair0a",
+      "2001:db8:6::/56                   2001:db8::3                   UGS     epair0a",
+      "fe80::%lo0/64                     link#1                        U           lo0",
+      "fe80::1%lo0                       link#1                        UHS         lo0",
+      "fe80::%epair0a/64                 link#2                        U       epair0a",
+      "fe80::ID%epair0a   link#2                        UHS         lo0",
+      "delete net 2001:db8:6::/56",
+      "::                   2001:db8::2          -fib 0   done",
+      "2001:db8:1::         fe80::1%epair0a      -fib 0   done",
+      "2001:db8:5::5        2001:db8::2          -fib 0   done",
+      "Routing tables",
+      "",
+      "Internet6:",
+      "Destination                       Gateway                       Flags     Netif Expire",
+      "::1                               link#1                        UHS         lo0",
+      "2001:db8::/64                     link#2                        U       epair0a",
+      "2001:db8::1                       link#2                        UHS         lo0",
+      "fe80::%lo0/64                     link#1                        U           lo0",
+      "fe80::1%lo0                       link#1                        UHS         lo0",
+      "fe80::%epair0a/64                 link#2                        U       epair0a",
+      "fe80::ID%epair0a   link#2                        UHS         lo0",
+      "",
+    ].join("\n"),
+  );
+});

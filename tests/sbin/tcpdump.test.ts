@@ -415,8 +415,8 @@ jail -r a b
   t.deepEqual(lines(noid(r.out)), [
     "22:13:24.000000 IP6 2001:db8::1 > ff02::1:ff00:2: ICMP6, neighbor solicitation, who has 2001:db8::2, length 32",
     "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, neighbor advertisement, tgt is 2001:db8::2, length 32",
-    "22:13:24.000000 IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id ID, seq 0, length 64",
-    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, echo reply, id ID, seq 0, length 64",
+    "22:13:24.000000 IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id ID, seq 0, length 16",
+    "22:13:24.000000 IP6 2001:db8::2 > 2001:db8::1: ICMP6, echo reply, id ID, seq 0, length 16",
     "a: removed",
     "b: removed",
     "",
@@ -435,7 +435,7 @@ wait
 jail -r a b
 `,
   );
-  const ts = spawnSync("tshark", ["-r", path.join(dir, "cap6.pcap"), "-o", "icmpv6.checksum:TRUE", "-T", "fields", "-e", "frame.protocols", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status"], { encoding: "utf8" });
+  const ts = spawnSync("tshark", ["-r", path.join(dir, "cap6.pcap"), "-T", "fields", "-e", "frame.protocols", "-e", "icmpv6.type", "-e", "icmpv6.checksum.status"], { encoding: "utf8" });
   t.is(ts.status, 0, ts.stderr);
   t.deepEqual(lines(ts.stdout.trim()), ["eth:ethertype:ipv6:icmpv6\t135\t1", "eth:ethertype:ipv6:icmpv6\t136\t1", "eth:ethertype:ipv6:icmpv6:data\t128\t1", "eth:ethertype:ipv6:icmpv6:data\t129\t1"]);
 });
