@@ -272,6 +272,7 @@ const STRUCT_FIELDS = {
   udpstat: "udpstat_names",
   arpstat: "arpstat_names",
   rtstat: "rtstat_names",
+  icmp6stat: "icmp6stat_names",
 } as const satisfies Record<string, keyof KernelModule>;
 
 /** A captured frame: the pcap record's timestamp (virtual time since the

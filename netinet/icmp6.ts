@@ -186,6 +186,21 @@ export const icp6errs_paramprob_option = 10;
 export const icp6errs_redirect = 11;
 export const icp6errs_unknown = 12;
 
+/** Field names in struct order (arrays as name[i]; struct icmp6errstat's
+ *  fields inside icp6s_outerrhist as icp6s_outerrhist.icp6errs_*). */
+export const icmp6stat_names: readonly string[] = (() => {
+  const n: string[] = ["icp6s_error", "icp6s_canterror", "icp6s_toofreq"];
+  for (let i = 0; i < 256; i++) n.push(`icp6s_outhist[${i}]`);
+  n.push("icp6s_badcode", "icp6s_tooshort", "icp6s_checksum", "icp6s_badlen", "icp6s_dropped", "icp6s_reflect");
+  for (let i = 0; i < 256; i++) n.push(`icp6s_inhist[${i}]`);
+  n.push("icp6s_nd_toomanyopt");
+  for (const e of ["dst_unreach_noroute", "dst_unreach_admin", "dst_unreach_beyondscope", "dst_unreach_addr", "dst_unreach_noport", "packet_too_big", "time_exceed_transit", "time_exceed_reassembly", "paramprob_header", "paramprob_nextheader", "paramprob_option", "redirect", "unknown"])
+    n.push(`icp6s_outerrhist.icp6errs_${e}`);
+  n.push("icp6s_pmtuchg", "icp6s_nd_badopt", "icp6s_badns", "icp6s_badna", "icp6s_badrs", "icp6s_badra", "icp6s_badredirect", "icp6s_overflowdefrtr", "icp6s_overflowprfx", "icp6s_overflownndp", "icp6s_overflowredirect", "icp6s_invlhlim");
+  for (let i = 0; i < 32; i++) n.push(`icp6s_spare[${i}]`);
+  return n;
+})();
+
 /** VNET_PCPUSTAT_DEFINE(struct icmp6stat, icmp6stat). */
 export const icmp6stat = VNET_DEFINE_U64("icmp6stat", ICMP6STAT_NFIELDS);
 /** ICMPV6CTL_STATS */

@@ -19,10 +19,10 @@ import { m_append, m_copydata, m_dup, m_getptr, m_length, m_pullup } from "../ke
 import { M_NOWAIT } from "../kern/uma.ts";
 import { EINVAL, EMSGSIZE, ENOMEM } from "../kern/errno.ts";
 import { CTLFLAG_RW, CTLFLAG_RWTUN, CTLFLAG_VNET, CTLTYPE_INT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, type sysctl_handler_t } from "../kern/sysctl.ts";
-import { callout, callout_init, callout_pending, callout_reset, hz, ticks } from "../kern/kern_timeout.ts";
+import { callout, callout_init, callout_pending, callout_reset, callout_stop, hz, ticks } from "../kern/kern_timeout.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_MC } from "../kern/kernel.ts";
-import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, curvnet, type vnet } from "../net/vnet.ts";
+import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, type vnet } from "../net/vnet.ts";
 import { IFF_LOOPBACK, IFF_MULTICAST, ifnet_byindex, type ifnet } from "../net/if.ts";
 import { V_loif } from "../net/if_loop.ts";
 import {
@@ -225,6 +225,15 @@ function vnet_mld_init(): void {
 }
 VNET_SYSINIT("vnet_mld_init", SI_SUB_PROTO_MC, SI_ORDER_ANY, vnet_mld_init);
 
+/** vnet_mld_uninit: a dying vnet's ticks stop. */
+function vnet_mld_uninit(): void {
+  const st = VNET_PTR(mld_state);
+  if (st === null) return;
+  callout_stop(st.fast_callout);
+  callout_stop(st.slow_callout);
+}
+VNET_SYSUNINIT("vnet_mld_uninit", SI_SUB_PROTO_MC, SI_ORDER_ANY, vnet_mld_uninit);
+
 /** V_mld_gsrdelay: seconds between answers to group-and-source queries. */
 const mld_gsrdelay = VNET_DEFINE_INT("mld_gsrdelay", 10);
 /** Accept MLDv1 queries (fall back to v1), MLDv2 queries, use ALLOW/BLOCK records. */
@@ -296,6 +305,8 @@ function mld_is_addr_reported(addr: in6_addr): boolean {
 
 /** Arm the vnet's fast tick at the next 200 ms boundary, if a timer runs. */
 function mld_fast_kick(): void {
+  // A dying vnet's ticks stay stopped (vnet_mld_uninit ran, or will).
+  if (VIMAGE && curvnet !== null && curvnet.vnet_shutdown) return;
   const st = V_mld();
   if (st.interface_timers_running6 === 0 && st.state_change_timers_running6 === 0 && st.current_state_timers_running6 === 0) return;
   if (callout_pending(st.fast_callout)) return;
@@ -315,6 +326,7 @@ function mld_fasttimo_callout(st: mld_vnet_state): void {
 
 /** Arm the slow tick while an interface is in MLDv1 compatibility mode. */
 function mld_slow_kick(): void {
+  if (VIMAGE && curvnet !== null && curvnet.vnet_shutdown) return;
   const st = V_mld();
   if (callout_pending(st.slow_callout)) return;
   if (!st.mli_head.some((mli) => mli.mli_version !== MLD_VERSION_2)) return;
