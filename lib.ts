@@ -272,7 +272,9 @@ const STRUCT_FIELDS = {
   udpstat: "udpstat_names",
   arpstat: "arpstat_names",
   rtstat: "rtstat_names",
+  ip6stat: "ip6stat_names",
   icmp6stat: "icmp6stat_names",
+  rip6stat: "rip6stat_names",
 } as const satisfies Record<string, keyof KernelModule>;
 
 /** A captured frame: the pcap record's timestamp (virtual time since the

@@ -5,6 +5,7 @@ import { AF_LINK } from "../kern/socket.ts";
 
 export const IFT_OTHER = 0x1;
 export const IFT_ETHER = 0x6;
+export const IFT_PPP = 0x17;
 export const IFT_LOOP = 0x18;
 export const IFT_BRIDGE = 0xd1;
 export const IFT_GIF = 0xf0;

@@ -103,14 +103,13 @@ import {
   type ifreq,
 } from "./if.ts";
 import { if_clone_advanced, if_clone_detach, type if_clone } from "./if_clone.ts";
-import { IFT_ETHER } from "./if_dl.ts";
+import { IFT_ETHER, IFT_PPP } from "./if_dl.ts";
 import { IF_LLADDR, ether_gen_addr, ether_ifattach, ether_ifdetach, ether_ioctl } from "./if_ethersubr.ts";
 import { linux_tap_close, linux_tap_mtu, linux_tap_open, linux_tap_rename, linux_tap_send, type linux_tap } from "./linux_tap.ts";
 import { NETISR_IP, NETISR_IPV6, netisr_dispatch } from "./netisr.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
 
 // net/if_types.h
-export const IFT_PPP = 0x17;
 
 // struct tuntap_softc's tun_flags.
 export const TUN_OPEN = 0x0001;

@@ -26,10 +26,9 @@ import {
   type ifreq,
   type route,
 } from "../net/if.ts";
-import { IFT_BRIDGE, IFT_ETHER, IFT_FRELAY, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_LOOP, IFT_PFLOG, IFT_PFSYNC, IFT_PROPVIRTUAL, IFT_USB } from "../net/if_dl.ts";
+import { IFT_BRIDGE, IFT_ETHER, IFT_FRELAY, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_LOOP, IFT_PFLOG, IFT_PFSYNC, IFT_PPP, IFT_PROPVIRTUAL, IFT_USB } from "../net/if_dl.ts";
 import { lltable_free, type lltable } from "../net/if_llatbl.ts";
 import { V_loif } from "../net/if_loop.ts";
-import { IFT_PPP } from "../net/if_tuntap.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_addrmsg, rt_routemsg_info } from "../net/route.ts";
 import type { nhop_object } from "../net/route/nhop.ts";
 import { ifa_add_loopback_route, ifa_del_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";

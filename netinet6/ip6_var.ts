@@ -107,6 +107,16 @@ export const IP6S_HDRCNT = 256;
 export const IP6S_M2MMAX = 32;
 
 /** VNET_PCPUSTAT_DEFINE(struct ip6stat, ip6stat). */
+/** Field names in struct order (arrays as name[i]). */
+export const ip6stat_names: readonly string[] = (() => {
+  const n = ["ip6s_total", "ip6s_tooshort", "ip6s_toosmall", "ip6s_fragments", "ip6s_fragdropped", "ip6s_fragtimeout", "ip6s_fragoverflow", "ip6s_forward", "ip6s_cantforward", "ip6s_redirectsent", "ip6s_delivered", "ip6s_localout", "ip6s_odropped", "ip6s_reassembled", "ip6s_atomicfrags", "ip6s_fragmented", "ip6s_ofragments", "ip6s_cantfrag", "ip6s_badoptions", "ip6s_noroute", "ip6s_badvers", "ip6s_rawout", "ip6s_badscope", "ip6s_notmember"];
+  for (let i = 0; i < IP6S_HDRCNT; i++) n.push(`ip6s_nxthist[${i}]`);
+  n.push("ip6s_m1");
+  for (let i = 0; i < IP6S_M2MMAX; i++) n.push(`ip6s_m2m[${i}]`);
+  n.push("ip6s_mext1", "ip6s_mext2m", "ip6s_exthdrtoolong", "ip6s_nogif", "ip6s_toomanyhdr", "ip6s_sources_none");
+  for (const f of ["sameif", "otherif", "samescope", "otherscope", "deprecated", "rule"]) for (let i = 0; i < IP6S_SCOPECNT; i++) n.push(`ip6s_sources_${f}[${i}]`);
+  return n;
+})();
 export const ip6stat = VNET_DEFINE_U64("ip6stat", IP6STAT_NFIELDS);
 /** IPV6CTL_STATS */
 export const IPV6CTL_STATS = 6;

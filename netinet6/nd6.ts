@@ -368,7 +368,10 @@ function nd6_ifnet_event(ifp: ifnet, event: number): void {
   if (event !== IFNET_EVENT_UP && event !== IFNET_EVENT_DOWN) return;
   if (in6_ifextra_get(ifp) === null) return;
   const saved = CURVNET_SET(ifp.if_vnet, "nd6_ifnet_event");
-  nd6_timer_kick();
+  // Only an interface with IPv6 addresses gives the timers work (DAD on up,
+  // tentative again on down); kicking them for the others would let an idle
+  // simulation's clock run to the slow timer's hour.
+  if (V_in6_ifaddrhead().some((ia6) => ia6.ia_ifp === ifp)) nd6_timer_kick();
   CURVNET_RESTORE(saved);
 }
 ifnet_event.push(nd6_ifnet_event);

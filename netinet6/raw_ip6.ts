@@ -80,6 +80,7 @@ export const rip6s_fullsock = 5;
 export const rip6s_opackets = 6;
 export const RIP6STAT_NFIELDS = 7;
 
+export const rip6stat_names: readonly string[] = ["rip6s_ipackets", "rip6s_isum", "rip6s_badsum", "rip6s_nosock", "rip6s_nosockmcast", "rip6s_fullsock", "rip6s_opackets"];
 export const rip6stat = VNET_DEFINE_U64("rip6stat", RIP6STAT_NFIELDS);
 
 export function RIP6STAT_INC(field: number): void {
