@@ -178,8 +178,9 @@ export function rip6_input(mp: mbufp, offp: intp, proto: number): number {
       if ((m.m_flags & M_MCAST) !== 0) RIP6STAT_INC(rip6s_nosockmcast);
       if (proto === IPPROTO_NONE) m_freem(m);
       else icmp6_error(m, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHEADER, ip6_get_prevhdr(m, off));
+      // icmp6_rip6_input does not take back the delivery ip6_input counted.
+      IP6STAT_SUB(ip6s_delivered, 1);
     }
-    IP6STAT_SUB(ip6s_delivered, 1);
   } else m_freem(m);
   return IPPROTO_DONE;
 }
