@@ -721,7 +721,9 @@ needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with 
     const f = path.join(dir, `stp${i}.pcap`);
     fs.writeFileSync(f, k2.pcap_file(cap));
     k2.bpf_close_capture(cap);
-    for (const l of tshark(f, "stp.version", "stp.type", "frame.len", "llc.control")) types.add(l);
+    // An alternate port of legacy STP sends nothing (its capture, of what
+    // the port sent, is empty: tshark prints one empty line for it).
+    for (const l of tshark(f, "stp.version", "stp.type", "frame.len", "llc.control")) if (l !== "") types.add(l);
   }
   t.deepEqual([...types].sort(), ["0,0x00,52,0x0003", "0,0x80,21,0x0003"]);
   teardown(k2, stp.brs);
