@@ -185,7 +185,7 @@ cat v.out v.err
   );
   t.regex(section(r.out, "ping"), /3 packets transmitted, 3 received, 0% packet loss/, r.out + r.err);
   t.regex(section(r.out, "hping3"), /ICMP Port Unreachable from ip=10\.0\.0\.1/);
-  t.regex(r.out, /tun0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tinet 10\.0\.0\.1 --> 10\.0\.0\.2 netmask 0xff000000\n\tgroups: tun\n\tOpened by PID \d+\n/);
+  t.regex(r.out, /tun0: flags=8051<UP,POINTOPOINT,RUNNING,MULTICAST> metric 0 mtu 1500\n\toptions=80000<LINKSTATE>\n\tinet 10\.0\.0\.1 --> 10\.0\.0\.2 netmask 0xff000000\n\tgroups: tun\n\tnd6 options=29<PERFORMNUD,IFDISABLED,AUTO_LINKLOCAL>\n\tOpened by PID \d+\n/);
   t.regex(r.out, /virtnet=0/);
   t.regex(r.out, /\t\techo reply: 3\n/);
   const pid = /Opened by PID (\d+)/.exec(r.out);
