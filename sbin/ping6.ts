@@ -70,7 +70,7 @@ import {
 } from "../netinet/icmp6.ts";
 import { IPV6_DEFHLIM, IPV6_MMTU, IPV6_VERSION_MASK } from "../netinet/ip6.ts";
 import { IPPROTO_IPV6 } from "../netinet6/ip6_var.ts";
-import { sockaddr_in6 } from "../netinet6/in6.ts";
+import { sockaddr_in6, type in6_addr } from "../netinet6/in6_var.ts";
 import { AI_CANONNAME, AI_NUMERICHOST, NI_NUMERICHOST, err, errx, gai_strerror, getaddrinfo, getnameinfo, getopt, inet_ntop, prog_exit, warn, warnx, type prog_ctx } from "./libc.ts";
 import { if_nametoindex } from "./libc_getifaddrs.ts";
 import { ping_usage } from "./ping.ts";
@@ -1051,7 +1051,7 @@ function get_hoplim(cmsgs: cmsg6[]): number {
   return -1;
 }
 /** get_rcvpktinfo: the IPV6_PKTINFO of the message, or null. */
-function get_rcvpktinfo(cmsgs: cmsg6[]): { addr: import("../netinet6/in6.ts").in6_addr; ifindex: number } | null {
+function get_rcvpktinfo(cmsgs: cmsg6[]): { addr: in6_addr; ifindex: number } | null {
   for (const c of cmsgs) {
     if (c.level === IPPROTO_IPV6 && c.type === IPV6_PKTINFO && c.data.length === 20) {
       const s = new sockaddr_in6();

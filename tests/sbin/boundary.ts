@@ -50,6 +50,20 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["in6_addr", "struct in6_addr, <netinet6/in6.h>"],
   ["inet_ntop6", "inet_ntop(3) for AF_INET6, libc"],
   ["inet_pton6", "inet_pton(3) for AF_INET6, libc"],
+  ["in6_aliasreq", "struct in6_aliasreq, <netinet6/in6_var.h>"],
+  ["in6_addrlifetime", "struct in6_addrlifetime, <netinet6/in6_var.h>"],
+  ["in6_ndireq", "struct in6_ndireq, <netinet6/nd6.h>"],
+  ["in6_ndifreq", "struct in6_ndifreq, <netinet6/nd6.h>"],
+  ["in6_nbrinfo", "struct in6_nbrinfo, <netinet6/nd6.h>"],
+  ["in6_addr_from", "an in6_addr initialized from bytes: what C writes as a struct initializer, <netinet6/in6.h>"],
+  ["in6_mask2len", "netmask to prefix length: a pure helper rtadvd(8) and ndp(8) carry their own copy of in C"],
+  ["arc4random_uniform", "arc4random_uniform(3), libc"],
+  ["IN6_IS_ADDR_LINKLOCAL", "the IN6_IS_ADDR_LINKLOCAL macro, <netinet6/in6.h>"],
+  ["IN6_IS_ADDR_MC_INTFACELOCAL", "the IN6_IS_ADDR_MC_INTFACELOCAL macro, <netinet6/in6.h>"],
+  ["IN6_IS_ADDR_MC_LINKLOCAL", "the IN6_IS_ADDR_MC_LINKLOCAL macro, <netinet6/in6.h>"],
+  ["IN6_ARE_ADDR_EQUAL", "the IN6_ARE_ADDR_EQUAL macro, <netinet6/in6.h>"],
+  ["IN6_IS_ADDR_MULTICAST", "the IN6_IS_ADDR_MULTICAST macro, <netinet6/in6.h>"],
+  ["IN6_IS_ADDR_LOOPBACK", "the IN6_IS_ADDR_LOOPBACK macro, <netinet6/in6.h>"],
   ["in_len2mask", "prefix length to netmask: a pure helper route(8) and ifconfig(8) carry their own copy of in C"],
   ["in_mask2len", "netmask to prefix length: a pure helper route(8) carries its own copy of in C"],
   ["jail_params", "the jail parameter table: libjail reads it from sysctl security.jail.param in C"],
@@ -82,6 +96,8 @@ export const SYSCALLS = new Map<string, string>([
   ["sys_connect", "connect(2)"],
   ["sys_sendto", "sendto(2)"],
   ["sys_recvfrom", "recvfrom(2)"],
+  ["sys_recvmsg", "recvmsg(2)"],
+  ["sys_sendmsg", "sendmsg(2)"],
   ["sys_setsockopt", "setsockopt(2)"],
   ["sys_getsockopt", "getsockopt(2)"],
   ["sys_getsockname", "getsockname(2)"],
@@ -383,8 +399,12 @@ function declared_code(src: string, name: string): boolean {
 export function userland_may_import(name: string, target: string | null = null): boolean {
   if (name === "*" || name === "default") return false;
   if (/^sys_/.test(name)) return SYSCALLS.has(name);
+  if (USERLAND_ALLOWED.has(name)) return true;
   if (/^_*[A-Z][A-Z0-9_]*$/.test(name)) return target === null || !declared_code(target, name);
-  return USERLAND_ALLOWED.has(name);
+  // The field numbers of a statistics struct netstat(1) reads whole from a
+  // sysctl (struct icmp6stat, icmp6errstat, in6_ifstat): what C gets from
+  // the struct's layout in <netinet/icmp6.h> and <netinet6/in6_var.h>.
+  return /^(icp6s|icp6errs|ifs6)_[a-z0-9_]+$/.test(name) && (target === null || !declared_code(target, name));
 }
 
 /** The boundary violations of one file (repository-relative path) with the

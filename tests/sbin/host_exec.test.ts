@@ -19,7 +19,7 @@ echo one two three | wc -w | tr -d ' '
 `,
   );
   t.is(r.err, "");
-  t.is(r.out, "net.inet.ip.forwarding: 0\n1\nfirst: Routing\nhz=1000\nLO0: FLAGS=8049<UP,LOOPBACK,RUNNING,MULTICAST> METRIC 0 MTU 16384\n3\n");
+  t.is(r.out, "net.inet.ip.forwarding: 0\nnet.inet6.ip6.forwarding: 0\n1\nfirst: Routing\nhz=1000\nLO0: FLAGS=8049<UP,LOOPBACK,RUNNING,MULTICAST> METRIC 0 MTU 16384\n3\n");
   t.is(r.status, 0);
 });
 

@@ -34,7 +34,7 @@ ifconfig bridge0
         "\tmember: epair0a flags=1c7<LEARNING,DISCOVER,STP,AUTOEDGE,PTP,AUTOPTP>\n" +
         "\t        ifmaxaddr 0 port \\d+ priority 128 path cost 2000 proto rstp\n" +
         "\t        role designated state (discarding|learning|forwarding)\n" +
-        "\tgroups: bridge\n$",
+        "\tgroups: bridge\n\tnd6 options=9<PERFORMNUD,IFDISABLED>\n$",
     ),
   );
 });
