@@ -104,7 +104,7 @@ route; echo "route=$?"
 sysctl -n kern.features.vimage; echo "sysctl=$?"
 `);
   t.is(r.out, "ifconfig=1\njexec=1\nping=2\nroute=64\n1\nsysctl=0\n");
-  t.is(r.err, 'ifconfig: interface nosuch0 does not exist\njexec: jail "nosuch" not found\nusage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n');
+  t.is(r.err, 'ifconfig: interface nosuch0 does not exist\njexec: jail "nosuch" not found\nroute: usage: route [-j jail] [-46dnqtv] command [[modifiers] args]\n');
 });
 
 sh_test.serial("jexec: the jail is inherited by what it runs, simulated or on the host", async (t) => {
