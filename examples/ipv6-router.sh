@@ -30,3 +30,5 @@ jexec a ndp -r
 B=$(jexec b ifconfig epair1b inet6 | awk '/2001:db8:2:/ {print $2}')
 jexec a ping -6 -c 2 $B
 jexec a ndp -an
+jexec r killall rtadvd
+wait
