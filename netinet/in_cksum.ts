@@ -16,37 +16,39 @@ import { printf } from "../kern/subr_prf.ts";
 import { IP_HDRLEN, IPH_LEN, IPH_SUM, IPH_VHL, UH_ULEN, UDP_HDRLEN } from "./ip.ts";
 
 /** Fold a running sum of 16-bit words to 16 bits, end-around carry. */
-function cksum_fold(sum: number): number {
+export function cksum_fold(sum: number): number {
   while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
   return sum;
 }
 
 /**
- * in_cksum_skip(m, len, skip): the ones-complement checksum of bytes
- * [skip, len) of the chain, already complemented (0 means a range that
- * includes a correct checksum field).
+ * in_cksum_range(m, off, cov): the unfolded sum of bytes [off, off + cov)
+ * of the chain as 16-bit words, pairs formed from the first byte of the
+ * range whatever the mbuf boundaries (in_cksum.c's loop, which in6_cksum.c
+ * repeats; here both families share it).  When the chain ends first the
+ * sum of what was there comes back as -(sum + 1), so callers tell a short
+ * chain from a full one without allocating.
  */
-export function in_cksum_skip(m0: mbuf | null, len: number, skip: number): number {
+export function in_cksum_range(m0: mbuf | null, off: number, cov: number): number {
   let m = m0;
   let sum = 0;
   let odd = false;
-  len -= skip;
-  for (; m !== null && skip > 0; m = m.m_next) {
-    if (skip < m.m_len) break;
-    skip -= m.m_len;
+  for (; m !== null && off > 0; m = m.m_next) {
+    if (off < m.m_len) break;
+    off -= m.m_len;
   }
-  for (; m !== null && len > 0; m = m.m_next) {
-    let n = m.m_len - skip;
+  for (; m !== null && cov > 0; m = m.m_next) {
+    let n = m.m_len - off;
     if (n <= 0) {
-      skip = 0;
+      off = 0;
       continue;
     }
-    if (n > len) n = len;
+    if (n > cov) n = cov;
     const buf = m.m_buf;
-    let i = m.m_data + skip;
+    let i = m.m_data + off;
     const end = i + n;
-    skip = 0;
-    len -= n;
+    off = 0;
+    cov -= n;
     if (odd) {
       sum += buf[i++];
       odd = false;
@@ -63,7 +65,20 @@ export function in_cksum_skip(m0: mbuf | null, len: number, skip: number): numbe
     // Keep the running sum small enough to stay exact in a double.
     if (sum > 0x3fffffff) sum = cksum_fold(sum);
   }
-  if (len > 0) printf("cksum: out of data\n");
+  return cov > 0 ? -(sum + 1) : sum;
+}
+
+/**
+ * in_cksum_skip(m, len, skip): the ones-complement checksum of bytes
+ * [skip, len) of the chain, already complemented (0 means a range that
+ * includes a correct checksum field).
+ */
+export function in_cksum_skip(m0: mbuf | null, len: number, skip: number): number {
+  let sum = in_cksum_range(m0, skip, len - skip);
+  if (sum < 0) {
+    printf("cksum: out of data\n");
+    sum = -sum - 1;
+  }
   return ~cksum_fold(sum) & 0xffff;
 }
 

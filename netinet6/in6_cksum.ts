@@ -14,12 +14,7 @@ import type { mbuf } from "../kern/mbuf.ts";
 import { m_copyback } from "../kern/uipc_mbuf.ts";
 import { panic } from "../kern/subr_prf.ts";
 import { IP6_OFF_DST, IP6_OFF_SRC } from "../netinet/ip6.ts";
-
-/** Fold a running sum of 16-bit words to 16 bits, end-around carry. */
-function cksum_fold(sum: number): number {
-  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
-  return sum;
-}
+import { cksum_fold, in_cksum_range } from "../netinet/in_cksum.ts";
 
 /**
  * The sum of the 16 address bytes at buf[o], the embedded zone word left
@@ -63,50 +58,6 @@ export function in6_cksum_pseudo(m: mbuf, ip6off: number, len: number, nxt: numb
 }
 
 /**
- * The unfolded sum of bytes [off, off + cov) of the chain, pairs formed
- * from the first byte of the range on whatever the mbuf boundaries.
- * Returns -1 when the chain ends first.
- */
-function data_sum(m0: mbuf, off: number, cov: number): number {
-  let m: mbuf | null = m0;
-  while (m !== null && off >= m.m_len) {
-    off -= m.m_len;
-    m = m.m_next;
-  }
-  let sum = 0;
-  let odd = false;
-  for (; m !== null && cov > 0; m = m.m_next) {
-    let n = m.m_len - off;
-    if (n <= 0) {
-      off = 0;
-      continue;
-    }
-    if (n > cov) n = cov;
-    const buf = m.m_buf;
-    let i = m.m_data + off;
-    const end = i + n;
-    off = 0;
-    cov -= n;
-    if (odd) {
-      sum += buf[i++];
-      odd = false;
-    }
-    const pairs_end = end - ((end - i) & 1);
-    while (i < pairs_end) {
-      sum += (buf[i] << 8) | buf[i + 1];
-      i += 2;
-    }
-    if (i < end) {
-      sum += buf[i] << 8;
-      odd = true;
-    }
-    // Keep the running sum small enough to stay exact in a double.
-    if (sum > 0x3fffffff) sum = cksum_fold(sum);
-  }
-  return cov > 0 ? -1 : sum;
-}
-
-/**
  * in6_cksum_partial(m, nxt, off, len, cov): the checksum of the `len`-byte
  * upper-layer message at `off` (the IPv6 header contiguous at m_data), over
  * its first `cov` bytes (UDP-Lite covers less than all).  0 means a message
@@ -115,7 +66,7 @@ function data_sum(m0: mbuf, off: number, cov: number): number {
 export function in6_cksum_partial(m: mbuf, nxt: number, off: number, len: number, cov: number): number {
   if (m.m_pkthdr.len < off + len) panic(`in6_cksum_partial: mbuf len (${m.m_pkthdr.len}) < off(${off})+len(${len})`);
   const ph = pseudo_sum(m.m_buf, m.m_data, len, nxt, 0);
-  const d = data_sum(m, off, cov);
+  const d = in_cksum_range(m, off, cov);
   if (d < 0) panic("in6_cksum: out of data");
   return ~cksum_fold(ph + d) & 0xffff;
 }
@@ -135,7 +86,7 @@ const cksum_scratch = new Uint8Array(2);
  * csum_data where its checksum field is in it.
  */
 export function in6_delayed_cksum(m: mbuf, plen: number, offset: number): void {
-  const d = data_sum(m, offset, plen);
+  const d = in_cksum_range(m, offset, plen);
   if (d < 0) panic("in6_delayed_cksum: out of data");
   let csum = ~cksum_fold(d) & 0xffff;
   // A zero UDP checksum means "none" (and is not allowed over IPv6): its
