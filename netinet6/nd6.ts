@@ -1015,29 +1015,6 @@ function nd6_free_redirect(ln: llentry): void {
   for (let fibnum = 0; fibnum < V_rt_numfibs(); fibnum++) rib_action(fibnum, RTM_DELETE, info);
 }
 
-/**
- * check_release_defrouter: a default route went (by hand, or a table
- * flush): its router is no longer installed, so that selection installs
- * one again.
- */
-function check_release_defrouter(rc: rib_cmd_info): void {
-  const nh = rc.rc_nh_old;
-  if (nh !== null && (nh.nh_flags & NHF_DEFAULT) !== 0) {
-    const gw = nh.gw_sa;
-    if (!("sin6_addr" in gw)) return;
-    const dr = defrouter_lookup(gw.sin6_addr, nh.nh_ifp);
-    if (dr !== null) {
-      dr.installed = 0;
-      defrouter_rele(dr);
-    }
-  }
-}
-
-/** nd6_subscription_cb: every IPv6 table's change notification (in6_rmx subscribes it). */
-export function nd6_subscription_cb(_rnh: rib_head, rc: rib_cmd_info, _arg: unknown): void {
-  check_release_defrouter(rc);
-}
-
 // ---------------------------------------------------------------------------
 // ioctls.
 
