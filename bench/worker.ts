@@ -38,14 +38,16 @@ const str = (a: job_args, k: string): string => {
   return x;
 };
 const mode_of = (a: job_args): "vnet" | "fib" => (str(a, "mode") === "vnet" ? "vnet" : "fib");
+/** The chain's address family: 4 unless the job says 6. */
+const af_of = (a: job_args): 4 | 6 => (a.af === 6 ? 6 : 4);
 
 const ops: Record<string, handler> = {
   micro: (a) => ({ ns: micro[str(a, "name")](num(a, "n")) }),
   fwd: (a) => {
-    const r = fwd_run(mode_of(a), num(a, "H"), num(a, "ms"), a.wall === true);
+    const r = fwd_run(mode_of(a), num(a, "H"), num(a, "ms"), a.wall === true, af_of(a));
     return { pps: r.pps, hps: r.hps };
   },
-  fwd_alloc: (a) => ({ bytes: fwd_alloc(mode_of(a), num(a, "H"), num(a, "n")), kernel_bytes: fwd_kernel_alloc(mode_of(a), num(a, "H"), num(a, "n")) }),
+  fwd_alloc: (a) => ({ bytes: fwd_alloc(mode_of(a), num(a, "H"), num(a, "n"), af_of(a)), kernel_bytes: fwd_kernel_alloc(mode_of(a), num(a, "H"), num(a, "n"), af_of(a)) }),
   echo: (a) => ({ rate: echo_run(num(a, "size"), num(a, "ms")) }),
   echo_alloc: (a) => ({ bytes: echo_alloc(num(a, "size"), num(a, "n")), kernel_bytes: echo_kernel_alloc(num(a, "n")) }),
   mgmt: (a) => mgmt_run(str(a, "what"), num(a, "n")),
