@@ -66,10 +66,25 @@ export const LLENTRY_TIMEDOUT = 1;
 export const LLENTRY_DELETED = 2;
 export const LLENTRY_EXPIRED = 3;
 
+/** An lle_event observer (EVENTHANDLER_DECLARE(lle_event, ...) of if_llatbl.h). */
+type lle_event_fn = (lle: llentry, evt: number) => void;
+// The IPv6 tables' observers (nd6 reports to the route socket there); the
+// IPv4 side has its own hook in if_ether.ts.  Here, not in in6.ts, so that
+// nd6.ts can register while the netinet6 modules are still loading.
+const lle_event6_handlers: lle_event_fn[] = [];
+/** EVENTHANDLER_REGISTER(lle_event, f) for the IPv6 tables. */
+export function in6_lle_event_register(f: lle_event_fn): void {
+  lle_event6_handlers.push(f);
+}
+/** EVENTHANDLER_INVOKE(lle_event, lle, evt) for an IPv6 entry. */
+export function in6_lle_event(lle: llentry, evt: number): void {
+  for (let i = 0; i < lle_event6_handlers.length; i++) lle_event6_handlers[i](lle, evt);
+}
+
 /**
  * struct llentry.  r_l3addr is the IPv4 address, host order; an AF_INET6
  * table's entries extend this class with the union's addr6 (in6_llentry,
- * netinet6/in6_lltable.ts).
+ * netinet6/in6.ts).
  */
 export class llentry {
   r_l3addr = 0;
@@ -580,13 +595,13 @@ export function lla_delete(ifp: ifnet, addr: number): number {
 
 // ---------------------------------------------------------------------------
 // IPv6 keys.  An inet6 table's entries are keyed by an in6_addr
-// (netinet6/in6_lltable.ts), which the IPv4-keyed requests above cannot
+// (netinet6/in6.ts, in6.c's lltable half), which the IPv4-keyed requests above cannot
 // carry: lla_rt_output hands an AF_INET6 destination to the inet6 side,
 // and the NET_RT_FLAGS dump for AF_INET6 (ndp -a) is written there.
 
 let lla_rt_output6: ((rtm: rt_msghdr, info: rt_addrinfo) => number) | null = null;
 let lltable_sysctl_dump6: ((out: number[]) => void) | null = null;
-/** Set by netinet6/in6_lltable.ts when it loads. */
+/** Set by netinet6/in6.ts when it loads. */
 export function lla_rt_output6_set(rtout: (rtm: rt_msghdr, info: rt_addrinfo) => number, dump: (out: number[]) => void): void {
   lla_rt_output6 = rtout;
   lltable_sysctl_dump6 = dump;

@@ -70,9 +70,9 @@ import {
 } from "../netinet/icmp6.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_VERSION } from "../netinet/ip6.ts";
 import { in6_cksum } from "./in6_cksum.ts";
-import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr } from "./in6.ts";
 import { in6_get_hw_ifid } from "./in6_ifattach.ts";
-import { in6_lle_event, lle_addr6 } from "./in6_lltable.ts";
+import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr, lle_addr6 } from "./in6.ts";
+import { in6_lle_event } from "../net/if_llatbl.ts";
 import { V_ip6_dad_count, V_ip6_forwarding, V_ip6_norbit_raif, V_nd6_onlink_ns_rfc4861 } from "./in6_proto.ts";
 import { in6_selectsrc_addr } from "./in6_src.ts";
 import { IPV6_UNSPECSRC, IP6STAT_INC, M_FRAGMENTED, _net_inet6_ip6, ip6_moptions, ip6s_exthdrtoolong } from "./ip6_var.ts";
