@@ -510,6 +510,18 @@ export function nd6_option(buf: Uint8Array, ndopts: nd_opts): number {
   return nd_opt;
 }
 
+/**
+ * The link-layer address an option carries (what follows its type and
+ * length: FreeBSD's `(char *)(opt + 1)`), copied into out, which callers
+ * keep (nd6_cache_lladdr keeps nothing of it); returns the option's length
+ * in bytes (nd_opt_len << 3).  Allocation-free.
+ */
+export function nd6_opt_lladdr(buf: Uint8Array, opt: number, out: Uint8Array): number {
+  const len = buf[opt + 1] << 3;
+  for (let i = 0; i < len - 2 && i < out.length; i++) out[i] = buf[opt + 2 + i];
+  return len;
+}
+
 /** nd6_options: index the options by type; -1 for a malformed message (icp6s_nd_badopt counted). */
 export function nd6_options(buf: Uint8Array, ndopts: nd_opts): number {
   if (ndopts.nd_opts_search < 0) return 0;

@@ -93,6 +93,7 @@ import {
   nd6log_on,
   nd6_lookup,
   nd6_mmaxtries,
+  nd6_opt_lladdr,
   nd6_option_init,
   nd6_options,
   nd6_timer_kick,
@@ -213,8 +214,7 @@ export function nd6_ns_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = ns_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (IN6_IS_ADDR_UNSPECIFIED(saddr6) && lladdr !== null) {
@@ -495,8 +495,7 @@ export function nd6_na_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const tll = na_opts.nd_opts_tgt_lladdr;
       if (tll >= 0) {
-        lladdrlen = buf[tll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[tll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, tll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       const ifa = in6ifa_ifpwithaddr(ifp, taddr6);
