@@ -11,7 +11,7 @@
 //   the table, so that the solicitations for it arrive (proxy_ndp.sh checks
 //   the group; later FreeBSD does this, 14.0 does not).
 
-import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, ENOMEM, EOPNOTSUPP, EPERM, EPFNOSUPPORT, EPROTONOSUPPORT, ESRCH } from "../kern/errno.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
@@ -38,7 +38,6 @@ import {
 import { IFT_BRIDGE, IFT_ETHER, IFT_FRELAY, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_LOOP, IFT_PFLOG, IFT_PFSYNC, IFT_PPP, IFT_PROPVIRTUAL, IFT_USB } from "../net/if_dl.ts";
 import {
   LLE_DELETED,
-  LLE_EXCLUSIVE,
   LLE_IFADDR,
   LLE_LINKED,
   LLE_MAX_LINKHDR,
@@ -51,27 +50,22 @@ import {
   llentry,
   llentry_free,
   lltable,
-  lltable_alloc_entry,
   lltable_allocate_htbl,
   lltable_calc_llheader,
-  lltable_delete_addr,
   lltable_free,
-  lltable_free_entry,
   lltable_if_lladdr,
   lltable_link,
-  lltable_link_entry,
   lltable_set_entry_addr,
   lltable_sysctl_dumparp,
-  lltable_unlink_entry,
   lla_lookup,
-  lla_rt_output6_set,
+  lltable_sysctl_dump6_set,
   llheader_result,
   type lla_dump_entry,
   type lle_l3addr,
 } from "../net/if_llatbl.ts";
 import { V_loif } from "../net/if_loop.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_ANNOUNCE, RTF_GATEWAY, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP, RTM_ADD, RTM_DELETE, RTM_GET, link_init_sdl, rt_addrinfo, rt_addrmsg, rt_routemsg_info } from "../net/route.ts";
-import { RTM_HDR_LEN, type rt_msghdr } from "../net/rtsock.ts";
+import { RTM_HDR_LEN } from "../net/rtsock.ts";
 import { NHF_GATEWAY, NHR_NONE, type nhop_object } from "../net/route/nhop.ts";
 import { ifa_add_loopback_route, ifa_del_loopback_route, rib_handle_ifaddr_info } from "../net/route/route_ifaddrs.ts";
 import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT } from "../net/vnet.ts";
@@ -1430,53 +1424,8 @@ export function in6_lltable_get(ifp: ifnet): lltable | null {
 }
 
 // ---------------------------------------------------------------------------
-// The route socket's AF_INET6 requests (net/if_llatbl.ts's lla_rt_output hands
-// them here through lla_rt_output6_set): ndp -s / -d, and the NET_RT_FLAGS
-// dump ndp -a reads.
-
-/** lla_rt_output for an AF_INET6 destination (zone embedded by the route socket). */
-function in6_lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
-  const dl = info.rti_info[RTAX_GATEWAY];
-  const dst = info.rti_info[RTAX_DST];
-  if (dl === null || !("sdl_index" in dl) || dst === null || !("sin6_addr" in dst)) return EINVAL;
-  const ifp = ifnet_byindex(dl.sdl_index);
-  if (ifp === null) return EINVAL;
-  const llt = in6_lltable_get(ifp);
-  if (llt === null) return ESRCH;
-  const addr = dst.sin6_addr;
-  switch (rtm.rtm_type) {
-    case RTM_ADD: {
-      const expire = rtm.rtm_rmx.rmx_expire;
-      const lle = lltable_alloc_entry(llt, expire === 0 ? LLE_STATIC : 0, addr);
-      if (lle === null) return ENOMEM;
-      const linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
-      const res = new llheader_result();
-      if (lltable_calc_llheader(ifp, AF_INET6, dl.sdl_lladdr, 0, linkhdr, res) !== 0) {
-        lltable_free_entry(llt, lle);
-        return EINVAL;
-      }
-      lltable_set_entry_addr(ifp, lle, linkhdr, res.bufsize, res.lladdr_off);
-      if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) lle.la_flags |= LLE_PUB;
-      lle.la_expire = expire;
-      const lle_tmp = lla_lookup(llt, LLE_EXCLUSIVE, addr);
-      if (lle_tmp !== null) {
-        // Our own addresses' entries cannot be replaced.
-        if ((lle_tmp.la_flags & LLE_IFADDR) !== 0) {
-          lltable_free_entry(llt, lle);
-          return EPERM;
-        }
-        lltable_unlink_entry(llt, lle_tmp);
-      }
-      lltable_link_entry(llt, lle);
-      if (lle_tmp !== null) lltable_free_entry(llt, lle_tmp);
-      return 0;
-    }
-    case RTM_DELETE:
-      return lltable_delete_addr(llt, 0, addr);
-    default:
-      return EINVAL;
-  }
-}
+// The NET_RT_FLAGS dump ndp -a reads (ndp -s / -d are if_llatbl.ts's
+// lla_rt_output, as in FreeBSD, for both families).
 
 /**
  * The NET_RT_FLAGS dump of the inet6 tables (sysctl_dumparp for AF_INET6),
@@ -1510,4 +1459,4 @@ function in6_lltable_sysctl_dump(out: number[]): void {
   }
 }
 
-lla_rt_output6_set(in6_lla_rt_output, in6_lltable_sysctl_dump);
+lltable_sysctl_dump6_set(in6_lltable_sysctl_dump);
