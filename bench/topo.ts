@@ -56,6 +56,7 @@ import {
   type proc,
   type vnet,
   type ucred,
+  type sockaddr,
 } from "../index.ts";
 import { IN6_IFF_NODAD, ND6_INFINITE_LIFETIME, SIOCAIFADDR_IN6, in6_aliasreq, in6_prefixlen2mask, inet_pton6, sockaddr_in6, type in6_addr } from "../netinet6/in6_var.ts";
 import { PF_INET6 } from "../kern/socket.ts";
@@ -207,34 +208,38 @@ export function if_updown(n: node, ifname: string, up: boolean): void {
   must(sys_ioctl(n.p, n.sfd, SIOCSIFFLAGS, { ifr_name: ifname, ifr_flags: up ? f | IFF_UP : f & ~IFF_UP }), `ifconfig ${ifname} ${up ? "up" : "down"}`);
 }
 
-/** route add [-net DST/LEN | default] GW (in the node's FIB). */
-export function route_add(n: node, dst: string, len: number, gw: string): void {
+/** The RTM_ADD message route(8) writes: dst, gateway and, unless a host
+ *  route, the netmask; in the node's FIB. */
+function route_msg_add(n: node, dst: sockaddr, gw: sockaddr, mask: sockaddr | null, flags: number, what: string): void {
   const m = new rt_msghdr();
   m.rtm_type = RTM_ADD;
-  m.rtm_flags = RTF_UP | RTF_STATIC | RTF_GATEWAY | (len === 32 ? RTF_HOST : 0);
+  m.rtm_flags = RTF_UP | RTF_STATIC | flags | (mask === null ? RTF_HOST : 0);
   m.rtm_seq = 1;
-  m.rtm_sa[RTAX_DST] = new sockaddr_in(aton(dst));
-  m.rtm_sa[RTAX_GATEWAY] = new sockaddr_in(aton(gw));
+  m.rtm_sa[RTAX_DST] = dst;
+  m.rtm_sa[RTAX_GATEWAY] = gw;
   m.rtm_addrs = RTA_DST | RTA_GATEWAY;
-  if (len !== 32) {
-    m.rtm_sa[RTAX_NETMASK] = new sockaddr_in(in_len2mask(len));
+  if (mask !== null) {
+    m.rtm_sa[RTAX_NETMASK] = mask;
     m.rtm_addrs |= RTA_NETMASK;
   }
-  must(sys_route(n.p, n.rfd, m).error, `route add ${dst}/${len} ${gw}`);
+  must(sys_route(n.p, n.rfd, m).error, what);
+}
+
+/** route add [-net DST/LEN | default] GW (in the node's FIB). */
+export function route_add(n: node, dst: string, len: number, gw: string): void {
+  const mask = len !== 32 ? new sockaddr_in(in_len2mask(len)) : null;
+  route_msg_add(n, new sockaddr_in(aton(dst)), new sockaddr_in(aton(gw)), mask, RTF_GATEWAY, `route add ${dst}/${len} ${gw}`);
+}
+
+/** The gateway of an -iface route: the interface's link-level sockaddr. */
+function iface_gw(n: node, ifname: string): sockaddr_dl {
+  const ifp = ifp_of(n, ifname);
+  return new sockaddr_dl(ifp.if_index, ifp.if_type, "", new Uint8Array(0));
 }
 
 /** route add -host DST -iface IF -blackhole. */
 export function route_blackhole(n: node, dst: string, ifname: string): void {
-  const ifp = vnet_run(n.v, "route", () => ifunit(ifname));
-  if (ifp === null) throw new Error(`no ${ifname}`);
-  const m = new rt_msghdr();
-  m.rtm_type = RTM_ADD;
-  m.rtm_flags = RTF_UP | RTF_STATIC | RTF_HOST | RTF_BLACKHOLE;
-  m.rtm_seq = 1;
-  m.rtm_sa[RTAX_DST] = new sockaddr_in(aton(dst));
-  m.rtm_sa[RTAX_GATEWAY] = new sockaddr_dl(ifp.if_index, ifp.if_type, "", new Uint8Array(0));
-  m.rtm_addrs = RTA_DST | RTA_GATEWAY;
-  must(sys_route(n.p, n.rfd, m).error, `route add -host ${dst} -iface ${ifname} -blackhole`);
+  route_msg_add(n, new sockaddr_in(aton(dst)), iface_gw(n, ifname), null, RTF_BLACKHOLE, `route add -host ${dst} -iface ${ifname} -blackhole`);
 }
 
 export function aton6(s: string): in6_addr {
@@ -279,31 +284,13 @@ function in6_addr_set(sin6: sockaddr_in6, a: in6_addr): void {
 
 /** route -6 add [-net DST/LEN | default] GW (in the node's FIB). */
 export function route6_add(n: node, dst: string, len: number, gw: string): void {
-  const m = new rt_msghdr();
-  m.rtm_type = RTM_ADD;
-  m.rtm_flags = RTF_UP | RTF_STATIC | RTF_GATEWAY | (len === 128 ? RTF_HOST : 0);
-  m.rtm_seq = 1;
-  m.rtm_sa[RTAX_DST] = new sockaddr_in6(aton6(dst));
-  m.rtm_sa[RTAX_GATEWAY] = new sockaddr_in6(aton6(gw));
-  m.rtm_addrs = RTA_DST | RTA_GATEWAY;
-  if (len !== 128) {
-    m.rtm_sa[RTAX_NETMASK] = mask6(len);
-    m.rtm_addrs |= RTA_NETMASK;
-  }
-  must(sys_route(n.p, n.rfd, m).error, `route -6 add ${dst}/${len} ${gw}`);
+  const mask = len !== 128 ? mask6(len) : null;
+  route_msg_add(n, new sockaddr_in6(aton6(dst)), new sockaddr_in6(aton6(gw)), mask, RTF_GATEWAY, `route -6 add ${dst}/${len} ${gw}`);
 }
 
 /** route -6 add -host DST -iface IF -blackhole. */
 export function route6_blackhole(n: node, dst: string, ifname: string): void {
-  const ifp = ifp_of(n, ifname);
-  const m = new rt_msghdr();
-  m.rtm_type = RTM_ADD;
-  m.rtm_flags = RTF_UP | RTF_STATIC | RTF_HOST | RTF_BLACKHOLE;
-  m.rtm_seq = 1;
-  m.rtm_sa[RTAX_DST] = new sockaddr_in6(aton6(dst));
-  m.rtm_sa[RTAX_GATEWAY] = new sockaddr_dl(ifp.if_index, ifp.if_type, "", new Uint8Array(0));
-  m.rtm_addrs = RTA_DST | RTA_GATEWAY;
-  must(sys_route(n.p, n.rfd, m).error, `route -6 add -host ${dst} -iface ${ifname} -blackhole`);
+  route_msg_add(n, new sockaddr_in6(aton6(dst)), iface_gw(n, ifname), null, RTF_BLACKHOLE, `route -6 add -host ${dst} -iface ${ifname} -blackhole`);
 }
 
 /** sysctl NAME=VALUE as the node's root (in its jail). */

@@ -274,25 +274,44 @@ function sb_drop_all(so: socket): number {
   return n;
 }
 
-/** An IPv6 packet carrying the UDP datagram `udp`, whose checksum (over
- *  the pseudo header, mandatory over IPv6) is filled in here. */
-function ip6_udp_template(src: Uint8Array, dst: Uint8Array, udp: Uint8Array): Uint8Array {
-  const b = new Uint8Array(40 + udp.length);
+/** The Internet checksum of b[start, end). */
+export function cksum(b: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  for (let i = start; i < end; i += 2) sum += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** An IPv6 packet: header, then l4 (ICMPv6 or UDP, checksummed by the caller). */
+export function ip6dgram(src: Uint8Array, dst: Uint8Array, nxt: number, l4: Uint8Array): Uint8Array {
+  const b = new Uint8Array(40 + l4.length);
   const dv = new DataView(b.buffer);
   dv.setUint32(0, 0x60000000);
-  dv.setUint16(4, udp.length);
-  b[6] = IPPROTO_UDP;
+  dv.setUint16(4, l4.length);
+  b[6] = nxt;
   b[7] = 64;
   b.set(src, 8);
   b.set(dst, 24);
-  b.set(udp, 40);
-  let sum = udp.length + IPPROTO_UDP;
-  for (let i = 8; i < 40; i += 2) sum += (b[i] << 8) | b[i + 1];
-  for (let i = 0; i < udp.length; i += 2) sum += (udp[i] << 8) | (i + 1 < udp.length ? udp[i + 1] : 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  sum = ~sum & 0xffff;
-  dv.setUint16(40 + 6, sum === 0 ? 0xffff : sum);
+  b.set(l4, 40);
   return b;
+}
+
+export function cksum6(src: Uint8Array, dst: Uint8Array, nxt: number, msg: Uint8Array): number {
+  const ph = new Uint8Array(40 + msg.length);
+  ph.set(src, 0);
+  ph.set(dst, 16);
+  new DataView(ph.buffer).setUint32(32, msg.length);
+  ph[39] = nxt;
+  ph.set(msg, 40);
+  return cksum(ph, 0, ph.length);
+}
+
+/** An IPv6 packet carrying the UDP datagram `udp`, whose checksum (over
+ *  the pseudo header, mandatory over IPv6) is filled in here. */
+function ip6_udp_template(src: Uint8Array, dst: Uint8Array, udp: Uint8Array): Uint8Array {
+  const s = cksum6(src, dst, IPPROTO_UDP, udp);
+  new DataView(udp.buffer, udp.byteOffset).setUint16(6, s === 0 ? 0xffff : s);
+  return ip6dgram(src, dst, IPPROTO_UDP, udp);
 }
 
 export function fwd_kernel_alloc(mode: "vnet" | "fib", H: number, n: number, af: 4 | 6 = 4): number {
