@@ -99,7 +99,7 @@ import { route6_input } from "./route6.ts";
 import { ip6_tryforward } from "./ip6_fastfwd.ts";
 import { ip6_forward } from "./ip6_forward.ts";
 import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./in6_proto.ts";
-import { IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
+import { in6_addr_equal_at, IN6_IS_SCOPE_EMBED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // The protocol switch.
@@ -250,6 +250,10 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
   let srcrt = 0;
   let nxt = 0;
   let ip6 = 0;
+  // ip6_src_a and ip6_dst_a hold the header's addresses (FreeBSD reads
+  // them through a pointer into the mbuf; we read them once and again only
+  // when the forwarding path or a filter may have changed the packet).
+  let addrs_read = false;
 
   M_ASSERTPKTHDR(m0);
 
@@ -334,11 +338,13 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         in6_ifstat_inc(rcvif, ifs6_in_addrerr);
         break bad;
       }
+      addrs_read = true;
 
       // The fast path, unless redirects may be due (it sends none).
       if (VNET_I32(ip6_forwarding) !== 0 && VNET_I32(ip6_sendredirects) === 0) {
         m = ip6_tryforward(m);
         if (m === null) return;
+        addrs_read = false;
         if ((m.m_flags & M_FASTFWD_OURS) !== 0) {
           ip6 = m.m_data;
           break passin;
@@ -353,7 +359,8 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         if (pfil_mbuf_in(head, m, rcvif, null) !== PFIL_PASS) return;
         m = pfil_mbuf_result();
         ip6 = m.m_data;
-        srcrt = ip6_addr_equal_at(m.m_buf, ip6 + IP6_OFF_DST, ip6_dst_a) ? 0 : 1;
+        srcrt = in6_addr_equal_at(m.m_buf, ip6 + IP6_OFF_DST, ip6_dst_a) ? 0 : 1;
+        addrs_read = false;
       }
     }
     // passin:
@@ -363,9 +370,12 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
     // Scope zones: an address already in our internal (embedded) form
     // cannot have come from the wire; then the zone of the arrival
     // interface is embedded (in6_setscope also refuses loopback addresses
-    // from a non-loopback interface).
-    in6_addr_read(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
-    in6_addr_read(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    // from a non-loopback interface).  Only a scoped address changes (and
+    // goes back into the header).
+    if (!addrs_read) {
+      in6_addr_read(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
+      in6_addr_read(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    }
     if (in6_clearscope(ip6_src_a) !== 0 || in6_clearscope(ip6_dst_a) !== 0) {
       IP6STAT_INC(ip6s_badscope);
       break bad;
@@ -374,8 +384,8 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
       IP6STAT_INC(ip6s_badscope);
       break bad;
     }
-    in6_addr_write(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
-    in6_addr_write(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    if (IN6_IS_SCOPE_EMBED(ip6_src_a)) in6_addr_write(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
+    if (IN6_IS_SCOPE_EMBED(ip6_dst_a)) in6_addr_write(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
 
     hbhcheck: {
       if ((m.m_flags & M_FASTFWD_OURS) !== 0) {
@@ -479,12 +489,6 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
   // bad:
   in6_ifstat_inc(rcvif, ifs6_in_discard);
   if (m !== null) m_freem(m);
-}
-
-function ip6_addr_equal_at(buf: Uint8Array, o: number, a: in6_addr): boolean {
-  const s = a.s6_addr;
-  for (let i = 0; i < 16; i++) if (buf[o + i] !== s[i]) return false;
-  return true;
 }
 
 /**
