@@ -63,6 +63,7 @@ import {
 } from "../index.ts";
 import { aton, epair_create, host_node, ifp_of, if_addr, if_updown, must, sysctl_set, type node } from "./topo.ts";
 import { bsock, cksum, cksum6, ip6dgram } from "./wl_packets.ts";
+import { heap_allocated } from "./wl_util.ts";
 import { nd6_cache_lladdr } from "../netinet6/nd6.ts";
 
 // Call the function, do not decompile it into benchmark.js's loop: the
@@ -317,6 +318,31 @@ function body(e: func_env, fn: string): () => void {
 }
 
 export const FUNCS = ["prepare", "ether_input", "ip_input", "ip6_input", "ip_tryforward", "ip6_tryforward", "ip6_forward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
+
+/** Heap bytes one call allocates, once warm (the preparation's own
+ *  subtracted): what the per-packet path must keep at zero. */
+export function func_alloc(fn: string, n: number): number {
+  const e = env_get();
+  const f = body(e, fn);
+  const p = body(e, "prepare");
+  const saved = CURVNET_SET(e.h.v, "bench");
+  try {
+    for (let i = 0; i < 2000; i++) {
+      f();
+      p();
+    }
+    const bytes = heap_allocated(() => {
+      for (let i = 0; i < n; i++) f();
+    });
+    const prep = heap_allocated(() => {
+      for (let i = 0; i < n; i++) p();
+    });
+    while (e.rxso.so_rcv.sb_mb !== null) sbdroprecord_locked(e.rxso.so_rcv);
+    return Math.max(0, bytes - prep) / n;
+  } finally {
+    CURVNET_RESTORE(saved);
+  }
+}
 
 /** benchmark.js on one function: ns per call (mean), relative margin of
  *  error (%), samples. */

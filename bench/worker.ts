@@ -5,7 +5,7 @@
 // sockets, idle vnets) between jobs, so each is built once per worker.
 import { kern_boot, mbuf_outstanding } from "../index.ts";
 import { micro } from "./wl_micro.ts";
-import { func_run } from "./wl_func.ts";
+import { func_alloc, func_run } from "./wl_func.ts";
 import { mgmt_run, scale_run } from "./wl_mgmt.ts";
 import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
 import { bridge_alloc, bridge_run, type bridge_kind } from "./wl_bridge.ts";
@@ -53,6 +53,7 @@ const ops: Record<string, handler> = {
   mgmt: (a) => mgmt_run(str(a, "what"), num(a, "n")),
   scale: (a) => scale_run(num(a, "N"), a.epair !== false),
   func: (a) => func_run(str(a, "fn"), num(a, "max_time")),
+  func_alloc: (a) => ({ bytes: func_alloc(str(a, "fn"), num(a, "n")) }),
   idle: (a) => ({ rate: idle_run(num(a, "N"), num(a, "ms")) }),
   ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
   link: (a) => ({ rate: link_run(str(a, "kind") as link_kind, num(a, "ms")) }),
