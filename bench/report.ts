@@ -537,6 +537,11 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
         out.push("\nWith the packet preparation subtracted (differences of medians, no interval):\n\n");
         out.push(md_table(rows));
       }
+      const alloc = fs_.filter((f) => f.metric === "alloc");
+      if (alloc.length > 0) {
+        out.push("\nHeap allocated per call once warm (V8's used heap plus what collections gave back, over many calls, the preparation's subtracted; a few bytes are JIT noise):\n\n");
+        out.push(md_table(part_rows(alloc)));
+      }
     } else if (p.name === "mgmt") {
       out.push(md_table(part_rows(fs_, { head: "Zec 2003", cell: (f) => ZEC_T1[f.id] ?? "" })));
     } else if (fs_.length > 0) {

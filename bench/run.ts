@@ -430,7 +430,7 @@ const parts: part[] = [
   {
     name: "func",
     title: "Per-function cost with benchmark.js (Table 2)",
-    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 3, 6) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15),
+    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 3, 6) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15) + FUNCS.length * 2 * 0.7,
     async run(c) {
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
@@ -447,6 +447,12 @@ const parts: part[] = [
           rme.samples[b].push(v.rme);
         }, 0);
         news(c, f);
+      }
+      // The heap check: what one call allocates once warm.
+      for (const fn of FUNCS) {
+        const fa = fig_of(c, "func", `func/${fn}/alloc`, `${fn}(): heap allocated per call`, "B/call", "lower", { group: fn, metric: "alloc" });
+        await measure(c, pools, BUILDS, () => ({ op: "func_alloc", args: { fn, n: 100_000 } }), 1, 0.7, `func: heap check ${fn}`, (b, v) => fa.samples[b].push(v.bytes), 0);
+        news(c, fa);
       }
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
