@@ -1355,17 +1355,17 @@ function in6_lltable_lookup(llt: lltable, flags: number, l3addr: lle_l3addr): ll
   return lle;
 }
 
+/** A dump row of an inet6 table: the address in addr6. */
+interface in6_dump_entry extends lla_dump_entry {
+  addr6: in6_addr;
+}
+
 /**
  * in6_lltable_dump_entry: one row of the NET_RT_FLAGS dump ndp reads: the
  * address (zone embedded; the route socket recovers it), the link-level
  * address when valid, RTF_GATEWAY for a router, and the expiry (la_expire
  * plus what lle_remtime adds to a STALE entry's, 0 for permanent).
  */
-/** A dump row of an inet6 table: the address in addr6. */
-interface in6_dump_entry extends lla_dump_entry {
-  addr6: in6_addr;
-}
-
 function in6_lltable_dump_entry(llt: lltable, lle: llentry, out: lla_dump_entry[]): number {
   const ifp = llt.llt_ifp;
   if ((lle.la_flags & LLE_DELETED) === LLE_DELETED) return 0;
