@@ -104,7 +104,6 @@ export * from "./netinet6/in6_pcb.ts";
 export * from "./netinet6/in6_src.ts";
 export * from "./netinet6/udp6_usrreq.ts";
 export * from "./netinet6/raw_ip6.ts";
-export * from "./netinet6/in6_lltable.ts";
 export * from "./netinet6/nd6.ts";
 export * from "./netinet6/nd6_nbr.ts";
 export * from "./netinet6/nd6_rtr.ts";

@@ -775,7 +775,7 @@ export const RTD_SA = 10;
 // interface's index and type, rmx_expire on the wall clock (0: permanent),
 // the link-level address (its length, -1 while incomplete, and bytes) and
 // the interface name.  The inet6 tables' entries (ndp -a) are written by
-// netinet6/in6_lltable.ts (lltable_sysctl_dumpnd6).
+// netinet6/in6.ts (in6_lltable_sysctl_dump).
 export const RTL_FLAGS = 2;
 export const RTL_DST = 3;
 export const RTL_IFINDEX = 4;

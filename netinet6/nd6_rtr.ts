@@ -79,6 +79,7 @@ import {
   ND_IFINFO,
   nd6_cache_lladdr,
   nd6_lookup,
+  nd6_opt_lladdr,
   nd6_option_init,
   nd6_options,
   nd6_recalc_reachtm_interval,
@@ -251,8 +252,7 @@ export function nd6_rs_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = rs_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) {
@@ -403,8 +403,7 @@ export function nd6_ra_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = ra_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) {
