@@ -949,6 +949,65 @@ function iflist_in6(out: number[], index: number, flags: number, ifa: ifaddr, a:
   out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
 }
 
+// NET_RT_IFMALIST (sysctl_ifmalist): an interface's multicast memberships,
+// newest first as if_multiaddrs holds them, one RTM_NEWMADDR each: the
+// IFMAM_* words, the interface's name (RTAX_IFP, a length and its codes),
+// the group (RTAX_IFA: for AF_INET6 sixteen byte words and the zone, taken
+// out of the address, as sin6_scope_id; for AF_LINK a length and the
+// bytes), then its link-level group (RTAX_GATEWAY: a length and the
+// bytes, length 0 for none, and always 0 for an AF_LINK group).
+export const IFMAM_INDEX = 2;
+export const IFMAM_FAMILY = 3;
+export const IFMAM_NAME = 4;
+
+/** A protocol's groups on an interface, each told with its membership's
+ *  stamp (ifma_nextstamp), the group (zone embedded) and its link-level
+ *  group or null (netinet6/in6_mcast.ts registers AF_INET6's). */
+export type rt_ifmalist_walk = (ifp: ifnet, visit: (stamp: number, group: in6_addr, lladdr: Uint8Array | null) => void) => void;
+const ifmalist_walks = new Map<number, rt_ifmalist_walk>();
+export function rt_ifmalist_register(af: number, walk: rt_ifmalist_walk): void {
+  ifmalist_walks.set(af, walk);
+}
+
+function sysctl_ifmalist_msgs(af: number, index: number, out: number[]): void {
+  const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+  const msgs: { stamp: number; words: number[] }[] = [];
+  for (const ifp of list) {
+    if (index !== 0 && index !== ifp.if_index) continue;
+    msgs.length = 0;
+    const head = (family: number): number[] => {
+      const w = [0, RTM_NEWMADDR, ifp.if_index, family, ifp.if_xname.length];
+      for (let i = 0; i < ifp.if_xname.length; i++) w.push(ifp.if_xname.charCodeAt(i));
+      return w;
+    };
+    for (const [family, walk] of ifmalist_walks) {
+      if (af !== 0 && af !== family) continue;
+      walk(ifp, (stamp, group, lladdr) => {
+        const w = head(family);
+        const b = group.s6_addr;
+        const zone = IN6_IS_SCOPE_EMBED(group) ? (b[2] << 8) | b[3] : 0;
+        for (let i = 0; i < 16; i++) w.push(zone !== 0 && (i === 2 || i === 3) ? 0 : b[i]);
+        w.push(zone);
+        if (lladdr === null) w.push(0);
+        else w.push(lladdr.length, ...lladdr);
+        msgs.push({ stamp, words: w });
+      });
+    }
+    if (af === 0 || af === AF_LINK) {
+      for (const ifma of ifp.if_multiaddrs) {
+        const w = head(AF_LINK);
+        w.push(ifma.ifma_addr.length, ...ifma.ifma_addr, 0);
+        msgs.push({ stamp: ifma.ifma_stamp, words: w });
+      }
+    }
+    msgs.sort((a, b) => b.stamp - a.stamp);
+    for (const m of msgs) {
+      m.words[RTM_HDR_LEN] = m.words.length;
+      for (const x of m.words) out.push(x);
+    }
+  }
+}
+
 /** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
  *  (kern_sysctl set it). */
 function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_req): number {
@@ -982,6 +1041,11 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
     case NET_RT_IFLISTL: {
       const out: number[] = [];
       sysctl_iflist_msgs(af, out);
+      return SYSCTL_OUT(req, out);
+    }
+    case NET_RT_IFMALIST: {
+      const out: number[] = [];
+      sysctl_ifmalist_msgs(af, arg2 === 4 ? name[3] : 0, out);
       return SYSCTL_OUT(req, out);
     }
   }

@@ -691,9 +691,12 @@ function in6_ifadd(pr: nd_prefixctl, mcast: number): in6_ifaddr | null {
   // The link-local address gives the interface identifier.
   const ib = in6ifa_ifpforlinklocal(ifp, 0);
   if (ib === null) return null;
-  const plen0 = in6_mask2len(ib.ia_prefixmask.sin6_addr);
-  if (prefixlen !== plen0) {
-    nd6log(LOG_INFO, `in6_ifadd: wrong prefixlen for ${ifp.if_xname} (prefix=${prefixlen} ifid=${128 - plen0})\n`);
+  // prefixlen + ifidlen must be 128 (RFC 4862 5.5.3 d).  The identifier
+  // is the link-local's low 64 bits whatever that address's own prefix
+  // length (FreeBSD 14.2 on: a /127 link-local no longer stops SLAAC).
+  const IFID_LEN = 64;
+  if (prefixlen + IFID_LEN !== 128) {
+    nd6log(LOG_INFO, `in6_ifadd: wrong prefixlen for ${ifp.if_xname} (prefix=${prefixlen} ifid=${IFID_LEN})\n`);
     return null;
   }
   // in6_prepare_ifra

@@ -63,7 +63,7 @@ import { MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { icmp6_ctloutput, icmp6_errmap, icmp6_error, icmp6_filter_willblock, icmp6_ifoutstat_inc } from "./icmp6.ts";
 import { IN6P_CONTROLOPTS, IPPROTO_IPV6, IPV6_CHECKSUM, M_RTALERT_MLD, ip6_pktopts, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6addr_any, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6addr_any, sockaddr_in6 } from "./in6_var.ts";
 
 /** IPPROTO_NONE: no next header. */
 const IPPROTO_NONE = 59;
@@ -452,7 +452,10 @@ function rip6_bind(so: socket, nam: sockaddr, _td: thread | null): number {
   if (!IN6_IS_ADDR_UNSPECIFIED(addr.sin6_addr)) {
     const ia = in6ifa_ifwithaddr(addr.sin6_addr, 0);
     if (ia === null) return EADDRNOTAVAIL;
-    if ((ia.ia6_flags & (IN6_IFF_ANYCAST | IN6_IFF_NOTREADY | IN6_IFF_DETACHED | IN6_IFF_DEPRECATED)) !== 0) return EADDRNOTAVAIL;
+    // Anycast addresses may be bound since FreeBSD 14.3 (RFC 4291 lifted
+    // the ban on anycast sources); ones not ready, detached or deprecated
+    // may not.
+    if ((ia.ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_DETACHED | IN6_IFF_DEPRECATED)) !== 0) return EADDRNOTAVAIL;
   }
   in6_addr_copy(inp.in6p_laddr, addr.sin6_addr);
   return 0;
