@@ -726,45 +726,47 @@ function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
     nogif,
     badaddr,
   ] = s;
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  const p = (v: number, text: (pl: string) => string) => {
-    if (show(v)) o += text(plural(v));
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
   };
-  const p1a = (v: number, text: string) => {
-    if (show(v)) o += `\t${v} ${text}\n`;
+  const p1a = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v);
   };
-  p(total, (s1) => `\t${total} total packet${s1} received\n`);
-  p(badsum, (s1) => `\t${badsum} bad header checksum${s1}\n`);
-  p1a(toosmall, "with size smaller than minimum");
-  p1a(tooshort, "with data size < data length");
-  p1a(toolong, "with ip length > max ip packet size");
-  p1a(badhlen, "with header length < data size");
-  p1a(badlen, "with data length < header length");
-  p1a(badoptions, "with bad options");
-  p1a(badvers, "with incorrect version number");
-  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
-  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
-  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
-  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
-  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
-  p(noproto, (s1) => `\t${noproto} packet${s1} for unknown/unsupported protocol\n`);
-  p(forward, (s1) => `\t${forward} packet${s1} forwarded`);
-  p(fastforward, (s1) => ` (${fastforward} packet${s1} fast forwarded)`);
-  if (show(forward)) o += "\n";
-  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
-  p(notmember, (s1) => `\t${notmember} packet${s1} received for unknown multicast group\n`);
-  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
-  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
-  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
-  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
-  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
-  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
-  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
-  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
-  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
-  p(badaddr, (s1) => `\t${badaddr} datagram${s1} with bad address in header\n`);
-  ctx.stdout.write(o);
+  p(total, "\t{:received-packets/%ju} {N:/total packet%s received}\n");
+  p(badsum, "\t{:dropped-bad-checksum/%ju} {N:/bad header checksum%s}\n");
+  p1a(toosmall, "\t{:dropped-below-minimum-size/%ju} {N:/with size smaller than minimum}\n");
+  p1a(tooshort, "\t{:dropped-short-packets/%ju} {N:/with data size < data length}\n");
+  p1a(toolong, "\t{:dropped-too-long/%ju} {N:/with ip length > max ip packet size}\n");
+  p1a(badhlen, "\t{:dropped-short-header-length/%ju} {N:/with header length < data size}\n");
+  p1a(badlen, "\t{:dropped-short-data/%ju} {N:/with data length < header length}\n");
+  p1a(badoptions, "\t{:dropped-bad-options/%ju} {N:/with bad options}\n");
+  p1a(badvers, "\t{:dropped-bad-version/%ju} {N:/with incorrect version number}\n");
+  p(fragments, "\t{:received-fragments/%ju} {N:/fragment%s received}\n");
+  p(fragdropped, "\t{:dropped-fragments/%ju} {N:/fragment%s dropped (dup or out of space)}\n");
+  p(fragtimeout, "\t{:dropped-fragments-after-timeout/%ju} {N:/fragment%s dropped after timeout}\n");
+  p(reassembled, "\t{:reassembled-packets/%ju} {N:/packet%s reassembled ok}\n");
+  p(delivered, "\t{:received-local-packets/%ju} {N:/packet%s for this host}\n");
+  p(noproto, "\t{:dropped-unknown-protocol/%ju} {N:/packet%s for unknown\\/unsupported protocol}\n");
+  p(forward, "\t{:forwarded-packets/%ju} {N:/packet%s forwarded}");
+  p(fastforward, " ({:fast-forwarded-packets/%ju} {N:/packet%s fast forwarded})");
+  if (show(forward)) xo.xo_emit("\n");
+  p(cantforward, "\t{:packets-cannot-forward/%ju} {N:/packet%s not forwardable}\n");
+  p(notmember, "\t{:received-unknown-multicast-group/%ju} {N:/packet%s received for unknown multicast group}\n");
+  p(redirectsent, "\t{:redirects-sent/%ju} {N:/redirect%s sent}\n");
+  p(localout, "\t{:sent-packets/%ju} {N:/packet%s sent from this host}\n");
+  p(rawout, "\t{:send-packets-fabricated-header/%ju} {N:/packet%s sent with fabricated ip header}\n");
+  p(odropped, "\t{:discard-no-mbufs/%ju} {N:/output packet%s dropped due to no bufs, etc.}\n");
+  p(noroute, "\t{:discard-no-route/%ju} {N:/output packet%s discarded due to no route}\n");
+  p(fragmented, "\t{:sent-fragments/%ju} {N:/output datagram%s fragmented}\n");
+  p(ofragments, "\t{:fragments-created/%ju} {N:/fragment%s created}\n");
+  p(cantfrag, "\t{:discard-cannot-fragment/%ju} {N:/datagram%s that can't be fragmented}\n");
+  p(nogif, "\t{:discard-tunnel-no-gif/%ju} {N:/tunneling packet%s that can't find gif}\n");
+  p(badaddr, "\t{:discard-bad-address/%ju} {N:/datagram%s with bad address in header}\n");
+  xo.xo_close_container(name);
 }
 
 // ---------------------------------------------------------------------------
@@ -1129,18 +1131,26 @@ function arp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const s = stat_fetch(ctx, f, "net.link.ether.arp.stats");
   if (s === null) return;
   const [txrequests, txreplies, rxrequests, rxreplies, received, txerrors, , , , dropped, timeouts, dupips] = s;
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  if (show(txrequests)) o += `\t${txrequests} ARP request${plural(txrequests)} sent\n`;
-  if (show(txerrors)) o += `\t${txerrors} ARP request${plural(txerrors)} failed to sent\n`;
-  if (show(txreplies)) o += `\t${txreplies} ARP repl${pluralies(txreplies)} sent\n`;
-  if (show(rxrequests)) o += `\t${rxrequests} ARP request${plural(rxrequests)} received\n`;
-  if (show(rxreplies)) o += `\t${rxreplies} ARP repl${pluralies(rxreplies)} received\n`;
-  if (show(received)) o += `\t${received} ARP packet${plural(received)} received\n`;
-  if (show(dropped)) o += `\t${dropped} total packet${plural(dropped)} dropped due to no ARP entry\n`;
-  if (show(timeouts)) o += `\t${timeouts} ARP entry${plural(timeouts)} timed out\n`;
-  if (show(dupips)) o += `\t${dupips} Duplicate IP${plural(dupips)} seen\n`;
-  ctx.stdout.write(o);
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit("\t" + m, v, plural(v));
+  };
+  const p2 = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit("\t" + m, v, pluralies(v));
+  };
+  p(txrequests, "{:sent-requests/%ju} {N:/ARP request%s sent}\n");
+  p(txerrors, "{:sent-failures/%ju} {N:/ARP request%s failed to sent}\n");
+  p2(txreplies, "{:sent-replies/%ju} {N:/ARP repl%s sent}\n");
+  p(rxrequests, "{:received-requests/%ju} {N:/ARP request%s received}\n");
+  p2(rxreplies, "{:received-replies/%ju} {N:/ARP repl%s received}\n");
+  p(received, "{:received-packers/%ju} {N:/ARP packet%s received}\n");
+  p(dropped, "{:dropped-no-entry/%ju} {N:/total packet%s dropped due to no ARP entry}\n");
+  p(timeouts, "{:entries-timeout/%ju} {N:/ARP entry%s timed out}\n");
+  p(dupips, "{:dropped-duplicate-address/%ju} {N:/Duplicate IP%s seen}\n");
+  xo.xo_close_container(name);
 }
 
 /** inet.c's icmpnames[]. */
@@ -1211,35 +1221,50 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const bmcasttstamp = s[i++];
   const badaddr = s[i++];
   const noroute = s[i++];
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  if (show(error)) o += `\t${error} call${plural(error)} to icmp_error\n`;
-  if (show(oldicmp)) o += `\t${oldicmp} error${plural(oldicmp)} not generated in response to an icmp message\n`;
-  const hist = (title: string, h: number[]) => {
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
+  };
+  const p1a = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v);
+  };
+  const p2 = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plurales(v));
+  };
+  const hist = (list: string, title: string, h: number[]) => {
     let first = true;
     for (let t = 0; t < N; t++) {
       if (h[t] === 0) continue;
       if (first) {
-        o += `\t${title} histogram:\n`;
+        xo.xo_open_list(list);
+        xo.xo_emit(`\t${title} histogram:\n`);
         first = false;
       }
-      o += `\t\t${icmpnames[t]}: ${h[t]}\n`;
+      xo.xo_open_instance(list);
+      xo.xo_emit("\t\t{k:name/%s}: {:count/%lu}\n", icmpnames[t], h[t]);
+      xo.xo_close_instance(list);
     }
+    if (!first) xo.xo_close_list(list);
   };
-  hist("Output", outhist);
-  if (show(badcode)) o += `\t${badcode} message${plural(badcode)} with bad code fields\n`;
-  if (show(tooshort)) o += `\t${tooshort} message${plural(tooshort)} less than the minimum length\n`;
-  if (show(checksum)) o += `\t${checksum} message${plural(checksum)} with bad checksum\n`;
-  if (show(badlen)) o += `\t${badlen} message${plural(badlen)} with bad length\n`;
-  if (show(bmcastecho)) o += `\t${bmcastecho} multicast echo requests ignored\n`;
-  if (show(bmcasttstamp)) o += `\t${bmcasttstamp} multicast timestamp requests ignored\n`;
-  hist("Input", inhist);
-  if (show(reflect)) o += `\t${reflect} message response${plural(reflect)} generated\n`;
-  if (show(badaddr)) o += `\t${badaddr} invalid return address${plurales(badaddr)}\n`;
-  if (show(noroute)) o += `\t${noroute} no return route${plural(noroute)}\n`;
+  p(error, "\t{:icmp-calls/%lu} {N:/call%s to icmp_error}\n");
+  p(oldicmp, "\t{:errors-not-from-message/%lu} {N:/error%s not generated in response to an icmp message}\n");
+  hist("output-histogram", "Output", outhist);
+  p(badcode, "\t{:dropped-bad-code/%lu} {N:/message%s with bad code fields}\n");
+  p(tooshort, "\t{:dropped-too-short/%lu} {N:/message%s less than the minimum length}\n");
+  p(checksum, "\t{:dropped-bad-checksum/%lu} {N:/message%s with bad checksum}\n");
+  p(badlen, "\t{:dropped-bad-length/%lu} {N:/message%s with bad length}\n");
+  p1a(bmcastecho, "\t{:dropped-multicast-echo/%lu} {N:/multicast echo requests ignored}\n");
+  p1a(bmcasttstamp, "\t{:dropped-multicast-timestamp/%lu} {N:/multicast timestamp requests ignored}\n");
+  hist("input-histogram", "Input", inhist);
+  p(reflect, "\t{:sent-packets/%lu} {N:/message response%s generated}\n");
+  p2(badaddr, "\t{:discard-invalid-return-address/%lu} {N:/invalid return address%s}\n");
+  p(noroute, "\t{:discard-no-route/%lu} {N:/no return route%s}\n");
   const mr = sysctlbyname(ctx.p, "net.inet.icmp.maskrepl");
-  if (mr.error === 0) o += `\tICMP address mask responses are ${mr.value !== 0 ? "en" : "dis"}abled\n`;
-  ctx.stdout.write(o);
+  if (mr.error === 0) xo.xo_emit("\tICMP address mask responses are {q:icmp-address-responses/%sabled}\n", mr.value !== 0 ? "en" : "dis");
+  xo.xo_close_container(name);
 }
 
 /** One NET_RT_DUMP message (struct rt_msghdr and the sockaddrs after it). */
@@ -1299,15 +1324,17 @@ function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
   const rtstat = r.value as readonly number[];
   const rttrash = 0;
   const [badredirect, dynamic, newgateway, unreach, wildcard] = rtstat;
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = "routing:\n";
-  if (show(badredirect)) o += `\t${badredirect} bad routing redirect${plural(badredirect)}\n`;
-  if (show(dynamic)) o += `\t${dynamic} dynamically created route${plural(dynamic)}\n`;
-  if (show(newgateway)) o += `\t${newgateway} new gateway${plural(newgateway)} due to redirects\n`;
-  if (show(unreach)) o += `\t${unreach} destination${plural(unreach)} found unreachable\n`;
-  if (show(wildcard)) o += `\t${wildcard} use${plural(wildcard)} of a wildcard route\n`;
-  if (show(rttrash)) o += `\t${rttrash} route${plural(rttrash)} not in table but not freed\n`;
-  ctx.stdout.write(o);
+  const xo = f.xo;
+  xo.xo_emit("{T:routing}:\n");
+  const p = (v: number, m: string) => {
+    if (v !== 0 || f.sflag <= 1) xo.xo_emit(m, v, plural(v));
+  };
+  p(badredirect, "\t{:bad-redirects/%ju} {N:/bad routing redirect%s}\n");
+  p(dynamic, "\t{:dynamically-created/%ju} {N:/dynamically created route%s}\n");
+  p(newgateway, "\t{:new-gateways/%ju} {N:/new gateway%s due to redirects}\n");
+  p(unreach, "\t{:unreachable-destination/%ju} {N:/destination%s found unreachable}\n");
+  p(wildcard, "\t{:wildcard-uses/%ju} {N:/use%s of a wildcard route}\n");
+  p(rttrash, "\t{:unused-but-not-freed/%u} {N:/route%s not in table but not freed}\n");
 }
 
 // ---------------------------------------------------------------------------
