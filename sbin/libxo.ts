@@ -6,7 +6,8 @@
 //
 // Field descriptors are {roles,modifiers:content/field-format/encode-format}.
 // Roles: V (value, the default), T title, L label, N note, D decoration,
-// P padding, U units, E error, W warning, C colour, G gettext.  Modifiers:
+// P padding, U units, E error, W warning, C colour, G gettext, and the
+// anchors [ and ] that pad what lies between them to a width.  Modifiers:
 // k key, e encoding only, d display only, q quotes, n no quotes, l leaf-list,
 // c colon, t trim, w white space, h humanize, a argument.  Text outside braces
 // is shown in text style only; "{{" and "}}" stand for literal braces.
@@ -123,7 +124,7 @@ export function xo_parse_format(fmt: string): xo_field[] {
     let roles = "";
     let mods = "";
     for (const ch of rm.split(",").join("")) {
-      if ("VTLNDPUEWCG".includes(ch)) roles += ch;
+      if ("VTLNDPUEWCG[]".includes(ch)) roles += ch;
       else mods += ch;
     }
     if (roles === "") roles = "V";
@@ -386,12 +387,37 @@ export class xo_handle {
     const fields = xo_parse_format(fmt);
     let ai = 0;
     let text = "";
+    // An anchor ({[:WIDTH} ... {]:}) pads what the fields between emit.
+    let anchor_at = -1;
+    let anchor_width = 0;
     for (const fd of fields) {
       if (fd.text !== null) {
         text += fd.text;
         continue;
       }
       const r = fd.roles;
+      if (r === "[") {
+        anchor_at = text.length;
+        if (fd.format !== "") {
+          const p = xo_printf(fd.format, args, ai);
+          ai += p.used;
+          anchor_width = Number(p.s);
+        } else anchor_width = Number(fd.content);
+        if (!Number.isFinite(anchor_width)) anchor_width = 0;
+        continue;
+      }
+      if (r === "]") {
+        if (anchor_at >= 0) {
+          const w = Math.abs(anchor_width);
+          const got = text.length - anchor_at;
+          if (got < w) {
+            const fill = " ".repeat(w - got);
+            text = anchor_width < 0 ? text + fill : text.slice(0, anchor_at) + fill + text.slice(anchor_at);
+          }
+        }
+        anchor_at = -1;
+        continue;
+      }
       if (r !== "V") {
         // Titles, labels, notes, decorations, padding: text only.  An empty
         // content takes its text from the format and its arguments.
@@ -431,6 +457,12 @@ export class xo_handle {
     }
     const numeric = !mods.includes("q") && (mods.includes("n") || is_numeric_format(efmt)) && /^-?\d+(\.\d+)?$/.test(val.trim());
     const v = numeric ? val.trim() : `"${json_escape(val)}"`;
+    // A leaf-list member inside its open list is a bare array element.
+    const t = this.top();
+    if (mods.includes("l") && t !== undefined && t.kind === XSS_LIST && t.name === name) {
+      this.out.write(`${this.json_member()}${this.indent()}${v}`);
+      return;
+    }
     this.out.write(`${this.json_member()}${this.indent()}"${name}":${this.pretty ? " " : ""}${v}`);
   }
 

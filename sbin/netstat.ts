@@ -1341,22 +1341,30 @@ function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
 // Routing tables (route.c).
 
 /** rt_bits[]: the Flags column's letters. */
-const rt_bits: [number, string][] = [
-  [RTF_UP, "U"],
-  [RTF_GATEWAY, "G"],
-  [RTF_HOST, "H"],
-  [RTF_REJECT, "R"],
-  [RTF_DYNAMIC, "D"],
-  [RTF_MODIFIED, "M"],
-  [RTF_DONE, "d"],
-  [RTF_XRESOLVE, "X"],
-  [RTF_STATIC, "S"],
-  [RTF_PROTO1, "1"],
-  [RTF_PROTO2, "2"],
-  [RTF_PROTO3, "3"],
-  [RTF_BLACKHOLE, "B"],
-  [RTF_BROADCAST, "b"],
+const rt_bits: [number, string, string][] = [
+  [RTF_UP, "U", "up"],
+  [RTF_GATEWAY, "G", "gateway"],
+  [RTF_HOST, "H", "host"],
+  [RTF_REJECT, "R", "reject"],
+  [RTF_DYNAMIC, "D", "dynamic"],
+  [RTF_MODIFIED, "M", "modified"],
+  [RTF_DONE, "d", "done"],
+  [RTF_XRESOLVE, "X", "xresolve"],
+  [RTF_STATIC, "S", "static"],
+  [RTF_PROTO1, "1", "proto1"],
+  [RTF_PROTO2, "2", "proto2"],
+  [RTF_PROTO3, "3", "proto3"],
+  [RTF_BLACKHOLE, "B", "blackhole"],
+  [RTF_BROADCAST, "b", "broadcast"],
 ];
+
+/** p_flags (print_flags_generic): the letters in the given format, and each flag's name as a leaf-list. */
+function p_flags(xo: xo_handle, flags: number, format: string): void {
+  xo.xo_emit(format, fmt_flags(flags));
+  xo.xo_open_list("flags_pretty");
+  for (const [b, , name] of rt_bits) if ((flags & b) !== 0) xo.xo_emit("{le:flags_pretty/%s}", name);
+  xo.xo_close_list("flags_pretty");
+}
 
 function fmt_flags(flags: number): string {
   let s = "";
@@ -1403,9 +1411,10 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
 }
 
 /** pr_family: the header of a family's section. */
-function pr_family(af1: number): string {
+function pr_family(xo: xo_handle, af1: number): void {
   const afname = af1 === AF_INET ? "Internet" : af1 === AF_INET6 ? "Internet6" : af1 === AF_NETGRAPH ? "Netgraph" : null;
-  return afname !== null ? `\n${afname}:\n` : `\nProtocol Family ${af1}:\n`;
+  if (afname !== null) xo.xo_emit("\n{k:address-family/%s}:\n", afname);
+  else xo.xo_emit("\n{L:Protocol Family} {k:address-family/%d}:\n", af1);
 }
 
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
@@ -1413,33 +1422,52 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   const nf = sysctlbyname(kp, "net.fibs").value;
   const numfibs = typeof nf === "number" ? nf : 1;
   if (fibnum < 0 || fibnum > numfibs - 1) errx(ctx, EX_USAGE, `${fibnum}: invalid fib`);
-  let o = "Routing tables";
-  if (fibnum !== 0) o += ` (fib: ${fibnum})`;
-  o += "\n";
+  const xo = f.xo;
+  xo.xo_open_container("route-information");
+  xo.xo_emit("{T:Routing tables}");
+  if (fibnum !== 0) xo.xo_emit(" ({L:fib}: {:fib/%d})", fibnum);
+  xo.xo_emit("\n");
   const af = f.af === AF_INET || f.af === AF_INET6 ? f.af : AF_UNSPEC;
   const { error, msgs } = rtdump(kp, fibnum, af);
   if (error !== 0) {
-    ctx.stdout.write(o);
+    xo.xo_finish();
     ctx.stderr.write(`netstat: sysctl: net.route.0.${af}.dump.${fibnum}: ${strerror(error)}\n`);
     throw new prog_exit(1);
   }
   // ifmap: interface names by index (prepare_ifmap).
   const ifmap = new Map<number, string>();
   for (const x of getifaddrs(kp).ifap) if (x.family === AF_LINK) ifmap.set(x.sdl_index, x.ifa_name);
+  // p_rtable_sysctl: one rt-family instance per address family, its routes an rt-entry list.
+  xo.xo_open_container("route-table");
+  xo.xo_open_list("rt-family");
   let fam = AF_UNSPEC;
+  let need_table_close = false;
   let w: rt_widths = rt_widths_for(AF_INET, f);
   for (const m of msgs) {
     const dst = m.addr[RTAX_DST];
     const sfam = dst !== null ? sa_family_of(dst) : AF_UNSPEC;
     if (sfam !== fam) {
+      if (need_table_close) {
+        xo.xo_close_list("rt-entry");
+        xo.xo_close_instance("rt-family");
+      }
+      need_table_close = true;
       fam = sfam;
       w = rt_widths_for(fam, f);
-      o += pr_family(fam);
-      o += pr_rthdr(w, f);
+      xo.xo_open_instance("rt-family");
+      pr_family(xo, fam);
+      xo.xo_open_list("rt-entry");
+      pr_rthdr(xo, w, f);
     }
-    o += p_rtentry_sysctl(ctx, m, w, f, ifmap);
+    p_rtentry_sysctl(ctx, "rt-entry", m, w, f, ifmap);
   }
-  ctx.stdout.write(o);
+  if (need_table_close) {
+    xo.xo_close_list("rt-entry");
+    xo.xo_close_instance("rt-family");
+  }
+  xo.xo_close_list("rt-family");
+  xo.xo_close_container("route-table");
+  xo.xo_close_container("route-information");
 }
 
 function sa_family_of(sa: sockaddr): number {
@@ -1472,17 +1500,29 @@ function rt_widths_for(af: number, f: nflags): rt_widths {
   };
 }
 
-function pr_rthdr(w: rt_widths, f: nflags): string {
+function pr_rthdr(xo: xo_handle, w: rt_widths, f: nflags): void {
   if (f.Wflag) {
-    return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Nhop#", w.mtu, w.mtu)} ${rjust("Mtu", w.mtu, w.mtu)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
+    xo.xo_emit(
+      "{T:/%-*.*s} {T:/%-*.*s} {T:/%-*.*s} {T:/%*.*s} {T:/%*.*s} {T:/%*.*s} {T:/%*s}\n",
+      w.dst, w.dst, "Destination", w.gw, w.gw, "Gateway", w.flags, w.flags, "Flags",
+      w.mtu, w.mtu, "Nhop#", w.mtu, w.mtu, "Mtu", w.ifw, w.ifw, "Netif", w.expire, "Expire",
+    );
+    return;
   }
-  return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
+  xo.xo_emit(
+    "{T:/%-*.*s} {T:/%-*.*s} {T:/%-*.*s} {T:/%*.*s} {T:/%*s}\n",
+    w.dst, w.dst, "Destination", w.gw, w.gw, "Gateway", w.flags, w.flags, "Flags", w.ifw, w.ifw, "Netif", w.expire, "Expire",
+  );
 }
 
-/** p_sockaddr: the text and how far it sticks out of its column. */
-function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusion: number } {
-  if (f.Wflag || f.numeric_addr) return { s: cp.padEnd(width) + " ", protrusion: Math.max(0, cp.length - width) };
-  return { s: ljust(cp, width, width) + " ", protrusion: 0 };
+/** p_sockaddr: the address as the field `name`, in its column; returns how far it sticks out. */
+function p_sockaddr(xo: xo_handle, name: string, cp: string, width: number, f: nflags): number {
+  if (f.Wflag || f.numeric_addr) {
+    xo.xo_emit(`{[:${-width}}{:${name}/%s}{]:} `, cp);
+    return Math.max(0, cp.length - width);
+  }
+  xo.xo_emit(`{[:${-width}}{:${name}/%-.*s}{]:} `, width, cp);
+  return 0;
 }
 
 /** getnameinfo(NI_NUMERICHOST) of an IPv6 sockaddr: the address, and "%zone" for a scoped one. */
@@ -1540,23 +1580,30 @@ function fmt_sockaddr(sa: sockaddr | null, mask: sockaddr | null, flags: number,
   return `(${sa_family_of(sa)})`;
 }
 
-function p_rtentry_sysctl(ctx: prog_ctx, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): string {
+function p_rtentry_sysctl(ctx: prog_ctx, name: string, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): void {
+  const xo = f.xo;
   const ctx_err = (msg: string) => ctx.stderr.write(`netstat: ${msg}`);
+  xo.xo_open_instance(name);
   const dst = fmt_sockaddr(m.addr[RTAX_DST], m.addr[RTAX_NETMASK], m.rtm_flags, f, ifmap, ctx_err);
   const gw = fmt_sockaddr(m.addr[RTAX_GATEWAY], null, RTF_HOST, f, ifmap, ctx_err);
-  const d = p_sockaddr(dst, w.dst, f);
-  const gp = p_sockaddr(gw, w.gw - d.protrusion, f);
-  let s = d.s + gp.s;
-  s += fmt_flags(m.rtm_flags).padEnd(Math.max(0, w.flags - gp.protrusion)) + " ";
+  let protrusion = p_sockaddr(xo, "destination", dst, w.dst, f);
+  protrusion = p_sockaddr(xo, "gateway", gw, w.gw - protrusion, f);
+  p_flags(xo, m.rtm_flags, `{[:${-Math.max(0, w.flags - protrusion)}}{:flags/%s}{]:} `);
+  // The path's weight and kernel nexthop index, for the encodings only (as
+  // FreeBSD 14's netstat gives them).
+  xo.xo_emit("{e:weight/%u}{e:nhop-kidx/%u}", m.rmx_weight, m.rmx_nhidx);
   if (f.Wflag) {
-    s += `${String(m.rmx_nhidx).padStart(w.mtu)} `;
-    s += m.rmx_mtu !== 0 ? `${String(m.rmx_mtu).padStart(w.mtu)} ` : `${"".padStart(w.mtu)} `;
+    xo.xo_emit("{t:nhop/%*lu} ", w.mtu, m.rmx_nhidx);
+    if (m.rmx_mtu !== 0) xo.xo_emit("{t:mtu/%*lu} ", w.mtu, m.rmx_mtu);
+    else xo.xo_emit("{P:/%*s} ", w.mtu, "");
   }
   let prettyname = ifmap.get(m.rtm_index) ?? "";
   if (prettyname === "") prettyname = "---";
-  s += f.Wflag ? prettyname.padStart(w.ifw) : rjust(prettyname, w.ifw, w.ifw);
-  if (m.rmx_expire > 0) s += ` ${String(m.rmx_expire).padStart(w.expire)}`;
-  return s + "\n";
+  if (f.Wflag) xo.xo_emit("{t:interface-name/%*s}", w.ifw, prettyname);
+  else xo.xo_emit("{t:interface-name/%*.*s}", w.ifw, w.ifw, prettyname);
+  if (m.rmx_expire > 0) xo.xo_emit(" {:expire-time/%*d}", w.expire, m.rmx_expire);
+  xo.xo_emit("\n");
+  xo.xo_close_instance(name);
 }
 
 // ---------------------------------------------------------------------------
