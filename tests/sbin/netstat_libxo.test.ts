@@ -115,3 +115,41 @@ test("netstat --libxo: an unknown style is refused with exit 1", async (t) => {
   t.is(r.out, "exit 1\n");
   t.regex(r.err, /^netstat: unknown libxo option value: 'yaml'\n$/);
 });
+
+test("netstat -rn --libxo: route.c's route-information tree, the text unchanged beside it", async (t) => {
+  const r = await run_script(
+    `jail -c name=a persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec a ifconfig epair0a inet6 2001:db8::1/64
+jexec a route add default 10.0.0.2 >/dev/null
+jexec a route -6 add -net 2001:db8:1::/64 2001:db8::2 >/dev/null
+echo ==text==
+jexec a netstat -rn6
+echo ==json==
+jexec a netstat -rn6 --libxo json
+echo ==xml==
+jexec a netstat -rn -F 0 -4 --libxo xml,pretty
+echo ==end==
+jail -r a
+`,
+  );
+  t.is(r.err, "");
+  const text = section(r.out, "text");
+  const js = JSON.parse(section(r.out, "json")) as {
+    statistics: { "route-information": { "route-table": { "rt-family": { "address-family": string; "rt-entry": Record<string, unknown>[] }[] } } };
+  };
+  const fams = js.statistics["route-information"]["route-table"]["rt-family"];
+  t.deepEqual(fams.map((x) => x["address-family"]), ["Internet6"]);
+  const entries = fams[0]["rt-entry"];
+  // One entry per text line after the header, in the same order.
+  const rows = text.split("\n").filter((l) => /^[0-9a-f:]+[%/:]|^[0-9a-f]+:/.test(l) && !l.startsWith("Destination"));
+  t.deepEqual(entries.map((e) => e.destination), rows.map((l) => l.split(/\s+/)[0]));
+  const via = entries.find((e) => e.destination === "2001:db8:1::/64");
+  t.like(via, { gateway: "2001:db8::2", flags: "UGS", flags_pretty: ["up", "gateway", "static"], weight: 1, "interface-name": "epair0a" });
+  const xml = section(r.out, "xml");
+  t.true(xml.startsWith("<statistics>\n  <route-information>\n    <route-table>\n      <rt-family>\n        <address-family>Internet</address-family>\n"));
+  t.true(xml.includes("\n        <rt-entry>\n          <destination>default</destination>\n          <gateway>10.0.0.2</gateway>\n          <flags>UGS</flags>\n          <flags_pretty>up</flags_pretty>\n"));
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
