@@ -1625,10 +1625,17 @@ function humanize(v: number, div1000: boolean): string {
   return `${Math.round(x)}${units[i]}`;
 }
 
-function show_stat(width: number, value: number, showvalue: boolean, div1000: boolean, f: nflags, lsep = "", rsep = " "): string {
-  if (!showvalue) return `${lsep}${"-".padStart(width)}${rsep}`;
-  const v = f.hflag ? humanize(value, div1000) : String(value);
-  return `${lsep}${v.padStart(width)}${rsep}`;
+/** if.c's show_stat: one counter as the field `name` in its column, "-" when not shown. */
+function show_stat(f: nflags, name: string, width: number, value: number, showvalue: boolean, div1000: boolean, lsep = "", rsep = " "): void {
+  const xo = f.xo;
+  if (!showvalue) {
+    xo.xo_emit("{P:/%s}{D:/%*s}{P:/%s}", lsep, width, "-", rsep);
+    return;
+  }
+  if (lsep !== "") xo.xo_emit(`{P:${lsep}}`);
+  if (f.hflag) xo.xo_emit(`{:${name}/%${width}s}`, humanize(value, div1000));
+  else xo.xo_emit(`{:${name}/%${width}lu}`, value);
+  if (rsep !== "") xo.xo_emit(`{P:${rsep}}`);
 }
 
 function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
@@ -1646,46 +1653,55 @@ function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
     }
     net_len = 18;
   }
-  let o = ljust("Name", ifn_len_max, ifn_len_max);
-  o += ` ${rjust("Mtu", 5, 5)} ${ljust("Network", net_len, net_len)} ${ljust("Address", addr_len, addr_len)} ${rjust("Ipkts", 8, 8)} ${rjust("Ierrs", 5, 5)} ${rjust("Idrop", 5, 5)}`;
-  if (f.bflag) o += ` ${rjust("Ibytes", 10, 10)}`;
-  o += ` ${rjust("Opkts", 8, 8)} ${rjust("Oerrs", 5, 5)}`;
-  if (f.bflag) o += ` ${rjust("Obytes", 10, 10)}`;
-  o += ` ${"Coll".padStart(5)}`;
-  if (f.dflag) o += ` ${rjust("Drop", 5, 5)}`;
-  o += "\n";
+  const xo = f.xo;
+  xo.xo_open_list("interface");
+  xo.xo_emit("{T:/%-*.*s}", ifn_len_max, ifn_len_max, "Name");
+  xo.xo_emit(" {T:/%5.5s} {T:/%-*.*s} {T:/%-*.*s} {T:/%8.8s} {T:/%5.5s} {T:/%5.5s}", "Mtu", net_len, net_len, "Network", addr_len, addr_len, "Address", "Ipkts", "Ierrs", "Idrop");
+  if (f.bflag) xo.xo_emit(" {T:/%10.10s}", "Ibytes");
+  xo.xo_emit(" {T:/%8.8s} {T:/%5.5s}", "Opkts", "Oerrs");
+  if (f.bflag) xo.xo_emit(" {T:/%10.10s}", "Obytes");
+  xo.xo_emit(" {T:/%5s}", "Coll");
+  if (f.dflag) xo.xo_emit(" {T:/%5.5s}", "Drop");
+  xo.xo_emit("\n");
   for (const ifa of ifap) {
     if (!wanted(ifa)) continue;
+    xo.xo_open_instance("interface");
     const xname = (ifa.ifa_flags & IFF_UP) === 0 ? `${ifa.ifa_name}*` : ifa.ifa_name;
-    o += ljust(xname, ifn_len_max, ifn_len_max);
+    xo.xo_emit("{d:/%-*.*s}{etk:name}{eq:flags/0x%x}", ifn_len_max, ifn_len_max, xname, ifa.ifa_name, ifa.ifa_flags);
     const d = ifa.ifa_data;
-    o += show_stat(6, d.ifi_mtu, d.ifi_mtu !== 0, false, f);
+    show_stat(f, "mtu", 6, d.ifi_mtu, d.ifi_mtu !== 0, false);
     let network = false;
     let link = false;
     if (ifa.family === AF_INET) {
       const nn = netname4(ifa.addr, ifa.netmask, f.numeric_addr);
       const rn = hostname4(ifa.addr, f.numeric_addr);
-      if (f.Wflag) o += `${nn.padEnd(net_len)} ${rn.padEnd(addr_len)} `;
-      else o += `${ljust(nn, net_len, net_len)} ${ljust(rn, addr_len, addr_len)} `;
+      if (f.Wflag) {
+        xo.xo_emit("{t:network/%-*s} ", net_len, nn);
+        xo.xo_emit("{t:address/%-*s} ", addr_len, rn);
+      } else {
+        xo.xo_emit("{d:network/%-*.*s}{et:network} ", net_len, net_len, nn, nn);
+        xo.xo_emit("{d:address/%-*.*s}{et:address} ", addr_len, addr_len, rn, rn);
+      }
       network = true;
     } else {
-      o += `${ljust(`<Link#${ifa.sdl_index}>`, net_len, net_len)} `;
+      xo.xo_emit("{t:network/%-*.*s} ", net_len, net_len, `<Link#${ifa.sdl_index}>`);
       const ln = link_name(ifa.sdl_index, ifa.sdl_type, ifa.ifa_name, ifa.sdl_lladdr);
-      o += `${ljust(ln, addr_len, addr_len)} `;
+      xo.xo_emit("{t:address/%-*.*s} ", addr_len, addr_len, ln);
       link = true;
     }
-    o += show_stat(8, d.ifi_ipackets, link || network, true, f);
-    o += show_stat(5, d.ifi_ierrors, link, true, f);
-    o += show_stat(5, d.ifi_iqdrops, link, true, f);
-    if (f.bflag) o += show_stat(10, d.ifi_ibytes, link || network, false, f);
-    o += show_stat(8, d.ifi_opackets, link || network, true, f);
-    o += show_stat(5, d.ifi_oerrors, link, true, f);
-    if (f.bflag) o += show_stat(10, d.ifi_obytes, link || network, false, f);
-    o += show_stat(5, d.ifi_collisions, link, true, f, "", "");
-    if (f.dflag) o += show_stat(5, d.ifi_oqdrops, link, true, f, " ", " ");
-    o += "\n";
+    show_stat(f, "received-packets", 8, d.ifi_ipackets, link || network, true);
+    show_stat(f, "received-errors", 5, d.ifi_ierrors, link, true);
+    show_stat(f, "dropped-packets", 5, d.ifi_iqdrops, link, true);
+    if (f.bflag) show_stat(f, "received-bytes", 10, d.ifi_ibytes, link || network, false);
+    show_stat(f, "sent-packets", 8, d.ifi_opackets, link || network, true);
+    show_stat(f, "send-errors", 5, d.ifi_oerrors, link, true);
+    if (f.bflag) show_stat(f, "sent-bytes", 10, d.ifi_obytes, link || network, false);
+    show_stat(f, "collisions", 5, d.ifi_collisions, link, true, "", "");
+    if (f.dflag) show_stat(f, "dropped-packets", 5, d.ifi_oqdrops, link, true, " ", " ");
+    xo.xo_emit("\n");
+    xo.xo_close_instance("interface");
   }
-  ctx.stdout.write(o);
+  xo.xo_close_list("interface");
 }
 
 // ---------------------------------------------------------------------------
