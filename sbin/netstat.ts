@@ -395,7 +395,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
       return 0;
     }
     if (m.mflag) {
-      mbpr(ctx, kp);
+      mbpr(ctx, kp, f);
       return 0;
     }
     if (iflag && f.sflag === 0) {
@@ -1707,7 +1707,7 @@ function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
 // ---------------------------------------------------------------------------
 // mbuf.c's mbpr (netstat -m).
 
-function mbpr(ctx: prog_ctx, kp: proc): void {
+function mbpr(ctx: prog_ctx, kp: proc, f: nflags): void {
   const mtlp = memstat_mtl_alloc();
   if (memstat_sysctl_all(kp, mtlp) < 0) {
     ctx.stderr.write(`netstat: memstat_sysctl_all: ${memstat_strerror(memstat_mtl_geterror(mtlp))}\n`);
@@ -1726,13 +1726,14 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
   const j16 = mbpr_zone(ctx, mtlp, "mbuf_jumbo_16k");
   if (j16 === null) return;
   const K = (n: number) => Math.floor(n / 1024);
-  let o = "";
-  o += `${mb.mt_count + pk.mt_count}/${mb.mt_free + pk.mt_free}/${mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free} mbufs in use (current/cache/total)\n`;
-  o += `${cl.mt_count - pk.mt_free}/${cl.mt_free + pk.mt_free}/${cl.mt_count + cl.mt_free}/${cl.mt_countlimit} mbuf clusters in use (current/cache/total/max)\n`;
-  o += `${pk.mt_count}/${pk.mt_free} mbuf+clusters out of packet secondary zone in use (current/cache)\n`;
-  o += `${jp.mt_count}/${jp.mt_free}/${jp.mt_count + jp.mt_free}/${jp.mt_countlimit} ${K(jp.mt_size)}k (page size) jumbo clusters in use (current/cache/total/max)\n`;
-  o += `${j9.mt_count}/${j9.mt_free}/${j9.mt_count + j9.mt_free}/${j9.mt_countlimit} 9k jumbo clusters in use (current/cache/total/max)\n`;
-  o += `${j16.mt_count}/${j16.mt_free}/${j16.mt_count + j16.mt_free}/${j16.mt_countlimit} 16k jumbo clusters in use (current/cache/total/max)\n`;
+  const xo = f.xo;
+  xo.xo_open_container("mbuf-statistics");
+  xo.xo_emit("{:mbuf-current/%ju}/{:mbuf-cache/%ju}/{:mbuf-total/%ju} {N:mbufs in use (current\\/cache\\/total)}\n", mb.mt_count + pk.mt_count, mb.mt_free + pk.mt_free, mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free);
+  xo.xo_emit("{:cluster-current/%ju}/{:cluster-cache/%ju}/{:cluster-total/%ju}/{:cluster-max/%ju} {N:mbuf clusters in use (current\\/cache\\/total\\/max)}\n", cl.mt_count - pk.mt_free, cl.mt_free + pk.mt_free, cl.mt_count + cl.mt_free, cl.mt_countlimit);
+  xo.xo_emit("{:packet-count/%ju}/{:packet-free/%ju} {N:mbuf+clusters out of packet secondary zone in use (current\\/cache)}\n", pk.mt_count, pk.mt_free);
+  xo.xo_emit("{:jumbo-count/%ju}/{:jumbo-cache/%ju}/{:jumbo-total/%ju}/{:jumbo-max/%ju} {:jumbo-page-size/%ju}{U:k} {N:(page size)} {N:jumbo clusters in use (current\\/cache\\/total\\/max)}\n", jp.mt_count, jp.mt_free, jp.mt_count + jp.mt_free, jp.mt_countlimit, K(jp.mt_size));
+  xo.xo_emit("{:jumbo9-count/%ju}/{:jumbo9-cache/%ju}/{:jumbo9-total/%ju}/{:jumbo9-max/%ju} {N:9k jumbo clusters in use (current\\/cache\\/total\\/max)}\n", j9.mt_count, j9.mt_free, j9.mt_count + j9.mt_free, j9.mt_countlimit);
+  xo.xo_emit("{:jumbo16-count/%ju}/{:jumbo16-cache/%ju}/{:jumbo16-total/%ju}/{:jumbo16-limit/%ju} {N:16k jumbo clusters in use (current\\/cache\\/total\\/max)}\n", j16.mt_count, j16.mt_free, j16.mt_count + j16.mt_free, j16.mt_countlimit);
   const bytes_inuse =
     mb.mt_count * mb.mt_size +
     pk.mt_count * pk.mt_size +
@@ -1749,31 +1750,31 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
     jp.mt_free * jp.mt_size +
     j9.mt_free * j9.mt_size +
     j16.mt_free * j16.mt_size;
-  o += `${K(bytes_inuse)}K/${K(bytes_incache)}K/${K(bytes_inuse + bytes_incache)}K bytes allocated to network (current/cache/total)\n`;
-  o += `${mb.mt_failures}/${cl.mt_failures}/${pk.mt_failures} requests for mbufs denied (mbufs/clusters/mbuf+clusters)\n`;
-  o += `${mb.mt_sleeps}/${cl.mt_sleeps}/${pk.mt_sleeps} requests for mbufs delayed (mbufs/clusters/mbuf+clusters)\n`;
-  o += `${jp.mt_sleeps}/${j9.mt_sleeps}/${j16.mt_sleeps} requests for jumbo clusters delayed (${K(jp.mt_size)}k/9k/16k)\n`;
-  o += `${jp.mt_failures}/${j9.mt_failures}/${j16.mt_failures} requests for jumbo clusters denied (${K(jp.mt_size)}k/9k/16k)\n`;
+  xo.xo_emit("{:bytes-in-use/%ju}{U:K}/{:bytes-in-cache/%ju}{U:K}/{:bytes-total/%ju}{U:K} {N:bytes allocated to network (current\\/cache\\/total)}\n", K(bytes_inuse), K(bytes_incache), K(bytes_inuse + bytes_incache));
+  xo.xo_emit("{:mbuf-failures/%ju}/{:cluster-failures/%ju}/{:packet-failures/%ju} {N:requests for mbufs denied (mbufs\\/clusters\\/mbuf+clusters)}\n", mb.mt_failures, cl.mt_failures, pk.mt_failures);
+  xo.xo_emit("{:mbuf-sleeps/%ju}/{:cluster-sleeps/%ju}/{:packet-sleeps/%ju} {N:requests for mbufs delayed (mbufs\\/clusters\\/mbuf+clusters)}\n", mb.mt_sleeps, cl.mt_sleeps, pk.mt_sleeps);
+  xo.xo_emit("{:jumbop-sleeps/%ju}/{:jumbo9-sleeps/%ju}/{:jumbo16-sleeps/%ju} {N:/requests for jumbo clusters delayed (%juk\\/9k\\/16k)}\n", jp.mt_sleeps, j9.mt_sleeps, j16.mt_sleeps, K(jp.mt_size));
+  xo.xo_emit("{:jumbop-failures/%ju}/{:jumbo9-failures/%ju}/{:jumbo16-failures/%ju} {N:/requests for jumbo clusters denied (%juk\\/9k\\/16k)}\n", jp.mt_failures, j9.mt_failures, j16.mt_failures, K(jp.mt_size));
   // fetch_stats("kern.ipc.sfstat"): a failure ends the report.
   const sf = sysctlbyname(kp, "kern.ipc.sfstat");
   if (sf.error !== 0 || !Array.isArray(sf.value)) {
-    ctx.stdout.write(o);
     ctx.stderr.write(`netstat: sysctl: kern.ipc.sfstat: ${strerror(sf.error)}\n`);
+    xo.xo_close_container("mbuf-statistics");
     return;
   }
   const [syscalls, noiocnt, iocnt, pages_read, pages_valid, pages_bogus, rhpages_requested, rhpages_read, busy, allocfail, allocwait] = sf.value as readonly number[];
-  o += `${syscalls} sendfile syscalls\n`;
-  o += `${noiocnt} sendfile syscalls completed without I/O request\n`;
-  o += `${iocnt} requests for I/O initiated by sendfile\n`;
-  o += `${pages_read} pages read by sendfile as part of a request\n`;
-  o += `${pages_valid} pages were valid at time of a sendfile request\n`;
-  o += `${pages_bogus} pages were valid and substituted to bogus page\n`;
-  o += `${rhpages_requested} pages were requested for read ahead by applications\n`;
-  o += `${rhpages_read} pages were read ahead by sendfile\n`;
-  o += `${busy} times sendfile encountered an already busy page\n`;
-  o += `${allocfail} requests for sfbufs denied\n`;
-  o += `${allocwait} requests for sfbufs delayed\n`;
-  ctx.stdout.write(o);
+  xo.xo_emit("{:sendfile-syscalls/%ju} {N:sendfile syscalls}\n", syscalls);
+  xo.xo_emit("{:sendfile-no-io/%ju} {N:sendfile syscalls completed without I\\/O request}\n", noiocnt);
+  xo.xo_emit("{:sendfile-io-count/%ju} {N:requests for I\\/O initiated by sendfile}\n", iocnt);
+  xo.xo_emit("{:sendfile-pages-sent/%ju} {N:pages read by sendfile as part of a request}\n", pages_read);
+  xo.xo_emit("{:sendfile-pages-valid/%ju} {N:pages were valid at time of a sendfile request}\n", pages_valid);
+  xo.xo_emit("{:sendfile-pages-bogus/%ju} {N:pages were valid and substituted to bogus page}\n", pages_bogus);
+  xo.xo_emit("{:sendfile-requested-readahead/%ju} {N:pages were requested for read ahead by applications}\n", rhpages_requested);
+  xo.xo_emit("{:sendfile-readahead/%ju} {N:pages were read ahead by sendfile}\n", rhpages_read);
+  xo.xo_emit("{:sendfile-busy-encounters/%ju} {N:times sendfile encountered an already busy page}\n", busy);
+  xo.xo_emit("{:sfbufs-alloc-failed/%ju} {N:requests for sfbufs denied}\n", allocfail);
+  xo.xo_emit("{:sfbufs-alloc-wait/%ju} {N:requests for sfbufs delayed}\n", allocwait);
+  xo.xo_close_container("mbuf-statistics");
 }
 
 /** memstat_mtl_find for one of the mbuf zones, with mbpr's warning. */
