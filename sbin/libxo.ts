@@ -37,6 +37,8 @@ interface xo_field {
   content: string;
   format: string;
   eformat: string;
+  /** A slash was given: "{e:name/}" has an empty format and takes no argument. */
+  has_format: boolean;
   /** Literal text between fields. */
   text: string | null;
 }
@@ -62,7 +64,7 @@ export function xo_parse_format(fmt: string): xo_field[] {
   let text = "";
   let i = 0;
   const flush = () => {
-    if (text !== "") out.push({ roles: "", mods: "", content: "", format: "", eformat: "", text });
+    if (text !== "") out.push({ roles: "", mods: "", content: "", format: "", eformat: "", has_format: false, text });
     text = "";
   };
   while (i < fmt.length) {
@@ -128,7 +130,7 @@ export function xo_parse_format(fmt: string): xo_field[] {
       else mods += ch;
     }
     if (roles === "") roles = "V";
-    out.push({ roles, mods, content, format: parts[1] ?? "", eformat: parts[2] ?? "", text: null });
+    out.push({ roles, mods, content, format: parts[1] ?? "", eformat: parts[2] ?? "", has_format: parts.length > 1, text: null });
   }
   flush();
   field_cache.set(fmt, out);
@@ -432,7 +434,7 @@ export class xo_handle {
         text += s;
         continue;
       }
-      const ffmt = fd.format === "" ? "%s" : fd.format;
+      const ffmt = fd.format === "" && !fd.has_format ? "%s" : fd.format;
       const disp = xo_printf(ffmt, args, ai);
       const efmt = fd.eformat === "" ? ffmt : fd.eformat;
       const enc = fd.eformat === "" ? disp : xo_printf(efmt, args, ai + disp.used);

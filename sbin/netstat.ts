@@ -391,7 +391,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
     const xo = f.xo;
     const { iflag, tables } = m;
     if (m.Bflag) {
-      bpf_stats(ctx, f.interface, f.zflag);
+      bpf_stats(ctx, f, f.interface, f.zflag);
       return 0;
     }
     if (m.mflag) {
@@ -1797,20 +1797,34 @@ function bpf_pidname(ctx: prog_ctx, pid: number): string {
   return kip.ki_comm;
 }
 
-function bpf_flags(dv: DataView, off: number): string {
+/** bpf_flags: the Flags column's letters; each set flag, and the direction, as encoding-only fields. */
+function bpf_flags(xo: xo_handle, dv: DataView, off: number): string {
   const dir = dv.getInt32(off + XBPF.bd_direction, true);
+  const promisc = dv.getUint8(off + XBPF.bd_promisc) !== 0;
+  const immediate = dv.getUint8(off + XBPF.bd_immediate) !== 0;
+  const hdrcmplt = dv.getInt32(off + XBPF.bd_hdrcmplt, true) !== 0;
+  const feedback = dv.getInt32(off + XBPF.bd_feedback, true) !== 0;
+  const async = dv.getInt32(off + XBPF.bd_async, true) !== 0;
+  const locked = dv.getInt32(off + XBPF.bd_locked, true) !== 0;
+  if (promisc) xo.xo_emit("{e:promiscuous/}");
+  if (immediate) xo.xo_emit("{e:immediate/}");
+  if (hdrcmplt) xo.xo_emit("{e:header-complete/}");
+  xo.xo_emit("{e:direction}", dir === BPF_D_IN ? "input" : dir === BPF_D_OUT ? "output" : "bidirectional");
+  if (feedback) xo.xo_emit("{e:feedback/}");
+  if (async) xo.xo_emit("{e:async/}");
+  if (locked) xo.xo_emit("{e:locked/}");
   return (
-    (dv.getUint8(off + XBPF.bd_promisc) !== 0 ? "p" : "-") +
-    (dv.getUint8(off + XBPF.bd_immediate) !== 0 ? "i" : "-") +
-    (dv.getInt32(off + XBPF.bd_hdrcmplt, true) !== 0 ? "-" : "f") +
+    (promisc ? "p" : "-") +
+    (immediate ? "i" : "-") +
+    (hdrcmplt ? "-" : "f") +
     (dir === BPF_D_IN ? "-" : dir === BPF_D_OUT ? "o" : "s") +
-    (dv.getInt32(off + XBPF.bd_feedback, true) !== 0 ? "b" : "-") +
-    (dv.getInt32(off + XBPF.bd_async, true) !== 0 ? "a" : "-") +
-    (dv.getInt32(off + XBPF.bd_locked, true) !== 0 ? "l" : "-")
+    (feedback ? "b" : "-") +
+    (async ? "a" : "-") +
+    (locked ? "l" : "-")
   );
 }
 
-function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
+function bpf_stats(ctx: prog_ctx, f: nflags, ifname: string | null, zflag: boolean): void {
   if (zflag) {
     const z = sysctlbyname(ctx.p, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
     if (z.error !== 0) ctx.stderr.write(`netstat: failed to zero bpf counters: ${strerror(z.error)}\n`);
@@ -1824,11 +1838,12 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
   const bytes = Uint8Array.from(r.value as readonly number[]);
   if (bytes.length === 0) return;
   const dv = new DataView(bytes.buffer);
-  const col = (s: string | number, w: number) => String(s).padStart(w);
-  let o = `${col("Pid", 5)} ${col("Netif", 6)} ${col("Flags", 7)} ${col("Recv", 9)} ${col("Drop", 9)} ${col("Match", 9)} ${col("Sblen", 5)} ${col("Hblen", 5)} Command\n`;
+  const xo = f.xo;
+  xo.xo_emit("{T:/%5s} {T:/%6s} {T:/%7s} {T:/%9s} {T:/%9s} {T:/%9s} {T:/%5s} {T:/%5s} {T:/%s}\n", "Pid", "Netif", "Flags", "Recv", "Drop", "Match", "Sblen", "Hblen", "Command");
+  xo.xo_open_container("bpf-statistics");
+  xo.xo_open_list("bpf-entry");
   for (let off = 0; off + XBPF_D_SIZE <= bytes.length; off += XBPF_D_SIZE) {
     if (dv.getUint32(off + XBPF.bd_structsize, true) !== XBPF_D_SIZE) {
-      ctx.stdout.write(o);
       ctx.stderr.write("netstat: bpf_stats_extended: version mismatch\n");
       return;
     }
@@ -1836,15 +1851,25 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
     const nul = name.indexOf(0);
     const d_ifname = String.fromCharCode(...name.subarray(0, nul < 0 ? 16 : nul));
     if (ifname !== null && ifname !== d_ifname) continue;
+    xo.xo_open_instance("bpf-entry");
     const pid = dv.getInt32(off + XBPF.bd_pid, true);
     const pname = bpf_pidname(ctx, pid);
-    o +=
-      `${col(pid, 5)} ${col(d_ifname, 6)} ${col(bpf_flags(dv, off), 7)} ` +
-      `${col(dv.getBigUint64(off + XBPF.bd_rcount, true).toString(), 9)} ${col(dv.getBigUint64(off + XBPF.bd_dcount, true).toString(), 9)} ` +
-      `${col(dv.getBigUint64(off + XBPF.bd_fcount, true).toString(), 9)} ${col(dv.getInt32(off + XBPF.bd_slen, true), 5)} ` +
-      `${col(dv.getInt32(off + XBPF.bd_hlen, true), 5)} ${pname}\n`;
+    xo.xo_emit("{k:pid/%5d} {k:interface-name/%6s} ", pid, d_ifname);
+    const flagbuf = bpf_flags(xo, dv, off);
+    xo.xo_emit(
+      "{d:flags/%7s} {:received-packets/%9ju} {:dropped-packets/%9ju} {:filter-packets/%9ju} {:store-buffer-length/%5d} {:hold-buffer-length/%5d} {:process/%s}\n",
+      flagbuf,
+      dv.getBigUint64(off + XBPF.bd_rcount, true),
+      dv.getBigUint64(off + XBPF.bd_dcount, true),
+      dv.getBigUint64(off + XBPF.bd_fcount, true),
+      dv.getInt32(off + XBPF.bd_slen, true),
+      dv.getInt32(off + XBPF.bd_hlen, true),
+      pname,
+    );
+    xo.xo_close_instance("bpf-entry");
   }
-  ctx.stdout.write(o);
+  xo.xo_close_list("bpf-entry");
+  xo.xo_close_container("bpf-statistics");
 }
 
 // ---------------------------------------------------------------------------
