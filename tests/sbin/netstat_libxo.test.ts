@@ -153,3 +153,33 @@ jail -r a
   t.true(xml.includes("\n        <rt-entry>\n          <destination>default</destination>\n          <gateway>10.0.0.2</gateway>\n          <flags>UGS</flags>\n          <flags_pretty>up</flags_pretty>\n"));
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("netstat -i and -m --libxo: if.c's interface instances and mbuf.c's counters, as the text shows them", async (t) => {
+  const r = await run_script(
+    `ifconfig epair create >/dev/null
+ifconfig epair0a 10.0.0.1/24 up
+echo ==text==
+netstat -i -I epair0a
+echo ==json==
+netstat -i -I epair0a --libxo json
+echo ==mtext==
+netstat -m
+echo ==m==
+netstat -m --libxo json,pretty
+echo ==end==
+`,
+  );
+  t.is(r.err, "");
+  const text = section(r.out, "text").split("\n");
+  const js = JSON.parse(section(r.out, "json")) as { statistics: { interface: Record<string, unknown>[] } };
+  const ifs = js.statistics.interface;
+  t.is(ifs.length, text.length - 2, text.join("\n"));
+  t.like(ifs[0], { name: "epair0a", flags: "0x8843", network: "<Link#2>" });
+  t.is(String(ifs[0].mtu).trim(), "1500");
+  t.like(ifs[1], { name: "epair0a", network: "10.0.0.0/24", address: "10.0.0.1" });
+  const m = (JSON.parse(section(r.out, "m")) as { "mbuf-statistics": Record<string, number> })["mbuf-statistics"];
+  const first = section(r.out, "mtext").split("\n")[0];
+  t.is(first, `${m["mbuf-current"]}/${m["mbuf-cache"]}/${m["mbuf-total"]} mbufs in use (current/cache/total)`);
+  t.is(typeof m["sfbufs-alloc-wait"], "number");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
