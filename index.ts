@@ -141,6 +141,7 @@ export * from "./sbin/imunes.ts";
 export * from "./sbin/imunes_graph.ts";
 export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
+export * from "./sbin/libxo.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;
