@@ -16,7 +16,8 @@ import { EAFNOSUPPORT, EINVAL, ENETUNREACH } from "../kern/errno.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, SA_FAMILY, SA_LEN, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
-import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, SYSCTL_UINT, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
+import { fib_hash_outbound } from "./route/mpath_ctl.ts";
 import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
@@ -27,7 +28,7 @@ import { rib_walktree } from "./radix.ts";
 import { NHF_DEFAULT, NHR_NONE, NH_IS_NHGRP, nhop_select, type nhop_object } from "./route/nhop.ts";
 import { nhgrp_get_nhops } from "./route/nhgrp_ctl.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags, nhops_update_ifmtu, time_second } from "./route/nhop_ctl.ts";
-import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
+import { rib_action, rib_cmd_info, rib_route_multipath } from "./route/route_ctl.ts";
 import { rib_foreach_table_walk_del, rib_lookup } from "./route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
@@ -180,6 +181,10 @@ export const _net_route = SYSCTL_NODE(_net, OID_AUTO, "route", CTLFLAG_RD | CTLF
 sysctl_register_oid(
   new sysctl_oid(_net_route, OID_AUTO, CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_VNET | CTLFLAG_MPSAFE, rtstat, RTSTAT_NFIELDS, "stats", sysctl_handle_counter_array, "S,rtstat", "route statistics (struct rtstat, net/route.h)"),
 );
+// route_ctl.c's and mpath_ctl.c's knobs, here because their files are
+// evaluated before this one makes the node.
+SYSCTL_UINT(_net_route, OID_AUTO, "multipath", CTLFLAG_RW | CTLFLAG_VNET, rib_route_multipath, 0, "Enable route multipath");
+SYSCTL_UINT(_net_route, OID_AUTO, "hash_outbound", CTLFLAG_RD | CTLFLAG_VNET, fib_hash_outbound, 0, "Compute flowid for locally-originated packets");
 
 
 /** RT_LINK_IS_UP(ifp): a link without link-state reporting counts as up. */

@@ -6,11 +6,9 @@
 // fib6_calc_software_hash in in6_fib.ts), so that different flows take
 // different paths of a group and one flow always the same one.
 
-import { CTLFLAG_RD, CTLFLAG_VNET, OID_AUTO, SYSCTL_UINT } from "../../kern/sysctl.ts";
 import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET } from "../vnet.ts";
-import { _net_route } from "../route.ts";
 
-/** V_fib_hash_outbound: compute a flowid for locally originated packets. */
+/** V_fib_hash_outbound: compute a flowid for locally originated packets (net.route.hash_outbound, read-only; registered in net/route.ts beside its node). */
 export const fib_hash_outbound = VNET_DEFINE_INT("fib_hash_outbound", 0);
 export function V_fib_hash_outbound(): number {
   return VNET_I32(fib_hash_outbound);
@@ -18,7 +16,6 @@ export function V_fib_hash_outbound(): number {
 export function V_fib_hash_outbound_set(v: number): void {
   VNET_I32_SET(fib_hash_outbound, v);
 }
-SYSCTL_UINT(_net_route, OID_AUTO, "hash_outbound", CTLFLAG_RD | CTLFLAG_VNET, fib_hash_outbound, 0, "Compute flowid for locally-originated packets");
 
 /** CALC_FLOWID_OUTBOUND / CALC_FLOWID_OUTBOUND_SENDTO (no RSS): V_fib_hash_outbound. */
 export function CALC_FLOWID_OUTBOUND(): boolean {

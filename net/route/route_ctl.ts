@@ -42,7 +42,6 @@ import {
 import { nhgrp_get_addition_group, nhgrp_get_filtered_group, nhgrp_get_group, nhgrp_get_nhops } from "./nhgrp_ctl.ts";
 import { V_fib_hash_outbound, V_fib_hash_outbound_set } from "./mpath_ctl.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32 } from "../vnet.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_UINT } from "../../kern/sysctl.ts";
 import { nhop_create_from_info, nhop_create_from_nhop, nhop_free, nhop_free_any, nhop_get_expire } from "./nhop_ctl.ts";
 import {
   RTAX_DST,
@@ -60,7 +59,6 @@ import {
   RTSTAT_INC,
   RTV_WEIGHT,
   RT_DEFAULT_WEIGHT,
-  _net_route,
   rts_add_retry,
   RT_MAX_WEIGHT,
   rt_addrinfo,
@@ -130,12 +128,11 @@ function nhop_get_prio(nh: rt_nhop_t): number {
   return NH_IS_PINNED(nh) ? NH_PRIORITY_HIGH : NH_PRIORITY_NORMAL;
 }
 
-/** V_rib_route_multipath: net.route.multipath, per vnet (options ROUTE_MPATH: writable, on). */
-const rib_route_multipath = VNET_DEFINE_INT("rib_route_multipath", 1);
+/** V_rib_route_multipath: net.route.multipath, per vnet (options ROUTE_MPATH: writable, on; registered in net/route.ts beside its node). */
+export const rib_route_multipath = VNET_DEFINE_INT("rib_route_multipath", 1);
 export function V_rib_route_multipath(): number {
   return VNET_I32(rib_route_multipath);
 }
-SYSCTL_UINT(_net_route, OID_AUTO, "multipath", CTLFLAG_RW | CTLFLAG_VNET, rib_route_multipath, 0, "Enable route multipath");
 
 /** rib_can_multipath: net.route.multipath of the table's vnet. */
 function rib_can_multipath(rh: rib_head): boolean {
