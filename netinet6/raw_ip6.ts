@@ -14,6 +14,9 @@
 // Departures: no multicast routing (MRT6_*) or SEND hooks; no control
 // messages on receive; jails carry no address restrictions.
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
+import { fib6_calc_software_hash } from "./in6_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
@@ -335,6 +338,11 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
     }
     send_oifp.ifp = null;
     m = null;
+    // ROUTE_MPATH: the socket's flow, hashed from its addresses and protocol.
+    if (CALC_FLOWID_OUTBOUND()) {
+      inp.inp_flowid = fib6_calc_software_hash(inp.in6p_laddr, dstsock.sin6_addr, 0, 0, so.so_proto.pr_protocol);
+      inp.inp_flowtype = M_HASHTYPE_OPAQUE_HASH;
+    }
     error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), send_oifp, inp);
     if (inp.inp_ip_p === IPPROTO_ICMPV6) {
       if (send_oifp.ifp !== null) icmp6_ifoutstat_inc(send_oifp.ifp, type, code);

@@ -16,6 +16,10 @@
 // (CSUM_UDP_IPV6), which gives the same bytes; no kernel tunnel consumers
 // (udp_set_kernel_tunneling) on AF_INET6 sockets.
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
+import { IP_NODEFAULTFLOWID } from "../netinet/ip_var.ts";
+import { fib6_calc_packet_hash } from "./in6_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOPROTOOPT, ENOTCONN } from "../kern/errno.ts";
 import { KASSERT, log, printf } from "../kern/subr_prf.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
@@ -467,7 +471,13 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     if (sum === 0) sum = 0xffff;
     dv.setUint16(udp6 + UH_SUM, sum);
     UDPSTAT_INC(udps_opackets);
-    error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), null, inp);
+    // ROUTE_MPATH: a flowid of the datagram's 5-tuple when multipath is in
+    // use, and never the PCB's cached one.
+    if (CALC_FLOWID_OUTBOUND()) {
+      mm.m_pkthdr.flowid = fib6_calc_packet_hash(laddr, faddr, inp.inp_lport, fport, IPPROTO_UDP);
+      mm.m_pkthdr.rsstype = M_HASHTYPE_OPAQUE_HASH;
+    }
+    error = ip6_output(mm, optp, null, IP_NODEFAULTFLOWID, in6p_moptions(inp), null, inp);
     if (control !== null) {
       ip6_clearpktopts(send_opt(), -1);
       m_freem(control);
