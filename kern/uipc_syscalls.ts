@@ -53,7 +53,7 @@ import {
   uio,
   type socket,
 } from "./uipc_socket.ts";
-import { rts_readable, soo_close, soo_ioctl, so_route_input, so_route_output } from "./sys_socket.ts";
+import { rts_readable, soo_close, soo_ioctl, soo_poll, so_route_input, so_route_output } from "./sys_socket.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "../net/vnet.ts";
 import { sockaddr_in } from "../netinet/in.ts";
@@ -604,13 +604,20 @@ function fd_readable(so: socket): boolean {
   return soreadable(so) || rts_readable(so);
 }
 
-// poll(2)
+// poll(2) (sys/poll.h)
 export const POLLIN = 0x0001;
+export const POLLPRI = 0x0002;
 export const POLLOUT = 0x0004;
 export const POLLERR = 0x0008;
+export const POLLHUP = 0x0010;
 export const POLLNVAL = 0x0020;
 export const POLLRDNORM = 0x0040;
+export const POLLRDBAND = 0x0080;
+export const POLLWRBAND = 0x0100;
 export const POLLWRNORM = POLLOUT;
+/** Readable only with data: end of input alone does not count. */
+export const POLLINIGNEOF = 0x2000;
+export const POLLRDHUP = 0x4000;
 
 export interface pollfd {
   fd: number;
@@ -619,52 +626,57 @@ export interface pollfd {
 }
 
 /**
- * poll(2): wait until one of the sockets is readable (or writable, which a
- * datagram socket always is), or timo_ns of virtual time passed (negative:
- * no limit, 0: just look).  The only call that waits; it sleeps on the
- * process and each socket's arrival wakes it (selrecord/selwakeup).
+ * poll(2): wait until one of the sockets is ready as asked (sopoll_generic
+ * through soo_poll: readable, writable, urgent data, hung up), or timo_ns
+ * of virtual time passed (negative: no limit, 0: just look).  The only
+ * call that waits; it sleeps on the process, recorded on each socket's
+ * selinfo, and the socket's wakeups end the sleep.
  */
 export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise<{ error: number; n: number }> {
   const deadline = timo_ns > 0 ? nanouptime_ns() + timo_ns : 0;
   if (postsig(p)) return { error: EINTR, n: 0 };
+  const recorded: socket[] = [];
   for (;;) {
     let n = 0;
+    // A first pass records the poller where nothing is ready yet; when
+    // something is, the records are dropped again below.
+    const chan = timo_ns === 0 ? null : p;
     for (const pfd of fds) {
       pfd.revents = 0;
+      if (pfd.fd < 0) continue;
       const { so } = getsock(p, pfd.fd);
       if (so === null) {
         pfd.revents = POLLNVAL;
         n++;
         continue;
       }
-      if ((pfd.events & (POLLIN | POLLRDNORM)) !== 0 && fd_readable(so)) pfd.revents |= pfd.events & (POLLIN | POLLRDNORM);
-      if ((pfd.events & (POLLOUT | POLLWRNORM)) !== 0) pfd.revents |= pfd.events & (POLLOUT | POLLWRNORM);
-      if (so.so_error !== 0) pfd.revents |= POLLERR;
+      pfd.revents = soo_poll(so, pfd.events, chan);
+      if ((pfd.events & (POLLIN | POLLRDNORM)) !== 0 && rts_readable(so)) pfd.revents |= pfd.events & (POLLIN | POLLRDNORM);
+      if (chan !== null) recorded.push(so);
       if (pfd.revents !== 0) n++;
     }
-    if (n > 0 || timo_ns === 0) return { error: 0, n };
     let left = 0;
-    if (timo_ns > 0) {
-      left = deadline - nanouptime_ns();
-      if (left <= 0) return { error: 0, n: 0 };
-    }
-    const recorded: socket[] = [];
-    for (const pfd of fds) {
-      const { so } = getsock(p, pfd.fd);
-      if (so !== null) {
-        selrecord(p, so.so_rdsel);
-        recorded.push(so);
-      }
+    if (n === 0 && timo_ns > 0) left = deadline - nanouptime_ns();
+    if (n > 0 || timo_ns === 0 || (timo_ns > 0 && left <= 0)) {
+      seldrain_proc(p, recorded);
+      return { error: 0, n };
     }
     const error = await tsleep(p, left);
-    for (const so of recorded) {
-      const w = so.so_rdsel.si_waiters;
-      const i = w.indexOf(p);
-      if (i >= 0) w.splice(i, 1);
-    }
+    seldrain_proc(p, recorded);
+    recorded.length = 0;
     // A signal (kern_sig.ts) woke us: handled, or the process ends here.
     if (postsig(p)) return { error: EINTR, n: 0 };
     if (error !== 0 && error !== EWOULDBLOCK) return { error, n: 0 };
+  }
+}
+
+/** Forget the poller p on the sockets it was recorded on. */
+function seldrain_proc(p: proc, sos: socket[]): void {
+  for (const so of sos) {
+    for (const w of [so.so_rdsel.si_waiters, so.so_wrsel.si_waiters]) {
+      const i = w.indexOf(p);
+      if (i >= 0) w.splice(i, 1);
+    }
   }
 }
 
