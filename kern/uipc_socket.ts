@@ -441,7 +441,7 @@ export function sbavail(sb: sockbuf): number {
 
 // kern.ipc.maxsockbuf (sb_max) and kern.ipc.sockbuf_waste_factor.
 const SB_MAX = 2 * 1024 * 1024;
-let sb_max = SB_MAX;
+export let sb_max = SB_MAX;
 let sb_max_adj = Math.floor((SB_MAX * MCLBYTES) / (MSIZE + MCLBYTES));
 let sb_efficiency = 8;
 
@@ -466,6 +466,11 @@ SYSCTL_PROC(
   "Maximum socket buffer size",
 );
 SYSCTL_INT(_kern_ipc, 2, "sockbuf_waste_factor", CTLFLAG_RW, { get: () => sb_efficiency, set: (v: number) => void (sb_efficiency = v) }, 0, "");
+
+/** sb_max (kern.ipc.maxsockbuf), for callers that prefer a function. */
+export function sb_max_get(): number {
+  return sb_max;
+}
 
 /** sbreserve_locked: set the buffer's limits; 0 when cc is too large. */
 export function sbreserve_locked(so: socket, which: number, cc: number, _td: thread | null): number {
@@ -1116,7 +1121,7 @@ function soalloc(v: vnet, type: number, prp: protosw, cred: ucred): socket {
 }
 
 /** sodealloc: the socket is gone; its vnet may now be destroyed. */
-function sodealloc(so: socket): void {
+export function sodealloc(so: socket): void {
   KASSERT(so.so_count === 0, "sodealloc(): so_count");
   KASSERT(so.so_pcb === null, "sodealloc(): so_pcb != NULL");
   so_gencnt++;
