@@ -503,6 +503,31 @@ export function sbsetopt(so: socket, sopt: sockopt): number {
   if (optval < 1) return EINVAL;
   const cc = optval >>> 0;
   const rcv = sopt.sopt_name === SO_RCVBUF || sopt.sopt_name === SO_RCVLOWAT;
+  if (SOLISTENING(so)) {
+    // A listener has no buffers: the settings wait for its connections.
+    switch (sopt.sopt_name) {
+      case SO_SNDLOWAT:
+      case SO_RCVLOWAT: {
+        const hiwat = rcv ? so.sol_sbrcv_hiwat : so.sol_sbsnd_hiwat;
+        const lowat = cc > hiwat ? hiwat : cc;
+        if (rcv) so.sol_sbrcv_lowat = lowat;
+        else so.sol_sbsnd_lowat = lowat;
+        return 0;
+      }
+      default:
+        if (cc > sb_max_adj) return ENOBUFS;
+        if (rcv) {
+          so.sol_sbrcv_hiwat = cc;
+          so.sol_sbrcv_flags &= ~SB_AUTOSIZE;
+          if (so.sol_sbrcv_lowat > cc) so.sol_sbrcv_lowat = cc;
+        } else {
+          so.sol_sbsnd_hiwat = cc;
+          so.sol_sbsnd_flags &= ~SB_AUTOSIZE;
+          if (so.sol_sbsnd_lowat > cc) so.sol_sbsnd_lowat = cc;
+        }
+        return 0;
+    }
+  }
   const sb = rcv ? so.so_rcv : so.so_snd;
   let error = 0;
   switch (sopt.sopt_name) {
@@ -2129,17 +2154,18 @@ export function sogetopt(so: socket, sopt: sockopt): number {
         error = sooptcopyout_int(sopt, v);
         break;
       }
+      // A listener keeps its buffers' settings for its connections.
       case SO_SNDBUF:
-        error = sooptcopyout_int(sopt, so.so_snd.sb_hiwat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbsnd_hiwat : so.so_snd.sb_hiwat);
         break;
       case SO_RCVBUF:
-        error = sooptcopyout_int(sopt, so.so_rcv.sb_hiwat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbrcv_hiwat : so.so_rcv.sb_hiwat);
         break;
       case SO_SNDLOWAT:
-        error = sooptcopyout_int(sopt, so.so_snd.sb_lowat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbsnd_lowat : so.so_snd.sb_lowat);
         break;
       case SO_RCVLOWAT:
-        error = sooptcopyout_int(sopt, so.so_rcv.sb_lowat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbrcv_lowat : so.so_rcv.sb_lowat);
         break;
       default:
         error = ENOPROTOOPT;
