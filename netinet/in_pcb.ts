@@ -179,20 +179,59 @@ export const INPLOOKUP_RLOCKPCB = 0x00000002;
 export const INPLOOKUP_WLOCKPCB = 0x00000004;
 export const INPLOOKUP_MASK = INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB | INPLOOKUP_WLOCKPCB;
 
-/** struct in_conninfo, the parts that are not the address tuple. */
+/** inc_flags. */
+export const INC_ISIPV6 = 0x01;
+export const INC_IPV6MINMTU = 0x02;
+
+/**
+ * struct in_conninfo: a connection's addresses and ports (the in_endpoints
+ * union, ie_*, flattened: inc_fport, inc_lport, inc_faddr, inc_laddr,
+ * inc6_faddr, inc6_laddr) with its flags and fib.  An inpcb's inp_laddr,
+ * inp_lport, inp_faddr, inp_fport, in6p_laddr and in6p_faddr are these
+ * fields, as in FreeBSD's macros; TCP hands the inc to the host cache,
+ * tcp_maxmtu and the syncache.
+ */
 export class in_conninfo {
   inc_flags = 0;
   inc_len = 0;
   inc_fibnum = 0;
+  inc_fport = 0;
+  inc_lport = 0;
+  /** IPv4 addresses, host order. */
+  inc_faddr = INADDR_ANY;
+  inc_laddr = INADDR_ANY;
+  readonly inc6_faddr = new in6_addr();
+  readonly inc6_laddr = new in6_addr();
+  inc6_zoneid = 0;
 }
 
 /** struct inpcb.  inp_laddr/inp_faddr are host-order numbers. */
 export class inpcb {
   readonly inp_inc = new in_conninfo();
-  inp_laddr = INADDR_ANY;
-  inp_lport = 0;
-  inp_faddr = INADDR_ANY;
-  inp_fport = 0;
+  get inp_laddr(): number {
+    return this.inp_inc.inc_laddr;
+  }
+  set inp_laddr(v: number) {
+    this.inp_inc.inc_laddr = v;
+  }
+  get inp_lport(): number {
+    return this.inp_inc.inc_lport;
+  }
+  set inp_lport(v: number) {
+    this.inp_inc.inc_lport = v;
+  }
+  get inp_faddr(): number {
+    return this.inp_inc.inc_faddr;
+  }
+  set inp_faddr(v: number) {
+    this.inp_inc.inc_faddr = v;
+  }
+  get inp_fport(): number {
+    return this.inp_inc.inc_fport;
+  }
+  set inp_fport(v: number) {
+    this.inp_inc.inc_fport = v;
+  }
   inp_flags = 0;
   inp_flags2 = 0;
   inp_vflag = 0;
@@ -210,8 +249,12 @@ export class inpcb {
   inp_flowtype = 0;
   inp_gencnt = 0;
   /** IPv6 local and foreign addresses (zones embedded, as in the kernel). */
-  readonly in6p_laddr = new in6_addr();
-  readonly in6p_faddr = new in6_addr();
+  get in6p_laddr(): in6_addr {
+    return this.inp_inc.inc6_laddr;
+  }
+  get in6p_faddr(): in6_addr {
+    return this.inp_inc.inc6_faddr;
+  }
   /** IPV6_* output options (ip6_pcbopts), or null. */
   in6p_outputopts: ip6_pktopts | null = null;
   /** IPV6_UNICAST_HOPS: the hop limit, -1 for the kernel's choice. */
