@@ -24,7 +24,7 @@ import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
-import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
+import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import {
   icp6errs_dst_unreach_addr,
   icp6errs_dst_unreach_admin,
@@ -66,6 +66,8 @@ import {
 } from "../netinet/icmp6.ts";
 import { INP_ANONPORT, INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
 import { xo_handle, xo_parse_args } from "./libxo.ts";
+import { TF_NEEDFIN, TF_NEEDSYN, XTCPCB_EXTRA, XT_2MSL, XT_DELACK, XT_FLAGS, XT_KEEP, XT_PERSIST, XT_RCVTIME, XT_RCV_HIWAT, XT_RCV_LOWAT, XT_RCV_MBCNT, XT_RCV_MBMAX, XT_REXMT, XT_SND_HIWAT, XT_SND_LOWAT, XT_SND_MBCNT, XT_SND_MBMAX, XT_STATE, tcpstat_names } from "../netinet/tcp_var.ts";
+import { TCPS_LISTEN, TCP_NSTATES, tcpstates } from "../netinet/tcp_fsm.ts";
 import { NI_NUMERICHOST, getnameinfo, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
 import {
@@ -154,6 +156,9 @@ interface nflags {
   udp_done?: boolean;
   /** libxo's handle: text, or the XML/JSON of --libxo. */
   xo: xo_handle;
+  /** The same for TCP (tcp_done), and -x (socket buffer and timer columns). */
+  tcp_done?: boolean;
+  xflag?: boolean;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -208,7 +213,7 @@ interface protox {
 function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
   return {
     inet: [
-      { name: "tcp", stats: absent_stats("net.inet.tcp.stats"), pcb: null },
+      { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "sctp", stats: absent_stats("net.inet.sctp.stats"), pcb: null },
       { name: "divert", stats: null, pcb: null },
@@ -225,7 +230,7 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
       { name: "arp", stats: arp_stats, pcb: null },
     ],
     inet6: [
-      { name: "tcp", stats: null, pcb: null },
+      { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "ip6", stats: ip6_stats, pcb: null, istats: ip6_ifstats },
       { name: "icmp6", stats: icmp6_stats, pcb: null, istats: icmp6_ifstats },
@@ -354,6 +359,9 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
           break;
         case "z":
           f.zflag = true;
+          break;
+        case "x":
+          f.xflag = true;
           break;
         case "B":
           Bflag = true;
@@ -534,6 +542,8 @@ interface xinpcb {
   so_snd_cc: number;
   in6p_laddr: Uint8Array;
   in6p_faddr: Uint8Array;
+  /** TCP's xtcpcb words after the xinpcb (XT_ offsets), or null. */
+  xt: readonly number[] | null;
 }
 
 /** Four network-order words as 16 bytes. */
@@ -555,31 +565,41 @@ function pcblist(kp: proc, mibvar: string): xinpcb[] {
   const out: xinpcb[] = [];
   if (r.error !== 0 || !Array.isArray(r.value)) return out;
   const w = r.value as readonly number[];
-  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) {
-    out.push({
-      xso_protocol: w[o + XI_PROTOCOL],
-      inp_vflag: w[o + XI_VFLAG],
-      inp_flags: w[o + XI_FLAGS],
-      inp_laddr: w[o + XI_LADDR],
-      inp_lport: w[o + XI_LPORT],
-      inp_faddr: w[o + XI_FADDR],
-      inp_fport: w[o + XI_FPORT],
-      so_rcv_cc: w[o + XI_RCV_CC],
-      so_snd_cc: w[o + XI_SND_CC],
-      in6p_laddr: words6(w, o + XI_LADDR6),
-      in6p_faddr: words6(w, o + XI_FADDR6),
-    });
-  }
+  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) out.push(xinpcb_at(w, o));
   return out;
 }
 
+/** The xinpcb record at word o. */
+function xinpcb_at(w: readonly number[], o: number): xinpcb {
+  return {
+    xso_protocol: w[o + XI_PROTOCOL],
+    inp_vflag: w[o + XI_VFLAG],
+    inp_flags: w[o + XI_FLAGS],
+    inp_laddr: w[o + XI_LADDR],
+    inp_lport: w[o + XI_LPORT],
+    inp_faddr: w[o + XI_FADDR],
+    inp_fport: w[o + XI_FPORT],
+    so_rcv_cc: w[o + XI_RCV_CC],
+    so_snd_cc: w[o + XI_SND_CC],
+    in6p_laddr: words6(w, o + XI_LADDR6),
+    in6p_faddr: words6(w, o + XI_FADDR6),
+    xt: null,
+  };
+}
+
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
-  // UDP is in both families' tables: its one PCB list is shown once.
+  // UDP and TCP are in both families' tables: each PCB list is shown once.
   if (proto === IPPROTO_UDP) {
     if (f.udp_done) return;
     f.udp_done = true;
   }
-  const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const istcp = proto === IPPROTO_TCP;
+  if (istcp) {
+    if (f.tcp_done) return;
+    f.tcp_done = true;
+  }
+  const list = istcp ? tcp_pcblist(kp) : pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const xflag = f.xflag === true;
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
@@ -589,13 +609,22 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     const unspec6 = inp.in6p_laddr.every((b) => b === 0);
     if (
       !f.aflag &&
-      ((af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) || (af1 === AF_INET6 && unspec6) || (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
+      ((istcp && inp.xt !== null && inp.xt[XT_STATE] === TCPS_LISTEN) ||
+        (af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) ||
+        (af1 === AF_INET6 && unspec6) ||
+        (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
     )
       continue;
     if (f.first) {
       o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
-      const w = !f.Wflag || f.af === AF_INET ? 22 : 45;
-      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)} ${ljust("(state)", 11, 11)}\n`;
+      const w = !f.Wflag || af1 === AF_INET ? 22 : 45;
+      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)}`;
+      if (!xflag) o += ` ${ljust("(state)", 11, 11)}`;
+      else {
+        o += ` ${["R-MBUF", "S-MBUF", "R-CLUS", "S-CLUS", "R-HIWA", "S-HIWA", "R-LOWA", "S-LOWA", "R-BCNT", "S-BCNT", "R-BMAX", "S-BMAX"].map((h) => ljust(h, 6, 6)).join(" ")}`;
+        o += ` ${["rexmt", "persist", "keep", "2msl", "delack", "rcvtime"].map((h) => rjust(h, 7, 7)).join(" ")}`;
+      }
+      o += "\n";
       f.first = false;
     }
     const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
@@ -613,7 +642,181 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
       o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
       o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
+    const xt = inp.xt;
+    if (xflag && xt !== null) {
+      // R-MBUF .. S-CLUS: FreeBSD 14's kernel no longer counts mbufs and
+      // clusters per buffer (xsockbuf's spares), so they read 0 there too.
+      const cols = [0, 0, 0, 0, xt[XT_RCV_HIWAT], xt[XT_SND_HIWAT], xt[XT_RCV_LOWAT], xt[XT_SND_LOWAT], xt[XT_RCV_MBCNT], xt[XT_SND_MBCNT], xt[XT_RCV_MBMAX], xt[XT_SND_MBMAX]];
+      o += cols.map((v) => String(v >>> 0).padStart(6)).join(" ");
+      if (istcp) {
+        const ms = (v: number) => `${String(Math.trunc(v / 1000)).padStart(4)}.${String(Math.trunc((v % 1000) / 10)).padStart(2, "0")}`;
+        o += ` ${[xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]].map(ms).join(" ")}`;
+      }
+    }
+    if (istcp && !xflag && xt !== null) {
+      const state = xt[XT_STATE];
+      if (state < 0 || state >= TCP_NSTATES) o += String(state).padEnd(11);
+      else {
+        o += tcpstates[state].padEnd(11);
+        // T/TCP's hidden state.
+        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) o += "*";
+      }
+    }
     o += "\n";
+  }
+  ctx.stdout.write(o);
+}
+
+/** net.inet.tcp.pcblist: xinpcb records each followed by the xtcpcb words. */
+function tcp_pcblist(kp: proc): xinpcb[] {
+  const r = sysctlbyname(kp, "net.inet.tcp.pcblist");
+  const out: xinpcb[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return out;
+  const w = r.value as readonly number[];
+  const len = XINPCB_LEN + XTCPCB_EXTRA;
+  for (let o = XINPGEN_LEN; o + len <= w.length; o += len) {
+    out.push({ ...xinpcb_at(w, o), xt: w.slice(o + XINPCB_LEN, o + len) });
+  }
+  return out;
+}
+
+/**
+ * tcp_stats (inet.c): the whole tcp block of netstat -s, from
+ * net.inet.tcp.stats (read by name) and net.inet.tcp.states.
+ */
+function tcp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  // Both families' tables name TCP; its one set of counters is shown once.
+  if (f.tcp_done === true) return;
+  f.tcp_done = true;
+  const v = stat_fetch(ctx, f, "net.inet.tcp.stats");
+  if (v === null) return;
+  const st = fetch_stats(ctx, "net.inet.tcp.states", false);
+  if (st === null) return;
+  const c = (n: string): number => {
+    const i = tcpstat_names.indexOf(n);
+    return i < 0 || i >= v.length ? 0 : v[i];
+  };
+  const show = (...n: number[]) => n.some((x) => x !== 0) || f.sflag <= 1;
+  let o = `${name}:\n`;
+  // p: "%ju thing%s"; p1a: no plural; p2: two counts, two plurals;
+  // p2a: two counts, the first plural; p3: "entr%s" (y/ies).
+  const p = (n: string, m: (x: number, s: string) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x, plural(x));
+  };
+  const p1a = (n: string, m: (x: number) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x);
+  };
+  const p2 = (n1: string, n2: string, m: (x: number, s: string, y: number, t: string) => string) => {
+    const x = c(n1);
+    const y = c(n2);
+    if (show(x, y)) o += m(x, plural(x), y, plural(y));
+  };
+  const p2a = (n1: string, n2: string, m: (x: number, s: string, y: number) => string) => {
+    const x = c(n1);
+    const y = c(n2);
+    if (show(x, y)) o += m(x, plural(x), y);
+  };
+  const p3 = (n: string, m: (x: number, s: string) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x, pluralies(x));
+  };
+  p("tcps_sndtotal", (x, s) => `\t${x} packet${s} sent\n`);
+  p2("tcps_sndpack", "tcps_sndbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t})\n`);
+  p2("tcps_sndrexmitpack", "tcps_sndrexmitbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t}) retransmitted\n`);
+  p("tcps_sndrexmitbad", (x, s) => `\t\t${x} data packet${s} unnecessarily retransmitted\n`);
+  p("tcps_mturesent", (x, s) => `\t\t${x} resend${s} initiated by MTU discovery\n`);
+  p2a("tcps_sndacks", "tcps_delack", (x, s, y) => `\t\t${x} ack-only packet${s} (${y} delayed)\n`);
+  p("tcps_sndurg", (x, s) => `\t\t${x} URG only packet${s}\n`);
+  p("tcps_sndprobe", (x, s) => `\t\t${x} window probe packet${s}\n`);
+  p("tcps_sndwinup", (x, s) => `\t\t${x} window update packet${s}\n`);
+  p("tcps_sndctrl", (x, s) => `\t\t${x} control packet${s}\n`);
+  p("tcps_rcvtotal", (x, s) => `\t${x} packet${s} received\n`);
+  p2("tcps_rcvackpack", "tcps_rcvackbyte", (x, s, y, t) => `\t\t${x} ack${s} (for ${y} byte${t})\n`);
+  p("tcps_rcvdupack", (x, s) => `\t\t${x} duplicate ack${s}\n`);
+  p("tcps_rcvacktoomuch", (x, s) => `\t\t${x} ack${s} for unsent data\n`);
+  p2("tcps_rcvpack", "tcps_rcvbyte", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) received in-sequence\n`);
+  p2("tcps_rcvduppack", "tcps_rcvdupbyte", (x, s, y, t) => `\t\t${x} completely duplicate packet${s} (${y} byte${t})\n`);
+  p("tcps_pawsdrop", (x, s) => `\t\t${x} old duplicate packet${s}\n`);
+  p2("tcps_rcvpartduppack", "tcps_rcvpartdupbyte", (x, s, y, t) => `\t\t${x} packet${s} with some dup. data (${y} byte${t} duped)\n`);
+  p2("tcps_rcvoopack", "tcps_rcvoobyte", (x, s, y, t) => `\t\t${x} out-of-order packet${s} (${y} byte${t})\n`);
+  p2("tcps_rcvpackafterwin", "tcps_rcvbyteafterwin", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) of data after window\n`);
+  p("tcps_rcvwinprobe", (x, s) => `\t\t${x} window probe${s}\n`);
+  p("tcps_rcvwinupd", (x, s) => `\t\t${x} window update packet${s}\n`);
+  p("tcps_rcvafterclose", (x, s) => `\t\t${x} packet${s} received after close\n`);
+  p("tcps_rcvbadsum", (x, s) => `\t\t${x} discarded for bad checksum${s}\n`);
+  p("tcps_rcvbadoff", (x, s) => `\t\t${x} discarded for bad header offset field${s}\n`);
+  p1a("tcps_rcvshort", (x) => `\t\t${x} discarded because packet too short\n`);
+  p1a("tcps_rcvreassfull", (x) => `\t\t${x} discarded due to full reassembly queue\n`);
+  p("tcps_connattempt", (x, s) => `\t${x} connection request${s}\n`);
+  p("tcps_accepts", (x, s) => `\t${x} connection accept${s}\n`);
+  p("tcps_badsyn", (x, s) => `\t${x} bad connection attempt${s}\n`);
+  p("tcps_listendrop", (x, s) => `\t${x} listen queue overflow${s}\n`);
+  p("tcps_badrst", (x, s) => `\t${x} ignored RSTs in the window${s}\n`);
+  p("tcps_connects", (x, s) => `\t${x} connection${s} established (including accepts)\n`);
+  p("tcps_usedrtt", (x, s) => `\t\t${x} time${s} used RTT from hostcache\n`);
+  p("tcps_usedrttvar", (x, s) => `\t\t${x} time${s} used RTT variance from hostcache\n`);
+  p("tcps_usedssthresh", (x, s) => `\t\t${x} time${s} used slow-start threshold from hostcache\n`);
+  p2("tcps_closed", "tcps_drops", (x, s, y, t) => `\t${x} connection${s} closed (including ${y} drop${t})\n`);
+  p("tcps_cachedrtt", (x, s) => `\t\t${x} connection${s} updated cached RTT on close\n`);
+  p("tcps_cachedrttvar", (x, s) => `\t\t${x} connection${s} updated cached RTT variance on close\n`);
+  p("tcps_cachedssthresh", (x, s) => `\t\t${x} connection${s} updated cached ssthresh on close\n`);
+  p("tcps_conndrops", (x, s) => `\t${x} embryonic connection${s} dropped\n`);
+  p2("tcps_rttupdated", "tcps_segstimed", (x, s, y, t) => `\t${x} segment${s} updated rtt (of ${y} attempt${t})\n`);
+  p("tcps_rexmttimeo", (x, s) => `\t${x} retransmit timeout${s}\n`);
+  p("tcps_timeoutdrop", (x, s) => `\t\t${x} connection${s} dropped by rexmit timeout\n`);
+  p("tcps_persisttimeo", (x, s) => `\t${x} persist timeout${s}\n`);
+  p("tcps_persistdrop", (x, s) => `\t\t${x} connection${s} dropped by persist timeout\n`);
+  p("tcps_finwait2_drops", (x, s) => `\t${x} Connection${s} (fin_wait_2) dropped because of timeout\n`);
+  p("tcps_keeptimeo", (x, s) => `\t${x} keepalive timeout${s}\n`);
+  p("tcps_keepprobe", (x, s) => `\t\t${x} keepalive probe${s} sent\n`);
+  p("tcps_keepdrops", (x, s) => `\t\t${x} connection${s} dropped by keepalive\n`);
+  p("tcps_predack", (x, s) => `\t${x} correct ACK header prediction${s}\n`);
+  p("tcps_preddat", (x, s) => `\t${x} correct data packet header prediction${s}\n`);
+  p3("tcps_sc_added", (x, s) => `\t${x} syncache entr${s} added\n`);
+  p1a("tcps_sc_retransmitted", (x) => `\t\t${x} retransmitted\n`);
+  p1a("tcps_sc_dupsyn", (x) => `\t\t${x} dupsyn\n`);
+  p1a("tcps_sc_dropped", (x) => `\t\t${x} dropped\n`);
+  p1a("tcps_sc_completed", (x) => `\t\t${x} completed\n`);
+  p1a("tcps_sc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
+  p1a("tcps_sc_cacheoverflow", (x) => `\t\t${x} cache overflow\n`);
+  p1a("tcps_sc_reset", (x) => `\t\t${x} reset\n`);
+  p1a("tcps_sc_stale", (x) => `\t\t${x} stale\n`);
+  p1a("tcps_sc_aborted", (x) => `\t\t${x} aborted\n`);
+  p1a("tcps_sc_badack", (x) => `\t\t${x} badack\n`);
+  p1a("tcps_sc_unreach", (x) => `\t\t${x} unreach\n`);
+  p("tcps_sc_zonefail", (x, s) => `\t\t${x} zone failure${s}\n`);
+  p("tcps_sc_sendcookie", (x, s) => `\t${x} cookie${s} sent\n`);
+  p("tcps_sc_recvcookie", (x, s) => `\t${x} cookie${s} received\n`);
+  p3("tcps_hc_added", (x, s) => `\t${x} hostcache entr${s} added\n`);
+  p1a("tcps_hc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
+  p("tcps_sack_recovery_episode", (x, s) => `\t${x} SACK recovery episode${s}\n`);
+  p("tcps_sack_rexmits", (x, s) => `\t${x} segment rexmit${s} in SACK recovery episodes\n`);
+  p("tcps_sack_rexmit_bytes", (x, s) => `\t${x} byte rexmit${s} in SACK recovery episodes\n`);
+  p("tcps_sack_rcv_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) received\n`);
+  p("tcps_sack_send_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) sent\n`);
+  p1a("tcps_sack_sboverflow", (x) => `\t${x} SACK scoreboard overflow\n`);
+  p("tcps_ecn_rcvce", (x, s) => `\t${x} packet${s} received with ECN CE bit set\n`);
+  p("tcps_ecn_rcvect0", (x, s) => `\t${x} packet${s} received with ECN ECT(0) bit set\n`);
+  p("tcps_ecn_rcvect1", (x, s) => `\t${x} packet${s} received with ECN ECT(1) bit set\n`);
+  p("tcps_ecn_sndect0", (x, s) => `\t${x} packet${s} sent with ECN ECT(0) bit set\n`);
+  p("tcps_ecn_sndect1", (x, s) => `\t${x} packet${s} sent with ECN ECT(1) bit set\n`);
+  p("tcps_ecn_shs", (x, s) => `\t${x} successful ECN handshake${s}\n`);
+  p("tcps_ecn_rcwnd", (x, s) => `\t${x} time${s} ECN reduced the congestion window\n`);
+  p("tcps_sig_rcvgoodsig", (x, s) => `\t${x} packet${s} with matching signature received\n`);
+  p("tcps_sig_rcvbadsig", (x, s) => `\t${x} packet${s} with bad signature received\n`);
+  p("tcps_sig_err_buildsig", (x, s) => `\t${x} time${s} failed to make signature due to no SA\n`);
+  p("tcps_sig_err_sigopt", (x, s) => `\t${x} time${s} unexpected signature received\n`);
+  p("tcps_sig_err_nosigopt", (x, s) => `\t${x} time${s} no signature provided by segment\n`);
+  p("tcps_pmtud_blackhole_activated", (x, s) => `\t${x} Path MTU discovery black hole detection activation${s}\n`);
+  p("tcps_pmtud_blackhole_activated_min_mss", (x, s) => `\t${x} Path MTU discovery black hole detection min MSS activation${s}\n`);
+  p("tcps_pmtud_blackhole_failed", (x, s) => `\t${x} Path MTU discovery black hole detection failure${s}\n`);
+  o += "TCP connection count by state:\n";
+  for (let i = 0; i < TCP_NSTATES; i++) {
+    const n = st[i] ?? 0;
+    if (f.sflag > 1 && n === 0) continue;
+    o += `\t${n} ${n === 1 ? "connection" : "connections"} in ${tcpstates[i]} state\n`;
   }
   ctx.stdout.write(o);
 }
