@@ -22,7 +22,6 @@ import { hz, ticks } from "../kern/kern_timeout.ts";
 import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
 import type { thread } from "../kern/kern_prot.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, MSG_PEEK, SA_FAMILY, SOCK_STREAM, SO_LINGER, SO_OOBINLINE, SO_REUSEPORT_LB, type sockaddr } from "../kern/socket.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.ts";
 import {
   PRUS_EOF,
   PRUS_MORETOCOME,
@@ -161,10 +160,8 @@ import {
   TF_SACK_PERMIT,
   TT_2MSL,
   TT_KEEP,
-  _net_inet_tcp,
   cc_var,
   intotcpcb,
-  tcp_recvspace,
   tcps_connattempt,
   tptosocket,
   V_tcp_minmss,
@@ -179,10 +176,6 @@ import { tcp_mss } from "./tcp_input.ts";
 import { tcp_free_sackholes } from "./tcp_sack.ts";
 import { V_tcbinfo, tcp_close, tcp_discardcb, tcp_drop, tcp_new_isn, tcp_new_ts_offset, tcp_newtcpcb, tcp_state_change } from "./tcp_subr.ts";
 import { CC_ALGO, cc_attach, cc_detach, cc_find } from "./cc/cc.ts";
-
-// net.inet.tcp.recvspace is tcp_input.c's knob in FreeBSD but registered
-// with the other buffer sizes here and in tcp_output.ts.
-SYSCTL_INT(_net_inet_tcp, 9 /* TCPCTL_RECVSPACE */, "recvspace", CTLFLAG_VNET | CTLFLAG_RW, tcp_recvspace, 0, "Initial receive socket buffer size");
 
 /** sa->sa_len, whatever the layout. */
 function sa_len_of(sa: sockaddr): number {
