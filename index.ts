@@ -107,6 +107,8 @@ export * from "./netinet/tcp_usrreq.ts";
 export * from "./netinet/tcp_timewait.ts";
 export * from "./netinet/tcp_hostcache.ts";
 export * from "./netinet/cc/cc.ts";
+export * from "./netinet/cc/cc_newreno.ts";
+export * from "./netinet/cc/cc_cubic.ts";
 export * from "./netinet6/in6.ts";
 export * from "./netinet6/scope6.ts";
 export * from "./netinet6/in6_ifattach.ts";
