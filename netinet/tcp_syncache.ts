@@ -16,7 +16,8 @@
 // address in FreeBSD) is the bucket's index; no debug logging.
 
 import { EINVAL, ENOBUFS } from "../kern/errno.ts";
-import { KASSERT, log } from "../kern/subr_prf.ts";
+import { KASSERT, log, printf } from "../kern/subr_prf.ts";
+import { TUNABLE_DECLARE, TUNABLE_INT_FETCH } from "../kern/kern_environment.ts";
 import { MT_DATA, M_SETFIB, type mbuf } from "../kern/mbuf.ts";
 import { m_free, m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { max_linkhdr } from "../kern/uipc_mbuf.ts";
@@ -26,7 +27,7 @@ import { callout, callout_deactivate, callout_drain, callout_init, callout_reset
 import { cred0 } from "../kern/kern_jail.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { AF_INET, AF_INET6 } from "../kern/socket.ts";
-import { CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_UINT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, sysctl_handle_uint, type kvar } from "../kern/sysctl.ts";
+import { CTLFLAG_NOFETCH, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_UINT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, sysctl_handle_uint, type kvar } from "../kern/sysctl.ts";
 import { SS_ISCONNECTED, soabort, sonewconn, type socket } from "../kern/uipc_socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32, VNET_IS_SHUTTING_DOWN, VNET_PTR, VNET_PTR_SET, VNET_DEFINE_PTR, curvnet, type vnet } from "../net/vnet.ts";
 import { in6_addr_copy, sockaddr_in6, IN6_ARE_ADDR_EQUAL } from "../netinet6/in6_var.ts";
@@ -99,7 +100,7 @@ import {
 import { TCPTV_REXMTMAX, TCP_MAXRXTSHIFT, TCPT_RANGESET, TP_KEEPINIT, TT_KEEP, tcp_backoff, tcp_rexmit_initial, tcp_rexmit_min, tcp_timer_activate } from "./tcp_timer.ts";
 import { tcp_addoptions } from "./tcp_output.ts";
 import { tcp_new_ts_offset } from "./tcp_subr.ts";
-import { sb_max, tcp_mss, tcp_mssopt } from "./tcp_input.ts";
+import { tcp_mss, tcp_mssopt, tcp_sb_max } from "./tcp_input.ts";
 
 // ---------------------------------------------------------------------------
 // Knobs.
@@ -207,10 +208,14 @@ function syncache_field(get: (s: tcp_syncache) => number, set: ((s: tcp_syncache
     },
   };
 }
-SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "bucketlimit", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_VNET, syncache_field((s) => s.bucket_limit, null), 0, sysctl_handle_uint, "IU", "Per-bucket hash limit for syncache");
-SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "cachelimit", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_VNET, syncache_field((s) => s.cache_limit, null), 0, sysctl_handle_uint, "IU", "Overall entry limit for syncache");
+TUNABLE_DECLARE("net.inet.tcp.syncache.bucketlimit", CTLTYPE_UINT);
+TUNABLE_DECLARE("net.inet.tcp.syncache.cachelimit", CTLTYPE_UINT);
+TUNABLE_DECLARE("net.inet.tcp.syncache.hashsize", CTLTYPE_UINT);
+// The tunables are read by syncache_init (TUNABLE_INT_FETCH), hence CTLFLAG_NOFETCH.
+SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "bucketlimit", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_NOFETCH | CTLFLAG_VNET, syncache_field((s) => s.bucket_limit, null), 0, sysctl_handle_uint, "IU", "Per-bucket hash limit for syncache");
+SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "cachelimit", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_NOFETCH | CTLFLAG_VNET, syncache_field((s) => s.cache_limit, null), 0, sysctl_handle_uint, "IU", "Overall entry limit for syncache");
 SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "count", CTLTYPE_UINT | CTLFLAG_RD | CTLFLAG_VNET, syncache_field((s) => s.cache_count, null), 0, sysctl_handle_uint, "IU", "Current number of entries in syncache");
-SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "hashsize", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_VNET, syncache_field((s) => s.hashsize, null), 0, sysctl_handle_uint, "IU", "Size of TCP syncache hashtable");
+SYSCTL_PROC(_net_inet_tcp_syncache, OID_AUTO, "hashsize", CTLTYPE_UINT | CTLFLAG_RDTUN | CTLFLAG_NOFETCH | CTLFLAG_VNET, syncache_field((s) => s.hashsize, null), 0, sysctl_handle_uint, "IU", "Size of TCP syncache hashtable");
 SYSCTL_PROC(
   _net_inet_tcp_syncache,
   OID_AUTO,
@@ -259,8 +264,16 @@ export function syncache_init(): void {
   sc.bucket_limit = TCP_SYNCACHE_BUCKETLIMIT;
   sc.rexmt_limit = SYNCACHE_MAXREXMTS;
   sc.hash_secret = arc4random();
+  const t = kvar_of(0);
+  if (TUNABLE_INT_FETCH("net.inet.tcp.syncache.hashsize", t)) sc.hashsize = t.v;
+  if (TUNABLE_INT_FETCH("net.inet.tcp.syncache.bucketlimit", t)) sc.bucket_limit = t.v;
+  if (sc.hashsize <= 0 || (sc.hashsize & (sc.hashsize - 1)) !== 0) {
+    printf("WARNING: syncache hash size is not a power of 2.\n");
+    sc.hashsize = TCP_SYNCACHE_HASHSIZE;
+  }
   sc.hashmask = sc.hashsize - 1;
   sc.cache_limit = sc.hashsize * sc.bucket_limit;
+  if (TUNABLE_INT_FETCH("net.inet.tcp.syncache.cachelimit", t)) sc.cache_limit = t.v;
   sc.vnet = VIMAGE ? curvnet : null;
   for (let i = 0; i < sc.hashsize; i++) {
     const sch = new syncache_head(sc, i);
@@ -785,7 +798,7 @@ export function syncache_add(inc: in_conninfo, to: tcpopt, th: hdrptr, inp: inpc
         // The smallest scale that reaches sb_max (kern.ipc.maxsockbuf):
         // large scales suffer most from middleboxes that mangle the option.
         let wscale = 0;
-        while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < sb_max()) wscale++;
+        while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < tcp_sb_max()) wscale++;
         sc.sc_requested_r_scale = wscale;
         sc.sc_requested_s_scale = to.to_wscale;
         sc.sc_flags |= SCF_WINSCALE;
@@ -1033,7 +1046,7 @@ function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th
   sc.sc_peer_mss = tcp_sc_msstab[cookie_mss_idx(cookie)];
   // Our receive scale is recomputed as syncache_add chose it.
   let wscale = 0;
-  while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < sb_max()) wscale++;
+  while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < tcp_sb_max()) wscale++;
   if (cookie_wscale_idx(cookie) > 0) {
     sc.sc_requested_r_scale = wscale;
     sc.sc_requested_s_scale = tcp_sc_wstab[cookie_wscale_idx(cookie)];
