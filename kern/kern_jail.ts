@@ -134,6 +134,7 @@ export function prison_priv_check(cred: ucred, p: number): number {
       case priv.PRIV_NET_SETIFVNET:
       case priv.PRIV_NET_SETIFFIB:
       case priv.PRIV_NETGRAPH_CONTROL:
+      case priv.PRIV_NETINET_ADDRCTRL6:
       case priv.PRIV_NETINET_ND6:
       case priv.PRIV_NETINET_SCOPE6:
       case priv.PRIV_NETINET_ALIFETIME6:

@@ -45,12 +45,14 @@ export const PRIV_NET_SETIFFIB = 419;
 export const PRIV_NET_VXLAN = 420;
 export const PRIV_NET_SETLANPCP = 421;
 export const PRIV_NET_SETVLANPCP = PRIV_NET_SETLANPCP;
-export const PRIV_NETINET_RESERVEDPORT = 501;
-export const PRIV_NETINET_RAW = 505;
-/** IPv6 administration: neighbor discovery, scope zones, address lifetimes. */
-export const PRIV_NETINET_ND6 = 510;
-export const PRIV_NETINET_SCOPE6 = 511;
-export const PRIV_NETINET_ALIFETIME6 = 512;
+export const PRIV_NETINET_RESERVEDPORT = 490;
+export const PRIV_NETINET_RAW = 497;
+/** IPv6 administration: the source address selection policy table,
+ *  neighbor discovery, scope zones, address lifetimes. */
+export const PRIV_NETINET_ADDRCTRL6 = 499;
+export const PRIV_NETINET_ND6 = 500;
+export const PRIV_NETINET_SCOPE6 = 501;
+export const PRIV_NETINET_ALIFETIME6 = 502;
 export const PRIV_NETGRAPH_CONTROL = 560;
 
 export function priv_check_cred(cred: ucred, priv: number): number {

@@ -6,7 +6,8 @@
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EOPNOTSUPP, EPFNOSUPPORT, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { SI_ORDER_FIRST, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
-import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
+import { PRIV_NET_ADDIFADDR, PRIV_NET_DELIFADDR, PRIV_NETINET_ADDRCTRL6, PRIV_NETINET_ND6, PRIV_NETINET_SCOPE6, priv_check_cred } from "../kern/kern_priv.ts";
+import { SIOCAADDRCTL_POLICY, SIOCDADDRCTL_POLICY, in6_src_ioctl, type in6_addrpolicy } from "./in6_src.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { hz, time_uptime } from "../kern/kern_timeout.ts";
 import { AF_INET6, AF_UNSPEC } from "../kern/socket.ts";
@@ -252,9 +253,18 @@ export function in6_control(cmd: number, data0: unknown, ifp: ifnet | null, cred
   let data = data0 as in6_control_data;
   // The pre-10 request is the same one.
   if (cmd === OSIOCAIFADDR_IN6) cmd = SIOCAIFADDR_IN6;
-  // No multicast routing (SIOCGETSGCNT_IN6, SIOCGETMIFCNT_IN6) and no
-  // address selection policy requests here: those come through the
-  // socket's protocol, not an interface.
+  // No multicast routing here (SIOCGETSGCNT_IN6, SIOCGETMIFCNT_IN6 have
+  // no mrt6_ioctl to go to).  The address selection policy requests come
+  // through a socket's protocol (udp6, raw6), with no interface.
+  switch (cmd) {
+    case SIOCAADDRCTL_POLICY:
+    case SIOCDADDRCTL_POLICY:
+      if (cred !== null) {
+        const error = priv_check_cred(cred, PRIV_NETINET_ADDRCTRL6);
+        if (error !== 0) return error;
+      }
+      return in6_src_ioctl(cmd, data0 as in6_addrpolicy);
+  }
   if (ifp === null) return EOPNOTSUPP;
 
   let error: number;

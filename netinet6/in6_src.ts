@@ -28,7 +28,7 @@ import { in6_addrscope, in6_getscope, in6_setscope, sa6_embedscope } from "./sco
 import { fib6_lookup } from "./in6_fib.ts";
 import { in6p_moptions } from "./in6_mcast.ts";
 import { ND_IFINFO, ND6_IFF_NO_PREFER_IFACE } from "./nd6.ts";
-import { V_ip6_defhlim, V_ip6_use_deprecated } from "./in6_proto.ts";
+import { IPV6CTL_ADDRCTLPOLICY, V_ip6_defhlim, V_ip6_use_deprecated } from "./in6_proto.ts";
 import {
   IP6PO_TEMPADDR_NOTPREFER,
   IP6PO_TEMPADDR_SYSTEM,
@@ -176,7 +176,6 @@ export function in6_src_ioctl(cmd: number, data: in6_addrpolicy): number {
 }
 
 /** net.inet6.ip6.addrctlpolicy: the table, read-only (EPERM on write). */
-const IPV6CTL_ADDRCTLPOLICY = 38;
 SYSCTL_PROC(
   _net_inet6_ip6,
   IPV6CTL_ADDRCTLPOLICY,

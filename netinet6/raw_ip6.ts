@@ -52,7 +52,7 @@ import { INP_IPV6, in_pcballoc, in_pcbfree, sotoinpcb, type inpcb } from "../net
 import { V_ripcbinfo_pcbinfo, rip_recvspace, rip_sendspace } from "../netinet/raw_ip.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_SRC, IPV6_FLOWINFO_MASK, IPV6_VERSION } from "../netinet/ip6.ts";
 import { ICMP6_OFF_CKSUM, ICMP6_OFF_CODE, ICMP6_OFF_TYPE, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_NEXTHEADER, ICMP6STAT_INC2, IPPROTO_ICMPV6, icp6s_outhist } from "../netinet/icmp6.ts";
-import { in6ifa_ifwithaddr } from "./in6.ts";
+import { in6_control, in6ifa_ifwithaddr } from "./in6.ts";
 import { in6_getpeeraddr, in6_getsockaddr, in6_pcbnotify, in6_pcbpurge_register, in6_rtchange, init_sin6 } from "./in6_pcb.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
 import { ip6_use_defzone, sa6_embedscope } from "./scope6.ts";
@@ -505,6 +505,8 @@ export const rip6_protosw: protosw = {
   pr_shutdown: rip6_shutdown,
   pr_sockaddr: in6_getsockaddr,
   pr_close: rip6_close,
+  // in6_control with no interface: the address selection policy requests.
+  pr_control: (_so, cmd, data, td) => in6_control(cmd, data, null, td === null ? null : td.td_ucred),
 };
 
 /** rip6_init: raw IPv6 among inet6's protocols for socket(2), its PCBs

@@ -86,7 +86,7 @@ import {
 import { V_ip_defttl } from "../netinet/raw_ip.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_FLOWINFO_MASK, IPV6_VERSION } from "../netinet/ip6.ts";
 import { ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT } from "../netinet/icmp6.ts";
-import { in6_localaddr, in6_sin6_2_sin } from "./in6.ts";
+import { in6_control, in6_localaddr, in6_sin6_2_sin } from "./in6.ts";
 import {
   in6_mapped_peeraddr,
   in6_mapped_sockaddr,
@@ -632,6 +632,8 @@ export const udp6_protosw: protosw = {
   pr_shutdown: udp_shutdown,
   pr_sockaddr: in6_mapped_sockaddr,
   pr_close: udp6_close,
+  // in6_control with no interface: the address selection policy requests.
+  pr_control: (_so, cmd, data, td) => in6_control(cmd, data, null, td === null ? null : td.td_ucred),
 };
 
 /** udp6_init: UDP's entry in the IPv6 protocol switch and in inet6's

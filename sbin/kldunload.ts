@@ -3,7 +3,7 @@
 // accepted and does nothing, as in FreeBSD.
 
 import { LINKER_UNLOAD_FORCE, LINKER_UNLOAD_NORMAL, sys_kldfind, sys_kldstat, sys_kldunloadf } from "../kern/kern_linker.ts";
-import { err, errx, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { atoi, err, errx, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 
 /** sysexits.h */
 const EX_USAGE = 64;
@@ -11,12 +11,6 @@ const EX_USAGE = 64;
 function usage(ctx: prog_ctx): never {
   ctx.stderr.write("usage: kldunload [-fv] -i id ...\n       kldunload [-fv] [-n] name ...\n");
   throw new prog_exit(EX_USAGE);
-}
-
-/** atoi(3): leading blanks, a sign, digits; 0 when there are none. */
-function atoi(s: string): number {
-  const m = /^\s*([+-]?[0-9]+)/.exec(s);
-  return m === null ? 0 : Number.parseInt(m[1], 10) | 0;
 }
 
 export async function kldunload_main(ctx: prog_ctx): Promise<number> {

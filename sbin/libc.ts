@@ -118,6 +118,13 @@ export async function prog_run(ctx: prog_ctx, body: () => Promise<number>): Prom
   }
 }
 
+/** atoi(3): leading blanks, a sign, digits; 0 when there are none (C's
+ *  int, so the value wraps to 32 bits). */
+export function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
+  return m === null ? 0 : Number.parseInt(m[1], 10) | 0;
+}
+
 /**
  * strtoul(3) as far as programs here use it: leading blanks, a sign, then
  * digits in `base` (0: "0x" hex, "0" octal, else decimal).  `rest` is what

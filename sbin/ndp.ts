@@ -24,7 +24,7 @@ import { ICMPV6CTL_ND6_DRLIST, ICMPV6CTL_ND6_PRLIST, ND6_IFF_ACCEPT_RTADV, ND6_I
 import { DRL_EXPIRE, DRL_FLAGS, DRL_IFINDEX, DRL_LEN, DRL_SCOPEID, NDPRF_DETACHED, NDPRF_ONLINK } from "../netinet6/nd6_rtr.ts";
 import { if_nametoindex } from "./libc_getifaddrs.ts";
 import { sysctl } from "./libc_sysctl.ts";
-import { NI_NUMERICHOST, gai_strerror, getaddrinfo, getnameinfo, if_indextoname, getopt, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
+import { NI_NUMERICHOST, atoi, gai_strerror, getaddrinfo, getnameinfo, if_indextoname, getopt, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { ether_ntoa } from "./netdb.ts";
 
 const W_ADDR = 36;
@@ -175,11 +175,6 @@ export async function ndp_main(ctx: prog_ctx): Promise<number> {
     }
     return 0;
   });
-}
-
-function atoi(s: string): number {
-  const m = /^\s*([-+]?\d+)/.exec(s);
-  return m === null ? 0 : parseInt(m[1], 10);
 }
 
 /** file: ndp -f, "host etheraddr [temp] [proxy]" a line, # comments. */

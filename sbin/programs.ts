@@ -21,6 +21,7 @@ import { route_main } from "./route.ts";
 import { netstat_main } from "./netstat.ts";
 import { arp_main } from "./arp.ts";
 import { ndp_main } from "./ndp.ts";
+import { ip6addrctl_main } from "./ip6addrctl.ts";
 import { rtsol_main } from "./rtsol.ts";
 import { rtadvd_main } from "./rtadvd.ts";
 import { tcpdump_main } from "./tcpdump.ts";
@@ -240,6 +241,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   netstat: "/usr/bin",
   arp: "/usr/sbin",
   ndp: "/usr/sbin",
+  ip6addrctl: "/usr/sbin",
   rtsol: "/sbin",
   rtadvd: "/usr/sbin",
   tcpdump: "/usr/sbin",
@@ -289,6 +291,7 @@ programs.set("kldunload", kldunload_main);
 programs.set("netstat", netstat_main);
 programs.set("arp", arp_main);
 programs.set("ndp", ndp_main);
+programs.set("ip6addrctl", ip6addrctl_main);
 programs.set("rtsol", rtsol_main);
 programs.set("rtadvd", rtadvd_main);
 programs.set("tcpdump", tcpdump_main);

@@ -3,7 +3,7 @@
 // sbin/route, sbin/ping, usr.sbin/arp, usr.bin/netstat, sbin/sysctl,
 // usr.sbin/jail, usr.sbin/jls, usr.sbin/jexec, usr.sbin/setfib,
 // usr.bin/killall, sbin/dmesg, sbin/kldstat, sbin/kldload, sbin/kldunload,
-// bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl).  Rows marked `known` are where VirtNet's
+// bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl, usr.sbin/ip6addrctl).  Rows marked `known` are where VirtNet's
 // program still says something else than FreeBSD's: the suite reports them
 // apart and does not fail on them.
 import { register_badcmds, type badcmd_row } from "../registry.ts";
@@ -354,4 +354,30 @@ for (const o of ["Z", "y"]) ngctl.push({ argv: ["ngctl", `-${o}`], status: 64, e
 for (const p of ["nosuch:", "[999]:", UNI, "a.b.c", LONG]) ngctl.push({ argv: ["ngctl", "show", p], status: 71, err: NG_ENOENT });
 for (const b of ["999", "-129", "abc", UNI]) ngctl.push({ argv: ["ngctl", "write", "h", b], status: 71, err: `ngctl: invalid byte "${b}"\n` });
 
-for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl })) register_badcmds(prog, rows);
+// --- ip6addrctl ---------------------------------------------------------------
+// usage() is five lines on stderr and exit 1; a prefix that is not
+// "address/length" is errx(1, "bad prefix"), after getaddrinfo's or the
+// length's warning where ip6addrctl.c gives one.
+const I6_USAGE = "usage: ip6addrctl [show]\n       ip6addrctl add <prefix> <precedence> <label>\n       ip6addrctl delete <prefix>\n       ip6addrctl flush\n       ip6addrctl install <configfile>\n";
+const ip6addrctl: badcmd_row[] = [
+  { argv: ["ip6addrctl", "add"], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", "add", "::/0", "1"], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", "delete"], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", "install"], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", "-n"], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", LONG], status: 1, err: I6_USAGE },
+  { argv: ["ip6addrctl", "install", "/nonexistent/policy.conf"], status: 1, err: "ip6addrctl: fopen: /nonexistent/policy.conf: No such file or directory\n" },
+  { argv: ["ip6addrctl", "delete", "::/0"], status: 1, err: "ip6addrctl: ioctl(SIOCDADDRCTL_POLICY): No such process\n" },
+];
+for (const bad of ["::1", "", NUL_LIKE]) {
+  ip6addrctl.push({ argv: ["ip6addrctl", "add", bad, "1", "1"], status: 1, err: `ip6addrctl: bad prefix: ${bad}\n` });
+  ip6addrctl.push({ argv: ["ip6addrctl", "delete", bad], status: 1, err: `ip6addrctl: bad prefix: ${bad}\n` });
+}
+for (const host of ["", "10.0.0.1", "zz::", UNI, LONG, "fe80::1%nosuch0"]) {
+  ip6addrctl.push({ argv: ["ip6addrctl", "add", `${host}/64`, "1", "1"], status: 1, err: new RegExp(`^ip6addrctl: getaddrinfo failed for .*\nip6addrctl: bad prefix: `) });
+}
+for (const plen of ["129", "-1", "99999999999"]) {
+  ip6addrctl.push({ argv: ["ip6addrctl", "add", `::/${plen}`, "1", "1"], status: 1, err: new RegExp(`^ip6addrctl: invalid prefix length: -?[0-9]+\nip6addrctl: bad prefix: ::/${plen}\n$`) });
+}
+
+for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl, ip6addrctl })) register_badcmds(prog, rows);

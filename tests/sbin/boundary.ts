@@ -51,6 +51,7 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["inet_ntop6", "inet_ntop(3) for AF_INET6, libc"],
   ["inet_pton6", "inet_pton(3) for AF_INET6, libc"],
   ["in6_aliasreq", "struct in6_aliasreq, <netinet6/in6_var.h>"],
+  ["in6_addrpolicy", "struct in6_addrpolicy, <netinet6/in6_var.h>"],
   ["in6_addrlifetime", "struct in6_addrlifetime, <netinet6/in6_var.h>"],
   ["in6_ndireq", "struct in6_ndireq, <netinet6/nd6.h>"],
   ["in6_ndifreq", "struct in6_ndifreq, <netinet6/nd6.h>"],
