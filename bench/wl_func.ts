@@ -339,7 +339,7 @@ function body(e: func_env, fn: string): () => void {
         udp_input(prep(e, t.udp, IP_OFF), 20, IPPROTO_UDP);
         if (++drains === 128) {
           drains = 0;
-          while (so.so_rcv.sb_mb !== null) sbdroprecord_locked(so.so_rcv);
+          while (so.so_rcv.sb_rec !== null) sbdroprecord_locked(so.so_rcv);
         }
       };
     }
@@ -361,7 +361,7 @@ export function func_run(fn: string, max_time: number): Record<string, number> {
     const b = new Benchmark(fn, f, { maxTime: max_time, minSamples: 5 });
     b.run({ async: false });
     if (b.error !== undefined && b.error !== null) throw b.error instanceof Error ? b.error : new Error(String(b.error));
-    while (e.rxso.so_rcv.sb_mb !== null) sbdroprecord_locked(e.rxso.so_rcv);
+    while (e.rxso.so_rcv.sb_rec !== null) sbdroprecord_locked(e.rxso.so_rcv);
     return { ns: b.stats.mean * 1e9, rme: b.stats.rme, samples: b.stats.sample.length };
   } finally {
     CURVNET_RESTORE(saved);

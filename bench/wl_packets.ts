@@ -257,7 +257,7 @@ function template_mbuf(t: Uint8Array, fib: number): mbuf {
 function sb_drop_all(so: socket): number {
   const sb = so.so_rcv;
   let n = 0;
-  while (sb.sb_mb !== null) {
+  while (sb.sb_rec !== null) {
     sbdroprecord_locked(sb);
     n++;
   }

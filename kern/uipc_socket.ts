@@ -18,11 +18,12 @@
 // listen/accept/stream buffers).
 
 import { EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, EPROTOTYPE, EAFNOSUPPORT, EDESTADDRREQ, EWOULDBLOCK, EDOM } from "./errno.ts";
-import { KASSERT } from "./subr_prf.ts";
+import { KASSERT, log } from "./subr_prf.ts";
+import { hz, ticks } from "./kern_timeout.ts";
 import type { ucred, thread } from "./kern_prot.ts";
 import { CRED_TO_VNET } from "./kern_jail.ts";
-import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, MT_DATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
-import { m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
+import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, M_WRITABLE, MT_DATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
+import { m_free, m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
 import { m_copym, max_hdr } from "./uipc_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { wakeup } from "./kern_synch.ts";
@@ -36,6 +37,8 @@ import {
   CTLTYPE_INT,
   CTLFLAG_MPSAFE,
   _kern_ipc,
+  type sysctl_oid,
+  type sysctl_req,
 } from "./sysctl.ts";
 import {
   MSG_DONTROUTE,
@@ -73,14 +76,15 @@ import {
   SO_TYPE,
   SO_USELOOPBACK,
   SA_LEN,
+  SOCK_NONBLOCK,
   type sockaddr,
 } from "./socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, vnet } from "../net/vnet.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
-import { sockaddr_in } from "../netinet/in.ts";
+import { inet_ntoa, sockaddr_in } from "../netinet/in.ts";
 
 import type { inpcb } from "../netinet/in_pcb.ts";
-import { sockaddr_in6 } from "../netinet6/in6_var.ts";
+import { ip6_sprintf, sockaddr_in6 } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // sys/protosw.h
@@ -133,6 +137,20 @@ export interface protosw {
   pr_soreceive?: (so: socket, uio: uio, flagsp: soreceive_out) => number;
   pr_sosend?: (so: socket, addr: sockaddr | null, uio: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null) => number;
   pr_setsbopt?: (so: socket, sopt: sockopt) => number;
+  /** listen(2): the protocol checks and calls solisten_proto. */
+  pr_listen?: (so: socket, backlog: number, td: thread | null) => number;
+  /** accept(2): the peer's address into nam.sa (FreeBSD 14: struct sockaddr **). */
+  pr_accept?: (so: socket, nam: sockaddr_out) => number;
+  /** The user took data from the receive buffer (PR_WANTRCVD protocols). */
+  pr_rcvd?: (so: socket, flags: number) => number;
+  /** recv(MSG_OOB): the out-of-band byte into m (MSG_PEEK in flags). */
+  pr_rcvoob?: (so: socket, m: mbuf, flags: number) => number;
+}
+
+/** An out-parameter for an address (struct sockaddr **): pr_accept,
+ *  soaccept. */
+export class sockaddr_out {
+  sa: sockaddr | null = null;
 }
 
 /** The protocols of each family (a domain's dom_protosw). */
@@ -225,8 +243,9 @@ export const SBS_CANTSENDMORE = 0x0010;
 export const SBS_CANTRCVMORE = 0x0020;
 export const SBS_RCVATMARK = 0x0040;
 
-export const SB_STOP = 0x1000;
+export const SB_NOCOALESCE = 0x200;
 export const SB_AUTOSIZE = 0x800;
+export const SB_STOP = 0x1000;
 
 export const SS_ISCONNECTED = 0x0002;
 export const SS_ISCONNECTING = 0x0004;
@@ -295,10 +314,26 @@ export function sbrecord_pool_size(): number {
   return sbrecord_total;
 }
 
-/** struct sockbuf, for datagram sockets: a queue of records. */
+/**
+ * struct sockbuf.  A datagram socket's buffer is a queue of records
+ * (sb_rec .. sb_lastrec); a stream socket's is one mbuf chain (sb_mb ..
+ * sb_mbtail, linked by m_next, no m_nextpkt), as FreeBSD keeps it.
+ */
 export class sockbuf {
-  sb_mb: sbrecord | null = null;
-  sb_lastrecord: sbrecord | null = null;
+  /** Datagram records (FreeBSD's sb_mb/sb_lastrecord for PR_ATOMIC). */
+  sb_rec: sbrecord | null = null;
+  sb_lastrec: sbrecord | null = null;
+  /** Stream data: the chain, its last mbuf, and sb_lastrecord (== sb_mb). */
+  sb_mb: mbuf | null = null;
+  sb_mbtail: mbuf | null = null;
+  sb_lastrecord: mbuf | null = null;
+  /** Where the last sbsndptr_adv left off: an mbuf of the chain and the
+   *  offset of its first byte from sb_mb's. */
+  sb_sndptr: mbuf | null = null;
+  sb_sndptroff = 0;
+  /** Bytes available to read (sbavail); sb_ccc counts every byte claimed
+   *  (sbused).  Nothing is ever "not ready" here, so they are equal. */
+  sb_acc = 0;
   /** Bytes in the buffer, counting the address of each record. */
   sb_ccc = 0;
   sb_hiwat = 0;
@@ -316,6 +351,14 @@ export class sockbuf {
 export class selinfo {
   si_waiters: object[] = [];
 }
+
+/** so_qstate: which listen queue a new connection's socket is on. */
+export const SQ_NONE = 0;
+export const SQ_INCOMP = 0x0800;
+export const SQ_COMP = 0x1000;
+
+/** SOMAXCONN and kern.ipc.soacceptqueue (somaxconn): the largest backlog. */
+export const SOMAXCONN = 128;
 
 /** struct socket. */
 export class socket {
@@ -335,6 +378,36 @@ export class socket {
   readonly so_rcv = new sockbuf();
   readonly so_snd = new sockbuf();
   readonly so_rdsel = new selinfo();
+  readonly so_wrsel = new selinfo();
+  /** The channel soclose's linger and soisdisconnected wake (&so->so_timeo). */
+  readonly so_timeo: object = {};
+  /** A connection not yet accepted: its listening socket and which of its
+   *  queues it is on. */
+  so_listen: socket | null = null;
+  so_qstate = SQ_NONE;
+  // The listening socket's part (FreeBSD's union with the buffers: a
+  // listening socket has no data, sol_* are meaningful only with
+  // SO_ACCEPTCONN).
+  /** Connections being set up, and those ready to accept (TAILQs). */
+  readonly sol_incomp: socket[] = [];
+  readonly sol_comp: socket[] = [];
+  /** sol_comp's length, sol_incomp's length, and the backlog. */
+  sol_qlen = 0;
+  sol_incqlen = 0;
+  sol_qlimit = 0;
+  /** Listen queue overflows not yet logged, and when we last logged. */
+  sol_overcount = 0;
+  sol_lastover = 0;
+  /** The buffer settings new connections inherit (kept by solisten_proto). */
+  sol_sbrcv_lowat = 0;
+  sol_sbsnd_lowat = 0;
+  sol_sbrcv_hiwat = 0;
+  sol_sbsnd_hiwat = 0;
+  sol_sbrcv_flags = 0;
+  sol_sbsnd_flags = 0;
+  /** The listener's upcall (kernel consumers); null: wake pollers. */
+  sol_upcall: ((so: socket, arg: unknown, waitflag: number) => number) | null = null;
+  sol_upcallarg: unknown = null;
   /** Opaque per-protocol state for sockets without an inpcb (route sockets). */
   so_pcb_other: unknown = null;
 
@@ -444,13 +517,15 @@ export function sbrelease(so: socket, which: number): void {
 
 /** sbflush: free every record. */
 export function sbflush(sb: sockbuf): void {
-  while (sb.sb_mb !== null) sbdroprecord_locked(sb);
+  while (sb.sb_rec !== null) sbdroprecord_locked(sb);
+  // A stream buffer: cut everything.
+  while (sb.sb_mbcnt !== 0 && sb.sb_mb !== null) m_freem(sbcut_internal(sb, sb.sb_ccc));
   KASSERT(sb.sb_ccc === 0 && sb.sb_mbcnt === 0, `sbflush: ccc ${sb.sb_ccc} mbcnt ${sb.sb_mbcnt}`);
 }
 
 /** sbdroprecord_locked: free the first record. */
 export function sbdroprecord_locked(sb: sockbuf): void {
-  const r = sb.sb_mb;
+  const r = sb.sb_rec;
   if (r === null) return;
   sbunlink_first(sb, r);
   m_freem(r.sr_m);
@@ -459,8 +534,8 @@ export function sbdroprecord_locked(sb: sockbuf): void {
 }
 
 function sbunlink_first(sb: sockbuf, r: sbrecord): void {
-  sb.sb_mb = r.sr_next;
-  if (sb.sb_mb === null) sb.sb_lastrecord = null;
+  sb.sb_rec = r.sr_next;
+  if (sb.sb_rec === null) sb.sb_lastrec = null;
   sb.sb_ccc -= r.sr_ccc;
   sb.sb_mbcnt -= r.sr_mbcnt;
   sb.sb_reccnt--;
@@ -529,10 +604,241 @@ function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf, cont
   sb.sb_mbcnt += mbcnt;
   sb.sb_reccnt++;
   // SBLINKRECORD
-  if (sb.sb_lastrecord !== null) sb.sb_lastrecord.sr_next = r;
-  else sb.sb_mb = r;
-  sb.sb_lastrecord = r;
+  if (sb.sb_lastrec !== null) sb.sb_lastrec.sr_next = r;
+  else sb.sb_rec = r;
+  sb.sb_lastrec = r;
   return 1;
+}
+
+// ---------------------------------------------------------------------------
+// Stream socket buffers (uipc_sockbuf.c): one chain of data mbufs.
+
+/** sballoc(sb, m): charge one mbuf to the buffer. */
+function sballoc(sb: sockbuf, m: mbuf): void {
+  sb.sb_ccc += m.m_len;
+  sb.sb_acc += m.m_len;
+  sb.sb_mbcnt += MSIZE;
+  if ((m.m_flags & M_EXT) !== 0) sb.sb_mbcnt += m.ext_size;
+}
+
+/** sbfree(sb, m): give back what sballoc charged; the send pointer may not
+ *  point at a freed mbuf. */
+function sbfree(sb: sockbuf, m: mbuf): void {
+  sb.sb_ccc -= m.m_len;
+  sb.sb_acc -= m.m_len;
+  sb.sb_mbcnt -= MSIZE;
+  if ((m.m_flags & M_EXT) !== 0) sb.sb_mbcnt -= m.ext_size;
+  if (sb.sb_sndptr === m) {
+    sb.sb_sndptr = null;
+    sb.sb_sndptroff = 0;
+  }
+  if (sb.sb_sndptroff !== 0) sb.sb_sndptroff -= m.m_len;
+}
+
+/** sbused(sb): bytes in the buffer, ready or not. */
+export function sbused(sb: sockbuf): number {
+  return sb.sb_ccc;
+}
+
+/**
+ * sbcompress(sb, m, n): append chain m after n (the buffer's last mbuf),
+ * dropping empty mbufs and copying small ones into the room left in the
+ * previous mbuf, so that a stream of small writes does not cost an mbuf
+ * each.  An M_EOR seen on the way is kept on the last mbuf.
+ */
+function sbcompress(sb: sockbuf, m0: mbuf | null, n0: mbuf | null): void {
+  let m = m0;
+  let n = n0;
+  let eor = 0;
+  while (m !== null) {
+    eor |= m.m_flags & M_EOR;
+    if (m.m_len === 0 && (eor === 0 || ((m.m_next ?? n) !== null && (m.m_next ?? n)?.m_type === m.m_type))) {
+      if (sb.sb_lastrecord === m) sb.sb_lastrecord = m.m_next;
+      m = m_free(m);
+      continue;
+    }
+    if (
+      n !== null &&
+      (n.m_flags & M_EOR) === 0 &&
+      M_WRITABLE(n) &&
+      (sb.sb_flags & SB_NOCOALESCE) === 0 &&
+      m.m_len <= MCLBYTES / 4 &&
+      m.m_len <= M_TRAILINGSPACE(n) &&
+      n.m_type === m.m_type
+    ) {
+      n.m_buf.set(m.m_buf.subarray(m.m_data, m.m_data + m.m_len), n.m_data + n.m_len);
+      n.m_len += m.m_len;
+      sb.sb_ccc += m.m_len;
+      sb.sb_acc += m.m_len;
+      m = m_free(m);
+      continue;
+    }
+    if (n !== null) n.m_next = m;
+    else sb.sb_mb = m;
+    sb.sb_mbtail = m;
+    sballoc(sb, m);
+    n = m;
+    m.m_flags &= ~M_EOR;
+    m = m.m_next;
+    n.m_next = null;
+  }
+  if (eor !== 0) {
+    KASSERT(n !== null, "sbcompress: eor && n == NULL");
+    if (n !== null) n.m_flags |= eor;
+  }
+}
+
+/**
+ * m_demote(m, all, flags): make a chain plain data for a stream buffer:
+ * no packet header, no tags, no M_PKTHDR on any mbuf.
+ */
+function m_demote_stream(m0: mbuf): void {
+  for (let m: mbuf | null = m0; m !== null; m = m.m_next) {
+    if ((m.m_flags & M_PKTHDR) !== 0) {
+      m.m_pkthdr.tags = null;
+      m.m_pkthdr.rcvif = null;
+      m.m_pkthdr.len = 0;
+      m.m_flags &= ~M_PKTHDR;
+    }
+    m_clrprotoflags(m);
+  }
+}
+
+/**
+ * sbappendstream_locked(sb, m, flags): append data to a stream buffer.
+ * The chain's packet headers go (a stream has no records) and small mbufs
+ * are folded into the tail.  The protocol checked the room (TCP's window).
+ */
+export function sbappendstream_locked(sb: sockbuf, m: mbuf, _flags: number): void {
+  KASSERT(m.m_nextpkt === null, "sbappendstream_locked: nexpkt");
+  KASSERT(sb.sb_mb === sb.sb_lastrecord, "sbappendstream_locked: sb_mb != sb_lastrecord");
+  m_demote_stream(m);
+  sbcompress(sb, m, sb.sb_mbtail);
+  sb.sb_lastrecord = sb.sb_mb;
+}
+export const sbappendstream = sbappendstream_locked;
+
+/**
+ * sbcut_internal(sb, len): take len bytes off the front of a stream
+ * buffer.  Whole mbufs come back as a chain (linked by m_next, last cut
+ * first) for the caller to free; a partly cut mbuf is trimmed in place.
+ */
+function sbcut_internal(sb: sockbuf, len0: number): mbuf | null {
+  let len = len0;
+  let m = sb.sb_mb;
+  let mfree: mbuf | null = null;
+  while (len > 0) {
+    if (m === null) {
+      KASSERT(false, `sbcut_internal: ${len} bytes more than the buffer holds`);
+      break;
+    }
+    if (m.m_len > len) {
+      m.m_len -= len;
+      m.m_data += len;
+      sb.sb_ccc -= len;
+      sb.sb_acc -= len;
+      if (sb.sb_sndptroff !== 0) sb.sb_sndptroff -= len;
+      break;
+    }
+    len -= m.m_len;
+    sbfree(sb, m);
+    const next: mbuf | null = m.m_next;
+    m.m_next = mfree;
+    mfree = m;
+    m = next;
+  }
+  // Empty mbufs left at the front go too.
+  while (m !== null && m.m_len === 0) {
+    sbfree(sb, m);
+    const next: mbuf | null = m.m_next;
+    m.m_next = mfree;
+    mfree = m;
+    m = next;
+  }
+  sb.sb_mb = m;
+  if (m === null) {
+    sb.sb_mbtail = null;
+    sb.sb_lastrecord = null;
+  } else sb.sb_lastrecord = m;
+  return mfree;
+}
+
+/** sbcut_locked(sb, len): cut len bytes; the caller frees what comes back. */
+export function sbcut_locked(sb: sockbuf, len: number): mbuf | null {
+  return sbcut_internal(sb, len);
+}
+
+/** sbdrop_locked(sb, len): drop len bytes from the front (acknowledged
+ *  data leaving the send buffer, data read from the receive buffer). */
+export function sbdrop_locked(sb: sockbuf, len: number): void {
+  m_freem(sbcut_internal(sb, len));
+}
+export const sbdrop = sbdrop_locked;
+
+/** What sbsndptr_noadv returns: the mbuf holding byte `off` of the buffer
+ *  and the offset into it (FreeBSD's return value and *moff). */
+export class sbsndptr_out {
+  m: mbuf | null = null;
+  moff = 0;
+}
+const sbsndptr_scratch = new sbsndptr_out();
+
+/**
+ * sbsndptr_noadv(sb, off): where to start copying byte `off` of the send
+ * buffer from: from the remembered send pointer when it lies at or before
+ * off, else from the start.  Returns a shared scratch object: read it at
+ * once.  Pair with sbsndptr_adv once the bytes are copied.
+ */
+export function sbsndptr_noadv(sb: sockbuf, off: number): sbsndptr_out {
+  const r = sbsndptr_scratch;
+  KASSERT(sb.sb_mb !== null, "sbsndptr_noadv: sb_mb is NULL");
+  if (sb.sb_sndptr === null || sb.sb_sndptroff > off) {
+    r.moff = off;
+    if (sb.sb_sndptr === null) {
+      sb.sb_sndptr = sb.sb_mb;
+      sb.sb_sndptroff = 0;
+    }
+    r.m = sb.sb_mb;
+    return r;
+  }
+  r.m = sb.sb_sndptr;
+  r.moff = off - sb.sb_sndptroff;
+  return r;
+}
+
+/**
+ * sbsndptr_adv(sb, mb, len): after len bytes were copied starting in mb
+ * (as sbsndptr_noadv gave it), move the send pointer past the mbufs
+ * copied whole, so the next send starts there.  Only when mb was the
+ * send pointer: a retransmission from further back leaves it alone.
+ */
+export function sbsndptr_adv(sb: sockbuf, mb: mbuf | null, len0: number): void {
+  if (mb !== sb.sb_sndptr) return;
+  let len = len0;
+  let m = mb;
+  while (m !== null && len > 0) {
+    if (len >= m.m_len) {
+      len -= m.m_len;
+      if (m.m_next !== null) {
+        sb.sb_sndptroff += m.m_len;
+        sb.sb_sndptr = m.m_next;
+      }
+      m = m.m_next;
+    } else len = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Connection state (uipc_socket.c).
+
+/** SOLISTENING(so): a listening socket (its buffers are gone). */
+export function SOLISTENING(so: socket): boolean {
+  return (so.so_options & SO_ACCEPTCONN) !== 0;
+}
+
+/** soref(so): one more reference (a protocol keeping a closed socket). */
+export function soref(so: socket): void {
+  so.so_count++;
 }
 
 /** soroverflow: the datagram did not fit (FreeBSD may also set so_rerror
@@ -559,37 +865,183 @@ export function sorwakeup_locked(so: socket): void {
 }
 export const sorwakeup = sorwakeup_locked;
 
-/** sowwakeup: room to send; nothing waits for it here. */
-export function sowwakeup(_so: socket): void {}
+/** selwakeup for writers and sowwakeup: room to send, or the send side
+ *  is shut; wake pollers waiting for POLLOUT. */
+export function sowwakeup_locked(so: socket): void {
+  selwakeup(so.so_wrsel);
+  wakeup(so.so_snd);
+}
+export const sowwakeup = sowwakeup_locked;
 
 /** soreadable(so): what poll/select report as readable. */
 export function soreadable(so: socket): boolean {
+  if (SOLISTENING(so)) return so.sol_qlen > 0 || so.so_error !== 0;
   return (
     sbavail(so.so_rcv) >= so.so_rcv.sb_lowat ||
-    so.so_rcv.sb_mb !== null ||
+    so.so_rcv.sb_rec !== null ||
     so.so_error !== 0 ||
     so.so_rerror !== 0 ||
     (so.so_rcv.sb_state & SBS_CANTRCVMORE) !== 0
   );
 }
 
+/** sowriteable(so): room in the send buffer for a write of sb_lowat
+ *  (connected, or a protocol that needs no connection), the send side
+ *  shut, or an error. */
+export function sowriteable(so: socket): boolean {
+  return (
+    (sbspace(so.so_snd) >= so.so_snd.sb_lowat &&
+      ((so.so_state & SS_ISCONNECTED) !== 0 || (so.so_proto.pr_flags & PR_CONNREQUIRED) === 0)) ||
+    (so.so_snd.sb_state & SBS_CANTSENDMORE) !== 0 ||
+    so.so_error !== 0
+  );
+}
+
+/** solisten_wakeup(sol): a connection is ready to accept. */
+function solisten_wakeup(sol: socket): void {
+  if (sol.sol_upcall !== null) void sol.sol_upcall(sol, sol.sol_upcallarg, M_NOWAIT);
+  else selwakeup(sol.so_rdsel);
+  wakeup(sol.sol_comp);
+}
+
+/** soisconnecting(so): the protocol started a connection (SYN sent). */
+export function soisconnecting(so: socket): void {
+  so.so_state &= ~(SS_ISCONNECTED | SS_ISDISCONNECTING);
+  so.so_state |= SS_ISCONNECTING;
+}
+
+/**
+ * soisconnected(so): the connection is up.  A connection on its
+ * listener's incomplete queue moves to the complete queue and wakes the
+ * listener; any other wakes its own readers and writers (a non-blocking
+ * connect's poll for POLLOUT).
+ */
 export function soisconnected(so: socket): void {
   so.so_state &= ~(SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISCONFIRMING);
   so.so_state |= SS_ISCONNECTED;
+  if (so.so_qstate === SQ_INCOMP) {
+    const head = so.so_listen;
+    KASSERT(head !== null, "soisconnected: so on incomp of NULL");
+    if (head !== null) {
+      const i = head.sol_incomp.indexOf(so);
+      if (i >= 0) head.sol_incomp.splice(i, 1);
+      head.sol_incqlen--;
+      head.sol_comp.push(so);
+      head.sol_qlen++;
+      so.so_qstate = SQ_COMP;
+      solisten_wakeup(head);
+    }
+    return;
+  }
+  wakeup(so.so_timeo);
+  sorwakeup(so);
+  sowwakeup(so);
 }
 
+/** soisdisconnecting(so): the protocol is closing: no more data either
+ *  way from the user's side. */
+export function soisdisconnecting(so: socket): void {
+  so.so_state &= ~SS_ISCONNECTING;
+  so.so_state |= SS_ISDISCONNECTING;
+  if (!SOLISTENING(so)) {
+    socantrcvmore_locked(so);
+    socantsendmore_locked(so);
+  }
+  wakeup(so.so_timeo);
+}
+
+/** soisdisconnected(so): the connection is gone: the receive side ends,
+ *  unsent data is dropped, the send side ends. */
 export function soisdisconnected(so: socket): void {
-  so.so_state &= ~(SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
   so.so_state |= SS_ISDISCONNECTED;
+  so.so_state &= ~(SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING);
+  if (!SOLISTENING(so)) {
+    socantrcvmore_locked(so);
+    sbdrop_locked(so.so_snd, sbused(so.so_snd));
+    socantsendmore_locked(so);
+  }
+  wakeup(so.so_timeo);
 }
 
-export function socantsendmore(so: socket): void {
+/** socantsendmore: the send side is shut (shutdown, FIN sent). */
+export function socantsendmore_locked(so: socket): void {
   so.so_snd.sb_state |= SBS_CANTSENDMORE;
+  sowwakeup_locked(so);
 }
+export const socantsendmore = socantsendmore_locked;
 
-export function socantrcvmore(so: socket): void {
+/** socantrcvmore: nothing more will arrive (FIN received, shutdown). */
+export function socantrcvmore_locked(so: socket): void {
   so.so_rcv.sb_state |= SBS_CANTRCVMORE;
   sorwakeup_locked(so);
+}
+export const socantrcvmore = socantrcvmore_locked;
+
+// ---------------------------------------------------------------------------
+// Listening sockets and their queues.
+
+/** kern.ipc.soacceptqueue (also kern.ipc.somaxconn): the largest backlog. */
+let somaxconn = SOMAXCONN;
+function sysctl_somaxconn(_o: sysctl_oid, _a1: unknown, _a2: number, req: sysctl_req): number {
+  const error = SYSCTL_OUT(req, somaxconn);
+  if (error !== 0 || req.newval === null) return error;
+  const v = req.newval;
+  if (typeof v !== "number" || !Number.isInteger(v)) return EINVAL;
+  // The queue lengths are u_short-sized in the users' structures.
+  if (v < 1 || v > 0xffff) return EINVAL;
+  somaxconn = v;
+  return 0;
+}
+SYSCTL_PROC(_kern_ipc, OID_AUTO, "soacceptqueue", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_somaxconn, "I", "Maximum listen socket pending connection accept queue size");
+SYSCTL_PROC(_kern_ipc, 3 /* KIPC_SOMAXCONN */, "somaxconn", CTLTYPE_INT | CTLFLAG_RW | CTLFLAG_MPSAFE, null, 0, sysctl_somaxconn, "I", "Maximum listen socket pending connection accept queue size (compat)");
+
+/**
+ * solisten_proto_check(so): may this socket listen?  Not while it is
+ * connected or connecting.  (FreeBSD also fails when a reader or writer
+ * holds the buffers' I/O locks; nothing holds them across calls here.)
+ */
+export function solisten_proto_check(so: socket): number {
+  if ((so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) !== 0) return EINVAL;
+  return 0;
+}
+
+/** solisten_proto_abort(so): the protocol refused after the check; with
+ *  no I/O locks taken there is nothing to undo. */
+export function solisten_proto_abort(_so: socket): void {}
+
+/**
+ * solisten_proto(so, backlog): make the socket a listener.  The first
+ * time, its buffers go and their settings are kept for the connections
+ * it will spawn; every time, the backlog is clamped to somaxconn.
+ */
+export function solisten_proto(so: socket, backlog: number): void {
+  KASSERT((so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) === 0, "solisten_proto: bad socket state");
+  if (!SOLISTENING(so)) {
+    so.sol_sbrcv_lowat = so.so_rcv.sb_lowat;
+    so.sol_sbsnd_lowat = so.so_snd.sb_lowat;
+    so.sol_sbrcv_hiwat = so.so_rcv.sb_hiwat;
+    so.sol_sbsnd_hiwat = so.so_snd.sb_hiwat;
+    so.sol_sbrcv_flags = so.so_rcv.sb_flags;
+    so.sol_sbsnd_flags = so.so_snd.sb_flags;
+    sbrelease(so, SO_SND);
+    sbrelease(so, SO_RCV);
+    so.sol_incqlen = so.sol_qlen = 0;
+    so.sol_incomp.length = 0;
+    so.sol_comp.length = 0;
+    so.sol_upcall = null;
+    so.sol_upcallarg = null;
+    so.so_options |= SO_ACCEPTCONN;
+  }
+  if (backlog < 0 || backlog > somaxconn) backlog = somaxconn;
+  so.sol_qlimit = backlog;
+}
+
+/** solisten(so, backlog, td): listen(2)'s work, by the protocol. */
+export function solisten(so: socket, backlog: number, td: thread | null): number {
+  const saved = CURVNET_SET(so.so_vnet, "solisten");
+  const error = so.so_proto.pr_listen === undefined ? EOPNOTSUPP : so.so_proto.pr_listen(so, backlog, td);
+  CURVNET_RESTORE(saved);
+  return error;
 }
 
 // ---------------------------------------------------------------------------
@@ -680,6 +1132,167 @@ export function soclose(so: socket): number {
   sorele(so);
   CURVNET_RESTORE(saved);
   return error;
+}
+
+/** accept4(2)'s internal flag: the new socket inherits the listener's
+ *  non-blocking mode (accept(2)). */
+export const ACCEPT4_INHERIT = 0x1;
+export const ACCEPT4_COMPAT = 0x2;
+
+/** kern.ipc.sooverinterval: seconds between listen queue overflow logs. */
+let sooverinterval = 60;
+SYSCTL_INT(_kern_ipc, OID_AUTO, "sooverinterval", CTLFLAG_RW, { get: () => sooverinterval, set: (v: number) => void (sooverinterval = v) }, 0, "Delay in seconds between warnings for listen socket overflows");
+
+/** The listener's local address as the overflow message shows it. */
+function solisten_overflow_log(head: socket, qlen: number, overcount: number): void {
+  const inp = head.so_pcb;
+  let descr = head.so_proto.pr_domain.dom_name;
+  if (inp !== null) {
+    const v6 = head.so_proto.pr_domain.dom_family === PF_INET6 && (inp.inp_vflag & INP_IPV6_FLAG) !== 0;
+    descr = `${v6 ? `[${ip6_sprintf(inp.in6p_laddr)}]` : inet_ntoa(inp.inp_laddr)}:${inp.inp_lport} (proto ${head.so_proto.pr_protocol})`;
+  }
+  // FreeBSD prints the pcb's address; the socket's generation number
+  // names it here.
+  const pcb = `0x${head.so_gencnt.toString(16)}`;
+  const who = head.so_cred.cr_prison.pr_id !== 0 ? head.so_cred.cr_prison.pr_name : "not_jailed";
+  // Credentials here carry no groups: every process runs as root:wheel.
+  log(7 /* LOG_DEBUG */, `sonewconn: pcb ${pcb} (${descr}): Listen queue overflow: ${qlen} already in queue awaiting acceptance (${overcount} occurrences), euid ${head.so_cred.cr_uid}, rgid 0, jail ${who}\n`);
+}
+const INP_IPV6_FLAG = 0x2; // in_pcb.h's INP_IPV6
+
+/**
+ * solisten_clone(head): a new socket for a connection arriving on a
+ * listener, or null when the completed queue is already half again over
+ * the backlog (logged at most once a minute).  The socket inherits the
+ * listener's meaningful options and buffer settings; its reference count
+ * is 0 until solisten_enqueue.
+ */
+export function solisten_clone(head: socket): socket | null {
+  const over = head.sol_qlen > Math.floor((3 * head.sol_qlimit) / 2);
+  if (over) {
+    head.sol_overcount++;
+    const now = ticks;
+    if (head.sol_lastover === 0 || now - head.sol_lastover >= sooverinterval * hz) {
+      head.sol_lastover = now;
+      const overcount = head.sol_overcount;
+      head.sol_overcount = 0;
+      solisten_overflow_log(head, head.sol_qlen, overcount);
+    }
+    return null;
+  }
+  const so = soalloc(head.so_vnet, head.so_type, head.so_proto, head.so_cred);
+  so.so_listen = head;
+  so.so_options = head.so_options & (SO_KEEPALIVE | SO_DONTROUTE | SO_LINGER | SO_OOBINLINE | SO_NOSIGPIPE);
+  so.so_linger = head.so_linger;
+  so.so_state = head.so_state;
+  so.so_fibnum = head.so_fibnum;
+  if (soreserve(so, head.sol_sbsnd_hiwat, head.sol_sbrcv_hiwat) !== 0) {
+    sodealloc(so);
+    return null;
+  }
+  so.so_rcv.sb_lowat = head.sol_sbrcv_lowat;
+  so.so_snd.sb_lowat = head.sol_sbsnd_lowat;
+  so.so_rcv.sb_flags = head.sol_sbrcv_flags & SB_AUTOSIZE;
+  so.so_snd.sb_flags = head.sol_sbsnd_flags & SB_AUTOSIZE;
+  return so;
+}
+
+/**
+ * solisten_enqueue(so, connstatus): put a cloned socket on its listener's
+ * queue: the completed one when connstatus says it is connected (and wake
+ * the listener), else the incomplete one, aborting the oldest incomplete
+ * connections while that queue is over the backlog.  True when it landed
+ * on the completed queue.  The queue holds the socket's one reference and
+ * one on the listener.
+ */
+export function solisten_enqueue(so: socket, connstatus: number): boolean {
+  const head = so.so_listen;
+  KASSERT(head !== null, "solisten_enqueue: no listener");
+  if (head === null) return false;
+  KASSERT(so.so_count === 0, "solisten_enqueue: so_count");
+  so.so_count = 1;
+  so.so_state |= connstatus;
+  soref(head);
+  if (connstatus !== 0) {
+    head.sol_comp.push(so);
+    so.so_qstate = SQ_COMP;
+    head.sol_qlen++;
+    solisten_wakeup(head);
+    return true;
+  }
+  while (head.sol_incqlen > head.sol_qlimit) {
+    const sp = head.sol_incomp.shift();
+    if (sp === undefined) break;
+    head.sol_incqlen--;
+    sp.so_qstate = SQ_NONE;
+    sp.so_listen = null;
+    sorele(head);
+    soabort(sp);
+  }
+  head.sol_incomp.push(so);
+  so.so_qstate = SQ_INCOMP;
+  head.sol_incqlen++;
+  return false;
+}
+
+/**
+ * sonewconn(head, connstatus): a connection arrived on a listener (0 while
+ * it is being set up, SS_ISCONNECTED when it is up): a new socket,
+ * attached to the protocol and queued, or null when there is no room.
+ */
+export function sonewconn(head: socket, connstatus: number): socket | null {
+  const so = solisten_clone(head);
+  if (so === null) return null;
+  if (so.so_proto.pr_attach(so, 0, null) !== 0) {
+    so.so_pcb = null;
+    sodealloc(so);
+    return null;
+  }
+  solisten_enqueue(so, connstatus);
+  return so;
+}
+
+/**
+ * solisten_dequeue(head, flags): take the first completed connection off
+ * a listener (accept), handing the queue's reference to the caller.  The
+ * kernel never sleeps: an empty queue is EWOULDBLOCK whatever SS_NBIO
+ * says, and the caller polls.
+ */
+export function solisten_dequeue(head: socket, flags: number): { error: number; so: socket | null } {
+  if (head.so_error !== 0) {
+    const error = head.so_error;
+    head.so_error = 0;
+    return { error, so: null };
+  }
+  const so = head.sol_comp.shift();
+  if (so === undefined) return { error: EWOULDBLOCK, so: null };
+  KASSERT(so.so_qstate === SQ_COMP, "solisten_dequeue: so not SQ_COMP");
+  head.sol_qlen--;
+  so.so_qstate = SQ_NONE;
+  so.so_listen = null;
+  if ((flags & ACCEPT4_INHERIT) !== 0) so.so_state |= head.so_state & SS_NBIO;
+  else so.so_state |= (flags & SOCK_NONBLOCK) !== 0 ? SS_NBIO : 0;
+  sorele(head);
+  return { error: 0, so };
+}
+
+/** soaccept(so, nam): the protocol's accept: the peer's address. */
+export function soaccept(so: socket, nam: sockaddr_out): number {
+  const saved = CURVNET_SET(so.so_vnet, "soaccept");
+  const error = so.so_proto.pr_accept === undefined ? EOPNOTSUPP : so.so_proto.pr_accept(so, nam);
+  CURVNET_RESTORE(saved);
+  return error;
+}
+
+/**
+ * soabort(so): drop a connection nobody accepted (taken off a listen
+ * queue, or refused by the protocol): the protocol aborts it and the
+ * queue's reference goes.
+ */
+export function soabort(so: socket): void {
+  KASSERT(so.so_qstate === SQ_NONE, "soabort: so on a listen queue");
+  so.so_proto.pr_abort?.(so);
+  sorele(so);
 }
 
 // ---------------------------------------------------------------------------
@@ -867,10 +1480,20 @@ export function sosend_dgram(so: socket, addr: sockaddr | null, u: uio | null, t
   return error;
 }
 
-/** sosend: the protocol's sosend under the socket's vnet. */
+/**
+ * sosend_generic(so, addr, uio, top, control, flags, td): send on a
+ * stream (or other non-atomic) socket: as much as the send buffer takes,
+ * in pieces the protocol queues.
+ */
+export function sosend_generic(_so: socket, _addr: sockaddr | null, _u: uio | null, _top: mbuf | null, _control: mbuf | null, _flags: number, _td: thread | null): number {
+  throw new Error("CONTRACT-STUB sosend_generic");
+}
+
+/** sosend: the protocol's sosend under the socket's vnet (datagram
+ *  protocols default to sosend_dgram, the others to sosend_generic). */
 export function sosend(so: socket, addr: sockaddr | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
   const saved = CURVNET_SET(so.so_vnet, "sosend");
-  const f = so.so_proto.pr_sosend ?? sosend_dgram;
+  const f = so.so_proto.pr_sosend ?? ((so.so_proto.pr_flags & PR_ATOMIC) !== 0 ? sosend_dgram : sosend_generic);
   const error = f(so, addr, u, top, control, flags, td);
   CURVNET_RESTORE(saved);
   return error;
@@ -904,7 +1527,7 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
   out.flags = flags & ~MSG_TRUNC;
   out.reclen = 0;
   const sb = so.so_rcv;
-  const r = sb.sb_mb;
+  const r = sb.sb_rec;
   if (r === null) {
     if (so.so_error !== 0) {
       const error = so.so_error;
@@ -967,10 +1590,20 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
   return 0;
 }
 
+/**
+ * soreceive_generic(so, uio, out): receive from a stream socket: bytes
+ * from the chain up to the request (MSG_PEEK, MSG_WAITALL, MSG_OOB,
+ * MSG_DONTWAIT), then tell the protocol (pr_rcvd) so it can open the
+ * window.
+ */
+export function soreceive_generic(_so: socket, _u: uio, _out: soreceive_out): number {
+  throw new Error("CONTRACT-STUB soreceive_generic");
+}
+
 /** soreceive: the protocol's receive under the socket's vnet. */
 export function soreceive(so: socket, u: uio, out: soreceive_out): number {
   const saved = CURVNET_SET(so.so_vnet, "soreceive");
-  const f = so.so_proto.pr_soreceive ?? soreceive_dgram;
+  const f = so.so_proto.pr_soreceive ?? ((so.so_proto.pr_flags & PR_ATOMIC) !== 0 ? soreceive_dgram : soreceive_generic);
   const error = f(so, u, out);
   CURVNET_RESTORE(saved);
   return error;

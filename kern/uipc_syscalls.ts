@@ -27,7 +27,13 @@ import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
 import { postsig } from "./kern_sig.ts";
 import {
+  ACCEPT4_INHERIT,
+  SOLISTENING,
   SOPT_GET,
+  soaccept,
+  sockaddr_out,
+  solisten,
+  solisten_dequeue,
   SOPT_SET,
   SS_ISCONNECTED,
   SS_ISCONNECTING,
@@ -310,6 +316,63 @@ export function sys_bind(p: proc, fd: number, sa: sockaddr): number {
   const { error, so } = getsock(p, fd);
   if (so === null) return error;
   return sobind(so, a.sa, p.p_td);
+}
+
+/** listen(2). */
+export function sys_listen(p: proc, fd: number, backlog: number): number {
+  const { error, so } = getsock(p, fd);
+  if (so === null) return error;
+  return solisten(so, backlog, p.p_td);
+}
+
+/**
+ * kern_accept4(td, s, flags): the first completed connection of a
+ * listening socket on a new descriptor, with the peer's address.  EINVAL
+ * when the socket does not listen; EWOULDBLOCK (EAGAIN) when nothing is
+ * ready: the kernel never sleeps, the caller polls for POLLIN.
+ */
+function kern_accept4(p: proc, s: number, flags: number): { error: number; fd: number; sa: sockaddr | null } {
+  const { error: e, so: head } = getsock(p, s);
+  if (head === null) return { error: e, fd: -1, sa: null };
+  if (!SOLISTENING(head)) return { error: EINVAL, fd: -1, sa: null };
+  const fd = fdalloc(p);
+  if (fd < 0) return { error: EMFILE, fd: -1, sa: null };
+  const d = solisten_dequeue(head, flags);
+  if (d.so === null) return { error: d.error, fd: -1, sa: null };
+  const so = d.so;
+  const fp = new file(so);
+  const headfp = p.p_fd[s];
+  if ((flags & ACCEPT4_INHERIT) !== 0) {
+    if (headfp !== null) fp.f_flag = headfp.f_flag;
+  } else {
+    fp.f_flag &= ~FNONBLOCK;
+    if ((flags & SOCK_NONBLOCK) !== 0) fp.f_flag |= FNONBLOCK;
+  }
+  fp.f_cloexec = (flags & SOCK_CLOEXEC) !== 0;
+  // fo_ioctl(FIONBIO): the socket's non-blocking mode follows the file's.
+  if ((fp.f_flag & FNONBLOCK) !== 0) so.so_state |= SS_NBIO;
+  else so.so_state &= ~SS_NBIO;
+  p.p_fd[fd] = fp;
+  const nam = new sockaddr_out();
+  const error = soaccept(so, nam);
+  if (error !== 0) {
+    kern_close(p, fd);
+    return { error, fd: -1, sa: null };
+  }
+  const sa = nam.sa === null ? null : nam.sa instanceof sockaddr_in || nam.sa instanceof sockaddr_in6 ? nam.sa : sa_dup(nam.sa);
+  return { error: 0, fd, sa };
+}
+
+/** accept(2): the new descriptor inherits the listener's O_NONBLOCK. */
+export function sys_accept(p: proc, s: number): { error: number; fd: number; sa: sockaddr | null } {
+  return kern_accept4(p, s, ACCEPT4_INHERIT);
+}
+
+/** accept4(2): SOCK_NONBLOCK and SOCK_CLOEXEC set the new descriptor's
+ *  flags; any other flag is EINVAL. */
+export function sys_accept4(p: proc, s: number, flags: number): { error: number; fd: number; sa: sockaddr | null } {
+  if ((flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) !== 0) return { error: EINVAL, fd: -1, sa: null };
+  return kern_accept4(p, s, flags);
 }
 
 /** connect(2).  A datagram socket may connect again (re-targeting it). */
