@@ -1062,8 +1062,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
             if ((so.so_rcv.sb_state & SBS_CANTRCVMORE) !== 0) m_freem(m);
             else {
               if (newsize !== 0 && !sbreserve_locked(so, SO_RCV, newsize, null)) so.so_rcv.sb_flags &= ~SB_AUTOSIZE;
-              m_adj(m, drop_hdrlen);
-              sbappendstream_locked(so.so_rcv, m, 0);
+              m_adj(m0, drop_hdrlen);
+              sbappendstream_locked(so.so_rcv, m0, 0);
             }
             m = null;
             sorwakeup_locked(so);

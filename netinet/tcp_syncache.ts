@@ -28,7 +28,7 @@ import { cred0 } from "../kern/kern_jail.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { AF_INET, AF_INET6 } from "../kern/socket.ts";
 import { CTLFLAG_NOFETCH, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_UINT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, sysctl_handle_uint, type kvar } from "../kern/sysctl.ts";
-import { SS_ISCONNECTED, soabort, sonewconn, type socket } from "../kern/uipc_socket.ts";
+import { SS_ISCONNECTED, sodealloc, solisten_clone, solisten_enqueue, type socket } from "../kern/uipc_socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32, VNET_IS_SHUTTING_DOWN, VNET_PTR, VNET_PTR_SET, VNET_DEFINE_PTR, curvnet, type vnet } from "../net/vnet.ts";
 import { in6_addr_copy, sockaddr_in6, IN6_ARE_ADDR_EQUAL } from "../netinet6/in6_var.ts";
 import { CSUM_TCP_IPV6 } from "../netinet6/ip6_var.ts";
@@ -44,7 +44,7 @@ import { IPH_DST, IPH_LEN, IPH_OFF, IPH_P, IPH_SRC, IPH_TOS, IPH_TTL, IPH_VHL, I
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_FLOWLABEL_MASK, IPV6_VERSION } from "./ip6.ts";
 import { ip_output } from "./ip_output.ts";
 import { ip_srcroute } from "./ip_options.ts";
-import { INC_ISIPV6, INP_CONTROLOPTS, INP_IPV4, INP_IPV6, in_conninfo, in_pcbconnect, sotoinpcb, type inpcb } from "./in_pcb.ts";
+import { INC_ISIPV6, INP_CONTROLOPTS, INP_IPV4, INP_IPV6, INP_IPV6PROTO, in_conninfo, in_pcballoc, in_pcbconnect, in_pcbfree, sotoinpcb, type inpcb } from "./in_pcb.ts";
 import { TCPH_ACK, TCPH_DPORT, TCPH_SEQ, TCPH_SPORT, TCPH_SUM, TCPH_WIN, TCP_HDRLEN, TCP_MAXWIN, TCP_MAX_WINSHIFT, TH_ACK, TH_SYN, tcp_set_flags, th_set_off, type hdrptr } from "./tcp.ts";
 import { SEQ_GEQ, SEQ_GT, SEQ_LEQ, SEQ_LT, TSTMP_GT, TSTMP_LT, tcp_rcvseqinit, tcp_sendseqinit, tcp_ts_getticks } from "./tcp_seq.ts";
 import { TCPS_SYN_RECEIVED } from "./tcp_fsm.ts";
@@ -62,6 +62,7 @@ import {
   TF_REQ_TSTMP,
   TF_SACK_PERMIT,
   TF_SIGNATURE,
+  TF_SONOTCONN,
   TOF_MSS,
   TOF_SACKPERM,
   TOF_SCALE,
@@ -99,7 +100,7 @@ import {
 } from "./tcp_var.ts";
 import { TCPTV_REXMTMAX, TCP_MAXRXTSHIFT, TCPT_RANGESET, TP_KEEPINIT, TT_KEEP, tcp_backoff, tcp_rexmit_initial, tcp_rexmit_min, tcp_timer_activate } from "./tcp_timer.ts";
 import { tcp_addoptions } from "./tcp_output.ts";
-import { tcp_new_ts_offset } from "./tcp_subr.ts";
+import { V_tcbinfo, tcp_new_ts_offset, tcp_newtcpcb } from "./tcp_subr.ts";
 import { tcp_mss, tcp_mssopt, tcp_sb_max } from "./tcp_input.ts";
 
 // ---------------------------------------------------------------------------
@@ -492,13 +493,25 @@ let syncache_sin6_p: sockaddr_in6 | null = null;
  */
 function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | null {
   void m;
-  const so = sonewconn(lso, SS_ISCONNECTED);
+  // The full connection, as if it had been made when the SYN came.
+  const so = solisten_clone(lso);
   if (so === null) {
     TCPSTAT_INC(tcps_listendrop);
     return null;
   }
+  if (in_pcballoc(so, V_tcbinfo()) !== 0) {
+    sodealloc(so);
+    TCPSTAT_INC(tcps_listendrop);
+    return null;
+  }
   const inp = sotoinpcb(so);
-  const tp = intotcpcb(inp);
+  const tp = tcp_newtcpcb(inp);
+  if (tp === null) {
+    in_pcbfree(inp);
+    sodealloc(so);
+    TCPSTAT_INC(tcps_listendrop);
+    return null;
+  }
   const ltp = sototcpcb(lso);
   inp.inp_inc.inc_flags = sc.sc_inc.inc_flags;
   let error: number;
@@ -506,10 +519,21 @@ function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | nu
     inp.inp_vflag &= ~INP_IPV4;
     inp.inp_vflag |= INP_IPV6;
     in6_addr_copy(inp.in6p_laddr, sc.sc_inc.inc6_laddr);
+  } else {
+    inp.inp_vflag &= ~INP_IPV6;
+    inp.inp_vflag |= INP_IPV4;
+    inp.inp_ip_ttl = sc.sc_ip_ttl;
+    inp.inp_ip_tos = sc.sc_ip_tos;
+    inp.inp_laddr = sc.sc_inc.inc_laddr;
+  }
+  inp.inp_lport = sc.sc_inc.inc_lport;
+  if ((inp.inp_vflag & INP_IPV6PROTO) !== 0) {
+    // The listener's IPv6 socket options (not its received ones).
     const oinp = sotoinpcb(lso);
     inp.inp_flags |= oinp.inp_flags & INP_CONTROLOPTS;
     inp.in6p_hops = oinp.in6p_hops;
-    inp.inp_lport = sc.sc_inc.inc_lport;
+  }
+  if ((sc.sc_inc.inc_flags & INC_ISIPV6) !== 0) {
     if (syncache_sin6_p === null) syncache_sin6_p = new sockaddr_in6();
     const sin6 = syncache_sin6_p;
     sin6.sin6_family = AF_INET6;
@@ -520,16 +544,11 @@ function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | nu
     sin6.sin6_scope_id = 0;
     error = in6_pcbconnect(inp, sin6, cred0, false);
     if (error === 0) {
+      // Our flow label, not in6_pcbconnect's.
       inp.inp_flow &= ~IPV6_FLOWLABEL_MASK;
       inp.inp_flow |= sc.sc_flowlabel;
     }
   } else {
-    inp.inp_vflag &= ~INP_IPV6;
-    inp.inp_vflag |= INP_IPV4;
-    inp.inp_ip_ttl = sc.sc_ip_ttl;
-    inp.inp_ip_tos = sc.sc_ip_tos;
-    inp.inp_laddr = sc.sc_inc.inc_laddr;
-    inp.inp_lport = sc.sc_inc.inc_lport;
     inp.inp_options = sc.sc_ipopts;
     sc.sc_ipopts = null;
     if (syncache_sin_p === null) syncache_sin_p = new sockaddr_in(INADDR_ANY, 0);
@@ -540,7 +559,8 @@ function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | nu
     error = in_pcbconnect(inp, sin, cred0, false);
   }
   if (error !== 0) {
-    soabort(so);
+    in_pcbfree(inp);
+    sodealloc(so);
     TCPSTAT_INC(tcps_listendrop);
     return null;
   }
@@ -584,6 +604,8 @@ function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | nu
   tp.t_keepcnt = ltp.t_keepcnt;
   tcp_timer_activate(tp, TT_KEEP, TP_KEEPINIT(tp));
   TCPSTAT_INC(tcps_accepts);
+  // Accept filters aside, the socket is connected from here on.
+  if (!solisten_enqueue(so, SS_ISCONNECTED)) tp.t_flags |= TF_SONOTCONN;
   return so;
 }
 
@@ -708,7 +730,7 @@ export function syncache_add(inc: in_conninfo, to: tcpopt, th: hdrptr, inp: inpc
     ip_ttl = inp.inp_ip_ttl;
     ip_tos = inp.inp_ip_tos;
   }
-  let win = so.so_rcv.sb_hiwat;
+  let win = so.sol_sbrcv_hiwat;
   const ltflags = tp.t_flags & (TF_NOOPT | TF_SIGNATURE);
   // IP options (a source route) to keep for the reply.
   const ipopts = (inc.inc_flags & INC_ISIPV6) === 0 ? ip_srcroute(m) : null;
@@ -1052,7 +1074,7 @@ function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th
     sc.sc_requested_s_scale = tcp_sc_wstab[cookie_wscale_idx(cookie)];
     sc.sc_flags |= SCF_WINSCALE;
   }
-  let wnd = lso.so_rcv.sb_hiwat;
+  let wnd = lso.sol_sbrcv_hiwat;
   wnd = Math.min(Math.max(wnd, 0), TCP_MAXWIN);
   sc.sc_wnd = wnd;
   if (cookie_sack_ok(cookie) !== 0) sc.sc_flags |= SCF_SACK;
