@@ -262,8 +262,8 @@ import {
   tcp_timer_activate,
   tcp_timer_active,
 } from "./tcp_timer.ts";
-import { CCF_ABC_SENTAWND, CCF_CWND_LIMITED, CC_ACK, CC_ALGO, CC_DUPACK, CC_ECN, CC_NDUPACK, CC_RTO, CC_RTO_ERR, cc_after_idle } from "./cc/cc.ts";
-import { tcp_output } from "./tcp_output.ts";
+import { CCF_ABC_SENTAWND, CCF_CWND_LIMITED, CC_ACK, CC_ALGO, CC_DUPACK, CC_ECN, CC_NDUPACK, CC_RTO, CC_RTO_ERR, tcp_compute_initwnd } from "./cc/cc.ts";
+import { cc_after_idle, tcp_output } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_close, tcp_drop, tcp_log_vain, tcp_maxmtu, tcp_maxmtu6, tcp_maxseg, tcp_respond, tcp_state_change } from "./tcp_subr.ts";
 import { tcp_twcheck, tcp_twstart } from "./tcp_timewait.ts";
 import { tcp_hc_get, tcp_hc_getmtu } from "./tcp_hostcache.ts";
@@ -587,7 +587,7 @@ export function tcp_input_with_port(m0: mbuf, off0: number, _proto: number, port
       let th_sum: number;
       if ((m.m_pkthdr.csum_flags & CSUM_DATA_VALID_IPV6) !== 0) {
         if ((m.m_pkthdr.csum_flags & CSUM_PSEUDO_HDR) !== 0) th_sum = m.m_pkthdr.csum_data;
-        else th_sum = in6_cksum_pseudo(m, ip, tlen, IPPROTO_TCP, m.m_pkthdr.csum_data);
+        else th_sum = in6_cksum_pseudo(m, 0, tlen, IPPROTO_TCP, m.m_pkthdr.csum_data);
         th_sum ^= 0xffff;
       } else th_sum = in6_cksum(m, IPPROTO_TCP, off0, tlen);
       if (th_sum !== 0) {
@@ -2103,13 +2103,3 @@ export function tcp_compute_pipe(tp: tcpcb): number {
   return ((tp.snd_max - tp.snd_una) | 0) + tp.sackhint.sack_bytes_rexmit - tp.sackhint.sacked_bytes;
 }
 
-/** tcp_compute_initwnd(maxseg): the initial (and restart) window: RFC 6928's ten segments by default. */
-export function tcp_compute_initwnd(maxseg: number): number {
-  const iw = VNET_I32(tcp_initcwnd_segments);
-  if (iw !== 0) return Math.min(iw * maxseg, Math.max(2 * maxseg, iw * 1460));
-  if (VNET_I32(tcp_do_rfc3390) !== 0) return Math.min(4 * maxseg, Math.max(2 * maxseg, 4380));
-  // RFC 5681 3.1.
-  if (maxseg > 2190) return 2 * maxseg;
-  if (maxseg > 1095) return 3 * maxseg;
-  return 4 * maxseg;
-}
