@@ -838,7 +838,7 @@ export function tcp_input_with_port(m0: mbuf, off0: number, _proto: number, port
  */
 export function tcp_autorcvbuf(so: socket, tp: tcpcb, tlen: number): number {
   let newsize = 0;
-  if (VNET_I32(tcp_do_autorcvbuf) !== 0 && (so.so_rcv.sb_flags & SB_AUTOSIZE) !== 0 && tp.t_srtt !== 0 && tp.rfbuf_ts !== 0 && TCP_TS_TO_TICKS((tcp_ts_getticks() - tp.rfbuf_ts) >>> 0) > (tp.t_srtt >> TCP_RTT_SHIFT) / 2) {
+  if (VNET_I32(tcp_do_autorcvbuf) !== 0 && (so.so_rcv.sb_flags & SB_AUTOSIZE) !== 0 && tp.t_srtt !== 0 && tp.rfbuf_ts !== 0 && TCP_TS_TO_TICKS((tcp_ts_getticks() - tp.rfbuf_ts) >>> 0) > (tp.t_srtt >> TCP_RTT_SHIFT) >> 1) {
     if (tp.rfbuf_cnt > Math.floor(Math.floor(so.so_rcv.sb_hiwat / 2) / 4) * 3 && so.so_rcv.sb_hiwat < VNET_I32(tcp_autorcvbuf_max)) {
       newsize = Math.min(so.so_rcv.sb_hiwat + Math.floor(so.so_rcv.sb_hiwat / 2), VNET_I32(tcp_autorcvbuf_max));
     }
@@ -1192,7 +1192,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         // PAWS (RFC 7323): an older timestamp than ts_recent is a duplicate,
         // unless ts_recent itself is over 24 days old.
         if ((to.to_flags & TOF_TS) !== 0 && t.ts_recent !== 0 && TSTMP_LT(to.to_tsval, t.ts_recent)) {
-          if (((tcp_ts_getticks() - t.ts_recent_age) | 0) > TCP_PAWS_IDLE) {
+          if (((tcp_ts_getticks() - t.ts_recent_age) >>> 0) > TCP_PAWS_IDLE) {
             // Forget it; it is set again (with its age) if this segment qualifies.
             t.ts_recent = 0;
           } else {
