@@ -14,8 +14,9 @@ export function tcp_twstart(tp: tcpcb): void {
 }
 
 /** tcp_twcheck(inp, to, th, m, tlen): a segment for a TIME_WAIT
- *  connection; true when it was consumed (m freed), false when the caller
- *  should go on (a new SYN that recycled the connection). */
+ *  connection; true when a new SYN recycled the connection (the caller
+ *  looks the PCB up again and m is still the caller's), false when the
+ *  segment was consumed (m freed). */
 export function tcp_twcheck(inp: inpcb, to: tcpopt | null, th: hdrptr, m: mbuf, tlen: number): boolean {
   void inp;
   void to;
