@@ -245,23 +245,8 @@ import {
   tptosocket,
   type tcpcb,
 } from "./tcp_var.ts";
-import {
-  TCPTV_REXMTMAX,
-  TP_KEEPIDLE,
-  TP_MAXIDLE,
-  TT_2MSL,
-  TT_DELACK,
-  TT_KEEP,
-  TT_PERSIST,
-  TT_REXMT,
-  TCP_MAXRXTSHIFT,
-  TCPT_RANGESET,
-  tcp_delacktime,
-  tcp_fast_finwait2_recycle,
-  tcp_finwait2_timeout,
-  tcp_timer_activate,
-  tcp_timer_active,
-} from "./tcp_timer.ts";
+import { TCPTV_REXMTMAX, TP_KEEPIDLE, TP_MAXIDLE, TCP_MAXRXTSHIFT, TCPT_RANGESET, tcp_delacktime, tcp_fast_finwait2_recycle, tcp_finwait2_timeout, tcp_timer_activate, tcp_timer_active } from "./tcp_timer.ts";
+import { TT_2MSL, TT_DELACK, TT_KEEP, TT_PERSIST, TT_REXMT } from "./tcp_var.ts";
 import { CCF_ABC_SENTAWND, CCF_CWND_LIMITED, CC_ACK, CC_ALGO, CC_DUPACK, CC_ECN, CC_NDUPACK, CC_RTO, CC_RTO_ERR, tcp_compute_initwnd } from "./cc/cc.ts";
 import { cc_after_idle, tcp_output } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_close, tcp_drop, tcp_log_vain, tcp_maxmtu, tcp_maxmtu6, tcp_maxseg, tcp_respond, tcp_state_change } from "./tcp_subr.ts";

@@ -36,7 +36,8 @@ import {
   type tcpcb,
   type tcpopt,
 } from "./tcp_var.ts";
-import { TT_REXMT, tcp_timer_activate } from "./tcp_timer.ts";
+import { tcp_timer_activate } from "./tcp_timer.ts";
+import { TT_REXMT } from "./tcp_var.ts";
 import { tcp_output } from "./tcp_output.ts";
 import { tcp_maxseg, tcp_record_dsack } from "./tcp_subr.ts";
 import { CC_NDUPACK } from "./cc/cc.ts";

@@ -98,7 +98,8 @@ import {
   tcps_sndacks,
   tcps_sndtotal,
 } from "./tcp_var.ts";
-import { TCPTV_REXMTMAX, TCP_MAXRXTSHIFT, TCPT_RANGESET, TP_KEEPINIT, TT_KEEP, tcp_backoff, tcp_rexmit_initial, tcp_rexmit_min, tcp_timer_activate } from "./tcp_timer.ts";
+import { TCPTV_REXMTMAX, TCP_MAXRXTSHIFT, TCPT_RANGESET, TP_KEEPINIT, tcp_backoff, tcp_rexmit_initial, tcp_rexmit_min, tcp_timer_activate } from "./tcp_timer.ts";
+import { TT_KEEP } from "./tcp_var.ts";
 import { tcp_addoptions } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_new_ts_offset, tcp_newtcpcb } from "./tcp_subr.ts";
 import { tcp_mss, tcp_mssopt, tcp_sb_max } from "./tcp_input.ts";
