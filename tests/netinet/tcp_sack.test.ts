@@ -93,7 +93,7 @@ test.serial("receiver: a duplicate below rcv_nxt becomes a D-SACK block in front
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test.serial("property: receiver blocks stay above rcv_nxt, disjoint, inside what arrived, the newest first", async (t) => {
+test.serial("property: receiver blocks stay above rcv_nxt, inside what arrived, six at most, the first one about the newest segment", async (t) => {
   const k = await loadKernel("vimage");
   const p = k.proc_create(k.cred0, "t");
   fc.assert(
@@ -109,12 +109,13 @@ test.serial("property: receiver blocks stay above rcv_nxt, disjoint, inside what
         for (let i = 0; i < len; i++) got.add(off + i);
         const bl = blocks(tp).map(([a, b]) => [(a - base) >>> 0, (b - base) >>> 0]);
         if (bl.length < 1 || bl.length > 6) ok = false;
-        else if (!(bl[0][0] <= off && bl[0][1] >= off + len)) ok = false;
         for (let i = 0; ok && i < bl.length; i++) {
           if (bl[i][0] === 0 || bl[i][0] >= bl[i][1]) ok = false;
           for (let x = bl[i][0]; ok && x < bl[i][1]; x++) if (!got.has(x)) ok = false;
-          for (let j = i + 1; ok && j < bl.length; j++) if (bl[i][0] <= bl[j][1] && bl[j][0] <= bl[i][1]) ok = false;
         }
+        // The first block is about the newest segment (an older block it
+        // contains may come first, as FreeBSD's "DSACK smaller" case has it).
+        if (ok && !(bl[0][0] < off + len && off < bl[0][1])) ok = false;
         if (!ok) break;
       }
       close(k, p, fd, tp);
