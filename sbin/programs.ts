@@ -17,6 +17,7 @@ import { make_jexec_main } from "./jexec.ts";
 import { make_setfib_main } from "./setfib.ts";
 import { ifconfig_main } from "./ifconfig.ts";
 import { ping_main } from "./ping.ts";
+import { nc_main } from "./nc.ts";
 import { route_main } from "./route.ts";
 import { netstat_main } from "./netstat.ts";
 import { arp_main } from "./arp.ts";
@@ -280,6 +281,7 @@ programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_child(ctx, ctx.en
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
 programs.set("ping", ping_main);
+programs.set("nc", nc_main);
 programs.set("ping6", ping_main);
 programs.set("route", route_main);
 programs.set("sleep", sleep_main);
