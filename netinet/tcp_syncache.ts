@@ -28,7 +28,7 @@ import { cred0 } from "../kern/kern_jail.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { AF_INET, AF_INET6 } from "../kern/socket.ts";
 import { CTLFLAG_NOFETCH, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_UINT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, sysctl_handle_uint, type kvar } from "../kern/sysctl.ts";
-import { SS_ISCONNECTED, sodealloc, solisten_clone, solisten_enqueue, type socket } from "../kern/uipc_socket.ts";
+import { SS_ISCONNECTED, sb_max_get, sodealloc, solisten_clone, solisten_enqueue, type socket } from "../kern/uipc_socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32, VNET_IS_SHUTTING_DOWN, VNET_PTR, VNET_PTR_SET, VNET_DEFINE_PTR, curvnet, type vnet } from "../net/vnet.ts";
 import { in6_addr_copy, sockaddr_in6, IN6_ARE_ADDR_EQUAL } from "../netinet6/in6_var.ts";
 import { CSUM_TCP_IPV6 } from "../netinet6/ip6_var.ts";
@@ -102,7 +102,7 @@ import { TCPTV_REXMTMAX, TCP_MAXRXTSHIFT, TCPT_RANGESET, TP_KEEPINIT, tcp_backof
 import { TT_KEEP } from "./tcp_var.ts";
 import { tcp_addoptions } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_new_ts_offset, tcp_newtcpcb } from "./tcp_subr.ts";
-import { tcp_mss, tcp_mssopt, tcp_sb_max } from "./tcp_input.ts";
+import { tcp_mss, tcp_mssopt } from "./tcp_input.ts";
 
 // ---------------------------------------------------------------------------
 // Knobs.
@@ -821,7 +821,7 @@ export function syncache_add(inc: in_conninfo, to: tcpopt, th: hdrptr, inp: inpc
         // The smallest scale that reaches sb_max (kern.ipc.maxsockbuf):
         // large scales suffer most from middleboxes that mangle the option.
         let wscale = 0;
-        while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < tcp_sb_max()) wscale++;
+        while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < sb_max_get()) wscale++;
         sc.sc_requested_r_scale = wscale;
         sc.sc_requested_s_scale = to.to_wscale;
         sc.sc_flags |= SCF_WINSCALE;
@@ -1069,7 +1069,7 @@ function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th
   sc.sc_peer_mss = tcp_sc_msstab[cookie_mss_idx(cookie)];
   // Our receive scale is recomputed as syncache_add chose it.
   let wscale = 0;
-  while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < tcp_sb_max()) wscale++;
+  while (wscale < TCP_MAX_WINSHIFT && TCP_MAXWIN << wscale < sb_max_get()) wscale++;
   if (cookie_wscale_idx(cookie) > 0) {
     sc.sc_requested_r_scale = wscale;
     sc.sc_requested_s_scale = tcp_sc_wstab[cookie_wscale_idx(cookie)];
