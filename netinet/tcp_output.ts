@@ -13,8 +13,8 @@
 import { EACCES, EHOSTDOWN, EHOSTUNREACH, EMSGSIZE, ENETDOWN, ENETUNREACH, ENOBUFS, EPERM } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { CSUM_TCP, M_EXT, M_PKTHDR, MCLBYTES, MHLEN, MT_DATA, type mbuf } from "../kern/mbuf.ts";
-import { m_free, m_freem, m_get, m_getcl, m_gethdr } from "../kern/kern_mbuf.ts";
-import { m_copydata, mb_dupcl, max_linkhdr } from "../kern/uipc_mbuf.ts";
+import { m_free, m_freem, m_get, m_getcl, m_gethdr, mb_dupcl } from "../kern/kern_mbuf.ts";
+import { m_copydata, max_linkhdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { ticks } from "../kern/kern_timeout.ts";
 import { SO_DONTROUTE } from "../kern/socket.ts";
@@ -25,6 +25,7 @@ import type { intp } from "../netinet6/ip6_var.ts";
 import { CSUM_TCP_IPV6 } from "../netinet6/ip6_var.ts";
 import { in6_cksum_pseudo } from "../netinet6/in6_cksum.ts";
 import { in6_selecthlim } from "../netinet6/in6_src.ts";
+import { ip6_output } from "../netinet6/ip6_output.ts";
 import { IP6_HDR_LEN, IP6_OFF_HLIM, IP6_OFF_PLEN } from "./ip6.ts";
 import { IPPROTO_TCP } from "./in.ts";
 import { in_pseudo } from "./in_cksum.ts";
@@ -134,7 +135,7 @@ import {
 import { TCPT_RANGESET, TCP_MAXRXTSHIFT, tcp_backoff, tcp_persmax, tcp_persmin, tcp_timer_active, tcp_timer_activate } from "./tcp_timer.ts";
 import { tcp_mss_update, tcp_mssopt } from "./tcp_input.ts";
 import { tcp_clean_dsack_blocks, tcp_sack_adjust, tcp_sack_output } from "./tcp_sack.ts";
-import { ip6_output_hook, tcp_maxmtu, tcp_maxmtu6, tcp_maxseg, tcpip_fillheaders } from "./tcp_subr.ts";
+import { tcp_maxmtu, tcp_maxmtu6, tcp_maxseg, tcpip_fillheaders } from "./tcp_subr.ts";
 
 // net.inet.tcp.* defined in tcp_output.c.
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "path_mtu_discovery", CTLFLAG_VNET | CTLFLAG_RW, path_mtu_discovery, 1, "Enable Path MTU Discovery");
@@ -539,7 +540,7 @@ export function tcp_output(tp: tcpcb): number {
       dv.setUint16(ip + IP6_OFF_PLEN, m.m_pkthdr.len - IP6_HDR_LEN);
       if (VNET_I32(path_mtu_discovery) !== 0 && tp.t_maxseg > V_tcp_minmss()) tp.t_flags2 |= TF2_PLPMTU_PMTUD;
       else tp.t_flags2 &= ~TF2_PLPMTU_PMTUD;
-      error = ip6_output_hook(m, inp);
+      error = ip6_output(m, inp.in6p_outputopts, null, (so.so_options & SO_DONTROUTE) !== 0 ? IP_ROUTETOIF : 0, null, null, inp);
       if (error === EMSGSIZE) mtu = tcp_output_route_mtu(tp);
     } else {
       dv.setUint16(ip + IPH_LEN, m.m_pkthdr.len);

@@ -51,6 +51,7 @@ import { in6_addr, inet_ntop6 } from "../netinet6/in6_var.ts";
 import type { ip6ctlparam } from "../netinet6/ip6_var.ts";
 import { CSUM_TCP_IPV6 } from "../netinet6/ip6_var.ts";
 import { in6_cksum_pseudo } from "../netinet6/in6_cksum.ts";
+import { ip6_output } from "../netinet6/ip6_output.ts";
 import { fib6_lookup } from "../netinet6/in6_fib.ts";
 import { in6_selecthlim } from "../netinet6/in6_src.ts";
 import { in6_setscope } from "../netinet6/scope6.ts";
@@ -123,6 +124,10 @@ import {
   TCPSTATES_DEC,
   TCPSTATES_INC,
   TCPSTAT_INC,
+  TCPSTAT_ADD,
+  tcps_dsack_bytes,
+  tcps_dsack_count,
+  tcps_dsack_tlp_bytes,
   TCPSTAT_NFIELDS,
   TCP_RTTVAR_SHIFT,
   TF_LRD,
@@ -206,12 +211,12 @@ import {
 } from "./tcp_var.ts";
 import { tcp_rexmit_initial, tcp_rexmit_min, tcp_timer_init_defaults, tcp_timer_remaining_ms, tcp_timer_stop } from "./tcp_timer.ts";
 import { tcp_addoptions, tcp_output } from "./tcp_output.ts";
-import { tcp_input, tcp6_input, tcp_mss_update } from "./tcp_input.ts";
+import { tcp_compute_pipe, tcp_input, tcp_mss_update } from "./tcp_input.ts";
 import { tcp_reass_flush, tcp_reass_global_init } from "./tcp_reass.ts";
 import { tcp_free_sackholes } from "./tcp_sack.ts";
 import { syncache_destroy, syncache_init, syncache_unreach } from "./tcp_syncache.ts";
 import { tcp_hc_destroy, tcp_hc_init, tcp_hc_update, tcp_hc_updatemtu } from "./tcp_hostcache.ts";
-import { CC_ALGO, cc_algo_index, cc_attach, cc_default_algo, cc_detach } from "./cc/cc.ts";
+import { CC_ALGO, cc_algo_index, cc_attach, cc_default_algo, cc_detach, cc_hooks_set } from "./cc/cc.ts";
 
 // ---------------------------------------------------------------------------
 // Sysctls defined in tcp_subr.c.
@@ -285,18 +290,6 @@ const sysctl_pcbcount: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
   return EPERM;
 };
 SYSCTL_PROC(_net_inet_tcp, OID_AUTO, "pcbcount", CTLTYPE_INT | CTLFLAG_RD | CTLFLAG_MPSAFE | CTLFLAG_VNET, null, 0, sysctl_pcbcount, "I", "Number of active PCBs");
-
-SYSCTL_VNET_PCPUSTAT(_net_inet_tcp, TCPCTL_STATS, "stats", tcpstat, TCPSTAT_NFIELDS, "tcpstat", "TCP statistics (struct tcpstat, netinet/tcp_var.h)");
-
-/** net.inet.tcp.states: connections in each state (counter_u64_t[TCP_NSTATES]). */
-const sysctl_tcps_states: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
-  const out: number[] = new Array<number>(TCP_NSTATES);
-  for (let i = 0; i < TCP_NSTATES; i++) out[i] = VNET_U64(tcps_states + i);
-  const error = SYSCTL_OUT(req, out);
-  if (error !== 0 || req.newval === null) return error;
-  return EPERM;
-};
-SYSCTL_PROC(_net_inet_tcp, TCPCTL_STATES, "states", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_VNET | CTLFLAG_MPSAFE, null, 0, sysctl_tcps_states, "S,counter_u64_t", "TCP connection counts by TCP state");
 
 /** net.inet.tcp.pcblist: an xinpgen count, then one xtcpcb per PCB. */
 const tcp_pcblist: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
@@ -396,15 +389,10 @@ function tcp_init(): void {
   tcp_timer_init_defaults();
   tcp_reass_global_init();
   IPPROTO_REGISTER(IPPROTO_TCP, tcp_input, tcp_ctlinput);
-  tcp6_register();
+  cc_hooks_set(tcp_maxseg, tcp_compute_pipe);
+  // (IP6PROTO_REGISTER of tcp6_input is in netinet6/in6_proto.ts.)
 }
 SYSINIT("tcp_init", SI_SUB_PROTO_DOMAIN, SI_ORDER_THIRD, tcp_init);
-
-/** IP6PROTO_REGISTER lives in netinet6 (in6_proto.ts registers it). */
-let tcp6_register: () => void = () => {};
-export function tcp6_register_set(f: () => void): void {
-  tcp6_register = f;
-}
 
 /** tcp_vnet_init: each vnet's table, host cache, syncache and secrets. */
 function tcp_vnet_init(): void {
@@ -776,7 +764,7 @@ export function tcp_respond(tp: tcpcb | null, ipgen: hdrptr, th: hdrptr, m: mbuf
     m.m_pkthdr.csum_flags = CSUM_TCP_IPV6;
     dv.setUint16(nth.off + TCPH_SUM, in6_cksum_pseudo(m, ip, tlen - IP6_HDR_LEN, IPPROTO_TCP, 0));
     m.m_buf[ip + IP6_OFF_HLIM] = in6_selecthlim(inp, null);
-    void ip6_output_hook(m, inp);
+    void ip6_output(m, inp !== null ? inp.in6p_outputopts : null, null, 0, null, null, inp);
   } else {
     m.m_pkthdr.csum_flags = CSUM_TCP;
     dv.setUint16(nth.off + TCPH_SUM, in_pseudo(dv.getUint32(ip + IPH_SRC), dv.getUint32(ip + IPH_DST), (tlen - IP_HDRLEN + IPPROTO_TCP) >>> 0));
@@ -805,16 +793,6 @@ function respond_swap_ports(nth: hdrptr): void {
   const t = dv.getUint16(nth.off + TCPH_SPORT);
   dv.setUint16(nth.off + TCPH_SPORT, dv.getUint16(nth.off + TCPH_DPORT));
   dv.setUint16(nth.off + TCPH_DPORT, t);
-}
-
-/** ip6_output for tcp_respond and tcp_output (set by in6_proto.ts's side:
- *  netinet/ files do not import netinet6/ip6_output.ts at load). */
-export let ip6_output_hook: (m: mbuf, inp: inpcb | null) => number = (m) => {
-  m_freem(m);
-  return EHOSTUNREACH;
-};
-export function ip6_output_hook_set(f: (m: mbuf, inp: inpcb | null) => number): void {
-  ip6_output_hook = f;
 }
 
 // ---------------------------------------------------------------------------
@@ -1202,10 +1180,10 @@ export function tcp_maxmtu6(inc: in_conninfo, cap: tcp_ifcap | null): number {
 // ---------------------------------------------------------------------------
 // Logging of odd segments (net.inet.tcp.log_in_vain, log_debug).
 
-function tcp_log_addr(inc: in_conninfo | null, th: hdrptr, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string {
+function tcp_log_addr(inc: in_conninfo | null, th: hdrptr | null, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string {
   let s: string;
-  const sp = th.dv.getUint16(th.off + TCPH_SPORT);
-  const dp = th.dv.getUint16(th.off + TCPH_DPORT);
+  const sp = th !== null ? th.dv.getUint16(th.off + TCPH_SPORT) : 0;
+  const dp = th !== null ? th.dv.getUint16(th.off + TCPH_DPORT) : 0;
   if (inc !== null && (inc.inc_flags & INC_ISIPV6) !== 0) {
     s = `TCP: [${in6_str(inc.inc6_faddr.s6_addr, 0)}]:${inc.inc_fport} to [${in6_str(inc.inc6_laddr.s6_addr, 0)}]:${inc.inc_lport}`;
   } else if (inc !== null) {
@@ -1215,8 +1193,10 @@ function tcp_log_addr(inc: in_conninfo | null, th: hdrptr, ip4hdr: hdrptr | null
   } else if (ip4hdr !== null) {
     s = `TCP: [${inet_ntoa(ip4hdr.dv.getUint32(ip4hdr.off + IPH_SRC))}]:${sp} to [${inet_ntoa(ip4hdr.dv.getUint32(ip4hdr.off + IPH_DST))}]:${dp}`;
   } else return "";
-  const flags = tcp_get_flags_ptr(th);
-  s += ` tcpflags 0x${flags.toString(16)}<${print_flags(flags)}>`;
+  if (th !== null) {
+    const flags = tcp_get_flags_ptr(th);
+    s += ` tcpflags 0x${flags.toString(16)}<${print_flags(flags)}>`;
+  }
   return s;
 }
 
@@ -1246,18 +1226,33 @@ function in6_str(b: Uint8Array, o: number): string {
 
 /** tcp_log_addrs(inc, th, ip4hdr, ip6hdr): "TCP: [a]:p to [b]:q tcpflags
  *  0x..<..>", for a log message (allocates: logging only). */
-export function tcp_log_addrs(inc: in_conninfo | null, th: hdrptr, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string | null {
+export function tcp_log_addrs(inc: in_conninfo | null, th: hdrptr | null, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string | null {
   if (tcp_log_debug.v === 0 && VNET_I32(tcp_log_in_vain) === 0) return null;
   return tcp_log_addr(inc, th, ip4hdr, ip6hdr);
 }
 
 /** tcp_log_vain(inc, th, ip4hdr, ip6hdr): the same when log_in_vain asks
  *  for it (1: SYNs only; 2: everything). */
-export function tcp_log_vain(inc: in_conninfo | null, th: hdrptr, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string | null {
+export function tcp_log_vain(inc: in_conninfo | null, th: hdrptr | null, ip4hdr: hdrptr | null, ip6hdr: hdrptr | null): string | null {
   const v = VNET_I32(tcp_log_in_vain);
   if (v === 0) return null;
-  if (v === 1 && (tcp_get_flags_ptr(th) & 0x02) === 0) return null;
+  if (v === 1 && (th === null || (tcp_get_flags_ptr(th) & 0x02) === 0)) return null;
   return tcp_log_addr(inc, th, ip4hdr, ip6hdr);
+}
+
+/** tcp_record_dsack(tp, start, end, tlp): the peer's D-SACK says it got
+ *  [start, end) twice: count it (as a TLP's or not). */
+export function tcp_record_dsack(tp: tcpcb, start: tcp_seq, end: tcp_seq, tlp: number): void {
+  const n = (end - start) | 0;
+  if (tlp !== 0) {
+    tp.t_dsack_tlp_bytes += n;
+    TCPSTAT_ADD(tcps_dsack_tlp_bytes, n);
+  } else {
+    tp.t_dsack_bytes += n;
+    TCPSTAT_ADD(tcps_dsack_bytes, n);
+  }
+  tp.t_dsack_pack++;
+  TCPSTAT_INC(tcps_dsack_count);
 }
 
 /** tcp_drain: give back memory under pressure (the reassembly queues and

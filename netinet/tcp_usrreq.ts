@@ -21,8 +21,7 @@ import { m_freem } from "../kern/kern_mbuf.ts";
 import { hz, ticks } from "../kern/kern_timeout.ts";
 import { kernel_sysctlbyname } from "../kern/kern_sysctl.ts";
 import type { thread } from "../kern/kern_prot.ts";
-import { AF_INET, AF_INET6, AF_UNSPEC, MSG_PEEK, SOCK_STREAM, SO_LINGER, SO_OOBINLINE, SO_REUSEPORT_LB, type sockaddr } from "../kern/socket.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.ts";
+import { AF_INET, AF_INET6, AF_UNSPEC, MSG_PEEK, SA_FAMILY, SOCK_STREAM, SO_LINGER, SO_OOBINLINE, SO_REUSEPORT_LB, type sockaddr } from "../kern/socket.ts";
 import {
   PRUS_EOF,
   PRUS_MORETOCOME,
@@ -161,10 +160,8 @@ import {
   TF_SACK_PERMIT,
   TT_2MSL,
   TT_KEEP,
-  _net_inet_tcp,
   cc_var,
   intotcpcb,
-  tcp_recvspace,
   tcps_connattempt,
   tptosocket,
   V_tcp_minmss,
@@ -180,9 +177,12 @@ import { tcp_free_sackholes } from "./tcp_sack.ts";
 import { V_tcbinfo, tcp_close, tcp_discardcb, tcp_drop, tcp_new_isn, tcp_new_ts_offset, tcp_newtcpcb, tcp_state_change } from "./tcp_subr.ts";
 import { CC_ALGO, cc_attach, cc_detach, cc_find } from "./cc/cc.ts";
 
-// net.inet.tcp.recvspace is tcp_input.c's knob in FreeBSD but registered
-// with the other buffer sizes here and in tcp_output.ts.
-SYSCTL_INT(_net_inet_tcp, 9 /* TCPCTL_RECVSPACE */, "recvspace", CTLFLAG_VNET | CTLFLAG_RW, tcp_recvspace, 0, "Initial receive socket buffer size");
+/** sa->sa_len, whatever the layout. */
+function sa_len_of(sa: sockaddr): number {
+  if ("sin_addr" in sa) return sa.sin_len;
+  if ("sin6_addr" in sa) return sa.sin6_len;
+  return 0;
+}
 
 // ---------------------------------------------------------------------------
 // Attach, detach, bind, listen.
@@ -226,12 +226,14 @@ function tcp_usr_detach(so: socket): void {
 
 /** tcp_usr_bind(so, nam, td). */
 function tcp_usr_bind(so: socket, nam: sockaddr, td: thread | null): number {
-  const sinp = nam as sockaddr_in;
-  if (nam.sa_family !== AF_INET) {
+  if (!("sin_addr" in nam)) return EAFNOSUPPORT;
+  const sinp = nam;
+  if (sinp.sin_family !== AF_INET) {
     // Old programs bind AF_UNSPEC to INADDR_ANY.
-    if (nam.sa_family !== AF_UNSPEC || nam.sa_len < 8 || !("sin_addr" in nam) || sinp.sin_addr !== INADDR_ANY) return EAFNOSUPPORT;
+    if (sinp.sin_family !== AF_UNSPEC || sinp.sin_len < 8 || sinp.sin_addr !== INADDR_ANY) return EAFNOSUPPORT;
+    sinp.sin_family = AF_INET;
   }
-  if (nam.sa_len !== 16) return EINVAL;
+  if (sa_len_of(nam) !== 16) return EINVAL;
   // Not to a multicast address.
   if (IN_MULTICAST(sinp.sin_addr)) return EAFNOSUPPORT;
   const inp = sotoinpcb(so);
@@ -241,8 +243,8 @@ function tcp_usr_bind(so: socket, nam: sockaddr, td: thread | null): number {
 
 /** tcp6_usr_bind(so, nam, td): an IPv6 address, or v4-mapped. */
 function tcp6_usr_bind(so: socket, nam: sockaddr, td: thread | null): number {
-  if (nam.sa_family !== AF_INET6) return EAFNOSUPPORT;
-  if (nam.sa_len !== 28) return EINVAL;
+  if (SA_FAMILY(nam) !== AF_INET6) return EAFNOSUPPORT;
+  if (sa_len_of(nam) !== 28) return EINVAL;
   const sin6 = nam as sockaddr_in6;
   if (IN6_IS_ADDR_MULTICAST(sin6.sin6_addr)) return EAFNOSUPPORT;
   const inp = sotoinpcb(so);
@@ -318,7 +320,7 @@ function tcp6_usr_listen(so: socket, backlog: number, td: thread | null): number
 /** sb_max (kern.ipc.maxsockbuf), for the window scale to ask for. */
 function sb_max_value(so: socket): number {
   const r = kernel_sysctlbyname(so.so_cred, "kern.ipc.maxsockbuf");
-  return r.error === 0 && typeof r.oldval === "number" ? r.oldval : 2 * 1024 * 1024;
+  return r.error === 0 && typeof r.value === "number" ? r.value : 2 * 1024 * 1024;
 }
 
 /**
@@ -363,8 +365,8 @@ function tcp_connect_common(tp: tcpcb, so: socket): void {
 
 /** tcp_usr_connect(so, nam, td): connect and send the SYN. */
 function tcp_usr_connect(so: socket, nam: sockaddr, td: thread | null): number {
-  if (nam.sa_family !== AF_INET) return EAFNOSUPPORT;
-  if (nam.sa_len !== 16) return EINVAL;
+  if (SA_FAMILY(nam) !== AF_INET) return EAFNOSUPPORT;
+  if (sa_len_of(nam) !== 16) return EINVAL;
   const sinp = nam as sockaddr_in;
   // No TCP "connections" to multicast or broadcast addresses.
   if (IN_MULTICAST(sinp.sin_addr) || sinp.sin_addr === INADDR_BROADCAST) return EAFNOSUPPORT;
@@ -381,8 +383,8 @@ function tcp_usr_connect(so: socket, nam: sockaddr, td: thread | null): number {
 
 /** tcp6_usr_connect(so, nam, td): IPv6, or IPv4 through a v4-mapped address. */
 function tcp6_usr_connect(so: socket, nam: sockaddr, td: thread | null): number {
-  if (nam.sa_family !== AF_INET6) return EAFNOSUPPORT;
-  if (nam.sa_len !== 28) return EINVAL;
+  if (SA_FAMILY(nam) !== AF_INET6) return EAFNOSUPPORT;
+  if (sa_len_of(nam) !== 28) return EINVAL;
   const sin6 = nam as sockaddr_in6;
   if (IN6_IS_ADDR_MULTICAST(sin6.sin6_addr)) return EAFNOSUPPORT;
   const inp = sotoinpcb(so);
@@ -450,9 +452,8 @@ function tcp6_usr_accept(so: socket, nam: sockaddr_out): number {
 export function tcp_usrclosed(tp: tcpcb): tcpcb | null {
   switch (tp.t_state) {
     case TCPS_LISTEN:
-      tcp_state_change(tp, TCPS_CLOSED);
-    // FALLTHROUGH
     case TCPS_CLOSED: {
+      if (tp.t_state === TCPS_LISTEN) tcp_state_change(tp, TCPS_CLOSED);
       const r = tcp_close(tp);
       // The socket is still open: tcp_close keeps the tcpcb.
       KASSERT(r !== null, "tcp_usrclosed: tcp_close() returned NULL");
@@ -571,9 +572,9 @@ function tcp_usr_send(so: socket, flags: number, m0: mbuf, nam: sockaddr | null,
         error = EINVAL;
         break out;
       }
-      if (nam.sa_family === AF_INET) {
+      if (SA_FAMILY(nam) === AF_INET) {
         const sinp = nam as sockaddr_in;
-        if (nam.sa_len !== 16) {
+        if (sa_len_of(nam) !== 16) {
           error = EINVAL;
           break out;
         }
@@ -590,9 +591,9 @@ function tcp_usr_send(so: socket, flags: number, m0: mbuf, nam: sockaddr | null,
           break out;
         }
         isipv6 = false;
-      } else if (nam.sa_family === AF_INET6) {
+      } else if (SA_FAMILY(nam) === AF_INET6) {
         const sin6 = nam as sockaddr_in6;
-        if (nam.sa_len !== 28) {
+        if (sa_len_of(nam) !== 28) {
           error = EINVAL;
           break out;
         }
