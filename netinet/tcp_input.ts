@@ -27,7 +27,7 @@ import { CSUM_DATA_VALID, CSUM_IP_TSO, CSUM_PSEUDO_HDR, M_BCAST, M_MCAST, M_PKTH
 import { m_freem } from "../kern/kern_mbuf.ts";
 import { m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
 import { hz, ticks } from "../kern/kern_timeout.ts";
-import { CTLFLAG_RW, CTLFLAG_VNET, OID_AUTO, SYSCTL_INT } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_INT, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_VNET_PCPUSTAT } from "../kern/sysctl.ts";
 import { SO_OOBINLINE } from "../kern/socket.ts";
 import {
   SBS_CANTRCVMORE,
@@ -51,7 +51,7 @@ import {
   sowwakeup,
   type socket,
 } from "../kern/uipc_socket.ts";
-import { VNET_DEFINE_INT, VNET_I32 } from "../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_I32, VNET_U64 } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
 import { in6_addr, in6_addr_copy, in6_addr_read, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DEPRECATED, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED } from "../netinet6/in6_var.ts";
 import { CSUM_DATA_VALID_IPV6, IP6STAT_INC, IPPROTO_DONE, ip6s_badscope, type intp, type mbufp } from "../netinet6/ip6_var.ts";
@@ -118,6 +118,7 @@ import {
   TCPS_SYN_RECEIVED,
   TCPS_SYN_SENT,
   TCPS_TIME_WAIT,
+  TCP_NSTATES,
 } from "./tcp_fsm.ts";
 import {
   BYTES_THIS_ACK,
@@ -125,6 +126,12 @@ import {
   IN_FASTRECOVERY,
   IN_RECOVERY,
   SEGQ_EMPTY,
+  TCPCTL_RECVSPACE,
+  TCPCTL_STATES,
+  TCPCTL_STATS,
+  TCPSTAT_NFIELDS,
+  tcpstat,
+  tcps_states,
   TCPOOB_HADDATA,
   TCPOOB_HAVEDATA,
   TCPSTAT_ADD,
@@ -269,8 +276,28 @@ SYSCTL_INT(_net_inet_tcp, OID_AUTO, "rfc3465", CTLFLAG_VNET | CTLFLAG_RW, tcp_do
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "abc_l_var", CTLFLAG_VNET | CTLFLAG_RW, tcp_abc_l_var, 2, "Cap the max cwnd increment during slow-start to this number of segments");
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "insecure_syn", CTLFLAG_VNET | CTLFLAG_RW, tcp_insecure_syn, 0, "Follow RFC793 instead of RFC5961 criteria for accepting SYN packets");
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "insecure_rst", CTLFLAG_VNET | CTLFLAG_RW, tcp_insecure_rst, 0, "Follow RFC793 instead of RFC5961 criteria for accepting RST packets");
+SYSCTL_INT(_net_inet_tcp, TCPCTL_RECVSPACE, "recvspace", CTLFLAG_VNET | CTLFLAG_RW, tcp_recvspace, 0, "Initial receive socket buffer size");
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "recvbuf_auto", CTLFLAG_VNET | CTLFLAG_RW, tcp_do_autorcvbuf, 0, "Enable automatic receive buffer sizing");
 SYSCTL_INT(_net_inet_tcp, OID_AUTO, "recvbuf_max", CTLFLAG_VNET | CTLFLAG_RW, tcp_autorcvbuf_max, 0, "Max size of automatic receive buffer");
+
+/** net.inet.tcp.stats: struct tcpstat (VNET_PCPUSTAT_DEFINE lives in tcp_input.c). */
+SYSCTL_VNET_PCPUSTAT(_net_inet_tcp, TCPCTL_STATS, "stats", tcpstat, TCPSTAT_NFIELDS, "tcpstat", "TCP statistics (struct tcpstat, netinet/tcp_var.h)");
+/** net.inet.tcp.states: connections in each state (read-only counters). */
+SYSCTL_PROC(
+  _net_inet_tcp,
+  TCPCTL_STATES,
+  "states",
+  CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_VNET | CTLFLAG_MPSAFE,
+  null,
+  TCP_NSTATES,
+  (_oidp, _arg1, arg2, req) => {
+    const out: number[] = new Array<number>(arg2);
+    for (let i = 0; i < arg2; i++) out[i] = VNET_U64(tcps_states + i);
+    return SYSCTL_OUT(req, out);
+  },
+  "S,counter_u64_t",
+  "TCP connection counts by TCP state",
+);
 
 const LOG_INFO = 6;
 

@@ -65,7 +65,7 @@ async function established(build: (typeof BOTH)[number], sport = 5555): Promise<
   const k = await loadKernel(build);
   const p = k.proc_create(k.cred0, "t");
   const e = lo_epair_setup(k);
-  const peer = peer_link_on(k, ifp(k, e.a));
+  const peer = peer_link_on(k, inv(k, k.vnet0, () => ifp(k, e.a)));
   const s = k.sys_socket(p, k.PF_INET, k.SOCK_STREAM, 0);
   if (s.error !== 0) throw new Error(`socket ${s.error}`);
   if (k.sys_bind(p, s.fd, new k.sockaddr_in(LOCAL, 80)) !== 0) throw new Error("bind");
@@ -224,7 +224,7 @@ for (const build of BOTH) {
   test.serial(`${build}: segments nobody wants: RST|ACK for a SYN, RST for an ACK, nothing for a RST; blackhole; bad checksum and offset counted`, async (t) => {
     const k = await loadKernel(build);
     const e = lo_epair_setup(k);
-    const peer = peer_link_on(k, ifp(k, e.a));
+    const peer = peer_link_on(k, inv(k, k.vnet0, () => ifp(k, e.a)));
     const st0 = tcpstat(k);
     peer.inject(seg4(PEER, LOCAL, { sport: 4000, dport: 81, seq: 7000, flags: SYN }));
     let o = peer.take();

@@ -7,7 +7,7 @@
 // reference vector.
 import test from "ava";
 import { loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
-import { ifp, lo_epair_setup } from "./rt_helpers.ts";
+import { ifp, inv, lo_epair_setup } from "./rt_helpers.ts";
 import { ACK, RST, SYN, moved, peer_link_on, seg4, settle, tcpstat, type peer_link } from "./tcp_helpers.ts";
 
 type Proc = ReturnType<Kernel["proc_create"]>;
@@ -29,7 +29,7 @@ function listener(k: Kernel, p: Proc, port = 80): number {
 function world(k: Kernel): { p: Proc; peer: peer_link } {
   const p = k.proc_create(k.cred0, "t");
   const e = lo_epair_setup(k);
-  return { p, peer: peer_link_on(k, ifp(k, e.a)) };
+  return { p, peer: peer_link_on(k, inv(k, k.vnet0, () => ifp(k, e.a))) };
 }
 
 function count(k: Kernel): number {
