@@ -300,7 +300,7 @@ sleep 3
   const fds: [Proc, number][] = [];
   for (const v6 of [false, true]) {
     const af = v6 ? k.PF_INET6 : k.PF_INET;
-    const addr = (host: number, port: number) => (v6 ? new k.sockaddr_in6(k.in6_addr_from([0x20, 1, 0xd, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, host]), port) : new k.sockaddr_in((10 << 24) | (9 << 8) | host, port));
+    const addr = (host: number, port: number) => (v6 ? new k.sockaddr_in6(k.in6_addr_from([0x20, 1, 0xd, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, host]), port) : new k.sockaddr_in((10 << 24) | host, port));
     const l = k.sys_socket(pb, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
     t.is(k.sys_bind(pb, l.fd, addr(2, 7000)), 0);
     t.is(k.sys_listen(pb, l.fd, 4), 0);
