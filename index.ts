@@ -111,6 +111,8 @@ export * from "./netinet/tcp_input.ts";
 export * from "./netinet/tcp_reass.ts";
 export * from "./netinet/tcp_sack.ts";
 export * from "./netinet/tcp_syncache.ts";
+export * from "./netinet/cc/cc_newreno.ts";
+export * from "./netinet/cc/cc_cubic.ts";
 export * from "./netinet6/in6.ts";
 export * from "./netinet6/scope6.ts";
 export * from "./netinet6/in6_ifattach.ts";
