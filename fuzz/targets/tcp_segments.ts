@@ -160,7 +160,7 @@ function proc_of(w: world, j: string): proc {
 
 register_kernel_target({
   name: "tcp.segments",
-  weight: 12,
+  weight: 2,
   run(w: world, r: rng, note: (what: string) => void): string | null {
     const k = w.k;
     const fa = proc_of(w, "fa");
