@@ -275,6 +275,7 @@ const STRUCT_FIELDS = {
   ip6stat: "ip6stat_names",
   icmp6stat: "icmp6stat_names",
   rip6stat: "rip6stat_names",
+  tcpstat: "tcpstat_names",
 } as const satisfies Record<string, keyof KernelModule>;
 
 /** A captured frame: the pcap record's timestamp (virtual time since the

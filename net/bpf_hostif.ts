@@ -46,7 +46,9 @@
 // seconds.
 
 import { BPF_D_INOUT, DLT_EN10MB, bpf_attach_event, bpf_close_capture, bpf_open_stream, bpf_write, type bpf_d, type bpf_if, type bpf_stream_reader } from "./bpf.ts";
-import { ifnet_arrival_event, iflladdr_event, if_mtu_changed_hook, set_if_mtu_changed_hook, V_ifnet, type ifnet } from "./if.ts";
+import { IFADDR_EVENT_ADD, ifaddr_event_ext, ifnet_arrival_event, iflladdr_event, if_mtu_changed_hook, set_if_mtu_changed_hook, V_ifnet, type ifaddr, type ifnet } from "./if.ts";
+import { AF_INET6, SA_FAMILY } from "../kern/socket.ts";
+import type { in6_ifaddr } from "../netinet6/in6_var.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
@@ -75,6 +77,10 @@ export interface hostif_tap_ops<T> {
   /** Resolves once the named device exists (true) or is gone (false) on
    *  the host, or the wait gave up. */
   settle(name: string, exists: boolean): Promise<void>;
+  /** Give the named host device an IPv6 address of the interface (add) or
+   *  take it away, so that host programs route IPv6 to the interface's
+   *  prefixes as they would on FreeBSD; an error line or null. */
+  addr6?(name: string, addr: string, plen: number, add: boolean): Promise<string | null>;
 }
 
 /** One mirrored interface. */
@@ -128,6 +134,7 @@ export class hostif_mirror<T> {
   private readonly on_attach = (ifp: ifnet): void => this.attach(ifp);
   private readonly on_arrival = (ifp: ifnet): void => this.renamed(ifp);
   private readonly on_lladdr = (ifp: ifnet): void => this.lladdr(ifp);
+  private readonly on_ifaddr = (ifp: ifnet, ifa: ifaddr, event: number): void => this.ifaddr(ifp, ifa, event === IFADDR_EVENT_ADD);
   private dvbuf: ArrayBufferLike | null = null;
   private dvcache: DataView | null = null;
   private running = false;
@@ -163,6 +170,7 @@ export class hostif_mirror<T> {
     bpf_attach_event.push(this.on_attach);
     ifnet_arrival_event.push(this.on_arrival);
     iflladdr_event.push(this.on_lladdr);
+    ifaddr_event_ext.push(this.on_ifaddr);
     this.mtu_prev = if_mtu_changed_hook;
     set_if_mtu_changed_hook(this.on_mtu);
     const saved = CURVNET_SET_QUIET(vnet0, "hostif_start");
@@ -183,6 +191,8 @@ export class hostif_mirror<T> {
         if (i >= 0) a.splice(i, 1);
       }
     }
+    const k = ifaddr_event_ext.indexOf(this.on_ifaddr);
+    if (k >= 0) ifaddr_event_ext.splice(k, 1);
     if (if_mtu_changed_hook === this.on_mtu) set_if_mtu_changed_hook(this.mtu_prev);
     this.mtu_prev = null;
     for (const h of [...this.ifs.values()]) this.close(h);
@@ -237,6 +247,7 @@ export class hostif_mirror<T> {
         if (h.hi_closed) return;
         const e = await this.ops.configure(h.hi_name, lladdr_of(ifp), ifp.if_mtu);
         if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
+        for (const ifa of ifp.if_addrhead.slice()) await this.addr6(h, ifa, true);
       })(),
     );
   }
@@ -288,8 +299,41 @@ export class hostif_mirror<T> {
         if (h.hi_closed) return;
         const e = await this.ops.configure(h.hi_name, lladdr_of(ifp), ifp.if_mtu);
         if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
+        for (const ifa of ifp.if_addrhead.slice()) await this.addr6(h, ifa, true);
       })(),
     );
+  }
+
+  /** An address came or went on a mirrored interface: the host device
+   *  follows for IPv6 (ifaddr_event_ext). */
+  private ifaddr(ifp: ifnet, ifa: ifaddr, add: boolean): void {
+    const h = this.ifs.get(ifp);
+    if (h === undefined || h.hi_closed) return;
+    this.track(
+      (async () => {
+        await this.ops.settle(h.hi_name, true);
+        await this.addr6(h, ifa, add);
+      })(),
+    );
+  }
+
+  /**
+   * A global (or site) IPv6 address of the interface on its host device,
+   * without DAD: on FreeBSD a host program (scapy) routes by the
+   * interface's own prefixes, and on Linux it reads them from the device.
+   * Link-locals are the device's own already (the same MAC, the same
+   * EUI-64), and IPv4 stays off the device (no ARP of Linux's own).
+   */
+  private async addr6(h: hostif<T>, ifa: ifaddr, add: boolean): Promise<void> {
+    if (this.ops.addr6 === undefined || h.hi_closed || SA_FAMILY(ifa.ifa_addr) !== AF_INET6) return;
+    const ia = ifa as in6_ifaddr;
+    const b = ia.ia_addr.sin6_addr.s6_addr;
+    if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return;
+    if (b[0] === 0xff) return;
+    let text = "";
+    for (let i = 0; i < 16; i += 2) text += (i === 0 ? "" : ":") + ((b[i] << 8) | b[i + 1]).toString(16);
+    const e = await this.ops.addr6(h.hi_name, text, ia.ia_plen, add);
+    if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
   }
 }
 
@@ -398,6 +442,19 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
   });
 }
 
+/** `ip -6 addr add|del ADDR/PLEN dev NAME` (nodad: the simulated interface
+ *  did its own DAD).  Deleting what is already gone is not an error. */
+export function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
+  const argv = ["-6", "addr", add ? "add" : "del", `${addr}/${plen}`, "dev", name, ...(add ? ["nodad"] : [])];
+  return new Promise((resolve) => {
+    execFile("ip", argv, (err, _out, stderr) => {
+      const why = String(stderr).trim();
+      if (err === null || (add && /File exists/.test(why)) || (!add && /Cannot assign|not found|No such/.test(why))) resolve(null);
+      else resolve(`ip ${argv.join(" ")}: ${why || err.message}`);
+    });
+  });
+}
+
 /** The daemon's host side: a Linux TAP per mirrored interface, which does
  *  not hold the clock (see the top). */
 export function hostif_linux_ops(): hostif_tap_ops<linux_tap> {
@@ -409,5 +466,6 @@ export function hostif_linux_ops(): hostif_tap_ops<linux_tap> {
     close: (t) => linux_tap_close(t),
     configure: host_dev_configure,
     settle: host_dev_settle,
+    addr6: host_dev_addr6,
   };
 }

@@ -662,6 +662,17 @@ export const ifnet_arrival_event: ((ifp: ifnet) => void)[] = [];
 /** EVENTHANDLER(iflladdr_event): the link address changed (ARP re-announces). */
 export const iflladdr_event: ((ifp: ifnet) => void)[] = [];
 
+/** EVENTHANDLER(ifaddr_event_ext): an address of any family added to
+ *  (IFADDR_EVENT_ADD) or removed from (IFADDR_EVENT_DEL) an interface, after
+ *  the family has done its part (in_aifaddr_ioctl/in_difaddr_ioctl,
+ *  in6_addifaddr/SIOCDIFADDR_IN6). */
+export const IFADDR_EVENT_ADD = 0;
+export const IFADDR_EVENT_DEL = 1;
+export const ifaddr_event_ext: ((ifp: ifnet, ifa: ifaddr, event: number) => void)[] = [];
+export function ifaddr_event_ext_invoke(ifp: ifnet, ifa: ifaddr, event: number): void {
+  for (const f of ifaddr_event_ext.slice()) f(ifp, ifa, event);
+}
+
 /**
  * if_setlladdr: a new link-level address of the same length, for the
  * Ethernet-like types only (ENODEV otherwise).  A running interface is

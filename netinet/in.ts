@@ -38,6 +38,9 @@ import {
   ifnet_event,
   IFNET_EVENT_DOWN,
   IFNET_EVENT_UP,
+  IFADDR_EVENT_ADD,
+  IFADDR_EVENT_DEL,
+  ifaddr_event_ext_invoke,
 } from "../net/if.ts";
 import { IFT_ETHER } from "../net/if_dl.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_NETMASK, RTF_ANNOUNCE, RTF_HOST, RTF_LLDATA, RTF_PINNED, RTF_STATIC, RTF_UP, RTM_ADD, RTM_DELETE, RT_ALL_FIBS, rt_addrinfo, rt_addrmsg, rt_flushifroutes_af, sa_equal, sa_family, sa_len, type rib_filter_f_t } from "../net/route.ts";
@@ -732,7 +735,7 @@ export function in_aifaddr_ioctl(cmd: number, ifra: in_aliasreq, ifp: ifnet, cre
   // The first address of a multicast interface would join 224.0.0.1
   // (in_joingroup); IGMP is not modelled.
   void iaIsFirst;
-  ifaddr_event_hook?.(ifp, ia, IFADDR_EVENT_ADD);
+  ifaddr_event_ext_invoke(ifp, ia, IFADDR_EVENT_ADD);
   return error;
 }
 
@@ -771,7 +774,7 @@ export function in_difaddr_ioctl(cmd: number, data: in_control_data, ifp: ifnet,
   // The last address would leave 224.0.0.1; IGMP is not modelled.
   void iaIsLast;
   callout_stop(ia.ia_garp_timer);
-  ifaddr_event_hook?.(ifp, ia, IFADDR_EVENT_DEL);
+  ifaddr_event_ext_invoke(ifp, ia, IFADDR_EVENT_DEL);
   void cmd;
   return 0;
 }
@@ -800,13 +803,6 @@ function in_gifaddr_ioctl(_cmd: number, ifra: in_aliasreq, ifp: ifnet, _cred: uc
   return 0;
 }
 
-/** ifaddr_event_ext: observers of address changes (none in the kernel yet). */
-export const IFADDR_EVENT_ADD = 0;
-export const IFADDR_EVENT_DEL = 1;
-let ifaddr_event_hook: ((ifp: ifnet, ifa: in_ifaddr, event: number) => void) | null = null;
-export function set_ifaddr_event_hook(f: ((ifp: ifnet, ifa: in_ifaddr, event: number) => void) | null): void {
-  ifaddr_event_hook = f;
-}
 
 // Routes for interface addresses.  An address installs:
 //  1) A/len on a broadcast interface: the prefix route out of the

@@ -19,7 +19,8 @@
 import { EINVAL } from "../kern/errno.ts";
 import type { mbuf } from "../kern/mbuf.ts";
 import type { sockaddr_in } from "./in.ts";
-import { set_ifaddr_event_hook } from "./in.ts";
+import { AF_INET, SA_FAMILY } from "../kern/socket.ts";
+import { ifaddr_event_ext } from "../net/if.ts";
 import { rip_input } from "./raw_ip.ts";
 
 /** The priority a driver lookup answers when it found its tunnel. */
@@ -81,7 +82,10 @@ function srcaddr_change_event(sa: sockaddr_in, event: number): void {
     p.srcaddr(p.arg, sa, event);
   }
 }
-set_ifaddr_event_hook((_ifp, ifa, event) => srcaddr_change_event(ifa.ia_addr, event));
+// FreeBSD's srcaddr_change_event hears every family and picks IPv4's.
+ifaddr_event_ext.push((_ifp, ifa, event) => {
+  if (SA_FAMILY(ifa.ifa_addr) === AF_INET) srcaddr_change_event(ifa.ifa_addr as sockaddr_in, event);
+});
 
 function encap_register_srcaddr(head: srcaddrtab[], func: encap_srcaddr_t, arg: unknown): srcaddrtab {
   for (const tmp of head) if (tmp.srcaddr === func && tmp.arg === arg) return tmp;

@@ -35,6 +35,9 @@ import {
   type ifnet,
   type ifreq,
   type route,
+  IFADDR_EVENT_ADD,
+  IFADDR_EVENT_DEL,
+  ifaddr_event_ext_invoke,
 } from "../net/if.ts";
 import { IFT_BRIDGE, IFT_ETHER, IFT_FRELAY, IFT_GIF, IFT_IEEE1394, IFT_INFINIBAND, IFT_L2VLAN, IFT_LOOP, IFT_PFLOG, IFT_PFSYNC, IFT_PPP, IFT_PROPVIRTUAL, IFT_USB } from "../net/if_dl.ts";
 import {
@@ -441,6 +444,7 @@ export function in6_control(cmd: number, data0: unknown, ifp: ifnet | null, cred
     case SIOCDIFADDR_IN6: {
       const dia = ia as in6_ifaddr;
       in6_purgeifaddr(dia);
+      ifaddr_event_ext_invoke(ifp, dia, IFADDR_EVENT_DEL);
       return 0;
     }
     default:
@@ -872,29 +876,33 @@ function in6_notify_ifa(ifp: ifnet, ia: in6_ifaddr, ifra: in6_aliasreq, hostIsNe
   let ifacount = 0;
   if (hostIsNew !== 0) for (const ifa of ifp.if_addrhead) if (ifa instanceof in6_ifaddr) ifacount++;
   // (An update, hostIsNew 0, counts none and tells the driver again.)
-  if (ifacount <= 1) {
-    error = ifp.if_ioctl(ifp, SIOCSIFADDR, ia);
-    if (error !== 0) return error;
+  done: {
+    if (ifacount <= 1) {
+      error = ifp.if_ioctl(ifp, SIOCSIFADDR, ia);
+      if (error !== 0) break done;
+    }
+    const pdst = ifra.ifra_dstaddr;
+    if (pdst.sin6_family === AF_INET6 && !IN6_ARE_ADDR_EQUAL(pdst.sin6_addr, ia.ia_dstaddr.sin6_addr)) {
+      if ((ia.ia_flags & IFA_ROUTE) !== 0 && in6_handle_dstaddr_rtrequest(RTM_DELETE, ia) !== 0) {
+        nd6log(LOG_ERR, `in6_update_ifa_internal: failed to remove a route to the old destination: ${ip6_sprintf(ia.ia_addr.sin6_addr)}\n`);
+        // Go on regardless.
+      } else ia.ia_flags &= ~IFA_ROUTE;
+      sockaddr_in6_set(ia.ia_dstaddr, pdst);
+    }
+    // A point-to-point destination's route (one per destination).
+    if ((ia.ia_flags & IFA_ROUTE) === 0 && ifa_is_p2p(ia)) {
+      error = in6_handle_dstaddr_rtrequest(RTM_ADD, ia);
+      if (error !== 0) break done;
+      ia.ia_flags |= IFA_ROUTE;
+    }
+    // The route to the address itself, via lo0.
+    if ((ia.ia_flags & IFA_RTSELF) === 0 && VNET_I32(nd6_useloopback) !== 0) {
+      error = ifa_add_loopback_route(ia, ia.ia_addr);
+      if (error === 0) ia.ia_flags |= IFA_RTSELF;
+    }
   }
-  const pdst = ifra.ifra_dstaddr;
-  if (pdst.sin6_family === AF_INET6 && !IN6_ARE_ADDR_EQUAL(pdst.sin6_addr, ia.ia_dstaddr.sin6_addr)) {
-    if ((ia.ia_flags & IFA_ROUTE) !== 0 && in6_handle_dstaddr_rtrequest(RTM_DELETE, ia) !== 0) {
-      nd6log(LOG_ERR, `in6_update_ifa_internal: failed to remove a route to the old destination: ${ip6_sprintf(ia.ia_addr.sin6_addr)}\n`);
-      // Go on regardless.
-    } else ia.ia_flags &= ~IFA_ROUTE;
-    sockaddr_in6_set(ia.ia_dstaddr, pdst);
-  }
-  // A point-to-point destination's route (one per destination).
-  if ((ia.ia_flags & IFA_ROUTE) === 0 && ifa_is_p2p(ia)) {
-    error = in6_handle_dstaddr_rtrequest(RTM_ADD, ia);
-    if (error !== 0) return error;
-    ia.ia_flags |= IFA_ROUTE;
-  }
-  // The route to the address itself, via lo0.
-  if ((ia.ia_flags & IFA_RTSELF) === 0 && VNET_I32(nd6_useloopback) !== 0) {
-    error = ifa_add_loopback_route(ia, ia.ia_addr);
-    if (error === 0) ia.ia_flags |= IFA_RTSELF;
-  }
+  // Whatever came of it, the address is there: its observers hear of it.
+  ifaddr_event_ext_invoke(ifp, ia, IFADDR_EVENT_ADD);
   return error;
 }
 

@@ -983,6 +983,13 @@ function atf_netns_setup(): string | null {
       /* a kernel without IPv6 */
     }
   }
+  // IPv6 on lo (::1): scapy's default interface there is lo, and a test
+  // script's scapy warns on stderr if it cannot do IPv6.
+  try {
+    fs.writeFileSync("/proc/sys/net/ipv6/conf/lo/disable_ipv6", "0");
+  } catch {
+    /* a kernel without IPv6 */
+  }
   // The TAPs get a quiet IPv6 link-local for scapy (host_dev_configure):
   // FreeBSD's stack answers pings to it, Linux's must not as well.
   try {
