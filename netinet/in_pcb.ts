@@ -486,6 +486,13 @@ export function in_pcbremhash(inp: inpcb): void {
   inp.inp_flags &= ~INP_INHASHLIST;
 }
 
+/** in_pcbdrop: the connection is over (TCP); out of the lookup hash so no
+ *  segment finds it, though the socket may still hold it. */
+export function in_pcbdrop(inp: inpcb): void {
+  inp.inp_flags |= INP_DROPPED;
+  if ((inp.inp_flags & INP_INHASHLIST) !== 0) in_pcbremhash(inp);
+}
+
 /** in_pcbrehash: the addresses changed (connect, disconnect); move it. */
 export function in_pcbrehash(inp: inpcb): void {
   KASSERT((inp.inp_flags & INP_INHASHLIST) !== 0, "in_pcbrehash: not in hash");

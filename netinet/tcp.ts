@@ -151,9 +151,9 @@ export const TCPI_OPT_TFO = 0x20;
 export const TCPI_OPT_ACE = 0x40;
 
 /**
- * struct tcp_info (what getsockopt(TCP_INFO) returns).  Fields FreeBSD
- * leaves unfilled (the __ ones, Linux compatibility) are omitted; the
- * byte layout for the syscall is TCPI_* below.
+ * struct tcp_info (what getsockopt(TCP_INFO) returns), the fields FreeBSD
+ * fills; the __ ones (Linux compatibility) stay zero.  TCPI_* below are
+ * the byte offsets of the C structure (sizeof 240 on amd64).
  */
 export class tcp_info {
   tcpi_state = 0;
@@ -164,7 +164,7 @@ export class tcp_info {
   tcpi_rto = 0;
   tcpi_snd_mss = 0;
   tcpi_rcv_mss = 0;
-  /** Milliseconds since data was last received. */
+  /** Microseconds since data was last received. */
   tcpi_last_data_recv = 0;
   /** Smoothed RTT and its variance, microseconds. */
   tcpi_rtt = 0;
@@ -182,17 +182,15 @@ export class tcp_info {
   tcpi_snd_zerowin = 0;
   tcpi_delivered_ce = 0;
   tcpi_received_ce = 0;
-  tcpi_rcv_numsacks = 0;
+  tcpi_total_tlp = 0;
+  tcpi_total_tlp_bytes = 0;
   tcpi_snd_una = 0;
   tcpi_snd_max = 0;
-  tcpi_rcv_up = 0;
-  tcpi_snd_up = 0;
+  tcpi_rcv_numsacks = 0;
+  tcpi_rcv_adv = 0;
+  tcpi_dupacks = 0;
 }
 
-/**
- * The byte offsets of struct tcp_info as the C structure lays it out
- * (sizeof 240 on amd64): what getsockopt(TCP_INFO) copies out.
- */
 export const TCPI_STATE = 0;
 export const TCPI_OPTIONS = 5;
 /** tcpi_snd_wscale (low nibble) and tcpi_rcv_wscale (high nibble). */
@@ -200,7 +198,7 @@ export const TCPI_WSCALE = 6;
 export const TCPI_RTO = 8;
 export const TCPI_SND_MSS = 16;
 export const TCPI_RCV_MSS = 20;
-export const TCPI_LAST_DATA_RECV = 48;
+export const TCPI_LAST_DATA_RECV = 52;
 export const TCPI_RTT = 68;
 export const TCPI_RTTVAR = 72;
 export const TCPI_SND_SSTHRESH = 76;
@@ -216,11 +214,14 @@ export const TCPI_RCV_OOOPACK = 124;
 export const TCPI_SND_ZEROWIN = 128;
 export const TCPI_DELIVERED_CE = 132;
 export const TCPI_RECEIVED_CE = 136;
-export const TCPI_RCV_NUMSACKS = 156;
-export const TCPI_SND_UNA = 160;
-export const TCPI_SND_MAX = 164;
-export const TCPI_RCV_UP = 168;
-export const TCPI_SND_UP = 172;
+export const TCPI_TOTAL_TLP = 164;
+/** A u_int64_t (little-endian, as amd64 lays it out). */
+export const TCPI_TOTAL_TLP_BYTES = 168;
+export const TCPI_SND_UNA = 176;
+export const TCPI_SND_MAX = 180;
+export const TCPI_RCV_NUMSACKS = 184;
+export const TCPI_RCV_ADV = 188;
+export const TCPI_DUPACKS = 192;
 export const TCP_INFO_LEN = 240;
 
 // ---------------------------------------------------------------------------

@@ -21,11 +21,43 @@ import { _net_inet } from "./ip_var.ts";
 import type { inpcb } from "./in_pcb.ts";
 import { MAX_SACK_BLKS, TCP_MSS, TCP6_MSS, TCP_MINMSS, type tcp_seq } from "./tcp.ts";
 import { TCP_NSTATES } from "./tcp_fsm.ts";
-import { TT_N } from "./tcp_timer.ts";
-import { cc_var, type cc_algo } from "./cc/cc.ts";
+import type { cc_algo } from "./cc/cc.ts";
 
 /** The net.inet.tcp node. */
 export const _net_inet_tcp = SYSCTL_NODE(_net_inet, IPPROTO_TCP, "tcp", CTLFLAG_RW, null, "TCP");
+
+// ---------------------------------------------------------------------------
+// tt_which (FreeBSD 14 declares it here): the timers of tcp_timer.ts.
+
+export const TT_DELACK = 0;
+export const TT_REXMT = 1;
+export const TT_PERSIST = 2;
+export const TT_KEEP = 3;
+export const TT_2MSL = 4;
+export const TT_N = 5;
+
+/**
+ * struct cc_var (cc/cc.h): what the congestion control framework tells an
+ * algorithm about a connection.  It is here, not in cc.ts, because the
+ * tcpcb embeds one (t_ccv) and cc.ts depends on this file.
+ */
+export class cc_var {
+  /** The algorithm's per-connection state (CC_DATA). */
+  cc_data: unknown = null;
+  bytes_this_ack = 0;
+  curack = 0;
+  flags = 0;
+  /** The transport (IPPROTO_TCP). */
+  type = 6;
+  /** ccvc.tcp: the connection. */
+  readonly tp: tcpcb;
+  nsegs = 0;
+  /** Per-connection ABC L (net.inet.tcp.abc_l_var) when CCF_USE_LOCAL_ABC. */
+  labc = 0;
+  constructor(tp: tcpcb) {
+    this.tp = tp;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Reassembly queue and SACK scoreboard entries.

@@ -16,6 +16,7 @@ import { jls_main, make_jail_main } from "./jail.ts";
 import { make_jexec_main } from "./jexec.ts";
 import { make_setfib_main } from "./setfib.ts";
 import { ifconfig_main } from "./ifconfig.ts";
+import { ifmcstat_main } from "./ifmcstat.ts";
 import { ping_main } from "./ping.ts";
 import { nc_main } from "./nc.ts";
 import { sockstat_main } from "./sockstat.ts";
@@ -281,6 +282,7 @@ programs.set("jexec", make_jexec_main((p, argv, ctx, env) => exec_child(ctx, env
 programs.set("setfib", make_setfib_main((p, argv, ctx) => exec_child(ctx, ctx.env, (io) => execvp_prog(p, argv, io))));
 programs.set("sh", sh_main);
 programs.set("ifconfig", ifconfig_main);
+programs.set("ifmcstat", ifmcstat_main);
 programs.set("ping", ping_main);
 programs.set("nc", nc_main);
 programs.set("sockstat", sockstat_main);
