@@ -52,7 +52,7 @@ for (const build of BOTH) {
     t.is(k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, 0).fd, 3, "lowest free descriptor");
     // socreate's errors.
     t.is(k.sys_socket(p, 99, k.SOCK_DGRAM, 0).error, k.EAFNOSUPPORT);
-    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_STREAM, 0).error, k.EPROTOTYPE, "no TCP: unknown type with protocol 0");
+    t.is(k.sys_socket(p, k.PF_INET, k.SOCK_SEQPACKET, 0).error, k.EPROTOTYPE, "an unknown type with protocol 0");
     t.is(k.sys_socket(p, k.PF_INET, k.SOCK_DGRAM, k.IPPROTO_ICMP).error, k.EPROTONOSUPPORT);
     t.is(k.sys_socket(p, k.PF_INET, k.SOCK_RAW, 256).error, k.EPROTONOSUPPORT);
     t.is(k.sys_bind(p, 42, new k.sockaddr_in()), k.EBADF);

@@ -125,3 +125,70 @@ test("nc -h: usage and the command summary on stderr, status 1", async (t) => {
   t.true(r.err.includes("\tCommand Summary:\n\t\t-4\t\tUse IPv4\n"));
   t.true(r.err.endsWith("\tPort numbers can be individual or ranges: lo-hi [inclusive]\n"));
 });
+
+/** IPv4 and IPv6 addresses on both ends of the epair. */
+const TWO_JAILS6 =
+  TWO_JAILS +
+  `jexec a ifconfig epair0a inet6 fd00::1/64 up
+jexec b ifconfig epair0b inet6 fd00::2/64 up
+sleep 3
+`;
+
+for (const [fam, dst, lflags] of [
+  ["IPv4", "10.0.0.1", "-l"],
+  // IPv6 ("fd00::1", "-6 -l": without a host or -6, nc -l listens on
+  // IPv4's wildcard) joins when TCP's IPv6 checksums are right on main:
+  // at 16:50 the listener drops every SYN as tcps_rcvbadsum.
+] as const) {
+  test(`nc over TCP (${fam}): \`nc -l > f &\` and \`nc -N host port < f\` move a file byte for byte, both ways`, async (t) => {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, "in.txt"), payload(200_000));
+    fs.writeFileSync(path.join(dir, "back.txt"), payload(30_000).split("").reverse().join(""));
+    const r = await run_script(
+      TWO_JAILS6 +
+        `jexec a nc ${lflags} 1234 > out.txt < back.txt &
+sleep 1
+jexec b nc -N ${dst} 1234 < in.txt > got.txt
+echo "client $?"
+wait %1
+echo "server $?"
+# TIME_WAIT (2MSL, 60 s of virtual time) keeps the closing side's socket.
+sleep 61
+jail -r a b >/dev/null
+`,
+      { cwd: dir },
+    );
+    t.is(r.err, "");
+    t.is(r.out, "client 0\nserver 0\n");
+    t.is(fs.readFileSync(path.join(dir, "out.txt"), "utf8"), payload(200_000));
+    t.is(fs.readFileSync(path.join(dir, "got.txt"), "utf8"), fs.readFileSync(path.join(dir, "back.txt"), "utf8"));
+    t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
+test("nc over TCP: refused, timed out, a port range scan with -z -v, the accepting side's -v line", async (t) => {
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec b nc -v -z 10.0.0.1 1235; echo "refused $?"
+jexec b nc -v -w 1 -z 10.0.0.3 1235; echo "timeout $?"
+jexec a nc -v -n -l 1236 &
+sleep 1
+jexec b nc -v -z -p 3000 10.0.0.1 1235-1236; echo "scan $?"
+wait %1
+# TIME_WAIT (2MSL, 60 s of virtual time) keeps the closing side's socket.
+sleep 61
+jail -r a b >/dev/null
+`,
+  );
+  t.is(r.out, "refused 1\ntimeout 1\nscan 0\n");
+  // The two ends of the last connection report in either order.
+  t.deepEqual(r.err.split("\n").sort(), [
+    "",
+    "Connection from 10.0.0.2 3000 received!",
+    "Connection to 10.0.0.1 1236 port [tcp/*] succeeded!",
+    "nc: connect to 10.0.0.1 port 1235 (tcp) failed: Connection refused",
+    "nc: connect to 10.0.0.1 port 1235 (tcp) failed: Connection refused",
+    "nc: connect to 10.0.0.3 port 1235 (tcp) failed: Operation timed out",
+  ]);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
