@@ -68,6 +68,7 @@ export const MSG_WAITALL = 0x00000040;
 export const MSG_DONTWAIT = 0x00000080;
 export const MSG_EOF = 0x00000100;
 export const MSG_NBIO = 0x00004000;
+export const MSG_NOSIGNAL = 0x00020000;
 
 import type { sockaddr_in } from "../netinet/in.ts";
 import type { sockaddr_dl } from "../net/if_dl.ts";

@@ -23,6 +23,7 @@ import {
   soclose,
   socantsendmore,
   soreadable,
+  sopoll_generic,
   soreserve,
   sorwakeup,
   type pr_domain_t,
@@ -90,10 +91,15 @@ export function soo_ioctl(so: socket, cmd: number, data: object, cred: ucred, td
   return error;
 }
 
-/** soo_poll: readable (a datagram, an error, or end of input) and always
- *  writable (datagrams go straight to the protocol). */
+/** soo_readable: readable (data, a datagram, an error, end of input, a
+ *  connection to accept). */
 export function soo_readable(so: socket): boolean {
   return soreadable(so);
+}
+
+/** soo_poll(fp, events, cred, td): the protocol's poll, sopoll_generic. */
+export function soo_poll(so: socket, events: number, chan: object | null): number {
+  return sopoll_generic(so, events, chan);
 }
 
 /** soo_close: the descriptor's last reference. */

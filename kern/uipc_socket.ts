@@ -17,16 +17,16 @@
 // ip6_savecontrol's, rides with its datagram to recvmsg), no TCP (no
 // listen/accept/stream buffers).
 
-import { EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, EPROTOTYPE, EAFNOSUPPORT, EDESTADDRREQ, EWOULDBLOCK, EDOM } from "./errno.ts";
+import { ECONNABORTED, EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, EPROTOTYPE, EAFNOSUPPORT, EDESTADDRREQ, EWOULDBLOCK, EDOM } from "./errno.ts";
 import { KASSERT, log } from "./subr_prf.ts";
 import { hz, ticks } from "./kern_timeout.ts";
 import type { ucred, thread } from "./kern_prot.ts";
 import { CRED_TO_VNET } from "./kern_jail.ts";
-import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, M_WRITABLE, MT_DATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
+import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, M_WRITABLE, MT_CONTROL, MT_DATA, MT_OOBDATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
 import { m_free, m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
-import { m_copym, max_hdr } from "./uipc_mbuf.ts";
+import { m_copym, m_length, max_hdr } from "./uipc_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
-import { wakeup } from "./kern_synch.ts";
+import { tsleep, wakeup } from "./kern_synch.ts";
 import {
   CTLFLAG_RD,
   CTLFLAG_RW,
@@ -42,11 +42,13 @@ import {
 } from "./sysctl.ts";
 import {
   MSG_DONTROUTE,
+  MSG_DONTWAIT,
   MSG_EOF,
   MSG_EOR,
   MSG_OOB,
   MSG_PEEK,
   MSG_TRUNC,
+  MSG_WAITALL,
   PF_INET,
   PF_INET6,
   PF_ROUTE,
@@ -76,7 +78,9 @@ import {
   SO_TYPE,
   SO_USELOOPBACK,
   SA_LEN,
+  SOCK_DGRAM,
   SOCK_NONBLOCK,
+  SOCK_STREAM,
   type sockaddr,
 } from "./socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, vnet } from "../net/vnet.ts";
@@ -85,6 +89,7 @@ import { inet_ntoa, sockaddr_in } from "../netinet/in.ts";
 
 import type { inpcb } from "../netinet/in_pcb.ts";
 import { ip6_sprintf, sockaddr_in6 } from "../netinet6/in6_var.ts";
+import { POLLHUP, POLLIN, POLLINIGNEOF, POLLOUT, POLLPRI, POLLRDBAND, POLLRDHUP, POLLRDNORM, POLLWRNORM } from "./uipc_syscalls.ts";
 
 // ---------------------------------------------------------------------------
 // sys/protosw.h
@@ -375,6 +380,8 @@ export class socket {
   so_error = 0;
   so_rerror = 0;
   so_gencnt = 0;
+  /** Bytes of the receive buffer before the out-of-band mark (0: none). */
+  so_oobmark = 0;
   readonly so_rcv = new sockbuf();
   readonly so_snd = new sockbuf();
   readonly so_rdsel = new selinfo();
@@ -434,7 +441,7 @@ export function sbavail(sb: sockbuf): number {
 
 // kern.ipc.maxsockbuf (sb_max) and kern.ipc.sockbuf_waste_factor.
 const SB_MAX = 2 * 1024 * 1024;
-let sb_max = SB_MAX;
+export let sb_max = SB_MAX;
 let sb_max_adj = Math.floor((SB_MAX * MCLBYTES) / (MSIZE + MCLBYTES));
 let sb_efficiency = 8;
 
@@ -459,6 +466,11 @@ SYSCTL_PROC(
   "Maximum socket buffer size",
 );
 SYSCTL_INT(_kern_ipc, 2, "sockbuf_waste_factor", CTLFLAG_RW, { get: () => sb_efficiency, set: (v: number) => void (sb_efficiency = v) }, 0, "");
+
+/** sb_max (kern.ipc.maxsockbuf), for callers that prefer a function. */
+export function sb_max_get(): number {
+  return sb_max;
+}
 
 /** sbreserve_locked: set the buffer's limits; 0 when cc is too large. */
 export function sbreserve_locked(so: socket, which: number, cc: number, _td: thread | null): number {
@@ -491,6 +503,31 @@ export function sbsetopt(so: socket, sopt: sockopt): number {
   if (optval < 1) return EINVAL;
   const cc = optval >>> 0;
   const rcv = sopt.sopt_name === SO_RCVBUF || sopt.sopt_name === SO_RCVLOWAT;
+  if (SOLISTENING(so)) {
+    // A listener has no buffers: the settings wait for its connections.
+    switch (sopt.sopt_name) {
+      case SO_SNDLOWAT:
+      case SO_RCVLOWAT: {
+        const hiwat = rcv ? so.sol_sbrcv_hiwat : so.sol_sbsnd_hiwat;
+        const lowat = cc > hiwat ? hiwat : cc;
+        if (rcv) so.sol_sbrcv_lowat = lowat;
+        else so.sol_sbsnd_lowat = lowat;
+        return 0;
+      }
+      default:
+        if (cc > sb_max_adj) return ENOBUFS;
+        if (rcv) {
+          so.sol_sbrcv_hiwat = cc;
+          so.sol_sbrcv_flags &= ~SB_AUTOSIZE;
+          if (so.sol_sbrcv_lowat > cc) so.sol_sbrcv_lowat = cc;
+        } else {
+          so.sol_sbsnd_hiwat = cc;
+          so.sol_sbsnd_flags &= ~SB_AUTOSIZE;
+          if (so.sol_sbsnd_lowat > cc) so.sol_sbsnd_lowat = cc;
+        }
+        return 0;
+    }
+  }
   const sb = rcv ? so.so_rcv : so.so_snd;
   let error = 0;
   switch (sopt.sopt_name) {
@@ -897,6 +934,49 @@ export function sowriteable(so: socket): boolean {
   );
 }
 
+/** sohasoutofband(so): urgent data arrived: SIGURG to the owner (no
+ *  process owns a socket here: no F_SETOWN) and wake pollers for POLLPRI. */
+export function sohasoutofband(so: socket): void {
+  selwakeup(so.so_rdsel);
+}
+
+/** soreadabledata(so): data at the low-water mark, or an error. */
+export function soreadabledata(so: socket): boolean {
+  return sbavail(so.so_rcv) >= so.so_rcv.sb_lowat || so.so_rcv.sb_rec !== null || so.so_error !== 0 || so.so_rerror !== 0;
+}
+
+/**
+ * sopoll_generic(so, events, chan): poll(2)'s answer for a socket.  A
+ * listener is readable with a connection to accept, or with an error (then
+ * also POLLHUP).  Otherwise readable with data (or an error), writable
+ * with room (sowriteable), POLLPRI at the out-of-band mark, readable with
+ * the receive side shut, and POLLHUP when both sides are.  Nothing ready:
+ * the poller (chan) is recorded on the buffers' selinfo to be woken.
+ */
+export function sopoll_generic(so: socket, events: number, chan: object | null): number {
+  let revents = 0;
+  if (SOLISTENING(so)) {
+    if ((events & (POLLIN | POLLRDNORM)) === 0) revents = 0;
+    else if (so.sol_comp.length !== 0) revents = events & (POLLIN | POLLRDNORM);
+    else if ((events & POLLINIGNEOF) === 0 && so.so_error !== 0) revents = (events & (POLLIN | POLLRDNORM)) | POLLHUP;
+    else if (chan !== null) selrecord(chan, so.so_rdsel);
+    return revents;
+  }
+  if ((events & (POLLIN | POLLRDNORM)) !== 0 && soreadabledata(so)) revents |= events & (POLLIN | POLLRDNORM);
+  if ((events & (POLLOUT | POLLWRNORM)) !== 0 && sowriteable(so)) revents |= events & (POLLOUT | POLLWRNORM);
+  if ((events & (POLLPRI | POLLRDBAND)) !== 0 && (so.so_oobmark !== 0 || (so.so_rcv.sb_state & SBS_RCVATMARK) !== 0)) revents |= events & (POLLPRI | POLLRDBAND);
+  if ((events & POLLINIGNEOF) === 0 && (so.so_rcv.sb_state & SBS_CANTRCVMORE) !== 0) {
+    revents |= events & (POLLIN | POLLRDNORM);
+    if ((so.so_snd.sb_state & SBS_CANTSENDMORE) !== 0) revents |= POLLHUP;
+  }
+  if ((so.so_rcv.sb_state & SBS_CANTRCVMORE) !== 0) revents |= events & POLLRDHUP;
+  if (revents === 0 && chan !== null) {
+    if ((events & (POLLIN | POLLPRI | POLLRDNORM | POLLRDBAND | POLLRDHUP)) !== 0) selrecord(chan, so.so_rdsel);
+    if ((events & (POLLOUT | POLLWRNORM)) !== 0) selrecord(chan, so.so_wrsel);
+  }
+  return revents;
+}
+
 /** solisten_wakeup(sol): a connection is ready to accept. */
 function solisten_wakeup(sol: socket): void {
   if (sol.sol_upcall !== null) void sol.sol_upcall(sol, sol.sol_upcallarg, M_NOWAIT);
@@ -1066,7 +1146,7 @@ function soalloc(v: vnet, type: number, prp: protosw, cred: ucred): socket {
 }
 
 /** sodealloc: the socket is gone; its vnet may now be destroyed. */
-function sodealloc(so: socket): void {
+export function sodealloc(so: socket): void {
   KASSERT(so.so_count === 0, "sodealloc(): so_count");
   KASSERT(so.so_pcb === null, "sodealloc(): so_pcb != NULL");
   so_gencnt++;
@@ -1101,13 +1181,21 @@ export function socreate(dom: number, type: number, proto: number, cred: ucred, 
   return { error: 0, so };
 }
 
-/** sofree: the last reference is gone; detach the protocol and free. */
+/**
+ * sofree(so): the last reference is gone: the protocol detaches, the
+ * buffers (a listener has none) are released, pollers are let go.
+ */
 function sofree(so: socket): void {
   const pr = so.so_proto;
+  KASSERT(so.so_count === 0, "sofree: so has references");
+  KASSERT(SOLISTENING(so) || so.so_qstate === SQ_NONE, "sofree: so is on listen queue");
   pr.pr_detach?.(so);
-  sbrelease(so, SO_SND);
-  sbrelease(so, SO_RCV);
+  if (!SOLISTENING(so)) {
+    sbrelease(so, SO_SND);
+    sbrelease(so, SO_RCV);
+  }
   so.so_rdsel.si_waiters.length = 0;
+  so.so_wrsel.si_waiters.length = 0;
   sodealloc(so);
 }
 
@@ -1118,8 +1206,39 @@ export function sorele(so: socket): void {
 }
 
 /**
- * soclose(so): the descriptor is closed.  Disconnect, let the protocol
- * close, drop the file's reference.
+ * soclose_linger(so): the part of soclose(2) that may wait: start the
+ * disconnect and, with SO_LINGER and a non-zero so_linger, wait up to
+ * so_linger seconds (virtual time) for the protocol to finish it.  The
+ * kernel never sleeps in a synchronous call; close(2) on a socket runs
+ * this first (sys_close_wait), then soclose.  The result is soclose's
+ * error: EWOULDBLOCK when the linger time ran out.
+ */
+export async function soclose_linger(so: socket): Promise<number> {
+  let error = 0;
+  const saved = CURVNET_SET(so.so_vnet, "soclose");
+  if ((so.so_state & SS_ISCONNECTED) !== 0 && (so.so_state & SS_ISDISCONNECTING) === 0) {
+    error = sodisconnect(so);
+    if (error !== 0) {
+      CURVNET_RESTORE(saved);
+      return error === ENOTCONN ? 0 : error;
+    }
+  }
+  CURVNET_RESTORE(saved);
+  if ((so.so_state & SS_ISCONNECTED) === 0) return 0;
+  if ((so.so_options & SO_LINGER) === 0 || so.so_linger === 0) return 0;
+  if ((so.so_state & SS_ISDISCONNECTING) !== 0 && (so.so_state & SS_NBIO) !== 0) return 0;
+  while ((so.so_state & SS_ISCONNECTED) !== 0) {
+    const e = await tsleep(so.so_timeo, so.so_linger * 1e9);
+    if (e !== 0) return e;
+  }
+  return 0;
+}
+
+/**
+ * soclose(so): the descriptor is closed.  Disconnect if connected (a
+ * lingering close waited in soclose_linger first), let the protocol close,
+ * drop the file's reference; a listener's unaccepted connections are
+ * aborted.
  */
 export function soclose(so: socket): number {
   let error = 0;
@@ -1129,7 +1248,22 @@ export function soclose(so: socket): number {
     if (error === ENOTCONN) error = 0;
   }
   so.so_proto.pr_close?.(so);
+  const listening = SOLISTENING(so);
+  let lqueue: socket[] | null = null;
+  if (listening) {
+    lqueue = so.sol_incomp.concat(so.sol_comp);
+    so.sol_incomp.length = 0;
+    so.sol_comp.length = 0;
+    so.sol_qlen = so.sol_incqlen = 0;
+    for (const sp of lqueue) {
+      sp.so_qstate = SQ_NONE;
+      sp.so_listen = null;
+      so.so_count--;
+      KASSERT(so.so_count > 0, "soclose: released last reference");
+    }
+  }
   sorele(so);
+  if (lqueue !== null) for (const sp of lqueue) soabort(sp);
   CURVNET_RESTORE(saved);
   return error;
 }
@@ -1330,22 +1464,36 @@ export function sodisconnect(so: socket): number {
 }
 
 export function soshutdown(so: socket, how: number): number {
-  if (how !== 0 && how !== 1 && how !== 2) return EINVAL;
+  if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return EINVAL;
   let soerror_enotconn = false;
-  if ((so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) === 0) {
-    // POSIX wants ENOTCONN, but datagram sockets still shut down.
+  if (SOLISTENING(so)) {
+    // Shutting a listener's read side wakes whoever waits in accept.
+    if (how !== SHUT_WR) {
+      so.so_error = ECONNABORTED;
+      solisten_wakeup(so);
+    }
+    return ENOTCONN;
+  } else if ((so.so_state & (SS_ISCONNECTED | SS_ISCONNECTING | SS_ISDISCONNECTING)) === 0) {
+    // POSIX wants ENOTCONN; datagram sockets are still shut down, as
+    // FreeBSD always did (it unblocks a reader in another process).
+    if (so.so_type !== SOCK_DGRAM) return ENOTCONN;
     soerror_enotconn = true;
   }
   const saved = CURVNET_SET(so.so_vnet, "soshutdown");
-  if (how !== 1) {
+  if (how !== SHUT_WR) {
     socantrcvmore(so);
     sbflush(so.so_rcv);
   }
   let error = 0;
-  if (how !== 0) error = so.so_proto.pr_shutdown === undefined ? 0 : so.so_proto.pr_shutdown(so);
+  if (how !== SHUT_RD) error = so.so_proto.pr_shutdown === undefined ? EOPNOTSUPP : so.so_proto.pr_shutdown(so);
   CURVNET_RESTORE(saved);
   return error === 0 && soerror_enotconn ? ENOTCONN : error;
 }
+
+/** shutdown(2)'s how. */
+export const SHUT_RD = 0;
+export const SHUT_WR = 1;
+export const SHUT_RDWR = 2;
 
 /** A user buffer being moved into or out of the kernel (struct uio). */
 export class uio {
@@ -1480,13 +1628,110 @@ export function sosend_dgram(so: socket, addr: sockaddr | null, u: uio | null, t
   return error;
 }
 
+/** MSG_MORETOCOME (kernel only): the caller has more to send at once. */
+export const MSG_MORETOCOME = 0x00100000;
+
+/** sosendallatonce(so): a protocol whose sends are whole messages. */
+export function sosendallatonce(so: socket): boolean {
+  return (so.so_proto.pr_flags & PR_ATOMIC) !== 0;
+}
+
 /**
  * sosend_generic(so, addr, uio, top, control, flags, td): send on a
- * stream (or other non-atomic) socket: as much as the send buffer takes,
- * in pieces the protocol queues.
+ * stream (or other non-atomic) socket.  The data goes to the protocol in
+ * pieces of at most the send buffer's free space; when the buffer is too
+ * full (less than sb_lowat free) FreeBSD sleeps, here the call ends with
+ * EWOULDBLOCK and what was already sent stays sent (the syscall reports
+ * the short count, as sousrsend does).  An atomic protocol's send is
+ * sosend_dgram's.
  */
-export function sosend_generic(_so: socket, _addr: sockaddr | null, _u: uio | null, _top: mbuf | null, _control: mbuf | null, _flags: number, _td: thread | null): number {
-  throw new Error("CONTRACT-STUB sosend_generic");
+export function sosend_generic(so: socket, addr: sockaddr | null, u: uio | null, top: mbuf | null, control: mbuf | null, flags: number, td: thread | null): number {
+  if (sosendallatonce(so) && top === null) return sosend_dgram(so, addr, u, top, control, flags, td);
+  const atomic = sosendallatonce(so) || top !== null;
+  let error = 0;
+  let resid: number;
+  if (u !== null) resid = u.uio_resid;
+  else if (top !== null && (top.m_flags & M_PKTHDR) !== 0) resid = top.m_pkthdr.len;
+  else resid = m_length(top);
+  let clen = control !== null ? control.m_len : 0;
+  out: {
+    if (resid < 0 || (so.so_type === SOCK_STREAM && (flags & MSG_EOR) !== 0)) {
+      error = EINVAL;
+      break out;
+    }
+    const dontroute = (flags & MSG_DONTROUTE) !== 0 && (so.so_options & SO_DONTROUTE) === 0 && (so.so_proto.pr_flags & PR_ATOMIC) !== 0;
+    do {
+      if ((so.so_snd.sb_state & SBS_CANTSENDMORE) !== 0) {
+        error = EPIPE;
+        break out;
+      }
+      if (so.so_error !== 0) {
+        error = so.so_error;
+        so.so_error = 0;
+        break out;
+      }
+      if ((so.so_state & SS_ISCONNECTED) === 0) {
+        // sendto/sendmsg on an unconnected connection-based socket only
+        // when the protocol connects implicitly (TCP's T/TCP heritage).
+        if ((so.so_proto.pr_flags & PR_CONNREQUIRED) !== 0 && (so.so_proto.pr_flags & PR_IMPLOPCL) === 0) {
+          if ((so.so_state & SS_ISCONFIRMING) === 0 && !(resid === 0 && clen !== 0)) {
+            error = ENOTCONN;
+            break out;
+          }
+        } else if (addr === null) {
+          error = (so.so_proto.pr_flags & PR_CONNREQUIRED) !== 0 ? ENOTCONN : EDESTADDRREQ;
+          break out;
+        }
+      }
+      let space = sbspace(so.so_snd);
+      if ((flags & MSG_OOB) !== 0) space += 1024;
+      if ((atomic && resid > so.so_snd.sb_hiwat) || clen > so.so_snd.sb_hiwat) {
+        error = EMSGSIZE;
+        break out;
+      }
+      if (space < resid + clen && (atomic || space < so.so_snd.sb_lowat || space < clen)) {
+        // FreeBSD sleeps in sbwait unless non-blocking; never here.
+        error = EWOULDBLOCK;
+        break out;
+      }
+      space -= clen;
+      do {
+        if (u === null) {
+          resid = 0;
+          if (top !== null && (flags & MSG_EOR) !== 0) top.m_flags |= M_EOR;
+        } else {
+          top = m_uiotombuf(u, M_NOWAIT, space, atomic ? max_hdr : 0, (atomic ? M_PKTHDR : 0) | ((flags & MSG_EOR) !== 0 ? M_EOR : 0));
+          if (top === null) {
+            // The simulator cannot wait for memory: out of mbufs is ENOBUFS.
+            error = ENOBUFS;
+            break out;
+          }
+          space -= resid - u.uio_resid;
+          resid = u.uio_resid;
+        }
+        if (dontroute) so.so_options |= SO_DONTROUTE;
+        const pr_send_flag =
+          (flags & MSG_OOB) !== 0
+            ? PRUS_OOB
+            : (flags & MSG_EOF) !== 0 && (so.so_proto.pr_flags & PR_IMPLOPCL) !== 0 && resid <= 0
+              ? PRUS_EOF
+              : (flags & MSG_MORETOCOME) !== 0 || (resid > 0 && space > 0)
+                ? PRUS_MORETOCOME
+                : 0;
+        const m = top as mbuf;
+        const c = control;
+        top = null;
+        control = null;
+        clen = 0;
+        error = so.so_proto.pr_send(so, pr_send_flag, m, addr, c, td);
+        if (dontroute) so.so_options &= ~SO_DONTROUTE;
+        if (error !== 0) break out;
+      } while (resid !== 0 && space > 0);
+    } while (resid !== 0);
+  }
+  if (top !== null) m_freem(top);
+  if (control !== null) m_freem(control);
+  return error;
 }
 
 /** sosend: the protocol's sosend under the socket's vnet (datagram
@@ -1591,13 +1836,170 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
 }
 
 /**
- * soreceive_generic(so, uio, out): receive from a stream socket: bytes
- * from the chain up to the request (MSG_PEEK, MSG_WAITALL, MSG_OOB,
- * MSG_DONTWAIT), then tell the protocol (pr_rcvd) so it can open the
- * window.
+ * soreceive_rcvoob(so, uio, flags): recv(MSG_OOB) of the out-of-band byte
+ * the protocol keeps aside (TCP's t_iobc), not from the buffer.
  */
-export function soreceive_generic(_so: socket, _u: uio, _out: soreceive_out): number {
-  throw new Error("CONTRACT-STUB soreceive_generic");
+function soreceive_rcvoob(so: socket, u: uio, flags: number): number {
+  const pr = so.so_proto;
+  let m: mbuf | null = m_get(M_NOWAIT, MT_DATA);
+  if (m === null) return ENOBUFS;
+  let error = pr.pr_rcvoob === undefined ? EOPNOTSUPP : pr.pr_rcvoob(so, m, flags & MSG_PEEK);
+  if (error === 0) {
+    do {
+      const len = Math.min(u.uio_resid, m.m_len);
+      uiomove_out(m, 0, len, u);
+      m = m_free(m);
+    } while (u.uio_resid !== 0 && m !== null);
+  }
+  if (m !== null) m_freem(m);
+  return error;
+}
+
+/** uiomove from mbuf storage out to the user buffer. */
+function uiomove_out(m: mbuf, off: number, n: number, u: uio): void {
+  u.uio_buf.set(m.m_buf.subarray(m.m_data + off, m.m_data + off + n), u.uio_offset);
+  u.uio_offset += n;
+  u.uio_resid -= n;
+}
+
+/**
+ * soreceive_generic(so, uio, out): receive from a stream socket.  Bytes
+ * come off the front of the chain up to the request; MSG_PEEK leaves them;
+ * the read stops at the out-of-band mark and at a change between normal
+ * and inline urgent data; MSG_WAITALL keeps reading while data is there.
+ * Afterwards the protocol hears of the room made (pr_rcvd: TCP may send a
+ * window update).  Where FreeBSD would sleep for more data the call
+ * returns what it has, or EWOULDBLOCK when that is nothing: callers poll.
+ * An atomic protocol's receive is soreceive_dgram's.
+ */
+export function soreceive_generic(so: socket, u: uio, out: soreceive_out): number {
+  if ((so.so_proto.pr_flags & PR_ATOMIC) !== 0) return soreceive_dgram(so, u, out);
+  out.psa = null;
+  out.control = null;
+  out.reclen = 0;
+  const pr = so.so_proto;
+  if ((out.flags & MSG_OOB) !== 0) {
+    const start = u.uio_offset;
+    const error = soreceive_rcvoob(so, u, out.flags);
+    out.reclen = u.uio_offset - start;
+    return error;
+  }
+  if ((pr.pr_flags & PR_WANTRCVD) !== 0 && (so.so_state & SS_ISCONFIRMING) !== 0 && u.uio_resid !== 0) pr.pr_rcvd?.(so, 0);
+  if (SOLISTENING(so)) return ENOTCONN;
+  const start = u.uio_offset;
+  const error = soreceive_stream_locked(so, u, out);
+  out.reclen = u.uio_offset - start;
+  return error;
+}
+
+function soreceive_stream_locked(so: socket, u: uio, out: soreceive_out): number {
+  const pr = so.so_proto;
+  const sb = so.so_rcv;
+  let flags = out.flags & ~MSG_EOR;
+  out.flags &= ~MSG_TRUNC;
+  const report_real_len = (flags & MSG_TRUNC) !== 0;
+  flags &= ~MSG_TRUNC;
+  let orig_resid = u.uio_resid;
+  let error = 0;
+  for (;;) {
+    // restart:
+    let m = sb.sb_mb;
+    if (m === null || ((flags & MSG_DONTWAIT) === 0 && sbavail(sb) < u.uio_resid && sbavail(sb) < sb.sb_lowat)) {
+      let dontblock = false;
+      if (so.so_error !== 0 || so.so_rerror !== 0) {
+        if (m !== null) dontblock = true;
+        else {
+          error = so.so_error !== 0 ? so.so_error : so.so_rerror;
+          if ((flags & MSG_PEEK) === 0) {
+            if (so.so_error !== 0) so.so_error = 0;
+            else so.so_rerror = 0;
+          }
+          return error;
+        }
+      }
+      if (!dontblock && (sb.sb_state & SBS_CANTRCVMORE) !== 0) {
+        if (m !== null) dontblock = true;
+        else return 0;
+      }
+      if (!dontblock) {
+        for (let n = m; n !== null; n = n.m_next) {
+          if (n.m_type === MT_OOBDATA || (n.m_flags & M_EOR) !== 0) {
+            dontblock = true;
+            break;
+          }
+        }
+      }
+      if (!dontblock) {
+        if ((so.so_state & (SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING | SS_ISDISCONNECTED)) === 0 && (pr.pr_flags & PR_CONNREQUIRED) !== 0) return ENOTCONN;
+        if (u.uio_resid === 0 && !report_real_len) return 0;
+        // FreeBSD sleeps here (sbwait) unless non-blocking; never here.
+        return EWOULDBLOCK;
+      }
+      m = sb.sb_mb;
+    }
+    // dontblock:
+    if (m === null) return 0;
+    let type = m.m_type;
+    if (type === MT_OOBDATA) flags |= MSG_OOB;
+    let moff = 0;
+    let offset = 0;
+    while (m !== null && u.uio_resid > 0 && error === 0) {
+      if (m.m_type === MT_OOBDATA || m.m_type === MT_CONTROL) {
+        if (type !== m.m_type) break;
+      } else if (type === MT_OOBDATA) break;
+      sb.sb_state &= ~SBS_RCVATMARK;
+      let len = u.uio_resid;
+      if (so.so_oobmark !== 0 && len > so.so_oobmark - offset) len = so.so_oobmark - offset;
+      if (len > m.m_len - moff) len = m.m_len - moff;
+      uiomove_out(m, moff, len, u);
+      if (len === m.m_len - moff) {
+        if ((m.m_flags & M_EOR) !== 0) flags |= MSG_EOR;
+        if ((flags & MSG_PEEK) !== 0) {
+          m = m.m_next;
+          moff = 0;
+        } else {
+          sbdrop_locked(sb, len);
+          m = sb.sb_mb;
+          moff = 0;
+        }
+      } else {
+        if ((flags & MSG_PEEK) !== 0) moff += len;
+        else sbdrop_locked(sb, len);
+      }
+      if (so.so_oobmark !== 0) {
+        if ((flags & MSG_PEEK) === 0) {
+          so.so_oobmark -= len;
+          if (so.so_oobmark === 0) {
+            sb.sb_state |= SBS_RCVATMARK;
+            break;
+          }
+        } else {
+          offset += len;
+          if (offset === so.so_oobmark) break;
+        }
+      }
+      if ((flags & MSG_EOR) !== 0) break;
+      // MSG_WAITALL: keep going while there is data; where FreeBSD would
+      // wait for more, tell the protocol of the room made and return the
+      // short count (as a signal would end the wait).
+      if ((flags & MSG_WAITALL) !== 0 && m === null && u.uio_resid > 0 && !sosendallatonce(so)) {
+        if (so.so_error !== 0 || so.so_rerror !== 0 || (sb.sb_state & SBS_CANTRCVMORE) !== 0) break;
+        if ((pr.pr_flags & PR_WANTRCVD) !== 0 && (flags & MSG_PEEK) === 0) pr.pr_rcvd?.(so, flags);
+        m = sb.sb_mb;
+        if (m === null) break;
+      }
+    }
+    if ((flags & MSG_PEEK) === 0) {
+      if ((pr.pr_flags & PR_WANTRCVD) !== 0) pr.pr_rcvd?.(so, flags);
+    }
+    if (orig_resid === u.uio_resid && orig_resid !== 0 && (flags & MSG_EOR) === 0 && (sb.sb_state & SBS_CANTRCVMORE) === 0) {
+      // Nothing was read (the mark sat at the front): look again.
+      orig_resid = 0;
+      continue;
+    }
+    out.flags |= flags & (MSG_OOB | MSG_EOR);
+    return error;
+  }
 }
 
 /** soreceive: the protocol's receive under the socket's vnet. */
@@ -1752,17 +2154,18 @@ export function sogetopt(so: socket, sopt: sockopt): number {
         error = sooptcopyout_int(sopt, v);
         break;
       }
+      // A listener keeps its buffers' settings for its connections.
       case SO_SNDBUF:
-        error = sooptcopyout_int(sopt, so.so_snd.sb_hiwat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbsnd_hiwat : so.so_snd.sb_hiwat);
         break;
       case SO_RCVBUF:
-        error = sooptcopyout_int(sopt, so.so_rcv.sb_hiwat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbrcv_hiwat : so.so_rcv.sb_hiwat);
         break;
       case SO_SNDLOWAT:
-        error = sooptcopyout_int(sopt, so.so_snd.sb_lowat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbsnd_lowat : so.so_snd.sb_lowat);
         break;
       case SO_RCVLOWAT:
-        error = sooptcopyout_int(sopt, so.so_rcv.sb_lowat);
+        error = sooptcopyout_int(sopt, SOLISTENING(so) ? so.sol_sbrcv_lowat : so.so_rcv.sb_lowat);
         break;
       default:
         error = ENOPROTOOPT;

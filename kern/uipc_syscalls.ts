@@ -15,19 +15,24 @@
 // clock, see kern_synch.ts).  Descriptors 0-2 are userland's stdio and are
 // never handed out for sockets.
 
-import { EALREADY, EBADF, EFAULT, EINTR, EINVAL, ENOBUFS, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
+import { EALREADY, EBADF, EFAULT, EINPROGRESS, EINTR, EINVAL, ENOBUFS, EPIPE, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLTYPE_OPAQUE, SYSCTL_OUT, SYSCTL_PROC, _kern, type sysctl_req } from "./sysctl.ts";
+import type { prison } from "./kern_jail.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
-import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, MSG_CTRUNC, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
+import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, MSG_CTRUNC, MSG_NOSIGNAL, SO_NOSIGPIPE, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
 import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
-import { postsig } from "./kern_sig.ts";
+import { SIGPIPE, kern_psignal, postsig } from "./kern_sig.ts";
 import {
   ACCEPT4_INHERIT,
+  PR_ATOMIC,
+  SS_ASYNC,
+  soclose_linger,
   SOLISTENING,
   SOPT_GET,
   soaccept,
@@ -53,7 +58,7 @@ import {
   uio,
   type socket,
 } from "./uipc_socket.ts";
-import { rts_readable, soo_close, soo_ioctl, so_route_input, so_route_output } from "./sys_socket.ts";
+import { rts_readable, soo_close, soo_ioctl, soo_poll, so_route_input, so_route_output } from "./sys_socket.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
 import { CURVNET_RESTORE, CURVNET_SET } from "../net/vnet.ts";
 import { sockaddr_in } from "../netinet/in.ts";
@@ -375,14 +380,73 @@ export function sys_accept4(p: proc, s: number, flags: number): { error: number;
   return kern_accept4(p, s, flags);
 }
 
-/** connect(2).  A datagram socket may connect again (re-targeting it). */
+/**
+ * connect(2) (kern_connectat).  A datagram socket may connect again
+ * (re-targeting it); a second connect while one is under way is EALREADY.
+ * A connection the protocol could not finish at once returns EINPROGRESS
+ * whether or not the socket is non-blocking: where FreeBSD sleeps for a
+ * blocking socket, the caller goes on in sys_connect_wait.
+ */
 export function sys_connect(p: proc, fd: number, sa: sockaddr): number {
   const a = getsockaddr(sa);
   if (a.sa === null) return a.error;
-  const { error, so } = getsock(p, fd);
-  if (so === null) return error;
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return e;
   if ((so.so_state & SS_ISCONNECTING) !== 0) return EALREADY;
-  return soconnect(so, a.sa, p.p_td);
+  let error = soconnect(so, a.sa, p.p_td);
+  if (error === 0) {
+    if ((so.so_state & SS_ISCONNECTING) !== 0) return EINPROGRESS;
+    error = so.so_error;
+    so.so_error = 0;
+  }
+  so.so_state &= ~SS_ISCONNECTING;
+  return error;
+}
+
+/**
+ * The sleeping half of a blocking connect(2): wait (virtual time) until
+ * the connection is up or failed, then return so_error as kern_connectat
+ * does.  A non-blocking socket does not wait: EINPROGRESS, and the caller
+ * polls for POLLOUT and reads SO_ERROR.
+ */
+export async function sys_connect_wait(p: proc, fd: number): Promise<number> {
+  const { error: e, so } = getsock(p, fd);
+  if (so === null) return e;
+  if ((so.so_state & SS_NBIO) !== 0 && (so.so_state & SS_ISCONNECTING) !== 0) return EINPROGRESS;
+  let error = 0;
+  while ((so.so_state & SS_ISCONNECTING) !== 0 && so.so_error === 0) {
+    // Sleep on the process, as poll does, so that a signal ends the wait
+    // too: soisconnected and soisdisconnected wake both buffers' pollers.
+    selrecord(p, so.so_rdsel);
+    selrecord(p, so.so_wrsel);
+    error = await tsleep(p, 0);
+    seldrain_proc(p, [so]);
+    if (postsig(p)) {
+      // Interrupted: the connection goes on (FreeBSD leaves it connecting).
+      return EINTR;
+    }
+    if (error !== 0 && error !== EWOULDBLOCK) break;
+    error = 0;
+  }
+  if (error === 0) {
+    error = so.so_error;
+    so.so_error = 0;
+  }
+  so.so_state &= ~SS_ISCONNECTING;
+  return error;
+}
+
+/**
+ * sousrsend's epilogue for send(2)/write(2): a stream that took part of
+ * the data reports the short count, not EWOULDBLOCK/EINTR; EPIPE raises
+ * SIGPIPE unless SO_NOSIGPIPE or MSG_NOSIGNAL.
+ */
+function sousrsend_done(p: proc, so: socket, error: number, sent: number, flags: number): number {
+  if (error !== 0) {
+    if (sent > 0 && (so.so_proto.pr_flags & PR_ATOMIC) === 0 && (error === EINTR || error === EWOULDBLOCK)) error = 0;
+    if (error === EPIPE && (so.so_options & SO_NOSIGPIPE) === 0 && (flags & MSG_NOSIGNAL) === 0) kern_psignal(p, SIGPIPE);
+  }
+  return error;
 }
 
 /** sendto(2): one datagram.  len is what was sent (all of buf) on success. */
@@ -397,10 +461,66 @@ export function sys_sendto(p: proc, fd: number, buf: Uint8Array, flags: number, 
   const { error: e, so } = getsock(p, fd);
   if (so === null) return { error: e, len: 0 };
   const u = new uio(buf);
-  const error = sosend(so, to_k, u, null, null, flags, p.p_td);
-  // FreeBSD also sends SIGPIPE on EPIPE unless SO_NOSIGPIPE; there are no
-  // signals here.
+  let error = sosend(so, to_k, u, null, null, flags, p.p_td);
+  error = sousrsend_done(p, so, error, buf.length - u.uio_resid, flags);
   return { error, len: error === 0 ? buf.length - u.uio_resid : 0 };
+}
+
+/** write(2) on a socket: send(2) with no flags. */
+export function sys_write(p: proc, fd: number, buf: Uint8Array): { error: number; len: number } {
+  return sys_sendto(p, fd, buf, 0, null);
+}
+
+/**
+ * read(2) on a socket (soo_read): soreceive with no flags into a buffer
+ * of len bytes; the bytes read (an empty array at end of stream).
+ */
+export function sys_read(p: proc, fd: number, len: number): { error: number; data: Uint8Array | null } {
+  const r = sys_recvfrom(p, fd, len, 0);
+  return { error: r.error, data: r.data };
+}
+
+// fcntl(2) (sys/fcntl.h)
+export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const F_GETFL = 3;
+export const F_SETFL = 4;
+export const FD_CLOEXEC = 1;
+export const O_NONBLOCK = FNONBLOCK;
+export const O_APPEND = 0x0008;
+export const O_ASYNC = 0x0040;
+export const FASYNC = O_ASYNC;
+
+/**
+ * fcntl(2) on a descriptor: F_GETFD/F_SETFD (close-on-exec), F_GETFL/F_SETFL
+ * (O_NONBLOCK and O_ASYNC reach the socket as FIONBIO/FIOASYNC, as
+ * kern_fcntl's fo_ioctl calls do).  The result is the value for the GET
+ * commands.
+ */
+export function sys_fcntl(p: proc, fd: number, cmd: number, arg: number): { error: number; value: number } {
+  if (!Number.isInteger(fd) || fd < 0 || fd >= p.p_fd.length) return { error: EBADF, value: -1 };
+  const fp = p.p_fd[fd];
+  if (fp === null) return { error: EBADF, value: -1 };
+  switch (cmd) {
+    case F_GETFD:
+      return { error: 0, value: fp.f_cloexec ? FD_CLOEXEC : 0 };
+    case F_SETFD:
+      fp.f_cloexec = (arg & FD_CLOEXEC) !== 0;
+      return { error: 0, value: 0 };
+    case F_GETFL:
+      // OFLAGS: O_RDWR (2) for a socket's FREAD|FWRITE, plus the status flags.
+      return { error: 0, value: ((fp.f_flag & (FREAD | FWRITE)) - 1) | (fp.f_flag & (FNONBLOCK | FASYNC)) };
+    case F_SETFL: {
+      fp.f_flag = (fp.f_flag & ~(FNONBLOCK | FASYNC)) | (arg & (FNONBLOCK | FASYNC));
+      const so = fp.f_data;
+      if ((fp.f_flag & FNONBLOCK) !== 0) so.so_state |= SS_NBIO;
+      else so.so_state &= ~SS_NBIO;
+      if ((fp.f_flag & FASYNC) !== 0) so.so_state |= SS_ASYNC;
+      else so.so_state &= ~SS_ASYNC;
+      return { error: 0, value: 0 };
+    }
+  }
+  return { error: EINVAL, value: -1 };
 }
 
 /**
@@ -500,7 +620,8 @@ export function sys_sendmsg(p: proc, fd: number, buf: Uint8Array, control: Uint8
     c.m_len = control.length;
   }
   const u = new uio(buf);
-  const error = sosend(so, to_k, u, null, c, flags, p.p_td);
+  let error = sosend(so, to_k, u, null, c, flags, p.p_td);
+  error = sousrsend_done(p, so, error, buf.length - u.uio_resid, flags);
   return { error, len: error === 0 ? buf.length - u.uio_resid : 0 };
 }
 
@@ -588,10 +709,29 @@ export function sys_route_recv(p: proc, fd: number): { error: number; msg: rt_ms
   }
 }
 
-/** close(2). */
+/** close(2).  A lingering connected socket does not wait here: see
+ *  sys_close_wait. */
 export function sys_close(p: proc, fd: number): number {
   if (!Number.isInteger(fd) || fd < 0 || fd >= p.p_fd.length) return EBADF;
   return kern_close(p, fd);
+}
+
+/**
+ * close(2) that may wait: when this is the socket's last descriptor and
+ * it lingers (SO_LINGER with a time), the disconnect starts and the call
+ * waits up to so_linger seconds of virtual time for it before the socket
+ * is let go, as soclose sleeps in FreeBSD.
+ */
+export async function sys_close_wait(p: proc, fd: number): Promise<number> {
+  if (!Number.isInteger(fd) || fd < 0 || fd >= p.p_fd.length) return EBADF;
+  const fp = p.p_fd[fd];
+  if (fp === null) return EBADF;
+  p.p_fd[fd] = null;
+  KASSERT(fp.f_count > 0, "fdrop: count 0");
+  if (--fp.f_count > 0) return 0;
+  const e1 = await soclose_linger(fp.f_data);
+  const e2 = soo_close(fp.f_data);
+  return e1 !== 0 ? e1 : e2;
 }
 
 /** Would a recvfrom find something (a datagram, an error)? */
@@ -604,13 +744,20 @@ function fd_readable(so: socket): boolean {
   return soreadable(so) || rts_readable(so);
 }
 
-// poll(2)
+// poll(2) (sys/poll.h)
 export const POLLIN = 0x0001;
+export const POLLPRI = 0x0002;
 export const POLLOUT = 0x0004;
 export const POLLERR = 0x0008;
+export const POLLHUP = 0x0010;
 export const POLLNVAL = 0x0020;
 export const POLLRDNORM = 0x0040;
+export const POLLRDBAND = 0x0080;
+export const POLLWRBAND = 0x0100;
 export const POLLWRNORM = POLLOUT;
+/** Readable only with data: end of input alone does not count. */
+export const POLLINIGNEOF = 0x2000;
+export const POLLRDHUP = 0x4000;
 
 export interface pollfd {
   fd: number;
@@ -619,52 +766,57 @@ export interface pollfd {
 }
 
 /**
- * poll(2): wait until one of the sockets is readable (or writable, which a
- * datagram socket always is), or timo_ns of virtual time passed (negative:
- * no limit, 0: just look).  The only call that waits; it sleeps on the
- * process and each socket's arrival wakes it (selrecord/selwakeup).
+ * poll(2): wait until one of the sockets is ready as asked (sopoll_generic
+ * through soo_poll: readable, writable, urgent data, hung up), or timo_ns
+ * of virtual time passed (negative: no limit, 0: just look).  The only
+ * call that waits; it sleeps on the process, recorded on each socket's
+ * selinfo, and the socket's wakeups end the sleep.
  */
 export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise<{ error: number; n: number }> {
   const deadline = timo_ns > 0 ? nanouptime_ns() + timo_ns : 0;
   if (postsig(p)) return { error: EINTR, n: 0 };
+  const recorded: socket[] = [];
   for (;;) {
     let n = 0;
+    // A first pass records the poller where nothing is ready yet; when
+    // something is, the records are dropped again below.
+    const chan = timo_ns === 0 ? null : p;
     for (const pfd of fds) {
       pfd.revents = 0;
+      if (pfd.fd < 0) continue;
       const { so } = getsock(p, pfd.fd);
       if (so === null) {
         pfd.revents = POLLNVAL;
         n++;
         continue;
       }
-      if ((pfd.events & (POLLIN | POLLRDNORM)) !== 0 && fd_readable(so)) pfd.revents |= pfd.events & (POLLIN | POLLRDNORM);
-      if ((pfd.events & (POLLOUT | POLLWRNORM)) !== 0) pfd.revents |= pfd.events & (POLLOUT | POLLWRNORM);
-      if (so.so_error !== 0) pfd.revents |= POLLERR;
+      pfd.revents = soo_poll(so, pfd.events, chan);
+      if ((pfd.events & (POLLIN | POLLRDNORM)) !== 0 && rts_readable(so)) pfd.revents |= pfd.events & (POLLIN | POLLRDNORM);
+      if (chan !== null) recorded.push(so);
       if (pfd.revents !== 0) n++;
     }
-    if (n > 0 || timo_ns === 0) return { error: 0, n };
     let left = 0;
-    if (timo_ns > 0) {
-      left = deadline - nanouptime_ns();
-      if (left <= 0) return { error: 0, n: 0 };
-    }
-    const recorded: socket[] = [];
-    for (const pfd of fds) {
-      const { so } = getsock(p, pfd.fd);
-      if (so !== null) {
-        selrecord(p, so.so_rdsel);
-        recorded.push(so);
-      }
+    if (n === 0 && timo_ns > 0) left = deadline - nanouptime_ns();
+    if (n > 0 || timo_ns === 0 || (timo_ns > 0 && left <= 0)) {
+      seldrain_proc(p, recorded);
+      return { error: 0, n };
     }
     const error = await tsleep(p, left);
-    for (const so of recorded) {
-      const w = so.so_rdsel.si_waiters;
-      const i = w.indexOf(p);
-      if (i >= 0) w.splice(i, 1);
-    }
+    seldrain_proc(p, recorded);
+    recorded.length = 0;
     // A signal (kern_sig.ts) woke us: handled, or the process ends here.
     if (postsig(p)) return { error: EINTR, n: 0 };
     if (error !== 0 && error !== EWOULDBLOCK) return { error, n: 0 };
+  }
+}
+
+/** Forget the poller p on the sockets it was recorded on. */
+function seldrain_proc(p: proc, sos: socket[]): void {
+  for (const so of sos) {
+    for (const w of [so.so_rdsel.si_waiters, so.so_wrsel.si_waiters]) {
+      const i = w.indexOf(p);
+      if (i >= 0) w.splice(i, 1);
+    }
   }
 }
 
@@ -672,3 +824,35 @@ export async function sys_poll(p: proc, fds: pollfd[], timo_ns: number): Promise
 export function sys_getfib(p: proc): number {
   return p.p_fibnum;
 }
+
+// ---------------------------------------------------------------------------
+// kern.file (kern_descrip.c's sysctl_kern_file): one struct xfile per open
+// descriptor of every process the caller can see (its prison and those
+// below), as sockstat(1) and fstat(1) read it.  xf_data names the socket
+// as xso_so does in the pcblists (so_gencnt stands for the kernel address).
+
+export const KERN_FILE = 15;
+export const XF_PID = 0;
+export const XF_UID = 1;
+export const XF_FD = 2;
+export const XF_TYPE = 3;
+export const XF_DATA = 4;
+export const XFILE_LEN = 5;
+
+function sysctl_kern_file(_oidp: unknown, _arg1: unknown, _arg2: number, req: sysctl_req): number {
+  const cred = req.cred as ucred;
+  const out: number[] = [];
+  for (const q of allproc) {
+    if (q.p_exited) continue;
+    let seen = false;
+    for (let pr: prison | null = q.p_ucred.cr_prison; pr !== null; pr = pr.pr_parent) if (pr === cred.cr_prison) seen = true;
+    if (!seen) continue;
+    for (let fd = 0; fd < q.p_fd.length; fd++) {
+      const fp = q.p_fd[fd];
+      if (fp === null) continue;
+      out.push(q.p_pid, q.p_ucred.cr_uid, fd, fp.f_type, fp.f_data.so_gencnt);
+    }
+  }
+  return SYSCTL_OUT(req, out);
+}
+SYSCTL_PROC(_kern, KERN_FILE, "file", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, sysctl_kern_file, "S,xfile", "Entire file table");

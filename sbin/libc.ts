@@ -5,7 +5,8 @@
 
 import type { sh_cmd_ctx } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { strerror } from "../kern/errno.ts";
+import { EINPROGRESS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
+import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_fcntl, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
 import { inet_aton, sockaddr_in } from "../netinet/in.ts";
 
@@ -560,4 +561,165 @@ export function getnameinfo(p: uproc, sa: sockaddr_in | sockaddr_in6, flags: num
   }
   const sp = (flags & NI_NUMERICSERV) === 0 ? getservbyport(port, "udp") : null;
   return { error: 0, host, serv: sp ?? String(port) };
+}
+
+/**
+ * strtonum(3): a decimal integer in [minval, maxval]; errstr is "invalid",
+ * "too small" or "too large" (null when the value is good).
+ */
+export function strtonum(s: string, minval: number, maxval: number): { v: number; errstr: string | null } {
+  if (minval > maxval) return { v: 0, errstr: "invalid" };
+  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)$/.exec(s);
+  if (m === null) return { v: 0, errstr: "invalid" };
+  const v = Number(m[1]);
+  if (v < minval) return { v: 0, errstr: "too small" };
+  if (v > maxval) return { v: 0, errstr: "too large" };
+  return { v, errstr: null };
+}
+
+/** A long option of getopt_long(3): its name, whether it takes an argument
+ *  (0 no, 1 required), and the value returned for it. */
+export interface long_option {
+  name: string;
+  has_arg: 0 | 1;
+  val: string;
+}
+
+/**
+ * getopt_long(3) as FreeBSD's libc does it by default: options may follow
+ * operands (argv is permuted, operands keep their order), "--" ends the
+ * options, "--name" selects a long option.  Returns the options in order
+ * and the operands.  Messages are FreeBSD's; a bad option calls `usage`,
+ * which must throw.
+ */
+export function getopt_long(ctx: prog_ctx, optstring: string, longopts: long_option[], usage: () => never, argv: string[] = ctx.argv): { opts: [string, string][]; operands: string[] } {
+  const opts: [string, string][] = [];
+  const operands: string[] = [];
+  let i = 1;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      operands.push(a);
+      continue;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      const lo = longopts.filter((o) => o.name.startsWith(name));
+      const exact = lo.find((o) => o.name === name);
+      const o = exact ?? (lo.length === 1 ? lo[0] : undefined);
+      if (o === undefined) {
+        ctx.stderr.write(lo.length > 1 ? `${progname(ctx)}: ambiguous option -- ${name}\n` : `${progname(ctx)}: unknown option -- ${name}\n`);
+        usage();
+      }
+      if (o.has_arg === 0 && eq >= 0) {
+        ctx.stderr.write(`${progname(ctx)}: option doesn't take an argument -- ${o.name}\n`);
+        usage();
+      }
+      let val = "";
+      if (o.has_arg === 1) {
+        if (eq >= 0) val = a.slice(eq + 1);
+        else if (++i < argv.length) val = argv[i];
+        else {
+          ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${o.name}\n`);
+          usage();
+        }
+      }
+      opts.push([o.val, val]);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j];
+      const k = optstring.indexOf(c);
+      if (k < 0 || c === ":") {
+        ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
+        usage();
+      }
+      if (optstring[k + 1] === ":") {
+        let val = a.slice(j + 1);
+        if (val === "") {
+          i++;
+          if (i >= argv.length) {
+            ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
+            usage();
+          }
+          val = argv[i];
+        }
+        opts.push([c, val]);
+        break;
+      }
+      opts.push([c, ""]);
+    }
+  }
+  for (; i < argv.length; i++) operands.push(argv[i]);
+  return { opts, operands };
+}
+
+/**
+ * accept(2) as a blocking program sees it: the kernel never sleeps, so
+ * on a blocking descriptor libc waits in poll(2) for the listener to be
+ * readable and asks again; a non-blocking one gets EAGAIN.
+ */
+export async function accept(p: uproc, s: number): Promise<{ error: number; fd: number; sa: sockaddr_in | sockaddr_in6 | null }> {
+  const kp = p as proc;
+  for (;;) {
+    const r = sys_accept(kp, s);
+    if (r.error !== EWOULDBLOCK || (sys_fcntl(kp, s, F_GETFL, 0).value & O_NONBLOCK) !== 0) {
+      const sa = r.sa instanceof sockaddr_in || r.sa instanceof sockaddr_in6 ? r.sa : null;
+      return { error: r.error, fd: r.fd, sa };
+    }
+    const w = await sys_poll(kp, [{ fd: s, events: POLLIN, revents: 0 }], -1);
+    if (w.error !== 0) return { error: w.error, fd: -1, sa: null };
+  }
+}
+
+/**
+ * connect(2): a blocking socket waits for the connection to be up or to
+ * fail (sys_connect_wait); a non-blocking one returns EINPROGRESS.
+ */
+export async function connect(p: uproc, s: number, sa: sockaddr_in | sockaddr_in6): Promise<number> {
+  const kp = p as proc;
+  const error = sys_connect(kp, s, sa);
+  if (error !== EINPROGRESS) return error;
+  return sys_connect_wait(kp, s);
+}
+
+/** The accounts of FreeBSD 14's stock /etc/passwd (what a fresh install
+ *  and a jail made from base.txz have): uid to name. */
+const passwd_db = new Map<number, string>([
+  [0, "root"],
+  [1, "daemon"],
+  [2, "operator"],
+  [3, "bin"],
+  [4, "tty"],
+  [5, "kmem"],
+  [7, "games"],
+  [8, "news"],
+  [9, "man"],
+  [22, "sshd"],
+  [25, "smmsp"],
+  [26, "mailnull"],
+  [53, "bind"],
+  [59, "unbound"],
+  [62, "proxy"],
+  [64, "_pflogd"],
+  [65, "_dhcp"],
+  [66, "uucp"],
+  [68, "pop"],
+  [78, "auditdistd"],
+  [80, "www"],
+  [123, "ntpd"],
+  [160, "_ypldap"],
+  [845, "hast"],
+  [977, "tests"],
+  [65534, "nobody"],
+]);
+
+/** getpwuid(3): the account name of uid (the first one: root, not toor), or null. */
+export function getpwuid(uid: number): string | null {
+  return passwd_db.get(uid) ?? null;
 }

@@ -14,3 +14,4 @@ import "./chaos_bridge.ts";
 import "./frames_vlan.ts";
 import "./chaos_vlan.ts";
 import "./badcmd_vlan.ts";
+import "./tcp_segments.ts";

@@ -1,7 +1,11 @@
 // kern/uipc_socket, uipc_syscalls, sys_socket: socket lifecycle, descriptor
 // table, vnet_sockcnt and jails, protocol lookup errors, bind and ephemeral
-// ports (per seed, per vnet), socket options.
+// ports (per seed, per vnet), socket options; and the stream half: stream
+// socket buffers checked against a byte model (fast-check), listen queues,
+// non-blocking and blocking connect, sosend_generic/soreceive_generic, with
+// a small test-only stream protocol driving the socket layer as TCP does.
 import test from "ava";
+import fc from "fast-check";
 import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
 
 type Proc = ReturnType<Kernel["proc_create"]>;
@@ -362,3 +366,371 @@ for (const build of BOTH) {
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 }
+
+// ---------------------------------------------------------------------------
+// Stream sockets.
+
+type Socket = NonNullable<ReturnType<Kernel["fd_socket"]>>;
+
+const AF_TEST = 40;
+
+/** A test stream protocol: connect goes to the listener registered for a
+ *  port; data written sits in the send buffer until pump() moves what the
+ *  peer's receive buffer takes, as a transport would. */
+interface tproto {
+  listeners: Map<number, Socket>;
+  peer: WeakMap<Socket, Socket>;
+  target: WeakMap<Socket, number>;
+  rcvd: number;
+  complete(so: Socket): Socket;
+  pump(so: Socket): number;
+}
+
+function register(k: Kernel, sndspace = 8192, rcvspace = 8192): tproto {
+  const st: tproto = {
+    listeners: new Map(),
+    peer: new WeakMap(),
+    target: new WeakMap(),
+    rcvd: 0,
+    complete(so: Socket): Socket {
+      const port = st.target.get(so);
+      const head = port === undefined ? undefined : st.listeners.get(port);
+      if (head === undefined) throw new Error("no listener");
+      const n = k.sonewconn(head, 0);
+      if (n === null) throw new Error("sonewconn");
+      st.peer.set(so, n);
+      st.peer.set(n, so);
+      k.soisconnected(n);
+      k.soisconnected(so);
+      return n;
+    },
+    pump(so: Socket): number {
+      const peer = st.peer.get(so);
+      if (peer === undefined) return 0;
+      const n = Math.min(k.sbavail(so.so_snd), k.sbspace(peer.so_rcv));
+      if (n > 0) {
+        const r = k.sbsndptr_noadv(so.so_snd, 0);
+        const m = r.m;
+        const moff = r.moff;
+        const c = k.m_copym(m, moff, n, k.M_NOWAIT);
+        if (c === null) throw new Error("m_copym");
+        k.sbsndptr_adv(so.so_snd, m, n);
+        k.sbdrop_locked(so.so_snd, n);
+        k.sbappendstream_locked(peer.so_rcv, c, 0);
+        k.sorwakeup(peer);
+        k.sowwakeup(so);
+      }
+      if ((so.so_snd.sb_state & k.SBS_CANTSENDMORE) !== 0 && k.sbavail(so.so_snd) === 0) k.socantrcvmore(peer);
+      return n;
+    },
+  };
+  const dom = { dom_family: AF_TEST, dom_name: "test" };
+  const pr = {
+    pr_type: k.SOCK_STREAM,
+    pr_domain: dom,
+    pr_protocol: 0,
+    pr_flags: k.PR_CONNREQUIRED | k.PR_WANTRCVD,
+    pr_attach: (so: Socket) => k.soreserve(so, sndspace, rcvspace),
+    pr_listen: (so: Socket, backlog: number) => {
+      const e = k.solisten_proto_check(so);
+      if (e !== 0) return e;
+      k.solisten_proto(so, backlog);
+      st.listeners.set(7, so);
+      return 0;
+    },
+    pr_connect: (so: Socket, nam: { sin_port?: number }) => {
+      st.target.set(so, nam.sin_port ?? 0);
+      k.soisconnecting(so);
+      return 0;
+    },
+    pr_accept: (so: Socket, nam: { sa: unknown }) => {
+      nam.sa = new k.sockaddr_in(0x7f000001, 4000 + so.so_gencnt);
+      return 0;
+    },
+    pr_send: (so: Socket, _flags: number, m: NonNullable<ReturnType<Kernel["m_get"]>>, _a: unknown, control: ReturnType<Kernel["m_get"]>) => {
+      k.m_freem(control);
+      k.sbappendstream_locked(so.so_snd, m, 0);
+      return 0;
+    },
+    pr_rcvd: () => {
+      st.rcvd++;
+      return 0;
+    },
+    pr_shutdown: (so: Socket) => {
+      k.socantsendmore(so);
+      return 0;
+    },
+    pr_disconnect: (so: Socket) => {
+      k.soisdisconnected(so);
+      return 0;
+    },
+    pr_close: (so: Socket) => {
+      if ((so.so_options & k.SO_ACCEPTCONN) !== 0) for (const [p, l] of st.listeners) if (l === so) st.listeners.delete(p);
+      const peer = st.peer.get(so);
+      if (peer !== undefined) k.soisdisconnected(peer);
+    },
+  };
+  k.pf_proto_register(AF_TEST, pr as unknown as Parameters<Kernel["pf_proto_register"]>[1]);
+  return st;
+}
+
+function sock(k: Kernel, p: Proc, type = 0): number {
+  const r = k.sys_socket(p, AF_TEST, k.SOCK_STREAM | type, 0);
+  if (r.error !== 0) throw new Error(`socket: ${k.strerror(r.error)}`);
+  return r.fd;
+}
+
+function so_of(k: Kernel, p: Proc, fd: number): Socket {
+  const so = k.fd_socket(p, fd);
+  if (so === null) throw new Error("no socket");
+  return so;
+}
+
+const to7 = (k: Kernel) => new k.sockaddr_in(0x7f000001, 7);
+
+test("stream sockbuf: append, drop, cut and the send pointer agree with a byte model", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  register(k, 1 << 20, 1 << 20);
+  const fd = sock(k, p);
+  const so = so_of(k, p, fd);
+  const sb = so.so_snd;
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant("append" as const), sizes: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 4 }) }),
+    fc.record({ kind: fc.constant("drop" as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
+    fc.record({ kind: fc.constant("send" as const), off: fc.double({ min: 0, max: 1, noNaN: true }), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  );
+  let seq = 0;
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 25 }), (ops) => {
+      let model: number[] = [];
+      for (const o of ops) {
+        if (o.kind === "append") {
+          // A chain of mbufs and clusters, as a protocol would hand over.
+          let head: ReturnType<Kernel["m_get"]> = null;
+          let tail: ReturnType<Kernel["m_get"]> = null;
+          for (const n of o.sizes) {
+            const m = n > k.MLEN ? k.m_getcl(k.M_NOWAIT, k.MT_DATA, 0) : k.m_get(k.M_NOWAIT, k.MT_DATA);
+            if (m === null) throw new Error("no mbuf");
+            const len = Math.min(n, k.M_SIZE(m));
+            for (let i = 0; i < len; i++) {
+              const b = seq++ & 0xff;
+              m.m_buf[m.m_data + i] = b;
+              model.push(b);
+            }
+            m.m_len = len;
+            if (tail === null) head = m;
+            else tail.m_next = m;
+            tail = m;
+          }
+          if (head !== null) k.sbappendstream_locked(sb, head, 0);
+        } else if (o.kind === "drop") {
+          const n = Math.floor(o.frac * model.length);
+          if (n % 2 === 0) k.sbdrop_locked(sb, n);
+          else k.m_freem(k.sbcut_locked(sb, n));
+          model = model.slice(n);
+        } else if (model.length > 0) {
+          // tcp_output's way: where byte `off` starts, copy, advance.
+          const off = Math.floor(o.off * (model.length - 1));
+          const len = Math.max(1, Math.floor(o.frac * (model.length - off)));
+          const r = k.sbsndptr_noadv(sb, off);
+          const m0 = r.m;
+          const moff = r.moff;
+          const c = k.m_copym(m0, moff, len, k.M_NOWAIT);
+          if (c === null) throw new Error("m_copym");
+          const got = new Uint8Array(len);
+          k.m_copydata(c, 0, len, got);
+          k.m_freem(c);
+          if (!got.every((b, i) => b === model[off + i])) return false;
+          k.sbsndptr_adv(sb, m0, len);
+          if (sb.sb_sndptroff > off + len) return false;
+        }
+        // The accounting.
+        let ccc = 0;
+        let mbcnt = 0;
+        let last = null;
+        for (let m = sb.sb_mb; m !== null; m = m.m_next) {
+          ccc += m.m_len;
+          mbcnt += k.MSIZE + ((m.m_flags & k.M_EXT) !== 0 ? m.ext_size : 0);
+          last = m;
+        }
+        if (ccc !== model.length || k.sbavail(sb) !== ccc || k.sbused(sb) !== ccc || sb.sb_mbcnt !== mbcnt) return false;
+        if (last !== sb.sb_mbtail || sb.sb_lastrecord !== sb.sb_mb) return false;
+        const all = new Uint8Array(ccc);
+        if (ccc > 0) k.m_copydata(sb.sb_mb, 0, ccc, all);
+        if (!all.every((b, i) => b === model[i])) return false;
+      }
+      k.sbflush(sb);
+      return sb.sb_mb === null && sb.sb_ccc === 0 && sb.sb_mbcnt === 0 && sb.sb_sndptr === null;
+    }),
+    { seed: 14, numRuns: 150 },
+  );
+  k.proc_exit(p);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("listen queues: backlog clamp, overflow at 3/2 of the backlog, the incomplete queue, accept and accept4, closing the listener", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  register(k);
+  const base = k.so_numopensockets();
+  const l = sock(k, p);
+  t.is(k.sys_accept(p, l).error, k.EINVAL, "accept before listen");
+  t.is(k.sys_listen(p, l, -1), 0);
+  const head = so_of(k, p, l);
+  t.is(head.sol_qlimit, 128, "a negative backlog is somaxconn");
+  t.is(k.kernel_sysctlbyname(k.cred0, "kern.ipc.soacceptqueue").value, 128);
+  t.is(k.kernel_sysctlbyname(k.cred0, "kern.ipc.soacceptqueue", 5).error, 0);
+  t.is(k.sys_listen(p, l, 1000), 0, "listen again changes the backlog");
+  t.is(head.sol_qlimit, 5);
+  t.is(k.sys_listen(p, l, 2), 0);
+  t.is(k.sys_getsockopt(p, l, k.SOL_SOCKET, k.SO_ACCEPTCONN).val, k.SO_ACCEPTCONN);
+  t.is(k.sys_getsockopt(p, l, k.SOL_SOCKET, k.SO_RCVBUF).val, 8192, "a listener reports the buffers its connections get");
+  t.is(k.sys_accept(p, l).error, k.EAGAIN, "nothing to accept");
+  const fds = [{ fd: l, events: k.POLLIN, revents: 0 }];
+  t.is((await k.sys_poll(p, fds, 0)).n, 0);
+  // Completed connections: 4 fit (sol_qlen up to 3 is not over 3 * 2 / 2).
+  const made = [];
+  for (let i = 0; i < 5; i++) made.push(k.sonewconn(head, k.SS_ISCONNECTED));
+  t.deepEqual(made.map((s) => s !== null), [true, true, true, true, false]);
+  t.is(head.sol_qlen, 4);
+  t.is(head.sol_overcount, 0, "the overflow was logged (and the count reset)");
+  t.regex(k.msgbuf_read(), /sonewconn: pcb 0x[0-9a-f]+ \(test\): Listen queue overflow: 4 already in queue awaiting acceptance \(1 occurrences\)/);
+  t.is((await k.sys_poll(p, fds, 0)).n, 1);
+  t.is(fds[0].revents, k.POLLIN);
+  // accept: the descriptor inherits the listener's blocking mode; accept4
+  // takes SOCK_NONBLOCK/SOCK_CLOEXEC only.
+  const a = k.sys_accept(p, l);
+  t.is(a.error, 0);
+  t.is(k.sys_fcntl(p, a.fd, k.F_GETFL, 0).value & k.O_NONBLOCK, 0);
+  t.true(k.satosin(a.sa) !== null);
+  t.is(k.sys_accept4(p, l, 0x4000).error, k.EINVAL);
+  const b = k.sys_accept4(p, l, k.SOCK_NONBLOCK | k.SOCK_CLOEXEC);
+  t.is(b.error, 0);
+  t.is(k.sys_fcntl(p, b.fd, k.F_GETFL, 0).value & k.O_NONBLOCK, k.O_NONBLOCK);
+  t.is(k.sys_fcntl(p, b.fd, k.F_GETFD, 0).value, k.FD_CLOEXEC);
+  t.is(so_of(k, p, b.fd).so_state & k.SS_NBIO, k.SS_NBIO);
+  t.is(head.sol_qlen, 2);
+  // Incomplete connections: past the backlog the oldest is aborted.
+  const inc = [];
+  for (let i = 0; i < 5; i++) inc.push(k.sonewconn(head, 0));
+  t.is(head.sol_incqlen, 3, "incqlen stays at qlimit + 1");
+  t.is(k.so_numopensockets(), base + 3 + 2 + 3);
+  // One of them completes: it moves to the completed queue.
+  const last = inc[4];
+  if (last === null) throw new Error("sonewconn");
+  k.soisconnected(last);
+  t.is(head.sol_incqlen, 2);
+  t.is(head.sol_qlen, 3);
+  // Closing the listener aborts everything still queued.
+  t.is(k.sys_close(p, l), 0);
+  t.is(k.so_numopensockets(), base + 2);
+  k.proc_exit(p);
+  t.is(k.so_numopensockets(), base);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("connect: EINPROGRESS, POLLOUT when up, SO_ERROR when refused; the blocking wait; EALREADY and EISCONN", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  const st = register(k);
+  const l = sock(k, p);
+  t.is(k.sys_listen(p, l, 5), 0);
+  const c = sock(k, p, k.SOCK_NONBLOCK);
+  t.is(k.sys_connect(p, c, to7(k)), k.EINPROGRESS);
+  t.is(k.sys_connect(p, c, to7(k)), k.EALREADY);
+  t.is(await k.sys_connect_wait(p, c), k.EINPROGRESS, "non-blocking: no wait");
+  const pfd = [{ fd: c, events: k.POLLOUT, revents: 0 }];
+  t.is((await k.sys_poll(p, pfd, 0)).n, 0, "not writable while connecting");
+  const w = k.sys_poll(p, pfd, -1);
+  st.complete(so_of(k, p, c));
+  t.deepEqual(await w, { error: 0, n: 1 });
+  t.is(pfd[0].revents, k.POLLOUT);
+  t.is(k.sys_getsockopt(p, c, k.SOL_SOCKET, k.SO_ERROR).val, 0);
+  t.is(k.sys_connect(p, c, to7(k)), k.EISCONN);
+  // Refused: the protocol sets so_error and disconnects.
+  const d = sock(k, p, k.SOCK_NONBLOCK);
+  t.is(k.sys_connect(p, d, to7(k)), k.EINPROGRESS);
+  const dso = so_of(k, p, d);
+  dso.so_error = k.ECONNREFUSED;
+  k.soisdisconnected(dso);
+  const pd = [{ fd: d, events: k.POLLIN | k.POLLOUT, revents: 0 }];
+  t.is((await k.sys_poll(p, pd, 0)).n, 1);
+  t.is(pd[0].revents, k.POLLIN | k.POLLOUT | k.POLLHUP);
+  t.is(k.sys_getsockopt(p, d, k.SOL_SOCKET, k.SO_ERROR).val, k.ECONNREFUSED);
+  t.is(k.sys_getsockopt(p, d, k.SOL_SOCKET, k.SO_ERROR).val, 0, "SO_ERROR clears it");
+  // Blocking: sys_connect_wait sleeps until the connection is up.
+  const e = sock(k, p);
+  t.is(k.sys_connect(p, e, to7(k)), k.EINPROGRESS);
+  let done = -1;
+  const waiting = k.sys_connect_wait(p, e).then((r) => (done = r));
+  k.kern_advance_ns(1_000_000);
+  t.is(done, -1, "still waiting");
+  st.complete(so_of(k, p, e));
+  await waiting;
+  t.is(done, 0);
+  k.proc_exit(p);
+  k.kern_advance_ns(1_000_000);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("stream send and receive: short counts, EAGAIN, MSG_PEEK, MSG_WAITALL, MSG_EOR, pr_rcvd, shutdown, EOF and POLLHUP", async (t) => {
+  const k = await loadKernel("vimage");
+  const p = k.proc_create(k.cred0, "t");
+  const st = register(k, 1000, 600);
+  const l = sock(k, p);
+  t.is(k.sys_listen(p, l, 5), 0);
+  const c = sock(k, p, k.SOCK_NONBLOCK);
+  t.is(k.sys_write(p, c, new Uint8Array(3)).error, k.ENOTCONN);
+  t.is(k.sys_connect(p, c, to7(k)), k.EINPROGRESS);
+  st.complete(so_of(k, p, c));
+  const a = k.sys_accept(p, l);
+  t.is(a.error, 0);
+  const cso = so_of(k, p, c);
+  const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff);
+  // The send buffer takes 1000 bytes: a short count, then EAGAIN.
+  t.deepEqual(k.sys_write(p, c, data), { error: 0, len: 1000 });
+  t.is(k.sys_write(p, c, data.subarray(1000)).error, k.EAGAIN);
+  t.is(k.sys_sendto(p, c, data, k.MSG_EOR, null).error, k.EINVAL, "MSG_EOR on a stream");
+  const pw = [{ fd: c, events: k.POLLOUT, revents: 0 }];
+  t.is((await k.sys_poll(p, pw, 0)).n, 0);
+  // The receiver's buffer takes 600 of them.
+  t.is(st.pump(cso), 600);
+  t.is((await k.sys_poll(p, pw, 0)).n, 0, "400 free is below the send low-water mark (1000)");
+  const pr = [{ fd: a.fd, events: k.POLLIN, revents: 0 }];
+  t.is((await k.sys_poll(p, pr, 0)).n, 1);
+  const peek = k.sys_recvfrom(p, a.fd, 10, k.MSG_PEEK);
+  t.deepEqual(peek.data, data.subarray(0, 10));
+  t.is(st.rcvd, 0, "MSG_PEEK does not tell the protocol");
+  t.deepEqual(k.sys_read(p, a.fd, 100).data, data.subarray(0, 100));
+  t.is(st.rcvd, 1);
+  t.deepEqual(k.sys_recvfrom(p, a.fd, 1000, k.MSG_WAITALL).data, data.subarray(100, 600), "MSG_WAITALL returns what there is");
+  t.is(k.sys_read(p, a.fd, 100).error, k.EAGAIN);
+  t.is(st.pump(cso), 400);
+  t.is((await k.sys_poll(p, pw, 0)).n, 1, "room again");
+  t.deepEqual(k.sys_write(p, c, data.subarray(1000, 2000)), { error: 0, len: 1000 });
+  t.is(st.pump(cso), 200, "the receiver still holds 400 unread bytes");
+  // shutdown(SHUT_WR): no more writes; the peer reads to the end, then 0.
+  t.is(k.sys_shutdown(p, c, k.SHUT_WR), 0);
+  t.is(k.sys_sendto(p, c, data, k.MSG_NOSIGNAL, null).error, k.EPIPE);
+  const got = [];
+  for (;;) {
+    st.pump(cso);
+    const r = k.sys_read(p, a.fd, 700);
+    if (r.error === k.EAGAIN) continue;
+    t.is(r.error, 0);
+    if (r.data === null || r.data.length === 0) break;
+    got.push(...r.data);
+  }
+  t.deepEqual(Uint8Array.from(got), data.subarray(600, 2000));
+  t.is((await k.sys_poll(p, pr, 0)).n, 1);
+  t.is(pr[0].revents, k.POLLIN, "end of input is readable; not hung up while the peer's side is open");
+  t.is(k.sys_shutdown(p, a.fd, k.SHUT_RDWR), 0);
+  t.is((await k.sys_poll(p, pr, 0)).n, 1);
+  t.is(pr[0].revents, k.POLLIN | k.POLLHUP);
+  t.is(k.sys_shutdown(p, sock(k, p), k.SHUT_RDWR), k.ENOTCONN, "an unconnected stream socket");
+  t.is(k.sys_shutdown(p, l, k.SHUT_RD), k.ENOTCONN, "a listener");
+  t.is(k.sys_accept(p, l).error, k.ECONNABORTED, "shut listener wakes accept with ECONNABORTED");
+  k.proc_exit(p);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
