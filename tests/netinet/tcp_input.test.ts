@@ -86,9 +86,9 @@ async function established(build: (typeof BOTH)[number], sport = 5555): Promise<
 }
 
 /** The peer sends flags (and data) at its sequence number; returns what TCP answered at once. */
-function send(c: conn, flags: number, data = new Uint8Array(0), seq = c.pseq, sport = 5555): tcp_out[] {
+function send(c: conn, flags: number, data = new Uint8Array(0), seq = c.pseq, sport = 5555, win = 512): tcp_out[] {
   c.tsval++;
-  c.peer.inject(seg4(PEER, LOCAL, { sport, dport: 80, seq, ack: c.ours, flags, win: 512, data, opts: ts_opts(c.tsval, c.ecr) }));
+  c.peer.inject(seg4(PEER, LOCAL, { sport, dport: 80, seq, ack: c.ours, flags, win, data, opts: ts_opts(c.tsval, c.ecr) }));
   return c.peer.take();
 }
 
@@ -159,6 +159,31 @@ for (const build of BOTH) {
     const d = moved(st0, tcpstat(k));
     t.is(d.tcps_rcvoopack, 2);
     t.is(d.tcps_rcvoobyte, 10);
+    teardown(c);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: the send window follows the peer: only from a newer segment (RFC 793), a zero window with data is taken, a pure window update reopens it`, async (t) => {
+    const c = await established(build);
+    const { k, p } = c;
+    const so = k.fd_socket(p, c.fd);
+    if (so === null) throw new Error("no socket");
+    const tp = k.sototcpcb(so);
+    t.is(tp.snd_wnd, 512 << 7);
+    // Same sequence and ACK as the handshake's last segment: a smaller
+    // window is not taken (RFC 793's SND.WL1/SND.WL2 rule).
+    send(c, ACK | PUSH, bytes("a"), c.pseq, 5555, 0);
+    t.is(tp.snd_wnd, 512 << 7);
+    c.pseq += 1;
+    // A later segment: taken, zero and all.
+    send(c, ACK | PUSH, bytes("zero"), c.pseq, 5555, 0);
+    t.is(tp.snd_wnd, 0);
+    t.is(tp.snd_wl1, c.pseq);
+    c.pseq += 4;
+    const st0 = tcpstat(k);
+    send(c, ACK, new Uint8Array(0), c.pseq, 5555, 100);
+    t.is(tp.snd_wnd, 100 << 7);
+    t.is(moved(st0, tcpstat(k)).tcps_rcvwinupd, 1, "a pure window update");
     teardown(c);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
