@@ -14,7 +14,7 @@ import { domain_add, type domain } from "../kern/uipc_domain.ts";
 import { VNET_DEFINE_INT, VNET_I32 } from "../net/vnet.ts";
 import { rt_flushifroutes_af } from "../net/route.ts";
 import { _net_inet6_ip6, ip6_auto_flowlabel, ip6_v6only } from "./ip6_var.ts";
-import { in6_control, in6_domifattach, in6_domifdetach, in6_purgeaddrs } from "./in6.ts";
+import { in6_control, in6_domifattach, in6_domifdetach, in6_localip, in6_purgeaddrs } from "./in6.ts";
 import { in6_detachhead, in6_inithead } from "./in6_rmx.ts";
 import { IPV6_DEFHLIM } from "../netinet/ip6.ts";
 import { PF_INET6 } from "../kern/socket.ts";
@@ -24,6 +24,8 @@ import { IPPROTO_TCP } from "../netinet/in.ts";
 import { tcp6_input } from "../netinet/tcp_input.ts";
 import { V_tcbinfo, tcp6_ctlinput } from "../netinet/tcp_subr.ts";
 import { tcp6_domain_set, tcp6_protosw } from "../netinet/tcp_usrreq.ts";
+import { tcp_tw_in6_localip_set } from "../netinet/tcp_timewait.ts";
+
 import { ip6proto_register } from "./ip6_input.ts";
 import { in6_pcbpurge_register } from "./in6_pcb.ts";
 
@@ -201,6 +203,7 @@ domain_add(inet6domain);
  *  PF_INET6 SOCK_STREAM for socket(2). */
 function tcp6_init(): void {
   tcp6_domain_set(inet6domain);
+  tcp_tw_in6_localip_set(in6_localip);
   ip6proto_register(IPPROTO_TCP, tcp6_input, tcp6_ctlinput);
   pf_proto_register(PF_INET6, tcp6_protosw);
   in6_pcbpurge_register(V_tcbinfo);

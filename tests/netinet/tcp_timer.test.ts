@@ -1,0 +1,159 @@
+// netinet/tcp_timer: the five timers on the wire, against a scripted peer
+// on epair0a: the delayed ACK (40 ms), retransmission with exponential
+// backoff, keepalive probes
+// (SO_KEEPALIVE with TCP_KEEPIDLE/TCP_KEEPINTVL) and the drop after
+// TCP_KEEPCNT unanswered ones, and TIME_WAIT's 2MSL.  Every test ends with
+// no mbuf outstanding.
+import test from "ava";
+import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
+import { inv, ifp, lo_epair_setup } from "./rt_helpers.ts";
+import { ACK, FIN, SYN, moved, peer_link_on, seg4, settle, tcpstat, type peer_link, type tcp_out } from "./tcp_helpers.ts";
+
+type Proc = ReturnType<Kernel["proc_create"]>;
+const LOCAL = 0x0a000001;
+const PEER = 0x0a000002;
+
+interface conn {
+  k: Kernel;
+  p: Proc;
+  peer: peer_link;
+  fd: number;
+  /** Our next sequence number and the peer's. */
+  snd: number;
+  rcv: number;
+}
+
+/** An established connection from 10.0.0.1:4000 to the scripted peer at
+ *  10.0.0.2:80 (no options: MSS 1000 from the SYN|ACK). */
+async function established(build: (typeof BOTH)[number], win = 8192): Promise<conn> {
+  const k = await loadKernel(build);
+  const p = k.proc_create(k.cred0, "t");
+  const e = lo_epair_setup(k);
+  const peer = peer_link_on(k, inv(k, k.vnet0, () => ifp(k, e.a)));
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
+  if (k.sys_bind(p, s.fd, new k.sockaddr_in(LOCAL, 4000)) !== 0) throw new Error("bind");
+  k.sys_connect(p, s.fd, new k.sockaddr_in(PEER, 80));
+  const syn = peer.take()[0];
+  const c: conn = { k, p, peer, fd: s.fd, snd: (syn.seq + 1) >>> 0, rcv: 7001 };
+  peer.inject(seg4(PEER, LOCAL, { sport: 80, dport: 4000, seq: 7000, ack: c.snd, flags: SYN | ACK, win, opts: [2, 4, 0x03, 0xe8] }));
+  peer.take();
+  return c;
+}
+
+function inject(c: conn, flags: number, data = new Uint8Array(0), win = 8192, ack = c.snd): void {
+  c.peer.inject(seg4(PEER, LOCAL, { sport: 80, dport: 4000, seq: c.rcv, ack, flags, win, data }));
+  c.rcv = (c.rcv + data.length + ((flags & FIN) !== 0 ? 1 : 0)) >>> 0;
+}
+
+/** Run the clock in steps of `step` ms for `total` ms; the segments sent, with when. */
+function watch(c: conn, total: number, step = 10): { at: number; s: tcp_out }[] {
+  const r: { at: number; s: tcp_out }[] = [];
+  for (let ms = step; ms <= total; ms += step) {
+    settle(c.k, step);
+    for (const s of c.peer.take()) r.push({ at: ms, s });
+  }
+  return r;
+}
+
+function finish(c: conn): void {
+  c.k.sys_close(c.p, c.fd);
+  settle(c.k, 20 * 60 * 1000);
+  c.peer.take();
+  c.peer.restore();
+}
+
+const setint = (k: Kernel, p: Proc, fd: number, level: number, name: number, v: number) => k.sys_setsockopt(p, fd, level, name, v);
+
+for (const build of BOTH) {
+  test.serial(`${build}: delayed ACK: one segment is ACKed after net.inet.tcp.delacktime (40 ms), a second at once`, async (t) => {
+    const c = await establish_and(build);
+    const before = tcpstat(c.k);
+    inject(c, ACK, new Uint8Array(100));
+    t.is(c.peer.take().length, 0);
+    const w = watch(c, 100);
+    t.is(w.length, 1);
+    t.is(w[0].at, 40);
+    t.is(w[0].s.ack, c.rcv);
+    t.is(moved(before, tcpstat(c.k)).tcps_delack, 1);
+    // Two full segments: the second is ACKed without waiting.
+    inject(c, ACK, new Uint8Array(1000));
+    inject(c, ACK, new Uint8Array(1000));
+    const now = c.peer.take();
+    t.is(now.length, 1);
+    t.is(now[0].ack, c.rcv);
+    finish(c);
+    t.deepEqual(c.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: retransmission: the RTO doubles each time (tcps_rexmttimeo), and the data goes again from snd_una`, async (t) => {
+    const c = await establish_and(build);
+    const before = tcpstat(c.k);
+    c.k.sys_write(c.p, c.fd, new Uint8Array(500));
+    const first = c.peer.take();
+    t.is(first.length, 1);
+    const w = watch(c, 20000, 50).filter((x) => x.s.data.length === 500);
+    t.true(w.length >= 3);
+    for (const x of w) t.is(x.s.seq, first[0].seq);
+    // No RTT sample yet: RTO 1 s, then tcp_backoff doubles it, each plus
+    // net.inet.tcp.rexmit_slop (200 ms).
+    t.is(w[0].at, 1000);
+    t.deepEqual(
+      w.slice(1, 4).map((x, i) => x.at - w[i].at),
+      [2200, 4200, 8200],
+    );
+    const d = moved(before, tcpstat(c.k));
+    t.true(d.tcps_rexmttimeo >= 3);
+    t.is(d.tcps_sndrexmitpack, w.length);
+    finish(c);
+    t.deepEqual(c.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: keepalive: probes at snd_una - 1 after TCP_KEEPIDLE, every TCP_KEEPINTVL, drop after TCP_KEEPCNT`, async (t) => {
+    const c = await establish_and(build);
+    const { k, p } = c;
+    t.is(setint(k, p, c.fd, k.SOL_SOCKET, k.SO_KEEPALIVE, 1), 0);
+    t.is(setint(k, p, c.fd, k.IPPROTO_TCP, k.TCP_KEEPIDLE, 2), 0);
+    t.is(setint(k, p, c.fd, k.IPPROTO_TCP, k.TCP_KEEPINTVL, 1), 0);
+    t.is(setint(k, p, c.fd, k.IPPROTO_TCP, k.TCP_KEEPCNT, 3), 0);
+    const before = tcpstat(k);
+    const w = watch(c, 8000, 100);
+    const probes = w.filter((x) => x.s.flags === ACK && x.s.data.length === 0);
+    t.true(probes.length >= 3);
+    t.is(probes[0].s.seq, (c.snd - 1) >>> 0);
+    t.is(probes[1].at - probes[0].at, 1000);
+    const d = moved(before, tcpstat(k));
+    t.is(d.tcps_keepprobe, probes.length);
+    t.is(d.tcps_keepdrops, 1);
+    // Dropped: a RST went out and the socket has ETIMEDOUT.
+    t.true(w.some((x) => (x.s.flags & 0x04) !== 0));
+    t.is(k.sys_getsockopt(p, c.fd, k.SOL_SOCKET, k.SO_ERROR).val, k.ETIMEDOUT);
+    finish(c);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: TIME_WAIT lasts 2 * net.inet.tcp.msl (60 s) after the active close, then the PCB goes`, async (t) => {
+    const c = await establish_and(build);
+    const { k, p } = c;
+    t.is(k.sys_shutdown(p, c.fd, k.SHUT_WR), 0);
+    const fin = c.peer.take();
+    t.is(fin[0].flags, FIN | ACK);
+    c.snd = (c.snd + 1) >>> 0;
+    inject(c, FIN | ACK);
+    t.is(c.peer.take()[0].flags, ACK);
+    const so = k.fd_socket(p, c.fd);
+    if (so === null) throw new Error("no socket");
+    t.is(k.sototcpcb(so).t_state, k.TCPS_TIME_WAIT);
+    settle(k, 59900);
+    t.is(k.sototcpcb(so).t_state, k.TCPS_TIME_WAIT);
+    settle(k, 200);
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.tcp.pcbcount").value, 1); // the socket still holds it
+    k.sys_close(p, c.fd);
+    t.is(k.kernel_sysctlbyname(k.cred0, "net.inet.tcp.pcbcount").value, 0);
+    c.peer.restore();
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
+
+async function establish_and(build: (typeof BOTH)[number]): Promise<conn> {
+  return established(build);
+}
