@@ -76,6 +76,10 @@ export * from "./net/route/route_rtentry.ts";
 export * from "./net/route/route_tables.ts";
 export * from "./net/route/nhop.ts";
 export * from "./net/route/nhop_ctl.ts";
+export * from "./net/route/nhgrp.ts";
+export * from "./net/route/nhgrp_ctl.ts";
+export * from "./net/route/mpath_ctl.ts";
+export * from "./net/toeplitz.ts";
 export * from "./net/route/route_ctl.ts";
 export * from "./net/route/route_helpers.ts";
 export * from "./net/route/route_ifaddrs.ts";
@@ -121,7 +125,6 @@ export * from "./netinet6/in6_pcb.ts";
 export * from "./netinet6/in6_src.ts";
 export * from "./netinet6/udp6_usrreq.ts";
 export * from "./netinet6/raw_ip6.ts";
-export * from "./netinet6/in6_lltable.ts";
 export * from "./netinet6/nd6.ts";
 export * from "./netinet6/nd6_nbr.ts";
 export * from "./netinet6/nd6_rtr.ts";
@@ -159,6 +162,7 @@ export * from "./sbin/imunes.ts";
 export * from "./sbin/imunes_graph.ts";
 export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
+export * from "./sbin/libxo.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;

@@ -153,6 +153,7 @@ export function targets(figs: fig[]): target_row[] {
   if (vc !== undefined) out.push(row("V_ access ratio <= 1.05", "V_ counter increment, VIMAGE/baseline ns", ratio(vc), GOAL_RATIO, rstr));
   const groups: [string, (f: fig) => boolean][] = [
     ["UDP through the FIB chain, every H (cost per packet)", (f) => f.part === "fwd" && f.id.startsWith("fwd/fib/pps/")],
+    ["UDP over IPv6 through the FIB chain, every H (cost per packet)", (f) => f.part === "fwd" && f.id.startsWith("fwd/fib6/pps/")],
     ["ICMP echo over lo0, every size (cost per echo)", (f) => f.part === "echo" && f.x !== undefined],
     ["Table 2 functions (ns per call)", (f) => f.part === "func" && f.metric === undefined && f.group !== "prepare"],
   ];
@@ -187,13 +188,13 @@ export function targets(figs: fig[]): target_row[] {
   if (il !== undefined) out.push(row("1,000-node topology loaded in < 5 s", "imunes -b of 1,000 PCs, 10 lanswitches, 10 routers (wall clock)", est(il, "vimage"), { op: "<=", value: 5 }, fmt, "s"));
   const ic = m.get("imunes/load_cpu_s");
   if (ic !== undefined) out.push(row("1,000-node topology loaded in < 5 s", "the same, CPU time of the worker thread", est(ic, "vimage"), { op: "<=", value: 5 }, fmt, "s"));
-  for (const mode of ["vnet", "fib"]) {
+  for (const mode of ["vnet", "fib", "vnet6", "fib6"]) {
     const hs = figs.filter((f) => f.id.startsWith(`fwd/${mode}/hps/`));
     if (hs.length === 0) continue;
     out.push(
       group_row(
         ">= 1,000,000 packet handlings/s per core (VIMAGE), every H",
-        `UDP through the ${mode === "vnet" ? "vnet" : "FIB"} chain, H=${hs[0].x}..${hs[hs.length - 1].x}`,
+        `UDP${mode.endsWith("6") ? " over IPv6" : ""} through the ${mode.startsWith("vnet") ? "vnet" : "FIB"} chain, H=${hs[0].x}..${hs[hs.length - 1].x}`,
         hs.map((f) => est(f, "vimage")),
         { op: ">=", value: 1e6 },
         fmt,
@@ -282,16 +283,32 @@ export function plots(figs: fig[]): Record<string, string> {
       { name: "VIMAGE, FIB chain", points: pts(fpps, "vimage") },
       { name: "baseline, FIB chain", points: pts(fpps, "novimage") },
     ];
+    const vpps6 = sel("fwd/vnet6/pps/");
+    const fpps6 = sel("fwd/fib6/pps/");
+    if (vpps6.length + fpps6.length > 0) {
+      s.push(
+        { name: "VIMAGE, vnet chain, IPv6", points: pts(vpps6, "vimage") },
+        { name: "VIMAGE, FIB chain, IPv6", points: pts(fpps6, "vimage") },
+        { name: "baseline, FIB chain, IPv6", points: pts(fpps6, "novimage") },
+      );
+    }
     const vh = sel("fwd/vnet/hps/");
     const budget = vh.length > 0 ? median_ci(vh[0].samples.vimage).point : NaN;
     if (Number.isFinite(budget) && budget > 0) {
       s.push({ name: "budget/(H+2) (CORE's model, from VIMAGE vnet chain H=1)", dashed: true, points: vpps.map((f) => ({ x: f.x as number, y: budget / ((f.x as number) + 2) })) });
     }
-    out["forwarding-pps.svg"] = line_plot(s, { title: "UDP 64 B end to end through H routers", note: plot_note(vpps.concat(fpps)), xlabel: "routers H", ylabel: "datagrams per second", ylog: true });
+    out["forwarding-pps.svg"] = line_plot(s, { title: "UDP 64 B end to end through H routers", note: plot_note(vpps.concat(fpps, vpps6, fpps6)), xlabel: "routers H", ylabel: "datagrams per second", ylog: true });
     const hs: series[] = [
       { name: "VIMAGE, vnet chain", points: pts(sel("fwd/vnet/hps/"), "vimage") },
       { name: "VIMAGE, FIB chain", points: pts(sel("fwd/fib/hps/"), "vimage") },
       { name: "baseline, FIB chain", points: pts(sel("fwd/fib/hps/"), "novimage") },
+      ...(vpps6.length + fpps6.length > 0
+        ? [
+            { name: "VIMAGE, vnet chain, IPv6", points: pts(sel("fwd/vnet6/hps/"), "vimage") },
+            { name: "VIMAGE, FIB chain, IPv6", points: pts(sel("fwd/fib6/hps/"), "vimage") },
+            { name: "baseline, FIB chain, IPv6", points: pts(sel("fwd/fib6/hps/"), "novimage") },
+          ]
+        : []),
       { name: "target: 1,000,000 /s", dashed: true, points: fpps.concat(vpps).map((f) => ({ x: f.x as number, y: 1e6 })) },
     ];
     out["forwarding-handlings.svg"] = line_plot(hs, { title: "Packet handlings per second (one core)", note: plot_note(vpps.concat(fpps)), xlabel: "routers H", ylabel: "handlings per second (pkt/s x (H+2))" });
@@ -467,7 +484,9 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
             "in the vnet chain every node is a vnet jail joined to the next by an epair, and B reads them from a bound socket (soreceive into a preallocated buffer). " +
             "The baseline has one stack: there the chain is one FIB per node in the one stack (setfib, ifconfig IF fib N), and B's FIB drops the datagram on a blackhole route " +
             "(the destination cannot be a local address, or the first router would take it). The FIB chain runs the same code on both builds: its ratio is the price of VIMAGE alone. " +
-            "Bursts of 64 datagrams; deferred work (epair delivery, netisr) runs with taskqueue_run; virtual time stands still.\n",
+            "Bursts of 64 datagrams; deferred work (epair delivery, netisr) runs with taskqueue_run; virtual time stands still. " +
+            "Each IPv6 row follows its IPv4 twin: the same chain over IPv6 (links 2001:db8:c:j::/64 added no_dad, default routes with route -6, the destination 2001:db8:ffff:c::1, neighbor discovery done by the first datagrams before anything is timed); " +
+            "the IPv6 routers run with net.inet6.ip6.redirect=0, the setting under which ip6_input takes the fast path (ip6_tryforward) as ip_input always takes ip_tryforward.\n",
         );
         break;
       case "echo":
@@ -517,6 +536,11 @@ function markdown(info: run_info, figs: fig[], notes: Record<string, string[]>, 
         }
         out.push("\nWith the packet preparation subtracted (differences of medians, no interval):\n\n");
         out.push(md_table(rows));
+      }
+      const alloc = fs_.filter((f) => f.metric === "alloc");
+      if (alloc.length > 0) {
+        out.push("\nHeap allocated per call once warm (V8's used heap plus what collections gave back, over many calls, the preparation's subtracted; a few bytes are JIT noise):\n\n");
+        out.push(md_table(part_rows(alloc)));
       }
     } else if (p.name === "mgmt") {
       out.push(md_table(part_rows(fs_, { head: "Zec 2003", cell: (f) => ZEC_T1[f.id] ?? "" })));

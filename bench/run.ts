@@ -46,7 +46,7 @@ function usage(): never {
     `usage: bench [--quick] [--only PART[,PART...]] [--out DIR] [--scale-n N[,N...]]\n` +
       `parts: ${PARTS.join(", ")}\n` +
       `  micro     mbuf and V_ access micro-benchmarks\n` +
-      `  fwd       UDP through chains of H routers (forwarding)\n` +
+      `  fwd       UDP through chains of H routers (forwarding), over IPv4 and IPv6\n` +
       `  echo      ICMP echo over lo0 by size (Fig. 6)\n` +
       `  links     frames across one hop: ng_bridge (2, 16 links), ng_pipe, epair\n` +
       `  bridge    frames through if_bridge(4): 2 and 16 members, known unicast and broadcast\n` +
@@ -224,6 +224,12 @@ const ms_of = (o: options): number => Q(o, 120, 350);
 const tp_est = (o: options): number => ms_of(o) / 1000 + 0.02;
 
 const fwd_H = (o: options): number[] => (o.quick ? [1, 2, 4, 8] : [1, 2, 3, 4, 6, 8, 12, 16]);
+/** The chains' address families: IPv4 (issue 3) and IPv6 (issue 13). */
+const FWD_AF = [4, 6] as const;
+/** A chain's figure ids: fwd/fib/..., fwd/vnet/... over IPv4, fwd/fib6/..., fwd/vnet6/... over IPv6. */
+const fwd_id = (mode: "vnet" | "fib", af: 4 | 6): string => `${mode}${af === 6 ? "6" : ""}`;
+const fwd_group = (mode: "vnet" | "fib", af: 4 | 6): string => `${mode === "vnet" ? "vnet chain" : "FIB chain"}${af === 6 ? ", IPv6" : ""}`;
+const fwd_what = (af: 4 | 6): string => (af === 4 ? "UDP 64 B" : "UDP over IPv6 64 B");
 const echo_sizes = (o: options): number[] => (o.quick ? [64, 1024, 8192] : [64, 128, 256, 512, 1024, 2048, 4096, 8192]);
 const idle_N = (o: options): number[] => (o.quick ? [0, 16, 128, 1024] : [0, 16, 128, 1024, 10000]);
 const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000, 10000]);
@@ -268,42 +274,51 @@ const parts: part[] = [
   },
   {
     name: "fwd",
-    title: "UDP through chains of routers (forwarding)",
-    estimate: (o) => fwd_H(o).length * (2 + 1) * (rounds_of(o) + 3) * tp_est(o) + 12 * tp_est(o) + 6,
+    title: "UDP through chains of routers (forwarding), over IPv4 and IPv6",
+    estimate: (o) => 2 * (fwd_H(o).length * (2 + 1) * (rounds_of(o) + 3) * tp_est(o) + 12 * tp_est(o) + 6),
     async run(c) {
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
       const ms = ms_of(o);
       // Warm the JIT on the whole path first, so that the first points are
       // not measured on colder code than the last.
-      for (const b of BUILDS) await run_job(c, pools[b], { op: "fwd", args: { mode: "fib", H: 4, ms: 4 * ms } }, 4 * tp_est(o), "fwd: warm-up");
-      await run_job(c, pools.vimage, { op: "fwd", args: { mode: "vnet", H: 4, ms: 4 * ms } }, 4 * tp_est(o), "fwd: warm-up");
+      for (const af of FWD_AF) {
+        for (const b of BUILDS) await run_job(c, pools[b], { op: "fwd", args: { mode: "fib", H: 4, ms: 4 * ms, af } }, 4 * tp_est(o), "fwd: warm-up");
+        await run_job(c, pools.vimage, { op: "fwd", args: { mode: "vnet", H: 4, ms: 4 * ms, af } }, 4 * tp_est(o), "fwd: warm-up");
+      }
+      // Each IPv6 row right after its IPv4 twin.
       for (const H of fwd_H(o)) {
         for (const mode of ["fib", "vnet"] as const) {
-          const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
-          const group = mode === "vnet" ? "vnet chain" : "FIB chain";
-          const ref = (m: string) => (mode === "vnet" ? { ref: `fwd/fib/${m}/${H}` } : {});
-          const fp = fig_of(c, "fwd", `fwd/${mode}/pps/${H}`, `UDP 64 B, ${group}, H=${H}: end to end`, "pkt/s", "higher", { x: H, group, metric: "pps", ...ref("pps") });
-          const fh = fig_of(c, "fwd", `fwd/${mode}/hps/${H}`, `UDP 64 B, ${group}, H=${H}: handlings`, "handl/s", "higher", { x: H, group, metric: "hps", ...ref("hps") });
-          await measure(c, pools, builds, (_b, warm) => ({ op: "fwd", args: { mode, H, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `fwd: ${group} H=${H}`, (b, v) => {
-            fp.samples[b].push(v.pps);
-            fh.samples[b].push(v.hps);
-          });
-          news(c, fp);
+          for (const af of FWD_AF) {
+            const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
+            const id = fwd_id(mode, af);
+            const group = fwd_group(mode, af);
+            const ref = (m: string) => (mode === "vnet" ? { ref: `fwd/${fwd_id("fib", af)}/${m}/${H}` } : {});
+            const fp = fig_of(c, "fwd", `fwd/${id}/pps/${H}`, `${fwd_what(af)}, ${fwd_group(mode, 4)}, H=${H}: end to end`, "pkt/s", "higher", { x: H, group, metric: "pps", ...ref("pps") });
+            const fh = fig_of(c, "fwd", `fwd/${id}/hps/${H}`, `${fwd_what(af)}, ${fwd_group(mode, 4)}, H=${H}: handlings`, "handl/s", "higher", { x: H, group, metric: "hps", ...ref("hps") });
+            await measure(c, pools, builds, (_b, warm) => ({ op: "fwd", args: { mode, H, ms: warm ? 3 * ms : ms, af } }), rounds_of(o), tp_est(o), `fwd: ${group} H=${H}`, (b, v) => {
+              fp.samples[b].push(v.pps);
+              fh.samples[b].push(v.hps);
+            });
+            news(c, fp);
+          }
         }
       }
       // The heap check.
       for (const mode of ["fib", "vnet"] as const) {
-        const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
-        const group = mode === "vnet" ? "vnet chain" : "FIB chain";
-        const fa = fig_of(c, "fwd", `fwd/${mode}/alloc`, `heap allocated per datagram, ${group} H=1, socket to socket`, "B/pkt", "lower", { metric: "alloc" });
-        const fk = fig_of(c, "fwd", `fwd/${mode}/kalloc`, `heap allocated per datagram, ${group} H=1, ip_output to socket buffer`, "B/pkt", "lower", { metric: "alloc" });
-        await measure(c, pools, builds, () => ({ op: "fwd_alloc", args: { mode, H: 1, n: Q(o, 20000, 50000) } }), 1, 1, `fwd: heap check ${group}`, (b, v) => {
-          fa.samples[b].push(v.bytes);
-          fk.samples[b].push(v.kernel_bytes);
-        }, 0);
-        news(c, fa);
-        news(c, fk);
+        for (const af of FWD_AF) {
+          const builds: build[] = mode === "vnet" ? ["vimage"] : BUILDS;
+          const id = fwd_id(mode, af);
+          const group = fwd_group(mode, af);
+          const fa = fig_of(c, "fwd", `fwd/${id}/alloc`, `heap allocated per datagram, ${group}, H=1, socket to socket`, "B/pkt", "lower", { metric: "alloc" });
+          const fk = fig_of(c, "fwd", `fwd/${id}/kalloc`, `heap allocated per datagram, ${group}, H=1, ${af === 4 ? "ip_output" : "ip6_output"} to socket buffer`, "B/pkt", "lower", { metric: "alloc" });
+          await measure(c, pools, builds, () => ({ op: "fwd_alloc", args: { mode, H: 1, n: Q(o, 20000, 50000), af } }), 1, 1, `fwd: heap check ${group}`, (b, v) => {
+            fa.samples[b].push(v.bytes);
+            fk.samples[b].push(v.kernel_bytes);
+          }, 0);
+          news(c, fa);
+          news(c, fk);
+        }
       }
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
@@ -415,7 +430,7 @@ const parts: part[] = [
   {
     name: "func",
     title: "Per-function cost with benchmark.js (Table 2)",
-    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 3, 6) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15),
+    estimate: (o) => (FUNCS.length + 1) * 2 * (Q(o, 3, 6) + 1) * (Q(o, 0.1, 0.4) * 2 + 0.15) + FUNCS.length * 2 * 0.7,
     async run(c) {
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
@@ -432,6 +447,12 @@ const parts: part[] = [
           rme.samples[b].push(v.rme);
         }, 0);
         news(c, f);
+      }
+      // The heap check: what one call allocates once warm.
+      for (const fn of FUNCS) {
+        const fa = fig_of(c, "func", `func/${fn}/alloc`, `${fn}(): heap allocated per call`, "B/call", "lower", { group: fn, metric: "alloc" });
+        await measure(c, pools, BUILDS, () => ({ op: "func_alloc", args: { fn, n: 100_000 } }), 1, 0.7, `func: heap check ${fn}`, (b, v) => fa.samples[b].push(v.bytes), 0);
+        news(c, fa);
       }
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },

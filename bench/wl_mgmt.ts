@@ -54,7 +54,7 @@ function target_get(): node {
     const jid = jail_create("t1target");
     const p = proc_create(cred0, "sh");
     must(sys_jail_attach_proc(p, jid), "jail_attach");
-    target = { name: "t1target", jid, fib: 0, p, sfd: -1, rfd: -1, v: vnet0 };
+    target = { name: "t1target", jid, fib: 0, p, sfd: -1, rfd: -1, sfd6: -1, v: vnet0 };
   }
   return target;
 }

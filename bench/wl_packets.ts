@@ -63,8 +63,13 @@ import {
   type mbuf,
   type socket,
   type proc,
+  type sockaddr,
 } from "../index.ts";
-import { aton, chain_build, host_node, ifp_of, lo0_inet, must, node_cred, sysctl_set, vnet_jail_create, vnet_jail_node, type chain, type node } from "./topo.ts";
+import { PF_INET6 } from "../kern/socket.ts";
+import { sockaddr_in6 } from "../netinet6/in6_var.ts";
+import { ip6stat, ip6s_cantforward, ip6s_noroute } from "../netinet6/ip6_var.ts";
+import { ip6_output } from "../netinet6/ip6_output.ts";
+import { aton, aton6, chain_build, host_node, ifp_of, lo0_inet, must, node_cred, sysctl_set, vnet_jail_create, vnet_jail_node, type chain, type node } from "./topo.ts";
 import { heap_allocated, rate_for } from "./wl_util.ts";
 
 // ---------------------------------------------------------------------------
@@ -90,7 +95,7 @@ export class bsock {
     this.rx = new uio(new Uint8Array(recvlen));
   }
   /** sendto(fd, buf, len, 0, to): the kernel half. */
-  send(to: sockaddr_in, len: number): number {
+  send(to: sockaddr, len: number): number {
     const u = this.tx;
     u.uio_offset = 0;
     u.uio_resid = len;
@@ -111,8 +116,8 @@ export class bsock {
   }
 }
 
-function udp_socket(n: node, bind: sockaddr_in | null, payload: number): bsock {
-  const s = sys_socket(n.p, PF_INET, SOCK_DGRAM, 0);
+function udp_socket(n: node, bind: sockaddr_in | sockaddr_in6 | null, payload: number, af: 4 | 6 = 4): bsock {
+  const s = sys_socket(n.p, af === 4 ? PF_INET : PF_INET6, SOCK_DGRAM, 0);
   must(s.error, "socket");
   if (bind !== null) must(sys_bind(n.p, s.fd, bind), "bind");
   const buf = new Uint8Array(Math.max(payload, 1));
@@ -121,14 +126,14 @@ function udp_socket(n: node, bind: sockaddr_in | null, payload: number): bsock {
 }
 
 // ---------------------------------------------------------------------------
-// UDP through A - R1 .. RH - B.
+// UDP through A - R1 .. RH - B, over IPv4 or IPv6.
 
 interface fwd_state {
   c: chain;
   tx: bsock;
   rx: bsock | null;
-  to: sockaddr_in;
-  /** ipstat of B's stack: [ips_cantforward, ips_noroute]. */
+  to: sockaddr_in | sockaddr_in6;
+  /** ipstat (ip6stat) of B's stack: [ips_cantforward, ips_noroute]. */
   sink: () => [number, number];
 }
 
@@ -136,21 +141,26 @@ const fwd_cache = new Map<string, fwd_state>();
 const PAYLOAD = 64;
 export const FWD_BURST = 64;
 
-function fwd_state_of(mode: "vnet" | "fib", H: number): fwd_state {
-  const key = `${mode}:${H}`;
+function fwd_state_of(mode: "vnet" | "fib", H: number, af: 4 | 6): fwd_state {
+  const key = `${mode}:${H}:${af}`;
   let st = fwd_cache.get(key);
   if (st !== undefined) return st;
   if (mode === "vnet" && !VIMAGE) throw new Error("a vnet chain needs the VIMAGE build");
-  const c = chain_build(mode, H);
+  const c = chain_build(mode, H, af);
   const A = c.nodes[0];
   const B = c.nodes[H + 1];
-  const tx = udp_socket(A, null, PAYLOAD);
-  const rx = mode === "vnet" ? udp_socket(B, new sockaddr_in(c.dst, c.port), 0) : null;
-  const to = new sockaddr_in(c.dst, c.port);
-  const sink = (): [number, number] => vnet_run(B.v, "bench", () => [VNET_U64(ipstat + ips_cantforward), VNET_U64(ipstat + ips_noroute)]);
+  const tx = udp_socket(A, null, PAYLOAD, af);
+  const mk = (): sockaddr_in | sockaddr_in6 => (af === 4 ? new sockaddr_in(aton(c.dst), c.port) : new sockaddr_in6(aton6(c.dst), c.port));
+  const rx = mode === "vnet" ? udp_socket(B, mk(), 0, af) : null;
+  const to = mk();
+  const sink = (): [number, number] =>
+    vnet_run(B.v, "bench", () =>
+      af === 4 ? [VNET_U64(ipstat + ips_cantforward), VNET_U64(ipstat + ips_noroute)] : [VNET_U64(ip6stat + ip6s_cantforward), VNET_U64(ip6stat + ip6s_noroute)],
+    );
   st = { c, tx, rx, to, sink };
-  // One datagram first: ARP along the chain (the hold queue keeps one
-  // packet per entry, FreeBSD's default maxhold being 16).
+  // A few datagrams first: ARP (neighbor discovery) along the chain (the
+  // hold queue keeps one packet per entry for ARP, FreeBSD's default
+  // maxhold being 16, and nd6_maxqueuelen's 16 for ND).
   for (let i = 0; i < 3; i++) {
     must(tx.send(to, PAYLOAD), "sendto");
     taskqueue_run();
@@ -173,7 +183,7 @@ function fwd_check(st: fwd_state, fn: () => number): number {
   const got = fn();
   const s1 = st.sink();
   const sent = fwd_sent - sent0;
-  const key = `${st.c.mode} chain H=${st.c.H}`;
+  const key = `${st.c.mode} chain${st.c.af === 6 ? " (IPv6)" : ""} H=${st.c.H}`;
   if (st.rx !== null) {
     if (got !== sent) throw new Error(`${key}: ${got} of ${sent} datagrams arrived`);
   } else if (s1[0] - s0[0] !== sent || s1[1] !== s0[1]) {
@@ -204,16 +214,16 @@ export interface fwd_result {
 
 /** wall: rate by the wall clock (several workers sharing the CPUs), else
  *  per CPU second of this thread. */
-export function fwd_run(mode: "vnet" | "fib", H: number, ms: number, wall = false): fwd_result {
-  const st = fwd_state_of(mode, H);
+export function fwd_run(mode: "vnet" | "fib", H: number, ms: number, wall = false, af: 4 | 6 = 4): fwd_result {
+  const st = fwd_state_of(mode, H, af);
   let r = { rate: 0, units: 0, ns: 0 };
   fwd_check(st, () => (r = rate_for(ms, () => fwd_burst(st, FWD_BURST), wall)).units);
   return { pps: r.rate, hps: r.rate * (H + 2) };
 }
 
 /** Heap bytes allocated per datagram, end to end, once warm. */
-export function fwd_alloc(mode: "vnet" | "fib", H: number, n: number): number {
-  const st = fwd_state_of(mode, H);
+export function fwd_alloc(mode: "vnet" | "fib", H: number, n: number, af: 4 | 6 = 4): number {
+  const st = fwd_state_of(mode, H, af);
   for (let i = 0; i < 300; i++) fwd_burst(st, FWD_BURST);
   const bursts = Math.ceil(n / FWD_BURST);
   const bytes = heap_allocated(() => {
@@ -264,19 +274,63 @@ function sb_drop_all(so: socket): number {
   return n;
 }
 
-export function fwd_kernel_alloc(mode: "vnet" | "fib", H: number, n: number): number {
-  const st = fwd_state_of(mode, H);
+/** The Internet checksum of b[start, end). */
+export function cksum(b: Uint8Array, start: number, end: number): number {
+  let sum = 0;
+  for (let i = start; i < end; i += 2) sum += (b[i] << 8) | (i + 1 < end ? b[i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+/** An IPv6 packet: header, then l4 (ICMPv6 or UDP, checksummed by the caller). */
+export function ip6dgram(src: Uint8Array, dst: Uint8Array, nxt: number, l4: Uint8Array): Uint8Array {
+  const b = new Uint8Array(40 + l4.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, 0x60000000);
+  dv.setUint16(4, l4.length);
+  b[6] = nxt;
+  b[7] = 64;
+  b.set(src, 8);
+  b.set(dst, 24);
+  b.set(l4, 40);
+  return b;
+}
+
+export function cksum6(src: Uint8Array, dst: Uint8Array, nxt: number, msg: Uint8Array): number {
+  const ph = new Uint8Array(40 + msg.length);
+  ph.set(src, 0);
+  ph.set(dst, 16);
+  new DataView(ph.buffer).setUint32(32, msg.length);
+  ph[39] = nxt;
+  ph.set(msg, 40);
+  return cksum(ph, 0, ph.length);
+}
+
+/** An IPv6 packet carrying the UDP datagram `udp`, whose checksum (over
+ *  the pseudo header, mandatory over IPv6) is filled in here. */
+function ip6_udp_template(src: Uint8Array, dst: Uint8Array, udp: Uint8Array): Uint8Array {
+  const s = cksum6(src, dst, IPPROTO_UDP, udp);
+  new DataView(udp.buffer, udp.byteOffset).setUint16(6, s === 0 ? 0xffff : s);
+  return ip6dgram(src, dst, IPPROTO_UDP, udp);
+}
+
+export function fwd_kernel_alloc(mode: "vnet" | "fib", H: number, n: number, af: 4 | 6 = 4): number {
+  const st = fwd_state_of(mode, H, af);
   const A = st.c.nodes[0];
   const udp = new Uint8Array(8 + PAYLOAD);
   const udv = new DataView(udp.buffer);
   udv.setUint16(0, 5555);
   udv.setUint16(2, st.c.port);
   udv.setUint16(4, udp.length);
-  const t = ip_template(aton(`10.${st.c.index}.0.1`), st.c.dst, IPPROTO_UDP, udp);
+  const t =
+    af === 4
+      ? ip_template(aton(st.c.src), aton(st.c.dst), IPPROTO_UDP, udp)
+      : ip6_udp_template(aton6(st.c.src).s6_addr, aton6(st.c.dst).s6_addr, udp);
   const rxso = st.rx !== null ? st.rx.so : null;
   const burst = (k: number): void => {
     const saved = CURVNET_SET(A.v, "bench");
-    for (let i = 0; i < k; i++) ip_output(template_mbuf(t, A.fib), null, null, 0, null, null);
+    if (af === 4) for (let i = 0; i < k; i++) ip_output(template_mbuf(t, A.fib), null, null, 0, null, null);
+    else for (let i = 0; i < k; i++) ip6_output(template_mbuf(t, A.fib), null, null, 0, null, null, null);
     CURVNET_RESTORE(saved);
     taskqueue_run();
     if (rxso !== null && sb_drop_all(rxso) !== k) throw new Error("kernel path: datagrams lost");

@@ -5,7 +5,7 @@
 // sockets, idle vnets) between jobs, so each is built once per worker.
 import { kern_boot, mbuf_outstanding } from "../index.ts";
 import { micro } from "./wl_micro.ts";
-import { func_run } from "./wl_func.ts";
+import { func_alloc, func_run } from "./wl_func.ts";
 import { mgmt_run, scale_run } from "./wl_mgmt.ts";
 import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
 import { bridge_alloc, bridge_run, type bridge_kind } from "./wl_bridge.ts";
@@ -38,19 +38,22 @@ const str = (a: job_args, k: string): string => {
   return x;
 };
 const mode_of = (a: job_args): "vnet" | "fib" => (str(a, "mode") === "vnet" ? "vnet" : "fib");
+/** The chain's address family: 4 unless the job says 6. */
+const af_of = (a: job_args): 4 | 6 => (a.af === 6 ? 6 : 4);
 
 const ops: Record<string, handler> = {
   micro: (a) => ({ ns: micro[str(a, "name")](num(a, "n")) }),
   fwd: (a) => {
-    const r = fwd_run(mode_of(a), num(a, "H"), num(a, "ms"), a.wall === true);
+    const r = fwd_run(mode_of(a), num(a, "H"), num(a, "ms"), a.wall === true, af_of(a));
     return { pps: r.pps, hps: r.hps };
   },
-  fwd_alloc: (a) => ({ bytes: fwd_alloc(mode_of(a), num(a, "H"), num(a, "n")), kernel_bytes: fwd_kernel_alloc(mode_of(a), num(a, "H"), num(a, "n")) }),
+  fwd_alloc: (a) => ({ bytes: fwd_alloc(mode_of(a), num(a, "H"), num(a, "n"), af_of(a)), kernel_bytes: fwd_kernel_alloc(mode_of(a), num(a, "H"), num(a, "n"), af_of(a)) }),
   echo: (a) => ({ rate: echo_run(num(a, "size"), num(a, "ms")) }),
   echo_alloc: (a) => ({ bytes: echo_alloc(num(a, "size"), num(a, "n")), kernel_bytes: echo_kernel_alloc(num(a, "n")) }),
   mgmt: (a) => mgmt_run(str(a, "what"), num(a, "n")),
   scale: (a) => scale_run(num(a, "N"), a.epair !== false),
   func: (a) => func_run(str(a, "fn"), num(a, "max_time")),
+  func_alloc: (a) => ({ bytes: func_alloc(str(a, "fn"), num(a, "n")) }),
   idle: (a) => ({ rate: idle_run(num(a, "N"), num(a, "ms")) }),
   ablation: (a) => ({ rate: ablation_run(num(a, "N"), a.pervnet === true, num(a, "ms")) }),
   link: (a) => ({ rate: link_run(str(a, "kind") as link_kind, num(a, "ms")) }),

@@ -18,6 +18,8 @@
 import { EALREADY, EBADF, EFAULT, EINPROGRESS, EINTR, EINVAL, ENOBUFS, EPIPE, EMFILE, ENAMETOOLONG, ENOTCONN, ENOTSOCK, EOPNOTSUPP, EWOULDBLOCK } from "./errno.ts";
 import { KASSERT } from "./subr_prf.ts";
 import { thread, type ucred } from "./kern_prot.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLTYPE_OPAQUE, SYSCTL_OUT, SYSCTL_PROC, _kern, type sysctl_req } from "./sysctl.ts";
+import type { prison } from "./kern_jail.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
 import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, MSG_CTRUNC, MSG_NOSIGNAL, SO_NOSIGPIPE, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
 import { nanouptime_ns } from "./kern_timeout.ts";
@@ -822,3 +824,35 @@ function seldrain_proc(p: proc, sos: socket[]): void {
 export function sys_getfib(p: proc): number {
   return p.p_fibnum;
 }
+
+// ---------------------------------------------------------------------------
+// kern.file (kern_descrip.c's sysctl_kern_file): one struct xfile per open
+// descriptor of every process the caller can see (its prison and those
+// below), as sockstat(1) and fstat(1) read it.  xf_data names the socket
+// as xso_so does in the pcblists (so_gencnt stands for the kernel address).
+
+export const KERN_FILE = 15;
+export const XF_PID = 0;
+export const XF_UID = 1;
+export const XF_FD = 2;
+export const XF_TYPE = 3;
+export const XF_DATA = 4;
+export const XFILE_LEN = 5;
+
+function sysctl_kern_file(_oidp: unknown, _arg1: unknown, _arg2: number, req: sysctl_req): number {
+  const cred = req.cred as ucred;
+  const out: number[] = [];
+  for (const q of allproc) {
+    if (q.p_exited) continue;
+    let seen = false;
+    for (let pr: prison | null = q.p_ucred.cr_prison; pr !== null; pr = pr.pr_parent) if (pr === cred.cr_prison) seen = true;
+    if (!seen) continue;
+    for (let fd = 0; fd < q.p_fd.length; fd++) {
+      const fp = q.p_fd[fd];
+      if (fp === null) continue;
+      out.push(q.p_pid, q.p_ucred.cr_uid, fd, fp.f_type, fp.f_data.so_gencnt);
+    }
+  }
+  return SYSCTL_OUT(req, out);
+}
+SYSCTL_PROC(_kern, KERN_FILE, "file", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, sysctl_kern_file, "S,xfile", "Entire file table");

@@ -35,8 +35,9 @@
 // command (scapy on epair0a) finds the TAP as ifconfig left it.  The
 // TAPs themselves are made and removed by net/linux_tap.ts (a socat each).
 // The TAP gets the interface's Ethernet address (scapy's get_if_hwaddr
-// reads it, as it reads the interface's on FreeBSD) and has IPv6 disabled
-// before it comes up, so that Linux sends nothing of its own on it.
+// reads it, as it reads the interface's on FreeBSD) and a quiet IPv6
+// (host_dev_configure): a link-local address for scapy's IPv6 routing, but
+// no DAD, MLD, router or neighbour solicitations of Linux's own.
 //
 // The clock: the mirror does not hold it to real time.  The daemon keeps
 // real time's pace whenever no simulated command runs in the foreground
@@ -69,7 +70,7 @@ export interface hostif_tap_ops<T> {
   rename(t: T, newname: string): string | null;
   close(t: T): void;
   /** Bring the named host device to the interface's state (address, MTU,
-   *  up, no IPv6); resolves when done, with an error line or null. */
+   *  up, a quiet IPv6 for scapy); resolves when done, with an error line or null. */
   configure(name: string, lladdr: Uint8Array, mtu: number): Promise<string | null>;
   /** Resolves once the named device exists (true) or is gone (false) on
    *  the host, or the wait gave up. */
@@ -360,16 +361,38 @@ export function host_dev_settle(name: string, exists: boolean): Promise<void> {
   });
 }
 
-/** IPv6 off before the device comes up (no DAD, MLD or router
- *  solicitations of Linux's own), then its address, MTU and up. */
+/** Per-device IPv6 settings written before the device comes up: Linux's
+ *  stack on the TAP keeps quiet (no router solicitations, no SLAAC, no
+ *  DAD), and IFF_NOARP keeps it from joining solicited-node groups (so no
+ *  MLD reports of its own) and from soliciting neighbours. */
+const HOST_DEV_IPV6_QUIET: [string, string][] = [
+  ["accept_ra", "0"],
+  ["autoconf", "0"],
+  ["router_solicitations", "0"],
+  ["accept_dad", "0"],
+  ["dad_transmits", "0"],
+  ["forwarding", "0"],
+  // EUI-64 link-local from the TAP's address, the one FreeBSD's
+  // auto_linklocal gives the interface of the same Ethernet address.
+  ["addr_gen_mode", "0"],
+  ["disable_ipv6", "0"],
+];
+
+/** IPv6 on, quiet, before the device comes up; then its address, MTU and
+ *  up.  scapy needs IPv6 on the TAP: its IPv6 routing table (read from
+ *  /proc/net/ipv6_route) lists a device only with an IPv6 address, and
+ *  IPv6() picks its source and Ether() its destination from that table,
+ *  as scapy on FreeBSD does from epair0a's link-local. */
 export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number): Promise<string | null> {
-  try {
-    fs.writeFileSync(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, "1");
-  } catch {
-    /* no IPv6 on this host: nothing to silence */
+  for (const [k, v] of HOST_DEV_IPV6_QUIET) {
+    try {
+      fs.writeFileSync(`/proc/sys/net/ipv6/conf/${name}/${k}`, v);
+    } catch {
+      /* no IPv6 on this host, or a knob this kernel lacks */
+    }
   }
   return new Promise((resolve) => {
-    execFile("ip", ["link", "set", "dev", name, "address", mac_string(lladdr), "mtu", String(mtu), "up"], (err, _out, stderr) => {
+    execFile("ip", ["link", "set", "dev", name, "arp", "off", "address", mac_string(lladdr), "mtu", String(mtu), "up"], (err, _out, stderr) => {
       resolve(err === null ? null : `ip link set: ${String(stderr).trim() || err.message}`);
     });
   });

@@ -259,9 +259,18 @@ export class ifnet {
   }
 }
 
+/** Memberships in the order they were made: FreeBSD puts every new
+ *  ifmultiaddr, a protocol's group or its link-level one, at the head of
+ *  if_multiaddrs, and NET_RT_IFMALIST lists them in that order. */
+let ifma_gen = 0;
+export function ifma_nextstamp(): number {
+  return ++ifma_gen;
+}
+
 /** struct ifmultiaddr, for AF_LINK groups: the address and its users. */
 export class ifmultiaddr {
   ifma_refcount = 1;
+  readonly ifma_stamp = ifma_nextstamp();
   constructor(readonly ifma_addr: Uint8Array) {}
 }
 

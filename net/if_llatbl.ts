@@ -66,10 +66,25 @@ export const LLENTRY_TIMEDOUT = 1;
 export const LLENTRY_DELETED = 2;
 export const LLENTRY_EXPIRED = 3;
 
+/** An lle_event observer (EVENTHANDLER_DECLARE(lle_event, ...) of if_llatbl.h). */
+type lle_event_fn = (lle: llentry, evt: number) => void;
+// The IPv6 tables' observers (nd6 reports to the route socket there); the
+// IPv4 side has its own hook in if_ether.ts.  Here, not in in6.ts, so that
+// nd6.ts can register while the netinet6 modules are still loading.
+const lle_event6_handlers: lle_event_fn[] = [];
+/** EVENTHANDLER_REGISTER(lle_event, f) for the IPv6 tables. */
+export function in6_lle_event_register(f: lle_event_fn): void {
+  lle_event6_handlers.push(f);
+}
+/** EVENTHANDLER_INVOKE(lle_event, lle, evt) for an IPv6 entry. */
+export function in6_lle_event(lle: llentry, evt: number): void {
+  for (let i = 0; i < lle_event6_handlers.length; i++) lle_event6_handlers[i](lle, evt);
+}
+
 /**
  * struct llentry.  r_l3addr is the IPv4 address, host order; an AF_INET6
  * table's entries extend this class with the union's addr6 (in6_llentry,
- * netinet6/in6_lltable.ts).
+ * netinet6/in6.ts).
  */
 export class llentry {
   r_l3addr = 0;
@@ -521,15 +536,24 @@ export function lla_rt_output(rtm: rt_msghdr, info: rt_addrinfo): number {
     log(LOG_INFO, `lla_rt_output: invalid ifp (sdl_index ${dl.sdl_index})\n`);
     return EINVAL;
   }
-  if ("sin6_addr" in dst) return lla_rt_output6 !== null ? lla_rt_output6(rtm, info) : ESRCH;
-  if (!("sin_addr" in dst)) return ESRCH;
-  const llt = lltable_by_ifp(ifp, dst.sin_family);
+  // The table's key: an IPv4 address, or an IPv6 one with its zone
+  // embedded (the route socket embedded it).
+  let addr: lle_l3addr;
+  let af: number;
+  if ("sin6_addr" in dst) {
+    addr = dst.sin6_addr;
+    af = dst.sin6_family;
+  } else if ("sin_addr" in dst) {
+    addr = dst.sin_addr;
+    af = dst.sin_family;
+  } else return ESRCH;
+  const llt = lltable_by_ifp(ifp, af);
   if (llt === null) return ESRCH;
   switch (rtm.rtm_type) {
     case RTM_ADD:
-      return lla_add_entry(ifp, llt, dst.sin_addr, dl.sdl_lladdr, rtm.rtm_rmx.rmx_expire, (rtm.rtm_flags & RTF_ANNOUNCE) !== 0);
+      return lla_add_entry(ifp, llt, addr, dl.sdl_lladdr, rtm.rtm_rmx.rmx_expire, (rtm.rtm_flags & RTF_ANNOUNCE) !== 0);
     case RTM_DELETE:
-      return lltable_delete_addr(llt, 0, dst.sin_addr);
+      return lltable_delete_addr(llt, 0, addr);
     default:
       return EINVAL;
   }
@@ -541,7 +565,10 @@ function lla_add_entry(ifp: ifnet, llt: lltable, addr: lle_l3addr, lladdr: Uint8
   if (lle === null) return ENOMEM;
   const linkhdr = new Uint8Array(LLE_MAX_LINKHDR);
   const res = new llheader_result();
-  if (lltable_calc_llheader(ifp, llt.llt_af, lladdr, 0, linkhdr, res) !== 0) return EINVAL;
+  if (lltable_calc_llheader(ifp, llt.llt_af, lladdr, 0, linkhdr, res) !== 0) {
+    lltable_free_entry(llt, lle);
+    return EINVAL;
+  }
   lltable_set_entry_addr(ifp, lle, linkhdr, res.bufsize, res.lladdr_off);
   if (announce) lle.la_flags |= LLE_PUB;
   lle.la_expire = expire;
@@ -580,15 +607,12 @@ export function lla_delete(ifp: ifnet, addr: number): number {
 
 // ---------------------------------------------------------------------------
 // IPv6 keys.  An inet6 table's entries are keyed by an in6_addr
-// (netinet6/in6_lltable.ts), which the IPv4-keyed requests above cannot
-// carry: lla_rt_output hands an AF_INET6 destination to the inet6 side,
-// and the NET_RT_FLAGS dump for AF_INET6 (ndp -a) is written there.
+// (netinet6/in6.ts, in6.c's lltable half); the NET_RT_FLAGS dump for
+// AF_INET6 (ndp -a) is written there.
 
-let lla_rt_output6: ((rtm: rt_msghdr, info: rt_addrinfo) => number) | null = null;
 let lltable_sysctl_dump6: ((out: number[]) => void) | null = null;
-/** Set by netinet6/in6_lltable.ts when it loads. */
-export function lla_rt_output6_set(rtout: (rtm: rt_msghdr, info: rt_addrinfo) => number, dump: (out: number[]) => void): void {
-  lla_rt_output6 = rtout;
+/** Set by netinet6/in6.ts when it loads. */
+export function lltable_sysctl_dump6_set(dump: (out: number[]) => void): void {
   lltable_sysctl_dump6 = dump;
 }
 /** The AF_INET6 neighbor entries of curvnet as routing messages (ndp's dump). */

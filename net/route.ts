@@ -16,7 +16,8 @@ import { EAFNOSUPPORT, EINVAL, ENETUNREACH } from "../kern/errno.ts";
 import { time_uptime } from "../kern/kern_timeout.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, SA_FAMILY, SA_LEN, type sockaddr } from "../kern/socket.ts";
 import { panic } from "../kern/subr_prf.ts";
-import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_OPAQUE, OID_AUTO, SYSCTL_NODE, SYSCTL_UINT, _net, sysctl_handle_counter_array, sysctl_oid, sysctl_register_oid } from "../kern/sysctl.ts";
+import { fib_hash_outbound } from "./route/mpath_ctl.ts";
 import { IFCAP_LINKSTATE, LINK_STATE_UP, ifnet_byindex, set_if_mtu_changed_hook, type ifaddr, type ifnet } from "./if.ts";
 import { sockaddr_dl } from "./if_dl.ts";
 import { VNET_DEFINE_U64, VNET_U64, VNET_U64_ADD } from "./vnet.ts";
@@ -24,9 +25,10 @@ import { ifa_ifwithaddr, ifa_ifwithdstaddr, ifa_ifwithnet, ifaof_ifpforaddr, ifa
 import { IN6_ARE_ADDR_EQUAL, IN6_LINKMTU } from "../netinet6/in6_var.ts";
 import { rt_missmsg_fib, rtsock_addrmsg, rtsock_routemsg, rtsock_routemsg_info } from "./rtsock.ts";
 import { rib_walktree } from "./radix.ts";
-import { NHF_DEFAULT, NHR_NONE, type nhop_object } from "./route/nhop.ts";
+import { NHF_DEFAULT, NHR_NONE, NH_IS_NHGRP, nhop_select, type nhop_object } from "./route/nhop.ts";
+import { nhgrp_get_nhops } from "./route/nhgrp_ctl.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags, nhops_update_ifmtu, time_second } from "./route/nhop_ctl.ts";
-import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
+import { rib_action, rib_cmd_info, rib_route_multipath } from "./route/route_ctl.ts";
 import { rib_foreach_table_walk_del, rib_lookup } from "./route/route_helpers.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
@@ -179,6 +181,10 @@ export const _net_route = SYSCTL_NODE(_net, OID_AUTO, "route", CTLFLAG_RD | CTLF
 sysctl_register_oid(
   new sysctl_oid(_net_route, OID_AUTO, CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_VNET | CTLFLAG_MPSAFE, rtstat, RTSTAT_NFIELDS, "stats", sysctl_handle_counter_array, "S,rtstat", "route statistics (struct rtstat, net/route.h)"),
 );
+// route_ctl.c's and mpath_ctl.c's knobs, here because their files are
+// evaluated before this one makes the node.
+SYSCTL_UINT(_net_route, OID_AUTO, "multipath", CTLFLAG_RW | CTLFLAG_VNET, rib_route_multipath, 0, "Enable route multipath");
+SYSCTL_UINT(_net_route, OID_AUTO, "hash_outbound", CTLFLAG_RD | CTLFLAG_VNET, fib_hash_outbound, 0, "Compute flowid for locally-originated packets");
 
 
 /** RT_LINK_IS_UP(ifp): a link without link-state reporting counts as up. */
@@ -384,9 +390,9 @@ export function rt_newaddrmsg_fib(cmd: number, ifa: ifaddr, rt: rtentry | null, 
   if (cmd !== RTM_ADD && cmd !== RTM_DELETE) panic(`unexpected cmd ${cmd}`);
   if (cmd === RTM_ADD) {
     rt_addrmsg(cmd, ifa, fibnum);
-    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+    if (rt !== null) rt_routemsg(cmd, rt, nhop_select(rt.rt_nhop, 0), fibnum);
   } else {
-    if (rt !== null) rt_routemsg(cmd, rt, rt.rt_nhop, fibnum);
+    if (rt !== null) rt_routemsg(cmd, rt, nhop_select(rt.rt_nhop, 0), fibnum);
     rt_addrmsg(cmd, ifa, fibnum);
   }
 }
@@ -442,8 +448,8 @@ export function rt_dump(fibnum: number): { error: number; entries: rt_dump_entry
   const rnh = rt_tables_get_rnh(fibnum, AF_INET);
   if (rnh === null) return { error: EAFNOSUPPORT, entries };
   const now = time_uptime();
-  rib_walktree(rnh, (rt) => {
-    const nh = rt.rt_nhop;
+  // One entry per path: a multipath route lists each member with its weight.
+  const dump = (rt: rtentry, nh: nhop_object, weight: number): void => {
     const exp = nhop_get_expire(nh);
     entries.push({
       rt_dst: rt.rt_dst,
@@ -455,10 +461,15 @@ export function rt_dump(fibnum: number): { error: number; entries: rt_dump_entry
       rt_ifa: ifatoia(nh.nh_ifa).ia_addr.sin_addr,
       rt_mtu: nh.nh_mtu,
       rt_expire: exp === 0 ? 0 : Math.max(0, exp - now),
-      rt_weight: rt.rt_weight,
+      rt_weight: weight,
       rt_nhidx: nhop_get_idx(nh),
       rt_refcnt: nh.nh_refcnt,
     });
+  };
+  rib_walktree(rnh, (rt) => {
+    const nh = rt.rt_nhop;
+    if (NH_IS_NHGRP(nh)) for (const w of nhgrp_get_nhops(nh)) dump(rt, w.nh, w.weight);
+    else dump(rt, nh, rt.rt_weight);
     return 0;
   });
   return { error: 0, entries };

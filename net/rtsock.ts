@@ -25,10 +25,11 @@ import { sockaddr_dl } from "./if_dl.ts";
 import { lla_rt_output, lltable_sysctl_dumparp, lltable_sysctl_dumpnd6 } from "./if_llatbl.ts";
 import { RTA_BRD, RTAX_BRD, RTAX_DST, RTAX_GATEWAY, RTAX_GENMASK, RTAX_IFA, RTAX_IFP, RTAX_MAX, RTAX_NETMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTF_ANNOUNCE, RTF_BLACKHOLE, RTF_DONE, RTF_GATEWAY, RTF_GWFLAG_COMPAT, RTF_HOST, RTF_LLDATA, RTF_REJECT, RTF_RNH_LOCKED, RTF_UP, RTM_ADD, RTM_CHANGE, RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_DELMADDR, RTM_IEEE80211, RTM_IFANNOUNCE, RTM_IFINFO, RTM_NEWADDR, RTM_NEWMADDR, RTM_VERSION, RT_ALL_FIBS, rt_addrinfo, rt_metrics, sa_family } from "./route.ts";
 import { rib4_lookup, rib4_matchaddr, rib6_lookup, rib6_matchaddr, rib_walktree, rt6_words, rt_mask2plen } from "./radix.ts";
-import { NHR_REF, type nhop_object } from "./route/nhop.ts";
+import { NHR_REF, NH_IS_NHGRP, nhop_select, type nhop_object, type rt_nhop_t } from "./route/nhop.ts";
+import { nhgrp_get_nhops } from "./route/nhgrp_ctl.ts";
 import { nhop_get_expire, nhop_get_idx, nhop_get_rtflags } from "./route/nhop_ctl.ts";
-import { rib_action, rib_cmd_info } from "./route/route_ctl.ts";
-import { rib_lookup_info } from "./route/route_helpers.ts";
+import { match_nhop_gw, rib_action, rib_cmd_info } from "./route/route_ctl.ts";
+import { rib_decompose_notification, rib_lookup_info } from "./route/route_helpers.ts";
 import { rt_get_inet6_prefix_pmask, rt_is_host } from "./route/route_rtentry.ts";
 import { V_rt_numfibs, rt_loif, rt_tables_get_rnh } from "./route/route_tables.ts";
 import type { rtentry } from "./route/route_var.ts";
@@ -393,6 +394,37 @@ function fill_blackholeinfo(info: rt_addrinfo): number {
 }
 
 /**
+ * select_nhop: the path of nh a request names: nh itself, or in a group
+ * the member through gw (the first member without one); null when no
+ * member goes through gw.
+ */
+function select_nhop(nh: rt_nhop_t, gw: sockaddr | null): nhop_object | null {
+  if (!NH_IS_NHGRP(nh)) return nh;
+  const wn = nhgrp_get_nhops(nh);
+  if (gw === null) return wn[0].nh;
+  for (const w of wn) if (match_nhop_gw(w.nh, gw)) return w.nh;
+  return null;
+}
+
+/** save_add_notification: keep the path an RTM_ADD to a group added. */
+function save_add_notification(rc: rib_cmd_info, arg: unknown): void {
+  if (rc.rc_cmd === RTM_ADD) copy_rc(rc, arg as rib_cmd_info);
+}
+
+/** save_del_notification: keep the path an RTM_DELETE from a group took out. */
+function save_del_notification(rc: rib_cmd_info, arg: unknown): void {
+  if (rc.rc_cmd === RTM_DELETE) copy_rc(rc, arg as rib_cmd_info);
+}
+
+function copy_rc(from: rib_cmd_info, to: rib_cmd_info): void {
+  to.rc_cmd = from.rc_cmd;
+  to.rc_rt = from.rc_rt;
+  to.rc_nh_old = from.rc_nh_old;
+  to.rc_nh_new = from.rc_nh_new;
+  to.rc_nh_weight = from.rc_nh_weight;
+}
+
+/**
  * handle_rtm_get: without a netmask, the longest match for the address
  * (route -n get addr); with one, that exact prefix.
  */
@@ -422,7 +454,8 @@ function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: r
     return EAFNOSUPPORT;
   }
   if (rt === null) return ESRCH;
-  let nh = rt.rt_nhop;
+  let nh = select_nhop(rt.rt_nhop, info.rti_info[RTAX_GATEWAY]);
+  if (nh === null) return ESRCH;
   // Proxy ARP insertion wants the prefix route of our end of the link.
   if ((rtm.rtm_flags & RTF_ANNOUNCE) !== 0) {
     const ifa = nh.nh_ifa;
@@ -436,7 +469,7 @@ function handle_rtm_get(info: rt_addrinfo, fibnum: number, rtm: rt_msghdr, rc: r
       rt = null;
     }
     if (rt === null) return ESRCH;
-    nh = rt.rt_nhop;
+    nh = nhop_select(rt.rt_nhop, 0);
   }
   rc.rc_rt = rt;
   rc.rc_nh_new = nh;
@@ -565,7 +598,14 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         error = rib_action(fibnum, rtm.rtm_type, info, rc);
         if (error === 0) {
           rti_need_deembed = true;
-          nh = rc.rc_nh_new;
+          // A path joining (or changing in) a group: answer with that path alone.
+          if ((rc.rc_nh_new !== null && NH_IS_NHGRP(rc.rc_nh_new)) || (rc.rc_nh_old !== null && NH_IS_NHGRP(rc.rc_nh_old))) {
+            const rc_simple = new rib_cmd_info();
+            rib_decompose_notification(rc, save_add_notification, rc_simple);
+            copy_rc(rc_simple, rc);
+          }
+          const nh_new = rc.rc_nh_new;
+          nh = nh_new === null || NH_IS_NHGRP(nh_new) ? null : nh_new;
           if (nh !== null && rc.rc_rt !== null) {
             rtm.rtm_index = nh.nh_ifp.if_index;
             rtm.rtm_flags = rc.rc_rt.rte_flags | nhop_get_rtflags(nh);
@@ -574,14 +614,23 @@ export function route_output(cred: ucred, fibnum: number, msg: rt_msghdr, pid = 
         break;
       case RTM_DELETE:
         error = rib_action(fibnum, RTM_DELETE, info, rc);
-        if (error === 0) nh = rc.rc_nh_old;
+        if (error === 0) {
+          // A path leaving a group: answer with that path alone.
+          if ((rc.rc_nh_old !== null && NH_IS_NHGRP(rc.rc_nh_old)) || (rc.rc_nh_new !== null && NH_IS_NHGRP(rc.rc_nh_new))) {
+            const rc_simple = new rib_cmd_info();
+            rib_decompose_notification(rc, save_del_notification, rc_simple);
+            copy_rc(rc_simple, rc);
+          }
+          const nh_old = rc.rc_nh_old;
+          nh = nh_old === null || NH_IS_NHGRP(nh_old) ? null : nh_old;
+        }
         // The reply is the request itself when the delete fails.
         else rti_need_deembed = true;
         break;
       case RTM_GET:
         error = handle_rtm_get(info, fibnum, rtm, rc);
         if (error !== 0) break flush;
-        nh = rc.rc_nh_new;
+        nh = rc.rc_nh_new === null || NH_IS_NHGRP(rc.rc_nh_new) ? null : rc.rc_nh_new;
         break;
       default:
         error = EOPNOTSUPP;
@@ -775,7 +824,7 @@ export const RTD_SA = 10;
 // interface's index and type, rmx_expire on the wall clock (0: permanent),
 // the link-level address (its length, -1 while incomplete, and bytes) and
 // the interface name.  The inet6 tables' entries (ndp -a) are written by
-// netinet6/in6_lltable.ts (lltable_sysctl_dumpnd6).
+// netinet6/in6.ts (in6_lltable_sysctl_dump).
 export const RTL_FLAGS = 2;
 export const RTL_DST = 3;
 export const RTL_IFINDEX = 4;
@@ -865,6 +914,16 @@ function rtable_sysctl_dump(fibnum: number, family: number, out: number[]): void
   const now = time_uptime();
   rib_walktree(rnh, (rt) => {
     const nh = rt.rt_nhop;
+    // A multipath route: one message per path, with its weight.
+    if (NH_IS_NHGRP(nh)) for (const w of nhgrp_get_nhops(nh)) sysctl_dumpnhop(rt, w.nh, w.weight, now, out);
+    else sysctl_dumpnhop(rt, nh, rt.rt_weight, now, out);
+    return 0;
+  });
+}
+
+/** sysctl_dumpnhop: one RTM_GET message for one path of rt. */
+function sysctl_dumpnhop(rt: rtentry, nh: nhop_object, weight: number, now: number, out: number[]): void {
+  {
     const rtflags = nhop_get_rtflags(nh);
     const info = new rt_addrinfo();
     const ea = export_rtaddrs(rt);
@@ -879,7 +938,7 @@ function rtable_sysctl_dump(fibnum: number, family: number, out: number[]): void
     if ((flags & RTF_GWFLAG_COMPAT) !== 0) flags = (RTF_GATEWAY | (flags & ~RTF_GWFLAG_COMPAT)) >>> 0;
     const exp = nhop_get_expire(nh);
     const at = out.length;
-    out.push(0, RTM_GET, flags, ifp.if_index, nh.nh_mtu, exp === 0 ? 0 : Math.max(0, exp - now), rt.rt_weight, nhop_get_idx(nh), nh.nh_refcnt, 0);
+    out.push(0, RTM_GET, flags, ifp.if_index, nh.nh_mtu, exp === 0 ? 0 : Math.max(0, exp - now), weight, nhop_get_idx(nh), nh.nh_refcnt, 0);
     let addrs = 0;
     for (let i = 0; i < RTAX_MAX; i++) {
       const sa = info.rti_info[i];
@@ -889,8 +948,7 @@ function rtable_sysctl_dump(fibnum: number, family: number, out: number[]): void
     }
     out[at + RTD_ADDRS] = addrs;
     out[at + RTM_HDR_LEN] = out.length - at;
-    return 0;
-  });
+  }
 }
 
 function sysctl_iflist_msgs(af: number, out: number[]): void {
@@ -949,6 +1007,65 @@ function iflist_in6(out: number[], index: number, flags: number, ifa: ifaddr, a:
   out.push(ifa.ifa_ipackets, ifa.ifa_opackets, ifa.ifa_ibytes, ifa.ifa_obytes);
 }
 
+// NET_RT_IFMALIST (sysctl_ifmalist): an interface's multicast memberships,
+// newest first as if_multiaddrs holds them, one RTM_NEWMADDR each: the
+// IFMAM_* words, the interface's name (RTAX_IFP, a length and its codes),
+// the group (RTAX_IFA: for AF_INET6 sixteen byte words and the zone, taken
+// out of the address, as sin6_scope_id; for AF_LINK a length and the
+// bytes), then its link-level group (RTAX_GATEWAY: a length and the
+// bytes, length 0 for none, and always 0 for an AF_LINK group).
+export const IFMAM_INDEX = 2;
+export const IFMAM_FAMILY = 3;
+export const IFMAM_NAME = 4;
+
+/** A protocol's groups on an interface, each told with its membership's
+ *  stamp (ifma_nextstamp), the group (zone embedded) and its link-level
+ *  group or null (netinet6/in6_mcast.ts registers AF_INET6's). */
+export type rt_ifmalist_walk = (ifp: ifnet, visit: (stamp: number, group: in6_addr, lladdr: Uint8Array | null) => void) => void;
+const ifmalist_walks = new Map<number, rt_ifmalist_walk>();
+export function rt_ifmalist_register(af: number, walk: rt_ifmalist_walk): void {
+  ifmalist_walks.set(af, walk);
+}
+
+function sysctl_ifmalist_msgs(af: number, index: number, out: number[]): void {
+  const list = V_ifnet().slice().sort((a, b) => a.if_index - b.if_index);
+  const msgs: { stamp: number; words: number[] }[] = [];
+  for (const ifp of list) {
+    if (index !== 0 && index !== ifp.if_index) continue;
+    msgs.length = 0;
+    const head = (family: number): number[] => {
+      const w = [0, RTM_NEWMADDR, ifp.if_index, family, ifp.if_xname.length];
+      for (let i = 0; i < ifp.if_xname.length; i++) w.push(ifp.if_xname.charCodeAt(i));
+      return w;
+    };
+    for (const [family, walk] of ifmalist_walks) {
+      if (af !== 0 && af !== family) continue;
+      walk(ifp, (stamp, group, lladdr) => {
+        const w = head(family);
+        const b = group.s6_addr;
+        const zone = IN6_IS_SCOPE_EMBED(group) ? (b[2] << 8) | b[3] : 0;
+        for (let i = 0; i < 16; i++) w.push(zone !== 0 && (i === 2 || i === 3) ? 0 : b[i]);
+        w.push(zone);
+        if (lladdr === null) w.push(0);
+        else w.push(lladdr.length, ...lladdr);
+        msgs.push({ stamp, words: w });
+      });
+    }
+    if (af === 0 || af === AF_LINK) {
+      for (const ifma of ifp.if_multiaddrs) {
+        const w = head(AF_LINK);
+        w.push(ifma.ifma_addr.length, ...ifma.ifma_addr, 0);
+        msgs.push({ stamp: ifma.ifma_stamp, words: w });
+      }
+    }
+    msgs.sort((a, b) => b.stamp - a.stamp);
+    for (const m of msgs) {
+      m.words[RTM_HDR_LEN] = m.words.length;
+      for (const x of m.words) out.push(x);
+    }
+  }
+}
+
 /** sysctl_rtsock: the handler of net.routetable; runs in the caller's vnet
  *  (kern_sysctl set it). */
 function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_req): number {
@@ -982,6 +1099,11 @@ function sysctl_rtsock(_oidp: unknown, arg1: unknown, arg2: number, req: sysctl_
     case NET_RT_IFLISTL: {
       const out: number[] = [];
       sysctl_iflist_msgs(af, out);
+      return SYSCTL_OUT(req, out);
+    }
+    case NET_RT_IFMALIST: {
+      const out: number[] = [];
+      sysctl_ifmalist_msgs(af, arg2 === 4 ? name[3] : 0, out);
       return SYSCTL_OUT(req, out);
     }
   }

@@ -7,7 +7,10 @@ import { panic } from "../kern/subr_prf.ts";
 import type { ifaddr, ifnet } from "../net/if.ts";
 import { RTF_STATIC, RT_LINK_IS_UP, rts_unreach, RTSTAT_INC, type rib_filter_f_t } from "../net/route.ts";
 import { rib4_matchaddr } from "../net/radix.ts";
-import { NH_TYPE_IPV4_ETHER_NHOP, NH_TYPE_IPV4_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, NHR_NODEFAULT, NHR_REF, type nhop_object } from "../net/route/nhop.ts";
+import { NH_IS_NHGRP, NH_TYPE_IPV4_ETHER_NHOP, NH_TYPE_IPV4_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, NHR_NODEFAULT, NHR_REF, nhop_select, type nhop_object, type rt_nhop_t } from "../net/route/nhop.ts";
+import { nhgrp_get_nhops } from "../net/route/nhgrp_ctl.ts";
+import { MPATH_ENTROPY_KEY_LEN, mpath_entropy_key } from "../net/route/mpath_ctl.ts";
+import { toeplitz_hash } from "../net/toeplitz.ts";
 import { nhop_get_rtflags, nhop_get_type, nhop_set_broadcast, nhop_set_pxtype_flag, nhop_set_type } from "../net/route/nhop_ctl.ts";
 import type { route_nhop_data } from "../net/route/route_ctl.ts";
 import { rib_foreach_table_walk_del } from "../net/route/route_helpers.ts";
@@ -22,13 +25,13 @@ import { in_broadcast } from "./in.ts";
  * its interface's link is down (rts_unreach counted).  NHR_REF takes a
  * reference the caller drops with nhop_free.  Allocates nothing.
  */
-export function fib4_lookup(fibnum: number, dst: number, _scopeid: number, flags: number, _flowid: number): nhop_object | null {
+export function fib4_lookup(fibnum: number, dst: number, _scopeid: number, flags: number, flowid: number): nhop_object | null {
   if (fibnum >= V_rt_numfibs()) panic("fib4_lookup: bad fibnum");
   const rh = rt_tables_get_rnh(fibnum, AF_INET);
   if (rh === null) return null;
   const rt = rib4_matchaddr(rh, dst);
   if (rt !== null) {
-    const nh = rt.rt_nhop;
+    const nh = nhop_select(rt.rt_nhop, flowid);
     if (RT_LINK_IS_UP(nh.nh_ifp)) {
       if ((flags & NHR_REF) !== 0) nh.nh_refcnt++;
       return nh;
@@ -57,8 +60,52 @@ export function fib4_check_urpf(fibnum: number, dst: number, _scopeid: number, f
   const rh = rt_tables_get_rnh(fibnum, AF_INET);
   if (rh === null) return 0;
   const rt = rib4_matchaddr(rh, dst);
-  if (rt !== null) return check_urpf_nhop(rt.rt_nhop, flags, src_if);
+  if (rt !== null) return check_urpf(rt.rt_nhop, flags, src_if);
   return 0;
+}
+
+/** check_urpf: any path of nh passes. */
+function check_urpf(nh: rt_nhop_t, flags: number, src_if: ifnet | null): number {
+  if (NH_IS_NHGRP(nh)) {
+    for (const w of nhgrp_get_nhops(nh)) if (check_urpf_nhop(w.nh, flags, src_if) !== 0) return 1;
+    return 0;
+  }
+  return check_urpf_nhop(nh, flags, src_if);
+}
+
+/** struct _hash_5tuple_ipv4: src, dst, sport, dport, proto, 3 spare bytes; scratch, filled per call. */
+const hash4_data = new Uint8Array(16);
+/** M_HASHTYPE_OPAQUE_HASH: a software hash with no RSS meaning. */
+export const M_HASHTYPE_OPAQUE_HASH = 0x80 | 63;
+
+/**
+ * fib4_calc_software_hash(src, dst, src_port, dst_port, proto): the
+ * flowid of a locally originated IPv4 packet (addresses host order, ports
+ * network order as the PCB keeps them): Toeplitz over the 5-tuple with
+ * mpath_entropy_key.  Allocates nothing.
+ */
+export function fib4_calc_software_hash(src: number, dst: number, src_port: number, dst_port: number, proto: number): number {
+  const d = hash4_data;
+  d[0] = src >>> 24;
+  d[1] = src >>> 16;
+  d[2] = src >>> 8;
+  d[3] = src;
+  d[4] = dst >>> 24;
+  d[5] = dst >>> 16;
+  d[6] = dst >>> 8;
+  d[7] = dst;
+  d[8] = src_port >>> 8;
+  d[9] = src_port;
+  d[10] = dst_port >>> 8;
+  d[11] = dst_port;
+  d[12] = proto;
+  d[13] = d[14] = d[15] = 0;
+  return toeplitz_hash(MPATH_ENTROPY_KEY_LEN, mpath_entropy_key, 16, d);
+}
+
+/** fib4_calc_packet_hash: fib4_calc_software_hash (no RSS). */
+export function fib4_calc_packet_hash(src: number, dst: number, src_port: number, dst_port: number, proto: number): number {
+  return fib4_calc_software_hash(src, dst, src_port, dst_port, proto);
 }
 
 /** fib4_lookup_rt: the matching entry itself, with its nexthop in rnd. */

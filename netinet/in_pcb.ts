@@ -1487,7 +1487,7 @@ function inp_getmoptions(inp: inpcb, sopt: sockopt): number {
 // then one fixed-size record per PCB, each field a word at the XI_ offset.
 
 export const XINPGEN_LEN = 1;
-export const XINPCB_LEN = 17;
+export const XINPCB_LEN = 18;
 /** xso_protocol: IPPROTO_UDP, or the raw socket's protocol. */
 export const XI_PROTOCOL = 0;
 export const XI_VFLAG = 1;
@@ -1502,6 +1502,9 @@ export const XI_SND_CC = 8;
 /** in6p_laddr and in6p_faddr, four network-order words each. */
 export const XI_LADDR6 = 9;
 export const XI_FADDR6 = 13;
+/** xso_so: the socket's identity (its so_gencnt), which kern.file's
+ *  xf_data matches (sockstat). */
+export const XI_SO = 17;
 
 /** in_pcbtoxinpcb: append the record of one PCB. */
 export function in_pcbtoxinpcb(inp: inpcb, proto: number, out: number[]): void {
@@ -1509,6 +1512,7 @@ export function in_pcbtoxinpcb(inp: inpcb, proto: number, out: number[]): void {
   out.push(proto, inp.inp_vflag, inp.inp_flags, inp.inp_laddr, inp.inp_lport, inp.inp_faddr, inp.inp_fport, so === null ? 0 : so.so_rcv.sb_ccc, so === null ? 0 : so.so_snd.sb_ccc);
   for (let i = 0; i < 4; i++) out.push(s6_addr32(inp.in6p_laddr, i));
   for (let i = 0; i < 4; i++) out.push(s6_addr32(inp.in6p_faddr, i));
+  out.push(so === null ? 0 : so.so_gencnt);
 }
 
 /** The pcblist answer for a list of PCBs (newest first, as FreeBSD's lists run). */

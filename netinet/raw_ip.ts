@@ -10,6 +10,8 @@
 // Departures: no multicast routing (mrouted) or RSVP hooks, no ipfw or
 // dummynet control; jails carry no address restrictions.
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH, fib4_calc_software_hash } from "./in_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOMEM, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { SI_ORDER_FOURTH, SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
@@ -44,7 +46,7 @@ import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_PTR, VNET_PTR_SET, VNE
 import { V_ifnet } from "../net/if.ts";
 import { INADDR_ANY, IPPROTO_IP, ifa_ifwithaddr_check, inetdomain, IPPROTO_MAX, IPPROTO_RAW, sockaddr_in } from "./in.ts";
 import { IPDEFTTL, IPOPT_EOL, IPOPT_NOP, IPOPT_OLEN, IPOPT_OPTVAL, IP_DF, IPH_DST, IP_HDRLEN, IPH_ID, IPH_LEN, IP_MAXPACKET, IPH_OFF, IPH_P, IPH_SRC, IPH_TOS, IPH_TTL, IPH_VHL, ICMP_UNREACH, ICMP_UNREACH_PROTOCOL } from "./ip.ts";
-import { IPCTL_DEFTTL, IPSTAT_INC, IPSTAT_SUB, IP_ALLOWBROADCAST, IP_RAWOUTPUT, IP_ROUTETOIF, IP_SENDONES, _net_inet, _net_inet_ip, ips_delivered, ips_noproto, ips_rawout } from "./ip_var.ts";
+import { IPCTL_DEFTTL, IPSTAT_INC, IPSTAT_SUB, IP_ALLOWBROADCAST, IP_NODEFAULTFLOWID, IP_RAWOUTPUT, IP_ROUTETOIF, IP_SENDONES, _net_inet, _net_inet_ip, ips_delivered, ips_noproto, ips_rawout } from "./ip_var.ts";
 import { ip_fillid, ip_output } from "./ip_output.ts";
 import { icmp_error } from "./ip_icmp.ts";
 import { ip_protox } from "./ip_input.ts";
@@ -367,6 +369,14 @@ export function rip_send(so: socket, _pruflags: number, m0: mbuf, addr: sockaddr
     // IP_RAWOUTPUT: ip_output sends the caller's header as it is.
     flags |= IP_RAWOUTPUT;
     IPSTAT_INC(ips_rawout);
+  }
+  if (CALC_FLOWID_OUTBOUND()) {
+    // Multipath: the flow is the packet's addresses and protocol.
+    const ip = m.m_data;
+    const dv = m.m_dv;
+    m.m_pkthdr.flowid = fib4_calc_software_hash(dv.getUint32(ip + IPH_SRC), dv.getUint32(ip + IPH_DST), 0, 0, m.m_buf[ip + IPH_P]);
+    m.m_pkthdr.rsstype = M_HASHTYPE_OPAQUE_HASH;
+    flags |= IP_NODEFAULTFLOWID;
   }
   if ((inp.inp_flags & INP_ONESBCAST) !== 0) flags |= IP_SENDONES;
   return ip_output(m, inp.inp_options, null, flags, inp.inp_moptions, inp);

@@ -12,6 +12,8 @@
 // nothing is delivered with the data), no cached route on the inpcb (every
 // send looks the route up, allocation-free).
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH, fib4_calc_packet_hash } from "./in_fib.ts";
 import { EAFNOSUPPORT, EAGAIN, EBUSY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN } from "../kern/errno.ts";
 import { KASSERT, log } from "../kern/subr_prf.ts";
 import { SI_ORDER_FOURTH, SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
@@ -45,7 +47,7 @@ import type { ifnet } from "../net/if.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, IPPROTO_UDP, inet_ntoa, inetdomain, in_broadcast, in_localip, sockaddr_in } from "./in.ts";
 import { in_cksum, in_pseudo } from "./in_cksum.ts";
 import { IPVERSION, IP_DF, IPH_DST, IP_HDRLEN, IPH_LEN, IP_MAXPACKET, IPH_OFF, IPH_SRC, IPH_SUM, IPH_TOS, IPH_TTL, IPH_VHL, UDP_HDRLEN, UH_DPORT, UH_SPORT, UH_SUM, UH_ULEN, ICMP_UNREACH, ICMP_UNREACH_PORT, ICMPH_IP } from "./ip.ts";
-import { IPSTAT_INC, IP_ALLOWBROADCAST, IP_ROUTETOIF, IP_SENDONES, _net_inet, ips_notmember } from "./ip_var.ts";
+import { IPSTAT_INC, IP_ALLOWBROADCAST, IP_NODEFAULTFLOWID, IP_ROUTETOIF, IP_SENDONES, _net_inet, ips_notmember } from "./ip_var.ts";
 import { ip_output } from "./ip_output.ts";
 import { ip_stripoptions } from "./ip_options.ts";
 import { BANDLIM_ICMP_UNREACH, badport_bandlim, icmp_errmap, icmp_error } from "./ip_icmp.ts";
@@ -602,6 +604,13 @@ export function udp_send(so: socket, _flags: number, m: mbuf, addr: sockaddr | n
     dv.setUint16(ui + IP_HDRLEN + UH_ULEN, len + UDP_HDRLEN);
 
     let ipflags = 0;
+    // ROUTE_MPATH: a flowid of the datagram's 5-tuple when multipath is in
+    // use, and never the PCB's cached one.
+    if (CALC_FLOWID_OUTBOUND()) {
+      mm.m_pkthdr.flowid = fib4_calc_packet_hash(laddr, faddr, lport, fport, pr);
+      mm.m_pkthdr.rsstype = M_HASHTYPE_OPAQUE_HASH;
+    }
+    ipflags |= IP_NODEFAULTFLOWID;
     if ((so.so_options & SO_DONTROUTE) !== 0) ipflags |= IP_ROUTETOIF;
     if ((so.so_options & SO_BROADCAST) !== 0) ipflags |= IP_ALLOWBROADCAST;
     if ((inp.inp_flags & INP_ONESBCAST) !== 0) ipflags |= IP_SENDONES;

@@ -34,7 +34,7 @@ import { RTAX_DST, RTAX_GATEWAY, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTM_ADD, RT
 import { rib_action, rib_cmd_info } from "../net/route/route_ctl.ts";
 import { NHF_GATEWAY, NHF_HOST, type nhop_object } from "../net/route/nhop.ts";
 import { V_rt_numfibs } from "../net/route/route_tables.ts";
-import { LLE_VALID } from "../net/if_llatbl.ts";
+import { LLE_MAX_LINKHDR, LLE_VALID } from "../net/if_llatbl.ts";
 import { sotoinpcb, type inpcb } from "../netinet/in_pcb.ts";
 import {
   ICMP6_DST_UNREACH,
@@ -123,8 +123,6 @@ import {
   icp6s_error,
   icp6s_inhist,
   icp6s_invlhlim,
-  icp6s_nd_badopt,
-  icp6s_nd_toomanyopt,
   icp6s_outerrhist,
   icp6s_outhist,
   icp6s_pmtuchg,
@@ -165,7 +163,7 @@ import { ip6_output } from "./ip6_output.ts";
 import { in6_clearscope, in6_setscope, sa6_recoverscope } from "./scope6.ts";
 import { in6_selectsrc_addr } from "./in6_src.ts";
 import { fib6_lookup } from "./in6_fib.ts";
-import { ND_IFINFO, nd6_cache_lladdr, nd6_is_addr_neighbor, nd6_lookup } from "./nd6.ts";
+import { ND_IFINFO, nd6_cache_lladdr, nd6_is_addr_neighbor, nd6_lookup, nd6_opt_lladdr, nd6_option_init, nd6_options, nd_opts } from "./nd6.ts";
 import { nd6_na_input, nd6_ns_input } from "./nd6_nbr.ts";
 import { nd6_ra_input, nd6_rs_input } from "./nd6_rtr.ts";
 import { rip6_input } from "./raw_ip6.ts";
@@ -1379,6 +1377,11 @@ export function icmp6_ifoutstat_inc(ifp: ifnet, type: number, code: number): voi
  * to the neighbor cache, and a dynamic host route is installed in every fib
  * for net.inet6.icmp6.redirtimeout seconds.  Consumes m.
  */
+// nd6.ts and this file import each other: made on first use.
+let rd_opts_p: nd_opts | null = null;
+/** The target link-layer address of a redirect, copied out of its option. */
+let rd_lladdr = new Uint8Array(0);
+
 export function icmp6_redirect_input(m: mbuf, off: number): void {
   freeit: {
     bad: {
@@ -1426,13 +1429,20 @@ export function icmp6_redirect_input(m: mbuf, off: number): void {
       if (!is_router && !is_onlink) break bad;
 
       icmp6len -= ND_REDIRECT_LEN;
-      const opts = nd6_options_walk(m, nd_rd + ND_REDIRECT_LEN, icmp6len);
-      if (opts.bad) break freeit;
+      if (rd_opts_p === null) {
+        rd_opts_p = new nd_opts();
+        rd_lladdr = new Uint8Array(LLE_MAX_LINKHDR);
+      }
+      const rd_opts = rd_opts_p;
+      nd6_option_init(nd_rd + ND_REDIRECT_LEN, icmp6len, rd_opts);
+      // nd6_options counted what was wrong.
+      if (nd6_options(m.m_buf, rd_opts) < 0) break freeit;
       let lladdr: Uint8Array | null = null;
       let lladdrlen = 0;
-      if (opts.tgt_lladdr >= 0) {
-        lladdrlen = m.m_buf[opts.tgt_lladdr + 1] << 3;
-        lladdr = m.m_buf.slice(opts.tgt_lladdr + 2, opts.tgt_lladdr + 2 + ifp.if_addrlen);
+      const tll = rd_opts.nd_opts_tgt_lladdr;
+      if (tll >= 0) {
+        lladdrlen = nd6_opt_lladdr(m.m_buf, tll, rd_lladdr);
+        lladdr = rd_lladdr;
       }
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) break bad;
 
@@ -1454,42 +1464,6 @@ export function icmp6_redirect_input(m: mbuf, off: number): void {
   m_freem(m);
 }
 
-
-/**
- * The options of a redirect (nd6_option_init + nd6_options): where the
- * target link-layer address option is, or bad when an option is malformed.
- * Counts icp6s_nd_badopt / icp6s_nd_toomanyopt as nd6_options does.
- */
-function nd6_options_walk(m: mbuf, start: number, len: number): { bad: boolean; tgt_lladdr: number } {
-  let p = start;
-  const end = start + len;
-  let tgt = -1;
-  let count = 0;
-  while (p < end) {
-    if (end - p < 2) {
-      ICMP6STAT_INC(icp6s_nd_badopt);
-      return { bad: true, tgt_lladdr: -1 };
-    }
-    const olen = m.m_buf[p + 1] << 3;
-    if (olen === 0 || p + olen > end) {
-      ICMP6STAT_INC(icp6s_nd_badopt);
-      return { bad: true, tgt_lladdr: -1 };
-    }
-    const otype = m.m_buf[p];
-    if (otype === ND_OPT_TARGET_LINKADDR) {
-      // A duplicate is ignored (the first one counts).
-      if (tgt < 0) tgt = p;
-    }
-    if (++count > ND_MAX_OPTS) {
-      ICMP6STAT_INC(icp6s_nd_toomanyopt);
-      break;
-    }
-    p += olen;
-  }
-  return { bad: false, tgt_lladdr: tgt };
-}
-/** nd6_maxndopt's default. */
-const ND_MAX_OPTS = 10;
 
 /**
  * icmp6_redirect_output(m0, nh): as a router that forwarded m0 back out the

@@ -12,7 +12,10 @@ import { panic } from "../kern/subr_prf.ts";
 import type { ifnet } from "../net/if.ts";
 import { rib6_matchaddr } from "../net/radix.ts";
 import { RT_LINK_IS_UP, RTSTAT_INC, rts_unreach } from "../net/route.ts";
-import { NHF_DEFAULT, NHR_NODEFAULT, NHR_REF, nhop_select, type nhop_object } from "../net/route/nhop.ts";
+import { NH_IS_NHGRP, NHF_DEFAULT, NHR_NODEFAULT, NHR_REF, nhop_select, type nhop_object, type rt_nhop_t } from "../net/route/nhop.ts";
+import { nhgrp_get_nhops } from "../net/route/nhgrp_ctl.ts";
+import { MPATH_ENTROPY_KEY_LEN, mpath_entropy_key } from "../net/route/mpath_ctl.ts";
+import { toeplitz_hash } from "../net/toeplitz.ts";
 import type { route_nhop_data } from "../net/route/route_ctl.ts";
 import { V_rt_numfibs, rt_tables_get_rnh } from "../net/route/route_tables.ts";
 import type { rib_head, rtentry } from "../net/route/route_var.ts";
@@ -67,7 +70,7 @@ function check_urpf_nhop(nh: nhop_object, flags: number, src_if: ifnet | null): 
 }
 
 /** lookup_nhop: the raw nexthop of the match, link state aside. */
-function lookup_nhop(fibnum: number, dst: in6_addr, scopeid: number): nhop_object | null {
+function lookup_nhop(fibnum: number, dst: in6_addr, scopeid: number): rt_nhop_t | null {
   if (fibnum >= V_rt_numfibs()) panic("fib6_check_urpf: bad fibnum");
   const rh = rt_tables_get_rnh(fibnum, AF_INET6);
   if (rh === null) return null;
@@ -82,8 +85,39 @@ function lookup_nhop(fibnum: number, dst: in6_addr, scopeid: number): nhop_objec
  */
 export function fib6_check_urpf(fibnum: number, dst: in6_addr, scopeid: number, flags: number, src_if: ifnet | null): number {
   const nh = lookup_nhop(fibnum, dst, scopeid);
-  if (nh !== null) return check_urpf_nhop(nh, flags, src_if);
-  return 0;
+  if (nh === null) return 0;
+  if (NH_IS_NHGRP(nh)) {
+    for (const w of nhgrp_get_nhops(nh)) if (check_urpf_nhop(w.nh, flags, src_if) !== 0) return 1;
+    return 0;
+  }
+  return check_urpf_nhop(nh, flags, src_if);
+}
+
+/** struct _hash_5tuple_ipv6: src, dst, sport, dport, proto, 3 spare bytes; scratch, filled per call. */
+const hash6_data = new Uint8Array(44);
+
+/**
+ * fib6_calc_software_hash(src, dst, src_port, dst_port, proto): the
+ * flowid of a locally originated IPv6 packet (ports network order as the
+ * PCB keeps them): Toeplitz over the 5-tuple with mpath_entropy_key.
+ * Allocates nothing.
+ */
+export function fib6_calc_software_hash(src: in6_addr, dst: in6_addr, src_port: number, dst_port: number, proto: number): number {
+  const d = hash6_data;
+  d.set(src.s6_addr, 0);
+  d.set(dst.s6_addr, 16);
+  d[32] = src_port >>> 8;
+  d[33] = src_port;
+  d[34] = dst_port >>> 8;
+  d[35] = dst_port;
+  d[36] = proto;
+  d[37] = d[38] = d[39] = 0;
+  return toeplitz_hash(MPATH_ENTROPY_KEY_LEN, mpath_entropy_key, 40, d);
+}
+
+/** fib6_calc_packet_hash: fib6_calc_software_hash (no RSS). */
+export function fib6_calc_packet_hash(src: in6_addr, dst: in6_addr, src_port: number, dst_port: number, proto: number): number {
+  return fib6_calc_software_hash(src, dst, src_port, dst_port, proto);
 }
 
 /**

@@ -13,11 +13,13 @@
 // records MLD sends carry no sources.  A group is freed at once when its
 // last reference goes (FreeBSD defers that to a task).
 
-import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOMEM, ENOPROTOOPT, EOPNOTSUPP } from "../kern/errno.ts";
+import { EADDRINUSE, EADDRNOTAVAIL, EINVAL, ENOENT, ENOMEM, ENOPROTOOPT, EOPNOTSUPP, EPERM } from "../kern/errno.ts";
 import { SOPT_GET, SOPT_SET, sooptcopyin_bytes, sooptcopyin_int, sooptcopyout_int, type sockopt } from "../kern/uipc_socket.ts";
-import { CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, kvar_of } from "../kern/sysctl.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_RWTUN, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, kvar_of, type sysctl_handler_t } from "../kern/sysctl.ts";
 import { ETHER_ADDR_LEN } from "../net/ethernet.ts";
-import { IFF_MULTICAST, if_addmulti, if_delmulti, ifnet_byindex, type ifnet } from "../net/if.ts";
+import { IFF_MULTICAST, if_addmulti, if_delmulti, ifma_nextstamp, ifnet_byindex, type ifnet } from "../net/if.ts";
+import { rt_ifmalist_register } from "../net/rtsock.ts";
+import { AF_INET6 } from "../kern/socket.ts";
 import type { inpcb } from "../netinet/in_pcb.ts";
 
 import { ip6_moptions, _net_inet6_ip6 } from "./ip6_var.ts";
@@ -67,6 +69,40 @@ SYSCTL_INT(_net_inet6_ip6_mcast, OID_AUTO, "maxgrpsrc", CTLFLAG_RWTUN, in6_mcast
 SYSCTL_INT(_net_inet6_ip6_mcast, OID_AUTO, "maxsocksrc", CTLFLAG_RWTUN, in6_mcast_maxsocksrc, 0, "Max source filters per socket");
 SYSCTL_INT(_net_inet6_ip6_mcast, OID_AUTO, "loop", CTLFLAG_RWTUN, in6_mcast_loop, 0, "Loopback multicast datagrams by default");
 
+/**
+ * sysctl_ip6_mcast_filters: net.inet6.ip6.mcast.filters.<ifindex>.<group as
+ * four 32-bit words, first byte most significant>: the group's filter mode
+ * at t1, then the sources in that mode (none: this stack keeps no source
+ * lists), for ifmcstat(8).  The group comes as the kernel reported it, its
+ * zone taken out; it is put back before the lookup.
+ */
+const sysctl_ip6_mcast_filters: sysctl_handler_t = (_oidp, arg1, arg2, req) => {
+  const name = arg1 as readonly number[];
+  if (req.newval !== null) return EPERM;
+  if (arg2 !== 5) return EINVAL;
+  const ifindex = name[0];
+  if (ifindex <= 0) return ENOENT;
+  const mcaddr = new in6_addr();
+  for (let i = 0; i < 4; i++) {
+    const w = name[i + 1] >>> 0;
+    mcaddr.s6_addr[4 * i] = w >>> 24;
+    mcaddr.s6_addr[4 * i + 1] = (w >>> 16) & 0xff;
+    mcaddr.s6_addr[4 * i + 2] = (w >>> 8) & 0xff;
+    mcaddr.s6_addr[4 * i + 3] = w & 0xff;
+  }
+  if (!IN6_IS_ADDR_MULTICAST(mcaddr)) return EINVAL;
+  const ifp = ifnet_byindex(ifindex);
+  if (ifp === null) return ENOENT;
+  in6_setscope(mcaddr, ifp, null);
+  const out: number[] = [];
+  for (const inm of in6m_ifp_groups(ifp)) {
+    if (!IN6_ARE_ADDR_EQUAL(inm.in6m_addr, mcaddr)) continue;
+    out.push(inm.in6m_st[1].iss_fmode);
+  }
+  return SYSCTL_OUT(req, out);
+};
+SYSCTL_NODE(_net_inet6_ip6_mcast, OID_AUTO, "filters", CTLFLAG_RD | CTLFLAG_MPSAFE, sysctl_ip6_mcast_filters, "Per-interface stack-wide source filters");
+
 /** struct in6_multi_istate: the group's listener counts at t0 and t1. */
 export class in6_multi_istate {
   iss_fmode = MCAST_UNDEFINED;
@@ -78,6 +114,8 @@ export class in6_multi_istate {
 
 /** The link-layer membership behind an in6_multi (its ifmultiaddr). */
 export class in6_ifma {
+  /** Made after its link-level group (if_addmulti), so listed before it. */
+  readonly ifma_stamp = ifma_nextstamp();
   constructor(
     readonly ifma_ifp: ifnet,
     /** The 33:33 group address, or null on a link without multicast addresses (lo). */
@@ -133,6 +171,15 @@ const NO_GROUPS: readonly in6_multi[] = Object.freeze([]);
 export function in6m_ifp_groups(ifp: ifnet): readonly in6_multi[] {
   return ifp_groups.get(ifp) ?? NO_GROUPS;
 }
+
+// NET_RT_IFMALIST (sysctl_ifmalist) lists these groups beside the
+// interface's link-level ones.
+rt_ifmalist_register(AF_INET6, (ifp, visit) => {
+  for (const inm of in6m_ifp_groups(ifp)) {
+    const ifma = inm.in6m_ifma;
+    if (ifma !== null) visit(ifma.ifma_stamp, inm.in6m_addr, ifma.ifma_lladdr);
+  }
+});
 
 /**
  * in6m_lookup(ifp, mcaddr): the membership of mcaddr (zone embedded) on ifp,

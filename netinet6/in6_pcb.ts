@@ -61,7 +61,7 @@ import { IPV6_FLOWLABEL_MASK } from "../netinet/ip6.ts";
 import { in6p_moptions, in6p_moptions_purgeif, ip6_freemoptions } from "./in6_mcast.ts";
 import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY } from "./ip6_var.ts";
 import { in6_selectsrc_socket } from "./in6_src.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6addr_any, in6addr_loopback, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6addr_any, in6addr_loopback, sockaddr_in6 } from "./in6_var.ts";
 
 
 // PRIV_NETINET_REUSEPORT (sys/priv.h), as in_pcb.ts uses it.
@@ -109,9 +109,9 @@ export function in6_pcbbind(inp: inpcb, sin6: sockaddr_in6 | null, cred: ucred):
       sin6.sin6_port = 0;
       const ia = in6ifa_ifwithaddr(sin6.sin6_addr, 0);
       if (ia === null && (inp.inp_flags & INP_BINDANY) === 0) return EADDRNOTAVAIL;
-      // A deprecated address may be bound (the application asks for it);
-      // one not ready or anycast may not.
-      if (ia !== null && (ia.ia6_flags & (IN6_IFF_ANYCAST | IN6_IFF_NOTREADY | IN6_IFF_DETACHED)) !== 0) return EADDRNOTAVAIL;
+      // A deprecated address may be bound (the application asks for it),
+      // and an anycast one (FreeBSD 14.3, RFC 4291); one not ready may not.
+      if (ia !== null && (ia.ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_DETACHED)) !== 0) return EADDRNOTAVAIL;
     }
     if (lport !== 0) {
       if (lport <= VNET_I32(V_ipport_reservedhigh) && lport >= VNET_I32(V_ipport_reservedlow) && priv_check_cred(cred, PRIV_NETINET_RESERVEDPORT) !== 0) return EACCES;

@@ -11,7 +11,8 @@
 
 import { AF_INET6, type sockaddr } from "../kern/socket.ts";
 import type { ifnet } from "../net/if.ts";
-import { NH_TYPE_IPV6_ETHER_NHOP, NH_TYPE_IPV6_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, type nhop_object } from "../net/route/nhop.ts";
+import { NH_IS_NHGRP, NH_TYPE_IPV6_ETHER_NHOP, NH_TYPE_IPV6_ETHER_RSLV, NHF_DEFAULT, NHF_GATEWAY, NHF_HOST, type nhop_object } from "../net/route/nhop.ts";
+import { rib_decompose_notification } from "../net/route/route_helpers.ts";
 import { nhop_get_type, nhop_set_pxtype_flag, nhop_set_type } from "../net/route/nhop_ctl.ts";
 import { RIB_NOTIFY_IMMEDIATE, rib_subscribe_internal, type rib_cmd_info, type rib_subscription_cb_t } from "../net/route/route_ctl.ts";
 import { RTM_DELETE } from "../net/route.ts";
@@ -45,7 +46,7 @@ function rib6_augment_nh(_fibnum: number, nh: nhop_object): number {
  */
 function check_release_defrouter(rc: rib_cmd_info): void {
   const nh = rc.rc_nh_old;
-  if (rc.rc_cmd !== RTM_DELETE || nh === null || (nh.nh_flags & NHF_DEFAULT) === 0) return;
+  if (rc.rc_cmd !== RTM_DELETE || nh === null || NH_IS_NHGRP(nh) || (nh.nh_flags & NHF_DEFAULT) === 0) return;
   const dr = defrouter_lookup(nh.gw6_sa.sin6_addr, nh.nh_ifp);
   if (dr !== null) {
     dr.installed = 0;
@@ -54,7 +55,11 @@ function check_release_defrouter(rc: rib_cmd_info): void {
 }
 
 /** nd6_subscription_cb: what nd6 hears of every IPv6 table's changes (no multipath here). */
-const nd6_subscription_cb: rib_subscription_cb_t = (_rnh, rc) => check_release_defrouter(rc);
+const nd6_subscription_cb: rib_subscription_cb_t = (_rnh, rc) => {
+  // The paths of a multipath default route one by one, then a plain one.
+  rib_decompose_notification(rc, (rc1) => check_release_defrouter(rc1), null);
+  check_release_defrouter(rc);
+};
 
 /** in6_inithead: the IPv6 table of one fib (dom_rtattach of the inet6 domain). */
 export function in6_inithead(fibnum: number): rib_head | null {

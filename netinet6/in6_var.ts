@@ -38,17 +38,63 @@ export function in6_addr_copy(dst: in6_addr, src: in6_addr): void {
   dst.s6_addr.set(src.s6_addr);
 }
 
+// The 16-byte copies and compares below are written out byte by byte: the
+// packet path runs them several times a packet (FreeBSD points into the
+// mbuf instead), and V8 runs the unrolled form about twice as fast as a
+// loop.
+
 /** Read the 16 bytes at buf[off] into dst (the packet path's way to look at an address). */
 export function in6_addr_read(buf: Uint8Array, off: number, dst: in6_addr): in6_addr {
   const d = dst.s6_addr;
-  for (let i = 0; i < 16; i++) d[i] = buf[off + i];
+  d[0] = buf[off];
+  d[1] = buf[off + 1];
+  d[2] = buf[off + 2];
+  d[3] = buf[off + 3];
+  d[4] = buf[off + 4];
+  d[5] = buf[off + 5];
+  d[6] = buf[off + 6];
+  d[7] = buf[off + 7];
+  d[8] = buf[off + 8];
+  d[9] = buf[off + 9];
+  d[10] = buf[off + 10];
+  d[11] = buf[off + 11];
+  d[12] = buf[off + 12];
+  d[13] = buf[off + 13];
+  d[14] = buf[off + 14];
+  d[15] = buf[off + 15];
   return dst;
 }
 
 /** Write src at buf[off]. */
 export function in6_addr_write(buf: Uint8Array, off: number, src: in6_addr): void {
   const s = src.s6_addr;
-  for (let i = 0; i < 16; i++) buf[off + i] = s[i];
+  buf[off] = s[0];
+  buf[off + 1] = s[1];
+  buf[off + 2] = s[2];
+  buf[off + 3] = s[3];
+  buf[off + 4] = s[4];
+  buf[off + 5] = s[5];
+  buf[off + 6] = s[6];
+  buf[off + 7] = s[7];
+  buf[off + 8] = s[8];
+  buf[off + 9] = s[9];
+  buf[off + 10] = s[10];
+  buf[off + 11] = s[11];
+  buf[off + 12] = s[12];
+  buf[off + 13] = s[13];
+  buf[off + 14] = s[14];
+  buf[off + 15] = s[15];
+}
+
+/** Is the address at buf[off] a (IN6_ARE_ADDR_EQUAL on the packet's bytes)? */
+export function in6_addr_equal_at(buf: Uint8Array, off: number, a: in6_addr): boolean {
+  const s = a.s6_addr;
+  return (
+    buf[off] === s[0] && buf[off + 1] === s[1] && buf[off + 2] === s[2] && buf[off + 3] === s[3] &&
+    buf[off + 4] === s[4] && buf[off + 5] === s[5] && buf[off + 6] === s[6] && buf[off + 7] === s[7] &&
+    buf[off + 8] === s[8] && buf[off + 9] === s[9] && buf[off + 10] === s[10] && buf[off + 11] === s[11] &&
+    buf[off + 12] === s[12] && buf[off + 13] === s[13] && buf[off + 14] === s[14] && buf[off + 15] === s[15]
+  );
 }
 
 /** s6_addr32[i] in host order (FreeBSD's s6_addr32 is network order; compare words, not values). */
@@ -87,8 +133,12 @@ export const in6mask0: in6_addr = in6_addr_from();
 export function IN6_ARE_ADDR_EQUAL(a: in6_addr, b: in6_addr): boolean {
   const x = a.s6_addr;
   const y = b.s6_addr;
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
-  return true;
+  return (
+    x[0] === y[0] && x[1] === y[1] && x[2] === y[2] && x[3] === y[3] &&
+    x[4] === y[4] && x[5] === y[5] && x[6] === y[6] && x[7] === y[7] &&
+    x[8] === y[8] && x[9] === y[9] && x[10] === y[10] && x[11] === y[11] &&
+    x[12] === y[12] && x[13] === y[13] && x[14] === y[14] && x[15] === y[15]
+  );
 }
 
 /** IN6_ARE_MASKED_ADDR_EQUAL(d, a, m): (d & m) == (a & m). */

@@ -24,7 +24,7 @@ import { IP6STAT_INC, M_FASTFWD_OURS, ip6s_badoptions, ip6s_cantforward, ip6s_fo
 import { V_inet6_pfil_head } from "./ip6_input.ts";
 import { in6_localip } from "./in6.ts";
 import { nh_gw6 } from "./ip6_output.ts";
-import { IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr_read, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_discard, ifs6_out_forward, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr_read, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_in_truncated, ifs6_out_discard, ifs6_out_forward, sockaddr_in6 } from "./in6_var.ts";
 
 /** dst (FreeBSD's stack sockaddr_in6). */
 const fwd_dst = new sockaddr_in6();
@@ -167,7 +167,7 @@ export function ip6_tryforward(m: mbuf): mbuf | null {
         // A changed destination: route again.
         ip6 = m.m_data;
         in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, chk_a);
-        if (!in6_same(chk_a.s6_addr, dst.sin6_addr.s6_addr)) {
+        if (!IN6_ARE_ADDR_EQUAL(chk_a, dst.sin6_addr)) {
           in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, dst.sin6_addr);
           if (ip6_findroute(dst, m) !== 0) {
             mm = null;
@@ -209,7 +209,3 @@ export function ip6_tryforward(m: mbuf): mbuf | null {
 const src_a = new sockaddr_in6().sin6_addr;
 const chk_a = new sockaddr_in6().sin6_addr;
 
-function in6_same(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

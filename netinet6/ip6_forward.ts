@@ -48,7 +48,7 @@ import { V_inet6_pfil_head } from "./ip6_input.ts";
 import { in6_localip } from "./in6.ts";
 import { nh_gw6 } from "./ip6_output.ts";
 import { ip6_sendredirects } from "./in6_proto.ts";
-import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_out_discard, ifs6_out_forward, s6_addr16_set, sockaddr_in6, type in6_addr as in6_addr_t, IN6_LINKMTU } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_LINKLOCAL, IPV6_ADDR_SCOPE_INTFACELOCAL, IPV6_ADDR_SCOPE_LINKLOCAL, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifstat_inc, ifs6_in_discard, ifs6_in_noroute, ifs6_in_toobig, ifs6_out_discard, ifs6_out_forward, s6_addr16_set, sockaddr_in6, type in6_addr as in6_addr_t, IN6_LINKMTU } from "./in6_var.ts";
 
 /**
  * in6_get_unicast_scopeid(in6, ifp) (scope6.c): the zone of a unicast
@@ -184,7 +184,7 @@ export function ip6_forward(m: mbuf, srcrt: number): void {
             m = pfil_mbuf_result();
             ip6 = m.m_data;
             in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, fwd_dst_a);
-            if (!in6_same(fwd_odst, fwd_dst_a)) {
+            if (!IN6_ARE_ADDR_EQUAL(fwd_odst, fwd_dst_a)) {
               m.m_flags |= M_SKIP_FIREWALL;
               if (in6_localip(fwd_dst_a)) m.m_flags |= M_FASTFWD_OURS;
               else {
@@ -263,7 +263,3 @@ export function ip6_forward(m: mbuf, srcrt: number): void {
 }
 
 
-function in6_same(a: in6_addr_t, b: in6_addr_t): boolean {
-  for (let i = 0; i < 16; i++) if (a.s6_addr[i] !== b.s6_addr[i]) return false;
-  return true;
-}

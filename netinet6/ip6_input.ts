@@ -99,7 +99,7 @@ import { route6_input } from "./route6.ts";
 import { ip6_tryforward } from "./ip6_fastfwd.ts";
 import { ip6_forward } from "./ip6_forward.ts";
 import { IPV6CTL_INTRQMAXLEN, ip6_forwarding, ip6_hdrnestlimit, ip6_sendredirects } from "./in6_proto.ts";
-import { IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
+import { in6_addr_equal_at, IN6_IS_SCOPE_EMBED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, IN6_ARE_ADDR_EQUAL, IPV6_ADDR_MC_SCOPE, in6_addr, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifextra_get, in6_ifstat_inc, ifs6_in_addrerr, ifs6_in_deliver, ifs6_in_discard, ifs6_in_hdrerr, ifs6_in_mcast, ifs6_in_receive, ifs6_in_truncated } from "./in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // The protocol switch.
@@ -250,6 +250,10 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
   let srcrt = 0;
   let nxt = 0;
   let ip6 = 0;
+  // ip6_src_a and ip6_dst_a hold the header's addresses (FreeBSD reads
+  // them through a pointer into the mbuf; we read them once and again only
+  // when the forwarding path or a filter may have changed the packet).
+  let addrs_read = false;
 
   M_ASSERTPKTHDR(m0);
 
@@ -334,11 +338,13 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         in6_ifstat_inc(rcvif, ifs6_in_addrerr);
         break bad;
       }
+      addrs_read = true;
 
       // The fast path, unless redirects may be due (it sends none).
       if (VNET_I32(ip6_forwarding) !== 0 && VNET_I32(ip6_sendredirects) === 0) {
         m = ip6_tryforward(m);
         if (m === null) return;
+        addrs_read = false;
         if ((m.m_flags & M_FASTFWD_OURS) !== 0) {
           ip6 = m.m_data;
           break passin;
@@ -353,7 +359,8 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
         if (pfil_mbuf_in(head, m, rcvif, null) !== PFIL_PASS) return;
         m = pfil_mbuf_result();
         ip6 = m.m_data;
-        srcrt = ip6_addr_equal_at(m.m_buf, ip6 + IP6_OFF_DST, ip6_dst_a) ? 0 : 1;
+        srcrt = in6_addr_equal_at(m.m_buf, ip6 + IP6_OFF_DST, ip6_dst_a) ? 0 : 1;
+        addrs_read = false;
       }
     }
     // passin:
@@ -363,9 +370,12 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
     // Scope zones: an address already in our internal (embedded) form
     // cannot have come from the wire; then the zone of the arrival
     // interface is embedded (in6_setscope also refuses loopback addresses
-    // from a non-loopback interface).
-    in6_addr_read(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
-    in6_addr_read(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    // from a non-loopback interface).  Only a scoped address changes (and
+    // goes back into the header).
+    if (!addrs_read) {
+      in6_addr_read(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
+      in6_addr_read(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    }
     if (in6_clearscope(ip6_src_a) !== 0 || in6_clearscope(ip6_dst_a) !== 0) {
       IP6STAT_INC(ip6s_badscope);
       break bad;
@@ -374,8 +384,8 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
       IP6STAT_INC(ip6s_badscope);
       break bad;
     }
-    in6_addr_write(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
-    in6_addr_write(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
+    if (IN6_IS_SCOPE_EMBED(ip6_src_a)) in6_addr_write(buf, ip6 + IP6_OFF_SRC, ip6_src_a);
+    if (IN6_IS_SCOPE_EMBED(ip6_dst_a)) in6_addr_write(buf, ip6 + IP6_OFF_DST, ip6_dst_a);
 
     hbhcheck: {
       if ((m.m_flags & M_FASTFWD_OURS) !== 0) {
@@ -479,12 +489,6 @@ function ip6_input_body(m0: mbuf, w: ip6_walk): void {
   // bad:
   in6_ifstat_inc(rcvif, ifs6_in_discard);
   if (m !== null) m_freem(m);
-}
-
-function ip6_addr_equal_at(buf: Uint8Array, o: number, a: in6_addr): boolean {
-  const s = a.s6_addr;
-  for (let i = 0; i < 16; i++) if (buf[o + i] !== s[i]) return false;
-  return true;
 }
 
 /**
@@ -785,26 +789,32 @@ function CMSG_SPACE(n: number): number {
   return CMSG_HDRLEN + ((n + 7) & ~7);
 }
 
-/** sbcreatecontrol(p, size, type, level): one control message in an mbuf. */
-function sbcreatecontrol6(data: Uint8Array, size: number, type: number, level: number): mbuf | null {
+/**
+ * sbcreatecontrol(p, size, type, level): one control message in an mbuf
+ * from the zone, its data the size bytes at src[soff] (copied here, so
+ * that no view of them is made).
+ */
+function sbcreatecontrol6(src: Uint8Array, soff: number, size: number, type: number, level: number): mbuf | null {
   const space = CMSG_SPACE(size);
   if (space > MCLBYTES) return null;
   const m = space > MLEN ? m_getcl(M_NOWAIT, MT_CONTROL, 0) : m_get(M_NOWAIT, MT_CONTROL);
   if (m === null) return null;
   const o = m.m_data;
-  m.m_buf.fill(0, o, o + space);
+  const b = m.m_buf;
+  b.fill(0, o, o + space);
   m.m_dv.setUint32(o, CMSG_HDRLEN + size, true);
   m.m_dv.setInt32(o + 4, level, true);
   m.m_dv.setInt32(o + 8, type, true);
-  m.m_buf.set(data.subarray(0, size), o + CMSG_HDRLEN);
+  const d = o + CMSG_HDRLEN;
+  for (let i = 0; i < size; i++) b[d + i] = src[soff + i];
   m.m_len = space;
   return m;
 }
 
 const ctl_buf = new Uint8Array(20);
 const ctl_addr = new in6_addr();
-const ctl_pktinfo = new Uint8Array(20);
 
+/** An int's four bytes (host order, amd64) in ctl_buf. */
 function ctl_int(v: number): Uint8Array {
   ctl_buf[0] = v & 0xff;
   ctl_buf[1] = (v >>> 8) & 0xff;
@@ -813,20 +823,31 @@ function ctl_int(v: number): Uint8Array {
   return ctl_buf;
 }
 
+// Where the next control message goes: the holder of the chain and its
+// last mbuf (FreeBSD walks mp down the chain's m_next instead).
+const ctl_none: { m: mbuf | null } = { m: null };
+let ctl_mp = ctl_none;
+let ctl_tail: mbuf | null = null;
+
+function ctl_append(c: mbuf | null): void {
+  if (c === null) return;
+  if (ctl_tail === null) ctl_mp.m = c;
+  else ctl_tail.m_next = c;
+  ctl_tail = c;
+}
+
 /**
  * ip6_savecontrol(inp, m, mp): append to mp.m the control messages the
  * socket's IN6P_* flags ask for about the IPv6 packet m (headers
- * contiguous in its first mbuf, as the upper layers leave them).
+ * contiguous in its first mbuf, as the upper layers leave them).  Each
+ * message is an mbuf from the zone, as in FreeBSD; nothing else is
+ * allocated.
  */
 export function ip6_savecontrol(inp: ip6_inpcb, m: mbuf, mp: { m: mbuf | null }): void {
   let tail: mbuf | null = mp.m;
   if (tail !== null) while (tail.m_next !== null) tail = tail.m_next;
-  const add = (c: mbuf | null): void => {
-    if (c === null) return;
-    if (tail === null) mp.m = c;
-    else tail.m_next = c;
-    tail = c;
-  };
+  ctl_mp = mp;
+  ctl_tail = tail;
   const rfc2292 = (inp.inp_flags & IN6P_RFC2292) !== 0;
   const ip6 = m.m_data;
   const buf = m.m_buf;
@@ -835,21 +856,25 @@ export function ip6_savecontrol(inp: ip6_inpcb, m: mbuf, mp: { m: mbuf | null })
     // struct in6_pktinfo: the destination without its zone, the interface.
     in6_addr_read(buf, ip6 + IP6_OFF_DST, ctl_addr);
     in6_clearscope(ctl_addr);
-    const pi = ctl_pktinfo;
-    in6_addr_write(pi, 0, ctl_addr);
+    const pi = ctl_buf;
     const rcvif = m.m_pkthdr.rcvif;
-    pi.set(ctl_int(rcvif !== null ? rcvif.if_index : 0).subarray(0, 4), 16);
-    add(sbcreatecontrol6(pi, 20, rfc2292 ? IPV6_2292PKTINFO : IPV6_PKTINFO, IPPROTO_IPV6));
+    const index = rcvif !== null ? rcvif.if_index : 0;
+    in6_addr_write(pi, 0, ctl_addr);
+    pi[16] = index & 0xff;
+    pi[17] = (index >>> 8) & 0xff;
+    pi[18] = (index >>> 16) & 0xff;
+    pi[19] = (index >>> 24) & 0xff;
+    ctl_append(sbcreatecontrol6(pi, 0, 20, rfc2292 ? IPV6_2292PKTINFO : IPV6_PKTINFO, IPPROTO_IPV6));
   }
-  if ((inp.inp_flags & IN6P_HOPLIMIT) !== 0) add(sbcreatecontrol6(ctl_int(buf[ip6 + IP6_OFF_HLIM]), 4, rfc2292 ? IPV6_2292HOPLIMIT : IPV6_HOPLIMIT, IPPROTO_IPV6));
+  if ((inp.inp_flags & IN6P_HOPLIMIT) !== 0) ctl_append(sbcreatecontrol6(ctl_int(buf[ip6 + IP6_OFF_HLIM]), 0, 4, rfc2292 ? IPV6_2292HOPLIMIT : IPV6_HOPLIMIT, IPPROTO_IPV6));
   if ((inp.inp_flags & IN6P_TCLASS) !== 0) {
     const tclass = (m.m_dv.getUint32(ip6) >>> 20) & 0xff;
-    add(sbcreatecontrol6(ctl_int(tclass), 4, IPV6_TCLASS, IPPROTO_IPV6));
+    ctl_append(sbcreatecontrol6(ctl_int(tclass), 0, 4, IPV6_TCLASS, IPPROTO_IPV6));
   }
   // The hop-by-hop header, right after the IPv6 header if there is one.
   if ((inp.inp_flags & IN6P_HOPOPTS) !== 0 && buf[ip6 + IP6_OFF_NXT] === IPPROTO_HOPOPTS && m.m_len >= IP6_HDR_LEN + 2) {
     const hbhlen = (buf[ip6 + IP6_HDR_LEN + IP6E_OFF_LEN] + 1) << 3;
-    if (m.m_len >= IP6_HDR_LEN + hbhlen) add(sbcreatecontrol6(buf.subarray(ip6 + IP6_HDR_LEN, ip6 + IP6_HDR_LEN + hbhlen), hbhlen, rfc2292 ? IPV6_2292HOPOPTS : IPV6_HOPOPTS, IPPROTO_IPV6));
+    if (m.m_len >= IP6_HDR_LEN + hbhlen) ctl_append(sbcreatecontrol6(buf, ip6 + IP6_HDR_LEN, hbhlen, rfc2292 ? IPV6_2292HOPOPTS : IPV6_HOPOPTS, IPPROTO_IPV6));
   }
   // Destination options and routing headers, in the order they came.
   if ((inp.inp_flags & (IN6P_RTHDR | IN6P_DSTOPTS)) !== 0) {
@@ -861,14 +886,16 @@ export function ip6_savecontrol(inp: ip6_inpcb, m: mbuf, mp: { m: mbuf | null })
       const e = ip6 + off;
       const elen = nxt === IPPROTO_AH ? (buf[e + IP6E_OFF_LEN] + 2) << 2 : (buf[e + IP6E_OFF_LEN] + 1) << 3;
       if (off + elen > m.m_len) break;
-      if (nxt === IPPROTO_DSTOPTS && (inp.inp_flags & IN6P_DSTOPTS) !== 0) add(sbcreatecontrol6(buf.subarray(e, e + elen), elen, rfc2292 ? IPV6_2292DSTOPTS : IPV6_DSTOPTS, IPPROTO_IPV6));
-      if (nxt === IPPROTO_ROUTING && (inp.inp_flags & IN6P_RTHDR) !== 0) add(sbcreatecontrol6(buf.subarray(e, e + elen), elen, rfc2292 ? IPV6_2292RTHDR : IPV6_RTHDR, IPPROTO_IPV6));
+      if (nxt === IPPROTO_DSTOPTS && (inp.inp_flags & IN6P_DSTOPTS) !== 0) ctl_append(sbcreatecontrol6(buf, e, elen, rfc2292 ? IPV6_2292DSTOPTS : IPV6_DSTOPTS, IPPROTO_IPV6));
+      if (nxt === IPPROTO_ROUTING && (inp.inp_flags & IN6P_RTHDR) !== 0) ctl_append(sbcreatecontrol6(buf, e, elen, rfc2292 ? IPV6_2292RTHDR : IPV6_RTHDR, IPPROTO_IPV6));
       off += elen;
       nxt = buf[e + IP6E_OFF_NXT];
     }
   }
   if ((inp.inp_flags2 & INP_RECVFLOWID) !== 0) {
-    add(sbcreatecontrol6(ctl_int(m.m_pkthdr.flowid), 4, IPV6_FLOWID, IPPROTO_IPV6));
-    add(sbcreatecontrol6(ctl_int(m.m_pkthdr.rsstype), 4, IPV6_FLOWTYPE, IPPROTO_IPV6));
+    ctl_append(sbcreatecontrol6(ctl_int(m.m_pkthdr.flowid), 0, 4, IPV6_FLOWID, IPPROTO_IPV6));
+    ctl_append(sbcreatecontrol6(ctl_int(m.m_pkthdr.rsstype), 0, 4, IPV6_FLOWTYPE, IPPROTO_IPV6));
   }
+  ctl_mp = ctl_none;
+  ctl_tail = null;
 }

@@ -97,7 +97,7 @@ import { sa6_embedscope } from "./scope6.ts";
 import { ip6_getmoptions, ip6_setmoptions } from "./in6_mcast.ts";
 import { IN6P_AUTOFLOWLABEL, IN6P_DSTOPTS, IN6P_HOPLIMIT, IN6P_HOPOPTS, IN6P_IPV6_V6ONLY, IN6P_MTU, IN6P_PKTINFO, IN6P_RFC2292, IN6P_RTHDR, IN6P_RTHDRDSTOPTS, IN6P_TCLASS, IP6PO_MINMTU_MCASTONLY, IP6PO_TEMPADDR_NOTPREFER, IP6PO_TEMPADDR_PREFER, IP6PO_TEMPADDR_SYSTEM, IPPROTO_IPV6, IPV6_2292DSTOPTS, IPV6_2292HOPLIMIT, IPV6_2292HOPOPTS, IPV6_2292NEXTHOP, IPV6_2292PKTINFO, IPV6_2292PKTOPTIONS, IPV6_2292RTHDR, IPV6_AUTOFLOWLABEL, IPV6_BINDANY, IPV6_BINDMULTI, IPV6_CHECKSUM, IPV6_DONTFRAG, IPV6_DSTOPTS, IPV6_FLOWID, IPV6_FLOWTYPE, IPV6_HOPLIMIT, IPV6_HOPOPTS, IPV6_JOIN_GROUP, IPV6_LEAVE_GROUP, IPV6_MSFILTER, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_NEXTHOP, IPV6_ORIGDSTADDR, IPV6_PATHMTU, IPV6_PKTINFO, IPV6_PORTRANGE, IPV6_PORTRANGE_DEFAULT, IPV6_PORTRANGE_HIGH, IPV6_PORTRANGE_LOW, IPV6_PREFER_TEMPADDR, IPV6_RECVDSTOPTS, IPV6_RECVFLOWID, IPV6_RECVHOPLIMIT, IPV6_RECVHOPOPTS, IPV6_RECVPATHMTU, IPV6_RECVPKTINFO, IPV6_RECVRTHDR, IPV6_RECVRTHDRDSTOPTS, IPV6_RECVTCLASS, IPV6_RTHDR, IPV6_RTHDRDSTOPTS, IPV6_TCLASS, IPV6_UNICAST_HOPS, IPV6_USE_MIN_MTU, IPV6_V6ONLY, IPV6_VLAN_PCP, MCAST_BLOCK_SOURCE, MCAST_JOIN_GROUP, MCAST_JOIN_SOURCE_GROUP, MCAST_LEAVE_GROUP, MCAST_LEAVE_SOURCE_GROUP, MCAST_UNBLOCK_SOURCE, in6_pktinfo } from "./ip6_var.ts";
 import { ip6_defmcasthlim } from "./in6_proto.ts";
-import { IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifstat_inc, ifs6_out_discard, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_request, s6_addr16, s6_addr16_set, sockaddr_in6, type route_in6, in6_ifextra_get, IN6_LINKMTU } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MC_INTFACELOCAL, IN6_IS_ADDR_MC_LINKLOCAL, IN6_IS_ADDR_MC_NODELOCAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_SCOPE_EMBED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6_ifaddr, in6_ifstat_inc, ifs6_out_discard, ifs6_out_fragcreat, ifs6_out_fragfail, ifs6_out_fragok, ifs6_out_mcast, ifs6_out_request, s6_addr16, s6_addr16_set, sockaddr_in6, type route_in6, in6_ifextra_get, IN6_LINKMTU } from "./in6_var.ts";
 
 /** inp_flags2's INP_BINDMULTI (netinet/in_pcb.h). */
 const INP_BINDMULTI = 0x00000040;
@@ -623,7 +623,7 @@ function ip6_output_body(
         sa6_reset(fr.dst_sa, buf, ip6 + IP6_OFF_DST);
         if (ro !== null) {
           // A cached route to another destination is no good.
-          if (ro.ro_nh !== null && !in6_equal(ro.ro_dst.sin6_addr, fr.dst0)) RO_NHFREE6(ro);
+          if (ro.ro_nh !== null && !IN6_ARE_ADDR_EQUAL(ro.ro_dst.sin6_addr, fr.dst0)) RO_NHFREE6(ro);
           if (ro.ro_nh !== null) {
             nh = ro.ro_nh;
             ifp = nh.nh_ifp;
@@ -806,7 +806,7 @@ function ip6_output_body(
           }
           let needfiblookup = false;
           in6_addr_read(m.m_buf, ip6 + IP6_OFF_DST, fr.dst0);
-          if (!in6_equal(fr.odst, fr.dst0)) {
+          if (!IN6_ARE_ADDR_EQUAL(fr.odst, fr.dst0)) {
             m.m_flags |= M_SKIP_FIREWALL;
             // Now for ourselves: up through ip6_input.
             if (in6_localip(fr.dst0)) {
@@ -958,19 +958,13 @@ function ip6_output_body(
   return error;
 }
 
-function in6_equal(a: in6_addr, b: in6_addr): boolean {
-  const x = a.s6_addr;
-  const y = b.s6_addr;
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
 
 /** in6_ifawithifp's use here: the address of ifp the packet comes from (for its counters). */
 function ip6_ifawithifp(ifp: ifnet, src: in6_addr): in6_ifaddr | null {
   const addrs = ifp.if_addrhead;
   for (let i = 0; i < addrs.length; i++) {
     const ifa = addrs[i];
-    if (ifa instanceof in6_ifaddr && in6_equal(ifa.ia_addr.sin6_addr, src)) return ifa;
+    if (ifa instanceof in6_ifaddr && IN6_ARE_ADDR_EQUAL(ifa.ia_addr.sin6_addr, src)) return ifa;
   }
   return null;
 }

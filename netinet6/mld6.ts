@@ -17,8 +17,8 @@ import { MT_DATA, M_PKTHDR, M_PROTO1, M_ALIGN, type mbuf } from "../kern/mbuf.ts
 import { m_freem, m_getcl, m_gethdr, m_get } from "../kern/kern_mbuf.ts";
 import { m_append, m_copydata, m_dup, m_getptr, m_length, m_pullup } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
-import { EINVAL, EMSGSIZE, ENOMEM } from "../kern/errno.ts";
-import { CTLFLAG_RW, CTLFLAG_RWTUN, CTLFLAG_VNET, CTLTYPE_INT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_PROC, kvar_of, sysctl_handle_int, type sysctl_handler_t } from "../kern/sysctl.ts";
+import { EINVAL, EMSGSIZE, ENOENT, ENOMEM, EPERM } from "../kern/errno.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_RWTUN, CTLFLAG_VNET, CTLTYPE_INT, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, kvar_of, sysctl_handle_int, type sysctl_handler_t } from "../kern/sysctl.ts";
 import { callout, callout_init, callout_pending, callout_reset, callout_stop, hz, ticks } from "../kern/kern_timeout.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_MC } from "../kern/kernel.ts";
@@ -254,6 +254,30 @@ SYSCTL_PROC(_net_inet6_mld, OID_AUTO, "gsrdelay", CTLFLAG_VNET | CTLTYPE_INT | C
 SYSCTL_INT(_net_inet6_mld, OID_AUTO, "v1enable", CTLFLAG_RWTUN, mld_v1enable, 0, "Enable fallback to MLDv1");
 SYSCTL_INT(_net_inet6_mld, OID_AUTO, "v2enable", CTLFLAG_RWTUN, mld_v2enable, 0, "Enable MLDv2");
 SYSCTL_INT(_net_inet6_mld, OID_AUTO, "use_allow", CTLFLAG_RWTUN, mld_use_allow, 0, "Use ALLOW/BLOCK for RFC 4604 SSM joins/leaves");
+
+/** The words of struct mld_ifinfo, in its field order. */
+export const MLI_VERSION = 0;
+export const MLI_V1_TIMER = 1;
+export const MLI_V2_TIMER = 2;
+export const MLI_FLAGS = 3;
+export const MLI_RV = 4;
+export const MLI_QI = 5;
+export const MLI_QRI = 6;
+export const MLI_URI = 7;
+
+/** sysctl_mld_ifinfo: net.inet6.mld.ifinfo.<ifindex>, the interface's MLD
+ *  state (struct mld_ifinfo) for ifmcstat(8); read-only. */
+const sysctl_mld_ifinfo: sysctl_handler_t = (_oidp, arg1, arg2, req) => {
+  const name = arg1 as readonly number[];
+  if (req.newval !== null) return EPERM;
+  if (arg2 !== 1) return EINVAL;
+  const ifp = ifnet_byindex(name[0]);
+  if (ifp === null) return ENOENT;
+  const mli = MLD_IFINFO(ifp);
+  if (mli === null) return ENOENT;
+  return SYSCTL_OUT(req, [mli.mli_version, mli.mli_v1_timer, mli.mli_v2_timer, mli.mli_flags, mli.mli_rv, mli.mli_qi, mli.mli_qri, mli.mli_uri]);
+};
+SYSCTL_NODE(_net_inet6_mld, OID_AUTO, "ifinfo", CTLFLAG_RD | CTLFLAG_MPSAFE, sysctl_mld_ifinfo, "Per-interface MLDv2 state");
 
 /**
  * The output options of every MLD packet (mld_po): hop limit 1, the router

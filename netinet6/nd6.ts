@@ -5,7 +5,7 @@
 // addresses, routers and prefixes, and the ND ioctls ndp(8) uses.
 //
 // The neighbor cache lives in the interface's inet6 lltable
-// (netinet6/in6_lltable.ts).  An entry's life, as FreeBSD 14 runs it:
+// (in6.c's lltable half, netinet6/in6.ts).  An entry's life, as FreeBSD 14 runs it:
 //   NOSTATE     made, not yet asked for;
 //   INCOMPLETE  a solicitation went to the solicited-node group, another
 //               every retrans ms until mmaxtries, then the entry goes and
@@ -78,10 +78,10 @@ import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I3
 import { ICMP6STAT_INC, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, ND_NEIGHBOR_SOLICIT, ND_OPT_DNSSL, ND_OPT_MTU, ND_OPT_NONCE, ND_OPT_PREFIX_INFORMATION, ND_OPT_RDNSS, ND_OPT_REDIRECTED_HEADER, ND_OPT_SOURCE_LINKADDR, ND_OPT_TARGET_LINKADDR, ND_REDIRECT, ND_REDIRECT_ROUTER, ND_ROUTER_ADVERT, ND_ROUTER_SOLICIT, _net_inet6_icmp6, icp6s_nd_badopt, icp6s_nd_toomanyopt } from "../netinet/icmp6.ts";
 import { IPV6_DEFHLIM, IPV6_MMTU, IP6_OFF_SRC } from "../netinet/ip6.ts";
 import { icmp6_error2 } from "./icmp6.ts";
-import { V_in6_ifaddrhead, in6_purgeifaddr } from "./in6.ts";
 import { IA6_IN6, IFA6_IS_DEPRECATED, IFA6_IS_INVALID, IN6_ARE_ADDR_EQUAL, IN6_ARE_MASKED_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DUPLICATED, IN6_IFF_TENTATIVE, IN6_IS_ADDR_LINKLOCAL, IN6_IS_ADDR_UNSPECIFIED, ND6_INFINITE_LIFETIME, IN6_LINKMTU, in6_addr, in6_addr_copy, in6_ifaddr, in6_ifextra_get, ip6_sprintf, sockaddr_in6, type route_in6, OSIOCGIFINFO_IN6, SIOCGDEFIFACE_IN6, SIOCGIFINFO_IN6, SIOCGNBRINFO_IN6, SIOCSDEFIFACE_IN6, SIOCSIFINFO_FLAGS, SIOCSIFINFO_IN6, SIOCSNDFLUSH_IN6, SIOCSPFXFLUSH_IN6, SIOCSRTRFLUSH_IN6 } from "./in6_var.ts";
 import { in6_ifattach } from "./in6_ifattach.ts";
-import { in6_lle_event, in6_lle_event_register, in6_lltable_fill_sa_entry, in6_lltable_get, lle_addr6 } from "./in6_lltable.ts";
+import { V_in6_ifaddrhead, in6_lltable_fill_sa_entry, in6_lltable_get, in6_purgeifaddr, lle_addr6 } from "./in6.ts";
+import { in6_lle_event, in6_lle_event_register } from "../net/if_llatbl.ts";
 import { V_ip6_accept_rtadv, V_ip6_dad_count, V_ip6_no_radr } from "./in6_proto.ts";
 import { ip6_auto_linklocal } from "./in6_ifattach.ts";
 import { M_FRAGMENTED, type intp } from "./ip6_var.ts";
@@ -508,6 +508,18 @@ export function nd6_option(buf: Uint8Array, ndopts: nd_opts): number {
     ndopts.nd_opts_search = -1;
   }
   return nd_opt;
+}
+
+/**
+ * The link-layer address an option carries (what follows its type and
+ * length: FreeBSD's `(char *)(opt + 1)`), copied into out, which callers
+ * keep (nd6_cache_lladdr keeps nothing of it); returns the option's length
+ * in bytes (nd_opt_len << 3).  Allocation-free.
+ */
+export function nd6_opt_lladdr(buf: Uint8Array, opt: number, out: Uint8Array): number {
+  const len = buf[opt + 1] << 3;
+  for (let i = 0; i < len - 2 && i < out.length; i++) out[i] = buf[opt + 2 + i];
+  return len;
 }
 
 /** nd6_options: index the options by type; -1 for a malformed message (icp6s_nd_badopt counted). */

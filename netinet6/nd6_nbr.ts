@@ -70,9 +70,9 @@ import {
 } from "../netinet/icmp6.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_VERSION } from "../netinet/ip6.ts";
 import { in6_cksum } from "./in6_cksum.ts";
-import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr } from "./in6.ts";
 import { in6_get_hw_ifid } from "./in6_ifattach.ts";
-import { in6_lle_event, lle_addr6 } from "./in6_lltable.ts";
+import { in6ifa_ifpforlinklocal, in6ifa_ifpwithaddr, lle_addr6 } from "./in6.ts";
+import { in6_lle_event } from "../net/if_llatbl.ts";
 import { V_ip6_dad_count, V_ip6_forwarding, V_ip6_norbit_raif, V_nd6_onlink_ns_rfc4861 } from "./in6_proto.ts";
 import { in6_selectsrc_addr } from "./in6_src.ts";
 import { IPV6_UNSPECSRC, IP6STAT_INC, M_FRAGMENTED, _net_inet6_ip6, ip6_moptions, ip6s_exthdrtoolong } from "./ip6_var.ts";
@@ -93,6 +93,7 @@ import {
   nd6log_on,
   nd6_lookup,
   nd6_mmaxtries,
+  nd6_opt_lladdr,
   nd6_option_init,
   nd6_options,
   nd6_timer_kick,
@@ -213,8 +214,7 @@ export function nd6_ns_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = ns_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (IN6_IS_ADDR_UNSPECIFIED(saddr6) && lladdr !== null) {
@@ -495,8 +495,7 @@ export function nd6_na_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const tll = na_opts.nd_opts_tgt_lladdr;
       if (tll >= 0) {
-        lladdrlen = buf[tll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[tll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, tll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       const ifa = in6ifa_ifpwithaddr(ifp, taddr6);

@@ -79,6 +79,7 @@ import {
   ND_IFINFO,
   nd6_cache_lladdr,
   nd6_lookup,
+  nd6_opt_lladdr,
   nd6_option_init,
   nd6_options,
   nd6_recalc_reachtm_interval,
@@ -251,8 +252,7 @@ export function nd6_rs_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = rs_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) {
@@ -403,8 +403,7 @@ export function nd6_ra_input(m0: mbuf, off: number, icmp6len: number): void {
       let lladdrlen = 0;
       const sll = ra_opts.nd_opts_src_lladdr;
       if (sll >= 0) {
-        lladdrlen = buf[sll + 1] << 3;
-        for (let i = 0; i < lladdrlen - 2 && i < opt_lladdr.length; i++) opt_lladdr[i] = buf[sll + 2 + i];
+        lladdrlen = nd6_opt_lladdr(buf, sll, opt_lladdr);
         lladdr = opt_lladdr;
       }
       if (lladdr !== null && ((ifp.if_addrlen + 2 + 7) & ~7) !== lladdrlen) {
@@ -692,9 +691,12 @@ function in6_ifadd(pr: nd_prefixctl, mcast: number): in6_ifaddr | null {
   // The link-local address gives the interface identifier.
   const ib = in6ifa_ifpforlinklocal(ifp, 0);
   if (ib === null) return null;
-  const plen0 = in6_mask2len(ib.ia_prefixmask.sin6_addr);
-  if (prefixlen !== plen0) {
-    nd6log(LOG_INFO, `in6_ifadd: wrong prefixlen for ${ifp.if_xname} (prefix=${prefixlen} ifid=${128 - plen0})\n`);
+  // prefixlen + ifidlen must be 128 (RFC 4862 5.5.3 d).  The identifier
+  // is the link-local's low 64 bits whatever that address's own prefix
+  // length (FreeBSD 14.2 on: a /127 link-local no longer stops SLAAC).
+  const IFID_LEN = 64;
+  if (prefixlen + IFID_LEN !== 128) {
+    nd6log(LOG_INFO, `in6_ifadd: wrong prefixlen for ${ifp.if_xname} (prefix=${prefixlen} ifid=${IFID_LEN})\n`);
     return null;
   }
   // in6_prepare_ifra

@@ -14,6 +14,9 @@
 // Departures: no multicast routing (MRT6_*) or SEND hooks; no control
 // messages on receive; jails carry no address restrictions.
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
+import { fib6_calc_software_hash } from "./in6_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
@@ -63,7 +66,7 @@ import { MCAST_PASS, im6o_mc_filter, in6p_moptions } from "./in6_mcast.ts";
 import { icmp6_ctloutput, icmp6_errmap, icmp6_error, icmp6_filter_willblock, icmp6_ifoutstat_inc } from "./icmp6.ts";
 import { IN6P_CONTROLOPTS, IPPROTO_IPV6, IPV6_CHECKSUM, M_RTALERT_MLD, ip6_pktopts, IP6STAT_INC, IP6STAT_SUB, _net_inet6_ip6, ip6s_delivered, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
-import { IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6addr_any, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IFF_DEPRECATED, IN6_IFF_DETACHED, IN6_IFF_NOTREADY, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, in6_addr, in6_addr_copy, in6_addr_read, in6_addr_write, in6addr_any, sockaddr_in6 } from "./in6_var.ts";
 
 /** IPPROTO_NONE: no next header. */
 const IPPROTO_NONE = 59;
@@ -335,6 +338,11 @@ export function rip6_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | 
     }
     send_oifp.ifp = null;
     m = null;
+    // ROUTE_MPATH: the socket's flow, hashed from its addresses and protocol.
+    if (CALC_FLOWID_OUTBOUND()) {
+      inp.inp_flowid = fib6_calc_software_hash(inp.in6p_laddr, dstsock.sin6_addr, 0, 0, so.so_proto.pr_protocol);
+      inp.inp_flowtype = M_HASHTYPE_OPAQUE_HASH;
+    }
     error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), send_oifp, inp);
     if (inp.inp_ip_p === IPPROTO_ICMPV6) {
       if (send_oifp.ifp !== null) icmp6_ifoutstat_inc(send_oifp.ifp, type, code);
@@ -452,7 +460,10 @@ function rip6_bind(so: socket, nam: sockaddr, _td: thread | null): number {
   if (!IN6_IS_ADDR_UNSPECIFIED(addr.sin6_addr)) {
     const ia = in6ifa_ifwithaddr(addr.sin6_addr, 0);
     if (ia === null) return EADDRNOTAVAIL;
-    if ((ia.ia6_flags & (IN6_IFF_ANYCAST | IN6_IFF_NOTREADY | IN6_IFF_DETACHED | IN6_IFF_DEPRECATED)) !== 0) return EADDRNOTAVAIL;
+    // Anycast addresses may be bound since FreeBSD 14.3 (RFC 4291 lifted
+    // the ban on anycast sources); ones not ready, detached or deprecated
+    // may not.
+    if ((ia.ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_DETACHED | IN6_IFF_DEPRECATED)) !== 0) return EADDRNOTAVAIL;
   }
   in6_addr_copy(inp.in6p_laddr, addr.sin6_addr);
   return 0;

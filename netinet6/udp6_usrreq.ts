@@ -16,6 +16,10 @@
 // (CSUM_UDP_IPV6), which gives the same bytes; no kernel tunnel consumers
 // (udp_set_kernel_tunneling) on AF_INET6 sockets.
 
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
+import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
+import { IP_NODEFAULTFLOWID } from "../netinet/ip_var.ts";
+import { fib6_calc_packet_hash } from "./in6_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOPROTOOPT, ENOTCONN } from "../kern/errno.ts";
 import { KASSERT, log, printf } from "../kern/subr_prf.ts";
 import { SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN, SYSINIT } from "../kern/kernel.ts";
@@ -108,7 +112,7 @@ import { in6_cksum } from "./in6_cksum.ts";
 import { icmp6_errmap, icmp6_error } from "./icmp6.ts";
 import { IN6P_CONTROLOPTS, IN6P_IPV6_V6ONLY, IP6STAT_INC, ip6_pktopts, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
-import { IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
+import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
 /** net.inet6.udp6 (in6_proto.c declares the node in FreeBSD). */
 export const _net_inet6_udp6 = SYSCTL_NODE(_net_inet6, IPPROTO_UDP, "udp6", CTLFLAG_RW, null, "UDP6");
@@ -157,15 +161,8 @@ function udp6_multi_match(inp: inpcb, src: in6_addr, dst: in6_addr, sport: numbe
   if ((inp.inp_vflag & INP_IPV6) === 0) return false;
   if (inp.inp_lport !== dport) return false;
   if (inp.inp_fport !== 0 && inp.inp_fport !== sport) return false;
-  if (!IN6_IS_ADDR_UNSPECIFIED(inp.in6p_laddr) && !in6_equal(inp.in6p_laddr, dst)) return false;
-  if (!IN6_IS_ADDR_UNSPECIFIED(inp.in6p_faddr) && (!in6_equal(inp.in6p_faddr, src) || inp.inp_fport !== sport)) return false;
-  return true;
-}
-
-function in6_equal(a: in6_addr, b: in6_addr): boolean {
-  const x = a.s6_addr;
-  const y = b.s6_addr;
-  for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return false;
+  if (!IN6_IS_ADDR_UNSPECIFIED(inp.in6p_laddr) && !IN6_ARE_ADDR_EQUAL(inp.in6p_laddr, dst)) return false;
+  if (!IN6_IS_ADDR_UNSPECIFIED(inp.in6p_faddr) && (!IN6_ARE_ADDR_EQUAL(inp.in6p_faddr, src) || inp.inp_fport !== sport)) return false;
   return true;
 }
 
@@ -474,7 +471,13 @@ export function udp6_send(so: socket, flags_arg: number, m: mbuf, addr6: sockadd
     if (sum === 0) sum = 0xffff;
     dv.setUint16(udp6 + UH_SUM, sum);
     UDPSTAT_INC(udps_opackets);
-    error = ip6_output(mm, optp, null, 0, in6p_moptions(inp), null, inp);
+    // ROUTE_MPATH: a flowid of the datagram's 5-tuple when multipath is in
+    // use, and never the PCB's cached one.
+    if (CALC_FLOWID_OUTBOUND()) {
+      mm.m_pkthdr.flowid = fib6_calc_packet_hash(laddr, faddr, inp.inp_lport, fport, IPPROTO_UDP);
+      mm.m_pkthdr.rsstype = M_HASHTYPE_OPAQUE_HASH;
+    }
+    error = ip6_output(mm, optp, null, IP_NODEFAULTFLOWID, in6p_moptions(inp), null, inp);
     if (control !== null) {
       ip6_clearpktopts(send_opt(), -1);
       m_freem(control);

@@ -17,7 +17,7 @@
 //
 // Host tools on simulated interfaces: when it can (root, unshare(1), socat,
 // /dev/net/tun), the runner re-runs itself inside a throw-away network
-// namespace (`unshare -n`, lo up, IPv6 off), where the kernel mirrors
+// namespace (`unshare -n`, lo up, Linux quiet on IPv6), where the kernel mirrors
 // vnet0's interfaces as Linux TAPs of the same names (`virtnet kernel
 // --host-ifaces`, net/bpf_hostif.ts): the scapy helpers of FreeBSD's tests
 // (sender.py, pft_ping.py, redirect.py) send and sniff on epair0a as on
@@ -970,8 +970,9 @@ function atf_netns_possible(): true | string {
   return true;
 }
 
-/** Inside the throw-away namespace: loopback up, and no IPv6 of Linux's
- *  own on the TAPs to come (no DAD, MLD, router solicitations). */
+/** Inside the throw-away namespace: loopback up, IPv6 off until a TAP
+ *  turns its own on quietly (net/bpf_hostif.ts), and no echo replies of
+ *  Linux's own. */
 function atf_netns_setup(): string | null {
   const r = spawnSync("ip", ["link", "set", "lo", "up"], { encoding: "utf8", timeout: 30000 });
   if (r.status !== 0) return `ip link set lo up: ${(r.stderr ?? "").trim()}`;
@@ -981,6 +982,13 @@ function atf_netns_setup(): string | null {
     } catch {
       /* a kernel without IPv6 */
     }
+  }
+  // The TAPs get a quiet IPv6 link-local for scapy (host_dev_configure):
+  // FreeBSD's stack answers pings to it, Linux's must not as well.
+  try {
+    fs.writeFileSync("/proc/sys/net/ipv6/icmp/echo_ignore_all", "1");
+  } catch {
+    /* a kernel without IPv6 */
   }
   return null;
 }

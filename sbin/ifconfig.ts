@@ -334,8 +334,9 @@ export async function ifconfig_main(ctx: prog_ctx): Promise<number> {
     // Leading options.
     while (argv.length > 0 && argv[0].startsWith("-") && argv[0].length > 1 && !/^-(vnet|alias|broadcast|arp)$/.test(argv[0])) {
       const a = argv.shift() as string;
-      if (a === "-j") {
-        const jname = argv.shift();
+      if (a.startsWith("-j")) {
+        // getopt: the jail may follow -j in the same argument (-jname).
+        const jname = a.length > 2 ? a.slice(2) : argv.shift();
         if (jname === undefined) usage(ctx);
         const jid = jail_getid(kp, jname);
         if (jid < 0) {

@@ -687,3 +687,39 @@ export async function connect(p: uproc, s: number, sa: sockaddr_in | sockaddr_in
   if (error !== EINPROGRESS) return error;
   return sys_connect_wait(kp, s);
 }
+
+/** The accounts of FreeBSD 14's stock /etc/passwd (what a fresh install
+ *  and a jail made from base.txz have): uid to name. */
+const passwd_db = new Map<number, string>([
+  [0, "root"],
+  [1, "daemon"],
+  [2, "operator"],
+  [3, "bin"],
+  [4, "tty"],
+  [5, "kmem"],
+  [7, "games"],
+  [8, "news"],
+  [9, "man"],
+  [22, "sshd"],
+  [25, "smmsp"],
+  [26, "mailnull"],
+  [53, "bind"],
+  [59, "unbound"],
+  [62, "proxy"],
+  [64, "_pflogd"],
+  [65, "_dhcp"],
+  [66, "uucp"],
+  [68, "pop"],
+  [78, "auditdistd"],
+  [80, "www"],
+  [123, "ntpd"],
+  [160, "_ypldap"],
+  [845, "hast"],
+  [977, "tests"],
+  [65534, "nobody"],
+]);
+
+/** getpwuid(3): the account name of uid (the first one: root, not toor), or null. */
+export function getpwuid(uid: number): string | null {
+  return passwd_db.get(uid) ?? null;
+}

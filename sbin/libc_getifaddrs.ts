@@ -38,11 +38,15 @@ import {
   IFM_METRIC,
   IFM_MTU,
   IFM_TYPE,
+  IFMAM_FAMILY,
+  IFMAM_INDEX,
+  IFMAM_NAME,
   NET_RT_IFLISTL,
+  NET_RT_IFMALIST,
   RTM_HDR_LEN,
   RTM_HDR_TYPE,
 } from "../net/rtsock.ts";
-import { RTM_IFINFO, RTM_NEWADDR } from "../net/route.ts";
+import { RTM_IFINFO, RTM_NEWADDR, RTM_NEWMADDR } from "../net/route.ts";
 import type { uproc } from "./libc.ts";
 
 import { sysctl } from "./libc_sysctl.ts";
@@ -222,4 +226,53 @@ export function getifaddrs(p: uproc): { error: number; ifap: ifaddrs_rec[] } {
 export function if_nametoindex(p: uproc, name: string): number {
   const l = getifaddrs(p).ifap.find((a) => a.family === AF_LINK && a.ifa_name === name);
   return l === undefined ? 0 : l.sdl_index;
+}
+
+// ---------------------------------------------------------------------------
+// lib/libc/net/getifmaddrs.c: getifmaddrs(3) over sysctl NET_RT_IFMALIST,
+// one entry per RTM_NEWMADDR, in the kernel's order (each interface's
+// newest membership first).
+
+/** struct ifmaddrs, with its sockaddrs flattened in. */
+export interface ifmaddrs_rec {
+  /** ifma_name (a sockaddr_dl): the interface's index and name. */
+  sdl_index: number;
+  ifma_ifname: string;
+  /** ifma_addr: the group's family and, for AF_INET6, the address (its
+   *  zone in sin6_scope_id); for AF_LINK, the link-level group. */
+  family: number;
+  sin6: sockaddr_in6 | null;
+  lladdr: Uint8Array | null;
+  /** ifma_lladdr: the link-level group a protocol's group maps to, or null. */
+  ifma_lladdr: Uint8Array | null;
+}
+
+/** getifmaddrs(3): the list, or the errno of the sysctl. */
+export function getifmaddrs(p: uproc): { error: number; ifmap: ifmaddrs_rec[] } {
+  const r = sysctl(p, [CTL_NET, PF_ROUTE, 0, 0, NET_RT_IFMALIST, 0]);
+  if (r.error !== 0 || !Array.isArray(r.value)) return { error: r.error, ifmap: [] };
+  const w = r.value as readonly number[];
+  const out: ifmaddrs_rec[] = [];
+  for (let o = 0; o < w.length && w[o + RTM_HDR_LEN] > 0; o += w[o + RTM_HDR_LEN]) {
+    if (w[o + RTM_HDR_TYPE] !== RTM_NEWMADDR) continue;
+    let k = o + IFMAM_NAME;
+    let name = "";
+    const nlen = w[k++];
+    for (let i = 0; i < nlen; i++) name += String.fromCharCode(w[k++]);
+    const family = w[o + IFMAM_FAMILY];
+    let sin6: sockaddr_in6 | null = null;
+    let lladdr: Uint8Array | null = null;
+    if (family === AF_INET6) {
+      sin6 = new sockaddr_in6(undefined, 0, w[k + 16]);
+      for (let i = 0; i < 16; i++) sin6.sin6_addr.s6_addr[i] = w[k + i];
+      k += 17;
+    } else {
+      const alen = w[k++];
+      lladdr = Uint8Array.from(w.slice(k, k + alen));
+      k += alen;
+    }
+    const glen = w[k++];
+    out.push({ sdl_index: w[o + IFMAM_INDEX], ifma_ifname: name, family, sin6, lladdr, ifma_lladdr: glen > 0 ? Uint8Array.from(w.slice(k, k + glen)) : null });
+  }
+  return { error: 0, ifmap: out };
 }

@@ -24,7 +24,7 @@ import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
-import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
+import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import {
   icp6errs_dst_unreach_addr,
   icp6errs_dst_unreach_admin,
@@ -65,10 +65,48 @@ import {
   icp6s_tooshort,
 } from "../netinet/icmp6.ts";
 import { INP_ANONPORT, INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
+import { xo_handle, xo_parse_args } from "./libxo.ts";
+import { TF_NEEDFIN, TF_NEEDSYN, XTCPCB_EXTRA, XT_2MSL, XT_DELACK, XT_FLAGS, XT_KEEP, XT_PERSIST, XT_RCVTIME, XT_RCV_HIWAT, XT_RCV_LOWAT, XT_RCV_MBCNT, XT_RCV_MBMAX, XT_REXMT, XT_SND_HIWAT, XT_SND_LOWAT, XT_SND_MBCNT, XT_SND_MBMAX, XT_STATE, tcpstat_names } from "../netinet/tcp_var.ts";
+import { TCPS_LISTEN, TCP_NSTATES, tcpstates } from "../netinet/tcp_fsm.ts";
 import { NI_NUMERICHOST, getnameinfo, getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { getnetbyaddr, getservbyport, gethostbyaddr, hostname4, link_name, ljust, rjust } from "./netdb.ts";
 import {
   SIOCGIFSTAT_IN6,
+  SIOCGIFSTAT_ICMP6,
+  ifs6_in_msg,
+  ifs6_in_error,
+  ifs6_in_dstunreach,
+  ifs6_in_adminprohib,
+  ifs6_in_timeexceed,
+  ifs6_in_paramprob,
+  ifs6_in_pkttoobig,
+  ifs6_in_echo,
+  ifs6_in_echoreply,
+  ifs6_in_routersolicit,
+  ifs6_in_routeradvert,
+  ifs6_in_neighborsolicit,
+  ifs6_in_neighboradvert,
+  ifs6_in_redirect,
+  ifs6_in_mldquery,
+  ifs6_in_mldreport,
+  ifs6_in_mlddone,
+  ifs6_out_msg,
+  ifs6_out_error,
+  ifs6_out_dstunreach,
+  ifs6_out_adminprohib,
+  ifs6_out_timeexceed,
+  ifs6_out_paramprob,
+  ifs6_out_pkttoobig,
+  ifs6_out_echo,
+  ifs6_out_echoreply,
+  ifs6_out_routersolicit,
+  ifs6_out_routeradvert,
+  ifs6_out_neighborsolicit,
+  ifs6_out_neighboradvert,
+  ifs6_out_redirect,
+  ifs6_out_mldquery,
+  ifs6_out_mldreport,
+  ifs6_out_mlddone,
   ifs6_in_addrerr,
   ifs6_in_deliver,
   ifs6_in_discard,
@@ -116,6 +154,11 @@ interface nflags {
   interface: string | null;
   /** protopr lists UDP once, though both families' tables name it. */
   udp_done?: boolean;
+  /** libxo's handle: text, or the XML/JSON of --libxo. */
+  xo: xo_handle;
+  /** The same for TCP (tcp_done), and -x (socket buffer and timer columns). */
+  tcp_done?: boolean;
+  xflag?: boolean;
 }
 
 function usage(ctx: prog_ctx): never {
@@ -170,7 +213,7 @@ interface protox {
 function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
   return {
     inet: [
-      { name: "tcp", stats: absent_stats("net.inet.tcp.stats"), pcb: null },
+      { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "sctp", stats: absent_stats("net.inet.sctp.stats"), pcb: null },
       { name: "divert", stats: null, pcb: null },
@@ -187,10 +230,10 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
       { name: "arp", stats: arp_stats, pcb: null },
     ],
     inet6: [
-      { name: "tcp", stats: null, pcb: null },
+      { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "ip6", stats: ip6_stats, pcb: null, istats: ip6_ifstats },
-      { name: "icmp6", stats: icmp6_stats, pcb: null },
+      { name: "icmp6", stats: icmp6_stats, pcb: null, istats: icmp6_ifstats },
       { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
       { name: "rip6", stats: rip6_stats, pcb: null },
     ],
@@ -225,8 +268,15 @@ const proto_aliases = new Map<string, string>([
 export async function netstat_main(ctx: prog_ctx): Promise<number> {
   return prog_run(ctx, async () => {
     const kp = ctx.p as proc;
-    const { opts, optind } = getopt(ctx, "46AaBbCcdF:f:ghI:iLlM:mN:nOoPp:Qq:RrSTsuWw:xz", () => usage(ctx));
-    const f: nflags = { af: AF_UNSPEC, aflag: false, first: true, numeric_addr: false, Wflag: false, sflag: 0, zflag: false, bflag: false, dflag: false, hflag: false, interface: null };
+    const xo = new xo_handle(ctx.stdout);
+    const xa = xo_parse_args(xo, ctx.argv);
+    if (xa.error !== null) {
+      ctx.stderr.write(`netstat: ${xa.error}\n`);
+      return 1;
+    }
+    const argv = xa.argv;
+    const { opts, optind } = getopt(ctx, "46AaBbCcdF:f:ghI:iLlM:mN:nOoPp:Qq:RrSTsuWw:xz", () => usage(ctx), argv);
+    const f: nflags = { af: AF_UNSPEC, aflag: false, first: true, numeric_addr: false, Wflag: false, sflag: 0, zflag: false, bflag: false, dflag: false, hflag: false, interface: null, xo };
     let fib = -1;
     let iflag = false;
     let rflag = false;
@@ -310,6 +360,9 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
         case "z":
           f.zflag = true;
           break;
+        case "x":
+          f.xflag = true;
+          break;
         case "B":
           Bflag = true;
           break;
@@ -328,38 +381,60 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
           break;
       }
     }
-    if (optind < ctx.argv.length || unsupported) usage(ctx);
+    if (optind < argv.length || unsupported) usage(ctx);
 
-    if (Bflag) {
-      bpf_stats(ctx, f.interface, f.zflag);
+    try {
+      return netstat_modes(ctx, kp, f, { Bflag, mflag, iflag, rflag, fib, pname, tables });
+    } finally {
+      xo.xo_finish();
+    }
+  });
+
+  function netstat_modes(
+    ctx: prog_ctx,
+    kp: proc,
+    f: nflags,
+    m: { Bflag: boolean; mflag: boolean; iflag: boolean; rflag: boolean; fib: number; pname: string | null; tables: ReturnType<typeof make_protox> },
+  ): number {
+    const xo = f.xo;
+    const { iflag, tables } = m;
+    if (m.Bflag) {
+      bpf_stats(ctx, f, f.interface, f.zflag);
       return 0;
     }
-    if (mflag) {
-      mbpr(ctx, kp);
+    if (m.mflag) {
+      mbpr(ctx, kp, f);
       return 0;
     }
     if (iflag && f.sflag === 0) {
+      xo.xo_open_container("statistics");
       intpr(ctx, kp, f);
+      xo.xo_close_container("statistics");
       return 0;
     }
-    if (rflag) {
+    if (m.rflag) {
+      xo.xo_open_container("statistics");
       if (f.sflag > 0) rt_stats(ctx, kp, f);
-      else routepr(ctx, kp, f, fib);
+      else routepr(ctx, kp, f, m.fib);
+      xo.xo_close_container("statistics");
       return 0;
     }
     const all = (list: protox[]) => {
       for (const tp of list) printproto(ctx, kp, f, tp, false, iflag);
     };
-    if (pname !== null) {
+    xo.xo_open_container("statistics");
+    if (m.pname !== null) {
+      const pname = m.pname;
       const tp = [...tables.inet, ...tables.inet6, ...tables.pfkey].find((t) => t.name === pname);
       if (tp !== undefined) printproto(ctx, kp, f, tp, true, iflag);
-      return 0;
+    } else {
+      if (f.af === AF_INET || f.af === AF_UNSPEC) all(tables.inet);
+      if (f.af === AF_INET6 || f.af === AF_UNSPEC) all(tables.inet6);
+      if (f.af === 27 || f.af === AF_UNSPEC) all(tables.pfkey);
     }
-    if (f.af === AF_INET || f.af === AF_UNSPEC) all(tables.inet);
-    if (f.af === AF_INET6 || f.af === AF_UNSPEC) all(tables.inet6);
-    if (f.af === 27 || f.af === AF_UNSPEC) all(tables.pfkey);
+    xo.xo_close_container("statistics");
     return 0;
-  });
+  }
 
   function printproto(c: prog_ctx, kp: proc, f: nflags, tp: protox, pflag: boolean, iflag: boolean): void {
     if (f.sflag > 0) {
@@ -467,6 +542,8 @@ interface xinpcb {
   so_snd_cc: number;
   in6p_laddr: Uint8Array;
   in6p_faddr: Uint8Array;
+  /** TCP's xtcpcb words after the xinpcb (XT_ offsets), or null. */
+  xt: readonly number[] | null;
 }
 
 /** Four network-order words as 16 bytes. */
@@ -488,31 +565,41 @@ function pcblist(kp: proc, mibvar: string): xinpcb[] {
   const out: xinpcb[] = [];
   if (r.error !== 0 || !Array.isArray(r.value)) return out;
   const w = r.value as readonly number[];
-  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) {
-    out.push({
-      xso_protocol: w[o + XI_PROTOCOL],
-      inp_vflag: w[o + XI_VFLAG],
-      inp_flags: w[o + XI_FLAGS],
-      inp_laddr: w[o + XI_LADDR],
-      inp_lport: w[o + XI_LPORT],
-      inp_faddr: w[o + XI_FADDR],
-      inp_fport: w[o + XI_FPORT],
-      so_rcv_cc: w[o + XI_RCV_CC],
-      so_snd_cc: w[o + XI_SND_CC],
-      in6p_laddr: words6(w, o + XI_LADDR6),
-      in6p_faddr: words6(w, o + XI_FADDR6),
-    });
-  }
+  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) out.push(xinpcb_at(w, o));
   return out;
 }
 
+/** The xinpcb record at word o. */
+function xinpcb_at(w: readonly number[], o: number): xinpcb {
+  return {
+    xso_protocol: w[o + XI_PROTOCOL],
+    inp_vflag: w[o + XI_VFLAG],
+    inp_flags: w[o + XI_FLAGS],
+    inp_laddr: w[o + XI_LADDR],
+    inp_lport: w[o + XI_LPORT],
+    inp_faddr: w[o + XI_FADDR],
+    inp_fport: w[o + XI_FPORT],
+    so_rcv_cc: w[o + XI_RCV_CC],
+    so_snd_cc: w[o + XI_SND_CC],
+    in6p_laddr: words6(w, o + XI_LADDR6),
+    in6p_faddr: words6(w, o + XI_FADDR6),
+    xt: null,
+  };
+}
+
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
-  // UDP is in both families' tables: its one PCB list is shown once.
+  // UDP and TCP are in both families' tables: each PCB list is shown once.
   if (proto === IPPROTO_UDP) {
     if (f.udp_done) return;
     f.udp_done = true;
   }
-  const list = pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const istcp = proto === IPPROTO_TCP;
+  if (istcp) {
+    if (f.tcp_done) return;
+    f.tcp_done = true;
+  }
+  const list = istcp ? tcp_pcblist(kp) : pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const xflag = f.xflag === true;
   let o = "";
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
@@ -522,13 +609,22 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     const unspec6 = inp.in6p_laddr.every((b) => b === 0);
     if (
       !f.aflag &&
-      ((af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) || (af1 === AF_INET6 && unspec6) || (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
+      ((istcp && inp.xt !== null && inp.xt[XT_STATE] === TCPS_LISTEN) ||
+        (af1 === AF_INET && inet_lnaof(inp.inp_laddr) === 0) ||
+        (af1 === AF_INET6 && unspec6) ||
+        (af1 === AF_UNSPEC && ((v4 && inet_lnaof(inp.inp_laddr) === 0) || (v6 && unspec6))))
     )
       continue;
     if (f.first) {
       o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
-      const w = !f.Wflag || f.af === AF_INET ? 22 : 45;
-      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)} ${ljust("(state)", 11, 11)}\n`;
+      const w = !f.Wflag || af1 === AF_INET ? 22 : 45;
+      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)}`;
+      if (!xflag) o += ` ${ljust("(state)", 11, 11)}`;
+      else {
+        o += ` ${["R-MBUF", "S-MBUF", "R-CLUS", "S-CLUS", "R-HIWA", "S-HIWA", "R-LOWA", "S-LOWA", "R-BCNT", "S-BCNT", "R-BMAX", "S-BMAX"].map((h) => ljust(h, 6, 6)).join(" ")}`;
+        o += ` ${["rexmt", "persist", "keep", "2msl", "delack", "rcvtime"].map((h) => rjust(h, 7, 7)).join(" ")}`;
+      }
+      o += "\n";
       f.first = false;
     }
     const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
@@ -546,7 +642,181 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
       o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
       o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
+    const xt = inp.xt;
+    if (xflag && xt !== null) {
+      // R-MBUF .. S-CLUS: FreeBSD 14's kernel no longer counts mbufs and
+      // clusters per buffer (xsockbuf's spares), so they read 0 there too.
+      const cols = [0, 0, 0, 0, xt[XT_RCV_HIWAT], xt[XT_SND_HIWAT], xt[XT_RCV_LOWAT], xt[XT_SND_LOWAT], xt[XT_RCV_MBCNT], xt[XT_SND_MBCNT], xt[XT_RCV_MBMAX], xt[XT_SND_MBMAX]];
+      o += cols.map((v) => String(v >>> 0).padStart(6)).join(" ");
+      if (istcp) {
+        const ms = (v: number) => `${String(Math.trunc(v / 1000)).padStart(4)}.${String(Math.trunc((v % 1000) / 10)).padStart(2, "0")}`;
+        o += ` ${[xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]].map(ms).join(" ")}`;
+      }
+    }
+    if (istcp && !xflag && xt !== null) {
+      const state = xt[XT_STATE];
+      if (state < 0 || state >= TCP_NSTATES) o += String(state).padEnd(11);
+      else {
+        o += tcpstates[state].padEnd(11);
+        // T/TCP's hidden state.
+        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) o += "*";
+      }
+    }
     o += "\n";
+  }
+  ctx.stdout.write(o);
+}
+
+/** net.inet.tcp.pcblist: xinpcb records each followed by the xtcpcb words. */
+function tcp_pcblist(kp: proc): xinpcb[] {
+  const r = sysctlbyname(kp, "net.inet.tcp.pcblist");
+  const out: xinpcb[] = [];
+  if (r.error !== 0 || !Array.isArray(r.value)) return out;
+  const w = r.value as readonly number[];
+  const len = XINPCB_LEN + XTCPCB_EXTRA;
+  for (let o = XINPGEN_LEN; o + len <= w.length; o += len) {
+    out.push({ ...xinpcb_at(w, o), xt: w.slice(o + XINPCB_LEN, o + len) });
+  }
+  return out;
+}
+
+/**
+ * tcp_stats (inet.c): the whole tcp block of netstat -s, from
+ * net.inet.tcp.stats (read by name) and net.inet.tcp.states.
+ */
+function tcp_stats(ctx: prog_ctx, f: nflags, name: string): void {
+  // Both families' tables name TCP; its one set of counters is shown once.
+  if (f.tcp_done === true) return;
+  f.tcp_done = true;
+  const v = stat_fetch(ctx, f, "net.inet.tcp.stats");
+  if (v === null) return;
+  const st = fetch_stats(ctx, "net.inet.tcp.states", false);
+  if (st === null) return;
+  const c = (n: string): number => {
+    const i = tcpstat_names.indexOf(n);
+    return i < 0 || i >= v.length ? 0 : v[i];
+  };
+  const show = (...n: number[]) => n.some((x) => x !== 0) || f.sflag <= 1;
+  let o = `${name}:\n`;
+  // p: "%ju thing%s"; p1a: no plural; p2: two counts, two plurals;
+  // p2a: two counts, the first plural; p3: "entr%s" (y/ies).
+  const p = (n: string, m: (x: number, s: string) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x, plural(x));
+  };
+  const p1a = (n: string, m: (x: number) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x);
+  };
+  const p2 = (n1: string, n2: string, m: (x: number, s: string, y: number, t: string) => string) => {
+    const x = c(n1);
+    const y = c(n2);
+    if (show(x, y)) o += m(x, plural(x), y, plural(y));
+  };
+  const p2a = (n1: string, n2: string, m: (x: number, s: string, y: number) => string) => {
+    const x = c(n1);
+    const y = c(n2);
+    if (show(x, y)) o += m(x, plural(x), y);
+  };
+  const p3 = (n: string, m: (x: number, s: string) => string) => {
+    const x = c(n);
+    if (show(x)) o += m(x, pluralies(x));
+  };
+  p("tcps_sndtotal", (x, s) => `\t${x} packet${s} sent\n`);
+  p2("tcps_sndpack", "tcps_sndbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t})\n`);
+  p2("tcps_sndrexmitpack", "tcps_sndrexmitbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t}) retransmitted\n`);
+  p("tcps_sndrexmitbad", (x, s) => `\t\t${x} data packet${s} unnecessarily retransmitted\n`);
+  p("tcps_mturesent", (x, s) => `\t\t${x} resend${s} initiated by MTU discovery\n`);
+  p2a("tcps_sndacks", "tcps_delack", (x, s, y) => `\t\t${x} ack-only packet${s} (${y} delayed)\n`);
+  p("tcps_sndurg", (x, s) => `\t\t${x} URG only packet${s}\n`);
+  p("tcps_sndprobe", (x, s) => `\t\t${x} window probe packet${s}\n`);
+  p("tcps_sndwinup", (x, s) => `\t\t${x} window update packet${s}\n`);
+  p("tcps_sndctrl", (x, s) => `\t\t${x} control packet${s}\n`);
+  p("tcps_rcvtotal", (x, s) => `\t${x} packet${s} received\n`);
+  p2("tcps_rcvackpack", "tcps_rcvackbyte", (x, s, y, t) => `\t\t${x} ack${s} (for ${y} byte${t})\n`);
+  p("tcps_rcvdupack", (x, s) => `\t\t${x} duplicate ack${s}\n`);
+  p("tcps_rcvacktoomuch", (x, s) => `\t\t${x} ack${s} for unsent data\n`);
+  p2("tcps_rcvpack", "tcps_rcvbyte", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) received in-sequence\n`);
+  p2("tcps_rcvduppack", "tcps_rcvdupbyte", (x, s, y, t) => `\t\t${x} completely duplicate packet${s} (${y} byte${t})\n`);
+  p("tcps_pawsdrop", (x, s) => `\t\t${x} old duplicate packet${s}\n`);
+  p2("tcps_rcvpartduppack", "tcps_rcvpartdupbyte", (x, s, y, t) => `\t\t${x} packet${s} with some dup. data (${y} byte${t} duped)\n`);
+  p2("tcps_rcvoopack", "tcps_rcvoobyte", (x, s, y, t) => `\t\t${x} out-of-order packet${s} (${y} byte${t})\n`);
+  p2("tcps_rcvpackafterwin", "tcps_rcvbyteafterwin", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) of data after window\n`);
+  p("tcps_rcvwinprobe", (x, s) => `\t\t${x} window probe${s}\n`);
+  p("tcps_rcvwinupd", (x, s) => `\t\t${x} window update packet${s}\n`);
+  p("tcps_rcvafterclose", (x, s) => `\t\t${x} packet${s} received after close\n`);
+  p("tcps_rcvbadsum", (x, s) => `\t\t${x} discarded for bad checksum${s}\n`);
+  p("tcps_rcvbadoff", (x, s) => `\t\t${x} discarded for bad header offset field${s}\n`);
+  p1a("tcps_rcvshort", (x) => `\t\t${x} discarded because packet too short\n`);
+  p1a("tcps_rcvreassfull", (x) => `\t\t${x} discarded due to full reassembly queue\n`);
+  p("tcps_connattempt", (x, s) => `\t${x} connection request${s}\n`);
+  p("tcps_accepts", (x, s) => `\t${x} connection accept${s}\n`);
+  p("tcps_badsyn", (x, s) => `\t${x} bad connection attempt${s}\n`);
+  p("tcps_listendrop", (x, s) => `\t${x} listen queue overflow${s}\n`);
+  p("tcps_badrst", (x, s) => `\t${x} ignored RSTs in the window${s}\n`);
+  p("tcps_connects", (x, s) => `\t${x} connection${s} established (including accepts)\n`);
+  p("tcps_usedrtt", (x, s) => `\t\t${x} time${s} used RTT from hostcache\n`);
+  p("tcps_usedrttvar", (x, s) => `\t\t${x} time${s} used RTT variance from hostcache\n`);
+  p("tcps_usedssthresh", (x, s) => `\t\t${x} time${s} used slow-start threshold from hostcache\n`);
+  p2("tcps_closed", "tcps_drops", (x, s, y, t) => `\t${x} connection${s} closed (including ${y} drop${t})\n`);
+  p("tcps_cachedrtt", (x, s) => `\t\t${x} connection${s} updated cached RTT on close\n`);
+  p("tcps_cachedrttvar", (x, s) => `\t\t${x} connection${s} updated cached RTT variance on close\n`);
+  p("tcps_cachedssthresh", (x, s) => `\t\t${x} connection${s} updated cached ssthresh on close\n`);
+  p("tcps_conndrops", (x, s) => `\t${x} embryonic connection${s} dropped\n`);
+  p2("tcps_rttupdated", "tcps_segstimed", (x, s, y, t) => `\t${x} segment${s} updated rtt (of ${y} attempt${t})\n`);
+  p("tcps_rexmttimeo", (x, s) => `\t${x} retransmit timeout${s}\n`);
+  p("tcps_timeoutdrop", (x, s) => `\t\t${x} connection${s} dropped by rexmit timeout\n`);
+  p("tcps_persisttimeo", (x, s) => `\t${x} persist timeout${s}\n`);
+  p("tcps_persistdrop", (x, s) => `\t\t${x} connection${s} dropped by persist timeout\n`);
+  p("tcps_finwait2_drops", (x, s) => `\t${x} Connection${s} (fin_wait_2) dropped because of timeout\n`);
+  p("tcps_keeptimeo", (x, s) => `\t${x} keepalive timeout${s}\n`);
+  p("tcps_keepprobe", (x, s) => `\t\t${x} keepalive probe${s} sent\n`);
+  p("tcps_keepdrops", (x, s) => `\t\t${x} connection${s} dropped by keepalive\n`);
+  p("tcps_predack", (x, s) => `\t${x} correct ACK header prediction${s}\n`);
+  p("tcps_preddat", (x, s) => `\t${x} correct data packet header prediction${s}\n`);
+  p3("tcps_sc_added", (x, s) => `\t${x} syncache entr${s} added\n`);
+  p1a("tcps_sc_retransmitted", (x) => `\t\t${x} retransmitted\n`);
+  p1a("tcps_sc_dupsyn", (x) => `\t\t${x} dupsyn\n`);
+  p1a("tcps_sc_dropped", (x) => `\t\t${x} dropped\n`);
+  p1a("tcps_sc_completed", (x) => `\t\t${x} completed\n`);
+  p1a("tcps_sc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
+  p1a("tcps_sc_cacheoverflow", (x) => `\t\t${x} cache overflow\n`);
+  p1a("tcps_sc_reset", (x) => `\t\t${x} reset\n`);
+  p1a("tcps_sc_stale", (x) => `\t\t${x} stale\n`);
+  p1a("tcps_sc_aborted", (x) => `\t\t${x} aborted\n`);
+  p1a("tcps_sc_badack", (x) => `\t\t${x} badack\n`);
+  p1a("tcps_sc_unreach", (x) => `\t\t${x} unreach\n`);
+  p("tcps_sc_zonefail", (x, s) => `\t\t${x} zone failure${s}\n`);
+  p("tcps_sc_sendcookie", (x, s) => `\t${x} cookie${s} sent\n`);
+  p("tcps_sc_recvcookie", (x, s) => `\t${x} cookie${s} received\n`);
+  p3("tcps_hc_added", (x, s) => `\t${x} hostcache entr${s} added\n`);
+  p1a("tcps_hc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
+  p("tcps_sack_recovery_episode", (x, s) => `\t${x} SACK recovery episode${s}\n`);
+  p("tcps_sack_rexmits", (x, s) => `\t${x} segment rexmit${s} in SACK recovery episodes\n`);
+  p("tcps_sack_rexmit_bytes", (x, s) => `\t${x} byte rexmit${s} in SACK recovery episodes\n`);
+  p("tcps_sack_rcv_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) received\n`);
+  p("tcps_sack_send_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) sent\n`);
+  p1a("tcps_sack_sboverflow", (x) => `\t${x} SACK scoreboard overflow\n`);
+  p("tcps_ecn_rcvce", (x, s) => `\t${x} packet${s} received with ECN CE bit set\n`);
+  p("tcps_ecn_rcvect0", (x, s) => `\t${x} packet${s} received with ECN ECT(0) bit set\n`);
+  p("tcps_ecn_rcvect1", (x, s) => `\t${x} packet${s} received with ECN ECT(1) bit set\n`);
+  p("tcps_ecn_sndect0", (x, s) => `\t${x} packet${s} sent with ECN ECT(0) bit set\n`);
+  p("tcps_ecn_sndect1", (x, s) => `\t${x} packet${s} sent with ECN ECT(1) bit set\n`);
+  p("tcps_ecn_shs", (x, s) => `\t${x} successful ECN handshake${s}\n`);
+  p("tcps_ecn_rcwnd", (x, s) => `\t${x} time${s} ECN reduced the congestion window\n`);
+  p("tcps_sig_rcvgoodsig", (x, s) => `\t${x} packet${s} with matching signature received\n`);
+  p("tcps_sig_rcvbadsig", (x, s) => `\t${x} packet${s} with bad signature received\n`);
+  p("tcps_sig_err_buildsig", (x, s) => `\t${x} time${s} failed to make signature due to no SA\n`);
+  p("tcps_sig_err_sigopt", (x, s) => `\t${x} time${s} unexpected signature received\n`);
+  p("tcps_sig_err_nosigopt", (x, s) => `\t${x} time${s} no signature provided by segment\n`);
+  p("tcps_pmtud_blackhole_activated", (x, s) => `\t${x} Path MTU discovery black hole detection activation${s}\n`);
+  p("tcps_pmtud_blackhole_activated_min_mss", (x, s) => `\t${x} Path MTU discovery black hole detection min MSS activation${s}\n`);
+  p("tcps_pmtud_blackhole_failed", (x, s) => `\t${x} Path MTU discovery black hole detection failure${s}\n`);
+  o += "TCP connection count by state:\n";
+  for (let i = 0; i < TCP_NSTATES; i++) {
+    const n = st[i] ?? 0;
+    if (f.sflag > 1 && n === 0) continue;
+    o += `\t${n} ${n === 1 ? "connection" : "connections"} in ${tcpstates[i]} state\n`;
   }
   ctx.stdout.write(o);
 }
@@ -578,22 +848,27 @@ function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const s = stat_fetch(ctx, f, "net.inet.udp.stats");
   if (s === null) return;
   const [ipackets, hdrops, badsum, nosum, badlen, noport, noportbcast, fullsock, , pcbhashmiss, opackets, , , filtermcast] = s;
-  let o = `${name}:\n`;
+  const xo = f.xo;
+  xo.xo_open_container("udp");
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  if (show(ipackets)) o += `\t${ipackets} datagram${plural(ipackets)} received\n`;
-  if (show(hdrops)) o += `\t${hdrops} with incomplete header\n`;
-  if (show(badlen)) o += `\t${badlen} with bad data length field\n`;
-  if (show(badsum)) o += `\t${badsum} with bad checksum\n`;
-  if (show(nosum)) o += `\t${nosum} with no checksum\n`;
-  if (show(noport)) o += `\t${noport} dropped due to no socket\n`;
-  if (show(noportbcast)) o += `\t${noportbcast} broadcast/multicast datagram${plural(noportbcast)} undelivered\n`;
-  if (show(fullsock)) o += `\t${fullsock} dropped due to full socket buffers\n`;
-  if (show(pcbhashmiss)) o += `\t${pcbhashmiss} not for hashed pcb\n`;
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit("\t" + m, v, plural(v));
+  };
+  p(ipackets, "{:received-datagrams/%ju} {N:/datagram%s received}\n");
+  p(hdrops, "{:dropped-incomplete-headers/%ju} {N:/with incomplete header}\n");
+  p(badlen, "{:dropped-bad-data-length/%ju} {N:/with bad data length field}\n");
+  p(badsum, "{:dropped-bad-checksum/%ju} {N:/with bad checksum}\n");
+  p(nosum, "{:dropped-no-checksum/%ju} {N:/with no checksum}\n");
+  p(noport, "{:dropped-no-socket/%ju} {N:/dropped due to no socket}\n");
+  p(noportbcast, "{:dropped-broadcast-multicast/%ju} {N:/broadcast\\/multicast datagram%s undelivered}\n");
+  p(fullsock, "{:dropped-full-socket-buffer/%ju} {N:/dropped due to full socket buffers}\n");
+  p(pcbhashmiss, "{:not-for-hashed-pcb/%ju} {N:/not for hashed pcb}\n");
   const delivered = ipackets - hdrops - badlen - badsum - noport - noportbcast - fullsock;
-  if (show(delivered)) o += `\t${delivered} delivered\n`;
-  if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
-  if (show(filtermcast)) o += `\t${filtermcast} time${plural(filtermcast)} multicast source filter matched\n`;
-  ctx.stdout.write(o);
+  if (show(delivered)) xo.xo_emit("\t{:delivered-packets/%ju} {N:/delivered}\n", delivered);
+  p(opackets, "{:output-packets/%ju} {N:/datagram%s output}\n");
+  p(filtermcast, "{:multicast-source-filter-matches/%ju} {N:/time%s multicast source filter matched}\n");
+  xo.xo_close_container("udp");
 }
 
 /** rip6_stats (inet6.c): raw IPv6's struct rip6stat. */
@@ -601,18 +876,23 @@ function rip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const s = stat_fetch(ctx, f, "net.inet6.ip6.rip6stats");
   if (s === null) return;
   const [ipackets, isum, badsum, nosock, nosockmcast, fullsock, opackets] = s;
-  let o = `${name}:\n`;
+  const xo = f.xo;
+  xo.xo_emit("{T:/%s}:\n", name);
+  xo.xo_open_container(name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  if (show(ipackets)) o += `\t${ipackets} message${plural(ipackets)} received\n`;
-  if (show(isum)) o += `\t${isum} checksum calculation${plural(isum)} on inbound\n`;
-  if (show(badsum)) o += `\t${badsum} message${plural(badsum)} with bad checksum\n`;
-  if (show(nosock)) o += `\t${nosock} message${plural(nosock)} dropped due to no socket\n`;
-  if (show(nosockmcast)) o += `\t${nosockmcast} multicast message${plural(nosockmcast)} dropped due to no socket\n`;
-  if (show(fullsock)) o += `\t${fullsock} message${plural(fullsock)} dropped due to full socket buffers\n`;
-  const delivered = ipackets - badsum - nosock - fullsock;
-  if (show(delivered)) o += `\t${delivered} delivered\n`;
-  if (show(opackets)) o += `\t${opackets} datagram${plural(opackets)} output\n`;
-  ctx.stdout.write(o);
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
+  };
+  p(ipackets, "\t{:received-packets/%ju} {N:/message%s received}\n");
+  p(isum, "\t{:input-checksum-computation/%ju} {N:/checksum calculation%s on inbound}\n");
+  p(badsum, "\t{:received-bad-checksum/%ju} {N:/message%s with bad checksum}\n");
+  p(nosock, "\t{:dropped-no-socket/%ju} {N:/message%s dropped due to no socket}\n");
+  p(nosockmcast, "\t{:dropped-multicast-no-socket/%ju} {N:/multicast message%s dropped due to no socket}\n");
+  p(fullsock, "\t{:dropped-full-socket-buffer/%ju} {N:/message%s dropped due to full socket buffers}\n");
+  const delivered = ipackets - badsum - nosock - nosockmcast - fullsock;
+  if (show(delivered)) xo.xo_emit("\t{:delivered-packets/%ju} {N:/delivered}\n", delivered);
+  p(opackets, "\t{:sent-packets/%ju} {N:/datagram%s output}\n");
+  xo.xo_close_container(name);
 }
 
 function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
@@ -649,45 +929,47 @@ function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
     nogif,
     badaddr,
   ] = s;
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  const p = (v: number, text: (pl: string) => string) => {
-    if (show(v)) o += text(plural(v));
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
   };
-  const p1a = (v: number, text: string) => {
-    if (show(v)) o += `\t${v} ${text}\n`;
+  const p1a = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v);
   };
-  p(total, (s1) => `\t${total} total packet${s1} received\n`);
-  p(badsum, (s1) => `\t${badsum} bad header checksum${s1}\n`);
-  p1a(toosmall, "with size smaller than minimum");
-  p1a(tooshort, "with data size < data length");
-  p1a(toolong, "with ip length > max ip packet size");
-  p1a(badhlen, "with header length < data size");
-  p1a(badlen, "with data length < header length");
-  p1a(badoptions, "with bad options");
-  p1a(badvers, "with incorrect version number");
-  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
-  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
-  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
-  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
-  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
-  p(noproto, (s1) => `\t${noproto} packet${s1} for unknown/unsupported protocol\n`);
-  p(forward, (s1) => `\t${forward} packet${s1} forwarded`);
-  p(fastforward, (s1) => ` (${fastforward} packet${s1} fast forwarded)`);
-  if (show(forward)) o += "\n";
-  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
-  p(notmember, (s1) => `\t${notmember} packet${s1} received for unknown multicast group\n`);
-  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
-  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
-  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
-  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
-  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
-  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
-  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
-  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
-  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
-  p(badaddr, (s1) => `\t${badaddr} datagram${s1} with bad address in header\n`);
-  ctx.stdout.write(o);
+  p(total, "\t{:received-packets/%ju} {N:/total packet%s received}\n");
+  p(badsum, "\t{:dropped-bad-checksum/%ju} {N:/bad header checksum%s}\n");
+  p1a(toosmall, "\t{:dropped-below-minimum-size/%ju} {N:/with size smaller than minimum}\n");
+  p1a(tooshort, "\t{:dropped-short-packets/%ju} {N:/with data size < data length}\n");
+  p1a(toolong, "\t{:dropped-too-long/%ju} {N:/with ip length > max ip packet size}\n");
+  p1a(badhlen, "\t{:dropped-short-header-length/%ju} {N:/with header length < data size}\n");
+  p1a(badlen, "\t{:dropped-short-data/%ju} {N:/with data length < header length}\n");
+  p1a(badoptions, "\t{:dropped-bad-options/%ju} {N:/with bad options}\n");
+  p1a(badvers, "\t{:dropped-bad-version/%ju} {N:/with incorrect version number}\n");
+  p(fragments, "\t{:received-fragments/%ju} {N:/fragment%s received}\n");
+  p(fragdropped, "\t{:dropped-fragments/%ju} {N:/fragment%s dropped (dup or out of space)}\n");
+  p(fragtimeout, "\t{:dropped-fragments-after-timeout/%ju} {N:/fragment%s dropped after timeout}\n");
+  p(reassembled, "\t{:reassembled-packets/%ju} {N:/packet%s reassembled ok}\n");
+  p(delivered, "\t{:received-local-packets/%ju} {N:/packet%s for this host}\n");
+  p(noproto, "\t{:dropped-unknown-protocol/%ju} {N:/packet%s for unknown\\/unsupported protocol}\n");
+  p(forward, "\t{:forwarded-packets/%ju} {N:/packet%s forwarded}");
+  p(fastforward, " ({:fast-forwarded-packets/%ju} {N:/packet%s fast forwarded})");
+  if (show(forward)) xo.xo_emit("\n");
+  p(cantforward, "\t{:packets-cannot-forward/%ju} {N:/packet%s not forwardable}\n");
+  p(notmember, "\t{:received-unknown-multicast-group/%ju} {N:/packet%s received for unknown multicast group}\n");
+  p(redirectsent, "\t{:redirects-sent/%ju} {N:/redirect%s sent}\n");
+  p(localout, "\t{:sent-packets/%ju} {N:/packet%s sent from this host}\n");
+  p(rawout, "\t{:send-packets-fabricated-header/%ju} {N:/packet%s sent with fabricated ip header}\n");
+  p(odropped, "\t{:discard-no-mbufs/%ju} {N:/output packet%s dropped due to no bufs, etc.}\n");
+  p(noroute, "\t{:discard-no-route/%ju} {N:/output packet%s discarded due to no route}\n");
+  p(fragmented, "\t{:sent-fragments/%ju} {N:/output datagram%s fragmented}\n");
+  p(ofragments, "\t{:fragments-created/%ju} {N:/fragment%s created}\n");
+  p(cantfrag, "\t{:discard-cannot-fragment/%ju} {N:/datagram%s that can't be fragmented}\n");
+  p(nogif, "\t{:discard-tunnel-no-gif/%ju} {N:/tunneling packet%s that can't find gif}\n");
+  p(badaddr, "\t{:discard-bad-address/%ju} {N:/datagram%s with bad address in header}\n");
+  xo.xo_close_container(name);
 }
 
 // ---------------------------------------------------------------------------
@@ -805,182 +1087,273 @@ function ip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const sources_deprecated = takeN(IP6S_SCOPECNT);
   const sources_rule = takeN(IP6S_RULESMAX);
 
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  const p = (v: number, text: (pl: string) => string) => {
-    if (show(v)) o += text(plural(v));
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
   };
-  const p1a = (v: number, text: string) => {
-    if (show(v)) o += `\t${v} ${text}\n`;
+  const p1a = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v);
   };
-  p(total, (s1) => `\t${total} total packet${s1} received\n`);
-  p1a(toosmall, "with size smaller than minimum");
-  p1a(tooshort, "with data size < data length");
-  p1a(badoptions, "with bad options");
-  p1a(badvers, "with incorrect version number");
-  p(fragments, (s1) => `\t${fragments} fragment${s1} received\n`);
-  p(fragdropped, (s1) => `\t${fragdropped} fragment${s1} dropped (dup or out of space)\n`);
-  p(fragtimeout, (s1) => `\t${fragtimeout} fragment${s1} dropped after timeout\n`);
-  p(fragoverflow, (s1) => `\t${fragoverflow} fragment${s1} that exceeded limit\n`);
-  p(atomicfrags, (s1) => `\t${atomicfrags} atomic fragment${s1}\n`);
-  p(reassembled, (s1) => `\t${reassembled} packet${s1} reassembled ok\n`);
-  p(delivered, (s1) => `\t${delivered} packet${s1} for this host\n`);
-  p(forward, (s1) => `\t${forward} packet${s1} forwarded\n`);
-  p(cantforward, (s1) => `\t${cantforward} packet${s1} not forwardable\n`);
-  p(redirectsent, (s1) => `\t${redirectsent} redirect${s1} sent\n`);
-  p(localout, (s1) => `\t${localout} packet${s1} sent from this host\n`);
-  p(rawout, (s1) => `\t${rawout} packet${s1} sent with fabricated ip header\n`);
-  p(odropped, (s1) => `\t${odropped} output packet${s1} dropped due to no bufs, etc.\n`);
-  p(noroute, (s1) => `\t${noroute} output packet${s1} discarded due to no route\n`);
-  p(fragmented, (s1) => `\t${fragmented} output datagram${s1} fragmented\n`);
-  p(ofragments, (s1) => `\t${ofragments} fragment${s1} created\n`);
-  p(cantfrag, (s1) => `\t${cantfrag} datagram${s1} that can't be fragmented\n`);
-  p(badscope, (s1) => `\t${badscope} packet${s1} that violated scope rules\n`);
-  p(notmember, (s1) => `\t${notmember} multicast packet${s1} which we don't join\n`);
+  p(total, "\t{:received-packets/%ju} {N:/total packet%s received}\n");
+  p1a(toosmall, "\t{:dropped-below-minimum-size/%ju} {N:/with size smaller than minimum}\n");
+  p1a(tooshort, "\t{:dropped-short-packets/%ju} {N:/with data size < data length}\n");
+  p1a(badoptions, "\t{:dropped-bad-options/%ju} {N:/with bad options}\n");
+  p1a(badvers, "\t{:dropped-bad-version/%ju} {N:/with incorrect version number}\n");
+  p(fragments, "\t{:received-fragments/%ju} {N:/fragment%s received}\n");
+  p(fragdropped, "\t{:dropped-fragment/%ju} {N:/fragment%s dropped (dup or out of space)}\n");
+  p(fragtimeout, "\t{:dropped-fragment-after-timeout/%ju} {N:/fragment%s dropped after timeout}\n");
+  p(fragoverflow, "\t{:dropped-fragments-overflow/%ju} {N:/fragment%s that exceeded limit}\n");
+  p(atomicfrags, "\t{:atomic-fragments/%ju} {N:/atomic fragment%s}\n");
+  p(reassembled, "\t{:reassembled-packets/%ju} {N:/packet%s reassembled ok}\n");
+  p(delivered, "\t{:received-local-packets/%ju} {N:/packet%s for this host}\n");
+  p(forward, "\t{:forwarded-packets/%ju} {N:/packet%s forwarded}\n");
+  p(cantforward, "\t{:packets-not-forwardable/%ju} {N:/packet%s not forwardable}\n");
+  p(redirectsent, "\t{:sent-redirects/%ju} {N:/redirect%s sent}\n");
+  p(localout, "\t{:sent-packets/%ju} {N:/packet%s sent from this host}\n");
+  p(rawout, "\t{:send-packets-fabricated-header/%ju} {N:/packet%s sent with fabricated ip header}\n");
+  p(odropped, "\t{:discard-no-mbufs/%ju} {N:/output packet%s dropped due to no bufs, etc.}\n");
+  p(noroute, "\t{:discard-no-route/%ju} {N:/output packet%s discarded due to no route}\n");
+  p(fragmented, "\t{:sent-fragments/%ju} {N:/output datagram%s fragmented}\n");
+  p(ofragments, "\t{:fragments-created/%ju} {N:/fragment%s created}\n");
+  p(cantfrag, "\t{:discard-cannot-fragment/%ju} {N:/datagram%s that can't be fragmented}\n");
+  p(badscope, "\t{:discard-scope-violations/%ju} {N:/packet%s that violated scope rules}\n");
+  p(notmember, "\t{:multicast-no-join-packets/%ju} {N:/multicast packet%s which we don't join}\n");
   let first = true;
   for (let h = 0; h < IP6S_HDRCNT; h++) {
     if (nxthist[h] === 0) continue;
     if (first) {
-      o += "\tInput histogram:\n";
+      xo.xo_emit("\t{T:Input histogram}:\n");
+      xo.xo_open_list("input-histogram");
       first = false;
     }
-    o += `\t\t${ip6nh[h]}: ${nxthist[h]}\n`;
+    xo.xo_open_instance("input-histogram");
+    xo.xo_emit("\t\t{k:name/%s}: {:count/%ju}\n", ip6nh[h], nxthist[h]);
+    xo.xo_close_instance("input-histogram");
   }
-  o += "\tMbuf statistics:\n";
-  o += `\t\t${m1} one mbuf\n`;
+  if (!first) xo.xo_close_list("input-histogram");
+  xo.xo_open_container("mbuf-statistics");
+  xo.xo_emit("\t{T:Mbuf statistics}:\n");
+  xo.xo_emit("\t\t{:one-mbuf/%ju} {N:/one mbuf}\n", m1);
   first = true;
   const ifnames = new Map<number, string>();
   for (const a of getifaddrs(ctx.p as proc).ifap) if (a.family === AF_LINK) ifnames.set(a.sdl_index, a.ifa_name);
   for (let k = 0; k < IP6S_M2MMAX; k++) {
     if (m2m[k] === 0) continue;
     if (first) {
-      o += "\t\ttwo or more mbuf:\n";
+      xo.xo_emit("\t\t{N:two or more mbuf}:\n");
+      xo.xo_open_list("mbuf-data");
       first = false;
     }
     // if_indextoname(3): NULL, printed "(null)", for a gone interface.
-    o += `\t\t\t${ifnames.get(k) ?? "(null)"}= ${m2m[k]}\n`;
+    xo.xo_open_instance("mbuf-data");
+    xo.xo_emit("\t\t\t{k:name/%s}= {:count/%ju}\n", ifnames.get(k) ?? null, m2m[k]);
+    xo.xo_close_instance("mbuf-data");
   }
-  o += `\t\t${mext1} one ext mbuf\n`;
-  o += `\t\t${mext2m} two or more ext mbuf\n`;
-  p(exthdrtoolong, (s1) => `\t${exthdrtoolong} packet${s1} whose headers are not contiguous\n`);
-  p(nogif, (s1) => `\t${nogif} tunneling packet${s1} that can't find gif\n`);
-  p(toomanyhdr, (s1) => `\t${toomanyhdr} packet${s1} discarded because of too many headers\n`);
+  if (!first) xo.xo_close_list("mbuf-data");
+  xo.xo_emit("\t\t{:one-extra-mbuf/%ju} {N:one ext mbuf}\n", mext1);
+  xo.xo_emit("\t\t{:two-or-more-extra-mbufs/%ju} {N:/two or more ext mbuf}\n", mext2m);
+  xo.xo_close_container("mbuf-statistics");
+  p(exthdrtoolong, "\t{:dropped-header-too-long/%ju} {N:/packet%s whose headers are not contiguous}\n");
+  p(nogif, "\t{:discard-tunnel-no-gif/%ju} {N:/tunneling packet%s that can't find gif}\n");
+  p(toomanyhdr, "\t{:dropped-too-many-headers/%ju} {N:/packet%s discarded because of too many headers}\n");
 
   // Source address selection (for debugging it).
   const scopestat = (v: number, sc: number): void => {
     switch (sc) {
       case 1:
-        p(v, (s1) => `\t\t${v} interface-local${s1}\n`);
+        p(v, "\t\t{ke:name/interface-locals}{:count/%ju} {N:/interface-local%s}\n");
         break;
       case 2:
-        p(v, (s1) => `\t\t${v} link-local${s1}\n`);
+        p(v, "\t\t{ke:name/link-locals}{:count/%ju} {N:/link-local%s}\n");
         break;
       case 5:
-        p(v, (s1) => `\t\t${v} site-local${s1}\n`);
+        p(v, "\t\t{ke:name/site-locals}{:count/%ju} {N:/site-local%s}\n");
         break;
       case 14:
-        p(v, (s1) => `\t\t${v} global${s1}\n`);
+        p(v, "\t\t{ke:name/globals}{:count/%ju} {N:/global%s}\n");
         break;
-      default: {
-        const hx = sc === 0 ? "0" : `0x${sc.toString(16)}`;
-        o += `\t\t${v} addresses scope=${hx}\n`;
-      }
+      default:
+        xo.xo_emit("\t\t{qke:name/%#x}{:count/%ju} {N:/addresses scope=%#x}\n", sc, v, sc);
     }
   };
-  p(sources_none, (s1) => `\t${sources_none} failure${s1} of source address selection\n`);
-  const scopeblock = (arr: number[], title: string): void => {
+  xo.xo_open_container("source-address-selection");
+  p(sources_none, "\t{:address-selection-failures/%ju} {N:/failure%s of source address selection}\n");
+  const scopeblock = (arr: number[], list: string, title: string): void => {
     let fst = true;
     for (let k = 0; k < IP6S_SCOPECNT; k++) {
       if (arr[k] === 0) continue;
       if (fst) {
-        o += `\t${title}\n`;
+        xo.xo_open_list(list);
+        xo.xo_emit(`\t${title}\n`);
         fst = false;
       }
+      xo.xo_open_instance(list);
       scopestat(arr[k], k);
+      xo.xo_close_instance(list);
     }
+    if (!fst) xo.xo_close_list(list);
   };
-  scopeblock(sources_sameif, "source addresses on an outgoing I/F");
-  scopeblock(sources_otherif, "source addresses on a non-outgoing I/F");
-  scopeblock(sources_samescope, "source addresses of same scope");
-  scopeblock(sources_otherscope, "source addresses of a different scope");
-  scopeblock(sources_deprecated, "deprecated source addresses");
+  scopeblock(sources_sameif, "outgoing-interface", "source addresses on an outgoing I/F");
+  scopeblock(sources_otherif, "non-outgoing-interface", "source addresses on a non-outgoing I/F");
+  scopeblock(sources_samescope, "same-source", "source addresses of same scope");
+  scopeblock(sources_otherscope, "different-scope", "source addresses of a different scope");
+  scopeblock(sources_deprecated, "deprecated-source", "deprecated source addresses");
   first = true;
   for (let k = 0; k < IP6S_RULESMAX; k++) {
     if (sources_rule[k] === 0) continue;
     if (first) {
-      o += "\tSource addresses selection rule applied:\n";
+      xo.xo_open_list("rules-applied");
+      xo.xo_emit("\t{T:Source addresses selection rule applied}:\n");
       first = false;
     }
-    o += `\t\t${sources_rule[k]} ${srcrule_str[k]}\n`;
+    xo.xo_open_instance("rules-applied");
+    xo.xo_emit("\t\t{ke:name/%s}{:count/%ju} {d:name/%s}\n", srcrule_str[k], sources_rule[k], srcrule_str[k]);
+    xo.xo_close_instance("rules-applied");
   }
-  ctx.stdout.write(o);
+  if (!first) xo.xo_close_list("rules-applied");
+  xo.xo_close_container("source-address-selection");
+  xo.xo_close_container(name);
 }
 
-/** inet6.c's ip6_ifstats: RFC 2465's per-interface counters (SIOCGIFSTAT_IN6). */
-function ip6_ifstats(ctx: prog_ctx, f: nflags, ifname: string): void {
+/** An AF_INET6 datagram socket and one SIOCGIFSTAT_* ioctl on it: the counters, or null (warned). */
+function in6_ifstat_ioctl(ctx: prog_ctx, ifname: string, cmd: number, what: string): number[] | Float64Array | null {
   const kp = ctx.p as proc;
   const so = sys_socket(kp, AF_INET6, SOCK_DGRAM, 0);
   if (so.error !== 0) {
     ctx.stderr.write(`netstat: Warning: socket(AF_INET6): ${strerror(so.error)}\n`);
-    return;
+    return null;
   }
   try {
     const ifr: in6_ifreq = { ifr_name: ifname };
-    const e = sys_ioctl(kp, so.fd, SIOCGIFSTAT_IN6, ifr);
+    const e = sys_ioctl(kp, so.fd, cmd, ifr);
     if (e !== 0) {
-      if (e !== EPFNOSUPPORT) ctx.stderr.write(`netstat: Warning: ioctl(SIOCGIFSTAT_IN6): ${strerror(e)}\n`);
-      return;
+      if (e !== EPFNOSUPPORT) ctx.stderr.write(`netstat: Warning: ioctl(${what}): ${strerror(e)}\n`);
+      return null;
     }
-    const st = ifr.ifr_ifru_stat ?? [];
-    const v = (i: number): number => (f.zflag ? 0 : (st[i] ?? 0));
-    const show = (n: number) => n !== 0 || f.sflag <= 1;
-    let o = `ip6 on ${ifname}:\n`;
-    const p = (i: number, text: (pl: string) => string) => {
-      const n = v(i);
-      if (show(n)) o += `\t${n} ${text(plural(n))}\n`;
-    };
-    p(ifs6_in_receive, (s1) => `total input datagram${s1}`);
-    p(ifs6_in_hdrerr, (s1) => `datagram${s1} with invalid header received`);
-    p(ifs6_in_toobig, (s1) => `datagram${s1} exceeded MTU received`);
-    p(ifs6_in_noroute, (s1) => `datagram${s1} with no route received`);
-    p(ifs6_in_addrerr, (s1) => `datagram${s1} with invalid dst received`);
-    p(ifs6_in_protounknown, (s1) => `datagram${s1} with unknown proto received`);
-    p(ifs6_in_truncated, (s1) => `truncated datagram${s1} received`);
-    p(ifs6_in_discard, (s1) => `input datagram${s1} discarded`);
-    p(ifs6_in_deliver, (s1) => `datagram${s1} delivered to an upper layer protocol`);
-    p(ifs6_out_forward, (s1) => `datagram${s1} forwarded to this interface`);
-    p(ifs6_out_request, (s1) => `datagram${s1} sent from an upper layer protocol`);
-    p(ifs6_out_discard, (s1) => `total discarded output datagram${s1}`);
-    p(ifs6_out_fragok, (s1) => `output datagram${s1} fragmented`);
-    p(ifs6_out_fragfail, (s1) => `output datagram${s1} failed on fragment`);
-    p(ifs6_out_fragcreat, (s1) => `output datagram${s1} succeeded on fragment`);
-    p(ifs6_reass_reqd, (s1) => `incoming datagram${s1} fragmented`);
-    p(ifs6_reass_ok, (s1) => `datagram${s1} reassembled`);
-    p(ifs6_reass_fail, (s1) => `datagram${s1} failed on reassembly`);
-    p(ifs6_in_mcast, (s1) => `multicast datagram${s1} received`);
-    p(ifs6_out_mcast, (s1) => `multicast datagram${s1} sent`);
-    ctx.stdout.write(o);
+    return ifr.ifr_ifru_stat ?? [];
   } finally {
     sys_close(kp, so.fd);
   }
+}
+
+/** inet6.c's ip6_ifstats: RFC 2465's per-interface counters (SIOCGIFSTAT_IN6).
+ *  -z does not apply: the ioctl only reads. */
+function ip6_ifstats(ctx: prog_ctx, f: nflags, ifname: string): void {
+  const st = in6_ifstat_ioctl(ctx, ifname, SIOCGIFSTAT_IN6, "SIOCGIFSTAT_IN6");
+  if (st === null) return;
+  const xo = f.xo;
+  xo.xo_emit("{T:/ip6 on %s}:\n", ifname);
+  xo.xo_open_instance("ip6-interface-statistics");
+  xo.xo_emit("{ke:name/%s}", ifname);
+  const p = (i: number, m: string) => {
+    const n = st[i] ?? 0;
+    if (n !== 0 || f.sflag <= 1) xo.xo_emit(m, n, plural(n));
+  };
+  p(ifs6_in_receive, "\t{:received-packets/%ju} {N:/total input datagram%s}\n");
+  p(ifs6_in_hdrerr, "\t{:dropped-invalid-header/%ju} {N:/datagram%s with invalid header received}\n");
+  p(ifs6_in_toobig, "\t{:dropped-mtu-exceeded/%ju} {N:/datagram%s exceeded MTU received}\n");
+  p(ifs6_in_noroute, "\t{:dropped-no-route/%ju} {N:/datagram%s with no route received}\n");
+  p(ifs6_in_addrerr, "\t{:dropped-invalid-destination/%ju} {N:/datagram%s with invalid dst received}\n");
+  p(ifs6_in_protounknown, "\t{:dropped-unknown-protocol/%ju} {N:/datagram%s with unknown proto received}\n");
+  p(ifs6_in_truncated, "\t{:dropped-truncated/%ju} {N:/truncated datagram%s received}\n");
+  p(ifs6_in_discard, "\t{:dropped-discarded/%ju} {N:/input datagram%s discarded}\n");
+  p(ifs6_in_deliver, "\t{:received-valid-packets/%ju} {N:/datagram%s delivered to an upper layer protocol}\n");
+  p(ifs6_out_forward, "\t{:sent-forwarded/%ju} {N:/datagram%s forwarded to this interface}\n");
+  p(ifs6_out_request, "\t{:sent-packets/%ju} {N:/datagram%s sent from an upper layer protocol}\n");
+  p(ifs6_out_discard, "\t{:discard-packets/%ju} {N:/total discarded output datagram%s}\n");
+  // FreeBSD names ifs6_out_fragok "discard-fragments"; kept, as scripts read it.
+  p(ifs6_out_fragok, "\t{:discard-fragments/%ju} {N:/output datagram%s fragmented}\n");
+  p(ifs6_out_fragfail, "\t{:fragments-failed/%ju} {N:/output datagram%s failed on fragment}\n");
+  p(ifs6_out_fragcreat, "\t{:fragments-created/%ju} {N:/output datagram%s succeeded on fragment}\n");
+  p(ifs6_reass_reqd, "\t{:reassembly-required/%ju} {N:/incoming datagram%s fragmented}\n");
+  p(ifs6_reass_ok, "\t{:reassembled-packets/%ju} {N:/datagram%s reassembled}\n");
+  p(ifs6_reass_fail, "\t{:reassembly-failed/%ju} {N:/datagram%s failed on reassembly}\n");
+  p(ifs6_in_mcast, "\t{:received-multicast/%ju} {N:/multicast datagram%s received}\n");
+  p(ifs6_out_mcast, "\t{:sent-multicast/%ju} {N:/multicast datagram%s sent}\n");
+  xo.xo_close_instance("ip6-interface-statistics");
+}
+
+/** inet6.c's icmp6_ifstats: RFC 2466's per-interface ICMPv6 counters (SIOCGIFSTAT_ICMP6). */
+function icmp6_ifstats(ctx: prog_ctx, f: nflags, ifname: string): void {
+  const st = in6_ifstat_ioctl(ctx, ifname, SIOCGIFSTAT_ICMP6, "SIOCGIFSTAT_ICMP6");
+  if (st === null) return;
+  const xo = f.xo;
+  xo.xo_emit("{T:/icmp6 on %s}:\n", ifname);
+  xo.xo_open_instance("icmp6-interface-statistics");
+  xo.xo_emit("{ke:name/%s}", ifname);
+  const p = (i: number, m: string) => {
+    const n = st[i] ?? 0;
+    if (n !== 0 || f.sflag <= 1) xo.xo_emit(m, n, plural(n));
+  };
+  const p2 = (i: number, m: string) => {
+    const n = st[i] ?? 0;
+    if (n !== 0 || f.sflag <= 1) xo.xo_emit(m, n, pluralies(n));
+  };
+  p(ifs6_in_msg, "\t{:received-packets/%ju} {N:/total input message%s}\n");
+  p(ifs6_in_error, "\t{:received-errors/%ju} {N:/total input error message%s}\n");
+  p(ifs6_in_dstunreach, "\t{:received-destination-unreachable/%ju} {N:/input destination unreachable error%s}\n");
+  p(ifs6_in_adminprohib, "\t{:received-admin-prohibited/%ju} {N:/input administratively prohibited error%s}\n");
+  p(ifs6_in_timeexceed, "\t{:received-time-exceeded/%ju} {N:/input time exceeded error%s}\n");
+  p(ifs6_in_paramprob, "\t{:received-bad-parameter/%ju} {N:/input parameter problem error%s}\n");
+  p(ifs6_in_pkttoobig, "\t{:received-packet-too-big/%ju} {N:/input packet too big error%s}\n");
+  p(ifs6_in_echo, "\t{:received-echo-requests/%ju} {N:/input echo request%s}\n");
+  p2(ifs6_in_echoreply, "\t{:received-echo-replies/%ju} {N:/input echo repl%s}\n");
+  p(ifs6_in_routersolicit, "\t{:received-router-solicitation/%ju} {N:/input router solicitation%s}\n");
+  p(ifs6_in_routeradvert, "\t{:received-router-advertisement/%ju} {N:/input router advertisement%s}\n");
+  p(ifs6_in_neighborsolicit, "\t{:received-neighbor-solicitation/%ju} {N:/input neighbor solicitation%s}\n");
+  p(ifs6_in_neighboradvert, "\t{:received-neighbor-advertisement/%ju} {N:/input neighbor advertisement%s}\n");
+  // inet6.c spells this one without the colon; libxo reads it as a value all the same.
+  p(ifs6_in_redirect, "\t{received-redirects/%ju} {N:/input redirect%s}\n");
+  p2(ifs6_in_mldquery, "\t{:received-mld-queries/%ju} {N:/input MLD quer%s}\n");
+  p(ifs6_in_mldreport, "\t{:received-mld-reports/%ju} {N:/input MLD report%s}\n");
+  p(ifs6_in_mlddone, "\t{:received-mld-done/%ju} {N:/input MLD done%s}\n");
+  p(ifs6_out_msg, "\t{:sent-packets/%ju} {N:/total output message%s}\n");
+  p(ifs6_out_error, "\t{:sent-errors/%ju} {N:/total output error message%s}\n");
+  p(ifs6_out_dstunreach, "\t{:sent-destination-unreachable/%ju} {N:/output destination unreachable error%s}\n");
+  p(ifs6_out_adminprohib, "\t{:sent-admin-prohibited/%ju} {N:/output administratively prohibited error%s}\n");
+  p(ifs6_out_timeexceed, "\t{:sent-time-exceeded/%ju} {N:/output time exceeded error%s}\n");
+  p(ifs6_out_paramprob, "\t{:sent-bad-parameter/%ju} {N:/output parameter problem error%s}\n");
+  p(ifs6_out_pkttoobig, "\t{:sent-packet-too-big/%ju} {N:/output packet too big error%s}\n");
+  p(ifs6_out_echo, "\t{:sent-echo-requests/%ju} {N:/output echo request%s}\n");
+  p2(ifs6_out_echoreply, "\t{:sent-echo-replies/%ju} {N:/output echo repl%s}\n");
+  p(ifs6_out_routersolicit, "\t{:sent-router-solicitation/%ju} {N:/output router solicitation%s}\n");
+  p(ifs6_out_routeradvert, "\t{:sent-router-advertisement/%ju} {N:/output router advertisement%s}\n");
+  p(ifs6_out_neighborsolicit, "\t{:sent-neighbor-solicitation/%ju} {N:/output neighbor solicitation%s}\n");
+  p(ifs6_out_neighboradvert, "\t{:sent-neighbor-advertisement/%ju} {N:/output neighbor advertisement%s}\n");
+  p(ifs6_out_redirect, "\t{:sent-redirects/%ju} {N:/output redirect%s}\n");
+  p2(ifs6_out_mldquery, "\t{:sent-mld-queries/%ju} {N:/output MLD quer%s}\n");
+  p(ifs6_out_mldreport, "\t{:sent-mld-reports/%ju} {N:/output MLD report%s}\n");
+  p(ifs6_out_mlddone, "\t{:sent-mld-dones/%ju} {N:/output MLD done%s}\n");
+  xo.xo_close_instance("icmp6-interface-statistics");
 }
 
 function arp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const s = stat_fetch(ctx, f, "net.link.ether.arp.stats");
   if (s === null) return;
   const [txrequests, txreplies, rxrequests, rxreplies, received, txerrors, , , , dropped, timeouts, dupips] = s;
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  if (show(txrequests)) o += `\t${txrequests} ARP request${plural(txrequests)} sent\n`;
-  if (show(txerrors)) o += `\t${txerrors} ARP request${plural(txerrors)} failed to sent\n`;
-  if (show(txreplies)) o += `\t${txreplies} ARP repl${pluralies(txreplies)} sent\n`;
-  if (show(rxrequests)) o += `\t${rxrequests} ARP request${plural(rxrequests)} received\n`;
-  if (show(rxreplies)) o += `\t${rxreplies} ARP repl${pluralies(rxreplies)} received\n`;
-  if (show(received)) o += `\t${received} ARP packet${plural(received)} received\n`;
-  if (show(dropped)) o += `\t${dropped} total packet${plural(dropped)} dropped due to no ARP entry\n`;
-  if (show(timeouts)) o += `\t${timeouts} ARP entry${plural(timeouts)} timed out\n`;
-  if (show(dupips)) o += `\t${dupips} Duplicate IP${plural(dupips)} seen\n`;
-  ctx.stdout.write(o);
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit("\t" + m, v, plural(v));
+  };
+  const p2 = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit("\t" + m, v, pluralies(v));
+  };
+  p(txrequests, "{:sent-requests/%ju} {N:/ARP request%s sent}\n");
+  p(txerrors, "{:sent-failures/%ju} {N:/ARP request%s failed to sent}\n");
+  p2(txreplies, "{:sent-replies/%ju} {N:/ARP repl%s sent}\n");
+  p(rxrequests, "{:received-requests/%ju} {N:/ARP request%s received}\n");
+  p2(rxreplies, "{:received-replies/%ju} {N:/ARP repl%s received}\n");
+  p(received, "{:received-packers/%ju} {N:/ARP packet%s received}\n");
+  p(dropped, "{:dropped-no-entry/%ju} {N:/total packet%s dropped due to no ARP entry}\n");
+  p(timeouts, "{:entries-timeout/%ju} {N:/ARP entry%s timed out}\n");
+  p(dupips, "{:dropped-duplicate-address/%ju} {N:/Duplicate IP%s seen}\n");
+  xo.xo_close_container(name);
 }
 
 /** inet.c's icmpnames[]. */
@@ -1051,35 +1424,50 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const bmcasttstamp = s[i++];
   const badaddr = s[i++];
   const noroute = s[i++];
+  const xo = f.xo;
+  xo.xo_open_container(name);
+  xo.xo_emit("{T:/%s}:\n", name);
   const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = `${name}:\n`;
-  if (show(error)) o += `\t${error} call${plural(error)} to icmp_error\n`;
-  if (show(oldicmp)) o += `\t${oldicmp} error${plural(oldicmp)} not generated in response to an icmp message\n`;
-  const hist = (title: string, h: number[]) => {
+  const p = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plural(v));
+  };
+  const p1a = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v);
+  };
+  const p2 = (v: number, m: string) => {
+    if (show(v)) xo.xo_emit(m, v, plurales(v));
+  };
+  const hist = (list: string, title: string, h: number[]) => {
     let first = true;
     for (let t = 0; t < N; t++) {
       if (h[t] === 0) continue;
       if (first) {
-        o += `\t${title} histogram:\n`;
+        xo.xo_open_list(list);
+        xo.xo_emit(`\t${title} histogram:\n`);
         first = false;
       }
-      o += `\t\t${icmpnames[t]}: ${h[t]}\n`;
+      xo.xo_open_instance(list);
+      xo.xo_emit("\t\t{k:name/%s}: {:count/%lu}\n", icmpnames[t], h[t]);
+      xo.xo_close_instance(list);
     }
+    if (!first) xo.xo_close_list(list);
   };
-  hist("Output", outhist);
-  if (show(badcode)) o += `\t${badcode} message${plural(badcode)} with bad code fields\n`;
-  if (show(tooshort)) o += `\t${tooshort} message${plural(tooshort)} less than the minimum length\n`;
-  if (show(checksum)) o += `\t${checksum} message${plural(checksum)} with bad checksum\n`;
-  if (show(badlen)) o += `\t${badlen} message${plural(badlen)} with bad length\n`;
-  if (show(bmcastecho)) o += `\t${bmcastecho} multicast echo requests ignored\n`;
-  if (show(bmcasttstamp)) o += `\t${bmcasttstamp} multicast timestamp requests ignored\n`;
-  hist("Input", inhist);
-  if (show(reflect)) o += `\t${reflect} message response${plural(reflect)} generated\n`;
-  if (show(badaddr)) o += `\t${badaddr} invalid return address${plurales(badaddr)}\n`;
-  if (show(noroute)) o += `\t${noroute} no return route${plural(noroute)}\n`;
+  p(error, "\t{:icmp-calls/%lu} {N:/call%s to icmp_error}\n");
+  p(oldicmp, "\t{:errors-not-from-message/%lu} {N:/error%s not generated in response to an icmp message}\n");
+  hist("output-histogram", "Output", outhist);
+  p(badcode, "\t{:dropped-bad-code/%lu} {N:/message%s with bad code fields}\n");
+  p(tooshort, "\t{:dropped-too-short/%lu} {N:/message%s less than the minimum length}\n");
+  p(checksum, "\t{:dropped-bad-checksum/%lu} {N:/message%s with bad checksum}\n");
+  p(badlen, "\t{:dropped-bad-length/%lu} {N:/message%s with bad length}\n");
+  p1a(bmcastecho, "\t{:dropped-multicast-echo/%lu} {N:/multicast echo requests ignored}\n");
+  p1a(bmcasttstamp, "\t{:dropped-multicast-timestamp/%lu} {N:/multicast timestamp requests ignored}\n");
+  hist("input-histogram", "Input", inhist);
+  p(reflect, "\t{:sent-packets/%lu} {N:/message response%s generated}\n");
+  p2(badaddr, "\t{:discard-invalid-return-address/%lu} {N:/invalid return address%s}\n");
+  p(noroute, "\t{:discard-no-route/%lu} {N:/no return route%s}\n");
   const mr = sysctlbyname(ctx.p, "net.inet.icmp.maskrepl");
-  if (mr.error === 0) o += `\tICMP address mask responses are ${mr.value !== 0 ? "en" : "dis"}abled\n`;
-  ctx.stdout.write(o);
+  if (mr.error === 0) xo.xo_emit("\tICMP address mask responses are {q:icmp-address-responses/%sabled}\n", mr.value !== 0 ? "en" : "dis");
+  xo.xo_close_container(name);
 }
 
 /** One NET_RT_DUMP message (struct rt_msghdr and the sockaddrs after it). */
@@ -1139,37 +1527,47 @@ function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
   const rtstat = r.value as readonly number[];
   const rttrash = 0;
   const [badredirect, dynamic, newgateway, unreach, wildcard] = rtstat;
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  let o = "routing:\n";
-  if (show(badredirect)) o += `\t${badredirect} bad routing redirect${plural(badredirect)}\n`;
-  if (show(dynamic)) o += `\t${dynamic} dynamically created route${plural(dynamic)}\n`;
-  if (show(newgateway)) o += `\t${newgateway} new gateway${plural(newgateway)} due to redirects\n`;
-  if (show(unreach)) o += `\t${unreach} destination${plural(unreach)} found unreachable\n`;
-  if (show(wildcard)) o += `\t${wildcard} use${plural(wildcard)} of a wildcard route\n`;
-  if (show(rttrash)) o += `\t${rttrash} route${plural(rttrash)} not in table but not freed\n`;
-  ctx.stdout.write(o);
+  const xo = f.xo;
+  xo.xo_emit("{T:routing}:\n");
+  const p = (v: number, m: string) => {
+    if (v !== 0 || f.sflag <= 1) xo.xo_emit(m, v, plural(v));
+  };
+  p(badredirect, "\t{:bad-redirects/%ju} {N:/bad routing redirect%s}\n");
+  p(dynamic, "\t{:dynamically-created/%ju} {N:/dynamically created route%s}\n");
+  p(newgateway, "\t{:new-gateways/%ju} {N:/new gateway%s due to redirects}\n");
+  p(unreach, "\t{:unreachable-destination/%ju} {N:/destination%s found unreachable}\n");
+  p(wildcard, "\t{:wildcard-uses/%ju} {N:/use%s of a wildcard route}\n");
+  p(rttrash, "\t{:unused-but-not-freed/%u} {N:/route%s not in table but not freed}\n");
 }
 
 // ---------------------------------------------------------------------------
 // Routing tables (route.c).
 
 /** rt_bits[]: the Flags column's letters. */
-const rt_bits: [number, string][] = [
-  [RTF_UP, "U"],
-  [RTF_GATEWAY, "G"],
-  [RTF_HOST, "H"],
-  [RTF_REJECT, "R"],
-  [RTF_DYNAMIC, "D"],
-  [RTF_MODIFIED, "M"],
-  [RTF_DONE, "d"],
-  [RTF_XRESOLVE, "X"],
-  [RTF_STATIC, "S"],
-  [RTF_PROTO1, "1"],
-  [RTF_PROTO2, "2"],
-  [RTF_PROTO3, "3"],
-  [RTF_BLACKHOLE, "B"],
-  [RTF_BROADCAST, "b"],
+const rt_bits: [number, string, string][] = [
+  [RTF_UP, "U", "up"],
+  [RTF_GATEWAY, "G", "gateway"],
+  [RTF_HOST, "H", "host"],
+  [RTF_REJECT, "R", "reject"],
+  [RTF_DYNAMIC, "D", "dynamic"],
+  [RTF_MODIFIED, "M", "modified"],
+  [RTF_DONE, "d", "done"],
+  [RTF_XRESOLVE, "X", "xresolve"],
+  [RTF_STATIC, "S", "static"],
+  [RTF_PROTO1, "1", "proto1"],
+  [RTF_PROTO2, "2", "proto2"],
+  [RTF_PROTO3, "3", "proto3"],
+  [RTF_BLACKHOLE, "B", "blackhole"],
+  [RTF_BROADCAST, "b", "broadcast"],
 ];
+
+/** p_flags (print_flags_generic): the letters in the given format, and each flag's name as a leaf-list. */
+function p_flags(xo: xo_handle, flags: number, format: string): void {
+  xo.xo_emit(format, fmt_flags(flags));
+  xo.xo_open_list("flags_pretty");
+  for (const [b, , name] of rt_bits) if ((flags & b) !== 0) xo.xo_emit("{le:flags_pretty/%s}", name);
+  xo.xo_close_list("flags_pretty");
+}
 
 function fmt_flags(flags: number): string {
   let s = "";
@@ -1216,9 +1614,10 @@ export function netname4(addr: number, mask: number, numeric: boolean): string {
 }
 
 /** pr_family: the header of a family's section. */
-function pr_family(af1: number): string {
+function pr_family(xo: xo_handle, af1: number): void {
   const afname = af1 === AF_INET ? "Internet" : af1 === AF_INET6 ? "Internet6" : af1 === AF_NETGRAPH ? "Netgraph" : null;
-  return afname !== null ? `\n${afname}:\n` : `\nProtocol Family ${af1}:\n`;
+  if (afname !== null) xo.xo_emit("\n{k:address-family/%s}:\n", afname);
+  else xo.xo_emit("\n{L:Protocol Family} {k:address-family/%d}:\n", af1);
 }
 
 function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
@@ -1226,33 +1625,52 @@ function routepr(ctx: prog_ctx, kp: proc, f: nflags, fibnum: number): void {
   const nf = sysctlbyname(kp, "net.fibs").value;
   const numfibs = typeof nf === "number" ? nf : 1;
   if (fibnum < 0 || fibnum > numfibs - 1) errx(ctx, EX_USAGE, `${fibnum}: invalid fib`);
-  let o = "Routing tables";
-  if (fibnum !== 0) o += ` (fib: ${fibnum})`;
-  o += "\n";
+  const xo = f.xo;
+  xo.xo_open_container("route-information");
+  xo.xo_emit("{T:Routing tables}");
+  if (fibnum !== 0) xo.xo_emit(" ({L:fib}: {:fib/%d})", fibnum);
+  xo.xo_emit("\n");
   const af = f.af === AF_INET || f.af === AF_INET6 ? f.af : AF_UNSPEC;
   const { error, msgs } = rtdump(kp, fibnum, af);
   if (error !== 0) {
-    ctx.stdout.write(o);
+    xo.xo_finish();
     ctx.stderr.write(`netstat: sysctl: net.route.0.${af}.dump.${fibnum}: ${strerror(error)}\n`);
     throw new prog_exit(1);
   }
   // ifmap: interface names by index (prepare_ifmap).
   const ifmap = new Map<number, string>();
   for (const x of getifaddrs(kp).ifap) if (x.family === AF_LINK) ifmap.set(x.sdl_index, x.ifa_name);
+  // p_rtable_sysctl: one rt-family instance per address family, its routes an rt-entry list.
+  xo.xo_open_container("route-table");
+  xo.xo_open_list("rt-family");
   let fam = AF_UNSPEC;
+  let need_table_close = false;
   let w: rt_widths = rt_widths_for(AF_INET, f);
   for (const m of msgs) {
     const dst = m.addr[RTAX_DST];
     const sfam = dst !== null ? sa_family_of(dst) : AF_UNSPEC;
     if (sfam !== fam) {
+      if (need_table_close) {
+        xo.xo_close_list("rt-entry");
+        xo.xo_close_instance("rt-family");
+      }
+      need_table_close = true;
       fam = sfam;
       w = rt_widths_for(fam, f);
-      o += pr_family(fam);
-      o += pr_rthdr(w, f);
+      xo.xo_open_instance("rt-family");
+      pr_family(xo, fam);
+      xo.xo_open_list("rt-entry");
+      pr_rthdr(xo, w, f);
     }
-    o += p_rtentry_sysctl(ctx, m, w, f, ifmap);
+    p_rtentry_sysctl(ctx, "rt-entry", m, w, f, ifmap);
   }
-  ctx.stdout.write(o);
+  if (need_table_close) {
+    xo.xo_close_list("rt-entry");
+    xo.xo_close_instance("rt-family");
+  }
+  xo.xo_close_list("rt-family");
+  xo.xo_close_container("route-table");
+  xo.xo_close_container("route-information");
 }
 
 function sa_family_of(sa: sockaddr): number {
@@ -1285,17 +1703,29 @@ function rt_widths_for(af: number, f: nflags): rt_widths {
   };
 }
 
-function pr_rthdr(w: rt_widths, f: nflags): string {
+function pr_rthdr(xo: xo_handle, w: rt_widths, f: nflags): void {
   if (f.Wflag) {
-    return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Nhop#", w.mtu, w.mtu)} ${rjust("Mtu", w.mtu, w.mtu)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
+    xo.xo_emit(
+      "{T:/%-*.*s} {T:/%-*.*s} {T:/%-*.*s} {T:/%*.*s} {T:/%*.*s} {T:/%*.*s} {T:/%*s}\n",
+      w.dst, w.dst, "Destination", w.gw, w.gw, "Gateway", w.flags, w.flags, "Flags",
+      w.mtu, w.mtu, "Nhop#", w.mtu, w.mtu, "Mtu", w.ifw, w.ifw, "Netif", w.expire, "Expire",
+    );
+    return;
   }
-  return `${ljust("Destination", w.dst, w.dst)} ${ljust("Gateway", w.gw, w.gw)} ${ljust("Flags", w.flags, w.flags)} ${rjust("Netif", w.ifw, w.ifw)} ${rjust("Expire", w.expire)}\n`;
+  xo.xo_emit(
+    "{T:/%-*.*s} {T:/%-*.*s} {T:/%-*.*s} {T:/%*.*s} {T:/%*s}\n",
+    w.dst, w.dst, "Destination", w.gw, w.gw, "Gateway", w.flags, w.flags, "Flags", w.ifw, w.ifw, "Netif", w.expire, "Expire",
+  );
 }
 
-/** p_sockaddr: the text and how far it sticks out of its column. */
-function p_sockaddr(cp: string, width: number, f: nflags): { s: string; protrusion: number } {
-  if (f.Wflag || f.numeric_addr) return { s: cp.padEnd(width) + " ", protrusion: Math.max(0, cp.length - width) };
-  return { s: ljust(cp, width, width) + " ", protrusion: 0 };
+/** p_sockaddr: the address as the field `name`, in its column; returns how far it sticks out. */
+function p_sockaddr(xo: xo_handle, name: string, cp: string, width: number, f: nflags): number {
+  if (f.Wflag || f.numeric_addr) {
+    xo.xo_emit(`{[:${-width}}{:${name}/%s}{]:} `, cp);
+    return Math.max(0, cp.length - width);
+  }
+  xo.xo_emit(`{[:${-width}}{:${name}/%-.*s}{]:} `, width, cp);
+  return 0;
 }
 
 /** getnameinfo(NI_NUMERICHOST) of an IPv6 sockaddr: the address, and "%zone" for a scoped one. */
@@ -1353,23 +1783,30 @@ function fmt_sockaddr(sa: sockaddr | null, mask: sockaddr | null, flags: number,
   return `(${sa_family_of(sa)})`;
 }
 
-function p_rtentry_sysctl(ctx: prog_ctx, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): string {
+function p_rtentry_sysctl(ctx: prog_ctx, name: string, m: rt_msg, w: rt_widths, f: nflags, ifmap: Map<number, string>): void {
+  const xo = f.xo;
   const ctx_err = (msg: string) => ctx.stderr.write(`netstat: ${msg}`);
+  xo.xo_open_instance(name);
   const dst = fmt_sockaddr(m.addr[RTAX_DST], m.addr[RTAX_NETMASK], m.rtm_flags, f, ifmap, ctx_err);
   const gw = fmt_sockaddr(m.addr[RTAX_GATEWAY], null, RTF_HOST, f, ifmap, ctx_err);
-  const d = p_sockaddr(dst, w.dst, f);
-  const gp = p_sockaddr(gw, w.gw - d.protrusion, f);
-  let s = d.s + gp.s;
-  s += fmt_flags(m.rtm_flags).padEnd(Math.max(0, w.flags - gp.protrusion)) + " ";
+  let protrusion = p_sockaddr(xo, "destination", dst, w.dst, f);
+  protrusion = p_sockaddr(xo, "gateway", gw, w.gw - protrusion, f);
+  p_flags(xo, m.rtm_flags, `{[:${-Math.max(0, w.flags - protrusion)}}{:flags/%s}{]:} `);
+  // The path's weight and kernel nexthop index, for the encodings only (as
+  // FreeBSD 14's netstat gives them).
+  xo.xo_emit("{e:weight/%u}{e:nhop-kidx/%u}", m.rmx_weight, m.rmx_nhidx);
   if (f.Wflag) {
-    s += `${String(m.rmx_nhidx).padStart(w.mtu)} `;
-    s += m.rmx_mtu !== 0 ? `${String(m.rmx_mtu).padStart(w.mtu)} ` : `${"".padStart(w.mtu)} `;
+    xo.xo_emit("{t:nhop/%*lu} ", w.mtu, m.rmx_nhidx);
+    if (m.rmx_mtu !== 0) xo.xo_emit("{t:mtu/%*lu} ", w.mtu, m.rmx_mtu);
+    else xo.xo_emit("{P:/%*s} ", w.mtu, "");
   }
   let prettyname = ifmap.get(m.rtm_index) ?? "";
   if (prettyname === "") prettyname = "---";
-  s += f.Wflag ? prettyname.padStart(w.ifw) : rjust(prettyname, w.ifw, w.ifw);
-  if (m.rmx_expire > 0) s += ` ${String(m.rmx_expire).padStart(w.expire)}`;
-  return s + "\n";
+  if (f.Wflag) xo.xo_emit("{t:interface-name/%*s}", w.ifw, prettyname);
+  else xo.xo_emit("{t:interface-name/%*.*s}", w.ifw, w.ifw, prettyname);
+  if (m.rmx_expire > 0) xo.xo_emit(" {:expire-time/%*d}", w.expire, m.rmx_expire);
+  xo.xo_emit("\n");
+  xo.xo_close_instance(name);
 }
 
 // ---------------------------------------------------------------------------
@@ -1391,10 +1828,17 @@ function humanize(v: number, div1000: boolean): string {
   return `${Math.round(x)}${units[i]}`;
 }
 
-function show_stat(width: number, value: number, showvalue: boolean, div1000: boolean, f: nflags, lsep = "", rsep = " "): string {
-  if (!showvalue) return `${lsep}${"-".padStart(width)}${rsep}`;
-  const v = f.hflag ? humanize(value, div1000) : String(value);
-  return `${lsep}${v.padStart(width)}${rsep}`;
+/** if.c's show_stat: one counter as the field `name` in its column, "-" when not shown. */
+function show_stat(f: nflags, name: string, width: number, value: number, showvalue: boolean, div1000: boolean, lsep = "", rsep = " "): void {
+  const xo = f.xo;
+  if (!showvalue) {
+    xo.xo_emit("{P:/%s}{D:/%*s}{P:/%s}", lsep, width, "-", rsep);
+    return;
+  }
+  if (lsep !== "") xo.xo_emit(`{P:${lsep}}`);
+  if (f.hflag) xo.xo_emit(`{:${name}/%${width}s}`, humanize(value, div1000));
+  else xo.xo_emit(`{:${name}/%${width}lu}`, value);
+  if (rsep !== "") xo.xo_emit(`{P:${rsep}}`);
 }
 
 function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
@@ -1412,52 +1856,61 @@ function intpr(ctx: prog_ctx, kp: proc, f: nflags): void {
     }
     net_len = 18;
   }
-  let o = ljust("Name", ifn_len_max, ifn_len_max);
-  o += ` ${rjust("Mtu", 5, 5)} ${ljust("Network", net_len, net_len)} ${ljust("Address", addr_len, addr_len)} ${rjust("Ipkts", 8, 8)} ${rjust("Ierrs", 5, 5)} ${rjust("Idrop", 5, 5)}`;
-  if (f.bflag) o += ` ${rjust("Ibytes", 10, 10)}`;
-  o += ` ${rjust("Opkts", 8, 8)} ${rjust("Oerrs", 5, 5)}`;
-  if (f.bflag) o += ` ${rjust("Obytes", 10, 10)}`;
-  o += ` ${"Coll".padStart(5)}`;
-  if (f.dflag) o += ` ${rjust("Drop", 5, 5)}`;
-  o += "\n";
+  const xo = f.xo;
+  xo.xo_open_list("interface");
+  xo.xo_emit("{T:/%-*.*s}", ifn_len_max, ifn_len_max, "Name");
+  xo.xo_emit(" {T:/%5.5s} {T:/%-*.*s} {T:/%-*.*s} {T:/%8.8s} {T:/%5.5s} {T:/%5.5s}", "Mtu", net_len, net_len, "Network", addr_len, addr_len, "Address", "Ipkts", "Ierrs", "Idrop");
+  if (f.bflag) xo.xo_emit(" {T:/%10.10s}", "Ibytes");
+  xo.xo_emit(" {T:/%8.8s} {T:/%5.5s}", "Opkts", "Oerrs");
+  if (f.bflag) xo.xo_emit(" {T:/%10.10s}", "Obytes");
+  xo.xo_emit(" {T:/%5s}", "Coll");
+  if (f.dflag) xo.xo_emit(" {T:/%5.5s}", "Drop");
+  xo.xo_emit("\n");
   for (const ifa of ifap) {
     if (!wanted(ifa)) continue;
+    xo.xo_open_instance("interface");
     const xname = (ifa.ifa_flags & IFF_UP) === 0 ? `${ifa.ifa_name}*` : ifa.ifa_name;
-    o += ljust(xname, ifn_len_max, ifn_len_max);
+    xo.xo_emit("{d:/%-*.*s}{etk:name}{eq:flags/0x%x}", ifn_len_max, ifn_len_max, xname, ifa.ifa_name, ifa.ifa_flags);
     const d = ifa.ifa_data;
-    o += show_stat(6, d.ifi_mtu, d.ifi_mtu !== 0, false, f);
+    show_stat(f, "mtu", 6, d.ifi_mtu, d.ifi_mtu !== 0, false);
     let network = false;
     let link = false;
     if (ifa.family === AF_INET) {
       const nn = netname4(ifa.addr, ifa.netmask, f.numeric_addr);
       const rn = hostname4(ifa.addr, f.numeric_addr);
-      if (f.Wflag) o += `${nn.padEnd(net_len)} ${rn.padEnd(addr_len)} `;
-      else o += `${ljust(nn, net_len, net_len)} ${ljust(rn, addr_len, addr_len)} `;
+      if (f.Wflag) {
+        xo.xo_emit("{t:network/%-*s} ", net_len, nn);
+        xo.xo_emit("{t:address/%-*s} ", addr_len, rn);
+      } else {
+        xo.xo_emit("{d:network/%-*.*s}{et:network} ", net_len, net_len, nn, nn);
+        xo.xo_emit("{d:address/%-*.*s}{et:address} ", addr_len, addr_len, rn, rn);
+      }
       network = true;
     } else {
-      o += `${ljust(`<Link#${ifa.sdl_index}>`, net_len, net_len)} `;
+      xo.xo_emit("{t:network/%-*.*s} ", net_len, net_len, `<Link#${ifa.sdl_index}>`);
       const ln = link_name(ifa.sdl_index, ifa.sdl_type, ifa.ifa_name, ifa.sdl_lladdr);
-      o += `${ljust(ln, addr_len, addr_len)} `;
+      xo.xo_emit("{t:address/%-*.*s} ", addr_len, addr_len, ln);
       link = true;
     }
-    o += show_stat(8, d.ifi_ipackets, link || network, true, f);
-    o += show_stat(5, d.ifi_ierrors, link, true, f);
-    o += show_stat(5, d.ifi_iqdrops, link, true, f);
-    if (f.bflag) o += show_stat(10, d.ifi_ibytes, link || network, false, f);
-    o += show_stat(8, d.ifi_opackets, link || network, true, f);
-    o += show_stat(5, d.ifi_oerrors, link, true, f);
-    if (f.bflag) o += show_stat(10, d.ifi_obytes, link || network, false, f);
-    o += show_stat(5, d.ifi_collisions, link, true, f, "", "");
-    if (f.dflag) o += show_stat(5, d.ifi_oqdrops, link, true, f, " ", " ");
-    o += "\n";
+    show_stat(f, "received-packets", 8, d.ifi_ipackets, link || network, true);
+    show_stat(f, "received-errors", 5, d.ifi_ierrors, link, true);
+    show_stat(f, "dropped-packets", 5, d.ifi_iqdrops, link, true);
+    if (f.bflag) show_stat(f, "received-bytes", 10, d.ifi_ibytes, link || network, false);
+    show_stat(f, "sent-packets", 8, d.ifi_opackets, link || network, true);
+    show_stat(f, "send-errors", 5, d.ifi_oerrors, link, true);
+    if (f.bflag) show_stat(f, "sent-bytes", 10, d.ifi_obytes, link || network, false);
+    show_stat(f, "collisions", 5, d.ifi_collisions, link, true, "", "");
+    if (f.dflag) show_stat(f, "dropped-packets", 5, d.ifi_oqdrops, link, true, " ", " ");
+    xo.xo_emit("\n");
+    xo.xo_close_instance("interface");
   }
-  ctx.stdout.write(o);
+  xo.xo_close_list("interface");
 }
 
 // ---------------------------------------------------------------------------
 // mbuf.c's mbpr (netstat -m).
 
-function mbpr(ctx: prog_ctx, kp: proc): void {
+function mbpr(ctx: prog_ctx, kp: proc, f: nflags): void {
   const mtlp = memstat_mtl_alloc();
   if (memstat_sysctl_all(kp, mtlp) < 0) {
     ctx.stderr.write(`netstat: memstat_sysctl_all: ${memstat_strerror(memstat_mtl_geterror(mtlp))}\n`);
@@ -1476,13 +1929,14 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
   const j16 = mbpr_zone(ctx, mtlp, "mbuf_jumbo_16k");
   if (j16 === null) return;
   const K = (n: number) => Math.floor(n / 1024);
-  let o = "";
-  o += `${mb.mt_count + pk.mt_count}/${mb.mt_free + pk.mt_free}/${mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free} mbufs in use (current/cache/total)\n`;
-  o += `${cl.mt_count - pk.mt_free}/${cl.mt_free + pk.mt_free}/${cl.mt_count + cl.mt_free}/${cl.mt_countlimit} mbuf clusters in use (current/cache/total/max)\n`;
-  o += `${pk.mt_count}/${pk.mt_free} mbuf+clusters out of packet secondary zone in use (current/cache)\n`;
-  o += `${jp.mt_count}/${jp.mt_free}/${jp.mt_count + jp.mt_free}/${jp.mt_countlimit} ${K(jp.mt_size)}k (page size) jumbo clusters in use (current/cache/total/max)\n`;
-  o += `${j9.mt_count}/${j9.mt_free}/${j9.mt_count + j9.mt_free}/${j9.mt_countlimit} 9k jumbo clusters in use (current/cache/total/max)\n`;
-  o += `${j16.mt_count}/${j16.mt_free}/${j16.mt_count + j16.mt_free}/${j16.mt_countlimit} 16k jumbo clusters in use (current/cache/total/max)\n`;
+  const xo = f.xo;
+  xo.xo_open_container("mbuf-statistics");
+  xo.xo_emit("{:mbuf-current/%ju}/{:mbuf-cache/%ju}/{:mbuf-total/%ju} {N:mbufs in use (current\\/cache\\/total)}\n", mb.mt_count + pk.mt_count, mb.mt_free + pk.mt_free, mb.mt_count + pk.mt_count + mb.mt_free + pk.mt_free);
+  xo.xo_emit("{:cluster-current/%ju}/{:cluster-cache/%ju}/{:cluster-total/%ju}/{:cluster-max/%ju} {N:mbuf clusters in use (current\\/cache\\/total\\/max)}\n", cl.mt_count - pk.mt_free, cl.mt_free + pk.mt_free, cl.mt_count + cl.mt_free, cl.mt_countlimit);
+  xo.xo_emit("{:packet-count/%ju}/{:packet-free/%ju} {N:mbuf+clusters out of packet secondary zone in use (current\\/cache)}\n", pk.mt_count, pk.mt_free);
+  xo.xo_emit("{:jumbo-count/%ju}/{:jumbo-cache/%ju}/{:jumbo-total/%ju}/{:jumbo-max/%ju} {:jumbo-page-size/%ju}{U:k} {N:(page size)} {N:jumbo clusters in use (current\\/cache\\/total\\/max)}\n", jp.mt_count, jp.mt_free, jp.mt_count + jp.mt_free, jp.mt_countlimit, K(jp.mt_size));
+  xo.xo_emit("{:jumbo9-count/%ju}/{:jumbo9-cache/%ju}/{:jumbo9-total/%ju}/{:jumbo9-max/%ju} {N:9k jumbo clusters in use (current\\/cache\\/total\\/max)}\n", j9.mt_count, j9.mt_free, j9.mt_count + j9.mt_free, j9.mt_countlimit);
+  xo.xo_emit("{:jumbo16-count/%ju}/{:jumbo16-cache/%ju}/{:jumbo16-total/%ju}/{:jumbo16-limit/%ju} {N:16k jumbo clusters in use (current\\/cache\\/total\\/max)}\n", j16.mt_count, j16.mt_free, j16.mt_count + j16.mt_free, j16.mt_countlimit);
   const bytes_inuse =
     mb.mt_count * mb.mt_size +
     pk.mt_count * pk.mt_size +
@@ -1499,31 +1953,31 @@ function mbpr(ctx: prog_ctx, kp: proc): void {
     jp.mt_free * jp.mt_size +
     j9.mt_free * j9.mt_size +
     j16.mt_free * j16.mt_size;
-  o += `${K(bytes_inuse)}K/${K(bytes_incache)}K/${K(bytes_inuse + bytes_incache)}K bytes allocated to network (current/cache/total)\n`;
-  o += `${mb.mt_failures}/${cl.mt_failures}/${pk.mt_failures} requests for mbufs denied (mbufs/clusters/mbuf+clusters)\n`;
-  o += `${mb.mt_sleeps}/${cl.mt_sleeps}/${pk.mt_sleeps} requests for mbufs delayed (mbufs/clusters/mbuf+clusters)\n`;
-  o += `${jp.mt_sleeps}/${j9.mt_sleeps}/${j16.mt_sleeps} requests for jumbo clusters delayed (${K(jp.mt_size)}k/9k/16k)\n`;
-  o += `${jp.mt_failures}/${j9.mt_failures}/${j16.mt_failures} requests for jumbo clusters denied (${K(jp.mt_size)}k/9k/16k)\n`;
+  xo.xo_emit("{:bytes-in-use/%ju}{U:K}/{:bytes-in-cache/%ju}{U:K}/{:bytes-total/%ju}{U:K} {N:bytes allocated to network (current\\/cache\\/total)}\n", K(bytes_inuse), K(bytes_incache), K(bytes_inuse + bytes_incache));
+  xo.xo_emit("{:mbuf-failures/%ju}/{:cluster-failures/%ju}/{:packet-failures/%ju} {N:requests for mbufs denied (mbufs\\/clusters\\/mbuf+clusters)}\n", mb.mt_failures, cl.mt_failures, pk.mt_failures);
+  xo.xo_emit("{:mbuf-sleeps/%ju}/{:cluster-sleeps/%ju}/{:packet-sleeps/%ju} {N:requests for mbufs delayed (mbufs\\/clusters\\/mbuf+clusters)}\n", mb.mt_sleeps, cl.mt_sleeps, pk.mt_sleeps);
+  xo.xo_emit("{:jumbop-sleeps/%ju}/{:jumbo9-sleeps/%ju}/{:jumbo16-sleeps/%ju} {N:/requests for jumbo clusters delayed (%juk\\/9k\\/16k)}\n", jp.mt_sleeps, j9.mt_sleeps, j16.mt_sleeps, K(jp.mt_size));
+  xo.xo_emit("{:jumbop-failures/%ju}/{:jumbo9-failures/%ju}/{:jumbo16-failures/%ju} {N:/requests for jumbo clusters denied (%juk\\/9k\\/16k)}\n", jp.mt_failures, j9.mt_failures, j16.mt_failures, K(jp.mt_size));
   // fetch_stats("kern.ipc.sfstat"): a failure ends the report.
   const sf = sysctlbyname(kp, "kern.ipc.sfstat");
   if (sf.error !== 0 || !Array.isArray(sf.value)) {
-    ctx.stdout.write(o);
     ctx.stderr.write(`netstat: sysctl: kern.ipc.sfstat: ${strerror(sf.error)}\n`);
+    xo.xo_close_container("mbuf-statistics");
     return;
   }
   const [syscalls, noiocnt, iocnt, pages_read, pages_valid, pages_bogus, rhpages_requested, rhpages_read, busy, allocfail, allocwait] = sf.value as readonly number[];
-  o += `${syscalls} sendfile syscalls\n`;
-  o += `${noiocnt} sendfile syscalls completed without I/O request\n`;
-  o += `${iocnt} requests for I/O initiated by sendfile\n`;
-  o += `${pages_read} pages read by sendfile as part of a request\n`;
-  o += `${pages_valid} pages were valid at time of a sendfile request\n`;
-  o += `${pages_bogus} pages were valid and substituted to bogus page\n`;
-  o += `${rhpages_requested} pages were requested for read ahead by applications\n`;
-  o += `${rhpages_read} pages were read ahead by sendfile\n`;
-  o += `${busy} times sendfile encountered an already busy page\n`;
-  o += `${allocfail} requests for sfbufs denied\n`;
-  o += `${allocwait} requests for sfbufs delayed\n`;
-  ctx.stdout.write(o);
+  xo.xo_emit("{:sendfile-syscalls/%ju} {N:sendfile syscalls}\n", syscalls);
+  xo.xo_emit("{:sendfile-no-io/%ju} {N:sendfile syscalls completed without I\\/O request}\n", noiocnt);
+  xo.xo_emit("{:sendfile-io-count/%ju} {N:requests for I\\/O initiated by sendfile}\n", iocnt);
+  xo.xo_emit("{:sendfile-pages-sent/%ju} {N:pages read by sendfile as part of a request}\n", pages_read);
+  xo.xo_emit("{:sendfile-pages-valid/%ju} {N:pages were valid at time of a sendfile request}\n", pages_valid);
+  xo.xo_emit("{:sendfile-pages-bogus/%ju} {N:pages were valid and substituted to bogus page}\n", pages_bogus);
+  xo.xo_emit("{:sendfile-requested-readahead/%ju} {N:pages were requested for read ahead by applications}\n", rhpages_requested);
+  xo.xo_emit("{:sendfile-readahead/%ju} {N:pages were read ahead by sendfile}\n", rhpages_read);
+  xo.xo_emit("{:sendfile-busy-encounters/%ju} {N:times sendfile encountered an already busy page}\n", busy);
+  xo.xo_emit("{:sfbufs-alloc-failed/%ju} {N:requests for sfbufs denied}\n", allocfail);
+  xo.xo_emit("{:sfbufs-alloc-wait/%ju} {N:requests for sfbufs delayed}\n", allocwait);
+  xo.xo_close_container("mbuf-statistics");
 }
 
 /** memstat_mtl_find for one of the mbuf zones, with mbpr's warning. */
@@ -1546,20 +2000,34 @@ function bpf_pidname(ctx: prog_ctx, pid: number): string {
   return kip.ki_comm;
 }
 
-function bpf_flags(dv: DataView, off: number): string {
+/** bpf_flags: the Flags column's letters; each set flag, and the direction, as encoding-only fields. */
+function bpf_flags(xo: xo_handle, dv: DataView, off: number): string {
   const dir = dv.getInt32(off + XBPF.bd_direction, true);
+  const promisc = dv.getUint8(off + XBPF.bd_promisc) !== 0;
+  const immediate = dv.getUint8(off + XBPF.bd_immediate) !== 0;
+  const hdrcmplt = dv.getInt32(off + XBPF.bd_hdrcmplt, true) !== 0;
+  const feedback = dv.getInt32(off + XBPF.bd_feedback, true) !== 0;
+  const async = dv.getInt32(off + XBPF.bd_async, true) !== 0;
+  const locked = dv.getInt32(off + XBPF.bd_locked, true) !== 0;
+  if (promisc) xo.xo_emit("{e:promiscuous/}");
+  if (immediate) xo.xo_emit("{e:immediate/}");
+  if (hdrcmplt) xo.xo_emit("{e:header-complete/}");
+  xo.xo_emit("{e:direction}", dir === BPF_D_IN ? "input" : dir === BPF_D_OUT ? "output" : "bidirectional");
+  if (feedback) xo.xo_emit("{e:feedback/}");
+  if (async) xo.xo_emit("{e:async/}");
+  if (locked) xo.xo_emit("{e:locked/}");
   return (
-    (dv.getUint8(off + XBPF.bd_promisc) !== 0 ? "p" : "-") +
-    (dv.getUint8(off + XBPF.bd_immediate) !== 0 ? "i" : "-") +
-    (dv.getInt32(off + XBPF.bd_hdrcmplt, true) !== 0 ? "-" : "f") +
+    (promisc ? "p" : "-") +
+    (immediate ? "i" : "-") +
+    (hdrcmplt ? "-" : "f") +
     (dir === BPF_D_IN ? "-" : dir === BPF_D_OUT ? "o" : "s") +
-    (dv.getInt32(off + XBPF.bd_feedback, true) !== 0 ? "b" : "-") +
-    (dv.getInt32(off + XBPF.bd_async, true) !== 0 ? "a" : "-") +
-    (dv.getInt32(off + XBPF.bd_locked, true) !== 0 ? "l" : "-")
+    (feedback ? "b" : "-") +
+    (async ? "a" : "-") +
+    (locked ? "l" : "-")
   );
 }
 
-function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
+function bpf_stats(ctx: prog_ctx, f: nflags, ifname: string | null, zflag: boolean): void {
   if (zflag) {
     const z = sysctlbyname(ctx.p, "net.bpf.stats", new Array<number>(XBPF_D_SIZE).fill(0));
     if (z.error !== 0) ctx.stderr.write(`netstat: failed to zero bpf counters: ${strerror(z.error)}\n`);
@@ -1573,11 +2041,12 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
   const bytes = Uint8Array.from(r.value as readonly number[]);
   if (bytes.length === 0) return;
   const dv = new DataView(bytes.buffer);
-  const col = (s: string | number, w: number) => String(s).padStart(w);
-  let o = `${col("Pid", 5)} ${col("Netif", 6)} ${col("Flags", 7)} ${col("Recv", 9)} ${col("Drop", 9)} ${col("Match", 9)} ${col("Sblen", 5)} ${col("Hblen", 5)} Command\n`;
+  const xo = f.xo;
+  xo.xo_emit("{T:/%5s} {T:/%6s} {T:/%7s} {T:/%9s} {T:/%9s} {T:/%9s} {T:/%5s} {T:/%5s} {T:/%s}\n", "Pid", "Netif", "Flags", "Recv", "Drop", "Match", "Sblen", "Hblen", "Command");
+  xo.xo_open_container("bpf-statistics");
+  xo.xo_open_list("bpf-entry");
   for (let off = 0; off + XBPF_D_SIZE <= bytes.length; off += XBPF_D_SIZE) {
     if (dv.getUint32(off + XBPF.bd_structsize, true) !== XBPF_D_SIZE) {
-      ctx.stdout.write(o);
       ctx.stderr.write("netstat: bpf_stats_extended: version mismatch\n");
       return;
     }
@@ -1585,15 +2054,25 @@ function bpf_stats(ctx: prog_ctx, ifname: string | null, zflag: boolean): void {
     const nul = name.indexOf(0);
     const d_ifname = String.fromCharCode(...name.subarray(0, nul < 0 ? 16 : nul));
     if (ifname !== null && ifname !== d_ifname) continue;
+    xo.xo_open_instance("bpf-entry");
     const pid = dv.getInt32(off + XBPF.bd_pid, true);
     const pname = bpf_pidname(ctx, pid);
-    o +=
-      `${col(pid, 5)} ${col(d_ifname, 6)} ${col(bpf_flags(dv, off), 7)} ` +
-      `${col(dv.getBigUint64(off + XBPF.bd_rcount, true).toString(), 9)} ${col(dv.getBigUint64(off + XBPF.bd_dcount, true).toString(), 9)} ` +
-      `${col(dv.getBigUint64(off + XBPF.bd_fcount, true).toString(), 9)} ${col(dv.getInt32(off + XBPF.bd_slen, true), 5)} ` +
-      `${col(dv.getInt32(off + XBPF.bd_hlen, true), 5)} ${pname}\n`;
+    xo.xo_emit("{k:pid/%5d} {k:interface-name/%6s} ", pid, d_ifname);
+    const flagbuf = bpf_flags(xo, dv, off);
+    xo.xo_emit(
+      "{d:flags/%7s} {:received-packets/%9ju} {:dropped-packets/%9ju} {:filter-packets/%9ju} {:store-buffer-length/%5d} {:hold-buffer-length/%5d} {:process/%s}\n",
+      flagbuf,
+      dv.getBigUint64(off + XBPF.bd_rcount, true),
+      dv.getBigUint64(off + XBPF.bd_dcount, true),
+      dv.getBigUint64(off + XBPF.bd_fcount, true),
+      dv.getInt32(off + XBPF.bd_slen, true),
+      dv.getInt32(off + XBPF.bd_hlen, true),
+      pname,
+    );
+    xo.xo_close_instance("bpf-entry");
   }
-  ctx.stdout.write(o);
+  xo.xo_close_list("bpf-entry");
+  xo.xo_close_container("bpf-statistics");
 }
 
 // ---------------------------------------------------------------------------
@@ -1637,62 +2116,71 @@ function icmp6_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const s = stat_fetch(ctx, f, "net.inet6.icmp6.stats");
   if (s === null) return;
   const v = (i: number): number => s[i] ?? 0;
-  let o = `${name}:\n`;
+  const xo = f.xo;
+  xo.xo_emit("{T:/%s}:\n", name);
+  xo.xo_open_container(name);
   const show = (n: number) => n !== 0 || f.sflag <= 1;
-  const p = (i: number, text: (s1: string) => string) => {
-    if (show(v(i))) o += `\t${v(i)} ${text(plural(v(i)))}\n`;
+  const p = (i: number, m: string) => {
+    if (show(v(i))) xo.xo_emit(m, v(i), plural(v(i)));
   };
-  const p_5 = (i: number, text: string) => {
-    if (show(v(i))) o += `\t\t${v(i)} ${text}\n`;
+  const p_5 = (i: number, m: string) => {
+    if (show(v(i))) xo.xo_emit(m, v(i));
   };
-  const hist = (title: string, base: number) => {
+  const hist = (list: string, title: string, base: number) => {
     let first = true;
     for (let t = 0; t < 256; t++) {
       if (v(base + t) === 0) continue;
       if (first) {
-        o += `\t${title}:\n`;
+        xo.xo_open_list(list);
+        xo.xo_emit(`\t{T:${title}}:\n`);
         first = false;
       }
-      o += `\t\t${icmp6names[t]}: ${v(base + t)}\n`;
+      xo.xo_open_instance(list);
+      xo.xo_emit("\t\t{k:name/%s}: {:count/%ju}\n", icmp6names[t], v(base + t));
+      xo.xo_close_instance(list);
     }
+    if (!first) xo.xo_close_list(list);
   };
-  p(icp6s_error, (s1) => `call${s1} to icmp6_error`);
-  p(icp6s_canterror, (s1) => `error${s1} not generated in response to an icmp6 message`);
-  p(icp6s_toofreq, (s1) => `error${s1} not generated because of rate limitation`);
-  hist("Output histogram", icp6s_outhist);
-  p(icp6s_badcode, (s1) => `message${s1} with bad code fields`);
-  p(icp6s_tooshort, (s1) => `message${s1} < minimum length`);
-  p(icp6s_checksum, (s1) => `bad checksum${s1}`);
-  p(icp6s_badlen, (s1) => `message${s1} with bad length`);
-  hist("Input histogram", icp6s_inhist);
-  o += "\tHistogram of error messages to be generated:\n";
+  p(icp6s_error, "\t{:icmp6-calls/%ju} {N:/call%s to icmp6_error}\n");
+  p(icp6s_canterror, "\t{:errors-not-generated-from-message/%ju} {N:/error%s not generated in response to an icmp6 message}\n");
+  p(icp6s_toofreq, "\t{:errors-discarded-by-rate-limitation/%ju} {N:/error%s not generated because of rate limitation}\n");
+  hist("output-histogram", "Output histogram", icp6s_outhist);
+  p(icp6s_badcode, "\t{:dropped-bad-code/%ju} {N:/message%s with bad code fields}\n");
+  p(icp6s_tooshort, "\t{:dropped-too-short/%ju} {N:/message%s < minimum length}\n");
+  p(icp6s_checksum, "\t{:dropped-bad-checksum/%ju} {N:/bad checksum%s}\n");
+  p(icp6s_badlen, "\t{:dropped-bad-length/%ju} {N:/message%s with bad length}\n");
+  hist("input-histogram", "Input histogram", icp6s_inhist);
+  xo.xo_emit("\t{T:Histogram of error messages to be generated}:\n");
+  xo.xo_open_container("errors");
   const e = icp6s_outerrhist;
-  p_5(e + icp6errs_dst_unreach_noroute, "no route");
-  p_5(e + icp6errs_dst_unreach_admin, "administratively prohibited");
-  p_5(e + icp6errs_dst_unreach_beyondscope, "beyond scope");
-  p_5(e + icp6errs_dst_unreach_addr, "address unreachable");
-  p_5(e + icp6errs_dst_unreach_noport, "port unreachable");
-  p_5(e + icp6errs_packet_too_big, "packet too big");
-  p_5(e + icp6errs_time_exceed_transit, "time exceed transit");
-  p_5(e + icp6errs_time_exceed_reassembly, "time exceed reassembly");
-  p_5(e + icp6errs_paramprob_header, "erroneous header field");
-  p_5(e + icp6errs_paramprob_nextheader, "unrecognized next header");
-  p_5(e + icp6errs_paramprob_option, "unrecognized option");
-  p_5(e + icp6errs_redirect, "redirect");
-  p_5(e + icp6errs_unknown, "unknown");
-  p(icp6s_reflect, (s1) => `message response${s1} generated`);
-  p(icp6s_nd_toomanyopt, (s1) => `message${s1} with too many ND options`);
-  p(icp6s_nd_badopt, (s1) => `message${s1} with bad ND options`);
-  p(icp6s_badns, (s1) => `bad neighbor solicitation message${s1}`);
-  p(icp6s_badna, (s1) => `bad neighbor advertisement message${s1}`);
-  p(icp6s_badrs, (s1) => `bad router solicitation message${s1}`);
-  p(icp6s_badra, (s1) => `bad router advertisement message${s1}`);
-  p(icp6s_badredirect, (s1) => `bad redirect message${s1}`);
-  p(icp6s_overflowdefrtr, (s1) => `default routers overflow${s1}`);
-  p(icp6s_overflowprfx, (s1) => `prefix overflow${s1}`);
-  p(icp6s_overflownndp, (s1) => `neighbour entries overflow${s1}`);
-  p(icp6s_overflowredirect, (s1) => `redirect overflow${s1}`);
-  p(icp6s_invlhlim, (s1) => `message${s1} with invalid hop limit`);
-  p(icp6s_pmtuchg, (s1) => `path MTU change${s1}`);
-  ctx.stdout.write(o);
+  p_5(e + icp6errs_dst_unreach_noroute, "\t\t{:no-route/%ju} {N:/no route}\n");
+  p_5(e + icp6errs_dst_unreach_admin, "\t\t{:admin-prohibited/%ju} {N:/administratively prohibited}\n");
+  p_5(e + icp6errs_dst_unreach_beyondscope, "\t\t{:beyond-scope/%ju} {N:/beyond scope}\n");
+  p_5(e + icp6errs_dst_unreach_addr, "\t\t{:address-unreachable/%ju} {N:/address unreachable}\n");
+  p_5(e + icp6errs_dst_unreach_noport, "\t\t{:port-unreachable/%ju} {N:/port unreachable}\n");
+  p_5(e + icp6errs_packet_too_big, "\t\t{:packet-too-big/%ju} {N:/packet too big}\n");
+  p_5(e + icp6errs_time_exceed_transit, "\t\t{:time-exceed-transmit/%ju} {N:/time exceed transit}\n");
+  p_5(e + icp6errs_time_exceed_reassembly, "\t\t{:time-exceed-reassembly/%ju} {N:/time exceed reassembly}\n");
+  p_5(e + icp6errs_paramprob_header, "\t\t{:bad-header/%ju} {N:/erroneous header field}\n");
+  p_5(e + icp6errs_paramprob_nextheader, "\t\t{:bad-next-header/%ju} {N:/unrecognized next header}\n");
+  p_5(e + icp6errs_paramprob_option, "\t\t{:bad-option/%ju} {N:/unrecognized option}\n");
+  p_5(e + icp6errs_redirect, "\t\t{:redirects/%ju} {N:/redirect}\n");
+  p_5(e + icp6errs_unknown, "\t\t{:unknown/%ju} {N:unknown}\n");
+  // FreeBSD 14 emits these inside the "errors" container too (it closes it after them).
+  p(icp6s_reflect, "\t{:reflect/%ju} {N:/message response%s generated}\n");
+  p(icp6s_nd_toomanyopt, "\t{:too-many-nd-options/%ju} {N:/message%s with too many ND options}\n");
+  p(icp6s_nd_badopt, "\t{:bad-nd-options/%ju} {N:/message%s with bad ND options}\n");
+  p(icp6s_badns, "\t{:bad-neighbor-solicitation/%ju} {N:/bad neighbor solicitation message%s}\n");
+  p(icp6s_badna, "\t{:bad-neighbor-advertisement/%ju} {N:/bad neighbor advertisement message%s}\n");
+  p(icp6s_badrs, "\t{:bad-router-solicitation/%ju} {N:/bad router solicitation message%s}\n");
+  p(icp6s_badra, "\t{:bad-router-advertisement/%ju} {N:/bad router advertisement message%s}\n");
+  p(icp6s_badredirect, "\t{:bad-redirect/%ju} {N:/bad redirect message%s}\n");
+  p(icp6s_overflowdefrtr, "\t{:default-routers-overflows/%ju} {N:/default routers overflow%s}\n");
+  p(icp6s_overflowprfx, "\t{:prefixes-overflows/%ju} {N:/prefix overflow%s}\n");
+  p(icp6s_overflownndp, "\t{:neighbour-entries-overflows/%ju} {N:/neighbour entries overflow%s}\n");
+  p(icp6s_overflowredirect, "\t{:redirect-overflows/%ju} {N:/redirect overflow%s}\n");
+  p(icp6s_invlhlim, "\t{:dropped-invalid-hop-limit/%ju} {N:/message%s with invalid hop limit}\n");
+  xo.xo_close_container("errors");
+  p(icp6s_pmtuchg, "\t{:path-mtu-changes/%ju} {N:/path MTU change%s}\n");
+  xo.xo_close_container(name);
 }

@@ -18,6 +18,7 @@ import { AF_UNSPEC } from "../../kern/socket.ts";
 import { RTF_PINNED, RTSTAT_INC, rts_nh_idx_alloc_failure, sa_equal } from "../route.ts";
 import type { rib_head } from "./route_var.ts";
 import { sockaddr_in6 } from "../../netinet6/in6_var.ts";
+import { nhgrp_object, type nhgrp_priv } from "./nhgrp.ts";
 
 // Consumer-visible nexthop flags.
 export const NHF_MULTIPATH = 0x0008;
@@ -108,14 +109,41 @@ export class nh_control {
   nh_head: nhop_object[] = [];
   /** Indexes in use (nh_idx), for the smallest-free allocation FreeBSD's bitmask does. */
   nh_idx_used = new Set<number>();
+  /** The table's nexthop groups (nhgrp.ts); null until the first multipath request. */
+  gr_head: nhgrp_priv[] | null = null;
+  /** Group indexes in use (nhg_idx). */
+  gr_idx_used = new Set<number>();
   constructor(readonly ctl_rh: rib_head) {}
 }
 
-/** nhop_select: no multipath, the nexthop itself. */
-export function nhop_select(nh: nhop_object, _flowid: number): nhop_object {
+/** struct weightened_nhop: a group member and its weight (storage: scratch for sorting weights). */
+export class weightened_nhop {
+  storage = 0;
+  constructor(
+    public nh: nhop_object,
+    public weight: number,
+  ) {}
+}
+
+/** What a route points at: a nexthop, or a nexthop group (multipath). */
+export type rt_nhop_t = nhop_object | nhgrp_object;
+
+/** NH_IS_NHGRP: is this a nexthop group (NHF_MULTIPATH set)? */
+export function NH_IS_NHGRP(nh: rt_nhop_t): nh is nhgrp_object {
+  return nh instanceof nhgrp_object;
+}
+
+/**
+ * nhop_select(nh, flowid): the nexthop a packet of flow flowid takes: nh
+ * itself, or for a group the member in slot flowid % nhg_size of its
+ * precomputed slot array.
+ */
+export function nhop_select(nh: rt_nhop_t, flowid: number): nhop_object {
+  if (nh instanceof nhgrp_object) return nh.nhops[(flowid >>> 0) % nh.nhg_size];
   return nh;
 }
-export function NH_IS_PINNED(nh: nhop_object): boolean {
+export function NH_IS_PINNED(nh: rt_nhop_t): boolean {
+  if (nh instanceof nhgrp_object) return false;
   return (nh.nh_priv.rt_flags & RTF_PINNED) !== 0;
 }
 

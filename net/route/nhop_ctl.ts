@@ -45,7 +45,10 @@ import {
   nhop_object,
   unlink_nhop,
   type nh_control,
+  type rt_nhop_t,
 } from "./nhop.ts";
+import { nhgrp_object } from "./nhgrp.ts";
+import { nhgrp_free, nhgrp_ref_object } from "./nhgrp_ctl.ts";
 import { RT_CHANGE_RTFLAGS_MASK, RT_SET_RTFLAGS_MASK, type rib_head } from "./route_var.ts";
 import { rt_loif, rt_tables_get_rnh } from "./route_tables.ts";
 import { in6_addr_copy, in6_ifaddr, in6addr_loopback, sockaddr_in6 } from "../../netinet6/in6_var.ts";
@@ -362,8 +365,24 @@ export function nhop_free(nh: nhop_object): void {
   const ctl = nh.nh_priv.nh_control;
   if (ctl !== null && nh.nh_priv.nh_linked) unlink_nhop(ctl, nh);
 }
-export const nhop_free_any = nhop_free;
-export const nhop_ref_any = nhop_ref_object;
+/** nhop_try_ref_object: a reference unless the nexthop is already going (1), else 0. */
+export function nhop_try_ref_object(nh: nhop_object): number {
+  if (nh.nh_refcnt <= 0) return 0;
+  nh.nh_refcnt++;
+  return 1;
+}
+
+/** nhop_free_any: drop a reference to a nexthop or a nexthop group. */
+export function nhop_free_any(nh: rt_nhop_t): void {
+  if (nh instanceof nhgrp_object) nhgrp_free(nh);
+  else nhop_free(nh);
+}
+
+/** nhop_ref_any: take a reference to a nexthop or a nexthop group. */
+export function nhop_ref_any(nh: rt_nhop_t): void {
+  if (nh instanceof nhgrp_object) nhgrp_ref_object(nh);
+  else nhop_ref_object(nh);
+}
 
 /** nhops_update_ifmtu: an interface MTU change reaches its nexthops. */
 export function nhops_update_ifmtu(rh: rib_head, ifp: ifnet, mtu: number): void {

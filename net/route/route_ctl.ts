@@ -14,8 +14,14 @@
 // Subscribers (rib_subscribe_internal) hear of every change as it is made
 // (RIB_NOTIFY_IMMEDIATE) and after the request is done (RIB_NOTIFY_DELAYED).
 //
-// Departures: no multipath (RTM_F_APPEND finds no group to join and ends in
-// EEXIST), and no epoch: an unlinked entry's nexthop reference drops at
+// Multipath (options ROUTE_MPATH, net.route.multipath): a second gateway
+// for a prefix joins the first in a nexthop group (nhgrp_ctl.ts); deleting
+// with a gateway takes that member out, and RTM_CHANGE with a gateway
+// changes that member.  rc_nh_old/rc_nh_new are then groups, which
+// rib_decompose_notification (route_helpers.ts) splits into per-member
+// changes for route sockets.
+//
+// Departure: no epoch: an unlinked entry's nexthop reference drops at
 // once (rt_free).
 
 import { EADDRINUSE, EAFNOSUPPORT, EAGAIN, EEXIST, EINVAL, ENOENT, EOPNOTSUPP, ESRCH } from "../../kern/errno.ts";
@@ -25,9 +31,17 @@ import { rib4_addaddr, rib4_lookup, rib6_addaddr, rib6_lookup, rib_deladdr_rt, r
 
 import {
   NHF_GATEWAY,
+  NHF_MULTIPATH,
+  NHF_REDIRECT,
+  NH_IS_NHGRP,
   NH_IS_PINNED,
+  weightened_nhop,
   type nhop_object,
+  type rt_nhop_t,
 } from "./nhop.ts";
+import { nhgrp_get_addition_group, nhgrp_get_filtered_group, nhgrp_get_group, nhgrp_get_nhops } from "./nhgrp_ctl.ts";
+import { V_fib_hash_outbound, V_fib_hash_outbound_set } from "./mpath_ctl.ts";
+import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32 } from "../vnet.ts";
 import { nhop_create_from_info, nhop_create_from_nhop, nhop_free, nhop_free_any, nhop_get_expire } from "./nhop_ctl.ts";
 import {
   RTAX_DST,
@@ -42,8 +56,10 @@ import {
   RTM_ADD,
   RTM_CHANGE,
   RTM_DELETE,
+  RTSTAT_INC,
   RTV_WEIGHT,
   RT_DEFAULT_WEIGHT,
+  rts_add_retry,
   RT_MAX_WEIGHT,
   rt_addrinfo,
   rt_getifa_fib,
@@ -62,14 +78,17 @@ import { in6_mask2len } from "../../netinet6/in6_var.ts";
 export class rib_cmd_info {
   rc_cmd = 0;
   rc_rt: rtentry | null = null;
-  rc_nh_old: nhop_object | null = null;
-  rc_nh_new: nhop_object | null = null;
+  /** The nexthop or group before the change. */
+  rc_nh_old: rt_nhop_t | null = null;
+  /** The nexthop or group after it. */
+  rc_nh_new: rt_nhop_t | null = null;
   rc_nh_weight = 0;
 }
 
 /** struct route_nhop_data: a nexthop and its weight. */
 export class route_nhop_data {
-  rnd_nhop: nhop_object | null = null;
+  /** A nexthop, or a group (FreeBSD's rnd_nhgrp shares the slot). */
+  rnd_nhop: rt_nhop_t | null = null;
   rnd_weight = 0;
 }
 
@@ -105,8 +124,31 @@ function get_prio_from_info(info: rt_addrinfo): number {
   return (info.rti_flags & RTF_PINNED) !== 0 ? NH_PRIORITY_HIGH : NH_PRIORITY_NORMAL;
 }
 
-function nhop_get_prio(nh: nhop_object): number {
+function nhop_get_prio(nh: rt_nhop_t): number {
   return NH_IS_PINNED(nh) ? NH_PRIORITY_HIGH : NH_PRIORITY_NORMAL;
+}
+
+/** V_rib_route_multipath: net.route.multipath, per vnet (options ROUTE_MPATH: writable, on; registered in net/route.ts beside its node). */
+export const rib_route_multipath = VNET_DEFINE_INT("rib_route_multipath", 1);
+export function V_rib_route_multipath(): number {
+  return VNET_I32(rib_route_multipath);
+}
+
+/** rib_can_multipath: net.route.multipath of the table's vnet. */
+function rib_can_multipath(rh: rib_head): boolean {
+  const saved = CURVNET_SET(rh.rib_vnet);
+  const result = V_rib_route_multipath() !== 0;
+  CURVNET_RESTORE(saved);
+  return result;
+}
+
+/** nhop_can_multipath: groups, and nexthops with a gateway that are no redirect, may be paths of a group. */
+export function nhop_can_multipath(nh: rt_nhop_t): boolean {
+  if (NH_IS_NHGRP(nh)) return true;
+  if ((nh.nh_flags & NHF_MULTIPATH) !== 0) return true;
+  if ((nh.nh_flags & NHF_GATEWAY) === 0) return false;
+  if ((nh.nh_flags & NHF_REDIRECT) !== 0) return false;
+  return true;
 }
 
 /** match_nhop_gw: does gw name nh's gateway? */
@@ -275,21 +317,59 @@ export function add_route_flags(rnh: rib_head, rt: rtentry, rnd_add: route_nhop_
     error = EEXIST;
   } else if (
     (op_flags & RTM_F_REPLACE) !== 0 ||
-    ((op_flags & RTM_F_FORCE) !== 0 && nhop_get_prio(rnd_orig.rnd_nhop as nhop_object) < nhop_get_prio(rnd_add.rnd_nhop as nhop_object))
+    ((op_flags & RTM_F_FORCE) !== 0 && nhop_get_prio(rnd_orig.rnd_nhop as rt_nhop_t) < nhop_get_prio(rnd_add.rnd_nhop as rt_nhop_t))
   ) {
-    if (nhop_get_prio(rnd_orig.rnd_nhop as nhop_object) > nhop_get_prio(rnd_add.rnd_nhop as nhop_object)) {
+    if (nhop_get_prio(rnd_orig.rnd_nhop as rt_nhop_t) > nhop_get_prio(rnd_add.rnd_nhop as rt_nhop_t)) {
       // The route there outranks ours (RTF_PINNED).
       error = EEXIST;
     } else {
       change_route(rnh, rt_orig, rnd_add, rc);
       nh = rc.rc_nh_old;
     }
+  } else if (
+    (op_flags & RTM_F_APPEND) !== 0 &&
+    rib_can_multipath(rnh) &&
+    rnd_add.rnd_nhop !== null &&
+    rnd_orig.rnd_nhop !== null &&
+    nhop_can_multipath(rnd_add.rnd_nhop) &&
+    nhop_can_multipath(rnd_orig.rnd_nhop)
+  ) {
+    for (let i = 0; i < RIB_MAX_RETRIES; i++) {
+      error = add_route_flags_mpath(rnh, rt_orig, rnd_add, rnd_orig, op_flags, rc);
+      if (error !== EAGAIN) break;
+      RTSTAT_INC(rts_add_retry);
+    }
+    // The group holds its own references; ours on the new nexthop goes.
   } else {
-    // No multipath: nothing to append to.
     error = EEXIST;
   }
   if (nh !== null) nhop_free_any(nh);
   return error;
+}
+
+/**
+ * add_route_flags_mpath: join the nexthop in rnd_add to the prefix's
+ * path(s) in rnd_orig, as a nexthop group.  The first group of a vnet
+ * turns on flowid hashing of locally originated packets.
+ */
+function add_route_flags_mpath(rnh: rib_head, rt: rtentry, rnd_add: route_nhop_data, rnd_orig: route_nhop_data, op_flags: number, rc: rib_cmd_info): number {
+  const rnd_new = new route_nhop_data();
+  let error = nhgrp_get_addition_group(rnh, rnd_orig, rnd_add, rnd_new);
+  if (error !== 0) {
+    if (error === EAGAIN) {
+      // The group could not be made, most likely because rnd_orig is going: look again.
+      lookup_prefix_rt(rnh, rt, rnd_orig);
+      if (rnd_orig.rnd_nhop === null && (op_flags & RTM_F_CREATE) === 0) error = ENOENT;
+    }
+    return error;
+  }
+  error = change_route_conditional(rnh, rt, rnd_orig, rnd_new, rc);
+  if (error !== 0) return error;
+  if (V_fib_hash_outbound() === 0 && rc.rc_nh_new !== null && NH_IS_NHGRP(rc.rc_nh_new)) {
+    // (FreeBSD says so under bootverbose only, which is off here.)
+    V_fib_hash_outbound_set(1);
+  }
+  return 0;
 }
 
 /** rib_del_route: delete the route info names from fib fibnum. */
@@ -317,6 +397,8 @@ export function rib_del_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_inf
   const error = rt !== null ? rt_delete_conditional(rnh, rt, prio, filter_func, filter_arg, rc) : ESRCH;
   if (error !== 0) return error;
   if (rc.rc_cmd === RTM_DELETE && rc.rc_rt !== null) rt_free(rc.rc_rt);
+  // Taking one path out is an RTM_CHANGE to a smaller group or a lone nexthop: the old group goes.
+  else if (rc.rc_nh_old !== null) nhop_free_any(rc.rc_nh_old);
   return 0;
 }
 
@@ -327,6 +409,21 @@ export function rib_del_route(fibnum: number, info: rt_addrinfo, rc: rib_cmd_inf
  */
 function rt_delete_conditional(rnh: rib_head, rt: rtentry, prio: number, cb: rib_filter_f_t | null, cbdata: unknown, rc: rib_cmd_info): number {
   const nh = rt.rt_nhop;
+  if (NH_IS_NHGRP(nh)) {
+    // A group loses the paths the filter picks; without a filter (no gateway) nothing.
+    if (cb === null) return ESRCH;
+    const rnd = new route_nhop_data();
+    let error = nhgrp_get_filtered_group(rnh, rt, nh, cb, cbdata, rnd);
+    if (error === 0) {
+      if (rnd.rnd_nhop === nh) {
+        // Nothing matched.
+        nhop_free_any(nh);
+        return ESRCH;
+      }
+      error = change_route(rnh, rt, rnd, rc);
+    }
+    return error;
+  }
   if (cb !== null && cb(rt, nh, cbdata) === 0) return ESRCH;
   if (prio < nhop_get_prio(nh)) return EADDRINUSE;
   return delete_route(rnh, rt, rc);
@@ -377,6 +474,7 @@ function change_nhop(rnh: rib_head, info: rt_addrinfo, nh_orig: nhop_object): { 
 function change_route_byinfo(rnh: rib_head, rt: rtentry, info: rt_addrinfo, rnd_orig: route_nhop_data, rc: rib_cmd_info): number {
   const nh_orig = rnd_orig.rnd_nhop;
   if (nh_orig === null) return ESRCH;
+  if (NH_IS_NHGRP(nh_orig)) return change_mpath_route(rnh, rt, info, rnd_orig, rc);
   const rnd_new = new route_nhop_data();
   rnd_new.rnd_weight = get_info_weight(info, rnd_orig.rnd_weight);
   const r = change_nhop(rnh, info, nh_orig);
@@ -385,12 +483,43 @@ function change_route_byinfo(rnh: rib_head, rt: rtentry, info: rt_addrinfo, rnd_
   return change_route_conditional(rnh, rt, rnd_orig, rnd_new, rc);
 }
 
+/**
+ * change_mpath_route: RTM_CHANGE of a multipath prefix changes the first
+ * path info matches (by gateway), keeping the others.
+ */
+function change_mpath_route(rnh: rib_head, rt: rtentry, info: rt_addrinfo, rnd_orig: route_nhop_data, rc: rib_cmd_info): number {
+  const grp = rnd_orig.rnd_nhop;
+  if (grp === null || !NH_IS_NHGRP(grp)) return ESRCH;
+  const wn = nhgrp_get_nhops(grp);
+  let nh_orig: nhop_object | null = null;
+  let found_idx = 0;
+  for (let i = 0; i < wn.length; i++) {
+    if (check_info_match_nhop(info, null, wn[i].nh) === 0) {
+      nh_orig = wn[i].nh;
+      found_idx = i;
+      break;
+    }
+  }
+  if (nh_orig === null) return ESRCH;
+  const r = change_nhop(rnh, info, nh_orig);
+  if (r.error !== 0 || r.nh === null) return r.error;
+  const wn_new = wn.map((w) => new weightened_nhop(w.nh, w.weight));
+  wn_new[found_idx].nh = r.nh;
+  wn_new[found_idx].weight = get_info_weight(info, wn[found_idx].weight);
+  const rnd_new = new route_nhop_data();
+  const error = nhgrp_get_group(rnh, wn_new, 0, rnd_new);
+  nhop_free(r.nh);
+  if (error !== 0) return error;
+  return change_route_conditional(rnh, rt, rnd_orig, rnd_new, rc);
+}
+
 /** add_route: link rt, carrying the nexthop in rnd, into the table. */
 function add_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd_info): number {
-  rt.rt_nhop = rnd.rnd_nhop as nhop_object;
+  const nh = rnd.rnd_nhop as rt_nhop_t;
+  rt.rt_nhop = nh;
   rt.rt_weight = rnd.rnd_weight;
   if (!(rt.rt_key6 !== null ? rib6_addaddr(rnh, rt) : rib4_addaddr(rnh, rt))) return EEXIST;
-  if (nhop_get_expire(rt.rt_nhop) > 0) tmproutes_update(rnh, rt, rt.rt_nhop);
+  if (!NH_IS_NHGRP(nh) && nhop_get_expire(nh) > 0) tmproutes_update(rnh, rt, nh);
   rnh.rnh_gen++;
   rnh.rnh_prefixes++;
   rc.rc_cmd = RTM_ADD;
@@ -421,9 +550,10 @@ function delete_route(rnh: rib_head, rt: rtentry, rc: rib_cmd_info): number {
 export function change_route(rnh: rib_head, rt: rtentry, rnd: route_nhop_data, rc: rib_cmd_info): number {
   const nh_orig = rt.rt_nhop;
   if (rnd.rnd_nhop === null) return delete_route(rnh, rt, rc);
-  rt.rt_nhop = rnd.rnd_nhop;
+  const nh = rnd.rnd_nhop;
+  rt.rt_nhop = nh;
   rt.rt_weight = rnd.rnd_weight;
-  if (nhop_get_expire(rt.rt_nhop) > 0) tmproutes_update(rnh, rt, rt.rt_nhop);
+  if (!NH_IS_NHGRP(nh) && nhop_get_expire(nh) > 0) tmproutes_update(rnh, rt, nh);
   rnh.rnh_gen++;
   rc.rc_cmd = RTM_CHANGE;
   rc.rc_rt = rt;
@@ -549,6 +679,9 @@ function rt_checkdelroute(rt: rtentry, di: rt_delinfo): number {
   if (di.rc.rc_cmd === RTM_DELETE) {
     rt.rt_chain = di.head;
     di.head = rt;
+  } else if (di.rc.rc_nh_old !== null) {
+    // RTM_CHANGE to fewer paths: the old group goes.
+    nhop_free_any(di.rc.rc_nh_old);
   }
   return 0;
 }
@@ -572,7 +705,11 @@ export function rib_walk_del(fibnum: number, family: number, filter_f: rib_filte
   }
   for (let i = deleted.length - 1; i >= 0; i--) {
     const rt = deleted[i];
-    if (report) rt_routemsg(RTM_DELETE, rt, rt.rt_nhop, fibnum);
+    const nh = rt.rt_nhop;
+    if (report) {
+      if (NH_IS_NHGRP(nh)) for (const w of nhgrp_get_nhops(nh)) rt_routemsg(RTM_DELETE, rt, w.nh, fibnum);
+      else rt_routemsg(RTM_DELETE, rt, nh, fibnum);
+    }
     rt_free(rt);
   }
 }

@@ -12,6 +12,7 @@ import type { sockaddr } from "../../kern/socket.ts";
 import { ifaof_ifpforaddr } from "../../netinet/in.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTF_HOST, RTF_PINNED, RTF_STATIC, RTM_ADD, RTM_CHANGE, RTM_DELETE, link_init_sdl, rt_addrinfo, rt_routemsg, sa_family } from "../route.ts";
 import { rib_action, rib_cmd_info } from "./route_ctl.ts";
+import { nhop_select } from "./nhop.ts";
 import { V_rt_add_addr_allfibs, V_rt_numfibs, rt_loif } from "./route_tables.ts";
 
 // sys/syslog.h
@@ -22,7 +23,7 @@ function rib_handle_ifaddr_one(fibnum: number, cmd: number, info: rt_addrinfo): 
   const error = rib_action(fibnum, cmd, info, rc);
   if (error === 0 && rc.rc_rt !== null) {
     const nh = cmd === RTM_ADD ? rc.rc_nh_new : rc.rc_nh_old;
-    if (nh !== null) rt_routemsg(cmd, rc.rc_rt, nh, fibnum);
+    if (nh !== null) rt_routemsg(cmd, rc.rc_rt, nhop_select(nh, 0), fibnum);
   }
   return error;
 }

@@ -4,7 +4,7 @@ import { AF_INET, AF_INET6, type sockaddr } from "../../kern/socket.ts";
 import { rt6_bytes, rt6_wmask, rt6_words, rt_mask2plen, rt_masks } from "../radix.ts";
 
 import { RTF_HOST, RTF_UP } from "../route.ts";
-import type { nhop_object } from "./nhop.ts";
+import type { nhop_object, rt_nhop_t } from "./nhop.ts";
 import { nhop_free_any } from "./nhop_ctl.ts";
 import type { route_nhop_data } from "./route_ctl.ts";
 import { rtentry, type rib_head } from "./route_var.ts";
@@ -68,7 +68,7 @@ export function rt_get_family(rt: rtentry): number {
 }
 
 /** rt_get_raw_nhop: the entry's nexthop. */
-export function rt_get_raw_nhop(rt: rtentry): nhop_object {
+export function rt_get_raw_nhop(rt: rtentry): rt_nhop_t {
   return rt.rt_nhop;
 }
 

@@ -26,7 +26,8 @@ import { set_rt_numfibs_hook, type ifnet } from "../if.ts";
 import { V_loif } from "../if_loop.ts";
 import { IS_DEFAULT_VNET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet } from "../vnet.ts";
 import { rib_deladdr_rt, rib_walktree } from "../radix.ts";
-import { nhop_free } from "./nhop_ctl.ts";
+import { nhop_free_any } from "./nhop_ctl.ts";
+import { nhgrp_ctl_unlink_all } from "./nhgrp.ts";
 import { RT_MAXFIBS, rib_head } from "./route_var.ts";
 
 // sys/errno.h: ENOTCAPABLE is not in kern/errno.ts yet.
@@ -150,8 +151,9 @@ export function rt_table_destroy(rh: rib_head): void {
   callout_stop(rh.expire_callout);
   rib_walktree(rh, (rt) => {
     rib_deladdr_rt(rh, rt);
-    nhop_free(rt.rt_nhop);
+    nhop_free_any(rt.rt_nhop);
     return 0;
   });
+  nhgrp_ctl_unlink_all(rh.nh_control);
   rh.nh_control.nh_head.length = 0;
 }

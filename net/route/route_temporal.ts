@@ -4,7 +4,7 @@ import { SBT_1S, callout_reset_sbt, time_uptime } from "../../kern/kern_timeout.
 import { CURVNET_RESTORE, CURVNET_SET } from "../vnet.ts";
 import { rib_deladdr_rt, rib_walktree } from "../radix.ts";
 import { RTF_UP } from "../route.ts";
-import type { nhop_object } from "./nhop.ts";
+import { NH_IS_NHGRP, type nhop_object } from "./nhop.ts";
 import { nhop_get_expire } from "./nhop_ctl.ts";
 import { rt_free } from "./route_rtentry.ts";
 import type { rib_head, rtentry } from "./route_var.ts";
@@ -26,7 +26,9 @@ function expire_callout(rnh: rib_head): void {
   let next = 0;
   const doomed: rtentry[] = [];
   rib_walktree(rnh, (rt) => {
-    const e = nhop_get_expire(rt.rt_nhop);
+    const nh = rt.rt_nhop;
+    // Groups never expire (their paths are gateway routes, never redirects).
+    const e = NH_IS_NHGRP(nh) ? 0 : nhop_get_expire(nh);
     if (e === 0) return 0;
     if (e <= now) doomed.push(rt);
     else if (next === 0 || e < next) next = e;

@@ -8,7 +8,7 @@ import { callout, callout_init } from "../../kern/kern_timeout.ts";
 import { AF_INET6, type sockaddr } from "../../kern/socket.ts";
 import { curvnet, vnet0, type vnet } from "../vnet.ts";
 import { RT_DEFAULT_WEIGHT } from "../route.ts";
-import { nh_control, type nhop_object } from "./nhop.ts";
+import { nh_control, type nhop_object, type rt_nhop_t } from "./nhop.ts";
 import type { rib6_plen_tab } from "../radix.ts";
 import type { rib_subscription } from "./route_ctl.ts";
 
@@ -42,7 +42,7 @@ export class rtentry {
   rte_flags = 0;
   rt_weight = RT_DEFAULT_WEIGHT;
   rt_chain: rtentry | null = null;
-  constructor(public rt_nhop: nhop_object) {}
+  constructor(public rt_nhop: rt_nhop_t) {}
 }
 
 export type rnh_set_nh_pfxflags_f_t = (fibnum: number, addr: sockaddr, mask: sockaddr | null, nh: nhop_object) => number;

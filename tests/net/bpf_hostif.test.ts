@@ -276,7 +276,13 @@ mirror_body() {
 	jexec one ifconfig "$epair"b 192.0.2.2/24 up
 	# Gone with the move into the jail.
 	atf_check -o not-match:""$epair"b" ip -o link show
-	atf_check -o inline:"1\n" cat /proc/sys/net/ipv6/conf/"$epair"a/disable_ipv6
+	# IPv6 on for scapy, Linux's own stack quiet: no RAs, no SLAAC, no ARP/ND.
+	atf_check -o inline:"0\n" cat /proc/sys/net/ipv6/conf/"$epair"a/disable_ipv6
+	atf_check -o inline:"0\n" cat /proc/sys/net/ipv6/conf/"$epair"a/accept_ra
+	atf_check -o inline:"0\n" cat /proc/sys/net/ipv6/conf/"$epair"a/autoconf
+	atf_check -o match:"NOARP" ip -o link show "$epair"a
+	atf_check -o match:"inet6 fe80::" ip -6 -o addr show dev "$epair"a
+	atf_check -o match:"^$epair"a -e ignore python3 -c "import scapy.all as sc; print(sc.conf.route6.route('fe80::1', dev='$epair'+'a')[0])"
 	atf_check -o match:"reply from 192.0.2.2" -e ignore python3 $(atf_get_srcdir)/ping.py "$epair"a
 	ifconfig "$epair"a name host0
 	atf_check -o match:"host0" ip -o link show host0

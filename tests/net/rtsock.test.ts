@@ -9,7 +9,7 @@ for (const build of BOTH) {
     const k = await loadKernel(build);
     setup(k);
     t.is(route(k, 0, k.RTM_ADD, { dst: "192.168.0.0", len: 16, gw: "10.0.0.2" }).error, 0);
-    t.is(route(k, 0, k.RTM_ADD, { dst: "192.168.0.0", len: 16, gw: "10.0.0.3" }).error, k.EEXIST);
+    t.is(route(k, 0, k.RTM_ADD, { dst: "192.168.0.0", len: 16, gw: "10.0.0.2" }).error, k.EEXIST); // the same gateway twice
     t.is(route(k, 0, k.RTM_DELETE, { dst: "192.169.0.0", len: 16 }).error, k.ESRCH);
     // Deleting with another gateway than the route's does not match.
     t.is(route(k, 0, k.RTM_DELETE, { dst: "192.168.0.0", len: 16, gw: "10.0.0.9" }).error, k.ESRCH);
@@ -149,7 +149,7 @@ for (const build of BOTH) {
     t.is(r.error, 0);
     t.is(r.reply!.rtm_index, a.if_index);
     t.is(r.reply!.rtm_flags & (k.RTF_DONE | k.RTF_GATEWAY | k.RTF_UP), k.RTF_DONE | k.RTF_GATEWAY | k.RTF_UP);
-    t.is(out(rtmsg6(k, k.RTM_ADD, "2001:db8:1::", 48, "2001:db8::3")).error, k.EEXIST);
+    t.is(out(rtmsg6(k, k.RTM_ADD, "2001:db8:1::", 48, "2001:db8::2")).error, k.EEXIST); // the same gateway twice
     // A destination with host bits is masked (cleanup_xaddrs_inet6).
     t.is(out(rtmsg6(k, k.RTM_ADD, "2001:db8:2::77", 64, "2001:db8::2")).error, 0);
     // A /128 is a host route.

@@ -28,7 +28,7 @@ for (const build of BOTH) {
       t.is(rt6(k, 0, k.RTM_ADD, { dst: "2001:db8:1::", len: 48, gw: "2001:db8::2" }), 0);
       t.is(rt6(k, 0, k.RTM_ADD, { dst: "2001:db8:1:2::", len: 64, gw: "2001:db8::3" }), 0);
       t.is(rt6(k, 0, k.RTM_ADD, { dst: "2001:db8:1:2::5", len: null, gw: "2001:db8::4" }), 0);
-      t.is(rt6(k, 0, k.RTM_ADD, { dst: "2001:db8:1:2::", len: 64, gw: "2001:db8::9" }), k.EEXIST);
+      t.is(rt6(k, 0, k.RTM_ADD, { dst: "2001:db8:1:2::", len: 64, gw: "2001:db8::3" }), k.EEXIST); // the same gateway twice
       t.is(gw6(k, 0, "2001:db8:1:2::5"), "2001:db8::4");
       t.is(gw6(k, 0, "2001:db8:1:2::6"), "2001:db8::3");
       t.is(gw6(k, 0, "2001:db8:1:3::1"), "2001:db8::2");

@@ -1,4 +1,4 @@
-// netinet6/nd6 (with nd6_nbr and in6_lltable): two vnet jails on an epair
+// netinet6/nd6 (with nd6_nbr and in6.c's neighbor table): two vnet jails on an epair
 // resolving each other, the neighbor cache moving through FreeBSD's states
 // on the virtual clock (INCOMPLETE, DELAY, REACHABLE, STALE, PROBE), the
 // hold queue, an unanswered resolution ending in Address Unreachable and

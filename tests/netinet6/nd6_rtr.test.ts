@@ -143,3 +143,17 @@ echo == ifconfig; jexec h ifconfig epair0b inet6
   t.notRegex(o.get("p") ?? "", /2001:db8:1::/, "the interface's own prefix is not advertised when the file names one");
   t.regex(o.get("ifconfig") ?? "", /\tinet6 2001:db8:9:0:[0-9a-f:]+ prefixlen 64 autoconf/);
 });
+
+test.serial("vimage: in6_ifadd takes the interface identifier from a /127 link-local: the /64 prefix still autoconfigures (ndp.sh's ndp_prefix_len_mismatch)", async (t) => {
+  const o = await scenario(
+    "-disabled accept_rtadv -auto_linklocal",
+    `jexec h ifconfig epair0b inet6 fe80::5a9c:fcff:fe10:5d07/127
+sleep 2
+jexec h rtsol epair0b
+sleep 3
+echo == ifconfig; jexec h ifconfig epair0b inet6
+`,
+  );
+  t.regex(o.get("ifconfig") ?? "", /\tinet6 2001:db8:1:0:5a9c:fcff:fe10:5d07 prefixlen 64 autoconf/);
+  t.regex(o.get("ifconfig") ?? "", /\tinet6 fe80::5a9c:fcff:fe10:5d07%epair0b prefixlen 127 scopeid/);
+});

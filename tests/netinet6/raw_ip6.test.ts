@@ -171,3 +171,28 @@ for (const build of BOTH) {
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 }
+
+// rip6_bind as FreeBSD 14.3 has it (tests/sys/netinet6/addr6.sh's
+// anycast_raw_addr): an anycast address of ours may be bound and used as
+// the source; a tentative one may not.
+test.serial("rip6_bind: an anycast address binds (ping -S), a tentative one is EADDRNOTAVAIL", async (t) => {
+  const { run_script } = await import("../sbin/prog_helpers.ts");
+  const r = await run_script(
+    [
+      "ifconfig lo0 up",
+      "ifconfig lo create >/dev/null",
+      "ifconfig lo1 inet6 2001:db8::1/128 up",
+      "ifconfig lo1 inet6 2001:db8::2/128 anycast",
+      "ping -c1 -S 2001:db8::2 2001:db8::1 >/dev/null; echo status $?",
+      "ifconfig epair create >/dev/null",
+      "ifconfig epair0a inet6 -ifdisabled up",
+      "ifconfig epair0a inet6 2001:db8:1::1/64",
+      "ping -c1 -S 2001:db8:1::1 2001:db8::1; echo status $?",
+      // The MLD reports and DAD probes still queued go out.
+      "sleep 5",
+    ].join("\n") + "\n",
+  );
+  t.is(r.out, "status 0\nstatus 1\n");
+  t.is(r.err, "ping: bind: Can't assign requested address\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});

@@ -10,7 +10,7 @@ test("route add/delete/change/get: route.c's reports, per fib, with its errors a
       `jexec a ifconfig lo0 127.0.0.1/8 up
 jexec a route add default 10.0.0.2
 jexec a route add -net 192.168.5.0/24 10.0.0.2
-jexec a route add -net 192.168.5.0/24 10.0.0.3
+jexec a route add -net 192.168.5.0/24 10.0.0.2
 echo "status $?"
 jexec a route change -net 192.168.5.0/24 10.0.0.3
 jexec a route -q add 192.168.6.0/24 10.0.0.2
@@ -50,7 +50,7 @@ jail -r a b
     [
       "add net default: gateway 10.0.0.2",
       "add net 192.168.5.0/24: gateway 10.0.0.2",
-      "add net 192.168.5.0/24: gateway 10.0.0.3 fib 0: route already in table",
+      "add net 192.168.5.0/24: gateway 10.0.0.2 fib 0: route already in table",
       "status 1",
       "change net 192.168.5.0/24: gateway 10.0.0.3",
       "add host 172.16.1.1: gateway 10.0.0.2",
