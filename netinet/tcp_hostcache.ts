@@ -12,8 +12,8 @@
 
 import { EINVAL } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
-import { callout, callout_reset, callout_stop, hz, time_uptime } from "../kern/kern_timeout.ts";
-import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_STRING, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, SYSCTL_UINT, type sysctl_handler_t } from "../kern/sysctl.ts";
+import { callout, callout_reset, callout_stop, hz } from "../kern/kern_timeout.ts";
+import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_STRING, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, type sysctl_handler_t } from "../kern/sysctl.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_IS_SHUTTING_DOWN, VNET_PTR, VNET_PTR_SET, VNET_SYSUNINIT, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { inet_ntop6 } from "../netinet6/in6_var.ts";
 import { inet_ntoa } from "./in.ts";
@@ -299,5 +299,3 @@ const sysctl_tcp_hc_list: sysctl_handler_t = (_oidp, _arg1, _arg2, req) => {
   return 1; // EPERM
 };
 SYSCTL_PROC(_net_inet_tcp_hostcache, OID_AUTO, "list", CTLTYPE_STRING | CTLFLAG_RD | CTLFLAG_MPSAFE | CTLFLAG_VNET, null, 0, sysctl_tcp_hc_list, "A", "List of all hostcache entries");
-void SYSCTL_UINT;
-void time_uptime;

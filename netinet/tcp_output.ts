@@ -529,7 +529,7 @@ export function tcp_output(tp: tcpcb): number {
     m.m_pkthdr.csum_data = TCPH_SUM;
     if (isipv6) {
       m.m_pkthdr.csum_flags = CSUM_TCP_IPV6;
-      dv.setUint16(tho + TCPH_SUM, in6_cksum_pseudo(m, ip, TCP_HDRLEN + optlen + len, IPPROTO_TCP, 0));
+      dv.setUint16(tho + TCPH_SUM, in6_cksum_pseudo(m, ip - m.m_data, TCP_HDRLEN + optlen + len, IPPROTO_TCP, 0));
     } else {
       m.m_pkthdr.csum_flags = CSUM_TCP;
       dv.setUint16(tho + TCPH_SUM, in_pseudo(dv.getUint32(ip + IPH_SRC), dv.getUint32(ip + IPH_DST), (TCP_HDRLEN + IPPROTO_TCP + len + optlen) >>> 0));

@@ -762,7 +762,7 @@ export function tcp_respond(tp: tcpcb | null, ipgen: hdrptr, th: hdrptr, m: mbuf
   m.m_pkthdr.csum_data = TCPH_SUM;
   if (isipv6) {
     m.m_pkthdr.csum_flags = CSUM_TCP_IPV6;
-    dv.setUint16(nth.off + TCPH_SUM, in6_cksum_pseudo(m, ip, tlen - IP6_HDR_LEN, IPPROTO_TCP, 0));
+    dv.setUint16(nth.off + TCPH_SUM, in6_cksum_pseudo(m, ip - m.m_data, tlen - IP6_HDR_LEN, IPPROTO_TCP, 0));
     m.m_buf[ip + IP6_OFF_HLIM] = in6_selecthlim(inp, null);
     void ip6_output(m, inp !== null ? inp.in6p_outputopts : null, null, 0, null, null, inp);
   } else {

@@ -18,7 +18,7 @@ import { INC_ISIPV6, INP_DROPPED, type inpcb } from "./in_pcb.ts";
 import { TCPH_ACK, TCPH_SEQ, TH_ACK, TH_FIN, TH_RST, TH_SYN, hdrptr, type tcp_seq } from "./tcp.ts";
 import { TCPS_TIME_WAIT } from "./tcp_fsm.ts";
 import { SEQ_GT } from "./tcp_seq.ts";
-import { TCPSTAT_INC, TF_ACKNOW, TOF_TS, TT_2MSL, _net_inet_tcp, intotcpcb, tcp_tolerate_missing_ts, tcps_tw_recycles, tcps_tw_resets, tcps_tw_responds, type tcpcb, type tcpopt } from "./tcp_var.ts";
+import { TCPSTAT_INC, TF_ACKNOW, TOF_TS, TT_2MSL, _net_inet_tcp, intotcpcb, tcp_tolerate_missing_ts, tcps_tw_recycles, tcps_tw_responds, type tcpcb, type tcpopt } from "./tcp_var.ts";
 import { tcp_msl, tcp_timer_activate } from "./tcp_timer.ts";
 import { tcp_output } from "./tcp_output.ts";
 import { tcp_free_sackholes } from "./tcp_sack.ts";
@@ -109,4 +109,3 @@ export function tcp_twcheck(inp: inpcb, to: tcpopt | null, th: hdrptr, m: mbuf, 
   m_freem(m);
   return false;
 }
-void tcps_tw_resets;

@@ -1072,12 +1072,3 @@ export const tcp6_protosw: protosw = {
   pr_sockaddr: in6_mapped_sockaddr,
   pr_close: tcp_usr_close,
 };
-void in6_addr;
-void sockaddr_in6;
-void EADDRNOTAVAIL;
-void TCPS_ESTABLISHED;
-void TCPS_FIN_WAIT_1;
-void TCPS_CLOSE_WAIT;
-void TCPS_LAST_ACK;
-void TF_FORCEDATA;
-void TCP_MAXWIN;

@@ -357,4 +357,3 @@ export function newreno_cc_ack_received(ccv: cc_var, type: number): void {
     else tp.snd_cwnd = newreno_cc_cwnd_in_slow_start(ccv);
   }
 }
-void CTLFLAG_RD;

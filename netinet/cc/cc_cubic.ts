@@ -329,4 +329,3 @@ SYSINIT("cc_cubic", SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_ANY, () => {
   const err = cc_modevent_load(cubic_cc_algo);
   KASSERT(err === 0, `cc_cubic: register failed ${err}`);
 });
-void RENO_BETA;
