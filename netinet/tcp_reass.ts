@@ -410,7 +410,8 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
 }
 
 // ---------------------------------------------------------------------------
-// The queue is an array in sequence order (FreeBSD's TAILQ).
+// The queue is an array in sequence order (FreeBSD's TAILQ), changed in
+// place.
 
 function segq_empty(tp: tcpcb): boolean {
   return tp.t_segq.length === 0;
@@ -430,13 +431,23 @@ function segq_prev(tp: tcpcb, q: tseg_qent): tseg_qent | null {
   const i = tp.t_segq.indexOf(q);
   return i > 0 ? tp.t_segq[i - 1] : null;
 }
+/** Insert q at index i, moving the tail up (no splice: nothing allocated). */
+function segq_insert_at(tp: tcpcb, i: number, q: tseg_qent): void {
+  const a = tp.t_segq;
+  a.push(q);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = q;
+}
 function segq_insert_head(tp: tcpcb, q: tseg_qent): void {
-  tp.t_segq.unshift(q);
+  segq_insert_at(tp, 0, q);
 }
 function segq_insert_after(tp: tcpcb, p: tseg_qent, q: tseg_qent): void {
-  tp.t_segq.splice(tp.t_segq.indexOf(p) + 1, 0, q);
+  segq_insert_at(tp, tp.t_segq.indexOf(p) + 1, q);
 }
 function segq_remove(tp: tcpcb, q: tseg_qent): void {
-  const i = tp.t_segq.indexOf(q);
-  if (i >= 0) tp.t_segq.splice(i, 1);
+  const a = tp.t_segq;
+  const i = a.indexOf(q);
+  if (i < 0) return;
+  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
+  a.pop();
 }

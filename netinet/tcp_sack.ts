@@ -560,10 +560,17 @@ function hole_prev(tp: tcpcb, h: sackhole): sackhole | null {
   return i > 0 ? tp.snd_holes[i - 1] : null;
 }
 function holes_insert_after(tp: tcpcb, after: sackhole | null, h: sackhole): void {
-  if (after === null) tp.snd_holes.push(h);
-  else tp.snd_holes.splice(tp.snd_holes.indexOf(after) + 1, 0, h);
+  const a = tp.snd_holes;
+  const i = after === null ? a.length : a.indexOf(after) + 1;
+  // In place, no splice: nothing allocated.
+  a.push(h);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = h;
 }
 function holes_remove(tp: tcpcb, h: sackhole): void {
-  const i = tp.snd_holes.indexOf(h);
-  if (i >= 0) tp.snd_holes.splice(i, 1);
+  const a = tp.snd_holes;
+  const i = a.indexOf(h);
+  if (i < 0) return;
+  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
+  a.pop();
 }

@@ -309,11 +309,17 @@ export function syncache_destroy(): void {
 // ---------------------------------------------------------------------------
 // Entries.
 
+/** Freed entries, reused (the syncache zone). */
+const syncache_free_list: syncache[] = [];
+
 function syncache_alloc(): syncache | null {
-  const sc = V_tcp_syncache();
-  if (sc.cache_count >= sc.cache_limit) return null;
-  sc.cache_count++;
-  return new syncache();
+  const cs = V_tcp_syncache();
+  if (cs.cache_count >= cs.cache_limit) return null;
+  cs.cache_count++;
+  const sc = syncache_free_list.pop();
+  if (sc === undefined) return new syncache();
+  syncache_clear(sc);
+  return sc;
 }
 
 /** syncache_free: the entry must be out of its bucket already. */
@@ -322,6 +328,7 @@ function syncache_free(sc: syncache): void {
   sc.sc_ipopts = null;
   sc.sc_cred = null;
   V_tcp_syncache().cache_count--;
+  syncache_free_list.push(sc);
 }
 
 /** syncache_insert(sc, sch): into the bucket (the oldest goes when it is full). */
@@ -332,7 +339,11 @@ function syncache_insert(sc: syncache, sch: syncache_head): void {
     sch.sch_last_overflow = time_uptime();
     syncache_drop(sc2, sch);
   }
-  sch.sch_bucket.unshift(sc);
+  // TAILQ_INSERT_HEAD, in place.
+  const b = sch.sch_bucket;
+  b.push(sc);
+  for (let j = b.length - 1; j > 0; j--) b[j] = b[j - 1];
+  b[0] = sc;
   sch.sch_length++;
   if (sch.sch_length === 1) sch.sch_nextc = (ticks + 0x7fffffff) | 0;
   syncache_timeout(sc, sch, true);
@@ -343,10 +354,18 @@ function syncache_insert(sc: syncache, sch: syncache_head): void {
 /** syncache_drop(sc, sch): out of the bucket, and freed. */
 function syncache_drop(sc: syncache, sch: syncache_head): void {
   TCPSTATES_DEC(TCPS_SYN_RECEIVED);
-  const i = sch.sch_bucket.indexOf(sc);
-  if (i >= 0) sch.sch_bucket.splice(i, 1);
+  bucket_remove(sch, sc);
   sch.sch_length--;
   syncache_free(sc);
+}
+
+/** TAILQ_REMOVE from a bucket, in place. */
+function bucket_remove(sch: syncache_head, sc: syncache): void {
+  const b = sch.sch_bucket;
+  const i = b.indexOf(sc);
+  if (i < 0) return;
+  for (let j = i; j + 1 < b.length; j++) b[j] = b[j + 1];
+  b.pop();
 }
 
 /** syncache_timeout(sc, sch, docallout): the entry's next retransmission, backed off. */
@@ -664,8 +683,7 @@ export function syncache_expand(inc: in_conninfo, to: tcpopt, th: hdrptr, lsop: 
       if ((sc.sc_flags & SCF_TIMESTAMP) !== 0 && (to.to_flags & TOF_TS) !== 0 && TSTMP_LT(to.to_tsval, sc.sc_tsreflect)) return -1;
       // Timestamps agreed but missing: dropped, unless tolerated.
       if ((sc.sc_flags & SCF_TIMESTAMP) !== 0 && (to.to_flags & TOF_TS) === 0 && VNET_I32(tcp_tolerate_missing_ts) === 0) return -1;
-      const i = sch.sch_bucket.indexOf(sc);
-      if (i >= 0) sch.sch_bucket.splice(i, 1);
+      bucket_remove(sch, sc);
       sch.sch_length--;
     }
     // The ACK must be for our SYN|ACK, its sequence inside the window from IRS + 1.

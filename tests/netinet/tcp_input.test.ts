@@ -86,9 +86,9 @@ async function established(build: (typeof BOTH)[number], sport = 5555): Promise<
 }
 
 /** The peer sends flags (and data) at its sequence number; returns what TCP answered at once. */
-function send(c: conn, flags: number, data = new Uint8Array(0), seq = c.pseq, sport = 5555): tcp_out[] {
+function send(c: conn, flags: number, data = new Uint8Array(0), seq = c.pseq, sport = 5555, win = 512): tcp_out[] {
   c.tsval++;
-  c.peer.inject(seg4(PEER, LOCAL, { sport, dport: 80, seq, ack: c.ours, flags, win: 512, data, opts: ts_opts(c.tsval, c.ecr) }));
+  c.peer.inject(seg4(PEER, LOCAL, { sport, dport: 80, seq, ack: c.ours, flags, win, data, opts: ts_opts(c.tsval, c.ecr) }));
   return c.peer.take();
 }
 
@@ -159,6 +159,31 @@ for (const build of BOTH) {
     const d = moved(st0, tcpstat(k));
     t.is(d.tcps_rcvoopack, 2);
     t.is(d.tcps_rcvoobyte, 10);
+    teardown(c);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: the send window follows the peer: only from a newer segment (RFC 793), a zero window with data is taken, a pure window update reopens it`, async (t) => {
+    const c = await established(build);
+    const { k, p } = c;
+    const so = k.fd_socket(p, c.fd);
+    if (so === null) throw new Error("no socket");
+    const tp = k.sototcpcb(so);
+    t.is(tp.snd_wnd, 512 << 7);
+    // Same sequence and ACK as the handshake's last segment: a smaller
+    // window is not taken (RFC 793's SND.WL1/SND.WL2 rule).
+    send(c, ACK | PUSH, bytes("a"), c.pseq, 5555, 0);
+    t.is(tp.snd_wnd, 512 << 7);
+    c.pseq += 1;
+    // A later segment: taken, zero and all.
+    send(c, ACK | PUSH, bytes("zero"), c.pseq, 5555, 0);
+    t.is(tp.snd_wnd, 0);
+    t.is(tp.snd_wl1, c.pseq);
+    c.pseq += 4;
+    const st0 = tcpstat(k);
+    send(c, ACK, new Uint8Array(0), c.pseq, 5555, 100);
+    t.is(tp.snd_wnd, 100 << 7);
+    t.is(moved(st0, tcpstat(k)).tcps_rcvwinupd, 1, "a pure window update");
     teardown(c);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
@@ -282,73 +307,75 @@ test.serial("tcp_dooptions: random option bytes never throw, never read past the
   t.pass();
 });
 
-test.serial("vimage: two vnet jails over an epair, IPv4 and IPv6: handshake, data both ways, FIN both ways, RST for a closed port", async (t) => {
-  const r = await run_script(`${TWO_JAILS}jexec a ifconfig epair0a inet6 2001:db8:9::1/64
+for (const v6 of [false, true]) {
+  test.serial(`vimage: two vnet jails over an epair, ${v6 ? "IPv6" : "IPv4"}: handshake, 200 kB byte-identical, FIN both ways, RST for a closed port`, async (t) => {
+    const r = await run_script(`${TWO_JAILS}jexec a ifconfig epair0a inet6 2001:db8:9::1/64
 jexec b ifconfig epair0b inet6 2001:db8:9::2/64
 sleep 3
 `);
-  t.is(r.status, 0, r.err);
-  const k = r.k;
-  const ja = k.prison_find_name("a");
-  const jb = k.prison_find_name("b");
-  if (ja === null || jb === null) throw new Error("jails");
-  const pa = k.proc_create(k.cred0, "a");
-  const pb = k.proc_create(k.cred0, "b");
-  t.is(k.sys_jail_attach_proc(pa, ja.pr_id), 0);
-  t.is(k.sys_jail_attach_proc(pb, jb.pr_id), 0);
-  const tick = (ms = 1) => k.kern_advance_ns(ms * 1_000_000);
-  const fds: [Proc, number][] = [];
-  for (const v6 of [false, true]) {
-    const af = v6 ? k.PF_INET6 : k.PF_INET;
-    const addr = (host: number, port: number) => (v6 ? new k.sockaddr_in6(k.in6_addr_from([0x20, 1, 0xd, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, host]), port) : new k.sockaddr_in((10 << 24) | host, port));
-    const l = k.sys_socket(pb, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
-    t.is(k.sys_bind(pb, l.fd, addr(2, 7000)), 0);
-    t.is(k.sys_listen(pb, l.fd, 4), 0);
-    const c = k.sys_socket(pa, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
-    t.is(k.sys_connect(pa, c.fd, addr(2, 7000)), k.EINPROGRESS);
-    tick(50);
-    const a = k.sys_accept(pb, l.fd);
-    t.is(a.error, 0, `accept (${v6 ? "IPv6" : "IPv4"})`);
-    fds.push([pb, l.fd], [pb, a.fd], [pa, c.fd]);
-    const tpa = k.sototcpcb(k.fd_socket(pa, c.fd) as NonNullable<ReturnType<Kernel["fd_socket"]>>);
-    const tpb = k.sototcpcb(k.fd_socket(pb, a.fd) as NonNullable<ReturnType<Kernel["fd_socket"]>>);
-    t.deepEqual([tpa.t_state, tpb.t_state], [k.TCPS_ESTABLISHED, k.TCPS_ESTABLISHED]);
-    // 200 kB from a to b, then a reply from b to a.
-    const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 13 + (v6 ? 7 : 3)) & 0xff);
-    const got: number[] = [];
-    let sent = 0;
-    for (let i = 0; i < 20000 && got.length < data.length; i++) {
-      if (sent < data.length) {
-        const w = k.sys_sendto(pa, c.fd, data.subarray(sent, Math.min(data.length, sent + 16384)), 0, null);
-        if (w.error === 0) sent += w.len;
+    t.is(r.status, 0, r.err);
+    const k = r.k;
+    const ja = k.prison_find_name("a");
+    const jb = k.prison_find_name("b");
+    if (ja === null || jb === null) throw new Error("jails");
+    const pa = k.proc_create(k.cred0, "a");
+    const pb = k.proc_create(k.cred0, "b");
+    t.is(k.sys_jail_attach_proc(pa, ja.pr_id), 0);
+    t.is(k.sys_jail_attach_proc(pb, jb.pr_id), 0);
+    const tick = (ms = 1) => k.kern_advance_ns(ms * 1_000_000);
+    const fds: [Proc, number][] = [];
+    {
+      const af = v6 ? k.PF_INET6 : k.PF_INET;
+      const addr = (host: number, port: number) => (v6 ? new k.sockaddr_in6(k.in6_addr_from([0x20, 1, 0xd, 0xb8, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, host]), port) : new k.sockaddr_in((10 << 24) | host, port));
+      const l = k.sys_socket(pb, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
+      t.is(k.sys_bind(pb, l.fd, addr(2, 7000)), 0);
+      t.is(k.sys_listen(pb, l.fd, 4), 0);
+      const c = k.sys_socket(pa, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
+      t.is(k.sys_connect(pa, c.fd, addr(2, 7000)), k.EINPROGRESS);
+      tick(50);
+      const a = k.sys_accept(pb, l.fd);
+      t.is(a.error, 0, `accept (${v6 ? "IPv6" : "IPv4"})`);
+      fds.push([pb, l.fd], [pb, a.fd], [pa, c.fd]);
+      const tpa = k.sototcpcb(k.fd_socket(pa, c.fd) as NonNullable<ReturnType<Kernel["fd_socket"]>>);
+      const tpb = k.sototcpcb(k.fd_socket(pb, a.fd) as NonNullable<ReturnType<Kernel["fd_socket"]>>);
+      t.deepEqual([tpa.t_state, tpb.t_state], [k.TCPS_ESTABLISHED, k.TCPS_ESTABLISHED]);
+      // 200 kB from a to b, then a reply from b to a.
+      const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 13 + (v6 ? 7 : 3)) & 0xff);
+      const got: number[] = [];
+      let sent = 0;
+      for (let i = 0; i < 20000 && got.length < data.length; i++) {
+        if (sent < data.length) {
+          const w = k.sys_sendto(pa, c.fd, data.subarray(sent, Math.min(data.length, sent + 16384)), 0, null);
+          if (w.error === 0) sent += w.len;
+        }
+        tick(1);
+        const rr = k.sys_recvfrom(pb, a.fd, 65536, 0);
+        if (rr.error === 0 && rr.data !== undefined && rr.data !== null) for (const b of rr.data) got.push(b);
       }
-      tick(1);
-      const rr = k.sys_recvfrom(pb, a.fd, 65536, 0);
-      if (rr.error === 0 && rr.data !== undefined && rr.data !== null) for (const b of rr.data) got.push(b);
+      t.is(got.length, data.length);
+      t.true(Buffer.from(got).equals(Buffer.from(data)), "byte-identical");
+      t.is(k.sys_sendto(pb, a.fd, bytes("thanks"), 0, null).error, 0);
+      tick(50);
+      t.deepEqual(k.sys_recvfrom(pa, c.fd, 100, 0).data, bytes("thanks"));
+      // FIN from a, then from b.
+      t.is(k.sys_shutdown(pa, c.fd, 1), 0);
+      tick(50);
+      t.is(tpb.t_state, k.TCPS_CLOSE_WAIT);
+      t.is(k.sys_recvfrom(pb, a.fd, 100, 0).data?.length, 0, "EOF");
+      t.is(k.sys_shutdown(pb, a.fd, 1), 0);
+      tick(50);
+      t.is(tpa.t_state, k.TCPS_TIME_WAIT);
+      t.is(k.sys_recvfrom(pa, c.fd, 100, 0).data?.length, 0, "EOF");
+      // A SYN to a port nobody listens on: RST, ECONNREFUSED.
+      const x = k.sys_socket(pa, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
+      fds.push([pa, x.fd]);
+      t.is(k.sys_connect(pa, x.fd, addr(2, 7001)), k.EINPROGRESS);
+      tick(50);
+      const so = k.fd_socket(pa, x.fd);
+      t.is(so?.so_error, k.ECONNREFUSED);
     }
-    t.is(got.length, data.length);
-    t.true(Buffer.from(got).equals(Buffer.from(data)), "byte-identical");
-    t.is(k.sys_sendto(pb, a.fd, bytes("thanks"), 0, null).error, 0);
-    tick(50);
-    t.deepEqual(k.sys_recvfrom(pa, c.fd, 100, 0).data, bytes("thanks"));
-    // FIN from a, then from b.
-    t.is(k.sys_shutdown(pa, c.fd, 1), 0);
-    tick(50);
-    t.is(tpb.t_state, k.TCPS_CLOSE_WAIT);
-    t.is(k.sys_recvfrom(pb, a.fd, 100, 0).data?.length, 0, "EOF");
-    t.is(k.sys_shutdown(pb, a.fd, 1), 0);
-    tick(50);
-    t.is(tpa.t_state, k.TCPS_TIME_WAIT);
-    t.is(k.sys_recvfrom(pa, c.fd, 100, 0).data?.length, 0, "EOF");
-    // A SYN to a port nobody listens on: RST, ECONNREFUSED.
-    const x = k.sys_socket(pa, af, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0);
-    fds.push([pa, x.fd]);
-    t.is(k.sys_connect(pa, x.fd, addr(2, 7001)), k.EINPROGRESS);
-    tick(50);
-    const so = k.fd_socket(pa, x.fd);
-    t.is(so?.so_error, k.ECONNREFUSED);
-  }
-  for (const [p, fd] of fds) k.sys_close(p, fd);
-  tick(5 * 60 * 1000);
-  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
-});
+    for (const [p, fd] of fds) k.sys_close(p, fd);
+    tick(5 * 60 * 1000);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+}
