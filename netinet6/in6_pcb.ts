@@ -110,7 +110,8 @@ export function in6_pcbbind(inp: inpcb, sin6: sockaddr_in6 | null, cred: ucred):
       const ia = in6ifa_ifwithaddr(sin6.sin6_addr, 0);
       if (ia === null && (inp.inp_flags & INP_BINDANY) === 0) return EADDRNOTAVAIL;
       // A deprecated address may be bound (the application asks for it),
-      // and an anycast one (FreeBSD 14.3, RFC 4291); one not ready may not.
+      // and an anycast one (a departure from 14.0: FreeBSD since review
+      // D49905, 2025, after RFC 4291); one not ready may not.
       if (ia !== null && (ia.ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_DETACHED)) !== 0) return EADDRNOTAVAIL;
     }
     if (lport !== 0) {

@@ -693,7 +693,9 @@ function in6_ifadd(pr: nd_prefixctl, mcast: number): in6_ifaddr | null {
   if (ib === null) return null;
   // prefixlen + ifidlen must be 128 (RFC 4862 5.5.3 d).  The identifier
   // is the link-local's low 64 bits whatever that address's own prefix
-  // length (FreeBSD 14.2 on: a /127 link-local no longer stops SLAAC).
+  // length.  A departure from FreeBSD 14.0, which takes ifidlen from the
+  // link-local's prefix length: the ndp.sh we run (newer than 14.0)
+  // expects SLAAC to work beside a /127 link-local.
   const IFID_LEN = 64;
   if (prefixlen + IFID_LEN !== 128) {
     nd6log(LOG_INFO, `in6_ifadd: wrong prefixlen for ${ifp.if_xname} (prefix=${prefixlen} ifid=${IFID_LEN})\n`);

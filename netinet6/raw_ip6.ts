@@ -460,9 +460,10 @@ function rip6_bind(so: socket, nam: sockaddr, _td: thread | null): number {
   if (!IN6_IS_ADDR_UNSPECIFIED(addr.sin6_addr)) {
     const ia = in6ifa_ifwithaddr(addr.sin6_addr, 0);
     if (ia === null) return EADDRNOTAVAIL;
-    // Anycast addresses may be bound since FreeBSD 14.3 (RFC 4291 lifted
-    // the ban on anycast sources); ones not ready, detached or deprecated
-    // may not.
+    // Departure from FreeBSD 14.0: anycast addresses may be bound, as
+    // FreeBSD allows since review D49905 (2025; RFC 4291 lifted the ban on
+    // anycast sources), which addr6.sh's anycast case tests; addresses not
+    // ready, detached or deprecated still may not.
     if ((ia.ia6_flags & (IN6_IFF_NOTREADY | IN6_IFF_DETACHED | IN6_IFF_DEPRECATED)) !== 0) return EADDRNOTAVAIL;
   }
   in6_addr_copy(inp.in6p_laddr, addr.sin6_addr);
