@@ -430,18 +430,42 @@ export function sys_jail_get(cred: ucred, keys: { lastjid?: number; jid?: number
   return kern_jail_get(cred, keys, want, flags);
 }
 
-/** Drop `urefs` user references; the last one takes the prison down and
- *  destroys its vnet if it has its own (prison_deref). */
+/** Drop `urefs` user references; the last one makes the prison dying
+ *  (prison_deref).  A dying prison stays on allprison, where `jls -d` sees
+ *  it, while anything still holds a plain reference to it (a socket's
+ *  credential: a TCP connection in TIME_WAIT keeps a vnet jail dying until
+ *  it expires); the last reference removes it and destroys its own vnet. */
 export function prison_deref(pr: prison, urefs: number): void {
   pr.pr_uref -= urefs;
   pr.pr_ref -= urefs;
-  if (pr.pr_uref > 0 || pr.pr_state !== PRISON_STATE_ALIVE) return;
-  pr.pr_state = PRISON_STATE_DYING;
-  for (const child of pr.pr_children.slice()) prison_remove_one(child);
+  if (pr.pr_uref > 0) return;
+  if (pr.pr_state === PRISON_STATE_ALIVE) {
+    pr.pr_state = PRISON_STATE_DYING;
+    for (const child of pr.pr_children.slice()) prison_remove_one(child);
+    if (prison_by_id.get(pr.pr_id) === pr) prison_by_id.delete(pr.pr_id);
+    if (prison_by_name.get(pr.pr_name) === pr) prison_by_name.delete(pr.pr_name);
+  }
+  if (pr.pr_state === PRISON_STATE_DYING && pr.pr_ref <= 0) prison_free_dead(pr);
+}
+
+/** prison_hold: a reference that keeps the prison (dying or not) and its
+ *  vnet in existence, e.g. a socket's credential. */
+export function prison_hold(pr: prison): void {
+  pr.pr_ref++;
+}
+
+/** prison_free: drop a prison_hold reference; the last one on a dying
+ *  prison finishes it off. */
+export function prison_free(pr: prison): void {
+  pr.pr_ref--;
+  if (pr.pr_state === PRISON_STATE_DYING && pr.pr_uref <= 0 && pr.pr_ref <= 0) prison_free_dead(pr);
+}
+
+/** The last reference to a dying prison is gone: off allprison and its
+ *  parent's list, and its own vnet destroyed. */
+function prison_free_dead(pr: prison): void {
   const i = allprison.lastIndexOf(pr);
   if (i >= 0) allprison.splice(i, 1);
-  if (prison_by_id.get(pr.pr_id) === pr) prison_by_id.delete(pr.pr_id);
-  if (prison_by_name.get(pr.pr_name) === pr) prison_by_name.delete(pr.pr_name);
   const ppr = pr.pr_parent;
   if (ppr !== null) {
     const j = ppr.pr_children.indexOf(pr);

@@ -21,7 +21,7 @@ import { ECONNABORTED, EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT
 import { KASSERT, log } from "./subr_prf.ts";
 import { hz, ticks } from "./kern_timeout.ts";
 import type { ucred, thread } from "./kern_prot.ts";
-import { CRED_TO_VNET } from "./kern_jail.ts";
+import { CRED_TO_VNET, prison_free, prison_hold } from "./kern_jail.ts";
 import { MCLBYTES, MHLEN, MINCLSIZE, MSIZE, M_COPYALL, M_EOR, M_EXT, M_PKTHDR, M_SIZE, M_TRAILINGSPACE, M_WRITABLE, MT_CONTROL, MT_DATA, MT_OOBDATA, mbuf, m_clrprotoflags } from "./mbuf.ts";
 import { m_free, m_freem, m_get, m_getcl, m_gethdr } from "./kern_mbuf.ts";
 import { m_copym, m_length, max_hdr } from "./uipc_mbuf.ts";
@@ -1142,6 +1142,8 @@ function soalloc(v: vnet, type: number, prp: protosw, cred: ucred): socket {
   so.so_gencnt = ++so_gencnt;
   numopensockets++;
   if (VIMAGE) v.vnet_sockcnt++;
+  // so_cred is held (crhold), and with it the credential's prison.
+  prison_hold(cred.cr_prison);
   return so;
 }
 
@@ -1152,6 +1154,7 @@ export function sodealloc(so: socket): void {
   so_gencnt++;
   numopensockets--;
   if (VIMAGE) so.so_vnet.vnet_sockcnt--;
+  prison_free(so.so_cred.cr_prison);
 }
 
 /**

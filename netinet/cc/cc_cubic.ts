@@ -325,7 +325,9 @@ export const cubic_cc_algo: cc_algo = {
 
 // DECLARE_CC_MODULE(cubic, &cubic_cc_algo): after NewReno; "cubic" is
 // CC_DEFAULT, so it becomes the default.
-SYSINIT("cc_cubic", SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_ANY, () => {
+/** DECLARE_CC_MODULE(cubic, &cubic_cc_algo): cc_modevent(MOD_LOAD) at boot. */
+function cc_cubic_modevent(): void {
   const err = cc_modevent_load(cubic_cc_algo);
   KASSERT(err === 0, `cc_cubic: register failed ${err}`);
-});
+}
+SYSINIT("cc_cubic", SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_ANY, cc_cubic_modevent);

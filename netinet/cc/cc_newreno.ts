@@ -108,9 +108,11 @@ export const newreno_cc_algo: cc_algo = {
 
 // DECLARE_CC_MODULE(newreno, &newreno_cc_algo): registered first, as
 // FreeBSD's list has it.
-SYSINIT("cc_newreno", SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_MIDDLE, () => {
+/** DECLARE_CC_MODULE(newreno, &newreno_cc_algo): cc_modevent(MOD_LOAD) at boot. */
+function cc_newreno_modevent(): void {
   cc_modevent_load(newreno_cc_algo);
-});
+}
+SYSINIT("cc_newreno", SI_SUB_PROTO_IFATTACHDOMAIN, SI_ORDER_MIDDLE, cc_newreno_modevent);
 
 /** The beta sysctls: 1..100; beta_ecn only with net.inet.tcp.cc.abe on. */
 const newreno_beta_handler: sysctl_handler_t = (oidp, arg1, arg2, req) => {

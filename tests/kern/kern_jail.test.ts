@@ -1,6 +1,7 @@
 // kern_jail: create, lookup, attach, persist, remove, vnet ownership.
 import test from "ava";
 import { BOTH, loadKernel } from "../helpers/builds.ts";
+import { run_script, TWO_JAILS } from "../sbin/prog_helpers.ts";
 
 for (const build of BOTH) {
   test(`${build}: create, find by jid and name, errors, remove`, async (t) => {
@@ -92,4 +93,27 @@ test("vimage: a vnet jail owns a new stack; vnet cannot be changed later; remova
   t.is(k.sys_jail_remove(k.cred0, i.jid), 0);
   t.is(v.vnet_magic_n >>> 0, 0xdeadbeef);
   t.is(k.vnet_head.length, n0);
+});
+
+test("jail -r of a vnet jail whose TCP connection is in TIME_WAIT: the prison stays dying (jls -d) until 2*MSL has passed, then it and its vnet are gone", async (t) => {
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a nc -l 1234 > /dev/null &
+echo hi | jexec b nc -N 10.0.0.1 1234
+wait
+jail -r b
+jail -r a
+jls -d name dying
+echo ---
+sleep 61
+jls -d name dying
+echo "jls $?"
+`,
+  );
+  t.is(r.err, "");
+  // b closed first, so its end waits in TIME_WAIT; a's end is gone.
+  t.is(r.out, "b true\n---\njls 0\n");
+  t.is(r.k.allprison.length, 0);
+  t.is(r.k.vnet_head.length, 1, "only vnet0 left");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
