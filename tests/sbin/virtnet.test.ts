@@ -302,11 +302,11 @@ jexec b ping -q -c 5 -s 6000 10.0.0.1
 // (Each epair file is about 190 KiB: the store buffers are flushed many
 // times during the run.)
 const PINNED: Record<string, string> = {
-  "a-epair0a.pcap": "f9e86b5cb2bbece90b6e56bd84b4a6727f2f49827617795b501bbcd426ac29d4",
-  "a-lo0.pcap": "c373ef742ed396ef39bb667e93c3098bb7a7807fb9d79c6cf949d26cc33ffcad",
-  "b-epair1b.pcap": "8e775a9e1e99a31e531b0777b15b31d2766d6cbb4776a55c63eee0715fd6390d",
-  "r-epair0b.pcap": "bde8fcbfe4ed623c1acefddbee808508d384656e49fb165bb020a5c6d1a07f30",
-  "r-epair1a.pcap": "94b117132e340fb6db3475a180c0b6821accacc94b366c7d1d104a406b25156a",
+  "a-epair0a.pcap": "72fb845634dda004b3ada3dce8068be7baf946ad9e411a2e55115574dfad3031",
+  "a-lo0.pcap": "c75f17ccbbd7b172fc7e84d20c25d97df771b62a47cd09e66fc42b5700107061",
+  "b-epair1b.pcap": "84d645c6e306c67b78de38b572e8be1585d571c676dbdf66b5743bb343740e36",
+  "r-epair0b.pcap": "c1a5fc85a29691353c6854bf808c28a8a2f597eea86f5fd9febec3393b783ea1",
+  "r-epair1a.pcap": "73a1f5c485fab96b1fed0188ffe7446e74614309a25c8eebeb9f778908355c27",
 };
 
 test("--pcap: same seed, same bytes as before streaming; silent interfaces leave no file", async (t) => {
