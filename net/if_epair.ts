@@ -69,6 +69,7 @@ import { ifc_alloc_unit, ifc_attach_cloner, ifc_detach_cloner, ifc_free_unit, if
 import { IFT_ETHER } from "./if_dl.ts";
 import { ether_ifattach, ether_ifdetach, ether_ioctl } from "./if_ethersubr.ts";
 import { CURVNET_RESTORE, CURVNET_SET, CURVNET_SET_QUIET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT } from "./vnet.ts";
+import { jenkins_hash32 } from "../kern/jenkins_hash.ts";
 
 const epairname = "epair";
 /** Receive queue length: FreeBSD's, ample for a software link. */
@@ -332,44 +333,6 @@ function epair_setup_ifp(sc: epair_softc, name: string, unit: number): void {
 function epair_media_status(): string {
   // ifconfig prints the current media, then the active one in parentheses.
   return "Ethernet 10Gbase-T (10Gbase-T <full-duplex>)";
-}
-
-/**
- * jenkins_hash32 (sys/libkern/jenkins_hash.c, Bob Jenkins' lookup3
- * hashword): the hash FreeBSD makes epair MAC addresses from.
- */
-function jenkins_hash32(k: Uint32Array, count: number, initval: number): number {
-  const rot = (x: number, n: number): number => ((x << n) | (x >>> (32 - n))) >>> 0;
-  let a = (0xdeadbeef + (count << 2) + initval) >>> 0;
-  let b = a;
-  let c = a;
-  let i = 0;
-  let length = count;
-  while (length > 3) {
-    a = (a + k[i]) >>> 0;
-    b = (b + k[i + 1]) >>> 0;
-    c = (c + k[i + 2]) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rot(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rot(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 4)) >>> 0; b = (b + a) >>> 0;
-    length -= 3;
-    i += 3;
-  }
-  if (length === 0) return c;
-  if (length >= 3) c = (c + k[i + 2]) >>> 0;
-  if (length >= 2) b = (b + k[i + 1]) >>> 0;
-  a = (a + k[i]) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 14)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 11)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 25)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 16)) >>> 0;
-  a = (a ^ c) >>> 0; a = (a - rot(c, 4)) >>> 0;
-  b = (b ^ a) >>> 0; b = (b - rot(a, 14)) >>> 0;
-  c = (c ^ b) >>> 0; c = (c - rot(b, 24)) >>> 0;
-  return c;
 }
 
 /**

@@ -87,6 +87,7 @@ import {
   ips_toolong,
   ips_toosmall,
 } from "./ip_var.ts";
+import { jenkins_hash32 } from "../kern/jenkins_hash.ts";
 
 const IPREASS_NHASH_LOG2 = 10;
 const IPREASS_NHASH = 1 << IPREASS_NHASH_LOG2;
@@ -239,48 +240,6 @@ const sysctl_fragttl: sysctl_handler_t = (oidp, _arg1, _arg2, req) => {
   return 0;
 };
 SYSCTL_PROC(_net_inet_ip, OID_AUTO, "fragttl", CTLTYPE_UINT | CTLFLAG_RW | CTLFLAG_MPSAFE | CTLFLAG_VNET, null, 0, sysctl_fragttl, "IU", "IP fragment life time on reassembly queue (seconds)");
-
-// ---------------------------------------------------------------------------
-// sys/sys/hash.h: jenkins_hash32 (Bob Jenkins' lookup3 hashword), which
-// spreads datagrams over the buckets.
-
-function rot(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-function jenkins_hash32(k: Uint32Array, length: number, initval: number): number {
-  let a = (0xdeadbeef + (length << 2) + initval) | 0;
-  let b = a;
-  let c = a;
-  let i = 0;
-  while (length > 3) {
-    a = (a + k[i]) | 0;
-    b = (b + k[i + 1]) | 0;
-    c = (c + k[i + 2]) | 0;
-    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;
-    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
-    length -= 3;
-    i += 3;
-  }
-  // The switch of lookup3 with its fall-throughs.
-  if (length >= 3) c = (c + k[i + 2]) | 0;
-  if (length >= 2) b = (b + k[i + 1]) | 0;
-  if (length >= 1) {
-    a = (a + k[i]) | 0;
-    c ^= b; c = (c - rot(b, 14)) | 0;
-    a ^= c; a = (a - rot(c, 11)) | 0;
-    b ^= a; b = (b - rot(a, 25)) | 0;
-    c ^= b; c = (c - rot(b, 16)) | 0;
-    a ^= c; a = (a - rot(c, 4)) | 0;
-    b ^= a; b = (b - rot(a, 14)) | 0;
-    c ^= b; c = (c - rot(b, 24)) | 0;
-  }
-  return c >>> 0;
-}
 
 const hashkey = new Uint32Array(3);
 

@@ -6,13 +6,18 @@
 // net.inet.tcp.hostcache.expire seconds unused; a callout prunes them every
 // net.inet.tcp.hostcache.prune seconds (stopped with the vnet).
 //
+// Departure: FreeBSD arms the prune callout at tcp_hc_init and forever;
+// here it runs while the cache holds entries (armed by the first insert),
+// so that an idle vnet has no pending callout and a run can end
+// (kern_run_until_idle).  Entries age and expire at the same times.
+//
 // Departures: one Map per vnet keyed by the address instead of a hash of
 // bucket lists (bucketlimit is kept and enforced per address family, not
 // per bucket); no locks.
 
 import { EINVAL } from "../kern/errno.ts";
 import { SI_ORDER_ANY, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
-import { callout, callout_reset, callout_stop, hz } from "../kern/kern_timeout.ts";
+import { callout, callout_pending, callout_reset, callout_stop, hz } from "../kern/kern_timeout.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLFLAG_RDTUN, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, CTLTYPE_STRING, OID_AUTO, SYSCTL_INT, SYSCTL_NODE, SYSCTL_OUT, SYSCTL_PROC, type sysctl_handler_t } from "../kern/sysctl.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_IS_SHUTTING_DOWN, VNET_PTR, VNET_PTR_SET, VNET_SYSUNINIT, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { inet_ntop6 } from "../netinet6/in6_var.ts";
@@ -73,8 +78,7 @@ function V_tcp_hostcache(): tcp_hostcache {
 export function tcp_hc_init(): void {
   const hc = new tcp_hostcache();
   VNET_PTR_SET(tcp_hostcache_p, hc);
-  const v = VIMAGE ? (curvnet as vnet) : vnet0;
-  callout_reset(hc.hc_callout, hc.prune * hz, tcp_hc_purge, v);
+  // The prune callout starts with the first entry (tcp_hc_insert).
 }
 
 /** tcp_hc_destroy: stop the timer, drop the entries. */
@@ -127,6 +131,10 @@ function tcp_hc_insert(inc: in_conninfo): hc_metrics | null {
   const e = new hc_metrics(hc_key(inc), hc_ip(inc));
   e.hc_expire = hc.expire;
   hc.entries.set(e.key, e);
+  if (!callout_pending(hc.hc_callout)) {
+    const v = VIMAGE ? (curvnet as vnet) : vnet0;
+    if (!VNET_IS_SHUTTING_DOWN(v)) callout_reset(hc.hc_callout, hc.prune * hz, tcp_hc_purge, v);
+  }
   TCPSTAT_INC(tcps_hc_added);
   return e;
 }
@@ -215,7 +223,7 @@ function tcp_hc_purge(v: vnet): void {
       all = true;
     }
     tcp_hc_purge_internal(all);
-    if (!VNET_IS_SHUTTING_DOWN(v)) callout_reset(hc.hc_callout, hc.prune * hz, tcp_hc_purge, v);
+    if (hc.entries.size > 0 && !VNET_IS_SHUTTING_DOWN(v)) callout_reset(hc.hc_callout, hc.prune * hz, tcp_hc_purge, v);
   } finally {
     CURVNET_RESTORE(saved);
   }

@@ -23,7 +23,7 @@ import { m_free, m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { max_linkhdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
 import { arc4random, arc4random_buf } from "../kern/arc4random.ts";
-import { callout, callout_deactivate, callout_drain, callout_init, callout_reset, hz, ticks, time_uptime } from "../kern/kern_timeout.ts";
+import { callout, callout_deactivate, callout_drain, callout_init, callout_pending, callout_reset, hz, ticks, time_uptime } from "../kern/kern_timeout.ts";
 import { cred0 } from "../kern/kern_jail.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { AF_INET, AF_INET6 } from "../kern/socket.ts";
@@ -103,6 +103,7 @@ import { TT_KEEP } from "./tcp_var.ts";
 import { tcp_addoptions } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_new_ts_offset, tcp_newtcpcb } from "./tcp_subr.ts";
 import { tcp_mss, tcp_mssopt } from "./tcp_input.ts";
+import { jenkins_hash32 } from "../kern/jenkins_hash.ts";
 
 // ---------------------------------------------------------------------------
 // Knobs.
@@ -183,6 +184,8 @@ export class tcp_syncache {
   vnet: vnet | null = null;
   // struct syncookie_secret
   oddeven = 0;
+  /** Reseeds since a cookie was last made or checked (see syncookie_reseed). */
+  reseed_idle = 0;
   readonly key: [Uint8Array, Uint8Array] = [new Uint8Array(SYNCOOKIE_SECRET_SIZE), new Uint8Array(SYNCOOKIE_SECRET_SIZE)];
   readonly reseed = new callout();
   readonly pause_co = new callout();
@@ -286,7 +289,7 @@ export function syncache_init(): void {
   callout_init(sc.reseed, true);
   arc4random_buf(sc.key[0]);
   arc4random_buf(sc.key[1]);
-  callout_reset(sc.reseed, SYNCOOKIE_LIFETIME * hz, syncookie_reseed, sc);
+  // The reseed callout is armed by the first cookie (syncookie_reseed_arm).
   callout_init(sc.pause_co, true);
   sc.pause_until = time_uptime() - TCP_SYNCACHE_PAUSE_TIME;
   sc.pause_backoff = 0;
@@ -1038,6 +1041,7 @@ function put_be32(b: Uint8Array, n: number, v: number): number {
 
 /** syncookie_generate(sch, sc): the ISS carrying the cookie. */
 function syncookie_generate(sch: syncache_head, sc: syncache): number {
+  syncookie_reseed_arm(sch.sch_sc);
   let cookie = 0;
   let i: number;
   // The MSS, rounded down to the table.
@@ -1071,6 +1075,7 @@ function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th
   const seq = (th_seq - 1) >>> 0;
   const cookie = ((ack & 0xff) ^ (ack >>> 24)) & 0xff;
   const cs = sch.sch_sc;
+  syncookie_reseed_arm(cs);
   const secbits = cs.key[cookie_odd_even(cookie)];
   const hash = syncookie_mac(inc, seq, cookie, secbits, sch.sch_idx);
   if ((ack & ~0xff) >>> 0 !== (hash & ~0xff) >>> 0) return null;
@@ -1108,12 +1113,26 @@ function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th
   return sc;
 }
 
-/** syncookie_reseed(sc): a new secret in the slot not in use, every SYNCOOKIE_LIFETIME s. */
+/**
+ * syncookie_reseed(sc): a new secret in the slot not in use, every
+ * SYNCOOKIE_LIFETIME s.  Departure: FreeBSD reseeds forever from
+ * syncache_init; here the callout runs from the first cookie made or
+ * checked until two reseeds after the last one (by then every cookie made
+ * has expired, as in FreeBSD), so that an idle vnet has no pending callout
+ * and a run can end (kern_run_until_idle).  Secrets nobody used are never
+ * seen, so cookies are judged as FreeBSD judges them.
+ */
 function syncookie_reseed(sc: tcp_syncache): void {
   const secbit = (sc.oddeven & 1) !== 0 ? 0 : 1;
   arc4random_buf(sc.key[secbit]);
   sc.oddeven = (sc.oddeven + 1) >>> 0;
-  if (!(VIMAGE && VNET_IS_SHUTTING_DOWN(sc.vnet as vnet))) callout_reset(sc.reseed, SYNCOOKIE_LIFETIME * hz, syncookie_reseed, sc);
+  if (++sc.reseed_idle < 2 && !(VIMAGE && VNET_IS_SHUTTING_DOWN(sc.vnet as vnet))) callout_reset(sc.reseed, SYNCOOKIE_LIFETIME * hz, syncookie_reseed, sc);
+}
+
+/** A cookie is made or checked: keep the secrets turning. */
+function syncookie_reseed_arm(sc: tcp_syncache): void {
+  sc.reseed_idle = 0;
+  if (!callout_pending(sc.reseed) && !(VIMAGE && VNET_IS_SHUTTING_DOWN(sc.vnet as vnet))) callout_reset(sc.reseed, SYNCOOKIE_LIFETIME * hz, syncookie_reseed, sc);
 }
 
 const LOG_WARNING = 4;
@@ -1271,50 +1290,6 @@ export function siphash24_result(): [number, number] {
   return [siphash_lo, siphash_hi];
 }
 
-function rot(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
-/** jenkins_hash32(k, count, initval): lookup3's hashword. */
-export function jenkins_hash32(k: Uint32Array, count: number, initval: number): number {
-  let a = (0xdeadbeef + (count << 2) + initval) >>> 0;
-  let b = a;
-  let c = a;
-  let i = 0;
-  while (count > 3) {
-    a = (a + k[i]) >>> 0;
-    b = (b + k[i + 1]) >>> 0;
-    c = (c + k[i + 2]) >>> 0;
-    // mix(a, b, c)
-    a = (a - c) >>> 0; a = (a ^ rot(c, 4)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 6)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 8)) >>> 0; b = (b + a) >>> 0;
-    a = (a - c) >>> 0; a = (a ^ rot(c, 16)) >>> 0; c = (c + b) >>> 0;
-    b = (b - a) >>> 0; b = (b ^ rot(a, 19)) >>> 0; a = (a + c) >>> 0;
-    c = (c - b) >>> 0; c = (c ^ rot(b, 4)) >>> 0; b = (b + a) >>> 0;
-    count -= 3;
-    i += 3;
-  }
-  switch (count) {
-    case 3:
-    case 2:
-    case 1:
-      // The last one to three words.
-      if (count === 3) c = (c + k[i + 2]) >>> 0;
-      if (count >= 2) b = (b + k[i + 1]) >>> 0;
-      a = (a + k[i]) >>> 0;
-      // final(a, b, c)
-      c = (c ^ b) >>> 0; c = (c - rot(b, 14)) >>> 0;
-      a = (a ^ c) >>> 0; a = (a - rot(c, 11)) >>> 0;
-      b = (b ^ a) >>> 0; b = (b - rot(a, 25)) >>> 0;
-      c = (c ^ b) >>> 0; c = (c - rot(b, 16)) >>> 0;
-      a = (a ^ c) >>> 0; a = (a - rot(c, 4)) >>> 0;
-      b = (b ^ a) >>> 0; b = (b - rot(a, 14)) >>> 0;
-      c = (c ^ b) >>> 0; c = (c - rot(b, 24)) >>> 0;
-      break;
-  }
-  return c >>> 0;
-}
 
 // ---------------------------------------------------------------------------
 // struct in_conninfo helpers (bzero, bcopy, the in_endpoints comparison).

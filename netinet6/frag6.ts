@@ -79,6 +79,7 @@ import { ip6_get_prevhdr } from "./ip6_input.ts";
 import { in6ifa_ifwithaddr } from "./in6.ts";
 import { IPV6CTL_MAXFRAGBUCKETSIZE, IPV6CTL_MAXFRAGPACKETS, IPV6CTL_MAXFRAGS, IPV6CTL_MAXFRAGSPERPACKET } from "./in6_proto.ts";
 import { in6_addr, in6_addr_read, in6_addr_write, ifs6_reass_fail, ifs6_reass_ok, ifs6_reass_reqd, in6_ifstat_inc } from "./in6_var.ts";
+import { jenkins_hash32 } from "../kern/jenkins_hash.ts";
 
 const IP6REASS_NHASH_LOG2 = 10;
 const IP6REASS_NHASH = 1 << IP6REASS_NHASH_LOG2;
@@ -268,45 +269,6 @@ SYSCTL_UINT(_net_inet6_ip6, OID_AUTO, "frag6_nfragpackets", CTLFLAG_VNET | CTLFL
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_MAXFRAGSPERPACKET, "maxfragsperpacket", CTLFLAG_VNET | CTLFLAG_RW, ip6_maxfragsperpacket, 0, "Maximum allowed number of fragments per packet");
 SYSCTL_INT(_net_inet6_ip6, IPV6CTL_MAXFRAGBUCKETSIZE, "maxfragbucketsize", CTLFLAG_VNET | CTLFLAG_RW, ip6_maxfragbucketsize, 0, "Maximum number of reassembly queues per hash bucket");
 
-// ---------------------------------------------------------------------------
-// sys/sys/hash.h: jenkins_hash32 (lookup3's hashword), as ip_reass.c uses it.
-
-function rot(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-function jenkins_hash32(k: Uint32Array, length: number, initval: number): number {
-  let a = (0xdeadbeef + (length << 2) + initval) | 0;
-  let b = a;
-  let c = a;
-  let i = 0;
-  while (length > 3) {
-    a = (a + k[i]) | 0;
-    b = (b + k[i + 1]) | 0;
-    c = (c + k[i + 2]) | 0;
-    a = (a - c) | 0; a ^= rot(c, 4); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 6); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 8); b = (b + a) | 0;
-    a = (a - c) | 0; a ^= rot(c, 16); c = (c + b) | 0;
-    b = (b - a) | 0; b ^= rot(a, 19); a = (a + c) | 0;
-    c = (c - b) | 0; c ^= rot(b, 4); b = (b + a) | 0;
-    length -= 3;
-    i += 3;
-  }
-  if (length >= 3) c = (c + k[i + 2]) | 0;
-  if (length >= 2) b = (b + k[i + 1]) | 0;
-  if (length >= 1) {
-    a = (a + k[i]) | 0;
-    c ^= b; c = (c - rot(b, 14)) | 0;
-    a ^= c; a = (a - rot(c, 11)) | 0;
-    b ^= a; b = (b - rot(a, 25)) | 0;
-    c ^= b; c = (c - rot(b, 16)) | 0;
-    a ^= c; a = (a - rot(c, 4)) | 0;
-    b ^= a; b = (b - rot(a, 14)) | 0;
-    c ^= b; c = (c - rot(b, 24)) | 0;
-  }
-  return c >>> 0;
-}
 
 /** (source, destination, identification): nine 32-bit words. */
 const hashkey = new Uint32Array(9);

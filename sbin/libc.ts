@@ -65,6 +65,35 @@ export function err(ctx: prog_ctx, status: number, msg: string, errno: number): 
   throw new prog_exit(status);
 }
 
+/** One argument of single-letter options ("-ab", "-ovalue", "-o value"):
+ *  each goes to opts; returns the index of the last argument it used. */
+function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, argv: string[], i: number, opts: [string, string][]): number {
+  const a = argv[i];
+  for (let j = 1; j < a.length; j++) {
+    const c = a[j];
+    const k = optstring.indexOf(c);
+    if (k < 0 || c === ":") {
+      ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
+      usage();
+    }
+    if (optstring[k + 1] === ":") {
+      let val = a.slice(j + 1);
+      if (val === "") {
+        i++;
+        if (i >= argv.length) {
+          ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
+          usage();
+        }
+        val = argv[i];
+      }
+      opts.push([c, val]);
+      break;
+    }
+    opts.push([c, ""]);
+  }
+  return i;
+}
+
 /** getopt(3): parse `optstring` flags from argv[1..]; returns the options
  *  in order and the index of the first operand.  A bad option calls
  *  `usage`, which must throw. */
@@ -83,28 +112,7 @@ export function getopt(
       break;
     }
     if (!a.startsWith("-") || a === "-") break;
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j];
-      const k = optstring.indexOf(c);
-      if (k < 0 || c === ":") {
-        ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
-        usage();
-      }
-      if (optstring[k + 1] === ":") {
-        let val = a.slice(j + 1);
-        if (val === "") {
-          i++;
-          if (i >= argv.length) {
-            ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
-            usage();
-          }
-          val = argv[i];
-        }
-        opts.push([c, val]);
-        break;
-      }
-      opts.push([c, ""]);
-    }
+    i = getopt_cluster(ctx, optstring, usage, argv, i, opts);
   }
   return { opts, optind: i };
 }
@@ -632,28 +640,7 @@ export function getopt_long(ctx: prog_ctx, optstring: string, longopts: long_opt
       opts.push([o.val, val]);
       continue;
     }
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j];
-      const k = optstring.indexOf(c);
-      if (k < 0 || c === ":") {
-        ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
-        usage();
-      }
-      if (optstring[k + 1] === ":") {
-        let val = a.slice(j + 1);
-        if (val === "") {
-          i++;
-          if (i >= argv.length) {
-            ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
-            usage();
-          }
-          val = argv[i];
-        }
-        opts.push([c, val]);
-        break;
-      }
-      opts.push([c, ""]);
-    }
+    i = getopt_cluster(ctx, optstring, usage, argv, i, opts);
   }
   for (; i < argv.length; i++) operands.push(argv[i]);
   return { opts, operands };
