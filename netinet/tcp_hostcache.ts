@@ -89,12 +89,13 @@ export function tcp_hc_destroy(): void {
   hc.entries.clear();
   VNET_PTR_SET(tcp_hostcache_p, null);
 }
-VNET_SYSUNINIT("tcp_hc_destroy", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, () => {
-  // tcp_destroy calls tcp_hc_destroy; this only makes sure the callout
-  // cannot outlive the vnet if the order of teardown ever changes.
+/** tcp_destroy calls tcp_hc_destroy; this only makes sure the prune
+ *  callout cannot outlive the vnet if the order of teardown ever changes. */
+function tcp_hc_stop(): void {
   const hc = VNET_PTR(tcp_hostcache_p);
   if (hc !== null) callout_stop(hc.hc_callout);
-});
+}
+VNET_SYSUNINIT("tcp_hc_stop", SI_SUB_PROTO_DOMAIN, SI_ORDER_ANY, tcp_hc_stop);
 
 function hc_key(inc: in_conninfo): string {
   if ((inc.inc_flags & INC_ISIPV6) !== 0) return "6:" + inet_ntop6(inc.inc6_faddr);

@@ -680,9 +680,13 @@ needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with 
     t.true(sent.length >= (bp.bp_role === k.BSTP_ROLE_DESIGNATED ? 5 : 1), `${ifp.if_xname} sent ${sent.length}`);
     const role = { [k.BSTP_ROLE_ROOT]: "2", [k.BSTP_ROLE_DESIGNATED]: "3", [k.BSTP_ROLE_ALTERNATE]: "1", [k.BSTP_ROLE_BACKUP]: "1" }[bp.bp_role];
     const br = brs.find((b) => [...b.ports.values()].includes(bp)) as minibridge;
+    // Only a designated port keeps sending: what a root or alternate port
+    // sent last may predate its present role and cost (an alternate port
+    // sends nothing once it is one), so only the fixed fields are its own.
+    const fixed = (l: string) => (bp.bp_role === k.BSTP_ROLE_DESIGNATED ? l : l.split(",").filter((_, j) => j <= 5 || (j >= 13 && j <= 15)).join(","));
     t.is(
-      sent[sent.length - 1],
-      [
+      fixed(sent[sent.length - 1]),
+      fixed([
         mine,
         "01:80:c2:00:00:00",
         "0x42",
@@ -702,7 +706,7 @@ needs("tshark").test("vimage: tshark decodes the BPDUs of a converged tree with 
         role,
         bp.bp_state === k.BSTP_IFSTATE_FORWARDING ? "1" : "0",
         "0",
-      ].join(","),
+      ].join(",")),
       ifp.if_xname,
     );
   }
