@@ -214,7 +214,7 @@ import { tcp_addoptions, tcp_output } from "./tcp_output.ts";
 import { tcp_compute_pipe, tcp_input, tcp_mss_update } from "./tcp_input.ts";
 import { tcp_reass_flush, tcp_reass_global_init } from "./tcp_reass.ts";
 import { tcp_free_sackholes } from "./tcp_sack.ts";
-import { syncache_destroy, syncache_init, syncache_unreach } from "./tcp_syncache.ts";
+import { in_conninfo_clear, syncache_destroy, syncache_init, syncache_unreach } from "./tcp_syncache.ts";
 import { tcp_hc_destroy, tcp_hc_init, tcp_hc_update, tcp_hc_updatemtu } from "./tcp_hostcache.ts";
 import { CC_ALGO, cc_algo_index, cc_attach, cc_default_algo, cc_detach, cc_hooks_set } from "./cc/cc.ts";
 
@@ -896,7 +896,7 @@ export function tcp_ctlinput(m: mbuf, icp: number): void {
         // Only a smaller MTU than the one in use matters.
         if (mtu < tp.t_maxseg + IP_HDRLEN + TCP_HDRLEN) {
           const inc = ctl_inc;
-          inc_clear(inc);
+          in_conninfo_clear(inc);
           inc.inc_faddr = ip_dst;
           inc.inc_fibnum = inp.inp_inc.inc_fibnum;
           tcp_hc_updatemtu(inc, mtu);
@@ -906,7 +906,7 @@ export function tcp_ctlinput(m: mbuf, icp: number): void {
     }
   } else {
     const inc = ctl_inc;
-    inc_clear(inc);
+    in_conninfo_clear(inc);
     inc.inc_fport = th_dport;
     inc.inc_lport = th_sport;
     inc.inc_faddr = ip_dst;
@@ -916,19 +916,6 @@ export function tcp_ctlinput(m: mbuf, icp: number): void {
   void ICMPH_CODE;
 }
 
-/** bzero(&inc, sizeof(inc)). */
-function inc_clear(inc: in_conninfo): void {
-  inc.inc_flags = 0;
-  inc.inc_len = 0;
-  inc.inc_fibnum = 0;
-  inc.inc_fport = 0;
-  inc.inc_lport = 0;
-  inc.inc_faddr = INADDR_ANY;
-  inc.inc_laddr = INADDR_ANY;
-  inc.inc6_faddr.s6_addr.fill(0);
-  inc.inc6_laddr.s6_addr.fill(0);
-  inc.inc6_zoneid = 0;
-}
 
 const ctl6_ports = new Uint8Array(8);
 const ctl6_dv = new DataView(ctl6_ports.buffer);
@@ -992,7 +979,7 @@ export function tcp6_ctlinput(ip6cp: ip6ctlparam): void {
         if (mtu < IPV6_MMTU) mtu = IPV6_MMTU;
         if (mtu < tp.t_maxseg + TCP_HDRLEN + IP6_HDR_LEN) {
           const inc = ctl_inc;
-          inc_clear(inc);
+          in_conninfo_clear(inc);
           inc.inc_fibnum = m.m_pkthdr.fibnum;
           inc.inc_flags |= INC_ISIPV6;
           inc.inc6_faddr.s6_addr.set(finaldst.s6_addr);
@@ -1006,7 +993,7 @@ export function tcp6_ctlinput(ip6cp: ip6ctlparam): void {
     }
   } else {
     const inc = ctl_inc;
-    inc_clear(inc);
+    in_conninfo_clear(inc);
     inc.inc_fibnum = m.m_pkthdr.fibnum;
     inc.inc_flags |= INC_ISIPV6;
     inc.inc_fport = th_dport;
