@@ -22,7 +22,7 @@ import fs from "node:fs";
 import { draw_case } from "./frames.ts";
 import type { rng } from "./rng.ts";
 import type { inject_point, world } from "./topo.ts";
-import { host, ip, sleep } from "./linux_tap.ts";
+import { ip, ping_after_flood, sleep } from "./linux_tap.ts";
 
 export interface hostif_result {
   /** Why the part did not run (null: it ran). */
@@ -158,13 +158,7 @@ export async function run_hostif(w: world, r: rng, frames: number, log: (s: stri
     if (inj_err !== "") log(`hostif: the injector said: ${inj_err.trim().split("\n")[0]}\n`);
     if (res.sent > 0 && count() - c0 === 0) return fail("no frame from the host reached the mirror");
     // The simulator keeps serving: Linux's ping reaches fb through the mirror.
-    // A loaded machine may still be draining the flood (socket buffers,
-    // the neighbour entry Linux gave up on): up to five tries, 1 s apart.
-    let p = await host("ping", ["-n", "-c", "3", "-i", "0.2", "-W", "3", me]);
-    for (let n = 1; n < 5 && !/3 received/.test(p.out); n++) {
-      await new Promise((r) => setTimeout(r, 1000));
-      p = await host("ping", ["-n", "-c", "3", "-i", "0.2", "-W", "3", me]);
-    }
+    const p = await ping_after_flood(me, ea);
     if (!/3 received/.test(p.out)) return fail(`after the flood, Linux's ping through ${ea} is not answered:\n${p.out}`);
   } finally {
     process.off("uncaughtException", on_exc);
