@@ -53,6 +53,10 @@ export function hostif_part_unusable(k: world["k"]): string | null {
   return null;
 }
 
+function mac_text(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join(":");
+}
+
 export async function run_hostif(w: world, r: rng, frames: number, log: (s: string) => void): Promise<hostif_result> {
   const res: hostif_result = { skipped: null, sent: 0, written: 0, refused: 0, rate: 0, failures: [] };
   const k = w.k;
@@ -97,18 +101,28 @@ export async function run_hostif(w: world, r: rng, frames: number, log: (s: stri
     }
     await m.settle();
     if (!m.list().some((x) => x.name === ea)) return fail(`${ea} is not mirrored: ${mlog.join("")}`);
-    const bad = ip("link", "set", ea, "mtu", "9000") ?? ip("addr", "add", `${linux}/24`, "dev", ea);
-    if (bad !== null) return fail(bad);
     const fb = w.ifp_of("fb", eb);
     const a = w.ifp_of("host", ea);
     if (fb === null) return fail(`${eb} is not in fb`);
+    // The TAP is bpf(4) to Linux, NOARP (the mirror keeps Linux's stack
+    // quiet): Linux reaches fb through a permanent neighbour entry.
+    const fb_mac = k.vnet_run(fb.if_vnet, "fuzz", () => k.IF_LLADDR(fb).slice());
+    const bad =
+      ip("link", "set", ea, "mtu", "9000") ??
+      ip("addr", "add", `${linux}/24`, "dev", ea) ??
+      ip("neigh", "replace", me, "lladdr", mac_text(fb_mac), "dev", ea, "nud", "permanent");
+    if (bad !== null) return fail(bad);
+    // ... and fb reaches Linux through a static one.
+    const ea_mac = a !== null ? k.vnet_run(a.if_vnet, "fuzz", () => k.IF_LLADDR(a).slice()) : new Uint8Array(6);
+    const s = await w.run(["jexec", "fb", "arp", "-s", linux, mac_text(ea_mac)]);
+    if (s.status !== 0) return fail(`arp -s in fb: ${s.status} ${s.err}`);
     const pt: inject_point = {
       jail: "fb",
       ifname: eb,
       peer_jail: "host",
       peer_ifname: ea,
-      mac: k.vnet_run(fb.if_vnet, "fuzz", () => k.IF_LLADDR(fb).slice()),
-      peer_mac: a !== null ? k.vnet_run(a.if_vnet, "fuzz", () => k.IF_LLADDR(a).slice()) : new Uint8Array(6),
+      mac: fb_mac,
+      peer_mac: ea_mac,
       ip: (0x0a090002 | (unit << 8)) >>> 0,
       peer_ip: (0x0a090001 | (unit << 8)) >>> 0,
       far_ips: [0x0a010101, 0x0a010202, 0x0a010102],
@@ -159,7 +173,11 @@ export async function run_hostif(w: world, r: rng, frames: number, log: (s: stri
     if (res.sent > 0 && count() - c0 === 0) return fail("no frame from the host reached the mirror");
     // The simulator keeps serving: Linux's ping reaches fb through the mirror.
     const p = await ping_after_flood(me, ea);
-    if (!/3 received/.test(p.out)) return fail(`after the flood, Linux's ping through ${ea} is not answered:\n${p.out}`);
+    if (!/3 received/.test(p.out)) {
+      const a = await w.run(["jexec", "fb", "arp", "-an"]);
+      const n = spawnSync("sh", ["-c", `ip neigh show dev ${ea}; ip addr show dev ${ea}; ip route`], { encoding: "latin1" });
+      return fail(`after the flood, Linux's ping through ${ea} is not answered:\n${p.out}\narp -an in fb:\n${a.out}${a.err}Linux:\n${n.stdout}${n.stderr}`);
+    }
   } finally {
     process.off("uncaughtException", on_exc);
     sock.close();

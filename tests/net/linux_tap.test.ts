@@ -258,10 +258,11 @@ function tools_path(name: string): string | null {
   return null;
 }
 
-ltest("robustness: the fuzzer's linux part writes hostile frames into the Linux TAP: no exception, no leak, ping still answered", async (t) => {
+ltest("robustness: the fuzzer's linux and hostif parts write hostile frames into a tap's Linux TAP and a mirrored interface's: no exception, no leak, ping still answered", async (t) => {
   const dir = tmpdir();
-  const r = await netns_sh(`cd "${root}" && "$NODE" --import=tsx fuzz/main.ts --only linux --frames 3000 --build vimage --seed 7 2>&1`, dir, 180_000);
+  const r = await netns_sh(`cd "${root}" && "$NODE" --import=tsx fuzz/main.ts --only linux,hostif --frames 3000 --build vimage --seed 7 2>&1`, dir, 180_000);
   t.regex(r.out, /linux: (\d+) frames written into the Linux TAP, (\d+) reached the interface/, r.out + r.err);
+  t.regex(r.out, /hostif: (\d+) frames sent on a mirrored TAP, [1-9]\d* written onto the interface/);
   t.regex(r.out, /0 exceptions, 0 leaks, 0 invariant failures/);
   t.regex(r.out, /no failure/);
   fs.rmSync(dir, { recursive: true, force: true });
