@@ -21,8 +21,11 @@ import type { mbuf } from "../kern/mbuf.ts";
 import { panic } from "../kern/subr_prf.ts";
 import { callout, callout_reset, callout_stop } from "../kern/kern_timeout.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_PTR, VNET_PTR, VNET_PTR_SET, VNET_SYSINIT, VNET_SYSUNINIT, curvnet, type vnet } from "../net/vnet.ts";
+import { TASK_INIT, taskqueue_enqueue } from "../kern/subr_taskqueue.ts";
 import {
   HK_INVALID,
+  HK_QUEUE,
+  HK_TO_INBOUND,
   LINKINFO_SIZE,
   NGF_INVALID,
   NGF_RESP,
@@ -667,10 +670,62 @@ function ngthread(): void {
   }
 }
 
-/** Items waiting in the netgraph queue (for tests and leak checks). */
+/**
+ * curthread->td_ng_outbound: how many outbound paths of the network stack
+ * (an interface's start routine handing a frame to netgraph) are on the
+ * call stack.  While one is, data for a hook marked HK_TO_INBOUND (one that
+ * leads back into the stack's input path) is queued, not applied: the
+ * sender still holds its protocol state half updated (tcp_output between
+ * ip_output and advancing snd_nxt), and FreeBSD never re-enters it there.
+ */
+let ng_outbound = 0;
+/** NG_OUTBOUND_THREAD_REF. */
+export function NG_OUTBOUND_THREAD_REF(): void {
+  ng_outbound++;
+}
+/** NG_OUTBOUND_THREAD_UNREF. */
+export function NG_OUTBOUND_THREAD_UNREF(): void {
+  ng_outbound--;
+  if (ng_outbound < 0) panic("NG_OUTBOUND_THREAD_UNREF: negative td_ng_outbound");
+}
+
+// Items queued because of HK_QUEUE or the outbound rule go to ngthread at
+// once, as FreeBSD's swi does when the CPU is free: a task at the same
+// virtual time, after the current call chain returns.
+let ngq_now_head: ng_item | null = null;
+let ngq_now_tail: ng_item | null = null;
+let ngthread_task: ReturnType<typeof TASK_INIT> | null = null;
+
+function ng_queue_now(dest: ng_hook, item: ng_item): number {
+  item.el_dest = dest.hk_node;
+  item.el_hook = dest;
+  item.next = null;
+  if (ngq_now_tail === null) ngq_now_head = item;
+  else ngq_now_tail.next = item;
+  ngq_now_tail = item;
+  ngthread_task ??= TASK_INIT(ngthread_now, null);
+  taskqueue_enqueue(ngthread_task);
+  return 0;
+}
+
+function ngthread_now(): void {
+  let item = ngq_now_head;
+  ngq_now_head = ngq_now_tail = null;
+  while (item !== null) {
+    const next: ng_item | null = item.next;
+    item.next = null;
+    const hook = item.el_hook;
+    if (hook === null || !NG_HOOK_IS_VALID(hook) || !NG_NODE_IS_VALID(hook.hk_node)) NG_FREE_ITEM(item);
+    else ng_deliver_data(hook, item);
+    item = next;
+  }
+}
+
+/** Items waiting in the netgraph queues (for tests and leak checks). */
 export function ng_queued(): number {
   let n = 0;
   for (let it = ngq_head; it !== null; it = it.next) n++;
+  for (let it = ngq_now_head; it !== null; it = it.next) n++;
   return n;
 }
 
@@ -683,6 +738,7 @@ function ng_deliver_data(dest: ng_hook, item: ng_item): number {
     NG_FREE_ITEM(item);
     return ENXIO;
   }
+  if ((dest.hk_flags & HK_QUEUE) !== 0 || ((dest.hk_flags & HK_TO_INBOUND) !== 0 && ng_outbound > 0)) return ng_queue_now(dest, item);
   if (ng_depth >= NG_MAX_DEPTH) return ng_queue_data(dest, item);
   const save = CURVNET_SET(node.nd_vnet as vnet, "ng_apply_item");
   ng_depth++;

@@ -77,6 +77,8 @@ import {
   NG_FREE_ITEM,
   NG_NODE_IS_VALID,
   NG_RESPOND_MSG,
+  NG_OUTBOUND_THREAD_REF,
+  NG_OUTBOUND_THREAD_UNREF,
   NG_SEND_DATA_ONLY,
   ng_name_node,
   ng_newtype,
@@ -225,7 +227,13 @@ function ng_eiface_start2(priv: ng_eiface_private): void {
       continue;
     }
     // An unconnected hook frees the frame.
-    const error = NG_SEND_DATA_ONLY(priv.ether, m);
+    NG_OUTBOUND_THREAD_REF();
+    let error: number;
+    try {
+      error = NG_SEND_DATA_ONLY(priv.ether, m);
+    } finally {
+      NG_OUTBOUND_THREAD_UNREF();
+    }
     if (error === 0) if_inc_counter(ifp, IFCOUNTER_OPACKETS, 1);
     else if_inc_counter(ifp, IFCOUNTER_OERRORS, 1);
   }

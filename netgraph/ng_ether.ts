@@ -61,6 +61,8 @@ import {
   NG_NODE_NUMHOOKS,
   NG_NODE_REVIVE,
   NG_RESPOND_MSG,
+  NG_OUTBOUND_THREAD_REF,
+  NG_OUTBOUND_THREAD_UNREF,
   NG_SEND_DATA_ONLY,
   NG_SEND_MSG_ID,
   ng_findtype,
@@ -162,7 +164,12 @@ function ng_ether_output(ifp: ifnet, mp: pfil_mbufp): number {
   const m = mp.m;
   if (priv.upper === null || m === null) return 0;
   mp.m = null;
-  return NG_SEND_DATA_ONLY(priv.upper, m);
+  NG_OUTBOUND_THREAD_REF();
+  try {
+    return NG_SEND_DATA_ONLY(priv.upper, m);
+  } finally {
+    NG_OUTBOUND_THREAD_UNREF();
+  }
 }
 
 /** ng_ether_attach: a node for a new Ethernet interface, in curvnet.  Not
