@@ -42,7 +42,8 @@ function bench(args, help) {
 }
 
 const k = await import(pathToFileURL(bundle).href);
-const out = { write: (s) => process.stdout.write(s) };
-const err = { write: (s) => process.stderr.write(s) };
+// The shell's strings carry any byte (sh_to_bytes in sbin/sh.ts).
+const out = { write: (s) => process.stdout.write(k.sh_to_bytes(s)) };
+const err = { write: (s) => process.stderr.write(k.sh_to_bytes(s)) };
 const status = await k.virtnet_main(process.argv.slice(2), out, err, () => fs.readFileSync(0, "utf8"), { bench });
 process.exitCode = status;

@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { sh_cmd_ctx } from "./sh.ts";
+import { sh_from_bytes, sh_to_bytes, type sh_cmd_ctx } from "./sh.ts";
 
 /** _PATH_DEFPATH: where execvp looks when PATH is unset. */
 const DEFPATH = "/usr/bin:/bin";
@@ -59,7 +59,7 @@ export function host_exec(prog: host_prog, ctx: sh_cmd_ctx): number {
   ctx.stdin_read = true;
   const r = spawnSync(prog.path, ctx.argv.slice(1), {
     argv0: name,
-    input: ctx.stdin,
+    input: sh_to_bytes(ctx.stdin),
     cwd: ctx.cwd ?? process.cwd(),
     env,
     maxBuffer: 1 << 30,
@@ -70,8 +70,8 @@ export function host_exec(prog: host_prog, ctx: sh_cmd_ctx): number {
     ctx.stderr.write(`sh: ${name}: ${code === "EACCES" ? "Permission denied" : code === "ENOENT" ? "not found" : String(code)}\n`);
     return code === "ENOENT" ? 127 : 126;
   }
-  if (r.stdout !== null && r.stdout.length > 0) ctx.stdout.write(r.stdout.toString("utf8"));
-  if (r.stderr !== null && r.stderr.length > 0) ctx.stderr.write(r.stderr.toString("utf8"));
+  if (r.stdout !== null && r.stdout.length > 0) ctx.stdout.write(sh_from_bytes(r.stdout));
+  if (r.stderr !== null && r.stderr.length > 0) ctx.stderr.write(sh_from_bytes(r.stderr));
   if (r.status !== null) return r.status;
   const sig = r.signal === null ? 0 : ((SIGNO as Record<string, number>)[r.signal] ?? 0);
   return 128 + sig;

@@ -52,6 +52,7 @@ import { SHUT_RD, SHUT_WR } from "../kern/uipc_socket.ts";
 import { arc4random } from "../kern/arc4random.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { getservbyport } from "./netdb.ts";
+import { sh_byte_decoder, sh_to_bytes } from "./sh.ts";
 import {
   AI_NUMERICHOST,
   AI_PASSIVE,
@@ -188,12 +189,12 @@ class nc_state {
   /** Standard input still to be read (null: detached or at end). */
   stdin: Uint8Array;
   stdinpos = 0;
-  readonly decoder = new TextDecoder();
+  readonly decoder = new sh_byte_decoder();
   constructor(
     readonly ctx: prog_ctx,
     readonly kp: proc,
   ) {
-    this.stdin = new TextEncoder().encode(ctx.stdin);
+    this.stdin = sh_to_bytes(ctx.stdin);
   }
   warnx(msg: string): void {
     this.ctx.stderr.write(`nc: ${msg}\n`);
@@ -763,7 +764,7 @@ async function readwrite(st: nc_state, net_fd: number): Promise<void> {
     }
     // The network's buffer to stdout (never short: the shell takes it all).
     if ((revents[POLL_STDOUT] & POLLOUT) !== 0 && netinbufpos > 0) {
-      ctx.stdout.write(st.decoder.decode(netinbuf.subarray(0, netinbufpos), { stream: true }));
+      ctx.stdout.write(st.decoder.decode(netinbuf.subarray(0, netinbufpos), true));
       netinbufpos = 0;
       events[POLL_STDOUT] = 0;
       events[POLL_NETIN] = POLLIN;
@@ -775,7 +776,7 @@ async function readwrite(st: nc_state, net_fd: number): Promise<void> {
     }
     if (fd[POLL_NETIN] === -1 && netinbufpos === 0) {
       // Whatever the decoder kept of a character cut in two goes out now.
-      const tail = st.decoder.decode();
+      const tail = st.decoder.end();
       if (tail !== "") ctx.stdout.write(tail);
       fd[POLL_STDOUT] = -1;
     }

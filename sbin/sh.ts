@@ -27,6 +27,139 @@ export interface sh_io {
   write(s: string): void;
 }
 
+// Bytes and the shell's strings.  The shell and its programs pass text
+// around as JS strings; files, pipes to host programs and the network carry
+// bytes.  A byte sequence becomes a string as UTF-8 where it is valid, and
+// each byte that is not part of valid UTF-8 becomes the lone surrogate
+// U+DC00 + byte (Python's "surrogateescape"), so that any file, text or
+// not, goes through `nc < f`, `nc > f` and pipes byte for byte and comes
+// back out identical: sh_to_bytes(sh_from_bytes(b)) equals b for every b.
+
+/** How many bytes the UTF-8 sequence starting at b[i] takes (1..4), or 0
+ *  when it is not valid there; -1 when b ends inside a valid prefix. */
+function utf8_seq(b: Uint8Array, i: number, end: number): number {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c === 0xe0) lo = 0xa0;
+    else if (c === 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c === 0xf0) lo = 0x90;
+    else if (c === 0xf4) hi = 0x8f;
+  } else return 0;
+  for (let j = 1; j < n; j++) {
+    if (i + j >= end) return -1;
+    const d = b[i + j];
+    if (j === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return 0;
+  }
+  return n;
+}
+
+/** A streaming decoder of bytes into the shell's strings: what a chunk
+ *  ends with that may still become a character waits for the next. */
+export class sh_byte_decoder {
+  private pend = new Uint8Array(4);
+  private npend = 0;
+  private units = new Uint16Array(8192);
+
+  decode(chunk: Uint8Array, stream = false): string {
+    let b = chunk;
+    if (this.npend > 0) {
+      b = new Uint8Array(this.npend + chunk.length);
+      b.set(this.pend.subarray(0, this.npend));
+      b.set(chunk, this.npend);
+      this.npend = 0;
+    }
+    const parts: string[] = [];
+    const u = this.units;
+    let k = 0;
+    let i = 0;
+    while (i < b.length) {
+      if (k > u.length - 2) {
+        parts.push(String.fromCharCode.apply(null, Array.from(u.subarray(0, k))));
+        k = 0;
+      }
+      const c = b[i];
+      if (c < 0x80) {
+        u[k++] = c;
+        i++;
+        continue;
+      }
+      const n = utf8_seq(b, i, b.length);
+      if (n === -1 && stream) {
+        this.pend.set(b.subarray(i));
+        this.npend = b.length - i;
+        break;
+      }
+      if (n <= 0) {
+        u[k++] = 0xdc00 + c;
+        i++;
+        continue;
+      }
+      let cp: number;
+      if (n === 2) cp = ((c & 0x1f) << 6) | (b[i + 1] & 0x3f);
+      else if (n === 3) cp = ((c & 0x0f) << 12) | ((b[i + 1] & 0x3f) << 6) | (b[i + 2] & 0x3f);
+      else cp = ((c & 0x07) << 18) | ((b[i + 1] & 0x3f) << 12) | ((b[i + 2] & 0x3f) << 6) | (b[i + 3] & 0x3f);
+      if (cp >= 0x10000) {
+        cp -= 0x10000;
+        u[k++] = 0xd800 + (cp >> 10);
+        u[k++] = 0xdc00 + (cp & 0x3ff);
+      } else u[k++] = cp;
+      i += n;
+    }
+    if (k > 0) parts.push(String.fromCharCode.apply(null, Array.from(u.subarray(0, k))));
+    return parts.join("");
+  }
+
+  /** What is still held back, as escaped bytes (the end of the stream). */
+  end(): string {
+    const n = this.npend;
+    this.npend = 0;
+    let s = "";
+    for (let i = 0; i < n; i++) s += String.fromCharCode(0xdc00 + this.pend[i]);
+    return s;
+  }
+}
+
+/** Bytes (a whole file, a program's output) as the shell's string. */
+export function sh_from_bytes(b: Uint8Array): string {
+  return new sh_byte_decoder().decode(b);
+}
+
+/** The shell's string as bytes: UTF-8, escaped bytes back as themselves. */
+export function sh_to_bytes(s: string): Uint8Array {
+  const out = new Uint8Array(s.length * 3);
+  let k = 0;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) out[k++] = c;
+    else if (c < 0x800) {
+      out[k++] = 0xc0 | (c >> 6);
+      out[k++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+      out[k++] = 0xf0 | (c >> 18);
+      out[k++] = 0x80 | ((c >> 12) & 0x3f);
+      out[k++] = 0x80 | ((c >> 6) & 0x3f);
+      out[k++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xdc80 && c <= 0xdcff) out[k++] = c - 0xdc00;
+    else {
+      // A lone surrogate that is no escaped byte: U+FFFD, as TextEncoder writes it.
+      if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      out[k++] = 0xe0 | (c >> 12);
+      out[k++] = 0x80 | ((c >> 6) & 0x3f);
+      out[k++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return out.subarray(0, k);
+}
+
 /** What a program gets when it runs: FreeBSD's argv, stdio and environment. */
 export interface sh_cmd_ctx {
   argv: string[];
@@ -643,7 +776,7 @@ export class sh_shell {
     const p = this.path(f);
     if (this.opts.readFile !== undefined) return this.opts.readFile(p);
     try {
-      return fs.readFileSync(p, "utf8");
+      return sh_from_bytes(fs.readFileSync(p));
     } catch {
       return null;
     }
@@ -654,8 +787,8 @@ export class sh_shell {
     const wf =
       this.opts.writeFile ??
       ((q: string, data: string, app: boolean) => {
-        if (app) fs.appendFileSync(q, data);
-        else fs.writeFileSync(q, data);
+        if (app) fs.appendFileSync(q, sh_to_bytes(data));
+        else fs.writeFileSync(q, sh_to_bytes(data));
       });
     wf(p, "", append);
     return { write: (s: string) => wf(p, s, true) };

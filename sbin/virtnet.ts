@@ -26,7 +26,7 @@ import { cred0 } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit } from "../kern/uipc_syscalls.ts";
 import { callout, callout_init, callout_reset_ns, callout_stop } from "../kern/kern_timeout.ts";
 import { SIGHUP, SIGINT, SIGKILL, SIGTERM, pgsignal } from "../kern/kern_sig.ts";
-import { sh_shell, type sh_io, type sh_program } from "./sh.ts";
+import { sh_from_bytes, sh_shell, sh_to_bytes, type sh_io, type sh_program } from "./sh.ts";
 import { sh_options_for } from "./programs.ts";
 import { KERNEL_USAGE, virtnet_kernel_main } from "./virtnet_kernel.ts";
 import { SHIMS_USAGE, virtnet_shims_main } from "./virtnet_shims.ts";
@@ -180,7 +180,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
     lookup: run_lookup,
     readFile: (f) => {
       try {
-        return fs.readFileSync(path.resolve(o.cwd, f), "utf8");
+        return sh_from_bytes(fs.readFileSync(path.resolve(o.cwd, f)));
       } catch {
         return null;
       }
@@ -188,8 +188,8 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
     writeFile: (f, data, append) => {
       if (over) return;
       const p = path.resolve(o.cwd, f);
-      if (append) fs.appendFileSync(p, data);
-      else fs.writeFileSync(p, data);
+      if (append) fs.appendFileSync(p, sh_to_bytes(data));
+      else fs.writeFileSync(p, sh_to_bytes(data));
     },
   });
   shell.import_env(process.env);
