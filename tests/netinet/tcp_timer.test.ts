@@ -2,10 +2,19 @@
 // on epair0a: the delayed ACK (40 ms), retransmission with exponential
 // backoff, keepalive probes
 // (SO_KEEPALIVE with TCP_KEEPIDLE/TCP_KEEPINTVL) and the drop after
-// TCP_KEEPCNT unanswered ones, and TIME_WAIT's 2MSL.  Every test ends with
-// no mbuf outstanding.
+// TCP_KEEPCNT unanswered ones, and TIME_WAIT's 2MSL.  And the closed-form
+// check of measurements.md: one segment in flight (nc -O 1000: a 1000-byte
+// send buffer), MSS 1000 (MTU 1040, no timestamps), a 40 ms round trip
+// through ng_pipe: 1000 B per 240 ms (4,166 B/s) with a 200 ms delayed
+// ACK, 1000 B per 40 ms (25,000 B/s) without.  Every test ends with no
+// mbuf outstanding.
 import test from "ava";
-import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { BOTH, loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
+import type { prog_ctx } from "../../sbin/libc.ts";
+import type { proc } from "../../kern/uipc_syscalls.ts";
 import { inv, ifp, lo_epair_setup } from "./rt_helpers.ts";
 import { ACK, FIN, SYN, moved, peer_link_on, seg4, settle, tcpstat, type peer_link, type tcp_out } from "./tcp_helpers.ts";
 
@@ -156,4 +165,99 @@ for (const build of BOTH) {
 
 async function establish_and(build: (typeof BOTH)[number]): Promise<conn> {
   return established(build);
+}
+
+/**
+ * The receiving side of the closed-form check, a program in the jail:
+ * `rcvtime PORT` accepts one connection and prints, for every read, its
+ * size and the virtual time (CLOCK_MONOTONIC, ns) it returned at.
+ */
+function install_rcvtime(k: Kernel): void {
+  k.programs.set("rcvtime", async (ctx: prog_ctx) => {
+    const p = ctx.p as proc;
+    const ls = k.sys_socket(p, k.AF_INET, k.SOCK_STREAM, 0);
+    if (ls.error !== 0) return 71;
+    if (k.sys_bind(p, ls.fd, new k.sockaddr_in(k.INADDR_ANY, Number(ctx.argv[1]))) !== 0) return 1;
+    if (k.sys_listen(p, ls.fd, 1) !== 0) return 1;
+    if (!(await k.sys_wait_readable(p, ls.fd, 30e9))) return 1;
+    const a = k.sys_accept(p, ls.fd);
+    k.sys_close(p, ls.fd);
+    if (a.error !== 0) return 1;
+    for (;;) {
+      if (!(await k.sys_wait_readable(p, a.fd, 600e9))) break;
+      const r = k.sys_read(p, a.fd, 65536);
+      if (r.error !== 0 || r.data === null || r.data.length === 0) break;
+      const c = k.sys_clock_gettime(p, k.CLOCK_MONOTONIC);
+      ctx.stdout.write(`read ${r.data.length} ${c.tv_sec * 1e9 + c.tv_nsec}\n`);
+    }
+    k.sys_close(p, a.fd);
+    return 0;
+  });
+}
+
+/** Two jails joined by ng_pipe with 20 ms each way; nc -O 1000 sends
+ *  `bytes` to rcvtime; the reads, as [size, ns]. */
+async function one_in_flight(delack: string, bytes: number): Promise<{ k: Kernel; reads: number[][]; err: string }> {
+  const k = await loadKernelUnbooted("vimage");
+  install_rcvtime(k);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-delack-"));
+  fs.writeFileSync(path.join(dir, "in.txt"), "x".repeat(bytes));
+  let out = "";
+  let err = "";
+  const status = await k.virtnet_run_script(
+    `jail -c name=a vnet persist >/dev/null
+jail -c name=b vnet persist >/dev/null
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer ngeth0: pipe ether upper
+ngctl name ngeth0:ether link
+ngctl connect link: ngeth1: lower ether
+ngctl msg link: setcfg "{ delay=20000 }"
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet b
+jexec a ifconfig ngeth0 inet 10.0.0.1/24 mtu 1040 up
+jexec b ifconfig ngeth1 inet 10.0.0.2/24 mtu 1040 up
+jexec a sysctl net.inet.tcp.rfc1323=0 >/dev/null
+jexec b sysctl net.inet.tcp.rfc1323=0 >/dev/null
+${delack} >/dev/null
+jexec b rcvtime 7000 &
+sleep 1
+jexec a nc -N -O 1000 10.0.0.2 7000 < in.txt
+wait
+sleep 61
+jail -r a b >/dev/null
+`,
+    { seed: 0, pcapdir: null, name: "delack.sh", stdout: { write: (x: string) => void (out += x) }, stderr: { write: (x: string) => void (err += x) }, cwd: dir },
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (status !== 0) throw new Error(`script: ${status} ${err}`);
+  const reads = out
+    .split("\n")
+    .filter((l) => l.startsWith("read "))
+    .map((l) => l.split(" ").slice(1).map(Number));
+  return { k, reads, err };
+}
+
+for (const [what, delack, period, rate] of [
+  // delacktime is global in FreeBSD (not per vnet): set from the host.
+  ["a 200 ms delayed ACK: 1000 B per 240 ms, 4,166 B/s", "sysctl net.inet.tcp.delacktime=200", 240e6, 4166],
+  // delayed_ack is per vnet: the receiving jail turns it off.
+  ["no delayed ACK: 1000 B per 40 ms, 25,000 B/s", "jexec b sysctl net.inet.tcp.delayed_ack=0", 40e6, 25000],
+] as const) {
+  test(`vimage: one segment in flight, MSS 1000, RTT 40 ms (ng_pipe), ${what}`, async (t) => {
+    const { k, reads, err } = await one_in_flight(delack, 20_000);
+    t.is(err, "");
+    t.is(reads.length, 20, JSON.stringify(reads));
+    // Every read is one whole segment, one period after the one before.
+    t.deepEqual(
+      reads.map((r) => r[0]),
+      Array(20).fill(1000),
+    );
+    const gaps = reads.slice(1).map((r, i) => r[1] - reads[i][1]);
+    t.deepEqual(gaps, Array(19).fill(period));
+    // Bytes after the first read over the time they took, in B/s.
+    const bps = (19 * 1000) / ((reads[19][1] - reads[0][1]) / 1e9);
+    t.is(Math.floor(bps), rate);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
 }
