@@ -2,6 +2,7 @@
 // traps, read loops.  Each row is a script with the stdout, stderr and exit
 // status FreeBSD's /bin/sh gives it (as a script file named t.sh).
 import test from "ava";
+import fc from "fast-check";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -185,4 +186,38 @@ jail -r a >/dev/null
   );
   t.is(r.err, "kill: 99999: No such process\n");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// Bytes and the shell's strings: any byte sequence survives the trip into a
+// string and back (invalid UTF-8 as U+DC00+byte), in one piece or cut
+// anywhere by the streaming decoder; valid UTF-8 reads as TextDecoder reads it.
+test("sh_from_bytes / sh_to_bytes: every byte sequence comes back unchanged, however it is cut", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.nat(64), { maxLength: 4 }), (b, cuts) => {
+      const s = k.sh_from_bytes(b);
+      if (Buffer.compare(Buffer.from(k.sh_to_bytes(s)), Buffer.from(b)) !== 0) return false;
+      const d = new k.sh_byte_decoder();
+      let at = 0;
+      let streamed = "";
+      for (const c of [...cuts].sort((x, y) => x - y)) {
+        const end = Math.min(c, b.length);
+        if (end < at) continue;
+        streamed += d.decode(b.subarray(at, end), true);
+        at = end;
+      }
+      streamed += d.decode(b.subarray(at), true) + d.end();
+      return streamed === s;
+    }),
+    { seed: 14, numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme", maxLength: 32 }), (text) => {
+      const b = new TextEncoder().encode(text);
+      return k.sh_from_bytes(b) === text && Buffer.compare(Buffer.from(k.sh_to_bytes(text)), Buffer.from(b)) === 0;
+    }),
+    { seed: 14, numRuns: 500 },
+  );
+  // Bytes that are no UTF-8: a lone continuation, a surrogate's encoding, an overlong NUL, 0xff.
+  t.is(k.sh_from_bytes(Uint8Array.from([0x80, 0xed, 0xa0, 0x80, 0xc0, 0x80, 0xff, 0x41])), "\udc80\udced\udca0\udc80\udcc0\udc80\udcff" + "A");
 });
