@@ -2,7 +2,8 @@
 // test runs a shell script inside `unshare -n` (a network namespace of its
 // own, thrown away with everything in it), where VirtNet (`virtnet run`, or
 // the daemon and its shims) makes tap0/tun0 and Linux's own ping, arping,
-// nc, traceroute and hping3 talk to a vnet jail through it.  The socat
+// nc, traceroute and hping3 talk to a vnet jail through it, and Linux's
+// TCP (nc, curl) exchanges files with a jail's nc.  The socat
 // holding each device is gone after the device is destroyed and after the
 // VirtNet process ends (normally or by SIGKILL); a missing socat, missing
 // privilege or a name Linux already has give one clear line.
@@ -20,7 +21,7 @@ import { decide, in_ci, tools_missing } from "../helpers/tools.ts";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const bin = path.join(root, "bin/virtnet.mjs");
 
-const TOOLS = ["unshare", "ip", "socat", "ping", "arping", "nc", "traceroute", "hping3", "setpriv", "/bin/sh"];
+const TOOLS = ["unshare", "ip", "socat", "ping", "arping", "nc", "traceroute", "hping3", "setpriv", "/bin/sh", "curl", "ss"];
 const missing = tools_missing(TOOLS) ?? (process.getuid?.() !== 0 ? "not root: creating Linux TAP devices needs root (or CAP_NET_ADMIN)" : null);
 const d = decide(missing, in_ci());
 function ltest(title: string, fn: (t: import("ava").ExecutionContext) => Promise<void>): void {
@@ -297,5 +298,74 @@ cat v.out; echo "== stderr"; cat v.err
   t.notRegex(section(r.out, "sim"), /inet 10\.5\.0\.2/);
   t.regex(section(r.out, "sim"), /status: no carrier\n/);
   t.regex(section(r.out, "stderr"), /^== stderr\nlinux_tap: foo0: socat exited with status \d+\n$/);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+ltest("TCP with Linux: Linux's nc and curl exchange binary files with a jail's nc both ways; Linux's TCP retransmits nothing (ss -ti, RetransSegs)", async (t) => {
+  const dir = tmpdir();
+  const put = (f: string, b: Buffer) => fs.writeFileSync(path.join(dir, f), b);
+  const rnd = (n: number, seed: number): Buffer => {
+    const b = Buffer.alloc(n);
+    let x = seed;
+    for (let i = 0; i < n; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      b[i] = x >>> 24;
+    }
+    return b;
+  };
+  const up = rnd(300_000, 1);
+  const down = rnd(300_000, 2);
+  const body = rnd(200_000, 3);
+  put("from_linux.bin", up);
+  put("to_linux.bin", down);
+  put("resp.http", Buffer.concat([Buffer.from("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 200000\r\n\r\n"), body]));
+  fs.writeFileSync(
+    path.join(dir, "v.sh"),
+    `jail -c name=j vnet persist >/dev/null
+ifconfig tap create
+ifconfig tap0 vnet j
+jexec j ifconfig tap0 10.77.0.2/24 up
+jexec j nc -l 8000 > got_from_linux.bin &
+jexec j nc -N -l 8001 < to_linux.bin &
+jexec j nc -N -l 8002 < resp.http > http.req &
+jexec j nc -l 8004 > hello.txt &
+touch ready
+wait
+jexec j netstat -s -p tcp | grep -E "retransmitted$"
+`,
+  );
+  const r = await netns_sh(
+    `${WAITFOR}"$NODE" "$VIRTNET" run v.sh > v.out 2> v.err &
+V=$!
+waitfor ready || { echo "not ready"; cat v.out v.err; exit 1; }
+ip addr add 10.77.0.1/24 dev tap0 && ip link set tap0 up
+echo "== nc up"; nc -N 10.77.0.2 8000 < from_linux.bin; echo "nc1=$?"
+echo "== nc down"; nc -d 10.77.0.2 8001 > got_to_linux.bin; echo "nc2=$?"
+echo "== curl"; curl -sS -o got_body.bin http://10.77.0.2:8002/x; echo "curl=$?"
+echo "== ss"; (printf hello; sleep 2) | nc -N 10.77.0.2 8004 & sleep 1; ss -tin dst 10.77.0.2; wait $!
+echo "== snmp"; awk '/^Tcp:/ { if (!h) { split($0, n); h = 1 } else { split($0, v); for (i in n) if (n[i] == "RetransSegs") print "RetransSegs=" v[i] } }' /proc/net/snmp
+wait $V; echo "virtnet=$?"
+echo "== sim"; cat v.out v.err
+`,
+    dir,
+  );
+  const got = (f: string): Buffer => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f)) : Buffer.alloc(0));
+  t.regex(r.out, /nc1=0\n/, r.out + r.err);
+  t.regex(r.out, /nc2=0\n/);
+  t.regex(r.out, /curl=0\n/);
+  t.true(got("got_from_linux.bin").equals(up), "Linux nc -> jail nc");
+  t.true(got("got_to_linux.bin").equals(down), "jail nc -> Linux nc");
+  t.true(got("got_body.bin").equals(body), "jail nc -> curl");
+  t.regex(got("http.req").toString("latin1"), /^GET \/x HTTP\/1\.1\r\nHost: 10\.77\.0\.2:8002\r\n/);
+  t.is(got("hello.txt").toString(), "hello");
+  // ss -ti on a live connection: its TCP info, and no retrans field
+  // (Linux prints one only once something was resent).
+  t.regex(section(r.out, "ss"), /ESTAB .*10\.77\.0\.2:8004\n\t.* bytes_acked:6 /);
+  t.notRegex(section(r.out, "ss"), /retrans:/);
+  // The namespace is the test's own: every segment Linux's TCP sent here.
+  t.regex(section(r.out, "snmp"), /RetransSegs=0\n/);
+  t.regex(r.out, /virtnet=0\n/);
+  // The jail's side retransmitted nothing either.
+  t.regex(section(r.out, "sim"), /\t\t0 data packets \(0 bytes\) retransmitted\n/);
   fs.rmSync(dir, { recursive: true, force: true });
 });
