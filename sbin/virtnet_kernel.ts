@@ -49,7 +49,7 @@ import { nanouptime_ns } from "../kern/kern_timeout.ts";
 import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sys_signame } from "../kern/kern_sig.ts";
 import { strerror } from "../kern/errno.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
-import type { sh_io } from "./sh.ts";
+import { sh_from_bytes, sh_to_bytes, type sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
 import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
 import type { linux_tap } from "../net/linux_tap.ts";
@@ -103,7 +103,9 @@ export const FRAME_KILL_CHILD = 0x6b;
 export const FRAME_EXIT = 0x58;
 
 export function frame_encode(type: number, payload: string | Uint8Array): Buffer {
-  const body = typeof payload === "string" ? Buffer.from(payload, "utf8") : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  // A string is the shell's: its escaped bytes go out as themselves.
+  const bytes = typeof payload === "string" ? sh_to_bytes(payload) : payload;
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hdr = Buffer.alloc(5);
   hdr[0] = type;
   hdr.writeUInt32BE(body.length, 1);
@@ -350,7 +352,7 @@ class session {
       const check = () => {
         if (!this.stdin_eof) return;
         this.stdin_wait = null;
-        resolve(Buffer.concat(this.stdin_chunks).toString("utf8"));
+        resolve(sh_from_bytes(Buffer.concat(this.stdin_chunks)));
       };
       this.stdin_wait = check;
       check();
