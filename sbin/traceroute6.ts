@@ -342,9 +342,7 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
   const args = argv.slice(optind);
 
   // Every kind, ICMPv6 too, sends from a raw socket of its own: the
-  // receiving socket must stay unconnected to hear the routers (14-stable;
-  // 14.0 sent ICMPv6 probes from the receiving socket, whose connect(2)
-  // then filtered out every answer but the destination's).
+  // receiving socket stays unconnected, so it hears the routers too.
   let sndsock: number;
   {
     const r = sys_socket(kp, AF_INET6, SOCK_RAW, useproto);
@@ -372,6 +370,7 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
   let datalen = 20;
   if (args.length === 2) {
     const r = strtoul(args[1], 0);
+    // (An empty length is 0, the minimum: only trailing junk is refused.)
     if (r.rest !== "" || r.v >= 0xffffffffffffffff) fail("traceroute6: invalid packet length.\n");
     datalen = r.v;
   }
@@ -506,7 +505,6 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         odv.setUint16(0, sport_wire);
         odv.setUint16(2, dport);
         odv.setUint16(4, datalen & 0xffff);
-        // 14-stable clears the old sum before summing (14.0 summed over it).
         odv.setUint16(6, 0);
         odv.setUint16(6, cksum6(Src.sin6_addr.s6_addr, Dst.sin6_addr.s6_addr, IPPROTO_UDP, outpacket, datalen));
         break;
