@@ -171,6 +171,46 @@ echo "exit $?"
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+/** a =(ng_pipe, 10 ms each way)= r - b: a is 10.0.0.1, b is 10.0.1.1. */
+const PIPE_PATH = `jail -c name=a vnet persist >/dev/null
+jail -c name=r vnet persist >/dev/null
+jail -c name=b vnet persist >/dev/null
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer ngeth0: pipe ether upper
+ngctl name ngeth0:ether link
+ngctl connect link: ngeth1: lower ether
+ngctl msg link: setcfg "{ delay=10000 }"
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet r
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet r
+ifconfig epair0b vnet b
+jexec a ifconfig ngeth0 inet 10.0.0.1/24 up
+jexec r ifconfig ngeth1 inet 10.0.0.254/24 up
+jexec r ifconfig epair0a 10.0.1.254/24 up
+jexec b ifconfig epair0b 10.0.1.1/24 up
+jexec r sysctl net.inet.ip.forwarding=1 >/dev/null
+jexec a route add default 10.0.0.254 >/dev/null
+jexec b route add default 10.0.1.254 >/dev/null
+`;
+
+test("traceroute: round-trip times in virtual time over a 10 ms ng_pipe link", async (t) => {
+  const r = await run_script(PIPE_PATH + "jexec a traceroute -n 10.0.1.1\njexec a traceroute -n -I -z 500 10.0.1.1\n");
+  t.is(r.status, 0, r.err);
+  t.is(
+    r.out,
+    [
+      // The first probe waits for ARP across the link.
+      " 1  10.0.0.254  30.000 ms  20.000 ms  20.000 ms",
+      " 2  10.0.1.1  20.000 ms  20.000 ms  20.000 ms",
+      " 1  10.0.0.254  20.000 ms  20.000 ms  20.000 ms",
+      " 2  10.0.1.1  20.000 ms  20.000 ms  20.000 ms",
+    ].join("\n") + "\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
 const USAGE =
   "Version 1.4a12+FreeBSD\n" +
   "Usage: traceroute [-adDeFInrSvx] [-f first_ttl] [-g gateway] [-i iface]\n" +

@@ -62,6 +62,9 @@ jexec a traceroute6 -n -f 3 -q 1 2001:db8:3::2
 echo "exit $?"
 jexec a traceroute6 -n -q 1 -s 2001:db8::1 2001:db8:3::2 100
 echo "exit $?"
+jexec a ifconfig lo0 inet6 ::1/128 up
+jexec a traceroute6 -q 1 ::1
+jexec a traceroute6 -q 1 -l ::1
 `,
   );
   t.is(
@@ -94,10 +97,14 @@ echo "exit $?"
       hop(3, "2001:db8:2::2", 1),
       hop(4, "2001:db8:3::2", 1),
       "exit 0",
+      // Names come from the hosts file: -l adds the address.
+      hop(1, "localhost", 1),
+      " 1  localhost (::1)  0.000 ms",
     ].join("\n") + "\n",
   );
   const h = (max: number, len: number): string => `traceroute6 to 2001:db8:3::2 (2001:db8:3::2) from 2001:db8::1, ${max} hops max, ${len} byte packets`;
-  t.is(r.err, [h(64, 28), h(64, 20), h(64, 28), h(2, 28), h(64, 28), h(64, 108)].join("\n") + "\n");
+  const lo = "traceroute6 to ::1 (::1) from ::1, 64 hops max, 28 byte packets";
+  t.is(r.err, [h(64, 28), h(64, 20), h(64, 28), h(2, 28), h(64, 28), h(64, 108), lo, lo].join("\n") + "\n");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
