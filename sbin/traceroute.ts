@@ -283,7 +283,7 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
 
   /** gethostinfo(): an address in inet_addr(3)'s forms or a name the hosts file knows. */
   const gethostinfo = (hostname: string): { name: string; addrs: number[] } => {
-    if (hostname.length >= MAXHOSTNAMELEN) die(`hostname "${hostname.slice(0, 32)}..." is too long`);
+    if (new TextEncoder().encode(hostname).length >= MAXHOSTNAMELEN) die(`hostname "${hostname.slice(0, 32)}..." is too long`);
     const addr = inet_aton(hostname);
     if (addr !== null && addr !== 0xffffffff) return { name: hostname, addrs: [addr] };
     const h = gethostbyname4(hostname);
