@@ -569,9 +569,12 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
   };
 
   // The probe's own header, as each kind fills it in (the outdata, with
-  // its sequence number and send time, is prepared but never copied in).
-  const prepare = (seq: number): void => {
+  // its sequence number and send time, is prepared but never copied in;
+  // only the IP id carries the whole sequence number).
+  const prepare = (seq32: number): void => {
     const p = outp;
+    // outdata.seq is a u_char: the probe headers carry the low byte.
+    const seq = seq32 & 0xff;
     switch (proto.name) {
       case "udp":
       case "udplite": {
