@@ -4,6 +4,9 @@
 // "!" of a reply that arrives with TTL 1, and traceroute's own messages
 // and exit statuses for bad input.
 import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run_script } from "./prog_helpers.ts";
 
 /** a - r1 - r2 - r3 - b: 10.0.0.0/24 ... 10.0.3.0/24, b is 10.0.3.2. */
@@ -206,6 +209,39 @@ test("traceroute: round-trip times in virtual time over a 10 ms ng_pipe link", a
       " 2  10.0.1.1  20.000 ms  20.000 ms  20.000 ms",
       " 1  10.0.0.254  20.000 ms  20.000 ms  20.000 ms",
       " 2  10.0.1.1  20.000 ms  20.000 ms  20.000 ms",
+    ].join("\n") + "\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("traceroute -A: each hop's AS from a whois server speaking RADB's protocol over TCP", async (t) => {
+  // The server answers one query ("A<bytes>", the route object, "C") and
+  // prints what it was sent: "!!" to keep the connection, the query, "!q".
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-traceroute-"));
+  const r = await run_script(
+    CHAIN +
+      `printf 'A20\norigin:     AS65001\nC\n' | jexec b nc -l 43 > whois.log &
+sleep 1
+jexec a traceroute -n -q 1 -m 1 -A 10.0.3.2 10.0.3.2
+echo "exit $?"
+wait
+cat whois.log
+jexec a traceroute -n -q 1 -m 1 -a 10.0.3.2
+`,
+    { cwd: dir },
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  t.is(r.out, [" 1  [AS65001] 10.0.0.254  0.000 ms", "exit 0", "!!", "!r10.0.0.254/32,l", "!q", " 1  10.0.0.254  0.000 ms"].join("\n") + "\n");
+  t.is(
+    r.err,
+    [
+      "traceroute: warning: whois/tcp service not found",
+      "traceroute to 10.0.3.2 (10.0.3.2), 1 hops max, 40 byte packets",
+      // No resolver: RADB's name is unknown and AS lookups are off.
+      "traceroute: warning: whois/tcp service not found",
+      "traceroute: whois.radb.net: hostname nor servname provided, or not known",
+      "traceroute: as_setup failed, AS# lookups disabled",
+      "traceroute to 10.0.3.2 (10.0.3.2), 1 hops max, 40 byte packets",
     ].join("\n") + "\n",
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
