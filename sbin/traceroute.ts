@@ -223,7 +223,7 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
   const prog = a0 === undefined ? "traceroute" : a0.slice(a0.lastIndexOf("/") + 1);
   const out = (s: string): void => ctx.stdout.write(s);
   /** Fprintf(stderr, "%s: ...", prog) and exit(1). */
-  const die = (msg: string): never => {
+  const die: (msg: string) => never = (msg) => {
     ctx.stderr.write(`${prog}: ${msg}\n`);
     throw new prog_exit(1);
   };
@@ -288,14 +288,17 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
     if (addr !== null && addr !== 0xffffffff) return { name: hostname, addrs: [addr] };
     const h = gethostbyname4(hostname);
     if (h === null) die(`unknown host ${hostname}`);
-    return { name: hostname, addrs: [h as number] };
+    return { name: hostname, addrs: [h] };
   };
 
   let proto = protos[0];
   /** setproto(): a probe kind by name, else the generic one for that protocol. */
   const setproto = (pname: string): outproto => {
     let i = 0;
-    for (; protos[i].name !== null; i++) if ((protos[i].name as string).toLowerCase() === pname.toLowerCase()) break;
+    for (; ; i++) {
+      const n = protos[i].name;
+      if (n === null || n.toLowerCase() === pname.toLowerCase()) break;
+    }
     const p = protos[i];
     if (p.name === null) {
       const pe = etc_protocols.get(pname);
@@ -522,9 +525,9 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
   if (source === null) {
     if (dev !== null) from = dev.addr;
     else {
-      const err = findsaddr(kp, to);
-      if (typeof err === "string") die(`findsaddr: ${err}`);
-      from = err as number;
+      const fa = findsaddr(kp, to);
+      if (typeof fa === "string") return die(`findsaddr: ${fa}`);
+      from = fa;
     }
   } else {
     const hi = gethostinfo(source);
@@ -532,8 +535,8 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
     if (dev !== null) {
       const d = dev;
       const ap = hi.addrs.find((x) => x === d.addr);
-      if (ap === undefined) die(`${source} is not on interface ${d.device.slice(0, 32)}`);
-      from = ap as number;
+      if (ap === undefined) return die(`${source} is not on interface ${d.device.slice(0, 32)}`);
+      from = ap;
     } else {
       from = hi.addrs[0];
       if (hi.addrs.length > 1) ctx.stderr.write(`${prog}: Warning: ${source} has multiple addresses; using ${inet_ntoa(from)}\n`);

@@ -159,7 +159,7 @@ export async function traceroute6_main(ctx: prog_ctx): Promise<number> {
 async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | null }): Promise<number> {
   const kp = ctx.p as proc;
   const out = (s: string): void => ctx.stdout.write(s);
-  const fail = (msg: string, status = 1): never => {
+  const fail: (msg: string, status?: number) => never = (msg, status = 1) => {
     ctx.stderr.write(msg);
     throw new prog_exit(status);
   };
@@ -259,7 +259,7 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         case "f": {
           const v = ul(optarg);
           if (v === null || v > 255) fail("traceroute6: invalid min hoplimit.\n");
-          first_hop = v as number;
+          first_hop = v;
           break;
         }
         case "g": {
@@ -282,7 +282,7 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         case "m": {
           const v = ul(optarg);
           if (v === null || v > 255) fail("traceroute6: invalid max hoplimit.\n");
-          max_hops = v as number;
+          max_hops = v;
           break;
         }
         case "n":
@@ -294,15 +294,15 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         case "p": {
           const v = ul(optarg);
           if (v === null) fail("traceroute6: invalid port.\n");
-          if (v === 0 || v !== ((v as number) & 0xffff)) fail("traceroute6: port out of range.\n");
-          port = (v as number) & 0xffff;
+          if (v === 0 || v !== (v & 0xffff)) fail("traceroute6: port out of range.\n");
+          port = v & 0xffff;
           break;
         }
         case "q": {
           const v = ul(optarg);
           if (v === null) fail("traceroute6: invalid nprobes.\n");
-          if ((v as number) < 1) fail("traceroute6: nprobes must be >0.\n");
-          nprobes = v as number;
+          if (v < 1) fail("traceroute6: nprobes must be >0.\n");
+          nprobes = v;
           break;
         }
         case "r":
@@ -317,7 +317,7 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         case "t": {
           const v = ul(optarg);
           if (v === null || v > 255) fail("traceroute6: invalid traffic class.\n");
-          tclass = v as number;
+          tclass = v;
           break;
         }
         case "T":
@@ -332,8 +332,8 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
         case "w": {
           const v = ul(optarg);
           if (v === null) fail("traceroute6: invalid wait time.\n");
-          if ((v as number) < 1) fail("traceroute6: wait must be >= 1 sec.\n");
-          waittime = v as number;
+          if (v < 1) fail("traceroute6: wait must be >= 1 sec.\n");
+          waittime = v;
           break;
         }
       }
