@@ -230,10 +230,36 @@ function signum_to_name(sig: number): string {
   return `SIG${(sys_signame[sig] ?? "term").toUpperCase()}`;
 }
 
+/** The command a wrapper runs: `jexec [-l] [-n] [-u U | -U U] jail cmd`,
+ *  `setfib [-F]fib cmd`, `himage node cmd`; otherwise argv itself. */
+function wrapped_command(argv: string[]): string[] {
+  for (let depth = 0; depth < 8 && argv.length > 0; depth++) {
+    const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
+    let i = 1;
+    if (name === "jexec") {
+      while (i < argv.length && argv[i].startsWith("-") && argv[i] !== "--") i += /^-[^-]*[uU]$/.test(argv[i]) ? 2 : 1;
+      if (argv[i] === "--") i++;
+      i++; // the jail
+    } else if (name === "setfib") {
+      i += argv[1] === "-F" ? 2 : 1;
+    } else if (name === "himage") {
+      i++; // the node
+    } else return argv;
+    argv = argv.slice(i);
+  }
+  return argv;
+}
+
 /** Does the program read its standard input?  The shim sends its stdin
  *  only when asked, so a command in a `while read` loop does not swallow the
- *  loop's input: only "-" or /dev/stdin as an argument asks for it. */
+ *  loop's input: "-" or /dev/stdin as an argument asks for it, and so does
+ *  nc (which copies its stdin to the network unless -d), also when jexec,
+ *  setfib or himage runs it.  The daemon takes the whole of stdin before
+ *  the program starts, so nc's stdin must end (a file, a pipe, or
+ *  </dev/null), not be a terminal. */
 function wants_stdin(argv: string[]): boolean {
+  const cmd = wrapped_command(argv);
+  if (cmd.length > 0 && cmd[0].slice(cmd[0].lastIndexOf("/") + 1) === "nc") return true;
   return argv.slice(1).some((a) => a === "-" || a === "/dev/stdin");
 }
 

@@ -117,6 +117,20 @@ ifconfig -l
   t.is(r.out, "lo0 epair0a\nlo0 epair0b\njail=2\n1\nsh=3\nlo0\n");
 });
 
+sh_test.serial("nc through the shims: the client's stdin (binary) reaches the network, the listener's stdout the file", async (t) => {
+  const bytes = Buffer.alloc(40_000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 7)) & 0xff;
+  fs.writeFileSync(path.join(tmp, "in.bin"), bytes);
+  const r = await sh(`jexec a nc -l 10.0.0.1 2345 > out.bin < /dev/null &
+sleep 1
+jexec b nc -N 10.0.0.1 2345 < in.bin; echo "client=$?"
+wait; echo "server=$?"
+`);
+  t.is(r.err, "");
+  t.is(r.out, "client=0\nserver=0\n");
+  t.true(fs.readFileSync(path.join(tmp, "out.bin")).equals(bytes));
+});
+
 sh_test.serial("a background ping ends with SIGTERM from the shell, or killall in its jail", async (t) => {
   const r = await sh(`jexec a ping 10.0.0.2 >ping1.out &
 p=$!
