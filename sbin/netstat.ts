@@ -19,7 +19,7 @@ import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
-import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
+import { pcblist_get } from "./libpcblist.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
@@ -529,64 +529,6 @@ function inet6print(kp: proc, a: Uint8Array, port: number, proto: string, numeri
   return `${ljust(line, width, width)} `;
 }
 
-/** One struct xinpcb of a pcblist sysctl. */
-interface xinpcb {
-  xso_protocol: number;
-  inp_vflag: number;
-  inp_flags: number;
-  inp_laddr: number;
-  inp_lport: number;
-  inp_faddr: number;
-  inp_fport: number;
-  so_rcv_cc: number;
-  so_snd_cc: number;
-  in6p_laddr: Uint8Array;
-  in6p_faddr: Uint8Array;
-  /** TCP's xtcpcb words after the xinpcb (XT_ offsets), or null. */
-  xt: readonly number[] | null;
-}
-
-/** Four network-order words as 16 bytes. */
-function words6(w: readonly number[], o: number): Uint8Array {
-  const b = new Uint8Array(16);
-  for (let i = 0; i < 4; i++) {
-    const v = w[o + i] >>> 0;
-    b[4 * i] = v >>> 24;
-    b[4 * i + 1] = (v >>> 16) & 0xff;
-    b[4 * i + 2] = (v >>> 8) & 0xff;
-    b[4 * i + 3] = v & 0xff;
-  }
-  return b;
-}
-
-/** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
-function pcblist(kp: proc, mibvar: string): xinpcb[] {
-  const r = sysctlbyname(kp, mibvar);
-  const out: xinpcb[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return out;
-  const w = r.value as readonly number[];
-  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) out.push(xinpcb_at(w, o));
-  return out;
-}
-
-/** The xinpcb record at word o. */
-function xinpcb_at(w: readonly number[], o: number): xinpcb {
-  return {
-    xso_protocol: w[o + XI_PROTOCOL],
-    inp_vflag: w[o + XI_VFLAG],
-    inp_flags: w[o + XI_FLAGS],
-    inp_laddr: w[o + XI_LADDR],
-    inp_lport: w[o + XI_LPORT],
-    inp_faddr: w[o + XI_FADDR],
-    inp_fport: w[o + XI_FPORT],
-    so_rcv_cc: w[o + XI_RCV_CC],
-    so_snd_cc: w[o + XI_SND_CC],
-    in6p_laddr: words6(w, o + XI_LADDR6),
-    in6p_faddr: words6(w, o + XI_FADDR6),
-    xt: null,
-  };
-}
-
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
   // UDP and TCP are in both families' tables: each PCB list is shown once.
   if (proto === IPPROTO_UDP) {
@@ -598,7 +540,7 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     if (f.tcp_done) return;
     f.tcp_done = true;
   }
-  const list = istcp ? tcp_pcblist(kp) : pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const { list } = pcblist_get(kp, istcp ? "net.inet.tcp.pcblist" : proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   const xflag = f.xflag === true;
   let o = "";
   for (const inp of list) {
@@ -665,19 +607,6 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     o += "\n";
   }
   ctx.stdout.write(o);
-}
-
-/** net.inet.tcp.pcblist: xinpcb records each followed by the xtcpcb words. */
-function tcp_pcblist(kp: proc): xinpcb[] {
-  const r = sysctlbyname(kp, "net.inet.tcp.pcblist");
-  const out: xinpcb[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return out;
-  const w = r.value as readonly number[];
-  const len = XINPCB_LEN + XTCPCB_EXTRA;
-  for (let o = XINPGEN_LEN; o + len <= w.length; o += len) {
-    out.push({ ...xinpcb_at(w, o), xt: w.slice(o + XINPCB_LEN, o + len) });
-  }
-  return out;
 }
 
 /**
