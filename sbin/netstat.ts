@@ -493,14 +493,24 @@ function inetname(a: number, f: nflags): string {
   return inet_ntoa(a >>> 0);
 }
 
-/** inetprint: address.port in its 22-column field. */
-function inetprint(a: number, port: number, proto: string, num_port: boolean, f: nflags): string {
-  let line = f.Wflag ? `${inetname(a, f)}.` : `${inetname(a, f).slice(0, 16)}.`;
+/**
+ * inetprint: address.port in its 22-column field (the display "target"),
+ * and for --libxo the address and port apart, inside the container
+ * ("local" or "remote").
+ */
+function inetprint(xo: xo_handle, container: string, a: number, port: number, proto: string, num_port: boolean, f: nflags): void {
+  xo.xo_open_container(container);
+  const host = f.Wflag ? `${inetname(a, f)}.` : `${inetname(a, f).slice(0, 16)}.`;
   const sp = !num_port && port !== 0 ? getservbyport(port, proto) : null;
-  if (sp !== null || port === 0) line += `${(sp ?? "*").slice(0, 15)} `;
-  else line += `${port} `;
+  const cp = sp !== null || port === 0 ? `${(sp ?? "*").slice(0, 15)} ` : `${port} `;
+  const line = host + cp;
   const width = !f.Wflag || f.af === AF_INET ? 22 : 45;
-  return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
+  if (f.Wflag) xo.xo_emit("{d:target/%-*s} ", width, line);
+  else xo.xo_emit("{d:target/%-*.*s} ", width, width, line);
+  const alen = host.length - 1;
+  const plen = cp.length - 1;
+  xo.xo_emit("{e:address/%*.*s}{e:port/%*.*s}", alen, alen, line, plen, plen, cp);
+  xo.xo_close_container(container);
 }
 
 /** inet6name: "*", a name from /etc/hosts, or the numeric form with its
@@ -519,14 +529,19 @@ function inet6name(kp: proc, a: Uint8Array, f: nflags): string {
   return getnameinfo(kp, sin6, f.numeric_addr ? NI_NUMERICHOST : 0).host;
 }
 
-/** inet6print: address.port in its 22-column field (45 with -W). */
-function inet6print(kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): string {
-  let line = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
+/** inet6print: address.port in its 22-column field (45 with -W), and
+ *  the address and port apart for --libxo, as inetprint. */
+function inet6print(xo: xo_handle, container: string, kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): void {
+  xo.xo_open_container(container);
+  const host = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
   const sp = !numeric && port !== 0 ? getservbyport(port, proto) : null;
-  if (sp !== null || port === 0) line += (sp ?? "*").slice(0, 15);
-  else line += String(port);
+  const cp = sp !== null || port === 0 ? (sp ?? "*").slice(0, 15) : String(port);
+  const line = host + cp;
   const width = f.Wflag ? 45 : 22;
-  return `${ljust(line, width, width)} `;
+  xo.xo_emit("{d:target/%-*.*s} ", width, width, line);
+  const alen = host.length - 1;
+  xo.xo_emit("{e:address/%*.*s}{e:port/%*.*s}", alen, alen, line, cp.length, cp.length, cp);
+  xo.xo_close_container(container);
 }
 
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
@@ -542,7 +557,7 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
   }
   const { list } = pcblist_get(kp, istcp ? "net.inet.tcp.pcblist" : proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   const xflag = f.xflag === true;
-  let o = "";
+  const xo = f.xo;
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
     const v4 = (inp.inp_vflag & INP_IPV4) !== 0;
@@ -558,55 +573,97 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     )
       continue;
     if (f.first) {
-      o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
-      const w = !f.Wflag || af1 === AF_INET ? 22 : 45;
-      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)}`;
-      if (!xflag) o += ` ${ljust("(state)", 11, 11)}`;
+      xo.xo_emit("Active Internet connections");
+      if (f.aflag) xo.xo_emit(" (including servers)");
+      xo.xo_emit("\n");
+      xo.xo_emit(
+        !f.Wflag || af1 === AF_INET ? "{T:/%-5.5s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-22.22s} {T:/%-22.22s}" : "{T:/%-5.5s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-45.45s} {T:/%-45.45s}",
+        "Proto",
+        "Recv-Q",
+        "Send-Q",
+        "Local Address",
+        "Foreign Address",
+      );
+      if (!xflag) xo.xo_emit(" {T:/%-11.11s}", "(state)");
       else {
-        o += ` ${["R-MBUF", "S-MBUF", "R-CLUS", "S-CLUS", "R-HIWA", "S-HIWA", "R-LOWA", "S-LOWA", "R-BCNT", "S-BCNT", "R-BMAX", "S-BMAX"].map((h) => ljust(h, 6, 6)).join(" ")}`;
-        o += ` ${["rexmt", "persist", "keep", "2msl", "delack", "rcvtime"].map((h) => rjust(h, 7, 7)).join(" ")}`;
+        xo.xo_emit(
+          " {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s}",
+          "R-MBUF",
+          "S-MBUF",
+          "R-CLUS",
+          "S-CLUS",
+          "R-HIWA",
+          "S-HIWA",
+          "R-LOWA",
+          "S-LOWA",
+          "R-BCNT",
+          "S-BCNT",
+          "R-BMAX",
+          "S-BMAX",
+        );
+        xo.xo_emit(" {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s}", "rexmt", "persist", "keep", "2msl", "delack", "rcvtime");
       }
-      o += "\n";
+      xo.xo_emit("\n");
       f.first = false;
     }
-    const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
-    o += `${ljust(name, 3, 3)}${ljust(vchar, 2, 2)} `;
-    o += `${String(inp.so_rcv_cc).padStart(6)} ${String(inp.so_snd_cc).padStart(6)} `;
+    xo.xo_open_instance("socket");
+    const vchar = v6 ? (v4 ? "46" : "6") : v4 ? "4" : "";
+    xo.xo_emit("{:protocol/%-3.3s%-2.2s/%s%s} ", name, vchar);
+    xo.xo_emit("{:receive-bytes-waiting/%6u} {:send-bytes-waiting/%6u} ", inp.so_rcv_cc, inp.so_snd_cc);
     // -n shows ports as numbers; so does an ephemeral local port; the
     // remote one is named unless it equals the local one.  A socket that
     // takes IPv4 is shown with its IPv4 addresses.
     const lnum = f.numeric_addr || (inp.inp_flags & INP_ANONPORT) !== 0;
     const fnum = f.numeric_addr || ((inp.inp_flags & INP_ANONPORT) === 0 && inp.inp_lport !== inp.inp_fport);
     if (v4) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, lnum, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, fnum, f);
+      inetprint(xo, "local", inp.inp_laddr, inp.inp_lport, name, lnum, f);
+      inetprint(xo, "remote", inp.inp_faddr, inp.inp_fport, name, fnum, f);
     } else if (v6) {
-      o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
-      o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
+      inet6print(xo, "local", kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
+      inet6print(xo, "remote", kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
     const xt = inp.xt;
     if (xflag && xt !== null) {
-      // R-MBUF .. S-CLUS: FreeBSD 14's kernel no longer counts mbufs and
-      // clusters per buffer (xsockbuf's spares), so they read 0 there too.
-      const cols = [0, 0, 0, 0, xt[XT_RCV_HIWAT], xt[XT_SND_HIWAT], xt[XT_RCV_LOWAT], xt[XT_SND_LOWAT], xt[XT_RCV_MBCNT], xt[XT_SND_MBCNT], xt[XT_RCV_MBMAX], xt[XT_SND_MBMAX]];
-      o += cols.map((v) => String(v >>> 0).padStart(6)).join(" ");
+      // receive/send-mbufs and -clusters: FreeBSD 14's kernel no longer
+      // counts mbufs and clusters per buffer (xsockbuf's spares), so they
+      // read 0 there too.
+      xo.xo_emit(
+        "{:receive-mbufs/%6u} {:send-mbufs/%6u} {:receive-clusters/%6u} {:send-clusters/%6u} {:receive-high-water/%6u} {:send-high-water/%6u} " +
+          "{:receive-low-water/%6u} {:send-low-water/%6u} {:receive-mbuf-bytes/%6u} {:send-mbuf-bytes/%6u} {:receive-mbuf-bytes-max/%6u} {:send-mbuf-bytes-max/%6u}",
+        0,
+        0,
+        0,
+        0,
+        xt[XT_RCV_HIWAT] >>> 0,
+        xt[XT_SND_HIWAT] >>> 0,
+        xt[XT_RCV_LOWAT] >>> 0,
+        xt[XT_SND_LOWAT] >>> 0,
+        xt[XT_RCV_MBCNT] >>> 0,
+        xt[XT_SND_MBCNT] >>> 0,
+        xt[XT_RCV_MBMAX] >>> 0,
+        xt[XT_SND_MBMAX] >>> 0,
+      );
       if (istcp) {
-        const ms = (v: number) => `${String(Math.trunc(v / 1000)).padStart(4)}.${String(Math.trunc((v % 1000) / 10)).padStart(2, "0")}`;
-        o += ` ${[xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]].map(ms).join(" ")}`;
+        const t: number[] = [];
+        for (const ms of [xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]]) t.push(Math.trunc(ms / 1000), Math.trunc((ms % 1000) / 10));
+        xo.xo_emit(
+          " {:retransmit-timer/%4d.%02d} {:persist-timer/%4d.%02d} {:keepalive-timer/%4d.%02d} {:msl2-timer/%4d.%02d} {:delay-ack-timer/%4d.%02d} {:inactivity-timer/%4d.%02d}",
+          ...t,
+        );
       }
     }
     if (istcp && !xflag && xt !== null) {
       const state = xt[XT_STATE];
-      if (state < 0 || state >= TCP_NSTATES) o += String(state).padEnd(11);
+      if (state < 0 || state >= TCP_NSTATES) xo.xo_emit("{:tcp-state/%-11d}", state);
       else {
-        o += tcpstates[state].padEnd(11);
+        xo.xo_emit("{:tcp-state/%-11s}", tcpstates[state]);
         // T/TCP's hidden state.
-        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) o += "*";
+        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) xo.xo_emit("{:need-syn-or-fin/*}");
       }
     }
-    o += "\n";
+    xo.xo_emit("\n");
+    xo.xo_close_instance("socket");
   }
-  ctx.stdout.write(o);
 }
 
 /**
