@@ -1,6 +1,6 @@
 // sbin/netstat.ts with --libxo: the statistics FreeBSD's frag6 scripts read
-// (-s -p udp|ip6|icmp6, and per interface with -I), the socket list (-an,
-// -anx, TCP over both families), as XML and JSON under FreeBSD 14's field
+// (-s -p udp|ip6|icmp6|tcp, and per interface with -I), the socket list
+// (-an, -anx, TCP over both families), as XML and JSON under FreeBSD 14's field
 // names, holding the same counters as the text output.
 // Every run ends with zero outstanding mbufs.
 import test from "ava";
@@ -212,6 +212,10 @@ echo ==xml==
 jexec a netstat -anx --libxo xml,pretty
 echo ==plain==
 jexec a netstat -n --libxo json
+echo ==stext==
+jexec a netstat -s -p tcp
+echo ==sjson==
+jexec a netstat -s -p tcp --libxo json
 echo ==end==
 kill %1 %2 %3 %4
 # TIME_WAIT (2MSL, 60 s of virtual time) keeps the closing side's socket.
@@ -246,5 +250,16 @@ jail -r a b >/dev/null
   // Without -a the listeners are left out.
   const plain = (JSON.parse(section(r.out, "plain")) as { statistics: { socket: sock[] } }).statistics.socket;
   t.deepEqual(plain.map((s) => s["tcp-state"]).sort(), ["ESTABLISHED", "ESTABLISHED"]);
+  // -s -p tcp: tcp_stats's counters under inet.c's names, as the text counts them.
+  const stext = section(r.out, "stext");
+  const tcp = (JSON.parse(section(r.out, "sjson")) as { statistics: { tcp: Record<string, unknown> } }).statistics.tcp;
+  const num = (re: RegExp) => Number(re.exec(stext)?.[1]);
+  t.is(tcp["sent-packets"], num(/^\t(\d+) packets? sent$/m), stext);
+  t.is(tcp["received-packets"], num(/^\t(\d+) packets? received$/m));
+  t.is(tcp["connections-accepts"], 2);
+  t.is(tcp["connections-accepts"], num(/^\t(\d+) connection accepts?$/m));
+  t.like(tcp.syncache, { "entries-added": 2, completed: 2 });
+  t.like(tcp["TCP connection count by state"], { ESTABLISHED: 2, LISTEN: 2 });
+  t.regex(stext, /^\t2 connections in ESTABLISHED state$/m);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
