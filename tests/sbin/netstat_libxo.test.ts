@@ -4,7 +4,7 @@
 // names, holding the same counters as the text output.
 // Every run ends with zero outstanding mbufs.
 import test from "ava";
-import { run_script } from "./prog_helpers.ts";
+import { run_script, TWO_JAILS } from "./prog_helpers.ts";
 
 const JAILS6 = `jail -c name=a persist vnet >/dev/null
 jail -c name=b persist vnet >/dev/null
@@ -187,14 +187,8 @@ echo ==end==
 
 test("netstat -an and -anx --libxo: inet.c's socket instances for TCP over IPv4 and IPv6, the same sockets as the text", async (t) => {
   const r = await run_script(
-    `jail -c name=a persist vnet >/dev/null
-jail -c name=b persist vnet >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair0a vnet a
-ifconfig epair0b vnet b
-jexec a ifconfig epair0a 10.0.0.1/24 up
-jexec b ifconfig epair0b 10.0.0.2/24 up
-jexec a ifconfig epair0a inet6 fd00::1/64 up no_dad
+    TWO_JAILS +
+      `jexec a ifconfig epair0a inet6 fd00::1/64 up no_dad
 jexec b ifconfig epair0b inet6 fd00::2/64 up no_dad
 jexec a nc -l 5000 >/dev/null &
 jexec a nc -6 -l 6000 >/dev/null &
