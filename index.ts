@@ -7,6 +7,7 @@ export * from "./kern/kernel.ts";
 export * from "./kern/subr_prf.ts";
 export * from "./kern/arc4random.ts";
 export * from "./kern/jenkins_hash.ts";
+export * from "./crypto/siphash.ts";
 export * from "./kern/sysctl.ts";
 export * from "./kern/kern_sysctl.ts";
 export * from "./kern/kern_prot.ts";

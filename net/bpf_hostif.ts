@@ -409,7 +409,7 @@ export function host_dev_settle(name: string, exists: boolean): Promise<void> {
  *  stack on the TAP keeps quiet (no router solicitations, no SLAAC, no
  *  DAD), and IFF_NOARP keeps it from joining solicited-node groups (so no
  *  MLD reports of its own) and from soliciting neighbours. */
-const HOST_DEV_IPV6_QUIET: [string, string][] = [
+export const HOST_DEV_IPV6_QUIET: [string, string][] = [
   ["accept_ra", "0"],
   ["autoconf", "0"],
   ["router_solicitations", "0"],

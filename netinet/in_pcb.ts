@@ -66,7 +66,7 @@ import { AF_INET6 } from "../kern/socket.ts";
 
 import { IN6P_AUTOFLOWLABEL, IN6P_IPV6_V6ONLY, type ip6_pktopts, V_ip6_auto_flowlabel, V_ip6_v6only } from "../netinet6/ip6_var.ts";
 
-import { in6_addr, s6_addr32 } from "../netinet6/in6_var.ts";
+import { in6_addr, in6_addr_copy, IN6_ARE_ADDR_EQUAL, s6_addr32 } from "../netinet6/in6_var.ts";
 
 // ---------------------------------------------------------------------------
 // netinet/in.h: IPPROTO_IP socket options.
@@ -203,6 +203,42 @@ export class in_conninfo {
   readonly inc6_faddr = new in6_addr();
   readonly inc6_laddr = new in6_addr();
   inc6_zoneid = 0;
+}
+
+/** bzero(inc, sizeof(*inc)). */
+export function in_conninfo_clear(inc: in_conninfo): void {
+  inc.inc_flags = 0;
+  inc.inc_len = 0;
+  inc.inc_fibnum = 0;
+  inc.inc_fport = 0;
+  inc.inc_lport = 0;
+  inc.inc_faddr = INADDR_ANY;
+  inc.inc_laddr = INADDR_ANY;
+  inc.inc6_faddr.s6_addr.fill(0);
+  inc.inc6_laddr.s6_addr.fill(0);
+  inc.inc6_zoneid = 0;
+}
+
+/** bcopy(src, dst, sizeof(struct in_conninfo)). */
+export function in_conninfo_copy(dst: in_conninfo, src: in_conninfo): void {
+  dst.inc_flags = src.inc_flags;
+  dst.inc_len = src.inc_len;
+  dst.inc_fibnum = src.inc_fibnum;
+  dst.inc_fport = src.inc_fport;
+  dst.inc_lport = src.inc_lport;
+  dst.inc_faddr = src.inc_faddr;
+  dst.inc_laddr = src.inc_laddr;
+  in6_addr_copy(dst.inc6_faddr, src.inc6_faddr);
+  in6_addr_copy(dst.inc6_laddr, src.inc6_laddr);
+  dst.inc6_zoneid = src.inc6_zoneid;
+}
+
+/** bcmp of the in_endpoints: ports and both addresses of the family. */
+export function in_endpoints_equal(a: in_conninfo, b: in_conninfo): boolean {
+  if (a.inc_fport !== b.inc_fport || a.inc_lport !== b.inc_lport) return false;
+  if ((a.inc_flags & INC_ISIPV6) !== (b.inc_flags & INC_ISIPV6)) return false;
+  if ((a.inc_flags & INC_ISIPV6) !== 0) return IN6_ARE_ADDR_EQUAL(a.inc6_faddr, b.inc6_faddr) && IN6_ARE_ADDR_EQUAL(a.inc6_laddr, b.inc6_laddr);
+  return a.inc_faddr === b.inc_faddr && a.inc_laddr === b.inc_laddr;
 }
 
 /** struct inpcb.  inp_laddr/inp_faddr are host-order numbers. */

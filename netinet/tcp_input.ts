@@ -67,7 +67,7 @@ import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_PLEN, IP6
 import { IPSTAT_INC, ips_badaddr } from "./ip_var.ts";
 import { ip_stripoptions } from "./ip_options.ts";
 import { BANDLIM_RST_CLOSEDPORT, BANDLIM_RST_OPENPORT, BANDLIM_UNLIMITED, badport_bandlim } from "./ip_icmp.ts";
-import { INC_IPV6MINMTU, INC_ISIPV6, INPLOOKUP_RLOCKPCB, INPLOOKUP_WILDCARD, INPLOOKUP_WLOCKPCB, INP_IPV6, in_conninfo, in_pcblookup_mbuf, sotoinpcb, type inpcb } from "./in_pcb.ts";
+import { INC_IPV6MINMTU, INC_ISIPV6, INPLOOKUP_RLOCKPCB, INPLOOKUP_WILDCARD, INPLOOKUP_WLOCKPCB, INP_IPV6, in_conninfo, in_conninfo_clear, in_pcblookup_mbuf, sotoinpcb, type inpcb } from "./in_pcb.ts";
 import { in6_pcblookup_mbuf } from "../netinet6/in6_pcb.ts";
 import {
   TCPH_ACK,
@@ -254,7 +254,7 @@ import { tcp_twcheck, tcp_twstart } from "./tcp_timewait.ts";
 import { tcp_hc_get, tcp_hc_getmtu } from "./tcp_hostcache.ts";
 import { tcp_reass, tcp_reass_io } from "./tcp_reass.ts";
 import { tcp_clean_sackreport, tcp_sack_doack, tcp_sack_lost_retransmission, tcp_sack_partialack, tcp_update_dsack_list, tcp_update_sack_list, SACK_CHANGE, SACK_NEWLOSS, SACK_NOCHANGE } from "./tcp_sack.ts";
-import { in_conninfo_clear, syncache_add, syncache_badack, syncache_chkrst, syncache_expand, type syncache_so_p } from "./tcp_syncache.ts";
+import { syncache_add, syncache_badack, syncache_chkrst, syncache_expand, type syncache_so_p } from "./tcp_syncache.ts";
 
 // ---------------------------------------------------------------------------
 // net.inet.tcp knobs of tcp_input.c (per vnet).

@@ -76,6 +76,7 @@ import {
   INP_SOCKREF,
   XINPCB_LEN,
   in_conninfo,
+  in_conninfo_clear,
   in_pcbdrop,
   in_pcbinfo_destroy,
   in_pcbinfo_init,
@@ -214,7 +215,8 @@ import { tcp_addoptions, tcp_output } from "./tcp_output.ts";
 import { tcp_compute_pipe, tcp_input, tcp_mss_update } from "./tcp_input.ts";
 import { tcp_reass_flush, tcp_reass_global_init } from "./tcp_reass.ts";
 import { tcp_free_sackholes } from "./tcp_sack.ts";
-import { in_conninfo_clear, syncache_destroy, syncache_init, syncache_unreach } from "./tcp_syncache.ts";
+import { syncache_destroy, syncache_init, syncache_unreach } from "./tcp_syncache.ts";
+import { SipHash24_fold } from "../crypto/siphash.ts";
 import { tcp_hc_destroy, tcp_hc_init, tcp_hc_update, tcp_hc_updatemtu } from "./tcp_hostcache.ts";
 import { CC_ALGO, cc_algo_index, cc_attach, cc_default_algo, cc_detach, cc_hooks_set } from "./cc/cc.ts";
 
@@ -1032,7 +1034,7 @@ function tcp_keyed_hash(inc: in_conninfo, key: Uint8Array): number {
     msg.set(inc.inc6_laddr.s6_addr, 20);
     len = 36;
   }
-  return siphash24_fold(key, msg, len);
+  return SipHash24_fold(key, msg, len);
 }
 
 function put32(b: Uint8Array, o: number, v: number): void {
@@ -1040,65 +1042,6 @@ function put32(b: Uint8Array, o: number, v: number): void {
   b[o + 1] = (v >>> 16) & 0xff;
   b[o + 2] = (v >>> 8) & 0xff;
   b[o + 3] = v & 0xff;
-}
-
-const M64 = (1n << 64n) - 1n;
-function rotl(x: bigint, b: bigint): bigint {
-  return ((x << b) | (x >> (64n - b))) & M64;
-}
-function le64(b: Uint8Array, o: number): bigint {
-  let v = 0n;
-  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[o + i]);
-  return v;
-}
-
-/** SipHash-2-4 (Aumasson and Bernstein) of msg[0..len) under a 16-byte
- *  key; returns the two 32-bit halves of the result XORed.  Per connection
- *  only (ISN, timestamp offset), never per segment. */
-export function siphash24_fold(key: Uint8Array, msg: Uint8Array, len: number): number {
-  const k0 = le64(key, 0);
-  const k1 = le64(key, 8);
-  let v0 = k0 ^ 0x736f6d6570736575n;
-  let v1 = k1 ^ 0x646f72616e646f6dn;
-  let v2 = k0 ^ 0x6c7967656e657261n;
-  let v3 = k1 ^ 0x7465646279746573n;
-  const round = (): void => {
-    v0 = (v0 + v1) & M64;
-    v1 = rotl(v1, 13n);
-    v1 ^= v0;
-    v0 = rotl(v0, 32n);
-    v2 = (v2 + v3) & M64;
-    v3 = rotl(v3, 16n);
-    v3 ^= v2;
-    v0 = (v0 + v3) & M64;
-    v3 = rotl(v3, 21n);
-    v3 ^= v0;
-    v2 = (v2 + v1) & M64;
-    v1 = rotl(v1, 17n);
-    v1 ^= v2;
-    v2 = rotl(v2, 32n);
-  };
-  const end = len - (len % 8);
-  for (let i = 0; i < end; i += 8) {
-    const mi = le64(msg, i);
-    v3 ^= mi;
-    round();
-    round();
-    v0 ^= mi;
-  }
-  let last = BigInt(len & 0xff) << 56n;
-  for (let i = len % 8 - 1; i >= 0; i--) last |= BigInt(msg[end + i]) << BigInt(8 * i);
-  v3 ^= last;
-  round();
-  round();
-  v0 ^= last;
-  v2 ^= 0xffn;
-  round();
-  round();
-  round();
-  round();
-  const h = v0 ^ v1 ^ v2 ^ v3;
-  return (Number(h & 0xffffffffn) ^ Number(h >> 32n)) >>> 0;
 }
 
 /**

@@ -44,7 +44,7 @@ import { IPH_DST, IPH_LEN, IPH_OFF, IPH_P, IPH_SRC, IPH_TOS, IPH_TTL, IPH_VHL, I
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_NXT, IP6_OFF_PLEN, IP6_OFF_SRC, IPV6_FLOWLABEL_MASK, IPV6_VERSION } from "./ip6.ts";
 import { ip_output } from "./ip_output.ts";
 import { ip_srcroute } from "./ip_options.ts";
-import { INC_ISIPV6, INP_CONTROLOPTS, INP_IPV4, INP_IPV6, INP_IPV6PROTO, in_conninfo, in_pcballoc, in_pcbconnect, in_pcbfree, sotoinpcb, type inpcb } from "./in_pcb.ts";
+import { INC_ISIPV6, INP_CONTROLOPTS, INP_IPV4, INP_IPV6, INP_IPV6PROTO, in_conninfo, in_conninfo_clear, in_conninfo_copy, in_endpoints_equal, in_pcballoc, in_pcbconnect, in_pcbfree, sotoinpcb, type inpcb } from "./in_pcb.ts";
 import { TCPH_ACK, TCPH_DPORT, TCPH_SEQ, TCPH_SPORT, TCPH_SUM, TCPH_WIN, TCP_HDRLEN, TCP_MAXWIN, TCP_MAX_WINSHIFT, TH_ACK, TH_SYN, tcp_set_flags, th_set_off, type hdrptr } from "./tcp.ts";
 import { SEQ_GEQ, SEQ_GT, SEQ_LEQ, SEQ_LT, TSTMP_GT, TSTMP_LT, tcp_rcvseqinit, tcp_sendseqinit, tcp_ts_getticks } from "./tcp_seq.ts";
 import { TCPS_SYN_RECEIVED } from "./tcp_fsm.ts";
@@ -104,6 +104,7 @@ import { tcp_addoptions } from "./tcp_output.ts";
 import { V_tcbinfo, tcp_new_ts_offset, tcp_newtcpcb } from "./tcp_subr.ts";
 import { tcp_mss, tcp_mssopt } from "./tcp_input.ts";
 import { jenkins_hash32 } from "../kern/jenkins_hash.ts";
+import { SipHash24_fold } from "../crypto/siphash.ts";
 
 // ---------------------------------------------------------------------------
 // Knobs.
@@ -1027,8 +1028,7 @@ function syncookie_mac(inc: in_conninfo, irs: number, flags: number, secbits: Ui
   b[n++] = 0;
   b[n++] = 0;
   b[n++] = 0;
-  siphash24(secbits, b, n);
-  return (siphash_lo ^ siphash_hi) >>> 0;
+  return SipHash24_fold(secbits, b, n);
 }
 
 function put_be32(b: Uint8Array, n: number, v: number): number {
@@ -1187,147 +1187,6 @@ export function syncache_pcblist(visit: (inc: in_conninfo, cred: ucred | null) =
   const cs = VNET_PTR(tcp_syncache_p);
   if (cs === null) return;
   for (const sch of cs.hashbase) for (const sc of sch.sch_bucket) visit(sc.sc_inc, sc.sc_cred);
-}
-
-// ---------------------------------------------------------------------------
-// Hashes: SipHash-2-4 (sys/crypto/siphash) and Jenkins' lookup3 hashword
-// (sys/sys/jenkins_hash.h), over scratch state, allocating nothing.
-
-/** The 64-bit SipHash state as 32-bit halves: v0..v3, low then high. */
-const sv = new Uint32Array(8);
-let siphash_lo = 0;
-let siphash_hi = 0;
-
-function sip_add(a: number, b: number): void {
-  const lo = (sv[a] + sv[b]) >>> 0;
-  const carry = lo < sv[a] ? 1 : 0;
-  sv[a + 1] = (sv[a + 1] + sv[b + 1] + carry) >>> 0;
-  sv[a] = lo;
-}
-function sip_rotl(a: number, n: number): void {
-  const lo = sv[a];
-  const hi = sv[a + 1];
-  if (n === 32) {
-    sv[a] = hi;
-    sv[a + 1] = lo;
-  } else {
-    sv[a + 1] = ((hi << n) | (lo >>> (32 - n))) >>> 0;
-    sv[a] = ((lo << n) | (hi >>> (32 - n))) >>> 0;
-  }
-}
-function sip_xor(a: number, b: number): void {
-  sv[a] ^= sv[b];
-  sv[a + 1] ^= sv[b + 1];
-}
-const V0 = 0;
-const V1 = 2;
-const V2 = 4;
-const V3 = 6;
-function sip_round(): void {
-  sip_add(V0, V1);
-  sip_rotl(V1, 13);
-  sip_xor(V1, V0);
-  sip_rotl(V0, 32);
-  sip_add(V2, V3);
-  sip_rotl(V3, 16);
-  sip_xor(V3, V2);
-  sip_add(V0, V3);
-  sip_rotl(V3, 21);
-  sip_xor(V3, V0);
-  sip_add(V2, V1);
-  sip_rotl(V1, 17);
-  sip_xor(V1, V2);
-  sip_rotl(V2, 32);
-}
-function le32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
-function sip_block(mlo: number, mhi: number): void {
-  sv[V3] ^= mlo;
-  sv[V3 + 1] ^= mhi;
-  sip_round();
-  sip_round();
-  sv[V0] ^= mlo;
-  sv[V0 + 1] ^= mhi;
-}
-
-/** siphash24(key, msg, len): SipHash-2-4; the result in siphash_lo/hi. */
-export function siphash24(key: Uint8Array, msg: Uint8Array, len: number): void {
-  const k0lo = le32(key, 0);
-  const k0hi = le32(key, 4);
-  const k1lo = le32(key, 8);
-  const k1hi = le32(key, 12);
-  sv[V0] = k0lo ^ 0x70736575;
-  sv[V0 + 1] = k0hi ^ 0x736f6d65;
-  sv[V1] = k1lo ^ 0x6e646f6d;
-  sv[V1 + 1] = k1hi ^ 0x646f7261;
-  sv[V2] = k0lo ^ 0x6e657261;
-  sv[V2 + 1] = k0hi ^ 0x6c796765;
-  sv[V3] = k1lo ^ 0x79746573;
-  sv[V3 + 1] = k1hi ^ 0x74656462;
-  let o = 0;
-  for (; o + 8 <= len; o += 8) sip_block(le32(msg, o), le32(msg, o + 4));
-  // The last block: the remaining bytes, the length in the top byte.
-  let lo = 0;
-  let hi = (len & 0xff) << 24;
-  const rem = len - o;
-  for (let i = 0; i < rem; i++) {
-    if (i < 4) lo |= msg[o + i] << (8 * i);
-    else hi |= msg[o + i] << (8 * (i - 4));
-  }
-  sip_block(lo >>> 0, hi >>> 0);
-  sv[V2] ^= 0xff;
-  sip_round();
-  sip_round();
-  sip_round();
-  sip_round();
-  siphash_lo = (sv[V0] ^ sv[V1] ^ sv[V2] ^ sv[V3]) >>> 0;
-  siphash_hi = (sv[V0 + 1] ^ sv[V1 + 1] ^ sv[V2 + 1] ^ sv[V3 + 1]) >>> 0;
-}
-
-/** The 64-bit result of the last siphash24, as [lo, hi] (for tests). */
-export function siphash24_result(): [number, number] {
-  return [siphash_lo, siphash_hi];
-}
-
-
-// ---------------------------------------------------------------------------
-// struct in_conninfo helpers (bzero, bcopy, the in_endpoints comparison).
-
-/** bzero(inc, sizeof(*inc)). */
-export function in_conninfo_clear(inc: in_conninfo): void {
-  inc.inc_flags = 0;
-  inc.inc_len = 0;
-  inc.inc_fibnum = 0;
-  inc.inc_fport = 0;
-  inc.inc_lport = 0;
-  inc.inc_faddr = INADDR_ANY;
-  inc.inc_laddr = INADDR_ANY;
-  inc.inc6_faddr.s6_addr.fill(0);
-  inc.inc6_laddr.s6_addr.fill(0);
-  inc.inc6_zoneid = 0;
-}
-
-/** bcopy(src, dst, sizeof(struct in_conninfo)). */
-export function in_conninfo_copy(dst: in_conninfo, src: in_conninfo): void {
-  dst.inc_flags = src.inc_flags;
-  dst.inc_len = src.inc_len;
-  dst.inc_fibnum = src.inc_fibnum;
-  dst.inc_fport = src.inc_fport;
-  dst.inc_lport = src.inc_lport;
-  dst.inc_faddr = src.inc_faddr;
-  dst.inc_laddr = src.inc_laddr;
-  in6_addr_copy(dst.inc6_faddr, src.inc6_faddr);
-  in6_addr_copy(dst.inc6_laddr, src.inc6_laddr);
-  dst.inc6_zoneid = src.inc6_zoneid;
-}
-
-/** bcmp of the in_endpoints: ports and both addresses of the family. */
-function in_endpoints_equal(a: in_conninfo, b: in_conninfo): boolean {
-  if (a.inc_fport !== b.inc_fport || a.inc_lport !== b.inc_lport) return false;
-  if ((a.inc_flags & INC_ISIPV6) !== (b.inc_flags & INC_ISIPV6)) return false;
-  if ((a.inc_flags & INC_ISIPV6) !== 0) return IN6_ARE_ADDR_EQUAL(a.inc6_faddr, b.inc6_faddr) && IN6_ARE_ADDR_EQUAL(a.inc6_laddr, b.inc6_laddr);
-  return a.inc_faddr === b.inc_faddr && a.inc_laddr === b.inc_laddr;
 }
 
 /** The five words FreeBSD hashes: fport and lport in one, then the foreign

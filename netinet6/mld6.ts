@@ -1055,6 +1055,22 @@ function mld_initial_join(inm: in6_multi, mli: mld_ifsoftc, delay: number): numb
 /** mld_handle_state_change: a change of filter within a group's life (MLDv2 only). */
 function mld_handle_state_change(inm: in6_multi, mli: mld_ifsoftc): number {
   const ifp = inm.in6m_ifp as ifnet;
+  // Departure: a group joined again while its MLDv2 leave is still pending
+  // is a member again.  When the leave's first report has gone out (t0 is
+  // INCLUDE {}) the re-join is an initial join and mld_initial_join drops
+  // the leave's reference; before that, t0 still holds the joined state and
+  // the re-join lands here, where FreeBSD 14 leaves the group LEAVING, and
+  // its state-change timer then takes the group off the interface while
+  // the new member still holds it (an address deleted and added again at
+  // once, as `ifconfig IF inet6 ADDR` does, loses its solicited-node group:
+  // mld.sh's pr233683).  Here the leave is called off: its reference goes,
+  // the pending TO_IN {} is dropped below, and nothing is retransmitted.
+  if (inm.in6m_state === MLD_LEAVING_MEMBER && inm.in6m_st[1].iss_fmode !== MCAST_UNDEFINED) {
+    if (inm.in6m_refcount > 1) inm.in6m_refcount--;
+    inm.in6m_state = MLD_REPORTING_MEMBER;
+    inm.in6m_scrv = 0;
+    inm.in6m_sctimer = 0;
+  }
   if ((ifp.if_flags & IFF_LOOPBACK) !== 0 || (mli.mli_flags & MLIF_SILENT) !== 0 || !mld_is_addr_reported(inm.in6m_addr) || mli.mli_version !== MLD_VERSION_2) {
     in6m_commit(inm);
     return 0;

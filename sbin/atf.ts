@@ -17,7 +17,8 @@
 //
 // Host tools on simulated interfaces: when it can (root, unshare(1), socat,
 // /dev/net/tun), the runner re-runs itself inside a throw-away network
-// namespace (`unshare -n`, lo up, Linux quiet on IPv6), where the kernel mirrors
+// namespace (`unshare -n`, lo up, Linux quiet on IPv6, an interface standing
+// in for the host's own as scapy's default one), where the kernel mirrors
 // vnet0's interfaces as Linux TAPs of the same names (`virtnet kernel
 // --host-ifaces`, net/bpf_hostif.ts): the scapy helpers of FreeBSD's tests
 // (sender.py, pft_ping.py, redirect.py) send and sniff on epair0a as on
@@ -32,7 +33,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { host_tool, hostif_linux_usable } from "../net/bpf_hostif.ts";
+import { HOST_DEV_IPV6_QUIET, host_tool, hostif_linux_usable } from "../net/bpf_hostif.ts";
 import { virtnet_kernel_listen, type kernel_daemon } from "./virtnet_kernel.ts";
 import { virtnet_write_shims } from "./virtnet_shims.ts";
 import { sys_modfind } from "../kern/kern_module.ts";
@@ -997,7 +998,47 @@ function atf_netns_setup(): string | null {
   } catch {
     /* a kernel without IPv6 */
   }
+  atf_netns_uplink();
   return null;
+}
+
+/** The stand-in for the test host's own network interface. */
+const ATF_UPLINK = "vnuplink0";
+
+/**
+ * Give the namespace what a FreeBSD test host has besides the epairs: an
+ * Ethernet interface of its own with an IPv6 link-local, which scapy takes
+ * for its default interface (conf.iface).  scapy routes a link-local or
+ * multicast destination given without an interface (IPv6(dst="ff02::1"),
+ * the Ether() source of a neighbour solicitation) through conf.iface's
+ * fe80::/64; with lo as conf.iface there is no such route and it warns
+ * "No route found for IPv6 destination ff02::1" on stderr, which fails
+ * the atf_check of mld.sh's mldraw01 and frag6_19.  scapy picks conf.iface
+ * from the IPv4 route of the shortest mask, so the stand-in gets the one
+ * route of reserved 240.0.0.0/4 (shorter than lo's 127/8, and no test
+ * address falls in it: what had no IPv4 route still has none).  An ifb
+ * device drops what Linux sends it; a veth pair (its peer with IPv6 off)
+ * where ifb is missing.  Best effort: without it, only those warnings
+ * come back.
+ */
+function atf_netns_uplink(): void {
+  const ip = (...argv: string[]) => spawnSync("ip", argv, { stdio: "ignore", timeout: 30000 }).status === 0;
+  const sysctl6 = (dev: string, k: string, v: string) => {
+    try {
+      fs.writeFileSync(`/proc/sys/net/ipv6/conf/${dev}/${k}`, v);
+    } catch {
+      /* a kernel without IPv6, or a knob it lacks */
+    }
+  };
+  if (!ip("link", "add", ATF_UPLINK, "type", "ifb")) {
+    const peer = `${ATF_UPLINK}p`;
+    if (!ip("link", "add", ATF_UPLINK, "type", "veth", "peer", "name", peer)) return;
+    sysctl6(peer, "disable_ipv6", "1");
+    ip("link", "set", peer, "arp", "off", "up");
+  }
+  for (const [k, v] of HOST_DEV_IPV6_QUIET) sysctl6(ATF_UPLINK, k, v);
+  if (!ip("link", "set", ATF_UPLINK, "arp", "off", "up")) return;
+  ip("route", "add", "240.0.0.0/4", "dev", ATF_UPLINK);
 }
 
 /** Run this same command again under `unshare -n`; its exit status. */

@@ -436,9 +436,11 @@ export class xo_handle {
       }
       const ffmt = fd.format === "" && !fd.has_format ? "%s" : fd.format;
       const disp = xo_printf(ffmt, args, ai);
+      // The encoding format formats the same arguments as the field format
+      // ("{:protocol/%-3.3s%-2.2s/%s%s}" takes two, not four).
       const efmt = fd.eformat === "" ? ffmt : fd.eformat;
-      const enc = fd.eformat === "" ? disp : xo_printf(efmt, args, ai + disp.used);
-      ai += disp.used + (fd.eformat === "" ? 0 : enc.used);
+      const enc = fd.eformat === "" ? disp : xo_printf(efmt, args, ai);
+      ai += disp.used;
       if (this.xo_style === XO_STYLE_TEXT || this.xo_style === XO_STYLE_HTML) {
         if (!fd.mods.includes("e")) text += disp.s;
         continue;

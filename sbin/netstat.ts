@@ -19,7 +19,7 @@ import { sockaddr_dl } from "../net/if_dl.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { getifaddrs, type ifaddrs_rec } from "./libc_getifaddrs.ts";
 import { ALLOCATOR_UMA, memstat_mtl_alloc, memstat_mtl_find, memstat_mtl_geterror, memstat_strerror, memstat_sysctl_all, type memory_type, type memory_type_list } from "./libmemstat.ts";
-import { XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FLAGS, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_PROTOCOL, XI_RCV_CC, XI_SND_CC, XI_VFLAG } from "../netinet/in_pcb.ts";
+import { pcblist_get } from "./libpcblist.ts";
 import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
@@ -493,14 +493,24 @@ function inetname(a: number, f: nflags): string {
   return inet_ntoa(a >>> 0);
 }
 
-/** inetprint: address.port in its 22-column field. */
-function inetprint(a: number, port: number, proto: string, num_port: boolean, f: nflags): string {
-  let line = f.Wflag ? `${inetname(a, f)}.` : `${inetname(a, f).slice(0, 16)}.`;
+/**
+ * inetprint: address.port in its 22-column field (the display "target"),
+ * and for --libxo the address and port apart, inside the container
+ * ("local" or "remote").
+ */
+function inetprint(xo: xo_handle, container: string, a: number, port: number, proto: string, num_port: boolean, f: nflags): void {
+  xo.xo_open_container(container);
+  const host = f.Wflag ? `${inetname(a, f)}.` : `${inetname(a, f).slice(0, 16)}.`;
   const sp = !num_port && port !== 0 ? getservbyport(port, proto) : null;
-  if (sp !== null || port === 0) line += `${(sp ?? "*").slice(0, 15)} `;
-  else line += `${port} `;
+  const cp = sp !== null || port === 0 ? `${(sp ?? "*").slice(0, 15)} ` : `${port} `;
+  const line = host + cp;
   const width = !f.Wflag || f.af === AF_INET ? 22 : 45;
-  return f.Wflag ? `${line.padEnd(width)} ` : `${ljust(line, width, width)} `;
+  if (f.Wflag) xo.xo_emit("{d:target/%-*s} ", width, line);
+  else xo.xo_emit("{d:target/%-*.*s} ", width, width, line);
+  const alen = host.length - 1;
+  const plen = cp.length - 1;
+  xo.xo_emit("{e:address/%*.*s}{e:port/%*.*s}", alen, alen, line, plen, plen, cp);
+  xo.xo_close_container(container);
 }
 
 /** inet6name: "*", a name from /etc/hosts, or the numeric form with its
@@ -519,72 +529,19 @@ function inet6name(kp: proc, a: Uint8Array, f: nflags): string {
   return getnameinfo(kp, sin6, f.numeric_addr ? NI_NUMERICHOST : 0).host;
 }
 
-/** inet6print: address.port in its 22-column field (45 with -W). */
-function inet6print(kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): string {
-  let line = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
+/** inet6print: address.port in its 22-column field (45 with -W), and
+ *  the address and port apart for --libxo, as inetprint. */
+function inet6print(xo: xo_handle, container: string, kp: proc, a: Uint8Array, port: number, proto: string, numeric: boolean, f: nflags): void {
+  xo.xo_open_container(container);
+  const host = `${inet6name(kp, a, f).slice(0, f.Wflag ? 39 : 16)}.`;
   const sp = !numeric && port !== 0 ? getservbyport(port, proto) : null;
-  if (sp !== null || port === 0) line += (sp ?? "*").slice(0, 15);
-  else line += String(port);
+  const cp = sp !== null || port === 0 ? (sp ?? "*").slice(0, 15) : String(port);
+  const line = host + cp;
   const width = f.Wflag ? 45 : 22;
-  return `${ljust(line, width, width)} `;
-}
-
-/** One struct xinpcb of a pcblist sysctl. */
-interface xinpcb {
-  xso_protocol: number;
-  inp_vflag: number;
-  inp_flags: number;
-  inp_laddr: number;
-  inp_lport: number;
-  inp_faddr: number;
-  inp_fport: number;
-  so_rcv_cc: number;
-  so_snd_cc: number;
-  in6p_laddr: Uint8Array;
-  in6p_faddr: Uint8Array;
-  /** TCP's xtcpcb words after the xinpcb (XT_ offsets), or null. */
-  xt: readonly number[] | null;
-}
-
-/** Four network-order words as 16 bytes. */
-function words6(w: readonly number[], o: number): Uint8Array {
-  const b = new Uint8Array(16);
-  for (let i = 0; i < 4; i++) {
-    const v = w[o + i] >>> 0;
-    b[4 * i] = v >>> 24;
-    b[4 * i + 1] = (v >>> 16) & 0xff;
-    b[4 * i + 2] = (v >>> 8) & 0xff;
-    b[4 * i + 3] = v & 0xff;
-  }
-  return b;
-}
-
-/** net.inet.{udp,raw}.pcblist: the xinpgen header, then the records. */
-function pcblist(kp: proc, mibvar: string): xinpcb[] {
-  const r = sysctlbyname(kp, mibvar);
-  const out: xinpcb[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return out;
-  const w = r.value as readonly number[];
-  for (let o = XINPGEN_LEN; o + XINPCB_LEN <= w.length; o += XINPCB_LEN) out.push(xinpcb_at(w, o));
-  return out;
-}
-
-/** The xinpcb record at word o. */
-function xinpcb_at(w: readonly number[], o: number): xinpcb {
-  return {
-    xso_protocol: w[o + XI_PROTOCOL],
-    inp_vflag: w[o + XI_VFLAG],
-    inp_flags: w[o + XI_FLAGS],
-    inp_laddr: w[o + XI_LADDR],
-    inp_lport: w[o + XI_LPORT],
-    inp_faddr: w[o + XI_FADDR],
-    inp_fport: w[o + XI_FPORT],
-    so_rcv_cc: w[o + XI_RCV_CC],
-    so_snd_cc: w[o + XI_SND_CC],
-    in6p_laddr: words6(w, o + XI_LADDR6),
-    in6p_faddr: words6(w, o + XI_FADDR6),
-    xt: null,
-  };
+  xo.xo_emit("{d:target/%-*.*s} ", width, width, line);
+  const alen = host.length - 1;
+  xo.xo_emit("{e:address/%*.*s}{e:port/%*.*s}", alen, alen, line, cp.length, cp.length, cp);
+  xo.xo_close_container(container);
 }
 
 function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number, af1: number): void {
@@ -598,9 +555,9 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     if (f.tcp_done) return;
     f.tcp_done = true;
   }
-  const list = istcp ? tcp_pcblist(kp) : pcblist(kp, proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  const { list } = pcblist_get(kp, istcp ? "net.inet.tcp.pcblist" : proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
   const xflag = f.xflag === true;
-  let o = "";
+  const xo = f.xo;
   for (const inp of list) {
     if (inp.xso_protocol !== proto) continue;
     const v4 = (inp.inp_vflag & INP_IPV4) !== 0;
@@ -616,68 +573,97 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     )
       continue;
     if (f.first) {
-      o += `Active Internet connections${f.aflag ? " (including servers)" : ""}\n`;
-      const w = !f.Wflag || af1 === AF_INET ? 22 : 45;
-      o += `${ljust("Proto", 5, 5)} ${ljust("Recv-Q", 6, 6)} ${ljust("Send-Q", 6, 6)} ${ljust("Local Address", w, w)} ${ljust("Foreign Address", w, w)}`;
-      if (!xflag) o += ` ${ljust("(state)", 11, 11)}`;
+      xo.xo_emit("Active Internet connections");
+      if (f.aflag) xo.xo_emit(" (including servers)");
+      xo.xo_emit("\n");
+      xo.xo_emit(
+        !f.Wflag || af1 === AF_INET ? "{T:/%-5.5s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-22.22s} {T:/%-22.22s}" : "{T:/%-5.5s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-45.45s} {T:/%-45.45s}",
+        "Proto",
+        "Recv-Q",
+        "Send-Q",
+        "Local Address",
+        "Foreign Address",
+      );
+      if (!xflag) xo.xo_emit(" {T:/%-11.11s}", "(state)");
       else {
-        o += ` ${["R-MBUF", "S-MBUF", "R-CLUS", "S-CLUS", "R-HIWA", "S-HIWA", "R-LOWA", "S-LOWA", "R-BCNT", "S-BCNT", "R-BMAX", "S-BMAX"].map((h) => ljust(h, 6, 6)).join(" ")}`;
-        o += ` ${["rexmt", "persist", "keep", "2msl", "delack", "rcvtime"].map((h) => rjust(h, 7, 7)).join(" ")}`;
+        xo.xo_emit(
+          " {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s} {T:/%-6.6s}",
+          "R-MBUF",
+          "S-MBUF",
+          "R-CLUS",
+          "S-CLUS",
+          "R-HIWA",
+          "S-HIWA",
+          "R-LOWA",
+          "S-LOWA",
+          "R-BCNT",
+          "S-BCNT",
+          "R-BMAX",
+          "S-BMAX",
+        );
+        xo.xo_emit(" {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s} {T:/%7.7s}", "rexmt", "persist", "keep", "2msl", "delack", "rcvtime");
       }
-      o += "\n";
+      xo.xo_emit("\n");
       f.first = false;
     }
-    const vchar = v6 ? (v4 ? "46" : "6 ") : v4 ? "4 " : "  ";
-    o += `${ljust(name, 3, 3)}${ljust(vchar, 2, 2)} `;
-    o += `${String(inp.so_rcv_cc).padStart(6)} ${String(inp.so_snd_cc).padStart(6)} `;
+    xo.xo_open_instance("socket");
+    const vchar = v6 ? (v4 ? "46" : "6") : v4 ? "4" : "";
+    xo.xo_emit("{:protocol/%-3.3s%-2.2s/%s%s} ", name, vchar);
+    xo.xo_emit("{:receive-bytes-waiting/%6u} {:send-bytes-waiting/%6u} ", inp.so_rcv_cc, inp.so_snd_cc);
     // -n shows ports as numbers; so does an ephemeral local port; the
     // remote one is named unless it equals the local one.  A socket that
     // takes IPv4 is shown with its IPv4 addresses.
     const lnum = f.numeric_addr || (inp.inp_flags & INP_ANONPORT) !== 0;
     const fnum = f.numeric_addr || ((inp.inp_flags & INP_ANONPORT) === 0 && inp.inp_lport !== inp.inp_fport);
     if (v4) {
-      o += inetprint(inp.inp_laddr, inp.inp_lport, name, lnum, f);
-      o += inetprint(inp.inp_faddr, inp.inp_fport, name, fnum, f);
+      inetprint(xo, "local", inp.inp_laddr, inp.inp_lport, name, lnum, f);
+      inetprint(xo, "remote", inp.inp_faddr, inp.inp_fport, name, fnum, f);
     } else if (v6) {
-      o += inet6print(kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
-      o += inet6print(kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
+      inet6print(xo, "local", kp, inp.in6p_laddr, inp.inp_lport, name, lnum, f);
+      inet6print(xo, "remote", kp, inp.in6p_faddr, inp.inp_fport, name, fnum, f);
     }
     const xt = inp.xt;
     if (xflag && xt !== null) {
-      // R-MBUF .. S-CLUS: FreeBSD 14's kernel no longer counts mbufs and
-      // clusters per buffer (xsockbuf's spares), so they read 0 there too.
-      const cols = [0, 0, 0, 0, xt[XT_RCV_HIWAT], xt[XT_SND_HIWAT], xt[XT_RCV_LOWAT], xt[XT_SND_LOWAT], xt[XT_RCV_MBCNT], xt[XT_SND_MBCNT], xt[XT_RCV_MBMAX], xt[XT_SND_MBMAX]];
-      o += cols.map((v) => String(v >>> 0).padStart(6)).join(" ");
+      // receive/send-mbufs and -clusters: FreeBSD 14's kernel no longer
+      // counts mbufs and clusters per buffer (xsockbuf's spares), so they
+      // read 0 there too.
+      xo.xo_emit(
+        "{:receive-mbufs/%6u} {:send-mbufs/%6u} {:receive-clusters/%6u} {:send-clusters/%6u} {:receive-high-water/%6u} {:send-high-water/%6u} " +
+          "{:receive-low-water/%6u} {:send-low-water/%6u} {:receive-mbuf-bytes/%6u} {:send-mbuf-bytes/%6u} {:receive-mbuf-bytes-max/%6u} {:send-mbuf-bytes-max/%6u}",
+        0,
+        0,
+        0,
+        0,
+        xt[XT_RCV_HIWAT] >>> 0,
+        xt[XT_SND_HIWAT] >>> 0,
+        xt[XT_RCV_LOWAT] >>> 0,
+        xt[XT_SND_LOWAT] >>> 0,
+        xt[XT_RCV_MBCNT] >>> 0,
+        xt[XT_SND_MBCNT] >>> 0,
+        xt[XT_RCV_MBMAX] >>> 0,
+        xt[XT_SND_MBMAX] >>> 0,
+      );
       if (istcp) {
-        const ms = (v: number) => `${String(Math.trunc(v / 1000)).padStart(4)}.${String(Math.trunc((v % 1000) / 10)).padStart(2, "0")}`;
-        o += ` ${[xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]].map(ms).join(" ")}`;
+        const t: number[] = [];
+        for (const ms of [xt[XT_REXMT], xt[XT_PERSIST], xt[XT_KEEP], xt[XT_2MSL], xt[XT_DELACK], xt[XT_RCVTIME]]) t.push(Math.trunc(ms / 1000), Math.trunc((ms % 1000) / 10));
+        xo.xo_emit(
+          " {:retransmit-timer/%4d.%02d} {:persist-timer/%4d.%02d} {:keepalive-timer/%4d.%02d} {:msl2-timer/%4d.%02d} {:delay-ack-timer/%4d.%02d} {:inactivity-timer/%4d.%02d}",
+          ...t,
+        );
       }
     }
     if (istcp && !xflag && xt !== null) {
       const state = xt[XT_STATE];
-      if (state < 0 || state >= TCP_NSTATES) o += String(state).padEnd(11);
+      if (state < 0 || state >= TCP_NSTATES) xo.xo_emit("{:tcp-state/%-11d}", state);
       else {
-        o += tcpstates[state].padEnd(11);
+        xo.xo_emit("{:tcp-state/%-11s}", tcpstates[state]);
         // T/TCP's hidden state.
-        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) o += "*";
+        if ((xt[XT_FLAGS] & (TF_NEEDSYN | TF_NEEDFIN)) !== 0) xo.xo_emit("{:need-syn-or-fin/*}");
       }
     }
-    o += "\n";
+    xo.xo_emit("\n");
+    xo.xo_close_instance("socket");
   }
-  ctx.stdout.write(o);
-}
-
-/** net.inet.tcp.pcblist: xinpcb records each followed by the xtcpcb words. */
-function tcp_pcblist(kp: proc): xinpcb[] {
-  const r = sysctlbyname(kp, "net.inet.tcp.pcblist");
-  const out: xinpcb[] = [];
-  if (r.error !== 0 || !Array.isArray(r.value)) return out;
-  const w = r.value as readonly number[];
-  const len = XINPCB_LEN + XTCPCB_EXTRA;
-  for (let o = XINPGEN_LEN; o + len <= w.length; o += len) {
-    out.push({ ...xinpcb_at(w, o), xt: w.slice(o + XINPCB_LEN, o + len) });
-  }
-  return out;
 }
 
 /**
@@ -697,128 +683,146 @@ function tcp_stats(ctx: prog_ctx, f: nflags, name: string): void {
     return i < 0 || i >= v.length ? 0 : v[i];
   };
   const show = (...n: number[]) => n.some((x) => x !== 0) || f.sflag <= 1;
-  let o = `${name}:\n`;
+  const xo = f.xo;
+  xo.xo_open_container("tcp");
+  xo.xo_emit("{T:/%s}:\n", name);
   // p: "%ju thing%s"; p1a: no plural; p2: two counts, two plurals;
   // p2a: two counts, the first plural; p3: "entr%s" (y/ies).
-  const p = (n: string, m: (x: number, s: string) => string) => {
+  const p = (n: string, m: string) => {
     const x = c(n);
-    if (show(x)) o += m(x, plural(x));
+    if (show(x)) xo.xo_emit(m, x, plural(x));
   };
-  const p1a = (n: string, m: (x: number) => string) => {
+  const p1a = (n: string, m: string) => {
     const x = c(n);
-    if (show(x)) o += m(x);
+    if (show(x)) xo.xo_emit(m, x);
   };
-  const p2 = (n1: string, n2: string, m: (x: number, s: string, y: number, t: string) => string) => {
+  const p2 = (n1: string, n2: string, m: string) => {
     const x = c(n1);
     const y = c(n2);
-    if (show(x, y)) o += m(x, plural(x), y, plural(y));
+    if (show(x, y)) xo.xo_emit(m, x, plural(x), y, plural(y));
   };
-  const p2a = (n1: string, n2: string, m: (x: number, s: string, y: number) => string) => {
+  const p2a = (n1: string, n2: string, m: string) => {
     const x = c(n1);
     const y = c(n2);
-    if (show(x, y)) o += m(x, plural(x), y);
+    if (show(x, y)) xo.xo_emit(m, x, plural(x), y);
   };
-  const p3 = (n: string, m: (x: number, s: string) => string) => {
+  const p3 = (n: string, m: string) => {
     const x = c(n);
-    if (show(x)) o += m(x, pluralies(x));
+    if (show(x)) xo.xo_emit(m, x, pluralies(x));
   };
-  p("tcps_sndtotal", (x, s) => `\t${x} packet${s} sent\n`);
-  p2("tcps_sndpack", "tcps_sndbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t})\n`);
-  p2("tcps_sndrexmitpack", "tcps_sndrexmitbyte", (x, s, y, t) => `\t\t${x} data packet${s} (${y} byte${t}) retransmitted\n`);
-  p("tcps_sndrexmitbad", (x, s) => `\t\t${x} data packet${s} unnecessarily retransmitted\n`);
-  p("tcps_mturesent", (x, s) => `\t\t${x} resend${s} initiated by MTU discovery\n`);
-  p2a("tcps_sndacks", "tcps_delack", (x, s, y) => `\t\t${x} ack-only packet${s} (${y} delayed)\n`);
-  p("tcps_sndurg", (x, s) => `\t\t${x} URG only packet${s}\n`);
-  p("tcps_sndprobe", (x, s) => `\t\t${x} window probe packet${s}\n`);
-  p("tcps_sndwinup", (x, s) => `\t\t${x} window update packet${s}\n`);
-  p("tcps_sndctrl", (x, s) => `\t\t${x} control packet${s}\n`);
-  p("tcps_rcvtotal", (x, s) => `\t${x} packet${s} received\n`);
-  p2("tcps_rcvackpack", "tcps_rcvackbyte", (x, s, y, t) => `\t\t${x} ack${s} (for ${y} byte${t})\n`);
-  p("tcps_rcvdupack", (x, s) => `\t\t${x} duplicate ack${s}\n`);
-  p("tcps_rcvacktoomuch", (x, s) => `\t\t${x} ack${s} for unsent data\n`);
-  p2("tcps_rcvpack", "tcps_rcvbyte", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) received in-sequence\n`);
-  p2("tcps_rcvduppack", "tcps_rcvdupbyte", (x, s, y, t) => `\t\t${x} completely duplicate packet${s} (${y} byte${t})\n`);
-  p("tcps_pawsdrop", (x, s) => `\t\t${x} old duplicate packet${s}\n`);
-  p2("tcps_rcvpartduppack", "tcps_rcvpartdupbyte", (x, s, y, t) => `\t\t${x} packet${s} with some dup. data (${y} byte${t} duped)\n`);
-  p2("tcps_rcvoopack", "tcps_rcvoobyte", (x, s, y, t) => `\t\t${x} out-of-order packet${s} (${y} byte${t})\n`);
-  p2("tcps_rcvpackafterwin", "tcps_rcvbyteafterwin", (x, s, y, t) => `\t\t${x} packet${s} (${y} byte${t}) of data after window\n`);
-  p("tcps_rcvwinprobe", (x, s) => `\t\t${x} window probe${s}\n`);
-  p("tcps_rcvwinupd", (x, s) => `\t\t${x} window update packet${s}\n`);
-  p("tcps_rcvafterclose", (x, s) => `\t\t${x} packet${s} received after close\n`);
-  p("tcps_rcvbadsum", (x, s) => `\t\t${x} discarded for bad checksum${s}\n`);
-  p("tcps_rcvbadoff", (x, s) => `\t\t${x} discarded for bad header offset field${s}\n`);
-  p1a("tcps_rcvshort", (x) => `\t\t${x} discarded because packet too short\n`);
-  p1a("tcps_rcvreassfull", (x) => `\t\t${x} discarded due to full reassembly queue\n`);
-  p("tcps_connattempt", (x, s) => `\t${x} connection request${s}\n`);
-  p("tcps_accepts", (x, s) => `\t${x} connection accept${s}\n`);
-  p("tcps_badsyn", (x, s) => `\t${x} bad connection attempt${s}\n`);
-  p("tcps_listendrop", (x, s) => `\t${x} listen queue overflow${s}\n`);
-  p("tcps_badrst", (x, s) => `\t${x} ignored RSTs in the window${s}\n`);
-  p("tcps_connects", (x, s) => `\t${x} connection${s} established (including accepts)\n`);
-  p("tcps_usedrtt", (x, s) => `\t\t${x} time${s} used RTT from hostcache\n`);
-  p("tcps_usedrttvar", (x, s) => `\t\t${x} time${s} used RTT variance from hostcache\n`);
-  p("tcps_usedssthresh", (x, s) => `\t\t${x} time${s} used slow-start threshold from hostcache\n`);
-  p2("tcps_closed", "tcps_drops", (x, s, y, t) => `\t${x} connection${s} closed (including ${y} drop${t})\n`);
-  p("tcps_cachedrtt", (x, s) => `\t\t${x} connection${s} updated cached RTT on close\n`);
-  p("tcps_cachedrttvar", (x, s) => `\t\t${x} connection${s} updated cached RTT variance on close\n`);
-  p("tcps_cachedssthresh", (x, s) => `\t\t${x} connection${s} updated cached ssthresh on close\n`);
-  p("tcps_conndrops", (x, s) => `\t${x} embryonic connection${s} dropped\n`);
-  p2("tcps_rttupdated", "tcps_segstimed", (x, s, y, t) => `\t${x} segment${s} updated rtt (of ${y} attempt${t})\n`);
-  p("tcps_rexmttimeo", (x, s) => `\t${x} retransmit timeout${s}\n`);
-  p("tcps_timeoutdrop", (x, s) => `\t\t${x} connection${s} dropped by rexmit timeout\n`);
-  p("tcps_persisttimeo", (x, s) => `\t${x} persist timeout${s}\n`);
-  p("tcps_persistdrop", (x, s) => `\t\t${x} connection${s} dropped by persist timeout\n`);
-  p("tcps_finwait2_drops", (x, s) => `\t${x} Connection${s} (fin_wait_2) dropped because of timeout\n`);
-  p("tcps_keeptimeo", (x, s) => `\t${x} keepalive timeout${s}\n`);
-  p("tcps_keepprobe", (x, s) => `\t\t${x} keepalive probe${s} sent\n`);
-  p("tcps_keepdrops", (x, s) => `\t\t${x} connection${s} dropped by keepalive\n`);
-  p("tcps_predack", (x, s) => `\t${x} correct ACK header prediction${s}\n`);
-  p("tcps_preddat", (x, s) => `\t${x} correct data packet header prediction${s}\n`);
-  p3("tcps_sc_added", (x, s) => `\t${x} syncache entr${s} added\n`);
-  p1a("tcps_sc_retransmitted", (x) => `\t\t${x} retransmitted\n`);
-  p1a("tcps_sc_dupsyn", (x) => `\t\t${x} dupsyn\n`);
-  p1a("tcps_sc_dropped", (x) => `\t\t${x} dropped\n`);
-  p1a("tcps_sc_completed", (x) => `\t\t${x} completed\n`);
-  p1a("tcps_sc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
-  p1a("tcps_sc_cacheoverflow", (x) => `\t\t${x} cache overflow\n`);
-  p1a("tcps_sc_reset", (x) => `\t\t${x} reset\n`);
-  p1a("tcps_sc_stale", (x) => `\t\t${x} stale\n`);
-  p1a("tcps_sc_aborted", (x) => `\t\t${x} aborted\n`);
-  p1a("tcps_sc_badack", (x) => `\t\t${x} badack\n`);
-  p1a("tcps_sc_unreach", (x) => `\t\t${x} unreach\n`);
-  p("tcps_sc_zonefail", (x, s) => `\t\t${x} zone failure${s}\n`);
-  p("tcps_sc_sendcookie", (x, s) => `\t${x} cookie${s} sent\n`);
-  p("tcps_sc_recvcookie", (x, s) => `\t${x} cookie${s} received\n`);
-  p3("tcps_hc_added", (x, s) => `\t${x} hostcache entr${s} added\n`);
-  p1a("tcps_hc_bucketoverflow", (x) => `\t\t${x} bucket overflow\n`);
-  p("tcps_sack_recovery_episode", (x, s) => `\t${x} SACK recovery episode${s}\n`);
-  p("tcps_sack_rexmits", (x, s) => `\t${x} segment rexmit${s} in SACK recovery episodes\n`);
-  p("tcps_sack_rexmit_bytes", (x, s) => `\t${x} byte rexmit${s} in SACK recovery episodes\n`);
-  p("tcps_sack_rcv_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) received\n`);
-  p("tcps_sack_send_blocks", (x, s) => `\t${x} SACK option${s} (SACK blocks) sent\n`);
-  p1a("tcps_sack_sboverflow", (x) => `\t${x} SACK scoreboard overflow\n`);
-  p("tcps_ecn_rcvce", (x, s) => `\t${x} packet${s} received with ECN CE bit set\n`);
-  p("tcps_ecn_rcvect0", (x, s) => `\t${x} packet${s} received with ECN ECT(0) bit set\n`);
-  p("tcps_ecn_rcvect1", (x, s) => `\t${x} packet${s} received with ECN ECT(1) bit set\n`);
-  p("tcps_ecn_sndect0", (x, s) => `\t${x} packet${s} sent with ECN ECT(0) bit set\n`);
-  p("tcps_ecn_sndect1", (x, s) => `\t${x} packet${s} sent with ECN ECT(1) bit set\n`);
-  p("tcps_ecn_shs", (x, s) => `\t${x} successful ECN handshake${s}\n`);
-  p("tcps_ecn_rcwnd", (x, s) => `\t${x} time${s} ECN reduced the congestion window\n`);
-  p("tcps_sig_rcvgoodsig", (x, s) => `\t${x} packet${s} with matching signature received\n`);
-  p("tcps_sig_rcvbadsig", (x, s) => `\t${x} packet${s} with bad signature received\n`);
-  p("tcps_sig_err_buildsig", (x, s) => `\t${x} time${s} failed to make signature due to no SA\n`);
-  p("tcps_sig_err_sigopt", (x, s) => `\t${x} time${s} unexpected signature received\n`);
-  p("tcps_sig_err_nosigopt", (x, s) => `\t${x} time${s} no signature provided by segment\n`);
-  p("tcps_pmtud_blackhole_activated", (x, s) => `\t${x} Path MTU discovery black hole detection activation${s}\n`);
-  p("tcps_pmtud_blackhole_activated_min_mss", (x, s) => `\t${x} Path MTU discovery black hole detection min MSS activation${s}\n`);
-  p("tcps_pmtud_blackhole_failed", (x, s) => `\t${x} Path MTU discovery black hole detection failure${s}\n`);
-  o += "TCP connection count by state:\n";
+  p("tcps_sndtotal", "\t{:sent-packets/%ju} {N:/packet%s sent}\n");
+  p2("tcps_sndpack", "tcps_sndbyte", "\t\t{:sent-data-packets/%ju} {N:/data packet%s} ({:sent-data-bytes/%ju} {N:/byte%s})\n");
+  p2("tcps_sndrexmitpack", "tcps_sndrexmitbyte", "\t\t{:sent-retransmitted-packets/%ju} {N:/data packet%s} ({:sent-retransmitted-bytes/%ju} {N:/byte%s}) {N:retransmitted}\n");
+  p("tcps_sndrexmitbad", "\t\t{:sent-unnecessary-retransmitted-packets/%ju} {N:/data packet%s unnecessarily retransmitted}\n");
+  p("tcps_mturesent", "\t\t{:sent-resends-by-mtu-discovery/%ju} {N:/resend%s initiated by MTU discovery}\n");
+  p2a("tcps_sndacks", "tcps_delack", "\t\t{:sent-ack-only-packets/%ju} {N:/ack-only packet%s/} ({:sent-packets-delayed/%ju} {N:delayed})\n");
+  p("tcps_sndurg", "\t\t{:sent-urg-only-packets/%ju} {N:/URG only packet%s}\n");
+  p("tcps_sndprobe", "\t\t{:sent-window-probe-packets/%ju} {N:/window probe packet%s}\n");
+  p("tcps_sndwinup", "\t\t{:sent-window-update-packets/%ju} {N:/window update packet%s}\n");
+  p("tcps_sndctrl", "\t\t{:sent-control-packets/%ju} {N:/control packet%s}\n");
+  p("tcps_rcvtotal", "\t{:received-packets/%ju} {N:/packet%s received}\n");
+  p2("tcps_rcvackpack", "tcps_rcvackbyte", "\t\t{:received-ack-packets/%ju} {N:/ack%s} {N:(for} {:received-ack-bytes/%ju} {N:/byte%s})\n");
+  p("tcps_rcvdupack", "\t\t{:received-duplicate-acks/%ju} {N:/duplicate ack%s}\n");
+  p("tcps_rcvacktoomuch", "\t\t{:received-acks-for-unsent-data/%ju} {N:/ack%s for unsent data}\n");
+  p2("tcps_rcvpack", "tcps_rcvbyte", "\t\t{:received-in-sequence-packets/%ju} {N:/packet%s} ({:received-in-sequence-bytes/%ju} {N:/byte%s}) {N:received in-sequence}\n");
+  p2("tcps_rcvduppack", "tcps_rcvdupbyte", "\t\t{:received-completely-duplicate-packets/%ju} {N:/completely duplicate packet%s} ({:received-completely-duplicate-bytes/%ju} {N:/byte%s})\n");
+  p("tcps_pawsdrop", "\t\t{:received-old-duplicate-packets/%ju} {N:/old duplicate packet%s}\n");
+  p2("tcps_rcvpartduppack", "tcps_rcvpartdupbyte", "\t\t{:received-some-duplicate-packets/%ju} {N:/packet%s with some dup. data} ({:received-some-duplicate-bytes/%ju} {N:/byte%s duped/})\n");
+  p2("tcps_rcvoopack", "tcps_rcvoobyte", "\t\t{:received-out-of-order/%ju} {N:/out-of-order packet%s} ({:received-out-of-order-bytes/%ju} {N:/byte%s})\n");
+  p2("tcps_rcvpackafterwin", "tcps_rcvbyteafterwin", "\t\t{:received-after-window-packets/%ju} {N:/packet%s} ({:received-after-window-bytes/%ju} {N:/byte%s}) {N:of data after window}\n");
+  p("tcps_rcvwinprobe", "\t\t{:received-window-probes/%ju} {N:/window probe%s}\n");
+  p("tcps_rcvwinupd", "\t\t{:receive-window-update-packets/%ju} {N:/window update packet%s}\n");
+  p("tcps_rcvafterclose", "\t\t{:received-after-close-packets/%ju} {N:/packet%s received after close}\n");
+  p("tcps_rcvbadsum", "\t\t{:discard-bad-checksum/%ju} {N:/discarded for bad checksum%s}\n");
+  p("tcps_rcvbadoff", "\t\t{:discard-bad-header-offset/%ju} {N:/discarded for bad header offset field%s}\n");
+  p1a("tcps_rcvshort", "\t\t{:discard-too-short/%ju} {N:discarded because packet too short}\n");
+  p1a("tcps_rcvreassfull", "\t\t{:discard-reassembly-queue-full/%ju} {N:discarded due to full reassembly queue}\n");
+  p("tcps_connattempt", "\t{:connection-requests/%ju} {N:/connection request%s}\n");
+  p("tcps_accepts", "\t{:connections-accepts/%ju} {N:/connection accept%s}\n");
+  p("tcps_badsyn", "\t{:bad-connection-attempts/%ju} {N:/bad connection attempt%s}\n");
+  p("tcps_listendrop", "\t{:listen-queue-overflows/%ju} {N:/listen queue overflow%s}\n");
+  p("tcps_badrst", "\t{:ignored-in-window-resets/%ju} {N:/ignored RSTs in the window%s}\n");
+  p("tcps_connects", "\t{:connections-established/%ju} {N:/connection%s established (including accepts)}\n");
+  p("tcps_usedrtt", "\t\t{:connections-hostcache-rtt/%ju} {N:/time%s used RTT from hostcache}\n");
+  p("tcps_usedrttvar", "\t\t{:connections-hostcache-rttvar/%ju} {N:/time%s used RTT variance from hostcache}\n");
+  p("tcps_usedssthresh", "\t\t{:connections-hostcache-ssthresh/%ju} {N:/time%s used slow-start threshold from hostcache}\n");
+  p2("tcps_closed", "tcps_drops", "\t{:connections-closed/%ju} {N:/connection%s closed (including} {:connection-drops/%ju} {N:/drop%s})\n");
+  p("tcps_cachedrtt", "\t\t{:connections-updated-rtt-on-close/%ju} {N:/connection%s updated cached RTT on close}\n");
+  p("tcps_cachedrttvar", "\t\t{:connections-updated-variance-on-close/%ju} {N:/connection%s updated cached RTT variance on close}\n");
+  p("tcps_cachedssthresh", "\t\t{:connections-updated-ssthresh-on-close/%ju} {N:/connection%s updated cached ssthresh on close}\n");
+  p("tcps_conndrops", "\t{:embryonic-connections-dropped/%ju} {N:/embryonic connection%s dropped}\n");
+  p2("tcps_rttupdated", "tcps_segstimed", "\t{:segments-updated-rtt/%ju} {N:/segment%s updated rtt (of} {:segment-update-attempts/%ju} {N:/attempt%s})\n");
+  p("tcps_rexmttimeo", "\t{:retransmit-timeouts/%ju} {N:/retransmit timeout%s}\n");
+  p("tcps_timeoutdrop", "\t\t{:connections-dropped-by-retransmit-timeout/%ju} {N:/connection%s dropped by rexmit timeout}\n");
+  p("tcps_persisttimeo", "\t{:persist-timeout/%ju} {N:/persist timeout%s}\n");
+  p("tcps_persistdrop", "\t\t{:connections-dropped-by-persist-timeout/%ju} {N:/connection%s dropped by persist timeout}\n");
+  p("tcps_finwait2_drops", "\t{:connections-dropped-by-finwait2-timeout/%ju} {N:/Connection%s (fin_wait_2) dropped because of timeout}\n");
+  p("tcps_keeptimeo", "\t{:keepalive-timeout/%ju} {N:/keepalive timeout%s}\n");
+  p("tcps_keepprobe", "\t\t{:keepalive-probes/%ju} {N:/keepalive probe%s sent}\n");
+  p("tcps_keepdrops", "\t\t{:connections-dropped-by-keepalives/%ju} {N:/connection%s dropped by keepalive}\n");
+  p("tcps_predack", "\t{:ack-header-predictions/%ju} {N:/correct ACK header prediction%s}\n");
+  p("tcps_preddat", "\t{:data-packet-header-predictions/%ju} {N:/correct data packet header prediction%s}\n");
+  xo.xo_open_container("syncache");
+  p3("tcps_sc_added", "\t{:entries-added/%ju} {N:/syncache entr%s added}\n");
+  p1a("tcps_sc_retransmitted", "\t\t{:retransmitted/%ju} {N:/retransmitted}\n");
+  p1a("tcps_sc_dupsyn", "\t\t{:duplicates/%ju} {N:/dupsyn}\n");
+  p1a("tcps_sc_dropped", "\t\t{:dropped/%ju} {N:/dropped}\n");
+  p1a("tcps_sc_completed", "\t\t{:completed/%ju} {N:/completed}\n");
+  p1a("tcps_sc_bucketoverflow", "\t\t{:bucket-overflow/%ju} {N:/bucket overflow}\n");
+  p1a("tcps_sc_cacheoverflow", "\t\t{:cache-overflow/%ju} {N:/cache overflow}\n");
+  p1a("tcps_sc_reset", "\t\t{:reset/%ju} {N:/reset}\n");
+  p1a("tcps_sc_stale", "\t\t{:stale/%ju} {N:/stale}\n");
+  p1a("tcps_sc_aborted", "\t\t{:aborted/%ju} {N:/aborted}\n");
+  p1a("tcps_sc_badack", "\t\t{:bad-ack/%ju} {N:/badack}\n");
+  p1a("tcps_sc_unreach", "\t\t{:unreachable/%ju} {N:/unreach}\n");
+  p("tcps_sc_zonefail", "\t\t{:zone-failures/%ju} {N:/zone failure%s}\n");
+  p("tcps_sc_sendcookie", "\t{:sent-cookies/%ju} {N:/cookie%s sent}\n");
+  p("tcps_sc_recvcookie", "\t{:receivd-cookies/%ju} {N:/cookie%s received}\n");
+  xo.xo_close_container("syncache");
+  xo.xo_open_container("hostcache");
+  p3("tcps_hc_added", "\t{:entries-added/%ju} {N:/hostcache entr%s added}\n");
+  p1a("tcps_hc_bucketoverflow", "\t\t{:buffer-overflows/%ju} {N:/bucket overflow}\n");
+  xo.xo_close_container("hostcache");
+  xo.xo_open_container("sack");
+  p("tcps_sack_recovery_episode", "\t{:recovery-episodes/%ju} {N:/SACK recovery episode%s}\n");
+  p("tcps_sack_rexmits", "\t{:segment-retransmits/%ju} {N:/segment rexmit%s in SACK recovery episodes}\n");
+  p("tcps_sack_rexmit_bytes", "\t{:byte-retransmits/%ju} {N:/byte rexmit%s in SACK recovery episodes}\n");
+  p("tcps_sack_rcv_blocks", "\t{:received-blocks/%ju} {N:/SACK option%s (SACK blocks) received}\n");
+  p("tcps_sack_send_blocks", "\t{:sent-option-blocks/%ju} {N:/SACK option%s (SACK blocks) sent}\n");
+  p1a("tcps_sack_sboverflow", "\t{:scoreboard-overflows/%ju} {N:/SACK scoreboard overflow}\n");
+  xo.xo_close_container("sack");
+  xo.xo_open_container("ecn");
+  p("tcps_ecn_rcvce", "\t{:received-ce-packets/%ju} {N:/packet%s received with ECN CE bit set}\n");
+  p("tcps_ecn_rcvect0", "\t{:received-ect0-packets/%ju} {N:/packet%s received with ECN ECT(0) bit set}\n");
+  p("tcps_ecn_rcvect1", "\t{:received-ect1-packets/%ju} {N:/packet%s received with ECN ECT(1) bit set}\n");
+  p("tcps_ecn_sndect0", "\t{:sent-ect0-packets/%ju} {N:/packet%s sent with ECN ECT(0) bit set}\n");
+  p("tcps_ecn_sndect1", "\t{:sent-ect1-packets/%ju} {N:/packet%s sent with ECN ECT(1) bit set}\n");
+  p("tcps_ecn_shs", "\t{:handshakes/%ju} {N:/successful ECN handshake%s}\n");
+  p("tcps_ecn_rcwnd", "\t{:congestion-reductions/%ju} {N:/time%s ECN reduced the congestion window}\n");
+  xo.xo_close_container("ecn");
+  xo.xo_open_container("tcp-signature");
+  p("tcps_sig_rcvgoodsig", "\t{:received-good-signature/%ju} {N:/packet%s with matching signature received}\n");
+  p("tcps_sig_rcvbadsig", "\t{:received-bad-signature/%ju} {N:/packet%s with bad signature received}\n");
+  p("tcps_sig_err_buildsig", "\t{:failed-make-signature/%ju} {N:/time%s failed to make signature due to no SA}\n");
+  p("tcps_sig_err_sigopt", "\t{:no-signature-expected/%ju} {N:/time%s unexpected signature received}\n");
+  p("tcps_sig_err_nosigopt", "\t{:no-signature-provided/%ju} {N:/time%s no signature provided by segment}\n");
+  xo.xo_close_container("tcp-signature");
+  xo.xo_open_container("pmtud");
+  p("tcps_pmtud_blackhole_activated", "\t{:pmtud-activated/%ju} {N:/Path MTU discovery black hole detection activation%s}\n");
+  p("tcps_pmtud_blackhole_activated_min_mss", "\t{:pmtud-activated-min-mss/%ju} {N:/Path MTU discovery black hole detection min MSS activation%s}\n");
+  p("tcps_pmtud_blackhole_failed", "\t{:pmtud-failed/%ju} {N:/Path MTU discovery black hole detection failure%s}\n");
+  xo.xo_close_container("pmtud");
+  // Each state's count under the state's name; libxo's {Np:} (singular or
+  // plural by the count) becomes the chosen word here.
+  xo.xo_open_container("TCP connection count by state");
+  xo.xo_emit("{T:/TCP connection count by state}:\n");
   for (let i = 0; i < TCP_NSTATES; i++) {
     const n = st[i] ?? 0;
     if (f.sflag > 1 && n === 0) continue;
-    o += `\t${n} ${n === 1 ? "connection" : "connections"} in ${tcpstates[i]} state\n`;
+    xo.xo_emit(`\t{:${tcpstates[i]}/%ju} {N:/%s} in ${tcpstates[i]} state\n`, n, n === 1 ? "connection" : "connections");
   }
-  ctx.stdout.write(o);
+  xo.xo_close_container("TCP connection count by state");
+  xo.xo_close_container("tcp");
 }
 
 // ---------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import { kinfo_getallproc } from "./libutil.ts";
 import { JAIL_SYS_NEW } from "../kern/kern_jail.ts";
 import { jail_errmsg, jail_getid, jailparam_get, jailparam_init } from "./libjail.ts";
 import { sys_jail_attach_proc, XFILE_LEN, XF_DATA, XF_FD, XF_PID, XF_UID, type proc } from "../kern/uipc_syscalls.ts";
-import { INP_IPV4, INP_IPV6, XINPCB_LEN, XINPGEN_LEN, XI_FADDR, XI_FADDR6, XI_FPORT, XI_LADDR, XI_LADDR6, XI_LPORT, XI_SO, XI_VFLAG } from "../netinet/in_pcb.ts";
-import { XTCPCB_EXTRA, XT_CC, XT_STATE } from "../netinet/tcp_var.ts";
+import { INP_IPV4, INP_IPV6 } from "../netinet/in_pcb.ts";
+import { XT_CC, XT_STATE } from "../netinet/tcp_var.ts";
+import { pcblist_get } from "./libpcblist.ts";
 import { TCP_NSTATES, tcpstates } from "../netinet/tcp_fsm.ts";
 import { inet_ntoa } from "../netinet/in.ts";
 import { getopt, getpwuid, inet_ntop, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
@@ -209,18 +210,6 @@ function addrstr(v4: boolean, a: number, a6: Uint8Array): string {
   return inet_ntop(AF_INET6, a6) ?? "?";
 }
 
-function words6(w: readonly number[], o: number): Uint8Array {
-  const b = new Uint8Array(16);
-  for (let i = 0; i < 4; i++) {
-    const v = w[o + i] >>> 0;
-    b[4 * i] = v >>> 24;
-    b[4 * i + 1] = (v >>> 16) & 0xff;
-    b[4 * i + 2] = (v >>> 8) & 0xff;
-    b[4 * i + 3] = v & 0xff;
-  }
-  return b;
-}
-
 function is_loopback6(a: Uint8Array): boolean {
   return a.subarray(0, 15).every((b) => b === 0) && a[15] === 1;
 }
@@ -250,45 +239,44 @@ function gather_inet(ctx: prog_ctx, o: opts, proto: number, out: sock[]): void {
       ctx.stderr.write(`sockstat: protocol ${proto} not supported\n`);
       throw new prog_exit(1);
   }
-  const r = sysctlbyname(ctx.p, varname);
-  if (r.error === ENOENT) return;
-  if (r.error !== 0 || !Array.isArray(r.value)) {
-    ctx.stderr.write(`sockstat: sysctlbyname(): ${r.error}\n`);
+  const { error, list } = pcblist_get(ctx.p, varname);
+  if (error === ENOENT) return;
+  if (error !== 0) {
+    ctx.stderr.write(`sockstat: sysctlbyname(): ${error}\n`);
     throw new prog_exit(1);
   }
-  const w = r.value as readonly number[];
-  const len = proto === IPPROTO_TCP ? XINPCB_LEN + XTCPCB_EXTRA : XINPCB_LEN;
   let vflag = 0;
   if (o.o4) vflag |= INP_IPV4;
   if (o.o6) vflag |= INP_IPV6;
-  for (let at = XINPGEN_LEN; at + len <= w.length; at += len) {
-    const iv = w[at + XI_VFLAG];
+  for (const xip of list) {
+    const iv = xip.inp_vflag;
     if ((iv & vflag) === 0) continue;
-    const fport = w[at + XI_FPORT];
+    const fport = xip.inp_fport;
     if ((fport === 0 && !o.l) || (fport !== 0 && !o.c)) continue;
     const v4 = (iv & INP_IPV4) !== 0;
-    const l6 = words6(w, at + XI_LADDR6);
-    const f6 = words6(w, at + XI_FADDR6);
+    const l6 = xip.in6p_laddr;
+    const f6 = xip.in6p_faddr;
     if (v4) {
-      if (o.L && (w[at + XI_FADDR] >>> 24 === 127 || w[at + XI_LADDR] >>> 24 === 127)) continue;
+      if (o.L && (xip.inp_faddr >>> 24 === 127 || xip.inp_laddr >>> 24 === 127)) continue;
     } else if ((iv & INP_IPV6) !== 0) {
       if (o.L && (is_loopback6(f6) || is_loopback6(l6))) continue;
     } else {
       if (o.v > 0) ctx.stderr.write(`sockstat: invalid vflag 0x${iv.toString(16)}\n`);
       continue;
     }
+    const xt = xip.xt;
     out.push({
-      socket: w[at + XI_SO],
+      socket: xip.xi_socket,
       vflag: iv,
       family: v4 ? 2 : AF_INET6,
       proto,
-      state: proto === IPPROTO_TCP ? w[at + XINPCB_LEN + XT_STATE] : 0,
+      state: xt !== null ? xt[XT_STATE] : 0,
       protoname,
-      laddr: addrstr(v4, w[at + XI_LADDR], l6),
-      lport: w[at + XI_LPORT],
-      faddr: addrstr(v4, w[at + XI_FADDR], f6),
+      laddr: addrstr(v4, xip.inp_laddr, l6),
+      lport: xip.inp_lport,
+      faddr: addrstr(v4, xip.inp_faddr, f6),
       fport,
-      cc: proto === IPPROTO_TCP ? w[at + XINPCB_LEN + XT_CC] : -1,
+      cc: xt !== null ? xt[XT_CC] : -1,
       shown: false,
     });
   }

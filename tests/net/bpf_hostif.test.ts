@@ -284,6 +284,12 @@ mirror_body() {
 	atf_check -o match:"inet6 fe80::" ip -6 -o addr show dev "$epair"a
 	atf_check -o match:"^$epair"a -e ignore python3 -c "import scapy.all as sc; print(sc.conf.route6.route('fe80::1', dev='$epair'+'a')[0])"
 	atf_check -o match:"reply from 192.0.2.2" -e ignore python3 $(atf_get_srcdir)/ping.py "$epair"a
+	# scapy's default interface is the namespace's stand-in for the host's
+	# own (IPv6 link-local, no IPv4 route but 240/4): a multicast or
+	# link-local destination given without an interface routes through it,
+	# with nothing on stderr.
+	atf_check -o match:"^vnuplink0 vnuplink0 fe80::" python3 -c "import scapy.all as sc; r = sc.conf.route6.route('ff02::1'); print(sc.conf.iface, r[0], r[1])"
+	atf_check -o match:"^lo " python3 -c "import scapy.all as sc; print(sc.conf.route.route('192.0.2.9', verbose=0)[0], 'no IPv4 route')"
 	ifconfig "$epair"a name host0
 	atf_check -o match:"host0" ip -o link show host0
 	atf_check -s not-exit:0 -e ignore ip -o link show "$epair"a

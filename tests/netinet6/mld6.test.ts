@@ -3,7 +3,8 @@
 // and again within the unsolicited report interval) with hop limit 1 and
 // a router alert; leaving sends BLOCK_OLD {} (FreeBSD's use_allow); an
 // MLDv1 query moves the link to MLDv1 and its reports; a query without the
-// router alert is not heard; the link layer joins 33:33:xx; and tshark
+// router alert is not heard; the link layer joins 33:33:xx; a group joined
+// again while its leave is pending stays joined; and tshark
 // decodes the reports of two jails with good checksums.
 import test from "ava";
 import fs from "node:fs";
@@ -89,6 +90,64 @@ for (const build of BOTH) {
     t.falsy(cap0.if_multiaddrs.find((m) => m.ifma_addr.join(":") === [0x33, 0x33, 0xff, 0, 0, 0x42].join(":")), "the link group is left");
     t.is(e.run(() => k.in6m_lookup(cap0, g)), null);
     e.advance(20000);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: a group joined again while its MLDv2 leave is pending stays joined, before or after the leave's first report`, async (t) => {
+    const e = await icmp6_setup(build);
+    const k = e.k;
+    const cap0 = e.mkif("cap0", "2001:db8::1");
+    e.advance(10000);
+    const g = e.run(() => {
+      const a = k.inet_pton6(GROUP) ?? new k.in6_addr();
+      k.in6_setscope(a, cap0, null);
+      return a;
+    });
+    const lladdr = [0x33, 0x33, 0xff, 0, 0, 0x42].join(":");
+    const linked = () => cap0.if_multiaddrs.some((m) => m.ifma_addr.join(":") === lladdr);
+    type inm_t = InstanceType<typeof k.in6_multi>;
+    const join = (): inm_t => {
+      const pinm: { inm: inm_t | null } = { inm: null };
+      t.is(e.run(() => k.in6_joingroup(cap0, g, null, pinm, 0)), 0);
+      return pinm.inm as inm_t;
+    };
+    const leave = (inm: inm_t) => t.is(e.run(() => k.in6_leavegroup(inm, null)), 0);
+    e.sent.length = 0;
+    let inm = join();
+    e.advance(10000);
+    t.is(mld_reports(e).length, 2);
+
+    // Left and joined again within one fast tick (an address deleted and
+    // added back): nothing changed on the wire, so nothing is sent, and
+    // the group outlives the leave's retransmission timer.
+    e.sent.length = 0;
+    leave(inm);
+    inm = join();
+    e.advance(20000);
+    t.is(mld_reports(e).length, 0, "no report: the routers never heard of the leave");
+    t.is(e.run(() => k.in6m_lookup(cap0, g)), inm, "still a member");
+    t.is(inm.in6m_state, k.MLD_REPORTING_MEMBER);
+    t.is(inm.in6m_refcount, 1, "the leave's reference is gone");
+    t.true(linked());
+
+    // Joined again after the leave's first report: a new initial join.
+    e.sent.length = 0;
+    leave(inm);
+    e.advance(200);
+    t.deepEqual(mld_reports(e).map((r) => r.recs[0].type), [k.MLD_BLOCK_OLD_SOURCES]);
+    inm = join();
+    e.advance(20000);
+    t.deepEqual(mld_reports(e).map((r) => r.recs[0].type), [k.MLD_BLOCK_OLD_SOURCES, k.MLD_CHANGE_TO_EXCLUDE_MODE, k.MLD_CHANGE_TO_EXCLUDE_MODE]);
+    t.is(e.run(() => k.in6m_lookup(cap0, g)), inm);
+    t.is(inm.in6m_refcount, 1);
+
+    // The last leave still ends the group and its link-layer group.
+    e.sent.length = 0;
+    leave(inm);
+    e.advance(20000);
+    t.deepEqual(mld_reports(e).map((r) => r.recs[0].type), [k.MLD_BLOCK_OLD_SOURCES, k.MLD_BLOCK_OLD_SOURCES]);
+    t.is(e.run(() => k.in6m_lookup(cap0, g)), null);
+    t.false(linked());
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 

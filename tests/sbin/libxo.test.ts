@@ -134,3 +134,17 @@ test("property: JSON parses and XML holds the same numbers as the text, whatever
   );
   t.pass();
 });
+
+test("xo_emit: an encoding format formats the same arguments as the field format", async (t) => {
+  const k = await kernel();
+  const run = (spec: string) => {
+    const { xo, o } = handle(k, spec);
+    xo.xo_open_container("s");
+    xo.xo_emit("{:protocol/%-3.3s%-2.2s/%s%s} {:next/%u}|\n", "udp", "6", 7);
+    xo.xo_close_container("s");
+    xo.xo_finish();
+    return o.s;
+  };
+  t.is(run(""), "udp6  7|\n");
+  t.deepEqual(JSON.parse(run("json")), { s: { protocol: "udp6", next: 7 } });
+});

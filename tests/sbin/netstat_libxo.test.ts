@@ -1,9 +1,10 @@
 // sbin/netstat.ts with --libxo: the statistics FreeBSD's frag6 scripts read
-// (-s -p udp|ip6|icmp6, and per interface with -I), as XML and JSON under
-// FreeBSD 14's field names, holding the same counters as the text output.
+// (-s -p udp|ip6|icmp6|tcp, and per interface with -I), the socket list
+// (-an, -anx, TCP over both families), as XML and JSON under FreeBSD 14's field
+// names, holding the same counters as the text output.
 // Every run ends with zero outstanding mbufs.
 import test from "ava";
-import { run_script } from "./prog_helpers.ts";
+import { run_script, TWO_JAILS } from "./prog_helpers.ts";
 
 const JAILS6 = `jail -c name=a persist vnet >/dev/null
 jail -c name=b persist vnet >/dev/null
@@ -181,5 +182,78 @@ echo ==end==
   const first = section(r.out, "mtext").split("\n")[0];
   t.is(first, `${m["mbuf-current"]}/${m["mbuf-cache"]}/${m["mbuf-total"]} mbufs in use (current/cache/total)`);
   t.is(typeof m["sfbufs-alloc-wait"], "number");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("netstat -an and -anx --libxo: inet.c's socket instances for TCP over IPv4 and IPv6, the same sockets as the text", async (t) => {
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a ifconfig epair0a inet6 fd00::1/64 up no_dad
+jexec b ifconfig epair0b inet6 fd00::2/64 up no_dad
+jexec a nc -l 5000 >/dev/null &
+jexec a nc -6 -l 6000 >/dev/null &
+sleep 1
+jexec b nc -w 30 10.0.0.1 5000 &
+jexec b nc -w 30 fd00::1 6000 &
+sleep 1
+echo ==text==
+jexec a netstat -an
+echo ==json==
+jexec a netstat -an --libxo json
+echo ==xtext==
+jexec a netstat -anx
+echo ==xml==
+jexec a netstat -anx --libxo xml,pretty
+echo ==plain==
+jexec a netstat -n --libxo json
+echo ==stext==
+jexec a netstat -s -p tcp
+echo ==sjson==
+jexec a netstat -s -p tcp --libxo json
+echo ==end==
+kill %1 %2 %3 %4
+# TIME_WAIT (2MSL, 60 s of virtual time) keeps the closing side's socket.
+sleep 61
+jail -r a b >/dev/null
+`,
+  );
+  t.is(r.err, "");
+  type sock = { protocol: string; "receive-bytes-waiting": number; "send-bytes-waiting": number; local: { address: string; port: string }; remote: { address: string; port: string }; "tcp-state": string };
+  const text = section(r.out, "text").split("\n").slice(2, -1);
+  const socks = (JSON.parse(section(r.out, "json")) as { statistics: { socket: sock[] } }).statistics.socket;
+  t.is(socks.length, 4, text.join("\n"));
+  // Each instance holds what its text line shows, address and port apart.
+  t.deepEqual(
+    socks.map((s) => [s.protocol, s["receive-bytes-waiting"], s["send-bytes-waiting"], `${s.local.address}.${s.local.port}`, `${s.remote.address}.${s.remote.port}`, s["tcp-state"].trim()].join(" ")),
+    text.map((l) => l.split(/\s+/).join(" ").trim()),
+  );
+  const est4 = socks.find((s) => s.protocol === "tcp4" && s["tcp-state"] === "ESTABLISHED");
+  t.like(est4, { local: { address: "10.0.0.1", port: "5000" }, remote: { address: "10.0.0.2" } });
+  const lis6 = socks.find((s) => s.protocol === "tcp6" && s["tcp-state"].trim() === "LISTEN");
+  t.like(lis6, { local: { address: "*", port: "6000" }, remote: { address: "*", port: "*" } });
+  // -x: socket buffer sizes and TCP timers under their field names, no state.
+  const xtext = section(r.out, "xtext").split("\n");
+  t.regex(xtext[1], /R-MBUF S-MBUF .* S-BMAX {3}rexmt persist {4}keep {4}2msl  delack rcvtime$/);
+  const xml = section(r.out, "xml");
+  t.is(xml.match(/<socket>/g)?.length, 4);
+  t.false(xml.includes("<tcp-state>"));
+  const hiwat = [...xml.matchAll(/<receive-high-water>\s*(\d+)<\/receive-high-water>/g)].map((m) => Number(m[1]));
+  const xcols = xtext.slice(2, -1).map((l) => Number(l.split(/\s+/)[9]));
+  t.deepEqual(hiwat, xcols);
+  t.true(xml.includes("<keepalive-timer>") && xml.includes("<inactivity-timer>"));
+  // Without -a the listeners are left out.
+  const plain = (JSON.parse(section(r.out, "plain")) as { statistics: { socket: sock[] } }).statistics.socket;
+  t.deepEqual(plain.map((s) => s["tcp-state"]).sort(), ["ESTABLISHED", "ESTABLISHED"]);
+  // -s -p tcp: tcp_stats's counters under inet.c's names, as the text counts them.
+  const stext = section(r.out, "stext");
+  const tcp = (JSON.parse(section(r.out, "sjson")) as { statistics: { tcp: Record<string, unknown> } }).statistics.tcp;
+  const num = (re: RegExp) => Number(re.exec(stext)?.[1]);
+  t.is(tcp["sent-packets"], num(/^\t(\d+) packets? sent$/m), stext);
+  t.is(tcp["received-packets"], num(/^\t(\d+) packets? received$/m));
+  t.is(tcp["connections-accepts"], 2);
+  t.is(tcp["connections-accepts"], num(/^\t(\d+) connection accepts?$/m));
+  t.like(tcp.syncache, { "entries-added": 2, completed: 2 });
+  t.like(tcp["TCP connection count by state"], { ESTABLISHED: 2, LISTEN: 2 });
+  t.regex(stext, /^\t2 connections in ESTABLISHED state$/m);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
