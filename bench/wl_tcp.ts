@@ -72,7 +72,6 @@ import {
   type tcpcb,
   type vnet,
 } from "../index.ts";
-import Benchmark from "benchmark";
 import { aton, chain_build, epair_create, host_node, if_addr, if_updown, ifp_of, lo0_inet, must, route_add, vnet_jail_create, vnet_jail_node, type chain, type node } from "./topo.ts";
 import { model_enqueue, model_pending, model_dispatch } from "./wl_packets.ts";
 import { heap_allocated, rate_for } from "./wl_util.ts";
@@ -407,9 +406,8 @@ interface tfunc_env {
 const T_MSS = 1460;
 const T_LOCAL = aton("10.9.0.1");
 const T_PEER = aton("10.9.0.2");
-let tfunc: tfunc_env | null = null;
 
-function seg_template(flags: number, seq: number, ack: number, payload: number, opts: number[]): Uint8Array {
+function seg_template(sport: number, flags: number, seq: number, ack: number, payload: number, opts: number[]): Uint8Array {
   const olen = opts.length;
   const b = new Uint8Array(40 + olen + payload);
   const dv = new DataView(b.buffer);
@@ -420,7 +418,7 @@ function seg_template(flags: number, seq: number, ack: number, payload: number, 
   b[9] = IPPROTO_TCP;
   dv.setUint32(12, T_PEER);
   dv.setUint32(16, T_LOCAL);
-  dv.setUint16(20, 40000);
+  dv.setUint16(20, sport);
   dv.setUint16(22, 5001);
   dv.setUint32(24, seq >>> 0);
   dv.setUint32(28, ack >>> 0);
@@ -451,8 +449,18 @@ function set_seq_ack(m: mbuf, seq: number, ack: number): void {
   dv.setUint32(m.m_data + 28, ack >>> 0);
 }
 
-function tfunc_get(): tfunc_env {
-  if (tfunc !== null) return tfunc;
+interface tfunc_host {
+  h: node;
+  ifp: ifnet;
+  /** The listening socket the connections are accepted from. */
+  lfd: number;
+}
+
+let thost: tfunc_host | null = null;
+let tport = 40000;
+
+function thost_get(): tfunc_host {
+  if (thost !== null) return thost;
   const h = host_node();
   const e = epair_create(h);
   if_addr(h, e.a, "10.9.0.1", 24);
@@ -468,8 +476,24 @@ function tfunc_get(): tfunc_env {
   must(sys_setsockopt(h.p, l.fd, SOL_SOCKET, SO_SNDBUF, 1 << 20), "setsockopt SO_SNDBUF");
   must(sys_setsockopt(h.p, l.fd, SOL_SOCKET, SO_RCVBUF, 1 << 16), "setsockopt SO_RCVBUF");
   must(sys_bind(h.p, l.fd, new sockaddr_in(T_LOCAL, 5001)), "bind");
-  must(sys_listen(h.p, l.fd, 8), "listen");
-  // The handshake: the peer's SYN in, our SYN-ACK caught on its way out.
+  must(sys_listen(h.p, l.fd, 128), "listen");
+  thost = { h, ifp, lfd: l.fd };
+  return thost;
+}
+
+/**
+ * A fresh connection for one job, its sequence numbers in the half of the
+ * space asked for: "low" (both sides' below 2^29, so that a job's worth of
+ * segments stays below 2^31) or "high" (from 2^31 on).  Small integers
+ * (V8's Smis) end at 2^31: above, a sequence number is a heap number, and
+ * what the code does with it can cost allocations.  Our ISS comes from
+ * the kernel (tcp_new_isn): the peer resets the handshakes whose SYN-ACK
+ * falls in the other half and tries another port.
+ */
+function tfunc_conn(seq: string): tfunc_env {
+  const { h, ifp, lfd } = thost_get();
+  const high = seq === "high";
+  const irs = high ? 0x80000000 + 1000000 : 1000000;
   const sent: Uint8Array[] = [];
   const orig = ifp.if_output;
   ifp.if_output = (_ifp, m) => {
@@ -480,29 +504,38 @@ function tfunc_get(): tfunc_env {
     sent.push(b);
     return 0;
   };
-  const irs = 1000000;
   const saved = CURVNET_SET(h.v, "bench");
+  let port = 0;
   try {
-    const syn = seg_mbuf(ifp, seg_template(0x02, irs, 0, 0, [2, 4, T_MSS >> 8, T_MSS & 0xff]));
-    tcp_input(syn, 20, IPPROTO_TCP);
-    taskqueue_run();
-    const synack = sent.find((b) => b[9] === IPPROTO_TCP && (b[33] & 0x12) === 0x12);
-    if (synack === undefined) throw new Error("tcp_input: no SYN-ACK to the peer's SYN");
-    const iss = new DataView(synack.buffer).getUint32(24);
-    const ack = seg_mbuf(ifp, seg_template(0x10, irs + 1, iss + 1, 0, []));
-    tcp_input(ack, 20, IPPROTO_TCP);
-    taskqueue_run();
+    for (let k = 0; k < 1000 && port === 0; k++) {
+      const p = tport++;
+      if (tport > 60000) tport = 40000;
+      sent.length = 0;
+      tcp_input(seg_mbuf(ifp, seg_template(p, 0x02, irs, 0, 0, [2, 4, T_MSS >> 8, T_MSS & 0xff])), 20, IPPROTO_TCP);
+      taskqueue_run();
+      const synack = sent.find((b) => b[9] === IPPROTO_TCP && (b[33] & 0x12) === 0x12);
+      if (synack === undefined) throw new Error("tcp_input: no SYN-ACK to the peer's SYN");
+      const iss = new DataView(synack.buffer).getUint32(24);
+      const ok = high ? iss >= 0x80000000 && iss < 0xa0000000 : iss < 0x20000000;
+      if (!ok) {
+        tcp_input(seg_mbuf(ifp, seg_template(p, 0x04, irs + 1, 0, 0, [])), 20, IPPROTO_TCP);
+        taskqueue_run();
+        continue;
+      }
+      tcp_input(seg_mbuf(ifp, seg_template(p, 0x10, irs + 1, iss + 1, 0, [])), 20, IPPROTO_TCP);
+      taskqueue_run();
+      port = p;
+    }
   } finally {
     CURVNET_RESTORE(saved);
     ifp.if_output = orig;
   }
-  const a = sys_accept(h.p, l.fd);
+  if (port === 0) throw new Error(`no ISS in the ${seq} half in 1000 handshakes`);
+  const a = sys_accept(h.p, lfd);
   must(a.error, "accept: the handshake did not complete");
-  must(sys_close(h.p, l.fd), "close");
   const so = fd_socket(h.p, a.fd);
   if (so === null) throw new Error("no socket");
-  tfunc = { ifp, so, tp: vnet_tp(h.v, so), v: h.v, data: seg_template(0x18, 0, 0, T_MSS, []), ack: seg_template(0x10, 0, 0, 0, []) };
-  return tfunc;
+  return { ifp, so, tp: vnet_tp(h.v, so), v: h.v, data: seg_template(port, 0x18, 0, 0, T_MSS, []), ack: seg_template(port, 0x10, 0, 0, 0, []) };
 }
 
 function vnet_tp(v: vnet, so: socket): tcpcb {
@@ -576,14 +609,15 @@ function tcheck(e: tfunc_env, fn: string): void {
   if (fn === "tcp_input_ack" && ((tp.snd_max - tp.snd_una) | 0) < 2 * T_MSS) throw new Error(`${fn}: less than two segments in flight`);
 }
 
-// Call the function, do not decompile it into benchmark.js's loop.
-Benchmark.support.decompilation = false;
-
 export const TFUNCS = ["prepare_data", "tcp_input_data", "prepare_ack", "tcp_input_ack"];
 
-/** benchmark.js on one body: ns per call (mean), margin of error (%). */
-export function tfunc_run(fn: string, max_time: number): Record<string, number> {
-  const e = tfunc_get();
+/**
+ * ns per call by the worker thread's CPU time (bench/wl_util.ts rate_for,
+ * calls in batches of 64), for about `ms` milliseconds: unlike
+ * benchmark.js's wall clock, the load of other programs does not show.
+ */
+export function tfunc_run(fn: string, ms: number, seq: string): Record<string, number> {
+  const e = tfunc_conn(seq);
   const f = tbody(e, fn);
   if (fn.endsWith("ack")) tfunc_prime(e);
   const saved = CURVNET_SET(e.v, "bench");
@@ -594,11 +628,12 @@ export function tfunc_run(fn: string, max_time: number): Record<string, number> 
     tcheck(e, fn);
     if (fn === "tcp_input_data" && ((e.tp.rcv_nxt - rcv0) | 0) !== 2000 * T_MSS) throw new Error("tcp_input_data: not every segment was taken in order");
     if (fn === "tcp_input_ack" && ((e.tp.snd_una - una0) | 0) !== 2000 * 2 * T_MSS) throw new Error("tcp_input_ack: not every ACK advanced snd_una by two segments");
-    const b = new Benchmark(fn, f, { maxTime: max_time, minSamples: 5 });
-    b.run({ async: false });
-    if (b.error !== undefined && b.error !== null) throw b.error instanceof Error ? b.error : new Error(String(b.error));
+    const r = rate_for(ms, () => {
+      for (let i = 0; i < 64; i++) f();
+      return 64;
+    });
     tcheck(e, fn);
-    return { ns: b.stats.mean * 1e9, rme: b.stats.rme };
+    return { ns: 1e9 / r.rate, calls: r.units };
   } finally {
     sbdrop_locked(e.so.so_rcv, sbavail(e.so.so_rcv));
     CURVNET_RESTORE(saved);
@@ -641,8 +676,8 @@ function tfunc_prime(e: tfunc_env): void {
 
 /** Heap bytes one call allocates once warm, the preparation's subtracted
  *  (the least of three runs of n calls each). */
-export function tfunc_alloc(fn: string, n: number): number {
-  const e = tfunc_get();
+export function tfunc_alloc(fn: string, n: number, seq: string): number {
+  const e = tfunc_conn(seq);
   const f = tbody(e, fn);
   const p = tbody(e, fn === "tcp_input_data" ? "prepare_data" : "prepare_ack");
   if (fn.endsWith("ack")) tfunc_prime(e);

@@ -68,8 +68,8 @@ const ops: Record<string, handler> = {
   tcp_idle: (a) => tcp_v(tcp_idle_run(num(a, "N"), str(a, "queue"), num(a, "ms"))),
   tcp_fwd: (a) => tcp_v(tcp_fwd_run(num(a, "ms"))),
   tcp_alloc: (a) => ({ bytes: tcp_alloc(str(a, "where"), num(a, "rounds")) }),
-  tfunc: (a) => tfunc_run(str(a, "fn"), num(a, "max_time")),
-  tfunc_alloc: (a) => ({ bytes: tfunc_alloc(str(a, "fn"), num(a, "n")) }),
+  tfunc: (a) => tfunc_run(str(a, "fn"), num(a, "ms"), a.seq === "high" ? "high" : "low"),
+  tfunc_alloc: (a) => ({ bytes: tfunc_alloc(str(a, "fn"), num(a, "n"), a.seq === "high" ? "high" : "low") }),
 };
 
 export default async function run(j: job): Promise<result> {
