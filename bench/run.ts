@@ -38,7 +38,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap", "tcp", "tcpfunc", "tcpidle", "tcpfwd"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -58,6 +58,10 @@ function usage(): never {
       `  parallel  the same workload in 1 and 2 workers\n` +
       `  netns     Linux network namespaces (needs root)\n` +
       `  tap       a Linux namespace and a jail through tap0: RTT and echo rate (needs root, socat)\n` +
+      `  tcp       bulk TCP over lo0 by lo0's MTU, 512..16384 B (Fig. 5)\n` +
+      `  tcpfunc   tcp_input for a data segment and a pure ACK, ns per call by CPU time (Table 2)\n` +
+      `  tcpidle   bulk TCP over lo0 in one active vnet among idle ones, queue ablation (Fig. 4 with TCP)\n` +
+      `  tcpfwd    bulk TCP through one router (vnet jails joined by epairs)\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
       `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
   );
@@ -247,6 +251,30 @@ const BRIDGES: [string, string][] = [
   ["2", "if_bridge, 2 members, known unicast"],
   ["16", "if_bridge, 16 members, known unicast"],
   ["16bc", "if_bridge, 16 members, broadcast to 15"],
+];
+const tcp_mtus = (o: options): number[] => (o.quick ? [512, 1500, 4096, 16384] : [512, 1024, 1500, 2048, 4096, 8192, 16384]);
+/**
+ * Warm a TCP workload until its rate settles: V8 compiles TCP's large
+ * functions (tcp_do_segment, tcp_output) on background threads, which a
+ * loaded machine starves, so a fixed warm-up leaves the first points on
+ * colder code than the last.  Runs until two runs in a row agree within
+ * 3 % (at least 3, at most 12 runs).
+ */
+async function tcp_warm(c: ctx, pl: Piscina, j: job, est: number, label: string): Promise<void> {
+  let last = NaN;
+  for (let i = 0; i < 12; i++) {
+    const v = (await run_job(c, pl, j, est, label)).gbps;
+    if (i >= 2 && Math.abs(v - last) <= 0.03 * Math.max(v, last)) return;
+    last = v;
+  }
+}
+const tcpidle_N = (o: options): number[] => (o.quick ? [0, 64, 128, 1024] : [0, 16, 64, 128, 1024, 10000]);
+/** Table 2's tcp_input rows, and the preparations subtracted from them. */
+const TCP_FUNCS: [string, string][] = [
+  ["prepare_data", "prepare a data segment (m_getcl + copy of 1,500 B + m_freem)"],
+  ["tcp_input_data", "tcp_input(), in-order data segment (1,460 B)"],
+  ["prepare_ack", "prepare a pure ACK (m_getcl + copy + m_freem, 2 clusters for the send buffer)"],
+  ["tcp_input_ack", "tcp_input(), pure ACK of 2 segments (tcp_output sends 2 more)"],
 ];
 const FUNCS = ["ether_input", "ip_input", "ip6_input", "ip_tryforward", "ip6_tryforward", "ip6_forward", "ip_output", "icmp_input", "icmp_reflect", "udp_input"];
 
@@ -694,6 +722,125 @@ const parts: part[] = [
       c.notes.tap = [
         "Each round is a fresh `unshare -n` namespace and a fresh `virtnet run` of the build. Wall-clock figures: Linux's ping, socat's copies and the UDP relay on 127.0.0.1 are part of them, and so is the load of other programs. On the baseline tap0 stays in the one stack (no vnet jail).",
       ];
+    },
+  },
+  {
+    name: "tcp",
+    title: "Bulk TCP over lo0 by lo0's MTU (Fig. 5)",
+    estimate: (o) => tcp_mtus(o).length * (2 * (rounds_of(o) + 8) * tp_est(o) + 0.5) + 3,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      // Warm the JIT on every segment size first (a connection per MTU),
+      // and each point again before its rounds.
+      for (const b of BUILDS) for (const mtu of [...tcp_mtus(o)].reverse()) await tcp_warm(c, pools[b], { op: "tcp_lo0", args: { mtu, ms } }, tp_est(o), "tcp: warm-up");
+      const mss: string[] = [];
+      for (const mtu of tcp_mtus(o)) {
+        const f = fig_of(c, "tcp", `tcp/lo0/${mtu}`, `TCP over lo0, MTU ${mtu} B: payload per CPU second`, "Gbit/s", "higher", { x: mtu, group: "lo0 TCP" });
+        let seen = 0;
+        let stalls = 0;
+        await measure(c, pools, BUILDS, (_b, warm) => ({ op: "tcp_lo0", args: { mtu, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `tcp: MTU ${mtu}`, (b, v) => {
+          f.samples[b].push(v.gbps);
+          seen = v.mss;
+          stalls = Math.max(stalls, v.stalls);
+        }, 2);
+        mss.push(`${mtu}: ${seen}${stalls > 0 ? ` (${stalls.toFixed(1)} rounds per 1000 waited for a timer)` : ""}`);
+        news(c, f);
+      }
+      const fa = fig_of(c, "tcp", "tcp/alloc", "heap allocated per segment, MTU 16384, socket to socket", "B/seg", "lower", { metric: "alloc" });
+      await measure(c, pools, BUILDS, () => ({ op: "tcp_alloc", args: { where: "lo0", rounds: Q(o, 2000, 5000) } }), 1, 1, "tcp: heap check", (b, v) => fa.samples[b].push(v.bytes), 0);
+      news(c, fa);
+      c.notes.tcp = [
+        `The connection's MSS by lo0 MTU: ${mss.join(", ")}.`,
+        "Socket buffers at FreeBSD's defaults (net.inet.tcp.sendspace 32 KB, recvspace 64 KB, autosizing on); CUBIC; both ends on the worker's one thread, as on Zec's one CPU. lo0 marks checksums verified, so no checksum is computed (as on FreeBSD).",
+        "The socket-to-socket heap figure is the socket layer's (uiomove's subarray views, one per mbuf each way), not TCP's: see tcpfunc for tcp_input's own.",
+      ];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "tcpfunc",
+    title: "tcp_input per call, by CPU time (Table 2's TCP rows)",
+    estimate: (o) => 2 * TCP_FUNCS.length * 2 * (rounds_of(o) + 1) * tp_est(o) + 4 * 2 * 0.7,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      // Sequence numbers below 2^31 (V8's small integers) and above: the
+      // same code, but above it boxes what it passes around.
+      for (const seq of ["low", "high"]) for (const [fn] of TCP_FUNCS) for (const b of BUILDS) await run_job(c, pools[b], { op: "tfunc", args: { fn, ms, seq } }, tp_est(o), `tcpfunc: ${fn} (warm-up)`);
+      for (const seq of ["low", "high"]) {
+        for (const [fn, label] of TCP_FUNCS) {
+          const hi = seq === "high";
+          const f = fig_of(c, "tcpfunc", `tcpfunc/${fn}${hi ? "/high" : ""}`, hi ? `${label}, sequence numbers above 2^31` : label, "ns/call", "lower", { group: hi ? `${fn} (high)` : fn });
+          await measure(c, pools, BUILDS, () => ({ op: "tfunc", args: { fn, ms, seq } }), rounds_of(o), tp_est(o), `tcpfunc: ${fn}${hi ? " (high)" : ""}`, (b, v) => f.samples[b].push(v.ns), 0);
+          news(c, f);
+        }
+      }
+      for (const seq of ["low", "high"]) {
+        for (const fn of ["tcp_input_data", "tcp_input_ack"]) {
+          const hi = seq === "high";
+          const fa = fig_of(c, "tcpfunc", `tcpfunc/${fn}/alloc${hi ? "/high" : ""}`, `${fn}: heap allocated per call, sequence numbers ${hi ? "above" : "below"} 2^31`, "B/call", "lower", { group: fn, metric: "alloc" });
+          await measure(c, pools, BUILDS, () => ({ op: "tfunc_alloc", args: { fn, n: Q(o, 20_000, 100_000), seq } }), 1, 0.7, `tcpfunc: heap check ${fn} (${seq})`, (b, v) => fa.samples[b].push(v.bytes), 0);
+          news(c, fa);
+        }
+      }
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "tcpidle",
+    title: "Bulk TCP over lo0 in one active vnet among idle ones, and the input-queue ablation (Fig. 4 with TCP)",
+    estimate: (o) => tcpidle_N(o).reduce((s, N) => s + 3 * (N === 0 ? 2 : 1) * (rounds_of(o) + 3) * tp_est(o) + N * 0.0008, 0),
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage", 1, 4096), novimage: pool("novimage") };
+      const ms = ms_of(o);
+      for (const b of BUILDS) for (const queue of ["kernel", "shared", "pervnet"]) await tcp_warm(c, pools[b], { op: "tcp_idle", args: { N: 0, queue, ms } }, tp_est(o), "tcpidle: warm-up");
+      let have = 0;
+      for (const N of tcpidle_N(o)) {
+        const builds: build[] = N === 0 ? BUILDS : ["vimage"];
+        if (N > have) {
+          await run_job(c, pools.vimage, { op: "tcp_idle", args: { N, queue: "kernel", ms: 1 } }, (N - have) * 0.0008, `tcpidle: creating ${N} idle vnet jails`);
+          have = N;
+        }
+        const series: [string, string][] = [
+          ["kernel", "kernel (netisr: one shared queue)"],
+          ["shared", "model: one shared queue, O(1)"],
+          ["pervnet", "model: a queue per vnet polled in turn, O(N)"],
+        ];
+        for (const [queue, group] of series) {
+          const f = fig_of(c, "tcpidle", `tcpidle/${queue}/${N}`, `TCP over lo0 (MTU 16384) in the active vnet, ${group}, ${N} idle`, "Gbit/s", "higher", { x: N, group });
+          await measure(c, pools, builds, (_b, warm) => ({ op: "tcp_idle", args: { N, queue, ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), `tcpidle: ${queue} N=${N}`, (b, v) => f.samples[b].push(v.gbps));
+          news(c, f);
+        }
+      }
+      c.notes.tcpidle = [
+        "Zec's Fig. 4 as he measured it: loopback TCP throughput of one active instance while idle ones exist. The active vnet is a vnet jail (VIMAGE) or the one stack (baseline, N = 0 only). In the model rows lo0's output hands each segment, marked as looutput marks it, to the modelled queue (the idle part's: one shared queue, or a queue per vnet polled in turn, one packet per vnet per pass) instead of netisr; ip_input and everything above it are the kernel's.",
+      ];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+  {
+    name: "tcpfwd",
+    title: "Bulk TCP through one router (vnet jails joined by epairs)",
+    estimate: (o) => (rounds_of(o) + 3) * tp_est(o) + 3,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage") };
+      const ms = ms_of(o);
+      await tcp_warm(c, pools.vimage, { op: "tcp_fwd", args: { ms } }, tp_est(o), "tcpfwd: warm-up");
+      const f = fig_of(c, "tcpfwd", "tcpfwd/1", "TCP A -> R -> B (epairs, MTU 1500): payload per CPU second", "Gbit/s", "higher", { x: 1, group: "tcpfwd" });
+      await measure(c, pools, ["vimage"], (_b, warm) => ({ op: "tcp_fwd", args: { ms: warm ? 3 * ms : ms } }), rounds_of(o), tp_est(o), "tcpfwd: H=1", (b, v) => f.samples[b].push(v.gbps));
+      news(c, f);
+      const fa = fig_of(c, "tcpfwd", "tcpfwd/alloc", "heap allocated per segment through the router, socket to socket", "B/seg", "lower", { metric: "alloc" });
+      await measure(c, pools, ["vimage"], () => ({ op: "tcp_alloc", args: { where: "fwd", rounds: Q(o, 2000, 5000) } }), 1, 1, "tcpfwd: heap check", (b, v) => fa.samples[b].push(v.bytes), 0);
+      news(c, fa);
+      c.notes.tcpfwd = [
+        "VIMAGE only: A, R and B are vnet jails (A's and B's sockets in their own stacks, R forwarding with ip_tryforward), the CPU of all three on the worker's one thread. The baseline has one stack: a connection between two of its own addresses never leaves lo0 (in_localip knows no FIBs), so it has no router to go through. epair does not offload checksums: each segment is checksummed in software at A and verified at B.",
+      ];
+      await pools.vimage.destroy();
     },
   },
 ];

@@ -479,8 +479,11 @@ const ipintrq_tail = VNET_DEFINE_PTR<mbuf | null>("bench_ipintrq_tail", null);
 
 let shq_head: mbuf | null = null;
 let shq_tail: mbuf | null = null;
+/** Packets in the modelled queues, both disciplines. */
+let model_queued = 0;
 
 function shared_enqueue(m: mbuf): void {
+  model_queued++;
   m.m_nextpkt = null;
   if (shq_tail === null) shq_head = m;
   else shq_tail.m_nextpkt = m;
@@ -494,6 +497,7 @@ function shared_dispatch(): void {
   while (m !== null) {
     const n: mbuf | null = m.m_nextpkt;
     m.m_nextpkt = null;
+    model_queued--;
     const ifp = m.m_pkthdr.rcvif as ifnet;
     const saved = CURVNET_SET(ifp.if_vnet, "bench_shared_dispatch");
     ip_input(m);
@@ -503,6 +507,7 @@ function shared_dispatch(): void {
 }
 
 function pervnet_enqueue(m: mbuf): void {
+  model_queued++;
   const ifp = m.m_pkthdr.rcvif as ifnet;
   const saved = CURVNET_SET_QUIET(ifp.if_vnet, "bench_pervnet_enqueue");
   m.m_nextpkt = null;
@@ -530,6 +535,7 @@ function pervnet_dispatch(): void {
         VNET_PTR_SET(ipintrq_head, next);
         if (next === null) VNET_PTR_SET(ipintrq_tail, null);
         VNET_I32_SET(ipintrq_len, len - 1);
+        model_queued--;
         m.m_nextpkt = null;
         ip_input(m);
         if (len > 1) more = true;
@@ -537,6 +543,23 @@ function pervnet_dispatch(): void {
       CURVNET_RESTORE(saved);
     }
   }
+}
+
+/** The modelled queues for other workloads (TCP over lo0, bench/wl_tcp.ts):
+ *  enqueue a packet as the loopback received it, run a dispatcher pass,
+ *  and whether any packet waits. */
+export function model_enqueue(m: mbuf, pervnet: boolean): void {
+  if (pervnet) pervnet_enqueue(m);
+  else shared_enqueue(m);
+}
+
+export function model_dispatch(pervnet: boolean): void {
+  if (pervnet) pervnet_dispatch();
+  else shared_dispatch();
+}
+
+export function model_pending(): boolean {
+  return model_queued > 0;
 }
 
 interface idle_state {

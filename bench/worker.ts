@@ -10,6 +10,7 @@ import { mgmt_run, scale_run } from "./wl_mgmt.ts";
 import { link_alloc, link_run, type link_kind } from "./wl_links.ts";
 import { bridge_alloc, bridge_run, type bridge_kind } from "./wl_bridge.ts";
 import { imunes_run } from "./wl_imunes.ts";
+import { tcp_alloc, tcp_fwd_run, tcp_idle_run, tcp_lo0_run, tfunc_alloc, tfunc_run, type tcp_result } from "./wl_tcp.ts";
 import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
 // Every VNET_DEFINE of the workload modules above ran at import, before boot.
@@ -41,6 +42,8 @@ const mode_of = (a: job_args): "vnet" | "fib" => (str(a, "mode") === "vnet" ? "v
 /** The chain's address family: 4 unless the job says 6. */
 const af_of = (a: job_args): 4 | 6 => (a.af === 6 ? 6 : 4);
 
+const tcp_v = (r: tcp_result): Record<string, number> => ({ gbps: r.gbps, mss: r.mss, stalls: r.stalls });
+
 const ops: Record<string, handler> = {
   micro: (a) => ({ ns: micro[str(a, "name")](num(a, "n")) }),
   fwd: (a) => {
@@ -61,6 +64,12 @@ const ops: Record<string, handler> = {
   bridge: (a) => ({ rate: bridge_run(str(a, "kind") as bridge_kind, num(a, "ms")) }),
   bridge_alloc: (a) => ({ bytes: bridge_alloc(str(a, "kind") as bridge_kind, num(a, "n")) }),
   imunes: (a) => imunes_run(num(a, "routers"), num(a, "pcs")),
+  tcp_lo0: (a) => tcp_v(tcp_lo0_run(num(a, "mtu"), num(a, "ms"))),
+  tcp_idle: (a) => tcp_v(tcp_idle_run(num(a, "N"), str(a, "queue"), num(a, "ms"))),
+  tcp_fwd: (a) => tcp_v(tcp_fwd_run(num(a, "ms"))),
+  tcp_alloc: (a) => ({ bytes: tcp_alloc(str(a, "where"), num(a, "rounds")) }),
+  tfunc: (a) => tfunc_run(str(a, "fn"), num(a, "ms"), a.seq === "high" ? "high" : "low"),
+  tfunc_alloc: (a) => ({ bytes: tfunc_alloc(str(a, "fn"), num(a, "n"), a.seq === "high" ? "high" : "low") }),
 };
 
 export default async function run(j: job): Promise<result> {

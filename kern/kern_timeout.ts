@@ -158,8 +158,20 @@ export function callout_reset_ns(c: callout, delay_ns: number, func: (arg: unkno
  */
 export function callout_reset<T>(c: callout, to_ticks: number, func: (arg: T) => void, arg: T): number {
   if (to_ticks <= 0) to_ticks = 1;
-  const when = (ticks + to_ticks) * ns_per_tick;
-  return callout_reset_ns(c, when - now_ns, func as (arg: unknown) => void, arg);
+  // callout_reset_ns's body, not a call to it: a deadline hours away is no
+  // small integer, and passed to a function V8 did not inline it would be
+  // boxed in a fresh heap number on every call (TCP resets its callout
+  // per segment).  Ticks stay small integers.
+  const cancelled = c.c_heapidx >= 0 ? 1 : 0;
+  if (cancelled) heap_remove(c);
+  c.c_time = Math.max(now_ns, (ticks + to_ticks) * ns_per_tick);
+  c.c_seq = seq++;
+  c.c_func = func as (arg: unknown) => void;
+  c.c_arg = arg;
+  c.c_flags |= CALLOUT_PENDING | CALLOUT_ACTIVE;
+  heap.push(c);
+  sift_up(heap.length - 1);
+  return cancelled;
 }
 
 /** callout_reset_sbt with C_PREL(0) precision: an sbintime delay. */

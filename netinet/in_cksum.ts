@@ -53,8 +53,17 @@ export function in_cksum_range(m0: mbuf | null, off: number, cov: number): numbe
       sum += buf[i++];
       odd = false;
     }
-    const pairs_end = end - ((end - i) & 1);
-    while (i < pairs_end) {
+    // Four bytes at a time: a big-endian 32-bit word is congruent to the
+    // sum of its two 16-bit halves modulo 0xffff, which is all the
+    // ones-complement sum keeps (in_cksum.c adds wide words for the same
+    // reason).  A cluster's worth of words stays exact in a double.
+    const dv = m.m_dv;
+    const words_end = end - ((end - i) & 3);
+    while (i < words_end) {
+      sum += dv.getUint32(i);
+      i += 4;
+    }
+    if (i + 1 < end) {
       sum += (buf[i] << 8) | buf[i + 1];
       i += 2;
     }
@@ -63,7 +72,7 @@ export function in_cksum_range(m0: mbuf | null, off: number, cov: number): numbe
       odd = true;
     }
     // Keep the running sum small enough to stay exact in a double.
-    if (sum > 0x3fffffff) sum = cksum_fold(sum);
+    if (sum > 0xffffffffff) sum = cksum_fold(sum);
   }
   return cov > 0 ? -(sum + 1) : sum;
 }

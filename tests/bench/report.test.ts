@@ -245,3 +245,60 @@ test("the plots carry Zec 2003's published values where the unit matches", (t) =
   // Every plot says how many rounds it shows.
   for (const n of ["fig6-lo0-echo.svg", "fig6-lo0-echo-ratio.svg", "table2-functions.svg", "fig4-idle.svg"]) t.regex(svg(n), /round/, n);
 });
+
+// The TCP parts (issue 14): Fig. 5 by MTU, Table 2's tcp_input rows with
+// the preparation subtracted, Fig. 4 with TCP, the router figure.
+function synthetic_tcp(): fig[] {
+  const six = (m: number, spread = 0.01) => [0, 1, 2, 3, 4, 5].map((i) => m * (1 + spread * (i - 2.5)));
+  const f = (id: string, part: string, unit: string, better: "higher" | "lower", v: number[], b: number[], extra: Partial<fig> = {}): fig => ({ id, part, label: id, unit, better, samples: { vimage: v, novimage: b }, ...extra });
+  return [
+    f("tcp/lo0/1500", "tcp", "Gbit/s", "higher", six(5), six(5), { x: 1500, group: "lo0 TCP" }),
+    f("tcp/lo0/16384", "tcp", "Gbit/s", "higher", six(1.9, 0.002), six(2.5), { x: 16384, group: "lo0 TCP" }),
+    f("tcp/alloc", "tcp", "B/seg", "lower", [1800], [1800], { metric: "alloc" }),
+    f("tcpfunc/prepare_data", "tcpfunc", "ns/call", "lower", six(50), six(50), { group: "prepare_data" }),
+    f("tcpfunc/tcp_input_data", "tcpfunc", "ns/call", "lower", six(650), six(600), { group: "tcp_input_data" }),
+    f("tcpfunc/prepare_ack", "tcpfunc", "ns/call", "lower", six(80), six(80), { group: "prepare_ack" }),
+    f("tcpfunc/tcp_input_ack", "tcpfunc", "ns/call", "lower", six(2480), six(2480), { group: "tcp_input_ack" }),
+    f("tcpfunc/tcp_input_data/alloc", "tcpfunc", "B/call", "lower", [0], [0], { group: "tcp_input_data", metric: "alloc" }),
+    f("tcpidle/kernel/0", "tcpidle", "Gbit/s", "higher", six(20, 0.002), six(20), { x: 0, group: "kernel" }),
+    f("tcpidle/kernel/128", "tcpidle", "Gbit/s", "higher", six(19.9, 0.002), [], { x: 128, group: "kernel" }),
+    f("tcpidle/pervnet/0", "tcpidle", "Gbit/s", "higher", six(20), [], { x: 0, group: "pervnet" }),
+    f("tcpidle/pervnet/128", "tcpidle", "Gbit/s", "higher", six(15), [], { x: 128, group: "pervnet" }),
+    f("tcpfwd/1", "tcpfwd", "Gbit/s", "higher", six(2.7), [], { x: 1, group: "tcpfwd" }),
+  ];
+}
+
+test("the TCP parts: Fig. 5's targets, tcp_input beside Zec's cycles, Fig. 4 with TCP", (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-report-"));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const figs = synthetic_tcp();
+  const list = ["tcp", "tcpfunc", "tcpidle", "tcpfwd"].map((name) => ({ name, title: `part ${name}` }));
+  const console_text = write_report(dir, { ...INFO, parts: list.map((p) => p.name) }, figs, {}, {}, list);
+  const md = fs.readFileSync(path.join(dir, "report.md"), "utf8");
+  t.notRegex(console_text, BAD);
+  t.notRegex(md, BAD);
+  const rows = targets(figs);
+  const by = (target: string, figure: string) => rows.find((r) => r.target.startsWith(target) && r.figure.startsWith(figure));
+  // 1500: V/B 1 in every round (met); 16384: VIMAGE 24 % slower (missed).
+  t.is(by("V/B within 3 %", "Fig. 5")?.verdict, "missed");
+  t.is(targets(figs.filter((f) => f.id !== "tcp/lo0/16384")).find((r) => r.figure.startsWith("Fig. 5"))?.verdict, "met");
+  // 2 Gbit/s at MTU 16384: the baseline (2.47..2.53) meets it, VIMAGE
+  // (1.899..1.901) misses it.
+  t.is(by(">= 2 Gbit/s", "TCP over lo0, MTU 16384, VIMAGE")?.verdict, "missed");
+  t.is(by(">= 2 Gbit/s", "TCP over lo0, MTU 16384, baseline")?.verdict, "met");
+  // tcp_input: data 650 / 600 ns in every round (8 % slower): missed.
+  t.is(by("V/B within 3 %", "Table 2: tcp_input")?.verdict, "missed");
+  // Idle: 99.5 % of N = 0 at N = 128, tightly: met.
+  t.is(by("rate within 3 %", "TCP over lo0")?.verdict, "met");
+  // The table with the preparation subtracted, and Zec's cycles beside it.
+  t.regex(md, /\| tcp_input\(\) \| TCP data \| 600 \| 550 \| 1\.091 \| 4978 \/ 5263 = 0\.946 \|/);
+  t.regex(md, /\| tcp_input\(\) \| TCP ack \| 2400 \| 2400 \| 1\.000 \| 2280 \/ 2471 = 0\.923 \|/);
+  t.regex(md, /\| tcpfunc\/tcp_input_data \| 6 \| .* \| 4978 \/ 5263 cycles \(-5 %\) \|/);
+  // The plots: Fig. 5 with Zec's 93 % at MTU 1500, Fig. 4 with his O(N) curve.
+  const svg = (n: string) => fs.readFileSync(path.join(dir, n), "utf8");
+  t.regex(svg("fig5-lo0-tcp-ratio.svg"), /Zec 2003: about 93 % at MTU 1500/);
+  t.regex(svg("fig5-lo0-tcp.svg"), /target: 2 Gbit\/s/);
+  t.regex(svg("tcpidle-fig4.svg"), /Zec 2003: a queue per instance, O\(N\)/);
+  t.regex(md, /!\[fig5-lo0-tcp\.svg\]/);
+  t.regex(md, /!\[tcpidle-fig4\.svg\]/);
+});
