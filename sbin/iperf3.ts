@@ -506,10 +506,12 @@ class iperf_test {
   }
 }
 
-/** clock_gettime(CLOCK_MONOTONIC) in seconds: iperf_time_now. */
-function now_secs(t: iperf_test): number {
+/** clock_gettime(CLOCK_MONOTONIC) in whole microseconds: iperf_time_now
+ *  (struct iperf_time is seconds and microseconds; differences of it are
+ *  exact). */
+function now_us(t: iperf_test): number {
   const ts = sys_clock_gettime(t.kp, CLOCK_MONOTONIC);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  return ts.tv_sec * 1e6 + Math.floor(ts.tv_nsec / 1000);
 }
 
 // ---------------------------------------------------------------------------
@@ -1104,7 +1106,7 @@ async function send_results(test: iperf_test): Promise<void> {
       packets: sp.packet_count,
       omitted_packets: 0,
       start_time: 0,
-      end_time: sp.result.end_time - sp.result.start_time,
+      end_time: (sp.result.end_time - sp.result.start_time) / 1e6,
     });
   }
   j.streams = streams;
@@ -1266,7 +1268,7 @@ async function iperf_accept_stream(test: iperf_test): Promise<void> {
  *  always. */
 function green_light(test: iperf_test, sp: iperf_stream, now: number): boolean {
   if (test.settings.rate === 0) return true;
-  const secs = now - sp.result.start_time;
+  const secs = (now - sp.result.start_time) / 1e6;
   if (secs <= 0) return sp.result.bytes_sent === 0;
   return (sp.result.bytes_sent * 8) / secs < test.settings.rate;
 }
@@ -1368,7 +1370,7 @@ function udp_account(test: iperf_test, sp: iperf_stream, d: Uint8Array): void {
     sp.outoforder_packets++;
     if (sp.cnt_error > 0) sp.cnt_error--;
   }
-  const transit = now_secs(test) - (sec + usec / 1e6);
+  const transit = (now_us(test) - (sec * 1e6 + usec)) / 1e6;
   if (first_packet) sp.prev_transit = transit;
   let dd = transit - sp.prev_transit;
   if (dd < 0) dd = -dd;
@@ -1390,7 +1392,7 @@ function tcp_info(test: iperf_test, s: number): { retrans: number; cwnd: number;
 }
 
 function iperf_stats_callback(test: iperf_test): void {
-  const now = now_secs(test);
+  const now = now_us(test);
   for (const sp of test.streams) {
     const rp = sp.result;
     const temp = new iperf_interval_results();
@@ -1399,7 +1401,7 @@ function iperf_stats_callback(test: iperf_test): void {
     temp.interval_start_time = prev !== null ? rp.end_time : rp.start_time;
     rp.end_time = now;
     temp.interval_end_time = now;
-    temp.interval_duration = temp.interval_end_time - temp.interval_start_time;
+    temp.interval_duration = (temp.interval_end_time - temp.interval_start_time) / 1e6;
     if (!test.udp) {
       const ti = sp.open ? tcp_info(test, sp.socket) : null;
       if (ti !== null && test.sender_has_retransmits === 1) {
@@ -1445,7 +1447,7 @@ function iperf_print_intermediate(test: iperf_test): void {
   let interval_ok = false;
   for (const sp of test.streams) {
     const irp = last_ir(sp);
-    if (irp !== null && (irp.interval_end_time - irp.interval_start_time >= test.stats_interval * 0.1 || irp.bytes_transferred > 0)) interval_ok = true;
+    if (irp !== null && ((irp.interval_end_time - irp.interval_start_time) / 1e6 >= test.stats_interval * 0.1 || irp.bytes_transferred > 0)) interval_ok = true;
   }
   if (!interval_ok) return;
   let json_streams: json[] | null = null;
@@ -1481,8 +1483,8 @@ function iperf_print_intermediate(test: iperf_test): void {
   const bandwidth = irp.interval_duration > 0 ? bytes / irp.interval_duration : 0;
   const ubuf = unit_snprintf(bytes, "A");
   const nbuf = unit_snprintf(bandwidth, test.settings.unit_format);
-  const st = irp.interval_start_time - sp.result.start_time;
-  const et = irp.interval_end_time - sp.result.start_time;
+  const st = (irp.interval_start_time - sp.result.start_time) / 1e6;
+  const et = (irp.interval_end_time - sp.result.start_time) / 1e6;
   const common = { start: st, end: et, seconds: irp.interval_duration, bytes, bits_per_second: bandwidth * 8 };
   if (!test.udp) {
     if (test.sender_has_retransmits === 1 && sender) {
@@ -1514,8 +1516,8 @@ function print_interval_results(test: iperf_test, sp: iperf_stream, json_streams
   const ubuf = unit_snprintf(irp.bytes_transferred, "A");
   const bandwidth = irp.interval_duration > 0 ? irp.bytes_transferred / irp.interval_duration : 0;
   const nbuf = unit_snprintf(bandwidth, test.settings.unit_format);
-  const st = irp.interval_start_time - sp.result.start_time;
-  const et = irp.interval_end_time - sp.result.start_time;
+  const st = (irp.interval_start_time - sp.result.start_time) / 1e6;
+  const et = (irp.interval_end_time - sp.result.start_time) / 1e6;
   const common = { socket: sp.socket, start: st, end: et, seconds: irp.interval_duration, bytes: irp.bytes_transferred, bits_per_second: bandwidth * 8 };
   if (!test.udp) {
     if (test.sender_has_retransmits === 1 && sp.sender) {
@@ -1557,7 +1559,7 @@ function iperf_print_results(test: iperf_test): void {
   const start_time = 0;
   for (const sp of test.streams) {
     const rp = sp.result;
-    const end_time = rp.end_time - rp.start_time;
+    const end_time = (rp.end_time - rp.start_time) / 1e6;
     if (sp.sender) {
       rp.sender_time = end_time;
       if (rp.receiver_time === 0) rp.receiver_time = rp.sender_time;
@@ -1741,7 +1743,7 @@ function iperf_on_test_start(test: iperf_test): void {
 
 /** iperf_init_test: every stream's clock starts now. */
 function iperf_init_test(test: iperf_test): void {
-  const now = now_secs(test);
+  const now = now_us(test);
   for (const sp of test.streams) {
     sp.result.start_time = now;
     sp.result.end_time = now;
@@ -1767,9 +1769,10 @@ class test_timers {
 /** The loop of the running test; returns when `until` says so after a
  *  control message (handled by `on_ctrl`). */
 async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Promise<boolean>, on_done: (() => Promise<void>) | null): Promise<void> {
-  const pacing = test.settings.pacing_timer / 1e6;
+  const pacing = test.settings.pacing_timer;
+  const interval_us = Math.round(test.stats_interval * 1e6);
   for (;;) {
-    const now = now_secs(test);
+    const now = now_us(test);
     const running = test.state === TEST_RUNNING;
     // Timers, in the order iperf3 makes them: the end of the test first,
     // then the statistics.
@@ -1777,7 +1780,7 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
     if (now >= timers.stats_next) {
       iperf_stats_callback(test);
       iperf_reporter_callback(test);
-      while (timers.stats_next <= now) timers.stats_next += test.stats_interval;
+      while (timers.stats_next <= now) timers.stats_next += interval_us;
     }
     if (running && on_done !== null && !test.done) {
       const s = test.settings;
@@ -1806,10 +1809,10 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
     }
     let deadline = Math.min(timers.stats_next, running ? timers.end_at : Infinity);
     if (throttled) deadline = Math.min(deadline, now + pacing);
-    const timo = deadline === Infinity ? -1 : Math.max(0, Math.round((deadline - now) * 1e9));
+    const timo = deadline === Infinity ? -1 : Math.max(0, (deadline - now) * 1000);
     const r = await sys_poll(test.kp, fds, timo === 0 ? 1 : timo);
     if (r.error !== 0 && r.error !== EINTR) throw ie("select failed", r.error);
-    const t = now_secs(test);
+    const t = now_us(test);
     for (let i = 1; i < fds.length; i++) {
       if (fds[i].revents === 0) continue;
       const sp = test.streams.find((x) => x.open && x.socket === fds[i].fd);
@@ -1875,8 +1878,8 @@ async function iperf_run_client(test: iperf_test): Promise<void> {
         break;
       case TEST_START:
         iperf_init_test(test);
-        if (test.duration !== 0) timers.end_at = now_secs(test) + test.duration + test.omit;
-        if (test.stats_interval !== 0) timers.stats_next = now_secs(test) + test.stats_interval;
+        if (test.duration !== 0) timers.end_at = now_us(test) + (test.duration + test.omit) * 1e6;
+        if (test.stats_interval !== 0) timers.stats_next = now_us(test) + Math.round(test.stats_interval * 1e6);
         break;
       case TEST_RUNNING:
         break;
@@ -1999,7 +2002,7 @@ async function iperf_run_server(test: iperf_test): Promise<void> {
   await iperf_set_send_state(test, TEST_START);
   iperf_init_test(test);
   const timers = new test_timers();
-  if (test.stats_interval !== 0) timers.stats_next = now_secs(test) + test.stats_interval;
+  if (test.stats_interval !== 0) timers.stats_next = now_us(test) + Math.round(test.stats_interval * 1e6);
   await iperf_set_send_state(test, TEST_RUNNING);
 
   let done = false;
