@@ -419,6 +419,8 @@ class iperf_stream {
   readonly buffer: Uint8Array;
   /** The descriptor is still open (the number stays for the reports). */
   open = true;
+  /** When an unthrottled UDP sender last sent its burst (see run_loop). */
+  last_burst = -1;
   constructor(
     readonly socket: number,
     readonly id: number,
@@ -1278,6 +1280,7 @@ function green_light(test: iperf_test, sp: iperf_stream, now: number): boolean {
 function stream_send(test: iperf_test, sp: iperf_stream, now: number): void {
   const s = test.settings;
   let multisend = s.rate === 0 ? 64 : s.burst !== 0 ? s.burst : 10;
+  sp.last_burst = now;
   while (multisend-- > 0) {
     if (!green_light(test, sp, now) && s.burst === 0) return;
     if (send_end_reached(test)) return;
@@ -1797,7 +1800,10 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
         if (!sp.open) continue;
         if (sp.sender) {
           if (!running || test.done || send_end_reached(test)) continue;
-          if (!green_light(test, sp, now)) {
+          // UDP without -b would never let the clock move (a datagram
+          // costs no virtual time; only the link's queue drops them): one
+          // burst per clock reading, the next after a pacing tick.
+          if (!green_light(test, sp, now) || (test.udp && test.settings.rate === 0 && sp.last_burst === now)) {
             throttled = true;
             continue;
           }
@@ -1945,6 +1951,10 @@ function iperf_reset_test(test: iperf_test): void {
   test.udp = false;
   test.reverse = false;
   test.mode = RECEIVER;
+  test.title = null;
+  test.extra_data = null;
+  test.get_server_output = 0;
+  test.udp_counters_64bit = 0;
 }
 
 async function iperf_run_server(test: iperf_test): Promise<void> {
