@@ -1772,6 +1772,9 @@ class test_timers {
 /** The loop of the running test; returns when `until` says so after a
  *  control message (handled by `on_ctrl`). */
 async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Promise<boolean>, on_done: (() => Promise<void>) | null): Promise<void> {
+  // The server's listener stays in the set: a second client is told
+  // ACCESS_DENIED while this test runs (iperf_accept).
+  const busy = test.role === "s" ? test.listener : -1;
   const pacing = test.settings.pacing_timer;
   const interval_us = Math.round(test.stats_interval * 1e6);
   for (;;) {
@@ -1813,13 +1816,16 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
     } else if (test.state === TEST_START) {
       for (const sp of test.streams) if (!sp.sender && sp.open) fds.push({ fd: sp.socket, events: POLLIN, revents: 0 });
     }
+    const busy_at = fds.length;
+    if (busy >= 0) fds.push({ fd: busy, events: POLLIN, revents: 0 });
     let deadline = Math.min(timers.stats_next, running ? timers.end_at : Infinity);
     if (throttled) deadline = Math.min(deadline, now + pacing);
     const timo = deadline === Infinity ? -1 : Math.max(0, (deadline - now) * 1000);
     const r = await sys_poll(test.kp, fds, timo === 0 ? 1 : timo);
     if (r.error !== 0 && r.error !== EINTR) throw ie("select failed", r.error);
     const t = now_us(test);
-    for (let i = 1; i < fds.length; i++) {
+    if (busy >= 0 && fds[busy_at].revents !== 0) await deny_access(test);
+    for (let i = 1; i < busy_at; i++) {
       if (fds[i].revents === 0) continue;
       const sp = test.streams.find((x) => x.open && x.socket === fds[i].fd);
       if (sp === undefined) continue;
@@ -1833,6 +1839,17 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
       if (await on_ctrl()) return;
     }
   }
+}
+
+/** A connection while a test runs: ACCESS_DENIED, and closed. */
+async function deny_access(test: iperf_test): Promise<void> {
+  const fl = sys_fcntl(test.kp, test.listener, F_GETFL, 0).value;
+  sys_fcntl(test.kp, test.listener, F_SETFL, fl | O_NONBLOCK);
+  const a = await accept(test.ctx.p, test.listener);
+  sys_fcntl(test.kp, test.listener, F_SETFL, fl);
+  if (a.error !== 0) return;
+  sys_write(test.kp, a.fd, new Uint8Array([ACCESS_DENIED & 0xff]));
+  sys_close(test.kp, a.fd);
 }
 
 /** Read one state byte from the control connection (IECTRLCLOSE at its end). */
