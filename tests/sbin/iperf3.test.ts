@@ -274,6 +274,27 @@ test("parameter errors: iperf3's messages, the short usage, exit 1", async (t) =
   t.is(r.err, cases.map(([, m]) => `iperf3: parameter error - ${m}\n${usage}`).join("") + `iperf3: illegal option -- x\n${usage}`);
 });
 
+test("a second client while a test runs: ACCESS_DENIED, the server busy", async (t) => {
+  const r = await run_script(
+    pipe("bandwidth=2000000 delay=5000") +
+      `jexec a iperf3 -s -1 > /dev/null &
+sleep 1
+jexec b iperf3 -c 10.0.0.1 -t 3 > /dev/null &
+sleep 2
+jexec b iperf3 -c 10.0.0.1 -t 1
+echo "second $?"
+wait %2
+echo "first $?"
+wait %1
+echo "server $?"
+${SETTLE}jail -r a b >/dev/null
+`,
+  );
+  t.is(r.out, "second 1\nfirst 0\nserver 0\n");
+  t.is(r.err, "iperf3: error - the server is busy running a test. try again later\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
 test("no server: the client's error line and exit 1", async (t) => {
   const r = await run_script(TWO_JAILS + `jexec b iperf3 -c 10.0.0.1 -t 1; echo "s $?"\njail -r a b >/dev/null\n`);
   t.is(r.out, "s 1\n");
