@@ -1783,6 +1783,9 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
     // Timers, in the order iperf3 makes them: the end of the test first,
     // then the statistics.
     if (running && now >= timers.end_at && !test.done) test.done = true;
+    // stats_timer_proc does nothing once the test is done: the last
+    // interval is the one iperf_stats_callback takes at the end.
+    if (test.done) timers.stats_next = Infinity;
     if (now >= timers.stats_next) {
       iperf_stats_callback(test);
       iperf_reporter_callback(test);
