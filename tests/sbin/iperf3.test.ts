@@ -24,9 +24,9 @@ jexec b ifconfig ngeth1 inet 10.0.0.2/24 up
 }
 
 /** A one-off server in a (its output dropped), the client in b with
- *  `args`, then both exit statuses.  The jails go after 5 s of virtual
- *  time: removed at once, frames still in ng_pipe and the last IPv6
- *  timers leak mbufs (a kernel bug reported in lead-notes, not iperf3's). */
+ *  `args`, then both exit statuses.  The jails go once the link is idle
+ *  (5 s of virtual time): a frame still inside ng_pipe, or in a dying
+ *  vnet's ND/MLD queues, is still held, and would count as outstanding. */
 const SETTLE = "sleep 5\n";
 function client_server(args: string): string {
   return `jexec a iperf3 -s -1 > /dev/null &
