@@ -470,6 +470,10 @@ class iperf_test {
   title: string | null = null;
   extra_data: string | null = null;
   get_server_output = 0;
+  /** --get-server-output: the server's lines of this test (server), or
+   *  what the server sent back (client). */
+  server_output_text: string | null = null;
+  json_server_output: json = null;
   udp_counters_64bit = 0;
   stats_interval = 1.0;
   readonly settings = new iperf_settings();
@@ -502,6 +506,7 @@ class iperf_test {
     readonly kp: proc,
   ) {}
   printf(s: string): void {
+    if (this.role === "s" && this.get_server_output !== 0) this.server_output_text = (this.server_output_text ?? "") + (this.title !== null ? `${this.title}:  ` : "") + s;
     if (this.title !== null) {
       this.ctx.stdout.write(s.split("\n").map((l, i, a) => (i === a.length - 1 && l === "" ? "" : `${this.title}:  ${l}`)).join("\n"));
     } else this.ctx.stdout.write(s);
@@ -1095,6 +1100,7 @@ async function send_results(test: iperf_test): Promise<void> {
   if (test.congestion_used !== null) j.congestion_used = test.congestion_used;
   if (test.role === "s" && test.get_server_output !== 0) {
     if (test.json_output) j.server_output_json = test.json_top;
+    else j.server_output_text = test.server_output_text ?? "";
   }
   const streams: json[] = [];
   for (const sp of test.streams) {
@@ -1129,6 +1135,8 @@ async function get_results(test: iperf_test): Promise<void> {
     test.other_side_has_retransmits = 0;
   }
   if (typeof j.congestion_used === "string") test.remote_congestion_used = j.congestion_used;
+  if (j.server_output_json !== undefined) test.json_server_output = j.server_output_json;
+  else if (typeof j.server_output_text === "string") test.server_output_text = j.server_output_text;
   for (const js of j.streams) {
     if (js === null || typeof js !== "object" || Array.isArray(js)) throw ie(IERECVRESULTS, 0, false);
     const id = n(js, "id");
@@ -1659,6 +1667,10 @@ function iperf_print_results(test: iperf_test): void {
       }
     }
   }
+  if (!J && test.role === "c" && test.get_server_output !== 0) {
+    if (test.json_server_output !== null) test.printf(`\nServer JSON output:\n${cjson_print(test.json_server_output, true)}\n`);
+    if (test.server_output_text !== null) test.printf(`\nServer output:\n${test.server_output_text}`);
+  }
   if (J) {
     test.json_end.cpu_utilization_percent = { host_total: 0, host_user: 0, host_system: 0, remote_total: 0, remote_user: 0, remote_system: 0 };
     if (!test.udp) {
@@ -1695,6 +1707,8 @@ function iperf_json_start(test: iperf_test): void {
 function iperf_json_finish(test: iperf_test): void {
   if (test.title !== null) test.json_top.title = test.title;
   if (test.extra_data !== null) test.json_top.extra_data = test.extra_data;
+  if (test.json_server_output !== null) test.json_top.server_output_json = test.json_server_output;
+  if (test.role === "c" && test.server_output_text !== null) test.json_top.server_output_text = test.server_output_text;
   test.ctx.stdout.write(cjson_print(test.json_top, true) + "\n");
 }
 
@@ -1974,6 +1988,7 @@ function iperf_reset_test(test: iperf_test): void {
   test.title = null;
   test.extra_data = null;
   test.get_server_output = 0;
+  test.server_output_text = null;
   test.udp_counters_64bit = 0;
 }
 

@@ -154,8 +154,8 @@ test("-J -P 2: iperf3's JSON document, the streams and the sums agreeing", async
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test("-R: the server sends and the client receives; the server's retransmits come back in its results", async (t) => {
-  const r = await run_script(pipe("bandwidth=2000000 delay=5000") + client_server("-t 2 -R"));
+test("-R: the server sends and the client receives; the server's retransmits come back in its results, and --get-server-output its lines", async (t) => {
+  const r = await run_script(pipe("bandwidth=2000000 delay=5000") + client_server("-t 2 -R --get-server-output"));
   t.is(r.err, "");
   const lines = r.out.split("\n");
   t.is(lines[1], "Reverse mode, remote host 10.0.0.1 is sending");
@@ -164,6 +164,14 @@ test("-R: the server sends and the client receives; the server's retransmits com
   t.is(lines[sep + 1], "[ ID] Interval           Transfer     Bitrate         Retr");
   t.regex(lines[sep + 2], /^\[ {2}\d\] {3}0\.00-2\.\d\d {3}sec .* Mbits\/sec {2} {2}\d {13}sender$/);
   t.regex(lines[sep + 3], /^\[ {2}\d\] {3}0\.00-2\.00 {3}sec .* receiver$/);
+  // The server's own report, as it printed it, after the client's.
+  t.is(lines[sep + 4], "");
+  t.is(lines[sep + 5], "Server output:");
+  t.regex(lines[sep + 6], /^Accepted connection from 10\.0\.0\.2, port \d+$/);
+  t.regex(lines[sep + 8], /^\[ ID\] Interval {11}Transfer {5}Bitrate {9}Retr {2}Cwnd$/);
+  const srv_sender = lines.slice(sep + 6).find((l) => l.endsWith("sender")) ?? "";
+  // The same numbers (each side names the stream by its own descriptor).
+  t.is(srv_sender.slice(5), lines[sep + 2].slice(5));
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
