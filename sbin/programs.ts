@@ -18,6 +18,8 @@ import { make_setfib_main } from "./setfib.ts";
 import { ifconfig_main } from "./ifconfig.ts";
 import { ifmcstat_main } from "./ifmcstat.ts";
 import { ping_main } from "./ping.ts";
+import { traceroute_main } from "./traceroute.ts";
+import { traceroute6_main } from "./traceroute6.ts";
 import { nc_main } from "./nc.ts";
 import { iperf3_main } from "./iperf3.ts";
 import { sockstat_main } from "./sockstat.ts";
@@ -238,6 +240,8 @@ const PROGRAM_DIRS: Record<string, string> = {
   ifconfig: "/sbin",
   ping: "/sbin",
   ping6: "/sbin",
+  traceroute: "/usr/sbin",
+  traceroute6: "/usr/sbin",
   route: "/sbin",
   sleep: "/bin",
   killall: "/usr/bin",
@@ -305,6 +309,8 @@ programs.set("rtsol", rtsol_main);
 programs.set("rtadvd", rtadvd_main);
 programs.set("tcpdump", tcpdump_main);
 programs.set("ngctl", ngctl_main);
+programs.set("traceroute", traceroute_main);
+programs.set("traceroute6", traceroute6_main);
 
 /** Run argv as a child with `stdin`, collecting its standard output (the
  *  $(...) of IMUNES's scripts); its errors go to the caller's stderr. */

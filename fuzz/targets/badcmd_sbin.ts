@@ -3,7 +3,8 @@
 // sbin/route, sbin/ping, usr.sbin/arp, usr.bin/netstat, sbin/sysctl,
 // usr.sbin/jail, usr.sbin/jls, usr.sbin/jexec, usr.sbin/setfib,
 // usr.bin/killall, sbin/dmesg, sbin/kldstat, sbin/kldload, sbin/kldunload,
-// bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl, usr.sbin/ip6addrctl, iperf3).  Rows marked `known` are where VirtNet's
+// bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl, usr.sbin/ip6addrctl,
+// usr.sbin/traceroute, usr.sbin/traceroute6, iperf3).  Rows marked `known` are where VirtNet's
 // program still says something else than FreeBSD's: the suite reports them
 // apart and does not fail on them.
 import { register_badcmds, type badcmd_row } from "../registry.ts";
@@ -380,6 +381,73 @@ for (const plen of ["129", "-1", "99999999999"]) {
   ip6addrctl.push({ argv: ["ip6addrctl", "add", `::/${plen}`, "1", "1"], status: 1, err: new RegExp(`^ip6addrctl: invalid prefix length: -?[0-9]+\nip6addrctl: bad prefix: ::/${plen}\n$`) });
 }
 
+// --- traceroute ----------------------------------------------------------------
+// contrib/traceroute: getopt with opterr = 0, so a bad option or a missing
+// argument is only usage() ("Version", then "Usage:"), exit 1; str2val's
+// and gethostinfo's messages, exit 1.
+const TR_USAGE =
+  "Version 1.4a12+FreeBSD\n" +
+  "Usage: traceroute [-adDeFInrSvx] [-f first_ttl] [-g gateway] [-i iface]\n" +
+  "\t[-m max_ttl] [-p port] [-P proto] [-q nqueries] [-s src_addr]\n" +
+  "\t[-t tos] [-w waittime] [-A as_server] [-z pausemsecs] host [packetlen]\n";
+const traceroute: badcmd_row[] = [
+  { argv: ["traceroute"], status: 1, err: TR_USAGE },
+  { argv: ["traceroute", "-m"], status: 1, err: TR_USAGE },
+  { argv: ["traceroute", "10.0.0.1", "40", "extra"], status: 1, err: TR_USAGE },
+  { argv: ["traceroute", "-m", "0", "10.0.0.1"], status: 1, err: "traceroute: max ttl must be > 0\n" },
+  { argv: ["traceroute", "-m", "256", "10.0.0.1"], status: 1, err: "traceroute: max ttl must be <= 255\n" },
+  { argv: ["traceroute", "-f", "0", "10.0.0.1"], status: 1, err: "traceroute: first ttl must be > 0\n" },
+  { argv: ["traceroute", "-f", "9", "-m", "3", "10.0.0.1"], status: 1, err: "traceroute: first ttl (9) may not be greater than max ttl (3)\n" },
+  { argv: ["traceroute", "-q", "0", "10.0.0.1"], status: 1, err: "traceroute: nprobes must be > 0\n" },
+  { argv: ["traceroute", "-w", "86401", "10.0.0.1"], status: 1, err: "traceroute: wait time must be <= 86400\n" },
+  { argv: ["traceroute", "-p", "0", "10.0.0.1"], status: 1, err: "traceroute: port must be > 0\n" },
+  { argv: ["traceroute", "-t", "-1", "10.0.0.1"], status: 1, err: "traceroute: tos must be >= 0\n" },
+  { argv: ["traceroute", "-z", "3600001", "10.0.0.1"], status: 1, err: "traceroute: pause msecs must be <= 3600000\n" },
+  { argv: ["traceroute", "-P", "999", "10.0.0.1"], status: 1, err: "traceroute: proto number must be <= 255\n" },
+  { argv: ["traceroute", "10.0.0.1", "27"], status: 1, err: "traceroute: packet length must be > 27\n" },
+  { argv: ["traceroute", "-P", "sctp", "10.0.0.1", "42"], status: 1, err: "traceroute: packet length must be a multiple of 4\n" },
+  { argv: ["traceroute", LONG], status: 1, err: `traceroute: hostname "${LONG.slice(0, 32)}..." is too long\n` },
+  { argv: ["traceroute", "-g", "nosuchgw", "10.0.0.1"], status: 1, err: "traceroute: unknown host nosuchgw\n" },
+];
+for (const o of ["Z", "Y", "k"]) traceroute.push({ argv: ["traceroute", `-${o}`, "10.0.0.1"], status: 1, err: TR_USAGE });
+for (const v of ["abc", "1x", "", UNI, NUL_LIKE]) traceroute.push({ argv: ["traceroute", "-m", v, "10.0.0.1"], status: 1, err: v === "" ? "traceroute: max ttl must be > 0\n" : `traceroute: "${v}" bad value for max ttl \n` });
+for (const h of ["nosuchhost", UNI, "10.0.0.256", ""]) traceroute.push({ argv: ["traceroute", h], status: 1, err: `traceroute: unknown host ${h}\n` });
+
+// --- traceroute6 ---------------------------------------------------------------
+// usr.sbin/traceroute6: getopt's own messages before usage(), exit 1; its
+// value checks print "traceroute6: invalid ...", exit 1; a target the
+// resolver does not know is gai_strerror's text.
+const TR6_USAGE =
+  "usage: traceroute6 [-adIlnNrSTUv] [-A as_server] [-f firsthop] [-g gateway]\n" +
+  "       [-m hoplimit] [-p port] [-q probes] [-s src] [-w waittime] target\n" +
+  "       [datalen]\n";
+const traceroute6: badcmd_row[] = [
+  { argv: ["traceroute6"], status: 1, err: TR6_USAGE },
+  { argv: ["traceroute6", "::1", "20", "extra"], status: 1, err: TR6_USAGE },
+  { argv: ["traceroute6", "-m"], status: 1, err: `traceroute6: option requires an argument -- m\n${TR6_USAGE}` },
+  { argv: ["traceroute6", "-f", "9", "-m", "3", "::1"], status: 1, err: "traceroute6: max hoplimit must be larger than first hoplimit.\n" },
+  { argv: ["traceroute6", "-p", "0", "::1"], status: 1, err: "traceroute6: port out of range.\n" },
+  { argv: ["traceroute6", "-p", "65536", "::1"], status: 1, err: "traceroute6: port out of range.\n" },
+  { argv: ["traceroute6", "-q", "0", "::1"], status: 1, err: "traceroute6: nprobes must be >0.\n" },
+  { argv: ["traceroute6", "-w", "0", "::1"], status: 1, err: "traceroute6: wait must be >= 1 sec.\n" },
+  { argv: ["traceroute6", "::1", "65535"], status: 1, err: "traceroute6: packet size must be 8 <= s < 65535.\n" },
+  { argv: ["traceroute6", "-S", "::1", "30"], status: 1, err: "traceroute6: packet size must be a multiple of 4.\n" },
+  { argv: ["traceroute6", "-g", "nosuchgw", "::1"], status: 1, err: "traceroute6: unknown host nosuchgw\n" },
+];
+for (const o of ["Z", "Y", "k"]) traceroute6.push({ argv: ["traceroute6", `-${o}`, "::1"], status: 1, err: `traceroute6: illegal option -- ${o}\n${TR6_USAGE}` });
+for (const v of ["abc", "1x", "", "256", "-1", UNI]) {
+  traceroute6.push({ argv: ["traceroute6", "-m", v, "::1"], status: 1, err: "traceroute6: invalid max hoplimit.\n" });
+  traceroute6.push({ argv: ["traceroute6", "-f", v, "::1"], status: 1, err: "traceroute6: invalid min hoplimit.\n" });
+  traceroute6.push({ argv: ["traceroute6", "-t", v, "::1"], status: 1, err: "traceroute6: invalid traffic class.\n" });
+}
+for (const v of ["abc", "1x", "", UNI]) {
+  traceroute6.push({ argv: ["traceroute6", "-p", v, "::1"], status: 1, err: "traceroute6: invalid port.\n" });
+  traceroute6.push({ argv: ["traceroute6", "-q", v, "::1"], status: 1, err: "traceroute6: invalid nprobes.\n" });
+  traceroute6.push({ argv: ["traceroute6", "-w", v, "::1"], status: 1, err: "traceroute6: invalid wait time.\n" });
+}
+for (const h of ["nosuchhost", UNI, LONG, "10.0.0.1", "fe80::1%nosuch0"]) traceroute6.push({ argv: ["traceroute6", h], status: 1, err: "traceroute6: hostname nor servname provided, or not known\n" });
+for (const v of ["12x", UNI]) traceroute6.push({ argv: ["traceroute6", "::1", v], status: 1, err: "traceroute6: invalid packet length.\n" });
+
 // --- iperf3 (esnet/iperf's main.c: "parameter error - ", then the short usage) ---
 const IPERF3_USAGE = "\nUsage: iperf3 [-s|-c host] [options]\nTry `iperf3 --help' for more information.\n";
 const iperf3_param = (msg: string): string => `iperf3: parameter error - ${msg}\n${IPERF3_USAGE}`;
@@ -397,4 +465,4 @@ const iperf3: badcmd_row[] = [
   { argv: ["iperf3", "-c", UNI, "-s"], status: 1, err: iperf3_param("cannot be both server and client") },
 ];
 
-for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl, ip6addrctl, iperf3 })) register_badcmds(prog, rows);
+for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl, ip6addrctl, traceroute, traceroute6, iperf3 })) register_badcmds(prog, rows);
