@@ -21,6 +21,7 @@ import { ping_main } from "./ping.ts";
 import { traceroute_main } from "./traceroute.ts";
 import { traceroute6_main } from "./traceroute6.ts";
 import { nc_main } from "./nc.ts";
+import { iperf3_main } from "./iperf3.ts";
 import { sockstat_main } from "./sockstat.ts";
 import { route_main } from "./route.ts";
 import { netstat_main } from "./netstat.ts";
@@ -256,6 +257,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   imunes: "/usr/local/bin",
   himage: "/usr/local/bin",
   vlink: "/usr/local/bin",
+  iperf3: "/usr/local/bin",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -289,6 +291,7 @@ programs.set("ifconfig", ifconfig_main);
 programs.set("ifmcstat", ifmcstat_main);
 programs.set("ping", ping_main);
 programs.set("nc", nc_main);
+programs.set("iperf3", iperf3_main);
 programs.set("sockstat", sockstat_main);
 programs.set("ping6", ping_main);
 programs.set("route", route_main);

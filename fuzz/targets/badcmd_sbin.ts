@@ -4,7 +4,7 @@
 // usr.sbin/jail, usr.sbin/jls, usr.sbin/jexec, usr.sbin/setfib,
 // usr.bin/killall, sbin/dmesg, sbin/kldstat, sbin/kldload, sbin/kldunload,
 // bin/sleep, bin/sh, tcpdump, usr.sbin/ngctl, usr.sbin/ip6addrctl,
-// usr.sbin/traceroute, usr.sbin/traceroute6).  Rows marked `known` are where VirtNet's
+// usr.sbin/traceroute, usr.sbin/traceroute6, iperf3).  Rows marked `known` are where VirtNet's
 // program still says something else than FreeBSD's: the suite reports them
 // apart and does not fail on them.
 import { register_badcmds, type badcmd_row } from "../registry.ts";
@@ -448,4 +448,21 @@ for (const v of ["abc", "1x", "", UNI]) {
 for (const h of ["nosuchhost", UNI, LONG, "10.0.0.1", "fe80::1%nosuch0"]) traceroute6.push({ argv: ["traceroute6", h], status: 1, err: "traceroute6: hostname nor servname provided, or not known\n" });
 for (const v of ["12x", UNI]) traceroute6.push({ argv: ["traceroute6", "::1", v], status: 1, err: "traceroute6: invalid packet length.\n" });
 
-for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl, ip6addrctl, traceroute, traceroute6 })) register_badcmds(prog, rows);
+// --- iperf3 (esnet/iperf's main.c: "parameter error - ", then the short usage) ---
+const IPERF3_USAGE = "\nUsage: iperf3 [-s|-c host] [options]\nTry `iperf3 --help' for more information.\n";
+const iperf3_param = (msg: string): string => `iperf3: parameter error - ${msg}\n${IPERF3_USAGE}`;
+const iperf3: badcmd_row[] = [
+  { argv: ["iperf3"], status: 1, err: iperf3_param("must either be a client (-c) or server (-s)") },
+  { argv: ["iperf3", "-c"], status: 1, err: `iperf3: option requires an argument -- c\n${IPERF3_USAGE}` },
+  { argv: ["iperf3", "-Q"], status: 1, err: `iperf3: illegal option -- Q\n${IPERF3_USAGE}` },
+  { argv: ["iperf3", "--bogus"], status: 1, err: `iperf3: unknown option -- bogus\n${IPERF3_USAGE}` },
+  { argv: ["iperf3", "-s", "-p", LONG], status: 1, err: iperf3_param("port number must be between 1 and 65535 inclusive") },
+  { argv: ["iperf3", "-s", "-P", UNI], status: 1, err: iperf3_param("invalid number of parallel streams (min = 1, max = 128)") },
+  { argv: ["iperf3", "-c", "h", "-l", LONG], status: 1, err: iperf3_param(`invalid unit value or suffix: '${LONG}'`) },
+  { argv: ["iperf3", "-c", "h", "-b", NUL_LIKE], status: 1, err: iperf3_param(`invalid unit value or suffix: '${NUL_LIKE}'`) },
+  { argv: ["iperf3", "-c", "h", "-i", "-1"], status: 1, err: iperf3_param("invalid report interval (min = 0.1, max = 60 seconds)") },
+  { argv: ["iperf3", "-c", "h", "-u", "-l", "70000"], status: 1, err: iperf3_param("block size invalid (minimum = 16 bytes, maximum = 65507 bytes)") },
+  { argv: ["iperf3", "-c", UNI, "-s"], status: 1, err: iperf3_param("cannot be both server and client") },
+];
+
+for (const [prog, rows] of Object.entries({ ifconfig, route, ping, arp, netstat, sysctl, jail, jls, jexec, setfib, tcpdump, killall, dmesg, kldstat, kldload, kldunload, sleep, sh, ngctl, ip6addrctl, traceroute, traceroute6, iperf3 })) register_badcmds(prog, rows);
