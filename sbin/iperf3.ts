@@ -1778,6 +1778,15 @@ function ctrl_mss(test: iperf_test): number {
 // streams, with the timers (statistics, the test's end, the pacing) as
 // its timeouts.
 
+/** Departure from iperf3, which cannot meet this on a real host: a link
+ *  without a rate (an epair, lo0) carries data in no virtual time, so a
+ *  test that ends by time (-t) would never end.  A sender that moves this
+ *  many bytes while the clock stands still stops with IESTALL; any shaped
+ *  path lets the clock move at least once per socket buffer (2 MiB at
+ *  most, net.inet.tcp.sendbuf_max). */
+const STALL_BYTES = 64 * 1024 * 1024;
+const IESTALL = "the clock did not move while 64 MBytes were sent: the path has no bandwidth limit, so a timed test cannot end (shape it with ng_pipe or vlink -bw, or give an amount with -n or -k)";
+
 class test_timers {
   stats_next = Infinity;
   end_at = Infinity;
@@ -1791,9 +1800,19 @@ async function run_loop(test: iperf_test, timers: test_timers, on_ctrl: () => Pr
   const busy = test.role === "s" ? test.listener : -1;
   const pacing = test.settings.pacing_timer;
   const interval_us = Math.round(test.stats_interval * 1e6);
+  // The clock reading at which the sender last saw time pass, and the
+  // bytes sent by then (see STALL_BYTES).
+  let stall_clock = -1;
+  let stall_bytes = 0;
   for (;;) {
     const now = now_us(test);
     const running = test.state === TEST_RUNNING;
+    if (running && !test.done && test.bytes_sent > 0) {
+      if (now !== stall_clock) {
+        stall_clock = now;
+        stall_bytes = test.bytes_sent;
+      } else if (test.bytes_sent - stall_bytes > STALL_BYTES) throw ie(IESTALL, 0, false);
+    }
     // Timers, in the order iperf3 makes them: the end of the test first,
     // then the statistics.
     if (running && now >= timers.end_at && !test.done) test.done = true;

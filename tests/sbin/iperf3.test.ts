@@ -309,3 +309,23 @@ test("no server: the client's error line and exit 1", async (t) => {
   t.is(r.err, "iperf3: error - unable to connect to server - server may have stopped running or use a different port, firewall issue, etc.: Connection refused\n");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("a timed test on a link without a rate (an epair): the clock cannot move, so the sender stops after 64 MBytes with the cause and exit 1 (a departure: iperf3 on a real host never meets this)", async (t) => {
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a iperf3 -s -1 > /dev/null 2>&1 &
+sleep 1
+jexec b iperf3 -c 10.0.0.1 -t 3 > /dev/null
+echo "client $?"
+wait %1
+echo "server $?"
+${SETTLE}jail -r a b >/dev/null
+`,
+  );
+  t.is(r.out, "client 1\nserver 0\n"); // the one-off server: "the client has unexpectedly closed the connection"
+  t.is(
+    r.err,
+    "iperf3: error - the clock did not move while 64 MBytes were sent: the path has no bandwidth limit, so a timed test cannot end (shape it with ng_pipe or vlink -bw, or give an amount with -n or -k)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
