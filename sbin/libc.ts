@@ -67,13 +67,13 @@ export function err(ctx: prog_ctx, status: number, msg: string, errno: number): 
 
 /** One argument of single-letter options ("-ab", "-ovalue", "-o value"):
  *  each goes to opts; returns the index of the last argument it used. */
-function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, argv: string[], i: number, opts: [string, string][]): number {
+function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, argv: string[], i: number, opts: [string, string][], opterr = true): number {
   const a = argv[i];
   for (let j = 1; j < a.length; j++) {
     const c = a[j];
     const k = optstring.indexOf(c);
     if (k < 0 || c === ":") {
-      ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
+      if (opterr) ctx.stderr.write(`${progname(ctx)}: illegal option -- ${c}\n`);
       usage();
     }
     if (optstring[k + 1] === ":") {
@@ -81,7 +81,7 @@ function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, ar
       if (val === "") {
         i++;
         if (i >= argv.length) {
-          ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
+          if (opterr) ctx.stderr.write(`${progname(ctx)}: option requires an argument -- ${c}\n`);
           usage();
         }
         val = argv[i];
@@ -96,12 +96,14 @@ function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, ar
 
 /** getopt(3): parse `optstring` flags from argv[1..]; returns the options
  *  in order and the index of the first operand.  A bad option calls
- *  `usage`, which must throw. */
+ *  `usage`, which must throw; with opterr false (the program set `opterr =
+ *  0`) getopt itself prints nothing first. */
 export function getopt(
   ctx: prog_ctx,
   optstring: string,
   usage: () => never,
   argv: string[] = ctx.argv,
+  opterr = true,
 ): { opts: [string, string][]; optind: number } {
   const opts: [string, string][] = [];
   let i = 1;
@@ -112,7 +114,7 @@ export function getopt(
       break;
     }
     if (!a.startsWith("-") || a === "-") break;
-    i = getopt_cluster(ctx, optstring, usage, argv, i, opts);
+    i = getopt_cluster(ctx, optstring, usage, argv, i, opts, opterr);
   }
   return { opts, optind: i };
 }

@@ -18,7 +18,7 @@ import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { gethostbyaddr, gethostbyname4 } from "./netdb.ts";
-import { prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import { as_lookup, as_setup, as_shutdown, type aslookup } from "./traceroute_as.ts";
 
 const IPPROTO_GRE = 47;
@@ -329,104 +329,83 @@ async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | nu
   const gwlist: number[] = [];
 
   // getopt(3) with opterr = 0: a bad option or a missing argument is only usage().
-  const optstring = "aA:edDFInrSvxf:g:i:M:m:P:p:q:s:t:w:z:";
-  let optind = 1;
-  for (; optind < argv.length; optind++) {
-    const a = argv[optind];
-    if (a === "--") {
-      optind++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    for (let j = 1; j < a.length; j++) {
-      const op = a[j];
-      const k = optstring.indexOf(op);
-      if (k < 0 || op === ":") usage();
-      let optarg = "";
-      if (optstring[k + 1] === ":") {
-        optarg = a.slice(j + 1);
-        if (optarg === "") {
-          if (++optind >= argv.length) usage();
-          optarg = argv[optind];
-        }
-        j = a.length;
+  const { opts, optind } = getopt(ctx, "aA:edDFInrSvxf:g:i:M:m:P:p:q:s:t:w:z:", usage, argv, false);
+  for (const [op, optarg] of opts) {
+    switch (op) {
+      case "a":
+        as_path = true;
+        break;
+      case "A":
+        as_path = true;
+        as_server = optarg;
+        break;
+      case "d":
+        options |= SO_DEBUG;
+        break;
+      case "D":
+        printdiff = true;
+        break;
+      case "e":
+        fixedPort = true;
+        break;
+      case "f":
+      case "M":
+        first_ttl = str2val(optarg, "first ttl", 1, 255);
+        break;
+      case "F":
+        off = IP_DF;
+        break;
+      case "g": {
+        if (gwlist.length >= NGATEWAYS) die(`No more than ${NGATEWAYS} gateways`);
+        gwlist.push(gethostinfo(optarg).addrs[0]);
+        break;
       }
-      switch (op) {
-        case "a":
-          as_path = true;
-          break;
-        case "A":
-          as_path = true;
-          as_server = optarg;
-          break;
-        case "d":
-          options |= SO_DEBUG;
-          break;
-        case "D":
-          printdiff = true;
-          break;
-        case "e":
-          fixedPort = true;
-          break;
-        case "f":
-        case "M":
-          first_ttl = str2val(optarg, "first ttl", 1, 255);
-          break;
-        case "F":
-          off = IP_DF;
-          break;
-        case "g": {
-          if (gwlist.length >= NGATEWAYS) die(`No more than ${NGATEWAYS} gateways`);
-          gwlist.push(gethostinfo(optarg).addrs[0]);
-          break;
-        }
-        case "i":
-          device = optarg;
-          break;
-        case "I":
-          proto = setproto("icmp");
-          break;
-        case "m":
-          max_ttl = str2val(optarg, "max ttl", 1, 255);
-          break;
-        case "n":
-          ++nflag;
-          break;
-        case "P":
-          proto = setproto(optarg);
-          break;
-        case "p":
-          requestPort = str2val(optarg, "port", 1, (1 << 16) - 1) & 0xffff;
-          break;
-        case "q":
-          nprobes = str2val(optarg, "nprobes", 1, -1);
-          break;
-        case "r":
-          options |= SO_DONTROUTE;
-          break;
-        case "s":
-          source = optarg;
-          break;
-        case "S":
-          sump = true;
-          break;
-        case "t":
-          tos = str2val(optarg, "tos", 0, 255);
-          settos = true;
-          break;
-        case "v":
-          ++verbose;
-          break;
-        case "x":
-          doipcksum = !doipcksum;
-          break;
-        case "w":
-          waittime = str2val(optarg, "wait time", 1, 24 * 60 * 60);
-          break;
-        case "z":
-          pausemsecs = str2val(optarg, "pause msecs", 0, 60 * 60 * 1000);
-          break;
-      }
+      case "i":
+        device = optarg;
+        break;
+      case "I":
+        proto = setproto("icmp");
+        break;
+      case "m":
+        max_ttl = str2val(optarg, "max ttl", 1, 255);
+        break;
+      case "n":
+        ++nflag;
+        break;
+      case "P":
+        proto = setproto(optarg);
+        break;
+      case "p":
+        requestPort = str2val(optarg, "port", 1, (1 << 16) - 1) & 0xffff;
+        break;
+      case "q":
+        nprobes = str2val(optarg, "nprobes", 1, -1);
+        break;
+      case "r":
+        options |= SO_DONTROUTE;
+        break;
+      case "s":
+        source = optarg;
+        break;
+      case "S":
+        sump = true;
+        break;
+      case "t":
+        tos = str2val(optarg, "tos", 0, 255);
+        settos = true;
+        break;
+      case "v":
+        ++verbose;
+        break;
+      case "x":
+        doipcksum = !doipcksum;
+        break;
+      case "w":
+        waittime = str2val(optarg, "wait time", 1, 24 * 60 * 60);
+        break;
+      case "z":
+        pausemsecs = str2val(optarg, "pause msecs", 0, 60 * 60 * 1000);
+        break;
     }
   }
 

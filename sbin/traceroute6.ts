@@ -14,7 +14,7 @@ import { sys_bind, sys_close, sys_connect, sys_getsockname, sys_recvmsg, sys_sen
 import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
-import { AI_CANONNAME, AI_NUMERICHOST, NI_NAMEREQD, NI_NUMERICHOST, gai_strerror, getaddrinfo, getnameinfo, inet_ntop, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
+import { AI_CANONNAME, AI_NUMERICHOST, NI_NAMEREQD, NI_NUMERICHOST, gai_strerror, getaddrinfo, getopt, getnameinfo, inet_ntop, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
 import { as_lookup, as_setup, as_shutdown, type aslookup } from "./traceroute_as.ts";
 
 const IPPROTO_IPV6 = 41;
@@ -216,126 +216,99 @@ async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | n
     return r.v;
   };
 
-  const optstring = "aA:df:g:Ilm:nNp:q:rs:St:TUvw:";
-  let optind = 1;
   const argv = ctx.argv;
-  for (; optind < argv.length; optind++) {
-    const a = argv[optind];
-    if (a === "--") {
-      optind++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    for (let j = 1; j < a.length; j++) {
-      const ch = a[j];
-      const k = optstring.indexOf(ch);
-      if (k < 0 || ch === ":") {
-        ctx.stderr.write(`traceroute6: illegal option -- ${ch}\n`);
-        usage();
+  const { opts, optind } = getopt(ctx, "aA:df:g:Ilm:nNp:q:rs:St:TUvw:", usage);
+  for (const [ch, optarg] of opts) {
+    switch (ch) {
+      case "a":
+        as_path = true;
+        break;
+      case "A":
+        as_path = true;
+        as_server = optarg;
+        break;
+      case "d":
+        options |= SO_DEBUG;
+        break;
+      case "f": {
+        const v = ul(optarg);
+        if (v === null || v > 255) fail("traceroute6: invalid min hoplimit.\n");
+        first_hop = v;
+        break;
       }
-      let optarg = "";
-      if (optstring[k + 1] === ":") {
-        optarg = a.slice(j + 1);
-        if (optarg === "") {
-          if (++optind >= argv.length) {
-            ctx.stderr.write(`traceroute6: option requires an argument -- ${ch}\n`);
-            usage();
-          }
-          optarg = argv[optind];
+      case "g": {
+        const r = getaddrinfo(kp, optarg, null, { ai_family: AF_INET6, ai_socktype: SOCK_RAW });
+        const ai = r.error === 0 ? r.res[0] : undefined;
+        if (ai === undefined || !("sin6_addr" in ai.ai_addr)) fail(`traceroute6: unknown host ${optarg}\n`);
+        else {
+          if (rth === null) rth = [];
+          if (rth.length >= 127) fail(`inet6_rth_add failed for ${optarg}\n`);
+          rth.push(Array.from(ai.ai_addr.sin6_addr.s6_addr));
         }
-        j = a.length;
+        break;
       }
-      switch (ch) {
-        case "a":
-          as_path = true;
-          break;
-        case "A":
-          as_path = true;
-          as_server = optarg;
-          break;
-        case "d":
-          options |= SO_DEBUG;
-          break;
-        case "f": {
-          const v = ul(optarg);
-          if (v === null || v > 255) fail("traceroute6: invalid min hoplimit.\n");
-          first_hop = v;
-          break;
-        }
-        case "g": {
-          const r = getaddrinfo(kp, optarg, null, { ai_family: AF_INET6, ai_socktype: SOCK_RAW });
-          const ai = r.error === 0 ? r.res[0] : undefined;
-          if (ai === undefined || !("sin6_addr" in ai.ai_addr)) fail(`traceroute6: unknown host ${optarg}\n`);
-          else {
-            if (rth === null) rth = [];
-            if (rth.length >= 127) fail(`inet6_rth_add failed for ${optarg}\n`);
-            rth.push(Array.from(ai.ai_addr.sin6_addr.s6_addr));
-          }
-          break;
-        }
-        case "I":
-          useproto = IPPROTO_ICMPV6;
-          break;
-        case "l":
-          lflag++;
-          break;
-        case "m": {
-          const v = ul(optarg);
-          if (v === null || v > 255) fail("traceroute6: invalid max hoplimit.\n");
-          max_hops = v;
-          break;
-        }
-        case "n":
-          nflag++;
-          break;
-        case "N":
-          useproto = IPPROTO_NONE;
-          break;
-        case "p": {
-          const v = ul(optarg);
-          if (v === null) fail("traceroute6: invalid port.\n");
-          if (v === 0 || v !== (v & 0xffff)) fail("traceroute6: port out of range.\n");
-          port = v & 0xffff;
-          break;
-        }
-        case "q": {
-          const v = ul(optarg);
-          if (v === null) fail("traceroute6: invalid nprobes.\n");
-          if (v < 1) fail("traceroute6: nprobes must be >0.\n");
-          nprobes = v;
-          break;
-        }
-        case "r":
-          options |= SO_DONTROUTE;
-          break;
-        case "s":
-          source = optarg;
-          break;
-        case "S":
-          useproto = IPPROTO_SCTP;
-          break;
-        case "t": {
-          const v = ul(optarg);
-          if (v === null || v > 255) fail("traceroute6: invalid traffic class.\n");
-          tclass = v;
-          break;
-        }
-        case "T":
-          useproto = IPPROTO_TCP;
-          break;
-        case "U":
-          useproto = IPPROTO_UDP;
-          break;
-        case "v":
-          verbose++;
-          break;
-        case "w": {
-          const v = ul(optarg);
-          if (v === null) fail("traceroute6: invalid wait time.\n");
-          if (v < 1) fail("traceroute6: wait must be >= 1 sec.\n");
-          waittime = v;
-          break;
-        }
+      case "I":
+        useproto = IPPROTO_ICMPV6;
+        break;
+      case "l":
+        lflag++;
+        break;
+      case "m": {
+        const v = ul(optarg);
+        if (v === null || v > 255) fail("traceroute6: invalid max hoplimit.\n");
+        max_hops = v;
+        break;
+      }
+      case "n":
+        nflag++;
+        break;
+      case "N":
+        useproto = IPPROTO_NONE;
+        break;
+      case "p": {
+        const v = ul(optarg);
+        if (v === null) fail("traceroute6: invalid port.\n");
+        if (v === 0 || v !== (v & 0xffff)) fail("traceroute6: port out of range.\n");
+        port = v & 0xffff;
+        break;
+      }
+      case "q": {
+        const v = ul(optarg);
+        if (v === null) fail("traceroute6: invalid nprobes.\n");
+        if (v < 1) fail("traceroute6: nprobes must be >0.\n");
+        nprobes = v;
+        break;
+      }
+      case "r":
+        options |= SO_DONTROUTE;
+        break;
+      case "s":
+        source = optarg;
+        break;
+      case "S":
+        useproto = IPPROTO_SCTP;
+        break;
+      case "t": {
+        const v = ul(optarg);
+        if (v === null || v > 255) fail("traceroute6: invalid traffic class.\n");
+        tclass = v;
+        break;
+      }
+      case "T":
+        useproto = IPPROTO_TCP;
+        break;
+      case "U":
+        useproto = IPPROTO_UDP;
+        break;
+      case "v":
+        verbose++;
+        break;
+      case "w": {
+        const v = ul(optarg);
+        if (v === null) fail("traceroute6: invalid wait time.\n");
+        if (v < 1) fail("traceroute6: wait must be >= 1 sec.\n");
+        waittime = v;
+        break;
       }
     }
   }
