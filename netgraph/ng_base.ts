@@ -639,27 +639,31 @@ let ng_depth = 0;
  * round per tick of virtual time instead of holding the run loop forever.
  */
 export const NG_MAX_DEPTH = 64;
-let ngq_head: ng_item | null = null;
-let ngq_tail: ng_item | null = null;
+/** A queue of data items waiting for ngthread (FreeBSD keeps one per
+ *  node; one list per way of being run is enough here). */
+interface ng_itemq {
+  head: ng_item | null;
+  tail: ng_item | null;
+}
+/** Items past NG_MAX_DEPTH: run on the next tick. */
+const ngq_tick: ng_itemq = { head: null, tail: null };
 const ngthread_callout = new callout();
 
-function ng_queue_data(dest: ng_hook, item: ng_item): number {
+function ngq_put(q: ng_itemq, dest: ng_hook, item: ng_item): void {
   item.el_dest = dest.hk_node;
   item.el_hook = dest;
   item.next = null;
-  if (ngq_tail === null) ngq_head = item;
-  else ngq_tail.next = item;
-  ngq_tail = item;
-  if (ngthread_callout.c_heapidx < 0) callout_reset(ngthread_callout, 1, ngthread, null);
-  return 0;
+  if (q.tail === null) q.head = item;
+  else q.tail.next = item;
+  q.tail = item;
 }
 
-/** ngthread: apply what was queued before this run; what the items queue
- *  in turn waits for the next one.  An item whose hook or node went away
- *  meanwhile is freed. */
-function ngthread(): void {
-  let item = ngq_head;
-  ngq_head = ngq_tail = null;
+/** ngthread's loop: apply what was queued before this run; what the items
+ *  queue in turn waits for the next one.  An item whose hook or node went
+ *  away meanwhile is freed. */
+function ngq_run(q: ng_itemq): void {
+  let item = q.head;
+  q.head = q.tail = null;
   while (item !== null) {
     const next: ng_item | null = item.next;
     item.next = null;
@@ -668,6 +672,17 @@ function ngthread(): void {
     else ng_deliver_data(hook, item);
     item = next;
   }
+}
+
+function ng_queue_data(dest: ng_hook, item: ng_item): number {
+  ngq_put(ngq_tick, dest, item);
+  if (ngthread_callout.c_heapidx < 0) callout_reset(ngthread_callout, 1, ngthread, null);
+  return 0;
+}
+
+/** ngthread, for the items past NG_MAX_DEPTH. */
+function ngthread(): void {
+  ngq_run(ngq_tick);
 }
 
 /**
@@ -692,40 +707,26 @@ export function NG_OUTBOUND_THREAD_UNREF(): void {
 // Items queued because of HK_QUEUE or the outbound rule go to ngthread at
 // once, as FreeBSD's swi does when the CPU is free: a task at the same
 // virtual time, after the current call chain returns.
-let ngq_now_head: ng_item | null = null;
-let ngq_now_tail: ng_item | null = null;
+const ngq_soon: ng_itemq = { head: null, tail: null };
 let ngthread_task: ReturnType<typeof TASK_INIT> | null = null;
 
 function ng_queue_now(dest: ng_hook, item: ng_item): number {
-  item.el_dest = dest.hk_node;
-  item.el_hook = dest;
-  item.next = null;
-  if (ngq_now_tail === null) ngq_now_head = item;
-  else ngq_now_tail.next = item;
-  ngq_now_tail = item;
+  ngq_put(ngq_soon, dest, item);
   ngthread_task ??= TASK_INIT(ngthread_now, null);
   taskqueue_enqueue(ngthread_task);
   return 0;
 }
 
+/** ngthread, for the items of HK_QUEUE and outbound hooks. */
 function ngthread_now(): void {
-  let item = ngq_now_head;
-  ngq_now_head = ngq_now_tail = null;
-  while (item !== null) {
-    const next: ng_item | null = item.next;
-    item.next = null;
-    const hook = item.el_hook;
-    if (hook === null || !NG_HOOK_IS_VALID(hook) || !NG_NODE_IS_VALID(hook.hk_node)) NG_FREE_ITEM(item);
-    else ng_deliver_data(hook, item);
-    item = next;
-  }
+  ngq_run(ngq_soon);
 }
 
 /** Items waiting in the netgraph queues (for tests and leak checks). */
 export function ng_queued(): number {
   let n = 0;
-  for (let it = ngq_head; it !== null; it = it.next) n++;
-  for (let it = ngq_now_head; it !== null; it = it.next) n++;
+  for (let it = ngq_tick.head; it !== null; it = it.next) n++;
+  for (let it = ngq_soon.head; it !== null; it = it.next) n++;
   return n;
 }
 
