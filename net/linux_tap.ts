@@ -12,7 +12,7 @@
 // UDP datagram on 127.0.0.1 (see shared/reference/linux-peers.md):
 //
 //   socat -b 65536 TUN,tun-type=tap|tun,tun-name=NAME,iff-no-pi[,iff-up] \
-//         UDP-DATAGRAM:127.0.0.1:<ours>,bind=127.0.0.1:<socat's>
+//         UDP-DATAGRAM:127.0.0.1:<ours>,bind=127.0.0.1:<socat's>,rcvbuf=4M
 //
 // UDP-DATAGRAM, not UDP: the connected form exits on the first ICMP port
 // unreachable.  Frame boundaries hold both ways; -b 65536 takes a frame of
@@ -49,6 +49,12 @@ export const LINUX_TAP_MAXDGRAM = 65507;
 /** socat's buffer (-b): the largest frame it relays whole, whatever MTU the
  *  interfaces get later; the stack above checks sizes as its driver does. */
 export const LINUX_TAP_MAXFRAME = 65536;
+/** The receive buffer of both relay sockets (ours and socat's).  Linux's
+ *  default (212992 B, some 75 full frames by truesize) overflows when one
+ *  side bursts a TCP window while the other process waits for a CPU, and
+ *  the lost frame is a retransmission on a path that is meant to be clean.
+ *  The kernel caps it at net.core.rmem_max, without an error. */
+export const LINUX_TAP_RCVBUF = 4 * 1024 * 1024;
 /** How long open waits for the Linux interface, and close for it to go. */
 const OPEN_WAIT_MS = 10000;
 const CLOSE_WAIT_MS = 2000;
@@ -277,7 +283,7 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
   // socat exits on its first failed send: with lo down every send fails.
   if (!linux_lo_up()) return `linux_tap: ${name}: the loopback interface is down in this network namespace (ip link set lo up)`;
 
-  const sock = dgram.createSocket({ type: "udp4", lookup: sync_lookup });
+  const sock = dgram.createSocket({ type: "udp4", lookup: sync_lookup, recvBufferSize: LINUX_TAP_RCVBUF });
   sock.bind({ address: "127.0.0.1", port: 0 });
   const t = new linux_tap(name, kind, mtu, sock, input, opts);
   t.port = sock.address().port;
@@ -286,7 +292,7 @@ export function linux_tap_open(name: string, kind: linux_tap_kind, mtu: number, 
   for (let attempt = 0; attempt < 3; attempt++) {
     t.peer_port = free_port();
     const tun = `TUN,tun-type=${kind},tun-name=${name},iff-no-pi${opts.up === true ? ",iff-up" : ""}`;
-    const udp = `UDP-DATAGRAM:127.0.0.1:${t.port},bind=127.0.0.1:${t.peer_port}`;
+    const udp = `UDP-DATAGRAM:127.0.0.1:${t.port},bind=127.0.0.1:${t.peer_port},rcvbuf=${LINUX_TAP_RCVBUF}`;
     const argv = ["-b", String(LINUX_TAP_MAXFRAME), tun, udp];
     const errfile = path.join(os.tmpdir(), `virtnet-linux_tap-${process.pid}-${name}-${attempt}.err`);
     const errfd = fs.openSync(errfile, "w+");
