@@ -50,7 +50,7 @@ import {
   type sysctl_oid,
 } from "../../kern/sysctl.ts";
 import { max_linkhdr, m_pullup } from "../../kern/uipc_mbuf.ts";
-import { m_tag_locate, m_tag_prepend } from "../../kern/uipc_mbuf2.ts";
+import { m_tag_delete, m_tag_locate, m_tag_prepend } from "../../kern/uipc_mbuf2.ts";
 import { M_NOWAIT } from "../../kern/uma.ts";
 import { ETHERTYPE_IP, ETHERTYPE_IPV6, ETHER_HDR_LEN } from "../../net/ethernet.ts";
 import { ifnet } from "../../net/if.ts";
@@ -864,13 +864,6 @@ function is_any_tag_mtag(t: m_tag): t is ipfw_tag_mtag {
   return t instanceof ipfw_tag_mtag;
 }
 
-function m_tag_delete_one(m: mbuf, t: m_tag): void {
-  const tags = m.m_pkthdr.tags;
-  if (tags === null) return;
-  const i = tags.indexOf(t);
-  if (i >= 0) tags.splice(i, 1);
-  if (tags.length === 0) m.m_pkthdr.tags = null;
-}
 
 // ---------------------------------------------------------------------------
 // ipfw_chk.
@@ -1592,7 +1585,7 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           tag_want = tag;
           const mtag = m_tag_locate(m, is_tag_mtag, null);
           if ((cmdb[off + 1] & F_NOT) !== 0) {
-            if (mtag !== null) m_tag_delete_one(m, mtag);
+            if (mtag !== null) m_tag_delete(m, mtag);
             match = false;
           } else {
             if (mtag === null) m_tag_prepend(m, new ipfw_tag_mtag(tag));
