@@ -10,7 +10,7 @@
 
 import { log } from "../../kern/subr_prf.ts";
 import type { mbuf } from "../../kern/mbuf.ts";
-import { F_LEN_MASK, F_NOT, ICMP6_UNREACH_ABORT, ICMP6_UNREACH_RST, ICMP_REJECT_ABORT, ICMP_REJECT_RST, O_ACCEPT, O_ALTQ, O_CALLRETURN, O_COUNT, O_DENY, O_DIVERT, O_EXTERNAL_ACTION, O_FORWARD_IP, O_FORWARD_IP6, O_NAT, O_NETGRAPH, O_NGTEE, O_PIPE, O_PROB, O_QUEUE, O_REASS, O_REJECT, O_SETDSCP, O_SETFIB, O_SKIPTO, O_TAG, O_TEE, O_UNREACH6, insn_log_log_left, insn_log_max_log, insn_sa6_sa, insn_sa_sa } from "../../netinet/ip_fw.ts";
+import { F_LEN_MASK, F_NOT, O_LOG, ICMP6_UNREACH_ABORT, ICMP6_UNREACH_RST, ICMP_REJECT_ABORT, ICMP_REJECT_RST, O_ACCEPT, O_ALTQ, O_CALLRETURN, O_COUNT, O_DENY, O_DIVERT, O_EXTERNAL_ACTION, O_FORWARD_IP, O_FORWARD_IP6, O_NAT, O_NETGRAPH, O_NGTEE, O_PIPE, O_PROB, O_QUEUE, O_REASS, O_REJECT, O_SETDSCP, O_SETFIB, O_SKIPTO, O_TAG, O_TEE, O_UNREACH6, insn_log_log_left, insn_log_max_log, insn_sa6_sa, insn_sa_sa } from "../../netinet/ip_fw.ts";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../../netinet/in.ts";
 import { ICMP_UNREACH_HOST, IPH_DST, IPH_ID, IPH_LEN, IPH_OFF, IPH_SRC, IPH_VHL, IP_MF, IP_OFFMASK } from "../../netinet/ip.ts";
 import { IPPROTO_ICMPV6 } from "../../netinet/icmp6.ts";
@@ -77,22 +77,27 @@ export function ipfw_log(chain: ip_fw_chain, f: ip_fw | null, hlen: number, args
     const cb = f.cmd;
     const cv = f.cmdv;
     let off = ACTION_PTR(f);
-    const max_log = cv.getUint32(off + insn_log_max_log, true);
-    let left = cv.getUint32(off + insn_log_log_left, true);
-    if (max_log !== 0 && left === 0) return;
-    left = (left - 1) >>> 0;
-    cv.setUint32(off + insn_log_log_left, left, true);
-    if (left === 0) limit_reached = max_log;
-    off += (cb[off + 1] & F_LEN_MASK) * 4;
-    let action2 = "";
-    if (cb[off] === O_ALTQ) {
-      action2 = `Altq ${cv.getUint32(off + 4, true)}`;
+    // ipfw(8) puts O_LOG first among the actions, and FreeBSD reads the
+    // logamount there without looking; a rule built otherwise (the checker
+    // allows it) logs here without a limit instead of reading past the rule.
+    if (cb[off] === O_LOG && off + 12 <= cb.length) {
+      const max_log = cv.getUint32(off + insn_log_max_log, true);
+      let left = cv.getUint32(off + insn_log_log_left, true);
+      if (max_log !== 0 && left === 0) return;
+      left = (left - 1) >>> 0;
+      cv.setUint32(off + insn_log_log_left, left, true);
+      if (left === 0) limit_reached = max_log;
       off += (cb[off + 1] & F_LEN_MASK) * 4;
     }
-    if (cb[off] === O_PROB || cb[off] === O_TAG || cb[off] === O_SETDSCP) off += (cb[off + 1] & F_LEN_MASK) * 4;
-    const arg1 = cv.getUint16(off + 2, true);
+    let action2 = "";
+    if (off + 4 <= cb.length && cb[off] === O_ALTQ) {
+      action2 = `Altq ${off + 8 <= cb.length ? cv.getUint32(off + 4, true) : 0}`;
+      off += (cb[off + 1] & F_LEN_MASK) * 4;
+    }
+    if (off + 4 <= cb.length && (cb[off] === O_PROB || cb[off] === O_TAG || cb[off] === O_SETDSCP)) off += (cb[off + 1] & F_LEN_MASK) * 4;
+    const arg1 = off + 4 <= cb.length ? cv.getUint16(off + 2, true) : 0;
     action = action2;
-    switch (cb[off]) {
+    switch (off + 4 <= cb.length ? cb[off] : -1) {
       case O_DENY:
         action = "Deny";
         break;
