@@ -46,13 +46,14 @@ import { cred0, prison_find_name, jailed } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
-import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sys_signame } from "../kern/kern_sig.ts";
+import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sigexit_unwind, sys_signame } from "../kern/kern_sig.ts";
 import { strerror } from "../kern/errno.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import { sh_from_bytes, sh_to_bytes, type sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
 import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
 import type { linux_tap } from "../net/linux_tap.ts";
+import { HOSTSOCK_KILLED, hostsock_call } from "./virtnet_hostsock.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
 export function virtnet_default_socket(): string {
@@ -89,6 +90,7 @@ function simulated(name: string): boolean {
 // handed-off command ended).  Daemon to client: 1 / 2 (stdout / stderr
 // bytes), R (send your stdin), J (JSON {id, argv, jail, fib}: run this on
 // the host), k (JSON {id, sig}: signal that command), X (JSON {status}: done).
+// A connection may instead carry a host program's sockets (below).
 
 export const FRAME_CMD = 0x43;
 export const FRAME_STDIN = 0x49;
@@ -101,6 +103,11 @@ export const FRAME_NEED_STDIN = 0x52;
 export const FRAME_EXEC = 0x4a;
 export const FRAME_KILL_CHILD = 0x6b;
 export const FRAME_EXIT = 0x58;
+// The socket bridge (sbin/virtnet_hostsock.ts): P (JSON {env, comm}, first)
+// and Y (JSON call) from the client; y (JSON answer) from the daemon.
+export const FRAME_SOCKETS = 0x50;
+export const FRAME_SYSCALL = 0x59;
+export const FRAME_SYSRET = 0x79;
 
 export function frame_encode(type: number, payload: string | Uint8Array): Buffer {
   // A string is the shell's: its escaped bytes go out as themselves.
@@ -325,6 +332,37 @@ class session {
         void this.run(req);
         return;
       }
+      case FRAME_SOCKETS: {
+        if (this.started) return this.protocol_error("a second command on one connection");
+        this.started = true;
+        this.sockets_open(payload);
+        return;
+      }
+      case FRAME_SYSCALL: {
+        const sp = this.sysproc;
+        if (sp === null) return this.protocol_error("a system call before FRAME_SOCKETS");
+        let req: unknown = null;
+        try {
+          req = JSON.parse(payload.toString("utf8"));
+        } catch {
+          return this.protocol_error("a malformed system call");
+        }
+        // One at a time, in order, as one thread makes them.
+        this.syscalls = this.syscalls.then(async () => {
+          let r = HOSTSOCK_KILLED;
+          try {
+            if (!sp.p_exited) r = await hostsock_call(sp, req);
+          } catch (e) {
+            // A signal that ends the process unwinds the call it sleeps in.
+            if (!(e instanceof sigexit_unwind)) {
+              this.log(`virtnet kernel: socket bridge: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+              r = { errno: 5, name: "EIO" };
+            }
+          }
+          this.send(FRAME_SYSRET, JSON.stringify(r));
+        });
+        return;
+      }
       case FRAME_STDIN:
         this.stdin_len += payload.length;
         if (this.stdin_len > STDIN_MAX) return this.protocol_error(`more than ${STDIN_MAX} bytes of standard input`);
@@ -362,8 +400,46 @@ class session {
     this.sock.destroy();
   }
 
+  /** The process of a socket-bridge connection, and its calls in order. */
+  private sysproc: proc | null = null;
+  private syscalls: Promise<void> = Promise.resolve();
+
+  /** A host program inside a jail opens the bridge: a process of its own,
+   *  in the program's jail and FIB, answers its calls. */
+  private sockets_open(payload: Buffer): void {
+    const env = new Map<string, string>();
+    const e = json_field(payload, "env");
+    if (typeof e === "object" && e !== null) for (const [k, v] of Object.entries(e)) if (typeof v === "string") env.set(k, v);
+    const c = json_field(payload, "comm");
+    const comm = typeof c === "string" && c !== "" ? c.slice(0, 19) : "python";
+    // The pid the script knows for the program: $! of the jexec that ran it.
+    const hp = json_field(payload, "pid");
+    const p = proc_create(cred0, comm, typeof hp === "number" && Number.isInteger(hp) ? hp : 0);
+    let why = "";
+    const status = this.credentials(p, env, comm, { write: (s) => void (why += s) });
+    if (status !== 0 || this.closed) {
+      proc_exit(p);
+      this.send(FRAME_SYSRET, JSON.stringify({ errno: 3, name: "ESRCH", why: why.trim() }));
+      this.flush();
+      this.sock.end();
+      return;
+    }
+    this.sysproc = p;
+    this.send(FRAME_SYSRET, JSON.stringify({ ret: p.p_pid }));
+  }
+
   /** The client went away: whatever it was running dies with it. */
   private gone(): void {
+    const sp = this.sysproc;
+    if (sp !== null) {
+      // The program ended: its process exits, closing what it left open
+      // once the call it was in (now interrupted) has returned.
+      pgsignal(sp, SIGKILL);
+      void this.syscalls.then(() => {
+        proc_exit(sp);
+        sched_kick();
+      });
+    }
     this.closed = true;
     this.stdin_eof = true;
     this.stdin_wait?.();
