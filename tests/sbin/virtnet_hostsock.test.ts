@@ -5,9 +5,9 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import { needs } from "../helpers/tools.ts";
+import { run_captured, type run_result } from "../helpers/spawn.ts";
 
 const py_test = needs("/bin/sh", "python3");
 
@@ -18,29 +18,10 @@ let socket: string;
 let daemon: { close(): Promise<void> } | null = null;
 let log = "";
 
-interface sh_result {
-  out: string;
-  err: string;
-  status: number | null;
-}
-
 /** A real /bin/sh script with the shims first on PATH (async: this process
  *  is the daemon too). */
-function sh(script: string): Promise<sh_result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], {
-      cwd: tmp,
-      env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? "/usr/bin:/bin"}`, VIRTNET_SOCKET: socket },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    child.stdin.end();
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ out, err, status }));
-  });
+function sh(script: string): Promise<run_result> {
+  return run_captured("/bin/sh", ["-c", script], { cwd: tmp, env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? "/usr/bin:/bin"}`, VIRTNET_SOCKET: socket } });
 }
 
 function py(name: string, text: string): void {
