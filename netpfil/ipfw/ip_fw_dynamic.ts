@@ -241,9 +241,9 @@ const sysctl_dyn_buckets: sysctl_handler_t = (oidp, _a1, _a2, req) => {
 let dyn_sysctls_done = false;
 export function ipfw_dyn_sysctl_attach(): void {
   if (dyn_sysctls_done) return;
-  dyn_sysctls_done = true;
   const node = sysctl_name2oid("net.inet.ip.fw").oid;
   if (node === null) return;
+  dyn_sysctls_done = true;
   SYSCTL_UINT(node, OID_AUTO, "dyn_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_count, 0, "Current number of dynamic states.");
   SYSCTL_UINT(node, OID_AUTO, "dyn_parent_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_parent_count, 0, "Current number of parent states. ");
   SYSCTL_UINT(node, OID_AUTO, "curr_dyn_buckets", CTLFLAG_VNET | CTLFLAG_RD, curr_dyn_buckets, 0, "Current number of buckets for states hash table.");
@@ -490,7 +490,7 @@ function dyn_update_tcp_state(data: dyn_data, pkt: ipfw_flow_id, ack: number, di
         // Both sides acknowledged: the connection is alive for another
         // dyn_ack_lifetime, and the next round of ACKs starts afresh.
         expire = time_uptime() + V(dyn_ack_lifetime);
-        data.state ^= ACK_BOTH & data.state;
+        data.state ^= ACK_BOTH;
       } else if ((data.state & ACK_BOTH) !== (state & ACK_BOTH)) {
         data.state |= state & ACK_BOTH;
       }

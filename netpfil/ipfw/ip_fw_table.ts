@@ -200,7 +200,7 @@ export class table_config {
 export class tables_config {
   namehash: namedobj_instance;
   algo: table_algo[] = [];
-  def_algo: (table_algo | null)[] = [null, null, null, null, null];
+  def_algo: (table_algo | null)[] = new Array<table_algo | null>(fw.IPFW_TABLE_MAXTYPE + 1).fill(null);
   val_size = 0;
   valhash: table_values | null = null;
   /** table_config by kidx (the named objects of namehash are their .no). */
@@ -368,7 +368,7 @@ function find_table_algo(tcfg: tables_config, ti: tid_info, name: string | null)
     if (ti.atype > tcfg.algo.length) return null;
     return tcfg.algo[ti.atype - 1];
   }
-  if (name === null) return tcfg.def_algo[ti.type];
+  if (name === null) return tcfg.def_algo[ti.type] ?? null;
   for (const ta of tcfg.algo) {
     // Only the first word counts: "addr:radix hsize=32" names addr:radix.
     const l = ta.name.length;

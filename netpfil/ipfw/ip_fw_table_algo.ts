@@ -321,7 +321,8 @@ function radix_dump_tentry(e: unknown, tent: tentry_info): void {
   }
 }
 
-export const addr_radix: table_algo = {
+function addr_radix(): table_algo {
+  return {
   name: "addr:radix",
   type: fw.IPFW_TABLE_ADDR,
   flags: TA_FLAG_DEFAULT,
@@ -386,7 +387,8 @@ export const addr_radix: table_algo = {
   },
   refcnt: 0,
   idx: 0,
-};
+  };
+}
 
 // ---------------------------------------------------------------------------
 // number:array
@@ -423,7 +425,8 @@ function ta_lookup_numarray(ti: table_info, _keylen: number, key: number): numbe
   return ri === null ? -1 : ri.value;
 }
 
-export const number_array: table_algo = {
+function number_array(): table_algo {
+  return {
   name: "number:array",
   type: fw.IPFW_TABLE_NUMBER,
   flags: TA_FLAG_DEFAULT,
@@ -492,7 +495,8 @@ export const number_array: table_algo = {
   count: (st) => (st as numarray_cfg).main.length,
   refcnt: 0,
   idx: 0,
-};
+  };
+}
 
 // ---------------------------------------------------------------------------
 // iface:array: interface names; the packet path matches the name of the
@@ -515,7 +519,8 @@ function ta_lookup_ifidx(ti: table_info, _keylen: number, _key: number, _key6: U
   return e === undefined ? -1 : e.value;
 }
 
-export const iface_idx: table_algo = {
+function iface_idx(): table_algo {
+  return {
   name: "iface:array",
   type: fw.IPFW_TABLE_INTERFACE,
   flags: TA_FLAG_DEFAULT,
@@ -589,7 +594,8 @@ export const iface_idx: table_algo = {
   count: (st) => (st as iface_cfg).byname.size,
   refcnt: 0,
   idx: 0,
-};
+  };
+}
 
 // ---------------------------------------------------------------------------
 // flow:hash: 5-tuples, keyed on the fields the table's tflags select
@@ -658,7 +664,27 @@ function fhash_key(cfg: fhash_cfg, tei: tentry_info): fhashentry | null {
   return new fhashentry(fl.af, (f & fw.IPFW_TFFLAG_PROTO) !== 0 ? fl.proto : 0, (f & fw.IPFW_TFFLAG_SRCPORT) !== 0 ? fl.sport : 0, (f & fw.IPFW_TFFLAG_DSTPORT) !== 0 ? fl.dport : 0, sip, dip, tei.value);
 }
 
-export const flow_hash: table_algo = {
+function fhash_dump_tentry(e: unknown, tent: tentry_info): void {
+  const x = e as fhashentry;
+  tent.subtype = x.af;
+  tent.masklen = x.af === AF_INET6 ? 128 : 32;
+  tent.flow.af = x.af;
+  tent.flow.proto = x.proto;
+  tent.flow.sport = x.sport;
+  tent.flow.dport = x.dport;
+  tent.flow.sip.fill(0);
+  tent.flow.dip.fill(0);
+  for (let i = 0; i < x.sip.length; i++) {
+    for (let b = 0; b < 4; b++) {
+      tent.flow.sip[i * 4 + b] = (x.sip[i] >>> (24 - 8 * b)) & 0xff;
+      tent.flow.dip[i * 4 + b] = (x.dip[i] >>> (24 - 8 * b)) & 0xff;
+    }
+  }
+  tent.value = x.value;
+}
+
+function flow_hash(): table_algo {
+  return {
   name: "flow:hash",
   type: fw.IPFW_TABLE_FLOW,
   flags: TA_FLAG_DEFAULT,
@@ -710,31 +736,14 @@ export const flow_hash: table_algo = {
   foreach(st, f) {
     for (const e of [...(st as fhash_cfg).entries]) if (f(e) !== 0) break;
   },
-  dump_tentry(_st, e, tent) {
-    const x = e as fhashentry;
-    tent.subtype = x.af;
-    tent.masklen = x.af === AF_INET6 ? 128 : 32;
-    tent.flow.af = x.af;
-    tent.flow.proto = x.proto;
-    tent.flow.sport = x.sport;
-    tent.flow.dport = x.dport;
-    tent.flow.sip.fill(0);
-    tent.flow.dip.fill(0);
-    for (let i = 0; i < x.sip.length; i++) {
-      for (let b = 0; b < 4; b++) {
-        tent.flow.sip[i * 4 + b] = (x.sip[i] >>> (24 - 8 * b)) & 0xff;
-        tent.flow.dip[i * 4 + b] = (x.dip[i] >>> (24 - 8 * b)) & 0xff;
-      }
-    }
-    tent.value = x.value;
-  },
+  dump_tentry: (_st, e, tent) => fhash_dump_tentry(e, tent),
   find_tentry(st, _ti, tent) {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tent);
     if (k === null) return EINVAL;
     const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
     if (e === undefined) return ENOENT;
-    flow_hash.dump_tentry(st, e, tent);
+    fhash_dump_tentry(e, tent);
     return 0;
   },
   dump_tinfo(st, tinfo) {
@@ -750,9 +759,10 @@ export const flow_hash: table_algo = {
   count: (st) => (st as fhash_cfg).entries.length,
   refcnt: 0,
   idx: 0,
-};
+  };
+}
 
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix, iface_idx, number_array, flow_hash];
+  return [addr_radix(), iface_idx(), number_array(), flow_hash()];
 }
