@@ -1193,18 +1193,17 @@ export function ipfw_dyn_len(): number {
 }
 
 /** ipfw_dyn_get_count: the number of states, marking the state names
- *  they use in bmask (when given). */
-export function ipfw_dyn_get_count(bmask: Uint32Array | null): number {
-  let nocnt = 0;
+ *  they use in bmask (when given) and counting the newly marked in nocnt. */
+export function ipfw_dyn_get_count(bmask: Uint32Array | null, nocnt: { n: number }): number {
+  nocnt.n = 0;
   const d = VNET_PTR(V_dyn);
   if (d === null || V(dyn_count) + V(dyn_parent_count) === 0) return 0;
   if (bmask === null) return V(dyn_count) + V(dyn_parent_count);
   const n = V(curr_dyn_buckets);
   for (let bucket = 0; bucket < n; bucket++) {
-    for (let s = d.ipv4[bucket]; s !== null; s = s.next) if (ipfw_mark_object_kidx(bmask, fw.IPFW_TLV_STATE_NAME, s.kidx)) nocnt++;
-    for (let s = d.ipv6[bucket]; s !== null; s = s.next) if (ipfw_mark_object_kidx(bmask, fw.IPFW_TLV_STATE_NAME, s.kidx)) nocnt++;
+    for (let s = d.ipv4[bucket]; s !== null; s = s.next) if (ipfw_mark_object_kidx(bmask, fw.IPFW_TLV_STATE_NAME, s.kidx)) nocnt.n++;
+    for (let s = d.ipv6[bucket]; s !== null; s = s.next) if (ipfw_mark_object_kidx(bmask, fw.IPFW_TLV_STATE_NAME, s.kidx)) nocnt.n++;
   }
-  void nocnt;
   return V(dyn_count) + V(dyn_parent_count);
 }
 
