@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isatty, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import {
-  EX_OK, EX_DATAERR, EX_UNAVAILABLE, EX_USAGE, TIMESTAMP_NUMERIC, TIMESTAMP_STRING, _substrcmp, atoi, err, errx,
+  EX_OK, EX_DATAERR, EX_OSERR, EX_UNAVAILABLE, EX_USAGE, warn, TIMESTAMP_NUMERIC, TIMESTAMP_STRING, _substrcmp, atoi, err, errx,
   ipfw_add, ipfw_ctx, ipfw_delete, ipfw_flush, ipfw_hooks, ipfw_internal_handler, ipfw_list, ipfw_sets_handler,
   ipfw_sysctl_handler, ipfw_zero, isdigit, strtonum,
 } from "./ipfw2.ts";
@@ -289,8 +289,13 @@ async function ipfw_readfile(ctx: ipfw_ctx, av: string[]): Promise<void> {
           ctx.co.test_only = 1;
           break;
         case "p":
-          // The preprocessor (m4, cpp) would run as a separate program on the file.
-          cmd = a.slice(j + 1) !== "" ? a.slice(j + 1) : av[optind + 1];
+          // -p cmd [args]: everything up to the file name goes to the preprocessor.
+          if (a.slice(j + 1) !== "") cmd = a.slice(j + 1);
+          else {
+            optind++;
+            if (optind >= av.length - 1) errx(ctx, EX_USAGE, "no filename argument");
+            cmd = av[optind];
+          }
           j = a.length;
           break;
         case "q":
@@ -309,8 +314,11 @@ async function ipfw_readfile(ctx: ipfw_ctx, av: string[]): Promise<void> {
   const f = read_host_file(ctx.prog, filename);
   if (f.text === null) err(ctx, EX_UNAVAILABLE, `fopen: ${filename}`, f.errno);
   if (cmd !== null) {
-    // No program runs beside ipfw here to preprocess: as execvp failing would.
-    err(ctx, 71, `execvp(${cmd}) failed`, 2);
+    // The simulator has no m4 or cpp to run on the file: what FreeBSD prints
+    // when execvp(3) of the preprocessor fails (the child's message, then the
+    // parent's on its exit status, with nothing read from the pipe).
+    warn(ctx, `execvp(${cmd}) failed`, 2);
+    errx(ctx, EX_UNAVAILABLE, `preprocessor exited with status ${EX_OSERR}`);
   }
   const progname = av[0];
   const lines = f.text.split("\n");
