@@ -17,7 +17,7 @@ import {
   F_LEN_MASK, F_NOT, F_OR, IP_FW3, IP_FW_NAT44_GLOBAL, IP_FW_TARG, IP_FW_TABLEARG, IPFW_ARG_MAX, IPFW_ARG_MIN,
   IPFW_DEFAULT_RULE, RESVD_SET, ICMP_REJECT_RST, ICMP_REJECT_ABORT, ICMP6_UNREACH_RST, ICMP6_UNREACH_ABORT,
   IPFW_RULE_NOOPT, IPFW_RULE_JUSTOPTS, IPFW_TLV_TBL_NAME, IPFW_TLV_TBLNAME_LIST, IPFW_TLV_RULE_LIST, IPFW_TLV_STATE_NAME,
-  IPFW_TLV_EACTION, IPFW_TLV_RANGE, IPFW_TLV_DYNSTATE_LIST, IPFW_TLV_DYN_ENT, IPFW_RCFLAG_RANGE, IPFW_RCFLAG_ALL,
+  IPFW_TLV_EACTION, IPFW_TLV_DYNSTATE_LIST, IPFW_TLV_DYN_ENT, IPFW_RCFLAG_RANGE, IPFW_RCFLAG_ALL,
   IPFW_RCFLAG_SET, IPFW_RCFLAG_DYNAMIC, IPFW_CFG_GET_STATIC, IPFW_CFG_GET_STATES, IPFW_CFG_GET_COUNTERS,
   IP_FW_XADD, IP_FW_XDEL, IP_FW_XGET, IP_FW_XZERO, IP_FW_XRESETLOG, IP_FW_SET_SWAP, IP_FW_SET_MOVE, IP_FW_SET_ENABLE,
   IP_FW_XMOVE, IP_FW_TCPOPT_MSS, IP_FW_TCPOPT_WINDOW, IP_FW_TCPOPT_SACK, IP_FW_TCPOPT_TS, IP_FW_TCPOPT_CC,
@@ -32,9 +32,9 @@ import {
   O_ALTQ, O_DIVERTED, O_TCPDATALEN, O_IP6_SRC, O_IP6_SRC_ME, O_IP6_SRC_MASK, O_IP6_DST, O_IP6_DST_ME, O_IP6_DST_MASK,
   O_FLOW6ID, O_ICMP6TYPE, O_EXT_HDR, O_IP6, O_NETGRAPH, O_NGTEE, O_IP4, O_UNREACH6, O_TAG, O_TAGGED, O_SETFIB, O_FIB,
   O_SOCKARG, O_CALLRETURN, O_FORWARD_IP6, O_DSCP, O_SETDSCP, O_IP_FLOW_LOOKUP, O_EXTERNAL_ACTION, O_EXTERNAL_INSTANCE,
-  O_EXTERNAL_DATA, O_SKIP_ACTION, O_TCPMSS, O_SETMARK, O_MARK,
+  O_EXTERNAL_DATA, O_SKIP_ACTION, O_TCPMSS,
   F_INSN_SIZE, IPFW_TLV_EACTION_NAME, SZ_ip_fw3_opheader, SZ_ipfw_obj_ctlv, SZ_ipfw_obj_ntlv, SZ_ipfw_range_header,
-  SZ_ipfw_cfg_lheader, SZ_ipfw_obj_lheader, SZ_ip_fw_bcounter, SZ_ipfw_iface_info, SZ_ipfw_obj_tlv, ip_fw_rule_act_ofs,
+  SZ_ipfw_cfg_lheader, SZ_ipfw_obj_lheader, SZ_ipfw_iface_info, SZ_ipfw_obj_tlv, ip_fw_rule_act_ofs,
   ip_fw_rule_cmd_len, ip_fw_rule_rulenum, ip_fw_rule_set, ip_fw_rule_flags, ip_fw_rule_id, ip_fw_rule_cmd,
   ip_fw_rule_write, ntlv_write, ntlv_idx, ntlv_set, ntlv_name, NTLV_NAME_LEN, tlv_type, tlv_length, ctlv_write, ctlv_count,
   ctlv_objsize, range_tlv_write, range_new_set, rangeh_range, cfg_set_mask, cfg_flags, cfg_size, cfg_start_rule,
@@ -44,12 +44,12 @@ import {
   flow_id_dst_ip, flow_id_src_ip, flow_id_dst_port, flow_id_src_port, flow_id_proto, flow_id_addr_type, flow_id_dst_ip6,
   flow_id_src_ip6, IPFW_IFFLAG_RESOLVED, dv_of, cstr_read, u64_read, roundup2, IP_FW_DUMP_SRVOBJECTS, IP_FW_XIFLIST,
 } from "../netinet/ip_fw.ts";
-import { ipfw_table_handler, table_check_name, ipfw_list_ta, ipfw_list_values } from "./ipfw_tables.ts";
+import { table_check_name, ipfw_list_ta, ipfw_list_values } from "./ipfw_tables.ts";
 import {
   add_dstip6, add_srcip6, fill_ext6hdr, fill_flow6, fill_icmp6types, fill_unreach6_code, print_ext6hdr, print_flow6id,
   print_icmp6types, print_ip6, print_unreach6_code,
 } from "./ipfw_ipv6.ts";
-import { getpwuid, inet_pton, progname, prog_exit, type prog_ctx } from "./libc.ts";
+import { getpwuid, inet_pton, prog_exit, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { jail_getid, jail_errmsg } from "./libjail.ts";
 import { ether_aton, gethostbyaddr, gethostbyname4, getservbyport as netdb_getservbyport } from "./netdb.ts";
@@ -727,12 +727,6 @@ export class rule_bytes {
     r.cmd.u8.set(new Uint8Array(dv.buffer, dv.byteOffset + off + ip_fw_rule_cmd, cmd_len * 4));
     return r;
   }
-}
-
-/** A cursor over the words of a rule being compiled (FreeBSD's av, *av). */
-interface avp {
-  av: string[];
-  a: number;
 }
 
 function CHECK_LENGTH(ctx: ipfw_ctx, v: number, len: number): void {
@@ -3139,11 +3133,6 @@ interface dumped_rule {
   cntr: ip_fw_bcounter | null;
   rule: rule_bytes;
   length: number;
-}
-
-/** A state of a dump (ipfw_dyn_rule), as show_dyn_state reads it. */
-interface dumped_state {
-  off: number;
 }
 
 function read_counter(dv: DataView, off: number): ip_fw_bcounter {

@@ -15,7 +15,7 @@ import {
   IPFW_TMFLAGS_LIMIT, IPFW_TMFLAGS_LOCK, IPFW_TF_UPDATE, IPFW_CTF_ATOMIC, IPFW_TR_IGNORED, IPFW_TR_ADDED,
   IPFW_TR_UPDATED, IPFW_TR_DELETED, IPFW_TR_LIMIT, IPFW_TR_NOTFOUND, IPFW_TR_EXISTS, IPFW_TR_ERROR, IPFW_TLV_TBL_NAME,
   IPFW_TLV_TBL_ENT, SZ_ipfw_obj_header, SZ_ipfw_xtable_info, SZ_ipfw_obj_tentry, SZ_ipfw_obj_ctlv, SZ_ipfw_obj_ntlv,
-  SZ_ipfw_obj_lheader, SZ_ipfw_ta_info, SZ_ip_fw3_opheader, objh_idx, objh_ntlv, ntlv_type, op3_version, xtinfo_type,
+  SZ_ipfw_obj_lheader, SZ_ipfw_ta_info, objh_idx, objh_ntlv, ntlv_type, op3_version, xtinfo_type,
   xtinfo_tflags, xtinfo_mflags, xtinfo_flags, xtinfo_vmask, xtinfo_set, xtinfo_kidx, xtinfo_refcnt, xtinfo_count,
   xtinfo_size, xtinfo_limit, xtinfo_tablename, xtinfo_algoname, xtinfo_ta_info, tentry_subtype, tentry_masklen,
   tentry_result, tentry_idx, tentry_k, tentry_v, tvalue_tag, tvalue_pipe, tvalue_divert, tvalue_skipto, tvalue_netgraph,
