@@ -98,3 +98,49 @@ test("ipfw: random argument vectors end with an exit status, never an exception"
   );
   t.true(exits.has(0) && exits.has(64) && exits.has(65));
 });
+
+test("ipfw rules loaded in a vnet jail from a file and as FreeBSD's utils.subr does (ipfw -q -f flush; sh ipfw.rule)", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ipfw-"));
+  fs.writeFileSync(path.join(dir, "rules"), "add 100 deny icmp from any to any\nadd 200 allow all from any to any\n");
+  fs.writeFileSync(path.join(dir, "ipfw.rule"), "ipfw -q add 100 deny all from any to any\n");
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec b ifconfig epair0b 10.0.0.2/24 up
+kldload ipfw
+jexec a ipfw -q ${dir}/rules
+jexec b ipfw -q ${dir}/rules
+jexec a ipfw list
+jexec b ping -c 1 -t 2 10.0.0.1 2>&1 | sed -n -e /transmitted/p -e /sendto/p
+jexec b ipfw -q -f flush
+jexec b /bin/sh ${dir}/ipfw.rule
+jexec b ipfw list
+jexec a ipfw -q -f flush
+jexec a ipfw add 100 allow ip from any to any >/dev/null
+jexec a ping -c 1 -t 2 10.0.0.2 | sed -n /transmitted/p
+jexec b ipfw show
+jail -r a b
+`);
+  fs.rmSync(dir, { recursive: true });
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `00100 deny icmp from any to any
+00200 allow ip from any to any
+65535 deny ip from any to any
+ping: sendto: Permission denied
+1 packets transmitted, 0 packets received, 100.0% packet loss
+00100 deny ip from any to any
+65535 deny ip from any to any
+1 packets transmitted, 0 packets received, 100.0% packet loss
+00100 1 84 deny ip from any to any
+65535 0  0 deny ip from any to any
+a: removed
+b: removed
+`,
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});

@@ -141,3 +141,92 @@ test("ipfw -n add: bad rules give FreeBSD's message and exit status", async (t) 
   t.is(r.err, "");
   t.deepEqual(r.out.split("\n").slice(0, -1), ERRORS.flatMap(([, msg, st]) => [...msg.split("\n"), `status ${st}`]));
 });
+
+const JAILS = `jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec b ifconfig epair0b 10.0.0.2/24 up
+kldload ipfw
+`;
+
+test("ipfw in two vnet jails: a's rule drops b's pings, show counts them, zero/delete/flush, sets", async (t) => {
+  const r = await run_script(
+    JAILS +
+      `jexec a ipfw add 100 deny icmp from any to any
+jexec a ipfw add 200 allow ip from any to any
+jexec b ipfw add 100 allow ip from any to any
+jexec b ping -c 3 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw show
+jexec b ipfw show
+jexec a ipfw list
+jexec a ipfw -a list 100
+jexec a ipfw -S show 200-65535
+jexec a ipfw show 300 2>&1; echo "status $?"
+jexec a ipfw zero 100
+jexec a ipfw zero 150
+jexec a ipfw show 100
+jexec a ipfw delete 100
+jexec b ping -c 1 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw show
+jexec a ipfw delete 100 2>&1; echo "status $?"
+jexec a ipfw set show
+jexec a ipfw set move rule 200 to 1
+jexec a ipfw set disable 1
+jexec a ipfw set show
+jexec a ipfw list
+jexec a ipfw -S list
+jexec b ping -c 1 -t 2 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw set 1 list
+jexec a ipfw -S set 1 list
+jexec a ipfw -q flush
+jexec a ipfw list
+ipfw list
+jail -r a b
+`,
+  );
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `00100 deny icmp from any to any
+00200 allow ip from any to any
+00100 allow ip from any to any
+3 packets transmitted, 0 packets received, 100.0% packet loss
+00100 3 252 deny icmp from any to any
+00200 0   0 allow ip from any to any
+65535 0   0 deny ip from any to any
+00100 3 252 allow ip from any to any
+65535 0   0 deny ip from any to any
+00100 deny icmp from any to any
+00200 allow ip from any to any
+65535 deny ip from any to any
+00100 3 252 deny icmp from any to any
+00200 0 0 set 0 allow ip from any to any
+65535 0 0 set 31 deny ip from any to any
+ipfw: rule 300 does not exist
+status 69
+Entry 100 cleared.
+Entry 150 not found
+00100 0 0 deny icmp from any to any
+1 packets transmitted, 1 packets received, 0.0% packet loss
+00200 2 168 allow ip from any to any
+65535 0   0 deny ip from any to any
+ipfw: rule 100 not found
+status 0
+enable 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+disable 1 enable 0 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+65535 deny ip from any to any
+# DISABLED 00200 set 1 allow ip from any to any
+65535 set 31 deny ip from any to any
+1 packets transmitted, 0 packets received, 100.0% packet loss
+# DISABLED 00200 set 1 allow ip from any to any
+65535 deny ip from any to any
+65535 deny ip from any to any
+a: removed
+b: removed
+`,
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
