@@ -171,6 +171,12 @@ export * from "./sbin/imunes_graph.ts";
 export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
 export * from "./sbin/libxo.ts";
+// ipfw dynamic states and tables: namespaces, as their FreeBSD names
+// (ipfw_dyn_lookup_state, ipfw_lookup_table ...) are also ip_fw_private.ts's hook slots.
+export * as ip_fw_dynamic from "./netpfil/ipfw/ip_fw_dynamic.ts";
+export * as ip_fw_table from "./netpfil/ipfw/ip_fw_table.ts";
+export * as ip_fw_table_algo from "./netpfil/ipfw/ip_fw_table_algo.ts";
+export * as ip_fw_table_value from "./netpfil/ipfw/ip_fw_table_value.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;
