@@ -39,6 +39,9 @@ import { _net_inet_ip } from "../../netinet/ip_var.ts";
 import { IP_DUMMYNET3, ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import {
   DN_API_VERSION,
+  DN_AQM_PARAMS,
+  DN_SCH_PARAMS,
+  SIZEOF_DN_EXTRA_PARMS,
   DN_CMD_CONFIG,
   DN_CMD_DELETE,
   DN_CMD_FLUSH,
@@ -1135,6 +1138,7 @@ export function dummynet_get(sopt: sockopt): number {
   const idv = new DataView(val.buffer, val.byteOffset, val.byteLength);
   const cmd = dn_id_dec(idv, 0);
   const l = cmd.len;
+  if (cmd.subtype === DN_AQM_PARAMS || cmd.subtype === DN_SCH_PARAMS) return get_extra_parms(sopt_valsize, val, cmd);
   if (l > val.length) return EINVAL;
   const ranges: number[] = [];
   for (let off = SIZEOF_DN_ID; off + 8 <= l; off += 8) ranges.push(idv.getUint32(off, true), idv.getUint32(off + 4, true));
@@ -1168,6 +1172,19 @@ export function dummynet_get(sopt: sockopt): number {
   if (a.type === DN_FS) dn_ht_scan(cfg.fshash, copy_data_helper_fs, a);
   else dn_ht_scan(cfg.schedhash, copy_data_helper_sch, a);
   return dn_sooptcopyout(sopt, out.subarray(0, a.pos));
+}
+
+/**
+ * get_aqm_parms / get_sched_parms: the extra parameters of flowset or
+ * scheduler nr.  No AQM or scheduler here has any (no getconfig), so a
+ * known object answers nothing, as FreeBSD's do without one.
+ */
+function get_extra_parms(valsize: number, val: Uint8Array, cmd: dn_id): number {
+  if (valsize < SIZEOF_DN_EXTRA_PARMS || val.length < SIZEOF_DN_EXTRA_PARMS) return EINVAL;
+  if (cmd.len < SIZEOF_DN_EXTRA_PARMS) return EINVAL;
+  const nr = new DataView(val.buffer, val.byteOffset, val.byteLength).getUint32(24, true);
+  if (cmd.subtype === DN_AQM_PARAMS) return locate_flowset(nr) === null ? EINVAL : 0;
+  return locate_scheduler(nr) === null ? EINVAL : 0;
 }
 
 /** sooptcopyout into the caller's buffer when it gave one (getsockopt's
