@@ -110,6 +110,7 @@ import {
 import { DN_MULTIQUEUE, type dn_alg } from "./dn_sched.ts";
 import { fifo_desc } from "./dn_sched_fifo.ts";
 import { prio_desc } from "./dn_sched_prio.ts";
+import { qfq_desc } from "./dn_sched_qfq.ts";
 
 import { rr_desc } from "./dn_sched_rr.ts";
 import { wf2qp_desc } from "./dn_sched_wf2q.ts";
@@ -1467,4 +1468,5 @@ DECLARE_MODULE({ name: "dn_fifo", evhand: dn_sched_modevent, priv: fifo_desc }, 
 DECLARE_MODULE({ name: "dn_wf2qp", evhand: dn_sched_modevent, priv: wf2qp_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
 DECLARE_MODULE({ name: "dn_rr", evhand: dn_sched_modevent, priv: rr_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
 
+DECLARE_MODULE({ name: "dn_qfq", evhand: dn_sched_modevent, priv: qfq_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
 DECLARE_MODULE({ name: "dn_prio", evhand: dn_sched_modevent, priv: prio_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");

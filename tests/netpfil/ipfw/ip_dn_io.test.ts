@@ -174,6 +174,40 @@ test.serial("WF2Q+: two queues of weights 3 and 1 on a busy pipe share 3:1", asy
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+test.serial("QFQ: weights 3 and 1 share 3:1 over a long backlog, and all is delivered", async (t) => {
+  const k = await fresh();
+  const got = record_ip(k);
+  const b = new Uint8Array(k.SIZEOF_DN_ID + k.SIZEOF_DN_SCH);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, k.SIZEOF_DN_ID, true);
+  dv.setUint8(2, k.DN_CMD_CONFIG);
+  dv.setUint32(4, k.DN_API_VERSION, true);
+  const s = new k.dn_sch();
+  k.set_oid(s.oid, k.DN_SCH, k.SIZEOF_DN_SCH);
+  s.sched_nr = 7;
+  s.name = "qfq";
+  k.dn_sch_enc(dv, k.SIZEOF_DN_ID, s);
+  t.is(dn_config(k, b), 0);
+  t.is(dn_config(k, pipe_config_buf(k, 7, { bw: 10000000 })), 0);
+  t.is(dn_config(k, queue_config_buf(k, 11, { sched: 7, weight: 3, qsize: 100 })), 0);
+  t.is(dn_config(k, queue_config_buf(k, 12, { sched: 7, weight: 1, qsize: 100 })), 0);
+  // Keep both backlogged for 4000 departures (V crosses many slots).
+  let sent1 = 0;
+  let sent2 = 0;
+  let seen = 0;
+  for (let round = 0; round < 50; round++) {
+    while (sent1 - got.filter((a) => a.src === 11).length < 60) dn_send(k, ip_pkt(k, 1250, sent1++, 11), 11, false, 11);
+    while (sent2 - got.filter((a) => a.src === 12).length < 60) dn_send(k, ip_pkt(k, 1250, 10000 + sent2++, 12), 12, false, 12);
+    k.kern_advance_ns(80 * MS);
+    seen = got.length;
+  }
+  const q1 = got.filter((a) => a.src === 11).length;
+  t.true(Math.abs(q1 / seen - 0.75) < 0.01, `queue 11 sent ${q1} of ${seen}`);
+  k.kern_run_until_idle();
+  t.is(got.length, sent1 + sent2);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
 test.serial("RR and PRIO schedulers: deficit round robin alternates, strict priority drains the higher first", async (t) => {
   const k = await fresh();
   const got = record_ip(k);
