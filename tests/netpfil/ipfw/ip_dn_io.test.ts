@@ -289,3 +289,20 @@ test.serial("per vnet; flush frees what is queued; unload stops everything", asy
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+
+test.serial("the baseline build (no VIMAGE): the same closed form", async (t) => {
+  const k = await loadKernel("novimage", 12);
+  dn_load(k);
+  const got = record_ip(k);
+  t.is(dn_config(k, pipe_config_buf(k, 1, { bw: 2000000, delay: 10 })), 0);
+  const t0 = k.nanouptime_ns();
+  for (let i = 0; i < 4; i++) dn_send(k, ip_pkt(k, 1500, i), 1, true);
+  k.kern_run_until_idle();
+  // 1500 bytes at 2 Mbit/s: 6 ms each.
+  t.deepEqual(
+    got.map((a) => (a.ns - t0) / MS),
+    [16, 22, 28, 34],
+  );
+  t.is(k.callout_count(), 0);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
