@@ -85,7 +85,7 @@ import {
   warnx,
   type s_x,
 } from "./ipfw2.ts";
-import { inet_ntop, prog_run, type prog_ctx } from "./libc.ts";
+import { inet_ntop, isatty, prog_run, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 
 const AF_INET6 = 28;
@@ -1005,6 +1005,9 @@ export async function dnctl_main_prog(prog: prog_ctx): Promise<number> {
   const ctx = new ipfw_ctx(prog);
   return prog_run(prog, async () => {
     const argv = prog.argv.slice(1);
+    // As main.c: off a terminal nothing asks for confirmation (and a failed
+    // delete does not change the exit status).
+    ctx.co.do_force = isatty(prog, 0) ? 0 : 1;
     let optind = 0;
     for (; optind < argv.length && argv[optind].startsWith("-") && argv[optind] !== "-"; optind++) {
       const a = argv[optind];

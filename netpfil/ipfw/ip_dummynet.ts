@@ -45,7 +45,6 @@ import {
   DN_CMD_CONFIG,
   DN_CMD_DELETE,
   DN_CMD_FLUSH,
-  DN_CMD_GET,
   DN_FLOW,
   DN_FS,
   DN_HAVE_MASK,
@@ -114,7 +113,7 @@ import { qfq_desc } from "./dn_sched_qfq.ts";
 
 import { rr_desc } from "./dn_sched_rr.ts";
 import { wf2qp_desc } from "./dn_sched_wf2q.ts";
-import { dn_free_pkts, dn_reschedule, dummynet_io } from "./ip_dn_io.ts";
+import { dn_free_pkts, dummynet_io } from "./ip_dn_io.ts";
 import {
   DN_ACTIVE,
   DN_DELETE_FS,
@@ -1265,7 +1264,7 @@ const IP_DUMMYNET_FLUSH = 62;
 const IP_DUMMYNET_GET = 64;
 
 /** ip_dn_ctl (ip_dn_ctl_ptr): the raw socket's IP_DUMMYNET3 option. */
-export function ip_dn_ctl(sopt: sopt_like): number {
+export function ip_dn_ctl(sopt: sockopt): number {
   if (sopt.sopt_td !== null) {
     const error = priv_check_cred(sopt.sopt_td.td_ucred, PRIV_NETINET_DUMMYNET);
     if (error !== 0) return error;
@@ -1290,7 +1289,6 @@ export function ip_dn_ctl(sopt: sopt_like): number {
     }
   }
 }
-type sopt_like = sockopt;
 
 // ---------------------------------------------------------------------------
 // Per-vnet setup, sysctls, module.

@@ -70,7 +70,7 @@ q00006  50 sl. 0 flows (1 buckets) sched 3 weight 1 lmax 0 pri 0
 00002: 300.000 Kbit/s    0 ms burst 0  10 KB 0 queues (1 buckets) droptail
  sched 65538 type FIFO flags 0x1 64 buckets 0 active
     mask:  0x00 0xffffff00/0x0000 -> 0x00000000/0x0000
-rc=1
+rc=0
 00001:   1.000 Mbit/s   50 ms burst 0   20 sl.plr 0.010000 0 queues (1 buckets) droptail
  sched 65537 type FIFO flags 0x0 0 buckets 0 active
 00003: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets) droptail
