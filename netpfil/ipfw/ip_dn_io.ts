@@ -44,7 +44,6 @@ import {
   DIR_IN,
   DIR_OUT,
   DN_ACTIVE,
-  MTAG_ABI_COMPAT,
   PACKET_TAG_DUMMYNET,
   PROTO_IFB,
   PROTO_IPV6,
@@ -69,7 +68,6 @@ import {
   IPFW_INFO_MASK,
   IPFW_IS_PIPE,
   IPFW_ONEPASS,
-  MTAG_IPFW_RULE,
   type ip_fw_args,
 } from "./ip_fw_private.ts";
 
@@ -77,7 +75,7 @@ import {
 export function dn_tag_get(m: mbuf): dn_pkt_tag {
   const tags = m.m_pkthdr.tags;
   const t = tags === null ? undefined : tags[0];
-  if (!(t instanceof dn_pkt_tag) || t.m_tag_cookie !== MTAG_ABI_COMPAT || t.m_tag_id !== PACKET_TAG_DUMMYNET)
+  if (!(t instanceof dn_pkt_tag) || t.m_tag_id !== PACKET_TAG_DUMMYNET)
     throw new Error("packet on dummynet queue w/o dummynet tag!");
   return t;
 }
@@ -377,7 +375,7 @@ export function dummynet_send(m: mbuf | null): void {
     else {
       dst = tag.dn_dir;
       ifp = tag.ifp;
-      tag.m_tag_cookie = MTAG_IPFW_RULE;
+      // Now the rule tag ipfw resumes from.
       tag.m_tag_id = 0;
     }
     switch (dst) {
@@ -490,7 +488,6 @@ export function dummynet_io(fwa: ip_fw_args): number {
     if (head === m && (dir & PROTO_LAYER2) === 0) {
       // Out at once: back to ipfw with the tag renamed, no send from here.
       const tag = dn_tag_get(m);
-      tag.m_tag_cookie = MTAG_IPFW_RULE;
       tag.m_tag_id = 0;
       cfg.io_pkt_fast++;
       if (m.m_nextpkt !== null) {

@@ -18,7 +18,7 @@ import {
   type dn_profile,
 } from "../../netinet/ip_dummynet.ts";
 import { dn_heap, type dn_ht } from "./dn_heap.ts";
-import { ipfw_rule_ref } from "./ip_fw_private.ts";
+import { ipfw_rule_mtag } from "./ip_fw_pfil.ts";
 import { ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import { callout } from "../../kern/kern_timeout.ts";
 import { VNET_DEFINE_PTR, VNET_PTR } from "../../net/vnet.ts";
@@ -64,21 +64,25 @@ export const MTAG_ABI_COMPAT = 0;
 
 /**
  * struct dn_pkt_tag behind its m_tag: the rule the packet matched (what
- * ipfw resumes after), where it goes when it leaves, and when.  On the way
- * out dummynet renames it (cookie MTAG_IPFW_RULE, id 0) so that ipfw finds
- * the rule to continue from.
+ * ipfw resumes after), where it goes when it leaves, and when.  It is the
+ * ipfw rule tag (ip_fw_pfil.ts's ipfw_rule_mtag, whose rule comes first as
+ * in FreeBSD) with dummynet's fields after it; id PACKET_TAG_DUMMYNET while
+ * dummynet holds the packet, renamed to 0 on the way out so that ipfw
+ * takes it as the rule to continue from.  FreeBSD also switches the cookie
+ * from MTAG_ABI_COMPAT to MTAG_IPFW_RULE there; here the cookie is the
+ * rule tag's throughout, and nobody but dummynet sees the tag in between.
  */
-export class dn_pkt_tag implements m_tag {
-  m_tag_cookie = MTAG_ABI_COMPAT;
-  m_tag_id = PACKET_TAG_DUMMYNET;
-  readonly rule = new ipfw_rule_ref();
+export class dn_pkt_tag extends ipfw_rule_mtag {
   dn_dir = 0;
   output_time = 0;
   ifp: ifnet | null = null;
   iphdr_off = 0;
-  m_tag_copy(): m_tag | null {
+  constructor() {
+    super();
+    this.m_tag_id = PACKET_TAG_DUMMYNET;
+  }
+  override m_tag_copy(): m_tag | null {
     const t = new dn_pkt_tag();
-    t.m_tag_cookie = this.m_tag_cookie;
     t.m_tag_id = this.m_tag_id;
     t.rule.copy_from(this.rule);
     t.dn_dir = this.dn_dir;
