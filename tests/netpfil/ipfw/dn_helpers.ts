@@ -24,6 +24,8 @@ export interface pipe_opts {
   weight?: number;
   sched?: number;
   type?: string;
+  /** RED: w_q, min_th, max_th, max_p (as `red w_q/min_th/max_th/max_p`). */
+  red?: [number, number, number, number];
 }
 
 /** `pipe N config ...` as ipfw sends it: header, sched, link, flowset. */
@@ -62,6 +64,13 @@ export function pipe_config_buf(k: Kernel, n: number, o: pipe_opts): Uint8Array 
   fs.qsize = o.qsize ?? 0;
   if (o.qbytes === true) fs.flags |= k.DN_QSIZE_BYTES;
   fs.plr = Math.trunc((o.plr ?? 0) * 0x7fffffff);
+  if (o.red !== undefined) {
+    fs.flags |= k.DN_IS_RED;
+    fs.w_q = Math.trunc(o.red[0] * 65536);
+    fs.min_th = o.red[1];
+    fs.max_th = o.red[2];
+    fs.max_p = Math.trunc(o.red[3] * 65536);
+  }
   k.dn_fs_enc(dv, off, fs);
   return b;
 }

@@ -135,6 +135,22 @@ test.serial("queue in bytes: 2000 B holds what fits under the limit", async (t) 
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
+test.serial("RED: with w_q 1 the average is the queue; drops start between min_th and max_th, all beyond max_th", async (t) => {
+  const k = await fresh();
+  record_ip(k);
+  t.is(dn_config(k, pipe_config_buf(k, 1, { bw: 1000000, qsize: 100, red: [1, 5, 15, 0.1] })), 0);
+  const dropped: number[] = [];
+  for (let i = 0; i < 40; i++) if (dn_send(k, ip_pkt(k, 500, i), 1, true) === k.ENOBUFS) dropped.push(i);
+  // Packet 0 goes on the link; packet i finds i - 1 queued (while nothing was dropped).
+  t.true(dropped.length > 0);
+  t.true(dropped[0] > 5, `first drop ${dropped[0]}`);
+  // Past max_th the average (the queue, w_q = 1) stays at max_th: every later packet is dropped.
+  const kept = 40 - dropped.length;
+  t.true(kept <= 1 + 15 + 1, `kept ${kept}`);
+  k.kern_run_until_idle();
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
 test.serial("a sched_mask makes one instance (and link) per source", async (t) => {
   const k = await fresh();
   const got = record_ip(k);

@@ -5,6 +5,9 @@
 // common/dummynet.sh: a 30 Byte/s pipe saturates and drops) passes; plr
 // drops its fraction both ways, the same with the same seed; no mbufs left.
 import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run_script } from "../../sbin/prog_helpers.ts";
 
 const RTT = `kldload ipfw
@@ -77,4 +80,56 @@ test("FreeBSD's dummynet.sh pipe test, then plr 0.1 on both ways of a ping (seed
   t.is(again.out, r.out, "same seed, same drops");
   r.k.kern_run_until_idle();
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+// The example profile of sbin/ipfw/dummynet.c's comment.
+const PROFILE = `name    bla_bla_bla
+samples 100
+loss-level    0.86
+prob    delay
+0       200	# minimum overhead is 200ms
+0.5     200
+0.5     300
+0.8     1000
+0.9     1300
+1       1300
+`;
+
+const PROFILED = `kldload ipfw
+kldload dummynet
+jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec b ifconfig epair0b 10.0.0.2/24 up
+jexec a ipfw -q add 100 allow ip from any to any
+jexec b ipfw -q add 100 pipe 1 ip from any to any in
+jexec b ipfw -q add 200 allow ip from any to any
+jexec b ipfw pipe 1 config bw 1Mbit/s profile prof.txt
+jexec b ipfw pipe show
+jexec a ping -c 20 -i 2 10.0.0.2 | tail -4
+`;
+
+test("a delay profile read by ipfw: the extra airtime as extra bits, loss above the loss level", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dn-profile-"));
+  try {
+    fs.writeFileSync(path.join(dir, "prof.txt"), PROFILE);
+    const r = await run_script(PROFILED, { seed: 2, cwd: dir });
+    t.regex(r.out, /\t profile: name "bla_bla_bla" loss 0\.860000 samples 100\n/);
+    t.regex(r.out, /q131073  50 sl\. 0 flows \(1 buckets\) sched 65537 weight 0 lmax 0 pri 0 droptail\n/);
+    const m = /20 packets transmitted, ([0-9]+) packets received/.exec(r.out);
+    t.not(m, null);
+    const received = Number((m as RegExpExecArray)[1]);
+    t.true(received >= 12 && received < 20, `received ${received}`);
+    // Every delay is a sample of the curve: 200 to 1300 ms (plus a tick).
+    const rtt = /round-trip min\/avg\/max\/stddev = ([0-9.]+)\/[0-9.]+\/([0-9.]+)\//.exec(r.out);
+    t.not(rtt, null);
+    t.true(Number((rtt as RegExpExecArray)[1]) >= 200 && Number((rtt as RegExpExecArray)[2]) <= 1302);
+    r.k.kern_run_until_idle();
+    t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
