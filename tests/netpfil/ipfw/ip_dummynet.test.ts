@@ -26,6 +26,12 @@ jexec a ping -c 3 10.0.0.2
 jexec b ipfw pipe show
 jexec b ipfw show
 jexec b sysctl net.inet.ip.dummynet.io_pkt net.inet.ip.dummynet.io_pkt_drop
+jexec b ipfw -q -f flush
+jexec b sysctl net.link.ether.ipfw=1 >/dev/null
+jexec b ipfw -q add 100 pipe 2 ip from any to any layer2
+jexec b ipfw -q add 200 allow ip from any to any
+jexec b ipfw pipe 2 config bw 1Mbit/s delay 10
+jexec a ping -c 2 10.0.0.2
 `;
 
 const FREEBSD_PIPE = `kldload ipfw
@@ -54,11 +60,12 @@ jexec b ipfw pipe 2 show
 jexec b dnctl pipe flush
 `;
 
-test("ping through a 1 Mbit/s, 50 ms pipe: RTT = 2 * (delay + serialization on the tick grid)", async (t) => {
+test("ping through a 1 Mbit/s, 50 ms pipe: RTT = 2 * (delay + serialization on the tick grid), at layer 3 and layer 2", async (t) => {
   const r = await run_script(RTT, { seed: 3 });
   // An 84-byte echo at 1 Mbit/s is 0.672 ms: one tick (kern.hz 1000) of credit, then 50 ms; both ways.
   const rtts = [...r.out.matchAll(/time=([0-9.]+) ms/g)].map((m) => Number(m[1]));
-  t.deepEqual(rtts, [102, 102, 102]);
+  // Then at layer 2 (ether_demux / ether_output_frame): a 98-byte frame is one tick too.
+  t.deepEqual(rtts, [102, 102, 102, 22, 22]);
   t.regex(r.out, /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
   t.regex(r.out, /00100 6 504 pipe 1 ip from any to any/);
   t.regex(r.out, /net\.inet\.ip\.dummynet\.io_pkt: 6\n/);
