@@ -7,7 +7,7 @@
 import test from "ava";
 import { loadKernel, type Kernel } from "../../helpers/builds.ts";
 import { inv } from "../../net/link_helpers.ts";
-import { dn_config, dn_load, dn_send, ip_pkt, pipe_config_buf, queue_config_buf, record_ip } from "./dn_helpers.ts";
+import { dn_config, dn_load, dn_send, fw_args, ip_pkt, pipe_config_buf, queue_config_buf, record_ip } from "./dn_helpers.ts";
 
 const MS = 1e6;
 
@@ -286,6 +286,21 @@ test.serial("per vnet; flush frees what is queued; unload stops everything", asy
     inv(k, k.vnet0, () => k.V_dn_cfg().schk_count),
     2,
   );
+  // Packets held in the jail's pipe go when its vnet does (VNET_SYSUNINIT),
+  // and so does its callout.
+  inv(k, pr.pr_vnet, () => {
+    t.is(k.do_config(pipe_config_buf(k, 1, { bw: 10000, delay: 500 })), 0);
+    for (let i = 0; i < 10; i++) {
+      const a = fw_args(ip_pkt(k, 1000, i), 1, true);
+      t.is(k.dummynet_io(a), 0);
+      t.is(a.m, null);
+    }
+  });
+  t.true(k.callout_count() > 0);
+  t.is(k.sys_jail_remove(k.cred0, r.jid), 0);
+  k.kern_run_until_idle();
+  t.is(k.callout_count(), 0);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   t.is(dn_config(k, pipe_config_buf(k, 1, { bw: 10000, delay: 100 })), 0);
   for (let i = 0; i < 20; i++) dn_send(k, ip_pkt(k, 1000, i), 1, true);
   t.true(k.callout_count() > 0);
