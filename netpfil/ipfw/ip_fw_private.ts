@@ -358,20 +358,41 @@ export class named_object {
   refcnt = 0;
 }
 
-/** struct namedobj_instance: names -> objects, kernel indexes -> objects,
- *  and the bitmap of kernel indexes in use. */
-export interface namedobj_instance {
-  /** name hash: by set and name (and type where asked). */
-  readonly names: Map<string, named_object>;
-  readonly values: Map<number, named_object>;
-  /** Free index bitmap, one bit per kidx (1 = free). */
-  idx_mask: Uint32Array;
-  max_blocks: number;
-  count: number;
-  hash_f: objhash_hash_f | null;
-  cmp_f: objhash_cmp_f | null;
+/** NAMEDOBJ_HASH_SIZE: buckets of both hashes. */
+export const NAMEDOBJ_HASH_SIZE = 32;
+/** BLOCK_ITEMS: indexes per bitmap word (a u_long on amd64). */
+export const BLOCK_ITEMS = 64;
+
+/**
+ * struct namedobj_instance: names -> objects (hashed by name), kernel
+ * indexes -> objects, and the bitmap of free kernel indexes.  Buckets are
+ * arrays with the newest object first, as TAILQ_INSERT_HEAD leaves them,
+ * so walks visit objects in FreeBSD's order.  The bitmap is kept as pairs
+ * of 32-bit words standing for amd64's 64-bit u_long.
+ */
+export class namedobj_instance {
+  readonly names: named_object[][] = [];
+  readonly values: named_object[][] = [];
+  nn_size = NAMEDOBJ_HASH_SIZE;
+  nv_size = NAMEDOBJ_HASH_SIZE;
+  /** Free index bitmap (1 = free), BLOCK_ITEMS bits per block. */
+  idx_mask: Uint32Array = new Uint32Array(0);
+  max_blocks = 0;
+  count = 0;
+  readonly free_off = new Uint16Array(32);
+  hash_f: objhash_hash_f;
+  cmp_f: objhash_cmp_f;
+  constructor(hash_f: objhash_hash_f, cmp_f: objhash_cmp_f) {
+    for (let i = 0; i < NAMEDOBJ_HASH_SIZE; i++) {
+      this.names.push([]);
+      this.values.push([]);
+    }
+    this.hash_f = hash_f;
+    this.cmp_f = cmp_f;
+  }
 }
 export type objhash_cb_t = (ni: namedobj_instance, no: named_object, arg: unknown) => number;
+/** hash_f(ni, key, kopt): key is the name; kopt the set (FreeBSD's void *key). */
 export type objhash_hash_f = (ni: namedobj_instance, key: string, kopt: number) => number;
 export type objhash_cmp_f = (no: named_object, key: string, kopt: number) => number;
 
@@ -445,8 +466,19 @@ export class sockopt_data {
   valsize = 0;
 }
 
-/** sopt_handler_f: handles one IP_FW3 opcode; op3 is at byte 0 of sd.kbuf. */
-export type sopt_handler_f = (chain: ip_fw_chain, op3off: number, sd: sockopt_data) => number;
+/** ip_fw3_opheader as the kernel reads it from the request's first bytes. */
+export class ip_fw3_opheader {
+  opcode = 0;
+  version = 0;
+}
+
+/**
+ * sopt_handler_f(chain, op3, sd): handles one IP_FW3 opcode.  The request is
+ * in sd.kbuf (op3 at byte 0); a handler takes its pieces with
+ * ipfw_get_sopt_header / ipfw_get_sopt_space (byte offsets into sd.kbuf,
+ * -1 for NULL) and writes its answer there, which ipfw_ctl3 copies out.
+ */
+export type sopt_handler_f = (chain: ip_fw_chain, op3: ip_fw3_opheader, sd: sockopt_data) => number;
 
 /** struct ipfw_sopt_handler. */
 export interface ipfw_sopt_handler {
@@ -505,8 +537,10 @@ export type ipfw_dyn_install_state_t = (chain: ip_fw_chain, rule: ip_fw, cmdv: D
 export type ipfw_expire_dyn_states_t = (chain: ip_fw_chain, rt: ipfw_range_tlv_k | null) => void;
 /** ipfw_dyn_len(): bytes the states need in an IP_FW_XGET dump. */
 export type ipfw_dyn_len_t = () => number;
-/** ipfw_dyn_get_count(bmask, nocnt): number of states to dump. */
-export type ipfw_dyn_get_count_t = (bmask: Uint32Array | null) => number;
+/** ipfw_dyn_get_count(bmask, nocnt): number of states to dump; marks the
+ *  named objects (state names) they use in bmask (ipfw_mark_object_kidx)
+ *  and puts how many were newly marked in nocnt.n. */
+export type ipfw_dyn_get_count_t = (bmask: Uint32Array | null, nocnt: { n: number }) => number;
 /** ipfw_dump_states(chain, sd): append the states as IPFW_TLV_DYN_ENT TLVs. */
 export type ipfw_dump_states_t = (chain: ip_fw_chain, sd: sockopt_data) => number;
 /** ipfw_dyn_init(chain) / ipfw_dyn_uninit(pass): per-vnet set-up and tear-down. */
@@ -578,7 +612,11 @@ export type ipfw_resize_tables_t = (ch: ip_fw_chain, ntables: number) => number;
 /** ipfw_switch_tables_namespace(ch, nsets) (net.inet.ip.fw.tables_sets). */
 export type ipfw_switch_tables_namespace_t = (ch: ip_fw_chain, nsets: number) => number;
 
+/** ipfw_get_table_objhash(ch): the tables' name hash (dumps list table names). */
+export type ipfw_get_table_objhash_t = (ch: ip_fw_chain) => namedobj_instance;
+
 export let ipfw_lookup_table: ipfw_lookup_table_t | null = null;
+export let ipfw_get_table_objhash: ipfw_get_table_objhash_t | null = null;
 export let ipfw_init_tables: ipfw_init_tables_t | null = null;
 export let ipfw_destroy_tables: ipfw_destroy_tables_t | null = null;
 export let ipfw_resize_tables: ipfw_resize_tables_t | null = null;
@@ -591,8 +629,10 @@ export function set_ipfw_table_hooks(h: {
   destroy_tables: ipfw_destroy_tables_t;
   resize_tables: ipfw_resize_tables_t;
   switch_tables_namespace: ipfw_switch_tables_namespace_t;
+  get_table_objhash: ipfw_get_table_objhash_t;
 } | null): void {
   ipfw_lookup_table = h?.lookup_table ?? null;
+  ipfw_get_table_objhash = h?.get_table_objhash ?? null;
   ipfw_init_tables = h?.init_tables ?? null;
   ipfw_destroy_tables = h?.destroy_tables ?? null;
   ipfw_resize_tables = h?.resize_tables ?? null;
