@@ -459,3 +459,37 @@ test.serial("property: random packets through LibAliasOut/In never throw and kee
   k.LibAliasUninit(la);
   t.pass();
 });
+
+test.serial("LSNAT: a redirect_port pool hands connections to its servers in turn", async (t) => {
+  const { k, la } = await setup(0, 0);
+  const r = k.LibAliasRedirectPort(la, 0xffffffff, 0xffff, 0, 0, a4(ALIAS), 80, 6);
+  t.not(r, null);
+  const lnk = r as NonNullable<typeof r>;
+  k.LibAliasAddServer(la, lnk, a4("10.0.0.11"), 8001);
+  k.LibAliasAddServer(la, lnk, a4("10.0.0.12"), 8002);
+  const got: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const syn = seal(ipv4(6, PUB, ALIAS, tcp(30000 + i, 80, 0x02)));
+    t.is(inn(k, la, syn), k.PKT_ALIAS_OK);
+    t.true(ip_ok(syn) && l4_ok(syn));
+    got.push(`${syn.dv.getUint32(16) & 0xff}:${syn.dv.getUint16(22)}`);
+  }
+  // (The pool starts at the server added last, as FreeBSD's does.)
+  t.deepEqual(got, ["12:8002", "11:8001", "12:8002"]);
+  k.LibAliasUninit(la);
+});
+
+test.serial("reverse swaps the directions; proxy_only translates nothing", async (t) => {
+  const { k, la } = await setup(0, 0x80);
+  // LibAliasIn now aliases: the "outside" is where In packets come from.
+  const p = seal(ipv4(17, PRIV, PUB, udp(5000, 53)));
+  t.is(inn(k, la, p), k.PKT_ALIAS_OK);
+  t.is(p.dv.getUint32(12), a4(ALIAS));
+  t.true(ip_ok(p) && l4_ok(p));
+  k.LibAliasSetMode(la, 0x40, ~0);
+  const q = seal(ipv4(17, PRIV, PUB, udp(5001, 53)));
+  const before = q.b.slice(0, 40);
+  t.is(out(k, la, q), k.PKT_ALIAS_OK);
+  t.deepEqual(q.b.slice(0, 40), before);
+  k.LibAliasUninit(la);
+});
