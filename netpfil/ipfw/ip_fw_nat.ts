@@ -226,7 +226,7 @@ function del_redir_spool_cfg(n: cfg_nat): void {
 /**
  * add_redir_spool_cfg: the redirects that follow the nat44_cfg_nat at off,
  * each a nat44_cfg_redir and its nat44_cfg_spool entries.  EINVAL when
- * libalias refuses one (the ones before it stay, as in FreeBSD).
+ * libalias refuses one (the ones before it stay).
  */
 function add_redir_spool_cfg(b: Uint8Array, dv: DataView, off: number, end: number, ptr: cfg_nat): number {
   for (let cnt = 0; cnt < ptr.redir_cnt; cnt++) {
@@ -312,7 +312,9 @@ function ipfw_nat(args: ip_fw_args, t: cfg_nat_ref | null, m: mbuf): number {
   if (mcl.m_pkthdr.rcvif === null && (mcl.m_pkthdr.csum_flags & CSUM_DELAY_DATA) !== 0) ldt = true;
 
   const room = mcl.m_len + M_TRAILINGSPACE(mcl);
-  let n: cfg_nat | null = t === null ? null : nat_of(t);
+  // `nat global` comes as null (or as ipfw_chk's stand-in that is not an
+  // instance of ours).
+  let n: cfg_nat | null = t instanceof cfg_nat ? t : null;
   if (n === null) {
     if ((args.flags & IPFW_ARGS_IN) !== 0) {
       // nat global works on the way out only.
@@ -430,10 +432,12 @@ function nat44_config(chain: ip_fw_chain, b: Uint8Array, dv: DataView, ucfg: num
   LibAliasSetAliasPortRange(ptr.lib, ptr.alias_port_lo, ptr.alias_port_hi);
 
   del_redir_spool_cfg(ptr);
-  const error = add_redir_spool_cfg(b, dv, ucfg + SZ_nat44_cfg_nat, end, ptr);
+  // A redirect libalias refuses is left out (and said so on the console);
+  // the request still succeeds, as in FreeBSD.
+  add_redir_spool_cfg(b, dv, ucfg + SZ_nat44_cfg_nat, end, ptr);
   chain.nat.unshift(ptr);
   chain.gencnt++;
-  return error;
+  return 0;
 }
 
 /** The ipfw_obj_ntlv of a request is exactly one ntlv long. */
