@@ -22,7 +22,7 @@ import type { sockaddr_in } from "../../netinet/in.ts";
 import type { inpcb } from "../../netinet/in_pcb.ts";
 import { ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import type { sockaddr_in6 } from "../../netinet6/in6_var.ts";
-import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_DEFINE_U64, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET } from "../../net/vnet.ts";
+import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_DEFINE_U64, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, type vnet_ptr } from "../../net/vnet.ts";
 
 /** Default and maximum number of tables / named objects. */
 export const IPFW_TABLES_MAX_K = 65536;
@@ -175,6 +175,10 @@ export function V_layer3_chain(): ip_fw_chain | null {
 }
 export function V_layer3_chain_set(ch: ip_fw_chain | null): void {
   VNET_PTR_SET(layer3_chain, ch);
+}
+/** The slot itself, for VNET_VNET_PTR(vnet, slot) from outside a vnet. */
+export function layer3_chain_slot(): vnet_ptr<ip_fw_chain | null> {
+  return layer3_chain;
 }
 
 // ---------------------------------------------------------------------------
