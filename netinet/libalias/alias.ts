@@ -16,9 +16,8 @@
 // punching.  Not built here: the protocol modules (ftp, irc, pptp, nbt,
 // skinny, smedia, cuseeme, dummy: none loaded, so alias_mod's handler chain
 // is empty and never changes a packet), the transparent-proxy rules (ipfw
-// nat cannot configure any), SCTP (alias_sctp.c; SCTP packets are left as
-// they are), and the fragment store of natd (LibAliasSaveFragment and
-// friends).  One departure: ICMP messages shorter than their type needs
+// nat cannot configure any), and SCTP (alias_sctp.c; SCTP packets are left
+// as they are).  One departure: ICMP messages shorter than their type needs
 // are ignored on the way out as they are on the way in, where FreeBSD's
 // IcmpAliasOut reads what follows them.
 
@@ -62,7 +61,12 @@ import {
 } from "../ip.ts";
 import { TCPH_ACK, TCPH_DPORT, TCPH_FLAGS, TCPH_SEQ, TCPH_SPORT, TCPH_SUM, TH_FIN, TH_RST, TH_SYN } from "../tcp.ts";
 import {
+  AddFragmentPtrLink,
   FindFragmentIn1,
+  FindFragmentPtr,
+  GetFragmentPtr,
+  SetExpire,
+  SetFragmentPtr,
   FindFragmentIn2,
   FindAliasAddress,
   FindIcmpIn,
@@ -660,6 +664,38 @@ export function LibAliasUnaliasOut(la: libalias, dv: DataView, pip: number, maxp
   ip_set_addr(dv, pip, IPH_SRC, original_address);
   dv.setUint16(portoff, original_port);
   return PKT_ALIAS_OK;
+}
+
+/** A packet as the fragment store keeps it: where its IP header is. */
+export interface alias_packet {
+  dv: DataView;
+  off: number;
+}
+
+/** LibAliasSaveFragment: keep a fragment that came before its header
+ *  fragment, until LibAliasGetFragment hands it back. */
+export function LibAliasSaveFragment(la: libalias, frag: alias_packet): number {
+  const lnk = AddFragmentPtrLink(la, ip_src(frag.dv, frag.off), frag.dv.getUint16(frag.off + IPH_ID));
+  if (lnk === null) return PKT_ALIAS_ERROR;
+  SetFragmentPtr(lnk, frag);
+  return PKT_ALIAS_OK;
+}
+
+/** LibAliasGetFragment: a saved fragment of the header fragment's datagram
+ *  (its link goes), or null. */
+export function LibAliasGetFragment(la: libalias, hdr: alias_packet): alias_packet | null {
+  const lnk = FindFragmentPtr(la, ip_src(hdr.dv, hdr.off), hdr.dv.getUint16(hdr.off + IPH_ID));
+  if (lnk === null) return null;
+  const fptr = GetFragmentPtr(lnk);
+  SetFragmentPtr(lnk, null);
+  SetExpire(lnk, 0);
+  return fptr;
+}
+
+/** LibAliasFragmentIn: give a saved fragment the destination its (already
+ *  de-aliased) header fragment got. */
+export function LibAliasFragmentIn(_la: libalias, hdr: alias_packet, frag: alias_packet): void {
+  ip_set_addr(frag.dv, frag.off, IPH_DST, ip_dst(hdr.dv, hdr.off));
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   PKT_ALIAS_LOG,
   PKT_ALIAS_RESET_ON_ADDR_CHANGE,
   PKT_ALIAS_SAME_PORTS,
+  type alias_packet,
 } from "./alias.ts";
 
 // Timeouts, in seconds, by link type.
@@ -259,7 +260,7 @@ export class alias_link implements splay_node<alias_link> {
   expire_time = 0;
   // data: a union in C.
   frag_addr: in_addr_t = 0;
-  frag_ptr: unknown = null;
+  frag_ptr: alias_packet | null = null;
   tcp: tcp_dat | null = null;
   constructor(la: libalias) {
     this.la = la;
@@ -931,10 +932,10 @@ export function SetFragmentAddr(lnk: alias_link, src_addr: in_addr_t): void {
 export function GetFragmentAddr(lnk: alias_link): in_addr_t {
   return lnk.frag_addr;
 }
-export function SetFragmentPtr(lnk: alias_link, fptr: unknown): void {
+export function SetFragmentPtr(lnk: alias_link, fptr: alias_packet | null): void {
   lnk.frag_ptr = fptr;
 }
-export function GetFragmentPtr(lnk: alias_link): unknown {
+export function GetFragmentPtr(lnk: alias_link): alias_packet | null {
   return lnk.frag_ptr;
 }
 

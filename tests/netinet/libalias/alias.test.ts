@@ -493,3 +493,24 @@ test.serial("reverse swaps the directions; proxy_only translates nothing", async
   t.deepEqual(q.b.slice(0, 40), before);
   k.LibAliasUninit(la);
 });
+
+test.serial("natd's fragment store: a fragment that comes first waits for its header fragment", async (t) => {
+  const { k, la } = await setup(0, 0);
+  const p = seal(ipv4(17, PRIV, PUB, udp(4600, 53)));
+  out(k, la, p);
+  const ap = p.dv.getUint16(20);
+  const f = ipv4(17, PUB, ALIAS, new Uint8Array(16), { id: 99, off: 3 });
+  t.is(inn(k, la, f), k.PKT_ALIAS_UNRESOLVED_FRAGMENT);
+  t.is(k.LibAliasSaveFragment(la, { dv: f.dv, off: 0 }), k.PKT_ALIAS_OK);
+  t.is(la.fragmentPtrLinkCount, 1);
+  const h = ipv4(17, PUB, ALIAS, udp(53, ap, 16), { id: 99, off: 0x2000 });
+  t.is(inn(k, la, h), k.PKT_ALIAS_FOUND_HEADER_FRAGMENT);
+  const got = k.LibAliasGetFragment(la, { dv: h.dv, off: 0 });
+  t.not(got, null);
+  t.is(la.fragmentPtrLinkCount, 0);
+  k.LibAliasFragmentIn(la, { dv: h.dv, off: 0 }, got ?? { dv: f.dv, off: 0 });
+  t.is(f.dv.getUint32(16), a4(PRIV));
+  t.true(ip_ok(f));
+  t.is(k.LibAliasGetFragment(la, { dv: h.dv, off: 0 }), null);
+  k.LibAliasUninit(la);
+});
