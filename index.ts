@@ -151,6 +151,7 @@ export * from "./netpfil/ipfw/ip_fw_sockopt.ts";
 export * from "./netpfil/ipfw/ip_fw2.ts";
 export * from "./netpfil/ipfw/ip_fw_pfil.ts";
 export * from "./netpfil/ipfw/ip_fw_log.ts";
+export * from "./netpfil/ipfw/ip_fw_bpf.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";

@@ -338,6 +338,7 @@ import {
   ipfw_reap_rules,
 } from "./ip_fw_sockopt.ts";
 import { ipfw_log } from "./ip_fw_log.ts";
+import { ipfw_bpf_init, ipfw_bpf_uninit } from "./ip_fw_bpf.ts";
 import { ipfw_attach_hooks, ipfw_detach_hooks, ipfw_pfil_sysctl_attach, ipfw_pfil_sysctl_detach } from "./ip_fw_pfil.ts";
 
 const IPPROTO_SCTP = 132;
@@ -2196,6 +2197,7 @@ function vnet_ipfw_init(): void {
   ipfw_add_protected_rule(chain, rule);
   if (ipfw_dyn_init !== null) ipfw_dyn_init(chain);
   ipfw_init_skipto_cache(chain);
+  ipfw_bpf_init(first);
   VNET_I32_SET(ipfw_vnet_ready, 1);
   V_ip_fw_ctl_ptr_set(ipfw_ctl3);
   ipfw_attach_hooks();
@@ -2219,6 +2221,7 @@ function vnet_ipfw_uninit(): void {
   ipfw_reap_rules(reap);
   ipfw_destroy_srv(chain);
   if (ipfw_dyn_uninit !== null) ipfw_dyn_uninit(1);
+  ipfw_bpf_uninit(last);
   V_layer3_chain_set(null);
 }
 

@@ -9,7 +9,6 @@
 // does into stack buffers: it is not on the path of packets no rule logs.
 
 import { log } from "../../kern/subr_prf.ts";
-import type { mbuf } from "../../kern/mbuf.ts";
 import { F_LEN_MASK, F_NOT, O_LOG, ICMP6_UNREACH_ABORT, ICMP6_UNREACH_RST, ICMP_REJECT_ABORT, ICMP_REJECT_RST, O_ACCEPT, O_ALTQ, O_CALLRETURN, O_COUNT, O_DENY, O_DIVERT, O_EXTERNAL_ACTION, O_FORWARD_IP, O_FORWARD_IP6, O_NAT, O_NETGRAPH, O_NGTEE, O_PIPE, O_PROB, O_QUEUE, O_REASS, O_REJECT, O_SETDSCP, O_SETFIB, O_SKIPTO, O_TAG, O_TEE, O_UNREACH6, insn_log_log_left, insn_log_max_log, insn_sa6_sa, insn_sa_sa } from "../../netinet/ip_fw.ts";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../../netinet/in.ts";
 import { ICMP_UNREACH_HOST, IPH_DST, IPH_ID, IPH_LEN, IPH_OFF, IPH_SRC, IPH_VHL, IP_MF, IP_OFFMASK } from "../../netinet/ip.ts";
@@ -17,26 +16,13 @@ import { IPPROTO_ICMPV6 } from "../../netinet/icmp6.ts";
 import { IP6F_MORE_FRAG, IP6F_OFF_MASK, IP6_OFF_PLEN } from "../../netinet/ip6.ts";
 import { in6_addr, ip6_sprintf } from "../../netinet6/in6_var.ts";
 import { VNET_I32, VNET_U64, VNET_U64_ADD } from "../../net/vnet.ts";
+import { ipfw_bpf_mtap, ipfw_bpf_mtap2 } from "./ip_fw_bpf.ts";
 import { ACTION_PTR, IPFW_ARGS_ETHER, IPFW_ARGS_OUT, IP_FW_ARG_TABLEARG, V_fw_verbose, norule_counter, verbose_limit, type ip_fw, type ip_fw_args, type ip_fw_chain } from "./ip_fw_private.ts";
 
 const LOG_SECURITY = 13 << 3;
 const LOG_INFO = 6;
 const LOG_NOTICE = 5;
 const IPPROTO_UDPLITE = 136;
-
-/**
- * The bpf side (ip_fw_bpf.c): the ipfw0 interface's tap, set while the
- * interface exists.  `mtap` gets the packet (layer 2: as it is; layer 3:
- * behind the 14-byte fake Ethernet header given).
- */
-export interface ipfw_bpf_tap {
-  mtap(m: mbuf): void;
-  mtap2(hdr: Uint8Array, m: mbuf): void;
-}
-let bpf_tap: ipfw_bpf_tap | null = null;
-export function ipfw_set_bpf_tap(t: ipfw_bpf_tap | null): void {
-  bpf_tap = t;
-}
 
 const fake_eh4 = new Uint8Array([0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x53, 0x53, 0x53, 0x53, 0x53, 0x53, 0x08, 0x00]);
 const fake_eh6 = new Uint8Array([0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x53, 0x53, 0x53, 0x53, 0x53, 0x53, 0x86, 0xdd]);
@@ -57,11 +43,11 @@ export function ipfw_log(chain: ip_fw_chain, f: ip_fw | null, hlen: number, args
   const m = args.m;
   if (m === null) return;
   if (V_fw_verbose() === 0) {
-    if (bpf_tap === null) return;
-    if ((args.flags & IPFW_ARGS_ETHER) !== 0) bpf_tap.mtap(m);
+    if ((args.flags & IPFW_ARGS_ETHER) !== 0) ipfw_bpf_mtap(m);
     else {
+      // A fake Ethernet header ("DDDDDDSSSSSS" and the type) for bpf.
       const v = m.m_buf[ip] >> 4;
-      bpf_tap.mtap2(v === 4 ? fake_eh4 : v === 6 ? fake_eh6 : fake_ehx, m);
+      ipfw_bpf_mtap2(v === 4 ? fake_eh4 : v === 6 ? fake_eh6 : fake_ehx, m);
     }
     return;
   }

@@ -38,6 +38,15 @@ jexec a ping6 -c 3 fd00::2 >/dev/null; echo "ping6 $?"
 jexec a ping -c 1 -t 2 10.0.0.2 >/dev/null; echo "ping $?"
 jexec b fw show
 dmesg | grep '^ipfw: [0-9l]'
+echo "== bpf"
+jexec b sysctl net.inet.ip.fw.verbose=0 >/dev/null
+jexec b ifconfig ipfw0 create
+jexec b ifconfig ipfw0 create; echo "again $?"
+jexec b tcpdump -n -e -c 1 -i ipfw0 &
+sleep 1
+jexec a ping -c 1 -t 2 10.0.0.2 >/dev/null
+wait
+jexec b ifconfig -l
 `,
     {
       seed: 1,
@@ -48,7 +57,6 @@ dmesg | grep '^ipfw: [0-9l]'
       cwd: process.cwd(),
     },
   );
-  t.is(err, "");
   t.regex(out, /ping6 0\n/);
   t.regex(out, /ping 2\n/);
   t.regex(out, /00010 3 168\n00020 \d+ \d+\n00030 1 84\n65535 0 0\n/);
@@ -59,5 +67,12 @@ dmesg | grep '^ipfw: [0-9l]'
     "ipfw: limit 2 reached on entry 10",
     "ipfw: 30 Deny ICMP:8.0 10.0.0.1 10.0.0.2 in via epair0b",
   ]);
+  // verbose 0: the logged packet goes to ipfw0's listeners behind a fake
+  // Ethernet header, and ipfw0 is one per vnet.
+  const bpf = out.slice(out.indexOf("== bpf\n"));
+  t.regex(err, /ifconfig: SIOCIFCREATE2 \(ipfw0\): File exists|ifconfig: interface ipfw0 already exists/);
+  t.regex(bpf, /again 1\n/);
+  t.regex(bpf, /53:53:53:53:53:53 > 44:44:44:44:44:44, ethertype IPv4 \(0x0800\), length 98: 10\.0\.0\.1 > 10\.0\.0\.2: ICMP echo request/);
+  t.regex(bpf, /lo0 epair0b ipfw0\n/);
   t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
