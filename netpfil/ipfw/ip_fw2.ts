@@ -1724,11 +1724,14 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           break;
         }
 
-        case O_MARK:
-          // Packet marks (FreeBSD 14's mbuf mark) are not kept: no mark set
-          // means mark 0.
-          match = (0 & cmdv.getUint32(off + 8, true)) === cmdv.getUint32(off + 4, true);
+        case O_MARK: {
+          // The packet's mark lives in args.rule (it travels with the
+          // packet through dummynet's tag, as FreeBSD's pkt_mark does).
+          const mask = cmdv.getUint32(off + 8, true);
+          const mark = arg1 === IP_FW_TARG ? (TARG_VAL !== null ? TARG_VAL(chain, tablearg, "mark") : 0) : cmdv.getUint32(off + 4, true);
+          match = ((args.rule.pkt_mark & mask) >>> 0) === ((mark & mask) >>> 0);
           break;
+        }
 
         // Actions.
         case O_LIMIT:
@@ -1941,9 +1944,9 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
         }
 
         case O_SETMARK:
-          // Marks are not kept on packets (see O_MARK); count the match.
-          IPFW_INC_RULE_COUNTER(f, pktlen, time_uptime());
           l = 0;
+          args.rule.pkt_mark = (arg1 === IP_FW_TARG ? (TARG_VAL !== null ? TARG_VAL(chain, tablearg, "mark") : 0) : cmdv.getUint32(off + 4, true)) >>> 0;
+          IPFW_INC_RULE_COUNTER(f, pktlen, time_uptime());
           break;
 
         case O_NAT: {

@@ -9,7 +9,7 @@
 // does into stack buffers: it is not on the path of packets no rule logs.
 
 import { log } from "../../kern/subr_prf.ts";
-import { F_LEN_MASK, F_NOT, O_LOG, ICMP6_UNREACH_ABORT, ICMP6_UNREACH_RST, ICMP_REJECT_ABORT, ICMP_REJECT_RST, O_ACCEPT, O_ALTQ, O_CALLRETURN, O_COUNT, O_DENY, O_DIVERT, O_EXTERNAL_ACTION, O_FORWARD_IP, O_FORWARD_IP6, O_NAT, O_NETGRAPH, O_NGTEE, O_PIPE, O_PROB, O_QUEUE, O_REASS, O_REJECT, O_SETDSCP, O_SETFIB, O_SKIPTO, O_TAG, O_TEE, O_UNREACH6, insn_log_log_left, insn_log_max_log, insn_sa6_sa, insn_sa_sa } from "../../netinet/ip_fw.ts";
+import { F_LEN_MASK, F_NOT, O_LOG, O_SETMARK, ICMP6_UNREACH_ABORT, ICMP6_UNREACH_RST, ICMP_REJECT_ABORT, ICMP_REJECT_RST, O_ACCEPT, O_ALTQ, O_CALLRETURN, O_COUNT, O_DENY, O_DIVERT, O_EXTERNAL_ACTION, O_FORWARD_IP, O_FORWARD_IP6, O_NAT, O_NETGRAPH, O_NGTEE, O_PIPE, O_PROB, O_QUEUE, O_REASS, O_REJECT, O_SETDSCP, O_SETFIB, O_SKIPTO, O_TAG, O_TEE, O_UNREACH6, insn_log_log_left, insn_log_max_log, insn_sa6_sa, insn_sa_sa } from "../../netinet/ip_fw.ts";
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../../netinet/in.ts";
 import { ICMP_UNREACH_HOST, IPH_DST, IPH_ID, IPH_LEN, IPH_OFF, IPH_SRC, IPH_VHL, IP_MF, IP_OFFMASK } from "../../netinet/ip.ts";
 import { IPPROTO_ICMPV6 } from "../../netinet/icmp6.ts";
@@ -152,6 +152,11 @@ export function ipfw_log(chain: ip_fw_chain, f: ip_fw | null, hlen: number, args
         if ((cb[off + 1] & F_NOT) !== 0) action = "Return";
         else action = `Call ${arg1}`;
         break;
+      case O_SETMARK: {
+        const mark = arg1 === 0 ? IP_FW_ARG_TABLEARG(chain, arg1, "mark", tablearg) : off + 8 <= cb.length ? cv.getUint32(off + 4, true) : 0;
+        action = `SetMark 0x${(mark >>> 0).toString(16).padStart(8, "0")}`;
+        break;
+      }
       case O_EXTERNAL_ACTION:
         action = `Eaction ${arg1}`;
         break;

@@ -45,9 +45,11 @@ export class ipfw_rule_ref {
   rule_id = 0;
   chain_id = 0;
   info = 0;
+  /** The packet's mark (setmark / mark). */
+  pkt_mark = 0;
 
   clear(): void {
-    this.slot = this.rulenum = this.rule_id = this.chain_id = this.info = 0;
+    this.slot = this.rulenum = this.rule_id = this.chain_id = this.info = this.pkt_mark = 0;
   }
   copy_from(o: ipfw_rule_ref): void {
     this.slot = o.slot;
@@ -55,6 +57,7 @@ export class ipfw_rule_ref {
     this.rule_id = o.rule_id;
     this.chain_id = o.chain_id;
     this.info = o.info;
+    this.pkt_mark = o.pkt_mark;
   }
 }
 

@@ -113,6 +113,9 @@ test("matches: addresses, masks, ports, icmptypes, in/out, interface names, not/
     ["c40", rule_body(40, 0, [I(F.O_PROTO, 17, F.F_OR), I(F.O_PROTO, 6)], [I(F.O_COUNT)])],
     // 50: count echo replies (icmptypes 0), via epair0b, ttl 64
     ["c50", rule_body(50, 0, [U32(F.O_ICMPTYPE, [1 << 0]), IFNAME(F.O_VIA, "epair0b"), RANGES(F.O_IPTTL, [[64, 64]])], [I(F.O_COUNT)])],
+    // 5: setmark 0x107 (not terminal); 60: count packets marked 0x7 under mask 0xff
+    ["m5", rule_body(5, 0, [], [U32(F.O_SETMARK, [0x107])])],
+    ["m60", rule_body(60, 0, [U32(F.O_MARK, [0x7, 0xff])], [I(F.O_COUNT)])],
     ["allow", rule_body(100, 0, [], [I(F.O_ACCEPT)])],
   );
   const r = await run_with(
@@ -120,13 +123,13 @@ test("matches: addresses, masks, ports, icmptypes, in/out, interface names, not/
     PAIR +
       `
 jexec a fw add allow
-for n in c10 c20 c30 c40 c50 allow; do jexec b fw add $n >/dev/null; done
+for n in m5 c10 c20 c30 c40 c50 m60 allow; do jexec b fw add $n >/dev/null; done
 jexec a ping -c 2 10.0.0.2 >/dev/null; echo "ping $?"
 echo "== b"; jexec b fw show
 `,
   );
   t.regex(r.out, /ping 0/);
-  t.deepEqual(shown(r.out, "b"), ["00010 2 168", "00020 2 168", "00030 0 0", "00040 0 0", "00050 2 168", "00100 4 336", "65535 0 0"]);
+  t.deepEqual(shown(r.out, "b"), ["00005 4 336", "00010 2 168", "00020 2 168", "00030 0 0", "00040 0 0", "00050 2 168", "00060 4 336", "00100 4 336", "65535 0 0"]);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 

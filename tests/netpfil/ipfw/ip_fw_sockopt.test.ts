@@ -17,8 +17,8 @@ interface fw {
   list(): { set_mask: number; rules: ReturnType<typeof parse_xget>["rules"] };
 }
 
-async function boot(): Promise<fw> {
-  const k = await loadKernel("vimage");
+async function boot(build: "vimage" | "novimage" = "vimage"): Promise<fw> {
+  const k = await loadKernel(build);
   const p = k.proc_create(k.cred0, "ipfw");
   const e = k.sys_kldload(p, "ipfw");
   if (e.error !== 0) throw new Error(`kldload: ${e.error}`);
@@ -198,6 +198,23 @@ test("random instruction words: XADD accepts or refuses with EINVAL, never throw
   // Whatever went in lists and flushes cleanly.
   t.true(f.list().rules.length >= 1);
   t.is(f.get(xrange(F.IP_FW_XDEL, F.IPFW_RCFLAG_ALL, 0, 0)).error, 0);
+  t.deepEqual(
+    f.list().rules.map((r) => r.rulenum),
+    [65535],
+  );
+});
+
+test("without VIMAGE: the one stack gets its chain at kldload and loses it at kldunload", async (t) => {
+  const f = await boot("novimage");
+  t.is(added(f.get(xadd(rule_body(0, 0, [], [I(F.O_ACCEPT)]))).val), 100);
+  t.deepEqual(
+    f.list().rules.map((r) => r.rulenum),
+    [100, 65535],
+  );
+  const id = f.k.sys_kldfind(f.p, "ipfw.ko");
+  t.is(f.k.sys_kldunload(f.p, id.fileid), 0);
+  t.is(f.get(xadd(rule_body(0, 0, [], [I(F.O_ACCEPT)]))).error, f.k.ENOPROTOOPT, "no ipfw: IP_FW3 is not an option");
+  t.is(f.k.sys_kldload(f.p, "ipfw").error, 0);
   t.deepEqual(
     f.list().rules.map((r) => r.rulenum),
     [65535],
