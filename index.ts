@@ -145,14 +145,32 @@ export * from "./netgraph/ng_ksocket.ts";
 export * from "./netgraph/ng_parse.ts";
 export * from "./netgraph/ng_bridge.ts";
 export * from "./netgraph/ng_pipe.ts";
+export * from "./netinet/ip_fw.ts";
+export * from "./netpfil/ipfw/ip_fw_private.ts";
+export * from "./netpfil/ipfw/ip_fw_sockopt.ts";
+export * from "./netpfil/ipfw/ip_fw2.ts";
+export * from "./netpfil/ipfw/ip_fw_pfil.ts";
+export * from "./netpfil/ipfw/ip_fw_log.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";
 export * from "./kern/subr_msgbuf.ts";
 export * from "./kern/sys_generic.ts";
+export * from "./netinet/libalias/alias.ts";
+export * from "./netinet/libalias/alias_db.ts";
+export * from "./netinet/libalias/alias_local.ts";
+export * from "./netinet/libalias/alias_util.ts";
+export * from "./netpfil/ipfw/ip_fw_nat.ts";
+export * from "./sbin/ipfw_nat.ts";
 export * from "./sbin/sh.ts";
 export * from "./sbin/libc.ts";
 export * from "./sbin/libnetgraph.ts";
+export * from "./netinet/ip_dummynet.ts";
+export * from "./netpfil/ipfw/dn_heap.ts";
+export * from "./netpfil/ipfw/dn_sched.ts";
+export * from "./netpfil/ipfw/ip_dn_private.ts";
+export * from "./netpfil/ipfw/ip_dn_io.ts";
+export * from "./netpfil/ipfw/ip_dummynet.ts";
 export * from "./sbin/programs.ts";
 export * from "./sbin/virtnet.ts";
 export * from "./sbin/virtnet_kernel.ts";
@@ -165,6 +183,12 @@ export * from "./sbin/imunes_graph.ts";
 export * from "./sbin/vlink.ts";
 export * from "./sbin/libmemstat.ts";
 export * from "./sbin/libxo.ts";
+// ipfw dynamic states and tables: namespaces, as their FreeBSD names
+// (ipfw_dyn_lookup_state, ipfw_lookup_table ...) are also ip_fw_private.ts's hook slots.
+export * as ip_fw_dynamic from "./netpfil/ipfw/ip_fw_dynamic.ts";
+export * as ip_fw_table from "./netpfil/ipfw/ip_fw_table.ts";
+export * as ip_fw_table_algo from "./netpfil/ipfw/ip_fw_table_algo.ts";
+export * as ip_fw_table_value from "./netpfil/ipfw/ip_fw_table_value.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;

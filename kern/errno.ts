@@ -21,6 +21,7 @@ export const EISDIR = 21;
 export const EINVAL = 22;
 export const ENFILE = 23;
 export const EMFILE = 24;
+export const EFBIG = 27;
 export const ENOSPC = 28;
 export const EPIPE = 32;
 export const EDOM = 33;
@@ -81,6 +82,7 @@ const errmsg: Record<number, string> = {
   [EINVAL]: "Invalid argument",
   [ENFILE]: "Too many open files in system",
   [EMFILE]: "Too many open files",
+  [EFBIG]: "File too large",
   [ENOSPC]: "No space left on device",
   [EPIPE]: "Broken pipe",
   [EDOM]: "Numerical argument out of domain",

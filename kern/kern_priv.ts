@@ -46,6 +46,10 @@ export const PRIV_NET_VXLAN = 420;
 export const PRIV_NET_SETLANPCP = 421;
 export const PRIV_NET_SETVLANPCP = PRIV_NET_SETLANPCP;
 export const PRIV_NETINET_RESERVEDPORT = 490;
+export const PRIV_NETINET_IPFW = 491;
+export const PRIV_NETINET_DIVERT = 492;
+export const PRIV_NETINET_PF = 493;
+export const PRIV_NETINET_DUMMYNET = 494;
 export const PRIV_NETINET_RAW = 497;
 /** IPv6 administration: the source address selection policy table,
  *  neighbor discovery, scope zones, address lifetimes. */

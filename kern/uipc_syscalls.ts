@@ -644,11 +644,24 @@ export function sys_setsockopt(p: proc, fd: number, level: number, name: number,
   return sosetopt(so, sopt);
 }
 
-/** getsockopt(2): a number for int options, bytes for the others. */
-export function sys_getsockopt(p: proc, fd: number, level: number, name: number): { error: number; val: number | Uint8Array | null } {
+/**
+ * getsockopt(2): a number for int options, bytes for the others.  With
+ * `buf`, the call is getsockopt(s, level, name, buf, &len) with len =
+ * buf.length: the kernel reads the request from buf and writes its answer
+ * into buf in place (as IP_FW3 and IP_DUMMYNET3 do, even when they fail with
+ * ENOMEM to say how much room they need); val is then buf cut to the length
+ * the kernel set.
+ */
+export function sys_getsockopt(p: proc, fd: number, level: number, name: number, buf?: Uint8Array): { error: number; val: number | Uint8Array | null } {
   const { error: e, so } = getsock(p, fd);
   if (so === null) return { error: e, val: null };
   const sopt = new sockopt(SOPT_GET, level, name, p.p_td);
+  if (buf !== undefined) {
+    sopt.sopt_val = buf;
+    sopt.sopt_valsize = buf.length;
+    const error = sogetopt(so, sopt);
+    return { error, val: buf.subarray(0, Math.min(sopt.sopt_valsize, buf.length)) };
+  }
   sopt.sopt_valsize = 65535;
   const error = sogetopt(so, sopt);
   return { error, val: error === 0 ? sopt.sopt_val : null };

@@ -189,7 +189,7 @@ export const ARP_LLINFO_DELETED = 3;
 // Knobs.
 
 const _net_link = SYSCTL_NODE(_net, AF_LINK, "link", CTLFLAG_RW, null, "Link layers");
-const _net_link_ether = SYSCTL_NODE(_net_link, IFT_ETHER, "ether", CTLFLAG_RW, null, "Ethernet");
+export const _net_link_ether = SYSCTL_NODE(_net_link, IFT_ETHER, "ether", CTLFLAG_RW, null, "Ethernet");
 const _net_link_ether_inet = SYSCTL_NODE(_net_link_ether, PF_INET, "inet", CTLFLAG_RW | CTLFLAG_MPSAFE, null, "");
 const _net_link_ether_arp = SYSCTL_NODE(_net_link_ether, AF_ARP, "arp", CTLFLAG_RW | CTLFLAG_MPSAFE, null, "");
 

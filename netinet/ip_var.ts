@@ -2,7 +2,7 @@
 // pass to ip_output, the mbuf flags IP uses between its layers, struct
 // ipoption and struct ipq, and the net.inet and net.inet.ip sysctl nodes.
 
-import { M_PROTO1, M_PROTO2, M_PROTO3, type mbuf } from "../kern/mbuf.ts";
+import { M_PROTO1, M_PROTO2, M_PROTO3, type m_tag, type mbuf } from "../kern/mbuf.ts";
 import { CTLFLAG_RW, SYSCTL_NODE, SYSCTL_VNET_PCPUSTAT, _net } from "../kern/sysctl.ts";
 import { PF_INET, SO_BROADCAST, SO_DONTROUTE } from "../kern/socket.ts";
 import { VNET_DEFINE_U64, VNET_U64_ADD } from "../net/vnet.ts";
@@ -134,6 +134,48 @@ export const M_FASTFWD_OURS = M_PROTO1;
 export const M_IP_NEXTHOP = M_PROTO2;
 /** Skip the firewall on this packet. */
 export const M_SKIP_FIREWALL = M_PROTO3;
+
+/** PACKET_TAG_IPFORWARD (sys/mbuf.h): the next hop a filter chose. */
+export const PACKET_TAG_IPFORWARD = 18;
+
+/**
+ * The PACKET_TAG_IPFORWARD tag: a struct sockaddr_in (or sockaddr_in6) in
+ * FreeBSD, here its fields: the family, a host-order IPv4 address and port,
+ * or an IPv6 address, port and scope.
+ */
+export class ip_fwd_tag implements m_tag {
+  readonly m_tag_id = PACKET_TAG_IPFORWARD;
+  family = 0;
+  sin_addr = 0;
+  sin_port = 0;
+  readonly sin6_addr = new Uint8Array(16);
+  sin6_port = 0;
+  sin6_scope_id = 0;
+  set_inet(addr: number, port: number): void {
+    this.family = 2;
+    this.sin_addr = addr >>> 0;
+    this.sin_port = port;
+  }
+  set_inet6(addr: Uint8Array, port: number, scope_id: number): void {
+    this.family = 28;
+    this.sin6_addr.set(addr);
+    this.sin6_port = port;
+    this.sin6_scope_id = scope_id;
+  }
+  m_tag_copy(): m_tag | null {
+    const t = new ip_fwd_tag();
+    t.family = this.family;
+    t.sin_addr = this.sin_addr;
+    t.sin_port = this.sin_port;
+    t.sin6_addr.set(this.sin6_addr);
+    t.sin6_port = this.sin6_port;
+    t.sin6_scope_id = this.sin6_scope_id;
+    return t;
+  }
+}
+export function is_ip_fwd_tag(t: m_tag): t is ip_fwd_tag {
+  return t instanceof ip_fwd_tag;
+}
 
 /** The largest option space an IP header has room for. */
 export const MAX_IPOPTLEN = 40;

@@ -12,7 +12,7 @@
 
 import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
 import { M_HASHTYPE_OPAQUE_HASH, fib4_calc_software_hash } from "./in_fib.ts";
-import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOMEM, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
+import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOMEM, ENOPROTOOPT, ENOTCONN, EPROTONOSUPPORT } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { SI_ORDER_FOURTH, SI_ORDER_THIRD, SI_SUB_PROTO_DOMAIN } from "../kern/kernel.ts";
 import { M_COPYALL, type mbuf } from "../kern/mbuf.ts";
@@ -50,6 +50,8 @@ import { IPCTL_DEFTTL, IPSTAT_INC, IPSTAT_SUB, IP_ALLOWBROADCAST, IP_NODEFAULTFL
 import { ip_fillid, ip_output } from "./ip_output.ts";
 import { icmp_error } from "./ip_icmp.ts";
 import { ip_protox } from "./ip_input.ts";
+import { IP_DUMMYNET3, IP_FW3 } from "./ip_fw.ts";
+import { V_ip_fw_ctl_ptr, ip_dn_ctl_ptr } from "../netpfil/ipfw/ip_fw_private.ts";
 import {
   INP_DONTFRAG,
   INP_BINDANY,
@@ -401,6 +403,15 @@ export function rip_ctloutput(so: socket, sopt: sockopt): number {
       case IP_HDRINCL:
         error = sooptcopyout_int(sopt, inp.inp_flags & INP_HDRINCL);
         break;
+      case IP_FW3: {
+        // the generic ipfw v.3 requests
+        const f = V_ip_fw_ctl_ptr();
+        error = f !== null ? f(sopt) : ENOPROTOOPT;
+        break;
+      }
+      case IP_DUMMYNET3:
+        error = ip_dn_ctl_ptr !== null ? ip_dn_ctl_ptr(sopt) : ENOPROTOOPT;
+        break;
       default:
         error = ip_ctloutput(so, sopt);
         break;
@@ -417,6 +428,14 @@ export function rip_ctloutput(so: socket, sopt: sockopt): number {
         else inp.inp_flags &= ~INP_HDRINCL;
         break;
       }
+      case IP_FW3: {
+        const f = V_ip_fw_ctl_ptr();
+        error = f !== null ? f(sopt) : ENOPROTOOPT;
+        break;
+      }
+      case IP_DUMMYNET3:
+        error = ip_dn_ctl_ptr !== null ? ip_dn_ctl_ptr(sopt) : ENOPROTOOPT;
+        break;
       default:
         error = ip_ctloutput(so, sopt);
         break;

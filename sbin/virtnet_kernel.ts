@@ -41,13 +41,14 @@
 import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
-import { kern_boot } from "../kern/init_main.ts";
+import { kern_boot, kern_tunables_check } from "../kern/init_main.ts";
 import { cred0, prison_find_name, jailed } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
 import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sigexit_unwind, sys_signame } from "../kern/kern_sig.ts";
 import { strerror } from "../kern/errno.ts";
+import { sys_kldload } from "../kern/kern_linker.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import { sh_from_bytes, sh_to_bytes, type sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
@@ -620,6 +621,10 @@ export interface kernel_options {
   pcapdir?: string | null;
   /** Mirror vnet0's Ethernet interfaces as Linux TAPs (net/bpf_hostif.ts). */
   host_ifaces?: boolean;
+  /** Loader tunables for the boot (/boot/loader.conf; checked by the caller). */
+  tunables?: Record<string, string>;
+  /** Modules the loader loads with the kernel (loader.conf's NAME_load="YES"). */
+  kldload?: string[];
 }
 
 /** Is something answering on that socket path? */
@@ -647,7 +652,14 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   }
   const spool = opts.pcapdir !== undefined && opts.pcapdir !== null ? new pcap_spool(opts.pcapdir, log) : null;
   spool?.start();
-  kern_boot({ seed: opts.seed });
+  kern_boot({ seed: opts.seed, tunables: opts.tunables });
+  for (const mod of opts.kldload ?? []) {
+    const r = sys_kldload({ p_ucred: cred0 }, mod);
+    if (r.error !== 0) {
+      spool?.close();
+      throw new Error(`kldload ${mod}: ${strerror(r.error)}`);
+    }
+  }
   const hostifs = opts.host_ifaces === true ? new hostif_mirror(hostif_linux_ops(), log) : null;
   hostifs?.start();
   pace_vns = nanouptime_ns();
@@ -690,7 +702,7 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   };
 }
 
-export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR] [--host-ifaces]\n";
+export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR] [--host-ifaces] [--tunable NAME=VALUE]... [--kldload MODULE]...\n";
 
 /** `virtnet kernel`: serve until SIGINT or SIGTERM. */
 export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
@@ -698,9 +710,15 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
   let seed = 0;
   let pcapdir: string | null = null;
   let host_ifaces = false;
+  const tunables: Record<string, string> = {};
+  const kldload: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
+    if (a === "--tunable" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
+      const kv = argv[++i];
+      tunables[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+    } else if (a === "--kldload" && (argv[i + 1] ?? "") !== "") kldload.push(argv[++i]);
+    else if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
     else if (a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) seed = Number(argv[++i]);
     else if (a === "--pcap" && (argv[i + 1] ?? "") !== "") pcapdir = argv[++i];
     else if (a === "--host-ifaces") host_ifaces = true;
@@ -709,9 +727,14 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
       return 64;
     }
   }
+  const badtun = kern_tunables_check(tunables);
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
+    return 64;
+  }
   let d: kernel_daemon;
   try {
-    d = await virtnet_kernel_listen({ socket, seed, pcapdir, host_ifaces, log: (s) => stderr.write(s) });
+    d = await virtnet_kernel_listen({ socket, seed, pcapdir, host_ifaces, tunables, kldload, log: (s) => stderr.write(s) });
   } catch (e) {
     stderr.write(`virtnet: ${e instanceof Error ? e.message : String(e)}\n`);
     return 69;

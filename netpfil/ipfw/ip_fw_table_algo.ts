@@ -1,0 +1,768 @@
+// sys/netpfil/ipfw/ip_fw_table_algo.c: the lookup algorithms behind ipfw
+// tables: addr:radix (longest-prefix match of IPv4 and IPv6 prefixes),
+// number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
+// iface:array (interface names, matched by the packet's interface) and
+// flow:hash (5-tuples, the fields chosen by the table's type flags).
+//
+// Each algorithm keeps its entries in its own state (ta_state) and gives the
+// table a lookup function (table_info.lookup) that the packet path calls
+// through ipfw_lookup_table; lookups read their key from numbers and byte
+// arrays already in hand and allocate nothing.
+//
+// Departures: addr:radix is not a radix tree but, like net/radix.ts for the
+// routing tables, one hash map per prefix length present, probed from the
+// longest down, which gives the same longest-prefix match for the
+// contiguous masks a table accepts.  Its dump is sorted into radix walk
+// order (by address, the more specific prefix first), IPv4 before IPv6.
+// addr:hash and addr:kfib are not implemented.
+
+import { EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import * as fw from "../../netinet/ip_fw.ts";
+import type { ipfw_flow_id } from "../../netinet/ip_fw.ts";
+import {
+  TA_FLAG_DEFAULT,
+  TEI_FLAGS_DONTADD,
+  TEI_FLAGS_UPDATE,
+  TEI_FLAGS_UPDATED,
+  type table_algo,
+  type table_info,
+  type ta_state,
+  type tentry_info,
+} from "./ip_fw_table.ts";
+
+export const AF_INET = 2;
+export const AF_INET6 = 28;
+const IF_NAMESIZE = 16;
+
+/** Prefix length -> IPv4 mask as int32. */
+const masks4 = new Int32Array(33);
+for (let l = 1; l <= 32; l++) masks4[l] = (0xffffffff << (32 - l)) | 0;
+
+/** Prefix length -> the four IPv6 mask words. */
+const masks6 = new Int32Array(129 * 4);
+for (let l = 0; l <= 128; l++) {
+  for (let i = 0; i < 4; i++) {
+    const bits = Math.max(0, Math.min(32, l - 32 * i));
+    masks6[l * 4 + i] = bits === 0 ? 0 : (0xffffffff << (32 - bits)) | 0;
+  }
+}
+
+function w6(b: Uint8Array, i: number): number {
+  const o = i * 4;
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
+}
+
+// ---------------------------------------------------------------------------
+// addr:radix
+
+class radix_addr_entry {
+  constructor(
+    /** Masked address, host order (IPv4). */
+    readonly addr: number,
+    readonly masklen: number,
+    public value: number,
+  ) {}
+}
+
+class radix_addr_xentry {
+  constructor(
+    /** Masked address words, host order (IPv6). */
+    readonly a0: number,
+    readonly a1: number,
+    readonly a2: number,
+    readonly a3: number,
+    readonly masklen: number,
+    public value: number,
+  ) {}
+}
+
+/** Open addressing over four-word keys, one table per IPv6 prefix length. */
+class plen6_tab {
+  cap = 8;
+  size = 0;
+  keys = new Int32Array(8 * 4);
+  vals: (radix_addr_xentry | null)[] = new Array<radix_addr_xentry | null>(8).fill(null);
+}
+
+function h6(k0: number, k1: number, k2: number, k3: number): number {
+  let h = Math.imul(k0, 0x9e3779b1) ^ Math.imul(k1 ^ (k1 >>> 16), 0x85ebca6b);
+  h ^= Math.imul(k2 ^ (k2 >>> 15), 0xc2b2ae35) ^ Math.imul(k3 ^ (k3 >>> 13), 0x27d4eb2f);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return h ^ (h >>> 15);
+}
+
+function p6_find(t: plen6_tab, k0: number, k1: number, k2: number, k3: number): number {
+  const m = t.cap - 1;
+  let i = h6(k0, k1, k2, k3) & m;
+  for (;;) {
+    if (t.vals[i] === null) return -1;
+    const o = i << 2;
+    if (t.keys[o] === k0 && t.keys[o + 1] === k1 && t.keys[o + 2] === k2 && t.keys[o + 3] === k3) return i;
+    i = (i + 1) & m;
+  }
+}
+
+function p6_put(t: plen6_tab, e: radix_addr_xentry): void {
+  const m = t.cap - 1;
+  let i = h6(e.a0, e.a1, e.a2, e.a3) & m;
+  while (t.vals[i] !== null) i = (i + 1) & m;
+  const o = i << 2;
+  t.keys[o] = e.a0;
+  t.keys[o + 1] = e.a1;
+  t.keys[o + 2] = e.a2;
+  t.keys[o + 3] = e.a3;
+  t.vals[i] = e;
+}
+
+function p6_insert(t: plen6_tab, e: radix_addr_xentry): void {
+  if ((t.size + 1) * 2 > t.cap) {
+    const old = t.vals;
+    t.cap *= 2;
+    t.keys = new Int32Array(t.cap * 4);
+    t.vals = new Array<radix_addr_xentry | null>(t.cap).fill(null);
+    for (const x of old) if (x !== null) p6_put(t, x);
+  }
+  p6_put(t, e);
+  t.size++;
+}
+
+function p6_remove(t: plen6_tab, i: number): void {
+  const m = t.cap - 1;
+  t.vals[i] = null;
+  t.size--;
+  let j = (i + 1) & m;
+  while (t.vals[j] !== null) {
+    const e = t.vals[j] as radix_addr_xentry;
+    const home = h6(e.a0, e.a1, e.a2, e.a3) & m;
+    const between = i <= j ? home > i && home <= j : home > i || home <= j;
+    if (!between) {
+      const oi = i << 2;
+      const oj = j << 2;
+      for (let k = 0; k < 4; k++) t.keys[oi + k] = t.keys[oj + k];
+      t.vals[i] = e;
+      t.vals[j] = null;
+      i = j;
+    }
+    j = (j + 1) & m;
+  }
+}
+
+/** struct radix_cfg plus the two "radix heads". */
+export class radix_cfg implements ta_state {
+  /** IPv4: one map per prefix length, masked address -> entry. */
+  readonly tab4: (Map<number, radix_addr_entry> | null)[] = new Array<Map<number, radix_addr_entry> | null>(33).fill(null);
+  /** Prefix lengths present, longest first. */
+  plens4: number[] = [];
+  readonly tab6: (plen6_tab | null)[] = new Array<plen6_tab | null>(129).fill(null);
+  plens6: number[] = [];
+  count4 = 0;
+  count6 = 0;
+}
+
+function ta_lookup_radix(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  const cfg = ti.state as radix_cfg;
+  if (keylen === 4) {
+    const plens = cfg.plens4;
+    for (let i = 0; i < plens.length; i++) {
+      const l = plens[i];
+      const e = (cfg.tab4[l] as Map<number, radix_addr_entry>).get(key & masks4[l]);
+      if (e !== undefined) return e.value;
+    }
+    return -1;
+  }
+  if (key6 === null) return -1;
+  const a0 = w6(key6, 0);
+  const a1 = w6(key6, 1);
+  const a2 = w6(key6, 2);
+  const a3 = w6(key6, 3);
+  const plens = cfg.plens6;
+  for (let p = 0; p < plens.length; p++) {
+    const l = plens[p];
+    const o = l << 2;
+    const t = cfg.tab6[l] as plen6_tab;
+    const i = p6_find(t, a0 & masks6[o], a1 & masks6[o + 1], a2 & masks6[o + 2], a3 & masks6[o + 3]);
+    if (i >= 0) return (t.vals[i] as radix_addr_xentry).value;
+  }
+  return -1;
+}
+
+function radix_prepare(tei: tentry_info): number {
+  if (tei.subtype === AF_INET) {
+    if (tei.masklen > 32) return EINVAL;
+  } else if (tei.subtype === AF_INET6) {
+    if (tei.masklen > 128) return EINVAL;
+  } else {
+    return EINVAL;
+  }
+  return 0;
+}
+
+function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const ml = tei.masklen;
+  if (tei.subtype === AF_INET) {
+    const a = tei.key4 & masks4[ml];
+    let t = cfg.tab4[ml];
+    const e = t === null ? undefined : t.get(a);
+    if (e !== undefined) {
+      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+      const old = e.value;
+      e.value = tei.value;
+      tei.value = old;
+      tei.flags |= TEI_FLAGS_UPDATED;
+      pnum.v = 0;
+      return 0;
+    }
+    if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+    if (t === null) {
+      t = new Map();
+      cfg.tab4[ml] = t;
+      cfg.plens4.push(ml);
+      cfg.plens4.sort((x, y) => y - x);
+    }
+    t.set(a, new radix_addr_entry(a, ml, tei.value));
+    cfg.count4++;
+    pnum.v = 1;
+    return 0;
+  }
+  const o = ml << 2;
+  const k = tei.key6;
+  const k0 = w6(k, 0) & masks6[o];
+  const k1 = w6(k, 1) & masks6[o + 1];
+  const k2 = w6(k, 2) & masks6[o + 2];
+  const k3 = w6(k, 3) & masks6[o + 3];
+  let t = cfg.tab6[ml];
+  const i = t === null ? -1 : p6_find(t, k0, k1, k2, k3);
+  if (t !== null && i >= 0) {
+    if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+    const e = t.vals[i] as radix_addr_xentry;
+    const old = e.value;
+    e.value = tei.value;
+    tei.value = old;
+    tei.flags |= TEI_FLAGS_UPDATED;
+    pnum.v = 0;
+    return 0;
+  }
+  if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+  if (t === null) {
+    t = new plen6_tab();
+    cfg.tab6[ml] = t;
+    cfg.plens6.push(ml);
+    cfg.plens6.sort((x, y) => y - x);
+  }
+  p6_insert(t, new radix_addr_xentry(k0, k1, k2, k3, ml, tei.value));
+  cfg.count6++;
+  pnum.v = 1;
+  return 0;
+}
+
+function radix_del(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const ml = tei.masklen;
+  if (tei.subtype === AF_INET) {
+    const a = tei.key4 & masks4[ml];
+    const t = cfg.tab4[ml];
+    const e = t === null ? undefined : t.get(a);
+    if (t === null || e === undefined) return ENOENT;
+    t.delete(a);
+    if (t.size === 0) {
+      cfg.tab4[ml] = null;
+      cfg.plens4 = cfg.plens4.filter((l) => l !== ml);
+    }
+    tei.value = e.value;
+    cfg.count4--;
+    pnum.v = 1;
+    return 0;
+  }
+  const o = ml << 2;
+  const k = tei.key6;
+  const t = cfg.tab6[ml];
+  const i = t === null ? -1 : p6_find(t, w6(k, 0) & masks6[o], w6(k, 1) & masks6[o + 1], w6(k, 2) & masks6[o + 2], w6(k, 3) & masks6[o + 3]);
+  if (t === null || i < 0) return ENOENT;
+  const e = t.vals[i] as radix_addr_xentry;
+  p6_remove(t, i);
+  if (t.size === 0) {
+    cfg.tab6[ml] = null;
+    cfg.plens6 = cfg.plens6.filter((l) => l !== ml);
+  }
+  tei.value = e.value;
+  cfg.count6--;
+  pnum.v = 1;
+  return 0;
+}
+
+function radix_entries(cfg: radix_cfg): (radix_addr_entry | radix_addr_xentry)[] {
+  const v4: radix_addr_entry[] = [];
+  for (const l of cfg.plens4) for (const e of (cfg.tab4[l] as Map<number, radix_addr_entry>).values()) v4.push(e);
+  v4.sort((a, b) => (a.addr >>> 0) - (b.addr >>> 0) || b.masklen - a.masklen);
+  const v6: radix_addr_xentry[] = [];
+  for (const l of cfg.plens6) for (const e of (cfg.tab6[l] as plen6_tab).vals) if (e !== null) v6.push(e);
+  v6.sort((a, b) => (a.a0 >>> 0) - (b.a0 >>> 0) || (a.a1 >>> 0) - (b.a1 >>> 0) || (a.a2 >>> 0) - (b.a2 >>> 0) || (a.a3 >>> 0) - (b.a3 >>> 0) || b.masklen - a.masklen);
+  return [...v4, ...v6];
+}
+
+function radix_dump_tentry(e: unknown, tent: tentry_info): void {
+  if (e instanceof radix_addr_entry) {
+    tent.subtype = AF_INET;
+    tent.masklen = e.masklen;
+    tent.key4 = e.addr;
+    tent.value = e.value;
+  } else {
+    const x = e as radix_addr_xentry;
+    tent.subtype = AF_INET6;
+    tent.masklen = x.masklen;
+    const w = [x.a0, x.a1, x.a2, x.a3];
+    for (let i = 0; i < 4; i++) {
+      tent.key6[i * 4] = w[i] >>> 24;
+      tent.key6[i * 4 + 1] = (w[i] >>> 16) & 0xff;
+      tent.key6[i * 4 + 2] = (w[i] >>> 8) & 0xff;
+      tent.key6[i * 4 + 3] = w[i] & 0xff;
+    }
+    tent.value = x.value;
+  }
+}
+
+function addr_radix(): table_algo {
+  return {
+  name: "addr:radix",
+  type: fw.IPFW_TABLE_ADDR,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti) {
+    const cfg = new radix_cfg();
+    ti.state = cfg;
+    ti.lookup = ta_lookup_radix;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add: radix_prepare,
+  prepare_del: radix_prepare,
+  add: (st, tei, pnum) => radix_add(st as radix_cfg, tei, pnum),
+  del: (st, tei, pnum) => radix_del(st as radix_cfg, tei, pnum),
+  foreach(st, f) {
+    for (const e of radix_entries(st as radix_cfg)) if (f(e) !== 0) break;
+  },
+  dump_tentry: (_st, e, tent) => radix_dump_tentry(e, tent),
+  find_tentry(st, ti, tent) {
+    const cfg = st as radix_cfg;
+    void cfg;
+    let found: radix_addr_entry | radix_addr_xentry | null = null;
+    if (tent.subtype === AF_INET) {
+      for (const l of (ti.state as radix_cfg).plens4) {
+        const e = ((ti.state as radix_cfg).tab4[l] as Map<number, radix_addr_entry>).get(tent.key4 & masks4[l]);
+        if (e !== undefined) {
+          found = e;
+          break;
+        }
+      }
+    } else {
+      const c = ti.state as radix_cfg;
+      const k = tent.key6;
+      for (const l of c.plens6) {
+        const o = l << 2;
+        const t = c.tab6[l] as plen6_tab;
+        const i = p6_find(t, w6(k, 0) & masks6[o], w6(k, 1) & masks6[o + 1], w6(k, 2) & masks6[o + 2], w6(k, 3) & masks6[o + 3]);
+        if (i >= 0) {
+          found = t.vals[i];
+          break;
+        }
+      }
+    }
+    if (found === null) return ENOENT;
+    radix_dump_tentry(found, tent);
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const cfg = st as radix_cfg;
+    tinfo.flags = fw.IPFW_TATFLAGS_AFDATA | fw.IPFW_TATFLAGS_AFITEM;
+    tinfo.taclass4 = fw.IPFW_TACLASS_RADIX;
+    tinfo.count4 = cfg.count4;
+    tinfo.itemsize4 = 48; // sizeof(struct radix_addr_entry) on amd64
+    tinfo.taclass6 = fw.IPFW_TACLASS_RADIX;
+    tinfo.count6 = cfg.count6;
+    tinfo.itemsize6 = 64; // sizeof(struct radix_addr_xentry)
+  },
+  count(st) {
+    const cfg = st as radix_cfg;
+    return cfg.count4 + cfg.count6;
+  },
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// number:array
+
+class numarray {
+  constructor(
+    public number: number,
+    public value: number,
+  ) {}
+}
+
+export class numarray_cfg implements ta_state {
+  /** Sorted by number (unsigned). */
+  main: numarray[] = [];
+}
+
+function numarray_find(cfg: numarray_cfg, key: number): numarray | null {
+  const a = cfg.main;
+  const k = key >>> 0;
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const n = a[mid].number;
+    if (n === k) return a[mid];
+    if (n < k) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return null;
+}
+
+function ta_lookup_numarray(ti: table_info, _keylen: number, key: number): number {
+  const ri = numarray_find(ti.state as numarray_cfg, key);
+  return ri === null ? -1 : ri.value;
+}
+
+function number_array(): table_algo {
+  return {
+  name: "number:array",
+  type: fw.IPFW_TABLE_NUMBER,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti) {
+    const cfg = new numarray_cfg();
+    ti.state = cfg;
+    ti.lookup = ta_lookup_numarray;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add: () => 0,
+  prepare_del: () => 0,
+  add(st, tei, pnum) {
+    const cfg = st as numarray_cfg;
+    const ri = numarray_find(cfg, tei.key4);
+    if (ri !== null) {
+      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+      const old = ri.value;
+      ri.value = tei.value;
+      tei.value = old;
+      tei.flags |= TEI_FLAGS_UPDATED;
+      pnum.v = 0;
+      return 0;
+    }
+    if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+    const k = tei.key4 >>> 0;
+    let i = 0;
+    while (i < cfg.main.length && cfg.main[i].number < k) i++;
+    cfg.main.splice(i, 0, new numarray(k, tei.value));
+    pnum.v = 1;
+    return 0;
+  },
+  del(st, tei, pnum) {
+    const cfg = st as numarray_cfg;
+    const k = tei.key4 >>> 0;
+    const i = cfg.main.findIndex((n) => n.number === k);
+    if (i < 0) return ENOENT;
+    tei.value = cfg.main[i].value;
+    cfg.main.splice(i, 1);
+    pnum.v = 1;
+    return 0;
+  },
+  foreach(st, f) {
+    for (const e of [...(st as numarray_cfg).main]) if (f(e) !== 0) break;
+  },
+  dump_tentry(_st, e, tent) {
+    const na = e as numarray;
+    tent.key4 = na.number;
+    tent.value = na.value;
+  },
+  find_tentry(st, _ti, tent) {
+    const ri = numarray_find(st as numarray_cfg, tent.key4);
+    if (ri === null) return ENOENT;
+    tent.key4 = ri.number;
+    tent.value = ri.value;
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const cfg = st as numarray_cfg;
+    tinfo.taclass4 = fw.IPFW_TACLASS_ARRAY;
+    tinfo.size4 = cfg.main.length;
+    tinfo.count4 = cfg.main.length;
+    tinfo.itemsize4 = 8; // sizeof(struct numarray)
+  },
+  count: (st) => (st as numarray_cfg).main.length,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// iface:array: interface names; the packet path matches the name of the
+// interface the rule looks at (recv/xmit/via table(...)).
+
+class ifentry {
+  constructor(
+    readonly ifname: string,
+    public value: number,
+  ) {}
+}
+
+export class iface_cfg implements ta_state {
+  readonly byname = new Map<string, ifentry>();
+}
+
+function ta_lookup_ifidx(ti: table_info, _keylen: number, _key: number, _key6: Uint8Array | null, name: string | null): number {
+  if (name === null) return -1;
+  const e = (ti.state as iface_cfg).byname.get(name);
+  return e === undefined ? -1 : e.value;
+}
+
+function iface_idx(): table_algo {
+  return {
+  name: "iface:array",
+  type: fw.IPFW_TABLE_INTERFACE,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti) {
+    const cfg = new iface_cfg();
+    ti.state = cfg;
+    ti.lookup = ta_lookup_ifidx;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add(tei) {
+    // The name must be NUL-terminated within IF_NAMESIZE and not empty.
+    if (tei.iface.length === 0 || tei.iface.length >= IF_NAMESIZE) return EINVAL;
+    return 0;
+  },
+  prepare_del(tei) {
+    if (tei.iface.length === 0 || tei.iface.length >= IF_NAMESIZE) return EINVAL;
+    return 0;
+  },
+  add(st, tei, pnum) {
+    const cfg = st as iface_cfg;
+    const e = cfg.byname.get(tei.iface);
+    if (e !== undefined) {
+      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+      const old = e.value;
+      e.value = tei.value;
+      tei.value = old;
+      tei.flags |= TEI_FLAGS_UPDATED;
+      pnum.v = 0;
+      return 0;
+    }
+    if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+    cfg.byname.set(tei.iface, new ifentry(tei.iface, tei.value));
+    pnum.v = 1;
+    return 0;
+  },
+  del(st, tei, pnum) {
+    const cfg = st as iface_cfg;
+    const e = cfg.byname.get(tei.iface);
+    if (e === undefined) return ENOENT;
+    cfg.byname.delete(tei.iface);
+    tei.value = e.value;
+    pnum.v = 1;
+    return 0;
+  },
+  foreach(st, f) {
+    for (const e of [...(st as iface_cfg).byname.values()]) if (f(e) !== 0) break;
+  },
+  dump_tentry(_st, e, tent) {
+    const ife = e as ifentry;
+    tent.iface = ife.ifname;
+    tent.masklen = 8 * IF_NAMESIZE;
+    tent.value = ife.value;
+  },
+  find_tentry(st, _ti, tent) {
+    const e = (st as iface_cfg).byname.get(tent.iface);
+    if (e === undefined) return ENOENT;
+    tent.iface = e.ifname;
+    tent.masklen = 8 * IF_NAMESIZE;
+    tent.value = e.value;
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const n = (st as iface_cfg).byname.size;
+    tinfo.taclass4 = fw.IPFW_TACLASS_ARRAY;
+    tinfo.size4 = n;
+    tinfo.count4 = n;
+    tinfo.itemsize4 = 8;
+  },
+  count: (st) => (st as iface_cfg).byname.size,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// flow:hash: 5-tuples, keyed on the fields the table's tflags select
+// (IPFW_TFFLAG_SRCIP/DSTIP/SRCPORT/DSTPORT/PROTO).
+
+class fhashentry {
+  constructor(
+    readonly af: number,
+    readonly proto: number,
+    readonly sport: number,
+    readonly dport: number,
+    /** Addresses as words: [sip] [dip] for IPv4, four words each for IPv6. */
+    readonly sip: Int32Array,
+    readonly dip: Int32Array,
+    public value: number,
+  ) {}
+}
+
+export class fhash_cfg implements ta_state {
+  readonly entries: fhashentry[] = [];
+  tflags = 0;
+}
+
+function fhash_eq(e: fhashentry, af: number, proto: number, sport: number, dport: number, sip: Int32Array, dip: Int32Array): boolean {
+  if (e.af !== af || e.proto !== proto || e.sport !== sport || e.dport !== dport) return false;
+  for (let i = 0; i < e.sip.length; i++) if (e.sip[i] !== sip[i] || e.dip[i] !== dip[i]) return false;
+  return true;
+}
+
+// Scratch for the packet path.
+const fl_sip = new Int32Array(4);
+const fl_dip = new Int32Array(4);
+
+function ta_lookup_fhash(ti: table_info, _keylen: number, _key: number, _key6: Uint8Array | null, _name: string | null, fid: ipfw_flow_id | null): number {
+  if (fid === null) return -1;
+  const cfg = ti.state as fhash_cfg;
+  const f = cfg.tflags;
+  const v6 = fid.addr_type === 6;
+  const af = v6 ? AF_INET6 : AF_INET;
+  const proto = (f & fw.IPFW_TFFLAG_PROTO) !== 0 ? fid.proto : 0;
+  const sport = (f & fw.IPFW_TFFLAG_SRCPORT) !== 0 ? fid.src_port : 0;
+  const dport = (f & fw.IPFW_TFFLAG_DSTPORT) !== 0 ? fid.dst_port : 0;
+  fl_sip.fill(0);
+  fl_dip.fill(0);
+  if (v6) {
+    if ((f & fw.IPFW_TFFLAG_SRCIP) !== 0) for (let i = 0; i < 4; i++) fl_sip[i] = w6(fid.src_ip6, i);
+    if ((f & fw.IPFW_TFFLAG_DSTIP) !== 0) for (let i = 0; i < 4; i++) fl_dip[i] = w6(fid.dst_ip6, i);
+  } else {
+    if ((f & fw.IPFW_TFFLAG_SRCIP) !== 0) fl_sip[0] = fid.src_ip;
+    if ((f & fw.IPFW_TFFLAG_DSTIP) !== 0) fl_dip[0] = fid.dst_ip;
+  }
+  const ents = cfg.entries;
+  for (let i = 0; i < ents.length; i++) if (fhash_eq(ents[i], af, proto, sport, dport, fl_sip, fl_dip)) return ents[i].value;
+  return -1;
+}
+
+function fhash_key(cfg: fhash_cfg, tei: tentry_info): fhashentry | null {
+  const fl = tei.flow;
+  const f = cfg.tflags;
+  const v6 = fl.af === AF_INET6;
+  if (fl.af !== AF_INET && !v6) return null;
+  const sip = new Int32Array(v6 ? 4 : 1);
+  const dip = new Int32Array(v6 ? 4 : 1);
+  if ((f & fw.IPFW_TFFLAG_SRCIP) !== 0) for (let i = 0; i < sip.length; i++) sip[i] = w6(fl.sip, i);
+  if ((f & fw.IPFW_TFFLAG_DSTIP) !== 0) for (let i = 0; i < dip.length; i++) dip[i] = w6(fl.dip, i);
+  return new fhashentry(fl.af, (f & fw.IPFW_TFFLAG_PROTO) !== 0 ? fl.proto : 0, (f & fw.IPFW_TFFLAG_SRCPORT) !== 0 ? fl.sport : 0, (f & fw.IPFW_TFFLAG_DSTPORT) !== 0 ? fl.dport : 0, sip, dip, tei.value);
+}
+
+function fhash_dump_tentry(e: unknown, tent: tentry_info): void {
+  const x = e as fhashentry;
+  tent.subtype = x.af;
+  tent.masklen = x.af === AF_INET6 ? 128 : 32;
+  tent.flow.af = x.af;
+  tent.flow.proto = x.proto;
+  tent.flow.sport = x.sport;
+  tent.flow.dport = x.dport;
+  tent.flow.sip.fill(0);
+  tent.flow.dip.fill(0);
+  for (let i = 0; i < x.sip.length; i++) {
+    for (let b = 0; b < 4; b++) {
+      tent.flow.sip[i * 4 + b] = (x.sip[i] >>> (24 - 8 * b)) & 0xff;
+      tent.flow.dip[i * 4 + b] = (x.dip[i] >>> (24 - 8 * b)) & 0xff;
+    }
+  }
+  tent.value = x.value;
+}
+
+function flow_hash(): table_algo {
+  return {
+  name: "flow:hash",
+  type: fw.IPFW_TABLE_FLOW,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti, tflags) {
+    const cfg = new fhash_cfg();
+    cfg.tflags = tflags;
+    ti.state = cfg;
+    ti.lookup = ta_lookup_fhash;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add(tei) {
+    return tei.flow.af === AF_INET || tei.flow.af === AF_INET6 ? 0 : EINVAL;
+  },
+  prepare_del(tei) {
+    return tei.flow.af === AF_INET || tei.flow.af === AF_INET6 ? 0 : EINVAL;
+  },
+  add(st, tei, pnum) {
+    const cfg = st as fhash_cfg;
+    const k = fhash_key(cfg, tei);
+    if (k === null) return EINVAL;
+    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
+    if (e !== undefined) {
+      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+      const old = e.value;
+      e.value = tei.value;
+      tei.value = old;
+      tei.flags |= TEI_FLAGS_UPDATED;
+      pnum.v = 0;
+      return 0;
+    }
+    if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+    cfg.entries.push(k);
+    pnum.v = 1;
+    return 0;
+  },
+  del(st, tei, pnum) {
+    const cfg = st as fhash_cfg;
+    const k = fhash_key(cfg, tei);
+    if (k === null) return EINVAL;
+    const i = cfg.entries.findIndex((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
+    if (i < 0) return ENOENT;
+    tei.value = cfg.entries[i].value;
+    cfg.entries.splice(i, 1);
+    pnum.v = 1;
+    return 0;
+  },
+  foreach(st, f) {
+    for (const e of [...(st as fhash_cfg).entries]) if (f(e) !== 0) break;
+  },
+  dump_tentry: (_st, e, tent) => fhash_dump_tentry(e, tent),
+  find_tentry(st, _ti, tent) {
+    const cfg = st as fhash_cfg;
+    const k = fhash_key(cfg, tent);
+    if (k === null) return EINVAL;
+    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
+    if (e === undefined) return ENOENT;
+    fhash_dump_tentry(e, tent);
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const n = (st as fhash_cfg).entries.length;
+    tinfo.flags = fw.IPFW_TATFLAGS_AFITEM;
+    tinfo.taclass4 = fw.IPFW_TACLASS_HASH;
+    tinfo.size4 = n;
+    tinfo.count4 = n;
+    tinfo.itemsize4 = 48;
+    tinfo.taclass6 = fw.IPFW_TACLASS_HASH;
+    tinfo.itemsize6 = 72;
+  },
+  count: (st) => (st as fhash_cfg).entries.length,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+/** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
+export function ipfw_table_algos(): table_algo[] {
+  return [addr_radix(), iface_idx(), number_array(), flow_hash()];
+}
