@@ -776,8 +776,8 @@ const parts: part[] = [
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
       const ms = ms_of(o);
-      // Sequence numbers below 2^31 (V8's small integers) and above: the
-      // same code, but above it boxes what it passes around.
+      // Sequence numbers below 2^31 (V8's small integers) and above: kept
+      // as int32 by the stack, the high half must cost what the low does.
       for (const seq of ["low", "high"]) for (const [fn] of TCP_FUNCS) for (const b of BUILDS) await run_job(c, pools[b], { op: "tfunc", args: { fn, ms, seq } }, tp_est(o), `tcpfunc: ${fn} (warm-up)`);
       for (const seq of ["low", "high"]) {
         for (const [fn, label] of TCP_FUNCS) {
