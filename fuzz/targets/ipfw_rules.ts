@@ -156,10 +156,13 @@ function fw3(k: Kernel, st: fw_state, req: Uint8Array, room = 0): { error: numbe
 
 function setup(w: world): fw_state | null {
   const k = w.k;
+  // Another target may have unloaded ipfw since: load it again.
+  if (!k.ipfw_is_loaded()) {
+    const e = k.sys_kldload(w.root, "ipfw");
+    if (e.error !== 0 && e.error !== k.EEXIST) return null;
+  }
   const have = state.get(w);
   if (have !== undefined) return have;
-  const e = k.sys_kldload(w.root, "ipfw");
-  if (e.error !== 0 && e.error !== k.EEXIST) return null;
   const p = w.procs.get("fb");
   if (p === undefined) return null;
   const s = k.sys_socket(p, k.AF_INET, k.SOCK_RAW, k.IPPROTO_RAW);
