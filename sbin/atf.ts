@@ -35,6 +35,7 @@ import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { HOST_DEV_IPV6_QUIET, host_tool, hostif_linux_usable } from "../net/bpf_hostif.ts";
 import { virtnet_kernel_listen, type kernel_daemon } from "./virtnet_kernel.ts";
+import { kern_tunables_check } from "../kern/init_main.ts";
 import { virtnet_write_shims } from "./virtnet_shims.ts";
 import { sys_modfind } from "../kern/kern_module.ts";
 import { cred0 } from "../kern/kern_jail.ts";
@@ -68,6 +69,44 @@ _vatf_norm() {
 	*) printf '%s\n' "$1" ;;
 	esac
 }
+
+# FreeBSD's sh takes an empty list after then, else, do or {, which bash
+# refuses (netpfil/common/utils.subr has "then # Nothing. This is okay.").
+# So '.' and 'source' read files through _vatf_fix, which puts a ':' in
+# front of the word that ends such an empty list (on that word's line); the
+# file itself is not changed.
+_vatf_fix() {
+	awk '
+	{
+		line = $0; sig = line
+		sub(/(^|[ \t])#.*$/, "", sig); gsub(/^[ \t]+|[ \t]+$/, "", sig)
+		if (sig == "") { print line; next }
+		if (pend != "") {
+			first = sig; sub(/[ \t;].*$/, "", first)
+			if ((pend == "then" && (first == "else" || first == "elif" || first == "fi")) ||
+			    (pend == "else" && first == "fi") || (pend == "do" && first == "done") ||
+			    (pend == "{" && first == "}")) {
+				match(line, /^[ \t]*/)
+				line = substr(line, 1, RLENGTH) ": ; " substr(line, RLENGTH + 1)
+			}
+		}
+		last = sig; sub(/^.*[ \t;]/, "", last)
+		pend = (last == "then" || last == "else" || last == "do" || last == "{") ? last : ""
+		print line
+	}' "$1"
+}
+_vatf_dot() {
+	_vatf_dotf=$1
+	case $_vatf_dotf in
+	*/*) ;;
+	*) _vatf_dotf=$(command -v -- "$_vatf_dotf" 2>/dev/null) || _vatf_dotf=$1 ;;
+	esac
+	[ -f "$_vatf_dotf" ] && [ -r "$_vatf_dotf" ] || { builtin . "$@"; return; }
+	shift
+	eval "$(_vatf_fix "$_vatf_dotf")"
+}
+.() { _vatf_dot "$@"; }
+source() { _vatf_dot "$@"; }
 
 _vatf_error() {
 	_vatf_code=$1
@@ -568,6 +607,9 @@ export interface atf_options {
   /** Mirror vnet0's interfaces as host TAPs (only inside a network
    *  namespace of the run's own); when false, why not. */
   host_ifaces: true | string;
+  /** /boot/loader.conf for the run's kernel: tunables, and modules loaded with it. */
+  tunables?: Record<string, string>;
+  kldload?: string[];
   stdout: sh_io;
   stderr: sh_io;
 }
@@ -816,7 +858,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
   for (const sig of signals) process.on(sig, interrupted);
   try {
     const socket = path.join(tmp, "kernel.sock");
-    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s), host_ifaces: o.host_ifaces === true });
+    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s), host_ifaces: o.host_ifaces === true, tunables: o.tunables, kldload: o.kldload });
     const bindir = path.join(tmp, "bin");
     virtnet_write_shims(bindir, { socket });
     const pydir = atf_python_dir(tmp);
@@ -928,7 +970,7 @@ async function run_case(mscript: string, ident: string, md: Map<string, string>,
   return { ident, result, reason, stdout, stderr };
 }
 
-const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--no-host-ifaces] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
+const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--no-host-ifaces] [--var NAME=VALUE]... [--tunable NAME=VALUE]... [--kldload MODULE]... SCRIPT [CASE ...]\n";
 
 /** Does this python import scapy? */
 function python_has_scapy(python: string, env: NodeJS.ProcessEnv): boolean {
@@ -1078,7 +1120,11 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
     else if (script === null && a === "--var" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
       const kv = argv[++i];
       o.config.set(kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1));
-    } else if (script === null && a.startsWith("-")) {
+    } else if (script === null && a === "--tunable" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
+      const kv = argv[++i];
+      (o.tunables ??= {})[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+    } else if (script === null && a === "--kldload" && (argv[i + 1] ?? "") !== "") (o.kldload ??= []).push(argv[++i]);
+    else if (script === null && a.startsWith("-")) {
       stderr.write(ATF_USAGE);
       return 64;
     } else if (script === null) script = a;
@@ -1086,6 +1132,11 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
   }
   if (script === null) {
     stderr.write(ATF_USAGE);
+    return 64;
+  }
+  const badtun = kern_tunables_check(o.tunables ?? {});
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
     return 64;
   }
   if (!want_host_ifaces) o.host_ifaces = "the runner was asked not to mirror them (--no-host-ifaces)";
