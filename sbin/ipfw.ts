@@ -12,6 +12,9 @@ import {
   ipfw_sysctl_handler, ipfw_zero, isdigit, strtonum,
 } from "./ipfw2.ts";
 import { ipfw_table_handler } from "./ipfw_tables.ts";
+// dummynet.c and nat.c are linked into ipfw(8): loading them fills ipfw_hooks.
+import "./ipfw_dummynet.ts";
+import "./ipfw_nat.ts";
 import { RESVD_SET } from "../netinet/ip_fw.ts";
 
 const WHITESP = " \t\f\v\n\r";

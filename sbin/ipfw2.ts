@@ -3208,8 +3208,8 @@ function foreach_state(b: Uint8Array, base: number, sz: number, fn: (off: number
       if (base + SZ_ipfw_obj_tlv > b.length) return sz;
       if (dv.getUint16(base + tlv_type, true) !== IPFW_TLV_DYN_ENT) break;
       const l = dv.getUint32(base + tlv_length, true);
+      if (l === 0 || base + l > b.length) return 0;
       fn(base + SZ_ipfw_obj_tlv);
-      if (l === 0) return 0;
       sz -= l;
       base += l;
     }

@@ -17,3 +17,4 @@ import "./badcmd_vlan.ts";
 import "./tcp_segments.ts";
 import "./badcmd_ipfw_nat.ts";
 import "./ipfw_ruleset.ts";
+import "./badcmd_ipfw.ts";

@@ -85,18 +85,36 @@ const WORDS = [
 test("ipfw: random argument vectors end with an exit status, never an exception", async (t) => {
   const k = await loadKernel("vimage");
   const p = k.proc_create(k.crget(0, k.prison0), "sh");
+  const io = { stdin: "", stdout: { write: () => undefined }, stderr: { write: () => undefined }, env: new Map<string, string>() };
+  // Half the runs before the module is loaded (the kernel refuses IP_FW3), half after (rules get in and are listed).
+  let runs = 0;
   const exits = new Set<number>();
   const word = fc.oneof(fc.constantFrom(...WORDS), fc.string({ maxLength: 12 }));
+  // Rule-shaped vectors too, so that many rules get in and list/show decode them.
+  const rule = fc
+    .tuple(
+      fc.constantFrom("allow", "deny", "count", "skipto 1000", "check-state", "reject", "unreach port", "pipe 1", "nat 1", "setfib 0", "call 2000", "return"),
+      fc.constantFrom("ip", "tcp", "udp", "icmp", "ip6", "{ tcp or udp }", "all"),
+      fc.constantFrom("any", "me", "10.0.0.0/24", "1.2.3.4,5.6.7.8", "not 10.1.0.0/16", "table(t)", "::1", "10.0.0.0/24{1,3-7}"),
+      fc.constantFrom("any", "me", "me6", "2001:db8::/32", "10.0.0.1 22", "any 80,443"),
+      fc.subarray(["in", "out", "via lo0", "keep-state", "setup", "established", "frag", "icmptypes 0,8", "tagged 5", "// c", "limit src-addr 5", "log", "uid 0", "jail 1", "ipttl 1-10", "dscp ef", "iptos lowdelay", "tcpflags syn,!ack"], { maxLength: 3 }),
+    )
+    .map(([a, p, s, d, o]) => ["add", ...a.split(" "), ...p.split(" "), "from", ...s.split(" "), "to", ...d.split(" "), ...o.flatMap((x) => x.split(" "))]);
   await fc.assert(
-    fc.asyncProperty(fc.boolean(), fc.array(word, { maxLength: 14 }), async (n, args) => {
+    fc.asyncProperty(fc.boolean(), fc.oneof(fc.array(word, { maxLength: 14 }), rule), async (n, args) => {
+      if (runs++ === 125) t.is(await k.exec_prog(p, ["kldload", "ipfw"], io), 0);
       const argv = ["ipfw", ...(n ? ["-n"] : []), ...args];
-      const status = await k.exec_prog(p, argv, { stdin: "", stdout: { write: () => undefined }, stderr: { write: () => undefined }, env: new Map() });
+      const status = await k.exec_prog(p, argv, io);
       exits.add(status);
       return [0, 1, 64, 65, 68, 69, 71].includes(status);
     }),
     { numRuns: 250, seed: 15 },
   );
   t.true(exits.has(0) && exits.has(64) && exits.has(65));
+  let out = "";
+  const show = { ...io, stdout: { write: (x: string) => void (out += x) } };
+  for (const argv of [["ipfw", "-a", "-S", "-d", "show"], ["ipfw", "-t", "-c", "list"], ["ipfw", "-T", "-b", "show"]]) t.is(await k.exec_prog(p, argv, show), 0);
+  t.true(out.split("\n").length > 20, out);
 });
 
 test("ipfw rules loaded in a vnet jail from a file and as FreeBSD's utils.subr does (ipfw -q -f flush; sh ipfw.rule)", async (t) => {

@@ -230,3 +230,51 @@ b: removed
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("ipfw keep-state: the state opened by b's ping lets the replies out; -d and -D list it", async (t) => {
+  const r = await run_script(
+    JAILS +
+      `jexec b ipfw add 100 allow ip from any to any
+jexec a ipfw add 100 check-state
+jexec a ipfw add 200 allow icmp from 10.0.0.2 to me keep-state
+jexec a ipfw add 300 allow ip from any to any keep-state :mine
+jexec b ping -c 2 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw -d show
+jexec a ipfw -d list 200
+jexec a ipfw -D list
+jexec a ipfw internal olist
+jexec a ipfw add allow udp from any to any keep-state
+jexec a ipfw list 400
+jail -r a b
+`,
+  );
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `00100 allow ip from any to any
+00100 check-state :default
+00200 allow icmp from 10.0.0.2 to me keep-state :default
+00300 allow ip from any to any keep-state :mine
+2 packets transmitted, 2 packets received, 0.0% packet loss
+00100 0   0 check-state :default
+00200 4 336 allow icmp from 10.0.0.2 to me keep-state :default
+00300 0   0 allow ip from any to any keep-state :mine
+65535 0   0 deny ip from any to any
+## Dynamic rules (1 152):
+00200 4 336 (5s) STATE icmp 10.0.0.2 0 <-> 10.0.0.1 0 :default
+00200 allow icmp from 10.0.0.2 to me keep-state :default
+## Dynamic rules:
+00200 STATE icmp 10.0.0.2 0 <-> 10.0.0.1 0 :default
+## Dynamic rules (1 152):
+00200 STATE icmp 10.0.0.2 0 <-> 10.0.0.1 0 :default
+Objects list:
+ kidx:    1\ttype:   DYNSTATE\tname: default
+ kidx:    2\ttype:   DYNSTATE\tname: mine
+00000 allow udp from any to any keep-state :default
+00400 allow udp from any to any keep-state :default
+a: removed
+b: removed
+`,
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});

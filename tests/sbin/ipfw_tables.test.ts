@@ -57,3 +57,82 @@ ipfw -n table t create type addr valtype skipto,fib algo addr:hash limit 10 lock
     "status 0\n",
   );
 });
+
+test("ipfw table in a vnet jail: create, add, list, info, lookup, delete, a rule that uses it, destroy", async (t) => {
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+kldload ipfw
+jexec a ipfw table t1 create type addr
+jexec a ipfw table t1 add 10.0.0.0/24 5
+jexec a ipfw table t1 add 10.9.0.1
+jexec a ipfw table t1 add 10.9.0.1 2>&1; echo "status $?"
+jexec a ipfw table t1 list
+jexec a ipfw table t1 info
+jexec a ipfw table t1 lookup 10.0.0.7
+jexec a ipfw table t1 lookup 10.1.0.7 2>&1; echo "status $?"
+jexec a ipfw table t1 delete 10.9.0.1
+jexec a ipfw table all list
+jexec a ipfw add 400 deny ip from 'table(t1)' to any
+jexec a ipfw list 400
+jexec a ipfw table t2 add 1.2.3.4 2>&1
+jexec a ipfw table all info
+jexec a ipfw table t1 destroy 2>&1; echo "status $?"
+jexec a ipfw delete 400
+jexec a ipfw table t1 destroy; echo "status $?"
+jexec a ipfw table t1 list 2>&1; echo "status $?"
+jexec a ipfw table ports create type number valtype skipto,fib
+jexec a ipfw table ports add 22 1000,1
+jexec a ipfw table ports add 80 2000 2>&1; echo "status $?"
+jexec a ipfw table ports list
+jexec a ipfw -q table all flush
+jexec a ipfw table all list
+jail -r a
+`);
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `added: 10.0.0.0/24 5
+added: 10.9.0.1/32 0
+exists: 10.9.0.1/32 0
+ipfw: Adding record failed: record already exists
+status 71
+10.0.0.0/24 5
+10.9.0.1/32 0
+--- table(t1), set(0) ---
+ kindex: 1, type: addr
+ references: 0, valtype: legacy
+ algorithm: addr:radix
+ items: 2, size: 560
+10.0.0.0/24 5
+ipfw: Entry 10.1.0.7 not found
+status 69
+deleted: 10.9.0.1/32 0
+--- table(t1), set(0) ---
+10.0.0.0/24 5
+00400 deny ip from table(t1) to any
+00400 deny ip from table(t1) to any
+ipfw: DEPRECATED: inserting data into non-existent table t2. (auto-created)
+added: 1.2.3.4/32 0
+--- table(t1), set(0) ---
+ kindex: 1, type: addr
+ references: 1, valtype: legacy
+ algorithm: addr:radix
+ items: 1, size: 432
+--- table(t2), set(0) ---
+ kindex: 2, type: addr
+ references: 0, valtype: legacy
+ algorithm: addr:radix
+ items: 1, size: 432
+ipfw: failed to destroy table t1: Device busy
+status 71
+status 0
+ipfw: failed to request table info: No such process
+status 71
+added: 22 1000,1
+ipfw: Not enough fields inside value
+status 64
+22 1000,1
+--- table(t2), set(0) ---
+--- table(ports), set(0) ---
+`,
+  );
+});

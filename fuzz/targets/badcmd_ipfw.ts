@@ -1,0 +1,27 @@
+// Bad ipfw(8) command lines (sbin/ipfw/main.c, ipfw2.c, tables.c checks),
+// compiled with -n so that none reaches the kernel: each gives FreeBSD's
+// message and exit status and changes nothing.
+import { register_badcmds, type badcmd_row } from "../registry.ts";
+
+const rows: badcmd_row[] = [
+  { argv: ["ipfw"], status: 64, err: 'ipfw: usage: ipfw [options]\ndo "ipfw -h" or "man ipfw" for details\n' },
+  { argv: ["ipfw", "-n"], status: 64, err: "ipfw: bad arguments, for usage summary ``ipfw''\n" },
+  { argv: ["ipfw", "-n", "frobnicate"], status: 64, err: "ipfw: bad command `frobnicate'\n" },
+  { argv: ["ipfw", "-n", "add", "100"], status: 64, err: "ipfw: missing action\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow"], status: 64, err: "ipfw: missing protocol\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip"], status: 64, err: "ipfw: missing ``from''\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any"], status: 64, err: "ipfw: missing ``to''\n" },
+  { argv: ["ipfw", "-n", "add", "100", "foo", "ip", "from", "any", "to", "any"], status: 65, err: "ipfw: invalid action foo\n\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "1.2.3.4/33", "to", "any"], status: 65, err: "ipfw: bad width ``33''\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "nosuchhost", "to", "any"], status: 68, err: "ipfw: hostname ``nosuchhost'' unknown\n" },
+  { argv: ["ipfw", "-n", "add", "100", "skipto", "0", "ip", "from", "any", "to", "any"], status: 65, err: "ipfw: illegal argument for skipto\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any", "to", "any", "icmptypes", "40"], status: 65, err: "ipfw: ICMP type out of range\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any", "to", "any", "tcpflags", "syn,foo"], status: 65, err: "ipfw: invalid flag foo\n" },
+  { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any", "to", "any", "limit", "5"], status: 64, err: "ipfw: limit: missing limit mask\n" },
+  { argv: ["ipfw", "-n", "set", "40", "list"], status: 65, err: "ipfw: invalid set number 40\n\n" },
+  { argv: ["ipfw", "-n", "table", "all", "add", "1.2.3.4"], status: 64, err: "ipfw: table name required\n" },
+  { argv: ["ipfw", "-n", "table", "t", "create", "type", "foo"], status: 64, err: "ipfw: Unknown tabletype: foo. Supported: addr, iface, number, flow\n" },
+];
+for (const w of ["-x", "-Z", "-1"]) rows.push({ argv: ["ipfw", w, "list"], status: 64, err: `ipfw: illegal option -- ${w[1]}\nipfw: usage: ipfw [options]\ndo "ipfw -h" or "man ipfw" for details\n` });
+
+register_badcmds("ipfw", rows);
