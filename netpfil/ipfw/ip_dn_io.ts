@@ -358,7 +358,7 @@ export function dn_reschedule(): void {
 
 /**
  * dummynet_send: hand each packet of the list back to the stack.  The tag
- * becomes an ipfw rule tag (cookie MTAG_IPFW_RULE) so ipfw resumes after
+ * becomes an ipfw rule tag (id 0, see dn_pkt_tag) so ipfw resumes after
  * the rule that sent it here (or, with one_pass, lets it through).
  */
 export function dummynet_send(m: mbuf | null): void {

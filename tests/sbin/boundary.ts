@@ -103,6 +103,22 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["ip_fw_rule_write", "struct ip_fw_rule's header filled in, <netinet/ip_fw.h>"],
   ["insn_write", "an ipfw_insn filled in, <netinet/ip_fw.h>"],
   ["IPFW_TLV_EACTION_NAME", "the IPFW_TLV_EACTION_NAME macro, <netinet/ip_fw.h>"],
+  ["dn_id", "struct dn_id, <netinet/ip_dummynet.h>"],
+  ["dn_link", "struct dn_link, <netinet/ip_dummynet.h>"],
+  ["dn_fs", "struct dn_fs, <netinet/ip_dummynet.h>"],
+  ["dn_sch", "struct dn_sch, <netinet/ip_dummynet.h>"],
+  ["dn_profile", "struct dn_profile, <netinet/ip_dummynet.h>"],
+  ["dn_id_enc", "struct dn_id filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_id_dec", "struct dn_id read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_link_enc", "struct dn_link filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_link_dec", "struct dn_link read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_fs_enc", "struct dn_fs filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_fs_dec", "struct dn_fs read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_sch_enc", "struct dn_sch filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_sch_dec", "struct dn_sch read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_profile_enc", "struct dn_profile filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_profile_dec", "struct dn_profile read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_flow_dec", "struct dn_flow read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
 ]);
 
 /**
