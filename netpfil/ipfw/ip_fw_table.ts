@@ -44,6 +44,7 @@ import {
   ipfw_obj_manage_sets,
 } from "./ip_fw_sockopt.ts";
 import { VNET_I32_SET } from "../../net/vnet.ts";
+import { ipfw_iface_ref, ipfw_iface_unref, vnet_ipfw_iface_destroy } from "./ip_fw_iface.ts";
 import { AF_INET, AF_INET6, ipfw_table_algos } from "./ip_fw_table_algo.ts";
 import {
   ipfw_export_table_value_legacy,
@@ -565,6 +566,10 @@ export function add_table_entry(ch: ip_fw_chain, ti: tid_info, tei: tentry_info[
     break;
   }
   ipfw_garbage_table_values(ch, tei, rollback);
+  // Interface tables track the names their entries use (ip_fw_iface.ts).
+  if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE && !rollback) {
+    for (const ptei of tei) if ((ptei.flags & TEI_FLAGS_ADDED) !== 0) ipfw_iface_ref(ch, ptei.iface);
+  }
   return first_error;
 }
 
@@ -607,6 +612,9 @@ export function del_table_entry(ch: ip_fw_chain, ti: tid_info, tei: tentry_info[
     tc.count -= num.v;
   }
   ipfw_garbage_table_values(ch, tei, false);
+  if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) {
+    for (const ptei of tei) if ((ptei.flags & TEI_FLAGS_DELETED) !== 0) ipfw_iface_unref(ch, ptei.iface);
+  }
   return first_error;
 }
 
@@ -732,9 +740,9 @@ function ipfw_unref_table_values(ch: ip_fw_chain, tc: table_config, ta: table_al
   ta.foreach(astate, (e) => {
     ta.dump_tentry(astate, e, tent);
     unref_table_value(ch, tent.value);
+    if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) ipfw_iface_unref(ch, tent.iface);
     return 0;
   });
-  void tc;
 }
 
 /** IP_FW_TABLE_XSWAP.  Request: [ ipfw_obj_header ipfw_obj_ntlv ] */
@@ -1472,6 +1480,7 @@ export function ipfw_destroy_tables(ch: ip_fw_chain, last: number): void {
   ch.tablestate = [];
   ipfw_table_value_destroy(ch, last !== 0);
   ch.tblcfg = null;
+  vnet_ipfw_iface_destroy(ch);
 }
 
 set_table_hooks();
