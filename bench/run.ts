@@ -38,7 +38,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap", "tcp", "tcpfunc", "tcpidle", "tcpfwd"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap", "tcp", "tcpfunc", "tcpidle", "tcpfwd", "dummynet"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -62,6 +62,7 @@ function usage(): never {
       `  tcpfunc   tcp_input for a data segment and a pure ACK, ns per call by CPU time (Table 2)\n` +
       `  tcpidle   bulk TCP over lo0 in one active vnet among idle ones, queue ablation (Fig. 4 with TCP)\n` +
       `  tcpfwd    bulk TCP through one router (vnet jails joined by epairs)\n` +
+      `  dummynet  a dummynet pipe's delivered rate against its setting; ns per packet through a pipe\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
       `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
   );
@@ -235,6 +236,13 @@ const fwd_id = (mode: "vnet" | "fib", af: 4 | 6): string => `${mode}${af === 6 ?
 const fwd_group = (mode: "vnet" | "fib", af: 4 | 6): string => `${mode === "vnet" ? "vnet chain" : "FIB chain"}${af === 6 ? ", IPv6" : ""}`;
 const fwd_what = (af: 4 | 6): string => (af === 4 ? "UDP 64 B" : "UDP over IPv6 64 B");
 const echo_sizes = (o: options): number[] => (o.quick ? [64, 1024, 8192] : [64, 128, 256, 512, 1024, 2048, 4096, 8192]);
+/** The pipe rates of the dummynet part. */
+const DN_BWS: readonly (readonly [number, string])[] = [
+  [64000, "64 kbit/s"],
+  [1000000, "1 Mbit/s"],
+  [7000000, "7 Mbit/s"],
+  [100000000, "100 Mbit/s"],
+];
 const idle_N = (o: options): number[] => (o.quick ? [0, 16, 128, 1024] : [0, 16, 128, 1024, 10000]);
 const scale_N = (o: options): number[] => o.scale_n ?? (o.quick ? [1000] : [1000, 10000]);
 const netns_N = (o: options): number[] => (o.quick ? [100] : [100, 1000]);
@@ -841,6 +849,27 @@ const parts: part[] = [
         "VIMAGE only: A, R and B are vnet jails (A's and B's sockets in their own stacks, R forwarding with ip_tryforward), the CPU of all three on the worker's one thread. The baseline has one stack: a connection between two of its own addresses never leaves lo0 (in_localip knows no FIBs), so it has no router to go through. epair does not offload checksums: each segment is checksummed in software at A and verified at B.",
       ];
       await pools.vimage.destroy();
+    },
+  },
+  {
+    name: "dummynet",
+    title: "dummynet: a pipe's rate against its setting, and the cost of a packet through it",
+    estimate: (o) => DN_BWS.length * 2 * (rounds_of(o) + 1) * 0.3 + 2 * (rounds_of(o) + 1) * tp_est(o) + 2,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      for (const [bw, label] of DN_BWS) {
+        const f = fig_of(c, "dummynet", `dummynet/rate/${bw}`, `delivered rate / setting, ${label}, 1500 B backlogged`, "ratio", "higher", { group: "dummynet rate" });
+        await measure(c, pools, BUILDS, () => ({ op: "dn_rate", args: { bw, ms: Q(o, 2000, 10000) } }), 1, 0.3, `dummynet: rate ${label}`, (b, v) => f.samples[b].push(v.ratio), 0);
+        news(c, f);
+      }
+      const fc = fig_of(c, "dummynet", "dummynet/cost", "wall ns per 1500 B packet through a 1 Gbit/s pipe", "ns/pkt", "lower");
+      await measure(c, pools, BUILDS, () => ({ op: "dn_cost", args: { ms: ms_of(o) } }), rounds_of(o), tp_est(o), "dummynet: cost", (b, v) => fc.samples[b].push(v.ns));
+      news(c, fc);
+      c.notes.dummynet = [
+        "The rate runs on the virtual clock and are exact for a seed: FreeBSD's credit arithmetic (bits*hz, the fraction carried to the next packet) delivers the setting to within one packet over the run; one round per build.",
+      ];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
   },
 ];

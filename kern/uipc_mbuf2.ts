@@ -74,3 +74,13 @@ export function m_tag_prepend(m: mbuf, t: m_tag): void {
   if (tags === null) m.m_pkthdr.tags = [t];
   else tags.unshift(t);
 }
+
+/** m_tag_delete(m, t): unlink t from m's tags (and let it go). */
+export function m_tag_delete(m: mbuf, t: m_tag): void {
+  const tags = m.m_pkthdr.tags;
+  if (tags === null) return;
+  const i = tags.indexOf(t);
+  if (i < 0) return;
+  tags.splice(i, 1);
+  if (tags.length === 0) m.m_pkthdr.tags = null;
+}

@@ -112,8 +112,16 @@ let nextpid = 100;
 
 /** fork+exec of a program with credential cred: a process with an empty
  *  descriptor table.  A jailed credential holds its prison. */
-export function proc_create(cred: ucred, comm: string): proc {
-  const p = new proc(nextpid++, comm, cred);
+export function proc_create(cred: ucred, comm: string, want_pid = 0): proc {
+  // A process that stands for a host one may take the host's pid (what a
+  // script's $! holds), when no simulated process has it.
+  const taken = (pid: number): boolean => allproc.some((q) => q.p_pid === pid);
+  let pid = want_pid;
+  if (!(pid > 0 && pid <= 0x7fffffff && Number.isInteger(pid)) || taken(pid)) {
+    do pid = nextpid++;
+    while (taken(pid));
+  }
+  const p = new proc(pid, comm, cred);
   if (jailed(cred)) prison_proc_hold(cred.cr_prison);
   allproc.push(p);
   return p;

@@ -5,12 +5,13 @@
 // interface's if_output.  Whatever needs more care (options, broadcast,
 // local destinations) goes back to ip_input.
 //
-// Departures: no IPSTEALTH, no ALTQ, no pfil next-hop tags (ipfw fwd).
+// Departures: no IPSTEALTH, no ALTQ.
 
 import { CSUM_IP, M_BCAST, M_GETFIB, M_MCAST, M_ASSERTPKTHDR, M_TRAILINGSPACE, m_clrprotoflags, type mbuf } from "../kern/mbuf.ts";
 import { m_free, m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { m_copydata, m_dup_pkthdr } from "../kern/uipc_mbuf.ts";
 import { M_NOWAIT } from "../kern/uma.ts";
+import { m_tag_delete, m_tag_locate } from "../kern/uipc_mbuf2.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { AF_INET } from "../kern/socket.ts";
 import { VNET_I32 } from "../net/vnet.ts";
@@ -42,6 +43,9 @@ import {
 import {
   IPSTAT_INC,
   M_FASTFWD_OURS,
+  M_IP_NEXTHOP,
+  M_SKIP_FIREWALL,
+  is_ip_fwd_tag,
   ips_cantforward,
   ips_cantfrag,
   ips_fastforward,
@@ -196,6 +200,16 @@ export function ip_tryforward(m: mbuf): mbuf | null {
   m.m_buf[ip + IPH_TTL] -= IPTTLDEC;
   in_cksum_update(m);
 
+  // A next hop forced by a filter (ipfw fwd): find the route to it.
+  if ((m.m_flags & M_IP_NEXTHOP) !== 0) {
+    const fwd_tag = m_tag_locate(m, is_ip_fwd_tag, null);
+    if (fwd_tag !== null) {
+      dest = fwd_tag.sin_addr;
+      m_tag_delete(m, fwd_tag);
+      m.m_flags &= ~M_IP_NEXTHOP;
+    }
+  }
+
   let nh = ip_findroute(dest, m);
   if (nh === null) return null;
   const rtdest = dest;
@@ -210,6 +224,17 @@ export function ip_tryforward(m: mbuf): mbuf | null {
       if ((m.m_flags & M_FASTFWD_OURS) !== 0 || in_localip(dest)) return forwardlocal(m);
       // A filter changed the destination: look the route up again.
       if (dest !== rtdest) {
+        nh = ip_findroute(dest, m);
+        if (nh === null) return null;
+      }
+    }
+    if ((m.m_flags & M_IP_NEXTHOP) !== 0) {
+      const fwd_tag = m_tag_locate(m, is_ip_fwd_tag, null);
+      if (fwd_tag !== null) {
+        dest = fwd_tag.sin_addr;
+        m.m_flags |= M_SKIP_FIREWALL;
+        m.m_flags &= ~M_IP_NEXTHOP;
+        m_tag_delete(m, fwd_tag);
         nh = ip_findroute(dest, m);
         if (nh === null) return null;
       }

@@ -628,8 +628,9 @@ export const SZ_nat44_cfg_spool = 8;
  *  pport_cnt @18 rport_cnt @20 mode @22 spool_cnt @24 spare @26 proto u32 @28. */
 export const SZ_nat44_cfg_redir = 32;
 /** nat44_cfg_nat: name[64] @0, if_name[64] @64, size u32 @128, ip @132,
- *  mode u32 @136, redir_cnt u32 @140. */
-export const SZ_nat44_cfg_nat = 144;
+ *  mode u32 @136, redir_cnt u32 @140, alias_port_lo u16 @144,
+ *  alias_port_hi u16 @146 (port_range, FreeBSD 13 and later). */
+export const SZ_nat44_cfg_nat = 148;
 
 // ---------------------------------------------------------------------------
 // TLVs.

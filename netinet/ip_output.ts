@@ -68,6 +68,7 @@ import {
   type ifnet,
   type route,
 } from "../net/if.ts";
+import { m_tag_delete, m_tag_locate } from "../kern/uipc_mbuf2.ts";
 import { PFIL_CONSUMED, PFIL_DROPPED, PFIL_HOOKED_OUT, PFIL_PASS, V_inet_pfil_head, pfil_mbuf_fwd, pfil_mbuf_out, pfil_mbuf_result } from "../net/pfil.ts";
 import { NETISR_IP, netisr_queue } from "../net/netisr.ts";
 import { EVL_APPLY_PRI } from "../net/ethernet.ts";
@@ -105,6 +106,7 @@ import {
   M_IP_NEXTHOP,
   M_SKIP_FIREWALL,
   _net_inet_ip,
+  is_ip_fwd_tag,
   ip_moptions,
   ips_badaddr,
   ips_cantfrag,
@@ -347,8 +349,20 @@ function ip_output_pfil(m: mbuf, ifp: ifnet, flags: number, inp: unknown, dst: s
     ip_output_pfil_error = netisr_queue(NETISR_IP, m);
     return 1;
   }
-  // PACKET_TAG_IPFORWARD (ipfw fwd) is not modelled: M_IP_NEXTHOP is never set.
-  if ((m.m_flags & M_IP_NEXTHOP) !== 0) m.m_flags &= ~M_IP_NEXTHOP;
+  // Or forward to some other address (ipfw fwd left a PACKET_TAG_IPFORWARD)?
+  if ((m.m_flags & M_IP_NEXTHOP) !== 0) {
+    const fwd_tag = m_tag_locate(m, is_ip_fwd_tag, null);
+    if (fwd_tag !== null) {
+      dst.sin_family = AF_INET;
+      dst.sin_len = 16;
+      dst.sin_port = fwd_tag.sin_port;
+      dst.sin_addr = fwd_tag.sin_addr;
+      m.m_flags |= M_SKIP_FIREWALL;
+      m.m_flags &= ~M_IP_NEXTHOP;
+      m_tag_delete(m, fwd_tag);
+      return -1;
+    }
+  }
   return 0;
 }
 
@@ -515,7 +529,7 @@ function ip_output_body(m: mbuf, opt: mbuf | null, ro: route_in | null, flags: n
       mtu = (nh.nh_flags & NHF_HOST) !== 0 ? nh.nh_mtu : ifp.if_mtu;
       src = ia.ia_addr.sin_addr;
     } else {
-      const nh = fib4_lookup(M_GETFIB(m), ip_mbuf_dst(m), 0, NHR_NONE, m.m_pkthdr.flowid);
+      const nh = fib4_lookup(M_GETFIB(m), dst.sin_addr, 0, NHR_NONE, m.m_pkthdr.flowid);
       if (nh === null) {
         IPSTAT_INC(ips_noroute);
         error = EHOSTUNREACH;

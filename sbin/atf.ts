@@ -35,6 +35,7 @@ import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { HOST_DEV_IPV6_QUIET, host_tool, hostif_linux_usable } from "../net/bpf_hostif.ts";
 import { virtnet_kernel_listen, type kernel_daemon } from "./virtnet_kernel.ts";
+import { kern_tunables_check } from "../kern/init_main.ts";
 import { virtnet_write_shims } from "./virtnet_shims.ts";
 import { sys_modfind } from "../kern/kern_module.ts";
 import { cred0 } from "../kern/kern_jail.ts";
@@ -568,6 +569,9 @@ export interface atf_options {
   /** Mirror vnet0's interfaces as host TAPs (only inside a network
    *  namespace of the run's own); when false, why not. */
   host_ifaces: true | string;
+  /** /boot/loader.conf for the run's kernel: tunables, and modules loaded with it. */
+  tunables?: Record<string, string>;
+  kldload?: string[];
   stdout: sh_io;
   stderr: sh_io;
 }
@@ -816,7 +820,7 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
   for (const sig of signals) process.on(sig, interrupted);
   try {
     const socket = path.join(tmp, "kernel.sock");
-    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s), host_ifaces: o.host_ifaces === true });
+    daemon = await virtnet_kernel_listen({ socket, seed: o.seed, log: (s) => o.stderr.write(s), host_ifaces: o.host_ifaces === true, tunables: o.tunables, kldload: o.kldload });
     const bindir = path.join(tmp, "bin");
     virtnet_write_shims(bindir, { socket });
     const pydir = atf_python_dir(tmp);
@@ -928,7 +932,7 @@ async function run_case(mscript: string, ident: string, md: Map<string, string>,
   return { ident, result, reason, stdout, stderr };
 }
 
-const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--no-host-ifaces] [--var NAME=VALUE]... SCRIPT [CASE ...]\n";
+const ATF_USAGE = "usage: virtnet atf-run [--seed N] [-v] [--keep] [--no-host-ifaces] [--var NAME=VALUE]... [--tunable NAME=VALUE]... [--kldload MODULE]... SCRIPT [CASE ...]\n";
 
 /** Does this python import scapy? */
 function python_has_scapy(python: string, env: NodeJS.ProcessEnv): boolean {
@@ -1078,7 +1082,11 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
     else if (script === null && a === "--var" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
       const kv = argv[++i];
       o.config.set(kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1));
-    } else if (script === null && a.startsWith("-")) {
+    } else if (script === null && a === "--tunable" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
+      const kv = argv[++i];
+      (o.tunables ??= {})[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+    } else if (script === null && a === "--kldload" && (argv[i + 1] ?? "") !== "") (o.kldload ??= []).push(argv[++i]);
+    else if (script === null && a.startsWith("-")) {
       stderr.write(ATF_USAGE);
       return 64;
     } else if (script === null) script = a;
@@ -1086,6 +1094,11 @@ export async function virtnet_atf_main(argv: string[], stdout: sh_io, stderr: sh
   }
   if (script === null) {
     stderr.write(ATF_USAGE);
+    return 64;
+  }
+  const badtun = kern_tunables_check(o.tunables ?? {});
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
     return 64;
   }
   if (!want_host_ifaces) o.host_ifaces = "the runner was asked not to mirror them (--no-host-ifaces)";

@@ -194,6 +194,24 @@ const plural = (n: number) => (n !== 1 ? "s" : "");
 const plurales = (n: number) => (n !== 1 ? "es" : "");
 const pluralies = (n: number) => (n !== 1 ? "ies" : "y");
 
+/**
+ * The counter printers inet.c defines in each of its stat functions: a line
+ * is printed when its counter is not zero, or always without -s -s.  p:
+ * "%ju thing%s"; p1a: no plural; p2: "es"; p3: "y"/"ies".  `lead` goes
+ * before each format ("\t" where the formats leave it out).
+ */
+function stat_printers(f: { sflag: number; xo: { xo_emit(fmt: string, ...args: (string | number)[]): unknown } }, lead = "") {
+  const xo = f.xo;
+  const show = (v: number): boolean => v !== 0 || f.sflag <= 1;
+  return {
+    show,
+    p: (v: number, m: string): void => void (show(v) && xo.xo_emit(lead + m, v, plural(v))),
+    p1a: (v: number, m: string): void => void (show(v) && xo.xo_emit(lead + m, v)),
+    p2: (v: number, m: string): void => void (show(v) && xo.xo_emit(lead + m, v, plurales(v))),
+    p3: (v: number, m: string): void => void (show(v) && xo.xo_emit(lead + m, v, pluralies(v))),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // The protocol table (main.c's protox, ip6protox, pfkeyprotox): which names
 // -p knows, and which have a statistics routine.
@@ -855,10 +873,7 @@ function udp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_open_container("udp");
   xo.xo_emit("{T:/%s}:\n", name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit("\t" + m, v, plural(v));
-  };
+  const { show, p } = stat_printers(f, "\t");
   p(ipackets, "{:received-datagrams/%ju} {N:/datagram%s received}\n");
   p(hdrops, "{:dropped-incomplete-headers/%ju} {N:/with incomplete header}\n");
   p(badlen, "{:dropped-bad-data-length/%ju} {N:/with bad data length field}\n");
@@ -883,10 +898,7 @@ function rip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_emit("{T:/%s}:\n", name);
   xo.xo_open_container(name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v, plural(v));
-  };
+  const { show, p } = stat_printers(f);
   p(ipackets, "\t{:received-packets/%ju} {N:/message%s received}\n");
   p(isum, "\t{:input-checksum-computation/%ju} {N:/checksum calculation%s on inbound}\n");
   p(badsum, "\t{:received-bad-checksum/%ju} {N:/message%s with bad checksum}\n");
@@ -936,13 +948,7 @@ function ip_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_open_container(name);
   xo.xo_emit("{T:/%s}:\n", name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v, plural(v));
-  };
-  const p1a = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v);
-  };
+  const { show, p, p1a } = stat_printers(f);
   p(total, "\t{:received-packets/%ju} {N:/total packet%s received}\n");
   p(badsum, "\t{:dropped-bad-checksum/%ju} {N:/bad header checksum%s}\n");
   p1a(toosmall, "\t{:dropped-below-minimum-size/%ju} {N:/with size smaller than minimum}\n");
@@ -1094,13 +1100,7 @@ function ip6_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_open_container(name);
   xo.xo_emit("{T:/%s}:\n", name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v, plural(v));
-  };
-  const p1a = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v);
-  };
+  const { p, p1a } = stat_printers(f);
   p(total, "\t{:received-packets/%ju} {N:/total packet%s received}\n");
   p1a(toosmall, "\t{:dropped-below-minimum-size/%ju} {N:/with size smaller than minimum}\n");
   p1a(tooshort, "\t{:dropped-short-packets/%ju} {N:/with data size < data length}\n");
@@ -1341,13 +1341,7 @@ function arp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_open_container(name);
   xo.xo_emit("{T:/%s}:\n", name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit("\t" + m, v, plural(v));
-  };
-  const p2 = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit("\t" + m, v, pluralies(v));
-  };
+  const { p, p3: p2 } = stat_printers(f, "\t");
   p(txrequests, "{:sent-requests/%ju} {N:/ARP request%s sent}\n");
   p(txerrors, "{:sent-failures/%ju} {N:/ARP request%s failed to sent}\n");
   p2(txreplies, "{:sent-replies/%ju} {N:/ARP repl%s sent}\n");
@@ -1431,16 +1425,7 @@ function icmp_stats(ctx: prog_ctx, f: nflags, name: string): void {
   const xo = f.xo;
   xo.xo_open_container(name);
   xo.xo_emit("{T:/%s}:\n", name);
-  const show = (v: number) => v !== 0 || f.sflag <= 1;
-  const p = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v, plural(v));
-  };
-  const p1a = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v);
-  };
-  const p2 = (v: number, m: string) => {
-    if (show(v)) xo.xo_emit(m, v, plurales(v));
-  };
+  const { p, p1a, p2 } = stat_printers(f);
   const hist = (list: string, title: string, h: number[]) => {
     let first = true;
     for (let t = 0; t < N; t++) {
@@ -1533,9 +1518,7 @@ function rt_stats(ctx: prog_ctx, kp: proc, f: nflags): void {
   const [badredirect, dynamic, newgateway, unreach, wildcard] = rtstat;
   const xo = f.xo;
   xo.xo_emit("{T:routing}:\n");
-  const p = (v: number, m: string) => {
-    if (v !== 0 || f.sflag <= 1) xo.xo_emit(m, v, plural(v));
-  };
+  const { p } = stat_printers(f);
   p(badredirect, "\t{:bad-redirects/%ju} {N:/bad routing redirect%s}\n");
   p(dynamic, "\t{:dynamically-created/%ju} {N:/dynamically created route%s}\n");
   p(newgateway, "\t{:new-gateways/%ju} {N:/new gateway%s due to redirects}\n");

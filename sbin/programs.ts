@@ -41,6 +41,8 @@ import { ngctl_main } from "./ngctl.ts";
 import { make_imunes_main } from "./imunes.ts";
 import { make_himage_main } from "./himage.ts";
 import { make_vlink_main } from "./vlink.ts";
+import { ipfw_main_prog } from "./ipfw.ts";
+import { dnctl_main_prog } from "./ipfw_dummynet.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -325,3 +327,5 @@ programs.set(
 );
 programs.set("himage", make_himage_main((p, argv, ctx) => exec_child(ctx, ctx.env, (io) => execvp_prog(p, argv, io))));
 programs.set("vlink", make_vlink_main(exec_capture));
+programs.set("ipfw", ipfw_main_prog);
+programs.set("dnctl", dnctl_main_prog);

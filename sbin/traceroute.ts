@@ -18,8 +18,8 @@ import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { gethostbyaddr, gethostbyname4 } from "./netdb.ts";
-import { getopt, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
-import { as_lookup, as_setup, as_shutdown, type aslookup } from "./traceroute_as.ts";
+import { getopt, prog_exit, type prog_ctx } from "./libc.ts";
+import { as_lookup, as_setup, as_shutdown, trace_run, type trace_files } from "./traceroute_as.ts";
 
 const IPPROTO_GRE = 47;
 const IPPROTO_SCTP = 132;
@@ -204,19 +204,11 @@ function strtol(s: string, base: number): { v: number; rest: string } {
 }
 
 /** Run the program; its exit status. */
-export async function traceroute_main(ctx: prog_ctx): Promise<number> {
-  const fds: number[] = [];
-  const st: { asn: aslookup | null } = { asn: null };
-  try {
-    return await prog_run(ctx, () => traceroute(ctx, fds, st));
-  } finally {
-    const kp = ctx.p as proc;
-    if (st.asn !== null) sys_close(kp, st.asn.fd);
-    for (const fd of fds) sys_close(kp, fd);
-  }
+export function traceroute_main(ctx: prog_ctx): Promise<number> {
+  return trace_run(ctx, (f) => traceroute(ctx, f.fds, f));
 }
 
-async function traceroute(ctx: prog_ctx, fds: number[], st: { asn: aslookup | null }): Promise<number> {
+async function traceroute(ctx: prog_ctx, fds: number[], st: trace_files): Promise<number> {
   const kp = ctx.p as proc;
   const argv = ctx.argv;
   const a0 = argv[0];

@@ -14,8 +14,8 @@ import { sys_bind, sys_close, sys_connect, sys_getsockname, sys_recvmsg, sys_sen
 import { sys_wait_readable } from "../kern/sys_generic.ts";
 import { sockaddr_in6 } from "../netinet6/in6_var.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
-import { AI_CANONNAME, AI_NUMERICHOST, NI_NAMEREQD, NI_NUMERICHOST, gai_strerror, getaddrinfo, getopt, getnameinfo, inet_ntop, prog_exit, prog_run, strtoul, type prog_ctx } from "./libc.ts";
-import { as_lookup, as_setup, as_shutdown, type aslookup } from "./traceroute_as.ts";
+import { AI_CANONNAME, AI_NUMERICHOST, NI_NAMEREQD, NI_NUMERICHOST, gai_strerror, getaddrinfo, getopt, getnameinfo, inet_ntop, prog_exit, strtoul, type prog_ctx } from "./libc.ts";
+import { as_lookup, as_setup, as_shutdown, trace_run, type trace_files } from "./traceroute_as.ts";
 
 const IPPROTO_IPV6 = 41;
 const IPPROTO_TCP = 6;
@@ -144,19 +144,11 @@ function pr_type(t: number): string {
   }
 }
 
-export async function traceroute6_main(ctx: prog_ctx): Promise<number> {
-  const fds: number[] = [];
-  const st: { asn: aslookup | null } = { asn: null };
-  try {
-    return await prog_run(ctx, () => traceroute6(ctx, fds, st));
-  } finally {
-    const kp = ctx.p as proc;
-    if (st.asn !== null) sys_close(kp, st.asn.fd);
-    for (const fd of fds) sys_close(kp, fd);
-  }
+export function traceroute6_main(ctx: prog_ctx): Promise<number> {
+  return trace_run(ctx, (f) => traceroute6(ctx, f.fds, f));
 }
 
-async function traceroute6(ctx: prog_ctx, fds: number[], st: { asn: aslookup | null }): Promise<number> {
+async function traceroute6(ctx: prog_ctx, fds: number[], st: trace_files): Promise<number> {
   const kp = ctx.p as proc;
   const out = (s: string): void => ctx.stdout.write(s);
   const fail: (msg: string, status?: number) => never = (msg, status = 1) => {

@@ -6,7 +6,7 @@
 import { AF_INET6, SOCK_STREAM } from "../kern/socket.ts";
 import { strerror } from "../kern/errno.ts";
 import { POLLIN, sys_close, sys_poll, sys_read, sys_socket, sys_write, type proc } from "../kern/uipc_syscalls.ts";
-import { EAI_SERVICE, connect, gai_strerror, getaddrinfo, progname, type prog_ctx } from "./libc.ts";
+import { EAI_SERVICE, connect, gai_strerror, getaddrinfo, progname, prog_run, type prog_ctx } from "./libc.ts";
 
 const DEFAULT_AS_SERVER = "whois.radb.net";
 
@@ -131,4 +131,23 @@ export function as_shutdown(ctx: prog_ctx, asn: aslookup): void {
   const kp = ctx.p as proc;
   as_puts(kp, asn, "!q\n");
   sys_close(kp, asn.fd);
+}
+
+/** What a traceroute keeps open: its sockets, and the AS lookup once -a set it up. */
+export interface trace_files {
+  fds: number[];
+  asn: aslookup | null;
+}
+
+/** Run a traceroute's body (prog_run's exit handling) and close whatever it
+ *  left open, however it ends: at exit, as the kernel would. */
+export async function trace_run(ctx: prog_ctx, body: (f: trace_files) => Promise<number>): Promise<number> {
+  const f: trace_files = { fds: [], asn: null };
+  try {
+    return await prog_run(ctx, () => body(f));
+  } finally {
+    const kp = ctx.p as proc;
+    if (f.asn !== null) sys_close(kp, f.asn.fd);
+    for (const fd of f.fds) sys_close(kp, fd);
+  }
 }

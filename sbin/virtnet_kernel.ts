@@ -41,18 +41,20 @@
 import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
-import { kern_boot } from "../kern/init_main.ts";
+import { kern_boot, kern_tunables_check } from "../kern/init_main.ts";
 import { cred0, prison_find_name, jailed } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
-import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sys_signame } from "../kern/kern_sig.ts";
+import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sigexit_unwind, sys_signame } from "../kern/kern_sig.ts";
 import { strerror } from "../kern/errno.ts";
+import { sys_kldload } from "../kern/kern_linker.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import { sh_from_bytes, sh_to_bytes, type sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
 import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
 import type { linux_tap } from "../net/linux_tap.ts";
+import { HOSTSOCK_KILLED, hostsock_call } from "./virtnet_hostsock.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
 export function virtnet_default_socket(): string {
@@ -89,6 +91,7 @@ function simulated(name: string): boolean {
 // handed-off command ended).  Daemon to client: 1 / 2 (stdout / stderr
 // bytes), R (send your stdin), J (JSON {id, argv, jail, fib}: run this on
 // the host), k (JSON {id, sig}: signal that command), X (JSON {status}: done).
+// A connection may instead carry a host program's sockets (below).
 
 export const FRAME_CMD = 0x43;
 export const FRAME_STDIN = 0x49;
@@ -101,6 +104,11 @@ export const FRAME_NEED_STDIN = 0x52;
 export const FRAME_EXEC = 0x4a;
 export const FRAME_KILL_CHILD = 0x6b;
 export const FRAME_EXIT = 0x58;
+// The socket bridge (sbin/virtnet_hostsock.ts): P (JSON {env, comm}, first)
+// and Y (JSON call) from the client; y (JSON answer) from the daemon.
+export const FRAME_SOCKETS = 0x50;
+export const FRAME_SYSCALL = 0x59;
+export const FRAME_SYSRET = 0x79;
 
 export function frame_encode(type: number, payload: string | Uint8Array): Buffer {
   // A string is the shell's: its escaped bytes go out as themselves.
@@ -325,6 +333,37 @@ class session {
         void this.run(req);
         return;
       }
+      case FRAME_SOCKETS: {
+        if (this.started) return this.protocol_error("a second command on one connection");
+        this.started = true;
+        this.sockets_open(payload);
+        return;
+      }
+      case FRAME_SYSCALL: {
+        const sp = this.sysproc;
+        if (sp === null) return this.protocol_error("a system call before FRAME_SOCKETS");
+        let req: unknown = null;
+        try {
+          req = JSON.parse(payload.toString("utf8"));
+        } catch {
+          return this.protocol_error("a malformed system call");
+        }
+        // One at a time, in order, as one thread makes them.
+        this.syscalls = this.syscalls.then(async () => {
+          let r = HOSTSOCK_KILLED;
+          try {
+            if (!sp.p_exited) r = await hostsock_call(sp, req);
+          } catch (e) {
+            // A signal that ends the process unwinds the call it sleeps in.
+            if (!(e instanceof sigexit_unwind)) {
+              this.log(`virtnet kernel: socket bridge: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+              r = { errno: 5, name: "EIO" };
+            }
+          }
+          this.send(FRAME_SYSRET, JSON.stringify(r));
+        });
+        return;
+      }
       case FRAME_STDIN:
         this.stdin_len += payload.length;
         if (this.stdin_len > STDIN_MAX) return this.protocol_error(`more than ${STDIN_MAX} bytes of standard input`);
@@ -362,8 +401,46 @@ class session {
     this.sock.destroy();
   }
 
+  /** The process of a socket-bridge connection, and its calls in order. */
+  private sysproc: proc | null = null;
+  private syscalls: Promise<void> = Promise.resolve();
+
+  /** A host program inside a jail opens the bridge: a process of its own,
+   *  in the program's jail and FIB, answers its calls. */
+  private sockets_open(payload: Buffer): void {
+    const env = new Map<string, string>();
+    const e = json_field(payload, "env");
+    if (typeof e === "object" && e !== null) for (const [k, v] of Object.entries(e)) if (typeof v === "string") env.set(k, v);
+    const c = json_field(payload, "comm");
+    const comm = typeof c === "string" && c !== "" ? c.slice(0, 19) : "python";
+    // The pid the script knows for the program: $! of the jexec that ran it.
+    const hp = json_field(payload, "pid");
+    const p = proc_create(cred0, comm, typeof hp === "number" && Number.isInteger(hp) ? hp : 0);
+    let why = "";
+    const status = this.credentials(p, env, comm, { write: (s) => void (why += s) });
+    if (status !== 0 || this.closed) {
+      proc_exit(p);
+      this.send(FRAME_SYSRET, JSON.stringify({ errno: 3, name: "ESRCH", why: why.trim() }));
+      this.flush();
+      this.sock.end();
+      return;
+    }
+    this.sysproc = p;
+    this.send(FRAME_SYSRET, JSON.stringify({ ret: p.p_pid }));
+  }
+
   /** The client went away: whatever it was running dies with it. */
   private gone(): void {
+    const sp = this.sysproc;
+    if (sp !== null) {
+      // The program ended: its process exits, closing what it left open
+      // once the call it was in (now interrupted) has returned.
+      pgsignal(sp, SIGKILL);
+      void this.syscalls.then(() => {
+        proc_exit(sp);
+        sched_kick();
+      });
+    }
     this.closed = true;
     this.stdin_eof = true;
     this.stdin_wait?.();
@@ -544,6 +621,10 @@ export interface kernel_options {
   pcapdir?: string | null;
   /** Mirror vnet0's Ethernet interfaces as Linux TAPs (net/bpf_hostif.ts). */
   host_ifaces?: boolean;
+  /** Loader tunables for the boot (/boot/loader.conf; checked by the caller). */
+  tunables?: Record<string, string>;
+  /** Modules the loader loads with the kernel (loader.conf's NAME_load="YES"). */
+  kldload?: string[];
 }
 
 /** Is something answering on that socket path? */
@@ -571,7 +652,14 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   }
   const spool = opts.pcapdir !== undefined && opts.pcapdir !== null ? new pcap_spool(opts.pcapdir, log) : null;
   spool?.start();
-  kern_boot({ seed: opts.seed });
+  kern_boot({ seed: opts.seed, tunables: opts.tunables });
+  for (const mod of opts.kldload ?? []) {
+    const r = sys_kldload({ p_ucred: cred0 }, mod);
+    if (r.error !== 0) {
+      spool?.close();
+      throw new Error(`kldload ${mod}: ${strerror(r.error)}`);
+    }
+  }
   const hostifs = opts.host_ifaces === true ? new hostif_mirror(hostif_linux_ops(), log) : null;
   hostifs?.start();
   pace_vns = nanouptime_ns();
@@ -614,7 +702,7 @@ export async function virtnet_kernel_listen(opts: kernel_options): Promise<kerne
   };
 }
 
-export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR] [--host-ifaces]\n";
+export const KERNEL_USAGE = "usage: virtnet kernel [--socket PATH] [--seed N] [--pcap DIR] [--host-ifaces] [--tunable NAME=VALUE]... [--kldload MODULE]...\n";
 
 /** `virtnet kernel`: serve until SIGINT or SIGTERM. */
 export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr: sh_io): Promise<number> {
@@ -622,9 +710,15 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
   let seed = 0;
   let pcapdir: string | null = null;
   let host_ifaces = false;
+  const tunables: Record<string, string> = {};
+  const kldload: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
+    if (a === "--tunable" && /^[^=]+=/.test(argv[i + 1] ?? "")) {
+      const kv = argv[++i];
+      tunables[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+    } else if (a === "--kldload" && (argv[i + 1] ?? "") !== "") kldload.push(argv[++i]);
+    else if (a === "--socket" && argv[i + 1] !== undefined) socket = argv[++i];
     else if (a === "--seed" && /^[0-9]+$/.test(argv[i + 1] ?? "")) seed = Number(argv[++i]);
     else if (a === "--pcap" && (argv[i + 1] ?? "") !== "") pcapdir = argv[++i];
     else if (a === "--host-ifaces") host_ifaces = true;
@@ -633,9 +727,14 @@ export async function virtnet_kernel_main(argv: string[], stdout: sh_io, stderr:
       return 64;
     }
   }
+  const badtun = kern_tunables_check(tunables);
+  if (badtun !== null) {
+    stderr.write(`virtnet: loader tunable ${badtun}\n`);
+    return 64;
+  }
   let d: kernel_daemon;
   try {
-    d = await virtnet_kernel_listen({ socket, seed, pcapdir, host_ifaces, log: (s) => stderr.write(s) });
+    d = await virtnet_kernel_listen({ socket, seed, pcapdir, host_ifaces, tunables, kldload, log: (s) => stderr.write(s) });
   } catch (e) {
     stderr.write(`virtnet: ${e instanceof Error ? e.message : String(e)}\n`);
     return 69;

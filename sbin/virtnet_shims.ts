@@ -17,6 +17,7 @@ import type * as cp_t from "node:child_process";
 import type * as os_t from "node:os";
 import { virtnet_default_socket, virtnet_shim_names } from "./virtnet_kernel.ts";
 import type { sh_io } from "./sh.ts";
+import { HOSTSOCK_PYTHON } from "./virtnet_hostsock.ts";
 
 export interface shim_modules {
   net: typeof net_t;
@@ -98,6 +99,17 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     if (jail !== "") env.VIRTNET_JAIL = jail;
     else delete env.VIRTNET_JAIL;
+    // Inside a jail a Python program gets the jail's sockets: the bridge
+    // (sitecustomize.py beside this client) finds the daemon by
+    // VIRTNET_SOCKET.  In vnet0 the host's own sockets stand for vnet0's.
+    const pydir = (process.argv[1] ?? "").replace(/[^/]*$/, "") + ".virtnet-python";
+    const pypath = (env.PYTHONPATH ?? "").split(":").filter((d) => d !== "" && d !== pydir);
+    if (jail !== "" && jail !== "0") {
+      env.VIRTNET_SOCKET = sockpath;
+      env.VIRTNET_PID = String(process.pid);
+      env.PYTHONPATH = [pydir, ...pypath].join(":");
+    } else if (pypath.length > 0) env.PYTHONPATH = pypath.join(":");
+    else delete env.PYTHONPATH;
     if (fib !== "" && fib !== "0") env.VIRTNET_FIB = fib;
     else delete env.VIRTNET_FIB;
     let reported = false;
@@ -258,6 +270,9 @@ export function virtnet_write_shims(dir: string, o: shims_options = {}): string[
   fs.mkdirSync(dir, { recursive: true });
   const client = path.resolve(dir, ".virtnet-shim.mjs");
   fs.writeFileSync(client, shim_client_source(o.socket ?? virtnet_default_socket()), { mode: 0o644 });
+  // The socket bridge for Python programs run inside a jail (sbin/virtnet_hostsock.ts).
+  fs.mkdirSync(path.join(dir, ".virtnet-python"), { recursive: true });
+  fs.writeFileSync(path.join(dir, ".virtnet-python", "sitecustomize.py"), HOSTSOCK_PYTHON, { mode: 0o644 });
   const node = o.node ?? process.execPath;
   const names = virtnet_shim_names();
   for (const n of names) {

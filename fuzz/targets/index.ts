@@ -15,3 +15,4 @@ import "./frames_vlan.ts";
 import "./chaos_vlan.ts";
 import "./badcmd_vlan.ts";
 import "./tcp_segments.ts";
+import "./badcmd_ipfw_nat.ts";

@@ -50,7 +50,7 @@ import {
   type sysctl_oid,
 } from "../../kern/sysctl.ts";
 import { max_linkhdr, m_pullup } from "../../kern/uipc_mbuf.ts";
-import { m_tag_locate, m_tag_prepend } from "../../kern/uipc_mbuf2.ts";
+import { m_tag_delete, m_tag_locate, m_tag_prepend } from "../../kern/uipc_mbuf2.ts";
 import { M_NOWAIT } from "../../kern/uma.ts";
 import { ETHERTYPE_IP, ETHERTYPE_IPV6, ETHER_HDR_LEN } from "../../net/ethernet.ts";
 import { ifnet } from "../../net/if.ts";
@@ -864,13 +864,6 @@ function is_any_tag_mtag(t: m_tag): t is ipfw_tag_mtag {
   return t instanceof ipfw_tag_mtag;
 }
 
-function m_tag_delete_one(m: mbuf, t: m_tag): void {
-  const tags = m.m_pkthdr.tags;
-  if (tags === null) return;
-  const i = tags.indexOf(t);
-  if (i >= 0) tags.splice(i, 1);
-  if (tags.length === 0) m.m_pkthdr.tags = null;
-}
 
 // ---------------------------------------------------------------------------
 // ipfw_chk.
@@ -880,6 +873,28 @@ class chk_frame {
   readonly dyn_info = new ipfw_dyn_info();
   readonly uc = new ugid_cache();
   readonly targ = { v: 0 };
+  /** The packet's storage as the last pullup left it (PULLUP_TO's side effects). */
+  b: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  ipo = 0;
+  ulp = -1;
+  ehlen = 0;
+}
+
+/**
+ * PULLUP_TO(len, size): len + size bytes past the Ethernet header made
+ * contiguous: the (maybe new) chain, with the frame holding its storage,
+ * the IP header's offset and ulp at offset len; null when the chain is gone.
+ */
+function pullup_to(fr: chk_frame, args: ip_fw_args, len: number, size: number): mbuf | null {
+  if (!pullup(args, len + size + fr.ehlen)) return null;
+  const m = args.m;
+  if (m === null) return null;
+  fr.b = m.m_buf;
+  fr.dv = m.m_dv;
+  fr.ipo = m.m_data + fr.ehlen;
+  fr.ulp = fr.ipo + len;
+  return m;
 }
 const frames: chk_frame[] = [new chk_frame(), new chk_frame(), new chk_frame(), new chk_frame()];
 let depth = 0;
@@ -960,20 +975,14 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
   let b = m.m_buf;
   let dv = m.m_dv;
 
-  // PULLUP_TO(len, size): len + size bytes (past the Ethernet header) contiguous.
-  const PULLUP = (len: number, size: number): boolean => {
-    if (!pullup(args, len + size + ehlen)) return false;
-    m = args.m as mbuf;
-    b = m.m_buf;
-    dv = m.m_dv;
-    ipo = m.m_data + ehlen;
-    ulp = ipo + len;
-    return true;
-  };
-
+  fr.ehlen = ehlen;
+  let pm: mbuf | null = null;
   const vhl = m.m_len > ehlen ? b[ipo] >> 4 : 0;
   if (pktlen >= ehlen + IP6_HDR_LEN && (!is_ether || ether_type === ETHERTYPE_IPV6) && vhl === 6) {
-    if (!PULLUP(0, IP6_HDR_LEN)) return pullup_failed();
+    pm = pullup_to(fr, args, 0, IP6_HDR_LEN);
+    if (pm === null) return pullup_failed();
+    m = pm;
+    ({ b, dv, ipo, ulp } = fr);
     is_ipv6 = true;
     args.flags |= IPFW_ARGS_IP6;
     hlen = IP6_HDR_LEN;
@@ -982,39 +991,65 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
     while (ulp < 0 && offset === 0) {
       switch (proto) {
         case IPPROTO_ICMPV6:
-          if (!PULLUP(hlen, ICMP6_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, ICMP6_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           icmp6_type = b[ulp];
           break;
         case IPPROTO_TCP:
-          if (!PULLUP(hlen, TCP_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, TCP_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           dst_port = dv.getUint16(ulp + TCPH_DPORT);
           src_port = dv.getUint16(ulp + TCPH_SPORT);
           args.f_id._flags = b[ulp + TCPH_FLAGS];
           break;
         case IPPROTO_SCTP:
           if (pktlen - ehlen >= hlen + SCTP_HDR_INIT) {
-            if (!PULLUP(hlen, SCTP_HDR_INIT)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, SCTP_HDR_INIT);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
           } else if (pktlen - ehlen >= hlen + 12) {
-            if (!PULLUP(hlen, pktlen - ehlen - hlen)) return pullup_failed();
-          } else if (!PULLUP(hlen, 12)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, pktlen - ehlen - hlen);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
+          } else {
+            pm = pullup_to(fr, args, hlen, 12);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
+          }
           src_port = dv.getUint16(ulp);
           dst_port = dv.getUint16(ulp + 2);
           break;
         case IPPROTO_UDP:
         case IPPROTO_UDPLITE:
-          if (!PULLUP(hlen, UDP_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, UDP_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           dst_port = dv.getUint16(ulp + 2);
           src_port = dv.getUint16(ulp);
           break;
         case IPPROTO_HOPOPTS:
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           ext_hd |= EXT_HOPOPTS;
           hlen += (b[ulp + IP6E_LEN] + 1) << 3;
           proto = b[ulp + IP6E_NXT];
           ulp = -1;
           break;
         case IPPROTO_ROUTING:
-          if (!PULLUP(hlen, 4)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 4);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           switch (b[ulp + IP6R_TYPE]) {
             case 0:
               ext_hd |= EXT_RTHDR0;
@@ -1033,7 +1068,10 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           ulp = -1;
           break;
         case IPPROTO_FRAGMENT: {
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           ext_hd |= EXT_FRAGMENT;
           hlen += 8;
           proto = b[ulp + IP6E_NXT];
@@ -1050,50 +1088,80 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           break;
         }
         case IPPROTO_DSTOPTS:
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           ext_hd |= EXT_DSTOPTS;
           hlen += (b[ulp + IP6E_LEN] + 1) << 3;
           proto = b[ulp + IP6E_NXT];
           ulp = -1;
           break;
         case IPPROTO_AH:
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           ext_hd |= EXT_AH;
           hlen += (b[ulp + IP6E_LEN] + 2) << 2;
           proto = b[ulp + IP6E_NXT];
           ulp = -1;
           break;
         case IPPROTO_ESP:
-          if (!PULLUP(hlen, 4)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 4);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           ext_hd |= EXT_ESP;
           break;
         case IPPROTO_NONE:
           ulp = ipo;
           break;
         case IPPROTO_OSPFIGP:
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         case IPPROTO_PIM:
-          if (!PULLUP(hlen, 4)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 4);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         case IPPROTO_GRE:
-          if (!PULLUP(hlen, 4)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 4);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         case IPPROTO_CARP:
-          if (!PULLUP(hlen, 1)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 1);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           // CARP_ADVERTISEMENT: version 2, type 1 in the first byte's low nibble.
           if ((b[ulp] & 0x0f) !== 1) return IP_FW_DENY;
           break;
         case IPPROTO_IPV6:
-          if (!PULLUP(hlen, IP6_HDR_LEN)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, IP6_HDR_LEN);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         case IPPROTO_IPV4:
-          if (!PULLUP(hlen, IP_HDRLEN)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, IP_HDRLEN);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         default:
           if (V_fw_verbose() !== 0) printf(`IPFW2: IPV6 - Unknown Extension Header(${proto}), ext_hd=${ext_hd.toString(16)}\n`);
           if (VNET_I32(fw_deny_unknown_exthdrs) !== 0) return IP_FW_DENY;
-          if (!PULLUP(hlen, 8)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, 8);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
       }
     }
@@ -1103,7 +1171,10 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
     args.f_id.flow_id6 = dv.getUint32(ipo + IP6_OFF_FLOW);
     iplen = dv.getUint16(ipo + IP6_OFF_PLEN) + IP6_HDR_LEN;
   } else if (pktlen >= ehlen + IP_HDRLEN && (!is_ether || ether_type === ETHERTYPE_IP) && vhl === 4) {
-    if (!PULLUP(0, IP_HDRLEN)) return pullup_failed();
+    pm = pullup_to(fr, args, 0, IP_HDRLEN);
+    if (pm === null) return pullup_failed();
+    m = pm;
+    ({ b, dv, ipo, ulp } = fr);
     is_ipv4 = true;
     args.flags |= IPFW_ARGS_IP4;
     hlen = (b[ipo + IPH_VHL] & 0x0f) << 2;
@@ -1116,28 +1187,48 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
     if (offset === 0) {
       switch (proto) {
         case IPPROTO_TCP:
-          if (!PULLUP(hlen, TCP_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, TCP_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           dst_port = dv.getUint16(ulp + TCPH_DPORT);
           src_port = dv.getUint16(ulp + TCPH_SPORT);
           args.f_id._flags = b[ulp + TCPH_FLAGS];
           break;
         case IPPROTO_SCTP:
           if (pktlen - ehlen >= hlen + SCTP_HDR_INIT) {
-            if (!PULLUP(hlen, SCTP_HDR_INIT)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, SCTP_HDR_INIT);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
           } else if (pktlen - ehlen >= hlen + 12) {
-            if (!PULLUP(hlen, pktlen - ehlen - hlen)) return pullup_failed();
-          } else if (!PULLUP(hlen, 12)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, pktlen - ehlen - hlen);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
+          } else {
+            pm = pullup_to(fr, args, hlen, 12);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
+          }
           src_port = dv.getUint16(ulp);
           dst_port = dv.getUint16(ulp + 2);
           break;
         case IPPROTO_UDP:
         case IPPROTO_UDPLITE:
-          if (!PULLUP(hlen, UDP_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, UDP_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           dst_port = dv.getUint16(ulp + 2);
           src_port = dv.getUint16(ulp);
           break;
         case IPPROTO_ICMP:
-          if (!PULLUP(hlen, ICMP_HDR)) return pullup_failed();
+          pm = pullup_to(fr, args, hlen, ICMP_HDR);
+          if (pm === null) return pullup_failed();
+          m = pm;
+          ({ b, dv, ipo, ulp } = fr);
           break;
         default:
           break;
@@ -1483,7 +1574,10 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
 
         case O_TCPOPTS:
           if (proto === IPPROTO_TCP && offset === 0 && ulp >= 0) {
-            if (!PULLUP(hlen, (b[ulp + TCPH_OFFX2] >> 4) << 2)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, (b[ulp + TCPH_OFFX2] >> 4) << 2);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
             match = flags_match(arg1, tcpopts_parse(b, dv, ulp));
           }
           break;
@@ -1498,7 +1592,10 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
 
         case O_TCPMSS:
           if (proto === IPPROTO_TCP && (args.f_id._flags & TH_SYN) !== 0 && ulp >= 0) {
-            if (!PULLUP(hlen, (b[ulp + TCPH_OFFX2] >> 4) << 2)) return pullup_failed();
+            pm = pullup_to(fr, args, hlen, (b[ulp + TCPH_OFFX2] >> 4) << 2);
+            if (pm === null) return pullup_failed();
+            m = pm;
+            ({ b, dv, ipo, ulp } = fr);
             if ((tcpopts_parse(b, dv, ulp) & IP_FW_TCPOPT_MSS) === 0) break;
             const mss = tcp_mss.v;
             if (cmdlen === 1) {
@@ -1592,7 +1689,7 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           tag_want = tag;
           const mtag = m_tag_locate(m, is_tag_mtag, null);
           if ((cmdb[off + 1] & F_NOT) !== 0) {
-            if (mtag !== null) m_tag_delete_one(m, mtag);
+            if (mtag !== null) m_tag_delete(m, mtag);
             match = false;
           } else {
             if (mtag === null) m_tag_prepend(m, new ipfw_tag_mtag(tag));

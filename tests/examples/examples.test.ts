@@ -9,10 +9,10 @@
 //     run prints (stdout or stderr).  A line named so is expected: a ping
 //     summary with loss or an error message is then no failure.
 import test from "ava";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { run_captured, type run_result } from "../helpers/spawn.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const examples = path.join(root, "examples");
@@ -57,16 +57,8 @@ function check_run(src: string, out: string, err: string, status: number | null)
   return problems;
 }
 
-function run(file: string): Promise<{ out: string; err: string; status: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "run", file], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ out, err, status }));
-  });
+function run(file: string): Promise<run_result> {
+  return run_captured(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "run", file], { cwd: root }, "ignore");
 }
 
 const files = fs

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BOTH, loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
+import { pipe_jails } from "../sbin/prog_helpers.ts";
 import type { prog_ctx } from "../../sbin/libc.ts";
 import type { proc } from "../../kern/uipc_syscalls.ts";
 import { inv, ifp, lo_epair_setup } from "./rt_helpers.ts";
@@ -205,19 +206,7 @@ async function one_in_flight(delack: string, bytes: number): Promise<{ k: Kernel
   let out = "";
   let err = "";
   const status = await k.virtnet_run_script(
-    `jail -c name=a vnet persist >/dev/null
-jail -c name=b vnet persist >/dev/null
-ngctl mkpeer . eiface e ether
-ngctl mkpeer . eiface e ether
-ngctl mkpeer ngeth0: pipe ether upper
-ngctl name ngeth0:ether link
-ngctl connect link: ngeth1: lower ether
-ngctl msg link: setcfg "{ delay=20000 }"
-ifconfig ngeth0 vnet a
-ifconfig ngeth1 vnet b
-jexec a ifconfig ngeth0 inet 10.0.0.1/24 mtu 1040 up
-jexec b ifconfig ngeth1 inet 10.0.0.2/24 mtu 1040 up
-jexec a sysctl net.inet.tcp.rfc1323=0 >/dev/null
+    `${pipe_jails("delay=20000", "mtu 1040")}jexec a sysctl net.inet.tcp.rfc1323=0 >/dev/null
 jexec b sysctl net.inet.tcp.rfc1323=0 >/dev/null
 ${delack} >/dev/null
 jexec b rcvtime 7000 &

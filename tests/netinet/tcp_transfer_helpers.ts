@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
+import { pipe_jails } from "../sbin/prog_helpers.ts";
 
 export interface transfer_opts {
   /** ng_pipe setcfg body, e.g. "bandwidth=100000000 delay=1000". */
@@ -57,19 +58,7 @@ export async function pipe_transfer(o: transfer_opts): Promise<transfer_result> 
   const k = await loadKernelUnbooted("vimage");
   let out = "";
   let err = "";
-  const script = `jail -c name=a vnet persist >/dev/null
-jail -c name=b vnet persist >/dev/null
-ngctl mkpeer . eiface e ether
-ngctl mkpeer . eiface e ether
-ngctl mkpeer ngeth0: pipe ether upper
-ngctl name ngeth0:ether link
-ngctl connect link: ngeth1: lower ether
-ngctl msg link: setcfg "{ ${o.pipe} }"
-ifconfig ngeth0 vnet a
-ifconfig ngeth1 vnet b
-jexec a ifconfig ngeth0 inet 10.0.0.1/24 up
-jexec b ifconfig ngeth1 inet 10.0.0.2/24 up
-jexec a ifconfig ngeth0 inet6 fd00::1/64
+  const script = `${pipe_jails(o.pipe)}jexec a ifconfig ngeth0 inet6 fd00::1/64
 jexec b ifconfig ngeth1 inet6 fd00::2/64
 sleep 3
 ${o.ab > 0 ? `jexec b nc ${l} 7000 > got_ab.bin &

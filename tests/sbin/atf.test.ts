@@ -7,6 +7,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { needs } from "../helpers/tools.ts";
+import { run_captured, type run_result } from "../helpers/spawn.ts";
 
 /** The scripts run under the host's /bin/sh. */
 const sh_test = needs("/bin/sh");
@@ -102,24 +103,11 @@ atf_init_test_cases() {
 }
 `;
 
-interface run_result {
-  out: string;
-  err: string;
-  status: number | null;
-}
 
 function atf_run(args: string[]): Promise<run_result> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ out, err, status }));
-  });
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return run_captured(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", ...args], { env }, "ignore");
 }
 
 let tmp: string;

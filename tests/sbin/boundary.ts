@@ -88,6 +88,20 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["ifbaconf", "struct ifbaconf, <net/if_bridgevar.h>"],
   ["ifbrparam", "struct ifbrparam, <net/if_bridgevar.h>"],
   ["ifbropreq", "struct ifbropreq, <net/if_bridgevar.h>"],
+  ["dv_of", "a view of a request buffer: what C gets by casting it, <netinet/ip_fw.h>"],
+  ["cstr_read", "a char[] field of an IP_FW3 struct read from a buffer, <netinet/ip_fw.h>"],
+  ["cstr_write", "a char[] field of an IP_FW3 struct filled in, <netinet/ip_fw.h>"],
+  ["u64_read", "a uint64_t field of an IP_FW3 struct read from a buffer, <netinet/ip_fw.h>"],
+  ["u64_write", "a uint64_t field of an IP_FW3 struct filled in, <netinet/ip_fw.h>"],
+  ["roundup2", "the roundup2 macro, <sys/param.h>"],
+  ["op3_write", "ip_fw3_opheader filled in, <netinet/ip_fw.h>"],
+  ["tlv_write", "ipfw_obj_tlv filled in, <netinet/ip_fw.h>"],
+  ["ntlv_write", "ipfw_obj_ntlv filled in, <netinet/ip_fw.h>"],
+  ["ctlv_write", "ipfw_obj_ctlv filled in, <netinet/ip_fw.h>"],
+  ["range_tlv_write", "ipfw_range_tlv filled in, <netinet/ip_fw.h>"],
+  ["ip_fw_rule_write", "struct ip_fw_rule's header filled in, <netinet/ip_fw.h>"],
+  ["insn_write", "an ipfw_insn filled in, <netinet/ip_fw.h>"],
+  ["IPFW_TLV_EACTION_NAME", "the IPFW_TLV_EACTION_NAME macro, <netinet/ip_fw.h>"],
 ]);
 
 /**
@@ -415,7 +429,11 @@ export function userland_may_import(name: string, target: string | null = null):
   // The field numbers of a statistics struct netstat(1) reads whole from a
   // sysctl (struct icmp6stat, icmp6errstat, in6_ifstat): what C gets from
   // the struct's layout in <netinet/icmp6.h> and <netinet6/in6_var.h>.
-  return /^(icp6s|icp6errs|ifs6)_[a-z0-9_]+$/.test(name) && (target === null || !declared_code(target, name));
+  if (/^(icp6s|icp6errs|ifs6)_[a-z0-9_]+$/.test(name)) return target === null || !declared_code(target, name);
+  // The sizes and field offsets of the IP_FW3 structs ipfw(8) lays out in its
+  // requests and reads from the answers (ip_fw_rule, ipfw_obj_tlv, ...):
+  // what C gets from the structs' layout in <netinet/ip_fw.h>.
+  return /^(SZ|ip_fw_rule|ip_fw_bcounter|tlv|ntlv|ctlv|range|rangeh|cfg|lheader|objh|op3|tentry|tvalue|xtinfo|dyn_rule|flow_id|insn)_[a-z0-9_]+$/.test(name) && (target === null || !declared_code(target, name));
 }
 
 /** The boundary violations of one file (repository-relative path) with the

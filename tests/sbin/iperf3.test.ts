@@ -3,25 +3,9 @@
 // text report, -J, -R, -P, -u, -n, the Mathis estimate on a lossy path,
 // and the parameter errors.
 import test from "ava";
-import { run_script, TWO_JAILS } from "./prog_helpers.ts";
+import { pipe_jails, run_script, TWO_JAILS } from "./prog_helpers.ts";
 
-/** Jails a (10.0.0.1, ngeth0) and b (10.0.0.2, ngeth1) joined by an
- *  ng_pipe with `cfg` (setcfg's fields). */
-function pipe(cfg: string): string {
-  return `jail -c name=a vnet persist >/dev/null
-jail -c name=b vnet persist >/dev/null
-ngctl mkpeer . eiface e ether
-ngctl mkpeer . eiface e ether
-ngctl mkpeer ngeth0: pipe ether upper
-ngctl name ngeth0:ether link
-ngctl connect link: ngeth1: lower ether
-ngctl msg link: setcfg "{ ${cfg} }"
-ifconfig ngeth0 vnet a
-ifconfig ngeth1 vnet b
-jexec a ifconfig ngeth0 inet 10.0.0.1/24 up
-jexec b ifconfig ngeth1 inet 10.0.0.2/24 up
-`;
-}
+const pipe = (cfg: string): string => pipe_jails(cfg);
 
 /** A one-off server in a (its output dropped), the client in b with
  *  `args`, then both exit statuses.  The jails go once the link is idle

@@ -47,3 +47,23 @@ export function split_macs(out: string): { a: string; b: string; rest: string } 
   if (m.length < 2) throw new Error(`no ether lines in:\n${head}`);
   return { a: m[0], b: m[1], rest: out.slice(cut + 4) };
 }
+
+/** Jails a (10.0.0.1, ngeth0) and b (10.0.0.2, ngeth1), two ng_eiface
+ *  joined by an ng_pipe named link with `cfg` (setcfg's fields, e.g.
+ *  "delay=20000"); `ifargs` goes on both ifconfig lines ("mtu 1040"). */
+export function pipe_jails(cfg: string, ifargs = ""): string {
+  const extra = ifargs === "" ? "" : ` ${ifargs}`;
+  return `jail -c name=a vnet persist >/dev/null
+jail -c name=b vnet persist >/dev/null
+ngctl mkpeer . eiface e ether
+ngctl mkpeer . eiface e ether
+ngctl mkpeer ngeth0: pipe ether upper
+ngctl name ngeth0:ether link
+ngctl connect link: ngeth1: lower ether
+ngctl msg link: setcfg "{ ${cfg} }"
+ifconfig ngeth0 vnet a
+ifconfig ngeth1 vnet b
+jexec a ifconfig ngeth0 inet 10.0.0.1/24${extra} up
+jexec b ifconfig ngeth1 inet 10.0.0.2/24${extra} up
+`;
+}

@@ -10,17 +10,14 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 import { needs } from "../helpers/tools.ts";
+import { run_captured, type run_result } from "../helpers/spawn.ts";
 
 /** The scripts run under the host's /bin/sh. */
 const sh_test = needs("/bin/sh");
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/virtnet.mjs");
 
-interface sh_result {
-  out: string;
-  err: string;
-  status: number | null;
-}
+type sh_result = run_result;
 
 let k: Kernel;
 let tmp: string;
@@ -32,20 +29,7 @@ let log = "";
 /** Run a script with the real /bin/sh, the shims first on PATH.  Async, so
  *  that this process (which is also the daemon) keeps serving. */
 function sh(script: string, env: Record<string, string> = {}): Promise<sh_result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", script], {
-      cwd: tmp,
-      env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? "/usr/bin:/bin"}`, VIRTNET_SOCKET: socket, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    child.stdin.end();
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ out, err, status }));
-  });
+  return run_captured("/bin/sh", ["-c", script], { cwd: tmp, env: { ...process.env, PATH: `${shims}:${process.env.PATH ?? "/usr/bin:/bin"}`, VIRTNET_SOCKET: socket, ...env } });
 }
 
 test.before(async () => {

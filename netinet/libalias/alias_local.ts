@@ -1,0 +1,87 @@
+// sys/netinet/libalias/alias_local.h: what the pieces of libalias share and
+// nobody outside it sees: the instance (struct libalias), the checksum
+// adjustment macro, the TCP link states.
+//
+// Addresses are kept as the 32-bit number the four bytes read big-endian
+// (what ntohl(s_addr) gives), and ports and ICMP ids as plain 16-bit
+// numbers: every header field is read and written through a DataView in
+// network order, so nothing needs swapping and the one's-complement sums
+// come out the same as FreeBSD's sums of native 16-bit words.
+
+import type { alias_link, group_in, splay_head } from "./alias_db.ts";
+
+/** LIBALIAS_BUF_SIZE (alias.h): the kernel's log line buffer. */
+export const LIBALIAS_BUF_SIZE = 128;
+
+/** A libalias address (struct in_addr): the address's bytes as one number. */
+export type in_addr_t = number;
+
+/** AddLink()'s alias_port_param asking for a port (or ICMP id) to be picked. */
+export const GET_ALIAS_PORT = -1;
+export const GET_ALIAS_ID = GET_ALIAS_PORT;
+
+/** enum alias_tcp_state. */
+export const ALIAS_TCP_STATE_NOT_CONNECTED = 0;
+export const ALIAS_TCP_STATE_CONNECTED = 1;
+export const ALIAS_TCP_STATE_DISCONNECTED = 2;
+
+/** struct libalias: one packet aliasing engine.  ipfw nat keeps one per
+ *  `nat N` instance, and the instances of a vnet hang off its chain. */
+export class libalias {
+  /** Mode flags (PKT_ALIAS_* of alias.h). */
+  packetAliasMode = 0;
+  /** Written into the source of outgoing packets. */
+  aliasAddress: in_addr_t = 0;
+  /** Where incoming packets without a link go (INADDR_ANY: left alone,
+   *  INADDR_NONE: the alias address). */
+  targetAddress: in_addr_t = 0;
+  /** Lookup of incoming packets: groups by (alias addr, alias port, type). */
+  linkSplayIn!: splay_head<group_in>;
+  /** Lookup of outgoing packets: links by (src, dst, ports, type). */
+  linkSplayOut!: splay_head<alias_link>;
+  /** checkExpire (a TAILQ): every link, oldest-checked first. */
+  checkExpire_first: alias_link | null = null;
+  checkExpire_last: alias_link | null = null;
+
+  icmpLinkCount = 0;
+  udpLinkCount = 0;
+  tcpLinkCount = 0;
+  pptpLinkCount = 0;
+  protoLinkCount = 0;
+  fragmentIdLinkCount = 0;
+  fragmentPtrLinkCount = 0;
+  sockCount = 0;
+  sctpLinkCount = 0;
+
+  /** The kernel's log "descriptor": the last statistics line, or null
+   *  while PKT_ALIAS_LOG is off. */
+  logDesc: string | null = null;
+
+  skinnyPort = 0;
+  /** Where port allocation draws from (LibAliasSetAliasPortRange). */
+  aliasPortLower = 0x8000;
+  aliasPortLength = 0x8000;
+}
+
+/**
+ * ADJUST_CHECKSUM(acc, cksum): fold the 32-bit accumulation of changes
+ * (old words added, new words subtracted) into a checksum; returns the
+ * new checksum.
+ */
+export function ADJUST_CHECKSUM(acc: number, cksum: number): number {
+  acc += cksum;
+  if (acc < 0) {
+    acc = -acc;
+    acc = (acc >> 16) + (acc & 0xffff);
+    acc += acc >> 16;
+    return ~acc & 0xffff;
+  }
+  acc = (acc >> 16) + (acc & 0xffff);
+  acc += acc >> 16;
+  return acc & 0xffff;
+}
+
+/** twowords(&addr): the sum of an address's two 16-bit halves. */
+export function twowords(a: in_addr_t): number {
+  return (a >>> 16) + (a & 0xffff);
+}

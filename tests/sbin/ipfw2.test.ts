@@ -1,0 +1,232 @@
+// sbin/ipfw2.ts: ipfw(8)'s rule language, compiled to FreeBSD 14's ipfw_insn
+// words and printed back.  `ipfw -n add` compiles without a kernel and prints
+// the rule as `ipfw list` would (FreeBSD's own -n path): each case is the
+// command and the line FreeBSD 14 prints for it (sbin/ipfw/ipfw2.c,
+// compile_rule and show_static_rule).
+import test from "ava";
+import { run_script } from "./prog_helpers.ts";
+
+const CASES: [string, string][] = [
+  ["-n add 100 allow tcp from any to me 22 setup keep-state", "00100 allow tcp from any to me 22 setup keep-state :default"],
+  ["-n add 200 deny ip from 10.0.0.0/8 to any", "00200 deny ip from 10.0.0.0/8 to any"],
+  ["-n add 300 allow udp from any 53 to any", "00300 allow udp from any 53 to any"],
+  ["-n add 400 allow icmp from any to any icmptypes 0,8", "00400 allow icmp from any to any icmptypes 0,8"],
+  ["-n add 500 deny tcp from any to any tcpflags syn,!ack", "00500 deny tcp from any to any setup"],
+  ["-n add 510 deny tcp from any to any tcpflags fin,rst", "00510 deny tcp from any to any tcpflags fin,rst"],
+  ["-n add 600 allow ip from { 1.2.3.4 or 5.6.7.8 } to any", "00600 allow ip from { 1.2.3.4 or 5.6.7.8 } to any"],
+  ["-n add 700 deny log ip from any to any", "00700 deny log ip from any to any"],
+  ["-n add 800 count ip from any to any out xmit em0", "00800 count ip from any to any out xmit em0"],
+  ["-n add 900 allow ip from any to any // hello world", "00900 allow ip from any to any // hello world"],
+  ["-n add 1000 reset tcp from any to any 25", "01000 reset tcp from any to any 25"],
+  ["-n add 1100 unreach host-prohib ip from any to any", "01100 unreach host-prohib ip from any to any"],
+  ["-n add 1200 reject ip from any to any", "01200 reject ip from any to any"],
+  ["-n add 1300 pipe 1 ip from any to any", "01300 pipe 1 ip from any to any"],
+  ["-n add 1400 nat 1 ip from any to any via em0", "01400 nat 1 ip from any to any via em0"],
+  ["-n add 1500 allow ip from any to any keep-state :mystate", "01500 allow ip from any to any keep-state :mystate"],
+  ["-n add 1600 check-state :mystate", "01600 check-state :mystate"],
+  ["-n add 1700 allow tcp from any to any established", "01700 allow tcp from any to any established"],
+  ["-n add 1800 deny ip from any to any frag", "01800 deny ip from any to any frag offset"],
+  ["-n add 1900 allow ip from not 10.0.0.1 to any", "01900 allow ip from not 10.0.0.1 to any"],
+  ["-n add 2000 allow ip from 10.0.0.1:255.255.0.255 to any", "02000 allow ip from 10.0.0.1:255.255.0.255 to any"],
+  ["-n add 2100 allow ip from 1.2.3.4,5.6.7.0/24 to any", "02100 allow ip from 1.2.3.4,5.6.7.0/24 to any"],
+  ["-n add 2200 skipto tablearg ip from any to table(1)", "02200 skipto tablearg ip from any to table(1)"],
+  ["-n add 2300 allow ip from any to any uid 0", "02300 allow ip from any to any uid root"],
+  ["-n add 2400 allow ip from any to any jail 5", "02400 allow ip from any to any jail 5"],
+  ["-n add 2500 allow ip from any to any iplen 100-200 ipttl 64", "02500 allow ip from any to any iplen 100-200 ipttl 64"],
+  ["-n add 2600 setdscp ef ip from any to any", "02600 setdscp ef ip from any to any"],
+  ["-n add 2700 allow ip from any to any dscp af11,46", "02700 allow ip from any to any dscp af11,ef"],
+  ["-n add 2800 count tag 5 ip from any to any", "02800 count tag 5 ip from any to any"],
+  ["-n add 2900 allow ip from any to any tagged 5", "02900 allow ip from any to any tagged 5"],
+  ["-n add 3000 allow ip from any to any MAC any 00:11:22:33:44:55", "03000 allow ip from any to any MAC any 00:11:22:33:44:55"],
+  ["-n add 3100 call 5000 ip from any to any", "03100 call 5000 ip from any to any"],
+  ["-n add 3200 return ip from any to any", "03200 return ip from any to any"],
+  ["-n add 3300 allow ip from any to any in recv epair0a", "03300 allow ip from any to any in recv epair0a"],
+  ["-n add 3400 allow ip from me to any", "03400 allow ip from me to any"],
+  ["-n add 3500 allow ip6 from ::1 to any", "03500 allow ip6 from ::1 to any"],
+  ["-n add 3600 allow ip from any to any ipversion 4", "03600 allow ip from any to any ipver 4"],
+  ["-n add 3700 abort tcp from any to any", "03700 abort tcp from any to any"],
+  ["-n add 3800 allow tcp from any to any tcpoptions mss,!sack", "03800 allow tcp from any to any tcpoptions mss,!sack"],
+  ["-n add 3900 allow ip from any to any iptos lowdelay", "03900 allow ip from any to any iptos lowdelay"],
+  ["-n add 4000 reass ip from any to any", "04000 reass ip from any to any"],
+  ["-n add 4100 allow tcp from 10.0.0.1 1024-2048,3000 to 10.0.0.2 http,https", "04100 allow tcp from 10.0.0.1 1024-2048,3000 to 10.0.0.2 80,443"],
+  ["-n add 4200 allow ip from any to any diverted", "04200 allow ip from any to any diverted"],
+  ["-n add 4300 allow ip from any to any layer2", "04300 allow ip from any to any layer2"],
+  ["-n add 4500 allow ip from any to any record-state", "04500 allow ip from any to any record-state :default"],
+  ["-n add 4600 deny icmp from any to any not icmptypes 8", "04600 deny icmp from any to any not icmptypes 8"],
+  ["-n add 4700 allow ip from 10.0.0.0/24 to any out via epair0a", "04700 allow ip from 10.0.0.0/24 to any out via epair0a"],
+  ["-n add 4800 allow ipv6-icmp from any to any icmp6types 128,129", "04800 allow ipv6-icmp from any to any icmp6types 128,129"],
+  ["-n add 4900 allow ip6 from 2001:db8::/32 to 2001:db8::1", "04900 allow ip6 from 2001:db8::/32 to 2001:db8::1"],
+  ["-n add 5000 unreach6 admin-prohib ip6 from any to any", "05000 unreach6 admin-prohib ip6 from any to any"],
+  ["-n add 5100 reset6 tcp from any to any", "05100 reset6 tcp from any to any"],
+  ["-n add 5200 allow ip from any to any proto tcp", "05200 allow tcp from any to any"],
+  ["-n add 5300 deny ip from any to any ipoptions rr,!ts", "05300 deny ip from any to any ipoptions rr,!ts"],
+  ["-n add 5400 allow tcp from any to any tcpwin 1000-2000 tcpseq 5 tcpack 6", "05400 allow tcp from any to any tcpwin 1000-2000 tcpseq 5 tcpack 6"],
+  ["-n add 5500 allow ip from any to any gid wheel", "05500 allow ip from any to any gid wheel"],
+  ["-n add 5600 allow ip from any to any ext6hdr frag,ah", "05600 allow ip from any to any extension header: fragmentation,authentication header"],
+  ["-n add 5700 allow ip6 from any to any flow-id 5,6", "05700 allow ip6 from any to any flow-id 5,6 "],
+  ["-n add 5800 allow ip from any to any fib 0 sockarg", "05800 allow ip from any to any fib 0 sockarg"],
+  ["-n add 5900 count ip from any to any dst-ip 1.2.3.4 src-ip 5.6.7.8", "05900 count ip from 5.6.7.8 to 1.2.3.4"],
+  ["-n add 6000 allow udp from any to any dst-port 53 src-port 1000", "06000 allow udp from any 1000 to any 53"],
+  ["-n add 6100 queue 5 ip from any to any", "06100 queue 5 ip from any to any"],
+  ["-n add 6200 allow ip from any to any verrevpath versrcreach antispoof", "06200 allow ip from any to any verrevpath versrcreach antispoof"],
+  ["-n add 6300 allow ip from any to any mac-type ip,arp", "06300 allow ip from any to any mac-type 0x0800,0x0806"],
+  ["-n add 6400 fwd 2001:db8::1 ip6 from any to any", "06400 fwd 2001:db8::1 ip6 from any to any"],
+  ["-n add 6500 divert 8668 ip from any to any", "06500 divert 8668 ip from any to any"],
+  ["-n add 6600 allow ip from any to any tcpdatalen 0", "06600 allow ip from any to any tcpdatalen 0"],
+  ["-n add 6700 allow ip from any to any lookup dst-ip tbl", "06700 allow ip from any to lookup dst-ip tbl"],
+  ["-n add 6800 allow ip from any to any { dst-port 1 or src-port 2 }", "06800 allow ip from any to any { dst-port 1 or src-port 2 }"],
+  ["-n add 6900 allow { tcp or udp } from any to any", "06900 allow { tcp or udp } from any to any"],
+  ["-n -S add 7000 set 5 allow ip from any to any", "07000 set 5 allow ip from any to any"],
+  ["-n add 7100 allow ip from any to any ipprecedence 5", "07100 allow ip from any to any ipprecedence 5"],
+  ["-n add 7200 deny ip from any to any recv table(ifaces)", "07200 deny ip from any to any recv table(ifaces)"],
+  ["-n add 7300 allow ip from 10.1.2.3 to any xmit 10.0.0.1", "07300 allow ip from 10.1.2.3 to any xmit 10.0.0.1"],
+  ["-n add 7400 nat global ip from any to any", "07400 nat global ip from any to any"],
+  ["-n add 7500 setfib tablearg ip from any to any", "07500 setfib tablearg ip from any to any"],
+  ["-n add 7600 allow ip from any to any frag mf,!df", "07600 allow ip from any to any frag !df,mf"],
+  ["-n add 7700 count log logamount 10 tag 3 ip from any to any", "07700 count log logamount 10 tag 3 ip from any to any"],
+  ["-n -b add 7800 allow ip from any to any", "07800 allow // ..."],
+  ["-n -c add 7900 allow ip from any to any", "07900 allow ip"],];
+
+/** Quote one argument for the simulator's sh. */
+function q(w: string): string {
+  return /^[A-Za-z0-9_.,:/@%+=!-]+$/.test(w) ? w : `'${w}'`;
+}
+
+test("ipfw -n add: each rule prints as FreeBSD 14 lists it", async (t) => {
+  const src = CASES.map(([cmd]) => "ipfw " + cmd.split(" ").map(q).join(" ")).join("\n") + "\n";
+  const r = await run_script(src);
+  t.is(r.err, "");
+  t.deepEqual(r.out.split("\n").slice(0, -1), CASES.map(([, out]) => out));
+});
+
+const ERRORS: [string, string, number][] = [
+  ["-n add 100", "ipfw: missing action", 64],
+  ["-n add 100 allow", "ipfw: missing protocol", 64],
+  ["-n add 100 allow ip", "ipfw: missing ``from''", 64],
+  ["-n add 100 allow ip from", "ipfw: missing source address", 64],
+  ["-n add 100 allow ip from any", "ipfw: missing ``to''", 64],
+  ["-n add 100 allow ip from any to", "ipfw: missing dst address", 64],
+  ["-n add 100 foo ip from any to any", "ipfw: invalid action foo\n", 65],
+  ["-n add 100 allow foo from any to any", "ipfw: unrecognised option [-1] foo\n", 64],
+  ["-n add 100 allow ip from 1.2.3.4/33 to any", "ipfw: bad width ``33''", 65],
+  ["-n add 100 allow ip from nosuchhost to any", "ipfw: hostname ``nosuchhost'' unknown", 68],
+  ["-n add 100 skipto 0 ip from any to any", "ipfw: illegal argument for skipto", 65],
+  ["-n add 100 skipto", "ipfw: missing argument for skipto", 64],
+  ["-n add 100 allow ip from any to any icmptypes 40", "ipfw: ICMP type out of range", 65],
+  ["-n add 100 allow ip from any to any icmptypes x", "ipfw: invalid ICMP type", 65],
+  ["-n add 100 allow ip from any to any keep-state keep-state", "ipfw: only one of keep-state, record-state,  limit and set-limit is allowed", 64],
+  ["-n add 100 allow ip from any to any uid nosuchuser", 'ipfw: uid "nosuchuser" nonexistent', 65],
+  ["-n add 100 allow ip from any to any tcpflags syn,foo", "ipfw: invalid flag foo", 65],
+  ["-n add 100 allow ip from not 0.0.0.0/0 to any", "ipfw: not any never matches", 65],
+  // "not any" is "any" with a stray "not" that no instruction keeps.
+  ["-n add 100 allow ip from not any to any", "00100 allow ip from any to any", 0],
+  ["-n add 100 unreach foo ip from any to any", "ipfw: unknown ICMP unreachable code ``foo''", 65],
+  ["-n add 100 allow ip from any to any tagged 0", "ipfw: tagged: argument is out of range (1..65534): 0", 65],
+  ["-n add 100 allow ip from any to any limit 5", "ipfw: limit: missing limit mask", 64],
+  ["-n add 100 set 32 allow ip from any to any", "ipfw: illegal set 32", 65],
+  ["-n add 100 prob 2 allow ip from any to any", "ipfw: illegal match prob. 2", 65],
+  ["-n add 100 allow ip from any to any ( ( in", "ipfw: +nested \"(\" not allowed\n", 64],
+  ["-n add 100 allow ip from any or 1.2.3.4 to any", "ipfw: invalid OR block", 65],
+  ["-n add 100 allow ip from any to any keep-state :any", "ipfw: Invalid state name :any", 65],
+  ["-n add 100 allow ip from 10.0.0.0/16{1,2} to any", "ipfw: invalid set with mask 16\n", 65],
+  ["-n add 100 allow ip from any to any // " + "x".repeat(90), "ipfw: comment too long (max 80 chars)", 65],
+  ["-n add 100 allow ip from any to any flow-id 1", "ipfw: flow-id filter is active only for ipv6 protocol\n", 64],
+  ["-n add 100 allow ip6 from 2001:db8::/129 to any", "ipfw: bad width \"129''", 65],
+  ["-n add 100 allow ip from any to any MAC zz any", "ipfw: Incorrect MAC address", 65],
+];
+
+test("ipfw -n add: bad rules give FreeBSD's message and exit status", async (t) => {
+  const src = ERRORS.map(([cmd]) => "ipfw " + cmd.split(" ").map(q).join(" ") + " 2>&1; echo \"status $?\"").join("\n") + "\n";
+  const r = await run_script(src);
+  t.is(r.err, "");
+  t.deepEqual(r.out.split("\n").slice(0, -1), ERRORS.flatMap(([, msg, st]) => [...msg.split("\n"), `status ${st}`]));
+});
+
+const JAILS = `jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a 10.0.0.1/24 up
+jexec b ifconfig epair0b 10.0.0.2/24 up
+kldload ipfw
+`;
+
+test("ipfw in two vnet jails: a's rule drops b's pings, show counts them, zero/delete/flush, sets", async (t) => {
+  const r = await run_script(
+    JAILS +
+      `jexec a ipfw add 100 deny icmp from any to any
+jexec a ipfw add 200 allow ip from any to any
+jexec b ipfw add 100 allow ip from any to any
+jexec b ping -c 3 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw show
+jexec b ipfw show
+jexec a ipfw list
+jexec a ipfw -a list 100
+jexec a ipfw -S show 200-65535
+jexec a ipfw show 300 2>&1; echo "status $?"
+jexec a ipfw zero 100
+jexec a ipfw zero 150
+jexec a ipfw show 100
+jexec a ipfw delete 100
+jexec b ping -c 1 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw show
+jexec a ipfw delete 100 2>&1; echo "status $?"
+jexec a ipfw set show
+jexec a ipfw set move rule 200 to 1
+jexec a ipfw set disable 1
+jexec a ipfw set show
+jexec a ipfw list
+jexec a ipfw -S list
+jexec b ping -c 1 -t 2 10.0.0.1 | sed -n /transmitted/p
+jexec a ipfw set 1 list
+jexec a ipfw -S set 1 list
+jexec a ipfw -q flush
+jexec a ipfw list
+ipfw list
+jail -r a b
+`,
+  );
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `00100 deny icmp from any to any
+00200 allow ip from any to any
+00100 allow ip from any to any
+3 packets transmitted, 0 packets received, 100.0% packet loss
+00100 3 252 deny icmp from any to any
+00200 0   0 allow ip from any to any
+65535 0   0 deny ip from any to any
+00100 3 252 allow ip from any to any
+65535 0   0 deny ip from any to any
+00100 deny icmp from any to any
+00200 allow ip from any to any
+65535 deny ip from any to any
+00100 3 252 deny icmp from any to any
+00200 0 0 set 0 allow ip from any to any
+65535 0 0 set 31 deny ip from any to any
+ipfw: rule 300 does not exist
+status 69
+Entry 100 cleared.
+Entry 150 not found
+00100 0 0 deny icmp from any to any
+1 packets transmitted, 1 packets received, 0.0% packet loss
+00200 2 168 allow ip from any to any
+65535 0   0 deny ip from any to any
+ipfw: rule 100 not found
+status 0
+enable 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+disable 1 enable 0 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30
+65535 deny ip from any to any
+# DISABLED 00200 set 1 allow ip from any to any
+65535 set 31 deny ip from any to any
+1 packets transmitted, 0 packets received, 100.0% packet loss
+# DISABLED 00200 set 1 allow ip from any to any
+65535 deny ip from any to any
+65535 deny ip from any to any
+a: removed
+b: removed
+`,
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
