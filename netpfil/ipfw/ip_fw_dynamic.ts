@@ -676,9 +676,12 @@ export function ipfw_dyn_lookup_state(args: ip_fw_args, ulp: number, pktlen: num
 /** dyn_getscopeid: the link's zone for link-local flows, 0 otherwise. */
 function dyn_getscopeid(args: ip_fw_args): number {
   const id = args.f_id;
-  const ll = (b: Uint8Array): boolean => b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
-  if (ll(id.src_ip6) || ll(id.dst_ip6)) return args.ifp === null ? 0 : args.ifp.if_index;
+  if (IN6_IS_ADDR_LINKLOCAL(id.src_ip6) || IN6_IS_ADDR_LINKLOCAL(id.dst_ip6)) return args.ifp === null ? 0 : args.ifp.if_index;
   return 0;
+}
+
+function IN6_IS_ADDR_LINKLOCAL(b: Uint8Array): boolean {
+  return b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
 }
 
 // ---------------------------------------------------------------------------

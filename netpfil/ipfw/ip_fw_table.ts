@@ -1185,6 +1185,27 @@ const scodes: priv.ipfw_sopt_handler[] = [
 // Scratch for decoding a flow id key (one object, made on first use).
 let lookup_fid: ipfw_flow_id | null = null;
 
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** struct ipfw_flow_id from its bytes (ip_fw.h layout, little-endian),
+ *  without making anything: the packet path. */
+function flow_id_from_bytes(b: Uint8Array, id: ipfw_flow_id): void {
+  id.dst_ip = le32(b, fw.flow_id_dst_ip);
+  id.src_ip = le32(b, fw.flow_id_src_ip);
+  id.dst_port = b[fw.flow_id_dst_port] | (b[fw.flow_id_dst_port + 1] << 8);
+  id.src_port = b[fw.flow_id_src_port] | (b[fw.flow_id_src_port + 1] << 8);
+  id.fib = b[fw.flow_id_fib];
+  id.proto = b[fw.flow_id_proto];
+  id._flags = b[fw.flow_id__flags];
+  id.addr_type = b[fw.flow_id_addr_type];
+  for (let i = 0; i < 16; i++) {
+    id.dst_ip6[i] = b[fw.flow_id_dst_ip6 + i];
+    id.src_ip6[i] = b[fw.flow_id_src_ip6 + i];
+  }
+}
+
 /**
  * ipfw_lookup_table: 1 when the key paddr[0 .. plen) is in table kidx tbl,
  * with the value index (the tablearg) in val[0]; 0 otherwise.  The key is
@@ -1211,7 +1232,7 @@ export function ipfw_lookup_table(ch: ip_fw_chain, tbl: number, plen: number, pa
     }
     case fw.IPFW_TABLE_FLOW: {
       if (lookup_fid === null) lookup_fid = new fw.ipfw_flow_id();
-      fw.ipfw_flow_id_read(fw.dv_of(paddr), 0, lookup_fid);
+      flow_id_from_bytes(paddr, lookup_fid);
       v = ti.lookup(ti, 0, 0, null, null, lookup_fid);
       break;
     }
