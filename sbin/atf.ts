@@ -70,6 +70,44 @@ _vatf_norm() {
 	esac
 }
 
+# FreeBSD's sh takes an empty list after then, else, do or {, which bash
+# refuses (netpfil/common/utils.subr has "then # Nothing. This is okay.").
+# So '.' and 'source' read files through _vatf_fix, which puts a ':' in
+# front of the word that ends such an empty list (on that word's line); the
+# file itself is not changed.
+_vatf_fix() {
+	awk '
+	{
+		line = $0; sig = line
+		sub(/(^|[ \t])#.*$/, "", sig); gsub(/^[ \t]+|[ \t]+$/, "", sig)
+		if (sig == "") { print line; next }
+		if (pend != "") {
+			first = sig; sub(/[ \t;].*$/, "", first)
+			if ((pend == "then" && (first == "else" || first == "elif" || first == "fi")) ||
+			    (pend == "else" && first == "fi") || (pend == "do" && first == "done") ||
+			    (pend == "{" && first == "}")) {
+				match(line, /^[ \t]*/)
+				line = substr(line, 1, RLENGTH) ": ; " substr(line, RLENGTH + 1)
+			}
+		}
+		last = sig; sub(/^.*[ \t;]/, "", last)
+		pend = (last == "then" || last == "else" || last == "do" || last == "{") ? last : ""
+		print line
+	}' "$1"
+}
+_vatf_dot() {
+	_vatf_dotf=$1
+	case $_vatf_dotf in
+	*/*) ;;
+	*) _vatf_dotf=$(command -v -- "$_vatf_dotf" 2>/dev/null) || _vatf_dotf=$1 ;;
+	esac
+	[ -f "$_vatf_dotf" ] && [ -r "$_vatf_dotf" ] || { builtin . "$@"; return; }
+	shift
+	eval "$(_vatf_fix "$_vatf_dotf")"
+}
+.() { _vatf_dot "$@"; }
+source() { _vatf_dot "$@"; }
+
 _vatf_error() {
 	_vatf_code=$1
 	shift

@@ -300,3 +300,59 @@ test.serial("an interrupted runner leaves nothing running", async (t) => {
   await new Promise((res) => setTimeout(res, 300));
   t.deepEqual(procs_with(mark), []);
 });
+
+// FreeBSD's sh takes empty lists (netpfil/common/utils.subr has one); the
+// runner's '.' gives bash a ':' there.  --kldload and --tunable are the
+// run's loader.conf, as FreeBSD's CI preloads ipfw for netpfil's tests.
+const LOADER_LIB = `# a helper as FreeBSD's netpfil/common/utils.subr writes them
+is_loaded()
+{
+	if kldstat -q -m $1; then
+		# Nothing. This is okay.
+	else
+		atf_skip "This test requires $1"
+	fi
+	for x in 1 2; do
+	done
+	empty() {
+	}
+	echo "helper ran"
+}
+`;
+const LOADER = `#!/usr/bin/env atf-sh
+. $(atf_get_srcdir)/lib.subr
+
+atf_test_case "loaded"
+loaded_head() {
+	atf_set descr 'ipfw is there, its default rule accepts'
+}
+loaded_body() {
+	is_loaded ipfw
+	atf_check -o inline:"1\\n" sysctl -n net.inet.ip.fw.default_to_accept
+	atf_check -o match:"65535 allow ip from any to any" ipfw list
+}
+
+atf_init_test_cases() {
+	atf_add_test_case "loaded"
+}
+`;
+
+sh_test.serial("--kldload and --tunable set up the kernel as loader.conf would; sourced files may hold FreeBSD sh's empty lists", async (t) => {
+  const dir = path.join(tmp, "tests", "netpfil");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "lib.subr"), LOADER_LIB);
+  const prog = path.join(dir, "loader.sh");
+  fs.writeFileSync(prog, LOADER);
+  const without = await atf_run([prog]);
+  t.is(without.out, "loaded: skipped: This test requires ipfw\nloader.sh: 0 passed, 0 failed, 1 skipped\n", without.err);
+  const r = await atf_run(["-v", "--kldload", "ipfw", "--tunable", "net.inet.ip.fw.default_to_accept=1", prog]);
+  t.is(r.status, 0, r.out + r.err);
+  t.regex(r.out, /^loaded: passed\n/);
+  t.regex(r.err + r.out, /helper ran\n/);
+  const bad = await atf_run(["--tunable", "net.inet.nosuch=1", prog]);
+  t.is(bad.status, 64);
+  t.is(bad.err, "virtnet: loader tunable net.inet.nosuch: not a loader tunable\n");
+  const nomod = await atf_run(["--kldload", "nosuchmod", prog]);
+  t.is(nomod.status, 1);
+  t.regex(nomod.err, /kldload nosuchmod: No such file or directory/);
+});
