@@ -11,6 +11,7 @@ import {
   IPFW_TLV_DYNSTATE_LIST,
   IPFW_TLV_DYN_ENT,
   IPFW_TLV_STATE_NAME,
+  IP_FW_XDEL,
   IP_FW_XGET,
   O_ACCEPT,
   O_CHECK_STATE,
@@ -217,13 +218,29 @@ test("limit src-addr 2: the third flow from one address is refused, the first tw
       flows.forEach((f, i) => f.send("10.0.0.2", 7000, `again${i + 1}`));
       log.push(`b got ${ub.recv().join(",")}`);
       log.push(`dyn_count ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_count")} parents ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_parent_count")}`);
+      // Deleting the rule takes its states (and the limit's parent) with it:
+      // IP_FW_XDEL with an ipfw_range_tlv for rule 200.
+      const del = new Uint8Array(32);
+      op3(del, 0, IP_FW_XDEL);
+      const dd = new DataView(del.buffer);
+      dd.setUint16(8, 9, true); // IPFW_TLV_RANGE
+      dd.setUint32(12, 24, true);
+      dd.setUint32(16, 1, true); // IPFW_RCFLAG_RANGE
+      dd.setUint16(20, 200, true);
+      dd.setUint16(22, 200, true);
+      const bc = new fwctl(k, 2);
+      t.is(bc.get(del).error, 0);
+      bc.close();
+      log.push(`rule deleted: dyn_count ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_count")} parents ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_parent_count")}`);
+      flows[0].send("10.0.0.2", 7000, "after");
+      log.push(`b got ${ub.recv().join(",")}`);
       for (const f of flows) f.close();
       ub.close();
     },
     "jail -r a\njail -r b\n",
   ]);
   t.is(r.err, "");
-  t.deepEqual(log, ["b got flow1,flow2", "b got again1,again2", "dyn_count 2 parents 1"]);
+  t.deepEqual(log, ["b got flow1,flow2", "b got again1,again2", "dyn_count 2 parents 1", "rule deleted: dyn_count 0 parents 0", "b got "]);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
