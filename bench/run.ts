@@ -38,7 +38,7 @@ interface options {
   scale_n: number[] | null;
 }
 
-const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap", "tcp", "tcpfunc", "tcpidle", "tcpfwd", "dummynet"] as const;
+const PARTS = ["micro", "fwd", "echo", "links", "bridge", "func", "mgmt", "idle", "scale", "imunes", "parallel", "netns", "tap", "tcp", "tcpfunc", "tcpidle", "tcpfwd", "dummynet", "ipfw"] as const;
 type part_name = (typeof PARTS)[number];
 
 function usage(): never {
@@ -63,6 +63,7 @@ function usage(): never {
       `  tcpidle   bulk TCP over lo0 in one active vnet among idle ones, queue ablation (Fig. 4 with TCP)\n` +
       `  tcpfwd    bulk TCP through one router (vnet jails joined by epairs)\n` +
       `  dummynet  a dummynet pipe's delivered rate against its setting; ns per packet through a pipe\n` +
+      `  ipfw      ns per packet through ipfw: rulesets of 10, 100 and 1,000 rules, a table of 10,000 addresses\n` +
       `--scale-n: the vnet counts of the scale part (default 1000 with --quick,\n` +
       `  else 1000,10000; 100000 takes several minutes and ~6 GB: ask for it)\n`,
   );
@@ -775,8 +776,8 @@ const parts: part[] = [
       const o = c.o;
       const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
       const ms = ms_of(o);
-      // Sequence numbers below 2^31 (V8's small integers) and above: the
-      // same code, but above it boxes what it passes around.
+      // Sequence numbers below 2^31 (V8's small integers) and above: kept
+      // as int32 by the stack, the high half must cost what the low does.
       for (const seq of ["low", "high"]) for (const [fn] of TCP_FUNCS) for (const b of BUILDS) await run_job(c, pools[b], { op: "tfunc", args: { fn, ms, seq } }, tp_est(o), `tcpfunc: ${fn} (warm-up)`);
       for (const seq of ["low", "high"]) {
         for (const [fn, label] of TCP_FUNCS) {
@@ -872,6 +873,33 @@ const parts: part[] = [
       await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
     },
   },
+  {
+    name: "ipfw",
+    title: "ipfw: the per-packet cost of a ruleset, and of a table lookup",
+    estimate: (o) => IPFW_SETS.length * 2 * (rounds_of(o) + 1) * tp_est(o) + 10,
+    async run(c) {
+      const o = c.o;
+      const pools = { vimage: pool("vimage"), novimage: pool("novimage") };
+      for (const [rules, table, label] of IPFW_SETS) {
+        const f = fig_of(c, "ipfw", `ipfw/${label.replace(/[^0-9a-z]+/g, "_")}`, `wall ns per 64 B UDP packet through the inet pfil head, ${label}`, "ns/pkt", "lower", { group: "ipfw" });
+        await measure(c, pools, BUILDS, () => ({ op: "ipfw_cost", args: { rules, table, ms: ms_of(o) } }), rounds_of(o), tp_est(o), `ipfw: ${label}`, (b, v) => f.samples[b].push(v.ns));
+        news(c, f);
+      }
+      c.notes.ipfw = [
+        "ipfw_check_packet and ipfw_chk as ip_input calls them through the inet pfil head, inbound on epair0a, for one 64 B UDP datagram used again: the missing rules are `deny udp from 10.x.y.1 to any` (each looks at the protocol and the source), the passing one `allow udp from any to any` or `allow udp from table(1) to any` (an addr table, radix). Loaded by the ipfw program from a rules file (`ipfw -q FILE`).",
+      ];
+      await Promise.all([pools.vimage.destroy(), pools.novimage.destroy()]);
+    },
+  },
+];
+
+/** The ipfw part's rulesets: missing rules before the passing one, table size, label. */
+const IPFW_SETS: [number, number, string][] = [
+  [0, 0, "default rule and one allow"],
+  [10, 0, "10 rules"],
+  [100, 0, "100 rules"],
+  [1000, 0, "1,000 rules"],
+  [0, 10000, "a table of 10,000 addresses"],
 ];
 
 // ---------------------------------------------------------------------------

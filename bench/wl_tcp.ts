@@ -445,8 +445,8 @@ function seg_mbuf(ifp: ifnet, t: Uint8Array): mbuf {
 
 function set_seq_ack(m: mbuf, seq: number, ack: number): void {
   const dv = m.m_dv;
-  dv.setUint32(m.m_data + 24, seq >>> 0);
-  dv.setUint32(m.m_data + 28, ack >>> 0);
+  dv.setUint32(m.m_data + 24, seq);
+  dv.setUint32(m.m_data + 28, ack);
 }
 
 interface tfunc_host {
@@ -485,8 +485,10 @@ function thost_get(): tfunc_host {
  * A fresh connection for one job, its sequence numbers in the half of the
  * space asked for: "low" (both sides' below 2^29, so that a job's worth of
  * segments stays below 2^31) or "high" (from 2^31 on).  Small integers
- * (V8's Smis) end at 2^31: above, a sequence number is a heap number, and
- * what the code does with it can cost allocations.  Our ISS comes from
+ * (V8's Smis) end at 2^31: the stack keeps sequence numbers as int32
+ * (netinet/tcp_seq.ts), so the high half is negative there and costs the
+ * same; were they unsigned, each one of 2^31 or more passed, returned or
+ * stored would be a heap number (16 B).  Our ISS comes from
  * the kernel (tcp_new_isn): the peer resets the handshakes whose SYN-ACK
  * falls in the other half and tries another port.
  */
@@ -594,7 +596,7 @@ function tbody(e: tfunc_env, fn: string): () => void {
         const m = seg_mbuf(e.ifp, e.ack);
         const una = tp.snd_una;
         const inflight = (tp.snd_max - una) | 0;
-        set_seq_ack(m, tp.rcv_nxt, una + (inflight < 2 * T_MSS ? inflight : 2 * T_MSS));
+        set_seq_ack(m, tp.rcv_nxt, (una + (inflight < 2 * T_MSS ? inflight : 2 * T_MSS)) | 0);
         tcp_input(m, 20, IPPROTO_TCP);
       };
   }

@@ -12,6 +12,7 @@ import { bridge_alloc, bridge_run, type bridge_kind } from "./wl_bridge.ts";
 import { imunes_run } from "./wl_imunes.ts";
 import { tcp_alloc, tcp_fwd_run, tcp_idle_run, tcp_lo0_run, tfunc_alloc, tfunc_run, type tcp_result } from "./wl_tcp.ts";
 import { dn_cost, dn_rate } from "./wl_dummynet.ts";
+import { ipfw_cost } from "./wl_ipfw.ts";
 import { ablation_run, echo_alloc, echo_kernel_alloc, echo_run, fwd_alloc, fwd_kernel_alloc, fwd_run, idle_run } from "./wl_packets.ts";
 
 // Every VNET_DEFINE of the workload modules above ran at import, before boot.
@@ -72,6 +73,7 @@ const ops: Record<string, handler> = {
   tfunc: (a) => tfunc_run(str(a, "fn"), num(a, "ms"), a.seq === "high" ? "high" : "low"),
   dn_rate: (a) => dn_rate(num(a, "bw"), num(a, "ms")),
   dn_cost: (a) => ({ ns: dn_cost(num(a, "ms")) }),
+  ipfw_cost: async (a) => ({ ns: await ipfw_cost(num(a, "rules"), num(a, "table"), num(a, "ms")) }),
   tfunc_alloc: (a) => ({ bytes: tfunc_alloc(str(a, "fn"), num(a, "n"), a.seq === "high" ? "high" : "low") }),
 };
 

@@ -3,13 +3,14 @@
 //
 // Like struct ip in ip.ts, struct tcphdr is not an object here: TCPH_x is the
 // byte offset of field th_x, and code reads and writes the header in place
-// in the mbuf (`m.m_dv.getUint32(off + TCPH_SEQ)`), so nothing is allocated
+// in the mbuf (`m.m_dv.getInt32(off + TCPH_SEQ)`), so nothing is allocated
 // per segment.  The accessors below take the mbuf and the offset of the
 // TCP header within m_buf (mtod(m) + the IP header length).
 
 import type { mbuf } from "../kern/mbuf.ts";
 
-/** tcp_seq: a 32-bit sequence number, kept unsigned in a JS number. */
+/** tcp_seq: a 32-bit sequence number, kept as an int32 in a JS number
+ *  (read with getInt32, wrapped with `| 0`: see tcp_seq.ts). */
 export type tcp_seq = number;
 export type tcp_cc = number;
 
@@ -234,10 +235,10 @@ export function th_dport(m: mbuf, o: number): number {
   return m.m_dv.getUint16(o + TCPH_DPORT);
 }
 export function th_seq(m: mbuf, o: number): tcp_seq {
-  return m.m_dv.getUint32(o + TCPH_SEQ);
+  return m.m_dv.getInt32(o + TCPH_SEQ);
 }
 export function th_ack(m: mbuf, o: number): tcp_seq {
-  return m.m_dv.getUint32(o + TCPH_ACK);
+  return m.m_dv.getInt32(o + TCPH_ACK);
 }
 /** th_off: the header length in 32-bit words. */
 export function th_off(m: mbuf, o: number): number {

@@ -335,7 +335,7 @@ function tcp_is_sack_recovery(tp: tcpcb, to: tcpopt): boolean {
  * ACK (CC_DUPACK) for the algorithm; appropriate byte counting first.
  */
 export function cc_ack_received(tp: tcpcb, th: hdrptr, nsegs: number, type: number): void {
-  const th_ack = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_ack = th.dv.getInt32(th.off + TCPH_ACK);
   const ccv = tp.t_ccv;
   ccv.nsegs = nsegs;
   ccv.bytes_this_ack = BYTES_THIS_ACK(tp, th_ack);
@@ -394,7 +394,7 @@ export function cc_conn_init(tp: tcpcb): void {
 /** cc_cong_signal(tp, th, type): loss (CC_NDUPACK, CC_RTO), a needless
  *  RTO (CC_RTO_ERR), ECN; th is null from the timers. */
 export function cc_cong_signal(tp: tcpcb, th: hdrptr | null, type: number): void {
-  const th_ack = th === null ? 0 : th.dv.getUint32(th.off + TCPH_ACK);
+  const th_ack = th === null ? 0 : th.dv.getInt32(th.off + TCPH_ACK);
   switch (type) {
     case CC_NDUPACK:
       if (!IN_FASTRECOVERY(tp.t_flags)) {
@@ -406,7 +406,7 @@ export function cc_cong_signal(tp: tcpcb, th: hdrptr | null, type: number): void
       if (!IN_CONGRECOVERY(tp.t_flags) || (th !== null && SEQ_GEQ(th_ack, tp.snd_recover))) {
         tp.t_flags &= ~TF_CONGRECOVERY;
         TCPSTAT_INC(tcps_ecn_rcwnd);
-        tp.snd_recover = (tp.snd_max + 1) >>> 0;
+        tp.snd_recover = (tp.snd_max + 1) | 0;
         if ((tp.t_flags2 & TF2_ECN_PERMIT) !== 0) tp.t_flags2 |= TF2_ECN_SND_CWR;
       }
       break;
@@ -438,7 +438,7 @@ export function cc_cong_signal(tp: tcpcb, th: hdrptr | null, type: number): void
 
 /** cc_post_recovery(tp, th): recovery is over. */
 export function cc_post_recovery(tp: tcpcb, th: hdrptr): void {
-  const th_ack = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_ack = th.dv.getInt32(th.off + TCPH_ACK);
   const algo = CC_ALGO(tp);
   if (algo.post_recovery !== undefined) {
     tp.t_ccv.curack = th_ack;
@@ -891,8 +891,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
   let m: mbuf | null = m0;
   const dv = m0.m_dv;
   let thflags = tcp_get_flags(m0, th);
-  let th_seq = dv.getUint32(th + TCPH_SEQ);
-  const th_ack = dv.getUint32(th + TCPH_ACK);
+  let th_seq = dv.getInt32(th + TCPH_SEQ);
+  const th_ack = dv.getInt32(th + TCPH_ACK);
   const th_win = dv.getUint16(th + TCPH_WIN);
   let th_urp = dv.getUint16(th + TCPH_URP);
   const th_hlen = th_off(m0, th) << 2;
@@ -938,7 +938,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         // An echoed timestamp from the future is ignored; one from before a
         // retransmission says the retransmission was needless.
         if ((to.to_flags & TOF_TS) !== 0 && to.to_tsecr !== 0) {
-          to.to_tsecr = (to.to_tsecr - t.ts_offset) >>> 0;
+          to.to_tsecr = (to.to_tsecr - t.ts_offset) | 0;
           if (TSTMP_GT(to.to_tsecr, tcp_ts_getticks())) to.to_tsecr = 0;
           else if (t.t_rxtshift === 1 && (t.t_flags & TF_PREVVALID) !== 0 && t.t_badrxtwin !== 0 && TSTMP_LT(to.to_tsecr, t.t_badrxtwin)) cc_cong_signal(t, thp, CC_RTO_ERR);
         }
@@ -1001,7 +1001,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
               TCPSTAT_ADD(tcps_rcvackpack, nsegs);
               TCPSTAT_ADD(tcps_rcvackbyte, acked);
               sbdrop_locked(so.so_snd, acked);
-              if (SEQ_GT(t.snd_una, t.snd_recover) && SEQ_LEQ(th_ack, t.snd_recover)) t.snd_recover = (th_ack - 1) >>> 0;
+              if (SEQ_GT(t.snd_una, t.snd_recover) && SEQ_LEQ(th_ack, t.snd_recover)) t.snd_recover = (th_ack - 1) | 0;
               cc_ack_received(t, thp, nsegs, CC_ACK);
               t.snd_una = th_ack;
               // snd_wl2 follows so that it cannot wrap relative to th_ack.
@@ -1015,7 +1015,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
               else if (!tcp_timer_active(t, TT_PERSIST)) tcp_timer_activate(t, TT_REXMT, TP_RXTCUR(t));
               sowwakeup(so);
               // Output only for new data or an ACK owed.
-              if (SEQ_GT((t.snd_una + sbavail(so.so_snd)) >>> 0, t.snd_max) || (t.t_flags & TF_ACKNOW) !== 0) tcp_output(t);
+              if (SEQ_GT((t.snd_una + sbavail(so.so_snd)) | 0, t.snd_max) || (t.t_flags & TF_ACKNOW) !== 0) tcp_output(t);
               pc = DS_CHECK_DELACK;
               continue;
             }
@@ -1023,7 +1023,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
             // In-sequence data with nothing queued and room for it: we are the receiver.
             if ((t.t_flags & TF_SACK_PERMIT) !== 0 && t.rcv_numsacks !== 0) tcp_clean_sackreport(t);
             TCPSTAT_INC(tcps_preddat);
-            t.rcv_nxt = (t.rcv_nxt + tlen) >>> 0;
+            t.rcv_nxt = (t.rcv_nxt + tlen) | 0;
             if (tlen !== 0 && (t.t_flags2 & TF2_FBYTES_COMPLETE) === 0 && t.t_fbyte_in === 0) {
               t.t_fbyte_in = ticks;
               if (t.t_fbyte_in === 0) t.t_fbyte_in = 1;
@@ -1083,8 +1083,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           TCPSTAT_INC(tcps_connects);
           soisconnected(so);
           if ((t.t_flags & (TF_RCVD_SCALE | TF_REQ_SCALE)) === (TF_RCVD_SCALE | TF_REQ_SCALE)) t.rcv_scale = t.request_r_scale;
-          t.rcv_adv = (t.rcv_adv + Math.min(t.rcv_wnd, TCP_MAXWIN << t.rcv_scale)) >>> 0;
-          t.snd_una = (t.snd_una + 1) >>> 0; // our SYN is acknowledged
+          t.rcv_adv = (t.rcv_adv + Math.min(t.rcv_wnd, TCP_MAXWIN << t.rcv_scale)) | 0;
+          t.snd_una = (t.snd_una + 1) | 0; // our SYN is acknowledged
           if (SEQ_LT(t.snd_nxt, t.snd_una)) t.snd_nxt = t.snd_una;
           // Data with the SYN|ACK: delay the ACK (a FIN turns on ACKNOW later).
           if (DELAY_ACK(t, tlen) && tlen !== 0) tcp_timer_activate(t, TT_DELACK, tcp_delacktime.v);
@@ -1108,7 +1108,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           tcp_state_change(t, TCPS_SYN_RECEIVED);
         }
         // Past the SYN to the data; trim the data to the window (and the FIN with it).
-        th_seq = (th_seq + 1) >>> 0;
+        th_seq = (th_seq + 1) | 0;
         dv.setUint32(th + TCPH_SEQ, th_seq);
         if (tlen > t.rcv_wnd) {
           todrop = tlen - t.rcv_wnd;
@@ -1118,7 +1118,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           TCPSTAT_INC(tcps_rcvpackafterwin);
           TCPSTAT_ADD(tcps_rcvbyteafterwin, todrop);
         }
-        t.snd_wl1 = (th_seq - 1) >>> 0;
+        t.snd_wl1 = (th_seq - 1) | 0;
         t.rcv_up = th_seq;
         pc = (thflags & TH_ACK) !== 0 ? DS_PROCESS_ACK : DS_STEP6;
         continue;
@@ -1130,7 +1130,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         // for delayed ACKs); elsewhere in the window it earns a challenge ACK.
         const t = tp as tcpcb;
         if ((thflags & TH_RST) !== 0) {
-          if ((SEQ_GEQ(th_seq, t.last_ack_sent) && SEQ_LT(th_seq, (t.last_ack_sent + t.rcv_wnd) >>> 0)) || (t.rcv_wnd === 0 && t.last_ack_sent === th_seq)) {
+          if ((SEQ_GEQ(th_seq, t.last_ack_sent) && SEQ_LT(th_seq, (t.last_ack_sent + t.rcv_wnd) | 0)) || (t.rcv_wnd === 0 && t.last_ack_sent === th_seq)) {
             if (VNET_I32(tcp_insecure_rst) !== 0 || t.last_ack_sent === th_seq) {
               TCPSTAT_INC(tcps_drops);
               switch (t.t_state) {
@@ -1158,7 +1158,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         // RFC 5961 4.2: a SYN on a synchronized connection earns a challenge ACK.
         if ((thflags & TH_SYN) !== 0 && t.t_state !== TCPS_SYN_SENT && t.t_state !== TCPS_SYN_RECEIVED) {
           TCPSTAT_INC(tcps_badsyn);
-          if (VNET_I32(tcp_insecure_syn) !== 0 && SEQ_GEQ(th_seq, t.last_ack_sent) && SEQ_LT(th_seq, (t.last_ack_sent + t.rcv_wnd) >>> 0)) {
+          if (VNET_I32(tcp_insecure_syn) !== 0 && SEQ_GEQ(th_seq, t.last_ack_sent) && SEQ_LT(th_seq, (t.last_ack_sent + t.rcv_wnd) | 0)) {
             tp = tcp_drop(t, ECONNRESET);
             rstreason = BANDLIM_UNLIMITED;
           } else if (tcp_send_challenge_ack(t, th, m as mbuf)) m = null;
@@ -1191,7 +1191,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           // Data (or a SYN) we already have, at the front.
           if ((thflags & TH_SYN) !== 0) {
             thflags &= ~TH_SYN;
-            th_seq = (th_seq + 1) >>> 0;
+            th_seq = (th_seq + 1) | 0;
             if (th_urp > 1) th_urp--;
             else thflags &= ~TH_URG;
             todrop--;
@@ -1211,11 +1211,11 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           }
           // Report the duplicate range in a D-SACK block, at once.
           if (todrop > 0 && (t.t_flags & TF_SACK_PERMIT) !== 0) {
-            tcp_update_sack_list(t, th_seq, (th_seq + todrop) >>> 0);
+            tcp_update_sack_list(t, th_seq, (th_seq + todrop) | 0);
             t.t_flags |= TF_ACKNOW;
           }
           drop_hdrlen += todrop;
-          th_seq = (th_seq + todrop) >>> 0;
+          th_seq = (th_seq + todrop) | 0;
           tlen -= todrop;
           if (th_urp > todrop) th_urp -= todrop;
           else {
@@ -1255,7 +1255,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         }
         // Keep the timestamp when our last ACK falls within this segment
         // (Last.ACK.Sent <= SEG.SEQ + SEG.Len, Stevens vol. 2 p. 869).
-        if ((to.to_flags & TOF_TS) !== 0 && SEQ_LEQ(th_seq, t.last_ack_sent) && SEQ_LEQ(t.last_ack_sent, (th_seq + tlen + ((thflags & (TH_SYN | TH_FIN)) !== 0 ? 1 : 0)) >>> 0)) {
+        if ((to.to_flags & TOF_TS) !== 0 && SEQ_LEQ(th_seq, t.last_ack_sent) && SEQ_LEQ(t.last_ack_sent, (th_seq + tlen + ((thflags & (TH_SYN | TH_FIN)) !== 0 ? 1 : 0)) | 0)) {
           t.ts_recent_age = tcp_ts_getticks();
           t.ts_recent = to.to_tsval;
         }
@@ -1300,7 +1300,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
             tcp_reass(t, 0, 0, null, null);
             tcp_handle_wakeup(t);
           }
-          t.snd_wl1 = (th_seq - 1) >>> 0;
+          t.snd_wl1 = (th_seq - 1) | 0;
         }
         switch (t.t_state) {
           case TCPS_ESTABLISHED:
@@ -1475,7 +1475,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         if ((t.t_flags & TF_NEEDSYN) !== 0) {
           // A half-synchronized connection's SYN is acknowledged.
           t.t_flags &= ~TF_NEEDSYN;
-          t.snd_una = (t.snd_una + 1) >>> 0;
+          t.snd_una = (t.snd_una + 1) | 0;
           if ((t.t_flags & (TF_RCVD_SCALE | TF_REQ_SCALE)) === (TF_RCVD_SCALE | TF_REQ_SCALE)) t.rcv_scale = t.request_r_scale;
         }
         pc = DS_PROCESS_ACK;
@@ -1485,7 +1485,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
       case DS_PROCESS_ACK: {
         const t = tp as tcpcb;
         // The SYN's sequence number, outside the cwnd accounting.
-        if (incforsyn) t.snd_una = (t.snd_una + 1) >>> 0;
+        if (incforsyn) t.snd_una = (t.snd_una + 1) | 0;
         acked = BYTES_THIS_ACK(t, th_ack);
         TCPSTAT_ADD(tcps_rcvackpack, nsegs);
         TCPSTAT_ADD(tcps_rcvackbyte, acked);
@@ -1531,7 +1531,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
         sowwakeup(so);
         m_freem(mfree);
         // snd_una wrapped past snd_recover.
-        if (!IN_RECOVERY(t.t_flags) && SEQ_GT(t.snd_una, t.snd_recover) && SEQ_LEQ(th_ack, t.snd_recover)) t.snd_recover = (th_ack - 1) >>> 0;
+        if (!IN_RECOVERY(t.t_flags) && SEQ_GT(t.snd_una, t.snd_recover) && SEQ_LEQ(th_ack, t.snd_recover)) t.snd_recover = (th_ack - 1) | 0;
         if (IN_RECOVERY(t.t_flags) && SEQ_GEQ(th_ack, t.snd_recover)) t.t_flags &= ~(TF_CONGRECOVERY | TF_FASTRECOVERY);
         t.snd_una = th_ack;
         if ((t.t_flags & TF_SACK_PERMIT) !== 0 && SEQ_GT(t.snd_una, t.snd_recover)) t.snd_recover = t.snd_una;
@@ -1591,8 +1591,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           }
           // A pointer beyond the known one marks the stream (the pointer
           // is taken as the first byte after the urgent data).
-          if (SEQ_GT((th_seq + th_urp) >>> 0, t.rcv_up)) {
-            t.rcv_up = (th_seq + th_urp) >>> 0;
+          if (SEQ_GT((th_seq + th_urp) | 0, t.rcv_up)) {
+            t.rcv_up = (th_seq + th_urp) | 0;
             so.so_oobmark = sbavail(so.so_rcv) + ((t.rcv_up - t.rcv_nxt) | 0) - 1;
             if (so.so_oobmark === 0) so.so_rcv.sb_state |= SBS_RCVATMARK;
             sohasoutofband(so);
@@ -1620,7 +1620,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           if (th_seq === t.rcv_nxt && SEGQ_EMPTY(t) && TCPS_HAVEESTABLISHED(t.t_state)) {
             if (DELAY_ACK(t, tlen)) t.t_flags |= TF_DELACK;
             else t.t_flags |= TF_ACKNOW;
-            t.rcv_nxt = (t.rcv_nxt + tlen) >>> 0;
+            t.rcv_nxt = (t.rcv_nxt + tlen) | 0;
             if (tlen !== 0 && (t.t_flags2 & TF2_FBYTES_COMPLETE) === 0 && t.t_fbyte_in === 0) {
               t.t_fbyte_in = ticks;
               if (t.t_fbyte_in === 0) t.t_fbyte_in = 1;
@@ -1645,16 +1645,16 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           if ((t.t_flags & TF_SACK_PERMIT) !== 0 && save_tlen > 0 && TCPS_HAVEESTABLISHED(t.t_state)) {
             if (tlen === 0 && SEQ_LT(save_start, save_rnxt)) {
               // A D-SACK (the fast path above did most of it).
-              tcp_update_sack_list(t, save_start, (save_start + save_tlen) >>> 0);
+              tcp_update_sack_list(t, save_start, (save_start + save_tlen) | 0);
             } else if (tlen > 0 && SEQ_GT(t.rcv_nxt, save_rnxt)) {
               if (t.rcv_numsacks >= 1 && t.sackblks[0].end === save_start) {
                 // A partial overlap, recorded at todrop above.
                 tcp_update_sack_list(t, t.sackblks[0].start, t.sackblks[0].end);
-              } else tcp_update_dsack_list(t, save_start, (save_start + save_tlen) >>> 0);
+              } else tcp_update_dsack_list(t, save_start, (save_start + save_tlen) | 0);
             } else if (tlen >= save_tlen) {
-              tcp_update_dsack_list(t, save_start, (save_start + save_tlen) >>> 0);
+              tcp_update_dsack_list(t, save_start, (save_start + save_tlen) | 0);
             } else if (tlen > 0) {
-              tcp_update_dsack_list(t, save_start, (save_start + tlen) >>> 0);
+              tcp_update_dsack_list(t, save_start, (save_start + tlen) | 0);
             }
           }
           tcp_handle_wakeup(t);
@@ -1670,7 +1670,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
             // Half-synchronized: the ACK can ride with our SYN.
             if ((t.t_flags & TF_NEEDSYN) !== 0) t.t_flags |= TF_DELACK;
             else t.t_flags |= TF_ACKNOW;
-            t.rcv_nxt = (t.rcv_nxt + 1) >>> 0;
+            t.rcv_nxt = (t.rcv_nxt + 1) | 0;
           }
           switch (t.t_state) {
             case TCPS_SYN_RECEIVED:
@@ -1765,11 +1765,11 @@ export function tcp_dropwithreset(m: mbuf, th: number, tp: tcpcb | null, tlen: n
     const ipp = sc.resp_ip.setm(m, ip);
     const thp = sc.resp_th.setm(m, th);
     // tcp_respond consumes m.
-    if ((thflags & TH_ACK) !== 0) tcp_respond(tp, ipp, thp, m, 0, dv.getUint32(th + TCPH_ACK), TH_RST);
+    if ((thflags & TH_ACK) !== 0) tcp_respond(tp, ipp, thp, m, 0, dv.getInt32(th + TCPH_ACK), TH_RST);
     else {
       if ((thflags & TH_SYN) !== 0) tlen++;
       if ((thflags & TH_FIN) !== 0) tlen++;
-      tcp_respond(tp, ipp, thp, m, (dv.getUint32(th + TCPH_SEQ) + tlen) >>> 0, 0, TH_RST | TH_ACK);
+      tcp_respond(tp, ipp, thp, m, (dv.getInt32(th + TCPH_SEQ) + tlen) | 0, 0, TH_RST | TH_ACK);
     }
     return;
   }
@@ -1811,8 +1811,8 @@ export function tcp_dooptions(to: tcpopt, m: mbuf, cp: number, cnt: number, flag
       case TCPOPT_TIMESTAMP:
         if (optlen !== TCPOLEN_TIMESTAMP) continue;
         to.to_flags |= TOF_TS;
-        to.to_tsval = dv.getUint32(cp + 2);
-        to.to_tsecr = dv.getUint32(cp + 6);
+        to.to_tsval = dv.getInt32(cp + 2);
+        to.to_tsecr = dv.getInt32(cp + 6);
         break;
       case TCPOPT_SIGNATURE:
         // Noted so that a reply can be refused; there is no TCP-MD5 here.
@@ -2055,7 +2055,7 @@ export function tcp_do_prr_ack(tp: tcpcb, th: hdrptr, to: tcpopt, sack_changed: 
  * was acknowledged (snd_una is not yet advanced).
  */
 export function tcp_newreno_partial_ack(tp: tcpcb, th: hdrptr): void {
-  const th_ack = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_ack = th.dv.getInt32(th.off + TCPH_ACK);
   const onxt = tp.snd_nxt;
   const ocwnd = tp.snd_cwnd;
   const maxseg = tcp_maxseg(tp);

@@ -290,8 +290,8 @@ export function tcp_output(tp: tcpcb): number {
     else ipoptlen = 0;
 
     if (sack_rxmit) {
-      if (p !== null && SEQ_LT((p.rxmit + len) >>> 0, (tp.snd_una + sbused(so.so_snd)) >>> 0)) flags &= ~TH_FIN;
-    } else if (SEQ_LT((tp.snd_nxt + len) >>> 0, (tp.snd_una + sbused(so.so_snd)) >>> 0)) flags &= ~TH_FIN;
+      if (p !== null && SEQ_LT((p.rxmit + len) | 0, (tp.snd_una + sbused(so.so_snd)) | 0)) flags &= ~TH_FIN;
+    } else if (SEQ_LT((tp.snd_nxt + len) | 0, (tp.snd_una + sbused(so.so_snd)) | 0)) flags &= ~TH_FIN;
 
     let recwin = Math.min(Math.max(sbspace(so.so_rcv), 0), TCP_MAXWIN << tp.rcv_scale);
 
@@ -375,7 +375,7 @@ export function tcp_output(tp: tcpcb): number {
       }
       if ((tp.t_flags & TF_RCVD_TSTMP) !== 0 || ((flags & TH_SYN) !== 0 && (tp.t_flags & TF_REQ_TSTMP) !== 0)) {
         const curticks = tcp_ts_getticks();
-        to.to_tsval = (curticks + tp.ts_offset) >>> 0;
+        to.to_tsval = (curticks + tp.ts_offset) | 0;
         to.to_tsecr = tp.ts_recent;
         to.to_flags |= TOF_TS;
         if (tp.t_rxtshift === 1) tp.t_badrxtwin = curticks;
@@ -474,22 +474,22 @@ export function tcp_output(tp: tcpcb): number {
     const tho = th.off;
 
     // A FIN resent keeps its sequence number.
-    if ((flags & TH_FIN) !== 0 && (tp.t_flags & TF_SENTFIN) !== 0 && tp.snd_nxt === tp.snd_max) tp.snd_nxt = (tp.snd_nxt - 1) >>> 0;
+    if ((flags & TH_FIN) !== 0 && (tp.t_flags & TF_SENTFIN) !== 0 && tp.snd_nxt === tp.snd_max) tp.snd_nxt = (tp.snd_nxt - 1) | 0;
 
     // A pure ACK carries the next new sequence number (snd_max), not the
     // retransmission point; a persist probe carries snd_nxt.
     if (!sack_rxmit) {
-      if (len > 0 || (flags & (TH_SYN | TH_FIN)) !== 0 || tcp_timer_active(tp, TT_PERSIST)) dv.setUint32(tho + TCPH_SEQ, tp.snd_nxt >>> 0);
-      else dv.setUint32(tho + TCPH_SEQ, tp.snd_max >>> 0);
+      if (len > 0 || (flags & (TH_SYN | TH_FIN)) !== 0 || tcp_timer_active(tp, TT_PERSIST)) dv.setUint32(tho + TCPH_SEQ, tp.snd_nxt);
+      else dv.setUint32(tho + TCPH_SEQ, tp.snd_max);
     } else if (p !== null) {
-      dv.setUint32(tho + TCPH_SEQ, p.rxmit >>> 0);
-      p.rxmit = (p.rxmit + len) >>> 0;
+      dv.setUint32(tho + TCPH_SEQ, p.rxmit);
+      p.rxmit = (p.rxmit + len) | 0;
       tp.sackhint.sack_bytes_rexmit += len;
     }
     // Everything sent in recovery counts for PRR and lost retransmission
     // detection.
     if (IN_RECOVERY(tp.t_flags)) tp.sackhint.prr_out += len;
-    dv.setUint32(tho + TCPH_ACK, tp.rcv_nxt >>> 0);
+    dv.setUint32(tho + TCPH_ACK, tp.rcv_nxt);
     if (optlen > 0) {
       m.m_buf.set(out_opt.subarray(0, optlen), tho + TCP_HDRLEN);
       th_set_off(m, tho, (TCP_HDRLEN + optlen) >> 2);
@@ -587,14 +587,14 @@ function tcp_output_out(tp: tcpcb, so: socket, error: number, flags: number, len
   if ((tp.t_flags & TF_FORCEDATA) === 0 || !tcp_timer_active(tp, TT_PERSIST)) {
     const startseq = tp.snd_nxt;
     if ((flags & (TH_SYN | TH_FIN)) !== 0) {
-      if ((flags & TH_SYN) !== 0) tp.snd_nxt = (tp.snd_nxt + 1) >>> 0;
+      if ((flags & TH_SYN) !== 0) tp.snd_nxt = (tp.snd_nxt + 1) | 0;
       if ((flags & TH_FIN) !== 0) {
-        tp.snd_nxt = (tp.snd_nxt + 1) >>> 0;
+        tp.snd_nxt = (tp.snd_nxt + 1) | 0;
         tp.t_flags |= TF_SENTFIN;
       }
     }
     if (!sack_rxmit) {
-      tp.snd_nxt = (tp.snd_nxt + len) >>> 0;
+      tp.snd_nxt = (tp.snd_nxt + len) | 0;
       if (SEQ_GT(tp.snd_nxt, tp.snd_max)) {
         tp.snd_max = tp.snd_nxt;
         // Time this segment if it is new and nothing is being timed.
@@ -626,7 +626,7 @@ function tcp_output_out(tp: tcpcb, so: socket, error: number, flags: number, len
       ++xlen;
       tp.t_flags |= TF_SENTFIN;
     }
-    if (SEQ_GT((tp.snd_nxt + xlen) >>> 0, tp.snd_max)) tp.snd_max = (tp.snd_nxt + xlen) >>> 0;
+    if (SEQ_GT((tp.snd_nxt + xlen) | 0, tp.snd_max)) tp.snd_max = (tp.snd_nxt + xlen) | 0;
   }
   if (error === 0 && TCPS_HAVEESTABLISHED(tp.t_state) && (tp.t_flags & TF_SACK_PERMIT) !== 0 && tp.rcv_numsacks > 0) tcp_clean_dsack_blocks(tp);
   if (error !== 0) {
@@ -634,10 +634,10 @@ function tcp_output_out(tp: tcpcb, so: socket, error: number, flags: number, len
     // EPERM is treated as a loss the timers will repair).
     if (((tp.t_flags & TF_FORCEDATA) === 0 || !tcp_timer_active(tp, TT_PERSIST)) && (flags & TH_SYN) === 0 && error !== EPERM) {
       if (sack_rxmit && p !== null) {
-        p.rxmit = (p.rxmit - len) >>> 0;
+        p.rxmit = (p.rxmit - len) | 0;
         tp.sackhint.sack_bytes_rexmit -= len;
         KASSERT(tp.sackhint.sack_bytes_rexmit >= 0, "sackhint bytes rtx >= 0");
-      } else tp.snd_nxt = (tp.snd_nxt - len) >>> 0;
+      } else tp.snd_nxt = (tp.snd_nxt - len) | 0;
     }
     switch (error) {
       case EACCES:
@@ -670,7 +670,7 @@ function tcp_output_out(tp: tcpcb, so: socket, error: number, flags: number, len
   }
   TCPSTAT_INC(tcps_sndtotal);
   // Sent: remember the largest window advertised; the ACK owed is paid.
-  if (SEQ_GT((tp.rcv_nxt + recwin) >>> 0, tp.rcv_adv)) tp.rcv_adv = (tp.rcv_nxt + recwin) >>> 0;
+  if (SEQ_GT((tp.rcv_nxt + recwin) | 0, tp.rcv_adv)) tp.rcv_adv = (tp.rcv_nxt + recwin) | 0;
   tp.last_ack_sent = tp.rcv_nxt;
   tp.t_flags &= ~(TF_ACKNOW | TF_DELACK);
   if (tcp_timer_active(tp, TT_DELACK)) tcp_timer_activate(tp, TT_DELACK, 0);

@@ -89,12 +89,12 @@ function tcp_reass_append(tp: tcpcb, last: tseg_qent, m: mbuf, th_flags: number,
 }
 
 function tcp_reass_prepend(tp: tcpcb, first: tseg_qent, m: mbuf, th_seq: number, tlen: number, mlast: mbuf, lenofoh: number): void {
-  if (SEQ_GT((th_seq + tlen) >>> 0, first.tqe_start)) {
+  if (SEQ_GT((th_seq + tlen) | 0, first.tqe_start)) {
     // The new data runs into the old: trim the old.
     const i = ((th_seq + tlen) - first.tqe_start) | 0;
     m_adj(first.tqe_m, i);
     first.tqe_len -= i;
-    first.tqe_start = (first.tqe_start + i) >>> 0;
+    first.tqe_start = (first.tqe_start + i) | 0;
   }
   mlast.m_next = first.tqe_m;
   first.tqe_m = m;
@@ -139,12 +139,12 @@ function tcp_reass_merge_into(tp: tcpcb, ent: tseg_qent, q: tseg_qent): void {
 
 /** ent grew: swallow the entries after it that it reaches. */
 function tcp_reass_merge_forward(tp: tcpcb, ent: tseg_qent): void {
-  let max = (ent.tqe_start + ent.tqe_len) >>> 0;
+  let max = (ent.tqe_start + ent.tqe_len) | 0;
   let q = segq_next(tp, ent);
   while (q !== null) {
     const qtmp = segq_next(tp, q);
     if (SEQ_GT(q.tqe_start, max)) break;
-    if (SEQ_GEQ(max, (q.tqe_start + q.tqe_len) >>> 0)) {
+    if (SEQ_GEQ(max, (q.tqe_start + q.tqe_len) | 0)) {
       // Covered entirely.
       tp.t_segqmbuflen -= q.tqe_mbuf_cnt;
       m_freem(q.tqe_m);
@@ -158,9 +158,9 @@ function tcp_reass_merge_forward(tp: tcpcb, ent: tseg_qent): void {
     const i = (max - q.tqe_start) | 0;
     m_adj(q.tqe_m, i);
     q.tqe_len -= i;
-    q.tqe_start = (q.tqe_start + i) >>> 0;
+    q.tqe_start = (q.tqe_start + i) | 0;
     tcp_reass_merge_into(tp, ent, q);
-    max = (ent.tqe_start + ent.tqe_len) >>> 0;
+    max = (ent.tqe_start + ent.tqe_len) | 0;
     q = qtmp;
   }
 }
@@ -223,8 +223,8 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
     const last = segq_last(tp);
     new_entry: {
       if (last === null) break new_entry;
-      const last_end = (last.tqe_start + last.tqe_len) >>> 0;
-      if ((th_flags & TH_FIN) !== 0 && SEQ_LT((th_seq + io.tlen) >>> 0, last_end)) {
+      const last_end = (last.tqe_start + last.tqe_len) | 0;
+      if ((th_flags & TH_FIN) !== 0 && SEQ_LT((th_seq + io.tlen) | 0, last_end)) {
         // A FIN before data we hold: someone is playing games.
         io.tlen = 0;
         m_freem(m);
@@ -234,7 +234,7 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
         if (SEQ_GT(last_end, th_seq)) {
           const i = (last_end - th_seq) | 0;
           if (i < io.tlen) {
-            th_seq = (th_seq + i) >>> 0;
+            th_seq = (th_seq + i) | 0;
             m_adj(m, i);
             io.tlen -= i;
           } else {
@@ -269,14 +269,14 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
         break new_entry;
       }
       const first = segq_first(tp) as tseg_qent;
-      const th_end = (th_seq + io.tlen) >>> 0;
-      if (SEQ_LT(th_seq, first.tqe_start) && SEQ_GEQ(th_end, first.tqe_start) && SEQ_LT(th_end, (first.tqe_start + first.tqe_len) >>> 0)) {
+      const th_end = (th_seq + io.tlen) | 0;
+      if (SEQ_LT(th_seq, first.tqe_start) && SEQ_GEQ(th_end, first.tqe_start) && SEQ_LT(th_end, (first.tqe_start + first.tqe_len) | 0)) {
         // It ends inside the first entry: prepend.
         if (SEQ_LT(th_seq, tp.rcv_nxt)) {
           // The caller trims old data; be safe anyway.
           const i = (tp.rcv_nxt - th_seq) | 0;
           m_adj(m, i);
-          th_seq = (th_seq + i) >>> 0;
+          th_seq = (th_seq + i) | 0;
           io.tlen -= i;
         }
         tcp_reass_prepend(tp, first, m, th_seq, io.tlen, mlast, lenofoh);
@@ -291,12 +291,12 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
       // Find the first entry that begins after this segment does.
       for (q = segq_first(tp); q !== null; q = segq_next(tp, q)) if (SEQ_GT(q.tqe_start, th_seq)) break;
       p = q === null ? segq_last(tp) : segq_prev(tp, q);
-      if (q !== null && SEQ_LT((th_seq + io.tlen) >>> 0, q.tqe_start) && (p === null || SEQ_GT(th_seq, (p.tqe_start + p.tqe_len) >>> 0))) {
+      if (q !== null && SEQ_LT((th_seq + io.tlen) | 0, q.tqe_start) && (p === null || SEQ_GT(th_seq, (p.tqe_start + p.tqe_len) | 0))) {
         // Fits between p and q without touching either.
         break new_entry;
       }
       // Some overlap with p, with q, or with both.
-      if (p !== null && SEQ_LEQ(th_seq, (p.tqe_start + p.tqe_len) >>> 0)) {
+      if (p !== null && SEQ_LEQ(th_seq, (p.tqe_start + p.tqe_len) | 0)) {
         const i = ((p.tqe_start + p.tqe_len) - th_seq) | 0;
         if (i >= 0) {
           if (i >= io.tlen) {
@@ -311,10 +311,10 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
           if (i > 0) {
             m_adj(m, i);
             io.tlen -= i;
-            th_seq = (th_seq + i) >>> 0;
+            th_seq = (th_seq + i) | 0;
           }
         }
-        if (th_seq === ((p.tqe_start + p.tqe_len) >>> 0)) {
+        if (th_seq === ((p.tqe_start + p.tqe_len) | 0)) {
           tcp_reass_append(tp, p, m, th_flags, io.tlen, mlast, lenofoh);
           tp.t_segqmbuflen += lenofoh;
         } else {
@@ -326,7 +326,7 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
         q = p;
       } else if (q !== null) {
         // It runs over q: replace q when it covers it, else prepend to q.
-        if (SEQ_GEQ((th_seq + io.tlen) >>> 0, (q.tqe_start + q.tqe_len) >>> 0)) tcp_reass_replace(tp, q, m, th_seq, io.tlen, mlast, lenofoh, th_flags);
+        if (SEQ_GEQ((th_seq + io.tlen) | 0, (q.tqe_start + q.tqe_len) | 0)) tcp_reass_replace(tp, q, m, th_seq, io.tlen, mlast, lenofoh, th_flags);
         else {
           tcp_reass_prepend(tp, q, m, th_seq, io.tlen, mlast, lenofoh);
           tp.t_segqmbuflen += lenofoh;
@@ -344,7 +344,7 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
     // new_entry: no entry to join.  The segment that fills the hole at
     // rcv_nxt always gets through; others count against the limits.
     if (th_seq === tp.rcv_nxt && TCPS_HAVEESTABLISHED(tp.t_state)) {
-      tp.rcv_nxt = (tp.rcv_nxt + io.tlen) >>> 0;
+      tp.rcv_nxt = (tp.rcv_nxt + io.tlen) | 0;
       flags = th_flags & TH_FIN;
       TCPSTAT_INC(tcps_rcvoopack);
       TCPSTAT_ADD(tcps_rcvoobyte, io.tlen);
@@ -393,7 +393,7 @@ export function tcp_reass(tp: tcpcb, th_seq: number, th_flags: number, io: tcp_r
   if (q === null || q.tqe_start !== tp.rcv_nxt) return 0;
   flags = 0;
   do {
-    tp.rcv_nxt = (tp.rcv_nxt + q.tqe_len) >>> 0;
+    tp.rcv_nxt = (tp.rcv_nxt + q.tqe_len) | 0;
     flags = q.tqe_flags & TH_FIN;
     const nq: tseg_qent | null = segq_next(tp, q);
     segq_remove(tp, q);

@@ -307,8 +307,8 @@ export function tcp_sack_doack(tp: tcpcb, to: tcpopt, th_ack: number): number {
   if ((to.to_flags & TOF_SACK) !== 0) {
     const dv = (to.to_sacks_m as mbuf).m_dv;
     for (let i = 0; i < to.to_nsacks; i++) {
-      const start = dv.getUint32(to.to_sacks + i * TCPOLEN_SACK);
-      const end = dv.getUint32(to.to_sacks + i * TCPOLEN_SACK + 4);
+      const start = dv.getInt32(to.to_sacks + i * TCPOLEN_SACK);
+      const end = dv.getInt32(to.to_sacks + i * TCPOLEN_SACK + 4);
       if (SEQ_GT(end, start) && SEQ_GT(start, tp.snd_una) && SEQ_GT(start, th_ack) && SEQ_LT(start, tp.snd_max) && SEQ_GT(end, tp.snd_una) && SEQ_LEQ(end, tp.snd_max)) {
         sack_blocks[num_sack_blks].start = start;
         sack_blocks[num_sack_blks++].end = end;
@@ -448,7 +448,7 @@ export function tcp_free_sackholes(tp: tcpcb): void {
  * scoreboard emptied on a cumulative ACK.
  */
 export function tcp_sack_partialack(tp: tcpcb, th: hdrptr): void {
-  const th_ack = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_ack = th.dv.getInt32(th.off + TCPH_ACK);
   let num_segs = 1;
   const maxseg = tcp_maxseg(tp);
   tcp_timer_activate(tp, TT_REXMT, 0);
@@ -460,11 +460,11 @@ export function tcp_sack_partialack(tp: tcpcb, th: hdrptr): void {
   if (VNET_I32(tcp_do_newsack) !== 0 && SEQ_LT(th_ack, tp.snd_recover) && holes_empty(tp) && tp.sackhint.delivered_data > 0) {
     // Leave the FIN out of the rescue hole, and no hole for a FIN alone.
     let highdata = tp.snd_max;
-    if ((tp.t_flags & TF_SENTFIN) !== 0) highdata = (highdata - 1) >>> 0;
+    if ((tp.t_flags & TF_SENTFIN) !== 0) highdata = (highdata - 1) | 0;
     highdata = SEQ_MIN(highdata, tp.snd_recover);
     if (th_ack !== highdata) {
       tp.snd_fack = th_ack;
-      tcp_sackhole_insert(tp, SEQ_MAX(th_ack, (highdata - maxseg) >>> 0), highdata, null);
+      tcp_sackhole_insert(tp, SEQ_MAX(th_ack, (highdata - maxseg) | 0), highdata, null);
     }
   }
   tcp_output(tp);
@@ -490,7 +490,7 @@ export function tcp_sack_output(tp: tcpcb, sack_bytes_rexmt: intp): sackhole | n
   }
   if (VNET_I32(tcp_do_newsack) === 0) {
     if (SEQ_GEQ(hole.start, hole.end) || SEQ_GEQ(hole.start, tp.snd_fack) || SEQ_GEQ(hole.end, tp.snd_fack) || SEQ_GEQ(hole.rxmit, tp.snd_fack)) {
-      log(LOG_CRIT, `tcp: invalid SACK hole (${hole.start}-${hole.end},${hole.rxmit}) vs fwd ack ${tp.snd_fack}, ignoring.\n`);
+      log(LOG_CRIT, `tcp: invalid SACK hole (${hole.start >>> 0}-${hole.end >>> 0},${hole.rxmit >>> 0}) vs fwd ack ${tp.snd_fack >>> 0}, ignoring.\n`);
       return null;
     }
   }

@@ -1,8 +1,14 @@
 // sys/netinet/tcp_seq.h: sequence-number arithmetic modulo 2^32, the
 // initial-sequence helpers, and the timestamp clock.
 //
-// Sequence numbers are uint32 values in JS numbers; compare them only
-// through these functions (a signed 32-bit difference), never with < or >.
+// Sequence numbers (and timestamps) are kept as int32 values in JS numbers:
+// the 32 bits of the wire value, read with getInt32 and wrapped with `| 0`
+// after arithmetic.  V8 keeps an int32 as a small integer (a Smi) in every
+// field, argument and return value; an unsigned value of 2^31 or more would
+// be a heap number, allocated each time one is passed, returned or stored
+// in a field that is not a double.  Compare them only through these
+// functions (a signed 32-bit difference) or with ===, never with < or >;
+// show them unsigned (`>>> 0`) where FreeBSD prints or exports them.
 
 import { hz, nanouptime_ns } from "../kern/kern_timeout.ts";
 import type { tcp_seq } from "./tcp.ts";
@@ -30,9 +36,9 @@ export function SEQ_MAX(a: tcp_seq, b: tcp_seq): tcp_seq {
 export function SEQ_SUB(a: tcp_seq, b: tcp_seq): number {
   return (a - b) | 0;
 }
-/** a + n as a sequence number (wraps at 2^32). */
+/** a + n as a sequence number (wraps at 2^32, kept int32). */
 export function SEQ_ADD(a: tcp_seq, n: number): tcp_seq {
-  return (a + n) >>> 0;
+  return (a + n) | 0;
 }
 
 export function WIN_LT(a: number, b: number): boolean {
@@ -55,7 +61,7 @@ export function TSTMP_GEQ(a: number, b: number): boolean {
 
 /** tcp_rcvseqinit(tp): after learning irs. */
 export function tcp_rcvseqinit(tp: tcpcb): void {
-  tp.rcv_adv = tp.rcv_nxt = (tp.irs + 1) >>> 0;
+  tp.rcv_adv = tp.rcv_nxt = (tp.irs + 1) | 0;
 }
 
 /** tcp_sendseqinit(tp): after choosing iss. */

@@ -726,7 +726,7 @@ export function tcp_respond(tp: tcpcb | null, ipgen: hdrptr, th: hdrptr, m: mbuf
   to.clear();
   if (incl_opts && tp !== null) {
     if ((tp.t_flags & TF_RCVD_TSTMP) !== 0) {
-      to.to_tsval = (tcp_ts_getticks() + tp.ts_offset) >>> 0;
+      to.to_tsval = (tcp_ts_getticks() + tp.ts_offset) | 0;
       to.to_tsecr = tp.ts_recent;
       to.to_flags |= TOF_TS;
     }
@@ -884,7 +884,7 @@ export function tcp_ctlinput(m: mbuf, icp: number): void {
   const ip_dst = dv.getUint32(ip + IPH_DST);
   const th_sport = dv.getUint16(th + TCPH_SPORT);
   const th_dport = dv.getUint16(th + TCPH_DPORT);
-  const icmp_tcp_seq = dv.getUint32(th + TCPH_SEQ);
+  const icmp_tcp_seq = dv.getInt32(th + TCPH_SEQ);
   let inp = in_pcblookup(V_tcbinfo(), ip_dst, th_dport, ip_src, th_sport, INPLOOKUP_WLOCKPCB, null);
   if (inp !== null) {
     const tp = intotcpcb_or_null(inp);
@@ -971,7 +971,7 @@ export function tcp6_ctlinput(ip6cp: ip6ctlparam): void {
   off += 4;
   if (m.m_pkthdr.len < off + 4) return;
   m_copydata(m, off, 4, ctl6_ports, 4);
-  const icmp_tcp_seq = ctl6_dv.getUint32(4);
+  const icmp_tcp_seq = ctl6_dv.getInt32(4);
   if (inp !== null) {
     const tp = intotcpcb_or_null(inp);
     if (tp === null || tp.t_port !== 0) return;
@@ -1066,14 +1066,14 @@ export function tcp_new_isn(inc: in_conninfo): tcp_seq {
     s.isn_offset_old = s.isn_offset;
     s.isn_last = ticks;
   }
-  new_isn = (new_isn + s.isn_offset) >>> 0;
+  new_isn = (new_isn + s.isn_offset) | 0;
   return new_isn;
 }
 
 /** tcp_new_ts_offset(inc): a per-connection timestamp offset, so the
  *  timestamps do not give the uptime away. */
 export function tcp_new_ts_offset(inc: in_conninfo): number {
-  return tcp_keyed_hash(inc, V_isn().ts_offset_secret);
+  return tcp_keyed_hash(inc, V_isn().ts_offset_secret) | 0;
 }
 
 // ---------------------------------------------------------------------------

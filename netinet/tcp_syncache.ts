@@ -465,8 +465,8 @@ export function syncache_chkrst(inc: in_conninfo, th: hdrptr, m: mbuf, port: num
     TCPSTAT_INC(tcps_badrst);
     return;
   }
-  const th_seq = th.dv.getUint32(th.off + TCPH_SEQ);
-  const irs1 = (sc.sc_irs + 1) >>> 0;
+  const th_seq = th.dv.getInt32(th.off + TCPH_SEQ);
+  const irs1 = (sc.sc_irs + 1) | 0;
   if ((SEQ_GEQ(th_seq, irs1) && SEQ_LT(th_seq, (irs1 + sc.sc_wnd) >>> 0)) || (sc.sc_wnd === 0 && th_seq === irs1)) {
     if (VNET_I32(tcp_insecure_rst) !== 0 || th_seq === irs1) {
       syncache_drop(sc, sch);
@@ -595,11 +595,11 @@ function syncache_socket(sc: syncache, lso: socket, m: mbuf | null): socket | nu
   tcp_rcvseqinit(tp);
   tcp_sendseqinit(tp);
   tp.snd_wl1 = sc.sc_irs;
-  tp.snd_max = (tp.iss + 1) >>> 0;
-  tp.snd_nxt = (tp.iss + 1) >>> 0;
-  tp.rcv_up = (sc.sc_irs + 1) >>> 0;
+  tp.snd_max = (tp.iss + 1) | 0;
+  tp.snd_nxt = (tp.iss + 1) | 0;
+  tp.rcv_up = (sc.sc_irs + 1) | 0;
   tp.rcv_wnd = sc.sc_wnd;
-  tp.rcv_adv = (tp.rcv_adv + tp.rcv_wnd) >>> 0;
+  tp.rcv_adv = (tp.rcv_adv + tp.rcv_wnd) | 0;
   tp.last_ack_sent = tp.rcv_nxt;
   tp.t_flags = ltp.t_flags & (TF_LRD | TF_NOPUSH | TF_NODELAY);
   if ((sc.sc_flags & SCF_NOOPT) !== 0) tp.t_flags |= TF_NOOPT;
@@ -653,8 +653,8 @@ export interface syncache_so_p {
  * (PAWS, missing timestamp).
  */
 export function syncache_expand(inc: in_conninfo, to: tcpopt, th: hdrptr, lsop: syncache_so_p, m: mbuf, port: number): number {
-  const th_seq = th.dv.getUint32(th.off + TCPH_SEQ);
-  const th_ack = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_seq = th.dv.getInt32(th.off + TCPH_SEQ);
+  const th_ack = th.dv.getInt32(th.off + TCPH_ACK);
   let sc: syncache | null;
   let sch: syncache_head;
   let locked: boolean;
@@ -691,8 +691,8 @@ export function syncache_expand(inc: in_conninfo, to: tcpopt, th: hdrptr, lsop: 
       sch.sch_length--;
     }
     // The ACK must be for our SYN|ACK, its sequence inside the window from IRS + 1.
-    if (th_ack !== ((sc.sc_iss + 1) >>> 0)) break failed;
-    if (SEQ_LEQ(th_seq, sc.sc_irs) || SEQ_GT(th_seq, (sc.sc_irs + sc.sc_wnd) >>> 0)) break failed;
+    if (th_ack !== ((sc.sc_iss + 1) | 0)) break failed;
+    if (SEQ_LEQ(th_seq, sc.sc_irs) || SEQ_GT(th_seq, (sc.sc_irs + sc.sc_wnd) | 0)) break failed;
     lsop.so = syncache_socket(sc, lsop.so as socket, m);
     if (lsop.so === null) {
       TCPSTAT_INC(tcps_sc_aborted);
@@ -826,7 +826,7 @@ export function syncache_add(inc: in_conninfo, to: tcpopt, th: hdrptr, inp: inpc
     in_conninfo_copy(sc.sc_inc, inc);
     sc.sc_ip_tos = ip_tos;
     sc.sc_ip_ttl = ip_ttl;
-    sc.sc_irs = th.dv.getUint32(th.off + TCPH_SEQ);
+    sc.sc_irs = th.dv.getInt32(th.off + TCPH_SEQ);
     sc.sc_flags = 0;
     sc.sc_flowlabel = 0;
     // The initial window: the buffer, clipped to [0, TCP_MAXWIN] (a SYN's window is never scaled).
@@ -853,7 +853,7 @@ export function syncache_add(inc: in_conninfo, to: tcpopt, th: hdrptr, inp: inpc
     if ((to.to_flags & TOF_MSS) !== 0) sc.sc_peer_mss = to.to_mss;
     if ((ltflags & TF_NOOPT) !== 0) sc.sc_flags |= SCF_NOOPT;
     if (VNET_I32(tcp_syncookies) !== 0) sc.sc_iss = syncookie_generate(sch, sc);
-    else sc.sc_iss = arc4random();
+    else sc.sc_iss = arc4random() | 0;
     if (autoflowlabel) {
       if (VNET_I32(tcp_syncookies) !== 0) sc.sc_flowlabel = sc.sc_iss;
       else sc.sc_flowlabel = ip6_randomflowlabel();
@@ -937,7 +937,7 @@ function syncache_respond(sc: syncache, m0: mbuf | null, flags: number): number 
       if ((sc.sc_flags & SCF_SACK) !== 0) to.to_flags |= TOF_SACKPERM;
     }
     if ((sc.sc_flags & SCF_TIMESTAMP) !== 0) {
-      to.to_tsval = (sc.sc_tsoff + tcp_ts_getticks()) >>> 0;
+      to.to_tsval = (sc.sc_tsoff + tcp_ts_getticks()) | 0;
       to.to_tsecr = sc.sc_tsreflect;
       to.to_flags |= TOF_TS;
     }
@@ -1062,7 +1062,7 @@ function syncookie_generate(sch: syncache_head, sc: syncache): number {
   let iss = hash & ~0xff;
   iss |= (cookie ^ (hash >>> 24)) & 0xff;
   TCPSTAT_INC(tcps_sc_sendcookie);
-  return iss >>> 0;
+  return iss | 0;
 }
 
 /**
@@ -1071,8 +1071,8 @@ function syncookie_generate(sch: syncache_head, sc: syncache): number {
  */
 function syncookie_lookup(inc: in_conninfo, sch: syncache_head, sc: syncache, th_seq: number, th_ack: number, to: tcpopt, lso: socket, port: number): syncache | null {
   // Undo the SYN's and the SYN|ACK's sequence numbers.
-  const ack = (th_ack - 1) >>> 0;
-  const seq = (th_seq - 1) >>> 0;
+  const ack = (th_ack - 1) | 0;
+  const seq = (th_seq - 1) | 0;
   const cookie = ((ack & 0xff) ^ (ack >>> 24)) & 0xff;
   const cs = sch.sch_sc;
   syncookie_reseed_arm(cs);

@@ -406,7 +406,7 @@ function tcp_timer_keep(tp: tcpcb): boolean {
       // an ACK if the connection is alive, with a RST if it forgot it.
       TCPSTAT_INC(tcps_keepprobe);
       const t_template = tcpip_maketemplate(inp);
-      if (t_template !== null) tcp_respond(tp, t_template.tt_ipgen, t_template.tt_t, null, tp.rcv_nxt, (tp.snd_una - 1) >>> 0, 0);
+      if (t_template !== null) tcp_respond(tp, t_template.tt_ipgen, t_template.tt_t, null, tp.rcv_nxt, (tp.snd_una - 1) | 0, 0);
       tcp_timer_activate(tp, TT_KEEP, TP_KEEPINTVL(tp));
     } else tcp_timer_activate(tp, TT_KEEP, TP_KEEPIDLE(tp));
     return true;

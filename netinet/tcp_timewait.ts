@@ -70,8 +70,8 @@ const tw_ip = new hdrptr();
 export function tcp_twcheck(inp: inpcb, to: tcpopt | null, th: hdrptr, m: mbuf, tlen: number): boolean {
   const tp = intotcpcb(inp);
   const thflags = th.buf[th.off + 13] | ((th.buf[th.off + 12] & 0x0f) << 8);
-  const th_seq: tcp_seq = th.dv.getUint32(th.off + TCPH_SEQ);
-  const th_ack: tcp_seq = th.dv.getUint32(th.off + TCPH_ACK);
+  const th_seq: tcp_seq = th.dv.getInt32(th.off + TCPH_SEQ);
+  const th_ack: tcp_seq = th.dv.getInt32(th.off + TCPH_ACK);
   // An RST does not end TIME_WAIT (RFC 1337).
   if ((thflags & TH_RST) !== 0) {
     m_freem(m);
@@ -97,8 +97,8 @@ export function tcp_twcheck(inp: inpcb, to: tcpopt | null, th: hdrptr, m: mbuf, 
   }
   // A retransmitted FIN restarts the 2MSL wait.
   if ((thflags & TH_FIN) !== 0) {
-    const seq = (th_seq + tlen + ((thflags & TH_SYN) !== 0 ? 1 : 0)) >>> 0;
-    if (((seq + 1) >>> 0) === tp.rcv_nxt) tcp_timer_activate(tp, TT_2MSL, 2 * tcp_msl.v);
+    const seq = (th_seq + tlen + ((thflags & TH_SYN) !== 0 ? 1 : 0)) | 0;
+    if (((seq + 1) | 0) === tp.rcv_nxt) tcp_timer_activate(tp, TT_2MSL, 2 * tcp_msl.v);
   }
   // ACK anything with data or that is not a duplicate ACK.
   if (thflags !== TH_ACK || tlen !== 0 || th_seq !== tp.rcv_nxt || th_ack !== tp.snd_nxt) {

@@ -685,7 +685,7 @@ function tcp_usr_send(so: socket, flags: number, m0: mbuf, nam: sockaddr | null,
         tp.snd_wnd = TTCP_CLIENT_SND_WND;
         tcp_mss(tp, -1);
       }
-      tp.snd_up = (tp.snd_una + sbavail(so.so_snd)) >>> 0;
+      tp.snd_up = (tp.snd_una + sbavail(so.so_snd)) | 0;
       if ((flags & PRUS_NOTREADY) === 0) {
         tp.t_flags |= TF_FORCEDATA;
         error = tcp_output(tp);
@@ -769,10 +769,10 @@ export function tcp_fill_info(tp: tcpcb, ti: tcp_info): void {
   ti.tcpi_snd_ssthresh = tp.snd_ssthresh;
   ti.tcpi_snd_cwnd = tp.snd_cwnd;
   ti.tcpi_rcv_space = tp.rcv_wnd;
-  ti.tcpi_rcv_nxt = tp.rcv_nxt;
+  ti.tcpi_rcv_nxt = tp.rcv_nxt >>> 0;
   ti.tcpi_snd_wnd = tp.snd_wnd;
   ti.tcpi_snd_bwnd = 0;
-  ti.tcpi_snd_nxt = tp.snd_nxt;
+  ti.tcpi_snd_nxt = tp.snd_nxt >>> 0;
   ti.tcpi_snd_mss = tp.t_maxseg;
   ti.tcpi_rcv_mss = tp.t_maxseg;
   ti.tcpi_snd_rexmitpack = tp.t_sndrexmitpack;
@@ -780,8 +780,8 @@ export function tcp_fill_info(tp: tcpcb, ti: tcp_info): void {
   ti.tcpi_snd_zerowin = tp.t_sndzerowin;
   ti.tcpi_total_tlp = tp.t_sndtlppack;
   ti.tcpi_total_tlp_bytes = tp.t_sndtlpbyte;
-  ti.tcpi_snd_una = tp.snd_una;
-  ti.tcpi_snd_max = tp.snd_max;
+  ti.tcpi_snd_una = tp.snd_una >>> 0;
+  ti.tcpi_snd_max = tp.snd_max >>> 0;
   ti.tcpi_rcv_numsacks = tp.rcv_numsacks;
   ti.tcpi_rcv_adv = tp.rcv_adv;
   ti.tcpi_dupacks = tp.t_dupacks;

@@ -16,3 +16,4 @@ import "./chaos_vlan.ts";
 import "./badcmd_vlan.ts";
 import "./tcp_segments.ts";
 import "./badcmd_ipfw_nat.ts";
+import "./ipfw_ruleset.ts";

@@ -60,8 +60,9 @@ interface conn {
   ecr: number;
 }
 
-/** A listening socket on 10.0.0.1:80 and a connection from the scripted peer at 10.0.0.2:5555. */
-async function established(build: (typeof BOTH)[number], sport = 5555): Promise<conn> {
+/** A listening socket on 10.0.0.1:80 and a connection from the scripted peer at 10.0.0.2:5555
+ *  (its ISS pseq, its timestamp clock at tsval). */
+async function established(build: (typeof BOTH)[number], sport = 5555, pseq = 1000, tsval = 500): Promise<conn> {
   const k = await loadKernel(build);
   const p = k.proc_create(k.cred0, "t");
   const e = lo_epair_setup(k);
@@ -70,7 +71,7 @@ async function established(build: (typeof BOTH)[number], sport = 5555): Promise<
   if (s.error !== 0) throw new Error(`socket ${s.error}`);
   if (k.sys_bind(p, s.fd, new k.sockaddr_in(LOCAL, 80)) !== 0) throw new Error("bind");
   if (k.sys_listen(p, s.fd, 5) !== 0) throw new Error("listen");
-  const c: conn = { k, p, peer, lfd: s.fd, fd: -1, pseq: 1000, ours: 0, tsval: 500, ecr: 0 };
+  const c: conn = { k, p, peer, lfd: s.fd, fd: -1, pseq, ours: 0, tsval, ecr: 0 };
   peer.inject(seg4(PEER, LOCAL, { sport, dport: 80, seq: c.pseq, flags: SYN, opts: syn_opts(c.tsval) }));
   const sa = peer.take();
   if (sa.length !== 1 || sa[0].flags !== (SYN | ACK)) throw new Error(`no SYN|ACK: ${JSON.stringify(sa)}`);
@@ -135,6 +136,35 @@ for (const build of BOTH) {
     t.is(fa[0].ack, c.pseq);
     t.is(state_of(c), k.TCPS_CLOSE_WAIT);
     t.is(k.sys_recvfrom(p, c.fd, 100, 0).data?.length ?? -1, 0);
+    teardown(c);
+    t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: the peer's sequence numbers and timestamps cross 2^31: ACKed right on the wire, int32 inside (V8's small integers, no heap number per segment)`, async (t) => {
+    const c = await established(build, 5555, 0x7fffffe0, 0x7ffffffc);
+    const { k, p } = c;
+    const so = k.fd_socket(p, c.fd);
+    if (so === null) throw new Error("no socket");
+    const tp = k.sototcpcb(so);
+    const acks: tcp_out[] = [];
+    for (let i = 0; i < 6; i++) {
+      acks.push(...send(c, ACK | PUSH, bytes("0123456789")));
+      c.pseq = (c.pseq + 10) >>> 0;
+    }
+    t.is(c.pseq, 0x8000001d);
+    t.is(k.sys_recvfrom(p, c.fd, 100, 0).data?.length, 60);
+    settle(k, 300);
+    acks.push(...c.peer.take());
+    t.true(acks.length >= 1);
+    t.is(acks[acks.length - 1].ack, c.pseq, "the ACK on the wire is the unsigned 32-bit number");
+    // Inside, every sequence number and timestamp is the same 32 bits as
+    // an int32: the peer's are past 2^31, so negative.
+    const int32 = (x: number): boolean => (x | 0) === x;
+    const fields = { snd_una: tp.snd_una, snd_nxt: tp.snd_nxt, snd_max: tp.snd_max, snd_up: tp.snd_up, snd_recover: tp.snd_recover, snd_wl1: tp.snd_wl1, snd_wl2: tp.snd_wl2, iss: tp.iss, irs: tp.irs, rcv_nxt: tp.rcv_nxt, rcv_adv: tp.rcv_adv, rcv_up: tp.rcv_up, last_ack_sent: tp.last_ack_sent, ts_recent: tp.ts_recent, ts_offset: tp.ts_offset };
+    for (const [name, v] of Object.entries(fields)) t.true(int32(v), `${name} = ${v} is not an int32`);
+    t.is(tp.rcv_nxt, c.pseq | 0);
+    t.true(tp.rcv_nxt < 0, `rcv_nxt ${tp.rcv_nxt}`);
+    t.true(tp.ts_recent < 0, `ts_recent ${tp.ts_recent}`);
     teardown(c);
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });

@@ -22,7 +22,8 @@ interface rig {
   tp: tcpcb;
 }
 
-/** A TCP socket whose tcpcb is made to look ESTABLISHED with rcv_nxt = isn. */
+/** A TCP socket whose tcpcb is made to look ESTABLISHED with rcv_nxt = isn
+ *  (sequence numbers are int32 inside the stack: `| 0`, as tcp_seq.ts says). */
 function rig_open(k: Kernel, p: Proc, isn: number): rig {
   const s = k.sys_socket(p, k.PF_INET, k.SOCK_STREAM, 0);
   if (s.error !== 0) throw new Error(`socket ${s.error}`);
@@ -30,7 +31,7 @@ function rig_open(k: Kernel, p: Proc, isn: number): rig {
   if (so === null) throw new Error("no socket");
   const tp = k.sototcpcb(so);
   tp.t_state = k.TCPS_ESTABLISHED;
-  tp.rcv_nxt = isn >>> 0;
+  tp.rcv_nxt = isn | 0;
   if (tp.t_maxseg === 0) tp.t_maxseg = 536;
   return { k, p, fd: s.fd, so, tp };
 }
@@ -57,11 +58,11 @@ function put(r: rig, isn: number, data: Uint8Array, off: number, len: number, fi
   const m: mbuf | null = k.m_devget(data, off, len, null);
   if (m === null && len > 0) throw new Error("out of mbufs");
   const io = new k.tcp_reass_io();
-  io.seq_start = (isn + off) >>> 0;
+  io.seq_start = (isn + off) | 0;
   io.tlen = len;
   const mm = m ?? k.m_gethdr(1, 1);
   if (mm === null) throw new Error("out of mbufs");
-  const flags = inv(k, k.vnet0, () => k.tcp_reass(r.tp, (isn + off) >>> 0, fin ? 0x01 | 0x10 : 0x10, io, mm));
+  const flags = inv(k, k.vnet0, () => k.tcp_reass(r.tp, (isn + off) | 0, fin ? 0x01 | 0x10 : 0x10, io, mm));
   return { flags, seq_start: io.seq_start, tlen: io.tlen };
 }
 
@@ -80,13 +81,13 @@ test.serial("out-of-order segments wait in the queue; the missing one hands ever
   t.is(k.sbavail(r.so.so_rcv), 0, "nothing delivered while the front is missing");
   // Overlapping the first entry's front and the gap: merged into one entry.
   const mid = put(r, isn, data, 1800, 800);
-  t.is(mid.seq_start, (isn + 1000) >>> 0);
+  t.is(mid.seq_start, (isn + 1000) | 0);
   t.is(mid.tlen, 2000);
   t.is(r.tp.t_segqlen, 1);
   // The missing front: everything goes to the socket, with the FIN.
   t.is(put(r, isn, data, 0, 1000).flags & 0x01, 0x01);
   t.is(r.tp.t_segqlen, 0);
-  t.is(r.tp.rcv_nxt, (isn + 3000) >>> 0);
+  t.is(r.tp.rcv_nxt, (isn + 3000) | 0);
   t.deepEqual(rcvbuf(r), data);
   const st1 = tcpstat(k);
   t.true(st1.tcps_rcvoopack - st0.tcps_rcvoopack >= 3);
@@ -168,7 +169,7 @@ test.serial("property: any order of overlapping, duplicated segments gives the o
           const o2 = Math.max(off, have);
           put(r, isn, data, o2, off + len - o2);
         }
-        const ok = r.tp.rcv_nxt === ((isn + n) >>> 0) && r.tp.t_segqlen === 0 && Buffer.from(rcvbuf(r)).equals(Buffer.from(data));
+        const ok = r.tp.rcv_nxt === ((isn + n) | 0) && r.tp.t_segqlen === 0 && Buffer.from(rcvbuf(r)).equals(Buffer.from(data));
         rig_close(r);
         return ok && k.mbuf_outstanding().mbufs === 0;
       },

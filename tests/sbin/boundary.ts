@@ -28,6 +28,7 @@ export const KERNEL_GLUE = new Map<string, string>([
   ["sbin/virtnet_pcap.ts", "a kernel-side observer: attaches bpf streams to every vnet's interfaces and labels vnets by prison, as a debugger reading kernel memory"],
   ["sbin/programs.ts", "the kernel's execve/fork/exit for simulated programs (proc_create, proc_exit, proc_setparent, sched_relinquish, sigexit_unwind)"],
   ["sbin/atf.ts", "the atf-run harness: starts the kernel daemon and, as root in prison0, checks loaded modules for require.kmods"],
+  ["sbin/virtnet_hostsock.ts", "the daemon's system call layer for host programs in a jail: runs their socket calls (sys_socket ... sys_poll) for the process the daemon made for them"],
 ]);
 
 /**

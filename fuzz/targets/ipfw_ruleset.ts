@@ -1,0 +1,180 @@
+// Hostile rulesets and the packet path through them (sys/netpfil/ipfw:
+// ip_fw_sockopt.c's check_ipfw_rule_body, ip_fw2.c's ipfw_chk): each case
+// loads ipfw, adds rules to fa's chain through IP_FW3 on a raw socket
+// (well-formed rules of random match instructions and actions, rules with
+// lengths, offsets and opcodes that lie, and raw bytes), throws the frames
+// of the other targets at fa's epair0a through that ruleset, then flushes,
+// unloads and lets the timers run out.  What must hold: no exception; a
+// request the kernel refuses gets an errno, never a partial rule; and the
+// mbufs outstanding are what they were before the case.
+import { frame_targets, register_kernel_target } from "../registry.ts";
+import type { rng } from "../rng.ts";
+import { hex } from "../rng.ts";
+import { drain_sockets, type world } from "../topo.ts";
+import type { Kernel } from "../kernel.ts";
+import type { proc } from "../../kern/uipc_syscalls.ts";
+
+/** One instruction: opcode, length in words, arg1, then the extra words. */
+function insn(k: Kernel, op: number, arg1: number, extra: number[] = [], flags = 0): Uint8Array {
+  const b = new Uint8Array(4 * (1 + extra.length));
+  const dv = new DataView(b.buffer);
+  k.insn_write(dv, 0, op, 1 + extra.length, arg1, flags);
+  extra.forEach((w, i) => dv.setUint32(4 + 4 * i, w >>> 0, true));
+  return b;
+}
+
+/** A match instruction the packets of the topology may or may not meet. */
+function match(k: Kernel, r: rng): Uint8Array {
+  const neg = r.chance(0.15) ? k.F_NOT : 0;
+  const addr = (): number => r.pick([0x0a010101, 0x0a010102, 0x0a020202, r.u32()]);
+  // Addresses are stored as they are on the wire.
+  const be = (a: number): number => ((a & 0xff) << 24) | ((a >>> 8) & 0xff) << 16 | ((a >>> 16) & 0xff) << 8 | (a >>> 24);
+  switch (r.int(12)) {
+    case 0:
+      return insn(k, k.O_PROTO, r.pick([1, 6, 17, 58, r.int(256)]), [], neg);
+    case 1:
+      return insn(k, r.chance(0.5) ? k.O_IP_SRC : k.O_IP_DST, 0, [be(addr())], neg);
+    case 2:
+      return insn(k, r.chance(0.5) ? k.O_IP_SRC_MASK : k.O_IP_DST_MASK, 0, [be(addr()), be(r.pick([0xffffff00, 0xffff0000, 0xffffffff, r.u32()]))], neg);
+    case 3: {
+      const lo = r.pick([0, 7, 53, 7777, r.int(65536)]);
+      return insn(k, r.chance(0.5) ? k.O_IP_SRCPORT : k.O_IP_DSTPORT, 0, [(lo | (Math.min(65535, lo + r.int(100)) << 16)) >>> 0], neg);
+    }
+    case 4:
+      return insn(k, k.O_IN, 0, [], neg);
+    case 5:
+      return insn(k, k.O_FRAG, 0, [], neg);
+    case 6:
+      return insn(k, k.O_ESTAB, 0, [], neg);
+    case 7:
+      return insn(k, k.O_TCPFLAGS, (r.int(64) << 8) | r.int(64), [], neg);
+    case 8:
+      return insn(k, k.O_ICMPTYPE, 0, [r.u32()], neg);
+    case 9:
+      return insn(k, k.O_TAGGED, 1 + r.int(5), [], neg);
+    case 10:
+      return insn(k, k.O_IP4, 0, [], neg);
+    default:
+      return insn(k, k.O_IPTTL, 0, [(r.int(256) | (r.int(256) << 16)) >>> 0], neg);
+  }
+}
+
+/** An action: pass, drop, count, reject, skip forward, tag. */
+function action(k: Kernel, r: rng, rulenum: number): Uint8Array {
+  switch (r.int(7)) {
+    case 0:
+      return insn(k, k.O_ACCEPT, 0);
+    case 1:
+      return insn(k, k.O_DENY, 0);
+    case 2:
+      return insn(k, k.O_COUNT, 0);
+    case 3:
+      return insn(k, k.O_REJECT, r.pick([0, 1, 3, 13, 0x100]));
+    case 4:
+      return insn(k, k.O_SKIPTO, Math.min(65534, rulenum + 1 + r.int(500)));
+    case 5:
+      return insn(k, k.O_TAG, 1 + r.int(5));
+    default:
+      return insn(k, k.O_UNREACH6, r.int(8));
+  }
+}
+
+/** An IP_FW_XADD request for one rule: sound, bent, or bytes. */
+function xadd(k: Kernel, r: rng, rulenum: number): Uint8Array {
+  const opts: Uint8Array[] = [];
+  for (let n = r.int(4); n > 0; n--) opts.push(match(k, r));
+  const acts = [action(k, r, rulenum)];
+  let optw = 0;
+  for (const x of opts) optw += x.length / 4;
+  const cmd_len = optw + acts[0].length / 4;
+  const size = k.roundup2(k.SZ_ip_fw_rule_hdr + cmd_len * 4, 8);
+  const body = new Uint8Array(size);
+  const bdv = new DataView(body.buffer);
+  k.ip_fw_rule_write(bdv, 0, optw, cmd_len, rulenum, r.chance(0.9) ? 0 : r.int(32), opts.length === 0 ? k.IPFW_RULE_NOOPT : 0);
+  let off = k.SZ_ip_fw_rule_hdr;
+  for (const x of [...opts, ...acts]) {
+    body.set(x, off);
+    off += x.length;
+  }
+  // Lies: a wrong act_ofs or cmd_len, a flipped byte, an unknown opcode.
+  if (r.chance(0.15)) bdv.setUint16(0, r.int(64), true);
+  if (r.chance(0.1)) bdv.setUint16(2, r.int(64), true);
+  if (r.chance(0.1) && body.length > k.SZ_ip_fw_rule_hdr) body[k.SZ_ip_fw_rule_hdr + r.int(body.length - k.SZ_ip_fw_rule_hdr)] ^= 1 << r.int(8);
+  const raw = r.chance(0.05) ? r.bytes(r.int(64)) : body;
+  const clen = k.SZ_ipfw_obj_ctlv + raw.length;
+  const req = new Uint8Array(k.SZ_ip_fw3_opheader + clen);
+  const dv = new DataView(req.buffer);
+  k.op3_write(dv, 0, k.IP_FW_XADD);
+  k.ctlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_TLV_RULE_LIST, r.chance(0.95) ? clen : r.int(4096), 1, 0);
+  req.set(raw, k.SZ_ip_fw3_opheader + k.SZ_ipfw_obj_ctlv);
+  return req;
+}
+
+function proc_of(w: world, j: string): proc {
+  const p = w.procs.get(j);
+  if (p === undefined) throw new Error(`fuzz: no process in ${j}`);
+  return p;
+}
+
+register_kernel_target({
+  name: "ipfw.ruleset",
+  weight: 1,
+  run(w: world, r: rng, note: (what: string) => void): string | null {
+    const k = w.k;
+    const fa = proc_of(w, "fa");
+    const v = w.vnet_of("fa");
+    const ifp = w.ifp_of("fa", "epair0a");
+    const pt = w.points.find((p) => p.jail === "fa" && p.ifname === "epair0a");
+    const gens = frame_targets.filter((t) => !t.name.startsWith("ipfw."));
+    if (v === null || ifp === null || pt === undefined || gens.length === 0) return null;
+    const advance = (ms: number): void => {
+      k.kern_advance_ns(ms * 1_000_000);
+    };
+    advance(10);
+    drain_sockets(w);
+    const base = k.mbuf_outstanding().mbufs;
+    // Loaded here and unloaded at the end, unless it was there already.
+    const ld = k.sys_kldload({ p_ucred: k.cred0 }, "ipfw");
+    if (ld.error !== 0 && ld.error !== k.EEXIST) return `kldload ipfw: ${ld.error}`;
+    const unload = (): void => {
+      if (ld.error === 0) k.sys_kldunload({ p_ucred: k.cred0 }, ld.fileid);
+    };
+    const s = k.sys_socket(fa, k.PF_INET, k.SOCK_RAW, k.IPPROTO_RAW);
+    if (s.error !== 0) {
+      unload();
+      return `socket: ${s.error}`;
+    }
+    try {
+      const nrules = 1 + r.int(12);
+      for (let i = 0; i < nrules; i++) {
+        const rulenum = 100 * (1 + i) + r.int(50);
+        const req = xadd(k, r, rulenum);
+        note(`IP_FW_XADD ${hex(req)}`);
+        k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, req);
+      }
+      const nframes = 1 + r.int(24);
+      for (let i = 0; i < nframes; i++) {
+        const f = r.pick(gens).gen(r, pt);
+        note(`frame ${i} of ${nframes} into fa's epair0a through the ruleset: ${hex(f)}`);
+        const m = k.m_devget(f, 0, f.length, ifp);
+        if (m === null) break;
+        k.vnet_run(v, "fuzz", () => ifp.if_input(ifp, m));
+        advance(r.int(3));
+      }
+    } finally {
+      const del = new Uint8Array(k.SZ_ipfw_range_header);
+      const dv = new DataView(del.buffer);
+      k.op3_write(dv, 0, k.IP_FW_XDEL);
+      k.range_tlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_RCFLAG_ALL, 0, 0, 0, 0);
+      k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, del);
+      k.sys_close(fa, s.fd);
+      unload();
+      advance(10 * 60 * 1000);
+    }
+    // What the frames left in the world's UDP and raw sockets is theirs.
+    drain_sockets(w);
+    const after = k.mbuf_outstanding().mbufs;
+    if (after !== base) return `mbufs outstanding ${base} before the case, ${after} after the rules went and the timers ran out`;
+    return null;
+  },
+});
