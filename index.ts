@@ -190,6 +190,7 @@ export * as ip_fw_dynamic from "./netpfil/ipfw/ip_fw_dynamic.ts";
 export * as ip_fw_table from "./netpfil/ipfw/ip_fw_table.ts";
 export * as ip_fw_table_algo from "./netpfil/ipfw/ip_fw_table_algo.ts";
 export * as ip_fw_table_value from "./netpfil/ipfw/ip_fw_table_value.ts";
+export * as ip_fw_iface from "./netpfil/ipfw/ip_fw_iface.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;

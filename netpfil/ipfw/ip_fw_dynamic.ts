@@ -34,7 +34,8 @@ import { CSUM_TCP, MT_DATA, M_SETFIB, type mbuf } from "../../kern/mbuf.ts";
 import { max_linkhdr } from "../../kern/uipc_mbuf.ts";
 import { callout, callout_init, callout_pending, callout_reset, callout_stop, hz, time_uptime } from "../../kern/kern_timeout.ts";
 import { CTLFLAG_RD, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_UINT, OID_AUTO, SYSCTL_PROC, SYSCTL_UINT, kvar_of, sysctl_handle_int, type sysctl_handler_t } from "../../kern/sysctl.ts";
-import { sysctl_name2oid } from "../../kern/kern_sysctl.ts";
+import { sysctl_unregister_oid, type sysctl_oid } from "../../kern/sysctl.ts";
+import { ipfw_register_module_hook, net_inet_ip_fw } from "./ip_fw2.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNET_PTR_SET, IS_DEFAULT_VNET, curvnet, type vnet } from "../../net/vnet.ts";
 import { IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../../netinet/in.ts";
 import { in_pseudo } from "../../netinet/in_cksum.ts";
@@ -235,30 +236,35 @@ const sysctl_dyn_buckets: sysctl_handler_t = (oidp, _a1, _a2, req) => {
   return 0;
 };
 
-/** The sysctls hang under net.inet.ip.fw, which ip_fw2.ts declares;
- *  called once from there (ipfw_dyn_sysctl_attach) so this module's top
- *  level does not depend on that node existing yet. */
-let dyn_sysctls_done = false;
-export function ipfw_dyn_sysctl_attach(): void {
-  if (dyn_sysctls_done) return;
-  const node = sysctl_name2oid("net.inet.ip.fw").oid;
-  if (node === null) return;
-  dyn_sysctls_done = true;
-  SYSCTL_UINT(node, OID_AUTO, "dyn_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_count, 0, "Current number of dynamic states.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_parent_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_parent_count, 0, "Current number of parent states. ");
-  SYSCTL_UINT(node, OID_AUTO, "curr_dyn_buckets", CTLFLAG_VNET | CTLFLAG_RD, curr_dyn_buckets, 0, "Current number of buckets for states hash table.");
-  SYSCTL_UINT(node, OID_AUTO, "curr_max_length", CTLFLAG_VNET | CTLFLAG_RD, curr_max_length, 0, "Current maximum length of states chains in hash buckets.");
-  SYSCTL_PROC(node, OID_AUTO, "dyn_buckets", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_buckets, "IU", "Max number of buckets for dynamic states hash table.");
-  SYSCTL_PROC(node, OID_AUTO, "dyn_max", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_max, "IU", "Max number of dynamic states.");
-  SYSCTL_PROC(node, OID_AUTO, "dyn_parent_max", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_parent_max, "IU", "Max number of parent dynamic states.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_ack_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_ack_lifetime, 0, "Lifetime of dynamic states for TCP ACK.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_syn_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_syn_lifetime, 0, "Lifetime of dynamic states for TCP SYN.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_fin_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_fin_lifetime, 0, "Lifetime of dynamic states for TCP FIN.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_rst_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_rst_lifetime, 0, "Lifetime of dynamic states for TCP RST.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_udp_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_udp_lifetime, 0, "Lifetime of dynamic states for UDP.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_short_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_short_lifetime, 0, "Lifetime of dynamic states for other situations.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_keepalive", CTLFLAG_VNET | CTLFLAG_RW, dyn_keepalive, 0, "Enable keepalives for dynamic states.");
-  SYSCTL_UINT(node, OID_AUTO, "dyn_keep_states", CTLFLAG_VNET | CTLFLAG_RW, dyn_keep_states, 0, "Do not flush dynamic states on rule deletion");
+/** The sysctls hang under net.inet.ip.fw while the ipfw module is loaded
+ *  (ip_fw2.ts makes the node at kldload and removes it at kldunload): they
+ *  attach with the first vnet's ipfw_dyn_init after a load and go at unload
+ *  (ipfw_register_module_hook). */
+let dyn_oids: sysctl_oid[] = [];
+function ipfw_dyn_sysctl_attach(): void {
+  const node = net_inet_ip_fw();
+  if (node === null || dyn_oids.length !== 0) return;
+  const oids = dyn_oids;
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_count, 0, "Current number of dynamic states."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_parent_count", CTLFLAG_VNET | CTLFLAG_RD, dyn_parent_count, 0, "Current number of parent states. "));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "curr_dyn_buckets", CTLFLAG_VNET | CTLFLAG_RD, curr_dyn_buckets, 0, "Current number of buckets for states hash table."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "curr_max_length", CTLFLAG_VNET | CTLFLAG_RD, curr_max_length, 0, "Current maximum length of states chains in hash buckets."));
+  oids.push(SYSCTL_PROC(node, OID_AUTO, "dyn_buckets", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_buckets, "IU", "Max number of buckets for dynamic states hash table."));
+  oids.push(SYSCTL_PROC(node, OID_AUTO, "dyn_max", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_max, "IU", "Max number of dynamic states."));
+  oids.push(SYSCTL_PROC(node, OID_AUTO, "dyn_parent_max", CTLFLAG_VNET | CTLTYPE_UINT | CTLFLAG_RW, null, 0, sysctl_dyn_parent_max, "IU", "Max number of parent dynamic states."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_ack_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_ack_lifetime, 0, "Lifetime of dynamic states for TCP ACK."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_syn_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_syn_lifetime, 0, "Lifetime of dynamic states for TCP SYN."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_fin_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_fin_lifetime, 0, "Lifetime of dynamic states for TCP FIN."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_rst_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_rst_lifetime, 0, "Lifetime of dynamic states for TCP RST."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_udp_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_udp_lifetime, 0, "Lifetime of dynamic states for UDP."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_short_lifetime", CTLFLAG_VNET | CTLFLAG_RW, dyn_short_lifetime, 0, "Lifetime of dynamic states for other situations."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_keepalive", CTLFLAG_VNET | CTLFLAG_RW, dyn_keepalive, 0, "Enable keepalives for dynamic states."));
+  oids.push(SYSCTL_UINT(node, OID_AUTO, "dyn_keep_states", CTLFLAG_VNET | CTLFLAG_RW, dyn_keep_states, 0, "Do not flush dynamic states on rule deletion"));
+}
+
+function ipfw_dyn_sysctl_detach(): void {
+  for (let i = dyn_oids.length - 1; i >= 0; i--) sysctl_unregister_oid(dyn_oids[i]);
+  dyn_oids = [];
 }
 
 // ---------------------------------------------------------------------------
@@ -676,9 +682,12 @@ export function ipfw_dyn_lookup_state(args: ip_fw_args, ulp: number, pktlen: num
 /** dyn_getscopeid: the link's zone for link-local flows, 0 otherwise. */
 function dyn_getscopeid(args: ip_fw_args): number {
   const id = args.f_id;
-  const ll = (b: Uint8Array): boolean => b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
-  if (ll(id.src_ip6) || ll(id.dst_ip6)) return args.ifp === null ? 0 : args.ifp.if_index;
+  if (IN6_IS_ADDR_LINKLOCAL(id.src_ip6) || IN6_IS_ADDR_LINKLOCAL(id.dst_ip6)) return args.ifp === null ? 0 : args.ifp.if_index;
   return 0;
+}
+
+function IN6_IS_ADDR_LINKLOCAL(b: Uint8Array): boolean {
+  return b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
 }
 
 // ---------------------------------------------------------------------------
@@ -1397,6 +1406,7 @@ export function ipfw_dyn_counts(): { states: number; parents: number; pending: b
 
 set_ipfw_dyn_hooks_now();
 function set_ipfw_dyn_hooks_now(): void {
+  ipfw_register_module_hook({ destroy: ipfw_dyn_sysctl_detach });
   priv.set_ipfw_dyn_hooks({
     lookup_state: ipfw_dyn_lookup_state,
     install_state: ipfw_dyn_install_state,

@@ -44,6 +44,7 @@ import {
   ipfw_obj_manage_sets,
 } from "./ip_fw_sockopt.ts";
 import { VNET_I32_SET } from "../../net/vnet.ts";
+import { ipfw_iface_ref, ipfw_iface_unref, vnet_ipfw_iface_destroy } from "./ip_fw_iface.ts";
 import { AF_INET, AF_INET6, ipfw_table_algos } from "./ip_fw_table_algo.ts";
 import {
   ipfw_export_table_value_legacy,
@@ -565,6 +566,10 @@ export function add_table_entry(ch: ip_fw_chain, ti: tid_info, tei: tentry_info[
     break;
   }
   ipfw_garbage_table_values(ch, tei, rollback);
+  // Interface tables track the names their entries use (ip_fw_iface.ts).
+  if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE && !rollback) {
+    for (const ptei of tei) if ((ptei.flags & TEI_FLAGS_ADDED) !== 0) ipfw_iface_ref(ch, ptei.iface);
+  }
   return first_error;
 }
 
@@ -607,6 +612,9 @@ export function del_table_entry(ch: ip_fw_chain, ti: tid_info, tei: tentry_info[
     tc.count -= num.v;
   }
   ipfw_garbage_table_values(ch, tei, false);
+  if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) {
+    for (const ptei of tei) if ((ptei.flags & TEI_FLAGS_DELETED) !== 0) ipfw_iface_unref(ch, ptei.iface);
+  }
   return first_error;
 }
 
@@ -732,9 +740,9 @@ function ipfw_unref_table_values(ch: ip_fw_chain, tc: table_config, ta: table_al
   ta.foreach(astate, (e) => {
     ta.dump_tentry(astate, e, tent);
     unref_table_value(ch, tent.value);
+    if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) ipfw_iface_unref(ch, tent.iface);
     return 0;
   });
-  void tc;
 }
 
 /** IP_FW_TABLE_XSWAP.  Request: [ ipfw_obj_header ipfw_obj_ntlv ] */
@@ -1177,6 +1185,27 @@ const scodes: priv.ipfw_sopt_handler[] = [
 // Scratch for decoding a flow id key (one object, made on first use).
 let lookup_fid: ipfw_flow_id | null = null;
 
+function le32(b: Uint8Array, o: number): number {
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** struct ipfw_flow_id from its bytes (ip_fw.h layout, little-endian),
+ *  without making anything: the packet path. */
+function flow_id_from_bytes(b: Uint8Array, id: ipfw_flow_id): void {
+  id.dst_ip = le32(b, fw.flow_id_dst_ip);
+  id.src_ip = le32(b, fw.flow_id_src_ip);
+  id.dst_port = b[fw.flow_id_dst_port] | (b[fw.flow_id_dst_port + 1] << 8);
+  id.src_port = b[fw.flow_id_src_port] | (b[fw.flow_id_src_port + 1] << 8);
+  id.fib = b[fw.flow_id_fib];
+  id.proto = b[fw.flow_id_proto];
+  id._flags = b[fw.flow_id__flags];
+  id.addr_type = b[fw.flow_id_addr_type];
+  for (let i = 0; i < 16; i++) {
+    id.dst_ip6[i] = b[fw.flow_id_dst_ip6 + i];
+    id.src_ip6[i] = b[fw.flow_id_src_ip6 + i];
+  }
+}
+
 /**
  * ipfw_lookup_table: 1 when the key paddr[0 .. plen) is in table kidx tbl,
  * with the value index (the tablearg) in val[0]; 0 otherwise.  The key is
@@ -1203,7 +1232,7 @@ export function ipfw_lookup_table(ch: ip_fw_chain, tbl: number, plen: number, pa
     }
     case fw.IPFW_TABLE_FLOW: {
       if (lookup_fid === null) lookup_fid = new fw.ipfw_flow_id();
-      fw.ipfw_flow_id_read(fw.dv_of(paddr), 0, lookup_fid);
+      flow_id_from_bytes(paddr, lookup_fid);
       v = ti.lookup(ti, 0, 0, null, null, lookup_fid);
       break;
     }
@@ -1472,6 +1501,7 @@ export function ipfw_destroy_tables(ch: ip_fw_chain, last: number): void {
   ch.tablestate = [];
   ipfw_table_value_destroy(ch, last !== 0);
   ch.tblcfg = null;
+  vnet_ipfw_iface_destroy(ch);
 }
 
 set_table_hooks();

@@ -14,7 +14,9 @@
 // longest down, which gives the same longest-prefix match for the
 // contiguous masks a table accepts.  Its dump is sorted into radix walk
 // order (by address, the more specific prefix first), IPv4 before IPv6.
-// addr:hash and addr:kfib are not implemented.
+// flow:hash scans a list of its entries (no hash buckets): the same
+// answers, slower for large tables.  addr:hash, addr:kfib and mac:hash are
+// not implemented.
 
 import { EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
 import * as fw from "../../netinet/ip_fw.ts";

@@ -11,6 +11,7 @@ import {
   IPFW_TLV_DYNSTATE_LIST,
   IPFW_TLV_DYN_ENT,
   IPFW_TLV_STATE_NAME,
+  IP_FW_XDEL,
   IP_FW_XGET,
   O_ACCEPT,
   O_CHECK_STATE,
@@ -217,12 +218,88 @@ test("limit src-addr 2: the third flow from one address is refused, the first tw
       flows.forEach((f, i) => f.send("10.0.0.2", 7000, `again${i + 1}`));
       log.push(`b got ${ub.recv().join(",")}`);
       log.push(`dyn_count ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_count")} parents ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_parent_count")}`);
+      // Deleting the rule takes its states (and the limit's parent) with it:
+      // IP_FW_XDEL with an ipfw_range_tlv for rule 200.
+      const del = new Uint8Array(32);
+      op3(del, 0, IP_FW_XDEL);
+      const dd = new DataView(del.buffer);
+      dd.setUint16(8, 9, true); // IPFW_TLV_RANGE
+      dd.setUint32(12, 24, true);
+      dd.setUint32(16, 1, true); // IPFW_RCFLAG_RANGE
+      dd.setUint16(20, 200, true);
+      dd.setUint16(22, 200, true);
+      const bc = new fwctl(k, 2);
+      t.is(bc.get(del).error, 0);
+      bc.close();
+      log.push(`rule deleted: dyn_count ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_count")} parents ${sysctl(k, ub.p, "net.inet.ip.fw.dyn_parent_count")}`);
+      flows[0].send("10.0.0.2", 7000, "after");
+      log.push(`b got ${ub.recv().join(",")}`);
       for (const f of flows) f.close();
       ub.close();
     },
     "jail -r a\njail -r b\n",
   ]);
   t.is(r.err, "");
-  t.deepEqual(log, ["b got flow1,flow2", "b got again1,again2", "dyn_count 2 parents 1"]);
+  t.deepEqual(log, ["b got flow1,flow2", "b got again1,again2", "dyn_count 2 parents 1", "rule deleted: dyn_count 0 parents 0", "b got "]);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("TCP: the state follows the handshake to dyn_ack_lifetime; keepalives keep an idle connection's state, without them it expires", async (t) => {
+  const log: string[] = [];
+  // ipfw's keepalives carry no timestamp option; FreeBSD 14's TCP drops such
+  // segments on a connection with timestamps unless told to tolerate them.
+  const r = await run_steps(TWO_JAILS_IPFW + "jexec a sysctl net.inet.tcp.tolerate_missing_ts=1 >/dev/null\n", [
+    (k) => {
+      const a = new fwctl(k, 1);
+      t.is(a.set(rule_allow_all(100)), 0);
+      a.close();
+      const b = new fwctl(k, 2);
+      t.is(b.set(rule_check_state(100)), 0);
+      t.is(b.set(rule_out_keep_state(200)), 0);
+      const pa = k.proc_create(k.cred0, "srv");
+      const pb = k.proc_create(k.cred0, "cli");
+      k.sys_jail_attach_proc(pa, 1);
+      k.sys_jail_attach_proc(pb, 2);
+      const vb = k.prison_find(2)?.pr_vnet ?? k.vnet0;
+      const counts = (): string => {
+        const c = k.vnet_run(vb, "t", () => k.ip_fw_dynamic.ipfw_dyn_counts());
+        return `${c.states}`;
+      };
+      const conn = (port: number): number[] => {
+        const l = k.sys_socket(pa, k.PF_INET, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0).fd;
+        k.sys_bind(pa, l, new k.sockaddr_in(0, port));
+        k.sys_listen(pa, l, 4);
+        const c = k.sys_socket(pb, k.PF_INET, k.SOCK_STREAM | k.SOCK_NONBLOCK, 0).fd;
+        k.sys_connect(pb, c, new k.sockaddr_in(0x0a000001, port));
+        k.kern_advance_ns(50_000_000);
+        const s = k.sys_accept(pa, l);
+        log.push(`accept ${s.error}`);
+        return [l, s.fd, c];
+      };
+      // Keepalives on (the default): still there long after dyn_ack_lifetime.
+      const one = conn(8001);
+      log.push(`established: states ${counts()}`);
+
+      k.kern_advance_ns(400_000_000_000);
+      log.push(`400 s idle, keepalives: states ${counts()}`);
+      k.sys_close(pa, one[1]);
+      k.sys_close(pb, one[2]);
+      k.sys_close(pa, one[0]);
+      k.kern_advance_ns(5_000_000_000);
+      log.push(`closed: states ${counts()}`);
+      // Keepalives off: dyn_ack_lifetime (300 s) after the last segment.
+      t.is(k.kernel_sysctlbyname(b.p.p_ucred, "net.inet.ip.fw.dyn_keepalive", 0).error, 0);
+      const two = conn(8002);
+      k.kern_advance_ns(310_000_000_000);
+      log.push(`310 s idle, no keepalives: states ${counts()}`);
+      k.sys_close(pb, two[2]);
+      k.sys_close(pa, two[1]);
+      k.sys_close(pa, two[0]);
+      b.close();
+    },
+    "jail -r a\njail -r b\n",
+  ]);
+  t.is(r.err, "");
+  t.deepEqual(log, ["accept 0", "established: states 1", "400 s idle, keepalives: states 1", "closed: states 0", "accept 0", "310 s idle, no keepalives: states 0"]);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

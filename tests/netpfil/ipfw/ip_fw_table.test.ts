@@ -180,6 +180,31 @@ test("tables: create, add, list, find (longest prefix, IPv4 and IPv6), delete, i
       for (let j = 0; j < nalg; j++) algos.push(cstr(al, SZ_LHEADER + j * SZ_TA_INFO, 64));
       t.deepEqual(algos, ["addr:radix", "iface:array", "number:array", "flow:hash"]);
 
+      // An interface table: its names are tracked (IP_FW_XIFLIST), resolved
+      // while the interface exists in the jail.
+      t.is(c.set(xcreate("ifs", 2 /* IPFW_TABLE_INTERFACE */)), 0);
+      const nm = (n: string): Uint8Array => Uint8Array.from([...n].map((ch) => ch.charCodeAt(0)));
+      t.is(c.get(xentries(IP_FW_TABLE_XADD, "ifs", 2, [{ subtype: 0, masklen: 0, key: nm("epair0b") }, { subtype: 0, masklen: 0, key: nm("tun9") }])).error, 0);
+      const ifl = (): string[] => {
+        const b = new Uint8Array(SZ_LHEADER + 4 * 88);
+        op3(b, 0, 107 /* IP_FW_XIFLIST */);
+        new DataView(b.buffer).setUint32(16, b.length, true);
+        t.is(c.get(b).error, 0);
+        const d = new DataView(b.buffer);
+        const n = d.getUint32(12, true);
+        const out: string[] = [];
+        for (let j = 0; j < n; j++) {
+          const o = SZ_LHEADER + j * 88;
+          out.push(`${cstr(b, o, 64)} idx ${d.getUint32(o + 64, true) > 0 ? "set" : 0} flags ${d.getUint32(o + 68, true)} refs ${d.getUint32(o + 72, true)}`);
+        }
+        return out.sort();
+      };
+      t.deepEqual(ifl(), ["epair0b idx set flags 1 refs 1", "tun9 idx 0 flags 0 refs 1"]);
+      t.is(c.get(xentries(IP_FW_TABLE_XDEL, "ifs", 2, [{ subtype: 0, masklen: 0, key: nm("tun9") }])).error, 0);
+      t.deepEqual(ifl(), ["epair0b idx set flags 1 refs 1"]);
+      t.is(c.set(objheader(IP_FW_TABLE_XDESTROY, "ifs", 0)), 0);
+      t.deepEqual(ifl(), []);
+
       t.is(c.set(objheader(IP_FW_TABLE_XFLUSH, "nets", 0)), 0);
       t.is(xlist(c, "nets").count, 0, "flushed");
       t.is(c.set(objheader(IP_FW_TABLE_XDESTROY, "nets", 0)), 0);
