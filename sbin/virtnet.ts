@@ -288,6 +288,9 @@ const KERNEL_HELP =
   "                 there leaves by the interface.  Needs root (CAP_NET_ADMIN),\n" +
   "                 /dev/net/tun and socat; run it in a network namespace of its\n" +
   "                 own (unshare -n) to keep the host's network out of it\n" +
+  "  --tunable NAME=VALUE  a loader tunable for the boot, as virtnet run takes it\n" +
+  "  --kldload MODULE      a module loaded with the kernel (loader.conf's\n" +
+  "                 MODULE_load=\"YES\"); both repeatable\n" +
   "A command frame larger than 1 MiB, a standard input larger than 16 MiB,\n" +
   "or a malformed frame drops that client, with one line on stderr.\n";
 
