@@ -631,6 +631,28 @@ export const SZ_nat44_cfg_redir = 32;
  *  mode u32 @136, redir_cnt u32 @140, alias_port_lo u16 @144,
  *  alias_port_hi u16 @146 (port_range, FreeBSD 13 and later). */
 export const SZ_nat44_cfg_nat = 148;
+// Their fields' offsets, as the kernel (ip_fw_nat.c) and ipfw (nat.c) read them.
+export const nat_name = 0;
+export const nat_if_name = 64;
+export const nat_size = 128;
+export const nat_ip = 132;
+export const nat_mode = 136;
+export const nat_redir_cnt = 140;
+export const nat_alias_port_lo = 144;
+export const nat_alias_port_hi = 146;
+export const redir_laddr = 0;
+export const redir_paddr = 4;
+export const redir_raddr = 8;
+export const redir_lport = 12;
+export const redir_pport = 14;
+export const redir_rport = 16;
+export const redir_pport_cnt = 18;
+export const redir_rport_cnt = 20;
+export const redir_mode = 22;
+export const redir_spool_cnt = 24;
+export const redir_proto = 28;
+export const spool_addr = 0;
+export const spool_port = 4;
 
 // ---------------------------------------------------------------------------
 // TLVs.

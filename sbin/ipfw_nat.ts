@@ -32,8 +32,7 @@ import {
   lheader_objsize,
   lheader_size,
   ntlv_write,
-  objh_ntlv,
-} from "../netinet/ip_fw.ts";
+  objh_ntlv, nat_name, nat_if_name, nat_size, nat_ip, nat_mode, nat_redir_cnt, nat_alias_port_lo, nat_alias_port_hi, redir_laddr, redir_paddr, redir_raddr, redir_lport, redir_pport, redir_rport, redir_pport_cnt, redir_rport_cnt, redir_mode, redir_spool_cnt, redir_proto, spool_addr, spool_port } from "../netinet/ip_fw.ts";
 import {
   PKT_ALIAS_DENY_INCOMING,
   PKT_ALIAS_LOG,
@@ -72,30 +71,6 @@ import { gethostbyname4 } from "./netdb.ts";
 
 const IPPROTO_SCTP = 132;
 
-// struct nat44_cfg_nat field offsets.
-const nat_name = 0;
-const nat_if_name = 64;
-const nat_size = 128;
-const nat_ip = 132;
-const nat_mode = 136;
-const nat_redir_cnt = 140;
-const nat_alias_port_lo = 144;
-const nat_alias_port_hi = 146;
-// struct nat44_cfg_redir field offsets.
-const redir_laddr = 0;
-const redir_paddr = 4;
-const redir_raddr = 8;
-const redir_lport = 12;
-const redir_pport = 14;
-const redir_rport = 16;
-const redir_pport_cnt = 18;
-const redir_rport_cnt = 20;
-const redir_mode = 22;
-const redir_spool_cnt = 24;
-const redir_proto = 28;
-// struct nat44_cfg_spool field offsets.
-const spool_addr = 0;
-const spool_port = 4;
 
 const IF_NAMESIZE = 16;
 
