@@ -450,7 +450,7 @@ export function userland_may_import(name: string, target: string | null = null):
   // The sizes and field offsets of the IP_FW3 structs ipfw(8) lays out in its
   // requests and reads from the answers (ip_fw_rule, ipfw_obj_tlv, ...):
   // what C gets from the structs' layout in <netinet/ip_fw.h>.
-  return /^(SZ|ip_fw_rule|ip_fw_bcounter|tlv|ntlv|ctlv|range|rangeh|cfg|lheader|objh|op3|tentry|tvalue|xtinfo|dyn_rule|flow_id|insn)_[a-z0-9_]+$/.test(name) && (target === null || !declared_code(target, name));
+  return /^(SZ|ip_fw_rule|ip_fw_bcounter|tlv|ntlv|ctlv|range|rangeh|cfg|lheader|objh|op3|tentry|tvalue|xtinfo|dyn_rule|flow_id|insn|nat|redir|spool)_[a-z0-9_]+$/.test(name) && (target === null || !declared_code(target, name));
 }
 
 /** The boundary violations of one file (repository-relative path) with the
