@@ -58,7 +58,8 @@ import {
 import { VNET_DEFINE_INT, VNET_I32, VNET_I32_SET, curvnet, vnet, vnet0 } from "../net/vnet.ts";
 import { IFF_BROADCAST, IFF_LOOPBACK, type ifnet } from "../net/if.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, V_in_ifaddrhead, sockaddr_in, type in_ifaddr, ifatoia } from "./in.ts";
-import { fib4_lookup } from "./in_fib.ts";
+import { M_HASHTYPE_OPAQUE_HASH, fib4_calc_software_hash, fib4_lookup } from "./in_fib.ts";
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
 import { NHR_NONE } from "../net/route/nhop.ts";
 import { _net_inet_ip, ip_moptions } from "./ip_var.ts";
 import { ifa_ifwithaddr, ifa_ifwithaddr_check, ifa_ifwithdstaddr, ifa_ifwithnet } from "./in.ts";
@@ -899,6 +900,13 @@ export function in_pcbconnect_setup(inp: inpcb, sin: sockaddr_in, a: in_addrs, c
   let lport = a.lport;
   let faddr = sin.sin_addr;
   const fport = sin.sin_port;
+  // With multipath routes, what the socket sends gets a flowid that picks
+  // its path: a hash of the address it has so far (often none yet) and the
+  // destination's.
+  if (CALC_FLOWID_OUTBOUND()) {
+    inp.inp_flowid = fib4_calc_software_hash(laddr, faddr, 0, fport, inp.inp_socket?.so_proto.pr_protocol ?? 0);
+    inp.inp_flowtype = M_HASHTYPE_OPAQUE_HASH;
+  }
   const head = V_in_ifaddrhead();
   if (head.length !== 0) {
     if (faddr === INADDR_ANY) faddr = head[0].ia_addr.sin_addr;

@@ -16,6 +16,9 @@
 // unbinds the local address).  IPV6_RECVPATHMTU is not delivered
 // (ip6_notify_pmtu): control messages are not modelled.
 
+import { fib6_calc_software_hash } from "./in6_fib.ts";
+import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
+import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
 import { EADDRINUSE, EADDRNOTAVAIL, EACCES, EAGAIN, EHOSTUNREACH, EINVAL } from "../kern/errno.ts";
 import { KASSERT } from "../kern/subr_prf.ts";
 import { arc4random } from "../kern/arc4random.ts";
@@ -225,6 +228,10 @@ export function in6_pcbconnect(inp: inpcb, sin6: sockaddr_in6, cred: ucred, sas_
   KASSERT(IN6_IS_ADDR_UNSPECIFIED(inp.in6p_faddr), "in6_pcbconnect: inp is already connected");
   const laddr6 = connect_laddr6;
   in6_addr_copy(laddr6, in6addr_any);
+  if (CALC_FLOWID_OUTBOUND()) {
+    inp.inp_flowid = fib6_calc_software_hash(inp.in6p_laddr, sin6.sin6_addr, 0, sin6.sin6_port, inp.inp_socket?.so_proto.pr_protocol ?? 0);
+    inp.inp_flowtype = M_HASHTYPE_OPAQUE_HASH;
+  }
   let error = in6_pcbladdr(inp, sin6, laddr6, sas_required);
   if (error !== 0) return error;
   if (in6_pcblookup_hash_locked(pcbinfo, sin6.sin6_addr, sin6.sin6_port, IN6_IS_ADDR_UNSPECIFIED(inp.in6p_laddr) ? laddr6 : inp.in6p_laddr, inp.inp_lport, 0, null) !== null) return EADDRINUSE;
