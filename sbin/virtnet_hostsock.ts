@@ -34,7 +34,7 @@
 import * as errnos from "../kern/errno.ts";
 import { EINPROGRESS, EINTR, EINVAL, ETIMEDOUT, EWOULDBLOCK } from "../kern/errno.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
-import { AF_INET, AF_INET6 } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, SOL_SOCKET, SO_ERROR } from "../kern/socket.ts";
 import {
   POLLERR,
   POLLHUP,
@@ -73,7 +73,9 @@ for (const [k, v] of Object.entries(errnos)) if (/^E[A-Z0-9]+$/.test(k) && typeo
 
 export type hostsock_reply = Record<string, unknown>;
 
-function fail(error: number): hostsock_reply {
+/** A failed call's answer: FreeBSD's errno and its name (the Python side
+ *  maps the name to Linux's number). */
+export function hostsock_fail(error: number): hostsock_reply {
   return { errno: error, name: errno_names.get(error) ?? "EIO" };
 }
 
@@ -133,7 +135,7 @@ async function wait_for(p: proc, fd: number, events: number, deadline: number | 
 
 /** Run one call for process p; never throws for bad input. */
 export async function hostsock_call(p: proc, req: unknown): Promise<hostsock_reply> {
-  if (typeof req !== "object" || req === null) return fail(EINVAL);
+  if (typeof req !== "object" || req === null) return hostsock_fail(EINVAL);
   const r = req as Record<string, unknown>;
   const fd = num(r.fd, -1);
   const timeout = num(r.timeout, -1);
@@ -141,64 +143,64 @@ export async function hostsock_call(p: proc, req: unknown): Promise<hostsock_rep
   switch (r.op) {
     case "socket": {
       const s = sys_socket(p, num(r.domain), num(r.type), num(r.proto));
-      return s.error !== 0 ? fail(s.error) : { ret: s.fd };
+      return s.error !== 0 ? hostsock_fail(s.error) : { ret: s.fd };
     }
     case "close": {
       const e = sys_close(p, fd);
-      return e !== 0 ? fail(e) : { ret: 0 };
+      return e !== 0 ? hostsock_fail(e) : { ret: 0 };
     }
     case "bind":
     case "connect": {
       const family = num(r.family, AF_INET);
-      if (family !== AF_INET && family !== AF_INET6) return fail(errnos.EAFNOSUPPORT);
+      if (family !== AF_INET && family !== AF_INET6) return hostsock_fail(errnos.EAFNOSUPPORT);
       const a = sockaddr_of(p, family, r.addr);
-      if (a.sa === null) return fail(a.error);
+      if (a.sa === null) return hostsock_fail(a.error);
       if (r.op === "bind") {
         const e = sys_bind(p, fd, a.sa);
-        return e !== 0 ? fail(e) : { ret: 0 };
+        return e !== 0 ? hostsock_fail(e) : { ret: 0 };
       }
       const e = sys_connect(p, fd, a.sa);
-      if (e !== EINPROGRESS) return e !== 0 ? fail(e) : { ret: 0 };
-      if (once) return fail(EINPROGRESS);
+      if (e !== EINPROGRESS) return e !== 0 ? hostsock_fail(e) : { ret: 0 };
+      if (once) return hostsock_fail(EINPROGRESS);
       const deadline = deadline_of(timeout);
       if (deadline === null) {
         const w = await sys_connect_wait(p, fd);
-        return w !== 0 ? fail(w) : { ret: 0 };
+        return w !== 0 ? hostsock_fail(w) : { ret: 0 };
       }
       const w = await wait_for(p, fd, POLLOUT, deadline);
-      if (w !== 0) return fail(w);
-      const so = sys_getsockopt(p, fd, 0xffff, 0x1007); // SOL_SOCKET, SO_ERROR
+      if (w !== 0) return hostsock_fail(w);
+      const so = sys_getsockopt(p, fd, SOL_SOCKET, SO_ERROR);
       const se = typeof so.val === "number" ? so.val : 0;
-      return se !== 0 ? fail(se) : { ret: 0 };
+      return se !== 0 ? hostsock_fail(se) : { ret: 0 };
     }
     case "listen": {
       const e = sys_listen(p, fd, num(r.backlog, 128));
-      return e !== 0 ? fail(e) : { ret: 0 };
+      return e !== 0 ? hostsock_fail(e) : { ret: 0 };
     }
     case "accept": {
       const deadline = deadline_of(timeout);
       for (;;) {
         const a = sys_accept(p, fd);
-        if (a.error !== EWOULDBLOCK || once) return a.error !== 0 ? fail(a.error) : { ret: a.fd, addr: tuple_of(p, a.sa) };
+        if (a.error !== EWOULDBLOCK || once) return a.error !== 0 ? hostsock_fail(a.error) : { ret: a.fd, addr: tuple_of(p, a.sa) };
         const w = await wait_for(p, fd, POLLIN, deadline);
-        if (w !== 0) return fail(w);
+        if (w !== 0) return hostsock_fail(w);
       }
     }
     case "send": {
       const data = Buffer.from(typeof r.data === "string" ? r.data : "", "base64");
-      if (data.length > HOSTSOCK_MAXDATA) return fail(errnos.EMSGSIZE);
+      if (data.length > HOSTSOCK_MAXDATA) return hostsock_fail(errnos.EMSGSIZE);
       let to: sockaddr_in | sockaddr_in6 | null = null;
       if (r.addr !== undefined && r.addr !== null) {
         const a = sockaddr_of(p, num(r.family, AF_INET), r.addr);
-        if (a.sa === null) return fail(a.error);
+        if (a.sa === null) return hostsock_fail(a.error);
         to = a.sa;
       }
       const deadline = deadline_of(timeout);
       for (;;) {
         const s = sys_sendto(p, fd, new Uint8Array(data.buffer, data.byteOffset, data.length), num(r.flags), to);
-        if (s.error !== EWOULDBLOCK || once) return s.error !== 0 ? fail(s.error) : { ret: s.len };
+        if (s.error !== EWOULDBLOCK || once) return s.error !== 0 ? hostsock_fail(s.error) : { ret: s.len };
         const w = await wait_for(p, fd, POLLOUT, deadline);
-        if (w !== 0) return fail(w);
+        if (w !== 0) return hostsock_fail(w);
       }
     }
     case "recv": {
@@ -207,49 +209,49 @@ export async function hostsock_call(p: proc, req: unknown): Promise<hostsock_rep
       for (;;) {
         const v = sys_recvfrom(p, fd, len, num(r.flags));
         if (v.error !== EWOULDBLOCK || once) {
-          if (v.error !== 0) return fail(v.error);
+          if (v.error !== 0) return hostsock_fail(v.error);
           const d = v.data ?? new Uint8Array(0);
           return { ret: d.length, data: Buffer.from(d.buffer, d.byteOffset, d.length).toString("base64"), addr: tuple_of(p, v.from) };
         }
         const w = await wait_for(p, fd, POLLIN, deadline);
-        if (w !== 0) return fail(w);
+        if (w !== 0) return hostsock_fail(w);
       }
     }
     case "shutdown": {
       const e = sys_shutdown(p, fd, num(r.how));
-      return e !== 0 ? fail(e) : { ret: 0 };
+      return e !== 0 ? hostsock_fail(e) : { ret: 0 };
     }
     case "setsockopt": {
       const val = typeof r.bytes === "string" ? new Uint8Array(Buffer.from(r.bytes, "base64")) : num(r.value);
       const e = sys_setsockopt(p, fd, num(r.level), num(r.name), val);
-      return e !== 0 ? fail(e) : { ret: 0 };
+      return e !== 0 ? hostsock_fail(e) : { ret: 0 };
     }
     case "getsockopt": {
       const g = sys_getsockopt(p, fd, num(r.level), num(r.name));
-      if (g.error !== 0) return fail(g.error);
+      if (g.error !== 0) return hostsock_fail(g.error);
       if (g.val instanceof Uint8Array) return { ret: 0, bytes: Buffer.from(g.val.buffer, g.val.byteOffset, g.val.length).toString("base64") };
       return { ret: 0, value: g.val ?? 0 };
     }
     case "getsockname":
     case "getpeername": {
       const g = r.op === "getsockname" ? sys_getsockname(p, fd) : sys_getpeername(p, fd);
-      return g.error !== 0 ? fail(g.error) : { ret: 0, addr: tuple_of(p, g.sa) };
+      return g.error !== 0 ? hostsock_fail(g.error) : { ret: 0, addr: tuple_of(p, g.sa) };
     }
     case "poll": {
       // [[fd, events], ...] with POLLIN/POLLOUT/POLLPRI; revents back.
       const list = Array.isArray(r.fds) ? r.fds : [];
       const fds = list.map((x) => ({ fd: num(Array.isArray(x) ? x[0] : -1, -1), events: num(Array.isArray(x) ? x[1] : 0) & (POLLIN | POLLOUT | POLLPRI), revents: 0 }));
       const w = await sys_poll(p, fds, timeout < 0 ? -1 : timeout * 1e6);
-      if (w.error !== 0) return fail(w.error);
+      if (w.error !== 0) return hostsock_fail(w.error);
       return { ret: w.n, revents: fds.map((f) => f.revents & (POLLIN | POLLOUT | POLLPRI | POLLERR | POLLHUP | POLLNVAL)) };
     }
     default:
-      return fail(EINVAL);
+      return hostsock_fail(EINVAL);
   }
 }
 
 /** What a call that a killed process was in gives back. */
-export const HOSTSOCK_KILLED: hostsock_reply = fail(EINTR);
+export const HOSTSOCK_KILLED: hostsock_reply = hostsock_fail(EINTR);
 
 /** The Python side: sitecustomize.py, written by `virtnet shims` into
  *  DIR/.virtnet-python (see the header). */

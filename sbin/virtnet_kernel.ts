@@ -47,14 +47,14 @@ import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } f
 import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
 import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sigexit_unwind, sys_signame } from "../kern/kern_sig.ts";
-import { strerror } from "../kern/errno.ts";
+import { EIO, ESRCH, strerror } from "../kern/errno.ts";
 import { sys_kldload } from "../kern/kern_linker.ts";
 import { exec_prog, exec_set_external, programs, type exec_external_fn } from "./programs.ts";
 import { sh_from_bytes, sh_to_bytes, type sh_io } from "./sh.ts";
 import { pcap_spool } from "./virtnet_pcap.ts";
 import { hostif_linux_ops, hostif_linux_usable, hostif_lo_up, hostif_mirror } from "../net/bpf_hostif.ts";
 import type { linux_tap } from "../net/linux_tap.ts";
-import { HOSTSOCK_KILLED, hostsock_call } from "./virtnet_hostsock.ts";
+import { HOSTSOCK_KILLED, hostsock_call, hostsock_fail } from "./virtnet_hostsock.ts";
 
 /** Where clients and the daemon meet when VIRTNET_SOCKET is not set. */
 export function virtnet_default_socket(): string {
@@ -357,7 +357,7 @@ class session {
             // A signal that ends the process unwinds the call it sleeps in.
             if (!(e instanceof sigexit_unwind)) {
               this.log(`virtnet kernel: socket bridge: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-              r = { errno: 5, name: "EIO" };
+              r = hostsock_fail(EIO);
             }
           }
           this.send(FRAME_SYSRET, JSON.stringify(r));
@@ -420,7 +420,7 @@ class session {
     const status = this.credentials(p, env, comm, { write: (s) => void (why += s) });
     if (status !== 0 || this.closed) {
       proc_exit(p);
-      this.send(FRAME_SYSRET, JSON.stringify({ errno: 3, name: "ESRCH", why: why.trim() }));
+      this.send(FRAME_SYSRET, JSON.stringify({ ...hostsock_fail(ESRCH), why: why.trim() }));
       this.flush();
       this.sock.end();
       return;
