@@ -1026,52 +1026,41 @@ export function GetAckModified(lnk: alias_link): number {
 }
 
 /**
- * GetDeltaAckIn: how much to take off an incoming ACK number: the delta of
- * the closest recorded change at or below it.
+ * The delta of the recorded change closest at or below n, comparing n with
+ * each entry's new ACK number (GetDeltaAckIn) or old one (GetDeltaSeqOut).
+ * alias_db.c writes the two scans out twice; they differ only in that field.
  */
-export function GetDeltaAckIn(ack: number, lnk: alias_link): number {
+function closest_delta(n: number, lnk: alias_link, by_new: boolean): number {
   const t = tcp_of(lnk);
   let delta = 0;
-  let ack_diff_min = -1;
+  let diff_min = -1;
   let i = t.state_index;
   for (let j = 0; j < N_LINK_TCP_DATA; j++) {
     if (i === 0) i = N_LINK_TCP_DATA;
     i--;
     const x = t.ack[i];
     if (x.active === 1) {
-      const ack_diff = SeqDiff(x.ack_new, ack);
-      if (ack_diff >= 0) {
-        if (ack_diff_min < 0 || ack_diff < ack_diff_min) {
-          delta = x.delta;
-          ack_diff_min = ack_diff;
-        }
+      const diff = SeqDiff(by_new ? x.ack_new : x.ack_old, n);
+      if (diff >= 0 && (diff_min < 0 || diff < diff_min)) {
+        delta = x.delta;
+        diff_min = diff;
       }
     }
   }
   return delta;
 }
 
+/**
+ * GetDeltaAckIn: how much to take off an incoming ACK number: the delta of
+ * the closest recorded change at or below it.
+ */
+export function GetDeltaAckIn(ack: number, lnk: alias_link): number {
+  return closest_delta(ack, lnk, true);
+}
+
 /** GetDeltaSeqOut: how much to add to an outgoing sequence number. */
 export function GetDeltaSeqOut(seq: number, lnk: alias_link): number {
-  const t = tcp_of(lnk);
-  let delta = 0;
-  let seq_diff_min = -1;
-  let i = t.state_index;
-  for (let j = 0; j < N_LINK_TCP_DATA; j++) {
-    if (i === 0) i = N_LINK_TCP_DATA;
-    i--;
-    const x = t.ack[i];
-    if (x.active === 1) {
-      const seq_diff = SeqDiff(x.ack_old, seq);
-      if (seq_diff >= 0) {
-        if (seq_diff_min < 0 || seq_diff < seq_diff_min) {
-          delta = x.delta;
-          seq_diff_min = seq_diff;
-        }
-      }
-    }
-  }
-  return delta;
+  return closest_delta(seq, lnk, false);
 }
 
 /**
