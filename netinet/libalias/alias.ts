@@ -110,6 +110,9 @@ export const PKT_ALIAS_LOG = 0x01;
 export const PKT_ALIAS_DENY_INCOMING = 0x02;
 /** Try the packet's own source port as the alias port first. */
 export const PKT_ALIAS_SAME_PORTS = 0x04;
+/** Hold each partially specified link's alias port with a bound socket
+ *  (lib/libalias only). */
+export const PKT_ALIAS_USE_SOCKETS = 0x08;
 /** Alias only sources from 10/8, 172.16/12 and 192.168/16. */
 export const PKT_ALIAS_UNREGISTERED_ONLY = 0x10;
 /** Drop the dynamic links when the alias address changes. */
@@ -118,6 +121,8 @@ export const PKT_ALIAS_RESET_ON_ADDR_CHANGE = 0x20;
 export const PKT_ALIAS_PROXY_ONLY = 0x40;
 /** Swap the roles of LibAliasIn and LibAliasOut. */
 export const PKT_ALIAS_REVERSE = 0x80;
+/** Punch firewall holes for the connections protocol modules expect. */
+export const PKT_ALIAS_PUNCH_FW = 0x100;
 /** Leave this instance out of ipfw's `nat global` lookups. */
 export const PKT_ALIAS_SKIP_GLOBAL = 0x200;
 /** Also count 100.64/10 (RFC 6598, carrier-grade NAT) as unregistered. */

@@ -13,13 +13,16 @@
 // specified links.  Every link also sits on one expiry list that is walked
 // a step at a time as packets pass (HouseKeeping), and a link found by a
 // lookup is moved to its end.  The clock is the kernel's uptime in seconds
-// (time_uptime), so links age on the simulator's virtual clock.
+// (time_uptime) in the kernel's build and time(3) in lib/libalias's (see
+// libalias_build), so links age on the simulator's virtual clock.
 //
 // Ports are picked at random (arc4random_uniform over the instance's port
-// range) from the kernel's seeded generator, so a run's alias ports are the
-// same for the same seed.  Not here: PPTP's call-id list (no alias_pptp
-// module), firewall hole punching and sockets (both absent from the kernel
-// build, NO_FW_PUNCH and NO_USE_SOCKETS), SCTP's association tables.
+// range) from the build's generator (the kernel's seeded one, or libc's),
+// so a run's alias ports are the same for the same seed.  Not here: PPTP's call-id list (no alias_pptp
+// module), firewall hole punching (NO_FW_PUNCH in both builds: only the
+// ftp and irc modules punch holes), SCTP's association tables.  Sockets
+// holding alias ports (PKT_ALIAS_USE_SOCKETS) exist in the userland build
+// only, as FreeBSD's kernel is built with NO_USE_SOCKETS.
 
 import { arc4random_uniform } from "../../kern/arc4random.ts";
 import { time_uptime } from "../../kern/kern_timeout.ts";
@@ -32,6 +35,7 @@ import {
   GET_ALIAS_PORT,
   LIBALIAS_BUF_SIZE,
   libalias,
+  libalias_build,
   type in_addr_t,
 } from "./alias_local.ts";
 import {
@@ -39,6 +43,7 @@ import {
   PKT_ALIAS_LOG,
   PKT_ALIAS_RESET_ON_ADDR_CHANGE,
   PKT_ALIAS_SAME_PORTS,
+  PKT_ALIAS_USE_SOCKETS,
   type alias_packet,
 } from "./alias.ts";
 
@@ -246,6 +251,8 @@ export class alias_link implements splay_node<alias_link> {
   pflags = 0;
   /** LibAliasTime when the link was last used. */
   timestamp = 0;
+  /** The socket holding the alias port (PKT_ALIAS_USE_SOCKETS), or -1. */
+  sockfd = -1;
   // all.out: the outgoing splay tree.
   sp_left: alias_link | null = null;
   sp_right: alias_link | null = null;
@@ -300,12 +307,9 @@ function cmp_in(a: group_in, b: group_in): number {
   return 0;
 }
 
-/** Every instance, for finishoff() at module unload. */
-const instancehead: libalias[] = [];
-
-/** The time, in seconds of uptime, libalias works with (sampled by
- *  HouseKeeping every so many packets, as FreeBSD does). */
-export let LibAliasTime = 0;
+/** The kernel's build of libalias: uptime clock, the kernel's random
+ *  numbers, the log line kept in a buffer, panic(9). */
+export const libalias_kernel = new libalias_build(true, time_uptime, arc4random_uniform, null, panic);
 
 /** Lookup keys, one of each per instance, so lookups allocate nothing. */
 const needle_out = new WeakMap<libalias, alias_link>();
@@ -333,6 +337,10 @@ function SeqDiff(x: number, y: number): number {
 
 /** AliasLog: the kernel formats into the instance's log buffer. */
 function AliasLog(la: libalias, line: string): void {
+  if (!la.build.kernel) {
+    la.logFile?.(line);
+    return;
+  }
   la.logDesc = line.length >= LIBALIAS_BUF_SIZE ? line.slice(0, LIBALIAS_BUF_SIZE - 1) : line;
 }
 
@@ -348,7 +356,7 @@ function ShowAliasStats(la: libalias): void {
 
 /** _RandomPort: a port from the instance's range. */
 function _RandomPort(la: libalias): number {
-  return (la.aliasPortLower + arc4random_uniform(la.aliasPortLength)) & 0xffff;
+  return (la.aliasPortLower + la.build.random_uniform(la.aliasPortLength)) & 0xffff;
 }
 
 /**
@@ -376,8 +384,26 @@ function GetNewPort(la: libalias, lnk: alias_link, alias_port_param: number): nu
     if (search_result === null) break;
   }
   if (i >= max_trials) return -1;
+  if (
+    la.build.sockets !== null &&
+    (la.packetAliasMode & PKT_ALIAS_USE_SOCKETS) !== 0 &&
+    (lnk.flags & LINK_PARTIALLY_SPECIFIED) !== 0 &&
+    (lnk.link_type === LINK_TCP || lnk.link_type === LINK_UDP)
+  ) {
+    if (!GetSocket(la, port, lnk)) return -1;
+  }
   lnk.alias_port = port;
   return 0;
+}
+
+/** GetSocket (userland): hold the alias port with a bound socket, so that
+ *  no local program gets it as well; false when the bind failed. */
+function GetSocket(la: libalias, port: number, lnk: alias_link): boolean {
+  const fd = (la.build.sockets as NonNullable<libalias_build["sockets"]>).get(port, lnk.link_type);
+  if (fd < 0) return false;
+  la.sockCount++;
+  lnk.sockfd = fd;
+  return true;
 }
 
 /**
@@ -470,7 +496,7 @@ function CleanupAliasData(la: libalias, deletePermanent: boolean): void {
  *  of the expiry list.  Returns the link, or null once deleted. */
 function CleanupLink(la: libalias, lnk: alias_link | null, deletePermanent: boolean): alias_link | null {
   if (lnk === null) return null;
-  if (LibAliasTime - lnk.timestamp > lnk.expire_time) {
+  if (la.build.LibAliasTime - lnk.timestamp > lnk.expire_time) {
     if (DeleteLink(lnk, deletePermanent)) return null;
   }
   expire_remove(la, lnk);
@@ -481,7 +507,7 @@ function CleanupLink(la: libalias, lnk: alias_link | null, deletePermanent: bool
 /** UseLink: a found link is refreshed, unless it turned out expired. */
 function UseLink(la: libalias, lnk: alias_link | null): alias_link | null {
   lnk = CleanupLink(la, lnk, false);
-  if (lnk !== null) lnk.timestamp = LibAliasTime;
+  if (lnk !== null) lnk.timestamp = la.build.LibAliasTime;
   return lnk;
 }
 
@@ -502,6 +528,11 @@ function DeleteLink(lnk: alias_link, deletePermanent: boolean): boolean {
     if (grp !== null && grp.full === null && grp.partial === null) SPLAY_REMOVE(la.linkSplayIn, grp);
   }
   expire_remove(la, lnk);
+  if (lnk.sockfd !== -1) {
+    la.sockCount--;
+    la.build.sockets?.close(lnk.sockfd);
+    lnk.sockfd = -1;
+  }
   switch (lnk.link_type) {
     case LINK_ICMP:
       la.icmpLinkCount--;
@@ -560,7 +591,7 @@ export function AddLink(
   lnk.link_type = link_type;
   lnk.flags = 0;
   lnk.pflags = 0;
-  lnk.timestamp = LibAliasTime;
+  lnk.timestamp = la.build.LibAliasTime;
   switch (link_type) {
     case LINK_ICMP:
       lnk.expire_time = ICMP_EXPIRE_TIME;
@@ -940,7 +971,7 @@ export function GetFragmentPtr(lnk: alias_link): alias_packet | null {
 }
 
 function tcp_of(lnk: alias_link): tcp_dat {
-  if (lnk.tcp === null) panic("libalias: TCP state of a non-TCP link");
+  if (lnk.tcp === null) lnk.la.build.fatal("libalias: TCP state of a non-TCP link");
   return lnk.tcp;
 }
 
@@ -955,7 +986,7 @@ export function SetStateIn(lnk: alias_link, state: number): void {
       if (t.state_out === ALIAS_TCP_STATE_CONNECTED) lnk.expire_time = TCP_EXPIRE_CONNECTED;
       break;
     default:
-      panic("libalias:SetStateIn() unknown state");
+      lnk.la.build.fatal("libalias:SetStateIn() unknown state");
   }
   t.state_in = state;
 }
@@ -971,7 +1002,7 @@ export function SetStateOut(lnk: alias_link, state: number): void {
       if (t.state_in === ALIAS_TCP_STATE_CONNECTED) lnk.expire_time = TCP_EXPIRE_CONNECTED;
       break;
     default:
-      panic("libalias:SetStateOut() unknown state");
+      lnk.la.build.fatal("libalias:SetStateOut() unknown state");
   }
   t.state_out = state;
 }
@@ -1099,10 +1130,8 @@ export function GetProtocolFlags(lnk: alias_link): number {
   return lnk.pflags;
 }
 
-// HouseKeeping's sampling of the clock, shared by all instances as the
-// statics of the C function are.
-let hk_packets = 0;
-let hk_packet_limit = 1000;
+// HouseKeeping's sampling of the clock is shared by all instances of a
+// build, as the statics of the C function are (libalias_build).
 
 /**
  * HouseKeeping: called for every packet.  The clock is read only every
@@ -1111,28 +1140,38 @@ let hk_packet_limit = 1000;
  * checks the oldest link on the expiry list.
  */
 export function HouseKeeping(la: libalias): void {
-  hk_packets++;
-  if (hk_packet_limit <= 1 || hk_packets % hk_packet_limit === 0) {
-    const now = time_uptime();
-    if (now !== LibAliasTime) {
-      hk_packet_limit = Math.floor(hk_packets / 3);
-      hk_packets = 0;
-      LibAliasTime = now;
+  const b = la.build;
+  b.hk_packets++;
+  if (b.hk_packet_limit <= 1 || b.hk_packets % b.hk_packet_limit === 0) {
+    const now = b.now();
+    if (now !== b.LibAliasTime) {
+      b.hk_packet_limit = Math.floor(b.hk_packets / 3);
+      b.hk_packets = 0;
+      b.LibAliasTime = now;
     }
   }
-  if (hk_packets < la.udpLinkCount + la.tcpLinkCount) CleanupLink(la, la.checkExpire_first, false);
+  if (b.hk_packets < la.udpLinkCount + la.tcpLinkCount) CleanupLink(la, la.checkExpire_first, false);
 }
 
-/** InitPacketAliasLog: logging on (the kernel logs into a line buffer). */
+/** InitPacketAliasLog: logging on.  The kernel logs into a line buffer;
+ *  userland opens /var/log/alias.log, and when it cannot, logging stays
+ *  off (FreeBSD's ENOMEM, which LibAliasSetMode drops). */
 function InitPacketAliasLog(la: libalias): void {
   if ((la.packetAliasMode & PKT_ALIAS_LOG) === 0) {
-    la.logDesc = "";
+    if (la.build.log_open !== null) {
+      const f = la.build.log_open();
+      if (f === null) return;
+      la.logFile = f;
+      la.logDesc = "";
+      f("PacketAlias/InitPacketAliasLog: Packet alias logging enabled.");
+    } else la.logDesc = "";
     la.packetAliasMode |= PKT_ALIAS_LOG;
   }
 }
 
 function UninitPacketAliasLog(la: libalias): void {
   la.logDesc = null;
+  la.logFile = null;
   la.packetAliasMode &= ~PKT_ALIAS_LOG;
 }
 
@@ -1244,18 +1283,20 @@ export function LibAliasSetTarget(la: libalias, target_addr: in_addr_t): void {
 
 /** finishoff: the module goes; so does every instance. */
 export function finishoff(): void {
-  while (instancehead.length > 0) LibAliasUninit(instancehead[0]);
+  const head = libalias_kernel.instancehead;
+  while (head.length > 0) LibAliasUninit(head[0]);
 }
 
 /**
- * LibAliasInit: a new instance (la null), or la reset: its links gone and
- * its settings back to the defaults.
+ * LibAliasInit: a new instance (la null) of the given build (the kernel's
+ * unless lib/libalias asks), or la reset: its links gone and its settings
+ * back to the defaults.
  */
-export function LibAliasInit(la: libalias | null): libalias {
+export function LibAliasInit(la: libalias | null, build: libalias_build = libalias_kernel): libalias {
   if (la === null) {
-    la = new libalias();
-    instancehead.unshift(la);
-    LibAliasTime = time_uptime();
+    la = new libalias(build);
+    build.instancehead.unshift(la);
+    build.LibAliasTime = build.now();
     la.linkSplayIn = new splay_head<group_in>(cmp_in, new group_in());
     la.linkSplayOut = new splay_head<alias_link>(cmp_out, new alias_link(la));
     needle_out.set(la, new alias_link(la));
@@ -1283,8 +1324,9 @@ export function LibAliasInit(la: libalias | null): libalias {
 export function LibAliasUninit(la: libalias): void {
   CleanupAliasData(la, true);
   UninitPacketAliasLog(la);
-  const i = instancehead.indexOf(la);
-  if (i >= 0) instancehead.splice(i, 1);
+  const head = la.build.instancehead;
+  const i = head.indexOf(la);
+  if (i >= 0) head.splice(i, 1);
 }
 
 /** LibAliasSetMode: the flags in mask take their values from flags;

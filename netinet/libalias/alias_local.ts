@@ -25,6 +25,47 @@ export const ALIAS_TCP_STATE_NOT_CONNECTED = 0;
 export const ALIAS_TCP_STATE_CONNECTED = 1;
 export const ALIAS_TCP_STATE_DISCONNECTED = 2;
 
+/**
+ * One build of libalias and the statics that go with it.  FreeBSD compiles
+ * the same sources twice: into the kernel (for ipfw nat and ng_nat) and,
+ * without _KERNEL, into lib/libalias, which each process linking it (natd)
+ * gets its own copy of.  What differs between the two is said here: where
+ * the clock comes from (time_uptime, or time(3)), where random numbers come
+ * from (the kernel's arc4random, or libc's), where the statistics line goes
+ * (the kernel's line buffer, or /var/log/alias.log) and what an impossible
+ * state does (panic, or abort).  The statics are LibAliasTime, the
+ * instance list and HouseKeeping's packet counters.
+ */
+export class libalias_build {
+  /** The time, in seconds, links are stamped and aged with (sampled by
+   *  HouseKeeping every so many packets, as FreeBSD does). */
+  LibAliasTime = 0;
+  /** HouseKeeping's statics (packets since the clock was last read, and
+   *  how many to let pass before reading it again). */
+  hk_packets = 0;
+  hk_packet_limit = 1000;
+  /** Every instance, for finishoff() at module unload. */
+  readonly instancehead: libalias[] = [];
+  constructor(
+    /** True for the kernel's build (compiled with _KERNEL). */
+    readonly kernel: boolean,
+    /** The clock in whole seconds: time_uptime, or time(3). */
+    readonly now: () => number,
+    /** arc4random_uniform: the kernel's, or libc's. */
+    readonly random_uniform: (upper_bound: number) => number,
+    /** Where the statistics lines go in the userland build: the opened
+     *  log file (null when it could not be opened, and logging stays off);
+     *  the kernel build keeps its line in logDesc instead. */
+    readonly log_open: (() => ((line: string) => void) | null) | null,
+    /** panic(9), or abort(3). */
+    readonly fatal: (msg: string) => never,
+    /** PKT_ALIAS_USE_SOCKETS (userland only; the kernel is built with
+     *  NO_USE_SOCKETS): a socket of the link's type bound to the port on
+     *  INADDR_ANY, its descriptor or -1; and close(2). */
+    readonly sockets: { get(port: number, link_type: number): number; close(fd: number): void } | null = null,
+  ) {}
+}
+
 /** struct libalias: one packet aliasing engine.  ipfw nat keeps one per
  *  `nat N` instance, and the instances of a vnet hang off its chain. */
 export class libalias {
@@ -56,6 +97,13 @@ export class libalias {
   /** The kernel's log "descriptor": the last statistics line, or null
    *  while PKT_ALIAS_LOG is off. */
   logDesc: string | null = null;
+  /** The userland build's log file (FILE *logDesc there), when open. */
+  logFile: ((line: string) => void) | null = null;
+  /** The build the instance belongs to. */
+  build: libalias_build;
+  constructor(build: libalias_build) {
+    this.build = build;
+  }
 
   skinnyPort = 0;
   /** Where port allocation draws from (LibAliasSetAliasPortRange). */

@@ -6,7 +6,7 @@ import test from "ava";
 import path from "node:path";
 import fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import { KERNEL_GLUE, check_file, check_tree, parse_imports, userland_may_import } from "./boundary.ts";
+import { KERNEL_GLUE, USERLAND_BUILDS, check_file, check_tree, parse_imports, userland_may_import } from "./boundary.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -95,4 +95,12 @@ test("glue files may use kernel functions; programs may use syscalls, constants 
   // An UPPER_CASE name that is code (a macro) is not a constant.
   t.false(userland_may_import("CURVNET_SET", "export function CURVNET_SET(v: vnet): vnet | null {"));
   t.true(userland_may_import("IFF_UP", "export const IFF_UP = 0x1;"));
+});
+
+test("a userland build of kernel code may be imported by its library file only", (t) => {
+  for (const { lib } of USERLAND_BUILDS.values()) t.true(fs.existsSync(path.join(root, lib)), lib);
+  const src = 'import { LibAliasInit } from "../netinet/libalias/alias_db.ts";';
+  t.deepEqual(check_file("sbin/libalias.ts", src), []);
+  t.is(check_file("sbin/natd.ts", src).length, 1);
+  t.is(check_file("sbin/libalias.ts", 'import { ip_output } from "../netinet/ip_output.ts";').length, 1);
 });

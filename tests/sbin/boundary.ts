@@ -32,6 +32,16 @@ export const KERNEL_GLUE = new Map<string, string>([
 ]);
 
 /**
+ * Kernel folders FreeBSD compiles a second time as a userland library, each
+ * with the one sbin/ file that is that library and why.  That file may
+ * import anything from the folder (it instantiates the code in its
+ * userland mode); programs then link the library, never the folder.
+ */
+export const USERLAND_BUILDS = new Map<string, { lib: string; why: string }>([
+  ["netinet/libalias/", { lib: "sbin/libalias.ts", why: "lib/libalias: FreeBSD builds sys/netinet/libalias again without _KERNEL (its clock, random numbers, log and sockets from userland)" }],
+]);
+
+/**
  * Value names a program may import from a kernel folder besides system
  * calls (/^sys_/) and constants (UPPER_CASE): the C library functions and
  * header structs whose TypeScript home is a kernel file, each with where C
@@ -470,6 +480,8 @@ export function check_file(file: string, src: string, read: (rel: string) => str
       continue;
     }
     if (!userland || !KERNEL_DIRS.includes(tdir) || d.type_only) continue;
+    const ub = [...USERLAND_BUILDS].find(([dir]) => target.startsWith(dir));
+    if (ub !== undefined && ub[1].lib === file) continue;
     const text = read(target);
     for (const name of d.names) {
       if (userland_may_import(name, text)) continue;

@@ -1,0 +1,132 @@
+// lib/libalias: the packet aliasing library for userland, what natd(8)
+// links.  FreeBSD's lib/libalias/Makefile takes its sources from
+// sys/netinet/libalias and compiles them without _KERNEL; here the same
+// TypeScript (netinet/libalias/) is instantiated as a userland build
+// (libalias_build) for each process that calls LibAliasInit, so a process
+// has its own statics (the clock it last read, HouseKeeping's counters,
+// its instance list), as each process linking libalias.so has.
+//
+// What the userland build changes, as FreeBSD's #ifndef _KERNEL does:
+//   - the clock is time(3): clock_gettime(CLOCK_REALTIME) of the calling
+//     process, never the kernel's time_uptime;
+//   - alias ports are drawn with libc's arc4random_uniform(3);
+//   - PKT_ALIAS_LOG writes its lines to /var/log/alias.log (opened for
+//     writing when logging is turned on; if it cannot be, logging stays off);
+//   - PKT_ALIAS_USE_SOCKETS holds a partially specified link's alias port
+//     with a socket bound to it (socket(2), bind(2), close(2));
+//   - an impossible state calls abort(3) instead of panic(9).
+// Departures: no protocol modules and so no module loader (FreeBSD's
+// LibAliasRefreshModules reads /etc/libalias.conf and dlopen()s the
+// handlers; with none built it has nothing to load), no transparent-proxy
+// rules (LibAliasProxyRule) and no firewall punching (NO_FW_PUNCH), as in
+// the kernel build.  Instances take the process they belong to as a first
+// argument to LibAliasInit only: a JavaScript process shares its modules,
+// so the process is how the library finds its copy of the statics.
+
+import fs from "node:fs";
+import { arc4random_uniform } from "../kern/arc4random.ts";
+import { CLOCK_REALTIME, sys_clock_gettime } from "../kern/kern_time.ts";
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from "../kern/socket.ts";
+import { sys_bind, sys_close, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
+import { INADDR_ANY, IPPROTO_TCP, sockaddr_in } from "../netinet/in.ts";
+import { LibAliasInit as la_init } from "../netinet/libalias/alias_db.ts";
+import { libalias_build, type libalias } from "../netinet/libalias/alias_local.ts";
+import type { uproc } from "./libc.ts";
+
+export {
+  LibAliasIn,
+  LibAliasOut,
+  LibAliasOutTry,
+  LibAliasUnaliasOut,
+  PKT_ALIAS_DENY_INCOMING,
+  PKT_ALIAS_ERROR,
+  PKT_ALIAS_IGNORED,
+  PKT_ALIAS_LOG,
+  PKT_ALIAS_OK,
+  PKT_ALIAS_PROXY_ONLY,
+  PKT_ALIAS_PUNCH_FW,
+  PKT_ALIAS_RESET_ON_ADDR_CHANGE,
+  PKT_ALIAS_REVERSE,
+  PKT_ALIAS_SAME_PORTS,
+  PKT_ALIAS_UNREGISTERED_ONLY,
+  PKT_ALIAS_USE_SOCKETS,
+} from "../netinet/libalias/alias.ts";
+export {
+  LibAliasAddServer,
+  LibAliasLinks,
+  LibAliasRedirectAddr,
+  LibAliasRedirectDelete,
+  LibAliasRedirectDynamic,
+  LibAliasRedirectPort,
+  LibAliasRedirectProto,
+  LibAliasSetAddress,
+  LibAliasSetMode,
+  LibAliasSetSkinnyPort,
+  LibAliasSetTarget,
+  LibAliasUninit,
+} from "../netinet/libalias/alias_db.ts";
+export type { libalias } from "../netinet/libalias/alias_local.ts";
+export type { alias_link } from "../netinet/libalias/alias_db.ts";
+
+/** Where the userland library logs (alias_db.c's InitPacketAliasLog). */
+export const ALIAS_LOG_FILE = "/var/log/alias.log";
+
+/** abort(3) of a library that found its own state impossible. */
+class libalias_abort extends Error {}
+
+/** Each process's copy of the library. */
+const builds = new WeakMap<uproc, libalias_build>();
+
+function build_for(p: uproc): libalias_build {
+  let b = builds.get(p);
+  if (b !== undefined) return b;
+  const kp = p as proc;
+  b = new libalias_build(
+    false,
+    () => sys_clock_gettime(kp, CLOCK_REALTIME).tv_sec,
+    arc4random_uniform,
+    () => {
+      // fopen(3) "w": the file is truncated; each line goes out at once.
+      try {
+        fs.writeFileSync(ALIAS_LOG_FILE, "");
+      } catch {
+        return null;
+      }
+      return (line: string) => {
+        try {
+          fs.appendFileSync(ALIAS_LOG_FILE, `${line}\n`);
+        } catch {
+          // fprintf to a file that went away writes nothing.
+        }
+      };
+    },
+    (msg: string) => {
+      throw new libalias_abort(msg);
+    },
+    {
+      get(port: number, link_type: number): number {
+        const s = sys_socket(kp, AF_INET, link_type === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
+        if (s.error !== 0) return -1;
+        if (sys_bind(kp, s.fd, new sockaddr_in(INADDR_ANY, port)) !== 0) {
+          sys_close(kp, s.fd);
+          return -1;
+        }
+        return s.fd;
+      },
+      close(fd: number): void {
+        sys_close(kp, fd);
+      },
+    },
+  );
+  builds.set(p, b);
+  return b;
+}
+
+/** LibAliasInit(3): a new instance in process p (la null), or la reset. */
+export function LibAliasInit(p: uproc, la: libalias | null): libalias {
+  return la_init(la, la === null ? build_for(p) : la.build);
+}
+
+/** LibAliasRefreshModules(3): reload the protocol handlers named in
+ *  /etc/libalias.conf.  None is built, so there is nothing to reload. */
+export function LibAliasRefreshModules(): void {}
