@@ -133,6 +133,18 @@ export function sys_sigaction(p: proc, sig: number, handler: (() => void) | null
   return 0;
 }
 
+/** The handler sigaction(2) would return as the old action (null: SIG_DFL). */
+export function sys_sigaction_get(p: proc, sig: number): (() => void) | null {
+  return sigstates.get(p)?.handlers.get(sig) ?? null;
+}
+
+/** fork(2): the child takes the parent's signal actions, none of its
+ *  pending signals. */
+export function sig_fork(parent: proc, child: proc): void {
+  const st = sigstates.get(parent);
+  if (st !== undefined) for (const [sig, h] of st.handlers) sigs(child).handlers.set(sig, h);
+}
+
 /** Pass p's signals to `fwd` (null: act on them again). */
 export function sig_set_forward(p: proc, fwd: ((sig: number) => void) | null): void {
   sigs(p).forward = fwd;
@@ -183,8 +195,28 @@ export function proc_parent(p: proc): proc | null {
   return p_pptr.get(p) ?? null;
 }
 
+/** Session leaders (setsid(2)): where a process group ends going up. */
+const p_sessleader = new WeakSet<proc>();
+
+/**
+ * setsid(2) (kern_prot.c): p leads a new session and process group, so a
+ * signal to the group it was started in (a shell's job, a daemon client's
+ * command) no longer reaches it nor what it starts.  EPERM if it leads a
+ * group already.  Returns the new session's id (p's pid) or -errno.
+ */
+export function sys_setsid(p: proc): number {
+  if (p_sessleader.has(p)) return -EPERM;
+  p_sessleader.add(p);
+  return p.p_pid;
+}
+
+/** Is p in ancestor's process group: below it, with no session leader
+ *  between them? */
 function proc_descends(p: proc, ancestor: proc): boolean {
-  for (let q: proc | null = p; q !== null; q = proc_parent(q)) if (q === ancestor) return true;
+  for (let q: proc | null = p; q !== null; q = proc_parent(q)) {
+    if (q === ancestor) return true;
+    if (p_sessleader.has(q)) return false;
+  }
   return false;
 }
 
@@ -238,9 +270,21 @@ function sysctl_kern_proc(_oidp: unknown, _arg1: unknown, _arg2: number, req: sy
 const _kern_proc = SYSCTL_NODE(_kern, KERN_PROC, "proc", CTLFLAG_RD | CTLFLAG_MPSAFE, null, "Process table");
 SYSCTL_PROC(_kern_proc, KERN_PROC_PROC, "proc", CTLTYPE_OPAQUE | CTLFLAG_RD | CTLFLAG_MPSAFE, null, 0, sysctl_kern_proc, "S,proc", "Return process table, no threads");
 
-/** kill(2) of one process by pid. */
+/**
+ * kill(2) of one process by pid, or with pid -1 (killpg1's "all") of every
+ * process the caller may signal except itself and init.
+ */
 export function sys_kill(td: proc, pid: number, sig: number): number {
   if (sig < 0 || sig >= NSIG) return EINVAL;
+  if (pid === -1) {
+    let found = false;
+    for (const q of allproc.slice()) {
+      if (q === td || q.p_exited || q.p_pid <= 1 || p_cansignal(td.p_ucred, q) !== 0) continue;
+      found = true;
+      if (sig !== 0) kern_psignal(q, sig);
+    }
+    return found ? 0 : ESRCH;
+  }
   const p = allproc.find((q) => q.p_pid === pid && !q.p_exited);
   if (p === undefined) return ESRCH;
   const error = p_cansignal(td.p_ucred, p);

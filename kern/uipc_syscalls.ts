@@ -1,6 +1,7 @@
 // sys/kern/uipc_syscalls.c, with the process and descriptor-table pieces of
-// sys/kern/kern_descrip.c, kern_exit.c and kern_jail.c (jail_attach) that
-// the socket calls need: the system calls userland makes on sockets.
+// sys/kern/kern_descrip.c, kern_exit.c, kern_fork.c (fork1's copy of the
+// descriptor table) and kern_jail.c (jail_attach) that the socket calls
+// need: the system calls userland makes on sockets.
 //
 // A process (struct proc) has a credential, whose prison decides the vnet
 // its new sockets live in (CRED_TO_VNET), a FIB (setfib), and a descriptor
@@ -27,7 +28,7 @@ import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
-import { SIGPIPE, kern_psignal, postsig } from "./kern_sig.ts";
+import { SIGPIPE, kern_psignal, postsig, proc_setparent, sig_fork } from "./kern_sig.ts";
 import {
   ACCEPT4_INHERIT,
   PR_ATOMIC,
@@ -135,6 +136,27 @@ export function proc_exit(p: proc): void {
   const i = allproc.indexOf(p);
   if (i >= 0) allproc.splice(i, 1);
   if (jailed(p.p_ucred)) jail_detach_proc(p.p_ucred.cr_prison);
+}
+
+/**
+ * fork(2), the kernel's half: a new process with the parent's credential
+ * (holding its jail), FIB and command name, sharing every open file with
+ * it (fdcopy: each file gains a reference), a child of the parent.  The
+ * other half, which of the two goes on running the program's code, is the
+ * program runner's (sbin/programs.ts): an async function cannot return
+ * twice, so a program only forks where the parent's side ends at once in
+ * _exit (daemon(3)), and its code goes on as the child.
+ */
+export function sys_fork(p: proc): proc {
+  const child = proc_create(p.p_ucred, p.p_comm);
+  child.p_fibnum = p.p_fibnum;
+  child.p_fd = p.p_fd.map((fp) => {
+    if (fp !== null) fp.f_count++;
+    return fp;
+  });
+  proc_setparent(child, p);
+  sig_fork(p, child);
+  return child;
 }
 
 /** jail_attach(2) for a running process (what jexec does): the process

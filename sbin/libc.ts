@@ -3,10 +3,11 @@
 // (err/warn formatting, getopt).  Programs call the kernel only through
 // system calls, never by touching kernel objects.
 
-import type { sh_cmd_ctx } from "./sh.ts";
+import type { sh_cmd_ctx, sh_io } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { EINPROGRESS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
-import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_fcntl, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
+import { EINPROGRESS, ENOSYS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
+import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_fcntl, sys_fork, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
+import { SIGHUP, sys_setsid, sys_sigaction, sys_sigaction_get } from "../kern/kern_sig.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
 import { inet_aton, sockaddr_in } from "../netinet/in.ts";
 
@@ -27,6 +28,10 @@ export interface prog_ctx extends sh_cmd_ctx {
   /** Standard input and output are a terminal (the simulator's shells and
    *  the daemon's clients run programs on pipes and files: unset). */
   tty?: boolean;
+  /** Set by whoever runs the program (sbin/programs.ts): the parent's
+   *  side of a fork that ends in _exit(0) at once, the program's code going
+   *  on as `child` (daemon(3)).  Unset: the program cannot fork. */
+  fork_exit_parent?: (child: uproc) => void;
 }
 
 /** isatty(3) for the standard descriptors. */
@@ -711,4 +716,52 @@ const passwd_db = new Map<number, string>([
 /** getpwuid(3): the account name of uid (the first one: root, not toor), or null. */
 export function getpwuid(uid: number): string | null {
   return passwd_db.get(uid) ?? null;
+}
+
+// ---------------------------------------------------------------------------
+// lib/libc/gen/daemon.c: daemon(3).
+//
+// FreeBSD forks; the parent _exits(0) at once, so whoever started the
+// program (a shell, jexec) sees it end with status 0, while the child
+// makes itself a session leader (setsid), goes to "/" and points its
+// standard descriptors at /dev/null.  Here a program is an async function
+// and cannot return twice, so the runner's fork_exit_parent does the
+// parent's half: the process the caller waits for exits with 0 and the
+// promise it waits on settles, while the function goes on as the child
+// process sys_fork made (its own pid, the parent's descriptors, jail and
+// FIB), which exits when the program returns or a signal ends it.  The
+// program's ctx.p becomes the child, as getpid() changes after fork.
+
+/** /dev/null as a program's standard output or error. */
+const devnull: sh_io = { write: () => {} };
+
+/** daemon(3): 0, or -1 with the errno in `errno` (ENOSYS: the runner
+ *  cannot fork this program). */
+export function daemon(ctx: prog_ctx, nochdir: number, noclose: number): { ret: number; errno: number } {
+  const kp = ctx.p as proc;
+  const fork_exit_parent = ctx.fork_exit_parent;
+  if (fork_exit_parent === undefined) return { ret: -1, errno: ENOSYS };
+  // A SIGHUP could come as the parent, perhaps a session leader, exits:
+  // the child ignores it until it has its own session.
+  const osa = sys_sigaction_get(kp, SIGHUP);
+  sys_sigaction(kp, SIGHUP, () => {});
+  const child = sys_fork(kp);
+  fork_exit_parent(child);
+  ctx.p = child;
+  ctx.fork_exit_parent = undefined;
+  const newgrp = sys_setsid(child);
+  sys_sigaction(child, SIGHUP, osa);
+  if (newgrp < 0) return { ret: -1, errno: -newgrp };
+  if (nochdir === 0) {
+    ctx.cwd = "/";
+    ctx.env = new Map(ctx.env);
+    ctx.env.set("PWD", "/");
+  }
+  if (noclose === 0) {
+    ctx.stdin = "";
+    ctx.stdout = devnull;
+    ctx.stderr = devnull;
+    ctx.tty = false;
+  }
+  return { ret: 0, errno: 0 };
 }

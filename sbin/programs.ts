@@ -3,7 +3,8 @@
 // scheduler so that virtual time waits for it.
 
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
-import { sched_relinquish } from "../kern/kern_synch.ts";
+import { sched_kick, sched_relinquish } from "../kern/kern_synch.ts";
+import { printf } from "../kern/subr_prf.ts";
 import { proc_parent, proc_setparent, sigexit_unwind, sys_kill } from "../kern/kern_sig.ts";
 import fs from "node:fs";
 import path from "node:path";
@@ -110,17 +111,40 @@ async function run_simulated(main: prog_main, name: string, parent: proc, argv: 
   p.p_fibnum = parent.p_fibnum;
   proc_setparent(p, parent);
   io.spawned?.(p.p_pid);
-  let status: number;
   const ctx: prog_ctx = { ...io, argv, p };
+  // fork(2) as daemon(3) makes it (libc.ts): the parent's _exit(0) ends
+  // the process the caller waits for, and the program's code goes on as
+  // the child, which exits when the program ends.
+  let parent_exit: (status: number) => void = () => {};
+  const parent_exited = new Promise<number>((resolve) => (parent_exit = resolve));
+  let self: proc = p;
+  ctx.fork_exit_parent = (child) => {
+    const was = self;
+    self = child as proc;
+    proc_exit(was);
+    parent_exit(0);
+  };
+  const run = (async (): Promise<number> => {
+    try {
+      return await main(ctx);
+    } catch (e) {
+      // A signal's default action ends the process; the shell sees 128+sig.
+      if (e instanceof sigexit_unwind) return 128 + e.sig;
+      if (e instanceof prog_exit) return e.status;
+      // A bug: the caller hears of it, or, once nobody waits for this
+      // process (a daemon), the kernel's message buffer.
+      if (self === p) throw e;
+      printf(`pid ${self.p_pid} (${self.p_comm}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      return 70;
+    } finally {
+      proc_exit(self);
+      sched_kick();
+    }
+  })();
+  let status: number;
   try {
-    status = await main(ctx);
-  } catch (e) {
-    // A signal's default action ends the process; the shell sees 128+sig.
-    if (e instanceof sigexit_unwind) status = 128 + e.sig;
-    else if (!(e instanceof prog_exit)) throw e;
-    else status = e.status;
+    status = await Promise.race([run, parent_exited]);
   } finally {
-    proc_exit(p);
     // What the child read of its standard input is gone for its parent too.
     if (ctx.stdin_read === true) io.stdin_read = true;
   }

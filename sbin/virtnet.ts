@@ -16,7 +16,9 @@
 // programs that summarize on ^C do; what still runs a second later gets
 // SIGTERM, and SIGKILL ten seconds after that, as init does at shutdown;
 // the status is 124, as timeout(1) gives.  In every case the captures are
-// flushed before the command exits.
+// flushed before the command exits.  A daemon (daemon(3): inetd) left
+// running when the script ends gets SIGTERM, as at shutdown: the shell
+// waited for its own jobs, so nothing else is left.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -25,7 +27,7 @@ import { kern_boot, kern_tunables_check } from "../kern/init_main.ts";
 import { cred0 } from "../kern/kern_jail.ts";
 import { proc_create, proc_exit } from "../kern/uipc_syscalls.ts";
 import { callout, callout_init, callout_reset_ns, callout_stop } from "../kern/kern_timeout.ts";
-import { SIGHUP, SIGINT, SIGKILL, SIGTERM, pgsignal } from "../kern/kern_sig.ts";
+import { SIGHUP, SIGINT, SIGKILL, SIGTERM, pgsignal, sys_kill } from "../kern/kern_sig.ts";
 import { sh_from_bytes, sh_shell, sh_to_bytes, type sh_io, type sh_program } from "./sh.ts";
 import { sh_options_for } from "./programs.ts";
 import { KERNEL_USAGE, virtnet_kernel_main } from "./virtnet_kernel.ts";
@@ -208,6 +210,7 @@ export async function virtnet_run_script(src: string, o: run_options): Promise<n
   } finally {
     callout_stop(until);
     for (const [name, h] of handlers) process.off(name, h);
+    sys_kill(root, -1, SIGTERM);
     proc_exit(root);
     spool?.close();
   }

@@ -107,3 +107,72 @@ test("getaddrinfo: numeric IPv6 with %zone by name or index, IPv4, /etc/hosts, s
   t.is(k.getnameinfo(p, v4.res[0].ai_addr, k.NI_NUMERICHOST).host, "10.0.0.1");
   k.proc_exit(p);
 });
+
+// daemon(3): the caller sees the program end with 0 at once; the program
+// goes on as a new process (its own pid, in the same jail, holding the
+// socket it opens afterwards) until it is killed; its standard output is
+// /dev/null and its working directory "/" unless it asked to keep them.
+test("daemon(3): the parent exits 0 at once, the child runs on in the jail with its socket until jail -r kills it", async (t) => {
+  const { run_script } = await import("./prog_helpers.ts");
+  let seen: { parent: number; child: number; cwd: string | undefined; after: number } | null = null;
+  const r = await run_script(
+    `jail -c name=a vnet persist >/dev/null
+jexec a ifconfig lo0 127.0.0.1/8 up
+jexec a daemontest 0 0
+echo "status $?"
+jexec a sockstat -4l
+jail -r a
+echo done
+`,
+    {
+      before: (k) => {
+        k.programs.set("daemontest", async (ctx) => {
+          const parent = ctx.p.p_pid;
+          ctx.stdout.write(`before ${parent}\n`);
+          const d = k.daemon(ctx, Number(ctx.argv[1]), Number(ctx.argv[2]));
+          if (d.ret !== 0) return 1;
+          const p = ctx.p as InstanceType<typeof k.proc>;
+          seen = { parent, child: p.p_pid, cwd: ctx.cwd, after: 0 };
+          ctx.stdout.write("after daemon\n");
+          const s = k.sys_socket(p, AF_INET, 2, 0);
+          k.sys_bind(p, s.fd, new k.sockaddr_in(0, 4000));
+          for (;;) {
+            const w = await k.sys_poll(p, [], -1);
+            if (w.error !== 0) seen.after++;
+          }
+        });
+      },
+    },
+  );
+  t.truthy(seen);
+  const s = seen as unknown as { parent: number; child: number; cwd: string | undefined };
+  t.not(s.child, s.parent);
+  t.is(s.cwd, "/");
+  const lines = r.out.split("\n");
+  t.is(lines[0], `before ${s.parent}`);
+  t.is(lines[1], "status 0");
+  t.false(r.out.includes("after daemon"));
+  t.regex(r.out, new RegExp(`root\\s+daemontest\\s+${s.child}\\s+\\d+\\s+udp4\\s+\\*:4000\\s+\\*:\\*`));
+  t.true(r.out.endsWith("done\n"));
+  t.is(r.status, 0);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("daemon(3) with nochdir and noclose: the child keeps the directory and writes where the program wrote", async (t) => {
+  const { run_script } = await import("./prog_helpers.ts");
+  let cwd: string | undefined = "";
+  const r = await run_script(`daemontest\necho "status $?"\n`, {
+    cwd: "/tmp",
+    before: (k) => {
+      k.programs.set("daemontest", async (ctx) => {
+        const d = k.daemon(ctx, 1, 1);
+        cwd = ctx.cwd;
+        ctx.stdout.write(`child ${ctx.p.p_pid} ${d.ret}\n`);
+        return 3;
+      });
+    },
+  });
+  t.is(cwd, "/tmp");
+  t.regex(r.out, /child \d+ 0\n/);
+  t.regex(r.out, /status 0\n/);
+});

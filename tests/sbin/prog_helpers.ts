@@ -10,8 +10,9 @@ export interface script_result {
 }
 
 /** Run src on a freshly loaded (and, by virtnet_run_script, booted) kernel. */
-export async function run_script(src: string, opts: { seed?: number; cwd?: string } = {}): Promise<script_result> {
+export async function run_script(src: string, opts: { seed?: number; cwd?: string; before?: (k: Kernel) => void } = {}): Promise<script_result> {
   const k = await loadKernelUnbooted("vimage");
+  opts.before?.(k);
   let out = "";
   let err = "";
   const status = await k.virtnet_run_script(src, {
