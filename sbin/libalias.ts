@@ -19,9 +19,11 @@
 // LibAliasRefreshModules reads /etc/libalias.conf and dlopen()s the
 // handlers; with none built it has nothing to load), no transparent-proxy
 // rules (LibAliasProxyRule) and no firewall punching (NO_FW_PUNCH), as in
-// the kernel build.  Instances take the process they belong to as a first
-// argument to LibAliasInit only: a JavaScript process shares its modules,
-// so the process is how the library finds its copy of the statics.
+// the kernel build.  LibAliasInit takes, as a first argument, what names
+// the calling process (a program's ctx, whose p is the process getpid()
+// gives, and changes on daemon(3)'s fork): a JavaScript process shares its
+// modules, so that is how the library finds its copy of the statics and
+// whose descriptors its sockets are.
 
 import fs from "node:fs";
 import { arc4random_uniform } from "../kern/arc4random.ts";
@@ -65,6 +67,7 @@ export {
   LibAliasSetTarget,
   LibAliasUninit,
 } from "../netinet/libalias/alias_db.ts";
+export { LibAliasInternetChecksum } from "../netinet/libalias/alias_util.ts";
 export type { libalias } from "../netinet/libalias/alias_local.ts";
 export type { alias_link } from "../netinet/libalias/alias_db.ts";
 
@@ -74,16 +77,21 @@ export const ALIAS_LOG_FILE = "/var/log/alias.log";
 /** abort(3) of a library that found its own state impossible. */
 class libalias_abort extends Error {}
 
-/** Each process's copy of the library. */
-const builds = new WeakMap<uproc, libalias_build>();
+/** The calling program: its process is `p` (the child after a fork). */
+export interface libalias_self {
+  p: uproc;
+}
 
-function build_for(p: uproc): libalias_build {
-  let b = builds.get(p);
+/** Each process's copy of the library. */
+const builds = new WeakMap<libalias_self, libalias_build>();
+
+function build_for(self: libalias_self): libalias_build {
+  let b = builds.get(self);
   if (b !== undefined) return b;
-  const kp = p as proc;
+  const kp = (): proc => self.p as proc;
   b = new libalias_build(
     false,
-    () => sys_clock_gettime(kp, CLOCK_REALTIME).tv_sec,
+    () => sys_clock_gettime(kp(), CLOCK_REALTIME).tv_sec,
     arc4random_uniform,
     () => {
       // fopen(3) "w": the file is truncated; each line goes out at once.
@@ -105,26 +113,26 @@ function build_for(p: uproc): libalias_build {
     },
     {
       get(port: number, link_type: number): number {
-        const s = sys_socket(kp, AF_INET, link_type === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
+        const s = sys_socket(kp(), AF_INET, link_type === IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0);
         if (s.error !== 0) return -1;
-        if (sys_bind(kp, s.fd, new sockaddr_in(INADDR_ANY, port)) !== 0) {
-          sys_close(kp, s.fd);
+        if (sys_bind(kp(), s.fd, new sockaddr_in(INADDR_ANY, port)) !== 0) {
+          sys_close(kp(), s.fd);
           return -1;
         }
         return s.fd;
       },
       close(fd: number): void {
-        sys_close(kp, fd);
+        sys_close(kp(), fd);
       },
     },
   );
-  builds.set(p, b);
+  builds.set(self, b);
   return b;
 }
 
-/** LibAliasInit(3): a new instance in process p (la null), or la reset. */
-export function LibAliasInit(p: uproc, la: libalias | null): libalias {
-  return la_init(la, la === null ? build_for(p) : la.build);
+/** LibAliasInit(3): a new instance for the caller (la null), or la reset. */
+export function LibAliasInit(self: libalias_self, la: libalias | null): libalias {
+  return la_init(la, la === null ? build_for(self) : la.build);
 }
 
 /** LibAliasRefreshModules(3): reload the protocol handlers named in

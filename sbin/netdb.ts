@@ -61,8 +61,13 @@ export function getservbyport(port: number, proto: string): string | null {
   return etc_services_udp.get(port) ?? null;
 }
 
-/** getservbyname(3) for "udp". */
+/** /etc/services' "divert" entries: the ports natd(8) and ipfw's divert
+ *  rules name. */
+const etc_services_divert = new Map<string, number>([["natd", 8668]]);
+
+/** getservbyname(3) for "udp" and "divert". */
 export function getservbyname(name: string, proto: string): number | null {
+  if (proto === "divert") return etc_services_divert.get(name) ?? null;
   if (proto !== "udp") return null;
   for (const [port, n] of etc_services_udp) if (n === name) return port;
   return null;

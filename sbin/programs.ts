@@ -44,6 +44,7 @@ import { make_himage_main } from "./himage.ts";
 import { make_vlink_main } from "./vlink.ts";
 import { ipfw_main_prog } from "./ipfw.ts";
 import { dnctl_main_prog } from "./ipfw_dummynet.ts";
+import { natd_main } from "./natd.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -353,3 +354,4 @@ programs.set("himage", make_himage_main((p, argv, ctx) => exec_child(ctx, ctx.en
 programs.set("vlink", make_vlink_main(exec_capture));
 programs.set("ipfw", ipfw_main_prog);
 programs.set("dnctl", dnctl_main_prog);
+programs.set("natd", natd_main);
