@@ -194,3 +194,4 @@ export * as ip_fw_iface from "./netpfil/ipfw/ip_fw_iface.ts";
 
 /** Which kernel configuration this bundle is. */
 export const KERNCONF = { VIMAGE, VNET_DEBUG } as const;
+export * as lib_libalias from "./sbin/libalias.ts";
