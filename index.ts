@@ -162,6 +162,7 @@ export * from "./netinet/libalias/alias_db.ts";
 export * from "./netinet/libalias/alias_local.ts";
 export * from "./netinet/libalias/alias_util.ts";
 export * from "./netpfil/ipfw/ip_fw_nat.ts";
+export * from "./netinet/ip_divert.ts";
 export * from "./sbin/ipfw_nat.ts";
 export * from "./sbin/sh.ts";
 export * from "./sbin/libc.ts";

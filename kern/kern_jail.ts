@@ -139,6 +139,7 @@ export function prison_priv_check(cred: ucred, p: number): number {
       case priv.PRIV_NETINET_SCOPE6:
       case priv.PRIV_NETINET_ALIFETIME6:
       case priv.PRIV_NETINET_IPFW:
+      case priv.PRIV_NETINET_DIVERT:
       case priv.PRIV_NETINET_DUMMYNET:
         return 0;
     }

@@ -12,11 +12,14 @@ export const pseudo_AF_HDRCMPLT = 31;
 export const AF_INET6 = 28;
 export const AF_NETGRAPH = 32;
 export const AF_ARP = 35;
+/** divert(4) sockets: a domain of their own since FreeBSD 14. */
+export const AF_DIVERT = 44;
 export const AF_MAX = 42;
 export const PF_INET = AF_INET;
 export const PF_ROUTE = AF_ROUTE;
 export const PF_NETGRAPH = AF_NETGRAPH;
 export const PF_INET6 = AF_INET6;
+export const PF_DIVERT = AF_DIVERT;
 
 /** The longest address a socket call takes (sa_len is a u_char). */
 export const SOCK_MAXADDRLEN = 255;

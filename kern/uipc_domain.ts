@@ -30,6 +30,12 @@ export function domain_add(dp: domain): void {
   if (!domains.includes(dp)) domains.push(dp);
 }
 
+/** domain_remove: a module's domain leaves (kldunload). */
+export function domain_remove(dp: domain): void {
+  const i = domains.indexOf(dp);
+  if (i >= 0) domains.splice(i, 1);
+}
+
 export function pffinddomain(family: number): domain | null {
   return domains.find((d) => d.dom_family === family) ?? null;
 }

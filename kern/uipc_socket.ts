@@ -170,6 +170,16 @@ export function pf_proto_register(family: number, pr: protosw): number {
   return 0;
 }
 
+/** pf_proto_unregister(family, pr): the protocol's domain goes away
+ *  (domain_remove, when a module like ipdivert unloads). */
+export function pf_proto_unregister(family: number, pr: protosw): void {
+  const list = protosw_by_family.get(family);
+  if (list === undefined) return;
+  const i = list.indexOf(pr);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) protosw_by_family.delete(family);
+}
+
 /** pffindproto(family, type, protocol): the first protosw of that type whose
  *  protocol matches, a zero on either side matching anything. */
 export function pffindproto(family: number, type: number, protocol: number): protosw | null {
@@ -276,6 +286,8 @@ export class sbrecord {
   readonly sr_sin = new sockaddr_in();
   /** The same for an IPv6 source (UDP and raw IPv6). */
   readonly sr_sin6 = new sockaddr_in6();
+  /** sr_sin's sin_zero when the source had one (divert), made once. */
+  sr_zero: Uint8Array | null = null;
   sr_from: sockaddr = this.sr_sin;
   sr_m: mbuf | null = null;
   /** The ancillary data (MT_CONTROL mbufs of cmsghdrs), or null. */
@@ -601,6 +613,12 @@ function sbappendaddr_locked_internal(sb: sockbuf, asa: sockaddr, m0: mbuf, cont
     sin.sin_family = asa.sin_family;
     sin.sin_addr = asa.sin_addr;
     sin.sin_port = asa.sin_port;
+    // sin_zero matters to divert(4) only: the record keeps its own 8 bytes.
+    if (asa.sin_zero !== null) {
+      const z = (r.sr_zero ??= new Uint8Array(8));
+      z.set(asa.sin_zero.subarray(0, 8));
+      sin.sin_zero = z;
+    } else sin.sin_zero = null;
   } else if (asa instanceof sockaddr_in6) {
     const sin6 = r.sr_sin6;
     sin6.sin6_len = asa.sin6_len;
@@ -1793,6 +1811,7 @@ export function soreceive_dgram(so: socket, u: uio, out: soreceive_out): number 
       const sa = new sockaddr_in(from.sin_addr, from.sin_port);
       sa.sin_len = from.sin_len;
       sa.sin_family = from.sin_family;
+      if (from.sin_zero !== null) sa.sin_zero = from.sin_zero.slice();
       out.psa = sa;
     } else if (from === r.sr_sin6) {
       const f6 = r.sr_sin6;

@@ -231,7 +231,7 @@ function sa_data_bytes(sa: sockaddr): Uint8Array {
   const n = Math.max(SA_LEN(sa) - 2, 0);
   const b = new Uint8Array(n);
   let v: ArrayLike<number> = [];
-  if ("sin_addr" in sa) v = [(sa.sin_port >>> 8) & 255, sa.sin_port & 255, sa.sin_addr >>> 24, (sa.sin_addr >>> 16) & 255, (sa.sin_addr >>> 8) & 255, sa.sin_addr & 255];
+  if ("sin_addr" in sa) v = [(sa.sin_port >>> 8) & 255, sa.sin_port & 255, sa.sin_addr >>> 24, (sa.sin_addr >>> 16) & 255, (sa.sin_addr >>> 8) & 255, sa.sin_addr & 255, ...(sa.sin_zero ?? [])];
   else if ("sin6_addr" in sa) {
     const f = sa.sin6_flowinfo >>> 0;
     const z = sa.sin6_scope_id >>> 0;
@@ -257,6 +257,7 @@ export function sa_dup(sa: sockaddr): sockaddr {
     const sin = new sockaddr_in(sa.sin_addr >>> 0, sa.sin_port & 0xffff);
     sin.sin_len = len;
     sin.sin_family = family;
+    if (sa.sin_zero !== null) sin.sin_zero = sa.sin_zero.slice(0, 8);
     return sin;
   }
   if ("sin6_addr" in sa && family === AF_INET6) {

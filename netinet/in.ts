@@ -121,6 +121,9 @@ export const IN_RFC3021_MASK = 0xfffffffe;
 export class sockaddr_in {
   sin_len = 16;
   sin_family = AF_INET;
+  /** sin_zero[8], null when all zero; only divert(4) puts bytes there
+   *  (the receiving interface's name). */
+  sin_zero: Uint8Array | null = null;
   constructor(
     public sin_addr = 0,
     public sin_port = 0,

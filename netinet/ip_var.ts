@@ -225,3 +225,14 @@ export class ip_moptions {
   imo_multicast_loop = 1;
   imo_multicast_vif = -1;
 }
+
+/**
+ * ip_divert_ptr (ip_input.c): divert(4)'s entry, set while the ipdivert
+ * module is loaded.  ipfw hands it a packet carrying its MTAG_IPFW_RULE tag
+ * (the divert port in info, the rule in rulenum); it takes the packet.
+ */
+export type ip_divert_packet_t = (m: mbuf, incoming: boolean) => void;
+export let ip_divert_ptr: ip_divert_packet_t | null = null;
+export function ip_divert_ptr_set(f: ip_divert_packet_t | null): void {
+  ip_divert_ptr = f;
+}

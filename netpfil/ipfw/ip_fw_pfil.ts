@@ -8,9 +8,10 @@
 // packet, nat and reass send it round again.
 //
 // Departures: the ethernet hook takes the mbuf (this pfil has no
-// PFIL_MEMPTR path), so a layer-2 dummynet verdict needs no realloc; divert
-// and netgraph are not compiled in (ipfw_chk never returns their verdicts
-// because the rule checker refuses their opcodes).
+// PFIL_MEMPTR path), so a layer-2 dummynet verdict needs no realloc;
+// netgraph is not compiled in (ipfw_chk never returns its verdicts because
+// the rule checker refuses their opcodes).  divert and tee go to divert(4)
+// (ipfw_divert) once the ipdivert module is loaded.
 
 import { m_freem } from "../../kern/kern_mbuf.ts";
 import type { m_tag, mbuf } from "../../kern/mbuf.ts";
@@ -45,7 +46,16 @@ import { VNET_DEFINE_INT, VNET_DEFINE_PTR, VNET_I32, VNET_I32_SET, VNET_PTR, VNE
 import { _net_link_ether } from "../../netinet/if_ether.ts";
 import { in_localip } from "../../netinet/in.ts";
 import type { inpcb } from "../../netinet/in_pcb.ts";
-import { M_FASTFWD_OURS, M_IP_NEXTHOP, ip_fwd_tag, is_ip_fwd_tag } from "../../netinet/ip_var.ts";
+import { M_FASTFWD_OURS, M_IP_NEXTHOP, ip_divert_ptr, ip_fwd_tag, is_ip_fwd_tag } from "../../netinet/ip_var.ts";
+import { IPH_OFF, IPH_SUM, IPH_VHL, IP_HDRLEN, IP_MF, IP_OFFMASK } from "../../netinet/ip.ts";
+import { in_cksum, in_cksum_hdr } from "../../netinet/in_cksum.ts";
+import { ip_reass } from "../../netinet/ip_reass.ts";
+import { IP6_HDR_LEN, IP6_OFF_NXT, IPPROTO_FRAGMENT } from "../../netinet/ip6.ts";
+import { frag6_input } from "../../netinet6/frag6.ts";
+import { IPPROTO_DONE, type intp, type mbufp } from "../../netinet6/ip6_var.ts";
+import { m_dup } from "../../kern/uipc_mbuf.ts";
+import { M_NOWAIT } from "../../kern/uma.ts";
+
 import { V_inet6_pfil_head } from "../../netinet6/ip6_input.ts";
 import { M_IP6_NEXTHOP, M_FASTFWD_OURS as M_FASTFWD_OURS6 } from "../../netinet6/ip6_var.ts";
 import { in6_localip } from "../../netinet6/in6.ts";
@@ -204,8 +214,17 @@ function ipfw_check_packet_args(mp: pfil_mbufp, ifp: ifnet, flags: number, inp: 
       }
       case IP_FW_TEE:
       case IP_FW_DIVERT:
-        // Not compiled in: no divert(4) sockets.
-        ret = PFIL_DROPPED;
+        if (ip_divert_ptr === null) {
+          ret = PFIL_DROPPED;
+          break;
+        }
+        ipfw_divert(mp, args, ipfw === IP_FW_TEE);
+        // tee: the original goes on through the rules after the tee.
+        if (mp.m !== null) {
+          again = true;
+          break;
+        }
+        ret = PFIL_CONSUMED;
         break;
       case IP_FW_NGTEE:
       case IP_FW_NETGRAPH:
@@ -236,6 +255,52 @@ function ipfw_check_packet_args(mp: pfil_mbufp, ifp: ifnet, flags: number, inp: 
   }
   return ret;
 }
+
+/**
+ * ipfw_divert: the packet (divert) or a copy of it (tee) to divert(4),
+ * tagged with the rule it matched; 1 when nothing could be sent.  A
+ * diverted fragment is reassembled first (a tee'd one goes as it is).
+ */
+function ipfw_divert(mp: pfil_mbufp, args: ip_fw_args, tee: boolean): number {
+  const divert = ip_divert_ptr;
+  const m0 = mp.m;
+  if (divert === null || m0 === null) return 1;
+  let clone: mbuf | null;
+  if (!tee) {
+    clone = m0;
+    mp.m = null;
+  } else {
+    clone = m_dup(m0, M_NOWAIT);
+    // No copy: the tee'd packet goes on without its divert.
+    if (clone === null) return 1;
+  }
+  if (!tee) {
+    const v = clone.m_buf[clone.m_data + IPH_VHL] >>> 4;
+    if (v === 4 && (clone.m_dv.getUint16(clone.m_data + IPH_OFF) & (IP_MF | IP_OFFMASK)) !== 0) {
+      const reass = ip_reass(clone);
+      if (reass === null) return 0;
+      // The reassembled header's checksum, in network order again.
+      const hlen = (reass.m_buf[reass.m_data + IPH_VHL] & 0x0f) << 2;
+      reass.m_dv.setUint16(reass.m_data + IPH_SUM, 0);
+      reass.m_dv.setUint16(reass.m_data + IPH_SUM, hlen === IP_HDRLEN ? in_cksum_hdr(reass) : in_cksum(reass, hlen));
+      clone = reass;
+    } else if (v === 6 && clone.m_buf[clone.m_data + IP6_OFF_NXT] === IPPROTO_FRAGMENT) {
+      frag6_mp.m = clone;
+      frag6_off.v = IP6_HDR_LEN;
+      const nxt = frag6_input(frag6_mp, frag6_off, 0);
+      clone = frag6_mp.m;
+      frag6_mp.m = null;
+      if (nxt === IPPROTO_DONE || clone === null) return 0;
+    }
+  }
+  const tag = new ipfw_rule_mtag();
+  tag.rule.copy_from(args.rule);
+  m_tag_prepend(clone, tag);
+  divert(clone, (args.flags & IPFW_ARGS_IN) !== 0);
+  return 0;
+}
+const frag6_mp: mbufp = { m: null };
+const frag6_off: intp = { v: 0 };
 
 /** ipfw_check_frame: the ethernet hook (net.link.ether.ipfw). */
 function ipfw_check_frame(mp: pfil_mbufp, ifp: ifnet, flags: number, _ruleset: unknown, inp: unknown): number {

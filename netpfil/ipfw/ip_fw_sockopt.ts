@@ -15,6 +15,7 @@
 // an unknown option does.  dump_soptcodes lists handlers 0..n-1 (FreeBSD's
 // loop reads one past its array).
 
+import { ip_divert_ptr } from "../../netinet/ip_var.ts";
 import { EBUSY, EEXIST, EFBIG, EINVAL, ENOMEM, EOPNOTSUPP, EPERM, ESRCH } from "../../kern/errno.ts";
 import { PRIV_NETINET_IPFW, priv_check_cred } from "../../kern/kern_priv.ts";
 import { boottime_s } from "../../kern/kern_timeout.ts";
@@ -237,12 +238,9 @@ import {
 } from "./ip_fw_private.ts";
 import { VNET_I32_SET, VNET_U64_SET } from "../../net/vnet.ts";
 
-/** Hooks for features not compiled in: divert(4) and ng_ipfw(4). */
-export let ip_divert_ptr: unknown = null;
+/** The hook of a feature not compiled in: ng_ipfw(4).  (divert(4)'s is
+ *  ip_divert_ptr in netinet/ip_var.ts, set by the ipdivert module.) */
 export let ng_ipfw_input_p: unknown = null;
-export function set_ip_divert_ptr(p: unknown): void {
-  ip_divert_ptr = p;
-}
 export function set_ng_ipfw_input_p(p: unknown): void {
   ng_ipfw_input_p = p;
 }
