@@ -52,7 +52,7 @@ import {
 import { getpwuid, inet_pton, prog_exit, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { jail_getid, jail_errmsg } from "./libjail.ts";
-import { ether_aton, gethostbyaddr, gethostbyname4, getservbyport as netdb_getservbyport } from "./netdb.ts";
+import { ether_aton, gethostbyaddr, gethostbyname4, getservbyname as netdb_getservbyname, getservbyport as netdb_getservbyport } from "./netdb.ts";
 
 /** sysexits(3). */
 export const EX_OK = 0;
@@ -1268,8 +1268,10 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
       if (v <= 0 || v >= IP_FW_TABLEARG) errx(ctx, EX_DATAERR, `illegal argument for ${what}`);
     } else if (_substrcmp(ctx, av[a], "tablearg") === 0) actb.set_arg1(action, IP_FW_TARG);
     else if (i === TOK.DIVERT || i === TOK.TEE) {
-      // No divert services in /etc/services.
-      errx(ctx, EX_DATAERR, "illegal divert/tee port");
+      // A divert service of /etc/services ("natd").
+      const port = netdb_getservbyname(av[a], "divert");
+      if (port === null) errx(ctx, EX_DATAERR, "illegal divert/tee port");
+      actb.set_arg1(action, port);
     } else errx(ctx, EX_DATAERR, `illegal argument for ${what}`);
     a++;
   };

@@ -28,7 +28,7 @@ import path from "node:path";
 import { EACCES, EAGAIN, EINTR, EMSGSIZE, strerror } from "../kern/errno.ts";
 import { SIGHUP, SIGTERM, sys_sigaction } from "../kern/kern_sig.ts";
 import { CLOCK_MONOTONIC, sys_clock_gettime } from "../kern/kern_time.ts";
-import { AF_INET, AF_LINK, PF_INET, PF_ROUTE, SOCK_RAW } from "../kern/socket.ts";
+import { AF_INET, AF_LINK, PF_DIVERT, PF_ROUTE, SOCK_RAW } from "../kern/socket.ts";
 import { SHUT_RD } from "../kern/uipc_socket.ts";
 import { POLLIN, sys_bind, sys_poll, sys_recvfrom, sys_route_recv, sys_sendto, sys_shutdown, sys_socket, type pollfd, type proc } from "../kern/uipc_syscalls.ts";
 import { RTM_IFINFO, RTM_NEWADDR, RTM_VERSION } from "../net/route.ts";
@@ -65,9 +65,6 @@ import {
   type libalias,
 } from "./libalias.ts";
 import { SendNeedFragIcmp } from "./natd_icmp.ts";
-
-/** IPPROTO_DIVERT, <netinet/in.h>: the divert socket's protocol. */
-const IPPROTO_DIVERT = 258;
 
 // natd.h
 const PIDFILE = "/var/run/natd.pid";
@@ -895,7 +892,7 @@ function bind_divert(st: natd_state, fd: number, port: number, msg: string): voi
 }
 
 function divert_socket(st: natd_state, msg: string): number {
-  const s = sys_socket(st.kp, PF_INET, SOCK_RAW, IPPROTO_DIVERT);
+  const s = sys_socket(st.kp, PF_DIVERT, SOCK_RAW, 0);
   if (s.error !== 0) Quit(st, msg, s.error);
   return s.fd;
 }

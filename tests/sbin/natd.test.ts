@@ -1,7 +1,12 @@
 // sbin/natd.ts (sbin/natd/natd.c): natd(8).  What the option parser and
 // main's checks refuse, with natd's messages and exit status 1; options
 // read from a -f file (comments, blank lines, several words of parameters)
-// and a file whose last line has no newline.
+// and a file whose last line has no newline.  Then natd on a router jail
+// behind `ipfw add divert natd ... via <outside if>`: a LAN jail's ping,
+// UDP and TCP reach a public jail, which sees only the router's address;
+// -redirect_port lets a connection in; natd daemonizes (pid file, gone
+// after SIGTERM and the exit delay); -verbose prints each packet; no mbuf
+// is left behind.
 import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
@@ -38,8 +43,8 @@ natd -a 192.0.2.1; echo s10=$?
       "natd: Failed to get the default ipfw rule number, using default historical value 65535.  The reason was: No such file or directory",
       "natd: punch_fw: firewall punching is not built into this libalias (NO_FW_PUNCH)",
       "natd: proxy_rule: transparent proxy rules are not built into this libalias",
-      // Without ipdivert there is no divert protocol.
-      "natd: Unable to create divert socket.: Protocol not supported",
+      // Without ipdivert there is no PF_DIVERT.
+      "natd: Unable to create divert socket.: Address family not supported by protocol family",
       "",
     ].join("\n"),
   );
@@ -69,11 +74,100 @@ test("natd: -f reads options from a file; its last line must end in a newline", 
     r.err,
     [
       // good.conf is taken whole: natd gets as far as the divert socket.
-      "natd: Unable to create divert socket.: Protocol not supported",
+      "natd: Unable to create divert socket.: Address family not supported by protocol family",
       "natd: Incorrect exit delay: 2000000",
       "natd: config file format error: last line should end with newline",
       "natd: redirect_port: missing local address",
       "",
     ].join("\n"),
   );
+});
+
+/** lan (192.168.0.2) -- gw (192.168.0.1 | 198.51.100.1) -- pub (198.51.100.2). */
+const NAT_NET = `jail -c name=lan persist vnet >/dev/null
+jail -c name=gw persist vnet >/dev/null
+jail -c name=pub persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet lan
+ifconfig epair0b vnet gw
+ifconfig epair1a vnet gw
+ifconfig epair1b vnet pub
+jexec lan ifconfig epair0a 192.168.0.2/24 up
+jexec lan route -q add default 192.168.0.1
+jexec gw ifconfig epair0b 192.168.0.1/24 up
+jexec gw ifconfig epair1a 198.51.100.1/24 up
+jexec gw sysctl net.inet.ip.forwarding=1 >/dev/null
+jexec pub ifconfig epair1b 198.51.100.2/24 up
+kldload ipfw ipdivert
+jexec lan ipfw -q add allow ip from any to any
+jexec pub ipfw -q add allow ip from any to any
+`;
+
+test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const r = await run_script(
+    NAT_NET +
+      `jexec gw ipfw -q add 100 divert natd all from any to any via epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -n epair1a -same_ports -P ${dir}/natd.pid -redirect_port tcp 192.168.0.2:80 8080; echo natd=$?
+test -s ${dir}/natd.pid && echo pidfile
+jexec lan ping -c 2 198.51.100.2 | grep transmitted
+jexec pub nc -u -l -w 2 -v -n 5000 > udp.out &
+sleep 1
+echo hello | jexec lan nc -u -w 1 -p 4000 198.51.100.2 5000
+wait %1
+jexec pub nc -l -v -n 6000 > tcp.out &
+sleep 1
+echo over tcp | jexec lan nc -N -p 4001 198.51.100.2 6000
+wait %2
+jexec lan nc -l -v -n 80 > in.out &
+sleep 1
+echo inbound | jexec pub nc -N -p 5555 198.51.100.1 8080
+wait %3
+cat udp.out tcp.out in.out
+kill $(cat ${dir}/natd.pid)
+sleep 11
+test -e ${dir}/natd.pid || echo pidfile gone
+jexec lan ping -c 1 -t 1 198.51.100.2 | grep transmitted
+jail -r lan gw pub >/dev/null
+kldunload ipdivert; echo unload=$?
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out,
+    "natd=0\npidfile\n2 packets transmitted, 2 packets received, 0.0% packet loss\nhello\nover tcp\ninbound\npidfile gone\n1 packets transmitted, 0 packets received, 100.0% packet loss\nunload=1\n",
+  );
+  // The public jail saw the router with the LAN's ports (-same_ports); the
+  // LAN host saw the public one as it is.
+  // (ipdivert, as FreeBSD's, refuses to be unloaded: MOD_QUIESCE says EPERM.)
+  t.is(r.err, "Connection from 198.51.100.1 4000 received!\nConnection from 198.51.100.1 4001 received!\nConnection from 198.51.100.2 5555 received!\nkldunload: can't unload file: Operation not permitted\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("natd -verbose stays in the foreground and prints each packet before and after translation", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const r = await run_script(
+    NAT_NET +
+      `jexec gw ipfw -q add 100 divert 8668 all from any to any via epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -v -a 198.51.100.1 -exit_delay 0 > natd.out 2> natd.err &
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw killall natd
+wait
+cat natd.out natd.err
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out,
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
