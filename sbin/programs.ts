@@ -44,6 +44,7 @@ import { make_himage_main } from "./himage.ts";
 import { make_vlink_main } from "./vlink.ts";
 import { ipfw_main_prog } from "./ipfw.ts";
 import { dnctl_main_prog } from "./ipfw_dummynet.ts";
+import { inetd_main } from "./inetd.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -284,6 +285,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   himage: "/usr/local/bin",
   vlink: "/usr/local/bin",
   iperf3: "/usr/local/bin",
+  inetd: "/usr/sbin",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -353,3 +355,4 @@ programs.set("himage", make_himage_main((p, argv, ctx) => exec_child(ctx, ctx.en
 programs.set("vlink", make_vlink_main(exec_capture));
 programs.set("ipfw", ipfw_main_prog);
 programs.set("dnctl", dnctl_main_prog);
+programs.set("inetd", inetd_main);
