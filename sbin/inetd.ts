@@ -117,6 +117,8 @@ interface inetd_state {
   maxchild: number;
   maxcpm: number;
   config_file: string;
+  /** The working directory relative names are read from. */
+  cwd: string;
   bind_sa4: sockaddr_in | null;
   bind_sa6: sockaddr_in6 | null;
   servtab: servtab[];
@@ -175,6 +177,7 @@ export async function inetd_main(ctx: prog_ctx): Promise<number> {
       maxchild: -1,
       maxcpm: -1,
       config_file: _PATH_INETDCONF,
+      cwd: "/",
       bind_sa4: null,
       bind_sa6: null,
       servtab: [],
@@ -246,8 +249,8 @@ export async function inetd_main(ctx: prog_ctx): Promise<number> {
         }
       }
     }
-    // The config file is read from where daemon(3) left us.
-    st.config_file = path.resolve(ctx.cwd ?? cwd, st.config_file);
+    // The config file is read from where daemon(3) left us ("/").
+    st.cwd = ctx.cwd ?? cwd;
     const p = kp(st);
     sys_sigaction(p, SIGALRM, () => st.sigflags.push("A"));
     config(st);
@@ -476,7 +479,7 @@ function print_service(st: inetd_state, action: string, sep: servtab): void {
 function config(st: inetd_state): void {
   let text: string;
   try {
-    text = fs.readFileSync(st.config_file, "utf8");
+    text = fs.readFileSync(path.resolve(st.cwd, st.config_file), "utf8");
   } catch (e) {
     syslog(st, LOG_ERR, `${st.config_file}: ${errmsg(e)}`);
     return;

@@ -18,3 +18,4 @@ import "./tcp_segments.ts";
 import "./badcmd_ipfw_nat.ts";
 import "./ipfw_ruleset.ts";
 import "./badcmd_ipfw.ts";
+import "./badcmd_inetd.ts";
