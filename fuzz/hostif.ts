@@ -11,6 +11,8 @@
 // exception, every frame the relay took was written or refused and
 // counted, Linux's own ping reaches fb through the mirror (the simulator
 // keeps serving), and after the teardown no TAP and no mbuf is left.
+// epairNa also has an IPv4 address and a route in vnet0, which the mirror
+// reflects on the TAP beside Linux's own address while the frames flow.
 //
 // It creates Linux interfaces, so it runs only as root inside a network
 // namespace of its own (`unshare -n npm run fuzz -- --only hostif`), and is
@@ -116,6 +118,19 @@ export async function run_hostif(w: world, r: rng, frames: number, log: (s: stri
     const ea_mac = a !== null ? k.vnet_run(a.if_vnet, "fuzz", () => k.IF_LLADDR(a).slice()) : new Uint8Array(6);
     const s = await w.run(["jexec", "fb", "arp", "-s", linux, mac_text(ea_mac)]);
     if (s.status !== 0) return fail(`arp -s in fb: ${s.status} ${s.err}`);
+    // vnet0's own IPv4 on the interface, and a route by it: the mirror
+    // puts both on the Linux side (no local entry for the address), and
+    // leaves Linux's own address alone.
+    const v0 = `10.8.${unit}.1`;
+    const far = `10.7.${unit}.0/24`;
+    for (const c of [["ifconfig", ea, "inet", `${v0}/24`, "alias"], ["route", "add", "-net", far, `10.8.${unit}.9`]]) {
+      const cr = await w.run(c);
+      if (cr.status !== 0) return fail(`${c.join(" ")}: ${cr.status} ${cr.err}`);
+    }
+    await m.settle();
+    const shown = spawnSync("sh", ["-c", `ip -4 addr show dev ${ea}; ip -4 route show ${far}; ip -4 route show table local dev ${ea}`], { encoding: "latin1" }).stdout;
+    if (!shown.includes(`inet ${v0}/24`) || !shown.includes(`inet ${linux}/24`) || !shown.includes(`via 10.8.${unit}.9`)) return fail(`the mirror's IPv4 on ${ea} is not vnet0's:\n${shown}${mlog.join("")}`);
+    if (shown.includes(`local ${v0} `)) return fail(`Linux takes vnet0's ${v0} for its own:\n${shown}`);
     const pt: inject_point = {
       jail: "fb",
       ifname: eb,

@@ -39,6 +39,25 @@
 // (host_dev_configure): a link-local address for scapy's IPv6 routing, but
 // no DAD, MLD, router or neighbour solicitations of Linux's own.
 //
+// IPv4: scapy routes by Linux's main table (/proc/net/route, each route's
+// source from its device's address), where on FreeBSD it routes by the
+// host's.  So the mirror reflects vnet0's IPv4 view onto the TAPs: each
+// mirrored interface's IPv4 addresses go on its TAP (ifaddr_event_ext),
+// and each route of vnet0's FIB 0 whose next hop leaves by a mirrored
+// interface goes into Linux's main table by that TAP (a rib subscription;
+// a gateway `onlink`, a multipath route by its first mirrored path; the
+// interface routes of the addresses Linux makes itself).  What the mirror
+// added, and only that, it takes away again when vnet0 does; the TAP's
+// going takes its share with it.  Linux's own IPv4 stack stays quiet:
+// the TAP is NOARP (no ARP requests, no answers, no gratuitous ARP),
+// forwarding and redirects off, and each mirrored address loses its
+// `local` (and subnet `broadcast`) entry in Linux's local table, so a
+// frame a jail sends to vnet0's address is not Linux's to answer: it is
+// not local, Linux does not forward, and with forwarding off it sends no
+// ICMP error (no TCP RST, no port unreachable, no echo reply).  The
+// address still gives scapy its source and Linux's routes their `src`.
+// Only FIB 0 (Linux's main table) is mirrored.
+//
 // The clock: the mirror does not hold it to real time.  The daemon keeps
 // real time's pace whenever no simulated command runs in the foreground
 // (sbin/virtnet_kernel.ts, pacing the clock), which is when a script runs a
@@ -47,8 +66,15 @@
 
 import { BPF_D_INOUT, DLT_EN10MB, bpf_attach_event, bpf_close_capture, bpf_open_stream, bpf_write, type bpf_d, type bpf_if, type bpf_stream_reader } from "./bpf.ts";
 import { IFADDR_EVENT_ADD, ifaddr_event_ext, ifnet_arrival_event, iflladdr_event, if_mtu_changed_hook, set_if_mtu_changed_hook, V_ifnet, type ifaddr, type ifnet } from "./if.ts";
-import { AF_INET6, SA_FAMILY } from "../kern/socket.ts";
+import { AF_INET, AF_INET6, SA_FAMILY } from "../kern/socket.ts";
 import type { in6_ifaddr } from "../netinet6/in6_var.ts";
+import type { in_ifaddr } from "../netinet/in.ts";
+import { rib_walktree } from "./radix.ts";
+import { RIB_NOTIFY_IMMEDIATE, rib_subscribe_internal, rib_unsubscribe, type rib_subscription } from "./route/route_ctl.ts";
+import { rt_tables_get_rnh } from "./route/route_tables.ts";
+import { NHF_BLACKHOLE, NHF_GATEWAY, NHF_REJECT, NH_IS_NHGRP, type nhop_object } from "./route/nhop.ts";
+import { nhgrp_get_nhops } from "./route/nhgrp_ctl.ts";
+import { rt_get_inet_prefix_plen } from "./route/route_rtentry.ts";
 import { CURVNET_RESTORE, CURVNET_SET_QUIET, vnet0 } from "./vnet.ts";
 import { sched_kick } from "../kern/kern_synch.ts";
 import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
@@ -81,6 +107,28 @@ export interface hostif_tap_ops<T> {
    *  take it away, so that host programs route IPv6 to the interface's
    *  prefixes as they would on FreeBSD; an error line or null. */
   addr6?(name: string, addr: string, plen: number, add: boolean): Promise<string | null>;
+  /** Give the named host device an IPv4 address of the interface (add) or
+   *  take it away, Linux's stack kept from answering for it (see the
+   *  top); an error line or null. */
+  addr4?(name: string, a: hostif_inet4_addr, add: boolean): Promise<string | null>;
+  /** Put a route of vnet0's into the host's main table by the named
+   *  device (add), or take it out; an error line or null. */
+  route4?(name: string, r: hostif_inet4_route, add: boolean): Promise<string | null>;
+}
+
+/** An IPv4 address of a mirrored interface, as dotted text. */
+export interface hostif_inet4_addr {
+  addr: string;
+  plen: number;
+  /** The subnet broadcast address, or "" (a /31 or /32). */
+  brd: string;
+}
+
+/** A route of vnet0's by a mirrored interface: gw "" for a direct one. */
+export interface hostif_inet4_route {
+  dst: string;
+  plen: number;
+  gw: string;
 }
 
 /** One mirrored interface. */
@@ -94,6 +142,10 @@ class hostif<T> implements bpf_stream_reader {
   hi_out = 0;
   hi_in = 0;
   hi_inerr = 0;
+  /** The host device is configured: IPv4 may go on it. */
+  hi_ready = false;
+  /** The IPv4 addresses the mirror put on the host device, by "a/plen". */
+  hi_inet4 = new Map<string, hostif_inet4_addr>();
   constructor(
     readonly hi_ifp: ifnet,
     readonly hi_m: hostif_mirror<T>,
@@ -138,6 +190,13 @@ export class hostif_mirror<T> {
   private dvbuf: ArrayBufferLike | null = null;
   private dvcache: DataView | null = null;
   private running = false;
+  /** vnet0's IPv4 table of FIB 0, heard from while running. */
+  private rib_sub: rib_subscription | null = null;
+  private readonly on_rib = (): void => this.want_sync4();
+  /** The routes the mirror put in the host's table, by "dst/plen". */
+  private readonly routes4 = new Map<string, { h: hostif<T>; r: hostif_inet4_route }>();
+  private sync4_wanted = false;
+  private sync4_running = false;
   /** The MTU hook there was before start (the routing table's): one
    *  hook point, so the mirror calls it first. */
   private mtu_prev: ((ifp: ifnet) => void) | null = null;
@@ -175,6 +234,8 @@ export class hostif_mirror<T> {
     set_if_mtu_changed_hook(this.on_mtu);
     const saved = CURVNET_SET_QUIET(vnet0, "hostif_start");
     try {
+      const rnh = rt_tables_get_rnh(0, AF_INET);
+      if (rnh !== null) this.rib_sub = rib_subscribe_internal(rnh, this.on_rib, null, RIB_NOTIFY_IMMEDIATE, false);
       for (const ifp of V_ifnet().slice()) this.attach(ifp);
     } finally {
       CURVNET_RESTORE(saved);
@@ -195,7 +256,11 @@ export class hostif_mirror<T> {
     if (k >= 0) ifaddr_event_ext.splice(k, 1);
     if (if_mtu_changed_hook === this.on_mtu) set_if_mtu_changed_hook(this.mtu_prev);
     this.mtu_prev = null;
+    if (this.rib_sub !== null) rib_unsubscribe(this.rib_sub);
+    this.rib_sub = null;
+    // The TAPs' going takes their addresses and routes with them.
     for (const h of [...this.ifs.values()]) this.close(h);
+    this.routes4.clear();
     if (this.p !== null) proc_exit(this.p);
     this.p = null;
   }
@@ -248,14 +313,30 @@ export class hostif_mirror<T> {
         const e = await this.ops.configure(h.hi_name, lladdr_of(ifp), ifp.if_mtu);
         if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
         for (const ifa of ifp.if_addrhead.slice()) await this.addr6(h, ifa, true);
+        this.configured(h);
       })(),
     );
+  }
+
+  /** The host device is as the interface is: its IPv4 follows.  What an
+   *  earlier configure left is put on again (Linux may have restored the
+   *  local entries the mirror takes away). */
+  private configured(h: hostif<T>): void {
+    if (h.hi_closed) return;
+    h.hi_ready = true;
+    h.hi_inet4.clear();
+    this.want_sync4();
   }
 
   close(h: hostif<T>): void {
     if (h.hi_closed) return;
     h.hi_closed = true;
+    h.hi_ready = false;
     this.ifs.delete(h.hi_ifp);
+    // The host device's addresses and routes go with it.
+    h.hi_inet4.clear();
+    for (const [k, v] of [...this.routes4]) if (v.h === h) this.routes4.delete(k);
+    this.want_sync4();
     const d = h.hi_d;
     h.hi_d = null;
     if (d !== null) bpf_close_capture(d);
@@ -300,15 +381,20 @@ export class hostif_mirror<T> {
         const e = await this.ops.configure(h.hi_name, lladdr_of(ifp), ifp.if_mtu);
         if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
         for (const ifa of ifp.if_addrhead.slice()) await this.addr6(h, ifa, true);
+        this.configured(h);
       })(),
     );
   }
 
   /** An address came or went on a mirrored interface: the host device
-   *  follows for IPv6 (ifaddr_event_ext). */
+   *  follows (ifaddr_event_ext), IPv6 at once, IPv4 with its routes. */
   private ifaddr(ifp: ifnet, ifa: ifaddr, add: boolean): void {
     const h = this.ifs.get(ifp);
     if (h === undefined || h.hi_closed) return;
+    if (SA_FAMILY(ifa.ifa_addr) === AF_INET) {
+      this.want_sync4();
+      return;
+    }
     this.track(
       (async () => {
         await this.ops.settle(h.hi_name, true);
@@ -324,6 +410,119 @@ export class hostif_mirror<T> {
    * Link-locals are the device's own already (the same MAC, the same
    * EUI-64), and IPv4 stays off the device (no ARP of Linux's own).
    */
+  /** vnet0's IPv4 addresses or routes changed: the host follows, once
+   *  the changes so far are in (one pass at a time; settle waits). */
+  private want_sync4(): void {
+    if (!this.running || this.ops.addr4 === undefined) return;
+    this.sync4_wanted = true;
+    if (this.sync4_running) return;
+    this.sync4_running = true;
+    this.track(
+      (async () => {
+        try {
+          while (this.sync4_wanted && this.running) {
+            this.sync4_wanted = false;
+            await this.sync4();
+          }
+        } finally {
+          this.sync4_running = false;
+        }
+      })(),
+    );
+  }
+
+  /** What vnet0 has now, as the host should see it: the addresses of each
+   *  mirrored interface whose host device is ready, and the routes by
+   *  them. */
+  private inet4_wanted(): { addrs: Map<hostif<T>, Map<string, hostif_inet4_addr>>; routes: Map<string, { h: hostif<T>; r: hostif_inet4_route }> } {
+    const addrs = new Map<hostif<T>, Map<string, hostif_inet4_addr>>();
+    const routes = new Map<string, { h: hostif<T>; r: hostif_inet4_route }>();
+    const saved = CURVNET_SET_QUIET(vnet0, "hostif_sync4");
+    try {
+      // Each interface's prefixes: their interface routes are Linux's own.
+      const prefixes = new Set<string>();
+      for (const h of this.ifs.values()) {
+        if (!h.hi_ready || h.hi_closed) continue;
+        const m = new Map<string, hostif_inet4_addr>();
+        for (const ifa of h.hi_ifp.if_addrhead) {
+          if (SA_FAMILY(ifa.ifa_addr) !== AF_INET) continue;
+          const ia = ifa as in_ifaddr;
+          const a = ia.ia_addr.sin_addr >>> 0;
+          const mask = ia.ia_subnetmask >>> 0;
+          const plen = mask_plen(mask);
+          const brd = plen <= 30 ? inet4_text((a | ~mask) >>> 0) : "";
+          m.set(`${inet4_text(a)}/${plen}`, { addr: inet4_text(a), plen, brd });
+          prefixes.add(`${h.hi_name} ${inet4_text((a & mask) >>> 0)}/${plen}`);
+        }
+        addrs.set(h, m);
+      }
+      const rnh = rt_tables_get_rnh(0, AF_INET);
+      if (rnh !== null) {
+        rib_walktree(rnh, (rt) => {
+          const raw = rt.rt_nhop;
+          let nh: nhop_object | null = null;
+          let h: hostif<T> | undefined;
+          // A multipath route: its first path by a mirrored interface.
+          for (const p of NH_IS_NHGRP(raw) ? nhgrp_get_nhops(raw).map((w) => w.nh) : [raw]) {
+            h = this.ifs.get(p.nh_ifp);
+            if (h !== undefined && h.hi_ready && !h.hi_closed) {
+              nh = p;
+              break;
+            }
+          }
+          if (nh === null || h === undefined) return 0;
+          if ((nh.nh_flags & (NHF_REJECT | NHF_BLACKHOLE)) !== 0) return 0;
+          const { addr, plen } = rt_get_inet_prefix_plen(rt);
+          const dst = inet4_text(addr >>> 0);
+          const gw = (nh.nh_flags & NHF_GATEWAY) !== 0 ? inet4_text(nh.gw4_sa.sin_addr >>> 0) : "";
+          if (gw === "" && prefixes.has(`${h.hi_name} ${dst}/${plen}`)) return 0;
+          routes.set(`${dst}/${plen}`, { h, r: { dst, plen, gw } });
+          return 0;
+        });
+      }
+    } finally {
+      CURVNET_RESTORE(saved);
+    }
+    return { addrs, routes };
+  }
+
+  /** One pass: take off what vnet0 no longer has, then put on what it
+   *  has and the host lacks (addresses before the routes that use them). */
+  private async sync4(): Promise<void> {
+    const addr4 = this.ops.addr4;
+    const route4 = this.ops.route4;
+    if (addr4 === undefined) return;
+    const want = this.inet4_wanted();
+    const say = (h: hostif<T>, e: string | null) => {
+      if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
+    };
+    for (const [k, v] of [...this.routes4]) {
+      const w = want.routes.get(k);
+      if (w !== undefined && w.h === v.h && w.r.gw === v.r.gw) continue;
+      this.routes4.delete(k);
+      if (route4 !== undefined && !v.h.hi_closed) say(v.h, await route4(v.h.hi_name, v.r, false));
+    }
+    for (const h of [...this.ifs.values()]) {
+      const w = want.addrs.get(h) ?? new Map<string, hostif_inet4_addr>();
+      for (const [k, a] of [...h.hi_inet4]) {
+        if (w.has(k) || h.hi_closed) continue;
+        h.hi_inet4.delete(k);
+        say(h, await addr4(h.hi_name, a, false));
+      }
+      for (const [k, a] of w) {
+        if (h.hi_inet4.has(k) || h.hi_closed || !h.hi_ready) continue;
+        h.hi_inet4.set(k, a);
+        say(h, await addr4(h.hi_name, a, true));
+      }
+    }
+    if (route4 === undefined) return;
+    for (const [k, w] of want.routes) {
+      if (this.routes4.has(k) || w.h.hi_closed || !w.h.hi_ready) continue;
+      this.routes4.set(k, w);
+      say(w.h, await route4(w.h.hi_name, w.r, true));
+    }
+  }
+
   private async addr6(h: hostif<T>, ifa: ifaddr, add: boolean): Promise<void> {
     if (this.ops.addr6 === undefined || h.hi_closed || SA_FAMILY(ifa.ifa_addr) !== AF_INET6) return;
     const ia = ifa as in6_ifaddr;
@@ -335,6 +534,18 @@ export class hostif_mirror<T> {
     const e = await this.ops.addr6(h.hi_name, text, ia.ia_plen, add);
     if (e !== null) this.log(`virtnet hostif: ${h.hi_name}: ${e}\n`);
   }
+}
+
+/** Dotted text of a host-order IPv4 address. */
+export function inet4_text(a: number): string {
+  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+}
+
+/** The prefix length of a contiguous host-order mask. */
+function mask_plen(m: number): number {
+  let n = 0;
+  for (let b = 31; b >= 0 && ((m >>> b) & 1) === 1; b--) n++;
+  return n;
 }
 
 /** The mirror's process name, in netstat -B's Command column. */
@@ -422,6 +633,19 @@ export const HOST_DEV_IPV6_QUIET: [string, string][] = [
   ["disable_ipv6", "0"],
 ];
 
+/** Per-device IPv4 settings written before the device comes up, with
+ *  NOARP: Linux never answers or announces an address by ARP, forwards
+ *  nothing, and sends or takes no redirects. */
+export const HOST_DEV_IPV4_QUIET: [string, string][] = [
+  ["arp_ignore", "8"],
+  ["arp_announce", "2"],
+  ["arp_notify", "0"],
+  ["forwarding", "0"],
+  ["send_redirects", "0"],
+  ["accept_redirects", "0"],
+  ["accept_source_route", "0"],
+];
+
 /** IPv6 on, quiet, before the device comes up; then its address, MTU and
  *  up.  scapy needs IPv6 on the TAP: its IPv6 routing table (read from
  *  /proc/net/ipv6_route) lists a device only with an IPv6 address, and
@@ -435,6 +659,13 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
       /* no IPv6 on this host, or a knob this kernel lacks */
     }
   }
+  for (const [k, v] of HOST_DEV_IPV4_QUIET) {
+    try {
+      fs.writeFileSync(`/proc/sys/net/ipv4/conf/${name}/${k}`, v);
+    } catch {
+      /* a knob this kernel lacks */
+    }
+  }
   return new Promise((resolve) => {
     execFile("ip", ["link", "set", "dev", name, "arp", "off", "address", mac_string(lladdr), "mtu", String(mtu), "up"], (err, _out, stderr) => {
       resolve(err === null ? null : `ip link set: ${String(stderr).trim() || err.message}`);
@@ -446,13 +677,44 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
  *  did its own DAD).  Deleting what is already gone is not an error. */
 export function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
   const argv = ["-6", "addr", add ? "add" : "del", `${addr}/${plen}`, "dev", name, ...(add ? ["nodad"] : [])];
+  return ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
+}
+
+/** `ip ARGV`: null, or stderr's line; `ok` names the answers that mean
+ *  there was nothing to do. */
+function ip_run(argv: string[], ok: RegExp | null): Promise<string | null> {
   return new Promise((resolve) => {
     execFile("ip", argv, (err, _out, stderr) => {
       const why = String(stderr).trim();
-      if (err === null || (add && /File exists/.test(why)) || (!add && /Cannot assign|not found|No such/.test(why))) resolve(null);
+      if (err === null || (ok !== null && ok.test(why))) resolve(null);
       else resolve(`ip ${argv.join(" ")}: ${why || err.message}`);
     });
   });
+}
+
+/**
+ * An IPv4 address of the interface on its host device, or off it.  On:
+ * the address with its broadcast address, then its `local` entry (and the
+ * subnet's `broadcast` entry) out of Linux's local table, so that Linux's
+ * stack takes nothing sent to it as its own (see the top of this file).
+ * Deleting what is already gone is not an error.
+ */
+export async function host_dev_addr4(name: string, a: hostif_inet4_addr, add: boolean): Promise<string | null> {
+  const gone = /Cannot assign|not found|No such|Cannot find device/;
+  if (!add) return ip_run(["-4", "addr", "del", `${a.addr}/${a.plen}`, "dev", name], gone);
+  const e = await ip_run(["-4", "addr", "add", `${a.addr}/${a.plen}`, ...(a.brd !== "" ? ["broadcast", a.brd] : []), "dev", name], /File exists/);
+  if (e !== null) return e;
+  const l = await ip_run(["-4", "route", "del", "table", "local", "local", a.addr, "dev", name], gone);
+  if (l !== null) return l;
+  return a.brd === "" ? null : ip_run(["-4", "route", "del", "table", "local", "broadcast", a.brd, "dev", name], gone);
+}
+
+/** A route of vnet0's into Linux's main table by the device (a gateway
+ *  `onlink`, as vnet0 has it whatever the device's prefixes), or out. */
+export function host_dev_route4(name: string, r: hostif_inet4_route, add: boolean): Promise<string | null> {
+  const via = r.gw !== "" ? ["via", r.gw, ...(add ? ["onlink"] : [])] : [];
+  if (add) return ip_run(["-4", "route", "replace", `${r.dst}/${r.plen}`, ...via, "dev", name, "proto", "static"], null);
+  return ip_run(["-4", "route", "del", `${r.dst}/${r.plen}`, ...via, "dev", name], /No such process|Cannot find device|not found/);
 }
 
 /** The daemon's host side: a Linux TAP per mirrored interface, which does
@@ -467,5 +729,7 @@ export function hostif_linux_ops(): hostif_tap_ops<linux_tap> {
     configure: host_dev_configure,
     settle: host_dev_settle,
     addr6: host_dev_addr6,
+    addr4: host_dev_addr4,
+    route4: host_dev_route4,
   };
 }

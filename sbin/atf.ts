@@ -1040,6 +1040,20 @@ function atf_netns_setup(): string | null {
   } catch {
     /* a kernel without IPv6 */
   }
+  // The TAPs get vnet0's IPv4 addresses too (net/bpf_hostif.ts keeps
+  // Linux from taking what is sent to them as its own); as for IPv6, no
+  // echo replies of Linux's own, and no forwarding.
+  for (const [f, v] of [
+    ["/proc/sys/net/ipv4/icmp_echo_ignore_all", "1"],
+    ["/proc/sys/net/ipv4/icmp_echo_ignore_broadcasts", "1"],
+    ["/proc/sys/net/ipv4/ip_forward", "0"],
+  ]) {
+    try {
+      fs.writeFileSync(f, v);
+    } catch {
+      /* a knob this kernel lacks */
+    }
+  }
   atf_netns_uplink();
   return null;
 }

@@ -325,27 +325,132 @@ if len(echoes) > 1:
     sys.exit("our own request came back in")
 `;
 
-real_test("real TAPs: atf-run mirrors epair0a in its own namespace, scapy talks to a jail through it", async (t) => {
+// IPv4 through the mirror: vnet0's addresses and routes are Linux's view
+// too, so `ip route get` and scapy route to a jail's far network by
+// epair0a as FreeBSD's host would; scapy's echo request (its next hop
+// found by scapy's own ARP) is answered by the jail; and Linux's own stack
+// sends nothing onto the TAP when a jail pings, SYNs or sends UDP to
+// vnet0's address (frames Linux sends show as outgoing on a packet
+// socket).  The control puts Linux's local entry back: then Linux answers
+// the SYN with a RST of its own, which the capture sees.
+const PROGRAM4 = String.raw`#!/usr/bin/env atf-sh
+. $(atf_get_srcdir)/../common/vnet.subr
+
+atf_test_case "mirror4" "cleanup"
+mirror4_head() {
+	atf_set require.user root
+	atf_set require.progs scapy
+}
+mirror4_body() {
+	vnet_init
+	send=$(vnet_mkepair)
+	recv=$(vnet_mkepair)
+	ifconfig "$send"a 192.0.2.1/24 up
+	ifconfig "$recv"a up
+	vnet_mkjail four "$send"b "$recv"b
+	jexec four ifconfig "$send"b 192.0.2.2/24 up
+	jexec four ifconfig "$recv"b 198.51.100.2/24 up
+	# No route to the far network yet, on either side.
+	atf_check -s not-exit:0 -e ignore ip -4 route get 198.51.100.3
+	atf_check -o match:"inet 192.0.2.1/24 brd 192.0.2.255" ip -4 addr show dev "$send"a
+	route add -net 198.51.100.0/24 192.0.2.2
+	atf_check -o match:"198.51.100.3 via 192.0.2.2 dev "$send"a src 192.0.2.1" ip -4 route get 198.51.100.3
+	atf_check -o inline:""$send"a 192.0.2.1 192.0.2.2
+" python3 -c "import scapy.all as sc; print(*sc.conf.route.route('198.51.100.3', verbose=0))"
+	# Linux keeps no local entry for vnet0's address.
+	atf_check -o not-match:"192.0.2" ip -4 route show table local
+	atf_check -o inline:"8
+" cat /proc/sys/net/ipv4/conf/"$send"a/arp_ignore
+	atf_check -o match:"^reply from 198.51.100.2$" -e ignore python3 $(atf_get_srcdir)/ping4.py 198.51.100.2
+	# A jail's echo requests, a SYN and a datagram to vnet0's address:
+	# FreeBSD's stack answers (incoming on the TAP), Linux's does not.
+	atf_check -o match:"^outgoing 0 incoming [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a 	    "jexec four ping -c 2 192.0.2.1; jexec four nc -z -w 1 192.0.2.1 7777; echo x | jexec four nc -u -w 1 192.0.2.1 7777"
+	ip -4 route add table local local 192.0.2.1 dev "$send"a
+	atf_check -o match:"^outgoing [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a "jexec four nc -z -w 1 192.0.2.1 7777"
+	ip -4 route del table local local 192.0.2.1 dev "$send"a
+	# The host follows vnet0: a route and an address going, a new address.
+	route delete -net 198.51.100.0/24
+	atf_check -s not-exit:0 -e ignore ip -4 route get 198.51.100.3
+	ifconfig "$send"a inet 192.0.2.1 delete
+	ifconfig "$send"a inet 203.0.113.1/24 alias
+	atf_check -o not-match:"192.0.2.1" ip -4 addr show dev "$send"a
+	atf_check -o match:"inet 203.0.113.1/24" ip -4 addr show dev "$send"a
+	# Into the jail: the TAP goes, and its routes with it.
+	ifconfig "$recv"a vnet four
+	atf_check -s not-exit:0 -e ignore ip -o link show "$recv"a
+}
+mirror4_cleanup() {
+	vnet_cleanup
+}
+
+atf_init_test_cases() {
+	atf_add_test_case "mirror4"
+}
+`;
+
+// scapy's own IPv4 ping: its route, its ARP for the next hop, its reply.
+const PING4_PY = String.raw`import sys
+import scapy.all as sc
+r = sc.sr1(sc.IP(dst=sys.argv[1]) / sc.ICMP(id=44), timeout=5, verbose=False)
+if r is None:
+    sys.exit("no reply")
+print("reply from", r[sc.IP].src)
+`;
+
+// Counts what crosses the TAP while a command runs: frames Linux sends
+// (PACKET_OUTGOING) and frames it receives.
+const QUIET_PY = String.raw`import socket, subprocess, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 0))
+s.settimeout(0.2)
+p = subprocess.Popen(["sh", "-c", sys.argv[2]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+out = inc = 0
+end = None
+while end is None or time.time() < end:
+    if end is None and p.poll() is not None:
+        end = time.time() + 1.0
+    try:
+        data, sa = s.recvfrom(65535)
+    except socket.timeout:
+        continue
+    if sa[2] == socket.PACKET_OUTGOING:
+        out += 1
+    else:
+        inc += 1
+print("outgoing", out, "incoming", inc)
+`;
+
+/** `virtnet atf-run` on a program written into a FreeBSD-like tree. */
+async function atf_run_program(files: Record<string, string>, script: string): Promise<{ code: number | null; out: string; err: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostif-"));
   try {
     const tests = path.join(dir, "tests", "sys", "net");
     fs.mkdirSync(tests, { recursive: true });
     fs.mkdirSync(path.join(dir, "tests", "sys", "common"));
-    fs.writeFileSync(path.join(tests, "mirror.sh"), PROGRAM);
-    fs.writeFileSync(path.join(tests, "ping.py"), PING_PY);
-    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", path.join(tests, "mirror.sh")], { stdio: ["ignore", "pipe", "pipe"] });
+    for (const [n, text] of Object.entries(files)) fs.writeFileSync(path.join(tests, n), text);
+    return await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", path.join(tests, script)], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       let err = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (err += d.toString()));
       child.on("close", (code) => resolve({ code, out, err }));
     });
-    t.is(r.code, 0, r.out + r.err);
-    t.regex(r.out, /^mirror: passed$/m);
-    // Nothing was left on the host: the namespace went with the run.
-    t.false(fs.readFileSync("/proc/net/dev", "utf8").includes("epair0a:"));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+real_test("real TAPs: atf-run mirrors epair0a in its own namespace, scapy talks to a jail through it", async (t) => {
+  const r = await atf_run_program({ "mirror.sh": PROGRAM, "ping.py": PING_PY }, "mirror.sh");
+  t.is(r.code, 0, r.out + r.err);
+  t.regex(r.out, /^mirror: passed$/m);
+  // Nothing was left on the host: the namespace went with the run.
+  t.false(fs.readFileSync("/proc/net/dev", "utf8").includes("epair0a:"));
+});
+
+real_test("real TAPs: IPv4 through the mirror: Linux routes as vnet0 does, scapy's ping is answered by the jail, Linux's own stack stays off the TAP", async (t) => {
+  const r = await atf_run_program({ "mirror4.sh": PROGRAM4, "ping4.py": PING4_PY, "quiet.py": QUIET_PY }, "mirror4.sh");
+  t.is(r.code, 0, r.out + r.err);
+  t.regex(r.out, /^mirror4: passed$/m);
 });
