@@ -5,7 +5,7 @@
 
 import type { sh_cmd_ctx } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { EINPROGRESS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
+import { EINPROGRESS, ERANGE, EWOULDBLOCK, strerror } from "../kern/errno.ts";
 import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_fcntl, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
 import { inet_aton, sockaddr_in } from "../netinet/in.ts";
@@ -139,10 +139,15 @@ export function atoi(s: string): number {
 /**
  * strtoul(3) as far as programs here use it: leading blanks, a sign, then
  * digits in `base` (0: "0x" hex, "0" octal, else decimal).  `rest` is what
- * *endptr would point at; a negative number wraps as C's does (to a value
- * above any range a caller checks), overflow gives ULONG_MAX.
+ * *endptr would point at.  `ul` is the exact unsigned long FreeBSD's
+ * returns (amd64: 64 bits): overflow saturates to ULONG_MAX with `errno`
+ * ERANGE, and a negative number is negated modulo 2^64.  `v` is the same
+ * value as a JS number (above 2^53 it is rounded, so callers only compare
+ * it against ranges); a C caller that stores the result in a narrower type
+ * does so through ulong_to_u32/ulong_to_int/ulong_to_u16/ulong_to_u8,
+ * which take the low bits of `ul` as C's conversion does.
  */
-export function strtoul(s: string, base: number): { v: number; rest: string } {
+export function strtoul(s: string, base: number): { v: number; rest: string; ul: bigint; errno: number } {
   let i = 0;
   while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
   let neg = false;
@@ -155,16 +160,39 @@ export function strtoul(s: string, base: number): { v: number; rest: string } {
     i += 2;
   } else if (base === 0) base = s[i] === "0" ? 8 : 10;
   const start = i;
-  let v = 0;
+  const b = BigInt(base);
+  let ul = 0n;
+  let errno = 0;
   for (; i < s.length; i++) {
     const d = parseInt(s[i], 36);
     if (Number.isNaN(d) || d >= base) break;
-    v = v * base + d;
+    if (errno === 0) {
+      ul = ul * b + BigInt(d);
+      if (ul > ULONG_MAX) errno = ERANGE;
+    }
   }
-  if (i === start) return { v: 0, rest: s };
-  if (v > 0xffffffffffffffff) v = 0xffffffffffffffff;
-  if (neg && v !== 0) v = 0xffffffffffffffff - v + 1;
-  return { v, rest: s.slice(i) };
+  if (i === start) return { v: 0, rest: s, ul: 0n, errno: 0 };
+  if (errno !== 0) ul = ULONG_MAX;
+  else if (neg) ul = BigInt.asUintN(64, -ul);
+  return { v: Number(ul), rest: s.slice(i), ul, errno };
+}
+const ULONG_MAX = 0xffffffffffffffffn;
+
+/** (uint32_t) of strtoul's unsigned long: its low 32 bits. */
+export function ulong_to_u32(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(32, r.ul));
+}
+/** (int) of strtoul's unsigned long: its low 32 bits, signed. */
+export function ulong_to_int(r: { ul: bigint }): number {
+  return Number(BigInt.asIntN(32, r.ul));
+}
+/** (uint16_t) of strtoul's unsigned long. */
+export function ulong_to_u16(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(16, r.ul));
+}
+/** (uint8_t) of strtoul's unsigned long. */
+export function ulong_to_u8(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(8, r.ul));
 }
 
 // ---------------------------------------------------------------------------
