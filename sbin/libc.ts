@@ -94,8 +94,83 @@ function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, ar
   return i;
 }
 
-/** getopt(3): parse `optstring` flags from argv[1..]; returns the options
- *  in order and the index of the first operand.  A bad option calls
+/**
+ * getopt(3)'s state, which FreeBSD keeps in the globals optind, optreset,
+ * optarg, optopt and opterr (and the scanning pointer inside getopt.c).  A
+ * program that restarts the scan (ipfw for each line of a rules file) sets
+ * optind = optreset = 1, as in C.  `progname` is what _getprogname() gives
+ * the messages (setprogname(3) changes it); unset, argv[0]'s last part.
+ */
+export class getopt_state {
+  optind = 1;
+  optreset = 0;
+  optarg: string | null = null;
+  optopt = "";
+  opterr = true;
+  progname: string | null = null;
+  /** The rest of the option cluster being scanned ("" = take the next argument). */
+  place = "";
+}
+
+/**
+ * getopt(3), FreeBSD's lib/libc/stdlib/getopt.c: the next option letter of
+ * argv, "?" for one not in `optstring` or missing its argument (":" then,
+ * when optstring starts with ':'), -1 at the first operand, at "--" (which
+ * it skips) or at a lone "-" (left in place, unless optstring has '-').
+ */
+export function getopt_r(ctx: prog_ctx, st: getopt_state, argv: string[], optstring: string): string | -1 {
+  const name = (): string => st.progname ?? progname(ctx);
+  if (st.optreset !== 0 || st.place === "") {
+    st.optreset = 0;
+    const arg = argv[st.optind];
+    if (st.optind >= argv.length || arg === undefined || arg[0] !== "-") {
+      st.place = "";
+      return -1;
+    }
+    st.place = arg.slice(1);
+    if (st.place === "-") {
+      st.optind++;
+      st.place = "";
+      return -1;
+    }
+    if (st.place === "") {
+      if (!optstring.includes("-")) return -1;
+      st.optopt = "-";
+    } else {
+      st.optopt = st.place[0];
+      st.place = st.place.slice(1);
+    }
+  } else {
+    st.optopt = st.place[0];
+    st.place = st.place.slice(1);
+  }
+  const oli = st.optopt === ":" ? -1 : optstring.indexOf(st.optopt);
+  if (oli < 0) {
+    if (st.place === "") st.optind++;
+    if (st.opterr && optstring[0] !== ":") ctx.stderr.write(`${name()}: illegal option -- ${st.optopt}\n`);
+    return "?";
+  }
+  if (optstring[oli + 1] !== ":") {
+    st.optarg = null;
+    if (st.place === "") st.optind++;
+    return st.optopt;
+  }
+  if (st.place !== "") st.optarg = st.place;
+  else if (optstring[oli + 2] === ":") st.optarg = null;
+  else if (argv.length > ++st.optind) st.optarg = argv[st.optind];
+  else {
+    st.place = "";
+    if (optstring[0] === ":") return ":";
+    if (st.opterr) ctx.stderr.write(`${name()}: option requires an argument -- ${st.optopt}\n`);
+    return "?";
+  }
+  st.place = "";
+  st.optind++;
+  return st.optopt;
+}
+
+/** getopt(3) run to the first operand, for programs that only collect
+ *  their flags: the options in order and optind.  A bad option calls
  *  `usage`, which must throw; with opterr false (the program set `opterr =
  *  0`) getopt itself prints nothing first. */
 export function getopt(
@@ -106,17 +181,15 @@ export function getopt(
   opterr = true,
 ): { opts: [string, string][]; optind: number } {
   const opts: [string, string][] = [];
-  let i = 1;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    i = getopt_cluster(ctx, optstring, usage, argv, i, opts, opterr);
+  const st = new getopt_state();
+  st.opterr = opterr;
+  for (;;) {
+    const c = getopt_r(ctx, st, argv, optstring);
+    if (c === -1) break;
+    if (c === "?" || c === ":") usage();
+    opts.push([c, st.optarg ?? ""]);
   }
-  return { opts, optind: i };
+  return { opts, optind: st.optind };
 }
 
 /** Run a program body, turning prog_exit into its status. */
