@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { isatty, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
+import { getopt_r, getopt_state, isatty, prog_exit, prog_run, type prog_ctx } from "./libc.ts";
 import {
   EX_OK, EX_DATAERR, EX_OSERR, EX_UNAVAILABLE, EX_USAGE, warn, TIMESTAMP_NUMERIC, TIMESTAMP_STRING, _substrcmp, atoi, err, errx,
   ipfw_add, ipfw_ctx, ipfw_delete, ipfw_flush, ipfw_hooks, ipfw_internal_handler, ipfw_list, ipfw_sets_handler,
@@ -110,101 +110,76 @@ export function ipfw_split_args(oldav: string[]): string[] | null {
 }
 
 /** ipfw_main: options and one command; returns 1 for "nothing to do" (usage). */
-async function ipfw_main(ctx: ipfw_ctx, oldav: string[]): Promise<number> {
+async function ipfw_main(ctx: ipfw_ctx, go: getopt_state, oldav: string[]): Promise<number> {
   const split = ipfw_split_args(oldav);
   if (split === null) return 1;
   const co = ctx.co;
   let do_acct = false;
   let try_next = false;
   if (!co.do_force) co.do_force = isatty(ctx.prog, 0) ? 0 : 1;
-  // getopt(3) with "abcdDefhinNp:qs:STtv"
-  let optind = 1;
-  for (; optind < split.length; optind++) {
-    const a = split[optind];
-    if (a === "--") {
-      optind++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j];
-      switch (c) {
-        case "a":
-          do_acct = true;
-          break;
-        case "b":
-          co.comment_only = 1;
-          co.do_compact = 1;
-          break;
-        case "c":
-          co.do_compact = 1;
-          break;
-        case "d":
-          co.do_dynamic = 1;
-          break;
-        case "D":
-          co.do_dynamic = 2;
-          break;
-        case "e":
-          break;
-        case "f":
-          co.do_force = 1;
-          break;
-        case "h":
-          help(ctx);
-        // eslint-disable-next-line no-fallthrough
-        case "i":
-          co.do_value_as_ip = 1;
-          break;
-        case "n":
-          co.test_only = 1;
-          break;
-        case "N":
-          co.do_resolv = 1;
-          break;
-        case "p":
-          if (j + 1 === a.length && optind + 1 >= split.length) {
-            ctx.prog.stderr.write(`${ctx.name}: option requires an argument -- p\n`);
-            return 1;
-          }
-          errx(ctx, EX_USAGE, "An absolute pathname must be used with -p option.");
-        // eslint-disable-next-line no-fallthrough
-        case "q":
-          co.do_quiet = 1;
-          break;
-        case "s": {
-          let v = a.slice(j + 1);
-          if (v === "") {
-            optind++;
-            if (optind >= split.length) {
-              ctx.prog.stderr.write(`${ctx.name}: option requires an argument -- s\n`);
-              return 1;
-            }
-            v = split[optind];
-          }
-          co.do_sort = atoi(v);
-          j = a.length;
-          break;
-        }
-        case "S":
-          co.show_sets = 1;
-          break;
-        case "t":
-          co.do_time = TIMESTAMP_STRING;
-          break;
-        case "T":
-          co.do_time = TIMESTAMP_NUMERIC;
-          break;
-        case "v":
-          co.verbose = 1;
-          break;
-        default:
-          ctx.prog.stderr.write(`${ctx.name}: illegal option -- ${c}\n`);
-          return 1;
-      }
+  go.optind = go.optreset = 1;
+  go.progname = ctx.name;
+  for (let ch = getopt_r(ctx.prog, go, split, "abcdDefhinNp:qs:STtv"); ch !== -1; ch = getopt_r(ctx.prog, go, split, "abcdDefhinNp:qs:STtv")) {
+    switch (ch) {
+      case "a":
+        do_acct = true;
+        break;
+      case "b":
+        co.comment_only = 1;
+        co.do_compact = 1;
+        break;
+      case "c":
+        co.do_compact = 1;
+        break;
+      case "d":
+        co.do_dynamic = 1;
+        break;
+      case "D":
+        co.do_dynamic = 2;
+        break;
+      case "e":
+        break;
+      case "f":
+        co.do_force = 1;
+        break;
+      case "h":
+        help(ctx);
+      // eslint-disable-next-line no-fallthrough
+      case "i":
+        co.do_value_as_ip = 1;
+        break;
+      case "n":
+        co.test_only = 1;
+        break;
+      case "N":
+        co.do_resolv = 1;
+        break;
+      case "p":
+        errx(ctx, EX_USAGE, "An absolute pathname must be used with -p option.");
+      // eslint-disable-next-line no-fallthrough
+      case "q":
+        co.do_quiet = 1;
+        break;
+      case "s":
+        co.do_sort = atoi(go.optarg ?? "");
+        break;
+      case "S":
+        co.show_sets = 1;
+        break;
+      case "t":
+        co.do_time = TIMESTAMP_STRING;
+        break;
+      case "T":
+        co.do_time = TIMESTAMP_NUMERIC;
+        break;
+      case "v":
+        co.verbose = 1;
+        break;
+      default:
+        return 1;
     }
   }
-  let av = split.slice(optind);
+  let av = split.slice(go.optind);
   if (av.length === 0) errx(ctx, EX_USAGE, "bad arguments, for usage summary ``ipfw''");
   // ipfw1 took the rule number first ("100 add ..."): swap it back.
   if (av.length > 1 && isdigit(av[0][0])) [av[0], av[1]] = [av[1], av[0]];
@@ -266,54 +241,46 @@ function read_host_file(ctx: prog_ctx, name: string): { text: string | null; err
 }
 
 /** ipfw_readfile: [-cfNnqS] [-p cmd [args]] file: each line is one ipfw command. */
-async function ipfw_readfile(ctx: ipfw_ctx, av: string[]): Promise<void> {
+async function ipfw_readfile(ctx: ipfw_ctx, go: getopt_state, av: string[]): Promise<void> {
+  const progname = av[0];
   const filename = av[av.length - 1];
-  let optind = 1;
   let cmd: string | null = null;
-  for (; optind < av.length - 1 && cmd === null; optind++) {
-    const a = av[optind];
-    if (a === "--") {
-      optind++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    for (let j = 1; j < a.length; j++) {
-      switch (a[j]) {
-        case "c":
-          ctx.co.do_compact = 1;
-          break;
-        case "f":
-          ctx.co.do_force = 1;
-          break;
-        case "N":
-          ctx.co.do_resolv = 1;
-          break;
-        case "n":
-          ctx.co.test_only = 1;
-          break;
-        case "p":
-          // -p cmd [args]: everything up to the file name goes to the preprocessor.
-          if (a.slice(j + 1) !== "") cmd = a.slice(j + 1);
-          else {
-            optind++;
-            if (optind >= av.length - 1) errx(ctx, EX_USAGE, "no filename argument");
-            cmd = av[optind];
-          }
-          j = a.length;
-          break;
-        case "q":
-          ctx.co.do_quiet = 1;
-          break;
-        case "S":
-          ctx.co.show_sets = 1;
-          break;
-        default:
-          ctx.prog.stderr.write(`${ctx.name}: illegal option -- ${a[j]}\n`);
-          errx(ctx, EX_USAGE, "bad arguments, for usage summary ``ipfw''");
-      }
+  let ac = av.length;
+  go.progname = ctx.name;
+  for (let c = getopt_r(ctx.prog, go, av, "cfNnp:qS"); c !== -1; c = getopt_r(ctx.prog, go, av, "cfNnp:qS")) {
+    switch (c) {
+      case "c":
+        ctx.co.do_compact = 1;
+        break;
+      case "f":
+        ctx.co.do_force = 1;
+        break;
+      case "N":
+        ctx.co.do_resolv = 1;
+        break;
+      case "n":
+        ctx.co.test_only = 1;
+        break;
+      case "p":
+        // -p cmd [args] file: the rest of the arguments but the file are
+        // the preprocessor's, so the scan ends here (optind = ac).
+        if (go.optind === ac) errx(ctx, EX_USAGE, "no filename argument");
+        cmd = go.optarg;
+        av = av.slice(go.optind - 1, ac - 1);
+        ac -= go.optind;
+        go.optind = ac;
+        break;
+      case "q":
+        ctx.co.do_quiet = 1;
+        break;
+      case "S":
+        ctx.co.show_sets = 1;
+        break;
+      default:
+        errx(ctx, EX_USAGE, "bad arguments, for usage summary ``ipfw''");
     }
   }
-  if (cmd === null && av.length !== optind + 1) errx(ctx, EX_USAGE, `extraneous filename arguments ${av[av.length - 1]}`);
+  if (cmd === null && ac !== go.optind + 1) errx(ctx, EX_USAGE, `extraneous filename arguments ${av[ac - 1]}`);
   const f = read_host_file(ctx.prog, filename);
   if (f.text === null) err(ctx, EX_UNAVAILABLE, `fopen: ${filename}`, f.errno);
   if (cmd !== null) {
@@ -323,28 +290,28 @@ async function ipfw_readfile(ctx: ipfw_ctx, av: string[]): Promise<void> {
     warn(ctx, `execvp(${cmd}) failed`, 2);
     errx(ctx, EX_UNAVAILABLE, `preprocessor exited with status ${EX_OSERR}`);
   }
-  const progname = av[0];
   const lines = f.text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   let lineno = 0;
   for (const line of lines) {
     lineno++;
     ctx.name = `Line ${lineno}`;
-    await ipfw_main(ctx, [progname, line]);
+    await ipfw_main(ctx, go, [progname, line]);
   }
 }
 
 /** ipfw(8). */
 export async function ipfw_main_prog(prog: prog_ctx): Promise<number> {
   const ctx = new ipfw_ctx(prog);
+  const go = new getopt_state();
   return prog_run(prog, async () => {
     const av = prog.argv;
     if (av.length > 1 && av[av.length - 1][0] === "/") {
       const last = av[av.length - 1];
       const f = read_host_file(prog, last);
-      if (f.text !== null) await ipfw_readfile(ctx, av);
+      if (f.text !== null) await ipfw_readfile(ctx, go, av);
       else err(ctx, EX_USAGE, `pathname: ${last}`, f.errno);
-    } else if ((await ipfw_main(ctx, av)) !== 0) {
+    } else if ((await ipfw_main(ctx, go, av)) !== 0) {
       errx(ctx, EX_USAGE, 'usage: ipfw [options]\ndo "ipfw -h" or "man ipfw" for details');
     }
     return EX_OK;

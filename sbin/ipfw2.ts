@@ -49,7 +49,7 @@ import {
   add_dstip6, add_srcip6, fill_ext6hdr, fill_flow6, fill_icmp6types, fill_unreach6_code, print_ext6hdr, print_flow6id,
   print_icmp6types, print_ip6, print_unreach6_code,
 } from "./ipfw_ipv6.ts";
-import { getgrgid, getgrnam, getpwnam, getpwuid, inet_pton, prog_exit, type prog_ctx } from "./libc.ts";
+import { getgrgid, getgrnam, getpwnam, getpwuid, inet_pton, prog_exit, strtoul, ulong_to_int, ulong_to_u16, ulong_to_u32, ulong_to_u8, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { jail_getid, jail_errmsg } from "./libjail.ts";
 import { ether_aton, gethostbyaddr, gethostbyname4, getservbyname as netdb_getservbyname, getservbyport as netdb_getservbyport } from "./netdb.ts";
@@ -264,33 +264,9 @@ function isalnum(c: string): boolean {
   return /^[A-Za-z0-9]/.test(c);
 }
 
-/**
- * strtoul(3)/strtol(3) with base 0 or 10: the value and where the digits
- * stopped.  Values past 32 bits wrap as the C casts in ipfw do.
- */
-export function strtoul(s: string, base: number): { v: number; end: number } {
-  let i = 0;
-  while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
-  let neg = false;
-  if (s[i] === "+" || s[i] === "-") {
-    neg = s[i] === "-";
-    i++;
-  }
-  let b = base;
-  if ((b === 0 || b === 16) && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") && /[0-9a-fA-F]/.test(s[i + 2] ?? "")) {
-    i += 2;
-    b = 16;
-  } else if (b === 0) b = s[i] === "0" ? 8 : 10;
-  const start = i;
-  let v = 0;
-  for (; i < s.length; i++) {
-    const d = parseInt(s[i], 36);
-    if (Number.isNaN(d) || d >= b) break;
-    v = v * b + d;
-  }
-  if (i === start) return { v: 0, end: 0 };
-  if (v > 0xffffffff) v = 0xffffffff;
-  return { v: neg ? -v >>> 0 : v, end: i };
+/** How far strtoul(3) read: the offset *endptr would have (0 when no digits). */
+export function endptr(s: string, r: { rest: string }): number {
+  return s.length - r.rest.length;
 }
 /** atoi(3). */
 export function atoi(s: string): number {
@@ -701,7 +677,10 @@ function fill_cmd(b: insn_buf, w: number, opcode: number, flags: number, arg: nu
 /** strtoport: a number, or a service (or ether type) name; end === 0: not one. */
 function strtoport(s: string, base: number, proto: number): { v: number; end: number } {
   if (s.length === 0) return { v: 0, end: 0 };
-  if (isdigit(s[0])) return strtoul(s, base);
+  if (isdigit(s[0])) {
+    const r = strtoul(s, base);
+    return { v: ulong_to_int(r), end: endptr(s, r) };
+  }
   let i = 0;
   let buf = "";
   for (; i < s.length && (isalnum(s[i]) || s[i] === "\\" || s[i] === "_" || s[i] === "."); i++) {
@@ -772,7 +751,7 @@ function fill_dscp(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, cblen: num
       code = match_token(f_ipdscp, s);
       if (code === -1) errx(ctx, EX_DATAERR, "Unknown DSCP code");
     } else {
-      code = strtoul(s, 10).v;
+      code = ulong_to_int(strtoul(s, 10));
       if (code < 0 || code > 63) errx(ctx, EX_DATAERR, "Invalid DSCP value");
     }
     if (code >= 32) high |= 1 << (code - 32);
@@ -784,8 +763,8 @@ function fill_dscp(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, cblen: num
 
 function fill_reject_code(ctx: ipfw_ctx, str: string): number {
   const r = strtoul(str, 0);
-  let val = r.v;
-  if (r.end === 0 || r.end !== str.length || val >= 0x100) val = match_token(icmpcodes, str);
+  let val = ulong_to_int(r);
+  if (r.rest === str || r.rest !== "" || val >= 0x100) val = match_token(icmpcodes, str);
   if (val < 0) errx(ctx, EX_DATAERR, `unknown ICMP unreachable code \`\`${str}''`);
   return val;
 }
@@ -825,7 +804,7 @@ export function fill_table(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, op
   b.set_arg1(w, uidx);
   if (val !== null) {
     b.set_len(w, b.len(w) | INSN_SIZE.ipfw_insn_u32);
-    b.set_u32(w + 1, strtoul(val, 0).v);
+    b.set_u32(w + 1, ulong_to_u32(strtoul(val, 0)));
   } else b.set_len(w, b.len(w) | INSN_SIZE.ipfw_insn);
 }
 
@@ -917,21 +896,21 @@ function fill_ip(ctx: ipfw_ctx, b: insn_buf, w: number, av0: string, cblen: numb
       let prev = -1;
       while (isdigit(s[0])) {
         const r = strtoul(s, 0);
-        let a = r.v;
+        let a = ulong_to_int(r);
         if (a < low || a > high) errx(ctx, EX_DATAERR, `addr ${a} out of range [${low}-${high}]\n`);
         a -= low;
         let k: number;
         if (prev === -1) k = a;
         else {
           if (prev > a) errx(ctx, EX_DATAERR, `invalid range ${prev + low}-${a + low}`);
-          if (s[r.end] === "-") errx(ctx, EX_DATAERR, "double '-' in range");
+          if (r.rest[0] === "-") errx(ctx, EX_DATAERR, "double '-' in range");
           k = prev;
         }
         for (; k <= a; k++) b.set_u32(map + (k >> 5), b.u32(map + (k >> 5)) | (1 << (k & 31)));
         prev = -1;
-        if (s[r.end] === "-") prev = a;
-        else if (s[r.end] === "}") break;
-        s = s.slice(r.end + 1);
+        if (r.rest[0] === "-") prev = a;
+        else if (r.rest[0] === "}") break;
+        s = r.rest.slice(1);
       }
       return;
     }
@@ -1012,7 +991,7 @@ function get_mac_addr_mask(ctx: ipfw_ctx, p: string, addr: Uint8Array, mask: Uin
     if (p[si] === "/") {
       const r = strtoul(rest, 10);
       const ml = r.v;
-      if (r.end !== rest.length || ml > 48 || rest.length === 0) errx(ctx, EX_DATAERR, "Incorrect mask length");
+      if (r.rest !== "" || ml > 48 || rest.length === 0) errx(ctx, EX_DATAERR, "Incorrect mask length");
       mask.fill(0);
       for (let i = 0, m = ml; m > 0 && i < 6; m -= 8, i++) mask[i] = m >= 8 ? 0xff : (0xff << (8 - m)) & 0xff;
     } else {
@@ -1075,8 +1054,8 @@ function add_mactype(ctx: ipfw_ctx, b: insn_buf, w: number, av: string | undefin
 
 function add_proto0(b: insn_buf, w: number, av: string, pr: { proto: number }): boolean {
   const r = strtoul(av, 10);
-  let proto = r.v | 0;
-  if (r.end !== av.length || av.length === 0 || proto <= 0 || /^[+-]/.test(av.trim())) {
+  let proto = ulong_to_int(r);
+  if (r.rest !== "" || av.length === 0 || proto <= 0 || /^[+-]/.test(av.trim())) {
     const p = getprotobyname(av);
     if (p === null) return false;
     proto = p;
@@ -1160,7 +1139,7 @@ function get_uint_arg(ctx: ipfw_ctx, av: string | undefined, min: number, max: n
   if (av === undefined) errx(ctx, EX_USAGE, `${what}: missing argument`);
   if (_substrcmp(ctx, av, "tablearg") === 0) return IP_FW_TARG;
   const r = strtoul(av, 10);
-  if (!isdigit(av[0]) || r.end !== av.length) errx(ctx, EX_DATAERR, `${what}: invalid argument: ${av}`);
+  if (!isdigit(av[0]) || r.rest !== "") errx(ctx, EX_DATAERR, `${what}: invalid argument: ${av}`);
   if (r.v < min || r.v > max) errx(ctx, EX_DATAERR, `${what}: argument is out of range (${min}..${max}): ${av}`);
   if (r.v === IP_FW_TARG) errx(ctx, EX_DATAERR, `${what}: illegal argument value: ${av}`);
   return r.v;
@@ -1200,7 +1179,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
     a++;
   }
   if (av[a] !== undefined && av[a + 1] !== undefined && _substrcmp(ctx, av[a], "set") === 0) {
-    const set = strtoul(av[a + 1], 10).v | 0;
+    const set = ulong_to_int(strtoul(av[a + 1], 10));
     if (set < 0 || set > RESVD_SET) errx(ctx, EX_DATAERR, `illegal set ${av[a + 1]}`);
     rule.set = set;
     ts.set = set;
@@ -1221,7 +1200,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
     const what = av[a - 1];
     if (av[a] === undefined) errx(ctx, EX_USAGE, `missing argument for ${what}`);
     if (isdigit(av[a][0])) {
-      const v = strtoul(av[a], 10).v & 0xffff;
+      const v = ulong_to_u16(strtoul(av[a], 10));
       actb.set_arg1(action, v);
       if (v <= 0 || v >= IP_FW_TABLEARG) errx(ctx, EX_DATAERR, `illegal argument for ${what}`);
     } else if (_substrcmp(ctx, av[a], "tablearg") === 0) actb.set_arg1(action, IP_FW_TARG);
@@ -1342,7 +1321,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
       NEED1(ctx, av, a, "missing fib number");
       if (_substrcmp(ctx, av[a], "tablearg") === 0) actb.set_arg1(action, IP_FW_TARG);
       else {
-        const fib = strtoul(av[a], 10).v & 0xffff;
+        const fib = ulong_to_u16(strtoul(av[a], 10));
         const r = sysctlbyname(ctx.prog.p, "net.fibs");
         if (r.error !== 0 || typeof r.value !== "number") errx(ctx, EX_DATAERR, "fibs not suported.\n");
         if (fib >= r.value) errx(ctx, EX_DATAERR, "fib too large.\n");
@@ -1360,7 +1339,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
         if (isalpha(av[a][0])) {
           code = match_token(f_ipdscp, av[a]);
           if (code === -1) errx(ctx, EX_DATAERR, "Unknown DSCP code");
-        } else code = strtoul(av[a], 10).v & 0xffff;
+        } else code = ulong_to_u16(strtoul(av[a], 10));
         actb.set_arg1(action, code | 0x8000);
       }
       a++;
@@ -1663,18 +1642,18 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           NEED1(ctx, av, a, need);
           if (/[-,]/.test(av[a])) {
             if (!add_ports(ctx, cmdb, w, av[a], 0, opc, cblen.v)) errx(ctx, EX_DATAERR, `${bad} ${av[a]}`);
-          } else fill_cmd(cmdb, w, opc, 0, strtoul(av[a], 0).v);
+          } else fill_cmd(cmdb, w, opc, 0, ulong_to_u16(strtoul(av[a], 0)));
           a++;
           break;
         }
         case TOK.IPVER:
           NEED1(ctx, av, a, "ipver requires version");
-          fill_cmd(cmdb, w, O_IPVER, 0, strtoul(av[a], 0).v);
+          fill_cmd(cmdb, w, O_IPVER, 0, ulong_to_u16(strtoul(av[a], 0)));
           a++;
           break;
         case TOK.IPPRECEDENCE:
           NEED1(ctx, av, a, "ipprecedence requires value");
-          fill_cmd(cmdb, w, O_IPPRECEDENCE, 0, (strtoul(av[a], 0).v & 7) << 5);
+          fill_cmd(cmdb, w, O_IPPRECEDENCE, 0, (ulong_to_u16(strtoul(av[a], 0)) & 7) << 5);
           a++;
           break;
         case TOK.DSCP:
@@ -1696,7 +1675,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           NEED1(ctx, av, a, "uid requires argument");
           cmdb.set_opcode(w, O_UID);
           const r = strtoul(av[a], 0);
-          const uid = r.end === av[a].length && r.end > 0 ? (getpwuid(r.v) !== null ? r.v : null) : getpwnam(av[a]);
+          const uid = r.rest === "" ? (getpwuid(ulong_to_u32(r)) !== null ? ulong_to_u32(r) : null) : getpwnam(av[a]);
           if (uid === null) errx(ctx, EX_DATAERR, `uid "${av[a]}" nonexistent`);
           cmdb.set_u32(w + 1, uid);
           cmdb.set_len(w, cmdb.len(w) | INSN_SIZE.ipfw_insn_u32);
@@ -1707,7 +1686,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           NEED1(ctx, av, a, "gid requires argument");
           cmdb.set_opcode(w, O_GID);
           const r = strtoul(av[a], 0);
-          const gid = r.end === av[a].length && r.end > 0 ? (getgrgid(r.v) !== null ? r.v : null) : getgrnam(av[a]);
+          const gid = r.rest === "" ? (getgrgid(ulong_to_u32(r)) !== null ? ulong_to_u32(r) : null) : getgrnam(av[a]);
           if (gid === null) errx(ctx, EX_DATAERR, `gid "${av[a]}" nonexistent`);
           cmdb.set_u32(w + 1, gid);
           cmdb.set_len(w, cmdb.len(w) | INSN_SIZE.ipfw_insn_u32);
@@ -1718,8 +1697,8 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           NEED1(ctx, av, a, "jail requires argument");
           cmdb.set_opcode(w, O_JAIL);
           const r = strtoul(av[a], 10);
-          let jid = r.v;
-          if (r.end !== av[a].length || av[a].length === 0) {
+          let jid = ulong_to_int(r);
+          if (r.rest !== "" || av[a].length === 0) {
             jid = jail_getid(ctx.prog.p, av[a]);
             if (jid < 0) errx(ctx, EX_DATAERR, jail_errmsg.v);
           }
@@ -1744,7 +1723,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           NEED1(ctx, av, a, "tcpseq/tcpack requires argument");
           cmdb.set_len(w, INSN_SIZE.ipfw_insn_u32);
           cmdb.set_opcode(w, tok === TOK.TCPSEQ ? O_TCPSEQ : O_TCPACK);
-          cmdb.set_be32(w + 1, strtoul(av[a], 0).v);
+          cmdb.set_be32(w + 1, ulong_to_u32(strtoul(av[a], 0)));
           a++;
           break;
         case TOK.TCPMSS:
@@ -1753,7 +1732,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           const opc = tok === TOK.TCPWIN ? O_TCPWIN : O_TCPMSS;
           if (/[-,]/.test(av[a])) {
             if (!add_ports(ctx, cmdb, w, av[a], 0, opc, cblen.v)) errx(ctx, EX_DATAERR, `invalid ${s} size ${av[a]}`);
-          } else fill_cmd(cmdb, w, opc, 0, strtoul(av[a], 0).v);
+          } else fill_cmd(cmdb, w, opc, 0, ulong_to_u16(strtoul(av[a], 0)));
           a++;
           break;
         }
@@ -1888,7 +1867,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           break;
         case TOK.FIB:
           NEED1(ctx, av, a, "fib requires fib number");
-          fill_cmd(cmdb, w, O_FIB, 0, strtoul(av[a], 0).v);
+          fill_cmd(cmdb, w, O_FIB, 0, ulong_to_u16(strtoul(av[a], 0)));
           a++;
           break;
         case TOK.SOCKARG:
@@ -2061,8 +2040,8 @@ function fill_icmptypes(ctx: ipfw_ctx, b: insn_buf, w: number, av: string): void
   while (s.length > 0) {
     if (s[0] === ",") s = s.slice(1);
     const r = strtoul(s, 0);
-    const type = r.v & 0xff;
-    s = s.slice(r.end);
+    const type = ulong_to_u8(r);
+    s = r.rest;
     if (s.length > 0 && s[0] !== ",") errx(ctx, EX_DATAERR, "invalid ICMP type");
     if (type > 31) errx(ctx, EX_DATAERR, "ICMP type out of range");
     bits |= 1 << type;
@@ -3188,9 +3167,9 @@ export function ipfw_list(ctx: ipfw_ctx, av: string[], show_counters: boolean): 
   const sfo = format_opts_new();
   for (const w of lav) {
     const r = strtoul(w, 10);
-    let rnum = r.v;
+    let rnum = ulong_to_u32(r);
     if (sfo.first === 0 || rnum < sfo.first) sfo.first = rnum;
-    if (w[r.end] === "-") rnum = strtoul(w.slice(r.end + 1), 10).v;
+    if (r.rest[0] === "-") rnum = ulong_to_u32(strtoul(r.rest.slice(1), 10));
     if (sfo.last === 0 || rnum > sfo.last) sfo.last = rnum;
   }
   sfo.show_counters = show_counters ? 1 : 0;
@@ -3311,16 +3290,21 @@ function ipfw_show_config(ctx: ipfw_ctx, fo: format_opts, cfg: Uint8Array, sz: n
     }
     return EX_OK;
   }
-  for (const w of lav) {
+  // A command-line rule number or range N[-M] into fo.first/fo.last
+  // (uint32_t, from strtoul); false when more follows it.
+  const rule_range = (w: string): boolean => {
     const r = strtoul(w, 10);
-    fo.first = fo.last = r.v;
-    let end = r.end;
-    if (w[end] === "-") {
-      const r2 = strtoul(w.slice(end + 1), 10);
-      fo.last = r2.v;
-      end = end + 1 + r2.end;
+    fo.first = fo.last = ulong_to_u32(r);
+    let rest = r.rest;
+    if (rest[0] === "-") {
+      const r2 = strtoul(rest.slice(1), 10);
+      fo.last = ulong_to_u32(r2);
+      rest = r2.rest;
     }
-    if (end !== w.length) {
+    return rest === "";
+  };
+  for (const w of lav) {
+    if (!rule_range(w)) {
       exitval = EX_USAGE;
       warnx(ctx, `invalid rule number: ${w}`);
       continue;
@@ -3335,15 +3319,7 @@ function ipfw_show_config(ctx: ipfw_ctx, fo: format_opts, cfg: Uint8Array, sz: n
   if (co.do_dynamic && dynsz > 0) {
     ctx.out("## Dynamic rules:\n");
     for (const w of lav) {
-      const r = strtoul(w, 10);
-      fo.first = fo.last = r.v;
-      let end = r.end;
-      if (w[end] === "-") {
-        const r2 = strtoul(w.slice(end + 1), 10);
-        fo.last = r2.v;
-        end = end + 1 + r2.end;
-      }
-      if (end !== w.length) continue;
+      if (!rule_range(w)) continue;
       list_dyn_range();
     }
   }
@@ -3363,9 +3339,9 @@ export async function ipfw_delete(ctx: ipfw_ctx, av: string[]): Promise<void> {
   }
   while (av[a] !== undefined && isdigit(av[a][0])) {
     const r = strtoul(av[a], 10);
-    const i = r.v | 0;
+    const i = ulong_to_int(r);
     let j = i;
-    if (av[a][r.end] === "-") j = strtoul(av[a].slice(r.end + 1), 10).v | 0;
+    if (r.rest[0] === "-") j = ulong_to_int(strtoul(r.rest.slice(1), 10));
     a++;
     if (ctx.co.do_nat) exitval = await ipfw_hooks.ipfw_delete_nat(ctx, i);
     else if (ctx.co.do_pipe) exitval = await ipfw_hooks.ipfw_delete_pipe(ctx, ctx.co.do_pipe, i);

@@ -80,12 +80,11 @@ import {
   isdigit,
   match_token,
   pr_u64,
-  strtoul,
   warn,
   warnx,
   type s_x,
 } from "./ipfw2.ts";
-import { inet_ntop, isatty, prog_run, type prog_ctx } from "./libc.ts";
+import { inet_ntop, isatty, prog_run, strtoul, ulong_to_int, ulong_to_u32, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 
 const AF_INET6 = 28;
@@ -199,7 +198,7 @@ function read_bandwidth(ctx: ipfw_ctx, arg: string, cur: number, if_name: { v: s
   }
   const r = strtoul(arg, 0);
   let bw = r.v;
-  let end = arg.slice(r.end);
+  let end = r.rest;
   if (end[0] === "K" || end[0] === "k") {
     end = end.slice(1);
     bw *= 1000;
@@ -437,8 +436,8 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         NEED(fs, "queue is only for pipes or flowsets");
         NEED1("queue needs queue size\n");
         const r = strtoul(av[0], 0);
-        f.qsize = r.v | 0;
-        const end = av[0].slice(r.end);
+        f.qsize = ulong_to_int(r);
+        const end = r.rest;
         if (end[0] === "K" || end[0] === "k") {
           f.flags |= DN_QSIZE_BYTES;
           f.qsize *= 1024;
@@ -451,7 +450,7 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       case TOK_BUCKETS:
         NEED(fs, "buckets is only for pipes or flowsets");
         NEED1("buckets needs argument\n");
-        bucketsOwner.buckets = strtoul(av[0], 0).v;
+        bucketsOwner.buckets = ulong_to_u32(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_FLOW_MASK:
@@ -519,7 +518,7 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
           if (av[0][0] === "/") {
             a = strtoul(av[0].slice(1), 0).v;
             if (!is6) a = a === 32 ? 0xffffffff : a >= 32 ? 0xffffffff : (2 ** a - 1) >>> 0;
-          } else a = strtoul(av[0], 0).v;
+          } else a = ulong_to_u32(strtoul(av[0], 0));
           if (kind === "p32d") mk.dst_ip = a >>> 0;
           else if (kind === "p32s") mk.src_ip = a >>> 0;
           else if (kind === "p16d" || kind === "p16s") {
@@ -560,13 +559,13 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         }
         if (parts.length > 1) {
           const r = strtoul(parts[1], 0);
-          f.min_th = r.v;
-          if (parts[1][r.end] === "K" || parts[1][r.end] === "k") f.min_th *= 1024;
+          f.min_th = ulong_to_int(r);
+          if (r.rest[0] === "K" || r.rest[0] === "k") f.min_th *= 1024;
         }
         if (parts.length > 2) {
           const r = strtoul(parts[2], 0);
-          f.max_th = r.v;
-          if (parts[2][r.end] === "K" || parts[2][r.end] === "k") f.max_th *= 1024;
+          f.max_th = ulong_to_int(r);
+          if (r.rest[0] === "K" || r.rest[0] === "k") f.max_th *= 1024;
         }
         if (parts.length > 3) {
           const max_p = strtod(parts[3]).v;
@@ -592,7 +591,7 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       case TOK_DELAY:
         NEED(p, "delay is only for links");
         NEED1("delay needs argument 0..10000ms\n");
-        (p as dn_link).delay = strtoul(av[0], 0).v | 0;
+        (p as dn_link).delay = ulong_to_int(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_TYPE: {
@@ -609,26 +608,26 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       case TOK_WEIGHT:
         NEED(fs, "weight is only for flowsets");
         NEED1("weight needs argument\n");
-        f.par[0] = strtoul(av[0], 0).v | 0;
+        f.par[0] = ulong_to_int(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_LMAX:
         NEED(fs, "lmax is only for flowsets");
         NEED1("lmax needs argument\n");
-        f.par[1] = strtoul(av[0], 0).v | 0;
+        f.par[1] = ulong_to_int(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_PRI:
         NEED(fs, "priority is only for flowsets");
         NEED1("priority needs argument\n");
-        f.par[2] = strtoul(av[0], 0).v | 0;
+        f.par[2] = ulong_to_int(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_SCHED:
       case TOK_PIPE:
         NEED(fs, "pipe/sched");
         NEED1("pipe/link/sched needs number\n");
-        f.sched_nr = strtoul(av[0], 0).v;
+        f.sched_nr = ulong_to_u32(strtoul(av[0], 0));
         av = av.slice(1);
         break;
       case TOK_PROFILE:
@@ -929,13 +928,13 @@ function parse_range(ctx: ipfw_ctx, av: string[]): number[] {
     let s = word;
     while (s !== "") {
       const r0 = strtoul(s, 10);
-      let v0 = r0.v;
-      let rest = s.slice(r0.end);
+      let v0 = ulong_to_u32(r0);
+      let rest = r0.rest;
       let v1 = v0;
       if (rest[0] === "-") {
         const r1 = strtoul(rest.slice(1), 10);
-        v1 = r1.v;
-        rest = rest.slice(1 + r1.end);
+        v1 = ulong_to_u32(r1);
+        rest = r1.rest;
       }
       if (rest !== "" && rest[0] !== ",") {
         warn(ctx, `invalid number: ${s}`);

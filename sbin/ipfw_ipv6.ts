@@ -3,8 +3,8 @@
 // flow-id, and how they print.
 
 import { F_LEN_MASK, F_NOT, O_EXT_HDR, O_FLOW6ID, O_ICMP6TYPE, O_IP6, O_IP6_DST, O_IP6_DST_MASK, O_IP6_DST_ME, O_IP6_SRC, O_IP6_SRC_MASK, O_IP6_SRC_ME, O_IP_DST_LOOKUP, O_IP_DST_SET, O_IP_SRC_LOOKUP, O_IP_SRC_SET, EXT_AH, EXT_DSTOPTS, EXT_ESP, EXT_FRAGMENT, EXT_HOPOPTS, EXT_ROUTING, EXT_RTHDR0, EXT_RTHDR2, F_INSN_SIZE } from "../netinet/ip_fw.ts";
-import { inet_pton } from "./libc.ts";
-import { atoi, buf_pr, contigmask, errx, EX_DATAERR, fill_table, insn_buf, ip6_ntop, ipfw_ctx, match_token, match_value, n2mask, strtoul, tidx, type s_x } from "./ipfw2.ts";
+import { inet_pton, strtoul, ulong_to_int, ulong_to_u32, ulong_to_u8 } from "./libc.ts";
+import { atoi, buf_pr, contigmask, errx, EX_DATAERR, fill_table, insn_buf, ip6_ntop, ipfw_ctx, match_token, match_value, n2mask, tidx, type s_x } from "./ipfw2.ts";
 
 const AF_INET6 = 28;
 const ICMP6_MAXTYPE = 201;
@@ -15,8 +15,8 @@ const icmp6codes: s_x = [["no-route", 0], ["admin-prohib", 1], ["address", 3], [
 
 export function fill_unreach6_code(ctx: ipfw_ctx, str: string): number {
   const r = strtoul(str, 0);
-  let val = r.v;
-  if (r.end === 0 || r.end !== str.length || val >= 0x100) val = match_token(icmp6codes, str);
+  let val = ulong_to_int(r);
+  if (r.rest === str || r.rest !== "" || val >= 0x100) val = match_token(icmp6codes, str);
   if (val < 0) errx(ctx, EX_DATAERR, `unknown ICMPv6 unreachable code \`\`${str}''`);
   return val;
 }
@@ -61,8 +61,8 @@ export function fill_icmp6types(ctx: ipfw_ctx, b: insn_buf, w: number, av: strin
   while (s.length > 0) {
     if (s[0] === ",") s = s.slice(1);
     const r = strtoul(s, 0);
-    const type = r.v & 0xff;
-    s = s.slice(r.end);
+    const type = ulong_to_u8(r);
+    s = r.rest;
     if (s.length > 0 && s[0] !== ",") errx(ctx, EX_DATAERR, "invalid ICMP6 type");
     if (type > ICMP6_MAXTYPE) errx(ctx, EX_DATAERR, "ICMP6 type out of range");
     const dw = w + 1 + (type >> 5);
@@ -193,9 +193,10 @@ export function fill_flow6(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, cb
   for (const s of av.split(",")) {
     if (cblen < F_INSN_SIZE.ipfw_insn_u32 + nflow + 1) errx(ctx, EX_DATAERR, "Rule too long");
     const r = strtoul(s, 0);
-    if (r.end !== s.length) errx(ctx, EX_DATAERR, `invalid ipv6 flow number ${s.slice(r.end)}`);
-    if (r.v > 0xfffff) errx(ctx, EX_DATAERR, `flow number out of range ${s.slice(r.end)}`);
-    b.set_u32(w + 1 + nflow, r.v);
+    if (r.rest !== "") errx(ctx, EX_DATAERR, `invalid ipv6 flow number ${r.rest}`);
+    const type = ulong_to_u32(r);
+    if (type > 0xfffff) errx(ctx, EX_DATAERR, `flow number out of range ${r.rest}`);
+    b.set_u32(w + 1 + nflow, type);
     nflow++;
   }
   if (nflow > 0) {

@@ -22,11 +22,11 @@ import {
   tvalue_fib, tvalue_nat, tvalue_nh4, tvalue_dscp, tvalue_nh6, tvalue_limit, tvalue_zoneid, lheader_count,
   lheader_size, lheader_objsize, ctlv_write, tlv_write, tlv_length, ntlv_write, dv_of, cstr_read, cstr_write,
 } from "../netinet/ip_fw.ts";
-import { inet_pton } from "./libc.ts";
+import { inet_pton, strtoul, ulong_to_u16, ulong_to_u32 } from "./libc.ts";
 import {
   EX_DATAERR, EX_NOHOST, EX_OSERR, EX_UNAVAILABLE, EX_USAGE, atoi, concat_tokens, do_get3, do_set3, err, errx,
   f_ipdscp, fill_flags, get_token, getprotobyname, getservbyname, ip6_ntop, ipfw_check_object_name, ipfw_ctx,
-  ipfw_get_lheader, match_token, match_value, print_flags_buffer, stringnum_cmp, strtoul, warn, warnx, type s_x,
+  ipfw_get_lheader, match_token, match_value, print_flags_buffer, stringnum_cmp, warn, warnx, type s_x,
 } from "./ipfw2.ts";
 import { gethostbyname4 } from "./netdb.ts";
 
@@ -578,8 +578,8 @@ function guess_key_type(key: string): number | null {
     const k = key.split("/")[0];
     if (inet_pton(AF_INET, k, new Uint8Array(4)) === 1 || inet_pton(AF_INET6, k, new Uint8Array(16)) === 1) return IPFW_TABLE_CIDR;
     const r = strtoul(key, 10);
-    if (r.end === key.length && r.end > 0) return IPFW_TABLE_NUMBER;
-    if (r.end > 0 && key[r.end] === ".") return null;
+    if (r.rest === "" && r.rest !== key) return IPFW_TABLE_NUMBER;
+    if (r.rest !== key && r.rest[0] === ".") return null;
   }
   if (!key.includes(".")) return IPFW_TABLE_INTERFACE;
   if (lookup_host(key) === null) return null;
@@ -628,8 +628,8 @@ function tentry_fill_key_type(ctx: ipfw_ctx, arg: string, b: Uint8Array, t: numb
       break;
     case IPFW_TABLE_NUMBER: {
       const r = strtoul(arg, 10);
-      if (r.end !== arg.length || arg.length === 0) errx(ctx, EX_DATAERR, `Invalid number: ${arg}`);
-      dv.setUint32(k, r.v, true);
+      if (r.rest !== "" || arg.length === 0) errx(ctx, EX_DATAERR, `Invalid number: ${arg}`);
+      dv.setUint32(k, ulong_to_u32(r), true);
       masklen = 32;
       break;
     }
@@ -655,7 +655,7 @@ function tentry_fill_key_type(ctx: ipfw_ctx, arg: string, b: Uint8Array, t: numb
       };
       const port = (s: string): number => {
         const r = strtoul(s, 10);
-        if (r.end === s.length && s.length > 0) return r.v & 0xffff;
+        if (r.rest === "" && s.length > 0) return ulong_to_u16(r);
         const p = getservbyname(s, null);
         if (p === null) errx(ctx, EX_DATAERR, `Unknown service: ${s}`);
         return p;
@@ -664,8 +664,8 @@ function tentry_fill_key_type(ctx: ipfw_ctx, arg: string, b: Uint8Array, t: numb
       if (tflags & IPFW_TFFLAG_PROTO) {
         const s = next("proto");
         const r = strtoul(s, 10);
-        let key = r.v;
-        if (r.end !== s.length || s.length === 0) {
+        let key = ulong_to_u32(r);
+        if (r.rest !== "" || s.length === 0) {
           const p = getprotobyname(s);
           if (p === null) errx(ctx, EX_DATAERR, `Unknown proto: ${s}`);
           key = p;
@@ -738,8 +738,8 @@ function tentry_fill_value(ctx: ipfw_ctx, b: Uint8Array, t: number, arg: string,
   const dv = dv_of(b);
   if (vmask >>> 0 === IPFW_VTYPE_LEGACY) {
     const r = strtoul(arg, 0);
-    if (r.end === arg.length && arg.length > 0) {
-      set_legacy_value(b, v, r.v);
+    if (r.rest === "" && arg.length > 0) {
+      set_legacy_value(b, v, ulong_to_u32(r));
       return;
     }
     const a4 = new Uint8Array(4);
@@ -765,8 +765,8 @@ function tentry_fill_value(ctx: ipfw_ctx, b: Uint8Array, t: number, arg: string,
     let etype: string | null = null;
     const num = (): number => {
       const r = strtoul(n, 10);
-      if (r.end !== n.length || n.length === 0) etype = "";
-      return r.v;
+      if (r.rest !== "" || n.length === 0) etype = "";
+      return ulong_to_u32(r);
     };
     switch (f) {
       case IPFW_VTYPE_TAG:

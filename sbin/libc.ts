@@ -5,7 +5,7 @@
 
 import type { sh_cmd_ctx, sh_io } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
-import { EINPROGRESS, ENOSYS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
+import { EINPROGRESS, ENOSYS, ERANGE, EWOULDBLOCK, strerror } from "../kern/errno.ts";
 import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_exit, sys_fcntl, sys_fork, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
 import { SIGHUP, sys_setsid, sys_sigaction, sys_sigaction_get } from "../kern/kern_sig.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
@@ -99,8 +99,83 @@ function getopt_cluster(ctx: prog_ctx, optstring: string, usage: () => never, ar
   return i;
 }
 
-/** getopt(3): parse `optstring` flags from argv[1..]; returns the options
- *  in order and the index of the first operand.  A bad option calls
+/**
+ * getopt(3)'s state, which FreeBSD keeps in the globals optind, optreset,
+ * optarg, optopt and opterr (and the scanning pointer inside getopt.c).  A
+ * program that restarts the scan (ipfw for each line of a rules file) sets
+ * optind = optreset = 1, as in C.  `progname` is what _getprogname() gives
+ * the messages (setprogname(3) changes it); unset, argv[0]'s last part.
+ */
+export class getopt_state {
+  optind = 1;
+  optreset = 0;
+  optarg: string | null = null;
+  optopt = "";
+  opterr = true;
+  progname: string | null = null;
+  /** The rest of the option cluster being scanned ("" = take the next argument). */
+  place = "";
+}
+
+/**
+ * getopt(3), FreeBSD's lib/libc/stdlib/getopt.c: the next option letter of
+ * argv, "?" for one not in `optstring` or missing its argument (":" then,
+ * when optstring starts with ':'), -1 at the first operand, at "--" (which
+ * it skips) or at a lone "-" (left in place, unless optstring has '-').
+ */
+export function getopt_r(ctx: prog_ctx, st: getopt_state, argv: string[], optstring: string): string | -1 {
+  const name = (): string => st.progname ?? progname(ctx);
+  if (st.optreset !== 0 || st.place === "") {
+    st.optreset = 0;
+    const arg = argv[st.optind];
+    if (st.optind >= argv.length || arg === undefined || arg[0] !== "-") {
+      st.place = "";
+      return -1;
+    }
+    st.place = arg.slice(1);
+    if (st.place === "-") {
+      st.optind++;
+      st.place = "";
+      return -1;
+    }
+    if (st.place === "") {
+      if (!optstring.includes("-")) return -1;
+      st.optopt = "-";
+    } else {
+      st.optopt = st.place[0];
+      st.place = st.place.slice(1);
+    }
+  } else {
+    st.optopt = st.place[0];
+    st.place = st.place.slice(1);
+  }
+  const oli = st.optopt === ":" ? -1 : optstring.indexOf(st.optopt);
+  if (oli < 0) {
+    if (st.place === "") st.optind++;
+    if (st.opterr && optstring[0] !== ":") ctx.stderr.write(`${name()}: illegal option -- ${st.optopt}\n`);
+    return "?";
+  }
+  if (optstring[oli + 1] !== ":") {
+    st.optarg = null;
+    if (st.place === "") st.optind++;
+    return st.optopt;
+  }
+  if (st.place !== "") st.optarg = st.place;
+  else if (optstring[oli + 2] === ":") st.optarg = null;
+  else if (argv.length > ++st.optind) st.optarg = argv[st.optind];
+  else {
+    st.place = "";
+    if (optstring[0] === ":") return ":";
+    if (st.opterr) ctx.stderr.write(`${name()}: option requires an argument -- ${st.optopt}\n`);
+    return "?";
+  }
+  st.place = "";
+  st.optind++;
+  return st.optopt;
+}
+
+/** getopt(3) run to the first operand, for programs that only collect
+ *  their flags: the options in order and optind.  A bad option calls
  *  `usage`, which must throw; with opterr false (the program set `opterr =
  *  0`) getopt itself prints nothing first. */
 export function getopt(
@@ -111,17 +186,15 @@ export function getopt(
   opterr = true,
 ): { opts: [string, string][]; optind: number } {
   const opts: [string, string][] = [];
-  let i = 1;
-  for (; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      i++;
-      break;
-    }
-    if (!a.startsWith("-") || a === "-") break;
-    i = getopt_cluster(ctx, optstring, usage, argv, i, opts, opterr);
+  const st = new getopt_state();
+  st.opterr = opterr;
+  for (;;) {
+    const c = getopt_r(ctx, st, argv, optstring);
+    if (c === -1) break;
+    if (c === "?" || c === ":") usage();
+    opts.push([c, st.optarg ?? ""]);
   }
-  return { opts, optind: i };
+  return { opts, optind: st.optind };
 }
 
 /** Run a program body, turning prog_exit into its status. */
@@ -144,10 +217,15 @@ export function atoi(s: string): number {
 /**
  * strtoul(3) as far as programs here use it: leading blanks, a sign, then
  * digits in `base` (0: "0x" hex, "0" octal, else decimal).  `rest` is what
- * *endptr would point at; a negative number wraps as C's does (to a value
- * above any range a caller checks), overflow gives ULONG_MAX.
+ * *endptr would point at.  `ul` is the exact unsigned long FreeBSD's
+ * returns (amd64: 64 bits): overflow saturates to ULONG_MAX with `errno`
+ * ERANGE, and a negative number is negated modulo 2^64.  `v` is the same
+ * value as a JS number (above 2^53 it is rounded, so callers only compare
+ * it against ranges); a C caller that stores the result in a narrower type
+ * does so through ulong_to_u32/ulong_to_int/ulong_to_u16/ulong_to_u8,
+ * which take the low bits of `ul` as C's conversion does.
  */
-export function strtoul(s: string, base: number): { v: number; rest: string } {
+export function strtoul(s: string, base: number): { v: number; rest: string; ul: bigint; errno: number } {
   let i = 0;
   while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
   let neg = false;
@@ -160,16 +238,39 @@ export function strtoul(s: string, base: number): { v: number; rest: string } {
     i += 2;
   } else if (base === 0) base = s[i] === "0" ? 8 : 10;
   const start = i;
-  let v = 0;
+  const b = BigInt(base);
+  let ul = 0n;
+  let errno = 0;
   for (; i < s.length; i++) {
     const d = parseInt(s[i], 36);
     if (Number.isNaN(d) || d >= base) break;
-    v = v * base + d;
+    if (errno === 0) {
+      ul = ul * b + BigInt(d);
+      if (ul > ULONG_MAX) errno = ERANGE;
+    }
   }
-  if (i === start) return { v: 0, rest: s };
-  if (v > 0xffffffffffffffff) v = 0xffffffffffffffff;
-  if (neg && v !== 0) v = 0xffffffffffffffff - v + 1;
-  return { v, rest: s.slice(i) };
+  if (i === start) return { v: 0, rest: s, ul: 0n, errno: 0 };
+  if (errno !== 0) ul = ULONG_MAX;
+  else if (neg) ul = BigInt.asUintN(64, -ul);
+  return { v: Number(ul), rest: s.slice(i), ul, errno };
+}
+const ULONG_MAX = 0xffffffffffffffffn;
+
+/** (uint32_t) of strtoul's unsigned long: its low 32 bits. */
+export function ulong_to_u32(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(32, r.ul));
+}
+/** (int) of strtoul's unsigned long: its low 32 bits, signed. */
+export function ulong_to_int(r: { ul: bigint }): number {
+  return Number(BigInt.asIntN(32, r.ul));
+}
+/** (uint16_t) of strtoul's unsigned long. */
+export function ulong_to_u16(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(16, r.ul));
+}
+/** (uint8_t) of strtoul's unsigned long. */
+export function ulong_to_u8(r: { ul: bigint }): number {
+  return Number(BigInt.asUintN(8, r.ul));
 }
 
 // ---------------------------------------------------------------------------

@@ -214,11 +214,17 @@ const masked_id = new ipfw_flow_id();
 // ---------------------------------------------------------------------------
 // Queues (per flowset, by flow id).
 
+/** The flow id a queue or instance table is keyed on: the key itself, or
+ *  with DNHT_KEY_IS_OBJ the id in the object's dn_flow. */
+function key_fid(key: ipfw_flow_id | dn_queue | dn_sch_inst, flags: number): ipfw_flow_id {
+  return (flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_queue | dn_sch_inst).ni.fid : (key as ipfw_flow_id);
+}
+
 function q_hash(key: ipfw_flow_id | dn_queue, flags: number): number {
-  return flow_id_hash((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_queue).ni.fid : (key as ipfw_flow_id));
+  return flow_id_hash(key_fid(key, flags));
 }
 function q_match(obj: dn_queue, key: ipfw_flow_id | dn_queue, flags: number): boolean {
-  return dn_flow_id_equal(obj.ni.fid, (flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_queue).ni.fid : (key as ipfw_flow_id));
+  return dn_flow_id_equal(obj.ni.fid, key_fid(key, flags));
 }
 
 interface q_template {
@@ -298,10 +304,10 @@ function qht_delete(fs: dn_fsk, flags: number): void {
 // Scheduler instances (per scheduler, by masked flow id).
 
 function si_hash(key: ipfw_flow_id | dn_sch_inst, flags: number): number {
-  return flow_id_hash((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_sch_inst).ni.fid : (key as ipfw_flow_id));
+  return flow_id_hash(key_fid(key, flags));
 }
 function si_match(obj: dn_sch_inst, key: ipfw_flow_id | dn_sch_inst, flags: number): boolean {
-  return dn_flow_id_equal(obj.ni.fid, (flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_sch_inst).ni.fid : (key as ipfw_flow_id));
+  return dn_flow_id_equal(obj.ni.fid, key_fid(key, flags));
 }
 
 /** si_new: an instance of scheduler s (arg) for flow `key`. */
@@ -365,9 +371,14 @@ function schk_reset_credit(s: dn_schk): void {
 // ---------------------------------------------------------------------------
 // Flowsets, hashed by number; new ones wait on fsu until their scheduler exists.
 
-function fsk_hash(key: number | dn_fsk, flags: number): number {
-  const i = ((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_fsk).fs.fs_nr : (key as number)) >>> 0;
+/** The hash fsk_hash and schk_hash both take of an object number. */
+function nr_hash(nr: number): number {
+  const i = nr >>> 0;
   return ((i >>> 8) ^ (i >>> 4) ^ i) >>> 0;
+}
+
+function fsk_hash(key: number | dn_fsk, flags: number): number {
+  return nr_hash((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_fsk).fs.fs_nr : (key as number));
 }
 function fsk_match(fs: dn_fsk, key: number | dn_fsk, flags: number): boolean {
   const i = (flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_fsk).fs.fs_nr : (key as number);
@@ -422,8 +433,7 @@ function delete_fs(i: number): number {
 // Schedulers, hashed by number.
 
 function schk_hash(key: number | dn_schk, flags: number): number {
-  const i = ((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_schk).sch.sched_nr : (key as number)) >>> 0;
-  return ((i >>> 8) ^ (i >>> 4) ^ i) >>> 0;
+  return nr_hash((flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_schk).sch.sched_nr : (key as number));
 }
 function schk_match(s: dn_schk, key: number | dn_schk, flags: number): boolean {
   const i = (flags & DNHT_KEY_IS_OBJ) !== 0 ? (key as dn_schk).sch.sched_nr : (key as number);
@@ -1028,11 +1038,14 @@ function copy_flow(a: copy_args, n: dn_queue["ni"], id: number): number {
   return 0;
 }
 
-function copy_q_cb(q: dn_queue, arg: unknown): number {
+/** copy_q_cb and copy_si_cb: a queue's or an instance's dn_flow. */
+function copy_flow_cb(o: dn_queue | dn_sch_inst, arg: unknown): number {
   const a = arg as copy_args;
-  if (copy_flow(a, q.ni, flow_id_hash(q.ni.fid)) !== 0) return DNHT_SCAN_END;
+  if (copy_flow(a, o.ni, flow_id_hash(o.ni.fid)) !== 0) return DNHT_SCAN_END;
   return 0;
 }
+const copy_q_cb: (q: dn_queue, arg: unknown) => number = copy_flow_cb;
+const copy_si_cb: (si: dn_sch_inst, arg: unknown) => number = copy_flow_cb;
 
 function copy_q(a: copy_args, fs: dn_fsk): void {
   if (fs.qht === null) return;
@@ -1040,11 +1053,17 @@ function copy_q(a: copy_args, fs: dn_fsk): void {
   else copy_q_cb(fs.qht as dn_queue, a);
 }
 
+/** How many queues (instances) a flowset (scheduler) holds: a hash table's
+ *  entries, or the one object it keeps in place of a table. */
+function ht_or_one_count<T>(hashed: boolean, ht: dn_ht<T, ipfw_flow_id> | T | null): number {
+  return hashed ? dn_ht_entries(ht as dn_ht<T, ipfw_flow_id>) : ht !== null ? 1 : 0;
+}
+
 function copy_flowset(a: copy_args, fs: dn_fsk | null): number {
   if (fs === null) return 0;
   if (a.end - a.pos < SIZEOF_DN_FS) return DNHT_SCAN_END;
   const saved = fs.fs.oid.id;
-  fs.fs.oid.id = (fs.fs.flags & DN_QHT_HASH) !== 0 ? dn_ht_entries(fs.qht as dn_ht<dn_queue, ipfw_flow_id>) : fs.qht !== null ? 1 : 0;
+  fs.fs.oid.id = ht_or_one_count((fs.fs.flags & DN_QHT_HASH) !== 0, fs.qht);
   dn_fs_enc(a.dv, a.pos, fs.fs);
   fs.fs.oid.id = saved;
   a.pos += SIZEOF_DN_FS;
@@ -1054,7 +1073,7 @@ function copy_flowset(a: copy_args, fs: dn_fsk | null): number {
 function copy_sch(a: copy_args, s: dn_schk): number {
   if (a.end - a.pos < SIZEOF_DN_SCH) return 1;
   const saved = s.sch.oid.id;
-  s.sch.oid.id = (s.sch.flags & DN_HAVE_MASK) !== 0 ? dn_ht_entries(s.siht as dn_ht<dn_sch_inst, ipfw_flow_id>) : s.siht !== null ? 1 : 0;
+  s.sch.oid.id = ht_or_one_count((s.sch.flags & DN_HAVE_MASK) !== 0, s.siht);
   dn_sch_enc(a.dv, a.pos, s.sch);
   s.sch.oid.id = saved;
   a.pos += SIZEOF_DN_SCH;
@@ -1076,12 +1095,6 @@ function copy_fsk_list(a: copy_args, s: dn_schk): number {
     }
   }
   a.pos += space;
-  return 0;
-}
-
-function copy_si_cb(si: dn_sch_inst, arg: unknown): number {
-  const a = arg as copy_args;
-  if (copy_flow(a, si.ni, flow_id_hash(si.ni.fid)) !== 0) return DNHT_SCAN_END;
   return 0;
 }
 

@@ -426,12 +426,19 @@ function in6_words(b: Uint8Array, out: Int32Array): void {
   for (let i = 0; i < 4; i++) out[i] = (b[i * 4] << 24) | (b[i * 4 + 1] << 16) | (b[i * 4 + 2] << 8) | b[i * 4 + 3];
 }
 
-/** th_ack of the packet's TCP header at ulp, or -1 (no TCP header). */
+/**
+ * th_ack of the packet's TCP header at ulp, as an int32 (tcp_seq as our
+ * TCP keeps it: a value at or above 2^31 read unsigned would be boxed as a
+ * heap number on every packet).  Whether there was a TCP header at all
+ * (FreeBSD passes the header pointer, NULL when there is none) is left in
+ * dyn_pkt_tcp for dyn_update_tcp_state, read before the next packet.
+ */
 function dyn_ulp_ack(args: ip_fw_args, ulp: number): number {
   const m = args.m;
-  if (ulp < 0 || m === null || args.f_id.proto !== IPPROTO_TCP || ulp + TCP_HDRLEN > m.m_buf.length) return -1;
-  return m.m_dv.getUint32(ulp + TCPH_ACK);
+  dyn_pkt_tcp = !(ulp < 0 || m === null || args.f_id.proto !== IPPROTO_TCP || ulp + TCP_HDRLEN > m.m_buf.length);
+  return dyn_pkt_tcp ? (m as mbuf).m_dv.getInt32(ulp + TCPH_ACK) : 0;
 }
+let dyn_pkt_tcp = false;
 
 // Scratch copies of a flow id's IPv6 addresses as words (the per-packet path
 // reads them here instead of building arrays).
@@ -482,15 +489,15 @@ function dyn_update_tcp_state(data: dyn_data, pkt: ipfw_flow_id, ack: number, di
     case BOTH_SYN:
     case BOTH_SYN | TH_FIN:
     case BOTH_SYN | (TH_FIN << 8):
-      if (ack < 0) break;
+      if (!dyn_pkt_tcp) break;
       if (dir === MATCH_FORWARD) {
         if (data.ack_fwd === 0 || _SEQ_GE(ack, data.ack_fwd)) {
           state |= ACK_FWD;
-          data.ack_fwd = ack >>> 0;
+          data.ack_fwd = ack | 0;
         }
       } else if (data.ack_rev === 0 || _SEQ_GE(ack, data.ack_rev)) {
         state |= ACK_REV;
-        data.ack_rev = ack >>> 0;
+        data.ack_rev = ack | 0;
       }
       if ((state & ACK_BOTH) === ACK_BOTH) {
         // Both sides acknowledged: the connection is alive for another
@@ -1104,13 +1111,13 @@ const IP6_HDRLEN = 40;
 
 function dyn_enqueue_keepalive(s: dyn_state, v6: boolean, out: mbuf[]): void {
   const data = s.data as dyn_data;
-  if ((data.state & ACK_FWD) === 0 && data.ack_fwd > 0) {
-    if (v6) dyn_keepalive6(s, s.dst6, s.src6, data.ack_fwd - 1, data.ack_rev, s.dport, s.sport, out);
-    else dyn_keepalive4(s, s.dst, s.src, data.ack_fwd - 1, data.ack_rev, s.dport, s.sport, out);
+  if ((data.state & ACK_FWD) === 0 && data.ack_fwd !== 0) {
+    if (v6) dyn_keepalive6(s, s.dst6, s.src6, (data.ack_fwd - 1) | 0, data.ack_rev, s.dport, s.sport, out);
+    else dyn_keepalive4(s, s.dst, s.src, (data.ack_fwd - 1) | 0, data.ack_rev, s.dport, s.sport, out);
   }
-  if ((data.state & ACK_REV) === 0 && data.ack_rev > 0) {
-    if (v6) dyn_keepalive6(s, s.src6, s.dst6, data.ack_rev - 1, data.ack_fwd, s.sport, s.dport, out);
-    else dyn_keepalive4(s, s.src, s.dst, data.ack_rev - 1, data.ack_fwd, s.sport, s.dport, out);
+  if ((data.state & ACK_REV) === 0 && data.ack_rev !== 0) {
+    if (v6) dyn_keepalive6(s, s.src6, s.dst6, (data.ack_rev - 1) | 0, data.ack_fwd, s.sport, s.dport, out);
+    else dyn_keepalive4(s, s.src, s.dst, (data.ack_rev - 1) | 0, data.ack_fwd, s.sport, s.dport, out);
   }
 }
 

@@ -200,6 +200,22 @@ function radix_prepare(tei: tentry_info): number {
   return 0;
 }
 
+/**
+ * The update half of every ta_add_*: the key is there already, so without
+ * TEI_FLAGS_UPDATE it is EEXIST, and with it the entry takes the new value
+ * and tei gets the old one back (TEI_FLAGS_UPDATED, no entry added).
+ * FreeBSD writes this out in each algorithm.
+ */
+function ta_update_value(e: { value: number }, tei: tentry_info, pnum: { v: number }): number {
+  if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
+  const old = e.value;
+  e.value = tei.value;
+  tei.value = old;
+  tei.flags |= TEI_FLAGS_UPDATED;
+  pnum.v = 0;
+  return 0;
+}
+
 function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): number {
   const ml = tei.masklen;
   if (tei.subtype === AF_INET) {
@@ -207,13 +223,7 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
     let t = cfg.tab4[ml];
     const e = t === null ? undefined : t.get(a);
     if (e !== undefined) {
-      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
-      const old = e.value;
-      e.value = tei.value;
-      tei.value = old;
-      tei.flags |= TEI_FLAGS_UPDATED;
-      pnum.v = 0;
-      return 0;
+      return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
     if (t === null) {
@@ -236,14 +246,7 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
   let t = cfg.tab6[ml];
   const i = t === null ? -1 : p6_find(t, k0, k1, k2, k3);
   if (t !== null && i >= 0) {
-    if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
-    const e = t.vals[i] as radix_addr_xentry;
-    const old = e.value;
-    e.value = tei.value;
-    tei.value = old;
-    tei.flags |= TEI_FLAGS_UPDATED;
-    pnum.v = 0;
-    return 0;
+    return ta_update_value(t.vals[i] as radix_addr_xentry, tei, pnum);
   }
   if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
   if (t === null) {
@@ -446,13 +449,7 @@ function number_array(): table_algo {
     const cfg = st as numarray_cfg;
     const ri = numarray_find(cfg, tei.key4);
     if (ri !== null) {
-      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
-      const old = ri.value;
-      ri.value = tei.value;
-      tei.value = old;
-      tei.flags |= TEI_FLAGS_UPDATED;
-      pnum.v = 0;
-      return 0;
+      return ta_update_value(ri, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
     const k = tei.key4 >>> 0;
@@ -521,6 +518,13 @@ function ta_lookup_ifidx(ti: table_info, _keylen: number, _key: number, _key6: U
   return e === undefined ? -1 : e.value;
 }
 
+/** ta_prepare_add_ifidx, ta_prepare_del_ifidx: the name must end (NUL)
+ *  within IF_NAMESIZE, and not be empty. */
+function ifidx_prepare(tei: tentry_info): number {
+  if (tei.iface.length === 0 || tei.iface.length >= IF_NAMESIZE) return EINVAL;
+  return 0;
+}
+
 function iface_idx(): table_algo {
   return {
   name: "iface:array",
@@ -534,26 +538,13 @@ function iface_idx(): table_algo {
     return cfg;
   },
   destroy() {},
-  prepare_add(tei) {
-    // The name must be NUL-terminated within IF_NAMESIZE and not empty.
-    if (tei.iface.length === 0 || tei.iface.length >= IF_NAMESIZE) return EINVAL;
-    return 0;
-  },
-  prepare_del(tei) {
-    if (tei.iface.length === 0 || tei.iface.length >= IF_NAMESIZE) return EINVAL;
-    return 0;
-  },
+  prepare_add: ifidx_prepare,
+  prepare_del: ifidx_prepare,
   add(st, tei, pnum) {
     const cfg = st as iface_cfg;
     const e = cfg.byname.get(tei.iface);
     if (e !== undefined) {
-      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
-      const old = e.value;
-      e.value = tei.value;
-      tei.value = old;
-      tei.flags |= TEI_FLAGS_UPDATED;
-      pnum.v = 0;
-      return 0;
+      return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
     cfg.byname.set(tei.iface, new ifentry(tei.iface, tei.value));
@@ -685,6 +676,11 @@ function fhash_dump_tentry(e: unknown, tent: tentry_info): void {
   tent.value = x.value;
 }
 
+/** ta_prepare_add_fhash; ta_prepare_del_fhash is the same test. */
+function fhash_prepare(tei: tentry_info): number {
+  return tei.flow.af === AF_INET || tei.flow.af === AF_INET6 ? 0 : EINVAL;
+}
+
 function flow_hash(): table_algo {
   return {
   name: "flow:hash",
@@ -699,25 +695,15 @@ function flow_hash(): table_algo {
     return cfg;
   },
   destroy() {},
-  prepare_add(tei) {
-    return tei.flow.af === AF_INET || tei.flow.af === AF_INET6 ? 0 : EINVAL;
-  },
-  prepare_del(tei) {
-    return tei.flow.af === AF_INET || tei.flow.af === AF_INET6 ? 0 : EINVAL;
-  },
+  prepare_add: fhash_prepare,
+  prepare_del: fhash_prepare,
   add(st, tei, pnum) {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tei);
     if (k === null) return EINVAL;
     const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
     if (e !== undefined) {
-      if ((tei.flags & TEI_FLAGS_UPDATE) === 0) return EEXIST;
-      const old = e.value;
-      e.value = tei.value;
-      tei.value = old;
-      tei.flags |= TEI_FLAGS_UPDATED;
-      pnum.v = 0;
-      return 0;
+      return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
     cfg.entries.push(k);

@@ -142,6 +142,41 @@ test("ipfw -n add: bad rules give FreeBSD's message and exit status", async (t) 
   t.deepEqual(r.out.split("\n").slice(0, -1), ERRORS.flatMap(([, msg, st]) => [...msg.split("\n"), `status ${st}`]));
 });
 
+// Numbers larger than the field they land in.  ipfw2.c reads them with
+// strtoul(3), which saturates at ULONG_MAX (ERANGE) past 64 bits, and then
+// stores the unsigned long in an int, a uint16_t, a uint8_t or a uint32_t:
+// the low bits survive.  Each line is what FreeBSD 14's ipfw prints.
+const HUGE: [string, string, number][] = [
+  // (int)4294967299 == 3: ICMP_UNREACH_PORT
+  ["-n add 100 unreach 4294967299 ip from any to any", "00100 unreach port ip from any to any", 0],
+  // (int)ULONG_MAX == -1: not below 0x100, so no name lookup, and negative
+  ["-n add 100 unreach 18446744073709551615 ip from any to any", "ipfw: unknown ICMP unreachable code ``18446744073709551615''", 65],
+  // uint16_t arg1: 65537 -> 1
+  ["-n add 100 skipto 65537 ip from any to any", "00100 skipto 1 ip from any to any", 0],
+  // 2^64 + 3 saturates (it does not wrap to 3): 0xffff is IP_FW_TABLEARG
+  ["-n add 100 skipto 18446744073709551619 ip from any to any", "ipfw: illegal argument for skipto", 65],
+  // htonl((uint32_t)2^32 + 1), printed with %d
+  ["-n add 100 allow tcp from any to any tcpseq 4294967297", "00100 allow tcp from any to any tcpseq 1", 0],
+  ["-n add 100 allow tcp from any to any tcpack 4294967295", "00100 allow tcp from any to any tcpack -1", 0],
+  // uint8_t type: 264 -> 8
+  ["-n add 100 allow icmp from any to any icmptypes 264", "00100 allow icmp from any to any icmptypes 8", 0],
+  // int code: 2^32 + 46 -> 46 (ef); ULONG_MAX -> -1
+  ["-n add 100 allow ip from any to any dscp 4294967342", "00100 allow ip from any to any dscp ef", 0],
+  ["-n add 100 allow ip from any to any dscp 99999999999999999999", "ipfw: Invalid DSCP value", 65],
+  // fill_cmd's uint16_t: 65600 -> 64; (ULONG_MAX & 7) << 5
+  ["-n add 100 allow ip from any to any ipttl 65600", "00100 allow ip from any to any ipttl 64", 0],
+  ["-n add 100 allow ip from any to any ipprecedence 99999999999999999999", "00100 allow ip from any to any ipprecedence 7", 0],
+  // int set: 2^32 + 5 -> 5
+  ["-n add 100 set 4294967301 allow ip from any to any", "00100 allow ip from any to any", 0],
+];
+
+test("ipfw -n add: numbers past their field keep the low bits of strtoul's unsigned long, as FreeBSD's casts do", async (t) => {
+  const src = HUGE.map(([cmd]) => "ipfw " + cmd + " 2>&1; echo \"status $?\"").join("\n") + "\n";
+  const r = await run_script(src);
+  t.is(r.err, "");
+  t.deepEqual(r.out.split("\n").slice(0, -1), HUGE.flatMap(([, msg, st]) => [msg, `status ${st}`]));
+});
+
 const JAILS = `jail -c name=a persist vnet >/dev/null
 jail -c name=b persist vnet >/dev/null
 ifconfig epair create >/dev/null
