@@ -28,7 +28,7 @@ import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
-import { SIGPIPE, kern_psignal, postsig, proc_setparent, sig_fork } from "./kern_sig.ts";
+import { SIGCHLD, SIGPIPE, kern_psignal, postsig, proc_parent, proc_setparent, sig_fork } from "./kern_sig.ts";
 import {
   ACCEPT4_INHERIT,
   PR_ATOMIC,
@@ -157,6 +157,15 @@ export function sys_fork(p: proc): proc {
   proc_setparent(child, p);
   sig_fork(p, child);
   return child;
+}
+
+/** _exit(2) (kern_exit.c's exit1): the process ends, closing what it
+ *  holds, and its parent, if still there, gets SIGCHLD. */
+export function sys_exit(p: proc): void {
+  if (p.p_exited) return;
+  proc_exit(p);
+  const pp = proc_parent(p);
+  if (pp !== null && !pp.p_exited) kern_psignal(pp, SIGCHLD);
 }
 
 /** jail_attach(2) for a running process (what jexec does): the process

@@ -49,7 +49,7 @@ import {
   add_dstip6, add_srcip6, fill_ext6hdr, fill_flow6, fill_icmp6types, fill_unreach6_code, print_ext6hdr, print_flow6id,
   print_icmp6types, print_ip6, print_unreach6_code,
 } from "./ipfw_ipv6.ts";
-import { getpwuid, inet_pton, prog_exit, type prog_ctx } from "./libc.ts";
+import { getgrgid, getgrnam, getpwnam, getpwuid, inet_pton, prog_exit, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { jail_getid, jail_errmsg } from "./libjail.ts";
 import { ether_aton, gethostbyaddr, gethostbyname4, getservbyname as netdb_getservbyname, getservbyport as netdb_getservbyport } from "./netdb.ts";
@@ -337,53 +337,11 @@ export function getprotobyname(name: string): number | null {
   return null;
 }
 
-/** The /etc/services entries for TCP that rules name most often. */
-const etc_services_tcp: readonly (readonly [number, string])[] = [
-  [7, "echo"], [9, "discard"], [13, "daytime"], [19, "chargen"], [20, "ftp-data"], [21, "ftp"], [22, "ssh"],
-  [23, "telnet"], [25, "smtp"], [37, "time"], [43, "whois"], [53, "domain"], [70, "gopher"], [79, "finger"],
-  [80, "http"], [88, "kerberos"], [110, "pop3"], [111, "sunrpc"], [113, "auth"], [119, "nntp"], [143, "imap"],
-  [179, "bgp"], [389, "ldap"], [443, "https"], [445, "microsoft-ds"], [465, "submissions"], [514, "shell"],
-  [587, "submission"], [636, "ldaps"], [873, "rsync"], [993, "imaps"], [995, "pop3s"], [2049, "nfsd"],
-  [3306, "mysql"], [5432, "postgresql"], [6000, "x11"], [8080, "http-alt"],
-];
-const etc_services_tcp_aliases: readonly (readonly [string, number])[] = [["www", 80], ["www-http", 80], ["nfs", 2049]];
 export function getservbyname(name: string, proto: string | null): number | null {
-  if (proto === "tcp" || proto === null) {
-    for (const [p, n] of etc_services_tcp) if (n === name) return p;
-    for (const [n, p] of etc_services_tcp_aliases) if (n === name) return p;
-  }
-  if (proto === "udp" || proto === null) {
-    // netdb.ts holds /etc/services for UDP.
-    for (let p = 1; p < 1024; p++) if (netdb_getservbyport(p, "udp") === name) return p;
-  }
-  return null;
+  return (proto !== "udp" ? netdb_getservbyname(name, "tcp") : null) ?? (proto !== "tcp" ? netdb_getservbyname(name, "udp") : null);
 }
 export function getservbyport(port: number, proto: string | null): string | null {
-  if (proto === "tcp" || proto === null) for (const [p, n] of etc_services_tcp) if (p === port) return n;
-  if (proto === "udp" || proto === null) return netdb_getservbyport(port, "udp");
-  return null;
-}
-
-/** /etc/group as FreeBSD installs it. */
-const etc_group: readonly (readonly [number, string])[] = [
-  [0, "wheel"], [1, "daemon"], [2, "kmem"], [3, "sys"], [4, "tty"], [5, "operator"], [6, "mail"], [7, "bin"],
-  [8, "news"], [9, "man"], [13, "games"], [14, "ftp"], [20, "staff"], [22, "sshd"], [25, "smmsp"], [26, "mailnull"],
-  [31, "guest"], [44, "video"], [47, "realtime"], [53, "bind"], [59, "unbound"], [62, "proxy"], [63, "authpf"],
-  [64, "_pflogd"], [65, "_dhcp"], [66, "uucp"], [68, "dialer"], [69, "network"], [77, "audit"], [80, "www"],
-  [123, "ntpd"], [160, "_ypldap"], [845, "hast"], [977, "tests"], [65533, "nogroup"], [65534, "nobody"],
-];
-function getgrgid(gid: number): string | null {
-  for (const [g, n] of etc_group) if (g === gid) return n;
-  return null;
-}
-function getgrnam(name: string): number | null {
-  for (const [g, n] of etc_group) if (n === name) return g;
-  return null;
-}
-function getpwnam(name: string): number | null {
-  // The password file is small: walk the uids it can hold.
-  for (let u = 0; u <= 65535; u++) if (getpwuid(u) === name) return u;
-  return null;
+  return (proto !== "udp" ? netdb_getservbyport(port, "tcp") : null) ?? (proto !== "tcp" ? netdb_getservbyport(port, "udp") : null);
 }
 
 /* ---------- instruction words ---------- */

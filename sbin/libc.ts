@@ -6,7 +6,7 @@
 import type { sh_cmd_ctx, sh_io } from "./sh.ts";
 import type { ucred } from "../kern/kern_prot.ts";
 import { EINPROGRESS, ENOSYS, EWOULDBLOCK, strerror } from "../kern/errno.ts";
-import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_fcntl, sys_fork, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
+import { F_GETFL, O_NONBLOCK, POLLIN, sys_accept, sys_connect, sys_connect_wait, sys_exit, sys_fcntl, sys_fork, sys_poll, type proc } from "../kern/uipc_syscalls.ts";
 import { SIGHUP, sys_setsid, sys_sigaction, sys_sigaction_get } from "../kern/kern_sig.ts";
 import { AF_INET, AF_INET6, AF_LINK, AF_UNSPEC, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from "../kern/socket.ts";
 import { inet_aton, sockaddr_in } from "../netinet/in.ts";
@@ -455,7 +455,8 @@ function ip6_str2scopeid(p: uproc, scope: string, a6: Uint8Array): number {
 
 /**
  * getaddrinfo(3): the addresses of hostname (numeric, or a name in
- * /etc/hosts) and servname (numeric, or a UDP service), as sockaddrs.  An
+ * /etc/hosts) and servname (numeric, or a service of the socket type's
+ * protocol, UDP unless SOCK_STREAM), as sockaddrs.  An
  * IPv6 address may carry "%zone" (an interface name or index).
  */
 export function getaddrinfo(p: uproc, hostname: string | null, servname: string | null, hints: addrinfo_hints | null): { error: number; res: addrinfo[] } {
@@ -477,7 +478,7 @@ export function getaddrinfo(p: uproc, hostname: string | null, servname: string 
       if (port > 65535) return { error: EAI_SERVICE, res: [] };
     } else {
       if ((flags & AI_NUMERICSERV) !== 0) return { error: EAI_NONAME, res: [] };
-      const sp = socktype === SOCK_STREAM ? null : getservbyname(servname, "udp");
+      const sp = getservbyname(servname, socktype === SOCK_STREAM ? "tcp" : "udp");
       if (sp === null) return { error: EAI_SERVICE, res: [] };
       port = sp;
     }
@@ -682,6 +683,31 @@ export async function connect(p: uproc, s: number, sa: sockaddr_in | sockaddr_in
   return sys_connect_wait(kp, s);
 }
 
+/** /etc/group as FreeBSD installs it. */
+const etc_group: readonly (readonly [number, string])[] = [
+  [0, "wheel"], [1, "daemon"], [2, "kmem"], [3, "sys"], [4, "tty"], [5, "operator"], [6, "mail"], [7, "bin"],
+  [8, "news"], [9, "man"], [13, "games"], [14, "ftp"], [20, "staff"], [22, "sshd"], [25, "smmsp"], [26, "mailnull"],
+  [31, "guest"], [44, "video"], [47, "realtime"], [53, "bind"], [59, "unbound"], [62, "proxy"], [63, "authpf"],
+  [64, "_pflogd"], [65, "_dhcp"], [66, "uucp"], [68, "dialer"], [69, "network"], [77, "audit"], [80, "www"],
+  [123, "ntpd"], [160, "_ypldap"], [845, "hast"], [977, "tests"], [65533, "nogroup"], [65534, "nobody"],
+];
+/** getgrgid(3): the group's name, or null. */
+export function getgrgid(gid: number): string | null {
+  for (const [g, n] of etc_group) if (g === gid) return n;
+  return null;
+}
+/** getgrnam(3): the group's gid, or null. */
+export function getgrnam(name: string): number | null {
+  for (const [g, n] of etc_group) if (n === name) return g;
+  return null;
+}
+/** getpwnam(3): the account's uid, or null. */
+export function getpwnam(name: string): number | null {
+  // The password file is small: walk the uids it can hold.
+  for (let u = 0; u <= 65535; u++) if (getpwuid(u) === name) return u;
+  return null;
+}
+
 /** The accounts of FreeBSD 14's stock /etc/passwd (what a fresh install
  *  and a jail made from base.txz have): uid to name. */
 const passwd_db = new Map<number, string>([
@@ -764,4 +790,51 @@ export function daemon(ctx: prog_ctx, nochdir: number, noclose: number): { ret: 
     ctx.tty = false;
   }
   return { ret: 0, errno: 0 };
+}
+
+// ---------------------------------------------------------------------------
+// fork(2) for a child that runs a function of the program and _exits, and
+// wait3(2) with WNOHANG for its parent (what inetd does for a service that
+// runs in a child of its own).  The child is a process of its own (its pid,
+// a copy of the parent's descriptors); it runs beside the parent, and its
+// end posts SIGCHLD to the parent (sys_exit).  Its wait status is kept here
+// until the parent asks, as the kernel keeps a zombie's.
+
+/** A child's wait status: exit status << 8, or the signal that ended it. */
+export interface wait_status {
+  pid: number;
+  status: number;
+}
+const zombies = new WeakMap<uproc, wait_status[]>();
+
+/** fork(); in the child: body(child), then _exit with what it returns.
+ *  Returns the child's pid. */
+export function fork_child(parent: uproc, body: (child: uproc) => Promise<number>): number {
+  const child = sys_fork(parent as proc);
+  const reap = (status: number): void => {
+    let z = zombies.get(parent);
+    if (z === undefined) zombies.set(parent, (z = []));
+    z.push({ pid: child.p_pid, status });
+  };
+  void (async () => {
+    let status = 0;
+    try {
+      status = ((await body(child)) & 0xff) << 8;
+    } catch (e) {
+      // exit(3) from deep inside, or a signal's default action (the
+      // kernel unwinds the process with the signal's number).
+      if (e instanceof prog_exit) status = (e.status & 0xff) << 8;
+      else if (typeof (e as { sig?: unknown }).sig === "number") status = (e as { sig: number }).sig;
+      else status = 70 << 8;
+    } finally {
+      reap(status);
+      sys_exit(child);
+    }
+  })();
+  return child.p_pid;
+}
+
+/** wait3(2) with WNOHANG: a child that ended, or null. */
+export function wait3_nohang(parent: uproc): wait_status | null {
+  return zombies.get(parent)?.shift() ?? null;
 }

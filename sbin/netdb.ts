@@ -1,7 +1,7 @@
 // lib/libc/net (gethostbyaddr, getnetbyaddr, getservbyport, getnameinfo
 // for AF_LINK, ether_ntoa) with FreeBSD's stock /etc/hosts and
 // /etc/networks, and the part of /etc/services the simulator's traffic
-// meets: the name lookups netstat, arp and tcpdump make when not told -n.
+// and configuration meet (UDP and TCP): the name lookups netstat, arp and tcpdump make when not told -n.
 // There is no resolver, so only what those files hold resolves.
 
 import { inet_ntoa } from "../netinet/in.ts";
@@ -55,8 +55,21 @@ const etc_services_udp = new Map<number, string>([
   [520, "router"],
 ]);
 
-/** getservbyport(3) for "udp" (other protocols have no ports here). */
+/** /etc/services: the TCP names programs (ipfw rules, inetd.conf) use most. */
+const etc_services_tcp = new Map<number, string>([
+  [7, "echo"], [9, "discard"], [13, "daytime"], [19, "chargen"], [20, "ftp-data"], [21, "ftp"], [22, "ssh"],
+  [23, "telnet"], [25, "smtp"], [37, "time"], [43, "whois"], [53, "domain"], [70, "gopher"], [79, "finger"],
+  [80, "http"], [88, "kerberos"], [110, "pop3"], [111, "sunrpc"], [113, "auth"], [119, "nntp"], [143, "imap"],
+  [179, "bgp"], [389, "ldap"], [443, "https"], [445, "microsoft-ds"], [465, "submissions"], [514, "shell"],
+  [587, "submission"], [636, "ldaps"], [873, "rsync"], [993, "imaps"], [995, "pop3s"], [2049, "nfsd"],
+  [3306, "mysql"], [5432, "postgresql"], [6000, "x11"], [8080, "http-alt"],
+]);
+/** Their aliases. */
+const etc_services_tcp_aliases = new Map<string, number>([["www", 80], ["www-http", 80], ["nfs", 2049]]);
+
+/** getservbyport(3) for "udp" and "tcp" (other protocols have no ports here). */
 export function getservbyport(port: number, proto: string): string | null {
+  if (proto === "tcp") return etc_services_tcp.get(port) ?? null;
   if (proto !== "udp") return null;
   return etc_services_udp.get(port) ?? null;
 }
@@ -65,9 +78,13 @@ export function getservbyport(port: number, proto: string): string | null {
  *  rules name. */
 const etc_services_divert = new Map<string, number>([["natd", 8668]]);
 
-/** getservbyname(3) for "udp" and "divert". */
+/** getservbyname(3) for "udp", "tcp" and "divert": the port, or null. */
 export function getservbyname(name: string, proto: string): number | null {
   if (proto === "divert") return etc_services_divert.get(name) ?? null;
+  if (proto === "tcp") {
+    for (const [port, n] of etc_services_tcp) if (n === name) return port;
+    return etc_services_tcp_aliases.get(name) ?? null;
+  }
   if (proto !== "udp") return null;
   for (const [port, n] of etc_services_udp) if (n === name) return port;
   return null;

@@ -45,6 +45,7 @@ import { make_vlink_main } from "./vlink.ts";
 import { ipfw_main_prog } from "./ipfw.ts";
 import { dnctl_main_prog } from "./ipfw_dummynet.ts";
 import { natd_main } from "./natd.ts";
+import { inetd_main } from "./inetd.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -285,6 +286,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   himage: "/usr/local/bin",
   vlink: "/usr/local/bin",
   iperf3: "/usr/local/bin",
+  inetd: "/usr/sbin",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -355,3 +357,4 @@ programs.set("vlink", make_vlink_main(exec_capture));
 programs.set("ipfw", ipfw_main_prog);
 programs.set("dnctl", dnctl_main_prog);
 programs.set("natd", natd_main);
+programs.set("inetd", inetd_main);

@@ -19,3 +19,4 @@ import "./badcmd_ipfw_nat.ts";
 import "./ipfw_ruleset.ts";
 import "./badcmd_ipfw.ts";
 import "./badcmd_natd.ts";
+import "./badcmd_inetd.ts";
