@@ -171,3 +171,42 @@ cat natd.out natd.err
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("natd -dynamic follows the interface's address through the routing socket", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const r = await run_script(
+    NAT_NET.replace("jexec gw ifconfig epair1a 198.51.100.1/24 up\n", "") +
+      `jexec gw ipfw -q add 100 divert natd ip from any to any via epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -v -n epair1a -dynamic -exit_delay 0 > natd.out 2>&1 &
+sleep 1
+jexec gw ifconfig epair1a 198.51.100.1/24 up
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw ifconfig epair1a 198.51.100.9/24 alias
+jexec gw ifconfig epair1a 198.51.100.1 -alias
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw killall natd
+wait
+grep -v '^Routing message' natd.out
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n".repeat(2) +
+      "natd[PID]: Aliasing to 198.51.100.1, mtu 1500 bytes\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "Interface address/MTU has probably changed.\n" +
+      "natd[PID]: Aliasing to 198.51.100.9, mtu 1500 bytes\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.9 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.9 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
