@@ -993,13 +993,12 @@ export async function natd_main(ctx: prog_ctx): Promise<number> {
     // SIGTERM ends the loop, after exit_delay ms when there is one (the
     // kernel meanwhile lets connections close); SIGHUP re-reads the
     // interface's address.
-    const kp2 = st.kp;
-    sys_sigaction(kp2, SIGTERM, () => {
-      if (st.exitDelay !== 0) {
-        if (st.alarm_ns === 0) st.alarm_ns = now_ns(st) + st.exitDelay * 1e6;
-      } else st.running = false;
+    // (Each SIGTERM sets the alarm again, as ualarm does.)
+    sys_sigaction(st.kp, SIGTERM, () => {
+      if (st.exitDelay !== 0) st.alarm_ns = now_ns(st) + st.exitDelay * 1e6;
+      else st.running = false;
     });
-    sys_sigaction(kp2, SIGHUP, () => {
+    sys_sigaction(st.kp, SIGHUP, () => {
       LibAliasRefreshModules();
       if (st.mip.ifName !== null) st.mip.assignAliasAddr = true;
     });
