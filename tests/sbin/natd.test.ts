@@ -146,15 +146,16 @@ kldunload ipdivert; echo unload=$?
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test("natd -verbose stays in the foreground and prints each packet before and after translation", async (t) => {
+test("natd -verbose stays in the foreground and prints each packet before and after translation; -deny_incoming drops what no link expects", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
   const r = await run_script(
     NAT_NET +
       `jexec gw ipfw -q add 100 divert 8668 all from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
-jexec gw natd -v -a 198.51.100.1 -exit_delay 0 > natd.out 2> natd.err &
+jexec gw natd -v -a 198.51.100.1 -exit_delay 0 -deny_incoming -log_denied > natd.out 2> natd.err &
 sleep 1
 jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec pub ping -c 1 -t 1 198.51.100.1 | grep transmitted
 jexec gw killall natd
 wait
 cat natd.out natd.err
@@ -162,12 +163,15 @@ cat natd.out natd.err
     { seed: 5, cwd: dir },
   );
   t.is(
-    r.out,
+    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
     "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
+      "1 packets transmitted, 0 packets received, 100.0% packet loss\n" +
       "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
       "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
       "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
-      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 8(0) dropped.\n" +
+      "natd[PID]: denied [ICMP] 198.51.100.2 -> 198.51.100.1 8(0)\n",
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
