@@ -214,3 +214,31 @@ grep -v '^Routing message' natd.out
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("natd -in_port/-out_port: one divert socket each way, the direction taken from the socket", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const r = await run_script(
+    NAT_NET +
+      `jexec gw ipfw -q add 100 divert 8001 ip from any to any in via epair1a
+jexec gw ipfw -q add 101 divert 8002 ip from any to any out via epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -v -n epair1a -i 8001 -o 8002 -exit_delay 0 > natd.out 2>&1 &
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw killall natd
+wait
+cat natd.out
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
+      "natd[PID]: Aliasing to 198.51.100.1, mtu 1500 bytes\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
