@@ -5,7 +5,8 @@
 // behind `ipfw add divert natd ... via <outside if>`: a LAN jail's ping,
 // UDP and TCP reach a public jail, which sees only the router's address;
 // -redirect_port lets a connection in; natd daemonizes (pid file, gone
-// after SIGTERM and the exit delay); -verbose prints each packet; no mbuf
+// after SIGTERM and the exit delay); -verbose prints each packet; two
+// instances, one with -in_port/-out_port, and -dynamic; no mbuf
 // is left behind.
 import test from "ava";
 import fs from "node:fs";
@@ -215,16 +216,23 @@ grep -v '^Routing message' natd.out
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test("natd -in_port/-out_port: one divert socket each way, the direction taken from the socket", async (t) => {
+test("natd with two instances: one on a single socket, one with -in_port/-out_port (the direction from the socket)", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const net = NAT_NET.replace("jexec lan route", "jexec lan ifconfig epair0a 192.168.0.3/24 alias\njexec lan route").replace(
+    "jexec gw sysctl",
+    "jexec gw ifconfig epair1a 198.51.100.9/24 alias\njexec gw sysctl",
+  );
   const r = await run_script(
-    NAT_NET +
-      `jexec gw ipfw -q add 100 divert 8001 ip from any to any in via epair1a
-jexec gw ipfw -q add 101 divert 8002 ip from any to any out via epair1a
+    net +
+      `jexec gw ipfw -q add 100 divert 8668 ip from 192.168.0.2 to any out xmit epair1a
+jexec gw ipfw -q add 101 divert 8672 ip from 192.168.0.3 to any out xmit epair1a
+jexec gw ipfw -q add 102 divert 8668 ip from any to 198.51.100.1 in recv epair1a
+jexec gw ipfw -q add 103 divert 8671 ip from any to 198.51.100.9 in recv epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
-jexec gw natd -v -n epair1a -i 8001 -o 8002 -exit_delay 0 > natd.out 2>&1 &
+jexec gw natd -v -p 8668 -a 198.51.100.1 -instance second -i 8671 -o 8672 -a 198.51.100.9 -globalport 8670 -exit_delay 0 > natd.out 2>&1 &
 sleep 1
-jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec lan ping -c 1 -S 192.168.0.2 198.51.100.2 | grep transmitted
+jexec lan ping -c 1 -S 192.168.0.3 198.51.100.2 | grep transmitted
 jexec gw killall natd
 wait
 cat natd.out
@@ -232,13 +240,16 @@ cat natd.out
     { seed: 5, cwd: dir },
   );
   t.is(
-    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
-    "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
-      "natd[PID]: Aliasing to 198.51.100.1, mtu 1500 bytes\n" +
+    r.out,
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n".repeat(2) +
       "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
       "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
       "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
-      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "Out {second}[ICMP] [ICMP] 192.168.0.3 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.9 -> 198.51.100.2 8(0)\n" +
+      "In  {second}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.9 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.3 0(0)\n",
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
