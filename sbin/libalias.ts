@@ -92,15 +92,16 @@ function build_for(self: libalias_self): libalias_build {
     () => sys_clock_gettime(kp(), CLOCK_REALTIME).tv_sec,
     arc4random_uniform,
     () => {
-      // fopen(3) "w": the file is truncated; each line goes out at once.
+      // fopen(3) "w": the file is truncated; AliasLog's fflush sends each
+      // piece out at once.
       try {
         fs.writeFileSync(ALIAS_LOG_FILE, "");
       } catch {
         return null;
       }
-      return (line: string) => {
+      return (text: string) => {
         try {
-          fs.appendFileSync(ALIAS_LOG_FILE, `${line}\n`);
+          fs.appendFileSync(ALIAS_LOG_FILE, text);
         } catch {
           // fprintf to a file that went away writes nothing.
         }
