@@ -12,7 +12,7 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { run_script } from "./prog_helpers.ts";
+import { NAT_TRAFFIC, nat_net, run_script } from "./prog_helpers.ts";
 
 test("natd: the parser's and main's refusals, exit status 1", async (t) => {
   const r = await run_script(`natd; echo s0=$?
@@ -84,26 +84,7 @@ test("natd: -f reads options from a file; its last line must end in a newline", 
   );
 });
 
-/** lan (192.168.0.2) -- gw (192.168.0.1 | 198.51.100.1) -- pub (198.51.100.2). */
-const NAT_NET = `jail -c name=lan persist vnet >/dev/null
-jail -c name=gw persist vnet >/dev/null
-jail -c name=pub persist vnet >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair0a vnet lan
-ifconfig epair0b vnet gw
-ifconfig epair1a vnet gw
-ifconfig epair1b vnet pub
-jexec lan ifconfig epair0a 192.168.0.2/24 up
-jexec lan route -q add default 192.168.0.1
-jexec gw ifconfig epair0b 192.168.0.1/24 up
-jexec gw ifconfig epair1a 198.51.100.1/24 up
-jexec gw sysctl net.inet.ip.forwarding=1 >/dev/null
-jexec pub ifconfig epair1b 198.51.100.2/24 up
-kldload ipfw ipdivert
-jexec lan ipfw -q add allow ip from any to any
-jexec pub ipfw -q add allow ip from any to any
-`;
+const NAT_NET = nat_net("ipfw ipdivert", true);
 
 test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
@@ -113,16 +94,7 @@ test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail f
 jexec gw ipfw -q add 200 allow ip from any to any
 jexec gw natd -n epair1a -same_ports -P ${dir}/natd.pid -redirect_port tcp 192.168.0.2:80 8080; echo natd=$?
 test -s ${dir}/natd.pid && echo pidfile
-jexec lan ping -c 2 198.51.100.2 | grep transmitted
-jexec pub nc -u -l -w 2 -v -n 5000 > udp.out &
-sleep 1
-echo hello | jexec lan nc -u -w 1 -p 4000 198.51.100.2 5000
-wait %1
-jexec pub nc -l -v -n 6000 > tcp.out &
-sleep 1
-echo over tcp | jexec lan nc -N -p 4001 198.51.100.2 6000
-wait %2
-jexec lan nc -l -v -n 80 > in.out &
+${NAT_TRAFFIC}jexec lan nc -l -v -n 80 > in.out &
 sleep 1
 echo inbound | jexec pub nc -N -p 5555 198.51.100.1 8080
 wait %3
@@ -180,7 +152,7 @@ cat natd.out natd.err
 test("natd -dynamic follows the interface's address through the routing socket", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
   const r = await run_script(
-    NAT_NET.replace("jexec gw ifconfig epair1a 198.51.100.1/24 up\n", "") +
+    nat_net("ipfw ipdivert", false) +
       `jexec gw ipfw -q add 100 divert natd ip from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
 jexec gw natd -v -n epair1a -dynamic -exit_delay 0 > natd.out 2>&1 &
