@@ -86,7 +86,7 @@ test("natd: -f reads options from a file; its last line must end in a newline", 
 
 const NAT_NET = nat_net("ipfw ipdivert", true);
 
-test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in", async (t) => {
+test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in; SIGHUP reads a new address", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
   const r = await run_script(
     NAT_NET +
@@ -99,6 +99,13 @@ sleep 1
 echo inbound | jexec pub nc -N -p 5555 198.51.100.1 8080
 wait %3
 cat udp.out tcp.out in.out
+jexec gw ifconfig epair1a 198.51.100.9/24 alias
+jexec gw ifconfig epair1a 198.51.100.1 -alias
+kill -HUP $(cat ${dir}/natd.pid)
+jexec pub nc -u -l -w 2 -v -n 5001 > /dev/null &
+sleep 1
+echo again | jexec lan nc -u -w 1 -p 4002 198.51.100.2 5001
+wait %4
 kill $(cat ${dir}/natd.pid)
 sleep 11
 test -e ${dir}/natd.pid || echo pidfile gone
@@ -113,9 +120,13 @@ kldunload ipdivert; echo unload=$?
     "natd=0\npidfile\n2 packets transmitted, 2 packets received, 0.0% packet loss\nhello\nover tcp\ninbound\npidfile gone\n1 packets transmitted, 0 packets received, 100.0% packet loss\nunload=1\n",
   );
   // The public jail saw the router with the LAN's ports (-same_ports); the
-  // LAN host saw the public one as it is.
+  // LAN host saw the public one as it is; after SIGHUP the router's new
+  // address is the alias.
   // (ipdivert, as FreeBSD's, refuses to be unloaded: MOD_QUIESCE says EPERM.)
-  t.is(r.err, "Connection from 198.51.100.1 4000 received!\nConnection from 198.51.100.1 4001 received!\nConnection from 198.51.100.2 5555 received!\nkldunload: can't unload file: Operation not permitted\n");
+  t.is(
+    r.err,
+    "Connection from 198.51.100.1 4000 received!\nConnection from 198.51.100.1 4001 received!\nConnection from 198.51.100.2 5555 received!\nConnection from 198.51.100.9 4002 received!\nkldunload: can't unload file: Operation not permitted\n",
+  );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
