@@ -3,9 +3,10 @@
 // it runs them through libalias (lib/libalias, sbin/libalias.ts) and
 // writes them back with the address it read them with, so the kernel goes
 // on where it left off.  Incoming packets are told from outgoing ones by
-// the socket they came in on (-inport/-outport) or, on a single socket
+// the socket they came in on (-in_port/-out_port) or, on a single socket
 // (-port, the default "natd" 8668/divert), by the address the kernel gave
-// them (INADDR_ANY: outgoing).  Options come from the command line
+// them (INADDR_ANY: outgoing).  Divert sockets are FreeBSD 14's
+// socket(PF_DIVERT, SOCK_RAW, 0), bound to the port ipfw names.  Options come from the command line
 // (-name value..., words up to the next "-" joined by spaces) and from -f
 // config files ("name value" lines, # comments).  -interface takes the
 // alias address from an interface (getifaddrs(3), which is natd's sysctl
