@@ -28,12 +28,13 @@
 import fs from "node:fs";
 import { arc4random_uniform } from "../kern/arc4random.ts";
 import { CLOCK_REALTIME, sys_clock_gettime } from "../kern/kern_time.ts";
+import { SIGABRT, sys_kill } from "../kern/kern_sig.ts";
 import { AF_INET, SOCK_DGRAM, SOCK_STREAM } from "../kern/socket.ts";
 import { sys_bind, sys_close, sys_socket, type proc } from "../kern/uipc_syscalls.ts";
 import { INADDR_ANY, IPPROTO_TCP, sockaddr_in } from "../netinet/in.ts";
 import { LibAliasInit as la_init } from "../netinet/libalias/alias_db.ts";
 import { libalias_build, type libalias } from "../netinet/libalias/alias_local.ts";
-import type { uproc } from "./libc.ts";
+import { prog_exit, type uproc } from "./libc.ts";
 
 export {
   LibAliasIn,
@@ -74,9 +75,6 @@ export type { alias_link } from "../netinet/libalias/alias_db.ts";
 /** Where the userland library logs (alias_db.c's InitPacketAliasLog). */
 export const ALIAS_LOG_FILE = "/var/log/alias.log";
 
-/** abort(3) of a library that found its own state impossible. */
-class libalias_abort extends Error {}
-
 /** The calling program: its process is `p` (the child after a fork). */
 export interface libalias_self {
   p: uproc;
@@ -94,22 +92,26 @@ function build_for(self: libalias_self): libalias_build {
     () => sys_clock_gettime(kp(), CLOCK_REALTIME).tv_sec,
     arc4random_uniform,
     () => {
-      // fopen(3) "w": the file is truncated; each line goes out at once.
+      // fopen(3) "w": the file is truncated; AliasLog's fflush sends each
+      // piece out at once.
       try {
         fs.writeFileSync(ALIAS_LOG_FILE, "");
       } catch {
         return null;
       }
-      return (line: string) => {
+      return (text: string) => {
         try {
-          fs.appendFileSync(ALIAS_LOG_FILE, `${line}\n`);
+          fs.appendFileSync(ALIAS_LOG_FILE, text);
         } catch {
           // fprintf to a file that went away writes nothing.
         }
       };
     },
-    (msg: string) => {
-      throw new libalias_abort(msg);
+    // abort(3): SIGABRT to the process, which ends it (128 + 6 for its
+    // parent) on the way out of the library.
+    (_msg: string) => {
+      sys_kill(kp(), kp().p_pid, SIGABRT);
+      throw new prog_exit(128 + SIGABRT);
     },
     {
       get(port: number, link_type: number): number {

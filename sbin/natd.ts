@@ -3,9 +3,10 @@
 // it runs them through libalias (lib/libalias, sbin/libalias.ts) and
 // writes them back with the address it read them with, so the kernel goes
 // on where it left off.  Incoming packets are told from outgoing ones by
-// the socket they came in on (-inport/-outport) or, on a single socket
+// the socket they came in on (-in_port/-out_port) or, on a single socket
 // (-port, the default "natd" 8668/divert), by the address the kernel gave
-// them (INADDR_ANY: outgoing).  Options come from the command line
+// them (INADDR_ANY: outgoing).  Divert sockets are FreeBSD 14's
+// socket(PF_DIVERT, SOCK_RAW, 0), bound to the port ipfw names.  Options come from the command line
 // (-name value..., words up to the next "-" joined by spaces) and from -f
 // config files ("name value" lines, # comments).  -interface takes the
 // alias address from an interface (getifaddrs(3), which is natd's sysctl
@@ -993,13 +994,12 @@ export async function natd_main(ctx: prog_ctx): Promise<number> {
     // SIGTERM ends the loop, after exit_delay ms when there is one (the
     // kernel meanwhile lets connections close); SIGHUP re-reads the
     // interface's address.
-    const kp2 = st.kp;
-    sys_sigaction(kp2, SIGTERM, () => {
-      if (st.exitDelay !== 0) {
-        if (st.alarm_ns === 0) st.alarm_ns = now_ns(st) + st.exitDelay * 1e6;
-      } else st.running = false;
+    // (Each SIGTERM sets the alarm again, as ualarm does.)
+    sys_sigaction(st.kp, SIGTERM, () => {
+      if (st.exitDelay !== 0) st.alarm_ns = now_ns(st) + st.exitDelay * 1e6;
+      else st.running = false;
     });
-    sys_sigaction(kp2, SIGHUP, () => {
+    sys_sigaction(st.kp, SIGHUP, () => {
       LibAliasRefreshModules();
       if (st.mip.ifName !== null) st.mip.assignAliasAddr = true;
     });
@@ -1010,17 +1010,23 @@ export async function natd_main(ctx: prog_ctx): Promise<number> {
       if (ip.aliasAddr !== INADDR_NONE) LibAliasSetAddress(st.mla, ip.aliasAddr);
     }
 
+    // select(2)'s read mask: the same descriptors every time round, so
+    // the set is made once (the loop allocates nothing per packet).
     const fds: pollfd[] = [];
+    const watch = (fd: number): pollfd | null => {
+      if (fd === -1) return null;
+      const pfd = { fd, events: POLLIN, revents: 0 };
+      fds.push(pfd);
+      return pfd;
+    };
+    const ipfds = st.root.map((ip) => ({ ip, in: watch(ip.divertIn), out: watch(ip.divertOut), inout: watch(ip.divertInOut) }));
+    const routefd = watch(st.routeSock);
+    const globalfd = watch(st.divertGlobal);
+    const ready = (pfd: pollfd | null): boolean => pfd !== null && (pfd.revents & POLLIN) !== 0;
     while (st.running) {
       st.mip = st.root[0];
       st.mla = st.mip.la;
-      fds.length = 0;
-      for (const ip of st.root) {
-        for (const fd of [ip.divertIn, ip.divertOut, ip.divertInOut]) if (fd !== -1) fds.push({ fd, events: POLLIN, revents: 0 });
-      }
-      if (st.routeSock !== -1) fds.push({ fd: st.routeSock, events: POLLIN, revents: 0 });
-      if (st.divertGlobal !== -1) fds.push({ fd: st.divertGlobal, events: POLLIN, revents: 0 });
-      // select(2) with no timeout, but ualarm's SIGALRM once SIGTERM set it.
+      // No timeout, unless SIGTERM set ualarm's.
       let timo = -1;
       if (st.alarm_ns !== 0) {
         timo = st.alarm_ns - now_ns(st);
@@ -1033,16 +1039,15 @@ export async function natd_main(ctx: prog_ctx): Promise<number> {
       if (r.error === EINTR) continue;
       if (r.error !== 0) Quit(st, "Select failed.", r.error);
       if (r.n === 0) continue;
-      const ready = (fd: number): boolean => fds.some((f) => f.fd === fd && (f.revents & POLLIN) !== 0);
-      if (st.divertGlobal !== -1 && ready(st.divertGlobal)) DoGlobal(st, st.divertGlobal);
-      for (const ip of st.root) {
-        st.mip = ip;
-        st.mla = ip.la;
-        if (ip.divertIn !== -1 && ready(ip.divertIn)) await DoAliasing(st, ip.divertIn, INPUT);
-        if (ip.divertOut !== -1 && ready(ip.divertOut)) await DoAliasing(st, ip.divertOut, OUTPUT);
-        if (ip.divertInOut !== -1 && ready(ip.divertInOut)) await DoAliasing(st, ip.divertInOut, DONT_KNOW);
+      if (ready(globalfd)) DoGlobal(st, st.divertGlobal);
+      for (const x of ipfds) {
+        st.mip = x.ip;
+        st.mla = x.ip.la;
+        if (ready(x.in)) await DoAliasing(st, x.ip.divertIn, INPUT);
+        if (ready(x.out)) await DoAliasing(st, x.ip.divertOut, OUTPUT);
+        if (ready(x.inout)) await DoAliasing(st, x.ip.divertInOut, DONT_KNOW);
       }
-      if (st.routeSock !== -1 && ready(st.routeSock)) HandleRoutingInfo(st, st.routeSock);
+      if (ready(routefd)) HandleRoutingInfo(st, st.routeSock);
     }
     if (st.background) {
       try {

@@ -352,6 +352,8 @@ function ShowAliasStats(la: libalias): void {
     la,
     `icmp=${la.icmpLinkCount}, udp=${la.udpLinkCount}, tcp=${la.tcpLinkCount}, sctp=${la.sctpLinkCount >> 1}, pptp=${la.pptpLinkCount}, proto=${la.protoLinkCount}, frag_id=${la.fragmentIdLinkCount} frag_ptr=${la.fragmentPtrLinkCount} / tot=${tot}`,
   );
+  // The userland build's file gets the socket count and the line's end.
+  if (!la.build.kernel) AliasLog(la, ` (sock=${la.sockCount})\n`);
 }
 
 /** _RandomPort: a port from the instance's range. */
@@ -1154,19 +1156,20 @@ export function HouseKeeping(la: libalias): void {
 }
 
 /** InitPacketAliasLog: logging on.  The kernel logs into a line buffer;
- *  userland opens /var/log/alias.log, and when it cannot, logging stays
- *  off (FreeBSD's ENOMEM, which LibAliasSetMode drops). */
-function InitPacketAliasLog(la: libalias): void {
+ *  userland opens /var/log/alias.log.  False when it cannot (FreeBSD's
+ *  ENOMEM), and logging stays off. */
+function InitPacketAliasLog(la: libalias): boolean {
   if ((la.packetAliasMode & PKT_ALIAS_LOG) === 0) {
     if (la.build.log_open !== null) {
       const f = la.build.log_open();
-      if (f === null) return;
+      if (f === null) return false;
       la.logFile = f;
       la.logDesc = "";
-      f("PacketAlias/InitPacketAliasLog: Packet alias logging enabled.");
+      f("PacketAlias/InitPacketAliasLog: Packet alias logging enabled.\n");
     } else la.logDesc = "";
     la.packetAliasMode |= PKT_ALIAS_LOG;
   }
+  return true;
 }
 
 function UninitPacketAliasLog(la: libalias): void {
@@ -1330,10 +1333,12 @@ export function LibAliasUninit(la: libalias): void {
 }
 
 /** LibAliasSetMode: the flags in mask take their values from flags;
- *  returns the new mode. */
+ *  returns the new mode, or -1 (nothing changed) when logging was asked
+ *  for and its file could not be opened. */
 export function LibAliasSetMode(la: libalias, flags: number, mask: number): number {
-  if ((flags & mask & PKT_ALIAS_LOG) !== 0) InitPacketAliasLog(la);
-  else if ((~flags & mask & PKT_ALIAS_LOG) !== 0) UninitPacketAliasLog(la);
+  if ((flags & mask & PKT_ALIAS_LOG) !== 0) {
+    if (!InitPacketAliasLog(la)) return -1;
+  } else if ((~flags & mask & PKT_ALIAS_LOG) !== 0) UninitPacketAliasLog(la);
   la.packetAliasMode = ((flags & mask) | (la.packetAliasMode & ~mask)) >>> 0;
   return la.packetAliasMode;
 }

@@ -53,9 +53,10 @@ export class libalias_build {
     readonly now: () => number,
     /** arc4random_uniform: the kernel's, or libc's. */
     readonly random_uniform: (upper_bound: number) => number,
-    /** Where the statistics lines go in the userland build: the opened
-     *  log file (null when it could not be opened, and logging stays off);
-     *  the kernel build keeps its line in logDesc instead. */
+    /** Where the statistics lines go in the userland build: a writer to
+     *  the opened log file, which takes text as fprintf writes it (null
+     *  when it could not be opened, and logging stays off); the kernel
+     *  build keeps its line in logDesc instead. */
     readonly log_open: (() => ((line: string) => void) | null) | null,
     /** panic(9), or abort(3). */
     readonly fatal: (msg: string) => never,

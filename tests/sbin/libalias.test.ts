@@ -88,3 +88,23 @@ test("alias ports come from libc's generator: the same seed gives the same ports
   t.true(a.every((p) => p >= 0x8000));
   t.notDeepEqual(await ports(4), a);
 });
+
+test("the userland build's log: the file's first line, then each statistics line with the socket count; no file, no logging", async (t) => {
+  const { k } = await world(1);
+  let text = "";
+  const build = new k.libalias_build(false, () => 100, k.arc4random_uniform, () => (s: string) => void (text += s), (m: string) => {
+    throw new Error(m);
+  });
+  const la = k.LibAliasInit(null, build);
+  k.LibAliasSetAddress(la, a4("203.0.113.1"));
+  t.is(k.LibAliasSetMode(la, k.PKT_ALIAS_LOG, k.PKT_ALIAS_LOG) & k.PKT_ALIAS_LOG, k.PKT_ALIAS_LOG);
+  k.LibAliasOut(la, udp("10.0.0.2", 4000, "198.51.100.7", 53), 0, 2048);
+  t.is(text, "PacketAlias/InitPacketAliasLog: Packet alias logging enabled.\nicmp=0, udp=1, tcp=0, sctp=0, pptp=0, proto=0, frag_id=0 frag_ptr=0 / tot=1 (sock=0)\n");
+  // A log file that cannot be opened leaves logging off.
+  const closed = new k.libalias_build(false, () => 100, k.arc4random_uniform, () => null, (m: string) => {
+    throw new Error(m);
+  });
+  const lb = k.LibAliasInit(null, closed);
+  t.is(k.LibAliasSetMode(lb, k.PKT_ALIAS_LOG | k.PKT_ALIAS_DENY_INCOMING, k.PKT_ALIAS_LOG | k.PKT_ALIAS_DENY_INCOMING), -1);
+  t.is(k.LibAliasSetMode(lb, 0, 0) & (k.PKT_ALIAS_LOG | k.PKT_ALIAS_DENY_INCOMING), 0);
+});

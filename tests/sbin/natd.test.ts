@@ -5,13 +5,14 @@
 // behind `ipfw add divert natd ... via <outside if>`: a LAN jail's ping,
 // UDP and TCP reach a public jail, which sees only the router's address;
 // -redirect_port lets a connection in; natd daemonizes (pid file, gone
-// after SIGTERM and the exit delay); -verbose prints each packet; no mbuf
+// after SIGTERM and the exit delay); -verbose prints each packet; two
+// instances, one with -in_port/-out_port, and -dynamic; no mbuf
 // is left behind.
 import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { run_script } from "./prog_helpers.ts";
+import { NAT_TRAFFIC, nat_net, run_script } from "./prog_helpers.ts";
 
 test("natd: the parser's and main's refusals, exit status 1", async (t) => {
   const r = await run_script(`natd; echo s0=$?
@@ -83,28 +84,9 @@ test("natd: -f reads options from a file; its last line must end in a newline", 
   );
 });
 
-/** lan (192.168.0.2) -- gw (192.168.0.1 | 198.51.100.1) -- pub (198.51.100.2). */
-const NAT_NET = `jail -c name=lan persist vnet >/dev/null
-jail -c name=gw persist vnet >/dev/null
-jail -c name=pub persist vnet >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair0a vnet lan
-ifconfig epair0b vnet gw
-ifconfig epair1a vnet gw
-ifconfig epair1b vnet pub
-jexec lan ifconfig epair0a 192.168.0.2/24 up
-jexec lan route -q add default 192.168.0.1
-jexec gw ifconfig epair0b 192.168.0.1/24 up
-jexec gw ifconfig epair1a 198.51.100.1/24 up
-jexec gw sysctl net.inet.ip.forwarding=1 >/dev/null
-jexec pub ifconfig epair1b 198.51.100.2/24 up
-kldload ipfw ipdivert
-jexec lan ipfw -q add allow ip from any to any
-jexec pub ipfw -q add allow ip from any to any
-`;
+const NAT_NET = nat_net("ipfw ipdivert", true);
 
-test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in", async (t) => {
+test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail from the router's address; redirect_port lets a connection in; SIGHUP reads a new address", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
   const r = await run_script(
     NAT_NET +
@@ -112,20 +94,18 @@ test("natd on a router jail: the LAN's ping, UDP and TCP reach the public jail f
 jexec gw ipfw -q add 200 allow ip from any to any
 jexec gw natd -n epair1a -same_ports -P ${dir}/natd.pid -redirect_port tcp 192.168.0.2:80 8080; echo natd=$?
 test -s ${dir}/natd.pid && echo pidfile
-jexec lan ping -c 2 198.51.100.2 | grep transmitted
-jexec pub nc -u -l -w 2 -v -n 5000 > udp.out &
-sleep 1
-echo hello | jexec lan nc -u -w 1 -p 4000 198.51.100.2 5000
-wait %1
-jexec pub nc -l -v -n 6000 > tcp.out &
-sleep 1
-echo over tcp | jexec lan nc -N -p 4001 198.51.100.2 6000
-wait %2
-jexec lan nc -l -v -n 80 > in.out &
+${NAT_TRAFFIC}jexec lan nc -l -v -n 80 > in.out &
 sleep 1
 echo inbound | jexec pub nc -N -p 5555 198.51.100.1 8080
 wait %3
 cat udp.out tcp.out in.out
+jexec gw ifconfig epair1a 198.51.100.9/24 alias
+jexec gw ifconfig epair1a 198.51.100.1 -alias
+kill -HUP $(cat ${dir}/natd.pid)
+jexec pub nc -u -l -w 2 -v -n 5001 > /dev/null &
+sleep 1
+echo again | jexec lan nc -u -w 1 -p 4002 198.51.100.2 5001
+wait %4
 kill $(cat ${dir}/natd.pid)
 sleep 11
 test -e ${dir}/natd.pid || echo pidfile gone
@@ -140,21 +120,26 @@ kldunload ipdivert; echo unload=$?
     "natd=0\npidfile\n2 packets transmitted, 2 packets received, 0.0% packet loss\nhello\nover tcp\ninbound\npidfile gone\n1 packets transmitted, 0 packets received, 100.0% packet loss\nunload=1\n",
   );
   // The public jail saw the router with the LAN's ports (-same_ports); the
-  // LAN host saw the public one as it is.
+  // LAN host saw the public one as it is; after SIGHUP the router's new
+  // address is the alias.
   // (ipdivert, as FreeBSD's, refuses to be unloaded: MOD_QUIESCE says EPERM.)
-  t.is(r.err, "Connection from 198.51.100.1 4000 received!\nConnection from 198.51.100.1 4001 received!\nConnection from 198.51.100.2 5555 received!\nkldunload: can't unload file: Operation not permitted\n");
+  t.is(
+    r.err,
+    "Connection from 198.51.100.1 4000 received!\nConnection from 198.51.100.1 4001 received!\nConnection from 198.51.100.2 5555 received!\nConnection from 198.51.100.9 4002 received!\nkldunload: can't unload file: Operation not permitted\n",
+  );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
-test("natd -verbose stays in the foreground and prints each packet before and after translation", async (t) => {
+test("natd -verbose stays in the foreground and prints each packet before and after translation; -deny_incoming drops what no link expects", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
   const r = await run_script(
     NAT_NET +
       `jexec gw ipfw -q add 100 divert 8668 all from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
-jexec gw natd -v -a 198.51.100.1 -exit_delay 0 > natd.out 2> natd.err &
+jexec gw natd -v -a 198.51.100.1 -exit_delay 0 -deny_incoming -log_denied > natd.out 2> natd.err &
 sleep 1
 jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec pub ping -c 1 -t 1 198.51.100.1 | grep transmitted
 jexec gw killall natd
 wait
 cat natd.out natd.err
@@ -162,12 +147,92 @@ cat natd.out natd.err
     { seed: 5, cwd: dir },
   );
   t.is(
-    r.out,
+    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
     "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
+      "1 packets transmitted, 0 packets received, 100.0% packet loss\n" +
       "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
       "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
       "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 8(0) dropped.\n" +
+      "natd[PID]: denied [ICMP] 198.51.100.2 -> 198.51.100.1 8(0)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("natd -dynamic follows the interface's address through the routing socket", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const r = await run_script(
+    nat_net("ipfw ipdivert", false) +
+      `jexec gw ipfw -q add 100 divert natd ip from any to any via epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -v -n epair1a -dynamic -exit_delay 0 > natd.out 2>&1 &
+sleep 1
+jexec gw ifconfig epair1a 198.51.100.1/24 up
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw ifconfig epair1a 198.51.100.9/24 alias
+jexec gw ifconfig epair1a 198.51.100.1 -alias
+sleep 1
+jexec lan ping -c 1 198.51.100.2 | grep transmitted
+jexec gw killall natd
+wait
+grep -v '^Routing message' natd.out
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out.replace(/^natd\[\d+\]:/gm, "natd[PID]:"),
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n".repeat(2) +
+      "natd[PID]: Aliasing to 198.51.100.1, mtu 1500 bytes\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "Interface address/MTU has probably changed.\n" +
+      "natd[PID]: Aliasing to 198.51.100.9, mtu 1500 bytes\n" +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.9 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.9 0(0) aliased to\n" +
       "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("natd with two instances: one on a single socket, one with -in_port/-out_port (the direction from the socket)", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-natd-"));
+  const net = NAT_NET.replace("jexec lan route", "jexec lan ifconfig epair0a 192.168.0.3/24 alias\njexec lan route").replace(
+    "jexec gw sysctl",
+    "jexec gw ifconfig epair1a 198.51.100.9/24 alias\njexec gw sysctl",
+  );
+  const r = await run_script(
+    net +
+      `jexec gw ipfw -q add 100 divert 8668 ip from 192.168.0.2 to any out xmit epair1a
+jexec gw ipfw -q add 101 divert 8672 ip from 192.168.0.3 to any out xmit epair1a
+jexec gw ipfw -q add 102 divert 8668 ip from any to 198.51.100.1 in recv epair1a
+jexec gw ipfw -q add 103 divert 8671 ip from any to 198.51.100.9 in recv epair1a
+jexec gw ipfw -q add 200 allow ip from any to any
+jexec gw natd -v -p 8668 -a 198.51.100.1 -instance second -i 8671 -o 8672 -a 198.51.100.9 -globalport 8670 -exit_delay 0 > natd.out 2>&1 &
+sleep 1
+jexec lan ping -c 1 -S 192.168.0.2 198.51.100.2 | grep transmitted
+jexec lan ping -c 1 -S 192.168.0.3 198.51.100.2 | grep transmitted
+jexec gw killall natd
+wait
+cat natd.out
+`,
+    { seed: 5, cwd: dir },
+  );
+  t.is(
+    r.out,
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n".repeat(2) +
+      "Out {default}[ICMP] [ICMP] 192.168.0.2 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.1 -> 198.51.100.2 8(0)\n" +
+      "In  {default}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.1 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.2 0(0)\n" +
+      "Out {second}[ICMP] [ICMP] 192.168.0.3 -> 198.51.100.2 8(0) aliased to\n" +
+      "           [ICMP] 198.51.100.9 -> 198.51.100.2 8(0)\n" +
+      "In  {second}[ICMP] [ICMP] 198.51.100.2 -> 198.51.100.9 0(0) aliased to\n" +
+      "           [ICMP] 198.51.100.2 -> 192.168.0.3 0(0)\n",
   );
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -68,3 +68,44 @@ jexec a ifconfig ngeth0 inet 10.0.0.1/24${extra} up
 jexec b ifconfig ngeth1 inet 10.0.0.2/24${extra} up
 `;
 }
+
+/**
+ * lan (192.168.0.2) -- gw (192.168.0.1 | 198.51.100.1) -- pub (198.51.100.2),
+ * the NAT tests' net: `modules` loaded (ipfw and what translates), ipfw
+ * allowing all in lan and pub; gw gets its outside address only when
+ * `gw_outside` (an `ipfw nat ... if` instance may want to see it come).
+ */
+export function nat_net(modules: string, gw_outside: boolean): string {
+  return `jail -c name=lan persist vnet >/dev/null
+jail -c name=gw persist vnet >/dev/null
+jail -c name=pub persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet lan
+ifconfig epair0b vnet gw
+ifconfig epair1a vnet gw
+ifconfig epair1b vnet pub
+jexec lan ifconfig epair0a 192.168.0.2/24 up
+jexec lan route -q add default 192.168.0.1
+jexec gw ifconfig epair0b 192.168.0.1/24 up
+${gw_outside ? "jexec gw ifconfig epair1a 198.51.100.1/24 up\n" : ""}jexec gw sysctl net.inet.ip.forwarding=1 >/dev/null
+jexec pub ifconfig epair1b 198.51.100.2/24 up
+kldload ${modules}
+jexec lan ipfw -q add allow ip from any to any
+jexec pub ipfw -q add allow ip from any to any
+`;
+}
+
+/** Through nat_net's router: two pings from lan to pub, "hello" over UDP
+ *  (lan port 4000 to pub 5000, into udp.out) and "over tcp" over TCP (lan
+ *  port 4001 to pub 6000, into tcp.out); jobs %1 and %2. */
+export const NAT_TRAFFIC = `jexec lan ping -c 2 198.51.100.2 | grep transmitted
+jexec pub nc -u -l -w 2 -v -n 5000 > udp.out &
+sleep 1
+echo hello | jexec lan nc -u -w 1 -p 4000 198.51.100.2 5000
+wait %1
+jexec pub nc -l -v -n 6000 > tcp.out &
+sleep 1
+echo over tcp | jexec lan nc -N -p 4001 198.51.100.2 6000
+wait %2
+`;

@@ -11,28 +11,9 @@ import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { run_script } from "../../sbin/prog_helpers.ts";
+import { NAT_TRAFFIC, nat_net, run_script } from "../../sbin/prog_helpers.ts";
 
-/** lan (192.168.0.2) -- gw (192.168.0.1 | 198.51.100.1) -- pub (198.51.100.2),
- *  ipfw everywhere, allowing all but in the router. */
-const NAT_NET = `jail -c name=lan persist vnet >/dev/null
-jail -c name=gw persist vnet >/dev/null
-jail -c name=pub persist vnet >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair create >/dev/null
-ifconfig epair0a vnet lan
-ifconfig epair0b vnet gw
-ifconfig epair1a vnet gw
-ifconfig epair1b vnet pub
-jexec lan ifconfig epair0a 192.168.0.2/24 up
-jexec lan route -q add default 192.168.0.1
-jexec gw ifconfig epair0b 192.168.0.1/24 up
-jexec gw sysctl net.inet.ip.forwarding=1 >/dev/null
-jexec pub ifconfig epair1b 198.51.100.2/24 up
-kldload ipfw ipfw_nat
-jexec lan ipfw -q add allow ip from any to any
-jexec pub ipfw -q add allow ip from any to any
-`;
+const NAT_NET = nat_net("ipfw ipfw_nat", false);
 
 test("a NAT router jail between a LAN jail and a public jail", async (t) => {
   const r = await run_script(
@@ -41,16 +22,7 @@ test("a NAT router jail between a LAN jail and a public jail", async (t) => {
 jexec gw ifconfig epair1a 198.51.100.1/24 up
 jexec gw ipfw -q add 100 nat 1 ip from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
-jexec lan ping -c 2 198.51.100.2 | grep transmitted
-jexec pub nc -u -l -w 2 -v -n 5000 > udp.out &
-sleep 1
-echo hello | jexec lan nc -u -w 1 -p 4000 198.51.100.2 5000
-wait %1
-jexec pub nc -l -v -n 6000 > tcp.out &
-sleep 1
-echo over tcp | jexec lan nc -N -p 4001 198.51.100.2 6000
-wait %2
-cat udp.out tcp.out
+${NAT_TRAFFIC}cat udp.out tcp.out
 jexec gw ipfw nat show log
 jexec gw ipfw nat show config
 echo ---
