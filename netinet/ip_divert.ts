@@ -294,7 +294,7 @@ function div_send(so: socket, _flags: number, m0: mbuf, nam: sockaddr | null, co
     // by number, the one after the cookie.
     dt.slot = 1;
     dt.chain_id = 0;
-    dt.rulenum = (bswap16(sin.sin_port) + 1) & 0xffff;
+    dt.rulenum = bswap16(sin.sin_port) + 1;
     dt.rule_id = 0;
     const name = sin_zero_ifname(sin);
     if (name !== null) m.m_pkthdr.rcvif = ifunit(name);

@@ -873,6 +873,9 @@ export async function virtnet_atf_run(script: string, wanted: string[], o: atf_o
     Object.assign(base, {
       PATH: `${bindir}:${pydir !== null ? `${pydir}:` : ""}${process.env.PATH ?? "/usr/bin:/bin"}`,
       VIRTNET_SOCKET: socket,
+      // The socket bridge: a Python helper outside any jail still gets
+      // PF_DIVERT sockets from the daemon (virtnet_hostsock.ts).
+      PYTHONPATH: [path.join(bindir, ".virtnet-python"), ...(process.env.PYTHONPATH ?? "").split(":").filter((d) => d !== "")].join(":"),
       VIRTNET_ATF_LIB: lib,
       VIRTNET_HOST_SH: ATF_SHELL,
       VIRTNET_ATF_SRCDIR: path.dirname(mscript),

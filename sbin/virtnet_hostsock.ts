@@ -21,6 +21,12 @@
 // Linux's constants, and errno names back to Linux's numbers); data travels
 // as base64.
 //
+// divert(4): Linux has no AF_DIVERT, so the module gives Python FreeBSD's
+// number, socket.AF_DIVERT = socket.PF_DIVERT = 44, and PF_DIVERT sockets
+// always go to the daemon, also for programs outside any jail (vnet0's),
+// whose AF_INET and AF_INET6 sockets stay the host's.  Their addresses are
+// AF_INET tuples, as CPython reads and writes them on FreeBSD.
+//
 // Blocking: the kernel's socket calls never sleep, so a call on a blocking
 // socket waits in poll(2) for the socket and asks again, as our libc does;
 // `timeout` in milliseconds is Python's socket timeout (-1 blocking, 0 non
@@ -257,18 +263,19 @@ export const HOSTSOCK_KILLED: hostsock_reply = hostsock_fail(EINTR);
  *  DIR/.virtnet-python (see the header). */
 export const HOSTSOCK_PYTHON = `# VirtNet: a program run inside a jail uses the jail's sockets.  Written by
 # "virtnet shims"; Python loads it at startup because the shims put its
-# folder first on PYTHONPATH for programs that run inside a jail.  AF_INET
-# and AF_INET6 sockets and select.select go to the VirtNet kernel daemon
-# (sbin/virtnet_hostsock.ts); every other family (AF_UNIX, AF_PACKET) stays
-# the host's.
+# folder first on PYTHONPATH.  Inside a jail AF_INET and AF_INET6 sockets
+# and select.select go to the VirtNet kernel daemon
+# (sbin/virtnet_hostsock.ts); PF_DIVERT sockets (FreeBSD's 44) go there
+# everywhere; every other family (AF_UNIX, AF_PACKET) stays the host's.
 import os as _os
 
 
 def _virtnet_bridge():
     path = _os.environ.get("VIRTNET_SOCKET", "")
     jail = _os.environ.get("VIRTNET_JAIL", "")
-    if path == "" or jail in ("", "0"):
+    if path == "":
         return
+    injail = jail not in ("", "0")
     import base64
     import errno
     import json
@@ -283,8 +290,13 @@ def _virtnet_bridge():
     real_select = _select.select
     FRAME_SOCKETS, FRAME_SYSCALL, FRAME_SYSRET = 0x50, 0x59, 0x79
 
-    # Linux's numbers (what Python has) to FreeBSD's.
-    FAMILY = {_socket.AF_INET: 2, _socket.AF_INET6: 28}
+    # Linux's numbers (what Python has) to FreeBSD's.  PF_DIVERT is
+    # FreeBSD's 44 on both sides (Linux has no such family).
+    AF_DIVERT = 44
+    FAMILY = {_socket.AF_INET: 2, _socket.AF_INET6: 28, AF_DIVERT: AF_DIVERT} if injail else {AF_DIVERT: AF_DIVERT}
+    for _n in ("AF_DIVERT", "PF_DIVERT"):
+        if not hasattr(_socket, _n):
+            setattr(_socket, _n, AF_DIVERT)
     LEVEL = {_socket.SOL_SOCKET: 0xFFFF}
     OPTS = {
         0xFFFF: {1: 0x1, 2: 0x4, 3: 0x1008, 4: 0x1007, 5: 0x10, 6: 0x20, 7: 0x1001, 8: 0x1002,
@@ -372,6 +384,10 @@ def _virtnet_bridge():
         host, port = address
         return {"host": host, "port": port}
 
+    def afam(sock):
+        # The family of a bridged socket's addresses, FreeBSD's number.
+        return 2 if sock._vfam == AF_DIVERT else FAMILY[sock._vfam]
+
     def addr_back(a):
         return tuple(a) if a is not None else None
 
@@ -383,7 +399,10 @@ def _virtnet_bridge():
                 type = _socket.SOCK_STREAM
             if proto == -1:
                 proto = 0
-            real_socket.__init__(self, family, type, proto, fileno)
+            # A divert socket's fileno is an idle AF_INET one (Linux has none).
+            real_socket.__init__(self, _socket.AF_INET if family == AF_DIVERT else family,
+                                 _socket.SOCK_DGRAM if family == AF_DIVERT else type, 0 if family == AF_DIVERT else proto, fileno)
+            self._vfam = family
             self._vfd = -1
             self._vt = _socket.getdefaulttimeout()
             base = int(type) & 0xF
@@ -405,7 +424,7 @@ def _virtnet_bridge():
         def bind(self, address):
             if not self._bridged():
                 return real_socket.bind(self, address)
-            call("bind", fd=self._vfd, family=FAMILY[self.family], addr=addr_arg(self.family, address))
+            call("bind", fd=self._vfd, family=afam(self), addr=addr_arg(_socket.AF_INET if self._vfam == AF_DIVERT else self._vfam, address))
 
         def listen(self, backlog=128):
             if not self._bridged():
@@ -417,13 +436,13 @@ def _virtnet_bridge():
                 return real_socket.accept(self)
             r = call("accept", fd=self._vfd, timeout=self._t())
             # As Python's: the new socket has the default timeout, not the listener's.
-            s = socket(self.family, self.type & 0xF, self.proto, _vfd=r["ret"])
+            s = socket(self._vfam, self.type & 0xF, self.proto, _vfd=r["ret"])
             return s, addr_back(r.get("addr"))
 
         def connect(self, address):
             if not self._bridged():
                 return real_socket.connect(self, address)
-            call("connect", fd=self._vfd, family=FAMILY[self.family], addr=addr_arg(self.family, address), timeout=self._t())
+            call("connect", fd=self._vfd, family=afam(self), addr=addr_arg(_socket.AF_INET if self._vfam == AF_DIVERT else self._vfam, address), timeout=self._t())
 
         def connect_ex(self, address):
             try:
@@ -454,7 +473,7 @@ def _virtnet_bridge():
             flags, address = (0, flags_or_addr) if addr is None else (flags_or_addr, addr)
             b = bytes(memoryview(data)[:MAXDATA])
             return call("send", fd=self._vfd, data=base64.b64encode(b).decode(), flags=flags_of(flags),
-                        family=FAMILY[self.family], addr=addr_arg(self.family, address), timeout=self._t())["ret"]
+                        family=afam(self), addr=addr_arg(_socket.AF_INET if self._vfam == AF_DIVERT else self._vfam, address), timeout=self._t())["ret"]
 
         def recv(self, bufsize, flags=0):
             if not self._bridged():

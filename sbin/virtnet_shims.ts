@@ -101,15 +101,13 @@ export function shim_client_main(default_socket: string, m: shim_modules): void 
     else delete env.VIRTNET_JAIL;
     // Inside a jail a Python program gets the jail's sockets: the bridge
     // (sitecustomize.py beside this client) finds the daemon by
-    // VIRTNET_SOCKET.  In vnet0 the host's own sockets stand for vnet0's.
+    // VIRTNET_SOCKET.  In vnet0 the host's own sockets stand for vnet0's,
+    // but for PF_DIVERT, which Linux lacks: the bridge takes only those.
     const pydir = (process.argv[1] ?? "").replace(/[^/]*$/, "") + ".virtnet-python";
     const pypath = (env.PYTHONPATH ?? "").split(":").filter((d) => d !== "" && d !== pydir);
-    if (jail !== "" && jail !== "0") {
-      env.VIRTNET_SOCKET = sockpath;
-      env.VIRTNET_PID = String(process.pid);
-      env.PYTHONPATH = [pydir, ...pypath].join(":");
-    } else if (pypath.length > 0) env.PYTHONPATH = pypath.join(":");
-    else delete env.PYTHONPATH;
+    env.VIRTNET_SOCKET = sockpath;
+    env.VIRTNET_PID = String(process.pid);
+    env.PYTHONPATH = [pydir, ...pypath].join(":");
     if (fib !== "" && fib !== "0") env.VIRTNET_FIB = fib;
     else delete env.VIRTNET_FIB;
     let reported = false;

@@ -17,6 +17,7 @@ import "./badcmd_vlan.ts";
 import "./tcp_segments.ts";
 import "./badcmd_ipfw_nat.ts";
 import "./ipfw_ruleset.ts";
+import "./ipfw_divert.ts";
 import "./badcmd_ipfw.ts";
 import "./badcmd_natd.ts";
 import "./badcmd_inetd.ts";

@@ -15,7 +15,7 @@ import type { Kernel } from "../kernel.ts";
 import type { proc } from "../../kern/uipc_syscalls.ts";
 
 /** One instruction: opcode, length in words, arg1, then the extra words. */
-function insn(k: Kernel, op: number, arg1: number, extra: number[] = [], flags = 0): Uint8Array {
+export function insn(k: Kernel, op: number, arg1: number, extra: number[] = [], flags = 0): Uint8Array {
   const b = new Uint8Array(4 * (1 + extra.length));
   const dv = new DataView(b.buffer);
   k.insn_write(dv, 0, op, 1 + extra.length, arg1, flags);
@@ -24,7 +24,7 @@ function insn(k: Kernel, op: number, arg1: number, extra: number[] = [], flags =
 }
 
 /** A match instruction the packets of the topology may or may not meet. */
-function match(k: Kernel, r: rng): Uint8Array {
+export function match(k: Kernel, r: rng): Uint8Array {
   const neg = r.chance(0.15) ? k.F_NOT : 0;
   const addr = (): number => r.pick([0x0a010101, 0x0a010102, 0x0a020202, r.u32()]);
   // Addresses are stored as they are on the wire.
@@ -79,60 +79,91 @@ function action(k: Kernel, r: rng, rulenum: number): Uint8Array {
   }
 }
 
+/** The body of one rule (struct ip_fw_rule and its instructions). */
+export function rule_body(k: Kernel, rulenum: number, set: number, opts: Uint8Array[], act: Uint8Array): Uint8Array {
+  let optw = 0;
+  for (const x of opts) optw += x.length / 4;
+  const cmd_len = optw + act.length / 4;
+  const size = k.roundup2(k.SZ_ip_fw_rule_hdr + cmd_len * 4, 8);
+  const body = new Uint8Array(size);
+  const bdv = new DataView(body.buffer);
+  k.ip_fw_rule_write(bdv, 0, optw, cmd_len, rulenum, set, opts.length === 0 ? k.IPFW_RULE_NOOPT : 0);
+  let off = k.SZ_ip_fw_rule_hdr;
+  for (const x of [...opts, act]) {
+    body.set(x, off);
+    off += x.length;
+  }
+  return body;
+}
+
+/** The IP_FW_XADD request around a rule body (clen: the TLV's length,
+ *  true or not). */
+export function xadd_request(k: Kernel, raw: Uint8Array, clen = k.SZ_ipfw_obj_ctlv + raw.length): Uint8Array {
+  const req = new Uint8Array(k.SZ_ip_fw3_opheader + k.SZ_ipfw_obj_ctlv + raw.length);
+  const dv = new DataView(req.buffer);
+  k.op3_write(dv, 0, k.IP_FW_XADD);
+  k.ctlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_TLV_RULE_LIST, clen, 1, 0);
+  req.set(raw, k.SZ_ip_fw3_opheader + k.SZ_ipfw_obj_ctlv);
+  return req;
+}
+
 /** An IP_FW_XADD request for one rule: sound, bent, or bytes. */
 function xadd(k: Kernel, r: rng, rulenum: number): Uint8Array {
   const opts: Uint8Array[] = [];
   for (let n = r.int(4); n > 0; n--) opts.push(match(k, r));
-  const acts = [action(k, r, rulenum)];
-  let optw = 0;
-  for (const x of opts) optw += x.length / 4;
-  const cmd_len = optw + acts[0].length / 4;
-  const size = k.roundup2(k.SZ_ip_fw_rule_hdr + cmd_len * 4, 8);
-  const body = new Uint8Array(size);
+  const act = action(k, r, rulenum);
+  const body = rule_body(k, rulenum, r.chance(0.9) ? 0 : r.int(32), opts, act);
   const bdv = new DataView(body.buffer);
-  k.ip_fw_rule_write(bdv, 0, optw, cmd_len, rulenum, r.chance(0.9) ? 0 : r.int(32), opts.length === 0 ? k.IPFW_RULE_NOOPT : 0);
-  let off = k.SZ_ip_fw_rule_hdr;
-  for (const x of [...opts, ...acts]) {
-    body.set(x, off);
-    off += x.length;
-  }
   // Lies: a wrong act_ofs or cmd_len, a flipped byte, an unknown opcode.
   if (r.chance(0.15)) bdv.setUint16(0, r.int(64), true);
   if (r.chance(0.1)) bdv.setUint16(2, r.int(64), true);
   if (r.chance(0.1) && body.length > k.SZ_ip_fw_rule_hdr) body[k.SZ_ip_fw_rule_hdr + r.int(body.length - k.SZ_ip_fw_rule_hdr)] ^= 1 << r.int(8);
   const raw = r.chance(0.05) ? r.bytes(r.int(64)) : body;
-  const clen = k.SZ_ipfw_obj_ctlv + raw.length;
-  const req = new Uint8Array(k.SZ_ip_fw3_opheader + clen);
-  const dv = new DataView(req.buffer);
-  k.op3_write(dv, 0, k.IP_FW_XADD);
-  k.ctlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_TLV_RULE_LIST, r.chance(0.95) ? clen : r.int(4096), 1, 0);
-  req.set(raw, k.SZ_ip_fw3_opheader + k.SZ_ipfw_obj_ctlv);
-  return req;
+  return r.chance(0.95) ? xadd_request(k, raw) : xadd_request(k, raw, r.int(4096));
 }
 
-function proc_of(w: world, j: string): proc {
+export function proc_of(w: world, j: string): proc {
   const p = w.procs.get(j);
   if (p === undefined) throw new Error(`fuzz: no process in ${j}`);
   return p;
+}
+
+/** What a case that feeds fa's epair0a through a ruleset works with: fa's
+ *  process, vnet, interface and injection point, the frame generators of
+ *  the other targets, a clock advancer, and the mbufs outstanding once the
+ *  world is quiet. */
+export function fa_case(w: world) {
+  const k = w.k;
+  const fa = proc_of(w, "fa");
+  const v = w.vnet_of("fa");
+  const ifp = w.ifp_of("fa", "epair0a");
+  const pt = w.points.find((p) => p.jail === "fa" && p.ifname === "epair0a");
+  const gens = frame_targets.filter((t) => !t.name.startsWith("ipfw."));
+  if (v === null || ifp === null || pt === undefined || gens.length === 0) return null;
+  const advance = (ms: number): void => {
+    k.kern_advance_ns(ms * 1_000_000);
+  };
+  advance(10);
+  drain_sockets(w);
+  return { k, fa, v, ifp, pt, gens, advance, base: k.mbuf_outstanding().mbufs };
+}
+
+/** IP_FW_XDEL of every rule, through the raw socket fd of p. */
+export function flush_rules(k: Kernel, p: proc, fd: number): void {
+  const del = new Uint8Array(k.SZ_ipfw_range_header);
+  const dv = new DataView(del.buffer);
+  k.op3_write(dv, 0, k.IP_FW_XDEL);
+  k.range_tlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_RCFLAG_ALL, 0, 0, 0, 0);
+  k.sys_setsockopt(p, fd, k.IPPROTO_IP, k.IP_FW3, del);
 }
 
 register_kernel_target({
   name: "ipfw.ruleset",
   weight: 1,
   run(w: world, r: rng, note: (what: string) => void): string | null {
-    const k = w.k;
-    const fa = proc_of(w, "fa");
-    const v = w.vnet_of("fa");
-    const ifp = w.ifp_of("fa", "epair0a");
-    const pt = w.points.find((p) => p.jail === "fa" && p.ifname === "epair0a");
-    const gens = frame_targets.filter((t) => !t.name.startsWith("ipfw."));
-    if (v === null || ifp === null || pt === undefined || gens.length === 0) return null;
-    const advance = (ms: number): void => {
-      k.kern_advance_ns(ms * 1_000_000);
-    };
-    advance(10);
-    drain_sockets(w);
-    const base = k.mbuf_outstanding().mbufs;
+    const c = fa_case(w);
+    if (c === null) return null;
+    const { k, fa, v, ifp, pt, gens, advance, base } = c;
     // Loaded here and unloaded at the end, unless it was there already.
     const ld = k.sys_kldload({ p_ucred: k.cred0 }, "ipfw");
     if (ld.error !== 0 && ld.error !== k.EEXIST) return `kldload ipfw: ${ld.error}`;
@@ -162,11 +193,7 @@ register_kernel_target({
         advance(r.int(3));
       }
     } finally {
-      const del = new Uint8Array(k.SZ_ipfw_range_header);
-      const dv = new DataView(del.buffer);
-      k.op3_write(dv, 0, k.IP_FW_XDEL);
-      k.range_tlv_write(dv, k.SZ_ip_fw3_opheader, k.IPFW_RCFLAG_ALL, 0, 0, 0, 0);
-      k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, del);
+      flush_rules(k, fa, s.fd);
       k.sys_close(fa, s.fd);
       unload();
       advance(10 * 60 * 1000);

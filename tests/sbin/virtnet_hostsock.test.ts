@@ -1,6 +1,7 @@
 // sbin/virtnet_hostsock.ts: under the kernel daemon, a Python program run
 // inside a jail (`jexec b server.py`) gets the jail's sockets, as a script
-// run by jexec on FreeBSD does; in vnet0 it keeps the host's.
+// run by jexec on FreeBSD does; in vnet0 it keeps the host's, but for
+// PF_DIVERT sockets, which Linux has not.
 import test from "ava";
 import fs from "node:fs";
 import os from "node:os";
@@ -95,6 +96,17 @@ except socket.timeout:
 print("module", socket.socket.__module__)
 `,
   );
+  py(
+    "divert.py",
+    `import socket
+s = socket.socket(socket.PF_DIVERT, socket.SOCK_RAW, 0)
+s.bind(("0.0.0.0", 8668))
+data, addr = s.recvfrom(65535)
+print("diverted", len(data), addr[0], addr[1] == socket.htons(100))
+s.sendto(data, addr)
+s.close()
+`,
+  );
 });
 
 test.after.always(async () => {
@@ -162,4 +174,31 @@ jexec a ping -c 1 -q 10.0.0.2 | grep -c "1 packets received"
 `);
   t.is(r.out, "left: 0\n1\n", r.err + log);
   t.notRegex(log, /socket bridge|Error/);
+});
+
+py_test.serial("a Python divert(4) program: PF_DIVERT is 44 and the daemon's, in a jail and in vnet0", async (t) => {
+  const r = await sh(`kldload ipfw ipdivert
+jexec a ipfw -q add allow ip from any to any
+jexec b ipfw -q add 100 divert 8668 icmp from any to any in
+jexec b ipfw -q add 200 allow ip from any to any
+jexec b ./divert.py > div.out &
+pid=$!
+until [ "$(jexec b sockstat -qP divert | wc -l)" = 1 ]; do sleep 0.05; done
+jexec b sockstat -qP divert | awk '{ print $5, $6 }'
+# In the background: a foreground command would run the clock ahead of
+# the Python program, which lives in real time.
+jexec a ping -c 1 10.0.0.2 > ping.out &
+wait $pid
+wait $!
+grep transmitted ping.out
+cat div.out
+# Outside any jail as atf-run runs it: the bridge on PYTHONPATH.
+PYTHONPATH=${shims}/.virtnet-python python3 -c 'import socket; s = socket.socket(socket.AF_DIVERT, socket.SOCK_RAW); s.bind(("", 9999)); print(socket.AF_DIVERT, socket.PF_DIVERT)' &
+wait $!
+jexec b ipfw -q -f flush
+kldunload ipfw
+kldunload -f ipdivert
+`);
+  t.is(r.err, "", r.out + log);
+  t.is(r.out, "div4 *:8668\n1 packets transmitted, 1 packets received, 0.0% packet loss\ndiverted 84 10.0.0.2 True\n44 44\n");
 });
