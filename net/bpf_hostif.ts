@@ -420,6 +420,10 @@ export class hostif_mirror<T> {
     this.track(
       (async () => {
         try {
+          // Not in the middle of the change that asked: the kernel
+          // finishes it first (an address's prefix route goes after the
+          // address's event).
+          await new Promise<void>((r) => setImmediate(r));
           while (this.sync4_wanted && this.running) {
             this.sync4_wanted = false;
             await this.sync4();
