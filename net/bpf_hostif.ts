@@ -408,7 +408,7 @@ export class hostif_mirror<T> {
    * without DAD: on FreeBSD a host program (scapy) routes by the
    * interface's own prefixes, and on Linux it reads them from the device.
    * Link-locals are the device's own already (the same MAC, the same
-   * EUI-64), and IPv4 stays off the device (no ARP of Linux's own).
+   * EUI-64); IPv4 goes on by sync4.
    */
   /** vnet0's IPv4 addresses or routes changed: the host follows, once
    *  the changes so far are in (one pass at a time; settle waits). */
