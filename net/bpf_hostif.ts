@@ -37,7 +37,10 @@
 // The TAP gets the interface's Ethernet address (scapy's get_if_hwaddr
 // reads it, as it reads the interface's on FreeBSD) and a quiet IPv6
 // (host_dev_configure): a link-local address for scapy's IPv6 routing, but
-// no DAD, MLD, router or neighbour solicitations of Linux's own.
+// no DAD, MLD, router or neighbour solicitations of Linux's own.  The
+// interface's global IPv6 addresses go on too (host_dev_addr6), each
+// without its `local` entry in Linux's local table, as for IPv4 below; the
+// link-local is Linux's own (made when the TAP comes up) and keeps it.
 //
 // IPv4: scapy routes by Linux's main table (/proc/net/route, each route's
 // source from its device's address), where on FreeBSD it routes by the
@@ -679,9 +682,21 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
 
 /** `ip -6 addr add|del ADDR/PLEN dev NAME` (nodad: the simulated interface
  *  did its own DAD).  Deleting what is already gone is not an error. */
-export function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
+export async function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
   const argv = ["-6", "addr", add ? "add" : "del", `${addr}/${plen}`, "dev", name, ...(add ? ["nodad"] : [])];
-  return ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
+  const e = await ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
+  if (e !== null || !add) return e;
+  // Its `local` entry out of Linux's local table, as for IPv4: Linux's
+  // stack would otherwise answer a jail's SYN or datagram to it with a RST
+  // or a port unreachable of its own.  Linux puts the entry in a moment
+  // later (once its no-DAD work has run), so wait for it.
+  const t0 = performance.now();
+  for (;;) {
+    const l = await ip_run(["-6", "route", "del", "table", "local", "local", addr, "dev", name], null);
+    if (l === null) return null;
+    if (!/No such process/.test(l) || performance.now() - t0 > HOST_SETTLE_MS) return l;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** `ip ARGV`: null, or stderr's line; `ok` names the answers that mean
