@@ -729,10 +729,13 @@ export async function host_dev_addr4(name: string, a: hostif_inet4_addr, add: bo
 }
 
 /** A route of vnet0's into Linux's main table by the device (a gateway
- *  `onlink`, as vnet0 has it whatever the device's prefixes), or out. */
+ *  `onlink`, as vnet0 has it whatever the device's prefixes), or out.
+ *  Added, never replaced: a route of the host's own for the same prefix
+ *  (the mirror run outside a namespace of its own) stays, and the clash
+ *  is one line in the log. */
 export function host_dev_route4(name: string, r: hostif_inet4_route, add: boolean): Promise<string | null> {
   const via = r.gw !== "" ? ["via", r.gw, ...(add ? ["onlink"] : [])] : [];
-  if (add) return ip_run(["-4", "route", "replace", `${r.dst}/${r.plen}`, ...via, "dev", name, "proto", "static"], null);
+  if (add) return ip_run(["-4", "route", "add", `${r.dst}/${r.plen}`, ...via, "dev", name, "proto", "static"], null);
   return ip_run(["-4", "route", "del", `${r.dst}/${r.plen}`, ...via, "dev", name], /No such process|Cannot find device|not found/);
 }
 
