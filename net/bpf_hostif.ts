@@ -37,7 +37,10 @@
 // The TAP gets the interface's Ethernet address (scapy's get_if_hwaddr
 // reads it, as it reads the interface's on FreeBSD) and a quiet IPv6
 // (host_dev_configure): a link-local address for scapy's IPv6 routing, but
-// no DAD, MLD, router or neighbour solicitations of Linux's own.
+// no DAD, MLD, router or neighbour solicitations of Linux's own.  The
+// interface's global IPv6 addresses go on too (host_dev_addr6), each
+// without its `local` entry in Linux's local table, as for IPv4 below; the
+// link-local is Linux's own (made when the TAP comes up) and keeps it.
 //
 // IPv4: scapy routes by Linux's main table (/proc/net/route, each route's
 // source from its device's address), where on FreeBSD it routes by the
@@ -408,7 +411,7 @@ export class hostif_mirror<T> {
    * without DAD: on FreeBSD a host program (scapy) routes by the
    * interface's own prefixes, and on Linux it reads them from the device.
    * Link-locals are the device's own already (the same MAC, the same
-   * EUI-64), and IPv4 stays off the device (no ARP of Linux's own).
+   * EUI-64); IPv4 goes on by sync4.
    */
   /** vnet0's IPv4 addresses or routes changed: the host follows, once
    *  the changes so far are in (one pass at a time; settle waits). */
@@ -420,6 +423,10 @@ export class hostif_mirror<T> {
     this.track(
       (async () => {
         try {
+          // Not in the middle of the change that asked: the kernel
+          // finishes it first (an address's prefix route goes after the
+          // address's event).
+          await new Promise<void>((r) => setImmediate(r));
           while (this.sync4_wanted && this.running) {
             this.sync4_wanted = false;
             await this.sync4();
@@ -675,9 +682,21 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
 
 /** `ip -6 addr add|del ADDR/PLEN dev NAME` (nodad: the simulated interface
  *  did its own DAD).  Deleting what is already gone is not an error. */
-export function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
+export async function host_dev_addr6(name: string, addr: string, plen: number, add: boolean): Promise<string | null> {
   const argv = ["-6", "addr", add ? "add" : "del", `${addr}/${plen}`, "dev", name, ...(add ? ["nodad"] : [])];
-  return ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
+  const e = await ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
+  if (e !== null || !add) return e;
+  // Its `local` entry out of Linux's local table, as for IPv4: Linux's
+  // stack would otherwise answer a jail's SYN or datagram to it with a RST
+  // or a port unreachable of its own.  Linux puts the entry in a moment
+  // later (once its no-DAD work has run), so wait for it.
+  const t0 = performance.now();
+  for (;;) {
+    const l = await ip_run(["-6", "route", "del", "table", "local", "local", addr, "dev", name], null);
+    if (l === null) return null;
+    if (!/No such process/.test(l) || performance.now() - t0 > HOST_SETTLE_MS) return l;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** `ip ARGV`: null, or stderr's line; `ok` names the answers that mean
@@ -710,10 +729,13 @@ export async function host_dev_addr4(name: string, a: hostif_inet4_addr, add: bo
 }
 
 /** A route of vnet0's into Linux's main table by the device (a gateway
- *  `onlink`, as vnet0 has it whatever the device's prefixes), or out. */
+ *  `onlink`, as vnet0 has it whatever the device's prefixes), or out.
+ *  Added, never replaced: a route of the host's own for the same prefix
+ *  (the mirror run outside a namespace of its own) stays, and the clash
+ *  is one line in the log. */
 export function host_dev_route4(name: string, r: hostif_inet4_route, add: boolean): Promise<string | null> {
   const via = r.gw !== "" ? ["via", r.gw, ...(add ? ["onlink"] : [])] : [];
-  if (add) return ip_run(["-4", "route", "replace", `${r.dst}/${r.plen}`, ...via, "dev", name, "proto", "static"], null);
+  if (add) return ip_run(["-4", "route", "add", `${r.dst}/${r.plen}`, ...via, "dev", name, "proto", "static"], null);
   return ip_run(["-4", "route", "del", `${r.dst}/${r.plen}`, ...via, "dev", name], /No such process|Cannot find device|not found/);
 }
 

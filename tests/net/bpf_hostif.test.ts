@@ -27,6 +27,23 @@ function fake_host() {
   const taps: fake_tap[] = [];
   const events: string[] = [];
   const configured: string[] = [];
+  /** IPv4 the host devices have, as the mirror left it ("epair0a addr
+   *  192.0.2.1/24 brd ..."); a device's going or renaming takes its share
+   *  along, as Linux does; taking away what is not there is a mistake. */
+  const inet = new Set<string>();
+  const inet_errors: string[] = [];
+  const inet_rename = (from: string, to: string) => {
+    for (const e of [...inet]) {
+      if (!e.startsWith(`${from} `)) continue;
+      inet.delete(e);
+      if (to !== "") inet.add(to + e.slice(from.length));
+    }
+  };
+  const inet_op = (e: string, add: boolean): Promise<string | null> => {
+    if (add) inet.add(e);
+    else if (!inet.delete(e)) inet_errors.push(`not there: ${e}`);
+    return Promise.resolve(null);
+  };
   const ops = {
     open(name: string, _mtu: number, input: (f: Uint8Array) => void): fake_tap | string {
       if (name === "refuse0") return "refused for the test";
@@ -44,11 +61,13 @@ function fake_host() {
     },
     rename(t: fake_tap, n: string): string | null {
       events.push(`rename ${t.name} ${n}`);
+      inet_rename(t.name, n);
       t.name = n;
       return null;
     },
     close(t: fake_tap): void {
       events.push(`close ${t.name}`);
+      inet_rename(t.name, "");
       t.closed = true;
     },
     configure(name: string, lladdr: Uint8Array, mtu: number): Promise<string | null> {
@@ -58,13 +77,19 @@ function fake_host() {
     settle(): Promise<void> {
       return Promise.resolve();
     },
+    addr4(name: string, a: { addr: string; plen: number; brd: string }, add: boolean): Promise<string | null> {
+      return inet_op(`${name} addr ${a.addr}/${a.plen} brd ${a.brd || "none"}`, add);
+    },
+    route4(name: string, r: { dst: string; plen: number; gw: string }, add: boolean): Promise<string | null> {
+      return inet_op(`${name} route ${r.dst}/${r.plen} via ${r.gw || "direct"}`, add);
+    },
   };
   const live = (name: string): fake_tap => {
     const t = taps.find((x) => x.name === name && !x.closed);
     if (t === undefined) throw new Error(`no open tap ${name}`);
     return t;
   };
-  return { ops, taps, events, configured, live };
+  return { ops, taps, events, configured, inet, inet_errors, live };
 }
 
 async function sh(k: Kernel, ...cmds: string[][]): Promise<string> {
@@ -159,6 +184,56 @@ test("vimage: the mirror follows vnet0's Ethernet interfaces: create, rename, in
   t.false(h.events.includes("open epair9a"));
   // No bpf descriptor is left behind.
   t.is(k.bpf_iflist.reduce((n, bp) => n + bp.bif_dlist.length, 0), 0);
+});
+
+test("vimage: the host gets vnet0's IPv4: each mirrored interface's addresses, the routes by them, following vnet0's changes", async (t) => {
+  const k = await loadKernel("vimage");
+  const h = fake_host();
+  const logs: string[] = [];
+  const m = new k.hostif_mirror(h.ops, (s: string) => logs.push(s));
+  const host = async () => {
+    await m.settle();
+    return [...h.inet].sort();
+  };
+  await sh(k, ["ifconfig", "epair", "create"], ["ifconfig", "epair0a", "192.0.2.1/24", "up"]);
+  m.start();
+  // What vnet0 had at start: the address (its interface route is the
+  // host's own), on the interface that has it.
+  t.deepEqual(await host(), ["epair0a addr 192.0.2.1/24 brd 192.0.2.255"]);
+  await sh(k, ["ifconfig", "epair1", "create"], ["jail", "-c", "name=j", "vnet", "persist"], ["ifconfig", "epair0b", "vnet", "j"], ["ifconfig", "epair1b", "vnet", "j"]);
+  await sh(k, ["ifconfig", "epair1a", "inet", "10.1.0.1/31"]);
+  await sh(k, ["route", "add", "-net", "198.51.100.0/24", "192.0.2.2"], ["route", "add", "-host", "203.0.113.7", "-interface", "epair1a"], ["route", "add", "default", "192.0.2.254"]);
+  t.deepEqual(await host(), [
+    "epair0a addr 192.0.2.1/24 brd 192.0.2.255",
+    "epair0a route 0.0.0.0/0 via 192.0.2.254",
+    "epair0a route 198.51.100.0/24 via 192.0.2.2",
+    "epair1a addr 10.1.0.1/31 brd none",
+    "epair1a route 203.0.113.7/32 via direct",
+  ]);
+  // A route's gateway changes; a route and an address go (and the route
+  // that used the address, in vnet0 and so on the host); an alias comes.
+  await sh(k, ["route", "change", "-net", "198.51.100.0/24", "192.0.2.3"], ["route", "delete", "default"], ["ifconfig", "epair0a", "inet", "192.0.2.9/32", "alias"], ["ifconfig", "epair1a", "inet", "10.1.0.1", "delete"]);
+  t.deepEqual(await host(), ["epair0a addr 192.0.2.1/24 brd 192.0.2.255", "epair0a addr 192.0.2.9/32 brd none", "epair0a route 198.51.100.0/24 via 192.0.2.3"]);
+  // A rename keeps what the host device has; moving into a jail takes
+  // the device, and its addresses and routes, away; back, it starts anew.
+  await sh(k, ["ifconfig", "epair1a", "inet", "10.2.0.1/24"], ["route", "add", "-net", "192.168.7.0/24", "10.2.0.7"], ["ifconfig", "epair0a", "name", "far0"]);
+  t.deepEqual(await host(), [
+    "epair1a addr 10.2.0.1/24 brd 10.2.0.255",
+    "epair1a route 192.168.7.0/24 via 10.2.0.7",
+    "far0 addr 192.0.2.1/24 brd 192.0.2.255",
+    "far0 addr 192.0.2.9/32 brd none",
+    "far0 route 198.51.100.0/24 via 192.0.2.3",
+  ]);
+  await sh(k, ["ifconfig", "far0", "vnet", "j"]);
+  t.deepEqual(await host(), ["epair1a addr 10.2.0.1/24 brd 10.2.0.255", "epair1a route 192.168.7.0/24 via 10.2.0.7"]);
+  await sh(k, ["ifconfig", "far0", "-vnet", "j"], ["ifconfig", "far0", "inet", "10.3.0.1/24"]);
+  t.deepEqual(await host(), ["epair1a addr 10.2.0.1/24 brd 10.2.0.255", "epair1a route 192.168.7.0/24 via 10.2.0.7", "far0 addr 10.3.0.1/24 brd 10.3.0.255"]);
+  // Nothing was taken away that the host did not have, nothing failed.
+  t.deepEqual(h.inet_errors, []);
+  t.deepEqual(logs, []);
+  m.stop();
+  await m.settle();
+  await sh(k, ["jail", "-r", "j"], ["ifconfig", "far0", "destroy"], ["ifconfig", "epair1a", "destroy"]);
 });
 
 test("vimage: a host frame leaves by epair0a, a jail behind epair0b answers, the answer reaches the host, nothing is echoed", async (t) => {
@@ -256,7 +331,8 @@ const real_test = (title: string, fn: (t: ExecutionContext) => Promise<void>) =>
 };
 
 // A test program in FreeBSD's layout: it checks the TAPs from the host side
-// and talks to a jail through them with scapy (on PATH as python3).
+// and talks to a jail through them with scapy (on PATH as python3); the
+// second case does it over IPv4, by vnet0's addresses and routes.
 const PROGRAM = String.raw`#!/usr/bin/env atf-sh
 . $(atf_get_srcdir)/../common/vnet.subr
 
@@ -298,44 +374,6 @@ mirror_cleanup() {
 	vnet_cleanup
 }
 
-atf_init_test_cases() {
-	atf_add_test_case "mirror"
-}
-`;
-
-// ARP for the jail, then one echo request; prints the reply, and whether
-// our own request came back as something received (it must not).
-const PING_PY = String.raw`import sys
-import scapy.all as sc
-iface = sys.argv[1]
-mine = sc.get_if_hwaddr(iface)
-ans, _ = sc.srp(sc.Ether(dst="ff:ff:ff:ff:ff:ff") / sc.ARP(pdst="192.0.2.2", psrc="192.0.2.3"), iface=iface, timeout=5, verbose=False)
-if not ans:
-    sys.exit("no ARP reply")
-jmac = ans[0][1][sc.ARP].hwsrc
-pkt = sc.Ether(src=mine, dst=jmac) / sc.IP(src="192.0.2.3", dst="192.0.2.2") / sc.ICMP(id=77)
-got = sc.sniff(iface=iface, started_callback=lambda: sc.sendp(pkt, iface=iface, verbose=False), timeout=5,
-               lfilter=lambda p: sc.ICMP in p, stop_filter=lambda p: sc.ICMP in p and p[sc.ICMP].type == 0)
-# Linux shows our request once, as it leaves; an echo would show it twice.
-echoes = [p for p in got if p[sc.ICMP].type == 8 and p[sc.ICMP].id == 77]
-for p in got:
-    if p[sc.ICMP].type == 0 and p[sc.IP].src == "192.0.2.2":
-        print("reply from 192.0.2.2, id", p[sc.ICMP].id)
-if len(echoes) > 1:
-    sys.exit("our own request came back in")
-`;
-
-// IPv4 through the mirror: vnet0's addresses and routes are Linux's view
-// too, so `ip route get` and scapy route to a jail's far network by
-// epair0a as FreeBSD's host would; scapy's echo request (its next hop
-// found by scapy's own ARP) is answered by the jail; and Linux's own stack
-// sends nothing onto the TAP when a jail pings, SYNs or sends UDP to
-// vnet0's address (frames Linux sends show as outgoing on a packet
-// socket).  The control puts Linux's local entry back: then Linux answers
-// the SYN with a RST of its own, which the capture sees.
-const PROGRAM4 = String.raw`#!/usr/bin/env atf-sh
-. $(atf_get_srcdir)/../common/vnet.subr
-
 atf_test_case "mirror4" "cleanup"
 mirror4_head() {
 	atf_set require.user root
@@ -368,6 +406,12 @@ mirror4_body() {
 	ip -4 route add table local local 192.0.2.1 dev "$send"a
 	atf_check -o match:"^outgoing [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a "jexec four nc -z -w 1 192.0.2.1 7777"
 	ip -4 route del table local local 192.0.2.1 dev "$send"a
+	# The same for vnet0's global IPv6 address on the TAP.
+	ifconfig "$send"a inet6 2001:db8:4::1/64 no_dad
+	jexec four ifconfig "$send"b inet6 2001:db8:4::2/64 no_dad
+	atf_check -o not-match:"2001:db8:4::1" ip -6 route show table local
+	atf_check -o match:"^outgoing 0 incoming [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a \
+	    "jexec four ping6 -c 2 2001:db8:4::1; jexec four nc -6 -z -w 1 2001:db8:4::1 7777; echo x | jexec four nc -6 -u -w 1 2001:db8:4::1 7777"
 	# The host follows vnet0: a route and an address going, a new address.
 	route delete -net 198.51.100.0/24
 	atf_check -s not-exit:0 -e ignore ip -4 route get 198.51.100.3
@@ -384,8 +428,31 @@ mirror4_cleanup() {
 }
 
 atf_init_test_cases() {
+	atf_add_test_case "mirror"
 	atf_add_test_case "mirror4"
 }
+`;
+
+// ARP for the jail, then one echo request; prints the reply, and whether
+// our own request came back as something received (it must not).
+const PING_PY = String.raw`import sys
+import scapy.all as sc
+iface = sys.argv[1]
+mine = sc.get_if_hwaddr(iface)
+ans, _ = sc.srp(sc.Ether(dst="ff:ff:ff:ff:ff:ff") / sc.ARP(pdst="192.0.2.2", psrc="192.0.2.3"), iface=iface, timeout=5, verbose=False)
+if not ans:
+    sys.exit("no ARP reply")
+jmac = ans[0][1][sc.ARP].hwsrc
+pkt = sc.Ether(src=mine, dst=jmac) / sc.IP(src="192.0.2.3", dst="192.0.2.2") / sc.ICMP(id=77)
+got = sc.sniff(iface=iface, started_callback=lambda: sc.sendp(pkt, iface=iface, verbose=False), timeout=5,
+               lfilter=lambda p: sc.ICMP in p, stop_filter=lambda p: sc.ICMP in p and p[sc.ICMP].type == 0)
+# Linux shows our request once, as it leaves; an echo would show it twice.
+echoes = [p for p in got if p[sc.ICMP].type == 8 and p[sc.ICMP].id == 77]
+for p in got:
+    if p[sc.ICMP].type == 0 and p[sc.IP].src == "192.0.2.2":
+        print("reply from 192.0.2.2, id", p[sc.ICMP].id)
+if len(echoes) > 1:
+    sys.exit("our own request came back in")
 `;
 
 // scapy's own IPv4 ping: its route, its ARP for the next hop, its reply.
@@ -420,8 +487,10 @@ while end is None or time.time() < end:
 print("outgoing", out, "incoming", inc)
 `;
 
+const FILES = { "mirror.sh": PROGRAM, "ping.py": PING_PY, "ping4.py": PING4_PY, "quiet.py": QUIET_PY };
+
 /** `virtnet atf-run` on a program written into a FreeBSD-like tree. */
-async function atf_run_program(files: Record<string, string>, script: string): Promise<{ code: number | null; out: string; err: string }> {
+async function atf_run_program(files: Record<string, string>, script: string, ...cases: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hostif-"));
   try {
     const tests = path.join(dir, "tests", "sys", "net");
@@ -429,7 +498,7 @@ async function atf_run_program(files: Record<string, string>, script: string): P
     fs.mkdirSync(path.join(dir, "tests", "sys", "common"));
     for (const [n, text] of Object.entries(files)) fs.writeFileSync(path.join(tests, n), text);
     return await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", path.join(tests, script)], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [path.join(root, "bin", "virtnet.mjs"), "atf-run", path.join(tests, script), ...cases], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       let err = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -442,15 +511,23 @@ async function atf_run_program(files: Record<string, string>, script: string): P
 }
 
 real_test("real TAPs: atf-run mirrors epair0a in its own namespace, scapy talks to a jail through it", async (t) => {
-  const r = await atf_run_program({ "mirror.sh": PROGRAM, "ping.py": PING_PY }, "mirror.sh");
+  const r = await atf_run_program(FILES, "mirror.sh", "mirror");
   t.is(r.code, 0, r.out + r.err);
   t.regex(r.out, /^mirror: passed$/m);
   // Nothing was left on the host: the namespace went with the run.
   t.false(fs.readFileSync("/proc/net/dev", "utf8").includes("epair0a:"));
 });
 
+// IPv4 through the mirror: vnet0's addresses and routes are Linux's view
+// too, so `ip route get` and scapy route to a jail's far network by
+// epair0a as FreeBSD's host would; scapy's echo request (its next hop
+// found by scapy's own ARP) is answered by the jail; and Linux's own stack
+// sends nothing onto the TAP when a jail pings, SYNs or sends UDP to
+// vnet0's address (frames Linux sends show as outgoing on a packet
+// socket).  The control puts Linux's local entry back: then Linux answers
+// the SYN with a RST of its own, which the capture sees.
 real_test("real TAPs: IPv4 through the mirror: Linux routes as vnet0 does, scapy's ping is answered by the jail, Linux's own stack stays off the TAP", async (t) => {
-  const r = await atf_run_program({ "mirror4.sh": PROGRAM4, "ping4.py": PING4_PY, "quiet.py": QUIET_PY }, "mirror4.sh");
+  const r = await atf_run_program(FILES, "mirror.sh", "mirror4");
   t.is(r.code, 0, r.out + r.err);
   t.regex(r.out, /^mirror4: passed$/m);
 });
