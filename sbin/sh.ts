@@ -13,6 +13,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { isAscii } from "node:buffer";
 import { parser, sh_syntax_error, type node, type redir } from "./sh_parser.ts";
 import { arith_eval, arith_error } from "./sh_arith.ts";
 import { test_eval, test_error } from "./test.ts";
@@ -61,6 +62,9 @@ function utf8_seq(b: Uint8Array, i: number, end: number): number {
   return n;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+const utf8_encoder = new TextEncoder();
+
 /** A streaming decoder of bytes into the shell's strings: what a chunk
  *  ends with that may still become a character waits for the next. */
 export class sh_byte_decoder {
@@ -69,6 +73,9 @@ export class sh_byte_decoder {
   private units = new Uint16Array(8192);
 
   decode(chunk: Uint8Array, stream = false): string {
+    // Plain ASCII (most text, and the zeros of /dev/zero) is its own
+    // string: one native pass instead of one per character.
+    if (this.npend === 0 && isAscii(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("latin1");
     let b = chunk;
     if (this.npend > 0) {
       b = new Uint8Array(this.npend + chunk.length);
@@ -82,7 +89,7 @@ export class sh_byte_decoder {
     let i = 0;
     while (i < b.length) {
       if (k > u.length - 2) {
-        parts.push(String.fromCharCode.apply(null, Array.from(u.subarray(0, k))));
+        parts.push(String.fromCharCode.apply(null, u.subarray(0, k) as unknown as number[]));
         k = 0;
       }
       const c = b[i];
@@ -113,7 +120,7 @@ export class sh_byte_decoder {
       } else u[k++] = cp;
       i += n;
     }
-    if (k > 0) parts.push(String.fromCharCode.apply(null, Array.from(u.subarray(0, k))));
+    if (k > 0) parts.push(String.fromCharCode.apply(null, u.subarray(0, k) as unknown as number[]));
     return parts.join("");
   }
 
@@ -134,6 +141,8 @@ export function sh_from_bytes(b: Uint8Array): string {
 
 /** The shell's string as bytes: UTF-8, escaped bytes back as themselves. */
 export function sh_to_bytes(s: string): Uint8Array {
+  // ASCII is the same bytes in UTF-8: the native encoder's.
+  if (!NON_ASCII.test(s)) return utf8_encoder.encode(s);
   const out = new Uint8Array(s.length * 3);
   let k = 0;
   for (let i = 0; i < s.length; i++) {

@@ -211,6 +211,27 @@ test("sh_from_bytes / sh_to_bytes: every byte sequence comes back unchanged, how
     }),
     { seed: 14, numRuns: 2000 },
   );
+  // Mostly ASCII (the decoder's and encoder's fast path), with a multi-byte
+  // character or a stray byte here and there, cut anywhere.
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff)), { maxLength: 48 }), fc.array(fc.nat(48), { maxLength: 4 }), (bytes, cuts) => {
+      const b = Uint8Array.from(bytes);
+      const s = k.sh_from_bytes(b);
+      if (Buffer.compare(Buffer.from(k.sh_to_bytes(s)), Buffer.from(b)) !== 0) return false;
+      const d = new k.sh_byte_decoder();
+      let at = 0;
+      let streamed = "";
+      for (const c of [...cuts].sort((x, y) => x - y)) {
+        const end = Math.min(c, b.length);
+        if (end < at) continue;
+        streamed += d.decode(b.subarray(at, end), true);
+        at = end;
+      }
+      streamed += d.decode(b.subarray(at), true) + d.end();
+      return streamed === s;
+    }),
+    { seed: 15, numRuns: 2000 },
+  );
   fc.assert(
     fc.property(fc.string({ unit: "grapheme", maxLength: 32 }), (text) => {
       const b = new TextEncoder().encode(text);
