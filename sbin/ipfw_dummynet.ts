@@ -739,10 +739,20 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         av = [];
         break;
       }
+      case TOK_FQ_CODEL: {
+        const word = avin[avin.length - av.length - 1];
+        if (word === "type") errx(ctx, EX_DATAERR, "use type before fq_codel/fq_pie");
+        NEED(sch, "fq_codel/fq_pie is only for schd");
+        const ep = sch_extra as dn_extra_parms;
+        ep.name = word.slice(0, 15);
+        ep.oid.subtype = DN_SCH_PARAMS;
+        process_extra_parms(ctx, av, ep, tok);
+        av = [];
+        break;
+      }
       case TOK_PIE:
-      case TOK_FQ_CODEL:
       case TOK_FQ_PIE:
-        // dn_aqm_pie and dn_sched_fq_codel/fq_pie are not in this kernel.
+        // dn_aqm_pie and dn_sched_fq_pie are not in this kernel.
         errx(ctx, EX_DATAERR, `${avin[avin.length - av.length - 1]}: not supported by this kernel`);
       case TOK_RED:
       case TOK_GRED: {
@@ -799,8 +809,15 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         if (l === 0 || l > 15) errx(ctx, 1, `type ${av[0]} too long\n`);
         (sch as dn_sch).name = av[0];
         (sch as dn_sch).oid.subtype = 0;
-        if (av[0].toLowerCase() === "fq_codel" || av[0].toLowerCase() === "fq_pie") errx(ctx, EX_DATAERR, `${av[0]}: not supported by this kernel`);
-        av = av.slice(1);
+        // With fq_codel/fq_pie the words after the type are its parameters:
+        // the name goes to the scheduler's block, and the type word is read
+        // again as the fq_codel/fq_pie keyword (dummynet.c leaves av there).
+        if (av[0].toLowerCase() === "fq_codel" || av[0].toLowerCase() === "fq_pie") {
+          const ep = sch_extra as dn_extra_parms;
+          ep.name = av[0].slice(0, 15);
+          ep.oid.subtype = DN_SCH_PARAMS;
+          process_extra_parms(ctx, av, ep, tok);
+        } else av = av.slice(1);
         break;
       }
       case TOK_WEIGHT:

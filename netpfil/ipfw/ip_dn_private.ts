@@ -15,6 +15,7 @@ import {
   dn_link,
   dn_sch,
   type dn_id,
+  type dn_extra_parms,
   type dn_profile,
 } from "../../netinet/ip_dummynet.ts";
 import { dn_heap, type dn_ht } from "./dn_heap.ts";
@@ -164,7 +165,8 @@ export class dn_schk {
   fp: dn_alg | null = null;
   readonly link = new dn_link();
   profile: dn_profile | null = null;
-  cfg: dn_id | null = null;
+  /** The dn_extra_parms sent before the scheduler (FQ schedulers read it in config). */
+  cfg: dn_extra_parms | null = null;
   /** Flowsets attached to this scheduler (SLIST, head first). */
   readonly fsk_list: dn_fsk[] = [];
   /** The flowset of a !MULTIQUEUE scheduler. */

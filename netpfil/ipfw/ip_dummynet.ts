@@ -113,6 +113,7 @@ import {
 import { DN_MULTIQUEUE, type dn_alg } from "./dn_sched.ts";
 import type { dn_aqm } from "./dn_aqm.ts";
 import { codel_desc, codel_sysctl_attach } from "./dn_aqm_codel.ts";
+import { fq_codel_desc, fqcodel_sysctl_attach } from "./dn_sched_fq_codel.ts";
 import { fifo_desc } from "./dn_sched_fifo.ts";
 import { prio_desc } from "./dn_sched_prio.ts";
 import { qfq_desc } from "./dn_sched_qfq.ts";
@@ -769,7 +770,7 @@ function find_sched_type(type: number, name: string): dn_alg | null {
  * DN_PIPE_CMD (pipe config) a new scheduler is an unmasked WF2Q+ and the
  * mask goes to the FIFO twin.
  */
-function config_sched(nsch: dn_sch, arg: dn_id | null): number {
+function config_sched(nsch: dn_sch, arg: dn_extra_parms | null): number {
   const cfg = V_dn_cfg();
   const a: schk_new_arg = { fp: null, sch: nsch };
   if (nsch.oid.len !== SIZEOF_DN_SCH) return EINVAL;
@@ -1004,7 +1005,7 @@ export function do_config(buf: Uint8Array): number {
         break;
       case DN_SCH:
         if (o.len < SIZEOF_DN_SCH) err = EINVAL;
-        else err = config_sched(dn_sch_dec(dv, off), arg);
+        else err = config_sched(dn_sch_dec(dv, off), ep);
         break;
       case DN_FS:
         if (o.len < SIZEOF_DN_FS) err = EINVAL;
@@ -1527,6 +1528,7 @@ function dn_sysctl_attach(): void {
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_fast", CTLTYPE_ULONG | rd, "io_pkt_fast", 0, dn_knob_handler(null), "LU", "Number of packets bypassed dummynet scheduler.");
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_drop", CTLTYPE_ULONG | rd, "io_pkt_drop", 0, dn_knob_handler(null), "LU", "Number of packets dropped by dummynet.");
   codel_sysctl_attach(n);
+  fqcodel_sysctl_attach(n);
 }
 
 function dn_sysctl_detach(): void {
@@ -1636,3 +1638,4 @@ DECLARE_MODULE({ name: "dn_prio", evhand: dn_sched_modevent, priv: prio_desc }, 
 // DECLARE_DNAQM_MODULE: the AQMs, at SI_SUB_PROTO_IFATTACHDOMAIN in
 // FreeBSD; here beside the schedulers, after dummynet itself.
 DECLARE_MODULE({ name: "dn_aqm_codel", evhand: dn_aqm_modevent, priv: codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
+DECLARE_MODULE({ name: "dn_fq_codel", evhand: dn_sched_modevent, priv: fq_codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
