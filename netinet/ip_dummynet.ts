@@ -348,3 +348,38 @@ export function dn_profile_dec(dv: DataView, off: number, len: number): dn_profi
   for (let i = 0; i < n; i++) p.samples[i] = dv.getInt32(off + 56 + 4 * i, true);
   return p;
 }
+
+/**
+ * struct dn_extra_parms: an AQM's or a scheduler's own parameters, as
+ * userland sends them (a DN_TEXT object before the flowset or scheduler it
+ * configures) and reads them back (DN_AQM_PARAMS / DN_SCH_PARAMS): the
+ * algorithm's name, the object's number, and par[] (-1: the default).
+ * Layout (amd64): oid at 0, name[16] at 8, nr at 24, int64_t par[10] at 32.
+ */
+export class dn_extra_parms {
+  readonly oid = new dn_id();
+  name = "";
+  nr = 0;
+  readonly par: number[] = new Array<number>(DN_MAX_EXTRA_PARM).fill(0);
+}
+
+export function dn_extra_parms_enc(dv: DataView, off: number, ep: dn_extra_parms): void {
+  dn_id_enc(dv, off, ep.oid);
+  for (let i = 0; i < 16; i++) dv.setUint8(off + 8 + i, i < ep.name.length && i < 15 ? ep.name.charCodeAt(i) & 0xff : 0);
+  dv.setUint32(off + 24, ep.nr >>> 0, true);
+  for (let i = 0; i < DN_MAX_EXTRA_PARM; i++) dv.setBigInt64(off + 32 + 8 * i, BigInt(Math.trunc(ep.par[i])), true);
+}
+
+export function dn_extra_parms_dec(dv: DataView, off: number, ep: dn_extra_parms = new dn_extra_parms()): dn_extra_parms {
+  dn_id_dec(dv, off, ep.oid);
+  let name = "";
+  for (let i = 0; i < 16; i++) {
+    const c = dv.getUint8(off + 8 + i);
+    if (c === 0) break;
+    name += String.fromCharCode(c);
+  }
+  ep.name = name;
+  ep.nr = dv.getUint32(off + 24, true);
+  for (let i = 0; i < DN_MAX_EXTRA_PARM; i++) ep.par[i] = Number(dv.getBigInt64(off + 32 + 8 * i, true));
+  return ep;
+}

@@ -34,6 +34,10 @@ import {
   ED_MAX_SAMPLES_NO,
   SCALE_RED,
   SIZEOF_DN_EXTRA_PARMS,
+  DN_MAX_EXTRA_PARM,
+  dn_extra_parms,
+  dn_extra_parms_dec,
+  dn_extra_parms_enc,
   SIZEOF_DN_FLOW,
   SIZEOF_DN_FS,
   SIZEOF_DN_ID,
@@ -86,6 +90,7 @@ import {
 } from "./ipfw2.ts";
 import { inet_ntop, isatty, prog_run, strtoul, ulong_to_int, ulong_to_u32, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
+import { fmt_g } from "./iperf3.ts";
 
 const AF_INET6 = 28;
 
@@ -327,11 +332,185 @@ function load_extra_delays(ctx: ipfw_ctx, filename: string, p: dn_profile, link:
   p.name = profile_name;
 }
 
+// NEW_AQM: the AQMs' and FQ schedulers' own parameters.
+
+const TOK_TARGET = 101;
+const TOK_INTERVAL = 102;
+const TOK_LIMIT = 103;
+const TOK_FLOWS = 104;
+const TOK_QUANTUM = 105;
+const TOK_NO_ECN = 106;
+const TOK_TUPDATE = 107;
+const TOK_MAX_BURST = 108;
+const TOK_MAX_ECNTH = 109;
+const TOK_ALPHA = 110;
+const TOK_BETA = 111;
+const TOK_CAPDROP = 112;
+const TOK_NO_CAPDROP = 113;
+const TOK_ONOFF = 114;
+const TOK_DRE = 115;
+const TOK_TS = 116;
+const TOK_DERAND = 117;
+const TOK_NO_DERAND = 118;
+
+const aqm_params: s_x = [
+  ["target", TOK_TARGET],
+  ["interval", TOK_INTERVAL],
+  ["limit", TOK_LIMIT],
+  ["flows", TOK_FLOWS],
+  ["quantum", TOK_QUANTUM],
+  ["ecn", TOK_ECN],
+  ["noecn", TOK_NO_ECN],
+  ["tupdate", TOK_TUPDATE],
+  ["max_burst", TOK_MAX_BURST],
+  ["max_ecnth", TOK_MAX_ECNTH],
+  ["alpha", TOK_ALPHA],
+  ["beta", TOK_BETA],
+  ["capdrop", TOK_CAPDROP],
+  ["nocapdrop", TOK_NO_CAPDROP],
+  ["onoff", TOK_ONOFF],
+  ["dre", TOK_DRE],
+  ["ts", TOK_TS],
+  ["derand", TOK_DERAND],
+  ["noderand", TOK_NO_DERAND],
+];
+
+/** CoDel's flags (dn_aqm_codel.h). */
+const CODEL_ECN_ENABLED = 1;
+/** PIE's flags (dn_aqm_pie.h) and its fixed point. */
+const PIE_ECN_ENABLED = 1;
+const PIE_CAPDROP_ENABLED = 2;
+const PIE_ON_OFF_MODE_ENABLED = 4;
+const PIE_DEPRATEEST_ENABLED = 8;
+const PIE_DERAND_ENABLED = 16;
+const PIE_SCALE = 1 << 13;
+
+/** us_to_time: microseconds as dummynet.c prints them ("" when negative). */
+export function us_to_time(t: number): string {
+  if (t < 0) return "";
+  if (t === 0) return `${t}`;
+  if (t < 1000) return `${t}us`;
+  if (t < 1000000) return `${fmt_g(Math.fround(t / 1000), 6)}ms`;
+  return `${fmt_g(Math.fround(t / 1000000), 6)}fs`;
+}
+
+/** time_to_us: "5ms", "100us", "1.5s", "20" (milliseconds) in microseconds; -1 if not a time. */
+export function time_to_us(s: string): number {
+  if (s.length > 15) return -1;
+  let i = 0;
+  let dots = 0;
+  for (; i < s.length && (isdigit(s[i]) || s[i] === "."); i++) {
+    if (s[i] === ".") {
+      if (dots) return -1;
+      dots++;
+    }
+  }
+  if (i === 0) return -1;
+  const strt = s.slice(0, i);
+  const stru = (i < s.length ? s.slice(i) : "ms").toLowerCase();
+  if (stru === "us") return atoi(strt);
+  if (stru === "ms") return Math.trunc(strtod(strt).v * 1000);
+  if (stru === "s") return Math.trunc(strtod(strt).v * 1000000);
+  return -1;
+}
+
+/**
+ * process_extra_parms: the words after codel/fq_codel (pie/fq_pie) into
+ * ep.par[], every word to the end of the command: the kernel's default
+ * (-1) for what is not given, CoDel's flags off (FQ-CoDel's ECN on).  An
+ * unknown word is reported on stdout and skipped, as dummynet.c does.
+ */
+function process_extra_parms(ctx: ipfw_ctx, av: string[], ep: dn_extra_parms, type: number): void {
+  for (let i = 0; i < DN_MAX_EXTRA_PARM; i++) ep.par[i] = -1;
+  if (type !== TOK_CODEL && type !== TOK_FQ_CODEL) return;
+  // 0 target, 1 interval, 2 flags; FQ-CoDel: 3 quantum, 4 limit, 5 flows.
+  ep.par[2] = type === TOK_CODEL ? 0 : CODEL_ECN_ENABLED;
+  const num = (what: string): number => {
+    if (av.length <= 0 || !is_valid_number(av[0])) errx(ctx, EX_DATAERR, `${what} needs number\n`);
+    const v = atoi(av[0]);
+    av = av.slice(1);
+    return v;
+  };
+  const time = (what: string): number => {
+    if (av.length <= 0 || time_to_us(av[0]) < 0) errx(ctx, EX_DATAERR, `${what} needs time\n`);
+    const v = time_to_us(av[0]);
+    av = av.slice(1);
+    return v;
+  };
+  while (av.length > 0) {
+    const word = av[0];
+    const tok = match_token(aqm_params, word);
+    av = av.slice(1);
+    switch (tok) {
+      case TOK_TARGET:
+        ep.par[0] = time("target");
+        break;
+      case TOK_INTERVAL:
+        ep.par[1] = time("interval");
+        break;
+      case TOK_ECN:
+        ep.par[2] = CODEL_ECN_ENABLED;
+        break;
+      case TOK_NO_ECN:
+        ep.par[2] &= ~CODEL_ECN_ENABLED;
+        break;
+      case TOK_QUANTUM:
+        if (type !== TOK_FQ_CODEL) errx(ctx, EX_DATAERR, "quantum is not for codel\n");
+        ep.par[3] = num("quantum");
+        break;
+      case TOK_LIMIT:
+        if (type !== TOK_FQ_CODEL) errx(ctx, EX_DATAERR, "limit is not for codel, use queue instead\n");
+        ep.par[4] = num("limit");
+        break;
+      case TOK_FLOWS:
+        if (type !== TOK_FQ_CODEL) errx(ctx, EX_DATAERR, "flows is not for codel\n");
+        ep.par[5] = num("flows");
+        break;
+      default:
+        ctx.out(`${word} is Invalid parameter\n`);
+    }
+  }
+}
+
+/** The PIE part of the parameters line (par[0..6]). */
+function pie_parms(ep: dn_extra_parms, head: string): string {
+  return `${head} target ${us_to_time(ep.par[0])} tupdate ${us_to_time(ep.par[1])} alpha ${fmt_g(Math.fround(ep.par[4] / PIE_SCALE), 6)} beta ${fmt_g(Math.fround(ep.par[5] / PIE_SCALE), 6)} max_burst ${us_to_time(ep.par[2])} max_ecnth ${fmt_g(Math.fround(ep.par[3] / PIE_SCALE), 3)}`;
+}
+
+function pie_flags(f: number): string {
+  let out = (f & PIE_ECN_ENABLED) !== 0 ? " ECN" : " NoECN";
+  out += (f & PIE_CAPDROP_ENABLED) !== 0 ? " CapDrop" : " NoCapDrop";
+  if ((f & PIE_ON_OFF_MODE_ENABLED) !== 0) out += " OnOff";
+  out += (f & PIE_DEPRATEEST_ENABLED) !== 0 ? " DRE" : " TS";
+  out += (f & PIE_DERAND_ENABLED) !== 0 ? " Derand" : " NoDerand";
+  return out;
+}
+
+/** The line get_extra_parms prints for what the kernel answered. */
+function extra_parms_line(ep: dn_extra_parms, subtype: number): string {
+  const name = ep.name.toLowerCase();
+  if (subtype === DN_AQM_PARAMS) {
+    if (name === "codel") {
+      // dummynet.c's sprintf of " ECN" overwrites its length count, not the text.
+      return ` AQM CoDel target ${us_to_time(ep.par[0])} interval ${us_to_time(ep.par[1])}${(ep.par[2] & CODEL_ECN_ENABLED) !== 0 ? " ECN" : " NoECN"}`;
+    }
+    if (name === "pie") return pie_parms(ep, " AQM type PIE") + pie_flags(ep.par[6]);
+    return "";
+  }
+  if (name === "fq_codel") {
+    return ` FQ_CODEL target ${us_to_time(ep.par[0])} interval ${us_to_time(ep.par[1])} quantum ${ep.par[3]} limit ${ep.par[4]} flows ${ep.par[5]}${(ep.par[2] & CODEL_ECN_ENABLED) !== 0 ? " ECN" : " NoECN"}\n`;
+  }
+  if (name === "fq_pie") return `${pie_parms(ep, "  FQ_PIE")} quantum ${ep.par[7]} limit ${ep.par[8]} flows ${ep.par[9]}${pie_flags(ep.par[6])}\n`;
+  return "";
+}
+
 /** An object in the request being built (o_next). */
 interface pending_obj {
   kind: "id" | "sch" | "link" | "fs" | "profile" | "text";
   len: number;
   type: number;
+  /** A "text" object's dn_extra_parms (zeroed, as o_next leaves it). */
+  ep?: dn_extra_parms;
 }
 
 /**
@@ -357,17 +536,25 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
   let flagsOwner: { flags: number } = { flags: 0 };
   let bucketsOwner: { buckets: number } = { buckets: 0 };
   const order: pending_obj[] = [{ kind: "id", len: SIZEOF_DN_ID, type: DN_CMD_CONFIG }];
-  const text = (): void => {
-    order.push({ kind: "text", len: SIZEOF_DN_EXTRA_PARMS, type: DN_TEXT });
+  // The AQM's and the scheduler's parameter blocks (NEW_AQM's DN_TEXT
+  // objects): sch_extra goes before the scheduler, aqm_extra before the
+  // flowset, each with subtype 0 (nothing to configure) until a keyword
+  // fills it.
+  let sch_extra: dn_extra_parms | null = null;
+  let aqm_extra: dn_extra_parms | null = null;
+  const text = (): dn_extra_parms => {
+    const ep = new dn_extra_parms();
+    order.push({ kind: "text", len: SIZEOF_DN_EXTRA_PARMS, type: DN_TEXT, ep });
+    return ep;
   };
   switch (co.do_pipe) {
     case 1:
-      text();
+      sch_extra = text();
       sch = new dn_sch();
       order.push({ kind: "sch", len: SIZEOF_DN_SCH, type: DN_SCH });
       p = new dn_link();
       order.push({ kind: "link", len: SIZEOF_DN_LINK, type: DN_LINK });
-      text();
+      aqm_extra = text();
       fs = new dn_fs();
       order.push({ kind: "fs", len: SIZEOF_DN_FS, type: DN_FS });
       sch.sched_nr = i;
@@ -381,7 +568,7 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       fs.sched_nr = i + DN_MAX_ID;
       break;
     case 2:
-      text();
+      aqm_extra = text();
       fs = new dn_fs();
       order.push({ kind: "fs", len: SIZEOF_DN_FS, type: DN_FS });
       fs.fs_nr = i;
@@ -390,10 +577,10 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       bucketsOwner = fs;
       break;
     case 3:
-      text();
+      sch_extra = text();
       sch = new dn_sch();
       order.push({ kind: "sch", len: SIZEOF_DN_SCH, type: DN_SCH });
-      text();
+      aqm_extra = text();
       fs = new dn_fs();
       order.push({ kind: "fs", len: SIZEOF_DN_FS, type: DN_FS });
       sch.sched_nr = i;
@@ -540,11 +727,32 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         }
         break;
       }
-      case TOK_CODEL:
+      case TOK_CODEL: {
+        NEED(fs, "codel/pie is only for flowsets");
+        f.flags &= ~(DN_IS_RED | DN_IS_GENTLE_RED);
+        f.flags |= DN_IS_AQM;
+        const ep = aqm_extra as dn_extra_parms;
+        ep.name = avin[avin.length - av.length - 1].slice(0, 15);
+        ep.oid.subtype = DN_AQM_PARAMS;
+        process_extra_parms(ctx, av, ep, tok);
+        // process_extra_parms takes every word that is left.
+        av = [];
+        break;
+      }
+      case TOK_FQ_CODEL: {
+        const word = avin[avin.length - av.length - 1];
+        if (word === "type") errx(ctx, EX_DATAERR, "use type before fq_codel/fq_pie");
+        NEED(sch, "fq_codel/fq_pie is only for schd");
+        const ep = sch_extra as dn_extra_parms;
+        ep.name = word.slice(0, 15);
+        ep.oid.subtype = DN_SCH_PARAMS;
+        process_extra_parms(ctx, av, ep, tok);
+        av = [];
+        break;
+      }
       case TOK_PIE:
-      case TOK_FQ_CODEL:
       case TOK_FQ_PIE:
-        // The AQM modules (dn_aqm_codel, dn_aqm_pie, dn_sched_fq_*) are not in this kernel.
+        // dn_aqm_pie and dn_sched_fq_pie are not in this kernel.
         errx(ctx, EX_DATAERR, `${avin[avin.length - av.length - 1]}: not supported by this kernel`);
       case TOK_RED:
       case TOK_GRED: {
@@ -601,8 +809,15 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         if (l === 0 || l > 15) errx(ctx, 1, `type ${av[0]} too long\n`);
         (sch as dn_sch).name = av[0];
         (sch as dn_sch).oid.subtype = 0;
-        if (av[0].toLowerCase() === "fq_codel" || av[0].toLowerCase() === "fq_pie") errx(ctx, EX_DATAERR, `${av[0]}: not supported by this kernel`);
-        av = av.slice(1);
+        // With fq_codel/fq_pie the words after the type are its parameters:
+        // the name goes to the scheduler's block, and the type word is read
+        // again as the fq_codel/fq_pie keyword (dummynet.c leaves av there).
+        if (av[0].toLowerCase() === "fq_codel" || av[0].toLowerCase() === "fq_pie") {
+          const ep = sch_extra as dn_extra_parms;
+          ep.name = av[0].slice(0, 15);
+          ep.oid.subtype = DN_SCH_PARAMS;
+          process_extra_parms(ctx, av, ep, tok);
+        } else av = av.slice(1);
         break;
       }
       case TOK_WEIGHT:
@@ -690,11 +905,15 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
       case "id":
         dn_id_enc(dv, off, { len: o.len, type: o.type, subtype: 0, id: DN_API_VERSION });
         break;
-      case "text":
-        // dn_extra_parms with no name: nothing to configure; par[] = -1 is
-        // only set when a parameter block is processed.
-        dn_id_enc(dv, off, { len: o.len, type: DN_TEXT, subtype: 0, id: 0 });
+      case "text": {
+        // Unfilled, a dn_extra_parms with no name: nothing to configure;
+        // par[] = -1 is only set when a parameter block is processed.
+        const ep = o.ep as dn_extra_parms;
+        ep.oid.len = o.len;
+        ep.oid.type = DN_TEXT;
+        dn_extra_parms_enc(dv, off, ep);
         break;
+      }
       case "sch": {
         const s = sch as dn_sch;
         s.oid.len = o.len;
@@ -818,8 +1037,7 @@ function get_extra_parms(ctx: ipfw_ctx, nr: number, subtype: number): string {
   dv.setUint32(24, nr >>> 0, true);
   const r = do_cmd(ctx, -IP_DUMMYNET3, b, true);
   if (r.error !== 0) errx(ctx, EX_DATAERR, "Error getting extra parameters\n");
-  // No AQM or FQ scheduler in this kernel: their names never come back.
-  return "";
+  return extra_parms_line(dn_extra_parms_dec(dv, 0), subtype);
 }
 
 function print_flowset_parms(ctx: ipfw_ctx, f: dn_fs, prefix: { v: string }): void {

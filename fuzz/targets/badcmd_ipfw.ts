@@ -22,6 +22,13 @@ const rows: badcmd_row[] = [
   { argv: ["ipfw", "-n", "table", "all", "add", "1.2.3.4"], status: 64, err: "ipfw: table name required\n" },
   { argv: ["ipfw", "-n", "table", "t", "create", "type", "foo"], status: 64, err: "ipfw: Unknown tabletype: foo. Supported: addr, iface, number, flow\n" },
 ];
+// dummynet.c's process_extra_parms: codel's words (NEW_AQM).
+rows.push(
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "target"], status: 65, err: "ipfw: target needs time\n\n" },
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "interval", "5x"], status: 65, err: "ipfw: interval needs time\n\n" },
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "quantum", "5"], status: 65, err: "ipfw: quantum is not for codel\n\n" },
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "flows", "5"], status: 65, err: "ipfw: flows is not for codel\n\n" },
+);
 for (const w of ["-x", "-Z", "-1"]) rows.push({ argv: ["ipfw", w, "list"], status: 64, err: `ipfw: illegal option -- ${w[1]}\nipfw: usage: ipfw [options]\ndo "ipfw -h" or "man ipfw" for details\n` });
 
 register_badcmds("ipfw", rows);

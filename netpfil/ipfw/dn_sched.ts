@@ -5,6 +5,7 @@
 // allocation (si + 1), here it hangs off a sched_data field.
 
 import type { mbuf } from "../../kern/mbuf.ts";
+import type { dn_extra_parms } from "../../netinet/ip_dummynet.ts";
 import { V_dn_cfg, type dn_fsk, type dn_queue, type dn_sch_inst, type dn_schk } from "./ip_dn_private.ts";
 
 /** The scheduler handles several queues (else one queue per instance). */
@@ -20,6 +21,8 @@ export interface dn_alg {
   dequeue(si: dn_sch_inst): mbuf | null;
   config: ((s: dn_schk) => number) | null;
   destroy: ((s: dn_schk) => number) | null;
+  /** The scheduler's parameters for userland (NEW_AQM); nonzero: none. */
+  getconfig: ((s: dn_schk, ep: dn_extra_parms) => number) | null;
   new_sched: ((si: dn_sch_inst) => number) | null;
   free_sched: ((si: dn_sch_inst) => number) | null;
   new_fsk: ((fs: dn_fsk) => number) | null;
@@ -33,6 +36,9 @@ export interface dn_alg {
 export function dn_dequeue(q: dn_queue): mbuf | null {
   const m = q.mq.head;
   if (m === null) return null;
+  // A flowset with an AQM dequeues through it (NEW_AQM).
+  const fs = q.fs;
+  if (fs !== null && fs.aqmfp !== null) return fs.aqmfp.dequeue(q);
   q.mq.head = m.m_nextpkt;
   q.mq.count--;
   q.ni.length--;

@@ -45,6 +45,7 @@ export const fifo_desc: dn_alg = {
   dequeue: fifo_dequeue,
   config: null,
   destroy: null,
+  getconfig: null,
   new_sched: fifo_new_sched,
   free_sched: fifo_free_sched,
   new_fsk: null,

@@ -104,6 +104,7 @@ export const prio_desc: dn_alg = {
   dequeue: prio_dequeue,
   config: null,
   destroy: null,
+  getconfig: null,
   new_sched: prio_new_sched,
   free_sched: null,
   new_fsk: prio_new_fsk,

@@ -393,6 +393,7 @@ export const qfq_desc: dn_alg = {
   dequeue: qfq_dequeue,
   config: null,
   destroy: null,
+  getconfig: null,
   new_sched: qfq_new_sched,
   free_sched: null,
   new_fsk: qfq_new_fsk,

@@ -158,6 +158,7 @@ export const rr_desc: dn_alg = {
   dequeue: rr_dequeue,
   config: rr_config,
   destroy: null,
+  getconfig: null,
   new_sched: rr_new_sched,
   free_sched: null,
   new_fsk: rr_new_fsk,

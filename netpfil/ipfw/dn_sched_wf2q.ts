@@ -179,6 +179,7 @@ export const wf2qp_desc: dn_alg = {
   dequeue: wf2qp_dequeue,
   config: null,
   destroy: null,
+  getconfig: null,
   new_sched: wf2qp_new_sched,
   free_sched: wf2qp_free_sched,
   new_fsk: wf2qp_new_fsk,

@@ -151,7 +151,7 @@ function cksum_adjust(sum: number, old: number, nw: number): number {
 }
 
 /** ecn_mark: mark an ECN-capable packet CE; 0 if it is not ECN-capable. */
-function ecn_mark(m: mbuf): number {
+export function ecn_mark(m: mbuf): number {
   const off = m.m_data + dn_tag_get(m).iphdr_off;
   const b = m.m_buf;
   const v = b[off] >> 4;
@@ -198,6 +198,8 @@ export function dn_enqueue(q: dn_queue, m: mbuf, drop: number): number {
   ni.tot_pkts++;
   let dropit = drop !== 0;
   if (!dropit && f.plr !== 0 && random() < f.plr) dropit = true;
+  // A flowset with an AQM queues through it (NEW_AQM).
+  if (!dropit && q.fs.aqmfp !== null) return q.fs.aqmfp.enqueue(q, m);
   if (!dropit && (f.flags & DN_IS_RED) !== 0 && red_drops(cfg, q, len) !== 0) {
     if ((f.flags & DN_IS_ECN) === 0 || ecn_mark(m) === 0) dropit = true;
   }

@@ -15,6 +15,7 @@ import {
   dn_link,
   dn_sch,
   type dn_id,
+  type dn_extra_parms,
   type dn_profile,
 } from "../../netinet/ip_dummynet.ts";
 import { dn_heap, type dn_ht } from "./dn_heap.ts";
@@ -23,6 +24,7 @@ import { ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import { callout } from "../../kern/kern_timeout.ts";
 import { VNET_DEFINE_PTR, VNET_PTR } from "../../net/vnet.ts";
 import type { dn_alg } from "./dn_sched.ts";
+import type { dn_aqm } from "./dn_aqm.ts";
 
 /** struct mq: a list of packets through m_nextpkt. */
 export class mq {
@@ -77,6 +79,13 @@ export class dn_pkt_tag extends ipfw_rule_mtag {
   output_time = 0;
   ifp: ifnet | null = null;
   iphdr_off = 0;
+  /**
+   * When an AQM queued the packet (aqm_time_t, microseconds).  FreeBSD's
+   * AQMs carry it in an m_tag of its own (MTAG_ABI_COMPAT, DN_AQM_MTAG_TS)
+   * allocated per packet; here it rides in the dummynet tag every packet
+   * dummynet holds already has, so the AQM path allocates nothing.
+   */
+  aqm_ts = 0;
   constructor() {
     super();
     this.m_tag_id = PACKET_TAG_DUMMYNET;
@@ -89,6 +98,7 @@ export class dn_pkt_tag extends ipfw_rule_mtag {
     t.output_time = this.output_time;
     t.ifp = this.ifp;
     t.iphdr_off = this.iphdr_off;
+    t.aqm_ts = this.aqm_ts;
     return t;
   }
 }
@@ -125,6 +135,9 @@ export class dn_fsk {
   max_pkt_size = 0;
   /** Per-flowset data of the scheduler (WF2Q+ and QFQ weights). */
   sched_data: unknown = null;
+  /** The flowset's AQM (NEW_AQM): its algorithm and its parameters. */
+  aqmfp: dn_aqm | null = null;
+  aqmcfg: unknown = null;
 }
 
 /** struct dn_queue: a queue of one flow of a flowset. */
@@ -139,6 +152,8 @@ export class dn_queue {
   q_time = 0;
   /** The scheduler's per-queue data (q_datalen bytes after the queue in C). */
   sched_data: unknown = null;
+  /** The AQM's state for this queue (NEW_AQM). */
+  aqm_status: unknown = null;
   constructor() {
     this.ni.oid.type = DN_QUEUE;
   }
@@ -150,7 +165,8 @@ export class dn_schk {
   fp: dn_alg | null = null;
   readonly link = new dn_link();
   profile: dn_profile | null = null;
-  cfg: dn_id | null = null;
+  /** The dn_extra_parms sent before the scheduler (FQ schedulers read it in config). */
+  cfg: dn_extra_parms | null = null;
   /** Flowsets attached to this scheduler (SLIST, head first). */
   readonly fsk_list: dn_fsk[] = [];
   /** The flowset of a !MULTIQUEUE scheduler. */

@@ -40,6 +40,10 @@ import { IP_DUMMYNET3, ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import {
   DN_API_VERSION,
   DN_AQM_PARAMS,
+  DN_IS_AQM,
+  dn_extra_parms,
+  dn_extra_parms_dec,
+  dn_extra_parms_enc,
   DN_SCH_PARAMS,
   SIZEOF_DN_EXTRA_PARMS,
   DN_CMD_CONFIG,
@@ -107,6 +111,9 @@ import {
   heap_init,
 } from "./dn_heap.ts";
 import { DN_MULTIQUEUE, type dn_alg } from "./dn_sched.ts";
+import type { dn_aqm } from "./dn_aqm.ts";
+import { codel_desc, codel_sysctl_attach } from "./dn_aqm_codel.ts";
+import { fq_codel_desc, fqcodel_sysctl_attach } from "./dn_sched_fq_codel.ts";
 import { fifo_desc } from "./dn_sched_fifo.ts";
 import { prio_desc } from "./dn_sched_prio.ts";
 import { qfq_desc } from "./dn_sched_qfq.ts";
@@ -244,6 +251,9 @@ function q_new(key: ipfw_flow_id | null, _flags: number, arg: unknown): dn_queue
   t.si.q_count++;
   const fp = (fs.sched as dn_schk).fp;
   if (fp !== null && fp.new_queue !== null) fp.new_queue(q);
+  // The AQM's state for the new queue (NEW_AQM); a failure leaves the
+  // queue without it, as FreeBSD does (its enqueue then drops).
+  if (fs.aqmfp !== null && fs.aqmfp.init !== null && fs.aqmfp.init(q) !== 0) printf(`dummynet: unable to init AQM for fs ${fs.fs.fs_nr}\n`);
   V_dn_cfg().queue_count++;
   return q;
 }
@@ -270,6 +280,7 @@ function q_new_key(key: ipfw_flow_id, flags: number, arg: unknown): dn_queue | n
 /** dn_delete_queue: unhook q from its scheduler; with DN_DESTROY free it. */
 function dn_delete_queue(q: dn_queue, flags: number): void {
   const fs = q.fs;
+  if (fs !== null && fs.aqmfp !== null && fs.aqmfp.cleanup !== null) fs.aqmfp.cleanup(q);
   if (fs !== null && fs.sched !== null && fs.sched.fp !== null && fs.sched.fp.free_queue !== null) fs.sched.fp.free_queue(q);
   if (q._si !== null) q._si.q_count--;
   q._si = null;
@@ -322,6 +333,13 @@ function si_new(key: ipfw_flow_id | null, _flags: number, arg: unknown): dn_sch_
   const fp = s.fp as dn_alg;
   if (fp.new_sched !== null && fp.new_sched(si) !== 0) return null;
   if ((s.sch.flags & DN_HAVE_MASK) !== 0 && key !== null) dn_flow_id_copy(si.ni.fid, key);
+  // A !MULTIQUEUE scheduler's one queue gets the flowset's AQM state here.
+  if ((fp.flags & DN_MULTIQUEUE) === 0 && s.fs !== null && s.fs.aqmfp !== null && s.fs.aqmfp.init !== null) {
+    if (s.fs.aqmfp.init(si.q0 as dn_queue) !== 0) {
+      printf(`dummynet: unable to init AQM for fs ${s.fs.fs.fs_nr}\n`);
+      return null;
+    }
+  }
   V_dn_cfg().si_count++;
   return si;
 }
@@ -341,6 +359,10 @@ function si_destroy(si: dn_sch_inst, _arg: unknown): number {
   dl.mq.count = 0;
   if ((si.kflags & DN_ACTIVE) !== 0) heap_extract(cfg.evheap, si);
   si.kflags = 0;
+  if (s.fp !== null && (s.fp.flags & DN_MULTIQUEUE) === 0) {
+    const q = si.q0;
+    if (q !== null && q.aqm_status !== null && q.fs !== null && q.fs.aqmfp !== null && q.fs.aqmfp.cleanup !== null) q.fs.aqmfp.cleanup(q);
+  }
   if (s.fp !== null && s.fp.free_sched !== null) s.fp.free_sched(si);
   cfg.si_count--;
   return DNHT_SCAN_DEL;
@@ -399,6 +421,40 @@ function list_remove<T>(l: T[], x: T): void {
   if (i >= 0) l.splice(i, 1);
 }
 
+/** si_cleanup_q: drop the AQM state of a !MULTIQUEUE instance's queue. */
+function si_cleanup_q(si: dn_sch_inst, _arg: unknown): number {
+  const s = si.sched as dn_schk;
+  if (((s.fp as dn_alg).flags & DN_MULTIQUEUE) === 0 && s.fs !== null && s.fs.aqmfp !== null && s.fs.aqmfp.cleanup !== null && si.q0 !== null) s.fs.aqmfp.cleanup(si.q0);
+  return 0;
+}
+
+function q_cleanup_q(q: dn_queue, _arg: unknown): number {
+  const aqm = (q.fs as dn_fsk).aqmfp as dn_aqm;
+  if (aqm.cleanup !== null) aqm.cleanup(q);
+  return 0;
+}
+
+/**
+ * aqm_cleanup_deconfig_fs: drop the AQM state of every queue of fs (the
+ * instances' own queues for a !MULTIQUEUE scheduler's internal flowset,
+ * the flowset's queues for a MULTIQUEUE one), then its AQM configuration.
+ */
+function aqm_cleanup_deconfig_fs(fs: dn_fsk): void {
+  const s = fs.sched;
+  if (fs.fs.fs_nr > DN_MAX_ID && s !== null && ((s.fp as dn_alg).flags & DN_MULTIQUEUE) === 0) {
+    if ((s.sch.flags & DN_HAVE_MASK) !== 0) dn_ht_scan(s.siht as dn_ht<dn_sch_inst, ipfw_flow_id>, si_cleanup_q, null);
+    else if (s.siht !== null && fs.aqmfp !== null && fs.aqmfp.cleanup !== null) {
+      const q0 = (s.siht as dn_sch_inst).q0;
+      if (q0 !== null) fs.aqmfp.cleanup(q0);
+    }
+  }
+  if (s !== null && ((s.fp as dn_alg).flags & DN_MULTIQUEUE) !== 0 && fs.qht !== null && fs.aqmfp !== null) {
+    if ((fs.fs.flags & DN_QHT_HASH) !== 0) dn_ht_scan(fs.qht as dn_ht<dn_queue, ipfw_flow_id>, q_cleanup_q, null);
+    else q_cleanup_q(fs.qht as dn_queue, null);
+  }
+  if (fs.aqmcfg !== null && fs.aqmfp !== null && fs.aqmfp.deconfig !== null) fs.aqmfp.deconfig(fs);
+}
+
 /**
  * fsk_detach: detach fs from its scheduler.  DN_DETACH takes it off the
  * scheduler's list, DN_DESTROY frees its queues, DN_DELETE_FS frees the
@@ -410,6 +466,7 @@ function fsk_detach(fs: dn_fsk, flags: number): void {
   if ((flags & DN_DETACH) !== 0) list_remove(fs.sched !== null ? fs.sched.fsk_list : cfg.fsu, fs);
   fs.w_q_lookup = null;
   qht_delete(fs, flags);
+  aqm_cleanup_deconfig_fs(fs);
   if (fs.sched !== null && fs.sched.fp !== null && fs.sched.fp.free_fsk !== null) fs.sched.fp.free_fsk(fs);
   fs.sched = null;
   if ((flags & DN_DELETE_FS) !== 0) cfg.fsk_count--;
@@ -655,7 +712,7 @@ function dn_fs_copy(dst: dn_fs, src: dn_fs): void {
 }
 
 /** config_fs: create or update a flowset; null on a bad one. */
-function config_fs(nfs: dn_fs): dn_fsk | null {
+function config_fs(nfs: dn_fs, ep: dn_extra_parms | null): dn_fsk | null {
   const cfg = V_dn_cfg();
   if (nfs.oid.len !== SIZEOF_DN_FS) return null;
   const i = nfs.fs_nr;
@@ -669,11 +726,21 @@ function config_fs(nfs: dn_fs): dn_fsk | null {
   if (fs === null) return null;
   if (nfs.sched_nr === 0) nfs.sched_nr = fs.fs.sched_nr;
   for (let j = 0; j < nfs.par.length; j++) if (nfs.par[j] === -1) nfs.par[j] = fs.fs.par[j];
-  if (dn_fs_equal(fs.fs, nfs)) return fs;
+  if (dn_fs_equal(fs.fs, nfs)) {
+    // Unchanged, but the AQM's parameters may be new; a flowset whose
+    // scheduler has instances is busy.
+    if (ep !== null) {
+      const s0 = locate_scheduler(nfs.sched_nr);
+      config_aqm(fs, ep, s0 !== null && s0.siht !== null);
+    }
+    return fs;
+  }
   if (oldc !== cfg.fsk_count) cfg.id++;
   const s = locate_scheduler(nfs.sched_nr);
   if (fs.sched !== null) fsk_detach(fs, (s !== null ? DN_DETACH : DN_DETACH | DN_DESTROY) | DN_DESTROY);
   dn_fs_copy(fs.fs, nfs);
+  fs.aqmfp = null;
+  if (ep !== null) config_aqm(fs, ep, s !== null && s.siht !== null);
   if (s !== null) fsk_attach(fs, s);
   return fs;
 }
@@ -703,7 +770,7 @@ function find_sched_type(type: number, name: string): dn_alg | null {
  * DN_PIPE_CMD (pipe config) a new scheduler is an unmasked WF2Q+ and the
  * mask goes to the FIFO twin.
  */
-function config_sched(nsch: dn_sch, arg: dn_id | null): number {
+function config_sched(nsch: dn_sch, arg: dn_extra_parms | null): number {
   const cfg = V_dn_cfg();
   const a: schk_new_arg = { fp: null, sch: nsch };
   if (nsch.oid.len !== SIZEOF_DN_SCH) return EINVAL;
@@ -788,7 +855,7 @@ function config_sched(nsch: dn_sch, arg: dn_id | null): number {
           set_oid(fs.oid, DN_FS, SIZEOF_DN_FS);
           fs.fs_nr = i + DN_MAX_ID;
           fs.sched_nr = i;
-          s.fs = config_fs(fs);
+          s.fs = config_fs(fs, null);
         }
         if (s.fs === null) {
           schk_delete_cb(s, DN_DESTROY);
@@ -868,6 +935,13 @@ function dummynet_flush(): void {
  * (DN_API_VERSION) first, then links, schedulers, flowsets, profiles,
  * deletes and flushes in order; the first error stops.
  */
+/** A DN_TEXT object at off as a dn_extra_parms (zero past its end). */
+function extra_parms_of(buf: Uint8Array, off: number, len: number): dn_extra_parms {
+  const b = new Uint8Array(SIZEOF_DN_EXTRA_PARMS);
+  b.set(buf.subarray(off, off + Math.min(len, SIZEOF_DN_EXTRA_PARMS)));
+  return dn_extra_parms_dec(new DataView(b.buffer), 0);
+}
+
 export function do_config(buf: Uint8Array): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let l = buf.length;
@@ -875,6 +949,7 @@ export function do_config(buf: Uint8Array): number {
   const o = dn_id_dec(dv, 0);
   if (o.id !== DN_API_VERSION) return EINVAL;
   let arg: dn_id | null = null;
+  let ep: dn_extra_parms | null = null;
   let err = 0;
   for (let off = 0; l >= SIZEOF_DN_ID; ) {
     dn_id_dec(dv, off, o);
@@ -917,6 +992,9 @@ export function do_config(buf: Uint8Array): number {
         break;
       case DN_TEXT:
         arg = { len: o.len, type: o.type, subtype: o.subtype, id: o.id };
+        // config_fs takes a copy of the whole dn_extra_parms, however long
+        // the object was (config_aqm then checks its length).
+        ep = extra_parms_of(buf, off, o.len);
         break;
       case DN_LINK:
         if (o.len < SIZEOF_DN_LINK) err = EINVAL;
@@ -927,11 +1005,11 @@ export function do_config(buf: Uint8Array): number {
         break;
       case DN_SCH:
         if (o.len < SIZEOF_DN_SCH) err = EINVAL;
-        else err = config_sched(dn_sch_dec(dv, off), arg);
+        else err = config_sched(dn_sch_dec(dv, off), ep);
         break;
       case DN_FS:
         if (o.len < SIZEOF_DN_FS) err = EINVAL;
-        else err = config_fs(dn_fs_dec(dv, off)) === null ? 1 : 0;
+        else err = config_fs(dn_fs_dec(dv, off), ep) === null ? 1 : 0;
         break;
     }
     if (err !== 0) break;
@@ -1151,7 +1229,7 @@ export function dummynet_get(sopt: sockopt): number {
   const idv = new DataView(val.buffer, val.byteOffset, val.byteLength);
   const cmd = dn_id_dec(idv, 0);
   const l = cmd.len;
-  if (cmd.subtype === DN_AQM_PARAMS || cmd.subtype === DN_SCH_PARAMS) return get_extra_parms(sopt_valsize, val, cmd);
+  if (cmd.subtype === DN_AQM_PARAMS || cmd.subtype === DN_SCH_PARAMS) return get_extra_parms(sopt, sopt_valsize, val, cmd);
   if (l > val.length) return EINVAL;
   const ranges: number[] = [];
   for (let off = SIZEOF_DN_ID; off + 8 <= l; off += 8) ranges.push(idv.getUint32(off, true), idv.getUint32(off + 4, true));
@@ -1189,15 +1267,57 @@ export function dummynet_get(sopt: sockopt): number {
 
 /**
  * get_aqm_parms / get_sched_parms: the extra parameters of flowset or
- * scheduler nr.  No AQM or scheduler here has any (no getconfig), so a
- * known object answers nothing, as FreeBSD's do without one.
+ * scheduler nr, filled by its algorithm's getconfig; one without (or with
+ * nothing to say) leaves the request as it came, and userland prints no
+ * parameters.
  */
-function get_extra_parms(valsize: number, val: Uint8Array, cmd: dn_id): number {
+function get_extra_parms(sopt: sockopt, valsize: number, val: Uint8Array, cmd: dn_id): number {
   if (valsize < SIZEOF_DN_EXTRA_PARMS || val.length < SIZEOF_DN_EXTRA_PARMS) return EINVAL;
   if (cmd.len < SIZEOF_DN_EXTRA_PARMS) return EINVAL;
-  const nr = new DataView(val.buffer, val.byteOffset, val.byteLength).getUint32(24, true);
-  if (cmd.subtype === DN_AQM_PARAMS) return locate_flowset(nr) === null ? EINVAL : 0;
-  return locate_scheduler(nr) === null ? EINVAL : 0;
+  const ep = dn_extra_parms_dec(new DataView(val.buffer, val.byteOffset, val.byteLength), 0);
+  if (cmd.subtype === DN_AQM_PARAMS) {
+    const fs = locate_flowset(ep.nr);
+    if (fs === null) return EINVAL;
+    if (fs.aqmfp === null || fs.aqmfp.getconfig === null) return 0;
+    if (fs.aqmfp.getconfig(fs, ep) !== 0) return EINVAL;
+  } else {
+    const s = locate_scheduler(ep.nr);
+    if (s === null) return EINVAL;
+    if (s.fp === null || s.fp.getconfig === null) return 0;
+    if (s.fp.getconfig(s, ep) !== 0) return EINVAL;
+  }
+  ep.oid.len = SIZEOF_DN_EXTRA_PARMS;
+  const out = new Uint8Array(SIZEOF_DN_EXTRA_PARMS);
+  dn_extra_parms_enc(new DataView(out.buffer), 0, ep);
+  return dn_sooptcopyout(sopt, out);
+}
+
+/**
+ * config_aqm: give flowset fs the AQM ep names, with its parameters.  No
+ * parameters, or no name, leave it alone; a flowset whose scheduler has
+ * instances is busy (EINVAL), as is an unknown AQM or a wrong subtype.
+ */
+function config_aqm(fs: dn_fsk, ep: dn_extra_parms | null, busy: boolean): number {
+  if (ep === null || ep.name === "") return 0;
+  if (ep.oid.len < SIZEOF_DN_EXTRA_PARMS) return EINVAL;
+  if (busy) return EINVAL;
+  if (fs.aqmcfg !== null && fs.aqmfp !== null && fs.aqmfp.deconfig !== null) aqm_cleanup_deconfig_fs(fs);
+  fs.aqmfp = find_aqm_type(0, ep.name);
+  if (fs.aqmfp === null) {
+    fs.fs.flags &= ~DN_IS_AQM;
+    return EINVAL;
+  }
+  fs.fs.flags |= DN_IS_AQM;
+  if (ep.oid.subtype !== DN_AQM_PARAMS) return EINVAL;
+  if (fs.aqmfp.config !== null) {
+    const err = fs.aqmfp.config(fs, ep, ep.oid.len);
+    if (err !== 0) {
+      fs.fs.flags &= ~DN_IS_AQM;
+      fs.aqmfp = null;
+      return err;
+    }
+  }
+  return 0;
 }
 
 /** sooptcopyout into the caller's buffer when it gave one (getsockopt's
@@ -1407,6 +1527,8 @@ function dn_sysctl_attach(): void {
   SYSCTL_PROC(n, OID_AUTO, "io_pkt", CTLTYPE_ULONG | rd, "io_pkt", 0, dn_knob_handler(null), "LU", "Number of packets passed to dummynet.");
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_fast", CTLTYPE_ULONG | rd, "io_pkt_fast", 0, dn_knob_handler(null), "LU", "Number of packets bypassed dummynet scheduler.");
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_drop", CTLTYPE_ULONG | rd, "io_pkt_drop", 0, dn_knob_handler(null), "LU", "Number of packets dropped by dummynet.");
+  codel_sysctl_attach(n);
+  fqcodel_sysctl_attach(n);
 }
 
 function dn_sysctl_detach(): void {
@@ -1448,6 +1570,38 @@ function dummynet_modevent(_mod: module, type: number, _data: unknown): number {
   return EOPNOTSUPP;
 }
 
+/** The loaded AQM algorithms (dn_cfg.aqmlist). */
+const aqmlist: dn_aqm[] = [];
+
+/** find_aqm_type: by type, or by name in any case. */
+function find_aqm_type(type: number, name: string): dn_aqm | null {
+  for (const d of aqmlist) if (d.type === type || (name !== "" && d.name.toLowerCase() === name.toLowerCase())) return d;
+  return null;
+}
+
+/** load_dn_aqm: an AQM module registers its algorithm. */
+function load_dn_aqm(d: dn_aqm): number {
+  for (const a of aqmlist) if (a.name === d.name) return 1;
+  aqmlist.unshift(d);
+  return 0;
+}
+
+function unload_dn_aqm(d: dn_aqm): number {
+  const i = aqmlist.findIndex((a) => a.name === d.name);
+  if (i < 0) return EINVAL;
+  if (aqmlist[i].ref_count !== 0 || aqmlist[i].cfg_ref_count !== 0) return EBUSY;
+  aqmlist.splice(i, 1);
+  return 0;
+}
+
+/** dn_aqm_modevent (DECLARE_DNAQM_MODULE). */
+function dn_aqm_modevent(_mod: module, cmd: number, arg: unknown): number {
+  const d = arg as dn_aqm;
+  if (cmd === MOD_LOAD) return load_dn_aqm(d);
+  if (cmd === MOD_UNLOAD) return unload_dn_aqm(d);
+  return EOPNOTSUPP;
+}
+
 /** load_dn_sched: a scheduler module registers its algorithm. */
 function load_dn_sched(d: dn_alg): number {
   for (const s of schedlist) if (s.name === d.name) return 1;
@@ -1481,3 +1635,7 @@ DECLARE_MODULE({ name: "dn_rr", evhand: dn_sched_modevent, priv: rr_desc }, DN_S
 
 DECLARE_MODULE({ name: "dn_qfq", evhand: dn_sched_modevent, priv: qfq_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
 DECLARE_MODULE({ name: "dn_prio", evhand: dn_sched_modevent, priv: prio_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
+// DECLARE_DNAQM_MODULE: the AQMs, at SI_SUB_PROTO_IFATTACHDOMAIN in
+// FreeBSD; here beside the schedulers, after dummynet itself.
+DECLARE_MODULE({ name: "dn_aqm_codel", evhand: dn_aqm_modevent, priv: codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
+DECLARE_MODULE({ name: "dn_fq_codel", evhand: dn_sched_modevent, priv: fq_codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");

@@ -72,6 +72,33 @@ ipfw -n ${good} ${good} 2>&1; echo "status $?"
   );
 });
 
+test("ipfw's options through getopt(3): in order, a lone '-' ends them, -s takes its argument either way, each rules-file line restarts the scan", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ipfw-"));
+  const rules = path.join(dir, "rules");
+  fs.writeFileSync(rules, "-z list\n-q add 100 allow ip from any to any\nadd 200 deny ip from any to any\n");
+  const r = await run_script(`ipfw -h -Z 2>&1 | sed -n 1p
+ipfw -n - list 2>&1; echo "status $?"
+ipfw -n -s 2>&1 | sed -n 1p
+ipfw -ns1 list 2>&1; echo "status $?"
+ipfw -n -s 1 -- list 2>&1; echo "status $?"
+ipfw -n ${rules} 2>&1; echo "status $?"
+`);
+  fs.rmSync(dir, { recursive: true });
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    "ipfw syntax summary (but please do read the ipfw(8) manpage):\n" +
+      "ipfw: bad command `-'\nstatus 64\n" +
+      "ipfw: option requires an argument -- s\n" +
+      "Testing only, list disabled\nstatus 0\n" +
+      "Testing only, list disabled\nstatus 0\n" +
+      // getopt's message carries setprogname's "Line N"; ipfw_main's 1 is
+      // not looked at for a rules-file line, and -q of line 2 stays set.
+      "Line 1: illegal option -- z\n" +
+      "status 0\n",
+  );
+});
+
 const WORDS = [
   "add", "delete", "list", "show", "flush", "zero", "resetlog", "set", "table", "enable", "disable", "pipe", "queue",
   "nat", "internal", "allow", "deny", "count", "skipto", "check-state", "ip", "tcp", "udp", "icmp", "ip6", "from", "to",

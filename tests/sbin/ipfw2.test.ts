@@ -3,7 +3,7 @@
 // the rule as `ipfw list` would (FreeBSD's own -n path): each case is the
 // command and the line FreeBSD 14 prints for it (sbin/ipfw/ipfw2.c,
 // compile_rule and show_static_rule).
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { run_script } from "./prog_helpers.ts";
 
 const CASES: [string, string][] = [
@@ -137,12 +137,15 @@ const ERRORS: [string, string, number][] = [
   ["-n add 100 allow ip from any to any MAC zz any", "ipfw: Incorrect MAC address", 65],
 ];
 
-test("ipfw -n add: bad rules give FreeBSD's message and exit status", async (t) => {
-  const src = ERRORS.map(([cmd]) => "ipfw " + cmd.split(" ").map(q).join(" ") + " 2>&1; echo \"status $?\"").join("\n") + "\n";
+/** Run each `ipfw` command of cases; what it printed (both streams) and its status, in order. */
+async function status_cases(t: ExecutionContext, cases: [string, string, number][]): Promise<void> {
+  const src = cases.map(([cmd]) => "ipfw " + cmd.split(" ").map(q).join(" ") + " 2>&1; echo \"status $?\"").join("\n") + "\n";
   const r = await run_script(src);
   t.is(r.err, "");
-  t.deepEqual(r.out.split("\n").slice(0, -1), ERRORS.flatMap(([, msg, st]) => [...msg.split("\n"), `status ${st}`]));
-});
+  t.deepEqual(r.out.split("\n").slice(0, -1), cases.flatMap(([, msg, st]) => [...msg.split("\n"), `status ${st}`]));
+}
+
+test("ipfw -n add: bad rules give FreeBSD's message and exit status", (t) => status_cases(t, ERRORS));
 
 // Numbers larger than the field they land in.  ipfw2.c reads them with
 // strtoul(3), which saturates at ULONG_MAX (ERANGE) past 64 bits, and then
@@ -172,12 +175,7 @@ const HUGE: [string, string, number][] = [
   ["-n add 100 set 4294967301 allow ip from any to any", "00100 allow ip from any to any", 0],
 ];
 
-test("ipfw -n add: numbers past their field keep the low bits of strtoul's unsigned long, as FreeBSD's casts do", async (t) => {
-  const src = HUGE.map(([cmd]) => "ipfw " + cmd + " 2>&1; echo \"status $?\"").join("\n") + "\n";
-  const r = await run_script(src);
-  t.is(r.err, "");
-  t.deepEqual(r.out.split("\n").slice(0, -1), HUGE.flatMap(([, msg, st]) => [msg, `status ${st}`]));
-});
+test("ipfw -n add: numbers past their field keep the low bits of strtoul's unsigned long, as FreeBSD's casts do", (t) => status_cases(t, HUGE));
 
 const JAILS = `jail -c name=a persist vnet >/dev/null
 jail -c name=b persist vnet >/dev/null
