@@ -128,6 +128,9 @@ export const USERLAND_ALLOWED = new Map<string, string>([
   ["dn_sch_dec", "struct dn_sch read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
   ["dn_profile_enc", "struct dn_profile filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
   ["dn_profile_dec", "struct dn_profile read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
+  ["dn_extra_parms", "struct dn_extra_parms (the AQM and scheduler parameters), <netinet/ip_dummynet.h>"],
+  ["dn_extra_parms_enc", "struct dn_extra_parms filled in as IP_DUMMYNET3 lays it out, <netinet/ip_dummynet.h>"],
+  ["dn_extra_parms_dec", "struct dn_extra_parms read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
   ["dn_flow_dec", "struct dn_flow read from an IP_DUMMYNET3 buffer: what C gets by casting it, <netinet/ip_dummynet.h>"],
 ]);
 
