@@ -38,9 +38,10 @@
 // reads it, as it reads the interface's on FreeBSD) and a quiet IPv6
 // (host_dev_configure): a link-local address for scapy's IPv6 routing, but
 // no DAD, MLD, router or neighbour solicitations of Linux's own.  The
-// interface's global IPv6 addresses go on too (host_dev_addr6), each
-// without its `local` entry in Linux's local table, as for IPv4 below; the
-// link-local is Linux's own (made when the TAP comes up) and keeps it.
+// interface's global IPv6 addresses go on too (host_dev_addr6); these and
+// the link-local Linux makes when the TAP comes up (the interface's own, by
+// the same EUI-64) go without their `local` entries in Linux's local
+// table, as IPv4's do below, so Linux answers nothing sent to them.
 //
 // IPv4: scapy routes by Linux's main table (/proc/net/route, each route's
 // source from its device's address), where on FreeBSD it routes by the
@@ -658,7 +659,7 @@ export const HOST_DEV_IPV4_QUIET: [string, string][] = [
  *  /proc/net/ipv6_route) lists a device only with an IPv6 address, and
  *  IPv6() picks its source and Ether() its destination from that table,
  *  as scapy on FreeBSD does from epair0a's link-local. */
-export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number): Promise<string | null> {
+export async function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number): Promise<string | null> {
   for (const [k, v] of HOST_DEV_IPV6_QUIET) {
     try {
       fs.writeFileSync(`/proc/sys/net/ipv6/conf/${name}/${k}`, v);
@@ -673,11 +674,31 @@ export function host_dev_configure(name: string, lladdr: Uint8Array, mtu: number
       /* a knob this kernel lacks */
     }
   }
-  return new Promise((resolve) => {
-    execFile("ip", ["link", "set", "dev", name, "arp", "off", "address", mac_string(lladdr), "mtu", String(mtu), "up"], (err, _out, stderr) => {
-      resolve(err === null ? null : `ip link set: ${String(stderr).trim() || err.message}`);
-    });
-  });
+  const e = await ip_run(["link", "set", "dev", name, "arp", "off", "address", mac_string(lladdr), "mtu", String(mtu), "up"], null);
+  if (e !== null) return e;
+  // The link-local Linux makes from the address (the interface's own, by
+  // the same EUI-64) loses its local entry too, as a global does.
+  return host_dev_unlocal6(name, eui64_linklocal(lladdr));
+}
+
+/** fe80:: with the EUI-64 interface identifier of an Ethernet address. */
+function eui64_linklocal(m: Uint8Array): string {
+  const h = (a: number, b: number) => (((a << 8) | b) >>> 0).toString(16);
+  return `fe80::${h((m[0] ?? 0) ^ 2, m[1] ?? 0)}:${h(m[2] ?? 0, 0xff)}:${h(0xfe, m[3] ?? 0)}:${h(m[4] ?? 0, m[5] ?? 0)}`;
+}
+
+/** An IPv6 address's `local` entry out of Linux's local table: Linux's
+ *  stack would otherwise answer a jail's SYN or datagram to it with a RST
+ *  or a port unreachable of its own.  Linux puts the entry in a moment
+ *  after the address (once its no-DAD work has run), so wait for it. */
+async function host_dev_unlocal6(name: string, addr: string): Promise<string | null> {
+  const t0 = performance.now();
+  for (;;) {
+    const l = await ip_run(["-6", "route", "del", "table", "local", "local", addr, "dev", name], null);
+    if (l === null) return null;
+    if (!/No such process/.test(l) || performance.now() - t0 > HOST_SETTLE_MS) return l;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** `ip -6 addr add|del ADDR/PLEN dev NAME` (nodad: the simulated interface
@@ -686,17 +707,7 @@ export async function host_dev_addr6(name: string, addr: string, plen: number, a
   const argv = ["-6", "addr", add ? "add" : "del", `${addr}/${plen}`, "dev", name, ...(add ? ["nodad"] : [])];
   const e = await ip_run(argv, add ? /File exists/ : /Cannot assign|not found|No such/);
   if (e !== null || !add) return e;
-  // Its `local` entry out of Linux's local table, as for IPv4: Linux's
-  // stack would otherwise answer a jail's SYN or datagram to it with a RST
-  // or a port unreachable of its own.  Linux puts the entry in a moment
-  // later (once its no-DAD work has run), so wait for it.
-  const t0 = performance.now();
-  for (;;) {
-    const l = await ip_run(["-6", "route", "del", "table", "local", "local", addr, "dev", name], null);
-    if (l === null) return null;
-    if (!/No such process/.test(l) || performance.now() - t0 > HOST_SETTLE_MS) return l;
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  return host_dev_unlocal6(name, addr);
 }
 
 /** `ip ARGV`: null, or stderr's line; `ok` names the answers that mean

@@ -406,12 +406,17 @@ mirror4_body() {
 	ip -4 route add table local local 192.0.2.1 dev "$send"a
 	atf_check -o match:"^outgoing [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a "jexec four nc -z -w 1 192.0.2.1 7777"
 	ip -4 route del table local local 192.0.2.1 dev "$send"a
-	# The same for vnet0's global IPv6 address on the TAP.
+	# The same for vnet0's IPv6 addresses on the TAP: a global one, and
+	# the link-local (Linux's, made from the same Ethernet address).
 	ifconfig "$send"a inet6 2001:db8:4::1/64 no_dad
 	jexec four ifconfig "$send"b inet6 2001:db8:4::2/64 no_dad
-	atf_check -o not-match:"2001:db8:4::1" ip -6 route show table local
+	ll=$(ifconfig "$send"a inet6 | awk '$2 ~ /^fe80:/ { print $2 }' | cut -d% -f1)
+	sb="$send"b
+	atf_check -o not-match:"2001:db8:4::1|$ll" ip -6 route show table local
 	atf_check -o match:"^outgoing 0 incoming [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a \
 	    "jexec four ping6 -c 2 2001:db8:4::1; jexec four nc -6 -z -w 1 2001:db8:4::1 7777; echo x | jexec four nc -6 -u -w 1 2001:db8:4::1 7777"
+	atf_check -o match:"^outgoing 0 incoming [1-9]" python3 $(atf_get_srcdir)/quiet.py "$send"a \
+	    "jexec four nc -6 -z -w 1 $ll%$sb 7777; echo x | jexec four nc -6 -u -w 1 $ll%$sb 7777"
 	# The host follows vnet0: a route and an address going, a new address.
 	route delete -net 198.51.100.0/24
 	atf_check -s not-exit:0 -e ignore ip -4 route get 198.51.100.3
