@@ -176,3 +176,28 @@ test("daemon(3) with nochdir and noclose: the child keeps the directory and writ
   t.regex(r.out, /child \d+ 0\n/);
   t.regex(r.out, /status 0\n/);
 });
+
+test("daemon(3): a daemon still running when the script ends gets SIGTERM, as at shutdown, and its socket goes", async (t) => {
+  const { run_script } = await import("./prog_helpers.ts");
+  let sig = 0;
+  const r = await run_script(`daemontest\necho "status $?"\n`, {
+    before: (k) => {
+      k.programs.set("daemontest", async (ctx) => {
+        k.daemon(ctx, 0, 0);
+        const p = ctx.p as InstanceType<typeof k.proc>;
+        const s = k.sys_socket(p, AF_INET, 2, 0);
+        k.sys_bind(p, s.fd, new k.sockaddr_in(0, 4000));
+        try {
+          for (;;) await k.sys_poll(p, [], -1);
+        } catch (e) {
+          sig = (e as { sig: number }).sig;
+          throw e;
+        }
+      });
+    },
+  });
+  t.is(r.out, "status 0\n");
+  await new Promise((resolve) => setImmediate(resolve));
+  t.is(sig, 15);
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
