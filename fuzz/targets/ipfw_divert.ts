@@ -51,7 +51,7 @@ register_kernel_target({
   run(w: world, r: rng, note: (what: string) => void): string | null {
     const c = fa_case(w);
     if (c === null) return null;
-    const { k, fa, v, ifp, pt, gens, advance, base } = c;
+    const { k, fa, inject, advance, base } = c;
     const root = { p_ucred: k.cred0 };
     const fw = k.sys_kldload(root, "ipfw");
     if (fw.error !== 0 && fw.error !== k.EEXIST) return `kldload ipfw: ${fw.error}`;
@@ -88,12 +88,7 @@ register_kernel_target({
       if (r.chance(0.8)) k.sys_setsockopt(fa, ctl.fd, k.IPPROTO_IP, k.IP_FW3, xadd_request(k, rule_body(k, 60000, 0, [], insn(k, k.O_ACCEPT, 0))));
       const nframes = 1 + r.int(16);
       for (let i = 0; i < nframes; i++) {
-        const f = r.pick(gens).gen(r, pt);
-        note(`frame ${i} of ${nframes} into fa's epair0a through the ruleset: ${hex(f)}`);
-        const m = k.m_devget(f, 0, f.length, ifp);
-        if (m === null) break;
-        k.vnet_run(v, "fuzz", () => ifp.if_input(ifp, m));
-        advance(r.int(3));
+        if (!inject(r, note, i, nframes)) break;
         // The program: back with each packet, a few times at most (a packet
         // sent back before its rule comes round again).
         for (let round = 0; round < 3; round++) {

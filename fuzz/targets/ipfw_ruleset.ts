@@ -145,7 +145,18 @@ export function fa_case(w: world) {
   };
   advance(10);
   drain_sockets(w);
-  return { k, fa, v, ifp, pt, gens, advance, base: k.mbuf_outstanding().mbufs };
+  /** Frame i of n, from one of the generators, into fa's epair0a; false
+   *  when no mbuf could hold it. */
+  const inject = (r: rng, note: (what: string) => void, i: number, n: number): boolean => {
+    const f = r.pick(gens).gen(r, pt);
+    note(`frame ${i} of ${n} into fa's epair0a through the ruleset: ${hex(f)}`);
+    const m = k.m_devget(f, 0, f.length, ifp);
+    if (m === null) return false;
+    k.vnet_run(v, "fuzz", () => ifp.if_input(ifp, m));
+    advance(r.int(3));
+    return true;
+  };
+  return { k, fa, inject, advance, base: k.mbuf_outstanding().mbufs };
 }
 
 /** IP_FW_XDEL of every rule, through the raw socket fd of p. */
@@ -163,7 +174,7 @@ register_kernel_target({
   run(w: world, r: rng, note: (what: string) => void): string | null {
     const c = fa_case(w);
     if (c === null) return null;
-    const { k, fa, v, ifp, pt, gens, advance, base } = c;
+    const { k, fa, inject, advance, base } = c;
     // Loaded here and unloaded at the end, unless it was there already.
     const ld = k.sys_kldload({ p_ucred: k.cred0 }, "ipfw");
     if (ld.error !== 0 && ld.error !== k.EEXIST) return `kldload ipfw: ${ld.error}`;
@@ -184,14 +195,7 @@ register_kernel_target({
         k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, req);
       }
       const nframes = 1 + r.int(24);
-      for (let i = 0; i < nframes; i++) {
-        const f = r.pick(gens).gen(r, pt);
-        note(`frame ${i} of ${nframes} into fa's epair0a through the ruleset: ${hex(f)}`);
-        const m = k.m_devget(f, 0, f.length, ifp);
-        if (m === null) break;
-        k.vnet_run(v, "fuzz", () => ifp.if_input(ifp, m));
-        advance(r.int(3));
-      }
+      for (let i = 0; i < nframes; i++) if (!inject(r, note, i, nframes)) break;
     } finally {
       flush_rules(k, fa, s.fd);
       k.sys_close(fa, s.fd);

@@ -213,3 +213,32 @@ test.serial("the domain, bind and send errors, outbound reinjection, unload", as
   t.regex((await sh(k, "jexec r ipfw add divert 1 ip from any to any")).out, /Invalid argument/);
   t.deepEqual(await teardown(k, p), { mbufs: 0, clusters: 0 });
 });
+
+test.serial("IPv6: diverted ICMPv6 echo requests go back in by the interface named in sin_zero", async (t) => {
+  const k = await loadKernel("vimage");
+  await net(k);
+  const v6 = `jexec a ifconfig epair0a inet6 2001:db8:0::1/64 no_dad
+jexec a route -q -6 add default 2001:db8:0::fe
+jexec r ifconfig epair0b inet6 2001:db8:0::fe/64 no_dad
+jexec r ifconfig epair1a inet6 2001:db8:1::fe/64 no_dad
+jexec r sysctl -q net.inet6.ip6.forwarding=1
+jexec b ifconfig epair1b inet6 2001:db8:1::1/64 no_dad
+jexec b route -q -6 add default 2001:db8:1::fe
+jexec r ipfw -q add 100 divert 8668 ipv6-icmp from any to any icmp6types 128 in via epair0b
+jexec r ipfw -q add 200 allow ip from any to any`;
+  const set = await sh(k, v6);
+  t.is(set.status, 0, set.out);
+  const p = jproc(k, "r", "divd6");
+  const fd = divert_socket(k, p, 8668);
+  const log: seen[] = [];
+  const [ping] = await Promise.all([sh(k, "jexec a ping -6 -c 2 -i 0.2 2001:db8:1::1 | grep transmitted"), divert_loop(k, p, fd, 2000, true, log)]);
+  t.is(ping.out, "2 packets transmitted, 2 packets received, 0.0% packet loss\n");
+  // An IPv6 packet's source still names the interface's IPv4 address.
+  t.deepEqual(
+    log.map((s) => `${s.rule} ${s.addr} ${s.ifname} ${s.len}`),
+    ["100 10.0.0.254 epair0b 56", "100 10.0.0.254 epair0b 56"],
+  );
+  t.deepEqual(divstat(k, p), [2, 0, 0, 2]);
+  k.sys_close(p, fd);
+  t.deepEqual(await teardown(k, p), { mbufs: 0, clusters: 0 });
+});
