@@ -822,7 +822,8 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         av = [];
         break;
       }
-      case TOK_FQ_CODEL: {
+      case TOK_FQ_CODEL:
+      case TOK_FQ_PIE: {
         const word = avin[avin.length - av.length - 1];
         if (word === "type") errx(ctx, EX_DATAERR, "use type before fq_codel/fq_pie");
         NEED(sch, "fq_codel/fq_pie is only for schd");
@@ -833,9 +834,6 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         av = [];
         break;
       }
-      case TOK_FQ_PIE:
-        // dn_sched_fq_pie is not in this kernel.
-        errx(ctx, EX_DATAERR, `${avin[avin.length - av.length - 1]}: not supported by this kernel`);
       case TOK_RED:
       case TOK_GRED: {
         NEED1("red/gred needs w_q/min_th/max_th/max_p\n");

@@ -23,11 +23,11 @@ import { V_dn_cfg, mq_append, type dn_fsk, type dn_queue } from "./ip_dn_private
 
 export const DN_AQM_PIE = 2;
 const PIE_DQ_THRESHOLD_BITS = 14;
-const PIE_DQ_THRESHOLD = 1 << PIE_DQ_THRESHOLD_BITS;
+export const PIE_DQ_THRESHOLD = 1 << PIE_DQ_THRESHOLD_BITS;
 const MEAN_PKTSIZE = 800;
-const PIE_PROB_BITS = 31;
+export const PIE_PROB_BITS = 31;
 export const PIE_MAX_PROB = 2 ** PIE_PROB_BITS - 1;
-const PIE_FIX_POINT_BITS = 13;
+export const PIE_FIX_POINT_BITS = 13;
 export const PIE_SCALE = 1 << PIE_FIX_POINT_BITS;
 
 export const PIE_ECN_ENABLED = 1;
@@ -36,10 +36,10 @@ export const PIE_ON_OFF_MODE_ENABLED = 4;
 export const PIE_DEPRATEEST_ENABLED = 8;
 export const PIE_DERAND_ENABLED = 16;
 
-const ENQUE = 1;
-const DROP = 2;
-const PIE_ACTIVE = 1;
-const PIE_INMEASUREMENT = 2;
+export const ENQUE = 1;
+export const DROP = 2;
+export const PIE_ACTIVE = 1;
+export const PIE_INMEASUREMENT = 2;
 
 /** struct dn_aqm_pie_parms. */
 export class dn_aqm_pie_parms {
@@ -141,15 +141,26 @@ export function drop_early(pst: pie_status, qlen: number): number {
 }
 
 /**
- * calculate_drop_prob: the callout every tupdate.  int64_t arithmetic as
- * in C (BigInt: the product can pass 2^53; this runs per tupdate, not per
- * packet).
+ * calculate_drop_prob: the callout every tupdate.
  */
 export function calculate_drop_prob(pst: pie_status): void {
+  pie_drop_prob_update(pst, pst.pq.ni.len_bytes, true);
+  if ((pst.sflags & PIE_ACTIVE) !== 0) callout_reset_sbt(pst.aqm_pie_callout, pst.parms.tupdate * SBT_1US, calculate_drop_prob, pst);
+}
+
+/**
+ * The body calculate_drop_prob and FQ-PIE's fq_calculate_drop_prob have
+ * in common (FreeBSD writes it in both): the queue delay (DRE from
+ * len_bytes; in TS mode PIE, not FQ-PIE, zeroes it on an empty queue), the
+ * new probability, the burst allowance.  int64_t arithmetic as in C
+ * (BigInt: the product can pass 2^53; this runs per tupdate, not per
+ * packet).
+ */
+export function pie_drop_prob_update(pst: pie_status, len_bytes: number, ts_reset: boolean): void {
   const pprms = pst.parms;
   let prob = BigInt(pst.drop_prob);
-  if ((pprms.flags & PIE_DEPRATEEST_ENABLED) !== 0) pst.current_qdelay = Number((BigInt(pst.pq.ni.len_bytes) * BigInt(pst.avg_dq_time)) >> BigInt(PIE_DQ_THRESHOLD_BITS)) >>> 0;
-  else if (pst.pq.ni.len_bytes === 0) pst.current_qdelay = 0;
+  if ((pprms.flags & PIE_DEPRATEEST_ENABLED) !== 0) pst.current_qdelay = Number((BigInt(len_bytes) * BigInt(pst.avg_dq_time)) >> BigInt(PIE_DQ_THRESHOLD_BITS)) >>> 0;
+  else if (ts_reset && len_bytes === 0) pst.current_qdelay = 0;
   let p = BigInt(pprms.alpha) * (BigInt(pst.current_qdelay) - BigInt(pprms.qdelay_ref));
   p += BigInt(pprms.beta) * (BigInt(pst.current_qdelay) - BigInt(pst.qdelay_old));
   const p_isneg = p < 0n;
@@ -185,7 +196,6 @@ export function calculate_drop_prob(pst: pie_status): void {
   if ((pst.sflags & PIE_ACTIVE) !== 0 && pst.burst_allowance > 0) {
     pst.burst_allowance = pst.burst_allowance > pprms.tupdate ? pst.burst_allowance - pprms.tupdate : 0;
   }
-  if ((pst.sflags & PIE_ACTIVE) !== 0) callout_reset_sbt(pst.aqm_pie_callout, pprms.tupdate * SBT_1US, calculate_drop_prob, pst);
 }
 
 /** pie_extract_head: unlink q's head; with getts, its enqueue time into pkt_ts. */
@@ -233,28 +243,36 @@ function aqm_pie_dequeue(q: dn_queue): mbuf | null {
   const m = pie_extract_head(q, pkt_ts, (pprms.flags & PIE_DEPRATEEST_ENABLED) === 0);
   if (m === null || (pst.sflags & PIE_ACTIVE) === 0) return m;
   const now = AQM_UNOW();
-  if ((pprms.flags & PIE_DEPRATEEST_ENABLED) !== 0) {
-    if ((pst.sflags & PIE_INMEASUREMENT) !== 0) {
-      pst.dq_count += m.m_pkthdr.len;
-      if (pst.dq_count >= PIE_DQ_THRESHOLD) {
-        const dq_time = (now - pst.measurement_start) >>> 0;
-        if (pst.avg_dq_time === 0) pst.avg_dq_time = dq_time;
-        else {
-          // Weight PIE_DQ_THRESHOLD/2^6, scaled by 2^8.
-          const w = PIE_DQ_THRESHOLD >> 8;
-          pst.avg_dq_time = Math.floor((dq_time * w + pst.avg_dq_time * (256 - w)) / 256) >>> 0;
-          pst.sflags &= ~PIE_INMEASUREMENT;
-        }
+  if ((pprms.flags & PIE_DEPRATEEST_ENABLED) !== 0) pie_dre_update(pst, m.m_pkthdr.len, q.ni.len_bytes, now);
+  else pst.current_qdelay = (now - pkt_ts.v) >>> 0;
+  return m;
+}
+
+/**
+ * The departure rate estimation both PIE dequeues do (FreeBSD writes it
+ * in both): a packet of len left a queue now holding len_bytes; every
+ * PIE_DQ_THRESHOLD bytes out give a new average departure time.
+ */
+export function pie_dre_update(pst: pie_status, len: number, len_bytes: number, now: number): void {
+  if ((pst.sflags & PIE_INMEASUREMENT) !== 0) {
+    pst.dq_count += len;
+    if (pst.dq_count >= PIE_DQ_THRESHOLD) {
+      const dq_time = (now - pst.measurement_start) >>> 0;
+      if (pst.avg_dq_time === 0) pst.avg_dq_time = dq_time;
+      else {
+        // Weight PIE_DQ_THRESHOLD/2^6, scaled by 2^8.
+        const w = PIE_DQ_THRESHOLD >> 8;
+        pst.avg_dq_time = Math.floor((dq_time * w + pst.avg_dq_time * (256 - w)) / 256) >>> 0;
+        pst.sflags &= ~PIE_INMEASUREMENT;
       }
     }
-    // A new measurement cycle once PIE_DQ_THRESHOLD bytes are queued.
-    if ((pst.sflags & PIE_INMEASUREMENT) === 0 && q.ni.len_bytes >= PIE_DQ_THRESHOLD) {
-      pst.sflags |= PIE_INMEASUREMENT;
-      pst.measurement_start = now;
-      pst.dq_count = 0;
-    }
-  } else pst.current_qdelay = (now - pkt_ts.v) >>> 0;
-  return m;
+  }
+  // A new measurement cycle once PIE_DQ_THRESHOLD bytes are queued.
+  if ((pst.sflags & PIE_INMEASUREMENT) === 0 && len_bytes >= PIE_DQ_THRESHOLD) {
+    pst.sflags |= PIE_INMEASUREMENT;
+    pst.measurement_start = now;
+    pst.dq_count = 0;
+  }
 }
 
 /** aqm_pie_enqueue: tail drop at the limit, else PIE's early drop (or mark). */
