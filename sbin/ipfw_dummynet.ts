@@ -422,6 +422,10 @@ export function time_to_us(s: string): number {
  */
 function process_extra_parms(ctx: ipfw_ctx, av: string[], ep: dn_extra_parms, type: number): void {
   for (let i = 0; i < DN_MAX_EXTRA_PARM; i++) ep.par[i] = -1;
+  if (type === TOK_PIE || type === TOK_FQ_PIE) {
+    process_pie_parms(ctx, av, ep, type);
+    return;
+  }
   if (type !== TOK_CODEL && type !== TOK_FQ_CODEL) return;
   // 0 target, 1 interval, 2 flags; FQ-CoDel: 3 quantum, 4 limit, 5 flows.
   ep.par[2] = type === TOK_CODEL ? 0 : CODEL_ECN_ENABLED;
@@ -468,6 +472,84 @@ function process_extra_parms(ctx: ipfw_ctx, av: string[], ep: dn_extra_parms, ty
         break;
       default:
         ctx.out(`${word} is Invalid parameter\n`);
+    }
+  }
+}
+
+/**
+ * process_extra_parms for pie/fq_pie: 0 target, 1 tupdate, 2 max_burst,
+ * 3 max_ecnth, 4 alpha, 5 beta (fractions scaled by PIE_SCALE), 6 flags;
+ * FQ-PIE: 7 quantum, 8 limit, 9 flows.  PIE starts with CapDrop, DRE and
+ * Derand; FQ-PIE with CapDrop, Derand and ECN (TS mode).
+ */
+function process_pie_parms(ctx: ipfw_ctx, av: string[], ep: dn_extra_parms, type: number): void {
+  ep.par[6] = type === TOK_PIE ? PIE_CAPDROP_ENABLED | PIE_DEPRATEEST_ENABLED | PIE_DERAND_ENABLED : PIE_CAPDROP_ENABLED | PIE_DERAND_ENABLED | PIE_ECN_ENABLED;
+  const need = (what: string, ok: boolean): void => {
+    if (!ok) errx(ctx, EX_DATAERR, `${what}\n`);
+  };
+  while (av.length > 0) {
+    const word = av[0];
+    const tok = match_token(aqm_params, word);
+    av = av.slice(1);
+    const arg = av[0];
+    switch (tok) {
+      case TOK_TARGET:
+      case TOK_TUPDATE:
+      case TOK_MAX_BURST: {
+        const what = tok === TOK_TARGET ? "target" : tok === TOK_TUPDATE ? "tupdate" : "max_burst";
+        need(`${what} needs time`, av.length > 0 && time_to_us(arg) >= 0);
+        ep.par[tok === TOK_TARGET ? 0 : tok === TOK_TUPDATE ? 1 : 2] = time_to_us(arg);
+        av = av.slice(1);
+        break;
+      }
+      case TOK_MAX_ECNTH:
+      case TOK_ALPHA:
+      case TOK_BETA: {
+        const what = tok === TOK_MAX_ECNTH ? "max_ecnth" : tok === TOK_ALPHA ? "alpha" : "beta";
+        need(`${what} needs number`, av.length > 0 && is_valid_number(arg));
+        ep.par[tok === TOK_MAX_ECNTH ? 3 : tok === TOK_ALPHA ? 4 : 5] = Math.trunc(strtod(arg).v * PIE_SCALE);
+        av = av.slice(1);
+        break;
+      }
+      case TOK_ECN:
+        ep.par[6] |= PIE_ECN_ENABLED;
+        break;
+      case TOK_NO_ECN:
+        ep.par[6] &= ~PIE_ECN_ENABLED;
+        break;
+      case TOK_CAPDROP:
+        ep.par[6] |= PIE_CAPDROP_ENABLED;
+        break;
+      case TOK_NO_CAPDROP:
+        ep.par[6] &= ~PIE_CAPDROP_ENABLED;
+        break;
+      case TOK_ONOFF:
+        ep.par[6] |= PIE_ON_OFF_MODE_ENABLED;
+        break;
+      case TOK_DRE:
+        ep.par[6] |= PIE_DEPRATEEST_ENABLED;
+        break;
+      case TOK_TS:
+        ep.par[6] &= ~PIE_DEPRATEEST_ENABLED;
+        break;
+      case TOK_DERAND:
+        ep.par[6] |= PIE_DERAND_ENABLED;
+        break;
+      case TOK_NO_DERAND:
+        ep.par[6] &= ~PIE_DERAND_ENABLED;
+        break;
+      case TOK_QUANTUM:
+      case TOK_LIMIT:
+      case TOK_FLOWS: {
+        const what = tok === TOK_QUANTUM ? "quantum" : tok === TOK_LIMIT ? "limit" : "flows";
+        need(tok === TOK_LIMIT ? "limit is not for pie, use queue instead" : `${what} is not for pie`, type === TOK_FQ_PIE);
+        need(`${what} needs number`, av.length > 0 && is_valid_number(arg));
+        ep.par[tok === TOK_QUANTUM ? 7 : tok === TOK_LIMIT ? 8 : 9] = atoi(arg);
+        av = av.slice(1);
+        break;
+      }
+      default:
+        ctx.out(`${word} is invalid parameter\n`);
     }
   }
 }
@@ -727,7 +809,8 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         }
         break;
       }
-      case TOK_CODEL: {
+      case TOK_CODEL:
+      case TOK_PIE: {
         NEED(fs, "codel/pie is only for flowsets");
         f.flags &= ~(DN_IS_RED | DN_IS_GENTLE_RED);
         f.flags |= DN_IS_AQM;
@@ -739,7 +822,8 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         av = [];
         break;
       }
-      case TOK_FQ_CODEL: {
+      case TOK_FQ_CODEL:
+      case TOK_FQ_PIE: {
         const word = avin[avin.length - av.length - 1];
         if (word === "type") errx(ctx, EX_DATAERR, "use type before fq_codel/fq_pie");
         NEED(sch, "fq_codel/fq_pie is only for schd");
@@ -750,10 +834,6 @@ export function ipfw_config_pipe(ctx: ipfw_ctx, avin: string[]): void {
         av = [];
         break;
       }
-      case TOK_PIE:
-      case TOK_FQ_PIE:
-        // dn_aqm_pie and dn_sched_fq_pie are not in this kernel.
-        errx(ctx, EX_DATAERR, `${avin[avin.length - av.length - 1]}: not supported by this kernel`);
       case TOK_RED:
       case TOK_GRED: {
         NEED1("red/gred needs w_q/min_th/max_th/max_p\n");

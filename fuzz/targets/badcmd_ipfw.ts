@@ -28,6 +28,9 @@ rows.push(
   { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "interval", "5x"], status: 65, err: "ipfw: interval needs time\n\n" },
   { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "quantum", "5"], status: 65, err: "ipfw: quantum is not for codel\n\n" },
   { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "flows", "5"], status: 65, err: "ipfw: flows is not for codel\n\n" },
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "pie", "tupdate"], status: 65, err: "ipfw: tupdate needs time\n\n" },
+  { argv: ["ipfw", "-n", "pipe", "4", "config", "pie", "beta", "1.2.3"], status: 65, err: "ipfw: beta needs number\n\n" },
+  { argv: ["ipfw", "-n", "sched", "4", "config", "type", "fq_codel", "limit", "x"], status: 65, err: "ipfw: limit needs number\n\n" },
 );
 for (const w of ["-x", "-Z", "-1"]) rows.push({ argv: ["ipfw", w, "list"], status: 64, err: `ipfw: illegal option -- ${w[1]}\nipfw: usage: ipfw [options]\ndo "ipfw -h" or "man ipfw" for details\n` });
 

@@ -45,21 +45,23 @@ export class fq_codel_flow {
   next: fq_codel_flow | null = null;
 }
 
-/** struct fq_codel_list: a STAILQ of flows. */
-export class fq_codel_list {
-  first: fq_codel_flow | null = null;
-  last: fq_codel_flow | null = null;
+/** struct fq_codel_list: a STAILQ of flows (FQ-PIE's fq_pie_list too). */
+export class fq_codel_list<F extends { next: F | null } = fq_codel_flow> {
+  first: F | null = null;
+  last: F | null = null;
 }
 
-function list_insert_tail(l: fq_codel_list, f: fq_codel_flow): void {
+/** STAILQ_INSERT_TAIL. */
+export function list_insert_tail<F extends { next: F | null }>(l: fq_codel_list<F>, f: F): void {
   f.next = null;
   if (l.last === null) l.first = f;
   else l.last.next = f;
   l.last = f;
 }
 
-function list_remove_head(l: fq_codel_list): void {
-  const f = l.first as fq_codel_flow;
+/** STAILQ_REMOVE_HEAD. */
+export function list_remove_head<F extends { next: F | null }>(l: fq_codel_list<F>): void {
+  const f = l.first as F;
   l.first = f.next;
   if (l.first === null) l.last = null;
   f.next = null;
@@ -129,7 +131,7 @@ export function fqcodel_sysctl_attach(dummynet: sysctl_oid): void {
  * len < 0 dequeues, len > 0 enqueues (and counts the totals), drop counts
  * a drop (and, with len < 0, also the packet leaving).
  */
-export function fq_update_stats(q: fq_codel_flow, si: fq_codel_si, len: number, drop: number): void {
+export function fq_update_stats(q: { stats: dn_flow }, si: { main_q: dn_queue; _si: dn_sch_inst }, len: number, drop: number): void {
   const inc = len < 0 ? -1 : len > 0 ? 1 : 0;
   const mq_ni = si.main_q.ni;
   const si_ni = si._si.ni;
@@ -203,10 +205,15 @@ const tuple = new Uint8Array(41);
  * here 0 stands for 65536.
  */
 function fq_codel_classify_flow(m: mbuf, fcount: number, si: fq_codel_si): number {
+  return fq_classify(m, m.m_data + dn_tag_get(m).iphdr_off, fcount, si.perturbation);
+}
+
+/** The hash both FQ schedulers classify with, the IP header at ip (FQ-PIE
+ *  takes it at the start of the mbuf, FQ-CoDel after the dummynet tag's
+ *  iphdr_off). */
+export function fq_classify(m: mbuf, ip: number, fcount: number, p: number): number {
   const b = m.m_buf;
-  const ip = m.m_data + dn_tag_get(m).iphdr_off;
   const n = (fcount & 0xffff) === 0 ? 65536 : fcount & 0xffff;
-  const p = si.perturbation;
   if (b[ip] >> 4 === 6) {
     const nxt = b[ip + 6];
     tuple[0] = nxt;
@@ -263,12 +270,8 @@ function fq_codel_enqueue(_si: dn_sch_inst, _q: dn_queue | null, m: mbuf): numbe
     f.active = 1;
   }
   if (mainq.ni.length > schk.cfg.limit) {
-    let maxidx = 0;
-    for (; maxidx < schk.cfg.flows_cnt; maxidx++) if (si.flows[maxidx].active !== 0) break;
-    if (maxidx < schk.cfg.flows_cnt) {
-      for (let i = maxidx + 1; i < schk.cfg.flows_cnt; i++) {
-        if (si.flows[i].active !== 0 && si.flows[i].stats.length > si.flows[maxidx].stats.length) maxidx = i;
-      }
+    const maxidx = fq_largest_flow(si.flows, schk.cfg.flows_cnt);
+    if (maxidx >= 0) {
       codel_drop_head(si.flows[maxidx], si);
       drop = 1;
     }
@@ -308,15 +311,45 @@ function fq_codel_dequeue(_si: dn_sch_inst): mbuf | null {
   }
 }
 
-/** fq_codel_new_sched: the main queue, the flows and a perturbation. */
-function fq_codel_new_sched(_si: dn_sch_inst): number {
-  const schk = schk_of(_si);
-  if (_si.sched_data !== null) return 0;
+/** The instance's main queue (FreeBSD's dn_queue right after the instance),
+ *  as fq_codel_new_sched and fq_pie_new_sched both set it up. */
+export function fq_main_queue(_si: dn_sch_inst): dn_queue {
   const q = new dn_queue();
   set_oid(q.ni.oid, DN_QUEUE, SIZEOF_DN_FLOW);
   q._si = _si;
   q.fs = (_si.sched as dn_schk).fs;
   _si.q0 = q;
+  return q;
+}
+
+/** The active sub-queue holding the most packets (the first of equals), or
+ *  -1: whose head goes when both FQ schedulers are over their limit. */
+export function fq_largest_flow(flows: { active: number; stats: dn_flow }[], flows_cnt: number): number {
+  let maxidx = 0;
+  for (; maxidx < flows_cnt; maxidx++) if (flows[maxidx].active !== 0) break;
+  if (maxidx >= flows_cnt) return -1;
+  for (let i = maxidx + 1; i < flows_cnt; i++) if (flows[i].active !== 0 && flows[i].stats.length > flows[maxidx].stats.length) maxidx = i;
+  return maxidx;
+}
+
+/** Free what a sub-queue still holds (its instance is going). */
+export function fq_flow_flush(f: { mq: mq }): void {
+  let m = f.mq.head;
+  while (m !== null) {
+    const n: mbuf | null = m.m_nextpkt;
+    m.m_nextpkt = null;
+    m_freem(m);
+    m = n;
+  }
+  f.mq.head = f.mq.tail = null;
+  f.mq.count = 0;
+}
+
+/** fq_codel_new_sched: the main queue, the flows and a perturbation. */
+function fq_codel_new_sched(_si: dn_sch_inst): number {
+  const schk = schk_of(_si);
+  if (_si.sched_data !== null) return 0;
+  fq_main_queue(_si);
   const si = new fq_codel_si(_si);
   si.flows = new Array<fq_codel_flow>(schk.cfg.flows_cnt);
   for (let i = 0; i < schk.cfg.flows_cnt; i++) {
@@ -333,16 +366,7 @@ function fq_codel_new_sched(_si: dn_sch_inst): number {
 function fq_codel_free_sched(_si: dn_sch_inst): number {
   const si = _si.sched_data as fq_codel_si | null;
   if (si !== null) {
-    for (const f of si.flows) {
-      let m = f.mq.head;
-      while (m !== null) {
-        const n: mbuf | null = m.m_nextpkt;
-        m.m_nextpkt = null;
-        m_freem(m);
-        m = n;
-      }
-      f.mq.head = f.mq.tail = null;
-    }
+    for (const f of si.flows) fq_flow_flush(f);
     si.flows = [];
   }
   _si.sched_data = null;

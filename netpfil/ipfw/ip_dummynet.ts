@@ -113,7 +113,9 @@ import {
 import { DN_MULTIQUEUE, type dn_alg } from "./dn_sched.ts";
 import type { dn_aqm } from "./dn_aqm.ts";
 import { codel_desc, codel_sysctl_attach } from "./dn_aqm_codel.ts";
+import { pie_desc, pie_sysctl_attach } from "./dn_aqm_pie.ts";
 import { fq_codel_desc, fqcodel_sysctl_attach } from "./dn_sched_fq_codel.ts";
+import { fq_pie_desc, fqpie_sysctl_attach } from "./dn_sched_fq_pie.ts";
 import { fifo_desc } from "./dn_sched_fifo.ts";
 import { prio_desc } from "./dn_sched_prio.ts";
 import { qfq_desc } from "./dn_sched_qfq.ts";
@@ -1528,7 +1530,9 @@ function dn_sysctl_attach(): void {
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_fast", CTLTYPE_ULONG | rd, "io_pkt_fast", 0, dn_knob_handler(null), "LU", "Number of packets bypassed dummynet scheduler.");
   SYSCTL_PROC(n, OID_AUTO, "io_pkt_drop", CTLTYPE_ULONG | rd, "io_pkt_drop", 0, dn_knob_handler(null), "LU", "Number of packets dropped by dummynet.");
   codel_sysctl_attach(n);
+  pie_sysctl_attach(n);
   fqcodel_sysctl_attach(n);
+  fqpie_sysctl_attach(n);
 }
 
 function dn_sysctl_detach(): void {
@@ -1638,4 +1642,6 @@ DECLARE_MODULE({ name: "dn_prio", evhand: dn_sched_modevent, priv: prio_desc }, 
 // DECLARE_DNAQM_MODULE: the AQMs, at SI_SUB_PROTO_IFATTACHDOMAIN in
 // FreeBSD; here beside the schedulers, after dummynet itself.
 DECLARE_MODULE({ name: "dn_aqm_codel", evhand: dn_aqm_modevent, priv: codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
+DECLARE_MODULE({ name: "dn_aqm_pie", evhand: dn_aqm_modevent, priv: pie_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
 DECLARE_MODULE({ name: "dn_fq_codel", evhand: dn_sched_modevent, priv: fq_codel_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
+DECLARE_MODULE({ name: "dn_fq_pie", evhand: dn_sched_modevent, priv: fq_pie_desc }, DN_SI_SUB, SI_ORDER_ANY, "dummynet.ko");
