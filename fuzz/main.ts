@@ -179,12 +179,14 @@ async function main(): Promise<number> {
   const bar = new progress(totals);
   const t0 = performance.now();
   const self = fileURLToPath(import.meta.url);
+  // The bundles load ahead of tsx, as in the tests (tests/helpers/bundles.mjs).
+  const bundles_hook = new URL("../tests/helpers/bundles.mjs", import.meta.url).href;
   const args = process.argv.slice(2).filter((_, i, a) => a[i] !== "--build" && a[i - 1] !== "--build");
   const results = await Promise.all(
     builds.map(
       (b) =>
         new Promise<run_summary | null>((resolve) => {
-          const ch = spawn(process.execPath, ["--import=tsx", self, ...args, "--build", b, "--child"], { stdio: ["ignore", "pipe", "inherit"] });
+          const ch = spawn(process.execPath, ["--import=tsx", `--import=${bundles_hook}`, self, ...args, "--build", b, "--child"], { stdio: ["ignore", "pipe", "inherit"] });
           let buf = "";
           let sum: run_summary | null = null;
           ch.stdout.on("data", (d: Buffer) => {
