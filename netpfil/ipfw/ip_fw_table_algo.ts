@@ -1,6 +1,7 @@
 // sys/netpfil/ipfw/ip_fw_table_algo.c: the lookup algorithms behind ipfw
 // tables: addr:radix (longest-prefix match of IPv4 and IPv6 prefixes),
-// number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
+// addr:hash (exact match of addresses cut to one prefix length per family,
+// "addr:hash masks=/24,/64"), number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
 // iface:array (interface names, matched by the packet's interface) and
 // flow:hash (5-tuples, the fields chosen by the table's type flags).
 //
@@ -15,7 +16,9 @@
 // contiguous masks a table accepts.  Its dump is sorted into radix walk
 // order (by address, the more specific prefix first), IPv4 before IPv6.
 // flow:hash scans a list of its entries (no hash buckets): the same
-// answers, slower for large tables.  addr:hash, addr:kfib and mac:hash are
+// answers, slower for large tables.  addr:hash grows its buckets inside the
+// add (FreeBSD resizes them just before it, through ta_need_modify_chash and
+// ta_modify_chash: same sizes, same chains).  addr:kfib and mac:radix are
 // not implemented.
 
 import { EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
@@ -28,8 +31,9 @@ import {
   TEI_FLAGS_UPDATED,
   type table_algo,
   type table_info,
+  type ipfw_ta_tinfo,
   type ta_state,
-  type tentry_info,
+  tentry_info,
 } from "./ip_fw_table.ts";
 
 export const AF_INET = 2;
@@ -396,6 +400,373 @@ function addr_radix(): table_algo {
 }
 
 // ---------------------------------------------------------------------------
+// addr:hash: exact matches of addresses cut to one prefix length per family
+// (masks=/M4,/M6, /32 and /128 unless the algorithm string says otherwise),
+// kept in chained hash buckets that double when they hold more entries than
+// buckets.
+
+/** struct chashentry: IPv4 keeps the address shifted right by 32 - mask4
+ *  (host order); IPv6 keeps the masked address as the four 32-bit words an
+ *  amd64 kernel reads (little-endian loads of network-order bytes). */
+class chashentry {
+  next: chashentry | null = null;
+  constructor(
+    readonly type: number,
+    readonly a4: number,
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    public value: number,
+  ) {}
+}
+
+/** struct chash_cfg. */
+export class chash_cfg implements ta_state {
+  head4: (chashentry | null)[];
+  head6: (chashentry | null)[];
+  size4 = 128;
+  size6 = 128;
+  items4 = 0;
+  items6 = 0;
+  mask4 = 32;
+  mask6 = 128;
+  constructor() {
+    this.head4 = new Array<chashentry | null>(this.size4).fill(null);
+    this.head6 = new Array<chashentry | null>(this.size6).fill(null);
+  }
+}
+
+/** A 32-bit word of an in6_addr as a little-endian machine loads it. */
+function le6(b: Uint8Array, i: number): number {
+  const o = i * 4;
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** The little-endian word i of an address cut to mlen bits. */
+function le6_masked(b: Uint8Array, i: number, mlen: number): number {
+  const m = masks6[mlen * 4 + i];
+  const o = i * 4;
+  return ((b[o] & (m >>> 24)) | ((b[o + 1] & ((m >>> 16) & 0xff)) << 8) | ((b[o + 2] & ((m >>> 8) & 0xff)) << 16) | ((b[o + 3] & (m & 0xff)) << 24)) >>> 0;
+}
+
+function hash_ip(addr: number, hsize: number): number {
+  return (addr >>> 0) % (hsize - 1);
+}
+
+function hash_ip6(w0: number, w1: number, w2: number, w3: number, hsize: number): number {
+  return ((w0 ^ w1 ^ w2 ^ w3) >>> 0) % (hsize - 1);
+}
+
+function hash_ip64(w0: number, w1: number, hsize: number): number {
+  return ((w0 ^ w1) >>> 0) % (hsize - 1);
+}
+
+/** The IPv4 key: host-order address without its low 32 - mask4 bits. */
+function chash_key4(a: number, imask: number): number {
+  return imask >= 32 ? 0 : (a >>> imask) >>> 0;
+}
+
+function chash_lookup4(ti: table_info, key: number): number {
+  const cfg = ti.state as chash_cfg;
+  const a = chash_key4(key, ti.data >>> 24);
+  for (let ent = cfg.head4[hash_ip(a, cfg.size4)]; ent !== null; ent = ent.next) {
+    if (ent.a4 === a) return ent.value;
+  }
+  return -1;
+}
+
+function chash_lookup6(cfg: chash_cfg, w0: number, w1: number, w2: number, w3: number, h: number): number {
+  for (let ent = cfg.head6[h]; ent !== null; ent = ent.next) {
+    if (ent.w0 === w0 && ent.w1 === w1 && ent.w2 === w2 && ent.w3 === w3) return ent.value;
+  }
+  return -1;
+}
+
+/** The IPv6 half of the slow and aligned lookups: the key cut to mask6. */
+function chash_lookup_cut6(ti: table_info, key6: Uint8Array): number {
+  const cfg = ti.state as chash_cfg;
+  const m = cfg.mask6;
+  const w0 = le6_masked(key6, 0, m);
+  const w1 = le6_masked(key6, 1, m);
+  const w2 = le6_masked(key6, 2, m);
+  const w3 = le6_masked(key6, 3, m);
+  return chash_lookup6(cfg, w0, w1, w2, w3, hash_ip6(w0, w1, w2, w3, cfg.size6));
+}
+
+/** Any IPv6 mask: the key is masked bit by bit. */
+function ta_lookup_chash_slow(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  return key6 === null ? -1 : chash_lookup_cut6(ti, key6);
+}
+
+/** IPv6 masks on a byte boundary: FreeBSD copies the first mask6 / 8 bytes
+ *  of the key, which is the same cut. */
+function ta_lookup_chash_aligned(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  return key6 === null ? -1 : chash_lookup_cut6(ti, key6);
+}
+
+/** IPv6 /64: the first eight bytes of the key, hashed as two words. */
+function ta_lookup_chash_64(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  if (key6 === null) return -1;
+  const cfg = ti.state as chash_cfg;
+  const w0 = le6(key6, 0);
+  const w1 = le6(key6, 1);
+  return chash_lookup6(cfg, w0, w1, 0, 0, hash_ip64(w0, w1, cfg.size6));
+}
+
+/** chash_parse_opts: "addr:hash masks=/M4[,/M6]"; nothing after the name
+ *  keeps the defaults. */
+export function chash_parse_opts(cfg: chash_cfg, data: string | null): number {
+  if (data === null) return 0;
+  const sp = data.indexOf(" ");
+  if (sp < 0) return 0;
+  let p = data.slice(sp).replace(/^ +/, "");
+  if (!p.startsWith("masks=")) return EINVAL;
+  const sp2 = p.indexOf(" ");
+  if (sp2 >= 0) p = p.slice(0, sp2);
+  p = p.slice(6);
+  const m = /^\/([+-]?\d*)(?:,\/([+-]?\d*))?$/.exec(p);
+  if (m === null) return EINVAL;
+  // strtol: no digits reads as 0.
+  const mask4 = m[1] === "" || m[1] === "+" || m[1] === "-" ? 0 : parseInt(m[1], 10);
+  const mask6 = m[2] === undefined ? cfg.mask6 : m[2] === "" || m[2] === "+" || m[2] === "-" ? 0 : parseInt(m[2], 10);
+  if (mask4 < 0 || mask4 > 32 || mask6 < 0 || mask6 > 128) return EINVAL;
+  cfg.mask4 = mask4;
+  cfg.mask6 = mask6;
+  return 0;
+}
+
+function ta_print_chash_config(st: ta_state): string {
+  const cfg = st as chash_cfg;
+  if (cfg.mask4 !== 32 || cfg.mask6 !== 128) return `addr:hash masks=/${cfg.mask4},/${cfg.mask6}`;
+  return "addr:hash";
+}
+
+function ta_log2(v: number): number {
+  let r = 0;
+  while ((v >>>= 1) !== 0) r++;
+  return r;
+}
+
+function ta_init_chash(ti: table_info, _tflags: number, data: string | null): ta_state | number {
+  const cfg = new chash_cfg();
+  const error = chash_parse_opts(cfg, data);
+  if (error !== 0) return error;
+  ti.state = cfg;
+  const hsize = (ta_log2(cfg.size4) << 8) | ta_log2(cfg.size6);
+  if (cfg.mask6 === 64) {
+    ti.data = (((32 - cfg.mask4) << 24) | ((128 - cfg.mask6) << 16) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_64;
+  } else if (cfg.mask6 % 8 === 0) {
+    ti.data = (((32 - cfg.mask4) << 24) | (cfg.mask6 << 13) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_aligned;
+  } else {
+    ti.data = (((32 - cfg.mask4) << 24) | (cfg.mask6 << 16) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_slow;
+  }
+  return cfg;
+}
+
+function ta_dump_chash_tinfo(st: ta_state, tinfo: ipfw_ta_tinfo): void {
+  const cfg = st as chash_cfg;
+  tinfo.flags = fw.IPFW_TATFLAGS_AFDATA | fw.IPFW_TATFLAGS_AFITEM;
+  tinfo.taclass4 = fw.IPFW_TACLASS_HASH;
+  tinfo.size4 = cfg.size4;
+  tinfo.count4 = cfg.items4;
+  tinfo.itemsize4 = 32; // sizeof(struct chashentry) on amd64
+  tinfo.taclass6 = fw.IPFW_TACLASS_HASH;
+  tinfo.size6 = cfg.size6;
+  tinfo.count6 = cfg.items6;
+  tinfo.itemsize6 = 32;
+}
+
+function put_le6(b: Uint8Array, i: number, w: number): void {
+  b[i * 4] = w & 0xff;
+  b[i * 4 + 1] = (w >>> 8) & 0xff;
+  b[i * 4 + 2] = (w >>> 16) & 0xff;
+  b[i * 4 + 3] = (w >>> 24) & 0xff;
+}
+
+function ta_dump_chash_tentry(st: ta_state, e: unknown, tent: tentry_info): void {
+  const cfg = st as chash_cfg;
+  const ent = e as chashentry;
+  if (ent.type === AF_INET) {
+    tent.key4 = cfg.mask4 === 0 ? 0 : (ent.a4 << (32 - cfg.mask4)) >>> 0;
+    tent.masklen = cfg.mask4;
+    tent.subtype = AF_INET;
+  } else {
+    put_le6(tent.key6, 0, ent.w0);
+    put_le6(tent.key6, 1, ent.w1);
+    put_le6(tent.key6, 2, ent.w2);
+    put_le6(tent.key6, 3, ent.w3);
+    tent.masklen = cfg.mask6;
+    tent.subtype = AF_INET6;
+  }
+  tent.value = ent.value;
+}
+
+function hash_ent(ent: chashentry, af: number, mlen: number, size: number): number {
+  if (af === AF_INET) return hash_ip(ent.a4, size);
+  if (mlen === 64) return hash_ip64(ent.w0, ent.w1, size);
+  return hash_ip6(ent.w0, ent.w1, ent.w2, ent.w3, size);
+}
+
+/** tei_to_chash_ent: the entry tei describes, or an errno. */
+function tei_to_chash_ent(tei: tentry_info): chashentry | number {
+  const mlen = tei.masklen;
+  if (tei.subtype === AF_INET) {
+    if (mlen > 32) return EINVAL;
+    return new chashentry(AF_INET, chash_key4(tei.key4 >>> 0, 32 - mlen), 0, 0, 0, 0, 0);
+  }
+  if (tei.subtype === AF_INET6) {
+    if (mlen > 128) return EINVAL;
+    const k = tei.key6;
+    return new chashentry(AF_INET6, 0, le6_masked(k, 0, mlen), le6_masked(k, 1, mlen), le6_masked(k, 2, mlen), le6_masked(k, 3, mlen), 0);
+  }
+  return EINVAL;
+}
+
+function chash_same(a: chashentry, b: chashentry): boolean {
+  if (a.type === AF_INET) return a.a4 === b.a4;
+  return a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
+}
+
+function chash_search(cfg: chashentry | null, ent: chashentry): chashentry | null {
+  for (let tmp = cfg; tmp !== null; tmp = tmp.next) if (chash_same(tmp, ent)) return tmp;
+  return null;
+}
+
+function ta_find_chash_tentry(st: ta_state, _ti: table_info, tent: tentry_info): number {
+  const cfg = st as chash_cfg;
+  const v4 = tent.subtype === AF_INET;
+  const tei = new tentry_info();
+  tei.subtype = v4 ? AF_INET : AF_INET6;
+  tei.masklen = v4 ? cfg.mask4 : cfg.mask6;
+  tei.key4 = tent.key4;
+  tei.key6.set(tent.key6);
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  const tmp = v4 ? chash_search(cfg.head4[hash_ent(ent, AF_INET, cfg.mask4, cfg.size4)], ent) : chash_search(cfg.head6[hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6)], ent);
+  if (tmp === null) return ENOENT;
+  ta_dump_chash_tentry(st, tmp, tent);
+  return 0;
+}
+
+function ta_foreach_chash(st: ta_state, f: (e: unknown) => number): void {
+  const cfg = st as chash_cfg;
+  const all: chashentry[] = [];
+  for (const h of [cfg.head4, cfg.head6]) for (let i = 0; i < h.length; i++) for (let e = h[i]; e !== null; e = e.next) all.push(e);
+  for (const e of all) if (f(e) !== 0) break;
+}
+
+/** ta_need_modify_chash + ta_modify_chash: a family whose entries outnumber
+ *  its buckets gets twice the buckets (up to 65536), its entries moved over
+ *  bucket by bucket, each to the head of its new chain. */
+function chash_grow(cfg: chash_cfg): void {
+  if (cfg.items4 > cfg.size4 && cfg.size4 < 65536) {
+    cfg.head4 = chash_rehash(cfg.head4, cfg.size4 * 2, AF_INET, cfg.mask4);
+    cfg.size4 *= 2;
+  }
+  if (cfg.items6 > cfg.size6 && cfg.size6 < 65536) {
+    cfg.head6 = chash_rehash(cfg.head6, cfg.size6 * 2, AF_INET6, cfg.mask6);
+    cfg.size6 *= 2;
+  }
+}
+
+function chash_rehash(old: (chashentry | null)[], size: number, af: number, mlen: number): (chashentry | null)[] {
+  const head = new Array<chashentry | null>(size).fill(null);
+  for (let i = 0; i < old.length; i++) {
+    let next: chashentry | null;
+    for (let e = old[i]; e !== null; e = next) {
+      next = e.next;
+      const h = hash_ent(e, af, mlen, size);
+      e.next = head[h];
+      head[h] = e;
+    }
+  }
+  return head;
+}
+
+function ta_add_chash(st: ta_state, tei: tentry_info, pnum: { v: number }): number {
+  const cfg = st as chash_cfg;
+  chash_grow(cfg);
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  ent.value = tei.value;
+  const v4 = tei.subtype === AF_INET;
+  if (tei.masklen !== (v4 ? cfg.mask4 : cfg.mask6)) return EINVAL;
+  const head = v4 ? cfg.head4 : cfg.head6;
+  const hash = v4 ? hash_ent(ent, AF_INET, cfg.mask4, cfg.size4) : hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6);
+  const tmp = chash_search(head[hash], ent);
+  if (tmp !== null) return ta_update_value(tmp, tei, pnum);
+  if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+  ent.next = head[hash];
+  head[hash] = ent;
+  pnum.v = 1;
+  if (v4) cfg.items4++;
+  else cfg.items6++;
+  return 0;
+}
+
+function ta_del_chash(st: ta_state, tei: tentry_info, pnum: { v: number }): number {
+  const cfg = st as chash_cfg;
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  const v4 = tei.subtype === AF_INET;
+  if (tei.masklen !== (v4 ? cfg.mask4 : cfg.mask6)) return EINVAL;
+  const head = v4 ? cfg.head4 : cfg.head6;
+  const hash = v4 ? hash_ent(ent, AF_INET, cfg.mask4, cfg.size4) : hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6);
+  let prev: chashentry | null = null;
+  for (let tmp = head[hash]; tmp !== null; prev = tmp, tmp = tmp.next) {
+    if (!chash_same(tmp, ent)) continue;
+    if (prev === null) head[hash] = tmp.next;
+    else prev.next = tmp.next;
+    tmp.next = null;
+    if (v4) cfg.items4--;
+    else cfg.items6--;
+    tei.value = tmp.value;
+    pnum.v = 1;
+    return 0;
+  }
+  return ENOENT;
+}
+
+/** ta_prepare_add_chash / ta_prepare_del_chash: the key must convert. */
+function chash_prepare(tei: tentry_info): number {
+  const ent = tei_to_chash_ent(tei);
+  return typeof ent === "number" ? ent : 0;
+}
+
+function addr_hash(): table_algo {
+  return {
+  name: "addr:hash",
+  type: fw.IPFW_TABLE_ADDR,
+  flags: 0,
+  vlimit: 0,
+  init: ta_init_chash,
+  destroy() {},
+  prepare_add: chash_prepare,
+  prepare_del: chash_prepare,
+  add: ta_add_chash,
+  del: ta_del_chash,
+  foreach: ta_foreach_chash,
+  dump_tentry: ta_dump_chash_tentry,
+  find_tentry: ta_find_chash_tentry,
+  dump_tinfo: ta_dump_chash_tinfo,
+  print_config: ta_print_chash_config,
+  count(st) {
+    const cfg = st as chash_cfg;
+    return cfg.items4 + cfg.items6;
+  },
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // number:array
 
 class numarray {
@@ -752,5 +1123,5 @@ function flow_hash(): table_algo {
 
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix(), iface_idx(), number_array(), flow_hash()];
+  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash()];
 }

@@ -1,0 +1,235 @@
+// netpfil/ipfw/ip_fw_table_algo.ts: the table algorithms on their own,
+// against a model of what each should hold, and through ipfw(8) with
+// packets matched by rules that look the tables up.
+import test from "ava";
+import fc from "fast-check";
+import { loadKernel, type Kernel } from "../../helpers/builds.ts";
+import { TWO_JAILS, run_script } from "../../sbin/prog_helpers.ts";
+
+const EINVAL = 22;
+const EEXIST = 17;
+const ENOENT = 2;
+const AF_INET = 2;
+const AF_INET6 = 28;
+
+type algo = ReturnType<Kernel["ip_fw_table_algo"]["ipfw_table_algos"]>[number];
+
+function find_algo(k: Kernel, name: string): algo {
+  const a = k.ip_fw_table_algo.ipfw_table_algos().find((x) => x.name === name);
+  if (a === undefined) throw new Error(`no algorithm ${name}`);
+  return a;
+}
+
+/** The model's key: the address cut to mlen bits, as hex. */
+function cut(a: Uint8Array, mlen: number): string {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const bits = Math.max(0, Math.min(8, mlen - 8 * i));
+    out[i] = a[i] & ((0xff00 >> bits) & 0xff);
+  }
+  return Buffer.from(out).toString("hex");
+}
+
+test("addr:hash registers after addr:radix, as ipfw_table_algo_init does", async (t) => {
+  const k = await loadKernel("vimage");
+  t.deepEqual(
+    k.ip_fw_table_algo.ipfw_table_algos().map((a) => a.name),
+    ["addr:radix", "addr:hash", "iface:array", "number:array", "flow:hash"],
+  );
+});
+
+test("addr:hash masks= parsing: what ta_init_chash accepts, refuses and prints back", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "addr:hash");
+  const T = k.ip_fw_table;
+  const cases: [string | null, number | string][] = [
+    [null, "addr:hash"],
+    ["addr:hash", "addr:hash"],
+    ["addr:hash masks=/24", "addr:hash masks=/24,/128"],
+    ["addr:hash masks=/24,/64", "addr:hash masks=/24,/64"],
+    ["addr:hash   masks=/32,/128", "addr:hash"],
+    ["addr:hash masks=/0,/0", "addr:hash masks=/0,/0"],
+    ["addr:hash masks=/16,/56 extra", "addr:hash masks=/16,/56"],
+    ["addr:hash masks=/33", EINVAL],
+    ["addr:hash masks=/24,/129", EINVAL],
+    ["addr:hash masks=24", EINVAL],
+    ["addr:hash masks=/24,64", EINVAL],
+    ["addr:hash masks=/24x", EINVAL],
+    ["addr:hash sizes=4", EINVAL],
+  ];
+  for (const [data, want] of cases) {
+    const ti = new T.table_info();
+    const st = a.init(ti, 0, data);
+    if (typeof want === "number") t.is(st, want, `${data}`);
+    else {
+      t.not(typeof st, "number", `${data}`);
+      t.is(a.print_config?.(st as object, ti), want, `${data}`);
+    }
+  }
+});
+
+test("addr:hash against a model: add, update, delete, lookup, find, dump, for every mask kind", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "addr:hash");
+  const T = k.ip_fw_table;
+  const op = fc.record({
+    kind: fc.constantFrom("add", "upd", "del", "look"),
+    v6: fc.boolean(),
+    // A small address space so that keys collide after masking.
+    a: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((u) => u.map((x, i) => (i % 5 === 0 ? x : x & 3))),
+    value: fc.integer({ min: 0, max: 1000 }),
+  });
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 32 }), fc.constantFrom(128, 64, 56, 100, 127, 0), fc.array(op, { maxLength: 400 }), (m4, m6, ops) => {
+      const ti = new T.table_info();
+      const st = a.init(ti, 0, `addr:hash masks=/${m4},/${m6}`);
+      if (typeof st === "number") return false;
+      const model = new Map<string, number>();
+      for (const o of ops) {
+        const key = o.v6 ? o.a : o.a.subarray(0, 4);
+        const ml = o.v6 ? m6 : m4;
+        const mk = `${o.v6 ? 6 : 4}/${cut(key, ml)}`;
+        const tei = new T.tentry_info();
+        tei.subtype = o.v6 ? AF_INET6 : AF_INET;
+        tei.masklen = ml;
+        if (o.v6) tei.key6.set(key);
+        else tei.key4 = new DataView(key.buffer, key.byteOffset, 4).getUint32(0);
+        tei.value = o.value;
+        const pnum = { v: 0 };
+        if (o.kind === "add" || o.kind === "upd") {
+          if (o.kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
+          if (a.prepare_add(tei) !== 0) return false;
+          const err = a.add(st, tei, pnum);
+          const had = model.get(mk);
+          if (had === undefined) {
+            if (err !== 0 || pnum.v !== 1) return false;
+            model.set(mk, o.value);
+          } else if (o.kind === "add") {
+            if (err !== EEXIST) return false;
+          } else {
+            if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
+            model.set(mk, o.value);
+          }
+        } else if (o.kind === "del") {
+          const err = a.del(st, tei, pnum);
+          const had = model.get(mk);
+          if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had) return false;
+          model.delete(mk);
+        } else {
+          const got = o.v6 ? (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 16, 0, key, null, null) : (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 4, tei.key4, null, null, null);
+          if (got !== (model.get(mk) ?? -1)) return false;
+          const tent = new T.tentry_info();
+          tent.subtype = tei.subtype;
+          tent.key4 = tei.key4;
+          tent.key6.set(tei.key6);
+          const f = a.find_tentry(st, ti, tent);
+          if (model.has(mk) ? f !== 0 || tent.value !== model.get(mk) || tent.masklen !== ml : f !== ENOENT) return false;
+        }
+        // A masklen other than the table's is refused.
+        if (o.kind === "add" && ml > 0) {
+          const bad = new T.tentry_info();
+          bad.subtype = tei.subtype;
+          bad.masklen = ml - 1;
+          bad.key4 = tei.key4;
+          bad.key6.set(tei.key6);
+          if (a.add(st, bad, { v: 0 }) !== EINVAL) return false;
+        }
+      }
+      // The dump holds exactly the model, each key back in its place.
+      const dumped = new Map<string, number>();
+      a.foreach(st, (e) => {
+        const tent = new T.tentry_info();
+        a.dump_tentry(st, e, tent);
+        const v6 = tent.subtype === AF_INET6;
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, tent.key4);
+        dumped.set(`${v6 ? 6 : 4}/${v6 ? Buffer.from(tent.key6).toString("hex") : Buffer.from(b).toString("hex")}`, tent.value);
+        return 0;
+      });
+      if (a.count(st) !== model.size) return false;
+      return JSON.stringify([...dumped].sort()) === JSON.stringify([...model].sort());
+    }),
+    { numRuns: 60 },
+  );
+  t.pass();
+});
+
+test("addr:hash grows its buckets past 128 entries and keeps every key", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "addr:hash");
+  const T = k.ip_fw_table;
+  const ti = new T.table_info();
+  const st = a.init(ti, 0, null) as object;
+  for (let i = 0; i < 1000; i++) {
+    const tei = new T.tentry_info();
+    tei.subtype = AF_INET;
+    tei.masklen = 32;
+    tei.key4 = (0x0a000000 + i * 7) >>> 0;
+    tei.value = i;
+    t.is(a.add(st, tei, { v: 0 }), 0);
+  }
+  const tinfo = new T.ipfw_ta_tinfo();
+  a.dump_tinfo(st, tinfo);
+  t.is(tinfo.count4, 1000);
+  t.is(tinfo.size4, 1024);
+  t.is(tinfo.size6, 128);
+  const lookup = ti.lookup as NonNullable<typeof ti.lookup>;
+  for (let i = 0; i < 1000; i++) t.is(lookup(ti, 4, (0x0a000000 + i * 7) >>> 0, null, null, null), i);
+  t.is(lookup(ti, 4, 0x0a000001, null, null, null), -1);
+});
+
+test("addr:hash through ipfw: create with masks, list, info, lookup, rules matching v4 and v6 packets, flush keeps the masks", async (t) => {
+  const r = await run_script(`${TWO_JAILS}jexec a ifconfig epair0a inet6 2001:db8::1/64 up
+jexec b ifconfig epair0b inet6 2001:db8::2/64 up
+kldload ipfw
+jexec b ipfw add 65000 allow ip from any to any >/dev/null
+jexec a ipfw add 65000 allow ip from any to any >/dev/null
+jexec a ipfw table h create type addr algo "addr:hash masks=/24,/64"
+jexec a ipfw table h2 create type addr algo addr:hash
+jexec a ipfw table h3 create type addr algo "addr:hash masks=/33" 2>&1; echo "status $?"
+jexec a ipfw table h add 10.0.0.0/24 7
+jexec a ipfw table h add 10.0.0.9/24 8 2>&1; echo "status $?"
+jexec a ipfw table h add 10.0.1.0/25 2>&1; echo "status $?"
+jexec a ipfw table h add 2001:db8::/64 9
+jexec a ipfw table h2 add 10.0.0.2
+jexec a ipfw table h list
+jexec a ipfw table h info
+jexec a ipfw table h lookup 10.0.0.77
+jexec a ipfw table h lookup 2001:db8::5
+jexec a ipfw table h lookup 10.0.9.1 2>&1; echo "status $?"
+jexec a ipfw add 100 count ip from any to 'table(h2)' >/dev/null
+jexec a ipfw add 110 count ip6 from 'table(h)' to 'table(h)' >/dev/null
+jexec a ping -c 2 10.0.0.2 | grep transmitted
+jexec a ping -6 -c 2 2001:db8::2 | grep transmitted
+jexec a ipfw show 100 110 | sed 's/  */ /g'
+jexec a ipfw table h flush
+jexec a ipfw table h info
+jexec a ipfw table h add 10.0.3.3/24
+jexec a ipfw table h list
+jail -r a
+jail -r b
+`);
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    "ipfw: Table creation failed: Cannot allocate memory\nstatus 71\n" +
+    "added: 10.0.0.0/24 7\n" +
+    "exists: 10.0.0.9/24 8\nipfw: Adding record failed: record already exists\nstatus 71\n" +
+    "error: 10.0.1.0/25 0\nipfw: Adding record failed: Invalid argument\nstatus 71\n" +
+    "added: 2001:db8::/64 9\n" +
+    "added: 10.0.0.2/32 0\n" +
+    "10.0.0.0/24 7\n2001:db8::/64 9\n" +
+    "--- table(h), set(0) ---\n kindex: 1, type: addr\n references: 0, valtype: legacy\n algorithm: addr:hash masks=/24,/64\n items: 2, size: 560\n" +
+    "10.0.0.0/24 7\n" +
+    "2001:db8::/64 9\n" +
+    "ipfw: Entry 10.0.9.1 not found\nstatus 69\n" +
+    "2 packets transmitted, 2 packets received, 0.0% packet loss\n" +
+    "2 packets transmitted, 2 packets received, 0.0% packet loss\n" +
+    "00100 2 168 count ip from any to table(h2)\n" +
+    "00110 5 296 count ip6 from table(h) to table(h)\n" +
+    "--- table(h), set(0) ---\n kindex: 1, type: addr\n references: 2, valtype: legacy\n algorithm: addr:hash masks=/24,/64\n items: 0, size: 304\n" +
+    "added: 10.0.3.3/24 0\n" +
+    "10.0.3.0/24 0\n",
+  );
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
