@@ -815,10 +815,16 @@ function destroy_table(ch: ip_fw_chain, ti: tid_info): number {
   return 0;
 }
 
-/** The number of entries (algorithms count their own). */
+/** The number of entries: the table's counter, or for a read-only
+ *  algorithm (addr:kfib) what a walk of its entries finds. */
 function table_get_count(tc: table_config): number {
   if ((tc.ta.flags & TA_FLAG_READONLY) === 0) return tc.count;
-  return tc.ta.count(tc.astate);
+  let cnt = 0;
+  tc.ta.foreach(tc.astate, () => {
+    cnt++;
+    return 0;
+  });
+  return cnt;
 }
 
 /** export_table_info: ipfw_xtable_info (200 bytes) at off. */

@@ -1,7 +1,8 @@
 // sys/netpfil/ipfw/ip_fw_table_algo.c: the lookup algorithms behind ipfw
 // tables: addr:radix (longest-prefix match of IPv4 and IPv6 prefixes),
 // addr:hash (exact match of addresses cut to one prefix length per family,
-// "addr:hash masks=/24,/64"), number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
+// "addr:hash masks=/24,/64"), addr:kfib (a read-only view of one of the
+// vnet's routing tables, "addr:kfib fib=N"), number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
 // iface:array (interface names, matched by the packet's interface) and
 // flow:hash (5-tuples, the fields chosen by the table's type flags).
 //
@@ -18,14 +19,25 @@
 // flow:hash scans a list of its entries (no hash buckets): the same
 // answers, slower for large tables.  addr:hash grows its buckets inside the
 // add (FreeBSD resizes them just before it, through ta_need_modify_chash and
-// ta_modify_chash: same sizes, same chains).  addr:kfib and mac:radix are
-// not implemented.
+// ta_modify_chash: same sizes, same chains).  addr:kfib keeps its fib
+// number in its state as well as in ti.data, and its foreach collects the
+// fib's routes before it hands them on.  mac:radix is not implemented.
 
-import { EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { E2BIG, EACCES, EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { fib4_lookup, fib4_lookup_rt } from "../../netinet/in_fib.ts";
+import { NHR_NONE } from "../../net/route/nhop.ts";
+import { fib6_lookup_rt } from "../../netinet6/in6_fib.ts";
+import { in6_addr_from } from "../../netinet6/in6_var.ts";
+import { route_nhop_data } from "../../net/route/route_ctl.ts";
+import { rib_walk } from "../../net/route/route_helpers.ts";
+import { rt_get_inet6_prefix_plen, rt_get_inet_prefix_plen } from "../../net/route/route_rtentry.ts";
+import { V_rt_numfibs } from "../../net/route/route_tables.ts";
+import type { rtentry } from "../../net/route/route_var.ts";
 import * as fw from "../../netinet/ip_fw.ts";
 import type { ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import {
   TA_FLAG_DEFAULT,
+  TA_FLAG_READONLY,
   TEI_FLAGS_DONTADD,
   TEI_FLAGS_UPDATE,
   TEI_FLAGS_UPDATED,
@@ -767,6 +779,148 @@ function addr_hash(): table_algo {
 }
 
 // ---------------------------------------------------------------------------
+// addr:kfib: a read-only view of one routing table (fib=N) of the vnet: an
+// address is in the table when the fib has a route to it.  Entries are the
+// fib's routes, their values 0.
+
+export class kfib_dump_arg {
+  constructor(
+    readonly family: number,
+    readonly rt: rtentry,
+  ) {}
+}
+
+/** ta_lookup_kfib.  FreeBSD 14 asks for an IPv6 key with keylen == 6,
+ *  which no IPv6 key has (they are 16 bytes): its packets never match
+ *  through addr:kfib, and neither do ours. */
+function ta_lookup_kfib(ti: table_info, keylen: number, key: number): number {
+  let found = false;
+  if (keylen === 4) found = fib4_lookup(ti.data, key >>> 0, 0, NHR_NONE, 0) !== null;
+  return found ? 0 : -1;
+}
+
+/** kfib_parse_opts: "addr:kfib fib=N"; nothing after the name is fib 0. */
+export function kfib_parse_opts(pfib: { v: number }, data: string | null): number {
+  if (data === null) return 0;
+  const sp = data.indexOf(" ");
+  if (sp < 0) return 0;
+  let p = data.slice(sp).replace(/^ +/, "");
+  if (!p.startsWith("fib=")) return EINVAL;
+  const sp2 = p.indexOf(" ");
+  if (sp2 >= 0) p = p.slice(0, sp2);
+  p = p.slice(4);
+  // strtol then the end of the string: "" reads as 0, a lone sign stops
+  // strtol before it and is refused.
+  if (p !== "" && !/^[+-]?\d+$/.test(p)) return EINVAL;
+  pfib.v = p === "" ? 0 : parseInt(p, 10);
+  return 0;
+}
+
+function ta_print_kfib_config(_st: ta_state, ti: table_info): string {
+  return ti.data !== 0 ? `addr:kfib fib=${ti.data}` : "addr:kfib";
+}
+
+function ta_init_kfib(ti: table_info, _tflags: number, data: string | null): ta_state | number {
+  const fibnum = { v: 0 };
+  const error = kfib_parse_opts(fibnum, data);
+  if (error !== 0) return error;
+  // An int against rt_numfibs (unsigned): a negative fib is too big.
+  if (fibnum.v >>> 0 >= V_rt_numfibs()) return E2BIG;
+  ti.data = fibnum.v;
+  ti.lookup = ta_lookup_kfib;
+  return new kfib_cfg(fibnum.v);
+}
+
+/** FreeBSD keeps no state beyond ti.data; ours keeps the fib number too,
+ *  for foreach, which is handed only the state. */
+export class kfib_cfg implements ta_state {
+  constructor(readonly fibnum: number) {}
+}
+
+function ta_dump_kfib_tinfo(_st: ta_state, tinfo: ipfw_ta_tinfo): void {
+  tinfo.flags = fw.IPFW_TATFLAGS_AFDATA;
+  tinfo.taclass4 = fw.IPFW_TACLASS_RADIX;
+  tinfo.count4 = 0;
+  tinfo.itemsize4 = 128;
+  tinfo.taclass6 = fw.IPFW_TACLASS_RADIX;
+  tinfo.count6 = 0;
+  tinfo.itemsize6 = 128;
+}
+
+function ta_dump_kfib_tentry_int(family: number, rt: rtentry, tent: tentry_info): number {
+  if (family === AF_INET) {
+    const r = rt_get_inet_prefix_plen(rt);
+    tent.key4 = r.addr >>> 0;
+    tent.masklen = r.plen;
+    tent.subtype = AF_INET;
+    tent.value = 0;
+  } else if (family === AF_INET6) {
+    const r = rt_get_inet6_prefix_plen(rt);
+    tent.key6.set(r.addr.s6_addr);
+    tent.masklen = r.plen;
+    tent.subtype = AF_INET6;
+    tent.value = 0;
+  }
+  return 0;
+}
+
+function ta_find_kfib_tentry(_st: ta_state, ti: table_info, tent: tentry_info): number {
+  const rnd = new route_nhop_data();
+  let rt: rtentry | null = null;
+  if (tent.subtype === AF_INET) rt = fib4_lookup_rt(ti.data, tent.key4 >>> 0, 0, 0, rnd);
+  else if (tent.subtype === AF_INET6) rt = fib6_lookup_rt(ti.data, in6_addr_from(tent.key6), 0, 0, rnd);
+  return rt !== null ? ta_dump_kfib_tentry_int(tent.subtype, rt, tent) : ENOENT;
+}
+
+function ta_dump_kfib_tentry(_st: ta_state, e: unknown, tent: tentry_info): void {
+  const karg = e as kfib_dump_arg;
+  ta_dump_kfib_tentry_int(karg.family, karg.rt, tent);
+}
+
+/** The fib is walked when the table is dumped; the state the table keeps
+ *  holds only the fib number (ti.data).  FreeBSD walks under the rib's
+ *  lock; ours collects the routes first, then calls f. */
+function ta_foreach_kfib(fibnum: number, f: (e: unknown) => number): void {
+  const all: kfib_dump_arg[] = [];
+  for (const family of [AF_INET, AF_INET6]) {
+    rib_walk(fibnum, family, (rt) => {
+      all.push(new kfib_dump_arg(family, rt));
+      return 0;
+    }, null);
+  }
+  for (const k of all) f(k);
+}
+
+/** No entry can be added to or deleted from addr:kfib (TA_FLAG_READONLY:
+ *  the table code answers EACCES before it gets here). */
+function kfib_readonly(): number {
+  return EACCES;
+}
+
+function addr_kfib(): table_algo {
+  return {
+  name: "addr:kfib",
+  type: fw.IPFW_TABLE_ADDR,
+  flags: TA_FLAG_READONLY,
+  vlimit: 0,
+  init: ta_init_kfib,
+  destroy() {},
+  prepare_add: kfib_readonly,
+  prepare_del: kfib_readonly,
+  add: kfib_readonly,
+  del: kfib_readonly,
+  foreach: (st, f) => ta_foreach_kfib((st as kfib_cfg).fibnum, f),
+  dump_tentry: ta_dump_kfib_tentry,
+  find_tentry: ta_find_kfib_tentry,
+  dump_tinfo: ta_dump_kfib_tinfo,
+  print_config: ta_print_kfib_config,
+  count: () => 0,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // number:array
 
 class numarray {
@@ -1123,5 +1277,5 @@ function flow_hash(): table_algo {
 
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash()];
+  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib()];
 }
