@@ -5,7 +5,8 @@
 // lengths, offsets and opcodes that lie, and raw bytes), throws the frames
 // of the other targets at fa's epair0a through that ruleset, then flushes,
 // unloads and lets the timers run out.  Half the cases first create an
-// address table with a hostile algorithm string (addr:hash's masks=) and add
+// address table with a hostile algorithm string (addr:hash's masks=,
+// addr:kfib's fib=) and add
 // entries of random lengths to it.  What must hold: no exception; a
 // request the kernel refuses gets an errno, never a partial rule; and the
 // mbufs outstanding are what they were before the case.
@@ -130,12 +131,13 @@ function algo_string(r: rng): string {
   const n = (): string => r.pick(["", "0", "24", "32", "33", "64", "128", "129", "-1", "+8", "99999999999", `${r.int(200)}`]);
   switch (r.int(5)) {
     case 0:
-      return r.pick(["", "addr:radix", "addr:hash", "number:array", "flow:hash", "iface:array", "addr:hashx"]);
+      return r.pick(["", "addr:radix", "addr:hash", "addr:kfib", "number:array", "flow:hash", "iface:array", "addr:hashx"]);
     case 1:
       return `addr:hash masks=/${n()},/${n()}`;
     case 2:
       return `addr:hash${r.pick([" ", "  ", ""])}${r.pick(["masks=", "mask=", "masks=/", "masks=//"])}/${n()}${r.pick(["", ",", ",/", " x", `,/${n()} y`])}`;
     case 3:
+      if (r.chance(0.5)) return `addr:kfib ${r.pick(["fib=", "fib=0", "fib=1", "fib=-1", "fib=+", "fib=0x", "fob=0", ""])}${r.pick(["", " z", `${r.int(10)}`])}`;
       return `addr:hash ${String.fromCharCode(...r.bytes(r.int(40)).map((x) => 0x20 + (x % 95)))}`;
     default:
       return String.fromCharCode(...r.bytes(r.int(64)).map((x) => 1 + (x % 255)));
