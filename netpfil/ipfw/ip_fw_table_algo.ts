@@ -16,10 +16,11 @@
 // longest down, which gives the same longest-prefix match for the
 // contiguous masks a table accepts.  Its dump is sorted into radix walk
 // order (by address, the more specific prefix first), IPv4 before IPv6.
-// flow:hash scans a list of its entries (no hash buckets): the same
-// answers, slower for large tables.  addr:hash grows its buckets inside the
+// flow:hash keeps its entries cut to the table's fields (FreeBSD keeps them
+// whole and cuts only the packet's key; tables.c sends only those fields).
+// addr:hash and flow:hash grow their buckets inside the
 // add (FreeBSD resizes them just before it, through ta_need_modify_chash and
-// ta_modify_chash: same sizes, same chains).  addr:kfib keeps its fib
+// ta_modify_chash or _fhash: same sizes, same chains).  addr:kfib keeps its fib
 // number in its state as well as in ti.data, and its foreach collects the
 // fib's routes before it hands them on.  mac:radix is not implemented.
 
@@ -1130,11 +1131,62 @@ class fhashentry {
     readonly dip: Int32Array,
     public value: number,
   ) {}
+  next: fhashentry | null = null;
 }
 
+/** struct fhash_cfg: 512 buckets to start with, doubling (up to 65536)
+ *  when the entries outnumber them. */
 export class fhash_cfg implements ta_state {
-  readonly entries: fhashentry[] = [];
+  head: (fhashentry | null)[] = new Array<fhashentry | null>(512).fill(null);
+  size = 512;
+  items = 0;
   tflags = 0;
+}
+
+function bswap32(w: number): number {
+  return (((w & 0xff) << 24) | ((w >>> 8) & 0xff) << 16 | ((w >>> 16) & 0xff) << 8 | (w >>> 24)) >>> 0;
+}
+
+/** hash_flow4: addresses (host order) and ports folded together. */
+function hash_flow4(sip: number, dip: number, sport: number, dport: number, hsize: number): number {
+  return ((dip ^ sip ^ dport ^ sport) >>> 0) % (hsize - 1);
+}
+
+/** hash_flow6: the low halves of both addresses, as an amd64 kernel loads
+ *  their words, and the ports. */
+function hash_flow6(sip: Int32Array, dip: Int32Array, sport: number, dport: number, hsize: number): number {
+  return ((bswap32(dip[2]) ^ bswap32(dip[3]) ^ bswap32(sip[2]) ^ bswap32(sip[3]) ^ dport ^ sport) >>> 0) % (hsize - 1);
+}
+
+function hash_flow_ent(e: fhashentry, size: number): number {
+  if (e.af === AF_INET) return hash_flow4(e.sip[0], e.dip[0], e.sport, e.dport, size);
+  return hash_flow6(e.sip, e.dip, e.sport, e.dport, size);
+}
+
+function fhash_search(cfg: fhash_cfg, k: fhashentry): fhashentry | null {
+  for (let e = cfg.head[hash_flow_ent(k, cfg.size)]; e !== null; e = e.next) {
+    if (fhash_eq(e, k.af, k.proto, k.sport, k.dport, k.sip, k.dip)) return e;
+  }
+  return null;
+}
+
+/** ta_need_modify_fhash + ta_modify_fhash: twice the buckets, each entry
+ *  moved to the head of its new chain, bucket by bucket. */
+function fhash_grow(cfg: fhash_cfg): void {
+  if (cfg.items <= cfg.size || cfg.size >= 65536) return;
+  const size = cfg.size * 2;
+  const head = new Array<fhashentry | null>(size).fill(null);
+  for (let i = 0; i < cfg.size; i++) {
+    let next: fhashentry | null;
+    for (let e = cfg.head[i]; e !== null; e = next) {
+      next = e.next;
+      const h = hash_flow_ent(e, size);
+      e.next = head[h];
+      head[h] = e;
+    }
+  }
+  cfg.head = head;
+  cfg.size = size;
 }
 
 function fhash_eq(e: fhashentry, af: number, proto: number, sport: number, dport: number, sip: Int32Array, dip: Int32Array): boolean {
@@ -1165,8 +1217,8 @@ function ta_lookup_fhash(ti: table_info, _keylen: number, _key: number, _key6: U
     if ((f & fw.IPFW_TFFLAG_SRCIP) !== 0) fl_sip[0] = fid.src_ip;
     if ((f & fw.IPFW_TFFLAG_DSTIP) !== 0) fl_dip[0] = fid.dst_ip;
   }
-  const ents = cfg.entries;
-  for (let i = 0; i < ents.length; i++) if (fhash_eq(ents[i], af, proto, sport, dport, fl_sip, fl_dip)) return ents[i].value;
+  const h = v6 ? hash_flow6(fl_sip, fl_dip, sport, dport, cfg.size) : hash_flow4(fl_sip[0], fl_dip[0], sport, dport, cfg.size);
+  for (let e = cfg.head[h]; e !== null; e = e.next) if (fhash_eq(e, af, proto, sport, dport, fl_sip, fl_dip)) return e.value;
   return -1;
 }
 
@@ -1224,14 +1276,18 @@ function flow_hash(): table_algo {
   prepare_del: fhash_prepare,
   add(st, tei, pnum) {
     const cfg = st as fhash_cfg;
+    fhash_grow(cfg);
     const k = fhash_key(cfg, tei);
     if (k === null) return EINVAL;
-    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (e !== undefined) {
+    const e = fhash_search(cfg, k);
+    if (e !== null) {
       return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
-    cfg.entries.push(k);
+    const h = hash_flow_ent(k, cfg.size);
+    k.next = cfg.head[h];
+    cfg.head[h] = k;
+    cfg.items++;
     pnum.v = 1;
     return 0;
   },
@@ -1239,37 +1295,47 @@ function flow_hash(): table_algo {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tei);
     if (k === null) return EINVAL;
-    const i = cfg.entries.findIndex((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (i < 0) return ENOENT;
-    tei.value = cfg.entries[i].value;
-    cfg.entries.splice(i, 1);
-    pnum.v = 1;
-    return 0;
+    const h = hash_flow_ent(k, cfg.size);
+    let prev: fhashentry | null = null;
+    for (let e = cfg.head[h]; e !== null; prev = e, e = e.next) {
+      if (!fhash_eq(e, k.af, k.proto, k.sport, k.dport, k.sip, k.dip)) continue;
+      if (prev === null) cfg.head[h] = e.next;
+      else prev.next = e.next;
+      e.next = null;
+      tei.value = e.value;
+      cfg.items--;
+      pnum.v = 1;
+      return 0;
+    }
+    return ENOENT;
   },
   foreach(st, f) {
-    for (const e of [...(st as fhash_cfg).entries]) if (f(e) !== 0) break;
+    const cfg = st as fhash_cfg;
+    const all: fhashentry[] = [];
+    for (let i = 0; i < cfg.size; i++) for (let e = cfg.head[i]; e !== null; e = e.next) all.push(e);
+    for (const e of all) if (f(e) !== 0) break;
   },
   dump_tentry: (_st, e, tent) => fhash_dump_tentry(e, tent),
   find_tentry(st, _ti, tent) {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tent);
     if (k === null) return EINVAL;
-    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (e === undefined) return ENOENT;
+    const e = fhash_search(cfg, k);
+    if (e === null) return ENOENT;
     fhash_dump_tentry(e, tent);
     return 0;
   },
   dump_tinfo(st, tinfo) {
-    const n = (st as fhash_cfg).entries.length;
+    const cfg = st as fhash_cfg;
     tinfo.flags = fw.IPFW_TATFLAGS_AFITEM;
     tinfo.taclass4 = fw.IPFW_TACLASS_HASH;
-    tinfo.size4 = n;
-    tinfo.count4 = n;
+    tinfo.size4 = cfg.size;
+    tinfo.count4 = cfg.items;
     tinfo.itemsize4 = 48;
     tinfo.taclass6 = fw.IPFW_TACLASS_HASH;
     tinfo.itemsize6 = 72;
   },
-  count: (st) => (st as fhash_cfg).entries.length,
+  count: (st) => (st as fhash_cfg).items,
   refcnt: 0,
   idx: 0,
   };

@@ -312,3 +312,126 @@ jexec a ipfw show 100 110 | sed 's/  */ /g'
     "00110 0 0 count ip6 from any to table(k)\n",
   );
 });
+
+test("flow:hash against a model: add, delete and packet lookups of 5-tuples through its buckets, past a resize", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "flow:hash");
+  const T = k.ip_fw_table;
+  const tuple = fc.record({
+    v6: fc.boolean(),
+    proto: fc.constantFrom(6, 17),
+    sport: fc.integer({ min: 0, max: 3 }),
+    dport: fc.integer({ min: 0, max: 3 }),
+    s: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((u) => u.map((x) => x & 1)),
+    d: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((u) => u.map((x) => x & 1)),
+  });
+  const op = fc.record({ kind: fc.constantFrom("add", "add", "del", "look"), f: tuple, value: fc.integer({ min: 0, max: 99 }) });
+  fc.assert(
+    fc.property(fc.constantFrom(0x1f, 0x03, 0x0c, 0x13), fc.array(op, { maxLength: 1500 }), (tflags, ops) => {
+      const ti = new T.table_info();
+      const st = a.init(ti, tflags, null);
+      if (typeof st === "number") return false;
+      const model = new Map<string, number>();
+      const fid = new k.ipfw_flow_id();
+      for (const o of ops) {
+        const f = o.f;
+        const n = f.v6 ? 16 : 4;
+        const key = [f.v6 ? 6 : 4, tflags & 0x10 ? f.proto : 0, tflags & 0x04 ? f.sport : 0, tflags & 0x08 ? f.dport : 0, tflags & 0x01 ? [...f.s.subarray(0, n)] : 0, tflags & 0x02 ? [...f.d.subarray(0, n)] : 0].join("/");
+        const tei = new T.tentry_info();
+        tei.subtype = f.v6 ? AF_INET6 : AF_INET;
+        tei.flow.af = tei.subtype;
+        tei.flow.proto = f.proto;
+        tei.flow.sport = f.sport;
+        tei.flow.dport = f.dport;
+        tei.flow.sip.set(f.s.subarray(0, n));
+        tei.flow.dip.set(f.d.subarray(0, n));
+        tei.value = o.value;
+        const pnum = { v: 0 };
+        if (o.kind === "add") {
+          const err = a.add(st, tei, pnum);
+          if (model.has(key) ? err !== EEXIST : err !== 0 || pnum.v !== 1) return false;
+          if (!model.has(key)) model.set(key, o.value);
+        } else if (o.kind === "del") {
+          const err = a.del(st, tei, pnum);
+          const had = model.get(key);
+          if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had) return false;
+          model.delete(key);
+        } else {
+          fid.addr_type = f.v6 ? 6 : 4;
+          fid.proto = f.proto;
+          fid.src_port = f.sport;
+          fid.dst_port = f.dport;
+          fid.src_ip = new DataView(f.s.buffer).getUint32(0);
+          fid.dst_ip = new DataView(f.d.buffer).getUint32(0);
+          fid.src_ip6.set(f.s);
+          fid.dst_ip6.set(f.d);
+          const got = (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 0, 0, null, null, fid);
+          if (got !== (model.get(key) ?? -1)) return false;
+        }
+      }
+      let n = 0;
+      a.foreach(st, () => {
+        n++;
+        return 0;
+      });
+      const tinfo = new T.ipfw_ta_tinfo();
+      a.dump_tinfo(st, tinfo);
+      return n === model.size && a.count(st) === model.size && tinfo.count4 === model.size;
+    }),
+    { numRuns: 25 },
+  );
+  // 600 entries: the 512 buckets double once, every entry still found.
+  const ti = new T.table_info();
+  const st = a.init(ti, 0x1f, null) as object;
+  const fid = new k.ipfw_flow_id();
+  fid.addr_type = 4;
+  fid.proto = 17;
+  fid.dst_ip = 0x0a000002;
+  fid.dst_port = 53;
+  for (let i = 0; i < 600; i++) {
+    const tei = new T.tentry_info();
+    tei.subtype = AF_INET;
+    tei.flow.af = AF_INET;
+    tei.flow.proto = 17;
+    tei.flow.sport = 1000 + i;
+    tei.flow.dport = 53;
+    tei.flow.sip.set([10, 0, 0, 1]);
+    tei.flow.dip.set([10, 0, 0, 2]);
+    tei.value = i;
+    t.is(a.add(st, tei, { v: 0 }), 0);
+  }
+  const tinfo = new T.ipfw_ta_tinfo();
+  a.dump_tinfo(st, tinfo);
+  t.is(tinfo.size4, 1024);
+  t.is(tinfo.count4, 600);
+  fid.src_ip = 0x0a000001;
+  const lookup = ti.lookup as NonNullable<typeof ti.lookup>;
+  for (let i = 0; i < 600; i++) {
+    fid.src_port = 1000 + i;
+    t.is(lookup(ti, 0, 0, null, null, fid), i);
+  }
+  fid.src_port = 999;
+  t.is(lookup(ti, 0, 0, null, null, fid), -1);
+});
+
+test("flow:hash through ipfw: entries listed in bucket order, and `flow table(T)` and `flow table(T,V)` rules match pings both ways", async (t) => {
+  const out = await in_jails(t, "", `jexec a ipfw table fl create type flow:src-ip,proto,dst-ip
+jexec a ipfw table fl add 10.0.0.1,1,10.0.0.2 4
+jexec a ipfw table fl add 10.0.0.2,1,10.0.0.1 5
+jexec a ipfw table fl list
+jexec a ipfw table fl info
+jexec a ipfw add 100 count ip from any to any flow 'table(fl)' >/dev/null
+jexec a ipfw add 110 count ip from any to any flow 'table(fl,5)' >/dev/null
+jexec a ping -c 2 10.0.0.2 | grep transmitted
+jexec a ipfw show 100 110 | sed 's/  */ /g'
+`);
+  t.is(
+    out,
+    "added: 10.0.0.1,1,10.0.0.2 4\nadded: 10.0.0.2,1,10.0.0.1 5\n" +
+    "10.0.0.2,1,10.0.0.1 5\n10.0.0.1,1,10.0.0.2 4\n" +
+    "--- table(fl), set(0) ---\n kindex: 1, type: flow:src-ip,proto,dst-ip\n references: 0, valtype: legacy\n algorithm: flow:hash\n items: 2, size: 560\n" +
+    "2 packets transmitted, 2 packets received, 0.0% packet loss\n" +
+    "00100 4 336 count ip from any to any flow table(fl)\n" +
+    "00110 2 168 count ip from any to any flow table(fl,5)\n",
+  );
+});
