@@ -4,7 +4,10 @@
 // (well-formed rules of random match instructions and actions, rules with
 // lengths, offsets and opcodes that lie, and raw bytes), throws the frames
 // of the other targets at fa's epair0a through that ruleset, then flushes,
-// unloads and lets the timers run out.  What must hold: no exception; a
+// unloads and lets the timers run out.  Half the cases first create an
+// address table with a hostile algorithm string (addr:hash's masks=,
+// addr:kfib's fib=) and add
+// entries of random lengths to it.  What must hold: no exception; a
 // request the kernel refuses gets an errno, never a partial rule; and the
 // mbufs outstanding are what they were before the case.
 import { frame_targets, register_kernel_target } from "../registry.ts";
@@ -122,6 +125,60 @@ function xadd(k: Kernel, r: rng, rulenum: number): Uint8Array {
   return r.chance(0.95) ? xadd_request(k, raw) : xadd_request(k, raw, r.int(4096));
 }
 
+/** An algorithm string for IP_FW_TABLE_XCREATE: well-formed, bent
+ *  ("masks=" options out of range or misspelled), or random bytes. */
+function algo_string(r: rng): string {
+  const n = (): string => r.pick(["", "0", "24", "32", "33", "64", "128", "129", "-1", "+8", "99999999999", `${r.int(200)}`]);
+  switch (r.int(5)) {
+    case 0:
+      return r.pick(["", "addr:radix", "addr:hash", "addr:kfib", "number:array", "flow:hash", "iface:array", "addr:hashx"]);
+    case 1:
+      return `addr:hash masks=/${n()},/${n()}`;
+    case 2:
+      return `addr:hash${r.pick([" ", "  ", ""])}${r.pick(["masks=", "mask=", "masks=/", "masks=//"])}/${n()}${r.pick(["", ",", ",/", " x", `,/${n()} y`])}`;
+    case 3:
+      if (r.chance(0.5)) return `addr:kfib ${r.pick(["fib=", "fib=0", "fib=1", "fib=-1", "fib=+", "fib=0x", "fob=0", ""])}${r.pick(["", " z", `${r.int(10)}`])}`;
+      return `addr:hash ${String.fromCharCode(...r.bytes(r.int(40)).map((x) => 0x20 + (x % 95)))}`;
+    default:
+      return String.fromCharCode(...r.bytes(r.int(64)).map((x) => 1 + (x % 255)));
+  }
+}
+
+/** IP_FW_TABLE_XCREATE of an address table named t with that algorithm,
+ *  then IP_FW_TABLE_XADD of a few IPv4 and IPv6 entries of random lengths
+ *  (the table's own lengths and others). */
+function table_requests(k: Kernel, r: rng): Uint8Array[] {
+  const hdr = (opcode: number, extra: number, version: number): Uint8Array => {
+    const b = new Uint8Array(k.SZ_ipfw_obj_header + extra);
+    const dv = new DataView(b.buffer);
+    k.op3_write(dv, 0, opcode, version);
+    dv.setUint16(12, 1, true);
+    k.ntlv_write(b, 16, k.IPFW_TLV_TBL_NAME, 1, 0, k.IPFW_TABLE_ADDR, "t");
+    return b;
+  };
+  const create = hdr(k.IP_FW_TABLE_XCREATE, k.SZ_ipfw_xtable_info, 0);
+  create[k.SZ_ipfw_obj_header] = k.IPFW_TABLE_ADDR;
+  const algo = algo_string(r);
+  for (let j = 0; j < algo.length && j < 63; j++) create[k.SZ_ipfw_obj_header + 104 + j] = algo.charCodeAt(j) & 0xff;
+  const n = 1 + r.int(8);
+  const add = hdr(k.IP_FW_TABLE_XADD, k.SZ_ipfw_obj_ctlv + n * k.SZ_ipfw_obj_tentry, 1);
+  const dv = new DataView(add.buffer);
+  const c = k.SZ_ipfw_obj_header;
+  k.ctlv_write(dv, c, k.IPFW_TLV_TBLENT_LIST, k.SZ_ipfw_obj_ctlv + n * k.SZ_ipfw_obj_tentry, n, 0);
+  for (let i = 0; i < n; i++) {
+    const o = c + k.SZ_ipfw_obj_ctlv + i * k.SZ_ipfw_obj_tentry;
+    const v6 = r.chance(0.4);
+    dv.setUint16(o, 5, true); // IPFW_TLV_TBL_ENT
+    dv.setUint32(o + 4, k.SZ_ipfw_obj_tentry, true);
+    add[o + 8] = r.chance(0.95) ? (v6 ? 28 : 2) : r.int(256);
+    add[o + 9] = v6 ? r.pick([128, 64, 56, r.int(256)]) : r.pick([32, 24, 16, 0, r.int(64)]);
+    dv.setUint16(o + 12, 1, true);
+    if (v6) add.set(r.bytes(16), o + 16);
+    else dv.setUint32(o + 16, r.pick([0x0a010101, 0x0a010102, 0x0a020202, r.u32()]));
+  }
+  return [create, add];
+}
+
 export function proc_of(w: world, j: string): proc {
   const p = w.procs.get(j);
   if (p === undefined) throw new Error(`fuzz: no process in ${j}`);
@@ -187,6 +244,12 @@ register_kernel_target({
       return `socket: ${s.error}`;
     }
     try {
+      if (r.chance(0.5)) {
+        for (const req of table_requests(k, r)) {
+          note(`table request ${hex(req)}`);
+          k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, req);
+        }
+      }
       const nrules = 1 + r.int(12);
       for (let i = 0; i < nrules; i++) {
         const rulenum = 100 * (1 + i) + r.int(50);
@@ -198,6 +261,12 @@ register_kernel_target({
       for (let i = 0; i < nframes; i++) if (!inject(r, note, i, nframes)) break;
     } finally {
       flush_rules(k, fa, s.fd);
+      // Destroying a table that is not there is ESRCH, and harmless.
+      const destroy = new Uint8Array(k.SZ_ipfw_obj_header);
+      k.op3_write(new DataView(destroy.buffer), 0, k.IP_FW_TABLE_XDESTROY);
+      new DataView(destroy.buffer).setUint16(12, 1, true);
+      k.ntlv_write(destroy, 16, k.IPFW_TLV_TBL_NAME, 1, 0, k.IPFW_TABLE_ADDR, "t");
+      k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, destroy);
       k.sys_close(fa, s.fd);
       unload();
       advance(10 * 60 * 1000);

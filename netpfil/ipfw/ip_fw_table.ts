@@ -155,7 +155,9 @@ export interface table_algo {
   type: number;
   flags: number;
   vlimit: number;
-  init(ti: table_info, tflags: number, data: string | null): ta_state;
+  /** The algorithm's state, or an errno when data (the algorithm string
+   *  the table was created with) does not parse. */
+  init(ti: table_info, tflags: number, data: string | null): ta_state | number;
   destroy(st: ta_state, ti: table_info): void;
   prepare_add(tei: tentry_info): number;
   prepare_del(tei: tentry_info): number;
@@ -167,6 +169,9 @@ export interface table_algo {
   find_tentry(st: ta_state, ti: table_info, tent: tentry_info): number;
   dump_tinfo(st: ta_state, tinfo: ipfw_ta_tinfo): void;
   count(st: ta_state): number;
+  /** The algorithm string that would make this state again (the table
+   *  info's algoname, and what a flush starts over from). */
+  print_config?(st: ta_state, ti: table_info): string;
   refcnt: number;
   idx: number;
 }
@@ -185,6 +190,8 @@ export class table_config {
   ta: table_algo;
   astate: ta_state;
   ti_copy = new table_info();
+  /** What ta.init answered when it refused the algorithm string. */
+  init_error = 0;
   constructor(name: string, set: number, ta: table_algo, tflags: number, aname: string | null) {
     this.no = new priv.named_object();
     this.no.name = name;
@@ -193,7 +200,13 @@ export class table_config {
     this.tablename = name;
     this.tflags = tflags;
     this.ta = ta;
-    this.astate = ta.init(this.ti_copy, tflags, aname);
+    const st = ta.init(this.ti_copy, tflags, aname);
+    if (typeof st === "number") {
+      this.init_error = st;
+      this.astate = {};
+    } else {
+      this.astate = st;
+    }
   }
 }
 
@@ -393,7 +406,8 @@ function alloc_table_config(ch: ip_fw_chain, ti: tid_info, ta: table_algo, aname
     name = `${ti.uidx}`;
   }
   void ch;
-  return new table_config(name, set, ta, tflags, aname);
+  const tc = new table_config(name, set, ta, tflags, aname);
+  return tc.init_error !== 0 ? null : tc;
 }
 
 function link_table(ch: ip_fw_chain, tc: table_config): void {
@@ -718,7 +732,9 @@ export function flush_table(ch: ip_fw_chain, ti: tid_info): number {
   const ta = tc.ta;
   if ((ta.flags & TA_FLAG_READONLY) !== 0) return EACCES;
   const ti_new = new table_info();
-  const astate_new = ta.init(ti_new, tc.tflags, null);
+  const pstate = ta.print_config !== undefined ? ta.print_config(tc.astate, KIDX_TO_TI(ch, tc.no.kidx)) : null;
+  const astate_new = ta.init(ti_new, tc.tflags, pstate);
+  if (typeof astate_new === "number") return astate_new;
   const astate_old = tc.astate;
   const ti_old = tc.ti_copy;
   ipfw_unref_table_values(ch, tc, ta, astate_old);
@@ -799,10 +815,16 @@ function destroy_table(ch: ip_fw_chain, ti: tid_info): number {
   return 0;
 }
 
-/** The number of entries (algorithms count their own). */
+/** The number of entries: the table's counter, or for a read-only
+ *  algorithm (addr:kfib) what a walk of its entries finds. */
 function table_get_count(tc: table_config): number {
   if ((tc.ta.flags & TA_FLAG_READONLY) === 0) return tc.count;
-  return tc.ta.count(tc.astate);
+  let cnt = 0;
+  tc.ta.foreach(tc.astate, () => {
+    cnt++;
+    return 0;
+  });
+  return cnt;
 }
 
 /** export_table_info: ipfw_xtable_info (200 bytes) at off. */
@@ -820,7 +842,7 @@ function export_table_info(tc: table_config, dv: DataView, i: number): void {
   dv.setUint32(i + 32, count * fw.SZ_ipfw_obj_tentry + fw.SZ_ipfw_obj_header + fw.SZ_ipfw_xtable_info, true);
   dv.setUint32(i + 36, tc.limit >>> 0, true);
   putstr(dv, i + 40, 64, tc.tablename);
-  putstr(dv, i + 104, 64, tc.ta.name);
+  putstr(dv, i + 104, 64, tc.ta.print_config !== undefined ? tc.ta.print_config(tc.astate, tc.ti_copy) : tc.ta.name);
   const tinfo = new ipfw_ta_tinfo();
   tc.ta.dump_tinfo(tc.astate, tinfo);
   const t = i + 168;

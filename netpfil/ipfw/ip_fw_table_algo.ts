@@ -1,6 +1,8 @@
 // sys/netpfil/ipfw/ip_fw_table_algo.c: the lookup algorithms behind ipfw
 // tables: addr:radix (longest-prefix match of IPv4 and IPv6 prefixes),
-// number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
+// addr:hash (exact match of addresses cut to one prefix length per family,
+// "addr:hash masks=/24,/64"), addr:kfib (a read-only view of one of the
+// vnet's routing tables, "addr:kfib fib=N"), number:array (a sorted array of 32-bit keys: ports, uids, jail ids, dscp),
 // iface:array (interface names, matched by the packet's interface) and
 // flow:hash (5-tuples, the fields chosen by the table's type flags).
 //
@@ -14,22 +16,37 @@
 // longest down, which gives the same longest-prefix match for the
 // contiguous masks a table accepts.  Its dump is sorted into radix walk
 // order (by address, the more specific prefix first), IPv4 before IPv6.
-// flow:hash scans a list of its entries (no hash buckets): the same
-// answers, slower for large tables.  addr:hash, addr:kfib and mac:hash are
-// not implemented.
+// flow:hash keeps its entries cut to the table's fields (FreeBSD keeps them
+// whole and cuts only the packet's key; tables.c sends only those fields).
+// addr:hash and flow:hash grow their buckets inside the
+// add (FreeBSD resizes them just before it, through ta_need_modify_chash and
+// ta_modify_chash or _fhash: same sizes, same chains).  addr:kfib keeps its fib
+// number in its state as well as in ti.data, and its foreach collects the
+// fib's routes before it hands them on.  mac:radix is not implemented.
 
-import { EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { E2BIG, EACCES, EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { fib4_lookup, fib4_lookup_rt } from "../../netinet/in_fib.ts";
+import { NHR_NONE } from "../../net/route/nhop.ts";
+import { fib6_lookup_rt } from "../../netinet6/in6_fib.ts";
+import { in6_addr_from } from "../../netinet6/in6_var.ts";
+import { route_nhop_data } from "../../net/route/route_ctl.ts";
+import { rib_walk } from "../../net/route/route_helpers.ts";
+import { rt_get_inet6_prefix_plen, rt_get_inet_prefix_plen } from "../../net/route/route_rtentry.ts";
+import { V_rt_numfibs } from "../../net/route/route_tables.ts";
+import type { rtentry } from "../../net/route/route_var.ts";
 import * as fw from "../../netinet/ip_fw.ts";
 import type { ipfw_flow_id } from "../../netinet/ip_fw.ts";
 import {
   TA_FLAG_DEFAULT,
+  TA_FLAG_READONLY,
   TEI_FLAGS_DONTADD,
   TEI_FLAGS_UPDATE,
   TEI_FLAGS_UPDATED,
   type table_algo,
   type table_info,
+  type ipfw_ta_tinfo,
   type ta_state,
-  type tentry_info,
+  tentry_info,
 } from "./ip_fw_table.ts";
 
 export const AF_INET = 2;
@@ -396,6 +413,515 @@ function addr_radix(): table_algo {
 }
 
 // ---------------------------------------------------------------------------
+// addr:hash: exact matches of addresses cut to one prefix length per family
+// (masks=/M4,/M6, /32 and /128 unless the algorithm string says otherwise),
+// kept in chained hash buckets that double when they hold more entries than
+// buckets.
+
+/** struct chashentry: IPv4 keeps the address shifted right by 32 - mask4
+ *  (host order); IPv6 keeps the masked address as the four 32-bit words an
+ *  amd64 kernel reads (little-endian loads of network-order bytes). */
+class chashentry {
+  next: chashentry | null = null;
+  constructor(
+    readonly type: number,
+    readonly a4: number,
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    public value: number,
+  ) {}
+}
+
+/** struct chash_cfg. */
+export class chash_cfg implements ta_state {
+  head4: (chashentry | null)[];
+  head6: (chashentry | null)[];
+  size4 = 128;
+  size6 = 128;
+  items4 = 0;
+  items6 = 0;
+  mask4 = 32;
+  mask6 = 128;
+  constructor() {
+    this.head4 = new Array<chashentry | null>(this.size4).fill(null);
+    this.head6 = new Array<chashentry | null>(this.size6).fill(null);
+  }
+}
+
+/** A 32-bit word of an in6_addr as a little-endian machine loads it. */
+function le6(b: Uint8Array, i: number): number {
+  const o = i * 4;
+  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
+}
+
+/** The little-endian word i of an address cut to mlen bits. */
+function le6_masked(b: Uint8Array, i: number, mlen: number): number {
+  const m = masks6[mlen * 4 + i];
+  const o = i * 4;
+  return ((b[o] & (m >>> 24)) | ((b[o + 1] & ((m >>> 16) & 0xff)) << 8) | ((b[o + 2] & ((m >>> 8) & 0xff)) << 16) | ((b[o + 3] & (m & 0xff)) << 24)) >>> 0;
+}
+
+function hash_ip(addr: number, hsize: number): number {
+  return (addr >>> 0) % (hsize - 1);
+}
+
+function hash_ip6(w0: number, w1: number, w2: number, w3: number, hsize: number): number {
+  return ((w0 ^ w1 ^ w2 ^ w3) >>> 0) % (hsize - 1);
+}
+
+function hash_ip64(w0: number, w1: number, hsize: number): number {
+  return ((w0 ^ w1) >>> 0) % (hsize - 1);
+}
+
+/** The IPv4 key: host-order address without its low 32 - mask4 bits. */
+function chash_key4(a: number, imask: number): number {
+  return imask >= 32 ? 0 : (a >>> imask) >>> 0;
+}
+
+function chash_lookup4(ti: table_info, key: number): number {
+  const cfg = ti.state as chash_cfg;
+  const a = chash_key4(key, ti.data >>> 24);
+  for (let ent = cfg.head4[hash_ip(a, cfg.size4)]; ent !== null; ent = ent.next) {
+    if (ent.a4 === a) return ent.value;
+  }
+  return -1;
+}
+
+function chash_lookup6(cfg: chash_cfg, w0: number, w1: number, w2: number, w3: number, h: number): number {
+  for (let ent = cfg.head6[h]; ent !== null; ent = ent.next) {
+    if (ent.w0 === w0 && ent.w1 === w1 && ent.w2 === w2 && ent.w3 === w3) return ent.value;
+  }
+  return -1;
+}
+
+/** The IPv6 half of the slow and aligned lookups: the key cut to mask6. */
+function chash_lookup_cut6(ti: table_info, key6: Uint8Array): number {
+  const cfg = ti.state as chash_cfg;
+  const m = cfg.mask6;
+  const w0 = le6_masked(key6, 0, m);
+  const w1 = le6_masked(key6, 1, m);
+  const w2 = le6_masked(key6, 2, m);
+  const w3 = le6_masked(key6, 3, m);
+  return chash_lookup6(cfg, w0, w1, w2, w3, hash_ip6(w0, w1, w2, w3, cfg.size6));
+}
+
+/** Any IPv6 mask: the key is masked bit by bit. */
+function ta_lookup_chash_slow(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  return key6 === null ? -1 : chash_lookup_cut6(ti, key6);
+}
+
+/** IPv6 masks on a byte boundary: FreeBSD copies the first mask6 / 8 bytes
+ *  of the key, which is the same cut. */
+function ta_lookup_chash_aligned(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  return key6 === null ? -1 : chash_lookup_cut6(ti, key6);
+}
+
+/** IPv6 /64: the first eight bytes of the key, hashed as two words. */
+function ta_lookup_chash_64(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
+  if (keylen === 4) return chash_lookup4(ti, key);
+  if (key6 === null) return -1;
+  const cfg = ti.state as chash_cfg;
+  const w0 = le6(key6, 0);
+  const w1 = le6(key6, 1);
+  return chash_lookup6(cfg, w0, w1, 0, 0, hash_ip64(w0, w1, cfg.size6));
+}
+
+/** chash_parse_opts: "addr:hash masks=/M4[,/M6]"; nothing after the name
+ *  keeps the defaults. */
+export function chash_parse_opts(cfg: chash_cfg, data: string | null): number {
+  if (data === null) return 0;
+  const sp = data.indexOf(" ");
+  if (sp < 0) return 0;
+  let p = data.slice(sp).replace(/^ +/, "");
+  if (!p.startsWith("masks=")) return EINVAL;
+  const sp2 = p.indexOf(" ");
+  if (sp2 >= 0) p = p.slice(0, sp2);
+  p = p.slice(6);
+  const m = /^\/([+-]?\d*)(?:,\/([+-]?\d*))?$/.exec(p);
+  if (m === null) return EINVAL;
+  // strtol: no digits reads as 0.
+  const mask4 = m[1] === "" || m[1] === "+" || m[1] === "-" ? 0 : parseInt(m[1], 10);
+  const mask6 = m[2] === undefined ? cfg.mask6 : m[2] === "" || m[2] === "+" || m[2] === "-" ? 0 : parseInt(m[2], 10);
+  if (mask4 < 0 || mask4 > 32 || mask6 < 0 || mask6 > 128) return EINVAL;
+  cfg.mask4 = mask4;
+  cfg.mask6 = mask6;
+  return 0;
+}
+
+function ta_print_chash_config(st: ta_state): string {
+  const cfg = st as chash_cfg;
+  if (cfg.mask4 !== 32 || cfg.mask6 !== 128) return `addr:hash masks=/${cfg.mask4},/${cfg.mask6}`;
+  return "addr:hash";
+}
+
+function ta_log2(v: number): number {
+  let r = 0;
+  while ((v >>>= 1) !== 0) r++;
+  return r;
+}
+
+function ta_init_chash(ti: table_info, _tflags: number, data: string | null): ta_state | number {
+  const cfg = new chash_cfg();
+  const error = chash_parse_opts(cfg, data);
+  if (error !== 0) return error;
+  ti.state = cfg;
+  const hsize = (ta_log2(cfg.size4) << 8) | ta_log2(cfg.size6);
+  if (cfg.mask6 === 64) {
+    ti.data = (((32 - cfg.mask4) << 24) | ((128 - cfg.mask6) << 16) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_64;
+  } else if (cfg.mask6 % 8 === 0) {
+    ti.data = (((32 - cfg.mask4) << 24) | (cfg.mask6 << 13) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_aligned;
+  } else {
+    ti.data = (((32 - cfg.mask4) << 24) | (cfg.mask6 << 16) | hsize) >>> 0;
+    ti.lookup = ta_lookup_chash_slow;
+  }
+  return cfg;
+}
+
+function ta_dump_chash_tinfo(st: ta_state, tinfo: ipfw_ta_tinfo): void {
+  const cfg = st as chash_cfg;
+  tinfo.flags = fw.IPFW_TATFLAGS_AFDATA | fw.IPFW_TATFLAGS_AFITEM;
+  tinfo.taclass4 = fw.IPFW_TACLASS_HASH;
+  tinfo.size4 = cfg.size4;
+  tinfo.count4 = cfg.items4;
+  tinfo.itemsize4 = 32; // sizeof(struct chashentry) on amd64
+  tinfo.taclass6 = fw.IPFW_TACLASS_HASH;
+  tinfo.size6 = cfg.size6;
+  tinfo.count6 = cfg.items6;
+  tinfo.itemsize6 = 32;
+}
+
+function put_le6(b: Uint8Array, i: number, w: number): void {
+  b[i * 4] = w & 0xff;
+  b[i * 4 + 1] = (w >>> 8) & 0xff;
+  b[i * 4 + 2] = (w >>> 16) & 0xff;
+  b[i * 4 + 3] = (w >>> 24) & 0xff;
+}
+
+function ta_dump_chash_tentry(st: ta_state, e: unknown, tent: tentry_info): void {
+  const cfg = st as chash_cfg;
+  const ent = e as chashentry;
+  if (ent.type === AF_INET) {
+    tent.key4 = cfg.mask4 === 0 ? 0 : (ent.a4 << (32 - cfg.mask4)) >>> 0;
+    tent.masklen = cfg.mask4;
+    tent.subtype = AF_INET;
+  } else {
+    put_le6(tent.key6, 0, ent.w0);
+    put_le6(tent.key6, 1, ent.w1);
+    put_le6(tent.key6, 2, ent.w2);
+    put_le6(tent.key6, 3, ent.w3);
+    tent.masklen = cfg.mask6;
+    tent.subtype = AF_INET6;
+  }
+  tent.value = ent.value;
+}
+
+function hash_ent(ent: chashentry, af: number, mlen: number, size: number): number {
+  if (af === AF_INET) return hash_ip(ent.a4, size);
+  if (mlen === 64) return hash_ip64(ent.w0, ent.w1, size);
+  return hash_ip6(ent.w0, ent.w1, ent.w2, ent.w3, size);
+}
+
+/** tei_to_chash_ent: the entry tei describes, or an errno. */
+function tei_to_chash_ent(tei: tentry_info): chashentry | number {
+  const mlen = tei.masklen;
+  if (tei.subtype === AF_INET) {
+    if (mlen > 32) return EINVAL;
+    return new chashentry(AF_INET, chash_key4(tei.key4 >>> 0, 32 - mlen), 0, 0, 0, 0, 0);
+  }
+  if (tei.subtype === AF_INET6) {
+    if (mlen > 128) return EINVAL;
+    const k = tei.key6;
+    return new chashentry(AF_INET6, 0, le6_masked(k, 0, mlen), le6_masked(k, 1, mlen), le6_masked(k, 2, mlen), le6_masked(k, 3, mlen), 0);
+  }
+  return EINVAL;
+}
+
+function chash_same(a: chashentry, b: chashentry): boolean {
+  if (a.type === AF_INET) return a.a4 === b.a4;
+  return a.w0 === b.w0 && a.w1 === b.w1 && a.w2 === b.w2 && a.w3 === b.w3;
+}
+
+function chash_search(cfg: chashentry | null, ent: chashentry): chashentry | null {
+  for (let tmp = cfg; tmp !== null; tmp = tmp.next) if (chash_same(tmp, ent)) return tmp;
+  return null;
+}
+
+function ta_find_chash_tentry(st: ta_state, _ti: table_info, tent: tentry_info): number {
+  const cfg = st as chash_cfg;
+  const v4 = tent.subtype === AF_INET;
+  const tei = new tentry_info();
+  tei.subtype = v4 ? AF_INET : AF_INET6;
+  tei.masklen = v4 ? cfg.mask4 : cfg.mask6;
+  tei.key4 = tent.key4;
+  tei.key6.set(tent.key6);
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  const tmp = v4 ? chash_search(cfg.head4[hash_ent(ent, AF_INET, cfg.mask4, cfg.size4)], ent) : chash_search(cfg.head6[hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6)], ent);
+  if (tmp === null) return ENOENT;
+  ta_dump_chash_tentry(st, tmp, tent);
+  return 0;
+}
+
+function ta_foreach_chash(st: ta_state, f: (e: unknown) => number): void {
+  const cfg = st as chash_cfg;
+  const all: chashentry[] = [];
+  for (const h of [cfg.head4, cfg.head6]) for (let i = 0; i < h.length; i++) for (let e = h[i]; e !== null; e = e.next) all.push(e);
+  for (const e of all) if (f(e) !== 0) break;
+}
+
+/** ta_need_modify_chash + ta_modify_chash: a family whose entries outnumber
+ *  its buckets gets twice the buckets (up to 65536), its entries moved over
+ *  bucket by bucket, each to the head of its new chain. */
+function chash_grow(cfg: chash_cfg): void {
+  if (cfg.items4 > cfg.size4 && cfg.size4 < 65536) {
+    cfg.head4 = chash_rehash(cfg.head4, cfg.size4 * 2, AF_INET, cfg.mask4);
+    cfg.size4 *= 2;
+  }
+  if (cfg.items6 > cfg.size6 && cfg.size6 < 65536) {
+    cfg.head6 = chash_rehash(cfg.head6, cfg.size6 * 2, AF_INET6, cfg.mask6);
+    cfg.size6 *= 2;
+  }
+}
+
+function chash_rehash(old: (chashentry | null)[], size: number, af: number, mlen: number): (chashentry | null)[] {
+  const head = new Array<chashentry | null>(size).fill(null);
+  for (let i = 0; i < old.length; i++) {
+    let next: chashentry | null;
+    for (let e = old[i]; e !== null; e = next) {
+      next = e.next;
+      const h = hash_ent(e, af, mlen, size);
+      e.next = head[h];
+      head[h] = e;
+    }
+  }
+  return head;
+}
+
+function ta_add_chash(st: ta_state, tei: tentry_info, pnum: { v: number }): number {
+  const cfg = st as chash_cfg;
+  chash_grow(cfg);
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  ent.value = tei.value;
+  const v4 = tei.subtype === AF_INET;
+  if (tei.masklen !== (v4 ? cfg.mask4 : cfg.mask6)) return EINVAL;
+  const head = v4 ? cfg.head4 : cfg.head6;
+  const hash = v4 ? hash_ent(ent, AF_INET, cfg.mask4, cfg.size4) : hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6);
+  const tmp = chash_search(head[hash], ent);
+  if (tmp !== null) return ta_update_value(tmp, tei, pnum);
+  if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+  ent.next = head[hash];
+  head[hash] = ent;
+  pnum.v = 1;
+  if (v4) cfg.items4++;
+  else cfg.items6++;
+  return 0;
+}
+
+function ta_del_chash(st: ta_state, tei: tentry_info, pnum: { v: number }): number {
+  const cfg = st as chash_cfg;
+  const ent = tei_to_chash_ent(tei);
+  if (typeof ent === "number") return ent;
+  const v4 = tei.subtype === AF_INET;
+  if (tei.masklen !== (v4 ? cfg.mask4 : cfg.mask6)) return EINVAL;
+  const head = v4 ? cfg.head4 : cfg.head6;
+  const hash = v4 ? hash_ent(ent, AF_INET, cfg.mask4, cfg.size4) : hash_ent(ent, AF_INET6, cfg.mask6, cfg.size6);
+  let prev: chashentry | null = null;
+  for (let tmp = head[hash]; tmp !== null; prev = tmp, tmp = tmp.next) {
+    if (!chash_same(tmp, ent)) continue;
+    if (prev === null) head[hash] = tmp.next;
+    else prev.next = tmp.next;
+    tmp.next = null;
+    if (v4) cfg.items4--;
+    else cfg.items6--;
+    tei.value = tmp.value;
+    pnum.v = 1;
+    return 0;
+  }
+  return ENOENT;
+}
+
+/** ta_prepare_add_chash / ta_prepare_del_chash: the key must convert. */
+function chash_prepare(tei: tentry_info): number {
+  const ent = tei_to_chash_ent(tei);
+  return typeof ent === "number" ? ent : 0;
+}
+
+function addr_hash(): table_algo {
+  return {
+  name: "addr:hash",
+  type: fw.IPFW_TABLE_ADDR,
+  flags: 0,
+  vlimit: 0,
+  init: ta_init_chash,
+  destroy() {},
+  prepare_add: chash_prepare,
+  prepare_del: chash_prepare,
+  add: ta_add_chash,
+  del: ta_del_chash,
+  foreach: ta_foreach_chash,
+  dump_tentry: ta_dump_chash_tentry,
+  find_tentry: ta_find_chash_tentry,
+  dump_tinfo: ta_dump_chash_tinfo,
+  print_config: ta_print_chash_config,
+  count(st) {
+    const cfg = st as chash_cfg;
+    return cfg.items4 + cfg.items6;
+  },
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// addr:kfib: a read-only view of one routing table (fib=N) of the vnet: an
+// address is in the table when the fib has a route to it.  Entries are the
+// fib's routes, their values 0.
+
+export class kfib_dump_arg {
+  constructor(
+    readonly family: number,
+    readonly rt: rtentry,
+  ) {}
+}
+
+/** ta_lookup_kfib.  FreeBSD 14 asks for an IPv6 key with keylen == 6,
+ *  which no IPv6 key has (they are 16 bytes): its packets never match
+ *  through addr:kfib, and neither do ours. */
+function ta_lookup_kfib(ti: table_info, keylen: number, key: number): number {
+  let found = false;
+  if (keylen === 4) found = fib4_lookup(ti.data, key >>> 0, 0, NHR_NONE, 0) !== null;
+  return found ? 0 : -1;
+}
+
+/** kfib_parse_opts: "addr:kfib fib=N"; nothing after the name is fib 0. */
+export function kfib_parse_opts(pfib: { v: number }, data: string | null): number {
+  if (data === null) return 0;
+  const sp = data.indexOf(" ");
+  if (sp < 0) return 0;
+  let p = data.slice(sp).replace(/^ +/, "");
+  if (!p.startsWith("fib=")) return EINVAL;
+  const sp2 = p.indexOf(" ");
+  if (sp2 >= 0) p = p.slice(0, sp2);
+  p = p.slice(4);
+  // strtol then the end of the string: "" reads as 0, a lone sign stops
+  // strtol before it and is refused.
+  if (p !== "" && !/^[+-]?\d+$/.test(p)) return EINVAL;
+  pfib.v = p === "" ? 0 : parseInt(p, 10);
+  return 0;
+}
+
+function ta_print_kfib_config(_st: ta_state, ti: table_info): string {
+  return ti.data !== 0 ? `addr:kfib fib=${ti.data}` : "addr:kfib";
+}
+
+function ta_init_kfib(ti: table_info, _tflags: number, data: string | null): ta_state | number {
+  const fibnum = { v: 0 };
+  const error = kfib_parse_opts(fibnum, data);
+  if (error !== 0) return error;
+  // An int against rt_numfibs (unsigned): a negative fib is too big.
+  if (fibnum.v >>> 0 >= V_rt_numfibs()) return E2BIG;
+  ti.data = fibnum.v;
+  ti.lookup = ta_lookup_kfib;
+  return new kfib_cfg(fibnum.v);
+}
+
+/** FreeBSD keeps no state beyond ti.data; ours keeps the fib number too,
+ *  for foreach, which is handed only the state. */
+export class kfib_cfg implements ta_state {
+  constructor(readonly fibnum: number) {}
+}
+
+function ta_dump_kfib_tinfo(_st: ta_state, tinfo: ipfw_ta_tinfo): void {
+  tinfo.flags = fw.IPFW_TATFLAGS_AFDATA;
+  tinfo.taclass4 = fw.IPFW_TACLASS_RADIX;
+  tinfo.count4 = 0;
+  tinfo.itemsize4 = 128;
+  tinfo.taclass6 = fw.IPFW_TACLASS_RADIX;
+  tinfo.count6 = 0;
+  tinfo.itemsize6 = 128;
+}
+
+function ta_dump_kfib_tentry_int(family: number, rt: rtentry, tent: tentry_info): number {
+  if (family === AF_INET) {
+    const r = rt_get_inet_prefix_plen(rt);
+    tent.key4 = r.addr >>> 0;
+    tent.masklen = r.plen;
+    tent.subtype = AF_INET;
+    tent.value = 0;
+  } else if (family === AF_INET6) {
+    const r = rt_get_inet6_prefix_plen(rt);
+    tent.key6.set(r.addr.s6_addr);
+    tent.masklen = r.plen;
+    tent.subtype = AF_INET6;
+    tent.value = 0;
+  }
+  return 0;
+}
+
+function ta_find_kfib_tentry(_st: ta_state, ti: table_info, tent: tentry_info): number {
+  const rnd = new route_nhop_data();
+  let rt: rtentry | null = null;
+  if (tent.subtype === AF_INET) rt = fib4_lookup_rt(ti.data, tent.key4 >>> 0, 0, 0, rnd);
+  else if (tent.subtype === AF_INET6) rt = fib6_lookup_rt(ti.data, in6_addr_from(tent.key6), 0, 0, rnd);
+  return rt !== null ? ta_dump_kfib_tentry_int(tent.subtype, rt, tent) : ENOENT;
+}
+
+function ta_dump_kfib_tentry(_st: ta_state, e: unknown, tent: tentry_info): void {
+  const karg = e as kfib_dump_arg;
+  ta_dump_kfib_tentry_int(karg.family, karg.rt, tent);
+}
+
+/** The fib is walked when the table is dumped; the state the table keeps
+ *  holds only the fib number (ti.data).  FreeBSD walks under the rib's
+ *  lock; ours collects the routes first, then calls f. */
+function ta_foreach_kfib(fibnum: number, f: (e: unknown) => number): void {
+  const all: kfib_dump_arg[] = [];
+  for (const family of [AF_INET, AF_INET6]) {
+    rib_walk(fibnum, family, (rt) => {
+      all.push(new kfib_dump_arg(family, rt));
+      return 0;
+    }, null);
+  }
+  for (const k of all) f(k);
+}
+
+/** No entry can be added to or deleted from addr:kfib (TA_FLAG_READONLY:
+ *  the table code answers EACCES before it gets here). */
+function kfib_readonly(): number {
+  return EACCES;
+}
+
+function addr_kfib(): table_algo {
+  return {
+  name: "addr:kfib",
+  type: fw.IPFW_TABLE_ADDR,
+  flags: TA_FLAG_READONLY,
+  vlimit: 0,
+  init: ta_init_kfib,
+  destroy() {},
+  prepare_add: kfib_readonly,
+  prepare_del: kfib_readonly,
+  add: kfib_readonly,
+  del: kfib_readonly,
+  foreach: (st, f) => ta_foreach_kfib((st as kfib_cfg).fibnum, f),
+  dump_tentry: ta_dump_kfib_tentry,
+  find_tentry: ta_find_kfib_tentry,
+  dump_tinfo: ta_dump_kfib_tinfo,
+  print_config: ta_print_kfib_config,
+  count: () => 0,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
+// ---------------------------------------------------------------------------
 // number:array
 
 class numarray {
@@ -605,11 +1131,62 @@ class fhashentry {
     readonly dip: Int32Array,
     public value: number,
   ) {}
+  next: fhashentry | null = null;
 }
 
+/** struct fhash_cfg: 512 buckets to start with, doubling (up to 65536)
+ *  when the entries outnumber them. */
 export class fhash_cfg implements ta_state {
-  readonly entries: fhashentry[] = [];
+  head: (fhashentry | null)[] = new Array<fhashentry | null>(512).fill(null);
+  size = 512;
+  items = 0;
   tflags = 0;
+}
+
+function bswap32(w: number): number {
+  return (((w & 0xff) << 24) | ((w >>> 8) & 0xff) << 16 | ((w >>> 16) & 0xff) << 8 | (w >>> 24)) >>> 0;
+}
+
+/** hash_flow4: addresses (host order) and ports folded together. */
+function hash_flow4(sip: number, dip: number, sport: number, dport: number, hsize: number): number {
+  return ((dip ^ sip ^ dport ^ sport) >>> 0) % (hsize - 1);
+}
+
+/** hash_flow6: the low halves of both addresses, as an amd64 kernel loads
+ *  their words, and the ports. */
+function hash_flow6(sip: Int32Array, dip: Int32Array, sport: number, dport: number, hsize: number): number {
+  return ((bswap32(dip[2]) ^ bswap32(dip[3]) ^ bswap32(sip[2]) ^ bswap32(sip[3]) ^ dport ^ sport) >>> 0) % (hsize - 1);
+}
+
+function hash_flow_ent(e: fhashentry, size: number): number {
+  if (e.af === AF_INET) return hash_flow4(e.sip[0], e.dip[0], e.sport, e.dport, size);
+  return hash_flow6(e.sip, e.dip, e.sport, e.dport, size);
+}
+
+function fhash_search(cfg: fhash_cfg, k: fhashentry): fhashentry | null {
+  for (let e = cfg.head[hash_flow_ent(k, cfg.size)]; e !== null; e = e.next) {
+    if (fhash_eq(e, k.af, k.proto, k.sport, k.dport, k.sip, k.dip)) return e;
+  }
+  return null;
+}
+
+/** ta_need_modify_fhash + ta_modify_fhash: twice the buckets, each entry
+ *  moved to the head of its new chain, bucket by bucket. */
+function fhash_grow(cfg: fhash_cfg): void {
+  if (cfg.items <= cfg.size || cfg.size >= 65536) return;
+  const size = cfg.size * 2;
+  const head = new Array<fhashentry | null>(size).fill(null);
+  for (let i = 0; i < cfg.size; i++) {
+    let next: fhashentry | null;
+    for (let e = cfg.head[i]; e !== null; e = next) {
+      next = e.next;
+      const h = hash_flow_ent(e, size);
+      e.next = head[h];
+      head[h] = e;
+    }
+  }
+  cfg.head = head;
+  cfg.size = size;
 }
 
 function fhash_eq(e: fhashentry, af: number, proto: number, sport: number, dport: number, sip: Int32Array, dip: Int32Array): boolean {
@@ -640,8 +1217,8 @@ function ta_lookup_fhash(ti: table_info, _keylen: number, _key: number, _key6: U
     if ((f & fw.IPFW_TFFLAG_SRCIP) !== 0) fl_sip[0] = fid.src_ip;
     if ((f & fw.IPFW_TFFLAG_DSTIP) !== 0) fl_dip[0] = fid.dst_ip;
   }
-  const ents = cfg.entries;
-  for (let i = 0; i < ents.length; i++) if (fhash_eq(ents[i], af, proto, sport, dport, fl_sip, fl_dip)) return ents[i].value;
+  const h = v6 ? hash_flow6(fl_sip, fl_dip, sport, dport, cfg.size) : hash_flow4(fl_sip[0], fl_dip[0], sport, dport, cfg.size);
+  for (let e = cfg.head[h]; e !== null; e = e.next) if (fhash_eq(e, af, proto, sport, dport, fl_sip, fl_dip)) return e.value;
   return -1;
 }
 
@@ -699,14 +1276,18 @@ function flow_hash(): table_algo {
   prepare_del: fhash_prepare,
   add(st, tei, pnum) {
     const cfg = st as fhash_cfg;
+    fhash_grow(cfg);
     const k = fhash_key(cfg, tei);
     if (k === null) return EINVAL;
-    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (e !== undefined) {
+    const e = fhash_search(cfg, k);
+    if (e !== null) {
       return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
-    cfg.entries.push(k);
+    const h = hash_flow_ent(k, cfg.size);
+    k.next = cfg.head[h];
+    cfg.head[h] = k;
+    cfg.items++;
     pnum.v = 1;
     return 0;
   },
@@ -714,37 +1295,47 @@ function flow_hash(): table_algo {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tei);
     if (k === null) return EINVAL;
-    const i = cfg.entries.findIndex((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (i < 0) return ENOENT;
-    tei.value = cfg.entries[i].value;
-    cfg.entries.splice(i, 1);
-    pnum.v = 1;
-    return 0;
+    const h = hash_flow_ent(k, cfg.size);
+    let prev: fhashentry | null = null;
+    for (let e = cfg.head[h]; e !== null; prev = e, e = e.next) {
+      if (!fhash_eq(e, k.af, k.proto, k.sport, k.dport, k.sip, k.dip)) continue;
+      if (prev === null) cfg.head[h] = e.next;
+      else prev.next = e.next;
+      e.next = null;
+      tei.value = e.value;
+      cfg.items--;
+      pnum.v = 1;
+      return 0;
+    }
+    return ENOENT;
   },
   foreach(st, f) {
-    for (const e of [...(st as fhash_cfg).entries]) if (f(e) !== 0) break;
+    const cfg = st as fhash_cfg;
+    const all: fhashentry[] = [];
+    for (let i = 0; i < cfg.size; i++) for (let e = cfg.head[i]; e !== null; e = e.next) all.push(e);
+    for (const e of all) if (f(e) !== 0) break;
   },
   dump_tentry: (_st, e, tent) => fhash_dump_tentry(e, tent),
   find_tentry(st, _ti, tent) {
     const cfg = st as fhash_cfg;
     const k = fhash_key(cfg, tent);
     if (k === null) return EINVAL;
-    const e = cfg.entries.find((x) => fhash_eq(x, k.af, k.proto, k.sport, k.dport, k.sip, k.dip));
-    if (e === undefined) return ENOENT;
+    const e = fhash_search(cfg, k);
+    if (e === null) return ENOENT;
     fhash_dump_tentry(e, tent);
     return 0;
   },
   dump_tinfo(st, tinfo) {
-    const n = (st as fhash_cfg).entries.length;
+    const cfg = st as fhash_cfg;
     tinfo.flags = fw.IPFW_TATFLAGS_AFITEM;
     tinfo.taclass4 = fw.IPFW_TACLASS_HASH;
-    tinfo.size4 = n;
-    tinfo.count4 = n;
+    tinfo.size4 = cfg.size;
+    tinfo.count4 = cfg.items;
     tinfo.itemsize4 = 48;
     tinfo.taclass6 = fw.IPFW_TACLASS_HASH;
     tinfo.itemsize6 = 72;
   },
-  count: (st) => (st as fhash_cfg).entries.length,
+  count: (st) => (st as fhash_cfg).items,
   refcnt: 0,
   idx: 0,
   };
@@ -752,5 +1343,5 @@ function flow_hash(): table_algo {
 
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix(), iface_idx(), number_array(), flow_hash()];
+  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib()];
 }
