@@ -586,7 +586,18 @@ let nforeground = 0;
 let pace_vns = 0;
 let pace_rms = performance.now();
 function fg_enter(background: boolean): void {
-  if (background) return;
+  if (background) {
+    // The clock went nowhere while nothing was due, so it may lag the real
+    // time counted from the last foreground command.  A command starting
+    // now must see real time's pace from now on, not that lag at once (a
+    // background `ping -c 1` would otherwise see its 10 s wait pass in a
+    // blink when the shell had idled for 10 s before it).
+    if (nforeground === 0) {
+      pace_vns = nanouptime_ns();
+      pace_rms = performance.now();
+    }
+    return;
+  }
   nforeground++;
 }
 function fg_leave(background: boolean): void {

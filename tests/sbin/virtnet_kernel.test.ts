@@ -153,6 +153,27 @@ wait $p; echo "tcpdump=$?"
   t.regex(fs.readFileSync(path.join(tmp, "td.err"), "utf8"), /2 packets captured\n/);
 });
 
+sh_test.serial("a background command keeps real time's pace from its start, however long the shell idled before", async (t) => {
+  // ping -t 2 ends after 2 s of the clock.  Started in the background after
+  // the shell slept 3 s, it must still take 2 real seconds, not catch up the
+  // 3 s the idle clock lags.
+  const r = await sh(`jail -c name=pace vnet persist >/dev/null
+ep=$(ifconfig epair create)
+ifconfig $ep vnet pace
+jexec pace ifconfig $ep 10.9.0.1/24 up
+sleep 3
+s=$(date +%s%N)
+jexec pace ping -c 1 -t 2 10.9.0.99 >/dev/null </dev/null; echo "ping=$?"
+e=$(date +%s%N)
+echo $(( (e - s) / 100000000 ))
+jail -r pace
+ifconfig \${ep%a}b destroy
+`);
+  const [status, ds] = r.out.trim().split("\n");
+  t.is(status, "ping=2");
+  t.true(Number(ds) >= 18, `ping -t 2 took ${Number(ds) / 10} s of real time`);
+});
+
 sh_test.serial("commands in a while-read loop leave the loop's input alone", async (t) => {
   const r = await sh(`printf 'one\\ntwo\\n' | while read x; do jexec a ifconfig -l >/dev/null; echo "got $x"; done`);
   t.is(r.out, "got one\ngot two\n");
