@@ -13,7 +13,10 @@
 // Departures: no locks, so no operation state list, restarts or rollback
 // hooks between lock drops; an add is prepared, linked to its values and
 // applied in one go.  Entries of an atomic (IPFW_CTF_ATOMIC) batch are
-// rolled back as FreeBSD does.
+// rolled back as FreeBSD does.  Destroying an addr:kfib table drops no
+// value reference for its routes (their value index is 0, which no entry
+// holds); FreeBSD calls unref_table_value on slot 0 there, see
+// ipfw_unref_table_values.
 
 import { EACCES, EBUSY, EEXIST, EFBIG, EINVAL, ENOENT, ENOMEM, EOPNOTSUPP, ESRCH } from "../../kern/errno.ts";
 import { printf } from "../../kern/subr_prf.ts";
@@ -750,12 +753,19 @@ export function flush_table(ch: ip_fw_chain, ti: tid_info): number {
   return 0;
 }
 
-/** ipfw_unref_table_values: drop the value references of all entries. */
+/** ipfw_unref_table_values: drop the value references of all entries
+ *  (unref_table_value_cb for each: a cleared entry, dumped, its value
+ *  unreferenced).  An entry dumped with value index 0 holds no reference:
+ *  slot 0 is never handed out, and the only entries that have it are a
+ *  read-only algorithm's (addr:kfib's routes, ta_dump_kfib_tentry_int).
+ *  FreeBSD unrefs slot 0 for them anyway (a KASSERT panic under
+ *  INVARIANTS, a silent wrap of the unused slot's counter otherwise);
+ *  ours skips it, as ipfw_garbage_table_values does, so no value changes. */
 function ipfw_unref_table_values(ch: ip_fw_chain, tc: table_config, ta: table_algo, astate: ta_state): void {
-  const tent = new tentry_info();
   ta.foreach(astate, (e) => {
+    const tent = new tentry_info();
     ta.dump_tentry(astate, e, tent);
-    unref_table_value(ch, tent.value);
+    if (tent.value !== 0) unref_table_value(ch, tent.value);
     if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) ipfw_iface_unref(ch, tent.iface);
     return 0;
   });

@@ -284,6 +284,9 @@ function list_table_values(ch: ip_fw_chain, op3: ip_fw3_opheader, sd: sockopt_da
     if (o < 0) return ENOMEM;
     const pv = VS(ch)[i];
     ipfw_export_table_value_v1(pv, dv, o, i);
+    // dump_tvalue also hands out how many entries use the slot (refcnt, a
+    // 64-bit field after mark's padding).
+    dv.setBigUint64(o + 64, BigInt(pv.refcnt), true);
   }
   return 0;
 }

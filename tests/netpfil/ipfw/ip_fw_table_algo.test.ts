@@ -313,6 +313,50 @@ jexec a ipfw show 100 110 | sed 's/  */ /g'
   );
 });
 
+test("addr:kfib destroyed after a rule matched through it: no value reference is dropped for its routes (they hold value 0), other tables' values keep their counts, flush and all flush refuse it, destroy and all destroy take it", async (t) => {
+  const out = await in_jails(t, "", `jexec b ifconfig lo0 inet 192.0.2.5/32 alias
+jexec a ipfw table r create type addr valtype skipto,tag
+jexec a ipfw table r add 198.51.100.1 100,7 >/dev/null
+jexec a ipfw table r add 198.51.100.2 100,7 >/dev/null
+jexec a ipfw table k create type addr algo addr:kfib
+jexec a route -q add 192.0.2.0/24 10.0.0.2
+jexec a ipfw add 100 count ip from any to 'table(k)' >/dev/null
+jexec a ping -c 1 192.0.2.5 | grep transmitted
+jexec a ipfw show 100 | sed 's/  */ /g'
+jexec a ipfw internal vlist
+jexec a ipfw table k flush 2>&1; echo "status $?"
+jexec a ipfw table k destroy 2>&1; echo "status $?"
+jexec a ipfw delete 100
+jexec a ipfw table all flush 2>&1; echo "status $?"
+jexec a ipfw table k list
+jexec a ipfw table r add 198.51.100.3 100,7 >/dev/null
+jexec a ipfw internal vlist
+jexec a ipfw table k destroy; echo "status $?"
+jexec a ipfw internal vlist
+jexec a ipfw table k2 create type addr algo addr:kfib
+jexec a ipfw table all destroy; echo "status $?"
+jexec a ipfw table all list; echo "status $?"
+jexec a ipfw internal vlist
+`);
+  const H = "HEADER: skipto,pipe,fib,nat,dscp,tag,divert,netgraph,limit,ipv4,ipv6\n";
+  t.is(
+    out,
+    "1 packets transmitted, 1 packets received, 0.0% packet loss\n" +
+    "00100 1 84 count ip from any to table(k)\n" +
+    H + "[1] refs=2 100,0,0,0,0,7,0,0,0,0.0.0.0,::\n" +
+    "ipfw: failed to flush table k info: Permission denied\nstatus 71\n" +
+    "ipfw: failed to destroy table k: Device busy\nstatus 71\n" +
+    "status 0\n" +
+    "10.0.0.0/24 0\n10.0.0.1/32 0\n192.0.2.0/24 0\n" +
+    H + "[1] refs=1 100,0,0,0,0,7,0,0,0,0.0.0.0,::\n" +
+    "status 0\n" +
+    H + "[1] refs=1 100,0,0,0,0,7,0,0,0,0.0.0.0,::\n" +
+    "status 0\n" +
+    "status 0\n" +
+    H,
+  );
+});
+
 test("flow:hash against a model: add, delete and packet lookups of 5-tuples through its buckets, past a resize", async (t) => {
   const k = await loadKernel("vimage");
   const a = find_algo(k, "flow:hash");
