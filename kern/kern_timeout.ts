@@ -23,8 +23,13 @@ SYSCTL_INT(_kern, OID_AUTO, "hz", CTLFLAG_RDTUN | CTLFLAG_NOFETCH, kern_hz, 0, "
 
 /** ns since boot: the virtual clock. */
 let now_ns = 0;
-/** `ticks`: hz-ticks since boot, derived from the clock. */
+/** `ticks`: hz-ticks since boot, derived from the clock.  An int, as in
+ *  FreeBSD: it wraps to negative after 2^31 ticks (24.8 days at hz=1000). */
 export let ticks = 0;
+/** The same count unwrapped: where the last hardclock fell.  Callout
+ *  deadlines are taken from it, as FreeBSD takes them from the 64-bit
+ *  hardclocktime (sbintime), never from the wrapping `ticks`. */
+let hardclock_ticks = 0;
 let ns_per_tick = 1e9 / hz;
 
 export function callout_set_hz(n: number): void {
@@ -32,7 +37,14 @@ export function callout_set_hz(n: number): void {
   hz = n;
   kern_hz.v = n;
   ns_per_tick = 1e9 / hz;
-  ticks = Math.floor(now_ns / ns_per_tick);
+  hardclock_ticks = Math.floor(now_ns / ns_per_tick);
+  ticks = hardclock_ticks | 0;
+}
+
+/** Ticks since boot, unwrapped: for deadlines kept as absolute times
+ *  (FreeBSD keeps those in sbintime), never the wrapping `ticks`. */
+export function ticks_unwrapped(): number {
+  return hardclock_ticks;
 }
 
 export function nanouptime_ns(): number {
@@ -164,7 +176,7 @@ export function callout_reset<T>(c: callout, to_ticks: number, func: (arg: T) =>
   // per segment).  Ticks stay small integers.
   const cancelled = c.c_heapidx >= 0 ? 1 : 0;
   if (cancelled) heap_remove(c);
-  c.c_time = Math.max(now_ns, (ticks + to_ticks) * ns_per_tick);
+  c.c_time = Math.max(now_ns, (hardclock_ticks + to_ticks) * ns_per_tick);
   c.c_seq = seq++;
   c.c_func = func as (arg: unknown) => void;
   c.c_arg = arg;
@@ -215,7 +227,8 @@ export function callout_next_ns(): number | null {
 function set_clock(ns: number): void {
   if (ns > now_ns) {
     now_ns = ns;
-    ticks = Math.floor(now_ns / ns_per_tick) | 0;
+    hardclock_ticks = Math.floor(now_ns / ns_per_tick);
+    ticks = hardclock_ticks | 0;
   }
 }
 

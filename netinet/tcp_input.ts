@@ -930,7 +930,7 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           continue;
         }
         // The idle restart and the keepalive clock (before validation, as FreeBSD).
-        if (t.t_idle_reduce !== 0 && t.snd_max === t.snd_una && ticks - t.t_rcvtime >= t.t_rxtcur) cc_after_idle(t);
+        if (t.t_idle_reduce !== 0 && t.snd_max === t.snd_una && ((ticks - t.t_rcvtime) | 0) >= t.t_rxtcur) cc_after_idle(t);
         t.t_rcvtime = ticks;
         // The window scaled to 32 bits (never scaled in SYN_SENT: snd_scale is 0).
         tiwin = (th_win << t.snd_scale) >>> 0;
@@ -994,8 +994,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
                 if (t.t_rttlow === 0 || t.t_rttlow > rt) t.t_rttlow = rt;
                 tcp_xmit_timer(t, TCP_TS_TO_TICKS(rt) + 1);
               } else if (t.t_rtttime !== 0 && SEQ_GT(th_ack, t.t_rtseq)) {
-                if (t.t_rttlow === 0 || t.t_rttlow > ticks - t.t_rtttime) t.t_rttlow = ticks - t.t_rtttime;
-                tcp_xmit_timer(t, ticks - t.t_rtttime);
+                if (t.t_rttlow === 0 || t.t_rttlow > ((ticks - t.t_rtttime) | 0)) t.t_rttlow = ((ticks - t.t_rtttime) | 0);
+                tcp_xmit_timer(t, ((ticks - t.t_rtttime) | 0));
               }
               acked = BYTES_THIS_ACK(t, th_ack);
               TCPSTAT_ADD(tcps_rcvackpack, nsegs);
@@ -1498,8 +1498,8 @@ export function tcp_do_segment(tp0: tcpcb, m0: mbuf, th: number, drop_hdrlen: nu
           if (t.t_rttlow === 0 || t.t_rttlow > rt) t.t_rttlow = rt;
           tcp_xmit_timer(t, TCP_TS_TO_TICKS(rt) + 1);
         } else if (t.t_rtttime !== 0 && SEQ_GT(th_ack, t.t_rtseq)) {
-          if (t.t_rttlow === 0 || t.t_rttlow > ticks - t.t_rtttime) t.t_rttlow = ticks - t.t_rtttime;
-          tcp_xmit_timer(t, ticks - t.t_rtttime);
+          if (t.t_rttlow === 0 || t.t_rttlow > ((ticks - t.t_rtttime) | 0)) t.t_rttlow = ((ticks - t.t_rtttime) | 0);
+          tcp_xmit_timer(t, ((ticks - t.t_rtttime) | 0));
         }
         const sbav = sbavail(so.so_snd);
         if ((t.t_state <= TCPS_CLOSE_WAIT && acked === sbav) || acked > sbav) t.t_acktime = 0;

@@ -14,7 +14,7 @@
 
 import { EINVAL, ETIMEDOUT } from "../kern/errno.ts";
 import { CTLFLAG_MPSAFE, CTLFLAG_RW, CTLFLAG_VNET, CTLTYPE_INT, OID_AUTO, SYSCTL_INT, SYSCTL_PROC, kvar_of, sysctl_handle_int, type kvar, type sysctl_handler_t } from "../kern/sysctl.ts";
-import { callout_reset, callout_reset_ns, callout_stop, hz, nanouptime_ns, ticks } from "../kern/kern_timeout.ts";
+import { callout_reset, callout_reset_ns, callout_stop, hz, nanouptime_ns, ticks, ticks_unwrapped } from "../kern/kern_timeout.ts";
 import { SO_KEEPALIVE } from "../kern/socket.ts";
 import { SBS_CANTRCVMORE } from "../kern/uipc_socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, VNET_DEFINE_INT, VNET_I32, VNET_IS_SHUTTING_DOWN } from "../net/vnet.ts";
@@ -268,10 +268,11 @@ function tcp_timer_schedule(tp: tcpcb): void {
   const which = tcp_timer_next(tp);
   if (which === TT_N) callout_stop(tp.t_callout);
   else {
-    // Deadlines sit on tick boundaries ((ticks + delta) * ns per tick):
+    // Deadlines sit on tick boundaries ((unwrapped ticks + delta) * ns per
+    // tick; FreeBSD keeps them in sbintime, never in the wrapping ticks):
     // hand the callout ticks, which stay small integers, not the ns delay,
     // which for keepalive's hours would be boxed on every segment.
-    const dt = tp.t_timers[which] / ns_per_tick() - ticks;
+    const dt = tp.t_timers[which] / ns_per_tick() - ticks_unwrapped();
     if (dt > 0) callout_reset(tp.t_callout, dt, tcp_timer_enter_cb, tp);
     else callout_reset_ns(tp.t_callout, 0, tcp_timer_enter_cb, tp);
   }
@@ -285,7 +286,7 @@ const tcp_timer_enter_cb = (arg: unknown): void => tcp_timer_enter(arg as tcpcb)
  * vnet being torn down nothing is armed.
  */
 export function tcp_timer_activate(tp: tcpcb, which: number, delta: number): void {
-  if (delta > 0 && !VNET_IS_SHUTTING_DOWN(tp.t_vnet)) tp.t_timers[which] = (ticks + delta) * ns_per_tick();
+  if (delta > 0 && !VNET_IS_SHUTTING_DOWN(tp.t_vnet)) tp.t_timers[which] = (ticks_unwrapped() + delta) * ns_per_tick();
   else tp.t_timers[which] = Infinity;
   if (tcp_in_callout !== tp) tcp_timer_schedule(tp);
 }

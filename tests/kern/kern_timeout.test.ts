@@ -2,7 +2,7 @@
 // seeded random source.
 import test from "ava";
 import fc from "fast-check";
-import { BOTH, loadKernel, type Kernel } from "../helpers/builds.ts";
+import { BOTH, loadKernel, loadKernelUnbooted, type Kernel } from "../helpers/builds.ts";
 
 /** Schedule callouts at random tick delays (some rescheduled or stopped)
  *  and record the order and times they fire. */
@@ -132,5 +132,29 @@ for (const build of BOTH) {
     const buckets = new Array(10).fill(0);
     for (let i = 0; i < 10000; i++) buckets[k.arc4random_uniform(10)]++;
     t.true(buckets.every((n) => n > 850 && n < 1150), buckets.join(","));
+  });
+
+  test(`${build}: callout_reset keeps its period when ticks wraps after 2^31 ticks`, async (t) => {
+    // ticks is an int and wraps to negative 24.8 days after boot at hz=1000;
+    // a deadline taken from it would land in the past and a callout that
+    // re-arms itself (bstp_tick, every hz ticks) would fire forever at one
+    // instant.  FreeBSD takes the deadline from the 64-bit hardclock time.
+    const k = await loadKernelUnbooted(build);
+    t.is(k.hz, 1000);
+    k.kern_advance_ns((2 ** 31 - 5_000) * 1e6);
+    t.true(k.ticks > 0);
+    const c = new k.callout();
+    k.callout_init(c, true);
+    const at: number[] = [];
+    const tick = (): void => {
+      at.push(k.nanouptime_ns());
+      if (at.length < 100) k.callout_reset(c, k.hz, tick, null);
+    };
+    k.callout_reset(c, k.hz, tick, null);
+    k.kern_advance_ns(20e9);
+    t.true(k.ticks < 0, `ticks ${k.ticks} should have wrapped`);
+    t.is(at.length, 20);
+    for (let i = 1; i < at.length; i++) t.is(at[i] - at[i - 1], 1e9);
+    k.callout_stop(c);
   });
 }

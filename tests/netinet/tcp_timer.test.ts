@@ -35,8 +35,15 @@ interface conn {
 
 /** An established connection from 10.0.0.1:4000 to the scripted peer at
  *  10.0.0.2:80 (no options: MSS 1000 from the SYN|ACK). */
-async function established(build: (typeof BOTH)[number], win = 8192): Promise<conn> {
-  const k = await loadKernel(build);
+async function established(build: (typeof BOTH)[number], win = 8192, uptime_ms = 0): Promise<conn> {
+  let k: Kernel;
+  if (uptime_ms === 0) k = await loadKernel(build);
+  else {
+    // Boot at a given virtual uptime (the clock moved on before anything is armed).
+    k = await loadKernelUnbooted(build);
+    k.kern_advance_ns(uptime_ms * 1e6);
+    k.kern_boot({ seed: 0 });
+  }
   const p = k.proc_create(k.cred0, "t");
   const e = lo_epair_setup(k);
   const peer = peer_link_on(k, inv(k, k.vnet0, () => ifp(k, e.a)));
@@ -114,6 +121,44 @@ for (const build of BOTH) {
     const d = moved(before, tcpstat(c.k));
     t.true(d.tcps_rexmttimeo >= 3);
     t.is(d.tcps_sndrexmitpack, w.length);
+    finish(c);
+    t.deepEqual(c.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+  });
+
+  test.serial(`${build}: retransmission keeps its schedule when ticks wraps (2^31 ticks, 24.8 days at hz=1000)`, async (t) => {
+    // FreeBSD keeps the timers' deadlines in sbintime; taken from the int
+    // ticks they would land in the past once it wraps and fire at once.
+    // The same connection booted 12 days earlier, where ticks does not wrap,
+    // gives the schedule to expect.
+    const run = async (uptime_ms: number): Promise<{ at: number[]; wrapped: boolean }> => {
+      const c = await established(build, 8192, uptime_ms);
+      c.k.sys_write(c.p, c.fd, new Uint8Array(500));
+      c.peer.take();
+      const at = watch(c, 20000, 50).filter((x) => x.s.data.length === 500).map((x) => x.at);
+      const wrapped = c.k.ticks < 0;
+      finish(c);
+      t.deepEqual(c.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+      return { at, wrapped };
+    };
+    const before = await run(2 ** 30 - 2000);
+    const across = await run(2 ** 31 - 2000);
+    t.false(before.wrapped);
+    t.true(across.wrapped);
+    t.true(before.at.length >= 4);
+    t.deepEqual(across.at, before.at);
+  });
+
+  test.serial(`${build}: past the ticks wrap a timer armed is still ahead of the clock (xtcpcb's time left)`, async (t) => {
+    const c = await established(build, 8192, 2 ** 31 + 1000);
+    t.true(c.k.ticks < 0);
+    c.k.sys_write(c.p, c.fd, new Uint8Array(500));
+    c.peer.take();
+    const so = c.k.fd_socket(c.p, c.fd);
+    if (so === null) throw new Error("no socket");
+    const tp = c.k.sototcpcb(so);
+    t.true(c.k.tcp_timer_active(tp, c.k.TT_REXMT));
+    const left = c.k.tcp_timer_remaining_ms(tp, c.k.TT_REXMT);
+    t.true(left > 0 && left <= 1000, `rexmt fires in ${left} ms`);
     finish(c);
     t.deepEqual(c.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
