@@ -96,6 +96,31 @@ export function wakeup(chan: object): void {
 const yielders: (() => void)[] = [];
 
 /**
+ * How many passes of the idle loop a yielder waits at most for the
+ * taskqueues to drain.  On FreeBSD a process that gave up the CPU gets it
+ * back when its turn comes, even while kernel threads stay busy; here the
+ * taskqueues run at one virtual instant, and a flood that refills them from
+ * userland at that same instant (`ping6 -f` over a link with no delay: each
+ * reply makes the next request before the idle loop runs again) would keep
+ * the yielder waiting for ever.  The bound stands in for the scheduler's
+ * turn; it counts passes, not real time, so a run stays the same for a seed.
+ */
+const SCHED_YIELD_PASSES = 1000;
+let yield_passes = 0;
+
+function release_yielders(): void {
+  yield_passes = 0;
+  for (const y of yielders.splice(0)) y();
+}
+
+/** Run the taskqueues once; yielders go on when they are empty or after
+ *  SCHED_YIELD_PASSES passes. */
+function taskqueue_pass(): void {
+  taskqueue_run();
+  if (yielders.length > 0 && ++yield_passes >= SCHED_YIELD_PASSES) release_yielders();
+}
+
+/**
  * sched_relinquish: give up the CPU without sleeping on anything.  Kernel
  * threads with queued work (taskqueues: epair delivery, the loopback
  * netisr) run first, at the same virtual time; the clock does not move.
@@ -225,8 +250,8 @@ function sched_idle(): void {
   kick_scheduled = false;
   if (nrealtime !== 0) rt_timer_clear();
   if (sched_external) {
-    if (taskqueue_pending()) taskqueue_run();
-    else if (yielders.length > 0) for (const y of yielders.splice(0)) y();
+    if (taskqueue_pending()) taskqueue_pass();
+    else if (yielders.length > 0) release_yielders();
     else {
       const next = callout_next_ns();
       if (next === null) return;
@@ -247,10 +272,10 @@ function sched_idle(): void {
     return;
   }
   if (nsleepers === 0 && yielders.length === 0) return;
-  if (taskqueue_pending()) taskqueue_run();
+  if (taskqueue_pending()) taskqueue_pass();
   else if (yielders.length > 0) {
     // The queues are empty: those that only yielded go on before time moves.
-    for (const y of yielders.splice(0)) y();
+    release_yielders();
   } else if (nrealtime !== 0 && !sched_realtime_due(sched_realtime_limit())) {
     return;
   } else if (!callout_run_next()) {
