@@ -58,7 +58,7 @@ import {
 import { IPPROTO_IPV6, IPV6_V6ONLY } from "../netinet6/ip6_var.ts";
 import { sockaddr_in } from "../netinet/in.ts";
 import { sockaddr_in6 } from "../netinet6/in6_var.ts";
-import { AI_PASSIVE, NI_NUMERICHOST, daemon, fork_child, gai_strerror, getaddrinfo, getgrnam, getnameinfo, getopt, getpwnam, prog_exit, prog_run, wait3_nohang, type prog_ctx } from "./libc.ts";
+import { AI_PASSIVE, NI_NUMERICHOST, daemon, fork_child, gai_strerror, getaddrinfo, getgrnam, getnameinfo, getopt, getpwnam, prog_exit, prog_run, strtol, wait3_nohang, type prog_ctx } from "./libc.ts";
 import { getservbyname } from "./netdb.ts";
 import { biltins, type biltin } from "./inetd_builtins.ts";
 
@@ -155,9 +155,11 @@ function now_sec(st: inetd_state, clock: number): number {
 
 /** getvalue: a non-negative number, or the complaint `whine` and 1. */
 function getvalue(st: inetd_state, arg: string, set: (v: number) => void, whine: string): number {
-  const m = /^[ \t]*([+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*))$/.exec(arg);
-  const v = m === null ? -1 : Number.parseInt(m[1], m[1].replace(/^[+-]/, "").startsWith("0x") || m[1].replace(/^[+-]/, "").startsWith("0X") ? 16 : m[1].replace(/^[+-]/, "").startsWith("0") ? 8 : 10);
-  if (m === null || v < 0 || v > 0x7fffffff) {
+  // An int from strtol(arg, &p, 0): negative, or anything after the
+  // number, is refused.
+  const r = strtol(arg, 0);
+  const v = Number(BigInt.asIntN(32, r.l));
+  if (v < 0 || r.rest !== "") {
     syslog(st, LOG_ERR, whine.replace("%s", arg));
     return 1;
   }

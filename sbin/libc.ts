@@ -226,6 +226,42 @@ export function atoi(s: string): number {
  * which take the low bits of `ul` as C's conversion does.
  */
 export function strtoul(s: string, base: number): { v: number; rest: string; ul: bigint; errno: number } {
+  const r = strto_scan(s, base);
+  if (r === null) return { v: 0, rest: s, ul: 0n, errno: 0 };
+  let ul: bigint;
+  let errno = 0;
+  if (r.mag > ULONG_MAX) {
+    ul = ULONG_MAX;
+    errno = ERANGE;
+  } else ul = r.neg ? BigInt.asUintN(64, -r.mag) : r.mag;
+  return { v: Number(ul), rest: r.rest, ul, errno };
+}
+
+/**
+ * strtol(3): strtoul's scan, for a signed long (amd64: 64 bits) that
+ * saturates at LONG_MIN or LONG_MAX with `errno` ERANGE.  `l` is the exact
+ * long; a C caller that stores it in an int takes its low 32 bits
+ * (BigInt.asIntN(32, l)).  With no digits, `rest` is `s` (*endptr == nptr).
+ */
+export function strtol(s: string, base: number): { v: number; rest: string; l: bigint; errno: number } {
+  const r = strto_scan(s, base);
+  if (r === null) return { v: 0, rest: s, l: 0n, errno: 0 };
+  let l = r.neg ? -r.mag : r.mag;
+  let errno = 0;
+  if (l > LONG_MAX) {
+    l = LONG_MAX;
+    errno = ERANGE;
+  } else if (l < LONG_MIN) {
+    l = LONG_MIN;
+    errno = ERANGE;
+  }
+  return { v: Number(l), rest: r.rest, l, errno };
+}
+
+/** The scan strtoul and strtol share: blanks, a sign, the base's prefix and
+ *  digits; the magnitude stops growing once past ULONG_MAX (both then
+ *  saturate).  null when there is no digit. */
+function strto_scan(s: string, base: number): { neg: boolean; mag: bigint; rest: string } | null {
   let i = 0;
   while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
   let neg = false;
@@ -239,22 +275,18 @@ export function strtoul(s: string, base: number): { v: number; rest: string; ul:
   } else if (base === 0) base = s[i] === "0" ? 8 : 10;
   const start = i;
   const b = BigInt(base);
-  let ul = 0n;
-  let errno = 0;
+  let mag = 0n;
   for (; i < s.length; i++) {
     const d = parseInt(s[i], 36);
     if (Number.isNaN(d) || d >= base) break;
-    if (errno === 0) {
-      ul = ul * b + BigInt(d);
-      if (ul > ULONG_MAX) errno = ERANGE;
-    }
+    if (mag <= ULONG_MAX) mag = mag * b + BigInt(d);
   }
-  if (i === start) return { v: 0, rest: s, ul: 0n, errno: 0 };
-  if (errno !== 0) ul = ULONG_MAX;
-  else if (neg) ul = BigInt.asUintN(64, -ul);
-  return { v: Number(ul), rest: s.slice(i), ul, errno };
+  if (i === start) return null;
+  return { neg, mag, rest: s.slice(i) };
 }
 const ULONG_MAX = 0xffffffffffffffffn;
+const LONG_MAX = 0x7fffffffffffffffn;
+const LONG_MIN = -0x8000000000000000n;
 
 /** (uint32_t) of strtoul's unsigned long: its low 32 bits. */
 export function ulong_to_u32(r: { ul: bigint }): number {

@@ -37,7 +37,7 @@ import { INADDR_ANY, INADDR_NONE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, inet_a
 import { IP_MAXPACKET, IPH_DST, IPH_LEN, IPH_P, IPH_SRC, IPH_VHL } from "../netinet/ip.ts";
 import { getifaddrs } from "./libc_getifaddrs.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
-import { daemon, getaddrinfo, prog_exit, prog_run, warn as libc_warn, warnx, type prog_ctx } from "./libc.ts";
+import { daemon, getaddrinfo, prog_exit, prog_run, strtol, warn as libc_warn, warnx, type prog_ctx } from "./libc.ts";
 import { getservbyname } from "./netdb.ts";
 import { getprotobyname } from "./ipfw2.ts";
 import {
@@ -269,16 +269,6 @@ function Usage(st: natd_state): never {
   throw new prog_exit(1);
 }
 
-/** strtol(s, &end, 10): the value and whether any digit was read. */
-function strtol(s: string): { v: number; ok: boolean; rest: string } {
-  const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
-  if (m === null) return { v: 0, ok: false, rest: s };
-  const n = Number(m[1]);
-  // A long: what does not fit saturates (ERANGE).
-  const v = n > 0x7fffffffffffffff ? 0x7fffffffffffffff : n < -0x8000000000000000 ? -0x8000000000000000 : n;
-  return { v, ok: true, rest: s.slice(m[0].length) };
-}
-
 /** sscanf's %u: an unsigned int (a leading minus negates, modulo 2^32). */
 function scan_u(s: string): { v: number; rest: string } | null {
   const m = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)/.exec(s);
@@ -335,9 +325,9 @@ function ParseOption(st: natd_state, option: string, parms: string | null): void
       uNumValue = StrToPort(st, parms, "divert");
       break;
     case Param.Numeric: {
-      const r = parms === null ? null : strtol(parms);
-      if (r === null || !r.ok) errx(st, `${option} needs numeric parameter`);
-      numValue = Number(BigInt.asIntN(32, BigInt(r.v)));
+      const r = parms === null ? null : strtol(parms, 10);
+      if (r === null || r.rest === parms) errx(st, `${option} needs numeric parameter`);
+      numValue = Number(BigInt.asIntN(32, r.l));
       break;
     }
     case Param.String:
@@ -585,8 +575,8 @@ function StrToAddr(st: natd_state, str: string): number {
 
 /** StrToPort: a number (its low 16 bits), else a service of proto. */
 function StrToPort(st: natd_state, str: string, proto: string): number {
-  const r = strtol(str);
-  if (r.ok) return Number(BigInt.asUintN(16, BigInt(r.v)));
+  const r = strtol(str, 10);
+  if (r.rest !== str) return Number(BigInt.asUintN(16, r.l));
   const sp = getservbyname(str, proto);
   if (sp === null) errx(st, `${str}/${proto}: unknown service`);
   return sp;
@@ -597,8 +587,8 @@ function StrToPortRange(st: natd_state, str: string, proto: string): port_range 
   const sp = getservbyname(str, proto);
   if (sp !== null) return { lo: sp, num: 1 };
   if (!str.includes("-")) {
-    const r = strtol(str);
-    if (r.ok) return { lo: Number(BigInt.asUintN(16, BigInt(r.v))), num: 1 };
+    const r = strtol(str, 10);
+    if (r.rest !== str) return { lo: Number(BigInt.asUintN(16, r.l)), num: 1 };
     errx(st, `${str}/${proto}: unknown service`);
   }
   // sscanf("%hu-%hu"): what is not matched stays 0.

@@ -201,3 +201,24 @@ test("daemon(3): a daemon still running when the script ends gets SIGTERM, as at
   t.is(sig, 15);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("strtol and strtoul share one scan: sign, base 0's prefixes, saturation with ERANGE, endptr", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  const l = (s: string, base: number): [string, string, number] => {
+    const r = k.strtol(s, base);
+    return [String(r.l), r.rest, r.errno];
+  };
+  t.deepEqual(l(" -42x", 10), ["-42", "x", 0]);
+  t.deepEqual(l("0x1f", 0), ["31", "", 0]);
+  t.deepEqual(l("010", 0), ["8", "", 0]);
+  t.deepEqual(l("0x", 0), ["0", "x", 0]);
+  t.deepEqual(l("abc", 10), ["0", "abc", 0]);
+  t.deepEqual(l("9223372036854775807", 10), ["9223372036854775807", "", 0]);
+  t.deepEqual(l("9223372036854775808", 10), ["9223372036854775807", "", 34]);
+  t.deepEqual(l("-9223372036854775808", 10), ["-9223372036854775808", "", 0]);
+  t.deepEqual(l("-99999999999999999999999", 10), ["-9223372036854775808", "", 34]);
+  const u = k.strtoul("-1", 10);
+  t.deepEqual([String(u.ul), u.errno], ["18446744073709551615", 0]);
+  const big = k.strtoul("99999999999999999999999", 10);
+  t.deepEqual([String(big.ul), big.errno], ["18446744073709551615", 34]);
+});
