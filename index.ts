@@ -155,6 +155,7 @@ export * from "./netpfil/ipfw/ip_fw_bpf.ts";
 export * from "./kern/kern_synch.ts";
 export * from "./kern/kern_sig.ts";
 export * from "./kern/kern_time.ts";
+export * from "./kern/kern_procctl.ts";
 export * from "./kern/subr_msgbuf.ts";
 export * from "./kern/sys_generic.ts";
 export * from "./netinet/libalias/alias.ts";

@@ -67,6 +67,11 @@ export const sys_signame = [
  *  not simulated: a stopped process would only wait forever. */
 const SIG_DFL_IGNORE = (1 << SIGURG) | (1 << SIGCHLD) | (1 << SIGIO) | (1 << SIGWINCH) | (1 << SIGINFO) | (1 << SIGSTOP) | (1 << SIGTSTP) | (1 << SIGTTIN) | (1 << SIGTTOU) | (1 << SIGCONT);
 
+/** sigprop(sig) & SIGPROP_IGNORE: does the default action do nothing? */
+export function sig_default_ignores(sig: number): boolean {
+  return sig > 0 && sig < NSIG && (SIG_DFL_IGNORE & (1 << sig)) !== 0;
+}
+
 /** The way a process ends when a signal kills it (see the comment above). */
 export class sigexit_unwind extends Error {
   constructor(readonly sig: number) {
@@ -123,6 +128,21 @@ export async function tsleep_catch(p: proc, chan: object, timo_ns: number): Prom
   }
   if (postsig(p)) return EINTR;
   return error;
+}
+
+/**
+ * sigsuspend(2): sleep until a signal is acted on.  A caught one runs its
+ * handler and the call returns EINTR, as it always does; one whose default
+ * action kills ends the process.  (Masks are not kept: a process blocks
+ * signals here by sleeping nowhere else, which is how timeout(1) uses it.)
+ * Under `virtnet run`, a sleeper nothing could ever wake is woken with
+ * EINTR too (kern_synch.ts), where FreeBSD would sleep for ever.
+ */
+export async function sys_sigsuspend(p: proc): Promise<number> {
+  for (;;) {
+    const error = await tsleep_catch(p, p, 0);
+    if (error === EINTR) return EINTR;
+  }
 }
 
 /** sigaction(2), reduced: a handler run at postsig, or null for SIG_DFL. */

@@ -23,7 +23,7 @@ import { CTLFLAG_MPSAFE, CTLFLAG_RD, CTLTYPE_OPAQUE, SYSCTL_OUT, SYSCTL_PROC, _k
 import type { prison } from "./kern_jail.ts";
 import { CRED_TO_VNET, jailed, jail_detach_proc, prison_proc_hold, sys_jail_attach } from "./kern_jail.ts";
 import { AF_INET, AF_INET6, AF_NETGRAPH, AF_UNSPEC, MSG_CTRUNC, MSG_NOSIGNAL, SO_NOSIGPIPE, SA_FAMILY, SA_LEN, SOCK_CLOEXEC, SOCK_MAXADDRLEN, SOCK_NONBLOCK, sockaddr_generic, type sockaddr } from "./socket.ts";
-import { nanouptime_ns } from "./kern_timeout.ts";
+import { callout_stop, nanouptime_ns, type callout } from "./kern_timeout.ts";
 import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
@@ -98,6 +98,10 @@ export class proc {
   /** setfib(2): the FIB new sockets use. */
   p_fibnum = 0;
   p_exited = false;
+  /** setitimer(2)'s ITIMER_REAL (kern_time.ts): when it fires next (ns of
+   *  uptime, 0: not armed), its interval, and the callout that fires it. */
+  p_realtimer = { it_value_ns: 0, it_interval_ns: 0 };
+  p_itcallout: callout | null = null;
   constructor(
     public p_pid: number,
     public p_comm: string,
@@ -133,6 +137,9 @@ export function proc_exit(p: proc): void {
   if (p.p_exited) return;
   for (let fd = 0; fd < p.p_fd.length; fd++) if (p.p_fd[fd] !== null) kern_close(p, fd);
   p.p_exited = true;
+  // exit1: a real interval timer still armed goes with the process.
+  if (p.p_itcallout !== null) callout_stop(p.p_itcallout);
+  p.p_realtimer.it_value_ns = 0;
   const i = allproc.indexOf(p);
   if (i >= 0) allproc.splice(i, 1);
   if (jailed(p.p_ucred)) jail_detach_proc(p.p_ucred.cr_prison);

@@ -26,6 +26,7 @@
 //   nothing for an inactive port anyway.
 
 import { EINVAL, EOPNOTSUPP, EPERM } from "../kern/errno.ts";
+import type { timeval } from "../kern/kern_time.ts";
 import { m_freem, m_gethdr } from "../kern/kern_mbuf.ts";
 import { MT_DATA, type mbuf } from "../kern/mbuf.ts";
 import { m_adj, m_pullup } from "../kern/uipc_mbuf.ts";
@@ -361,11 +362,8 @@ export class bstp_port {
   bp_mediatask: task = TASK_INIT(bstp_ifupdstatus, this);
 }
 
-/** struct timeval. */
-export interface timeval {
-  tv_sec: number;
-  tv_usec: number;
-}
+/** struct timeval (kern_time.ts). */
+export type { timeval };
 
 /** The spanning tree state of one bridge. */
 export class bstp_state {

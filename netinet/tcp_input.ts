@@ -307,7 +307,7 @@ const TCP_RTT_INVALIDATE = Math.floor(TCP_MAXRXTSHIFT / 4);
 /** TP_RXTCUR(tp): the retransmit timeout, cut short by TCP_MAXUNACKTIME. */
 function TP_RXTCUR(tp: tcpcb): number {
   if (tp.t_maxunacktime === 0 || tp.t_acktime === 0) return tp.t_rxtcur;
-  return Math.max(1, Math.min(tp.t_rxtcur, tp.t_acktime + tp.t_maxunacktime - ticks));
+  return Math.max(1, Math.min(tp.t_rxtcur, (tp.t_acktime + tp.t_maxunacktime - ticks) | 0));
 }
 
 

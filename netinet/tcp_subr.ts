@@ -1061,7 +1061,7 @@ export function tcp_new_isn(inc: in_conninfo): tcp_seq {
   const per_tick = Math.floor(ISN_BYTES_PER_SECOND / hz);
   s.isn_offset = (s.isn_offset + per_tick) >>> 0;
   if (ticks !== s.isn_last) {
-    const projected_offset = (s.isn_offset_old + per_tick * (ticks - s.isn_last)) >>> 0;
+    const projected_offset = (s.isn_offset_old + Math.imul(per_tick, (ticks - s.isn_last) | 0)) >>> 0;
     if (((projected_offset - s.isn_offset) | 0) > 0) s.isn_offset = projected_offset;
     s.isn_offset_old = s.isn_offset;
     s.isn_last = ticks;

@@ -381,7 +381,7 @@ function syncache_timeout(sc: syncache, sch: syncache_head, docallout: boolean):
   sc.sc_rxmits++;
   if (TSTMP_LT(sc.sc_rxttime, sch.sch_nextc)) {
     sch.sch_nextc = sc.sc_rxttime;
-    if (docallout) callout_reset(sch.sch_timer, sch.sch_nextc - ticks, syncache_timer, sch);
+    if (docallout) callout_reset(sch.sch_timer, (sch.sch_nextc - ticks) | 0, syncache_timer, sch);
   }
 }
 
@@ -418,7 +418,7 @@ function syncache_timer(sch: syncache_head): void {
     syncache_timeout(sc, sch, false);
     i++;
   }
-  if (sch.sch_bucket.length > 0 && !(VIMAGE && VNET_IS_SHUTTING_DOWN(scs.vnet as vnet))) callout_reset(sch.sch_timer, sch.sch_nextc - tick, syncache_timer, sch);
+  if (sch.sch_bucket.length > 0 && !(VIMAGE && VNET_IS_SHUTTING_DOWN(scs.vnet as vnet))) callout_reset(sch.sch_timer, (sch.sch_nextc - tick) | 0, syncache_timer, sch);
   if (VIMAGE) CURVNET_RESTORE(saved);
 }
 

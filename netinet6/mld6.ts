@@ -554,7 +554,7 @@ function mld_v2_input_query(ifp: ifnet, m: mbuf, ip6: number, mld: number, off: 
     if (nsrc > 0) {
       // Group-and-source queries are rate limited per group.
       const gsr = VNET_I32(mld_gsrdelay);
-      if (inm.in6m_lastgsrtv !== 0 && gsr > 0 && ticks - inm.in6m_lastgsrtv < gsr * hz) return 0;
+      if (inm.in6m_lastgsrtv !== 0 && gsr > 0 && ((ticks - inm.in6m_lastgsrtv) | 0) < gsr * hz) return 0;
       inm.in6m_lastgsrtv = ticks === 0 ? 1 : ticks;
     }
     if (mli.mli_v2_timer === 0 || mli.mli_v2_timer >= timer) mld_v2_process_group_query(inm, timer, m, mld, off);

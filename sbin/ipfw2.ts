@@ -49,7 +49,7 @@ import {
   add_dstip6, add_srcip6, fill_ext6hdr, fill_flow6, fill_icmp6types, fill_unreach6_code, print_ext6hdr, print_flow6id,
   print_icmp6types, print_ip6, print_unreach6_code,
 } from "./ipfw_ipv6.ts";
-import { getgrgid, getgrnam, getpwnam, getpwuid, inet_pton, prog_exit, strtoul, ulong_to_int, ulong_to_u16, ulong_to_u32, ulong_to_u8, type prog_ctx } from "./libc.ts";
+import { getgrgid, getgrnam, getpwnam, getpwuid, inet_pton, prog_exit, strtod, strtoul, ulong_to_int, ulong_to_u16, ulong_to_u32, ulong_to_u8, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { jail_getid, jail_errmsg } from "./libjail.ts";
 import { ether_aton, gethostbyaddr, gethostbyname4, getservbyname as netdb_getservbyname, getservbyport as netdb_getservbyport } from "./netdb.ts";
@@ -273,11 +273,6 @@ export function atoi(s: string): number {
   const m = /^[ \t\n\v\f\r]*([+-]?[0-9]+)/.exec(s);
   if (m === null) return 0;
   return Number(BigInt.asIntN(32, BigInt(m[1])));
-}
-/** strtod(3) for the prob argument: the leading number, 0 without one. */
-function strtod(s: string): number {
-  const m = /^[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/.exec(s);
-  return m === null ? 0 : Number(m[0]);
 }
 /** strtonum(3). */
 export function strtonum(s: string, min: number, max: number): { v: number; errstr: string | null } {
@@ -1186,7 +1181,7 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
     a += 2;
   }
   if (av[a] !== undefined && av[a + 1] !== undefined && _substrcmp(ctx, av[a], "prob") === 0) {
-    match_prob = strtod(av[a + 1]);
+    match_prob = strtod(av[a + 1]).v;
     if (match_prob <= 0 || match_prob > 1) errx(ctx, EX_DATAERR, `illegal match prob. ${av[a + 1]}`);
     a += 2;
   }

@@ -88,7 +88,7 @@ import {
   warnx,
   type s_x,
 } from "./ipfw2.ts";
-import { inet_ntop, isatty, prog_run, strtoul, ulong_to_int, ulong_to_u32, type prog_ctx } from "./libc.ts";
+import { inet_ntop, isatty, prog_run, strtod, strtoul, ulong_to_int, ulong_to_u32, type prog_ctx } from "./libc.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";
 import { fmt_g } from "./iperf3.ts";
 
@@ -178,11 +178,6 @@ const dummynet_params: s_x = [
   ["dummynet-params", TOK_NULL],
 ];
 
-/** strtod(3): the leading number (0 without one) and where it stopped. */
-function strtod(s: string): { v: number; end: number } {
-  const m = /^[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?/.exec(s);
-  return m === null ? { v: 0, end: 0 } : { v: Number(m[0]), end: m[0].length };
-}
 
 /** n2mask: the first n bits of an IPv6 mask. */
 function n2mask(a: Uint8Array, n: number): void {

@@ -284,6 +284,47 @@ function strto_scan(s: string, base: number): { neg: boolean; mag: bigint; rest:
   if (i === start) return null;
   return { neg, mag, rest: s.slice(i) };
 }
+/**
+ * strtod(3) (gdtoa's strtod): blanks, a sign, then "inf"/"infinity", "nan"
+ * (with an optional "(chars)"), a hexadecimal number ("0x1.8p3") or a
+ * decimal one, whichever is longest at the start.  `rest` is what follows
+ * (all of `s`, and v = 0, when nothing converts: *endptr == nptr).  A
+ * result too large is ±HUGE_VAL and one too small for a double is 0, both
+ * with `errno` ERANGE.
+ */
+export function strtod(s: string): { v: number; rest: string; errno: number } {
+  const m = STRTOD_RE.exec(s);
+  if (m === null) return { v: 0, rest: s, errno: 0 };
+  const neg = m[1] === "-";
+  let v: number;
+  let nonzero: boolean;
+  if (m[2] !== undefined) {
+    v = Infinity;
+    nonzero = true;
+  } else if (m[3] !== undefined) {
+    v = NaN;
+    nonzero = true;
+  } else if (m[4] !== undefined || m[6] !== undefined) {
+    const frac = m[5] ?? m[6] ?? "";
+    const digits = ((m[4] ?? "") + frac).replace(/^0+/, "");
+    nonzero = digits !== "";
+    v = nonzero ? ldexp(Number(BigInt("0x" + digits)), (m[7] === undefined ? 0 : Number(m[7])) - 4 * frac.length) : 0;
+  } else {
+    v = Number(m[8]);
+    nonzero = /[1-9]/.test(m[8].replace(/[eE].*$/, ""));
+  }
+  let errno = 0;
+  if (nonzero && (v === Infinity || v === 0) && m[2] === undefined) errno = ERANGE;
+  return { v: neg ? -v : v, rest: s.slice(m[0].length), errno };
+}
+/** ldexp(3): x * 2**e, in steps so that 2**e itself never overflows. */
+function ldexp(x: number, e: number): number {
+  for (; e > 1023 && Number.isFinite(x); e -= 1023) x *= 2 ** 1023;
+  for (; e < -1022 && x !== 0; e += 1022) x *= 2 ** -1022;
+  return x * 2 ** e;
+}
+const STRTOD_RE =
+  /^[ \t\n\v\f\r]*([+-]?)(?:(infinity|inf)|(nan)(?:\([0-9A-Za-z_]*\))?|0[xX](?:([0-9a-fA-F]+)\.?([0-9a-fA-F]*)|\.([0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?|([0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?))/i;
 const ULONG_MAX = 0xffffffffffffffffn;
 const LONG_MAX = 0x7fffffffffffffffn;
 const LONG_MIN = -0x8000000000000000n;
@@ -737,13 +778,18 @@ export interface long_option {
 /**
  * getopt_long(3) as FreeBSD's libc does it by default: options may follow
  * operands (argv is permuted, operands keep their order), "--" ends the
- * options, "--name" selects a long option.  Returns the options in order
- * and the operands.  Messages are FreeBSD's; a bad option calls `usage`,
- * which must throw.
+ * options, "--name" selects a long option.  An optstring that starts with
+ * '+' (FLAG_PERMUTE off) stops at the first operand instead, leaving it and
+ * all after it as operands: a command line such as timeout(1)'s, whose
+ * operands are another command's argv.  Returns the options in order and
+ * the operands.  Messages are FreeBSD's; a bad option calls `usage`, which
+ * must throw.
  */
 export function getopt_long(ctx: prog_ctx, optstring: string, longopts: long_option[], usage: () => never, argv: string[] = ctx.argv): { opts: [string, string][]; operands: string[] } {
   const opts: [string, string][] = [];
   const operands: string[] = [];
+  const permute = !optstring.startsWith("+");
+  if (!permute) optstring = optstring.slice(1);
   let i = 1;
   for (; i < argv.length; i++) {
     const a = argv[i];
@@ -752,6 +798,7 @@ export function getopt_long(ctx: prog_ctx, optstring: string, longopts: long_opt
       break;
     }
     if (!a.startsWith("-") || a === "-") {
+      if (!permute) break;
       operands.push(a);
       continue;
     }

@@ -2,10 +2,10 @@
 // and exec(): run one program as a new process (fork+exec), counted by the
 // scheduler so that virtual time waits for it.
 
-import { proc_create, proc_exit, type proc } from "../kern/uipc_syscalls.ts";
+import { proc_create, sys_exit, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_relinquish } from "../kern/kern_synch.ts";
 import { printf } from "../kern/subr_prf.ts";
-import { proc_parent, proc_setparent, sigexit_unwind, sys_kill } from "../kern/kern_sig.ts";
+import { SIGCHLD, kern_psignal, proc_parent, proc_setparent, sig_default_ignores, sig_set_forward, sigexit_unwind, sys_kill } from "../kern/kern_sig.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { SH_LONGOPTS, sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
@@ -46,6 +46,7 @@ import { ipfw_main_prog } from "./ipfw.ts";
 import { dnctl_main_prog } from "./ipfw_dummynet.ts";
 import { natd_main } from "./natd.ts";
 import { inetd_main } from "./inetd.ts";
+import { make_timeout_main } from "./timeout.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -90,6 +91,8 @@ export async function execvp_prog(parent: proc, argv: string[], io: Omit<sh_cmd_
     const ctx: sh_cmd_ctx = { ...io, argv };
     const status = host_exec(hp, ctx);
     if (ctx.stdin_read === true) io.stdin_read = true;
+    // The host program ran as a child that has exited by now.
+    kern_psignal(parent, SIGCHLD);
     return { error: 0, status };
   }
   return { error: 0, status: await run_simulated(main, name, parent, argv, io) };
@@ -123,7 +126,7 @@ async function run_simulated(main: prog_main, name: string, parent: proc, argv: 
   ctx.fork_exit_parent = (child) => {
     const was = self;
     self = child as proc;
-    proc_exit(was);
+    sys_exit(was);
     parent_exit(0);
   };
   const run = (async (): Promise<number> => {
@@ -139,7 +142,8 @@ async function run_simulated(main: prog_main, name: string, parent: proc, argv: 
       printf(`pid ${self.p_pid} (${self.p_comm}): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       return 70;
     } finally {
-      proc_exit(self);
+      // exit1: the parent hears of it (SIGCHLD).
+      sys_exit(self);
       sched_kick();
     }
   })();
@@ -225,6 +229,14 @@ async function sh_main(ctx: prog_ctx): Promise<number> {
   }
   const start = (name: string, script: boolean): sh_shell => {
     const shell = new sh_shell(sh_options_for(kp, name, script, ctx.cwd));
+    // Signals to this process (kill(2), a reaper's PROC_REAP_KILL) reach
+    // the shell as the terminal's do: its trap runs, or it ends after the
+    // command under way, which gets the signal too.  What the default
+    // action ignores (SIGCHLD at each child's end) stays ignored.
+    sig_set_forward(kp, (sig) => {
+      if (sig_default_ignores(sig) && !shell.traps.has(sig)) return;
+      shell.signal(sig);
+    });
     shell.import_env(ctx.env);
     for (const f of flags) shell.flags.add(f);
     for (const f of unset) shell.flags.delete(f);
@@ -340,6 +352,7 @@ programs.set("tcpdump", tcpdump_main);
 programs.set("ngctl", ngctl_main);
 programs.set("traceroute", traceroute_main);
 programs.set("traceroute6", traceroute6_main);
+programs.set("timeout", make_timeout_main(execvp_prog));
 
 /** Run argv as a child with `stdin`, collecting its standard output (the
  *  $(...) of IMUNES's scripts); its errors go to the caller's stderr. */

@@ -43,7 +43,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { kern_boot, kern_tunables_check } from "../kern/init_main.ts";
 import { cred0, prison_find_name, jailed } from "../kern/kern_jail.ts";
-import { proc_create, proc_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
+import { proc_create, proc_exit, sys_exit, sys_jail_attach_proc, sys_setfib, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_set_external } from "../kern/kern_synch.ts";
 import { nanouptime_ns } from "../kern/kern_timeout.ts";
 import { NSIG, SIGKILL, pgsignal, proc_setparent, sig_set_forward, sigexit_unwind, sys_signame } from "../kern/kern_sig.ts";
@@ -239,7 +239,8 @@ function signum_to_name(sig: number): string {
 }
 
 /** The command a wrapper runs: `jexec [-l] [-n] [-u U | -U U] jail cmd`,
- *  `setfib [-F]fib cmd`, `himage node cmd`; otherwise argv itself. */
+ *  `setfib [-F]fib cmd`, `himage node cmd`, `timeout [opts] duration cmd`;
+ *  otherwise argv itself. */
 function wrapped_command(argv: string[]): string[] {
   for (let depth = 0; depth < 8 && argv.length > 0; depth++) {
     const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
@@ -252,6 +253,17 @@ function wrapped_command(argv: string[]): string[] {
       i += argv[1] === "-F" ? 2 : 1;
     } else if (name === "himage") {
       i++; // the node
+    } else if (name === "timeout") {
+      // Its options (-k T, -s S, joined or not, and the long ones), then
+      // the duration.
+      for (; i < argv.length && argv[i].startsWith("-") && argv[i] !== "-"; i++) {
+        if (argv[i] === "--") {
+          i++;
+          break;
+        }
+        if (/^-[ks]$/.test(argv[i]) || /^--(kill-after|signal)$/.test(argv[i])) i++;
+      }
+      i++; // the duration
     } else return argv;
     argv = argv.slice(i);
   }
@@ -262,7 +274,7 @@ function wrapped_command(argv: string[]): string[] {
  *  only when asked, so a command in a `while read` loop does not swallow the
  *  loop's input: "-" or /dev/stdin as an argument asks for it, and so does
  *  nc (which copies its stdin to the network unless -d), also when jexec,
- *  setfib or himage runs it.  The daemon takes the whole of stdin before
+ *  setfib, himage or timeout runs it.  The daemon takes the whole of stdin before
  *  the program starts, so nc's stdin must end (a file, a pipe, or
  *  </dev/null), not be a terminal. */
 function wants_stdin(argv: string[]): boolean {
@@ -465,7 +477,7 @@ class session {
   /** Run on the host, for a simulated process that execs something the
    *  simulation does not have.  The stand-in process holds the jail and
    *  takes the signals meant for the real one. */
-  private readonly handoff: exec_external_fn = (parent, argv) => {
+  private readonly handoff: exec_external_fn = (parent, argv, io) => {
     const name = argv[0].slice(argv[0].lastIndexOf("/") + 1);
     if (simulated(name)) return null;
     return (async () => {
@@ -473,6 +485,7 @@ class session {
       const p = proc_create(parent.p_ucred, name);
       p.p_fibnum = parent.p_fibnum;
       proc_setparent(p, parent);
+      io.spawned?.(p.p_pid);
       const id = this.nexthandoff++;
       sig_set_forward(p, (sig) => this.send(FRAME_KILL_CHILD, JSON.stringify({ id, sig: signum_to_name(sig) })));
       const cr = p.p_ucred;
@@ -488,7 +501,7 @@ class session {
       } finally {
         fg_enter(this.background);
         sig_set_forward(p, null);
-        proc_exit(p);
+        sys_exit(p);
       }
     })();
   };

@@ -21,3 +21,4 @@ import "./ipfw_divert.ts";
 import "./badcmd_ipfw.ts";
 import "./badcmd_natd.ts";
 import "./badcmd_inetd.ts";
+import "./badcmd_timeout.ts";

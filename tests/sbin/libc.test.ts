@@ -222,3 +222,57 @@ test("strtol and strtoul share one scan: sign, base 0's prefixes, saturation wit
   const big = k.strtoul("99999999999999999999999", 10);
   t.deepEqual([String(big.ul), big.errno], ["18446744073709551615", 34]);
 });
+
+test("strtod: decimal, hexadecimal, inf and nan; endptr; ERANGE for overflow and underflow", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  const d = (s: string): [number, string, number] => {
+    const r = k.strtod(s);
+    return [r.v, r.rest, r.errno];
+  };
+  t.deepEqual(d(" \t1.5s"), [1.5, "s", 0]);
+  t.deepEqual(d("-.25e1x"), [-2.5, "x", 0]);
+  t.deepEqual(d("3."), [3, "", 0]);
+  t.deepEqual(d("1e"), [1, "e", 0]);
+  t.deepEqual(d("1e+"), [1, "e+", 0]);
+  t.deepEqual(d("0x1.8p1"), [3, "", 0]);
+  t.deepEqual(d("0X.8"), [0.5, "", 0]);
+  t.deepEqual(d("0x"), [0, "x", 0]);
+  t.deepEqual(d("0xg"), [0, "xg", 0]);
+  t.deepEqual(d("-InFinity!"), [-Infinity, "!", 0]);
+  t.deepEqual(d("inf"), [Infinity, "", 0]);
+  t.true(Number.isNaN(k.strtod("nan(0x1)").v));
+  t.is(k.strtod("nan(12)z").rest, "z");
+  t.deepEqual(d("abc"), [0, "abc", 0]);
+  t.deepEqual(d(""), [0, "", 0]);
+  t.deepEqual(d("+"), [0, "+", 0]);
+  t.deepEqual(d("1e999"), [Infinity, "", 34]);
+  t.deepEqual(d("-1e999"), [-Infinity, "", 34]);
+  t.deepEqual(d("1e-999"), [0, "", 34]);
+  t.deepEqual(d("0e-999"), [0, "", 0]);
+  t.deepEqual(d("0x1p-1074"), [5e-324, "", 0]);
+  t.deepEqual(d("0x1p1024"), [Infinity, "", 34]);
+  // Every decimal a JavaScript number prints reads back as that number.
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom("", "s", " x"), (v, tail) => {
+      const r = k.strtod(String(v) + tail);
+      return Object.is(r.v, v) && r.rest === tail && r.errno === 0;
+    }),
+  );
+});
+
+test("getopt_long: '+' stops at the first operand, leaving the rest (another command's options) alone", async (t) => {
+  const k = await loadKernelUnbooted("vimage");
+  let err = "";
+  const ctx = { argv: ["timeout", "-s", "INT", "3", "nc", "-w", "5", "-N"], stdin: "", stdout: { write: () => {} }, stderr: { write: (s: string) => void (err += s) }, env: new Map(), p: { p_pid: 1, p_comm: "timeout", p_ucred: k.cred0 } };
+  const usage = (): never => {
+    throw new Error("usage");
+  };
+  const longopts = [{ name: "signal", has_arg: 1 as const, val: "s" }];
+  const inorder = k.getopt_long(ctx, "+k:s:", longopts, usage);
+  t.deepEqual(inorder, { opts: [["s", "INT"]], operands: ["3", "nc", "-w", "5", "-N"] });
+  // Without '+', getopt_long permutes and takes nc's -w as its own.
+  t.throws(() => k.getopt_long(ctx, "k:s:", longopts, usage), { message: "usage" });
+  t.is(err, "timeout: illegal option -- w\n");
+  const dd = k.getopt_long({ ...ctx, argv: ["timeout", "--signal=KILL", "--", "-1", "x"] }, "+k:s:", longopts, usage);
+  t.deepEqual(dd, { opts: [["s", "KILL"]], operands: ["-1", "x"] });
+});

@@ -101,6 +101,40 @@ ifconfig -l
   t.is(r.out, "lo0 epair0a\nlo0 epair0b\njail=2\n1\nsh=3\nlo0\n");
 });
 
+sh_test.serial("timeout through the shims: nc gets its stdin through it, and the duration is the simulation's, or real time's for a host program", async (t) => {
+  // A listener that never answers: nc (no -N) would wait for ever after
+  // its input; timeout ends it after 30 s of the clock, which jumps while
+  // the command runs in the foreground, so this takes no 30 real seconds.
+  const started = Date.now();
+  const r = await sh(`jail -c name=ta persist vnet >/dev/null
+jail -c name=tb persist vnet >/dev/null
+ep=$(ifconfig epair create)
+ifconfig $ep vnet ta
+ifconfig \${ep%a}b vnet tb
+jexec ta ifconfig $ep 10.7.0.1/24 up
+jexec tb ifconfig \${ep%a}b 10.7.0.2/24 up
+jexec ta nc -l 10.7.0.1 2345 > got.bin < /dev/null &
+jexec ta nc -l 10.7.0.1 2346 > got2.bin < /dev/null &
+sleep 1
+dd if=/dev/zero bs=1024 count=100 2>/dev/null | jexec tb timeout 30 nc 10.7.0.1 2345 >/dev/null; echo "nc=$?"
+dd if=/dev/zero bs=1024 count=50 2>/dev/null | timeout -s INT 30 jexec tb nc 10.7.0.1 2346; echo "wrapped=$?"
+wait
+wc -c < got.bin | tr -d ' '
+wc -c < got2.bin | tr -d ' '
+jail -r ta tb >/dev/null
+`);
+  const elapsed = Date.now() - started;
+  t.is(r.err, "");
+  t.is(r.out, "nc=124\nwrapped=124\n102400\n51200\n");
+  t.true(elapsed < 25_000, `took ${elapsed} ms`);
+  // A program handed to the host runs in real time: so does its timeout.
+  const s0 = Date.now();
+  const h = await sh("timeout 2 sleep 30; echo \"sleep=$?\"");
+  const took = Date.now() - s0;
+  t.is(h.out, "sleep=124\n");
+  t.true(took >= 1900 && took < 20_000, `timeout 2 sleep 30 took ${took} ms`);
+});
+
 sh_test.serial("nc through the shims: the client's stdin (binary) reaches the network, the listener's stdout the file", async (t) => {
   const bytes = Buffer.alloc(40_000);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + (i >> 7)) & 0xff;
