@@ -66,8 +66,9 @@ function proc_reaper(p: proc): proc | null {
   return null;
 }
 
-/** proc_realparent: the parent while it lives, else where exit put p. */
-function proc_realparent(p: proc): proc | null {
+/** proc_realparent: the parent while it lives, else where exit put p (its
+ *  reaper; null for init). */
+export function proc_realparent(p: proc): proc | null {
   const pp = proc_parent(p);
   if (pp !== null && !pp.p_exited) return pp;
   return proc_reaper(p);

@@ -28,7 +28,8 @@ import { MCLBYTES, MLEN, MT_CONTROL, type mbuf } from "./mbuf.ts";
 import { m_freem, m_get, m_getcl } from "./kern_mbuf.ts";
 import { M_NOWAIT } from "./uma.ts";
 import { tsleep } from "./kern_synch.ts";
-import { SIGCHLD, SIGPIPE, kern_psignal, postsig, proc_parent, proc_setparent, sig_fork } from "./kern_sig.ts";
+import { SIGCHLD, SIGPIPE, kern_psignal, postsig, proc_setparent, sig_fork } from "./kern_sig.ts";
+import { proc_realparent } from "./kern_procctl.ts";
 import {
   ACCEPT4_INHERIT,
   PR_ATOMIC,
@@ -171,7 +172,8 @@ export function sys_fork(p: proc): proc {
 export function sys_exit(p: proc): void {
   if (p.p_exited) return;
   proc_exit(p);
-  const pp = proc_parent(p);
+  // The parent, or, for an orphan, the reaper exit reparented it to.
+  const pp = proc_realparent(p);
   if (pp !== null && !pp.p_exited) kern_psignal(pp, SIGCHLD);
 }
 

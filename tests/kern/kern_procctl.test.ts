@@ -99,6 +99,32 @@ for (const build of BOTH) {
     t.is(kill(k, k.proc_create(k.cred0, "x"), k.SIGTERM).e, k.ESRCH);
   });
 
+  test(`${build}: an orphan's exit posts SIGCHLD to its reaper, as to a parent`, async (t) => {
+    const k = await loadKernel(build);
+    const { reaper, child, grandchild, child2 } = tree(k);
+    let chld = 0;
+    k.sys_sigaction(reaper, k.SIGCHLD, () => void chld++);
+    t.is(k.sys_procctl(reaper, k.P_PID, reaper.p_pid, k.PROC_REAP_ACQUIRE, null), 0);
+    k.sys_exit(child);
+    t.true(k.postsig(reaper));
+    t.is(chld, 1);
+    k.sys_exit(grandchild);
+    t.true(k.SIGPENDING(reaper), "the grandchild's parent is gone: its reaper hears of the exit");
+    k.postsig(reaper);
+    t.is(chld, 2);
+    // Without a reaper an orphan's exit reaches nobody (init is not simulated).
+    const top = k.proc_create(k.cred0, "top");
+    const mid = k.sys_fork(top);
+    const leaf = k.sys_fork(mid);
+    k.sys_exit(mid);
+    k.postsig(top);
+    k.sys_exit(leaf);
+    t.false(k.SIGPENDING(top));
+    k.sys_exit(child2);
+    k.sys_exit(reaper);
+    k.sys_exit(top);
+  });
+
   test(`${build}: a jailed process cannot signal what it cannot see`, async (t) => {
     const k = await loadKernel(build);
     const j = k.kern_jail_set(k.cred0, { name: "inner", persist: true }, k.JAIL_CREATE);

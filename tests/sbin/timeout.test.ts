@@ -5,6 +5,9 @@
 // command started too, --foreground only the command; bad input gives
 // timeout(1)'s messages and statuses; nothing is left behind.
 import test from "ava";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { run_script, TWO_JAILS } from "./prog_helpers.ts";
 
 test("timeout: SIGTERM when the time has passed (124), -s's signal instead, --preserve-status, units", async (t) => {
@@ -104,6 +107,27 @@ jail -r a b >/dev/null
   );
   t.is(r.out, "reaper 124\nleft over 1\nforeground 124\nkill -TERM PID\n");
   t.is(r.err, "No matching processes were found\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("timeout: a daemon the command leaves behind is reaped: timeout waits for it and ends it, --foreground does not", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "virtnet-timeout-"));
+  fs.writeFileSync(path.join(dir, "inetd.conf"), "echo stream tcp nowait root internal\n");
+  const r = await run_script(
+    TWO_JAILS +
+      `jexec a timeout 3 inetd -p ${dir}/one.pid ${dir}/inetd.conf
+echo "reaped $?"
+echo gone | jexec b nc -N 10.0.0.1 7
+echo "nc $?"
+jexec a timeout --foreground 3 inetd -p ${dir}/two.pid ${dir}/inetd.conf
+echo "foreground $?"
+echo still here | jexec b nc -N 10.0.0.1 7
+kill $(cat ${dir}/two.pid)
+jail -r a b >/dev/null
+`,
+  );
+  fs.rmSync(dir, { recursive: true, force: true });
+  t.is(r.out, "reaped 124\nnc 1\nforeground 0\nstill here\n");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
 
