@@ -1210,8 +1210,12 @@ function list_pipes(ctx: ipfw_ctx, b: Uint8Array, len: number): void {
         break;
       }
     }
+    // dummynet.c empties the pending buffer after every object, so the
+    // link's line is out before the flowset that follows it: the flowset
+    // prints on its own "q<N> ... flows" line and print_flowset_parms'
+    // prefixed form is never reached.
+    flush_buf(ctx, buf);
   }
-  flush_buf(ctx, buf);
 }
 
 /** parse_range: "n", "n1-n2", "a,b" lists; pipes are translated to their FIFO twins. */

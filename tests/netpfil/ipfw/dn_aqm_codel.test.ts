@@ -41,7 +41,7 @@ test("a 1 Mbit/s bottleneck under 1.6 Mbit/s: the FIFO's echoes wait ~0.8 s, CoD
   t.true(f.drops > 900 && c.drops > 900, `drops FIFO ${f.drops} CoDel ${c.drops}`);
   t.is(f.received + f.drops, 3000);
   t.is(c.received + c.drops, 3000);
-  t.regex(codel.out, /00001: {3}1\.000 Mbit\/s {4}0 ms burst 0  100 sl\. 0 queues \(1 buckets\)  AQM CoDel target 5ms interval 100ms NoECN\n/);
+  t.regex(codel.out, /00001: {3}1\.000 Mbit\/s {4}0 ms burst 0 \nq131073 100 sl\. 0 flows \(1 buckets\) sched 65537 weight 0 lmax 0 pri 0  AQM CoDel target 5ms interval 100ms NoECN\n/);
   for (const r of [fifo, codel]) {
     r.k.kern_run_until_idle();
     t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
@@ -76,16 +76,20 @@ dnctl pipe 6 show
   t.is(r.err, "");
   t.is(
     r.out,
-    "00001:   1.000 Mbit/s    0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM CoDel target 5ms interval 100ms NoECN\n" +
+    "00001:   1.000 Mbit/s    0 ms burst 0 \n" +
+      "q131073  50 sl. 0 flows (1 buckets) sched 65537 weight 0 lmax 0 pri 0  AQM CoDel target 5ms interval 100ms NoECN\n" +
       " sched 65537 type FIFO flags 0x0 0 buckets 0 active\n" +
-      "00002:   1.000 Mbit/s    0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM CoDel target 10ms interval 200ms ECN\n" +
+      "00002:   1.000 Mbit/s    0 ms burst 0 \n" +
+      "q131074  50 sl. 0 flows (1 buckets) sched 65538 weight 0 lmax 0 pri 0  AQM CoDel target 10ms interval 200ms ECN\n" +
       " sched 65538 type FIFO flags 0x0 0 buckets 0 active\n" +
       "q00003  50 sl. 0 flows (1 buckets) sched 2 weight 1 lmax 0 pri 0  AQM CoDel target 2.5ms interval 100ms NoECN\n" +
       // 1.5 s is 1500000 us, which dummynet.c prints with its "%gfs".
-      "00002:   1.000 Mbit/s    0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM CoDel target 5ms interval 1.5fs NoECN\n" +
+      "00002:   1.000 Mbit/s    0 ms burst 0 \n" +
+      "q131074  50 sl. 0 flows (1 buckets) sched 65538 weight 0 lmax 0 pri 0  AQM CoDel target 5ms interval 1.5fs NoECN\n" +
       " sched 65538 type FIFO flags 0x0 0 buckets 0 active\n" +
       // Configured again without codel: the flowset drops its AQM.
-      "00002:   1.000 Mbit/s    0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+      "00002:   1.000 Mbit/s    0 ms burst 0 \n" +
+      "q131074  50 sl. 0 flows (1 buckets) sched 65538 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 65538 type FIFO flags 0x0 0 buckets 0 active\n" +
       "dnctl: target needs time\n\nstatus 65\n" +
       "dnctl: interval needs time\n\nstatus 65\n" +
@@ -97,7 +101,8 @@ dnctl pipe 6 show
       // The defaults behind par[] = -1 are the codel sysctls (microseconds).
       "net.inet.ip.dummynet.codel.target: 5000 -> 10000\n" +
       "sysctl: net.inet.ip.dummynet.codel.interval=0: Invalid argument\n" +
-      "00006: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM CoDel target 10ms interval 100ms NoECN\n" +
+      "00006: unlimited         0 ms burst 0 \n" +
+      "q131078  50 sl. 0 flows (1 buckets) sched 65542 weight 0 lmax 0 pri 0  AQM CoDel target 10ms interval 100ms NoECN\n" +
       " sched 65542 type FIFO flags 0x0 0 buckets 0 active\n",
   );
 });

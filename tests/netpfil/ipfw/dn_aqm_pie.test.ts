@@ -64,7 +64,8 @@ dnctl pipe flush
   t.is(r.err, "");
   t.is(
     r.out,
-    "00001: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM type PIE target 20ms tupdate 30ms alpha 0.25 beta 2 max_burst 1fs max_ecnth 0.5 ECN NoCapDrop OnOff TS NoDerand\n" +
+    "00001: unlimited         0 ms burst 0 \n" +
+      "q131073  50 sl. 0 flows (1 buckets) sched 65537 weight 0 lmax 0 pri 0  AQM type PIE target 20ms tupdate 30ms alpha 0.25 beta 2 max_burst 1fs max_ecnth 0.5 ECN NoCapDrop OnOff TS NoDerand\n" +
       " sched 65537 type FIFO flags 0x0 0 buckets 0 active\n" +
       "dnctl: target needs time\n\nstatus 65\n" +
       "dnctl: alpha needs number\n\nstatus 65\n" +
@@ -74,7 +75,8 @@ dnctl pipe flush
       "net.inet.ip.dummynet.pie.target: 15000 -> 30000\n" +
       "net.inet.ip.dummynet.pie.alpha: 125 -> 500\n" +
       "sysctl: net.inet.ip.dummynet.pie.beta=0: Invalid argument\n" +
-      "00003: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets)  AQM type PIE target 30ms tupdate 15ms alpha 0.5 beta 1.25 max_burst 150ms max_ecnth 0.1 NoECN CapDrop DRE Derand\n" +
+      "00003: unlimited         0 ms burst 0 \n" +
+      "q131075  50 sl. 0 flows (1 buckets) sched 65539 weight 0 lmax 0 pri 0  AQM type PIE target 30ms tupdate 15ms alpha 0.5 beta 1.25 max_burst 150ms max_ecnth 0.1 NoECN CapDrop DRE Derand\n" +
       " sched 65539 type FIFO flags 0x0 0 buckets 0 active\n",
   );
   r.k.kern_run_until_idle();

@@ -58,6 +58,8 @@ dnctl pipe 1 config  bw 10Mb queue 100 droptail
 dnctl sched 1 config pipe 1 type fq_codel target 0ms interval 0ms quantum 1514 limit 10240 flows 1024 ecn
 dnctl queue 1 config pipe 1 droptail
 dnctl sched 1 show
+dnctl pipe 1 show
+dnctl queue show
 dnctl sched 2 config type fq_codel target 20ms interval 300ms quantum 300 limit 99999 flows 8 noecn
 dnctl sched 2 show
 sysctl net.inet.ip.dummynet.fqcodel.quantum=3000
@@ -70,17 +72,30 @@ dnctl queue 5 config fq_codel 2>&1; echo "status $?"
   t.is(r.err, "");
   t.is(
     r.out,
-    // target and interval 0 are bounded to 1 us.
-    "00001:  10.000 Mbit/s    0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+    // What FreeBSD 14 prints: every object on its own line(s), as
+    // list_pipes flushes the link's line before the next object.  Under
+    // the link comes the scheduler's own flowset 65537 (1 + DN_MAX_ID),
+    // which config_sched created for the FQ_CODEL scheduler (not
+    // DN_MULTIQUEUE) with qsize 0, bounded to 50 slots; the pipe's
+    // "queue 100" belongs to flowset 131073, the FIFO twin's, and shows
+    // under "pipe 1 show".  target and interval 0 are bounded to 1 us.
+    "00001:  10.000 Mbit/s    0 ms burst 0 \n" +
+      "q65537  50 sl. 0 flows (1 buckets) sched 1 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 1 type FQ_CODEL flags 0x0 0 buckets 0 active\n" +
       " FQ_CODEL target 1us interval 1us quantum 1514 limit 10240 flows 1024 ECN\n" +
       "   Children flowsets: 1 \n" +
+      "00001:  10.000 Mbit/s    0 ms burst 0 \n" +
+      "q131073 100 sl. 0 flows (1 buckets) sched 65537 weight 0 lmax 0 pri 0 droptail\n" +
+      " sched 65537 type FIFO flags 0x0 0 buckets 0 active\n" +
+      "q00001  50 sl. 0 flows (1 buckets) sched 1 weight 0 lmax 0 pri 0 droptail\n" +
       // limit is bounded to 20480.
-      "00002: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+      "00002: unlimited         0 ms burst 0 \n" +
+      "q65538  50 sl. 0 flows (1 buckets) sched 2 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 2 type FQ_CODEL flags 0x0 0 buckets 0 active\n" +
       " FQ_CODEL target 20ms interval 300ms quantum 300 limit 20480 flows 8 NoECN\n" +
       "net.inet.ip.dummynet.fqcodel.quantum: 1514 -> 3000\n" +
-      "00003: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+      "00003: unlimited         0 ms burst 0 \n" +
+      "q65539  50 sl. 0 flows (1 buckets) sched 3 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 3 type FQ_CODEL flags 0x0 0 buckets 0 active\n" +
       " FQ_CODEL target 5ms interval 100ms quantum 3000 limit 10240 flows 1024 ECN\n" +
       "dnctl: flows needs number\n\nstatus 65\n" +

@@ -54,11 +54,13 @@ dnctl sched 3 config type fq_pie interval 5ms 2>&1; echo "status $?"
   t.is(r.err, "");
   t.is(
     r.out,
-    "00001: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+    "00001: unlimited         0 ms burst 0 \n" +
+      "q65537  50 sl. 0 flows (1 buckets) sched 1 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 1 type FQ_PIE flags 0x0 0 buckets 0 active\n" +
       "  FQ_PIE target 20ms tupdate 15ms alpha 0.125 beta 1.25 max_burst 150ms max_ecnth 0.1 quantum 3000 limit 500 flows 16 NoECN CapDrop OnOff DRE Derand\n" +
       "net.inet.ip.dummynet.fqpie.limit: 10240 -> 600\n" +
-      "00002: unlimited         0 ms burst 0   50 sl. 0 queues (1 buckets) droptail\n" +
+      "00002: unlimited         0 ms burst 0 \n" +
+      "q65538  50 sl. 0 flows (1 buckets) sched 2 weight 0 lmax 0 pri 0 droptail\n" +
       " sched 2 type FQ_PIE flags 0x0 0 buckets 0 active\n" +
       "  FQ_PIE target 15ms tupdate 15ms alpha 0.125 beta 1.25 max_burst 150ms max_ecnth 0.1 quantum 1514 limit 600 flows 1024 ECN CapDrop TS Derand\n" +
       "dnctl: alpha needs number\n\nstatus 65\n" +
