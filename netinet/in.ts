@@ -95,6 +95,8 @@ export const IPPROTO_ETHERIP = 97;
 export const IPPROTO_PIM = 103;
 export const IPPROTO_RAW = 255;
 export const IPPROTO_MAX = 256;
+/** Not a protocol on the wire: the name divert(4) sockets go by (netstat, sockstat). */
+export const IPPROTO_DIVERT = 258;
 
 export const INADDR_ANY = 0x00000000;
 export const INADDR_LOOPBACK = 0x7f000001;

@@ -470,6 +470,22 @@ export class xo_handle {
     this.out.write(`${this.json_member()}${this.indent()}"${name}":${this.pretty ? " " : ""}${v}`);
   }
 
+  /**
+   * xo_message: a note to the reader, in the output stream.  Text shows it
+   * (with a newline when the format has none); XML wraps it in a message
+   * element, the newline inside; JSON has no place for it and drops it.
+   */
+  xo_message(fmt: string, ...args: xo_arg[]): void {
+    if (fmt === "") return;
+    const need_nl = !fmt.endsWith("\n");
+    const s = xo_printf(fmt, args).s + (need_nl ? "\n" : "");
+    if (this.xo_style === XO_STYLE_TEXT || this.xo_style === XO_STYLE_HTML) this.out.write(s);
+    else if (this.xo_style === XO_STYLE_XML) {
+      this.json_start();
+      this.out.write(`${this.pretty ? " ".repeat(this.xo_indent_by) : ""}<message>${xml_escape(s)}</message>${this.nl()}`);
+    }
+  }
+
   /** xo_finish: close what is open and end the document. */
   xo_finish(): void {
     if (this.finished) return;

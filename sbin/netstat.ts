@@ -1,10 +1,17 @@
 // usr.bin/netstat (main.c, route.c, if.c, inet.c, mbuf.c): netstat(1) as
-// FreeBSD 14 prints it.  The socket list (UDP and raw IP PCBs, -a, -n,
-// -p, -f), -r (routing tables, -n, -W, -4, -F fib), -rs, -s [-s] [-z]
+// FreeBSD 14 prints it.  The socket list (TCP, UDP, divert and raw IP
+// PCBs, -a, -n, -p, -f), -r (routing tables, -n, -W, -4, -F fib), -rs, -s [-s] [-z]
 // [-p proto] (udp, ip, icmp, arp statistics), -i / -I IF [-W] [-b] [-d]
 // [-h] [-f link|inet], -m (mbuf zones), -B [-z] [-I IF] (bpf descriptors).  The kernel is read through system
 // calls only: sysctl (the *stat structures), the route dump, the PCB lists,
 // getifaddrs and the mbuf zone statistics.
+//
+// divert(4): as FreeBSD 14's protox, "divert" has protopr, which reads
+// net.inet.divert.pcblist, and no statistics routine (-s -p divert says so).
+// FreeBSD 14's kernel fills each divert record's xso_protocol from the
+// divert protosw, whose pr_protocol is 0, and protopr keeps only records of
+// IPPROTO_DIVERT: no divert socket is ever listed.  The same happens here
+// (sockstat -P divert is where they show).
 
 import { ENOENT, EPFNOSUPPORT, ESRCH, strerror } from "../kern/errno.ts";
 import { BPF_D_IN, BPF_D_OUT, XBPF, XBPF_D_SIZE } from "../net/bpf.ts";
@@ -24,7 +31,7 @@ import type { proc } from "../kern/uipc_syscalls.ts";
 import { AF_INET, AF_LINK, PF_ROUTE, SOCK_DGRAM } from "../kern/socket.ts";
 import { IFF_UP } from "../net/if.ts";
 import { RTAX_DST, RTAX_GATEWAY, RTAX_MAX, RTAX_NETMASK, RTF_BLACKHOLE, RTF_BROADCAST, RTF_DONE, RTF_DYNAMIC, RTF_GATEWAY, RTF_HOST, RTF_MODIFIED, RTF_PROTO1, RTF_PROTO2, RTF_PROTO3, RTF_REJECT, RTF_STATIC, RTF_UP, RTF_XRESOLVE } from "../net/route.ts";
-import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
+import { IN_CLASSA, IN_CLASSA_NET, IN_CLASSB, IN_CLASSB_NET, IN_CLASSC_NET, IPPROTO_DIVERT, IPPROTO_ICMP, IPPROTO_IGMP, IPPROTO_RAW, IPPROTO_TCP, IPPROTO_UDP, inet_ntoa } from "../netinet/in.ts";
 import {
   icp6errs_dst_unreach_addr,
   icp6errs_dst_unreach_admin,
@@ -144,6 +151,9 @@ interface nflags {
   aflag: boolean;
   /** protopr prints its title once, before the first socket. */
   first: boolean;
+  /** main.c's own `first`: the "socket" list is open (printproto opens it
+   *  before the first PCB routine runs, main closes it). */
+  socket_list?: boolean;
   numeric_addr: boolean;
   Wflag: boolean;
   sflag: number;
@@ -221,9 +231,10 @@ type stats_fn = (ctx: prog_ctx, f: nflags, name: string) => void;
 interface protox {
   name: string;
   stats: stats_fn | null;
-  /** The protocol whose PCBs protopr lists (pr_protocol), or null when the
-   *  kernel has no PCB list for it (TCP, SCTP, divert, IPv6). */
-  pcb: number | null;
+  /** The protocol whose PCBs protopr lists (pr_protocol); null: FreeBSD
+   *  has a PCB routine for it, but this kernel no list to read (SCTP, IPv6
+   *  raw); "none": FreeBSD's pr_cblocks is NULL. */
+  pcb: number | null | "none";
   /** pr_istats: per-interface statistics (-s -I IF), for IPv6. */
   istats?: (ctx: prog_ctx, f: nflags, ifname: string) => void;
 }
@@ -234,28 +245,28 @@ function make_protox(): { inet: protox[]; inet6: protox[]; pfkey: protox[] } {
       { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "sctp", stats: absent_stats("net.inet.sctp.stats"), pcb: null },
-      { name: "divert", stats: null, pcb: null },
+      { name: "divert", stats: null, pcb: IPPROTO_DIVERT },
       { name: "ip", stats: ip_stats, pcb: IPPROTO_RAW },
       { name: "icmp", stats: icmp_stats, pcb: IPPROTO_ICMP },
       { name: "igmp", stats: absent_stats("net.inet.igmp.stats"), pcb: IPPROTO_IGMP },
-      { name: "ipsec", stats: absent_stats("net.inet.ipsec.ipsecstats"), pcb: null },
-      { name: "ah", stats: absent_stats("net.inet.ah.stats"), pcb: null },
-      { name: "esp", stats: absent_stats("net.inet.esp.stats"), pcb: null },
-      { name: "ipcomp", stats: absent_stats("net.inet.ipcomp.stats"), pcb: null },
+      { name: "ipsec", stats: absent_stats("net.inet.ipsec.ipsecstats"), pcb: "none" },
+      { name: "ah", stats: absent_stats("net.inet.ah.stats"), pcb: "none" },
+      { name: "esp", stats: absent_stats("net.inet.esp.stats"), pcb: "none" },
+      { name: "ipcomp", stats: absent_stats("net.inet.ipcomp.stats"), pcb: "none" },
       { name: "pim", stats: absent_stats("net.inet.pim.stats"), pcb: IPPROTO_PIM },
-      { name: "carp", stats: absent_stats("net.inet.carp.stats"), pcb: null },
-      { name: "pfsync", stats: absent_stats("net.pfsync.stats"), pcb: null },
-      { name: "arp", stats: arp_stats, pcb: null },
+      { name: "carp", stats: absent_stats("net.inet.carp.stats"), pcb: "none" },
+      { name: "pfsync", stats: absent_stats("net.pfsync.stats"), pcb: "none" },
+      { name: "arp", stats: arp_stats, pcb: "none" },
     ],
     inet6: [
       { name: "tcp", stats: tcp_stats, pcb: IPPROTO_TCP },
       { name: "udp", stats: udp_stats, pcb: IPPROTO_UDP },
       { name: "ip6", stats: ip6_stats, pcb: null, istats: ip6_ifstats },
       { name: "icmp6", stats: icmp6_stats, pcb: null, istats: icmp6_ifstats },
-      { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: null },
-      { name: "rip6", stats: rip6_stats, pcb: null },
+      { name: "ipsec6", stats: absent_stats("net.inet6.ipsec6.ipsecstats"), pcb: "none" },
+      { name: "rip6", stats: rip6_stats, pcb: "none" },
     ],
-    pfkey: [{ name: "pfkey", stats: absent_stats("net.key.stats"), pcb: null }],
+    pfkey: [{ name: "pfkey", stats: absent_stats("net.key.stats"), pcb: "none" }],
   };
 }
 
@@ -450,6 +461,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
       if (f.af === AF_INET6 || f.af === AF_UNSPEC) all(tables.inet6);
       if (f.af === 27 || f.af === AF_UNSPEC) all(tables.pfkey);
     }
+    if (f.socket_list === true) xo.xo_close_list("socket");
     xo.xo_close_container("statistics");
     return 0;
   }
@@ -461,7 +473,7 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
       if (iflag) {
         const istats = tp.istats;
         if (istats === undefined) {
-          if (pflag) c.stdout.write(`${tp.name}: no per-interface stats routine\n`);
+          if (pflag) f.xo.xo_message("%s: no per-interface stats routine", tp.name);
           return;
         }
         for (const a of getifaddrs(kp).ifap) {
@@ -472,11 +484,21 @@ export async function netstat_main(ctx: prog_ctx): Promise<number> {
         return;
       }
       if (tp.stats === null) {
-        if (pflag) c.stdout.write(`${tp.name}: no stats routine\n`);
+        if (pflag) f.xo.xo_message("%s: no stats routine", tp.name);
         return;
       }
       tp.stats(c, f, tp.name);
       return;
+    }
+    if (tp.pcb === "none") {
+      if (pflag) f.xo.xo_message("%s: no PCB routine", tp.name);
+      return;
+    }
+    // A live system and a sysctl-reading routine: it always runs, and the
+    // first one to run opens the socket list.
+    if (f.socket_list !== true) {
+      f.xo.xo_open_list("socket");
+      f.socket_list = true;
     }
     if (tp.pcb !== null) protopr(c, kp, f, tp.name, tp.pcb, f.af);
   }
@@ -573,7 +595,14 @@ function protopr(ctx: prog_ctx, kp: proc, f: nflags, name: string, proto: number
     if (f.tcp_done) return;
     f.tcp_done = true;
   }
-  const { list } = pcblist_get(kp, istcp ? "net.inet.tcp.pcblist" : proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : "net.inet.raw.pcblist");
+  // pcblist_sysctl: the list by protocol, raw IP's for the rest; a list
+  // this kernel lacks (ENOENT: ipdivert not loaded) is passed over.
+  const mibvar = istcp ? "net.inet.tcp.pcblist" : proto === IPPROTO_UDP ? "net.inet.udp.pcblist" : proto === IPPROTO_DIVERT ? "net.inet.divert.pcblist" : "net.inet.raw.pcblist";
+  const { error, list } = pcblist_get(kp, mibvar);
+  if (error !== 0) {
+    if (error !== ENOENT) ctx.stderr.write(`netstat: sysctl: ${mibvar}: ${strerror(error)}\n`);
+    return;
+  }
   const xflag = f.xflag === true;
   const xo = f.xo;
   for (const inp of list) {

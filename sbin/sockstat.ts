@@ -1,7 +1,8 @@
 // usr.bin/sockstat/sockstat.c: list open sockets: who has them (kern.file),
-// what they are bound and connected to (the TCP and UDP pcblists).  The
-// kernel has no local-domain, SCTP or divert sockets: -u finds none and
-// -P sctp/divert lists nothing, as on a kernel built without them.
+// what they are bound and connected to (the TCP, UDP and, with ipdivert
+// loaded, divert pcblists).  The kernel has no local-domain or SCTP
+// sockets: -u finds none and -P sctp lists nothing, as on a kernel built
+// without them.
 
 import { ENOENT } from "../kern/errno.ts";
 import { sysctlbyname } from "./libc_sysctl.ts";

@@ -143,8 +143,8 @@ for (const h of ["1.2.3.4", "10.99.0.1"]) {
 const NS_USAGE = "usage: netstat [-46AaCcLnRSTWx] [-f protocol_family | -p protocol]\n";
 const netstat: badcmd_row[] = [];
 for (const o of ["Z", "y", "E", "X"]) netstat.push({ argv: ["netstat", `-${o}`], status: 1, err: illegal("netstat", o, NS_USAGE) });
-for (const f of ["bogus", "inet7", UNI, "ipx"]) netstat.push({ argv: ["netstat", "-f", f], status: 1, err: `netstat: ${f}: unknown address family\n` });
-for (const p of ["bogus", "tcp6x", UNI]) {
+for (const f of ["bogus", "inet7", UNI, "ipx", "divert"]) netstat.push({ argv: ["netstat", "-f", f], status: 1, err: `netstat: ${f}: unknown address family\n` });
+for (const p of ["bogus", "tcp6x", UNI, "div"]) {
   netstat.push({ argv: ["netstat", "-p", p], status: 1, err: `netstat: ${p}: unknown or uninstrumented protocol\n` });
   netstat.push({ argv: ["netstat", "-s", "-p", p], status: 1, err: `netstat: ${p}: unknown or uninstrumented protocol\n` });
 }

@@ -148,3 +148,20 @@ test("xo_emit: an encoding format formats the same arguments as the field format
   t.is(run(""), "udp6  7|\n");
   t.deepEqual(JSON.parse(run("json")), { s: { protocol: "udp6", next: 7 } });
 });
+
+test("xo_message: text and XML carry the note (a newline added when the format has none), JSON drops it", async (t) => {
+  const k = await kernel();
+  const out = (spec: string, fmt: string, ...args: string[]) => {
+    const { xo, o } = handle(k, spec);
+    xo.xo_open_container("statistics");
+    xo.xo_message(fmt, ...args);
+    xo.xo_close_container("statistics");
+    xo.xo_finish();
+    return o.s;
+  };
+  t.is(out("", "%s: no stats routine", "divert"), "divert: no stats routine\n");
+  t.is(out("", "already ended\n"), "already ended\n");
+  t.is(out("xml", "%s: a <b> & c", "x"), "<statistics><message>x: a &lt;b&gt; &amp; c\n</message></statistics>\n");
+  t.is(out("xml,pretty", "%s: no PCB routine", "arp"), "<statistics>\n  <message>arp: no PCB routine\n</message>\n</statistics>\n");
+  t.is(out("json", "%s: no stats routine", "divert"), '{"statistics": {}}\n');
+});

@@ -656,3 +656,87 @@ jail -r a b
   t.is((v.value as number[]).length, 11, "struct rtstat's 11 counters");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("netstat and divert(4): protopr reads net.inet.divert.pcblist yet lists no divert socket, as FreeBSD 14's; -s -p divert has no stats routine", async (t) => {
+  // a (10.0.0.1) pings b (10.0.0.2), whose ipfw diverts the request to
+  // port 8668; a program in b has a divert socket bound there and does not
+  // read it, so the request waits in its receive buffer.
+  const r = await run_script(`kldload ipfw ipdivert
+${TWO_JAILS}jexec a ipfw -q add allow ip from any to any
+jexec b ipfw -q add 100 divert 8668 icmp from any to any in
+jexec b ipfw -q add 200 allow ip from any to any
+`);
+  t.is(r.err, "");
+  const k = r.k;
+  const p = k.proc_create(k.cred0, "divd");
+  t.is(k.sys_jail_attach_proc(p, k.prison_find_name("b")?.pr_id ?? -1), 0);
+  const div = k.sys_socket(p, k.PF_DIVERT, k.SOCK_RAW, 0).fd;
+  t.is(k.sys_bind(p, div, new k.sockaddr_in(0, 8668)), 0);
+  // A UDP socket beside it, which netstat does list.
+  const udp = k.sys_socket(p, k.AF_INET, k.SOCK_DGRAM, 0).fd;
+  t.is(k.sys_bind(p, udp, new k.sockaddr_in(0x0a000002, 7)), 0);
+  let out = "";
+  let err = "";
+  const io = { stdin: "", stdout: { write: (s: string) => void (out += s) }, stderr: { write: (s: string) => void (err += s) }, env: new Map<string, string>() };
+  const root = k.proc_create(k.cred0, "sh");
+  const run = async (...argv: string[]): Promise<{ status: number; out: string; err: string }> => {
+    out = "";
+    err = "";
+    const status = await k.exec_prog(root, argv, io);
+    return { status, out, err };
+  };
+  t.regex((await run("jexec", "a", "ping", "-c", "1", "-t", "1", "10.0.0.2")).out, /1 packets transmitted, 0 packets received/);
+  // The kernel counted the diverted request; the socket holds its 84 bytes.
+  const st = k.kernel_sysctlbyname(p.p_ucred, "net.inet.divert.stats");
+  t.deepEqual(st.value, [1, 0, 0, 0]);
+  t.regex((await run("jexec", "b", "sockstat", "-4", "-P", "divert")).out, /divd .* div4 +\*:8668 +\*:\*\n$/);
+  // Each divert record says xso_protocol 0 (the divert protosw has no
+  // pr_protocol), and protopr keeps IPPROTO_DIVERT's only: the UDP socket
+  // is there, the divert one is not, with -a, -an or -p divert.
+  const head = "Proto Recv-Q Send-Q Local Address          Foreign Address        (state)    ";
+  t.deepEqual(await run("jexec", "b", "netstat", "-an"), {
+    status: 0,
+    out: `Active Internet connections (including servers)\n${head}\nudp4       0      0 10.0.0.2.7             *.*                    \n`,
+    err: "",
+  });
+  t.deepEqual(await run("jexec", "b", "netstat", "-a"), {
+    status: 0,
+    out: `Active Internet connections (including servers)\n${head}\nudp4       0      0 10.0.0.2.echo          *.*                    \n`,
+    err: "",
+  });
+  t.deepEqual(await run("jexec", "b", "netstat", "-an", "-p", "divert"), { status: 0, out: "", err: "" });
+  t.deepEqual(await run("jexec", "b", "netstat", "-an", "-p", "DIVERT"), { status: 0, out: "", err: "" });
+  // --libxo: the socket list is opened for the routine and stays empty.
+  t.deepEqual(await run("jexec", "b", "netstat", "-an", "-p", "divert", "--libxo", "json"), { status: 0, out: '{"statistics": {"socket": []}}\n', err: "" });
+  const json = JSON.parse((await run("jexec", "b", "netstat", "-an", "--libxo", "json")).out) as { statistics: { socket: { protocol: string }[] } };
+  t.deepEqual(
+    json.statistics.socket.map((s) => s.protocol),
+    ["udp4"],
+  );
+  // No divert statistics in netstat -s, though the kernel keeps them: the
+  // routine is missing, which -p makes it say (xo_message: text and XML,
+  // nothing in JSON).
+  t.deepEqual(await run("jexec", "b", "netstat", "-s", "-p", "divert"), { status: 0, out: "divert: no stats routine\n", err: "" });
+  t.deepEqual(await run("jexec", "b", "netstat", "-s", "-p", "divert", "--libxo", "xml"), {
+    status: 0,
+    out: "<statistics><message>divert: no stats routine\n</message></statistics>\n",
+    err: "",
+  });
+  t.deepEqual(await run("jexec", "b", "netstat", "-s", "-p", "divert", "--libxo", "json"), { status: 0, out: '{"statistics": {}}\n', err: "" });
+  t.false((await run("jexec", "b", "netstat", "-s")).out.includes("divert"));
+  // Families and protocols netstat does not know by that name.
+  t.deepEqual(await run("jexec", "b", "netstat", "-f", "divert"), { status: 1, out: "", err: "netstat: divert: unknown address family\n" });
+  t.deepEqual(await run("jexec", "b", "netstat", "-p", "div"), { status: 1, out: "", err: "netstat: div: unknown or uninstrumented protocol\n" });
+  // A protocol with statistics but no PCB routine says so under -p.
+  t.deepEqual(await run("jexec", "b", "netstat", "-p", "arp"), { status: 0, out: "arp: no PCB routine\n", err: "" });
+  t.is(k.sys_close(p, div), 0);
+  t.is(k.sys_close(p, udp), 0);
+  k.proc_exit(p);
+  t.is((await run("jail", "-r", "a", "b")).status, 0);
+  // Without ipdivert the list is not there (ENOENT), which protopr passes
+  // over in silence.
+  t.is((await run("kldunload", "-f", "ipdivert")).status, 0);
+  t.deepEqual(await run("netstat", "-an", "-p", "divert"), { status: 0, out: "", err: "" });
+  k.proc_exit(root);
+  t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
