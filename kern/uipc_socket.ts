@@ -18,7 +18,7 @@
 // listen/accept/stream buffers).
 
 import { ECONNABORTED, EALREADY, EINVAL, EISCONN, EMSGSIZE, ENOBUFS, ENOPROTOOPT, ENOTCONN, EOPNOTSUPP, EPIPE, EPROTONOSUPPORT, EPROTOTYPE, EAFNOSUPPORT, EDESTADDRREQ, EWOULDBLOCK, EDOM } from "./errno.ts";
-import { KASSERT, log } from "./subr_prf.ts";
+import { KASSERT, log, printf } from "./subr_prf.ts";
 import { hz, ticks } from "./kern_timeout.ts";
 import type { ucred, thread } from "./kern_prot.ts";
 import { CRED_TO_VNET, prison_free, prison_hold } from "./kern_jail.ts";
@@ -80,12 +80,14 @@ import {
   SA_LEN,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
+  SOCK_RAW,
   SOCK_STREAM,
+  PF_DIVERT,
   type sockaddr,
 } from "./socket.ts";
 import { CURVNET_RESTORE, CURVNET_SET, vnet } from "../net/vnet.ts";
 import { rt_numfibs_hook } from "../net/if.ts";
-import { inet_ntoa, sockaddr_in } from "../netinet/in.ts";
+import { IPPROTO_DIVERT, inet_ntoa, sockaddr_in } from "../netinet/in.ts";
 
 import type { inpcb } from "../netinet/in_pcb.ts";
 import { ip6_sprintf, sockaddr_in6 } from "../netinet6/in6_var.ts";
@@ -1182,6 +1184,12 @@ export function sodealloc(so: socket): void {
  * otherwise; the protocol's attach may refuse (raw sockets need privilege).
  */
 export function socreate(dom: number, type: number, proto: number, cred: ucred, td: thread | null, fibnum = 0): { error: number; so: socket | null } {
+  // divert(4) sockets were once PF_INET raw sockets of protocol
+  // IPPROTO_DIVERT; FreeBSD 14 still takes that form, and says so.
+  if (dom === PF_INET && type === SOCK_RAW && proto === IPPROTO_DIVERT) {
+    dom = PF_DIVERT;
+    printf(`${td?.td_name ?? "kernel"} uses obsolete way to create divert(4) socket\n`);
+  }
   const prp = pffindproto(dom, type, proto);
   if (prp === null) {
     if (!pf_family_known(dom)) return { error: EAFNOSUPPORT, so: null };

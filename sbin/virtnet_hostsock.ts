@@ -24,8 +24,10 @@
 // divert(4): Linux has no AF_DIVERT, so the module gives Python FreeBSD's
 // number, socket.AF_DIVERT = socket.PF_DIVERT = 44, and PF_DIVERT sockets
 // always go to the daemon, also for programs outside any jail (vnet0's),
-// whose AF_INET and AF_INET6 sockets stay the host's.  Their addresses are
-// AF_INET tuples, as CPython reads and writes them on FreeBSD.
+// whose AF_INET and AF_INET6 sockets stay the host's, and so do sockets
+// made the old way, socket(AF_INET, SOCK_RAW, IPPROTO_DIVERT), which the
+// kernel turns into divert sockets as FreeBSD 14 does.  Their addresses
+// are AF_INET tuples, as CPython reads and writes them on FreeBSD.
 //
 // Blocking: the kernel's socket calls never sleep, so a call on a blocking
 // socket waits in poll(2) for the socket and asks again, as our libc does;
@@ -384,9 +386,16 @@ def _virtnet_bridge():
         host, port = address
         return {"host": host, "port": port}
 
+    IPPROTO_DIVERT = 258
+
+    def old_divert(family, type, proto):
+        # socket(AF_INET, SOCK_RAW, IPPROTO_DIVERT): the way divert sockets
+        # were made before PF_DIVERT, which FreeBSD 14 still takes.
+        return family == _socket.AF_INET and (int(type) & 0xF) == 3 and proto == IPPROTO_DIVERT
+
     def afam(sock):
         # The family of a bridged socket's addresses, FreeBSD's number.
-        return 2 if sock._vfam == AF_DIVERT else FAMILY[sock._vfam]
+        return 2 if sock._vfam in (AF_DIVERT, _socket.AF_INET) else FAMILY[sock._vfam]
 
     def addr_back(a):
         return tuple(a) if a is not None else None
@@ -400,17 +409,18 @@ def _virtnet_bridge():
             if proto == -1:
                 proto = 0
             # A divert socket's fileno is an idle AF_INET one (Linux has none).
-            real_socket.__init__(self, _socket.AF_INET if family == AF_DIVERT else family,
-                                 _socket.SOCK_DGRAM if family == AF_DIVERT else type, 0 if family == AF_DIVERT else proto, fileno)
+            divert = family == AF_DIVERT or old_divert(family, type, proto)
+            real_socket.__init__(self, _socket.AF_INET if divert else family,
+                                 _socket.SOCK_DGRAM if divert else type, 0 if divert else proto, fileno)
             self._vfam = family
             self._vfd = -1
             self._vt = _socket.getdefaulttimeout()
             base = int(type) & 0xF
             if _vfd is not None:
                 self._vfd = _vfd
-            elif fileno is None and family in FAMILY and base in (1, 2, 3):
+            elif fileno is None and (family in FAMILY or divert) and base in (1, 2, 3):
                 try:
-                    self._vfd = call("socket", domain=FAMILY[family], type=base, proto=proto)["ret"]
+                    self._vfd = call("socket", domain=2 if family == _socket.AF_INET else FAMILY[family], type=base, proto=proto)["ret"]
                 except BaseException:
                     real_socket.close(self)
                     raise

@@ -214,6 +214,32 @@ test.serial("the domain, bind and send errors, outbound reinjection, unload", as
   t.deepEqual(await teardown(k, p), { mbufs: 0, clusters: 0 });
 });
 
+test.serial("the old way, socket(PF_INET, SOCK_RAW, IPPROTO_DIVERT), still makes a divert socket, with a line in the message buffer", async (t) => {
+  const k = await loadKernel("vimage");
+  await net(k);
+  await sh(k, "jexec r ipfw -q add 100 divert 8668 icmp from any to any\njexec r ipfw -q add 200 allow ip from any to any");
+  const p = jproc(k, "r", "olddivert");
+  const s = k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_DIVERT);
+  t.is(s.error, 0);
+  t.is(k.sys_bind(p, s.fd, new k.sockaddr_in(0, 8668)), 0);
+  t.regex((await sh(k, "dmesg")).out, /^olddivert uses obsolete way to create divert\(4\) socket$/m);
+  // It is PF_DIVERT's: the diverted echo requests reach it.
+  const log: seen[] = [];
+  const loop = divert_loop(k, p, s.fd, 1500, true, log);
+  const ping = await sh(k, "jexec a ping -c 1 10.0.1.1 | grep transmitted");
+  await loop;
+  t.is(ping.out, "1 packets transmitted, 1 packets received, 0.0% packet loss\n");
+  // The request and the reply, each coming in and going out of r.
+  t.deepEqual(log.map((l) => l.rule), [100, 100, 100, 100]);
+  // Another raw protocol number of 256 and up is still refused.
+  t.is(k.sys_socket(p, k.PF_INET, k.SOCK_RAW, 259).error, k.EPROTONOSUPPORT);
+  k.sys_close(p, s.fd);
+  // Without the module there is no divert domain to turn to.
+  t.is((await sh(k, "kldunload -f ipdivert")).status, 0);
+  t.is(k.sys_socket(p, k.PF_INET, k.SOCK_RAW, k.IPPROTO_DIVERT).error, k.EAFNOSUPPORT);
+  t.deepEqual(await teardown(k, p), { mbufs: 0, clusters: 0 });
+});
+
 test.serial("IPv6: diverted ICMPv6 echo requests go back in by the interface named in sin_zero", async (t) => {
   const k = await loadKernel("vimage");
   await net(k);

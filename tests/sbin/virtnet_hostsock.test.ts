@@ -195,10 +195,15 @@ cat div.out
 # Outside any jail as atf-run runs it: the bridge on PYTHONPATH.
 PYTHONPATH=${shims}/.virtnet-python python3 -c 'import socket; s = socket.socket(socket.AF_DIVERT, socket.SOCK_RAW); s.bind(("", 9999)); print(socket.AF_DIVERT, socket.PF_DIVERT)' &
 wait $!
+# The old way, a PF_INET raw socket of protocol IPPROTO_DIVERT (258), which
+# Linux refuses: the daemon's too, and the kernel says it is obsolete.
+PYTHONPATH=${shims}/.virtnet-python python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 258); s.bind(("", 9998)); print("old way bound")' &
+wait $!
+dmesg | grep -c 'uses obsolete way to create divert(4) socket'
 jexec b ipfw -q -f flush
 kldunload ipfw
 kldunload -f ipdivert
 `);
   t.is(r.err, "", r.out + log);
-  t.is(r.out, "div4 *:8668\n1 packets transmitted, 1 packets received, 0.0% packet loss\ndiverted 84 10.0.0.2 True\n44 44\n");
+  t.is(r.out, "div4 *:8668\n1 packets transmitted, 1 packets received, 0.0% packet loss\ndiverted 84 10.0.0.2 True\n44 44\nold way bound\n1\n");
 });
