@@ -182,20 +182,30 @@ export function make_timeout_main(exec: timeout_exec_fn) {
           ctx.spawned?.(cpid);
         },
       };
-      const child = exec(kp, argv, io).then((r) => {
-        if (io.stdin_read === true) ctx.stdin_read = true;
-        let status: number;
-        if (r.error === 0) status = r.status;
-        else {
-          ctx.stderr.write(`timeout: exec(${argv[0]}): ${strerror(r.error)}\n`);
-          status = r.error === ENOENT ? 127 : 126;
-        }
-        zombie = { pid, status };
-        // The runner hands over the status after the child's exit posted
-        // its SIGCHLD: one more, now that waitpid can find it (two
-        // SIGCHLDs are one pending signal, as when two children end).
-        sys_kill(kp, kp.p_pid, SIGCHLD);
-      });
+      // A simulator bug in the command surfaces here, after the loop, as
+      // it would have from a direct run; the command counts as ended.
+      let crashed: { e: unknown } | null = null;
+      const child = exec(kp, argv, io).then(
+        (r) => {
+          if (io.stdin_read === true) ctx.stdin_read = true;
+          let status: number;
+          if (r.error === 0) status = r.status;
+          else {
+            ctx.stderr.write(`timeout: exec(${argv[0]}): ${strerror(r.error)}\n`);
+            status = r.error === ENOENT ? 127 : 126;
+          }
+          zombie = { pid, status };
+          // The runner hands over the status after the child's exit posted
+          // its SIGCHLD: one more, now that waitpid can find it (two
+          // SIGCHLDs are one pending signal, as when two children end).
+          sys_kill(kp, kp.p_pid, SIGCHLD);
+        },
+        (e: unknown) => {
+          crashed = { e };
+          zombie = { pid, status: 70 };
+          sys_kill(kp, kp.p_pid, SIGCHLD);
+        },
+      );
       /** waitpid(-1, &status, WNOHANG): the ended child, once. */
       const waitpid_nohang = (): { pid: number; status: number } | null => {
         const z = zombie;
@@ -248,6 +258,7 @@ export function make_timeout_main(exec: timeout_exec_fn) {
         if (w !== null) pstat = w.status;
       }
       if (!foreground) sys_procctl(kp, P_PID, kp.p_pid, PROC_REAP_RELEASE, null);
+      if (crashed !== null) throw (crashed as { e: unknown }).e;
       // The statuses are the shell's already: an exit status, or 128 plus
       // the signal that ended the command.
       if (timedout && !preserve) pstat = EXIT_TIMEOUT;
