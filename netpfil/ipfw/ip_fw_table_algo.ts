@@ -22,9 +22,17 @@
 // add (FreeBSD resizes them just before it, through ta_need_modify_chash and
 // ta_modify_chash or _fhash: same sizes, same chains).  addr:kfib keeps its fib
 // number in its state as well as in ti.data, and its foreach collects the
-// fib's routes before it hands them on.  mac:radix is not implemented.
+// fib's routes before it hands them on.
+//
+// mac:radix (longest-prefix match of Ethernet addresses, /0 to /48) is kept
+// the way addr:radix is: one map per prefix length, the 48-bit address a
+// plain number.  Its find_tentry (ipfw table T lookup) looks up the address
+// it was asked for: FreeBSD 14's ta_find_mac_radix_tentry copies its
+// uninitialised on-stack key over the request's key instead of the other
+// way round, so there the answer depends on what the stack held.
 
 import { E2BIG, EACCES, EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { AF_LINK } from "../../kern/socket.ts";
 import { fib4_lookup, fib4_lookup_rt } from "../../netinet/in_fib.ts";
 import { NHR_NONE } from "../../net/route/nhop.ts";
 import { fib6_lookup_rt } from "../../netinet6/in6_fib.ts";
@@ -1341,7 +1349,162 @@ function flow_hash(): table_algo {
   };
 }
 
+// ---------------------------------------------------------------------------
+// mac:radix: Ethernet address prefixes, longest match first.
+
+const ETHER_ADDR_LEN = 6;
+
+/** struct mac_radix_entry: the masked address (48 bits as a number). */
+class mac_radix_entry {
+  constructor(
+    readonly addr: number,
+    readonly masklen: number,
+    public value: number,
+  ) {}
+}
+
+/** struct mac_radix_cfg plus its "radix head". */
+export class mac_radix_cfg implements ta_state {
+  /** One map per prefix length, masked address -> entry. */
+  readonly tab: (Map<number, mac_radix_entry> | null)[] = new Array<Map<number, mac_radix_entry> | null>(8 * ETHER_ADDR_LEN + 1).fill(null);
+  /** Prefix lengths present, longest first. */
+  plens: number[] = [];
+  count = 0;
+}
+
+/** Six bytes from off as one 48-bit number. */
+function mac48(b: Uint8Array, off: number): number {
+  return ((b[off] << 8) | b[off + 1]) * 0x100000000 + (((b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]) >>> 0);
+}
+
+/** a cut to its first mlen bits (tei_to_sockaddr_ent_mac's addr &= mask). */
+function mac_mask(a: number, mlen: number): number {
+  if (mlen >= 48) return a;
+  const d = 2 ** (48 - mlen);
+  return Math.floor(a / d) * d;
+}
+
+function mac_radix_match(cfg: mac_radix_cfg, a: number): mac_radix_entry | null {
+  const plens = cfg.plens;
+  for (let i = 0; i < plens.length; i++) {
+    const l = plens[i];
+    const e = (cfg.tab[l] as Map<number, mac_radix_entry>).get(mac_mask(a, l));
+    if (e !== undefined) return e;
+  }
+  return null;
+}
+
+function ta_lookup_mac_radix(ti: table_info, keylen: number, _key: number, key6: Uint8Array | null): number {
+  if (keylen !== ETHER_ADDR_LEN || key6 === null) return -1;
+  const e = mac_radix_match(ti.state as mac_radix_cfg, mac48(key6, 0));
+  return e === null ? -1 : e.value;
+}
+
+/** ta_prepare_add_mac_radix / ta_prepare_del_mac_radix: an AF_LINK key of at most 48 bits. */
+function mac_radix_prepare(tei: tentry_info): number {
+  if (tei.subtype !== AF_LINK) return EINVAL;
+  if (tei.masklen > 8 * ETHER_ADDR_LEN) return EINVAL;
+  return 0;
+}
+
+function mac_radix_add(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const ml = tei.masklen;
+  const a = mac_mask(mac48(tei.mac, 0), ml);
+  let t = cfg.tab[ml];
+  const e = t === null ? undefined : t.get(a);
+  if (e !== undefined) return ta_update_value(e, tei, pnum);
+  if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+  if (t === null) {
+    t = new Map();
+    cfg.tab[ml] = t;
+    cfg.plens.push(ml);
+    cfg.plens.sort((x, y) => y - x);
+  }
+  t.set(a, new mac_radix_entry(a, ml, tei.value));
+  cfg.count++;
+  pnum.v = 1;
+  return 0;
+}
+
+function mac_radix_del(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const ml = tei.masklen;
+  const a = mac_mask(mac48(tei.mac, 0), ml);
+  const t = cfg.tab[ml];
+  const e = t === null ? undefined : t.get(a);
+  if (t === null || e === undefined) return ENOENT;
+  t.delete(a);
+  if (t.size === 0) {
+    cfg.tab[ml] = null;
+    cfg.plens = cfg.plens.filter((l) => l !== ml);
+  }
+  tei.value = e.value;
+  cfg.count--;
+  pnum.v = 1;
+  return 0;
+}
+
+/** ta_dump_mac_radix_tentry. */
+function mac_radix_dump_tentry(e: unknown, tent: tentry_info): void {
+  const n = e as mac_radix_entry;
+  const hi = Math.floor(n.addr / 0x100000000);
+  const lo = n.addr % 0x100000000;
+  tent.mac[0] = hi >>> 8;
+  tent.mac[1] = hi & 0xff;
+  tent.mac[2] = lo >>> 24;
+  tent.mac[3] = (lo >>> 16) & 0xff;
+  tent.mac[4] = (lo >>> 8) & 0xff;
+  tent.mac[5] = lo & 0xff;
+  tent.masklen = n.masklen;
+  tent.subtype = AF_LINK;
+  tent.value = n.value;
+}
+
+function mac_radix(): table_algo {
+  return {
+  name: "mac:radix",
+  type: fw.IPFW_TABLE_MAC,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti) {
+    const cfg = new mac_radix_cfg();
+    ti.state = cfg;
+    ti.lookup = ta_lookup_mac_radix;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add: mac_radix_prepare,
+  prepare_del: mac_radix_prepare,
+  add: (st, tei, pnum) => mac_radix_add(st as mac_radix_cfg, tei, pnum),
+  del: (st, tei, pnum) => mac_radix_del(st as mac_radix_cfg, tei, pnum),
+  foreach(st, f) {
+    const cfg = st as mac_radix_cfg;
+    const all: mac_radix_entry[] = [];
+    for (const l of cfg.plens) for (const e of (cfg.tab[l] as Map<number, mac_radix_entry>).values()) all.push(e);
+    all.sort((a, b) => a.addr - b.addr || b.masklen - a.masklen);
+    for (const e of all) if (f(e) !== 0) break;
+  },
+  dump_tentry: (_st, e, tent) => mac_radix_dump_tentry(e, tent),
+  find_tentry(_st, ti, tent) {
+    if (tent.subtype !== AF_LINK) return ENOENT;
+    const e = mac_radix_match(ti.state as mac_radix_cfg, mac48(tent.mac, 0));
+    if (e === null) return ENOENT;
+    mac_radix_dump_tentry(e, tent);
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const cfg = st as mac_radix_cfg;
+    tinfo.flags = fw.IPFW_TATFLAGS_AFDATA | fw.IPFW_TATFLAGS_AFITEM;
+    tinfo.taclass4 = fw.IPFW_TACLASS_RADIX;
+    tinfo.count4 = cfg.count;
+    tinfo.itemsize4 = 112; // sizeof(struct mac_radix_entry) on amd64
+  },
+  count: (st) => (st as mac_radix_cfg).count,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib()];
+  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib(), mac_radix()];
 }
