@@ -225,6 +225,42 @@ status 71
   );
 });
 
+test("MAC keys are read as libc's ether_aton reads them (sscanf %x:...): signs, 0x, long numbers and trailing words pass, the low byte counts", async (t) => {
+  const keys = ["0x0:0:5e:0:53:1", "-1:0:0:0:0:0", "100:0:5e:0:53:1ff", "0:0:5e:0:53:1junk", "+2:3:4:5:6:7/8", "0:0:5e:0:53:1/abc"];
+  const bad = ["0:0:5e:0:53", "0x:0:5e:0:53:1", "0:0:5e:0:53:", ":0:5e:0:53:1:2", "0:0 :5e:0:53:1", "g:0:0:0:0:0", ""];
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+kldload ipfw
+jexec a ipfw table m create type mac
+${keys.map((k) => `jexec a ipfw table m add '${k}' 2>&1; echo "status $?"`).join("\n")}
+${bad.map((k) => `jexec a ipfw table m add '${k}' 2>&1; echo "status $?"`).join("\n")}
+jexec a ipfw table m list
+jail -r a
+`);
+  t.is(r.err, "");
+  t.is(
+    r.out,
+    `added: 00:00:5e:00:53:01/48 0
+status 0
+added: ff:00:00:00:00:00/48 0
+status 0
+added: 00:00:5e:00:53:ff/48 0
+status 0
+exists: 00:00:5e:00:53:01/48 0
+ipfw: Adding record failed: record already exists
+status 71
+added: 02:03:04:05:06:07/8 0
+status 0
+added: 00:00:5e:00:53:01/0 0
+status 0
+${"ipfw: Incorrect MAC address\nstatus 65\n".repeat(bad.length)}00:00:00:00:00:00/0 0
+00:00:5e:00:53:01/48 0
+00:00:5e:00:53:ff/48 0
+02:00:00:00:00:00/8 0
+ff:00:00:00:00:00/48 0
+`,
+  );
+});
+
 test("mac tables on frames: src-mac, dst-mac, lookup src-mac, table values and tablearg at layer 2", async (t) => {
   const r = await run_script(`kldload ipfw
 jail -c name=a persist vnet >/dev/null
