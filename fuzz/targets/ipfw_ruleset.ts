@@ -6,8 +6,8 @@
 // of the other targets at fa's epair0a through that ruleset, then flushes,
 // unloads and lets the timers run out.  Half the cases first create an
 // address table with a hostile algorithm string (addr:hash's masks=,
-// addr:kfib's fib=) and add
-// entries of random lengths to it.  What must hold: no exception; a
+// addr:kfib's fib=), or a mac table, and add entries of random lengths
+// (and, for the mac table, of random families) to it.  What must hold: no exception; a
 // request the kernel refuses gets an errno, never a partial rule; and the
 // mbufs outstanding are what they were before the case.
 import { frame_targets, register_kernel_target } from "../registry.ts";
@@ -146,8 +146,10 @@ function algo_string(r: rng): string {
 
 /** IP_FW_TABLE_XCREATE of an address table named t with that algorithm,
  *  then IP_FW_TABLE_XADD of a few IPv4 and IPv6 entries of random lengths
- *  (the table's own lengths and others). */
+ *  (the table's own lengths and others); or, one time in four, a mac table
+ *  and Ethernet prefixes of any length, mostly AF_LINK. */
 function table_requests(k: Kernel, r: rng): Uint8Array[] {
+  const mac = r.chance(0.25);
   const hdr = (opcode: number, extra: number, version: number): Uint8Array => {
     const b = new Uint8Array(k.SZ_ipfw_obj_header + extra);
     const dv = new DataView(b.buffer);
@@ -157,8 +159,8 @@ function table_requests(k: Kernel, r: rng): Uint8Array[] {
     return b;
   };
   const create = hdr(k.IP_FW_TABLE_XCREATE, k.SZ_ipfw_xtable_info, 0);
-  create[k.SZ_ipfw_obj_header] = k.IPFW_TABLE_ADDR;
-  const algo = algo_string(r);
+  create[k.SZ_ipfw_obj_header] = mac ? k.IPFW_TABLE_MAC : k.IPFW_TABLE_ADDR;
+  const algo = mac ? r.pick(["", "mac:radix", "mac:radix x", "mac:radi", "addr:radix", algo_string(r)]) : algo_string(r);
   for (let j = 0; j < algo.length && j < 63; j++) create[k.SZ_ipfw_obj_header + 104 + j] = algo.charCodeAt(j) & 0xff;
   const n = 1 + r.int(8);
   const add = hdr(k.IP_FW_TABLE_XADD, k.SZ_ipfw_obj_ctlv + n * k.SZ_ipfw_obj_tentry, 1);
@@ -170,9 +172,16 @@ function table_requests(k: Kernel, r: rng): Uint8Array[] {
     const v6 = r.chance(0.4);
     dv.setUint16(o, 5, true); // IPFW_TLV_TBL_ENT
     dv.setUint32(o + 4, k.SZ_ipfw_obj_tentry, true);
+    dv.setUint16(o + 12, 1, true);
+    if (mac) {
+      add[o + 8] = r.chance(0.9) ? 18 : r.pick([0, 2, 28, r.int(256)]); // AF_LINK
+      add[o + 9] = r.pick([48, 24, 0, 47, 49, 255, r.int(256)]);
+      add.set(r.chance(0.5) ? r.bytes(6) : [0, 0, 0x5e, 0, 0x53, r.int(256)], o + 16);
+      if (r.chance(0.2)) add.set(r.bytes(34), o + 22);
+      continue;
+    }
     add[o + 8] = r.chance(0.95) ? (v6 ? 28 : 2) : r.int(256);
     add[o + 9] = v6 ? r.pick([128, 64, 56, r.int(256)]) : r.pick([32, 24, 16, 0, r.int(64)]);
-    dv.setUint16(o + 12, 1, true);
     if (v6) add.set(r.bytes(16), o + 16);
     else dv.setUint32(o + 16, r.pick([0x0a010101, 0x0a010102, 0x0a020202, r.u32()]));
   }
