@@ -26,10 +26,11 @@
 //
 // mac:radix (longest-prefix match of Ethernet addresses, /0 to /48) is kept
 // the way addr:radix is: one map per prefix length, the 48-bit address a
-// plain number.  Its find_tentry (ipfw table T lookup) looks up the address
-// it was asked for: FreeBSD 14's ta_find_mac_radix_tentry copies its
-// uninitialised on-stack key over the request's key instead of the other
-// way round, so there the answer depends on what the stack held.
+// plain number, the dump sorted into radix walk order.  Its find_tentry
+// (ipfw table T lookup) looks up the address it was asked for: FreeBSD
+// 14's ta_find_mac_radix_tentry copies its uninitialised on-stack key over
+// the request's key instead of the other way round, so there the answer
+// depends on what the stack held.
 
 import { E2BIG, EACCES, EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
 import { AF_LINK } from "../../kern/socket.ts";
@@ -175,12 +176,51 @@ function p6_remove(t: plen6_tab, i: number): void {
   }
 }
 
+/** One map per prefix length (masked key -> entry) and the lengths
+ *  present, longest first: addr:radix's IPv4 head and mac:radix's. */
+class plen_maps<E> {
+  readonly tab: (Map<number, E> | null)[];
+  plens: number[] = [];
+  constructor(maxlen: number) {
+    this.tab = new Array<Map<number, E> | null>(maxlen + 1).fill(null);
+  }
+  get(ml: number, a: number): E | undefined {
+    const t = this.tab[ml];
+    return t === null ? undefined : t.get(a);
+  }
+  insert(ml: number, a: number, e: E): void {
+    let t = this.tab[ml];
+    if (t === null) {
+      t = new Map();
+      this.tab[ml] = t;
+      this.plens.push(ml);
+      this.plens.sort((x, y) => y - x);
+    }
+    t.set(a, e);
+  }
+  /** The entry taken out, or undefined when there was none. */
+  remove(ml: number, a: number): E | undefined {
+    const t = this.tab[ml];
+    const e = t === null ? undefined : t.get(a);
+    if (t === null || e === undefined) return undefined;
+    t.delete(a);
+    if (t.size === 0) {
+      this.tab[ml] = null;
+      this.plens = this.plens.filter((l) => l !== ml);
+    }
+    return e;
+  }
+  all(): E[] {
+    const out: E[] = [];
+    for (const l of this.plens) for (const e of (this.tab[l] as Map<number, E>).values()) out.push(e);
+    return out;
+  }
+}
+
 /** struct radix_cfg plus the two "radix heads". */
 export class radix_cfg implements ta_state {
-  /** IPv4: one map per prefix length, masked address -> entry. */
-  readonly tab4: (Map<number, radix_addr_entry> | null)[] = new Array<Map<number, radix_addr_entry> | null>(33).fill(null);
-  /** Prefix lengths present, longest first. */
-  plens4: number[] = [];
+  /** IPv4: masked address -> entry, per prefix length. */
+  readonly v4 = new plen_maps<radix_addr_entry>(32);
   readonly tab6: (plen6_tab | null)[] = new Array<plen6_tab | null>(129).fill(null);
   plens6: number[] = [];
   count4 = 0;
@@ -190,10 +230,10 @@ export class radix_cfg implements ta_state {
 function ta_lookup_radix(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
   const cfg = ti.state as radix_cfg;
   if (keylen === 4) {
-    const plens = cfg.plens4;
+    const plens = cfg.v4.plens;
     for (let i = 0; i < plens.length; i++) {
       const l = plens[i];
-      const e = (cfg.tab4[l] as Map<number, radix_addr_entry>).get(key & masks4[l]);
+      const e = (cfg.v4.tab[l] as Map<number, radix_addr_entry>).get(key & masks4[l]);
       if (e !== undefined) return e.value;
     }
     return -1;
@@ -245,19 +285,12 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
   const ml = tei.masklen;
   if (tei.subtype === AF_INET) {
     const a = tei.key4 & masks4[ml];
-    let t = cfg.tab4[ml];
-    const e = t === null ? undefined : t.get(a);
+    const e = cfg.v4.get(ml, a);
     if (e !== undefined) {
       return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
-    if (t === null) {
-      t = new Map();
-      cfg.tab4[ml] = t;
-      cfg.plens4.push(ml);
-      cfg.plens4.sort((x, y) => y - x);
-    }
-    t.set(a, new radix_addr_entry(a, ml, tei.value));
+    cfg.v4.insert(ml, a, new radix_addr_entry(a, ml, tei.value));
     cfg.count4++;
     pnum.v = 1;
     return 0;
@@ -289,15 +322,8 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
 function radix_del(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): number {
   const ml = tei.masklen;
   if (tei.subtype === AF_INET) {
-    const a = tei.key4 & masks4[ml];
-    const t = cfg.tab4[ml];
-    const e = t === null ? undefined : t.get(a);
-    if (t === null || e === undefined) return ENOENT;
-    t.delete(a);
-    if (t.size === 0) {
-      cfg.tab4[ml] = null;
-      cfg.plens4 = cfg.plens4.filter((l) => l !== ml);
-    }
+    const e = cfg.v4.remove(ml, tei.key4 & masks4[ml]);
+    if (e === undefined) return ENOENT;
     tei.value = e.value;
     cfg.count4--;
     pnum.v = 1;
@@ -321,8 +347,7 @@ function radix_del(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
 }
 
 function radix_entries(cfg: radix_cfg): (radix_addr_entry | radix_addr_xentry)[] {
-  const v4: radix_addr_entry[] = [];
-  for (const l of cfg.plens4) for (const e of (cfg.tab4[l] as Map<number, radix_addr_entry>).values()) v4.push(e);
+  const v4 = cfg.v4.all();
   v4.sort((a, b) => (a.addr >>> 0) - (b.addr >>> 0) || b.masklen - a.masklen);
   const v6: radix_addr_xentry[] = [];
   for (const l of cfg.plens6) for (const e of (cfg.tab6[l] as plen6_tab).vals) if (e !== null) v6.push(e);
@@ -377,8 +402,9 @@ function addr_radix(): table_algo {
     void cfg;
     let found: radix_addr_entry | radix_addr_xentry | null = null;
     if (tent.subtype === AF_INET) {
-      for (const l of (ti.state as radix_cfg).plens4) {
-        const e = ((ti.state as radix_cfg).tab4[l] as Map<number, radix_addr_entry>).get(tent.key4 & masks4[l]);
+      const c = (ti.state as radix_cfg).v4;
+      for (const l of c.plens) {
+        const e = (c.tab[l] as Map<number, radix_addr_entry>).get(tent.key4 & masks4[l]);
         if (e !== undefined) {
           found = e;
           break;
@@ -1365,10 +1391,8 @@ class mac_radix_entry {
 
 /** struct mac_radix_cfg plus its "radix head". */
 export class mac_radix_cfg implements ta_state {
-  /** One map per prefix length, masked address -> entry. */
-  readonly tab: (Map<number, mac_radix_entry> | null)[] = new Array<Map<number, mac_radix_entry> | null>(8 * ETHER_ADDR_LEN + 1).fill(null);
-  /** Prefix lengths present, longest first. */
-  plens: number[] = [];
+  /** Masked address -> entry, per prefix length. */
+  readonly head = new plen_maps<mac_radix_entry>(8 * ETHER_ADDR_LEN);
   count = 0;
 }
 
@@ -1385,10 +1409,10 @@ function mac_mask(a: number, mlen: number): number {
 }
 
 function mac_radix_match(cfg: mac_radix_cfg, a: number): mac_radix_entry | null {
-  const plens = cfg.plens;
+  const plens = cfg.head.plens;
   for (let i = 0; i < plens.length; i++) {
     const l = plens[i];
-    const e = (cfg.tab[l] as Map<number, mac_radix_entry>).get(mac_mask(a, l));
+    const e = (cfg.head.tab[l] as Map<number, mac_radix_entry>).get(mac_mask(a, l));
     if (e !== undefined) return e;
   }
   return null;
@@ -1410,33 +1434,18 @@ function mac_radix_prepare(tei: tentry_info): number {
 function mac_radix_add(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
   const ml = tei.masklen;
   const a = mac_mask(mac48(tei.mac, 0), ml);
-  let t = cfg.tab[ml];
-  const e = t === null ? undefined : t.get(a);
+  const e = cfg.head.get(ml, a);
   if (e !== undefined) return ta_update_value(e, tei, pnum);
   if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
-  if (t === null) {
-    t = new Map();
-    cfg.tab[ml] = t;
-    cfg.plens.push(ml);
-    cfg.plens.sort((x, y) => y - x);
-  }
-  t.set(a, new mac_radix_entry(a, ml, tei.value));
+  cfg.head.insert(ml, a, new mac_radix_entry(a, ml, tei.value));
   cfg.count++;
   pnum.v = 1;
   return 0;
 }
 
 function mac_radix_del(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
-  const ml = tei.masklen;
-  const a = mac_mask(mac48(tei.mac, 0), ml);
-  const t = cfg.tab[ml];
-  const e = t === null ? undefined : t.get(a);
-  if (t === null || e === undefined) return ENOENT;
-  t.delete(a);
-  if (t.size === 0) {
-    cfg.tab[ml] = null;
-    cfg.plens = cfg.plens.filter((l) => l !== ml);
-  }
+  const e = cfg.head.remove(tei.masklen, mac_mask(mac48(tei.mac, 0), tei.masklen));
+  if (e === undefined) return ENOENT;
   tei.value = e.value;
   cfg.count--;
   pnum.v = 1;
@@ -1477,9 +1486,7 @@ function mac_radix(): table_algo {
   add: (st, tei, pnum) => mac_radix_add(st as mac_radix_cfg, tei, pnum),
   del: (st, tei, pnum) => mac_radix_del(st as mac_radix_cfg, tei, pnum),
   foreach(st, f) {
-    const cfg = st as mac_radix_cfg;
-    const all: mac_radix_entry[] = [];
-    for (const l of cfg.plens) for (const e of (cfg.tab[l] as Map<number, mac_radix_entry>).values()) all.push(e);
+    const all = (st as mac_radix_cfg).head.all();
     all.sort((a, b) => a.addr - b.addr || b.masklen - a.masklen);
     for (const e of all) if (f(e) !== 0) break;
   },

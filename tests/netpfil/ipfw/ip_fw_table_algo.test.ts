@@ -48,6 +48,37 @@ function cut(a: Uint8Array, mlen: number): string {
   return Buffer.from(out).toString("hex");
 }
 
+/**
+ * One add ("add"), add-or-update ("upd") or delete ("del") of tei (its value
+ * the one to store) on algorithm a, checked against model (key mk -> value):
+ * a new key is added (one entry), a present one is EEXIST without
+ * TEI_FLAGS_UPDATE and otherwise takes the value and hands the old one
+ * back; a delete gives the old value, or ENOENT.  The model follows.
+ */
+function model_step(k: Kernel, a: algo, st: object, tei: InstanceType<Kernel["ip_fw_table"]["tentry_info"]>, kind: string, model: Map<string, number>, mk: string): boolean {
+  const T = k.ip_fw_table;
+  const value = tei.value;
+  const pnum = { v: 0 };
+  const had = model.get(mk);
+  if (kind === "del") {
+    if (a.prepare_del(tei) !== 0) return false;
+    const err = a.del(st, tei, pnum);
+    if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had || pnum.v !== 1) return false;
+    model.delete(mk);
+    return true;
+  }
+  if (kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
+  if (a.prepare_add(tei) !== 0) return false;
+  const err = a.add(st, tei, pnum);
+  if (had === undefined) {
+    if (err !== 0 || pnum.v !== 1) return false;
+  } else if (kind === "add") {
+    return err === EEXIST;
+  } else if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
+  model.set(mk, value);
+  return true;
+}
+
 test("addr:hash registers after addr:radix, then addr:kfib and mac:radix last, as ipfw_table_algo_init does", async (t) => {
   const k = await loadKernel("vimage");
   t.deepEqual(
@@ -113,26 +144,8 @@ test("addr:hash against a model: add, update, delete, lookup, find, dump, for ev
         if (o.v6) tei.key6.set(key);
         else tei.key4 = new DataView(key.buffer, key.byteOffset, 4).getUint32(0);
         tei.value = o.value;
-        const pnum = { v: 0 };
-        if (o.kind === "add" || o.kind === "upd") {
-          if (o.kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
-          if (a.prepare_add(tei) !== 0) return false;
-          const err = a.add(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined) {
-            if (err !== 0 || pnum.v !== 1) return false;
-            model.set(mk, o.value);
-          } else if (o.kind === "add") {
-            if (err !== EEXIST) return false;
-          } else {
-            if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
-            model.set(mk, o.value);
-          }
-        } else if (o.kind === "del") {
-          const err = a.del(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had) return false;
-          model.delete(mk);
+        if (o.kind !== "look") {
+          if (!model_step(k, a, st, tei, o.kind, model, mk)) return false;
         } else {
           const got = o.v6 ? (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 16, 0, key, null, null) : (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 4, tei.key4, null, null, null);
           if (got !== (model.get(mk) ?? -1)) return false;
@@ -206,27 +219,8 @@ test("mac:radix against a model: prefixes of every length added, updated, delete
         tei.masklen = o.mlen;
         tei.mac.set(o.mac);
         tei.value = o.value;
-        const pnum = { v: 0 };
-        if (o.kind === "add" || o.kind === "upd") {
-          if (o.kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
-          if (a.prepare_add(tei) !== 0) return false;
-          const err = a.add(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined) {
-            if (err !== 0 || pnum.v !== 1) return false;
-            model.set(mk, o.value);
-          } else if (o.kind === "add") {
-            if (err !== EEXIST) return false;
-          } else {
-            if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
-            model.set(mk, o.value);
-          }
-        } else if (o.kind === "del") {
-          if (a.prepare_del(tei) !== 0) return false;
-          const err = a.del(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had || pnum.v !== 1) return false;
-          model.delete(mk);
+        if (o.kind !== "look") {
+          if (!model_step(k, a, st, tei, o.kind, model, mk)) return false;
         } else {
           const want = best(o.mac);
           if (lookup(ti, o.mac) !== (want === null ? -1 : want[1])) return false;
