@@ -1,11 +1,11 @@
 // sys/netpfil/ipfw/ip_fw_table.c, ip_fw_table.h: ipfw lookup tables.
 //
 // A table is a named object of the chain (net.inet.ip.fw.tables_max of them,
-// kernel index "kidx" from 1) with a type (addr, iface, number, flow), an
-// algorithm holding its entries, a value mask and an optional entry limit.
-// Rules name tables in their TLVs and carry the kidx in their opcodes
-// (O_IP_SRC_LOOKUP, O_IP_DST_LOOKUP, O_IP_FLOW_LOOKUP, recv/xmit/via
-// table(...)); ipfw_chk asks ipfw_lookup_table, which answers the index of
+// kernel index "kidx" from 1) with a type (addr, iface, number, flow, mac),
+// an algorithm holding its entries, a value mask and an optional entry
+// limit.  Rules name tables in their TLVs and carry the kidx in their
+// opcodes (O_IP_SRC_LOOKUP, O_IP_DST_LOOKUP, O_IP_FLOW_LOOKUP,
+// O_MAC_SRC_LOOKUP, O_MAC_DST_LOOKUP, recv/xmit/via table(...)); ipfw_chk asks ipfw_lookup_table, which answers the index of
 // the matching entry's value (the tablearg).  Userland manages tables with
 // the IP_FW3 sockopts below, in FreeBSD's ABI: ipfw_obj_header carrying an
 // ipfw_obj_ntlv name, ipfw_xtable_info, ipfw_obj_ctlv of ipfw_obj_tentry.
