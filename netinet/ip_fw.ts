@@ -493,6 +493,19 @@ export const IPFW_TABLE_MAC = 5;
 export const IPFW_TABLE_MAXTYPE = 5;
 export const IPFW_TABLE_CIDR = IPFW_TABLE_ADDR;
 
+/** enum ipfw_table_lookup_type: what `lookup KEY table` looks up (the
+ *  second word of a long O_IP_DST_LOOKUP). */
+export const LOOKUP_DST_IP = 0;
+export const LOOKUP_SRC_IP = 1;
+export const LOOKUP_DST_PORT = 2;
+export const LOOKUP_SRC_PORT = 3;
+export const LOOKUP_UID = 4;
+export const LOOKUP_JAIL = 5;
+export const LOOKUP_DSCP = 6;
+export const LOOKUP_DST_MAC = 7;
+export const LOOKUP_SRC_MAC = 8;
+export const LOOKUP_MARK = 9;
+
 /** Table value types (vmask). */
 export const IPFW_VTYPE_LEGACY = 0xffffffff;
 export const IPFW_VTYPE_SKIPTO = 0x00000001;

@@ -31,7 +31,9 @@ import {
   O_DIVERT, O_TEE, O_FORWARD_IP, O_NAT, O_REASS, O_IPSEC, O_IP_SRC_LOOKUP, O_IP_DST_LOOKUP, O_ANTISPOOF, O_JAIL,
   O_ALTQ, O_DIVERTED, O_TCPDATALEN, O_IP6_SRC, O_IP6_SRC_ME, O_IP6_SRC_MASK, O_IP6_DST, O_IP6_DST_ME, O_IP6_DST_MASK,
   O_FLOW6ID, O_ICMP6TYPE, O_EXT_HDR, O_IP6, O_NETGRAPH, O_NGTEE, O_IP4, O_UNREACH6, O_TAG, O_TAGGED, O_SETFIB, O_FIB,
-  O_SOCKARG, O_CALLRETURN, O_FORWARD_IP6, O_DSCP, O_SETDSCP, O_IP_FLOW_LOOKUP, O_EXTERNAL_ACTION, O_EXTERNAL_INSTANCE,
+  O_SOCKARG, O_CALLRETURN, O_FORWARD_IP6, O_DSCP, O_SETDSCP, O_IP_FLOW_LOOKUP, O_MAC_SRC_LOOKUP, O_MAC_DST_LOOKUP,
+  LOOKUP_DST_IP, LOOKUP_SRC_IP, LOOKUP_DST_PORT, LOOKUP_SRC_PORT, LOOKUP_DST_MAC, LOOKUP_SRC_MAC, LOOKUP_UID, LOOKUP_JAIL,
+  LOOKUP_DSCP, LOOKUP_MARK, O_EXTERNAL_ACTION, O_EXTERNAL_INSTANCE,
   O_EXTERNAL_DATA, O_SKIP_ACTION, O_TCPMSS,
   F_INSN_SIZE, IPFW_TLV_EACTION_NAME, SZ_ip_fw3_opheader, SZ_ipfw_obj_ctlv, SZ_ipfw_obj_ntlv, SZ_ipfw_range_header,
   SZ_ipfw_cfg_lheader, SZ_ipfw_obj_lheader, SZ_ipfw_iface_info, SZ_ipfw_obj_tlv, ip_fw_rule_act_ofs,
@@ -428,7 +430,7 @@ export const enum TOK {
   VERSRCREACH, ANTISPOOF, IPSEC, COMMENT, DSTIP, SRCIP, DSTPORT, SRCPORT, PROTO, IPV6, FLOWID, ICMP6TYPES, EXT6HDR,
   DSTIP6, SRCIP6, IPV4, UNREACH6, RESET6, FIB, SETFIB, LOOKUP, SOCKARG, SETDSCP, FLOW, IFLIST, CREATE, DESTROY, LIST,
   INFO, DETAIL, MODIFY, FLUSH, SWAP, ADD, DEL, VALTYPE, ALGO, TALIST, ATOMIC, LOCK, UNLOCK, VLIST, OLIST, MISSING,
-  ORFLUSH, TCPSETMSS, SKIPACTION, NAT64CLAT, NAT64LSN, NAT64STL, NPTV6, TABLE4, TABLE6, DST, SRC,
+  ORFLUSH, TCPSETMSS, SKIPACTION, NAT64CLAT, NAT64LSN, NAT64STL, NPTV6, TABLE4, TABLE6, DST, SRC, DSTMAC, SRCMAC,
 }
 
 const rule_eactions: s_x = [
@@ -448,8 +450,12 @@ const rule_actions: s_x = [
 
 const rule_action_params: s_x = [["altq", TOK.ALTQ], ["log", TOK.LOG], ["tag", TOK.TAG], ["untag", TOK.UNTAG]];
 
-/** The keys `lookup` takes; their index goes into the instruction. */
-const lookup_key: readonly number[] = [TOK.DSTIP, TOK.SRCIP, TOK.DSTPORT, TOK.SRCPORT, TOK.UID, TOK.JAIL, TOK.DSCP];
+/** The keys `lookup` takes; the LOOKUP_* number goes into the instruction. */
+const lookup_keys: s_x = [
+  ["dst-ip", LOOKUP_DST_IP], ["src-ip", LOOKUP_SRC_IP], ["dst-port", LOOKUP_DST_PORT], ["src-port", LOOKUP_SRC_PORT],
+  ["dst-mac", LOOKUP_DST_MAC], ["src-mac", LOOKUP_SRC_MAC], ["uid", LOOKUP_UID], ["jail", LOOKUP_JAIL],
+  ["dscp", LOOKUP_DSCP], ["mark", LOOKUP_MARK],
+];
 
 const rule_options: s_x = [
   ["tagged", TOK.TAGGED], ["uid", TOK.UID], ["gid", TOK.GID], ["jail", TOK.JAIL], ["in", TOK.IN], ["limit", TOK.LIMIT],
@@ -464,7 +470,7 @@ const rule_options: s_x = [
   ["tcpflgs", TOK.TCPFLAGS], ["tcpmss", TOK.TCPMSS], ["tcpoptions", TOK.TCPOPTS], ["tcpopts", TOK.TCPOPTS],
   ["tcpseq", TOK.TCPSEQ], ["tcpack", TOK.TCPACK], ["tcpwin", TOK.TCPWIN], ["icmptype", TOK.ICMPTYPES],
   ["icmptypes", TOK.ICMPTYPES], ["dst-ip", TOK.DSTIP], ["src-ip", TOK.SRCIP], ["dst-port", TOK.DSTPORT],
-  ["src-port", TOK.SRCPORT], ["proto", TOK.PROTO], ["MAC", TOK.MAC], ["mac", TOK.MAC], ["mac-type", TOK.MACTYPE],
+  ["src-port", TOK.SRCPORT], ["dst-mac", TOK.DSTMAC], ["src-mac", TOK.SRCMAC], ["proto", TOK.PROTO], ["MAC", TOK.MAC], ["mac", TOK.MAC], ["mac-type", TOK.MACTYPE],
   ["verrevpath", TOK.VERREVPATH], ["versrcreach", TOK.VERSRCREACH], ["antispoof", TOK.ANTISPOOF],
   ["ipsec", TOK.IPSEC], ["icmp6type", TOK.ICMP6TYPES], ["icmp6types", TOK.ICMP6TYPES], ["ext6hdr", TOK.EXT6HDR],
   ["flow-id", TOK.FLOWID], ["ipv6", TOK.IPV6], ["ip6", TOK.IPV6], ["ipv4", TOK.IPV4], ["ip4", TOK.IPV4],
@@ -1035,6 +1041,18 @@ function add_mac(ctx: ipfw_ctx, b: insn_buf, w: number, av: string[], a: number,
   get_mac_addr_mask(ctx, av[a], addr.subarray(0, 6), mask.subarray(0, 6));
   get_mac_addr_mask(ctx, av[a + 1], addr.subarray(6, 12), mask.subarray(6, 12));
   return w;
+}
+
+/** add_srcmac: `src-mac table(name[,value])`, the only form there is. */
+function add_srcmac(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, ts: tidx): void {
+  if (av.startsWith("table(")) fill_table(ctx, b, w, av, O_MAC_SRC_LOOKUP, ts);
+  else errx(ctx, EX_DATAERR, `only mac table lookup is supported ${av}`);
+}
+
+/** add_dstmac: `dst-mac table(name[,value])`. */
+function add_dstmac(ctx: ipfw_ctx, b: insn_buf, w: number, av: string, ts: tidx): void {
+  if (av.startsWith("table(")) fill_table(ctx, b, w, av, O_MAC_DST_LOOKUP, ts);
+  else errx(ctx, EX_DATAERR, `only mac table lookup is supported ${av}`);
 }
 
 function add_mactype(ctx: ipfw_ctx, b: insn_buf, w: number, av: string | undefined, cblen: number): boolean {
@@ -1813,6 +1831,16 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           if (_substrcmp(ctx, av[a], "any") === 0 || add_ports(ctx, cmdb, w, av[a], pr.proto, O_IP_DSTPORT, cblen.v)) a++;
           else errx(ctx, EX_DATAERR, `invalid destination port ${av[a]}`);
           break;
+        case TOK.SRCMAC:
+          NEED1(ctx, av, a, "missing source MAC");
+          add_srcmac(ctx, cmdb, w, av[a], ts);
+          a++;
+          break;
+        case TOK.DSTMAC:
+          NEED1(ctx, av, a, "missing destination MAC");
+          add_dstmac(ctx, cmdb, w, av[a], ts);
+          a++;
+          break;
         case TOK.MAC:
           add_mac(ctx, cmdb, w, av, a, cblen.v);
           a += 2;
@@ -1872,9 +1900,8 @@ export function compile_rule(ctx: ipfw_ctx, av_in: string[], ts: tidx, rbufwords
           if (av[a] === undefined || av[a + 1] === undefined) errx(ctx, EX_USAGE, "format: lookup argument tablenum");
           cmdb.set_opcode(w, O_IP_DST_LOOKUP);
           cmdb.set_len(w, cmdb.len(w) | (INSN_SIZE.ipfw_insn + 2));
-          const k = match_token(rule_options, av[a]);
-          const j = lookup_key.indexOf(k);
-          if (j < 0) errx(ctx, EX_USAGE, `format: cannot lookup on ${av[a]}`);
+          const j = match_token(lookup_keys, av[a]);
+          if (j === -1) errx(ctx, EX_USAGE, `format: cannot lookup on ${av[a]}`);
           cmdb.set_u32(w + 1, 0);
           cmdb.set_u32(w + 2, j);
           a++;
@@ -2174,13 +2201,21 @@ function print_flags(bp: buf_pr, name: string, b: insn_buf, w: number, list: s_x
   }
 }
 
+/** print_mac_lookup: " table(name[,value])" of an O_MAC_*_LOOKUP. */
+function print_mac_lookup(bp: buf_pr, fo: format_opts, b: insn_buf, w: number): void {
+  bp.printf(" ");
+  bp.printf(`table(${table_search_ctlv(fo.tstate, b.arg1(w))}`);
+  if (b.flen(w) === INSN_SIZE.ipfw_insn_u32) bp.printf(`,${b.u32(w + 1)}`);
+  bp.printf(")");
+}
+
 function print_ip(ctx: ipfw_ctx, bp: buf_pr, fo: format_opts, b: insn_buf, w: number): void {
   const op = b.opcode(w);
   let len = b.flen(w);
   bp.printf(" ");
   if (op === O_IP_DST_LOOKUP && len > INSN_SIZE.ipfw_insn_u32) {
     const d = b.u32(w + 2);
-    const arg = d < lookup_key.length ? match_value(rule_options, lookup_key[d]) : "<invalid>";
+    const arg = match_value(lookup_keys, d) ?? "(null)";
     bp.printf(`lookup ${arg} ${table_search_ctlv(fo.tstate, b.arg1(w))}`);
     return;
   }
@@ -2348,6 +2383,14 @@ function print_instruction(ctx: ipfw_ctx, bp: buf_pr, fo: format_opts, st: show_
       format_mac(bp, b.u8.subarray(off + 6, off + 12), b.u8.subarray(off + 18, off + 24));
       break;
     }
+    case O_MAC_SRC_LOOKUP:
+      bp.printf(" src-mac");
+      print_mac_lookup(bp, fo, b, w);
+      break;
+    case O_MAC_DST_LOOKUP:
+      bp.printf(" dst-mac");
+      print_mac_lookup(bp, fo, b, w);
+      break;
     case O_MAC_TYPE:
       print_newports(ctx, bp, b, w, IPPROTO_ETHERTYPE, op);
       break;

@@ -7,7 +7,7 @@ import { inet_aton, inet_ntoa } from "../netinet/in.ts";
 import {
   IP_FW_TABLE_XADD, IP_FW_TABLE_XCREATE, IP_FW_TABLE_XDEL, IP_FW_TABLE_XDESTROY, IP_FW_TABLE_XFIND, IP_FW_TABLE_XFLUSH,
   IP_FW_TABLE_XINFO, IP_FW_TABLE_XLIST, IP_FW_TABLE_XMODIFY, IP_FW_TABLE_XSWAP, IP_FW_TABLES_ALIST, IP_FW_TABLES_XLIST,
-  IP_FW_TABLE_VLIST, IPFW_TABLE_ADDR, IPFW_TABLE_INTERFACE, IPFW_TABLE_NUMBER, IPFW_TABLE_FLOW, IPFW_TABLE_CIDR,
+  IP_FW_TABLE_VLIST, IPFW_TABLE_ADDR, IPFW_TABLE_MAC, IPFW_TABLE_INTERFACE, IPFW_TABLE_NUMBER, IPFW_TABLE_FLOW, IPFW_TABLE_CIDR,
   IPFW_VTYPE_LEGACY, IPFW_VTYPE_SKIPTO, IPFW_VTYPE_PIPE, IPFW_VTYPE_FIB, IPFW_VTYPE_NAT, IPFW_VTYPE_DSCP, IPFW_VTYPE_TAG,
   IPFW_VTYPE_DIVERT, IPFW_VTYPE_NETGRAPH, IPFW_VTYPE_LIMIT, IPFW_VTYPE_NH4, IPFW_VTYPE_NH6, IPFW_TACLASS_HASH,
   IPFW_TACLASS_ARRAY, IPFW_TACLASS_RADIX, IPFW_TATFLAGS_DATA, IPFW_TATFLAGS_AFDATA, IPFW_TATFLAGS_AFITEM,
@@ -28,10 +28,12 @@ import {
   f_ipdscp, fill_flags, get_token, getprotobyname, getservbyname, ip6_ntop, ipfw_check_object_name, ipfw_ctx,
   ipfw_get_lheader, match_token, match_value, print_flags_buffer, stringnum_cmp, warn, warnx, type s_x,
 } from "./ipfw2.ts";
-import { gethostbyname4 } from "./netdb.ts";
+import { ether_aton, gethostbyname4 } from "./netdb.ts";
 
 const AF_INET = 2;
 const AF_INET6 = 28;
+const AF_LINK = 18;
+const ETHER_ADDR_LEN = 6;
 const EFBIG = 27;
 const IF_NAMESIZE = 16;
 
@@ -40,7 +42,7 @@ const enum T {
   ALGO, LIMIT,
 }
 
-const tabletypes: s_x = [["addr", IPFW_TABLE_ADDR], ["iface", IPFW_TABLE_INTERFACE], ["number", IPFW_TABLE_NUMBER], ["flow", IPFW_TABLE_FLOW]];
+const tabletypes: s_x = [["addr", IPFW_TABLE_ADDR], ["mac", IPFW_TABLE_MAC], ["iface", IPFW_TABLE_INTERFACE], ["number", IPFW_TABLE_NUMBER], ["flow", IPFW_TABLE_FLOW]];
 const tablevaltypes: s_x = [
   ["skipto", IPFW_VTYPE_SKIPTO], ["pipe", IPFW_VTYPE_PIPE], ["fib", IPFW_VTYPE_FIB], ["nat", IPFW_VTYPE_NAT],
   ["dscp", IPFW_VTYPE_DSCP], ["tag", IPFW_VTYPE_TAG], ["divert", IPFW_VTYPE_DIVERT], ["netgraph", IPFW_VTYPE_NETGRAPH],
@@ -550,6 +552,12 @@ function table_show_entry(ctx: ipfw_ctx, i: xtable_info, b: Uint8Array, t: numbe
       ctx.out(`${s}/${b[t + tentry_masklen]} ${pval}\n`);
       break;
     }
+    case IPFW_TABLE_MAC: {
+      // MAC prefixes
+      const mac = Array.from(b.subarray(k, k + ETHER_ADDR_LEN), (x) => x.toString(16).padStart(2, "0")).join(":");
+      ctx.out(`${mac}/${b[t + tentry_masklen]} ${pval}\n`);
+      break;
+    }
     case IPFW_TABLE_INTERFACE:
       ctx.out(`${cstr_read(b, k, IF_NAMESIZE)} ${pval}\n`);
       break;
@@ -620,6 +628,22 @@ function tentry_fill_key_type(ctx: ipfw_ctx, arg: string, b: Uint8Array, t: numb
         masklen = 32;
         af = AF_INET;
       }
+      break;
+    }
+    case IPFW_TABLE_MAC: {
+      let mac = arg;
+      let mask = 0;
+      const sl = arg.indexOf("/");
+      if (sl >= 0) {
+        mac = arg.slice(0, sl);
+        mask = atoi(arg.slice(sl + 1));
+      }
+      if (sl >= 0 && mask > 8 * ETHER_ADDR_LEN) errx(ctx, EX_DATAERR, `bad MAC mask width: ${arg.slice(sl + 1)}`);
+      const ea = ether_aton(mac);
+      if (ea === null) errx(ctx, EX_DATAERR, "Incorrect MAC address");
+      b.set(ea, k);
+      masklen = sl >= 0 ? mask : 8 * ETHER_ADDR_LEN;
+      af = AF_LINK;
       break;
     }
     case IPFW_TABLE_INTERFACE:

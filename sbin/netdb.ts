@@ -95,14 +95,40 @@ export function ether_ntoa(a: Uint8Array): string {
   return Array.from(a.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-/** ether_aton(3): "x:x:x:x:x:x" with one or two hex digits each, or null. */
+/**
+ * ether_aton(3): libc reads the string with sscanf("%x:%x:%x:%x:%x:%x") and
+ * keeps the low byte of each number, so blanks before a number, a sign, a
+ * 0x prefix, more than two digits and anything after the sixth number are
+ * all taken; fewer than six numbers give null.
+ */
 export function ether_aton(s: string): Uint8Array | null {
-  const parts = s.split(":");
-  if (parts.length !== 6) return null;
   const out = new Uint8Array(6);
-  for (let i = 0; i < 6; i++) {
-    if (!/^[0-9a-fA-F]{1,2}$/.test(parts[i])) return null;
-    out[i] = parseInt(parts[i], 16);
+  let i = 0;
+  for (let n = 0; n < 6; n++) {
+    if (n > 0) {
+      if (s[i] !== ":") return null;
+      i++;
+    }
+    while (i < s.length && " \t\n\v\f\r".includes(s[i])) i++;
+    let neg = false;
+    if (s[i] === "+" || s[i] === "-") {
+      neg = s[i] === "-";
+      i++;
+    }
+    let v = 0n;
+    let digits = 0;
+    if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
+      // "0x" with no hex digit after it is the number 0 and the x stays.
+      i += /^[0-9a-fA-F]$/.test(s[i + 2] ?? "") ? 2 : 1;
+      digits = 1;
+    }
+    for (; i < s.length && /^[0-9a-fA-F]$/.test(s[i]); i++, digits++) {
+      v = v * 16n + BigInt(parseInt(s[i], 16));
+      if (v > 0xffffffffffffffffn) v = 0xffffffffffffffffn;
+    }
+    if (digits === 0) return null;
+    if (neg) v = (0x10000000000000000n - v) & 0xffffffffffffffffn;
+    out[n] = Number(v & 0xffn);
   }
   return out;
 }

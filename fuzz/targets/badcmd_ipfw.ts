@@ -20,8 +20,27 @@ const rows: badcmd_row[] = [
   { argv: ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any", "to", "any", "limit", "5"], status: 64, err: "ipfw: limit: missing limit mask\n" },
   { argv: ["ipfw", "-n", "set", "40", "list"], status: 65, err: "ipfw: invalid set number 40\n\n" },
   { argv: ["ipfw", "-n", "table", "all", "add", "1.2.3.4"], status: 64, err: "ipfw: table name required\n" },
-  { argv: ["ipfw", "-n", "table", "t", "create", "type", "foo"], status: 64, err: "ipfw: Unknown tabletype: foo. Supported: addr, iface, number, flow\n" },
+  { argv: ["ipfw", "-n", "table", "t", "create", "type", "foo"], status: 64, err: "ipfw: Unknown tabletype: foo. Supported: addr, mac, iface, number, flow\n" },
 ];
+// MAC tables in rules (ipfw2.c's add_srcmac/add_dstmac, fill_table, the
+// lookup keys) and the mac type's (absent) suboptions.
+const ANY = ["ipfw", "-n", "add", "100", "allow", "ip", "from", "any", "to", "any"];
+rows.push(
+  { argv: [...ANY, "src-mac", "00:11:22:33:44:55"], status: 65, err: "ipfw: only mac table lookup is supported 00:11:22:33:44:55\n" },
+  { argv: [...ANY, "dst-mac", "any"], status: 65, err: "ipfw: only mac table lookup is supported any\n" },
+  { argv: [...ANY, "dst-mac", "TABLE(m)"], status: 65, err: "ipfw: only mac table lookup is supported TABLE(m)\n" },
+  { argv: [...ANY, "src-mac"], status: 64, err: "ipfw: missing source MAC\n" },
+  { argv: [...ANY, "dst-mac"], status: 64, err: "ipfw: missing destination MAC\n" },
+  { argv: [...ANY, "dst-mac", "table("], status: 65, err: "ipfw: forgotten parenthesis: 'table('\n" },
+  { argv: [...ANY, "src-mac", "table()"], status: 65, err: "ipfw: Invalid table name: \n" },
+  { argv: [...ANY, "src-mac", "table(,5)"], status: 65, err: "ipfw: Invalid table name: \n" },
+  { argv: [...ANY, "src-mac", `table(${"m".repeat(70)})`], status: 65, err: `ipfw: Invalid table name: ${"m".repeat(70)}\n` },
+  { argv: [...ANY, "src-mac", "table(b$d)"], status: 65, err: "ipfw: Invalid table name: b$d\n" },
+  { argv: [...ANY, "lookup", "src-mac"], status: 64, err: "ipfw: format: lookup argument tablenum\n" },
+  { argv: [...ANY, "lookup", "mac", "m"], status: 64, err: "ipfw: format: cannot lookup on mac\n" },
+  { argv: [...ANY, "lookup", "dst-mac", "b$d"], status: 65, err: "ipfw: Invalid table name: b$d\n" },
+  { argv: ["ipfw", "-n", "table", "t", "create", "type", "mac:src-ip"], status: 64, err: "ipfw: Unsupported suboptions: src-ip\n" },
+);
 // dummynet.c's process_extra_parms: codel's words (NEW_AQM).
 rows.push(
   { argv: ["ipfw", "-n", "pipe", "4", "config", "codel", "target"], status: 65, err: "ipfw: target needs time\n\n" },

@@ -130,8 +130,14 @@ for (const h of ["nosuchhost", "x.y.z", UNI, LONG, "300.1.1.1"]) {
   arp.push({ argv: ["arp", "-d", h], status: 1, err: `arp: ${h}: Unknown host\n` });
   arp.push({ argv: ["arp", "-s", h, "00:11:22:33:44:55"], status: 1, err: `arp: ${h}: Unknown host\n` });
 }
-for (const mac of ["zz:zz:zz", "00:11:22:33:44", "00:11:22:33:44:55:66", "0011.2233.4455x", UNI, "g0:11:22:33:44:55"]) {
+for (const mac of ["zz:zz:zz", "00:11:22:33:44", "0011.2233.4455x", UNI, "g0:11:22:33:44:55", "00:11:22:33:44:", "0x:11:22:33:44:55"]) {
   arp.push({ argv: ["arp", "-s", "1.2.3.4", mac], status: 1, err: `arp: invalid Ethernet address '${mac}'\n` });
+}
+// libc's ether_aton is sscanf("%x:%x:%x:%x:%x:%x"): what follows the sixth
+// number is not looked at, so these are addresses, and arp goes on to find
+// no interface for 1.2.3.4.
+for (const mac of ["00:11:22:33:44:55:66", "0:1:2:3:4:5junk", "-1:+2:0x3:004:5:6"]) {
+  arp.push({ argv: ["arp", "-s", "1.2.3.4", mac], status: 0, err: "arp: delete: cannot locate 1.2.3.4\n" });
 }
 for (const ifn of ["nosuch0", "em0", UNI]) arp.push({ argv: ["arp", "-i", ifn, "-a"], status: 1, err: `arp: interface ${ifn} does not exist\n` });
 for (const h of ["1.2.3.4", "10.99.0.1"]) {

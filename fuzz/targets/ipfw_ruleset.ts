@@ -6,8 +6,11 @@
 // of the other targets at fa's epair0a through that ruleset, then flushes,
 // unloads and lets the timers run out.  Half the cases first create an
 // address table with a hostile algorithm string (addr:hash's masks=,
-// addr:kfib's fib=) and add
-// entries of random lengths to it.  What must hold: no exception; a
+// addr:kfib's fib=), or a mac table, and add entries of random lengths
+// (and, for the mac table, of random families) to it; a case with a mac
+// table turns net.link.ether.ipfw on in fa and adds a rule that looks the
+// frames' addresses up in it (src-mac, dst-mac, lookup src-mac|dst-mac,
+// with or without a value), so that frames meet the table at layer 2.  What must hold: no exception; a
 // request the kernel refuses gets an errno, never a partial rule; and the
 // mbufs outstanding are what they were before the case.
 import { frame_targets, register_kernel_target } from "../registry.ts";
@@ -146,8 +149,9 @@ function algo_string(r: rng): string {
 
 /** IP_FW_TABLE_XCREATE of an address table named t with that algorithm,
  *  then IP_FW_TABLE_XADD of a few IPv4 and IPv6 entries of random lengths
- *  (the table's own lengths and others). */
-function table_requests(k: Kernel, r: rng): Uint8Array[] {
+ *  (the table's own lengths and others); or, one time in four, a mac table
+ *  and Ethernet prefixes of any length, mostly AF_LINK. */
+function table_requests(k: Kernel, r: rng, mac: boolean): Uint8Array[] {
   const hdr = (opcode: number, extra: number, version: number): Uint8Array => {
     const b = new Uint8Array(k.SZ_ipfw_obj_header + extra);
     const dv = new DataView(b.buffer);
@@ -157,8 +161,8 @@ function table_requests(k: Kernel, r: rng): Uint8Array[] {
     return b;
   };
   const create = hdr(k.IP_FW_TABLE_XCREATE, k.SZ_ipfw_xtable_info, 0);
-  create[k.SZ_ipfw_obj_header] = k.IPFW_TABLE_ADDR;
-  const algo = algo_string(r);
+  create[k.SZ_ipfw_obj_header] = mac ? k.IPFW_TABLE_MAC : k.IPFW_TABLE_ADDR;
+  const algo = mac ? r.pick(["", "mac:radix", "mac:radix x", "mac:radi", "addr:radix", algo_string(r)]) : algo_string(r);
   for (let j = 0; j < algo.length && j < 63; j++) create[k.SZ_ipfw_obj_header + 104 + j] = algo.charCodeAt(j) & 0xff;
   const n = 1 + r.int(8);
   const add = hdr(k.IP_FW_TABLE_XADD, k.SZ_ipfw_obj_ctlv + n * k.SZ_ipfw_obj_tentry, 1);
@@ -170,9 +174,16 @@ function table_requests(k: Kernel, r: rng): Uint8Array[] {
     const v6 = r.chance(0.4);
     dv.setUint16(o, 5, true); // IPFW_TLV_TBL_ENT
     dv.setUint32(o + 4, k.SZ_ipfw_obj_tentry, true);
+    dv.setUint16(o + 12, 1, true);
+    if (mac) {
+      add[o + 8] = r.chance(0.9) ? 18 : r.pick([0, 2, 28, r.int(256)]); // AF_LINK
+      add[o + 9] = r.pick([48, 24, 0, 47, 49, 255, r.int(256)]);
+      add.set(r.chance(0.5) ? r.bytes(6) : [0, 0, 0x5e, 0, 0x53, r.int(256)], o + 16);
+      if (r.chance(0.2)) add.set(r.bytes(34), o + 22);
+      continue;
+    }
     add[o + 8] = r.chance(0.95) ? (v6 ? 28 : 2) : r.int(256);
     add[o + 9] = v6 ? r.pick([128, 64, 56, r.int(256)]) : r.pick([32, 24, 16, 0, r.int(64)]);
-    dv.setUint16(o + 12, 1, true);
     if (v6) add.set(r.bytes(16), o + 16);
     else dv.setUint32(o + 16, r.pick([0x0a010101, 0x0a010102, 0x0a020202, r.u32()]));
   }
@@ -183,6 +194,38 @@ export function proc_of(w: world, j: string): proc {
   const p = w.procs.get(j);
   if (p === undefined) throw new Error(`fuzz: no process in ${j}`);
   return p;
+}
+
+/** IP_FW_XADD of one rule naming table t (index 1 of its TLV list) in a
+ *  MAC lookup: O_MAC_SRC_LOOKUP or O_MAC_DST_LOOKUP, bare or with a value,
+ *  or a long O_IP_DST_LOOKUP of LOOKUP_DST_MAC or LOOKUP_SRC_MAC; with
+ *  layer2 or not, and a random action. */
+function mac_rule_request(k: Kernel, r: rng, rulenum: number): Uint8Array {
+  const opts: Uint8Array[] = [];
+  const neg = r.chance(0.2) ? k.F_NOT : 0;
+  switch (r.int(3)) {
+    case 0:
+      opts.push(insn(k, k.O_MAC_SRC_LOOKUP, 1, r.chance(0.5) ? [] : [r.pick([0, 1, 5, r.u32()])], neg));
+      break;
+    case 1:
+      opts.push(insn(k, k.O_MAC_DST_LOOKUP, 1, r.chance(0.5) ? [] : [r.pick([0, 1, 5, r.u32()])], neg));
+      break;
+    default:
+      opts.push(insn(k, k.O_IP_DST_LOOKUP, 1, [0, r.pick([k.LOOKUP_DST_MAC, k.LOOKUP_SRC_MAC])], neg));
+  }
+  if (r.chance(0.5)) opts.push(insn(k, k.O_LAYER2, 0));
+  const body = rule_body(k, rulenum, 0, opts, action(k, r, rulenum));
+  const names = k.SZ_ipfw_obj_ctlv + k.SZ_ipfw_obj_ntlv;
+  const req = new Uint8Array(k.SZ_ip_fw3_opheader + names + k.SZ_ipfw_obj_ctlv + body.length);
+  const dv = new DataView(req.buffer);
+  k.op3_write(dv, 0, k.IP_FW_XADD);
+  let o = k.SZ_ip_fw3_opheader;
+  k.ctlv_write(dv, o, k.IPFW_TLV_TBLNAME_LIST, names, 1, k.SZ_ipfw_obj_ntlv);
+  k.ntlv_write(req, o + k.SZ_ipfw_obj_ctlv, k.IPFW_TLV_TBL_NAME, 1, 0, 0, "t");
+  o += names;
+  k.ctlv_write(dv, o, k.IPFW_TLV_RULE_LIST, k.SZ_ipfw_obj_ctlv + body.length, 1, 0);
+  req.set(body, o + k.SZ_ipfw_obj_ctlv);
+  return req;
 }
 
 /** What a case that feeds fa's epair0a through a ruleset works with: fa's
@@ -243,10 +286,20 @@ register_kernel_target({
       unload();
       return `socket: ${s.error}`;
     }
+    const v = w.vnet_of("fa");
+    let layer2 = false;
     try {
       if (r.chance(0.5)) {
-        for (const req of table_requests(k, r)) {
+        const mac = r.chance(0.25);
+        for (const req of table_requests(k, r, mac)) {
           note(`table request ${hex(req)}`);
+          k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, req);
+        }
+        if (mac && v !== null) {
+          note("net.link.ether.ipfw=1 in fa");
+          layer2 = k.vnet_run(v, "fuzz", () => k.kernel_sysctlbyname(k.cred0, "net.link.ether.ipfw", 1)).error === 0;
+          const req = mac_rule_request(k, r, 50);
+          note(`IP_FW_XADD ${hex(req)}`);
           k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, req);
         }
       }
@@ -268,6 +321,7 @@ register_kernel_target({
       k.ntlv_write(destroy, 16, k.IPFW_TLV_TBL_NAME, 1, 0, k.IPFW_TABLE_ADDR, "t");
       k.sys_setsockopt(fa, s.fd, k.IPPROTO_IP, k.IP_FW3, destroy);
       k.sys_close(fa, s.fd);
+      if (layer2 && v !== null) k.vnet_run(v, "fuzz", () => k.kernel_sysctlbyname(k.cred0, "net.link.ether.ipfw", 0));
       unload();
       advance(10 * 60 * 1000);
     }

@@ -52,7 +52,7 @@ import {
 import { max_linkhdr, m_pullup } from "../../kern/uipc_mbuf.ts";
 import { m_tag_delete, m_tag_locate, m_tag_prepend } from "../../kern/uipc_mbuf2.ts";
 import { M_NOWAIT } from "../../kern/uma.ts";
-import { ETHERTYPE_IP, ETHERTYPE_IPV6, ETHER_HDR_LEN } from "../../net/ethernet.ts";
+import { ETHERTYPE_IP, ETHERTYPE_IPV6, ETHER_ADDR_LEN, ETHER_HDR_LEN } from "../../net/ethernet.ts";
 import { ifnet } from "../../net/if.ts";
 import { V_rt_numfibs } from "../../net/route/route_tables.ts";
 import { NHF_BLACKHOLE, NHF_DEFAULT, NHF_REJECT } from "../../net/route/nhop.ts";
@@ -233,6 +233,16 @@ import {
   insn_sa6_sa,
   insn_sa_sa,
   ipfw_flow_id_write,
+  LOOKUP_DSCP,
+  LOOKUP_DST_IP,
+  LOOKUP_DST_MAC,
+  LOOKUP_DST_PORT,
+  LOOKUP_JAIL,
+  LOOKUP_MARK,
+  LOOKUP_SRC_IP,
+  LOOKUP_SRC_MAC,
+  LOOKUP_SRC_PORT,
+  LOOKUP_UID,
 } from "../../netinet/ip_fw.ts";
 import { V_ip_defttl } from "../../netinet/raw_ip.ts";
 import { ip_output } from "../../netinet/ip_output.ts";
@@ -1373,46 +1383,62 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           break;
 
         case O_IP_DST_LOOKUP:
-        case O_IP_SRC_LOOKUP:
-        case O_MAC_SRC_LOOKUP:
-        case O_MAC_DST_LOOKUP: {
+        case O_IP_SRC_LOOKUP: {
           if (ipfw_lookup_table === null) break;
-          if (opcode === O_MAC_SRC_LOOKUP || opcode === O_MAC_DST_LOOKUP) {
-            if (!is_ether) break;
-            lookup_key.set(b.subarray(m.m_data + (opcode === O_MAC_DST_LOOKUP ? 0 : 6), m.m_data + (opcode === O_MAC_DST_LOOKUP ? 6 : 12)), 0);
-            match = ipfw_lookup_table(chain, arg1, 6, lookup_key, lookup_val) !== 0;
-            if (match && cmdlen === 2) match = TARG_VAL !== null && cmdv.getUint32(off + 4, true) === TARG_VAL(chain, lookup_val[0], "tag");
-            if (match) tablearg = lookup_val[0];
-            break;
-          }
           if (opcode === O_IP_DST_LOOKUP && cmdlen > 2) {
+            // lookup KEY table: d[1] says which key; keylen 0 cannot match.
             const vidx = cmdv.getUint32(off + 8, true);
-            if (vidx !== 4 && vidx !== 5 && !is_ipv6 && !is_ipv4) break;
-            let keylen = 4;
-            if (vidx === 0 || vidx === 1) {
-              keylen = is_ipv6 ? 16 : 4;
-              if (is_ipv4) lookup_key_dv.setUint32(0, vidx === 0 ? dst_ip : src_ip, false);
-              else lookup_key.set(vidx === 0 ? args.f_id.dst_ip6 : args.f_id.src_ip6, 0);
-            } else {
-              let key: number;
-              if (vidx === 6) {
+            let keylen = 0;
+            switch (vidx) {
+              case LOOKUP_DST_IP:
+              case LOOKUP_SRC_IP:
+                if (!is_ipv6 && !is_ipv4) break;
+                if (is_ipv4) lookup_key_dv.setUint32(0, vidx === LOOKUP_DST_IP ? dst_ip : src_ip, false);
+                else lookup_key.set(vidx === LOOKUP_DST_IP ? args.f_id.dst_ip6 : args.f_id.src_ip6, 0);
+                keylen = is_ipv6 ? 16 : 4;
+                break;
+              case LOOKUP_DST_PORT:
+              case LOOKUP_SRC_PORT:
+                if (!is_ipv6 && !is_ipv4) break;
+                if (offset !== 0) break;
+                if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_UDPLITE && proto !== IPPROTO_SCTP) break;
+                lookup_key_dv.setUint32(0, vidx === LOOKUP_DST_PORT ? dst_port : src_port, true);
+                keylen = 4;
+                break;
+              case LOOKUP_UID:
+              case LOOKUP_JAIL:
+                check_uidgid(O_UID, 0, args, uc);
+                if (uc.lookup !== 1) break;
+                lookup_key_dv.setUint32(0, (vidx === LOOKUP_UID ? uc.uid : uc.jid) >>> 0, true);
+                keylen = 4;
+                break;
+              case LOOKUP_DSCP: {
+                if (!is_ipv6 && !is_ipv4) break;
+                let key: number;
                 if (is_ipv4) key = b[ipo + IPH_TOS] >> 2;
                 else {
                   const fl = args.f_id.flow_id6;
                   key = ((fl & 0x0f) << 2) | ((fl & 0xf000) >> 14);
                 }
-                key &= 0x3f;
-              } else if (vidx === 2 || vidx === 3) {
-                if (offset !== 0) break;
-                if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP && proto !== IPPROTO_UDPLITE && proto !== IPPROTO_SCTP) break;
-                key = vidx === 2 ? dst_port : src_port;
-              } else if (vidx === 4 || vidx === 5) {
-                check_uidgid(O_UID, 0, args, uc);
-                if (uc.lookup !== 1) break;
-                key = vidx === 4 ? uc.uid : uc.jid;
-              } else break;
-              lookup_key_dv.setUint32(0, key >>> 0, true);
+                lookup_key_dv.setUint32(0, key & 0x3f, true);
+                keylen = 4;
+                break;
+              }
+              case LOOKUP_DST_MAC:
+              case LOOKUP_SRC_MAC: {
+                // Need an Ethernet frame.
+                if (!is_ether) break;
+                const eh = m.m_data + (vidx === LOOKUP_DST_MAC ? 0 : ETHER_ADDR_LEN);
+                for (let i = 0; i < ETHER_ADDR_LEN; i++) lookup_key[i] = b[eh + i];
+                keylen = ETHER_ADDR_LEN;
+                break;
+              }
+              case LOOKUP_MARK:
+                lookup_key_dv.setUint32(0, args.rule.pkt_mark >>> 0, true);
+                keylen = 4;
+                break;
             }
+            if (keylen === 0) break;
             match = ipfw_lookup_table(chain, arg1, keylen, lookup_key, lookup_val) !== 0;
             if (!match) break;
             tablearg = lookup_val[0];
@@ -1427,6 +1453,23 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
             lookup_key.set(opcode === O_IP_DST_LOOKUP ? args.f_id.dst_ip6 : args.f_id.src_ip6, 0);
           } else break;
           match = ipfw_lookup_table(chain, arg1, keylen, lookup_key, lookup_val) !== 0;
+          if (!match) break;
+          if (cmdlen === 2) {
+            match = TARG_VAL !== null && cmdv.getUint32(off + 4, true) === TARG_VAL(chain, lookup_val[0], "tag");
+            if (!match) break;
+          }
+          tablearg = lookup_val[0];
+          break;
+        }
+
+        case O_MAC_SRC_LOOKUP:
+        case O_MAC_DST_LOOKUP: {
+          if (ipfw_lookup_table === null) break;
+          // Need an Ethernet frame.
+          if (!is_ether) break;
+          const eh = m.m_data + (opcode === O_MAC_DST_LOOKUP ? 0 : ETHER_ADDR_LEN);
+          for (let i = 0; i < ETHER_ADDR_LEN; i++) lookup_key[i] = b[eh + i];
+          match = ipfw_lookup_table(chain, arg1, ETHER_ADDR_LEN, lookup_key, lookup_val) !== 0;
           if (!match) break;
           if (cmdlen === 2) {
             match = TARG_VAL !== null && cmdv.getUint32(off + 4, true) === TARG_VAL(chain, lookup_val[0], "tag");

@@ -1,11 +1,11 @@
 // sys/netpfil/ipfw/ip_fw_table.c, ip_fw_table.h: ipfw lookup tables.
 //
 // A table is a named object of the chain (net.inet.ip.fw.tables_max of them,
-// kernel index "kidx" from 1) with a type (addr, iface, number, flow), an
-// algorithm holding its entries, a value mask and an optional entry limit.
-// Rules name tables in their TLVs and carry the kidx in their opcodes
-// (O_IP_SRC_LOOKUP, O_IP_DST_LOOKUP, O_IP_FLOW_LOOKUP, recv/xmit/via
-// table(...)); ipfw_chk asks ipfw_lookup_table, which answers the index of
+// kernel index "kidx" from 1) with a type (addr, iface, number, flow, mac),
+// an algorithm holding its entries, a value mask and an optional entry
+// limit.  Rules name tables in their TLVs and carry the kidx in their
+// opcodes (O_IP_SRC_LOOKUP, O_IP_DST_LOOKUP, O_IP_FLOW_LOOKUP,
+// O_MAC_SRC_LOOKUP, O_MAC_DST_LOOKUP, recv/xmit/via table(...)); ipfw_chk asks ipfw_lookup_table, which answers the index of
 // the matching entry's value (the tablearg).  Userland manages tables with
 // the IP_FW3 sockopts below, in FreeBSD's ABI: ipfw_obj_header carrying an
 // ipfw_obj_ntlv name, ipfw_xtable_info, ipfw_obj_ctlv of ipfw_obj_tentry.
@@ -114,6 +114,8 @@ export class tentry_info {
   key4 = 0;
   readonly key6 = new Uint8Array(16);
   iface = "";
+  /** An Ethernet address (IPFW_TABLE_MAC), network order. */
+  readonly mac = new Uint8Array(6);
   readonly flow = new tflow_entry();
   /** The value the entry should get (ipfw_table_value imported). */
   readonly pvalue = new table_value();
@@ -265,10 +267,14 @@ export function ipfw_obj_tentry_decode(dv: DataView, off: number, type: number, 
   tei.key4 = 0;
   tei.key6.fill(0);
   tei.iface = "";
+  tei.mac.fill(0);
   switch (type) {
     case fw.IPFW_TABLE_ADDR:
       if (tei.subtype === AF_INET) tei.key4 = dv.getUint32(k);
       else for (let i = 0; i < 16; i++) tei.key6[i] = dv.getUint8(k + i);
+      break;
+    case fw.IPFW_TABLE_MAC:
+      for (let i = 0; i < 6; i++) tei.mac[i] = dv.getUint8(k + i);
       break;
     case fw.IPFW_TABLE_NUMBER:
       tei.key4 = dv.getUint32(k, true);
@@ -317,6 +323,9 @@ export function ipfw_obj_tentry_encode_key(dv: DataView, off: number, type: numb
     case fw.IPFW_TABLE_ADDR:
       if (tent.subtype === AF_INET) dv.setUint32(k, tent.key4 >>> 0);
       else for (let i = 0; i < 16; i++) dv.setUint8(k + i, tent.key6[i]);
+      break;
+    case fw.IPFW_TABLE_MAC:
+      for (let i = 0; i < 6; i++) dv.setUint8(k + i, tent.mac[i]);
       break;
     case fw.IPFW_TABLE_NUMBER:
       dv.setUint32(k, tent.key4 >>> 0, true);
@@ -1167,6 +1176,8 @@ function dump_table_v0(ch: ip_fw_chain, op3: ip_fw3_opheader, sd: sockopt_data):
       dv.setUint32(o + 12, tent.key4 >>> 0, true);
     } else if (tc.no.subtype === fw.IPFW_TABLE_INTERFACE) {
       putstr(dv, o + 12, IF_NAMESIZE, tent.iface);
+    } else if (tc.no.subtype === fw.IPFW_TABLE_MAC) {
+      for (let i = 0; i < 6; i++) dv.setUint8(o + 12 + i, tent.mac[i]);
     }
     return 0;
   });
@@ -1243,7 +1254,7 @@ function flow_id_from_bytes(b: Uint8Array, id: ipfw_flow_id): void {
  * with the value index (the tablearg) in val[0]; 0 otherwise.  The key is
  * read as the table's type wants it (ip_fw_private.ts describes the forms):
  * an address (network order), a number (host order), an interface index, a
- * flow id.
+ * flow id, an Ethernet address (its six bytes).
  */
 export function ipfw_lookup_table(ch: ip_fw_chain, tbl: number, plen: number, paddr: Uint8Array, val: Uint32Array): number {
   const ti = TABLESTATE(ch)[tbl];
@@ -1256,6 +1267,9 @@ export function ipfw_lookup_table(ch: ip_fw_chain, tbl: number, plen: number, pa
       break;
     case fw.IPFW_TABLE_NUMBER:
       if (plen === 4) v = ti.lookup(ti, 4, (paddr[0] | (paddr[1] << 8) | (paddr[2] << 16) | (paddr[3] << 24)) >>> 0, null, null, null);
+      break;
+    case fw.IPFW_TABLE_MAC:
+      v = ti.lookup(ti, plen, 0, paddr, null, null);
       break;
     case fw.IPFW_TABLE_INTERFACE: {
       const ifp = ifnet_byindex(paddr[0] | (paddr[1] << 8));
@@ -1295,18 +1309,29 @@ function classify_srcdst(dv: DataView, off: number, out: { uidx: number; type: n
   if (fw.F_LEN(dv, off) > fw.F_INSN_SIZE.ipfw_insn_u32) {
     const v = dv.getUint32(off + fw.INSN_DATA + 4, true);
     switch (v) {
-      case 0:
-      case 1:
-        break; // IPv4 src/dst
-      case 2:
-      case 3: // src/dst port
-      case 4: // uid/gid
-      case 5: // jid
-      case 6: // dscp
+      case fw.LOOKUP_DST_IP:
+      case fw.LOOKUP_SRC_IP:
+        break;
+      case fw.LOOKUP_DST_PORT:
+      case fw.LOOKUP_SRC_PORT:
+      case fw.LOOKUP_UID:
+      case fw.LOOKUP_JAIL:
+      case fw.LOOKUP_DSCP:
+      case fw.LOOKUP_MARK:
         out.type = fw.IPFW_TABLE_NUMBER;
+        break;
+      case fw.LOOKUP_DST_MAC:
+      case fw.LOOKUP_SRC_MAC:
+        out.type = fw.IPFW_TABLE_MAC;
         break;
     }
   }
+  return 0;
+}
+
+function classify_mac_lookup(dv: DataView, off: number, out: { uidx: number; type: number }): number {
+  out.uidx = fw.insn_arg1(dv, off);
+  out.type = fw.IPFW_TABLE_MAC;
   return 0;
 }
 
@@ -1402,6 +1427,8 @@ function opcodes(): opcode_obj_rewrite[] {
     mk(fw.O_IP_SRC_LOOKUP, classify_srcdst, update_arg1, table_manage_sets),
     mk(fw.O_IP_DST_LOOKUP, classify_srcdst, update_arg1, table_manage_sets),
     mk(fw.O_IP_FLOW_LOOKUP, classify_flow, update_arg1, table_manage_sets),
+    mk(fw.O_MAC_SRC_LOOKUP, classify_mac_lookup, update_arg1, table_manage_sets),
+    mk(fw.O_MAC_DST_LOOKUP, classify_mac_lookup, update_arg1, table_manage_sets),
     mk(fw.O_XMIT, classify_via, update_via, table_manage_sets),
     mk(fw.O_RECV, classify_via, update_via, table_manage_sets_all),
     mk(fw.O_VIA, classify_via, update_via, table_manage_sets),

@@ -22,9 +22,18 @@
 // add (FreeBSD resizes them just before it, through ta_need_modify_chash and
 // ta_modify_chash or _fhash: same sizes, same chains).  addr:kfib keeps its fib
 // number in its state as well as in ti.data, and its foreach collects the
-// fib's routes before it hands them on.  mac:radix is not implemented.
+// fib's routes before it hands them on.
+//
+// mac:radix (longest-prefix match of Ethernet addresses, /0 to /48) is kept
+// the way addr:radix is: one map per prefix length, the 48-bit address a
+// plain number, the dump sorted into radix walk order.  Its find_tentry
+// (ipfw table T lookup) looks up the address it was asked for: FreeBSD
+// 14's ta_find_mac_radix_tentry copies its uninitialised on-stack key over
+// the request's key instead of the other way round, so there the answer
+// depends on what the stack held.
 
 import { E2BIG, EACCES, EEXIST, EFBIG, EINVAL, ENOENT } from "../../kern/errno.ts";
+import { AF_LINK } from "../../kern/socket.ts";
 import { fib4_lookup, fib4_lookup_rt } from "../../netinet/in_fib.ts";
 import { NHR_NONE } from "../../net/route/nhop.ts";
 import { fib6_lookup_rt } from "../../netinet6/in6_fib.ts";
@@ -167,12 +176,51 @@ function p6_remove(t: plen6_tab, i: number): void {
   }
 }
 
+/** One map per prefix length (masked key -> entry) and the lengths
+ *  present, longest first: addr:radix's IPv4 head and mac:radix's. */
+class plen_maps<E> {
+  readonly tab: (Map<number, E> | null)[];
+  plens: number[] = [];
+  constructor(maxlen: number) {
+    this.tab = new Array<Map<number, E> | null>(maxlen + 1).fill(null);
+  }
+  get(ml: number, a: number): E | undefined {
+    const t = this.tab[ml];
+    return t === null ? undefined : t.get(a);
+  }
+  insert(ml: number, a: number, e: E): void {
+    let t = this.tab[ml];
+    if (t === null) {
+      t = new Map();
+      this.tab[ml] = t;
+      this.plens.push(ml);
+      this.plens.sort((x, y) => y - x);
+    }
+    t.set(a, e);
+  }
+  /** The entry taken out, or undefined when there was none. */
+  remove(ml: number, a: number): E | undefined {
+    const t = this.tab[ml];
+    const e = t === null ? undefined : t.get(a);
+    if (t === null || e === undefined) return undefined;
+    t.delete(a);
+    if (t.size === 0) {
+      this.tab[ml] = null;
+      this.plens = this.plens.filter((l) => l !== ml);
+    }
+    return e;
+  }
+  all(): E[] {
+    const out: E[] = [];
+    for (const l of this.plens) for (const e of (this.tab[l] as Map<number, E>).values()) out.push(e);
+    return out;
+  }
+}
+
 /** struct radix_cfg plus the two "radix heads". */
 export class radix_cfg implements ta_state {
-  /** IPv4: one map per prefix length, masked address -> entry. */
-  readonly tab4: (Map<number, radix_addr_entry> | null)[] = new Array<Map<number, radix_addr_entry> | null>(33).fill(null);
-  /** Prefix lengths present, longest first. */
-  plens4: number[] = [];
+  /** IPv4: masked address -> entry, per prefix length. */
+  readonly v4 = new plen_maps<radix_addr_entry>(32);
   readonly tab6: (plen6_tab | null)[] = new Array<plen6_tab | null>(129).fill(null);
   plens6: number[] = [];
   count4 = 0;
@@ -182,10 +230,10 @@ export class radix_cfg implements ta_state {
 function ta_lookup_radix(ti: table_info, keylen: number, key: number, key6: Uint8Array | null): number {
   const cfg = ti.state as radix_cfg;
   if (keylen === 4) {
-    const plens = cfg.plens4;
+    const plens = cfg.v4.plens;
     for (let i = 0; i < plens.length; i++) {
       const l = plens[i];
-      const e = (cfg.tab4[l] as Map<number, radix_addr_entry>).get(key & masks4[l]);
+      const e = (cfg.v4.tab[l] as Map<number, radix_addr_entry>).get(key & masks4[l]);
       if (e !== undefined) return e.value;
     }
     return -1;
@@ -237,19 +285,12 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
   const ml = tei.masklen;
   if (tei.subtype === AF_INET) {
     const a = tei.key4 & masks4[ml];
-    let t = cfg.tab4[ml];
-    const e = t === null ? undefined : t.get(a);
+    const e = cfg.v4.get(ml, a);
     if (e !== undefined) {
       return ta_update_value(e, tei, pnum);
     }
     if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
-    if (t === null) {
-      t = new Map();
-      cfg.tab4[ml] = t;
-      cfg.plens4.push(ml);
-      cfg.plens4.sort((x, y) => y - x);
-    }
-    t.set(a, new radix_addr_entry(a, ml, tei.value));
+    cfg.v4.insert(ml, a, new radix_addr_entry(a, ml, tei.value));
     cfg.count4++;
     pnum.v = 1;
     return 0;
@@ -281,15 +322,8 @@ function radix_add(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
 function radix_del(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): number {
   const ml = tei.masklen;
   if (tei.subtype === AF_INET) {
-    const a = tei.key4 & masks4[ml];
-    const t = cfg.tab4[ml];
-    const e = t === null ? undefined : t.get(a);
-    if (t === null || e === undefined) return ENOENT;
-    t.delete(a);
-    if (t.size === 0) {
-      cfg.tab4[ml] = null;
-      cfg.plens4 = cfg.plens4.filter((l) => l !== ml);
-    }
+    const e = cfg.v4.remove(ml, tei.key4 & masks4[ml]);
+    if (e === undefined) return ENOENT;
     tei.value = e.value;
     cfg.count4--;
     pnum.v = 1;
@@ -313,8 +347,7 @@ function radix_del(cfg: radix_cfg, tei: tentry_info, pnum: { v: number }): numbe
 }
 
 function radix_entries(cfg: radix_cfg): (radix_addr_entry | radix_addr_xentry)[] {
-  const v4: radix_addr_entry[] = [];
-  for (const l of cfg.plens4) for (const e of (cfg.tab4[l] as Map<number, radix_addr_entry>).values()) v4.push(e);
+  const v4 = cfg.v4.all();
   v4.sort((a, b) => (a.addr >>> 0) - (b.addr >>> 0) || b.masklen - a.masklen);
   const v6: radix_addr_xentry[] = [];
   for (const l of cfg.plens6) for (const e of (cfg.tab6[l] as plen6_tab).vals) if (e !== null) v6.push(e);
@@ -369,8 +402,9 @@ function addr_radix(): table_algo {
     void cfg;
     let found: radix_addr_entry | radix_addr_xentry | null = null;
     if (tent.subtype === AF_INET) {
-      for (const l of (ti.state as radix_cfg).plens4) {
-        const e = ((ti.state as radix_cfg).tab4[l] as Map<number, radix_addr_entry>).get(tent.key4 & masks4[l]);
+      const c = (ti.state as radix_cfg).v4;
+      for (const l of c.plens) {
+        const e = (c.tab[l] as Map<number, radix_addr_entry>).get(tent.key4 & masks4[l]);
         if (e !== undefined) {
           found = e;
           break;
@@ -1341,7 +1375,143 @@ function flow_hash(): table_algo {
   };
 }
 
+// ---------------------------------------------------------------------------
+// mac:radix: Ethernet address prefixes, longest match first.
+
+const ETHER_ADDR_LEN = 6;
+
+/** struct mac_radix_entry: the masked address (48 bits as a number). */
+class mac_radix_entry {
+  constructor(
+    readonly addr: number,
+    readonly masklen: number,
+    public value: number,
+  ) {}
+}
+
+/** struct mac_radix_cfg plus its "radix head". */
+export class mac_radix_cfg implements ta_state {
+  /** Masked address -> entry, per prefix length. */
+  readonly head = new plen_maps<mac_radix_entry>(8 * ETHER_ADDR_LEN);
+  count = 0;
+}
+
+/** Six bytes from off as one 48-bit number. */
+function mac48(b: Uint8Array, off: number): number {
+  return ((b[off] << 8) | b[off + 1]) * 0x100000000 + (((b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]) >>> 0);
+}
+
+/** a cut to its first mlen bits (tei_to_sockaddr_ent_mac's addr &= mask). */
+function mac_mask(a: number, mlen: number): number {
+  if (mlen >= 48) return a;
+  const d = 2 ** (48 - mlen);
+  return Math.floor(a / d) * d;
+}
+
+function mac_radix_match(cfg: mac_radix_cfg, a: number): mac_radix_entry | null {
+  const plens = cfg.head.plens;
+  for (let i = 0; i < plens.length; i++) {
+    const l = plens[i];
+    const e = (cfg.head.tab[l] as Map<number, mac_radix_entry>).get(mac_mask(a, l));
+    if (e !== undefined) return e;
+  }
+  return null;
+}
+
+function ta_lookup_mac_radix(ti: table_info, keylen: number, _key: number, key6: Uint8Array | null): number {
+  if (keylen !== ETHER_ADDR_LEN || key6 === null) return -1;
+  const e = mac_radix_match(ti.state as mac_radix_cfg, mac48(key6, 0));
+  return e === null ? -1 : e.value;
+}
+
+/** ta_prepare_add_mac_radix / ta_prepare_del_mac_radix: an AF_LINK key of at most 48 bits. */
+function mac_radix_prepare(tei: tentry_info): number {
+  if (tei.subtype !== AF_LINK) return EINVAL;
+  if (tei.masklen > 8 * ETHER_ADDR_LEN) return EINVAL;
+  return 0;
+}
+
+function mac_radix_add(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const ml = tei.masklen;
+  const a = mac_mask(mac48(tei.mac, 0), ml);
+  const e = cfg.head.get(ml, a);
+  if (e !== undefined) return ta_update_value(e, tei, pnum);
+  if ((tei.flags & TEI_FLAGS_DONTADD) !== 0) return EFBIG;
+  cfg.head.insert(ml, a, new mac_radix_entry(a, ml, tei.value));
+  cfg.count++;
+  pnum.v = 1;
+  return 0;
+}
+
+function mac_radix_del(cfg: mac_radix_cfg, tei: tentry_info, pnum: { v: number }): number {
+  const e = cfg.head.remove(tei.masklen, mac_mask(mac48(tei.mac, 0), tei.masklen));
+  if (e === undefined) return ENOENT;
+  tei.value = e.value;
+  cfg.count--;
+  pnum.v = 1;
+  return 0;
+}
+
+/** ta_dump_mac_radix_tentry. */
+function mac_radix_dump_tentry(e: unknown, tent: tentry_info): void {
+  const n = e as mac_radix_entry;
+  const hi = Math.floor(n.addr / 0x100000000);
+  const lo = n.addr % 0x100000000;
+  tent.mac[0] = hi >>> 8;
+  tent.mac[1] = hi & 0xff;
+  tent.mac[2] = lo >>> 24;
+  tent.mac[3] = (lo >>> 16) & 0xff;
+  tent.mac[4] = (lo >>> 8) & 0xff;
+  tent.mac[5] = lo & 0xff;
+  tent.masklen = n.masklen;
+  tent.subtype = AF_LINK;
+  tent.value = n.value;
+}
+
+function mac_radix(): table_algo {
+  return {
+  name: "mac:radix",
+  type: fw.IPFW_TABLE_MAC,
+  flags: TA_FLAG_DEFAULT,
+  vlimit: 0,
+  init(ti) {
+    const cfg = new mac_radix_cfg();
+    ti.state = cfg;
+    ti.lookup = ta_lookup_mac_radix;
+    return cfg;
+  },
+  destroy() {},
+  prepare_add: mac_radix_prepare,
+  prepare_del: mac_radix_prepare,
+  add: (st, tei, pnum) => mac_radix_add(st as mac_radix_cfg, tei, pnum),
+  del: (st, tei, pnum) => mac_radix_del(st as mac_radix_cfg, tei, pnum),
+  foreach(st, f) {
+    const all = (st as mac_radix_cfg).head.all();
+    all.sort((a, b) => a.addr - b.addr || b.masklen - a.masklen);
+    for (const e of all) if (f(e) !== 0) break;
+  },
+  dump_tentry: (_st, e, tent) => mac_radix_dump_tentry(e, tent),
+  find_tentry(_st, ti, tent) {
+    if (tent.subtype !== AF_LINK) return ENOENT;
+    const e = mac_radix_match(ti.state as mac_radix_cfg, mac48(tent.mac, 0));
+    if (e === null) return ENOENT;
+    mac_radix_dump_tentry(e, tent);
+    return 0;
+  },
+  dump_tinfo(st, tinfo) {
+    const cfg = st as mac_radix_cfg;
+    tinfo.flags = fw.IPFW_TATFLAGS_AFDATA | fw.IPFW_TATFLAGS_AFITEM;
+    tinfo.taclass4 = fw.IPFW_TACLASS_RADIX;
+    tinfo.count4 = cfg.count;
+    tinfo.itemsize4 = 112; // sizeof(struct mac_radix_entry) on amd64
+  },
+  count: (st) => (st as mac_radix_cfg).count,
+  refcnt: 0,
+  idx: 0,
+  };
+}
+
 /** The algorithms ipfw_table_algo_init registers, in FreeBSD's order. */
 export function ipfw_table_algos(): table_algo[] {
-  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib()];
+  return [addr_radix(), addr_hash(), iface_idx(), number_array(), flow_hash(), addr_kfib(), mac_radix()];
 }

@@ -75,6 +75,11 @@ const CASES: [string, string][] = [
   ["-n add 6501 divert natd ip from any to any", "06501 divert 8668 ip from any to any"],
   ["-n add 6600 allow ip from any to any tcpdatalen 0", "06600 allow ip from any to any tcpdatalen 0"],
   ["-n add 6700 allow ip from any to any lookup dst-ip tbl", "06700 allow ip from any to lookup dst-ip tbl"],
+  ["-n add 6710 allow ip from any to any lookup src-mac macs", "06710 allow ip from any to lookup src-mac macs"],
+  ["-n add 6720 allow ip from any to any lookup dst-mac macs", "06720 allow ip from any to lookup dst-mac macs"],
+  ["-n add 6730 allow ip from any to any lookup mark marks", "06730 allow ip from any to lookup mark marks"],
+  ["-n add 6740 deny ip from any to any src-mac table(macs) layer2", "06740 deny ip from any to any src-mac table(macs) layer2"],
+  ["-n add 6750 skipto tablearg ip from any to any not dst-mac table(macs,7)", "06750 skipto tablearg ip from any to any not dst-mac table(macs,7)"],
   ["-n add 6800 allow ip from any to any { dst-port 1 or src-port 2 }", "06800 allow ip from any to any { dst-port 1 or src-port 2 }"],
   ["-n add 6900 allow { tcp or udp } from any to any", "06900 allow { tcp or udp } from any to any"],
   ["-n -S add 7000 set 5 allow ip from any to any", "07000 set 5 allow ip from any to any"],
@@ -135,6 +140,11 @@ const ERRORS: [string, string, number][] = [
   ["-n add 100 allow ip from any to any flow-id 1", "ipfw: flow-id filter is active only for ipv6 protocol\n", 64],
   ["-n add 100 allow ip6 from 2001:db8::/129 to any", "ipfw: bad width \"129''", 65],
   ["-n add 100 allow ip from any to any MAC zz any", "ipfw: Incorrect MAC address", 65],
+  ["-n add 100 allow ip from any to any src-mac 00:11:22:33:44:55", "ipfw: only mac table lookup is supported 00:11:22:33:44:55", 65],
+  ["-n add 100 allow ip from any to any dst-mac any", "ipfw: only mac table lookup is supported any", 65],
+  ["-n add 100 allow ip from any to any dst-mac", "ipfw: missing destination MAC", 64],
+  ["-n add 100 allow ip from any to any src-mac table(m", "ipfw: forgotten parenthesis: 'table(m'", 65],
+  ["-n add 100 allow ip from any to any lookup mac m", "ipfw: format: cannot lookup on mac", 64],
 ];
 
 /** Run each `ipfw` command of cases; what it printed (both streams) and its status, in order. */

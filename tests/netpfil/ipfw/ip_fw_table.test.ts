@@ -178,7 +178,7 @@ test("tables: create, add, list, find (longest prefix, IPv4 and IPv6), delete, i
       const nalg = new DataView(al.buffer).getUint32(12, true);
       const algos: string[] = [];
       for (let j = 0; j < nalg; j++) algos.push(cstr(al, SZ_LHEADER + j * SZ_TA_INFO, 64));
-      t.deepEqual(algos, ["addr:radix", "addr:hash", "iface:array", "number:array", "flow:hash", "addr:kfib"]);
+      t.deepEqual(algos, ["addr:radix", "addr:hash", "iface:array", "number:array", "flow:hash", "addr:kfib", "mac:radix"]);
 
       // An interface table: its names are tracked (IP_FW_XIFLIST), resolved
       // while the interface exists in the jail.

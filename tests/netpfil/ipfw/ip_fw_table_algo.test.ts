@@ -11,6 +11,7 @@ const EEXIST = 17;
 const ENOENT = 2;
 const AF_INET = 2;
 const AF_INET6 = 28;
+const AF_LINK = 18;
 
 type algo = ReturnType<Kernel["ip_fw_table_algo"]["ipfw_table_algos"]>[number];
 
@@ -47,11 +48,42 @@ function cut(a: Uint8Array, mlen: number): string {
   return Buffer.from(out).toString("hex");
 }
 
-test("addr:hash registers after addr:radix and addr:kfib last, as ipfw_table_algo_init does", async (t) => {
+/**
+ * One add ("add"), add-or-update ("upd") or delete ("del") of tei (its value
+ * the one to store) on algorithm a, checked against model (key mk -> value):
+ * a new key is added (one entry), a present one is EEXIST without
+ * TEI_FLAGS_UPDATE and otherwise takes the value and hands the old one
+ * back; a delete gives the old value, or ENOENT.  The model follows.
+ */
+function model_step(k: Kernel, a: algo, st: object, tei: InstanceType<Kernel["ip_fw_table"]["tentry_info"]>, kind: string, model: Map<string, number>, mk: string): boolean {
+  const T = k.ip_fw_table;
+  const value = tei.value;
+  const pnum = { v: 0 };
+  const had = model.get(mk);
+  if (kind === "del") {
+    if (a.prepare_del(tei) !== 0) return false;
+    const err = a.del(st, tei, pnum);
+    if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had || pnum.v !== 1) return false;
+    model.delete(mk);
+    return true;
+  }
+  if (kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
+  if (a.prepare_add(tei) !== 0) return false;
+  const err = a.add(st, tei, pnum);
+  if (had === undefined) {
+    if (err !== 0 || pnum.v !== 1) return false;
+  } else if (kind === "add") {
+    return err === EEXIST;
+  } else if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
+  model.set(mk, value);
+  return true;
+}
+
+test("addr:hash registers after addr:radix, then addr:kfib and mac:radix last, as ipfw_table_algo_init does", async (t) => {
   const k = await loadKernel("vimage");
   t.deepEqual(
     k.ip_fw_table_algo.ipfw_table_algos().map((a) => a.name),
-    ["addr:radix", "addr:hash", "iface:array", "number:array", "flow:hash", "addr:kfib"],
+    ["addr:radix", "addr:hash", "iface:array", "number:array", "flow:hash", "addr:kfib", "mac:radix"],
   );
 });
 
@@ -112,26 +144,8 @@ test("addr:hash against a model: add, update, delete, lookup, find, dump, for ev
         if (o.v6) tei.key6.set(key);
         else tei.key4 = new DataView(key.buffer, key.byteOffset, 4).getUint32(0);
         tei.value = o.value;
-        const pnum = { v: 0 };
-        if (o.kind === "add" || o.kind === "upd") {
-          if (o.kind === "upd") tei.flags = T.TEI_FLAGS_UPDATE;
-          if (a.prepare_add(tei) !== 0) return false;
-          const err = a.add(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined) {
-            if (err !== 0 || pnum.v !== 1) return false;
-            model.set(mk, o.value);
-          } else if (o.kind === "add") {
-            if (err !== EEXIST) return false;
-          } else {
-            if (err !== 0 || pnum.v !== 0 || tei.value !== had || (tei.flags & T.TEI_FLAGS_UPDATED) === 0) return false;
-            model.set(mk, o.value);
-          }
-        } else if (o.kind === "del") {
-          const err = a.del(st, tei, pnum);
-          const had = model.get(mk);
-          if (had === undefined ? err !== ENOENT : err !== 0 || tei.value !== had) return false;
-          model.delete(mk);
+        if (o.kind !== "look") {
+          if (!model_step(k, a, st, tei, o.kind, model, mk)) return false;
         } else {
           const got = o.v6 ? (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 16, 0, key, null, null) : (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 4, tei.key4, null, null, null);
           if (got !== (model.get(mk) ?? -1)) return false;
@@ -169,6 +183,108 @@ test("addr:hash against a model: add, update, delete, lookup, find, dump, for ev
     { numRuns: 60 },
   );
   t.pass();
+});
+
+test("mac:radix against a model: prefixes of every length added, updated, deleted; longest match for lookups and finds; the dump in address order", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "mac:radix");
+  const T = k.ip_fw_table;
+  t.is(a.type, 5);
+  const op = fc.record({
+    kind: fc.constantFrom("add", "upd", "del", "look", "look"),
+    // Few distinct addresses, so that prefixes nest and collide.
+    mac: fc.uint8Array({ minLength: 6, maxLength: 6 }).map((u) => u.map((x, i) => (i === 0 ? x & 0x83 : i === 5 ? x : x & 1))),
+    mlen: fc.oneof(fc.integer({ min: 0, max: 48 }), fc.constantFrom(0, 8, 24, 47, 48)),
+    value: fc.integer({ min: 0, max: 1000 }),
+  });
+  const lookup = (ti: InstanceType<typeof T.table_info>, mac: Uint8Array): number => (ti.lookup as NonNullable<typeof ti.lookup>)(ti, 6, 0, mac, null, null);
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+      const ti = new T.table_info();
+      const st = a.init(ti, 0, null);
+      if (typeof st === "number") return false;
+      // "mlen/masked address" -> value
+      const model = new Map<string, number>();
+      const best = (mac: Uint8Array): [number, number] | null => {
+        for (let l = 48; l >= 0; l--) {
+          const v = model.get(`${l}/${cut(mac, l)}`);
+          if (v !== undefined) return [l, v];
+        }
+        return null;
+      };
+      for (const o of ops) {
+        const mk = `${o.mlen}/${cut(o.mac, o.mlen)}`;
+        const tei = new T.tentry_info();
+        tei.subtype = AF_LINK;
+        tei.masklen = o.mlen;
+        tei.mac.set(o.mac);
+        tei.value = o.value;
+        if (o.kind !== "look") {
+          if (!model_step(k, a, st, tei, o.kind, model, mk)) return false;
+        } else {
+          const want = best(o.mac);
+          if (lookup(ti, o.mac) !== (want === null ? -1 : want[1])) return false;
+          // Only a six-byte key is looked up.
+          if ((ti.lookup as NonNullable<typeof ti.lookup>)(ti, 4, 0, o.mac, null, null) !== -1) return false;
+          const tent = new T.tentry_info();
+          tent.subtype = AF_LINK;
+          tent.mac.set(o.mac);
+          const f = a.find_tentry(st, ti, tent);
+          if (want === null) {
+            if (f !== ENOENT) return false;
+          } else if (f !== 0 || tent.masklen !== want[0] || tent.value !== want[1] || Buffer.from(tent.mac).toString("hex") !== cut(o.mac, want[0]) || tent.subtype !== AF_LINK) return false;
+        }
+      }
+      // The dump: each entry once, its address already cut to its mask,
+      // ascending by address and the longer prefix first on a tie.
+      const dumped: [string, number, number][] = [];
+      a.foreach(st, (e) => {
+        const tent = new T.tentry_info();
+        a.dump_tentry(st, e, tent);
+        if (tent.subtype !== AF_LINK) throw new Error("dumped without AF_LINK");
+        dumped.push([Buffer.from(tent.mac).toString("hex"), tent.masklen, tent.value]);
+        return 0;
+      });
+      if (a.count(st) !== model.size || dumped.length !== model.size) return false;
+      for (const [hex, l, v] of dumped) if (model.get(`${l}/${hex}`) !== v || cut(Buffer.from(hex, "hex"), l) !== hex) return false;
+      for (let i = 1; i < dumped.length; i++) {
+        const [p, q] = [dumped[i - 1], dumped[i]];
+        if (p[0] > q[0] || (p[0] === q[0] && p[1] <= q[1])) return false;
+      }
+      const tinfo = new T.ipfw_ta_tinfo();
+      a.dump_tinfo(st, tinfo);
+      return tinfo.count4 === model.size && tinfo.taclass4 === 3 && tinfo.taclass6 === 0;
+    }),
+    { numRuns: 80 },
+  );
+  t.pass();
+});
+
+test("mac:radix refuses what ta_prepare_add_mac_radix refuses: a subtype other than AF_LINK, a mask past 48 bits", async (t) => {
+  const k = await loadKernel("vimage");
+  const a = find_algo(k, "mac:radix");
+  const T = k.ip_fw_table;
+  const tei = new T.tentry_info();
+  tei.mac.set([0, 0, 0x5e, 0, 0x53, 1]);
+  for (const [sub, ml, want] of [[AF_LINK, 48, 0], [AF_LINK, 0, 0], [AF_LINK, 49, EINVAL], [AF_LINK, 255, EINVAL], [AF_INET, 32, EINVAL], [AF_INET6, 48, EINVAL], [0, 48, EINVAL]]) {
+    tei.subtype = sub;
+    tei.masklen = ml;
+    t.is(a.prepare_add(tei), want, `add subtype ${sub} /${ml}`);
+    t.is(a.prepare_del(tei), want, `del subtype ${sub} /${ml}`);
+  }
+  // A lookup by find_tentry of another family answers nothing.
+  const ti = new T.table_info();
+  const st = a.init(ti, 0, null);
+  if (typeof st === "number") return t.fail();
+  tei.subtype = AF_LINK;
+  tei.masklen = 0;
+  t.is(a.add(st, tei, { v: 0 }), 0);
+  const tent = new T.tentry_info();
+  tent.subtype = AF_INET;
+  t.is(a.find_tentry(st, ti, tent), ENOENT);
+  tent.subtype = AF_LINK;
+  t.is(a.find_tentry(st, ti, tent), 0);
+  t.is(tent.masklen, 0);
 });
 
 test("addr:hash grows its buckets past 128 entries and keeps every key", async (t) => {
