@@ -251,10 +251,13 @@ test("strtod: decimal, hexadecimal, inf and nan; endptr; ERANGE for overflow and
   t.deepEqual(d("0e-999"), [0, "", 0]);
   t.deepEqual(d("0x1p-1074"), [5e-324, "", 0]);
   t.deepEqual(d("0x1p1024"), [Infinity, "", 34]);
+  t.true(Object.is(k.strtod("-0").v, -0));
+  t.true(Object.is(k.strtod("-0x0p0").v, -0));
   // Every decimal a JavaScript number prints reads back as that number.
   fc.assert(
     fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom("", "s", " x"), (v, tail) => {
-      const r = k.strtod(String(v) + tail);
+      // String(-0) is "0": the sign is written out as C's printf would.
+      const r = k.strtod((Object.is(v, -0) ? "-0" : String(v)) + tail);
       return Object.is(r.v, v) && r.rest === tail && r.errno === 0;
     }),
   );
