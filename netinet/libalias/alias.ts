@@ -102,6 +102,7 @@ import {
   type libalias,
 } from "./alias_local.ts";
 import { DifferentialChecksum } from "./alias_util.ts";
+import { IN, IP, OUT, TCP, UDP, find_handler } from "./alias_mod.ts";
 
 // Mode flags (LibAliasSetMode).
 /** Keep a statistics line, updated as links come and go. */
@@ -150,6 +151,9 @@ const UNREG_ADDR_CGN_LOWER = 0x64400000;
 const UNREG_ADDR_CGN_UPPER = 0x647fffff;
 
 const IPPROTO_SCTP = 132;
+
+/** The alias_data of a packet without link or ports (GRE). */
+const NO_PORTS = { lnk: null, oaddr: null, aaddr: null, aport: null, sport: null, dport: null, maxpktsize: 0 } as const;
 
 function ip_hlen(dv: DataView, pip: number): number {
   return (dv.getUint8(pip + IPH_VHL) & 0x0f) << 2;
@@ -389,6 +393,18 @@ function UdpAliasIn(la: libalias, dv: DataView, pip: number): number {
   const original_address = GetOriginalAddress(lnk);
   const alias_port = dv.getUint16(ud + UH_DPORT);
   dv.setUint16(ud + UH_DPORT, GetOriginalPort(lnk));
+  // The modules' turn (after the port is back: so FreeBSD has it); one
+  // that cannot make sense of the packet has it ignored.
+  const error = find_handler(IN, UDP, la, dv, pip, {
+    lnk,
+    oaddr: original_address,
+    aaddr: alias_address,
+    aport: alias_port,
+    sport: dv.getUint16(ud + UH_SPORT),
+    dport: dv.getUint16(ud + UH_DPORT),
+    maxpktsize: 0,
+  });
+  if (error < 0) return PKT_ALIAS_IGNORED;
   // A zero UDP checksum means none: leave it so.
   const sum = dv.getUint16(ud + UH_SUM);
   if (sum !== 0) {
@@ -410,6 +426,15 @@ function UdpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: nu
   if (lnk === null) return PKT_ALIAS_IGNORED;
   const alias_address = GetAliasAddress(lnk);
   const alias_port = GetAliasPort(lnk);
+  find_handler(OUT, UDP, la, dv, pip, {
+    lnk,
+    oaddr: null,
+    aaddr: alias_address,
+    aport: alias_port,
+    sport: dv.getUint16(ud + UH_SPORT),
+    dport: dv.getUint16(ud + UH_DPORT),
+    maxpktsize: 0,
+  });
   const sum = dv.getUint16(ud + UH_SUM);
   if (sum !== 0) {
     let accumulate = dv.getUint16(ud + UH_SPORT);
@@ -432,6 +457,16 @@ function TcpAliasIn(la: libalias, dv: DataView, pip: number): number {
   const tc = pip + ip_hlen(dv, pip);
   const lnk = FindUdpTcpIn(la, ip_src(dv, pip), ip_dst(dv, pip), dv.getUint16(tc + TCPH_SPORT), dv.getUint16(tc + TCPH_DPORT), IPPROTO_TCP, (la.packetAliasMode & PKT_ALIAS_PROXY_ONLY) === 0);
   if (lnk === null) return PKT_ALIAS_IGNORED;
+  // The modules see the segment as it came (the alias port still in it).
+  find_handler(IN, TCP, la, dv, pip, {
+    lnk,
+    oaddr: null,
+    aaddr: null,
+    aport: null,
+    sport: dv.getUint16(tc + TCPH_SPORT),
+    dport: dv.getUint16(tc + TCPH_DPORT),
+    maxpktsize: 0,
+  });
   const alias_address = GetAliasAddress(lnk);
   const original_address = GetOriginalAddress(lnk);
   const alias_port = dv.getUint16(tc + TCPH_DPORT);
@@ -463,7 +498,7 @@ function TcpAliasIn(la: libalias, dv: DataView, pip: number): number {
   return PKT_ALIAS_OK;
 }
 
-function TcpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: number, create: boolean): number {
+function TcpAliasOut(la: libalias, dv: DataView, pip: number, maxpacketsize: number, create: boolean): number {
   const dlen = ip_len(dv, pip) - ip_hlen(dv, pip);
   if (dlen < 20) return PKT_ALIAS_IGNORED;
   const tc = pip + ip_hlen(dv, pip);
@@ -474,6 +509,17 @@ function TcpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: nu
   const alias_address = GetAliasAddress(lnk);
 
   TcpMonitorOut(dv.getUint8(tc + TCPH_FLAGS), lnk);
+  // The modules' turn, before the addresses change: the FTP module may
+  // rewrite the data (and the length) here.
+  find_handler(OUT, TCP, la, dv, pip, {
+    lnk,
+    oaddr: null,
+    aaddr: alias_address,
+    aport: alias_port,
+    sport: dv.getUint16(tc + TCPH_SPORT),
+    dport: dv.getUint16(tc + TCPH_DPORT),
+    maxpktsize: maxpacketsize & 0xffff,
+  });
 
   let accumulate = dv.getUint16(tc + TCPH_SPORT);
   dv.setUint16(tc + TCPH_SPORT, alias_port);
@@ -561,8 +607,11 @@ function LibAliasInLocked(la: libalias, dv: DataView, pip: number, maxpacketsize
       iresult = PKT_ALIAS_IGNORED;
       break;
     case IPPROTO_GRE:
+      // GRE is the modules' first (alias_pptp's, not built here).
+      if (find_handler(IN, IP, la, dv, pip, NO_PORTS) === 0) iresult = PKT_ALIAS_OK;
+      else iresult = ProtoAliasIn(la, dv, pip);
+      break;
     default:
-      // (GRE first asks the pptp module, which is not loaded.)
       iresult = ProtoAliasIn(la, dv, pip);
       break;
   }
@@ -634,6 +683,9 @@ function LibAliasOutLocked(la: libalias, dv: DataView, pip: number, maxpacketsiz
         iresult = PKT_ALIAS_IGNORED;
         break;
       case IPPROTO_GRE:
+        if (find_handler(OUT, IP, la, dv, pip, NO_PORTS) === 0) iresult = PKT_ALIAS_OK;
+        else iresult = ProtoAliasOut(la, dv, pip, create);
+        break;
       default:
         iresult = ProtoAliasOut(la, dv, pip, create);
         break;
