@@ -225,60 +225,82 @@ function starts_with(dv: DataView, sptr: number, word: string, nocase: boolean):
   return true;
 }
 
+/** What the PORT and 227 machines carry from one character to the next. */
+interface six_numbers {
+  state: number;
+  addr: number;
+  port: number;
+  octet: number;
+}
+
+/**
+ * States 1 to 12, which PORT and 227 share: six decimal numbers separated
+ * by commas, the first four the address and the last two the port, each
+ * kept to an octet (FreeBSD's u_int8_t).  The sixth number ends on a comma
+ * or on `last` (null: on any character).  False when ch is refused; from
+ * state 13 on everything is let by.
+ */
+function six_numbers_step(m: six_numbers, ch: number, last: number | null): boolean {
+  switch (m.state) {
+    case 1:
+    case 3:
+    case 5:
+    case 7:
+    case 9:
+    case 11:
+      if (!isdigit(ch)) return false;
+      m.octet = ch - 0x30;
+      m.state++;
+      return true;
+    case 2:
+    case 4:
+    case 6:
+    case 8:
+      if (isdigit(ch)) m.octet = (10 * m.octet + ch - 0x30) & 0xff;
+      else if (ch === 0x2c) {
+        m.addr = ((m.addr << 8) + m.octet) >>> 0;
+        m.state++;
+      } else return false;
+      return true;
+    case 10:
+    case 12:
+      if (isdigit(ch)) m.octet = (10 * m.octet + ch - 0x30) & 0xff;
+      else if (ch === 0x2c || (m.state === 12 && (last === null || ch === last))) {
+        m.port = ((m.port << 8) + m.octet) & 0xffff;
+        m.state++;
+      } else return false;
+      return true;
+  }
+  return true;
+}
+
+/** The end of the line: 1 with the address and port kept when all six
+ *  numbers were read, else 0. */
+function six_numbers_end(la: libalias, m: six_numbers): number {
+  if (m.state !== 13) return 0;
+  la.true_addr = m.addr;
+  la.true_port = m.port;
+  return 1;
+}
+
 /**
  * ParseFtpPortCommand: "PORT h1,h2,h3,h4,p1,p2".  On success the address
- * and port go to la.true_addr and la.true_port and 1 is returned.  Each
- * number is taken modulo 256 (an octet), as FreeBSD's u_int8_t is.
+ * and port go to la.true_addr and la.true_port and 1 is returned.
  */
 export function ParseFtpPortCommand(la: libalias, dv: DataView, sptr: number, dlen: number): number {
   if (dlen < 18) return 0;
   if (!starts_with(dv, sptr, "PORT ", true)) return 0;
-  let addr = 0;
-  let port = 0;
-  let octet = 0;
-  let state = 0;
+  const m: six_numbers = { state: 0, addr: 0, port: 0, octet: 0 };
   for (let i = 5; i < dlen; i++) {
     const ch = dv.getUint8(sptr + i);
     // Leading blanks; the first other character starts the first number.
-    if (state === 0) {
+    if (m.state === 0) {
       if (isspace(ch)) continue;
-      state = 1;
+      m.state = 1;
     }
-    switch (state) {
-      case 1:
-      case 3:
-      case 5:
-      case 7:
-      case 9:
-      case 11:
-        if (!isdigit(ch)) return 0;
-        octet = ch - 0x30;
-        state++;
-        break;
-      case 2:
-      case 4:
-      case 6:
-      case 8:
-        if (isdigit(ch)) octet = (10 * octet + ch - 0x30) & 0xff;
-        else if (ch === 0x2c) {
-          addr = ((addr << 8) + octet) >>> 0;
-          state++;
-        } else return 0;
-        break;
-      case 10:
-      case 12:
-        if (isdigit(ch)) octet = (10 * octet + ch - 0x30) & 0xff;
-        else if (ch === 0x2c || state === 12) {
-          port = ((port << 8) + octet) & 0xffff;
-          state++;
-        } else return 0;
-        break;
-    }
+    if (!six_numbers_step(m, ch, null)) return 0;
   }
-  if (state !== 13) return 0;
-  la.true_addr = addr;
-  la.true_port = port;
-  return 1;
+  return six_numbers_end(la, m);
 }
 
 /** ParseFtpEprtCommand: "EPRT |1|h1.h2.h3.h4|port|" (any delimiter, IPv4
@@ -348,50 +370,15 @@ export function ParseFtpEprtCommand(la: libalias, dv: DataView, sptr: number, dl
 export function ParseFtp227Reply(la: libalias, dv: DataView, sptr: number, dlen: number): number {
   if (dlen < 17) return 0;
   if (!starts_with(dv, sptr, "227 ", false)) return 0;
-  let addr = 0;
-  let port = 0;
-  let octet = 0;
-  let state = 0;
+  const m: six_numbers = { state: 0, addr: 0, port: 0, octet: 0 };
   for (let i = 4; i < dlen; i++) {
     const ch = dv.getUint8(sptr + i);
-    switch (state) {
-      case 0:
-        if (ch === 0x28) state++;
-        break;
-      case 1:
-      case 3:
-      case 5:
-      case 7:
-      case 9:
-      case 11:
-        if (!isdigit(ch)) return 0;
-        octet = ch - 0x30;
-        state++;
-        break;
-      case 2:
-      case 4:
-      case 6:
-      case 8:
-        if (isdigit(ch)) octet = (10 * octet + ch - 0x30) & 0xff;
-        else if (ch === 0x2c) {
-          addr = ((addr << 8) + octet) >>> 0;
-          state++;
-        } else return 0;
-        break;
-      case 10:
-      case 12:
-        if (isdigit(ch)) octet = (10 * octet + ch - 0x30) & 0xff;
-        else if (ch === 0x2c || (state === 12 && ch === 0x29)) {
-          port = ((port << 8) + octet) & 0xffff;
-          state++;
-        } else return 0;
-        break;
-    }
+    if (m.state === 0) {
+      // Anything up to the opening parenthesis.
+      if (ch === 0x28) m.state = 1;
+    } else if (!six_numbers_step(m, ch, 0x29)) return 0;
   }
-  if (state !== 13) return 0;
-  la.true_port = port;
-  la.true_addr = addr;
-  return 1;
+  return six_numbers_end(la, m);
 }
 
 /** ParseFtp229Reply: "229 <anything>(|||port|)" (any delimiter); only the

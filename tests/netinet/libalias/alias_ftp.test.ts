@@ -28,9 +28,47 @@ const PORT_OF = `port_of() { sed -n -e 's/.*[ (]198,51,100,1,\\([0-9]*\\),\\([0-
 to_port() { if [ "$2" = - ]; then echo $1; else echo $(( $1 * 256 + $2 )); fi; }
 `;
 
+/** One passive-mode round: lan's server on 21 answers with `line`, and
+ *  lan listens on lport; pub connects to 21 and prints the reply, then
+ *  connects to the port it names and sends `payload`, which lan prints. */
+function passive_round(tag: string, job: number, lport: number, line: string, payload: string): string {
+  return `printf '${line}' | jexec lan nc -l 21 &
+jexec lan nc -l ${lport} > data${tag}.out &
+sleep 1
+jexec pub nc -N 198.51.100.1 21 < /dev/null > ctl${tag}.out
+wait %${job}
+cat ctl${tag}.out
+p=$(to_port $(port_of ctl${tag}.out))
+echo ${payload} | jexec pub nc -N 198.51.100.1 $p
+wait %${job + 1}
+cat data${tag}.out
+`;
+}
+
 const ROUTER = `jexec gw ipfw -q add 100 nat 1 ip from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
 `;
+
+/**
+ * One active-mode round: pub listens on 21 (into ctl<tag>.out) and lan on
+ * lport (into data<tag>.out); lan sends `line` (printf's escapes) to pub's
+ * port 21; pub then connects to the port the line reached it with and
+ * sends `payload`; both files are printed.  `job` is the number the
+ * shell gives the first of the two listeners.
+ */
+function active_round(tag: string, job: number, lport: number, line: string, payload: string): string {
+  return `jexec pub nc -l 21 > ctl${tag}.out &
+jexec lan nc -l ${lport} > data${tag}.out &
+sleep 1
+printf '${line}' | jexec lan nc -N 198.51.100.2 21
+wait %${job}
+cat ctl${tag}.out
+p=$(to_port $(port_of ctl${tag}.out))
+echo ${payload} | jexec pub nc -N 198.51.100.1 $p
+wait %${job + 1}
+cat data${tag}.out
+`;
+}
 
 test("ipfw nat with alias_ftp: PORT and EPRT from the LAN name the router, and the server's data connection reaches the client", async (t) => {
   const r = await run_script(
@@ -38,27 +76,7 @@ test("ipfw nat with alias_ftp: PORT and EPRT from the LAN name the router, and t
       ROUTER +
       PORT_OF +
       `jexec gw ipfw -q nat 1 config ip 198.51.100.1
-jexec pub nc -l 21 > ctl.out &
-jexec lan nc -l 1025 > data.out &
-sleep 1
-printf 'PORT 192,168,0,2,4,1\\r\\n' | jexec lan nc -N 198.51.100.2 21
-wait %1
-cat ctl.out
-p=$(to_port $(port_of ctl.out))
-echo data for the client | jexec pub nc -N 198.51.100.1 $p
-wait %2
-cat data.out
-jexec pub nc -l 21 > ctl2.out &
-jexec lan nc -l 1026 > data2.out &
-sleep 1
-printf 'eprt  |1|192.168.0.2|1026|\\r\\n' | jexec lan nc -N 198.51.100.2 21
-wait %3
-cat ctl2.out
-p=$(to_port $(port_of ctl2.out))
-echo more data | jexec pub nc -N 198.51.100.1 $p
-wait %4
-cat data2.out
-jexec pub nc -l 21 > ctl3.out &
+${active_round("1", 1, 1025, "PORT 192,168,0,2,4,1\\r\\n", "data for the client")}${active_round("2", 3, 1026, "eprt  |1|192.168.0.2|1026|\\r\\n", "more data")}jexec pub nc -l 21 > ctl3.out &
 sleep 1
 printf 'PORT 192,168,0,9,4,1\\r\\nPORT 192,168,0,2,3,255\\r\\n' | jexec lan nc -N 198.51.100.2 21
 wait %5
@@ -100,27 +118,7 @@ test("ipfw nat with alias_ftp: a server behind the router has its 227 and 229 re
       ROUTER +
       PORT_OF +
       `jexec gw ipfw -q nat 1 config ip 198.51.100.1 log redirect_port tcp 192.168.0.2:21 21
-printf '227 Entering Passive Mode (192,168,0,2,4,3)\\r\\n' | jexec lan nc -l 21 &
-jexec lan nc -l 1027 > data.out &
-sleep 1
-jexec pub nc -N 198.51.100.1 21 < /dev/null > ctl.out
-wait %1
-cat ctl.out
-p=$(to_port $(port_of ctl.out))
-echo passive data | jexec pub nc -N 198.51.100.1 $p
-wait %2
-cat data.out
-printf '229 Entering Extended Passive Mode (|||1028|)\\r\\n' | jexec lan nc -l 21 &
-jexec lan nc -l 1028 > data2.out &
-sleep 1
-jexec pub nc -N 198.51.100.1 21 < /dev/null > ctl2.out
-wait %3
-cat ctl2.out
-p=$(to_port $(port_of ctl2.out))
-echo extended passive | jexec pub nc -N 198.51.100.1 $p
-wait %4
-cat data2.out
-jexec gw ipfw nat show log
+${passive_round("1", 1, 1027, "227 Entering Passive Mode (192,168,0,2,4,3)\\r\\n", "passive data")}${passive_round("2", 3, 1028, "229 Entering Extended Passive Mode (|||1028|)\\r\\n", "extended passive")}jexec gw ipfw nat show log
 jexec lan nc -l 21 > ctl3.out &
 sleep 1
 printf 'PORT 198,51,100,2,4,5\\r\\n' | jexec pub nc -N 198.51.100.1 21
@@ -157,17 +155,7 @@ test("natd: lib/libalias loads the FTP module as the stock libalias.conf names i
       `jexec gw ipfw -q add 100 divert natd all from any to any via epair1a
 jexec gw ipfw -q add 200 allow ip from any to any
 jexec gw natd -n epair1a -P ${dir}/natd.pid
-jexec pub nc -l 21 > ctl.out &
-jexec lan nc -l 1025 > data.out &
-sleep 1
-printf 'PORT 192,168,0,2,4,1\\r\\n' | jexec lan nc -N 198.51.100.2 21
-wait %1
-cat ctl.out
-p=$(to_port $(port_of ctl.out))
-echo through natd | jexec pub nc -N 198.51.100.1 $p
-wait %2
-cat data.out
-kill $(cat ${dir}/natd.pid)
+${active_round("", 1, 1025, "PORT 192,168,0,2,4,1\\r\\n", "through natd")}kill $(cat ${dir}/natd.pid)
 sleep 11
 jail -r lan gw pub >/dev/null
 `,
