@@ -12,7 +12,9 @@
 // sender's own address and an unprivileged port, makes a link for the data
 // connection (the original address and port, the control connection's
 // peer, any remote port) and writes the line anew with the alias address
-// and the link's alias port.  A line of another length shifts the rest of
+// and the link's alias port: the segment's whole data is replaced, so what
+// followed the line in the same segment is lost, as on FreeBSD (a client
+// sends the line alone).  A line of another length shifts the rest of
 // the stream: AddSeq records the change (cumulative) on the control link,
 // and TcpAliasOut/TcpAliasIn add it to later sequence numbers going out
 // and take it off acknowledgments coming back.  The kernel's build marks
@@ -24,6 +26,10 @@
 // the server's active-mode connection from port 20 to the port named, so
 // that connection goes out through the alias address.  Nothing is
 // rewritten inbound.
+//
+// libalias itself is compiled into this kernel: FreeBSD's libalias.ko,
+// which alias_ftp.ko depends on (MODULE_DEPEND), is no file of its own, so
+// `kldstat` lists alias_ftp.ko alone.
 //
 // Departures: no firewall hole punching (NO_FW_PUNCH, as everywhere here).
 // The parsers follow FreeBSD's state machines, their quirks included (a
