@@ -339,6 +339,14 @@ test("replies from a server behind NAT: 227 and 229 name the alias address and p
   t.is(reply(300, "200 PORT command successful\r\n"), "200 PORT command successful\r\n");
   // A PORT sent by the server side is not its to rewrite.
   t.is(reply(400, "PORT 10,0,0,2,4,1\r\n"), "PORT 10,0,0,2,4,1\r\n");
+  // Replies coming in (an outside server answering a client inside) name
+  // a public address already: they pass as they are.
+  const c = segment(PRIV, PUB, 3004, 21, 1, 1, "PASV\r\n");
+  k.LibAliasOut(la, c, 0, BUF);
+  const back = segment(PUB, ALIAS, 21, c.getUint16(20), 1, 7, "227 Entering Passive Mode (198,51,100,7,4,3)\r\n");
+  t.is(k.LibAliasIn(la, back, 0, BUF), 1);
+  t.is(text_of(back), "227 Entering Passive Mode (198,51,100,7,4,3)\r\n");
+  t.true(sums_ok(back));
   k.LibAliasUninit(la);
 });
 
