@@ -162,6 +162,8 @@ export * from "./netinet/libalias/alias.ts";
 export * from "./netinet/libalias/alias_db.ts";
 export * from "./netinet/libalias/alias_local.ts";
 export * from "./netinet/libalias/alias_util.ts";
+export * as alias_mod from "./netinet/libalias/alias_mod.ts";
+export * as alias_ftp from "./netinet/libalias/alias_ftp.ts";
 export * from "./netpfil/ipfw/ip_fw_nat.ts";
 export * from "./netinet/ip_divert.ts";
 export * from "./sbin/ipfw_nat.ts";

@@ -15,11 +15,21 @@
 //   - PKT_ALIAS_USE_SOCKETS holds a partially specified link's alias port
 //     with a socket bound to it (socket(2), bind(2), close(2));
 //   - an impossible state calls abort(3) instead of panic(9).
-// Departures: no protocol modules and so no module loader (FreeBSD's
-// LibAliasRefreshModules reads /etc/libalias.conf and dlopen()s the
-// handlers; with none built it has nothing to load), no transparent-proxy
-// rules (LibAliasProxyRule) and no firewall punching (NO_FW_PUNCH), as in
-// the kernel build.  LibAliasInit takes, as a first argument, what names
+//   - the protocol modules come from /etc/libalias.conf:
+//     LibAliasRefreshModules (run by every LibAliasInit, and by natd on
+//     SIGHUP) drops the process's modules and "dlopen()s" each path the
+//     file names (blank lines and '#' lines skipped), attaching the
+//     module's handlers to the process's chain.  The one module built is
+//     FTP, found under the name FreeBSD installs it as, libalias_ftp.so
+//     (any directory); the other stock names (irc, nbt, pptp, skinny,
+//     smedia) and unknown paths load nothing, silently.  When the file
+//     cannot be read (a host that is not FreeBSD has none) the stock
+//     libalias.conf FreeBSD installs is used, which names
+//     /lib/libalias_ftp.so first, so natd translates FTP out of the box as
+//     it does on FreeBSD (where a missing file would make it exit with
+//     err(1) instead).
+// Departures: no transparent-proxy rules (LibAliasProxyRule) and no
+// firewall punching (NO_FW_PUNCH), as in the kernel build.  LibAliasInit takes, as a first argument, what names
 // the calling process (a program's ctx, whose p is the process getpid()
 // gives, and changes on daemon(3)'s fork): a JavaScript process shares its
 // modules, so that is how the library finds its copy of the statics and
@@ -34,6 +44,9 @@ import { sys_bind, sys_close, sys_socket, type proc } from "../kern/uipc_syscall
 import { INADDR_ANY, IPPROTO_TCP, sockaddr_in } from "../netinet/in.ts";
 import { LibAliasInit as la_init } from "../netinet/libalias/alias_db.ts";
 import { libalias_build, type libalias } from "../netinet/libalias/alias_local.ts";
+import { LibAliasAttachHandlers, LibAliasDetachHandlers, attach_dll, first_handler, walk_dll_chain, type alias_moduledata } from "../netinet/libalias/alias_mod.ts";
+import { alias_mod as alias_ftp_mod } from "../netinet/libalias/alias_ftp.ts";
+import { EEXIST, EINVAL } from "../kern/errno.ts";
 import { prog_exit, type uproc } from "./libc.ts";
 
 export {
@@ -132,11 +145,78 @@ function build_for(self: libalias_self): libalias_build {
   return b;
 }
 
-/** LibAliasInit(3): a new instance for the caller (la null), or la reset. */
+/** LibAliasInit(3): a new instance for the caller (la null), or la reset;
+ *  either way the process's modules are reloaded, as the userland
+ *  LibAliasInit ends by doing. */
 export function LibAliasInit(self: libalias_self, la: libalias | null): libalias {
-  return la_init(la, la === null ? build_for(self) : la.build);
+  const r = la_init(la, la === null ? build_for(self) : la.build);
+  RefreshModules(r.build);
+  return r;
 }
 
-/** LibAliasRefreshModules(3): reload the protocol handlers named in
- *  /etc/libalias.conf.  None is built, so there is nothing to reload. */
-export function LibAliasRefreshModules(): void {}
+/** Where LibAliasRefreshModules reads the modules' paths. */
+export const LIBALIAS_CONF = "/etc/libalias.conf";
+
+/** lib/libalias/libalias/libalias.conf, as FreeBSD installs it. */
+export const LIBALIAS_CONF_STOCK = "/lib/libalias_ftp.so\n/lib/libalias_irc.so\n/lib/libalias_nbt.so\n/lib/libalias_pptp.so\n/lib/libalias_skinny.so\n/lib/libalias_smedia.so\n";
+
+/** The shared objects built: a file name and the module data that
+ *  dlsym(handle, "alias_mod") and dlsym(handle, "handlers") would find. */
+const shared_objects: ReadonlyMap<string, alias_moduledata> = new Map([["libalias_ftp.so", alias_ftp_mod]]);
+
+/** LibAliasRefreshModules(3): drop the calling process's modules and load
+ *  those /etc/libalias.conf names. */
+export function LibAliasRefreshModules(self: libalias_self): number {
+  return RefreshModules(build_for(self));
+}
+
+function RefreshModules(b: libalias_build): number {
+  let conf: string;
+  try {
+    conf = fs.readFileSync(LIBALIAS_CONF, "latin1");
+  } catch {
+    conf = LIBALIAS_CONF_STOCK;
+  }
+  UnLoadAllModule(b);
+  // fgets(3) lines of at most 255 bytes; a line counts when longer than
+  // its newline and its first non-blank is not '#'; its last byte (the
+  // newline) is cut off.
+  let rest = conf;
+  while (rest.length > 0) {
+    let nl = rest.indexOf("\n");
+    if (nl < 0 || nl > 254) nl = Math.min(rest.length, 255) - 1;
+    const buf = rest.slice(0, nl + 1);
+    rest = rest.slice(nl + 1);
+    // fgets then feof: a last line without its newline is never used.
+    if (rest.length === 0 && !buf.endsWith("\n")) break;
+    if (buf.length > 1) {
+      const t = buf.replace(/^[ \t\n\v\f\r]+/, "");
+      if (t.startsWith("#")) continue;
+      LoadModule(b, buf.slice(0, -1));
+    }
+  }
+  return 0;
+}
+
+/** LibAliasLoadModule: "dlopen" path and attach its handlers; EINVAL for a
+ *  path that names no module built here, EEXIST for one already loaded. */
+function LoadModule(b: libalias_build, path: string): number {
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  const handle = shared_objects.get(base);
+  if (handle === undefined) return EINVAL;
+  if (attach_dll(b, { name: handle.name, handle }) === EEXIST) return EEXIST;
+  LibAliasAttachHandlers(b, handle.handlers);
+  return 0;
+}
+
+/** LibAliasUnLoadAllModule: every handler off the chain, every module
+ *  closed. */
+function UnLoadAllModule(b: libalias_build): number {
+  for (let p = first_handler(b); p !== null; p = first_handler(b)) {
+    // FreeBSD hands the first handler to LibAliasDetachHandlers, which
+    // walks on from it; every handler goes either way.
+    LibAliasDetachHandlers(b, [p]);
+  }
+  while (walk_dll_chain(b) !== null);
+  return 1;
+}

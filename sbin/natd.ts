@@ -990,7 +990,7 @@ export async function natd_main(ctx: prog_ctx): Promise<number> {
       else st.running = false;
     });
     sys_sigaction(st.kp, SIGHUP, () => {
-      LibAliasRefreshModules();
+      LibAliasRefreshModules(st.ctx);
       if (st.mip.ifName !== null) st.mip.assignAliasAddr = true;
     });
 

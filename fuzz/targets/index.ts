@@ -22,3 +22,4 @@ import "./badcmd_ipfw.ts";
 import "./badcmd_natd.ts";
 import "./badcmd_inetd.ts";
 import "./badcmd_timeout.ts";
+import "./libalias_ftp.ts";

@@ -12,12 +12,22 @@
 // maxpacketsize the room there is from that offset.  Every header field is
 // read and written big-endian through the DataView.
 //
+// Protocol modules (alias_mod.ts) get their turn where FreeBSD gives it:
+// TcpAliasIn and UdpAliasIn/Out walk the handler chain with the packet's
+// link and ports, TcpAliasOut after TCP state is tracked and before the
+// addresses change (with the room the packet may grow into), and GRE asks
+// the chain before ProtoAlias*.  The one module built is FTP
+// (alias_ftp.ts: `kldload alias_ftp` for the kernel's build, and natd's
+// build loads it from /etc/libalias.conf), which rewrites PORT, EPRT, 227
+// and 229 lines; the sequence and acknowledgment shifts it records are
+// applied below.  With nothing loaded the chain is empty and no packet's
+// data changes.
+//
 // The kernel build's departures are FreeBSD's own: no sockets, no firewall
-// punching.  Not built here: the protocol modules (ftp, irc, pptp, nbt,
-// skinny, smedia, cuseeme, dummy: none loaded, so alias_mod's handler chain
-// is empty and never changes a packet), the transparent-proxy rules (ipfw
-// nat cannot configure any), and SCTP (alias_sctp.c; SCTP packets are left
-// as they are).  One departure: ICMP messages shorter than their type needs
+// punching.  Not built here: the other protocol modules (irc, pptp, nbt,
+// skinny, smedia, cuseeme, dummy), the transparent-proxy rules (ipfw nat
+// cannot configure any), and SCTP (alias_sctp.c; SCTP packets are left as
+// they are).  One departure: ICMP messages shorter than their type needs
 // are ignored on the way out as they are on the way in, where FreeBSD's
 // IcmpAliasOut reads what follows them.
 
@@ -102,6 +112,7 @@ import {
   type libalias,
 } from "./alias_local.ts";
 import { DifferentialChecksum } from "./alias_util.ts";
+import { IN, IP, OUT, TCP, UDP, find_handler } from "./alias_mod.ts";
 
 // Mode flags (LibAliasSetMode).
 /** Keep a statistics line, updated as links come and go. */
@@ -136,7 +147,7 @@ export const PKT_ALIAS_OK = 1;
 export const PKT_ALIAS_IGNORED = 2;
 export const PKT_ALIAS_UNRESOLVED_FRAGMENT = 3;
 export const PKT_ALIAS_FOUND_HEADER_FRAGMENT = 4;
-/** A module answered the packet itself (none here does). */
+/** A module answered the packet itself (none built here does). */
 export const PKT_ALIAS_RESPOND = 5;
 
 // Unregistered (RFC 1918, RFC 6598) ranges.
@@ -150,6 +161,31 @@ const UNREG_ADDR_CGN_LOWER = 0x64400000;
 const UNREG_ADDR_CGN_UPPER = 0x647fffff;
 
 const IPPROTO_SCTP = 132;
+
+/**
+ * The modules' turn for a UDP or TCP packet whose transport header is at
+ * l4 (both put their ports first): the alias_data FreeBSD fills in, with
+ * the ports as they are in the packet now, and maxpktsize kept to 16 bits
+ * as its uint16_t is.
+ */
+function walk_chain(
+  dir: number,
+  proto: number,
+  la: libalias,
+  dv: DataView,
+  pip: number,
+  l4: number,
+  lnk: alias_link,
+  oaddr: number | null,
+  aaddr: number | null,
+  aport: number | null,
+  maxpktsize: number,
+): number {
+  return find_handler(dir, proto, la, dv, pip, { lnk, oaddr, aaddr, aport, sport: dv.getUint16(l4 + UH_SPORT), dport: dv.getUint16(l4 + UH_DPORT), maxpktsize: maxpktsize & 0xffff });
+}
+
+/** The alias_data of a packet without link or ports (GRE). */
+const NO_PORTS = { lnk: null, oaddr: null, aaddr: null, aport: null, sport: null, dport: null, maxpktsize: 0 } as const;
 
 function ip_hlen(dv: DataView, pip: number): number {
   return (dv.getUint8(pip + IPH_VHL) & 0x0f) << 2;
@@ -389,6 +425,10 @@ function UdpAliasIn(la: libalias, dv: DataView, pip: number): number {
   const original_address = GetOriginalAddress(lnk);
   const alias_port = dv.getUint16(ud + UH_DPORT);
   dv.setUint16(ud + UH_DPORT, GetOriginalPort(lnk));
+  // The modules' turn (after the port is back: so FreeBSD has it); one
+  // that cannot make sense of the packet has it ignored.
+  const error = walk_chain(IN, UDP, la, dv, pip, ud, lnk, original_address, alias_address, alias_port, 0);
+  if (error < 0) return PKT_ALIAS_IGNORED;
   // A zero UDP checksum means none: leave it so.
   const sum = dv.getUint16(ud + UH_SUM);
   if (sum !== 0) {
@@ -410,6 +450,7 @@ function UdpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: nu
   if (lnk === null) return PKT_ALIAS_IGNORED;
   const alias_address = GetAliasAddress(lnk);
   const alias_port = GetAliasPort(lnk);
+  walk_chain(OUT, UDP, la, dv, pip, ud, lnk, null, alias_address, alias_port, 0);
   const sum = dv.getUint16(ud + UH_SUM);
   if (sum !== 0) {
     let accumulate = dv.getUint16(ud + UH_SPORT);
@@ -432,6 +473,8 @@ function TcpAliasIn(la: libalias, dv: DataView, pip: number): number {
   const tc = pip + ip_hlen(dv, pip);
   const lnk = FindUdpTcpIn(la, ip_src(dv, pip), ip_dst(dv, pip), dv.getUint16(tc + TCPH_SPORT), dv.getUint16(tc + TCPH_DPORT), IPPROTO_TCP, (la.packetAliasMode & PKT_ALIAS_PROXY_ONLY) === 0);
   if (lnk === null) return PKT_ALIAS_IGNORED;
+  // The modules see the segment as it came (the alias port still in it).
+  walk_chain(IN, TCP, la, dv, pip, tc, lnk, null, null, null, 0);
   const alias_address = GetAliasAddress(lnk);
   const original_address = GetOriginalAddress(lnk);
   const alias_port = dv.getUint16(tc + TCPH_DPORT);
@@ -463,7 +506,7 @@ function TcpAliasIn(la: libalias, dv: DataView, pip: number): number {
   return PKT_ALIAS_OK;
 }
 
-function TcpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: number, create: boolean): number {
+function TcpAliasOut(la: libalias, dv: DataView, pip: number, maxpacketsize: number, create: boolean): number {
   const dlen = ip_len(dv, pip) - ip_hlen(dv, pip);
   if (dlen < 20) return PKT_ALIAS_IGNORED;
   const tc = pip + ip_hlen(dv, pip);
@@ -474,6 +517,9 @@ function TcpAliasOut(la: libalias, dv: DataView, pip: number, _maxpacketsize: nu
   const alias_address = GetAliasAddress(lnk);
 
   TcpMonitorOut(dv.getUint8(tc + TCPH_FLAGS), lnk);
+  // The modules' turn, before the addresses change: the FTP module may
+  // rewrite the data (and the length) here.
+  walk_chain(OUT, TCP, la, dv, pip, tc, lnk, null, alias_address, alias_port, maxpacketsize);
 
   let accumulate = dv.getUint16(tc + TCPH_SPORT);
   dv.setUint16(tc + TCPH_SPORT, alias_port);
@@ -561,8 +607,11 @@ function LibAliasInLocked(la: libalias, dv: DataView, pip: number, maxpacketsize
       iresult = PKT_ALIAS_IGNORED;
       break;
     case IPPROTO_GRE:
+      // GRE is the modules' first (alias_pptp's, not built here).
+      if (find_handler(IN, IP, la, dv, pip, NO_PORTS) === 0) iresult = PKT_ALIAS_OK;
+      else iresult = ProtoAliasIn(la, dv, pip);
+      break;
     default:
-      // (GRE first asks the pptp module, which is not loaded.)
       iresult = ProtoAliasIn(la, dv, pip);
       break;
   }
@@ -634,6 +683,9 @@ function LibAliasOutLocked(la: libalias, dv: DataView, pip: number, maxpacketsiz
         iresult = PKT_ALIAS_IGNORED;
         break;
       case IPPROTO_GRE:
+        if (find_handler(OUT, IP, la, dv, pip, NO_PORTS) === 0) iresult = PKT_ALIAS_OK;
+        else iresult = ProtoAliasOut(la, dv, pip, create);
+        break;
       default:
         iresult = ProtoAliasOut(la, dv, pip, create);
         break;

@@ -18,9 +18,11 @@
 //
 // Ports are picked at random (arc4random_uniform over the instance's port
 // range) from the build's generator (the kernel's seeded one, or libc's),
-// so a run's alias ports are the same for the same seed.  Not here: PPTP's call-id list (no alias_pptp
-// module), firewall hole punching (NO_FW_PUNCH in both builds: only the
-// ftp and irc modules punch holes), SCTP's association tables.  Sockets
+// so a run's alias ports are the same for the same seed.  A TCP link keeps
+// the sequence shifts a protocol module (FTP) made to its stream (AddSeq,
+// GetDeltaSeqOut, GetDeltaAckIn).  Not here: PPTP's call-id list (no
+// alias_pptp module), firewall hole punching (NO_FW_PUNCH in both builds:
+// the ftp module's PunchFWHole is left out), SCTP's association tables.  Sockets
 // holding alias ports (PKT_ALIAS_USE_SOCKETS) exist in the userland build
 // only, as FreeBSD's kernel is built with NO_USE_SOCKETS.
 

@@ -9,6 +9,7 @@
 // come out the same as FreeBSD's sums of native 16-bit words.
 
 import type { alias_link, group_in, splay_head } from "./alias_db.ts";
+import type { dll, proto_handler } from "./alias_mod.ts";
 
 /** LIBALIAS_BUF_SIZE (alias.h): the kernel's log line buffer. */
 export const LIBALIAS_BUF_SIZE = 128;
@@ -46,6 +47,12 @@ export class libalias_build {
   hk_packet_limit = 1000;
   /** Every instance, for finishoff() at module unload. */
   readonly instancehead: libalias[] = [];
+  /** alias_mod.c's handler chain: the protocol modules' handlers, by
+   *  priority (kldload'ed alias_* modules in the kernel's build, those
+   *  /etc/libalias.conf names in a process's). */
+  readonly handler_chain: proto_handler[] = [];
+  /** alias_mod.c's dll chain (userland): the modules loaded. */
+  readonly dll_chain: dll[] = [];
   constructor(
     /** True for the kernel's build (compiled with _KERNEL). */
     readonly kernel: boolean,
@@ -107,6 +114,11 @@ export class libalias {
   }
 
   skinnyPort = 0;
+  /** What the FTP (and IRC) parsers found in the last message they
+   *  accepted: the address and port it named (alias_local.h's true_addr,
+   *  true_port). */
+  true_addr: in_addr_t = 0;
+  true_port = 0;
   /** Where port allocation draws from (LibAliasSetAliasPortRange). */
   aliasPortLower = 0x8000;
   aliasPortLength = 0x8000;

@@ -13,6 +13,10 @@
 // pre-IP_FW3 sockopts (IP_FW_NAT_CFG and friends, cfg_nat_legacy) are not
 // provided: nothing in this tree speaks them.
 //
+// A protocol module of libalias that rewrote a segment's data (alias_ftp,
+// after `kldload alias_ftp`) hands it back with th_x2 set and no checksum;
+// ipfw_nat then computes the TCP checksum afresh, as FreeBSD's does.
+//
 // The module is "ipfw_nat", in ipfw_nat.ko (kldload ipfw_nat).  ipfw_chk
 // finds an instance by number each time (ipfwk's ipfw_insn_nat keeps no
 // cached pointer), so there is no flush_nat_ptrs to clear one.
