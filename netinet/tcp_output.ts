@@ -649,10 +649,12 @@ function tcp_output_out(tp: tcpcb, so: socket, error: number, flags: number, len
         return 0;
       case EMSGSIZE:
         // The interface or its MTU changed under us: learn the MTU and
-        // try again.
+        // try again, but only if that made the segments smaller (an MTU
+        // under the 64-byte floor of t_maxseg leaves it where it was).
         if (mtu !== 0) {
+          const saved_mtu = tp.t_maxseg;
           tcp_mss_update(tp, -1, mtu, null, null);
-          return TCP_OUTPUT_AGAIN;
+          if (saved_mtu > tp.t_maxseg) return TCP_OUTPUT_AGAIN;
         }
         return error;
       case EHOSTDOWN:

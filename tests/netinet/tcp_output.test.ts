@@ -121,3 +121,35 @@ for (const build of BOTH) {
     t.deepEqual(k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
   });
 }
+
+test("EMSGSIZE under the 64-byte floor of t_maxseg: tcp_output gives up the send instead of trying again for ever", async (t) => {
+  // An MTU of 74 leaves 34 bytes of segment; t_maxseg never goes under 64,
+  // so every data segment is too big for the link and ip_output says
+  // EMSGSIZE.  tcp_mss_update then leaves t_maxseg where it was, and
+  // FreeBSD tries again only when it went down: the write returns, the
+  // handshake's connection stays, nothing loops.  (Before, tcp_output went
+  // round for ever inside one write(2).)
+  const { run_script } = await import("../sbin/prog_helpers.ts");
+  const r = await run_script(`jail -c name=a persist vnet >/dev/null
+jail -c name=b persist vnet >/dev/null
+ifconfig epair create >/dev/null
+ifconfig epair0a vnet a
+ifconfig epair0b vnet b
+jexec a ifconfig epair0a 10.0.0.1/24 mtu 74 up
+jexec b ifconfig epair0b 10.0.0.2/24 mtu 74 up
+jexec a sysctl net.inet.tcp.minmss=22 >/dev/null
+jexec b nc -l 10.0.0.2 2345 > /dev/null &
+sleep 1
+echo "a line longer than the link can carry" | jexec a nc -w 2 -N 10.0.0.2 2345
+echo "nc $?"
+jexec a netstat -s -p tcp | grep -E 'connections? established'
+# The closed socket's unsendable data keeps it retransmitting (each try
+# EMSGSIZE again) until the retransmit limit drops the connection.
+sleep 900
+jexec a netstat -s -p tcp | grep -E 'connections? dropped by rexmit timeout'
+jail -r a b >/dev/null
+`);
+  t.is(r.err, "");
+  t.is(r.out, "nc 0\n\t1 connection established (including accepts)\n\t\t1 connection dropped by rexmit timeout\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
