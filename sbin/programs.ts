@@ -47,6 +47,7 @@ import { dnctl_main_prog } from "./ipfw_dummynet.ts";
 import { natd_main } from "./natd.ts";
 import { inetd_main } from "./inetd.ts";
 import { make_timeout_main } from "./timeout.ts";
+import { divapp_main } from "./divapp.ts";
 
 export const programs = new Map<string, prog_main>();
 
@@ -299,6 +300,7 @@ const PROGRAM_DIRS: Record<string, string> = {
   vlink: "/usr/local/bin",
   iperf3: "/usr/local/bin",
   inetd: "/usr/sbin",
+  divapp: "/usr/tests/sys/netpfil/common",
 };
 
 function program_path(name: string, env: Map<string, string>, cwd?: string): string | null {
@@ -353,6 +355,7 @@ programs.set("ngctl", ngctl_main);
 programs.set("traceroute", traceroute_main);
 programs.set("traceroute6", traceroute6_main);
 programs.set("timeout", make_timeout_main(execvp_prog));
+programs.set("divapp", divapp_main);
 
 /** Run argv as a child with `stdin`, collecting its standard output (the
  *  $(...) of IMUNES's scripts); its errors go to the caller's stderr. */

@@ -22,4 +22,5 @@ import "./badcmd_ipfw.ts";
 import "./badcmd_natd.ts";
 import "./badcmd_inetd.ts";
 import "./badcmd_timeout.ts";
+import "./badcmd_divapp.ts";
 import "./libalias_ftp.ts";
