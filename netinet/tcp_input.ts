@@ -54,7 +54,8 @@ import {
 import { VNET_DEFINE_INT, VNET_I32, VNET_U64 } from "../net/vnet.ts";
 import type { ifnet } from "../net/if.ts";
 import { in6_addr, in6_addr_copy, in6_addr_read, IN6_ARE_ADDR_EQUAL, IN6_IFF_ANYCAST, IN6_IFF_DEPRECATED, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED } from "../netinet6/in6_var.ts";
-import { CSUM_DATA_VALID_IPV6, IP6STAT_INC, IPPROTO_DONE, ip6s_badscope, type intp, type mbufp } from "../netinet6/ip6_var.ts";
+import { CSUM_DATA_VALID_IPV6, IP6STAT_INC, IPPROTO_DONE, M_IP6_NEXTHOP, ip6s_badscope, type intp, type mbufp } from "../netinet6/ip6_var.ts";
+import { m_tag_locate } from "../kern/uipc_mbuf2.ts";
 import { in6ifa_ifwithaddr, in6_localaddr } from "../netinet6/in6.ts";
 import { in6_cksum, in6_cksum_pseudo } from "../netinet6/in6_cksum.ts";
 import { V_ip6_use_deprecated } from "../netinet6/in6_proto.ts";
@@ -64,7 +65,7 @@ import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, IPPROTO_TCP, in_broadcast, 
 import { in_cksum, in_pseudo } from "./in_cksum.ts";
 import { IPH_DST, IPH_LEN, IPH_SRC, IPH_TOS, IPH_TTL, IP_HDRLEN } from "./ip.ts";
 import { IP6_HDR_LEN, IP6_OFF_DST, IP6_OFF_FLOW, IP6_OFF_HLIM, IP6_OFF_PLEN, IP6_OFF_SRC } from "./ip6.ts";
-import { IPSTAT_INC, ips_badaddr } from "./ip_var.ts";
+import { IPSTAT_INC, M_IP_NEXTHOP, ips_badaddr, is_ip_fwd_tag } from "./ip_var.ts";
 import { ip_stripoptions } from "./ip_options.ts";
 import { BANDLIM_RST_CLOSEDPORT, BANDLIM_RST_OPENPORT, BANDLIM_UNLIMITED, badport_bandlim } from "./ip_icmp.ts";
 import { INC_IPV6MINMTU, INC_ISIPV6, INPLOOKUP_RLOCKPCB, INPLOOKUP_WILDCARD, INPLOOKUP_WLOCKPCB, INP_IPV6, in_conninfo, in_conninfo_clear, in_pcblookup_mbuf, sotoinpcb, type inpcb } from "./in_pcb.ts";
@@ -303,6 +304,10 @@ const LOG_INFO = 6;
 
 /** TCP_RTT_INVALIDATE: after this many retransmissions the RTT estimate starts afresh. */
 const TCP_RTT_INVALIDATE = Math.floor(TCP_MAXRXTSHIFT / 4);
+
+/** The IPv6 next hop of a fwd tag, as the lookup takes it (no allocation
+ *  per segment). */
+const fwd_next_hop6 = new in6_addr();
 
 /** TP_RXTCUR(tp): the retransmit timeout, cut short by TCP_MAXUNACKTIME. */
 function TP_RXTCUR(tp: tcpcb): number {
@@ -657,11 +662,27 @@ export function tcp_input_with_port(m0: mbuf, off0: number, _proto: number, port
 
     // A first SYN changes nothing in the PCB it finds (FreeBSD read-locks it).
     let lookupflag = INPLOOKUP_WILDCARD | ((thflags & (TH_ACK | TH_SYN)) === TH_SYN ? INPLOOKUP_RLOCKPCB : INPLOOKUP_WLOCKPCB);
+    // A firewall's fwd to one of our addresses (PACKET_TAG_IPFORWARD).
+    const fwd_tag = (m.m_flags & (isipv6 ? M_IP6_NEXTHOP : M_IP_NEXTHOP)) !== 0 ? m_tag_locate(m, is_ip_fwd_tag, null) : null;
     dropwithreset: {
       dropunlock: {
         for (;;) {
           // findpcb:
-          if (isipv6) inp = in6_pcblookup_mbuf(V_tcbinfo(), src6, th_sport, dst6, th_dport, lookupflag, ifp, m);
+          if (fwd_tag !== null) {
+            // Forwarded to us transparently: a connection we already have
+            // as the original destination, else the socket the forward
+            // names (the port too, when it has one) takes it.
+            if (isipv6) {
+              inp = in6_pcblookup_mbuf(V_tcbinfo(), src6, th_sport, dst6, th_dport, lookupflag & ~INPLOOKUP_WILDCARD, ifp, m);
+              if (inp === null) {
+                fwd_next_hop6.s6_addr.set(fwd_tag.sin6_addr);
+                inp = in6_pcblookup_mbuf(V_tcbinfo(), src6, th_sport, fwd_next_hop6, fwd_tag.sin6_port !== 0 ? fwd_tag.sin6_port : th_dport, lookupflag, ifp, m);
+              }
+            } else {
+              inp = in_pcblookup_mbuf(V_tcbinfo(), ip_src, th_sport, ip_dst, th_dport, lookupflag & ~INPLOOKUP_WILDCARD, ifp, m);
+              if (inp === null) inp = in_pcblookup_mbuf(V_tcbinfo(), ip_src, th_sport, fwd_tag.sin_addr, fwd_tag.sin_port !== 0 ? fwd_tag.sin_port : th_dport, lookupflag, ifp, m);
+            }
+          } else if (isipv6) inp = in6_pcblookup_mbuf(V_tcbinfo(), src6, th_sport, dst6, th_dport, lookupflag, ifp, m);
           else inp = in_pcblookup_mbuf(V_tcbinfo(), ip_src, th_sport, ip_dst, th_dport, lookupflag, ifp, m);
           if (inp === null) {
             if (rstreason !== 0) {

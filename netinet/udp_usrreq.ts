@@ -47,7 +47,8 @@ import type { ifnet } from "../net/if.ts";
 import { INADDR_ANY, INADDR_BROADCAST, IN_MULTICAST, IPPROTO_UDP, inet_ntoa, inetdomain, in_broadcast, in_localip, sockaddr_in } from "./in.ts";
 import { in_cksum, in_pseudo } from "./in_cksum.ts";
 import { IPVERSION, IP_DF, IPH_DST, IP_HDRLEN, IPH_LEN, IP_MAXPACKET, IPH_OFF, IPH_SRC, IPH_SUM, IPH_TOS, IPH_TTL, IPH_VHL, UDP_HDRLEN, UH_DPORT, UH_SPORT, UH_SUM, UH_ULEN, ICMP_UNREACH, ICMP_UNREACH_PORT, ICMPH_IP } from "./ip.ts";
-import { IPSTAT_INC, IP_ALLOWBROADCAST, IP_NODEFAULTFLOWID, IP_ROUTETOIF, IP_SENDONES, _net_inet, ips_notmember } from "./ip_var.ts";
+import { IPSTAT_INC, IP_ALLOWBROADCAST, IP_NODEFAULTFLOWID, IP_ROUTETOIF, IP_SENDONES, M_IP_NEXTHOP, _net_inet, ips_notmember, is_ip_fwd_tag } from "./ip_var.ts";
+import { m_tag_delete, m_tag_locate } from "../kern/uipc_mbuf2.ts";
 import { ip_output } from "./ip_output.ts";
 import { ip_stripoptions } from "./ip_options.ts";
 import { BANDLIM_ICMP_UNREACH, badport_bandlim, icmp_errmap, icmp_error } from "./ip_icmp.ts";
@@ -414,7 +415,18 @@ export function udp_input(m0: mbuf, off: number, proto: number): void {
   }
 
   // Locate the PCB: connected, then bound to ip_dst, then to INADDR_ANY.
-  const inp = in_pcblookup_mbuf(V_udbinfo(), ip_src, udp_in[0].sin_port, ip_dst, udp_in[1].sin_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
+  // A firewall's fwd to one of our addresses (PACKET_TAG_IPFORWARD): a
+  // socket connected for the original destination, else the one bound
+  // where the forward points (its port too, when it names one); the tag
+  // has served then.
+  let inp: inpcb | null;
+  const fwd_tag = (m.m_flags & M_IP_NEXTHOP) !== 0 ? m_tag_locate(m, is_ip_fwd_tag, null) : null;
+  if (fwd_tag !== null) {
+    inp = in_pcblookup_mbuf(V_udbinfo(), ip_src, udp_in[0].sin_port, ip_dst, udp_in[1].sin_port, INPLOOKUP_RLOCKPCB, ifp, m);
+    if (inp === null) inp = in_pcblookup_mbuf(V_udbinfo(), ip_src, udp_in[0].sin_port, fwd_tag.sin_addr, fwd_tag.sin_port !== 0 ? fwd_tag.sin_port : udp_in[1].sin_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
+    m_tag_delete(m, fwd_tag);
+    m.m_flags &= ~M_IP_NEXTHOP;
+  } else inp = in_pcblookup_mbuf(V_udbinfo(), ip_src, udp_in[0].sin_port, ip_dst, udp_in[1].sin_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
   if (inp === null) {
     if (VNET_I32(udp_log_in_vain) !== 0) {
       log(6 /* LOG_INFO */, `Connection attempt to UDP ${inet_ntoa(ip_dst)}:${udp_in[1].sin_port} from ${inet_ntoa(ip_src)}:${udp_in[0].sin_port}\n`);

@@ -18,7 +18,8 @@
 
 import { CALC_FLOWID_OUTBOUND } from "../net/route/mpath_ctl.ts";
 import { M_HASHTYPE_OPAQUE_HASH } from "../netinet/in_fib.ts";
-import { IP_NODEFAULTFLOWID } from "../netinet/ip_var.ts";
+import { IP_NODEFAULTFLOWID, is_ip_fwd_tag } from "../netinet/ip_var.ts";
+import { m_tag_delete, m_tag_locate } from "../kern/uipc_mbuf2.ts";
 import { fib6_calc_packet_hash } from "./in6_fib.ts";
 import { EADDRNOTAVAIL, EAFNOSUPPORT, EINVAL, EISCONN, ENOBUFS, ENOPROTOOPT, ENOTCONN } from "../kern/errno.ts";
 import { KASSERT, log, printf } from "../kern/subr_prf.ts";
@@ -110,7 +111,7 @@ import { ip6_clearpktopts, ip6_ctloutput, ip6_output, ip6_setpktopts } from "./i
 import { ip6_savecontrol, ip6proto_register } from "./ip6_input.ts";
 import { in6_cksum } from "./in6_cksum.ts";
 import { icmp6_errmap, icmp6_error } from "./icmp6.ts";
-import { IN6P_CONTROLOPTS, IN6P_IPV6_V6ONLY, IP6STAT_INC, ip6_pktopts, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
+import { IN6P_CONTROLOPTS, IN6P_IPV6_V6ONLY, IP6STAT_INC, M_IP6_NEXTHOP, ip6_pktopts, _net_inet6, ip6s_exthdrtoolong, ip6s_notmember, IPPROTO_DONE, type intp, type ip6ctlparam, type mbufp } from "./ip6_var.ts";
 import { inet6domain } from "./in6_proto.ts";
 import { IN6_ARE_ADDR_EQUAL, IN6_IS_ADDR_MULTICAST, IN6_IS_ADDR_UNSPECIFIED, IN6_IS_ADDR_V4MAPPED, in6_addr, in6_addr_read, in6_addr_write, inet_ntop6, s6_addr32, sockaddr_in6 } from "./in6_var.ts";
 
@@ -215,6 +216,9 @@ function udp6_multi_input(m: mbuf, off: number, _proto: number, from: readonly [
  * udp6_input(mp, offp, proto): a UDP datagram for us, the IPv6 header at
  * the start of *mp, the UDP header at *offp.  Consumes the packet.
  */
+/** A fwd tag's next hop, as the lookup takes it (no allocation per datagram). */
+const fwd_next_hop6 = new in6_addr();
+
 export function udp6_input(mp: mbufp, offp: intp, proto: number): number {
   let m = mp.m;
   mp.m = null;
@@ -266,7 +270,18 @@ export function udp6_input(mp: mbufp, offp: intp, proto: number): number {
     if (IN6_IS_ADDR_MULTICAST(in_dst)) return udp6_multi_input(m, off, proto, fromsa);
 
     const ifp = m.m_pkthdr.rcvif as ifnet | null;
-    const inp = in6_pcblookup_mbuf(V_udbinfo(), in_src, fromsa[0].sin6_port, in_dst, fromsa[1].sin6_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
+    // A firewall's fwd to one of our addresses: as udp_input does.
+    let inp: inpcb | null;
+    const fwd_tag = (m.m_flags & M_IP6_NEXTHOP) !== 0 ? m_tag_locate(m, is_ip_fwd_tag, null) : null;
+    if (fwd_tag !== null) {
+      inp = in6_pcblookup_mbuf(V_udbinfo(), in_src, fromsa[0].sin6_port, in_dst, fromsa[1].sin6_port, INPLOOKUP_RLOCKPCB, ifp, m);
+      if (inp === null) {
+        fwd_next_hop6.s6_addr.set(fwd_tag.sin6_addr);
+        inp = in6_pcblookup_mbuf(V_udbinfo(), in_src, fromsa[0].sin6_port, fwd_next_hop6, fwd_tag.sin6_port !== 0 ? fwd_tag.sin6_port : fromsa[1].sin6_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
+      }
+      m_tag_delete(m, fwd_tag);
+      m.m_flags &= ~M_IP6_NEXTHOP;
+    } else inp = in6_pcblookup_mbuf(V_udbinfo(), in_src, fromsa[0].sin6_port, in_dst, fromsa[1].sin6_port, INPLOOKUP_WILDCARD | INPLOOKUP_RLOCKPCB, ifp, m);
     if (inp === null) {
       if (VNET_I32(udp_log_in_vain) !== 0) {
         log(6 /* LOG_INFO */, `Connection attempt to UDP [${inet_ntop6(in_dst)}]:${fromsa[1].sin6_port} from [${inet_ntop6(in_src)}]:${fromsa[0].sin6_port}\n`);

@@ -15,11 +15,18 @@
 // error as "inetd[pid]: message", as LOG_PERROR writes them.
 //
 // Departures from FreeBSD 14:
-// - No external servers: a program here cannot be given a socket as its
-//   standard input and output (descriptors 0-2 are the shell's strings,
-//   kern/uipc_syscalls.ts), so a line naming a server program instead of
-//   "internal" is refused with the message "%s/%s: server program %s
-//   cannot be run here (no exec with a socket as stdin)", and skipped.
+// - External servers of nowait stream services run, but a program here
+//   cannot hold a socket as descriptors 0-2 (they are the shell's strings,
+//   kern/uipc_syscalls.ts): the forked child execs the server (by its
+//   path: a simulated program by its name, else the host's file) with
+//   what the connection has brought so far as its standard input, and
+//   what it writes to its standard output and error goes to the
+//   connection when it ends, which then closes.  That is what servers
+//   such as `/bin/echo echo GOOD 82` (FreeBSD's ipfw tests) need; a server
+//   that talks back and forth cannot work so.  A `wait` service with a
+//   server program (one handed the listening or datagram socket itself)
+//   is refused with "%s/%s: server program %s cannot be run here (wait
+//   service: no exec with the socket as stdin)", and skipped.
 // - No tcpmux, auth (ident), RPC services, unix-domain sockets, IPsec
 //   policies, login classes, TCP wrappers (-w, -W) or -s: lines that need
 //   them are refused with inetd's own message for the case.
@@ -106,8 +113,14 @@ interface servtab {
   se_pids: number[];
 }
 
+/** How the child runs an external server: execv(2) of `path` with `argv`,
+ *  the connection `fd` as its standard input, output and error (see the
+ *  header); the server's exit status, or the errno the exec failed with. */
+export type inetd_exec_fn = (p: proc, path: string, argv: string[], fd: number, env: Map<string, string>) => Promise<{ error: number; status: number }>;
+
 interface inetd_state {
   ctx: prog_ctx;
+  exec_server: inetd_exec_fn;
   debug: boolean;
   dolog: boolean;
   /** openlog's LOG_PERROR: syslog also writes to standard error. */
@@ -167,10 +180,15 @@ function getvalue(st: inetd_state, arg: string, set: (v: number) => void, whine:
   return 0;
 }
 
-export async function inetd_main(ctx: prog_ctx): Promise<number> {
+export function make_inetd_main(exec_server: inetd_exec_fn) {
+  return (ctx: prog_ctx): Promise<number> => inetd_main(ctx, exec_server);
+}
+
+async function inetd_main(ctx: prog_ctx, exec_server: inetd_exec_fn): Promise<number> {
   return prog_run(ctx, async () => {
     const st: inetd_state = {
       ctx,
+      exec_server,
       debug: false,
       dolog: false,
       perror: true,
@@ -339,7 +357,7 @@ async function serve(st: inetd_state, sep: servtab): Promise<void> {
   }
   let pid = 0;
   const bi = sep.se_bi;
-  if (dofork && bi !== null) {
+  if (dofork) {
     if (sep.se_count++ === 0) sep.se_time = now_sec(st, CLOCK_MONOTONIC);
     else if (st.toomany > 0 && sep.se_count >= st.toomany) {
       const now = now_sec(st, CLOCK_MONOTONIC);
@@ -366,8 +384,17 @@ async function serve(st: inetd_state, sep: servtab): Promise<void> {
       sys_sigaction(cp, SIGALRM, null);
       sys_sigaction(cp, SIGCHLD, null);
       sys_sigaction(cp, SIGHUP, null);
-      await bi.bi_fn(cp, fd, sep, (from, s) => check_loop(st, from, s));
-      return 0;
+      if (bi !== null) {
+        await bi.bi_fn(cp, fd, sep, (from, s) => check_loop(st, from, s));
+        return 0;
+      }
+      // execv(se_server, se_argv) with the connection as 0, 1 and 2.
+      const r = await st.exec_server(cp, sep.se_server, sep.se_argv, fd, st.ctx.env);
+      if (r.error !== 0) {
+        syslog(st, LOG_ERR, `cannot execute ${sep.se_server}: ${strerror(r.error)}`);
+        return 0;
+      }
+      return r.status;
     });
     addchild(st, sep, pid);
   } else if (bi !== null) {
@@ -747,8 +774,8 @@ function getconfigent(st: inetd_state, cf: config_reader): servtab | null {
       }
       sep.se_accept = 1; // builtins are always in accept mode
       sep.se_bi = bi;
-    } else {
-      syslog(st, LOG_ERR, `${sep.se_service}/${sep.se_proto}: server program ${sep.se_server} cannot be run here (no exec with a socket as stdin)`);
+    } else if (sep.se_accept === 0 || sep.se_socktype !== SOCK_STREAM) {
+      syslog(st, LOG_ERR, `${sep.se_service}/${sep.se_proto}: server program ${sep.se_server} cannot be run here (wait service: no exec with the socket as stdin)`);
       continue more;
     }
     if (sep.se_maxcpm < 0) sep.se_maxcpm = st.maxcpm;

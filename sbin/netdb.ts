@@ -47,6 +47,7 @@ const etc_services_udp = new Map<number, string>([
   [67, "bootps"],
   [68, "bootpc"],
   [69, "tftp"],
+  [82, "xfer"],
   [111, "sunrpc"],
   [123, "ntp"],
   [161, "snmp"],
@@ -59,7 +60,7 @@ const etc_services_udp = new Map<number, string>([
 const etc_services_tcp = new Map<number, string>([
   [7, "echo"], [9, "discard"], [13, "daytime"], [19, "chargen"], [20, "ftp-data"], [21, "ftp"], [22, "ssh"],
   [23, "telnet"], [25, "smtp"], [37, "time"], [43, "whois"], [53, "domain"], [70, "gopher"], [79, "finger"],
-  [80, "http"], [88, "kerberos"], [110, "pop3"], [111, "sunrpc"], [113, "auth"], [119, "nntp"], [143, "imap"],
+  [80, "http"], [82, "xfer"], [88, "kerberos"], [110, "pop3"], [111, "sunrpc"], [113, "auth"], [119, "nntp"], [143, "imap"],
   [179, "bgp"], [389, "ldap"], [443, "https"], [445, "microsoft-ds"], [465, "submissions"], [514, "shell"],
   [587, "submission"], [636, "ldaps"], [873, "rsync"], [993, "imaps"], [995, "pop3s"], [2049, "nfsd"],
   [3306, "mysql"], [5432, "postgresql"], [6000, "x11"], [8080, "http-alt"],

@@ -2,15 +2,15 @@
 // and exec(): run one program as a new process (fork+exec), counted by the
 // scheduler so that virtual time waits for it.
 
-import { proc_create, sys_exit, type proc } from "../kern/uipc_syscalls.ts";
+import { POLLOUT, proc_create, sys_exit, sys_poll, sys_read, sys_write, type proc } from "../kern/uipc_syscalls.ts";
 import { sched_kick, sched_relinquish } from "../kern/kern_synch.ts";
 import { printf } from "../kern/subr_prf.ts";
 import { SIGCHLD, kern_psignal, proc_parent, proc_setparent, sig_default_ignores, sig_set_forward, sigexit_unwind, sys_kill } from "../kern/kern_sig.ts";
 import fs from "node:fs";
 import path from "node:path";
-import { SH_LONGOPTS, sh_shell, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
+import { SH_LONGOPTS, sh_from_bytes, sh_shell, sh_to_bytes, type sh_cmd_ctx, type sh_options, type sh_program } from "./sh.ts";
 import { host_exec, host_which } from "./host_exec.ts";
-import { EACCES, ENOENT } from "../kern/errno.ts";
+import { EACCES, ENOENT, EWOULDBLOCK } from "../kern/errno.ts";
 import { prog_exit, type prog_ctx, type prog_main } from "./libc.ts";
 import { sysctl_main } from "./sysctl.ts";
 import { jls_main, make_jail_main } from "./jail.ts";
@@ -45,7 +45,7 @@ import { make_vlink_main } from "./vlink.ts";
 import { ipfw_main_prog } from "./ipfw.ts";
 import { dnctl_main_prog } from "./ipfw_dummynet.ts";
 import { natd_main } from "./natd.ts";
-import { inetd_main } from "./inetd.ts";
+import { make_inetd_main } from "./inetd.ts";
 import { make_timeout_main } from "./timeout.ts";
 import { divapp_main } from "./divapp.ts";
 
@@ -373,4 +373,51 @@ programs.set("vlink", make_vlink_main(exec_capture));
 programs.set("ipfw", ipfw_main_prog);
 programs.set("dnctl", dnctl_main_prog);
 programs.set("natd", natd_main);
-programs.set("inetd", inetd_main);
+/**
+ * inetd's execv(2) of an external server in its forked child `p`, the
+ * connection `fd` standing for descriptors 0-2 as far as a program here
+ * can have it (sbin/inetd.ts's header): standard input is what `fd` holds
+ * now, and what the server writes goes to `fd` once it has ended.  `path`
+ * names a simulated program by its last part, else the host's file; it is
+ * run here, never handed to a daemon client (whose command inetd, a
+ * daemon, has long outlived).
+ */
+async function inetd_exec(p: proc, file: string, argv: string[], fd: number, env: Map<string, string>): Promise<{ error: number; status: number }> {
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const r = sys_read(p, fd, 65536);
+    if (r.error !== 0 || r.data === null || r.data.length === 0) break;
+    chunks.push(r.data);
+  }
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const input = new Uint8Array(n);
+  n = 0;
+  for (const c of chunks) {
+    input.set(c, n);
+    n += c.length;
+  }
+  let out = "";
+  const sink = { write: (s: string) => void (out += s) };
+  const io: Omit<sh_cmd_ctx, "argv"> = { stdin: sh_from_bytes(input), stdout: sink, stderr: sink, env, cwd: "/" };
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  const main = programs.get(name);
+  let status: number;
+  if (main !== undefined) status = await run_simulated(main, name, p, argv, io);
+  else {
+    const hp = host_which(file, env, "/");
+    if (hp === null) return { error: ENOENT, status: 0 };
+    if (!hp.executable) return { error: EACCES, status: 0 };
+    status = host_exec(hp, { ...io, argv });
+  }
+  // The server's exit closes its descriptors: its output is all there is.
+  const bytes = sh_to_bytes(out);
+  for (let off = 0; off < bytes.length; ) {
+    const w = sys_write(p, fd, bytes.subarray(off));
+    if (w.error === 0) off += w.len;
+    else if (w.error === EWOULDBLOCK) await sys_poll(p, [{ fd, events: POLLOUT, revents: 0 }], 0);
+    else break;
+  }
+  return { error: 0, status };
+}
+programs.set("inetd", make_inetd_main(inetd_exec));

@@ -1914,7 +1914,9 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
         case O_FORWARD_IP:
           if (is_ether) break;
           if (q !== f || dyn_info.direction === MATCH_FORWARD) {
-            const sin_port = cmdv.getUint16(off + insn_sa_sa + 2, false);
+            // The port is stored unconverted (host order), as ipfw(8)
+            // writes it and FreeBSD's sa->sin_port holds it.
+            const sin_port = cmdv.getUint16(off + insn_sa_sa + 2, true);
             const sin_addr = cmdv.getUint32(off + insn_sa_sa + 4, false);
             if (sin_addr === INADDR_ANY) {
               if (is_ipv6) {
@@ -1943,7 +1945,7 @@ function ipfw_chk_frame(args: ip_fw_args, fr: chk_frame): number {
           if (q !== f || dyn_info.direction === MATCH_FORWARD) {
             args.flags |= IPFW_ARGS_NH6PTR;
             args.hopstore6.sin6_addr.set(cmdb.subarray(off + insn_sa6_sa + 8, off + insn_sa6_sa + 24));
-            args.hopstore6.sin6_port = cmdv.getUint16(off + insn_sa6_sa + 2, false);
+            args.hopstore6.sin6_port = cmdv.getUint16(off + insn_sa6_sa + 2, true);
             args.hopstore6.sin6_scope_id = cmdv.getUint32(off + insn_sa6_sa + 24, true);
           }
           retval = IP_FW_PASS;

@@ -85,6 +85,7 @@ test("inetd -d: stays in the foreground, prints its services; a bad line is refu
     `# comment
 echo stream tcp nowait root internal
 ftp stream tcp nowait root /usr/libexec/ftpd ftpd -l
+tftp dgram udp wait root /usr/libexec/tftpd tftpd -l -s /tftpboot
 echo stream tcp maybe root internal
 echo dgram udp wait nosuchuser internal
 frob stream tcp nowait root internal
@@ -104,7 +105,8 @@ jail -r a b >/dev/null
   t.is(r.out, "hi\n");
   const err = fs.readFileSync(path.join(dir, "err.txt"), "utf8");
   t.regex(err, /^ADD : echo proto=tcp accept=1 max=0 user=root group=\(null\)class=daemon builtin=echo server=internal$/m);
-  t.regex(err, /^inetd\[\d+\]: ftp\/tcp: server program \/usr\/libexec\/ftpd cannot be run here \(no exec with a socket as stdin\)$/m);
+  t.regex(err, /^ADD : ftp proto=tcp accept=1 max=0 user=root group=\(null\)class=daemon builtin=0x0 server=\/usr\/libexec\/ftpd$/m);
+  t.regex(err, /^inetd\[\d+\]: tftp\/udp: server program \/usr\/libexec\/tftpd cannot be run here \(wait service: no exec with the socket as stdin\)$/m);
   t.regex(err, new RegExp(`^inetd\\[\\d+\\]: inetd.conf: bad wait/nowait for service echo$`, "m"));
   t.regex(err, /^inetd\[\d+\]: echo\/udp: no such user 'nosuchuser', service ignored$/m);
   t.regex(err, /^inetd\[\d+\]: internal service frob unknown$/m);
@@ -160,5 +162,36 @@ jail -r a b >/dev/null
   // The second connection waits in the listen queue (no process holds it
   // yet: "?") until the first child is reaped; then a child takes it.
   t.is(r.out, "inetd 10.0.0.2:5001\n? 10.0.0.2:5002\ninetd 10.0.0.2:5002\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
+
+test("inetd: an external server of a nowait stream service runs per connection, its output going to the connection; one that cannot be run is logged", async (t) => {
+  const dir = tmpdir();
+  fs.writeFileSync(
+    path.join(dir, "inetd.conf"),
+    `xfer stream tcp nowait nobody /bin/echo echo GOOD 82
+http stream tcp nowait root /sbin/sysctl sysctl -n kern.ostype net.inet.ip.forwarding
+ftp stream tcp6 nowait root /no/such/program program
+`,
+  );
+  const r = await run_script(
+    TWO_JAILS +
+      V6 +
+      `jexec a inetd -d ${dir}/inetd.conf 2> ${dir}/err.txt &
+sleep 1
+jexec b nc -N 10.0.0.1 82 < /dev/null
+jexec b nc -N 10.0.0.1 82 < /dev/null
+jexec b nc -N 10.0.0.1 80 < /dev/null
+jexec b nc -N 2001:db8::1 21 < /dev/null; echo "ftp $?"
+# The servers closed first: a's ends wait in TIME_WAIT (2*MSL) before
+# the vnet can go with all it holds.
+sleep 120
+jail -r a b >/dev/null
+`,
+  );
+  t.is(r.out, "GOOD 82\nGOOD 82\nFreeBSD\n0\nftp 0\n");
+  const err = fs.readFileSync(path.join(dir, "err.txt"), "utf8");
+  t.regex(err, /^inetd\[\d+\]: cannot execute \/no\/such\/program: No such file or directory$/m);
+  t.regex(err, /^inetd: \d+ reaped, status 0$/m);
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });

@@ -144,3 +144,40 @@ echo "== c"; jexec c fw show
   t.regex(r.out, /== c\n00100 2 168\n65535 0 0\n/, "c got the echo requests for 10.0.0.2");
   t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
 });
+
+test("fwd to one of our addresses with a port: TCP and UDP for another destination land on the socket the forward names", async (t) => {
+  // As FreeBSD's netpfil/ipfw/fwd.sh: the segments for 10.9.9.9:80 (not an
+  // address of b's) are taken in by b, and tcp_input finds the listener
+  // the fwd names (127.0.0.1:82), not the one on port 80; udp_input does
+  // the same for a datagram.  The port travels in the rule unconverted.
+  const r = await run(
+    [],
+    `kldload ipfw
+` +
+      PAIR +
+      `
+jexec a ipfw -q add 100 allow ip from any to any
+jexec b ifconfig lo0 127.0.0.1/8 up
+jexec a route -q add 10.9.9.9/32 10.0.0.2
+jexec b ipfw -q add 10 fwd 127.0.0.1,82 tcp from any to any dst-port 80 in via epair0b
+jexec b ipfw -q add 11 fwd 127.0.0.1,83 udp from any to any dst-port 53 in via epair0b
+jexec b ipfw -q add 100 allow ip from any to any
+jexec b nc -l 10.0.0.2 80 > /tmp/virtnet-fwd-80.out &
+jexec b nc -l 127.0.0.1 82 > /tmp/virtnet-fwd-82.out &
+jexec b nc -u -l 127.0.0.1 83 > /tmp/virtnet-fwd-83.out &
+sleep 1
+echo "to port 80" | jexec a nc -N 10.9.9.9 80
+echo "to port 53" | jexec a nc -u -w 1 10.9.9.9 53
+sleep 1
+echo "82: $(cat /tmp/virtnet-fwd-82.out)"
+echo "83: $(cat /tmp/virtnet-fwd-83.out)"
+echo "80: $(cat /tmp/virtnet-fwd-80.out)"
+jexec b ipfw show 10 11 | awk '{ print $1, $2, $5 }'
+rm -f /tmp/virtnet-fwd-8?.out
+jail -r a b >/dev/null
+`,
+  );
+  t.is(r.err, "");
+  t.is(r.out, "a: created\nb: created\n82: to port 80\n83: to port 53\n80: \n00010 5 127.0.0.1,82\n00011 1 127.0.0.1,83\n");
+  t.deepEqual(r.k.mbuf_outstanding(), { mbufs: 0, clusters: 0 });
+});
