@@ -23,7 +23,9 @@
 //   what it writes to its standard output and error goes to the
 //   connection when it ends, which then closes.  That is what servers
 //   such as `/bin/echo echo GOOD 82` (FreeBSD's ipfw tests) need; a server
-//   that talks back and forth cannot work so.  A `wait` service with a
+//   that talks back and forth cannot work so, and a host program runs to
+//   its end before the simulation goes on (host_exec), so it must end by
+//   itself.  A `wait` service with a
 //   server program (one handed the listening or datagram socket itself)
 //   is refused with "%s/%s: server program %s cannot be run here (wait
 //   service: no exec with the socket as stdin)", and skipped.
