@@ -91,7 +91,7 @@ function ns_to_tv(ns: number): timeval {
 }
 
 /** The real timer as getitimer shows it: the time left, not the deadline. */
-function realtimer_get(p: { p_realtimer: { it_value_ns: number; it_interval_ns: number } }): itimerval {
+function realtimer_get(p: proc): itimerval {
   const rt = p.p_realtimer;
   const left = rt.it_value_ns === 0 ? 0 : Math.max(0, rt.it_value_ns - nanouptime_ns());
   return { it_interval: ns_to_tv(rt.it_interval_ns), it_value: ns_to_tv(left) };
@@ -113,6 +113,9 @@ function realitexpire(p: proc): void {
   callout_reset_ns(p.p_itcallout as callout, rt.it_value_ns - now, () => realitexpire(p), null);
 }
 
+/** kern_setitimer's bound on a timer's seconds: INT32_MAX / 2. */
+const ITIMER_SEC_MAX = Math.floor(0x7fffffff / 2);
+
 /** getitimer(2) */
 export function sys_getitimer(p: proc, which: number): { error: number; value: itimerval | null } {
   if (which !== ITIMER_REAL) return { error: EINVAL, value: null };
@@ -127,9 +130,10 @@ export function sys_setitimer(p: proc, which: number, aitv: itimerval): { error:
   if (which !== ITIMER_REAL) return { error: EINVAL, old: null };
   const it_value = { ...aitv.it_value };
   let it_interval = { ...aitv.it_interval };
-  if (itimerfix(it_value) !== 0) return { error: EINVAL, old: null };
+  // Values past INT32_MAX / 2 seconds would overflow the deadline.
+  if (itimerfix(it_value) !== 0 || it_value.tv_sec > ITIMER_SEC_MAX) return { error: EINVAL, old: null };
   if (!timevalisset(it_value)) it_interval = { tv_sec: 0, tv_usec: 0 };
-  else if (itimerfix(it_interval) !== 0) return { error: EINVAL, old: null };
+  else if (itimerfix(it_interval) !== 0 || it_interval.tv_sec > ITIMER_SEC_MAX) return { error: EINVAL, old: null };
   const old = realtimer_get(p);
   if (p.p_itcallout === null) {
     p.p_itcallout = new callout();

@@ -1,7 +1,8 @@
 // Bad timeout(1) command lines (usr.bin/timeout/timeout.c's checks), run
 // from the topology's host: getopt_long's complaints and the usage line
 // (EX_USAGE), durations and signals it refuses (125, and EX_USAGE for a
-// unit of more than one letter), and a command that cannot be run (127).
+// unit of more than one letter), a timer setitimer(2) refuses (EX_OSERR),
+// and a command that cannot be run (127).
 // None of them starts a command or leaves a timer armed.
 import { register_badcmds, type badcmd_row } from "../registry.ts";
 
@@ -29,6 +30,8 @@ const rows: badcmd_row[] = [
   { argv: ["timeout", "-s", "99999999999999999999", "1", "true"], status: 125, err: "timeout: invalid signal\n" },
   { argv: ["timeout", "-s", "SIG", "1", "true"], status: 125, err: "timeout: invalid signal\n" },
   { argv: ["timeout", "--signal=-9", "1", "true"], status: 125, err: "timeout: invalid signal\n" },
+  // No unit, so no range check: setitimer(2) refuses past INT32_MAX / 2 s.
+  { argv: ["timeout", "2000000000", "true"], status: 71, err: "timeout: setitimer(): Invalid argument\n" },
   { argv: ["timeout", "1", "no-such-program-here"], status: 127, err: "timeout: exec(no-such-program-here): No such file or directory\n" },
 ];
 

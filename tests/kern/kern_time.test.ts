@@ -63,6 +63,10 @@ for (const build of BOTH) {
     t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(0, 1000000))).error, k.EINVAL);
     t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(1), tv(0, -1))).error, k.EINVAL);
     t.is(k.sys_setitimer(p, k.ITIMER_VIRTUAL, itv(tv(1))).error, k.EINVAL);
+    // Seconds past INT32_MAX / 2 are refused, in the value and the interval.
+    t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(1073741824))).error, k.EINVAL);
+    t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(1), tv(1073741824))).error, k.EINVAL);
+    t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(1073741823))).error, 0);
     t.is(k.sys_getitimer(p, k.ITIMER_PROF).error, k.EINVAL);
     // A bad interval with a zero value is not looked at: the timer is off.
     t.is(k.sys_setitimer(p, k.ITIMER_REAL, itv(tv(0), tv(0, -1))).error, 0);
