@@ -17,6 +17,8 @@
 // - Zombies are not processes here (libc keeps their status): rs_children
 //   and rs_descendants count live processes.
 // - Only the reaper commands and P_PID are served; others give EINVAL.
+// - The target is checked with p_cansignal (its prison is visible, and
+//   the caller is root or its owner), there being no p_cansee here.
 
 import { EBUSY, EINVAL, EPERM, ESRCH } from "./errno.ts";
 import { NSIG, kern_psignal, p_cansignal, proc_parent } from "./kern_sig.ts";

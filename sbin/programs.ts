@@ -389,17 +389,9 @@ async function inetd_exec(p: proc, file: string, argv: string[], fd: number, env
     if (r.error !== 0 || r.data === null || r.data.length === 0) break;
     chunks.push(r.data);
   }
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const input = new Uint8Array(n);
-  n = 0;
-  for (const c of chunks) {
-    input.set(c, n);
-    n += c.length;
-  }
   let out = "";
   const sink = { write: (s: string) => void (out += s) };
-  const io: Omit<sh_cmd_ctx, "argv"> = { stdin: sh_from_bytes(input), stdout: sink, stderr: sink, env, cwd: "/" };
+  const io: Omit<sh_cmd_ctx, "argv"> = { stdin: sh_from_bytes(Buffer.concat(chunks)), stdout: sink, stderr: sink, env, cwd: "/" };
   const name = file.slice(file.lastIndexOf("/") + 1);
   const main = programs.get(name);
   let status: number;

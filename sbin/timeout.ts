@@ -18,7 +18,7 @@
 // child prints and exits with in C, and the SIGCHLD of its exit is posted
 // by timeout itself.
 
-import { EINTR, ENOENT, strerror } from "../kern/errno.ts";
+import { ENOENT, strerror } from "../kern/errno.ts";
 import { ITIMER_REAL, sys_setitimer } from "../kern/kern_time.ts";
 import { NSIG, SIGALRM, SIGCHLD, SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGSTOP, SIGTERM, sys_kill, sys_sigaction, sys_signame, sys_sigsuspend } from "../kern/kern_sig.ts";
 import { PROC_REAP_ACQUIRE, PROC_REAP_KILL, PROC_REAP_RELEASE, PROC_REAP_STATUS, P_PID, sys_procctl, type procctl_reaper_kill, type procctl_reaper_status } from "../kern/kern_procctl.ts";
@@ -216,8 +216,7 @@ export function make_timeout_main(exec: timeout_exec_fn) {
       set_interval(ctx, first_kill);
 
       for (;;) {
-        const e = await sys_sigsuspend(kp);
-        if (e !== EINTR) continue;
+        await sys_sigsuspend(kp);
         if (sig_chld) {
           sig_chld = false;
           for (let w = waitpid_nohang(); w !== null; w = waitpid_nohang()) {
