@@ -36,6 +36,7 @@ import { m_freem, m_get2 } from "../../kern/kern_mbuf.ts";
 import { M_NOWAIT } from "../../kern/uma.ts";
 import { m_copydata, m_move_pkthdr } from "../../kern/uipc_mbuf.ts";
 import { IPPROTO_GRE, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from "../in.ts";
+import { ENOENT } from "../../kern/errno.ts";
 import {
   ICMP_ADVLEN,
   ICMP_ADVLENMIN,
@@ -112,7 +113,7 @@ import {
   type libalias,
 } from "./alias_local.ts";
 import { DifferentialChecksum } from "./alias_util.ts";
-import { IN, IP, OUT, TCP, UDP, find_handler } from "./alias_mod.ts";
+import { IN, IP, OUT, TCP, UDP, find_handler, type alias_data } from "./alias_mod.ts";
 
 // Mode flags (LibAliasSetMode).
 /** Keep a statistics line, updated as links come and go. */
@@ -181,8 +182,23 @@ function walk_chain(
   aport: number | null,
   maxpktsize: number,
 ): number {
-  return find_handler(dir, proto, la, dv, pip, { lnk, oaddr, aaddr, aport, sport: dv.getUint16(l4 + UH_SPORT), dport: dv.getUint16(l4 + UH_DPORT), maxpktsize: maxpktsize & 0xffff });
+  // No module loaded (the usual case): nothing to ask, nothing filled in.
+  if (la.build.handler_chain.length === 0) return ENOENT;
+  const ad = walk_ad;
+  ad.lnk = lnk;
+  ad.oaddr = oaddr;
+  ad.aaddr = aaddr;
+  ad.aport = aport;
+  ad.sport = dv.getUint16(l4 + UH_SPORT);
+  ad.dport = dv.getUint16(l4 + UH_DPORT);
+  ad.maxpktsize = maxpktsize & 0xffff;
+  const error = find_handler(dir, proto, la, dv, pip, ad);
+  ad.lnk = null;
+  return error;
 }
+/** walk_chain's alias_data, filled in for each packet as FreeBSD fills
+ *  the one on its stack (a handler uses it only while it runs). */
+const walk_ad: alias_data = { lnk: null, oaddr: null, aaddr: null, aport: null, sport: null, dport: null, maxpktsize: 0 };
 
 /** The alias_data of a packet without link or ports (GRE). */
 const NO_PORTS = { lnk: null, oaddr: null, aaddr: null, aport: null, sport: null, dport: null, maxpktsize: 0 } as const;
